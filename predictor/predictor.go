@@ -1,0 +1,50 @@
+// Package predictor holds prescale's numerics: forecasting models, model
+// selection by rolling-origin backtest, empirical prediction intervals and
+// streaming anomaly detectors.
+//
+// Everything here is a pure function of its inputs: no I/O, no clock, no
+// global state. Timestamps are unix seconds and values are float64, with NaN
+// marking a missing sample.
+package predictor
+
+// Forecast is a multi-step forecast made at one origin.
+//
+// Mean[k], Lower[k] and Upper[k] are the forecast for k+1 steps after the
+// origin; [Lower, Upper] is a central interval with the given Coverage.
+type Forecast struct {
+	Mean     []float64
+	Lower    []float64
+	Upper    []float64
+	Coverage float64
+	// Model names the model (or combination) that produced the forecast.
+	Model string
+	// Confidence in [0, 1] from the model's backtest skill against the
+	// naive baseline and the interval width (formula in the Model docs).
+	Confidence float64
+}
+
+// Model is a forecasting model: fitted on a history, it forecasts the next
+// h steps with a central interval of the chosen coverage.
+type Model interface {
+	// Name is a short, stable identifier such as "seasonal_naive".
+	Name() string
+	// Fit estimates the model on t (unix seconds, increasing) and y (NaN
+	// for missing). It returns an error for data conditions (too few
+	// points), never panics on data.
+	Fit(t []int64, y []float64) error
+	// Forecast returns h steps after the last fitted sample.
+	Forecast(h int, coverage float64) (Forecast, error)
+}
+
+// Updater is implemented by fitted models that can absorb one new sample
+// in O(1) or O(season) without re-estimating their parameters.
+type Updater interface {
+	Update(t int64, y float64)
+}
+
+// Detector is a streaming anomaly detector: Update takes the next sample
+// and returns its anomaly score in [0, 1], using that sample and the ones
+// before it only.
+type Detector interface {
+	Update(t int64, y float64) float64
+}
