@@ -1,0 +1,65 @@
+// Command prescale is prescale's command-line tool: "run" starts the whole
+// system in one process; "forecast", "detect" and "backtest" are the
+// offline commands the benchmarks use (see DESIGN.md).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand: it parses its own flags from args and returns
+// the process exit code (0 ok, 1 failure, 2 bad usage or configuration).
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run exporter, embedded store, controller and simulated pool in one process", runCmd},
+		{"forecast", "write rolling-origin forecasts of a trace (CSV)", forecastCmd},
+		{"detect", "write streaming anomaly scores of a trace or of NAB's corpus (CSV)", detectCmd},
+		{"backtest", "replay a trace through the decision engine beside a reactive HPA", backtestCmd},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: prescale <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'prescale <command> -h' for a command's flags.")
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "prescale: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}

@@ -1,0 +1,38 @@
+package trace
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRead(t *testing.T) {
+	in := "timestamp,value\n2014-04-01 00:00:00,1.5\n2014-04-01 00:05:00,\n1396311000,nan\n\n1396311300,2\n"
+	tr, err := Read(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Equal(t, []int64{1396310400, 1396310700, 1396311000, 1396311300}, tr.T)
+	require.Equal(t, 1.5, tr.V[0])
+	require.True(t, math.IsNaN(tr.V[1]))
+	require.True(t, math.IsNaN(tr.V[2]))
+	require.Equal(t, "2014-04-01 00:00:00", tr.Raw[0])
+}
+
+func TestReadErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", "empty file"},
+		{"header", "time,v\n1,2\n", "bad header"},
+		{"no rows", "timestamp,value\n", "no data rows"},
+		{"bad value", "timestamp,value\n1,x\n", `line 2: value "x" is not a number`},
+		{"inf", "timestamp,value\n1,inf\n", "infinite"},
+		{"bad time", "timestamp,value\nyesterday,1\n", `timestamp "yesterday"`},
+		{"decreasing", "timestamp,value\n5,1\n4,1\n", "before previous"},
+		{"fractional", "timestamp,value\n5.5,1\n", "not whole seconds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(tc.in))
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
