@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes sure the real servers the end-to-end tests start are installed:
+# prometheus, promtool, alertmanager (Debian's prometheus-alertmanager) and
+# amtool. Installs Debian's packages when running as root with apt-get;
+# otherwise fails with the command to run. It never lets a test skip.
+set -euo pipefail
+
+missing=()
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+if ! command -v prometheus-alertmanager >/dev/null && ! command -v alertmanager >/dev/null; then
+	missing+=(prometheus-alertmanager)
+fi
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo ">> test dependencies present: prometheus, promtool, alertmanager, amtool"
+	exit 0
+fi
+mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+	echo ">> installing ${pkgs[*]} with apt-get"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+	echo ">> installed ${pkgs[*]}"
+	exit 0
+fi
+echo "error: the end-to-end tests need ${pkgs[*]} (real Prometheus and Alertmanager servers)." >&2
+echo "Install them with: sudo apt-get install ${pkgs[*]}" >&2
+echo "or put prometheus, promtool, alertmanager and amtool on PATH (set PRESCALE_ALERTMANAGER_BIN for another name)." >&2
+exit 1
