@@ -1,0 +1,198 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+)
+
+// EmbeddedOptions configures the embedded store. Zero values mean the
+// documented defaults.
+type EmbeddedOptions struct {
+	// Retention of samples; 0 means 30 days.
+	Retention time.Duration
+	// QueryTimeout bounds one PromQL evaluation; 0 means 30 s.
+	QueryTimeout time.Duration
+	// LookbackDelta is PromQL's staleness window; 0 means 5 minutes, as in Prometheus.
+	LookbackDelta time.Duration
+	// Logger for the TSDB; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the TSDB's and the engine's own metrics
+	// (prometheus_tsdb_*, prometheus_engine_*); nil registers nothing.
+	Registerer prometheus.Registerer
+}
+
+// Embedded is a Prometheus TSDB opened in a local directory and queried with
+// Prometheus' own PromQL engine, so the same demand query gives the same
+// answer as a Prometheus server holding the same samples.
+type Embedded struct {
+	db       *tsdb.DB
+	engine   *promql.Engine
+	rejected atomic.Int64
+	appended atomic.Int64
+}
+
+var _ History = (*Embedded)(nil)
+
+// OpenEmbedded opens (or creates) the TSDB in dir. Weeks of history already
+// in dir are read back: the controller's cold start needs nothing else.
+func OpenEmbedded(dir string, o EmbeddedOptions) (*Embedded, error) {
+	if dir == "" {
+		return nil, errors.New("history: embedded store needs a data directory")
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ret := o.Retention
+	if ret <= 0 {
+		ret = 30 * 24 * time.Hour
+	}
+	opts := tsdb.DefaultOptions()
+	opts.RetentionDuration = ret.Milliseconds()
+	// Backfilled traces and restarts may write behind the head; accept
+	// samples up to the retention window out of order.
+	opts.OutOfOrderTimeWindow = ret.Milliseconds()
+	db, err := tsdb.Open(dir, logger, o.Registerer, opts, nil)
+	if err != nil {
+		return nil, fmt.Errorf("history: open embedded TSDB in %s: %w", dir, err)
+	}
+	qt := o.QueryTimeout
+	if qt <= 0 {
+		qt = 30 * time.Second
+	}
+	eng := promql.NewEngine(promql.EngineOpts{
+		Logger:               logger,
+		Reg:                  o.Registerer,
+		MaxSamples:           50_000_000,
+		Timeout:              qt,
+		LookbackDelta:        o.LookbackDelta,
+		EnableAtModifier:     true,
+		EnableNegativeOffset: true,
+		Parser:               parser.NewParser(parser.Options{}),
+	})
+	return &Embedded{db: db, engine: eng}, nil
+}
+
+// Close flushes and closes the TSDB.
+func (e *Embedded) Close() error { return e.db.Close() }
+
+// Queryable exposes the store to a PromQL engine (tests compare engines).
+func (e *Embedded) Queryable() storage.Queryable { return e.db }
+
+// QueryRange implements History with the embedded PromQL engine.
+func (e *Embedded) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, error) {
+	if err := validateRange(query, start, end, step); err != nil {
+		return Series{}, err
+	}
+	start = start.Truncate(time.Millisecond)
+	end = end.Truncate(time.Millisecond)
+	q, err := e.engine.NewRangeQuery(ctx, e.db, nil, query, start, end, step)
+	if err != nil {
+		return Series{}, fmt.Errorf("history: embedded query %q: %w", query, err)
+	}
+	defer q.Close()
+	res := q.Exec(ctx)
+	if res.Err != nil {
+		return Series{}, fmt.Errorf("history: embedded query %q: %w", query, res.Err)
+	}
+	m, ok := res.Value.(promql.Matrix)
+	if !ok {
+		return Series{}, fmt.Errorf("%w: %s, want matrix", ErrResultType, res.Value.Type())
+	}
+	if len(m) > 1 {
+		return Series{}, fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(m))
+	}
+	f := newFiller(start, end, step)
+	for _, s := range m {
+		for _, p := range s.Floats {
+			f.put(p.T, p.F)
+		}
+	}
+	return f.result()
+}
+
+// Sample is one float sample for Append.
+type Sample struct {
+	Labels labels.Labels
+	T      int64 // unix milliseconds
+	V      float64
+}
+
+// Append writes samples in one transaction. Samples the TSDB rejects as
+// duplicates or out of bounds are counted, not fatal; other errors roll the
+// transaction back.
+func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
+	app := e.db.Appender(ctx)
+	n := 0
+	for _, s := range samples {
+		if math.IsInf(s.V, 0) {
+			continue
+		}
+		if _, err := app.Append(0, s.Labels, s.T, s.V); err != nil {
+			if errors.Is(err, storage.ErrDuplicateSampleForTimestamp) || errors.Is(err, storage.ErrOutOfOrderSample) ||
+				errors.Is(err, storage.ErrOutOfBounds) || errors.Is(err, storage.ErrTooOldSample) {
+				e.rejected.Add(1)
+				continue
+			}
+			_ = app.Rollback()
+			return 0, fmt.Errorf("history: append %s: %w", s.Labels, err)
+		}
+		n++
+	}
+	if err := app.Commit(); err != nil {
+		return 0, fmt.Errorf("history: commit: %w", err)
+	}
+	e.appended.Add(int64(n))
+	return n, nil
+}
+
+// AppendSeries writes one series (timestamps in unix seconds, NaN skipped)
+// in batches, for backfilling a trace.
+func (e *Embedded) AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error) {
+	const batch = 5000
+	total := 0
+	buf := make([]Sample, 0, batch)
+	flush := func() error {
+		n, err := e.Append(ctx, buf)
+		total += n
+		buf = buf[:0]
+		return err
+	}
+	for i := range t {
+		if math.IsNaN(v[i]) {
+			continue
+		}
+		buf = append(buf, Sample{Labels: lbls, T: t[i] * 1000, V: v[i]})
+		if len(buf) == batch {
+			if err := flush(); err != nil {
+				return total, err
+			}
+		}
+	}
+	if len(buf) > 0 {
+		if err := flush(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Stats reports how many samples were stored and rejected since Open.
+func (e *Embedded) Stats() (appended, rejected int64) {
+	return e.appended.Load(), e.rejected.Load()
+}
+
+// SeriesCount returns the number of series in the head block.
+func (e *Embedded) SeriesCount() uint64 { return e.db.Head().NumSeries() }

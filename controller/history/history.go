@@ -1,0 +1,168 @@
+// Package history reads a demand series back from a time-series store: a
+// Prometheus-compatible server over its HTTP API (Remote) or an embedded
+// TSDB answered by the real PromQL engine (Embedded). Both implement History
+// and return the same Series for the same query and samples.
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// History answers one range query: the PromQL expression evaluated at
+// start, start+step, ... up to end. Implementations return a Series on the
+// regular grid with NaN where the store had no value.
+type History interface {
+	QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, error)
+}
+
+// Series is a regularly spaced series: T in unix seconds (start, start+step,
+// ...), V with NaN for missing points.
+type Series struct {
+	T []int64
+	V []float64
+	// Dropped counts points the store returned as NaN or ±Inf (turned into NaN).
+	Dropped int
+}
+
+// Present returns the number of non-NaN points.
+func (s Series) Present() int {
+	n := 0
+	for _, v := range s.V {
+		if !math.IsNaN(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// Last returns the last non-NaN point and whether there is one.
+func (s Series) Last() (int64, float64, bool) {
+	for i := len(s.V) - 1; i >= 0; i-- {
+		if !math.IsNaN(s.V[i]) {
+			return s.T[i], s.V[i], true
+		}
+	}
+	return 0, math.NaN(), false
+}
+
+// Errors a query can return; callers tell "the store said nothing" from
+// "the store is down" with errors.Is.
+var (
+	// ErrNoData: the query succeeded but returned no series or only NaN.
+	ErrNoData = errors.New("history: query returned no data")
+	// ErrMultipleSeries: the demand query must aggregate to one series.
+	ErrMultipleSeries = errors.New("history: query returned more than one series; aggregate it (e.g. sum(...))")
+	// ErrResultType: the query did not return a matrix.
+	ErrResultType = errors.New("history: unexpected result type")
+)
+
+// MaxPointsPerSeries is Prometheus' limit on points per series in one
+// query_range call (11,000, see web/api/v1 in prometheus/prometheus); ranges
+// are split so that each call stays below it.
+const MaxPointsPerSeries = 11000
+
+// validateRange checks the arguments shared by both implementations.
+func validateRange(query string, start, end time.Time, step time.Duration) error {
+	if query == "" {
+		return errors.New("history: empty query")
+	}
+	if step <= 0 {
+		return fmt.Errorf("history: step must be positive, got %s", step)
+	}
+	if end.Before(start) {
+		return fmt.Errorf("history: end %s before start %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// grid returns the evaluation timestamps in unix milliseconds.
+func grid(start, end time.Time, step time.Duration) []int64 {
+	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
+	if st <= 0 {
+		st = 1
+	}
+	out := make([]int64, 0, (e-s)/st+1)
+	for t := s; t <= e; t += st {
+		out = append(out, t)
+	}
+	return out
+}
+
+// chunks splits [start, end] into sub-ranges of at most maxPoints grid
+// points each, aligned on the same grid.
+func chunks(start, end time.Time, step time.Duration, maxPoints int) [][2]time.Time {
+	var out [][2]time.Time
+	span := step * time.Duration(maxPoints-1)
+	for s := start; !s.After(end); s = s.Add(span + step) {
+		e := s.Add(span)
+		if e.After(end) {
+			e = end
+		}
+		out = append(out, [2]time.Time{s, e})
+	}
+	return out
+}
+
+// filler places samples on the grid.
+type filler struct {
+	idx   map[int64]int
+	s     Series
+	found bool
+}
+
+func newFiller(start, end time.Time, step time.Duration) *filler {
+	g := grid(start, end, step)
+	f := &filler{idx: make(map[int64]int, len(g)), s: Series{T: make([]int64, len(g)), V: make([]float64, len(g))}}
+	for i, ms := range g {
+		f.idx[ms] = i
+		f.s.T[i] = ms / 1000
+		f.s.V[i] = math.NaN()
+	}
+	return f
+}
+
+func (f *filler) put(ms int64, v float64) {
+	i, ok := f.idx[ms]
+	if !ok {
+		return
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		f.s.Dropped++
+		return
+	}
+	f.s.V[i] = v
+	f.found = true
+}
+
+// addMatrix checks a client_golang result and places it on the grid.
+func (f *filler) addMatrix(v model.Value) error {
+	m, ok := v.(model.Matrix)
+	if !ok {
+		if v == nil {
+			return fmt.Errorf("%w: nil", ErrResultType)
+		}
+		return fmt.Errorf("%w: %s, want matrix", ErrResultType, v.Type())
+	}
+	if len(m) > 1 {
+		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(m))
+	}
+	for _, ss := range m {
+		for _, p := range ss.Values {
+			f.put(int64(p.Timestamp), float64(p.Value))
+		}
+	}
+	return nil
+}
+
+func (f *filler) result() (Series, error) {
+	if !f.found {
+		return f.s, ErrNoData
+	}
+	return f.s, nil
+}

@@ -1,0 +1,207 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/prometheus/model/labels"
+)
+
+// ScrapeTarget is one HTTP endpoint the embedded store scrapes.
+type ScrapeTarget struct {
+	Job string
+	URL string
+}
+
+// Scraper fills an Embedded store the way a Prometheus server would: by
+// scraping HTTP targets in the exposition format, or by gathering an
+// in-process registry (prescale run). Every sample gets job and instance
+// labels, as Prometheus adds them.
+type Scraper struct {
+	store    *Embedded
+	targets  []ScrapeTarget
+	gather   prometheus.Gatherer
+	gatherAs ScrapeTarget // job/instance labels for gathered samples
+	client   *http.Client
+	maxBody  int64
+}
+
+// NewScraper builds a scraper. gather may be nil; gatherAs.URL is used as the
+// instance label of gathered samples. timeout bounds each HTTP scrape (0 means 10 s).
+func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gatherer, gatherAs ScrapeTarget, timeout time.Duration) *Scraper {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &Scraper{
+		store: store, targets: targets, gather: gather, gatherAs: gatherAs,
+		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20,
+	}
+}
+
+// ScrapeOnce scrapes every target and the gatherer once, stamping samples
+// with now. It returns the joined errors of failed targets; samples of the
+// others are stored.
+func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
+	var errs []error
+	ts := now.UnixMilli()
+	if s.gather != nil {
+		mfs, err := s.gather.Gather()
+		// A Gatherer may return partial results with an error; keep them.
+		if len(mfs) > 0 {
+			samples := FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL)
+			if _, aerr := s.store.Append(ctx, samples); aerr != nil {
+				errs = append(errs, aerr)
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("gather: %w", err))
+		}
+	}
+	for _, t := range s.targets {
+		mfs, err := s.fetch(ctx, t.URL)
+		up := 1.0
+		if err != nil {
+			up = 0
+			errs = append(errs, err)
+		}
+		samples := FamiliesToSamples(mfs, ts, t.Job, instanceOf(t.URL))
+		samples = append(samples, Sample{
+			Labels: labels.FromStrings(labels.MetricName, "up", "job", t.Job, "instance", instanceOf(t.URL)),
+			T:      ts, V: up,
+		})
+		if _, aerr := s.store.Append(ctx, samples); aerr != nil {
+			errs = append(errs, aerr)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run scrapes every interval until ctx ends; now is the clock.
+func (s *Scraper) Run(ctx context.Context, interval time.Duration, now func() time.Time, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.ScrapeOnce(ctx, now()); err != nil && onErr != nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func instanceOf(raw string) string {
+	r := Redact(raw)
+	// host:port as Prometheus uses it.
+	if u, err := http.NewRequest(http.MethodGet, r, nil); err == nil {
+		return u.URL.Host
+	}
+	return r
+}
+
+func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("scrape %s: %w", Redact(url), err)
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("scrape %s: %w", Redact(url), redactErr(err))
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("scrape %s: HTTP %d", Redact(url), resp.StatusCode)
+	}
+	dec := expfmt.NewDecoder(io.LimitReader(resp.Body, s.maxBody), expfmt.ResponseFormat(resp.Header))
+	var out []*dto.MetricFamily
+	for {
+		mf := &dto.MetricFamily{}
+		if err := dec.Decode(mf); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, fmt.Errorf("scrape %s: parse: %w", Redact(url), err)
+		}
+		out = append(out, mf)
+	}
+}
+
+// FamiliesToSamples flattens metric families into float samples the way
+// Prometheus stores classic types: counters, gauges and untyped as is;
+// summaries as name{quantile}, name_sum, name_count; histograms as
+// name_bucket{le}, name_sum, name_count. job and instance labels are added
+// (an existing label of the same name wins, as with honor_labels).
+func FamiliesToSamples(mfs []*dto.MetricFamily, ts int64, job, instance string) []Sample {
+	var out []Sample
+	for _, mf := range mfs {
+		name := mf.GetName()
+		for _, m := range mf.GetMetric() {
+			base := labels.NewBuilder(labels.EmptyLabels())
+			base.Set("job", job)
+			base.Set("instance", instance)
+			for _, lp := range m.GetLabel() {
+				base.Set(lp.GetName(), lp.GetValue())
+			}
+			add := func(n string, v float64, extra ...string) {
+				b := labels.NewBuilder(base.Labels())
+				b.Set(labels.MetricName, n)
+				for i := 0; i+1 < len(extra); i += 2 {
+					b.Set(extra[i], extra[i+1])
+				}
+				out = append(out, Sample{Labels: b.Labels(), T: ts, V: v})
+			}
+			switch mf.GetType() {
+			case dto.MetricType_COUNTER:
+				add(name, m.GetCounter().GetValue())
+			case dto.MetricType_GAUGE:
+				add(name, m.GetGauge().GetValue())
+			case dto.MetricType_UNTYPED:
+				add(name, m.GetUntyped().GetValue())
+			case dto.MetricType_SUMMARY:
+				sm := m.GetSummary()
+				for _, q := range sm.GetQuantile() {
+					add(name, q.GetValue(), "quantile", formatFloat(q.GetQuantile()))
+				}
+				add(name+"_sum", sm.GetSampleSum())
+				add(name+"_count", float64(sm.GetSampleCount()))
+			case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
+				h := m.GetHistogram()
+				inf := false
+				for _, b := range h.GetBucket() {
+					if math.IsInf(b.GetUpperBound(), 1) {
+						inf = true
+					}
+					add(name+"_bucket", float64(b.GetCumulativeCount()), "le", formatFloat(b.GetUpperBound()))
+				}
+				if !inf {
+					add(name+"_bucket", float64(h.GetSampleCount()), "le", "+Inf")
+				}
+				add(name+"_sum", h.GetSampleSum())
+				add(name+"_count", float64(h.GetSampleCount()))
+			}
+		}
+	}
+	return out
+}
+
+func formatFloat(f float64) string {
+	if math.IsInf(f, 1) {
+		return "+Inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
