@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Checks prescale's Prometheus-side configuration with the real tools:
+#   promtool check config  prometheus.yml
+#   promtool check rules   deploy/rules/*.yml   (rule files; *_test.yml excluded)
+#   promtool test rules    deploy/rules/*_test.yml
+#   amtool check-config    deploy/alertmanager.yml
+# Exits non-zero on the first failure. PROMTOOL and AMTOOL override the tool
+# paths. deploy/deploy_test.go runs the same checks under `go test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROMTOOL="${PROMTOOL:-promtool}"
+AMTOOL="${AMTOOL:-amtool}"
+for tool in "$PROMTOOL" "$AMTOOL"; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "error: $tool not found; install it with: sudo apt-get install prometheus prometheus-alertmanager (or set PROMTOOL/AMTOOL)" >&2
+		exit 1
+	fi
+done
+
+rules=()
+tests=()
+for f in deploy/rules/*.yml; do
+	case "$f" in
+	*_test.yml) tests+=("$f") ;;
+	*) rules+=("$f") ;;
+	esac
+done
+
+echo ">> promtool check config prometheus.yml"
+"$PROMTOOL" check config prometheus.yml
+echo ">> promtool check rules ${rules[*]}"
+"$PROMTOOL" check rules "${rules[@]}"
+echo ">> promtool test rules ${tests[*]}"
+"$PROMTOOL" test rules "${tests[@]}"
+echo ">> amtool check-config deploy/alertmanager.yml"
+"$AMTOOL" check-config deploy/alertmanager.yml
