@@ -1,0 +1,414 @@
+package policy
+
+import (
+	"math"
+	"time"
+
+	"github.com/prescale/prescale/predictor"
+)
+
+// Reason says why a decision has its value. The set is DESIGN.md's, fixed,
+// so it can be a metric label pre-initialised at zero.
+type Reason string
+
+// Decision reasons.
+const (
+	// ReasonForecast: the upper forecast over the lead time set the units.
+	ReasonForecast Reason = "forecast"
+	// ReasonReactive: current demand (the HPA formula) asked for more than the forecast.
+	ReasonReactive Reason = "reactive"
+	// ReasonCooldown: a scale-up or scale-down cooldown held the units.
+	ReasonCooldown Reason = "cooldown"
+	// ReasonStabilization: the tolerance band or the scale-down stabilisation
+	// window kept more units than wanted now.
+	ReasonStabilization Reason = "stabilization"
+	// ReasonBudget: the daily cost budget capped a scale-up.
+	ReasonBudget Reason = "budget"
+	// ReasonMin and ReasonMax: the target's bounds clamped the units.
+	ReasonMin Reason = "min"
+	ReasonMax Reason = "max"
+	// ReasonLowConfidence: the forecast was not trusted; decided reactively.
+	ReasonLowConfidence Reason = "low_confidence"
+	// ReasonAnomaly: current demand is anomalous; the reactive floor or the
+	// forecast scaled anyway, flagged.
+	ReasonAnomaly Reason = "anomaly"
+	// ReasonManual: an operator's manual override is in force.
+	ReasonManual Reason = "manual"
+	// ReasonNoData: no usable data; the last decision is held.
+	ReasonNoData Reason = "no_data"
+)
+
+// Reasons lists every reason, in DESIGN.md's order.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonForecast, ReasonReactive, ReasonCooldown, ReasonStabilization, ReasonBudget,
+		ReasonMin, ReasonMax, ReasonLowConfidence, ReasonAnomaly, ReasonManual, ReasonNoData,
+	}
+}
+
+// Rule names the step of Decide that bound the result; finer than Reason
+// (e.g. "tolerance" and "stabilization_window" both give ReasonStabilization).
+type Rule string
+
+// Rules, in the order Decide applies them.
+const (
+	RuleManual        Rule = "manual"
+	RuleNoData        Rule = "no_data"
+	RuleForecast      Rule = "forecast"
+	RuleReactiveFloor Rule = "reactive_floor"
+	RuleLowConfidence Rule = "low_confidence"
+	RuleStorageGrow   Rule = "storage_no_shrink"
+	RuleTolerance     Rule = "tolerance"
+	RuleStabilization Rule = "stabilization_window"
+	RuleCooldownUp    Rule = "scale_up_cooldown"
+	RuleCooldownDown  Rule = "scale_down_cooldown"
+	RuleRateLimitUp   Rule = "scale_up_rate_limit"
+	RuleRateLimitDown Rule = "scale_down_rate_limit"
+	RuleBudget        Rule = "daily_budget"
+	RuleMin           Rule = "min_units"
+	RuleMax           Rule = "max_units"
+)
+
+// Input is what the controller knows at one decision.
+type Input struct {
+	// Now is the decision time.
+	Now time.Time
+	// Interval is the time until the next decision (the scaling interval,
+	// or the trace step in a backtest); it widens the lead window.
+	Interval time.Duration
+	// CurrentUnits is the number of units requested now (ready + pending).
+	CurrentUnits int
+	// DataPresent is false when the history source is down or returned no
+	// usable sample: the decision then holds the last one.
+	DataPresent bool
+	// Demand is the latest observed demand (NaN when unknown).
+	Demand float64
+	// Forecast was made at Now; Forecast.Mean[k] is for Now+(k+1)*ForecastStep.
+	// An empty forecast means "none": the decision is reactive.
+	Forecast     predictor.Forecast
+	ForecastStep time.Duration
+	// AnomalyScore in [0, 1] and Anomaly (the detector's flag) for the
+	// current demand.
+	AnomalyScore float64
+	Anomaly      bool
+	// CostToday is the cost accrued since 00:00 UTC of Now's day.
+	CostToday float64
+}
+
+// Recommendation is one past raw recommendation, kept for the
+// stabilisation window.
+type Recommendation struct {
+	At    time.Time `json:"at"`
+	Units int       `json:"units"`
+}
+
+// Override is a manual scaling order in force until Until (zero: forever).
+type Override struct {
+	Units int       `json:"units"`
+	Until time.Time `json:"until,omitzero"`
+}
+
+// State is what Decide remembers between calls. The zero value is a fresh
+// target. Update it with Record after each decision.
+type State struct {
+	// LastDesired is the last decision's units; HasLast says it exists.
+	LastDesired int  `json:"last_desired"`
+	HasLast     bool `json:"has_last"`
+	// LastScaleUp and LastScaleDown are the times of the last decisions
+	// that raised or lowered the units (zero: never).
+	LastScaleUp   time.Time `json:"last_scale_up,omitzero"`
+	LastScaleDown time.Time `json:"last_scale_down,omitzero"`
+	// Recent holds raw recommendations inside the stabilisation window.
+	Recent []Recommendation `json:"recent,omitempty"`
+	// Manual, when set and not expired, overrides every other rule but min/max.
+	Manual *Override `json:"manual,omitempty"`
+}
+
+// Explanation records the inputs of a decision and the rule that bound it.
+// It holds no NaN, so it always marshals to JSON.
+type Explanation struct {
+	Now          time.Time `json:"now"`
+	CurrentUnits int       `json:"current_units"`
+	DataPresent  bool      `json:"data_present"`
+	Demand       float64   `json:"demand"`
+	// WindowStart and WindowEnd bound the lead window [now, now+lag+interval]
+	// whose forecast points were used; ForecastPoints counts them.
+	WindowStart    time.Time `json:"window_start"`
+	WindowEnd      time.Time `json:"window_end"`
+	ForecastPoints int       `json:"forecast_points"`
+	Model          string    `json:"model,omitempty"`
+	// MeanUsed and UpperUsed are the highest mean and upper forecast in the window.
+	MeanUsed            float64 `json:"mean_used"`
+	UpperUsed           float64 `json:"upper_used"`
+	Coverage            float64 `json:"coverage"`
+	Confidence          float64 `json:"confidence"`
+	ConfidenceThreshold float64 `json:"confidence_threshold"`
+	// ForecastUnits are the units the upper forecast needs; ReactiveFloor
+	// the units current demand needs (HPA formula).
+	ForecastUnits int     `json:"forecast_units"`
+	ReactiveFloor int     `json:"reactive_floor"`
+	AnomalyScore  float64 `json:"anomaly_score"`
+	Anomaly       bool    `json:"anomaly"`
+	// Wanted is the units before tolerance, stabilisation, cooldowns, rate
+	// limits, budget and bounds.
+	Wanted int `json:"wanted"`
+	// AffordableUnits is what the daily budget allows until midnight UTC
+	// (-1 without a budget).
+	AffordableUnits int `json:"affordable_units"`
+	// Rule is the step that bound the result.
+	Rule Rule `json:"rule"`
+}
+
+// Decision is Decide's result.
+type Decision struct {
+	Desired     int         `json:"desired"`
+	Reason      Reason      `json:"reason"`
+	Explanation Explanation `json:"explanation"`
+	// Raw is the recommendation before stabilisation and cooldowns, which
+	// Record keeps for the stabilisation window.
+	Raw int `json:"raw"`
+}
+
+// Direction is "up", "down" or "none" relative to current units.
+func (d Decision) Direction() string {
+	switch c := d.Explanation.CurrentUnits; {
+	case d.Desired > c:
+		return "up"
+	case d.Desired < c:
+		return "down"
+	}
+	return "none"
+}
+
+// Record returns the state after decision d was taken at d.Explanation.Now.
+// It does not modify s (the recommendation slice is copied).
+func (s State) Record(t Target, d Decision) State {
+	now := d.Explanation.Now
+	next := s
+	next.LastDesired, next.HasLast = d.Desired, true
+	switch d.Direction() {
+	case "up":
+		next.LastScaleUp = now
+	case "down":
+		next.LastScaleDown = now
+	}
+	if s.Manual != nil && !s.Manual.Until.IsZero() && !now.Before(s.Manual.Until) {
+		next.Manual = nil
+	}
+	next.Recent = nil
+	if t.StabilizationWindow > 0 && d.Reason != ReasonNoData && d.Reason != ReasonManual {
+		from := now.Add(-t.StabilizationWindow)
+		next.Recent = make([]Recommendation, 0, len(s.Recent)+1)
+		for _, r := range s.Recent {
+			if !r.At.Before(from) {
+				next.Recent = append(next.Recent, r)
+			}
+		}
+		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw})
+	}
+	return next
+}
+
+func finiteOr0(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// Decide computes the desired units for target t. It is a pure function of
+// its arguments. The rules, in order (DESIGN.md, "Controller model"):
+//
+//  1. A manual override in force wins (clamped to [min, max]): manual.
+//  2. No data: hold the last decision (or the current units): no_data.
+//  3. Lag compensation: units for the highest upper forecast over
+//     [now, now+lag+interval]: forecast. Forecast confidence below the
+//     threshold, or no forecast: reactive only, low_confidence.
+//  4. Reactive floor: never below the HPA formula on current demand
+//     (reactive, or anomaly when the detector flags the current demand).
+//  5. Storage never shrinks.
+//  6. Tolerance band, then the scale-down stabilisation window: stabilization.
+//  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
+//  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
+//  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
+//  10. Min and max: min, max.
+func Decide(in Input, t Target, st State) Decision {
+	ex := Explanation{
+		Now:                 in.Now,
+		CurrentUnits:        in.CurrentUnits,
+		DataPresent:         in.DataPresent,
+		Demand:              finiteOr0(in.Demand),
+		WindowStart:         in.Now,
+		WindowEnd:           in.Now.Add(t.Lag + in.Interval),
+		Model:               in.Forecast.Model,
+		Coverage:            finiteOr0(in.Forecast.Coverage),
+		Confidence:          finiteOr0(in.Forecast.Confidence),
+		ConfidenceThreshold: t.ConfidenceThreshold,
+		AnomalyScore:        finiteOr0(in.AnomalyScore),
+		Anomaly:             in.Anomaly,
+		AffordableUnits:     -1,
+	}
+	done := func(units int, reason Reason, rule Rule, raw int) Decision {
+		ex.Rule = rule
+		return Decision{Desired: units, Reason: reason, Explanation: ex, Raw: raw}
+	}
+
+	// 1. Manual override.
+	if m := st.Manual; m != nil && (m.Until.IsZero() || in.Now.Before(m.Until)) {
+		u := t.clamp(m.Units)
+		ex.Wanted = m.Units
+		return done(u, ReasonManual, RuleManual, u)
+	}
+
+	// 2. No data: hold.
+	if !in.DataPresent || math.IsNaN(in.Demand) || math.IsInf(in.Demand, 0) {
+		hold := in.CurrentUnits
+		if st.HasLast {
+			hold = st.LastDesired
+		}
+		hold = t.clamp(hold)
+		ex.Wanted = hold
+		return done(hold, ReasonNoData, RuleNoData, hold)
+	}
+
+	// 3. Lag compensation over the lead window.
+	floor := t.UnitsFor(in.Demand)
+	ex.ReactiveFloor = floor
+	upper, mean, points := leadWindow(in, t)
+	ex.ForecastPoints = points
+	ex.UpperUsed, ex.MeanUsed = finiteOr0(upper), finiteOr0(mean)
+	trusted := points > 0 && in.Forecast.Confidence >= t.ConfidenceThreshold
+	wanted, reason, rule := floor, ReasonReactive, RuleReactiveFloor
+	if points > 0 {
+		ex.ForecastUnits = t.UnitsFor(upper)
+	}
+	if !trusted {
+		reason, rule = ReasonLowConfidence, RuleLowConfidence
+	} else if ex.ForecastUnits >= floor {
+		wanted, reason, rule = ex.ForecastUnits, ReasonForecast, RuleForecast
+	}
+	// 4. Reactive floor; an anomalous current demand is flagged.
+	if in.Anomaly && reason != ReasonLowConfidence {
+		reason = ReasonAnomaly
+	}
+	ex.Wanted = wanted
+	raw := wanted
+	desired := wanted
+	cur := in.CurrentUnits
+
+	// 5. Storage never shrinks.
+	if t.Kind == KindStorage && desired < cur {
+		desired, reason, rule = cur, ReasonStabilization, RuleStorageGrow
+	}
+
+	// 6. Tolerance band (never below the reactive floor), then the
+	// scale-down stabilisation window: the highest recommendation in it.
+	if t.Tolerance > 0 && desired != cur && cur > 0 &&
+		math.Abs(float64(desired)/float64(cur)-1) <= t.Tolerance && cur >= floor {
+		desired, reason, rule = cur, ReasonStabilization, RuleTolerance
+	}
+	if t.StabilizationWindow > 0 && desired < cur {
+		from := in.Now.Add(-t.StabilizationWindow)
+		best := desired
+		for _, r := range st.Recent {
+			if !r.At.Before(from) && !r.At.After(in.Now) && r.Units > best {
+				best = r.Units
+			}
+		}
+		if best > desired {
+			desired, reason, rule = min(best, cur), ReasonStabilization, RuleStabilization
+		}
+	}
+
+	// 7. Cooldowns.
+	if desired > cur && t.ScaleUpCooldown > 0 && !st.LastScaleUp.IsZero() &&
+		in.Now.Sub(st.LastScaleUp) < t.ScaleUpCooldown {
+		if held := max(cur, floor); held < desired {
+			desired, reason, rule = held, ReasonCooldown, RuleCooldownUp
+		}
+	}
+	if desired < cur && t.ScaleDownCooldown > 0 {
+		last := st.LastScaleUp
+		if st.LastScaleDown.After(last) {
+			last = st.LastScaleDown
+		}
+		if !last.IsZero() && in.Now.Sub(last) < t.ScaleDownCooldown {
+			desired, reason, rule = cur, ReasonCooldown, RuleCooldownDown
+		}
+	}
+
+	// 8. Rate limits.
+	if t.MaxScaleUpUnits > 0 {
+		if limit := max(cur+t.MaxScaleUpUnits, floor); desired > limit {
+			desired, reason, rule = limit, ReasonStabilization, RuleRateLimitUp
+		}
+	}
+	if t.MaxScaleDownUnits > 0 && desired < cur-t.MaxScaleDownUnits {
+		desired, reason, rule = cur-t.MaxScaleDownUnits, ReasonStabilization, RuleRateLimitDown
+	}
+
+	// 9. Daily budget: cap scale-up to what the rest of the UTC day affords.
+	if t.DailyBudget > 0 && t.CostPerUnitHour > 0 {
+		affordable := affordableUnits(in.Now, in.CostToday, t)
+		ex.AffordableUnits = affordable
+		if desired > cur && desired > affordable {
+			desired, reason, rule = max(cur, affordable), ReasonBudget, RuleBudget
+		}
+	}
+
+	// 10. Bounds.
+	if desired < t.MinUnits {
+		desired, reason, rule = t.MinUnits, ReasonMin, RuleMin
+	} else if desired > t.MaxUnits {
+		desired, reason, rule = t.MaxUnits, ReasonMax, RuleMax
+	}
+	return done(desired, reason, rule, t.clamp(raw))
+}
+
+// leadWindow returns the highest upper and mean forecast among the points
+// inside the lead window: offsets (k+1)*step < lag + interval, and always
+// the first point. This matches a pool where a unit requested now serves
+// from now+lag on and the next decision comes after interval.
+func leadWindow(in Input, t Target) (upper, mean float64, points int) {
+	f := in.Forecast
+	n := min(len(f.Upper), len(f.Mean))
+	if n == 0 || in.ForecastStep <= 0 {
+		return 0, 0, 0
+	}
+	lead := t.Lag + in.Interval
+	upper, mean = math.Inf(-1), math.Inf(-1)
+	for k := range n {
+		if k > 0 && time.Duration(k+1)*in.ForecastStep >= lead {
+			break
+		}
+		if u := f.Upper[k]; !math.IsNaN(u) {
+			upper = max(upper, u)
+			mean = max(mean, f.Mean[k])
+			points++
+		}
+	}
+	if points == 0 {
+		return 0, 0, 0
+	}
+	return upper, mean, points
+}
+
+// affordableUnits is the number of units that can run from now to the end
+// of the UTC day without the day's cost exceeding the budget.
+func affordableUnits(now time.Time, costToday float64, t Target) int {
+	now = now.UTC()
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	hours := midnight.Sub(now).Hours()
+	remaining := t.DailyBudget - costToday
+	if remaining <= 0 {
+		return 0
+	}
+	if hours <= 0 {
+		return t.MaxUnits
+	}
+	u := remaining / (t.CostPerUnitHour * hours)
+	if u >= float64(t.MaxUnits) {
+		return t.MaxUnits
+	}
+	return int(math.Floor(u))
+}

@@ -1,0 +1,195 @@
+// Package policy is prescale's decision engine: a pure function that turns a
+// forecast, the current demand and the target's rules into a desired number
+// of units, an enumerated reason and an explanation.
+//
+// Nothing here reads a clock, performs I/O or keeps global state: the live
+// controller and `prescale backtest` call the same Decide with an explicit
+// Input.Now, so a backtest replays exactly what the controller would decide.
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Kind is the resource a target scales.
+type Kind string
+
+// Resource kinds (DESIGN.md, "Controller model").
+const (
+	KindInstances Kind = "instances"
+	KindCPU       Kind = "cpu"
+	KindMemory    Kind = "memory"
+	// KindStorage targets never shrink: a volume is grown ahead of its
+	// forecast usage and kept (volumes rarely support shrinking).
+	KindStorage Kind = "storage"
+)
+
+// Kinds lists every valid Kind.
+func Kinds() []Kind { return []Kind{KindInstances, KindCPU, KindMemory, KindStorage} }
+
+// DefaultConfidenceThreshold is DESIGN.md's default for
+// PRESCALE_CONFIDENCE_THRESHOLD: below it the decision is reactive.
+const DefaultConfidenceThreshold = 0.7
+
+// Target is one scalable thing and the rules its decisions obey.
+//
+// Zero values: cooldowns, stabilisation window, rate limits, tolerance and
+// daily budget equal to 0 disable that rule; MaxUnits must be set.
+type Target struct {
+	// Name identifies the target (metric label, API key); required.
+	Name string `json:"name" yaml:"name"`
+	// Tier is a free-form grouping such as "web", "worker", "db".
+	Tier string `json:"tier,omitempty" yaml:"tier"`
+	// Kind is instances, cpu, memory or storage; empty means instances.
+	Kind Kind `json:"kind" yaml:"kind"`
+	// Query is the PromQL expression giving the demand (in the same unit
+	// as CapacityPerUnit). The decision engine does not read it; the
+	// history source does.
+	Query string `json:"query" yaml:"query"`
+	// CapacityPerUnit is the demand one unit serves at 100 % utilisation
+	// (requests/s per instance, cores per node, bytes per volume step).
+	CapacityPerUnit float64 `json:"capacity_per_unit" yaml:"capacity_per_unit"`
+	// TargetUtilization in (0, 1] is the fraction of a unit's capacity the
+	// decision aims to use: units = demand / (CapacityPerUnit * TargetUtilization).
+	TargetUtilization float64 `json:"target_utilization" yaml:"target_utilization"`
+	// MinUnits and MaxUnits bound every decision (0 <= min <= max, max >= 1).
+	MinUnits int `json:"min_units" yaml:"min_units"`
+	MaxUnits int `json:"max_units" yaml:"max_units"`
+	// CostPerUnitHour is the price of one unit for one hour (0: free).
+	CostPerUnitHour float64 `json:"cost_per_unit_hour" yaml:"cost_per_unit_hour"`
+	// Lag is the provisioning lag: how long a requested unit takes to
+	// serve. Decisions provision for the forecast over [now, now+Lag+interval].
+	Lag time.Duration `json:"lag" yaml:"lag"`
+	// ScaleUpCooldown is the minimum time between two scale-ups, except
+	// that the reactive floor is always honoured (0: none).
+	ScaleUpCooldown time.Duration `json:"scale_up_cooldown" yaml:"scale_up_cooldown"`
+	// ScaleDownCooldown is the minimum time after any scaling action
+	// before a scale-down (0: none).
+	ScaleDownCooldown time.Duration `json:"scale_down_cooldown" yaml:"scale_down_cooldown"`
+	// StabilizationWindow: a scale-down goes only as low as the highest
+	// recommendation in [now-window, now], as the Kubernetes HPA does (0: none).
+	StabilizationWindow time.Duration `json:"stabilization_window" yaml:"stabilization_window"`
+	// MaxScaleUpUnits caps units added by one decision beyond the reactive
+	// floor (0: unlimited).
+	MaxScaleUpUnits int `json:"max_scale_up_units" yaml:"max_scale_up_units"`
+	// MaxScaleDownUnits caps units removed by one decision (0: unlimited).
+	MaxScaleDownUnits int `json:"max_scale_down_units" yaml:"max_scale_down_units"`
+	// Tolerance in [0, 1): no change while the wanted units are within
+	// this relative band of the current units (the HPA's 0.1; 0: none).
+	Tolerance float64 `json:"tolerance" yaml:"tolerance"`
+	// ConfidenceThreshold in [0, 1]: forecasts with a lower confidence are
+	// not trusted and the decision is reactive. 0 trusts every forecast.
+	ConfidenceThreshold float64 `json:"confidence_threshold" yaml:"confidence_threshold"`
+	// DailyBudget caps scale-up so that the cost of a UTC day stays within
+	// it (same currency as CostPerUnitHour; 0: no budget).
+	DailyBudget float64 `json:"daily_budget" yaml:"daily_budget"`
+}
+
+// FieldError is a validation error naming the offending field.
+type FieldError struct {
+	Target string
+	Field  string
+	Msg    string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("target %q: %s %s", e.Target, e.Field, e.Msg)
+}
+
+// Validate checks every field and returns all problems joined (each a
+// *FieldError naming the field), or nil.
+func (t Target) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Target: t.Name, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if t.Name == "" {
+		bad("name", "must not be empty")
+	}
+	switch t.Kind {
+	case "", KindInstances, KindCPU, KindMemory, KindStorage:
+	default:
+		bad("kind", "must be one of instances, cpu, memory, storage; got %q", t.Kind)
+	}
+	if !(t.CapacityPerUnit > 0) || !finite(t.CapacityPerUnit) {
+		bad("capacity_per_unit", "must be a finite number > 0, got %v", t.CapacityPerUnit)
+	}
+	if !(t.TargetUtilization > 0 && t.TargetUtilization <= 1) {
+		bad("target_utilization", "must be in (0, 1], got %v", t.TargetUtilization)
+	}
+	if t.MinUnits < 0 {
+		bad("min_units", "must be >= 0, got %d", t.MinUnits)
+	}
+	if t.MaxUnits < 1 {
+		bad("max_units", "must be >= 1, got %d", t.MaxUnits)
+	} else if t.MinUnits > t.MaxUnits {
+		bad("min_units", "(%d) must not exceed max_units (%d)", t.MinUnits, t.MaxUnits)
+	}
+	if t.CostPerUnitHour < 0 || !finite(t.CostPerUnitHour) {
+		bad("cost_per_unit_hour", "must be a finite number >= 0, got %v", t.CostPerUnitHour)
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"lag", t.Lag},
+		{"scale_up_cooldown", t.ScaleUpCooldown},
+		{"scale_down_cooldown", t.ScaleDownCooldown},
+		{"stabilization_window", t.StabilizationWindow},
+	} {
+		if d.v < 0 {
+			bad(d.field, "must be >= 0, got %s", d.v)
+		}
+	}
+	if t.MaxScaleUpUnits < 0 {
+		bad("max_scale_up_units", "must be >= 0 (0: unlimited), got %d", t.MaxScaleUpUnits)
+	}
+	if t.MaxScaleDownUnits < 0 {
+		bad("max_scale_down_units", "must be >= 0 (0: unlimited), got %d", t.MaxScaleDownUnits)
+	}
+	if !(t.Tolerance >= 0 && t.Tolerance < 1) {
+		bad("tolerance", "must be in [0, 1), got %v", t.Tolerance)
+	}
+	if !(t.ConfidenceThreshold >= 0 && t.ConfidenceThreshold <= 1) {
+		bad("confidence_threshold", "must be in [0, 1], got %v", t.ConfidenceThreshold)
+	}
+	if t.DailyBudget < 0 || !finite(t.DailyBudget) {
+		bad("daily_budget", "must be a finite number >= 0 (0: none), got %v", t.DailyBudget)
+	}
+	if t.DailyBudget > 0 && t.CostPerUnitHour == 0 {
+		bad("daily_budget", "needs cost_per_unit_hour > 0")
+	}
+	return errors.Join(errs...)
+}
+
+// UnitsFor is the smallest whole number of units k >= 0 with
+// k * CapacityPerUnit * TargetUtilization >= demand: the HPA formula
+// ceil(demand / (capacity * utilisation)), made exact in floating point so
+// that a demand exactly at capacity needs no extra unit. NaN or negative
+// demand needs 0 units.
+func (t Target) UnitsFor(demand float64) int {
+	per := t.CapacityPerUnit * t.TargetUtilization
+	if !(demand > 0) || !(per > 0) {
+		return 0
+	}
+	x := demand / per
+	if x >= math.MaxInt32 {
+		return math.MaxInt32
+	}
+	k := int(math.Ceil(x))
+	for float64(k)*per < demand {
+		k++
+	}
+	for k > 0 && float64(k-1)*per >= demand {
+		k--
+	}
+	return k
+}
+
+func (t Target) clamp(units int) int {
+	return max(t.MinUnits, min(t.MaxUnits, units))
+}
