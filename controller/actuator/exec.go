@@ -1,0 +1,87 @@
+package actuator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+)
+
+// Exec runs a command for each action with the decision in environment
+// variables (PRESCALE_TARGET, PRESCALE_TIER, PRESCALE_KIND,
+// PRESCALE_CURRENT_UNITS, PRESCALE_DESIRED_UNITS, PRESCALE_DIRECTION,
+// PRESCALE_REASON, PRESCALE_EXPLANATION, PRESCALE_CONFIDENCE,
+// PRESCALE_DECIDED_AT). The command is run directly (no shell) and killed
+// after Timeout.
+type Exec struct {
+	argv    []string
+	timeout time.Duration
+	metrics *Metrics
+}
+
+var _ Actuator = (*Exec)(nil)
+
+// NewExec builds an Exec actuator; timeout 0 means 30 s.
+func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
+	if len(argv) == 0 || argv[0] == "" {
+		return nil, errors.New("actuator: exec needs a command")
+	}
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	m.initFor("exec")
+	return &Exec{argv: argv, timeout: timeout, metrics: m}, nil
+}
+
+// Name implements Actuator.
+func (e *Exec) Name() string { return "exec" }
+
+// Env returns the environment entries describing an action.
+func Env(a Action) []string {
+	return []string{
+		"PRESCALE_TARGET=" + a.Target,
+		"PRESCALE_TIER=" + a.Tier,
+		"PRESCALE_KIND=" + a.Kind,
+		"PRESCALE_CURRENT_UNITS=" + strconv.Itoa(a.Current),
+		"PRESCALE_DESIRED_UNITS=" + strconv.Itoa(a.Desired),
+		"PRESCALE_DIRECTION=" + a.Direction,
+		"PRESCALE_REASON=" + a.Reason,
+		"PRESCALE_EXPLANATION=" + a.Explanation,
+		"PRESCALE_CONFIDENCE=" + strconv.FormatFloat(a.Confidence, 'f', 3, 64),
+		"PRESCALE_DECIDED_AT=" + a.At.UTC().Format(time.RFC3339),
+	}
+}
+
+// Act implements Actuator: it runs the command and waits for it.
+func (e *Exec) Act(ctx context.Context, a Action) error {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
+	cmd.Env = append(os.Environ(), Env(a)...)
+	cmd.WaitDelay = time.Second
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	if err != nil {
+		if e.metrics != nil {
+			e.metrics.failed.WithLabelValues("exec").Inc()
+		}
+		msg := out.String()
+		if len(msg) > 512 {
+			msg = msg[:512] + "..."
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("actuator: exec %s: timed out after %s: %w (output: %q)", e.argv[0], e.timeout, err, msg)
+		}
+		return fmt.Errorf("actuator: exec %s: %w (output: %q)", e.argv[0], err, msg)
+	}
+	if e.metrics != nil {
+		e.metrics.sent.WithLabelValues("exec").Inc()
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package actuator
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// SimulatedPool is an in-process model of a resource pool, for demos and
+// `prescale run`: units asked for become ready after the target's
+// provisioning lag, removed units go at once, and every unit (ready or
+// provisioning) costs its price per hour. It models capacity only; it never
+// invents demand. Its name, metrics (prescale_simulated_pool_*) and API
+// output all say "simulated".
+type SimulatedPool struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	pools   map[string]*simPool
+	ready   *prometheus.GaugeVec
+	pending *prometheus.GaugeVec
+	cost    *prometheus.CounterVec
+}
+
+type simPool struct {
+	ready     int
+	pending   []simBatch
+	lag       time.Duration
+	price     float64
+	costSoFar float64
+	last      time.Time
+}
+
+type simBatch struct {
+	units   int
+	readyAt time.Time
+}
+
+var _ Actuator = (*SimulatedPool)(nil)
+
+// NewSimulatedPool builds an empty pool; reg may be nil.
+func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *SimulatedPool {
+	p := &SimulatedPool{
+		now:   now,
+		pools: map[string]*simPool{},
+		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "prescale", Subsystem: "simulated_pool", Name: "ready_units",
+			Help: "SIMULATED pool: units ready to serve, per target.",
+		}, []string{"target"}),
+		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "prescale", Subsystem: "simulated_pool", Name: "provisioning_units",
+			Help: "SIMULATED pool: units asked for and not ready yet (provisioning lag), per target.",
+		}, []string{"target"}),
+		cost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "prescale", Subsystem: "simulated_pool", Name: "cost_total",
+			Help: "SIMULATED pool: cost accrued (ready plus provisioning units times price per unit-hour), per target.",
+		}, []string{"target"}),
+	}
+	if reg != nil {
+		reg.MustRegister(p.ready, p.pending, p.cost)
+	}
+	return p
+}
+
+// Name implements Actuator.
+func (p *SimulatedPool) Name() string { return "simulated" }
+
+// Register adds a target with its starting units, provisioning lag and
+// price per unit-hour. Registering again keeps the units.
+func (p *SimulatedPool) Register(target string, units int, lag time.Duration, pricePerUnitHour float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sp, ok := p.pools[target]; ok {
+		sp.lag, sp.price = lag, pricePerUnitHour
+		return
+	}
+	p.pools[target] = &simPool{ready: units, lag: lag, price: pricePerUnitHour, last: p.now()}
+	p.ready.WithLabelValues(target).Set(float64(units))
+	p.pending.WithLabelValues(target).Set(0)
+	p.cost.WithLabelValues(target)
+}
+
+// advance moves due batches to ready and accrues cost up to now.
+func (p *SimulatedPool) advance(target string, sp *simPool, now time.Time) {
+	// Accrue piecewise so that units turning ready mid-interval are priced right
+	// (provisioning units cost too, so the total only changes at Act).
+	if now.After(sp.last) {
+		units := sp.ready
+		for _, b := range sp.pending {
+			units += b.units
+		}
+		c := float64(units) * sp.price * now.Sub(sp.last).Hours()
+		sp.costSoFar += c
+		p.cost.WithLabelValues(target).Add(c)
+		sp.last = now
+	}
+	keep := sp.pending[:0]
+	for _, b := range sp.pending {
+		if !b.readyAt.After(now) {
+			sp.ready += b.units
+		} else {
+			keep = append(keep, b)
+		}
+	}
+	sp.pending = keep
+	p.ready.WithLabelValues(target).Set(float64(sp.ready))
+	p.pending.WithLabelValues(target).Set(float64(pendingUnits(sp)))
+}
+
+func pendingUnits(sp *simPool) int {
+	n := 0
+	for _, b := range sp.pending {
+		n += b.units
+	}
+	return n
+}
+
+// Act implements Actuator: scale-ups join the provisioning queue, scale-downs
+// cancel provisioning units first and then remove ready ones at once.
+func (p *SimulatedPool) Act(_ context.Context, a Action) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sp, ok := p.pools[a.Target]
+	if !ok {
+		return fmt.Errorf("actuator: simulated pool has no target %q", a.Target)
+	}
+	now := p.now()
+	p.advance(a.Target, sp, now)
+	total := sp.ready + pendingUnits(sp)
+	switch {
+	case a.Desired > total:
+		sp.pending = append(sp.pending, simBatch{units: a.Desired - total, readyAt: now.Add(sp.lag)})
+		if sp.lag <= 0 {
+			p.advance(a.Target, sp, now)
+		}
+	case a.Desired < total:
+		drop := total - a.Desired
+		for i := len(sp.pending) - 1; i >= 0 && drop > 0; i-- {
+			d := min(drop, sp.pending[i].units)
+			sp.pending[i].units -= d
+			drop -= d
+		}
+		keep := sp.pending[:0]
+		for _, b := range sp.pending {
+			if b.units > 0 {
+				keep = append(keep, b)
+			}
+		}
+		sp.pending = keep
+		sp.ready -= drop
+	}
+	p.ready.WithLabelValues(a.Target).Set(float64(sp.ready))
+	p.pending.WithLabelValues(a.Target).Set(float64(pendingUnits(sp)))
+	return nil
+}
+
+// SimulatedStatus is one target's simulated pool state.
+type SimulatedStatus struct {
+	Target       string  `json:"target"`
+	Simulated    bool    `json:"simulated"`
+	Ready        int     `json:"ready_units"`
+	Provisioning int     `json:"provisioning_units"`
+	CostSoFar    float64 `json:"cost_so_far"`
+}
+
+// Units returns ready and provisioning units of a target after advancing the pool to now.
+func (p *SimulatedPool) Units(target string) (ready, provisioning int, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	sp, ok := p.pools[target]
+	if !ok {
+		return 0, 0, false
+	}
+	p.advance(target, sp, p.now())
+	return sp.ready, pendingUnits(sp), true
+}
+
+// SetCostSoFar restores accrued cost after a restart.
+func (p *SimulatedPool) SetCostSoFar(target string, cost float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sp, ok := p.pools[target]; ok {
+		sp.costSoFar = cost
+	}
+}
+
+// Status lists every target, sorted by name.
+func (p *SimulatedPool) Status() []SimulatedStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	out := make([]SimulatedStatus, 0, len(p.pools))
+	for name, sp := range p.pools {
+		p.advance(name, sp, now)
+		out = append(out, SimulatedStatus{Target: name, Simulated: true, Ready: sp.ready, Provisioning: pendingUnits(sp), CostSoFar: sp.costSoFar})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	return out
+}

@@ -1,0 +1,305 @@
+package actuator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Message is Alertmanager's webhook payload, version 4 (see Alertmanager's
+// notify/webhook and template.Data): prescale sends one alert per decision.
+type Message struct {
+	Version         string            `json:"version"`
+	GroupKey        string            `json:"groupKey"`
+	TruncatedAlerts uint64            `json:"truncatedAlerts"`
+	Status          string            `json:"status"`
+	Receiver        string            `json:"receiver"`
+	GroupLabels     map[string]string `json:"groupLabels"`
+	CommonLabels    map[string]string `json:"commonLabels"`
+	CommonAnnot     map[string]string `json:"commonAnnotations"`
+	ExternalURL     string            `json:"externalURL"`
+	Alerts          []Alert           `json:"alerts"`
+}
+
+// Alert is one alert of a Message.
+type Alert struct {
+	Status       string            `json:"status"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     time.Time         `json:"startsAt"`
+	EndsAt       time.Time         `json:"endsAt"`
+	GeneratorURL string            `json:"generatorURL"`
+	Fingerprint  string            `json:"fingerprint"`
+}
+
+// WebhookConfig configures a Webhook. Zero values mean the defaults given.
+type WebhookConfig struct {
+	URL         string
+	Receiver    string        // receiver name in the payload and metrics; "" means "prescale"
+	ExternalURL string        // link back to the controller (e.g. its /api/scaling/status)
+	Timeout     time.Duration // per attempt; 0 means 10 s
+	MaxAttempts int           // 0 means 5
+	Backoff     time.Duration // first retry delay, doubled each retry up to 30 s; 0 means 500 ms
+	QueueSize   int           // bounded queue; 0 means 100
+	Client      *http.Client  // nil means a client with Timeout
+	// Wait sleeps between retries; nil means a timer honouring ctx (tests inject).
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
+// Webhook posts each action to an HTTP endpoint as an Alertmanager v4
+// message. Act enqueues; a background worker (Run) delivers in order,
+// retrying 5xx and timeouts with exponential backoff and never retrying 4xx.
+type Webhook struct {
+	cfg     WebhookConfig
+	metrics *Metrics
+	queue   chan Action
+	sent    atomic.Int64
+	failed  atomic.Int64
+	dropped atomic.Int64
+	mu      sync.Mutex
+	lastErr string
+}
+
+var (
+	_ Actuator = (*Webhook)(nil)
+	_ Queued   = (*Webhook)(nil)
+)
+
+// NewWebhook validates cfg and builds the webhook (call Run to deliver).
+func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("actuator: webhook URL %q must be http(s)://host[:port]/path", redactURL(cfg.URL))
+	}
+	if cfg.Receiver == "" {
+		cfg.Receiver = "prescale"
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 500 * time.Millisecond
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 100
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: cfg.Timeout}
+	}
+	if cfg.Wait == nil {
+		cfg.Wait = func(ctx context.Context, d time.Duration) error {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			}
+		}
+	}
+	m.initFor(cfg.Receiver)
+	return &Webhook{cfg: cfg, metrics: m, queue: make(chan Action, cfg.QueueSize)}, nil
+}
+
+// Name implements Actuator.
+func (w *Webhook) Name() string { return "webhook:" + w.cfg.Receiver }
+
+// Act implements Actuator: it enqueues, or drops with an error when full.
+func (w *Webhook) Act(_ context.Context, a Action) error {
+	select {
+	case w.queue <- a:
+		if w.metrics != nil {
+			w.metrics.queue.WithLabelValues(w.cfg.Receiver).Set(float64(len(w.queue)))
+		}
+		return nil
+	default:
+		w.dropped.Add(1)
+		if w.metrics != nil {
+			w.metrics.dropped.WithLabelValues(w.cfg.Receiver).Inc()
+		}
+		return fmt.Errorf("actuator: webhook %s queue full (%d), action for %s dropped", w.cfg.Receiver, cap(w.queue), a.Target)
+	}
+}
+
+// Run delivers queued actions until ctx ends.
+func (w *Webhook) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-w.queue:
+			if w.metrics != nil {
+				w.metrics.queue.WithLabelValues(w.cfg.Receiver).Set(float64(len(w.queue)))
+			}
+			start := time.Now()
+			err := w.Send(ctx, a)
+			if w.metrics != nil {
+				w.metrics.latency.WithLabelValues(w.cfg.Receiver).Observe(time.Since(start).Seconds())
+			}
+			w.mu.Lock()
+			if err != nil {
+				w.lastErr = err.Error()
+			} else {
+				w.lastErr = ""
+			}
+			w.mu.Unlock()
+		}
+	}
+}
+
+// QueueStatus implements Queued.
+func (w *Webhook) QueueStatus() QueueStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return QueueStatus{
+		Receiver: w.cfg.Receiver, Length: len(w.queue), Capacity: cap(w.queue),
+		Sent: w.sent.Load(), Failed: w.failed.Load(), Dropped: w.dropped.Load(), LastErr: w.lastErr,
+	}
+}
+
+// Payload builds the v4 message for an action.
+func (w *Webhook) Payload(a Action) Message {
+	lbls := map[string]string{
+		"alertname": "PrescaleScalingDecision",
+		"target":    a.Target,
+		"tier":      a.Tier,
+		"kind":      a.Kind,
+		"direction": a.Direction,
+		"reason":    a.Reason,
+	}
+	ann := map[string]string{
+		"summary":        fmt.Sprintf("scale %s %s from %d to %d units (%s)", a.Target, a.Direction, a.Current, a.Desired, a.Reason),
+		"description":    a.Explanation,
+		"desired_units":  strconv.Itoa(a.Desired),
+		"current_units":  strconv.Itoa(a.Current),
+		"confidence":     strconv.FormatFloat(a.Confidence, 'f', 3, 64),
+		"forecast":       strconv.FormatFloat(a.Forecast, 'g', 6, 64),
+		"forecast_upper": strconv.FormatFloat(a.Upper, 'g', 6, 64),
+		"cost_per_hour":  strconv.FormatFloat(a.CostPerHour, 'f', 4, 64),
+	}
+	ls := model.LabelSet{}
+	for k, v := range lbls {
+		ls[model.LabelName(k)] = model.LabelValue(v)
+	}
+	group := map[string]string{"alertname": lbls["alertname"], "target": a.Target}
+	return Message{
+		Version:      "4",
+		GroupKey:     fmt.Sprintf("{}:{alertname=%q, target=%q}", lbls["alertname"], a.Target),
+		Status:       "firing",
+		Receiver:     w.cfg.Receiver,
+		GroupLabels:  group,
+		CommonLabels: lbls,
+		CommonAnnot:  ann,
+		ExternalURL:  w.cfg.ExternalURL,
+		Alerts: []Alert{{
+			Status:       "firing",
+			Labels:       lbls,
+			Annotations:  ann,
+			StartsAt:     a.At.UTC(),
+			EndsAt:       a.At.UTC().Add(time.Hour),
+			GeneratorURL: w.cfg.ExternalURL,
+			Fingerprint:  ls.Fingerprint().String(),
+		}},
+	}
+}
+
+// errPermanent marks a failure that must not be retried (4xx).
+var errPermanent = errors.New("permanent")
+
+// Send delivers one action now, with retries; it updates the counters.
+func (w *Webhook) Send(ctx context.Context, a Action) error {
+	body, err := json.Marshal(w.Payload(a))
+	if err != nil {
+		return fmt.Errorf("actuator: webhook %s: marshal: %w", w.cfg.Receiver, err)
+	}
+	delay := w.cfg.Backoff
+	for attempt := 1; ; attempt++ {
+		err = w.post(ctx, body)
+		if err == nil {
+			w.sent.Add(1)
+			if w.metrics != nil {
+				w.metrics.sent.WithLabelValues(w.cfg.Receiver).Inc()
+			}
+			return nil
+		}
+		if errors.Is(err, errPermanent) || attempt >= w.cfg.MaxAttempts || ctx.Err() != nil {
+			break
+		}
+		if w.metrics != nil {
+			w.metrics.retries.WithLabelValues(w.cfg.Receiver).Inc()
+		}
+		if werr := w.cfg.Wait(ctx, delay); werr != nil {
+			err = errors.Join(err, werr)
+			break
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
+	w.failed.Add(1)
+	if w.metrics != nil {
+		w.metrics.failed.WithLabelValues(w.cfg.Receiver).Inc()
+	}
+	return fmt.Errorf("actuator: webhook %s to %s: %w", w.cfg.Receiver, redactURL(w.cfg.URL), err)
+}
+
+func (w *Webhook) post(ctx context.Context, body []byte) error {
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%w: %v", errPermanent, redactErr(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "prescale-controller")
+	resp, err := w.cfg.Client.Do(req)
+	if err != nil {
+		return redactErr(err) // network errors and timeouts are retried
+	}
+	// Always drain and close so the connection is reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	switch {
+	case resp.StatusCode/100 == 2:
+		return nil
+	case resp.StatusCode/100 == 4:
+		return fmt.Errorf("%w: HTTP %d", errPermanent, resp.StatusCode)
+	default:
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "REDACTED"
+	}
+	return u.String()
+}
+
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redactURL(ue.URL), ue.Err)
+	}
+	return err
+}
