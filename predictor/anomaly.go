@@ -1,0 +1,206 @@
+package predictor
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// This file holds the streaming anomaly detectors' shared parts (a rolling
+// window with order statistics, the normal tail) and the baseline z-score
+// detector. The stronger detector is in anomaly_robust.go, the anomaly
+// likelihood post-processing in anomaly_likelihood.go.
+
+// AnomalyDetectorNames lists the detectors NewAnomalyDetector builds, the
+// default (the strongest on NAB) first.
+func AnomalyDetectorNames() []string {
+	return []string{"robust", "zscore"}
+}
+
+// NewAnomalyDetector returns a fresh detector with its default configuration
+// by name (see AnomalyDetectorNames), or an error naming the unknown detector.
+func NewAnomalyDetector(name string) (Detector, error) {
+	switch name {
+	case "robust":
+		return NewRobustDetector(RobustConfig{}), nil
+	case "zscore":
+		return NewZScoreDetector(ZScoreConfig{}), nil
+	}
+	return nil, fmt.Errorf("predictor: unknown detector %q (known: %v)", name, AnomalyDetectorNames())
+}
+
+// anomalyWindow is a rolling window of the last n finite values kept both in
+// arrival order (a ring) and sorted, so that quantiles and ranks cost
+// O(log n) and an update O(n) element moves (a memmove, fast for the window
+// sizes used here).
+type anomalyWindow struct {
+	ring   []float64
+	head   int // index of the oldest value once the ring is full
+	sorted []float64
+	size   int
+}
+
+func newAnomalyWindow(size int) *anomalyWindow {
+	if size < 1 {
+		panic("predictor: anomaly window size must be positive")
+	}
+	return &anomalyWindow{
+		ring:   make([]float64, 0, size),
+		sorted: make([]float64, 0, size),
+		size:   size,
+	}
+}
+
+// len returns the number of values held.
+func (w *anomalyWindow) len() int { return len(w.ring) }
+
+// push adds x (finite), dropping the oldest value when the window is full.
+func (w *anomalyWindow) push(x float64) {
+	if len(w.ring) < w.size {
+		w.ring = append(w.ring, x)
+	} else {
+		old := w.ring[w.head]
+		w.ring[w.head] = x
+		w.head = (w.head + 1) % w.size
+		i := sort.SearchFloat64s(w.sorted, old)
+		w.sorted = slices.Delete(w.sorted, i, i+1)
+	}
+	i := sort.SearchFloat64s(w.sorted, x)
+	w.sorted = slices.Insert(w.sorted, i, x)
+}
+
+// quantile returns the p-quantile (0 <= p <= 1) by linear interpolation
+// between order statistics (Hyndman and Fan's type 7, R's default). The
+// window must not be empty.
+func (w *anomalyWindow) quantile(p float64) float64 {
+	n := len(w.sorted)
+	h := p * float64(n-1)
+	lo := int(h)
+	if lo >= n-1 {
+		return w.sorted[n-1]
+	}
+	return w.sorted[lo] + (h-float64(lo))*(w.sorted[lo+1]-w.sorted[lo])
+}
+
+// min and max of the window (not empty).
+func (w *anomalyWindow) min() float64 { return w.sorted[0] }
+func (w *anomalyWindow) max() float64 { return w.sorted[len(w.sorted)-1] }
+
+// anomalyNormalTail returns Q(z) = P(Z > z) for a standard normal Z,
+// computed with erfc so that it stays accurate far in the upper tail.
+func anomalyNormalTail(z float64) float64 {
+	return 0.5 * math.Erfc(z/math.Sqrt2)
+}
+
+// anomalyClamp01 maps x into [0, 1]; NaN becomes 0.
+func anomalyClamp01(x float64) float64 {
+	switch {
+	case !(x > 0): // also NaN
+		return 0
+	case x > 1:
+		return 1
+	}
+	return x
+}
+
+// ZScoreConfig configures a ZScoreDetector. The zero value gives the
+// defaults.
+type ZScoreConfig struct {
+	// Window is the number of past samples whose mean and standard
+	// deviation standardise the next one; 0 means 288 (one day of
+	// 5-minute samples).
+	Window int
+	// MinSamples is the number of samples seen before any score above 0;
+	// 0 means 30.
+	MinSamples int
+}
+
+// ZScoreDetector is the original system's detector, a windowed Gaussian:
+// with m and s the mean and (population) standard deviation of the last
+// Window samples before y,
+//
+//	z = |y - m| / s,  score = erf(z / √2) = 1 - 2 Q(z),
+//
+// the probability that a normal sample lies closer to the mean than y. A
+// constant window (s = 0) scores 0 for an equal value and 1 otherwise.
+// Update costs O(1): running sums over a ring buffer, recomputed exactly
+// once per window to stop rounding drift.
+type ZScoreDetector struct {
+	window, minSamples int
+	ring               []float64 // samples minus ref
+	head               int
+	ref                float64 // first sample: a shift that keeps the sums well conditioned
+	sum, sumSq         float64
+	sinceExact         int
+}
+
+var _ Detector = (*ZScoreDetector)(nil)
+
+// NewZScoreDetector returns a windowed Gaussian detector.
+func NewZScoreDetector(cfg ZScoreConfig) *ZScoreDetector {
+	if cfg.Window < 0 || cfg.MinSamples < 0 {
+		panic("predictor: negative ZScoreConfig field")
+	}
+	d := &ZScoreDetector{window: cfg.Window, minSamples: cfg.MinSamples}
+	if d.window == 0 {
+		d.window = 288
+	}
+	if d.minSamples == 0 {
+		d.minSamples = 30
+	}
+	d.minSamples = min(d.minSamples, d.window)
+	d.ring = make([]float64, 0, d.window)
+	return d
+}
+
+// Update scores y against the window of samples before it, then adds y to
+// the window. A NaN y scores 0 and is not added. The timestamp is unused.
+func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
+	if math.IsNaN(y) || math.IsInf(y, 0) {
+		return 0
+	}
+	if len(d.ring) == 0 && d.sinceExact == 0 {
+		d.ref = y
+	}
+	y -= d.ref
+	score := 0.0
+	if n := len(d.ring); n >= d.minSamples && n > 0 {
+		mean := d.sum / float64(n)
+		v := d.sumSq/float64(n) - mean*mean
+		sd := math.Sqrt(max(v, 0))
+		dev := math.Abs(y - mean)
+		tiny := 1e-12 * math.Max(1, math.Abs(mean+d.ref))
+		switch {
+		case sd > tiny:
+			score = math.Erf(dev / sd / math.Sqrt2)
+		case dev > tiny:
+			score = 1
+		}
+	}
+	d.add(y)
+	return anomalyClamp01(score)
+}
+
+func (d *ZScoreDetector) add(y float64) {
+	if len(d.ring) < d.window {
+		d.ring = append(d.ring, y)
+		d.sum += y
+		d.sumSq += y * y
+	} else {
+		old := d.ring[d.head]
+		d.ring[d.head] = y
+		d.head = (d.head + 1) % d.window
+		d.sum += y - old
+		d.sumSq += y*y - old*old
+	}
+	d.sinceExact++
+	if d.sinceExact >= d.window {
+		d.sinceExact = 0
+		d.sum, d.sumSq = 0, 0
+		for _, v := range d.ring {
+			d.sum += v
+			d.sumSq += v * v
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package predictor
+
+import "math"
+
+// LikelihoodConfig configures an AnomalyLikelihood. The zero value gives the
+// defaults.
+type LikelihoodConfig struct {
+	// LongWindow is the number of past raw scores that give their long-run
+	// mean and standard deviation; 0 means 8640 (30 days of 5-minute
+	// samples, as in Ahmad et al. 2017).
+	LongWindow int
+	// ShortWindow is the number of latest raw scores averaged into the
+	// short-term mean; 0 means 10 (Ahmad et al. 2017).
+	ShortWindow int
+	// MinStd is the floor on the long-run standard deviation, so that a
+	// stream whose raw scores have been constant does not turn the first
+	// small change into a certainty; 0 means 0.03.
+	MinStd float64
+	// MinSamples is the number of raw scores seen before any output above
+	// 0; 0 means 100.
+	MinSamples int
+}
+
+// AnomalyLikelihood turns a stream of raw anomaly scores in [0, 1] into a
+// calibrated, probability-like score, following the anomaly likelihood of
+// Ahmad, Lavin, Purdy and Agha (2017), "Unsupervised real-time anomaly
+// detection for streaming data", Neurocomputing 262, §4.3:
+//
+//	μ, σ  = mean and standard deviation of the last LongWindow raw scores
+//	μ̃     = mean of the last ShortWindow raw scores
+//	L     = 1 - Q((μ̃ - μ) / σ)        (Q the standard normal upper tail)
+//
+// and, as in their NAB detector, reports it on a logarithmic scale so that
+// the interesting range (L from 0.999 to 1 - 1e-10) spreads over [0, 1]:
+//
+//	score = ln(1 + 1e-10 - L) / ln(1e-10)      clamped to [0, 1].
+//
+// Unlike the paper, which re-estimates μ and σ every 100 records, the sums
+// here are kept exactly (O(1) per update); the long-run statistics use the
+// scores before the current short window only, so that a burst of high raw
+// scores does not inflate its own yardstick.
+type AnomalyLikelihood struct {
+	long, short, minSamples int
+	minStd                  float64
+	buf                     []float64 // ring of the last long+short raw scores
+	head                    int
+	seen                    int
+	shortSum                float64
+	longSum, longSumSq      float64
+	sinceExact              int
+}
+
+// NewAnomalyLikelihood returns a likelihood post-processor.
+func NewAnomalyLikelihood(cfg LikelihoodConfig) *AnomalyLikelihood {
+	if cfg.LongWindow < 0 || cfg.ShortWindow < 0 || cfg.MinSamples < 0 || cfg.MinStd < 0 {
+		panic("predictor: negative LikelihoodConfig field")
+	}
+	a := &AnomalyLikelihood{long: cfg.LongWindow, short: cfg.ShortWindow, minStd: cfg.MinStd, minSamples: cfg.MinSamples}
+	if a.long == 0 {
+		a.long = 8640
+	}
+	if a.short == 0 {
+		a.short = 10
+	}
+	if a.minStd == 0 {
+		a.minStd = 0.03
+	}
+	if a.minSamples == 0 {
+		a.minSamples = 100
+	}
+	a.minSamples = max(a.minSamples, a.short+2)
+	a.buf = make([]float64, a.long+a.short)
+	return a
+}
+
+// at returns the raw score k steps back (k = 0 the latest); k < seen and
+// k < len(buf).
+func (a *AnomalyLikelihood) at(k int) float64 {
+	n := len(a.buf)
+	return a.buf[((a.head-1-k)%n+n)%n]
+}
+
+// Update adds a raw score (NaN counts as 0, values are clamped to [0, 1])
+// and returns the log-scaled likelihood score in [0, 1].
+func (a *AnomalyLikelihood) Update(raw float64) float64 {
+	raw = anomalyClamp01(raw)
+	// The score leaving the short window enters the long one; the one
+	// leaving the long window (long+short steps back) is dropped.
+	if a.seen >= a.short {
+		x := a.at(a.short - 1)
+		a.shortSum -= x
+		a.longSum += x
+		a.longSumSq += x * x
+		if a.seen >= a.short+a.long {
+			y := a.at(a.short + a.long - 1)
+			a.longSum -= y
+			a.longSumSq -= y * y
+		}
+	}
+	a.buf[a.head] = raw
+	a.head = (a.head + 1) % len(a.buf)
+	a.seen++
+	a.shortSum += raw
+	a.sinceExact++
+	if a.sinceExact >= len(a.buf) {
+		a.recompute()
+	}
+	if a.seen < a.minSamples {
+		return 0
+	}
+	nl := float64(min(a.seen-a.short, a.long))
+	mu := a.longSum / nl
+	sd := math.Sqrt(max(a.longSumSq/nl-mu*mu, 0))
+	sd = max(sd, a.minStd)
+	z := (a.shortSum/float64(a.short) - mu) / sd
+	tail := anomalyNormalTail(z) // 1 - L
+	return anomalyClamp01(math.Log(tail+1e-10) / math.Log(1e-10))
+}
+
+// recompute rebuilds the running sums from the ring, bounding rounding
+// drift; it runs once per len(buf) updates, so its cost is O(1) amortised.
+func (a *AnomalyLikelihood) recompute() {
+	a.sinceExact = 0
+	a.shortSum, a.longSum, a.longSumSq = 0, 0, 0
+	for k := 0; k < min(a.short, a.seen); k++ {
+		a.shortSum += a.at(k)
+	}
+	for k := a.short; k < min(a.short+a.long, a.seen); k++ {
+		x := a.at(k)
+		a.longSum += x
+		a.longSumSq += x * x
+	}
+}

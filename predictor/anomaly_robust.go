@@ -1,0 +1,227 @@
+package predictor
+
+import "math"
+
+// RobustConfig configures a RobustDetector. The zero value gives the
+// defaults, which are the one global configuration scored on NAB.
+type RobustConfig struct {
+	// Window is the number of past samples (and of past one-step changes)
+	// whose quantiles give the robust level and scale; 0 means 1500.
+	Window int
+	// Scale divides the robust z-score before squashing it into a raw
+	// score: raw = 1 - exp(-(z/Scale)²/2); 0 means 4.
+	Scale float64
+	// Floor is the smallest scale, as a fraction of the window's range, so
+	// that a window of mostly equal values does not make every change
+	// infinitely surprising; 0 means 0.02.
+	Floor float64
+	// Spatial is the margin, as a fraction of the window's range, by which
+	// a sample must leave the range seen so far to be scored as a new
+	// extreme (raw score 1, bypassing the likelihood); 0 means 0.05, < 0
+	// disables it.
+	Spatial float64
+	// SpatialHistory, when true, measures new extremes against every
+	// sample seen so far instead of the last Window samples.
+	SpatialHistory bool
+	// Season is the seasonal period in seconds whose same-phase residual
+	// y - y(t - Season) is scored too; 0 means 86400 (a daily cycle), < 0
+	// disables it. The period in samples is Season divided by the smallest
+	// of the first steps seen; it is skipped when that is under 4 or over
+	// MaxSeasonSamples.
+	Season int64
+	// MaxSeasonSamples bounds the memory of the seasonal term; 0 means
+	// 2016 (a week of 5-minute samples).
+	MaxSeasonSamples int
+	// Likelihood configures the anomaly likelihood applied to raw scores.
+	Likelihood LikelihoodConfig
+	// Suppress is the number of samples after a reported detection (a
+	// score >= SuppressLevel) during which scores are damped by
+	// SuppressFactor, since NAB rewards the first detection in an anomaly
+	// window and charges each later one outside it; 0 means 100, < 0
+	// disables it.
+	Suppress int
+	// SuppressLevel is the score that counts as a detection; 0 means 0.5.
+	SuppressLevel float64
+	// SuppressFactor multiplies scores during suppression; 0 means 0.
+	SuppressFactor float64
+}
+
+// RobustDetector scores each sample by how surprising it is against robust
+// statistics of the recent past, then calibrates that surprise with the
+// anomaly likelihood and suppresses repeated detections.
+//
+// For a sample y with previous sample p, over the last Window samples and
+// one-step changes:
+//
+//	z_level  = |y - median(x)|        / s_x
+//	z_change = |(y-p) - median(Δx)|   / s_Δ
+//	s        = max(IQR/1.349, Floor·range, tiny)   (IQR/1.349 estimates σ
+//	                                                for normal data)
+//	raw      = 1 - exp(-(max(z_level, z_change)/Scale)² / 2)
+//
+// The raw score goes through an AnomalyLikelihood. A sample beyond the
+// window's minimum or maximum by more than Spatial·range scores 1 directly
+// (the "spatial anomaly" rule of Numenta's NAB detector). After a reported
+// score >= SuppressLevel, the next Suppress scores are multiplied by
+// SuppressFactor.
+//
+// Update costs O(log Window) comparisons and O(Window) element moves.
+type RobustDetector struct {
+	cfg      RobustConfig
+	level    *anomalyWindow
+	change   *anomalyWindow
+	lik      *AnomalyLikelihood
+	prev     float64
+	havePrev bool
+	lo, hi   float64 // extremes of every sample seen
+	// seasonal term: period (samples), ring of the last period samples,
+	// window of past seasonal residuals.
+	lastT     int64
+	minStep   int64
+	steps     int
+	period    int
+	past      []float64
+	pastHead  int
+	seasonal  *anomalyWindow
+	suppressN int
+}
+
+var _ Detector = (*RobustDetector)(nil)
+
+// NewRobustDetector returns a RobustDetector.
+func NewRobustDetector(cfg RobustConfig) *RobustDetector {
+	if cfg.Window < 0 || cfg.Scale < 0 || cfg.Floor < 0 || cfg.SuppressLevel < 0 || cfg.SuppressFactor < 0 {
+		panic("predictor: negative RobustConfig field")
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 1500
+	}
+	if cfg.Scale == 0 {
+		cfg.Scale = 4
+	}
+	if cfg.Floor == 0 {
+		cfg.Floor = 0.02
+	}
+	if cfg.Spatial == 0 {
+		cfg.Spatial = 0.05
+	}
+	if cfg.Season == 0 {
+		cfg.Season = 86400
+	}
+	if cfg.MaxSeasonSamples == 0 {
+		cfg.MaxSeasonSamples = 2016
+	}
+	if cfg.Suppress == 0 {
+		cfg.Suppress = 100
+	}
+	if cfg.SuppressLevel == 0 {
+		cfg.SuppressLevel = 0.5
+	}
+	return &RobustDetector{
+		cfg:    cfg,
+		level:  newAnomalyWindow(cfg.Window),
+		change: newAnomalyWindow(cfg.Window),
+		lik:    NewAnomalyLikelihood(cfg.Likelihood),
+	}
+}
+
+// anomalyRobustZ returns |x - median| / scale over w, with the scale floored
+// as RobustConfig.Floor describes.
+func anomalyRobustZ(w *anomalyWindow, x, floor float64) float64 {
+	med := w.quantile(0.5)
+	s := (w.quantile(0.75) - w.quantile(0.25)) / 1.349
+	s = max(s, floor*(w.max()-w.min()), 1e-9*math.Max(1, math.Abs(med)))
+	return math.Abs(x-med) / s
+}
+
+// Update scores y using y and the samples before it. A NaN or infinite y
+// scores 0 and changes nothing. The timestamp is unused: the detector
+// works on sample order.
+func (d *RobustDetector) Update(t int64, y float64) float64 {
+	if math.IsNaN(y) || math.IsInf(y, 0) {
+		return 0
+	}
+	d.learnPeriod(t)
+	raw, spatial := 0.0, false
+	if d.level.len() >= 2 {
+		z := anomalyRobustZ(d.level, y, d.cfg.Floor)
+		if d.change.len() >= 2 {
+			z = math.Max(z, anomalyRobustZ(d.change, y-d.prev, d.cfg.Floor))
+		}
+		if d.period > 0 && len(d.past) == d.period {
+			e := y - d.past[d.pastHead]
+			if d.seasonal.len() >= 2 {
+				z = math.Max(z, anomalyRobustZ(d.seasonal, e, d.cfg.Floor))
+			}
+			d.seasonal.push(e)
+		}
+		zs := z / d.cfg.Scale
+		raw = 1 - math.Exp(-zs*zs/2)
+		if d.cfg.Spatial > 0 {
+			lo, hi := d.level.min(), d.level.max()
+			if d.cfg.SpatialHistory {
+				lo, hi = d.lo, d.hi
+			}
+			margin := d.cfg.Spatial * (hi - lo)
+			spatial = hi > lo && (y > hi+margin || y < lo-margin)
+		}
+	}
+	score := d.lik.Update(raw)
+	if spatial && d.lik.seen >= d.lik.minSamples {
+		score = 1
+	}
+	if d.havePrev {
+		d.change.push(y - d.prev)
+	}
+	d.level.push(y)
+	if d.period > 0 {
+		if len(d.past) < d.period {
+			d.past = append(d.past, y)
+		} else {
+			d.past[d.pastHead] = y
+			d.pastHead = (d.pastHead + 1) % d.period
+		}
+	}
+	if !d.havePrev {
+		d.lo, d.hi = y, y
+	}
+	d.lo, d.hi = math.Min(d.lo, y), math.Max(d.hi, y)
+	d.prev, d.havePrev = y, true
+
+	if d.suppressN > 0 {
+		d.suppressN--
+		score *= d.cfg.SuppressFactor
+	} else if d.cfg.Suppress > 0 && score >= d.cfg.SuppressLevel {
+		d.suppressN = d.cfg.Suppress
+	}
+	return anomalyClamp01(score)
+}
+
+// anomalySeasonSteps is the number of leading steps whose minimum fixes the
+// sampling step (and so the seasonal period in samples).
+const anomalySeasonSteps = 10
+
+// learnPeriod watches the first timestamps and fixes the seasonal period
+// in samples once anomalySeasonSteps positive steps have been seen.
+func (d *RobustDetector) learnPeriod(t int64) {
+	if d.cfg.Season < 0 || d.steps > anomalySeasonSteps {
+		return
+	}
+	if d.havePrev && t > d.lastT {
+		step := t - d.lastT
+		if d.minStep == 0 || step < d.minStep {
+			d.minStep = step
+		}
+		d.steps++
+	}
+	d.lastT = t
+	if d.steps == anomalySeasonSteps {
+		d.steps++ // decided
+		p := int((d.cfg.Season + d.minStep/2) / d.minStep)
+		if p >= 4 && p <= d.cfg.MaxSeasonSamples {
+			d.period = p
+			d.past = make([]float64, 0, p)
+			d.seasonal = newAnomalyWindow(d.cfg.Window)
+		}
+	}
+}
