@@ -1,12 +1,259 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/prescale/prescale/controller/trace"
+	"github.com/prescale/prescale/predictor"
 )
 
-func detectCmd(_ context.Context, _ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "prescale detect: not implemented yet")
-	return 1
+// detectWorkers is the number of NAB files scored at once.
+const detectWorkers = 2
+
+// detectCmd implements "prescale detect": streaming anomaly scores for one
+// trace (--trace F --out OUT.csv) or for every CSV file under a directory
+// such as NAB's data/ (--nab DIR --out DIR2, same relative paths).
+func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fset := flag.NewFlagSet("prescale detect", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	tracePath := fset.String("trace", "", "trace CSV (timestamp,value) to score")
+	nabDir := fset.String("nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
+	out := fset.String("out", "", "output CSV for --trace, output directory for --nab")
+	detName := fset.String("detector", predictor.AnomalyDetectorNames()[0],
+		"detector: "+strings.Join(predictor.AnomalyDetectorNames(), ", "))
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "usage: prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]")
+		fmt.Fprintln(stderr, "\nWrites timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only.")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "prescale detect: unexpected argument %q\n", fset.Arg(0))
+		return 2
+	}
+	if _, err := predictor.NewAnomalyDetector(*detName); err != nil {
+		fmt.Fprintf(stderr, "prescale detect: --detector: %v\n", err)
+		return 2
+	}
+	switch {
+	case (*tracePath == "") == (*nabDir == ""):
+		fmt.Fprintln(stderr, "prescale detect: give exactly one of --trace and --nab")
+		return 2
+	case *out == "":
+		fmt.Fprintln(stderr, "prescale detect: --out is required")
+		return 2
+	}
+	newDet := func() predictor.Detector {
+		d, _ := predictor.NewAnomalyDetector(*detName) // name checked above
+		return d
+	}
+	if *tracePath != "" {
+		n, err := detectFile(*tracePath, *out, newDet())
+		if err != nil {
+			fmt.Fprintf(stderr, "prescale detect: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", *tracePath, n, *detName)
+		return 0
+	}
+	if err := detectDir(ctx, *nabDir, *out, newDet, stderr); err != nil {
+		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// detectDir scores every .csv file under dir (README and other files are
+// skipped) into the same relative path under outDir, detectWorkers files
+// at a time, reporting progress to progress.
+func detectDir(ctx context.Context, dir, outDir string, newDet func() predictor.Detector, progress io.Writer) error {
+	var rels []string
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".csv") {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			rels = append(rels, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("--nab: %w", err)
+	}
+	if len(rels) == 0 {
+		return fmt.Errorf("--nab: no CSV files under %s", dir)
+	}
+	slices.Sort(rels)
+
+	jobs := make(chan string)
+	var (
+		mu       sync.Mutex
+		done     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range detectWorkers {
+		wg.Go(func() {
+			for rel := range jobs {
+				dst := filepath.Join(outDir, rel)
+				err := os.MkdirAll(filepath.Dir(dst), 0o755)
+				n := 0
+				if err == nil {
+					n, err = detectFile(filepath.Join(dir, rel), dst, newDet())
+				}
+				mu.Lock()
+				done++
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if err == nil {
+					fmt.Fprintf(progress, "prescale detect: [%d/%d] %s: %d rows\n", done, len(rels), rel, n)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, rel := range rels {
+		select {
+		case jobs <- rel:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// detectFile scores the trace at src with det, in row order, and writes
+// timestamp,value,anomaly_score to dst. It returns the number of rows.
+func detectFile(src, dst string, det predictor.Detector) (int, error) {
+	tr, err := detectRead(src)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	if err := detectWrite(f, tr, det); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("%s: %w", dst, err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	return tr.Len(), nil
+}
+
+// detectWrite streams tr through det and writes one CSV row per sample, the
+// timestamp echoed as written in the input.
+func detectWrite(w io.Writer, tr *trace.Trace, det predictor.Detector) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("timestamp,value,anomaly_score\n")
+	buf := make([]byte, 0, 64)
+	for i := range tr.Len() {
+		s := det.Update(tr.T[i], tr.V[i])
+		buf = buf[:0]
+		buf = append(buf, tr.Raw[i]...)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, tr.V[i], 'g', -1, 64)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, s, 'f', 6, 64)
+		buf = append(buf, '\n')
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// detectRead reads a timestamp,value CSV like trace.Read, except that a
+// timestamp earlier than the one before it is accepted: a detector works on
+// row order, and NAB's machine_temperature_system_failure.csv has a block of
+// rows out of time order whose rows must still be echoed one for one.
+func detectRead(path string) (*trace.Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReader(f))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: header: %w", path, err)
+	}
+	ti, vi := -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		case "timestamp":
+			ti = i
+		case "value":
+			vi = i
+		}
+	}
+	if ti < 0 || vi < 0 {
+		return nil, fmt.Errorf("%s: bad header %q: expected timestamp,value", path, strings.Join(header, ","))
+	}
+	tr := &trace.Trace{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if ti >= len(rec) || vi >= len(rec) {
+			return nil, fmt.Errorf("%s: line %d: expected at least %d fields, got %d", path, line, max(ti, vi)+1, len(rec))
+		}
+		raw := strings.TrimSpace(rec[ti])
+		ts, err := trace.ParseTimestamp(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, line, err)
+		}
+		v, err := trace.ParseValue(rec[vi])
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, line, err)
+		}
+		tr.T = append(tr.T, ts)
+		tr.V = append(tr.V, v)
+		tr.Raw = append(tr.Raw, raw)
+	}
+	if tr.Len() == 0 {
+		return nil, fmt.Errorf("%s: no data rows", path)
+	}
+	return tr, nil
 }
