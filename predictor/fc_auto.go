@@ -1,0 +1,426 @@
+package predictor
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Backtest settings (one global configuration).
+const (
+	// fcDefaultHorizon is the horizon fitted when Options.Horizon is 0.
+	fcDefaultHorizon = 12
+	// fcBacktestOrigins is the number of recent origins the candidates are
+	// scored on (at least one season of them when the season is longer).
+	fcBacktestOrigins = 400
+	// fcBacktestMaxEval caps the scored origins; longer windows are
+	// thinned evenly.
+	fcBacktestMaxEval = 400
+	// fcBacktestMin is the fewest backtest origins needed for selection;
+	// below it the forecast falls back to naive.
+	fcBacktestMin = 8
+)
+
+// Options configures the automatic forecaster. The zero value is the
+// recommended global configuration.
+type Options struct {
+	// Horizon is the largest horizon (in samples) the models are fitted
+	// and backtested for; 0 means 12. Forecast accepts h <= Horizon.
+	Horizon int
+	// Season is the season length in samples: 0 detects it (DetectSeason:
+	// one calendar day when the autocorrelation confirms it), a negative
+	// value disables seasonality.
+	Season int
+	// Counter marks y as a monotone counter: a decrease is a reset
+	// (Prometheus semantics) and is undone before modelling; forecasts are
+	// returned on the raw counter's scale as of its last reset.
+	Counter bool
+	// Backtest is the number of recent origins used for model selection
+	// and intervals; 0 means 400 (or one season, if longer).
+	Backtest int
+}
+
+func (o Options) horizon() int {
+	if o.Horizon <= 0 {
+		return fcDefaultHorizon
+	}
+	return o.Horizon
+}
+
+// fcCandidate is a single model or an equal-weight average of models,
+// given by indices into the engine's cores.
+type fcCandidate []int
+
+// fcEngine fits a set of cores at one origin, scores them by a
+// rolling-origin backtest, picks the best single model or average, and
+// derives empirical intervals and a confidence from the same backtest.
+type fcEngine struct {
+	opts  Options
+	H     int
+	only  string // restrict the candidates to this core (single models)
+	s     *fcSeries
+	se    fcSeasons
+	cores []fcCore
+	live  []bool
+	pick  fcCandidate
+	resid [][]float64 // per horizon, sorted backtest errors (actual - forecast)
+	// ratio is the backtest MAE of the pick over that of naive, averaged
+	// over horizons (NaN when there was no backtest).
+	ratio     float64
+	fallback  bool
+	lastScale float64
+	buf       [][]float64
+}
+
+func (e *fcEngine) fit(t []int64, y []float64) error {
+	s, err := fcNewSeriesFrom(t, y, e.opts.Counter)
+	if err != nil {
+		return err
+	}
+	e.s = s
+	e.H = e.opts.horizon()
+	return e.refit()
+}
+
+// seasons chooses the daily (or detected) and weekly season for n samples.
+func (e *fcEngine) seasons(n int, fitEnd int) fcSeasons {
+	s := e.s
+	se := fcSeasons{step: s.step()}
+	switch {
+	case e.opts.Season > 0:
+		se.m = e.opts.Season
+	case e.opts.Season == 0:
+		se.m = fcDetectSeason(s.z[:n], se.step)
+	}
+	if se.m > 0 && int64(se.m)*se.step == 86400 {
+		se.calendar = true
+		w := 7 * se.m
+		if fitEnd-1-e.H-(w+se.m) >= 2*se.m {
+			se.w = w
+		}
+	}
+	if se.m > 0 && se.m <= e.H {
+		// A season no longer than the horizon gives no usable lag.
+		se.m, se.w, se.calendar = 0, 0, false
+	}
+	return se
+}
+
+func (e *fcEngine) refit() error {
+	s := e.s
+	n := s.n()
+	H := e.H
+	bw := e.opts.Backtest
+	if bw <= 0 {
+		bw = fcBacktestOrigins
+	}
+	fitEnd := n - H - bw + 1
+	if fitEnd < n/2 {
+		fitEnd = n / 2
+	}
+	e.se = e.seasons(n, fitEnd)
+	if e.opts.Backtest <= 0 && e.se.m > bw && n-H-e.se.m+1 >= n/2 {
+		fitEnd = n - H - e.se.m + 1
+	}
+	hwSeason := e.se.m
+	if e.se.w > 0 && fitEnd >= 2*e.se.w+10 {
+		x := s.z[max(0, fitEnd-fcACFWindow*2):fitEnd]
+		if fcACF(x, e.se.w) > fcACF(x, e.se.m) {
+			hwSeason = e.se.w
+		}
+	}
+	e.cores = []fcCore{
+		fcNaive{},
+		fcSeasonalNaive{m: e.se.m},
+		&fcRidge{se: e.se},
+		&fcRidge{se: e.se, log: true},
+		&fcHoltWinters{p: hwSeason},
+	}
+	e.live = make([]bool, len(e.cores))
+	e.fallback = false
+	e.ratio = math.NaN()
+	nOrig := n - H - fitEnd + 1 // backtest ends fitEnd..n-H
+	if nOrig < fcBacktestMin || fitEnd < 2 {
+		return e.fitFallback()
+	}
+	for k, c := range e.cores {
+		if e.only != "" && c.name() != e.only && k != 0 {
+			continue
+		}
+		e.live[k] = c.fit(s, fitEnd, H) == nil
+	}
+	if e.only != "" {
+		found := false
+		for k, c := range e.cores {
+			if c.name() == e.only && e.live[k] {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("predictor: %s: %w", e.only, errFcShort)
+		}
+	}
+	stride := max(1, (nOrig+fcBacktestMaxEval-1)/fcBacktestMaxEval)
+	var ends []int
+	for end := n - H; end >= fitEnd; end -= stride {
+		ends = append(ends, end)
+	}
+	slices.Reverse(ends)
+	// preds[k][o*H + h-1] is core k's forecast; act the actual (NaN when
+	// missing).
+	nc := len(e.cores)
+	preds := make([][]float64, nc)
+	for k := range preds {
+		if e.live[k] {
+			preds[k] = make([]float64, len(ends)*H)
+		}
+	}
+	act := make([]float64, len(ends)*H)
+	for o, end := range ends {
+		for h := 1; h <= H; h++ {
+			j := end - 1 + h
+			act[o*H+h-1] = math.NaN()
+			if s.obs[j] {
+				act[o*H+h-1] = s.z[j]
+			}
+		}
+		for k, c := range e.cores {
+			if e.live[k] {
+				c.forecast(s, end, preds[k][o*H:(o+1)*H])
+			}
+		}
+	}
+	cands := e.candidates()
+	naiveMAE := fcCandMAE(fcCandidate{0}, preds, act, H)
+	best, bestScore := fcCandidate(nil), math.Inf(1)
+	for _, c := range cands {
+		mae := fcCandMAE(c, preds, act, H)
+		var score float64
+		for h := range H {
+			d := naiveMAE[h]
+			if !(d > 0) {
+				d = 1
+			}
+			score += mae[h] / d
+		}
+		if score < bestScore {
+			best, bestScore = c, score
+		}
+	}
+	if best == nil {
+		return e.fitFallback()
+	}
+	e.pick = best
+	mae := fcCandMAE(best, preds, act, H)
+	var sm, sn float64
+	for h := range H {
+		sm += mae[h]
+		sn += naiveMAE[h]
+	}
+	switch {
+	case sn > 0:
+		e.ratio = sm / sn
+	case sm == 0:
+		e.ratio = 0
+	}
+	e.resid = make([][]float64, H)
+	for h := range H {
+		r := make([]float64, 0, len(ends))
+		for o := range ends {
+			a := act[o*H+h]
+			if math.IsNaN(a) {
+				continue
+			}
+			r = append(r, a-fcCandValue(best, preds, o*H+h))
+		}
+		slices.Sort(r)
+		e.resid[h] = r
+	}
+	e.lastScale = e.levelScale()
+	return nil
+}
+
+// candidates lists the single models and the averages considered.
+func (e *fcEngine) candidates() []fcCandidate {
+	var out []fcCandidate
+	for k, c := range e.cores {
+		if !e.live[k] || (e.only != "" && c.name() != e.only) {
+			continue
+		}
+		out = append(out, fcCandidate{k})
+	}
+	if e.only != "" {
+		return out
+	}
+	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}}
+	for _, c := range combos {
+		ok := true
+		for _, k := range c {
+			ok = ok && e.live[k]
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func fcCandValue(c fcCandidate, preds [][]float64, idx int) float64 {
+	var v float64
+	for _, k := range c {
+		v += preds[k][idx]
+	}
+	return v / float64(len(c))
+}
+
+func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64 {
+	mae := make([]float64, H)
+	cnt := make([]int, H)
+	for idx, a := range act {
+		if math.IsNaN(a) {
+			continue
+		}
+		h := idx % H
+		mae[h] += math.Abs(a - fcCandValue(c, preds, idx))
+		cnt[h]++
+	}
+	for h := range H {
+		if cnt[h] > 0 {
+			mae[h] /= float64(cnt[h])
+		}
+	}
+	return mae
+}
+
+// fitFallback is the short-history path: naive forecasts with intervals
+// from the empirical distribution of h-step changes in the history.
+func (e *fcEngine) fitFallback() error {
+	s := e.s
+	e.fallback = true
+	e.pick = fcCandidate{0}
+	e.live = make([]bool, len(e.cores))
+	e.live[0] = true
+	e.ratio = math.NaN()
+	e.resid = make([][]float64, e.H)
+	n := s.n()
+	for h := 1; h <= e.H; h++ {
+		var r []float64
+		for i := 0; i+h < n; i++ {
+			if s.obs[i] && s.obs[i+h] {
+				r = append(r, s.z[i+h]-s.z[i])
+			}
+		}
+		slices.Sort(r)
+		e.resid[h-1] = r
+	}
+	e.lastScale = e.levelScale()
+	return nil
+}
+
+// levelScale is the mean absolute value over the last season (or 48
+// samples), the yardstick of the relative interval width.
+func (e *fcEngine) levelScale() float64 {
+	s := e.s
+	n := s.n()
+	w := max(e.se.m, 48)
+	var sum float64
+	for i := max(0, n-w); i < n; i++ {
+		sum += math.Abs(s.z[i] - s.offset)
+	}
+	return sum / float64(n-max(0, n-w))
+}
+
+func (e *fcEngine) modelName() string {
+	if e.fallback {
+		return "naive_fallback"
+	}
+	names := make([]string, len(e.pick))
+	for q, k := range e.pick {
+		names[q] = e.cores[k].name()
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return "mean(" + strings.Join(names, ",") + ")"
+}
+
+// forecast produces the h-step forecast from the latest sample.
+func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
+	if e.s == nil {
+		return Forecast{}, errors.New("predictor: Forecast called before a successful Fit")
+	}
+	if h < 1 || h > e.H {
+		return Forecast{}, fmt.Errorf("predictor: horizon h=%d outside 1..%d (Options.Horizon)", h, e.H)
+	}
+	if !(coverage > 0 && coverage < 1) {
+		return Forecast{}, fmt.Errorf("predictor: coverage=%v outside (0, 1)", coverage)
+	}
+	s := e.s
+	end := s.n()
+	if len(e.buf) != len(e.cores) {
+		e.buf = make([][]float64, len(e.cores))
+	}
+	for _, k := range e.pick {
+		if len(e.buf[k]) != e.H {
+			e.buf[k] = make([]float64, e.H)
+		}
+		e.cores[k].forecast(s, end, e.buf[k])
+	}
+	f := Forecast{
+		Mean:     make([]float64, h),
+		Lower:    make([]float64, h),
+		Upper:    make([]float64, h),
+		Coverage: coverage,
+		Model:    e.modelName(),
+	}
+	qlo, qhi := (1-coverage)/2, (1+coverage)/2
+	var width float64
+	for k := range h {
+		var v float64
+		for _, c := range e.pick {
+			v += e.buf[c][k]
+		}
+		v /= float64(len(e.pick))
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = s.z[end-1]
+		}
+		lo, hi := v, v
+		if r := e.resid[k]; len(r) > 0 {
+			lo = v + math.Min(0, fcQuantileSorted(r, qlo))
+			hi = v + math.Max(0, fcQuantileSorted(r, qhi))
+		}
+		if s.nonneg {
+			lo = math.Max(lo, 0)
+		}
+		f.Mean[k], f.Lower[k], f.Upper[k] = s.raw(v), s.raw(lo), s.raw(hi)
+		width += hi - lo
+	}
+	f.Confidence = fcConfidence(e.ratio, width/float64(h), e.lastScale)
+	return f, nil
+}
+
+// fcConfidence is the forecast confidence in [0, 1]:
+//
+//	skill = clamp((1.5 - r), 0, 1)        r = backtest MAE / naive MAE
+//	sharp = 1 / (1 + W / L)                W = mean interval width, L = mean |y| of the last season
+//	confidence = sqrt(skill * sharp)
+//
+// so a model as good as naive with an interval as wide as the level scores
+// sqrt(0.5*0.5) = 0.5, one with half naive's error and a narrow interval
+// approaches 1, and one 1.5 times worse than naive scores 0. Without a
+// backtest (short history) it is 0.
+func fcConfidence(ratio, width, level float64) float64 {
+	if math.IsNaN(ratio) {
+		return 0
+	}
+	skill := fcClamp01(1.5 - ratio)
+	sharp := 1.0
+	if level > 0 {
+		sharp = 1 / (1 + width/level)
+	} else if width > 0 {
+		sharp = 0
+	}
+	return fcClamp01(math.Sqrt(skill * sharp))
+}

@@ -1,0 +1,160 @@
+package predictor
+
+// Predict fits the automatic forecaster on t (unix seconds, not
+// decreasing) and y (NaN = missing) and returns the forecast of the next h
+// samples with a central 80 % interval. It is the entry point the
+// controller and the offline commands use; it is a pure function of its
+// arguments.
+//
+// What it does, in order (details on Auto):
+//
+//  1. Clean: leading NaNs are dropped, later NaNs carried forward (never
+//     trained or scored on), counter resets undone when opts.Counter.
+//  2. Season: opts.Season, or DetectSeason (one calendar day in samples when
+//     the autocorrelation confirms it); a weekly season of 7 days is added
+//     when the history holds enough weeks.
+//  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
+//     log scale, Holt-Winters) on all but the last few hundred samples.
+//  4. Backtest: with parameters fixed, forecast from each recent origin
+//     (rolling origin, state updated with the data up to that origin
+//     only) and pick the single model or equal-weight average with the
+//     lowest MAE relative to naive, summed over horizons.
+//  5. Forecast from the last sample with the picked candidate; the
+//     interval at horizon k adds the empirical (1-c)/2 and (1+c)/2
+//     quantiles of the pick's backtest errors at horizon k.
+//  6. Confidence from the backtest skill and the interval width (see
+//     Forecast.Confidence and fcConfidence).
+//
+// With fewer than about Horizon+8 samples it falls back to naive with
+// intervals from the history's own h-step changes and confidence 0. It
+// returns an error only for invalid arguments (mismatched lengths,
+// decreasing t, infinite values, h outside 1..Horizon) or no finite sample.
+func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
+	if opts.Horizon == 0 {
+		opts.Horizon = max(h, 1)
+	}
+	a := NewAuto(opts)
+	if err := a.Fit(t, y); err != nil {
+		return Forecast{}, err
+	}
+	return a.Forecast(h, 0.8)
+}
+
+// Auto is the automatic forecaster behind Predict: model selection among
+// naive, seasonal naive, ridge (raw and log scale) and Holt-Winters by a
+// rolling-origin backtest, with empirical intervals.
+//
+// Fit estimates everything at once; Update then appends samples and
+// Forecast predicts from the latest one with the parameters, the picked
+// candidate and the interval quantiles held fixed, so that a caller may
+// refit every K samples and update in between (each forecast still uses
+// only the samples given so far).
+type Auto struct{ e fcEngine }
+
+var (
+	_ Model   = (*Auto)(nil)
+	_ Updater = (*Auto)(nil)
+)
+
+// NewAuto returns an unfitted automatic forecaster.
+func NewAuto(opts Options) *Auto { return &Auto{e: fcEngine{opts: opts}} }
+
+// Name returns "auto".
+func (a *Auto) Name() string { return "auto" }
+
+// Fit selects and fits the model on t and y.
+func (a *Auto) Fit(t []int64, y []float64) error { return a.e.fit(t, y) }
+
+// Update appends one sample (NaN = missing) without refitting.
+func (a *Auto) Update(t int64, y float64) {
+	if a.e.s != nil {
+		a.e.s.push(t, y)
+	}
+}
+
+// Forecast returns h steps (1 <= h <= Options.Horizon) after the latest
+// sample with a central interval of the given coverage in (0, 1). Its
+// Model field names the picked candidate, e.g. "mean(ridge,holt_winters)".
+func (a *Auto) Forecast(h int, coverage float64) (Forecast, error) {
+	return a.e.forecast(h, coverage)
+}
+
+// fcSingle wraps one core as a public Model: fitted and backtested like
+// Auto, with itself as the only candidate.
+type fcSingle struct{ e fcEngine }
+
+func (m *fcSingle) Fit(t []int64, y []float64) error { return m.e.fit(t, y) }
+func (m *fcSingle) Forecast(h int, coverage float64) (Forecast, error) {
+	return m.e.forecast(h, coverage)
+}
+
+func (m *fcSingle) Update(t int64, y float64) {
+	if m.e.s != nil {
+		m.e.s.push(t, y)
+	}
+}
+
+// Naive forecasts the last observed value at every horizon: the baseline
+// and the fallback. Intervals come from its backtest errors.
+type Naive struct{ fcSingle }
+
+// NewNaive returns a naive model.
+func NewNaive(opts Options) *Naive {
+	return &Naive{fcSingle{fcEngine{opts: opts, only: "naive"}}}
+}
+
+// Name returns "naive".
+func (*Naive) Name() string { return "naive" }
+
+// SeasonalNaive forecasts the value one season before the target (stepping
+// back whole seasons over missing samples). The season is Options.Season
+// or detected.
+type SeasonalNaive struct{ fcSingle }
+
+// NewSeasonalNaive returns a seasonal naive model.
+func NewSeasonalNaive(opts Options) *SeasonalNaive {
+	return &SeasonalNaive{fcSingle{fcEngine{opts: opts, only: "seasonal_naive"}}}
+}
+
+// Name returns "seasonal_naive".
+func (*SeasonalNaive) Name() string { return "seasonal_naive" }
+
+// Ridge is the direct multi-horizon ridge regression with engineered
+// features (lags, rolling means, local trend, seasonal lags and profile,
+// Fourier terms of time of day and week, weekend indicator); see fcRidge.
+// It needs about 80 samples plus the seasons its lags use.
+type Ridge struct{ fcSingle }
+
+// NewRidge returns a ridge regression model; with logScale it models
+// log1p(y) (non-negative series only).
+func NewRidge(opts Options, logScale bool) *Ridge {
+	name := "ridge"
+	if logScale {
+		name = "ridge_log"
+	}
+	return &Ridge{fcSingle{fcEngine{opts: opts, only: name}}}
+}
+
+// Name returns "ridge" or "ridge_log".
+func (m *Ridge) Name() string { return m.e.only }
+
+// HoltWinters is additive Holt-Winters with a damped trend and parameters
+// fitted by Nelder-Mead; trend-only below two seasons. See fcHoltWinters.
+type HoltWinters struct{ fcSingle }
+
+// NewHoltWinters returns a Holt-Winters model.
+func NewHoltWinters(opts Options) *HoltWinters {
+	return &HoltWinters{fcSingle{fcEngine{opts: opts, only: "holt_winters"}}}
+}
+
+// Name returns "holt_winters".
+func (*HoltWinters) Name() string { return "holt_winters" }
+
+var (
+	_ Model   = (*Naive)(nil)
+	_ Model   = (*SeasonalNaive)(nil)
+	_ Model   = (*Ridge)(nil)
+	_ Model   = (*HoltWinters)(nil)
+	_ Updater = (*Ridge)(nil)
+	_ Updater = (*HoltWinters)(nil)
+)

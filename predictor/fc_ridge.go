@@ -1,0 +1,325 @@
+package predictor
+
+import (
+	"errors"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Ridge regression settings (one global configuration).
+const (
+	// fcRidgeMaxRows caps the training rows per horizon; rows are the most
+	// recent origins, thinned evenly over fcRidgeSpanDays of history.
+	fcRidgeMaxRows = 900
+	// fcRidgeSpanSeasons is how many seasons (or, without a season,
+	// fcRidgeMaxRows samples) of origins the rows cover.
+	fcRidgeSpanSeasons = 8
+	// fcRidgeLambda is the ridge penalty per training row on standardised
+	// features.
+	fcRidgeLambda = 0.01
+	// fcRidgeHuberIter is the number of iteratively reweighted passes with
+	// Huber weights (k = 1.345 robust standard deviations, Huber 1964).
+	fcRidgeHuberIter = 2
+	// fcRidgeMinRows is the fewest rows a horizon may be fitted on.
+	fcRidgeMinRows = 30
+)
+
+// fcRidge is a direct multi-horizon linear regression: for every horizon h
+// a separate ridge regression predicts y[i+h] - y[i] from features known at
+// origin i (Taieb & Hyndman's "direct strategy"). The features, all
+// differences to the last value so that the penalty shrinks toward the
+// naive forecast:
+//
+//   - short, medium and long rolling means (3, 12 and 48 samples) and a
+//     local trend (mean of the last 6 minus the 6 before);
+//   - with a season m: the value one season before the target, a seasonal
+//     profile (mean over the last up to 3 seasons of a small window around
+//     the target's phase), the value one season before the origin, and the
+//     mean of the last season;
+//   - with a weekly season w: the same three seasonal lags at w;
+//   - with calendar timestamps: Fourier terms of the target's time of day
+//     (2 harmonics) and week (1 harmonic), and a weekend indicator (the
+//     day-of-week feature).
+//
+// Coefficients are fitted by ridge on standardised features with Huber
+// reweighting, solved by Cholesky (gonum/mat). With log set, the model
+// works on log1p(y) of a non-negative series, which makes the forecast a
+// conditional median-like value for heavy-tailed data.
+type fcRidge struct {
+	log bool
+	se  fcSeasons
+
+	nf      int         // number of features
+	prof    int         // seasons in the profile
+	half    int         // half-width of the profile window
+	coef    [][]float64 // per horizon: intercept, then one weight per feature
+	feat    []float64   // scratch
+	minOrig int
+}
+
+func (r *fcRidge) name() string {
+	if r.log {
+		return "ridge_log"
+	}
+	return "ridge"
+}
+
+// features writes the features of origin i for horizon h into f and
+// returns them; it reads x[0..i] and timestamps t[0..i] only.
+func (r *fcRidge) features(s *fcSeries, x, cs []float64, i, h int, f []float64) []float64 {
+	f = f[:0]
+	ref := x[i]
+	f = append(f,
+		fcMean(cs, i-2, i)-ref,
+		fcMean(cs, i-11, i)-ref,
+		fcMean(cs, i-47, i)-ref,
+		fcMean(cs, i-5, i)-fcMean(cs, i-11, i-6),
+	)
+	j := i + h
+	if m := r.se.m; m > 0 {
+		k := (h + m - 1) / m
+		f = append(f, x[j-k*m]-ref)
+		var p float64
+		for q := 1; q <= r.prof; q++ {
+			c := j - (k+q-1)*m
+			p += fcMean(cs, c-r.half, min(c+r.half, i))
+		}
+		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, fcMean(cs, i-m+1, i)-ref)
+	}
+	if w := r.se.w; w > 0 {
+		c := j - w
+		f = append(f, x[c]-ref, fcMean(cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
+	}
+	if r.se.calendar {
+		tj := s.t[i] + int64(h)*r.se.step
+		day := float64(((tj%86400)+86400)%86400) / 86400
+		week := float64(((tj%604800)+604800)%604800) / 604800
+		for k := 1; k <= 2; k++ {
+			a := 2 * math.Pi * float64(k) * day
+			f = append(f, math.Sin(a), math.Cos(a))
+		}
+		a := 2 * math.Pi * week
+		f = append(f, math.Sin(a), math.Cos(a))
+		// Unix day 0 was a Thursday: days 2 and 3 mod 7 are Sat and Sun.
+		dow := ((tj/86400)%7 + 7) % 7
+		we := 0.0
+		if dow == 2 || dow == 3 {
+			we = 1
+		}
+		f = append(f, we)
+	}
+	return f
+}
+
+// minOrigin is the first origin whose features are all defined.
+func (r *fcRidge) minOrigin(H int) int {
+	o := 47
+	if m := r.se.m; m > 0 {
+		k := (H + m - 1) / m
+		o = max(o, m-1, (k+r.prof-1)*m+r.half-1)
+	}
+	if w := r.se.w; w > 0 {
+		o = max(o, w-1+r.half)
+	}
+	return o
+}
+
+var errFcShort = errors.New("predictor: history too short for this model")
+
+func (r *fcRidge) fit(s *fcSeries, end, H int) error {
+	if r.log && !s.nonneg {
+		return errors.New("predictor: log model needs a non-negative series")
+	}
+	x, cs := s.vals(r.log)
+	// Use as many seasons in the profile as the history allows (1..3).
+	r.prof, r.half = 0, 0
+	if m := r.se.m; m > 0 {
+		r.half = min(max(m/48, 1), 6)
+		r.prof = 1
+		for r.prof < 3 && (r.prof+1)*m+r.half-1+fcRidgeMinRows+H < end {
+			r.prof++
+		}
+	}
+	r.minOrig = r.minOrigin(H)
+	lastOrigin := end - 1 - H
+	if lastOrigin-r.minOrig+1 < fcRidgeMinRows {
+		return errFcShort
+	}
+	span := fcRidgeMaxRows
+	if r.se.m > 0 {
+		span = max(span, fcRidgeSpanSeasons*r.se.m)
+	}
+	first := max(r.minOrig, lastOrigin-span+1)
+	stride := max(1, (lastOrigin-first+1+fcRidgeMaxRows-1)/fcRidgeMaxRows)
+
+	r.feat = r.features(s, x, cs, first, 1, r.feat[:0])
+	p := len(r.feat)
+	r.nf = p
+	rows := make([]int, 0, fcRidgeMaxRows+1)
+	for o := lastOrigin; o >= first; o -= stride {
+		rows = append(rows, o)
+	}
+	X := make([]float64, len(rows)*p)
+	yv := make([]float64, len(rows))
+	wt := make([]float64, len(rows))
+	res := make([]float64, len(rows))
+	mean := make([]float64, p)
+	sd := make([]float64, p)
+	xtx := mat.NewSymDense(p, nil)
+	xty := mat.NewVecDense(p, nil)
+	beta := mat.NewVecDense(p, nil)
+	var chol mat.Cholesky
+	r.coef = make([][]float64, H)
+	for h := 1; h <= H; h++ {
+		nr := 0
+		for _, o := range rows {
+			if !s.obs[o+h] || o+h >= end {
+				continue
+			}
+			r.feat = r.features(s, x, cs, o, h, r.feat[:0])
+			copy(X[nr*p:(nr+1)*p], r.feat)
+			yv[nr] = x[o+h] - x[o]
+			wt[nr] = 1
+			nr++
+		}
+		if nr < fcRidgeMinRows {
+			return errFcShort
+		}
+		c := make([]float64, p+1)
+		for it := 0; it <= fcRidgeHuberIter; it++ {
+			fcRidgeSolve(X[:nr*p], yv[:nr], wt[:nr], p, mean, sd, xtx, xty, beta, &chol, c)
+			if it == fcRidgeHuberIter {
+				break
+			}
+			for q := range nr {
+				pred := c[0]
+				row := X[q*p : (q+1)*p]
+				for k, v := range row {
+					pred += c[k+1] * v
+				}
+				res[q] = math.Abs(yv[q] - pred)
+			}
+			tmp := slices.Clone(res[:nr])
+			scale := 1.4826 * fcMedian(tmp)
+			if !(scale > 0) {
+				break
+			}
+			kh := 1.345 * scale
+			for q := range nr {
+				wt[q] = 1
+				if res[q] > kh {
+					wt[q] = kh / res[q]
+				}
+			}
+		}
+		r.coef[h-1] = c
+	}
+	return nil
+}
+
+// fcRidgeSolve solves the weighted ridge problem on standardised columns
+// and writes the intercept and raw-scale coefficients to c.
+func fcRidgeSolve(X, y, w []float64, p int, mean, sd []float64, xtx *mat.SymDense,
+	xty, beta *mat.VecDense, chol *mat.Cholesky, c []float64) {
+	nr := len(y)
+	var sw, ym float64
+	for q := range nr {
+		sw += w[q]
+		ym += w[q] * y[q]
+	}
+	ym /= sw
+	for k := range p {
+		var m float64
+		for q := range nr {
+			m += w[q] * X[q*p+k]
+		}
+		mean[k] = m / sw
+	}
+	for k := range p {
+		var v float64
+		for q := range nr {
+			d := X[q*p+k] - mean[k]
+			v += w[q] * d * d
+		}
+		sd[k] = math.Sqrt(v / sw)
+		if !(sd[k] > 1e-12*(1+math.Abs(mean[k]))) {
+			sd[k] = 0 // constant column: drop
+		}
+	}
+	// Accumulate Z'WZ and Z'Wy on standardised columns.
+	a := make([]float64, p*p)
+	b := make([]float64, p)
+	z := make([]float64, p)
+	for q := range nr {
+		row := X[q*p : (q+1)*p]
+		for k := range p {
+			if sd[k] == 0 {
+				z[k] = 0
+			} else {
+				z[k] = (row[k] - mean[k]) / sd[k]
+			}
+		}
+		wq := w[q]
+		yq := wq * (y[q] - ym)
+		for k := range p {
+			zk := wq * z[k]
+			if zk == 0 {
+				continue
+			}
+			b[k] += z[k] * yq
+			ak := a[k*p:]
+			for l := k; l < p; l++ {
+				ak[l] += zk * z[l]
+			}
+		}
+	}
+	lambda := fcRidgeLambda * sw
+	for k := range p {
+		for l := k; l < p; l++ {
+			xtx.SetSym(k, l, a[k*p+l])
+		}
+		xtx.SetSym(k, k, a[k*p+k]+lambda)
+		xty.SetVec(k, b[k])
+	}
+	c[0] = ym
+	for k := 1; k <= p; k++ {
+		c[k] = 0
+	}
+	if !chol.Factorize(xtx) {
+		return
+	}
+	if err := chol.SolveVecTo(beta, xty); err != nil {
+		return
+	}
+	for k := range p {
+		if sd[k] == 0 {
+			continue
+		}
+		bk := beta.AtVec(k) / sd[k]
+		if math.IsNaN(bk) || math.IsInf(bk, 0) {
+			continue
+		}
+		c[k+1] = bk
+		c[0] -= bk * mean[k]
+	}
+}
+
+func (r *fcRidge) forecast(s *fcSeries, end int, out []float64) {
+	x, cs := s.vals(r.log)
+	i := end - 1
+	for k := range out {
+		h := k + 1
+		c := r.coef[min(k, len(r.coef)-1)]
+		r.feat = r.features(s, x, cs, i, h, r.feat[:0])
+		v := x[i] + c[0]
+		for q, f := range r.feat {
+			v += c[q+1] * f
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = x[i]
+		}
+		out[k] = s.toOutput(v, r.log)
+	}
+}

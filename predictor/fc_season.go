@@ -1,0 +1,108 @@
+package predictor
+
+import "math"
+
+// Season detection thresholds (global, not per series).
+const (
+	// fcCalendarACF is the autocorrelation at one calendar day that
+	// confirms a daily season.
+	fcCalendarACF = 0.1
+	// fcSearchACF is the autocorrelation a searched (non-calendar) peak
+	// must reach.
+	fcSearchACF = 0.3
+	// fcACFWindow caps the samples used for the autocorrelation.
+	fcACFWindow = 6000
+	// fcMaxSearchLag caps the lags searched when no calendar period fits.
+	fcMaxSearchLag = 1000
+)
+
+// fcACF returns the sample autocorrelation of x at lag k:
+// sum (x_i - m)(x_{i+k} - m) / sum (x_i - m)^2 (Box & Jenkins), or NaN when
+// it is undefined (k >= len(x) or constant x).
+func fcACF(x []float64, k int) float64 {
+	n := len(x)
+	if k <= 0 || k >= n {
+		return math.NaN()
+	}
+	var m float64
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(n)
+	var den float64
+	for _, v := range x {
+		den += (v - m) * (v - m)
+	}
+	if den == 0 {
+		return math.NaN()
+	}
+	var num float64
+	for i := 0; i+k < n; i++ {
+		num += (x[i] - m) * (x[i+k] - m)
+	}
+	return num / den
+}
+
+// DetectSeason returns the season length in samples of a regularly sampled
+// series with the given step (seconds), or 0 when it finds none.
+//
+// It prefers the calendar day: when a day is a whole number of at least 4
+// steps, the series spans at least two days and the autocorrelation at one
+// day exceeds 0.1, the answer is one day in samples. Otherwise it searches
+// the lags 2..min(n/3, 1000) for the highest autocorrelation peak after the
+// first zero crossing and accepts it above 0.3. Only the last 6000 samples
+// are used. Missing values (NaN) are ignored by carrying the last value.
+func DetectSeason(y []float64, step int64) int {
+	x := make([]float64, 0, min(len(y), fcACFWindow))
+	start := max(0, len(y)-fcACFWindow)
+	last := math.NaN()
+	for _, v := range y[start:] {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			if math.IsNaN(last) {
+				continue
+			}
+			v = last
+		}
+		last = v
+		x = append(x, v)
+	}
+	return fcDetectSeason(x, step)
+}
+
+func fcDetectSeason(x []float64, step int64) int {
+	if len(x) > fcACFWindow {
+		x = x[len(x)-fcACFWindow:]
+	}
+	n := len(x)
+	if step > 0 && 86400%step == 0 {
+		if d := int(86400 / step); d >= 4 && n >= 2*d {
+			if fcACF(x, d) > fcCalendarACF {
+				return d
+			}
+		}
+	}
+	maxLag := min(n/3, fcMaxSearchLag)
+	if maxLag < 4 {
+		return 0
+	}
+	best, bestLag := math.Inf(-1), 0
+	crossed := false
+	prev := 1.0
+	for k := 1; k <= maxLag; k++ {
+		a := fcACF(x, k)
+		if math.IsNaN(a) {
+			return 0
+		}
+		if a < 0 {
+			crossed = true
+		}
+		if crossed && k >= 2 && a > best && a >= prev {
+			best, bestLag = a, k
+		}
+		prev = a
+	}
+	if best > fcSearchACF {
+		return bestLag
+	}
+	return 0
+}
