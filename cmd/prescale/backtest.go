@@ -1,12 +1,211 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prescale/prescale/controller/backtest"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/trace"
 )
 
-func backtestCmd(_ context.Context, _ []string, _, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "prescale backtest: not implemented yet")
-	return 1
+// backtestCmd implements `prescale backtest` (DESIGN.md, "Offline CLI
+// contracts"): replay a trace (CSV or a Prometheus query_range) through the
+// decision engine and a simulated pool, write timestamp,desired for every
+// sample and print a summary beside a reactive HPA baseline.
+func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("prescale backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		tracePath   = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
+		capacity    = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, > 0)")
+		lag         = fs.Duration("lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
+		minUnits    = fs.Int("min", 1, "minimum units")
+		maxUnits    = fs.Int("max", 100, "maximum units")
+		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
+		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned, in (0, 1)")
+		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
+		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
+		plotPath    = fs.String("plot", "", "optional SVG (or PNG by extension) of demand, capacity and violations")
+		evalFrom    = fs.String("eval-from", "0", "count summary figures from sample floor(F·n), F in [0, 1)")
+		hpaTargets  = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the baseline curve (default 0.4,0.45,...,0.95)")
+		promURL     = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
+		promQuery   = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
+		promRange   = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
+		promStep    = fs.Duration("step", time.Minute, "query_range resolution (with --prometheus)")
+		promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
+		quiet       = fs.Bool("quiet", false, "no progress lines")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "prescale backtest: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if (*tracePath == "") == (*promURL == "") {
+		return usageErr("exactly one of --trace and --prometheus is required")
+	}
+	if *promURL != "" && *promQuery == "" {
+		return usageErr("--query is required with --prometheus")
+	}
+	if *decisions == "" {
+		return usageErr("--decisions is required")
+	}
+	if !(*capacity > 0) || math.IsInf(*capacity, 0) {
+		return usageErr("--capacity must be a finite number > 0, got %v", *capacity)
+	}
+	if *lag < 0 {
+		return usageErr("--lag must be >= 0, got %s", *lag)
+	}
+	targets := backtest.DefaultHPATargets()
+	if *hpaTargets != "" {
+		var err error
+		if targets, err = parseTargets(*hpaTargets); err != nil {
+			return usageErr("--hpa-targets: %v", err)
+		}
+	}
+	tg := policy.Target{
+		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: *capacity,
+		TargetUtilization: *utilisation, MinUnits: *minUnits, MaxUnits: *maxUnits,
+		Lag: *lag, ConfidenceThreshold: *confidence,
+	}
+	if err := tg.Validate(); err != nil {
+		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold)", err)
+	}
+	if !(*coverage > 0 && *coverage < 1) {
+		return usageErr("--coverage must be in (0, 1), got %v", *coverage)
+	}
+
+	var ts []int64
+	var vs []float64
+	source := *tracePath
+	if *tracePath != "" {
+		tr, err := trace.ReadFile(*tracePath)
+		if err != nil {
+			fmt.Fprintf(stderr, "prescale backtest: --trace: %v\n", err)
+			return 1
+		}
+		ts, vs = tr.T, tr.V
+	} else {
+		back, err := parseRange(*promRange)
+		if err != nil {
+			return usageErr("--range: %v", err)
+		}
+		if *promStep <= 0 {
+			return usageErr("--step must be > 0, got %s", *promStep)
+		}
+		qctx, cancel := context.WithTimeout(ctx, *promTimeout)
+		end := time.Now().UTC().Truncate(*promStep)
+		ts, vs, err = backtest.QueryRange(qctx, *promURL, *promQuery, end.Add(-back), end, *promStep)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "prescale backtest: --prometheus: %v\n", err)
+			return 1
+		}
+		source = fmt.Sprintf("%s (%s over %s)", *promURL, *promQuery, *promRange)
+	}
+	evalStart, err := backtest.EvalStartIndex(*evalFrom, len(ts))
+	if err != nil {
+		return usageErr("--eval-from: %v", err)
+	}
+
+	cfg := backtest.Config{
+		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart,
+	}
+	if !*quiet && len(ts) >= 20000 {
+		started := time.Now()
+		cfg.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "prescale backtest: %d/%d samples (%.0f %%) in %s\n",
+				done, total, 100*float64(done)/float64(total), time.Since(started).Round(time.Millisecond))
+		}
+	}
+	res, err := backtest.Run(ctx, ts, vs, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "prescale backtest: %v\n", err)
+		return 1
+	}
+	if err := writeDecisions(*decisions, res); err != nil {
+		fmt.Fprintf(stderr, "prescale backtest: --decisions: %v\n", err)
+		return 1
+	}
+	if *plotPath != "" {
+		if err := backtest.Plot(res, *capacity, *plotPath); err != nil {
+			fmt.Fprintf(stderr, "prescale backtest: --plot: %v\n", err)
+			return 1
+		}
+	}
+	backtest.WriteSummary(stdout, res, source, tg)
+	return 0
+}
+
+func writeDecisions(path string, res *backtest.Result) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriter(f)
+	if err := backtest.WriteDecisions(w, res); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func parseTargets(s string) ([]float64, error) {
+	var out []float64
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(part, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a number > 0", part)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no targets")
+	}
+	return out, nil
+}
+
+// parseRange accepts Go durations and Prometheus-style day/week suffixes
+// ("14d", "2w", "36h").
+func parseRange(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if num, ok := strings.CutSuffix(s, suffix); ok {
+			n, err := strconv.ParseFloat(num, 64)
+			if err != nil || !(n > 0) {
+				return 0, fmt.Errorf("%q is not a positive duration", s)
+			}
+			return time.Duration(n * float64(unit)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration (e.g. 14d, 36h)", s)
+	}
+	return d, nil
 }

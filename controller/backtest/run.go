@@ -1,0 +1,235 @@
+package backtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"time"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
+)
+
+// Forecaster is what the replay needs from a streaming forecaster: absorb
+// one sample, forecast from the last one.
+type Forecaster interface {
+	Update(t int64, y float64)
+	Forecast(h int, coverage float64) (predictor.Forecast, error)
+}
+
+// NewForecasterFunc builds a fresh forecaster for a trace with the given
+// step (seconds) whose decisions need horizon forecast steps.
+type NewForecasterFunc func(step int64, horizon int) (Forecaster, error)
+
+// Config is one backtest's setup.
+type Config struct {
+	// Target carries capacity, utilisation, bounds, lag and the other
+	// rules; it must validate.
+	Target policy.Target
+	// Coverage is the central interval coverage asked of the forecaster;
+	// the decision provisions for its upper bound.
+	Coverage float64
+	// NewForecaster builds the forecaster; nil means DefaultForecaster.
+	NewForecaster NewForecasterFunc
+	// HPATargets are the utilisation targets of the reactive baseline
+	// curve; BaselineTarget is the one drawn and summarised beside prescale
+	// (0 means the curve point closest in cost).
+	HPATargets     []float64
+	BaselineTarget float64
+	// EvalStart is the first scored sample index.
+	EvalStart int
+	// Progress, when set, is called every ProgressEvery samples (0: 10,000).
+	Progress      func(done, total int)
+	ProgressEvery int
+}
+
+// DefaultCoverage is the central coverage the backtest asks for by
+// default: Upper is then the 97.5 % quantile of the lead-window maximum.
+const DefaultCoverage = 0.95
+
+// DefaultHPATargets are the referee's utilisation targets used by
+// `make bench-accuracy`.
+func DefaultHPATargets() []float64 {
+	return []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+}
+
+// DefaultForecaster is the streaming seasonal forecaster with conformal
+// upper bounds (predictor.OnlineForecaster) with its defaults.
+func DefaultForecaster(step int64, horizon int) (Forecaster, error) {
+	return predictor.NewOnlineForecaster(predictor.OnlineConfig{Step: step, Horizon: horizon})
+}
+
+// Result is a backtest's outcome.
+type Result struct {
+	T       []int64
+	Demand  []float64
+	Desired []int
+	Reasons []policy.Reason
+	Step    time.Duration
+	Horizon int
+	// EvalStart is the first sample counted in the figures.
+	EvalStart int
+	Prescale  Figures
+	// Timeline and BaselineTimeline hold every sample's ready and
+	// requested units for prescale and the baseline HPA.
+	Timeline         []Sample
+	BaselineTimeline []Sample
+	Baseline         CostPoint
+	HPA              []CostPoint
+	Oracle           Figures
+	Equal            EqualCost
+	ReasonCounts     map[policy.Reason]int
+}
+
+// EvalStartIndex is floor(fraction·n) in exact decimal arithmetic (as the
+// referee computes it: 0.7·10320 is 7224, not 7223).
+func EvalStartIndex(fraction string, n int) (int, error) {
+	r, ok := new(big.Rat).SetString(fraction)
+	if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(1, 1)) >= 0 {
+		return 0, fmt.Errorf("eval-from %q: want a number in [0, 1)", fraction)
+	}
+	r.Mul(r, big.NewRat(int64(n), 1))
+	q := new(big.Int).Quo(r.Num(), r.Denom())
+	return int(q.Int64()), nil
+}
+
+// LeadSteps is the number of forecast steps inside the lead window
+// [now, now+lag+interval): offsets (k+1)·step < lag+interval, at least one.
+func LeadSteps(lag, interval, step time.Duration) int {
+	if step <= 0 {
+		return 1
+	}
+	h := 0
+	for time.Duration(h+1)*step < lag+interval {
+		h++
+	}
+	return max(1, h)
+}
+
+// Run replays t, v (NaN = missing) through the decision engine: at sample
+// i the forecaster has seen samples 0..i only, and policy.Decide sees the
+// pool as the simulator has it. It then runs the HPA curve and the oracle
+// through the same simulator.
+func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
+	n := len(t)
+	if n < 2 {
+		return nil, fmt.Errorf("trace: need at least 2 samples, got %d", n)
+	}
+	if len(v) != n {
+		return nil, errors.New("backtest: timestamps and values differ in length")
+	}
+	for i := 1; i < n; i++ {
+		if t[i] <= t[i-1] {
+			return nil, fmt.Errorf("trace: timestamps must be strictly increasing (%d after %d)", t[i], t[i-1])
+		}
+	}
+	tg := cfg.Target
+	if err := tg.Validate(); err != nil {
+		return nil, err
+	}
+	if !(cfg.Coverage > 0 && cfg.Coverage < 1) {
+		return nil, fmt.Errorf("coverage must be in (0, 1), got %v", cfg.Coverage)
+	}
+	if cfg.EvalStart < 0 || cfg.EvalStart >= n {
+		return nil, fmt.Errorf("eval start %d outside [0, %d)", cfg.EvalStart, n)
+	}
+	newF := cfg.NewForecaster
+	if newF == nil {
+		newF = DefaultForecaster
+	}
+	// The violation test is at full capacity, whatever the utilisation target.
+	sim := NewSim(t, v, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, cfg.EvalStart)
+	stepSec := int64(math.Round(median(diffs(t))))
+	step := time.Duration(stepSec) * time.Second
+	horizon := LeadSteps(tg.Lag, step, step)
+	fc, err := newF(stepSec, horizon)
+	if err != nil {
+		return nil, err
+	}
+	every := cfg.ProgressEvery
+	if every <= 0 {
+		every = 10000
+	}
+
+	res := &Result{
+		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
+		Step: step, Horizon: horizon, EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
+		ReasonCounts: map[policy.Reason]int{},
+	}
+	var st policy.State
+	var ctxErr error
+	prescale := func(i int, pool *Pool) (int, bool) {
+		if i%every == 0 {
+			if cfg.Progress != nil && i > 0 {
+				cfg.Progress(i, n)
+			}
+			if err := ctx.Err(); err != nil && ctxErr == nil {
+				ctxErr = err
+			}
+		}
+		fc.Update(t[i], v[i])
+		in := policy.Input{
+			Now:          time.Unix(t[i], 0).UTC(),
+			Interval:     step,
+			CurrentUnits: pool.Requested(),
+			DataPresent:  !math.IsNaN(v[i]),
+			Demand:       v[i],
+			ForecastStep: step,
+		}
+		if ctxErr == nil {
+			if f, err := fc.Forecast(horizon, cfg.Coverage); err == nil {
+				in.Forecast = f
+			}
+		}
+		d := policy.Decide(in, tg, st)
+		st = st.Record(tg, d)
+		res.Desired[i], res.Reasons[i] = d.Desired, d.Reason
+		res.ReasonCounts[d.Reason]++
+		return d.Desired, true
+	}
+	initial := sim.InitialUnits()
+	res.Prescale = sim.Run(initial, prescale, res.Timeline)
+	if ctxErr != nil {
+		return nil, ctxErr
+	}
+	if cfg.Progress != nil {
+		cfg.Progress(n, n)
+	}
+
+	targets := cfg.HPATargets
+	if len(targets) == 0 {
+		targets = DefaultHPATargets()
+	}
+	for _, target := range targets {
+		if !(target > 0) {
+			return nil, fmt.Errorf("hpa target must be > 0, got %v", target)
+		}
+		res.HPA = append(res.HPA, CostPoint{Target: target, Figures: sim.Run(initial, sim.HPA(target), nil)})
+	}
+	res.Equal = CompareAtEqualCost(res.Prescale, res.HPA)
+	oracle := sim.OracleRequests()
+	res.Oracle = sim.Run(oracle[0], Replay(oracle), nil)
+
+	base := cfg.BaselineTarget
+	if base <= 0 {
+		best := math.Inf(1)
+		for _, p := range res.HPA {
+			if d := math.Abs(p.InstanceHours - res.Prescale.InstanceHours); d < best {
+				best, base = d, p.Target
+			}
+		}
+	}
+	res.BaselineTimeline = make([]Sample, n)
+	res.Baseline = CostPoint{Target: base, Figures: sim.Run(initial, sim.HPA(base), res.BaselineTimeline)}
+	return res, nil
+}
+
+func diffs(t []int64) []float64 {
+	d := make([]float64, len(t)-1)
+	for i := range d {
+		d[i] = float64(t[i+1] - t[i])
+	}
+	return d
+}

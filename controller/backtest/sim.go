@@ -1,0 +1,379 @@
+// Package backtest replays a demand trace through prescale's decision
+// engine (controller/policy) and a simulated pool, beside a reactive
+// HPA-style baseline and a clairvoyant oracle run by the same simulator.
+//
+// The simulated pool is the referee's cluster model
+// (../shared/bench/README.md, autoscale_score.py): time moves on the
+// trace's sample grid; at each sample pending units whose ready time has
+// come become ready, then the decision is applied (scale-up adds pending
+// units ready at decision time + lag, scale-down is immediate and removes
+// the newest pending units first, then ready ones), then promotion runs
+// again; the interval to the next sample is accounted with the ready count
+// at its start. Cost counts pending units.
+package backtest
+
+import (
+	"math"
+	"slices"
+)
+
+// Pool is the simulated pool: ready units plus pending ones, each with the
+// time (unix seconds) it becomes ready.
+type Pool struct {
+	Ready   int
+	pending []float64 // ready times, oldest request first
+}
+
+// NewPool returns a pool with ready units and nothing pending.
+func NewPool(ready int) *Pool { return &Pool{Ready: ready} }
+
+// Requested is ready plus pending units: what is paid for.
+func (p *Pool) Requested() int { return p.Ready + len(p.pending) }
+
+// Promote makes pending units whose ready time is <= now ready.
+func (p *Pool) Promote(now float64) {
+	k := 0
+	for k < len(p.pending) && p.pending[k] <= now {
+		k++
+	}
+	if k > 0 {
+		p.Ready += k
+		p.pending = p.pending[k:]
+	}
+}
+
+// SetDesired scales to desired units: new units become ready at readyAt;
+// scale-down is immediate, newest pending units first, then ready ones.
+func (p *Pool) SetDesired(desired int, readyAt float64) {
+	change := desired - p.Requested()
+	for range change {
+		p.pending = append(p.pending, readyAt)
+	}
+	for range -change {
+		if n := len(p.pending); n > 0 {
+			p.pending = p.pending[:n-1]
+		} else {
+			p.Ready--
+		}
+	}
+}
+
+// Figures summarise one policy's run over the scored samples, with the
+// referee's definitions.
+type Figures struct {
+	// InstanceHours is Σ requested·dt/3600 (pending units are paid for).
+	InstanceHours      float64 `json:"instance_hours"`
+	ReadyInstanceHours float64 `json:"ready_instance_hours"`
+	// ViolationSeconds is Σ dt where demand > ready·capacity.
+	ViolationSeconds float64 `json:"violation_seconds"`
+	ViolationPct     float64 `json:"violation_pct"`
+	// UnservedPct is Σ max(0, demand − ready·capacity)·dt / Σ demand·dt × 100.
+	UnservedPct float64 `json:"unserved_pct"`
+	// ScaleEvents counts samples where the requested count changed.
+	ScaleEvents int `json:"scale_events"`
+	Peak        int `json:"peak_instances"`
+}
+
+// Sample is one simulated sample of a timeline.
+type Sample struct {
+	Ready, Requested int
+}
+
+// Sim holds the fixed parts of a simulation: the grid, demand, capacity,
+// lag and bounds.
+type Sim struct {
+	T         []int64
+	Demand    []float64 // NaN = missing
+	Dur       []float64 // seconds each sample lasts
+	Capacity  float64
+	Lag       float64 // seconds
+	Min, Max  int
+	EvalStart int // first scored sample index
+}
+
+// NewSim builds a simulation grid; sample i lasts t[i+1]-t[i] seconds and
+// the last one the median step.
+func NewSim(t []int64, demand []float64, capacity, lagSeconds float64, minUnits, maxUnits, evalStart int) *Sim {
+	return &Sim{T: t, Demand: demand, Dur: durations(t), Capacity: capacity, Lag: lagSeconds,
+		Min: minUnits, Max: maxUnits, EvalStart: evalStart}
+}
+
+func durations(t []int64) []float64 {
+	n := len(t)
+	d := make([]float64, n)
+	if n < 2 {
+		if n == 1 {
+			d[0] = 0
+		}
+		return d
+	}
+	steps := make([]float64, n-1)
+	for i := range n - 1 {
+		steps[i] = float64(t[i+1] - t[i])
+		d[i] = steps[i]
+	}
+	d[n-1] = median(steps)
+	return d
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// Clamp bounds a unit count to [Min, Max].
+func (s *Sim) Clamp(u int) int { return max(s.Min, min(s.Max, u)) }
+
+// Need is the smallest k >= 0 with k·capacity >= demand (exact in floating
+// point, like the referee's instances_needed).
+func (s *Sim) Need(demand float64) int {
+	if !(demand > 0) {
+		return 0
+	}
+	k := int(math.Ceil(demand / s.Capacity))
+	for float64(k)*s.Capacity < demand {
+		k++
+	}
+	for k > 0 && float64(k-1)*s.Capacity >= demand {
+		k--
+	}
+	return k
+}
+
+// InitialUnits is the referee's default: right-sized for the first known
+// demand, clamped.
+func (s *Sim) InitialUnits() int {
+	for _, d := range s.Demand {
+		if !math.IsNaN(d) {
+			return s.Clamp(s.Need(d))
+		}
+	}
+	return s.Clamp(0)
+}
+
+// Stepper decides at sample i (after promotion) and returns the desired
+// units and whether there is a decision at all.
+type Stepper func(i int, pool *Pool) (desired int, ok bool)
+
+// Run simulates one policy from initial ready units and returns its
+// figures; timeline, when not nil, receives every sample's counts.
+func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
+	pool := NewPool(s.Clamp(initial))
+	prev := pool.Requested()
+	var reqS, readyS, obsS, violS, demandInt, unservedInt float64
+	var f Figures
+	for i, ts := range s.T {
+		now := float64(ts)
+		pool.Promote(now)
+		if d, ok := policy(i, pool); ok {
+			pool.SetDesired(s.Clamp(d), now+s.Lag)
+		}
+		pool.Promote(now)
+		if timeline != nil {
+			timeline[i] = Sample{Ready: pool.Ready, Requested: pool.Requested()}
+		}
+		changed := pool.Requested() != prev
+		prev = pool.Requested()
+		if i < s.EvalStart {
+			continue
+		}
+		if changed {
+			f.ScaleEvents++
+		}
+		dt := s.Dur[i]
+		reqS += float64(pool.Requested()) * dt
+		readyS += float64(pool.Ready) * dt
+		f.Peak = max(f.Peak, pool.Requested())
+		d := s.Demand[i]
+		if math.IsNaN(d) {
+			continue
+		}
+		obsS += dt
+		demandInt += d * dt
+		if short := d - float64(pool.Ready)*s.Capacity; short > 0 {
+			violS += dt
+			unservedInt += short * dt
+		}
+	}
+	f.InstanceHours = reqS / 3600
+	f.ReadyInstanceHours = readyS / 3600
+	f.ViolationSeconds = violS
+	if obsS > 0 {
+		f.ViolationPct = 100 * violS / obsS
+	}
+	if demandInt > 0 {
+		f.UnservedPct = 100 * unservedInt / demandInt
+	}
+	return f
+}
+
+// HPA returns the reference reactive policy of the referee, modelled on the
+// Kubernetes HPA algorithm (kubernetes pkg/controller/podautoscaler): at a
+// sample with known demand, ratio = demand/(ready·capacity)/target; within
+// the 0.1 tolerance the raw recommendation is the requested count,
+// otherwise ceil(ready·ratio) (with no ready unit, max(min,
+// ceil(demand/(capacity·target)))); the applied value is the highest raw
+// recommendation in [t−300 s, t]. A sample with missing demand means no action.
+func (s *Sim) HPA(target float64) Stepper {
+	const tolerance, window, eps = 0.1, 300, 1e-9
+	type rec struct {
+		t   int64
+		raw int
+	}
+	var recent []rec
+	return func(i int, pool *Pool) (int, bool) {
+		d := s.Demand[i]
+		if math.IsNaN(d) {
+			return 0, false
+		}
+		var raw int
+		if pool.Ready == 0 {
+			raw = max(s.Min, int(math.Ceil(d/(s.Capacity*target)-eps)))
+		} else {
+			ratio := d / (float64(pool.Ready) * s.Capacity) / target
+			if math.Abs(ratio-1) <= tolerance {
+				raw = pool.Requested()
+			} else {
+				raw = int(math.Ceil(float64(pool.Ready)*ratio - eps))
+			}
+		}
+		now := s.T[i]
+		recent = append(recent, rec{now, raw})
+		k := 0
+		for k < len(recent) && recent[k].t < now-window {
+			k++
+		}
+		recent = recent[k:]
+		best := raw
+		for _, r := range recent {
+			best = max(best, r.raw)
+		}
+		return best, true
+	}
+}
+
+// OracleRequests is the clairvoyant request per sample: the units for the
+// highest demand over every sample j >= i with t[j] < t[i+1] + lag.
+func (s *Sim) OracleRequests() []int {
+	n := len(s.T)
+	need := make([]int, n)
+	for i, d := range s.Demand {
+		if !math.IsNaN(d) {
+			need[i] = s.Need(d)
+		}
+	}
+	out := make([]int, n)
+	end := 0
+	for i := range n {
+		next := float64(s.T[i]) + s.Dur[i]
+		if i+1 < n {
+			next = float64(s.T[i+1])
+		}
+		end = max(end, i+1)
+		for end < n && float64(s.T[end]) < next+s.Lag {
+			end++
+		}
+		m := 0
+		for j := i; j < end; j++ {
+			m = max(m, need[j])
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// Replay returns a policy that applies precomputed desired units, one per sample.
+func Replay(desired []int) Stepper {
+	return func(i int, _ *Pool) (int, bool) { return desired[i], true }
+}
+
+// CostPoint is one HPA run on the cost/violation curve.
+type CostPoint struct {
+	Target float64 `json:"target"`
+	Figures
+}
+
+// EqualCost is the HPA curve's lower envelope interpolated at a cost.
+type EqualCost struct {
+	InstanceHours       float64 `json:"instance_hours"`
+	HPAViolationSeconds float64 `json:"hpa_violation_seconds"`
+	HPAUnservedPct      float64 `json:"hpa_unserved_pct"`
+	// ViolationRatio is violation seconds over the HPA's at equal cost
+	// (NaN when the HPA's is 0); likewise UnservedRatio.
+	ViolationRatio float64 `json:"-"`
+	UnservedRatio  float64 `json:"-"`
+	// Clamped is "below" or "above" when the cost is outside the curve.
+	Clamped string `json:"clamped,omitempty"`
+}
+
+// CompareAtEqualCost interpolates the lower envelope of the HPA curve at
+// f's instance-hours, as the referee does.
+func CompareAtEqualCost(f Figures, curve []CostPoint) EqualCost {
+	out := EqualCost{InstanceHours: f.InstanceHours}
+	type pt struct{ c, v float64 }
+	interp := func(val func(CostPoint) float64) (float64, string) {
+		pts := make([]pt, len(curve))
+		for i, p := range curve {
+			pts[i] = pt{p.InstanceHours, val(p)}
+		}
+		slices.SortStableFunc(pts, func(a, b pt) int {
+			if a.c != b.c {
+				if a.c < b.c {
+					return -1
+				}
+				return 1
+			}
+			if a.v < b.v {
+				return -1
+			} else if a.v > b.v {
+				return 1
+			}
+			return 0
+		})
+		var env []pt
+		for _, p := range pts {
+			v := p.v
+			if len(env) > 0 && v >= env[len(env)-1].v {
+				v = env[len(env)-1].v
+			}
+			if len(env) > 0 && p.c == env[len(env)-1].c {
+				continue
+			}
+			env = append(env, pt{p.c, v})
+		}
+		if len(env) == 0 {
+			return math.NaN(), ""
+		}
+		c := f.InstanceHours
+		if c < env[0].c {
+			return env[0].v, "below"
+		}
+		if c > env[len(env)-1].c {
+			return env[len(env)-1].v, "above"
+		}
+		for k := 0; k+1 < len(env); k++ {
+			a, b := env[k], env[k+1]
+			if a.c <= c && c <= b.c {
+				return a.v + (b.v-a.v)*(c-a.c)/(b.c-a.c), ""
+			}
+		}
+		return env[len(env)-1].v, ""
+	}
+	out.HPAViolationSeconds, out.Clamped = interp(func(p CostPoint) float64 { return p.ViolationSeconds })
+	out.HPAUnservedPct, _ = interp(func(p CostPoint) float64 { return p.UnservedPct })
+	out.ViolationRatio = ratio(f.ViolationSeconds, out.HPAViolationSeconds)
+	out.UnservedRatio = ratio(f.UnservedPct, out.HPAUnservedPct)
+	return out
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}

@@ -1,0 +1,289 @@
+package predictor
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// OnlineConfig configures an OnlineForecaster. Zero values pick the
+// documented defaults.
+type OnlineConfig struct {
+	// Step is the sampling interval in seconds (required, > 0).
+	Step int64
+	// Horizon is the number of steps whose maximum the upper bound is
+	// calibrated for: Upper covers max(y[i+1..i+Horizon]) at the requested
+	// level. 0 means 1.
+	Horizon int
+	// Season is the seasonal period in samples; 0 means one day
+	// (86400/Step) when that is at least 4 samples; -1 means none.
+	Season int
+	// SeasonDays is how many past seasons the seasonal shape averages;
+	// 0 means 7.
+	SeasonDays int
+	// SeasonWeight in [0, 1] scales the seasonal change added to the
+	// level; 0 means the default 1, a negative value means 0 (no
+	// seasonal term).
+	SeasonWeight float64
+	// LevelAlpha in (0, 1] smooths the level, an exponentially weighted
+	// moving average; 0 means 0.5.
+	LevelAlpha float64
+	// ScaleAlpha in (0, 1] smooths the local scale (mean absolute one-step
+	// change of the level); 0 means 0.1.
+	ScaleAlpha float64
+	// Window is how many calibration residuals are kept; 0 means 2016
+	// (a week of 5-minute samples).
+	Window int
+	// Refresh is how many samples pass between two re-sorts of the
+	// residual window (the periodic refit); 0 means one hour of samples.
+	Refresh int
+	// MinResiduals is the number of residuals needed before the
+	// forecaster reports a confidence above 0; 0 means 30.
+	MinResiduals int
+}
+
+// OnlineForecaster is a streaming forecaster built for lead-time
+// provisioning. The point path is a smoothed level plus the average
+// seasonal change of the level over the past SeasonDays seasons:
+//
+//	m[h] = level[i] + w * mean_k (level[i+h-k*S] - level[i-k*S]),  k = 1..K.
+//
+// The upper bound is calibrated on the quantity a scaler needs, the maximum
+// over the next Horizon steps: with base = max_h m[h] and a local scale s
+// (EWMA of absolute one-step level errors), the residuals
+// z = (max y[i+1..i+H] - base) / s of the last Window origins give the
+// empirical quantile q, and Upper = m + q*s. This is split-conformal
+// prediction on a sliding window (Vovk, Gammerman and Shafer 2005) with
+// locally scaled residuals (Lei et al. 2018, "Distribution-free predictive
+// inference for regression", section 5.2).
+//
+// Update costs O(Horizon + SeasonDays) per sample, plus an O(W log W)
+// re-sort of the residuals every Refresh samples.
+type OnlineForecaster struct {
+	cfg OnlineConfig
+
+	// History from absolute sample index off on: values (NaN = missing),
+	// level after each sample, and the base and scale of each origin.
+	off              int
+	y, level         []float64
+	base, scale, top []float64
+	keep             int
+
+	n       int
+	lvl     float64
+	s       float64
+	started bool
+
+	res    []float64 // calibration residuals, ring of cfg.Window
+	resAt  int
+	sorted []float64
+	since  int
+
+	hits, tries int // realised maxima at or under the default upper bound (last Window)
+	hitRing     []bool
+	hitAt       int
+	path        []float64 // m[0..H-1] at the last origin
+}
+
+// NewOnlineForecaster returns a forecaster; it errors when Step is not > 0.
+func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
+	if cfg.Step <= 0 {
+		return nil, fmt.Errorf("predictor: OnlineConfig.Step must be > 0, got %d", cfg.Step)
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = 1
+	}
+	switch {
+	case cfg.Season == 0:
+		if s := int(86400 / cfg.Step); s >= 4 {
+			cfg.Season = s
+		}
+	case cfg.Season < 0:
+		cfg.Season = 0
+	}
+	if cfg.SeasonDays <= 0 {
+		cfg.SeasonDays = 7
+	}
+	switch {
+	case cfg.SeasonWeight == 0:
+		cfg.SeasonWeight = 1
+	case cfg.SeasonWeight < 0:
+		cfg.SeasonWeight = 0
+	}
+	if !(cfg.LevelAlpha > 0 && cfg.LevelAlpha <= 1) {
+		cfg.LevelAlpha = 0.5
+	}
+	if !(cfg.ScaleAlpha > 0 && cfg.ScaleAlpha <= 1) {
+		cfg.ScaleAlpha = 0.1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 2016
+	}
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = max(1, int(3600/cfg.Step))
+	}
+	if cfg.MinResiduals <= 0 {
+		cfg.MinResiduals = 30
+	}
+	keep := cfg.Horizon + 2
+	if cfg.Season > 0 {
+		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
+	}
+	return &OnlineForecaster{cfg: cfg, keep: keep, path: make([]float64, cfg.Horizon)}, nil
+}
+
+// Name identifies the model.
+func (f *OnlineForecaster) Name() string { return "online_seasonal_conformal" }
+
+// Config returns the configuration with defaults filled in.
+func (f *OnlineForecaster) Config() OnlineConfig { return f.cfg }
+
+// Update absorbs the next sample. Samples are taken to be Step apart; t
+// only documents the sample. y may be NaN (missing).
+func (f *OnlineForecaster) Update(_ int64, y float64) {
+	if math.IsInf(y, 0) {
+		y = math.NaN()
+	}
+	if !math.IsNaN(y) {
+		if f.started {
+			e := math.Abs(y - f.lvl)
+			f.s += f.cfg.ScaleAlpha * (e - f.s)
+			f.lvl += f.cfg.LevelAlpha * (y - f.lvl)
+		} else {
+			f.lvl, f.s, f.started = y, math.Abs(y)*0.05, true
+		}
+	}
+	f.y = append(f.y, y)
+	f.level = append(f.level, f.lvl)
+	i := f.n
+	f.n++
+
+	// Point path and base of this origin.
+	b := math.Inf(-1)
+	for h := 1; h <= f.cfg.Horizon; h++ {
+		m := f.lvl + f.cfg.SeasonWeight*f.seasonal(i, h)
+		f.path[h-1] = m
+		b = max(b, m)
+	}
+	sc := max(f.s, 1e-9*max(1, math.Abs(f.lvl)))
+	f.base = append(f.base, b)
+	f.scale = append(f.scale, sc)
+	f.top = append(f.top, math.NaN())
+
+	// Realise the origin Horizon samples back.
+	if o := i - f.cfg.Horizon; o >= f.off && f.started {
+		mx := math.Inf(-1)
+		for j := o + 1; j <= i; j++ {
+			if v := f.y[j-f.off]; !math.IsNaN(v) {
+				mx = max(mx, v)
+			}
+		}
+		if !math.IsInf(mx, -1) && !math.IsNaN(f.base[o-f.off]) {
+			z := (mx - f.base[o-f.off]) / f.scale[o-f.off]
+			f.push(z)
+		}
+	}
+	f.since++
+	if f.since >= f.cfg.Refresh {
+		f.since = 0
+		f.sorted = append(f.sorted[:0], f.res...)
+		slices.Sort(f.sorted)
+	}
+	f.trim()
+}
+
+// seasonal is the mean change of the level from origin i to i+h over the
+// past seasons, 0 without a season or history.
+func (f *OnlineForecaster) seasonal(i, h int) float64 {
+	S := f.cfg.Season
+	if S == 0 {
+		return 0
+	}
+	sum, cnt := 0.0, 0
+	for k := 1; k <= f.cfg.SeasonDays; k++ {
+		a := i - k*S
+		if a < f.off {
+			break
+		}
+		sum += f.level[a+h-f.off] - f.level[a-f.off]
+		cnt++
+	}
+	if cnt == 0 {
+		return 0
+	}
+	return sum / float64(cnt)
+}
+
+func (f *OnlineForecaster) push(z float64) {
+	if len(f.res) < f.cfg.Window {
+		f.res = append(f.res, z)
+		return
+	}
+	f.res[f.resAt] = z
+	f.resAt = (f.resAt + 1) % f.cfg.Window
+}
+
+// trim drops history no longer needed, amortised O(1).
+func (f *OnlineForecaster) trim() {
+	if len(f.y) < 2*f.keep+1024 {
+		return
+	}
+	drop := len(f.y) - f.keep
+	f.y = append(f.y[:0], f.y[drop:]...)
+	f.level = append(f.level[:0], f.level[drop:]...)
+	f.base = append(f.base[:0], f.base[drop:]...)
+	f.scale = append(f.scale[:0], f.scale[drop:]...)
+	f.top = append(f.top[:0], f.top[drop:]...)
+	f.off += drop
+}
+
+// quantile returns the empirical p-quantile of the sorted residuals (type 1,
+// the smallest value with at least p of the sample at or below it).
+func (f *OnlineForecaster) quantile(p float64) (float64, bool) {
+	n := len(f.sorted)
+	if n == 0 {
+		return 0, false
+	}
+	k := int(math.Ceil(p*float64(n))) - 1
+	return f.sorted[max(0, min(n-1, k))], true
+}
+
+// Forecast returns the path for h steps after the last sample with a
+// central interval of the given coverage: Upper is the (1+coverage)/2
+// quantile bound on the maximum over the calibrated horizon, Lower the
+// (1-coverage)/2 one. Steps beyond Horizon repeat the last point.
+// Confidence is 0 until MinResiduals residuals exist, then 1.
+func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
+	if h <= 0 {
+		return Forecast{}, fmt.Errorf("predictor: horizon must be > 0, got %d", h)
+	}
+	if !(coverage > 0 && coverage < 1) {
+		return Forecast{}, fmt.Errorf("predictor: coverage must be in (0, 1), got %v", coverage)
+	}
+	if !f.started {
+		return Forecast{}, errors.New("predictor: no data yet")
+	}
+	fc := Forecast{
+		Mean: make([]float64, h), Lower: make([]float64, h), Upper: make([]float64, h),
+		Coverage: coverage, Model: f.Name(),
+	}
+	s := f.scale[len(f.scale)-1]
+	qu, ok := f.quantile((1 + coverage) / 2)
+	ql, _ := f.quantile((1 - coverage) / 2)
+	if !ok {
+		qu, ql = 3, -3
+	}
+	for k := range h {
+		m := f.path[min(k, len(f.path)-1)]
+		fc.Mean[k] = m
+		fc.Upper[k] = m + qu*s
+		fc.Lower[k] = min(m+ql*s, fc.Upper[k])
+	}
+	if len(f.sorted) >= f.cfg.MinResiduals {
+		fc.Confidence = 1
+	}
+	return fc, nil
+}
+
+var _ Updater = (*OnlineForecaster)(nil)
