@@ -1,0 +1,109 @@
+package exporter
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// tcpStates are the kernel's TCP states in the order of their numbers in
+// /proc/net/tcp (include/net/tcp_states.h: TCP_ESTABLISHED = 1 ...
+// TCP_CLOSING = 11). Every state is exported, zeros included.
+var tcpStates = [...]string{
+	"established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",
+	"time_wait", "close", "close_wait", "last_ack", "listen", "closing",
+}
+
+// connectionsCollector counts the TCP sockets (IPv4 and IPv6) whose local
+// port is the application's, by state. It parses /proc/net/tcp{,6} itself:
+// gopsutil's net.Connections maps every socket to its pid by listing
+// /proc/<pid>/fd of every process, a cost per scrape that grows with the
+// host's processes and buys nothing here.
+type connectionsCollector struct {
+	port  int
+	conns *prometheus.Desc
+}
+
+var _ Collector = (*connectionsCollector)(nil)
+
+func newConnectionsCollector(port int) *connectionsCollector {
+	return &connectionsCollector{
+		port: port,
+		conns: prometheus.NewDesc(fqName("app", "tcp_connections"),
+			"TCP sockets on the application's local port (PRESCALE_APP_PORT) by state.", []string{"state"}, nil),
+	}
+}
+
+func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	var counts [len(tcpStates)]float64
+	found := 0
+	for _, name := range []string{"tcp", "tcp6"} {
+		f, err := os.Open(procPath(ctx, "net", name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // IPv6 disabled
+		}
+		if err != nil {
+			return err
+		}
+		err = countTCPStates(f, c.port, &counts)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("net/%s: %w", name, err)
+		}
+		found++
+	}
+	if found == 0 {
+		return errors.New("neither /proc/net/tcp nor /proc/net/tcp6 exists")
+	}
+	for i, state := range tcpStates {
+		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, counts[i], state)
+	}
+	established := counts[0]
+	signalsFrom(ctx).set(func(in *LoadInputs) { in.HasConnections, in.Established = true, established })
+	return nil
+}
+
+// countTCPStates adds to counts the sockets of a /proc/net/tcp{,6} table
+// whose local port is port. A line reads
+// "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT and the
+// state in hex.
+func countTCPStates(r io.Reader, port int, counts *[len(tcpStates)]float64) error {
+	sc := bufio.NewScanner(r)
+	first := true
+	for sc.Scan() {
+		if first { // header
+			first = false
+			continue
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 {
+			continue
+		}
+		i := strings.LastIndexByte(f[1], ':')
+		if i < 0 {
+			return fmt.Errorf("bad local address %q", f[1])
+		}
+		p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+		if err != nil {
+			return fmt.Errorf("bad local port in %q: %w", f[1], err)
+		}
+		if int(p) != port {
+			continue
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return fmt.Errorf("bad state %q: %w", f[3], err)
+		}
+		if st >= 1 && int(st) <= len(tcpStates) {
+			counts[st-1]++
+		}
+	}
+	return sc.Err()
+}

@@ -1,0 +1,96 @@
+package exporter
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// maxProbeBody bounds how much of the application's response is read.
+const maxProbeBody = 1 << 20
+
+// probeCollector sends one HTTP GET to the application per scrape. An
+// unreachable or failing application is a result (success 0), not a
+// collector error: the collector itself worked.
+type probeCollector struct {
+	url     string
+	timeout time.Duration
+	client  *http.Client
+	now     func() time.Time
+
+	duration, status, success *prometheus.Desc
+}
+
+var _ Collector = (*probeCollector)(nil)
+
+func newProbeCollector(url string, timeout time.Duration, client *http.Client, now func() time.Time) *probeCollector {
+	return &probeCollector{
+		url:      url,
+		timeout:  timeout,
+		client:   client,
+		now:      now,
+		duration: prometheus.NewDesc(fqName("app", "probe_duration_seconds"), "Duration of the HTTP probe of the application, body read included.", nil, nil),
+		status:   prometheus.NewDesc(fqName("app", "probe_http_status_code"), "HTTP status code of the probe's response; 0 when there was none.", nil, nil),
+		success:  prometheus.NewDesc(fqName("app", "probe_success"), "1 if the probe got a 2xx response within the timeout, else 0.", nil, nil),
+	}
+}
+
+// newProbeClient returns the probe's client: no connection reuse, so every
+// probe measures a fresh connection as a new user would see it.
+func newProbeClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:             http.ProxyFromEnvironment,
+		DisableKeepAlives: true,
+	}}
+}
+
+type probeResult struct {
+	seconds float64
+	status  int
+	success bool
+}
+
+func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	r := c.probe(ctx)
+	ch <- prometheus.MustNewConstMetric(c.duration, prometheus.GaugeValue, r.seconds)
+	ch <- prometheus.MustNewConstMetric(c.status, prometheus.GaugeValue, float64(r.status))
+	ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, boolFloat(r.success))
+	signalsFrom(ctx).set(func(in *LoadInputs) {
+		in.HasProbe, in.ProbeSeconds, in.ProbeSuccess = true, r.seconds, r.success
+		in.ProbeTimeout = c.timeout.Seconds()
+	})
+	return nil
+}
+
+func (c *probeCollector) probe(ctx context.Context) probeResult {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	start := c.now()
+	elapsed := func() float64 { return c.now().Sub(start).Seconds() }
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	if err != nil {
+		return probeResult{seconds: elapsed()}
+	}
+	req.Header.Set("User-Agent", "prescale-exporter")
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return probeResult{seconds: elapsed()}
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxProbeBody))
+	return probeResult{
+		seconds: elapsed(),
+		status:  resp.StatusCode,
+		success: err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300,
+	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,179 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// processCollector exposes the resource use of the application process
+// named by PRESCALE_APP_PROCESS. A process that cannot be found (it
+// vanished, or the pid file is stale) is a collector failure: success 0 and
+// no app_process samples.
+type processCollector struct {
+	finder *processFinder
+
+	cpu, rss, fds, threads *prometheus.Desc
+}
+
+var _ Collector = (*processCollector)(nil)
+
+func newProcessCollector(spec string) *processCollector {
+	return &processCollector{
+		finder:  &processFinder{spec: spec},
+		cpu:     prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
+		rss:     prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
+		fds:     prometheus.NewDesc(fqName("app", "process_open_fds"), "Open file descriptors of the application process.", nil, nil),
+		threads: prometheus.NewDesc(fqName("app", "process_threads"), "Threads of the application process.", nil, nil),
+	}
+}
+
+type procReading struct {
+	cpuSeconds, rss, fds, threads float64
+}
+
+func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	pid, err := c.finder.find(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := readProcess(ctx, pid)
+	if err != nil {
+		c.finder.forget(pid)
+		return fmt.Errorf("process %d: %w", pid, err)
+	}
+	ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, r.cpuSeconds)
+	ch <- prometheus.MustNewConstMetric(c.rss, prometheus.GaugeValue, r.rss)
+	ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
+	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
+	signalsFrom(ctx).set(func(in *LoadInputs) {
+		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
+	})
+	return nil
+}
+
+// readProcess reads the process's raw figures with gopsutil:
+// /proc/<pid>/stat, statm, status and the fd directory.
+func readProcess(ctx context.Context, pid int32) (procReading, error) {
+	// Built directly rather than with process.NewProcessWithContext, whose
+	// existence check signals the real pid even when HOST_PROC points at a
+	// fixture tree.
+	p := &process.Process{Pid: pid}
+	times, err := p.TimesWithContext(ctx)
+	if err != nil {
+		return procReading{}, err
+	}
+	mi, err := p.MemoryInfoWithContext(ctx)
+	if err != nil {
+		return procReading{}, err
+	}
+	fds, err := p.NumFDsWithContext(ctx)
+	if err != nil {
+		return procReading{}, err
+	}
+	threads, err := p.NumThreadsWithContext(ctx)
+	if err != nil {
+		return procReading{}, err
+	}
+	return procReading{
+		cpuSeconds: times.User + times.System,
+		rss:        float64(mi.RSS),
+		fds:        float64(fds),
+		threads:    float64(threads),
+	}, nil
+}
+
+// processFinder resolves PRESCALE_APP_PROCESS to a pid on every scrape. A
+// spec containing a "/" is a pid file, read each time; otherwise it is a
+// process name: the pid found last time is reused while its name still
+// matches, and /proc is scanned again (lowest matching pid wins) only when
+// it does not.
+type processFinder struct {
+	spec string
+
+	mu     sync.Mutex
+	cached int32
+}
+
+func isPidFile(spec string) bool { return strings.Contains(spec, "/") }
+
+func (f *processFinder) find(ctx context.Context) (int32, error) {
+	if isPidFile(f.spec) {
+		data, err := os.ReadFile(f.spec)
+		if err != nil {
+			return 0, fmt.Errorf("pid file: %w", err)
+		}
+		pid, err := parsePidFile(data)
+		if err != nil {
+			return 0, fmt.Errorf("pid file %s: %w", f.spec, err)
+		}
+		if _, err := os.Stat(procPath(ctx, strconv.Itoa(int(pid)))); err != nil {
+			return 0, fmt.Errorf("process %d from pid file %s is not running", pid, f.spec)
+		}
+		return pid, nil
+	}
+
+	f.mu.Lock()
+	cached := f.cached
+	f.mu.Unlock()
+	if cached != 0 && processName(ctx, cached) == f.spec {
+		return cached, nil
+	}
+	pids, err := process.PidsWithContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var found int32
+	for _, pid := range pids {
+		if (found == 0 || pid < found) && processName(ctx, pid) == f.spec {
+			found = pid
+		}
+	}
+	f.mu.Lock()
+	f.cached = found
+	f.mu.Unlock()
+	if found == 0 {
+		return 0, fmt.Errorf("no process named %q", f.spec)
+	}
+	return found, nil
+}
+
+func (f *processFinder) forget(pid int32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cached == pid {
+		f.cached = 0
+	}
+}
+
+// processName returns the process's name (comm, or argv[0] when comm is
+// truncated at 15 bytes), or "" when it cannot be read.
+func processName(ctx context.Context, pid int32) string {
+	name, err := (&process.Process{Pid: pid}).NameWithContext(ctx)
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
+// parsePidFile parses a pid file: one positive decimal number, surrounding
+// white space allowed.
+func parsePidFile(data []byte) (int32, error) {
+	s := string(bytes.TrimSpace(data))
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	pid, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("%q is not a positive pid", s)
+	}
+	return int32(pid), nil
+}

@@ -1,0 +1,79 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// bootCollector exposes the boot time (btime in /proc/stat) and the uptime
+// (/proc/uptime). gopsutil's host.BootTime is not used: inside a container
+// it switches to time.Now() minus /proc/uptime and caches that in a
+// package-global, which makes it neither exact nor testable from fixtures.
+type bootCollector struct {
+	bootTime, uptime *prometheus.Desc
+}
+
+var _ Collector = (*bootCollector)(nil)
+
+func newBootCollector() *bootCollector {
+	return &bootCollector{
+		bootTime: prometheus.NewDesc(fqName("", "boot_time_seconds"), "Unix time the host booted.", nil, nil),
+		uptime:   prometheus.NewDesc(fqName("", "uptime_seconds"), "Seconds since the host booted (/proc/uptime).", nil, nil),
+	}
+}
+
+func (c *bootCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+	stat, err := os.ReadFile(procPath(ctx, "stat"))
+	if err != nil {
+		return err
+	}
+	btime, err := parseBootTime(stat)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.bootTime, prometheus.GaugeValue, btime)
+	up, err := os.ReadFile(procPath(ctx, "uptime"))
+	if err != nil {
+		return err
+	}
+	uptime, err := parseUptime(up)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.uptime, prometheus.GaugeValue, uptime)
+	return nil
+}
+
+// parseBootTime returns the value of the "btime" line of /proc/stat.
+func parseBootTime(stat []byte) (float64, error) {
+	for line := range bytes.Lines(stat) {
+		f := bytes.Fields(line)
+		if len(f) == 2 && string(f[0]) == "btime" {
+			v, err := strconv.ParseFloat(string(f[1]), 64)
+			if err != nil {
+				return 0, fmt.Errorf("btime %q: %w", f[1], err)
+			}
+			return v, nil
+		}
+	}
+	return 0, errors.New("no btime line in /proc/stat")
+}
+
+// parseUptime returns the first field of /proc/uptime (seconds since boot).
+func parseUptime(data []byte) (float64, error) {
+	f := bytes.Fields(data)
+	if len(f) == 0 {
+		return 0, errors.New("empty /proc/uptime")
+	}
+	v, err := strconv.ParseFloat(string(f[0]), 64)
+	if err != nil {
+		return 0, fmt.Errorf("uptime %q: %w", f[0], err)
+	}
+	return v, nil
+}

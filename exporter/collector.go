@@ -1,0 +1,145 @@
+package exporter
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shirou/gopsutil/v4/common"
+)
+
+// Namespace is the prefix of every metric the exporter exposes.
+const Namespace = "prescale"
+
+// Collector is one source of metrics (one file per source). Update reads the
+// source once and sends its metrics on ch; it is called on every scrape, from
+// its own goroutine, and must not keep goroutines running after it returns.
+// A returned error marks the source failed for that scrape
+// (prescale_exporter_collector_success 0); the metrics it did send are kept.
+type Collector interface {
+	Update(ctx context.Context, ch chan<- prometheus.Metric) error
+}
+
+type namedCollector struct {
+	name string
+	c    Collector
+}
+
+// hostCollector is the prometheus.Collector that runs every source
+// concurrently on each Collect and adds the per-source health metrics and the
+// derived load score.
+type hostCollector struct {
+	collectors []namedCollector
+	env        common.EnvMap
+	now        func() time.Time
+	logger     *slog.Logger
+	timeout    time.Duration
+	score      *scoreState
+
+	success  *prometheus.Desc
+	duration *prometheus.Desc
+}
+
+var _ prometheus.Collector = (*hostCollector)(nil)
+
+func newHostCollector(cs []namedCollector, env common.EnvMap, now func() time.Time, logger *slog.Logger, timeout time.Duration, score *scoreState) *hostCollector {
+	return &hostCollector{
+		collectors: cs,
+		env:        env,
+		now:        now,
+		logger:     logger,
+		timeout:    timeout,
+		score:      score,
+		success: prometheus.NewDesc(
+			prometheus.BuildFQName(Namespace, "exporter", "collector_success"),
+			"1 if the collector's last update succeeded, 0 if it failed.",
+			[]string{"collector"}, nil),
+		duration: prometheus.NewDesc(
+			prometheus.BuildFQName(Namespace, "exporter", "collector_duration_seconds"),
+			"Time the collector's last update took.",
+			[]string{"collector"}, nil),
+	}
+}
+
+// Describe sends the health descriptors only: the source metrics' label
+// values (cpus, devices, mount points) are only known when collected, so the
+// collector is "unchecked" for them, as node_exporter's is.
+func (h *hostCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- h.success
+	ch <- h.duration
+}
+
+// Collect runs every source concurrently, then emits the load score from
+// the signals they recorded.
+func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx := context.Background()
+	if h.env != nil {
+		ctx = context.WithValue(ctx, common.EnvKey, h.env)
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	sig := &signals{}
+	ctx = withSignals(ctx, sig)
+
+	var wg sync.WaitGroup
+	for _, nc := range h.collectors {
+		wg.Go(func() {
+			start := h.now()
+			err := nc.c.Update(ctx, ch)
+			elapsed := h.now().Sub(start).Seconds()
+			ok := 1.0
+			if err != nil {
+				ok = 0
+				h.logger.Debug("collector failed", "collector", nc.name, "err", err)
+			}
+			ch <- prometheus.MustNewConstMetric(h.success, prometheus.GaugeValue, ok, nc.name)
+			ch <- prometheus.MustNewConstMetric(h.duration, prometheus.GaugeValue, elapsed, nc.name)
+		})
+	}
+	wg.Wait()
+	if h.score != nil {
+		h.score.collect(sig.inputs(), h.now(), ch)
+	}
+}
+
+// signals carries, for one scrape, the values the sources record for the
+// load score. Sources run concurrently, hence the mutex.
+type signals struct {
+	mu sync.Mutex
+	in LoadInputs
+}
+
+func (s *signals) set(f func(in *LoadInputs)) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.in)
+}
+
+func (s *signals) inputs() LoadInputs {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.in
+}
+
+type signalsKey struct{}
+
+func withSignals(ctx context.Context, s *signals) context.Context {
+	return context.WithValue(ctx, signalsKey{}, s)
+}
+
+// signalsFrom returns the scrape's signals, or nil (recording is then a no-op)
+// when a source runs outside a scrape, as in unit tests.
+func signalsFrom(ctx context.Context) *signals {
+	s, _ := ctx.Value(signalsKey{}).(*signals)
+	return s
+}
+
+// fqName builds a metric name in the exporter's namespace.
+func fqName(subsystem, name string) string {
+	return prometheus.BuildFQName(Namespace, subsystem, name)
+}

@@ -1,0 +1,252 @@
+// Package exporter publishes host and application metrics for Prometheus.
+//
+// Every source (cpu, memory, disk, filesystem, network, load, boot time,
+// processes, the application's HTTP probe, TCP connections and process) is
+// a Collector in a file of its own, read on every scrape, concurrently, with
+// gopsutil v4. Nothing polls in the background. Roots (/proc, /sys, /) come
+// from gopsutil's EnvMap, so tests run the collectors on fixture trees.
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/shirou/gopsutil/v4/common"
+	"github.com/shirou/gopsutil/v4/disk"
+)
+
+// Option changes how New and NewCollector build the exporter.
+type Option func(*options)
+
+type options struct {
+	env        common.EnvMap
+	now        func() time.Time
+	logger     *slog.Logger
+	usage      UsageFunc
+	client     *http.Client
+	gatherTime time.Duration
+}
+
+// WithEnv points gopsutil at other roots (HOST_PROC, HOST_SYS, HOST_ROOT,
+// ...). Nil or empty (the default) uses the HOST_* environment variables,
+// then /proc, /sys and /.
+func WithEnv(env common.EnvMap) Option { return func(o *options) { o.env = env } }
+
+// WithNow sets the clock used for durations and the app cpu window. Nil
+// (the default) is time.Now.
+func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger sets the logger. Nil (the default) discards logs.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithFilesystemUsage replaces statfs(2) for the filesystem collector. Nil
+// (the default) is disk.UsageWithContext.
+func WithFilesystemUsage(f UsageFunc) Option { return func(o *options) { o.usage = f } }
+
+// WithHTTPClient sets the client of the application probe. Nil (the
+// default) is a client without keep-alive; the probe timeout applies either way.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithGatherTimeout bounds one scrape's collection. 0 (the default) is
+// 10 s, or the probe timeout plus 5 s if that is longer.
+func WithGatherTimeout(d time.Duration) Option { return func(o *options) { o.gatherTime = d } }
+
+func buildOptions(cfg Config, opts []Option) options {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.usage == nil {
+		o.usage = disk.UsageWithContext
+	}
+	if o.client == nil {
+		o.client = newProbeClient()
+	}
+	if o.gatherTime <= 0 {
+		o.gatherTime = max(10*time.Second, cfg.ProbeTimeout+5*time.Second)
+	}
+	return o
+}
+
+// NewCollector validates cfg and returns the prometheus.Collector of every
+// source the configuration enables, for registration in any registry (the
+// prescale run command gathers it in-process).
+func NewCollector(cfg Config, opts ...Option) (prometheus.Collector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := buildOptions(cfg, opts)
+	mountEx, err := compileExclude(cfg.MountPointsExclude)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envMountPointsExclude, err)
+	}
+	typeEx, err := compileExclude(cfg.FSTypesExclude)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envFSTypesExclude, err)
+	}
+	diskEx, err := compileExclude(cfg.DiskDevicesExclude)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envDiskDevicesExclude, err)
+	}
+	cs := []namedCollector{
+		{"cpu", newCPUCollector()},
+		{"memory", newMemoryCollector()},
+		{"disk", newDiskCollector(diskEx)},
+		{"filesystem", newFilesystemCollector(mountEx, typeEx, o.usage)},
+		{"network", newNetworkCollector()},
+		{"load", newLoadCollector()},
+		{"boot", newBootCollector()},
+		{"processes", newProcessesCollector()},
+	}
+	if cfg.AppURL != "" {
+		cs = append(cs, namedCollector{"app_probe", newProbeCollector(cfg.AppURL, cfg.ProbeTimeout, o.client, o.now)})
+	}
+	if cfg.AppPort != 0 {
+		cs = append(cs, namedCollector{"app_connections", newConnectionsCollector(cfg.AppPort)})
+	}
+	if cfg.AppProcess != "" {
+		cs = append(cs, namedCollector{"app_process", newProcessCollector(cfg.AppProcess)})
+	}
+	return newHostCollector(cs, o.env, o.now, o.logger, o.gatherTime, newScoreState(cfg.AppMaxConnections)), nil
+}
+
+// Registry is what the exporter needs of a registry: registering its
+// collector and gathering for /metrics. *prometheus.Registry is one.
+type Registry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
+// Exporter serves the metrics of reg over HTTP: /metrics, /healthz and a
+// landing page. Build it with New, then call Run.
+type Exporter struct {
+	cfg    Config
+	reg    Registry
+	logger *slog.Logger
+	srv    *http.Server
+
+	mu sync.Mutex
+	ln net.Listener
+}
+
+// Server timeouts: a scrape may take up to the gather timeout.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 5 * time.Second
+	maxHeaderBytes    = 16 << 10
+	maxInFlight       = 10
+)
+
+// New validates cfg, registers the exporter's collector in reg and builds
+// the HTTP server. Registering the Go, process and build-info collectors is
+// left to the caller (cmd/prescale-exporter does it).
+func New(cfg Config, reg Registry, opts ...Option) (*Exporter, error) {
+	c, err := NewCollector(cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.Register(c); err != nil {
+		return nil, fmt.Errorf("registering the exporter's collector: %w", err)
+	}
+	o := buildOptions(cfg, opts)
+	e := &Exporter{cfg: cfg, reg: reg, logger: o.logger}
+	e.srv = &http.Server{
+		Handler:           e.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
+	}
+	return e, nil
+}
+
+var landingPage = template.Must(template.New("landing").Parse(`<!DOCTYPE html>
+<html><head><title>prescale exporter</title></head>
+<body><h1>prescale exporter</h1>
+<p>Host and application metrics for prescale's autoscaler.</p>
+<ul><li><a href="/metrics">Metrics</a></li><li><a href="/healthz">Health</a></li></ul>
+</body></html>
+`))
+
+// Handler returns the exporter's routes: /metrics, /healthz and the landing
+// page at /.
+func (e *Exporter) Handler() http.Handler {
+	mux := http.NewServeMux()
+	metrics := promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(e.logger.Handler(), slog.LevelError),
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: maxInFlight,
+		Registry:            e.reg,
+	})
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, metrics))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = landingPage.Execute(w, nil)
+	})
+	return mux
+}
+
+// Listen binds the configured address (once) and returns it; Run calls it
+// if the caller has not. Tests listen on 127.0.0.1:0 and read the port here.
+func (e *Exporter) Listen() (net.Addr, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ln == nil {
+		ln, err := net.Listen("tcp", e.cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", envListen, err)
+		}
+		e.ln = ln
+	}
+	return e.ln.Addr(), nil
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully. It returns
+// nil after a shutdown caused by ctx.
+func (e *Exporter) Run(ctx context.Context) error {
+	addr, err := e.Listen()
+	if err != nil {
+		return err
+	}
+	e.logger.Info("prescale-exporter listening", "address", addr.String())
+	errc := make(chan error, 1)
+	go func() { errc <- e.srv.Serve(e.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := e.srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
