@@ -1,0 +1,47 @@
+package predictor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkDetectorUpdate times one Update of a warmed-up detector on a
+// noisy daily cycle at 5-minute steps, at the default and at larger window
+// sizes.
+func BenchmarkDetectorUpdate(b *testing.B) {
+	cases := []struct {
+		name string
+		mk   func() Detector
+	}{
+		{"zscore/window=288", func() Detector { return NewZScoreDetector(ZScoreConfig{}) }},
+		{"zscore/window=6400", func() Detector { return NewZScoreDetector(ZScoreConfig{Window: 6400}) }},
+		{"robust/window=500", func() Detector { return NewRobustDetector(RobustConfig{Window: 500}) }},
+		{"robust/window=1500(default)", func() Detector { return NewRobustDetector(RobustConfig{}) }},
+		{"robust/window=3000", func() Detector { return NewRobustDetector(RobustConfig{Window: 3000}) }},
+	}
+	const warm = 10_000
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			const n = 1 << 14
+			ys := make([]float64, n)
+			for i := range ys {
+				ys[i] = 100 + 20*math.Sin(2*math.Pi*float64(i)/288) + 2*rng.NormFloat64()
+			}
+			d := bc.mk()
+			for i := range warm {
+				d.Update(int64(i)*300, ys[i%n])
+			}
+			sink := 0.0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sink += d.Update(int64(warm+i)*300, ys[i%n])
+			}
+			if math.IsNaN(sink) {
+				b.Fatal("NaN score")
+			}
+		})
+	}
+}
