@@ -1,0 +1,621 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/exporter"
+)
+
+// repoRoot is the repository, seen from this package's directory.
+const repoRoot = ".."
+
+func readRepoFile(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, rel))
+	require.NoError(t, err)
+	return b
+}
+
+func requireRepoPath(t *testing.T, rel, what string) {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(repoRoot, filepath.FromSlash(rel)))
+	require.NoError(t, err, "%s: %s does not exist in the repository", what, rel)
+}
+
+// lookTool finds a command-line tool or fails the test with how to install it.
+func lookTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found on PATH: install it with `sudo apt-get install %s` (or run ./scripts/ensure-test-deps.sh)", name, pkg)
+	}
+	return p
+}
+
+// ruleFiles and ruleTests split deploy/rules into rule files and promtool
+// unit-test files (*_test.yml).
+func ruleFiles(t *testing.T) (rules, tests []string) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("rules", "*.yml"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.yml") {
+			tests = append(tests, p)
+		} else {
+			rules = append(rules, p)
+		}
+	}
+	require.NotEmpty(t, rules, "no rule files in deploy/rules")
+	require.NotEmpty(t, tests, "no promtool tests in deploy/rules")
+	return rules, tests
+}
+
+// TestCheckConfig runs what scripts/checkconfig.sh runs, so `go test`
+// covers it: promtool check config/check rules/test rules and amtool
+// check-config. Every one must succeed.
+func TestCheckConfig(t *testing.T) {
+	promtool := lookTool(t, "promtool", "prometheus")
+	amtool := lookTool(t, "amtool", "prometheus-alertmanager")
+	rules, tests := ruleFiles(t)
+	abs := func(ps []string) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			a, err := filepath.Abs(p)
+			require.NoError(t, err)
+			out[i] = a
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		dir  string // working directory: prometheus.yml's rule paths are relative to it
+		cmd  []string
+	}{
+		{"promtool check config", repoRoot, []string{promtool, "check", "config", "prometheus.yml"}},
+		{"promtool check rules", ".", append([]string{promtool, "check", "rules"}, abs(rules)...)},
+		{"promtool test rules", ".", append([]string{promtool, "test", "rules"}, abs(tests)...)},
+		{"amtool check-config", ".", []string{amtool, "check-config", "alertmanager.yml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.CommandContext(t.Context(), tc.cmd[0], tc.cmd[1:]...)
+			cmd.Dir = tc.dir
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s failed:\n%s", strings.Join(tc.cmd, " "), out)
+		})
+	}
+}
+
+// TestCheckConfigScript runs scripts/checkconfig.sh itself.
+func TestCheckConfigScript(t *testing.T) {
+	lookTool(t, "promtool", "prometheus")
+	lookTool(t, "amtool", "prometheus-alertmanager")
+	cmd := exec.CommandContext(t.Context(), "bash", filepath.Join("scripts", "checkconfig.sh"))
+	cmd.Dir = repoRoot
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "scripts/checkconfig.sh failed:\n%s", out)
+}
+
+// ruleFile is a Prometheus rule file.
+type ruleFile struct {
+	Groups []struct {
+		Name     string `yaml:"name"`
+		Interval string `yaml:"interval"`
+		Rules    []struct {
+			Alert       string            `yaml:"alert"`
+			Record      string            `yaml:"record"`
+			Expr        string            `yaml:"expr"`
+			For         string            `yaml:"for"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+// testFile is the part of a promtool unit-test file that names alerts.
+type testFile struct {
+	RuleFiles []string `yaml:"rule_files"`
+	Tests     []struct {
+		AlertRuleTests []struct {
+			Alertname string `yaml:"alertname"`
+			ExpAlerts []any  `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// TestEveryAlertHasFiringAndQuietTests requires a promtool test case where
+// each alert fires and one where it does not, and the labels Alertmanager's
+// routing and grouping rely on.
+func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
+	rules, tests := ruleFiles(t)
+	firing, quiet := map[string]bool{}, map[string]bool{}
+	for _, p := range tests {
+		var tf testFile
+		require.NoError(t, yaml.Unmarshal(readFile(t, p), &tf), p)
+		for _, tc := range tf.Tests {
+			for _, a := range tc.AlertRuleTests {
+				if len(a.ExpAlerts) > 0 {
+					firing[a.Alertname] = true
+				} else {
+					quiet[a.Alertname] = true
+				}
+			}
+		}
+	}
+	var n int
+	for _, p := range rules {
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf), p)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Alert == "" {
+					continue
+				}
+				n++
+				t.Run(r.Alert, func(t *testing.T) {
+					require.True(t, firing[r.Alert], "no promtool test where %s fires", r.Alert)
+					require.True(t, quiet[r.Alert], "no promtool test where %s stays quiet", r.Alert)
+					require.Equal(t, "prescale", r.Labels["service"], "label service routes prescale alerts in alertmanager.yml")
+					require.Contains(t, []string{"info", "warning", "critical"}, r.Labels["severity"])
+					require.NotEmpty(t, r.Annotations["summary"])
+					require.NotEmpty(t, r.Annotations["description"])
+				})
+			}
+		}
+	}
+	require.GreaterOrEqual(t, n, 7, "alerts: decision pending, recommendation differs, budget, controller down/stale, anomaly, exporter down, disk full")
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return b
+}
+
+// TestAlertmanagerRouting checks prescale's alerts go to a webhook, grouped
+// per alert and target with a short group_wait.
+func TestAlertmanagerRouting(t *testing.T) {
+	type receiver struct {
+		Name           string `yaml:"name"`
+		WebhookConfigs []struct {
+			URL string `yaml:"url"`
+		} `yaml:"webhook_configs"`
+	}
+	var am struct {
+		Route struct {
+			Routes []struct {
+				Receiver  string   `yaml:"receiver"`
+				Matchers  []string `yaml:"matchers"`
+				GroupBy   []string `yaml:"group_by"`
+				GroupWait string   `yaml:"group_wait"`
+			} `yaml:"routes"`
+		} `yaml:"route"`
+		Receivers []receiver `yaml:"receivers"`
+	}
+	require.NoError(t, yaml.Unmarshal(readFile(t, "alertmanager.yml"), &am))
+	var found bool
+	for _, r := range am.Route.Routes {
+		if !slices.Contains(r.Matchers, `service="prescale"`) {
+			continue
+		}
+		found = true
+		require.Equal(t, []string{"alertname", "target"}, r.GroupBy)
+		require.Contains(t, []string{"1s", "5s", "10s"}, r.GroupWait, "scaling alerts need a short group_wait")
+		idx := slices.IndexFunc(am.Receivers, func(x receiver) bool { return x.Name == r.Receiver })
+		require.GreaterOrEqual(t, idx, 0, "receiver %q is not defined", r.Receiver)
+		require.Len(t, am.Receivers[idx].WebhookConfigs, 1, "receiver %q must be one webhook", r.Receiver)
+	}
+	require.True(t, found, `no route matches service="prescale"`)
+}
+
+// composeFile is the part of docker-compose.yml the tests look at.
+type composeFile struct {
+	Services map[string]struct {
+		Build *struct {
+			Context    string `yaml:"context"`
+			Dockerfile string `yaml:"dockerfile"`
+		} `yaml:"build"`
+		Image       string            `yaml:"image"`
+		Entrypoint  []string          `yaml:"entrypoint"`
+		Command     []string          `yaml:"command"`
+		Ports       []string          `yaml:"ports"`
+		Volumes     []string          `yaml:"volumes"`
+		Environment map[string]string `yaml:"environment"`
+		DependsOn   []string          `yaml:"depends_on"`
+	} `yaml:"services"`
+	Volumes map[string]any `yaml:"volumes"`
+}
+
+func TestDockerCompose(t *testing.T) {
+	var c composeFile
+	require.NoError(t, yaml.Unmarshal(readRepoFile(t, "docker-compose.yml"), &c))
+
+	wantPorts := map[string]string{
+		"prometheus": "9090", "alertmanager": "9093", "grafana": "3000",
+		"exporter": "9110", "controller": "9111",
+	}
+	for name, port := range wantPorts {
+		t.Run(name, func(t *testing.T) {
+			s, ok := c.Services[name]
+			require.True(t, ok, "service %s missing", name)
+			require.Contains(t, s.Ports, port+":"+port)
+			for _, d := range s.DependsOn {
+				require.Contains(t, c.Services, d, "depends_on names an unknown service")
+			}
+			for _, v := range s.Volumes {
+				src, dst, _ := strings.Cut(v, ":")
+				dst, _, _ = strings.Cut(dst, ":")
+				require.True(t, strings.HasPrefix(dst, "/"), "volume %q: container path must be absolute", v)
+				switch {
+				case strings.HasPrefix(src, "./"):
+					requireRepoPath(t, src, "service "+name)
+				case strings.HasPrefix(src, "/"):
+					// a host path (/proc, /sys): not part of the repository
+				default:
+					require.Contains(t, c.Volumes, src, "volume %q is neither a path nor a named volume", v)
+				}
+			}
+		})
+	}
+
+	// The exporter and the controller are built from deploy/Dockerfile.
+	for _, name := range []string{"exporter", "controller"} {
+		s := c.Services[name]
+		require.NotNil(t, s.Build, "%s must be built", name)
+		require.Equal(t, ".", s.Build.Context)
+		require.Equal(t, "deploy/Dockerfile", s.Build.Dockerfile)
+		requireRepoPath(t, s.Build.Dockerfile, name)
+	}
+	require.Equal(t, []string{"/usr/local/bin/prescale-exporter"}, c.Services["exporter"].Entrypoint)
+
+	// Environment variables are real configuration fields.
+	for _, name := range []string{"exporter", "controller"} {
+		for k := range c.Services[name].Environment {
+			requireKnownEnv(t, k, "docker-compose.yml service "+name)
+		}
+	}
+
+	// Prometheus, Alertmanager and Grafana read this repository's files.
+	mounts := func(svc string) map[string]string {
+		m := map[string]string{}
+		for _, v := range c.Services[svc].Volumes {
+			parts := strings.Split(v, ":")
+			m[parts[1]] = parts[0]
+		}
+		return m
+	}
+	require.Equal(t, "./prometheus.yml", mounts("prometheus")["/etc/prometheus/prometheus.yml"])
+	require.Equal(t, "./deploy/rules", mounts("prometheus")["/etc/prometheus/deploy/rules"], "prometheus.yml loads deploy/rules/... relative to itself")
+	require.Equal(t, "./deploy/alertmanager.yml", mounts("alertmanager")["/etc/alertmanager/alertmanager.yml"])
+	require.Equal(t, "./deploy/grafana/provisioning", mounts("grafana")["/etc/grafana/provisioning"])
+	dashMount := ""
+	for dst, src := range mounts("grafana") {
+		if src == "./dashboards" {
+			dashMount = dst
+		}
+	}
+	require.NotEmpty(t, dashMount, "grafana must mount ./dashboards")
+
+	// The dashboard provider reads where dashboards/ is mounted.
+	var prov struct {
+		Providers []struct {
+			Options struct {
+				Path string `yaml:"path"`
+			} `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join("grafana", "provisioning", "dashboards", "prescale.yml")), &prov))
+	require.Len(t, prov.Providers, 1)
+	require.Equal(t, dashMount, prov.Providers[0].Options.Path)
+
+	// Every scrape and Alertmanager target in prometheus.yml is a compose
+	// service exposing that port.
+	var prom promConfig
+	require.NoError(t, yaml.Unmarshal(readRepoFile(t, "prometheus.yml"), &prom))
+	var targets []string
+	for _, sc := range prom.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	for _, am := range prom.Alerting.Alertmanagers {
+		for _, st := range am.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	require.NotEmpty(t, targets)
+	for _, tg := range targets {
+		host, port, err := net.SplitHostPort(tg)
+		require.NoError(t, err, tg)
+		if host == "localhost" {
+			continue
+		}
+		s, ok := c.Services[host]
+		require.True(t, ok, "prometheus.yml target %s is not a docker-compose service", tg)
+		require.Contains(t, s.Ports, port+":"+port, "prometheus.yml target %s", tg)
+	}
+}
+
+// promConfig is the part of prometheus.yml the tests look at and render.
+type promConfig struct {
+	RuleFiles     []string `yaml:"rule_files"`
+	ScrapeConfigs []struct {
+		JobName       string `yaml:"job_name"`
+		StaticConfigs []struct {
+			Targets []string `yaml:"targets"`
+		} `yaml:"static_configs"`
+	} `yaml:"scrape_configs"`
+	Alerting struct {
+		Alertmanagers []struct {
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"alertmanagers"`
+	} `yaml:"alerting"`
+}
+
+func TestPrometheusConfig(t *testing.T) {
+	var prom promConfig
+	require.NoError(t, yaml.Unmarshal(readRepoFile(t, "prometheus.yml"), &prom))
+	rules, _ := ruleFiles(t)
+	var want []string
+	for _, r := range rules {
+		want = append(want, filepath.ToSlash(filepath.Join("deploy", r)))
+	}
+	got := slices.Clone(prom.RuleFiles)
+	slices.Sort(got)
+	require.Equal(t, want, got, "prometheus.yml must load every rule file of deploy/rules (and no *_test.yml)")
+	var jobs []string
+	for _, sc := range prom.ScrapeConfigs {
+		jobs = append(jobs, sc.JobName)
+	}
+	// The alerting rules select these job names.
+	require.Contains(t, jobs, "prescale-exporter")
+	require.Contains(t, jobs, "prescale-controller")
+	require.NotEmpty(t, prom.Alerting.Alertmanagers)
+}
+
+func TestDockerfile(t *testing.T) {
+	df := string(readFile(t, "Dockerfile"))
+	from := regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(df, -1)
+	require.GreaterOrEqual(t, len(from), 2, "multi-stage: a build stage and a runtime stage")
+	require.Contains(t, from[len(from)-1][1], "distroless/static", "the runtime stage holds only the static binaries")
+	user := regexp.MustCompile(`(?m)^USER\s+(\S+)`).FindAllStringSubmatch(df, -1)
+	require.NotEmpty(t, user, "no USER: the image would run as root")
+	require.NotContains(t, []string{"0", "root", "0:0"}, user[len(user)-1][1])
+	require.Contains(t, df, "CGO_ENABLED=0", "binaries must be static")
+	for _, v := range []string{"Version", "Revision", "Branch", "BuildUser", "BuildDate"} {
+		require.Contains(t, df, "-X ${vpkg}."+v+"=", "version ldflags for %s", v)
+	}
+	for _, b := range []string{"prescale", "prescale-exporter", "prescale-controller"} {
+		require.Contains(t, df, "/out/"+b, "binary %s is not copied into the image", b)
+		requireRepoPath(t, "cmd/"+b, "Dockerfile builds ./cmd/"+b)
+	}
+	require.Contains(t, df, "./cmd/$b")
+}
+
+// k8sObject is the part of a Kubernetes object every manifest must have.
+type k8sObject struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"metadata"`
+	raw map[string]any
+}
+
+func loadManifests(t *testing.T) map[string][]k8sObject {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("kubernetes", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	out := map[string][]k8sObject{}
+	for _, p := range paths {
+		dec := yaml.NewDecoder(bytes.NewReader(readFile(t, p)))
+		for {
+			var node yaml.Node
+			err := dec.Decode(&node)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err, p)
+			var o k8sObject
+			require.NoError(t, node.Decode(&o), p)
+			require.NoError(t, node.Decode(&o.raw), p)
+			require.NotEmpty(t, o.APIVersion, "%s: object without apiVersion", p)
+			require.NotEmpty(t, o.Kind, "%s: object without kind", p)
+			if o.Kind != "Kustomization" {
+				require.NotEmpty(t, o.Metadata.Name, "%s: %s without a name", p, o.Kind)
+			}
+			out[o.Kind] = append(out[o.Kind], o)
+		}
+	}
+	return out
+}
+
+// get walks a decoded YAML document by keys and list indices.
+func get(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, k := range path {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			require.True(t, ok, "at %v: not a mapping", k)
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			require.True(t, ok, "at %v: not a list", k)
+			require.Greater(t, len(l), k, "at %v: list too short", k)
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	objs := loadManifests(t)
+	for _, kind := range []string{"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Service", "DaemonSet", "ScaledObject", "HorizontalPodAutoscaler", "Kustomization"} {
+		require.NotEmpty(t, objs[kind], "no %s in deploy/kubernetes", kind)
+	}
+
+	t.Run("workloads run the prescale binaries as non-root", func(t *testing.T) {
+		want := map[string]string{"Deployment": "/usr/local/bin/prescale-controller", "DaemonSet": "/usr/local/bin/prescale-exporter"}
+		for kind, bin := range want {
+			o := objs[kind][0]
+			spec := get(t, o.raw, "spec", "template", "spec")
+			require.Equal(t, true, get(t, spec, "securityContext", "runAsNonRoot"), kind)
+			require.Equal(t, bin, get(t, spec, "containers", 0, "command", 0), kind)
+			require.Equal(t, false, get(t, spec, "containers", 0, "securityContext", "allowPrivilegeEscalation"), kind)
+		}
+	})
+
+	t.Run("environment variables are configuration fields", func(t *testing.T) {
+		for _, cm := range objs["ConfigMap"] {
+			data, _ := get(t, cm.raw, "data").(map[string]any)
+			for k := range data {
+				if strings.HasPrefix(k, "PRESCALE_") {
+					requireKnownEnv(t, k, "ConfigMap "+cm.Metadata.Name)
+				}
+			}
+		}
+		for _, kind := range []string{"Deployment", "DaemonSet"} {
+			env, _ := get(t, objs[kind][0].raw, "spec", "template", "spec", "containers", 0, "env").([]any)
+			for _, e := range env {
+				requireKnownEnv(t, get(t, e, "name").(string), kind)
+			}
+		}
+	})
+
+	t.Run("KEDA scales on prescale_desired_units", func(t *testing.T) {
+		so := objs["ScaledObject"][0]
+		require.Equal(t, "keda.sh/v1alpha1", so.APIVersion)
+		trig := get(t, so.raw, "spec", "triggers", 0)
+		require.Equal(t, "prometheus", get(t, trig, "type"))
+		require.Equal(t, "AverageValue", get(t, trig, "metricType"), "replicas = desired units / threshold")
+		require.Equal(t, "1", get(t, trig, "metadata", "threshold"))
+		q := get(t, trig, "metadata", "query").(string)
+		requireSelects(t, q, "prescale_desired_units")
+	})
+
+	t.Run("HPA scales on the external metric prescale_desired_units", func(t *testing.T) {
+		hpa := objs["HorizontalPodAutoscaler"][0]
+		require.Equal(t, "autoscaling/v2", hpa.APIVersion)
+		m := get(t, hpa.raw, "spec", "metrics", 0)
+		require.Equal(t, "External", get(t, m, "type"))
+		require.Equal(t, "prescale_desired_units", get(t, m, "external", "metric", "name"))
+		require.Equal(t, "AverageValue", get(t, m, "external", "target", "type"))
+	})
+
+	t.Run("kustomization lists existing files", func(t *testing.T) {
+		res, _ := get(t, objs["Kustomization"][0].raw, "resources").([]any)
+		require.NotEmpty(t, res)
+		for _, r := range res {
+			requireRepoPath(t, "deploy/kubernetes/"+r.(string), "kustomization.yaml")
+		}
+	})
+}
+
+// requireSelects parses a PromQL query and requires it to select metric.
+func requireSelects(t *testing.T, query, metric string) {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(query)
+	require.NoError(t, err, query)
+	var found bool
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok && vs.Name == metric {
+			found = true
+		}
+		return nil
+	})
+	require.True(t, found, "query %q does not select %s", query, metric)
+}
+
+func TestSystemdUnits(t *testing.T) {
+	for _, tc := range []struct{ unit, bin, env string }{
+		{"prescale-exporter.service", "/usr/local/bin/prescale-exporter", "/etc/default/prescale-exporter"},
+		{"prescale-controller.service", "/usr/local/bin/prescale-controller", "/etc/default/prescale-controller"},
+	} {
+		t.Run(tc.unit, func(t *testing.T) {
+			unit := string(readFile(t, filepath.Join("systemd", tc.unit)))
+			for _, s := range []string{"[Unit]", "[Service]", "[Install]", "ExecStart=" + tc.bin + "\n", "EnvironmentFile=-" + tc.env + "\n", "DynamicUser=yes", "RestartPreventExitStatus=2"} {
+				require.Contains(t, unit, s)
+			}
+			envFile := filepath.Join("systemd", strings.TrimSuffix(tc.unit, ".service")+".env")
+			f, err := os.Open(envFile)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = f.Close() })
+			sc := bufio.NewScanner(f)
+			var n int
+			for sc.Scan() {
+				line := strings.TrimSpace(sc.Text())
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				k, _, ok := strings.Cut(line, "=")
+				require.True(t, ok, "%s: %q is not KEY=VALUE", envFile, line)
+				requireKnownEnv(t, k, envFile)
+				n++
+			}
+			require.NoError(t, sc.Err())
+			require.Positive(t, n, "%s sets nothing", envFile)
+			// Commented-out examples must name real variables too.
+			for _, m := range regexp.MustCompile(`(?m)^#(PRESCALE_[A-Z0-9_]+)=`).FindAllStringSubmatch(string(readFile(t, envFile)), -1) {
+				requireKnownEnv(t, m[1], envFile)
+			}
+		})
+	}
+}
+
+// hostEnv are gopsutil's root overrides (HOST_PROC, ...), used by the
+// containerised exporter.
+var hostEnv = []string{"HOST_PROC", "HOST_SYS", "HOST_ROOT", "HOST_ETC", "HOST_VAR", "HOST_RUN", "HOST_DEV"}
+
+// requireKnownEnv fails unless name is an environment variable the
+// exporter's or the controller's configuration reads.
+func requireKnownEnv(t *testing.T, name, where string) {
+	t.Helper()
+	if slices.Contains(hostEnv, name) {
+		return
+	}
+	known := map[string]bool{}
+	for _, v := range envVars(reflect.TypeFor[controller.Config]()) {
+		known[v] = true
+	}
+	for _, v := range envVars(reflect.TypeFor[exporter.Config]()) {
+		known[v] = true
+	}
+	require.True(t, known[name], "%s: %s is not a configuration variable of the exporter or the controller", where, name)
+}
+
+// envVars lists the PRESCALE_* variables envconfig reads for a Config.
+func envVars(typ reflect.Type) []string {
+	var out []string
+	for f := range typ.Fields() {
+		if f.Type.Kind() == reflect.Struct && f.Anonymous {
+			out = append(out, envVars(f.Type)...)
+			continue
+		}
+		if tag := f.Tag.Get("envconfig"); tag != "" {
+			out = append(out, controller.EnvPrefix+"_"+tag)
+		}
+	}
+	return out
+}
