@@ -108,26 +108,31 @@ func anomalyClamp01(x float64) float64 {
 // defaults.
 type ZScoreConfig struct {
 	// Window is the number of past samples whose mean and standard
-	// deviation standardise the next one; 0 means 288 (one day of
-	// 5-minute samples).
+	// deviation standardise the next one; 0 means 6400 (the window of
+	// NAB's windowed Gaussian detector, about 22 days of 5-minute samples).
 	Window int
 	// MinSamples is the number of samples seen before any score above 0;
 	// 0 means 30.
 	MinSamples int
+	// Half is the z-score that scores 0.5; 0 means 3.
+	Half float64
 }
 
 // ZScoreDetector is the original system's detector, a windowed Gaussian:
 // with m and s the mean and (population) standard deviation of the last
 // Window samples before y,
 //
-//	z = |y - m| / s,  score = erf(z / √2) = 1 - 2 Q(z),
+//	z = |y - m| / s,  score = z / (z + Half).
 //
-// the probability that a normal sample lies closer to the mean than y. A
-// constant window (s = 0) scores 0 for an equal value and 1 otherwise.
+// The squashing is monotone and, unlike the normal probability
+// erf(z/√2) (which rounds to exactly 1 for z > 8.3), never saturates in
+// floating point, so a score threshold can still tell z = 10 from z = 100.
+// A constant window (s = 0) scores 0 for an equal value and 1 otherwise.
 // Update costs O(1): running sums over a ring buffer, recomputed exactly
 // once per window to stop rounding drift.
 type ZScoreDetector struct {
 	window, minSamples int
+	half               float64
 	ring               []float64 // samples minus ref
 	head               int
 	ref                float64 // first sample: a shift that keeps the sums well conditioned
@@ -139,12 +144,15 @@ var _ Detector = (*ZScoreDetector)(nil)
 
 // NewZScoreDetector returns a windowed Gaussian detector.
 func NewZScoreDetector(cfg ZScoreConfig) *ZScoreDetector {
-	if cfg.Window < 0 || cfg.MinSamples < 0 {
+	if cfg.Window < 0 || cfg.MinSamples < 0 || cfg.Half < 0 {
 		panic("predictor: negative ZScoreConfig field")
 	}
-	d := &ZScoreDetector{window: cfg.Window, minSamples: cfg.MinSamples}
+	d := &ZScoreDetector{window: cfg.Window, minSamples: cfg.MinSamples, half: cfg.Half}
+	if d.half == 0 {
+		d.half = 3
+	}
 	if d.window == 0 {
-		d.window = 288
+		d.window = 6400
 	}
 	if d.minSamples == 0 {
 		d.minSamples = 30
@@ -173,7 +181,8 @@ func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
 		tiny := 1e-12 * math.Max(1, math.Abs(mean+d.ref))
 		switch {
 		case sd > tiny:
-			score = math.Erf(dev / sd / math.Sqrt2)
+			z := dev / sd
+			score = z / (z + d.half)
 		case dev > tiny:
 			score = 1
 		}

@@ -14,8 +14,8 @@ func BenchmarkDetectorUpdate(b *testing.B) {
 		name string
 		mk   func() Detector
 	}{
-		{"zscore/window=288", func() Detector { return NewZScoreDetector(ZScoreConfig{}) }},
-		{"zscore/window=6400", func() Detector { return NewZScoreDetector(ZScoreConfig{Window: 6400}) }},
+		{"zscore/window=288", func() Detector { return NewZScoreDetector(ZScoreConfig{Window: 288}) }},
+		{"zscore/window=6400(default)", func() Detector { return NewZScoreDetector(ZScoreConfig{}) }},
 		{"robust/window=500", func() Detector { return NewRobustDetector(RobustConfig{Window: 500}) }},
 		{"robust/window=1500(default)", func() Detector { return NewRobustDetector(RobustConfig{}) }},
 		{"robust/window=3000", func() Detector { return NewRobustDetector(RobustConfig{Window: 3000}) }},

@@ -10,7 +10,7 @@ import (
 
 func ExampleZScoreDetector() {
 	// Each sample is scored against the 4 before it: 3 against {2, 3, 4,
-	// 2.5} has z = 0.125/0.7395 and scores erf(z/√2) = 0.1342.
+	// 2.5} has z = 0.125/0.7395 = 0.169 and scores z/(z+3) = 0.0533.
 	d := predictor.NewZScoreDetector(predictor.ZScoreConfig{Window: 4, MinSamples: 4})
 	for i, y := range []float64{1, 2, 3, 4, 2.5, 3, 9} {
 		fmt.Printf("y=%-4v score=%.4f\n", y, d.Update(int64(i)*60, y))
@@ -21,8 +21,8 @@ func ExampleZScoreDetector() {
 	// y=3    score=0.0000
 	// y=4    score=0.0000
 	// y=2.5  score=0.0000
-	// y=3    score=0.1342
-	// y=9    score=1.0000
+	// y=3    score=0.0533
+	// y=9    score=0.7823
 }
 
 func ExampleRobustDetector() {
