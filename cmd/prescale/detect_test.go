@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// detectTestTrace writes a small trace with NAB-style timestamps, one
+// missing value and a spike, and returns its rows' timestamp texts.
+func detectTestTrace(t *testing.T, path string, n int) []string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	var raw []string
+	for i := range n {
+		ts := fmt.Sprintf("2014-04-%02d %02d:%02d:00", 1+i/288, (i/12)%24, (i%12)*5)
+		raw = append(raw, ts)
+		v := strconv.FormatFloat(10+math.Sin(float64(i)/20), 'g', -1, 64)
+		switch i {
+		case 5:
+			v = ""
+		case n - 10:
+			v = "100.5"
+		}
+		fmt.Fprintf(&b, "%s,%s\n", ts, v)
+	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return raw
+}
+
+func detectReadOut(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	return rows
+}
+
+func TestDetectTrace(t *testing.T) {
+	for _, det := range []string{"robust", "zscore"} {
+		t.Run(det, func(t *testing.T) {
+			dir := t.TempDir()
+			in, out := filepath.Join(dir, "in.csv"), filepath.Join(dir, "out.csv")
+			raw := detectTestTrace(t, in, 600)
+			var stdout, stderr bytes.Buffer
+			code := detectCmd(t.Context(), []string{"--trace", in, "--out", out, "--detector", det}, &stdout, &stderr)
+			require.Equal(t, 0, code, stderr.String())
+			rows := detectReadOut(t, out)
+			require.Equal(t, []string{"timestamp", "value", "anomaly_score"}, rows[0])
+			require.Len(t, rows, len(raw)+1)
+			for i, r := range rows[1:] {
+				require.Equal(t, raw[i], r[0], "row %d timestamp echoed", i)
+				s, err := strconv.ParseFloat(r[2], 64)
+				require.NoError(t, err)
+				require.True(t, s >= 0 && s <= 1, "row %d score %v", i, s)
+			}
+			require.Equal(t, "NaN", rows[1+5][1], "a missing value is written as NaN")
+			require.Equal(t, "100.5", rows[len(raw)-10+1][1])
+		})
+	}
+}
+
+func TestDetectNAB(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "data"), filepath.Join(dir, "results")
+	files := []string{"a/one.csv", "a/two.csv", "b/three.csv"}
+	for _, f := range files {
+		detectTestTrace(t, filepath.Join(in, f), 300)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(in, "README.md"), []byte("not data\n"), 0o644))
+	var stdout, stderr bytes.Buffer
+	code := detectCmd(t.Context(), []string{"--nab", in, "--out", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	for _, f := range files {
+		rows := detectReadOut(t, filepath.Join(out, f))
+		require.Len(t, rows, 301, f)
+		require.Contains(t, stderr.String(), f, "progress names each file")
+	}
+	_, err := os.Stat(filepath.Join(out, "README.md"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestDetectBadUsage(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	detectTestTrace(t, in, 50)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", []string{"--bogus"}, 2, "-bogus"},
+		{"unknown detector", []string{"--trace", in, "--out", "x", "--detector", "nope"}, 2, "--detector"},
+		{"no input", []string{"--out", "x"}, 2, "--trace and --nab"},
+		{"both inputs", []string{"--trace", in, "--nab", dir, "--out", "x"}, 2, "--trace and --nab"},
+		{"no out", []string{"--trace", in}, 2, "--out"},
+		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `"extra"`},
+		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 1, "none.csv"},
+		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 1, "--nab"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := detectCmd(t.Context(), tc.args, &stdout, &stderr)
+			require.Equal(t, tc.code, code, stderr.String())
+			require.Contains(t, stderr.String(), tc.want)
+		})
+	}
+}
