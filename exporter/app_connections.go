@@ -107,3 +107,5 @@ func countTCPStates(r io.Reader, port int, counts *[len(tcpStates)]float64) erro
 	}
 	return sc.Err()
 }
+
+func (c *connectionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.conns }

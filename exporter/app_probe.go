@@ -94,3 +94,9 @@ func boolFloat(b bool) float64 {
 	}
 	return 0
 }
+
+func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.duration
+	ch <- c.status
+	ch <- c.success
+}

@@ -177,3 +177,10 @@ func parsePidFile(data []byte) (int32, error) {
 	}
 	return int32(pid), nil
 }
+
+func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.cpu
+	ch <- c.rss
+	ch <- c.fds
+	ch <- c.threads
+}

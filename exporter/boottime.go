@@ -77,3 +77,5 @@ func parseUptime(data []byte) (float64, error) {
 	}
 	return v, nil
 }
+
+func (c *bootCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.bootTime; ch <- c.uptime }

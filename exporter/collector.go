@@ -22,9 +22,17 @@ type Collector interface {
 	Update(ctx context.Context, ch chan<- prometheus.Metric) error
 }
 
+// Source is a Collector that also describes its metrics, so the registry
+// can check names, help and labels when the exporter registers (every
+// source of this package is one).
+type Source interface {
+	Collector
+	Describe(ch chan<- *prometheus.Desc)
+}
+
 type namedCollector struct {
 	name string
-	c    Collector
+	c    Source
 }
 
 // hostCollector is the prometheus.Collector that runs every source
@@ -63,12 +71,18 @@ func newHostCollector(cs []namedCollector, env common.EnvMap, now func() time.Ti
 	}
 }
 
-// Describe sends the health descriptors only: the source metrics' label
-// values (cpus, devices, mount points) are only known when collected, so the
-// collector is "unchecked" for them, as node_exporter's is.
+// Describe sends every source's descriptors, the health descriptors and
+// the load score's.
 func (h *hostCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, nc := range h.collectors {
+		nc.c.Describe(ch)
+	}
 	ch <- h.success
 	ch <- h.duration
+	if h.score != nil {
+		ch <- h.score.score
+		ch <- h.score.signal
+	}
 }
 
 // Collect runs every source concurrently, then emits the load score from

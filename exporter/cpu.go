@@ -69,3 +69,5 @@ func cpuSamples(times []cpu.TimesStat) []cpuSample {
 	}
 	return out
 }
+
+func (c *cpuCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.seconds; ch <- c.cpus }

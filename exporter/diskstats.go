@@ -88,3 +88,9 @@ func diskSamples(stats map[string]disk.IOCountersStat, exclude *regexp.Regexp) [
 	sort.Slice(out, func(i, j int) bool { return out[i].device < out[j].device })
 	return out
 }
+
+func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.readBytes, c.writtenBytes, c.reads, c.writes, c.readTime, c.writeTime, c.ioTime, c.ioNow} {
+		ch <- d
+	}
+}

@@ -104,3 +104,9 @@ func fsSampleFrom(p disk.PartitionStat, u *disk.UsageStat) fsSample {
 		avail:      float64(u.Free),
 	}
 }
+
+func (c *filesystemCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.size
+	ch <- c.free
+	ch <- c.avail
+}

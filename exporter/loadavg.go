@@ -33,3 +33,9 @@ func (c *loadCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 	signalsFrom(ctx).set(func(in *LoadInputs) { in.Load1 = avg.Load1; in.HasLoad1 = true })
 	return nil
 }
+
+func (c *loadCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.load1
+	ch <- c.load5
+	ch <- c.load15
+}

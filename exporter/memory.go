@@ -82,3 +82,9 @@ func memoryFrom(vm *mem.VirtualMemoryStat) memoryValues {
 	v.swapUsed = max(0, v.swapSize-v.swapFree)
 	return v
 }
+
+func (c *memoryCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.size, c.bytes, c.available, c.swapSize, c.swapBytes} {
+		ch <- d
+	}
+}

@@ -62,3 +62,10 @@ func netSamples(stats []net.IOCountersStat) []netSample {
 	}
 	return out
 }
+
+func (c *networkCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.bytes
+	ch <- c.packets
+	ch <- c.errors
+	ch <- c.drops
+}

@@ -39,3 +39,9 @@ func (c *processesCollector) Update(ctx context.Context, ch chan<- prometheus.Me
 	ch <- prometheus.MustNewConstMetric(c.ctxt, prometheus.CounterValue, float64(m.Ctxt))
 	return nil
 }
+
+func (c *processesCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.running, c.blocked, c.total, c.created, c.ctxt} {
+		ch <- d
+	}
+}

@@ -1,0 +1,164 @@
+package exporter
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+)
+
+func fixtureConfig(appURL string) Config {
+	cfg := DefaultConfig()
+	cfg.AppURL = appURL
+	cfg.AppPort = 8080
+	cfg.AppProcess = "webapp"
+	return cfg
+}
+
+// TestCollectGolden compares the whole exposition of every source on the
+// fixture host against testdata/host.golden (go test -update rewrites it).
+func TestCollectGolden(t *testing.T) {
+	root := fixtureRoot(t)
+	tests := []struct {
+		name   string
+		cfg    func(appURL string) Config
+		golden string
+	}{
+		{"all sources", fixtureConfig, "host.golden"},
+		{"host only", func(string) Config { return DefaultConfig() }, "host-only.golden"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := appServer(t, 200)
+			compareGolden(t, fixtureCollector(t, root, tc.cfg(app.URL)), tc.golden)
+		})
+	}
+}
+
+func TestCollectAndLint(t *testing.T) {
+	root := fixtureRoot(t)
+	app := appServer(t, 200)
+	problems, err := testutil.CollectAndLint(fixtureCollector(t, root, fixtureConfig(app.URL)))
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// gatherValues gathers c and returns every sample as "name{labels}" -> value.
+func gatherValues(t *testing.T, c prometheus.Collector) map[string]float64 {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(c))
+	mfs, err := reg.Gather()
+	require.NoError(t, err, "a failing source must not fail the scrape")
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			out[sampleKey(mf.GetName(), m)] = sampleValue(m)
+		}
+	}
+	return out
+}
+
+func sampleKey(name string, m *dto.Metric) string {
+	var ls []string
+	for _, l := range m.GetLabel() {
+		ls = append(ls, l.GetName()+"="+strconv.Quote(l.GetValue()))
+	}
+	if len(ls) == 0 {
+		return name
+	}
+	return name + "{" + strings.Join(ls, ",") + "}"
+}
+
+func sampleValue(m *dto.Metric) float64 {
+	switch {
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	default:
+		return m.GetUntyped().GetValue()
+	}
+}
+
+func success(name string) string {
+	return `prescale_exporter_collector_success{collector="` + name + `"}`
+}
+
+// TestBadInput checks that broken sources give 0s, never a failed scrape.
+func TestBadInput(t *testing.T) {
+	root := fixtureRoot(t)
+
+	t.Run("unreachable app URL gives probe_success 0", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		url := "http://" + ln.Addr().String() + "/"
+		require.NoError(t, ln.Close()) // nothing listens there now
+		cfg := DefaultConfig()
+		cfg.AppURL = url
+		got := gatherValues(t, fixtureCollector(t, root, cfg))
+		require.Equal(t, 0.0, got["prescale_app_probe_success"])
+		require.Equal(t, 0.0, got["prescale_app_probe_http_status_code"])
+		require.Equal(t, 1.0, got[success("app_probe")], "the probe itself worked")
+		require.Equal(t, 1.0, got[`prescale_app_load_signal_ratio{signal="latency"}`], "a failed probe is full load")
+		require.Equal(t, 1.0, got["prescale_app_load_score"])
+	})
+
+	t.Run("server error gives probe_success 0 with its status", func(t *testing.T) {
+		cfg := DefaultConfig()
+		cfg.AppURL = appServer(t, 503).URL
+		got := gatherValues(t, fixtureCollector(t, root, cfg))
+		require.Equal(t, 0.0, got["prescale_app_probe_success"])
+		require.Equal(t, 503.0, got["prescale_app_probe_http_status_code"])
+	})
+
+	t.Run("process vanishes between scrapes", func(t *testing.T) {
+		tree := copyTree(t, root)
+		cfg := DefaultConfig()
+		cfg.AppProcess = "webapp"
+		c := fixtureCollector(t, tree, cfg)
+		got := gatherValues(t, c)
+		require.Equal(t, 1.0, got[success("app_process")])
+		require.Equal(t, 3.0, got["prescale_app_process_cpu_seconds_total"]) // (250+50) ticks / 100 Hz
+		require.NoError(t, os.RemoveAll(filepath.Join(tree, "proc", "4242")))
+		got = gatherValues(t, c)
+		require.Equal(t, 0.0, got[success("app_process")])
+		require.NotContains(t, got, "prescale_app_process_cpu_seconds_total")
+		require.Equal(t, 1.0, got[success("cpu")], "other sources are unaffected")
+	})
+
+	t.Run("stale pid file", func(t *testing.T) {
+		pidFile := filepath.Join(t.TempDir(), "app.pid")
+		require.NoError(t, os.WriteFile(pidFile, []byte("99999\n"), 0o644))
+		cfg := DefaultConfig()
+		cfg.AppProcess = pidFile
+		got := gatherValues(t, fixtureCollector(t, root, cfg))
+		require.Equal(t, 0.0, got[success("app_process")])
+	})
+
+	t.Run("pid file of a fixture process", func(t *testing.T) {
+		pidFile := filepath.Join(t.TempDir(), "app.pid")
+		require.NoError(t, os.WriteFile(pidFile, []byte("4300\n"), 0o644))
+		cfg := DefaultConfig()
+		cfg.AppProcess = pidFile
+		got := gatherValues(t, fixtureCollector(t, root, cfg))
+		require.Equal(t, 1.0, got[success("app_process")])
+		require.Equal(t, 1.0, got["prescale_app_process_threads"])
+		require.Equal(t, 3.0, got["prescale_app_process_open_fds"])
+	})
+
+	t.Run("missing /proc fails the sources, not the scrape", func(t *testing.T) {
+		empty := t.TempDir()
+		got := gatherValues(t, fixtureCollector(t, empty, DefaultConfig()))
+		for _, name := range []string{"cpu", "memory", "disk", "filesystem", "network", "boot", "processes"} {
+			require.Equal(t, 0.0, got[success(name)], name)
+		}
+	})
+}
