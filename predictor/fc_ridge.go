@@ -21,7 +21,7 @@ const (
 	fcRidgeLambda = 0.01
 	// fcRidgeHuberIter is the number of iteratively reweighted passes with
 	// Huber weights (k = 1.345 robust standard deviations, Huber 1964).
-	fcRidgeHuberIter = 2
+	fcRidgeHuberIter = 1
 	// fcRidgeMinRows is the fewest rows a horizon may be fitted on.
 	fcRidgeMinRows = 30
 )
@@ -162,20 +162,18 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 		rows = append(rows, o)
 	}
 	X := make([]float64, len(rows)*p)
+	Z := make([]float64, len(rows)*(p+1))
 	yv := make([]float64, len(rows))
 	wt := make([]float64, len(rows))
 	res := make([]float64, len(rows))
 	mean := make([]float64, p)
 	sd := make([]float64, p)
-	xtx := mat.NewSymDense(p, nil)
-	xty := mat.NewVecDense(p, nil)
-	beta := mat.NewVecDense(p, nil)
-	var chol mat.Cholesky
+	sv := &fcRidgeSolver{p: p + 1}
 	r.coef = make([][]float64, H)
 	for h := 1; h <= H; h++ {
 		nr := 0
 		for _, o := range rows {
-			if !s.obs[o+h] || o+h >= end {
+			if o+h >= end || !s.obs[o+h] {
 				continue
 			}
 			r.feat = r.features(s, x, cs, o, h, r.feat[:0])
@@ -187,22 +185,22 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 		if nr < fcRidgeMinRows {
 			return errFcShort
 		}
-		c := make([]float64, p+1)
+		fcStandardize(X[:nr*p], p, mean, sd, Z[:nr*(p+1)])
+		beta := make([]float64, p+1)
 		for it := 0; it <= fcRidgeHuberIter; it++ {
-			fcRidgeSolve(X[:nr*p], yv[:nr], wt[:nr], p, mean, sd, xtx, xty, beta, &chol, c)
+			sv.solve(Z[:nr*(p+1)], yv[:nr], wt[:nr], beta)
 			if it == fcRidgeHuberIter {
 				break
 			}
 			for q := range nr {
-				pred := c[0]
-				row := X[q*p : (q+1)*p]
+				row := Z[q*(p+1) : (q+1)*(p+1)]
+				var pred float64
 				for k, v := range row {
-					pred += c[k+1] * v
+					pred += beta[k] * v
 				}
 				res[q] = math.Abs(yv[q] - pred)
 			}
-			tmp := slices.Clone(res[:nr])
-			scale := 1.4826 * fcMedian(tmp)
+			scale := 1.4826 * fcSelectMedian(slices.Clone(res[:nr]))
 			if !(scale > 0) {
 				break
 			}
@@ -214,96 +212,168 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 				}
 			}
 		}
+		// Back to raw-scale coefficients: intercept, then per feature.
+		c := make([]float64, p+1)
+		c[0] = beta[0]
+		for k := range p {
+			if sd[k] == 0 {
+				continue
+			}
+			bk := beta[k+1] / sd[k]
+			c[k+1] = bk
+			c[0] -= bk * mean[k]
+		}
+		for k, v := range c {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				clear(c)
+				break
+			}
+			_ = k
+		}
 		r.coef[h-1] = c
 	}
 	return nil
 }
 
-// fcRidgeSolve solves the weighted ridge problem on standardised columns
-// and writes the intercept and raw-scale coefficients to c.
-func fcRidgeSolve(X, y, w []float64, p int, mean, sd []float64, xtx *mat.SymDense,
-	xty, beta *mat.VecDense, chol *mat.Cholesky, c []float64) {
-	nr := len(y)
-	var sw, ym float64
-	for q := range nr {
-		sw += w[q]
-		ym += w[q] * y[q]
-	}
-	ym /= sw
+// fcStandardize writes to Z the rows of X (p columns) as a leading 1 (the
+// intercept) followed by the standardised columns; constant columns become
+// 0 and get sd 0.
+func fcStandardize(X []float64, p int, mean, sd, Z []float64) {
+	nr := len(X) / p
 	for k := range p {
 		var m float64
 		for q := range nr {
-			m += w[q] * X[q*p+k]
+			m += X[q*p+k]
 		}
-		mean[k] = m / sw
-	}
-	for k := range p {
+		mean[k] = m / float64(nr)
 		var v float64
 		for q := range nr {
 			d := X[q*p+k] - mean[k]
-			v += w[q] * d * d
+			v += d * d
 		}
-		sd[k] = math.Sqrt(v / sw)
+		sd[k] = math.Sqrt(v / float64(nr))
 		if !(sd[k] > 1e-12*(1+math.Abs(mean[k]))) {
-			sd[k] = 0 // constant column: drop
+			sd[k] = 0
 		}
 	}
-	// Accumulate Z'WZ and Z'Wy on standardised columns.
-	a := make([]float64, p*p)
-	b := make([]float64, p)
-	z := make([]float64, p)
 	for q := range nr {
 		row := X[q*p : (q+1)*p]
-		for k := range p {
+		zr := Z[q*(p+1) : (q+1)*(p+1)]
+		zr[0] = 1
+		for k, v := range row {
 			if sd[k] == 0 {
-				z[k] = 0
+				zr[k+1] = 0
 			} else {
-				z[k] = (row[k] - mean[k]) / sd[k]
+				zr[k+1] = (v - mean[k]) / sd[k]
 			}
 		}
+	}
+}
+
+// fcRidgeSolver solves weighted ridge normal equations
+// (Z'WZ + λ·sum(w)·D) β = Z'Wy with D = diag(0, 1, ..., 1) (the intercept
+// is not penalised), by Cholesky factorisation (gonum/mat).
+type fcRidgeSolver struct {
+	p    int
+	a    []float64
+	b    []float64
+	sym  *mat.SymDense
+	rhs  *mat.VecDense
+	sol  *mat.VecDense
+	chol mat.Cholesky
+}
+
+func (sv *fcRidgeSolver) solve(Z, y, w, beta []float64) {
+	p := sv.p
+	if sv.sym == nil {
+		sv.a = make([]float64, p*p)
+		sv.b = make([]float64, p)
+		sv.sym = mat.NewSymDense(p, nil)
+		sv.rhs = mat.NewVecDense(p, nil)
+		sv.sol = mat.NewVecDense(p, nil)
+	}
+	a, b := sv.a, sv.b
+	clear(a)
+	clear(b)
+	var sw float64
+	nr := len(y)
+	for q := range nr {
+		row := Z[q*p : (q+1)*p]
 		wq := w[q]
-		yq := wq * (y[q] - ym)
-		for k := range p {
-			zk := wq * z[k]
+		sw += wq
+		yq := wq * y[q]
+		for k, zk := range row {
 			if zk == 0 {
 				continue
 			}
-			b[k] += z[k] * yq
-			ak := a[k*p:]
-			for l := k; l < p; l++ {
-				ak[l] += zk * z[l]
+			b[k] += zk * yq
+			wz := wq * zk
+			ak := a[k*p+k : k*p+p]
+			rk := row[k:]
+			for l, zl := range rk[:len(ak)] {
+				ak[l] += wz * zl
 			}
 		}
 	}
 	lambda := fcRidgeLambda * sw
 	for k := range p {
 		for l := k; l < p; l++ {
-			xtx.SetSym(k, l, a[k*p+l])
+			sv.sym.SetSym(k, l, a[k*p+l])
 		}
-		xtx.SetSym(k, k, a[k*p+k]+lambda)
-		xty.SetVec(k, b[k])
+		if k > 0 {
+			sv.sym.SetSym(k, k, a[k*p+k]+lambda)
+		} else if a[0] == 0 {
+			sv.sym.SetSym(0, 0, 1)
+		}
+		sv.rhs.SetVec(k, b[k])
 	}
-	c[0] = ym
-	for k := 1; k <= p; k++ {
-		c[k] = 0
-	}
-	if !chol.Factorize(xtx) {
+	clear(beta)
+	if !sv.chol.Factorize(sv.sym) {
 		return
 	}
-	if err := chol.SolveVecTo(beta, xty); err != nil {
+	if err := sv.chol.SolveVecTo(sv.sol, sv.rhs); err != nil {
 		return
 	}
 	for k := range p {
-		if sd[k] == 0 {
-			continue
-		}
-		bk := beta.AtVec(k) / sd[k]
-		if math.IsNaN(bk) || math.IsInf(bk, 0) {
-			continue
-		}
-		c[k+1] = bk
-		c[0] -= bk * mean[k]
+		beta[k] = sv.sol.AtVec(k)
 	}
+}
+
+// fcSelectMedian returns the median of x, reordering x (Hoare's
+// selection, expected O(n)).
+func fcSelectMedian(x []float64) float64 {
+	n := len(x)
+	if n == 0 {
+		return math.NaN()
+	}
+	k := n / 2
+	lo, hi := 0, n-1
+	for lo < hi {
+		pivot := x[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < pivot {
+				i++
+			}
+			for x[j] > pivot {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return x[k]
+		}
+	}
+	return x[k]
 }
 
 func (r *fcRidge) forecast(s *fcSeries, end int, out []float64) {

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/prescale/prescale/controller/trace"
@@ -146,6 +148,7 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 	lastFit := -1
 	done := 0
 	buf := make([]byte, 0, 256)
+	picks := map[string]int{}
 	for i := start; i+H < n; i += cfg.stride {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -171,6 +174,7 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 			if err != nil {
 				return fmt.Errorf("origin %d: %w", i, err)
 			}
+			picks[fc.Model]++
 		}
 		for h := 1; h <= H; h++ {
 			buf = buf[:0]
@@ -198,6 +202,10 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 		if total >= 200 && done%(total/10) == 0 {
 			fmt.Fprintf(stderr, "prescale forecast: %d/%d origins\n", done, total)
 		}
+	}
+	names := slices.Sorted(maps.Keys(picks))
+	for _, name := range names {
+		fmt.Fprintf(stderr, "prescale forecast: model %s at %d origins\n", name, picks[name])
 	}
 	return nil
 }
