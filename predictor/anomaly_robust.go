@@ -50,22 +50,32 @@ type RobustConfig struct {
 // statistics of the recent past, then calibrates that surprise with the
 // anomaly likelihood and suppresses repeated detections.
 //
-// For a sample y with previous sample p, over the last Window samples and
-// one-step changes:
+// For a sample y with previous sample p and same-phase sample q one season
+// (a day) earlier, each term over its own window of the last Window past
+// values:
 //
-//	z_level  = |y - median(x)|        / s_x
-//	z_change = |(y-p) - median(Δx)|   / s_Δ
-//	s        = max(IQR/1.349, Floor·range, tiny)   (IQR/1.349 estimates σ
-//	                                                for normal data)
-//	raw      = 1 - exp(-(max(z_level, z_change)/Scale)² / 2)
+//	z_level    = |y - median(x)|           / s(x)      spikes, level shifts
+//	z_change   = |(y-p) - median(Δx)|      / s(Δx)     sudden jumps
+//	z_seasonal = |(y-q) - median(x - x_P)| / s(x - x_P) a broken daily pattern
+//	s(w)       = max(IQR(w)/1.349, Floor·range(w), 1e-9·max(1, |median|))
+//	raw        = 1 - exp(-(max(z_level, z_change, z_seasonal)/Scale)² / 2)
 //
-// The raw score goes through an AnomalyLikelihood. A sample beyond the
-// window's minimum or maximum by more than Spatial·range scores 1 directly
-// (the "spatial anomaly" rule of Numenta's NAB detector). After a reported
+// where IQR/1.349 estimates σ for normal data while ignoring outliers (a
+// robust scale in the sense of Rousseeuw and Croux 1993). The raw score
+// goes through an AnomalyLikelihood (Ahmad et al. 2017), which makes the
+// output comparable across series. A sample beyond the window's minimum or
+// maximum by more than Spatial·range scores 1 directly, as the "spatial
+// anomaly" rule of Numenta's HTM detector in NAB does. After a reported
 // score >= SuppressLevel, the next Suppress scores are multiplied by
-// SuppressFactor.
+// SuppressFactor: NAB credits only the earliest detection in an anomaly
+// window and charges every detection outside one.
 //
-// Update costs O(log Window) comparisons and O(Window) element moves.
+// The defaults were chosen on NAB as one global configuration (see
+// docs/accuracy.md); the window of 1500 samples (about 5 days at 5-minute
+// steps) spans several daily cycles, which the new-extreme rule needs.
+//
+// Update costs O(log Window) comparisons and O(Window) element moves (three
+// sorted windows); it allocates nothing once the windows are full.
 type RobustDetector struct {
 	cfg      RobustConfig
 	level    *anomalyWindow
@@ -142,21 +152,20 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 		return 0
 	}
 	d.learnPeriod(t)
-	raw, spatial := 0.0, false
+	var z [3]float64 // level, change, seasonal robust z-scores
+	spatial := false
 	if d.level.len() >= 2 {
-		z := anomalyRobustZ(d.level, y, d.cfg.Floor)
+		z[0] = anomalyRobustZ(d.level, y, d.cfg.Floor)
 		if d.change.len() >= 2 {
-			z = math.Max(z, anomalyRobustZ(d.change, y-d.prev, d.cfg.Floor))
+			z[1] = anomalyRobustZ(d.change, y-d.prev, d.cfg.Floor)
 		}
 		if d.period > 0 && len(d.past) == d.period {
 			e := y - d.past[d.pastHead]
 			if d.seasonal.len() >= 2 {
-				z = math.Max(z, anomalyRobustZ(d.seasonal, e, d.cfg.Floor))
+				z[2] = anomalyRobustZ(d.seasonal, e, d.cfg.Floor)
 			}
 			d.seasonal.push(e)
 		}
-		zs := z / d.cfg.Scale
-		raw = 1 - math.Exp(-zs*zs/2)
 		if d.cfg.Spatial > 0 {
 			lo, hi := d.level.min(), d.level.max()
 			if d.cfg.SpatialHistory {
@@ -166,7 +175,8 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 			spatial = hi > lo && (y > hi+margin || y < lo-margin)
 		}
 	}
-	score := d.lik.Update(raw)
+	zs := max(z[0], z[1], z[2]) / d.cfg.Scale
+	score := d.lik.Update(1 - math.Exp(-zs*zs/2))
 	if spatial && d.lik.seen >= d.lik.minSamples {
 		score = 1
 	}
