@@ -1,0 +1,71 @@
+// Command prescale-controller runs prescale's decision loop: it reads demand
+// history from Prometheus (PRESCALE_PROMETHEUS_URL) or its embedded TSDB,
+// forecasts, decides, acts and serves the REST API and /metrics. All
+// configuration is in PRESCALE_* environment variables; -h lists them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+
+	"github.com/prescale/prescale/controller"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			fmt.Fprintln(stdout, "usage: prescale-controller\n\nConfigured by environment variables:")
+			_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, stdout, envconfig.DefaultTableFormat)
+			return 0
+		case "-version", "--version":
+			fmt.Fprintln(stdout, version.Print("prescale-controller"))
+			return 0
+		default:
+			fmt.Fprintf(stderr, "prescale-controller: unknown argument %q (configuration is by PRESCALE_* variables; -h lists them)\n", a)
+			return 2
+		}
+	}
+	var cfg controller.Config
+	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
+		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", err)
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "prescale-controller: bad configuration:\n"+err.Error())
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("prescale_controller"))
+	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "prescale-controller:", err)
+		return 2
+	}
+	logger.Info("prescale-controller listening", "url", app.URL(), "metrics", app.URL()+"/metrics")
+	if err := app.Run(ctx); err != nil {
+		logger.Error("prescale-controller stopped", "err", err)
+		return 1
+	}
+	return 0
+}

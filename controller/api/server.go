@@ -1,0 +1,358 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// Options configures the API. Zero values mean the defaults given.
+type Options struct {
+	// Token protects POST endpoints (Authorization: Bearer <token>). Empty
+	// means POST endpoints answer 403: they are off until a token is set.
+	Token string
+	// StressEnabled turns /api/stress-test on; StressMax bounds its
+	// duration (0 means 60 s).
+	StressEnabled bool
+	StressMax     time.Duration
+	// MaxBody bounds request bodies (0 means 64 KiB).
+	MaxBody int64
+	// SSEMax bounds one text/event-stream response (0 means 25 s, below
+	// the server's write timeout).
+	SSEMax time.Duration
+	// SSEEvery is the event period (0 means 1 s).
+	SSEEvery time.Duration
+	// Metrics serves /metrics; nil leaves it out.
+	Metrics http.Handler
+	// Extra routes (e.g. the exporter's /probe); nil for none.
+	Extra  map[string]http.Handler
+	Logger *slog.Logger
+}
+
+// Server is the REST API.
+type Server struct {
+	b      Backend
+	o      Options
+	router *mux.Router
+
+	mu          sync.Mutex
+	stressUntil time.Time
+	stressStop  context.CancelFunc
+	now         func() time.Time
+}
+
+// New builds the API over b.
+func New(b Backend, o Options) *Server {
+	if o.StressMax <= 0 {
+		o.StressMax = 60 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 64 << 10
+	}
+	if o.SSEMax <= 0 {
+		o.SSEMax = 25 * time.Second
+	}
+	if o.SSEEvery <= 0 {
+		o.SSEEvery = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{b: b, o: o, now: time.Now}
+	s.router = s.routes()
+	return s
+}
+
+// Handler returns the router.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// HTTPServer wraps the router in an http.Server with timeouts.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.router,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Close stops a running stress test.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stressStop != nil {
+		s.stressStop()
+	}
+}
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+req.URL.Path)
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed on "+req.URL.Path)
+	})
+	r.HandleFunc("/api/metrics", s.getMetrics).Methods(http.MethodGet)
+	r.HandleFunc("/api/metrics/realtime", s.getRealtime).Methods(http.MethodGet)
+	r.HandleFunc("/api/predictions", s.getPredictions).Methods(http.MethodGet)
+	r.HandleFunc("/api/scaling/status", s.getStatus).Methods(http.MethodGet)
+	r.HandleFunc("/api/scaling/execute", s.auth(s.postExecute)).Methods(http.MethodPost)
+	r.HandleFunc("/api/system/health", s.getHealth).Methods(http.MethodGet)
+	r.HandleFunc("/api/verification", s.getVerification).Methods(http.MethodGet)
+	r.HandleFunc("/api/stress-test", s.auth(s.postStress)).Methods(http.MethodPost)
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := s.b.Ready(); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}).Methods(http.MethodGet)
+	if s.o.Metrics != nil {
+		r.Handle("/metrics", s.o.Metrics).Methods(http.MethodGet)
+	}
+	for path, h := range s.o.Extra {
+		r.Handle(path, h)
+	}
+	r.HandleFunc("/", s.index).Methods(http.MethodGet)
+	return r
+}
+
+func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "prescale",
+		"endpoints": []string{
+			"GET /api/metrics", "GET /api/metrics/realtime", "GET /api/predictions",
+			"GET /api/scaling/status", "POST /api/scaling/execute", "GET /api/system/health",
+			"GET /api/verification", "POST /api/stress-test", "GET /metrics", "GET /healthz", "GET /readyz",
+		},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// auth checks the bearer token on POST endpoints.
+func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.o.Token == "" {
+			writeError(w, http.StatusForbidden, "POST endpoints are off: set PRESCALE_API_TOKEN to enable them")
+			return
+		}
+		h := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="prescale"`)
+			writeError(w, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer <PRESCALE_API_TOKEN>)")
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.o.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="prescale"`)
+			writeError(w, http.StatusUnauthorized, "invalid bearer token")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// decode reads a bounded JSON body into v, rejecting unknown fields and
+// trailing data.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
+	body := http.MaxBytesReader(w, r.Body, s.o.MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", mbe.Limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
+		}
+		return http.StatusBadRequest, fmt.Errorf("bad JSON: %v", err)
+	}
+	if dec.More() {
+		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
+	}
+	return 0, nil
+}
+
+func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
+	points := 60
+	if p := r.URL.Query().Get("points"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "points must be an integer in [1, 10000]")
+			return
+		}
+		points = n
+	}
+	writeJSON(w, http.StatusOK, s.b.Metrics(points))
+}
+
+func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
+	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		writeJSON(w, http.StatusOK, map[string]any{"samples": s.b.Latest()})
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	deadline := time.NewTimer(s.o.SSEMax)
+	defer deadline.Stop()
+	tick := time.NewTicker(s.o.SSEEvery)
+	defer tick.Stop()
+	for {
+		b, _ := json.Marshal(map[string]any{"samples": s.b.Latest()})
+		if _, err := fmt.Fprintf(w, "event: sample\ndata: %s\n\n", b); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) getPredictions(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"predictions": s.b.Predictions()})
+}
+
+func (s *Server) getStatus(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"targets": s.b.Status()})
+}
+
+func (s *Server) getHealth(w http.ResponseWriter, _ *http.Request) {
+	h := s.b.Health()
+	code := http.StatusOK
+	if h.Status != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
+}
+
+func (s *Server) getVerification(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.b.Verification())
+}
+
+func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
+	var req ExecuteRequest
+	if code, err := s.decode(w, r, &req); err != nil {
+		writeError(w, code, err.Error())
+		return
+	}
+	if req.Target == "" {
+		writeError(w, http.StatusBadRequest, `field "target" is required`)
+		return
+	}
+	if req.Duration != "" {
+		if d, err := time.ParseDuration(req.Duration); err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, `field "duration" must be a positive Go duration such as "30m"`)
+			return
+		}
+	}
+	st, err := s.b.Execute(r.Context(), req)
+	switch {
+	case errors.Is(err, ErrUnknownTarget):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrOutOfRange):
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+// StressRequest is POST /api/stress-test's body.
+type StressRequest struct {
+	Seconds float64 `json:"seconds"`
+	Workers int     `json:"workers"`
+}
+
+func (s *Server) postStress(w http.ResponseWriter, r *http.Request) {
+	if !s.o.StressEnabled {
+		writeError(w, http.StatusForbidden, "stress test is off: set PRESCALE_STRESS_TEST_ENABLED=true to enable it")
+		return
+	}
+	var req StressRequest
+	if code, err := s.decode(w, r, &req); err != nil {
+		writeError(w, code, err.Error())
+		return
+	}
+	d := time.Duration(req.Seconds * float64(time.Second))
+	if d <= 0 || d > s.o.StressMax {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(`field "seconds" must be in (0, %g]`, s.o.StressMax.Seconds()))
+		return
+	}
+	if req.Workers == 0 {
+		req.Workers = 1
+	}
+	if req.Workers < 1 || req.Workers > runtime.NumCPU() {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(`field "workers" must be in [1, %d]`, runtime.NumCPU()))
+		return
+	}
+	s.mu.Lock()
+	now := s.now()
+	if now.Before(s.stressUntil) {
+		until := s.stressUntil
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, "a stress test is already running until "+until.UTC().Format(time.RFC3339))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	s.stressUntil = now.Add(d)
+	s.stressStop = cancel
+	s.mu.Unlock()
+	for range req.Workers {
+		go burn(ctx)
+	}
+	s.o.Logger.Info("stress test started", "seconds", d.Seconds(), "workers", req.Workers)
+	writeJSON(w, http.StatusAccepted, map[string]any{"running_until": now.Add(d).UTC(), "workers": req.Workers, "seconds": d.Seconds()})
+}
+
+// burn keeps one core busy until ctx ends: real CPU load for demos.
+func burn(ctx context.Context) {
+	x := 1.0
+	for ctx.Err() == nil {
+		for range 100000 {
+			x = x*1.0000001 + 1e-9
+		}
+	}
+	_ = x
+}

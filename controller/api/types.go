@@ -1,0 +1,174 @@
+// Package api serves prescale's REST API (the table in DESIGN.md) with
+// gorilla/mux: JSON everywhere, errors as {"error": "..."}, bounded bodies,
+// a bearer token on POST endpoints and server timeouts. It depends only on
+// a Backend interface that the controller implements.
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Backend is what the API needs from the controller.
+type Backend interface {
+	Metrics(points int) MetricsResponse
+	Latest() []Sample
+	Predictions() []Prediction
+	Status() []TargetStatus
+	// Execute applies a manual scaling; errors wrap ErrUnknownTarget or
+	// ErrOutOfRange for the 404 and 422 answers.
+	Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, error)
+	Health() Health
+	Verification() Verification
+	// Ready returns nil once the controller has completed a cycle with data.
+	Ready() error
+}
+
+// Errors a Backend returns (wrapped) for client mistakes.
+var (
+	ErrUnknownTarget = errors.New("unknown target")
+	ErrOutOfRange    = errors.New("units outside the target's min/max")
+)
+
+// Point is one sample of a series (NaN points are left out).
+type Point struct {
+	T int64   `json:"t"` // unix seconds
+	V float64 `json:"v"`
+}
+
+// TargetMetrics is one target's current state and recent demand.
+type TargetMetrics struct {
+	Target  string  `json:"target"`
+	Tier    string  `json:"tier"`
+	Kind    string  `json:"kind"`
+	Query   string  `json:"query"`
+	Demand  float64 `json:"demand"`
+	Current int     `json:"current_units"`
+	Desired int     `json:"desired_units"`
+	History []Point `json:"history"`
+}
+
+// MetricsResponse answers GET /api/metrics.
+type MetricsResponse struct {
+	Source  string          `json:"source"`
+	Step    string          `json:"step"`
+	Targets []TargetMetrics `json:"targets"`
+}
+
+// Sample is the latest demand sample of a target.
+type Sample struct {
+	Target string    `json:"target"`
+	Time   time.Time `json:"time"`
+	Value  float64   `json:"value"`
+	OK     bool      `json:"ok"`
+}
+
+// ForecastPoint is one step of a forecast.
+type ForecastPoint struct {
+	T     int64   `json:"t"`
+	Mean  float64 `json:"mean"`
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
+// Prediction answers GET /api/predictions for one target.
+type Prediction struct {
+	Target          string          `json:"target"`
+	Model           string          `json:"model"`
+	Confidence      float64         `json:"confidence"`
+	Coverage        float64         `json:"coverage"`
+	Step            string          `json:"step"`
+	Forecast        []ForecastPoint `json:"forecast"`
+	AnomalyScore    float64         `json:"anomaly_score"`
+	Anomaly         bool            `json:"anomaly"`
+	AnomalousPoints []Point         `json:"anomalous_points"`
+	Error           string          `json:"error,omitempty"`
+	At              time.Time       `json:"at"`
+}
+
+// TargetStatus answers GET /api/scaling/status for one target.
+type TargetStatus struct {
+	Target            string            `json:"target"`
+	Tier              string            `json:"tier"`
+	Kind              string            `json:"kind"`
+	Mode              string            `json:"mode"`
+	Actuator          string            `json:"actuator"`
+	Simulated         bool              `json:"simulated"`
+	Current           int               `json:"current_units"`
+	Desired           int               `json:"desired_units"`
+	Min               int               `json:"min_units"`
+	Max               int               `json:"max_units"`
+	CostPerHour       float64           `json:"cost_per_hour"`
+	CostToday         float64           `json:"cost_today"`
+	CostTotal         float64           `json:"cost_total"`
+	DailyBudget       float64           `json:"daily_budget"`
+	ScaleUpCooldown   time.Time         `json:"scale_up_cooldown_until,omitzero"`
+	ScaleDownCooldown time.Time         `json:"scale_down_cooldown_until,omitzero"`
+	Manual            *policy.Override  `json:"manual,omitempty"`
+	Decisions         []policy.Decision `json:"decisions"`
+}
+
+// ExecuteRequest is POST /api/scaling/execute's body.
+type ExecuteRequest struct {
+	Target string `json:"target"`
+	Units  int    `json:"units"`
+	// Duration of the manual override (Go duration, e.g. "30m"); "" means
+	// the controller's default.
+	Duration string `json:"duration,omitempty"`
+}
+
+// Component is one component's health.
+type Component struct {
+	Name      string    `json:"name"`
+	Healthy   bool      `json:"healthy"`
+	Detail    string    `json:"detail,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+	LastOK    time.Time `json:"last_ok,omitzero"`
+}
+
+// Health answers GET /api/system/health.
+type Health struct {
+	Status       string                 `json:"status"` // "ok" or "degraded"
+	Components   []Component            `json:"components"`
+	LastCycle    time.Time              `json:"last_cycle,omitzero"`
+	LoopAge      float64                `json:"loop_age_seconds"`
+	Interval     string                 `json:"interval"`
+	FailedCycles int64                  `json:"failed_cycles"`
+	Queues       []actuator.QueueStatus `json:"actuator_queues"`
+}
+
+// SourceInfo describes where data comes from.
+type SourceInfo struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+}
+
+// TargetVerification is the evidence behind one target's data.
+type TargetVerification struct {
+	Target       string    `json:"target"`
+	Query        string    `json:"query"`
+	Points       int       `json:"points"`
+	Present      int       `json:"present"`
+	Dropped      int       `json:"dropped_nan_or_inf"`
+	Anomalous    int       `json:"anomalous_excluded_from_fit"`
+	Newest       time.Time `json:"newest_sample,omitzero"`
+	Freshness    float64   `json:"freshness_seconds"`
+	Model        string    `json:"model"`
+	Confidence   float64   `json:"backtest_confidence"`
+	ModelError   float64   `json:"model_error"`
+	WindowStart  time.Time `json:"window_start,omitzero"`
+	WindowEnd    time.Time `json:"window_end,omitzero"`
+	HistoryError string    `json:"history_error,omitempty"`
+}
+
+// Verification answers GET /api/verification.
+type Verification struct {
+	Sources   []SourceInfo         `json:"sources"`
+	Simulated []string             `json:"simulated_components"`
+	Targets   []TargetVerification `json:"targets"`
+}

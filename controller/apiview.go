@@ -1,0 +1,341 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Info describes the controller's surroundings for the API.
+type Info struct {
+	Sources   []api.SourceInfo
+	Simulated []string
+	Actuator  string
+	Queues    func() []actuator.QueueStatus
+}
+
+var _ api.Backend = (*View)(nil)
+
+// View is the controller as the REST API sees it.
+type View struct {
+	c    *Controller
+	info Info
+}
+
+// NewView wraps c for the API.
+func NewView(c *Controller, info Info) *View { return &View{c: c, info: info} }
+
+func (v *View) simulated() bool {
+	for _, s := range v.info.Simulated {
+		if s == "simulated pool actuator" {
+			return true
+		}
+	}
+	return false
+}
+
+// Metrics implements api.Backend.
+func (v *View) Metrics(points int) api.MetricsResponse {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	src := ""
+	if len(v.info.Sources) > 0 {
+		src = v.info.Sources[0].Detail
+	}
+	out := api.MetricsResponse{Source: src, Step: c.o.Step.String(), Targets: []api.TargetMetrics{}}
+	for i, t := range c.targets {
+		s := c.snaps[i]
+		tm := api.TargetMetrics{
+			Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Query: t.Query,
+			Demand: finite(s.demand), Current: s.current, Desired: s.decision.Desired, History: []api.Point{},
+		}
+		from := max(0, len(s.series.T)-points)
+		for j := from; j < len(s.series.T); j++ {
+			if !math.IsNaN(s.series.V[j]) {
+				tm.History = append(tm.History, api.Point{T: s.series.T[j], V: s.series.V[j]})
+			}
+		}
+		out.Targets = append(out.Targets, tm)
+	}
+	return out
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// Latest implements api.Backend.
+func (v *View) Latest() []api.Sample {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]api.Sample, 0, len(c.targets))
+	for i, t := range c.targets {
+		s := c.snaps[i]
+		smp := api.Sample{Target: t.Name, OK: s.present}
+		if s.present {
+			smp.Time, smp.Value = time.Unix(s.demandAt, 0).UTC(), s.demand
+		}
+		out = append(out, smp)
+	}
+	return out
+}
+
+// Predictions implements api.Backend.
+func (v *View) Predictions() []api.Prediction {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]api.Prediction, 0, len(c.targets))
+	step := int64(c.o.Step / time.Second)
+	for i, t := range c.targets {
+		s := c.snaps[i]
+		p := api.Prediction{
+			Target: t.Name, Model: s.fc.Model, Confidence: finite(s.fc.Confidence), Coverage: finite(s.fc.Coverage),
+			Step: c.o.Step.String(), Forecast: []api.ForecastPoint{}, AnomalyScore: finite(s.anomScore),
+			Anomaly: s.anomaly, AnomalousPoints: []api.Point{}, Error: s.fcErr, At: s.at,
+		}
+		for k := range s.fc.Mean {
+			p.Forecast = append(p.Forecast, api.ForecastPoint{
+				T: s.fcStart + int64(k)*step, Mean: finite(s.fc.Mean[k]), Lower: finite(at(s.fc.Lower, k)), Upper: finite(at(s.fc.Upper, k)),
+			})
+		}
+		for _, j := range s.anomalous {
+			p.AnomalousPoints = append(p.AnomalousPoints, api.Point{T: s.series.T[j], V: s.series.V[j]})
+		}
+		if s.histErr != "" && p.Error == "" {
+			p.Error = s.histErr
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func at(x []float64, k int) float64 {
+	if k < len(x) {
+		return x[k]
+	}
+	return math.NaN()
+}
+
+// Status implements api.Backend.
+func (v *View) Status() []api.TargetStatus {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]api.TargetStatus, 0, len(c.targets))
+	for i := range c.targets {
+		out = append(out, v.statusLocked(i))
+	}
+	return out
+}
+
+func (v *View) statusLocked(i int) api.TargetStatus {
+	c := v.c
+	t := c.targets[i]
+	s := c.snaps[i]
+	ts := c.file.Targets[t.Name]
+	st := api.TargetStatus{
+		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Mode: c.o.Mode,
+		Actuator: v.info.Actuator, Simulated: v.simulated(),
+		Current: s.current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
+		CostPerHour: float64(s.current) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
+		DailyBudget: t.DailyBudget, Manual: ts.Policy.Manual, Decisions: ts.Decisions,
+	}
+	if st.Decisions == nil {
+		st.Decisions = []policy.Decision{}
+	}
+	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {
+		if u := ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown); u.After(c.d.Now()) {
+			st.ScaleUpCooldown = u
+		}
+	}
+	last := ts.Policy.LastScaleUp
+	if ts.Policy.LastScaleDown.After(last) {
+		last = ts.Policy.LastScaleDown
+	}
+	if !last.IsZero() && t.ScaleDownCooldown > 0 {
+		if u := last.Add(t.ScaleDownCooldown); u.After(c.d.Now()) {
+			st.ScaleDownCooldown = u
+		}
+	}
+	return st
+}
+
+// Execute implements api.Backend: a manual override for the request's
+// duration (default PRESCALE_MANUAL_DURATION), decided by the same policy
+// (reason manual), acted on at once in act mode, and persisted.
+func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetStatus, error) {
+	c := v.c
+	i, ok := c.byName[req.Target]
+	if !ok {
+		return api.TargetStatus{}, fmt.Errorf("%w %q", api.ErrUnknownTarget, req.Target)
+	}
+	t := c.targets[i]
+	if req.Units < t.MinUnits || req.Units > t.MaxUnits {
+		return api.TargetStatus{}, fmt.Errorf("%w: %d not in [%d, %d] for target %q", api.ErrOutOfRange, req.Units, t.MinUnits, t.MaxUnits, t.Name)
+	}
+	dur := c.o.ManualDuration
+	if req.Duration != "" {
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			return api.TargetStatus{}, errors.New(`"duration" must be a positive duration`)
+		}
+		dur = d
+	}
+	now := c.d.Now()
+	c.mu.Lock()
+	ts := c.file.Targets[t.Name]
+	snap := c.snaps[i]
+	ts.Policy.Manual = &policy.Override{Units: req.Units, Until: now.Add(dur)}
+	cur := t.MinUnits
+	if ts.Policy.HasLast {
+		cur = ts.Policy.LastDesired
+	}
+	c.mu.Unlock()
+	if c.d.Units != nil {
+		if r, p, ok := c.d.Units.Units(t.Name); ok {
+			cur = r + p
+		}
+	}
+	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: cur, DataPresent: snap.present, Demand: snap.demand,
+		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
+	dec := c.d.Decide(in, t, ts.Policy)
+	ts.Policy = ts.Policy.Record(t, dec)
+	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
+	snap.current, snap.decision, snap.hasDecision, snap.at = cur, dec, true, now
+	actErr := c.act(ctx, t, dec, snap)
+
+	c.mu.Lock()
+	c.file.Targets[t.Name] = ts
+	c.snaps[i].decision = dec
+	file := c.copyFileLocked()
+	c.mu.Unlock()
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	c.d.Metrics.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	c.d.Metrics.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+	if err := c.d.State.Save(file); err != nil {
+		c.d.Metrics.stateSaveFail.Inc()
+		return api.TargetStatus{}, err
+	}
+	if actErr != nil {
+		return api.TargetStatus{}, actErr
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return v.statusLocked(i), nil
+}
+
+// Health implements api.Backend.
+func (v *View) Health() api.Health {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	now := c.d.Now()
+	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: c.lastCycle, Queues: []actuator.QueueStatus{}}
+	if v.info.Queues != nil {
+		h.Queues = v.info.Queues()
+	}
+	src := "history"
+	if len(v.info.Sources) > 0 {
+		src = "history: " + v.info.Sources[0].Detail
+	}
+	hc := api.Component{Name: src, Healthy: c.cycled && c.histUp, LastError: c.histErr, LastOK: c.histOK}
+	if !c.cycled {
+		hc.Detail = "no cycle yet"
+	}
+	h.Components = append(h.Components, hc)
+	dataOK := true
+	missing := []string{}
+	for i, t := range c.targets {
+		if !c.snaps[i].present {
+			dataOK = false
+			missing = append(missing, t.Name)
+		}
+	}
+	dc := api.Component{Name: "target data", Healthy: c.cycled && dataOK}
+	if len(missing) > 0 {
+		dc.Detail = fmt.Sprintf("no fresh data for %v: decisions held", missing)
+	}
+	h.Components = append(h.Components, dc)
+	lc := api.Component{Name: "loop", Healthy: c.cycled}
+	if c.cycled {
+		h.LoopAge = now.Sub(c.lastCycle).Seconds()
+		if now.Sub(c.lastCycle) > 3*c.o.Interval+c.o.Interval/2 {
+			lc.Healthy = false
+			lc.Detail = "last cycle older than 3 intervals"
+		}
+	}
+	h.Components = append(h.Components, lc)
+	for _, q := range h.Queues {
+		h.Components = append(h.Components, api.Component{Name: "actuator " + q.Receiver, Healthy: q.Length < q.Capacity, LastError: q.LastErr})
+	}
+	for _, comp := range h.Components {
+		if !comp.Healthy {
+			h.Status = "degraded"
+		}
+	}
+	return h
+}
+
+// Verification implements api.Backend.
+func (v *View) Verification() api.Verification {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	now := c.d.Now()
+	out := api.Verification{Sources: v.info.Sources, Simulated: v.info.Simulated, Targets: []api.TargetVerification{}}
+	if out.Sources == nil {
+		out.Sources = []api.SourceInfo{}
+	}
+	if out.Simulated == nil {
+		out.Simulated = []string{}
+	}
+	for i, t := range c.targets {
+		s := c.snaps[i]
+		tv := api.TargetVerification{
+			Target: t.Name, Query: t.Query, Points: len(s.series.T), Present: s.series.Present(),
+			Dropped: s.series.Dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
+			Confidence: finite(s.fc.Confidence), ModelError: finite(s.modelErr),
+			WindowStart: s.start, WindowEnd: s.end, HistoryError: s.histErr,
+		}
+		if s.present {
+			tv.Newest = time.Unix(s.demandAt, 0).UTC()
+			tv.Freshness = now.Sub(tv.Newest).Seconds()
+		}
+		out.Targets = append(out.Targets, tv)
+	}
+	return out
+}
+
+// Ready implements api.Backend.
+func (v *View) Ready() error {
+	c := v.c
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.cycled {
+		return errors.New("no decision cycle completed yet")
+	}
+	if !c.histUp {
+		return fmt.Errorf("history source down: %s", c.histErr)
+	}
+	return nil
+}
+
+func jsonEncode(w http.ResponseWriter, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,350 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// AppOptions are what the binaries add to a Config. Registry is required.
+type AppOptions struct {
+	// Registry receives every metric and is served on /metrics.
+	Registry *prometheus.Registry
+	// Gather, when set, is gathered into the embedded store every scrape
+	// interval (prescale run: the in-process exporter and controller), with
+	// job GatherJob and instance = the listen address.
+	Gather    prometheus.Gatherer
+	GatherJob string
+	// Embedded is an already opened store (prescale run backfills it
+	// before start), handed over: the App closes it. nil opens
+	// PRESCALE_DATA_DIR when there is no Prometheus URL.
+	Embedded *history.Embedded
+	// Listener is a pre-bound listener (tests use 127.0.0.1:0); nil binds
+	// PRESCALE_LISTEN.
+	Listener net.Listener
+	// Extra HTTP routes.
+	Extra map[string]http.Handler
+	Now   func() time.Time
+	// Logger; nil discards.
+	Logger *slog.Logger
+	// WebhookWait replaces the webhook's retry sleep (tests).
+	WebhookWait func(ctx context.Context, d time.Duration) error
+}
+
+// App is a whole controller process: history source, loop, actuators,
+// REST API and /metrics.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	ctrl     *Controller
+	api      *api.Server
+	srv      *http.Server
+	ln       net.Listener
+	store    *history.Embedded
+	scraper  *history.Scraper
+	webhooks []*actuator.Webhook
+	pool     *actuator.SimulatedPool
+	now      func() time.Time
+	closeMu  sync.Once
+}
+
+// NewApp builds every part from cfg (which must be valid).
+func NewApp(cfg Config, o AppOptions) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Registry == nil {
+		return nil, errors.New("controller: AppOptions.Registry is required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	targets, err := cfg.Targets()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = a.Close()
+		}
+	}()
+
+	ln := o.Listener
+	if ln == nil {
+		ln, err = net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return nil, &ConfigError{Var: "LISTEN", Msg: err.Error()}
+		}
+	}
+	a.ln = ln
+
+	// History source.
+	var hist history.History
+	var sources []api.SourceInfo
+	if cfg.PrometheusURL != "" {
+		r, err := history.NewRemote(cfg.PrometheusURL, cfg.QueryTimeout)
+		if err != nil {
+			return nil, &ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
+		}
+		hist = r
+		sources = append(sources, api.SourceInfo{Name: "prometheus", Kind: "remote", Detail: history.Redact(cfg.PrometheusURL)})
+	} else {
+		a.store = o.Embedded
+		if a.store == nil {
+			a.store, err = history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
+				Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, Logger: QuietLogger(o.Logger), Registerer: o.Registry,
+			})
+			if err != nil {
+				return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+			}
+		}
+		hist = a.store
+		var st []history.ScrapeTarget
+		for _, u := range cfg.ScrapeTargets {
+			st = append(st, history.ScrapeTarget{Job: "prescale", URL: u})
+		}
+		job := o.GatherJob
+		if job == "" {
+			job = "prescale"
+		}
+		a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: ln.Addr().String()}, cfg.ScrapeInterval)
+		detail := "embedded TSDB in " + filepath.Join(cfg.DataDir, "tsdb")
+		if len(cfg.ScrapeTargets) > 0 {
+			detail += ", scraping " + strings.Join(redactAll(cfg.ScrapeTargets), ", ")
+		}
+		if o.Gather != nil {
+			detail += ", gathering the in-process registry"
+		}
+		sources = append(sources, api.SourceInfo{Name: "embedded", Kind: "embedded-tsdb", Detail: detail})
+	}
+
+	// Actuators.
+	am := actuator.NewMetrics(o.Registry)
+	var acts actuator.Multi
+	var simulated []string
+	var units UnitsSource
+	for _, name := range cfg.Actuators {
+		switch name {
+		case ActuatorWebhook:
+			ext := cfg.ExternalURL
+			if ext == "" {
+				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
+			}
+			w, err := actuator.NewWebhook(actuator.WebhookConfig{
+				URL: cfg.WebhookURL, Receiver: cfg.WebhookReceiver, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
+				MaxAttempts: cfg.WebhookRetries, QueueSize: cfg.WebhookQueue, Wait: o.WebhookWait,
+			}, am)
+			if err != nil {
+				return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+			}
+			a.webhooks = append(a.webhooks, w)
+			acts = append(acts, w)
+		case ActuatorExec:
+			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
+			if err != nil {
+				return nil, &ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
+			}
+			acts = append(acts, e)
+		case ActuatorSimulated:
+			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
+			units = a.pool
+			acts = append(acts, a.pool)
+			simulated = append(simulated, "simulated pool actuator")
+		}
+	}
+	var act actuator.Actuator
+	actName := ActuatorNone
+	if len(acts) > 0 {
+		act, actName = acts, acts.Name()
+	}
+
+	st, err := state.New(cfg.DataDir)
+	if err != nil {
+		return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+	}
+	metrics := NewMetrics(o.Registry, targets)
+	ctrl, err := New(targets, Options{
+		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
+		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
+	}, Deps{
+		History: hist, Forecaster: AutoForecaster{}, NewDetector: DetectorByName(cfg.AnomalyDetector),
+		Decide: policy.Decide, Actuator: act, Units: units, State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.ctrl = ctrl
+	if a.pool != nil {
+		for _, t := range targets {
+			u := t.MinUnits
+			if last, ok := ctrl.LastDesired(t.Name); ok {
+				u = last // a restart resumes the pool where it was: no spurious scaling
+			}
+			a.pool.Register(t.Name, u, t.Lag, t.CostPerUnitHour)
+		}
+	}
+	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: actName, Queues: func() []actuator.QueueStatus {
+		out := make([]actuator.QueueStatus, 0, len(a.webhooks))
+		for _, w := range a.webhooks {
+			out = append(out, w.QueueStatus())
+		}
+		return out
+	}})
+	extra := map[string]http.Handler{}
+	for k, v := range o.Extra {
+		extra[k] = v
+	}
+	if a.pool != nil {
+		extra["/api/simulated/pool"] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = jsonEncode(w, map[string]any{"simulated": true, "pools": a.pool.Status()})
+		})
+	}
+	a.api = api.New(view, api.Options{
+		Token: cfg.APIToken, StressEnabled: cfg.StressTest, StressMax: cfg.StressTestMax, Logger: o.Logger,
+		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: 10}),
+		Extra:   extra,
+	})
+	a.srv = a.api.HTTPServer(cfg.Listen)
+	a.srv.ErrorLog = slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)
+	ok = true
+	return a, nil
+}
+
+func redactAll(us []string) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = history.Redact(u)
+	}
+	return out
+}
+
+// advertised turns a listen address like [::]:9111 into localhost:9111.
+func advertised(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Addr is the address the API listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the API.
+func (a *App) URL() string { return "http://" + advertised(a.Addr()) }
+
+// Controller returns the loop.
+func (a *App) Controller() *Controller { return a.ctrl }
+
+// Store returns the embedded store (nil with a remote Prometheus).
+func (a *App) Store() *history.Embedded { return a.store }
+
+// Pool returns the simulated pool (nil unless configured).
+func (a *App) Pool() *actuator.SimulatedPool { return a.pool }
+
+// Handler returns the HTTP handler (REST API, /metrics, health).
+func (a *App) Handler() http.Handler { return a.api.Handler() }
+
+// Run serves HTTP and runs the scraper, the webhook workers and the loop
+// until ctx ends, then shuts down and closes the store.
+func (a *App) Run(ctx context.Context) error {
+	defer a.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 1)
+	wg.Go(func() {
+		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("PRESCALE_LISTEN %s: %w", a.Addr(), err)
+			cancel()
+		}
+	})
+	for _, w := range a.webhooks {
+		wg.Go(func() { w.Run(ctx) })
+	}
+	if a.scraper != nil {
+		// One scrape before the first cycle so a fresh store has a sample.
+		if err := a.scraper.ScrapeOnce(ctx, a.now()); err != nil {
+			a.log.Warn("scrape", "err", err)
+		}
+		wg.Go(func() {
+			a.scraper.Run(ctx, a.cfg.ScrapeInterval, a.now, func(err error) { a.log.Warn("scrape", "err", err) })
+		})
+	}
+	wg.Go(func() { _ = a.ctrl.Run(ctx) })
+	<-ctx.Done()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = a.srv.Shutdown(sctx)
+	scancel()
+	a.api.Close()
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Close releases the listener and the store (Run calls it).
+func (a *App) Close() error {
+	var err error
+	a.closeMu.Do(func() {
+		if a.ln != nil {
+			_ = a.ln.Close()
+		}
+		if a.store != nil {
+			err = a.store.Close()
+		}
+	})
+	return err
+}
+
+// ActuatorNames lists the valid PRESCALE_ACTUATOR values.
+func ActuatorNames() []string {
+	return slices.Clone([]string{ActuatorNone, ActuatorWebhook, ActuatorExec, ActuatorSimulated})
+}
+
+// QuietLogger passes only warnings and errors of l (the TSDB logs every
+// compaction at info level).
+func QuietLogger(l *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{l.Handler(), slog.LevelWarn})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{h.Handler.WithAttrs(a), h.min} }
+func (h minLevel) WithGroup(n string) slog.Handler      { return minLevel{h.Handler.WithGroup(n), h.min} }

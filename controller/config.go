@@ -1,0 +1,301 @@
+// Package controller runs prescale's loop: for every target it reads the
+// demand history, forecasts it, scores anomalies, asks the pure decision
+// engine (controller/policy) for the units needed when new capacity would be
+// ready, acts through an actuator and publishes the result as metrics and
+// over the REST API. Each part is its own package; this one wires them.
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
+)
+
+// EnvPrefix is the prefix of every environment variable (PRESCALE_...).
+const EnvPrefix = "PRESCALE"
+
+// Modes.
+const (
+	ModeAct          = "act"
+	ModeForecastOnly = "forecast-only"
+)
+
+// Actuator names for PRESCALE_ACTUATOR.
+const (
+	ActuatorNone      = "none"
+	ActuatorWebhook   = "webhook"
+	ActuatorExec      = "exec"
+	ActuatorSimulated = "simulated"
+)
+
+// Config is the controller's configuration, read from PRESCALE_* variables
+// with envconfig (cmd/ only). Zero values of optional fields are documented
+// in their desc tags.
+type Config struct {
+	Listen        string        `envconfig:"LISTEN" default:":9111" desc:"address of the REST API, /metrics, /healthz and /readyz"`
+	DataDir       string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
+	PrometheusURL string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
+	QueryTimeout  time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`
+
+	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
+	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store"`
+	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples"`
+
+	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles"`
+	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting)"`
+	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast"`
+	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.8" desc:"coverage of the forecast interval, in (0,1)"`
+	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
+
+	AnomalyDetector  string  `envconfig:"ANOMALY_DETECTOR" default:"robust" desc:"streaming anomaly detector (robust, zscore)"`
+	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.95" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
+
+	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
+	WebhookURL      string        `envconfig:"WEBHOOK_URL" desc:"receiver of Alertmanager-v4 webhooks (actuator webhook)"`
+	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics"`
+	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
+	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook (retries on 5xx and timeouts, never on 4xx)"`
+	WebhookQueue    int           `envconfig:"WEBHOOK_QUEUE" default:"100" desc:"bounded webhook queue; a full queue drops and counts"`
+	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
+	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command and arguments (comma-separated) run per action with the decision in PRESCALE_* env vars (actuator exec)"`
+	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
+
+	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST endpoints; empty: POST endpoints are off"`
+	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute"`
+	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
+	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`
+
+	TargetsFile string `envconfig:"TARGETS_FILE" desc:"YAML file with several targets (targets: [...]); empty: one target from the PRESCALE_TARGET_* variables"`
+
+	// One target from env vars; also the defaults of every target in the file.
+	TargetName          string        `envconfig:"TARGET_NAME" default:"default" desc:"target name"`
+	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...)"`
+	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
+	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
+	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation"`
+	TargetUtilization   float64       `envconfig:"TARGET_UTILIZATION" default:"0.7" desc:"utilisation to provision for, in (0,1]"`
+	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units"`
+	MaxUnits            int           `envconfig:"TARGET_MAX_UNITS" default:"10" desc:"maximum units"`
+	CostPerUnitHour     float64       `envconfig:"TARGET_COST_PER_UNIT_HOUR" default:"0" desc:"price of one unit-hour; 0: cost not tracked"`
+	Lag                 time.Duration `envconfig:"TARGET_PROVISIONING_LAG" default:"5m" desc:"time new capacity takes to become ready"`
+	ScaleUpCooldown     time.Duration `envconfig:"TARGET_SCALE_UP_COOLDOWN" default:"3m" desc:"minimum time between scale-ups"`
+	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`
+	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"5m" desc:"scale-down stabilization window (highest recent recommendation wins)"`
+	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
+	MaxScaleDownUnits   int           `envconfig:"TARGET_MAX_SCALE_DOWN_UNITS" default:"0" desc:"most units removed per cycle; 0: unlimited"`
+	Tolerance           float64       `envconfig:"TARGET_TOLERANCE" default:"0.1" desc:"relative dead band around the current units, in [0,1)"`
+	ConfidenceThreshold float64       `envconfig:"CONFIDENCE_THRESHOLD" default:"0.7" desc:"below this forecast confidence decide reactively"`
+	CostBudgetDaily     float64       `envconfig:"COST_BUDGET_DAILY" default:"0" desc:"daily cost budget per target capping scale-up (reason budget); 0: none"`
+}
+
+// ConfigError names the environment variable that is wrong.
+type ConfigError struct {
+	Var string
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return EnvPrefix + "_" + e.Var + ": " + e.Msg }
+
+// Validate checks the configuration; every error names its variable.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(v, f string, a ...any) { errs = append(errs, &ConfigError{Var: v, Msg: fmt.Sprintf(f, a...)}) }
+	if c.Listen == "" {
+		bad("LISTEN", "must not be empty")
+	}
+	if c.DataDir == "" {
+		bad("DATA_DIR", "must not be empty")
+	}
+	if c.QueryTimeout <= 0 {
+		bad("QUERY_TIMEOUT", "must be > 0, got %s", c.QueryTimeout)
+	}
+	if c.ScrapeInterval <= 0 {
+		bad("SCRAPE_INTERVAL", "must be > 0, got %s", c.ScrapeInterval)
+	}
+	if c.Retention < c.HistoryWindow {
+		bad("RETENTION", "must be >= PRESCALE_HISTORY_WINDOW (%s), got %s", c.HistoryWindow, c.Retention)
+	}
+	if c.ScalingInterval <= 0 {
+		bad("SCALING_INTERVAL", "must be > 0, got %s", c.ScalingInterval)
+	}
+	if c.Step <= 0 {
+		bad("STEP", "must be > 0, got %s", c.Step)
+	}
+	if c.HistoryWindow < 10*c.Step {
+		bad("HISTORY_WINDOW", "must hold at least 10 steps of PRESCALE_STEP (%s), got %s", c.Step, c.HistoryWindow)
+	}
+	if !(c.Coverage > 0 && c.Coverage < 1) {
+		bad("FORECAST_COVERAGE", "must be in (0, 1), got %v", c.Coverage)
+	}
+	if c.Mode != ModeAct && c.Mode != ModeForecastOnly {
+		bad("MODE", "must be %q or %q, got %q", ModeAct, ModeForecastOnly, c.Mode)
+	}
+	if !(c.AnomalyThreshold > 0 && c.AnomalyThreshold <= 1) {
+		bad("ANOMALY_THRESHOLD", "must be in (0, 1], got %v", c.AnomalyThreshold)
+	}
+	if !slices.Contains(predictor.AnomalyDetectorNames(), c.AnomalyDetector) {
+		bad("ANOMALY_DETECTOR", "must be one of %v, got %q", predictor.AnomalyDetectorNames(), c.AnomalyDetector)
+	}
+	for _, a := range c.Actuators {
+		switch a {
+		case ActuatorNone, ActuatorSimulated:
+		case ActuatorWebhook:
+			if c.WebhookURL == "" {
+				bad("WEBHOOK_URL", "must be set when PRESCALE_ACTUATOR includes webhook")
+			}
+		case ActuatorExec:
+			if len(c.ExecCommand) == 0 {
+				bad("EXEC_COMMAND", "must be set when PRESCALE_ACTUATOR includes exec")
+			}
+		default:
+			bad("ACTUATOR", "unknown actuator %q (none, webhook, exec, simulated)", a)
+		}
+	}
+	if c.WebhookTimeout <= 0 {
+		bad("WEBHOOK_TIMEOUT", "must be > 0, got %s", c.WebhookTimeout)
+	}
+	if c.WebhookRetries < 1 {
+		bad("WEBHOOK_MAX_ATTEMPTS", "must be >= 1, got %d", c.WebhookRetries)
+	}
+	if c.WebhookQueue < 1 {
+		bad("WEBHOOK_QUEUE", "must be >= 1, got %d", c.WebhookQueue)
+	}
+	if c.ExecTimeout <= 0 {
+		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)
+	}
+	if c.ManualDuration <= 0 {
+		bad("MANUAL_DURATION", "must be > 0, got %s", c.ManualDuration)
+	}
+	if c.StressTestMax <= 0 {
+		bad("STRESS_TEST_MAX", "must be > 0, got %s", c.StressTestMax)
+	}
+	if c.TargetsFile == "" {
+		t := c.EnvTarget()
+		if t.Query == "" {
+			bad("TARGET_QUERY", "must be set (or give PRESCALE_TARGETS_FILE)")
+		}
+		if err := t.Validate(); err != nil {
+			errs = append(errs, envFieldErrors(err)...)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// envVarOf maps a policy.Target field to its environment variable.
+var envVarOf = map[string]string{
+	"name": "TARGET_NAME", "kind": "TARGET_KIND", "query": "TARGET_QUERY",
+	"capacity_per_unit": "TARGET_CAPACITY_PER_UNIT", "target_utilization": "TARGET_UTILIZATION",
+	"min_units": "TARGET_MIN_UNITS", "max_units": "TARGET_MAX_UNITS",
+	"cost_per_unit_hour": "TARGET_COST_PER_UNIT_HOUR", "lag": "TARGET_PROVISIONING_LAG",
+	"scale_up_cooldown": "TARGET_SCALE_UP_COOLDOWN", "scale_down_cooldown": "TARGET_SCALE_DOWN_COOLDOWN",
+	"stabilization_window": "TARGET_STABILIZATION_WINDOW", "max_scale_up_units": "TARGET_MAX_SCALE_UP_UNITS",
+	"max_scale_down_units": "TARGET_MAX_SCALE_DOWN_UNITS", "tolerance": "TARGET_TOLERANCE",
+	"confidence_threshold": "CONFIDENCE_THRESHOLD", "daily_budget": "COST_BUDGET_DAILY",
+}
+
+func envFieldErrors(err error) []error {
+	var out []error
+	var list interface{ Unwrap() []error }
+	errsIn := []error{err}
+	if errors.As(err, &list) {
+		errsIn = list.Unwrap()
+	}
+	for _, e := range errsIn {
+		var fe *policy.FieldError
+		if errors.As(e, &fe) {
+			if v, ok := envVarOf[fe.Field]; ok {
+				out = append(out, &ConfigError{Var: v, Msg: fe.Msg})
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// EnvTarget is the target described by the PRESCALE_TARGET_* variables.
+func (c *Config) EnvTarget() policy.Target {
+	return policy.Target{
+		Name:                c.TargetName,
+		Tier:                c.TargetTier,
+		Kind:                policy.Kind(c.TargetKind),
+		Query:               c.TargetQuery,
+		CapacityPerUnit:     c.CapacityPerUnit,
+		TargetUtilization:   c.TargetUtilization,
+		MinUnits:            c.MinUnits,
+		MaxUnits:            c.MaxUnits,
+		CostPerUnitHour:     c.CostPerUnitHour,
+		Lag:                 c.Lag,
+		ScaleUpCooldown:     c.ScaleUpCooldown,
+		ScaleDownCooldown:   c.ScaleDownCooldown,
+		StabilizationWindow: c.Stabilization,
+		MaxScaleUpUnits:     c.MaxScaleUpUnits,
+		MaxScaleDownUnits:   c.MaxScaleDownUnits,
+		Tolerance:           c.Tolerance,
+		ConfidenceThreshold: c.ConfidenceThreshold,
+		DailyBudget:         c.CostBudgetDaily,
+	}
+}
+
+// Targets returns the configured targets: the targets file when set (each
+// entry starts from the PRESCALE_TARGET_* defaults), else the env target.
+func (c *Config) Targets() ([]policy.Target, error) {
+	if c.TargetsFile == "" {
+		return []policy.Target{c.EnvTarget()}, nil
+	}
+	b, err := os.ReadFile(c.TargetsFile)
+	if err != nil {
+		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: err.Error()}
+	}
+	return ParseTargets(b, c.EnvTarget())
+}
+
+// ParseTargets reads a targets file: a YAML document with a "targets" list;
+// fields left out take their values from defaults.
+func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
+	var doc struct {
+		Targets []yaml.Node `yaml:"targets"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "bad YAML: " + err.Error()}
+	}
+	if len(doc.Targets) == 0 {
+		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: `no targets: expected "targets:" with at least one entry`}
+	}
+	seen := map[string]bool{}
+	var out []policy.Target
+	var errs []error
+	for i := range doc.Targets {
+		t := defaults
+		t.Name = ""
+		if err := doc.Targets[i].Decode(&t); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+			continue
+		}
+		if t.Query == "" {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query must be set", i, t.Name)})
+		}
+		if err := t.Validate(); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+		}
+		if seen[t.Name] {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: duplicate name %q", i, t.Name)})
+		}
+		seen[t.Name] = true
+		out = append(out, t)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,107 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+)
+
+// Replay loads a recorded demand trace into an Embedded store, shifted in
+// time so that sample Cut lands at the start time: the samples before it
+// become history at once (backfill), the rest are appended as the clock
+// reaches them. It replays real recorded data; it invents none.
+type Replay struct {
+	store  *Embedded
+	labels labels.Labels
+	t      []int64 // shifted, unix seconds
+	v      []float64
+	mu     sync.Mutex
+	next   int
+}
+
+// NewReplay prepares a replay of (t, v) (unix seconds, increasing) under
+// the series lbls, shifted so that t[cut] is at start.
+func NewReplay(store *Embedded, lbls labels.Labels, t []int64, v []float64, cut int, start time.Time) (*Replay, error) {
+	if len(t) == 0 || len(t) != len(v) {
+		return nil, errors.New("history: replay needs a non-empty trace")
+	}
+	if !sort.SliceIsSorted(t, func(i, j int) bool { return t[i] < t[j] }) {
+		return nil, errors.New("history: replay trace timestamps must increase")
+	}
+	cut = max(0, min(cut, len(t)-1))
+	shift := start.Unix() - t[cut]
+	st := make([]int64, len(t))
+	for i := range t {
+		st[i] = t[i] + shift
+	}
+	return &Replay{store: store, labels: lbls, t: st, v: v}, nil
+}
+
+// Step returns the trace's median sample spacing.
+func (r *Replay) Step() time.Duration {
+	if len(r.t) < 2 {
+		return 0
+	}
+	d := make([]int64, 0, len(r.t)-1)
+	for i := 1; i < len(r.t); i++ {
+		d = append(d, r.t[i]-r.t[i-1])
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return time.Duration(d[len(d)/2]) * time.Second
+}
+
+// Values returns the trace's finite values (for sizing a target).
+func (r *Replay) Values() []float64 {
+	out := make([]float64, 0, len(r.v))
+	for _, x := range r.v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// AdvanceTo appends every sample whose shifted time is at or before now
+// and returns how many were stored.
+func (r *Replay) AdvanceTo(ctx context.Context, now time.Time) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	end := r.next
+	for end < len(r.t) && r.t[end] <= now.Unix() {
+		end++
+	}
+	if end == r.next {
+		return 0, nil
+	}
+	n, err := r.store.AppendSeries(ctx, r.labels, r.t[r.next:end], r.v[r.next:end])
+	r.next = end
+	return n, err
+}
+
+// Done reports whether the whole trace has been replayed.
+func (r *Replay) Done() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.next >= len(r.t)
+}
+
+// Run advances the replay every interval until ctx ends or the trace is done.
+func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.Time, onErr func(error)) {
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	for !r.Done() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		if _, err := r.AdvanceTo(ctx, now()); err != nil && onErr != nil {
+			onErr(err)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package controller
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Directions of a decision (label direction of prescale_decisions_total).
+var directions = []string{"up", "down", "none"}
+
+// Metrics are the controller's own metrics (names in DESIGN.md).
+type Metrics struct {
+	desired, current                 *prometheus.GaugeVec
+	forecast, forecastLo, forecastHi *prometheus.GaugeVec
+	anomaly, confidence, modelError  *prometheus.GaugeVec
+	costPerHour, costToday, budget   *prometheus.GaugeVec
+	budgetCapped                     *prometheus.GaugeVec
+	decisions                        *prometheus.CounterVec
+	dataOK                           *prometheus.GaugeVec
+	lastDecision                     *prometheus.GaugeVec
+
+	cycleDuration prometheus.Histogram
+	cycleLateness prometheus.Histogram
+	cycles        prometheus.Counter
+	cyclesFailed  prometheus.Counter
+	lastCycle     prometheus.Gauge
+	historyUp     prometheus.Gauge
+	historyHealth prometheus.Gauge
+	queryDuration prometheus.Histogram
+	stateSaveFail prometheus.Counter
+}
+
+var targetLabels = []string{"target", "tier", "kind"}
+
+func gauge(name, help string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
+}
+
+// NewMetrics registers the controller metrics on reg and pre-initialises
+// every target's series (prescale_decisions_total for every direction and
+// reason) at zero.
+func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
+	m := &Metrics{
+		desired:      gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to)."),
+		current:      gauge("current_units", "Units each target has now (ready plus provisioning), as the controller sees them."),
+		forecast:     gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit."),
+		forecastLo:   gauge("forecast_lower", "Lower bound of the forecast interval at the lead time."),
+		forecastHi:   gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for)."),
+		anomaly:      gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample."),
+		confidence:   gauge("decision_confidence", "Forecast confidence in [0,1] from the model's own backtest; below the threshold decisions are reactive."),
+		modelError:   gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit."),
+		costPerHour:  gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour)."),
+		costToday:    gauge("cost_today", "Cost accrued since UTC midnight."),
+		budget:       gauge("cost_budget_daily", "Daily cost budget; 0 means none."),
+		budgetCapped: gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0."),
+		dataOK:       gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held)."),
+		lastDecision: gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision."),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "prescale", Name: "decisions_total",
+			Help: "Decisions made, by direction (up, down, none) and reason.",
+		}, []string{"target", "direction", "reason"}),
+		cycleDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "prescale", Name: "cycle_duration_seconds",
+			Help:    "Duration of one decision cycle over all targets.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		cycleLateness: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "prescale", Name: "cycle_lateness_seconds",
+			Help:    "How late a cycle started after its scheduled time.",
+			Buckets: []float64{.001, .01, .1, .5, 1, 5, 30},
+		}),
+		cycles: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "prescale", Name: "cycles_total", Help: "Decision cycles run.",
+		}),
+		cyclesFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "prescale", Name: "cycles_failed_total", Help: "Decision cycles with at least one error (logged; never fatal).",
+		}),
+		lastCycle: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time the last cycle finished.",
+		}),
+		historyUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "prescale", Name: "history_up", Help: "1 when the last cycle's history queries reached the store, else 0.",
+		}),
+		historyHealth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "prescale", Name: "history_healthy", Help: "1 when the store answered with fresh data for every target, else 0.",
+		}),
+		queryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "prescale", Name: "history_query_duration_seconds",
+			Help:    "Duration of one target's history range query.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
+		}),
+		stateSaveFail: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "prescale", Name: "state_save_failures_total", Help: "Failed writes of the controller state file.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
+			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
+			m.dataOK, m.lastDecision, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
+			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.stateSaveFail)
+	}
+	for _, t := range targets {
+		lv := []string{t.Name, t.Tier, string(t.Kind)}
+		for _, g := range []*prometheus.GaugeVec{m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi,
+			m.anomaly, m.confidence, m.modelError, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision} {
+			g.WithLabelValues(lv...)
+		}
+		m.budget.WithLabelValues(lv...).Set(t.DailyBudget)
+		for _, d := range directions {
+			for _, r := range policy.Reasons() {
+				m.decisions.WithLabelValues(t.Name, d, string(r))
+			}
+		}
+	}
+	return m
+}
