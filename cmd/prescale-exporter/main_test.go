@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// clearPrescaleEnv unsets every PRESCALE_* variable for the test.
+func clearPrescaleEnv(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PRESCALE_") {
+			t.Setenv(name, "")
+			require.NoError(t, os.Unsetenv(name))
+		}
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{name: "help", args: []string{"-h"}, code: 0, stdout: "PRESCALE_EXPORTER_LISTEN"},
+		{name: "version", args: []string{"-version"}, code: 0, stdout: "prescale-exporter, version"},
+		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
+		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
+		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: "PRESCALE_APP_PORT"},
+		{name: "bad duration", env: map[string]string{"PRESCALE_APP_PROBE_TIMEOUT": "0s"}, code: 2,
+			stderr: "PRESCALE_APP_PROBE_TIMEOUT: must be in (0s, 1m0s], got 0s"},
+		{name: "invalid listen address", env: map[string]string{"PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
+			stderr: `PRESCALE_EXPORTER_LISTEN: invalid listen address "nowhere": missing port in address`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clearPrescaleEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tc.args, &stdout, &stderr)
+			require.Equal(t, tc.code, code, "stderr: %s", stderr.String())
+			require.Contains(t, stdout.String(), tc.stdout)
+			require.Contains(t, stderr.String(), tc.stderr)
+		})
+	}
+}

@@ -1,0 +1,230 @@
+package exporter
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/cpu"
+	"github.com/shirou/gopsutil/v4/disk"
+	"github.com/shirou/gopsutil/v4/mem"
+	"github.com/shirou/gopsutil/v4/net"
+	"github.com/stretchr/testify/require"
+)
+
+// The tests below feed the pure conversion functions with literals.
+
+func TestCPUSamples(t *testing.T) {
+	got := cpuSamples([]cpu.TimesStat{
+		{CPU: "cpu0", User: 1, Nice: 2, System: 3, Idle: 4, Iowait: 5, Irq: 6, Softirq: 7, Steal: 8, Guest: 99},
+		{CPU: "cpu1", Idle: 10},
+	})
+	require.Equal(t, []cpuSample{
+		{cpu: "0", seconds: [8]float64{1, 2, 3, 4, 5, 6, 7, 8}}, // guest is part of user already
+		{cpu: "1", seconds: [8]float64{0, 0, 0, 10, 0, 0, 0, 0}},
+	}, got)
+	require.Empty(t, cpuSamples(nil))
+}
+
+func TestMemoryFrom(t *testing.T) {
+	tests := []struct {
+		name string
+		in   mem.VirtualMemoryStat
+		want memoryValues
+	}{
+		{"states partition the total",
+			mem.VirtualMemoryStat{Total: 100, Free: 20, Buffers: 5, Cached: 30, Available: 50, SwapTotal: 40, SwapFree: 10},
+			memoryValues{size: 100, available: 50, used: 45, free: 20, buffers: 5, cached: 30, swapSize: 40, swapUsed: 30, swapFree: 10}},
+		{"no swap", mem.VirtualMemoryStat{Total: 10, Free: 10, Available: 10},
+			memoryValues{size: 10, available: 10, free: 10}},
+		{"inconsistent reading clamps used at 0",
+			mem.VirtualMemoryStat{Total: 10, Free: 8, Cached: 5},
+			memoryValues{size: 10, free: 8, cached: 5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, memoryFrom(&tc.in))
+		})
+	}
+}
+
+func TestDiskSamples(t *testing.T) {
+	stats := map[string]disk.IOCountersStat{
+		"vda":   {ReadBytes: 512, WriteBytes: 1024, ReadCount: 1, WriteCount: 2, ReadTime: 1500, WriteTime: 250, IoTime: 1000, IopsInProgress: 3},
+		"vda1":  {ReadBytes: 512},
+		"loop0": {ReadBytes: 1},
+		"sdb":   {},
+	}
+	got := diskSamples(stats, regexp.MustCompile(DefaultDiskDevicesExclude))
+	require.Equal(t, []diskSample{
+		{device: "sdb"},
+		{device: "vda", readBytes: 512, writtenBytes: 1024, reads: 1, writes: 2, readTime: 1.5, writeTime: 0.25, ioTime: 1, ioNow: 3},
+	}, got)
+	require.Len(t, diskSamples(stats, nil), 4, "no exclude keeps every device")
+}
+
+func TestNetSamples(t *testing.T) {
+	got := netSamples([]net.IOCountersStat{
+		{Name: "lo", BytesRecv: 1, BytesSent: 1},
+		{Name: "eth0", BytesRecv: 10, BytesSent: 20, PacketsRecv: 3, PacketsSent: 4, Errin: 5, Errout: 6, Dropin: 7, Dropout: 8},
+	})
+	require.Equal(t, []netSample{
+		{"eth0", "receive", 10, 3, 5, 7},
+		{"eth0", "transmit", 20, 4, 6, 8},
+		{"lo", "receive", 1, 0, 0, 0},
+		{"lo", "transmit", 1, 0, 0, 0},
+	}, got)
+}
+
+func TestSelectPartitions(t *testing.T) {
+	parts := []disk.PartitionStat{
+		{Device: "/dev/vda1", Mountpoint: "/", Fstype: "ext4"},
+		{Device: "proc", Mountpoint: "/proc", Fstype: "proc"},
+		{Device: "cgroup2", Mountpoint: "/sys/fs/cgroup", Fstype: "cgroup2"},
+		{Device: "overlay", Mountpoint: "/var/lib/docker/overlay2/x/merged", Fstype: "overlay"},
+		{Device: "tmpfs", Mountpoint: "/run", Fstype: "tmpfs"},
+		{Device: "/dev/sdb1", Mountpoint: "/data", Fstype: "xfs"},
+		{Device: "/dev/sdc1", Mountpoint: "/data", Fstype: "ext4"}, // mounted over the first
+		{Device: "binfmt_misc", Mountpoint: "/srv/binfmt", Fstype: "binfmt_misc"},
+	}
+	got := selectPartitions(parts, regexp.MustCompile(DefaultMountPointsExclude), regexp.MustCompile(DefaultFSTypesExclude))
+	require.Equal(t, []disk.PartitionStat{
+		{Device: "/dev/vda1", Mountpoint: "/", Fstype: "ext4"},
+		{Device: "/dev/sdc1", Mountpoint: "/data", Fstype: "ext4"},
+		{Device: "tmpfs", Mountpoint: "/run", Fstype: "tmpfs"},
+	}, got)
+	require.Len(t, selectPartitions(parts, nil, nil), 7, "no excludes keep every mount point once")
+}
+
+func TestFSSampleFrom(t *testing.T) {
+	p := disk.PartitionStat{Device: "/dev/vda1", Mountpoint: "/", Fstype: "ext4"}
+	// 1000 bytes, 600 used, 350 available to users: 400 free including root's 50.
+	got := fsSampleFrom(p, &disk.UsageStat{Total: 1000, Used: 600, Free: 350})
+	require.Equal(t, fsSample{device: "/dev/vda1", mountpoint: "/", fstype: "ext4", size: 1000, free: 400, avail: 350}, got)
+	got = fsSampleFrom(p, &disk.UsageStat{Total: 10, Used: 20})
+	require.Equal(t, 0.0, got.free, "never negative")
+}
+
+func TestParseBootTimeAndUptime(t *testing.T) {
+	btime, err := parseBootTime([]byte("cpu  1 2 3\nctxt 5\nbtime 1764000000\nprocesses 9\n"))
+	require.NoError(t, err)
+	require.Equal(t, 1764000000.0, btime)
+	_, err = parseBootTime([]byte("cpu 1 2 3\n"))
+	require.EqualError(t, err, "no btime line in /proc/stat")
+	_, err = parseBootTime([]byte("btime soon\n"))
+	require.EqualError(t, err, `btime "soon": strconv.ParseFloat: parsing "soon": invalid syntax`)
+
+	up, err := parseUptime([]byte("350735.47 234388.90\n"))
+	require.NoError(t, err)
+	require.Equal(t, 350735.47, up)
+	_, err = parseUptime(nil)
+	require.EqualError(t, err, "empty /proc/uptime")
+}
+
+func TestCountTCPStates(t *testing.T) {
+	const table = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+   1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+   2: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1
+   3: 0100007F:1F90 0100007F:C351 06 00000000:00000000 00:00000000 00000000     0        0 0 3
+`
+	var counts [len(tcpStates)]float64
+	require.NoError(t, countTCPStates(strings.NewReader(table), 8080, &counts))
+	// 8080 is 0x1F90: one listening socket, one established (the client
+	// side, local port 0xC350, does not count), one in time_wait.
+	require.Equal(t, [len(tcpStates)]float64{0: 1, 5: 1, 9: 1}, counts)
+
+	err := countTCPStates(strings.NewReader("header\n 0: 0100007F:XYZ 0:0 01\n"), 8080, &counts)
+	require.EqualError(t, err, `bad local port in "0100007F:XYZ": strconv.ParseUint: parsing "XYZ": invalid syntax`)
+}
+
+func TestParsePidFile(t *testing.T) {
+	tests := []struct {
+		in, err string
+		want    int32
+	}{
+		{in: "4242\n", want: 4242},
+		{in: "  17  ", want: 17},
+		{in: "", err: "empty"},
+		{in: "0", err: `"0" is not a positive pid`},
+		{in: "abc", err: `"abc" is not a positive pid`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parsePidFile([]byte(tc.in))
+			if tc.err != "" {
+				require.EqualError(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestLoadScore(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    LoadInputs
+		score float64
+		sigs  []LoadSignal
+		ok    bool
+	}{
+		{name: "nothing available", ok: false},
+		{name: "host cpu only", in: LoadInputs{CPUs: 4, HasLoad1: true, Load1: 1},
+			score: 0.25, sigs: []LoadSignal{{"host_cpu", 0.25}}, ok: true},
+		{name: "overloaded host clips at 1", in: LoadInputs{CPUs: 2, HasLoad1: true, Load1: 7},
+			score: 1, sigs: []LoadSignal{{"host_cpu", 1}}, ok: true},
+		{name: "slow probe dominates", in: LoadInputs{
+			CPUs: 2, HasLoad1: true, Load1: 0.2,
+			HasProbe: true, ProbeSeconds: 1.5, ProbeTimeout: 2, ProbeSuccess: true,
+			HasConnections: true, Established: 10, MaxConnections: 100,
+		}, score: 0.75, sigs: []LoadSignal{{"latency", 0.75}, {"connections", 0.1}, {"host_cpu", 0.1}}, ok: true},
+		{name: "failed probe is full load", in: LoadInputs{HasProbe: true, ProbeSeconds: 0.01, ProbeTimeout: 2},
+			score: 1, sigs: []LoadSignal{{"latency", 1}}, ok: true},
+		{name: "connections without a maximum are left out", in: LoadInputs{HasConnections: true, Established: 10},
+			ok: false},
+		{name: "app cpu and memory", in: LoadInputs{
+			MemoryBytes: 1000, HasProcess: true, ProcessRSS: 250, HasAppCPU: true, AppCPU: 0.5,
+		}, score: 0.5, sigs: []LoadSignal{{"app_cpu", 0.5}, {"app_memory", 0.25}}, ok: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			score, sigs, ok := LoadScore(tc.in)
+			require.Equal(t, tc.ok, ok)
+			require.InDelta(t, tc.score, score, 1e-12)
+			require.Equal(t, tc.sigs, sigs)
+		})
+	}
+}
+
+func TestScoreStateAppCPU(t *testing.T) {
+	s := newScoreState(100)
+	t0 := time.Unix(1000, 0)
+	in := func(pid int32, cpuSeconds float64) LoadInputs {
+		return LoadInputs{CPUs: 2, HasProcess: true, ProcessPID: pid, ProcessCPUSeconds: cpuSeconds}
+	}
+	steps := []struct {
+		name string
+		in   LoadInputs
+		at   time.Time
+		want float64
+		ok   bool
+	}{
+		{"first scrape opens the window", in(7, 10), t0, 0, false},
+		{"too soon: no value yet", in(7, 10.5), t0.Add(500 * time.Millisecond), 0, false},
+		// 2 cpu seconds in 2 s on 2 cpus: half the machine.
+		{"two seconds later", in(7, 12), t0.Add(2 * time.Second), 0.5, true},
+		{"too soon again keeps the last value", in(7, 12.1), t0.Add(2100 * time.Millisecond), 0.5, true},
+		{"idle for 4 s", in(7, 12), t0.Add(6 * time.Second), 0, true},
+		{"new process restarts the window", in(8, 1), t0.Add(7 * time.Second), 0, false},
+		{"counter reset restarts the window", in(8, 0.5), t0.Add(9 * time.Second), 0, false},
+		{"no process", LoadInputs{CPUs: 2}, t0.Add(10 * time.Second), 0, false},
+	}
+	for _, st := range steps {
+		got, ok := s.appCPU(st.in, st.at)
+		require.Equal(t, st.ok, ok, st.name)
+		require.InDelta(t, st.want, got, 1e-12, st.name)
+	}
+}
