@@ -341,6 +341,16 @@ func TestDockerCompose(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, targets)
+	// The alerting rules read the controller's mode from its target label.
+	for _, sc := range prom.ScrapeConfigs {
+		if sc.JobName != "prescale-controller" {
+			continue
+		}
+		for _, st := range sc.StaticConfigs {
+			require.Equal(t, c.Services["controller"].Environment["PRESCALE_MODE"], st.Labels["mode"],
+				"prometheus.yml's mode label of the controller must equal its PRESCALE_MODE in docker-compose.yml")
+		}
+	}
 	for _, tg := range targets {
 		host, port, err := net.SplitHostPort(tg)
 		require.NoError(t, err, tg)
@@ -359,7 +369,8 @@ type promConfig struct {
 	ScrapeConfigs []struct {
 		JobName       string `yaml:"job_name"`
 		StaticConfigs []struct {
-			Targets []string `yaml:"targets"`
+			Targets []string          `yaml:"targets"`
+			Labels  map[string]string `yaml:"labels"`
 		} `yaml:"static_configs"`
 	} `yaml:"scrape_configs"`
 	Alerting struct {

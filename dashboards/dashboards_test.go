@@ -1,0 +1,439 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// dashboard is the part of a Grafana dashboard the tests look at.
+type dashboard struct {
+	UID        string  `json:"uid"`
+	Title      string  `json:"title"`
+	Panels     []panel `json:"panels"`
+	Templating struct {
+		List []variable `json:"list"`
+	} `json:"templating"`
+}
+
+type panel struct {
+	ID         int             `json:"id"`
+	Type       string          `json:"type"`
+	Title      string          `json:"title"`
+	Datasource *datasourceRef  `json:"datasource"`
+	Targets    []panelTarget   `json:"targets"`
+	Panels     []panel         `json:"panels"` // a collapsed row's panels
+	GridPos    json.RawMessage `json:"gridPos"`
+}
+
+type panelTarget struct {
+	RefID      string         `json:"refId"`
+	Expr       string         `json:"expr"`
+	Datasource *datasourceRef `json:"datasource"`
+}
+
+type datasourceRef struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+type variable struct {
+	Name       string          `json:"name"`
+	Type       string          `json:"type"`
+	Query      json.RawMessage `json:"query"`
+	Datasource *datasourceRef  `json:"datasource"`
+}
+
+// datasourceVar is the template variable every panel must take its
+// datasource from, so the dashboards work with any Prometheus datasource.
+const datasourceVar = "${datasource}"
+
+type file struct {
+	name string
+	raw  []byte
+	dash dashboard
+}
+
+func loadDashboards(t *testing.T) []file {
+	t.Helper()
+	paths, err := filepath.Glob("*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths, "no dashboards in dashboards/")
+	var files []file
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		var d dashboard
+		require.NoError(t, json.Unmarshal(raw, &d), "%s: not valid JSON", p)
+		files = append(files, file{name: p, raw: raw, dash: d})
+	}
+	return files
+}
+
+// allPanels flattens rows: panels of collapsed rows are nested.
+func allPanels(ps []panel) []panel {
+	var out []panel
+	for _, p := range ps {
+		out = append(out, p)
+		out = append(out, allPanels(p.Panels)...)
+	}
+	return out
+}
+
+// TestFormatting requires every dashboard to be indented with two spaces
+// and end in a newline, as json.Indent writes it, so diffs stay reviewable.
+func TestFormatting(t *testing.T) {
+	for _, f := range loadDashboards(t) {
+		t.Run(f.name, func(t *testing.T) {
+			var compact, want bytes.Buffer
+			require.NoError(t, json.Compact(&compact, f.raw))
+			require.NoError(t, json.Indent(&want, compact.Bytes(), "", "  "))
+			want.WriteByte('\n')
+			require.Equal(t, want.String(), string(f.raw), "%s is not formatted as json.Indent(..., \"\", \"  \") plus a newline", f.name)
+		})
+	}
+}
+
+func TestUniqueUIDsAndTitles(t *testing.T) {
+	uids := map[string]string{}
+	titles := map[string]string{}
+	for _, f := range loadDashboards(t) {
+		require.NotEmpty(t, f.dash.UID, "%s: empty uid", f.name)
+		require.LessOrEqual(t, len(f.dash.UID), 40, "%s: Grafana uids are at most 40 characters", f.name)
+		require.NotEmpty(t, f.dash.Title, "%s: empty title", f.name)
+		require.NotContains(t, uids, f.dash.UID, "%s: uid %q already used by %s", f.name, f.dash.UID, uids[f.dash.UID])
+		require.NotContains(t, titles, f.dash.Title, "%s: title %q already used by %s", f.name, f.dash.Title, titles[f.dash.Title])
+		uids[f.dash.UID] = f.name
+		titles[f.dash.Title] = f.name
+	}
+}
+
+func TestPanels(t *testing.T) {
+	for _, f := range loadDashboards(t) {
+		t.Run(f.name, func(t *testing.T) {
+			var hasDSVar bool
+			for _, v := range f.dash.Templating.List {
+				if v.Name == "datasource" {
+					require.Equal(t, "datasource", v.Type, "variable datasource")
+					require.JSONEq(t, `"prometheus"`, string(v.Query), "variable datasource must list Prometheus datasources")
+					hasDSVar = true
+					continue
+				}
+				if v.Datasource != nil {
+					require.Equal(t, datasourceVar, v.Datasource.UID, "variable %s", v.Name)
+				}
+			}
+			require.True(t, hasDSVar, "no datasource template variable")
+
+			ids := map[int]string{}
+			titles := map[string]bool{}
+			for _, p := range allPanels(f.dash.Panels) {
+				require.NotZero(t, p.ID, "panel %q has no id", p.Title)
+				require.NotContains(t, ids, p.ID, "panel id %d used by %q and %q", p.ID, ids[p.ID], p.Title)
+				ids[p.ID] = p.Title
+				require.NotEmpty(t, p.Title, "panel %d has no title", p.ID)
+				require.NotEmpty(t, p.GridPos, "panel %q has no gridPos", p.Title)
+				if p.Type == "row" {
+					continue
+				}
+				require.False(t, titles[p.Title], "two panels titled %q", p.Title)
+				titles[p.Title] = true
+				require.NotNil(t, p.Datasource, "panel %q has no datasource", p.Title)
+				require.Equal(t, datasourceVar, p.Datasource.UID, "panel %q", p.Title)
+				require.NotEmpty(t, p.Targets, "panel %q has no queries", p.Title)
+				for _, tg := range p.Targets {
+					require.NotEmpty(t, tg.Expr, "panel %q query %s has no expr", p.Title, tg.RefID)
+					if tg.Datasource != nil {
+						require.Equal(t, datasourceVar, tg.Datasource.UID, "panel %q query %s", p.Title, tg.RefID)
+					}
+				}
+			}
+		})
+	}
+}
+
+// grafanaVars matches Grafana's interval variables, which only appear
+// where PromQL wants a duration, and the other template variables, which
+// only appear inside label matcher strings.
+var (
+	grafanaIntervalVar = regexp.MustCompile(`\$__(rate_interval|interval|range)\b`)
+	labelValuesQuery   = regexp.MustCompile(`^label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$`)
+)
+
+// toPromQL makes a dashboard expression parseable: Grafana's interval
+// variables become a duration, and textbox variables (whose value is
+// PromQL, such as a target's demand query) their default value.
+func toPromQL(expr string, textVars map[string]string) string {
+	names := slices.Collect(maps.Keys(textVars))
+	// Longest first, so $demand_x is not replaced as $demand.
+	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
+	for _, n := range names {
+		expr = strings.ReplaceAll(expr, "${"+n+"}", textVars[n])
+		expr = strings.ReplaceAll(expr, "$"+n, textVars[n])
+	}
+	return grafanaIntervalVar.ReplaceAllString(expr, "5m")
+}
+
+// textVariables returns the default values of a dashboard's textbox
+// variables.
+func textVariables(t *testing.T, d dashboard) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, v := range d.Templating.List {
+		if v.Type != "textbox" {
+			continue
+		}
+		var q string
+		require.NoError(t, json.Unmarshal(v.Query, &q), "variable %s: query must be a string", v.Name)
+		out[v.Name] = q
+	}
+	return out
+}
+
+// metricNames returns every metric name a PromQL expression selects.
+func metricNames(t *testing.T, expr string, textVars map[string]string) []string {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(toPromQL(expr, textVars))
+	require.NoError(t, err, "expression %q", expr)
+	var names []string
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		name := vs.Name
+		for _, m := range vs.LabelMatchers {
+			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+				name = m.Value
+			}
+		}
+		require.NotEmpty(t, name, "expression %q selects series without an exact metric name", expr)
+		names = append(names, name)
+		return nil
+	})
+	return names
+}
+
+// expressions returns every PromQL expression of a dashboard, keyed by
+// where it is, including the selectors of label_values() variables.
+func expressions(t *testing.T, d dashboard) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, p := range allPanels(d.Panels) {
+		for _, tg := range p.Targets {
+			out["panel "+p.Title+" query "+tg.RefID] = tg.Expr
+		}
+	}
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		var q struct {
+			Query string `json:"query"`
+		}
+		if err := json.Unmarshal(v.Query, &q); err != nil {
+			require.NoError(t, json.Unmarshal(v.Query, &q.Query), "variable %s: query is neither an object nor a string", v.Name)
+		}
+		m := labelValuesQuery.FindStringSubmatch(q.Query)
+		require.NotNil(t, m, "variable %s: only label_values(selector, label) queries are supported, got %q", v.Name, q.Query)
+		out["variable "+v.Name] = m[1]
+	}
+	return out
+}
+
+func TestExpressionsParseAndUseKnownMetrics(t *testing.T) {
+	known := knownMetrics(t)
+	for _, f := range loadDashboards(t) {
+		textVars := textVariables(t, f.dash)
+		for where, expr := range expressions(t, f.dash) {
+			t.Run(f.name+"/"+where, func(t *testing.T) {
+				for _, name := range metricNames(t, expr, textVars) {
+					require.Contains(t, known, name, "%s: metric %q in %q is not exposed by the exporter or the controller, recorded by deploy/rules, or written by Prometheus", where, name, expr)
+				}
+			})
+		}
+	}
+}
+
+// TestMetricNamesHelper pins the helpers above on literal expressions.
+func TestMetricNamesHelper(t *testing.T) {
+	for _, tc := range []struct {
+		name, expr string
+		want       []string
+	}{
+		{"plain", `up`, []string{"up"}},
+		{"grafana interval", `rate(prescale_cpu_seconds_total{instance=~"$instance"}[$__rate_interval])`, []string{"prescale_cpu_seconds_total"}},
+		{"binary", `a / on (x) b{y="$v"}`, []string{"a", "b"}},
+		{"name matcher", `{__name__="c", job="j"}`, []string{"c"}},
+		{"recording rule", `sum(instance:x:rate5m) or vector(0)`, []string{"instance:x:rate5m"}},
+		{"textbox variable", `$demand`, []string{"d"}},
+		{"textbox variable braces", `${demand} / ${demand_max}`, []string{"d", "e"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := metricNames(t, tc.expr, map[string]string{"demand": "sum(d)", "demand_max": "max(e)"})
+			slices.Sort(got)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// prometheusSeries are the series Prometheus writes itself.
+var prometheusSeries = []string{"up", "scrape_duration_seconds", "scrape_samples_scraped", "ALERTS", "ALERTS_FOR_STATE"}
+
+// knownMetrics is every metric name a dashboard may select.
+func knownMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	known := map[string]bool{}
+	for _, n := range prometheusSeries {
+		known[n] = true
+	}
+	for _, n := range recordedNames(t) {
+		known[n] = true
+	}
+	for _, n := range exporterNames(t) {
+		known[n] = true
+	}
+	for _, n := range controllerNames(t) {
+		known[n] = true
+	}
+	return known
+}
+
+// recordedNames returns the record names of deploy/rules' rule files (the
+// *_test.yml files are promtool tests, not rules).
+func recordedNames(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "deploy", "rules", "*.yml"))
+	require.NoError(t, err)
+	var names []string
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.yml") {
+			continue
+		}
+		raw := readFile(t, p)
+		var rf struct {
+			Groups []struct {
+				Rules []struct {
+					Record string `yaml:"record"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		require.NoError(t, yaml.Unmarshal(raw, &rf), p)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Record != "" {
+					names = append(names, r.Record)
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, names, "no recording rules found in deploy/rules")
+	return names
+}
+
+// exporterGolden is the exporter's golden exposition (every collector,
+// application probe included), written by the exporter's tests.
+var exporterGolden = filepath.Join("..", "exporter", "testdata", "host.golden")
+
+// exporterNames returns the metric names of the exporter's golden output;
+// histograms and summaries also give their _bucket/_sum/_count series.
+func exporterNames(t *testing.T) []string {
+	t.Helper()
+	f, err := os.Open(exporterGolden)
+	require.NoError(t, err, "the exporter's golden exposition")
+	t.Cleanup(func() { _ = f.Close() })
+	tp := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := tp.TextToMetricFamilies(f)
+	require.NoError(t, err, exporterGolden)
+	var names []string
+	for name, mf := range families {
+		names = append(names, seriesNames(name, mf.GetType().String())...)
+	}
+	require.NotEmpty(t, names, "%s has no metrics", exporterGolden)
+	return names
+}
+
+// controllerNames returns the metric names the controller registers, for
+// one target (the per-target series exist once a target is configured).
+func controllerNames(t *testing.T) []string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, seriesNames(mf.GetName(), mf.GetType().String())...)
+	}
+	require.NotEmpty(t, names, "the controller registers no metrics")
+	return names
+}
+
+// seriesNames lists the series names of a metric family of the given type
+// (client_model's MetricType names: COUNTER, GAUGE, HISTOGRAM, ...).
+func seriesNames(name, typ string) []string {
+	switch typ {
+	case "HISTOGRAM", "GAUGE_HISTOGRAM":
+		return []string{name, name + "_bucket", name + "_sum", name + "_count"}
+	case "SUMMARY":
+		return []string{name, name + "_sum", name + "_count"}
+	default:
+		return []string{name}
+	}
+}
+
+// TestRuleExpressionsUseKnownMetrics holds deploy/rules to the same
+// standard as the dashboards: every selector names a metric that exists.
+func TestRuleExpressionsUseKnownMetrics(t *testing.T) {
+	known := knownMetrics(t)
+	paths, err := filepath.Glob(filepath.Join("..", "deploy", "rules", "*.yml"))
+	require.NoError(t, err)
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.yml") {
+			continue
+		}
+		var rf struct {
+			Groups []struct {
+				Rules []struct {
+					Alert  string `yaml:"alert"`
+					Record string `yaml:"record"`
+					Expr   string `yaml:"expr"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf), p)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				t.Run(filepath.Base(p)+"/"+r.Alert+r.Record, func(t *testing.T) {
+					for _, name := range metricNames(t, r.Expr, nil) {
+						require.Contains(t, known, name, "rule %s%s selects %q, which nothing exposes or records", r.Alert, r.Record, name)
+					}
+				})
+			}
+		}
+	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return b
+}
