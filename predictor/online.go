@@ -35,9 +35,10 @@ type OnlineConfig struct {
 	// Window is how many calibration residuals are kept; 0 means 2016
 	// (a week of 5-minute samples).
 	Window int
-	// Refresh is how many samples pass between two re-sorts of the
-	// residual window (the periodic refit); 0 means one hour of samples.
-	Refresh int
+	// LogOffset, when > 0, makes the model work on log(y + LogOffset):
+	// multiplicative noise and heavy-tailed bursts then get headroom
+	// proportional to the level. 0: values as they are.
+	LogOffset float64
 	// MinResiduals is the number of residuals needed before the
 	// forecaster reports a confidence above 0; 0 means 30.
 	MinResiduals int
@@ -58,8 +59,8 @@ type OnlineConfig struct {
 // locally scaled residuals (Lei et al. 2018, "Distribution-free predictive
 // inference for regression", section 5.2).
 //
-// Update costs O(Horizon + SeasonDays) per sample, plus an O(W log W)
-// re-sort of the residuals every Refresh samples.
+// Update costs O(Horizon + SeasonDays + log W) per sample plus an O(W)
+// memory move to keep the residual window sorted.
 type OnlineForecaster struct {
 	cfg OnlineConfig
 
@@ -78,7 +79,6 @@ type OnlineForecaster struct {
 	res    []float64 // calibration residuals, ring of cfg.Window
 	resAt  int
 	sorted []float64
-	since  int
 
 	hits, tries int // realised maxima at or under the default upper bound (last Window)
 	hitRing     []bool
@@ -120,9 +120,6 @@ func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
 	if cfg.Window <= 0 {
 		cfg.Window = 2016
 	}
-	if cfg.Refresh <= 0 {
-		cfg.Refresh = max(1, int(3600/cfg.Step))
-	}
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
 	}
@@ -145,6 +142,7 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 	if math.IsInf(y, 0) {
 		y = math.NaN()
 	}
+	y = f.fwd(y)
 	if !math.IsNaN(y) {
 		if f.started {
 			e := math.Abs(y - f.lvl)
@@ -184,13 +182,22 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 			f.push(z)
 		}
 	}
-	f.since++
-	if f.since >= f.cfg.Refresh {
-		f.since = 0
-		f.sorted = append(f.sorted[:0], f.res...)
-		slices.Sort(f.sorted)
-	}
 	f.trim()
+}
+
+// fwd and inv map values to and from the model's scale.
+func (f *OnlineForecaster) fwd(y float64) float64 {
+	if f.cfg.LogOffset > 0 {
+		return math.Log(max(y, 0) + f.cfg.LogOffset)
+	}
+	return y
+}
+
+func (f *OnlineForecaster) inv(u float64) float64 {
+	if f.cfg.LogOffset > 0 {
+		return math.Exp(u) - f.cfg.LogOffset
+	}
+	return u
 }
 
 // seasonal is the mean change of the level from origin i to i+h over the
@@ -216,12 +223,17 @@ func (f *OnlineForecaster) seasonal(i, h int) float64 {
 }
 
 func (f *OnlineForecaster) push(z float64) {
-	if len(f.res) < f.cfg.Window {
+	if len(f.res) == f.cfg.Window {
+		old := f.res[f.resAt]
+		f.res[f.resAt] = z
+		f.resAt = (f.resAt + 1) % f.cfg.Window
+		k, _ := slices.BinarySearch(f.sorted, old)
+		f.sorted = slices.Delete(f.sorted, k, k+1)
+	} else {
 		f.res = append(f.res, z)
-		return
 	}
-	f.res[f.resAt] = z
-	f.resAt = (f.resAt + 1) % f.cfg.Window
+	k, _ := slices.BinarySearch(f.sorted, z)
+	f.sorted = slices.Insert(f.sorted, k, z)
 }
 
 // trim drops history no longer needed, amortised O(1).
@@ -247,6 +259,18 @@ func (f *OnlineForecaster) quantile(p float64) (float64, bool) {
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
 	return f.sorted[max(0, min(n-1, k))], true
+}
+
+// PeakQuantile is the p-quantile of the highest value over the next
+// Horizon steps: base + z_p * scale with z_p the empirical p-quantile of the
+// calibration residuals. ok is false until there are MinResiduals of them.
+func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
+	if !f.started || len(f.sorted) < f.cfg.MinResiduals {
+		return 0, false
+	}
+	z, _ := f.quantile(p)
+	n := len(f.base) - 1
+	return f.inv(f.base[n] + z*f.scale[n]), true
 }
 
 // Forecast returns the path for h steps after the last sample with a
@@ -276,9 +300,9 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 	}
 	for k := range h {
 		m := f.path[min(k, len(f.path)-1)]
-		fc.Mean[k] = m
-		fc.Upper[k] = m + qu*s
-		fc.Lower[k] = min(m+ql*s, fc.Upper[k])
+		fc.Mean[k] = f.inv(m)
+		fc.Upper[k] = f.inv(m + qu*s)
+		fc.Lower[k] = min(f.inv(m+ql*s), fc.Upper[k])
 	}
 	if len(f.sorted) >= f.cfg.MinResiduals {
 		fc.Confidence = 1
@@ -287,3 +311,140 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 }
 
 var _ Updater = (*OnlineForecaster)(nil)
+
+// OnlineEnsemble runs several OnlineForecasters side by side and answers
+// with the one whose peak quantiles have had the lowest recent quantile
+// (pinball) loss, averaged over the tail levels a scaler uses. The pinball
+// loss is a proper scoring rule for quantiles (Gneiting and Raftery 2007,
+// "Strictly proper scoring rules, prediction, and estimation"), so the
+// selection rewards calibrated and sharp upper bounds alike.
+type OnlineEnsemble struct {
+	members []*OnlineForecaster
+	horizon int
+	levels  []float64
+	alpha   float64
+	// pred[m] is a ring of the last horizon+1 origins' quantiles.
+	pred  [][][]float64
+	loss  []float64
+	seen  []int
+	ys    []float64 // last horizon+1 raw values (ring)
+	n     int
+	best  int
+	ready bool
+}
+
+// onlineEnsembleLevels are the peak quantile levels the selection scores.
+func onlineEnsembleLevels() []float64 { return []float64{0.9, 0.95, 0.98, 0.99} }
+
+// NewOnlineEnsemble builds one member per configuration; every member must
+// have the same Horizon. lossHalfLife (samples) sets how fast old losses
+// fade; 0 means one day of samples.
+func NewOnlineEnsemble(cfgs []OnlineConfig, lossHalfLife int) (*OnlineEnsemble, error) {
+	if len(cfgs) == 0 {
+		return nil, errors.New("predictor: OnlineEnsemble needs at least one member")
+	}
+	e := &OnlineEnsemble{levels: onlineEnsembleLevels()}
+	for i, c := range cfgs {
+		m, err := NewOnlineForecaster(c)
+		if err != nil {
+			return nil, fmt.Errorf("member %d: %w", i, err)
+		}
+		if i > 0 && m.cfg.Horizon != e.horizon {
+			return nil, fmt.Errorf("predictor: member %d has horizon %d, want %d", i, m.cfg.Horizon, e.horizon)
+		}
+		e.horizon = m.cfg.Horizon
+		e.members = append(e.members, m)
+	}
+	if lossHalfLife <= 0 {
+		lossHalfLife = max(1, int(86400/cfgs[0].Step))
+	}
+	e.alpha = 1 - math.Pow(0.5, 1/float64(lossHalfLife))
+	e.pred = make([][][]float64, len(e.members))
+	for m := range e.pred {
+		e.pred[m] = make([][]float64, e.horizon+1)
+		for k := range e.pred[m] {
+			e.pred[m][k] = make([]float64, len(e.levels))
+		}
+	}
+	e.loss = make([]float64, len(e.members))
+	e.seen = make([]int, len(e.members))
+	e.ys = make([]float64, e.horizon+1)
+	return e, nil
+}
+
+// Name identifies the model and the member in use.
+func (e *OnlineEnsemble) Name() string {
+	return fmt.Sprintf("online_ensemble[%d]", e.best)
+}
+
+// Best returns the index of the member currently answering.
+func (e *OnlineEnsemble) Best() int { return e.best }
+
+// Update feeds the sample to every member, scores the origin Horizon
+// samples back and re-selects the best member.
+func (e *OnlineEnsemble) Update(t int64, y float64) {
+	H := e.horizon
+	e.ys[e.n%(H+1)] = y
+	for _, m := range e.members {
+		m.Update(t, y)
+	}
+	i := e.n
+	e.n++
+	if o := i - H; o >= 0 {
+		mx := math.Inf(-1)
+		for j := o + 1; j <= i; j++ {
+			if v := e.ys[j%(H+1)]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+				mx = max(mx, v)
+			}
+		}
+		if !math.IsInf(mx, -1) {
+			for m := range e.members {
+				q := e.pred[m][o%(H+1)]
+				if math.IsNaN(q[0]) {
+					continue
+				}
+				l := 0.0
+				for k, p := range e.levels {
+					if mx >= q[k] {
+						l += p * (mx - q[k])
+					} else {
+						l += (1 - p) * (q[k] - mx)
+					}
+				}
+				e.loss[m] += e.alpha * (l - e.loss[m])
+				e.seen[m]++
+			}
+		}
+	}
+	for m, mem := range e.members {
+		q := e.pred[m][i%(H+1)]
+		for k, p := range e.levels {
+			v, ok := mem.PeakQuantile(p)
+			if !ok {
+				v = math.NaN()
+			}
+			q[k] = v
+		}
+	}
+	best := e.best
+	for m := range e.members {
+		if e.seen[m] > 0 && (e.seen[best] == 0 || e.loss[m] < e.loss[best]) {
+			best = m
+		}
+	}
+	e.best = best
+}
+
+// PeakQuantile delegates to the best member.
+func (e *OnlineEnsemble) PeakQuantile(p float64) (float64, bool) {
+	return e.members[e.best].PeakQuantile(p)
+}
+
+// Forecast delegates to the best member.
+func (e *OnlineEnsemble) Forecast(h int, coverage float64) (Forecast, error) {
+	f, err := e.members[e.best].Forecast(h, coverage)
+	f.Model = e.Name()
+	return f, err
+}
+
+var _ Updater = (*OnlineEnsemble)(nil)

@@ -19,6 +19,24 @@ type Forecaster interface {
 	Forecast(h int, coverage float64) (predictor.Forecast, error)
 }
 
+// PeakQuantiler is implemented by forecasters that give the distribution
+// of the highest value over the lead window (used with
+// policy.Target.RiskPerUnit).
+type PeakQuantiler interface {
+	PeakQuantile(p float64) (float64, bool)
+}
+
+// PeakLevels are the probabilities at which the peak distribution is
+// passed to the decision: exceedance from 0.5 down to 0.001, geometrically.
+func PeakLevels() []float64 {
+	const n = 40
+	out := make([]float64, n)
+	for j := range n {
+		out[j] = 1 - 0.5*math.Pow(0.001/0.5, float64(j)/float64(n-1))
+	}
+	return out
+}
+
 // NewForecasterFunc builds a fresh forecaster for a trace with the given
 // step (seconds) whose decisions need horizon forecast steps.
 type NewForecasterFunc func(step int64, horizon int) (Forecaster, error)
@@ -81,6 +99,8 @@ type Result struct {
 	Oracle           Figures
 	Equal            EqualCost
 	ReasonCounts     map[policy.Reason]int
+	// Forecaster is the forecaster after the replay.
+	Forecaster Forecaster
 }
 
 // EvalStartIndex is floor(fraction·n) in exact decimal arithmetic (as the
@@ -156,9 +176,13 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	res := &Result{
 		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
 		Step: step, Horizon: horizon, EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
-		ReasonCounts: map[policy.Reason]int{},
+		ReasonCounts: map[policy.Reason]int{}, Forecaster: fc,
 	}
 	var st policy.State
+	levels := PeakLevels()
+	pq, hasPeak := fc.(PeakQuantiler)
+	hasPeak = hasPeak && tg.RiskPerUnit > 0
+	quant := make([]policy.Quantile, 0, len(levels))
 	var ctxErr error
 	prescale := func(i int, pool *Pool) (int, bool) {
 		if i%every == 0 {
@@ -181,6 +205,21 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 		if ctxErr == nil {
 			if f, err := fc.Forecast(horizon, cfg.Coverage); err == nil {
 				in.Forecast = f
+			}
+			if hasPeak {
+				quant = quant[:0]
+				for _, p := range levels {
+					v, ok := pq.PeakQuantile(p)
+					if !ok {
+						quant = quant[:0]
+						break
+					}
+					if k := len(quant); k > 0 && v <= quant[k-1].Value {
+						v = quant[k-1].Value + 1e-9*max(1, math.Abs(v))
+					}
+					quant = append(quant, policy.Quantile{P: p, Value: v})
+				}
+				in.PeakQuantiles = quant
 			}
 		}
 		d := policy.Decide(in, tg, st)

@@ -87,12 +87,23 @@ type Input struct {
 	// An empty forecast means "none": the decision is reactive.
 	Forecast     predictor.Forecast
 	ForecastStep time.Duration
+	// PeakQuantiles optionally describe the forecast distribution of the
+	// highest demand in the lead window, as (P, Value) pairs with P and
+	// Value increasing. With Target.RiskPerUnit > 0 they replace the upper
+	// bound: see Decide.
+	PeakQuantiles []Quantile
 	// AnomalyScore in [0, 1] and Anomaly (the detector's flag) for the
 	// current demand.
 	AnomalyScore float64
 	Anomaly      bool
 	// CostToday is the cost accrued since 00:00 UTC of Now's day.
 	CostToday float64
+}
+
+// Quantile is one point of a forecast distribution: P(demand <= Value) = P.
+type Quantile struct {
+	P     float64 `json:"p"`
+	Value float64 `json:"value"`
 }
 
 // Recommendation is one past raw recommendation, kept for the
@@ -145,10 +156,13 @@ type Explanation struct {
 	ConfidenceThreshold float64 `json:"confidence_threshold"`
 	// ForecastUnits are the units the upper forecast needs; ReactiveFloor
 	// the units current demand needs (HPA formula).
-	ForecastUnits int     `json:"forecast_units"`
-	ReactiveFloor int     `json:"reactive_floor"`
-	AnomalyScore  float64 `json:"anomaly_score"`
-	Anomaly       bool    `json:"anomaly"`
+	ForecastUnits int `json:"forecast_units"`
+	ReactiveFloor int `json:"reactive_floor"`
+	// ExceedanceProbability is the forecast probability that the lead
+	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
+	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
+	AnomalyScore          float64 `json:"anomaly_score"`
+	Anomaly               bool    `json:"anomaly"`
 	// Wanted is the units before tolerance, stabilisation, cooldowns, rate
 	// limits, budget and bounds.
 	Wanted int `json:"wanted"`
@@ -281,6 +295,9 @@ func Decide(in Input, t Target, st State) Decision {
 	wanted, reason, rule := floor, ReasonReactive, RuleReactiveFloor
 	if points > 0 {
 		ex.ForecastUnits = t.UnitsFor(upper)
+		if t.RiskPerUnit > 0 && len(in.PeakQuantiles) > 0 {
+			ex.ForecastUnits, ex.ExceedanceProbability = riskUnits(in.PeakQuantiles, t, floor)
+		}
 	}
 	if !trusted {
 		reason, rule = ReasonLowConfidence, RuleLowConfidence
@@ -411,4 +428,37 @@ func affordableUnits(now time.Time, costToday float64, t Target) int {
 		return t.MaxUnits
 	}
 	return int(math.Floor(u))
+}
+
+// exceedance is P(peak > x) from increasing quantiles, linear between them;
+// below the first it is 1-P[0], above the last 1-P[last].
+func exceedance(q []Quantile, x float64) float64 {
+	if x < q[0].Value {
+		return 1 - q[0].P
+	}
+	for k := 1; k < len(q); k++ {
+		if x < q[k].Value {
+			a, b := q[k-1], q[k]
+			return 1 - (a.P + (b.P-a.P)*(x-a.Value)/(b.Value-a.Value))
+		}
+	}
+	return 1 - q[len(q)-1].P
+}
+
+// riskUnits returns the k in [floor, MaxUnits] minimising
+// k*RiskPerUnit + P(peak > k*capacity*utilisation), and that probability.
+func riskUnits(q []Quantile, t Target, floor int) (int, float64) {
+	per := t.CapacityPerUnit * t.TargetUtilization
+	bestK, bestP := floor, exceedance(q, float64(floor)*per)
+	best := float64(floor)*t.RiskPerUnit + bestP
+	for k := floor + 1; k <= t.MaxUnits; k++ {
+		p := exceedance(q, float64(k)*per)
+		if c := float64(k)*t.RiskPerUnit + p; c < best {
+			best, bestK, bestP = c, k, p
+		}
+		if p == 0 || float64(k-floor)*t.RiskPerUnit > 1 {
+			break
+		}
+	}
+	return bestK, bestP
 }

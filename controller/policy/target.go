@@ -83,6 +83,15 @@ type Target struct {
 	// ConfidenceThreshold in [0, 1]: forecasts with a lower confidence are
 	// not trusted and the decision is reactive. 0 trusts every forecast.
 	ConfidenceThreshold float64 `json:"confidence_threshold" yaml:"confidence_threshold"`
+	// RiskPerUnit, when > 0 and the input carries PeakQuantiles, sizes the
+	// forecast part by expected cost instead of a fixed quantile: the units k
+	// minimise k*RiskPerUnit + P(peak demand in the lead window > k units'
+	// capacity). A unit is added while it lowers the probability of a
+	// violation by at least RiskPerUnit, so headroom is bought where it is
+	// cheap and not where the forecast is very uncertain (the Lagrangian
+	// solution of "fewest violations for a given cost"). 0: provision
+	// for the upper bound.
+	RiskPerUnit float64 `json:"risk_per_unit" yaml:"risk_per_unit"`
 	// DailyBudget caps scale-up so that the cost of a UTC day stays within
 	// it (same currency as CostPerUnitHour; 0: no budget).
 	DailyBudget float64 `json:"daily_budget" yaml:"daily_budget"`
@@ -156,6 +165,9 @@ func (t Target) Validate() error {
 	}
 	if !(t.ConfidenceThreshold >= 0 && t.ConfidenceThreshold <= 1) {
 		bad("confidence_threshold", "must be in [0, 1], got %v", t.ConfidenceThreshold)
+	}
+	if !(t.RiskPerUnit >= 0 && t.RiskPerUnit < 1) {
+		bad("risk_per_unit", "must be in [0, 1), got %v", t.RiskPerUnit)
 	}
 	if t.DailyBudget < 0 || !finite(t.DailyBudget) {
 		bad("daily_budget", "must be a finite number >= 0 (0: none), got %v", t.DailyBudget)
