@@ -172,7 +172,7 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 				lo, hi = d.lo, d.hi
 			}
 			margin := d.cfg.Spatial * (hi - lo)
-			spatial = hi > lo && (y > hi+margin || y < lo-margin)
+			spatial = y > hi+margin || y < lo-margin
 		}
 	}
 	zs := max(z[0], z[1], z[2]) / d.cfg.Scale

@@ -361,3 +361,52 @@ func TestAnomalyConfigPanics(t *testing.T) {
 	require.Panics(t, func() { NewAnomalyLikelihood(LikelihoodConfig{ShortWindow: -1}) })
 	require.Panics(t, func() { newAnomalyWindow(0) })
 }
+
+func TestRobustDetectorScenarios(t *testing.T) {
+	// Small scenarios on 5-minute steps; each checks the score at one row
+	// (want within tol) after feeding rows 0..at of series(i).
+	rng := rand.New(rand.NewPCG(41, 42))
+	noise := make([]float64, 2000)
+	for i := range noise {
+		noise[i] = rng.NormFloat64()
+	}
+	tests := []struct {
+		name   string
+		cfg    RobustConfig
+		series func(i int) float64
+		at     int
+		want   float64
+		tol    float64
+	}{
+		// A constant history has no spread: any departure is a new extreme.
+		{"step after flat", RobustConfig{}, func(i int) float64 { return 5 + anomalyIf(i >= 500, 2) }, 500, 1, 0},
+		{"flat stays quiet", RobustConfig{}, func(int) float64 { return 5 }, 500, 0.0301, 1e-4}, // ln(0.5)/ln(1e-10)
+		{"spike in noise", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 800, 20) }, 800, 1, 0},
+		// The row after a detection is suppressed to 0 (SuppressFactor 0).
+		{"suppressed after spike", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 0, 0},
+		// With suppression off, the second spike is reported again.
+		{"no suppression", RobustConfig{Suppress: -1}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 1, 0},
+		// The suppression lasts Suppress rows only.
+		{"suppression ends", RobustConfig{Suppress: 30}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 1, 0},
+		// Before the likelihood has MinSamples raw scores, nothing is reported.
+		{"warm-up", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 50, 20) }, 50, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewRobustDetector(tc.cfg)
+			var got float64
+			for i := 0; i <= tc.at; i++ {
+				got = d.Update(1_600_000_000+int64(i)*300, tc.series(i))
+			}
+			require.True(t, scalar.EqualWithinAbsOrRel(got, tc.want, tc.tol, tc.tol), "got %v want %v", got, tc.want)
+		})
+	}
+}
+
+// anomalyIf returns v when cond holds, else 0.
+func anomalyIf(cond bool, v float64) float64 {
+	if cond {
+		return v
+	}
+	return 0
+}
