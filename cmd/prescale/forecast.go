@@ -49,6 +49,9 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
 		return cfg, forecastUsageError{err.Error()}
 	}
 	if fs.NArg() > 0 {
@@ -86,7 +89,7 @@ func evalStart(frac *big.Rat, n int) int {
 func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseForecastFlags(args, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) || err.Error() == flag.ErrHelp.Error() {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		fmt.Fprintf(stderr, "prescale forecast: %v\n", err)
@@ -95,7 +98,7 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tr, err := trace.ReadFile(cfg.tracePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "prescale forecast: flag --trace: %v\n", err)
-		return 1
+		return 2
 	}
 	var w io.Writer = stdout
 	var f *os.File
@@ -103,7 +106,7 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		f, err = os.Create(cfg.out)
 		if err != nil {
 			fmt.Fprintf(stderr, "prescale forecast: flag --out: %v\n", err)
-			return 1
+			return 2
 		}
 		w = f
 	}
@@ -142,66 +145,51 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 	}
 	fmt.Fprintf(stderr, "prescale forecast: %s: %d samples, %d origins from index %d, horizon %d\n",
 		cfg.tracePath, n, total, start, H)
-	auto := predictor.NewAuto(predictor.Options{Horizon: H})
-	fitted := false
-	pos := 0 // samples given to auto so far
-	lastFit := -1
-	done := 0
+	var origins []int
+	for i := start; i+H < n; i += cfg.stride {
+		origins = append(origins, i)
+	}
 	buf := make([]byte, 0, 256)
 	picks := map[string]int{}
-	for i := start; i+H < n; i += cfg.stride {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !fitted || i-lastFit >= cfg.refit {
-			if err := auto.Fit(tr.T[:i+1], tr.V[:i+1]); err != nil {
-				if !errors.Is(err, predictor.ErrNoData) {
-					return fmt.Errorf("origin %d: %w", i, err)
-				}
-				fitted = false
-			} else {
-				fitted, lastFit, pos = true, i, i+1
-			}
-		} else {
-			for ; pos <= i; pos++ {
-				auto.Update(tr.T[pos], tr.V[pos])
-			}
-		}
-		var fc predictor.Forecast
-		if fitted {
-			var err error
-			fc, err = auto.Forecast(H, cfg.coverage)
-			if err != nil {
-				return fmt.Errorf("origin %d: %w", i, err)
-			}
-			picks[fc.Model]++
-		}
-		for h := 1; h <= H; h++ {
-			buf = buf[:0]
-			buf = strconv.AppendInt(buf, tr.T[i], 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, tr.T[i+h], 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, int64(h), 10)
-			if fitted {
-				buf = append(buf, ',')
-				buf = append(buf, trace.FormatFloat(fc.Mean[h-1])...)
-				buf = append(buf, ',')
-				buf = append(buf, trace.FormatFloat(fc.Lower[h-1])...)
-				buf = append(buf, ',')
-				buf = append(buf, trace.FormatFloat(fc.Upper[h-1])...)
-			} else {
-				buf = append(buf, ",,,"...)
-			}
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
+	done := 0
+	err := predictor.Rolling(tr.T, tr.V, origins, H, predictor.Options{Horizon: H}, cfg.refit, cfg.coverage,
+		func(i int, fc predictor.Forecast) error {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-		}
-		done++
-		if total >= 200 && done%(total/10) == 0 {
-			fmt.Fprintf(stderr, "prescale forecast: %d/%d origins\n", done, total)
-		}
+			if fc.Mean != nil {
+				picks[fc.Model]++
+			}
+			for h := 1; h <= H; h++ {
+				buf = buf[:0]
+				buf = strconv.AppendInt(buf, tr.T[i], 10)
+				buf = append(buf, ',')
+				buf = strconv.AppendInt(buf, tr.T[i+h], 10)
+				buf = append(buf, ',')
+				buf = strconv.AppendInt(buf, int64(h), 10)
+				if fc.Mean != nil {
+					buf = append(buf, ',')
+					buf = append(buf, trace.FormatFloat(fc.Mean[h-1])...)
+					buf = append(buf, ',')
+					buf = append(buf, trace.FormatFloat(fc.Lower[h-1])...)
+					buf = append(buf, ',')
+					buf = append(buf, trace.FormatFloat(fc.Upper[h-1])...)
+				} else {
+					buf = append(buf, ",,,"...)
+				}
+				buf = append(buf, '\n')
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+			}
+			done++
+			if total >= 200 && done%(total/10) == 0 {
+				fmt.Fprintf(stderr, "prescale forecast: %d/%d origins\n", done, total)
+			}
+			return nil
+		})
+	if err != nil {
+		return err
 	}
 	names := slices.Sorted(maps.Keys(picks))
 	for _, name := range names {
