@@ -1,0 +1,243 @@
+package controller_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+)
+
+// requireBinary fails (never skips) when a real server the end-to-end tests
+// need is missing, with the command that installs it.
+func requireBinary(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	p, err := exec.LookPath(name)
+	require.NoError(t, err, "%s not found on PATH: install it with `sudo apt-get install prometheus` (Debian/Ubuntu) or run `make test-deps`", name)
+	return p
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// promServer is a real Prometheus process on loopback.
+type promServer struct {
+	t       *testing.T
+	bin     string
+	addr    string
+	dataDir string
+	cfgPath string
+	cmd     *exec.Cmd
+	logPath string
+}
+
+// newPromServer writes cfg into a temporary config file; Start runs it.
+func newPromServer(t *testing.T, dataDir, cfg string) *promServer {
+	t.Helper()
+	bin := requireBinary(t, "prometheus")
+	dir := t.TempDir()
+	p := &promServer{t: t, bin: bin, addr: freeAddr(t), dataDir: dataDir,
+		cfgPath: filepath.Join(dir, "prometheus.yml"), logPath: filepath.Join(dir, "prometheus.log")}
+	require.NoError(t, os.WriteFile(p.cfgPath, []byte(cfg), 0o600))
+	t.Cleanup(p.Stop)
+	return p
+}
+
+func (p *promServer) URL() string { return "http://" + p.addr }
+
+// Start launches Prometheus and waits (with a deadline) for /-/ready.
+func (p *promServer) Start(ctx context.Context) {
+	t := p.t
+	t.Helper()
+	log, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(t, err)
+	defer log.Close()
+	p.cmd = exec.Command(p.bin,
+		"--config.file="+p.cfgPath,
+		"--storage.tsdb.path="+p.dataDir,
+		"--storage.tsdb.retention.time=3650d",
+		"--web.listen-address="+p.addr,
+		"--log.level=warn",
+	)
+	p.cmd.Stdout, p.cmd.Stderr = log, log
+	require.NoError(t, p.cmd.Start())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/-/ready", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(p.logPath)
+			t.Fatalf("prometheus on %s not ready after 60s; log:\n%s", p.addr, b)
+		}
+		waitTick(ctx, 100*time.Millisecond)
+	}
+}
+
+// Stop terminates Prometheus and waits for it.
+func (p *promServer) Stop() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+	p.cmd = nil
+}
+
+// waitTick is the polling interval of the readiness loops (not a fixed
+// sleep standing in for synchronisation: every caller re-checks a condition
+// under a deadline).
+func waitTick(ctx context.Context, d time.Duration) {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+	case <-tm.C:
+	}
+}
+
+// eventually polls cond every 100 ms until it returns nil or the deadline passes.
+func eventually(t *testing.T, ctx context.Context, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("%s: not reached within %s: %v", what, within, err)
+		}
+		waitTick(ctx, 100*time.Millisecond)
+	}
+}
+
+// scrapeGauge reads a metric from a /metrics URL: the sum of the samples
+// whose labels include lbls.
+func scrapeGauge(ctx context.Context, url, name string, lbls map[string]string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _, _ = io.Copy(io.Discard, resp.Body); _ = resp.Body.Close() }()
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	for {
+		var mf = new(dto.MetricFamily)
+		if err := dec.Decode(mf); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0, fmt.Errorf("%s%v not found", name, lbls)
+			}
+			return 0, err
+		}
+		if mf.GetName() != name {
+			continue
+		}
+		sum, found := 0.0, false
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for k, v := range lbls {
+				found := false
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == k && lp.GetValue() == v {
+						found = true
+					}
+				}
+				if !found {
+					continue metrics
+				}
+			}
+			switch {
+			case m.Gauge != nil:
+				sum, found = sum+m.GetGauge().GetValue(), true
+			case m.Counter != nil:
+				sum, found = sum+m.GetCounter().GetValue(), true
+			case m.Untyped != nil:
+				sum, found = sum+m.GetUntyped().GetValue(), true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("%s%v not found", name, lbls)
+		}
+		return sum, nil
+	}
+}
+
+// genTrace is a small deterministic demand trace: a daily sine around 50
+// with seeded Gaussian noise, one sample per step ending at end.
+func genTrace(n int, step time.Duration, end time.Time, seed uint64) ([]int64, []float64) {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	start := end.Add(-time.Duration(n-1) * step)
+	for i := range n {
+		t := start.Add(time.Duration(i) * step)
+		phase := 2 * math.Pi * float64(t.Unix()%86400) / 86400
+		ts[i] = t.Unix()
+		vs[i] = math.Round((50+30*math.Sin(phase)+3*r.NormFloat64())*1000) / 1000
+	}
+	return ts, vs
+}
+
+// writeOpenMetrics writes a gauge series in the OpenMetrics text format
+// promtool tsdb create-blocks-from openmetrics reads.
+func writeOpenMetrics(t *testing.T, path, name string, lbls model.LabelSet, ts []int64, vs []float64) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w := bufio.NewWriter(f)
+	fmt.Fprintf(w, "# TYPE %s gauge\n", name)
+	var lb []string
+	for k, v := range lbls {
+		lb = append(lb, fmt.Sprintf("%s=%q", k, string(v)))
+	}
+	for i := range ts {
+		fmt.Fprintf(w, "%s{%s} %s %d\n", name, strings.Join(lb, ","), strconv.FormatFloat(vs[i], 'g', -1, 64), ts[i])
+	}
+	fmt.Fprintln(w, "# EOF")
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+}

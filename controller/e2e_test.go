@@ -1,0 +1,279 @@
+package controller_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/exporter"
+)
+
+// webhookSink is an httptest receiver that records Alertmanager messages.
+type webhookSink struct {
+	mu   sync.Mutex
+	msgs []actuator.Message
+	srv  *httptest.Server
+}
+
+func newWebhookSink(t *testing.T) *webhookSink {
+	s := &webhookSink{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m actuator.Message
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil || json.Unmarshal(b, &m) != nil {
+			http.Error(w, "bad payload", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.msgs = append(s.msgs, m)
+		s.mu.Unlock()
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *webhookSink) all() []actuator.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]actuator.Message(nil), s.msgs...)
+}
+
+// e2eConfig is a controller configuration for the end-to-end tests: one
+// target whose demand is the exporter's cpu count, so the decision is
+// known: ceil(cpus / (1 * 0.5)) = 2 * cpus units.
+func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
+	return controller.Config{
+		Listen: "127.0.0.1:0", DataDir: dataDir, PrometheusURL: promURL, QueryTimeout: 5 * time.Second,
+		ScrapeInterval: time.Second, Retention: time.Hour,
+		ScalingInterval: time.Second, HistoryWindow: 2 * time.Minute, Step: time.Second, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorWebhook}, WebhookURL: webhookURL, WebhookReceiver: "e2e",
+		WebhookTimeout: 2 * time.Second, WebhookRetries: 3, WebhookQueue: 10, ExecTimeout: time.Second,
+		ManualDuration: time.Hour, StressTestMax: time.Second,
+		TargetName: "e2e", TargetTier: "web", TargetKind: "instances",
+		TargetQuery: `max(prescale_cpus)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
+		MinUnits: 1, MaxUnits: 64, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
+		ConfidenceThreshold: 0.7,
+	}
+}
+
+// runApp starts an App and returns its base URL and a stop function that
+// waits for Run to return.
+func runApp(t *testing.T, ctx context.Context, cfg controller.Config) (string, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Listener: ln,
+		WebhookWait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	require.NoError(t, err)
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- app.Run(actx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	t.Cleanup(stop)
+	return app.URL(), stop
+}
+
+func getJSON(ctx context.Context, url string, v any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(v)
+}
+
+// TestE2ERealPrometheus runs exporter → real Prometheus → controller →
+// decision metrics and an Alertmanager v4 webhook; then stops Prometheus
+// (the controller holds its decision and reports unhealthy), starts it again
+// (the controller recovers), and restarts the controller (no spurious
+// scaling action).
+func TestE2ERealPrometheus(t *testing.T) {
+	requireBinary(t, "prometheus")
+	ctx := t.Context()
+
+	// Exporter, on loopback, with its own registry.
+	ereg := prometheus.NewRegistry()
+	ecfg := exporter.DefaultConfig()
+	ecfg.Listen = "127.0.0.1:0"
+	exp, err := exporter.New(ecfg, ereg)
+	require.NoError(t, err)
+	eaddr, err := exp.Listen()
+	require.NoError(t, err)
+	ectx, ecancel := context.WithCancel(ctx)
+	edone := make(chan error, 1)
+	go func() { edone <- exp.Run(ectx) }()
+	t.Cleanup(func() { ecancel(); <-edone })
+
+	// Real Prometheus scraping the exporter every second.
+	prom := newPromServer(t, t.TempDir(), fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: prescale-exporter
+    static_configs:
+      - targets: [%q]
+`, eaddr.String()))
+	prom.Start(ctx)
+
+	sink := newWebhookSink(t)
+	dataDir := t.TempDir()
+	cfg := e2eConfig(prom.URL(), sink.srv.URL, dataDir)
+	want := float64(2 * runtime.NumCPU())
+	sel := map[string]string{"target": "e2e", "tier": "web", "kind": "instances"}
+
+	url, stop := runApp(t, ctx, cfg)
+	eventually(t, ctx, 60*time.Second, "controller publishes the decision from Prometheus data", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
+		if err != nil {
+			return err
+		}
+		if v != want {
+			return fmt.Errorf("prescale_desired_units = %v, want %v", v, want)
+		}
+		return nil
+	})
+	eventually(t, ctx, 30*time.Second, "webhook delivered", func() error {
+		if len(sink.all()) == 0 {
+			return fmt.Errorf("no webhook yet")
+		}
+		return nil
+	})
+	msgs := sink.all()
+	require.Len(t, msgs, 1, "one scale-up, one webhook")
+	m := msgs[0]
+	require.Equal(t, "4", m.Version)
+	require.Equal(t, "firing", m.Status)
+	require.Equal(t, "e2e", m.Receiver)
+	require.NotEmpty(t, m.GroupKey)
+	require.Equal(t, "e2e", m.CommonLabels["target"])
+	require.Len(t, m.Alerts, 1)
+	a := m.Alerts[0]
+	require.Equal(t, "up", a.Labels["direction"])
+	require.Equal(t, strconv.Itoa(int(want)), a.Annotations["desired_units"])
+	require.Equal(t, "1", a.Annotations["current_units"])
+	require.NotEmpty(t, a.Fingerprint)
+	require.False(t, a.StartsAt.IsZero())
+	require.NotEmpty(t, a.Annotations["description"], "the explanation travels with the webhook")
+	for _, name := range []string{"prescale_forecast", "prescale_forecast_upper", "prescale_decision_confidence", "prescale_current_units"} {
+		_, err := scrapeGauge(ctx, url+"/metrics", name, sel)
+		require.NoError(t, err, name)
+	}
+	v, err := scrapeGauge(ctx, url+"/metrics", "prescale_history_up", nil)
+	require.NoError(t, err)
+	require.Equal(t, 1.0, v)
+
+	// Prometheus goes away: the decision is held, health turns degraded.
+	prom.Stop()
+	eventually(t, ctx, 30*time.Second, "controller reports the history source down", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_history_up", nil)
+		if err != nil {
+			return err
+		}
+		if v != 0 {
+			return fmt.Errorf("prescale_history_up = %v", v)
+		}
+		var h map[string]any
+		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		if err != nil {
+			return err
+		}
+		if code != http.StatusServiceUnavailable || h["status"] != "degraded" {
+			return fmt.Errorf("health %d %v", code, h["status"])
+		}
+		return nil
+	})
+	failedBefore, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_failed_total", nil)
+	require.NoError(t, err)
+	eventually(t, ctx, 30*time.Second, "more failed cycles while Prometheus is down", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_failed_total", nil)
+		if err != nil {
+			return err
+		}
+		if v < failedBefore+2 {
+			return fmt.Errorf("cycles_failed_total = %v", v)
+		}
+		return nil
+	})
+	v, err = scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
+	require.NoError(t, err)
+	require.Equal(t, want, v, "decision held while the history source is down")
+	noData, err := scrapeGauge(ctx, url+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e", "direction": "none", "reason": "no_data"})
+	require.NoError(t, err)
+	require.Positive(t, noData)
+	var ready map[string]string
+	code, err := getJSON(ctx, url+"/readyz", &ready)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Contains(t, ready["error"], "history source down")
+	require.Len(t, sink.all(), 1, "no scaling while data is missing")
+
+	// Prometheus is back: the controller recovers.
+	prom.Start(ctx)
+	eventually(t, ctx, 60*time.Second, "controller recovers", func() error {
+		var h map[string]any
+		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("health %d: %v", code, h)
+		}
+		return nil
+	})
+	v, err = scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
+	require.NoError(t, err)
+	require.Equal(t, want, v)
+
+	// Controller restart with the same data directory: the persisted state
+	// says the units are already there, so nothing is sent.
+	stop()
+	sent := len(sink.all())
+	url2, _ := runApp(t, ctx, cfg)
+	eventually(t, ctx, 60*time.Second, "restarted controller completes cycles with data", func() error {
+		n, err := scrapeGauge(ctx, url2+"/metrics", "prescale_cycles_total", nil)
+		if err != nil {
+			return err
+		}
+		up, err := scrapeGauge(ctx, url2+"/metrics", "prescale_history_healthy", nil)
+		if err != nil {
+			return err
+		}
+		if n < 3 || up != 1 {
+			return fmt.Errorf("cycles %v, healthy %v", n, up)
+		}
+		return nil
+	})
+	v, err = scrapeGauge(ctx, url2+"/metrics", "prescale_desired_units", sel)
+	require.NoError(t, err)
+	require.Equal(t, want, v)
+	ups, err := scrapeGauge(ctx, url2+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e", "direction": "up"})
+	require.NoError(t, err)
+	require.Zero(t, ups, "no scale-up after a restart")
+	require.Len(t, sink.all(), sent, "no webhook after a restart")
+}
