@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,7 +41,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stdout, "Usage: %s [-version]\n\n", program)
-		_ = envconfig.Usagef(exporter.EnvPrefix, &exporter.Config{}, stdout, envconfig.DefaultTableFormat)
+		tw := tabwriter.NewWriter(stdout, 1, 0, 2, ' ', 0)
+		_ = envconfig.Usagef(exporter.EnvPrefix, &exporter.Config{}, tw, envconfig.DefaultTableFormat)
+		_ = tw.Flush()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
