@@ -1,0 +1,122 @@
+package predictor_test
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/prescale/prescale/predictor"
+)
+
+// exampleDaily returns 14 days of hourly samples: a daily cycle of
+// amplitude 20 around 100 with a deterministic ripple as "noise".
+func exampleDaily() ([]int64, []float64) {
+	const n = 14 * 24
+	t := make([]int64, n)
+	y := make([]float64, n)
+	for i := range n {
+		t[i] = 1_700_000_000 - 1_700_000_000%86400 + int64(i)*3600
+		y[i] = 100 + 20*math.Sin(2*math.Pi*float64(i)/24) + 2*math.Sin(float64(i)*1.7)
+	}
+	return t, y
+}
+
+func ExamplePredict() {
+	t, y := exampleDaily()
+	f, err := predictor.Predict(t, y, 3, predictor.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	n := len(y)
+	for k := range f.Mean {
+		// The series continues deterministically, so print the truth too.
+		i := float64(n + k)
+		truth := 100 + 20*math.Sin(2*math.Pi*i/24) + 2*math.Sin(i*1.7)
+		fmt.Printf("h=%d %.0f [%.0f, %.0f] truth %.0f\n", k+1, f.Mean[k], f.Lower[k], f.Upper[k], truth)
+	}
+	fmt.Printf("confidence %.1f\n", f.Confidence)
+	// Output:
+	// h=1 99 [99, 99] truth 99
+	// h=2 107 [106, 107] truth 107
+	// h=3 110 [109, 111] truth 111
+	// confidence 1.0
+}
+
+func ExampleNaive() {
+	t := []int64{0, 60, 120, 180}
+	y := []float64{5, 7, math.NaN(), 6}
+	m := predictor.NewNaive(predictor.Options{Horizon: 2})
+	if err := m.Fit(t, y); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, _ := m.Forecast(2, 0.8)
+	// Four samples are too few for a backtest: the naive fallback, with
+	// the missing third sample ignored.
+	fmt.Println(m.Name(), f.Mean, f.Model)
+	// Output:
+	// naive [6 6] naive_fallback
+}
+
+func ExampleSeasonalNaive() {
+	t, y := exampleDaily()
+	m := predictor.NewSeasonalNaive(predictor.Options{Horizon: 3})
+	if err := m.Fit(t, y); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, _ := m.Forecast(3, 0.8)
+	n := len(y)
+	for k := range f.Mean {
+		// The value one day (24 samples) before each target.
+		fmt.Printf("h=%d %.2f %.2f\n", k+1, f.Mean[k], y[n+k-24])
+	}
+	// Output:
+	// h=1 101.01 101.01
+	// h=2 103.33 103.33
+	// h=3 109.47 109.47
+}
+
+func ExampleRidge() {
+	t, y := exampleDaily()
+	m := predictor.NewRidge(predictor.Options{Horizon: 3}, false)
+	if err := m.Fit(t, y); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, _ := m.Forecast(3, 0.8)
+	for k := range f.Mean {
+		fmt.Printf("h=%d %.0f\n", k+1, f.Mean[k])
+	}
+	// Output:
+	// h=1 99
+	// h=2 107
+	// h=3 110
+}
+
+func ExampleHoltWinters() {
+	t, y := exampleDaily()
+	m := predictor.NewHoltWinters(predictor.Options{Horizon: 3})
+	if err := m.Fit(t, y); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, _ := m.Forecast(3, 0.8)
+	for k := range f.Mean {
+		fmt.Printf("h=%d %.0f\n", k+1, f.Mean[k])
+	}
+	// Output:
+	// h=1 100
+	// h=2 105
+	// h=3 110
+}
+
+func ExampleDetectSeason() {
+	y := make([]float64, 7*288)
+	for i := range y {
+		y[i] = 50 + 10*math.Sin(2*math.Pi*float64(i)/288)
+	}
+	fmt.Println(predictor.DetectSeason(y, 300))
+	// Output:
+	// 288
+}
