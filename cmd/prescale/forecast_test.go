@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// forecastTestTrace writes n samples of a noisy daily cycle at 5-minute
+// steps, with sample 7 missing, and returns the path.
+func forecastTestTrace(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	for i := range n {
+		v := strconv.FormatFloat(50+10*math.Sin(2*math.Pi*float64(i)/288)+math.Sin(float64(i)*1.3), 'f', 3, 64)
+		if i == 7 {
+			v = ""
+		}
+		fmt.Fprintf(&b, "%d,%s\n", 1_400_000_000+i*300, v)
+	}
+	path := filepath.Join(t.TempDir(), "trace.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+func TestEvalStart(t *testing.T) {
+	for _, tc := range []struct {
+		frac string
+		n    int
+		want int
+	}{
+		{"0.7", 10320, 7224}, // exact: 7224; float64 0.7*10320 gives 7223.999...
+		{"0.7", 4032, 2822},  // 2822.4 floored
+		{"0", 100, 0},
+		{"1", 100, 100},
+		{"0.35", 20, 7},
+	} {
+		t.Run(tc.frac+"*"+strconv.Itoa(tc.n), func(t *testing.T) {
+			r, ok := new(big.Rat).SetString(tc.frac)
+			require.True(t, ok)
+			require.Equal(t, tc.want, evalStart(r, tc.n))
+		})
+	}
+}
+
+func TestForecastCmd(t *testing.T) {
+	const n, H, K = 1200, 3, 5
+	path := forecastTestTrace(t, n)
+	out := filepath.Join(t.TempDir(), "out.csv")
+	var stdout, stderr bytes.Buffer
+	code := forecastCmd(t.Context(), []string{"--trace", path, "--horizon", strconv.Itoa(H),
+		"--eval-from", "0.7", "--stride", strconv.Itoa(K), "--out", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"origin", "target", "horizon", "yhat", "lo", "hi"}, rows[0])
+	// Origins i = 840, 845, ..., with i + 3 < 1200: (1196-840)/5+1 = 72.
+	start := n * 7 / 10
+	origins := (n - H - 1 - start + K) / K
+	require.Equal(t, 72, origins)
+	require.Len(t, rows, 1+origins*H)
+	for q, row := range rows[1:] {
+		i := start + (q/H)*K
+		h := q%H + 1
+		require.Equal(t, strconv.Itoa(1_400_000_000+i*300), row[0], "row %d origin", q)
+		require.Equal(t, strconv.Itoa(1_400_000_000+(i+h)*300), row[1], "row %d target", q)
+		require.Equal(t, strconv.Itoa(h), row[2])
+		var v [3]float64
+		for c := range 3 {
+			v[c], err = strconv.ParseFloat(row[3+c], 64)
+			require.NoError(t, err, "row %d col %d", q, 3+c)
+		}
+		require.LessOrEqual(t, v[1], v[0])
+		require.LessOrEqual(t, v[0], v[2])
+	}
+}
+
+func TestForecastCmdBadUsage(t *testing.T) {
+	path := forecastTestTrace(t, 50)
+	out := filepath.Join(t.TempDir(), "out.csv")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no trace", []string{"--out", out}, "--trace"},
+		{"no out", []string{"--trace", path}, "--out"},
+		{"bad horizon", []string{"--trace", path, "--out", out, "--horizon", "0"}, "--horizon"},
+		{"bad stride", []string{"--trace", path, "--out", out, "--stride", "-1"}, "--stride"},
+		{"bad eval-from", []string{"--trace", path, "--out", out, "--eval-from", "1.01"}, "--eval-from"},
+		{"eval-from not a number", []string{"--trace", path, "--out", out, "--eval-from", "x"}, "--eval-from"},
+		{"bad coverage", []string{"--trace", path, "--out", out, "--coverage", "1"}, "--coverage"},
+		{"bad refit", []string{"--trace", path, "--out", out, "--refit-every", "0"}, "--refit-every"},
+		{"unknown flag", []string{"--nope"}, "-nope"},
+		{"missing trace file", []string{"--trace", path + ".missing", "--out", out}, "--trace"},
+		{"extra argument", []string{"--trace", path, "--out", out, "extra"}, "extra"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := forecastCmd(t.Context(), tc.args, &stdout, &stderr)
+			require.Equal(t, 2, code)
+			require.Contains(t, stderr.String(), tc.want)
+		})
+	}
+}
