@@ -1,0 +1,216 @@
+package controller_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+)
+
+const restToken = "s3cret"
+
+// restApp builds a whole App over an embedded store holding a generated
+// trace, with a fixed clock, and runs one cycle.
+func restApp(t *testing.T, mutate func(*controller.Config)) (*controller.App, http.Handler) {
+	t.Helper()
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	cfg := controller.Config{
+		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
+		ScrapeInterval: 15 * time.Second, Retention: 720 * time.Hour,
+		ScalingInterval: time.Minute, HistoryWindow: 36 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		WebhookQueue: 1, ExecTimeout: time.Second, ManualDuration: time.Hour,
+		APIToken: restToken, StressTestMax: time.Second,
+		TargetName: "web", TargetTier: "web", TargetKind: "instances", TargetQuery: `demand{trace="gen"}`,
+		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.1,
+		Lag: 5 * time.Minute, ScaleDownCooldown: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, app.Close()) })
+	ts, vs := genTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
+	_, err = app.Store().AppendSeries(t.Context(), labels.FromStrings(labels.MetricName, "demand", "trace", "gen"), ts, vs)
+	require.NoError(t, err)
+	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+	return app, app.Handler()
+}
+
+type call struct {
+	method, path, body, token, accept string
+}
+
+func do(t *testing.T, h http.Handler, c call) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequestWithContext(t.Context(), c.method, c.path, strings.NewReader(c.body))
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, "application/json", rec.Header().Get("Content-Type"), "%s %s: always JSON", c.method, c.path)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "%s %s: body %q", c.method, c.path, rec.Body.String())
+	return rec.Code, body
+}
+
+func TestRESTEndpoints(t *testing.T) {
+	_, h := restApp(t, nil)
+	for _, tc := range []struct {
+		name string
+		c    call
+		code int
+		keys []string
+	}{
+		{"metrics", call{method: "GET", path: "/api/metrics"}, 200, []string{"source", "step", "targets"}},
+		{"metrics points", call{method: "GET", path: "/api/metrics?points=5"}, 200, []string{"targets"}},
+		{"realtime", call{method: "GET", path: "/api/metrics/realtime"}, 200, []string{"samples"}},
+		{"predictions", call{method: "GET", path: "/api/predictions"}, 200, []string{"predictions"}},
+		{"status", call{method: "GET", path: "/api/scaling/status"}, 200, []string{"targets"}},
+		{"health", call{method: "GET", path: "/api/system/health"}, 200, []string{"status", "components", "actuator_queues"}},
+		{"verification", call{method: "GET", path: "/api/verification"}, 200, []string{"sources", "simulated_components", "targets"}},
+		{"healthz", call{method: "GET", path: "/healthz"}, 200, []string{"status"}},
+		{"readyz", call{method: "GET", path: "/readyz"}, 200, []string{"status"}},
+		{"index", call{method: "GET", path: "/"}, 200, []string{"endpoints"}},
+		{"simulated pool", call{method: "GET", path: "/api/simulated/pool"}, 200, []string{"simulated", "pools"}},
+		{"execute", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":7}`}, 200, []string{"target", "decisions"}},
+		// Documented errors, each with a JSON body {"error": ...}.
+		{"bad points", call{method: "GET", path: "/api/metrics?points=x"}, 400, []string{"error"}},
+		{"missing token", call{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3}`}, 401, []string{"error"}},
+		{"wrong token", call{method: "POST", path: "/api/scaling/execute", token: "nope", body: `{"target":"web","units":3}`}, 401, []string{"error"}},
+		{"bad JSON", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":`}, 400, []string{"error"}},
+		{"empty body", call{method: "POST", path: "/api/scaling/execute", token: restToken}, 400, []string{"error"}},
+		{"unknown field", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":3,"x":1}`}, 400, []string{"error"}},
+		{"trailing data", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":3} {}`}, 400, []string{"error"}},
+		{"missing target", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"units":3}`}, 400, []string{"error"}},
+		{"bad duration", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":3,"duration":"soon"}`}, 400, []string{"error"}},
+		{"unknown target", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"db","units":3}`}, 404, []string{"error"}},
+		{"units above max", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":21}`}, 422, []string{"error"}},
+		{"units below min", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":0}`}, 422, []string{"error"}},
+		{"body too large", call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"` + strings.Repeat("w", 70<<10) + `"}`}, 413, []string{"error"}},
+		{"execute by GET", call{method: "GET", path: "/api/scaling/execute"}, 405, []string{"error"}},
+		{"stress by GET", call{method: "GET", path: "/api/stress-test"}, 405, []string{"error"}},
+		{"stress off", call{method: "POST", path: "/api/stress-test", token: restToken, body: `{"seconds":0.1}`}, 403, []string{"error"}},
+		{"stress needs token", call{method: "POST", path: "/api/stress-test", body: `{"seconds":0.1}`}, 401, []string{"error"}},
+		{"unknown path", call{method: "GET", path: "/api/nope"}, 404, []string{"error"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := do(t, h, tc.c)
+			require.Equal(t, tc.code, code, "body: %v", body)
+			for _, k := range tc.keys {
+				require.Contains(t, body, k)
+			}
+		})
+	}
+}
+
+func TestRESTStatusExplainsDecisions(t *testing.T) {
+	_, h := restApp(t, nil)
+	code, body := do(t, h, call{method: "GET", path: "/api/scaling/status"})
+	require.Equal(t, 200, code)
+	targets := body["targets"].([]any)
+	require.Len(t, targets, 1)
+	st := targets[0].(map[string]any)
+	require.Equal(t, "web", st["target"])
+	require.Equal(t, true, st["simulated"], "the simulated pool says so")
+	ds := st["decisions"].([]any)
+	require.Len(t, ds, 1)
+	d := ds[0].(map[string]any)
+	require.Contains(t, d, "reason")
+	ex := d["explanation"].(map[string]any)
+	for _, k := range []string{"demand", "reactive_floor", "upper_used", "confidence", "rule", "window_end"} {
+		require.Contains(t, ex, k)
+	}
+	require.Equal(t, true, ex["data_present"])
+
+	code, body = do(t, h, call{method: "GET", path: "/api/predictions"})
+	require.Equal(t, 200, code)
+	p := body["predictions"].([]any)[0].(map[string]any)
+	require.NotEmpty(t, p["model"])
+	require.NotEmpty(t, p["forecast"])
+}
+
+func TestRESTManualScaling(t *testing.T) {
+	app, h := restApp(t, nil)
+	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":9,"duration":"30m"}`})
+	require.Equal(t, 200, code, "%v", body)
+	ds := body["decisions"].([]any)
+	last := ds[len(ds)-1].(map[string]any)
+	require.Equal(t, "manual", last["reason"])
+	require.InDelta(t, 9, last["desired"], 0)
+	ready, prov, ok := app.Pool().Units("web")
+	require.True(t, ok)
+	require.Equal(t, 9, ready+prov, "the simulated pool was asked for 9 units")
+	// The override holds in the next cycle.
+	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+	_, body = do(t, h, call{method: "GET", path: "/api/scaling/status"})
+	st := body["targets"].([]any)[0].(map[string]any)
+	require.InDelta(t, 9, st["desired_units"], 0)
+}
+
+func TestRESTPostOffWithoutToken(t *testing.T) {
+	_, h := restApp(t, func(c *controller.Config) { c.APIToken = "" })
+	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: "anything", body: `{"target":"web","units":3}`})
+	require.Equal(t, 403, code)
+	require.Contains(t, body["error"], "PRESCALE_API_TOKEN")
+}
+
+func TestRESTStressTest(t *testing.T) {
+	_, h := restApp(t, func(c *controller.Config) { c.StressTest = true; c.StressTestMax = time.Second })
+	for _, tc := range []struct {
+		name, body string
+		code       int
+	}{
+		{"too long", `{"seconds":5}`, 422},
+		{"zero", `{"seconds":0}`, 422},
+		{"too many workers", `{"seconds":0.1,"workers":1000}`, 422},
+		{"bad JSON", `{"seconds":`, 400},
+		{"started", `{"seconds":1}`, 202},
+		{"already running", `{"seconds":0.1}`, 409},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := do(t, h, call{method: "POST", path: "/api/stress-test", token: restToken, body: tc.body})
+			require.Equal(t, tc.code, code, "%v", body)
+		})
+	}
+}
+
+func TestRESTRealtimeEventStream(t *testing.T) {
+	_, h := restApp(t, nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/metrics/realtime", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	sc := bufio.NewScanner(resp.Body)
+	require.True(t, sc.Scan())
+	require.Equal(t, "event: sample", sc.Text())
+	require.True(t, sc.Scan())
+	data, ok := strings.CutPrefix(sc.Text(), "data: ")
+	require.True(t, ok)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(data), &v))
+	require.Contains(t, v, "samples")
+}
