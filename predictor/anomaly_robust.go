@@ -145,8 +145,9 @@ func anomalyRobustZ(w *anomalyWindow, x, floor float64) float64 {
 }
 
 // Update scores y using y and the samples before it. A NaN or infinite y
-// scores 0 and changes nothing. The timestamp is unused: the detector
-// works on sample order.
+// scores 0 and changes nothing. The detector works on sample order; the
+// timestamps serve only to fix the seasonal period from the first steps,
+// so irregular, repeated or backward timestamps are harmless.
 func (d *RobustDetector) Update(t int64, y float64) float64 {
 	if math.IsNaN(y) || math.IsInf(y, 0) {
 		return 0
