@@ -38,7 +38,9 @@ type RobustConfig struct {
 	// score >= SuppressLevel) during which scores are damped by
 	// SuppressFactor, since NAB rewards the first detection in an anomaly
 	// window and charges each later one outside it; 0 means 100, < 0
-	// disables it.
+	// disables it. Disable it when the scores mark samples to keep out of
+	// model fitting, where every anomalous sample matters, not only the
+	// first of a run.
 	Suppress int
 	// SuppressLevel is the score that counts as a detection; 0 means 0.5.
 	SuppressLevel float64
