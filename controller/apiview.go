@@ -221,6 +221,7 @@ func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetS
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
 	c.snaps[i].decision = dec
+	c.gen.Add(1)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
@@ -319,6 +320,9 @@ func (v *View) Verification() api.Verification {
 	}
 	return out
 }
+
+// Generation implements api.Backend.
+func (v *View) Generation() uint64 { return v.c.gen.Load() }
 
 // Ready implements api.Backend.
 func (v *View) Ready() error {

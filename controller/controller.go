@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -106,6 +107,7 @@ type Controller struct {
 	histOK    time.Time
 	histErr   string
 	cycled    bool
+	gen       atomic.Uint64
 }
 
 // New builds a controller and loads its persisted state.
@@ -234,6 +236,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 		c.d.Metrics.stateSaveFail.Inc()
 		errs = append(errs, err)
 	}
+	c.gen.Add(1)
 	m := c.d.Metrics
 	m.historyUp.Set(b2f(up))
 	m.historyHealth.Set(b2f(healthy))

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -47,6 +49,9 @@ type Server struct {
 	o      Options
 	router *mux.Router
 
+	cacheMu sync.Mutex
+	cache   map[string]cacheEntry
+
 	mu          sync.Mutex
 	stressUntil time.Time
 	stressStop  context.CancelFunc
@@ -70,7 +75,7 @@ func New(b Backend, o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{b: b, o: o, now: time.Now}
+	s := &Server{b: b, o: o, now: time.Now, cache: map[string]cacheEntry{}}
 	s.router = s.routes()
 	return s
 }
@@ -147,6 +152,71 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
+// cacheEntry is one rendered GET answer.
+type cacheEntry struct {
+	gen  uint64
+	sec  int64
+	code int
+	body []byte
+	gz   []byte // gzip of body, for clients that accept it
+}
+
+// cached serves the answer for key from the cache while the backend's
+// generation and the wall-clock second are unchanged, else renders it once
+// (concurrent misses wait for the one render) and stores it. Under many
+// concurrent readers this keeps a GET at the cost of a memory copy.
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, render func() (int, any)) {
+	gen, sec := s.b.Generation(), s.now().Unix()
+	s.cacheMu.Lock()
+	e, ok := s.cache[key]
+	if !ok || e.gen != gen || e.sec != sec {
+		code, v := render()
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			s.cacheMu.Unlock()
+			writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
+			return
+		}
+		e = cacheEntry{gen: gen, sec: sec, code: code, body: append(b, '\n')}
+		if len(e.body) > gzipMin {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			_, _ = zw.Write(e.body)
+			_ = zw.Close()
+			e.gz = buf.Bytes()
+		}
+		if len(s.cache) > 256 { // bounded: keys include the query string
+			clear(s.cache)
+		}
+		s.cache[key] = e
+	}
+	s.cacheMu.Unlock()
+	body := e.body
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Accept-Encoding")
+	if e.gz != nil && acceptsGzip(r) {
+		body = e.gz
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.code)
+	_, _ = w.Write(body)
+}
+
+// gzipMin is the smallest cached answer worth compressing.
+const gzipMin = 4 << 10
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -215,12 +285,12 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		points = n
 	}
-	writeJSON(w, http.StatusOK, s.b.Metrics(points))
+	s.cached(w, r, "metrics?"+strconv.Itoa(points), func() (int, any) { return http.StatusOK, s.b.Metrics(points) })
 }
 
 func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		writeJSON(w, http.StatusOK, map[string]any{"samples": s.b.Latest()})
+		s.cached(w, r, "realtime", func() (int, any) { return http.StatusOK, map[string]any{"samples": s.b.Latest()} })
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -249,25 +319,26 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) getPredictions(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"predictions": s.b.Predictions()})
+func (s *Server) getPredictions(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "predictions", func() (int, any) { return http.StatusOK, map[string]any{"predictions": s.b.Predictions()} })
 }
 
-func (s *Server) getStatus(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"targets": s.b.Status()})
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "status", func() (int, any) { return http.StatusOK, map[string]any{"targets": s.b.Status()} })
 }
 
-func (s *Server) getHealth(w http.ResponseWriter, _ *http.Request) {
-	h := s.b.Health()
-	code := http.StatusOK
-	if h.Status != "ok" {
-		code = http.StatusServiceUnavailable
-	}
-	writeJSON(w, code, h)
+func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "health", func() (int, any) {
+		h := s.b.Health()
+		if h.Status != "ok" {
+			return http.StatusServiceUnavailable, h
+		}
+		return http.StatusOK, h
+	})
 }
 
-func (s *Server) getVerification(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.b.Verification())
+func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
+	s.cached(w, r, "verification", func() (int, any) { return http.StatusOK, s.b.Verification() })
 }
 
 func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {

@@ -26,6 +26,10 @@ type Backend interface {
 	Verification() Verification
 	// Ready returns nil once the controller has completed a cycle with data.
 	Ready() error
+	// Generation changes whenever the data behind the GET answers changes
+	// (a cycle ran, a manual scaling was applied); answers are cached per
+	// generation and second.
+	Generation() uint64
 }
 
 // Errors a Backend returns (wrapped) for client mistakes.

