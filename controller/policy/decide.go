@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"os"
 	"math"
 	"time"
 
@@ -288,9 +287,6 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 3. Lag compensation over the lead window.
 	floor := t.UnitsFor(in.Demand)
-	if os.Getenv("SOFTFLOOR") != "" && floor > in.CurrentUnits {
-		floor = in.CurrentUnits
-	}
 	ex.ReactiveFloor = floor
 	upper, mean, points := leadWindow(in, t)
 	ex.ForecastPoints = points
