@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -275,9 +276,26 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 	seen := map[string]bool{}
 	var out []policy.Target
 	var errs []error
+	known := map[string]bool{}
+	rt := reflect.TypeFor[policy.Target]()
+	for i := range rt.NumField() {
+		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			known[tag] = true
+		}
+	}
 	for i := range doc.Targets {
 		t := defaults
-		t.Name = ""
+		t.Name, t.Query = "", ""
+		var fields map[string]any
+		if err := doc.Targets[i].Decode(&fields); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+			continue
+		}
+		for k := range fields {
+			if !known[k] {
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: field %s not found in type policy.Target", i, k)})
+			}
+		}
 		if err := doc.Targets[i].Decode(&t); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
 			continue

@@ -1,0 +1,115 @@
+package controller
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/stretchr/testify/require"
+)
+
+// validConfig is what envconfig yields from the defaults plus a query.
+func validConfig(t *testing.T) Config {
+	t.Helper()
+	var c Config
+	t.Setenv("PRESCALE_TARGET_QUERY", "sum(rate(requests_total[5m]))")
+	require.NoError(t, envconfig.Process(EnvPrefix, &c))
+	require.NoError(t, c.Validate())
+	return c
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c := validConfig(t)
+	require.Equal(t, ":9111", c.Listen)
+	require.Equal(t, "./data", c.DataDir)
+	require.Equal(t, time.Minute, c.ScalingInterval)
+	require.Equal(t, ModeAct, c.Mode)
+	require.InDelta(t, 0.7, c.ConfidenceThreshold, 0)
+	require.Equal(t, []string{ActuatorNone}, c.Actuators)
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		mutate  func(*Config)
+		wantErr string
+	}{
+		{"no query", func(c *Config) { c.TargetQuery = "" }, "PRESCALE_TARGET_QUERY: must be set (or give PRESCALE_TARGETS_FILE)"},
+		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be > 0, got 0s"},
+		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
+		{"window", func(c *Config) { c.HistoryWindow = time.Minute }, "PRESCALE_HISTORY_WINDOW: must hold at least 10 steps of PRESCALE_STEP (5m0s), got 1m0s"},
+		{"coverage", func(c *Config) { c.Coverage = 1 }, "PRESCALE_FORECAST_COVERAGE: must be in (0, 1), got 1"},
+		{"mode", func(c *Config) { c.Mode = "yolo" }, `PRESCALE_MODE: must be "act" or "forecast-only", got "yolo"`},
+		{"actuator", func(c *Config) { c.Actuators = []string{"k8s"} }, `PRESCALE_ACTUATOR: unknown actuator "k8s" (none, webhook, exec, simulated)`},
+		{"webhook url", func(c *Config) { c.Actuators = []string{ActuatorWebhook} }, "PRESCALE_WEBHOOK_URL: must be set when PRESCALE_ACTUATOR includes webhook"},
+		{"exec command", func(c *Config) { c.Actuators = []string{ActuatorExec} }, "PRESCALE_EXEC_COMMAND: must be set when PRESCALE_ACTUATOR includes exec"},
+		{"detector", func(c *Config) { c.AnomalyDetector = "magic" }, `PRESCALE_ANOMALY_DETECTOR: must be one of [robust zscore], got "magic"`},
+		{"anomaly threshold", func(c *Config) { c.AnomalyThreshold = 0 }, "PRESCALE_ANOMALY_THRESHOLD: must be in (0, 1], got 0"},
+		{"retention", func(c *Config) { c.Retention = time.Hour }, "PRESCALE_RETENTION: must be >= PRESCALE_HISTORY_WINDOW (336h0m0s), got 1h0m0s"},
+		{"query timeout", func(c *Config) { c.QueryTimeout = 0 }, "PRESCALE_QUERY_TIMEOUT: must be > 0, got 0s"},
+		{"listen", func(c *Config) { c.Listen = "" }, "PRESCALE_LISTEN: must not be empty"},
+		{"webhook attempts", func(c *Config) { c.WebhookRetries = 0 }, "PRESCALE_WEBHOOK_MAX_ATTEMPTS: must be >= 1, got 0"},
+		{"target utilisation", func(c *Config) { c.TargetUtilization = 2 }, "PRESCALE_TARGET_UTILIZATION: must be in (0, 1], got 2"},
+		{"capacity", func(c *Config) { c.CapacityPerUnit = 0 }, "PRESCALE_TARGET_CAPACITY_PER_UNIT: must be a finite number > 0, got 0"},
+		{"max units", func(c *Config) { c.MaxUnits = 0 }, "PRESCALE_TARGET_MAX_UNITS: must be >= 1, got 0"},
+		{"kind", func(c *Config) { c.TargetKind = "gpu" }, `PRESCALE_TARGET_KIND: must be one of instances, cpu, memory, storage; got "gpu"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validConfig(t)
+			tc.mutate(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+func TestParseTargets(t *testing.T) {
+	c := validConfig(t)
+	base := c.EnvTarget()
+	for _, tc := range []struct {
+		name, file, wantErr string
+		wantNames          []string
+	}{
+		{"two tiers", "targets:\n  - {name: web, tier: web, query: 'sum(rate(http_requests_total[5m]))', capacity_per_unit: 100}\n  - {name: db, tier: db, kind: storage, query: 'sum(db_bytes)', lag: 1h}\n", "", []string{"web", "db"}},
+		{"empty", "targets: []\n", "PRESCALE_TARGETS_FILE: no targets", nil},
+		{"unknown field", "targets:\n  - {name: web, query: q, colour: red}\n", "field colour not found", nil},
+		{"duplicate", "targets:\n  - {name: web, query: q}\n  - {name: web, query: q}\n", `duplicate name "web"`, nil},
+		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
+		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be >= 1", nil},
+		{"not yaml", "targets: [", "bad YAML", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, err := ParseTargets([]byte(tc.file), base)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			var names []string
+			for _, x := range ts {
+				names = append(names, x.Name)
+			}
+			require.Equal(t, tc.wantNames, names)
+		})
+	}
+	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 1h}\n"), base)
+	require.NoError(t, err)
+	require.Equal(t, time.Hour, ts[0].Lag, "durations parse")
+	require.Equal(t, base.MaxUnits, ts[0].MaxUnits, "unset fields take the env defaults")
+}
+
+func TestTargetsFileFixture(t *testing.T) {
+	c := validConfig(t)
+	c.TargetsFile = filepath.Join("testdata", "targets.yml")
+	ts, err := c.Targets()
+	require.NoError(t, err)
+	require.Len(t, ts, 3)
+	c.TargetsFile = filepath.Join(t.TempDir(), "missing.yml")
+	_, err = c.Targets()
+	require.ErrorContains(t, err, "PRESCALE_TARGETS_FILE: open")
+	_, statErr := os.Stat(c.TargetsFile)
+	require.Error(t, statErr)
+}
