@@ -1,0 +1,662 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// The end-to-end test runs the whole chain on loopback: the built exporter
+// and controller, a real Prometheus loading the repository's own
+// prometheus.yml and rules, and a real Alertmanager loading the
+// repository's alertmanager.yml, all rendered for free local ports, 1s
+// intervals and short `for:` durations. The controller decides to scale,
+// Prometheus raises the alert, Alertmanager delivers it to an httptest
+// webhook receiver, and the test checks the v4 payload.
+
+// renderOptions say how the repository's configuration is rendered for a
+// test run. Zero values keep the repository's settings.
+type renderOptions struct {
+	// Addresses (host:port) of the servers.
+	Prometheus, Alertmanager, Exporter, Controller string
+	// Interval is the scrape and rule evaluation interval; 0 keeps the
+	// repository's.
+	Interval time.Duration
+	// For overrides alerts' `for:` durations by alert name; the key "*"
+	// applies to every alert not named. Alerts not covered keep theirs.
+	For map[string]time.Duration
+	// ControllerMode overrides the controller target's mode label.
+	ControllerMode string
+	// WebhookURL replaces the URL of every webhook receiver in
+	// alertmanager.yml.
+	WebhookURL string
+}
+
+// renderedStack are the paths of the rendered configuration files.
+type renderedStack struct {
+	PrometheusConfig, AlertmanagerConfig string
+	RuleFiles                            []string
+}
+
+// renderStack writes prometheus.yml, its rule files and alertmanager.yml,
+// rendered from the repository's files, into dir.
+func renderStack(t *testing.T, dir string, o renderOptions) renderedStack {
+	t.Helper()
+	var out renderedStack
+
+	var prom map[string]any
+	require.NoError(t, yaml.Unmarshal(readRepoFile(t, "prometheus.yml"), &prom))
+	if o.Interval > 0 {
+		g := mapAt(t, prom, "global")
+		g["scrape_interval"] = o.Interval.String()
+		g["evaluation_interval"] = o.Interval.String()
+		g["scrape_timeout"] = o.Interval.String()
+	}
+	var rules []any
+	for _, rf := range listAt(t, prom, "rule_files") {
+		rel, ok := rf.(string)
+		require.True(t, ok, "prometheus.yml: rule_files entries must be paths")
+		dst := filepath.Join(dir, "rules", filepath.Base(rel))
+		renderRules(t, filepath.Join(repoRoot, filepath.FromSlash(rel)), dst, o)
+		rules = append(rules, dst)
+		out.RuleFiles = append(out.RuleFiles, dst)
+	}
+	prom["rule_files"] = rules
+	ams := listAt(t, mapAt(t, prom, "alerting"), "alertmanagers")
+	require.Len(t, ams, 1, "prometheus.yml: one Alertmanager configuration expected")
+	setTargets(t, ams[0], []string{o.Alertmanager}, nil)
+	addrs := map[string]string{"prometheus": o.Prometheus, "prescale-exporter": o.Exporter, "prescale-controller": o.Controller}
+	for _, sc := range listAt(t, prom, "scrape_configs") {
+		job, _ := sc.(map[string]any)["job_name"].(string)
+		addr, ok := addrs[job]
+		require.True(t, ok, "prometheus.yml: job %q is unknown to the end-to-end rendering", job)
+		var labels map[string]string
+		if job == "prescale-controller" && o.ControllerMode != "" {
+			labels = map[string]string{"mode": o.ControllerMode}
+		}
+		setTargets(t, sc, []string{addr}, labels)
+	}
+	out.PrometheusConfig = filepath.Join(dir, "prometheus.yml")
+	writeYAML(t, out.PrometheusConfig, prom)
+
+	var am map[string]any
+	require.NoError(t, yaml.Unmarshal(readFile(t, "alertmanager.yml"), &am))
+	var hooks int
+	for _, r := range listAt(t, am, "receivers") {
+		whs, _ := r.(map[string]any)["webhook_configs"].([]any)
+		for _, wh := range whs {
+			if o.WebhookURL != "" {
+				wh.(map[string]any)["url"] = o.WebhookURL
+			}
+			hooks++
+		}
+	}
+	require.Positive(t, hooks, "alertmanager.yml has no webhook receiver")
+	out.AlertmanagerConfig = filepath.Join(dir, "alertmanager.yml")
+	writeYAML(t, out.AlertmanagerConfig, am)
+	return out
+}
+
+// renderRules copies a rule file, setting group intervals to o.Interval and
+// `for:` durations as o.For says.
+func renderRules(t *testing.T, src, dst string, o renderOptions) {
+	t.Helper()
+	var rf map[string]any
+	require.NoError(t, yaml.Unmarshal(readFile(t, src), &rf), src)
+	for _, g := range listAt(t, rf, "groups") {
+		gm := g.(map[string]any)
+		if _, ok := gm["interval"]; ok && o.Interval > 0 {
+			gm["interval"] = o.Interval.String()
+		}
+		for _, r := range listAt(t, gm, "rules") {
+			rm := r.(map[string]any)
+			name, ok := rm["alert"].(string)
+			if !ok {
+				continue
+			}
+			if d, ok := o.For[name]; ok {
+				rm["for"] = d.String()
+			} else if d, ok := o.For["*"]; ok {
+				rm["for"] = d.String()
+			}
+		}
+	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+	writeYAML(t, dst, rf)
+}
+
+// setTargets replaces the static targets of a scrape or Alertmanager
+// config, and overrides target labels when labels is not nil.
+func setTargets(t *testing.T, cfg any, targets []string, labels map[string]string) {
+	t.Helper()
+	m, ok := cfg.(map[string]any)
+	require.True(t, ok)
+	scs := listAt(t, m, "static_configs")
+	require.Len(t, scs, 1, "one static_configs entry expected")
+	sc := scs[0].(map[string]any)
+	ts := make([]any, len(targets))
+	for i, tg := range targets {
+		ts[i] = tg
+	}
+	sc["targets"] = ts
+	if labels != nil {
+		l, _ := sc["labels"].(map[string]any)
+		if l == nil {
+			l = map[string]any{}
+		}
+		for k, v := range labels {
+			l[k] = v
+		}
+		sc["labels"] = l
+	}
+}
+
+func mapAt(t *testing.T, m map[string]any, key string) map[string]any {
+	t.Helper()
+	v, ok := m[key].(map[string]any)
+	require.True(t, ok, "%s: mapping expected", key)
+	return v
+}
+
+func listAt(t *testing.T, m map[string]any, key string) []any {
+	t.Helper()
+	v, ok := m[key].([]any)
+	require.True(t, ok, "%s: list expected", key)
+	return v
+}
+
+func writeYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+}
+
+// TestRenderStack checks the rendering itself with promtool and amtool, so
+// a change to the repository's configuration that the end-to-end test
+// cannot render shows up in short mode too.
+func TestRenderStack(t *testing.T) {
+	promtool := lookTool(t, "promtool", "prometheus")
+	amtool := lookTool(t, "amtool", "prometheus-alertmanager")
+	dir := t.TempDir()
+	st := renderStack(t, dir, renderOptions{
+		Prometheus: "127.0.0.1:1", Alertmanager: "127.0.0.1:2", Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
+		Interval: time.Second, For: map[string]time.Duration{"PrescaleScalingDecisionPending": 2 * time.Second, "*": time.Minute},
+		ControllerMode: "forecast-only", WebhookURL: "http://127.0.0.1:5/hook",
+	})
+	for _, cmd := range [][]string{
+		{promtool, "check", "config", st.PrometheusConfig},
+		{amtool, "check-config", st.AlertmanagerConfig},
+	} {
+		out, err := exec.CommandContext(t.Context(), cmd[0], cmd[1:]...).CombinedOutput()
+		require.NoError(t, err, "%v:\n%s", cmd, out)
+	}
+
+	var prom promConfig
+	require.NoError(t, yaml.Unmarshal(readFile(t, st.PrometheusConfig), &prom))
+	for _, sc := range prom.ScrapeConfigs {
+		require.Len(t, sc.StaticConfigs, 1)
+		require.Len(t, sc.StaticConfigs[0].Targets, 1)
+		require.True(t, strings.HasPrefix(sc.StaticConfigs[0].Targets[0], "127.0.0.1:"), sc.JobName)
+		if sc.JobName == "prescale-controller" {
+			require.Equal(t, "forecast-only", sc.StaticConfigs[0].Labels["mode"])
+		}
+	}
+	require.Equal(t, []string{"127.0.0.1:2"}, prom.Alerting.Alertmanagers[0].StaticConfigs[0].Targets)
+
+	fors := map[string]string{}
+	for _, p := range st.RuleFiles {
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf))
+		for _, g := range rf.Groups {
+			if g.Interval != "" {
+				require.Equal(t, "1s", g.Interval, g.Name)
+			}
+			for _, r := range g.Rules {
+				if r.Alert != "" {
+					fors[r.Alert] = r.For
+				}
+			}
+		}
+	}
+	require.Equal(t, "2s", fors["PrescaleScalingDecisionPending"])
+	require.Equal(t, "1m0s", fors["PrescaleDiskPredictedFull"])
+	require.NotContains(t, string(readFile(t, st.AlertmanagerConfig)), "127.0.0.1:5001", "the webhook URL must be replaced")
+}
+
+// requireServer finds a server binary: env overrides the name; missing, the
+// test fails with how to install it (never skips).
+func requireServer(t *testing.T, env, name, pkg string) string {
+	t.Helper()
+	if v := os.Getenv(env); v != "" {
+		name = v
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("the end-to-end test needs %s (real server, not found on PATH): install it with `sudo apt-get install %s` "+
+			"or ./scripts/ensure-test-deps.sh, or set %s to its path; `go test -short` skips this test", name, pkg, env)
+	}
+	return p
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// goBuild builds ./cmd/<name> into dir.
+func goBuild(t *testing.T, dir, name string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", out, "./cmd/"+name)
+	cmd.Dir = repoRoot
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/%s:\n%s", name, b)
+	return out
+}
+
+// process is a server the test started; it is stopped by t.Cleanup.
+type process struct {
+	name string
+	log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// startProcess starts bin with args and env (added to a clean environment),
+// its output in dir/<name>.log. Cleanup sends SIGTERM, waits up to 10s,
+// then kills; on failure it prints the end of the log.
+func startProcess(t *testing.T, dir, name, bin string, args, env []string) *process {
+	t.Helper()
+	p := &process{name: name, log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
+	f, err := os.Create(p.log)
+	require.NoError(t, err)
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = append(cleanEnv(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	require.NoError(t, p.cmd.Start(), "start %s", name)
+	go func() {
+		p.err = p.cmd.Wait()
+		_ = f.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(10 * time.Second):
+				_ = p.cmd.Process.Kill()
+				<-p.done
+			}
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(p.log)
+			if len(b) > 4000 {
+				b = b[len(b)-4000:]
+			}
+			t.Logf("--- end of %s log (%s) ---\n%s", name, p.log, b)
+		}
+	})
+	return p
+}
+
+// cleanEnv is the test's environment without PRESCALE_* and gopsutil's
+// HOST_* variables, so the servers see only what the test sets.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PRESCALE_") || strings.HasPrefix(kv, "HOST_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// poll calls f every 100ms until it returns nil, a process exits, or the
+// deadline passes.
+func poll(t *testing.T, timeout time.Duration, what string, procs []*process, f func() error) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		for _, p := range procs {
+			select {
+			case <-p.done:
+				t.Fatalf("%s: %s exited early (%v) while waiting; see its log below", what, p.name, p.err)
+			default:
+			}
+		}
+		select {
+		case <-deadline.C:
+			t.Fatalf("%s: not within %s: %v", what, timeout, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// httpGet fetches url and returns the body of a 200 response.
+func httpGet(t *testing.T, u string) ([]byte, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
+
+// promSample is one element of an instant vector from the query API.
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+// promQuery runs an instant query against Prometheus's HTTP API.
+func promQuery(t *testing.T, addr, q string) ([]promSample, error) {
+	t.Helper()
+	b, err := httpGet(t, "http://"+addr+"/api/v1/query?"+url.Values{"query": {q}}.Encode())
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Status string `json:"status"`
+		Data   struct {
+			ResultType string       `json:"resultType"`
+			Result     []promSample `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Status != "success" || resp.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("query %q: status %s, result type %s", q, resp.Status, resp.Data.ResultType)
+	}
+	return resp.Data.Result, nil
+}
+
+func sampleValue(s promSample) (float64, error) {
+	v, ok := s.Value[1].(string)
+	if !ok {
+		return math.NaN(), fmt.Errorf("sample value %v is not a string", s.Value[1])
+	}
+	return strconv.ParseFloat(v, 64)
+}
+
+// webhookMessage is Alertmanager's webhook payload, version 4
+// (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
+type webhookMessage struct {
+	Version           string            `json:"version"`
+	GroupKey          string            `json:"groupKey"`
+	TruncatedAlerts   int               `json:"truncatedAlerts"`
+	Status            string            `json:"status"`
+	Receiver          string            `json:"receiver"`
+	GroupLabels       map[string]string `json:"groupLabels"`
+	CommonLabels      map[string]string `json:"commonLabels"`
+	CommonAnnotations map[string]string `json:"commonAnnotations"`
+	ExternalURL       string            `json:"externalURL"`
+	Alerts            []struct {
+		Status       string            `json:"status"`
+		Labels       map[string]string `json:"labels"`
+		Annotations  map[string]string `json:"annotations"`
+		StartsAt     time.Time         `json:"startsAt"`
+		EndsAt       time.Time         `json:"endsAt"`
+		GeneratorURL string            `json:"generatorURL"`
+		Fingerprint  string            `json:"fingerprint"`
+	} `json:"alerts"`
+}
+
+// webhookReceiver records every payload posted to it.
+type webhookReceiver struct {
+	mu   sync.Mutex
+	msgs []webhookMessage
+	errs []error
+}
+
+func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	var m webhookMessage
+	err := json.NewDecoder(http.MaxBytesReader(rw, r.Body, 1<<20)).Decode(&m)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		w.errs = append(w.errs, err)
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.msgs = append(w.msgs, m)
+}
+
+// find returns the first payload with the given alert name in its group.
+func (w *webhookReceiver) find(alertname string) (webhookMessage, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.errs) > 0 {
+		return webhookMessage{}, fmt.Errorf("undecodable webhook payload: %w", errors.Join(w.errs...))
+	}
+	for _, m := range w.msgs {
+		if m.GroupLabels["alertname"] == alertname {
+			return m, nil
+		}
+	}
+	return webhookMessage{}, fmt.Errorf("no payload for %s among %d received", alertname, len(w.msgs))
+}
+
+func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds the binaries and starts real Prometheus and Alertmanager servers")
+	}
+	promBin := requireServer(t, "PRESCALE_PROMETHEUS_BIN", "prometheus", "prometheus")
+	amBin := requireServer(t, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager")
+	dir := t.TempDir()
+	exporterBin := goBuild(t, dir, "prescale-exporter")
+	controllerBin := goBuild(t, dir, "prescale-controller")
+
+	const alertname = "PrescaleScalingDecisionPending"
+	hook := &webhookReceiver{}
+	hookSrv := httptest.NewServer(hook)
+	t.Cleanup(hookSrv.Close)
+	o := renderOptions{
+		Prometheus: freeAddr(t), Alertmanager: freeAddr(t), Exporter: freeAddr(t), Controller: freeAddr(t),
+		Interval: time.Second,
+		// The alert under test needs its condition for 2s (pending, then
+		// firing); every other alert keeps its repository duration (minutes),
+		// so nothing else fires during the test.
+		For:            map[string]time.Duration{alertname: 2 * time.Second},
+		ControllerMode: "act",
+		WebhookURL:     hookSrv.URL + "/prescale",
+	}
+	st := renderStack(t, dir, o)
+
+	am := startProcess(t, dir, "alertmanager", amBin, []string{
+		"--config.file=" + st.AlertmanagerConfig,
+		"--storage.path=" + filepath.Join(dir, "alertmanager-data"),
+		"--web.listen-address=" + o.Alertmanager,
+		"--web.external-url=http://" + o.Alertmanager,
+		"--cluster.listen-address=", // no HA cluster: nothing listens on :9094
+	}, nil)
+	prom := startProcess(t, dir, "prometheus", promBin, []string{
+		"--config.file=" + st.PrometheusConfig,
+		"--storage.tsdb.path=" + filepath.Join(dir, "prometheus-data"),
+		"--web.listen-address=" + o.Prometheus,
+		"--web.external-url=http://" + o.Prometheus,
+	}, nil)
+	exp := startProcess(t, dir, "exporter", exporterBin, nil, []string{"PRESCALE_EXPORTER_LISTEN=" + o.Exporter})
+	procs := []*process{am, prom, exp}
+	for _, u := range []string{"http://" + o.Alertmanager + "/-/ready", "http://" + o.Prometheus + "/-/ready", "http://" + o.Exporter + "/metrics"} {
+		poll(t, 30*time.Second, "ready "+u, procs, func() error { _, err := httpGet(t, u); return err })
+	}
+
+	// The target's demand is the host's CPU count as the exporter reports
+	// it: deterministic, so the decision is known. One unit serves 0.25 of
+	// it at 100 %, so the controller must want 4 units per CPU, while the
+	// target starts at its minimum of 1.
+	const demandQuery = `sum(prescale_cpus{job="prescale-exporter"})`
+	var cpus float64
+	// The controller's first cycle reads the history up to the last whole
+	// step before now: wait for a few seconds of samples, so it sees data.
+	poll(t, 30*time.Second, "Prometheus has 3 scrapes of the exporter", procs, func() error {
+		res, err := promQuery(t, o.Prometheus, `count_over_time(prescale_cpus{job="prescale-exporter"}[1m])`)
+		if err != nil {
+			return err
+		}
+		if len(res) != 1 {
+			return fmt.Errorf("%d series", len(res))
+		}
+		if n, err := sampleValue(res[0]); err != nil || n < 3 {
+			return fmt.Errorf("%v samples (%v)", n, err)
+		}
+		res, err = promQuery(t, o.Prometheus, demandQuery)
+		if err != nil {
+			return err
+		}
+		if len(res) != 1 {
+			return fmt.Errorf("%s: %d series", demandQuery, len(res))
+		}
+		cpus, err = sampleValue(res[0])
+		return err
+	})
+	require.GreaterOrEqual(t, cpus, 1.0)
+	wantUnits := int(math.Ceil(cpus / 0.25))
+
+	// A scaling interval of an hour: the first cycle decides at start, and
+	// its decision stays published (desired != current) for the whole test.
+	ctl := startProcess(t, dir, "controller", controllerBin, nil, []string{
+		"PRESCALE_LISTEN=" + o.Controller,
+		"PRESCALE_DATA_DIR=" + filepath.Join(dir, "controller-data"),
+		"PRESCALE_PROMETHEUS_URL=http://" + o.Prometheus,
+		"PRESCALE_SCALING_INTERVAL=1h",
+		"PRESCALE_STEP=1s",
+		"PRESCALE_HISTORY_WINDOW=1m",
+		"PRESCALE_MODE=act",
+		"PRESCALE_ACTUATOR=none",
+		"PRESCALE_TARGET_NAME=web",
+		"PRESCALE_TARGET_TIER=frontend",
+		"PRESCALE_TARGET_KIND=instances",
+		"PRESCALE_TARGET_QUERY=" + demandQuery,
+		"PRESCALE_TARGET_CAPACITY_PER_UNIT=0.25",
+		"PRESCALE_TARGET_UTILIZATION=1",
+		"PRESCALE_TARGET_MIN_UNITS=1",
+		"PRESCALE_TARGET_MAX_UNITS=10000",
+	})
+	procs = append(procs, ctl)
+
+	// Prometheus sees the decision...
+	poll(t, 60*time.Second, "Prometheus scrapes the controller's decision", procs, func() error {
+		res, err := promQuery(t, o.Prometheus, `prescale_desired_units{job="prescale-controller",target="web"}`)
+		if err != nil {
+			return err
+		}
+		if len(res) != 1 {
+			return fmt.Errorf("%d series", len(res))
+		}
+		v, err := sampleValue(res[0])
+		if err != nil {
+			return err
+		}
+		if v != float64(wantUnits) {
+			status, _ := httpGet(t, "http://"+o.Controller+"/api/scaling/status")
+			return fmt.Errorf("prescale_desired_units = %v, want %d (%v CPUs / 0.25 per unit); controller status: %s", v, wantUnits, cpus, status)
+		}
+		return nil
+	})
+
+	// ...raises the alert...
+	poll(t, 60*time.Second, alertname+" firing in Prometheus", procs, func() error {
+		b, err := httpGet(t, "http://"+o.Prometheus+"/api/v1/alerts")
+		if err != nil {
+			return err
+		}
+		var resp struct {
+			Data struct {
+				Alerts []struct {
+					Labels map[string]string `json:"labels"`
+					State  string            `json:"state"`
+				} `json:"alerts"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(b, &resp); err != nil {
+			return err
+		}
+		for _, a := range resp.Data.Alerts {
+			if a.Labels["alertname"] == alertname && a.Labels["target"] == "web" && a.State == "firing" {
+				return nil
+			}
+		}
+		return fmt.Errorf("not firing yet: %s", b)
+	})
+
+	// ...and Alertmanager delivers it to the webhook receiver.
+	var msg webhookMessage
+	poll(t, 60*time.Second, "Alertmanager delivers "+alertname+" to the webhook", procs, func() error {
+		var err error
+		msg, err = hook.find(alertname)
+		return err
+	})
+	require.Equal(t, "4", msg.Version)
+	require.Equal(t, "firing", msg.Status)
+	require.Equal(t, "prescale-webhook", msg.Receiver)
+	require.Equal(t, map[string]string{"alertname": alertname, "target": "web"}, msg.GroupLabels, "alertmanager.yml groups by alertname and target")
+	require.Equal(t, "http://"+o.Alertmanager, strings.TrimSuffix(msg.ExternalURL, "/"))
+	require.NotEmpty(t, msg.GroupKey)
+	require.Len(t, msg.Alerts, 1)
+	a := msg.Alerts[0]
+	require.Equal(t, "firing", a.Status)
+	for k, v := range map[string]string{
+		"alertname": alertname, "target": "web", "tier": "frontend", "kind": "instances",
+		"service": "prescale", "severity": "warning", "job": "prescale-controller", "instance": o.Controller, "mode": "act",
+	} {
+		require.Equal(t, v, a.Labels[k], "label %s", k)
+	}
+	require.Equal(t, "Scaling of web pending", a.Annotations["summary"])
+	require.Contains(t, a.Annotations["description"], fmt.Sprintf("prescale wants %d units for web (frontend/instances)", wantUnits))
+	require.False(t, a.StartsAt.IsZero())
+	require.NotEmpty(t, a.Fingerprint)
+	require.Contains(t, a.GeneratorURL, o.Prometheus)
+}
