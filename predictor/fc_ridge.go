@@ -12,10 +12,13 @@ import (
 const (
 	// fcRidgeMaxRows caps the training rows per horizon; rows are the most
 	// recent origins, thinned evenly over fcRidgeSpanDays of history.
-	fcRidgeMaxRows = 900
+	fcRidgeMaxRows = 600
 	// fcRidgeSpanSeasons is how many seasons (or, without a season,
 	// fcRidgeMaxRows samples) of origins the rows cover.
-	fcRidgeSpanSeasons = 8
+	fcRidgeSpanSeasons = 12
+	// fcRidgeSpanWeeks is the least number of weeks the rows cover when
+	// the weekly season is in use.
+	fcRidgeSpanWeeks = 4
 	// fcRidgeLambda is the ridge penalty per training row on standardised
 	// features.
 	fcRidgeLambda = 0.01
@@ -57,6 +60,8 @@ type fcRidge struct {
 	coef    [][]float64 // per horizon: intercept, then one weight per feature
 	feat    []float64   // scratch
 	minOrig int
+	cal     []float64 // calendar features per phase of the week (fcCalFeatures each)
+	calT0   int64     // timestamp of phase 0
 }
 
 func (r *fcRidge) name() string {
@@ -94,24 +99,49 @@ func (r *fcRidge) features(s *fcSeries, x, cs []float64, i, h int, f []float64) 
 	}
 	if r.se.calendar {
 		tj := s.t[i] + int64(h)*r.se.step
-		day := float64(((tj%86400)+86400)%86400) / 86400
-		week := float64(((tj%604800)+604800)%604800) / 604800
-		for k := 1; k <= 2; k++ {
-			a := 2 * math.Pi * float64(k) * day
-			f = append(f, math.Sin(a), math.Cos(a))
+		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
+			n := int64(len(r.cal) / fcCalFeatures)
+			k := ((d/r.se.step)%n + n) % n
+			f = append(f, r.cal[k*fcCalFeatures:(k+1)*fcCalFeatures]...)
+		} else {
+			f = fcCalendar(tj, f)
 		}
-		a := 2 * math.Pi * week
-		f = append(f, math.Sin(a), math.Cos(a))
-		// Unix day 0 was a Thursday: days 2 and 3 mod 7 are Sat and Sun.
-		dow := ((tj/86400)%7 + 7) % 7
-		we := 0.0
-		if dow == 2 || dow == 3 {
-			we = 1
-		}
-		f = append(f, we)
 	}
 	return f
 }
+
+// fcCalFeatures is the number of calendar features fcCalendar appends.
+const fcCalFeatures = 7
+
+// fcCalendar appends the calendar features of unix time tj: sine and
+// cosine of the first two harmonics of the time of day, of the first
+// harmonic of the time of week, and a weekend (Saturday or Sunday, UTC)
+// indicator.
+func fcCalendar(tj int64, f []float64) []float64 {
+	day := float64(((tj%86400)+86400)%86400) / 86400
+	week := float64(((tj%604800)+604800)%604800) / 604800
+	for k := 1; k <= 2; k++ {
+		a := 2 * math.Pi * float64(k) * day
+		f = append(f, math.Sin(a), math.Cos(a))
+	}
+	a := 2 * math.Pi * week
+	f = append(f, math.Sin(a), math.Cos(a))
+	// Unix day 0 was a Thursday: days 2 and 3 mod 7 are Sat and Sun.
+	days := tj / 86400
+	if tj < 0 && tj%86400 != 0 {
+		days--
+	}
+	dow := (days%7 + 7) % 7
+	we := 0.0
+	if dow == 2 || dow == 3 {
+		we = 1
+	}
+	return append(f, we)
+}
+
+// fcCalTableMax caps the calendar table (phases in a week) built at fit
+// time; longer weeks compute the features directly.
+const fcCalTableMax = 4096
 
 // minOrigin is the first origin whose features are all defined.
 func (r *fcRidge) minOrigin(H int) int {
@@ -143,13 +173,21 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 		}
 	}
 	r.minOrig = r.minOrigin(H)
+	r.cal = r.cal[:0]
+	if r.se.calendar && 7*r.se.m <= fcCalTableMax {
+		// One week of phases on the sample grid of the first timestamp.
+		r.calT0 = s.t[0]
+		for k := range 7 * r.se.m {
+			r.cal = fcCalendar(r.calT0+int64(k)*r.se.step, r.cal)
+		}
+	}
 	lastOrigin := end - 1 - H
 	if lastOrigin-r.minOrig+1 < fcRidgeMinRows {
 		return errFcShort
 	}
 	span := fcRidgeMaxRows
 	if r.se.m > 0 {
-		span = max(span, fcRidgeSpanSeasons*r.se.m)
+		span = max(span, fcRidgeSpanSeasons*r.se.m, fcRidgeSpanWeeks*r.se.w)
 	}
 	first := max(r.minOrig, lastOrigin-span+1)
 	stride := max(1, (lastOrigin-first+1+fcRidgeMaxRows-1)/fcRidgeMaxRows)
