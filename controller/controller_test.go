@@ -1,0 +1,281 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/predictor"
+)
+
+// fakeHistory returns a constant series on the grid, or err.
+type fakeHistory struct {
+	mu    sync.Mutex
+	value float64
+	err   error
+	calls int
+}
+
+func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.err != nil {
+		return history.Series{}, f.err
+	}
+	var s history.Series
+	for t := start; !t.After(end); t = t.Add(step) {
+		s.T = append(s.T, t.Unix())
+		s.V = append(s.V, f.value)
+	}
+	return s, nil
+}
+
+func (f *fakeHistory) set(v float64, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.value, f.err = v, err
+}
+
+// fakeForecaster forecasts a flat upper bound with a fixed confidence.
+type fakeForecaster struct{ mean, upper, conf float64 }
+
+func (f fakeForecaster) Forecast(_ []int64, _ []float64, h int, coverage float64) (predictor.Forecast, error) {
+	fc := predictor.Forecast{Coverage: coverage, Model: "fake", Confidence: f.conf}
+	for range h {
+		fc.Mean = append(fc.Mean, f.mean)
+		fc.Lower = append(fc.Lower, f.mean/2)
+		fc.Upper = append(fc.Upper, f.upper)
+	}
+	return fc, nil
+}
+
+// quietDetector scores every point 0.
+type quietDetector struct{}
+
+func (quietDetector) Update(int64, float64) float64 { return 0 }
+
+// recorder is an actuator that records actions.
+type recorder struct {
+	mu  sync.Mutex
+	got []actuator.Action
+}
+
+func (r *recorder) Name() string { return "recorder" }
+func (r *recorder) Act(_ context.Context, a actuator.Action) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, a)
+	return nil
+}
+func (r *recorder) actions() []actuator.Action {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]actuator.Action(nil), r.got...)
+}
+
+var testTarget = policy.Target{
+	Name: "web", Tier: "web", Kind: policy.KindInstances, Query: "q",
+	CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.5,
+	Lag: 5 * time.Minute, ScaleDownCooldown: 10 * time.Minute, ConfidenceThreshold: 0.7,
+}
+
+type fixture struct {
+	c    *Controller
+	h    *fakeHistory
+	act  *recorder
+	reg  *prometheus.Registry
+	now  *time.Time
+	dir  string
+	mode string
+}
+
+func newFixture(t *testing.T, dir string, h *fakeHistory, fc Forecaster, mode string, now *time.Time) *fixture {
+	t.Helper()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	act := &recorder{}
+	c, err := New([]policy.Target{testTarget}, Options{
+		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95,
+	}, Deps{
+		History: h, Forecaster: fc, NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
+		Decide: policy.Decide, Actuator: act, State: st, Metrics: NewMetrics(reg, []policy.Target{testTarget}),
+		Now: func() time.Time { return *now },
+	})
+	require.NoError(t, err)
+	return &fixture{c: c, h: h, act: act, reg: reg, now: now, dir: dir, mode: mode}
+}
+
+func (f *fixture) gauge(t *testing.T, g *prometheus.GaugeVec) float64 {
+	t.Helper()
+	return testutil.ToFloat64(g.WithLabelValues("web", "web", "instances"))
+}
+
+func TestReconcileOnceForecastScaleUp(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	// Demand 35 needs ceil(35/(10*0.7)) = 5 units now; the forecast's upper
+	// bound 70 needs ceil(70/7) = 10 units when new capacity is ready.
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+
+	acts := f.act.actions()
+	require.Len(t, acts, 1)
+	require.Equal(t, 1, acts[0].Current, "no prior state: current starts at min_units")
+	require.Equal(t, 10, acts[0].Desired)
+	require.Equal(t, "up", acts[0].Direction)
+	require.Equal(t, "forecast", acts[0].Reason)
+	require.Contains(t, acts[0].Explanation, "forecast upper 70")
+
+	m := f.c.d.Metrics
+	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
+	require.InDelta(t, 1, f.gauge(t, m.current), 0)
+	require.InDelta(t, 50, f.gauge(t, m.forecast), 0)
+	require.InDelta(t, 70, f.gauge(t, m.forecastHi), 0)
+	require.InDelta(t, 25, f.gauge(t, m.forecastLo), 0)
+	require.InDelta(t, 0.9, f.gauge(t, m.confidence), 0)
+	require.InDelta(t, 0.5, f.gauge(t, m.costPerHour), 1e-12, "1 current unit at 0.5/h")
+	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "up", "forecast")), 0)
+	require.InDelta(t, 0, testutil.ToFloat64(m.decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
+	require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0)
+	problems, err := testutil.GatherAndLint(f.reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+
+	// One minute later the model error scores the previous mean (50) against
+	// the observed 35.
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 15, f.gauge(t, m.modelError), 1e-9)
+	require.Len(t, f.act.actions(), 1, "no change, no action")
+	require.InDelta(t, 10*0.5/60, f.gauge(t, m.costToday), 1e-9, "one minute of 10 units at 0.5/h")
+}
+
+func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+
+	h.set(0, errors.New("connection refused"))
+	now = now.Add(time.Minute)
+	err := f.c.ReconcileOnce(t.Context())
+	require.ErrorIs(t, err, errHistory)
+	m := f.c.d.Metrics
+	require.InDelta(t, 10, f.gauge(t, m.desired), 0, "last decision held, never scaled to min")
+	require.InDelta(t, 0, testutil.ToFloat64(m.historyUp), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.cyclesFailed), 0)
+	require.Len(t, f.act.actions(), 1, "no action on missing data")
+	v := NewView(f.c, Info{})
+	require.Equal(t, "degraded", v.Health().Status)
+	require.ErrorContains(t, v.Ready(), "history source down")
+
+	// Empty answers (the store is up but has nothing) also hold.
+	h.set(0, history.ErrNoData)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0)
+	require.InDelta(t, 0, testutil.ToFloat64(m.historyHealth), 0)
+
+	// Recovery.
+	h.set(35, nil)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Equal(t, "ok", v.Health().Status)
+}
+
+func TestForecastOnlyNeverActs(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeForecastOnly, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Empty(t, f.act.actions())
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.desired), 0, "still published")
+}
+
+func TestRestartResumesWithoutSpuriousAction(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	dir := t.TempDir()
+	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+	require.Len(t, f1.act.actions(), 1)
+
+	now = now.Add(2 * time.Minute)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.desired), 0, "held decision published before the first cycle")
+	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+	require.Empty(t, f2.act.actions())
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.Len(t, file.Targets["web"].Decisions, 2, "decisions survive the restart")
+	require.Equal(t, now.Add(-2*time.Minute), file.Targets["web"].Policy.LastScaleUp.UTC(), "cooldown timer survives")
+}
+
+func TestLowConfidenceIsReactive(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, fakeForecaster{mean: 50, upper: 70, conf: 0.2}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	acts := f.act.actions()
+	require.Len(t, acts, 1)
+	require.Equal(t, 5, acts[0].Desired, "reactive floor ceil(35/7)")
+	require.Equal(t, "low_confidence", acts[0].Reason)
+}
+
+// TestRunSchedules drives the scheduler in a synctest bubble: cycles every
+// interval while the source is up, retries with 1 s, 2 s, 4 s ... backoff
+// while it is down, and stops with the context.
+func TestRunSchedules(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35}
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		reg := prometheus.NewRegistry()
+		m := NewMetrics(reg, []policy.Target{testTarget})
+		c, err := New([]policy.Target{testTarget}, Options{
+			Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
+		}, Deps{
+			History: h, Forecaster: fakeForecaster{mean: 50, upper: 70, conf: 0.9},
+			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
+			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
+		})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx); close(done) }()
+
+		synctest.Wait()
+		require.InDelta(t, 1, testutil.ToFloat64(m.cycles), 0, "first cycle at start")
+		time.Sleep(3*time.Minute + time.Second) // virtual time inside the bubble
+		synctest.Wait()
+		require.InDelta(t, 4, testutil.ToFloat64(m.cycles), 0, "one per minute")
+
+		h.set(0, errors.New("down"))
+		time.Sleep(time.Minute) // the 5th cycle fails
+		synctest.Wait()
+		time.Sleep(time.Second + 2*time.Second + 4*time.Second) // retries after 1 s, 2 s, 4 s
+		synctest.Wait()
+		require.InDelta(t, 8, testutil.ToFloat64(m.cycles), 0)
+		require.InDelta(t, 4, testutil.ToFloat64(m.cyclesFailed), 0)
+
+		cancel()
+		<-done
+		require.False(t, math.IsNaN(testutil.ToFloat64(m.lastCycle)))
+	})
+}
