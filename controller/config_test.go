@@ -71,7 +71,7 @@ func TestParseTargets(t *testing.T) {
 	base := c.EnvTarget()
 	for _, tc := range []struct {
 		name, file, wantErr string
-		wantNames          []string
+		wantNames           []string
 	}{
 		{"two tiers", "targets:\n  - {name: web, tier: web, query: 'sum(rate(http_requests_total[5m]))', capacity_per_unit: 100}\n  - {name: db, tier: db, kind: storage, query: 'sum(db_bytes)', lag: 1h}\n", "", []string{"web", "db"}},
 		{"empty", "targets: []\n", "PRESCALE_TARGETS_FILE: no targets", nil},
