@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 )
 
 // This file holds the streaming anomaly detectors' shared parts (a rolling
@@ -31,9 +30,9 @@ func NewAnomalyDetector(name string) (Detector, error) {
 }
 
 // anomalyWindow is a rolling window of the last n finite values kept both in
-// arrival order (a ring) and sorted, so that quantiles and ranks cost
-// O(log n) and an update O(n) element moves (a memmove, fast for the window
-// sizes used here).
+// arrival order (a ring) and sorted, so that a quantile costs O(1) and an
+// update O(log n) comparisons plus one move of the values ranked between
+// the leaving and the arriving value (O(n) at worst, a memmove).
 type anomalyWindow struct {
 	ring   []float64
 	head   int // index of the oldest value once the ring is full
@@ -59,15 +58,24 @@ func (w *anomalyWindow) len() int { return len(w.ring) }
 func (w *anomalyWindow) push(x float64) {
 	if len(w.ring) < w.size {
 		w.ring = append(w.ring, x)
-	} else {
-		old := w.ring[w.head]
-		w.ring[w.head] = x
-		w.head = (w.head + 1) % w.size
-		i := sort.SearchFloat64s(w.sorted, old)
-		w.sorted = slices.Delete(w.sorted, i, i+1)
+		i, _ := slices.BinarySearch(w.sorted, x)
+		w.sorted = slices.Insert(w.sorted, i, x)
+		return
 	}
-	i := sort.SearchFloat64s(w.sorted, x)
-	w.sorted = slices.Insert(w.sorted, i, x)
+	old := w.ring[w.head]
+	w.ring[w.head] = x
+	w.head = (w.head + 1) % w.size
+	// Replace old by x in one move of the values between their ranks
+	// (for a stationary series the two ranks are usually close).
+	i, _ := slices.BinarySearch(w.sorted, old) // w.sorted[i] == old
+	j, _ := slices.BinarySearch(w.sorted, x)   // values before j are < x
+	if j > i {
+		copy(w.sorted[i:j-1], w.sorted[i+1:j])
+		w.sorted[j-1] = x
+	} else {
+		copy(w.sorted[j+1:i+1], w.sorted[j:i])
+		w.sorted[j] = x
+	}
 }
 
 // quantile returns the p-quantile (0 <= p <= 1) by linear interpolation

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -409,4 +410,28 @@ func anomalyIf(cond bool, v float64) float64 {
 		return v
 	}
 	return 0
+}
+
+func TestAnomalyWindowMatchesSort(t *testing.T) {
+	// After every push the sorted view must equal a fresh sort of the last
+	// size values, including repeated values and values equal to the one
+	// leaving.
+	rng := rand.New(rand.NewPCG(51, 52))
+	for _, size := range []int{1, 2, 7, 64} {
+		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
+			w := newAnomalyWindow(size)
+			var all []float64
+			for i := range 2000 {
+				x := float64(rng.IntN(10)) // many ties
+				if i%3 == 0 {
+					x = rng.NormFloat64()
+				}
+				all = append(all, x)
+				w.push(x)
+				want := append([]float64(nil), all[max(0, len(all)-size):]...)
+				slices.Sort(want)
+				require.Equal(t, want, w.sorted, "after push %d", i)
+			}
+		})
+	}
 }
