@@ -243,19 +243,23 @@ func TestRenderStack(t *testing.T) {
 	require.NotContains(t, string(readFile(t, st.AlertmanagerConfig)), "127.0.0.1:5001", "the webhook URL must be replaced")
 }
 
-// requireServer finds a server binary: env overrides the name; missing, the
-// test fails with how to install it (never skips).
-func requireServer(t *testing.T, env, name, pkg string) string {
+// requireServer finds a server binary: env names it (a path or a name on
+// PATH), else the first of names on PATH. Missing, the test fails with how
+// to install it (it never skips).
+func requireServer(t *testing.T, env, pkg string, names ...string) string {
 	t.Helper()
 	if v := os.Getenv(env); v != "" {
-		name = v
+		names = []string{v}
 	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("the end-to-end test needs %s (real server, not found on PATH): install it with `sudo apt-get install %s` "+
-			"or ./scripts/ensure-test-deps.sh, or set %s to its path; `go test -short` skips this test", name, pkg, env)
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
 	}
-	return p
+	t.Fatalf("the end-to-end test needs a real %s server (%s not found): install it with `sudo apt-get install %s` "+
+		"or ./scripts/ensure-test-deps.sh, or set %s to its path; `go test -short` skips this test",
+		pkg, strings.Join(names, " or "), pkg, env)
+	return ""
 }
 
 // freeAddr returns a loopback address with a port free right now.
@@ -493,7 +497,9 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		t.Skip("end-to-end: builds the binaries and starts real Prometheus and Alertmanager servers")
 	}
 	promBin := requireServer(t, "PRESCALE_PROMETHEUS_BIN", "prometheus", "prometheus")
-	amBin := requireServer(t, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager")
+	// Debian names Alertmanager's binary prometheus-alertmanager; upstream
+	// releases call it alertmanager.
+	amBin := requireServer(t, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
 	dir := t.TempDir()
 	exporterBin := goBuild(t, dir, "prescale-exporter")
 	controllerBin := goBuild(t, dir, "prescale-controller")
