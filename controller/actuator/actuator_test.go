@@ -1,0 +1,175 @@
+package actuator
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+var testAction = Action{
+	Target: "web", Tier: "web", Kind: "instances", Current: 2, Desired: 5, Direction: "up",
+	Reason: "forecast", Explanation: "forecast -> 5 units", Confidence: 0.91, Forecast: 30, Upper: 33,
+	CostPerHour: 0.5, At: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC),
+}
+
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+func TestWebhookRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		statuses  []int
+		wantCalls int32
+		wantErr   string
+		sent      float64
+		failed    float64
+	}{
+		{"ok", []int{200}, 1, "", 1, 0},
+		{"5xx then ok", []int{503, 500, 204}, 3, "", 1, 0},
+		{"4xx is not retried", []int{400, 200}, 1, "HTTP 400", 0, 1},
+		{"5xx until attempts run out", []int{502, 502, 502, 502}, 3, "HTTP 502", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			var body []byte
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := calls.Add(1)
+				body, _ = io.ReadAll(r.Body)
+				w.WriteHeader(tc.statuses[min(int(n), len(tc.statuses))-1])
+				_, _ = w.Write([]byte("some body the sender must drain"))
+			}))
+			defer srv.Close()
+			reg := prometheus.NewRegistry()
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL + "/hook?token=abc", Receiver: "r1", MaxAttempts: 3, Wait: noWait}, NewMetrics(reg))
+			require.NoError(t, err)
+			err = w.Send(t.Context(), testAction)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				require.NotContains(t, err.Error(), "abc", "query strings are redacted")
+			} else {
+				require.NoError(t, err)
+			}
+			require.Equal(t, tc.wantCalls, calls.Load())
+			require.InDelta(t, tc.sent, testutil.ToFloat64(w.metrics.sent.WithLabelValues("r1")), 0)
+			require.InDelta(t, tc.failed, testutil.ToFloat64(w.metrics.failed.WithLabelValues("r1")), 0)
+			var m Message
+			require.NoError(t, json.Unmarshal(body, &m))
+			require.Equal(t, "4", m.Version)
+		})
+	}
+}
+
+func TestWebhookPayload(t *testing.T) {
+	w, err := NewWebhook(WebhookConfig{URL: "http://example.invalid/hook", Receiver: "ops", ExternalURL: "http://ctl:9111/api/scaling/status"}, nil)
+	require.NoError(t, err)
+	b, err := json.Marshal(w.Payload(testAction))
+	require.NoError(t, err)
+	golden, err := os.ReadFile(filepath.Join("testdata", "webhook_v4.json"))
+	require.NoError(t, err)
+	require.JSONEq(t, string(golden), string(b))
+}
+
+func TestWebhookQueueBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	w, err := NewWebhook(WebhookConfig{URL: "http://127.0.0.1:1/hook", Receiver: "q", QueueSize: 2}, NewMetrics(reg))
+	require.NoError(t, err)
+	require.NoError(t, w.Act(t.Context(), testAction))
+	require.NoError(t, w.Act(t.Context(), testAction))
+	require.ErrorContains(t, w.Act(t.Context(), testAction), "queue full")
+	st := w.QueueStatus()
+	require.Equal(t, 2, st.Length)
+	require.Equal(t, int64(1), st.Dropped)
+	require.InDelta(t, 1, testutil.ToFloat64(w.metrics.dropped.WithLabelValues("q")), 0)
+}
+
+func TestWebhookTimeoutRetried(t *testing.T) {
+	var calls atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			select { // hang until the client gives up
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer close(release)
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, Timeout: 50 * time.Millisecond, MaxAttempts: 2, Wait: noWait}, nil)
+	require.NoError(t, err)
+	require.NoError(t, w.Send(t.Context(), testAction))
+	require.Equal(t, int32(2), calls.Load())
+}
+
+func TestWebhookBadURL(t *testing.T) {
+	_, err := NewWebhook(WebhookConfig{URL: "ftp://user:pw@host/x"}, nil)
+	require.ErrorContains(t, err, "must be http(s)")
+	require.NotContains(t, err.Error(), "pw")
+}
+
+func TestExec(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "env.txt")
+	e, err := NewExec([]string{"/bin/sh", "-c", `env | grep ^PRESCALE_ | sort > "$0"`, out}, 5*time.Second, NewMetrics(prometheus.NewRegistry()))
+	require.NoError(t, err)
+	require.NoError(t, e.Act(t.Context(), testAction))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	for _, kv := range []string{"PRESCALE_TARGET=web", "PRESCALE_DESIRED_UNITS=5", "PRESCALE_CURRENT_UNITS=2", "PRESCALE_DIRECTION=up", "PRESCALE_REASON=forecast", "PRESCALE_DECIDED_AT=2026-03-02T12:00:00Z"} {
+		require.Contains(t, string(b), kv+"\n")
+	}
+
+	slow, err := NewExec([]string{"/bin/sh", "-c", "sleep 10"}, 100*time.Millisecond, nil)
+	require.NoError(t, err)
+	err = slow.Act(t.Context(), testAction)
+	require.ErrorContains(t, err, "timed out after 100ms")
+
+	failing, err := NewExec([]string{"/bin/sh", "-c", "echo nope; exit 3"}, time.Second, nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, failing.Act(t.Context(), testAction), `exit status 3 (output: "nope\n")`)
+
+	_, err = NewExec(nil, 0, nil)
+	require.Error(t, err)
+}
+
+func TestSimulatedPool(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	reg := prometheus.NewRegistry()
+	p := NewSimulatedPool(func() time.Time { return now }, reg)
+	require.True(t, strings.HasPrefix(p.Name(), "simulated"))
+	p.Register("web", 2, 5*time.Minute, 0.6)
+
+	require.NoError(t, p.Act(t.Context(), Action{Target: "web", Desired: 5}))
+	r, prov, ok := p.Units("web")
+	require.True(t, ok)
+	require.Equal(t, [2]int{2, 3}, [2]int{r, prov}, "3 units provisioning for the 5-minute lag")
+
+	now = now.Add(5 * time.Minute)
+	r, prov, _ = p.Units("web")
+	require.Equal(t, [2]int{5, 0}, [2]int{r, prov})
+	// 5 units (2 ready + 3 provisioning) for 5 minutes at 0.6/h = 0.25.
+	require.InDelta(t, 0.25, testutil.ToFloat64(p.cost.WithLabelValues("web")), 1e-12)
+
+	require.NoError(t, p.Act(t.Context(), Action{Target: "web", Desired: 1}))
+	r, _, _ = p.Units("web")
+	require.Equal(t, 1, r, "scale-down is immediate")
+	require.Error(t, p.Act(t.Context(), Action{Target: "db", Desired: 1}))
+	st := p.Status()
+	require.True(t, st[0].Simulated)
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
