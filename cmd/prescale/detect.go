@@ -183,7 +183,7 @@ func detectWrite(w io.Writer, tr *trace.Trace, det predictor.Detector) error {
 		buf = buf[:0]
 		buf = append(buf, tr.Raw[i]...)
 		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, tr.V[i], 'g', -1, 64)
+		buf = strconv.AppendFloat(buf, tr.V[i], 'f', -1, 64)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, s, 'f', 6, 64)
 		buf = append(buf, '\n')
