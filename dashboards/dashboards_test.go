@@ -437,3 +437,29 @@ func readFile(t *testing.T, p string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestLayout requires every panel to fit Grafana's 24-column grid and no
+// two panels to overlap (Grafana would silently move them).
+func TestLayout(t *testing.T) {
+	type rect struct{ X, Y, W, H int }
+	for _, f := range loadDashboards(t) {
+		t.Run(f.name, func(t *testing.T) {
+			var placed []rect
+			var titles []string
+			for _, p := range allPanels(f.dash.Panels) {
+				var r rect
+				require.NoError(t, json.Unmarshal(p.GridPos, &r), "panel %q gridPos", p.Title)
+				require.Positive(t, r.W, "panel %q width", p.Title)
+				require.Positive(t, r.H, "panel %q height", p.Title)
+				require.GreaterOrEqual(t, r.X, 0, "panel %q x", p.Title)
+				require.LessOrEqual(t, r.X+r.W, 24, "panel %q is wider than the grid", p.Title)
+				for i, q := range placed {
+					overlap := r.X < q.X+q.W && q.X < r.X+r.W && r.Y < q.Y+q.H && q.Y < r.Y+r.H
+					require.False(t, overlap, "panels %q and %q overlap", p.Title, titles[i])
+				}
+				placed = append(placed, r)
+				titles = append(titles, p.Title)
+			}
+		})
+	}
+}
