@@ -1,0 +1,219 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeAPI answers QueryRange from a function and records the ranges asked.
+type fakeAPI struct {
+	mu     sync.Mutex
+	ranges []v1.Range
+	answer func(r v1.Range) (model.Value, error)
+}
+
+func (f *fakeAPI) QueryRange(_ context.Context, _ string, r v1.Range, _ ...v1.Option) (model.Value, v1.Warnings, v1.Infos, error) {
+	f.mu.Lock()
+	f.ranges = append(f.ranges, r)
+	f.mu.Unlock()
+	v, err := f.answer(r)
+	return v, nil, nil, err
+}
+
+// line answers a matrix with value = unix seconds / 60 at every grid point.
+func line(r v1.Range) (model.Value, error) {
+	var ps []model.SamplePair
+	for t := r.Start; !t.After(r.End); t = t.Add(r.Step) {
+		ps = append(ps, model.SamplePair{Timestamp: model.TimeFromUnixNano(t.UnixNano()), Value: model.SampleValue(t.Unix() / 60)})
+	}
+	return model.Matrix{{Metric: model.Metric{}, Values: ps}}, nil
+}
+
+func TestRemoteSplitsLongRanges(t *testing.T) {
+	f := &fakeAPI{answer: line}
+	r := NewRemoteAPI(f, "http://prom", time.Second)
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-14 * 24 * time.Hour)
+	s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, s.T, 14*24*60+1)
+	require.Len(t, f.ranges, 2, "20,161 points need two calls")
+	for i, rg := range f.ranges {
+		n := int(rg.End.Sub(rg.Start)/rg.Step) + 1
+		require.Less(t, n, MaxPointsPerSeries, "call %d has %d points", i, n)
+	}
+	require.Equal(t, f.ranges[0].End.Add(time.Minute), f.ranges[1].Start, "chunks are contiguous on the grid")
+	for i := range s.T {
+		require.InDelta(t, float64(s.T[i]/60), s.V[i], 0)
+	}
+}
+
+func TestRemoteChecksResults(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-10 * time.Minute)
+	for _, tc := range []struct {
+		name    string
+		answer  func(v1.Range) (model.Value, error)
+		wantErr error
+		errText string
+		dropped int
+	}{
+		{"vector", func(v1.Range) (model.Value, error) { return model.Vector{}, nil }, ErrResultType, "vector, want matrix", 0},
+		{"empty", func(v1.Range) (model.Value, error) { return model.Matrix{}, nil }, ErrNoData, "", 0},
+		{"two series", func(v1.Range) (model.Value, error) {
+			return model.Matrix{{Metric: model.Metric{"a": "1"}}, {Metric: model.Metric{"a": "2"}}}, nil
+		}, ErrMultipleSeries, "(2 series)", 0},
+		{"all NaN", func(r v1.Range) (model.Value, error) {
+			return model.Matrix{{Values: []model.SamplePair{
+				{Timestamp: model.TimeFromUnixNano(r.Start.UnixNano()), Value: model.SampleValue(math.NaN())},
+				{Timestamp: model.TimeFromUnixNano(r.End.UnixNano()), Value: model.SampleValue(math.Inf(1))},
+			}}}, nil
+		}, ErrNoData, "", 2},
+		{"server error", func(v1.Range) (model.Value, error) { return nil, errors.New("boom") }, nil, "query_range on http://prom: boom", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRemoteAPI(&fakeAPI{answer: tc.answer}, "http://prom", time.Second)
+			s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+			require.Error(t, err)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			}
+			require.ErrorContains(t, err, tc.errText)
+			require.Equal(t, tc.dropped, s.Dropped)
+		})
+	}
+	_, err := NewRemoteAPI(&fakeAPI{answer: line}, "x", time.Second).QueryRange(t.Context(), "", start, end, time.Minute)
+	require.ErrorContains(t, err, "empty query")
+	_, err = NewRemoteAPI(&fakeAPI{answer: line}, "x", time.Second).QueryRange(t.Context(), "q", end, start, time.Minute)
+	require.ErrorContains(t, err, "before start")
+}
+
+// TestRemoteOverHTTP runs the adapter against an httptest server speaking
+// Prometheus' query_range JSON, with a gap.
+func TestRemoteOverHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.Equal(t, "/api/v1/query_range", r.URL.Path)
+		require.NoError(t, r.ParseForm())
+		require.Equal(t, "sum(rate(x[5m]))", r.Form.Get("query"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1773532800,"1.5"],[1773532920,"NaN"],[1773532980,"3"]]}]}}`))
+	}))
+	defer srv.Close()
+	r, err := NewRemote(srv.URL, time.Second)
+	require.NoError(t, err)
+	start := time.Unix(1773532800, 0)
+	s, err := r.QueryRange(t.Context(), "sum(rate(x[5m]))", start, start.Add(3*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []int64{1773532800, 1773532860, 1773532920, 1773532980}, s.T)
+	require.InDelta(t, 1.5, s.V[0], 0)
+	require.True(t, math.IsNaN(s.V[1]), "gap")
+	require.True(t, math.IsNaN(s.V[2]), "NaN from the server")
+	require.InDelta(t, 3, s.V[3], 0)
+	require.Equal(t, 1, s.Dropped)
+	require.Equal(t, 2, s.Present())
+
+	_, err = NewRemote("http://user:secret@127.0.0.1:1", time.Second)
+	require.NoError(t, err)
+	rr, _ := NewRemote("http://user:secret@127.0.0.1:1", 200*time.Millisecond)
+	_, err = rr.QueryRange(t.Context(), "q", start, start.Add(time.Minute), time.Minute)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "secret", "credentials are redacted")
+	_, err = NewRemote("not a url", time.Second)
+	require.ErrorContains(t, err, "bad Prometheus URL")
+}
+
+func TestEmbeddedScrapeAndQuery(t *testing.T) {
+	ctx := t.Context()
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+
+	// An HTTP target and an in-process registry, scraped at three instants.
+	var mu sync.Mutex
+	val := 10.0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = w.Write([]byte("# TYPE app_requests_total counter\napp_requests_total{path=\"/\"} " + formatFloat(val) + "\n"))
+	}))
+	defer target.Close()
+	reg := prometheus.NewRegistry()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "queue_depth", Help: "h"})
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lat_seconds", Help: "h", Buckets: []float64{0.1, 1}})
+	reg.MustRegister(g, h)
+	h.Observe(0.5)
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: target.URL + "/metrics"}}, reg, ScrapeTarget{Job: "self", URL: "localhost:9111"}, time.Second)
+	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		mu.Lock()
+		val = 10 + 60*float64(i) // one request per second
+		mu.Unlock()
+		g.Set(float64(i))
+		require.NoError(t, sc.ScrapeOnce(ctx, t0.Add(time.Duration(i)*time.Minute)))
+	}
+	s, err := emb.QueryRange(ctx, `sum(irate(app_requests_total{job="app"}[3m]))`, t0.Add(2*time.Minute), t0.Add(2*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.InDelta(t, 1, s.V[0], 1e-9, "PromQL irate over the scraped counter: (130-70)/60 s")
+	s, err = emb.QueryRange(ctx, `queue_depth{job="self",instance="localhost:9111"}`, t0, t0.Add(2*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{0, 1, 2}, s.V)
+	s, err = emb.QueryRange(ctx, `lat_seconds_bucket{le="1"}`, t0, t0, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{1}, s.V)
+	s, err = emb.QueryRange(ctx, `up{job="app"}`, t0, t0, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{1}, s.V)
+
+	_, err = emb.QueryRange(ctx, `nothing_here`, t0, t0.Add(time.Minute), time.Minute)
+	require.ErrorIs(t, err, ErrNoData)
+	_, err = emb.QueryRange(ctx, `queue_depth or lat_seconds_count`, t0, t0, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	_, err = emb.QueryRange(ctx, `sum(`, t0, t0, time.Minute)
+	require.ErrorContains(t, err, "embedded query")
+
+	// A target that is down is recorded as up=0, without failing the others.
+	target.Close()
+	err = sc.ScrapeOnce(ctx, t0.Add(3*time.Minute))
+	require.Error(t, err)
+	s, err = emb.QueryRange(ctx, `up{job="app"}`, t0.Add(3*time.Minute), t0.Add(3*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{0}, s.V)
+}
+
+func TestReplay(t *testing.T) {
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	ts := []int64{1000, 1300, 1600, 1900, 2200}
+	vs := []float64{1, 2, math.NaN(), 4, 5}
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	r, err := NewReplay(emb, labels.FromStrings(labels.MetricName, "demand"), ts, vs, 3, start)
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Minute, r.Step())
+	n, err := r.AdvanceTo(t.Context(), start)
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "samples 0..3 are history; the NaN is skipped")
+	require.False(t, r.Done())
+	n, err = r.AdvanceTo(t.Context(), start.Add(5*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.True(t, r.Done())
+	s, err := emb.QueryRange(t.Context(), "demand", start.Add(-15*time.Minute), start.Add(5*time.Minute), 5*time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{1, 2}, s.V[:2])
+	require.True(t, math.IsNaN(s.V[2]), "the gap: the previous sample is exactly 5 minutes old, outside the left-open lookback window")
+	require.Equal(t, []float64{4, 5}, s.V[3:])
+}
