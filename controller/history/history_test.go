@@ -179,7 +179,7 @@ func TestEmbeddedScrapeAndQuery(t *testing.T) {
 
 	_, err = emb.QueryRange(ctx, `nothing_here`, t0, t0.Add(time.Minute), time.Minute)
 	require.ErrorIs(t, err, ErrNoData)
-	_, err = emb.QueryRange(ctx, `queue_depth or lat_seconds_count`, t0, t0, time.Minute)
+	_, err = emb.QueryRange(ctx, `{job="self"}`, t0, t0, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
 	_, err = emb.QueryRange(ctx, `sum(`, t0, t0, time.Minute)
 	require.ErrorContains(t, err, "embedded query")
