@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shirou/gopsutil/v4/common"
 )
 
 // tcpStates are the kernel's TCP states in the order of their numbers in
@@ -22,10 +23,11 @@ var tcpStates = [...]string{
 }
 
 // connectionsCollector counts the TCP sockets (IPv4 and IPv6) whose local
-// port is the application's, by state. It parses /proc/net/tcp{,6} itself:
-// gopsutil's net.Connections maps every socket to its pid by listing
-// /proc/<pid>/fd of every process, a cost per scrape that grows with the
-// host's processes and buys nothing here.
+// port is the application's, by state. gopsutil's net.Connections is not
+// used: it maps every socket to its pid by listing /proc/<pid>/fd of every
+// process, a cost per scrape that grows with the host's processes and buys
+// nothing here. The live host is read with netlink sock_diag, fixtures and
+// moved roots from /proc/net/tcp{,6}; both give the same counts.
 type connectionsCollector struct {
 	port  int
 	conns *prometheus.Desc
@@ -43,6 +45,38 @@ func newConnectionsCollector(port int) *connectionsCollector {
 
 func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	var counts [len(tcpStates)]float64
+	if err := c.count(ctx, &counts); err != nil {
+		return err
+	}
+	for i, state := range tcpStates {
+		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, counts[i], state)
+	}
+	established := counts[0]
+	signalsFrom(ctx).set(func(in *LoadInputs) { in.HasConnections, in.Established = true, established })
+	return nil
+}
+
+// count uses netlink sock_diag on the live host and /proc/net/tcp{,6} when
+// the proc root is moved (HOST_PROC, or a fixture in tests) or netlink is
+// not available (seccomp, other kernels).
+func (c *connectionsCollector) count(ctx context.Context, counts *[len(tcpStates)]float64) error {
+	if !procRootMoved(ctx) {
+		if err := sockDiagTCPStates(c.port, counts); err == nil {
+			return nil
+		}
+		*counts = [len(tcpStates)]float64{}
+	}
+	return procTCPStates(ctx, c.port, counts)
+}
+
+func procRootMoved(ctx context.Context) bool {
+	if env, ok := ctx.Value(common.EnvKey).(common.EnvMap); ok && env[common.HostProcEnvKey] != "" {
+		return true
+	}
+	return os.Getenv(string(common.HostProcEnvKey)) != ""
+}
+
+func procTCPStates(ctx context.Context, port int, counts *[len(tcpStates)]float64) error {
 	found := 0
 	for _, name := range []string{"tcp", "tcp6"} {
 		f, err := os.Open(procPath(ctx, "net", name))
@@ -52,7 +86,7 @@ func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.
 		if err != nil {
 			return err
 		}
-		err = countTCPStates(f, c.port, &counts)
+		err = countTCPStates(f, port, counts)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("net/%s: %w", name, err)
@@ -62,11 +96,6 @@ func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.
 	if found == 0 {
 		return errors.New("neither /proc/net/tcp nor /proc/net/tcp6 exists")
 	}
-	for i, state := range tcpStates {
-		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, counts[i], state)
-	}
-	established := counts[0]
-	signalsFrom(ctx).set(func(in *LoadInputs) { in.HasConnections, in.Established = true, established })
 	return nil
 }
 
