@@ -14,16 +14,19 @@ const (
 	fcDefaultHorizon = 12
 	// fcBacktestOrigins is the number of recent origins the candidates are
 	// scored on (at least one season of them when the season is longer).
-	fcBacktestOrigins = 400
+	fcBacktestOrigins = 800
 	// fcBacktestMaxEval caps the scored origins; longer windows are
 	// thinned evenly.
 	fcBacktestMaxEval = 400
 	// fcBacktestMin is the fewest backtest origins needed for selection;
 	// below it the forecast falls back to naive.
 	fcBacktestMin = 8
+	// fcIntervalOrigins is how many of the most recent backtest origins
+	// (in samples) the interval quantiles come from.
+	fcIntervalOrigins = 400
 	// fcIntervalWiden is the share of the nominal miss rate 1-c moved into
 	// the interval to make up for drift between backtest and forecast.
-	fcIntervalWiden = 0.15
+	fcIntervalWiden = 0.1
 )
 
 // Options configures the automatic forecaster. The zero value is the
@@ -229,9 +232,17 @@ func (e *fcEngine) refit() error {
 		e.ratio = 0
 	}
 	e.resid = make([][]float64, H)
+	// Intervals from the most recent backtest origins only: the error
+	// scale drifts faster than the ranking of the models.
+	firstInt := 0
+	for o, end := range ends {
+		if end <= n-H-fcIntervalOrigins {
+			firstInt = o + 1
+		}
+	}
 	for h := range H {
 		r := make([]float64, 0, len(ends))
-		for o := range ends {
+		for o := firstInt; o < len(ends); o++ {
 			a := act[o*H+h]
 			if math.IsNaN(a) {
 				continue
@@ -378,7 +389,7 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 		Coverage: coverage,
 		Model:    e.modelName(),
 	}
-	// Widen the nominal level by a quarter of the miss rate (0.8 -> 0.83):
+	// Widen the nominal level by a tenth of the miss rate (0.8 -> 0.82):
 	// residuals from the recent past under-cover under drift (measured on
 	// the benchmark traces, see docs/accuracy.md).
 	wc := coverage + fcIntervalWiden*(1-coverage)
