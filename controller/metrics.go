@@ -77,7 +77,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 			Namespace: "prescale", Name: "cycles_failed_total", Help: "Decision cycles with at least one error (logged; never fatal).",
 		}),
 		lastCycle: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time the last cycle finished.",
+			Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time of the last cycle (the time its decisions were made for).",
 		}),
 		historyUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "prescale", Name: "history_up", Help: "1 when the last cycle's history queries reached the store, else 0.",
