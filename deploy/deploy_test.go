@@ -420,6 +420,17 @@ func TestDockerfile(t *testing.T) {
 		requireRepoPath(t, "cmd/"+b, "Dockerfile builds ./cmd/"+b)
 	}
 	require.Contains(t, df, "./cmd/$b")
+
+	// The build context filter must keep what the build needs.
+	for _, line := range strings.Split(string(readFile(t, "Dockerfile.dockerignore")), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, keep := range []string{"go.mod", "go.sum", "cmd", "controller", "exporter", "predictor", "internal"} {
+			require.NotEqual(t, keep, strings.Trim(line, "/"), "Dockerfile.dockerignore excludes %s, which the build needs", keep)
+		}
+	}
 }
 
 // k8sObject is the part of a Kubernetes object every manifest must have.
