@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +35,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		switch a {
 		case "-h", "-help", "--help":
 			fmt.Fprintln(stdout, "usage: prescale-controller\n\nConfigured by environment variables:")
-			_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, stdout, envconfig.DefaultTableFormat)
+			tw := tabwriter.NewWriter(stdout, 1, 0, 2, ' ', 0)
+			_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, tw, envconfig.DefaultTableFormat)
+			_ = tw.Flush()
 			return 0
 		case "-version", "--version":
 			fmt.Fprintln(stdout, version.Print("prescale-controller"))

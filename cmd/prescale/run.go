@@ -175,7 +175,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
-			n, *backfill, cfg.Step, name, tr.Len()*3/10)
+			n, *backfill, cfg.Step, name, tr.Len()-(tr.Len()*7/10+1))
 	}
 	token := cfg.APIToken
 	if token == "" {

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for the command's writer and the test's reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunBadUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		code     int
+		contains string
+	}{
+		{"help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"},
+		{"bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"},
+		{"extra argument", []string{"x"}, nil, 2, `unexpected argument "x"`},
+		{"missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"},
+		{"bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be > 0"},
+		{"remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
+			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var out, errb syncBuffer
+			code := runCmd(t.Context(), tc.args, &out, &errb)
+			require.Equal(t, tc.code, code, "stderr: %s", errb.String())
+			require.Contains(t, out.String()+errb.String(), tc.contains)
+		})
+	}
+}
+
+// TestE2EPrescaleRun starts the whole system in-process on loopback with a
+// backfilled trace and checks that decisions for the host's CPU and for the
+// trace appear, with forecasts, and that /metrics carries the exporter's and
+// the controller's metrics together.
+func TestE2EPrescaleRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	dir := t.TempDir()
+	tracePath := filepath.Join(dir, "demo.csv")
+	var sb strings.Builder
+	sb.WriteString("timestamp,value\n")
+	start := int64(1_700_000_000)
+	for i := range 2 * 288 { // two days of 5-minute samples: a daily sine
+		fmt.Fprintf(&sb, "%d,%.3f\n", start+int64(i)*300, 100+50*math.Sin(2*math.Pi*float64(i)/288))
+	}
+	require.NoError(t, os.WriteFile(tracePath, []byte(sb.String()), 0o600))
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_SCRAPE_INTERVAL", "1s")
+	t.Setenv("PRESCALE_SCALING_INTERVAL", "1s")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- runCmd(ctx, []string{"--backfill", tracePath}, &out, &errb) }()
+	defer func() {
+		cancel()
+		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
+	}()
+
+	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
+	var base string
+	poll(t, ctx, "URLs printed", func() error {
+		m := re.FindStringSubmatch(out.String())
+		if m == nil {
+			return fmt.Errorf("stdout so far: %q", out.String())
+		}
+		base = m[1]
+		return nil
+	})
+	require.Contains(t, out.String(), "backfilled 404 samples")
+	poll(t, ctx, "decisions for both targets", func() error {
+		var st struct {
+			Targets []struct {
+				Target    string `json:"target"`
+				Simulated bool   `json:"simulated"`
+				Decisions []struct {
+					Reason      string `json:"reason"`
+					Explanation struct {
+						DataPresent    bool `json:"data_present"`
+						ForecastPoints int  `json:"forecast_points"`
+					} `json:"explanation"`
+				} `json:"decisions"`
+			} `json:"targets"`
+		}
+		if err := getJSON(ctx, base+"/api/scaling/status", &st); err != nil {
+			return err
+		}
+		if len(st.Targets) != 2 {
+			return fmt.Errorf("%d targets", len(st.Targets))
+		}
+		for _, tg := range st.Targets {
+			if !tg.Simulated || len(tg.Decisions) == 0 {
+				return fmt.Errorf("%s: no decision yet", tg.Target)
+			}
+			last := tg.Decisions[len(tg.Decisions)-1]
+			if !last.Explanation.DataPresent {
+				return fmt.Errorf("%s: no data yet (%s)", tg.Target, last.Reason)
+			}
+			if tg.Target == "trace" && last.Explanation.ForecastPoints == 0 {
+				return fmt.Errorf("trace: no forecast")
+			}
+		}
+		return nil
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	for _, name := range []string{"prescale_cpu_seconds_total", "prescale_desired_units", "prescale_simulated_pool_ready_units", "prometheus_tsdb_head_series"} {
+		require.Contains(t, string(body), "\n"+name, name)
+	}
+}
+
+func getJSON(ctx context.Context, url string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// poll re-checks cond every 100 ms until it holds or 60 s pass.
+func poll(t *testing.T, ctx context.Context, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within 60s: %v", what, err)
+		}
+		tm := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			t.Fatalf("%s: %v", what, ctx.Err())
+		case <-tm.C:
+		}
+	}
+}
