@@ -192,8 +192,10 @@ func TestE2EBinary(t *testing.T) {
 			"PRESCALE_APP_PORT="+strconv.Itoa(appPort),
 			"PRESCALE_APP_PROCESS="+pidFile,
 		)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
+		logFile, err := os.Create(filepath.Join(t.TempDir(), "exporter.log"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = logFile.Close() })
+		cmd.Stdout, cmd.Stderr = logFile, logFile
 		startProcess(t, cmd)
 		// The exporter watches itself as "the application".
 		require.NoError(t, os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644))
@@ -202,7 +204,8 @@ func TestE2EBinary(t *testing.T) {
 		require.NoError(t, poll(t.Context(), e2eDeadline, func(context.Context) error {
 			code, _, _ := tryGet(base + "/healthz")
 			if code != 200 {
-				return fmt.Errorf("healthz: %d; stderr: %s", code, stderr.String())
+				log, _ := os.ReadFile(logFile.Name())
+				return fmt.Errorf("healthz: %d; exporter log: %s", code, log)
 			}
 			return nil
 		}))
