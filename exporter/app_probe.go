@@ -39,10 +39,11 @@ func newProbeCollector(url string, timeout time.Duration, client *http.Client, n
 }
 
 // newProbeClient returns the probe's client: no connection reuse, so every
-// probe measures a fresh connection as a new user would see it.
+// probe measures a fresh connection as a new user would see it, and no
+// proxy, so it measures the application rather than the path to a proxy.
 func newProbeClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
-		Proxy:             http.ProxyFromEnvironment,
+		Proxy:             nil,
 		DisableKeepAlives: true,
 	}}
 }

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -101,7 +102,7 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, nc := range h.collectors {
 		wg.Go(func() {
 			start := h.now()
-			err := nc.c.Update(ctx, ch)
+			err := safeUpdate(ctx, nc.c, ch)
 			elapsed := h.now().Sub(start).Seconds()
 			ok := 1.0
 			if err != nil {
@@ -116,6 +117,17 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	if h.score != nil {
 		h.score.collect(sig.inputs(), h.now(), ch)
 	}
+}
+
+// safeUpdate runs one source and turns a panic into its error, so that one
+// broken source cannot take the exporter down.
+func safeUpdate(ctx context.Context, c Collector, ch chan<- prometheus.Metric) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return c.Update(ctx, ch)
 }
 
 // signals carries, for one scrape, the values the sources record for the

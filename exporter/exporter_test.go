@@ -1,12 +1,15 @@
 package exporter
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -161,4 +164,21 @@ func TestBadInput(t *testing.T) {
 			require.Equal(t, 0.0, got[success(name)], name)
 		}
 	})
+}
+
+type panicSource struct{ desc *prometheus.Desc }
+
+func (p panicSource) Update(context.Context, chan<- prometheus.Metric) error { panic("broken source") }
+func (p panicSource) Describe(ch chan<- *prometheus.Desc)                    { ch <- p.desc }
+
+func TestPanickingSourceFailsAlone(t *testing.T) {
+	root := fixtureRoot(t)
+	h := newHostCollector([]namedCollector{
+		{"broken", panicSource{prometheus.NewDesc("prescale_broken", "never sent", nil, nil)}},
+		{"load", newLoadCollector()},
+	}, fixtureEnv(root), fixedNow, slog.New(slog.DiscardHandler), time.Second, nil)
+	got := gatherValues(t, h)
+	require.Equal(t, 0.0, got[success("broken")])
+	require.Equal(t, 1.0, got[success("load")])
+	require.Equal(t, 1.5, got["prescale_load1"])
 }
