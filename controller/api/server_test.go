@@ -1,0 +1,131 @@
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fakeBackend counts renders and answers fixed data.
+type fakeBackend struct {
+	gen      atomic.Uint64
+	renders  atomic.Int32
+	health   string
+	execErr  error
+	notReady error
+}
+
+func (f *fakeBackend) Metrics(points int) MetricsResponse {
+	f.renders.Add(1)
+	tm := TargetMetrics{Target: "web", History: []Point{}}
+	for i := range points {
+		tm.History = append(tm.History, Point{T: int64(i), V: float64(i)})
+	}
+	return MetricsResponse{Targets: []TargetMetrics{tm}}
+}
+func (f *fakeBackend) Latest() []Sample         { return []Sample{{Target: "web", OK: true, Value: 1}} }
+func (f *fakeBackend) Predictions() []Prediction { return []Prediction{} }
+func (f *fakeBackend) Status() []TargetStatus    { return []TargetStatus{} }
+func (f *fakeBackend) Execute(context.Context, ExecuteRequest) (TargetStatus, error) {
+	return TargetStatus{Target: "web"}, f.execErr
+}
+func (f *fakeBackend) Health() Health             { return Health{Status: f.health} }
+func (f *fakeBackend) Verification() Verification { return Verification{} }
+func (f *fakeBackend) Ready() error               { return f.notReady }
+func (f *fakeBackend) Generation() uint64         { return f.gen.Load() }
+
+var _ Backend = (*fakeBackend)(nil)
+
+func TestCachePerGeneration(t *testing.T) {
+	b := &fakeBackend{health: "ok"}
+	s := New(b, Options{})
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	get := func() {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/metrics", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+	get()
+	get()
+	require.Equal(t, int32(1), b.renders.Load(), "same generation and second: served from the cache")
+	b.gen.Add(1)
+	get()
+	require.Equal(t, int32(2), b.renders.Load(), "new generation: rendered again")
+	now = now.Add(time.Second)
+	get()
+	require.Equal(t, int32(3), b.renders.Load(), "new second: rendered again")
+}
+
+func TestGzipWhenAsked(t *testing.T) {
+	s := New(&fakeBackend{health: "ok"}, Options{})
+	req := httptest.NewRequest(http.MethodGet, "/api/metrics?points=2000", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	require.Equal(t, "gzip", rec.Header().Get("Content-Encoding"))
+	zr, err := gzip.NewReader(rec.Body)
+	require.NoError(t, err)
+	b, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	var m MetricsResponse
+	require.NoError(t, json.Unmarshal(b, &m))
+	require.Len(t, m.Targets[0].History, 2000)
+
+	rec = httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/metrics?points=2000", nil))
+	require.Empty(t, rec.Header().Get("Content-Encoding"), "plain when not asked")
+}
+
+func TestErrorAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		b       *fakeBackend
+		method  string
+		path    string
+		body    string
+		code    int
+		errText string
+	}{
+		{"backend failure is 500", &fakeBackend{health: "ok", execErr: errors.New("disk full")}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 500, "disk full"},
+		{"wrapped unknown target is 404", &fakeBackend{health: "ok", execErr: errors.Join(errors.New("x"), ErrUnknownTarget)}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 404, "unknown target"},
+		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},
+		{"degraded health is 503", &fakeBackend{health: "degraded"}, "GET", "/api/system/health", "", 503, ""},
+		{"not ready is 503", &fakeBackend{health: "ok", notReady: errors.New("no cycle yet")}, "GET", "/readyz", "", 503, "no cycle yet"},
+		{"bad points", &fakeBackend{health: "ok"}, "GET", "/api/metrics?points=0", "", 400, "points"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(tc.b, Options{Token: "t"})
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer t")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			require.Equal(t, tc.code, rec.Code)
+			require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
+			if tc.errText != "" {
+				require.Contains(t, m["error"], tc.errText)
+			}
+		})
+	}
+}
+
+func TestHTTPServerTimeouts(t *testing.T) {
+	srv := New(&fakeBackend{}, Options{}).HTTPServer(":0")
+	require.Positive(t, srv.ReadHeaderTimeout)
+	require.Positive(t, srv.ReadTimeout)
+	require.Positive(t, srv.WriteTimeout)
+	require.Positive(t, srv.IdleTimeout)
+	require.Positive(t, srv.MaxHeaderBytes)
+}
