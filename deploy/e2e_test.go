@@ -573,6 +573,8 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 
 	// A scaling interval of an hour: the first cycle decides at start, and
 	// its decision stays published (desired != current) for the whole test.
+	// The controller's own webhook actuator posts the decision to the same
+	// receiver Alertmanager delivers to: one receiver takes both.
 	ctl := startProcess(t, dir, "controller", controllerBin, nil, []string{
 		"PRESCALE_LISTEN=" + o.Controller,
 		"PRESCALE_DATA_DIR=" + filepath.Join(dir, "controller-data"),
@@ -581,7 +583,8 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		"PRESCALE_STEP=1s",
 		"PRESCALE_HISTORY_WINDOW=1m",
 		"PRESCALE_MODE=act",
-		"PRESCALE_ACTUATOR=none",
+		"PRESCALE_ACTUATOR=webhook",
+		"PRESCALE_WEBHOOK_URL=" + hookSrv.URL + "/prescale",
 		"PRESCALE_TARGET_NAME=web",
 		"PRESCALE_TARGET_TIER=frontend",
 		"PRESCALE_TARGET_KIND=instances",
@@ -665,4 +668,20 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	require.False(t, a.StartsAt.IsZero())
 	require.NotEmpty(t, a.Fingerprint)
 	require.Contains(t, a.GeneratorURL, o.Prometheus)
+
+	// The controller's direct webhook: the same v4 format, the same
+	// grouping labels, the decision in its annotations.
+	var direct webhookMessage
+	poll(t, 30*time.Second, "the controller's webhook arrives", procs, func() error {
+		var err error
+		direct, err = hook.find("PrescaleScalingDecision")
+		return err
+	})
+	require.Equal(t, "4", direct.Version)
+	require.Equal(t, "firing", direct.Status)
+	require.Equal(t, map[string]string{"alertname": "PrescaleScalingDecision", "target": "web"}, direct.GroupLabels)
+	require.Len(t, direct.Alerts, 1)
+	require.Equal(t, "up", direct.Alerts[0].Labels["direction"])
+	require.Equal(t, strconv.Itoa(wantUnits), direct.Alerts[0].Annotations["desired_units"])
+	require.Equal(t, "1", direct.Alerts[0].Annotations["current_units"])
 }
