@@ -19,7 +19,14 @@ type Forecast struct {
 	// Model names the model (or combination) that produced the forecast.
 	Model string
 	// Confidence in [0, 1] from the model's backtest skill against the
-	// naive baseline and the interval width (formula in the Model docs).
+	// naive baseline and the interval width:
+	//
+	//	skill = clamp(1.5 - r, 0, 1)   r = backtest MAE / naive backtest MAE
+	//	sharp = 1 / (1 + W/L)          W = mean interval width over the horizons,
+	//	                               L = mean |y| over the last season (or 48 samples)
+	//	Confidence = sqrt(skill * sharp)
+	//
+	// It is 0 when there was no backtest (history too short).
 	Confidence float64
 }
 
