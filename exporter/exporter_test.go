@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -181,4 +183,40 @@ func TestPanickingSourceFailsAlone(t *testing.T) {
 	require.Equal(t, 0.0, got[success("broken")])
 	require.Equal(t, 1.0, got[success("load")])
 	require.Equal(t, 1.5, got["prescale_load1"])
+}
+
+// TestHungStatfs: a mount point whose statfs never answers (a dead NFS
+// server) fails the filesystem source at the scrape's deadline, is skipped
+// while the call hangs, and comes back once it returns.
+func TestHungStatfs(t *testing.T) {
+	root := fixtureRoot(t)
+	release := make(chan struct{})
+	calls := make(chan string, 16)
+	usage := func(ctx context.Context, path string) (*disk.UsageStat, error) {
+		if strings.HasSuffix(path, "/data") {
+			calls <- path
+			<-release
+		}
+		return fakeUsage(root)(ctx, path)
+	}
+	c, err := NewCollector(DefaultConfig(), WithEnv(fixtureEnv(root)), WithNow(fixedNow),
+		WithFilesystemUsage(usage), WithGatherTimeout(100*time.Millisecond))
+	require.NoError(t, err)
+
+	got := gatherValues(t, c)
+	require.Equal(t, 0.0, got[success("filesystem")])
+	require.Contains(t, got, `prescale_filesystem_size_bytes{device="/dev/vda1",fstype="ext4",mountpoint="/"}`, "other mounts are reported")
+	require.NotContains(t, got, `prescale_filesystem_size_bytes{device="/dev/nvme0n1p1",fstype="xfs",mountpoint="/data"}`)
+
+	got = gatherValues(t, c)
+	require.Equal(t, 0.0, got[success("filesystem")])
+	require.Len(t, calls, 1, "the hung mount point is not called again")
+
+	close(release)
+	require.NoError(t, poll(t.Context(), 10*time.Second, func(context.Context) error {
+		if gatherValues(t, c)[success("filesystem")] != 1 {
+			return errors.New("filesystem source still failing")
+		}
+		return nil
+	}))
 }

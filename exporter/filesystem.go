@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
@@ -21,6 +22,12 @@ type filesystemCollector struct {
 	mountExclude, typeExclude *regexp.Regexp
 	usage                     UsageFunc
 
+	// stuck holds the mount points whose statfs has not returned (a dead
+	// NFS server): they are skipped until it does, so hung calls never
+	// pile up, one per scrape.
+	mu    sync.Mutex
+	stuck map[string]struct{}
+
 	size, free, avail *prometheus.Desc
 }
 
@@ -29,6 +36,7 @@ var _ Collector = (*filesystemCollector)(nil)
 func newFilesystemCollector(mountExclude, typeExclude *regexp.Regexp, usage UsageFunc) *filesystemCollector {
 	labels := []string{"device", "mountpoint", "fstype"}
 	return &filesystemCollector{
+		stuck:        map[string]struct{}{},
 		mountExclude: mountExclude,
 		typeExclude:  typeExclude,
 		usage:        usage,
@@ -50,7 +58,7 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 	}
 	var errs []error
 	for _, p := range selectPartitions(parts, c.mountExclude, c.typeExclude) {
-		u, err := c.usage(ctx, rootPath(ctx, p.Mountpoint))
+		u, err := c.statfs(ctx, p.Mountpoint)
 		if err != nil {
 			// One unreadable mount (permissions, a stale NFS handle) must
 			// not hide the others; the collector still reports failure.
@@ -63,6 +71,47 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 		ch <- prometheus.MustNewConstMetric(c.avail, prometheus.GaugeValue, s.avail, s.device, s.mountpoint, s.fstype)
 	}
 	return errors.Join(errs...)
+}
+
+// statfs calls the usage function with the scrape's deadline. A call that
+// outlives it keeps running in its goroutine, and the mount point is marked
+// stuck until the call returns.
+func (c *filesystemCollector) statfs(ctx context.Context, mountpoint string) (*disk.UsageStat, error) {
+	c.mu.Lock()
+	if _, ok := c.stuck[mountpoint]; ok {
+		c.mu.Unlock()
+		return nil, errors.New("an earlier statfs has not returned yet")
+	}
+	c.mu.Unlock()
+
+	type result struct {
+		u   *disk.UsageStat
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		u, err := c.usage(ctx, rootPath(ctx, mountpoint))
+		// Answer and unmark under the lock, so the waiter below either
+		// sees the answer or marks the mount point before it is unmarked.
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		res <- result{u, err}
+		delete(c.stuck, mountpoint)
+	}()
+	select {
+	case r := <-res:
+		return r.u, r.err
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case r := <-res:
+		return r.u, r.err
+	default:
+		c.stuck[mountpoint] = struct{}{}
+		return nil, fmt.Errorf("no answer before the scrape's deadline: %w", ctx.Err())
+	}
 }
 
 // selectPartitions drops excluded mount points and types and keeps one
