@@ -19,7 +19,8 @@ type Forecast struct {
 	// Model names the model (or combination) that produced the forecast.
 	Model string
 	// Confidence in [0, 1] from the model's backtest skill against the
-	// naive baseline and the interval width:
+	// naive baseline and the interval width. For Predict, Auto and the
+	// single models (Naive, SeasonalNaive, Ridge, HoltWinters):
 	//
 	//	skill = clamp(1.5 - r, 0, 1)   r = backtest MAE / naive backtest MAE
 	//	sharp = 1 / (1 + W/L)          W = mean interval width over the horizons,
