@@ -87,10 +87,13 @@ func buildOptions(cfg Config, opts []Option) options {
 // source the configuration enables, for registration in any registry (the
 // prescale run command gathers it in-process).
 func NewCollector(cfg Config, opts ...Option) (prometheus.Collector, error) {
+	return newCollector(cfg, buildOptions(cfg, opts))
+}
+
+func newCollector(cfg Config, o options) (*hostCollector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	o := buildOptions(cfg, opts)
 	mountEx, err := compileExclude(cfg.MountPointsExclude)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envMountPointsExclude, err)
@@ -159,14 +162,14 @@ const (
 // the HTTP server. Registering the Go, process and build-info collectors is
 // left to the caller (cmd/prescale-exporter does it).
 func New(cfg Config, reg Registry, opts ...Option) (*Exporter, error) {
-	c, err := NewCollector(cfg, opts...)
+	o := buildOptions(cfg, opts)
+	c, err := newCollector(cfg, o)
 	if err != nil {
 		return nil, err
 	}
 	if err := reg.Register(c); err != nil {
 		return nil, fmt.Errorf("registering the exporter's collector: %w", err)
 	}
-	o := buildOptions(cfg, opts)
 	e := &Exporter{cfg: cfg, reg: reg, logger: o.logger}
 	e.srv = &http.Server{
 		Handler:           e.Handler(),
