@@ -130,6 +130,9 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			job = "prescale"
 		}
 		a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: ln.Addr().String()}, cfg.ScrapeInterval)
+		if len(cfg.ScrapeTargets) == 0 && o.Gather == nil {
+			o.Logger.Warn("embedded store without PRESCALE_SCRAPE_TARGETS: only history already in the data directory is available")
+		}
 		detail := "embedded TSDB in " + filepath.Join(cfg.DataDir, "tsdb")
 		if len(cfg.ScrapeTargets) > 0 {
 			detail += ", scraping " + strings.Join(redactAll(cfg.ScrapeTargets), ", ")

@@ -33,7 +33,7 @@ func (f *fakeBackend) Metrics(points int) MetricsResponse {
 	}
 	return MetricsResponse{Targets: []TargetMetrics{tm}}
 }
-func (f *fakeBackend) Latest() []Sample         { return []Sample{{Target: "web", OK: true, Value: 1}} }
+func (f *fakeBackend) Latest() []Sample          { return []Sample{{Target: "web", OK: true, Value: 1}} }
 func (f *fakeBackend) Predictions() []Prediction { return []Prediction{} }
 func (f *fakeBackend) Status() []TargetStatus    { return []TargetStatus{} }
 func (f *fakeBackend) Execute(context.Context, ExecuteRequest) (TargetStatus, error) {
