@@ -151,6 +151,7 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 	}
 	buf := make([]byte, 0, 256)
 	picks := map[string]int{}
+	var confSum float64
 	done := 0
 	err := predictor.Rolling(tr.T, tr.V, origins, H, predictor.Options{Horizon: H}, cfg.refit, cfg.coverage,
 		func(i int, fc predictor.Forecast) error {
@@ -159,6 +160,7 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 			}
 			if fc.Mean != nil {
 				picks[fc.Model]++
+				confSum += fc.Confidence
 			}
 			for h := 1; h <= H; h++ {
 				buf = buf[:0]
@@ -190,6 +192,9 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 		})
 	if err != nil {
 		return err
+	}
+	if done > 0 {
+		fmt.Fprintf(stderr, "prescale forecast: mean confidence %.3f\n", confSum/float64(done))
 	}
 	names := slices.Sorted(maps.Keys(picks))
 	for _, name := range names {
