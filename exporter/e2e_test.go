@@ -139,7 +139,11 @@ func summarize(t *testing.T, exposition []byte) []byte {
 		if name == "prescale_exporter_collector_success" {
 			var lines []string
 			for _, m := range mf.GetMetric() {
-				lines = append(lines, fmt.Sprintf("%s %g", sampleKey(name, m), m.GetGauge().GetValue()))
+				var ls []string
+				for _, l := range m.GetLabel() {
+					ls = append(ls, l.GetName()+"="+strconv.Quote(l.GetValue()))
+				}
+				lines = append(lines, fmt.Sprintf("%s{%s} %g", name, strings.Join(ls, ","), m.GetGauge().GetValue()))
 			}
 			sort.Strings(lines)
 			buf.WriteString(strings.Join(lines, "\n") + "\n")

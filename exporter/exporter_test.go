@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/stretchr/testify/require"
 )
@@ -55,42 +54,21 @@ func TestCollectAndLint(t *testing.T) {
 	require.Empty(t, problems)
 }
 
-// gatherValues gathers c and returns every sample as "name{labels}" -> value.
+// gatherValues gathers c and returns every sample as "name{labels}" -> value,
+// the labels as the text format writes them (sorted by name).
 func gatherValues(t *testing.T, c prometheus.Collector) map[string]float64 {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(c))
-	mfs, err := reg.Gather()
-	require.NoError(t, err, "a failing source must not fail the scrape")
 	out := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			out[sampleKey(mf.GetName(), m)] = sampleValue(m)
+	for _, line := range strings.Split(string(exposition(t, c)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		require.NoError(t, err, line)
+		out[line[:i]] = v
 	}
 	return out
-}
-
-func sampleKey(name string, m *dto.Metric) string {
-	var ls []string
-	for _, l := range m.GetLabel() {
-		ls = append(ls, l.GetName()+"="+strconv.Quote(l.GetValue()))
-	}
-	if len(ls) == 0 {
-		return name
-	}
-	return name + "{" + strings.Join(ls, ",") + "}"
-}
-
-func sampleValue(m *dto.Metric) float64 {
-	switch {
-	case m.GetGauge() != nil:
-		return m.GetGauge().GetValue()
-	case m.GetCounter() != nil:
-		return m.GetCounter().GetValue()
-	default:
-		return m.GetUntyped().GetValue()
-	}
 }
 
 func success(name string) string {
