@@ -107,7 +107,7 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 			ok := 1.0
 			if err != nil {
 				ok = 0
-				h.logger.Debug("collector failed", "collector", nc.name, "err", err)
+				h.logger.Warn("collector failed", "collector", nc.name, "err", err)
 			}
 			ch <- prometheus.MustNewConstMetric(h.success, prometheus.GaugeValue, ok, nc.name)
 			ch <- prometheus.MustNewConstMetric(h.duration, prometheus.GaugeValue, elapsed, nc.name)
