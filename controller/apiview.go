@@ -157,19 +157,17 @@ func (v *View) statusLocked(i int) api.TargetStatus {
 	if st.Decisions == nil {
 		st.Decisions = []policy.Decision{}
 	}
+	// Cooldown ends are shown once set; a time in the past means expired.
+	// (No dependence on the clock here, so the answer is cached per cycle.)
 	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {
-		if u := ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown); u.After(c.d.Now()) {
-			st.ScaleUpCooldown = u
-		}
+		st.ScaleUpCooldown = ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown)
 	}
 	last := ts.Policy.LastScaleUp
 	if ts.Policy.LastScaleDown.After(last) {
 		last = ts.Policy.LastScaleDown
 	}
 	if !last.IsZero() && t.ScaleDownCooldown > 0 {
-		if u := last.Add(t.ScaleDownCooldown); u.After(c.d.Now()) {
-			st.ScaleDownCooldown = u
-		}
+		st.ScaleDownCooldown = last.Add(t.ScaleDownCooldown)
 	}
 	return st
 }

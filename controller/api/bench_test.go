@@ -65,7 +65,9 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 		"/api/system/health", "/api/verification", "/healthz", "/readyz"}
 	// Uncompressed answers: the client shares the 2 cores, and gunzipping
 	// would charge its CPU to the server's latency.
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
+	// Clients read with 64 KiB buffers, as browsers and Grafana do, rather
+	// than Go's 4 KiB default.
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true, ReadBufferSize: 64 << 10}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	b.Cleanup(tr.CloseIdleConnections)
 
@@ -77,6 +79,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 		for c := range clients {
 			wg.Go(func() {
 				mine := make([]time.Duration, 0, len(paths))
+				buf := make([]byte, 64<<10)
 				for k := range paths {
 					p := paths[(c+k)%len(paths)]
 					t0 := time.Now()
@@ -85,7 +88,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					_, _ = io.Copy(io.Discard, resp.Body)
+					_, _ = io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
 					_ = resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						b.Errorf("%s: %d", p, resp.StatusCode)

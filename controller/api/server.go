@@ -50,7 +50,7 @@ type Server struct {
 	router *mux.Router
 
 	cacheMu sync.Mutex
-	cache   map[string]cacheEntry
+	cache   map[string]*cacheSlot
 
 	mu          sync.Mutex
 	stressUntil time.Time
@@ -75,7 +75,7 @@ func New(b Backend, o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{b: b, o: o, now: time.Now, cache: map[string]cacheEntry{}}
+	s := &Server{b: b, o: o, now: time.Now, cache: map[string]*cacheSlot{}}
 	s.router = s.routes()
 	return s
 }
@@ -161,23 +161,45 @@ type cacheEntry struct {
 	gz   []byte // gzip of body, for clients that accept it
 }
 
-// cached serves the answer for key from the cache while the backend's
-// generation and the wall-clock second are unchanged, else renders it once
-// (concurrent misses wait for the one render) and stores it. Under many
-// concurrent readers this keeps a GET at the cost of a memory copy.
-func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, render func() (int, any)) {
-	gen, sec := s.b.Generation(), s.now().Unix()
+// cacheSlot holds one key's answer; its own lock lets concurrent misses on
+// one key wait for a single render without blocking the other keys.
+type cacheSlot struct {
+	mu sync.Mutex
+	e  cacheEntry
+	ok bool
+}
+
+// cached serves the answer for key from memory while the backend's
+// generation is unchanged (and, for perSecond answers that show ages, the
+// wall-clock second), else renders it once and stores it. Under many
+// concurrent readers a GET then costs a memory copy.
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, perSecond bool, render func() (int, any)) {
+	gen := s.b.Generation()
+	var sec int64
+	if perSecond {
+		sec = s.now().Unix()
+	}
 	s.cacheMu.Lock()
-	e, ok := s.cache[key]
-	if !ok || e.gen != gen || e.sec != sec {
+	slot, ok := s.cache[key]
+	if !ok {
+		if len(s.cache) > 256 { // bounded: keys include the query string
+			clear(s.cache)
+		}
+		slot = &cacheSlot{}
+		s.cache[key] = slot
+	}
+	s.cacheMu.Unlock()
+
+	slot.mu.Lock()
+	if !slot.ok || slot.e.gen != gen || slot.e.sec != sec {
 		code, v := render()
-		b, err := json.MarshalIndent(v, "", "  ")
+		b, err := json.Marshal(v)
 		if err != nil {
-			s.cacheMu.Unlock()
+			slot.mu.Unlock()
 			writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
 			return
 		}
-		e = cacheEntry{gen: gen, sec: sec, code: code, body: append(b, '\n')}
+		e := cacheEntry{gen: gen, sec: sec, code: code, body: append(b, '\n')}
 		if len(e.body) > gzipMin {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -185,12 +207,11 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, rend
 			_ = zw.Close()
 			e.gz = buf.Bytes()
 		}
-		if len(s.cache) > 256 { // bounded: keys include the query string
-			clear(s.cache)
-		}
-		s.cache[key] = e
+		slot.e, slot.ok = e, true
 	}
-	s.cacheMu.Unlock()
+	e := slot.e
+	slot.mu.Unlock()
+
 	body := e.body
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -221,9 +242,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
@@ -285,12 +304,12 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		points = n
 	}
-	s.cached(w, r, "metrics?"+strconv.Itoa(points), func() (int, any) { return http.StatusOK, s.b.Metrics(points) })
+	s.cached(w, r, "metrics?"+strconv.Itoa(points), false, func() (int, any) { return http.StatusOK, s.b.Metrics(points) })
 }
 
 func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		s.cached(w, r, "realtime", func() (int, any) { return http.StatusOK, map[string]any{"samples": s.b.Latest()} })
+		s.cached(w, r, "realtime", false, func() (int, any) { return http.StatusOK, map[string]any{"samples": s.b.Latest()} })
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -320,15 +339,15 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPredictions(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "predictions", func() (int, any) { return http.StatusOK, map[string]any{"predictions": s.b.Predictions()} })
+	s.cached(w, r, "predictions", false, func() (int, any) { return http.StatusOK, map[string]any{"predictions": s.b.Predictions()} })
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "status", func() (int, any) { return http.StatusOK, map[string]any{"targets": s.b.Status()} })
+	s.cached(w, r, "status", false, func() (int, any) { return http.StatusOK, map[string]any{"targets": s.b.Status()} })
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "health", func() (int, any) {
+	s.cached(w, r, "health", true, func() (int, any) {
 		h := s.b.Health()
 		if h.Status != "ok" {
 			return http.StatusServiceUnavailable, h
@@ -338,7 +357,7 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "verification", func() (int, any) { return http.StatusOK, s.b.Verification() })
+	s.cached(w, r, "verification", true, func() (int, any) { return http.StatusOK, s.b.Verification() })
 }
 
 func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {

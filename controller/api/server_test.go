@@ -64,7 +64,7 @@ func TestCachePerGeneration(t *testing.T) {
 	require.Equal(t, int32(2), b.renders.Load(), "new generation: rendered again")
 	now = now.Add(time.Second)
 	get()
-	require.Equal(t, int32(3), b.renders.Load(), "new second: rendered again")
+	require.Equal(t, int32(2), b.renders.Load(), "no clock in this answer: a new second changes nothing")
 }
 
 func TestGzipWhenAsked(t *testing.T) {

@@ -96,20 +96,21 @@ type Prediction struct {
 
 // TargetStatus answers GET /api/scaling/status for one target.
 type TargetStatus struct {
-	Target            string            `json:"target"`
-	Tier              string            `json:"tier"`
-	Kind              string            `json:"kind"`
-	Mode              string            `json:"mode"`
-	Actuator          string            `json:"actuator"`
-	Simulated         bool              `json:"simulated"`
-	Current           int               `json:"current_units"`
-	Desired           int               `json:"desired_units"`
-	Min               int               `json:"min_units"`
-	Max               int               `json:"max_units"`
-	CostPerHour       float64           `json:"cost_per_hour"`
-	CostToday         float64           `json:"cost_today"`
-	CostTotal         float64           `json:"cost_total"`
-	DailyBudget       float64           `json:"daily_budget"`
+	Target      string  `json:"target"`
+	Tier        string  `json:"tier"`
+	Kind        string  `json:"kind"`
+	Mode        string  `json:"mode"`
+	Actuator    string  `json:"actuator"`
+	Simulated   bool    `json:"simulated"`
+	Current     int     `json:"current_units"`
+	Desired     int     `json:"desired_units"`
+	Min         int     `json:"min_units"`
+	Max         int     `json:"max_units"`
+	CostPerHour float64 `json:"cost_per_hour"`
+	CostToday   float64 `json:"cost_today"`
+	CostTotal   float64 `json:"cost_total"`
+	DailyBudget float64 `json:"daily_budget"`
+	// Cooldown ends once a scaling happened; in the past means expired.
 	ScaleUpCooldown   time.Time         `json:"scale_up_cooldown_until,omitzero"`
 	ScaleDownCooldown time.Time         `json:"scale_down_cooldown_until,omitzero"`
 	Manual            *policy.Override  `json:"manual,omitempty"`
