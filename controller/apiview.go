@@ -193,6 +193,8 @@ func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetS
 		}
 		dur = d
 	}
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
 	now := c.d.Now()
 	c.mu.Lock()
 	ts := c.file.Targets[t.Name]

@@ -226,7 +226,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		})
 	}
 	a.api = api.New(view, api.Options{
-		Token: cfg.APIToken, StressEnabled: cfg.StressTest, StressMax: cfg.StressTestMax, Logger: o.Logger,
+		Token: cfg.APIToken, StressEnabled: cfg.StressTest, StressMax: cfg.StressTestMax, Logger: o.Logger, Now: o.Now,
 		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: 10}),
 		Extra:   extra,
 	})

@@ -98,6 +98,10 @@ type Controller struct {
 	d       Deps
 	log     *slog.Logger
 
+	// cycleMu serialises cycles and manual scalings: both read, change and
+	// write back a target's persisted state.
+	cycleMu sync.Mutex
+
 	mu        sync.RWMutex
 	file      state.File
 	snaps     []snapshot
@@ -171,6 +175,8 @@ var errHistory = errors.New("history source unavailable")
 // → detect → decide → act → publish, then persists the state. Errors are
 // returned joined; a failing target never stops the others.
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
 	now := c.d.Now()
 	start := time.Now()
 	results := make([]snapshot, len(c.targets))

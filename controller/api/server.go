@@ -41,6 +41,8 @@ type Options struct {
 	// Extra routes (e.g. the exporter's /probe); nil for none.
 	Extra  map[string]http.Handler
 	Logger *slog.Logger
+	// Now is the clock (cache seconds, stress-test windows); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the REST API.
@@ -75,7 +77,10 @@ func New(b Backend, o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{b: b, o: o, now: time.Now, cache: map[string]*cacheSlot{}}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{b: b, o: o, now: o.Now, cache: map[string]*cacheSlot{}}
 	s.router = s.routes()
 	return s
 }

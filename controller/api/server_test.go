@@ -48,9 +48,8 @@ var _ Backend = (*fakeBackend)(nil)
 
 func TestCachePerGeneration(t *testing.T) {
 	b := &fakeBackend{health: "ok"}
-	s := New(b, Options{})
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return now }
+	s := New(b, Options{Now: func() time.Time { return now }})
 	get := func() {
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/metrics", nil))
