@@ -352,9 +352,36 @@ func recordedNames(t *testing.T) []string {
 // application probe included), written by the exporter's tests.
 var exporterGolden = filepath.Join("..", "exporter", "testdata", "host.golden")
 
-// exporterNames returns the metric names of the exporter's golden output;
-// histograms and summaries also give their _bucket/_sum/_count series.
-func exporterNames(t *testing.T) []string {
+// labelSets maps a series name to the label names its series carry.
+type labelSets map[string]map[string]bool
+
+// add records a metric family's series names (histograms and summaries
+// also give their _bucket/_sum/_count series) and label names. typ is
+// client_model's MetricType name (COUNTER, GAUGE, HISTOGRAM, ...); the
+// client_model package is not imported, to keep it an indirect dependency.
+func (ls labelSets) add(name, typ string, labelNames []string) {
+	labels := map[string]bool{}
+	for _, l := range labelNames {
+		labels[l] = true
+	}
+	names := []string{name}
+	switch typ {
+	case "HISTOGRAM", "GAUGE_HISTOGRAM":
+		names = append(names, name+"_sum", name+"_count")
+		bucket := maps.Clone(labels)
+		bucket["le"] = true
+		ls[name+"_bucket"] = bucket
+	case "SUMMARY":
+		names = append(names, name+"_sum", name+"_count")
+		labels["quantile"] = true
+	}
+	for _, n := range names {
+		ls[n] = labels
+	}
+}
+
+// exporterLabels reads the exporter's golden output.
+func exporterLabels(t *testing.T) labelSets {
 	t.Helper()
 	f, err := os.Open(exporterGolden)
 	require.NoError(t, err, "the exporter's golden exposition")
@@ -362,49 +389,146 @@ func exporterNames(t *testing.T) []string {
 	tp := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := tp.TextToMetricFamilies(f)
 	require.NoError(t, err, exporterGolden)
-	var names []string
-	for name, mf := range families {
-		names = append(names, seriesNames(name, mf.GetType().String())...)
+	ls := labelSets{}
+	for _, mf := range families {
+		var names []string
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				names = append(names, lp.GetName())
+			}
+		}
+		ls.add(mf.GetName(), mf.GetType().String(), names)
 	}
-	require.NotEmpty(t, names, "%s has no metrics", exporterGolden)
-	return names
+	require.NotEmpty(t, ls, "%s has no metrics", exporterGolden)
+	return ls
 }
 
-// controllerNames returns the metric names the controller registers, for
-// one target (the per-target series exist once a target is configured).
-func controllerNames(t *testing.T) []string {
+// controllerLabels gathers the metrics the controller registers, for one
+// target (the per-target series exist once a target is configured).
+func controllerLabels(t *testing.T) labelSets {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
-	var names []string
+	ls := labelSets{}
 	for _, mf := range mfs {
-		names = append(names, seriesNames(mf.GetName(), mf.GetType().String())...)
+		var names []string
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				names = append(names, lp.GetName())
+			}
+		}
+		ls.add(mf.GetName(), mf.GetType().String(), names)
 	}
-	require.NotEmpty(t, names, "the controller registers no metrics")
-	return names
+	require.NotEmpty(t, ls, "the controller registers no metrics")
+	return ls
 }
 
-// seriesNames lists the series names of a metric family of the given type
-// (client_model's MetricType names: COUNTER, GAUGE, HISTOGRAM, ...).
-func seriesNames(name, typ string) []string {
-	switch typ {
-	case "HISTOGRAM", "GAUGE_HISTOGRAM":
-		return []string{name, name + "_bucket", name + "_sum", name + "_count"}
-	case "SUMMARY":
-		return []string{name, name + "_sum", name + "_count"}
-	default:
-		return []string{name}
+func exporterNames(t *testing.T) []string   { return slices.Collect(maps.Keys(exporterLabels(t))) }
+func controllerNames(t *testing.T) []string { return slices.Collect(maps.Keys(controllerLabels(t))) }
+
+// targetLabels are the labels Prometheus attaches to every scraped series
+// (mode: the controller's target label in prometheus.yml).
+var targetLabels = []string{"job", "instance", "mode"}
+
+// selectors returns the vector selectors of an expression.
+func selectors(t *testing.T, expr string, textVars map[string]string) []*parser.VectorSelector {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(toPromQL(expr, textVars))
+	require.NoError(t, err, "expression %q", expr)
+	var out []*parser.VectorSelector
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			out = append(out, vs)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestSelectorLabelsExist requires every label matcher on an exporter or
+// controller metric, in the dashboards and the rules, to name a label the
+// metric has (or a target label), so a filter never silently matches
+// nothing.
+func TestSelectorLabelsExist(t *testing.T) {
+	sets := exporterLabels(t)
+	maps.Copy(sets, controllerLabels(t))
+	check := func(t *testing.T, expr string, textVars map[string]string) {
+		for _, vs := range selectors(t, expr, textVars) {
+			has, ok := sets[vs.Name]
+			if !ok {
+				continue // recording rules and Prometheus's own series
+			}
+			for _, m := range vs.LabelMatchers {
+				if m.Name == labels.MetricName || slices.Contains(targetLabels, m.Name) {
+					continue
+				}
+				require.True(t, has[m.Name], "%q filters %s on label %q, which it does not have", expr, vs.Name, m.Name)
+			}
+		}
+	}
+	// Aggregations by labels directly over one known metric
+	// (sum by (target) (rate(m[5m]))) must group by labels it has.
+	checkGrouping := func(t *testing.T, expr string, textVars map[string]string) {
+		e, err := parser.NewParser(parser.Options{}).ParseExpr(toPromQL(expr, textVars))
+		require.NoError(t, err)
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			agg, ok := n.(*parser.AggregateExpr)
+			if !ok || agg.Without {
+				return nil
+			}
+			var inner []*parser.VectorSelector
+			parser.Inspect(agg.Expr, func(n parser.Node, _ []parser.Node) error {
+				switch n := n.(type) {
+				case *parser.VectorSelector:
+					inner = append(inner, n)
+				case *parser.AggregateExpr, *parser.BinaryExpr, *parser.Call:
+					// These may change the label set (label_replace, a nested
+					// aggregation, vector matching): not checked.
+					if c, ok := n.(*parser.Call); !ok || strings.HasPrefix(c.Func.Name, "label_") {
+						inner = append(inner, nil)
+					}
+				}
+				return nil
+			})
+			if len(inner) != 1 || inner[0] == nil {
+				return nil
+			}
+			has, ok := sets[inner[0].Name]
+			if !ok {
+				return nil
+			}
+			for _, g := range agg.Grouping {
+				require.True(t, has[g] || slices.Contains(targetLabels, g), "%q groups %s by %q, which it does not have", expr, inner[0].Name, g)
+			}
+			return nil
+		})
+	}
+	for _, f := range loadDashboards(t) {
+		textVars := textVariables(t, f.dash)
+		for where, expr := range expressions(t, f.dash) {
+			t.Run(f.name+"/"+where, func(t *testing.T) {
+				check(t, expr, textVars)
+				checkGrouping(t, expr, textVars)
+			})
+		}
+	}
+	for name, expr := range ruleExpressions(t) {
+		t.Run(name, func(t *testing.T) {
+			check(t, expr, nil)
+			checkGrouping(t, expr, nil)
+		})
 	}
 }
 
-// TestRuleExpressionsUseKnownMetrics holds deploy/rules to the same
-// standard as the dashboards: every selector names a metric that exists.
-func TestRuleExpressionsUseKnownMetrics(t *testing.T) {
-	known := knownMetrics(t)
+// ruleExpressions returns the expressions of deploy/rules' rule files by
+// file and rule name.
+func ruleExpressions(t *testing.T) map[string]string {
+	t.Helper()
 	paths, err := filepath.Glob(filepath.Join("..", "deploy", "rules", "*.yml"))
 	require.NoError(t, err)
+	out := map[string]string{}
 	for _, p := range paths {
 		if strings.HasSuffix(p, "_test.yml") {
 			continue
@@ -421,13 +545,24 @@ func TestRuleExpressionsUseKnownMetrics(t *testing.T) {
 		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf), p)
 		for _, g := range rf.Groups {
 			for _, r := range g.Rules {
-				t.Run(filepath.Base(p)+"/"+r.Alert+r.Record, func(t *testing.T) {
-					for _, name := range metricNames(t, r.Expr, nil) {
-						require.Contains(t, known, name, "rule %s%s selects %q, which nothing exposes or records", r.Alert, r.Record, name)
-					}
-				})
+				out[filepath.Base(p)+"/"+r.Alert+r.Record] = r.Expr
 			}
 		}
+	}
+	require.NotEmpty(t, out, "no rules in deploy/rules")
+	return out
+}
+
+// TestRuleExpressionsUseKnownMetrics holds deploy/rules to the same
+// standard as the dashboards: every selector names a metric that exists.
+func TestRuleExpressionsUseKnownMetrics(t *testing.T) {
+	known := knownMetrics(t)
+	for name, expr := range ruleExpressions(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, m := range metricNames(t, expr, nil) {
+				require.Contains(t, known, m, "rule %s selects %q, which nothing exposes or records", name, m)
+			}
+		})
 	}
 }
 
