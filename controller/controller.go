@@ -112,6 +112,56 @@ type Controller struct {
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
+	dets      []detState // per target, used under cycleMu only
+}
+
+// detState is a target's streaming anomaly detector between cycles: it has
+// scored every present grid point up to last; anomalous holds the scored
+// points (unix seconds) at or above the threshold that are still in the
+// window.
+type detState struct {
+	det       predictor.Detector
+	last      int64
+	score     float64
+	anomalous map[int64]bool
+}
+
+// detect feeds the grid points after the detector's last one, resetting it
+// when the grid moved back (a clock change) or left a gap wider than the
+// window (a long outage: old state would no longer describe the series).
+func (c *Controller) detect(idx int, s history.Series, start, stepSec int64, snap *snapshot) error {
+	d := &c.dets[idx]
+	first := s.T[0]
+	if d.det == nil || d.last > s.T[len(s.T)-1] || d.last < first-stepSec {
+		det, err := c.d.NewDetector()
+		if err != nil {
+			return err
+		}
+		*d = detState{det: det, last: math.MinInt64, anomalous: map[int64]bool{}}
+	}
+	for i, v := range s.V {
+		if s.T[i] <= d.last || math.IsNaN(v) {
+			continue
+		}
+		d.score = d.det.Update(s.T[i], v)
+		if d.score >= c.o.AnomalyThreshold {
+			d.anomalous[s.T[i]] = true
+		}
+		d.last = s.T[i]
+	}
+	for ts := range d.anomalous {
+		if ts < start {
+			delete(d.anomalous, ts)
+		}
+	}
+	for i, ts := range s.T {
+		if d.anomalous[ts] {
+			snap.anomalous = append(snap.anomalous, i)
+		}
+	}
+	snap.anomScore = d.score
+	snap.anomaly = d.score >= c.o.AnomalyThreshold
+	return nil
 }
 
 // New builds a controller and loads its persisted state.
@@ -144,7 +194,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Controller{targets: targets, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f, snaps: make([]snapshot, len(targets))}
+	c := &Controller{targets: targets, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
+		snaps: make([]snapshot, len(targets)), dets: make([]detState, len(targets))}
 	for i, t := range targets {
 		c.byName[t.Name] = i
 		// Publish the held state at once so a restarted controller shows
@@ -200,7 +251,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			snap, ts, err := c.reconcileTarget(ctx, now, c.targets[i], prev[i])
+			snap, ts, err := c.reconcileTarget(ctx, now, i, c.targets[i], prev[i])
 			results[i] = snap
 			outs[i] = out{ts, err}
 		}()
@@ -276,76 +327,82 @@ func b2f(b bool) float64 {
 
 // reconcileTarget runs the cycle for one target; it returns what it saw,
 // the target's next persisted state and an error for the log.
-func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, t policy.Target, ts state.Target) (snapshot, state.Target, error) {
+func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int, t policy.Target, ts state.Target) (snapshot, state.Target, error) {
 	step := c.o.Step
-	// The grid ends at now (whole seconds) so the latest sample is fresh.
-	end := now.Truncate(time.Second)
+	stepSec := int64(step / time.Second)
+	// The history grid is aligned on whole steps, so a cycle sees the same
+	// grid points as the last one plus the new ones (the streaming detector
+	// only scores new points); the current demand is read at now itself.
+	end := now.Truncate(step)
 	start := end.Add(-c.o.Window)
 	snap := snapshot{at: now, start: start, end: end, histUp: true, demand: math.NaN()}
 	var cycleErr error
+	histErr := func(err error) {
+		switch {
+		case err == nil:
+		case errors.Is(err, history.ErrNoData):
+			if snap.histErr == "" {
+				snap.histErr = err.Error()
+			}
+		default:
+			if snap.histUp {
+				snap.histUp = false
+				snap.histErr = err.Error()
+				cycleErr = fmt.Errorf("%w: %w", errHistory, err)
+			}
+		}
+	}
 
-	// Query.
+	// Query: the window, then the current value.
 	q0 := time.Now()
 	s, err := c.d.History.QueryRange(ctx, t.Query, start, end, step)
 	c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
 	snap.series = s
-	switch {
-	case err == nil:
-	case errors.Is(err, history.ErrNoData):
-		snap.histErr = err.Error()
-	default:
-		snap.histUp = false
-		snap.histErr = err.Error()
-		cycleErr = fmt.Errorf("%w: %w", errHistory, err)
+	histErr(err)
+	nowSec := now.Truncate(time.Second)
+	if snap.histUp {
+		if nowSec.Equal(end) {
+			if tl, v, ok := s.Last(); ok && tl == end.Unix() {
+				snap.present, snap.demand, snap.demandAt = true, v, tl
+			}
+		} else {
+			q1 := time.Now()
+			cur, err := c.d.History.QueryRange(ctx, t.Query, nowSec, nowSec, step)
+			c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
+			histErr(err)
+			if tl, v, ok := cur.Last(); ok {
+				snap.present, snap.demand, snap.demandAt = true, v, tl
+			}
+		}
 	}
 
-	// Clean and detect: score every present point in order with a fresh
-	// streaming detector; anomalous points are kept out of model fitting.
+	// Clean and detect: new grid points go through the target's streaming
+	// detector in order; anomalous points are kept out of model fitting.
 	fitY := make([]float64, len(s.V))
 	copy(fitY, s.V)
 	if len(s.V) > 0 {
-		det, derr := c.d.NewDetector()
-		if derr != nil {
-			return snap, ts, derr
+		if err := c.detect(idx, s, start.Unix(), stepSec, &snap); err != nil {
+			return snap, ts, err
 		}
-		last := -1
-		for i, v := range s.V {
-			if math.IsNaN(v) {
-				continue
-			}
-			score := det.Update(s.T[i], v)
-			if score >= c.o.AnomalyThreshold {
-				snap.anomalous = append(snap.anomalous, i)
-				fitY[i] = math.NaN()
-			}
-			last = i
-			snap.anomScore = score
-		}
-		if last >= 0 {
-			snap.anomaly = snap.anomScore >= c.o.AnomalyThreshold
-			// Current demand must be fresh: within two steps of the end.
-			if s.T[last] >= end.Unix()-int64(2*step/time.Second) {
-				snap.present = true
-				snap.demand = s.V[last]
-				snap.demandAt = s.T[last]
-			}
+		for _, i := range snap.anomalous {
+			fitY[i] = math.NaN()
 		}
 	}
 
 	// Score the previous cycle's one-step-ahead forecast.
 	snap.modelErr = math.NaN()
 	if !ts.PrevForecastAt.IsZero() {
-		// The grid point nearest the forecast's time, within half a step.
-		pt, half := ts.PrevForecastAt.Unix(), int64(step/time.Second)/2
-		for i := len(s.T) - 1; i >= 0 && s.T[i] >= pt-half; i-- {
-			if s.T[i] <= pt+half && !math.IsNaN(s.V[i]) {
+		pt := ts.PrevForecastAt.Unix()
+		for i := len(s.T) - 1; i >= 0 && s.T[i] >= pt; i-- {
+			if s.T[i] == pt && !math.IsNaN(s.V[i]) {
 				snap.modelErr = math.Abs(ts.PrevForecast - s.V[i])
-				break
 			}
 		}
 	}
 
-	// Forecast over the lead time, from the end of the grid.
+	// Forecast over the lead time. The model is fitted up to the last
+	// present grid point; the steps before now + step are dropped so that
+	// Mean[0] is one step after now, as the policy expects.
 	lead := t.Lag + c.o.Interval
 	h := max(1, int(math.Ceil(float64(lead)/float64(step))))
 	n := len(fitY)
@@ -353,14 +410,14 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, t polic
 		n--
 	}
 	if snap.present && n >= 2 {
-		skip := int((end.Unix() - s.T[n-1]) / int64(step/time.Second))
+		skip := max(0, int(math.Round(float64(now.Unix()-s.T[n-1])/float64(stepSec)))-1)
 		fc, ferr := c.d.Forecaster.Forecast(s.T[:n], fitY[:n], h+skip, c.o.Coverage)
 		if ferr != nil {
 			snap.fcErr = ferr.Error()
 		} else {
 			fc.Mean, fc.Lower, fc.Upper = tail(fc.Mean, skip), tail(fc.Lower, skip), tail(fc.Upper, skip)
 			snap.fc = fc
-			snap.fcStart = end.Unix() + int64(step/time.Second)
+			snap.fcStart = s.T[n-1] + int64(skip+1)*stepSec
 		}
 	} else if snap.present {
 		snap.fcErr = "too little history to forecast"

@@ -24,7 +24,15 @@ func (f AutoForecaster) Forecast(t []int64, y []float64, h int, coverage float64
 	return a.Forecast(h, coverage)
 }
 
-// DetectorByName returns a factory for the named predictor detector.
+// DetectorByName returns a factory for the named predictor detector. The
+// robust detector runs without its NAB-oriented suppression of repeated
+// detections: here the scores mark every point to keep out of model
+// fitting, not only the first of a run (see predictor.RobustConfig).
 func DetectorByName(name string) DetectorFactory {
+	if name == "robust" {
+		return func() (predictor.Detector, error) {
+			return predictor.NewRobustDetector(predictor.RobustConfig{Suppress: -1}), nil
+		}
+	}
 	return func() (predictor.Detector, error) { return predictor.NewAnomalyDetector(name) }
 }
