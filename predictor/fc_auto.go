@@ -44,7 +44,7 @@ type Options struct {
 	// returned on the raw counter's scale as of its last reset.
 	Counter bool
 	// Backtest is the number of recent origins used for model selection
-	// and intervals; 0 means 400 (or one season, if longer).
+	// and intervals; 0 means 800 (or one season, if longer).
 	Backtest int
 }
 
@@ -143,6 +143,7 @@ func (e *fcEngine) refit() error {
 		&fcRidge{se: e.se},
 		&fcRidge{se: e.se, log: true},
 		&fcHoltWinters{p: hwSeason},
+		&fcMedianLevel{w: 25},
 	}
 	e.live = make([]bool, len(e.cores))
 	e.fallback = false
@@ -268,7 +269,7 @@ func (e *fcEngine) candidates() []fcCandidate {
 	if e.only != "" {
 		return out
 	}
-	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}}
+	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}, {3, 5}, {4, 5}, {3, 4, 5}, {2, 3, 4, 5}}
 	for _, c := range combos {
 		ok := true
 		for _, k := range c {

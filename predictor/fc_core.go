@@ -63,3 +63,26 @@ func (c fcSeasonalNaive) forecast(s *fcSeries, end int, out []float64) {
 		out[k] = s.toOutput(v, false)
 	}
 }
+
+// fcMedianLevel forecasts the median of the last w samples at every
+// horizon: a level estimate that ignores isolated spikes.
+type fcMedianLevel struct {
+	w   int
+	buf []float64
+}
+
+func (c *fcMedianLevel) name() string { return "median_level" }
+func (c *fcMedianLevel) fit(_ *fcSeries, end, _ int) error {
+	if end < c.w {
+		return errFcShort
+	}
+	return nil
+}
+
+func (c *fcMedianLevel) forecast(s *fcSeries, end int, out []float64) {
+	c.buf = append(c.buf[:0], s.z[max(0, end-c.w):end]...)
+	v := s.toOutput(fcSelectMedian(c.buf), false)
+	for k := range out {
+		out[k] = v
+	}
+}

@@ -482,3 +482,20 @@ func TestUpdateMatchesRefitFreeForecast(t *testing.T) {
 		require.True(t, scalar.EqualWithinAbsOrRel(f1.Mean[k], f2.Mean[k], 1e-9, 1e-9), "h=%d", k+1)
 	}
 }
+
+func TestMedianLevelCore(t *testing.T) {
+	// Last 5 samples are 4, 100 (a spike), 5, 6, 3: median 5, by hand.
+	y := []float64{9, 9, 4, 100, 5, 6, 3}
+	tt := make([]int64, len(y))
+	for i := range tt {
+		tt[i] = int64(i)
+	}
+	s, err := fcNewSeriesFrom(tt, y, false)
+	require.NoError(t, err)
+	c := &fcMedianLevel{w: 5}
+	require.NoError(t, c.fit(s, s.n(), 2))
+	out := make([]float64, 2)
+	c.forecast(s, s.n(), out)
+	require.Equal(t, []float64{5, 5}, out)
+	require.ErrorIs(t, (&fcMedianLevel{w: 50}).fit(s, s.n(), 2), errFcShort)
+}
