@@ -35,6 +35,15 @@ type OnlineConfig struct {
 	// Window is how many calibration residuals are kept; 0 means 2016
 	// (a week of 5-minute samples).
 	Window int
+	// PeakFrom is the first step (1..Horizon) the peak covers: the upper
+	// bound covers max(y[i+PeakFrom..i+Horizon]). 0 means 1. A scaler that
+	// holds each recommendation until its units are ready only needs the
+	// last step (PeakFrom = Horizon): earlier steps are served by earlier
+	// decisions.
+	PeakFrom int
+	// Hold, when > 0, starts the path from the highest of the level and
+	// the last Hold values (a scale-down hold, as the HPA's window).
+	Hold int
 	// LogOffset, when > 0, makes the model work on log(y + LogOffset):
 	// multiplicative noise and heavy-tailed bursts then get headroom
 	// proportional to the level. 0: values as they are.
@@ -102,6 +111,9 @@ func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
 	case cfg.Season < 0:
 		cfg.Season = 0
 	}
+	if cfg.PeakFrom <= 0 || cfg.PeakFrom > cfg.Horizon {
+		cfg.PeakFrom = min(max(1, cfg.PeakFrom), cfg.Horizon)
+	}
 	if cfg.SeasonDays <= 0 {
 		cfg.SeasonDays = 7
 	}
@@ -159,10 +171,18 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 
 	// Point path and base of this origin.
 	b := math.Inf(-1)
+	start := f.lvl
+	for k := 0; k < f.cfg.Hold && i-k >= f.off; k++ {
+		if v := f.y[i-k-f.off]; !math.IsNaN(v) {
+			start = max(start, v)
+		}
+	}
 	for h := 1; h <= f.cfg.Horizon; h++ {
-		m := f.lvl + f.cfg.SeasonWeight*f.seasonal(i, h)
+		m := start + f.cfg.SeasonWeight*f.seasonal(i, h)
 		f.path[h-1] = m
-		b = max(b, m)
+		if h >= f.cfg.PeakFrom {
+			b = max(b, m)
+		}
 	}
 	sc := max(f.s, 1e-9*max(1, math.Abs(f.lvl)))
 	f.base = append(f.base, b)
@@ -172,7 +192,7 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 	// Realise the origin Horizon samples back.
 	if o := i - f.cfg.Horizon; o >= f.off && f.started {
 		mx := math.Inf(-1)
-		for j := o + 1; j <= i; j++ {
+		for j := o + f.cfg.PeakFrom; j <= i; j++ {
 			if v := f.y[j-f.off]; !math.IsNaN(v) {
 				mx = max(mx, v)
 			}
@@ -331,19 +351,40 @@ type OnlineEnsemble struct {
 	n     int
 	best  int
 	ready bool
+	opt   EnsembleOptions
 }
 
 // onlineEnsembleLevels are the peak quantile levels the selection scores.
 func onlineEnsembleLevels() []float64 { return []float64{0.9, 0.95, 0.98, 0.99} }
 
+// EnsembleOptions tune an OnlineEnsemble's selection.
+type EnsembleOptions struct {
+	// HalfLife (samples) sets how fast old losses fade; 0 means one day
+	// of samples.
+	HalfLife int
+	// Levels are the peak quantile levels scored; empty means 0.9, 0.95,
+	// 0.98, 0.99.
+	Levels []float64
+	// Provision, when set, replaces the pinball loss by the loss of the
+	// decision the forecast leads to: given a member's peak quantile
+	// function it returns the capacity x a scaler would provision, and the
+	// member is charged ProvisionCost*x + 1 if the realised peak exceeds
+	// x (the Lagrangian of "fewest violations for the cost").
+	Provision     func(peak func(p float64) (float64, bool)) (float64, bool)
+	ProvisionCost float64
+}
+
 // NewOnlineEnsemble builds one member per configuration; every member must
-// have the same Horizon. lossHalfLife (samples) sets how fast old losses
-// fade; 0 means one day of samples.
-func NewOnlineEnsemble(cfgs []OnlineConfig, lossHalfLife int) (*OnlineEnsemble, error) {
+// have the same Horizon.
+func NewOnlineEnsemble(cfgs []OnlineConfig, opt EnsembleOptions) (*OnlineEnsemble, error) {
 	if len(cfgs) == 0 {
 		return nil, errors.New("predictor: OnlineEnsemble needs at least one member")
 	}
-	e := &OnlineEnsemble{levels: onlineEnsembleLevels()}
+	e := &OnlineEnsemble{levels: onlineEnsembleLevels(), opt: opt}
+	if len(opt.Levels) > 0 {
+		e.levels = slices.Clone(opt.Levels)
+	}
+	lossHalfLife := opt.HalfLife
 	for i, c := range cfgs {
 		m, err := NewOnlineForecaster(c)
 		if err != nil {
@@ -392,7 +433,7 @@ func (e *OnlineEnsemble) Update(t int64, y float64) {
 	e.n++
 	if o := i - H; o >= 0 {
 		mx := math.Inf(-1)
-		for j := o + 1; j <= i; j++ {
+		for j := o + e.members[0].cfg.PeakFrom; j <= i; j++ {
 			if v := e.ys[j%(H+1)]; !math.IsNaN(v) && !math.IsInf(v, 0) {
 				mx = max(mx, v)
 			}
@@ -404,11 +445,18 @@ func (e *OnlineEnsemble) Update(t int64, y float64) {
 					continue
 				}
 				l := 0.0
-				for k, p := range e.levels {
-					if mx >= q[k] {
-						l += p * (mx - q[k])
-					} else {
-						l += (1 - p) * (q[k] - mx)
+				if e.opt.Provision != nil {
+					l = e.opt.ProvisionCost * q[0]
+					if mx > q[0] {
+						l++
+					}
+				} else {
+					for k, p := range e.levels {
+						if mx >= q[k] {
+							l += p * (mx - q[k])
+						} else {
+							l += (1 - p) * (q[k] - mx)
+						}
 					}
 				}
 				e.loss[m] += e.alpha * (l - e.loss[m])
@@ -418,6 +466,14 @@ func (e *OnlineEnsemble) Update(t int64, y float64) {
 	}
 	for m, mem := range e.members {
 		q := e.pred[m][i%(H+1)]
+		if e.opt.Provision != nil {
+			x, ok := e.opt.Provision(mem.PeakQuantile)
+			if !ok {
+				x = math.NaN()
+			}
+			q[0] = x
+			continue
+		}
 		for k, p := range e.levels {
 			v, ok := mem.PeakQuantile(p)
 			if !ok {

@@ -32,7 +32,10 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		minUnits    = fs.Int("min", 1, "minimum units")
 		maxUnits    = fs.Int("max", 100, "maximum units")
 		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
-		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned, in (0, 1)")
+		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
+		risk        = fs.Float64("risk", backtest.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
+		floorMode   = fs.String("floor", string(policy.FloorHold), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
+		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
 		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 		plotPath    = fs.String("plot", "", "optional SVG (or PNG by extension) of demand, capacity and violations")
@@ -80,13 +83,11 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return usageErr("--hpa-targets: %v", err)
 		}
 	}
-	tg := policy.Target{
-		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: *capacity,
-		TargetUtilization: *utilisation, MinUnits: *minUnits, MaxUnits: *maxUnits,
-		Lag: *lag, ConfidenceThreshold: *confidence,
-	}
+	tg := backtest.DefaultTarget(*capacity, *lag, *minUnits, *maxUnits)
+	tg.TargetUtilization, tg.ConfidenceThreshold = *utilisation, *confidence
+	tg.RiskPerUnit, tg.FloorMode = *risk, policy.FloorMode(*floorMode)
 	if err := tg.Validate(); err != nil {
-		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold)", err)
+		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold, --risk, --floor)", err)
 	}
 	if !(*coverage > 0 && *coverage < 1) {
 		return usageErr("--coverage must be in (0, 1), got %v", *coverage)
@@ -126,7 +127,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 
 	cfg := backtest.Config{
-		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart,
+		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart, HoldUntilReady: *hold,
 	}
 	if !*quiet && len(ts) >= 20000 {
 		started := time.Now()

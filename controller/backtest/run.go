@@ -38,8 +38,8 @@ func PeakLevels() []float64 {
 }
 
 // NewForecasterFunc builds a fresh forecaster for a trace with the given
-// step (seconds) whose decisions need horizon forecast steps.
-type NewForecasterFunc func(step int64, horizon int) (Forecaster, error)
+// step (seconds) whose decisions need horizon forecast steps, for target t.
+type NewForecasterFunc func(step int64, horizon int, t policy.Target) (Forecaster, error)
 
 // Config is one backtest's setup.
 type Config struct {
@@ -56,6 +56,11 @@ type Config struct {
 	// (0 means the curve point closest in cost).
 	HPATargets     []float64
 	BaselineTarget float64
+	// HoldUntilReady sets the target's stabilisation window to
+	// lag − step/2, so that each recommendation stays in force until the
+	// units it requested are ready (the pool cancels pending units on
+	// scale-down).
+	HoldUntilReady bool
 	// EvalStart is the first scored sample index.
 	EvalStart int
 	// Progress, when set, is called every ProgressEvery samples (0: 10,000).
@@ -73,10 +78,90 @@ func DefaultHPATargets() []float64 {
 	return []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
 }
 
-// DefaultForecaster is the streaming seasonal forecaster with conformal
-// upper bounds (predictor.OnlineForecaster) with its defaults.
-func DefaultForecaster(step int64, horizon int) (Forecaster, error) {
-	return predictor.NewOnlineForecaster(predictor.OnlineConfig{Step: step, Horizon: horizon})
+// Defaults of the backtest's decision configuration: one global setting,
+// the same for every trace (chosen on the real traces in ../shared/data,
+// see docs/accuracy.md).
+const (
+	// DefaultRiskPerUnit is the violation probability one unit must remove
+	// from a lead window to be worth its cost.
+	DefaultRiskPerUnit = 0.03
+	// defaultScaleAlpha smooths the forecasters' local scale (slowly: the
+	// residual quantiles adapt, the scale only tracks the level of noise).
+	defaultScaleAlpha = 0.02
+	// defaultLogOffset, in units of capacity, is the offset of the
+	// log-scale ensemble members.
+	defaultLogOffset = 0.5
+	// defaultPeakFrom is the fraction of the lead window whose peak the
+	// upper bound covers; held recommendations cover the earlier part.
+	defaultPeakFrom = 0.8
+)
+
+// DefaultTarget is the backtest's target: utilisation 1 (the violation test
+// is at full capacity, headroom comes from the forecast distribution),
+// expected-cost sizing at DefaultRiskPerUnit, a hold-mode reactive floor
+// and DESIGN.md's confidence threshold.
+func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) policy.Target {
+	return policy.Target{
+		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: capacity,
+		TargetUtilization: 1, MinUnits: minUnits, MaxUnits: maxUnits, Lag: lag,
+		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
+		RiskPerUnit:         DefaultRiskPerUnit, FloorMode: policy.FloorHold,
+	}
+}
+
+// HoldWindow is lag − step/2 (at least 0): a stabilisation window that keeps
+// each recommendation until the units it asked for are ready.
+func HoldWindow(lag, step time.Duration) time.Duration { return max(0, lag-step/2) }
+
+// DefaultForecaster is an ensemble of four streaming seasonal forecasters
+// with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
+// naive levels, on the raw and the log scale. With t.RiskPerUnit > 0 the
+// member in use is the one whose decisions would have had the lowest
+// recent expected cost (units·RiskPerUnit + violations), otherwise the one
+// with the lowest pinball loss.
+func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
+	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
+	var cfgs []predictor.OnlineConfig
+	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
+		for _, levelAlpha := range []float64{0.5, 1} {
+			cfgs = append(cfgs, predictor.OnlineConfig{
+				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
+				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset,
+			})
+		}
+	}
+	var opt predictor.EnsembleOptions
+	if t.RiskPerUnit > 0 {
+		per := t.CapacityPerUnit * t.TargetUtilization
+		levels := PeakLevels()
+		q := make([]policy.Quantile, 0, len(levels))
+		opt.ProvisionCost = t.RiskPerUnit / per
+		opt.Provision = func(peak func(p float64) (float64, bool)) (float64, bool) {
+			var ok bool
+			if q, ok = peakQuantiles(q[:0], levels, peak); !ok {
+				return 0, false
+			}
+			k, _ := policy.RiskUnits(q, t, 0)
+			return float64(k) * per, true
+		}
+	}
+	return predictor.NewOnlineEnsemble(cfgs, opt)
+}
+
+// peakQuantiles fills q with the peak quantiles at levels, made strictly
+// increasing; ok is false when the forecaster has none yet.
+func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
+	for _, p := range levels {
+		v, ok := peak(p)
+		if !ok {
+			return q[:0], false
+		}
+		if k := len(q); k > 0 && v <= q[k-1].Value {
+			v = q[k-1].Value + 1e-9*max(1, math.Abs(v))
+		}
+		q = append(q, policy.Quantile{P: p, Value: v})
+	}
+	return q, true
 }
 
 // Result is a backtest's outcome.
@@ -164,7 +249,10 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	stepSec := int64(math.Round(median(diffs(t))))
 	step := time.Duration(stepSec) * time.Second
 	horizon := LeadSteps(tg.Lag, step, step)
-	fc, err := newF(stepSec, horizon)
+	if cfg.HoldUntilReady {
+		tg.StabilizationWindow = HoldWindow(tg.Lag, step)
+	}
+	fc, err := newF(stepSec, horizon, tg)
 	if err != nil {
 		return nil, err
 	}
@@ -207,18 +295,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 				in.Forecast = f
 			}
 			if hasPeak {
-				quant = quant[:0]
-				for _, p := range levels {
-					v, ok := pq.PeakQuantile(p)
-					if !ok {
-						quant = quant[:0]
-						break
-					}
-					if k := len(quant); k > 0 && v <= quant[k-1].Value {
-						v = quant[k-1].Value + 1e-9*max(1, math.Abs(v))
-					}
-					quant = append(quant, policy.Quantile{P: p, Value: v})
-				}
+				quant, _ = peakQuantiles(quant[:0], levels, pq.PeakQuantile)
 				in.PeakQuantiles = quant
 			}
 		}

@@ -212,49 +212,60 @@ func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
 	return f
 }
 
-// HPA returns the reference reactive policy of the referee, modelled on the
+// HPA is the referee's reference reactive policy, modelled on the
 // Kubernetes HPA algorithm (kubernetes pkg/controller/podautoscaler): at a
 // sample with known demand, ratio = demand/(ready·capacity)/target; within
 // the 0.1 tolerance the raw recommendation is the requested count,
 // otherwise ceil(ready·ratio) (with no ready unit, max(min,
 // ceil(demand/(capacity·target)))); the applied value is the highest raw
-// recommendation in [t−300 s, t]. A sample with missing demand means no action.
-func (s *Sim) HPA(target float64) Stepper {
+// recommendation in [t−300 s, t]. A sample with missing demand means no
+// action. It runs online, one sample at a time.
+type HPA struct {
+	Target   float64
+	Capacity float64
+	Min      int
+	recent   []hpaRec
+}
+
+type hpaRec struct {
+	t   int64
+	raw int
+}
+
+// Step returns the HPA's desired units at now (ok false: no action).
+func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
 	const tolerance, window, eps = 0.1, 300, 1e-9
-	type rec struct {
-		t   int64
-		raw int
+	if math.IsNaN(demand) {
+		return 0, false
 	}
-	var recent []rec
-	return func(i int, pool *Pool) (int, bool) {
-		d := s.Demand[i]
-		if math.IsNaN(d) {
-			return 0, false
-		}
-		var raw int
-		if pool.Ready == 0 {
-			raw = max(s.Min, int(math.Ceil(d/(s.Capacity*target)-eps)))
+	var raw int
+	if pool.Ready == 0 {
+		raw = max(h.Min, int(math.Ceil(demand/(h.Capacity*h.Target)-eps)))
+	} else {
+		ratio := demand / (float64(pool.Ready) * h.Capacity) / h.Target
+		if math.Abs(ratio-1) <= tolerance {
+			raw = pool.Requested()
 		} else {
-			ratio := d / (float64(pool.Ready) * s.Capacity) / target
-			if math.Abs(ratio-1) <= tolerance {
-				raw = pool.Requested()
-			} else {
-				raw = int(math.Ceil(float64(pool.Ready)*ratio - eps))
-			}
+			raw = int(math.Ceil(float64(pool.Ready)*ratio - eps))
 		}
-		now := s.T[i]
-		recent = append(recent, rec{now, raw})
-		k := 0
-		for k < len(recent) && recent[k].t < now-window {
-			k++
-		}
-		recent = recent[k:]
-		best := raw
-		for _, r := range recent {
-			best = max(best, r.raw)
-		}
-		return best, true
 	}
+	h.recent = append(h.recent, hpaRec{now, raw})
+	k := 0
+	for k < len(h.recent) && h.recent[k].t < now-window {
+		k++
+	}
+	h.recent = h.recent[k:]
+	best := raw
+	for _, r := range h.recent {
+		best = max(best, r.raw)
+	}
+	return best, true
+}
+
+// HPA returns the reference reactive policy at a utilisation target as a Stepper.
+func (s *Sim) HPA(target float64) Stepper {
+	h := &HPA{Target: target, Capacity: s.Capacity, Min: s.Min}
+	return func(i int, pool *Pool) (int, bool) { return h.Step(s.T[i], s.Demand[i], pool) }
 }
 
 // OracleRequests is the clairvoyant request per sample: the units for the

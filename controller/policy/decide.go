@@ -239,7 +239,8 @@ func finiteOr0(v float64) float64 {
 //     [now, now+lag+interval]: forecast. Forecast confidence below the
 //     threshold, or no forecast: reactive only, low_confidence.
 //  4. Reactive floor: never below the HPA formula on current demand
-//     (reactive, or anomaly when the detector flags the current demand).
+//     (reactive, or anomaly when the detector flags the current demand);
+//     with FloorHold, never below min(HPA formula, current units).
 //  5. Storage never shrinks.
 //  6. Tolerance band, then the scale-down stabilisation window: stabilization.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
@@ -287,6 +288,9 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 3. Lag compensation over the lead window.
 	floor := t.UnitsFor(in.Demand)
+	if t.FloorMode == FloorHold && floor > in.CurrentUnits {
+		floor = in.CurrentUnits
+	}
 	ex.ReactiveFloor = floor
 	upper, mean, points := leadWindow(in, t)
 	ex.ForecastPoints = points
@@ -296,7 +300,7 @@ func Decide(in Input, t Target, st State) Decision {
 	if points > 0 {
 		ex.ForecastUnits = t.UnitsFor(upper)
 		if t.RiskPerUnit > 0 && len(in.PeakQuantiles) > 0 {
-			ex.ForecastUnits, ex.ExceedanceProbability = riskUnits(in.PeakQuantiles, t, floor)
+			ex.ForecastUnits, ex.ExceedanceProbability = RiskUnits(in.PeakQuantiles, t, floor)
 		}
 	}
 	if !trusted {
@@ -430,34 +434,35 @@ func affordableUnits(now time.Time, costToday float64, t Target) int {
 	return int(math.Floor(u))
 }
 
-// exceedance is P(peak > x) from increasing quantiles, linear between them;
-// below the first it is 1-P[0], above the last 1-P[last].
-func exceedance(q []Quantile, x float64) float64 {
-	if x < q[0].Value {
-		return 1 - q[0].P
-	}
-	for k := 1; k < len(q); k++ {
-		if x < q[k].Value {
-			a, b := q[k-1], q[k]
-			return 1 - (a.P + (b.P-a.P)*(x-a.Value)/(b.Value-a.Value))
-		}
-	}
-	return 1 - q[len(q)-1].P
-}
-
 // riskUnits returns the k in [floor, MaxUnits] minimising
 // k*RiskPerUnit + P(peak > k*capacity*utilisation), and that probability.
-func riskUnits(q []Quantile, t Target, floor int) (int, float64) {
+// P is read off the quantiles, linear between them; below the first it is
+// 1-P[0], above the last 1-P[last] (no further gain). O(MaxUnits + len(q)).
+func RiskUnits(q []Quantile, t Target, floor int) (int, float64) {
 	per := t.CapacityPerUnit * t.TargetUtilization
-	bestK, bestP := floor, exceedance(q, float64(floor)*per)
+	j := 0
+	exceed := func(x float64) float64 {
+		for j < len(q) && q[j].Value <= x {
+			j++
+		}
+		switch {
+		case j == 0:
+			return 1 - q[0].P
+		case j == len(q):
+			return 1 - q[len(q)-1].P
+		}
+		a, b := q[j-1], q[j]
+		return 1 - (a.P + (b.P-a.P)*(x-a.Value)/(b.Value-a.Value))
+	}
+	bestK, bestP := floor, exceed(float64(floor)*per)
 	best := float64(floor)*t.RiskPerUnit + bestP
 	for k := floor + 1; k <= t.MaxUnits; k++ {
-		p := exceedance(q, float64(k)*per)
+		p := exceed(float64(k) * per)
 		if c := float64(k)*t.RiskPerUnit + p; c < best {
 			best, bestK, bestP = c, k, p
 		}
-		if p == 0 || float64(k-floor)*t.RiskPerUnit > 1 {
-			break
+		if j == len(q) || float64(k-bestK)*t.RiskPerUnit > bestP {
+			break // no unit beyond can pay for itself
 		}
 	}
 	return bestK, bestP

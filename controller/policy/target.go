@@ -30,6 +30,23 @@ const (
 // Kinds lists every valid Kind.
 func Kinds() []Kind { return []Kind{KindInstances, KindCPU, KindMemory, KindStorage} }
 
+// FloorMode says how the reactive floor (the HPA formula on current
+// demand) binds.
+type FloorMode string
+
+const (
+	// FloorScaleUp (the default, also for ""): the decision is never below
+	// the HPA formula, so a spike in current demand scales up at once, as
+	// a reactive autoscaler would.
+	FloorScaleUp FloorMode = "scale_up"
+	// FloorHold: the decision never removes units current demand uses,
+	// min(HPA formula, current units), but whether a spike already seen
+	// deserves more units is left to the forecast. Units requested now
+	// only serve after the lag, so for bursty demand that does not persist
+	// this saves the cost of chasing a burst that is over by then.
+	FloorHold FloorMode = "hold"
+)
+
 // DefaultConfidenceThreshold is DESIGN.md's default for
 // PRESCALE_CONFIDENCE_THRESHOLD: below it the decision is reactive.
 const DefaultConfidenceThreshold = 0.7
@@ -83,6 +100,8 @@ type Target struct {
 	// ConfidenceThreshold in [0, 1]: forecasts with a lower confidence are
 	// not trusted and the decision is reactive. 0 trusts every forecast.
 	ConfidenceThreshold float64 `json:"confidence_threshold" yaml:"confidence_threshold"`
+	// FloorMode is scale_up (default) or hold; see FloorMode.
+	FloorMode FloorMode `json:"floor_mode,omitempty" yaml:"floor_mode"`
 	// RiskPerUnit, when > 0 and the input carries PeakQuantiles, sizes the
 	// forecast part by expected cost instead of a fixed quantile: the units k
 	// minimise k*RiskPerUnit + P(peak demand in the lead window > k units'
@@ -123,6 +142,11 @@ func (t Target) Validate() error {
 	case "", KindInstances, KindCPU, KindMemory, KindStorage:
 	default:
 		bad("kind", "must be one of instances, cpu, memory, storage; got %q", t.Kind)
+	}
+	switch t.FloorMode {
+	case "", FloorScaleUp, FloorHold:
+	default:
+		bad("floor_mode", "must be scale_up or hold; got %q", t.FloorMode)
 	}
 	if !(t.CapacityPerUnit > 0) || !finite(t.CapacityPerUnit) {
 		bad("capacity_per_unit", "must be a finite number > 0, got %v", t.CapacityPerUnit)
