@@ -41,9 +41,6 @@ type OnlineConfig struct {
 	// last step (PeakFrom = Horizon): earlier steps are served by earlier
 	// decisions.
 	PeakFrom int
-	// Hold, when > 0, starts the path from the highest of the level and
-	// the last Hold values (a scale-down hold, as the HPA's window).
-	Hold int
 	// LogOffset, when > 0, makes the model work on log(y + LogOffset):
 	// multiplicative noise and heavy-tailed bursts then get headroom
 	// proportional to the level. 0: values as they are.
@@ -60,7 +57,7 @@ type OnlineConfig struct {
 //	m[h] = level[i] + w * mean_k (level[i+h-k*S] - level[i-k*S]),  k = 1..K.
 //
 // The upper bound is calibrated on the quantity a scaler needs, the maximum
-// over the next Horizon steps: with base = max_h m[h] and a local scale s
+// over steps PeakFrom..Horizon: with base = max_h m[h] and a local scale s
 // (EWMA of absolute one-step level errors), the residuals
 // z = (max y[i+1..i+H] - base) / s of the last Window origins give the
 // empirical quantile q, and Upper = m + q*s. This is split-conformal
@@ -77,8 +74,8 @@ type OnlineForecaster struct {
 	// level after each sample, and the base and scale of each origin.
 	off              int
 	y, level         []float64
-	base, scale, top []float64
-	keep             int
+	base, scale []float64
+	keep        int
 
 	n       int
 	lvl     float64
@@ -89,10 +86,11 @@ type OnlineForecaster struct {
 	resAt  int
 	sorted []float64
 
-	hits, tries int // realised maxima at or under the default upper bound (last Window)
-	hitRing     []bool
-	hitAt       int
-	path        []float64 // m[0..H-1] at the last origin
+	// Realised peaks under the 90 % peak quantile, over the last Window.
+	hits    int
+	hitRing []bool
+	hitAt   int
+	path    []float64 // m[0..H-1] at the last origin
 }
 
 // NewOnlineForecaster returns a forecaster; it errors when Step is not > 0.
@@ -171,14 +169,8 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 
 	// Point path and base of this origin.
 	b := math.Inf(-1)
-	start := f.lvl
-	for k := 0; k < f.cfg.Hold && i-k >= f.off; k++ {
-		if v := f.y[i-k-f.off]; !math.IsNaN(v) {
-			start = max(start, v)
-		}
-	}
 	for h := 1; h <= f.cfg.Horizon; h++ {
-		m := start + f.cfg.SeasonWeight*f.seasonal(i, h)
+		m := f.lvl + f.cfg.SeasonWeight*f.seasonal(i, h)
 		f.path[h-1] = m
 		if h >= f.cfg.PeakFrom {
 			b = max(b, m)
@@ -187,7 +179,6 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 	sc := max(f.s, 1e-9*max(1, math.Abs(f.lvl)))
 	f.base = append(f.base, b)
 	f.scale = append(f.scale, sc)
-	f.top = append(f.top, math.NaN())
 
 	// Realise the origin Horizon samples back.
 	if o := i - f.cfg.Horizon; o >= f.off && f.started {
@@ -243,6 +234,22 @@ func (f *OnlineForecaster) seasonal(i, h int) float64 {
 }
 
 func (f *OnlineForecaster) push(z float64) {
+	if len(f.sorted) >= f.cfg.MinResiduals {
+		q, _ := f.quantile(0.9)
+		hit := z <= q
+		if len(f.hitRing) < f.cfg.Window {
+			f.hitRing = append(f.hitRing, hit)
+		} else {
+			if f.hitRing[f.hitAt] {
+				f.hits--
+			}
+			f.hitRing[f.hitAt] = hit
+			f.hitAt = (f.hitAt + 1) % f.cfg.Window
+		}
+		if hit {
+			f.hits++
+		}
+	}
 	if len(f.res) == f.cfg.Window {
 		old := f.res[f.resAt]
 		f.res[f.resAt] = z
@@ -266,7 +273,6 @@ func (f *OnlineForecaster) trim() {
 	f.level = append(f.level[:0], f.level[drop:]...)
 	f.base = append(f.base[:0], f.base[drop:]...)
 	f.scale = append(f.scale[:0], f.scale[drop:]...)
-	f.top = append(f.top[:0], f.top[drop:]...)
 	f.off += drop
 }
 
@@ -297,7 +303,10 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 // central interval of the given coverage: Upper is the (1+coverage)/2
 // quantile bound on the maximum over the calibrated horizon, Lower the
 // (1-coverage)/2 one. Steps beyond Horizon repeat the last point.
-// Confidence is 0 until MinResiduals residuals exist, then 1.
+// Confidence is 0 until MinResiduals residuals exist; then it is the share
+// of recent realised peaks at or under the 90 % peak quantile, divided by
+// 0.9 and capped at 1: 1 for a calibrated bound, lower when the series has
+// moved away from what the residual window describes.
 func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 	if h <= 0 {
 		return Forecast{}, fmt.Errorf("predictor: horizon must be > 0, got %d", h)
@@ -324,10 +333,18 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 		fc.Upper[k] = f.inv(m + qu*s)
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Upper[k])
 	}
-	if len(f.sorted) >= f.cfg.MinResiduals {
-		fc.Confidence = 1
-	}
+	fc.Confidence = f.confidence()
 	return fc, nil
+}
+
+func (f *OnlineForecaster) confidence() float64 {
+	if len(f.sorted) < f.cfg.MinResiduals {
+		return 0
+	}
+	if len(f.hitRing) < f.cfg.MinResiduals {
+		return 1
+	}
+	return min(1, float64(f.hits)/float64(len(f.hitRing))/0.9)
 }
 
 var _ Updater = (*OnlineForecaster)(nil)
