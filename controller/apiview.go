@@ -309,8 +309,12 @@ func (v *View) Verification() api.Verification {
 		tv := api.TargetVerification{
 			Target: t.Name, Query: t.Query, Points: len(s.series.T), Present: s.series.Present(),
 			Dropped: s.series.Dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
-			Confidence: finite(s.fc.Confidence), ModelError: finite(s.modelErr),
+			Confidence: finite(s.fc.Confidence),
 			WindowStart: s.start, WindowEnd: s.end, HistoryError: s.histErr,
+		}
+		if !math.IsNaN(s.modelErr) && !math.IsInf(s.modelErr, 0) {
+			me := s.modelErr
+			tv.ModelError = &me
 		}
 		if s.present {
 			tv.Newest = time.Unix(s.demandAt, 0).UTC()

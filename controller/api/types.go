@@ -155,17 +155,18 @@ type SourceInfo struct {
 
 // TargetVerification is the evidence behind one target's data.
 type TargetVerification struct {
-	Target       string    `json:"target"`
-	Query        string    `json:"query"`
-	Points       int       `json:"points"`
-	Present      int       `json:"present"`
-	Dropped      int       `json:"dropped_nan_or_inf"`
-	Anomalous    int       `json:"anomalous_excluded_from_fit"`
-	Newest       time.Time `json:"newest_sample,omitzero"`
-	Freshness    float64   `json:"freshness_seconds"`
-	Model        string    `json:"model"`
-	Confidence   float64   `json:"backtest_confidence"`
-	ModelError   float64   `json:"model_error"`
+	Target     string    `json:"target"`
+	Query      string    `json:"query"`
+	Points     int       `json:"points"`
+	Present    int       `json:"present"`
+	Dropped    int       `json:"dropped_nan_or_inf"`
+	Anomalous  int       `json:"anomalous_excluded_from_fit"`
+	Newest     time.Time `json:"newest_sample,omitzero"`
+	Freshness  float64   `json:"freshness_seconds"`
+	Model      string    `json:"model"`
+	Confidence float64   `json:"backtest_confidence"`
+	// ModelError is absent until a previous forecast could be scored.
+	ModelError   *float64  `json:"model_error,omitempty"`
 	WindowStart  time.Time `json:"window_start,omitzero"`
 	WindowEnd    time.Time `json:"window_end,omitzero"`
 	HistoryError string    `json:"history_error,omitempty"`
