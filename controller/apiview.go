@@ -309,7 +309,7 @@ func (v *View) Verification() api.Verification {
 		tv := api.TargetVerification{
 			Target: t.Name, Query: t.Query, Points: len(s.series.T), Present: s.series.Present(),
 			Dropped: s.series.Dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
-			Confidence: finite(s.fc.Confidence),
+			Confidence:  finite(s.fc.Confidence),
 			WindowStart: s.start, WindowEnd: s.end, HistoryError: s.histErr,
 		}
 		if !math.IsNaN(s.modelErr) && !math.IsInf(s.modelErr, 0) {
