@@ -304,7 +304,8 @@ func Decide(in Input, t Target, st State) Decision {
 		}
 	}
 	if !trusted {
-		reason, rule = ReasonLowConfidence, RuleLowConfidence
+		// Reactive fallback: the HPA formula itself, whatever the floor mode.
+		wanted, reason, rule = t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence
 	} else if ex.ForecastUnits >= floor {
 		wanted, reason, rule = ex.ForecastUnits, ReasonForecast, RuleForecast
 	}
@@ -377,9 +378,12 @@ func Decide(in Input, t Target, st State) Decision {
 		}
 	}
 
-	// 10. Bounds.
+	// 10. Bounds. A budget cap raised back to min keeps reason budget.
 	if desired < t.MinUnits {
-		desired, reason, rule = t.MinUnits, ReasonMin, RuleMin
+		desired, rule = t.MinUnits, RuleMin
+		if reason != ReasonBudget {
+			reason = ReasonMin
+		}
 	} else if desired > t.MaxUnits {
 		desired, reason, rule = t.MaxUnits, ReasonMax, RuleMax
 	}
@@ -436,8 +440,8 @@ func affordableUnits(now time.Time, costToday float64, t Target) int {
 
 // riskUnits returns the k in [floor, MaxUnits] minimising
 // k*RiskPerUnit + P(peak > k*capacity*utilisation), and that probability.
-// P is read off the quantiles, linear between them; below the first it is
-// 1-P[0], above the last 1-P[last] (no further gain). O(MaxUnits + len(q)).
+// P is read off the quantiles, linear between them and from P(peak > 0) = 1
+// to the first; above the last it stays 1-P[last] (no further gain). O(MaxUnits + len(q)).
 func RiskUnits(q []Quantile, t Target, floor int) (int, float64) {
 	per := t.CapacityPerUnit * t.TargetUtilization
 	j := 0
@@ -446,8 +450,11 @@ func RiskUnits(q []Quantile, t Target, floor int) (int, float64) {
 			j++
 		}
 		switch {
-		case j == 0:
-			return 1 - q[0].P
+		case j == 0: // between demand 0 (exceeded for sure) and the first quantile
+			if x <= 0 || q[0].Value <= 0 {
+				return 1
+			}
+			return 1 - q[0].P*x/q[0].Value
 		case j == len(q):
 			return 1 - q[len(q)-1].P
 		}
