@@ -90,26 +90,34 @@ func (e *fcEngine) fit(t []int64, y []float64) error {
 	return e.refit()
 }
 
-// seasons chooses the daily (or detected) and weekly season for n samples.
-func (e *fcEngine) seasons(n int, fitEnd int) fcSeasons {
-	s := e.s
-	se := fcSeasons{step: s.step()}
+// season returns the daily (or detected) season m of the first n samples,
+// 0 when there is none or it is no longer than the horizon.
+func (e *fcEngine) season(n int, step int64) int {
+	m := 0
 	switch {
 	case e.opts.Season > 0:
-		se.m = e.opts.Season
+		m = e.opts.Season
 	case e.opts.Season == 0:
-		se.m = fcDetectSeason(s.z[:n], se.step)
+		m = fcDetectSeason(e.s.z[:n], step)
 	}
-	if se.m > 0 && int64(se.m)*se.step == 86400 {
+	if m <= e.H {
+		// A season no longer than the horizon gives no usable lag.
+		return 0
+	}
+	return m
+}
+
+// seasons completes the season set for a season m and a fit on fitEnd
+// samples: calendar features when m is one day, and the weekly season when
+// the fit window holds enough weeks.
+func (e *fcEngine) seasons(m int, step int64, fitEnd int) fcSeasons {
+	se := fcSeasons{m: m, step: step}
+	if m > 0 && int64(m)*step == 86400 {
 		se.calendar = true
-		w := 7 * se.m
-		if fitEnd-1-e.H-(w+se.m) >= 2*se.m {
+		w := 7 * m
+		if fitEnd-1-e.H-(w+m) >= 2*m {
 			se.w = w
 		}
-	}
-	if se.m > 0 && se.m <= e.H {
-		// A season no longer than the horizon gives no usable lag.
-		se.m, se.w, se.calendar = 0, 0, false
 	}
 	return se
 }
@@ -126,10 +134,12 @@ func (e *fcEngine) refit() error {
 	if fitEnd < n/2 {
 		fitEnd = n / 2
 	}
-	e.se = e.seasons(n, fitEnd)
-	if e.opts.Backtest <= 0 && e.se.m > bw && n-H-e.se.m+1 >= n/2 {
-		fitEnd = n - H - e.se.m + 1
+	step := s.step()
+	m := e.season(n, step)
+	if e.opts.Backtest <= 0 && m > bw && n-H-m+1 >= n/2 {
+		fitEnd = n - H - m + 1
 	}
+	e.se = e.seasons(m, step, fitEnd)
 	hwSeason := e.se.m
 	if e.se.w > 0 && fitEnd >= 2*e.se.w+10 {
 		x := s.z[max(0, fitEnd-fcACFWindow*2):fitEnd]
