@@ -52,8 +52,9 @@ func Plot(res *Result, capacity float64, path string) error {
 	}
 
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("prescale backtest: %d violation samples-worth (%.3g s) vs reactive@%g %.3g s",
-		len(viol), res.Prescale.ViolationSeconds, res.Baseline.Target, res.Baseline.ViolationSeconds)
+	p.Title.Text = fmt.Sprintf("prescale backtest: violation %.4g s at %.4g instance-hours; reactive HPA@%g: %.4g s at %.4g (scored samples)",
+		res.Prescale.ViolationSeconds, res.Prescale.InstanceHours, res.Baseline.Target,
+		res.Baseline.ViolationSeconds, res.Baseline.InstanceHours)
 	p.X.Label.Text = "time (UTC)"
 	p.X.Tick.Marker = plot.TimeTicks{Format: "01-02 15:04"}
 	p.Y.Label.Text = "demand / ready capacity"

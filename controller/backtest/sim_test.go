@@ -1,0 +1,169 @@
+package backtest
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// synthetic returns n samples step seconds apart: a daily cycle between
+// about 20 and 100, multiplicative noise and a burst every ~3 days,
+// reproducible from seed.
+func synthetic(n int, step int64, seed uint64) ([]int64, []float64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	t := make([]int64, n)
+	v := make([]float64, n)
+	for i := range n {
+		t[i] = 1_400_000_000 + int64(i)*step
+		day := 2 * math.Pi * float64(t[i]%86400) / 86400
+		base := 60 + 40*math.Sin(day)
+		v[i] = base * (1 + 0.15*rng.NormFloat64())
+		if rng.Float64() < float64(step)/(3*86400) {
+			v[i] *= 3
+		}
+		v[i] = max(0, v[i])
+	}
+	return t, v
+}
+
+func TestPoolLastInFirstOut(t *testing.T) {
+	p := NewPool(2)
+	p.SetDesired(5, 100) // 3 pending, ready at 100
+	require.Equal(t, 5, p.Requested())
+	require.Equal(t, 2, p.Ready)
+	p.Promote(99)
+	require.Equal(t, 2, p.Ready)
+	p.SetDesired(7, 200) // 2 more, ready at 200
+	p.SetDesired(4, 0)   // drops the newest pending first: both of 200 and one of 100
+	p.Promote(150)
+	require.Equal(t, 4, p.Ready)
+	require.Equal(t, 4, p.Requested())
+	p.SetDesired(1, 0) // scale-down is immediate, ready units too
+	require.Equal(t, 1, p.Ready)
+}
+
+// TestSimRunByHand checks the referee's accounting on a 4-sample trace,
+// step 60 s, lag 60 s, capacity 10, initial ceil(15/10) = 2 ready.
+func TestSimRunByHand(t *testing.T) {
+	ts := []int64{0, 60, 120, 180}
+	demand := []float64{15, 35, math.NaN(), 5}
+	sim := NewSim(ts, demand, 10, 60, 1, 10, 0)
+	require.Equal(t, 2, sim.InitialUnits())
+	desired := []int{4, 4, 1, 1}
+	timeline := make([]Sample, 4)
+	f := sim.Run(sim.InitialUnits(), Replay(desired), timeline)
+	// t=0: ask 4 (2 pending until 60); ready 2, demand 15 ok.
+	// t=60: pending ready -> 4; demand 35 ok. t=120: down to 1 (missing demand).
+	// t=180: 1 ready, demand 5 ok. The last sample lasts the median step, 60 s.
+	require.Equal(t, []Sample{{2, 4}, {4, 4}, {1, 1}, {1, 1}}, timeline)
+	require.InDelta(t, (4+4+1+1)*60.0/3600, f.InstanceHours, 1e-12)
+	require.InDelta(t, (2+4+1+1)*60.0/3600, f.ReadyInstanceHours, 1e-12)
+	require.Zero(t, f.ViolationSeconds)
+	require.Equal(t, 2, f.ScaleEvents) // 2->4 at t=0 and 4->1 at t=120
+	require.Equal(t, 4, f.Peak)
+
+	// Too slow a scale-up violates until the units arrive.
+	demand2 := []float64{15, 35, 35, 35}
+	f2 := NewSim(ts, demand2, 10, 120, 1, 10, 0).Run(2, Replay([]int{2, 4, 4, 4}), nil)
+	// Asked at t=60, ready at 180: t=60 and t=120 violate (35 > 20).
+	require.InDelta(t, 120, f2.ViolationSeconds, 1e-12)
+	// Unserved: (15+15)·60 of (15+35+35+35)·60 demand-seconds = 25 %.
+	require.InDelta(t, 25, f2.UnservedPct, 1e-9)
+}
+
+func TestHPAReference(t *testing.T) {
+	// Capacity 10, target 0.5: demand 30 with 2 ready -> ratio 3 -> 6 units;
+	// scale-down is held for 300 s.
+	ts := []int64{0, 60, 120, 180, 240, 300, 360, 420}
+	demand := []float64{10, 30, 5, 5, 5, 5, 5, 5}
+	sim := NewSim(ts, demand, 10, 0, 1, 100, 0)
+	timeline := make([]Sample, len(ts))
+	sim.Run(2, sim.HPA(0.5), timeline)
+	req := make([]int, len(ts))
+	for i, s := range timeline {
+		req[i] = s.Requested
+	}
+	// t=0: 10/(2*10)/0.5 = 1 -> within tolerance, keep 2. t=60: 6.
+	// t=120..360: raw 1 but the max over [t-300, t] (inclusive, as in
+	// Kubernetes) includes the 6 of t=60 until t=360.
+	require.Equal(t, []int{2, 6, 6, 6, 6, 6, 6, 1}, req)
+}
+
+func TestOracleHasNoViolations(t *testing.T) {
+	ts, v := synthetic(5000, 60, 3)
+	sim := NewSim(ts, v, 10, 300, 0, 1000, 0)
+	o := sim.OracleRequests()
+	f := sim.Run(o[0], Replay(o), nil)
+	require.Zero(t, f.ViolationSeconds)
+}
+
+func TestCompareAtEqualCost(t *testing.T) {
+	curve := []CostPoint{
+		{Target: 0.9, Figures: Figures{InstanceHours: 10, ViolationSeconds: 100, UnservedPct: 2}},
+		{Target: 0.5, Figures: Figures{InstanceHours: 20, ViolationSeconds: 40, UnservedPct: 1}},
+		{Target: 0.7, Figures: Figures{InstanceHours: 15, ViolationSeconds: 120, UnservedPct: 3}}, // dominated
+		{Target: 0.4, Figures: Figures{InstanceHours: 30, ViolationSeconds: 0, UnservedPct: 0}},
+	}
+	for _, c := range []struct {
+		name    string
+		cost    float64
+		hpa     float64
+		clamped string
+	}{
+		{"dominated point replaced by the envelope", 15, 100, ""}, // 120 at 15 h becomes the running min 100
+		{"between points", 25, 20, ""},
+		{"below the curve", 5, 100, "below"},
+		{"above the curve", 40, 0, "above"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eq := CompareAtEqualCost(Figures{InstanceHours: c.cost, ViolationSeconds: 10}, curve)
+			require.InDelta(t, c.hpa, eq.HPAViolationSeconds, 1e-9)
+			require.Equal(t, c.clamped, eq.Clamped)
+			if c.hpa == 0 {
+				require.True(t, math.IsNaN(eq.ViolationRatio))
+			} else {
+				require.InDelta(t, 10/c.hpa, eq.ViolationRatio, 1e-9)
+			}
+		})
+	}
+}
+
+func TestEvalStartIndex(t *testing.T) {
+	for _, c := range []struct {
+		f    string
+		n    int
+		want int
+	}{
+		{"0.7", 10320, 7224}, // float arithmetic would give 7223
+		{"0", 100, 0},
+		{"0.5", 3, 1},
+	} {
+		got, err := EvalStartIndex(c.f, c.n)
+		require.NoError(t, err)
+		require.Equal(t, c.want, got, c.f)
+	}
+	for _, bad := range []string{"1", "-0.1", "x", ""} {
+		_, err := EvalStartIndex(bad, 10)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestLeadSteps(t *testing.T) {
+	for _, c := range []struct {
+		lag, step time.Duration
+		want      int
+	}{
+		{5 * time.Minute, time.Minute, 5},
+		{5 * time.Minute, 5 * time.Minute, 1},
+		{5 * time.Minute, 30 * time.Minute, 1},
+		{0, time.Minute, 1},
+		{90 * time.Second, time.Minute, 2},
+	} {
+		require.Equal(t, c.want, LeadSteps(c.lag, c.step, c.step), "lag %s step %s", c.lag, c.step)
+	}
+}
+
+func nanValue() float64 { return math.NaN() }
