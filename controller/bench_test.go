@@ -3,6 +3,7 @@ package controller_test
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 			ScaleDownCooldown: 15 * time.Minute, StabilizationWindow: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
 		}
 	}
+	require.NoError(b, emb.Compact(b.Context()))
 	now := end.Add(30 * time.Second)
 	return func() *controller.Controller {
 		st, err := state.New(b.TempDir())
@@ -71,6 +73,7 @@ func BenchmarkCycle100Targets14Days(b *testing.B) {
 			require.NoError(b, c.ReconcileOnce(b.Context()))
 		}
 		b.ReportMetric(rssMB(), "rss_MB")
+		b.ReportMetric(heapMB(), "heap_inuse_MB")
 	})
 	b.Run("warm", func(b *testing.B) {
 		c := newCtrl()
@@ -79,6 +82,7 @@ func BenchmarkCycle100Targets14Days(b *testing.B) {
 			require.NoError(b, c.ReconcileOnce(b.Context()))
 		}
 		b.ReportMetric(rssMB(), "rss_MB")
+		b.ReportMetric(heapMB(), "heap_inuse_MB")
 	})
 }
 
@@ -97,4 +101,12 @@ func rssMB() float64 {
 		}
 	}
 	return 0
+}
+
+// heapMB is the Go heap in use after a garbage collection.
+func heapMB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
 }

@@ -166,6 +166,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
 			return 1
 		}
+		// Persist the backfill as blocks now rather than in the background
+		// during the first cycles.
+		if err := store.Compact(ctx); err != nil {
+			logger.Warn("compacting the backfill", "err", err)
+		}
 		if unset("STEP") {
 			cfg.Step = replay.Step()
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +57,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(labels.MetricName, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
 		require.NoError(b, err)
 	}
+	require.NoError(b, app.Store().Compact(b.Context()))
 	require.NoError(b, app.Controller().ReconcileOnce(b.Context()))
 	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -73,12 +75,16 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 
 	var mu sync.Mutex
 	var lat []time.Duration
+	perPath := map[string][]time.Duration{}
+	size := map[string]int64{}
 	b.ResetTimer()
 	for b.Loop() {
 		var wg sync.WaitGroup
 		for c := range clients {
 			wg.Go(func() {
 				mine := make([]time.Duration, 0, len(paths))
+				minePath := make([]string, 0, len(paths))
+				mineSize := make([]int64, 0, len(paths))
 				buf := make([]byte, 64<<10)
 				for k := range paths {
 					p := paths[(c+k)%len(paths)]
@@ -88,29 +94,39 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					_, _ = io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
+					n, _ := io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
 					_ = resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						b.Errorf("%s: %d", p, resp.StatusCode)
 					}
 					mine = append(mine, time.Since(t0))
+					minePath = append(minePath, p)
+					mineSize = append(mineSize, n)
 				}
 				mu.Lock()
 				lat = append(lat, mine...)
+				for i, p := range minePath {
+					perPath[p] = append(perPath[p], mine[i])
+					size[p] = mineSize[i]
+				}
 				mu.Unlock()
 			})
 		}
 		wg.Wait()
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	q := func(p float64) float64 {
+	q := func(lat []time.Duration, p float64) float64 {
+		slices.Sort(lat)
 		return float64(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) / float64(time.Millisecond)
 	}
-	b.ReportMetric(q(0.50), "p50_ms")
-	b.ReportMetric(q(0.99), "p99_ms")
+	for _, p := range paths {
+		b.Logf("%-24s p50 %6.2f ms  p99 %6.2f ms  %7d bytes", p, q(perPath[p], 0.5), q(perPath[p], 0.99), size[p])
+	}
+	b.ReportMetric(q(lat, 0.50), "p50_ms")
+	b.ReportMetric(q(lat, 0.99), "p99_ms")
 	b.ReportMetric(float64(len(lat)), "requests")
 	b.ReportMetric(rssMB(), "rss_MB")
+	b.ReportMetric(heapMB(), "heap_inuse_MB")
 }
 
 // trace is a daily sine around 50 with seeded noise, one sample per step.
@@ -140,4 +156,12 @@ func rssMB() float64 {
 		}
 	}
 	return 0
+}
+
+// heapMB is the Go heap in use after a garbage collection.
+func heapMB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
 }

@@ -196,3 +196,8 @@ func (e *Embedded) Stats() (appended, rejected int64) {
 
 // SeriesCount returns the number of series in the head block.
 func (e *Embedded) SeriesCount() uint64 { return e.db.Head().NumSeries() }
+
+// Compact persists whatever of the head block is ready as blocks, now.
+// The TSDB does this in the background anyway; calling it after a large
+// backfill moves that work out of the way of the first cycles.
+func (e *Embedded) Compact(ctx context.Context) error { return e.db.Compact(ctx) }
