@@ -120,3 +120,39 @@ func ExampleDetectSeason() {
 	// Output:
 	// 288
 }
+
+func ExampleAuto() {
+	t, y := exampleDaily()
+	// Fit on all but the last 5 samples, then feed them one by one: the
+	// parameters stay fixed, the state follows the data.
+	a := predictor.NewAuto(predictor.Options{Horizon: 2})
+	if err := a.Fit(t[:len(t)-5], y[:len(y)-5]); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := len(y) - 5; i < len(y); i++ {
+		a.Update(t[i], y[i])
+	}
+	f, _ := a.Forecast(2, 0.8)
+	fmt.Printf("%s %.0f %.0f\n", a.Name(), f.Mean[0], f.Mean[1])
+	// Output:
+	// auto 99 107
+}
+
+func ExampleRolling() {
+	t, y := exampleDaily()
+	// Forecast one step ahead from the last three origins, refitting every
+	// 24 samples; each forecast uses the samples up to its origin only.
+	origins := []int{len(y) - 4, len(y) - 3, len(y) - 2}
+	err := predictor.Rolling(t, y, origins, 1, predictor.Options{}, 24, 0.8,
+		func(i int, f predictor.Forecast) error {
+			fmt.Printf("origin %d: %.0f (actual %.0f)\n", i, f.Mean[0], y[i+1])
+			return nil
+		})
+	fmt.Println(err)
+	// Output:
+	// origin 332: 87 (actual 87)
+	// origin 333: 91 (actual 91)
+	// origin 334: 93 (actual 93)
+	// <nil>
+}

@@ -499,3 +499,40 @@ func TestMedianLevelCore(t *testing.T) {
 	require.Equal(t, []float64{5, 5}, out)
 	require.ErrorIs(t, (&fcMedianLevel{w: 50}).fit(s, s.n(), 2), errFcShort)
 }
+
+func TestHoltWintersColdStart(t *testing.T) {
+	// 40 hourly samples of a line with a forced daily season of 24: the
+	// fit window (20 samples) is shorter than two seasons, so the model is
+	// Holt's damped trend (trend only). It must still follow the line
+	// 5 + 2i; the damping (φ <= 0.995) costs at most a few tenths over 3
+	// steps (tolerance set from φ's lower bound 0.8: 2*(3 - (0.8+0.64+0.512)) ≈ 2.1).
+	tt, y := fcLine(40, 3600, 5, 2, 0, 0)
+	m := NewHoltWinters(Options{Horizon: 3, Season: 24})
+	require.NoError(t, m.Fit(tt, y))
+	f, err := m.Forecast(3, 0.8)
+	require.NoError(t, err)
+	fcRequireSane(t, f, 3)
+	hw := m.e.cores[4].(*fcHoltWinters)
+	require.Equal(t, 0, hw.season, "trend-only below two seasons")
+	for k := range 3 {
+		want := 5 + 2*float64(40+k)
+		require.True(t, scalar.EqualWithinAbs(f.Mean[k], want, 2.1), "h=%d: got %v want %v", k+1, f.Mean[k], want)
+	}
+}
+
+func TestConfidenceOrdersSeries(t *testing.T) {
+	// A clean seasonal series must get a higher confidence than white
+	// noise (where nothing beats a level by much and intervals are wide).
+	tt, clean := fcLine(3000, 300, 100, 0, 30, 288)
+	rng := rand.New(rand.NewPCG(5, 6))
+	noise := make([]float64, len(clean))
+	for i := range noise {
+		noise[i] = 100 + 30*rng.NormFloat64()
+	}
+	fc, err := Predict(tt, clean, 12, Options{})
+	require.NoError(t, err)
+	fn, err := Predict(tt, noise, 12, Options{})
+	require.NoError(t, err)
+	require.Greater(t, fc.Confidence, 0.9)
+	require.Less(t, fn.Confidence, 0.7)
+}
