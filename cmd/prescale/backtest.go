@@ -79,7 +79,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	targets := backtest.DefaultHPATargets()
 	if *hpaTargets != "" {
 		var err error
-		if targets, err = parseTargets(*hpaTargets); err != nil {
+		if targets, err = backtestParseTargets(*hpaTargets); err != nil {
 			return usageErr("--hpa-targets: %v", err)
 		}
 	}
@@ -104,7 +104,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		ts, vs = tr.T, tr.V
 	} else {
-		back, err := parseRange(*promRange)
+		back, err := backtestParseRange(*promRange)
 		if err != nil {
 			return usageErr("--range: %v", err)
 		}
@@ -141,7 +141,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "prescale backtest: %v\n", err)
 		return 1
 	}
-	if err := writeDecisions(*decisions, res); err != nil {
+	if err := backtestWriteDecisions(*decisions, res); err != nil {
 		fmt.Fprintf(stderr, "prescale backtest: --decisions: %v\n", err)
 		return 1
 	}
@@ -155,7 +155,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-func writeDecisions(path string, res *backtest.Result) (err error) {
+func backtestWriteDecisions(path string, res *backtest.Result) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func writeDecisions(path string, res *backtest.Result) (err error) {
 	return w.Flush()
 }
 
-func parseTargets(s string) ([]float64, error) {
+func backtestParseTargets(s string) ([]float64, error) {
 	var out []float64
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
@@ -191,9 +191,9 @@ func parseTargets(s string) ([]float64, error) {
 	return out, nil
 }
 
-// parseRange accepts Go durations and Prometheus-style day/week suffixes
+// backtestParseRange accepts Go durations and Prometheus-style day/week suffixes
 // ("14d", "2w", "36h").
-func parseRange(s string) (time.Duration, error) {
+func backtestParseRange(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if num, ok := strings.CutSuffix(s, suffix); ok {

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// backtestTestTrace writes n 5-minute samples of a daily cycle with a
+// missing sample 9 and returns the path.
+func backtestTestTrace(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	for i := range n {
+		v := strconv.FormatFloat(60+40*math.Sin(2*math.Pi*float64(i)/288)+5*math.Sin(float64(i)*1.7), 'f', 3, 64)
+		if i == 9 {
+			v = ""
+		}
+		fmt.Fprintf(&b, "%d,%s\n", 1_400_000_000+i*300, v)
+	}
+	path := filepath.Join(t.TempDir(), "trace.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+func TestBacktestCmd(t *testing.T) {
+	tr := backtestTestTrace(t, 3*288)
+	dir := t.TempDir()
+	out, plot := filepath.Join(dir, "d.csv"), filepath.Join(dir, "p.svg")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "300s",
+		"--min", "1", "--max", "100", "--decisions", out, "--plot", plot, "--eval-from", "0.7"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Equal(t, "timestamp,desired", lines[0])
+	require.Equal(t, 3*288+1, len(lines), "one decision per trace timestamp")
+	require.Equal(t, "1400000000", strings.Split(lines[1], ",")[0])
+	for _, want := range []string{"prescale", "reactive@", "oracle", "violation ratio vs HPA at equal cost", "no_data 1"} {
+		require.Contains(t, stdout.String(), want)
+	}
+	_, err = os.Stat(plot)
+	require.NoError(t, err)
+}
+
+func TestBacktestCmdPrometheus(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		require.Equal(t, "sum(rate(x[1m]))", r.Form.Get("query"))
+		start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
+		end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
+		var values [][2]any
+		for ts := int64(start); ts <= int64(end); ts += 60 {
+			values = append(values, [2]any{ts, strconv.FormatFloat(50+20*math.Sin(float64(ts)/3600), 'f', 3, 64)})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{
+			"resultType": "matrix", "result": []any{map[string]any{"metric": map[string]string{}, "values": values}}}})
+	}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "d.csv")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+		"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	// Header plus 1,441 points: [now-1d, now] at 1 m, both ends included.
+	require.Equal(t, 1442, strings.Count(string(b), "\n"))
+	require.Contains(t, stdout.String(), srv.URL)
+}
+
+func TestBacktestCmdBadUsage(t *testing.T) {
+	tr := backtestTestTrace(t, 10)
+	out := filepath.Join(t.TempDir(), "d.csv")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no source", []string{"--capacity", "1", "--decisions", out}, "exactly one of --trace and --prometheus"},
+		{"both sources", []string{"--trace", tr, "--prometheus", "http://x", "--query", "up", "--capacity", "1", "--decisions", out}, "exactly one of"},
+		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
+		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
+		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
+		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "min_units (5) must not exceed max_units (2)"},
+		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
+		{"floor", []string{"--trace", tr, "--capacity", "1", "--floor", "soft", "--decisions", out}, "floor_mode"},
+		{"hpa targets", []string{"--trace", tr, "--capacity", "1", "--hpa-targets", "0.5,x", "--decisions", out}, "--hpa-targets"},
+		{"eval-from", []string{"--trace", tr, "--capacity", "1", "--eval-from", "1.5", "--decisions", out}, "--eval-from"},
+		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},
+		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := dispatch(t.Context(), append([]string{"backtest"}, c.args...), &stdout, &stderr)
+			require.Equal(t, 2, code)
+			require.Contains(t, stderr.String(), c.want)
+		})
+	}
+}
+
+func TestBacktestParseRange(t *testing.T) {
+	for in, want := range map[string]time.Duration{"14d": 14 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "36h": 36 * time.Hour, "1.5d": 36 * time.Hour} {
+		got, err := backtestParseRange(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+}
