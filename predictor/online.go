@@ -300,9 +300,10 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 }
 
 // Forecast returns the path for h steps after the last sample with a
-// central interval of the given coverage: Upper is the (1+coverage)/2
-// quantile bound on the maximum over the calibrated horizon, Lower the
-// (1-coverage)/2 one. Steps beyond Horizon repeat the last point.
+// central interval of the given coverage. The bounds are calibrated on the
+// peak over the calibrated steps, which is what provisioning needs: Upper is
+// its (1+coverage)/2 quantile (conservative for a single step when
+// Horizon > 1), Lower its (1-coverage)/2 quantile, capped at the mean. Steps beyond Horizon repeat the last point.
 // Confidence is 0 until MinResiduals residuals exist; then it is the share
 // of recent realised peaks at or under the 90 % peak quantile, divided by
 // 0.9 and capped at 1: 1 for a calibrated bound, lower when the series has
@@ -331,7 +332,7 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 		m := f.path[min(k, len(f.path)-1)]
 		fc.Mean[k] = f.inv(m)
 		fc.Upper[k] = f.inv(m + qu*s)
-		fc.Lower[k] = min(f.inv(m+ql*s), fc.Upper[k])
+		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
 	}
 	fc.Confidence = f.confidence()
 	return fc, nil

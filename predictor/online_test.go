@@ -1,0 +1,168 @@
+package predictor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestOnlineForecasterErrors(t *testing.T) {
+	_, err := NewOnlineForecaster(OnlineConfig{})
+	require.ErrorContains(t, err, "Step must be > 0")
+	f, err := NewOnlineForecaster(OnlineConfig{Step: 60})
+	require.NoError(t, err)
+	_, err = f.Forecast(3, 0.8)
+	require.ErrorContains(t, err, "no data")
+	f.Update(0, 1)
+	_, err = f.Forecast(0, 0.8)
+	require.ErrorContains(t, err, "horizon")
+	_, err = f.Forecast(1, 1)
+	require.ErrorContains(t, err, "coverage")
+	_, ok := f.PeakQuantile(0.9)
+	require.False(t, ok, "no quantile before MinResiduals residuals")
+}
+
+// TestOnlineForecasterCalibration: on i.i.d. normal noise the p-quantile of
+// the peak over the horizon covers about p of the realised peaks.
+func TestOnlineForecasterCalibration(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		horizon int
+		log     float64
+	}{
+		{"one step", 1, 0},
+		{"peak of five steps", 5, 0},
+		{"log scale", 1, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Horizon: tc.horizon, Season: -1, LevelAlpha: 0.05, LogOffset: tc.log})
+			require.NoError(t, err)
+			y := make([]float64, 6000)
+			for i := range y {
+				y[i] = 100 + 10*rng.NormFloat64()
+			}
+			covered, total := 0, 0
+			for i := range len(y) - tc.horizon {
+				f.Update(int64(i*300), y[i])
+				q, ok := f.PeakQuantile(0.9)
+				if !ok || i < 1000 {
+					continue
+				}
+				peak := math.Inf(-1)
+				for h := 1; h <= tc.horizon; h++ {
+					peak = max(peak, y[i+h])
+				}
+				total++
+				if peak <= q {
+					covered++
+				}
+			}
+			// Nominal 0.9; the tolerance allows for the sliding window's noise.
+			require.InDelta(t, 0.9, float64(covered)/float64(total), 0.03)
+			fc, err := f.Forecast(tc.horizon, 0.8)
+			require.NoError(t, err)
+			require.InDelta(t, 1, fc.Confidence, 0.1)
+			for k := range fc.Mean {
+				require.LessOrEqual(t, fc.Lower[k], fc.Mean[k])
+				require.LessOrEqual(t, fc.Mean[k], fc.Upper[k])
+			}
+		})
+	}
+}
+
+// TestOnlineForecasterSeasonal: the seasonal term follows a daily ramp that
+// a level alone lags behind.
+func TestOnlineForecasterSeasonal(t *testing.T) {
+	f, err := NewOnlineForecaster(OnlineConfig{Step: 3600, Horizon: 3, LevelAlpha: 1})
+	require.NoError(t, err)
+	require.Equal(t, 24, f.Config().Season)
+	value := func(i int) float64 { return 100 + 50*math.Sin(2*math.Pi*float64(i)/24) }
+	for i := range 24 * 8 {
+		f.Update(int64(i*3600), value(i))
+	}
+	fc, err := f.Forecast(3, 0.8)
+	require.NoError(t, err)
+	for k := range 3 {
+		// Exact up to rounding: the past seasons repeat the same change.
+		require.InDelta(t, value(24*8+k), fc.Mean[k], 1e-9)
+	}
+}
+
+func TestOnlineEnsembleSelectsTheBetterMember(t *testing.T) {
+	// A random walk: the naive level (alpha 1) beats a slow average.
+	rng := rand.New(rand.NewPCG(5, 6))
+	e, err := NewOnlineEnsemble([]OnlineConfig{
+		{Step: 300, Season: -1, LevelAlpha: 0.02},
+		{Step: 300, Season: -1, LevelAlpha: 1},
+	}, EnsembleOptions{})
+	require.NoError(t, err)
+	y := 1000.0
+	for i := range 4000 {
+		y += 10 * rng.NormFloat64()
+		e.Update(int64(i*300), y)
+	}
+	require.Equal(t, 1, e.Best())
+	fc, err := e.Forecast(1, 0.8)
+	require.NoError(t, err)
+	require.Equal(t, "online_ensemble[1]", fc.Model)
+
+	_, err = NewOnlineEnsemble(nil, EnsembleOptions{})
+	require.Error(t, err)
+	_, err = NewOnlineEnsemble([]OnlineConfig{{Step: 60, Horizon: 1}, {Step: 60, Horizon: 2}}, EnsembleOptions{})
+	require.ErrorContains(t, err, "horizon")
+}
+
+func TestOnlineEnsembleDecisionLoss(t *testing.T) {
+	// With a provisioning rule "the 0.9 quantile", and a high cost per unit
+	// of capacity, the sharper (naive) member on a random walk still wins.
+	rng := rand.New(rand.NewPCG(7, 8))
+	opt := EnsembleOptions{
+		ProvisionCost: 0.001,
+		Provision:     func(peak func(float64) (float64, bool)) (float64, bool) { return peak(0.9) },
+	}
+	e, err := NewOnlineEnsemble([]OnlineConfig{
+		{Step: 60, Season: -1, LevelAlpha: 0.02},
+		{Step: 60, Season: -1, LevelAlpha: 1},
+	}, opt)
+	require.NoError(t, err)
+	y := 500.0
+	for i := range 4000 {
+		y += 5 * rng.NormFloat64()
+		e.Update(int64(i*60), y)
+	}
+	require.Equal(t, 1, e.Best())
+}
+
+func BenchmarkOnlineForecaster(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	y := make([]float64, 40000)
+	for i := range y {
+		y[i] = 100 + 30*math.Sin(2*math.Pi*float64(i)/1440) + 5*rng.NormFloat64()
+	}
+	for _, h := range []int{1, 5} {
+		b.Run(fmt.Sprintf("40k_samples_horizon_%d", h), func(b *testing.B) {
+			for b.Loop() {
+				f, _ := NewOnlineForecaster(OnlineConfig{Step: 60, Horizon: h})
+				for i, v := range y {
+					f.Update(int64(i*60), v)
+					_, _ = f.PeakQuantile(0.95)
+				}
+			}
+		})
+	}
+}
+
+func ExampleOnlineForecaster() {
+	f, _ := NewOnlineForecaster(OnlineConfig{Step: 60, Horizon: 1, Season: -1, LevelAlpha: 1, MinResiduals: 5})
+	for i, v := range []float64{10, 12, 11, 13, 12, 14, 13, 15, 14, 16} {
+		f.Update(int64(i*60), v)
+	}
+	q, _ := f.PeakQuantile(0.9)
+	fc, _ := f.Forecast(1, 0.8)
+	fmt.Printf("mean %.1f, 90%% peak quantile %.2f\n", fc.Mean[0], q)
+	// Output: mean 16.0, 90% peak quantile 20.60
+}
