@@ -72,8 +72,8 @@ type OnlineForecaster struct {
 
 	// History from absolute sample index off on: values (NaN = missing),
 	// level after each sample, and the base and scale of each origin.
-	off              int
-	y, level         []float64
+	off         int
+	y, level    []float64
 	base, scale []float64
 	keep        int
 
