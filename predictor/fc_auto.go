@@ -154,6 +154,7 @@ func (e *fcEngine) refit() error {
 		&fcRidge{se: e.se, log: true},
 		&fcHoltWinters{p: hwSeason},
 		&fcMedianLevel{w: 25},
+		&fcSeasonalMedian{m: e.se.m, k: 5},
 	}
 	e.live = make([]bool, len(e.cores))
 	e.fallback = false
@@ -279,7 +280,7 @@ func (e *fcEngine) candidates() []fcCandidate {
 	if e.only != "" {
 		return out
 	}
-	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}, {3, 5}, {4, 5}, {3, 4, 5}, {2, 3, 4, 5}}
+	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}, {3, 5}, {4, 5}, {3, 4, 5}, {2, 3, 4, 5}, {5, 6}, {3, 6}, {4, 6}, {2, 3, 4, 6}}
 	for _, c := range combos {
 		ok := true
 		for _, k := range c {

@@ -86,3 +86,37 @@ func (c *fcMedianLevel) forecast(s *fcSeries, end int, out []float64) {
 		out[k] = v
 	}
 }
+
+// fcSeasonalMedian forecasts the median of the values at the target's
+// phase over the last k seasons: a seasonal naive that ignores a one-off
+// day.
+type fcSeasonalMedian struct {
+	m, k int
+	buf  []float64
+}
+
+func (c *fcSeasonalMedian) name() string { return "seasonal_median" }
+func (c *fcSeasonalMedian) fit(_ *fcSeries, end, H int) error {
+	if c.m == 0 || end < (c.k+(H+c.m-1)/c.m)*c.m {
+		return errFcShort
+	}
+	return nil
+}
+
+func (c *fcSeasonalMedian) forecast(s *fcSeries, end int, out []float64) {
+	i := end - 1
+	for q := range out {
+		h := q + 1
+		c.buf = c.buf[:0]
+		for j := i + h - c.m*((h+c.m-1)/c.m); j >= 0 && len(c.buf) < c.k; j -= c.m {
+			if s.obs[j] {
+				c.buf = append(c.buf, s.z[j])
+			}
+		}
+		v := s.z[i]
+		if len(c.buf) > 0 {
+			v = fcSelectMedian(c.buf)
+		}
+		out[q] = s.toOutput(v, false)
+	}
+}

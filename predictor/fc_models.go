@@ -14,9 +14,10 @@ package predictor
 //     the autocorrelation confirms it); a weekly season of 7 days is added
 //     when the history holds enough weeks.
 //  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
-//     log scale, Holt-Winters, and the median of the last 25 samples as a
-//     spike-proof level) on all but the last 800 samples (or one season
-//     when that is longer).
+//     log scale, Holt-Winters, the median of the last 25 samples as a
+//     spike-proof level, and the median of the target's phase over the
+//     last 5 seasons) on all but the last 800 samples (or one season when
+//     that is longer).
 //  4. Backtest: with parameters fixed, forecast from each recent origin
 //     (rolling origin, state updated with the data up to that origin
 //     only) and pick the single model or equal-weight average (from a
@@ -47,8 +48,8 @@ func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
 
 // Auto is the automatic forecaster behind Predict: model selection among
 // naive, seasonal naive, ridge (raw and log scale), Holt-Winters, a
-// median level and averages of them by a rolling-origin backtest, with
-// empirical intervals.
+// median level, a seasonal median and averages of them by a rolling-origin
+// backtest, with empirical intervals.
 //
 // Fit estimates everything at once; Update then appends samples and
 // Forecast predicts from the latest one with the parameters, the picked

@@ -536,3 +536,23 @@ func TestConfidenceOrdersSeries(t *testing.T) {
 	require.Greater(t, fc.Confidence, 0.9)
 	require.Less(t, fn.Confidence, 0.7)
 }
+
+func TestSeasonalMedianCore(t *testing.T) {
+	// Season 3, last 3 seasons at each phase (by hand):
+	// phase 0: 1, 7(one-off), 1 → 1; phase 1: 2, 2, NaN(skipped) and 2 → 2;
+	// phase 2: 3, 4, 5 → 4.
+	nan := math.NaN()
+	y := []float64{0, 2, 9, 1, 2, 3, 7, 2, 4, 1, nan, 5}
+	tt := make([]int64, len(y))
+	for i := range tt {
+		tt[i] = int64(i)
+	}
+	s, err := fcNewSeriesFrom(tt, y, false)
+	require.NoError(t, err)
+	c := &fcSeasonalMedian{m: 3, k: 3}
+	require.NoError(t, c.fit(s, s.n(), 3))
+	out := make([]float64, 3)
+	c.forecast(s, s.n(), out)
+	require.Equal(t, []float64{1, 2, 4}, out)
+	require.ErrorIs(t, (&fcSeasonalMedian{m: 0, k: 3}).fit(s, s.n(), 3), errFcShort)
+}
