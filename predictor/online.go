@@ -368,7 +368,6 @@ type OnlineEnsemble struct {
 	ys    []float64 // last horizon+1 raw values (ring)
 	n     int
 	best  int
-	ready bool
 	opt   EnsembleOptions
 }
 
