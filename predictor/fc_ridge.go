@@ -11,7 +11,7 @@ import (
 // Ridge regression settings (one global configuration).
 const (
 	// fcRidgeMaxRows caps the training rows per horizon; rows are the most
-	// recent origins, thinned evenly over fcRidgeSpanDays of history.
+	// recent origins, thinned evenly over the span below.
 	fcRidgeMaxRows = 600
 	// fcRidgeSpanSeasons is how many seasons (or, without a season,
 	// fcRidgeMaxRows samples) of origins the rows cover.
@@ -261,12 +261,11 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 			c[k+1] = bk
 			c[0] -= bk * mean[k]
 		}
-		for k, v := range c {
+		for _, v := range c {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				clear(c)
+				clear(c) // a degenerate solve: fall back to naive
 				break
 			}
-			_ = k
 		}
 		r.coef[h-1] = c
 	}
