@@ -55,6 +55,17 @@ func (o Options) horizon() int {
 	return o.Horizon
 }
 
+// Indices of the cores in fcEngine.cores.
+const (
+	fcIdxNaive = iota
+	fcIdxSeasonalNaive
+	fcIdxRidge
+	fcIdxRidgeLog
+	fcIdxHoltWinters
+	fcIdxMedianLevel
+	fcIdxSeasonalMedian
+)
+
 // fcCandidate is a single model or an equal-weight average of models,
 // given by indices into the engine's cores.
 type fcCandidate []int
@@ -147,6 +158,7 @@ func (e *fcEngine) refit() error {
 			hwSeason = e.se.w
 		}
 	}
+	// The order matches the fcIdx constants.
 	e.cores = []fcCore{
 		fcNaive{},
 		fcSeasonalNaive{m: e.se.m},
@@ -164,7 +176,7 @@ func (e *fcEngine) refit() error {
 		return e.fitFallback()
 	}
 	for k, c := range e.cores {
-		if e.only != "" && c.name() != e.only && k != 0 {
+		if e.only != "" && c.name() != e.only && k != fcIdxNaive {
 			continue
 		}
 		e.live[k] = c.fit(s, fitEnd, H) == nil
@@ -211,7 +223,7 @@ func (e *fcEngine) refit() error {
 		}
 	}
 	cands := e.candidates()
-	naiveMAE := fcCandMAE(fcCandidate{0}, preds, act, H)
+	naiveMAE := fcCandMAE(fcCandidate{fcIdxNaive}, preds, act, H)
 	best, bestScore := fcCandidate(nil), math.Inf(1)
 	for _, c := range cands {
 		mae := fcCandMAE(c, preds, act, H)
@@ -280,7 +292,19 @@ func (e *fcEngine) candidates() []fcCandidate {
 	if e.only != "" {
 		return out
 	}
-	combos := []fcCandidate{{2, 3}, {2, 4}, {3, 4}, {2, 3, 4}, {1, 3}, {1, 2, 3, 4}, {3, 5}, {4, 5}, {3, 4, 5}, {2, 3, 4, 5}, {5, 6}, {3, 6}, {4, 6}, {2, 3, 4, 6}}
+	const (
+		sn  = fcIdxSeasonalNaive
+		rr  = fcIdxRidge
+		rl  = fcIdxRidgeLog
+		hw  = fcIdxHoltWinters
+		ml  = fcIdxMedianLevel
+		smd = fcIdxSeasonalMedian
+	)
+	combos := []fcCandidate{
+		{rr, rl}, {rr, hw}, {rl, hw}, {rr, rl, hw}, {sn, rl}, {sn, rr, rl, hw},
+		{rl, ml}, {hw, ml}, {rl, hw, ml}, {rr, rl, hw, ml},
+		{ml, smd}, {rl, smd}, {hw, smd}, {rr, rl, hw, smd},
+	}
 	for _, c := range combos {
 		ok := true
 		for _, k := range c {
@@ -325,9 +349,9 @@ func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64
 func (e *fcEngine) fitFallback() error {
 	s := e.s
 	e.fallback = true
-	e.pick = fcCandidate{0}
+	e.pick = fcCandidate{fcIdxNaive}
 	e.live = make([]bool, len(e.cores))
-	e.live[0] = true
+	e.live[fcIdxNaive] = true
 	e.ratio = math.NaN()
 	e.resid = make([][]float64, e.H)
 	n := s.n()

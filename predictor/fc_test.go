@@ -512,7 +512,7 @@ func TestHoltWintersColdStart(t *testing.T) {
 	f, err := m.Forecast(3, 0.8)
 	require.NoError(t, err)
 	fcRequireSane(t, f, 3)
-	hw := m.e.cores[4].(*fcHoltWinters)
+	hw := m.e.cores[fcIdxHoltWinters].(*fcHoltWinters)
 	require.Equal(t, 0, hw.season, "trend-only below two seasons")
 	for k := range 3 {
 		want := 5 + 2*float64(40+k)
