@@ -20,6 +20,8 @@ type Info struct {
 	Simulated []string
 	Actuator  string
 	Queues    func() []actuator.QueueStatus
+	// StoreStats describes the embedded store's contents; nil for a remote source.
+	StoreStats func() map[string]int64
 }
 
 var _ api.Backend = (*View)(nil)
@@ -297,9 +299,9 @@ func (v *View) Verification() api.Verification {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	now := c.d.Now()
-	out := api.Verification{Sources: v.info.Sources, Simulated: v.info.Simulated, Targets: []api.TargetVerification{}}
-	if out.Sources == nil {
-		out.Sources = []api.SourceInfo{}
+	out := api.Verification{Sources: append([]api.SourceInfo{}, v.info.Sources...), Simulated: v.info.Simulated, Targets: []api.TargetVerification{}}
+	if v.info.StoreStats != nil && len(out.Sources) > 0 {
+		out.Sources[0].Stats = v.info.StoreStats()
 	}
 	if out.Simulated == nil {
 		out.Simulated = []string{}

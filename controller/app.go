@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -208,7 +207,14 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			a.pool.Register(t.Name, u, t.Lag, t.CostPerUnitHour)
 		}
 	}
-	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: actName, Queues: func() []actuator.QueueStatus {
+	var storeStats func() map[string]int64
+	if a.store != nil {
+		storeStats = func() map[string]int64 {
+			app, rej := a.store.Stats()
+			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
+		}
+	}
+	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: actName, StoreStats: storeStats, Queues: func() []actuator.QueueStatus {
 		out := make([]actuator.QueueStatus, 0, len(a.webhooks))
 		for _, w := range a.webhooks {
 			out = append(out, w.QueueStatus())
@@ -327,11 +333,6 @@ func (a *App) Close() error {
 		}
 	})
 	return err
-}
-
-// ActuatorNames lists the valid PRESCALE_ACTUATOR values.
-func ActuatorNames() []string {
-	return slices.Clone([]string{ActuatorNone, ActuatorWebhook, ActuatorExec, ActuatorSimulated})
 }
 
 // QuietLogger passes only warnings and errors of l (the TSDB logs every

@@ -151,6 +151,8 @@ type SourceInfo struct {
 	Name   string `json:"name"`
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
+	// Stats counts what the embedded store holds (absent for a remote source).
+	Stats map[string]int64 `json:"stats,omitempty"`
 }
 
 // TargetVerification is the evidence behind one target's data.

@@ -88,9 +88,6 @@ func OpenEmbedded(dir string, o EmbeddedOptions) (*Embedded, error) {
 // Close flushes and closes the TSDB.
 func (e *Embedded) Close() error { return e.db.Close() }
 
-// Queryable exposes the store to a PromQL engine (tests compare engines).
-func (e *Embedded) Queryable() storage.Queryable { return e.db }
-
 // QueryRange implements History with the embedded PromQL engine.
 func (e *Embedded) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, error) {
 	if err := validateRange(query, start, end, step); err != nil {
