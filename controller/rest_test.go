@@ -191,7 +191,10 @@ func TestRESTStressTest(t *testing.T) {
 	}
 }
 
-func TestRESTRealtimeEventStream(t *testing.T) {
+func TestE2ERESTRealtimeEventStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
 	_, h := restApp(t, nil)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
