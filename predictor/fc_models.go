@@ -55,7 +55,8 @@ func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
 // Forecast predicts from the latest one with the parameters, the picked
 // candidate and the interval quantiles held fixed, so that a caller may
 // refit every K samples and update in between (each forecast still uses
-// only the samples given so far).
+// only the samples given so far); Rolling does exactly that. An Auto is not
+// safe for concurrent use.
 type Auto struct{ e fcEngine }
 
 var (

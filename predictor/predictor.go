@@ -5,6 +5,13 @@
 // Everything here is a pure function of its inputs: no I/O, no clock, no
 // global state. Timestamps are unix seconds and values are float64, with NaN
 // marking a missing sample.
+//
+// Forecasting: Predict is the entry point (one call, one forecast with an
+// interval and a confidence); Auto is the same forecaster as a Model that
+// can be refitted every K samples and updated in between, and Rolling runs
+// it over many origins without look-ahead. Naive, SeasonalNaive, Ridge and
+// HoltWinters are the individual models, each usable on its own;
+// DetectSeason finds the season length.
 package predictor
 
 // Forecast is a multi-step forecast made at one origin.
