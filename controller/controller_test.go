@@ -26,6 +26,7 @@ type fakeHistory struct {
 	value float64
 	err   error
 	calls int
+	spike int64 // unix seconds of a grid point valued 1000; 0 for none
 }
 
 func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
@@ -38,6 +39,10 @@ func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Ti
 	var s history.Series
 	for t := start; !t.After(end); t = t.Add(step) {
 		s.T = append(s.T, t.Unix())
+		if t.Unix() == f.spike {
+			s.V = append(s.V, 1000)
+			continue
+		}
 		s.V = append(s.V, f.value)
 	}
 	return s, nil
@@ -278,4 +283,61 @@ func TestRunSchedules(t *testing.T) {
 		<-done
 		require.False(t, math.IsNaN(testutil.ToFloat64(m.lastCycle)))
 	})
+}
+
+// thresholdDetector scores values above 100 as anomalous.
+type thresholdDetector struct{}
+
+func (thresholdDetector) Update(_ int64, y float64) float64 {
+	if y > 100 {
+		return 1
+	}
+	return 0
+}
+
+// recordingForecaster remembers the series it was fitted on.
+type recordingForecaster struct {
+	fakeForecaster
+	mu sync.Mutex
+	y  []float64
+}
+
+func (r *recordingForecaster) Forecast(t []int64, y []float64, h int, coverage float64) (predictor.Forecast, error) {
+	r.mu.Lock()
+	r.y = append([]float64(nil), y...)
+	r.mu.Unlock()
+	return r.fakeForecaster.Forecast(t, y, h, coverage)
+}
+
+func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	spike := time.Date(2026, 3, 2, 11, 30, 0, 0, time.UTC)
+	h := &fakeHistory{value: 35, spike: spike.Unix()}
+	fc := &recordingForecaster{fakeForecaster: fakeForecaster{mean: 50, upper: 70, conf: 0.9}}
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	c, err := New([]policy.Target{testTarget}, Options{
+		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
+	}, Deps{
+		History: h, Forecaster: fc, NewDetector: func() (predictor.Detector, error) { return thresholdDetector{}, nil },
+		Decide: policy.Decide, State: st, Now: func() time.Time { return now },
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+
+	// The window is 11:00..12:00 on a 1-minute grid: the spike is point 30.
+	require.Len(t, fc.y, 61)
+	require.True(t, math.IsNaN(fc.y[30]), "the anomalous point is not fitted")
+	require.InDelta(t, 35, fc.y[29], 0)
+	v := NewView(c, Info{}).Verification()
+	require.Equal(t, 1, v.Targets[0].Anomalous)
+	p := NewView(c, Info{}).Predictions()[0]
+	require.Len(t, p.AnomalousPoints, 1)
+	require.Equal(t, spike.Unix(), p.AnomalousPoints[0].T)
+	require.False(t, p.Anomaly, "the latest point is normal")
+
+	// The next cycle feeds only the new point and still excludes the spike.
+	now = now.Add(time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.True(t, math.IsNaN(fc.y[29]), "the spike, now one point earlier in the window")
 }
