@@ -277,3 +277,57 @@ scrape_configs:
 	require.Zero(t, ups, "no scale-up after a restart")
 	require.Len(t, sink.all(), sent, "no webhook after a restart")
 }
+
+// TestE2EEmbeddedScrapesExporter runs the controller without a Prometheus
+// server: its embedded TSDB scrapes the exporter over HTTP, and the same
+// demand query gives the same decision as with a real Prometheus.
+func TestE2EEmbeddedScrapesExporter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	ereg := prometheus.NewRegistry()
+	ecfg := exporter.DefaultConfig()
+	ecfg.Listen = "127.0.0.1:0"
+	exp, err := exporter.New(ecfg, ereg)
+	require.NoError(t, err)
+	eaddr, err := exp.Listen()
+	require.NoError(t, err)
+	ectx, ecancel := context.WithCancel(ctx)
+	edone := make(chan error, 1)
+	go func() { edone <- exp.Run(ectx) }()
+	t.Cleanup(func() { ecancel(); <-edone })
+
+	sink := newWebhookSink(t)
+	cfg := e2eConfig("", sink.srv.URL, t.TempDir())
+	cfg.ScrapeTargets = []string{"http://" + eaddr.String() + "/metrics"}
+	url, _ := runApp(t, ctx, cfg)
+	want := float64(2 * runtime.NumCPU())
+	eventually(t, ctx, 60*time.Second, "decision from the embedded store", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", map[string]string{"target": "e2e"})
+		if err != nil {
+			return err
+		}
+		if v != want {
+			return fmt.Errorf("prescale_desired_units = %v, want %v", v, want)
+		}
+		return nil
+	})
+	var ver struct {
+		Sources []struct {
+			Kind  string           `json:"kind"`
+			Stats map[string]int64 `json:"stats"`
+		} `json:"sources"`
+	}
+	code, err := getJSON(ctx, url+"/api/verification", &ver)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "embedded-tsdb", ver.Sources[0].Kind)
+	require.Positive(t, ver.Sources[0].Stats["samples_appended_since_start"])
+	eventually(t, ctx, 30*time.Second, "webhook delivered", func() error {
+		if len(sink.all()) == 0 {
+			return fmt.Errorf("no webhook yet")
+		}
+		return nil
+	})
+}
