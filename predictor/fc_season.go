@@ -48,13 +48,14 @@ func fcACF(x []float64, k int) float64 {
 //
 // It prefers the calendar day: when a day is a whole number of at least 4
 // steps, the series spans at least two days and the autocorrelation at one
-// day exceeds 0.1, the answer is one day in samples. Otherwise it searches
-// the lags 2..min(n/3, 1000) for the highest autocorrelation peak after the
-// first zero crossing and accepts it above 0.3. Only the last 6000 samples
-// are used. Missing values (NaN) are ignored by carrying the last value.
+// day (over the last max(6000, 4 days) samples) exceeds 0.1, the answer is
+// one day in samples. Otherwise it searches the lags 2..min(n/3, 1000) of
+// the last 6000 samples for the highest autocorrelation peak after the
+// first zero crossing and accepts it above 0.3. Missing values (NaN) are
+// ignored by carrying the last value.
 func DetectSeason(y []float64, step int64) int {
-	x := make([]float64, 0, min(len(y), fcACFWindow))
-	start := max(0, len(y)-fcACFWindow)
+	start := max(0, len(y)-fcSeasonWindow(step))
+	x := make([]float64, 0, len(y)-start)
 	last := math.NaN()
 	for _, v := range y[start:] {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -69,18 +70,33 @@ func DetectSeason(y []float64, step int64) int {
 	return fcDetectSeason(x, step)
 }
 
+// fcCalendarDay returns one day in samples of the given step, or 0 when a
+// day is not a whole number of at least 4 steps.
+func fcCalendarDay(step int64) int {
+	if step <= 0 || 86400%step != 0 || 86400/step < 4 {
+		return 0
+	}
+	return int(86400 / step)
+}
+
+// fcSeasonWindow is the number of trailing samples season detection reads.
+func fcSeasonWindow(step int64) int {
+	return max(fcACFWindow, 4*fcCalendarDay(step))
+}
+
 func fcDetectSeason(x []float64, step int64) int {
+	if w := fcSeasonWindow(step); len(x) > w {
+		x = x[len(x)-w:]
+	}
+	if d := fcCalendarDay(step); d > 0 && len(x) >= 2*d {
+		if fcACF(x, d) > fcCalendarACF {
+			return d
+		}
+	}
 	if len(x) > fcACFWindow {
 		x = x[len(x)-fcACFWindow:]
 	}
 	n := len(x)
-	if step > 0 && 86400%step == 0 {
-		if d := int(86400 / step); d >= 4 && n >= 2*d {
-			if fcACF(x, d) > fcCalendarACF {
-				return d
-			}
-		}
-	}
 	maxLag := min(n/3, fcMaxSearchLag)
 	if maxLag < 4 {
 		return 0

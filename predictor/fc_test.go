@@ -556,3 +556,11 @@ func TestSeasonalMedianCore(t *testing.T) {
 	require.Equal(t, []float64{1, 2, 4}, out)
 	require.ErrorIs(t, (&fcSeasonalMedian{m: 0, k: 3}).fit(s, s.n(), 3), errFcShort)
 }
+
+func TestDetectSeasonFineStep(t *testing.T) {
+	// 15-second samples over 5 days: one day is 5760 samples, longer than
+	// the 6000-sample search window allows for two days; the calendar
+	// check reads 4 days instead.
+	_, y := fcLine(5*5760, 15, 10, 0, 5, 5760)
+	require.Equal(t, 5760, DetectSeason(y, 15)) // 86400/15
+}
