@@ -16,6 +16,7 @@ import (
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/trace"
+	"github.com/prescale/prescale/predictor"
 )
 
 // backtestCmd implements `prescale backtest` (DESIGN.md, "Offline CLI
@@ -35,6 +36,8 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
 		risk        = fs.Float64("risk", backtest.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
 		floorMode   = fs.String("floor", string(policy.FloorHold), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
+		detector    = fs.String("detector", "robust", "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
+		anomalyTh   = fs.Float64("anomaly-threshold", 0.99, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
 		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
@@ -92,6 +95,16 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !(*coverage > 0 && *coverage < 1) {
 		return usageErr("--coverage must be in (0, 1), got %v", *coverage)
 	}
+	if !(*anomalyTh > 0 && *anomalyTh <= 1) {
+		return usageErr("--anomaly-threshold must be in (0, 1], got %v", *anomalyTh)
+	}
+	var det predictor.Detector
+	if *detector != "none" {
+		var err error
+		if det, err = predictor.NewAnomalyDetector(*detector); err != nil {
+			return usageErr("--detector: %v", err)
+		}
+	}
 
 	var ts []int64
 	var vs []float64
@@ -128,6 +141,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	cfg := backtest.Config{
 		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart, HoldUntilReady: *hold,
+		Detector: det, AnomalyThreshold: *anomalyTh,
 	}
 	if !*quiet && len(ts) >= 20000 {
 		started := time.Now()

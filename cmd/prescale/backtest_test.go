@@ -103,6 +103,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"eval-from", []string{"--trace", tr, "--capacity", "1", "--eval-from", "1.5", "--decisions", out}, "--eval-from"},
 		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},
 		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+		{"detector", []string{"--trace", tr, "--capacity", "1", "--detector", "magic", "--decisions", out}, "--detector"},
+		{"anomaly threshold", []string{"--trace", tr, "--capacity", "1", "--anomaly-threshold", "0", "--decisions", out}, "--anomaly-threshold"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

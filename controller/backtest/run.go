@@ -61,6 +61,11 @@ type Config struct {
 	// units it requested are ready (the pool cancels pending units on
 	// scale-down).
 	HoldUntilReady bool
+	// Detector, when set, scores every sample (streaming, causal); a score
+	// at or above AnomalyThreshold flags the decision's input as anomalous
+	// and keeps the sample out of the forecaster's fitting (it sees a gap).
+	Detector         predictor.Detector
+	AnomalyThreshold float64
 	// EvalStart is the first scored sample index.
 	EvalStart int
 	// Progress, when set, is called every ProgressEvery samples (0: 10,000).
@@ -281,8 +286,20 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 				ctxErr = err
 			}
 		}
-		fc.Update(t[i], v[i])
+		var score float64
+		anomalous := false
+		if cfg.Detector != nil && !math.IsNaN(v[i]) {
+			score = cfg.Detector.Update(t[i], v[i])
+			anomalous = score >= cfg.AnomalyThreshold
+		}
+		if anomalous {
+			fc.Update(t[i], math.NaN())
+		} else {
+			fc.Update(t[i], v[i])
+		}
 		in := policy.Input{
+			AnomalyScore: score,
+			Anomaly:      anomalous,
 			Now:          time.Unix(t[i], 0).UTC(),
 			Interval:     step,
 			CurrentUnits: pool.Requested(),

@@ -240,7 +240,9 @@ func finiteOr0(v float64) float64 {
 //     threshold, or no forecast: reactive only, low_confidence.
 //  4. Reactive floor: never below the HPA formula on current demand
 //     (reactive, or anomaly when the detector flags the current demand);
-//     with FloorHold, never below min(HPA formula, current units).
+//     with FloorHold, never below min(HPA formula, current units), except
+//     that an anomalous current demand (kept out of the forecast's fitting)
+//     gets the full HPA formula.
 //  5. Storage never shrinks.
 //  6. Tolerance band, then the scale-down stabilisation window: stabilization.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
@@ -288,7 +290,7 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 3. Lag compensation over the lead window.
 	floor := t.UnitsFor(in.Demand)
-	if t.FloorMode == FloorHold && floor > in.CurrentUnits {
+	if t.FloorMode == FloorHold && !in.Anomaly && floor > in.CurrentUnits {
 		floor = in.CurrentUnits
 	}
 	ex.ReactiveFloor = floor
