@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
 )
 
 func testConfig(evalStart int) Config {
@@ -125,13 +126,41 @@ func TestPlot(t *testing.T) {
 	require.Contains(t, string(b), "prescale capacity")
 }
 
+// spikeDetector flags the samples at the given timestamps.
+type spikeDetector map[int64]bool
+
+func (d spikeDetector) Update(t int64, _ float64) float64 {
+	if d[t] {
+		return 1
+	}
+	return 0
+}
+
+func TestRunAnomalies(t *testing.T) {
+	ts, v := synthetic(2*1440, 60, 6)
+	v[2000] = 1000 // a spike ten times the peak
+	cfg := testConfig(0)
+	cfg.Detector, cfg.AnomalyThreshold = spikeDetector{ts[2000]: true}, 0.99
+	res, err := Run(t.Context(), ts, v, cfg)
+	require.NoError(t, err)
+	require.Equal(t, policy.ReasonAnomaly, res.Reasons[2000])
+	require.Equal(t, 100, res.Desired[2000], "the flagged spike still scales up: 1000/10")
+	require.Equal(t, 1, res.ReasonCounts[policy.ReasonAnomaly])
+}
+
 // BenchmarkBacktest replays a 40,000-sample 1-minute trace (about 28 days)
-// through the decision engine, with the HPA curve and the oracle.
+// through the anomaly detector and the decision engine, as
+// `prescale backtest` does by default, with the HPA curve and the oracle.
 func BenchmarkBacktest(b *testing.B) {
 	ts, v := synthetic(40000, 60, 9)
-	cfg := testConfig(len(ts) * 7 / 10)
 	b.ReportAllocs()
 	for b.Loop() {
+		cfg := testConfig(len(ts) * 7 / 10)
+		det, err := predictor.NewAnomalyDetector("robust")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Detector, cfg.AnomalyThreshold = det, 0.99
 		if _, err := Run(b.Context(), ts, v, cfg); err != nil {
 			b.Fatal(err)
 		}
