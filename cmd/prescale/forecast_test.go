@@ -116,3 +116,47 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestForecastCmdCausal(t *testing.T) {
+	// Two traces equal up to sample k and different after it: every row
+	// whose origin is at or before sample k must be identical.
+	const n, k = 1200, 1000
+	orig := forecastTestTrace(t, n)
+	data, err := os.ReadFile(orig)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for i := k + 1; i < n; i++ {
+		ts, _, _ := strings.Cut(lines[1+i], ",")
+		lines[1+i] = ts + "," + strconv.Itoa(1000+i) // a different future
+	}
+	changed := filepath.Join(t.TempDir(), "changed.csv")
+	require.NoError(t, os.WriteFile(changed, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	run := func(path string) map[string]string {
+		out := filepath.Join(t.TempDir(), "out.csv")
+		var stdout, stderr bytes.Buffer
+		code := forecastCmd(t.Context(), []string{"--trace", path, "--horizon", "4", "--stride", "3", "--out", out}, &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		rows := map[string]string{}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			f := strings.SplitN(l, ",", 4)
+			rows[f[0]+","+f[2]] = l
+		}
+		return rows
+	}
+	a, b := run(orig), run(changed)
+	require.Len(t, b, len(a))
+	limit := 1_400_000_000 + k*300 // timestamp of sample k
+	compared := 0
+	for key, row := range a {
+		origin, _, _ := strings.Cut(key, ",")
+		o, err := strconv.Atoi(origin)
+		require.NoError(t, err)
+		if o <= limit {
+			require.Equal(t, row, b[key], "origin %d", o)
+			compared++
+		}
+	}
+	require.Positive(t, compared)
+}
