@@ -44,8 +44,10 @@ for f in "${traces[@]}"; do
 	stride=$(stride_for "$name")
 	echo ">> forecasting $name (stride $stride)" >&2
 	start=$(date +%s)
-	"$bin" forecast --trace "$f" --horizon "$horizon" --eval-from "$eval_from" \
-		--stride "$stride" --out "$outdir/$name.csv" 2>"$outdir/$name.log"
+	if ! "$bin" forecast --trace "$f" --horizon "$horizon" --eval-from "$eval_from" \
+		--stride "$stride" --out "$outdir/$name.csv" 2>"$outdir/$name.log"; then
+		echo ">> prescale forecast failed on $name (see $outdir/$name.log)" >&2
+	fi
 	end=$(date +%s)
 	echo "$((end - start))" >"$outdir/$name.seconds"
 	set +e
