@@ -1,6 +1,7 @@
 package predictor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -563,4 +564,55 @@ func TestDetectSeasonFineStep(t *testing.T) {
 	// check reads 4 days instead.
 	_, y := fcLine(5*5760, 15, 10, 0, 5, 5760)
 	require.Equal(t, 5760, DetectSeason(y, 15)) // 86400/15
+}
+
+func TestPredictRandomInputs(t *testing.T) {
+	// Seeded random series of random length with NaN runs, spikes, flat
+	// stretches, negative values and resets: Predict must return a sane
+	// forecast (finite, ordered interval, confidence in [0, 1]) every time.
+	rng := rand.New(rand.NewPCG(2026, 11))
+	for c := range 60 {
+		n := 1 + rng.IntN(1500)
+		step := []int64{15, 60, 300, 3600}[rng.IntN(4)]
+		tt := make([]int64, n)
+		y := make([]float64, n)
+		level := rng.NormFloat64() * 100
+		for i := range n {
+			tt[i] = 1_600_000_000 + int64(i)*step
+			if rng.IntN(10) == 0 {
+				tt[i] += step / 2 // jitter
+			}
+			switch r := rng.Float64(); {
+			case r < 0.05:
+				y[i] = math.NaN()
+			case r < 0.07:
+				y[i] = level + 1000*rng.ExpFloat64()
+			case r < 0.09:
+				level = rng.NormFloat64() * 100 // level shift
+				y[i] = level
+			default:
+				y[i] = level + rng.NormFloat64()
+			}
+		}
+		opts := Options{Counter: rng.IntN(4) == 0, Season: []int{0, 0, -1, 7}[rng.IntN(4)]}
+		h := 1 + rng.IntN(24)
+		t.Run(fmt.Sprintf("case %d n=%d step=%d h=%d", c, n, step, h), func(t *testing.T) {
+			f, err := Predict(tt, y, h, opts)
+			if fcAllNaN(y) {
+				require.ErrorIs(t, err, ErrNoData)
+				return
+			}
+			require.NoError(t, err)
+			fcRequireSane(t, f, h)
+		})
+	}
+}
+
+func fcAllNaN(y []float64) bool {
+	for _, v := range y {
+		if !math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
 }
