@@ -362,13 +362,13 @@ type OnlineEnsemble struct {
 	levels  []float64
 	alpha   float64
 	// pred[m] is a ring of the last horizon+1 origins' quantiles.
-	pred  [][][]float64
-	loss  []float64
-	seen  []int
-	ys    []float64 // last horizon+1 raw values (ring)
-	n     int
-	best  int
-	opt   EnsembleOptions
+	pred [][][]float64
+	loss []float64
+	seen []int
+	ys   []float64 // last horizon+1 raw values (ring)
+	n    int
+	best int
+	opt  EnsembleOptions
 }
 
 // onlineEnsembleLevels are the peak quantile levels the selection scores.
