@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -101,13 +102,12 @@ func (s *Scraper) Run(ctx context.Context, interval time.Duration, now func() ti
 	}
 }
 
+// instanceOf is the instance label Prometheus gives a target: host:port.
 func instanceOf(raw string) string {
-	r := Redact(raw)
-	// host:port as Prometheus uses it.
-	if u, err := http.NewRequest(http.MethodGet, r, nil); err == nil {
-		return u.URL.Host
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
 	}
-	return r
+	return Redact(raw)
 }
 
 func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, error) {
