@@ -48,7 +48,8 @@ type Options struct {
 	// KeepDecisions is how many recent decisions per target are kept for
 	// the API; 0 means 20.
 	KeepDecisions int
-	// Workers bounds concurrent targets per cycle; 0 means GOMAXPROCS.
+	// Workers bounds concurrent targets per cycle; 0 means GOMAXPROCS - 1
+	// (at least 1), leaving a core to the REST API while a cycle runs.
 	Workers int
 }
 
@@ -179,7 +180,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		o.KeepDecisions = 20
 	}
 	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+		o.Workers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if o.ManualDuration <= 0 {
 		o.ManualDuration = time.Hour
