@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -54,7 +53,7 @@ func (s *webhookSink) all() []actuator.Message {
 
 // e2eConfig is a controller configuration for the end-to-end tests: one
 // target whose demand is the exporter's cpu count, so the decision is
-// known: ceil(cpus / (1 * 0.5)) = 2 * cpus units.
+// known: ceil(cpus / (1 * 0.5)) = 2 * cpus units (see wantUnits).
 func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
 	return controller.Config{
 		Listen: "127.0.0.1:0", DataDir: dataDir, PrometheusURL: promURL, QueryTimeout: 5 * time.Second,
@@ -69,6 +68,17 @@ func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
 		MinUnits: 1, MaxUnits: 64, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
 		ConfidenceThreshold: 0.7,
 	}
+}
+
+// wantUnits is the decision the e2e target must reach: the exporter's cpu
+// count (read from its own exposition, which may differ from
+// runtime.NumCPU under a cpuset) over 1 * 0.5 per unit.
+func wantUnits(t *testing.T, exporterURL string) float64 {
+	t.Helper()
+	cpus, err := scrapeGauge(t.Context(), exporterURL, "prescale_cpus", nil)
+	require.NoError(t, err)
+	require.Positive(t, cpus)
+	return 2 * cpus
 }
 
 // runApp starts an App and returns its base URL and a stop function that
@@ -144,7 +154,7 @@ scrape_configs:
 	sink := newWebhookSink(t)
 	dataDir := t.TempDir()
 	cfg := e2eConfig(prom.URL(), sink.srv.URL, dataDir)
-	want := float64(2 * runtime.NumCPU())
+	want := wantUnits(t, "http://"+eaddr.String()+"/metrics")
 	sel := map[string]string{"target": "e2e", "tier": "web", "kind": "instances"}
 
 	url, stop := runApp(t, ctx, cfg)
@@ -302,7 +312,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 	cfg := e2eConfig("", sink.srv.URL, t.TempDir())
 	cfg.ScrapeTargets = []string{"http://" + eaddr.String() + "/metrics"}
 	url, _ := runApp(t, ctx, cfg)
-	want := float64(2 * runtime.NumCPU())
+	want := wantUnits(t, cfg.ScrapeTargets[0])
 	eventually(t, ctx, 60*time.Second, "decision from the embedded store", func() error {
 		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", map[string]string{"target": "e2e"})
 		if err != nil {
