@@ -65,7 +65,7 @@ func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
 		ManualDuration: time.Hour, StressTestMax: time.Second,
 		TargetName: "e2e", TargetTier: "web", TargetKind: "instances",
 		TargetQuery: `max(prescale_cpus)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
-		MinUnits: 1, MaxUnits: 64, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
+		MinUnits: 1, MaxUnits: 1024, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
 		ConfidenceThreshold: 0.7,
 	}
 }
