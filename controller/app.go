@@ -154,15 +154,21 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			if ext == "" {
 				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
 			}
-			w, err := actuator.NewWebhook(actuator.WebhookConfig{
-				URL: cfg.WebhookURL, Receiver: cfg.WebhookReceiver, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
-				MaxAttempts: cfg.WebhookRetries, QueueSize: cfg.WebhookQueue, Wait: o.WebhookWait,
-			}, am)
-			if err != nil {
-				return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+			for i, u := range cfg.WebhookURL {
+				name := cfg.WebhookReceiver
+				if len(cfg.WebhookURL) > 1 {
+					name = fmt.Sprintf("%s-%d", cfg.WebhookReceiver, i+1)
+				}
+				w, err := actuator.NewWebhook(actuator.WebhookConfig{
+					URL: u, Receiver: name, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
+					MaxAttempts: cfg.WebhookRetries, QueueSize: cfg.WebhookQueue, Wait: o.WebhookWait,
+				}, am)
+				if err != nil {
+					return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+				}
+				a.webhooks = append(a.webhooks, w)
+				acts = append(acts, w)
 			}
-			a.webhooks = append(a.webhooks, w)
-			acts = append(acts, w)
 		case ActuatorExec:
 			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
 			if err != nil {

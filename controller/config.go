@@ -60,8 +60,8 @@ type Config struct {
 	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.95" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
 
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
-	WebhookURL      string        `envconfig:"WEBHOOK_URL" desc:"receiver of Alertmanager-v4 webhooks (actuator webhook)"`
-	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics"`
+	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each with its own queue and metrics"`
+	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics; with several URLs, NAME-1, NAME-2, ..."`
 	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
 	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook (retries on 5xx and timeouts, never on 4xx)"`
 	WebhookQueue    int           `envconfig:"WEBHOOK_QUEUE" default:"100" desc:"bounded webhook queue; a full queue drops and counts"`
@@ -149,7 +149,7 @@ func (c *Config) Validate() error {
 		switch a {
 		case ActuatorNone, ActuatorSimulated:
 		case ActuatorWebhook:
-			if c.WebhookURL == "" {
+			if len(c.WebhookURL) == 0 {
 				bad("WEBHOOK_URL", "must be set when PRESCALE_ACTUATOR includes webhook")
 			}
 		case ActuatorExec:

@@ -217,3 +217,21 @@ func TestE2ERESTRealtimeEventStream(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(data), &v))
 	require.Contains(t, v, "samples")
 }
+
+func TestSeveralWebhookReceivers(t *testing.T) {
+	_, h := restApp(t, func(c *controller.Config) {
+		c.Actuators = []string{controller.ActuatorWebhook}
+		c.WebhookURL = []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}
+		c.WebhookReceiver = "ops"
+		c.WebhookQueue = 5
+	})
+	code, body := do(t, h, call{method: "GET", path: "/api/system/health"})
+	require.Contains(t, []int{200, 503}, code)
+	qs := body["actuator_queues"].([]any)
+	require.Len(t, qs, 2)
+	require.Equal(t, "ops-1", qs[0].(map[string]any)["receiver"])
+	require.Equal(t, "ops-2", qs[1].(map[string]any)["receiver"])
+	// The first cycle scaled up: one action queued for each receiver.
+	require.InDelta(t, 1, qs[0].(map[string]any)["length"], 0)
+	require.InDelta(t, 1, qs[1].(map[string]any)["length"], 0)
+}
