@@ -449,11 +449,19 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 			lo = math.Max(lo, 0)
 		}
 		f.Mean[k], f.Lower[k], f.Upper[k] = s.raw(v), s.raw(lo), s.raw(hi)
+		if !fcFinite(f.Mean[k]) || !fcFinite(f.Lower[k]) || !fcFinite(f.Upper[k]) {
+			// Values near ±math.MaxFloat64 overflow the differences and
+			// sums above; say so rather than hand out NaN or ±Inf.
+			return Forecast{}, fmt.Errorf("predictor: forecast at horizon %d is not finite (mean %v, interval [%v, %v]): values too large for float64 arithmetic", k+1, f.Mean[k], f.Lower[k], f.Upper[k])
+		}
 		width += hi - lo
 	}
 	f.Confidence = fcConfidence(e.ratio, width/float64(h), e.lastScale)
 	return f, nil
 }
+
+// fcFinite reports whether x is neither NaN nor ±Inf.
+func fcFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // fcConfidence is the forecast confidence in [0, 1]:
 //

@@ -34,7 +34,8 @@ package predictor
 // With fewer than about Horizon+8 samples it falls back to naive with
 // intervals from the history's own h-step changes and confidence 0. It
 // returns an error only for invalid arguments (mismatched lengths,
-// decreasing t, infinite values, h outside 1..Horizon) or no finite sample.
+// decreasing t, infinite values, h outside 1..Horizon), no finite sample, or
+// values so close to ±math.MaxFloat64 that the forecast would overflow.
 func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
 	if opts.Horizon == 0 {
 		opts.Horizon = max(h, 1)

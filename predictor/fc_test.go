@@ -616,3 +616,35 @@ func fcAllNaN(y []float64) bool {
 	}
 	return true
 }
+
+func TestPredictOverflowIsAnError(t *testing.T) {
+	// Values alternating between ±math.MaxFloat64 overflow the h-step
+	// changes behind the interval (MaxFloat64 - (-MaxFloat64) = +Inf, and
+	// quantiles of ±Inf give NaN): Predict must say so, never return NaN.
+	for _, tc := range []struct {
+		name    string
+		counter bool
+	}{
+		{"gauge", false},
+		{"counter", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 600
+			tt := make([]int64, n)
+			y := make([]float64, n)
+			for i := range n {
+				tt[i] = 1_600_000_000 + int64(i)*300
+				y[i] = math.MaxFloat64
+				if i%2 == 1 {
+					y[i] = -math.MaxFloat64
+				}
+			}
+			f, err := Predict(tt, y, 12, Options{Counter: tc.counter})
+			if err == nil {
+				fcRequireSane(t, f, 12)
+				return
+			}
+			require.ErrorContains(t, err, "not finite")
+		})
+	}
+}
