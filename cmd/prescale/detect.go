@@ -66,13 +66,26 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return d
 	}
 	if *tracePath != "" {
-		n, err := detectFile(*tracePath, *out, newDet())
+		// An unreadable or malformed input is bad usage (exit 2), as in
+		// prescale forecast; a failure to write the output is exit 1.
+		tr, err := detectRead(*tracePath)
 		if err != nil {
+			fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
+			return 2
+		}
+		if err := detectWriteFile(*out, tr, newDet()); err != nil {
 			fmt.Fprintf(stderr, "prescale detect: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", *tracePath, n, *detName)
+		fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", *tracePath, tr.Len(), *detName)
 		return 0
+	}
+	if fi, err := os.Stat(*nabDir); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		fmt.Fprintf(stderr, "prescale detect: flag --nab: %v\n", err)
+		return 2
 	}
 	if err := detectDir(ctx, *nabDir, *out, newDet, stderr); err != nil {
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
@@ -158,18 +171,23 @@ func detectFile(src, dst string, det predictor.Detector) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Create(dst)
-	if err != nil {
-		return 0, err
-	}
-	if err := detectWrite(f, tr, det); err != nil {
-		f.Close()
-		return 0, fmt.Errorf("%s: %w", dst, err)
-	}
-	if err := f.Close(); err != nil {
+	if err := detectWriteFile(dst, tr, det); err != nil {
 		return 0, err
 	}
 	return tr.Len(), nil
+}
+
+// detectWriteFile scores tr with det into the file dst.
+func detectWriteFile(dst string, tr *trace.Trace, det predictor.Detector) error {
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if err := detectWrite(f, tr, det); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", dst, err)
+	}
+	return f.Close()
 }
 
 // detectWrite streams tr through det and writes one CSV row per sample, the

@@ -96,6 +96,7 @@ func TestDetectBadUsage(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
 	detectTestTrace(t, in, 50)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.csv"), []byte("time,val\n1,2\n"), 0o644))
 	tests := []struct {
 		name string
 		args []string
@@ -108,8 +109,12 @@ func TestDetectBadUsage(t *testing.T) {
 		{"both inputs", []string{"--trace", in, "--nab", dir, "--out", "x"}, 2, "--trace and --nab"},
 		{"no out", []string{"--trace", in}, 2, "--out"},
 		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `"extra"`},
-		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 1, "none.csv"},
+		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "none.csv"},
+		{"malformed trace", []string{"--trace", filepath.Join(dir, "bad.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "--trace"},
+		{"missing nab dir", []string{"--nab", filepath.Join(dir, "nodir"), "--out", filepath.Join(dir, "o")}, 2, "--nab"},
+		{"nab is a file", []string{"--nab", in, "--out", filepath.Join(dir, "o")}, 2, "not a directory"},
 		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 1, "--nab"},
+		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 1, "nodir"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
