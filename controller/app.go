@@ -197,7 +197,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
 	}, Deps{
-		History: hist, Forecaster: AutoForecaster{}, NewDetector: DetectorByName(cfg.AnomalyDetector),
+		History: hist, NewDetector: DetectorByName(cfg.AnomalyDetector),
 		Decide: policy.Decide, Actuator: act, Units: units, State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
 	})
 	if err != nil {

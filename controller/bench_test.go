@@ -48,7 +48,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 			Interval: time.Minute, Window: 14 * 24 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
 			Mode: controller.ModeAct, AnomalyThreshold: 0.95,
 		}, controller.Deps{
-			History: emb, Forecaster: controller.AutoForecaster{}, NewDetector: controller.DetectorByName("robust"),
+			History: emb, NewDetector: controller.DetectorByName("robust"),
 			Decide: policy.Decide, State: st, Metrics: controller.NewMetrics(prometheus.NewRegistry(), targets),
 			Now: func() time.Time { return now },
 		})

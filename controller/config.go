@@ -53,11 +53,11 @@ type Config struct {
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles"`
 	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast"`
-	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.8" desc:"coverage of the forecast interval, in (0,1)"`
+	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
 
 	AnomalyDetector  string  `envconfig:"ANOMALY_DETECTOR" default:"robust" desc:"streaming anomaly detector (robust, zscore)"`
-	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.95" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
+	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
 
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
 	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each with its own queue and metrics"`
@@ -89,7 +89,10 @@ type Config struct {
 	Lag                 time.Duration `envconfig:"TARGET_PROVISIONING_LAG" default:"5m" desc:"time new capacity takes to become ready"`
 	ScaleUpCooldown     time.Duration `envconfig:"TARGET_SCALE_UP_COOLDOWN" default:"3m" desc:"minimum time between scale-ups"`
 	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`
-	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"5m" desc:"scale-down stabilization window (highest recent recommendation wins)"`
+	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"0s" desc:"scale-down stabilization window (highest recent recommendation wins); with PRESCALE_TARGET_HOLD_UNTIL_READY at least lag - interval/2"`
+	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready: stabilization window at least provisioning lag - scaling interval/2"`
+	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
+	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: hold (never remove units current demand uses; the forecast decides whether a burst lasts) or scale_up (never below the HPA formula)"`
 	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
 	MaxScaleDownUnits   int           `envconfig:"TARGET_MAX_SCALE_DOWN_UNITS" default:"0" desc:"most units removed per cycle; 0: unlimited"`
 	Tolerance           float64       `envconfig:"TARGET_TOLERANCE" default:"0.1" desc:"relative dead band around the current units, in [0,1)"`
@@ -200,6 +203,7 @@ var envVarOf = map[string]string{
 	"stabilization_window": "TARGET_STABILIZATION_WINDOW", "max_scale_up_units": "TARGET_MAX_SCALE_UP_UNITS",
 	"max_scale_down_units": "TARGET_MAX_SCALE_DOWN_UNITS", "tolerance": "TARGET_TOLERANCE",
 	"confidence_threshold": "CONFIDENCE_THRESHOLD", "daily_budget": "COST_BUDGET_DAILY",
+	"risk_per_unit": "TARGET_RISK_PER_UNIT", "floor_mode": "TARGET_FLOOR_MODE",
 }
 
 func envFieldErrors(err error) []error {
@@ -238,6 +242,9 @@ func (c *Config) EnvTarget() policy.Target {
 		ScaleUpCooldown:     c.ScaleUpCooldown,
 		ScaleDownCooldown:   c.ScaleDownCooldown,
 		StabilizationWindow: c.Stabilization,
+		HoldUntilReady:      c.HoldUntilReady,
+		RiskPerUnit:         c.RiskPerUnit,
+		FloorMode:           policy.FloorMode(c.FloorMode),
 		MaxScaleUpUnits:     c.MaxScaleUpUnits,
 		MaxScaleDownUnits:   c.MaxScaleDownUnits,
 		Tolerance:           c.Tolerance,

@@ -8,6 +8,9 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // validConfig is what envconfig yields from the defaults plus a query.
@@ -28,6 +31,22 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, ModeAct, c.Mode)
 	require.InDelta(t, 0.7, c.ConfidenceThreshold, 0)
 	require.Equal(t, []string{ActuatorNone}, c.Actuators)
+}
+
+// The live defaults are the backtest's measured configuration
+// (engine.Default*): a backtest replays what the controller decides.
+func TestConfigDefaultsAreTheMeasuredOnes(t *testing.T) {
+	c := validConfig(t)
+	tg := c.EnvTarget()
+	require.InDelta(t, engine.DefaultRiskPerUnit, tg.RiskPerUnit, 0)
+	require.Equal(t, engine.DefaultFloorMode, tg.FloorMode)
+	require.True(t, tg.HoldUntilReady)
+	require.Zero(t, tg.StabilizationWindow)
+	require.InDelta(t, engine.DefaultCoverage, c.Coverage, 0)
+	require.InDelta(t, engine.DefaultAnomalyThreshold, c.AnomalyThreshold, 0)
+	require.Equal(t, engine.DefaultDetector, c.AnomalyDetector)
+	require.Equal(t, 4*time.Minute+30*time.Second, engine.Resolve(tg, c.ScalingInterval).StabilizationWindow,
+		"hold window: 5m lag - 1m interval / 2")
 }
 
 func TestConfigValidate(t *testing.T) {
@@ -55,6 +74,10 @@ func TestConfigValidate(t *testing.T) {
 		{"capacity", func(c *Config) { c.CapacityPerUnit = 0 }, "PRESCALE_TARGET_CAPACITY_PER_UNIT: must be a finite number > 0, got 0"},
 		{"max units", func(c *Config) { c.MaxUnits = 0 }, "PRESCALE_TARGET_MAX_UNITS: must be >= 1, got 0"},
 		{"kind", func(c *Config) { c.TargetKind = "gpu" }, `PRESCALE_TARGET_KIND: must be one of instances, cpu, memory, storage; got "gpu"`},
+		{"risk negative", func(c *Config) { c.RiskPerUnit = -0.1 }, "PRESCALE_TARGET_RISK_PER_UNIT: must be in [0, 1), got -0.1"},
+		{"risk one", func(c *Config) { c.RiskPerUnit = 1 }, "PRESCALE_TARGET_RISK_PER_UNIT: must be in [0, 1), got 1"},
+		{"floor mode", func(c *Config) { c.FloorMode = "lazy" }, `PRESCALE_TARGET_FLOOR_MODE: must be scale_up or hold; got "lazy"`},
+		{"stabilization", func(c *Config) { c.Stabilization = -time.Second }, "PRESCALE_TARGET_STABILIZATION_WINDOW: must be >= 0, got -1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig(t)
@@ -80,6 +103,10 @@ func TestParseTargets(t *testing.T) {
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
 		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be >= 1", nil},
 		{"not yaml", "targets: [", "bad YAML", nil},
+		{"measured fields", "targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n", "", []string{"web"}},
+		{"bad risk", "targets:\n  - {name: web, query: q, risk_per_unit: 1.5}\n", "risk_per_unit must be in [0, 1), got 1.5", nil},
+		{"bad floor mode", "targets:\n  - {name: web, query: q, floor_mode: up}\n", `floor_mode must be scale_up or hold; got "up"`, nil},
+		{"bad hold", "targets:\n  - {name: web, query: q, hold_until_ready: maybe}\n", "cannot unmarshal", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := ParseTargets([]byte(tc.file), base)
@@ -99,6 +126,14 @@ func TestParseTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, ts[0].Lag, "durations parse")
 	require.Equal(t, base.MaxUnits, ts[0].MaxUnits, "unset fields take the env defaults")
+	require.Equal(t, base.RiskPerUnit, ts[0].RiskPerUnit, "unset fields take the env defaults")
+	require.True(t, ts[0].HoldUntilReady, "unset fields take the env defaults")
+	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n"), base)
+	require.NoError(t, err)
+	require.Zero(t, ts[0].RiskPerUnit)
+	require.Equal(t, policy.FloorScaleUp, ts[0].FloorMode)
+	require.False(t, ts[0].HoldUntilReady)
+	require.Equal(t, 5*time.Minute, ts[0].StabilizationWindow)
 }
 
 func TestTargetsFileFixture(t *testing.T) {

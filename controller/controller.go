@@ -12,17 +12,12 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/predictor"
 )
-
-// Forecaster fits a model on a history (unix seconds, NaN = missing) and
-// forecasts h steps after its last sample with a central interval.
-type Forecaster interface {
-	Forecast(t []int64, y []float64, h int, coverage float64) (predictor.Forecast, error)
-}
 
 // DetectorFactory returns a fresh streaming anomaly detector.
 type DetectorFactory func() (predictor.Detector, error)
@@ -53,20 +48,22 @@ type Options struct {
 	Workers int
 }
 
-// Deps are the controller's parts. History, Forecaster, NewDetector,
-// Decide, State and Now are required; Actuator, Units, Metrics and Logger
-// may be nil.
+// Deps are the controller's parts. History, NewDetector, Decide, State and
+// Now are required; NewForecaster (nil: engine.DefaultForecaster),
+// Actuator, Units, Metrics and Logger may be nil.
 type Deps struct {
-	History     history.History
-	Forecaster  Forecaster
-	NewDetector DetectorFactory
-	Decide      Decider
-	Actuator    actuator.Actuator
-	Units       UnitsSource
-	State       *state.Store
-	Metrics     *Metrics
-	Now         func() time.Time
-	Logger      *slog.Logger
+	History history.History
+	// NewForecaster builds each target's streaming forecaster (the
+	// backtest's, so that a backtest replays what the controller decides).
+	NewForecaster engine.NewForecasterFunc
+	NewDetector   DetectorFactory
+	Decide        Decider
+	Actuator      actuator.Actuator
+	Units         UnitsSource
+	State         *state.Store
+	Metrics       *Metrics
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // snapshot is what the last cycle saw and decided for one target.
@@ -113,55 +110,76 @@ type Controller struct {
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
-	dets      []detState // per target, used under cycleMu only
+	engs      []engState // per target, used under cycleMu only
 }
 
-// detState is a target's streaming anomaly detector between cycles: it has
-// scored every present grid point up to last; anomalous holds the scored
-// points (unix seconds) at or above the threshold that are still in the
-// window.
-type detState struct {
-	det       predictor.Detector
-	last      int64
-	score     float64
+// engState is a target's streaming decision pipeline between cycles: the
+// engine has observed every grid point up to its Last; anomalous holds the
+// observed points (unix seconds) it flagged that are still in the window.
+type engState struct {
+	eng       *engine.Engine
 	anomalous map[int64]bool
 }
 
-// detect feeds the grid points after the detector's last one, resetting it
-// when the grid moved back (a clock change) or left a gap wider than the
-// window (a long outage: old state would no longer describe the series).
-func (c *Controller) detect(idx int, s history.Series, start, stepSec int64, snap *snapshot) error {
-	d := &c.dets[idx]
-	first := s.T[0]
-	if d.det == nil || d.last > s.T[len(s.T)-1] || d.last < first-stepSec {
-		det, err := c.d.NewDetector()
+// newEngine returns a fresh pipeline for target idx.
+func (c *Controller) newEngine(idx int) (engState, error) {
+	det, err := c.d.NewDetector()
+	if err != nil {
+		return engState{}, err
+	}
+	eng, err := engine.New(engine.Config{
+		Target: c.targets[idx], Step: c.o.Step, Interval: c.o.Interval, Coverage: c.o.Coverage,
+		NewForecaster: c.d.NewForecaster, Detector: det, AnomalyThreshold: c.o.AnomalyThreshold,
+		Decide: c.d.Decide,
+	})
+	if err != nil {
+		return engState{}, err
+	}
+	return engState{eng: eng, anomalous: map[int64]bool{}}, nil
+}
+
+// observe feeds the engine the grid points after the last one it saw, in
+// order, up to the last present one (trailing missing points are fed once
+// a later point is present, as a backtest sees them). It starts a fresh
+// engine, warmed on the whole window, on the first cycle (also after a
+// restart: forecaster internals are not persisted), when the grid moved
+// back (a clock change) or after a gap wider than the window (a long
+// outage: old state would no longer describe the series).
+func (c *Controller) observe(idx int, s history.Series, start, stepSec int64, snap *snapshot) error {
+	e := &c.engs[idx]
+	last, ok := e.eng.Last()
+	if ok && (last > s.T[len(s.T)-1] || last < s.T[0]-stepSec) {
+		fresh, err := c.newEngine(idx)
 		if err != nil {
 			return err
 		}
-		*d = detState{det: det, last: math.MinInt64, anomalous: map[int64]bool{}}
+		*e = fresh
 	}
-	for i, v := range s.V {
-		if s.T[i] <= d.last || math.IsNaN(v) {
-			continue
-		}
-		d.score = d.det.Update(s.T[i], v)
-		if d.score >= c.o.AnomalyThreshold {
-			d.anomalous[s.T[i]] = true
-		}
-		d.last = s.T[i]
+	end := len(s.V) - 1
+	for end >= 0 && math.IsNaN(s.V[end]) {
+		end--
 	}
-	for ts := range d.anomalous {
+	i := 0
+	if _, ok := e.eng.Last(); !ok {
+		for i <= end && math.IsNaN(s.V[i]) { // a cold start begins at the first sample
+			i++
+		}
+	}
+	for ; i <= end; i++ {
+		if _, anomalous, ok := e.eng.Observe(s.T[i], s.V[i]); ok && anomalous {
+			e.anomalous[s.T[i]] = true
+		}
+	}
+	for ts := range e.anomalous {
 		if ts < start {
-			delete(d.anomalous, ts)
+			delete(e.anomalous, ts)
 		}
 	}
 	for i, ts := range s.T {
-		if d.anomalous[ts] {
+		if e.anomalous[ts] {
 			snap.anomalous = append(snap.anomalous, i)
 		}
 	}
-	snap.anomScore = d.score
-	snap.anomaly = d.score >= c.o.AnomalyThreshold
 	return nil
 }
 
@@ -170,8 +188,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("controller: no targets")
 	}
-	if d.History == nil || d.Forecaster == nil || d.NewDetector == nil || d.Decide == nil || d.State == nil || d.Now == nil {
-		return nil, errors.New("controller: History, Forecaster, NewDetector, Decide, State and Now are required")
+	if d.History == nil || d.NewDetector == nil || d.Decide == nil || d.State == nil || d.Now == nil {
+		return nil, errors.New("controller: History, NewDetector, Decide, State and Now are required")
 	}
 	if o.Interval <= 0 || o.Step <= 0 || o.Window < o.Step {
 		return nil, fmt.Errorf("controller: bad timing: interval %s, step %s, window %s", o.Interval, o.Step, o.Window)
@@ -195,9 +213,16 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Controller{targets: targets, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
-		snaps: make([]snapshot, len(targets)), dets: make([]detState, len(targets))}
+	resolved := make([]policy.Target, len(targets))
 	for i, t := range targets {
+		resolved[i] = engine.Resolve(t, o.Interval)
+	}
+	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
+		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets))}
+	for i, t := range resolved {
+		if c.engs[i], err = c.newEngine(i); err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Name, err)
+		}
 		c.byName[t.Name] = i
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
@@ -354,21 +379,23 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		}
 	}
 
-	// Query: the window, then the current value.
+	// Query: the window, then the current value at now itself (instant
+	// query semantics: the latest sample at or before now, so a store with
+	// only seconds of data already gives a demand on the first cycle).
 	q0 := time.Now()
 	s, err := c.d.History.QueryRange(ctx, t.Query, start, end, step)
 	c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
 	snap.series = s
 	histErr(err)
-	nowSec := now.Truncate(time.Second)
+	nowMs := now.Truncate(time.Millisecond)
 	if snap.histUp {
-		if nowSec.Equal(end) {
+		if nowMs.Equal(end) {
 			if tl, v, ok := s.Last(); ok && tl == end.Unix() {
 				snap.present, snap.demand, snap.demandAt = true, v, tl
 			}
 		} else {
 			q1 := time.Now()
-			cur, err := c.d.History.QueryRange(ctx, t.Query, nowSec, nowSec, step)
+			cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, step)
 			c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
 			histErr(err)
 			if tl, v, ok := cur.Last(); ok {
@@ -377,16 +404,12 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		}
 	}
 
-	// Clean and detect: new grid points go through the target's streaming
-	// detector in order; anomalous points are kept out of model fitting.
-	fitY := make([]float64, len(s.V))
-	copy(fitY, s.V)
+	// Detect and forecast: the grid points newer than the last one fed go
+	// through the target's engine in order (anomalous points are kept out
+	// of the forecaster's fitting).
 	if len(s.V) > 0 {
-		if err := c.detect(idx, s, start.Unix(), stepSec, &snap); err != nil {
+		if err := c.observe(idx, s, start.Unix(), stepSec, &snap); err != nil {
 			return snap, ts, err
-		}
-		for _, i := range snap.anomalous {
-			fitY[i] = math.NaN()
 		}
 	}
 
@@ -399,29 +422,6 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 				snap.modelErr = math.Abs(ts.PrevForecast - s.V[i])
 			}
 		}
-	}
-
-	// Forecast over the lead time. The model is fitted up to the last
-	// present grid point; the steps before now + step are dropped so that
-	// Mean[0] is one step after now, as the policy expects.
-	lead := t.Lag + c.o.Interval
-	h := max(1, int(math.Ceil(float64(lead)/float64(step))))
-	n := len(fitY)
-	for n > 0 && math.IsNaN(fitY[n-1]) {
-		n--
-	}
-	if snap.present && n >= 2 {
-		skip := max(0, int(math.Round(float64(now.Unix()-s.T[n-1])/float64(stepSec)))-1)
-		fc, ferr := c.d.Forecaster.Forecast(s.T[:n], fitY[:n], h+skip, c.o.Coverage)
-		if ferr != nil {
-			snap.fcErr = ferr.Error()
-		} else {
-			fc.Mean, fc.Lower, fc.Upper = tail(fc.Mean, skip), tail(fc.Lower, skip), tail(fc.Upper, skip)
-			snap.fc = fc
-			snap.fcStart = s.T[n-1] + int64(skip+1)*stepSec
-		}
-	} else if snap.present {
-		snap.fcErr = "too little history to forecast"
 	}
 
 	// Current units.
@@ -448,15 +448,21 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	}
 	ts.CostAt = now
 
-	// Decide.
-	in := policy.Input{
-		Now: now, Interval: c.o.Interval, CurrentUnits: cur,
-		DataPresent: snap.present, Demand: snap.demand,
-		Forecast: snap.fc, ForecastStep: step,
-		AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday,
+	// Decide: the engine's forecast (from its last observed grid point)
+	// over the lead window, at now.
+	eng := c.engs[idx].eng
+	out := eng.Decide(engine.Input{
+		Now: now, CurrentUnits: cur, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
+	}, ts.Policy)
+	dec := out.Decision
+	ts.Policy = out.State
+	snap.fc, snap.anomScore, snap.anomaly = out.Forecast, out.AnomalyScore, out.Anomaly
+	if out.ForecastErr != nil && snap.present {
+		snap.fcErr = out.ForecastErr.Error()
 	}
-	dec := c.d.Decide(in, t, ts.Policy)
-	ts.Policy = ts.Policy.Record(t, dec)
+	if last, ok := eng.Last(); ok {
+		snap.fcStart = last + stepSec
+	}
 	snap.decision, snap.hasDecision = dec, true
 	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
 	if len(snap.fc.Mean) > 0 {
@@ -472,16 +478,6 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		c.log.Warn("cycle error", "target", t.Name, "err", cycleErr)
 	}
 	return snap, ts, cycleErr
-}
-
-func tail(x []float64, skip int) []float64 {
-	if skip <= 0 || skip >= len(x) {
-		if skip >= len(x) {
-			return nil
-		}
-		return x
-	}
-	return x[skip:]
 }
 
 func appendBounded(ds []policy.Decision, d policy.Decision, n int) []policy.Decision {

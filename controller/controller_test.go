@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -54,10 +55,13 @@ func (f *fakeHistory) set(v float64, err error) {
 	f.value, f.err = v, err
 }
 
-// fakeForecaster forecasts a flat upper bound with a fixed confidence.
+// fakeForecaster is a streaming forecaster of a flat upper bound with a
+// fixed confidence.
 type fakeForecaster struct{ mean, upper, conf float64 }
 
-func (f fakeForecaster) Forecast(_ []int64, _ []float64, h int, coverage float64) (predictor.Forecast, error) {
+func (fakeForecaster) Update(int64, float64) {}
+
+func (f fakeForecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	fc := predictor.Forecast{Coverage: coverage, Model: "fake", Confidence: f.conf}
 	for range h {
 		fc.Mean = append(fc.Mean, f.mean)
@@ -65,6 +69,11 @@ func (f fakeForecaster) Forecast(_ []int64, _ []float64, h int, coverage float64
 		fc.Upper = append(fc.Upper, f.upper)
 	}
 	return fc, nil
+}
+
+// newFake returns a NewForecasterFunc that always hands out fc.
+func newFake(fc engine.Forecaster) engine.NewForecasterFunc {
+	return func(int64, int, policy.Target) (engine.Forecaster, error) { return fc, nil }
 }
 
 // quietDetector scores every point 0.
@@ -107,7 +116,7 @@ type fixture struct {
 	mode string
 }
 
-func newFixture(t *testing.T, dir string, h *fakeHistory, fc Forecaster, mode string, now *time.Time) *fixture {
+func newFixture(t *testing.T, dir string, h *fakeHistory, fc engine.Forecaster, mode string, now *time.Time) *fixture {
 	t.Helper()
 	st, err := state.New(dir)
 	require.NoError(t, err)
@@ -116,7 +125,7 @@ func newFixture(t *testing.T, dir string, h *fakeHistory, fc Forecaster, mode st
 	c, err := New([]policy.Target{testTarget}, Options{
 		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95,
 	}, Deps{
-		History: h, Forecaster: fc, NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
+		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
 		Decide: policy.Decide, Actuator: act, State: st, Metrics: NewMetrics(reg, []policy.Target{testTarget}),
 		Now: func() time.Time { return *now },
 	})
@@ -256,7 +265,7 @@ func TestRunSchedules(t *testing.T) {
 		c, err := New([]policy.Target{testTarget}, Options{
 			Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
 		}, Deps{
-			History: h, Forecaster: fakeForecaster{mean: 50, upper: 70, conf: 0.9},
+			History: h, NewForecaster: newFake(fakeForecaster{mean: 50, upper: 70, conf: 0.9}),
 			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
 			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
 		})
@@ -295,18 +304,18 @@ func (thresholdDetector) Update(_ int64, y float64) float64 {
 	return 0
 }
 
-// recordingForecaster remembers the series it was fitted on.
+// recordingForecaster remembers the samples it was fed.
 type recordingForecaster struct {
 	fakeForecaster
 	mu sync.Mutex
+	t  []int64
 	y  []float64
 }
 
-func (r *recordingForecaster) Forecast(t []int64, y []float64, h int, coverage float64) (predictor.Forecast, error) {
+func (r *recordingForecaster) Update(t int64, y float64) {
 	r.mu.Lock()
-	r.y = append([]float64(nil), y...)
+	r.t, r.y = append(r.t, t), append(r.y, y)
 	r.mu.Unlock()
-	return r.fakeForecaster.Forecast(t, y, h, coverage)
 }
 
 func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
@@ -319,13 +328,14 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	c, err := New([]policy.Target{testTarget}, Options{
 		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
 	}, Deps{
-		History: h, Forecaster: fc, NewDetector: func() (predictor.Detector, error) { return thresholdDetector{}, nil },
+		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return thresholdDetector{}, nil },
 		Decide: policy.Decide, State: st, Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
 	require.NoError(t, c.ReconcileOnce(t.Context()))
 
-	// The window is 11:00..12:00 on a 1-minute grid: the spike is point 30.
+	// The window is 11:00..12:00 on a 1-minute grid, all fed on the cold
+	// start: the spike is point 30.
 	require.Len(t, fc.y, 61)
 	require.True(t, math.IsNaN(fc.y[30]), "the anomalous point is not fitted")
 	require.InDelta(t, 35, fc.y[29], 0)
@@ -336,8 +346,11 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	require.Equal(t, spike.Unix(), p.AnomalousPoints[0].T)
 	require.False(t, p.Anomaly, "the latest point is normal")
 
-	// The next cycle feeds only the new point and still excludes the spike.
+	// The next cycle feeds only the new point; the spike stays flagged.
 	now = now.Add(time.Minute)
 	require.NoError(t, c.ReconcileOnce(t.Context()))
-	require.True(t, math.IsNaN(fc.y[29]), "the spike, now one point earlier in the window")
+	require.Len(t, fc.y, 62)
+	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), fc.t[61])
+	require.InDelta(t, 35, fc.y[61], 0)
+	require.Len(t, NewView(c, Info{}).Predictions()[0].AnomalousPoints, 1)
 }

@@ -93,7 +93,7 @@ func TestE2EEmbeddedMatchesPrometheus(t *testing.T) {
 			Interval: step, Window: 36 * time.Hour, Step: step, Coverage: 0.8, Mode: controller.ModeForecastOnly,
 			AnomalyThreshold: 0.95,
 		}, controller.Deps{
-			History: h, Forecaster: controller.AutoForecaster{}, NewDetector: controller.DetectorByName("robust"),
+			History: h, NewDetector: controller.DetectorByName("robust"),
 			Decide: policy.Decide, State: st, Now: func() time.Time { return *now },
 		})
 		require.NoError(t, err)

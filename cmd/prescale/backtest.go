@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/backtest"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/trace"
 	"github.com/prescale/prescale/predictor"
@@ -35,9 +36,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
 		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
 		risk        = fs.Float64("risk", backtest.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
-		floorMode   = fs.String("floor", string(policy.FloorHold), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
-		detector    = fs.String("detector", "robust", "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
-		anomalyTh   = fs.Float64("anomaly-threshold", 0.99, "anomaly score at or above which a sample is flagged, in (0, 1]")
+		floorMode   = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
+		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
+		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
 		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
@@ -98,12 +99,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !(*anomalyTh > 0 && *anomalyTh <= 1) {
 		return usageErr("--anomaly-threshold must be in (0, 1], got %v", *anomalyTh)
 	}
-	var det predictor.Detector
-	if *detector != "none" {
-		var err error
-		if det, err = predictor.NewAnomalyDetector(*detector); err != nil {
-			return usageErr("--detector: %v", err)
-		}
+	det, err := engine.NewDetector(*detector)
+	if err != nil {
+		return usageErr("--detector: %v", err)
 	}
 
 	var ts []int64

@@ -1,3 +1,7 @@
+// Package backtest replays a trace through controller/engine, the
+// per-target pipeline the live controller runs (detector → online
+// forecaster → policy.Decide), against the referee's simulated pool, beside
+// a reactive HPA curve and a clairvoyant oracle.
 package backtest
 
 // How the default decision configuration works, and why (one global

@@ -8,38 +8,22 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
 )
 
-// Forecaster is what the replay needs from a streaming forecaster: absorb
-// one sample, forecast from the last one.
-type Forecaster interface {
-	Update(t int64, y float64)
-	Forecast(h int, coverage float64) (predictor.Forecast, error)
-}
-
-// PeakQuantiler is implemented by forecasters that give the distribution
-// of the highest value over the lead window (used with
-// policy.Target.RiskPerUnit).
-type PeakQuantiler interface {
-	PeakQuantile(p float64) (float64, bool)
-}
+// Forecaster, PeakQuantiler and NewForecasterFunc are the engine's (the
+// replay runs controller/engine, the live controller's pipeline).
+type (
+	Forecaster        = engine.Forecaster
+	PeakQuantiler     = engine.PeakQuantiler
+	NewForecasterFunc = engine.NewForecasterFunc
+)
 
 // PeakLevels are the probabilities at which the peak distribution is
-// passed to the decision: exceedance from 0.5 down to 0.001, geometrically.
-func PeakLevels() []float64 {
-	const n = 40
-	out := make([]float64, n)
-	for j := range n {
-		out[j] = 1 - 0.5*math.Pow(0.001/0.5, float64(j)/float64(n-1))
-	}
-	return out
-}
-
-// NewForecasterFunc builds a fresh forecaster for a trace with the given
-// step (seconds) whose decisions need horizon forecast steps, for target t.
-type NewForecasterFunc func(step int64, horizon int, t policy.Target) (Forecaster, error)
+// passed to the decision (engine.PeakLevels).
+func PeakLevels() []float64 { return engine.PeakLevels() }
 
 // Config is one backtest's setup.
 type Config struct {
@@ -75,7 +59,7 @@ type Config struct {
 
 // DefaultCoverage is the central coverage the backtest asks for by
 // default: Upper is then the 97.5 % quantile of the lead-window maximum.
-const DefaultCoverage = 0.95
+const DefaultCoverage = engine.DefaultCoverage
 
 // DefaultHPATargets are the referee's utilisation targets used by
 // `make bench-accuracy`.
@@ -83,23 +67,9 @@ func DefaultHPATargets() []float64 {
 	return []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
 }
 
-// Defaults of the backtest's decision configuration: one global setting,
-// the same for every trace (chosen on the real traces in ../shared/data,
-// see docs/accuracy.md).
-const (
-	// DefaultRiskPerUnit is the violation probability one unit must remove
-	// from a lead window to be worth its cost.
-	DefaultRiskPerUnit = 0.03
-	// defaultScaleAlpha smooths the forecasters' local scale (slowly: the
-	// residual quantiles adapt, the scale only tracks the level of noise).
-	defaultScaleAlpha = 0.02
-	// defaultLogOffset, in units of capacity, is the offset of the
-	// log-scale ensemble members.
-	defaultLogOffset = 0.5
-	// defaultPeakFrom is the fraction of the lead window whose peak the
-	// upper bound covers; held recommendations cover the earlier part.
-	defaultPeakFrom = 0.8
-)
+// DefaultRiskPerUnit is the violation probability one unit must remove
+// from a lead window to be worth its cost (engine.DefaultRiskPerUnit).
+const DefaultRiskPerUnit = engine.DefaultRiskPerUnit
 
 // DefaultTarget is the backtest's target: utilisation 1 (the violation test
 // is at full capacity, headroom comes from the forecast distribution),
@@ -110,63 +80,17 @@ func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) 
 		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: capacity,
 		TargetUtilization: 1, MinUnits: minUnits, MaxUnits: maxUnits, Lag: lag,
 		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
-		RiskPerUnit:         DefaultRiskPerUnit, FloorMode: policy.FloorHold,
+		RiskPerUnit:         engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode,
 	}
 }
 
 // HoldWindow is lag − step/2 (at least 0): a stabilisation window that keeps
 // each recommendation until the units it asked for are ready.
-func HoldWindow(lag, step time.Duration) time.Duration { return max(0, lag-step/2) }
+func HoldWindow(lag, step time.Duration) time.Duration { return engine.HoldWindow(lag, step) }
 
-// DefaultForecaster is an ensemble of four streaming seasonal forecasters
-// with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
-// naive levels, on the raw and the log scale. With t.RiskPerUnit > 0 the
-// member in use is the one whose decisions would have had the lowest
-// recent expected cost (units·RiskPerUnit + violations), otherwise the one
-// with the lowest pinball loss.
+// DefaultForecaster is the engine's default forecaster.
 func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
-	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
-	var cfgs []predictor.OnlineConfig
-	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
-		for _, levelAlpha := range []float64{0.5, 1} {
-			cfgs = append(cfgs, predictor.OnlineConfig{
-				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
-				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset,
-			})
-		}
-	}
-	var opt predictor.EnsembleOptions
-	if t.RiskPerUnit > 0 {
-		per := t.CapacityPerUnit * t.TargetUtilization
-		levels := PeakLevels()
-		q := make([]policy.Quantile, 0, len(levels))
-		opt.ProvisionCost = t.RiskPerUnit / per
-		opt.Provision = func(peak func(p float64) (float64, bool)) (float64, bool) {
-			var ok bool
-			if q, ok = peakQuantiles(q[:0], levels, peak); !ok {
-				return 0, false
-			}
-			k, _ := policy.RiskUnits(q, t, 0)
-			return float64(k) * per, true
-		}
-	}
-	return predictor.NewOnlineEnsemble(cfgs, opt)
-}
-
-// peakQuantiles fills q with the peak quantiles at levels, made strictly
-// increasing; ok is false when the forecaster has none yet.
-func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
-	for _, p := range levels {
-		v, ok := peak(p)
-		if !ok {
-			return q[:0], false
-		}
-		if k := len(q); k > 0 && v <= q[k-1].Value {
-			v = q[k-1].Value + 1e-9*max(1, math.Abs(v))
-		}
-		q = append(q, policy.Quantile{P: p, Value: v})
-	}
-	return q, true
+	return engine.DefaultForecaster(step, horizon, t)
 }
 
 // Result is a backtest's outcome.
@@ -206,17 +130,8 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 }
 
 // LeadSteps is the number of forecast steps inside the lead window
-// [now, now+lag+interval): offsets (k+1)·step < lag+interval, at least one.
-func LeadSteps(lag, interval, step time.Duration) int {
-	if step <= 0 {
-		return 1
-	}
-	h := 0
-	for time.Duration(h+1)*step < lag+interval {
-		h++
-	}
-	return max(1, h)
-}
+// [now, now+lag+interval) (engine.LeadSteps).
+func LeadSteps(lag, interval, step time.Duration) int { return engine.LeadSteps(lag, interval, step) }
 
 // Run replays t, v (NaN = missing) through the decision engine: at sample
 // i the forecaster has seen samples 0..i only, and policy.Decide sees the
@@ -245,19 +160,17 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	if cfg.EvalStart < 0 || cfg.EvalStart >= n {
 		return nil, fmt.Errorf("eval start %d outside [0, %d)", cfg.EvalStart, n)
 	}
-	newF := cfg.NewForecaster
-	if newF == nil {
-		newF = DefaultForecaster
-	}
 	// The violation test is at full capacity, whatever the utilisation target.
 	sim := NewSim(t, v, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, cfg.EvalStart)
 	stepSec := int64(math.Round(median(diffs(t))))
 	step := time.Duration(stepSec) * time.Second
-	horizon := LeadSteps(tg.Lag, step, step)
 	if cfg.HoldUntilReady {
-		tg.StabilizationWindow = HoldWindow(tg.Lag, step)
+		tg.HoldUntilReady = true
 	}
-	fc, err := newF(stepSec, horizon, tg)
+	eng, err := engine.New(engine.Config{
+		Target: tg, Step: step, Interval: step, Coverage: cfg.Coverage, NewForecaster: cfg.NewForecaster,
+		Detector: cfg.Detector, AnomalyThreshold: cfg.AnomalyThreshold,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -268,14 +181,10 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 
 	res := &Result{
 		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
-		Step: step, Horizon: horizon, EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
-		ReasonCounts: map[policy.Reason]int{}, Forecaster: fc,
+		Step: step, Horizon: eng.Horizon(), EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
+		ReasonCounts: map[policy.Reason]int{}, Forecaster: eng.Forecaster(),
 	}
 	var st policy.State
-	levels := PeakLevels()
-	pq, hasPeak := fc.(PeakQuantiler)
-	hasPeak = hasPeak && tg.RiskPerUnit > 0
-	quant := make([]policy.Quantile, 0, len(levels))
 	var ctxErr error
 	prescale := func(i int, pool *Pool) (int, bool) {
 		if i%every == 0 {
@@ -286,38 +195,16 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 				ctxErr = err
 			}
 		}
-		var score float64
-		anomalous := false
-		if cfg.Detector != nil && !math.IsNaN(v[i]) {
-			score = cfg.Detector.Update(t[i], v[i])
-			anomalous = score >= cfg.AnomalyThreshold
+		if ctxErr != nil {
+			return pool.Requested(), true // the result is discarded
 		}
-		if anomalous {
-			fc.Update(t[i], math.NaN())
-		} else {
-			fc.Update(t[i], v[i])
-		}
-		in := policy.Input{
-			AnomalyScore: score,
-			Anomaly:      anomalous,
-			Now:          time.Unix(t[i], 0).UTC(),
-			Interval:     step,
-			CurrentUnits: pool.Requested(),
-			DataPresent:  !math.IsNaN(v[i]),
-			Demand:       v[i],
-			ForecastStep: step,
-		}
-		if ctxErr == nil {
-			if f, err := fc.Forecast(horizon, cfg.Coverage); err == nil {
-				in.Forecast = f
-			}
-			if hasPeak {
-				quant, _ = peakQuantiles(quant[:0], levels, pq.PeakQuantile)
-				in.PeakQuantiles = quant
-			}
-		}
-		d := policy.Decide(in, tg, st)
-		st = st.Record(tg, d)
+		eng.Observe(t[i], v[i])
+		out := eng.Decide(engine.Input{
+			Now: time.Unix(t[i], 0).UTC(), CurrentUnits: pool.Requested(),
+			Demand: v[i], DataPresent: !math.IsNaN(v[i]),
+		}, st)
+		d := out.Decision
+		st = out.State
 		res.Desired[i], res.Reasons[i] = d.Desired, d.Reason
 		res.ReasonCounts[d.Reason]++
 		return d.Desired, true

@@ -1,0 +1,360 @@
+// Package engine is prescale's per-target streaming decision pipeline, the
+// one both the live controller and `prescale backtest` run:
+//
+//	sample → anomaly detector → online forecaster (anomalous samples are
+//	fed as gaps) → peak quantiles over the lead window → policy.Input →
+//	policy.Decide → policy.State.Record
+//
+// An Engine holds the streaming parts of one target (detector and
+// forecaster); the policy state stays with the caller, which persists it.
+// Observe feeds grid samples in time order; Decide decides at an explicit
+// now from everything observed so far. Nothing reads a clock: the backtest
+// calls Observe then Decide at every trace sample, the controller feeds the
+// history grid points newer than the last one it fed and decides at the
+// cycle's time, so the same samples give the same decisions.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
+)
+
+// Forecaster is a streaming forecaster: absorb one sample (NaN: a gap),
+// forecast from the last one.
+type Forecaster interface {
+	Update(t int64, y float64)
+	Forecast(h int, coverage float64) (predictor.Forecast, error)
+}
+
+// PeakQuantiler is implemented by forecasters that give the distribution
+// of the highest value over the lead window (used with
+// policy.Target.RiskPerUnit).
+type PeakQuantiler interface {
+	PeakQuantile(p float64) (float64, bool)
+}
+
+// NewForecasterFunc builds a fresh forecaster for samples with the given
+// step (seconds) whose decisions need horizon forecast steps, for target t.
+type NewForecasterFunc func(step int64, horizon int, t policy.Target) (Forecaster, error)
+
+// Defaults of the decision configuration: one global setting, the same for
+// every trace, chosen on the real traces in ../shared/data with the
+// independent referee (see controller/backtest and docs/accuracy.md).
+const (
+	// DefaultRiskPerUnit is the violation probability one unit must remove
+	// from a lead window to be worth its cost.
+	DefaultRiskPerUnit = 0.03
+	// DefaultFloorMode never removes units current demand uses but leaves
+	// to the forecast whether a burst already seen will last.
+	DefaultFloorMode = policy.FloorHold
+	// DefaultCoverage is the central coverage asked of the forecaster:
+	// Upper is the 97.5 % quantile of the lead-window maximum.
+	DefaultCoverage = 0.95
+	// DefaultDetector and DefaultAnomalyThreshold: the streaming detector
+	// whose flagged samples are kept out of fitting.
+	DefaultDetector         = "robust"
+	DefaultAnomalyThreshold = 0.99
+	// defaultScaleAlpha smooths the forecasters' local scale (slowly: the
+	// residual quantiles adapt, the scale only tracks the level of noise).
+	defaultScaleAlpha = 0.02
+	// defaultLogOffset, in units of capacity, is the offset of the
+	// log-scale ensemble members.
+	defaultLogOffset = 0.5
+	// defaultPeakFrom is the fraction of the lead window whose peak the
+	// upper bound covers; held recommendations cover the earlier part.
+	defaultPeakFrom = 0.8
+)
+
+// NewDetector returns the named streaming anomaly detector (DefaultDetector
+// or another of predictor.AnomalyDetectorNames), or nil for "none".
+func NewDetector(name string) (predictor.Detector, error) {
+	if name == "none" {
+		return nil, nil
+	}
+	return predictor.NewAnomalyDetector(name)
+}
+
+// PeakLevels are the probabilities at which the peak distribution is
+// passed to the decision: exceedance from 0.5 down to 0.001, geometrically.
+func PeakLevels() []float64 {
+	const n = 40
+	out := make([]float64, n)
+	for j := range n {
+		out[j] = 1 - 0.5*math.Pow(0.001/0.5, float64(j)/float64(n-1))
+	}
+	return out
+}
+
+// HoldWindow is lag − interval/2 (at least 0): a stabilisation window that
+// keeps each recommendation until the units it asked for are ready (the
+// pool cancels pending units on scale-down).
+func HoldWindow(lag, interval time.Duration) time.Duration { return max(0, lag-interval/2) }
+
+// Resolve returns t with its effective stabilisation window: with
+// HoldUntilReady, at least HoldWindow(t.Lag, interval).
+func Resolve(t policy.Target, interval time.Duration) policy.Target {
+	if t.HoldUntilReady {
+		t.StabilizationWindow = max(t.StabilizationWindow, HoldWindow(t.Lag, interval))
+	}
+	return t
+}
+
+// LeadSteps is the number of forecast steps inside the lead window
+// [now, now+lag+interval): offsets (k+1)·step < lag+interval, at least one.
+func LeadSteps(lag, interval, step time.Duration) int {
+	if step <= 0 {
+		return 1
+	}
+	h := 0
+	for time.Duration(h+1)*step < lag+interval {
+		h++
+	}
+	return max(1, h)
+}
+
+// DefaultForecaster is an ensemble of four streaming seasonal forecasters
+// with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
+// naive levels, on the raw and the log scale. With t.RiskPerUnit > 0 the
+// member in use is the one whose decisions would have had the lowest
+// recent expected cost (units·RiskPerUnit + violations), otherwise the one
+// with the lowest pinball loss.
+func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
+	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
+	var cfgs []predictor.OnlineConfig
+	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
+		for _, levelAlpha := range []float64{0.5, 1} {
+			cfgs = append(cfgs, predictor.OnlineConfig{
+				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
+				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset,
+			})
+		}
+	}
+	var opt predictor.EnsembleOptions
+	if t.RiskPerUnit > 0 {
+		per := t.CapacityPerUnit * t.TargetUtilization
+		levels := PeakLevels()
+		q := make([]policy.Quantile, 0, len(levels))
+		opt.ProvisionCost = t.RiskPerUnit / per
+		opt.Provision = func(peak func(p float64) (float64, bool)) (float64, bool) {
+			var ok bool
+			if q, ok = peakQuantiles(q[:0], levels, peak); !ok {
+				return 0, false
+			}
+			k, _ := policy.RiskUnits(q, t, 0)
+			return float64(k) * per, true
+		}
+	}
+	return predictor.NewOnlineEnsemble(cfgs, opt)
+}
+
+// peakQuantiles fills q with the peak quantiles at levels, made strictly
+// increasing; ok is false when the forecaster has none yet.
+func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
+	for _, p := range levels {
+		v, ok := peak(p)
+		if !ok {
+			return q[:0], false
+		}
+		if k := len(q); k > 0 && v <= q[k-1].Value {
+			v = q[k-1].Value + 1e-9*max(1, math.Abs(v))
+		}
+		q = append(q, policy.Quantile{P: p, Value: v})
+	}
+	return q, true
+}
+
+// Config is one target's pipeline.
+type Config struct {
+	// Target carries the rules; it must validate. New resolves its
+	// stabilisation window (Resolve with Interval).
+	Target policy.Target
+	// Step is the spacing of the observed samples (whole seconds, > 0);
+	// Interval the time between decisions (> 0; the step in a backtest).
+	Step, Interval time.Duration
+	// Coverage in (0, 1) is the central interval coverage asked of the
+	// forecaster; 0 means DefaultCoverage.
+	Coverage float64
+	// NewForecaster builds the forecaster; nil means DefaultForecaster.
+	NewForecaster NewForecasterFunc
+	// Detector, when set, scores every present sample (streaming, causal);
+	// a score at or above AnomalyThreshold flags the decision's input as
+	// anomalous and keeps the sample out of the forecaster's fitting (it
+	// sees a gap).
+	Detector         predictor.Detector
+	AnomalyThreshold float64
+	// Decide is the decision function; nil means policy.Decide.
+	Decide func(policy.Input, policy.Target, policy.State) policy.Decision
+}
+
+// Engine is one target's streaming pipeline. It is not safe for concurrent
+// use.
+type Engine struct {
+	cfg      Config
+	target   policy.Target
+	stepSec  int64
+	horizon  int
+	fc       Forecaster
+	pq       PeakQuantiler
+	levels   []float64
+	quant    []policy.Quantile
+	last     int64
+	observed bool
+	// Of the last observed sample.
+	score     float64
+	anomalous bool
+}
+
+// New builds an engine with a fresh forecaster.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Target.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Step < time.Second || cfg.Step%time.Second != 0 {
+		return nil, fmt.Errorf("engine: step must be a whole number of seconds > 0, got %s", cfg.Step)
+	}
+	if cfg.Interval <= 0 {
+		return nil, fmt.Errorf("engine: interval must be > 0, got %s", cfg.Interval)
+	}
+	if cfg.Coverage == 0 {
+		cfg.Coverage = DefaultCoverage
+	}
+	if !(cfg.Coverage > 0 && cfg.Coverage < 1) {
+		return nil, fmt.Errorf("coverage must be in (0, 1), got %v", cfg.Coverage)
+	}
+	if cfg.Detector != nil && !(cfg.AnomalyThreshold > 0 && cfg.AnomalyThreshold <= 1) {
+		return nil, fmt.Errorf("engine: anomaly threshold must be in (0, 1], got %v", cfg.AnomalyThreshold)
+	}
+	if cfg.NewForecaster == nil {
+		cfg.NewForecaster = DefaultForecaster
+	}
+	if cfg.Decide == nil {
+		cfg.Decide = policy.Decide
+	}
+	e := &Engine{cfg: cfg, target: Resolve(cfg.Target, cfg.Interval), stepSec: int64(cfg.Step / time.Second)}
+	e.horizon = LeadSteps(e.target.Lag, cfg.Interval, cfg.Step)
+	fc, err := cfg.NewForecaster(e.stepSec, e.horizon, e.target)
+	if err != nil {
+		return nil, err
+	}
+	if fc == nil {
+		return nil, errors.New("engine: NewForecaster returned nil")
+	}
+	e.fc = fc
+	if pq, ok := fc.(PeakQuantiler); ok && e.target.RiskPerUnit > 0 {
+		e.pq = pq
+		e.levels = PeakLevels()
+		e.quant = make([]policy.Quantile, 0, len(e.levels))
+	}
+	return e, nil
+}
+
+// Target is the target with its resolved stabilisation window: the one
+// Decide uses and the one to Record decisions with.
+func (e *Engine) Target() policy.Target { return e.target }
+
+// Horizon is the number of forecast steps of the lead window.
+func (e *Engine) Horizon() int { return e.horizon }
+
+// Forecaster is the engine's forecaster.
+func (e *Engine) Forecaster() Forecaster { return e.fc }
+
+// Last is the time (unix seconds) of the last observed sample.
+func (e *Engine) Last() (int64, bool) { return e.last, e.observed }
+
+// Observe feeds one sample (unix seconds; NaN = missing). Timestamps must
+// increase; an older or repeated one is ignored (ok false). A present
+// sample is scored by the detector; a flagged one reaches the forecaster
+// as a gap. It returns the sample's anomaly score and flag.
+func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool) {
+	if e.observed && t <= e.last {
+		return 0, false, false
+	}
+	e.last, e.observed = t, true
+	e.score, e.anomalous = 0, false
+	if e.cfg.Detector != nil && !math.IsNaN(v) {
+		e.score = e.cfg.Detector.Update(t, v)
+		e.anomalous = e.score >= e.cfg.AnomalyThreshold
+	}
+	if e.anomalous {
+		e.fc.Update(t, math.NaN())
+	} else {
+		e.fc.Update(t, v)
+	}
+	return e.score, e.anomalous, true
+}
+
+// Input is what the caller knows at a decision besides the samples.
+type Input struct {
+	// Now is the decision time. The forecast starts one step after the last
+	// observed sample; Decide reads it as starting one step after Now
+	// (exact when Now is the last sample's time, as in a backtest or a
+	// controller deciding on the grid).
+	Now time.Time
+	// CurrentUnits is the units requested now (ready + pending).
+	CurrentUnits int
+	// Demand at Now and whether it is present (false or NaN: no data, the
+	// decision holds).
+	Demand      float64
+	DataPresent bool
+	// CostToday is the cost accrued since 00:00 UTC of Now's day.
+	CostToday float64
+}
+
+// Output is one decision and what it was made from.
+type Output struct {
+	Decision policy.Decision
+	// State is st after Record.
+	State policy.State
+	// Forecast is the forecast the decision used (empty when there was
+	// none yet); ForecastErr says why there is none.
+	Forecast    predictor.Forecast
+	ForecastErr error
+	// PeakQuantiles passed to the decision (nil without risk sizing); valid
+	// until the next Decide.
+	PeakQuantiles []policy.Quantile
+	// AnomalyScore and Anomaly of the last observed sample.
+	AnomalyScore float64
+	Anomaly      bool
+}
+
+// Decide decides at in.Now from the samples observed so far and the
+// caller's policy state st, and returns the decision with the next state.
+func (e *Engine) Decide(in Input, st policy.State) Output {
+	out := Output{AnomalyScore: e.score, Anomaly: e.anomalous}
+	pin := policy.Input{
+		AnomalyScore: e.score,
+		Anomaly:      e.anomalous,
+		Now:          in.Now,
+		Interval:     e.cfg.Interval,
+		CurrentUnits: in.CurrentUnits,
+		DataPresent:  in.DataPresent && !math.IsNaN(in.Demand),
+		Demand:       in.Demand,
+		ForecastStep: e.cfg.Step,
+		CostToday:    in.CostToday,
+	}
+	if !in.DataPresent {
+		pin.Demand = math.NaN()
+	}
+	if e.observed {
+		if f, err := e.fc.Forecast(e.horizon, e.cfg.Coverage); err == nil {
+			pin.Forecast = f
+		} else {
+			out.ForecastErr = err
+		}
+		if e.pq != nil {
+			e.quant, _ = peakQuantiles(e.quant[:0], e.levels, e.pq.PeakQuantile)
+			pin.PeakQuantiles = e.quant
+		}
+	} else {
+		out.ForecastErr = errors.New("no samples observed yet")
+	}
+	out.Forecast, out.PeakQuantiles = pin.Forecast, pin.PeakQuantiles
+	out.Decision = e.cfg.Decide(pin, e.target, st)
+	out.State = st.Record(e.target, out.Decision)
+	return out
+}

@@ -1,0 +1,165 @@
+package engine_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
+)
+
+func target() policy.Target {
+	return policy.Target{
+		Name: "t", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1,
+		MinUnits: 1, MaxUnits: 50, Lag: 5 * time.Minute, ConfidenceThreshold: policy.DefaultConfidenceThreshold,
+		RiskPerUnit: engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode, HoldUntilReady: true,
+	}
+}
+
+func TestResolveAndLeadSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		window        time.Duration
+		hold          bool
+		lag, interval time.Duration
+		want          time.Duration
+		step          time.Duration
+		wantLeadStep  int
+	}{
+		{"backtest 1m", 0, true, 5 * time.Minute, time.Minute, 4*time.Minute + 30*time.Second, time.Minute, 5},
+		{"live 5m grid, 1m interval", 0, true, 5 * time.Minute, time.Minute, 4*time.Minute + 30*time.Second, 5 * time.Minute, 1},
+		{"explicit window wins when longer", 10 * time.Minute, true, 5 * time.Minute, time.Minute, 10 * time.Minute, time.Minute, 5},
+		{"hold off keeps the window", 2 * time.Minute, false, 5 * time.Minute, time.Minute, 2 * time.Minute, time.Minute, 5},
+		{"no lag", 0, true, 0, time.Minute, 0, time.Minute, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := target()
+			tg.StabilizationWindow, tg.HoldUntilReady, tg.Lag = tc.window, tc.hold, tc.lag
+			require.Equal(t, tc.want, engine.Resolve(tg, tc.interval).StabilizationWindow)
+			require.Equal(t, tc.wantLeadStep, engine.LeadSteps(tc.lag, tc.interval, tc.step))
+		})
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	bad := target()
+	bad.MaxUnits = 0
+	for _, tc := range []struct {
+		name    string
+		cfg     engine.Config
+		wantErr string
+	}{
+		{"target", engine.Config{Target: bad, Step: time.Minute, Interval: time.Minute}, "max_units"},
+		{"step", engine.Config{Target: target(), Step: 1500 * time.Millisecond, Interval: time.Minute}, "step must be a whole number of seconds"},
+		{"interval", engine.Config{Target: target(), Step: time.Minute}, "interval must be > 0"},
+		{"coverage", engine.Config{Target: target(), Step: time.Minute, Interval: time.Minute, Coverage: 1}, "coverage must be in (0, 1)"},
+		{"threshold", engine.Config{Target: target(), Step: time.Minute, Interval: time.Minute, Detector: constDetector(0)}, "anomaly threshold"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := engine.New(tc.cfg)
+			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
+
+type constDetector float64
+
+func (c constDetector) Update(int64, float64) float64 { return float64(c) }
+
+// spy records what the forecaster is fed.
+type spy struct{ y []float64 }
+
+func (s *spy) Update(_ int64, y float64) { s.y = append(s.y, y) }
+func (s *spy) Forecast(h int, coverage float64) (predictor.Forecast, error) {
+	f := predictor.Forecast{Model: "spy", Coverage: coverage, Confidence: 1}
+	for range h {
+		f.Mean, f.Lower, f.Upper = append(f.Mean, 20), append(f.Lower, 10), append(f.Upper, 30)
+	}
+	return f, nil
+}
+
+func TestObserveOrderAndAnomalyGap(t *testing.T) {
+	sp := &spy{}
+	tg := target()
+	tg.RiskPerUnit = 0
+	e, err := engine.New(engine.Config{
+		Target: tg, Step: time.Minute, Interval: time.Minute, Detector: thresholdDet{}, AnomalyThreshold: 0.9,
+		NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil },
+	})
+	require.NoError(t, err)
+	out := e.Decide(engine.Input{Now: time.Unix(0, 0), Demand: 5, DataPresent: true, CurrentUnits: 1}, policy.State{})
+	require.Error(t, out.ForecastErr, "nothing observed yet")
+	require.Equal(t, policy.ReasonLowConfidence, out.Decision.Reason)
+
+	for i, v := range []float64{5, 6, 500, math.NaN(), 7} {
+		_, _, ok := e.Observe(int64(60*i), v)
+		require.True(t, ok)
+	}
+	_, _, ok := e.Observe(60, 9)
+	require.False(t, ok, "an older sample is ignored")
+	require.Len(t, sp.y, 5)
+	require.True(t, math.IsNaN(sp.y[2]), "the flagged sample reaches the forecaster as a gap")
+	require.True(t, math.IsNaN(sp.y[3]))
+	require.InDelta(t, 7, sp.y[4], 0)
+
+	now := time.Unix(240, 0)
+	out = e.Decide(engine.Input{Now: now, Demand: 7, DataPresent: true, CurrentUnits: 1}, policy.State{})
+	require.NoError(t, out.ForecastErr)
+	require.Equal(t, "spy", out.Forecast.Model)
+	require.Equal(t, policy.ReasonForecast, out.Decision.Reason)
+	require.Equal(t, 3, out.Decision.Desired, "upper 30 / 10 per unit")
+	require.Equal(t, 3, out.State.LastDesired, "the state is recorded")
+	require.Equal(t, now, out.State.LastScaleUp)
+	require.Equal(t, 4*time.Minute+30*time.Second, e.Target().StabilizationWindow)
+	require.Len(t, out.State.Recent, 1, "the resolved window keeps the recommendation")
+}
+
+type thresholdDet struct{}
+
+func (thresholdDet) Update(_ int64, y float64) float64 {
+	if y > 100 {
+		return 1
+	}
+	return 0
+}
+
+// Causality: changing samples after t changes no decision at or before t.
+func TestCausal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	n := 3 * 288
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = 100 + 50*math.Sin(2*math.Pi*float64(i)/288) + 5*r.NormFloat64()
+	}
+	run := func(v []float64) []int {
+		det, err := engine.NewDetector(engine.DefaultDetector)
+		require.NoError(t, err)
+		e, err := engine.New(engine.Config{Target: target(), Step: 5 * time.Minute, Interval: 5 * time.Minute,
+			Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold})
+		require.NoError(t, err)
+		var st policy.State
+		out := make([]int, len(v))
+		cur := 1
+		for i, x := range v {
+			ts := int64(i) * 300
+			e.Observe(ts, x)
+			o := e.Decide(engine.Input{Now: time.Unix(ts, 0), Demand: x, DataPresent: true, CurrentUnits: cur}, st)
+			st, cur, out[i] = o.State, o.Decision.Desired, o.Decision.Desired
+		}
+		return out
+	}
+	a := run(v)
+	w := append([]float64(nil), v...)
+	cut := 2 * 288
+	for i := cut + 1; i < n; i++ {
+		w[i] *= 3
+	}
+	b := run(w)
+	require.Equal(t, a[:cut+1], b[:cut+1])
+	require.NotEqual(t, a[cut+1:], b[cut+1:])
+}
