@@ -40,6 +40,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
 		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
+		tolerance   = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
+		upCool      = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
+		downCool    = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
 		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 		plotPath    = fs.String("plot", "", "optional SVG (or PNG by extension) of demand, capacity and violations")
@@ -90,8 +93,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tg := backtest.DefaultTarget(*capacity, *lag, *minUnits, *maxUnits)
 	tg.TargetUtilization, tg.ConfidenceThreshold = *utilisation, *confidence
 	tg.RiskPerUnit, tg.FloorMode = *risk, policy.FloorMode(*floorMode)
+	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *tolerance, *upCool, *downCool
 	if err := tg.Validate(); err != nil {
-		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold, --risk, --floor)", err)
+		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold, --risk, --floor, --tolerance, --scale-up-cooldown, --scale-down-cooldown)", err)
 	}
 	if !(*coverage > 0 && *coverage < 1) {
 		return usageErr("--coverage must be in (0, 1), got %v", *coverage)

@@ -99,6 +99,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "min_units (5) must not exceed max_units (2)"},
 		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
 		{"floor", []string{"--trace", tr, "--capacity", "1", "--floor", "soft", "--decisions", out}, "floor_mode"},
+		{"tolerance", []string{"--trace", tr, "--capacity", "1", "--tolerance", "1", "--decisions", out}, "tolerance must be in [0, 1)"},
+		{"cooldown", []string{"--trace", tr, "--capacity", "1", "--scale-down-cooldown", "-1s", "--decisions", out}, "scale_down_cooldown must be >= 0"},
 		{"hpa targets", []string{"--trace", tr, "--capacity", "1", "--hpa-targets", "0.5,x", "--decisions", out}, "--hpa-targets"},
 		{"eval-from", []string{"--trace", tr, "--capacity", "1", "--eval-from", "1.5", "--decisions", out}, "--eval-from"},
 		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},

@@ -40,3 +40,9 @@ package backtest
 // cost between 0.12 and 0.55 (geometric mean 0.27), at 1.05 to 1.43 times
 // the clairvoyant oracle's instance-hours; see docs/accuracy.md
 // (make bench-accuracy) for the current figures.
+//
+// The live controller runs the same engine with the same defaults
+// (PRESCALE_TARGET_RISK_PER_UNIT, PRESCALE_TARGET_FLOOR_MODE,
+// PRESCALE_TARGET_HOLD_UNTIL_READY, PRESCALE_FORECAST_COVERAGE,
+// PRESCALE_ANOMALY_DETECTOR and PRESCALE_ANOMALY_THRESHOLD), so a backtest
+// with a target's settings replays what the controller would decide.
