@@ -161,6 +161,9 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.InDelta(t, 70, f.gauge(t, m.forecastHi), 0)
 	require.InDelta(t, 25, f.gauge(t, m.forecastLo), 0)
 	require.InDelta(t, 0.9, f.gauge(t, m.confidence), 0)
+	p := NewView(f.c, Info{}).Predictions()[0]
+	require.Equal(t, "fake", p.Model, "the forecast the decision used")
+	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.Forecast[0].T, "one step after the last grid point")
 	require.InDelta(t, 0.5, f.gauge(t, m.costPerHour), 1e-12, "1 current unit at 0.5/h")
 	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "up", "forecast")), 0)
 	require.InDelta(t, 0, testutil.ToFloat64(m.decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
