@@ -123,3 +123,16 @@ bench-exporter: build
 bench-docs:
 	@echo ">> running Go benchmarks (writes docs/benchmarks.md)"
 	@./scripts/bench-docs.sh > docs/benchmarks.md.tmp && mv docs/benchmarks.md.tmp docs/benchmarks.md
+
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT         ?= $(shell $(GO) env GOPATH)/bin/golangci-lint
+
+# golangci-lint runs the linters of .golangci.yml at a pinned version,
+# installing it from the Go module proxy when missing.
+.PHONY: golangci
+golangci:
+	@if ! $(GOLANGCI_LINT) version 2>/dev/null | grep -q "$(GOLANGCI_LINT_VERSION:v%=%)"; then \
+		echo ">> installing golangci-lint $(GOLANGCI_LINT_VERSION)"; \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); fi
+	@echo ">> running golangci-lint $(GOLANGCI_LINT_VERSION)"
+	$(GOLANGCI_LINT) run ./...
