@@ -67,11 +67,7 @@ style:
 .PHONY: unused
 unused:
 	@echo ">> checking go.mod and go.sum are tidy"
-	@cp go.mod /tmp/prescale-go.mod.bak; cp go.sum /tmp/prescale-go.sum.bak
-	@$(GO) mod tidy
-	@if ! cmp -s go.mod /tmp/prescale-go.mod.bak || ! cmp -s go.sum /tmp/prescale-go.sum.bak; then \
-		cp /tmp/prescale-go.mod.bak go.mod; cp /tmp/prescale-go.sum.bak go.sum; \
-		echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
 
 .PHONY: run
 run: build
