@@ -193,6 +193,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
 	metrics := NewMetrics(o.Registry, targets)
+	metrics.SetInfo(cfg.Mode, actName)
 	ctrl, err := New(targets, Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,

@@ -543,6 +543,9 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	m.costToday.WithLabelValues(lv...).Set(ts.CostToday)
 	m.budgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.dataOK.WithLabelValues(lv...).Set(b2f(snap.present))
+	if snap.present {
+		m.demand.WithLabelValues(lv...).Set(snap.demand)
+	}
 	m.lastDecision.WithLabelValues(lv...).Set(float64(snap.at.UnixNano()) / 1e9)
 	m.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
 }

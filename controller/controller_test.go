@@ -161,6 +161,7 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.InDelta(t, 70, f.gauge(t, m.forecastHi), 0)
 	require.InDelta(t, 25, f.gauge(t, m.forecastLo), 0)
 	require.InDelta(t, 0.9, f.gauge(t, m.confidence), 0)
+	require.InDelta(t, 35, f.gauge(t, m.demand), 0, "the demand the decision used")
 	p := NewView(f.c, Info{}).Predictions()[0]
 	require.Equal(t, "fake", p.Model, "the forecast the decision used")
 	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.Forecast[0].T, "one step after the last grid point")

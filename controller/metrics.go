@@ -19,6 +19,8 @@ type Metrics struct {
 	decisions                        *prometheus.CounterVec
 	dataOK                           *prometheus.GaugeVec
 	lastDecision                     *prometheus.GaugeVec
+	demand                           *prometheus.GaugeVec
+	info                             *prometheus.GaugeVec
 
 	cycleDuration prometheus.Histogram
 	cycleLateness prometheus.Histogram
@@ -48,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		forecastLo:   gauge("forecast_lower", "Lower bound of the forecast interval at the lead time."),
 		forecastHi:   gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for)."),
 		anomaly:      gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample."),
-		confidence:   gauge("decision_confidence", "Forecast confidence in [0,1] from the model's own backtest; below the threshold decisions are reactive."),
+		confidence:   gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (from the online forecaster's calibration); below the threshold decisions are reactive."),
 		modelError:   gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit."),
 		costPerHour:  gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour)."),
 		costToday:    gauge("cost_today", "Cost accrued since UTC midnight."),
@@ -56,6 +58,11 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		budgetCapped: gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0."),
 		dataOK:       gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held)."),
 		lastDecision: gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision."),
+		demand:       gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok)."),
+		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "prescale", Name: "controller_info",
+			Help: "Always 1; labels: the controller's mode (act or forecast-only, PRESCALE_MODE) and actuator(s) (PRESCALE_ACTUATOR).",
+		}, []string{"mode", "actuator"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "prescale", Name: "decisions_total",
 			Help: "Decisions made, by direction (up, down, none) and reason.",
@@ -97,13 +104,13 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
-			m.dataOK, m.lastDecision, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
+			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
 			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.stateSaveFail)
 	}
 	for _, t := range targets {
 		lv := []string{t.Name, t.Tier, string(t.Kind)}
 		for _, g := range []*prometheus.GaugeVec{m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi,
-			m.anomaly, m.confidence, m.modelError, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision} {
+			m.anomaly, m.confidence, m.modelError, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
 			g.WithLabelValues(lv...)
 		}
 		m.budget.WithLabelValues(lv...).Set(t.DailyBudget)
@@ -114,4 +121,11 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		}
 	}
 	return m
+}
+
+// SetInfo publishes prescale_controller_info{mode, actuator} = 1 (only the
+// latest pair).
+func (m *Metrics) SetInfo(mode, actuator string) {
+	m.info.Reset()
+	m.info.WithLabelValues(mode, actuator).Set(1)
 }

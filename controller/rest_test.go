@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -234,4 +235,26 @@ func TestSeveralWebhookReceivers(t *testing.T) {
 	// The first cycle scaled up: one action queued for each receiver.
 	require.InDelta(t, 1, qs[0].(map[string]any)["length"], 0)
 	require.InDelta(t, 1, qs[1].(map[string]any)["length"], 0)
+}
+
+func TestAppPublishesInfoAndDemand(t *testing.T) {
+	for _, tc := range []struct {
+		name, mode, want string
+	}{
+		{"act", controller.ModeAct, `prescale_controller_info{actuator="simulated",mode="act"} 1`},
+		{"forecast-only", controller.ModeForecastOnly, `prescale_controller_info{actuator="simulated",mode="forecast-only"} 1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, h := restApp(t, func(c *controller.Config) { c.Mode = tc.mode })
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusOK, rec.Code)
+			body := rec.Body.String()
+			require.Contains(t, body, tc.want)
+			// The demand the decision used: the trace's last sample, read at now.
+			_, vs := genTrace(576, 5*time.Minute, time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), 7)
+			require.Contains(t, body, fmt.Sprintf(`prescale_demand{kind="instances",target="web",tier="web"} %v`, vs[len(vs)-1]))
+		})
+	}
 }

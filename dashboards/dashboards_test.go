@@ -408,7 +408,8 @@ func exporterLabels(t *testing.T) labelSets {
 func controllerLabels(t *testing.T) labelSets {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
+	m := controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
+	m.SetInfo("act", "none")
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	ls := labelSets{}
@@ -428,9 +429,8 @@ func controllerLabels(t *testing.T) labelSets {
 func exporterNames(t *testing.T) []string   { return slices.Collect(maps.Keys(exporterLabels(t))) }
 func controllerNames(t *testing.T) []string { return slices.Collect(maps.Keys(controllerLabels(t))) }
 
-// targetLabels are the labels Prometheus attaches to every scraped series
-// (mode: the controller's target label in prometheus.yml).
-var targetLabels = []string{"job", "instance", "mode"}
+// targetLabels are the labels Prometheus attaches to every scraped series.
+var targetLabels = []string{"job", "instance"}
 
 // selectors returns the vector selectors of an expression.
 func selectors(t *testing.T, expr string, textVars map[string]string) []*parser.VectorSelector {

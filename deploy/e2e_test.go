@@ -44,8 +44,6 @@ type renderOptions struct {
 	// For overrides alerts' `for:` durations by alert name; the key "*"
 	// applies to every alert not named. Alerts not covered keep theirs.
 	For map[string]time.Duration
-	// ControllerMode overrides the controller target's mode label.
-	ControllerMode string
 	// WebhookURL replaces the URL of every webhook receiver in
 	// alertmanager.yml.
 	WebhookURL string
@@ -83,17 +81,13 @@ func renderStack(t *testing.T, dir string, o renderOptions) renderedStack {
 	prom["rule_files"] = rules
 	ams := listAt(t, mapAt(t, prom, "alerting"), "alertmanagers")
 	require.Len(t, ams, 1, "prometheus.yml: one Alertmanager configuration expected")
-	setTargets(t, ams[0], []string{o.Alertmanager}, nil)
+	setTargets(t, ams[0], []string{o.Alertmanager})
 	addrs := map[string]string{"prometheus": o.Prometheus, "prescale-exporter": o.Exporter, "prescale-controller": o.Controller}
 	for _, sc := range listAt(t, prom, "scrape_configs") {
 		job, _ := sc.(map[string]any)["job_name"].(string)
 		addr, ok := addrs[job]
 		require.True(t, ok, "prometheus.yml: job %q is unknown to the end-to-end rendering", job)
-		var labels map[string]string
-		if job == "prescale-controller" && o.ControllerMode != "" {
-			labels = map[string]string{"mode": o.ControllerMode}
-		}
-		setTargets(t, sc, []string{addr}, labels)
+		setTargets(t, sc, []string{addr})
 	}
 	out.PrometheusConfig = filepath.Join(dir, "prometheus.yml")
 	writeYAML(t, out.PrometheusConfig, prom)
@@ -145,8 +139,8 @@ func renderRules(t *testing.T, src, dst string, o renderOptions) {
 }
 
 // setTargets replaces the static targets of a scrape or Alertmanager
-// config, and overrides target labels when labels is not nil.
-func setTargets(t *testing.T, cfg any, targets []string, labels map[string]string) {
+// config.
+func setTargets(t *testing.T, cfg any, targets []string) {
 	t.Helper()
 	m, ok := cfg.(map[string]any)
 	require.True(t, ok)
@@ -158,16 +152,6 @@ func setTargets(t *testing.T, cfg any, targets []string, labels map[string]strin
 		ts[i] = tg
 	}
 	sc["targets"] = ts
-	if labels != nil {
-		l, _ := sc["labels"].(map[string]any)
-		if l == nil {
-			l = map[string]any{}
-		}
-		for k, v := range labels {
-			l[k] = v
-		}
-		sc["labels"] = l
-	}
 }
 
 func mapAt(t *testing.T, m map[string]any, key string) map[string]any {
@@ -201,7 +185,7 @@ func TestRenderStack(t *testing.T) {
 	st := renderStack(t, dir, renderOptions{
 		Prometheus: "127.0.0.1:1", Alertmanager: "127.0.0.1:2", Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
 		Interval: time.Second, For: map[string]time.Duration{"PrescaleScalingDecisionPending": 2 * time.Second, "*": time.Minute},
-		ControllerMode: "forecast-only", WebhookURL: "http://127.0.0.1:5/hook",
+		WebhookURL: "http://127.0.0.1:5/hook",
 	})
 	for _, cmd := range [][]string{
 		{promtool, "check", "config", st.PrometheusConfig},
@@ -217,9 +201,7 @@ func TestRenderStack(t *testing.T) {
 		require.Len(t, sc.StaticConfigs, 1)
 		require.Len(t, sc.StaticConfigs[0].Targets, 1)
 		require.True(t, strings.HasPrefix(sc.StaticConfigs[0].Targets[0], "127.0.0.1:"), sc.JobName)
-		if sc.JobName == "prescale-controller" {
-			require.Equal(t, "forecast-only", sc.StaticConfigs[0].Labels["mode"])
-		}
+		require.Empty(t, sc.StaticConfigs[0].Labels, "%s: no target labels (the mode comes from prescale_controller_info)", sc.JobName)
 	}
 	require.Equal(t, []string{"127.0.0.1:2"}, prom.Alerting.Alertmanagers[0].StaticConfigs[0].Targets)
 
@@ -514,9 +496,8 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		// The alert under test needs its condition for 2s (pending, then
 		// firing); every other alert keeps its repository duration (minutes),
 		// so nothing else fires during the test.
-		For:            map[string]time.Duration{alertname: 2 * time.Second},
-		ControllerMode: "act",
-		WebhookURL:     hookSrv.URL + "/prescale",
+		For:        map[string]time.Duration{alertname: 2 * time.Second},
+		WebhookURL: hookSrv.URL + "/prescale",
 	}
 	st := renderStack(t, dir, o)
 
@@ -659,7 +640,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	require.Equal(t, "firing", a.Status)
 	for k, v := range map[string]string{
 		"alertname": alertname, "target": "web", "tier": "frontend", "kind": "instances",
-		"service": "prescale", "severity": "warning", "job": "prescale-controller", "instance": o.Controller, "mode": "act",
+		"service": "prescale", "severity": "warning", "job": "prescale-controller", "instance": o.Controller,
 	} {
 		require.Equal(t, v, a.Labels[k], "label %s", k)
 	}
