@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -357,4 +358,44 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), fc.t[61])
 	require.InDelta(t, 35, fc.y[61], 0)
 	require.Len(t, NewView(c, Info{}).Predictions()[0].AnomalousPoints, 1)
+}
+
+// A store holding only a fraction of a second of data, newer than the last
+// whole second and step: the first cycle reads the demand at now itself
+// (instant-query semantics) and decides on it instead of holding no_data.
+func TestFirstCycleDecidesOnFreshData(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step time.Duration
+	}{
+		{"5m grid", 5 * time.Minute},
+		{"1s grid", time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 3, 2, 12, 3, 20, 700e6, time.UTC)
+			emb, err := history.OpenEmbedded(t.TempDir(), history.EmbeddedOptions{})
+			require.NoError(t, err)
+			t.Cleanup(func() { require.NoError(t, emb.Close()) })
+			lbls := labels.FromStrings(labels.MetricName, "demand")
+			_, err = emb.Append(t.Context(), []history.Sample{{Labels: lbls, T: now.Add(-300 * time.Millisecond).UnixMilli(), V: 35}})
+			require.NoError(t, err)
+			tg := testTarget
+			tg.Query = "demand"
+			st, err := state.New(t.TempDir())
+			require.NoError(t, err)
+			c, err := New([]policy.Target{tg}, Options{
+				Interval: time.Minute, Window: 20 * tc.step, Step: tc.step, Coverage: 0.95, Mode: ModeAct, AnomalyThreshold: 0.99,
+			}, Deps{
+				History: emb, NewDetector: DetectorByName("robust"), Decide: policy.Decide, State: st,
+				Now: func() time.Time { return now },
+			})
+			require.NoError(t, err)
+			require.NoError(t, c.ReconcileOnce(t.Context()))
+			s := NewView(c, Info{}).Status()[0]
+			d := s.Decisions[len(s.Decisions)-1]
+			require.True(t, d.Explanation.DataPresent, Explain(d))
+			require.Equal(t, policy.ReasonLowConfidence, d.Reason, "no forecast yet: the HPA formula")
+			require.Equal(t, 5, d.Desired, "ceil(35 / (10 * 0.7))")
+		})
+	}
 }

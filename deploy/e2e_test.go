@@ -526,9 +526,10 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	// target starts at its minimum of 1.
 	const demandQuery = `sum(prescale_cpus{job="prescale-exporter"})`
 	var cpus float64
-	// The controller's first cycle reads the history up to the last whole
-	// step before now: wait for a few seconds of samples, so it sees data.
-	poll(t, 30*time.Second, "Prometheus has 3 scrapes of the exporter", procs, func() error {
+	// The controller's first cycle reads the demand at now itself (instant
+	// query semantics), so one scrape of the exporter is enough for it to
+	// decide on data.
+	poll(t, 30*time.Second, "Prometheus has scraped the exporter", procs, func() error {
 		res, err := promQuery(t, o.Prometheus, `count_over_time(prescale_cpus{job="prescale-exporter"}[1m])`)
 		if err != nil {
 			return err
@@ -536,7 +537,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		if len(res) != 1 {
 			return fmt.Errorf("%d series", len(res))
 		}
-		if n, err := sampleValue(res[0]); err != nil || n < 3 {
+		if n, err := sampleValue(res[0]); err != nil || n < 1 {
 			return fmt.Errorf("%v samples (%v)", n, err)
 		}
 		res, err = promQuery(t, o.Prometheus, demandQuery)
