@@ -60,9 +60,9 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 // BenchmarkCycle100Targets14Days is one full cycle (query, clean, detect,
 // forecast, decide, publish, persist) over 100 targets each holding 14 days
 // of 5-minute history in the embedded store. Goal: <= 3 s on 2 cores.
-// "cold" is a freshly started controller (its detectors score all 4,032
-// points of every target); "warm" a controller that already ran a cycle
-// (detectors only score new points; every model is still refitted).
+// "cold" is a freshly started controller (each target's engine is warmed
+// on all 4,032 points: detector and online forecaster); "warm" a controller
+// that already ran a cycle (the engines only see new points).
 func BenchmarkCycle100Targets14Days(b *testing.B) {
 	newCtrl := benchController(b, 100)
 	b.Run("cold", func(b *testing.B) {

@@ -132,6 +132,8 @@ func (c *Config) Validate() error {
 	}
 	if c.Step <= 0 {
 		bad("STEP", "must be > 0, got %s", c.Step)
+	} else if c.Step%time.Second != 0 {
+		bad("STEP", "must be a whole number of seconds, got %s", c.Step)
 	}
 	if c.HistoryWindow < 10*c.Step {
 		bad("HISTORY_WINDOW", "must hold at least 10 steps of PRESCALE_STEP (%s), got %s", c.Step, c.HistoryWindow)

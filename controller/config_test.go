@@ -58,6 +58,7 @@ func TestConfigValidate(t *testing.T) {
 		{"no query", func(c *Config) { c.TargetQuery = "" }, "PRESCALE_TARGET_QUERY: must be set (or give PRESCALE_TARGETS_FILE)"},
 		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be > 0, got 0s"},
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
+		{"step fraction", func(c *Config) { c.Step = 1500 * time.Millisecond }, "PRESCALE_STEP: must be a whole number of seconds, got 1.5s"},
 		{"window", func(c *Config) { c.HistoryWindow = time.Minute }, "PRESCALE_HISTORY_WINDOW: must hold at least 10 steps of PRESCALE_STEP (5m0s), got 1m0s"},
 		{"coverage", func(c *Config) { c.Coverage = 1 }, "PRESCALE_FORECAST_COVERAGE: must be in (0, 1), got 1"},
 		{"mode", func(c *Config) { c.Mode = "yolo" }, `PRESCALE_MODE: must be "act" or "forecast-only", got "yolo"`},
