@@ -290,7 +290,7 @@ func (a *App) Handler() http.Handler { return a.api.Handler() }
 // Run serves HTTP and runs the scraper, the webhook workers and the loop
 // until ctx ends, then shuts down and closes the store.
 func (a *App) Run(ctx context.Context) error {
-	defer a.Close()
+	defer func() { _ = a.Close() }()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

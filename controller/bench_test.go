@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
@@ -31,7 +32,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 	for i := range n {
 		ts, vs := genTrace(14*288, 5*time.Minute, end, uint64(i))
 		name := fmt.Sprintf("t%03d", i)
-		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(labels.MetricName, "demand", "target", name), ts, vs)
+		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", name), ts, vs)
 		require.NoError(b, err)
 		targets[i] = policy.Target{
 			Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,

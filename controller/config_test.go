@@ -127,7 +127,7 @@ func TestParseTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, ts[0].Lag, "durations parse")
 	require.Equal(t, base.MaxUnits, ts[0].MaxUnits, "unset fields take the env defaults")
-	require.Equal(t, base.RiskPerUnit, ts[0].RiskPerUnit, "unset fields take the env defaults")
+	require.InDelta(t, base.RiskPerUnit, ts[0].RiskPerUnit, 0, "unset fields take the env defaults")
 	require.True(t, ts[0].HoldUntilReady, "unset fields take the env defaults")
 	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n"), base)
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ func TestE2EEmbeddedMatchesPrometheus(t *testing.T) {
 	emb, err := history.OpenEmbedded(filepath.Join(dir, "embedded"), history.EmbeddedOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(ctx, labels.FromStrings(labels.MetricName, "demand", "trace", "gen"), ts, vs)
+	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
 	require.NoError(t, err)
 
 	// Same queries, same series.

@@ -137,7 +137,7 @@ func waitTick(ctx context.Context, d time.Duration) {
 }
 
 // eventually polls cond every 100 ms until it returns nil or the deadline passes.
-func eventually(t *testing.T, ctx context.Context, within time.Duration, what string, cond func() error) {
+func eventually(ctx context.Context, t *testing.T, within time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {

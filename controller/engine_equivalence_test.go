@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
@@ -61,7 +62,7 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(ctx, labels.FromStrings(labels.MetricName, "demand", "trace", "gen"), ts, vs)
+	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
 	require.NoError(t, err)
 
 	st, err := state.New(t.TempDir())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
@@ -47,14 +48,14 @@ func restApp(t *testing.T, mutate func(*controller.Config)) (*controller.App, ht
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, app.Close()) })
 	ts, vs := genTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
-	_, err = app.Store().AppendSeries(t.Context(), labels.FromStrings(labels.MetricName, "demand", "trace", "gen"), ts, vs)
+	_, err = app.Store().AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
 	require.NoError(t, err)
 	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
 	return app, app.Handler()
 }
 
 type call struct {
-	method, path, body, token, accept string
+	method, path, body, token string
 }
 
 func do(t *testing.T, h http.Handler, c call) (int, map[string]any) {

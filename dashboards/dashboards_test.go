@@ -220,7 +220,7 @@ func metricNames(t *testing.T, expr string, textVars map[string]string) []string
 		}
 		name := vs.Name
 		for _, m := range vs.LabelMatchers {
-			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+			if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 				name = m.Value
 			}
 		}
@@ -461,7 +461,7 @@ func TestSelectorLabelsExist(t *testing.T) {
 				continue // recording rules and Prometheus's own series
 			}
 			for _, m := range vs.LabelMatchers {
-				if m.Name == labels.MetricName || slices.Contains(targetLabels, m.Name) {
+				if m.Name == model.MetricNameLabel || slices.Contains(targetLabels, m.Name) {
 					continue
 				}
 				require.True(t, has[m.Name], "%q filters %s on label %q, which it does not have", expr, vs.Name, m.Name)

@@ -47,7 +47,7 @@ func TestBacktestCmd(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	require.Equal(t, "timestamp,desired", lines[0])
-	require.Equal(t, 3*288+1, len(lines), "one decision per trace timestamp")
+	require.Len(t, lines, 3*288+1, "one decision per trace timestamp")
 	require.Equal(t, "1400000000", strings.Split(lines[1], ",")[0])
 	for _, want := range []string{"prescale", "reactive@", "oracle", "violation ratio vs HPA at equal cost", "no_data 1"} {
 		require.Contains(t, stdout.String(), want)
@@ -58,8 +58,11 @@ func TestBacktestCmd(t *testing.T) {
 
 func TestBacktestCmdPrometheus(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		require.NoError(t, r.ParseForm())
-		require.Equal(t, "sum(rate(x[1m]))", r.Form.Get("query"))
+		// No require in a handler: a bad request gets a 400 the client reports.
+		if err := r.ParseForm(); err != nil || r.Form.Get("query") != "sum(rate(x[1m]))" {
+			http.Error(w, fmt.Sprintf("bad request: %v, query %q", err, r.Form.Get("query")), http.StatusBadRequest)
+			return
+		}
 		start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
 		end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
 		var values [][2]any

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/prescale/prescale/controller"
@@ -153,7 +154,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var replay *history.Replay
 	if tr != nil {
 		name := strings.TrimSuffix(filepath.Base(*backfill), filepath.Ext(*backfill))
-		replay, err = history.NewReplay(store, labels.FromStrings(labels.MetricName, "prescale_trace_demand", "trace", name),
+		replay, err = history.NewReplay(store, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", name),
 			tr.T, tr.V, tr.Len()*7/10, now)
 		if err != nil {
 			_ = store.Close()

@@ -99,7 +99,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 
 	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
 	var base string
-	poll(t, ctx, "URLs printed", func() error {
+	poll(ctx, t, "URLs printed", func() error {
 		m := re.FindStringSubmatch(out.String())
 		if m == nil {
 			return fmt.Errorf("stdout so far: %q", out.String())
@@ -108,7 +108,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 		return nil
 	})
 	require.Contains(t, out.String(), "backfilled 404 samples")
-	poll(t, ctx, "decisions for both targets", func() error {
+	poll(ctx, t, "decisions for both targets", func() error {
 		var st struct {
 			Targets []struct {
 				Target    string `json:"target"`
@@ -171,7 +171,7 @@ func getJSON(ctx context.Context, url string, v any) error {
 }
 
 // poll re-checks cond every 100 ms until it holds or 60 s pass.
-func poll(t *testing.T, ctx context.Context, what string, cond func() error) {
+func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -261,7 +261,7 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%w: %v", errPermanent, redactErr(err))
+		return fmt.Errorf("%w: %w", errPermanent, redactErr(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "prescale-controller")
@@ -272,10 +272,10 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	// Always drain and close so the connection is reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	switch {
-	case resp.StatusCode/100 == 2:
+	switch resp.StatusCode / 100 {
+	case 2:
 		return nil
-	case resp.StatusCode/100 == 4:
+	case 4:
 		return fmt.Errorf("%w: HTTP %d", errPermanent, resp.StatusCode)
 	default:
 		return fmt.Errorf("HTTP %d", resp.StatusCode)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
@@ -54,7 +55,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	require.NoError(b, err)
 	for i := range targets {
 		ts, vs := trace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
-		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(labels.MetricName, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
+		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
 		require.NoError(b, err)
 	}
 	require.NoError(b, app.Store().Compact(b.Context()))

@@ -291,7 +291,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 		if errors.Is(err, io.EOF) {
 			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
 		}
-		return http.StatusBadRequest, fmt.Errorf("bad JSON: %v", err)
+		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
 	}
 	if dec.More() {
 		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")

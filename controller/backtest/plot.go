@@ -88,9 +88,9 @@ func Plot(res *Result, capacity float64, path string) error {
 		if err != nil {
 			return err
 		}
-		s.GlyphStyle.Color = color.RGBA{R: 210, G: 20, B: 20, A: 255}
-		s.GlyphStyle.Shape = draw.CircleGlyph{}
-		s.GlyphStyle.Radius = vg.Points(1.5)
+		s.Color = color.RGBA{R: 210, G: 20, B: 20, A: 255}
+		s.Shape = draw.CircleGlyph{}
+		s.Radius = vg.Points(1.5)
 		p.Add(s)
 		p.Legend.Add("prescale violation", s)
 	}

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -104,9 +105,11 @@ func TestRemoteChecksResults(t *testing.T) {
 // Prometheus' query_range JSON, with a gap.
 func TestRemoteOverHTTP(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		require.Equal(t, "/api/v1/query_range", r.URL.Path)
-		require.NoError(t, r.ParseForm())
-		require.Equal(t, "sum(rate(x[5m]))", r.Form.Get("query"))
+		// No require in a handler: a bad request gets a 400 the client reports.
+		if err := r.ParseForm(); err != nil || r.URL.Path != "/api/v1/query_range" || r.Form.Get("query") != "sum(rate(x[5m]))" {
+			http.Error(w, fmt.Sprintf("bad request %s: %v, query %q", r.URL.Path, err, r.Form.Get("query")), http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1773532800,"1.5"],[1773532920,"NaN"],[1773532980,"3"]]}]}}`))
 	}))
@@ -200,7 +203,7 @@ func TestReplay(t *testing.T) {
 	ts := []int64{1000, 1300, 1600, 1900, 2200}
 	vs := []float64{1, 2, math.NaN(), 4, 5}
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	r, err := NewReplay(emb, labels.FromStrings(labels.MetricName, "demand"), ts, vs, 3, start)
+	r, err := NewReplay(emb, labels.FromStrings(model.MetricNameLabel, "demand"), ts, vs, 3, start)
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, r.Step())
 	n, err := r.AdvanceTo(t.Context(), start)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -76,7 +77,7 @@ func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
 		}
 		samples := FamiliesToSamples(mfs, ts, t.Job, instanceOf(t.URL))
 		samples = append(samples, Sample{
-			Labels: labels.FromStrings(labels.MetricName, "up", "job", t.Job, "instance", instanceOf(t.URL)),
+			Labels: labels.FromStrings(model.MetricNameLabel, "up", "job", t.Job, "instance", instanceOf(t.URL)),
 			T:      ts, V: up,
 		})
 		if _, aerr := s.store.Append(ctx, samples); aerr != nil {
@@ -159,7 +160,7 @@ func FamiliesToSamples(mfs []*dto.MetricFamily, ts int64, job, instance string) 
 			}
 			add := func(n string, v float64, extra ...string) {
 				b := labels.NewBuilder(base.Labels())
-				b.Set(labels.MetricName, n)
+				b.Set(model.MetricNameLabel, n)
 				for i := 0; i+1 < len(extra); i += 2 {
 					b.Set(extra[i], extra[i+1])
 				}

@@ -13,7 +13,7 @@ func TestRead(t *testing.T) {
 	tr, err := Read(strings.NewReader(in))
 	require.NoError(t, err)
 	require.Equal(t, []int64{1396310400, 1396310700, 1396311000, 1396311300}, tr.T)
-	require.Equal(t, 1.5, tr.V[0])
+	require.InDelta(t, 1.5, tr.V[0], 0)
 	require.True(t, math.IsNaN(tr.V[1]))
 	require.True(t, math.IsNaN(tr.V[2]))
 	require.Equal(t, "2014-04-01 00:00:00", tr.Raw[0])
