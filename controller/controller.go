@@ -550,10 +550,12 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	m.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
 }
 
-// Run calls ReconcileOnce every interval until ctx ends; it never returns a
-// cycle's error (failed cycles are logged and counted). While the history
-// source is down it retries sooner, with exponential backoff from 1 s up to
-// the interval.
+// Run calls ReconcileOnce at start, then at every whole multiple of the
+// interval (wall clock: with an interval equal to the step, cycles fall on
+// the history grid, where a backtest decides) until ctx ends; it never
+// returns a cycle's error (failed cycles are logged and counted). While the
+// history source is down it retries sooner, with exponential backoff from
+// 1 s up to the interval.
 func (c *Controller) Run(ctx context.Context) error {
 	next := c.d.Now()
 	backoff := time.Duration(0)
@@ -573,10 +575,8 @@ func (c *Controller) Run(ctx context.Context) error {
 			next = now.Add(backoff)
 		} else {
 			backoff = 0
-			next = next.Add(c.o.Interval)
-			for !next.After(now) { // skip missed ticks
-				next = next.Add(c.o.Interval)
-			}
+			// The next multiple of the interval (skipping missed ticks).
+			next = now.Truncate(c.o.Interval).Add(c.o.Interval)
 		}
 		timer := time.NewTimer(next.Sub(now))
 		select {

@@ -400,3 +400,36 @@ func TestFirstCycleDecidesOnFreshData(t *testing.T) {
 		})
 	}
 }
+
+// After the first cycle at start, cycles fall on whole multiples of the
+// interval (on the history grid when the interval equals the step).
+func TestRunAlignsCycles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(20 * time.Second) // start off the minute
+		h := &fakeHistory{value: 35}
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		c, err := New([]policy.Target{testTarget}, Options{
+			Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.95, Mode: ModeAct, AnomalyThreshold: 0.99,
+		}, Deps{
+			History: h, NewForecaster: newFake(fakeForecaster{mean: 50, upper: 70, conf: 0.9}),
+			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
+			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
+		})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx); close(done) }()
+		synctest.Wait()
+		first := testutil.ToFloat64(m.lastCycle)
+		require.InDelta(t, 20, math.Mod(first, 60), 1e-6, "first cycle at start")
+		time.Sleep(45 * time.Second)
+		synctest.Wait()
+		second := testutil.ToFloat64(m.lastCycle)
+		require.InDelta(t, 40, second-first, 1e-6, "the next at the whole minute")
+		require.InDelta(t, 0, math.Mod(second, 60), 1e-6)
+		cancel()
+		<-done
+	})
+}
