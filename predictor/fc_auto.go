@@ -21,9 +21,6 @@ const (
 	// fcBacktestMin is the fewest backtest origins needed for selection;
 	// below it the forecast falls back to naive.
 	fcBacktestMin = 8
-	// fcBacktestHalfLife is the age (in samples) at which a backtest
-	// origin's weight in the selection has halved; 0 weighs all equally.
-	fcBacktestHalfLife = 0
 	// fcIntervalOrigins is how many of the most recent backtest origins
 	// (in samples) the interval quantiles come from.
 	fcIntervalOrigins = 400
@@ -237,20 +234,11 @@ func (e *fcEngine) refit() error {
 			}
 		}
 	}
-	// Recency weights: an origin's weight halves every fcBacktestHalfLife
-	// samples back from the latest one.
-	wts := make([]float64, len(ends))
-	for o, end := range ends {
-		wts[o] = 1
-		if fcBacktestHalfLife > 0 {
-			wts[o] = math.Exp2(-float64(n-H-end) / fcBacktestHalfLife)
-		}
-	}
 	cands := e.candidates()
-	naiveMAE := fcCandMAE(fcCandidate{fcIdxNaive}, preds, act, wts, H)
+	naiveMAE := fcCandMAE(fcCandidate{fcIdxNaive}, preds, act, H)
 	best, bestScore := fcCandidate(nil), math.Inf(1)
 	for _, c := range cands {
-		mae := fcCandMAE(c, preds, act, wts, H)
+		mae := fcCandMAE(c, preds, act, H)
 		var score float64
 		for h := range H {
 			d := naiveMAE[h]
@@ -272,9 +260,9 @@ func (e *fcEngine) refit() error {
 	if !(len(best) == 1 && best[0] == fcIdxNaive) {
 		// The recent-error guard (see guard) is kept only when, replayed
 		// over the same backtest, it does not raise the pick's loss.
-		e.guardOn = fcGuardedScore(best, preds, act, wts, ends, naiveMAE, H) <= bestScore
+		e.guardOn = fcGuardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
 	}
-	mae := fcCandMAE(best, preds, act, wts, H)
+	mae := fcCandMAE(best, preds, act, H)
 	var sm, sn float64
 	for h := range H {
 		sm += mae[h]
@@ -366,21 +354,20 @@ func fcCandValue(c fcCandidate, preds [][]float64, idx int) float64 {
 	return v / float64(len(c))
 }
 
-func fcCandMAE(c fcCandidate, preds [][]float64, act, wts []float64, H int) []float64 {
+func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64 {
 	mae := make([]float64, H)
-	cnt := make([]float64, H)
+	cnt := make([]int, H)
 	for idx, a := range act {
 		if math.IsNaN(a) {
 			continue
 		}
 		h := idx % H
-		w := wts[idx/H]
-		mae[h] += w * math.Abs(a-fcCandValue(c, preds, idx))
-		cnt[h] += w
+		mae[h] += math.Abs(a - fcCandValue(c, preds, idx))
+		cnt[h]++
 	}
 	for h := range H {
 		if cnt[h] > 0 {
-			mae[h] /= cnt[h]
+			mae[h] /= float64(cnt[h])
 		}
 	}
 	return mae
@@ -579,9 +566,9 @@ func fcGuardTrips(excess, nerr, scale float64) bool {
 // MAE) of candidate c when the guard replaces it by naive at the origins
 // where it trips; the guard at an origin sees the earlier backtest origins
 // within H samples and their targets up to the origin only.
-func fcGuardedScore(c fcCandidate, preds [][]float64, act, wts []float64, ends []int, naiveMAE []float64, H int) float64 {
+func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
 	mae := make([]float64, H)
-	cnt := make([]float64, H)
+	cnt := make([]int, H)
 	for o, end := range ends {
 		var excess, scale, nerr float64
 		for q := o - 1; q >= 0 && end-ends[q] <= H; q-- {
@@ -608,14 +595,14 @@ func fcGuardedScore(c fcCandidate, preds [][]float64, act, wts []float64, ends [
 			if !trip {
 				v = fcCandValue(c, preds, idx)
 			}
-			mae[h] += wts[o] * math.Abs(a-v)
-			cnt[h] += wts[o]
+			mae[h] += math.Abs(a - v)
+			cnt[h]++
 		}
 	}
 	var score float64
 	for h := range H {
 		if cnt[h] > 0 {
-			mae[h] /= cnt[h]
+			mae[h] /= float64(cnt[h])
 		}
 		d := naiveMAE[h]
 		if !(d > 0) {
