@@ -27,6 +27,12 @@ const (
 	// fcIntervalWiden is the share of the nominal miss rate 1-c moved into
 	// the interval to make up for drift between backtest and forecast.
 	fcIntervalWiden = 0.1
+	// fcGuardTau is the excess error, in units of naive's backtest MAE,
+	// at which the recent-error guard switches to naive (see guard).
+	fcGuardTau = 1.0
+	// fcGuardRatio is the factor by which the pick's recent error must
+	// also exceed naive's recent error for the guard to trip.
+	fcGuardRatio = 2.0
 )
 
 // Options configures the automatic forecaster. The zero value is the
@@ -86,6 +92,12 @@ type fcEngine struct {
 	// ratio is the backtest MAE of the pick over that of naive, averaged
 	// over horizons (NaN when there was no backtest).
 	ratio     float64
+	naiveMAE  []float64   // per horizon, naive's backtest MAE
+	naiveRes  [][]float64 // per horizon, naive's sorted backtest errors
+	guarded   bool        // the last forecast fell back to naive (see guard)
+	guardOn   bool        // the guard is in use (it did not hurt on the backtest)
+	gstride   int         // spacing of the origins the guard replays
+	gbuf      []float64
 	fallback  bool
 	lastScale float64
 	buf       [][]float64
@@ -243,6 +255,13 @@ func (e *fcEngine) refit() error {
 		return e.fitFallback()
 	}
 	e.pick = best
+	e.gstride = stride
+	e.guardOn = false
+	if !(len(best) == 1 && best[0] == fcIdxNaive) {
+		// The recent-error guard (see guard) is kept only when, replayed
+		// over the same backtest, it does not raise the pick's loss.
+		e.guardOn = fcGuardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
+	}
 	mae := fcCandMAE(best, preds, act, H)
 	var sm, sn float64
 	for h := range H {
@@ -255,7 +274,9 @@ func (e *fcEngine) refit() error {
 	case sm == 0:
 		e.ratio = 0
 	}
+	e.naiveMAE = naiveMAE
 	e.resid = make([][]float64, H)
+	e.naiveRes = make([][]float64, H)
 	// Intervals from the most recent backtest origins only: the error
 	// scale drifts faster than the ranking of the models.
 	firstInt := 0
@@ -275,6 +296,14 @@ func (e *fcEngine) refit() error {
 		}
 		slices.Sort(r)
 		e.resid[h] = r
+		rn := make([]float64, 0, len(r))
+		for o := firstInt; o < len(ends); o++ {
+			if a := act[o*H+h]; !math.IsNaN(a) {
+				rn = append(rn, a-preds[fcIdxNaive][o*H+h])
+			}
+		}
+		slices.Sort(rn)
+		e.naiveRes[h] = rn
 	}
 	e.lastScale = e.levelScale()
 	return nil
@@ -386,6 +415,9 @@ func (e *fcEngine) modelName() string {
 	if e.fallback {
 		return "naive_fallback"
 	}
+	if e.guarded {
+		return "naive"
+	}
 	names := make([]string, len(e.pick))
 	for q, k := range e.pick {
 		names[q] = e.cores[k].name()
@@ -416,6 +448,16 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 		if len(e.buf[k]) != e.H {
 			e.buf[k] = make([]float64, e.H)
 		}
+	}
+	pick, resid := e.pick, e.resid
+	e.guarded = e.guard()
+	if e.guarded {
+		pick, resid = fcCandidate{fcIdxNaive}, e.naiveRes
+		if len(e.buf[fcIdxNaive]) != e.H {
+			e.buf[fcIdxNaive] = make([]float64, e.H)
+		}
+	}
+	for _, k := range pick {
 		e.cores[k].forecast(s, end, e.buf[k])
 	}
 	f := Forecast{
@@ -429,21 +471,23 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 	// residuals from the recent past under-cover under drift (measured on
 	// the benchmark traces, see docs/accuracy.md).
 	wc := coverage + fcIntervalWiden*(1-coverage)
-	qlo, qhi := (1-wc)/2, (1+wc)/2
 	var width float64
 	for k := range h {
 		var v float64
-		for _, c := range e.pick {
+		for _, c := range pick {
 			v += e.buf[c][k]
 		}
-		v /= float64(len(e.pick))
+		v /= float64(len(pick))
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			v = s.z[end-1]
 		}
 		lo, hi := v, v
-		if r := e.resid[k]; len(r) > 0 {
-			lo = v + math.Min(0, fcQuantileSorted(r, qlo))
-			hi = v + math.Max(0, fcQuantileSorted(r, qhi))
+		if r := resid[k]; len(r) > 0 {
+			rlo, rhi := fcEmpiricalInterval(r, wc)
+			lo, hi = v+rlo, v+rhi
+			// Keep an atom at an endpoint inside despite rounding in v+r.
+			pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
+			lo, hi = lo-pad, hi+pad
 		}
 		if s.nonneg {
 			lo = math.Max(lo, 0)
@@ -458,6 +502,184 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 	}
 	f.Confidence = fcConfidence(e.ratio, width/float64(h), e.lastScale)
 	return f, nil
+}
+
+// guard reports whether the picked candidate has recently done clearly
+// worse than naive, so that this forecast should be naive's (with naive's
+// backtest intervals). The selection trusts a backtest over hundreds of
+// origins and is only redone at a refit; after a level shift, models with
+// memory (rolling means, smoothed levels, seasonal terms, learnt mean
+// reversion) keep forecasting the old level for a while, whereas naive has
+// adapted after one sample. The guard replays the pick at the origins of
+// the last H samples (spaced like the backtest origins) and sums, over
+// every (origin, horizon) pair whose target is already observed, the pick's
+// absolute error minus naive's: it trips by fcGuardTrips. It is in use only
+// when, replayed over the backtest in the same way, it did not raise the
+// pick's loss (guardOn). It reads samples before the origin only.
+func (e *fcEngine) guard() bool {
+	if !e.guardOn || e.fallback || e.only != "" || e.naiveMAE == nil || e.gstride < 1 ||
+		(len(e.pick) == 1 && e.pick[0] == fcIdxNaive) {
+		return false
+	}
+	s := e.s
+	n, H := s.n(), e.H
+	if len(e.gbuf) != H {
+		e.gbuf = make([]float64, H)
+	}
+	var excess, scale, nerr float64
+	for o := n - e.gstride; o >= 1 && n-o <= H; o -= e.gstride {
+		for _, k := range e.pick {
+			e.cores[k].forecast(s, o, e.buf[k])
+		}
+		last := s.z[o-1]
+		for h := 1; o-1+h < n; h++ {
+			j := o - 1 + h
+			if !s.obs[j] {
+				continue
+			}
+			var v float64
+			for _, c := range e.pick {
+				v += e.buf[c][h-1]
+			}
+			v /= float64(len(e.pick))
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				v = last
+			}
+			excess += math.Abs(s.z[j]-v) - math.Abs(s.z[j]-last)
+			nerr += math.Abs(s.z[j] - last)
+			scale += e.naiveMAE[h-1]
+		}
+	}
+	return fcGuardTrips(excess, nerr, scale)
+}
+
+// fcGuardTrips is the guard's rule on the summed excess error of the pick
+// over naive, naive's summed error and the summed backtest naive MAE of the
+// same recent (origin, horizon) pairs: the pick did worse than naive by
+// more than fcGuardTau backtest naive errors per pair, and by more than
+// fcGuardRatio times naive's own recent error.
+func fcGuardTrips(excess, nerr, scale float64) bool {
+	return scale > 0 && excess > fcGuardTau*scale && excess > (fcGuardRatio-1)*nerr
+}
+
+// fcGuardedScore is the backtest score (sum over horizons of MAE / naive's
+// MAE) of candidate c when the guard replaces it by naive at the origins
+// where it trips; the guard at an origin sees the earlier backtest origins
+// within H samples and their targets up to the origin only.
+func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
+	mae := make([]float64, H)
+	cnt := make([]int, H)
+	for o, end := range ends {
+		var excess, scale, nerr float64
+		for q := o - 1; q >= 0 && end-ends[q] <= H; q-- {
+			for h := 1; h <= end-ends[q]; h++ {
+				idx := q*H + h - 1
+				a := act[idx]
+				if math.IsNaN(a) {
+					continue
+				}
+				en := math.Abs(a - preds[fcIdxNaive][idx])
+				excess += math.Abs(a-fcCandValue(c, preds, idx)) - en
+				nerr += en
+				scale += naiveMAE[h-1]
+			}
+		}
+		trip := fcGuardTrips(excess, nerr, scale)
+		for h := range H {
+			idx := o*H + h
+			a := act[idx]
+			if math.IsNaN(a) {
+				continue
+			}
+			v := preds[fcIdxNaive][idx]
+			if !trip {
+				v = fcCandValue(c, preds, idx)
+			}
+			mae[h] += math.Abs(a - v)
+			cnt[h]++
+		}
+	}
+	var score float64
+	for h := range H {
+		if cnt[h] > 0 {
+			mae[h] /= float64(cnt[h])
+		}
+		d := naiveMAE[h]
+		if !(d > 0) {
+			d = 1
+		}
+		score += mae[h] / d
+	}
+	return score
+}
+
+// fcEmpiricalInterval returns the interval [lo, hi] of backtest errors
+// (sorted r) used around a point forecast: lo <= 0 <= hi, so that the
+// interval holds the forecast, chosen among the observed values (and 0)
+// so that the share of r inside it is as close as possible to c, and among
+// those with the most even tails. For continuous errors this is the
+// central interval between the (1-c)/2 and (1+c)/2 empirical quantiles,
+// snapped to order statistics. For quantised or tied errors (a series
+// that takes a few levels, integer counts under naive), where a quantile
+// falls on a tied value and including it overshoots c by its whole
+// multiplicity, it picks the endpoints whose inclusive coverage is nearest
+// c, possibly a shifted, uneven interval, instead of the conservative
+// central one.
+func fcEmpiricalInterval(r []float64, c float64) (lo, hi float64) {
+	n := len(r)
+	type cand struct {
+		v float64
+		k int // lower: #(r < v); upper: #(r <= v)
+	}
+	var lows, ups []cand
+	below0, upto0 := 0, 0 // #(r < 0), #(r <= 0)
+	for i, x := range r {
+		if x < 0 {
+			below0 = i + 1
+		}
+		if x <= 0 {
+			upto0 = i + 1
+		}
+		if x <= 0 && (i == 0 || r[i-1] != x) {
+			lows = append(lows, cand{x, i})
+		}
+		if x >= 0 && (i == n-1 || r[i+1] != x) {
+			ups = append(ups, cand{x, i + 1})
+		}
+	}
+	if len(lows) == 0 || lows[len(lows)-1].v != 0 {
+		lows = append(lows, cand{0, below0})
+	}
+	if len(ups) == 0 || ups[0].v != 0 {
+		ups = append([]cand{{0, upto0}}, ups...)
+	}
+	nf := float64(n)
+	bestD, bestB := math.Inf(1), math.Inf(1)
+	for _, l := range lows {
+		// The upper candidate whose count is nearest l.k + c*n.
+		want := float64(l.k) + c*nf
+		j, _ := slices.BinarySearchFunc(ups, want, func(u cand, w float64) int {
+			switch {
+			case float64(u.k) < w:
+				return -1
+			case float64(u.k) > w:
+				return 1
+			}
+			return 0
+		})
+		for _, q := range []int{j - 1, j} {
+			if q < 0 || q >= len(ups) {
+				continue
+			}
+			u := ups[q]
+			d := math.Abs(float64(u.k-l.k)/nf - c)
+			b := math.Abs(float64(l.k)-float64(n-u.k)) / nf
+			if d < bestD-1e-12 || (d < bestD+1e-12 && b < bestB) {
+				bestD, bestB, lo, hi = d, b, l.v, u.v
+			}
+		}
+	}
+	return lo, hi
 }
 
 // fcFinite reports whether x is neither NaN nor ±Inf.

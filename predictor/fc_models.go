@@ -23,11 +23,15 @@ package predictor
 //     only) and pick the single model or equal-weight average (from a
 //     fixed list of averages) with the lowest MAE relative to naive,
 //     summed over horizons.
-//  5. Forecast from the last sample with the picked candidate; the
-//     interval at horizon k adds the empirical (1-c)/2 and (1+c)/2
-//     quantiles of the pick's backtest errors at horizon k over the last
-//     400 backtest origins, with the level widened by a tenth of the miss
-//     rate (0.8 becomes 0.82) for drift.
+//  5. Forecast from the last sample with the picked candidate, or with
+//     naive when the pick has just done clearly worse than naive (a level
+//     shift; the guard is used only when it did not hurt on the
+//     backtest, see fcEngine.guard); the interval at horizon k adds the
+//     empirical (1-c)/2 and (1+c)/2 quantiles of the forecast's backtest
+//     errors at horizon k over the last 400 backtest origins, with the
+//     level widened by a tenth of the miss rate (0.8 becomes 0.82) for
+//     drift; on tied (quantised) errors the endpoints are the observed
+//     values whose coverage is nearest that level (fcEmpiricalInterval).
 //  6. Confidence from the backtest skill and the interval width (see
 //     Forecast.Confidence and fcConfidence).
 //
