@@ -537,8 +537,12 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		if len(res) != 1 {
 			return fmt.Errorf("%d series", len(res))
 		}
-		if n, err := sampleValue(res[0]); err != nil || n < 1 {
-			return fmt.Errorf("%v samples (%v)", n, err)
+		n, err := sampleValue(res[0])
+		if err != nil {
+			return fmt.Errorf("sample count: %w", err)
+		}
+		if n < 1 {
+			return fmt.Errorf("%v samples", n)
 		}
 		res, err = promQuery(t, o.Prometheus, demandQuery)
 		if err != nil {

@@ -103,13 +103,13 @@ func TestFSSampleFrom(t *testing.T) {
 	got := fsSampleFrom(p, &disk.UsageStat{Total: 1000, Used: 600, Free: 350})
 	require.Equal(t, fsSample{device: "/dev/vda1", mountpoint: "/", fstype: "ext4", size: 1000, free: 400, avail: 350}, got)
 	got = fsSampleFrom(p, &disk.UsageStat{Total: 10, Used: 20})
-	require.Equal(t, 0.0, got.free, "never negative")
+	require.Zero(t, got.free, "never negative")
 }
 
 func TestParseBootTimeAndUptime(t *testing.T) {
 	btime, err := parseBootTime([]byte("cpu  1 2 3\nctxt 5\nbtime 1764000000\nprocesses 9\n"))
 	require.NoError(t, err)
-	require.Equal(t, 1764000000.0, btime)
+	require.InDelta(t, 1764000000.0, btime, 0)
 	_, err = parseBootTime([]byte("cpu 1 2 3\n"))
 	require.EqualError(t, err, "no btime line in /proc/stat")
 	_, err = parseBootTime([]byte("btime soon\n"))
@@ -117,7 +117,7 @@ func TestParseBootTimeAndUptime(t *testing.T) {
 
 	up, err := parseUptime([]byte("350735.47 234388.90\n"))
 	require.NoError(t, err)
-	require.Equal(t, 350735.47, up)
+	require.InDelta(t, 350735.47, up, 0)
 	_, err = parseUptime(nil)
 	require.EqualError(t, err, "empty /proc/uptime")
 }

@@ -43,10 +43,6 @@ func fixtureEnv(root string) common.EnvMap {
 	}
 }
 
-func fixtureCtx(t testing.TB, root string) context.Context {
-	return context.WithValue(t.Context(), common.EnvKey, fixtureEnv(root))
-}
-
 // fixedNow is a clock that never moves: every duration is 0.
 func fixedNow() time.Time { return time.Unix(1764086400, 0) }
 

@@ -257,7 +257,7 @@ func (e *fcEngine) refit() error {
 	e.pick = best
 	e.gstride = stride
 	e.guardOn = false
-	if !(len(best) == 1 && best[0] == fcIdxNaive) {
+	if len(best) != 1 || best[0] != fcIdxNaive {
 		// The recent-error guard (see guard) is kept only when, replayed
 		// over the same backtest, it does not raise the pick's loss.
 		e.guardOn = fcGuardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore

@@ -194,7 +194,9 @@ func detectWriteFile(dst string, tr *trace.Trace, det predictor.Detector) error 
 // timestamp echoed as written in the input.
 func detectWrite(w io.Writer, tr *trace.Trace, det predictor.Detector) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("timestamp,value,anomaly_score\n")
+	if _, err := bw.WriteString("timestamp,value,anomaly_score\n"); err != nil {
+		return err
+	}
 	buf := make([]byte, 0, 64)
 	for i := range tr.Len() {
 		s := det.Update(tr.T[i], tr.V[i])

@@ -100,7 +100,7 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "prescale forecast: flag --trace: %v\n", err)
 		return 2
 	}
-	var w io.Writer = stdout
+	w := stdout
 	var f *os.File
 	if cfg.out != "-" {
 		f, err = os.Create(cfg.out)
