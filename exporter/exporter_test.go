@@ -99,7 +99,7 @@ func TestBadInput(t *testing.T) {
 		cfg.AppURL = appServer(t, 503).URL
 		got := gatherValues(t, fixtureCollector(t, root, cfg))
 		require.Zero(t, got["prescale_app_probe_success"])
-		require.Equal(t, 503.0, got["prescale_app_probe_http_status_code"])
+		require.InDelta(t, 503.0, got["prescale_app_probe_http_status_code"], 0)
 	})
 
 	t.Run("process vanishes between scrapes", func(t *testing.T) {
@@ -108,13 +108,13 @@ func TestBadInput(t *testing.T) {
 		cfg.AppProcess = "webapp"
 		c := fixtureCollector(t, tree, cfg)
 		got := gatherValues(t, c)
-		require.Equal(t, 1.0, got[success("app_process")])
-		require.Equal(t, 3.0, got["prescale_app_process_cpu_seconds_total"]) // (250+50) ticks / 100 Hz
+		require.InDelta(t, 1.0, got[success("app_process")], 0)
+		require.InDelta(t, 3.0, got["prescale_app_process_cpu_seconds_total"], 0) // (250+50) ticks / 100 Hz
 		require.NoError(t, os.RemoveAll(filepath.Join(tree, "proc", "4242")))
 		got = gatherValues(t, c)
 		require.Zero(t, got[success("app_process")])
 		require.NotContains(t, got, "prescale_app_process_cpu_seconds_total")
-		require.Equal(t, 1.0, got[success("cpu")], "other sources are unaffected")
+		require.InDelta(t, 1.0, got[success("cpu")], 0, "other sources are unaffected")
 	})
 
 	t.Run("stale pid file", func(t *testing.T) {
@@ -132,16 +132,16 @@ func TestBadInput(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.AppProcess = pidFile
 		got := gatherValues(t, fixtureCollector(t, root, cfg))
-		require.Equal(t, 1.0, got[success("app_process")])
-		require.Equal(t, 1.0, got["prescale_app_process_threads"])
-		require.Equal(t, 3.0, got["prescale_app_process_open_fds"])
+		require.InDelta(t, 1.0, got[success("app_process")], 0)
+		require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0)
+		require.InDelta(t, 3.0, got["prescale_app_process_open_fds"], 0)
 	})
 
 	t.Run("missing /proc fails the sources, not the scrape", func(t *testing.T) {
 		empty := t.TempDir()
 		got := gatherValues(t, fixtureCollector(t, empty, DefaultConfig()))
 		for _, name := range []string{"cpu", "memory", "disk", "filesystem", "network", "boot", "processes"} {
-			require.Equal(t, 0.0, got[success(name)], name)
+			require.InDelta(t, 0.0, got[success(name)], 0, name)
 		}
 	})
 }
@@ -159,8 +159,8 @@ func TestPanickingSourceFailsAlone(t *testing.T) {
 	}, fixtureEnv(root), fixedNow, slog.New(slog.DiscardHandler), time.Second, nil)
 	got := gatherValues(t, h)
 	require.Zero(t, got[success("broken")])
-	require.Equal(t, 1.0, got[success("load")])
-	require.Equal(t, 1.5, got["prescale_load1"])
+	require.InDelta(t, 1.0, got[success("load")], 0)
+	require.InDelta(t, 1.5, got["prescale_load1"], 0)
 }
 
 // TestHungStatfs: a mount point whose statfs never answers (a dead NFS
