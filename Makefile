@@ -51,7 +51,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: lint
-lint: vet style unused
+lint: vet style unused golangci
 
 .PHONY: vet
 vet:

@@ -8,6 +8,7 @@ package controller
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -183,6 +184,26 @@ func (c *Config) Validate() error {
 	if c.StressTestMax <= 0 {
 		bad("STRESS_TEST_MAX", "must be > 0, got %s", c.StressTestMax)
 	}
+	if c.PrometheusURL != "" {
+		if err := checkHTTPURL(c.PrometheusURL); err != nil {
+			bad("PROMETHEUS_URL", "%v", err)
+		}
+	}
+	for _, u := range c.ScrapeTargets {
+		if err := checkHTTPURL(u); err != nil {
+			bad("SCRAPE_TARGETS", "%v", err)
+		}
+	}
+	for _, u := range c.WebhookURL {
+		if err := checkHTTPURL(u); err != nil {
+			bad("WEBHOOK_URL", "%v", err)
+		}
+	}
+	if c.ExternalURL != "" {
+		if err := checkHTTPURL(c.ExternalURL); err != nil {
+			bad("EXTERNAL_URL", "%v", err)
+		}
+	}
 	if c.TargetsFile == "" {
 		t := c.EnvTarget()
 		if t.Query == "" {
@@ -193,6 +214,23 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkHTTPURL accepts absolute http and https URLs with a host. Errors
+// quote the URL without its user information, which may hold a password.
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	shown := u.Redacted()
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("must be an http or https URL, got %q", shown)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("must name a host, got %q", shown)
+	}
+	return nil
 }
 
 // envVarOf maps a policy.Target field to its environment variable.

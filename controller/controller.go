@@ -530,9 +530,15 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 		m.forecast.WithLabelValues(lv...).Set(ex.MeanUsed)
 		m.forecastHi.WithLabelValues(lv...).Set(ex.UpperUsed)
 		k := min(ex.ForecastPoints, len(snap.fc.Lower)) - 1
-		if k >= 0 {
+		if k >= 0 && !math.IsNaN(snap.fc.Lower[k]) && !math.IsInf(snap.fc.Lower[k], 0) {
 			m.forecastLo.WithLabelValues(lv...).Set(snap.fc.Lower[k])
 		}
+	} else {
+		// No forecast this cycle: drop the series rather than leave the
+		// last cycle's values looking current.
+		m.forecast.DeleteLabelValues(lv...)
+		m.forecastLo.DeleteLabelValues(lv...)
+		m.forecastHi.DeleteLabelValues(lv...)
 	}
 	m.anomaly.WithLabelValues(lv...).Set(snap.anomScore)
 	m.confidence.WithLabelValues(lv...).Set(ex.Confidence)

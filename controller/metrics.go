@@ -109,8 +109,11 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	}
 	for _, t := range targets {
 		lv := []string{t.Name, t.Tier, string(t.Kind)}
-		for _, g := range []*prometheus.GaugeVec{m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi,
-			m.anomaly, m.confidence, m.modelError, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
+		// The forecast gauges and prescale_model_error are not
+		// pre-initialised: a 0 there would read as a forecast of nothing or
+		// a perfect model before one exists.
+		for _, g := range []*prometheus.GaugeVec{m.desired, m.current,
+			m.anomaly, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
 			g.WithLabelValues(lv...)
 		}
 		m.budget.WithLabelValues(lv...).Set(t.DailyBudget)

@@ -408,11 +408,18 @@ func exporterLabels(t *testing.T) labelSets {
 func controllerLabels(t *testing.T) labelSets {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m := controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
+	rec := &describingRegisterer{Registerer: reg}
+	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
 	m.SetInfo("act", "none")
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	ls := labelSets{}
+	// Gauges the controller sets only once a value exists (the forecast,
+	// prescale_model_error) have no series yet: take them from their
+	// descriptors.
+	for name, labelNames := range rec.described {
+		ls.add(name, "GAUGE", labelNames)
+	}
 	for _, mf := range mfs {
 		var names []string
 		for _, m := range mf.GetMetric() {
@@ -424,6 +431,44 @@ func controllerLabels(t *testing.T) labelSets {
 	}
 	require.NotEmpty(t, ls, "the controller registers no metrics")
 	return ls
+}
+
+// describingRegisterer records the name and variable labels of every
+// metric registered through it.
+type describingRegisterer struct {
+	prometheus.Registerer
+	described map[string][]string
+}
+
+// descRE picks the name and variable labels out of prometheus.Desc.String().
+var descRE = regexp.MustCompile(`fqName: "([^"]+)".*variableLabels: \{([^}]*)\}`)
+
+func (r *describingRegisterer) Register(c prometheus.Collector) error {
+	if r.described == nil {
+		r.described = map[string][]string{}
+	}
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for d := range ch {
+		if m := descRE.FindStringSubmatch(d.String()); m != nil {
+			var names []string
+			for _, l := range strings.Split(m[2], ",") {
+				if l = strings.TrimSpace(l); l != "" {
+					names = append(names, l)
+				}
+			}
+			r.described[m[1]] = names
+		}
+	}
+	return r.Registerer.Register(c)
+}
+
+func (r *describingRegisterer) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			panic(err)
+		}
+	}
 }
 
 func exporterNames(t *testing.T) []string   { return slices.Collect(maps.Keys(exporterLabels(t))) }

@@ -115,7 +115,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		tr, err := trace.ReadFile(*tracePath)
 		if err != nil {
 			fmt.Fprintf(stderr, "prescale backtest: --trace: %v\n", err)
-			return 1
+			return 2
 		}
 		ts, vs = tr.T, tr.V
 	} else {
