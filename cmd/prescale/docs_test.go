@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/exporter"
+)
+
+// envVars lists the PRESCALE_* variables envconfig reads into cfg.
+func envVars(t *testing.T, cfg any) []string {
+	t.Helper()
+	var out []string
+	typ := reflect.TypeOf(cfg)
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("envconfig"); tag != "" {
+			out = append(out, "PRESCALE_"+tag)
+		}
+	}
+	require.NotEmpty(t, out, "%T has no envconfig fields", cfg)
+	return out
+}
+
+// nameCollector records the names of the metrics registered through it.
+type nameCollector struct {
+	prometheus.Registerer
+	names []string
+}
+
+var fqNameRE = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+func (n *nameCollector) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for d := range ch {
+		if m := fqNameRE.FindStringSubmatch(d.String()); m != nil {
+			n.names = append(n.names, m[1])
+		}
+	}
+	return n.Registerer.Register(c)
+}
+
+func (n *nameCollector) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := n.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// TestREADMEDocumentsConfigAndMetrics keeps the README's configuration and
+// metrics tables in step with the code: every environment variable of the
+// exporter and the controller, every metric the controller registers and
+// every prescale_ metric family of the exporter's golden exposition must be
+// named in README.md.
+func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	doc := string(readme)
+
+	for _, v := range append(envVars(t, exporter.Config{}), envVars(t, controller.Config{})...) {
+		require.True(t, strings.Contains(doc, "`"+v+"`"), "README.md does not document %s", v) //nolint:testifylint // Contains would print the whole README
+	}
+
+	rec := &nameCollector{Registerer: prometheus.NewRegistry()}
+	controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances}})
+	require.NotEmpty(t, rec.names)
+	for _, name := range rec.names {
+		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the controller metric %s", name) //nolint:testifylint // as above
+	}
+
+	golden, err := os.ReadFile("../../exporter/testdata/host.golden")
+	require.NoError(t, err)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(bytes.NewReader(golden))
+	require.NoError(t, err)
+	require.NotEmpty(t, mfs)
+	for name := range mfs {
+		if !strings.HasPrefix(name, "prescale_") {
+			continue
+		}
+		// load1/5/15 are documented together in one row.
+		if strings.HasPrefix(name, "prescale_load") && !strings.Contains(doc, "`"+name+"`") {
+			require.True(t, strings.Contains(doc, "`prescale_load1`, `prescale_load5`, `prescale_load15`"), "README.md does not document the load averages") //nolint:testifylint // as above
+			continue
+		}
+		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the exporter metric %s", name) //nolint:testifylint // as above
+	}
+}
