@@ -104,13 +104,15 @@ const (
 // DefaultTarget is the backtest's target: utilisation 1 (the violation test
 // is at full capacity, headroom comes from the forecast distribution),
 // expected-cost sizing at DefaultRiskPerUnit, a hold-mode reactive floor
+// that keeps the units demand used within the last lag (a unit removed now
+// is only back a lag later; the HPA keeps its own recommendations as long)
 // and DESIGN.md's confidence threshold.
 func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) policy.Target {
 	return policy.Target{
 		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: capacity,
 		TargetUtilization: 1, MinUnits: minUnits, MaxUnits: maxUnits, Lag: lag,
 		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
-		RiskPerUnit:         DefaultRiskPerUnit, FloorMode: policy.FloorHold,
+		RiskPerUnit:         DefaultRiskPerUnit, FloorMode: policy.FloorHold, UsageWindow: lag,
 	}
 }
 
