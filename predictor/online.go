@@ -45,6 +45,11 @@ type OnlineConfig struct {
 	// multiplicative noise and heavy-tailed bursts then get headroom
 	// proportional to the level. 0: values as they are.
 	LogOffset float64
+	// LevelWindow, when > 1, makes the level the highest of the last
+	// LevelWindow values (on the model's scale) instead of a moving
+	// average: the signal a reactive autoscaler acts on through its
+	// scale-down stabilisation window. LevelAlpha is then unused.
+	LevelWindow int
 	// MinResiduals is the number of residuals needed before the
 	// forecaster reports a confidence above 0; 0 means 30.
 	MinResiduals int
@@ -56,6 +61,8 @@ type OnlineConfig struct {
 //
 //	m[h] = level[i] + w * mean_k (level[i+h-k*S] - level[i-k*S]),  k = 1..K.
 //
+// The level is an exponentially weighted moving average, or with
+// LevelWindow the highest recent value.
 // The upper bound is calibrated on the quantity a scaler needs, the maximum
 // over steps PeakFrom..Horizon: with base = max_h m[h] and a local scale s
 // (EWMA of absolute one-step level errors), the residuals
@@ -133,7 +140,7 @@ func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
 	}
-	keep := cfg.Horizon + 2
+	keep := max(cfg.Horizon+2, cfg.LevelWindow)
 	if cfg.Season > 0 {
 		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
 	}
@@ -163,6 +170,17 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 		}
 	}
 	f.y = append(f.y, y)
+	if w := f.cfg.LevelWindow; w > 1 && f.started {
+		mx := math.Inf(-1)
+		for _, v := range f.y[max(0, len(f.y)-w):] {
+			if !math.IsNaN(v) {
+				mx = max(mx, v)
+			}
+		}
+		if !math.IsInf(mx, -1) {
+			f.lvl = mx
+		}
+	}
 	f.level = append(f.level, f.lvl)
 	i := f.n
 	f.n++

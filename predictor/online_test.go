@@ -166,3 +166,17 @@ func ExampleOnlineForecaster() {
 	fmt.Printf("mean %.1f, 90%% peak quantile %.2f\n", fc.Mean[0], q)
 	// Output: mean 16.0, 90% peak quantile 20.60
 }
+
+// TestOnlineForecasterLevelWindow: the level is the highest of the last
+// LevelWindow values, missing ones skipped.
+func TestOnlineForecasterLevelWindow(t *testing.T) {
+	f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Season: -1, LevelWindow: 3})
+	require.NoError(t, err)
+	for i, y := range []float64{5, 9, 4, math.NaN(), 2, 3} {
+		f.Update(int64(i*300), y)
+		fc, err := f.Forecast(1, 0.8)
+		require.NoError(t, err)
+		want := []float64{5, 9, 9, 9, 4, 3}[i]
+		require.InDelta(t, want, fc.Mean[0], 1e-12, "after sample %d", i)
+	}
+}
