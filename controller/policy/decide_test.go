@@ -107,10 +107,10 @@ func TestDecideRules(t *testing.T) {
 			desired: 8, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
-			name:   "hold floor with a usage window never scales up",
-			target: func(t *Target) { t.FloorMode = FloorHold; t.UsageWindow = 5 * time.Minute },
-			in:     func(in *Input) { in.Demand = 35; in.CurrentUnits = 5; in.Forecast = flat(20, 30, 10) },
-			state:  State{Used: []Recommendation{{At: t0.Add(-time.Minute), Units: 9}}},
+			name:    "hold floor with a usage window never scales up",
+			target:  func(t *Target) { t.FloorMode = FloorHold; t.UsageWindow = 5 * time.Minute },
+			in:      func(in *Input) { in.Demand = 35; in.CurrentUnits = 5; in.Forecast = flat(20, 30, 10) },
+			state:   State{Used: []Recommendation{{At: t0.Add(-time.Minute), Units: 9}}},
 			desired: 5, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
