@@ -50,6 +50,15 @@ type OnlineConfig struct {
 	// average: the signal a reactive autoscaler acts on through its
 	// scale-down stabilisation window. LevelAlpha is then unused.
 	LevelWindow int
+	// CapAtWindowMax bounds the peak quantiles (and Upper) by the highest
+	// value of the last Window samples, unless the point forecast itself
+	// is higher. Locally scaled residuals extrapolate: on the log scale,
+	// a residual measured against a quiet period's tiny scale, applied to
+	// a burst's large one, gives quantiles many orders of magnitude above
+	// anything observed, and a sizing rule then sees a distribution too
+	// wide to be worth covering. The cap keeps the quantiles within the
+	// empirical support of the calibration window.
+	CapAtWindowMax bool
 	// MinResiduals is the number of residuals needed before the
 	// forecaster reports a confidence above 0; 0 means 30.
 	MinResiduals int
@@ -98,6 +107,11 @@ type OnlineForecaster struct {
 	hitRing []bool
 	hitAt   int
 	path    []float64 // m[0..H-1] at the last origin
+
+	// Sliding maximum of the values (model scale) over the last Window
+	// samples, with CapAtWindowMax: a monotone deque of (sample, value).
+	maxIdx []int
+	maxVal []float64
 }
 
 // NewOnlineForecaster returns a forecaster; it errors when Step is not > 0.
@@ -170,6 +184,18 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 		}
 	}
 	f.y = append(f.y, y)
+	if f.cfg.CapAtWindowMax {
+		if !math.IsNaN(y) {
+			k := len(f.maxVal)
+			for k > 0 && f.maxVal[k-1] <= y {
+				k--
+			}
+			f.maxIdx, f.maxVal = append(f.maxIdx[:k], f.n), append(f.maxVal[:k], y)
+		}
+		if len(f.maxIdx) > 0 && f.maxIdx[0] <= f.n-f.cfg.Window {
+			f.maxIdx, f.maxVal = f.maxIdx[1:], f.maxVal[1:]
+		}
+	}
 	if w := f.cfg.LevelWindow; w > 1 && f.started {
 		mx := math.Inf(-1)
 		for _, v := range f.y[max(0, len(f.y)-w):] {
@@ -314,7 +340,16 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 	}
 	z, _ := f.quantile(p)
 	n := len(f.base) - 1
-	return f.inv(f.base[n] + z*f.scale[n]), true
+	return f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n])), true
+}
+
+// capped bounds u (model scale) by the window's highest value or the
+// point forecast m, whichever is higher, with CapAtWindowMax.
+func (f *OnlineForecaster) capped(u, m float64) float64 {
+	if !f.cfg.CapAtWindowMax || len(f.maxVal) == 0 {
+		return u
+	}
+	return min(u, max(f.maxVal[0], m))
 }
 
 // Forecast returns the path for h steps after the last sample with a
@@ -349,7 +384,7 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 	for k := range h {
 		m := f.path[min(k, len(f.path)-1)]
 		fc.Mean[k] = f.inv(m)
-		fc.Upper[k] = f.inv(m + qu*s)
+		fc.Upper[k] = f.inv(f.capped(m+qu*s, m))
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
 	}
 	fc.Confidence = f.confidence()
