@@ -92,6 +92,7 @@ type Config struct {
 	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`
 	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"0s" desc:"scale-down stabilization window (highest recent recommendation wins); with PRESCALE_TARGET_HOLD_UNTIL_READY at least lag - interval/2"`
 	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready: stabilization window at least provisioning lag - scaling interval/2"`
+	UsageWindow         time.Duration `envconfig:"TARGET_USAGE_WINDOW" default:"5m" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); 0: off; the measured default equals the default provisioning lag"`
 	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
 	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: hold (never remove units current demand uses; the forecast decides whether a burst lasts) or scale_up (never below the HPA formula)"`
 	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
@@ -244,6 +245,7 @@ var envVarOf = map[string]string{
 	"max_scale_down_units": "TARGET_MAX_SCALE_DOWN_UNITS", "tolerance": "TARGET_TOLERANCE",
 	"confidence_threshold": "CONFIDENCE_THRESHOLD", "daily_budget": "COST_BUDGET_DAILY",
 	"risk_per_unit": "TARGET_RISK_PER_UNIT", "floor_mode": "TARGET_FLOOR_MODE",
+	"usage_window": "TARGET_USAGE_WINDOW",
 }
 
 func envFieldErrors(err error) []error {
@@ -283,6 +285,7 @@ func (c *Config) EnvTarget() policy.Target {
 		ScaleDownCooldown:   c.ScaleDownCooldown,
 		StabilizationWindow: c.Stabilization,
 		HoldUntilReady:      c.HoldUntilReady,
+		UsageWindow:         c.UsageWindow,
 		RiskPerUnit:         c.RiskPerUnit,
 		FloorMode:           policy.FloorMode(c.FloorMode),
 		MaxScaleUpUnits:     c.MaxScaleUpUnits,

@@ -45,6 +45,20 @@ type OnlineConfig struct {
 	// multiplicative noise and heavy-tailed bursts then get headroom
 	// proportional to the level. 0: values as they are.
 	LogOffset float64
+	// LevelWindow, when > 1, makes the level the highest of the last
+	// LevelWindow values (on the model's scale) instead of a moving
+	// average: the signal a reactive autoscaler acts on through its
+	// scale-down stabilisation window. LevelAlpha is then unused.
+	LevelWindow int
+	// CapAtWindowMax bounds the peak quantiles (and Upper) by the highest
+	// value of the last Window samples, unless the point forecast itself
+	// is higher. Locally scaled residuals extrapolate: on the log scale,
+	// a residual measured against a quiet period's tiny scale, applied to
+	// a burst's large one, gives quantiles many orders of magnitude above
+	// anything observed, and a sizing rule then sees a distribution too
+	// wide to be worth covering. The cap keeps the quantiles within the
+	// empirical support of the calibration window.
+	CapAtWindowMax bool
 	// MinResiduals is the number of residuals needed before the
 	// forecaster reports a confidence above 0; 0 means 30.
 	MinResiduals int
@@ -56,6 +70,8 @@ type OnlineConfig struct {
 //
 //	m[h] = level[i] + w * mean_k (level[i+h-k*S] - level[i-k*S]),  k = 1..K.
 //
+// The level is an exponentially weighted moving average, or with
+// LevelWindow the highest recent value.
 // The upper bound is calibrated on the quantity a scaler needs, the maximum
 // over steps PeakFrom..Horizon: with base = max_h m[h] and a local scale s
 // (EWMA of absolute one-step level errors), the residuals
@@ -91,6 +107,11 @@ type OnlineForecaster struct {
 	hitRing []bool
 	hitAt   int
 	path    []float64 // m[0..H-1] at the last origin
+
+	// Sliding maximum of the values (model scale) over the last Window
+	// samples, with CapAtWindowMax: a monotone deque of (sample, value).
+	maxIdx []int
+	maxVal []float64
 }
 
 // NewOnlineForecaster returns a forecaster; it errors when Step is not > 0.
@@ -133,7 +154,7 @@ func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
 	}
-	keep := cfg.Horizon + 2
+	keep := max(cfg.Horizon+2, cfg.LevelWindow)
 	if cfg.Season > 0 {
 		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
 	}
@@ -163,6 +184,29 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 		}
 	}
 	f.y = append(f.y, y)
+	if f.cfg.CapAtWindowMax {
+		if !math.IsNaN(y) {
+			k := len(f.maxVal)
+			for k > 0 && f.maxVal[k-1] <= y {
+				k--
+			}
+			f.maxIdx, f.maxVal = append(f.maxIdx[:k], f.n), append(f.maxVal[:k], y)
+		}
+		if len(f.maxIdx) > 0 && f.maxIdx[0] <= f.n-f.cfg.Window {
+			f.maxIdx, f.maxVal = f.maxIdx[1:], f.maxVal[1:]
+		}
+	}
+	if w := f.cfg.LevelWindow; w > 1 && f.started {
+		mx := math.Inf(-1)
+		for _, v := range f.y[max(0, len(f.y)-w):] {
+			if !math.IsNaN(v) {
+				mx = max(mx, v)
+			}
+		}
+		if !math.IsInf(mx, -1) {
+			f.lvl = mx
+		}
+	}
 	f.level = append(f.level, f.lvl)
 	i := f.n
 	f.n++
@@ -296,7 +340,16 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 	}
 	z, _ := f.quantile(p)
 	n := len(f.base) - 1
-	return f.inv(f.base[n] + z*f.scale[n]), true
+	return f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n])), true
+}
+
+// capped bounds u (model scale) by the window's highest value or the
+// point forecast m, whichever is higher, with CapAtWindowMax.
+func (f *OnlineForecaster) capped(u, m float64) float64 {
+	if !f.cfg.CapAtWindowMax || len(f.maxVal) == 0 {
+		return u
+	}
+	return min(u, max(f.maxVal[0], m))
 }
 
 // Forecast returns the path for h steps after the last sample with a
@@ -331,7 +384,7 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 	for k := range h {
 		m := f.path[min(k, len(f.path)-1)]
 		fc.Mean[k] = f.inv(m)
-		fc.Upper[k] = f.inv(m + qu*s)
+		fc.Upper[k] = f.inv(f.capped(m+qu*s, m))
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
 	}
 	fc.Confidence = f.confidence()

@@ -166,3 +166,45 @@ func ExampleOnlineForecaster() {
 	fmt.Printf("mean %.1f, 90%% peak quantile %.2f\n", fc.Mean[0], q)
 	// Output: mean 16.0, 90% peak quantile 20.60
 }
+
+// TestOnlineForecasterLevelWindow: the level is the highest of the last
+// LevelWindow values, missing ones skipped.
+func TestOnlineForecasterLevelWindow(t *testing.T) {
+	f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Season: -1, LevelWindow: 3})
+	require.NoError(t, err)
+	for i, y := range []float64{5, 9, 4, math.NaN(), 2, 3} {
+		f.Update(int64(i*300), y)
+		fc, err := f.Forecast(1, 0.8)
+		require.NoError(t, err)
+		want := []float64{5, 9, 9, 9, 4, 3}[i]
+		require.InDelta(t, want, fc.Mean[0], 1e-12, "after sample %d", i)
+	}
+}
+
+// TestOnlineForecasterCapAtWindowMax: after a quiet week, bursts make a
+// log-scale model's locally scaled residuals explode; the cap keeps its
+// quantiles at or below the highest value seen in the window.
+func TestOnlineForecasterCapAtWindowMax(t *testing.T) {
+	for _, capped := range []bool{false, true} {
+		f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Season: -1, LevelAlpha: 1, LogOffset: 2.5, Window: 500, CapAtWindowMax: capped})
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range 1002 { // ends inside a burst
+			y := 0.1 + 0.01*rng.Float64()
+			if i > 800 && i%10 < 3 {
+				y = 60 + 40*rng.Float64()
+			}
+			f.Update(int64(i*300), y)
+		}
+		q, ok := f.PeakQuantile(0.99)
+		require.True(t, ok)
+		fc, err := f.Forecast(1, 0.95)
+		require.NoError(t, err)
+		if capped {
+			require.LessOrEqual(t, q, 100.0)
+			require.LessOrEqual(t, fc.Upper[0], 100.0)
+		} else {
+			require.Greater(t, q, 1000.0, "the uncapped log model extrapolates far beyond the data")
+		}
+	}
+}

@@ -80,7 +80,7 @@ func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) 
 		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: capacity,
 		TargetUtilization: 1, MinUnits: minUnits, MaxUnits: maxUnits, Lag: lag,
 		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
-		RiskPerUnit:         engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode,
+		RiskPerUnit:         engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode, UsageWindow: lag,
 	}
 }
 

@@ -117,9 +117,12 @@ func LeadSteps(lag, interval, step time.Duration) int {
 	return max(1, h)
 }
 
-// DefaultForecaster is an ensemble of four streaming seasonal forecasters
+// DefaultForecaster is an ensemble of five streaming seasonal forecasters
 // with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
-// naive levels, on the raw and the log scale. With t.RiskPerUnit > 0 the
+// naive levels, on the raw and the log scale, and a reactive member whose
+// level is the highest value over the last lag (log scale). The log-scale
+// members' quantiles are capped at the highest value of their calibration
+// window (predictor.OnlineConfig.CapAtWindowMax). With t.RiskPerUnit > 0 the
 // member in use is the one whose decisions would have had the lowest
 // recent expected cost (units·RiskPerUnit + violations), otherwise the one
 // with the lowest pinball loss.
@@ -130,10 +133,20 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 		for _, levelAlpha := range []float64{0.5, 1} {
 			cfgs = append(cfgs, predictor.OnlineConfig{
 				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
-				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset,
+				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset, CapAtWindowMax: logOffset > 0,
 			})
 		}
 	}
+	// A reactive member: the highest value over the last lag (what the
+	// HPA's stabilisation window holds), with conformal headroom on the
+	// log scale, so the ensemble can fall back to reactive provisioning
+	// when the seasonal levels lose to it.
+	cfgs = append(cfgs, predictor.OnlineConfig{
+		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
+		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
+		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
+		CapAtWindowMax: true,
+	})
 	var opt predictor.EnsembleOptions
 	if t.RiskPerUnit > 0 {
 		per := t.CapacityPerUnit * t.TargetUtilization

@@ -131,6 +131,9 @@ type State struct {
 	LastScaleDown time.Time `json:"last_scale_down,omitzero"`
 	// Recent holds raw recommendations inside the stabilisation window.
 	Recent []Recommendation `json:"recent,omitempty"`
+	// Used holds the units observed demand needed (HPA formula) at the
+	// decisions inside the target's UsageWindow.
+	Used []Recommendation `json:"used,omitempty"`
 	// Manual, when set and not expired, overrides every other rule but min/max.
 	Manual *Override `json:"manual,omitempty"`
 }
@@ -209,6 +212,19 @@ func (s State) Record(t Target, d Decision) State {
 	if s.Manual != nil && !s.Manual.Until.IsZero() && !now.Before(s.Manual.Until) {
 		next.Manual = nil
 	}
+	next.Used = nil
+	if t.UsageWindow > 0 {
+		from := now.Add(-t.UsageWindow)
+		next.Used = make([]Recommendation, 0, len(s.Used)+1)
+		for _, r := range s.Used {
+			if !r.At.Before(from) {
+				next.Used = append(next.Used, r)
+			}
+		}
+		if d.Explanation.DataPresent && d.Reason != ReasonNoData && d.Reason != ReasonManual {
+			next.Used = append(next.Used, Recommendation{At: now, Units: t.UnitsFor(d.Explanation.Demand)})
+		}
+	}
 	next.Recent = nil
 	if t.StabilizationWindow > 0 && d.Reason != ReasonNoData && d.Reason != ReasonManual {
 		from := now.Add(-t.StabilizationWindow)
@@ -242,7 +258,8 @@ func finiteOr0(v float64) float64 {
 //     (reactive, or anomaly when the detector flags the current demand);
 //     with FloorHold, never below min(HPA formula, current units), except
 //     that an anomalous current demand (kept out of the forecast's fitting)
-//     gets the full HPA formula.
+//     gets the full HPA formula; with a UsageWindow, the HPA formula is the
+//     highest over the demand seen in [now-UsageWindow, now].
 //  5. Storage never shrinks.
 //  6. Tolerance band, then the scale-down stabilisation window: stabilization.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
@@ -292,6 +309,15 @@ func Decide(in Input, t Target, st State) Decision {
 	floor := t.UnitsFor(in.Demand)
 	if t.FloorMode == FloorHold && !in.Anomaly && floor > in.CurrentUnits {
 		floor = in.CurrentUnits
+	}
+	if t.FloorMode == FloorHold && t.UsageWindow > 0 {
+		// Units demand used within the usage window are kept too.
+		from := in.Now.Add(-t.UsageWindow)
+		for _, r := range st.Used {
+			if !r.At.Before(from) && !r.At.After(in.Now) && r.Units > floor {
+				floor = min(r.Units, in.CurrentUnits)
+			}
+		}
 	}
 	ex.ReactiveFloor = floor
 	upper, mean, points := leadWindow(in, t)

@@ -96,6 +96,24 @@ func TestDecideRules(t *testing.T) {
 			desired: 8, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
+			name:   "hold floor with a usage window keeps units demand used within it",
+			target: func(t *Target) { t.FloorMode = FloorHold; t.UsageWindow = 5 * time.Minute },
+			in:     func(in *Input) { in.Demand = 35; in.CurrentUnits = 9; in.Forecast = flat(20, 30, 10) },
+			state: State{Used: []Recommendation{
+				{At: t0.Add(-10 * time.Minute), Units: 12}, // outside the window
+				{At: t0.Add(-5 * time.Minute), Units: 8},
+				{At: t0.Add(-time.Minute), Units: 7},
+			}},
+			desired: 8, reason: ReasonReactive, rule: RuleReactiveFloor,
+		},
+		{
+			name:    "hold floor with a usage window never scales up",
+			target:  func(t *Target) { t.FloorMode = FloorHold; t.UsageWindow = 5 * time.Minute },
+			in:      func(in *Input) { in.Demand = 35; in.CurrentUnits = 5; in.Forecast = flat(20, 30, 10) },
+			state:   State{Used: []Recommendation{{At: t0.Add(-time.Minute), Units: 9}}},
+			desired: 5, reason: ReasonReactive, rule: RuleReactiveFloor,
+		},
+		{
 			name: "low confidence: reactive fallback",
 			in: func(in *Input) {
 				in.Demand = 33
@@ -294,6 +312,26 @@ func TestRecordKeepsTheWindowAndTimes(t *testing.T) {
 	require.Len(t, st.Recent, 4)
 	require.Equal(t, t0.Add(time.Minute), st.LastScaleUp)
 	require.True(t, st.LastScaleDown.IsZero())
+}
+
+func TestRecordKeepsTheUsageWindow(t *testing.T) {
+	tg := baseTarget()
+	tg.FloorMode, tg.UsageWindow = FloorHold, 2*time.Minute
+	var st State
+	for k, demand := range []float64{50, 90, math.NaN(), 30, 20} {
+		in := input(demand, 9, flat(20, 20, 10))
+		in.Now = t0.Add(time.Duration(k) * time.Minute)
+		in.DataPresent = !math.IsNaN(demand)
+		d := Decide(in, tg, st)
+		if k == 3 {
+			// 90 at 1 min is inside [1 min, 3 min]: 9 units are kept.
+			require.Equal(t, 9, d.Explanation.ReactiveFloor)
+		}
+		st = st.Record(tg, d)
+	}
+	// At 4 min the window [2 min, 4 min] holds 30 (3 units) and 20 (2);
+	// the missing sample at 2 min adds nothing.
+	require.Equal(t, []Recommendation{{At: t0.Add(3 * time.Minute), Units: 3}, {At: t0.Add(4 * time.Minute), Units: 2}}, st.Used)
 }
 
 func TestDecisionJSON(t *testing.T) {

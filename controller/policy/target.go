@@ -116,6 +116,13 @@ type Target struct {
 	// solution of "fewest violations for a given cost"). 0: provision
 	// for the upper bound.
 	RiskPerUnit float64 `json:"risk_per_unit" yaml:"risk_per_unit"`
+	// UsageWindow, with FloorHold, widens the floor to the units demand
+	// used at any decision in [now-UsageWindow, now] (capped at the current
+	// units, so it never scales up): a unit removed now can only come back
+	// after the lag, so a unit demand needed less than a lag ago is kept,
+	// as the HPA's scale-down stabilisation keeps its own recommendations.
+	// 0: only current demand counts.
+	UsageWindow time.Duration `json:"usage_window,omitempty" yaml:"usage_window"`
 	// DailyBudget caps scale-up so that the cost of a UTC day stays within
 	// it (same currency as CostPerUnitHour; 0: no budget).
 	DailyBudget float64 `json:"daily_budget" yaml:"daily_budget"`
@@ -178,6 +185,7 @@ func (t Target) Validate() error {
 		{"scale_up_cooldown", t.ScaleUpCooldown},
 		{"scale_down_cooldown", t.ScaleDownCooldown},
 		{"stabilization_window", t.StabilizationWindow},
+		{"usage_window", t.UsageWindow},
 	} {
 		if d.v < 0 {
 			bad(d.field, "must be >= 0, got %s", d.v)
