@@ -340,7 +340,13 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 	}
 	z, _ := f.quantile(p)
 	n := len(f.base) - 1
-	return f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n])), true
+	v = f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n]))
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		// Values near the float64 range overflow the arithmetic: no
+		// quantile rather than a non-finite one.
+		return 0, false
+	}
+	return v, true
 }
 
 // capped bounds u (model scale) by the window's highest value or the
@@ -386,6 +392,11 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 		fc.Mean[k] = f.inv(m)
 		fc.Upper[k] = f.inv(f.capped(m+qu*s, m))
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
+		for _, v := range []float64{fc.Mean[k], fc.Upper[k], fc.Lower[k]} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return Forecast{}, errors.New("predictor: forecast overflows float64 (values too close to its range)")
+			}
+		}
 	}
 	fc.Confidence = f.confidence()
 	return fc, nil

@@ -208,3 +208,29 @@ func TestOnlineForecasterCapAtWindowMax(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlineForecasterOverflowIsAnError: values near ±MaxFloat64 make the
+// level and scale arithmetic overflow; the forecaster must say so rather
+// than return NaN or ±Inf as a forecast or a peak quantile.
+func TestOnlineForecasterOverflowIsAnError(t *testing.T) {
+	f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Horizon: 2, LevelAlpha: 0.5, ScaleAlpha: 0.05})
+	require.NoError(t, err)
+	for i := range 400 {
+		y := math.MaxFloat64
+		if i%2 == 1 {
+			y = -math.MaxFloat64
+		}
+		f.Update(int64(i)*300, y)
+	}
+	fc, err := f.Forecast(2, 0.8)
+	if err == nil {
+		for _, xs := range [][]float64{fc.Mean, fc.Lower, fc.Upper} {
+			for _, v := range xs {
+				require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "non-finite forecast %v without an error", v)
+			}
+		}
+	}
+	if v, ok := f.PeakQuantile(0.9); ok {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "non-finite peak quantile %v with ok", v)
+	}
+}
