@@ -146,6 +146,8 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	// bound 70 needs ceil(70/7) = 10 units when new capacity is ready.
 	h := &fakeHistory{value: 35}
 	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.modelError), "no model error before a forecast could be scored")
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.forecast), "no forecast before the first cycle")
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 
 	acts := f.act.actions()
@@ -200,6 +202,9 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0)
 	require.InDelta(t, 1, testutil.ToFloat64(m.cyclesFailed), 0)
 	require.Len(t, f.act.actions(), 1, "no action on missing data")
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
+		require.Equal(t, 0, testutil.CollectAndCount(g), "no forecast this cycle: the %s series is dropped, not left stale", name)
+	}
 	v := NewView(f.c, Info{})
 	require.Equal(t, "degraded", v.Health().Status)
 	require.ErrorContains(t, v.Ready(), "history source down")
