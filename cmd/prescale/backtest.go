@@ -46,6 +46,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 		plotPath    = fs.String("plot", "", "optional SVG (or PNG by extension) of demand, capacity and violations")
+		plotLast    = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
 		evalFrom    = fs.String("eval-from", "0", "count summary figures from sample floor(F·n), F in [0, 1)")
 		hpaTargets  = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the baseline curve (default 0.4,0.45,...,0.95)")
 		promURL     = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
@@ -79,6 +80,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if !(*capacity > 0) || math.IsInf(*capacity, 0) {
 		return usageErr("--capacity must be a finite number > 0, got %v", *capacity)
+	}
+	if *plotLast < 0 {
+		return usageErr("--plot-last must be >= 0, got %s", *plotLast)
 	}
 	if *lag < 0 {
 		return usageErr("--lag must be >= 0, got %s", *lag)
@@ -162,7 +166,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	if *plotPath != "" {
-		if err := backtest.Plot(res, *capacity, *plotPath); err != nil {
+		if err := backtest.PlotLast(res, *capacity, *plotPath, *plotLast); err != nil {
 			fmt.Fprintf(stderr, "prescale backtest: --plot: %v\n", err)
 			return 1
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -20,13 +21,27 @@ const maxPlotPoints = 3000
 // baseline, and prescale's violations over time, and saves it to path
 // (format by extension: .svg, .png, .pdf).
 func Plot(res *Result, capacity float64, path string) error {
+	return PlotLast(res, capacity, path, 0)
+}
+
+// PlotLast is Plot restricted to the samples of the last `last` of the
+// trace (0: the whole trace): a few days at full resolution show each
+// scale-up against the demand it anticipated.
+func PlotLast(res *Result, capacity float64, path string, last time.Duration) error {
 	n := len(res.T)
 	if n == 0 {
 		return fmt.Errorf("nothing to plot")
 	}
-	bucket := max(1, (n+maxPlotPoints-1)/maxPlotPoints)
+	first := 0
+	if last > 0 {
+		cut := res.T[n-1] - int64(last/time.Second)
+		for first < n-1 && res.T[first] < cut {
+			first++
+		}
+	}
+	bucket := max(1, (n-first+maxPlotPoints-1)/maxPlotPoints)
 	var demand, pre, base, viol plotter.XYs
-	for from := 0; from < n; from += bucket {
+	for from := first; from < n; from += bucket {
 		to := min(n, from+bucket)
 		x := float64(res.T[from])
 		d, p, b := math.Inf(-1), math.Inf(1), math.Inf(1)
@@ -52,7 +67,7 @@ func Plot(res *Result, capacity float64, path string) error {
 	}
 
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("prescale backtest: violation %.4g s at %.4g instance-hours; reactive HPA@%g: %.4g s at %.4g (scored samples)",
+	p.Title.Text = fmt.Sprintf("prescale backtest: violation %.4g s at %.4g instance-hours; reactive HPA@%g: %.4g s at %.4g (figures over the scored samples)",
 		res.Prescale.ViolationSeconds, res.Prescale.InstanceHours, res.Baseline.Target,
 		res.Baseline.ViolationSeconds, res.Baseline.InstanceHours)
 	p.X.Label.Text = "time (UTC)"

@@ -124,6 +124,14 @@ func TestPlot(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), "<svg")
 	require.Contains(t, string(b), "prescale capacity")
+
+	// The last hour only: 60 one-minute samples, so the first plotted time
+	// is 59 minutes before the trace's end.
+	require.NoError(t, PlotLast(res, 10, path, time.Hour))
+	b2, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(b2), "prescale capacity")
+	require.NotEqual(t, b, b2, "a shorter window draws a different picture")
 }
 
 // spikeDetector flags the samples at the given timestamps.
