@@ -40,6 +40,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
 		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
+		shadowHPA   = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor (the controller always runs it with --risk > 0)")
 		tolerance   = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
 		upCool      = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
 		downCool    = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
@@ -147,7 +148,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	cfg := backtest.Config{
 		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart, HoldUntilReady: *hold,
-		Detector: det, AnomalyThreshold: *anomalyTh,
+		Detector: det, AnomalyThreshold: *anomalyTh, NoShadowHPA: !*shadowHPA,
 	}
 	if !*quiet && len(ts) >= 20000 {
 		started := time.Now()

@@ -50,6 +50,9 @@ type Config struct {
 	// and keeps the sample out of the forecaster's fitting (it sees a gap).
 	Detector         predictor.Detector
 	AnomalyThreshold float64
+	// NoShadowHPA turns the engine's shadow HPA safety net off
+	// (engine.Config.NoShadowHPA); the live controller always runs it.
+	NoShadowHPA bool
 	// EvalStart is the first scored sample index.
 	EvalStart int
 	// Progress, when set, is called every ProgressEvery samples (0: 10,000).
@@ -169,7 +172,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	}
 	eng, err := engine.New(engine.Config{
 		Target: tg, Step: step, Interval: step, Coverage: cfg.Coverage, NewForecaster: cfg.NewForecaster,
-		Detector: cfg.Detector, AnomalyThreshold: cfg.AnomalyThreshold,
+		Detector: cfg.Detector, AnomalyThreshold: cfg.AnomalyThreshold, NoShadowHPA: cfg.NoShadowHPA,
 	})
 	if err != nil {
 		return nil, err

@@ -202,6 +202,10 @@ type Config struct {
 	AnomalyThreshold float64
 	// Decide is the decision function; nil means policy.Decide.
 	Decide func(policy.Input, policy.Target, policy.State) policy.Decision
+	// NoShadowHPA turns the shadow HPA off (see shadow.go); it is also off
+	// when the target has no RiskPerUnit (no exchange rate between units
+	// and violations).
+	NoShadowHPA bool
 }
 
 // Engine is one target's streaming pipeline. It is not safe for concurrent
@@ -220,6 +224,8 @@ type Engine struct {
 	// Of the last observed sample.
 	score     float64
 	anomalous bool
+	// shadow is the shadow HPA (nil when off).
+	shadow *shadow
 }
 
 // New builds an engine with a fresh forecaster.
@@ -258,6 +264,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: NewForecaster returned nil")
 	}
 	e.fc = fc
+	if !cfg.NoShadowHPA && e.target.RiskPerUnit > 0 {
+		e.shadow = newShadow(e.target.RiskPerUnit)
+	}
 	if pq, ok := fc.(PeakQuantiler); ok && e.target.RiskPerUnit > 0 {
 		e.pq = pq
 		e.levels = PeakLevels()
@@ -337,6 +346,10 @@ type Output struct {
 
 // Decide decides at in.Now from the samples observed so far and the
 // caller's policy state st, and returns the decision with the next state.
+// With the shadow HPA on, it also advances the shadow runs (shadow.go), so
+// decisions depend on the sequence of decision times, not only on the
+// samples: the controller and a backtest agree when both decide at every
+// step.
 func (e *Engine) Decide(in Input, st policy.State) Output {
 	out := Output{AnomalyScore: e.score, Anomaly: e.anomalous}
 	pin := policy.Input{
@@ -367,6 +380,9 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		out.ForecastErr = errors.New("no samples observed yet")
 	}
 	out.Forecast, out.PeakQuantiles = pin.Forecast, pin.PeakQuantiles
+	if e.shadow != nil {
+		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
+	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
 	return out

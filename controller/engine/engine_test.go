@@ -163,3 +163,52 @@ func TestCausal(t *testing.T) {
 	require.Equal(t, a[:cut+1], b[:cut+1])
 	require.NotEqual(t, a[cut+1:], b[cut+1:])
 }
+
+// The shadow HPA: a forecaster that under-provisions a sustained rise
+// (hold floor, upper bound 30 → 3 units while demand is 100) loses to the
+// shadow HPAs on the decision's own objective, so the best one's
+// recommendation becomes a floor (reason reactive, rule shadow_hpa);
+// where the forecast does as well, nothing changes; NoShadowHPA turns it
+// off.
+func TestShadowHPAFloor(t *testing.T) {
+	run := func(off bool, demand func(i int) float64) policy.Decision {
+		tg := target()
+		tg.UsageWindow = 0
+		e, err := engine.New(engine.Config{
+			Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, NoShadowHPA: off,
+			NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return &spy{}, nil },
+		})
+		require.NoError(t, err)
+		var st policy.State
+		var d policy.Decision
+		cur := 3
+		for i := range 48 {
+			ts := int64(i) * 300
+			e.Observe(ts, demand(i))
+			o := e.Decide(engine.Input{Now: time.Unix(ts, 0), Demand: demand(i), DataPresent: true, CurrentUnits: cur}, st)
+			st, cur, d = o.State, o.Decision.Desired, o.Decision
+		}
+		return d
+	}
+	rise := func(i int) float64 {
+		if i < 10 {
+			return 20
+		}
+		return 100
+	}
+	d := run(false, rise)
+	require.Equal(t, policy.ReasonReactive, d.Reason)
+	require.Equal(t, policy.RuleShadowHPA, d.Explanation.Rule)
+	require.Equal(t, 11, d.Desired, "the HPA at 0.95: ceil(100 / 9.5)")
+	require.Equal(t, 11, d.Explanation.ShadowUnits)
+	require.InDelta(t, 0.95, d.Explanation.ShadowTarget, 0)
+
+	d = run(true, rise)
+	require.Equal(t, policy.ReasonForecast, d.Reason)
+	require.Equal(t, 3, d.Desired, "without the shadow the hold floor keeps 3")
+
+	d = run(false, func(int) float64 { return 20 })
+	require.Equal(t, policy.ReasonForecast, d.Reason, "no HPA beats a forecast that covers demand")
+	require.Equal(t, 3, d.Desired)
+	require.Zero(t, d.Explanation.ShadowUnits)
+}

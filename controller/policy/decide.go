@@ -56,6 +56,7 @@ const (
 	RuleNoData        Rule = "no_data"
 	RuleForecast      Rule = "forecast"
 	RuleReactiveFloor Rule = "reactive_floor"
+	RuleShadowHPA     Rule = "shadow_hpa"
 	RuleLowConfidence Rule = "low_confidence"
 	RuleStorageGrow   Rule = "storage_no_shrink"
 	RuleTolerance     Rule = "tolerance"
@@ -98,6 +99,12 @@ type Input struct {
 	Anomaly      bool
 	// CostToday is the cost accrued since 00:00 UTC of Now's day.
 	CostToday float64
+	// ShadowUnits, when > 0, is the recommendation of a reactive HPA (at
+	// utilisation ShadowTarget) whose recent loss was lower than the
+	// forecast policy's (controller/engine's shadow HPA): a floor under the
+	// forecast.
+	ShadowUnits  int
+	ShadowTarget float64
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -161,6 +168,10 @@ type Explanation struct {
 	// the units current demand needs (HPA formula).
 	ForecastUnits int `json:"forecast_units"`
 	ReactiveFloor int `json:"reactive_floor"`
+	// ShadowUnits and ShadowTarget: the shadow HPA floor in force (0 when
+	// none) and its utilisation target.
+	ShadowUnits  int     `json:"shadow_units,omitempty"`
+	ShadowTarget float64 `json:"shadow_target,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -253,7 +264,9 @@ func finiteOr0(v float64) float64 {
 //  2. No data: hold the last decision (or the current units): no_data.
 //  3. Lag compensation: units for the highest upper forecast over
 //     [now, now+lag+interval]: forecast. Forecast confidence below the
-//     threshold, or no forecast: reactive only, low_confidence.
+//     threshold, or no forecast: reactive only, low_confidence. A shadow
+//     HPA recommendation (Input.ShadowUnits) is a floor under either:
+//     reactive, rule shadow_hpa.
 //  4. Reactive floor: never below the HPA formula on current demand
 //     (reactive, or anomaly when the detector flags the current demand);
 //     with FloorHold, never below min(HPA formula, current units), except
@@ -336,6 +349,14 @@ func Decide(in Input, t Target, st State) Decision {
 		wanted, reason, rule = t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence
 	} else if ex.ForecastUnits >= floor {
 		wanted, reason, rule = ex.ForecastUnits, ReasonForecast, RuleForecast
+	}
+	if in.ShadowUnits > 0 {
+		// A shadow HPA that recently did better than the forecast policy
+		// on its own objective: its recommendation is a floor.
+		ex.ShadowUnits, ex.ShadowTarget = in.ShadowUnits, finiteOr0(in.ShadowTarget)
+		if in.ShadowUnits > wanted {
+			wanted, reason, rule = in.ShadowUnits, ReasonReactive, RuleShadowHPA
+		}
 	}
 	// 4. Reactive floor; an anomalous current demand is flagged.
 	if in.Anomaly && reason != ReasonLowConfidence {

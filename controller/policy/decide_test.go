@@ -143,6 +143,35 @@ func TestDecideRules(t *testing.T) {
 			}, desired: 15, reason: ReasonAnomaly, rule: RuleReactiveFloor,
 		},
 		{
+			name: "shadow_hpa: a shadow HPA recommendation above the forecast is a floor",
+			in: func(in *Input) {
+				in.Forecast = flat(20, 25, 10)
+				in.ShadowUnits, in.ShadowTarget = 9, 0.8
+			}, desired: 9, reason: ReasonReactive, rule: RuleShadowHPA,
+		},
+		{
+			name: "shadow_hpa: below the forecast it does not bind",
+			in: func(in *Input) {
+				in.Forecast = flat(40, 55, 10)
+				in.ShadowUnits = 2
+			}, desired: 6, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name: "shadow_hpa: an anomalous demand keeps reason anomaly",
+			in: func(in *Input) {
+				in.Demand, in.Anomaly, in.AnomalyScore = 150, true, 0.99
+				in.Forecast = flat(40, 55, 10)
+				in.ShadowUnits = 18
+			}, desired: 18, reason: ReasonAnomaly, rule: RuleShadowHPA,
+		},
+		{
+			name: "shadow_hpa: still capped by max",
+			in: func(in *Input) {
+				in.Forecast = flat(20, 25, 10)
+				in.ShadowUnits = 40
+			}, desired: 20, reason: ReasonMax, rule: RuleMax,
+		},
+		{
 			name:  "no data: hold the last decision, not min",
 			in:    func(in *Input) { in.DataPresent = false; in.CurrentUnits = 3 },
 			state: State{LastDesired: 7, HasLast: true}, desired: 7,

@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"math"
+	"time"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// The shadow HPA: a safety net for traffic the forecaster does not suit.
+// At every decision the engine also runs, on simulated pools with the
+// referee's cluster model (scale-up ready after the lag, scale-down
+// immediate, newest pending units first; cost counts pending units):
+//
+//   - the forecaster's own policy (the decision function with the forecast
+//     and no shadow, on its own pool and state: what prescale would do
+//     without the safety net), and
+//   - a reactive HPA (the Kubernetes rule the referee uses: ratio =
+//     demand/(ready·capacity)/u with a 0.1 tolerance, the highest raw
+//     recommendation over the last 300 s) at each utilisation u in
+//     ShadowTargets,
+//
+// and scores each on the decision's own objective, over an exponentially
+// weighted trailing window (time constant ShadowTimeConstant):
+// RiskPerUnit per unit-interval paid for plus 1 per interval with a
+// violation (demand above the ready units at full capacity). When some
+// shadow HPA has had a lower recent loss than the forecaster's policy, the
+// recommendation of the best one is a floor under the forecast (policy
+// Input.ShadowUnits: reason reactive, rule shadow_hpa). Everything is
+// causal (the interval before now is scored with the demand seen at its
+// start, decisions use samples up to now) and deterministic, so the live
+// controller and a backtest that decide at the same times agree.
+
+// ShadowTargets are the utilisation targets of the shadow HPAs.
+func ShadowTargets() []float64 {
+	return []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+}
+
+// ShadowTimeConstant is the memory of the shadow comparison.
+const ShadowTimeConstant = 72 * time.Hour
+
+// hpaWindow, hpaTolerance: the HPA's scale-down stabilisation window and
+// tolerance band.
+const (
+	hpaWindow    = 300 // seconds
+	hpaTolerance = 0.1
+)
+
+// simPool is a pool in the referee's cluster model.
+type simPool struct {
+	ready   int
+	pending []int64 // ready times, oldest request first
+}
+
+func (p *simPool) requested() int { return p.ready + len(p.pending) }
+
+// promote makes pending units whose ready time is <= now ready.
+func (p *simPool) promote(now int64) {
+	k := 0
+	for k < len(p.pending) && p.pending[k] <= now {
+		k++
+	}
+	if k > 0 {
+		p.ready += k
+		p.pending = p.pending[k:]
+	}
+}
+
+// set scales to desired units at now: new units are ready at readyAt;
+// scale-down removes the newest pending units first, then ready ones.
+func (p *simPool) set(desired int, now, readyAt int64) {
+	for range desired - p.requested() {
+		p.pending = append(p.pending, readyAt)
+	}
+	for range p.requested() - desired {
+		if n := len(p.pending); n > 0 {
+			p.pending = p.pending[:n-1]
+		} else {
+			p.ready--
+		}
+	}
+	p.promote(now)
+}
+
+// shadowScore is an exponentially weighted record of one policy:
+// unit-seconds paid for and seconds in violation.
+type shadowScore struct {
+	cost, viol float64
+}
+
+// loss is the decision's objective: r per unit-interval plus 1 per
+// interval in violation (both per second here).
+func (sc shadowScore) loss(r float64) float64 { return sc.cost*r + sc.viol }
+
+// hpaShadow is the reference HPA at one utilisation target on its own pool.
+type hpaShadow struct {
+	target float64
+	pool   simPool
+	recent []hpaRaw
+	last   int // the last (clamped) recommendation
+	score  shadowScore
+}
+
+type hpaRaw struct {
+	t   int64
+	raw int
+}
+
+// step returns the HPA's recommendation at now for a present demand.
+func (h *hpaShadow) step(now int64, demand, capacity float64, minUnits int) int {
+	const eps = 1e-9
+	var raw int
+	if h.pool.ready == 0 {
+		raw = max(minUnits, int(math.Ceil(demand/(capacity*h.target)-eps)))
+	} else {
+		ratio := demand / (float64(h.pool.ready) * capacity) / h.target
+		if math.Abs(ratio-1) <= hpaTolerance {
+			raw = h.pool.requested()
+		} else {
+			raw = int(math.Ceil(float64(h.pool.ready)*ratio - eps))
+		}
+	}
+	h.recent = append(h.recent, hpaRaw{now, raw})
+	k := 0
+	for k < len(h.recent) && h.recent[k].t < now-hpaWindow {
+		k++
+	}
+	h.recent = h.recent[k:]
+	best := raw
+	for _, r := range h.recent {
+		best = max(best, r.raw)
+	}
+	return best
+}
+
+// shadow holds the forecaster's and the HPAs' simulated runs.
+type shadow struct {
+	rate       float64 // loss per unit-second (Target.RiskPerUnit)
+	started    bool
+	prev       int64   // time of the last decision stepped
+	prevDemand float64 // its demand (NaN: missing)
+	fcPool     simPool
+	fcState    policy.State
+	fcScore    shadowScore
+	hpas       []hpaShadow
+	pick       int // the HPA whose recommendation is the floor, -1: none
+}
+
+func newShadow(rate float64) *shadow {
+	s := &shadow{rate: rate, pick: -1}
+	for _, u := range ShadowTargets() {
+		s.hpas = append(s.hpas, hpaShadow{target: u})
+	}
+	return s
+}
+
+// account scores the interval [prev, now) of every run (the ready units
+// after the decision at prev against the demand seen at prev) and decays
+// the older sums.
+func (s *shadow) account(now int64, capacity float64) {
+	dt := float64(now - s.prev)
+	decay := math.Exp(-dt / ShadowTimeConstant.Seconds())
+	add := func(sc *shadowScore, p *simPool) {
+		sc.cost = sc.cost*decay + float64(p.requested())*dt
+		sc.viol *= decay
+		if !math.IsNaN(s.prevDemand) && s.prevDemand > float64(p.ready)*capacity {
+			sc.viol += dt
+		}
+	}
+	add(&s.fcScore, &s.fcPool)
+	for i := range s.hpas {
+		add(&s.hpas[i].score, &s.hpas[i].pool)
+	}
+}
+
+// choose returns the index of the shadow HPA with the lowest recent loss
+// if it is lower than the forecaster's policy's, else -1.
+func (s *shadow) choose() int {
+	best, bl := -1, s.fcScore.loss(s.rate)
+	for i := range s.hpas {
+		if l := s.hpas[i].score.loss(s.rate); l < bl {
+			best, bl = i, l
+		}
+	}
+	return best
+}
+
+// floor is the chosen HPA's recommendation and target (0 when none, or
+// without data: the decision then holds).
+func (s *shadow) floor(dataPresent bool) (int, float64) {
+	if s.pick < 0 || !dataPresent {
+		return 0, 0
+	}
+	h := &s.hpas[s.pick]
+	return h.last, h.target
+}
+
+// stepShadow advances the shadow runs to pin.Now (once per decision time;
+// a repeated time reuses the last choice) and returns the floor.
+func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
+	s, t := e.shadow, e.target
+	now := pin.Now.Unix()
+	switch {
+	case !s.started:
+		u := max(t.MinUnits, min(t.MaxUnits, current))
+		s.fcPool = simPool{ready: u}
+		for i := range s.hpas {
+			s.hpas[i].pool, s.hpas[i].last = simPool{ready: u}, u
+		}
+		s.started = true
+	case now > s.prev:
+		s.account(now, t.CapacityPerUnit)
+	default:
+		return s.floor(pin.DataPresent)
+	}
+	readyAt := now + int64(t.Lag/time.Second)
+	// The forecaster's own policy, without the safety net.
+	s.fcPool.promote(now)
+	fin := pin
+	fin.CurrentUnits, fin.ShadowUnits, fin.ShadowTarget = s.fcPool.requested(), 0, 0
+	d := e.cfg.Decide(fin, t, s.fcState)
+	s.fcState = s.fcState.Record(t, d)
+	s.fcPool.set(d.Desired, now, readyAt)
+	for i := range s.hpas {
+		h := &s.hpas[i]
+		h.pool.promote(now)
+		if pin.DataPresent { // missing demand: no action
+			h.last = max(t.MinUnits, min(t.MaxUnits, h.step(now, pin.Demand, t.CapacityPerUnit, t.MinUnits)))
+			h.pool.set(h.last, now, readyAt)
+		}
+	}
+	s.prev, s.prevDemand = now, pin.Demand
+	if !pin.DataPresent {
+		s.prevDemand = math.NaN()
+	}
+	s.pick = s.choose()
+	return s.floor(pin.DataPresent)
+}
