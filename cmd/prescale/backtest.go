@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,22 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *plotLast < 0 {
 		return usageErr("--plot-last must be >= 0, got %s", *plotLast)
 	}
+	if *plotLast > 0 && *plotPath == "" {
+		return usageErr("--plot-last needs --plot")
+	}
+	if *plotPath != "" {
+		switch strings.ToLower(filepath.Ext(*plotPath)) {
+		case ".svg", ".png", ".pdf":
+		default:
+			return usageErr("--plot: %q: the file name must end in .svg, .png or .pdf", *plotPath)
+		}
+		if fi, err := os.Stat(filepath.Dir(*plotPath)); err != nil || !fi.IsDir() {
+			return usageErr("--plot: directory %q does not exist", filepath.Dir(*plotPath))
+		}
+	}
+	if fi, err := os.Stat(filepath.Dir(*decisions)); err != nil || !fi.IsDir() {
+		return usageErr("--decisions: directory %q does not exist", filepath.Dir(*decisions))
+	}
 	if *lag < 0 {
 		return usageErr("--lag must be >= 0, got %s", *lag)
 	}
@@ -99,6 +116,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tg.TargetUtilization, tg.ConfidenceThreshold = *utilisation, *confidence
 	tg.RiskPerUnit, tg.FloorMode = *risk, policy.FloorMode(*floorMode)
 	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *tolerance, *upCool, *downCool
+	tg.HoldUntilReady = *hold // as backtest.Config.HoldUntilReady sets it; here so the summary shows it
 	if err := tg.Validate(); err != nil {
 		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold, --risk, --floor, --tolerance, --scale-up-cooldown, --scale-down-cooldown)", err)
 	}

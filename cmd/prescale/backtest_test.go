@@ -110,6 +110,10 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
 		{"detector", []string{"--trace", tr, "--capacity", "1", "--detector", "magic", "--decisions", out}, "--detector"},
 		{"anomaly threshold", []string{"--trace", tr, "--capacity", "1", "--anomaly-threshold", "0", "--decisions", out}, "--anomaly-threshold"},
+		{"plot format", []string{"--trace", tr, "--capacity", "1", "--plot", "p.gif", "--decisions", out}, `--plot: "p.gif": the file name must end in .svg, .png or .pdf`},
+		{"plot dir", []string{"--trace", tr, "--capacity", "1", "--plot", filepath.Join(out, "nodir", "p.svg"), "--decisions", out}, "--plot: directory"},
+		{"plot-last alone", []string{"--trace", tr, "--capacity", "1", "--plot-last", "2h", "--decisions", out}, "--plot-last needs --plot"},
+		{"decisions dir", []string{"--trace", tr, "--capacity", "1", "--decisions", filepath.Join(out, "nodir", "d.csv")}, "--decisions: directory"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

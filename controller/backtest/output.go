@@ -41,6 +41,9 @@ func WriteSummary(w io.Writer, res *Result, source string, tg policy.Target) {
 	fmt.Fprintf(w, "prescale backtest: %s\n", source)
 	fmt.Fprintf(w, "  %d samples, step %s, capacity %s per unit, lag %s, units in [%d, %d], lead window %d step(s)\n",
 		len(res.T), res.Step, fmtG(tg.CapacityPerUnit, 6), tg.Lag, tg.MinUnits, tg.MaxUnits, res.Horizon)
+	fmt.Fprintf(w, "  decision settings: utilisation %s, risk per unit %s, floor %s, usage window %s, hold until ready %t, tolerance %s, cooldowns up %s / down %s, confidence threshold %s\n",
+		fmtG(tg.TargetUtilization, 4), fmtG(tg.RiskPerUnit, 4), tg.FloorMode, tg.UsageWindow, tg.HoldUntilReady,
+		fmtG(tg.Tolerance, 4), tg.ScaleUpCooldown, tg.ScaleDownCooldown, fmtG(tg.ConfidenceThreshold, 4))
 	fmt.Fprintf(w, "  scored from sample %d; simulated pool: scale-up after lag, immediate scale-down, pending units paid for\n\n", res.EvalStart)
 	fmt.Fprintf(w, "  %-16s%12s%12s%9s%11s%8s%6s\n", "policy", "inst-hours", "viol-s", "viol%", "unserved%", "events", "peak")
 	row := func(name string, f Figures) {
