@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		switch a {
 		case "-h", "-help", "--help":
-			fmt.Fprintln(stdout, "usage: prescale-controller [-h] [-version]\n")
+			fmt.Fprint(stdout, "usage: prescale-controller [-h] [-version]\n\n")
 			tw := tabwriter.NewWriter(stdout, 1, 0, 2, ' ', 0)
 			_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, tw, envconfig.DefaultTableFormat)
 			_ = tw.Flush()
