@@ -113,7 +113,8 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		a.store = o.Embedded
 		if a.store == nil {
 			a.store, err = history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
-				Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, Logger: QuietLogger(o.Logger), Registerer: o.Registry,
+				Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(cfg.Step),
+				Logger: QuietLogger(o.Logger), Registerer: o.Registry,
 			})
 			if err != nil {
 				return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}

@@ -27,18 +27,7 @@ const restToken = "s3cret"
 func restApp(t *testing.T, mutate func(*controller.Config)) (*controller.App, http.Handler) {
 	t.Helper()
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	cfg := controller.Config{
-		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
-		ScrapeInterval: 15 * time.Second, Retention: 720 * time.Hour,
-		ScalingInterval: time.Minute, HistoryWindow: 36 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
-		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
-		WebhookQueue: 1, ExecTimeout: time.Second, ManualDuration: time.Hour,
-		APIToken: restToken, StressTestMax: time.Second,
-		TargetName: "web", TargetTier: "web", TargetKind: "instances", TargetQuery: `demand{trace="gen"}`,
-		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.1,
-		Lag: 5 * time.Minute, ScaleDownCooldown: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
-	}
+	cfg := restConfig(t.TempDir())
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -257,5 +246,22 @@ func TestAppPublishesInfoAndDemand(t *testing.T) {
 			_, vs := genTrace(576, 5*time.Minute, time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), 7)
 			require.Contains(t, body, fmt.Sprintf(`prescale_demand{kind="instances",target="web",tier="web"} %v`, vs[len(vs)-1]))
 		})
+	}
+}
+
+// restConfig is the configuration of restApp: one "web" target over
+// demand{trace="gen"}, a simulated pool, act mode.
+func restConfig(dir string) controller.Config {
+	return controller.Config{
+		Listen: "127.0.0.1:0", DataDir: dir, QueryTimeout: 5 * time.Second,
+		ScrapeInterval: 15 * time.Second, Retention: 720 * time.Hour,
+		ScalingInterval: time.Minute, HistoryWindow: 36 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		WebhookQueue: 1, ExecTimeout: time.Second, ManualDuration: time.Hour,
+		APIToken: restToken, StressTestMax: time.Second,
+		TargetName: "web", TargetTier: "web", TargetKind: "instances", TargetQuery: `demand{trace="gen"}`,
+		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.1,
+		Lag: 5 * time.Minute, ScaleDownCooldown: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
 	}
 }

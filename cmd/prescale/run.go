@@ -143,8 +143,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
 		return 2
 	}
+	if tr != nil && unset("STEP") {
+		cfg.Step = history.MedianStep(tr.T)
+	}
+	// The lookback covers the coarser of the query step and the trace's
+	// spacing, so a replayed sample is seen until the next one.
+	lookStep := cfg.Step
+	if tr != nil {
+		lookStep = max(lookStep, history.MedianStep(tr.T))
+	}
 	store, err := history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
-		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, Logger: controller.QuietLogger(logger), Registerer: reg,
+		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
+		Logger: controller.QuietLogger(logger), Registerer: reg,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
@@ -171,9 +181,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// during the first cycles.
 		if err := store.Compact(ctx); err != nil {
 			logger.Warn("compacting the backfill", "err", err)
-		}
-		if unset("STEP") {
-			cfg.Step = replay.Step()
 		}
 		if err := writeRunTargets(&cfg, replay, name, *capacity); err != nil {
 			_ = store.Close()

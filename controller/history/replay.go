@@ -25,7 +25,12 @@ type Replay struct {
 }
 
 // NewReplay prepares a replay of (t, v) (unix seconds, increasing) under
-// the series lbls, shifted so that t[cut] is at start.
+// the series lbls, shifted so that t[cut] is at the last multiple of the
+// trace's step (its median spacing, counted from the Unix epoch) at or
+// before start. A regularly sampled trace then lands on the grid the
+// controller queries (now truncated to the step, which defaults to the
+// trace's); an unaligned shift would put every sample between two
+// evaluation times.
 func NewReplay(store *Embedded, lbls labels.Labels, t []int64, v []float64, cut int, start time.Time) (*Replay, error) {
 	if len(t) == 0 || len(t) != len(v) {
 		return nil, errors.New("history: replay needs a non-empty trace")
@@ -34,7 +39,11 @@ func NewReplay(store *Embedded, lbls labels.Labels, t []int64, v []float64, cut 
 		return nil, errors.New("history: replay trace timestamps must increase")
 	}
 	cut = max(0, min(cut, len(t)-1))
-	shift := start.Unix() - t[cut]
+	at := start.Unix()
+	if step := int64(MedianStep(t) / time.Second); step > 0 {
+		at -= (at%step + step) % step
+	}
+	shift := at - t[cut]
 	st := make([]int64, len(t))
 	for i := range t {
 		st[i] = t[i] + shift
@@ -43,16 +52,29 @@ func NewReplay(store *Embedded, lbls labels.Labels, t []int64, v []float64, cut 
 }
 
 // Step returns the trace's median sample spacing.
-func (r *Replay) Step() time.Duration {
-	if len(r.t) < 2 {
+func (r *Replay) Step() time.Duration { return MedianStep(r.t) }
+
+// MedianStep returns the median spacing of increasing unix-second
+// timestamps (0 for fewer than two).
+func MedianStep(t []int64) time.Duration {
+	if len(t) < 2 {
 		return 0
 	}
-	d := make([]int64, 0, len(r.t)-1)
-	for i := 1; i < len(r.t); i++ {
-		d = append(d, r.t[i]-r.t[i-1])
+	d := make([]int64, 0, len(t)-1)
+	for i := 1; i < len(t); i++ {
+		d = append(d, t[i]-t[i-1])
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return time.Duration(d[len(d)/2]) * time.Second
+}
+
+// LookbackFor is the PromQL lookback delta for a store whose series are
+// sampled every step: Prometheus' 5 minutes, or 1.5 steps when that is
+// longer, so an instant selector still finds a sample until the next one
+// arrives (plus half a step of slack for a replay or scrape that lands late)
+// — with 5 minutes a 30-minute trace is visible only 5 minutes in 30.
+func LookbackFor(step time.Duration) time.Duration {
+	return max(5*time.Minute, step+step/2)
 }
 
 // Values returns the trace's finite values (for sizing a target).
