@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -139,56 +140,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	reg.MustRegister(col)
 
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
-		return 2
-	}
 	if tr != nil && unset("STEP") {
 		cfg.Step = history.MedianStep(tr.T)
-	}
-	// The lookback covers the coarser of the query step and the trace's
-	// spacing, so a replayed sample is seen until the next one.
-	lookStep := cfg.Step
-	if tr != nil {
-		lookStep = max(lookStep, history.MedianStep(tr.T))
-	}
-	store, err := history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
-		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
-		Logger: controller.QuietLogger(logger), Registerer: reg,
-	})
-	if err != nil {
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
-		return 1
-	}
-	now := time.Now()
-	var replay *history.Replay
-	if tr != nil {
-		name := strings.TrimSuffix(filepath.Base(*backfill), filepath.Ext(*backfill))
-		replay, err = history.NewReplay(store, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", name),
-			tr.T, tr.V, tr.Len()*7/10, now)
-		if err != nil {
-			_ = store.Close()
-			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
-			return 2
-		}
-		n, err := replay.AdvanceTo(ctx, now)
-		if err != nil {
-			_ = store.Close()
-			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
-			return 1
-		}
-		// Persist the backfill as blocks now rather than in the background
-		// during the first cycles.
-		if err := store.Compact(ctx); err != nil {
-			logger.Warn("compacting the backfill", "err", err)
-		}
-		if err := writeRunTargets(&cfg, replay, name, *capacity); err != nil {
-			_ = store.Close()
-			fmt.Fprintln(stderr, "prescale run:", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
-			n, *backfill, cfg.Step, name, tr.Len()-(tr.Len()*7/10+1))
 	}
 	token := cfg.APIToken
 	if token == "" {
@@ -198,12 +151,79 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.APIToken = token
 	}
 	if err := cfg.Validate(); err != nil {
-		_ = store.Close()
 		fmt.Fprintln(stderr, "prescale run: bad configuration:\n"+err.Error())
 		return 2
 	}
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Gather: reg, GatherJob: "prescale", Embedded: store, Logger: logger})
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
+		return 2
+	}
+	// Bind before the backfill: a busy address fails at once, with the
+	// data directory untouched.
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		fmt.Fprintf(stderr, "prescale run: PRESCALE_LISTEN %s: %v\n", cfg.Listen, err)
+		return 2
+	}
+	closeLn := func() { _ = ln.Close() }
+
+	tsdbDir := filepath.Join(cfg.DataDir, "tsdb")
+	now := time.Now()
+	var replay *history.Replay
+	var name string
+	if tr != nil {
+		name = strings.TrimSuffix(filepath.Base(*backfill), filepath.Ext(*backfill))
+		replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", name),
+			tr.T, tr.V, tr.Len()*7/10, now)
+		if err != nil {
+			closeLn()
+			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
+			return 2
+		}
+		// Only the history window (one step of margin) is loaded: the
+		// controller reads no more, and PRESCALE_RETENTION (>= the window)
+		// would delete anything older soon after.
+		ts, vs, skipped := replay.Take(now.Add(-cfg.HistoryWindow-cfg.Step), now)
+		fmt.Fprintf(stderr, "prescale run: backfilling %d samples of %s into %s (%d older than PRESCALE_HISTORY_WINDOW=%s skipped)...\n",
+			len(ts), *backfill, tsdbDir, skipped, cfg.HistoryWindow)
+		t0 := time.Now()
+		n, err := history.WriteBlock(ctx, tsdbDir, replay.Labels(), ts, vs, controller.QuietLogger(logger))
+		if err != nil {
+			closeLn()
+			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "prescale run: backfilled %d samples as one block in %s\n", n, time.Since(t0).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
+			n, *backfill, cfg.Step, name, tr.Len()-(tr.Len()*7/10+1))
+	}
+	// The lookback covers the coarser of the query step and the trace's
+	// spacing, so a replayed sample is seen until the next one.
+	lookStep := cfg.Step
+	if tr != nil {
+		lookStep = max(lookStep, history.MedianStep(tr.T))
+	}
+	store, err := history.OpenEmbedded(tsdbDir, history.EmbeddedOptions{
+		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
+		Logger: controller.QuietLogger(logger), Registerer: reg,
+	})
+	if err != nil {
+		closeLn()
+		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
+		return 1
+	}
+	if replay != nil {
+		replay.Attach(store)
+		if err := writeRunTargets(&cfg, replay, name, *capacity); err != nil {
+			closeLn()
+			_ = store.Close()
+			fmt.Fprintln(stderr, "prescale run:", err)
+			return 1
+		}
+	}
+	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Gather: reg, GatherJob: "prescale", Embedded: store, Listener: ln, Logger: logger})
+	if err != nil {
+		closeLn()
 		_ = store.Close()
 		fmt.Fprintln(stderr, "prescale run:", err)
 		return 2

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -87,6 +88,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_SCRAPE_INTERVAL", "1s")
 	t.Setenv("PRESCALE_SCALING_INTERVAL", "1s")
+	t.Setenv("PRESCALE_HISTORY_WINDOW", "30h") // less than the 403 samples before the cut
 
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errb syncBuffer
@@ -107,7 +109,21 @@ func TestE2EPrescaleRun(t *testing.T) {
 		base = m[1]
 		return nil
 	})
-	require.Contains(t, out.String(), "backfilled 404 samples")
+	// Only the window (30 h and one step: 361 or 362 samples, by where
+	// the start falls in its step) is loaded, as one block, with progress
+	// on stderr.
+	require.Regexp(t, `backfilled 36[12] samples`, out.String())
+	require.Regexp(t, `backfilling 36[12] samples of .* \(4[23] older than PRESCALE_HISTORY_WINDOW=30h0m0s skipped\)`, errb.String())
+	require.Regexp(t, `backfilled 36[12] samples as one block in`, errb.String())
+	ents, err := os.ReadDir(filepath.Join(dir, "data", "tsdb"))
+	require.NoError(t, err)
+	blocks := 0
+	for _, e := range ents {
+		if e.IsDir() && len(e.Name()) == 26 { // a block's ULID
+			blocks++
+		}
+	}
+	require.Equal(t, 1, blocks)
 	poll(ctx, t, "decisions for both targets", func() error {
 		var st struct {
 			Targets []struct {
@@ -152,6 +168,30 @@ func TestE2EPrescaleRun(t *testing.T) {
 	for _, name := range []string{"prescale_cpu_seconds_total", "prescale_desired_units", "prescale_simulated_pool_ready_units", "prometheus_tsdb_head_series"} {
 		require.Contains(t, string(body), "\n"+name, name)
 	}
+}
+
+// TestRunBusyListenFailsBeforeBackfill: a busy PRESCALE_LISTEN is reported
+// (exit 2) before the trace is loaded, leaving the data directory empty.
+func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
+	dir := t.TempDir()
+	tracePath := filepath.Join(dir, "demo.csv")
+	var sb strings.Builder
+	sb.WriteString("timestamp,value\n")
+	for i := range 100 {
+		fmt.Fprintf(&sb, "%d,%d\n", 1_700_000_000+i*1800, 10+i%7)
+	}
+	require.NoError(t, os.WriteFile(tracePath, []byte(sb.String()), 0o600))
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
+	t.Setenv("PRESCALE_LISTEN", busy.Addr().String())
+	var out, errb syncBuffer
+	code := runCmd(t.Context(), []string{"--backfill", tracePath}, &out, &errb)
+	require.Equal(t, 2, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
+	require.NotContains(t, errb.String(), "backfilling")
+	require.NoDirExists(t, filepath.Join(dir, "data", "tsdb"))
 }
 
 func getJSON(ctx context.Context, url string, v any) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -198,3 +199,52 @@ func (e *Embedded) SeriesCount() uint64 { return e.db.Head().NumSeries() }
 // The TSDB does this in the background anyway; calling it after a large
 // backfill moves that work out of the way of the first cycles.
 func (e *Embedded) Compact(ctx context.Context) error { return e.db.Compact(ctx) }
+
+// WriteBlock writes one series (timestamps in unix seconds, increasing; NaN
+// and ±Inf skipped) as a single TSDB block into dir, the directory an
+// Embedded store is then opened on. This is how a long trace is backfilled:
+// appending it through an open store's head instead leaves one 2-hour block
+// per two hours of trace (hundreds of blocks and open files). It returns the
+// number of samples written.
+func WriteBlock(ctx context.Context, dir string, lbls labels.Labels, t []int64, v []float64, logger *slog.Logger) (int, error) {
+	if len(t) == 0 {
+		return 0, nil
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, fmt.Errorf("history: backfill block: %w", err)
+	}
+	// The writer's head accepts samples within half its chunk range of the
+	// newest one, so the range is twice the span (at least 2 h).
+	span := time.Duration(t[len(t)-1]-t[0]) * time.Second
+	size := max(2*time.Hour, 2*span+time.Hour)
+	w, err := tsdb.NewBlockWriter(logger, dir, size.Milliseconds())
+	if err != nil {
+		return 0, fmt.Errorf("history: backfill block: %w", err)
+	}
+	defer func() { _ = w.Close() }()
+	app := w.Appender(ctx)
+	n := 0
+	for i := range t {
+		if math.IsNaN(v[i]) || math.IsInf(v[i], 0) {
+			continue
+		}
+		if _, err := app.Append(0, lbls, t[i]*1000, v[i]); err != nil {
+			_ = app.Rollback()
+			return 0, fmt.Errorf("history: backfill block: append %s at %d: %w", lbls, t[i], err)
+		}
+		n++
+	}
+	if err := app.Commit(); err != nil {
+		return 0, fmt.Errorf("history: backfill block: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := w.Flush(ctx); err != nil {
+		return 0, fmt.Errorf("history: backfill block: %w", err)
+	}
+	return n, nil
+}

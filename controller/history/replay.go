@@ -25,7 +25,8 @@ type Replay struct {
 }
 
 // NewReplay prepares a replay of (t, v) (unix seconds, increasing) under
-// the series lbls, shifted so that t[cut] is at the last multiple of the
+// the series lbls into store (which may be nil until Attach, for a replay
+// whose history is first written with Take and WriteBlock), shifted so that t[cut] is at the last multiple of the
 // trace's step (its median spacing, counted from the Unix epoch) at or
 // before start. A regularly sampled trace then lands on the grid the
 // controller queries (now truncated to the step, which defaults to the
@@ -88,6 +89,36 @@ func (r *Replay) Values() []float64 {
 	return out
 }
 
+// Attach sets the store AdvanceTo appends to.
+func (r *Replay) Attach(store *Embedded) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.store = store
+}
+
+// Labels returns the replayed series' labels.
+func (r *Replay) Labels() labels.Labels { return r.labels }
+
+// Take marks every sample at or before until as replayed and returns those
+// at or after from (shifted unix seconds and values) with the number of
+// older ones left out: a backfill loads only what the store keeps and
+// the controller reads.
+func (r *Replay) Take(from, until time.Time) (t []int64, v []float64, skipped int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	first := r.next
+	for first < len(r.t) && r.t[first] < from.Unix() {
+		first++
+	}
+	end := max(first, r.next)
+	for end < len(r.t) && r.t[end] <= until.Unix() {
+		end++
+	}
+	skipped = first - r.next
+	r.next = end
+	return r.t[first:end], r.v[first:end], skipped
+}
+
 // AdvanceTo appends every sample whose shifted time is at or before now
 // and returns how many were stored.
 func (r *Replay) AdvanceTo(ctx context.Context, now time.Time) (int, error) {
@@ -99,6 +130,9 @@ func (r *Replay) AdvanceTo(ctx context.Context, now time.Time) (int, error) {
 	}
 	if end == r.next {
 		return 0, nil
+	}
+	if r.store == nil {
+		return 0, errors.New("history: replay has no store attached")
 	}
 	n, err := r.store.AppendSeries(ctx, r.labels, r.t[r.next:end], r.v[r.next:end])
 	r.next = end
