@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -209,12 +210,31 @@ func (c *Config) Validate() error {
 		t := c.EnvTarget()
 		if t.Query == "" {
 			bad("TARGET_QUERY", "must be set (or give PRESCALE_TARGETS_FILE)")
+		} else if err := CheckQuery(t.Query); err != nil {
+			bad("TARGET_QUERY", "%v", err)
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, envFieldErrors(err)...)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckQuery parses a demand query with Prometheus' own PromQL parser and
+// checks that it yields an instant vector or a scalar (what a range query
+// can evaluate), so a typo is a configuration error at start instead of a
+// failed query every cycle.
+func CheckQuery(q string) error {
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(q)
+	if err != nil {
+		return fmt.Errorf("invalid PromQL %q: %w", q, err)
+	}
+	switch expr.Type() {
+	case parser.ValueTypeVector, parser.ValueTypeScalar:
+		return nil
+	default:
+		return fmt.Errorf("PromQL %q returns a %s; the demand query must return an instant vector (one series) or a scalar", q, expr.Type())
+	}
 }
 
 // checkHTTPURL accepts absolute http and https URLs with a host. Errors
@@ -352,6 +372,8 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		}
 		if t.Query == "" {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query must be set", i, t.Name)})
+		} else if err := CheckQuery(t.Query); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query: %v", i, t.Name, err)})
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})

@@ -56,6 +56,8 @@ func TestConfigValidate(t *testing.T) {
 		wantErr string
 	}{
 		{"no query", func(c *Config) { c.TargetQuery = "" }, "PRESCALE_TARGET_QUERY: must be set (or give PRESCALE_TARGETS_FILE)"},
+		{"query syntax", func(c *Config) { c.TargetQuery = "sum(" }, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},
+		{"query range vector", func(c *Config) { c.TargetQuery = "up[5m]" }, `PRESCALE_TARGET_QUERY: PromQL "up[5m]" returns a matrix`},
 		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be > 0, got 0s"},
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
 		{"step fraction", func(c *Config) { c.Step = 1500 * time.Millisecond }, "PRESCALE_STEP: must be a whole number of seconds, got 1.5s"},
@@ -110,6 +112,7 @@ func TestParseTargets(t *testing.T) {
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
 		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be >= 1", nil},
 		{"not yaml", "targets: [", "bad YAML", nil},
+		{"bad query", "targets:\n  - {name: web, query: q}\n  - {name: db, query: 'sum('}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): query: invalid PromQL "sum("`, nil},
 		{"measured fields", "targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n", "", []string{"web"}},
 		{"bad risk", "targets:\n  - {name: web, query: q, risk_per_unit: 1.5}\n", "risk_per_unit must be in [0, 1), got 1.5", nil},
 		{"bad floor mode", "targets:\n  - {name: web, query: q, floor_mode: up}\n", `floor_mode must be scale_up or hold; got "up"`, nil},

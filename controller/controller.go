@@ -370,6 +370,14 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 			if snap.histErr == "" {
 				snap.histErr = err.Error()
 			}
+		case history.IsQueryError(err):
+			// The source answered: the target's query is at fault (several
+			// series, a failed evaluation). A target data problem, not an
+			// outage: other targets and /readyz are unaffected.
+			if snap.histErr == "" {
+				snap.histErr = err.Error()
+				cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
+			}
 		default:
 			if snap.histUp {
 				snap.histUp = false

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -222,6 +223,37 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.Equal(t, "ok", v.Health().Status)
+}
+
+// TestQueryErrorIsATargetProblem: a query the store answers with several
+// series (or fails to evaluate) is the target's data problem; the source
+// stays up and ready.
+func TestQueryErrorIsATargetProblem(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	for _, qerr := range []error{
+		fmt.Errorf("%w (3 series)", history.ErrMultipleSeries),
+		fmt.Errorf("history: embedded query: %w: many-to-many matching not allowed", history.ErrQuery),
+	} {
+		h.set(0, qerr)
+		now = now.Add(time.Minute)
+		err := f.c.ReconcileOnce(t.Context())
+		require.ErrorIs(t, err, qerr)
+		require.NotErrorIs(t, err, errHistory)
+		m := f.c.d.Metrics
+		require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0, "the source is up")
+		require.InDelta(t, 0, testutil.ToFloat64(m.historyHealth), 0, "the target has no data")
+		require.InDelta(t, 0, f.gauge(t, m.dataOK), 0)
+		v := NewView(f.c, Info{})
+		require.NoError(t, v.Ready())
+		h0 := v.Health()
+		require.Equal(t, "degraded", h0.Status)
+		require.True(t, h0.Components[0].Healthy, "history component healthy")
+		require.False(t, h0.Components[1].Healthy, "target data component unhealthy")
+		require.Contains(t, v.Verification().Targets[0].HistoryError, qerr.Error())
+	}
 }
 
 func TestForecastOnlyNeverActs(t *testing.T) {

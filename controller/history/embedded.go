@@ -98,12 +98,19 @@ func (e *Embedded) QueryRange(ctx context.Context, query string, start, end time
 	end = end.Truncate(time.Millisecond)
 	q, err := e.engine.NewRangeQuery(ctx, e.db, nil, query, start, end, step)
 	if err != nil {
-		return Series{}, fmt.Errorf("history: embedded query %q: %w", query, err)
+		return Series{}, fmt.Errorf("history: embedded query %q: %w: %w", query, ErrQuery, err)
 	}
 	defer q.Close()
 	res := q.Exec(ctx)
 	if res.Err != nil {
-		return Series{}, fmt.Errorf("history: embedded query %q: %w", query, res.Err)
+		var se promql.ErrStorage
+		var qt promql.ErrQueryTimeout
+		var qc promql.ErrQueryCanceled
+		if errors.As(res.Err, &se) || errors.As(res.Err, &qt) || errors.As(res.Err, &qc) || ctx.Err() != nil {
+			return Series{}, fmt.Errorf("history: embedded query %q: %w", query, res.Err)
+		}
+		// Anything else is the evaluation of this query failing.
+		return Series{}, fmt.Errorf("history: embedded query %q: %w: %w", query, ErrQuery, res.Err)
 	}
 	m, ok := res.Value.(promql.Matrix)
 	if !ok {

@@ -60,7 +60,18 @@ var (
 	ErrMultipleSeries = errors.New("history: query returned more than one series; aggregate it (e.g. sum(...))")
 	// ErrResultType: the query did not return a matrix.
 	ErrResultType = errors.New("history: unexpected result type")
+	// ErrQuery: the store is up but rejected the query or could not
+	// evaluate it (bad syntax, many-to-many matching, ...): a problem of
+	// the target's query, not of the source.
+	ErrQuery = errors.New("history: the store could not evaluate the query")
 )
+
+// IsQueryError reports whether err is a problem of the query itself (the
+// store answered): more than one series, a non-matrix result or a rejected
+// or failed evaluation.
+func IsQueryError(err error) bool {
+	return errors.Is(err, ErrMultipleSeries) || errors.Is(err, ErrResultType) || errors.Is(err, ErrQuery)
+}
 
 // MaxPointsPerSeries is Prometheus' limit on points per series in one
 // query_range call (11,000, see web/api/v1 in prometheus/prometheus); ranges

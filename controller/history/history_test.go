@@ -220,3 +220,21 @@ func TestReplay(t *testing.T) {
 	require.True(t, math.IsNaN(s.V[2]), "the gap: the previous sample is exactly 5 minutes old, outside the left-open lookback window")
 	require.Equal(t, []float64{4, 5}, s.V[3:])
 }
+
+func TestEmbeddedQueryErrorsAreQueryErrors(t *testing.T) {
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, s := range []string{"a", "b"} {
+		_, err := emb.AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "pod", s), []int64{start.Unix()}, []float64{1})
+		require.NoError(t, err)
+	}
+	for _, q := range []string{"sum(", "demand", "demand[5m]"} {
+		t.Run(q, func(t *testing.T) {
+			_, err := emb.QueryRange(t.Context(), q, start, start, time.Minute)
+			require.Error(t, err)
+			require.True(t, IsQueryError(err), "%v", err)
+		})
+	}
+}

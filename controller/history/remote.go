@@ -70,6 +70,12 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 		v, _, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
 		if err != nil {
+			// The server answered 400 (bad_data) or 422 (execution): the
+			// query is at fault, the source is up.
+			var ae *v1.Error
+			if errors.As(err, &ae) && (ae.Type == v1.ErrBadData || ae.Type == v1.ErrExec) {
+				return Series{}, fmt.Errorf("history: query_range on %s: %w: %w", r.addr, ErrQuery, redactErr(err))
+			}
 			return Series{}, fmt.Errorf("history: query_range on %s: %w", r.addr, redactErr(err))
 		}
 		if err := f.addMatrix(v); err != nil {
