@@ -18,6 +18,7 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		{"help", []string{"-h"}, nil, 0, "PRESCALE_SCALING_INTERVAL"},
 		{"unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`},
 		{"no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"},
+		{"bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},
 		{"bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2, "PRESCALE_SCALING_INTERVAL"},
 		{"bad mode", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_MODE": "maybe"}, 2, `PRESCALE_MODE: must be "act" or "forecast-only"`},
 		{"webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"},
