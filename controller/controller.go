@@ -464,9 +464,20 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	}, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State
-	snap.fc, snap.anomScore, snap.anomaly = out.Forecast, out.AnomalyScore, out.Anomaly
+	snap.anomScore, snap.anomaly = out.AnomalyScore, out.Anomaly
 	if out.ForecastErr != nil && snap.present {
 		snap.fcErr = out.ForecastErr.Error()
+	}
+	// Publish (metrics, API, model error) only a calibrated forecast: a
+	// fresh forecaster answers from its first point with a made-up interval
+	// (mean 0, ±3e-9). The decision is the engine's either way (an
+	// uncalibrated forecast has confidence 0 and the policy reacts).
+	if len(out.Forecast.Mean) > 0 {
+		if calibrated(eng.Forecaster(), out.Forecast) {
+			snap.fc = nonNegative(t.Kind, out.Forecast)
+		} else if snap.fcErr == "" {
+			snap.fcErr = "forecaster calibrating: not enough forecast residuals observed yet"
+		}
 	}
 	if last, ok := eng.Last(); ok {
 		snap.fcStart = last + stepSec
@@ -486,6 +497,43 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		c.log.Warn("cycle error", "target", t.Name, "err", cycleErr)
 	}
 	return snap, ts, cycleErr
+}
+
+// calibrated reports whether a forecaster's intervals rest on observed
+// residuals: a PeakQuantiler (the default ensemble) answers its peak
+// quantiles only once it has enough of them; any other forecaster is taken
+// as calibrated once it reports a confidence above 0.
+func calibrated(f engine.Forecaster, fc predictor.Forecast) bool {
+	if pq, ok := f.(engine.PeakQuantiler); ok {
+		_, ok := pq.PeakQuantile(0.5)
+		return ok
+	}
+	return fc.Confidence > 0
+}
+
+// nonNegative returns fc with Lower, Mean and Upper clamped at 0 for the
+// target kinds that measure a non-negative demand — all of them: instances,
+// cpu, memory and storage are counts and amounts, so a negative bound is an
+// artefact of the model's scale, not a possible outcome. The decision
+// itself is unaffected (only the published copy is clamped).
+func nonNegative(k policy.Kind, fc predictor.Forecast) predictor.Forecast {
+	switch k {
+	case "", policy.KindInstances, policy.KindCPU, policy.KindMemory, policy.KindStorage:
+	default:
+		return fc
+	}
+	clamp := func(x []float64) []float64 {
+		out := make([]float64, len(x))
+		for i, v := range x {
+			out[i] = v // NaN stays NaN
+			if v < 0 {
+				out[i] = 0
+			}
+		}
+		return out
+	}
+	fc.Mean, fc.Lower, fc.Upper = clamp(fc.Mean), clamp(fc.Lower), clamp(fc.Upper)
+	return fc
 }
 
 func appendBounded(ds []policy.Decision, d policy.Decision, n int) []policy.Decision {
@@ -534,9 +582,9 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	m.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	m.current.WithLabelValues(lv...).Set(float64(snap.current))
 	ex := dec.Explanation
-	if ex.ForecastPoints > 0 {
-		m.forecast.WithLabelValues(lv...).Set(ex.MeanUsed)
-		m.forecastHi.WithLabelValues(lv...).Set(ex.UpperUsed)
+	if ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
+		m.forecast.WithLabelValues(lv...).Set(nonNegativeValue(t.Kind, ex.MeanUsed))
+		m.forecastHi.WithLabelValues(lv...).Set(nonNegativeValue(t.Kind, ex.UpperUsed))
 		k := min(ex.ForecastPoints, len(snap.fc.Lower)) - 1
 		if k >= 0 && !math.IsNaN(snap.fc.Lower[k]) && !math.IsInf(snap.fc.Lower[k], 0) {
 			m.forecastLo.WithLabelValues(lv...).Set(snap.fc.Lower[k])
@@ -562,6 +610,11 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	}
 	m.lastDecision.WithLabelValues(lv...).Set(float64(snap.at.UnixNano()) / 1e9)
 	m.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+}
+
+// nonNegativeValue clamps one published value as nonNegative does.
+func nonNegativeValue(k policy.Kind, v float64) float64 {
+	return nonNegative(k, predictor.Forecast{Mean: []float64{v}}).Mean[0]
 }
 
 // Run calls ReconcileOnce at start, then at every whole multiple of the

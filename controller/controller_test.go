@@ -256,6 +256,57 @@ func TestQueryErrorIsATargetProblem(t *testing.T) {
 	}
 }
 
+// calibratingForecaster is a PeakQuantiler whose peak quantiles become
+// available once ready is set; its forecast dips below 0.
+type calibratingForecaster struct{ ready *bool }
+
+func (calibratingForecaster) Update(int64, float64) {}
+
+func (c calibratingForecaster) PeakQuantile(float64) (float64, bool) { return 60, *c.ready }
+
+func (c calibratingForecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
+	fc := predictor.Forecast{Coverage: coverage, Model: "calibrating"}
+	for range h {
+		fc.Mean = append(fc.Mean, 1)
+		fc.Lower = append(fc.Lower, -3)
+		fc.Upper = append(fc.Upper, 60)
+	}
+	if *c.ready {
+		fc.Confidence = 0.9
+	}
+	return fc, nil
+}
+
+// TestNoForecastPublishedUntilCalibrated: a fresh forecaster's forecast is
+// neither in the metrics nor in /api/predictions until it is calibrated,
+// and a published lower bound of a non-negative kind is clamped at 0.
+func TestNoForecastPublishedUntilCalibrated(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	ready := false
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, calibratingForecaster{&ready}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	m := f.c.d.Metrics
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
+		require.Equal(t, 0, testutil.CollectAndCount(g), "uncalibrated: no %s series", name)
+	}
+	v := NewView(f.c, Info{})
+	p := v.Predictions()[0]
+	require.Empty(t, p.Forecast)
+	require.Contains(t, p.Error, "calibrating")
+
+	ready = true
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Equal(t, 1, testutil.CollectAndCount(m.forecast))
+	require.InDelta(t, 0, f.gauge(t, m.forecastLo), 0, "lower bound clamped at 0")
+	p = v.Predictions()[0]
+	require.NotEmpty(t, p.Forecast)
+	require.Empty(t, p.Error)
+	for _, pt := range p.Forecast {
+		require.GreaterOrEqual(t, pt.Lower, 0.0)
+	}
+}
+
 func TestForecastOnlyNeverActs(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeForecastOnly, &now)
