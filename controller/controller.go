@@ -479,6 +479,16 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 			snap.fcErr = "forecaster calibrating: not enough forecast residuals observed yet"
 		}
 	}
+	// A forecast the decision did not use (no fresh data: an outage, a
+	// missing series; a manual override) is not published either, so
+	// /api/predictions and the prescale_forecast* series agree: both drop
+	// it the same cycle.
+	if dec.Explanation.ForecastPoints == 0 && len(snap.fc.Mean) > 0 {
+		snap.fc = predictor.Forecast{}
+		if snap.fcErr == "" && snap.histErr == "" {
+			snap.fcErr = fmt.Sprintf("no forecast used this cycle (decision reason %s)", dec.Reason)
+		}
+	}
 	if last, ok := eng.Last(); ok {
 		snap.fcStart = last + stepSec
 	}

@@ -209,6 +209,9 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	v := NewView(f.c, Info{})
 	require.Equal(t, "degraded", v.Health().Status)
 	require.ErrorContains(t, v.Ready(), "history source down")
+	p := v.Predictions()[0]
+	require.Empty(t, p.Forecast, "the API drops the forecast the same cycle as /metrics")
+	require.Contains(t, p.Error, "connection refused")
 
 	// Empty answers (the store is up but has nothing) also hold.
 	h.set(0, history.ErrNoData)
