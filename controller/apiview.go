@@ -159,6 +159,13 @@ func (v *View) statusLocked(i int) api.TargetStatus {
 	if st.Decisions == nil {
 		st.Decisions = []policy.Decision{}
 	}
+	// Units as the pool reports them now: ready ones are current, the
+	// rest of the request is pending (not the desired value).
+	if c.d.Units != nil {
+		if r, p, ok := c.d.Units.Units(t.Name); ok {
+			st.Current, st.Pending = r, p
+		}
+	}
 	// Cooldown ends are shown once set; a time in the past means expired.
 	// (No dependence on the clock here, so the answer is cached per cycle.)
 	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {

@@ -148,6 +148,13 @@ func TestRESTManualScaling(t *testing.T) {
 	ready, prov, ok := app.Pool().Units("web")
 	require.True(t, ok)
 	require.Equal(t, 9, ready+prov, "the simulated pool was asked for 9 units")
+	require.Positive(t, prov, "the units are still provisioning")
+	require.InDelta(t, ready, body["current_units"], 0, "current is what the pool has ready")
+	require.InDelta(t, prov, body["pending_units"], 0)
+	require.InDelta(t, 9, body["desired_units"], 0)
+	code, body = do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web"}`})
+	require.Equal(t, 400, code, "%v", body)
+	require.Contains(t, fmt.Sprint(body), `field "units" is required`)
 	// The override holds in the next cycle.
 	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
 	_, body = do(t, h, call{method: "GET", path: "/api/scaling/status"})

@@ -366,15 +366,25 @@ func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
-	var req ExecuteRequest
-	if code, err := s.decode(w, r, &req); err != nil {
+	// Units is a pointer so that a missing field is told from 0.
+	var body struct {
+		Target   string `json:"target"`
+		Units    *int   `json:"units"`
+		Duration string `json:"duration,omitempty"`
+	}
+	if code, err := s.decode(w, r, &body); err != nil {
 		writeError(w, code, err.Error())
 		return
 	}
-	if req.Target == "" {
+	if body.Target == "" {
 		writeError(w, http.StatusBadRequest, `field "target" is required`)
 		return
 	}
+	if body.Units == nil {
+		writeError(w, http.StatusBadRequest, `field "units" is required`)
+		return
+	}
+	req := ExecuteRequest{Target: body.Target, Units: *body.Units, Duration: body.Duration}
 	if req.Duration != "" {
 		if d, err := time.ParseDuration(req.Duration); err != nil || d <= 0 {
 			writeError(w, http.StatusBadRequest, `field "duration" must be a positive Go duration such as "30m"`)

@@ -96,6 +96,7 @@ func TestErrorAnswers(t *testing.T) {
 		code    int
 		errText string
 	}{
+		{"missing units is 400", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web"}`, 400, `field "units" is required`},
 		{"backend failure is 500", &fakeBackend{health: "ok", execErr: errors.New("disk full")}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 500, "disk full"},
 		{"wrapped unknown target is 404", &fakeBackend{health: "ok", execErr: errors.Join(errors.New("x"), ErrUnknownTarget)}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 404, "unknown target"},
 		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},
