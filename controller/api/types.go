@@ -96,12 +96,12 @@ type Prediction struct {
 
 // TargetStatus answers GET /api/scaling/status for one target.
 type TargetStatus struct {
-	Target      string  `json:"target"`
-	Tier        string  `json:"tier"`
-	Kind        string  `json:"kind"`
-	Mode        string  `json:"mode"`
-	Actuator    string  `json:"actuator"`
-	Simulated   bool    `json:"simulated"`
+	Target    string `json:"target"`
+	Tier      string `json:"tier"`
+	Kind      string `json:"kind"`
+	Mode      string `json:"mode"`
+	Actuator  string `json:"actuator"`
+	Simulated bool   `json:"simulated"`
 	// Current is the units running: what the actuator's pool reports as
 	// ready when it reports units (the simulated pool), else the last
 	// desired value the controller acted on. Pending are requested but not
