@@ -60,6 +60,8 @@ type App struct {
 	scraper  *history.Scraper
 	webhooks []*actuator.Webhook
 	pool     *actuator.SimulatedPool
+	actName  string
+	source   string // the history source, for the start log line
 	now      func() time.Time
 	closeMu  sync.Once
 }
@@ -188,6 +190,10 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 	if len(acts) > 0 {
 		act, actName = acts, acts.Name()
 	}
+	a.actName = actName
+	if len(sources) > 0 {
+		a.source = sources[0].Kind + ": " + sources[0].Detail
+	}
 
 	st, err := state.New(cfg.DataDir)
 	if err != nil {
@@ -292,6 +298,7 @@ func (a *App) Handler() http.Handler { return a.api.Handler() }
 // until ctx ends, then shuts down and closes the store.
 func (a *App) Run(ctx context.Context) error {
 	defer func() { _ = a.Close() }()
+	a.log.Info("prescale controller starting", a.startAttrs()...)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -327,6 +334,17 @@ func (a *App) Run(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// startAttrs describes the configuration in one log line: listen address,
+// mode, actuator, history source and every target (name, query).
+func (a *App) startAttrs() []any {
+	ts := a.ctrl.Targets()
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = fmt.Sprintf("%s=%q", t.Name, t.Query)
+	}
+	return []any{"url", a.URL(), "mode", a.cfg.Mode, "actuator", a.actName, "history", a.source, "targets", strings.Join(parts, " ")}
 }
 
 // Close releases the listener and the store (Run calls it).

@@ -302,6 +302,8 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			healthy = false
 		}
 	}
+	recovered := up && c.cycled && !c.histUp
+	lastOK := c.histOK
 	c.histUp = up
 	if up {
 		c.histOK = now
@@ -314,6 +316,13 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.file.SavedAt = now
 	file := c.copyFileLocked()
 	c.mu.Unlock()
+	if recovered {
+		attrs := []any{}
+		if !lastOK.IsZero() {
+			attrs = append(attrs, "last_ok", lastOK.UTC().Format(time.RFC3339), "down_for", now.Sub(lastOK).Round(time.Second).String())
+		}
+		c.log.Info("history source recovered", attrs...)
+	}
 
 	if err := c.d.State.Save(file); err != nil {
 		c.d.Metrics.stateSaveFail.Inc()
@@ -503,9 +512,7 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		cycleErr = errors.Join(cycleErr, err)
 	}
 	c.publish(t, snap, ts)
-	if cycleErr != nil {
-		c.log.Warn("cycle error", "target", t.Name, "err", cycleErr)
-	}
+	// The error is logged once, by Run, with the whole cycle's errors.
 	return snap, ts, cycleErr
 }
 
@@ -645,7 +652,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 		now := c.d.Now()
 		if err != nil {
-			c.log.Error("cycle failed", "err", err)
+			c.log.Warn("cycle failed", "err", err)
 		}
 		if errors.Is(err, errHistory) {
 			backoff = min(max(time.Second, 2*backoff), c.o.Interval)

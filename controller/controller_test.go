@@ -1,10 +1,13 @@
 package controller
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -355,6 +358,7 @@ func TestLowConfidenceIsReactive(t *testing.T) {
 func TestRunSchedules(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHistory{value: 35}
+		var logs lockedBuffer
 		st, err := state.New(t.TempDir())
 		require.NoError(t, err)
 		reg := prometheus.NewRegistry()
@@ -365,6 +369,7 @@ func TestRunSchedules(t *testing.T) {
 			History: h, NewForecaster: newFake(fakeForecaster{mean: 50, upper: 70, conf: 0.9}),
 			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
 			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -384,6 +389,14 @@ func TestRunSchedules(t *testing.T) {
 		synctest.Wait()
 		require.InDelta(t, 8, testutil.ToFloat64(m.cycles), 0)
 		require.InDelta(t, 4, testutil.ToFloat64(m.cyclesFailed), 0)
+		require.Equal(t, 4, strings.Count(logs.String(), "down"), "each failed cycle logged once:\n%s", logs.String())
+		require.Equal(t, 4, strings.Count(logs.String(), "level=WARN msg=\"cycle failed\""))
+
+		h.set(35, nil)
+		time.Sleep(8 * time.Second)
+		synctest.Wait()
+		require.Equal(t, 1, strings.Count(logs.String(), "level=INFO msg=\"history source recovered\""), "%s", logs.String())
+		require.Contains(t, logs.String(), "down_for=")
 
 		cancel()
 		<-done
@@ -523,4 +536,22 @@ func TestRunAlignsCycles(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and the test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

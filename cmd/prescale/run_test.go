@@ -112,6 +112,16 @@ func TestE2EPrescaleRun(t *testing.T) {
 	// Only the window (30 h and one step: 361 or 362 samples, by where
 	// the start falls in its step) is loaded, as one block, with progress
 	// on stderr.
+	poll(ctx, t, "start line logged", func() error {
+		if !strings.Contains(errb.String(), `msg="prescale controller starting"`) {
+			return fmt.Errorf("stderr so far: %q", errb.String())
+		}
+		return nil
+	})
+	startLine := regexp.MustCompile(`.*msg="prescale controller starting".*`).FindString(errb.String())
+	for _, want := range []string{"mode=act", "actuator=simulated", `history="embedded-tsdb: embedded TSDB in `, `targets="host-cpu=`, "prescale_trace_demand"} {
+		require.Contains(t, startLine, want)
+	}
 	require.Regexp(t, `backfilled 36[12] samples`, out.String())
 	require.Regexp(t, `backfilling 36[12] samples of .* \(4[23] older than PRESCALE_HISTORY_WINDOW=30h0m0s skipped\)`, errb.String())
 	require.Regexp(t, `backfilled 36[12] samples as one block in`, errb.String())
