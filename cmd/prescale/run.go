@@ -154,10 +154,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prescale run: bad configuration:\n"+err.Error())
 		return 2
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
-		return 2
-	}
 	// Bind before the backfill: a busy address fails at once, with the
 	// data directory untouched.
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -166,6 +162,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	closeLn := func() { _ = ln.Close() }
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
+		closeLn()
+		return 2
+	}
 
 	tsdbDir := filepath.Join(cfg.DataDir, "tsdb")
 	now := time.Now()

@@ -201,7 +201,7 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	require.Equal(t, 2, code, "stderr: %s", errb.String())
 	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
 	require.NotContains(t, errb.String(), "backfilling")
-	require.NoDirExists(t, filepath.Join(dir, "data", "tsdb"))
+	require.NoDirExists(t, filepath.Join(dir, "data"))
 }
 
 func getJSON(ctx context.Context, url string, v any) error {
