@@ -45,7 +45,7 @@ const (
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("prescale run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	backfill := fs.String("backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": 70% loaded as history at start, the rest as its time comes")
+	backfill := fs.String("backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes")
 	capacity := fs.Float64("capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: prescale run [--backfill FILE.csv] [--capacity C]\n\nRuns the exporter, an embedded TSDB, the controller and a SIMULATED resource pool\nin one process on PRESCALE_LISTEN (default :9111).\n\nflags:")
