@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/envcheck"
+	"github.com/prescale/prescale/exporter"
 )
 
 func main() {
@@ -47,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	envcheck.Warn(stderr, "prescale-controller", os.Environ(), controller.Config{}, exporter.Config{})
 	var cfg controller.Config
 	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", err)

@@ -27,6 +27,8 @@ func TestRunExitCodes(t *testing.T) {
 		code   int
 		stdout string
 		stderr string
+		// notStderr, when set, must not appear on stderr.
+		notStderr string
 	}{
 		{name: "help", args: []string{"-h"}, code: 0, stdout: "PRESCALE_EXPORTER_LISTEN"},
 		{name: "version", args: []string{"-version"}, code: 0, stdout: "prescale-exporter, version"},
@@ -37,6 +39,10 @@ func TestRunExitCodes(t *testing.T) {
 			stderr: "PRESCALE_APP_PROBE_TIMEOUT: must be in (0s, 1m0s], got 0s"},
 		{name: "invalid listen address", env: map[string]string{"PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
 			stderr: `PRESCALE_EXPORTER_LISTEN: invalid listen address "nowhere": missing port in address`},
+		{name: "misspelt variable warned about", env: map[string]string{"PRESCALE_EXPORTR_LISTEN": ":1", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
+			stderr: "prescale-exporter: warning: PRESCALE_EXPORTR_LISTEN is not a prescale setting and is ignored"},
+		{name: "controller variable not warned about", env: map[string]string{"PRESCALE_STEP": "5m", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
+			stderr: "PRESCALE_EXPORTER_LISTEN: invalid listen address", notStderr: "warning"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +55,9 @@ func TestRunExitCodes(t *testing.T) {
 			require.Equal(t, tc.code, code, "stderr: %s", stderr.String())
 			require.Contains(t, stdout.String(), tc.stdout)
 			require.Contains(t, stderr.String(), tc.stderr)
+			if tc.notStderr != "" {
+				require.NotContains(t, stderr.String(), tc.notStderr)
+			}
 		})
 	}
 }

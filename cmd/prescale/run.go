@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/trace"
 	"github.com/prescale/prescale/exporter"
@@ -70,6 +71,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	envcheck.Warn(stderr, "prescale run", os.Environ(), controller.Config{}, exporter.Config{})
 	var cfg controller.Config
 	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale run: bad configuration:", err)
