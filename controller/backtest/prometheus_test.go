@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // promStub is an httptest Prometheus HTTP API answering query_range with
@@ -87,9 +89,9 @@ func TestQueryRangeSplitsLongRanges(t *testing.T) {
 	ts, vs, err := QueryRange(t.Context(), srv.URL, "sum(rate(http_requests_total[1m]))", start, end, time.Minute)
 	require.NoError(t, err)
 	require.Len(t, ts, 25001)
-	require.Len(t, stub.ranges, 3) // 10,000 + 10,000 + 5,001 points
+	require.Len(t, stub.ranges, 3) // 10,999 + 10,999 + 3,003 points
 	for _, r := range stub.ranges {
-		require.LessOrEqual(t, (r[1]-r[0])/60+1, int64(MaxPointsPerQuery))
+		require.Less(t, (r[1]-r[0])/60+1, int64(history.MaxPointsPerSeries))
 	}
 	require.Equal(t, stub.ranges[0][1]+60, stub.ranges[1][0], "chunks must neither overlap nor leave holes")
 	require.Equal(t, start.Unix(), ts[0])
@@ -109,8 +111,8 @@ func TestQueryRangeErrors(t *testing.T) {
 		stub *promStub
 		want string
 	}{
-		{"two series", &promStub{series: 2}, "returned 2 series, want one"},
-		{"not a matrix", &promStub{resultType: "vector"}, "want a range vector"},
+		{"two series", &promStub{series: 2}, "query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"},
+		{"not a matrix", &promStub{resultType: "vector"}, "unexpected result type: vector, want matrix"},
 		{"server error", &promStub{status: http.StatusBadRequest}, "query_range"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -125,6 +125,8 @@ type filler struct {
 	idx   map[int64]int
 	s     Series
 	found bool
+	// series is the first chunk's series: later chunks must return the same.
+	series string
 }
 
 func newFiller(start, end time.Time, step time.Duration) *filler {
@@ -164,6 +166,12 @@ func (f *filler) addMatrix(v model.Value) error {
 		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(m))
 	}
 	for _, ss := range m {
+		name := ss.Metric.String()
+		if f.series == "" {
+			f.series = name
+		} else if name != f.series {
+			return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries, f.series, name)
+		}
 		for _, p := range ss.Values {
 			f.put(int64(p.Timestamp), float64(p.Value))
 		}

@@ -61,6 +61,24 @@ func TestRemoteSplitsLongRanges(t *testing.T) {
 	}
 }
 
+// TestRemoteSameSeriesAcrossChunks: each chunk has one series, but a
+// different one from the first chunk's (a label changed mid-range): the
+// result would splice two series, so it is refused.
+func TestRemoteSameSeriesAcrossChunks(t *testing.T) {
+	calls := 0
+	f := &fakeAPI{answer: func(r v1.Range) (model.Value, error) {
+		calls++
+		m, _ := line(r)
+		m.(model.Matrix)[0].Metric = model.Metric{"pod": model.LabelValue(fmt.Sprint("web-", calls))}
+		return m, nil
+	}}
+	r := NewRemoteAPI(f, "http://prom", time.Second)
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	_, err := r.QueryRange(t.Context(), "q", end.Add(-14*24*time.Hour), end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, `{pod="web-1"}, then {pod="web-2"}`)
+}
+
 func TestRemoteChecksResults(t *testing.T) {
 	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 	start := end.Add(-10 * time.Minute)
