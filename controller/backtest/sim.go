@@ -15,48 +15,13 @@ package backtest
 import (
 	"math"
 	"slices"
+
+	"github.com/prescale/prescale/controller/simpool"
 )
 
-// Pool is the simulated pool: ready units plus pending ones, each with the
-// time (unix seconds) it becomes ready.
-type Pool struct {
-	Ready   int
-	pending []float64 // ready times, oldest request first
-}
-
-// NewPool returns a pool with ready units and nothing pending.
-func NewPool(ready int) *Pool { return &Pool{Ready: ready} }
-
-// Requested is ready plus pending units: what is paid for.
-func (p *Pool) Requested() int { return p.Ready + len(p.pending) }
-
-// Promote makes pending units whose ready time is <= now ready.
-func (p *Pool) Promote(now float64) {
-	k := 0
-	for k < len(p.pending) && p.pending[k] <= now {
-		k++
-	}
-	if k > 0 {
-		p.Ready += k
-		p.pending = p.pending[k:]
-	}
-}
-
-// SetDesired scales to desired units: new units become ready at readyAt;
-// scale-down is immediate, newest pending units first, then ready ones.
-func (p *Pool) SetDesired(desired int, readyAt float64) {
-	change := desired - p.Requested()
-	for range change {
-		p.pending = append(p.pending, readyAt)
-	}
-	for range -change {
-		if n := len(p.pending); n > 0 {
-			p.pending = p.pending[:n-1]
-		} else {
-			p.Ready--
-		}
-	}
-}
+// Pool is the referee's simulated pool (controller/simpool), shared with
+// the engine's shadow HPA.
+type Pool = simpool.Pool
 
 // Figures summarise one policy's run over the scored samples, with the
 // referee's definitions.
@@ -163,7 +128,7 @@ type Stepper func(i int, pool *Pool) (desired int, ok bool)
 // Run simulates one policy from initial ready units and returns its
 // figures; timeline, when not nil, receives every sample's counts.
 func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
-	pool := NewPool(s.Clamp(initial))
+	pool := simpool.NewPool(s.Clamp(initial))
 	prev := pool.Requested()
 	var reqS, readyS, obsS, violS, demandInt, unservedInt float64
 	var f Figures
@@ -212,55 +177,8 @@ func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
 	return f
 }
 
-// HPA is the referee's reference reactive policy, modelled on the
-// Kubernetes HPA algorithm (kubernetes pkg/controller/podautoscaler): at a
-// sample with known demand, ratio = demand/(ready·capacity)/target; within
-// the 0.1 tolerance the raw recommendation is the requested count,
-// otherwise ceil(ready·ratio) (with no ready unit, max(min,
-// ceil(demand/(capacity·target)))); the applied value is the highest raw
-// recommendation in [t−300 s, t]. A sample with missing demand means no
-// action. It runs online, one sample at a time.
-type HPA struct {
-	Target   float64
-	Capacity float64
-	Min      int
-	recent   []hpaRec
-}
-
-type hpaRec struct {
-	t   int64
-	raw int
-}
-
-// Step returns the HPA's desired units at now (ok false: no action).
-func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
-	const tolerance, window, eps = 0.1, 300, 1e-9
-	if math.IsNaN(demand) {
-		return 0, false
-	}
-	var raw int
-	if pool.Ready == 0 {
-		raw = max(h.Min, int(math.Ceil(demand/(h.Capacity*h.Target)-eps)))
-	} else {
-		ratio := demand / (float64(pool.Ready) * h.Capacity) / h.Target
-		if math.Abs(ratio-1) <= tolerance {
-			raw = pool.Requested()
-		} else {
-			raw = int(math.Ceil(float64(pool.Ready)*ratio - eps))
-		}
-	}
-	h.recent = append(h.recent, hpaRec{now, raw})
-	k := 0
-	for k < len(h.recent) && h.recent[k].t < now-window {
-		k++
-	}
-	h.recent = h.recent[k:]
-	best := raw
-	for _, r := range h.recent {
-		best = max(best, r.raw)
-	}
-	return best, true
-}
+// HPA is the referee's reference reactive policy (controller/simpool).
+type HPA = simpool.HPA
 
 // HPA returns the reference reactive policy at a utilisation target as a Stepper.
 func (s *Sim) HPA(target float64) Stepper {

@@ -29,22 +29,6 @@ func synthetic(n int, step int64, seed uint64) ([]int64, []float64) {
 	return t, v
 }
 
-func TestPoolLastInFirstOut(t *testing.T) {
-	p := NewPool(2)
-	p.SetDesired(5, 100) // 3 pending, ready at 100
-	require.Equal(t, 5, p.Requested())
-	require.Equal(t, 2, p.Ready)
-	p.Promote(99)
-	require.Equal(t, 2, p.Ready)
-	p.SetDesired(7, 200) // 2 more, ready at 200
-	p.SetDesired(4, 0)   // drops the newest pending first: both of 200 and one of 100
-	p.Promote(150)
-	require.Equal(t, 4, p.Ready)
-	require.Equal(t, 4, p.Requested())
-	p.SetDesired(1, 0) // scale-down is immediate, ready units too
-	require.Equal(t, 1, p.Ready)
-}
-
 // TestSimRunByHand checks the referee's accounting on a 4-sample trace,
 // step 60 s, lag 60 s, capacity 10, initial ceil(15/10) = 2 ready.
 func TestSimRunByHand(t *testing.T) {

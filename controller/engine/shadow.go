@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/simpool"
 )
 
 // The shadow HPA: a safety net for traffic the forecaster does not suit.
@@ -39,49 +40,6 @@ func ShadowTargets() []float64 {
 // ShadowTimeConstant is the memory of the shadow comparison.
 const ShadowTimeConstant = 72 * time.Hour
 
-// hpaWindow, hpaTolerance: the HPA's scale-down stabilisation window and
-// tolerance band.
-const (
-	hpaWindow    = 300 // seconds
-	hpaTolerance = 0.1
-)
-
-// simPool is a pool in the referee's cluster model.
-type simPool struct {
-	ready   int
-	pending []int64 // ready times, oldest request first
-}
-
-func (p *simPool) requested() int { return p.ready + len(p.pending) }
-
-// promote makes pending units whose ready time is <= now ready.
-func (p *simPool) promote(now int64) {
-	k := 0
-	for k < len(p.pending) && p.pending[k] <= now {
-		k++
-	}
-	if k > 0 {
-		p.ready += k
-		p.pending = p.pending[k:]
-	}
-}
-
-// set scales to desired units at now: new units are ready at readyAt;
-// scale-down removes the newest pending units first, then ready ones.
-func (p *simPool) set(desired int, now, readyAt int64) {
-	for range desired - p.requested() {
-		p.pending = append(p.pending, readyAt)
-	}
-	for range p.requested() - desired {
-		if n := len(p.pending); n > 0 {
-			p.pending = p.pending[:n-1]
-		} else {
-			p.ready--
-		}
-	}
-	p.promote(now)
-}
-
 // shadowScore is an exponentially weighted record of one policy:
 // unit-seconds paid for and seconds in violation.
 type shadowScore struct {
@@ -94,43 +52,10 @@ func (sc shadowScore) loss(r float64) float64 { return sc.cost*r + sc.viol }
 
 // hpaShadow is the reference HPA at one utilisation target on its own pool.
 type hpaShadow struct {
-	target float64
-	pool   simPool
-	recent []hpaRaw
-	last   int // the last (clamped) recommendation
-	score  shadowScore
-}
-
-type hpaRaw struct {
-	t   int64
-	raw int
-}
-
-// step returns the HPA's recommendation at now for a present demand.
-func (h *hpaShadow) step(now int64, demand, capacity float64, minUnits int) int {
-	const eps = 1e-9
-	var raw int
-	if h.pool.ready == 0 {
-		raw = max(minUnits, int(math.Ceil(demand/(capacity*h.target)-eps)))
-	} else {
-		ratio := demand / (float64(h.pool.ready) * capacity) / h.target
-		if math.Abs(ratio-1) <= hpaTolerance {
-			raw = h.pool.requested()
-		} else {
-			raw = int(math.Ceil(float64(h.pool.ready)*ratio - eps))
-		}
-	}
-	h.recent = append(h.recent, hpaRaw{now, raw})
-	k := 0
-	for k < len(h.recent) && h.recent[k].t < now-hpaWindow {
-		k++
-	}
-	h.recent = h.recent[k:]
-	best := raw
-	for _, r := range h.recent {
-		best = max(best, r.raw)
-	}
-	return best
+	hpa   simpool.HPA
+	pool  simpool.Pool
+	last  int // the last (clamped) recommendation
+	score shadowScore
 }
 
 // shadow holds the forecaster's and the HPAs' simulated runs.
@@ -139,7 +64,7 @@ type shadow struct {
 	started    bool
 	prev       int64   // time of the last decision stepped
 	prevDemand float64 // its demand (NaN: missing)
-	fcPool     simPool
+	fcPool     simpool.Pool
 	fcState    policy.State
 	fcScore    shadowScore
 	hpas       []hpaShadow
@@ -149,7 +74,7 @@ type shadow struct {
 func newShadow(rate float64) *shadow {
 	s := &shadow{rate: rate, pick: -1}
 	for _, u := range ShadowTargets() {
-		s.hpas = append(s.hpas, hpaShadow{target: u})
+		s.hpas = append(s.hpas, hpaShadow{hpa: simpool.HPA{Target: u}})
 	}
 	return s
 }
@@ -160,10 +85,10 @@ func newShadow(rate float64) *shadow {
 func (s *shadow) account(now int64, capacity float64) {
 	dt := float64(now - s.prev)
 	decay := math.Exp(-dt / ShadowTimeConstant.Seconds())
-	add := func(sc *shadowScore, p *simPool) {
-		sc.cost = sc.cost*decay + float64(p.requested())*dt
+	add := func(sc *shadowScore, p *simpool.Pool) {
+		sc.cost = sc.cost*decay + float64(p.Requested())*dt
 		sc.viol *= decay
-		if !math.IsNaN(s.prevDemand) && s.prevDemand > float64(p.ready)*capacity {
+		if !math.IsNaN(s.prevDemand) && s.prevDemand > float64(p.Ready)*capacity {
 			sc.viol += dt
 		}
 	}
@@ -192,7 +117,7 @@ func (s *shadow) floor(dataPresent bool) (int, float64) {
 		return 0, 0
 	}
 	h := &s.hpas[s.pick]
-	return h.last, h.target
+	return h.last, h.hpa.Target
 }
 
 // stepShadow advances the shadow runs to pin.Now (once per decision time;
@@ -203,9 +128,9 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 	switch {
 	case !s.started:
 		u := max(t.MinUnits, min(t.MaxUnits, current))
-		s.fcPool = simPool{ready: u}
+		s.fcPool = *simpool.NewPool(u)
 		for i := range s.hpas {
-			s.hpas[i].pool, s.hpas[i].last = simPool{ready: u}, u
+			s.hpas[i].pool, s.hpas[i].last = *simpool.NewPool(u), u
 		}
 		s.started = true
 	case now > s.prev:
@@ -213,20 +138,27 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 	default:
 		return s.floor(pin.DataPresent)
 	}
-	readyAt := now + int64(t.Lag/time.Second)
+	// The referee's order at each decision: promote, apply the decision
+	// (new units ready at now + lag), promote again (for a zero lag).
+	nowF, readyAt := float64(now), float64(now+int64(t.Lag/time.Second))
 	// The forecaster's own policy, without the safety net.
-	s.fcPool.promote(now)
+	s.fcPool.Promote(nowF)
 	fin := pin
-	fin.CurrentUnits, fin.ShadowUnits, fin.ShadowTarget = s.fcPool.requested(), 0, 0
+	fin.CurrentUnits, fin.ShadowUnits, fin.ShadowTarget = s.fcPool.Requested(), 0, 0
 	d := e.cfg.Decide(fin, t, s.fcState)
 	s.fcState = s.fcState.Record(t, d)
-	s.fcPool.set(d.Desired, now, readyAt)
+	s.fcPool.SetDesired(d.Desired, readyAt)
+	s.fcPool.Promote(nowF)
 	for i := range s.hpas {
 		h := &s.hpas[i]
-		h.pool.promote(now)
+		h.pool.Promote(nowF)
+		h.hpa.Capacity, h.hpa.Min = t.CapacityPerUnit, t.MinUnits
 		if pin.DataPresent { // missing demand: no action
-			h.last = max(t.MinUnits, min(t.MaxUnits, h.step(now, pin.Demand, t.CapacityPerUnit, t.MinUnits)))
-			h.pool.set(h.last, now, readyAt)
+			if raw, ok := h.hpa.Step(now, pin.Demand, &h.pool); ok {
+				h.last = max(t.MinUnits, min(t.MaxUnits, raw))
+				h.pool.SetDesired(h.last, readyAt)
+				h.pool.Promote(nowF)
+			}
 		}
 	}
 	s.prev, s.prevDemand = now, pin.Demand
