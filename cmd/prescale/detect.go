@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,7 +67,7 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	if *tracePath != "" {
 		// An unreadable or malformed input is bad usage (exit 2), as in
 		// prescale forecast; a failure to write the output is exit 1.
-		tr, err := detectRead(*tracePath)
+		tr, err := trace.ReadFileUnordered(*tracePath)
 		if err != nil {
 			fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
 			return 2
@@ -167,7 +166,7 @@ feed:
 // detectFile scores the trace at src with det, in row order, and writes
 // timestamp,value,anomaly_score to dst. It returns the number of rows.
 func detectFile(src, dst string, det predictor.Detector) (int, error) {
-	tr, err := detectRead(src)
+	tr, err := trace.ReadFileUnordered(src)
 	if err != nil {
 		return 0, err
 	}
@@ -212,68 +211,4 @@ func detectWrite(w io.Writer, tr *trace.Trace, det predictor.Detector) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// detectRead reads a timestamp,value CSV like trace.Read, except that a
-// timestamp earlier than the one before it is accepted: a detector works on
-// row order, and NAB's machine_temperature_system_failure.csv has a block of
-// rows out of time order whose rows must still be echoed one for one.
-func detectRead(path string) (*trace.Trace, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := csv.NewReader(bufio.NewReader(f))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: header: %w", path, err)
-	}
-	ti, vi := -1, -1
-	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
-		case "timestamp":
-			ti = i
-		case "value":
-			vi = i
-		}
-	}
-	if ti < 0 || vi < 0 {
-		return nil, fmt.Errorf("%s: bad header %q: expected timestamp,value", path, strings.Join(header, ","))
-	}
-	tr := &trace.Trace{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if ti >= len(rec) || vi >= len(rec) {
-			return nil, fmt.Errorf("%s: line %d: expected at least %d fields, got %d", path, line, max(ti, vi)+1, len(rec))
-		}
-		raw := strings.TrimSpace(rec[ti])
-		ts, err := trace.ParseTimestamp(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, line, err)
-		}
-		v, err := trace.ParseValue(rec[vi])
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, line, err)
-		}
-		tr.T = append(tr.T, ts)
-		tr.V = append(tr.V, v)
-		tr.Raw = append(tr.Raw, raw)
-	}
-	if tr.Len() == 0 {
-		return nil, fmt.Errorf("%s: no data rows", path)
-	}
-	return tr, nil
 }

@@ -33,13 +33,18 @@ func (tr *Trace) Len() int { return len(tr.T) }
 const TimeLayout = "2006-01-02 15:04:05"
 
 // ReadFile reads a trace file; see Read.
-func ReadFile(path string) (*Trace, error) {
+func ReadFile(path string) (*Trace, error) { return readFile(path, true) }
+
+// ReadFileUnordered reads a trace file; see ReadUnordered.
+func ReadFileUnordered(path string) (*Trace, error) { return readFile(path, false) }
+
+func readFile(path string, ordered bool) (*Trace, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	tr, err := Read(f)
+	tr, err := read(f, ordered)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -52,7 +57,15 @@ func ReadFile(path string) (*Trace, error) {
 // "nan", "na", "null" and "none" values are missing (NaN). Timestamps must
 // not decrease; a repeated timestamp (a clock change in some real data) is
 // kept, since the rows must be echoed one for one.
-func Read(r io.Reader) (*Trace, error) {
+func Read(r io.Reader) (*Trace, error) { return read(r, true) }
+
+// ReadUnordered is Read except that a timestamp earlier than the one before
+// it is accepted: a streaming detector works on row order, and some real
+// data (NAB's machine_temperature_system_failure.csv) has a block of rows
+// out of time order whose rows must still be echoed one for one.
+func ReadUnordered(r io.Reader) (*Trace, error) { return read(r, false) }
+
+func read(r io.Reader, ordered bool) (*Trace, error) {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -96,7 +109,7 @@ func Read(r io.Reader) (*Trace, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		if n := len(tr.T); n > 0 && ts < tr.T[n-1] {
+		if n := len(tr.T); ordered && n > 0 && ts < tr.T[n-1] {
 			return nil, fmt.Errorf("line %d: timestamp %d before previous %d", line, ts, tr.T[n-1])
 		}
 		v, err := ParseValue(rec[vi])

@@ -19,6 +19,18 @@ func TestRead(t *testing.T) {
 	require.Equal(t, "2014-04-01 00:00:00", tr.Raw[0])
 }
 
+func TestReadUnordered(t *testing.T) {
+	in := "timestamp,value\n5,1\n4,2\n6,3\n"
+	_, err := Read(strings.NewReader(in))
+	require.ErrorContains(t, err, "before previous")
+	tr, err := ReadUnordered(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Equal(t, []int64{5, 4, 6}, tr.T, "rows kept in file order")
+	require.Equal(t, []float64{1, 2, 3}, tr.V)
+	_, err = ReadUnordered(strings.NewReader("timestamp,value\n1,x\n"))
+	require.ErrorContains(t, err, `line 2: value "x" is not a number`, "the other checks still apply")
+}
+
 func TestReadErrors(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty", "", "empty file"},
