@@ -19,6 +19,7 @@ import (
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/redact"
 	"github.com/prescale/prescale/controller/state"
 )
 
@@ -110,7 +111,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			return nil, &ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}
 		hist = r
-		sources = append(sources, api.SourceInfo{Name: "prometheus", Kind: "remote", Detail: history.Redact(cfg.PrometheusURL)})
+		sources = append(sources, api.SourceInfo{Name: "prometheus", Kind: "remote", Detail: redact.URL(cfg.PrometheusURL)})
 	} else {
 		a.store = o.Embedded
 		if a.store == nil {
@@ -259,7 +260,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 func redactAll(us []string) []string {
 	out := make([]string, len(us))
 	for i, u := range us {
-		out[i] = history.Redact(u)
+		out[i] = redact.URL(u)
 	}
 	return out
 }

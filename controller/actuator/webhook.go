@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/prescale/prescale/controller/redact"
 )
 
 // Message is Alertmanager's webhook payload, version 4 (see Alertmanager's
@@ -80,7 +82,7 @@ var (
 func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("actuator: webhook URL %q must be http(s)://host[:port]/path", redactURL(cfg.URL))
+		return nil, fmt.Errorf("actuator: webhook URL %q must be http(s)://host[:port]/path", redact.URL(cfg.URL))
 	}
 	if cfg.Receiver == "" {
 		cfg.Receiver = "prescale"
@@ -253,7 +255,7 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 	if w.metrics != nil {
 		w.metrics.failed.WithLabelValues(w.cfg.Receiver).Inc()
 	}
-	return fmt.Errorf("actuator: webhook %s to %s: %w", w.cfg.Receiver, redactURL(w.cfg.URL), err)
+	return fmt.Errorf("actuator: webhook %s to %s: %w", w.cfg.Receiver, redact.URL(w.cfg.URL), err)
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte) error {
@@ -261,13 +263,13 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("%w: %w", errPermanent, redactErr(err))
+		return fmt.Errorf("%w: %w", errPermanent, redact.Err(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "prescale-controller")
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
-		return redactErr(err) // network errors and timeouts are retried
+		return redact.Err(err) // network errors and timeouts are retried
 	}
 	// Always drain and close so the connection is reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
@@ -280,26 +282,4 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	default:
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-}
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "REDACTED"
-	}
-	return u.String()
-}
-
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %s: %w", ue.Op, redactURL(ue.URL), ue.Err)
-	}
-	return err
 }

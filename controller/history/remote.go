@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/prescale/prescale/controller/redact"
 )
 
 // RangeQuerier is the one method of client_golang's v1.API that Remote uses.
@@ -34,13 +36,13 @@ var _ History = (*Remote)(nil)
 func NewRemote(addr string, timeout time.Duration) (*Remote, error) {
 	u, err := url.Parse(addr)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", Redact(addr))
+		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", redact.URL(addr))
 	}
 	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(timeout)}})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	return NewRemoteAPI(v1.NewAPI(c), Redact(addr), timeout), nil
+	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), timeout), nil
 }
 
 // NewRemoteAPI wraps an existing client (tests pass a fake). addr is only
@@ -74,38 +76,13 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 			// query is at fault, the source is up.
 			var ae *v1.Error
 			if errors.As(err, &ae) && (ae.Type == v1.ErrBadData || ae.Type == v1.ErrExec) {
-				return Series{}, fmt.Errorf("history: query_range on %s: %w: %w", r.addr, ErrQuery, redactErr(err))
+				return Series{}, fmt.Errorf("history: query_range on %s: %w: %w", r.addr, ErrQuery, redact.Err(err))
 			}
-			return Series{}, fmt.Errorf("history: query_range on %s: %w", r.addr, redactErr(err))
+			return Series{}, fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
 		}
 		if err := f.addMatrix(v); err != nil {
 			return Series{}, err
 		}
 	}
 	return f.result()
-}
-
-// Redact removes user info and query strings from a URL for logs and errors.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "REDACTED"
-	}
-	return u.String()
-}
-
-// redactErr strips the URL out of *url.Error, which repeats the full request
-// URL including any credentials.
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %s: %w", ue.Op, Redact(ue.URL), ue.Err)
-	}
-	return err
 }

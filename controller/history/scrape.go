@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/prescale/prescale/controller/redact"
 )
 
 // ScrapeTarget is one HTTP endpoint the embedded store scrapes.
@@ -108,25 +110,25 @@ func instanceOf(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Host != "" {
 		return u.Host
 	}
-	return Redact(raw)
+	return redact.URL(raw)
 }
 
 func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", Redact(url), err)
+		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), err)
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", Redact(url), redactErr(err))
+		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), redact.Err(err))
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scrape %s: HTTP %d", Redact(url), resp.StatusCode)
+		return nil, fmt.Errorf("scrape %s: HTTP %d", redact.URL(url), resp.StatusCode)
 	}
 	dec := expfmt.NewDecoder(io.LimitReader(resp.Body, s.maxBody), expfmt.ResponseFormat(resp.Header))
 	var out []*dto.MetricFamily
@@ -136,7 +138,7 @@ func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, e
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return out, fmt.Errorf("scrape %s: parse: %w", Redact(url), err)
+			return out, fmt.Errorf("scrape %s: parse: %w", redact.URL(url), err)
 		}
 		out = append(out, mf)
 	}
