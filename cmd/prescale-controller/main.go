@@ -22,7 +22,6 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/envcheck"
-	"github.com/prescale/prescale/exporter"
 )
 
 func main() {
@@ -49,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	envcheck.Warn(stderr, "prescale-controller", os.Environ(), controller.Config{}, exporter.Config{})
+	envcheck.Warn(stderr, "prescale-controller", os.Environ(), envcheck.ControllerScope, controller.Config{})
 	var cfg controller.Config
 	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", err)

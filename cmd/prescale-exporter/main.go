@@ -21,7 +21,6 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/exporter"
 )
@@ -62,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	envcheck.Warn(stderr, program, os.Environ(), exporter.Config{}, controller.Config{})
+	envcheck.Warn(stderr, program, os.Environ(), envcheck.ExporterScope, exporter.Config{})
 	var cfg exporter.Config
 	if err := envconfig.Process(exporter.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, err)

@@ -39,8 +39,8 @@ func TestRunExitCodes(t *testing.T) {
 			stderr: "PRESCALE_APP_PROBE_TIMEOUT: must be in (0s, 1m0s], got 0s"},
 		{name: "invalid listen address", env: map[string]string{"PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
 			stderr: `PRESCALE_EXPORTER_LISTEN: invalid listen address "nowhere": missing port in address`},
-		{name: "misspelt variable warned about", env: map[string]string{"PRESCALE_EXPORTR_LISTEN": ":1", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
-			stderr: "prescale-exporter: warning: PRESCALE_EXPORTR_LISTEN is not a prescale setting and is ignored"},
+		{name: "misspelt variable warned about", env: map[string]string{"PRESCALE_EXPORTER_LISTN": ":1", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
+			stderr: "prescale-exporter: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored"},
 		{name: "controller variable not warned about", env: map[string]string{"PRESCALE_STEP": "5m", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
 			stderr: "PRESCALE_EXPORTER_LISTEN: invalid listen address", notStderr: "warning"},
 	}

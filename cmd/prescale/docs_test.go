@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
 )
@@ -96,5 +97,18 @@ func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
 			continue
 		}
 		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the exporter metric %s", name) //nolint:testifylint // as above
+	}
+}
+
+// TestEnvNamespaces: the exporter's settings all live under
+// PRESCALE_EXPORTER_ or PRESCALE_APP_ and the controller's never do, which
+// is what lets each binary warn about unknown variables in its own
+// namespace without importing the other's configuration (envcheck scopes).
+func TestEnvNamespaces(t *testing.T) {
+	for _, v := range envVars(t, exporter.Config{}) {
+		require.True(t, envcheck.ExporterScope(v), "exporter variable %s outside the exporter's namespaces", v)
+	}
+	for _, v := range envVars(t, controller.Config{}) {
+		require.True(t, envcheck.ControllerScope(v), "controller variable %s inside the exporter's namespaces", v)
 	}
 }

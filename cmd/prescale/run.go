@@ -71,7 +71,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	envcheck.Warn(stderr, "prescale run", os.Environ(), controller.Config{}, exporter.Config{})
+	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, controller.Config{}, exporter.Config{})
 	var cfg controller.Config
 	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale run: bad configuration:", err)

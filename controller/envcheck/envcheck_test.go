@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,4 +34,16 @@ func TestUnknown(t *testing.T) {
 
 func TestUnknownPanicsOnNonStruct(t *testing.T) {
 	require.PanicsWithValue(t, "envcheck: config must be a struct, got int", func() { Unknown(nil, "P", nil, 3) })
+}
+
+func TestWarnScopes(t *testing.T) {
+	env := []string{"PRESCALE_EXPORTER_LISTN=:1", "PRESCALE_STPE=5m", "PRESCALE_APP_URLL=x"}
+	var exp, ctl, all strings.Builder
+	Warn(&exp, "e", env, ExporterScope, cfgA{})
+	Warn(&ctl, "c", env, ControllerScope, cfgB{})
+	Warn(&all, "r", env, AllScope, cfgA{}, cfgB{})
+	require.Equal(t, "e: warning: PRESCALE_APP_URLL is not a prescale setting and is ignored (-h lists them)\n"+
+		"e: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored (-h lists them)\n", exp.String())
+	require.Equal(t, "c: warning: PRESCALE_STPE is not a prescale setting and is ignored (-h lists them)\n", ctl.String())
+	require.Equal(t, 3, strings.Count(all.String(), "warning"))
 }

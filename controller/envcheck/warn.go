@@ -3,16 +3,45 @@ package envcheck
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // testOnly are variables the end-to-end tests read (to name the server
 // binaries); they are not settings, but not mistakes either.
 var testOnly = []string{"PRESCALE_PROMETHEUS_BIN", "PRESCALE_ALERTMANAGER_BIN"}
 
-// Warn writes one line to w for every PRESCALE_* variable in environ that
-// none of configs reads, prefixed by program.
-func Warn(w io.Writer, program string, environ []string, configs ...any) {
+// exporterNamespaces are the name prefixes the exporter's settings use and
+// the controller's never do (a test in cmd/prescale checks both configs).
+var exporterNamespaces = []string{"PRESCALE_EXPORTER_", "PRESCALE_APP_"}
+
+// Scope says which PRESCALE_* names a program answers for, so that the
+// exporter and the controller can share an environment without either
+// importing the other's configuration (the controller's pulls in the TSDB
+// and the PromQL engine).
+type Scope func(name string) bool
+
+// ExporterScope is the exporter's namespaces.
+func ExporterScope(name string) bool {
+	for _, p := range exporterNamespaces {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ControllerScope is every name outside the exporter's namespaces.
+func ControllerScope(name string) bool { return !ExporterScope(name) }
+
+// AllScope is every name (a program that reads both configurations).
+func AllScope(string) bool { return true }
+
+// Warn writes one line to w for every PRESCALE_* variable in environ, within
+// scope, that none of configs reads, prefixed by program.
+func Warn(w io.Writer, program string, environ []string, scope Scope, configs ...any) {
 	for _, name := range Unknown(environ, "PRESCALE", testOnly, configs...) {
-		fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (-h lists them)\n", program, name)
+		if scope(name) {
+			fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (-h lists them)\n", program, name)
+		}
 	}
 }
