@@ -419,6 +419,12 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 				snap.present, snap.demand, snap.demandAt = true, v, tl
 			}
 		}
+		if !snap.present && len(s.V) > 0 {
+			if tl, _, ok := s.Last(); ok {
+				// The window has data but none fresh: say so, not "no data".
+				snap.histErr = staleMessage(time.Unix(tl, 0), now, step)
+			}
+		}
 	}
 
 	// Detect and forecast: the grid points newer than the last one fed go
@@ -514,6 +520,13 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	c.publish(t, snap, ts)
 	// The error is logged once, by Run, with the whole cycle's errors.
 	return snap, ts, cycleErr
+}
+
+// staleMessage says that a target's history has no value at the cycle's
+// time, how old its newest point (at last) is, and that decisions hold.
+func staleMessage(last, now time.Time, step time.Duration) string {
+	return fmt.Sprintf("history: stale data: the newest point, at %s, is %s old (step %s); none at the cycle time: decisions held",
+		last.UTC().Format(time.RFC3339), now.Sub(last).Round(time.Second), step)
 }
 
 // calibrated reports whether a forecaster's intervals rest on observed

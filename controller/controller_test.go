@@ -34,6 +34,7 @@ type fakeHistory struct {
 	err   error
 	calls int
 	spike int64 // unix seconds of a grid point valued 1000; 0 for none
+	until int64 // unix seconds of the newest point with a value; 0 for none
 }
 
 func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
@@ -46,11 +47,17 @@ func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Ti
 	var s history.Series
 	for t := start; !t.After(end); t = t.Add(step) {
 		s.T = append(s.T, t.Unix())
-		if t.Unix() == f.spike {
+		switch {
+		case f.until != 0 && t.Unix() > f.until:
+			s.V = append(s.V, math.NaN())
+		case t.Unix() == f.spike:
 			s.V = append(s.V, 1000)
-			continue
+		default:
+			s.V = append(s.V, f.value)
 		}
-		s.V = append(s.V, f.value)
+	}
+	if _, _, ok := s.Last(); !ok {
+		return s, history.ErrNoData
 	}
 	return s, nil
 }
@@ -229,6 +236,31 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.Equal(t, "ok", v.Health().Status)
+}
+
+// TestStaleDataSaysHowOld: a series whose newest point is older than the
+// cycle's time holds the decision and says the data is stale and how old
+// it is (it used to say "query returned no data"), on and off the grid.
+func TestStaleDataSaysHowOld(t *testing.T) {
+	for _, off := range []time.Duration{30 * time.Second, 0} {
+		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC).Add(off)
+		h := &fakeHistory{value: 35}
+		f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		h.mu.Lock()
+		h.until = now.Add(-17 * time.Minute).Truncate(time.Minute).Unix()
+		h.mu.Unlock()
+		now = now.Add(time.Minute)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		m := f.c.d.Metrics
+		require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
+		require.Len(t, f.act.actions(), 1, "no action on stale data")
+		want := fmt.Sprintf("history: stale data: the newest point, at 2026-03-02T11:43:00Z, is %s old (step 1m0s); none at the cycle time: decisions held",
+			(18*time.Minute + off).String())
+		v := NewView(f.c, Info{})
+		require.Equal(t, want, v.Verification().Targets[0].HistoryError, "offset %s", off)
+		require.Equal(t, want, v.Predictions()[0].Error)
+	}
 }
 
 // TestQueryErrorIsATargetProblem: a query the store answers with several
