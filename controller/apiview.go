@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/policy"
 )
@@ -19,7 +18,6 @@ type Info struct {
 	Sources   []api.SourceInfo
 	Simulated []string
 	Actuator  string
-	Queues    func() []actuator.QueueStatus
 	// StoreStats describes the embedded store's contents; nil for a remote source.
 	StoreStats func() map[string]int64
 }
@@ -209,23 +207,17 @@ func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetS
 	ts := c.file.Targets[t.Name]
 	snap := c.snaps[i]
 	ts.Policy.Manual = &policy.Override{Units: req.Units, Until: now.Add(dur)}
-	cur := t.MinUnits
-	if ts.Policy.HasLast {
-		cur = ts.Policy.LastDesired
-	}
 	c.mu.Unlock()
-	if c.d.Units != nil {
-		if r, p, ok := c.d.Units.Units(t.Name); ok {
-			cur = r + p
-		}
-	}
-	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: cur, DataPresent: snap.present, Demand: snap.demand,
+	snap.requested = c.requestedUnits(t, ts)
+	snap.current = c.currentUnits(t, snap.requested)
+	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	dec := c.d.Decide(in, t, ts.Policy)
 	ts.Policy = ts.Policy.Record(t, dec)
 	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
-	snap.current, snap.decision, snap.hasDecision, snap.at = cur, dec, true, now
-	actErr := c.act(ctx, t, dec, snap)
+	snap.decision, snap.hasDecision, snap.at = dec, true, now
+	c.act(ctx, t, dec, snap)
+	ts.Acked = c.ackedState(t.Name)
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
@@ -240,9 +232,6 @@ func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetS
 		c.d.Metrics.stateSaveFail.Inc()
 		return api.TargetStatus{}, err
 	}
-	if actErr != nil {
-		return api.TargetStatus{}, actErr
-	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return v.statusLocked(i), nil
@@ -254,10 +243,7 @@ func (v *View) Health() api.Health {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	now := c.d.Now()
-	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: c.lastCycle, Queues: []actuator.QueueStatus{}}
-	if v.info.Queues != nil {
-		h.Queues = v.info.Queues()
-	}
+	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: c.lastCycle}
 	src := "history"
 	if len(v.info.Sources) > 0 {
 		src = "history: " + v.info.Sources[0].Detail
@@ -289,9 +275,9 @@ func (v *View) Health() api.Health {
 		}
 	}
 	h.Components = append(h.Components, lc)
-	for _, q := range h.Queues {
-		h.Components = append(h.Components, api.Component{Name: "actuator " + q.Receiver, Healthy: q.Length < q.Capacity, LastError: q.LastErr})
-	}
+	comps, act := actuationHealth(c.d.Actuators)
+	h.Components = append(h.Components, comps...)
+	h.Actuation = act
 	for _, comp := range h.Components {
 		if !comp.Healthy {
 			h.Status = "degraded"

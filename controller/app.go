@@ -51,20 +51,20 @@ type AppOptions struct {
 // App is a whole controller process: history source, loop, actuators,
 // REST API and /metrics.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	ctrl     *Controller
-	api      *api.Server
-	srv      *http.Server
-	ln       net.Listener
-	store    *history.Embedded
-	scraper  *history.Scraper
-	webhooks []*actuator.Webhook
-	pool     *actuator.SimulatedPool
-	actName  string
-	source   string // the history source, for the start log line
-	now      func() time.Time
-	closeMu  sync.Once
+	cfg     Config
+	log     *slog.Logger
+	ctrl    *Controller
+	api     *api.Server
+	srv     *http.Server
+	ln      net.Listener
+	store   *history.Embedded
+	scraper *history.Scraper
+	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
+	pool    *actuator.SimulatedPool
+	actName string
+	source  string // the history source, for the start log line
+	now     func() time.Time
+	closeMu sync.Once
 }
 
 // NewApp builds every part from cfg (which must be valid).
@@ -146,52 +146,10 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		sources = append(sources, api.SourceInfo{Name: "embedded", Kind: "embedded-tsdb", Detail: detail})
 	}
 
-	// Actuators.
-	am := actuator.NewMetrics(o.Registry)
-	var acts actuator.Multi
-	var simulated []string
-	var units UnitsSource
-	for _, name := range cfg.Actuators {
-		switch name {
-		case ActuatorWebhook:
-			ext := cfg.ExternalURL
-			if ext == "" {
-				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
-			}
-			for i, u := range cfg.WebhookURL {
-				name := cfg.WebhookReceiver
-				if len(cfg.WebhookURL) > 1 {
-					name = fmt.Sprintf("%s-%d", cfg.WebhookReceiver, i+1)
-				}
-				w, err := actuator.NewWebhook(actuator.WebhookConfig{
-					URL: u, Receiver: name, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
-					MaxAttempts: cfg.WebhookRetries, QueueSize: cfg.WebhookQueue, Wait: o.WebhookWait,
-				}, am)
-				if err != nil {
-					return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
-				}
-				a.webhooks = append(a.webhooks, w)
-				acts = append(acts, w)
-			}
-		case ActuatorExec:
-			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
-			if err != nil {
-				return nil, &ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
-			}
-			acts = append(acts, e)
-		case ActuatorSimulated:
-			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
-			units = a.pool
-			acts = append(acts, a.pool)
-			simulated = append(simulated, "simulated pool actuator")
-		}
+	simulated, err := a.buildActuators(cfg, o, ln)
+	if err != nil {
+		return nil, err
 	}
-	var act actuator.Actuator
-	actName := ActuatorNone
-	if len(acts) > 0 {
-		act, actName = acts, acts.Name()
-	}
-	a.actName = actName
 	if len(sources) > 0 {
 		a.source = sources[0].Kind + ": " + sources[0].Detail
 	}
@@ -201,13 +159,13 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 		return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
 	metrics := NewMetrics(o.Registry, targets)
-	metrics.SetInfo(cfg.Mode, actName)
+	metrics.SetInfo(cfg.Mode, a.actName)
 	ctrl, err := New(targets, Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
 	}, Deps{
 		History: hist, NewDetector: DetectorByName(cfg.AnomalyDetector),
-		Decide: policy.Decide, Actuator: act, Units: units, State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
+		Decide: policy.Decide, Actuators: a.levels, Units: a.units(), State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -229,13 +187,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: actName, StoreStats: storeStats, Queues: func() []actuator.QueueStatus {
-		out := make([]actuator.QueueStatus, 0, len(a.webhooks))
-		for _, w := range a.webhooks {
-			out = append(out, w.QueueStatus())
-		}
-		return out
-	}})
+	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
 	extra := map[string]http.Handler{}
 	for k, v := range o.Extra {
 		extra[k] = v
@@ -255,6 +207,63 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 	a.srv.ErrorLog = slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)
 	ok = true
 	return a, nil
+}
+
+// buildActuators builds the actuators of cfg.Actuators, each wrapped in a
+// level-triggered Level that re-sends the current desired units until
+// acknowledged, backing off up to the scaling interval. It returns the
+// API's list of simulated parts.
+func (a *App) buildActuators(cfg Config, o AppOptions, ln net.Listener) ([]string, error) {
+	am := actuator.NewMetrics(o.Registry)
+	var simulated []string
+	level := func(d actuator.Deliverer, inline bool) {
+		a.levels = append(a.levels, actuator.NewLevel(d, actuator.LevelConfig{
+			Now: o.Now, MaxBackoff: cfg.ScalingInterval, Inline: inline, Logger: o.Logger, Metrics: am,
+		}))
+	}
+	for _, name := range cfg.Actuators {
+		switch name {
+		case ActuatorWebhook:
+			ext := cfg.ExternalURL
+			if ext == "" {
+				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
+			}
+			for i, u := range cfg.WebhookURL {
+				name := cfg.WebhookReceiver
+				if len(cfg.WebhookURL) > 1 {
+					name = fmt.Sprintf("%s-%d", cfg.WebhookReceiver, i+1)
+				}
+				w, err := actuator.NewWebhook(actuator.WebhookConfig{
+					URL: u, Receiver: name, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
+					MaxAttempts: cfg.WebhookRetries, Wait: o.WebhookWait,
+				}, am)
+				if err != nil {
+					return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+				}
+				level(w, false)
+			}
+		case ActuatorExec:
+			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
+			if err != nil {
+				return nil, &ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
+			}
+			level(e, false)
+		case ActuatorSimulated:
+			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
+			level(a.pool, true) // applied at once: delivered within the cycle
+			simulated = append(simulated, "simulated pool actuator")
+		}
+	}
+	a.actName = ActuatorNames(a.levels)
+	return simulated, nil
+}
+
+// units is the simulated pool as the controller's UnitsSource, or nil.
+func (a *App) units() UnitsSource {
+	if a.pool == nil {
+		return nil
+	}
+	return a.pool
 }
 
 func redactAll(us []string) []string {
@@ -310,8 +319,8 @@ func (a *App) Run(ctx context.Context) error {
 			cancel()
 		}
 	})
-	for _, w := range a.webhooks {
-		wg.Go(func() { w.Run(ctx) })
+	for _, l := range a.levels {
+		wg.Go(func() { l.Run(ctx) })
 	}
 	if a.scraper != nil {
 		// One scrape before the first cycle so a fresh store has a sample.

@@ -62,11 +62,10 @@ type Config struct {
 	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
 
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
-	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each with its own queue and metrics"`
+	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each its own actuator with its own metrics"`
 	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics; with several URLs, NAME-1, NAME-2, ..."`
 	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
-	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook (retries on 5xx and timeouts, never on 4xx)"`
-	WebhookQueue    int           `envconfig:"WEBHOOK_QUEUE" default:"100" desc:"bounded webhook queue; a full queue drops and counts"`
+	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook delivery (retries on 5xx and timeouts, never on 4xx); a failed delivery is re-sent later with the current desired units"`
 	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
 	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command and arguments (comma-separated) run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
@@ -173,9 +172,6 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookRetries < 1 {
 		bad("WEBHOOK_MAX_ATTEMPTS", "must be >= 1, got %d", c.WebhookRetries)
-	}
-	if c.WebhookQueue < 1 {
-		bad("WEBHOOK_QUEUE", "must be >= 1, got %d", c.WebhookQueue)
 	}
 	if c.ExecTimeout <= 0 {
 		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)

@@ -50,7 +50,7 @@ type Options struct {
 
 // Deps are the controller's parts. History, NewDetector, Decide, State and
 // Now are required; NewForecaster (nil: engine.DefaultForecaster),
-// Actuator, Units, Metrics and Logger may be nil.
+// Actuators, Units, Metrics and Logger may be nil.
 type Deps struct {
 	History history.History
 	// NewForecaster builds each target's streaming forecaster (the
@@ -58,12 +58,15 @@ type Deps struct {
 	NewForecaster engine.NewForecasterFunc
 	NewDetector   DetectorFactory
 	Decide        Decider
-	Actuator      actuator.Actuator
-	Units         UnitsSource
-	State         *state.Store
-	Metrics       *Metrics
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Actuators carry decisions out, level-triggered (each re-sends the
+	// current desired units until acknowledged); the caller runs their
+	// background delivery (Level.Run) unless they are inline.
+	Actuators []*actuator.Level
+	Units     UnitsSource
+	State     *state.Store
+	Metrics   *Metrics
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // snapshot is what the last cycle saw and decided for one target.
@@ -83,7 +86,8 @@ type snapshot struct {
 	anomaly     bool
 	anomalous   []int // indices into series
 	modelErr    float64
-	current     int
+	requested   int // units the policy decided from (see requestedUnits)
+	current     int // units published as current (see currentUnits)
 	decision    policy.Decision
 	hasDecision bool
 }
@@ -224,6 +228,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
 		c.byName[t.Name] = i
+		c.restoreActuation(t, f.Targets[t.Name])
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
 		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
@@ -447,35 +452,45 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		}
 	}
 
-	// Current units.
-	cur := t.MinUnits
-	if ts.Policy.HasLast {
-		cur = ts.Policy.LastDesired
-	}
-	if c.d.Units != nil {
-		if r, p, ok := c.d.Units.Units(t.Name); ok {
-			cur = r + p
-		}
-	}
-	snap.current = cur
+	snap.requested = c.requestedUnits(t, ts)
+	snap.current = c.currentUnits(t, snap.requested)
+	ts = accrueCost(t, ts, now, snap.current)
+	ts = c.decide(idx, t, ts, &snap)
 
-	// Cost: accrue the current units since the last cycle; reset at UTC midnight.
+	// Act.
+	c.act(ctx, t, snap.decision, snap)
+	ts.Acked = c.ackedState(t.Name)
+	c.publish(t, snap, ts)
+	// The error is logged once, by Run, with the whole cycle's errors.
+	return snap, ts, cycleErr
+}
+
+// accrueCost accrues the cost of the current units since the last cycle
+// into ts; the daily cost resets at UTC midnight.
+func accrueCost(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
 	day := now.UTC().Format(time.DateOnly)
 	if ts.CostDay != day {
 		ts.CostDay, ts.CostToday = day, 0
 	}
 	if !ts.CostAt.IsZero() && now.After(ts.CostAt) && t.CostPerUnitHour > 0 {
-		c0 := float64(cur) * t.CostPerUnitHour * now.Sub(ts.CostAt).Hours()
+		c0 := float64(units) * t.CostPerUnitHour * now.Sub(ts.CostAt).Hours()
 		ts.CostToday += c0
 		ts.CostTotal += c0
 	}
 	ts.CostAt = now
+	return ts
+}
 
+// decide asks the target's engine for the decision at snap.at and records
+// it (and the forecast it used) in snap and the returned state.
+func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *snapshot) state.Target {
+	now := snap.at
+	stepSec := int64(c.o.Step / time.Second)
 	// Decide: the engine's forecast (from its last observed grid point)
 	// over the lead window, at now.
 	eng := c.engs[idx].eng
 	out := eng.Decide(engine.Input{
-		Now: now, CurrentUnits: cur, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
+		Now: now, CurrentUnits: snap.requested, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
 	}, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State
@@ -512,14 +527,7 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	if len(snap.fc.Mean) > 0 {
 		ts.PrevForecast, ts.PrevForecastAt = snap.fc.Mean[0], time.Unix(snap.fcStart, 0).UTC()
 	}
-
-	// Act.
-	if err := c.act(ctx, t, dec, snap); err != nil {
-		cycleErr = errors.Join(cycleErr, err)
-	}
-	c.publish(t, snap, ts)
-	// The error is logged once, by Run, with the whole cycle's errors.
-	return snap, ts, cycleErr
+	return ts
 }
 
 // staleMessage says that a target's history has no value at the cycle's
@@ -572,26 +580,6 @@ func appendBounded(ds []policy.Decision, d policy.Decision, n int) []policy.Deci
 		ds = append([]policy.Decision(nil), ds[len(ds)-n:]...)
 	}
 	return ds
-}
-
-// act carries a decision out: only in act mode, only when it changes the
-// units, and never on missing data (the decision is then a hold).
-func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decision, snap snapshot) error {
-	if c.o.Mode != ModeAct || c.d.Actuator == nil || dec.Reason == policy.ReasonNoData || dec.Desired == snap.current {
-		return nil
-	}
-	a := actuator.Action{
-		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind),
-		Current: snap.current, Desired: dec.Desired, Direction: dec.Direction(),
-		Reason: string(dec.Reason), Explanation: Explain(dec), Confidence: dec.Explanation.Confidence,
-		Forecast: dec.Explanation.MeanUsed, Upper: dec.Explanation.UpperUsed,
-		CostPerHour: float64(dec.Desired) * t.CostPerUnitHour, At: dec.Explanation.Now,
-	}
-	if err := c.d.Actuator.Act(ctx, a); err != nil {
-		return fmt.Errorf("actuator %s: %w", c.d.Actuator.Name(), err)
-	}
-	c.log.Info("scaling", "target", t.Name, "from", snap.current, "to", dec.Desired, "reason", dec.Reason)
-	return nil
 }
 
 // Explain renders a decision's explanation as one line for logs, webhooks

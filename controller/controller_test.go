@@ -94,18 +94,28 @@ type quietDetector struct{}
 
 func (quietDetector) Update(int64, float64) float64 { return 0 }
 
-// recorder is an actuator that records actions.
+// recorder is an actuator that records actions; while down it refuses them.
 type recorder struct {
-	mu  sync.Mutex
-	got []actuator.Action
+	mu   sync.Mutex
+	got  []actuator.Action
+	down bool
 }
 
 func (r *recorder) Name() string { return "recorder" }
-func (r *recorder) Act(_ context.Context, a actuator.Action) error {
+func (r *recorder) Deliver(_ context.Context, a actuator.Action) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, a)
+	if r.down {
+		return errors.New("HTTP 500")
+	}
 	return nil
+}
+
+func (r *recorder) setDown(d bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = d
 }
 func (r *recorder) actions() []actuator.Action {
 	r.mu.Lock()
@@ -123,6 +133,7 @@ type fixture struct {
 	c    *Controller
 	h    *fakeHistory
 	act  *recorder
+	am   *actuator.Metrics
 	reg  *prometheus.Registry
 	now  *time.Time
 	dir  string
@@ -135,15 +146,16 @@ func newFixture(t *testing.T, dir string, h *fakeHistory, fc engine.Forecaster, 
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	act := &recorder{}
+	am := actuator.NewMetrics(reg)
 	c, err := New([]policy.Target{testTarget}, Options{
 		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95,
 	}, Deps{
 		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
-		Decide: policy.Decide, Actuator: act, State: st, Metrics: NewMetrics(reg, []policy.Target{testTarget}),
+		Decide: policy.Decide, Actuators: []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: func() time.Time { return *now }, Metrics: am})}, State: st, Metrics: NewMetrics(reg, []policy.Target{testTarget}),
 		Now: func() time.Time { return *now },
 	})
 	require.NoError(t, err)
-	return &fixture{c: c, h: h, act: act, reg: reg, now: now, dir: dir, mode: mode}
+	return &fixture{c: c, h: h, act: act, am: am, reg: reg, now: now, dir: dir, mode: mode}
 }
 
 func (f *fixture) gauge(t *testing.T, g *prometheus.GaugeVec) float64 {

@@ -61,7 +61,7 @@ func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
 		ScalingInterval: time.Second, HistoryWindow: 2 * time.Minute, Step: time.Second, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
 		Actuators: []string{controller.ActuatorWebhook}, WebhookURL: []string{webhookURL}, WebhookReceiver: "e2e",
-		WebhookTimeout: 2 * time.Second, WebhookRetries: 3, WebhookQueue: 10, ExecTimeout: time.Second,
+		WebhookTimeout: 2 * time.Second, WebhookRetries: 3, ExecTimeout: time.Second,
 		ManualDuration: time.Hour, StressTestMax: time.Second,
 		TargetName: "e2e", TargetTier: "web", TargetKind: "instances",
 		TargetQuery: `max(prescale_cpus)`, CapacityPerUnit: 1, TargetUtilization: 0.5,

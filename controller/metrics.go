@@ -45,7 +45,7 @@ func gauge(name, help string) *prometheus.GaugeVec {
 func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	m := &Metrics{
 		desired:      gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to)."),
-		current:      gauge("current_units", "Units each target has now (ready plus provisioning), as the controller sees them."),
+		current:      gauge("current_units", "Units each target has now: what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision."),
 		forecast:     gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit."),
 		forecastLo:   gauge("forecast_lower", "Lower bound of the forecast interval at the lead time."),
 		forecastHi:   gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for)."),

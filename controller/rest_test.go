@@ -74,7 +74,7 @@ func TestRESTEndpoints(t *testing.T) {
 		{"realtime", call{method: "GET", path: "/api/metrics/realtime"}, 200, []string{"samples"}},
 		{"predictions", call{method: "GET", path: "/api/predictions"}, 200, []string{"predictions"}},
 		{"status", call{method: "GET", path: "/api/scaling/status"}, 200, []string{"targets"}},
-		{"health", call{method: "GET", path: "/api/system/health"}, 200, []string{"status", "components", "actuator_queues"}},
+		{"health", call{method: "GET", path: "/api/system/health"}, 200, []string{"status", "components", "actuation"}},
 		{"verification", call{method: "GET", path: "/api/verification"}, 200, []string{"sources", "simulated_components", "targets"}},
 		{"healthz", call{method: "GET", path: "/healthz"}, 200, []string{"status"}},
 		{"readyz", call{method: "GET", path: "/readyz"}, 200, []string{"status"}},
@@ -221,17 +221,20 @@ func TestSeveralWebhookReceivers(t *testing.T) {
 		c.Actuators = []string{controller.ActuatorWebhook}
 		c.WebhookURL = []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}
 		c.WebhookReceiver = "ops"
-		c.WebhookQueue = 5
 	})
 	code, body := do(t, h, call{method: "GET", path: "/api/system/health"})
 	require.Contains(t, []int{200, 503}, code)
-	qs := body["actuator_queues"].([]any)
-	require.Len(t, qs, 2)
-	require.Equal(t, "ops-1", qs[0].(map[string]any)["receiver"])
-	require.Equal(t, "ops-2", qs[1].(map[string]any)["receiver"])
-	// The first cycle scaled up: one action queued for each receiver.
-	require.InDelta(t, 1, qs[0].(map[string]any)["length"], 0)
-	require.InDelta(t, 1, qs[1].(map[string]any)["length"], 0)
+	// The first cycle scaled up: the unreachable receivers have not
+	// acknowledged it, each holds it pending (and is re-sent it).
+	acts := body["actuation"].([]any)
+	require.Len(t, acts, 2)
+	for i, name := range []string{"webhook:ops-1", "webhook:ops-2"} {
+		st := acts[i].(map[string]any)
+		require.Equal(t, name, st["actuator"])
+		require.Equal(t, "web", st["target"])
+		require.Equal(t, true, st["pending"])
+		require.InDelta(t, 1, st["acknowledged_units"], 0)
+	}
 }
 
 func TestAppPublishesInfoAndDemand(t *testing.T) {
@@ -265,7 +268,7 @@ func restConfig(dir string) controller.Config {
 		ScalingInterval: time.Minute, HistoryWindow: 36 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
 		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
-		WebhookQueue: 1, ExecTimeout: time.Second, ManualDuration: time.Hour,
+		ExecTimeout: time.Second, ManualDuration: time.Hour,
 		APIToken: restToken, StressTestMax: time.Second,
 		TargetName: "web", TargetTier: "web", TargetKind: "instances", TargetQuery: `demand{trace="gen"}`,
 		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.1,

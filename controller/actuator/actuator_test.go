@@ -80,19 +80,6 @@ func TestWebhookPayload(t *testing.T) {
 	require.JSONEq(t, string(golden), string(b))
 }
 
-func TestWebhookQueueBounded(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	w, err := NewWebhook(WebhookConfig{URL: "http://127.0.0.1:1/hook", Receiver: "q", QueueSize: 2}, NewMetrics(reg))
-	require.NoError(t, err)
-	require.NoError(t, w.Act(t.Context(), testAction))
-	require.NoError(t, w.Act(t.Context(), testAction))
-	require.ErrorContains(t, w.Act(t.Context(), testAction), "queue full")
-	st := w.QueueStatus()
-	require.Equal(t, 2, st.Length)
-	require.Equal(t, int64(1), st.Dropped)
-	require.InDelta(t, 1, testutil.ToFloat64(w.metrics.dropped.WithLabelValues("q")), 0)
-}
-
 func TestWebhookTimeoutRetried(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})
@@ -125,7 +112,7 @@ func TestExec(t *testing.T) {
 	out := filepath.Join(dir, "env.txt")
 	e, err := NewExec([]string{"/bin/sh", "-c", `env | grep ^PRESCALE_ | sort > "$0"`, out}, 5*time.Second, NewMetrics(prometheus.NewRegistry()))
 	require.NoError(t, err)
-	require.NoError(t, e.Act(t.Context(), testAction))
+	require.NoError(t, e.Deliver(t.Context(), testAction))
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	for _, kv := range []string{"PRESCALE_TARGET=web", "PRESCALE_DESIRED_UNITS=5", "PRESCALE_CURRENT_UNITS=2", "PRESCALE_DIRECTION=up", "PRESCALE_REASON=forecast", "PRESCALE_DECIDED_AT=2026-03-02T12:00:00Z"} {
@@ -134,12 +121,12 @@ func TestExec(t *testing.T) {
 
 	slow, err := NewExec([]string{"/bin/sh", "-c", "sleep 10"}, 100*time.Millisecond, nil)
 	require.NoError(t, err)
-	err = slow.Act(t.Context(), testAction)
+	err = slow.Deliver(t.Context(), testAction)
 	require.ErrorContains(t, err, "timed out after 100ms")
 
 	failing, err := NewExec([]string{"/bin/sh", "-c", "echo nope; exit 3"}, time.Second, nil)
 	require.NoError(t, err)
-	require.ErrorContains(t, failing.Act(t.Context(), testAction), `exit status 3 (output: "nope\n")`)
+	require.ErrorContains(t, failing.Deliver(t.Context(), testAction), `exit status 3 (output: "nope\n")`)
 
 	_, err = NewExec(nil, 0, nil)
 	require.Error(t, err)
@@ -152,7 +139,7 @@ func TestSimulatedPool(t *testing.T) {
 	require.True(t, strings.HasPrefix(p.Name(), "simulated"))
 	p.Register("web", 2, 5*time.Minute, 0.6)
 
-	require.NoError(t, p.Act(t.Context(), Action{Target: "web", Desired: 5}))
+	require.NoError(t, p.Deliver(t.Context(), Action{Target: "web", Desired: 5}))
 	r, prov, ok := p.Units("web")
 	require.True(t, ok)
 	require.Equal(t, [2]int{2, 3}, [2]int{r, prov}, "3 units provisioning for the 5-minute lag")
@@ -163,10 +150,10 @@ func TestSimulatedPool(t *testing.T) {
 	// 5 units (2 ready + 3 provisioning) for 5 minutes at 0.6/h = 0.25.
 	require.InDelta(t, 0.25, testutil.ToFloat64(p.cost.WithLabelValues("web")), 1e-12)
 
-	require.NoError(t, p.Act(t.Context(), Action{Target: "web", Desired: 1}))
+	require.NoError(t, p.Deliver(t.Context(), Action{Target: "web", Desired: 1}))
 	r, _, _ = p.Units("web")
 	require.Equal(t, 1, r, "scale-down is immediate")
-	require.Error(t, p.Act(t.Context(), Action{Target: "db", Desired: 1}))
+	require.Error(t, p.Deliver(t.Context(), Action{Target: "db", Desired: 1}))
 	st := p.Status()
 	require.True(t, st[0].Simulated)
 	problems, err := testutil.GatherAndLint(reg)

@@ -23,7 +23,7 @@ type Exec struct {
 	metrics *Metrics
 }
 
-var _ Actuator = (*Exec)(nil)
+var _ Deliverer = (*Exec)(nil)
 
 // NewExec builds an Exec actuator; timeout 0 means 30 s.
 func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
@@ -37,7 +37,7 @@ func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
 	return &Exec{argv: argv, timeout: timeout, metrics: m}, nil
 }
 
-// Name implements Actuator.
+// Name implements Deliverer.
 func (e *Exec) Name() string { return "exec" }
 
 // Env returns the environment entries describing an action.
@@ -56,8 +56,9 @@ func Env(a Action) []string {
 	}
 }
 
-// Act implements Actuator: it runs the command and waits for it.
-func (e *Exec) Act(ctx context.Context, a Action) error {
+// Deliver implements Deliverer: it runs the command and waits for it; exit
+// status 0 acknowledges the action.
+func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)

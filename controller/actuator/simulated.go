@@ -39,7 +39,7 @@ type simBatch struct {
 	readyAt time.Time
 }
 
-var _ Actuator = (*SimulatedPool)(nil)
+var _ Deliverer = (*SimulatedPool)(nil)
 
 // NewSimulatedPool builds an empty pool; reg may be nil.
 func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *SimulatedPool {
@@ -65,7 +65,7 @@ func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *Simulate
 	return p
 }
 
-// Name implements Actuator.
+// Name implements Deliverer.
 func (p *SimulatedPool) Name() string { return "simulated" }
 
 // Register adds a target with its starting units, provisioning lag and
@@ -118,9 +118,10 @@ func pendingUnits(sp *simPool) int {
 	return n
 }
 
-// Act implements Actuator: scale-ups join the provisioning queue, scale-downs
-// cancel provisioning units first and then remove ready ones at once.
-func (p *SimulatedPool) Act(_ context.Context, a Action) error {
+// Deliver implements Deliverer: scale-ups join the provisioning queue,
+// scale-downs cancel provisioning units first and then remove ready ones at
+// once. It is acknowledged at once (unless the target is unknown).
+func (p *SimulatedPool) Deliver(_ context.Context, a Action) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	sp, ok := p.pools[a.Target]

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -53,30 +51,22 @@ type WebhookConfig struct {
 	Timeout     time.Duration // per attempt; 0 means 10 s
 	MaxAttempts int           // 0 means 5
 	Backoff     time.Duration // first retry delay, doubled each retry up to 30 s; 0 means 500 ms
-	QueueSize   int           // bounded queue; 0 means 100
 	Client      *http.Client  // nil means a client with Timeout
 	// Wait sleeps between retries; nil means a timer honouring ctx (tests inject).
 	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // Webhook posts each action to an HTTP endpoint as an Alertmanager v4
-// message. Act enqueues; a background worker (Run) delivers in order,
-// retrying 5xx and timeouts with exponential backoff and never retrying 4xx.
+// message, retrying 5xx and timeouts up to MaxAttempts times with
+// exponential backoff and never retrying 4xx within one delivery. Wrapped
+// in a Level (as the controller does), a failed delivery is repeated later
+// with the target's then current desired units.
 type Webhook struct {
 	cfg     WebhookConfig
 	metrics *Metrics
-	queue   chan Action
-	sent    atomic.Int64
-	failed  atomic.Int64
-	dropped atomic.Int64
-	mu      sync.Mutex
-	lastErr string
 }
 
-var (
-	_ Actuator = (*Webhook)(nil)
-	_ Queued   = (*Webhook)(nil)
-)
+var _ Deliverer = (*Webhook)(nil)
 
 // NewWebhook validates cfg and builds the webhook (call Run to deliver).
 func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
@@ -96,9 +86,6 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 500 * time.Millisecond
 	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 100
-	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: cfg.Timeout}
 	}
@@ -115,63 +102,20 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 		}
 	}
 	m.initFor(cfg.Receiver)
-	return &Webhook{cfg: cfg, metrics: m, queue: make(chan Action, cfg.QueueSize)}, nil
+	return &Webhook{cfg: cfg, metrics: m}, nil
 }
 
-// Name implements Actuator.
+// Name implements Deliverer.
 func (w *Webhook) Name() string { return "webhook:" + w.cfg.Receiver }
 
-// Act implements Actuator: it enqueues, or drops with an error when full.
-func (w *Webhook) Act(_ context.Context, a Action) error {
-	select {
-	case w.queue <- a:
-		if w.metrics != nil {
-			w.metrics.queue.WithLabelValues(w.cfg.Receiver).Set(float64(len(w.queue)))
-		}
-		return nil
-	default:
-		w.dropped.Add(1)
-		if w.metrics != nil {
-			w.metrics.dropped.WithLabelValues(w.cfg.Receiver).Inc()
-		}
-		return fmt.Errorf("actuator: webhook %s queue full (%d), action for %s dropped", w.cfg.Receiver, cap(w.queue), a.Target)
+// Deliver implements Deliverer: Send, timed.
+func (w *Webhook) Deliver(ctx context.Context, a Action) error {
+	start := time.Now()
+	err := w.Send(ctx, a)
+	if w.metrics != nil {
+		w.metrics.latency.WithLabelValues(w.cfg.Receiver).Observe(time.Since(start).Seconds())
 	}
-}
-
-// Run delivers queued actions until ctx ends.
-func (w *Webhook) Run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case a := <-w.queue:
-			if w.metrics != nil {
-				w.metrics.queue.WithLabelValues(w.cfg.Receiver).Set(float64(len(w.queue)))
-			}
-			start := time.Now()
-			err := w.Send(ctx, a)
-			if w.metrics != nil {
-				w.metrics.latency.WithLabelValues(w.cfg.Receiver).Observe(time.Since(start).Seconds())
-			}
-			w.mu.Lock()
-			if err != nil {
-				w.lastErr = err.Error()
-			} else {
-				w.lastErr = ""
-			}
-			w.mu.Unlock()
-		}
-	}
-}
-
-// QueueStatus implements Queued.
-func (w *Webhook) QueueStatus() QueueStatus {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return QueueStatus{
-		Receiver: w.cfg.Receiver, Length: len(w.queue), Capacity: cap(w.queue),
-		Sent: w.sent.Load(), Failed: w.failed.Load(), Dropped: w.dropped.Load(), LastErr: w.lastErr,
-	}
+	return err
 }
 
 // Payload builds the v4 message for an action.
@@ -233,7 +177,6 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 	for attempt := 1; ; attempt++ {
 		err = w.post(ctx, body)
 		if err == nil {
-			w.sent.Add(1)
 			if w.metrics != nil {
 				w.metrics.sent.WithLabelValues(w.cfg.Receiver).Inc()
 			}
@@ -251,7 +194,6 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		}
 		delay = min(2*delay, 30*time.Second)
 	}
-	w.failed.Add(1)
 	if w.metrics != nil {
 		w.metrics.failed.WithLabelValues(w.cfg.Receiver).Inc()
 	}

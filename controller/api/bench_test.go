@@ -44,7 +44,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 		Listen: "127.0.0.1:0", DataDir: dir, QueryTimeout: 30 * time.Second, ScrapeInterval: 15 * time.Second,
 		Retention: 720 * time.Hour, ScalingInterval: time.Minute, HistoryWindow: 14 * 24 * time.Hour, Step: 5 * time.Minute,
 		Coverage: 0.8, Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1, WebhookQueue: 1,
+		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
 		ExecTimeout: time.Second, ManualDuration: time.Hour, StressTestMax: time.Second, TargetsFile: tf,
 		TargetName: "x", TargetTier: "web", TargetKind: "instances", CapacityPerUnit: 10, TargetUtilization: 0.7,
 		MinUnits: 1, MaxUnits: 50, CostPerUnitHour: 0.1, Lag: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,

@@ -142,13 +142,15 @@ type Component struct {
 
 // Health answers GET /api/system/health.
 type Health struct {
-	Status       string                 `json:"status"` // "ok" or "degraded"
-	Components   []Component            `json:"components"`
-	LastCycle    time.Time              `json:"last_cycle,omitzero"`
-	LoopAge      float64                `json:"loop_age_seconds"`
-	Interval     string                 `json:"interval"`
-	FailedCycles int64                  `json:"failed_cycles"`
-	Queues       []actuator.QueueStatus `json:"actuator_queues"`
+	Status       string      `json:"status"` // "ok" or "degraded"
+	Components   []Component `json:"components"`
+	LastCycle    time.Time   `json:"last_cycle,omitzero"`
+	LoopAge      float64     `json:"loop_age_seconds"`
+	Interval     string      `json:"interval"`
+	FailedCycles int64       `json:"failed_cycles"`
+	// Actuation is every target's delivery state per actuator: desired and
+	// acknowledged units, and while failing since when and why.
+	Actuation []actuator.Status `json:"actuation"`
 }
 
 // SourceInfo describes where data comes from.

@@ -36,6 +36,13 @@ type Target struct {
 	// the time it was for; the next cycle scores it (prescale_model_error).
 	PrevForecast   float64   `json:"prev_forecast"`
 	PrevForecastAt time.Time `json:"prev_forecast_at,omitzero"`
+	// Acked holds, per actuator name, the last desired units the actuator
+	// had acknowledged (webhook 2xx, exec exit 0, simulated applied); the
+	// controller re-sends the current desired units to every actuator whose
+	// entry differs. Absent (nil) in files written before level-triggered
+	// actuation: their last decision counts as acknowledged, as those
+	// controllers assumed. An empty object means nothing was acknowledged.
+	Acked map[string]int `json:"acked"`
 }
 
 // File is the whole state file.

@@ -60,3 +60,28 @@ func TestStoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreAckedCompatible: a file written before level-triggered
+// actuation (no "acked") loads with Acked nil, which the controller reads
+// as "the last decision was acknowledged"; an empty object stays empty
+// (nothing acknowledged), and values round-trip.
+func TestStoreAckedCompatible(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"version": 1, "saved_at": "2026-01-02T03:04:05Z", "targets": {"web": {"policy": {"last_desired": 4, "has_last": true}, "cost_today": 0, "cost_total": 0, "prev_forecast": 0}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte(old), 0o600))
+	s, err := New(dir)
+	require.NoError(t, err)
+	f, err := s.Load()
+	require.NoError(t, err)
+	require.Nil(t, f.Targets["web"].Acked)
+	require.Equal(t, 4, f.Targets["web"].Policy.LastDesired)
+
+	f.Targets["web"] = Target{Acked: map[string]int{}}
+	f.Targets["db"] = Target{Acked: map[string]int{"webhook:ops": 3, "exec": 2}}
+	require.NoError(t, s.Save(f))
+	got, err := s.Load()
+	require.NoError(t, err)
+	require.NotNil(t, got.Targets["web"].Acked)
+	require.Empty(t, got.Targets["web"].Acked)
+	require.Equal(t, map[string]int{"webhook:ops": 3, "exec": 2}, got.Targets["db"].Acked)
+}

@@ -1,0 +1,128 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/state"
+)
+
+// requirePending checks prescale_actuation_pending of the fixture's one
+// target and actuator.
+func (f *fixture) requirePending(t *testing.T, v int) {
+	t.Helper()
+	want := fmt.Sprintf(`# HELP prescale_actuation_pending 1 while the actuator has not acknowledged the target's current desired units (being delivered, or failing and re-sent with backoff), else 0.
+# TYPE prescale_actuation_pending gauge
+prescale_actuation_pending{actuator="recorder",target="web"} %d
+`, v)
+	require.NoError(t, testutil.GatherAndCompare(f.reg, strings.NewReader(want), "prescale_actuation_pending"))
+}
+
+// TestActuationLevelTriggered: a decision the actuator refuses is not
+// claimed as current, degrades health (not readiness), and is re-sent with
+// the then current desired units until acknowledged.
+func TestActuationLevelTriggered(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f.requirePending(t, 0)
+	f.act.setDown(true)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()), "a failed delivery is the actuator's to retry, not a failed cycle")
+	m := f.c.d.Metrics
+	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
+	f.requirePending(t, 1)
+	v := NewView(f.c, Info{})
+	hl := v.Health()
+	require.Equal(t, "degraded", hl.Status)
+	require.NoError(t, v.Ready(), "still deciding: ready")
+	var detail string
+	for _, c := range hl.Components {
+		if c.Name == "actuator recorder" {
+			require.False(t, c.Healthy)
+			detail = c.Detail
+		}
+	}
+	require.Contains(t, detail, "target web: 10 desired units not acknowledged since 2026-03-02T12:00:30Z")
+	require.Contains(t, detail, "HTTP 500")
+	require.Len(t, hl.Actuation, 1)
+	require.Equal(t, 1, *hl.Actuation[0].Acknowledged)
+
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 1, f.gauge(t, m.current), 0, "current units are the acknowledged ones, never the refused 10")
+	require.Equal(t, 1, NewView(f.c, Info{}).Status()[0].Current)
+
+	// The receiver recovers: the next cycle delivers the current desired.
+	h.set(50, nil) // demand 50: upper forecast 70 still needs 10
+	f.act.setDown(false)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	f.requirePending(t, 0)
+	require.Equal(t, "ok", NewView(f.c, Info{}).Health().Status)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10, f.gauge(t, m.current), 0)
+	var sent []int
+	for _, a := range f.act.actions() {
+		sent = append(sent, a.Desired)
+	}
+	require.Equal(t, []int{10, 10, 10}, sent, "re-sent until acknowledged, then not again")
+}
+
+// TestActuationSurvivesRestart: desired units no actuator acknowledged
+// before a restart are delivered after it; the state file records what was
+// acknowledged.
+func TestActuationSurvivesRestart(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	dir := t.TempDir()
+	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f1.act.setDown(true)
+	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+
+	now = now.Add(time.Minute)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f2.requirePending(t, 0) // restored: nothing asked of it yet
+	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+	acts := f2.act.actions()
+	require.Len(t, acts, 1)
+	require.Equal(t, 10, acts[0].Desired)
+	file, err = st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 10}, file.Targets["web"].Acked)
+}
+
+// TestActuationOldStateFile: a state file from before level-triggered
+// actuation (no "acked") counts its last decision as acknowledged: no
+// action after the upgrade.
+func TestActuationOldStateFile(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	dir := t.TempDir()
+	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	ts := file.Targets["web"]
+	ts.Acked = nil
+	file.Targets["web"] = ts
+	require.NoError(t, st.Save(file))
+
+	now = now.Add(time.Minute)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+	require.Empty(t, f2.act.actions())
+	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.current), 0)
+}

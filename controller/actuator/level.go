@@ -1,0 +1,323 @@
+package actuator
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Deliverer hands one action to a receiver and returns once the receiver
+// acknowledged it (nil: webhook 2xx, exec exit 0, simulated pool applied)
+// or failed to.
+type Deliverer interface {
+	Name() string
+	Deliver(ctx context.Context, a Action) error
+}
+
+// LevelConfig configures a Level. Zero values mean the defaults given.
+type LevelConfig struct {
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+	// MinBackoff is the delay before the first resend after a failure
+	// (0: 1 s); each failure doubles it up to MaxBackoff (0: 1 min; the
+	// controller passes its scaling interval, so a recovered receiver is
+	// reached within one interval).
+	MinBackoff, MaxBackoff time.Duration
+	// Inline delivers within Act (for the instant simulated pool); else Run
+	// delivers in the background.
+	Inline bool
+	// Logger receives one WARN per outage and target, and one INFO when it
+	// ends; nil discards.
+	Logger  *slog.Logger
+	Metrics *Metrics
+}
+
+// Level carries each target's current desired units to one Deliverer,
+// level-triggered as a Kubernetes controller is: it keeps per target the
+// last desired units the receiver acknowledged and, while they differ from
+// the current desired units, re-sends the current desired action (never an
+// older one) with capped exponential backoff until it is acknowledged.
+// Receivers must therefore treat a repeated action as idempotent; the
+// webhook's payload carries a fingerprint stable per target, direction and
+// reason, by which Alertmanager-style receivers deduplicate.
+type Level struct {
+	d       Deliverer
+	cfg     LevelConfig
+	syncMu  sync.Mutex // one delivery round at a time
+	mu      sync.Mutex
+	targets map[string]*levelTarget
+	kick    chan struct{}
+}
+
+type levelTarget struct {
+	want         Action
+	hasWant      bool
+	acked        int
+	hasAcked     bool
+	ackedAt      time.Time
+	next         time.Time // earliest next attempt while pending
+	backoff      time.Duration
+	attempts     int       // failed attempts in the current outage
+	failingSince time.Time // zero while deliveries succeed
+	lastErr      string
+}
+
+func (t *levelTarget) pending() bool {
+	return t.hasWant && (!t.hasAcked || t.acked != t.want.Desired)
+}
+
+// NewLevel wraps d.
+func NewLevel(d Deliverer, cfg LevelConfig) *Level {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Minute
+	}
+	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Level{d: d, cfg: cfg, targets: map[string]*levelTarget{}, kick: make(chan struct{}, 1)}
+}
+
+// Name is the deliverer's name (label actuator of prescale_actuation_pending).
+func (l *Level) Name() string { return l.d.Name() }
+
+// Deliverer returns the wrapped deliverer.
+func (l *Level) Deliverer() Deliverer { return l.d }
+
+func (l *Level) target(name string) *levelTarget {
+	t, ok := l.targets[name]
+	if !ok {
+		t = &levelTarget{}
+		l.targets[name] = t
+	}
+	return t
+}
+
+// Restore sets what a target's receiver acknowledged before a restart
+// (from the persisted state); it also publishes the target's pending
+// series at 0.
+func (l *Level) Restore(target string, units int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.target(target)
+	t.acked, t.hasAcked = units, true
+	l.setPending(target, t)
+}
+
+// Act makes a the target's desired action: it replaces any action not yet
+// acknowledged. A changed desired value is due at once; the same value
+// keeps its backoff. With Inline it is delivered before Act returns (the
+// error is the delivery's); else Run delivers it.
+func (l *Level) Act(ctx context.Context, a Action) error {
+	l.mu.Lock()
+	t := l.target(a.Target)
+	if !t.hasWant || t.want.Desired != a.Desired {
+		t.next = time.Time{}
+	}
+	t.want, t.hasWant = a, true
+	l.setPending(a.Target, t)
+	l.mu.Unlock()
+	if l.cfg.Inline {
+		l.Sync(ctx)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if t.pending() && t.lastErr != "" {
+			return &DeliveryError{Actuator: l.Name(), Target: a.Target, Msg: t.lastErr}
+		}
+		return nil
+	}
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// DeliveryError is an inline delivery that failed (it is retried).
+type DeliveryError struct{ Actuator, Target, Msg string }
+
+func (e *DeliveryError) Error() string {
+	return "actuator " + e.Actuator + ": target " + e.Target + ": " + e.Msg
+}
+
+// Acked returns the units the receiver last acknowledged for target, and
+// when (zero when restored from the state file).
+func (l *Level) Acked(target string) (units int, at time.Time, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, found := l.targets[target]
+	if !found || !t.hasAcked {
+		return 0, time.Time{}, false
+	}
+	return t.acked, t.ackedAt, true
+}
+
+// Sync delivers every due pending target once, in name order, and returns
+// when the next pending target is due (zero when none is pending).
+func (l *Level) Sync(ctx context.Context) time.Time {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	now := l.cfg.Now()
+	l.mu.Lock()
+	var due []string
+	for name, t := range l.targets {
+		if t.pending() && !t.next.After(now) {
+			due = append(due, name)
+		}
+	}
+	l.mu.Unlock()
+	sort.Strings(due)
+	for _, name := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		l.mu.Lock()
+		a := l.targets[name].want
+		l.mu.Unlock()
+		err := l.d.Deliver(ctx, a)
+		l.record(name, a, err)
+	}
+	return l.nextDue()
+}
+
+// record applies one delivery's outcome.
+func (l *Level) record(name string, sent Action, err error) {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.targets[name]
+	log := l.cfg.Logger
+	if err != nil {
+		t.attempts++
+		t.lastErr = err.Error()
+		t.backoff = min(max(l.cfg.MinBackoff, 2*t.backoff), l.cfg.MaxBackoff)
+		if t.want.Desired == sent.Desired { // else the new desired units are due at once
+			t.next = now.Add(t.backoff)
+		}
+		if t.failingSince.IsZero() {
+			t.failingSince = now
+			log.Warn("actuation failing: the current desired units will be re-sent until acknowledged",
+				"target", name, "actuator", l.Name(), "desired", sent.Desired, "err", err)
+		}
+		l.setPending(name, t)
+		return
+	}
+	t.acked, t.hasAcked, t.ackedAt = sent.Desired, true, now
+	if !t.failingSince.IsZero() {
+		log.Info("actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired,
+			"failing_for", now.Sub(t.failingSince).Round(time.Second).String(), "failed_attempts", t.attempts)
+	}
+	t.attempts, t.backoff, t.failingSince, t.lastErr = 0, 0, time.Time{}, ""
+	if t.pending() { // the desired units changed while this one was delivered
+		t.next = time.Time{}
+	}
+	l.setPending(name, t)
+}
+
+func (l *Level) nextDue() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var next time.Time
+	first := true
+	for _, t := range l.targets {
+		if t.pending() && (first || t.next.Before(next)) {
+			next, first = t.next, false
+		}
+	}
+	if first {
+		return time.Time{}
+	}
+	if next.IsZero() {
+		return l.cfg.Now()
+	}
+	return next
+}
+
+func (l *Level) setPending(name string, t *levelTarget) {
+	if l.cfg.Metrics == nil {
+		return
+	}
+	v := 0.0
+	if t.pending() {
+		v = 1
+	}
+	l.cfg.Metrics.pending.WithLabelValues(name, l.Name()).Set(v)
+}
+
+// Run delivers in the background until ctx ends: at once when Act changes
+// a target, and when a failed target's backoff expires.
+func (l *Level) Run(ctx context.Context) {
+	for {
+		next := l.Sync(ctx)
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer = time.NewTimer(max(0, next.Sub(l.cfg.Now())))
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-l.kick:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// Status is one target's actuation as /api/system/health shows it.
+type Status struct {
+	Target   string `json:"target"`
+	Actuator string `json:"actuator"`
+	// Desired is the units being carried out; Acknowledged the units the
+	// receiver last acknowledged (nil: none yet).
+	Desired      int  `json:"desired_units"`
+	Acknowledged *int `json:"acknowledged_units"`
+	// Pending: Acknowledged differs from Desired (a delivery is due or in
+	// progress); Failing: at least one delivery of it failed.
+	Pending        bool      `json:"pending"`
+	Failing        bool      `json:"failing"`
+	FailingSince   time.Time `json:"failing_since,omitzero"`
+	FailedAttempts int       `json:"failed_attempts"`
+	NextAttempt    time.Time `json:"next_attempt,omitzero"`
+	LastErr        string    `json:"last_error,omitempty"`
+}
+
+// Status lists every target with a desired action, by name.
+func (l *Level) Status() []Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Status, 0, len(l.targets))
+	for name, t := range l.targets {
+		if !t.hasWant && !t.hasAcked {
+			continue
+		}
+		s := Status{Target: name, Actuator: l.Name(), Desired: t.want.Desired, Pending: t.pending(),
+			Failing: !t.failingSince.IsZero(), FailingSince: t.failingSince, FailedAttempts: t.attempts, LastErr: t.lastErr}
+		if !t.hasWant {
+			s.Desired = t.acked
+		}
+		if t.hasAcked {
+			u := t.acked
+			s.Acknowledged = &u
+		}
+		if s.Pending {
+			s.NextAttempt = t.next
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	return out
+}

@@ -1,0 +1,182 @@
+package actuator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// flaky is a deliverer that fails while down and records what it was sent.
+type flaky struct {
+	mu   sync.Mutex
+	down bool
+	got  []int // desired units of every delivery attempt
+	sent chan int
+}
+
+func (f *flaky) Name() string { return "flaky" }
+
+func (f *flaky) Deliver(_ context.Context, a Action) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, a.Desired)
+	if f.sent != nil {
+		f.sent <- a.Desired
+	}
+	if f.down {
+		return errors.New("HTTP 500")
+	}
+	return nil
+}
+
+func (f *flaky) setDown(d bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = d
+}
+
+func (f *flaky) attempts() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.got...)
+}
+
+type levelFixture struct {
+	l   *Level
+	f   *flaky
+	now time.Time
+	log *bytes.Buffer
+	m   *Metrics
+}
+
+func newLevelFixture(t *testing.T) *levelFixture {
+	t.Helper()
+	fx := &levelFixture{f: &flaky{}, now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), log: &bytes.Buffer{},
+		m: NewMetrics(prometheus.NewRegistry())}
+	fx.l = NewLevel(fx.f, LevelConfig{
+		Now: func() time.Time { return fx.now }, MinBackoff: time.Second, MaxBackoff: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(fx.log, nil)), Metrics: fx.m,
+	})
+	return fx
+}
+
+func (fx *levelFixture) pending(target string) float64 {
+	return testutil.ToFloat64(fx.m.pending.WithLabelValues(target, "flaky"))
+}
+
+func act(units int) Action { return Action{Target: "web", Desired: units} }
+
+// TestLevelResendsCurrentDesired: a failing receiver gets the target's
+// current desired units again, with capped exponential backoff, until it
+// acknowledges them; a decision made meanwhile replaces the unsent one.
+func TestLevelResendsCurrentDesired(t *testing.T) {
+	fx := newLevelFixture(t)
+	ctx := t.Context()
+	fx.l.Restore("web", 1)
+	require.Zero(t, fx.pending("web"))
+	fx.f.setDown(true)
+
+	require.NoError(t, fx.l.Act(ctx, act(3)))
+	require.Equal(t, 1.0, fx.pending("web"), "pending as soon as the desired units differ from the acknowledged ones")
+	var waits []time.Duration
+	for range 5 {
+		next := fx.l.Sync(ctx)
+		waits = append(waits, next.Sub(fx.now))
+		fx.l.Sync(ctx) // not due yet: nothing sent
+		fx.now = next
+	}
+	require.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}, waits, "exponential backoff capped at MaxBackoff")
+	require.Equal(t, []int{3, 3, 3, 3, 3}, fx.f.attempts())
+	u, _, ok := fx.l.Acked("web")
+	require.True(t, ok)
+	require.Equal(t, 1, u, "nothing acknowledged: still the restored units")
+	st := fx.l.Status()
+	require.Len(t, st, 1)
+	require.True(t, st[0].Pending)
+	require.True(t, st[0].Failing)
+	require.Equal(t, 5, st[0].FailedAttempts)
+	require.Equal(t, "HTTP 500", st[0].LastErr)
+
+	// A new decision is due at once, and the stale 3 is never sent again.
+	require.NoError(t, fx.l.Act(ctx, act(4)))
+	fx.l.Sync(ctx)
+	fx.f.setDown(false)
+	fx.l.Sync(ctx) // backoff not expired
+	fx.now = fx.now.Add(5 * time.Second)
+	require.True(t, fx.l.Sync(ctx).IsZero(), "nothing pending once acknowledged")
+	require.Equal(t, []int{3, 3, 3, 3, 3, 4, 4}, fx.f.attempts())
+	u, at, ok := fx.l.Acked("web")
+	require.True(t, ok)
+	require.Equal(t, 4, u)
+	require.Equal(t, fx.now, at)
+	require.Zero(t, fx.pending("web"))
+	require.False(t, fx.l.Status()[0].Failing)
+
+	logs := fx.log.String()
+	require.Equal(t, 1, strings.Count(logs, "level=WARN"), "one WARN per outage, not per retry:\n%s", logs)
+	require.Equal(t, 1, strings.Count(logs, "actuation recovered"), logs)
+	require.Contains(t, logs, "failed_attempts=6")
+
+	// Acknowledged units equal to the desired ones: nothing is sent.
+	require.NoError(t, fx.l.Act(ctx, act(4)))
+	fx.l.Sync(ctx)
+	require.Len(t, fx.f.attempts(), 7)
+}
+
+// TestLevelRestoredUnitsNotResent: after a restart, desired units the
+// receiver had acknowledged are not sent again; different ones are.
+func TestLevelRestoredUnitsNotResent(t *testing.T) {
+	fx := newLevelFixture(t)
+	ctx := t.Context()
+	fx.l.Restore("web", 5)
+	require.NoError(t, fx.l.Act(ctx, act(5)))
+	fx.l.Sync(ctx)
+	require.Empty(t, fx.f.attempts())
+	require.NoError(t, fx.l.Act(ctx, act(2)))
+	fx.l.Sync(ctx)
+	require.Equal(t, []int{2}, fx.f.attempts())
+}
+
+// TestLevelInline: an inline level delivers within Act and reports the
+// failure, then retries it as any level does.
+func TestLevelInline(t *testing.T) {
+	fx := newLevelFixture(t)
+	fx.l.cfg.Inline = true
+	fx.f.setDown(true)
+	err := fx.l.Act(t.Context(), act(2))
+	var de *DeliveryError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, "web", de.Target)
+	fx.f.setDown(false)
+	fx.now = fx.now.Add(time.Second)
+	require.NoError(t, fx.l.Act(t.Context(), act(2)))
+	require.Equal(t, []int{2, 2}, fx.f.attempts())
+}
+
+// TestLevelRun: the background loop delivers as soon as Act records a
+// change (real timers; the test waits on the deliveries, with a deadline).
+func TestLevelRun(t *testing.T) {
+	fx := newLevelFixture(t)
+	fx.f.sent = make(chan int, 4)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { fx.l.Run(ctx); close(done) }()
+	require.NoError(t, fx.l.Act(ctx, act(7)))
+	select {
+	case u := <-fx.f.sent:
+		require.Equal(t, 7, u)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery within 10s")
+	}
+	cancel()
+	<-done
+}
