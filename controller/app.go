@@ -18,8 +18,8 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/redact"
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/redact"
 	"github.com/prescale/prescale/controller/state"
 )
 

@@ -19,7 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/anomaly"
 )
 
 // EnvPrefix is the prefix of every environment variable (PRESCALE_...).
@@ -149,8 +149,8 @@ func (c *Config) Validate() error {
 	if !(c.AnomalyThreshold > 0 && c.AnomalyThreshold <= 1) {
 		bad("ANOMALY_THRESHOLD", "must be in (0, 1], got %v", c.AnomalyThreshold)
 	}
-	if !slices.Contains(predictor.AnomalyDetectorNames(), c.AnomalyDetector) {
-		bad("ANOMALY_DETECTOR", "must be one of %v, got %q", predictor.AnomalyDetectorNames(), c.AnomalyDetector)
+	if !slices.Contains(anomaly.DetectorNames(), c.AnomalyDetector) {
+		bad("ANOMALY_DETECTOR", "must be one of %v, got %q", anomaly.DetectorNames(), c.AnomalyDetector)
 	}
 	for _, a := range c.Actuators {
 		switch a {

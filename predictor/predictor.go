@@ -1,17 +1,24 @@
-// Package predictor holds prescale's numerics: forecasting models, model
-// selection by rolling-origin backtest, empirical prediction intervals and
-// streaming anomaly detectors.
+// Package predictor holds the vocabulary of prescale's numerics: a
+// Forecast, the Model and Updater interfaces forecasters implement and the
+// Detector interface of streaming anomaly detectors. The numerics live in
+// its subpackages, one job each:
+//
+//   - series: the cleaned history every model works on (gaps carried
+//     forward, counter resets undone), season detection, order statistics.
+//   - forecast: the forecasting models (Naive, SeasonalNaive, Ridge,
+//     HoltWinters), model selection by rolling-origin backtest and empirical
+//     prediction intervals; Predict is the one-call entry point, Auto the
+//     same forecaster as a Model that is refitted every K samples and
+//     updated in between, and Rolling runs it over many origins without
+//     look-ahead.
+//   - online: the streaming seasonal-conformal forecaster (and an ensemble
+//     of them) the engine decides with, O(1) per sample.
+//   - anomaly: streaming anomaly detectors (robust, zscore) and the anomaly
+//     likelihood.
 //
 // Everything here is a pure function of its inputs: no I/O, no clock, no
 // global state. Timestamps are unix seconds and values are float64, with NaN
 // marking a missing sample.
-//
-// Forecasting: Predict is the entry point (one call, one forecast with an
-// interval and a confidence); Auto is the same forecaster as a Model that
-// can be refitted every K samples and updated in between, and Rolling runs
-// it over many origins without look-ahead. Naive, SeasonalNaive, Ridge and
-// HoltWinters are the individual models, each usable on its own;
-// DetectSeason finds the season length.
 package predictor
 
 // Forecast is a multi-step forecast made at one origin.

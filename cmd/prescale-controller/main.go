@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/controller"
-	"github.com/prescale/prescale/controller/envcheck"
+	"github.com/prescale/prescale/internal/envcheck"
 )
 
 func main() {

@@ -21,8 +21,8 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
-	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/envcheck"
 )
 
 const program = "prescale-exporter"

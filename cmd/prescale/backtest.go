@@ -17,8 +17,8 @@ import (
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/trace"
-	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/internal/trace"
+	"github.com/prescale/prescale/predictor/anomaly"
 )
 
 // backtestCmd implements `prescale backtest` (DESIGN.md, "Offline CLI
@@ -35,10 +35,10 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		minUnits    = fs.Int("min", 1, "minimum units")
 		maxUnits    = fs.Int("max", 100, "maximum units")
 		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
-		coverage    = fs.Float64("coverage", backtest.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
-		risk        = fs.Float64("risk", backtest.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
+		coverage    = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
+		risk        = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
 		floorMode   = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
-		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(predictor.AnomalyDetectorNames(), ", ")+", or none)")
+		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
 		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
 		shadowHPA   = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor (the controller always runs it with --risk > 0)")

@@ -15,8 +15,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/prescale/prescale/controller/trace"
+	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/anomaly"
 )
 
 // detectWorkers is the number of NAB files scored at once.
@@ -31,8 +32,8 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	tracePath := fset.String("trace", "", "trace CSV (timestamp,value) to score")
 	nabDir := fset.String("nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
 	out := fset.String("out", "", "output CSV for --trace, output directory for --nab")
-	detName := fset.String("detector", predictor.AnomalyDetectorNames()[0],
-		"detector: "+strings.Join(predictor.AnomalyDetectorNames(), ", "))
+	detName := fset.String("detector", anomaly.DetectorNames()[0],
+		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "usage: prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]")
 		fmt.Fprintln(stderr, "\nWrites timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only.")
@@ -48,7 +49,7 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "prescale detect: unexpected argument %q\n", fset.Arg(0))
 		return 2
 	}
-	if _, err := predictor.NewAnomalyDetector(*detName); err != nil {
+	if _, err := anomaly.NewDetector(*detName); err != nil {
 		fmt.Fprintf(stderr, "prescale detect: --detector: %v\n", err)
 		return 2
 	}
@@ -61,7 +62,7 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 2
 	}
 	newDet := func() predictor.Detector {
-		d, _ := predictor.NewAnomalyDetector(*detName) // name checked above
+		d, _ := anomaly.NewDetector(*detName) // name checked above
 		return d
 	}
 	if *tracePath != "" {

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
-	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/envcheck"
 )
 
 // envVars lists the PRESCALE_* variables envconfig reads into cfg.

@@ -13,8 +13,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/prescale/prescale/controller/trace"
+	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/forecast"
 )
 
 // forecastConfig holds the parsed flags of "prescale forecast".
@@ -153,7 +154,7 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 	picks := map[string]int{}
 	var confSum float64
 	done := 0
-	err := predictor.Rolling(tr.T, tr.V, origins, H, predictor.Options{Horizon: H}, cfg.refit, cfg.coverage,
+	err := forecast.Rolling(tr.T, tr.V, origins, H, forecast.Options{Horizon: H}, cfg.refit, cfg.coverage,
 		func(i int, fc predictor.Forecast) error {
 			if err := ctx.Err(); err != nil {
 				return err

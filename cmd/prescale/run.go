@@ -27,10 +27,10 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/prescale/prescale/controller"
-	"github.com/prescale/prescale/controller/envcheck"
 	"github.com/prescale/prescale/controller/history"
-	"github.com/prescale/prescale/controller/trace"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/internal/trace"
 )
 
 // Defaults of `prescale run` that differ from prescale-controller's; each

@@ -9,21 +9,10 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
 )
-
-// Forecaster, PeakQuantiler and NewForecasterFunc are the engine's (the
-// replay runs controller/engine, the live controller's pipeline).
-type (
-	Forecaster        = engine.Forecaster
-	PeakQuantiler     = engine.PeakQuantiler
-	NewForecasterFunc = engine.NewForecasterFunc
-)
-
-// PeakLevels are the probabilities at which the peak distribution is
-// passed to the decision (engine.PeakLevels).
-func PeakLevels() []float64 { return engine.PeakLevels() }
 
 // Config is one backtest's setup.
 type Config struct {
@@ -33,8 +22,8 @@ type Config struct {
 	// Coverage is the central interval coverage asked of the forecaster;
 	// the decision provisions for its upper bound.
 	Coverage float64
-	// NewForecaster builds the forecaster; nil means DefaultForecaster.
-	NewForecaster NewForecasterFunc
+	// NewForecaster builds the forecaster; nil means engine.DefaultForecaster.
+	NewForecaster engine.NewForecasterFunc
 	// HPATargets are the utilisation targets of the reactive baseline
 	// curve; BaselineTarget is the one drawn and summarised beside prescale
 	// (0 means the curve point closest in cost).
@@ -60,19 +49,11 @@ type Config struct {
 	ProgressEvery int
 }
 
-// DefaultCoverage is the central coverage the backtest asks for by
-// default: Upper is then the 97.5 % quantile of the lead-window maximum.
-const DefaultCoverage = engine.DefaultCoverage
-
 // DefaultHPATargets are the referee's utilisation targets used by
 // `make bench-accuracy`.
 func DefaultHPATargets() []float64 {
 	return []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
 }
-
-// DefaultRiskPerUnit is the violation probability one unit must remove
-// from a lead window to be worth its cost (engine.DefaultRiskPerUnit).
-const DefaultRiskPerUnit = engine.DefaultRiskPerUnit
 
 // DefaultTarget is the backtest's target: utilisation 1 (the violation test
 // is at full capacity, headroom comes from the forecast distribution),
@@ -85,15 +66,6 @@ func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) 
 		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
 		RiskPerUnit:         engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode, UsageWindow: lag,
 	}
-}
-
-// HoldWindow is lag − step/2 (at least 0): a stabilisation window that keeps
-// each recommendation until the units it asked for are ready.
-func HoldWindow(lag, step time.Duration) time.Duration { return engine.HoldWindow(lag, step) }
-
-// DefaultForecaster is the engine's default forecaster.
-func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
-	return engine.DefaultForecaster(step, horizon, t)
 }
 
 // Result is a backtest's outcome.
@@ -117,7 +89,7 @@ type Result struct {
 	Equal            EqualCost
 	ReasonCounts     map[policy.Reason]int
 	// Forecaster is the forecaster after the replay.
-	Forecaster Forecaster
+	Forecaster engine.Forecaster
 }
 
 // EvalStartIndex is floor(fraction·n) in exact decimal arithmetic (as the
@@ -131,10 +103,6 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 	q := new(big.Int).Quo(r.Num(), r.Denom())
 	return int(q.Int64()), nil
 }
-
-// LeadSteps is the number of forecast steps inside the lead window
-// [now, now+lag+interval) (engine.LeadSteps).
-func LeadSteps(lag, interval, step time.Duration) int { return engine.LeadSteps(lag, interval, step) }
 
 // Run replays t, v (NaN = missing) through the decision engine: at sample
 // i the forecaster has seen samples 0..i only, and policy.Decide sees the
@@ -189,7 +157,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	}
 	var st policy.State
 	var ctxErr error
-	prescale := func(i int, pool *Pool) (int, bool) {
+	prescale := func(i int, pool *simpool.Pool) (int, bool) {
 		if i%every == 0 {
 			if cfg.Progress != nil && i > 0 {
 				cfg.Progress(i, n)

@@ -12,14 +12,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/anomaly"
 )
 
 func testConfig(evalStart int) Config {
 	return Config{
 		Target:   DefaultTarget(10, 5*time.Minute, 1, 100),
-		Coverage: DefaultCoverage, EvalStart: evalStart, HoldUntilReady: true,
+		Coverage: engine.DefaultCoverage, EvalStart: evalStart, HoldUntilReady: true,
 	}
 }
 
@@ -164,7 +165,7 @@ func BenchmarkBacktest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		cfg := testConfig(len(ts) * 7 / 10)
-		det, err := predictor.NewAnomalyDetector("robust")
+		det, err := anomaly.NewDetector("robust")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,12 +16,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/prescale/prescale/controller/simpool"
+	"github.com/prescale/prescale/controller/internal/simpool"
 )
-
-// Pool is the referee's simulated pool (controller/simpool), shared with
-// the engine's shadow HPA.
-type Pool = simpool.Pool
 
 // Figures summarise one policy's run over the scored samples, with the
 // referee's definitions.
@@ -123,7 +119,7 @@ func (s *Sim) InitialUnits() int {
 
 // Stepper decides at sample i (after promotion) and returns the desired
 // units and whether there is a decision at all.
-type Stepper func(i int, pool *Pool) (desired int, ok bool)
+type Stepper func(i int, pool *simpool.Pool) (desired int, ok bool)
 
 // Run simulates one policy from initial ready units and returns its
 // figures; timeline, when not nil, receives every sample's counts.
@@ -177,13 +173,10 @@ func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
 	return f
 }
 
-// HPA is the referee's reference reactive policy (controller/simpool).
-type HPA = simpool.HPA
-
 // HPA returns the reference reactive policy at a utilisation target as a Stepper.
 func (s *Sim) HPA(target float64) Stepper {
-	h := &HPA{Target: target, Capacity: s.Capacity, Min: s.Min}
-	return func(i int, pool *Pool) (int, bool) { return h.Step(s.T[i], s.Demand[i], pool) }
+	h := &simpool.HPA{Target: target, Capacity: s.Capacity, Min: s.Min}
+	return func(i int, pool *simpool.Pool) (int, bool) { return h.Step(s.T[i], s.Demand[i], pool) }
 }
 
 // OracleRequests is the clairvoyant request per sample: the units for the
@@ -218,7 +211,7 @@ func (s *Sim) OracleRequests() []int {
 
 // Replay returns a policy that applies precomputed desired units, one per sample.
 func Replay(desired []int) Stepper {
-	return func(i int, _ *Pool) (int, bool) { return desired[i], true }
+	return func(i int, _ *simpool.Pool) (int, bool) { return desired[i], true }
 }
 
 // CostPoint is one HPA run on the cost/violation curve.

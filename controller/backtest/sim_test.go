@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -132,21 +131,6 @@ func TestEvalStartIndex(t *testing.T) {
 	for _, bad := range []string{"1", "-0.1", "x", ""} {
 		_, err := EvalStartIndex(bad, 10)
 		require.Error(t, err, bad)
-	}
-}
-
-func TestLeadSteps(t *testing.T) {
-	for _, c := range []struct {
-		lag, step time.Duration
-		want      int
-	}{
-		{5 * time.Minute, time.Minute, 5},
-		{5 * time.Minute, 5 * time.Minute, 1},
-		{5 * time.Minute, 30 * time.Minute, 1},
-		{0, time.Minute, 1},
-		{90 * time.Second, time.Minute, 2},
-	} {
-		require.Equal(t, c.want, LeadSteps(c.lag, c.step, c.step), "lag %s step %s", c.lag, c.step)
 	}
 }
 

@@ -22,6 +22,8 @@ import (
 
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/anomaly"
+	"github.com/prescale/prescale/predictor/online"
 )
 
 // Forecaster is a streaming forecaster: absorb one sample (NaN: a gap),
@@ -71,12 +73,12 @@ const (
 )
 
 // NewDetector returns the named streaming anomaly detector (DefaultDetector
-// or another of predictor.AnomalyDetectorNames), or nil for "none".
+// or another of anomaly.DetectorNames), or nil for "none".
 func NewDetector(name string) (predictor.Detector, error) {
 	if name == "none" {
 		return nil, nil
 	}
-	return predictor.NewAnomalyDetector(name)
+	return anomaly.NewDetector(name)
 }
 
 // PeakLevels are the probabilities at which the peak distribution is
@@ -118,20 +120,20 @@ func LeadSteps(lag, interval, step time.Duration) int {
 }
 
 // DefaultForecaster is an ensemble of five streaming seasonal forecasters
-// with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
+// with conformal peak quantiles (online.Ensemble): smoothed and
 // naive levels, on the raw and the log scale, and a reactive member whose
 // level is the highest value over the last lag (log scale). The log-scale
 // members' quantiles are capped at the highest value of their calibration
-// window (predictor.OnlineConfig.CapAtWindowMax). With t.RiskPerUnit > 0 the
+// window (online.Config.CapAtWindowMax). With t.RiskPerUnit > 0 the
 // member in use is the one whose decisions would have had the lowest
 // recent expected cost (units·RiskPerUnit + violations), otherwise the one
 // with the lowest pinball loss.
 func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
 	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
-	var cfgs []predictor.OnlineConfig
+	var cfgs []online.Config
 	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
 		for _, levelAlpha := range []float64{0.5, 1} {
-			cfgs = append(cfgs, predictor.OnlineConfig{
+			cfgs = append(cfgs, online.Config{
 				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
 				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset, CapAtWindowMax: logOffset > 0,
 			})
@@ -141,13 +143,13 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 	// HPA's stabilisation window holds), with conformal headroom on the
 	// log scale, so the ensemble can fall back to reactive provisioning
 	// when the seasonal levels lose to it.
-	cfgs = append(cfgs, predictor.OnlineConfig{
+	cfgs = append(cfgs, online.Config{
 		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
 		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
 		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
 		CapAtWindowMax: true,
 	})
-	var opt predictor.EnsembleOptions
+	var opt online.EnsembleOptions
 	if t.RiskPerUnit > 0 {
 		per := t.CapacityPerUnit * t.TargetUtilization
 		levels := PeakLevels()
@@ -162,7 +164,7 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 			return float64(k) * per, true
 		}
 	}
-	return predictor.NewOnlineEnsemble(cfgs, opt)
+	return online.NewEnsemble(cfgs, opt)
 }
 
 // peakQuantiles fills q with the peak quantiles at levels, made strictly

@@ -212,3 +212,18 @@ func TestShadowHPAFloor(t *testing.T) {
 	require.Equal(t, 3, d.Desired)
 	require.Zero(t, d.Explanation.ShadowUnits)
 }
+
+func TestLeadStepsInterval(t *testing.T) {
+	for _, c := range []struct {
+		lag, step time.Duration
+		want      int
+	}{
+		{5 * time.Minute, time.Minute, 5},
+		{5 * time.Minute, 5 * time.Minute, 1},
+		{5 * time.Minute, 30 * time.Minute, 1},
+		{0, time.Minute, 1},
+		{90 * time.Second, time.Minute, 2},
+	} {
+		require.Equal(t, c.want, engine.LeadSteps(c.lag, c.step, c.step), "lag %s step %s", c.lag, c.step)
+	}
+}

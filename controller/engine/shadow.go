@@ -4,8 +4,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/simpool"
 )
 
 // The shadow HPA: a safety net for traffic the forecaster does not suit.

@@ -12,7 +12,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
-	"github.com/prescale/prescale/controller/redact"
+	"github.com/prescale/prescale/controller/internal/redact"
 )
 
 // RangeQuerier is the one method of client_golang's v1.API that Remote uses.

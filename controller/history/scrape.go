@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/prescale/prescale/controller/redact"
+	"github.com/prescale/prescale/controller/internal/redact"
 )
 
 // ScrapeTarget is one HTTP endpoint the embedded store scrapes.

@@ -1,17 +1,17 @@
-package predictor_test
+package anomaly_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
-	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/anomaly"
 )
 
 func ExampleZScoreDetector() {
 	// Each sample is scored against the 4 before it: 3 against {2, 3, 4,
 	// 2.5} has z = 0.125/0.7395 = 0.169 and scores z/(z+3) = 0.0533.
-	d := predictor.NewZScoreDetector(predictor.ZScoreConfig{Window: 4, MinSamples: 4})
+	d := anomaly.NewZScoreDetector(anomaly.ZScoreConfig{Window: 4, MinSamples: 4})
 	for i, y := range []float64{1, 2, 3, 4, 2.5, 3, 9} {
 		fmt.Printf("y=%-4v score=%.4f\n", y, d.Update(int64(i)*60, y))
 	}
@@ -29,7 +29,7 @@ func ExampleRobustDetector() {
 	// Two weeks of a noisy daily cycle at 5-minute steps, with a spike at
 	// row 3000 and nothing else unusual.
 	rng := rand.New(rand.NewPCG(1, 2))
-	d := predictor.NewRobustDetector(predictor.RobustConfig{})
+	d := anomaly.NewRobustDetector(anomaly.RobustConfig{})
 	best, at, over := 0.0, -1, 0
 	for i := range 4032 {
 		y := 100 + 20*math.Sin(2*math.Pi*float64(i)/288) + 2*rng.NormFloat64()
@@ -49,10 +49,10 @@ func ExampleRobustDetector() {
 	// highest score 1.00 at row 3000; 1 rows at or above 0.5
 }
 
-func ExampleAnomalyLikelihood() {
+func ExampleLikelihood() {
 	// Raw scores hover around 0.1-0.2, then jump: the likelihood compares
 	// the mean of the last 2 with the mean and sd of the 4 before them.
-	a := predictor.NewAnomalyLikelihood(predictor.LikelihoodConfig{LongWindow: 4, ShortWindow: 2, MinSamples: 1})
+	a := anomaly.NewLikelihood(anomaly.LikelihoodConfig{LongWindow: 4, ShortWindow: 2, MinSamples: 1})
 	for _, raw := range []float64{0.1, 0.2, 0.1, 0.2, 0.1, 0.9, 0.9} {
 		fmt.Printf("raw=%.1f likelihood score=%.4f\n", raw, a.Update(raw))
 	}

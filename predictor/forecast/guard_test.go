@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"math"
@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 )
 
-func TestFcEmpiricalInterval(t *testing.T) {
+func TestEmpiricalInterval(t *testing.T) {
 	rep := func(v float64, k int) []float64 {
 		out := make([]float64, k)
 		for i := range out {
@@ -53,7 +53,7 @@ func TestFcEmpiricalInterval(t *testing.T) {
 		{"all zero", rep(0, 10), 0.8, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lo, hi := fcEmpiricalInterval(tc.r, tc.c)
+			lo, hi := empiricalInterval(tc.r, tc.c)
 			require.True(t, scalar.EqualWithinAbs(lo, tc.lo, 1e-12), "lo %v want %v", lo, tc.lo)
 			require.True(t, scalar.EqualWithinAbs(hi, tc.hi, 1e-12), "hi %v want %v", hi, tc.hi)
 		})
@@ -85,7 +85,7 @@ func TestGuardLevelShift(t *testing.T) {
 	require.NotEqual(t, "naive", f.Model)
 	f, err = Predict(ts, ys, 12, Options{})
 	require.NoError(t, err)
-	fcRequireSane(t, f, 12)
+	requireSane(t, f, 12)
 	for k, v := range f.Mean {
 		require.Less(t, math.Abs(v-5), 3.0, "h=%d: %v (model %s)", k+1, v, f.Model)
 	}

@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// fcSynthetic returns n samples of a 5-minute series with a daily and a
+// synthetic returns n samples of a 5-minute series with a daily and a
 // weekly cycle, a slow trend and Gaussian noise (seeded PCG).
-func fcSynthetic(n int, seed uint64) ([]int64, []float64) {
+func synthetic(n int, seed uint64) ([]int64, []float64) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	t := make([]int64, n)
 	y := make([]float64, n)
@@ -24,7 +24,7 @@ func fcSynthetic(n int, seed uint64) ([]int64, []float64) {
 
 func BenchmarkPredict(b *testing.B) {
 	for _, n := range []int{288, 1008, 4032, 8064} {
-		t, y := fcSynthetic(n, 42)
+		t, y := synthetic(n, 42)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

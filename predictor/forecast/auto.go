@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"errors"
@@ -6,33 +6,36 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Backtest settings (one global configuration).
 const (
-	// fcDefaultHorizon is the horizon fitted when Options.Horizon is 0.
-	fcDefaultHorizon = 12
-	// fcBacktestOrigins is the number of recent origins the candidates are
+	// defaultHorizon is the horizon fitted when Options.Horizon is 0.
+	defaultHorizon = 12
+	// backtestOrigins is the number of recent origins the candidates are
 	// scored on (at least one season of them when the season is longer).
-	fcBacktestOrigins = 800
-	// fcBacktestMaxEval caps the scored origins; longer windows are
+	backtestOrigins = 800
+	// backtestMaxEval caps the scored origins; longer windows are
 	// thinned evenly.
-	fcBacktestMaxEval = 400
-	// fcBacktestMin is the fewest backtest origins needed for selection;
+	backtestMaxEval = 400
+	// backtestMin is the fewest backtest origins needed for selection;
 	// below it the forecast falls back to naive.
-	fcBacktestMin = 8
-	// fcIntervalOrigins is how many of the most recent backtest origins
+	backtestMin = 8
+	// intervalOrigins is how many of the most recent backtest origins
 	// (in samples) the interval quantiles come from.
-	fcIntervalOrigins = 400
-	// fcIntervalWiden is the share of the nominal miss rate 1-c moved into
+	intervalOrigins = 400
+	// intervalWiden is the share of the nominal miss rate 1-c moved into
 	// the interval to make up for drift between backtest and forecast.
-	fcIntervalWiden = 0.1
-	// fcGuardTau is the excess error, in units of naive's backtest MAE,
+	intervalWiden = 0.1
+	// guardTau is the excess error, in units of naive's backtest MAE,
 	// at which the recent-error guard switches to naive (see guard).
-	fcGuardTau = 1.0
-	// fcGuardRatio is the factor by which the pick's recent error must
+	guardTau = 1.0
+	// guardRatio is the factor by which the pick's recent error must
 	// also exceed naive's recent error for the guard to trip.
-	fcGuardRatio = 2.0
+	guardRatio = 2.0
 )
 
 // Options configures the automatic forecaster. The zero value is the
@@ -41,7 +44,7 @@ type Options struct {
 	// Horizon is the largest horizon (in samples) the models are fitted
 	// and backtested for; 0 means 12. Forecast accepts h <= Horizon.
 	Horizon int
-	// Season is the season length in samples: 0 detects it (DetectSeason:
+	// Season is the season length in samples: 0 detects it (series.DetectSeason:
 	// one calendar day when the autocorrelation confirms it), a negative
 	// value disables seasonality.
 	Season int
@@ -56,38 +59,38 @@ type Options struct {
 
 func (o Options) horizon() int {
 	if o.Horizon <= 0 {
-		return fcDefaultHorizon
+		return defaultHorizon
 	}
 	return o.Horizon
 }
 
-// Indices of the cores in fcEngine.cores.
+// Indices of the cores in engine.cores.
 const (
-	fcIdxNaive = iota
-	fcIdxSeasonalNaive
-	fcIdxRidge
-	fcIdxRidgeLog
-	fcIdxHoltWinters
-	fcIdxMedianLevel
-	fcIdxSeasonalMedian
+	idxNaive = iota
+	idxSeasonalNaive
+	idxRidge
+	idxRidgeLog
+	idxHoltWinters
+	idxMedianLevel
+	idxSeasonalMedian
 )
 
-// fcCandidate is a single model or an equal-weight average of models,
+// candidate is a single model or an equal-weight average of models,
 // given by indices into the engine's cores.
-type fcCandidate []int
+type candidate []int
 
-// fcEngine fits a set of cores at one origin, scores them by a
+// engine fits a set of cores at one origin, scores them by a
 // rolling-origin backtest, picks the best single model or average, and
 // derives empirical intervals and a confidence from the same backtest.
-type fcEngine struct {
+type engine struct {
 	opts  Options
 	H     int
 	only  string // restrict the candidates to this core (single models)
-	s     *fcSeries
-	se    fcSeasons
-	cores []fcCore
+	s     *series.Series
+	se    seasonality
+	cores []core
 	live  []bool
-	pick  fcCandidate
+	pick  candidate
 	resid [][]float64 // per horizon, sorted backtest errors (actual - forecast)
 	// ratio is the backtest MAE of the pick over that of naive, averaged
 	// over horizons (NaN when there was no backtest).
@@ -103,8 +106,8 @@ type fcEngine struct {
 	buf       [][]float64
 }
 
-func (e *fcEngine) fit(t []int64, y []float64) error {
-	s, err := fcNewSeriesFrom(t, y, e.opts.Counter)
+func (e *engine) fit(t []int64, y []float64) error {
+	s, err := series.NewFrom(t, y, e.opts.Counter)
 	if err != nil {
 		return err
 	}
@@ -115,13 +118,13 @@ func (e *fcEngine) fit(t []int64, y []float64) error {
 
 // season returns the daily (or detected) season m of the first n samples,
 // 0 when there is none or it is no longer than the horizon.
-func (e *fcEngine) season(n int, step int64) int {
+func (e *engine) season(n int, step int64) int {
 	m := 0
 	switch {
 	case e.opts.Season > 0:
 		m = e.opts.Season
 	case e.opts.Season == 0:
-		m = fcDetectSeason(e.s.z[:n], step)
+		m = series.DetectSeasonFilled(e.s.Z[:n], step)
 	}
 	if m <= e.H {
 		// A season no longer than the horizon gives no usable lag.
@@ -133,8 +136,8 @@ func (e *fcEngine) season(n int, step int64) int {
 // seasons completes the season set for a season m and a fit on fitEnd
 // samples: calendar features when m is one day, and the weekly season when
 // the fit window holds enough weeks.
-func (e *fcEngine) seasons(m int, step int64, fitEnd int) fcSeasons {
-	se := fcSeasons{m: m, step: step}
+func (e *engine) seasons(m int, step int64, fitEnd int) seasonality {
+	se := seasonality{m: m, step: step}
 	if m > 0 && int64(m)*step == 86400 {
 		se.calendar = true
 		w := 7 * m
@@ -145,19 +148,19 @@ func (e *fcEngine) seasons(m int, step int64, fitEnd int) fcSeasons {
 	return se
 }
 
-func (e *fcEngine) refit() error {
+func (e *engine) refit() error {
 	s := e.s
-	n := s.n()
+	n := s.N()
 	H := e.H
 	bw := e.opts.Backtest
 	if bw <= 0 {
-		bw = fcBacktestOrigins
+		bw = backtestOrigins
 	}
 	fitEnd := n - H - bw + 1
 	if fitEnd < n/2 {
 		fitEnd = n / 2
 	}
-	step := s.step()
+	step := s.Step()
 	m := e.season(n, step)
 	if e.opts.Backtest <= 0 && m > bw && n-H-m+1 >= n/2 {
 		fitEnd = n - H - m + 1
@@ -165,30 +168,30 @@ func (e *fcEngine) refit() error {
 	e.se = e.seasons(m, step, fitEnd)
 	hwSeason := e.se.m
 	if e.se.w > 0 && fitEnd >= 2*e.se.w+10 {
-		x := s.z[max(0, fitEnd-fcACFWindow*2):fitEnd]
-		if fcACF(x, e.se.w) > fcACF(x, e.se.m) {
+		x := s.Z[max(0, fitEnd-series.ACFWindow*2):fitEnd]
+		if series.ACF(x, e.se.w) > series.ACF(x, e.se.m) {
 			hwSeason = e.se.w
 		}
 	}
-	// The order matches the fcIdx constants.
-	e.cores = []fcCore{
-		fcNaive{},
-		fcSeasonalNaive{m: e.se.m},
-		&fcRidge{se: e.se},
-		&fcRidge{se: e.se, log: true},
-		&fcHoltWinters{p: hwSeason},
-		&fcMedianLevel{w: 25},
-		&fcSeasonalMedian{m: e.se.m, k: 5},
+	// The order matches the idx constants.
+	e.cores = []core{
+		naive{},
+		seasonalNaive{m: e.se.m},
+		&ridge{se: e.se},
+		&ridge{se: e.se, log: true},
+		&holtWinters{p: hwSeason},
+		&medianLevel{w: 25},
+		&seasonalMedian{m: e.se.m, k: 5},
 	}
 	e.live = make([]bool, len(e.cores))
 	e.fallback = false
 	e.ratio = math.NaN()
 	nOrig := n - H - fitEnd + 1 // backtest ends fitEnd..n-H
-	if nOrig < fcBacktestMin || fitEnd < 2 {
+	if nOrig < backtestMin || fitEnd < 2 {
 		return e.fitFallback()
 	}
 	for k, c := range e.cores {
-		if e.only != "" && c.name() != e.only && k != fcIdxNaive {
+		if e.only != "" && c.name() != e.only && k != idxNaive {
 			continue
 		}
 		e.live[k] = c.fit(s, fitEnd, H) == nil
@@ -201,10 +204,10 @@ func (e *fcEngine) refit() error {
 			}
 		}
 		if !found {
-			return fmt.Errorf("predictor: %s: %w", e.only, errFcShort)
+			return fmt.Errorf("predictor: %s: %w", e.only, errShort)
 		}
 	}
-	stride := max(1, (nOrig+fcBacktestMaxEval-1)/fcBacktestMaxEval)
+	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
 	var ends []int
 	for end := n - H; end >= fitEnd; end -= stride {
 		ends = append(ends, end)
@@ -224,8 +227,8 @@ func (e *fcEngine) refit() error {
 		for h := 1; h <= H; h++ {
 			j := end - 1 + h
 			act[o*H+h-1] = math.NaN()
-			if s.obs[j] {
-				act[o*H+h-1] = s.z[j]
+			if s.Obs[j] {
+				act[o*H+h-1] = s.Z[j]
 			}
 		}
 		for k, c := range e.cores {
@@ -235,10 +238,10 @@ func (e *fcEngine) refit() error {
 		}
 	}
 	cands := e.candidates()
-	naiveMAE := fcCandMAE(fcCandidate{fcIdxNaive}, preds, act, H)
-	best, bestScore := fcCandidate(nil), math.Inf(1)
+	naiveMAE := candMAE(candidate{idxNaive}, preds, act, H)
+	best, bestScore := candidate(nil), math.Inf(1)
 	for _, c := range cands {
-		mae := fcCandMAE(c, preds, act, H)
+		mae := candMAE(c, preds, act, H)
 		var score float64
 		for h := range H {
 			d := naiveMAE[h]
@@ -257,12 +260,12 @@ func (e *fcEngine) refit() error {
 	e.pick = best
 	e.gstride = stride
 	e.guardOn = false
-	if len(best) != 1 || best[0] != fcIdxNaive {
+	if len(best) != 1 || best[0] != idxNaive {
 		// The recent-error guard (see guard) is kept only when, replayed
 		// over the same backtest, it does not raise the pick's loss.
-		e.guardOn = fcGuardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
+		e.guardOn = guardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
 	}
-	mae := fcCandMAE(best, preds, act, H)
+	mae := candMAE(best, preds, act, H)
 	var sm, sn float64
 	for h := range H {
 		sm += mae[h]
@@ -281,7 +284,7 @@ func (e *fcEngine) refit() error {
 	// scale drifts faster than the ranking of the models.
 	firstInt := 0
 	for o, end := range ends {
-		if end <= n-H-fcIntervalOrigins {
+		if end <= n-H-intervalOrigins {
 			firstInt = o + 1
 		}
 	}
@@ -292,14 +295,14 @@ func (e *fcEngine) refit() error {
 			if math.IsNaN(a) {
 				continue
 			}
-			r = append(r, a-fcCandValue(best, preds, o*H+h))
+			r = append(r, a-candValue(best, preds, o*H+h))
 		}
 		slices.Sort(r)
 		e.resid[h] = r
 		rn := make([]float64, 0, len(r))
 		for o := firstInt; o < len(ends); o++ {
 			if a := act[o*H+h]; !math.IsNaN(a) {
-				rn = append(rn, a-preds[fcIdxNaive][o*H+h])
+				rn = append(rn, a-preds[idxNaive][o*H+h])
 			}
 		}
 		slices.Sort(rn)
@@ -310,26 +313,26 @@ func (e *fcEngine) refit() error {
 }
 
 // candidates lists the single models and the averages considered.
-func (e *fcEngine) candidates() []fcCandidate {
-	var out []fcCandidate
+func (e *engine) candidates() []candidate {
+	var out []candidate
 	for k, c := range e.cores {
 		if !e.live[k] || (e.only != "" && c.name() != e.only) {
 			continue
 		}
-		out = append(out, fcCandidate{k})
+		out = append(out, candidate{k})
 	}
 	if e.only != "" {
 		return out
 	}
 	const (
-		sn  = fcIdxSeasonalNaive
-		rr  = fcIdxRidge
-		rl  = fcIdxRidgeLog
-		hw  = fcIdxHoltWinters
-		ml  = fcIdxMedianLevel
-		smd = fcIdxSeasonalMedian
+		sn  = idxSeasonalNaive
+		rr  = idxRidge
+		rl  = idxRidgeLog
+		hw  = idxHoltWinters
+		ml  = idxMedianLevel
+		smd = idxSeasonalMedian
 	)
-	combos := []fcCandidate{
+	combos := []candidate{
 		{rr, rl}, {rr, hw}, {rl, hw}, {rr, rl, hw}, {sn, rl}, {sn, rr, rl, hw},
 		{rl, ml}, {hw, ml}, {rl, hw, ml}, {rr, rl, hw, ml},
 		{ml, smd}, {rl, smd}, {hw, smd}, {rr, rl, hw, smd},
@@ -346,7 +349,7 @@ func (e *fcEngine) candidates() []fcCandidate {
 	return out
 }
 
-func fcCandValue(c fcCandidate, preds [][]float64, idx int) float64 {
+func candValue(c candidate, preds [][]float64, idx int) float64 {
 	var v float64
 	for _, k := range c {
 		v += preds[k][idx]
@@ -354,7 +357,7 @@ func fcCandValue(c fcCandidate, preds [][]float64, idx int) float64 {
 	return v / float64(len(c))
 }
 
-func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64 {
+func candMAE(c candidate, preds [][]float64, act []float64, H int) []float64 {
 	mae := make([]float64, H)
 	cnt := make([]int, H)
 	for idx, a := range act {
@@ -362,7 +365,7 @@ func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64
 			continue
 		}
 		h := idx % H
-		mae[h] += math.Abs(a - fcCandValue(c, preds, idx))
+		mae[h] += math.Abs(a - candValue(c, preds, idx))
 		cnt[h]++
 	}
 	for h := range H {
@@ -375,20 +378,20 @@ func fcCandMAE(c fcCandidate, preds [][]float64, act []float64, H int) []float64
 
 // fitFallback is the short-history path: naive forecasts with intervals
 // from the empirical distribution of h-step changes in the history.
-func (e *fcEngine) fitFallback() error {
+func (e *engine) fitFallback() error {
 	s := e.s
 	e.fallback = true
-	e.pick = fcCandidate{fcIdxNaive}
+	e.pick = candidate{idxNaive}
 	e.live = make([]bool, len(e.cores))
-	e.live[fcIdxNaive] = true
+	e.live[idxNaive] = true
 	e.ratio = math.NaN()
 	e.resid = make([][]float64, e.H)
-	n := s.n()
+	n := s.N()
 	for h := 1; h <= e.H; h++ {
 		var r []float64
 		for i := 0; i+h < n; i++ {
-			if s.obs[i] && s.obs[i+h] {
-				r = append(r, s.z[i+h]-s.z[i])
+			if s.Obs[i] && s.Obs[i+h] {
+				r = append(r, s.Z[i+h]-s.Z[i])
 			}
 		}
 		slices.Sort(r)
@@ -400,18 +403,18 @@ func (e *fcEngine) fitFallback() error {
 
 // levelScale is the mean absolute value over the last season (or 48
 // samples), the yardstick of the relative interval width.
-func (e *fcEngine) levelScale() float64 {
+func (e *engine) levelScale() float64 {
 	s := e.s
-	n := s.n()
+	n := s.N()
 	w := max(e.se.m, 48)
 	var sum float64
 	for i := max(0, n-w); i < n; i++ {
-		sum += math.Abs(s.z[i] - s.offset)
+		sum += math.Abs(s.Z[i] - s.Offset)
 	}
 	return sum / float64(n-max(0, n-w))
 }
 
-func (e *fcEngine) modelName() string {
+func (e *engine) modelName() string {
 	if e.fallback {
 		return "naive_fallback"
 	}
@@ -429,18 +432,18 @@ func (e *fcEngine) modelName() string {
 }
 
 // forecast produces the h-step forecast from the latest sample.
-func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
+func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	if e.s == nil {
-		return Forecast{}, errors.New("predictor: Forecast called before a successful Fit")
+		return predictor.Forecast{}, errors.New("predictor: Forecast called before a successful Fit")
 	}
 	if h < 1 || h > e.H {
-		return Forecast{}, fmt.Errorf("predictor: horizon h=%d outside 1..%d (Options.Horizon)", h, e.H)
+		return predictor.Forecast{}, fmt.Errorf("predictor: horizon h=%d outside 1..%d (Options.Horizon)", h, e.H)
 	}
 	if !(coverage > 0 && coverage < 1) {
-		return Forecast{}, fmt.Errorf("predictor: coverage=%v outside (0, 1)", coverage)
+		return predictor.Forecast{}, fmt.Errorf("predictor: coverage=%v outside (0, 1)", coverage)
 	}
 	s := e.s
-	end := s.n()
+	end := s.N()
 	if len(e.buf) != len(e.cores) {
 		e.buf = make([][]float64, len(e.cores))
 	}
@@ -452,15 +455,15 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 	pick, resid := e.pick, e.resid
 	e.guarded = e.guard()
 	if e.guarded {
-		pick, resid = fcCandidate{fcIdxNaive}, e.naiveRes
-		if len(e.buf[fcIdxNaive]) != e.H {
-			e.buf[fcIdxNaive] = make([]float64, e.H)
+		pick, resid = candidate{idxNaive}, e.naiveRes
+		if len(e.buf[idxNaive]) != e.H {
+			e.buf[idxNaive] = make([]float64, e.H)
 		}
 	}
 	for _, k := range pick {
 		e.cores[k].forecast(s, end, e.buf[k])
 	}
-	f := Forecast{
+	f := predictor.Forecast{
 		Mean:     make([]float64, h),
 		Lower:    make([]float64, h),
 		Upper:    make([]float64, h),
@@ -470,7 +473,7 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 	// Widen the nominal level by a tenth of the miss rate (0.8 -> 0.82):
 	// residuals from the recent past under-cover under drift (measured on
 	// the benchmark traces, see docs/accuracy.md).
-	wc := coverage + fcIntervalWiden*(1-coverage)
+	wc := coverage + intervalWiden*(1-coverage)
 	var width float64
 	for k := range h {
 		var v float64
@@ -479,28 +482,28 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 		}
 		v /= float64(len(pick))
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = s.z[end-1]
+			v = s.Z[end-1]
 		}
 		lo, hi := v, v
 		if r := resid[k]; len(r) > 0 {
-			rlo, rhi := fcEmpiricalInterval(r, wc)
+			rlo, rhi := empiricalInterval(r, wc)
 			lo, hi = v+rlo, v+rhi
 			// Keep an atom at an endpoint inside despite rounding in v+r.
 			pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
 			lo, hi = lo-pad, hi+pad
 		}
-		if s.nonneg {
+		if s.NonNeg {
 			lo = math.Max(lo, 0)
 		}
-		f.Mean[k], f.Lower[k], f.Upper[k] = s.raw(v), s.raw(lo), s.raw(hi)
-		if !fcFinite(f.Mean[k]) || !fcFinite(f.Lower[k]) || !fcFinite(f.Upper[k]) {
+		f.Mean[k], f.Lower[k], f.Upper[k] = s.Raw(v), s.Raw(lo), s.Raw(hi)
+		if !finite(f.Mean[k]) || !finite(f.Lower[k]) || !finite(f.Upper[k]) {
 			// Values near ±math.MaxFloat64 overflow the differences and
 			// sums above; say so rather than hand out NaN or ±Inf.
-			return Forecast{}, fmt.Errorf("predictor: forecast at horizon %d is not finite (mean %v, interval [%v, %v]): values too large for float64 arithmetic", k+1, f.Mean[k], f.Lower[k], f.Upper[k])
+			return predictor.Forecast{}, fmt.Errorf("predictor: forecast at horizon %d is not finite (mean %v, interval [%v, %v]): values too large for float64 arithmetic", k+1, f.Mean[k], f.Lower[k], f.Upper[k])
 		}
 		width += hi - lo
 	}
-	f.Confidence = fcConfidence(e.ratio, width/float64(h), e.lastScale)
+	f.Confidence = confidence(e.ratio, width/float64(h), e.lastScale)
 	return f, nil
 }
 
@@ -513,16 +516,16 @@ func (e *fcEngine) forecast(h int, coverage float64) (Forecast, error) {
 // adapted after one sample. The guard replays the pick at the origins of
 // the last H samples (spaced like the backtest origins) and sums, over
 // every (origin, horizon) pair whose target is already observed, the pick's
-// absolute error minus naive's: it trips by fcGuardTrips. It is in use only
+// absolute error minus naive's: it trips by guardTrips. It is in use only
 // when, replayed over the backtest in the same way, it did not raise the
 // pick's loss (guardOn). It reads samples before the origin only.
-func (e *fcEngine) guard() bool {
+func (e *engine) guard() bool {
 	if !e.guardOn || e.fallback || e.only != "" || e.naiveMAE == nil || e.gstride < 1 ||
-		(len(e.pick) == 1 && e.pick[0] == fcIdxNaive) {
+		(len(e.pick) == 1 && e.pick[0] == idxNaive) {
 		return false
 	}
 	s := e.s
-	n, H := s.n(), e.H
+	n, H := s.N(), e.H
 	if len(e.gbuf) != H {
 		e.gbuf = make([]float64, H)
 	}
@@ -531,10 +534,10 @@ func (e *fcEngine) guard() bool {
 		for _, k := range e.pick {
 			e.cores[k].forecast(s, o, e.buf[k])
 		}
-		last := s.z[o-1]
+		last := s.Z[o-1]
 		for h := 1; o-1+h < n; h++ {
 			j := o - 1 + h
-			if !s.obs[j] {
+			if !s.Obs[j] {
 				continue
 			}
 			var v float64
@@ -545,28 +548,28 @@ func (e *fcEngine) guard() bool {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				v = last
 			}
-			excess += math.Abs(s.z[j]-v) - math.Abs(s.z[j]-last)
-			nerr += math.Abs(s.z[j] - last)
+			excess += math.Abs(s.Z[j]-v) - math.Abs(s.Z[j]-last)
+			nerr += math.Abs(s.Z[j] - last)
 			scale += e.naiveMAE[h-1]
 		}
 	}
-	return fcGuardTrips(excess, nerr, scale)
+	return guardTrips(excess, nerr, scale)
 }
 
-// fcGuardTrips is the guard's rule on the summed excess error of the pick
+// guardTrips is the guard's rule on the summed excess error of the pick
 // over naive, naive's summed error and the summed backtest naive MAE of the
 // same recent (origin, horizon) pairs: the pick did worse than naive by
-// more than fcGuardTau backtest naive errors per pair, and by more than
-// fcGuardRatio times naive's own recent error.
-func fcGuardTrips(excess, nerr, scale float64) bool {
-	return scale > 0 && excess > fcGuardTau*scale && excess > (fcGuardRatio-1)*nerr
+// more than guardTau backtest naive errors per pair, and by more than
+// guardRatio times naive's own recent error.
+func guardTrips(excess, nerr, scale float64) bool {
+	return scale > 0 && excess > guardTau*scale && excess > (guardRatio-1)*nerr
 }
 
-// fcGuardedScore is the backtest score (sum over horizons of MAE / naive's
+// guardedScore is the backtest score (sum over horizons of MAE / naive's
 // MAE) of candidate c when the guard replaces it by naive at the origins
 // where it trips; the guard at an origin sees the earlier backtest origins
 // within H samples and their targets up to the origin only.
-func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
+func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
 	mae := make([]float64, H)
 	cnt := make([]int, H)
 	for o, end := range ends {
@@ -578,22 +581,22 @@ func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int,
 				if math.IsNaN(a) {
 					continue
 				}
-				en := math.Abs(a - preds[fcIdxNaive][idx])
-				excess += math.Abs(a-fcCandValue(c, preds, idx)) - en
+				en := math.Abs(a - preds[idxNaive][idx])
+				excess += math.Abs(a-candValue(c, preds, idx)) - en
 				nerr += en
 				scale += naiveMAE[h-1]
 			}
 		}
-		trip := fcGuardTrips(excess, nerr, scale)
+		trip := guardTrips(excess, nerr, scale)
 		for h := range H {
 			idx := o*H + h
 			a := act[idx]
 			if math.IsNaN(a) {
 				continue
 			}
-			v := preds[fcIdxNaive][idx]
+			v := preds[idxNaive][idx]
 			if !trip {
-				v = fcCandValue(c, preds, idx)
+				v = candValue(c, preds, idx)
 			}
 			mae[h] += math.Abs(a - v)
 			cnt[h]++
@@ -613,7 +616,7 @@ func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int,
 	return score
 }
 
-// fcEmpiricalInterval returns the interval [lo, hi] of backtest errors
+// empiricalInterval returns the interval [lo, hi] of backtest errors
 // (sorted r) used around a point forecast: lo <= 0 <= hi, so that the
 // interval holds the forecast, chosen among the observed values (and 0)
 // so that the share of r inside it is as close as possible to c, and among
@@ -625,7 +628,7 @@ func fcGuardedScore(c fcCandidate, preds [][]float64, act []float64, ends []int,
 // multiplicity, it picks the endpoints whose inclusive coverage is nearest
 // c, possibly a shifted, uneven interval, instead of the conservative
 // central one.
-func fcEmpiricalInterval(r []float64, c float64) (lo, hi float64) {
+func empiricalInterval(r []float64, c float64) (lo, hi float64) {
 	n := len(r)
 	type cand struct {
 		v float64
@@ -682,10 +685,10 @@ func fcEmpiricalInterval(r []float64, c float64) (lo, hi float64) {
 	return lo, hi
 }
 
-// fcFinite reports whether x is neither NaN nor ±Inf.
-func fcFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+// finite reports whether x is neither NaN nor ±Inf.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// fcConfidence is the forecast confidence in [0, 1]:
+// confidence is the forecast confidence in [0, 1]:
 //
 //	skill = clamp((1.5 - r), 0, 1)        r = backtest MAE / naive MAE
 //	sharp = 1 / (1 + W / L)                W = mean interval width, L = mean |y| of the last season
@@ -695,16 +698,16 @@ func fcFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // sqrt(0.5*0.5) = 0.5, one with half naive's error and a narrow interval
 // approaches 1, and one 1.5 times worse than naive scores 0. Without a
 // backtest (short history) it is 0.
-func fcConfidence(ratio, width, level float64) float64 {
+func confidence(ratio, width, level float64) float64 {
 	if math.IsNaN(ratio) {
 		return 0
 	}
-	skill := fcClamp01(1.5 - ratio)
+	skill := series.Clamp01(1.5 - ratio)
 	sharp := 1.0
 	if level > 0 {
 		sharp = 1 / (1 + width/level)
 	} else if width > 0 {
 		sharp = 0
 	}
-	return fcClamp01(math.Sqrt(skill * sharp))
+	return series.Clamp01(math.Sqrt(skill * sharp))
 }

@@ -1,6 +1,10 @@
-package predictor
+package anomaly
 
-import "math"
+import (
+	"math"
+
+	"github.com/prescale/prescale/predictor"
+)
 
 // RobustConfig configures a RobustDetector. The zero value gives the
 // defaults, which are the one global configuration scored on NAB.
@@ -64,7 +68,7 @@ type RobustConfig struct {
 //
 // where IQR/1.349 estimates σ for normal data while ignoring outliers (a
 // robust scale in the sense of Rousseeuw and Croux 1993). The raw score
-// goes through an AnomalyLikelihood (Ahmad et al. 2017), which makes the
+// goes through an Likelihood (Ahmad et al. 2017), which makes the
 // output comparable across series. A sample beyond the window's minimum or
 // maximum by more than Spatial·range scores 1 directly, as the "spatial
 // anomaly" rule of Numenta's HTM detector in NAB does. After a reported
@@ -80,9 +84,9 @@ type RobustConfig struct {
 // sorted windows); it allocates nothing once the windows are full.
 type RobustDetector struct {
 	cfg      RobustConfig
-	level    *anomalyWindow
-	change   *anomalyWindow
-	lik      *AnomalyLikelihood
+	level    *sortedWindow
+	change   *sortedWindow
+	lik      *Likelihood
 	prev     float64
 	havePrev bool
 	lo, hi   float64 // extremes of every sample seen
@@ -94,11 +98,11 @@ type RobustDetector struct {
 	period    int
 	past      []float64
 	pastHead  int
-	seasonal  *anomalyWindow
+	seasonal  *sortedWindow
 	suppressN int
 }
 
-var _ Detector = (*RobustDetector)(nil)
+var _ predictor.Detector = (*RobustDetector)(nil)
 
 // NewRobustDetector returns a RobustDetector.
 func NewRobustDetector(cfg RobustConfig) *RobustDetector {
@@ -131,15 +135,15 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 	}
 	return &RobustDetector{
 		cfg:    cfg,
-		level:  newAnomalyWindow(cfg.Window),
-		change: newAnomalyWindow(cfg.Window),
-		lik:    NewAnomalyLikelihood(cfg.Likelihood),
+		level:  newSortedWindow(cfg.Window),
+		change: newSortedWindow(cfg.Window),
+		lik:    NewLikelihood(cfg.Likelihood),
 	}
 }
 
-// anomalyRobustZ returns |x - median| / scale over w, with the scale floored
+// robustZ returns |x - median| / scale over w, with the scale floored
 // as RobustConfig.Floor describes.
-func anomalyRobustZ(w *anomalyWindow, x, floor float64) float64 {
+func robustZ(w *sortedWindow, x, floor float64) float64 {
 	med := w.quantile(0.5)
 	s := (w.quantile(0.75) - w.quantile(0.25)) / 1.349
 	s = max(s, floor*(w.max()-w.min()), 1e-9*math.Max(1, math.Abs(med)))
@@ -158,14 +162,14 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	var z [3]float64 // level, change, seasonal robust z-scores
 	spatial := false
 	if d.level.len() >= 2 {
-		z[0] = anomalyRobustZ(d.level, y, d.cfg.Floor)
+		z[0] = robustZ(d.level, y, d.cfg.Floor)
 		if d.change.len() >= 2 {
-			z[1] = anomalyRobustZ(d.change, y-d.prev, d.cfg.Floor)
+			z[1] = robustZ(d.change, y-d.prev, d.cfg.Floor)
 		}
 		if d.period > 0 && len(d.past) == d.period {
 			e := y - d.past[d.pastHead]
 			if d.seasonal.len() >= 2 {
-				z[2] = anomalyRobustZ(d.seasonal, e, d.cfg.Floor)
+				z[2] = robustZ(d.seasonal, e, d.cfg.Floor)
 			}
 			d.seasonal.push(e)
 		}
@@ -207,17 +211,17 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	} else if d.cfg.Suppress > 0 && score >= d.cfg.SuppressLevel {
 		d.suppressN = d.cfg.Suppress
 	}
-	return anomalyClamp01(score)
+	return clamp01(score)
 }
 
-// anomalySeasonSteps is the number of leading steps whose minimum fixes the
+// seasonSteps is the number of leading steps whose minimum fixes the
 // sampling step (and so the seasonal period in samples).
-const anomalySeasonSteps = 10
+const seasonSteps = 10
 
 // learnPeriod watches the first timestamps and fixes the seasonal period
-// in samples once anomalySeasonSteps positive steps have been seen.
+// in samples once seasonSteps positive steps have been seen.
 func (d *RobustDetector) learnPeriod(t int64) {
-	if d.cfg.Season < 0 || d.steps > anomalySeasonSteps {
+	if d.cfg.Season < 0 || d.steps > seasonSteps {
 		return
 	}
 	if d.havePrev && t > d.lastT {
@@ -228,13 +232,13 @@ func (d *RobustDetector) learnPeriod(t int64) {
 		d.steps++
 	}
 	d.lastT = t
-	if d.steps == anomalySeasonSteps {
+	if d.steps == seasonSteps {
 		d.steps++ // decided
 		p := int((d.cfg.Season + d.minStep/2) / d.minStep)
 		if p >= 4 && p <= d.cfg.MaxSeasonSamples {
 			d.period = p
 			d.past = make([]float64, 0, p)
-			d.seasonal = newAnomalyWindow(d.cfg.Window)
+			d.seasonal = newSortedWindow(d.cfg.Window)
 		}
 	}
 }

@@ -1,25 +1,25 @@
-package predictor
+package series
 
 import "math"
 
 // Season detection thresholds (global, not per series).
 const (
-	// fcCalendarACF is the autocorrelation at one calendar day that
+	// calendarACF is the autocorrelation at one calendar day that
 	// confirms a daily season.
-	fcCalendarACF = 0.1
-	// fcSearchACF is the autocorrelation a searched (non-calendar) peak
+	calendarACF = 0.1
+	// searchACF is the autocorrelation a searched (non-calendar) peak
 	// must reach.
-	fcSearchACF = 0.3
-	// fcACFWindow caps the samples used for the autocorrelation.
-	fcACFWindow = 6000
-	// fcMaxSearchLag caps the lags searched when no calendar period fits.
-	fcMaxSearchLag = 1000
+	searchACF = 0.3
+	// ACFWindow caps the samples used for the autocorrelation.
+	ACFWindow = 6000
+	// maxSearchLag caps the lags searched when no calendar period fits.
+	maxSearchLag = 1000
 )
 
-// fcACF returns the sample autocorrelation of x at lag k:
+// ACF returns the sample autocorrelation of x at lag k:
 // sum (x_i - m)(x_{i+k} - m) / sum (x_i - m)^2 (Box & Jenkins), or NaN when
 // it is undefined (k >= len(x) or constant x).
-func fcACF(x []float64, k int) float64 {
+func ACF(x []float64, k int) float64 {
 	n := len(x)
 	if k <= 0 || k >= n {
 		return math.NaN()
@@ -54,7 +54,7 @@ func fcACF(x []float64, k int) float64 {
 // first zero crossing and accepts it above 0.3. Missing values (NaN) are
 // ignored by carrying the last value.
 func DetectSeason(y []float64, step int64) int {
-	start := max(0, len(y)-fcSeasonWindow(step))
+	start := max(0, len(y)-seasonWindow(step))
 	x := make([]float64, 0, len(y)-start)
 	last := math.NaN()
 	for _, v := range y[start:] {
@@ -67,37 +67,39 @@ func DetectSeason(y []float64, step int64) int {
 		last = v
 		x = append(x, v)
 	}
-	return fcDetectSeason(x, step)
+	return DetectSeasonFilled(x, step)
 }
 
-// fcCalendarDay returns one day in samples of the given step, or 0 when a
+// calendarDay returns one day in samples of the given step, or 0 when a
 // day is not a whole number of at least 4 steps.
-func fcCalendarDay(step int64) int {
+func calendarDay(step int64) int {
 	if step <= 0 || 86400%step != 0 || 86400/step < 4 {
 		return 0
 	}
 	return int(86400 / step)
 }
 
-// fcSeasonWindow is the number of trailing samples season detection reads.
-func fcSeasonWindow(step int64) int {
-	return max(fcACFWindow, 4*fcCalendarDay(step))
+// seasonWindow is the number of trailing samples season detection reads.
+func seasonWindow(step int64) int {
+	return max(ACFWindow, 4*calendarDay(step))
 }
 
-func fcDetectSeason(x []float64, step int64) int {
-	if w := fcSeasonWindow(step); len(x) > w {
+// DetectSeasonFilled is DetectSeason on a series without NaN (gaps already
+// carried forward).
+func DetectSeasonFilled(x []float64, step int64) int {
+	if w := seasonWindow(step); len(x) > w {
 		x = x[len(x)-w:]
 	}
-	if d := fcCalendarDay(step); d > 0 && len(x) >= 2*d {
-		if fcACF(x, d) > fcCalendarACF {
+	if d := calendarDay(step); d > 0 && len(x) >= 2*d {
+		if ACF(x, d) > calendarACF {
 			return d
 		}
 	}
-	if len(x) > fcACFWindow {
-		x = x[len(x)-fcACFWindow:]
+	if len(x) > ACFWindow {
+		x = x[len(x)-ACFWindow:]
 	}
 	n := len(x)
-	maxLag := min(n/3, fcMaxSearchLag)
+	maxLag := min(n/3, maxSearchLag)
 	if maxLag < 4 {
 		return 0
 	}
@@ -105,7 +107,7 @@ func fcDetectSeason(x []float64, step int64) int {
 	crossed := false
 	prev := 1.0
 	for k := 1; k <= maxLag; k++ {
-		a := fcACF(x, k)
+		a := ACF(x, k)
 		if math.IsNaN(a) {
 			return 0
 		}
@@ -117,7 +119,7 @@ func fcDetectSeason(x []float64, step int64) int {
 		}
 		prev = a
 	}
-	if best > fcSearchACF {
+	if best > searchACF {
 		return bestLag
 	}
 	return 0

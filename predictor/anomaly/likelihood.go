@@ -1,8 +1,8 @@
-package predictor
+package anomaly
 
 import "math"
 
-// LikelihoodConfig configures an AnomalyLikelihood. The zero value gives the
+// LikelihoodConfig configures an Likelihood. The zero value gives the
 // defaults.
 type LikelihoodConfig struct {
 	// LongWindow is the number of past raw scores that give their long-run
@@ -21,7 +21,7 @@ type LikelihoodConfig struct {
 	MinSamples int
 }
 
-// AnomalyLikelihood turns a stream of raw anomaly scores in [0, 1] into a
+// Likelihood turns a stream of raw anomaly scores in [0, 1] into a
 // calibrated, probability-like score, following the anomaly likelihood of
 // Ahmad, Lavin, Purdy and Agha (2017), "Unsupervised real-time anomaly
 // detection for streaming data", Neurocomputing 262, §4.3:
@@ -39,7 +39,7 @@ type LikelihoodConfig struct {
 // here are kept exactly (O(1) per update); the long-run statistics use the
 // scores before the current short window only, so that a burst of high raw
 // scores does not inflate its own yardstick.
-type AnomalyLikelihood struct {
+type Likelihood struct {
 	long, short, minSamples int
 	minStd                  float64
 	buf                     []float64 // ring of the last long+short raw scores
@@ -50,12 +50,12 @@ type AnomalyLikelihood struct {
 	sinceExact              int
 }
 
-// NewAnomalyLikelihood returns a likelihood post-processor.
-func NewAnomalyLikelihood(cfg LikelihoodConfig) *AnomalyLikelihood {
+// NewLikelihood returns a likelihood post-processor.
+func NewLikelihood(cfg LikelihoodConfig) *Likelihood {
 	if cfg.LongWindow < 0 || cfg.ShortWindow < 0 || cfg.MinSamples < 0 || cfg.MinStd < 0 {
 		panic("predictor: negative LikelihoodConfig field")
 	}
-	a := &AnomalyLikelihood{long: cfg.LongWindow, short: cfg.ShortWindow, minStd: cfg.MinStd, minSamples: cfg.MinSamples}
+	a := &Likelihood{long: cfg.LongWindow, short: cfg.ShortWindow, minStd: cfg.MinStd, minSamples: cfg.MinSamples}
 	if a.long == 0 {
 		a.long = 8640
 	}
@@ -75,15 +75,15 @@ func NewAnomalyLikelihood(cfg LikelihoodConfig) *AnomalyLikelihood {
 
 // at returns the raw score k steps back (k = 0 the latest); k < seen and
 // k < len(buf).
-func (a *AnomalyLikelihood) at(k int) float64 {
+func (a *Likelihood) at(k int) float64 {
 	n := len(a.buf)
 	return a.buf[((a.head-1-k)%n+n)%n]
 }
 
 // Update adds a raw score (NaN counts as 0, values are clamped to [0, 1])
 // and returns the log-scaled likelihood score in [0, 1].
-func (a *AnomalyLikelihood) Update(raw float64) float64 {
-	raw = anomalyClamp01(raw)
+func (a *Likelihood) Update(raw float64) float64 {
+	raw = clamp01(raw)
 	// The score leaving the short window enters the long one; the one
 	// leaving the long window (long+short steps back) is dropped.
 	if a.seen >= a.short {
@@ -113,13 +113,13 @@ func (a *AnomalyLikelihood) Update(raw float64) float64 {
 	sd := math.Sqrt(max(a.longSumSq/nl-mu*mu, 0))
 	sd = max(sd, a.minStd)
 	z := (a.shortSum/float64(a.short) - mu) / sd
-	tail := anomalyNormalTail(z) // 1 - L
-	return anomalyClamp01(math.Log(tail+1e-10) / math.Log(1e-10))
+	tail := normalTail(z) // 1 - L
+	return clamp01(math.Log(tail+1e-10) / math.Log(1e-10))
 }
 
 // recompute rebuilds the running sums from the ring, bounding rounding
 // drift; it runs once per len(buf) updates, so its cost is O(1) amortised.
-func (a *AnomalyLikelihood) recompute() {
+func (a *Likelihood) recompute() {
 	a.sinceExact = 0
 	a.shortSum, a.longSum, a.longSumSq = 0, 0, 0
 	for k := 0; k < min(a.short, a.seen); k++ {

@@ -1,10 +1,11 @@
-package predictor_test
+package forecast_test
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/forecast"
 )
 
 // exampleDaily returns 14 days of hourly samples: a daily cycle of
@@ -22,7 +23,7 @@ func exampleDaily() ([]int64, []float64) {
 
 func ExamplePredict() {
 	t, y := exampleDaily()
-	f, err := predictor.Predict(t, y, 3, predictor.Options{})
+	f, err := forecast.Predict(t, y, 3, forecast.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -45,7 +46,7 @@ func ExamplePredict() {
 func ExampleNaive() {
 	t := []int64{0, 60, 120, 180}
 	y := []float64{5, 7, math.NaN(), 6}
-	m := predictor.NewNaive(predictor.Options{Horizon: 2})
+	m := forecast.NewNaive(forecast.Options{Horizon: 2})
 	if err := m.Fit(t, y); err != nil {
 		fmt.Println(err)
 		return
@@ -60,7 +61,7 @@ func ExampleNaive() {
 
 func ExampleSeasonalNaive() {
 	t, y := exampleDaily()
-	m := predictor.NewSeasonalNaive(predictor.Options{Horizon: 3})
+	m := forecast.NewSeasonalNaive(forecast.Options{Horizon: 3})
 	if err := m.Fit(t, y); err != nil {
 		fmt.Println(err)
 		return
@@ -79,7 +80,7 @@ func ExampleSeasonalNaive() {
 
 func ExampleRidge() {
 	t, y := exampleDaily()
-	m := predictor.NewRidge(predictor.Options{Horizon: 3}, false)
+	m := forecast.NewRidge(forecast.Options{Horizon: 3}, false)
 	if err := m.Fit(t, y); err != nil {
 		fmt.Println(err)
 		return
@@ -96,7 +97,7 @@ func ExampleRidge() {
 
 func ExampleHoltWinters() {
 	t, y := exampleDaily()
-	m := predictor.NewHoltWinters(predictor.Options{Horizon: 3})
+	m := forecast.NewHoltWinters(forecast.Options{Horizon: 3})
 	if err := m.Fit(t, y); err != nil {
 		fmt.Println(err)
 		return
@@ -111,21 +112,11 @@ func ExampleHoltWinters() {
 	// h=3 110
 }
 
-func ExampleDetectSeason() {
-	y := make([]float64, 7*288)
-	for i := range y {
-		y[i] = 50 + 10*math.Sin(2*math.Pi*float64(i)/288)
-	}
-	fmt.Println(predictor.DetectSeason(y, 300))
-	// Output:
-	// 288
-}
-
 func ExampleAuto() {
 	t, y := exampleDaily()
 	// Fit on all but the last 5 samples, then feed them one by one: the
 	// parameters stay fixed, the state follows the data.
-	a := predictor.NewAuto(predictor.Options{Horizon: 2})
+	a := forecast.NewAuto(forecast.Options{Horizon: 2})
 	if err := a.Fit(t[:len(t)-5], y[:len(y)-5]); err != nil {
 		fmt.Println(err)
 		return
@@ -144,7 +135,7 @@ func ExampleRolling() {
 	// Forecast one step ahead from the last three origins, refitting every
 	// 24 samples; each forecast uses the samples up to its origin only.
 	origins := []int{len(y) - 4, len(y) - 3, len(y) - 2}
-	err := predictor.Rolling(t, y, origins, 1, predictor.Options{}, 24, 0.8,
+	err := forecast.Rolling(t, y, origins, 1, forecast.Options{}, 24, 0.8,
 		func(i int, f predictor.Forecast) error {
 			fmt.Printf("origin %d: %.0f (actual %.0f)\n", i, f.Mean[0], y[i+1])
 			return nil

@@ -1,50 +1,56 @@
-package predictor
+// Package anomaly holds prescale's streaming anomaly detectors (robust and
+// zscore, by name through NewDetector) and the anomaly likelihood that turns
+// raw scores into calibrated ones. Each detector scores a sample from that
+// sample and the ones before it only. Pure: no I/O, no clock.
+package anomaly
 
 import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/prescale/prescale/predictor"
 )
 
 // This file holds the streaming anomaly detectors' shared parts (a rolling
 // window with order statistics, the normal tail) and the baseline z-score
-// detector. The stronger detector is in anomaly_robust.go, the anomaly
-// likelihood post-processing in anomaly_likelihood.go.
+// detector. The stronger detector is in robust.go, the anomaly
+// likelihood post-processing in likelihood.go.
 
-// AnomalyDetectorNames lists the detectors NewAnomalyDetector builds, the
+// DetectorNames lists the detectors NewDetector builds, the
 // default (the strongest on NAB) first.
-func AnomalyDetectorNames() []string {
+func DetectorNames() []string {
 	return []string{"robust", "zscore"}
 }
 
-// NewAnomalyDetector returns a fresh detector with its default configuration
-// by name (see AnomalyDetectorNames), or an error naming the unknown detector.
-func NewAnomalyDetector(name string) (Detector, error) {
+// NewDetector returns a fresh detector with its default configuration
+// by name (see DetectorNames), or an error naming the unknown detector.
+func NewDetector(name string) (predictor.Detector, error) {
 	switch name {
 	case "robust":
 		return NewRobustDetector(RobustConfig{}), nil
 	case "zscore":
 		return NewZScoreDetector(ZScoreConfig{}), nil
 	}
-	return nil, fmt.Errorf("predictor: unknown detector %q (known: %v)", name, AnomalyDetectorNames())
+	return nil, fmt.Errorf("predictor: unknown detector %q (known: %v)", name, DetectorNames())
 }
 
-// anomalyWindow is a rolling window of the last n finite values kept both in
+// sortedWindow is a rolling window of the last n finite values kept both in
 // arrival order (a ring) and sorted, so that a quantile costs O(1) and an
 // update O(log n) comparisons plus one move of the values ranked between
 // the leaving and the arriving value (O(n) at worst, a memmove).
-type anomalyWindow struct {
+type sortedWindow struct {
 	ring   []float64
 	head   int // index of the oldest value once the ring is full
 	sorted []float64
 	size   int
 }
 
-func newAnomalyWindow(size int) *anomalyWindow {
+func newSortedWindow(size int) *sortedWindow {
 	if size < 1 {
 		panic("predictor: anomaly window size must be positive")
 	}
-	return &anomalyWindow{
+	return &sortedWindow{
 		ring:   make([]float64, 0, size),
 		sorted: make([]float64, 0, size),
 		size:   size,
@@ -52,10 +58,10 @@ func newAnomalyWindow(size int) *anomalyWindow {
 }
 
 // len returns the number of values held.
-func (w *anomalyWindow) len() int { return len(w.ring) }
+func (w *sortedWindow) len() int { return len(w.ring) }
 
 // push adds x (finite), dropping the oldest value when the window is full.
-func (w *anomalyWindow) push(x float64) {
+func (w *sortedWindow) push(x float64) {
 	if len(w.ring) < w.size {
 		w.ring = append(w.ring, x)
 		i, _ := slices.BinarySearch(w.sorted, x)
@@ -81,7 +87,7 @@ func (w *anomalyWindow) push(x float64) {
 // quantile returns the p-quantile (0 <= p <= 1) by linear interpolation
 // between order statistics (Hyndman and Fan's type 7, R's default). The
 // window must not be empty.
-func (w *anomalyWindow) quantile(p float64) float64 {
+func (w *sortedWindow) quantile(p float64) float64 {
 	n := len(w.sorted)
 	h := p * float64(n-1)
 	lo := int(h)
@@ -92,17 +98,17 @@ func (w *anomalyWindow) quantile(p float64) float64 {
 }
 
 // min and max of the window (not empty).
-func (w *anomalyWindow) min() float64 { return w.sorted[0] }
-func (w *anomalyWindow) max() float64 { return w.sorted[len(w.sorted)-1] }
+func (w *sortedWindow) min() float64 { return w.sorted[0] }
+func (w *sortedWindow) max() float64 { return w.sorted[len(w.sorted)-1] }
 
-// anomalyNormalTail returns Q(z) = P(Z > z) for a standard normal Z,
+// normalTail returns Q(z) = P(Z > z) for a standard normal Z,
 // computed with erfc so that it stays accurate far in the upper tail.
-func anomalyNormalTail(z float64) float64 {
+func normalTail(z float64) float64 {
 	return 0.5 * math.Erfc(z/math.Sqrt2)
 }
 
-// anomalyClamp01 maps x into [0, 1]; NaN becomes 0.
-func anomalyClamp01(x float64) float64 {
+// clamp01 maps x into [0, 1]; NaN becomes 0.
+func clamp01(x float64) float64 {
 	switch {
 	case !(x > 0): // also NaN
 		return 0
@@ -148,7 +154,7 @@ type ZScoreDetector struct {
 	sinceExact         int
 }
 
-var _ Detector = (*ZScoreDetector)(nil)
+var _ predictor.Detector = (*ZScoreDetector)(nil)
 
 // NewZScoreDetector returns a windowed Gaussian detector.
 func NewZScoreDetector(cfg ZScoreConfig) *ZScoreDetector {
@@ -196,7 +202,7 @@ func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
 		}
 	}
 	d.add(y)
-	return anomalyClamp01(score)
+	return clamp01(score)
 }
 
 func (d *ZScoreDetector) add(y float64) {

@@ -1,8 +1,11 @@
-package predictor
+package forecast
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Rolling makes rolling-origin forecasts of the series t, y at the given
@@ -18,8 +21,8 @@ import (
 // Forecast with nil Mean. An error from emit stops the run and is
 // returned.
 func Rolling(t []int64, y []float64, origins []int, h int, opts Options, refitEvery int,
-	coverage float64, emit func(i int, f Forecast) error) error {
-	if err := fcCheckInput(t, y); err != nil {
+	coverage float64, emit func(i int, f predictor.Forecast) error) error {
+	if err := series.CheckInput(t, y); err != nil {
 		return err
 	}
 	if opts.Horizon == 0 {
@@ -37,7 +40,7 @@ func Rolling(t []int64, y []float64, origins []int, h int, opts Options, refitEv
 		if !fitted || i-lastFit >= refitEvery {
 			err := auto.Fit(t[:i+1], y[:i+1])
 			switch {
-			case errors.Is(err, ErrNoData):
+			case errors.Is(err, series.ErrNoData):
 				fitted = false
 			case err != nil:
 				return fmt.Errorf("origin %d: %w", i, err)
@@ -49,7 +52,7 @@ func Rolling(t []int64, y []float64, origins []int, h int, opts Options, refitEv
 				auto.Update(t[pos], y[pos])
 			}
 		}
-		var f Forecast
+		var f predictor.Forecast
 		if fitted {
 			var err error
 			if f, err = auto.Forecast(h, coverage); err != nil {

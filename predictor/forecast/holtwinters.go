@@ -1,36 +1,38 @@
-package predictor
+package forecast
 
 import (
 	"errors"
 	"math"
 
 	"gonum.org/v1/gonum/optimize"
+
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Holt-Winters settings (one global configuration).
 const (
-	// fcHWSeasons is how many seasons of history the parameters are fitted
-	// on (at least fcHWMinWindow samples).
-	fcHWSeasons   = 6
-	fcHWMinWindow = 1200
-	// fcHWMaxEvals caps the Nelder-Mead objective evaluations.
-	fcHWMaxEvals = 120
+	// hwSeasons is how many seasons of history the parameters are fitted
+	// on (at least hwMinWindow samples).
+	hwSeasons   = 6
+	hwMinWindow = 1200
+	// hwMaxEvals caps the Nelder-Mead objective evaluations.
+	hwMaxEvals = 120
 )
 
-// fcHWState is the state of additive Holt-Winters after pos samples.
-type fcHWState struct {
+// hwState is the state of additive Holt-Winters after pos samples.
+type hwState struct {
 	pos    int
 	level  float64
 	trend  float64
 	season []float64 // indexed by sample index mod p
 }
 
-func (st *fcHWState) copyFrom(o *fcHWState) {
+func (st *hwState) copyFrom(o *hwState) {
 	st.pos, st.level, st.trend = o.pos, o.level, o.trend
 	st.season = append(st.season[:0], o.season...)
 }
 
-// fcHoltWinters is additive Holt-Winters with a damped trend (Holt 1957,
+// holtWinters is additive Holt-Winters with a damped trend (Holt 1957,
 // Winters 1960; damping from Gardner & McKenzie 1985), in the error
 // correction form of Hyndman & Athanasopoulos, "Forecasting: Principles
 // and Practice", 3rd ed., section 8.3:
@@ -41,44 +43,44 @@ func (st *fcHWState) copyFrom(o *fcHWState) {
 //	ŷ_{t+h} = l_t + (φ + ... + φ^h) b_t + s_{t+h-p(k+1)}
 //
 // α, β, γ and φ minimise the in-sample one-step squared error over the last
-// fcHWSeasons seasons (Nelder-Mead, gonum/optimize), each mapped to its
+// hwSeasons seasons (Nelder-Mead, gonum/optimize), each mapped to its
 // range by a logistic function. With a history shorter than two seasons (or
 // no season) it is Holt's damped trend method, the trend-only cold start.
-type fcHoltWinters struct {
+type holtWinters struct {
 	p            int // season length, 0 for trend only
 	a, b, g, phi float64
 
-	fitted fcHWState // state after the fitted end
-	cur    fcHWState
+	fitted hwState // state after the fitted end
+	cur    hwState
 	season int // season in use (p, or 0 when history was too short)
 }
 
-func (hw *fcHoltWinters) name() string { return "holt_winters" }
+func (hw *holtWinters) name() string { return "holt_winters" }
 
-func fcLogistic(u, lo, hi float64) float64 { return lo + (hi-lo)/(1+math.Exp(-u)) }
+func logistic(u, lo, hi float64) float64 { return lo + (hi-lo)/(1+math.Exp(-u)) }
 
-func (hw *fcHoltWinters) params(u []float64) (a, b, g, phi float64) {
-	return fcLogistic(u[0], 0.001, 0.999), fcLogistic(u[1], 0.0001, 0.3),
-		fcLogistic(u[2], 0.001, 0.999), fcLogistic(u[3], 0.8, 0.995)
+func (hw *holtWinters) params(u []float64) (a, b, g, phi float64) {
+	return logistic(u[0], 0.001, 0.999), logistic(u[1], 0.0001, 0.3),
+		logistic(u[2], 0.001, 0.999), logistic(u[3], 0.8, 0.995)
 }
 
 // init sets st from the first seasons of x[start:] (season p), or from the
 // first values for the trend-only model.
-func (hw *fcHoltWinters) init(x []float64, start, p int, st *fcHWState) {
+func (hw *holtWinters) init(x []float64, start, p int, st *hwState) {
 	st.pos = start
 	if p == 0 {
 		st.level = x[start]
 		st.trend = 0
 		if start+1 < len(x) {
-			st.trend = (fcMeanSlice(x[start+1:min(start+11, len(x))]) - x[start]) / 5
+			st.trend = (meanSlice(x[start+1:min(start+11, len(x))]) - x[start]) / 5
 		}
 		st.season = st.season[:0]
 		return
 	}
-	m1 := fcMeanSlice(x[start : start+p])
+	m1 := meanSlice(x[start : start+p])
 	m2 := m1
 	if start+2*p <= len(x) {
-		m2 = fcMeanSlice(x[start+p : start+2*p])
+		m2 = meanSlice(x[start+p : start+2*p])
 	}
 	st.level = m1
 	st.trend = (m2 - m1) / float64(p)
@@ -91,7 +93,7 @@ func (hw *fcHoltWinters) init(x []float64, start, p int, st *fcHWState) {
 	}
 }
 
-func fcMeanSlice(x []float64) float64 {
+func meanSlice(x []float64) float64 {
 	var s float64
 	for _, v := range x {
 		s += v
@@ -101,7 +103,7 @@ func fcMeanSlice(x []float64) float64 {
 
 // run advances st through x[st.pos:end] and returns the sum of squared
 // one-step errors on observed samples.
-func (hw *fcHoltWinters) run(x []float64, obs []bool, end int, a, b, g, phi float64, st *fcHWState) float64 {
+func (hw *holtWinters) run(x []float64, obs []bool, end int, a, b, g, phi float64, st *hwState) float64 {
 	p := len(st.season)
 	l, tr := st.level, st.trend
 	var sse float64
@@ -132,23 +134,23 @@ func (hw *fcHoltWinters) run(x []float64, obs []bool, end int, a, b, g, phi floa
 	return sse
 }
 
-func (hw *fcHoltWinters) fit(s *fcSeries, end, _ int) error {
-	x := s.z
+func (hw *holtWinters) fit(s *series.Series, end, _ int) error {
+	x := s.Z
 	p := hw.p
 	if p > 0 && end < 2*p+10 {
 		p = 0 // cold start: trend only
 	}
 	hw.season = p
 	if end < 10 {
-		return errFcShort
+		return errShort
 	}
-	win := max(fcHWSeasons*p, fcHWMinWindow)
+	win := max(hwSeasons*p, hwMinWindow)
 	start := max(0, end-win)
-	var st fcHWState
+	var st hwState
 	obj := func(u []float64) float64 {
 		a, b, g, phi := hw.params(u)
 		hw.init(x, start, p, &st)
-		sse := hw.run(x, s.obs, end, a, b, g, phi, &st)
+		sse := hw.run(x, s.Obs, end, a, b, g, phi, &st)
 		if math.IsNaN(sse) || math.IsInf(sse, 0) {
 			return math.MaxFloat64
 		}
@@ -156,7 +158,7 @@ func (hw *fcHoltWinters) fit(s *fcSeries, end, _ int) error {
 	}
 	u0 := []float64{-1, -3, -2, 2}
 	res, err := optimize.Minimize(optimize.Problem{Func: obj}, u0,
-		&optimize.Settings{FuncEvaluations: fcHWMaxEvals, Converger: &optimize.FunctionConverge{Absolute: 1e-10, Relative: 1e-6, Iterations: 30}},
+		&optimize.Settings{FuncEvaluations: hwMaxEvals, Converger: &optimize.FunctionConverge{Absolute: 1e-10, Relative: 1e-6, Iterations: 30}},
 		&optimize.NelderMead{})
 	u := u0
 	if err == nil || (res != nil && res.X != nil) {
@@ -166,7 +168,7 @@ func (hw *fcHoltWinters) fit(s *fcSeries, end, _ int) error {
 	}
 	hw.a, hw.b, hw.g, hw.phi = hw.params(u)
 	hw.init(x, start, p, &hw.fitted)
-	hw.run(x, s.obs, end, hw.a, hw.b, hw.g, hw.phi, &hw.fitted)
+	hw.run(x, s.Obs, end, hw.a, hw.b, hw.g, hw.phi, &hw.fitted)
 	if math.IsNaN(hw.fitted.level) || math.IsInf(hw.fitted.level, 0) {
 		return errors.New("predictor: Holt-Winters diverged")
 	}
@@ -174,11 +176,11 @@ func (hw *fcHoltWinters) fit(s *fcSeries, end, _ int) error {
 	return nil
 }
 
-func (hw *fcHoltWinters) forecast(s *fcSeries, end int, out []float64) {
+func (hw *holtWinters) forecast(s *series.Series, end int, out []float64) {
 	if end < hw.cur.pos {
 		hw.cur.copyFrom(&hw.fitted)
 	}
-	hw.run(s.z, s.obs, end, hw.a, hw.b, hw.g, hw.phi, &hw.cur)
+	hw.run(s.Z, s.Obs, end, hw.a, hw.b, hw.g, hw.phi, &hw.cur)
 	p := len(hw.cur.season)
 	damp := 0.0
 	pw := 1.0
@@ -190,8 +192,8 @@ func (hw *fcHoltWinters) forecast(s *fcSeries, end int, out []float64) {
 			v += hw.cur.season[(end-1+k+1)%p]
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = s.z[end-1]
+			v = s.Z[end-1]
 		}
-		out[k] = s.toOutput(v, false)
+		out[k] = s.ToOutput(v, false)
 	}
 }

@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"fmt"
@@ -8,10 +8,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/series"
 )
 
-// fcLine returns n samples with step seconds of a + b*i + amp*sin(2πi/p).
-func fcLine(n int, step int64, a, b, amp float64, p int) ([]int64, []float64) {
+// lineSine returns n samples with step seconds of a + b*i + amp*sin(2πi/p).
+func lineSine(n int, step int64, a, b, amp float64, p int) ([]int64, []float64) {
 	t := make([]int64, n)
 	y := make([]float64, n)
 	for i := range n {
@@ -24,8 +27,8 @@ func fcLine(n int, step int64, a, b, amp float64, p int) ([]int64, []float64) {
 	return t, y
 }
 
-// fcRequireSane checks the invariants every forecast must satisfy.
-func fcRequireSane(t *testing.T, f Forecast, h int) {
+// requireSane checks the invariants every forecast must satisfy.
+func requireSane(t *testing.T, f predictor.Forecast, h int) {
 	t.Helper()
 	require.Len(t, f.Mean, h)
 	require.Len(t, f.Lower, h)
@@ -42,39 +45,15 @@ func fcRequireSane(t *testing.T, f Forecast, h int) {
 	require.NotEmpty(t, f.Model)
 }
 
-func TestFcQuantileSorted(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		x    []float64
-		p    float64
-		want float64
-	}{
-		// Type 7: h = p*(n-1); by hand.
-		{"median odd", []float64{1, 2, 3}, 0.5, 2},
-		{"median even", []float64{1, 2, 3, 4}, 0.5, 2.5}, // h=1.5
-		{"p10 of 0..10", []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.1, 1},
-		{"p90 of 1..4", []float64{1, 2, 3, 4}, 0.9, 3.7}, // h=2.7: 3+0.7
-		{"p0", []float64{-1, 5}, 0, -1},
-		{"p1", []float64{-1, 5}, 1, 5},
-		{"single", []float64{7}, 0.3, 7},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := fcQuantileSorted(tc.x, tc.p)
-			require.True(t, scalar.EqualWithinAbsOrRel(got, tc.want, 1e-12, 1e-12), "got %v want %v", got, tc.want)
-		})
-	}
-	require.True(t, math.IsNaN(fcQuantileSorted(nil, 0.5)))
-}
-
-func TestFcSelectMedian(t *testing.T) {
+func TestSelectMedian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 2, 5, 100, 101} {
 		x := make([]float64, n)
 		for i := range x {
 			x[i] = rng.NormFloat64()
 		}
-		want := fcMedian(append([]float64(nil), x...))
-		got := fcSelectMedian(x)
+		want := series.Median(append([]float64(nil), x...))
+		got := selectMedian(x)
 		if n%2 == 1 {
 			// Odd n: both are the middle order statistic.
 			require.InDelta(t, want, got, 0, "n=%d", n)
@@ -86,63 +65,6 @@ func TestFcSelectMedian(t *testing.T) {
 	}
 }
 
-func TestFcACF(t *testing.T) {
-	alt := []float64{1, -1, 1, -1}
-	for _, tc := range []struct {
-		name string
-		x    []float64
-		k    int
-		want float64
-		tol  float64
-	}{
-		// Mean 0, sum of squares 4; lag 1: 3 products of -1 → -3/4.
-		{"alternating lag 1", alt, 1, -0.75, 1e-12},
-		// Lag 2: 2 products of +1 → 2/4.
-		{"alternating lag 2", alt, 2, 0.5, 1e-12},
-		// x = 1..4, mean 2.5, squares 5; lag 1: (-1.5)(-0.5)+(-0.5)(0.5)+(0.5)(1.5) = 1.25 → 0.25.
-		{"ramp lag 1", []float64{1, 2, 3, 4}, 1, 0.25, 1e-12},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := fcACF(tc.x, tc.k)
-			require.True(t, scalar.EqualWithinAbsOrRel(got, tc.want, tc.tol, tc.tol), "got %v want %v", got, tc.want)
-		})
-	}
-	require.True(t, math.IsNaN(fcACF([]float64{3, 3, 3}, 1)), "constant series has no ACF")
-	require.True(t, math.IsNaN(fcACF([]float64{1, 2}, 2)), "lag beyond the data")
-}
-
-func TestDetectSeason(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 7))
-	noise := make([]float64, 3000)
-	for i := range noise {
-		noise[i] = rng.NormFloat64()
-	}
-	_, daily5m := fcLine(4*288, 300, 10, 0, 5, 288)
-	_, hourly := fcLine(10*24, 3600, 10, 0, 5, 24)
-	_, odd := fcLine(600, 60, 10, 0, 5, 50)
-	withGaps := append([]float64(nil), daily5m...)
-	for i := 0; i < len(withGaps); i += 7 {
-		withGaps[i] = math.NaN()
-	}
-	for _, tc := range []struct {
-		name string
-		y    []float64
-		step int64
-		want int
-	}{
-		{"calendar day at 5 min", daily5m, 300, 288},   // 86400/300
-		{"calendar day hourly", hourly, 3600, 24},      // 86400/3600
-		{"non-calendar period by search", odd, 60, 50}, // generated with period 50
-		{"white noise has none", noise, 300, 0},        // iid: no peak above 0.3
-		{"gaps carried forward", withGaps, 300, 288},   // every 7th sample NaN
-		{"too short", []float64{1, 2, 3}, 300, 0},      // fewer than 2 days, no lag to search
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, DetectSeason(tc.y, tc.step))
-		})
-	}
-}
-
 func TestSeasonalNaiveCore(t *testing.T) {
 	// Season 4; sample 5 is missing, so the forecast for target 9 (one
 	// season back is 5) steps back one more season to sample 1.
@@ -151,13 +73,13 @@ func TestSeasonalNaiveCore(t *testing.T) {
 	for i := range tt {
 		tt[i] = int64(i)
 	}
-	s, err := fcNewSeriesFrom(tt, y, false)
+	s, err := series.NewFrom(tt, y, false)
 	require.NoError(t, err)
 	out := make([]float64, 6)
-	fcSeasonalNaive{m: 4}.forecast(s, s.n(), out)
+	seasonalNaive{m: 4}.forecast(s, s.N(), out)
 	// Targets 8..13: seasons back 4, 1 (5 missing), 6, 7, then 8-4*... by hand.
 	require.Equal(t, []float64{10, 1, 12, 13, 10, 1}, out)
-	fcNaive{}.forecast(s, s.n(), out)
+	naive{}.forecast(s, s.N(), out)
 	require.Equal(t, []float64{13, 13, 13, 13, 13, 13}, out)
 }
 
@@ -165,10 +87,10 @@ func TestModelsNoiseless(t *testing.T) {
 	// Linear trend plus a daily sine, hourly: the continuation is known in
 	// closed form, truth(i) = 50 + 0.1 i + 10 sin(2πi/24).
 	const n, H = 600, 6
-	tt, y := fcLine(n, 3600, 50, 0.1, 10, 24)
+	tt, y := lineSine(n, 3600, 50, 0.1, 10, 24)
 	for _, tc := range []struct {
 		name  string
-		model Model
+		model predictor.Model
 		tol   float64 // absolute, on a series of range ~100
 	}{
 		// Ridge: the direct regressions fit seasonal lags + intercept; the
@@ -186,7 +108,7 @@ func TestModelsNoiseless(t *testing.T) {
 			require.NoError(t, tc.model.Fit(tt, y))
 			f, err := tc.model.Forecast(H, 0.8)
 			require.NoError(t, err)
-			fcRequireSane(t, f, H)
+			requireSane(t, f, H)
 			for k := range H {
 				i := float64(n + k)
 				truth := 50 + 0.1*i + 10*math.Sin(2*math.Pi*i/24)
@@ -281,7 +203,7 @@ func TestPredictRobust(t *testing.T) {
 			}
 			f, err := Predict(tt, y, h, tc.opts)
 			require.NoError(t, err)
-			fcRequireSane(t, f, h)
+			requireSane(t, f, h)
 			if tc.model != "" {
 				require.Equal(t, tc.model, f.Model)
 			}
@@ -293,13 +215,13 @@ func TestPredictCounterReset(t *testing.T) {
 	// A counter rising 10 per sample that resets to 0 at sample 200: the
 	// forecast continues the raw counter from its last value, 990, by 10
 	// per step (closed form; the regression fits the constant increase).
-	tt, y := fcLine(300, 60, 0, 10, 0, 0)
+	tt, y := lineSine(300, 60, 0, 10, 0, 0)
 	for i := 200; i < 300; i++ {
 		y[i] = float64(10 * (i - 200))
 	}
 	f, err := Predict(tt, y, 3, Options{Counter: true})
 	require.NoError(t, err)
-	fcRequireSane(t, f, 3)
+	requireSane(t, f, 3)
 	for k, want := range []float64{1000, 1010, 1020} {
 		require.True(t, scalar.EqualWithinAbsOrRel(f.Mean[k], want, 1e-6, 1e-9), "h=%d: got %v want %v", k+1, f.Mean[k], want)
 	}
@@ -336,7 +258,7 @@ func TestPredictErrors(t *testing.T) {
 	require.ErrorContains(t, err, "coverage=1")
 }
 
-func TestFcConfidence(t *testing.T) {
+func TestConfidence(t *testing.T) {
 	for _, tc := range []struct {
 		name                string
 		ratio, width, level float64
@@ -352,15 +274,15 @@ func TestFcConfidence(t *testing.T) {
 		{"r=0.8, W/L=0.25", 0.8, 2.5, 10, math.Sqrt(0.7 * 0.8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := fcConfidence(tc.ratio, tc.width, tc.level)
+			got := confidence(tc.ratio, tc.width, tc.level)
 			require.True(t, scalar.EqualWithinAbsOrRel(got, tc.want, 1e-12, 1e-12), "got %v want %v", got, tc.want)
 		})
 	}
 }
 
-// fcNoisySeasonal returns a 5-minute series: daily cycle, AR(1) noise and
+// noisySeasonal returns a 5-minute series: daily cycle, AR(1) noise and
 // occasional spikes (seeded PCG).
-func fcNoisySeasonal(n int, seed uint64) ([]int64, []float64) {
+func noisySeasonal(n int, seed uint64) ([]int64, []float64) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	t := make([]int64, n)
 	y := make([]float64, n)
@@ -378,7 +300,7 @@ func fcNoisySeasonal(n int, seed uint64) ([]int64, []float64) {
 
 func TestRollingCausality(t *testing.T) {
 	const n, H, k = 3000, 12, 2400
-	tt, y := fcNoisySeasonal(n, 5)
+	tt, y := noisySeasonal(n, 5)
 	changed := append([]float64(nil), y...)
 	rng := rand.New(rand.NewPCG(11, 12))
 	for i := k + 1; i < n; i++ {
@@ -388,9 +310,9 @@ func TestRollingCausality(t *testing.T) {
 	for i := 2000; i+H < n; i += 7 {
 		origins = append(origins, i)
 	}
-	run := func(y []float64) map[int]Forecast {
-		out := map[int]Forecast{}
-		err := Rolling(tt, y, origins, H, Options{}, 24, 0.8, func(i int, f Forecast) error {
+	run := func(y []float64) map[int]predictor.Forecast {
+		out := map[int]predictor.Forecast{}
+		err := Rolling(tt, y, origins, H, Options{}, 24, 0.8, func(i int, f predictor.Forecast) error {
 			out[i] = f
 			return nil
 		})
@@ -413,14 +335,14 @@ func TestRollingCoverage(t *testing.T) {
 	// The empirical 80 % intervals should cover about 80 % of outcomes on
 	// a stationary noisy series. Bounds are the benchmark's acceptance band.
 	const n, H = 6000, 12
-	tt, y := fcNoisySeasonal(n, 21)
+	tt, y := noisySeasonal(n, 21)
 	var origins []int
 	for i := 4000; i+H < n; i += 5 {
 		origins = append(origins, i)
 	}
 	var in, all int
 	var maeModel, maeNaive float64
-	err := Rolling(tt, y, origins, H, Options{}, 24, 0.8, func(i int, f Forecast) error {
+	err := Rolling(tt, y, origins, H, Options{}, 24, 0.8, func(i int, f predictor.Forecast) error {
 		for h := 1; h <= H; h++ {
 			v := y[i+h]
 			if f.Lower[h-1] <= v && v <= f.Upper[h-1] {
@@ -440,13 +362,13 @@ func TestRollingCoverage(t *testing.T) {
 }
 
 func TestRollingErrors(t *testing.T) {
-	tt, y := fcLine(100, 60, 0, 1, 0, 0)
-	noop := func(int, Forecast) error { return nil }
+	tt, y := lineSine(100, 60, 0, 1, 0, 0)
+	noop := func(int, predictor.Forecast) error { return nil }
 	require.ErrorContains(t, Rolling(tt, y, []int{5, 5}, 1, Options{}, 1, 0.8, noop), "out of order")
 	require.ErrorContains(t, Rolling(tt, y, []int{100}, 1, Options{}, 1, 0.8, noop), "outside 0..99")
 	nan := math.NaN()
-	var got []Forecast
-	err := Rolling([]int64{1, 2, 3}, []float64{nan, nan, 5}, []int{0, 2}, 1, Options{}, 1, 0.8, func(_ int, f Forecast) error {
+	var got []predictor.Forecast
+	err := Rolling([]int64{1, 2, 3}, []float64{nan, nan, 5}, []int{0, 2}, 1, Options{}, 1, 0.8, func(_ int, f predictor.Forecast) error {
 		got = append(got, f)
 		return nil
 	})
@@ -459,7 +381,7 @@ func TestUpdateMatchesRefitFreeForecast(t *testing.T) {
 	// Updating a fitted model sample by sample must give the same forecast
 	// as a model whose fixed-parameter state reached the same point by a
 	// backtest pass: both use the same parameters and data.
-	tt, y := fcNoisySeasonal(3000, 8)
+	tt, y := noisySeasonal(3000, 8)
 	a := NewAuto(Options{})
 	require.NoError(t, a.Fit(tt[:2500], y[:2500]))
 	for i := 2500; i < 2600; i++ {
@@ -467,7 +389,7 @@ func TestUpdateMatchesRefitFreeForecast(t *testing.T) {
 	}
 	f1, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
-	fcRequireSane(t, f1, 12)
+	requireSane(t, f1, 12)
 	b := NewAuto(Options{})
 	require.NoError(t, b.Fit(tt[:2500], y[:2500]))
 	for i := 2500; i < 2600; i += 10 { // forecasts in between advance the state
@@ -491,14 +413,14 @@ func TestMedianLevelCore(t *testing.T) {
 	for i := range tt {
 		tt[i] = int64(i)
 	}
-	s, err := fcNewSeriesFrom(tt, y, false)
+	s, err := series.NewFrom(tt, y, false)
 	require.NoError(t, err)
-	c := &fcMedianLevel{w: 5}
-	require.NoError(t, c.fit(s, s.n(), 2))
+	c := &medianLevel{w: 5}
+	require.NoError(t, c.fit(s, s.N(), 2))
 	out := make([]float64, 2)
-	c.forecast(s, s.n(), out)
+	c.forecast(s, s.N(), out)
 	require.Equal(t, []float64{5, 5}, out)
-	require.ErrorIs(t, (&fcMedianLevel{w: 50}).fit(s, s.n(), 2), errFcShort)
+	require.ErrorIs(t, (&medianLevel{w: 50}).fit(s, s.N(), 2), errShort)
 }
 
 func TestHoltWintersColdStart(t *testing.T) {
@@ -507,13 +429,13 @@ func TestHoltWintersColdStart(t *testing.T) {
 	// Holt's damped trend (trend only). It must still follow the line
 	// 5 + 2i; the damping (φ <= 0.995) costs at most a few tenths over 3
 	// steps (tolerance set from φ's lower bound 0.8: 2*(3 - (0.8+0.64+0.512)) ≈ 2.1).
-	tt, y := fcLine(40, 3600, 5, 2, 0, 0)
+	tt, y := lineSine(40, 3600, 5, 2, 0, 0)
 	m := NewHoltWinters(Options{Horizon: 3, Season: 24})
 	require.NoError(t, m.Fit(tt, y))
 	f, err := m.Forecast(3, 0.8)
 	require.NoError(t, err)
-	fcRequireSane(t, f, 3)
-	hw := m.e.cores[fcIdxHoltWinters].(*fcHoltWinters)
+	requireSane(t, f, 3)
+	hw := m.e.cores[idxHoltWinters].(*holtWinters)
 	require.Equal(t, 0, hw.season, "trend-only below two seasons")
 	for k := range 3 {
 		want := 5 + 2*float64(40+k)
@@ -524,7 +446,7 @@ func TestHoltWintersColdStart(t *testing.T) {
 func TestConfidenceOrdersSeries(t *testing.T) {
 	// A clean seasonal series must get a higher confidence than white
 	// noise (where nothing beats a level by much and intervals are wide).
-	tt, clean := fcLine(3000, 300, 100, 0, 30, 288)
+	tt, clean := lineSine(3000, 300, 100, 0, 30, 288)
 	rng := rand.New(rand.NewPCG(5, 6))
 	noise := make([]float64, len(clean))
 	for i := range noise {
@@ -548,22 +470,14 @@ func TestSeasonalMedianCore(t *testing.T) {
 	for i := range tt {
 		tt[i] = int64(i)
 	}
-	s, err := fcNewSeriesFrom(tt, y, false)
+	s, err := series.NewFrom(tt, y, false)
 	require.NoError(t, err)
-	c := &fcSeasonalMedian{m: 3, k: 3}
-	require.NoError(t, c.fit(s, s.n(), 3))
+	c := &seasonalMedian{m: 3, k: 3}
+	require.NoError(t, c.fit(s, s.N(), 3))
 	out := make([]float64, 3)
-	c.forecast(s, s.n(), out)
+	c.forecast(s, s.N(), out)
 	require.Equal(t, []float64{1, 2, 4}, out)
-	require.ErrorIs(t, (&fcSeasonalMedian{m: 0, k: 3}).fit(s, s.n(), 3), errFcShort)
-}
-
-func TestDetectSeasonFineStep(t *testing.T) {
-	// 15-second samples over 5 days: one day is 5760 samples, longer than
-	// the 6000-sample search window allows for two days; the calendar
-	// check reads 4 days instead.
-	_, y := fcLine(5*5760, 15, 10, 0, 5, 5760)
-	require.Equal(t, 5760, DetectSeason(y, 15)) // 86400/15
+	require.ErrorIs(t, (&seasonalMedian{m: 0, k: 3}).fit(s, s.N(), 3), errShort)
 }
 
 func TestPredictRandomInputs(t *testing.T) {
@@ -598,17 +512,17 @@ func TestPredictRandomInputs(t *testing.T) {
 		h := 1 + rng.IntN(24)
 		t.Run(fmt.Sprintf("case %d n=%d step=%d h=%d", c, n, step, h), func(t *testing.T) {
 			f, err := Predict(tt, y, h, opts)
-			if fcAllNaN(y) {
-				require.ErrorIs(t, err, ErrNoData)
+			if allNaN(y) {
+				require.ErrorIs(t, err, series.ErrNoData)
 				return
 			}
 			require.NoError(t, err)
-			fcRequireSane(t, f, h)
+			requireSane(t, f, h)
 		})
 	}
 }
 
-func fcAllNaN(y []float64) bool {
+func allNaN(y []float64) bool {
 	for _, v := range y {
 		if !math.IsNaN(v) {
 			return false
@@ -641,7 +555,7 @@ func TestPredictOverflowIsAnError(t *testing.T) {
 			}
 			f, err := Predict(tt, y, 12, Options{Counter: tc.counter})
 			if err == nil {
-				fcRequireSane(t, f, 12)
+				requireSane(t, f, 12)
 				return
 			}
 			require.ErrorContains(t, err, "not finite")

@@ -1,4 +1,4 @@
-package predictor
+package anomaly
 
 import (
 	"encoding/csv"
@@ -13,32 +13,34 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/prescale/prescale/predictor"
 )
 
-// anomalyTestDetectors builds one fresh detector of each kind, with the
+// testDetectors builds one fresh detector of each kind, with the
 // default configuration and with small windows (so that windows wrap and
 // every code path runs within short test series; the robust window still
 // spans the test series' daily cycle, as a window must).
-func anomalyTestDetectors() map[string]func() Detector {
-	return map[string]func() Detector{
-		"zscore":       func() Detector { return NewZScoreDetector(ZScoreConfig{}) },
-		"zscore/small": func() Detector { return NewZScoreDetector(ZScoreConfig{Window: 20, MinSamples: 5}) },
-		"robust":       func() Detector { return NewRobustDetector(RobustConfig{}) },
-		"robust/small": func() Detector {
+func testDetectors() map[string]func() predictor.Detector {
+	return map[string]func() predictor.Detector{
+		"zscore":       func() predictor.Detector { return NewZScoreDetector(ZScoreConfig{}) },
+		"zscore/small": func() predictor.Detector { return NewZScoreDetector(ZScoreConfig{Window: 20, MinSamples: 5}) },
+		"robust":       func() predictor.Detector { return NewRobustDetector(RobustConfig{}) },
+		"robust/small": func() predictor.Detector {
 			return NewRobustDetector(RobustConfig{
 				Window: 400, Suppress: 10, MaxSeasonSamples: 300,
 				Likelihood: LikelihoodConfig{LongWindow: 300, MinSamples: 20},
 			})
 		},
-		"robust/nosuppress": func() Detector {
+		"robust/nosuppress": func() predictor.Detector {
 			return NewRobustDetector(RobustConfig{Window: 50, Suppress: -1, Spatial: -1, Season: -1})
 		},
 	}
 }
 
-// anomalyTestSeries is a seeded daily-cycle series at 5-minute steps with
+// testSeries is a seeded daily-cycle series at 5-minute steps with
 // noise, a spike at 700 and a level shift from 900.
-func anomalyTestSeries(n int, seed uint64) (ts []int64, ys []float64) {
+func testSeries(n int, seed uint64) (ts []int64, ys []float64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for i := range n {
 		ts = append(ts, 1_600_000_000+int64(i)*300)
@@ -54,7 +56,7 @@ func anomalyTestSeries(n int, seed uint64) (ts []int64, ys []float64) {
 	return ts, ys
 }
 
-func TestAnomalyWindowQuantile(t *testing.T) {
+func TestSortedWindowQuantile(t *testing.T) {
 	// Expected values: R's quantile(x, p, type = 7) on the values left in
 	// the window, worked by hand: with n values sorted, h = p(n-1) and the
 	// result interpolates between the floor(h)-th and next order statistic.
@@ -78,7 +80,7 @@ func TestAnomalyWindowQuantile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newAnomalyWindow(tc.size)
+			w := newSortedWindow(tc.size)
 			for _, v := range tc.values {
 				w.push(v)
 			}
@@ -128,25 +130,25 @@ func TestZScoreDetectorLargeOffset(t *testing.T) {
 	require.InDelta(t, 0.143, got, 0.03)
 }
 
-func TestAnomalyLikelihoodValues(t *testing.T) {
+func TestLikelihoodValues(t *testing.T) {
 	// LongWindow 4, ShortWindow 2, so MinSamples becomes 4. Expected values
 	// computed with a direct Python transcription of the formula in the
-	// AnomalyLikelihood doc: long-run mean/sd over the up to 4 raw scores
+	// Likelihood doc: long-run mean/sd over the up to 4 raw scores
 	// before the short window, sd floored at 0.03, score =
 	// ln(Q(z)+1e-10)/ln(1e-10).
 	raws := []float64{0.1, 0.2, 0.1, 0.2, 0.1, 0.9, 0.9}
 	want := []float64{0, 0, 0, 0.03010299955771223, 0.044148726002363026, 0.9994477111150094, 1}
-	a := NewAnomalyLikelihood(LikelihoodConfig{LongWindow: 4, ShortWindow: 2, MinSamples: 1})
+	a := NewLikelihood(LikelihoodConfig{LongWindow: 4, ShortWindow: 2, MinSamples: 1})
 	for i, r := range raws {
 		got := a.Update(r)
 		require.True(t, scalar.EqualWithinAbsOrRel(got, want[i], 1e-9, 1e-9), "step %d: got %v want %v", i, got, want[i])
 	}
 }
 
-func TestAnomalyLikelihoodLongRun(t *testing.T) {
+func TestLikelihoodLongRun(t *testing.T) {
 	// The running sums must match a fresh computation after the ring has
 	// wrapped many times (the exact recomputation bounds drift).
-	a := NewAnomalyLikelihood(LikelihoodConfig{LongWindow: 50, ShortWindow: 5})
+	a := NewLikelihood(LikelihoodConfig{LongWindow: 50, ShortWindow: 5})
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 10_000 {
 		a.Update(rng.Float64())
@@ -178,7 +180,7 @@ func TestDetectorScoresInUnitInterval(t *testing.T) {
 			return rng.Float64()
 		},
 	}
-	for dname, mk := range anomalyTestDetectors() {
+	for dname, mk := range testDetectors() {
 		for iname, f := range inputs {
 			t.Run(dname+"/"+iname, func(t *testing.T) {
 				d := mk()
@@ -197,7 +199,7 @@ func TestDetectorConstantSeries(t *testing.T) {
 	// A constant series is never anomalous: a zero-spread window scores an
 	// equal sample 0 (z-score) or at the likelihood's floor of
 	// ln(0.5)/ln(1e-10) ≈ 0.0301 (robust: z = 0 gives Q = 0.5).
-	for dname, mk := range anomalyTestDetectors() {
+	for dname, mk := range testDetectors() {
 		t.Run(dname, func(t *testing.T) {
 			d := mk()
 			for i := range 3000 {
@@ -212,8 +214,8 @@ func TestDetectorNaNLeavesStateUnchanged(t *testing.T) {
 	// A NaN scores 0 and is skipped: the scores of the other rows equal
 	// those of the same series with the NaN rows removed (timestamps kept
 	// regular in both, so the seasonal period is learnt the same way).
-	ts, ys := anomalyTestSeries(1200, 1)
-	for dname, mk := range anomalyTestDetectors() {
+	ts, ys := testSeries(1200, 1)
+	for dname, mk := range testDetectors() {
 		t.Run(dname, func(t *testing.T) {
 			plain, holed := mk(), mk()
 			for i := range ts {
@@ -231,14 +233,14 @@ func TestDetectorIrregularSteps(t *testing.T) {
 	// detectors: the scores stay finite and in [0, 1], and the spike at 700
 	// still scores higher than any row of the quiet part before it (from the
 	// second day on: during the first, each new extreme of the cycle is news).
-	ts, ys := anomalyTestSeries(1000, 2)
+	ts, ys := testSeries(1000, 2)
 	rng := rand.New(rand.NewPCG(21, 22))
 	for i := range ts {
 		ts[i] += int64(rng.IntN(120)) - 60
 	}
 	ts[300] = ts[299]
 	ts[400] = ts[399] - 1000
-	for dname, mk := range anomalyTestDetectors() {
+	for dname, mk := range testDetectors() {
 		t.Run(dname, func(t *testing.T) {
 			d := mk()
 			quiet := 0.0
@@ -258,9 +260,9 @@ func TestDetectorIrregularSteps(t *testing.T) {
 
 func TestDetectorCausality(t *testing.T) {
 	// Changing the data after row i changes no score at or before i.
-	ts, ys := anomalyTestSeries(1500, 3)
+	ts, ys := testSeries(1500, 3)
 	rng := rand.New(rand.NewPCG(31, 32))
-	for dname, mk := range anomalyTestDetectors() {
+	for dname, mk := range testDetectors() {
 		for _, cut := range []int{0, 1, 299, 700, 1100} {
 			t.Run(fmt.Sprintf("%s/after %d", dname, cut), func(t *testing.T) {
 				alt := append([]float64(nil), ys...)
@@ -277,8 +279,8 @@ func TestDetectorCausality(t *testing.T) {
 }
 
 func TestDetectorDeterministic(t *testing.T) {
-	ts, ys := anomalyTestSeries(1500, 4)
-	for dname, mk := range anomalyTestDetectors() {
+	ts, ys := testSeries(1500, 4)
+	for dname, mk := range testDetectors() {
 		t.Run(dname, func(t *testing.T) {
 			d1, d2 := mk(), mk()
 			for i := range ts {
@@ -288,10 +290,10 @@ func TestDetectorDeterministic(t *testing.T) {
 	}
 }
 
-// anomalyReadFixture reads a timestamp,value,label CSV from testdata.
-func anomalyReadFixture(t *testing.T, name string) (ts []int64, ys []float64, label []bool) {
+// readFixture reads a timestamp,value,label CSV from testdata.
+func readFixture(t *testing.T, name string) (ts []int64, ys []float64, label []bool) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "anomaly", name))
+	f, err := os.Open(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
@@ -324,7 +326,7 @@ func TestRobustDetectorFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			ts, ys, label := anomalyReadFixture(t, tc.file)
+			ts, ys, label := readFixture(t, tc.file)
 			d := NewRobustDetector(RobustConfig{})
 			inMax, outMax := 0.0, 0.0
 			for i := range ts {
@@ -344,23 +346,23 @@ func TestRobustDetectorFixtures(t *testing.T) {
 	}
 }
 
-func TestNewAnomalyDetector(t *testing.T) {
-	for _, name := range AnomalyDetectorNames() {
+func TestNewDetector(t *testing.T) {
+	for _, name := range DetectorNames() {
 		t.Run(name, func(t *testing.T) {
-			d, err := NewAnomalyDetector(name)
+			d, err := NewDetector(name)
 			require.NoError(t, err)
 			require.NotNil(t, d)
 		})
 	}
-	_, err := NewAnomalyDetector("nope")
+	_, err := NewDetector("nope")
 	require.ErrorContains(t, err, `unknown detector "nope"`)
 }
 
 func TestAnomalyConfigPanics(t *testing.T) {
 	require.Panics(t, func() { NewZScoreDetector(ZScoreConfig{Window: -1}) })
 	require.Panics(t, func() { NewRobustDetector(RobustConfig{Window: -1}) })
-	require.Panics(t, func() { NewAnomalyLikelihood(LikelihoodConfig{ShortWindow: -1}) })
-	require.Panics(t, func() { newAnomalyWindow(0) })
+	require.Panics(t, func() { NewLikelihood(LikelihoodConfig{ShortWindow: -1}) })
+	require.Panics(t, func() { newSortedWindow(0) })
 }
 
 func TestRobustDetectorScenarios(t *testing.T) {
@@ -380,17 +382,17 @@ func TestRobustDetectorScenarios(t *testing.T) {
 		tol    float64
 	}{
 		// A constant history has no spread: any departure is a new extreme.
-		{"step after flat", RobustConfig{}, func(i int) float64 { return 5 + anomalyIf(i >= 500, 2) }, 500, 1, 0},
+		{"step after flat", RobustConfig{}, func(i int) float64 { return 5 + valueIf(i >= 500, 2) }, 500, 1, 0},
 		{"flat stays quiet", RobustConfig{}, func(int) float64 { return 5 }, 500, 0.0301, 1e-4}, // ln(0.5)/ln(1e-10)
-		{"spike in noise", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 800, 20) }, 800, 1, 0},
+		{"spike in noise", RobustConfig{}, func(i int) float64 { return noise[i] + valueIf(i == 800, 20) }, 800, 1, 0},
 		// The row after a detection is suppressed to 0 (SuppressFactor 0).
-		{"suppressed after spike", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 0, 0},
+		{"suppressed after spike", RobustConfig{}, func(i int) float64 { return noise[i] + valueIf(i == 800 || i == 850, 20) }, 850, 0, 0},
 		// With suppression off, the second spike is reported again.
-		{"no suppression", RobustConfig{Suppress: -1}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 1, 0},
+		{"no suppression", RobustConfig{Suppress: -1}, func(i int) float64 { return noise[i] + valueIf(i == 800 || i == 850, 20) }, 850, 1, 0},
 		// The suppression lasts Suppress rows only.
-		{"suppression ends", RobustConfig{Suppress: 30}, func(i int) float64 { return noise[i] + anomalyIf(i == 800 || i == 850, 20) }, 850, 1, 0},
+		{"suppression ends", RobustConfig{Suppress: 30}, func(i int) float64 { return noise[i] + valueIf(i == 800 || i == 850, 20) }, 850, 1, 0},
 		// Before the likelihood has MinSamples raw scores, nothing is reported.
-		{"warm-up", RobustConfig{}, func(i int) float64 { return noise[i] + anomalyIf(i == 50, 20) }, 50, 0, 0},
+		{"warm-up", RobustConfig{}, func(i int) float64 { return noise[i] + valueIf(i == 50, 20) }, 50, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -404,22 +406,22 @@ func TestRobustDetectorScenarios(t *testing.T) {
 	}
 }
 
-// anomalyIf returns v when cond holds, else 0.
-func anomalyIf(cond bool, v float64) float64 {
+// valueIf returns v when cond holds, else 0.
+func valueIf(cond bool, v float64) float64 {
 	if cond {
 		return v
 	}
 	return 0
 }
 
-func TestAnomalyWindowMatchesSort(t *testing.T) {
+func TestSortedWindowMatchesSort(t *testing.T) {
 	// After every push the sorted view must equal a fresh sort of the last
 	// size values, including repeated values and values equal to the one
 	// leaving.
 	rng := rand.New(rand.NewPCG(51, 52))
 	for _, size := range []int{1, 2, 7, 64} {
 		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
-			w := newAnomalyWindow(size)
+			w := newSortedWindow(size)
 			var all []float64
 			for i := range 2000 {
 				x := float64(rng.IntN(10)) // many ties

@@ -1,4 +1,4 @@
-package predictor
+package online
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestOnlineForecasterErrors(t *testing.T) {
-	_, err := NewOnlineForecaster(OnlineConfig{})
+func TestForecasterErrors(t *testing.T) {
+	_, err := NewForecaster(Config{})
 	require.ErrorContains(t, err, "Step must be > 0")
-	f, err := NewOnlineForecaster(OnlineConfig{Step: 60})
+	f, err := NewForecaster(Config{Step: 60})
 	require.NoError(t, err)
 	_, err = f.Forecast(3, 0.8)
 	require.ErrorContains(t, err, "no data")
@@ -25,9 +25,9 @@ func TestOnlineForecasterErrors(t *testing.T) {
 	require.False(t, ok, "no quantile before MinResiduals residuals")
 }
 
-// TestOnlineForecasterCalibration: on i.i.d. normal noise the p-quantile of
+// TestForecasterCalibration: on i.i.d. normal noise the p-quantile of
 // the peak over the horizon covers about p of the realised peaks.
-func TestOnlineForecasterCalibration(t *testing.T) {
+func TestForecasterCalibration(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		horizon int
@@ -39,7 +39,7 @@ func TestOnlineForecasterCalibration(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
-			f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Horizon: tc.horizon, Season: -1, LevelAlpha: 0.05, LogOffset: tc.log})
+			f, err := NewForecaster(Config{Step: 300, Horizon: tc.horizon, Season: -1, LevelAlpha: 0.05, LogOffset: tc.log})
 			require.NoError(t, err)
 			y := make([]float64, 6000)
 			for i := range y {
@@ -74,10 +74,10 @@ func TestOnlineForecasterCalibration(t *testing.T) {
 	}
 }
 
-// TestOnlineForecasterSeasonal: the seasonal term follows a daily ramp that
+// TestForecasterSeasonal: the seasonal term follows a daily ramp that
 // a level alone lags behind.
-func TestOnlineForecasterSeasonal(t *testing.T) {
-	f, err := NewOnlineForecaster(OnlineConfig{Step: 3600, Horizon: 3, LevelAlpha: 1})
+func TestForecasterSeasonal(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 3600, Horizon: 3, LevelAlpha: 1})
 	require.NoError(t, err)
 	require.Equal(t, 24, f.Config().Season)
 	value := func(i int) float64 { return 100 + 50*math.Sin(2*math.Pi*float64(i)/24) }
@@ -92,10 +92,10 @@ func TestOnlineForecasterSeasonal(t *testing.T) {
 	}
 }
 
-func TestOnlineEnsembleSelectsTheBetterMember(t *testing.T) {
+func TestEnsembleSelectsTheBetterMember(t *testing.T) {
 	// A random walk: the naive level (alpha 1) beats a slow average.
 	rng := rand.New(rand.NewPCG(5, 6))
-	e, err := NewOnlineEnsemble([]OnlineConfig{
+	e, err := NewEnsemble([]Config{
 		{Step: 300, Season: -1, LevelAlpha: 0.02},
 		{Step: 300, Season: -1, LevelAlpha: 1},
 	}, EnsembleOptions{})
@@ -110,13 +110,13 @@ func TestOnlineEnsembleSelectsTheBetterMember(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "online_ensemble[1]", fc.Model)
 
-	_, err = NewOnlineEnsemble(nil, EnsembleOptions{})
+	_, err = NewEnsemble(nil, EnsembleOptions{})
 	require.Error(t, err)
-	_, err = NewOnlineEnsemble([]OnlineConfig{{Step: 60, Horizon: 1}, {Step: 60, Horizon: 2}}, EnsembleOptions{})
+	_, err = NewEnsemble([]Config{{Step: 60, Horizon: 1}, {Step: 60, Horizon: 2}}, EnsembleOptions{})
 	require.ErrorContains(t, err, "horizon")
 }
 
-func TestOnlineEnsembleDecisionLoss(t *testing.T) {
+func TestEnsembleDecisionLoss(t *testing.T) {
 	// With a provisioning rule "the 0.9 quantile", and a high cost per unit
 	// of capacity, the sharper (naive) member on a random walk still wins.
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -124,7 +124,7 @@ func TestOnlineEnsembleDecisionLoss(t *testing.T) {
 		ProvisionCost: 0.001,
 		Provision:     func(peak func(float64) (float64, bool)) (float64, bool) { return peak(0.9) },
 	}
-	e, err := NewOnlineEnsemble([]OnlineConfig{
+	e, err := NewEnsemble([]Config{
 		{Step: 60, Season: -1, LevelAlpha: 0.02},
 		{Step: 60, Season: -1, LevelAlpha: 1},
 	}, opt)
@@ -137,7 +137,7 @@ func TestOnlineEnsembleDecisionLoss(t *testing.T) {
 	require.Equal(t, 1, e.Best())
 }
 
-func BenchmarkOnlineForecaster(b *testing.B) {
+func BenchmarkForecaster(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	y := make([]float64, 40000)
 	for i := range y {
@@ -146,7 +146,7 @@ func BenchmarkOnlineForecaster(b *testing.B) {
 	for _, h := range []int{1, 5} {
 		b.Run(fmt.Sprintf("40k_samples_horizon_%d", h), func(b *testing.B) {
 			for b.Loop() {
-				f, _ := NewOnlineForecaster(OnlineConfig{Step: 60, Horizon: h})
+				f, _ := NewForecaster(Config{Step: 60, Horizon: h})
 				for i, v := range y {
 					f.Update(int64(i*60), v)
 					_, _ = f.PeakQuantile(0.95)
@@ -156,8 +156,8 @@ func BenchmarkOnlineForecaster(b *testing.B) {
 	}
 }
 
-func ExampleOnlineForecaster() {
-	f, _ := NewOnlineForecaster(OnlineConfig{Step: 60, Horizon: 1, Season: -1, LevelAlpha: 1, MinResiduals: 5})
+func ExampleForecaster() {
+	f, _ := NewForecaster(Config{Step: 60, Horizon: 1, Season: -1, LevelAlpha: 1, MinResiduals: 5})
 	for i, v := range []float64{10, 12, 11, 13, 12, 14, 13, 15, 14, 16} {
 		f.Update(int64(i*60), v)
 	}
@@ -167,10 +167,10 @@ func ExampleOnlineForecaster() {
 	// Output: mean 16.0, 90% peak quantile 20.60
 }
 
-// TestOnlineForecasterLevelWindow: the level is the highest of the last
+// TestForecasterLevelWindow: the level is the highest of the last
 // LevelWindow values, missing ones skipped.
-func TestOnlineForecasterLevelWindow(t *testing.T) {
-	f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Season: -1, LevelWindow: 3})
+func TestForecasterLevelWindow(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Season: -1, LevelWindow: 3})
 	require.NoError(t, err)
 	for i, y := range []float64{5, 9, 4, math.NaN(), 2, 3} {
 		f.Update(int64(i*300), y)
@@ -181,12 +181,12 @@ func TestOnlineForecasterLevelWindow(t *testing.T) {
 	}
 }
 
-// TestOnlineForecasterCapAtWindowMax: after a quiet week, bursts make a
+// TestForecasterCapAtWindowMax: after a quiet week, bursts make a
 // log-scale model's locally scaled residuals explode; the cap keeps its
 // quantiles at or below the highest value seen in the window.
-func TestOnlineForecasterCapAtWindowMax(t *testing.T) {
+func TestForecasterCapAtWindowMax(t *testing.T) {
 	for _, capped := range []bool{false, true} {
-		f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Season: -1, LevelAlpha: 1, LogOffset: 2.5, Window: 500, CapAtWindowMax: capped})
+		f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 1, LogOffset: 2.5, Window: 500, CapAtWindowMax: capped})
 		require.NoError(t, err)
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := range 1002 { // ends inside a burst
@@ -209,11 +209,11 @@ func TestOnlineForecasterCapAtWindowMax(t *testing.T) {
 	}
 }
 
-// TestOnlineForecasterOverflowIsAnError: values near ±MaxFloat64 make the
+// TestForecasterOverflowIsAnError: values near ±MaxFloat64 make the
 // level and scale arithmetic overflow; the forecaster must say so rather
 // than return NaN or ±Inf as a forecast or a peak quantile.
-func TestOnlineForecasterOverflowIsAnError(t *testing.T) {
-	f, err := NewOnlineForecaster(OnlineConfig{Step: 300, Horizon: 2, LevelAlpha: 0.5, ScaleAlpha: 0.05})
+func TestForecasterOverflowIsAnError(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 2, LevelAlpha: 0.5, ScaleAlpha: 0.05})
 	require.NoError(t, err)
 	for i := range 400 {
 		y := math.MaxFloat64

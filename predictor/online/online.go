@@ -1,15 +1,22 @@
-package predictor
+// Package online holds the streaming forecaster the engine decides with:
+// a seasonal forecaster with conformal (empirical-residual) intervals and
+// peak quantiles, updated in O(1) per sample, and an ensemble that follows
+// the best of several configurations by decision loss. Pure: no I/O, no
+// clock.
+package online
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/prescale/prescale/predictor"
 )
 
-// OnlineConfig configures an OnlineForecaster. Zero values pick the
+// Config configures a Forecaster. Zero values pick the
 // documented defaults.
-type OnlineConfig struct {
+type Config struct {
 	// Step is the sampling interval in seconds (required, > 0).
 	Step int64
 	// Horizon is the number of steps whose maximum the upper bound is
@@ -64,7 +71,7 @@ type OnlineConfig struct {
 	MinResiduals int
 }
 
-// OnlineForecaster is a streaming forecaster built for lead-time
+// Forecaster is a streaming forecaster built for lead-time
 // provisioning. The point path is a smoothed level plus the average
 // seasonal change of the level over the past SeasonDays seasons:
 //
@@ -83,8 +90,8 @@ type OnlineConfig struct {
 //
 // Update costs O(Horizon + SeasonDays + log W) per sample plus an O(W)
 // memory move to keep the residual window sorted.
-type OnlineForecaster struct {
-	cfg OnlineConfig
+type Forecaster struct {
+	cfg Config
 
 	// History from absolute sample index off on: values (NaN = missing),
 	// level after each sample, and the base and scale of each origin.
@@ -114,10 +121,10 @@ type OnlineForecaster struct {
 	maxVal []float64
 }
 
-// NewOnlineForecaster returns a forecaster; it errors when Step is not > 0.
-func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
+// NewForecaster returns a forecaster; it errors when Step is not > 0.
+func NewForecaster(cfg Config) (*Forecaster, error) {
 	if cfg.Step <= 0 {
-		return nil, fmt.Errorf("predictor: OnlineConfig.Step must be > 0, got %d", cfg.Step)
+		return nil, fmt.Errorf("predictor: online.Config.Step must be > 0, got %d", cfg.Step)
 	}
 	if cfg.Horizon <= 0 {
 		cfg.Horizon = 1
@@ -158,18 +165,18 @@ func NewOnlineForecaster(cfg OnlineConfig) (*OnlineForecaster, error) {
 	if cfg.Season > 0 {
 		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
 	}
-	return &OnlineForecaster{cfg: cfg, keep: keep, path: make([]float64, cfg.Horizon)}, nil
+	return &Forecaster{cfg: cfg, keep: keep, path: make([]float64, cfg.Horizon)}, nil
 }
 
 // Name identifies the model.
-func (f *OnlineForecaster) Name() string { return "online_seasonal_conformal" }
+func (f *Forecaster) Name() string { return "online_seasonal_conformal" }
 
 // Config returns the configuration with defaults filled in.
-func (f *OnlineForecaster) Config() OnlineConfig { return f.cfg }
+func (f *Forecaster) Config() Config { return f.cfg }
 
 // Update absorbs the next sample. Samples are taken to be Step apart; t
 // only documents the sample. y may be NaN (missing).
-func (f *OnlineForecaster) Update(_ int64, y float64) {
+func (f *Forecaster) Update(_ int64, y float64) {
 	if math.IsInf(y, 0) {
 		y = math.NaN()
 	}
@@ -241,14 +248,14 @@ func (f *OnlineForecaster) Update(_ int64, y float64) {
 }
 
 // fwd and inv map values to and from the model's scale.
-func (f *OnlineForecaster) fwd(y float64) float64 {
+func (f *Forecaster) fwd(y float64) float64 {
 	if f.cfg.LogOffset > 0 {
 		return math.Log(max(y, 0) + f.cfg.LogOffset)
 	}
 	return y
 }
 
-func (f *OnlineForecaster) inv(u float64) float64 {
+func (f *Forecaster) inv(u float64) float64 {
 	if f.cfg.LogOffset > 0 {
 		return math.Exp(u) - f.cfg.LogOffset
 	}
@@ -257,7 +264,7 @@ func (f *OnlineForecaster) inv(u float64) float64 {
 
 // seasonal is the mean change of the level from origin i to i+h over the
 // past seasons, 0 without a season or history.
-func (f *OnlineForecaster) seasonal(i, h int) float64 {
+func (f *Forecaster) seasonal(i, h int) float64 {
 	S := f.cfg.Season
 	if S == 0 {
 		return 0
@@ -277,7 +284,7 @@ func (f *OnlineForecaster) seasonal(i, h int) float64 {
 	return sum / float64(cnt)
 }
 
-func (f *OnlineForecaster) push(z float64) {
+func (f *Forecaster) push(z float64) {
 	if len(f.sorted) >= f.cfg.MinResiduals {
 		q, _ := f.quantile(0.9)
 		hit := z <= q
@@ -308,7 +315,7 @@ func (f *OnlineForecaster) push(z float64) {
 }
 
 // trim drops history no longer needed, amortised O(1).
-func (f *OnlineForecaster) trim() {
+func (f *Forecaster) trim() {
 	if len(f.y) < 2*f.keep+1024 {
 		return
 	}
@@ -322,7 +329,7 @@ func (f *OnlineForecaster) trim() {
 
 // quantile returns the empirical p-quantile of the sorted residuals (type 1,
 // the smallest value with at least p of the sample at or below it).
-func (f *OnlineForecaster) quantile(p float64) (float64, bool) {
+func (f *Forecaster) quantile(p float64) (float64, bool) {
 	n := len(f.sorted)
 	if n == 0 {
 		return 0, false
@@ -334,7 +341,7 @@ func (f *OnlineForecaster) quantile(p float64) (float64, bool) {
 // PeakQuantile is the p-quantile of the highest value over the next
 // Horizon steps: base + z_p * scale with z_p the empirical p-quantile of the
 // calibration residuals. ok is false until there are MinResiduals of them.
-func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
+func (f *Forecaster) PeakQuantile(p float64) (v float64, ok bool) {
 	if !f.started || len(f.sorted) < f.cfg.MinResiduals {
 		return 0, false
 	}
@@ -351,7 +358,7 @@ func (f *OnlineForecaster) PeakQuantile(p float64) (v float64, ok bool) {
 
 // capped bounds u (model scale) by the window's highest value or the
 // point forecast m, whichever is higher, with CapAtWindowMax.
-func (f *OnlineForecaster) capped(u, m float64) float64 {
+func (f *Forecaster) capped(u, m float64) float64 {
 	if !f.cfg.CapAtWindowMax || len(f.maxVal) == 0 {
 		return u
 	}
@@ -367,17 +374,17 @@ func (f *OnlineForecaster) capped(u, m float64) float64 {
 // of recent realised peaks at or under the 90 % peak quantile, divided by
 // 0.9 and capped at 1: 1 for a calibrated bound, lower when the series has
 // moved away from what the residual window describes.
-func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
+func (f *Forecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	if h <= 0 {
-		return Forecast{}, fmt.Errorf("predictor: horizon must be > 0, got %d", h)
+		return predictor.Forecast{}, fmt.Errorf("predictor: horizon must be > 0, got %d", h)
 	}
 	if !(coverage > 0 && coverage < 1) {
-		return Forecast{}, fmt.Errorf("predictor: coverage must be in (0, 1), got %v", coverage)
+		return predictor.Forecast{}, fmt.Errorf("predictor: coverage must be in (0, 1), got %v", coverage)
 	}
 	if !f.started {
-		return Forecast{}, errors.New("predictor: no data yet")
+		return predictor.Forecast{}, errors.New("predictor: no data yet")
 	}
-	fc := Forecast{
+	fc := predictor.Forecast{
 		Mean: make([]float64, h), Lower: make([]float64, h), Upper: make([]float64, h),
 		Coverage: coverage, Model: f.Name(),
 	}
@@ -394,7 +401,7 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
 		for _, v := range []float64{fc.Mean[k], fc.Upper[k], fc.Lower[k]} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return Forecast{}, errors.New("predictor: forecast overflows float64 (values too close to its range)")
+				return predictor.Forecast{}, errors.New("predictor: forecast overflows float64 (values too close to its range)")
 			}
 		}
 	}
@@ -402,7 +409,7 @@ func (f *OnlineForecaster) Forecast(h int, coverage float64) (Forecast, error) {
 	return fc, nil
 }
 
-func (f *OnlineForecaster) confidence() float64 {
+func (f *Forecaster) confidence() float64 {
 	if len(f.sorted) < f.cfg.MinResiduals {
 		return 0
 	}
@@ -412,16 +419,16 @@ func (f *OnlineForecaster) confidence() float64 {
 	return min(1, float64(f.hits)/float64(len(f.hitRing))/0.9)
 }
 
-var _ Updater = (*OnlineForecaster)(nil)
+var _ predictor.Updater = (*Forecaster)(nil)
 
-// OnlineEnsemble runs several OnlineForecasters side by side and answers
+// Ensemble runs several Forecasters side by side and answers
 // with the one whose peak quantiles have had the lowest recent quantile
 // (pinball) loss, averaged over the tail levels a scaler uses. The pinball
 // loss is a proper scoring rule for quantiles (Gneiting and Raftery 2007,
 // "Strictly proper scoring rules, prediction, and estimation"), so the
 // selection rewards calibrated and sharp upper bounds alike.
-type OnlineEnsemble struct {
-	members []*OnlineForecaster
+type Ensemble struct {
+	members []*Forecaster
 	horizon int
 	levels  []float64
 	alpha   float64
@@ -435,10 +442,10 @@ type OnlineEnsemble struct {
 	opt  EnsembleOptions
 }
 
-// onlineEnsembleLevels are the peak quantile levels the selection scores.
-func onlineEnsembleLevels() []float64 { return []float64{0.9, 0.95, 0.98, 0.99} }
+// ensembleLevels are the peak quantile levels the selection scores.
+func ensembleLevels() []float64 { return []float64{0.9, 0.95, 0.98, 0.99} }
 
-// EnsembleOptions tune an OnlineEnsemble's selection.
+// EnsembleOptions tune an Ensemble's selection.
 type EnsembleOptions struct {
 	// HalfLife (samples) sets how fast old losses fade; 0 means one day
 	// of samples.
@@ -455,19 +462,19 @@ type EnsembleOptions struct {
 	ProvisionCost float64
 }
 
-// NewOnlineEnsemble builds one member per configuration; every member must
+// NewEnsemble builds one member per configuration; every member must
 // have the same Horizon.
-func NewOnlineEnsemble(cfgs []OnlineConfig, opt EnsembleOptions) (*OnlineEnsemble, error) {
+func NewEnsemble(cfgs []Config, opt EnsembleOptions) (*Ensemble, error) {
 	if len(cfgs) == 0 {
-		return nil, errors.New("predictor: OnlineEnsemble needs at least one member")
+		return nil, errors.New("predictor: Ensemble needs at least one member")
 	}
-	e := &OnlineEnsemble{levels: onlineEnsembleLevels(), opt: opt}
+	e := &Ensemble{levels: ensembleLevels(), opt: opt}
 	if len(opt.Levels) > 0 {
 		e.levels = slices.Clone(opt.Levels)
 	}
 	lossHalfLife := opt.HalfLife
 	for i, c := range cfgs {
-		m, err := NewOnlineForecaster(c)
+		m, err := NewForecaster(c)
 		if err != nil {
 			return nil, fmt.Errorf("member %d: %w", i, err)
 		}
@@ -495,16 +502,16 @@ func NewOnlineEnsemble(cfgs []OnlineConfig, opt EnsembleOptions) (*OnlineEnsembl
 }
 
 // Name identifies the model and the member in use.
-func (e *OnlineEnsemble) Name() string {
+func (e *Ensemble) Name() string {
 	return fmt.Sprintf("online_ensemble[%d]", e.best)
 }
 
 // Best returns the index of the member currently answering.
-func (e *OnlineEnsemble) Best() int { return e.best }
+func (e *Ensemble) Best() int { return e.best }
 
 // Update feeds the sample to every member, scores the origin Horizon
 // samples back and re-selects the best member.
-func (e *OnlineEnsemble) Update(t int64, y float64) {
+func (e *Ensemble) Update(t int64, y float64) {
 	H := e.horizon
 	e.ys[e.n%(H+1)] = y
 	for _, m := range e.members {
@@ -573,15 +580,15 @@ func (e *OnlineEnsemble) Update(t int64, y float64) {
 }
 
 // PeakQuantile delegates to the best member.
-func (e *OnlineEnsemble) PeakQuantile(p float64) (float64, bool) {
+func (e *Ensemble) PeakQuantile(p float64) (float64, bool) {
 	return e.members[e.best].PeakQuantile(p)
 }
 
 // Forecast delegates to the best member.
-func (e *OnlineEnsemble) Forecast(h int, coverage float64) (Forecast, error) {
+func (e *Ensemble) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	f, err := e.members[e.best].Forecast(h, coverage)
 	f.Model = e.Name()
 	return f, err
 }
 
-var _ Updater = (*OnlineEnsemble)(nil)
+var _ predictor.Updater = (*Ensemble)(nil)

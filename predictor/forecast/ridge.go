@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"errors"
@@ -6,30 +6,32 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Ridge regression settings (one global configuration).
 const (
-	// fcRidgeMaxRows caps the training rows per horizon; rows are the most
+	// ridgeMaxRows caps the training rows per horizon; rows are the most
 	// recent origins, thinned evenly over the span below.
-	fcRidgeMaxRows = 600
-	// fcRidgeSpanSeasons is how many seasons (or, without a season,
-	// fcRidgeMaxRows samples) of origins the rows cover.
-	fcRidgeSpanSeasons = 12
-	// fcRidgeSpanWeeks is the least number of weeks the rows cover when
+	ridgeMaxRows = 600
+	// ridgeSpanSeasons is how many seasons (or, without a season,
+	// ridgeMaxRows samples) of origins the rows cover.
+	ridgeSpanSeasons = 12
+	// ridgeSpanWeeks is the least number of weeks the rows cover when
 	// the weekly season is in use.
-	fcRidgeSpanWeeks = 4
-	// fcRidgeLambda is the ridge penalty per training row on standardised
+	ridgeSpanWeeks = 4
+	// ridgeLambda is the ridge penalty per training row on standardised
 	// features.
-	fcRidgeLambda = 0.01
-	// fcRidgeHuberIter is the number of iteratively reweighted passes with
+	ridgeLambda = 0.01
+	// ridgeHuberIter is the number of iteratively reweighted passes with
 	// Huber weights (k = 1.345 robust standard deviations, Huber 1964).
-	fcRidgeHuberIter = 1
-	// fcRidgeMinRows is the fewest rows a horizon may be fitted on.
-	fcRidgeMinRows = 30
+	ridgeHuberIter = 1
+	// ridgeMinRows is the fewest rows a horizon may be fitted on.
+	ridgeMinRows = 30
 )
 
-// fcRidge is a direct multi-horizon linear regression: for every horizon h
+// ridge is a direct multi-horizon linear regression: for every horizon h
 // a separate ridge regression predicts y[i+h] - y[i] from features known at
 // origin i (Taieb & Hyndman's "direct strategy"). The features, all
 // differences to the last value so that the penalty shrinks toward the
@@ -50,9 +52,9 @@ const (
 // reweighting, solved by Cholesky (gonum/mat). With log set, the model
 // works on log1p(y) of a non-negative series, which makes the forecast a
 // conditional median-like value for heavy-tailed data.
-type fcRidge struct {
+type ridge struct {
 	log bool
-	se  fcSeasons
+	se  seasonality
 
 	nf      int         // number of features
 	prof    int         // seasons in the profile
@@ -60,11 +62,11 @@ type fcRidge struct {
 	coef    [][]float64 // per horizon: intercept, then one weight per feature
 	feat    []float64   // scratch
 	minOrig int
-	cal     []float64 // calendar features per phase of the week (fcCalFeatures each)
+	cal     []float64 // calendar features per phase of the week (calFeatures each)
 	calT0   int64     // timestamp of phase 0
 }
 
-func (r *fcRidge) name() string {
+func (r *ridge) name() string {
 	if r.log {
 		return "ridge_log"
 	}
@@ -73,14 +75,14 @@ func (r *fcRidge) name() string {
 
 // features writes the features of origin i for horizon h into f and
 // returns them; it reads x[0..i] and timestamps t[0..i] only.
-func (r *fcRidge) features(s *fcSeries, x, cs []float64, i, h int, f []float64) []float64 {
+func (r *ridge) features(s *series.Series, x, cs []float64, i, h int, f []float64) []float64 {
 	f = f[:0]
 	ref := x[i]
 	f = append(f,
-		fcMean(cs, i-2, i)-ref,
-		fcMean(cs, i-11, i)-ref,
-		fcMean(cs, i-47, i)-ref,
-		fcMean(cs, i-5, i)-fcMean(cs, i-11, i-6),
+		series.Mean(cs, i-2, i)-ref,
+		series.Mean(cs, i-11, i)-ref,
+		series.Mean(cs, i-47, i)-ref,
+		series.Mean(cs, i-5, i)-series.Mean(cs, i-11, i-6),
 	)
 	j := i + h
 	if m := r.se.m; m > 0 {
@@ -89,35 +91,35 @@ func (r *fcRidge) features(s *fcSeries, x, cs []float64, i, h int, f []float64) 
 		var p float64
 		for q := 1; q <= r.prof; q++ {
 			c := j - (k+q-1)*m
-			p += fcMean(cs, c-r.half, min(c+r.half, i))
+			p += series.Mean(cs, c-r.half, min(c+r.half, i))
 		}
-		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, fcMean(cs, i-m+1, i)-ref)
+		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, series.Mean(cs, i-m+1, i)-ref)
 	}
 	if w := r.se.w; w > 0 {
 		c := j - w
-		f = append(f, x[c]-ref, fcMean(cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
+		f = append(f, x[c]-ref, series.Mean(cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
 	if r.se.calendar {
-		tj := s.t[i] + int64(h)*r.se.step
+		tj := s.T[i] + int64(h)*r.se.step
 		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
-			n := int64(len(r.cal) / fcCalFeatures)
+			n := int64(len(r.cal) / calFeatures)
 			k := ((d/r.se.step)%n + n) % n
-			f = append(f, r.cal[k*fcCalFeatures:(k+1)*fcCalFeatures]...)
+			f = append(f, r.cal[k*calFeatures:(k+1)*calFeatures]...)
 		} else {
-			f = fcCalendar(tj, f)
+			f = calendar(tj, f)
 		}
 	}
 	return f
 }
 
-// fcCalFeatures is the number of calendar features fcCalendar appends.
-const fcCalFeatures = 7
+// calFeatures is the number of calendar features calendar appends.
+const calFeatures = 7
 
-// fcCalendar appends the calendar features of unix time tj: sine and
+// calendar appends the calendar features of unix time tj: sine and
 // cosine of the first two harmonics of the time of day, of the first
 // harmonic of the time of week, and a weekend (Saturday or Sunday, UTC)
 // indicator.
-func fcCalendar(tj int64, f []float64) []float64 {
+func calendar(tj int64, f []float64) []float64 {
 	day := float64(((tj%86400)+86400)%86400) / 86400
 	week := float64(((tj%604800)+604800)%604800) / 604800
 	for k := 1; k <= 2; k++ {
@@ -139,12 +141,12 @@ func fcCalendar(tj int64, f []float64) []float64 {
 	return append(f, we)
 }
 
-// fcCalTableMax caps the calendar table (phases in a week) built at fit
+// calTableMax caps the calendar table (phases in a week) built at fit
 // time; longer weeks compute the features directly.
-const fcCalTableMax = 4096
+const calTableMax = 4096
 
 // minOrigin is the first origin whose features are all defined.
-func (r *fcRidge) minOrigin(H int) int {
+func (r *ridge) minOrigin(H int) int {
 	o := 47
 	if m := r.se.m; m > 0 {
 		k := (H + m - 1) / m
@@ -156,46 +158,46 @@ func (r *fcRidge) minOrigin(H int) int {
 	return o
 }
 
-var errFcShort = errors.New("predictor: history too short for this model")
+var errShort = errors.New("predictor: history too short for this model")
 
-func (r *fcRidge) fit(s *fcSeries, end, H int) error {
-	if r.log && !s.nonneg {
+func (r *ridge) fit(s *series.Series, end, H int) error {
+	if r.log && !s.NonNeg {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
-	x, cs := s.vals(r.log)
+	x, cs := s.Vals(r.log)
 	// Use as many seasons in the profile as the history allows (1..3).
 	r.prof, r.half = 0, 0
 	if m := r.se.m; m > 0 {
 		r.half = min(max(m/48, 1), 6)
 		r.prof = 1
-		for r.prof < 3 && (r.prof+1)*m+r.half-1+fcRidgeMinRows+H < end {
+		for r.prof < 3 && (r.prof+1)*m+r.half-1+ridgeMinRows+H < end {
 			r.prof++
 		}
 	}
 	r.minOrig = r.minOrigin(H)
 	r.cal = r.cal[:0]
-	if r.se.calendar && 7*r.se.m <= fcCalTableMax {
+	if r.se.calendar && 7*r.se.m <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
-		r.calT0 = s.t[0]
+		r.calT0 = s.T[0]
 		for k := range 7 * r.se.m {
-			r.cal = fcCalendar(r.calT0+int64(k)*r.se.step, r.cal)
+			r.cal = calendar(r.calT0+int64(k)*r.se.step, r.cal)
 		}
 	}
 	lastOrigin := end - 1 - H
-	if lastOrigin-r.minOrig+1 < fcRidgeMinRows {
-		return errFcShort
+	if lastOrigin-r.minOrig+1 < ridgeMinRows {
+		return errShort
 	}
-	span := fcRidgeMaxRows
+	span := ridgeMaxRows
 	if r.se.m > 0 {
-		span = max(span, fcRidgeSpanSeasons*r.se.m, fcRidgeSpanWeeks*r.se.w)
+		span = max(span, ridgeSpanSeasons*r.se.m, ridgeSpanWeeks*r.se.w)
 	}
 	first := max(r.minOrig, lastOrigin-span+1)
-	stride := max(1, (lastOrigin-first+1+fcRidgeMaxRows-1)/fcRidgeMaxRows)
+	stride := max(1, (lastOrigin-first+1+ridgeMaxRows-1)/ridgeMaxRows)
 
 	r.feat = r.features(s, x, cs, first, 1, r.feat[:0])
 	p := len(r.feat)
 	r.nf = p
-	rows := make([]int, 0, fcRidgeMaxRows+1)
+	rows := make([]int, 0, ridgeMaxRows+1)
 	for o := lastOrigin; o >= first; o -= stride {
 		rows = append(rows, o)
 	}
@@ -206,12 +208,12 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 	res := make([]float64, len(rows))
 	mean := make([]float64, p)
 	sd := make([]float64, p)
-	sv := &fcRidgeSolver{p: p + 1}
+	sv := &ridgeSolver{p: p + 1}
 	r.coef = make([][]float64, H)
 	for h := 1; h <= H; h++ {
 		nr := 0
 		for _, o := range rows {
-			if o+h >= end || !s.obs[o+h] {
+			if o+h >= end || !s.Obs[o+h] {
 				continue
 			}
 			r.feat = r.features(s, x, cs, o, h, r.feat[:0])
@@ -220,14 +222,14 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 			wt[nr] = 1
 			nr++
 		}
-		if nr < fcRidgeMinRows {
-			return errFcShort
+		if nr < ridgeMinRows {
+			return errShort
 		}
-		fcStandardize(X[:nr*p], p, mean, sd, Z[:nr*(p+1)])
+		standardize(X[:nr*p], p, mean, sd, Z[:nr*(p+1)])
 		beta := make([]float64, p+1)
-		for it := 0; it <= fcRidgeHuberIter; it++ {
+		for it := 0; it <= ridgeHuberIter; it++ {
 			sv.solve(Z[:nr*(p+1)], yv[:nr], wt[:nr], beta)
-			if it == fcRidgeHuberIter {
+			if it == ridgeHuberIter {
 				break
 			}
 			for q := range nr {
@@ -238,7 +240,7 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 				}
 				res[q] = math.Abs(yv[q] - pred)
 			}
-			scale := 1.4826 * fcSelectMedian(slices.Clone(res[:nr]))
+			scale := 1.4826 * selectMedian(slices.Clone(res[:nr]))
 			if !(scale > 0) {
 				break
 			}
@@ -272,10 +274,10 @@ func (r *fcRidge) fit(s *fcSeries, end, H int) error {
 	return nil
 }
 
-// fcStandardize writes to Z the rows of X (p columns) as a leading 1 (the
+// standardize writes to Z the rows of X (p columns) as a leading 1 (the
 // intercept) followed by the standardised columns; constant columns become
 // 0 and get sd 0.
-func fcStandardize(X []float64, p int, mean, sd, Z []float64) {
+func standardize(X []float64, p int, mean, sd, Z []float64) {
 	nr := len(X) / p
 	for k := range p {
 		var m float64
@@ -307,10 +309,10 @@ func fcStandardize(X []float64, p int, mean, sd, Z []float64) {
 	}
 }
 
-// fcRidgeSolver solves weighted ridge normal equations
+// ridgeSolver solves weighted ridge normal equations
 // (Z'WZ + λ·sum(w)·D) β = Z'Wy with D = diag(0, 1, ..., 1) (the intercept
 // is not penalised), by Cholesky factorisation (gonum/mat).
-type fcRidgeSolver struct {
+type ridgeSolver struct {
 	p    int
 	a    []float64
 	b    []float64
@@ -320,7 +322,7 @@ type fcRidgeSolver struct {
 	chol mat.Cholesky
 }
 
-func (sv *fcRidgeSolver) solve(Z, y, w, beta []float64) {
+func (sv *ridgeSolver) solve(Z, y, w, beta []float64) {
 	p := sv.p
 	if sv.sym == nil {
 		sv.a = make([]float64, p*p)
@@ -352,7 +354,7 @@ func (sv *fcRidgeSolver) solve(Z, y, w, beta []float64) {
 			}
 		}
 	}
-	lambda := fcRidgeLambda * sw
+	lambda := ridgeLambda * sw
 	for k := range p {
 		for l := k; l < p; l++ {
 			sv.sym.SetSym(k, l, a[k*p+l])
@@ -376,9 +378,9 @@ func (sv *fcRidgeSolver) solve(Z, y, w, beta []float64) {
 	}
 }
 
-// fcSelectMedian returns the median of x, reordering x (Hoare's
+// selectMedian returns the median of x, reordering x (Hoare's
 // selection, expected O(n)).
-func fcSelectMedian(x []float64) float64 {
+func selectMedian(x []float64) float64 {
 	n := len(x)
 	if n == 0 {
 		return math.NaN()
@@ -413,8 +415,8 @@ func fcSelectMedian(x []float64) float64 {
 	return x[k]
 }
 
-func (r *fcRidge) forecast(s *fcSeries, end int, out []float64) {
-	x, cs := s.vals(r.log)
+func (r *ridge) forecast(s *series.Series, end int, out []float64) {
+	x, cs := s.Vals(r.log)
 	i := end - 1
 	for k := range out {
 		h := k + 1
@@ -427,6 +429,6 @@ func (r *fcRidge) forecast(s *fcSeries, end int, out []float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			v = x[i]
 		}
-		out[k] = s.toOutput(v, r.log)
+		out[k] = s.ToOutput(v, r.log)
 	}
 }

@@ -1,4 +1,14 @@
-package predictor
+// Package forecast holds the forecasting models (Naive, SeasonalNaive,
+// Ridge, HoltWinters), model selection by rolling-origin backtest and
+// empirical prediction intervals. Predict is the entry point (one call, one
+// forecast with an interval and a confidence); Auto is the same forecaster
+// as a predictor.Model, and Rolling runs it over many origins without
+// look-ahead. Pure functions of their inputs: no I/O, no clock.
+package forecast
+
+import (
+	"github.com/prescale/prescale/predictor"
+)
 
 // Predict fits the automatic forecaster on t (unix seconds, not
 // decreasing) and y (NaN = missing) and returns the forecast of the next h
@@ -10,7 +20,7 @@ package predictor
 //
 //  1. Clean: leading NaNs are dropped, later NaNs carried forward (never
 //     trained or scored on), counter resets undone when opts.Counter.
-//  2. Season: opts.Season, or DetectSeason (one calendar day in samples when
+//  2. Season: opts.Season, or series.DetectSeason (one calendar day in samples when
 //     the autocorrelation confirms it); a weekly season of 7 days is added
 //     when the history holds enough weeks.
 //  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
@@ -26,27 +36,27 @@ package predictor
 //  5. Forecast from the last sample with the picked candidate, or with
 //     naive when the pick has just done clearly worse than naive (a level
 //     shift; the guard is used only when it did not hurt on the
-//     backtest, see fcEngine.guard); the interval at horizon k adds the
+//     backtest, see engine.guard); the interval at horizon k adds the
 //     empirical (1-c)/2 and (1+c)/2 quantiles of the forecast's backtest
 //     errors at horizon k over the last 400 backtest origins, with the
 //     level widened by a tenth of the miss rate (0.8 becomes 0.82) for
 //     drift; on tied (quantised) errors the endpoints are the observed
-//     values whose coverage is nearest that level (fcEmpiricalInterval).
+//     values whose coverage is nearest that level (empiricalInterval).
 //  6. Confidence from the backtest skill and the interval width (see
-//     Forecast.Confidence and fcConfidence).
+//     Forecast.Confidence and confidence).
 //
 // With fewer than about Horizon+8 samples it falls back to naive with
 // intervals from the history's own h-step changes and confidence 0. It
 // returns an error only for invalid arguments (mismatched lengths,
 // decreasing t, infinite values, h outside 1..Horizon), no finite sample, or
 // values so close to ±math.MaxFloat64 that the forecast would overflow.
-func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
+func Predict(t []int64, y []float64, h int, opts Options) (predictor.Forecast, error) {
 	if opts.Horizon == 0 {
 		opts.Horizon = max(h, 1)
 	}
 	a := NewAuto(opts)
 	if err := a.Fit(t, y); err != nil {
-		return Forecast{}, err
+		return predictor.Forecast{}, err
 	}
 	return a.Forecast(h, 0.8)
 }
@@ -62,15 +72,15 @@ func Predict(t []int64, y []float64, h int, opts Options) (Forecast, error) {
 // refit every K samples and update in between (each forecast still uses
 // only the samples given so far); Rolling does exactly that. An Auto is not
 // safe for concurrent use.
-type Auto struct{ e fcEngine }
+type Auto struct{ e engine }
 
 var (
-	_ Model   = (*Auto)(nil)
-	_ Updater = (*Auto)(nil)
+	_ predictor.Model   = (*Auto)(nil)
+	_ predictor.Updater = (*Auto)(nil)
 )
 
 // NewAuto returns an unfitted automatic forecaster.
-func NewAuto(opts Options) *Auto { return &Auto{e: fcEngine{opts: opts}} }
+func NewAuto(opts Options) *Auto { return &Auto{e: engine{opts: opts}} }
 
 // Name returns "auto".
 func (a *Auto) Name() string { return "auto" }
@@ -81,39 +91,39 @@ func (a *Auto) Fit(t []int64, y []float64) error { return a.e.fit(t, y) }
 // Update appends one sample (NaN = missing) without refitting.
 func (a *Auto) Update(t int64, y float64) {
 	if a.e.s != nil {
-		a.e.s.push(t, y)
+		a.e.s.Push(t, y)
 	}
 }
 
 // Forecast returns h steps (1 <= h <= Options.Horizon) after the latest
 // sample with a central interval of the given coverage in (0, 1). Its
 // Model field names the picked candidate, e.g. "mean(ridge,holt_winters)".
-func (a *Auto) Forecast(h int, coverage float64) (Forecast, error) {
+func (a *Auto) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	return a.e.forecast(h, coverage)
 }
 
-// fcSingle wraps one core as a public Model: fitted and backtested like
+// single wraps one core as a public Model: fitted and backtested like
 // Auto, with itself as the only candidate.
-type fcSingle struct{ e fcEngine }
+type single struct{ e engine }
 
-func (m *fcSingle) Fit(t []int64, y []float64) error { return m.e.fit(t, y) }
-func (m *fcSingle) Forecast(h int, coverage float64) (Forecast, error) {
+func (m *single) Fit(t []int64, y []float64) error { return m.e.fit(t, y) }
+func (m *single) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	return m.e.forecast(h, coverage)
 }
 
-func (m *fcSingle) Update(t int64, y float64) {
+func (m *single) Update(t int64, y float64) {
 	if m.e.s != nil {
-		m.e.s.push(t, y)
+		m.e.s.Push(t, y)
 	}
 }
 
 // Naive forecasts the last observed value at every horizon: the baseline
 // and the fallback. Intervals come from its backtest errors.
-type Naive struct{ fcSingle }
+type Naive struct{ single }
 
 // NewNaive returns a naive model.
 func NewNaive(opts Options) *Naive {
-	return &Naive{fcSingle{fcEngine{opts: opts, only: "naive"}}}
+	return &Naive{single{engine{opts: opts, only: "naive"}}}
 }
 
 // Name returns "naive".
@@ -122,11 +132,11 @@ func (*Naive) Name() string { return "naive" }
 // SeasonalNaive forecasts the value one season before the target (stepping
 // back whole seasons over missing samples). The season is Options.Season
 // or detected.
-type SeasonalNaive struct{ fcSingle }
+type SeasonalNaive struct{ single }
 
 // NewSeasonalNaive returns a seasonal naive model.
 func NewSeasonalNaive(opts Options) *SeasonalNaive {
-	return &SeasonalNaive{fcSingle{fcEngine{opts: opts, only: "seasonal_naive"}}}
+	return &SeasonalNaive{single{engine{opts: opts, only: "seasonal_naive"}}}
 }
 
 // Name returns "seasonal_naive".
@@ -134,9 +144,9 @@ func (*SeasonalNaive) Name() string { return "seasonal_naive" }
 
 // Ridge is the direct multi-horizon ridge regression with engineered
 // features (lags, rolling means, local trend, seasonal lags and profile,
-// Fourier terms of time of day and week, weekend indicator); see fcRidge.
+// Fourier terms of time of day and week, weekend indicator); see ridge.
 // It needs about 80 samples plus the seasons its lags use.
-type Ridge struct{ fcSingle }
+type Ridge struct{ single }
 
 // NewRidge returns a ridge regression model; with logScale it models
 // log1p(y) (non-negative series only).
@@ -145,29 +155,29 @@ func NewRidge(opts Options, logScale bool) *Ridge {
 	if logScale {
 		name = "ridge_log"
 	}
-	return &Ridge{fcSingle{fcEngine{opts: opts, only: name}}}
+	return &Ridge{single{engine{opts: opts, only: name}}}
 }
 
 // Name returns "ridge" or "ridge_log".
 func (m *Ridge) Name() string { return m.e.only }
 
 // HoltWinters is additive Holt-Winters with a damped trend and parameters
-// fitted by Nelder-Mead; trend-only below two seasons. See fcHoltWinters.
-type HoltWinters struct{ fcSingle }
+// fitted by Nelder-Mead; trend-only below two seasons. See holtWinters.
+type HoltWinters struct{ single }
 
 // NewHoltWinters returns a Holt-Winters model.
 func NewHoltWinters(opts Options) *HoltWinters {
-	return &HoltWinters{fcSingle{fcEngine{opts: opts, only: "holt_winters"}}}
+	return &HoltWinters{single{engine{opts: opts, only: "holt_winters"}}}
 }
 
 // Name returns "holt_winters".
 func (*HoltWinters) Name() string { return "holt_winters" }
 
 var (
-	_ Model   = (*Naive)(nil)
-	_ Model   = (*SeasonalNaive)(nil)
-	_ Model   = (*Ridge)(nil)
-	_ Model   = (*HoltWinters)(nil)
-	_ Updater = (*Ridge)(nil)
-	_ Updater = (*HoltWinters)(nil)
+	_ predictor.Model   = (*Naive)(nil)
+	_ predictor.Model   = (*SeasonalNaive)(nil)
+	_ predictor.Model   = (*Ridge)(nil)
+	_ predictor.Model   = (*HoltWinters)(nil)
+	_ predictor.Updater = (*Ridge)(nil)
+	_ predictor.Updater = (*HoltWinters)(nil)
 )

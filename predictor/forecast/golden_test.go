@@ -1,4 +1,4 @@
-package predictor
+package forecast
 
 import (
 	"encoding/csv"
@@ -15,13 +15,13 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 )
 
-var fcUpdateGolden = flag.Bool("fc.update", false, "rewrite the forecasting golden files in testdata/forecast")
+var updateGolden = flag.Bool("fc.update", false, "rewrite the forecasting golden files in testdata")
 
-// fcReadFixture reads a timestamp,value CSV (empty value = NaN) from
+// readFixture reads a timestamp,value CSV (empty value = NaN) from
 // testdata/forecast.
-func fcReadFixture(t *testing.T, name string) ([]int64, []float64) {
+func readFixture(t *testing.T, name string) ([]int64, []float64) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "forecast", name))
+	f, err := os.Open(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
@@ -61,17 +61,17 @@ func TestPredictGolden(t *testing.T) {
 		{"counter with two resets", "counter_5m.csv", 6, Options{Counter: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts, ys := fcReadFixture(t, tc.fixture)
+			ts, ys := readFixture(t, tc.fixture)
 			f, err := Predict(ts, ys, tc.h, tc.opts)
 			require.NoError(t, err)
-			fcRequireSane(t, f, tc.h)
+			requireSane(t, f, tc.h)
 			var b strings.Builder
 			fmt.Fprintf(&b, "model,%s\nconfidence,%.6g\n", f.Model, f.Confidence)
 			for k := range f.Mean {
 				fmt.Fprintf(&b, "%d,%.6g,%.6g,%.6g\n", k+1, f.Mean[k], f.Lower[k], f.Upper[k])
 			}
-			golden := filepath.Join("testdata", "forecast", strings.TrimSuffix(tc.fixture, ".csv")+".golden")
-			if *fcUpdateGolden {
+			golden := filepath.Join("testdata", strings.TrimSuffix(tc.fixture, ".csv")+".golden")
+			if *updateGolden {
 				require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
 			}
 			want, err := os.ReadFile(golden)

@@ -1,9 +1,11 @@
-package predictor
+package anomaly
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/prescale/prescale/predictor"
 )
 
 // BenchmarkDetectorUpdate times one Update of a warmed-up detector on a
@@ -12,13 +14,13 @@ import (
 func BenchmarkDetectorUpdate(b *testing.B) {
 	cases := []struct {
 		name string
-		mk   func() Detector
+		mk   func() predictor.Detector
 	}{
-		{"zscore/window=288", func() Detector { return NewZScoreDetector(ZScoreConfig{Window: 288}) }},
-		{"zscore/window=6400(default)", func() Detector { return NewZScoreDetector(ZScoreConfig{}) }},
-		{"robust/window=500", func() Detector { return NewRobustDetector(RobustConfig{Window: 500}) }},
-		{"robust/window=1500(default)", func() Detector { return NewRobustDetector(RobustConfig{}) }},
-		{"robust/window=3000", func() Detector { return NewRobustDetector(RobustConfig{Window: 3000}) }},
+		{"zscore/window=288", func() predictor.Detector { return NewZScoreDetector(ZScoreConfig{Window: 288}) }},
+		{"zscore/window=6400(default)", func() predictor.Detector { return NewZScoreDetector(ZScoreConfig{}) }},
+		{"robust/window=500", func() predictor.Detector { return NewRobustDetector(RobustConfig{Window: 500}) }},
+		{"robust/window=1500(default)", func() predictor.Detector { return NewRobustDetector(RobustConfig{}) }},
+		{"robust/window=3000", func() predictor.Detector { return NewRobustDetector(RobustConfig{Window: 3000}) }},
 	}
 	const warm = 10_000
 	for _, bc := range cases {

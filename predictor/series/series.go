@@ -1,0 +1,221 @@
+// Package series holds what every forecasting model shares: the cleaned,
+// growing history (gaps carried forward, counter resets undone), season
+// detection by autocorrelation, and small order statistics.
+//
+// Everything here is a pure function of its inputs: no I/O, no clock.
+package series
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// ErrNoData is returned when a series has no finite sample to fit on.
+var ErrNoData = errors.New("predictor: no finite samples in y")
+
+// Series is the cleaned, growing history every forecasting model works on.
+//
+// Models work on sample indices, as the referee does: the target of a
+// forecast h steps after origin i is sample i+h, whatever its timestamp.
+// Missing samples (NaN) are carried forward from the last observed value
+// (obs[i] is false for them) so that lags and rolling means stay defined;
+// models never train or score on a carried value. Leading NaNs are dropped.
+type Series struct {
+	// T, Z, Obs, Offset and NonNeg are read by the models and written by
+	// Push only.
+	T   []int64
+	Z   []float64 // values, gaps carried forward, counter resets undone
+	lz  []float64 // log1p(max(Z, 0)), for the log-scale models
+	Obs []bool    // false where Z[i] was carried forward
+	cs  []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
+	lcs []float64 // prefix sums of lz
+
+	counter bool
+	Offset  float64 // added to raw counter values after resets
+	lastRaw float64
+	NonNeg  bool // every observed value >= 0 so far
+}
+
+// New returns an empty series; counter undoes counter resets (Prometheus
+// semantics) and capHint sizes the arrays.
+func New(counter bool, capHint int) *Series {
+	s := &Series{counter: counter, NonNeg: true, lastRaw: math.NaN()}
+	s.T = make([]int64, 0, capHint)
+	s.Z = make([]float64, 0, capHint)
+	s.lz = make([]float64, 0, capHint)
+	s.Obs = make([]bool, 0, capHint)
+	s.cs = append(make([]float64, 0, capHint+1), 0)
+	s.lcs = append(make([]float64, 0, capHint+1), 0)
+	return s
+}
+
+// CheckInput validates the arguments of Fit-like functions.
+func CheckInput(t []int64, y []float64) error {
+	if len(t) != len(y) {
+		return fmt.Errorf("predictor: len(t)=%d != len(y)=%d", len(t), len(y))
+	}
+	for i := 1; i < len(t); i++ {
+		if t[i] < t[i-1] {
+			return fmt.Errorf("predictor: t must not decrease: t[%d]=%d < t[%d]=%d", i, t[i], i-1, t[i-1])
+		}
+	}
+	for i, v := range y {
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("predictor: y[%d] is infinite", i)
+		}
+	}
+	return nil
+}
+
+// NewFrom builds a series from t and y (validated by CheckInput).
+func NewFrom(t []int64, y []float64, counter bool) (*Series, error) {
+	if err := CheckInput(t, y); err != nil {
+		return nil, err
+	}
+	s := New(counter, len(y)+64)
+	for i := range y {
+		s.Push(t[i], y[i])
+	}
+	if s.N() == 0 {
+		return nil, ErrNoData
+	}
+	return s, nil
+}
+
+// N returns the number of samples.
+func (s *Series) N() int { return len(s.Z) }
+
+// Push appends one sample. NaN (and infinite) values before the first finite
+// one are dropped; later ones carry the last value forward.
+func (s *Series) Push(t int64, y float64) {
+	if n := len(s.T); n > 0 && t < s.T[n-1] {
+		t = s.T[n-1] // out-of-order sample: keep the index, never the clock backwards
+	}
+	ok := !math.IsNaN(y) && !math.IsInf(y, 0)
+	if !ok && len(s.Z) == 0 {
+		return
+	}
+	v := y
+	if ok && s.counter {
+		if !math.IsNaN(s.lastRaw) && y < s.lastRaw {
+			// A counter reset (Prometheus semantics): the counter restarted
+			// from zero, so the increase since the last sample is y itself.
+			s.Offset += s.lastRaw
+		}
+		s.lastRaw = y
+		v = y + s.Offset
+	}
+	if !ok {
+		v = s.Z[len(s.Z)-1]
+	}
+	if ok && v < 0 {
+		s.NonNeg = false
+	}
+	lv := math.Log1p(math.Max(v, 0))
+	s.T = append(s.T, t)
+	s.Z = append(s.Z, v)
+	s.lz = append(s.lz, lv)
+	s.Obs = append(s.Obs, ok)
+	s.cs = append(s.cs, s.cs[len(s.cs)-1]+v)
+	s.lcs = append(s.lcs, s.lcs[len(s.lcs)-1]+lv)
+}
+
+// Vals returns the value array and its prefix sums on the chosen scale.
+func (s *Series) Vals(log bool) (x, cs []float64) {
+	if log {
+		return s.lz, s.lcs
+	}
+	return s.Z, s.cs
+}
+
+// ToOutput maps a model value back to the series scale: undo the log and
+// clip at zero for non-negative series. The counter offset stays (see Raw).
+func (s *Series) ToOutput(v float64, log bool) float64 {
+	if log {
+		v = math.Expm1(v)
+	}
+	if s.NonNeg && v < 0 {
+		v = 0
+	}
+	return v
+}
+
+// Raw maps a series-scale value to the caller's scale (removes the counter
+// offset accumulated over resets).
+func (s *Series) Raw(v float64) float64 { return v - s.Offset }
+
+// Step returns the median sampling step in seconds over the last samples (at
+// least 1).
+func (s *Series) Step() int64 {
+	n := len(s.T)
+	if n < 2 {
+		return 1
+	}
+	lo := max(1, n-512)
+	d := make([]int64, 0, n-lo)
+	for i := lo; i < n; i++ {
+		if dt := s.T[i] - s.T[i-1]; dt > 0 {
+			d = append(d, dt)
+		}
+	}
+	if len(d) == 0 {
+		return 1
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// Mean returns the mean of x[a..b] (inclusive) from prefix sums cs,
+// clipping a at 0.
+func Mean(cs []float64, a, b int) float64 {
+	a = max(a, 0)
+	if b < a {
+		return math.NaN()
+	}
+	return (cs[b+1] - cs[a]) / float64(b-a+1)
+}
+
+// QuantileSorted returns the p-quantile of sorted data by linear
+// interpolation between order statistics (Hyndman & Fan 1996, type 7).
+func QuantileSorted(sorted []float64, p float64) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n == 1 || p <= 0 {
+		return sorted[0]
+	}
+	if p >= 1 {
+		return sorted[n-1]
+	}
+	h := p * float64(n-1)
+	lo := int(h)
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// Median returns the median of x (x is reordered).
+func Median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(x)
+	return QuantileSorted(x, 0.5)
+}
+
+// Clamp01 clamps x to [0, 1], mapping NaN to 0.
+func Clamp01(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case x < 0:
+		return 0
+	case x > 1:
+		return 1
+	}
+	return x
+}
