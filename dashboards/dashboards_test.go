@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -411,6 +412,7 @@ func controllerLabels(t *testing.T) labelSets {
 	rec := &describingRegisterer{Registerer: reg}
 	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
 	m.SetInfo("act", "none")
+	actuator.NewMetrics(rec) // prescale_actuation_pending and the receivers' metrics
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	ls := labelSets{}
