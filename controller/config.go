@@ -94,7 +94,7 @@ type Config struct {
 	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready: stabilization window at least provisioning lag - scaling interval/2"`
 	UsageWindow         time.Duration `envconfig:"TARGET_USAGE_WINDOW" default:"5m" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); 0: off; the measured default equals the default provisioning lag"`
 	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
-	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: hold (never remove units current demand uses; the forecast decides whether a burst lasts) or scale_up (never below the HPA formula)"`
+	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units demand used within PRESCALE_TARGET_USAGE_WINDOW)"`
 	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
 	MaxScaleDownUnits   int           `envconfig:"TARGET_MAX_SCALE_DOWN_UNITS" default:"0" desc:"most units removed per cycle; 0: unlimited"`
 	Tolerance           float64       `envconfig:"TARGET_TOLERANCE" default:"0.1" desc:"relative dead band around the current units, in [0,1)"`
@@ -114,6 +114,30 @@ func (e *ConfigError) Error() string { return EnvPrefix + "_" + e.Var + ": " + e
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(v, f string, a ...any) { errs = append(errs, &ConfigError{Var: v, Msg: fmt.Sprintf(f, a...)}) }
+	c.validateStore(bad)
+	c.validateLoop(bad)
+	c.validateActuators(bad)
+	c.validateURLs(bad)
+	if c.TargetsFile == "" {
+		t := c.EnvTarget()
+		if t.Query == "" {
+			bad("TARGET_QUERY", "must be set (or give PRESCALE_TARGETS_FILE)")
+		} else if err := CheckQuery(t.Query); err != nil {
+			bad("TARGET_QUERY", "%v", err)
+		}
+		if err := t.Validate(); err != nil {
+			errs = append(errs, envFieldErrors(err)...)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// badFunc records one configuration error against a variable.
+type badFunc func(v, f string, a ...any)
+
+// validateStore checks the API address, the data directory and the
+// history source's timing.
+func (c *Config) validateStore(bad badFunc) {
 	if c.Listen == "" {
 		bad("LISTEN", "must not be empty")
 	}
@@ -129,6 +153,11 @@ func (c *Config) Validate() error {
 	if c.Retention < c.HistoryWindow {
 		bad("RETENTION", "must be >= PRESCALE_HISTORY_WINDOW (%s), got %s", c.HistoryWindow, c.Retention)
 	}
+}
+
+// validateLoop checks the decision loop: its timing, the forecast, the
+// mode and the anomaly detector.
+func (c *Config) validateLoop(bad badFunc) {
 	if c.ScalingInterval <= 0 {
 		bad("SCALING_INTERVAL", "must be > 0, got %s", c.ScalingInterval)
 	}
@@ -152,6 +181,11 @@ func (c *Config) Validate() error {
 	if !slices.Contains(anomaly.DetectorNames(), c.AnomalyDetector) {
 		bad("ANOMALY_DETECTOR", "must be one of %v, got %q", anomaly.DetectorNames(), c.AnomalyDetector)
 	}
+}
+
+// validateActuators checks the actuators, their settings and the API's
+// limits.
+func (c *Config) validateActuators(bad badFunc) {
 	for _, a := range c.Actuators {
 		switch a {
 		case ActuatorNone, ActuatorSimulated:
@@ -182,38 +216,27 @@ func (c *Config) Validate() error {
 	if c.StressTestMax <= 0 {
 		bad("STRESS_TEST_MAX", "must be > 0, got %s", c.StressTestMax)
 	}
-	if c.PrometheusURL != "" {
-		if err := checkHTTPURL(c.PrometheusURL); err != nil {
-			bad("PROMETHEUS_URL", "%v", err)
+}
+
+// validateURLs checks every URL setting (errors never echo a password).
+func (c *Config) validateURLs(bad badFunc) {
+	check := func(v, u string) {
+		if err := checkHTTPURL(u); err != nil {
+			bad(v, "%v", err)
 		}
+	}
+	if c.PrometheusURL != "" {
+		check("PROMETHEUS_URL", c.PrometheusURL)
 	}
 	for _, u := range c.ScrapeTargets {
-		if err := checkHTTPURL(u); err != nil {
-			bad("SCRAPE_TARGETS", "%v", err)
-		}
+		check("SCRAPE_TARGETS", u)
 	}
 	for _, u := range c.WebhookURL {
-		if err := checkHTTPURL(u); err != nil {
-			bad("WEBHOOK_URL", "%v", err)
-		}
+		check("WEBHOOK_URL", u)
 	}
 	if c.ExternalURL != "" {
-		if err := checkHTTPURL(c.ExternalURL); err != nil {
-			bad("EXTERNAL_URL", "%v", err)
-		}
+		check("EXTERNAL_URL", c.ExternalURL)
 	}
-	if c.TargetsFile == "" {
-		t := c.EnvTarget()
-		if t.Query == "" {
-			bad("TARGET_QUERY", "must be set (or give PRESCALE_TARGETS_FILE)")
-		} else if err := CheckQuery(t.Query); err != nil {
-			bad("TARGET_QUERY", "%v", err)
-		}
-		if err := t.Validate(); err != nil {
-			errs = append(errs, envFieldErrors(err)...)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // CheckQuery parses a demand query with Prometheus' own PromQL parser and

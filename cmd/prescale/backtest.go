@@ -37,7 +37,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
 		coverage    = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
 		risk        = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
-		floorMode   = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: hold (never remove units current demand uses) or scale_up (HPA formula on current demand)")
+		floorMode   = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units used within the lag)")
 		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
 		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")

@@ -35,12 +35,15 @@ package backtest
 //     advance do not get a large, mostly wasted margin. A fixed quantile
 //     (--risk 0 --coverage C) is available for comparison.
 //
-//   - Hold floor. policy.FloorHold never removes units demand used within
-//     the last lag (Target.UsageWindow: a unit removed now is only back a lag
-//     later, so a one-sample dip does not drop it), but leaves to the
-//     forecast whether a burst already seen will last: a unit requested now
-//     only serves after the lag, when a short burst is over. A sample the anomaly detector flags is kept out of fitting and
-//     gets the full reactive (HPA) floor.
+//   - Reactive floor and hold floor. Overload is always answered: when
+//     current demand needs more units than are requested, the decision asks
+//     for at least the HPA formula on current demand, whatever the forecast
+//     (a burst that is over a lag later costs its units for a lag; an
+//     operator still sees the overload answered). policy.FloorHold also
+//     never removes units demand used within the last lag
+//     (Target.UsageWindow: a unit removed now is only back a lag later, so
+//     a one-sample dip does not drop it). A sample the anomaly detector
+//     flags is kept out of fitting.
 //
 //   - Shadow HPA (a safety net, not tuning). The engine also runs, on
 //     simulated pools with this package's cluster model, the forecaster's

@@ -51,8 +51,8 @@ const (
 	// DefaultRiskPerUnit is the violation probability one unit must remove
 	// from a lead window to be worth its cost.
 	DefaultRiskPerUnit = 0.03
-	// DefaultFloorMode never removes units current demand uses but leaves
-	// to the forecast whether a burst already seen will last.
+	// DefaultFloorMode never goes below what current demand needs (as every
+	// mode) and keeps the units demand used within the usage window.
 	DefaultFloorMode = policy.FloorHold
 	// DefaultCoverage is the central coverage asked of the forecaster:
 	// Upper is the 97.5 % quantile of the lead-window maximum.

@@ -164,10 +164,12 @@ func TestCausal(t *testing.T) {
 	require.NotEqual(t, a[cut+1:], b[cut+1:])
 }
 
-// The shadow HPA: a forecaster that under-provisions a sustained rise
-// (hold floor, upper bound 30 → 3 units while demand is 100) loses to the
-// shadow HPAs on the decision's own objective, so the best one's
-// recommendation becomes a floor (reason reactive, rule shadow_hpa);
+// The shadow HPA: a forecaster that under-provisions recurring bursts
+// (upper bound 30 → 3 units while demand jumps to 100 every other step:
+// the reactive floor answers each burst a lag late, and the units go
+// again when it is over) loses to the shadow HPAs, whose stabilisation
+// keeps the burst's units, on the decision's own objective, so the best
+// one's recommendation becomes a floor (reason reactive, rule shadow_hpa);
 // where the forecast does as well, nothing changes; NoShadowHPA turns it
 // off.
 func TestShadowHPAFloor(t *testing.T) {
@@ -191,7 +193,7 @@ func TestShadowHPAFloor(t *testing.T) {
 		return d
 	}
 	rise := func(i int) float64 {
-		if i < 10 {
+		if i < 10 || i%2 == 1 {
 			return 20
 		}
 		return 100
@@ -205,7 +207,7 @@ func TestShadowHPAFloor(t *testing.T) {
 
 	d = run(true, rise)
 	require.Equal(t, policy.ReasonForecast, d.Reason)
-	require.Equal(t, 3, d.Desired, "without the shadow the hold floor keeps 3")
+	require.Equal(t, 3, d.Desired, "without the shadow the units go back to 3 between bursts")
 
 	d = run(false, func(int) float64 { return 20 })
 	require.Equal(t, policy.ReasonForecast, d.Reason, "no HPA beats a forecast that covers demand")

@@ -138,8 +138,9 @@ type State struct {
 	LastScaleDown time.Time `json:"last_scale_down,omitzero"`
 	// Recent holds raw recommendations inside the stabilisation window.
 	Recent []Recommendation `json:"recent,omitempty"`
-	// Used holds the units observed demand needed (HPA formula) at the
-	// decisions inside the target's UsageWindow.
+	// Used holds the units observed demand used at the decisions inside
+	// the target's UsageWindow: the HPA formula, capped at the units the
+	// decision had.
 	Used []Recommendation `json:"used,omitempty"`
 	// Manual, when set and not expired, overrides every other rule but min/max.
 	Manual *Override `json:"manual,omitempty"`
@@ -233,7 +234,7 @@ func (s State) Record(t Target, d Decision) State {
 			}
 		}
 		if d.Explanation.DataPresent && d.Reason != ReasonNoData && d.Reason != ReasonManual {
-			next.Used = append(next.Used, Recommendation{At: now, Units: t.UnitsFor(d.Explanation.Demand)})
+			next.Used = append(next.Used, Recommendation{At: now, Units: min(t.UnitsFor(d.Explanation.Demand), d.Explanation.CurrentUnits)})
 		}
 	}
 	next.Recent = nil
@@ -269,18 +270,72 @@ func finiteOr0(v float64) float64 {
 //     reactive, rule shadow_hpa.
 //  4. Reactive floor: never below the HPA formula on current demand
 //     (reactive, or anomaly when the detector flags the current demand);
-//     with FloorHold, never below min(HPA formula, current units), except
-//     that an anomalous current demand (kept out of the forecast's fitting)
-//     gets the full HPA formula; with a UsageWindow, the HPA formula is the
-//     highest over the demand seen in [now-UsageWindow, now].
+//     with FloorHold and a UsageWindow, also never below the units demand
+//     used in [now-UsageWindow, now] (capped at the current units).
 //  5. Storage never shrinks.
 //  6. Tolerance band, then the scale-down stabilisation window: stabilization.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
 //  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
 //  10. Min and max: min, max.
+//
+// Overload is answered on every path: when current demand needs more
+// units than CurrentUnits (the HPA formula), the decision is at least that
+// many, whatever the forecast, its confidence, the cooldowns, tolerance or
+// stabilisation say; only the daily budget (9) and max_units (10) cap it,
+// each with its reason. Every step from 3 to 8 is bounded below by the
+// reactive floor, which is never less than that need.
 func Decide(in Input, t Target, st State) Decision {
-	ex := Explanation{
+	ex := explain(in, t)
+	done := func(p proposal, raw int) Decision {
+		ex.Rule = p.rule
+		return Decision{Desired: p.units, Reason: p.reason, Explanation: ex, Raw: raw}
+	}
+
+	// 1. Manual override.
+	if m := st.Manual; m != nil && (m.Until.IsZero() || in.Now.Before(m.Until)) {
+		u := t.clamp(m.Units)
+		ex.Wanted = m.Units
+		return done(proposal{u, ReasonManual, RuleManual}, u)
+	}
+
+	// 2. No data: hold.
+	if !in.DataPresent || math.IsNaN(in.Demand) || math.IsInf(in.Demand, 0) {
+		hold := in.CurrentUnits
+		if st.HasLast {
+			hold = st.LastDesired
+		}
+		hold = t.clamp(hold)
+		ex.Wanted = hold
+		return done(proposal{hold, ReasonNoData, RuleNoData}, hold)
+	}
+
+	// 3 and 4. What is wanted: the forecast over the lead window, never
+	// below the reactive floor.
+	floor := reactiveFloor(in, t, st)
+	ex.ReactiveFloor = floor
+	p := want(in, t, floor, &ex)
+	ex.Wanted = p.units
+	raw := p.units
+
+	// 5 to 8. Holds, each bounded below by the reactive floor.
+	p = hold(in, t, st, floor, p)
+
+	// 9 and 10. Caps.
+	p = capUnits(in, t, p, &ex)
+	return done(p, t.clamp(raw))
+}
+
+// proposal is the units a step of Decide arrives at, and why.
+type proposal struct {
+	units  int
+	reason Reason
+	rule   Rule
+}
+
+// explain starts a decision's explanation from its inputs.
+func explain(in Input, t Target) Explanation {
+	return Explanation{
 		Now:                 in.Now,
 		CurrentUnits:        in.CurrentUnits,
 		DataPresent:         in.DataPresent,
@@ -295,49 +350,35 @@ func Decide(in Input, t Target, st State) Decision {
 		Anomaly:             in.Anomaly,
 		AffordableUnits:     -1,
 	}
-	done := func(units int, reason Reason, rule Rule, raw int) Decision {
-		ex.Rule = rule
-		return Decision{Desired: units, Reason: reason, Explanation: ex, Raw: raw}
-	}
+}
 
-	// 1. Manual override.
-	if m := st.Manual; m != nil && (m.Until.IsZero() || in.Now.Before(m.Until)) {
-		u := t.clamp(m.Units)
-		ex.Wanted = m.Units
-		return done(u, ReasonManual, RuleManual, u)
-	}
-
-	// 2. No data: hold.
-	if !in.DataPresent || math.IsNaN(in.Demand) || math.IsInf(in.Demand, 0) {
-		hold := in.CurrentUnits
-		if st.HasLast {
-			hold = st.LastDesired
-		}
-		hold = t.clamp(hold)
-		ex.Wanted = hold
-		return done(hold, ReasonNoData, RuleNoData, hold)
-	}
-
-	// 3. Lag compensation over the lead window.
+// reactiveFloor is the fewest units the decision may ask for: what current
+// demand needs (the HPA formula), so overload is always answered; with
+// FloorHold and a UsageWindow, also the units demand used at the decisions
+// in [now-UsageWindow, now], capped at the current units (so the window
+// alone never scales up).
+func reactiveFloor(in Input, t Target, st State) int {
 	floor := t.UnitsFor(in.Demand)
-	if t.FloorMode == FloorHold && !in.Anomaly && floor > in.CurrentUnits {
-		floor = in.CurrentUnits
-	}
 	if t.FloorMode == FloorHold && t.UsageWindow > 0 {
-		// Units demand used within the usage window are kept too.
 		from := in.Now.Add(-t.UsageWindow)
 		for _, r := range st.Used {
-			if !r.At.Before(from) && !r.At.After(in.Now) && r.Units > floor {
-				floor = min(r.Units, in.CurrentUnits)
+			if !r.At.Before(from) && !r.At.After(in.Now) {
+				floor = max(floor, min(r.Units, in.CurrentUnits))
 			}
 		}
 	}
-	ex.ReactiveFloor = floor
+	return floor
+}
+
+// want is steps 3 and 4: the units the lead window's forecast needs, or
+// the HPA formula when the forecast is not trusted, raised to the floor
+// and to a shadow HPA's recommendation; it fills ex's forecast fields.
+func want(in Input, t Target, floor int, ex *Explanation) proposal {
 	upper, mean, points := leadWindow(in, t)
 	ex.ForecastPoints = points
 	ex.UpperUsed, ex.MeanUsed = finiteOr0(upper), finiteOr0(mean)
 	trusted := points > 0 && in.Forecast.Confidence >= t.ConfidenceThreshold
-	wanted, reason, rule := floor, ReasonReactive, RuleReactiveFloor
+	p := proposal{floor, ReasonReactive, RuleReactiveFloor}
 	if points > 0 {
 		ex.ForecastUnits = t.UnitsFor(upper)
 		if t.RiskPerUnit > 0 && len(in.PeakQuantiles) > 0 {
@@ -346,97 +387,105 @@ func Decide(in Input, t Target, st State) Decision {
 	}
 	if !trusted {
 		// Reactive fallback: the HPA formula itself, whatever the floor mode.
-		wanted, reason, rule = t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence
+		p = proposal{t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence}
 	} else if ex.ForecastUnits >= floor {
-		wanted, reason, rule = ex.ForecastUnits, ReasonForecast, RuleForecast
+		p = proposal{ex.ForecastUnits, ReasonForecast, RuleForecast}
 	}
 	if in.ShadowUnits > 0 {
 		// A shadow HPA that recently did better than the forecast policy
 		// on its own objective: its recommendation is a floor.
 		ex.ShadowUnits, ex.ShadowTarget = in.ShadowUnits, finiteOr0(in.ShadowTarget)
-		if in.ShadowUnits > wanted {
-			wanted, reason, rule = in.ShadowUnits, ReasonReactive, RuleShadowHPA
+		if in.ShadowUnits > p.units {
+			p = proposal{in.ShadowUnits, ReasonReactive, RuleShadowHPA}
 		}
 	}
-	// 4. Reactive floor; an anomalous current demand is flagged.
-	if in.Anomaly && reason != ReasonLowConfidence {
-		reason = ReasonAnomaly
+	// An anomalous current demand is flagged.
+	if in.Anomaly && p.reason != ReasonLowConfidence {
+		p.reason = ReasonAnomaly
 	}
-	ex.Wanted = wanted
-	raw := wanted
-	desired := wanted
+	return p
+}
+
+// hold is steps 5 to 8: storage never shrinks, the tolerance band, the
+// scale-down stabilisation window, cooldowns and rate limits. None of them
+// goes below the reactive floor.
+func hold(in Input, t Target, st State, floor int, p proposal) proposal {
 	cur := in.CurrentUnits
 
 	// 5. Storage never shrinks.
-	if t.Kind == KindStorage && desired < cur {
-		desired, reason, rule = cur, ReasonStabilization, RuleStorageGrow
+	if t.Kind == KindStorage && p.units < cur {
+		p = proposal{cur, ReasonStabilization, RuleStorageGrow}
 	}
 
 	// 6. Tolerance band (never below the reactive floor), then the
 	// scale-down stabilisation window: the highest recommendation in it.
-	if t.Tolerance > 0 && desired != cur && cur > 0 &&
-		math.Abs(float64(desired)/float64(cur)-1) <= t.Tolerance && cur >= floor {
-		desired, reason, rule = cur, ReasonStabilization, RuleTolerance
+	if t.Tolerance > 0 && p.units != cur && cur > 0 &&
+		math.Abs(float64(p.units)/float64(cur)-1) <= t.Tolerance && cur >= floor {
+		p = proposal{cur, ReasonStabilization, RuleTolerance}
 	}
-	if t.StabilizationWindow > 0 && desired < cur {
+	if t.StabilizationWindow > 0 && p.units < cur {
 		from := in.Now.Add(-t.StabilizationWindow)
-		best := desired
+		best := p.units
 		for _, r := range st.Recent {
 			if !r.At.Before(from) && !r.At.After(in.Now) && r.Units > best {
 				best = r.Units
 			}
 		}
-		if best > desired {
-			desired, reason, rule = min(best, cur), ReasonStabilization, RuleStabilization
+		if best > p.units {
+			p = proposal{min(best, cur), ReasonStabilization, RuleStabilization}
 		}
 	}
 
 	// 7. Cooldowns.
-	if desired > cur && t.ScaleUpCooldown > 0 && !st.LastScaleUp.IsZero() &&
+	if p.units > cur && t.ScaleUpCooldown > 0 && !st.LastScaleUp.IsZero() &&
 		in.Now.Sub(st.LastScaleUp) < t.ScaleUpCooldown {
-		if held := max(cur, floor); held < desired {
-			desired, reason, rule = held, ReasonCooldown, RuleCooldownUp
+		if held := max(cur, floor); held < p.units {
+			p = proposal{held, ReasonCooldown, RuleCooldownUp}
 		}
 	}
-	if desired < cur && t.ScaleDownCooldown > 0 {
+	if p.units < cur && t.ScaleDownCooldown > 0 {
 		last := st.LastScaleUp
 		if st.LastScaleDown.After(last) {
 			last = st.LastScaleDown
 		}
 		if !last.IsZero() && in.Now.Sub(last) < t.ScaleDownCooldown {
-			desired, reason, rule = cur, ReasonCooldown, RuleCooldownDown
+			p = proposal{cur, ReasonCooldown, RuleCooldownDown}
 		}
 	}
 
 	// 8. Rate limits.
 	if t.MaxScaleUpUnits > 0 {
-		if limit := max(cur+t.MaxScaleUpUnits, floor); desired > limit {
-			desired, reason, rule = limit, ReasonStabilization, RuleRateLimitUp
+		if limit := max(cur+t.MaxScaleUpUnits, floor); p.units > limit {
+			p = proposal{limit, ReasonStabilization, RuleRateLimitUp}
 		}
 	}
-	if t.MaxScaleDownUnits > 0 && desired < cur-t.MaxScaleDownUnits {
-		desired, reason, rule = cur-t.MaxScaleDownUnits, ReasonStabilization, RuleRateLimitDown
+	if t.MaxScaleDownUnits > 0 && p.units < cur-t.MaxScaleDownUnits {
+		p = proposal{cur - t.MaxScaleDownUnits, ReasonStabilization, RuleRateLimitDown}
 	}
+	return p
+}
 
-	// 9. Daily budget: cap scale-up to what the rest of the UTC day affords.
+// capUnits is steps 9 and 10: the daily budget caps a scale-up to what
+// the rest of the UTC day affords, then min and max bound the units (a
+// budget cap raised back to min keeps reason budget).
+func capUnits(in Input, t Target, p proposal, ex *Explanation) proposal {
+	cur := in.CurrentUnits
 	if t.DailyBudget > 0 && t.CostPerUnitHour > 0 {
 		affordable := affordableUnits(in.Now, in.CostToday, t)
 		ex.AffordableUnits = affordable
-		if desired > cur && desired > affordable {
-			desired, reason, rule = max(cur, affordable), ReasonBudget, RuleBudget
+		if p.units > cur && p.units > affordable {
+			p = proposal{max(cur, affordable), ReasonBudget, RuleBudget}
 		}
 	}
-
-	// 10. Bounds. A budget cap raised back to min keeps reason budget.
-	if desired < t.MinUnits {
-		desired, rule = t.MinUnits, RuleMin
-		if reason != ReasonBudget {
-			reason = ReasonMin
+	if p.units < t.MinUnits {
+		p.units, p.rule = t.MinUnits, RuleMin
+		if p.reason != ReasonBudget {
+			p.reason = ReasonMin
 		}
-	} else if desired > t.MaxUnits {
-		desired, reason, rule = t.MaxUnits, ReasonMax, RuleMax
+	} else if p.units > t.MaxUnits {
+		p = proposal{t.MaxUnits, ReasonMax, RuleMax}
 	}
-	return done(desired, reason, rule, t.clamp(raw))
+	return p
 }
 
 // leadWindow returns the highest upper and mean forecast among the points

@@ -84,10 +84,10 @@ func TestDecideRules(t *testing.T) {
 			reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
-			name:    "hold floor: a spike (95) scales up only as far as the forecast says",
+			name:    "hold floor: a spike (95) above the current units is answered (overload)",
 			target:  func(t *Target) { t.FloorMode = FloorHold },
 			in:      func(in *Input) { in.Demand = 95; in.CurrentUnits = 5; in.Forecast = flat(40, 55, 10) },
-			desired: 6, reason: ReasonForecast, rule: RuleForecast,
+			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
 			name:    "hold floor: never removes units current demand uses",
@@ -425,6 +425,10 @@ func TestDecideProperties(t *testing.T) {
 		floor := min(d.Explanation.ReactiveFloor, tg.MaxUnits)
 		if d.Desired < floor {
 			require.Equal(t, ReasonBudget, d.Reason, "case %d: %+v", i, d.Explanation)
+		}
+		// Overload is answered: computed here, not read off the explanation.
+		if need := tg.UnitsFor(demand); need > in.CurrentUnits && d.Desired < min(need, tg.MaxUnits) {
+			require.Equal(t, ReasonBudget, d.Reason, "case %d: need %d, current %d: %+v", i, need, in.CurrentUnits, d.Explanation)
 		}
 	}
 }

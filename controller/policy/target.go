@@ -36,14 +36,12 @@ type FloorMode string
 
 const (
 	// FloorScaleUp (the default, also for ""): the decision is never below
-	// the HPA formula, so a spike in current demand scales up at once, as
-	// a reactive autoscaler would.
+	// the HPA formula on current demand, so a spike in current demand
+	// scales up at once, as a reactive autoscaler would.
 	FloorScaleUp FloorMode = "scale_up"
-	// FloorHold: the decision never removes units current demand uses,
-	// min(HPA formula, current units), but whether a spike already seen
-	// deserves more units is left to the forecast. Units requested now
-	// only serve after the lag, so for bursty demand that does not persist
-	// this saves the cost of chasing a burst that is over by then.
+	// FloorHold: as FloorScaleUp (overload is answered in every mode: see
+	// Decide), and with a UsageWindow the decision also keeps the units
+	// demand used within that window.
 	FloorHold FloorMode = "hold"
 )
 
@@ -117,10 +115,12 @@ type Target struct {
 	// for the upper bound.
 	RiskPerUnit float64 `json:"risk_per_unit" yaml:"risk_per_unit"`
 	// UsageWindow, with FloorHold, widens the floor to the units demand
-	// used at any decision in [now-UsageWindow, now] (capped at the current
-	// units, so it never scales up): a unit removed now can only come back
-	// after the lag, so a unit demand needed less than a lag ago is kept,
-	// as the HPA's scale-down stabilisation keeps its own recommendations.
+	// used at any decision in [now-UsageWindow, now]: the HPA formula on
+	// that decision's demand, at most the units it had (demand cannot use
+	// units that were not there), and at most the current units (so the
+	// window alone never scales up). A unit removed now can only come back
+	// after the lag, so a unit demand used less than a lag ago is kept, as
+	// the HPA's scale-down stabilisation keeps its own recommendations.
 	// 0: only current demand counts.
 	UsageWindow time.Duration `json:"usage_window,omitempty" yaml:"usage_window"`
 	// DailyBudget caps scale-up so that the cost of a UTC day stays within
