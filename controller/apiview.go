@@ -2,11 +2,9 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"time"
 
 	"github.com/prescale/prescale/controller/api"
@@ -335,10 +333,4 @@ func (v *View) Ready() error {
 		return fmt.Errorf("history source down: %s", c.histErr)
 	}
 	return nil
-}
-
-func jsonEncode(w http.ResponseWriter, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

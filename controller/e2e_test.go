@@ -18,6 +18,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/exporter"
 )
 
@@ -88,7 +89,7 @@ func runApp(ctx context.Context, t *testing.T, cfg controller.Config) (string, f
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Listener: ln,
+	app, err := app.New(cfg, app.Options{Registry: reg, Listener: ln,
 		WebhookWait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	require.NoError(t, err)
 	actx, cancel := context.WithCancel(ctx)

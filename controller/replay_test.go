@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/history"
 )
 
@@ -38,7 +38,7 @@ func TestReplayCoarseTraceEndToEnd(t *testing.T) {
 			require.NoError(t, err)
 			clock := now
 			reg := prometheus.NewRegistry()
-			app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Embedded: store, Now: func() time.Time { return clock }})
+			app, err := app.New(cfg, app.Options{Registry: reg, Embedded: store, Now: func() time.Time { return clock }})
 			require.NoError(t, err)
 			t.Cleanup(func() { require.NoError(t, app.Close()) })
 

@@ -18,13 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/app"
 )
 
 const restToken = "s3cret"
 
 // restApp builds a whole App over an embedded store holding a generated
 // trace, with a fixed clock, and runs one cycle.
-func restApp(t *testing.T, mutate func(*controller.Config)) (*controller.App, http.Handler) {
+func restApp(t *testing.T, mutate func(*controller.Config)) (*app.App, http.Handler) {
 	t.Helper()
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
 	cfg := restConfig(t.TempDir())
@@ -33,7 +34,7 @@ func restApp(t *testing.T, mutate func(*controller.Config)) (*controller.App, ht
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, app.Close()) })
 	ts, vs := genTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)

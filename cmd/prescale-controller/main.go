@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("prescale_controller"))
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Logger: logger})
+	app, err := app.New(cfg, app.Options{Registry: reg, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "prescale-controller:", err)
 		return 2

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/envcheck"
@@ -190,7 +191,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "prescale run: backfilling %d samples of %s into %s (%d older than PRESCALE_HISTORY_WINDOW=%s skipped)...\n",
 			len(ts), *backfill, tsdbDir, skipped, cfg.HistoryWindow)
 		t0 := time.Now()
-		n, err := history.WriteBlock(ctx, tsdbDir, replay.Labels(), ts, vs, controller.QuietLogger(logger))
+		n, err := history.WriteBlock(ctx, tsdbDir, replay.Labels(), ts, vs, app.QuietLogger(logger))
 		if err != nil {
 			closeLn()
 			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
@@ -208,7 +209,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	store, err := history.OpenEmbedded(tsdbDir, history.EmbeddedOptions{
 		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
-		Logger: controller.QuietLogger(logger), Registerer: reg,
+		Logger: app.QuietLogger(logger), Registerer: reg,
 	})
 	if err != nil {
 		closeLn()
@@ -224,7 +225,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: reg, Gather: reg, GatherJob: "prescale", Embedded: store, Listener: ln, Logger: logger})
+	app, err := app.New(cfg, app.Options{Registry: reg, Gather: reg, GatherJob: "prescale", Embedded: store, Listener: ln, Logger: logger})
 	if err != nil {
 		closeLn()
 		_ = store.Close()
@@ -258,7 +259,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func firstTarget(app *controller.App) string {
+func firstTarget(app *app.App) string {
 	ts := app.Controller().Targets()
 	if len(ts) == 0 {
 		return ""

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/app"
 )
 
 // BenchmarkGETEndpoints100Clients serves the real App (100 targets with 14
@@ -51,7 +52,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
-	app, err := controller.NewApp(cfg, controller.AppOptions{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(b, err)
 	for i := range targets {
 		ts, vs := trace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))

@@ -1,7 +1,12 @@
-package controller
+// Package app wires a whole controller process from a controller.Config:
+// the history source (Prometheus or the embedded TSDB and its scraper), the
+// loop, the actuators, the REST API and /metrics. The binaries (prescale
+// run, prescale-controller) and the end-to-end tests build it.
+package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
@@ -23,8 +29,8 @@ import (
 	"github.com/prescale/prescale/controller/state"
 )
 
-// AppOptions are what the binaries add to a Config. Registry is required.
-type AppOptions struct {
+// Options are what the binaries add to a Config. Registry is required.
+type Options struct {
 	// Registry receives every metric and is served on /metrics.
 	Registry *prometheus.Registry
 	// Gather, when set, is gathered into the embedded store every scrape
@@ -51,9 +57,9 @@ type AppOptions struct {
 // App is a whole controller process: history source, loop, actuators,
 // REST API and /metrics.
 type App struct {
-	cfg     Config
+	cfg     controller.Config
 	log     *slog.Logger
-	ctrl    *Controller
+	ctrl    *controller.Controller
 	api     *api.Server
 	srv     *http.Server
 	ln      net.Listener
@@ -67,13 +73,13 @@ type App struct {
 	closeMu sync.Once
 }
 
-// NewApp builds every part from cfg (which must be valid).
-func NewApp(cfg Config, o AppOptions) (*App, error) {
+// New builds every part from cfg (which must be valid).
+func New(cfg controller.Config, o Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if o.Registry == nil {
-		return nil, errors.New("controller: AppOptions.Registry is required")
+		return nil, errors.New("controller: Options.Registry is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -97,7 +103,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 	if ln == nil {
 		ln, err = net.Listen("tcp", cfg.Listen)
 		if err != nil {
-			return nil, &ConfigError{Var: "LISTEN", Msg: err.Error()}
+			return nil, &controller.ConfigError{Var: "LISTEN", Msg: err.Error()}
 		}
 	}
 	a.ln = ln
@@ -108,7 +114,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 	if cfg.PrometheusURL != "" {
 		r, err := history.NewRemote(cfg.PrometheusURL, cfg.QueryTimeout)
 		if err != nil {
-			return nil, &ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
+			return nil, &controller.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}
 		hist = r
 		sources = append(sources, api.SourceInfo{Name: "prometheus", Kind: "remote", Detail: redact.URL(cfg.PrometheusURL)})
@@ -120,7 +126,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 				Logger: QuietLogger(o.Logger), Registerer: o.Registry,
 			})
 			if err != nil {
-				return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+				return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 			}
 		}
 		hist = a.store
@@ -156,15 +162,15 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 
 	st, err := state.New(cfg.DataDir)
 	if err != nil {
-		return nil, &ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
-	metrics := NewMetrics(o.Registry, targets)
+	metrics := controller.NewMetrics(o.Registry, targets)
 	metrics.SetInfo(cfg.Mode, a.actName)
-	ctrl, err := New(targets, Options{
+	ctrl, err := controller.New(targets, controller.Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
-	}, Deps{
-		History: hist, NewDetector: DetectorByName(cfg.AnomalyDetector),
+	}, controller.Deps{
+		History: hist, NewDetector: controller.DetectorByName(cfg.AnomalyDetector),
 		Decide: policy.Decide, Actuators: a.levels, Units: a.units(), State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
 	})
 	if err != nil {
@@ -187,7 +193,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := NewView(ctrl, Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
+	view := controller.NewView(ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
 	extra := map[string]http.Handler{}
 	for k, v := range o.Extra {
 		extra[k] = v
@@ -195,7 +201,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 	if a.pool != nil {
 		extra["/api/simulated/pool"] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
-			_ = jsonEncode(w, map[string]any{"simulated": true, "pools": a.pool.Status()})
+			_ = writeIndentedJSON(w, map[string]any{"simulated": true, "pools": a.pool.Status()})
 		})
 	}
 	a.api = api.New(view, api.Options{
@@ -213,7 +219,7 @@ func NewApp(cfg Config, o AppOptions) (*App, error) {
 // level-triggered Level that re-sends the current desired units until
 // acknowledged, backing off up to the scaling interval. It returns the
 // API's list of simulated parts.
-func (a *App) buildActuators(cfg Config, o AppOptions, ln net.Listener) ([]string, error) {
+func (a *App) buildActuators(cfg controller.Config, o Options, ln net.Listener) ([]string, error) {
 	am := actuator.NewMetrics(o.Registry)
 	var simulated []string
 	level := func(d actuator.Deliverer, inline bool) {
@@ -223,7 +229,7 @@ func (a *App) buildActuators(cfg Config, o AppOptions, ln net.Listener) ([]strin
 	}
 	for _, name := range cfg.Actuators {
 		switch name {
-		case ActuatorWebhook:
+		case controller.ActuatorWebhook:
 			ext := cfg.ExternalURL
 			if ext == "" {
 				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
@@ -238,28 +244,28 @@ func (a *App) buildActuators(cfg Config, o AppOptions, ln net.Listener) ([]strin
 					MaxAttempts: cfg.WebhookRetries, Wait: o.WebhookWait,
 				}, am)
 				if err != nil {
-					return nil, &ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+					return nil, &controller.ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
 				}
 				level(w, false)
 			}
-		case ActuatorExec:
+		case controller.ActuatorExec:
 			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
 			if err != nil {
-				return nil, &ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
+				return nil, &controller.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
 			}
 			level(e, false)
-		case ActuatorSimulated:
+		case controller.ActuatorSimulated:
 			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
 			level(a.pool, true) // applied at once: delivered within the cycle
 			simulated = append(simulated, "simulated pool actuator")
 		}
 	}
-	a.actName = ActuatorNames(a.levels)
+	a.actName = controller.ActuatorNames(a.levels)
 	return simulated, nil
 }
 
 // units is the simulated pool as the controller's UnitsSource, or nil.
-func (a *App) units() UnitsSource {
+func (a *App) units() controller.UnitsSource {
 	if a.pool == nil {
 		return nil
 	}
@@ -293,7 +299,7 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 func (a *App) URL() string { return "http://" + advertised(a.Addr()) }
 
 // Controller returns the loop.
-func (a *App) Controller() *Controller { return a.ctrl }
+func (a *App) Controller() *controller.Controller { return a.ctrl }
 
 // Store returns the embedded store (nil with a remote Prometheus).
 func (a *App) Store() *history.Embedded { return a.store }
@@ -390,3 +396,10 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 	return minLevel{h.Handler.WithAttrs(a), h.min}
 }
 func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
+
+// writeIndentedJSON writes v as indented JSON.
+func writeIndentedJSON(w http.ResponseWriter, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
