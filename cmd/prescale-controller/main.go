@@ -18,10 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			_ = tw.Flush()
 			return 0
 		case "-version", "--version":
-			fmt.Fprintln(stdout, version.Print("prescale-controller"))
+			buildinfo.Print(stdout, "prescale-controller")
 			return 0
 		default:
 			fmt.Fprintf(stderr, "prescale-controller: unknown argument %q (configuration is by PRESCALE_* variables; -h lists them)\n", a)

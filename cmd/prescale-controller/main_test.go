@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale"
 )
 
 func TestRunUsageAndBadConfig(t *testing.T) {
@@ -16,6 +19,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		contains string
 	}{
 		{"help", []string{"-h"}, nil, 0, "PRESCALE_SCALING_INTERVAL"},
+		{"version", []string{"--version"}, nil, 0, "prescale-controller, version " + prescale.Version() + " (branch: unknown, revision: "},
+		{"version, one dash", []string{"-version"}, nil, 0, "go version:       " + runtime.Version()},
 		{"unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`},
 		{"no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"},
 		{"bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintln(stdout, version.Print(program))
+		buildinfo.Print(stdout, program)
 		return 0
 	}
 

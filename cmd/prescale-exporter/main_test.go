@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale"
 )
 
 // clearPrescaleEnv unsets every PRESCALE_* variable for the test.
@@ -31,7 +34,8 @@ func TestRunExitCodes(t *testing.T) {
 		notStderr string
 	}{
 		{name: "help", args: []string{"-h"}, code: 0, stdout: "PRESCALE_EXPORTER_LISTEN"},
-		{name: "version", args: []string{"-version"}, code: 0, stdout: "prescale-exporter, version"},
+		{name: "version", args: []string{"-version"}, code: 0, stdout: "prescale-exporter, version " + prescale.Version() + " (branch: unknown, revision: "},
+		{name: "version, two dashes", args: []string{"--version"}, code: 0, stdout: "go version:       " + runtime.Version()},
 		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
 		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: "PRESCALE_APP_PORT"},

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/prescale/prescale/internal/buildinfo"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
@@ -26,6 +28,7 @@ func commands() []command {
 		{"forecast", "write rolling-origin forecasts of a trace (CSV)", forecastCmd},
 		{"detect", "write streaming anomaly scores of a trace or of NAB's corpus (CSV)", detectCmd},
 		{"backtest", "replay a trace through the decision engine beside a reactive HPA", backtestCmd},
+		{"version", "print the version, the Go version and the commit it was built from", versionCmd},
 	}
 }
 
@@ -53,6 +56,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return 0
+	case "-version", "--version":
+		return versionCmd(ctx, args[1:], stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -62,4 +67,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stderr, "prescale: unknown command %q\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "prescale version: unexpected argument %q\n", args[0])
+		return 2
+	}
+	buildinfo.Print(stdout, "prescale")
+	return 0
 }
