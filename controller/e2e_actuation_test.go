@@ -1,0 +1,221 @@
+package controller_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/actuator"
+)
+
+// flakyReceiver is an Alertmanager-webhook receiver on loopback that
+// answers 500 while failing and records what it accepted and refused.
+type flakyReceiver struct {
+	mu       sync.Mutex
+	failing  bool
+	accepted []actuator.Message
+	refused  []actuator.Message
+	srv      *httptest.Server
+}
+
+func newFlakyReceiver(t *testing.T) *flakyReceiver {
+	r := &flakyReceiver{failing: true}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var m actuator.Message
+		b, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		if err != nil || json.Unmarshal(b, &m) != nil {
+			http.Error(w, "bad payload", http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.failing {
+			r.refused = append(r.refused, m)
+			http.Error(w, "receiver down", http.StatusInternalServerError)
+			return
+		}
+		r.accepted = append(r.accepted, m)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *flakyReceiver) setFailing(f bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failing = f
+}
+
+// holds returns the desired units of the last accepted message ("" for none)
+// and the desired units of every refused one.
+func (r *flakyReceiver) holds() (string, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var refused []string
+	for _, m := range r.refused {
+		refused = append(refused, m.Alerts[0].Annotations["desired_units"])
+	}
+	if len(r.accepted) == 0 {
+		return "", refused
+	}
+	return r.accepted[len(r.accepted)-1].Alerts[0].Annotations["desired_units"], refused
+}
+
+// TestE2EFailingReceiverLosesNothing is issue 12's first report through the
+// controller's real code: a webhook receiver answering 500
+// (PRESCALE_WEBHOOK_MAX_ATTEMPTS=2, PRESCALE_WEBHOOK_TIMEOUT=1s) gets a
+// manual scaling to 3 units. While it fails, health is degraded (readiness
+// is not), prescale_current_units does not claim the 3 units and the
+// actuation is pending; once it recovers it holds the controller's current
+// desired units within 3 scaling intervals.
+func TestE2EFailingReceiverLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	const interval = 2 * time.Second
+	rcv := newFlakyReceiver(t)
+	cfg := controller.Config{
+		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
+		ScrapeInterval: time.Second, Retention: time.Hour,
+		ScalingInterval: interval, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
+		WebhookTimeout: time.Second, WebhookRetries: 2, ExecTimeout: time.Second,
+		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
+		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
+		// Demand 0.1 needs the minimum (1 unit): only the manual scaling moves it.
+		TargetQuery: `vector(0.1)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
+		MinUnits: 1, MaxUnits: 10, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
+		ConfidenceThreshold: 0.7,
+	}
+	url, _ := runApp(ctx, t, cfg)
+	sel := map[string]string{"target": "host-cpu"}
+	cycles := func() float64 {
+		n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
+		require.NoError(t, err)
+		return n
+	}
+	eventually(ctx, t, 30*time.Second, "first cycle", func() error {
+		if cycles() < 1 {
+			return fmt.Errorf("no cycle yet")
+		}
+		return nil
+	})
+
+	code := postJSON(ctx, t, url+"/api/scaling/execute", "e2e-token", `{"target":"host-cpu","units":3}`)
+	require.Equal(t, http.StatusOK, code)
+
+	// Failing: degraded with the reason for the target, still ready.
+	eventually(ctx, t, 10*time.Second, "health degraded naming the target", func() error {
+		var h struct {
+			Status     string `json:"status"`
+			Components []struct {
+				Name, Detail string
+				Healthy      bool
+			} `json:"components"`
+		}
+		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		if err != nil {
+			return err
+		}
+		for _, c := range h.Components {
+			if c.Name == "actuator webhook:e2e" && !c.Healthy && strings.Contains(c.Detail, "target host-cpu: 3 desired units not acknowledged") {
+				if code != http.StatusServiceUnavailable || h.Status != "degraded" {
+					return fmt.Errorf("health %d %s", code, h.Status)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("health %d %+v", code, h)
+	})
+	var ready map[string]any
+	code, err := getJSON(ctx, url+"/readyz", &ready)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code, "still deciding: ready (%v)", ready)
+	// Over two more cycles, the unacknowledged 3 units are never claimed.
+	from := cycles()
+	eventually(ctx, t, 5*interval, "two cycles while the receiver fails", func() error {
+		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
+		require.NoError(t, err)
+		require.InDelta(t, 1, cur, 0, "prescale_current_units claims units no receiver accepted")
+		var st struct {
+			Targets []struct {
+				Current int `json:"current_units"`
+				Desired int `json:"desired_units"`
+			} `json:"targets"`
+		}
+		_, err = getJSON(ctx, url+"/api/scaling/status", &st)
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Targets[0].Current)
+		require.Equal(t, 3, st.Targets[0].Desired)
+		if cycles() < from+2 {
+			return fmt.Errorf("waiting for cycles")
+		}
+		return nil
+	})
+	pending, err := scrapeGauge(ctx, url+"/metrics", "prescale_actuation_pending", map[string]string{"target": "host-cpu", "actuator": "webhook:e2e"})
+	require.NoError(t, err)
+	require.InDelta(t, 1, pending, 0)
+	last, refused := rcv.holds()
+	require.Empty(t, last)
+	require.GreaterOrEqual(t, len(refused), 4, "re-sent while failing (2 attempts per delivery)")
+
+	// The receiver recovers: within 3 intervals it holds the controller's
+	// current desired units.
+	rcv.setFailing(false)
+	recovered := time.Now()
+	eventually(ctx, t, 3*interval, "receiver holds the current desired units", func() error {
+		desired, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
+		if err != nil {
+			return err
+		}
+		if got, _ := rcv.holds(); got != fmt.Sprint(desired) {
+			return fmt.Errorf("receiver holds %q, desired %v", got, desired)
+		}
+		return nil
+	})
+	t.Logf("delivered %s after the receiver recovered", time.Since(recovered).Round(10*time.Millisecond))
+	eventually(ctx, t, 3*interval, "healthy, acknowledged units published", func() error {
+		var h map[string]any
+		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		if err != nil || code != http.StatusOK {
+			return fmt.Errorf("health %d %v: %v", code, err, h)
+		}
+		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
+		if err != nil || cur != 3 {
+			return fmt.Errorf("current units %v: %v", cur, err)
+		}
+		return nil
+	})
+	_, refused = rcv.holds()
+	for _, u := range refused {
+		require.Equal(t, "3", u, "only the current desired units are ever sent")
+	}
+}
+
+// postJSON posts body with a bearer token and returns the status code.
+func postJSON(ctx context.Context, t *testing.T, url, token, body string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	return resp.StatusCode
+}
