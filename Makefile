@@ -29,6 +29,7 @@ build:
 test-deps:
 	@echo ">> checking the real servers the end-to-end tests need"
 	@./scripts/ensure-test-deps.sh
+	@./scripts/ensure-victoriametrics.sh
 
 .PHONY: test
 test: test-deps lint build

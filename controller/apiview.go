@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/prescale/prescale/controller/api"
@@ -150,7 +151,7 @@ func (v *View) statusLocked(i int) api.TargetStatus {
 		Actuator: v.info.Actuator, Simulated: v.simulated(),
 		Current: s.current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
 		CostPerHour: float64(s.current) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
-		DailyBudget: t.DailyBudget, Manual: ts.Policy.Manual, Decisions: ts.Decisions,
+		DailyBudget: t.DailyBudget, Manual: ts.Policy.Manual, Decisions: ts.Decisions, HistoryError: s.histErr,
 	}
 	if st.Decisions == nil {
 		st.Decisions = []policy.Decision{}
@@ -251,19 +252,7 @@ func (v *View) Health() api.Health {
 		hc.Detail = "no cycle yet"
 	}
 	h.Components = append(h.Components, hc)
-	dataOK := true
-	missing := []string{}
-	for i, t := range c.targets {
-		if !c.snaps[i].present {
-			dataOK = false
-			missing = append(missing, t.Name)
-		}
-	}
-	dc := api.Component{Name: "target data", Healthy: c.cycled && dataOK}
-	if len(missing) > 0 {
-		dc.Detail = fmt.Sprintf("no fresh data for %v: decisions held", missing)
-	}
-	h.Components = append(h.Components, dc)
+	h.Components = append(h.Components, v.targetDataLocked())
 	lc := api.Component{Name: "loop", Healthy: c.cycled}
 	if c.cycled {
 		h.LoopAge = now.Sub(c.lastCycle).Seconds()
@@ -282,6 +271,41 @@ func (v *View) Health() api.Health {
 		}
 	}
 	return h
+}
+
+// maxHealthReasons bounds the targets named in health's "target data"
+// detail (the status endpoint has every target's reason).
+const maxHealthReasons = 5
+
+// targetDataLocked is health's "target data" component: healthy when every
+// target had fresh data, else the targets without it and why.
+func (v *View) targetDataLocked() api.Component {
+	c := v.c
+	var reasons []string
+	missing := 0
+	for i, t := range c.targets {
+		s := c.snaps[i]
+		if s.present {
+			continue
+		}
+		missing++
+		if len(reasons) < maxHealthReasons {
+			why := s.histErr
+			if why == "" {
+				why = "no data"
+			}
+			reasons = append(reasons, t.Name+": "+why)
+		}
+	}
+	dc := api.Component{Name: "target data", Healthy: c.cycled && missing == 0}
+	if missing > 0 {
+		more := ""
+		if missing > len(reasons) {
+			more = fmt.Sprintf("; and %d more (GET /api/scaling/status has every target's history_error)", missing-len(reasons))
+		}
+		dc.Detail = fmt.Sprintf("no fresh data for %d of %d targets, decisions held: %s%s", missing, len(c.targets), strings.Join(reasons, "; "), more)
+	}
+	return dc
 }
 
 // Verification implements api.Backend.

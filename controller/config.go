@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -47,6 +48,8 @@ type Config struct {
 	DataDir       string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
 	PrometheusURL string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
 	QueryTimeout  time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`
+	// PrometheusHeaders are NAME=VALUE entries; see history.ParseHeaders.
+	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
 	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store"`
@@ -227,6 +230,9 @@ func (c *Config) validateURLs(bad badFunc) {
 	}
 	if c.PrometheusURL != "" {
 		check("PROMETHEUS_URL", c.PrometheusURL)
+	}
+	if _, err := history.ParseHeaders(c.PrometheusHeaders); err != nil {
+		bad("PROMETHEUS_HEADERS", "%v", err)
 	}
 	for _, u := range c.ScrapeTargets {
 		check("SCRAPE_TARGETS", u)

@@ -75,6 +75,9 @@ func TestConfigValidate(t *testing.T) {
 		{"prometheus url scheme", func(c *Config) { c.PrometheusURL = "ftp://x" }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got "ftp://x"`},
 		{"prometheus url host", func(c *Config) { c.PrometheusURL = "http:///api" }, `PRESCALE_PROMETHEUS_URL: must name a host, got "http:///api"`},
 		{"prometheus url password redacted", func(c *Config) { c.PrometheusURL = "gopher://u:secret@h" }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got "gopher://u:xxxxx@h"`},
+		{"header without value", func(c *Config) { c.PrometheusHeaders = []string{"X-Scope-OrgID"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: want NAME=VALUE"},
+		{"header name", func(c *Config) { c.PrometheusHeaders = []string{"A=1", "Bad Name=s3cret"} }, `PRESCALE_PROMETHEUS_HEADERS: entry 2: "Bad Name" is not a valid header name`},
+		{"header value", func(c *Config) { c.PrometheusHeaders = []string{"Authorization=Bearer s3cret\r\nX: y"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: the value of header Authorization has characters a header cannot carry"},
 		{"scrape target", func(c *Config) { c.ScrapeTargets = []string{"notaurl"} }, `PRESCALE_SCRAPE_TARGETS: must be an http or https URL, got "notaurl"`},
 		{"webhook url scheme", func(c *Config) { c.WebhookURL = []string{"localhost:5001"} }, `PRESCALE_WEBHOOK_URL: must be an http or https URL, got "localhost:5001"`},
 		{"external url", func(c *Config) { c.ExternalURL = "::bad" }, `PRESCALE_EXTERNAL_URL: not a URL: parse "::bad": missing protocol scheme`},
@@ -94,6 +97,7 @@ func TestConfigValidate(t *testing.T) {
 			err := c.Validate()
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.wantErr)
+			require.NotContains(t, err.Error(), "s3cret", "a header value is never echoed")
 		})
 	}
 }

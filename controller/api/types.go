@@ -120,6 +120,11 @@ type TargetStatus struct {
 	ScaleDownCooldown time.Time         `json:"scale_down_cooldown_until,omitzero"`
 	Manual            *policy.Override  `json:"manual,omitempty"`
 	Decisions         []policy.Decision `json:"decisions"`
+	// HistoryError is why the last cycle had no usable history for the
+	// target (the source unreachable or refusing, an answer that is not
+	// the Prometheus API's, a query over the engine's limits, stale data);
+	// the decision then holds. Empty when the history was fine.
+	HistoryError string `json:"history_error,omitempty"`
 }
 
 // ExecuteRequest is POST /api/scaling/execute's body.

@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,74 +101,95 @@ func New(cfg controller.Config, o Options) (*App, error) {
 		}
 	}()
 
-	ln := o.Listener
-	if ln == nil {
-		ln, err = net.Listen("tcp", cfg.Listen)
-		if err != nil {
+	a.ln = o.Listener
+	if a.ln == nil {
+		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			return nil, &controller.ConfigError{Var: "LISTEN", Msg: err.Error()}
 		}
 	}
-	a.ln = ln
-
-	// History source.
-	var hist history.History
-	var sources []api.SourceInfo
-	if cfg.PrometheusURL != "" {
-		r, err := history.NewRemote(cfg.PrometheusURL, cfg.QueryTimeout)
-		if err != nil {
-			return nil, &controller.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
-		}
-		hist = r
-		sources = append(sources, api.SourceInfo{Name: "prometheus", Kind: "remote", Detail: redact.URL(cfg.PrometheusURL)})
-	} else {
-		a.store = o.Embedded
-		if a.store == nil {
-			a.store, err = history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
-				Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(cfg.Step),
-				Logger: QuietLogger(o.Logger), Registerer: o.Registry,
-			})
-			if err != nil {
-				return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
-			}
-		}
-		hist = a.store
-		var st []history.ScrapeTarget
-		for _, u := range cfg.ScrapeTargets {
-			st = append(st, history.ScrapeTarget{Job: "prescale", URL: u})
-		}
-		job := o.GatherJob
-		if job == "" {
-			job = "prescale"
-		}
-		a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: ln.Addr().String()}, cfg.ScrapeInterval)
-		if len(cfg.ScrapeTargets) == 0 && o.Gather == nil {
-			o.Logger.Warn("embedded store without PRESCALE_SCRAPE_TARGETS: only history already in the data directory is available")
-		}
-		detail := "embedded TSDB in " + filepath.Join(cfg.DataDir, "tsdb")
-		if len(cfg.ScrapeTargets) > 0 {
-			detail += ", scraping " + strings.Join(redactAll(cfg.ScrapeTargets), ", ")
-		}
-		if o.Gather != nil {
-			detail += ", gathering the in-process registry"
-		}
-		sources = append(sources, api.SourceInfo{Name: "embedded", Kind: "embedded-tsdb", Detail: detail})
+	hist, sources, err := a.openHistory(o)
+	if err != nil {
+		return nil, err
 	}
-
-	simulated, err := a.buildActuators(cfg, o, ln)
+	simulated, err := a.buildActuators(cfg, o, a.ln)
 	if err != nil {
 		return nil, err
 	}
 	if len(sources) > 0 {
 		a.source = sources[0].Kind + ": " + sources[0].Detail
 	}
+	if err := a.buildController(o, targets, hist); err != nil {
+		return nil, err
+	}
+	a.buildAPI(o, sources, simulated)
+	ok = true
+	return a, nil
+}
 
+// openHistory opens the history source: the Prometheus-compatible server
+// at PRESCALE_PROMETHEUS_URL, or the embedded store (with its scraper).
+func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) {
+	cfg := a.cfg
+	if cfg.PrometheusURL != "" {
+		headers, err := history.ParseHeaders(cfg.PrometheusHeaders)
+		if err != nil {
+			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
+		}
+		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers})
+		if err != nil {
+			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
+		}
+		detail := redact.URL(cfg.PrometheusURL)
+		if len(headers) > 0 {
+			names := slices.Sorted(maps.Keys(headers))
+			detail += " (headers " + strings.Join(names, ", ") + ")" // names only, never values
+		}
+		return r, []api.SourceInfo{{Name: "prometheus", Kind: "remote", Detail: detail}}, nil
+	}
+	a.store = o.Embedded
+	if a.store == nil {
+		var err error
+		a.store, err = history.OpenEmbedded(filepath.Join(cfg.DataDir, "tsdb"), history.EmbeddedOptions{
+			Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(cfg.Step),
+			Logger: QuietLogger(o.Logger), Registerer: o.Registry,
+		})
+		if err != nil {
+			return nil, nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		}
+	}
+	var st []history.ScrapeTarget
+	for _, u := range cfg.ScrapeTargets {
+		st = append(st, history.ScrapeTarget{Job: "prescale", URL: u})
+	}
+	job := o.GatherJob
+	if job == "" {
+		job = "prescale"
+	}
+	a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: a.ln.Addr().String()}, cfg.ScrapeInterval)
+	if len(cfg.ScrapeTargets) == 0 && o.Gather == nil {
+		o.Logger.Warn("embedded store without PRESCALE_SCRAPE_TARGETS: only history already in the data directory is available")
+	}
+	detail := "embedded TSDB in " + filepath.Join(cfg.DataDir, "tsdb")
+	if len(cfg.ScrapeTargets) > 0 {
+		detail += ", scraping " + strings.Join(redactAll(cfg.ScrapeTargets), ", ")
+	}
+	if o.Gather != nil {
+		detail += ", gathering the in-process registry"
+	}
+	return a.store, []api.SourceInfo{{Name: "embedded", Kind: "embedded-tsdb", Detail: detail}}, nil
+}
+
+// buildController builds the loop over the persisted state, and registers
+// the targets with the simulated pool where they left off.
+func (a *App) buildController(o Options, targets []policy.Target, hist history.History) error {
+	cfg := a.cfg
 	st, err := state.New(cfg.DataDir)
 	if err != nil {
-		return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		return &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
 	metrics := controller.NewMetrics(o.Registry, targets)
 	metrics.SetInfo(cfg.Mode, a.actName)
-	ctrl, err := controller.New(targets, controller.Options{
+	a.ctrl, err = controller.New(targets, controller.Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
 	}, controller.Deps{
@@ -174,18 +197,22 @@ func New(cfg controller.Config, o Options) (*App, error) {
 		Decide: policy.Decide, Actuators: a.levels, Units: a.units(), State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	a.ctrl = ctrl
 	if a.pool != nil {
 		for _, t := range targets {
 			u := t.MinUnits
-			if last, ok := ctrl.LastDesired(t.Name); ok {
+			if last, ok := a.ctrl.LastDesired(t.Name); ok {
 				u = last // a restart resumes the pool where it was: no spurious scaling
 			}
 			a.pool.Register(t.Name, u, t.Lag, t.CostPerUnitHour)
 		}
 	}
+	return nil
+}
+
+// buildAPI builds the REST API and its HTTP server.
+func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) {
 	var storeStats func() map[string]int64
 	if a.store != nil {
 		storeStats = func() map[string]int64 {
@@ -193,11 +220,9 @@ func New(cfg controller.Config, o Options) (*App, error) {
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := controller.NewView(ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
+	view := controller.NewView(a.ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
 	extra := map[string]http.Handler{}
-	for k, v := range o.Extra {
-		extra[k] = v
-	}
+	maps.Copy(extra, o.Extra)
 	if a.pool != nil {
 		extra["/api/simulated/pool"] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -205,14 +230,12 @@ func New(cfg controller.Config, o Options) (*App, error) {
 		})
 	}
 	a.api = api.New(view, api.Options{
-		Token: cfg.APIToken, StressEnabled: cfg.StressTest, StressMax: cfg.StressTestMax, Logger: o.Logger, Now: o.Now,
+		Token: a.cfg.APIToken, StressEnabled: a.cfg.StressTest, StressMax: a.cfg.StressTestMax, Logger: o.Logger, Now: o.Now,
 		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: 10}),
 		Extra:   extra,
 	})
-	a.srv = a.api.HTTPServer(cfg.Listen)
+	a.srv = a.api.HTTPServer(a.cfg.Listen)
 	a.srv.ErrorLog = slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)
-	ok = true
-	return a, nil
 }
 
 // buildActuators builds the actuators of cfg.Actuators, each wrapped in a

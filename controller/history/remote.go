@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -34,15 +35,74 @@ var _ History = (*Remote)(nil)
 // NewRemote builds a Remote for the server at addr. timeout bounds each
 // query_range call (0 means 30 s).
 func NewRemote(addr string, timeout time.Duration) (*Remote, error) {
+	return NewRemoteWith(addr, RemoteOptions{Timeout: timeout})
+}
+
+// RemoteOptions tune a Remote.
+type RemoteOptions struct {
+	// Timeout bounds each query_range call (0 means 30 s).
+	Timeout time.Duration
+	// Headers are sent with every request (a tenant's X-Scope-OrgID for
+	// Mimir, Cortex or a multi-tenant Thanos); their values are secrets to
+	// the logs: no error or log line repeats them.
+	Headers http.Header
+	// Conns is the number of queries in flight at once, so as many
+	// keep-alive connections are kept idle (0 means 2, net/http's default).
+	Conns int
+}
+
+// NewRemoteWith builds a Remote for the server at addr.
+func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	u, err := url.Parse(addr)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", redact.URL(addr))
 	}
-	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(timeout)}})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(2, o.Conns)
+	var rt http.RoundTripper = tr
+	if len(o.Headers) > 0 {
+		rt = headerTransport{h: o.Headers.Clone(), next: tr}
+	}
+	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt}})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), timeout), nil
+	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
+}
+
+// headerTransport adds fixed headers to every request.
+type headerTransport struct {
+	h    http.Header
+	next http.RoundTripper
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, vs := range t.h {
+		r.Header[k] = vs
+	}
+	return t.next.RoundTrip(r)
+}
+
+// ParseHeaders reads NAME=VALUE entries (PRESCALE_PROMETHEUS_HEADERS) into
+// a header set. Errors name the entry and the header, never the value.
+func ParseHeaders(entries []string) (http.Header, error) {
+	h := http.Header{}
+	for i, e := range entries {
+		name, value, ok := strings.Cut(e, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("entry %d: want NAME=VALUE", i+1)
+		}
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("entry %d: %q is not a valid header name", i+1, name)
+		}
+		if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			return nil, fmt.Errorf("entry %d: the value of header %s has characters a header cannot carry", i+1, name)
+		}
+		h.Add(name, value)
+	}
+	return h, nil
 }
 
 // NewRemoteAPI wraps an existing client (tests pass a fake). addr is only
@@ -72,17 +132,67 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 		v, _, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
 		if err != nil {
-			// The server answered 400 (bad_data) or 422 (execution): the
-			// query is at fault, the source is up.
-			var ae *v1.Error
-			if errors.As(err, &ae) && (ae.Type == v1.ErrBadData || ae.Type == v1.ErrExec) {
-				return Series{}, fmt.Errorf("history: query_range on %s: %w: %w", r.addr, ErrQuery, redact.Err(err))
-			}
-			return Series{}, fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
+			return Series{}, r.explain(err)
 		}
 		if err := f.addMatrix(v); err != nil {
 			return Series{}, err
 		}
 	}
 	return f.result()
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+		if !ok {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// explain turns a failed query_range call into an error that says what
+// went wrong in the user's terms. An answer the API gives for a query it
+// cannot evaluate (Prometheus' bad_data and execution, VictoriaMetrics'
+// and Mimir's 400 and 422, which include exceeded query limits) wraps
+// ErrQuery: the target's problem, the source is up. Anything else (down,
+// refusing, not a Prometheus API) is the source's.
+func (r *Remote) explain(err error) error {
+	var ae *v1.Error
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
+	}
+	switch {
+	case ae.Type == v1.ErrBadData || ae.Type == v1.ErrExec || ae.Type == "400" || ae.Type == "422":
+		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, ae.Msg)
+	case ae.Type == v1.ErrBadResponse:
+		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, ae.Msg)
+	case ae.Type == v1.ErrClient:
+		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, ae.Msg, clientHint(ae.Msg), bodyHint(ae.Detail))
+	}
+	return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
+}
+
+// clientHint says what a 4xx answer outside the Prometheus API usually means.
+func clientHint(msg string) string {
+	switch {
+	case strings.HasSuffix(msg, " 401"), strings.HasSuffix(msg, " 403"):
+		return " (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS)"
+	case strings.HasSuffix(msg, " 404"):
+		return " (no Prometheus query API at this URL: check the path of PRESCALE_PROMETHEUS_URL, e.g. http://mimir/prometheus, http://vmselect:8481/select/0/prometheus)"
+	}
+	return ""
+}
+
+// bodyHint quotes the first line of an error answer's body, cut short.
+func bodyHint(body string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	if line == "" {
+		return ""
+	}
+	if len(line) > 160 {
+		line = line[:160] + "..."
+	}
+	return fmt.Sprintf(": %q", line)
 }

@@ -1,0 +1,194 @@
+package controller_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// vmVersion is the VictoriaMetrics release scripts/ensure-victoriametrics.sh
+// builds (TestVMVersionMatchesScript keeps the two equal).
+const vmVersion = "v1.151.0"
+
+// vmBinary returns the victoria-metrics binary make test-deps built. It
+// fails (with the command to run) when it is missing, and skips only when
+// the build recorded that the Go module proxy was unreachable.
+func vmBinary(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	if p := os.Getenv("PRESCALE_VICTORIAMETRICS_BIN"); p != "" {
+		return p
+	}
+	root := moduleRoot(t)
+	dir := filepath.Join(root, ".cache", "victoriametrics", vmVersion)
+	bin := filepath.Join(dir, "victoria-metrics")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	if why, err := os.ReadFile(filepath.Join(dir, "SKIP")); err == nil {
+		t.Skipf("VictoriaMetrics end-to-end test skipped: %s", strings.TrimSpace(string(why)))
+	}
+	t.Fatalf("victoria-metrics %s not found at %s: run `make test-deps` (scripts/ensure-victoriametrics.sh builds it with go install)", vmVersion, bin)
+	return ""
+}
+
+// moduleRoot is the directory holding go.mod, above the test's directory.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "go.mod not found above the test directory")
+		dir = parent
+	}
+}
+
+func TestVMVersionMatchesScript(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "scripts", "ensure-victoriametrics.sh"))
+	require.NoError(t, err)
+	require.Contains(t, string(b), "VERSION=${VICTORIAMETRICS_VERSION:-"+vmVersion+"}")
+}
+
+// vmServer is a real VictoriaMetrics single-node process on loopback.
+type vmServer struct {
+	t    testing.TB
+	addr string
+	cmd  *exec.Cmd
+	log  string
+}
+
+// startVM starts VictoriaMetrics with a fresh data directory and waits
+// (with a deadline) for /health. Points are visible at once
+// (-search.latencyOffset=0s) and answers are not cached, as the tests
+// import history and query it right away.
+func startVM(ctx context.Context, t testing.TB, flags ...string) *vmServer {
+	t.Helper()
+	bin := vmBinary(t)
+	dir := t.TempDir()
+	v := &vmServer{t: t, addr: freeAddr(t), log: filepath.Join(dir, "vm.log")}
+	args := append([]string{
+		"-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + v.addr,
+		"-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache", "-loggerLevel=ERROR",
+	}, flags...)
+	lf, err := os.Create(v.log)
+	require.NoError(t, err)
+	defer lf.Close()
+	v.cmd = exec.Command(bin, args...)
+	v.cmd.Stdout, v.cmd.Stderr = lf, lf
+	require.NoError(t, v.cmd.Start())
+	t.Cleanup(v.stop)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code, err := v.get(ctx, "/health"); err == nil && code == http.StatusOK {
+			return v
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			b, _ := os.ReadFile(v.log)
+			t.Fatalf("victoria-metrics on %s not ready after 60s; log:\n%s", v.addr, b)
+		}
+		waitTick(ctx, 100*time.Millisecond)
+	}
+}
+
+func (v *vmServer) URL() string { return "http://" + v.addr }
+
+func (v *vmServer) get(ctx context.Context, path string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.URL()+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func (v *vmServer) stop() {
+	if v.cmd == nil || v.cmd.Process == nil {
+		return
+	}
+	_ = v.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = v.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = v.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// vmSeries is one series for /api/v1/import (JSON lines): labels, values
+// and timestamps in unix milliseconds.
+type vmSeries struct {
+	Metric     map[string]string `json:"metric"`
+	Values     []float64         `json:"values"`
+	Timestamps []int64           `json:"timestamps"`
+}
+
+// importSeries posts series to /api/v1/import, then flushes them so that
+// they are searchable at once, and waits until the last one answers.
+func (v *vmServer) importSeries(ctx context.Context, series []vmSeries) {
+	t := v.t
+	t.Helper()
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	enc := json.NewEncoder(w)
+	for _, s := range series {
+		require.NoError(t, enc.Encode(s))
+	}
+	require.NoError(t, w.Flush())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, v.URL()+"/api/v1/import", &buf)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, "import: %s", b)
+	code, err := v.get(ctx, "/internal/force_flush")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code)
+}
+
+// vmSelector renders a series' labels as a PromQL selector.
+func vmSelector(s vmSeries) string {
+	var parts []string
+	for k, val := range s.Metric {
+		if k != "__name__" {
+			parts = append(parts, fmt.Sprintf("%s=%q", k, val))
+		}
+	}
+	return s.Metric["__name__"] + "{" + strings.Join(parts, ",") + "}"
+}
+
+// traceSeries is genTrace as a VictoriaMetrics import series.
+func traceSeries(name, target string, n int, step time.Duration, end time.Time, seed uint64) vmSeries {
+	ts, vs := genTrace(n, step, end, seed)
+	ms := make([]int64, len(ts))
+	for i, s := range ts {
+		ms[i] = s * 1000
+	}
+	return vmSeries{Metric: map[string]string{"__name__": name, "target": target}, Values: vs, Timestamps: ms}
+}
