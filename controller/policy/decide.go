@@ -61,6 +61,7 @@ const (
 	RuleStorageGrow   Rule = "storage_no_shrink"
 	RuleTolerance     Rule = "tolerance"
 	RuleStabilization Rule = "stabilization_window"
+	RuleOutageHold    Rule = "outage_hold"
 	RuleCooldownUp    Rule = "scale_up_cooldown"
 	RuleCooldownDown  Rule = "scale_down_cooldown"
 	RuleRateLimitUp   Rule = "scale_up_rate_limit"
@@ -144,6 +145,12 @@ type State struct {
 	Used []Recommendation `json:"used,omitempty"`
 	// Manual, when set and not expired, overrides every other rule but min/max.
 	Manual *Override `json:"manual,omitempty"`
+	// OutageHold is the units held while data was missing (the last
+	// no_data decision): a scale-down floor until the stabilisation window
+	// has passed on fresh data. Resumed is the time of the first decision
+	// on fresh data after the outage (zero while it lasts).
+	OutageHold int       `json:"outage_hold,omitempty"`
+	Resumed    time.Time `json:"resumed,omitzero"`
 }
 
 // Explanation records the inputs of a decision and the rule that bound it.
@@ -178,6 +185,9 @@ type Explanation struct {
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
 	AnomalyScore          float64 `json:"anomaly_score"`
 	Anomaly               bool    `json:"anomaly"`
+	// OutageHold is the units held during a history outage, a scale-down
+	// floor while in force after data returned (0: none).
+	OutageHold int `json:"outage_hold,omitempty"`
 	// Wanted is the units before tolerance, stabilisation, cooldowns, rate
 	// limits, budget and bounds.
 	Wanted int `json:"wanted"`
@@ -248,7 +258,45 @@ func (s State) Record(t Target, d Decision) State {
 		}
 		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw})
 	}
+	next.OutageHold, next.Resumed = s.outageAfter(t, d)
 	return next
+}
+
+// outageAfter returns the outage hold and resume time after decision d:
+// a no_data decision holds its units; the first decision on fresh data
+// after it starts the stabilisation window, and one at or after its end
+// drops the hold; a manual decision changes neither.
+func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
+	now := d.Explanation.Now
+	switch {
+	case d.Reason == ReasonNoData:
+		return d.Desired, time.Time{}
+	case d.Reason == ReasonManual:
+		return s.OutageHold, s.Resumed
+	case s.OutageHold == 0:
+		return 0, time.Time{}
+	}
+	resumed := s.Resumed
+	if resumed.IsZero() {
+		resumed = now
+	}
+	if now.Sub(resumed) >= t.StabilizationWindow {
+		return 0, time.Time{}
+	}
+	return s.OutageHold, resumed
+}
+
+// outageHold is the units held during a history outage while they are
+// still a floor at now: until the stabilisation window has passed since
+// the first decision on fresh data (0: none in force).
+func outageHold(now time.Time, t Target, st State) int {
+	if st.OutageHold <= 0 || t.StabilizationWindow <= 0 {
+		return 0
+	}
+	if !st.Resumed.IsZero() && now.Sub(st.Resumed) >= t.StabilizationWindow {
+		return 0
+	}
+	return st.OutageHold
 }
 
 func finiteOr0(v float64) float64 {
@@ -273,7 +321,9 @@ func finiteOr0(v float64) float64 {
 //     with FloorHold and a UsageWindow, also never below the units demand
 //     used in [now-UsageWindow, now] (capped at the current units).
 //  5. Storage never shrinks.
-//  6. Tolerance band, then the scale-down stabilisation window: stabilization.
+//  6. Tolerance band, then the scale-down stabilisation window, which after
+//     a history outage also holds the units held during it until the window
+//     has passed on fresh data: stabilization.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
 //  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
@@ -319,6 +369,7 @@ func Decide(in Input, t Target, st State) Decision {
 	raw := p.units
 
 	// 5 to 8. Holds, each bounded below by the reactive floor.
+	ex.OutageHold = outageHold(in.Now, t, st)
 	p = hold(in, t, st, floor, p)
 
 	// 9 and 10. Caps.
@@ -434,6 +485,11 @@ func hold(in Input, t Target, st State, floor int, p proposal) proposal {
 		if best > p.units {
 			p = proposal{min(best, cur), ReasonStabilization, RuleStabilization}
 		}
+	}
+	// After a history outage the units held during it are such a
+	// recommendation until the window has passed on fresh data.
+	if held := min(outageHold(in.Now, t, st), cur); p.units < held {
+		p = proposal{held, ReasonStabilization, RuleOutageHold}
 	}
 
 	// 7. Cooldowns.

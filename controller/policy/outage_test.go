@@ -1,0 +1,70 @@
+package policy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestOutageHoldsUntilTheWindowPassesOnFreshData: 13 units run (demand
+// 130), history is down for 20 minutes (the decisions hold 13), then comes
+// back with a demand that needs 8. No decision goes below 13 until the
+// stabilisation window (4.5 min) has passed since the first decision on
+// fresh data, on the forecast path and on the low-confidence path (which
+// used to drop to 8 at once); then the units follow demand.
+func TestOutageHoldsUntilTheWindowPassesOnFreshData(t *testing.T) {
+	for _, conf := range []float64{0.9, 0.2} {
+		tg := baseTarget()
+		tg.StabilizationWindow = 4*time.Minute + 30*time.Second
+		var st State
+		cur := 5
+		decide := func(min int, demand float64, present bool) Decision {
+			in := input(demand, cur, flat(demand*0.75, demand, 10))
+			in.Forecast.Confidence = conf
+			in.Now, in.DataPresent = t0.Add(time.Duration(min)*time.Minute), present
+			d := Decide(in, tg, st)
+			st, cur = st.Record(tg, d), d.Desired
+			return d
+		}
+		require.Equal(t, 13, decide(0, 130, true).Desired)
+		for m := 1; m <= 20; m++ {
+			d := decide(m, 0, false)
+			require.Equal(t, 13, d.Desired)
+			require.Equal(t, ReasonNoData, d.Reason)
+		}
+		for m := 21; m <= 25; m++ { // 21 + 4.5 min: 25 is inside, 26 is not
+			d := decide(m, 80, true)
+			require.Equal(t, 13, d.Desired, "confidence %v, minute %d: %+v", conf, m, d.Explanation)
+			require.Equal(t, ReasonStabilization, d.Reason)
+			require.Equal(t, RuleOutageHold, d.Explanation.Rule)
+			require.Equal(t, 13, d.Explanation.OutageHold)
+		}
+		d := decide(26, 80, true)
+		require.Equal(t, 8, d.Desired, "confidence %v: the window has passed on fresh data", conf)
+		require.Zero(t, d.Explanation.OutageHold)
+		require.Zero(t, st.OutageHold)
+	}
+}
+
+// TestOutageHoldNeverBlocksOverload: the hold is a scale-down floor only;
+// demand above the held units after an outage is answered at once.
+func TestOutageHoldNeverBlocksOverload(t *testing.T) {
+	tg := baseTarget()
+	tg.StabilizationWindow = 5 * time.Minute
+	st := State{LastDesired: 13, HasLast: true, OutageHold: 13}
+	in := input(170, 13, flat(100, 120, 10))
+	d := Decide(in, tg, st)
+	require.Equal(t, 17, d.Desired)
+	require.Equal(t, ReasonReactive, d.Reason)
+}
+
+// TestOutageHoldWithoutWindow: with no stabilisation window (0 disables
+// it) data that comes back is followed at once, as before an outage.
+func TestOutageHoldWithoutWindow(t *testing.T) {
+	tg := baseTarget()
+	st := State{LastDesired: 13, HasLast: true, OutageHold: 13}
+	d := Decide(input(80, 13, flat(60, 80, 10)), tg, st)
+	require.Equal(t, 8, d.Desired)
+	require.Zero(t, st.Record(tg, d).OutageHold)
+}
