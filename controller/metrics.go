@@ -9,7 +9,7 @@ import (
 // Directions of a decision (label direction of prescale_decisions_total).
 var directions = []string{"up", "down", "none"}
 
-// Metrics are the controller's own metrics (names in DESIGN.md).
+// Metrics are the controller's own metrics (naming rules in docs/architecture.md, the list in the README).
 type Metrics struct {
 	desired, current                 *prometheus.GaugeVec
 	forecast, forecastLo, forecastHi *prometheus.GaugeVec

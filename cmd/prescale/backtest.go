@@ -21,7 +21,7 @@ import (
 	"github.com/prescale/prescale/predictor/anomaly"
 )
 
-// backtestCmd implements `prescale backtest` (DESIGN.md, "Offline CLI
+// backtestCmd implements `prescale backtest` (docs/architecture.md, "Offline CLI
 // contracts"): replay a trace (CSV or a Prometheus query_range) through the
 // decision engine and a simulated pool, write timestamp,desired for every
 // sample and print a summary beside a reactive HPA baseline.

@@ -128,8 +128,8 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-// writeForecasts runs the rolling-origin forecasts of DESIGN.md: every
-// origin i >= floor(eval_from*n) with (i-start)%stride == 0 and
+// writeForecasts runs the rolling-origin forecasts of docs/architecture.md
+// ("Offline CLI contracts"): every origin i >= floor(eval_from*n) with (i-start)%stride == 0 and
 // i+H < n. The forecaster is refitted on samples 0..i every cfg.refit
 // samples and updated with each new sample in between, so the forecast at
 // origin i uses samples 0..i only.

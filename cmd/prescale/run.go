@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,10 +26,12 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/trace"
@@ -282,25 +285,50 @@ func writeRunTargets(cfg *controller.Config, r *history.Replay, name string, cap
 			capacity = 1
 		}
 	}
-	base := cfg.EnvTarget()
-	content := fmt.Sprintf(`# written by prescale run --backfill; edit PRESCALE_TARGET_* or give PRESCALE_TARGETS_FILE instead
-targets:
-  - name: %q
-    tier: %q
-    kind: %q
-    query: %q
-  - name: trace
-    tier: trace-replay
-    kind: instances
-    query: 'prescale_trace_demand{trace=%q}'
-    capacity_per_unit: %g
-    min_units: 1
-    max_units: 20
-`, base.Name, base.Tier, base.Kind, base.Query, name, capacity)
+	content, err := runTargetsYAML(cfg.EnvTarget(), name, capacity)
+	if err != nil {
+		return err
+	}
 	path := filepath.Join(cfg.DataDir, "run-targets.yml")
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(path, content, 0o644); err != nil {
 		return err
 	}
 	cfg.TargetsFile = path
 	return nil
+}
+
+// runTarget is one entry of the targets file prescale run writes; the
+// fields left out take the PRESCALE_TARGET_* defaults.
+type runTarget struct {
+	Name            string  `yaml:"name"`
+	Tier            string  `yaml:"tier"`
+	Kind            string  `yaml:"kind"`
+	Query           string  `yaml:"query"`
+	CapacityPerUnit float64 `yaml:"capacity_per_unit,omitempty"`
+	MinUnits        int     `yaml:"min_units,omitempty"`
+	MaxUnits        int     `yaml:"max_units,omitempty"`
+}
+
+// runTargetsYAML is the targets file of prescale run --backfill: the
+// configured target and the replayed trace (named name) beside it.
+func runTargetsYAML(base policy.Target, name string, capacity float64) ([]byte, error) {
+	file := struct {
+		Targets []runTarget `yaml:"targets"`
+	}{Targets: []runTarget{
+		{Name: base.Name, Tier: base.Tier, Kind: string(base.Kind), Query: base.Query},
+		{Name: "trace", Tier: "trace-replay", Kind: string(policy.KindInstances),
+			Query:           fmt.Sprintf("prescale_trace_demand{trace=%q}", name),
+			CapacityPerUnit: capacity, MinUnits: 1, MaxUnits: 20},
+	}}
+	var b bytes.Buffer
+	b.WriteString("# written by prescale run --backfill; edit PRESCALE_TARGET_* or give PRESCALE_TARGETS_FILE instead\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(file); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -1,4 +1,4 @@
-// Package api serves prescale's REST API (the table in DESIGN.md) with
+// Package api serves prescale's REST API (docs/architecture.md, "Interfaces"; the controller reference) with
 // gorilla/mux: JSON everywhere, errors as {"error": "..."}, bounded bodies,
 // a bearer token on POST endpoints and server timeouts. It depends only on
 // a Backend interface that the controller implements.

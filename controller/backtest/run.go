@@ -58,7 +58,7 @@ func DefaultHPATargets() []float64 {
 // DefaultTarget is the backtest's target: utilisation 1 (the violation test
 // is at full capacity, headroom comes from the forecast distribution),
 // expected-cost sizing at DefaultRiskPerUnit, a hold-mode reactive floor
-// and DESIGN.md's confidence threshold.
+// and the default confidence threshold (docs/architecture.md).
 func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) policy.Target {
 	return policy.Target{
 		Name: "backtest", Kind: policy.KindInstances, CapacityPerUnit: capacity,

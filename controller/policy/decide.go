@@ -7,7 +7,7 @@ import (
 	"github.com/prescale/prescale/predictor"
 )
 
-// Reason says why a decision has its value. The set is DESIGN.md's, fixed,
+// Reason says why a decision has its value. The set is docs/architecture.md's, fixed,
 // so it can be a metric label pre-initialised at zero.
 type Reason string
 
@@ -38,7 +38,7 @@ const (
 	ReasonNoData Reason = "no_data"
 )
 
-// Reasons lists every reason, in DESIGN.md's order.
+// Reasons lists every reason, in docs/architecture.md's order.
 func Reasons() []Reason {
 	return []Reason{
 		ReasonForecast, ReasonReactive, ReasonCooldown, ReasonStabilization, ReasonBudget,
@@ -307,7 +307,7 @@ func finiteOr0(v float64) float64 {
 }
 
 // Decide computes the desired units for target t. It is a pure function of
-// its arguments. The rules, in order (DESIGN.md, "Controller model"):
+// its arguments. The rules, in order (docs/architecture.md, "Decision rules, in order"):
 //
 //  1. A manual override in force wins (clamped to [min, max]): manual.
 //  2. No data: hold the last decision (or the current units): no_data.

@@ -17,7 +17,7 @@ import (
 // Kind is the resource a target scales.
 type Kind string
 
-// Resource kinds (DESIGN.md, "Controller model").
+// Resource kinds (docs/architecture.md, "Decision rules, in order").
 const (
 	KindInstances Kind = "instances"
 	KindCPU       Kind = "cpu"
@@ -45,7 +45,7 @@ const (
 	FloorHold FloorMode = "hold"
 )
 
-// DefaultConfidenceThreshold is DESIGN.md's default for
+// DefaultConfidenceThreshold is the default (docs/architecture.md) for
 // PRESCALE_CONFIDENCE_THRESHOLD: below it the decision is reactive.
 const DefaultConfidenceThreshold = 0.7
 

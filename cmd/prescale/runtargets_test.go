@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// The targets file prescale run writes is YAML from a marshaller: names and
+// queries with quotes of either kind survive the round trip through the
+// controller's own parser (a single-quoted template broke on a trace named
+// with an apostrophe).
+func TestRunTargetsYAMLRoundTrip(t *testing.T) {
+	base := policy.Target{Name: `web "eu"`, Tier: "front'end", Kind: policy.KindInstances,
+		Query: `sum(rate(http_requests_total{job="it's"}[1m]))`, CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 5}
+	b, err := runTargetsYAML(base, `o'brien "trace"`, 2.5)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(b), "# written by prescale run --backfill"))
+	got, err := controller.ParseTargets(b, base)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, base.Name, got[0].Name)
+	require.Equal(t, base.Tier, got[0].Tier)
+	require.Equal(t, base.Query, got[0].Query)
+	require.Equal(t, "trace", got[1].Name)
+	require.Equal(t, `prescale_trace_demand{trace="o'brien \"trace\""}`, got[1].Query)
+	require.InDelta(t, 2.5, got[1].CapacityPerUnit, 0)
+	require.Equal(t, 1, got[1].MinUnits)
+	require.Equal(t, 20, got[1].MaxUnits)
+}

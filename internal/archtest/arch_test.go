@@ -1,0 +1,263 @@
+package archtest
+
+import (
+	"bufio"
+	"bytes"
+	"go/build/constraint"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/prescale/prescale"
+
+// maxPackageLines is the most non-test lines one package may hold.
+const maxPackageLines = 2000
+
+// under reports whether path is dir or inside it.
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, dir+"/")
+}
+
+// allowed reports whether the package at pkg (module-relative, "." for the
+// root) may import imp (module-relative), per docs/architecture.md.
+func allowed(pkg, imp string) bool {
+	switch {
+	case under(pkg, "cmd"):
+		return !under(imp, "cmd")
+	case under(pkg, "predictor"):
+		switch pkg {
+		case "predictor", "predictor/series":
+			return false
+		}
+		return imp == "predictor" || imp == "predictor/series"
+	case under(pkg, "controller/internal"):
+		return false
+	case pkg == "controller/policy":
+		return imp == "predictor"
+	case under(pkg, "controller"):
+		if imp == "controller/app" {
+			return false // wiring: cmd builds the process
+		}
+		return under(imp, "controller") || under(imp, "predictor") || under(imp, "internal") || imp == "."
+	case under(pkg, "exporter"):
+		return under(imp, "exporter") || under(imp, "internal") || imp == "."
+	case under(pkg, "internal"):
+		return under(imp, "internal") || imp == "."
+	case pkg == ".":
+		return false
+	case under(pkg, "dashboards"), under(pkg, "deploy"):
+		return true // Go files there are only their tests
+	}
+	return false // a new top-level package: add it to the rules first
+}
+
+// ioFree lists standard-library trees predictor must not import: no I/O,
+// no clock, no global randomness.
+var ioFree = []string{"os", "io", "bufio", "net", "syscall", "time", "log", "math/rand", "crypto/rand"}
+
+func forbiddenStd(pkg, imp string) bool {
+	if !under(pkg, "predictor") {
+		return false
+	}
+	for _, f := range ioFree {
+		if under(imp, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// goFile is one parsed Go file of the module.
+type goFile struct {
+	path    string // module-relative, slash-separated
+	pkg     string // module-relative directory, "." for the root
+	test    bool
+	imports []string
+	lines   int
+}
+
+// moduleRoot is the directory holding go.mod, two levels up.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	require.Contains(t, string(b), "module "+module+"\n")
+	return root
+}
+
+// ignored reports whether a file's build constraints exclude it from every
+// build (//go:build ignore, as the fixture generators use).
+func ignored(src []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "package ") {
+			return false
+		}
+		if constraint.IsGoBuild(line) {
+			expr, err := constraint.Parse(line)
+			return err == nil && !expr.Eval(func(tag string) bool { return tag != "ignore" })
+		}
+	}
+	return false
+}
+
+// parseModule reads the imports of every Go file of the module (testdata,
+// hidden and vendor directories skipped, as the go command does).
+func parseModule(t *testing.T) []goFile {
+	t.Helper()
+	root := moduleRoot(t)
+	var files []goFile
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if ignored(src) {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, src, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		gf := goFile{path: rel, pkg: filepath.ToSlash(filepath.Dir(rel)), test: strings.HasSuffix(name, "_test.go"), lines: bytes.Count(src, []byte("\n"))}
+		for _, is := range f.Imports {
+			ip, err := strconv.Unquote(is.Path.Value)
+			if err != nil {
+				return err
+			}
+			gf.imports = append(gf.imports, ip)
+		}
+		files = append(files, gf)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// relImport maps a module import path to its module-relative form.
+func relImport(ip string) (string, bool) {
+	if ip == module {
+		return ".", true
+	}
+	rest, ok := strings.CutPrefix(ip, module+"/")
+	return rest, ok
+}
+
+// checkImports returns one line per import against the rules. Test files
+// are held to the module rules in predictor only (elsewhere end-to-end tests
+// may start the real exporter or controller), and may read fixtures and use
+// seeded randomness.
+func checkImports(files []goFile) []string {
+	var bad []string
+	for _, f := range files {
+		if f.test && !under(f.pkg, "predictor") {
+			continue
+		}
+		for _, ip := range f.imports {
+			if rel, ok := relImport(ip); ok {
+				if rel != f.pkg && !allowed(f.pkg, rel) {
+					bad = append(bad, f.path+" imports "+ip)
+				}
+			} else if !f.test && forbiddenStd(f.pkg, ip) {
+				bad = append(bad, f.path+" imports "+ip+" (predictor: no I/O, no clock)")
+			}
+		}
+	}
+	return bad
+}
+
+func TestImportsFollowArchitecture(t *testing.T) {
+	bad := checkImports(parseModule(t))
+	require.Empty(t, bad, "imports against docs/architecture.md (fix the import, or the rules and the doc together)")
+}
+
+func TestPackagesAtMost2000Lines(t *testing.T) {
+	lines := map[string]int{}
+	for _, f := range parseModule(t) {
+		if !f.test {
+			lines[f.pkg] += f.lines
+		}
+	}
+	var big []string
+	for pkg, n := range lines {
+		if n > maxPackageLines {
+			big = append(big, pkg+": "+strconv.Itoa(n)+" lines")
+		}
+	}
+	slices.Sort(big)
+	require.Empty(t, big, "packages over %d non-test lines", maxPackageLines)
+}
+
+// The rules themselves: each direction the architecture forbids is caught.
+func TestRulesCatchBackwardImports(t *testing.T) {
+	for _, tc := range []struct {
+		pkg, imp string
+		ok       bool
+	}{
+		{"cmd/prescale", "controller/app", true},
+		{"cmd/prescale", "exporter", true},
+		{"controller", "predictor/anomaly", true},
+		{"controller/engine", "predictor/online", true},
+		{"predictor/forecast", "predictor/series", true},
+		{"controller/history", "controller/internal/redact", true},
+		{"exporter", "internal/envcheck", true},
+		{"predictor/forecast", "controller/policy", false},
+		{"predictor", "predictor/forecast", false},
+		{"predictor/series", "predictor", false},
+		{"predictor/anomaly", "exporter", false},
+		{"controller", "exporter", false},
+		{"controller", "cmd/prescale", false},
+		{"controller/api", "controller/app", false},
+		{"controller/policy", "controller/engine", false},
+		{"exporter", "controller", false},
+		{"exporter", "predictor", false},
+		{"internal/trace", "controller", false},
+		{".", "internal/buildinfo", false},
+		{"newtop", "predictor", false},
+	} {
+		require.Equal(t, tc.ok, allowed(tc.pkg, tc.imp), "%s -> %s", tc.pkg, tc.imp)
+	}
+	files := []goFile{
+		{path: "predictor/forecast/x.go", pkg: "predictor/forecast", imports: []string{"os", "math", module + "/controller/policy"}},
+		{path: "predictor/forecast/x_test.go", pkg: "predictor/forecast", test: true, imports: []string{"os", module + "/controller"}},
+		{path: "controller/x_test.go", pkg: "controller", test: true, imports: []string{module + "/exporter"}},
+		{path: "exporter/x.go", pkg: "exporter", imports: []string{"os", module}},
+	}
+	require.Equal(t, []string{
+		"predictor/forecast/x.go imports os (predictor: no I/O, no clock)",
+		"predictor/forecast/x.go imports " + module + "/controller/policy",
+		"predictor/forecast/x_test.go imports " + module + "/controller",
+	}, checkImports(files))
+}

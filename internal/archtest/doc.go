@@ -1,0 +1,5 @@
+// Package archtest holds the tests that keep the repository's layout as
+// docs/architecture.md describes it: which package may import which, no
+// I/O or clock in predictor, and packages of at most 2,000 non-test lines.
+// It has no code of its own.
+package archtest
