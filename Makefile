@@ -14,6 +14,10 @@ VPKG      := github.com/prometheus/common/version
 LDFLAGS   := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) \
              -X $(VPKG).Branch=$(BRANCH) -X $(VPKG).BuildUser=$(BUILDUSER) -X $(VPKG).BuildDate=$(BUILDDATE)
 BINARIES  := prescale prescale-exporter prescale-controller
+# IMAGE is the container image deploy/Dockerfile builds (make image) and the
+# Helm chart's default image.repository; its tag is VERSION.
+IMAGE     ?= ghcr.io/prescale/prescale
+DOCKER    ?= docker
 TESTFLAGS ?=
 
 .PHONY: all
@@ -24,6 +28,15 @@ build:
 	@echo ">> building $(BINARIES) into $(PREFIX)"
 	@mkdir -p $(PREFIX)
 	@for b in $(BINARIES); do CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(PREFIX)/$$b ./cmd/$$b || exit 1; done
+
+# image builds deploy/Dockerfile as $(IMAGE):$(VERSION), the image the Helm
+# chart (deploy/helm/prescale) and deploy/kubernetes run by default.
+.PHONY: image
+image:
+	@echo ">> building the container image $(IMAGE):$(VERSION)"
+	$(DOCKER) build -f deploy/Dockerfile -t $(IMAGE):$(VERSION) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) \
+		--build-arg BUILDUSER=$(BUILDUSER) --build-arg BUILDDATE=$(BUILDDATE) .
 
 .PHONY: test-deps
 test-deps:

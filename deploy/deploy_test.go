@@ -491,12 +491,12 @@ func get(t *testing.T, v any, path ...any) any {
 
 func TestKubernetesManifests(t *testing.T) {
 	objs := loadManifests(t)
-	for _, kind := range []string{"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Service", "DaemonSet", "ScaledObject", "HorizontalPodAutoscaler", "Kustomization"} {
+	for _, kind := range []string{"Namespace", "ServiceAccount", "ConfigMap", "StatefulSet", "Service", "DaemonSet", "ScaledObject", "HorizontalPodAutoscaler", "Kustomization"} {
 		require.NotEmpty(t, objs[kind], "no %s in deploy/kubernetes", kind)
 	}
 
 	t.Run("workloads run the prescale binaries as non-root", func(t *testing.T) {
-		want := map[string]string{"Deployment": "/usr/local/bin/prescale-controller", "DaemonSet": "/usr/local/bin/prescale-exporter"}
+		want := map[string]string{"StatefulSet": "/usr/local/bin/prescale-controller", "DaemonSet": "/usr/local/bin/prescale-exporter"}
 		for kind, bin := range want {
 			o := objs[kind][0]
 			spec := get(t, o.raw, "spec", "template", "spec")
@@ -515,11 +515,37 @@ func TestKubernetesManifests(t *testing.T) {
 				}
 			}
 		}
-		for _, kind := range []string{"Deployment", "DaemonSet"} {
+		for _, kind := range []string{"StatefulSet", "DaemonSet"} {
 			env, _ := get(t, objs[kind][0].raw, "spec", "template", "spec", "containers", 0, "env").([]any)
 			for _, e := range env {
 				requireKnownEnv(t, get(t, e, "name").(string), kind)
 			}
+		}
+	})
+
+	t.Run("the controller's data directory is a PersistentVolumeClaim", func(t *testing.T) {
+		ss := objs["StatefulSet"][0]
+		claim := get(t, ss.raw, "spec", "volumeClaimTemplates", 0)
+		require.Equal(t, "data", get(t, claim, "metadata", "name"))
+		require.NotNil(t, get(t, claim, "spec", "resources", "requests", "storage"))
+		c := get(t, ss.raw, "spec", "template", "spec", "containers", 0)
+		mount := get(t, c, "volumeMounts", 0)
+		require.Equal(t, "data", get(t, mount, "name"))
+		require.Equal(t, get(t, mount, "mountPath"), get(t, c, "env", 0, "value"), "PRESCALE_DATA_DIR is the claim's mount")
+		require.Equal(t, "PRESCALE_DATA_DIR", get(t, c, "env", 0, "name"))
+		require.Nil(t, get(t, ss.raw, "spec", "template", "spec", "volumes"), "no pod volume (emptyDir) may shadow the claim")
+		var headless bool
+		for _, svc := range objs["Service"] {
+			if svc.Metadata.Name == get(t, ss.raw, "spec", "serviceName") {
+				headless = get(t, svc.raw, "spec", "clusterIP") == "None"
+			}
+		}
+		require.True(t, headless, "the StatefulSet's serviceName must be a headless Service")
+	})
+
+	t.Run("the image is the one make image builds", func(t *testing.T) {
+		for _, kind := range []string{"StatefulSet", "DaemonSet"} {
+			require.Equal(t, chartImage(t), get(t, objs[kind][0].raw, "spec", "template", "spec", "containers", 0, "image"), kind)
 		}
 	})
 

@@ -3,7 +3,23 @@
 # prometheus, promtool, alertmanager (Debian's prometheus-alertmanager) and
 # amtool. Installs Debian's packages when running as root with apt-get;
 # otherwise fails with the command to run. It never lets a test skip.
+# It also installs Helm v4 (the chart test runs helm lint and helm template)
+# with go install into $(go env GOPATH)/bin, where the test looks too.
 set -euo pipefail
+
+HELM_VERSION=v4.3.2
+gobin="$(go env GOPATH)/bin"
+is_helm4() { [ -x "$1" ] && "$1" version --short 2>/dev/null | grep -q '^v4\.'; }
+helm_bin="$gobin/helm"
+if ! is_helm4 "$helm_bin"; then
+	helm_bin="$(command -v helm || true)"
+fi
+if ! is_helm4 "$helm_bin"; then
+	echo ">> installing helm $HELM_VERSION into $gobin with go install (the first build compiles Kubernetes client libraries: several minutes on 2 cores)"
+	go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+	helm_bin="$gobin/helm"
+fi
+echo ">> helm present: $helm_bin ($("$helm_bin" version --short))"
 
 missing=()
 command -v prometheus >/dev/null || missing+=(prometheus)

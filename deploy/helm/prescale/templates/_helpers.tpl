@@ -1,0 +1,64 @@
+{{/* The chart name, or nameOverride. */}}
+{{- define "prescale.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-qualified name: the release name when it already contains the chart name. */}}
+{{- define "prescale.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of every object; component is "controller" or "exporter". */}}
+{{- define "prescale.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: prescale
+{{ include "prescale.selectorLabels" . }}
+{{- end -}}
+
+{{/*
+Selector labels. app.kubernetes.io/name is the program's name
+(prescale-controller, prescale-exporter): the ServiceMonitors take the job
+label from it, and the alerting rules select those jobs.
+*/}}
+{{- define "prescale.selectorLabels" -}}
+app.kubernetes.io/name: prescale-{{ .component }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "prescale.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* Name of the Secret holding the API token, or "" without one. */}}
+{{- define "prescale.tokenSecret" -}}
+{{- if .Values.controller.apiToken.existingSecret -}}
+{{- .Values.controller.apiToken.existingSecret -}}
+{{- else if .Values.controller.apiToken.value -}}
+{{- printf "%s-controller" (include "prescale.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The controller's target name as KEDA selects it. */}}
+{{- define "prescale.kedaTarget" -}}
+{{- default (default "default" .Values.controller.env.PRESCALE_TARGET_NAME) .Values.keda.target -}}
+{{- end -}}
+
+{{/* Pod security context shared by both workloads (distroless nonroot). */}}
+{{- define "prescale.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end -}}

@@ -1,0 +1,367 @@
+package deploy
+
+import (
+	"bytes"
+	"errors"
+	"go/build"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale"
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/exporter"
+)
+
+const chartDir = "helm/prescale"
+
+// helmInstallHint is how to get the Helm the chart test needs.
+const helmInstallHint = "install Helm v4 with `go install helm.sh/helm/v4/cmd/helm@v4.3.2` (or run ./scripts/ensure-test-deps.sh, which make test runs)"
+
+// lookHelm finds Helm v4: in $(go env GOPATH)/bin, where
+// scripts/ensure-test-deps.sh installs it, else on PATH. It fails (never
+// skips) with an install hint when there is none.
+func lookHelm(t *testing.T) string {
+	t.Helper()
+	var candidates []string
+	for _, dir := range filepath.SplitList(build.Default.GOPATH) {
+		candidates = append(candidates, filepath.Join(dir, "bin", "helm"))
+	}
+	if p, err := exec.LookPath("helm"); err == nil {
+		candidates = append(candidates, p)
+	}
+	for _, p := range candidates {
+		out, err := exec.CommandContext(t.Context(), p, "version", "--short").Output()
+		if err == nil && strings.HasPrefix(string(out), "v4.") {
+			return p
+		}
+	}
+	t.Fatalf("Helm v4 not found in $(go env GOPATH)/bin or on PATH (tried %q): %s", candidates, helmInstallHint)
+	return ""
+}
+
+// helmTemplate renders the chart with the given --set flags and values
+// files and returns the objects by kind, or helm's error output.
+func helmTemplate(t *testing.T, helm string, args ...string) (map[string][]k8sObject, string, error) {
+	t.Helper()
+	cmdArgs := append([]string{"template", "prescale", chartDir, "--namespace", "prescale"}, args...)
+	cmd := exec.CommandContext(t.Context(), helm, cmdArgs...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, stderr.String(), err
+	}
+	out := map[string][]k8sObject{}
+	dec := yaml.NewDecoder(&stdout)
+	for {
+		var node yaml.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		var o k8sObject
+		require.NoError(t, node.Decode(&o))
+		if o.Kind == "" {
+			continue // an empty document
+		}
+		require.NoError(t, node.Decode(&o.raw))
+		require.NotEmpty(t, o.Metadata.Name, "%s without a name", o.Kind)
+		out[o.Kind] = append(out[o.Kind], o)
+	}
+	return out, stderr.String(), nil
+}
+
+func mustTemplate(t *testing.T, helm string, args ...string) map[string][]k8sObject {
+	t.Helper()
+	objs, stderr, err := helmTemplate(t, helm, args...)
+	require.NoError(t, err, "helm template %v:\n%s", args, stderr)
+	return objs
+}
+
+// containerEnv maps a workload's first container's env names to their
+// entries.
+func containerEnv(t *testing.T, o k8sObject) map[string]any {
+	t.Helper()
+	env, _ := get(t, o.raw, "spec", "template", "spec", "containers", 0, "env").([]any)
+	out := map[string]any{}
+	for _, e := range env {
+		out[get(t, e, "name").(string)] = e
+	}
+	return out
+}
+
+func kinds(objs map[string][]k8sObject) map[string]int {
+	out := map[string]int{}
+	for k, v := range objs {
+		out[k] = len(v)
+	}
+	return out
+}
+
+func TestHelmLint(t *testing.T) {
+	helm := lookHelm(t)
+	out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir).CombinedOutput()
+	require.NoError(t, err, "helm lint --strict:\n%s", out)
+	out, err = exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir,
+		"--set", "serviceMonitor.enabled=true,keda.enabled=true,controller.apiToken.value=s3cret").CombinedOutput()
+	require.NoError(t, err, "helm lint --strict with the optional objects:\n%s", out)
+}
+
+func TestHelmTemplateDefaults(t *testing.T) {
+	helm := lookHelm(t)
+	objs := mustTemplate(t, helm)
+	require.Equal(t, map[string]int{"ServiceAccount": 2, "ConfigMap": 1, "StatefulSet": 1, "Service": 3, "DaemonSet": 1}, kinds(objs),
+		"by default: the controller (StatefulSet, its Services, ConfigMap) and the exporter; no ServiceMonitor, ScaledObject or Secret")
+
+	image := chartImage(t)
+	ss, ds := objs["StatefulSet"][0], objs["DaemonSet"][0]
+	t.Run("workloads run the image's binaries as non-root", func(t *testing.T) {
+		for o, bin := range map[*k8sObject]string{&ss: "/usr/local/bin/prescale-controller", &ds: "/usr/local/bin/prescale-exporter"} {
+			spec := get(t, o.raw, "spec", "template", "spec")
+			require.Equal(t, image, get(t, spec, "containers", 0, "image"), o.Kind)
+			require.Equal(t, bin, get(t, spec, "containers", 0, "command", 0), o.Kind)
+			require.Equal(t, true, get(t, spec, "securityContext", "runAsNonRoot"), o.Kind)
+			require.Equal(t, false, get(t, spec, "containers", 0, "securityContext", "allowPrivilegeEscalation"), o.Kind)
+		}
+	})
+
+	t.Run("the controller's data directory is a PersistentVolumeClaim", func(t *testing.T) {
+		claim := get(t, ss.raw, "spec", "volumeClaimTemplates", 0)
+		require.Equal(t, "data", get(t, claim, "metadata", "name"))
+		require.Equal(t, "2Gi", get(t, claim, "spec", "resources", "requests", "storage"))
+		mounts, _ := get(t, ss.raw, "spec", "template", "spec", "containers", 0, "volumeMounts").([]any)
+		var mountPath string
+		for _, m := range mounts {
+			if get(t, m, "name") == "data" {
+				mountPath = get(t, m, "mountPath").(string)
+			}
+		}
+		require.NotEmpty(t, mountPath, "the claim is not mounted")
+		require.Equal(t, mountPath, get(t, containerEnv(t, ss)["PRESCALE_DATA_DIR"], "value"))
+		vols, _ := get(t, ss.raw, "spec", "template", "spec", "volumes").([]any)
+		for _, v := range vols {
+			require.NotEqual(t, "data", get(t, v, "name"), "a pod volume named data would shadow the claim")
+		}
+		require.Equal(t, "prescale-controller-headless", get(t, ss.raw, "spec", "serviceName"))
+	})
+
+	t.Run("environment variables are configuration fields", func(t *testing.T) {
+		cm := objs["ConfigMap"][0]
+		data, _ := get(t, cm.raw, "data").(map[string]any)
+		require.Contains(t, data, "PRESCALE_PROMETHEUS_URL")
+		require.Contains(t, data, "PRESCALE_TARGET_QUERY")
+		for k := range data {
+			requireKnownEnv(t, k, "ConfigMap "+cm.Metadata.Name)
+		}
+		require.Equal(t, cm.Metadata.Name, get(t, ss.raw, "spec", "template", "spec", "containers", 0, "envFrom", 0, "configMapRef", "name"))
+		for _, o := range []k8sObject{ss, ds} {
+			for name := range containerEnv(t, o) {
+				requireKnownEnv(t, name, o.Kind)
+			}
+		}
+		require.Equal(t, ":9111", get(t, containerEnv(t, ss)["PRESCALE_LISTEN"], "value"))
+		require.Equal(t, ":9110", get(t, containerEnv(t, ds)["PRESCALE_EXPORTER_LISTEN"], "value"))
+		require.NotContains(t, containerEnv(t, ss), "PRESCALE_API_TOKEN", "no token configured: POST endpoints stay off")
+	})
+
+	t.Run("services select the pods and name their ports", func(t *testing.T) {
+		for _, svc := range objs["Service"] {
+			sel, _ := get(t, svc.raw, "spec", "selector").(map[string]any)
+			var podLabels map[string]any
+			switch get(t, sel, "app.kubernetes.io/component") {
+			case "controller":
+				podLabels, _ = get(t, ss.raw, "spec", "template", "metadata", "labels").(map[string]any)
+			case "exporter":
+				podLabels, _ = get(t, ds.raw, "spec", "template", "metadata", "labels").(map[string]any)
+			}
+			require.NotNil(t, podLabels, "Service %s selects no workload", svc.Metadata.Name)
+			for k, v := range sel {
+				require.Equal(t, v, podLabels[k], "Service %s selector %s", svc.Metadata.Name, k)
+			}
+		}
+	})
+}
+
+func TestHelmTemplateOptionalObjects(t *testing.T) {
+	helm := lookHelm(t)
+	values := filepath.Join(t.TempDir(), "values.yaml")
+	require.NoError(t, os.WriteFile(values, []byte(`
+serviceMonitor: {enabled: true}
+keda: {enabled: true, scaleTargetRef: {name: checkout}}
+controller:
+  apiToken: {value: s3cret}
+  extraEnv:
+    - {name: PRESCALE_PROMETHEUS_HEADERS, valueFrom: {secretKeyRef: {name: tenant, key: headers}}}
+  env: {PRESCALE_TARGET_NAME: checkout}
+  targets:
+    - {name: checkout, query: 'sum(rate(http_requests_total{service="checkout"}[2m]))', capacity_per_unit: 20}
+`), 0o644))
+	objs := mustTemplate(t, helm, "-f", values)
+	require.Len(t, objs["ServiceMonitor"], 2)
+	require.Len(t, objs["ScaledObject"], 1)
+	require.Len(t, objs["Secret"], 1)
+
+	t.Run("ServiceMonitors scrape the jobs the alerting rules select", func(t *testing.T) {
+		jobs := map[string]bool{}
+		for _, sm := range objs["ServiceMonitor"] {
+			require.Equal(t, "app.kubernetes.io/name", get(t, sm.raw, "spec", "jobLabel"))
+			sel, _ := get(t, sm.raw, "spec", "selector", "matchLabels").(map[string]any)
+			var matched []string
+			for _, svc := range objs["Service"] {
+				labels, _ := get(t, svc.raw, "metadata", "labels").(map[string]any)
+				if selects(sel, labels) {
+					matched = append(matched, svc.Metadata.Name)
+					jobs[labels["app.kubernetes.io/name"].(string)] = true
+				}
+			}
+			require.Len(t, matched, 1, "ServiceMonitor %s must select exactly one Service, got %v", sm.Metadata.Name, matched)
+		}
+		require.Equal(t, map[string]bool{"prescale-controller": true, "prescale-exporter": true}, jobs)
+	})
+
+	t.Run("KEDA scales on prescale_desired_units of the target", func(t *testing.T) {
+		so := objs["ScaledObject"][0]
+		require.Equal(t, "keda.sh/v1alpha1", so.APIVersion)
+		require.Equal(t, "checkout", get(t, so.raw, "spec", "scaleTargetRef", "name"))
+		trig := get(t, so.raw, "spec", "triggers", 0)
+		require.Equal(t, "AverageValue", get(t, trig, "metricType"))
+		require.Equal(t, "1", get(t, trig, "metadata", "threshold"))
+		q := get(t, trig, "metadata", "query").(string)
+		requireSelects(t, q, "prescale_desired_units")
+		require.Contains(t, q, `target="checkout"`)
+	})
+
+	t.Run("token from the Secret, targets file from the ConfigMap, extra env", func(t *testing.T) {
+		ss := objs["StatefulSet"][0]
+		env := containerEnv(t, ss)
+		require.Equal(t, objs["Secret"][0].Metadata.Name, get(t, env["PRESCALE_API_TOKEN"], "valueFrom", "secretKeyRef", "name"))
+		require.Equal(t, "/etc/prescale/targets.yml", get(t, env["PRESCALE_TARGETS_FILE"], "value"))
+		require.Equal(t, "tenant", get(t, env["PRESCALE_PROMETHEUS_HEADERS"], "valueFrom", "secretKeyRef", "name"), "controller.extraEnv")
+		targets := get(t, objs["ConfigMap"][0].raw, "data", "targets.yml").(string)
+		var tf struct {
+			Targets []map[string]any `yaml:"targets"`
+		}
+		require.NoError(t, yaml.Unmarshal([]byte(targets), &tf))
+		require.Len(t, tf.Targets, 1)
+		require.Equal(t, "checkout", tf.Targets[0]["name"])
+		require.NotContains(t, objs["ConfigMap"][0].raw["data"], "s3cret", "the token belongs in the Secret")
+	})
+
+	t.Run("without persistence the data directory is an emptyDir", func(t *testing.T) {
+		objs := mustTemplate(t, helm, "--set", "controller.persistence.enabled=false")
+		ss := objs["StatefulSet"][0]
+		require.Nil(t, get(t, ss.raw, "spec", "volumeClaimTemplates"))
+		require.Equal(t, "data", get(t, ss.raw, "spec", "template", "spec", "volumes", 0, "name"))
+		require.NotNil(t, get(t, ss.raw, "spec", "template", "spec", "volumes", 0, "emptyDir"))
+	})
+}
+
+func selects(sel, labels map[string]any) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return len(sel) > 0
+}
+
+func TestHelmTemplateRejectsBadValues(t *testing.T) {
+	helm := lookHelm(t)
+	for _, tc := range []struct{ set, want string }{
+		{"controller.env.PRESCALE_DATA_DIR=/tmp", "controller.env.PRESCALE_DATA_DIR is set by the chart"},
+		{"controller.env.HOME=/", "controller.env.HOME: only PRESCALE_* variables belong here"},
+		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "set by the chart from exporter.port"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "keda.serverAddress"},
+	} {
+		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
+		require.Error(t, err, tc.set)
+		require.Contains(t, stderr, tc.want, tc.set)
+	}
+}
+
+// chartValues is the part of values.yaml the tests read.
+type chartValues struct {
+	Image struct {
+		Repository string `yaml:"repository"`
+		Tag        string `yaml:"tag"`
+	} `yaml:"image"`
+	Controller struct {
+		Env map[string]any `yaml:"env"`
+	} `yaml:"controller"`
+	Exporter struct {
+		Env map[string]any `yaml:"env"`
+	} `yaml:"exporter"`
+}
+
+func readChartValues(t *testing.T) chartValues {
+	t.Helper()
+	var v chartValues
+	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join(chartDir, "values.yaml")), &v))
+	return v
+}
+
+// chartImage is the image the chart runs by default: values.yaml's
+// repository at the VERSION file's tag.
+func chartImage(t *testing.T) string {
+	t.Helper()
+	v := readChartValues(t)
+	require.Empty(t, v.Image.Tag, "the tag follows the chart's appVersion")
+	return v.Image.Repository + ":" + prescale.Version()
+}
+
+// TestHelmChartVersionAndImage ties the chart to the build: Chart.yaml's
+// versions are VERSION, and its image repository is the name `make image`
+// tags deploy/Dockerfile's build with.
+func TestHelmChartVersionAndImage(t *testing.T) {
+	var chart struct {
+		APIVersion string `yaml:"apiVersion"`
+		Version    string `yaml:"version"`
+		AppVersion string `yaml:"appVersion"`
+	}
+	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join(chartDir, "Chart.yaml")), &chart))
+	require.Equal(t, "v2", chart.APIVersion)
+	require.Equal(t, prescale.Version(), chart.Version, "Chart.yaml version must follow VERSION")
+	require.Equal(t, prescale.Version(), chart.AppVersion, "Chart.yaml appVersion must follow VERSION")
+
+	m := regexp.MustCompile(`(?m)^IMAGE\s*\?=\s*(\S+)`).FindSubmatch(readRepoFile(t, "Makefile"))
+	require.NotNil(t, m, "Makefile has no IMAGE ?= default")
+	require.Equal(t, string(m[1]), readChartValues(t).Image.Repository, "the chart's image is not the one make image builds")
+	require.Contains(t, string(readRepoFile(t, "Makefile")), "-f deploy/Dockerfile -t $(IMAGE):$(VERSION)")
+}
+
+// TestHelmValuesCoverEveryVariable requires values.yaml to list every
+// PRESCALE_* variable of the programs (those the chart sets itself aside),
+// so that a new setting cannot be forgotten in the chart.
+func TestHelmValuesCoverEveryVariable(t *testing.T) {
+	v := readChartValues(t)
+	chartSet := []string{"PRESCALE_LISTEN", "PRESCALE_DATA_DIR", "PRESCALE_TARGETS_FILE", "PRESCALE_API_TOKEN", "PRESCALE_EXPORTER_LISTEN"}
+	for _, tc := range []struct {
+		where string
+		typ   reflect.Type
+		env   map[string]any
+	}{
+		{"controller.env", reflect.TypeFor[controller.Config](), v.Controller.Env},
+		{"exporter.env", reflect.TypeFor[exporter.Config](), v.Exporter.Env},
+	} {
+		for _, name := range envVars(tc.typ) {
+			if slices.Contains(chartSet, name) {
+				require.NotContains(t, tc.env, name, "%s: %s is set by the chart", tc.where, name)
+				continue
+			}
+			require.Contains(t, tc.env, name, "values.yaml %s lacks %s (an empty value keeps the program's default)", tc.where, name)
+		}
+		for name := range tc.env {
+			requireKnownEnv(t, name, "values.yaml "+tc.where)
+		}
+	}
+}
