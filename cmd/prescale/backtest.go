@@ -118,7 +118,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *tolerance, *upCool, *downCool
 	tg.HoldUntilReady = *hold // as backtest.Config.HoldUntilReady sets it; here so the summary shows it
 	if err := tg.Validate(); err != nil {
-		return usageErr("%v (flags --capacity, --utilization, --min, --max, --lag, --confidence-threshold, --risk, --floor, --tolerance, --scale-up-cooldown, --scale-down-cooldown)", err)
+		return usageErr("%v", backtestFlagErrors(err))
 	}
 	if !(*coverage > 0 && *coverage < 1) {
 		return usageErr("--coverage must be in (0, 1), got %v", *coverage)
@@ -158,6 +158,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return 1
 		}
 		source = fmt.Sprintf("%s (%s over %s)", *promURL, *promQuery, *promRange)
+	}
+	if err := backtestCheckScale(vs, *capacity); err != nil {
+		return usageErr("%v", err)
 	}
 	evalStart, err := backtest.EvalStartIndex(*evalFrom, len(ts))
 	if err != nil {
@@ -248,4 +251,51 @@ func backtestParseRange(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a positive duration (e.g. 14d, 36h)", s)
 	}
 	return d, nil
+}
+
+// backtestFlags maps policy.Target fields to the flags that set them.
+var backtestFlags = map[string]string{
+	"capacity_per_unit": "--capacity", "target_utilization": "--utilization", "min_units": "--min",
+	"max_units": "--max", "lag": "--lag", "confidence_threshold": "--confidence-threshold",
+	"risk_per_unit": "--risk", "floor_mode": "--floor", "tolerance": "--tolerance",
+	"scale_up_cooldown": "--scale-up-cooldown", "scale_down_cooldown": "--scale-down-cooldown",
+}
+
+// backtestFlagErrors rewrites the target's field errors to name the flag:
+// "--max: max_units must be in [1, 1000000], got 0".
+func backtestFlagErrors(err error) error {
+	errs := []error{err}
+	var list interface{ Unwrap() []error }
+	if errors.As(err, &list) {
+		errs = list.Unwrap()
+	}
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
+		var fe *policy.FieldError
+		if errors.As(e, &fe) {
+			if f, ok := backtestFlags[fe.Field]; ok {
+				out[i] = fmt.Errorf("%s: %s %s", f, fe.Field, fe.Msg)
+			}
+		}
+	}
+	return errors.Join(out...)
+}
+
+// backtestCheckScale refuses a --capacity at which the trace's peak demand
+// would need more than policy.MaxUnitsLimit units: a unit mix-up (demand
+// in requests/s, capacity in requests/ms) that would otherwise simulate a
+// pool of absurd size.
+func backtestCheckScale(vs []float64, capacity float64) error {
+	peak := math.Inf(-1)
+	for _, v := range vs {
+		if v > peak {
+			peak = v
+		}
+	}
+	if need := peak / capacity; need > policy.MaxUnitsLimit {
+		return fmt.Errorf("--capacity %g: the trace's peak demand %g would need %.3g units, more than %d; --capacity is the demand one unit serves, in the trace's units",
+			capacity, peak, need, policy.MaxUnitsLimit)
+	}
+	return nil
 }

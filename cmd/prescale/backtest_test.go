@@ -99,7 +99,10 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
-		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "min_units (5) must not exceed max_units (2)"},
+		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units (5) must not exceed max_units (2)"},
+		// 1e-19 made demand/capacity overflow int and the simulator loop for ever.
+		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity 1e-19: the trace's peak demand"},
+		{"absurd max", []string{"--trace", tr, "--capacity", "1", "--max", "1000000000", "--decisions", out}, "--max: max_units must be in [1, 1000000]"},
 		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
 		{"floor", []string{"--trace", tr, "--capacity", "1", "--floor", "soft", "--decisions", out}, "floor_mode"},
 		{"tolerance", []string{"--trace", tr, "--capacity", "1", "--tolerance", "1", "--decisions", out}, "tolerance must be in [0, 1)"},

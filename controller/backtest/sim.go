@@ -91,12 +91,18 @@ func median(v []float64) float64 {
 func (s *Sim) Clamp(u int) int { return max(s.Min, min(s.Max, u)) }
 
 // Need is the smallest k >= 0 with k·capacity >= demand (exact in floating
-// point, like the referee's instances_needed).
+// point, like the referee's instances_needed). It saturates at
+// math.MaxInt32: demand/capacity beyond that (an absurd capacity) would
+// overflow the int conversion and never finish the exactness loops.
 func (s *Sim) Need(demand float64) int {
 	if !(demand > 0) {
 		return 0
 	}
-	k := int(math.Ceil(demand / s.Capacity))
+	x := demand / s.Capacity
+	if !(x < math.MaxInt32) {
+		return math.MaxInt32
+	}
+	k := int(math.Ceil(x))
 	for float64(k)*s.Capacity < demand {
 		k++
 	}

@@ -135,3 +135,13 @@ func TestEvalStartIndex(t *testing.T) {
 }
 
 func nanValue() float64 { return math.NaN() }
+
+// TestNeedSaturates: demand/capacity = 1.5e20 overflowed int and the
+// exactness loop ran for ever (prescale backtest --capacity 1e-19).
+func TestNeedSaturates(t *testing.T) {
+	s := &Sim{Capacity: 1e-19}
+	require.Equal(t, math.MaxInt32, s.Need(15))
+	s.Capacity = 10
+	require.Equal(t, 2, s.Need(15))
+	require.Equal(t, 0, s.Need(math.NaN()))
+}

@@ -128,6 +128,12 @@ type Target struct {
 	DailyBudget float64 `json:"daily_budget" yaml:"daily_budget"`
 }
 
+// MaxUnitsLimit is the largest max_units accepted. Pools, simulators and
+// the expected-cost search hold or walk one entry per unit, so an absurd
+// bound (a typo, a unit mix-up) would take unbounded memory and time; a
+// million units is far beyond any real pool.
+const MaxUnitsLimit = 1_000_000
+
 // FieldError is a validation error naming the offending field.
 type FieldError struct {
 	Target string
@@ -169,8 +175,8 @@ func (t Target) Validate() error {
 	if t.MinUnits < 0 {
 		bad("min_units", "must be >= 0, got %d", t.MinUnits)
 	}
-	if t.MaxUnits < 1 {
-		bad("max_units", "must be >= 1, got %d", t.MaxUnits)
+	if t.MaxUnits < 1 || t.MaxUnits > MaxUnitsLimit {
+		bad("max_units", "must be in [1, %d], got %d", MaxUnitsLimit, t.MaxUnits)
 	} else if t.MinUnits > t.MaxUnits {
 		bad("min_units", "(%d) must not exceed max_units (%d)", t.MinUnits, t.MaxUnits)
 	}

@@ -76,13 +76,13 @@ func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
 	}
 	var raw int
 	if pool.Ready == 0 {
-		raw = max(h.Min, int(math.Ceil(demand/(h.Capacity*h.Target)-eps)))
+		raw = max(h.Min, ceilUnits(demand/(h.Capacity*h.Target)-eps))
 	} else {
 		ratio := demand / (float64(pool.Ready) * h.Capacity) / h.Target
 		if math.Abs(ratio-1) <= tolerance {
 			raw = pool.Requested()
 		} else {
-			raw = int(math.Ceil(float64(pool.Ready)*ratio - eps))
+			raw = ceilUnits(float64(pool.Ready)*ratio - eps)
 		}
 	}
 	h.recent = append(h.recent, hpaRec{now, raw})
@@ -96,4 +96,13 @@ func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
 		best = max(best, r.raw)
 	}
 	return best, true
+}
+
+// ceilUnits is ceil(x) as a unit count, saturating at math.MaxInt32 (a
+// float beyond int's range converts to an arbitrary value).
+func ceilUnits(x float64) int {
+	if !(x < math.MaxInt32) {
+		return math.MaxInt32
+	}
+	return int(math.Ceil(x))
 }

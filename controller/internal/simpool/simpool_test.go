@@ -59,3 +59,14 @@ func TestHPAStep(t *testing.T) {
 	_, ok := h.Step(2060, math.NaN(), NewPool(3))
 	require.False(t, ok, "missing demand: no action")
 }
+
+// TestHPAStepSaturates: a demand/capacity beyond int's range (capacity
+// 1e-19) converted to an arbitrary, here negative, unit count.
+func TestHPAStepSaturates(t *testing.T) {
+	h := &HPA{Target: 1, Capacity: 1e-19, Min: 1}
+	d, ok := h.Step(0, 15, NewPool(0))
+	require.True(t, ok)
+	require.Equal(t, math.MaxInt32, d, "no ready unit")
+	d, _ = h.Step(60, 15, NewPool(3))
+	require.Equal(t, math.MaxInt32, d, "ready units")
+}
