@@ -20,6 +20,7 @@ import (
 
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
 
@@ -263,13 +264,14 @@ func CheckQuery(q string) error {
 }
 
 // checkHTTPURL accepts absolute http and https URLs with a host. Errors
-// quote the URL without its user information, which may hold a password.
+// quote the URL without its user information and query, which may hold a
+// password or a token (also when it does not parse).
 func checkHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("not a URL: %w", err)
+		return fmt.Errorf("not a URL: %w", redact.Err(err))
 	}
-	shown := u.Redacted()
+	shown := redact.URL(raw)
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("must be an http or https URL, got %q", shown)
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // EnvPrefix is the prefix of every environment variable the exporter reads.
@@ -83,11 +85,11 @@ func (c Config) Validate() error {
 		u, err := url.Parse(c.AppURL)
 		switch {
 		case err != nil:
-			add(envAppURL, "invalid URL %q: %v", c.AppURL, errors.Unwrap(err))
+			add(envAppURL, "invalid URL: %v", redact.Err(err))
 		case u.Scheme != "http" && u.Scheme != "https":
-			add(envAppURL, "scheme of %q must be http or https", c.AppURL)
+			add(envAppURL, "scheme of %q must be http or https", redact.URL(c.AppURL))
 		case u.Host == "":
-			add(envAppURL, "URL %q has no host", c.AppURL)
+			add(envAppURL, "URL %q has no host", redact.URL(c.AppURL))
 		}
 	}
 	if c.AppPort < 0 || c.AppPort > 65535 {

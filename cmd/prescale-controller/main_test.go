@@ -2,8 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -40,4 +47,102 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 			require.Contains(t, out.String()+errb.String(), tc.contains)
 		})
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestSecretsNeverPrinted runs the controller with credentials in every
+// URL and the API token, makes the history queries and a webhook fail
+// (the paths that format URLs into errors and logs), calls the API with
+// the token, and checks that no secret reaches stdout, stderr or an API
+// answer.
+func TestSecretsNeverPrinted(t *testing.T) {
+	prom, hook := closedPort(t), closedPort(t)
+	t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_TARGET_QUERY", "up")
+	t.Setenv("PRESCALE_SCALING_INTERVAL", "1s")
+	t.Setenv("PRESCALE_PROMETHEUS_URL", "http://user:SECRET1@"+prom+"/?token=SECRET2")
+	t.Setenv("PRESCALE_ACTUATOR", "webhook")
+	t.Setenv("PRESCALE_WEBHOOK_URL", "http://user:SECRET3@"+hook+"/hook?key=SECRET4")
+	t.Setenv("PRESCALE_WEBHOOK_TIMEOUT", "1s")
+	t.Setenv("PRESCALE_WEBHOOK_MAX_ATTEMPTS", "1")
+	t.Setenv("PRESCALE_API_TOKEN", "SECRET5token")
+	var out, errb syncBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, nil, &out, &errb) }()
+
+	base := ""
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			require.True(t, time.Now().Before(deadline), "waiting for %s; stderr:\n%s", what, errb.String())
+			select {
+			case code := <-done:
+				t.Fatalf("controller exited with %d: %s", code, errb.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	waitFor("the listening line", func() bool {
+		_, rest, ok := strings.Cut(errb.String(), `"prescale-controller listening" url=`)
+		if ok {
+			base, _, _ = strings.Cut(rest, " ")
+		}
+		return ok
+	})
+	waitFor("a failed cycle", func() bool { return strings.Contains(errb.String(), "cycle failed") })
+
+	req, err := http.NewRequest(http.MethodPost, base+"/api/scaling/execute", strings.NewReader(`{"target":"default","units":2}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer SECRET5token")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	waitFor("the failing webhook", func() bool { return strings.Contains(errb.String(), "actuation failing") })
+
+	answers := string(body)
+	for _, path := range []string{"/api/system/health", "/api/scaling/status", "/api/verification", "/metrics"} {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		answers += string(b)
+	}
+	cancel()
+	<-done
+	all := out.String() + errb.String() + answers
+	require.Contains(t, all, "REDACTED", "the URLs are shown, redacted")
+	require.NotContains(t, all, "SECRET")
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/prescale/prescale/controller/internal/redact"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Message is Alertmanager's webhook payload, version 4 (see Alertmanager's

@@ -26,9 +26,9 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
-	"github.com/prescale/prescale/controller/internal/redact"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Options are what the binaries add to a Config. Registry is required.

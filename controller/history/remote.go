@@ -13,7 +13,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
-	"github.com/prescale/prescale/controller/internal/redact"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // RangeQuerier is the one method of client_golang's v1.API that Remote uses.
@@ -65,7 +65,7 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	}
 	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt}})
 	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
+		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
 	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
 }

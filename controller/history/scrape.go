@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/prescale/prescale/controller/internal/redact"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // ScrapeTarget is one HTTP endpoint the embedded store scrapes.
@@ -116,7 +116,7 @@ func instanceOf(raw string) string {
 func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), err)
+		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), redact.Err(err))
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := s.client.Do(req)

@@ -1,0 +1,120 @@
+// Package redact removes credentials from URLs before they reach logs,
+// errors and API answers.
+package redact
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Mark replaces every removed credential.
+const Mark = "REDACTED"
+
+// URL replaces user info and the query string of raw with REDACTED. A URL
+// that does not parse is redacted by its shape: everything before the last
+// '@' of the part before the query is taken as user info (a password may
+// hold '/' or '#' that ends the authority early), and the query goes.
+func URL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || strings.Contains(u.Opaque, "@") { // "user:pass@host" parses as scheme "user"
+		shown, _ := byShape(raw)
+		return shown
+	}
+	if u.User != nil {
+		u.User = url.User(Mark)
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = Mark
+	}
+	return u.String()
+}
+
+// byShape redacts raw without parsing it and returns the redacted form
+// and the secrets it removed.
+func byShape(raw string) (string, []string) {
+	var secrets []string
+	s, query, hasQuery := strings.Cut(raw, "?")
+	if hasQuery && query != "" {
+		secrets = append(secrets, query)
+	}
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	if at := strings.LastIndexByte(s[start:], '@'); at >= 0 {
+		secrets = append(secrets, s[start:start+at])
+		s = s[:start] + Mark + s[start+at:]
+	}
+	if hasQuery {
+		s += "?" + Mark
+	}
+	return s, secrets
+}
+
+// Err rewrites a *url.Error, which repeats the full request URL including
+// any credentials, with that URL redacted; other errors are returned as
+// they are. The wrapped error stays reachable with errors.Is/As; its text
+// is scrubbed too, since a parse error quotes pieces of the URL (a bad
+// port or escape inside a password).
+func Err(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	_, secrets := byShape(ue.URL)
+	return &redacted{msg: ue.Op + " " + URL(ue.URL) + ": " + scrub(ue.Err.Error(), secrets), err: ue.Err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }
+
+// scrub replaces in msg every secret and every quoted fragment ("...")
+// that is part of a secret.
+func scrub(msg string, secrets []string) string {
+	if len(secrets) == 0 {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		q, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			break
+		}
+		b.WriteString(msg[:i])
+		frag, _ := strconv.Unquote(q)
+		if frag != "" && partOfAny(frag, secrets) {
+			b.WriteString(strconv.Quote(Mark))
+		} else {
+			b.WriteString(q)
+		}
+		msg = msg[i+len(q):]
+	}
+	b.WriteString(msg)
+	out := b.String()
+	for _, s := range secrets {
+		if s != "" {
+			out = strings.ReplaceAll(out, s, Mark)
+		}
+	}
+	return out
+}
+
+func partOfAny(frag string, secrets []string) bool {
+	for _, s := range secrets {
+		if strings.Contains(s, frag) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,56 @@
+package redact
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"http://prom:9090/api", "http://prom:9090/api"},
+		{"https://user:secret@prom:9090/api?token=abc", "https://REDACTED@prom:9090/api?REDACTED"},
+		{"http://[::1", "http://[::1"},
+		// Unparseable: redacted by shape (these printed SECRET before).
+		{"http://u:SECRET@[::1", "http://REDACTED@[::1"},
+		{"http://u:SE/CRET@host:9090/x?tok=SECRET", "http://REDACTED@host:9090/x?REDACTED"},
+		{"u:SECRET@host%zz", "REDACTED@host%zz"},
+	} {
+		require.Equal(t, tc.want, URL(tc.in), tc.in)
+	}
+}
+
+func TestErr(t *testing.T) {
+	inner := errors.New("connection refused")
+	err := Err(&url.Error{Op: "Post", URL: "http://u:p@hook/x?k=v", Err: inner})
+	require.EqualError(t, err, "Post http://REDACTED@hook/x?REDACTED: connection refused")
+	require.ErrorIs(t, err, inner)
+	other := errors.New("plain")
+	require.Same(t, other, Err(other))
+	timeout := Err(&url.Error{Op: "Get", URL: "http://h/", Err: context.DeadlineExceeded})
+	require.ErrorIs(t, timeout, context.DeadlineExceeded, "retry decisions still see the cause")
+}
+
+// TestErrParse: url.Parse's errors quote the URL and pieces of it (a
+// port or an escape cut from inside a password); none may survive.
+func TestErrParse(t *testing.T) {
+	for _, raw := range []string{
+		"http://u:SECRET@[::1",
+		"http://u:SEC/RET@host",     // authority ends at '/': ":SEC" is taken for a port
+		"http://u:SEC%zzRET@host",   // a bad escape inside the password
+		"http://u:SECRET@ho st/x",   // a bad host after a password
+		"http://u:SECRET@host:port", // a bad port after a password
+		"ht tp://u:SECRET@host",     // a bad scheme
+	} {
+		_, err := url.Parse(raw)
+		require.Error(t, err, raw)
+		msg := Err(err).Error()
+		require.NotContains(t, msg, "SEC", raw)
+		require.NotContains(t, msg, "RET", raw)
+		require.True(t, strings.HasPrefix(msg, "parse "), msg)
+	}
+}
