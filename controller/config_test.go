@@ -119,7 +119,7 @@ func TestParseTargets(t *testing.T) {
 		{"unknown field", "targets:\n  - {name: web, query: q, colour: red}\n", "field colour not found", nil},
 		{"duplicate", "targets:\n  - {name: web, query: q}\n  - {name: web, query: q}\n", `duplicate name "web"`, nil},
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
-		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be >= 1", nil},
+		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be in [1, 1000000], got 0", nil},
 		{"not yaml", "targets: [", "bad YAML", nil},
 		{"bad query", "targets:\n  - {name: web, query: q}\n  - {name: db, query: 'sum('}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): query: invalid PromQL "sum("`, nil},
 		{"measured fields", "targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n", "", []string{"web"}},
