@@ -20,19 +20,7 @@ import (
 // backtestTestTrace writes n 5-minute samples of a daily cycle with a
 // missing sample 9 and returns the path.
 func backtestTestTrace(t *testing.T, n int) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("timestamp,value\n")
-	for i := range n {
-		v := strconv.FormatFloat(60+40*math.Sin(2*math.Pi*float64(i)/288)+5*math.Sin(float64(i)*1.7), 'f', 3, 64)
-		if i == 9 {
-			v = ""
-		}
-		fmt.Fprintf(&b, "%d,%s\n", 1_400_000_000+i*300, v)
-	}
-	path := filepath.Join(t.TempDir(), "trace.csv")
-	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	return path
+	return writeDailyTrace(t, n, 60, 40, 5, 1.7, 9)
 }
 
 func TestBacktestCmd(t *testing.T) {

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"fmt"
-	"math"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -18,19 +16,7 @@ import (
 // forecastTestTrace writes n samples of a noisy daily cycle at 5-minute
 // steps, with sample 7 missing, and returns the path.
 func forecastTestTrace(t *testing.T, n int) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("timestamp,value\n")
-	for i := range n {
-		v := strconv.FormatFloat(50+10*math.Sin(2*math.Pi*float64(i)/288)+math.Sin(float64(i)*1.3), 'f', 3, 64)
-		if i == 7 {
-			v = ""
-		}
-		fmt.Fprintf(&b, "%d,%s\n", 1_400_000_000+i*300, v)
-	}
-	path := filepath.Join(t.TempDir(), "trace.csv")
-	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	return path
+	return writeDailyTrace(t, n, 50, 10, 1, 1.3, 7)
 }
 
 func TestEvalStart(t *testing.T) {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,25 +37,7 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 	t.Setenv("PRESCALE_SCALING_INTERVAL", "5s")
 	t.Setenv("PRESCALE_STEP", "15s")
 
-	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- runCmd(ctx, nil, &out, &errb) }()
-	defer func() {
-		cancel()
-		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
-	}()
-
-	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
-	var base string
-	poll(ctx, t, "URLs printed", func() error {
-		m := re.FindStringSubmatch(out.String())
-		if m == nil {
-			return fmt.Errorf("stdout so far: %q", out.String())
-		}
-		base = m[1]
-		return nil
-	})
+	ctx, base, _, _ := startRun(t, nil)
 	type decision struct {
 		Desired int    `json:"desired"`
 		Reason  string `json:"reason"`

@@ -90,25 +90,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 	t.Setenv("PRESCALE_SCALING_INTERVAL", "1s")
 	t.Setenv("PRESCALE_HISTORY_WINDOW", "30h") // less than the 403 samples before the cut
 
-	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- runCmd(ctx, []string{"--backfill", tracePath}, &out, &errb) }()
-	defer func() {
-		cancel()
-		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
-	}()
-
-	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
-	var base string
-	poll(ctx, t, "URLs printed", func() error {
-		m := re.FindStringSubmatch(out.String())
-		if m == nil {
-			return fmt.Errorf("stdout so far: %q", out.String())
-		}
-		base = m[1]
-		return nil
-	})
+	ctx, base, out, errb := startRun(t, []string{"--backfill", tracePath})
 	// Only the window (30 h and one step: 361 or 362 samples, by where
 	// the start falls in its step) is loaded, as one block, with progress
 	// on stderr.
@@ -240,4 +222,29 @@ func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
 		case <-tm.C:
 		}
 	}
+}
+
+// startRun runs `prescale run args...` until the test ends (it must then
+// exit 0) and returns, once the URLs are printed, the REST API's base URL
+// and the command's outputs.
+func startRun(t *testing.T, args []string) (ctx context.Context, base string, out, errb *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out, errb = &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- runCmd(ctx, args, out, errb) }()
+	t.Cleanup(func() {
+		cancel()
+		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
+	})
+	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
+	poll(ctx, t, "URLs printed", func() error {
+		m := re.FindStringSubmatch(out.String())
+		if m == nil {
+			return fmt.Errorf("stdout so far: %q", out.String())
+		}
+		base = m[1]
+		return nil
+	})
+	return ctx, base, out, errb
 }

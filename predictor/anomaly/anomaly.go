@@ -5,6 +5,7 @@
 package anomaly
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -162,15 +163,9 @@ func NewZScoreDetector(cfg ZScoreConfig) *ZScoreDetector {
 		panic("predictor: negative ZScoreConfig field")
 	}
 	d := &ZScoreDetector{window: cfg.Window, minSamples: cfg.MinSamples, half: cfg.Half}
-	if d.half == 0 {
-		d.half = 3
-	}
-	if d.window == 0 {
-		d.window = 6400
-	}
-	if d.minSamples == 0 {
-		d.minSamples = 30
-	}
+	d.half = cmp.Or(d.half, 3)
+	d.window = cmp.Or(d.window, 6400)
+	d.minSamples = cmp.Or(d.minSamples, 30)
 	d.minSamples = min(d.minSamples, d.window)
 	d.ring = make([]float64, 0, d.window)
 	return d

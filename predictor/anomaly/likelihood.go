@@ -1,8 +1,11 @@
 package anomaly
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
-// LikelihoodConfig configures an Likelihood. The zero value gives the
+// LikelihoodConfig configures a Likelihood. The zero value gives the
 // defaults.
 type LikelihoodConfig struct {
 	// LongWindow is the number of past raw scores that give their long-run
@@ -56,18 +59,10 @@ func NewLikelihood(cfg LikelihoodConfig) *Likelihood {
 		panic("predictor: negative LikelihoodConfig field")
 	}
 	a := &Likelihood{long: cfg.LongWindow, short: cfg.ShortWindow, minStd: cfg.MinStd, minSamples: cfg.MinSamples}
-	if a.long == 0 {
-		a.long = 8640
-	}
-	if a.short == 0 {
-		a.short = 10
-	}
-	if a.minStd == 0 {
-		a.minStd = 0.03
-	}
-	if a.minSamples == 0 {
-		a.minSamples = 100
-	}
+	a.long = cmp.Or(a.long, 8640)
+	a.short = cmp.Or(a.short, 10)
+	a.minStd = cmp.Or(a.minStd, 0.03)
+	a.minSamples = cmp.Or(a.minSamples, 100)
 	a.minSamples = max(a.minSamples, a.short+2)
 	a.buf = make([]float64, a.long+a.short)
 	return a

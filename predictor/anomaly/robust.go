@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"cmp"
 	"math"
 
 	"github.com/prescale/prescale/predictor"
@@ -68,7 +69,7 @@ type RobustConfig struct {
 //
 // where IQR/1.349 estimates σ for normal data while ignoring outliers (a
 // robust scale in the sense of Rousseeuw and Croux 1993). The raw score
-// goes through an Likelihood (Ahmad et al. 2017), which makes the
+// goes through a Likelihood (Ahmad et al. 2017), which makes the
 // output comparable across series. A sample beyond the window's minimum or
 // maximum by more than Spatial·range scores 1 directly, as the "spatial
 // anomaly" rule of Numenta's HTM detector in NAB does. After a reported
@@ -109,30 +110,14 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 	if cfg.Window < 0 || cfg.Scale < 0 || cfg.Floor < 0 || cfg.SuppressLevel < 0 || cfg.SuppressFactor < 0 {
 		panic("predictor: negative RobustConfig field")
 	}
-	if cfg.Window == 0 {
-		cfg.Window = 1500
-	}
-	if cfg.Scale == 0 {
-		cfg.Scale = 4
-	}
-	if cfg.Floor == 0 {
-		cfg.Floor = 0.02
-	}
-	if cfg.Spatial == 0 {
-		cfg.Spatial = 0.05
-	}
-	if cfg.Season == 0 {
-		cfg.Season = 86400
-	}
-	if cfg.MaxSeasonSamples == 0 {
-		cfg.MaxSeasonSamples = 2016
-	}
-	if cfg.Suppress == 0 {
-		cfg.Suppress = 100
-	}
-	if cfg.SuppressLevel == 0 {
-		cfg.SuppressLevel = 0.5
-	}
+	cfg.Window = cmp.Or(cfg.Window, 1500)
+	cfg.Scale = cmp.Or(cfg.Scale, 4)
+	cfg.Floor = cmp.Or(cfg.Floor, 0.02)
+	cfg.Spatial = cmp.Or(cfg.Spatial, 0.05)
+	cfg.Season = cmp.Or(cfg.Season, 86400)
+	cfg.MaxSeasonSamples = cmp.Or(cfg.MaxSeasonSamples, 2016)
+	cfg.Suppress = cmp.Or(cfg.Suppress, 100)
+	cfg.SuppressLevel = cmp.Or(cfg.SuppressLevel, 0.5)
 	return &RobustDetector{
 		cfg:    cfg,
 		level:  newSortedWindow(cfg.Window),

@@ -21,6 +21,22 @@ func exampleDaily() ([]int64, []float64) {
 	return t, y
 }
 
+// printMeans fits m on t and y and prints its mean forecast for h steps.
+func printMeans(m predictor.Model, t []int64, y []float64, h int) {
+	if err := m.Fit(t, y); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := m.Forecast(h, 0.8)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for k := range f.Mean {
+		fmt.Printf("h=%d %.0f\n", k+1, f.Mean[k])
+	}
+}
+
 func ExamplePredict() {
 	t, y := exampleDaily()
 	f, err := forecast.Predict(t, y, 3, forecast.Options{})
@@ -80,15 +96,7 @@ func ExampleSeasonalNaive() {
 
 func ExampleRidge() {
 	t, y := exampleDaily()
-	m := forecast.NewRidge(forecast.Options{Horizon: 3}, false)
-	if err := m.Fit(t, y); err != nil {
-		fmt.Println(err)
-		return
-	}
-	f, _ := m.Forecast(3, 0.8)
-	for k := range f.Mean {
-		fmt.Printf("h=%d %.0f\n", k+1, f.Mean[k])
-	}
+	printMeans(forecast.NewRidge(forecast.Options{Horizon: 3}, false), t, y, 3)
 	// Output:
 	// h=1 99
 	// h=2 107
@@ -97,15 +105,7 @@ func ExampleRidge() {
 
 func ExampleHoltWinters() {
 	t, y := exampleDaily()
-	m := forecast.NewHoltWinters(forecast.Options{Horizon: 3})
-	if err := m.Fit(t, y); err != nil {
-		fmt.Println(err)
-		return
-	}
-	f, _ := m.Forecast(3, 0.8)
-	for k := range f.Mean {
-		fmt.Printf("h=%d %.0f\n", k+1, f.Mean[k])
-	}
+	printMeans(forecast.NewHoltWinters(forecast.Options{Horizon: 3}), t, y, 3)
 	// Output:
 	// h=1 100
 	// h=2 105

@@ -1,10 +1,8 @@
 package forecast
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,34 +11,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/prescale/prescale/internal/trace"
 )
 
 var updateGolden = flag.Bool("fc.update", false, "rewrite the forecasting golden files in testdata")
 
 // readFixture reads a timestamp,value CSV (empty value = NaN) from
-// testdata/forecast.
+// testdata.
 func readFixture(t *testing.T, name string) ([]int64, []float64) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	tr, err := trace.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	require.NoError(t, err)
-	require.Equal(t, []string{"timestamp", "value"}, rows[0])
-	var ts []int64
-	var ys []float64
-	for _, r := range rows[1:] {
-		tv, err := strconv.ParseInt(r[0], 10, 64)
-		require.NoError(t, err)
-		yv := math.NaN()
-		if r[1] != "" {
-			yv, err = strconv.ParseFloat(r[1], 64)
-			require.NoError(t, err)
-		}
-		ts = append(ts, tv)
-		ys = append(ys, yv)
-	}
-	return ts, ys
+	return tr.T, tr.V
 }
 
 // TestPredictGolden compares Predict on the generated fixtures (see
