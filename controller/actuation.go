@@ -3,11 +3,13 @@ package controller
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -46,17 +48,102 @@ func (c *Controller) requestedUnits(t policy.Target, ts state.Target) int {
 }
 
 // currentUnits are the units published as the target's current ones
-// (prescale_current_units, the API's current_units): in act mode with
-// actuators, what the first actuator (in PRESCALE_ACTUATOR order)
-// acknowledged, never a value no receiver accepted; otherwise the
-// requested units.
-func (c *Controller) currentUnits(t policy.Target, requested int) int {
+// (prescale_current_units, the API's current_units): what the target's
+// current_query read this cycle; else, in act mode with actuators, what
+// the first actuator (in PRESCALE_ACTUATOR order) acknowledged, never a
+// value no receiver accepted; otherwise the requested units.
+func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot) int {
+	if snap.observedOK {
+		return snap.observed
+	}
 	if c.d.Units == nil && c.o.Mode == ModeAct && len(c.d.Actuators) > 0 {
 		if u, _, ok := c.d.Actuators[0].Acked(t.Name); ok {
 			return u
 		}
 	}
 	return requested
+}
+
+// readCurrent reads the units the target has from its current_query (an
+// instant query at the cycle's time), rounded to whole units. Missing or
+// unusable data only falls back to the acknowledged units (the reason is
+// kept for the API); a query the source rejects is also a cycle error.
+func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *snapshot) error {
+	if t.CurrentQuery == "" || !snap.histUp {
+		return nil
+	}
+	at := snap.at.Truncate(time.Millisecond)
+	s, err := c.d.History.QueryRange(ctx, t.CurrentQuery, at, at, c.o.Step)
+	if err != nil {
+		snap.currentErr = err.Error()
+		if history.IsQueryError(err) {
+			return fmt.Errorf("target current_query %q: %w", t.CurrentQuery, err)
+		}
+		return nil
+	}
+	_, v, ok := s.Last()
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > math.MaxInt32 {
+		snap.currentErr = fmt.Sprintf("current_query %q gave no usable value", t.CurrentQuery)
+		return nil
+	}
+	snap.observed, snap.observedOK = int(math.Round(v)), true
+	return nil
+}
+
+// lagWatch follows a target's last delivered scale-up until its
+// current_query shows the units.
+type lagWatch struct {
+	ackAt    time.Time // the last delivery seen
+	units    int       // units of the scale-up being watched
+	since    time.Time // when it was delivered; zero: none watched
+	prevObs  int       // units current_query showed at the previous cycle
+	havePrev bool
+	pubUnits int       // without actuators: the last published decision
+	pubAt    time.Time // and when it changed
+}
+
+// delivered returns the units last delivered to the target and when: what
+// the first actuator acknowledged; without actuators (KEDA or an HPA reads
+// prescale_desired_units), the published decision, delivered when it
+// changed.
+func (c *Controller) delivered(w *lagWatch, t policy.Target, snap snapshot) (int, time.Time, bool) {
+	if len(c.d.Actuators) > 0 {
+		return c.d.Actuators[0].Acked(t.Name)
+	}
+	if snap.hasDecision && (w.pubAt.IsZero() || snap.decision.Desired != w.pubUnits) {
+		w.pubUnits, w.pubAt = snap.decision.Desired, snap.at
+	}
+	return w.pubUnits, w.pubAt, !w.pubAt.IsZero()
+}
+
+// watchLag measures the provisioning lag the controller observes: from a
+// scale-up being delivered (see delivered) to the target's current_query
+// showing at least its units, timed at the decision cycles
+// (prescale_observed_provisioning_lag_seconds). A scale-down or a newer
+// scale-up ends the watch of an older one. Act mode only.
+func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
+	if t.CurrentQuery == "" || c.o.Mode != ModeAct || !snap.observedOK {
+		return
+	}
+	w := &c.lags[idx]
+	before := snap.observed
+	if w.havePrev {
+		before = w.prevObs
+	}
+	if u, at, ok := c.delivered(w, t, snap); ok && !at.IsZero() && !at.Equal(w.ackAt) {
+		w.ackAt = at
+		w.since = time.Time{}
+		if u > before { // a scale-up the target did not show before its delivery
+			w.units, w.since = u, at
+		}
+	}
+	if !w.since.IsZero() && snap.observed >= w.units {
+		lag := max(0, snap.at.Sub(w.since).Seconds())
+		c.d.Metrics.lagObserved.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Observe(lag)
+		c.log.Debug("observed provisioning lag", "target", t.Name, "units", w.units, "lag", lag, "configured", t.Lag.Seconds())
+		w.since = time.Time{}
+	}
+	w.prevObs, w.havePrev = snap.observed, true
 }
 
 // ackedState is what every actuator acknowledged for a target, for the

@@ -2,13 +2,17 @@ package controller
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
 
@@ -125,4 +129,99 @@ func TestActuationOldStateFile(t *testing.T) {
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f2.act.actions())
 	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.current), 0)
+}
+
+// replicasTarget is testTarget reading its units back from kube-state-metrics.
+func replicasTarget() policy.Target {
+	t := testTarget
+	t.CurrentQuery = `kube_deployment_status_replicas{deployment="web"}`
+	return t
+}
+
+// TestCurrentQueryAndObservedLag: with a current_query the current units
+// are what it reads back, not what was acknowledged, and the time from an
+// acknowledged scale-up to the query showing its units is published next to
+// the configured lag (injected clock: cycles one minute apart).
+func TestCurrentQueryAndObservedLag(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	m := f.c.d.Metrics
+	lv := []string{"web", "web", "instances"}
+	require.InDelta(t, 300, testutil.ToFloat64(m.lagConfigured.WithLabelValues(lv...)), 0, "configured lag 5m")
+
+	require.NoError(t, f.c.ReconcileOnce(t.Context())) // scale-up to 10, acknowledged at once
+	require.Len(t, f.act.actions(), 1)
+	require.InDelta(t, 1, f.gauge(t, m.current), 0)
+
+	for i, replicas := range []float64{4, 9} { // capacity arriving
+		now = now.Add(time.Minute)
+		h.setQuery(tgt.CurrentQuery, replicas)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		require.InDelta(t, replicas, f.gauge(t, m.current), 0, "cycle %d: current units are what current_query reads, not the acknowledged 10", i)
+		require.Equal(t, int(replicas), NewView(f.c, Info{}).Status()[0].Current)
+	}
+	require.Equal(t, 0, histCount(t, f, lv), "not all 10 units there yet")
+	now = now.Add(time.Minute)
+	h.setQuery(tgt.CurrentQuery, 10)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Equal(t, 1, histCount(t, f, lv))
+	require.InDelta(t, 180, histSum(t, f, lv), 0, "acknowledged at 12:00:30, seen at 12:03:30")
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Equal(t, 1, histCount(t, f, lv), "one scale-up, one observation")
+	require.Len(t, f.act.actions(), 1, "the decision was acknowledged: never re-sent while capacity arrives")
+}
+
+// TestCurrentQueryMissingFallsBack: without a value from current_query the
+// current units are the acknowledged ones.
+func TestCurrentQueryMissingFallsBack(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, math.NaN())
+	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.current), 0)
+	require.Contains(t, f.c.snaps[0].currentErr, "gave no usable value")
+}
+
+func histMetric(t *testing.T, f *fixture, lv []string) *dto.Histogram {
+	t.Helper()
+	var mm dto.Metric
+	require.NoError(t, f.c.d.Metrics.lagObserved.WithLabelValues(lv...).(prometheus.Metric).Write(&mm))
+	return mm.GetHistogram()
+}
+
+func histCount(t *testing.T, f *fixture, lv []string) int {
+	return int(histMetric(t, f, lv).GetSampleCount())
+}
+
+func histSum(t *testing.T, f *fixture, lv []string) float64 {
+	return histMetric(t, f, lv).GetSampleSum()
+}
+
+// TestObservedLagWithoutActuator: with KEDA or an HPA reading
+// prescale_desired_units (PRESCALE_ACTUATOR=none), the lag runs from the
+// decision that raised the units.
+func TestObservedLagWithoutActuator(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f.c.d.Actuators = nil
+	lv := []string{"web", "web", "instances"}
+	require.NoError(t, f.c.ReconcileOnce(t.Context())) // desired 10 published
+	for _, replicas := range []float64{1, 6, 10, 10} {
+		now = now.Add(time.Minute)
+		h.setQuery(tgt.CurrentQuery, replicas)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	}
+	require.Equal(t, 1, histCount(t, f, lv))
+	require.InDelta(t, 180, histSum(t, f, lv), 0)
 }

@@ -208,7 +208,7 @@ func (v *View) Execute(ctx context.Context, req api.ExecuteRequest) (api.TargetS
 	ts.Policy.Manual = &policy.Override{Units: req.Units, Until: now.Add(dur)}
 	c.mu.Unlock()
 	snap.requested = c.requestedUnits(t, ts)
-	snap.current = c.currentUnits(t, snap.requested)
+	snap.current = c.currentUnits(t, snap.requested, snap)
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	dec := c.d.Decide(in, t, ts.Policy)

@@ -86,6 +86,7 @@ type Config struct {
 	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...)"`
 	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
+	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged"`
 	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation"`
 	TargetUtilization   float64       `envconfig:"TARGET_UTILIZATION" default:"0.7" desc:"utilisation to provision for, in (0,1]"`
 	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units"`
@@ -128,6 +129,11 @@ func (c *Config) Validate() error {
 			bad("TARGET_QUERY", "must be set (or give PRESCALE_TARGETS_FILE)")
 		} else if err := CheckQuery(t.Query); err != nil {
 			bad("TARGET_QUERY", "%v", err)
+		}
+		if t.CurrentQuery != "" {
+			if err := CheckQuery(t.CurrentQuery); err != nil {
+				bad("TARGET_CURRENT_QUERY", "%v", err)
+			}
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, envFieldErrors(err)...)
@@ -283,7 +289,7 @@ func checkHTTPURL(raw string) error {
 
 // envVarOf maps a policy.Target field to its environment variable.
 var envVarOf = map[string]string{
-	"name": "TARGET_NAME", "kind": "TARGET_KIND", "query": "TARGET_QUERY",
+	"name": "TARGET_NAME", "kind": "TARGET_KIND", "query": "TARGET_QUERY", "current_query": "TARGET_CURRENT_QUERY",
 	"capacity_per_unit": "TARGET_CAPACITY_PER_UNIT", "target_utilization": "TARGET_UTILIZATION",
 	"min_units": "TARGET_MIN_UNITS", "max_units": "TARGET_MAX_UNITS",
 	"cost_per_unit_hour": "TARGET_COST_PER_UNIT_HOUR", "lag": "TARGET_PROVISIONING_LAG",
@@ -322,6 +328,7 @@ func (c *Config) EnvTarget() policy.Target {
 		Tier:                c.TargetTier,
 		Kind:                policy.Kind(c.TargetKind),
 		Query:               c.TargetQuery,
+		CurrentQuery:        c.TargetCurrentQuery,
 		CapacityPerUnit:     c.CapacityPerUnit,
 		TargetUtilization:   c.TargetUtilization,
 		MinUnits:            c.MinUnits,
@@ -382,7 +389,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 	}
 	for i := range doc.Targets {
 		t := defaults
-		t.Name, t.Query = "", ""
+		t.Name, t.Query, t.CurrentQuery = "", "", "" // per target, never inherited
 		var fields map[string]any
 		if err := doc.Targets[i].Decode(&fields); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
@@ -401,6 +408,11 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query must be set", i, t.Name)})
 		} else if err := CheckQuery(t.Query); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query: %v", i, t.Name, err)})
+		}
+		if t.CurrentQuery != "" {
+			if err := CheckQuery(t.CurrentQuery); err != nil {
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): current_query: %v", i, t.Name, err)})
+			}
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})

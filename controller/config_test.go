@@ -95,6 +95,7 @@ func TestConfigValidate(t *testing.T) {
 		{"risk one", func(c *Config) { c.RiskPerUnit = 1 }, "PRESCALE_TARGET_RISK_PER_UNIT: must be in [0, 1), got 1"},
 		{"floor mode", func(c *Config) { c.FloorMode = "lazy" }, `PRESCALE_TARGET_FLOOR_MODE: must be scale_up or hold; got "lazy"`},
 		{"stabilization", func(c *Config) { c.Stabilization = -time.Second }, "PRESCALE_TARGET_STABILIZATION_WINDOW: must be >= 0, got -1s"},
+		{"current query", func(c *Config) { c.TargetCurrentQuery = "kube_deployment_status_replicas[5m]" }, `PRESCALE_TARGET_CURRENT_QUERY: PromQL "kube_deployment_status_replicas[5m]" returns a matrix`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig(t)
@@ -126,6 +127,7 @@ func TestParseTargets(t *testing.T) {
 		{"bad risk", "targets:\n  - {name: web, query: q, risk_per_unit: 1.5}\n", "risk_per_unit must be in [0, 1), got 1.5", nil},
 		{"bad floor mode", "targets:\n  - {name: web, query: q, floor_mode: up}\n", `floor_mode must be scale_up or hold; got "up"`, nil},
 		{"bad hold", "targets:\n  - {name: web, query: q, hold_until_ready: maybe}\n", "cannot unmarshal", nil},
+		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := ParseTargets([]byte(tc.file), base)
@@ -153,6 +155,11 @@ func TestParseTargets(t *testing.T) {
 	require.Equal(t, policy.FloorScaleUp, ts[0].FloorMode)
 	require.False(t, ts[0].HoldUntilReady)
 	require.Equal(t, 5*time.Minute, ts[0].StabilizationWindow)
+	base.CurrentQuery = "env_replicas"
+	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, current_query: 'kube_deployment_status_replicas{deployment=\"web\"}'}\n  - {name: db, query: q}\n"), base)
+	require.NoError(t, err)
+	require.Equal(t, `kube_deployment_status_replicas{deployment="web"}`, ts[0].CurrentQuery)
+	require.Empty(t, ts[1].CurrentQuery, "a current_query is per target, never inherited from PRESCALE_TARGET_CURRENT_QUERY")
 }
 
 func TestTargetsFileFixture(t *testing.T) {

@@ -88,6 +88,9 @@ type snapshot struct {
 	modelErr    float64
 	requested   int // units the policy decided from (see requestedUnits)
 	current     int // units published as current (see currentUnits)
+	observed    int // units the target's current_query read, if observedOK
+	observedOK  bool
+	currentErr  string // why current_query gave no units
 	decision    policy.Decision
 	hasDecision bool
 }
@@ -115,6 +118,7 @@ type Controller struct {
 	cycled    bool
 	gen       atomic.Uint64
 	engs      []engState // per target, used under cycleMu only
+	lags      []lagWatch // per target, used under cycleMu only
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -222,7 +226,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		resolved[i] = engine.Resolve(t, o.Interval)
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
-		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets))}
+		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
+		lags: make([]lagWatch, len(targets))}
 	for i, t := range resolved {
 		if c.engs[i], err = c.newEngine(i); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
@@ -453,13 +458,17 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	}
 
 	snap.requested = c.requestedUnits(t, ts)
-	snap.current = c.currentUnits(t, snap.requested)
+	if err := c.readCurrent(ctx, t, &snap); err != nil {
+		cycleErr = errors.Join(cycleErr, err)
+	}
+	snap.current = c.currentUnits(t, snap.requested, snap)
 	ts = accrueCost(t, ts, now, snap.current)
 	ts = c.decide(idx, t, ts, &snap)
 
 	// Act.
 	c.act(ctx, t, snap.decision, snap)
 	ts.Acked = c.ackedState(t.Name)
+	c.watchLag(idx, t, snap)
 	c.publish(t, snap, ts)
 	// The error is logged once, by Run, with the whole cycle's errors.
 	return snap, ts, cycleErr

@@ -35,14 +35,19 @@ type fakeHistory struct {
 	calls int
 	spike int64 // unix seconds of a grid point valued 1000; 0 for none
 	until int64 // unix seconds of the newest point with a value; 0 for none
+	// byQuery answers other queries than the demand's (current_query).
+	byQuery map[string]float64
 }
 
-func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
+func (f *fakeHistory) QueryRange(_ context.Context, q string, start, end time.Time, step time.Duration) (history.Series, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.err != nil {
 		return history.Series{}, f.err
+	}
+	if v, ok := f.byQuery[q]; ok {
+		return history.Series{T: []int64{end.Unix()}, V: []float64{v}}, nil
 	}
 	var s history.Series
 	for t := start; !t.After(end); t = t.Add(step) {
@@ -60,6 +65,15 @@ func (f *fakeHistory) QueryRange(_ context.Context, _ string, start, end time.Ti
 		return s, history.ErrNoData
 	}
 	return s, nil
+}
+
+func (f *fakeHistory) setQuery(q string, v float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byQuery == nil {
+		f.byQuery = map[string]float64{}
+	}
+	f.byQuery[q] = v
 }
 
 func (f *fakeHistory) set(v float64, err error) {
@@ -142,16 +156,22 @@ type fixture struct {
 
 func newFixture(t *testing.T, dir string, h *fakeHistory, fc engine.Forecaster, mode string, now *time.Time) *fixture {
 	t.Helper()
+	return newFixtureFor(t, testTarget, dir, h, fc, mode, now)
+}
+
+// newFixtureFor is newFixture for another target than testTarget.
+func newFixtureFor(t *testing.T, target policy.Target, dir string, h *fakeHistory, fc engine.Forecaster, mode string, now *time.Time) *fixture {
+	t.Helper()
 	st, err := state.New(dir)
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
 	act := &recorder{}
 	am := actuator.NewMetrics(reg)
-	c, err := New([]policy.Target{testTarget}, Options{
+	c, err := New([]policy.Target{target}, Options{
 		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95,
 	}, Deps{
 		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
-		Decide: policy.Decide, Actuators: []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: func() time.Time { return *now }, Metrics: am})}, State: st, Metrics: NewMetrics(reg, []policy.Target{testTarget}),
+		Decide: policy.Decide, Actuators: []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: func() time.Time { return *now }, Metrics: am})}, State: st, Metrics: NewMetrics(reg, []policy.Target{target}),
 		Now: func() time.Time { return *now },
 	})
 	require.NoError(t, err)

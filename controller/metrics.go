@@ -31,6 +31,9 @@ type Metrics struct {
 	historyHealth prometheus.Gauge
 	queryDuration prometheus.Histogram
 	stateSaveFail prometheus.Counter
+
+	lagConfigured *prometheus.GaugeVec
+	lagObserved   *prometheus.HistogramVec
 }
 
 var targetLabels = []string{"target", "tier", "kind"}
@@ -43,87 +46,114 @@ func gauge(name, help string) *prometheus.GaugeVec {
 // every target's series (prescale_decisions_total for every direction and
 // reason) at zero.
 func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
-	m := &Metrics{
-		desired:      gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to)."),
-		current:      gauge("current_units", "Units each target has now: what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision."),
-		forecast:     gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit."),
-		forecastLo:   gauge("forecast_lower", "Lower bound of the forecast interval at the lead time."),
-		forecastHi:   gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for)."),
-		anomaly:      gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample."),
-		confidence:   gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (from the online forecaster's calibration); below the threshold decisions are reactive."),
-		modelError:   gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit."),
-		costPerHour:  gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour)."),
-		costToday:    gauge("cost_today", "Cost accrued since UTC midnight."),
-		budget:       gauge("cost_budget_daily", "Daily cost budget; 0 means none."),
-		budgetCapped: gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0."),
-		dataOK:       gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held)."),
-		lastDecision: gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision."),
-		demand:       gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok)."),
-		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "controller_info",
-			Help: "Always 1; labels: the controller's mode (act or forecast-only, PRESCALE_MODE) and actuator(s) (PRESCALE_ACTUATOR).",
-		}, []string{"mode", "actuator"}),
-		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "prescale", Name: "decisions_total",
-			Help: "Decisions made, by direction (up, down, none) and reason.",
-		}, []string{"target", "direction", "reason"}),
-		cycleDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "prescale", Name: "cycle_duration_seconds",
-			Help:    "Duration of one decision cycle over all targets.",
-			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}),
-		cycleLateness: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "prescale", Name: "cycle_lateness_seconds",
-			Help:    "How late a cycle started after its scheduled time.",
-			Buckets: []float64{.001, .01, .1, .5, 1, 5, 30},
-		}),
-		cycles: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "prescale", Name: "cycles_total", Help: "Decision cycles run.",
-		}),
-		cyclesFailed: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "prescale", Name: "cycles_failed_total", Help: "Decision cycles with at least one error (logged; never fatal).",
-		}),
-		lastCycle: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time of the last cycle (the time its decisions were made for).",
-		}),
-		historyUp: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "history_up", Help: "1 when the last cycle's history queries reached the store, else 0.",
-		}),
-		historyHealth: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "history_healthy", Help: "1 when the store answered with fresh data for every target, else 0.",
-		}),
-		queryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: "prescale", Name: "history_query_duration_seconds",
-			Help:    "Duration of one target's history range query.",
-			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
-		}),
-		stateSaveFail: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "prescale", Name: "state_save_failures_total", Help: "Failed writes of the controller state file.",
-		}),
-	}
+	m := &Metrics{}
+	m.newTargetMetrics()
+	m.newLoopMetrics()
 	if reg != nil {
 		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
 			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
-			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.stateSaveFail)
+			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.stateSaveFail,
+			m.lagConfigured, m.lagObserved)
 	}
 	for _, t := range targets {
-		lv := []string{t.Name, t.Tier, string(t.Kind)}
-		// The forecast gauges and prescale_model_error are not
-		// pre-initialised: a 0 there would read as a forecast of nothing or
-		// a perfect model before one exists.
-		for _, g := range []*prometheus.GaugeVec{m.desired, m.current,
-			m.anomaly, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
-			g.WithLabelValues(lv...)
-		}
-		m.budget.WithLabelValues(lv...).Set(t.DailyBudget)
-		for _, d := range directions {
-			for _, r := range policy.Reasons() {
-				m.decisions.WithLabelValues(t.Name, d, string(r))
-			}
-		}
+		m.initTarget(t)
 	}
 	return m
+}
+
+// newTargetMetrics builds the per-target series: units, forecast, anomaly,
+// cost, decisions and provisioning lag.
+func (m *Metrics) newTargetMetrics() {
+	m.desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
+	m.current = gauge("current_units", "Units each target has now: what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
+	m.forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
+	m.forecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
+	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for).")
+	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
+	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (from the online forecaster's calibration); below the threshold decisions are reactive.")
+	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
+	m.costPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
+	m.costToday = gauge("cost_today", "Cost accrued since UTC midnight.")
+	m.budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
+	m.budgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
+	m.dataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
+	m.lastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
+	m.demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
+	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "prescale", Name: "decisions_total",
+		Help: "Decisions made, by direction (up, down, none) and reason.",
+	}, []string{"target", "direction", "reason"})
+	m.lagConfigured = gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
+	m.lagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
+		Help:    "Time from a scale-up being acknowledged by the actuator to the target's current_query showing its units, as observed at the decision cycles (so up to one scaling interval late); only for targets with a current_query.",
+		Buckets: []float64{10, 30, 60, 120, 300, 600, 900, 1800, 3600},
+	}, targetLabels)
+}
+
+// newLoopMetrics builds the controller-wide series: mode and actuator,
+// cycles, history source and state file.
+func (m *Metrics) newLoopMetrics() {
+	m.info = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "controller_info",
+		Help: "Always 1; labels: the controller's mode (act or forecast-only, PRESCALE_MODE) and actuator(s) (PRESCALE_ACTUATOR).",
+	}, []string{"mode", "actuator"})
+	m.cycleDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "cycle_duration_seconds",
+		Help:    "Duration of one decision cycle over all targets.",
+		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	})
+	m.cycleLateness = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "cycle_lateness_seconds",
+		Help:    "How late a cycle started after its scheduled time.",
+		Buckets: []float64{.001, .01, .1, .5, 1, 5, 30},
+	})
+	m.cycles = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "prescale", Name: "cycles_total", Help: "Decision cycles run.",
+	})
+	m.cyclesFailed = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "prescale", Name: "cycles_failed_total", Help: "Decision cycles with at least one error (logged; never fatal).",
+	})
+	m.lastCycle = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time of the last cycle (the time its decisions were made for).",
+	})
+	m.historyUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "history_up", Help: "1 when the last cycle's history queries reached the store, else 0.",
+	})
+	m.historyHealth = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "history_healthy", Help: "1 when the store answered with fresh data for every target, else 0.",
+	})
+	m.queryDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "history_query_duration_seconds",
+		Help:    "Duration of one target's history range query.",
+		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
+	})
+	m.stateSaveFail = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "prescale", Name: "state_save_failures_total", Help: "Failed writes of the controller state file.",
+	})
+}
+
+// initTarget pre-initialises a target's series.
+func (m *Metrics) initTarget(t policy.Target) {
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	// The forecast gauges and prescale_model_error are not
+	// pre-initialised: a 0 there would read as a forecast of nothing or
+	// a perfect model before one exists.
+	for _, g := range []*prometheus.GaugeVec{m.desired, m.current,
+		m.anomaly, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
+		g.WithLabelValues(lv...)
+	}
+	m.budget.WithLabelValues(lv...).Set(t.DailyBudget)
+	m.lagConfigured.WithLabelValues(lv...).Set(t.Lag.Seconds())
+	if t.CurrentQuery != "" {
+		m.lagObserved.WithLabelValues(lv...)
+	}
+	for _, d := range directions {
+		for _, r := range policy.Reasons() {
+			m.decisions.WithLabelValues(t.Name, d, string(r))
+		}
+	}
 }
 
 // SetInfo publishes prescale_controller_info{mode, actuator} = 1 (only the

@@ -410,7 +410,7 @@ func controllerLabels(t *testing.T) labelSets {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	rec := &describingRegisterer{Registerer: reg}
-	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances")}})
+	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances"), CurrentQuery: "replicas"}})
 	m.SetInfo("act", "none")
 	actuator.NewMetrics(rec) // prescale_actuation_pending and the receivers' metrics
 	mfs, err := reg.Gather()

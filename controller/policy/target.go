@@ -64,6 +64,12 @@ type Target struct {
 	// as CapacityPerUnit). The decision engine does not read it; the
 	// history source does.
 	Query string `json:"query" yaml:"query"`
+	// CurrentQuery, when set, is PromQL reading back the units the target
+	// has (for example the replicas KEDA or the HPA set, from
+	// kube-state-metrics: kube_deployment_status_replicas{deployment="web"}).
+	// The controller publishes its value as the current units and measures
+	// the provisioning lag it observes; the decision engine does not read it.
+	CurrentQuery string `json:"current_query,omitempty" yaml:"current_query"`
 	// CapacityPerUnit is the demand one unit serves at 100 % utilisation
 	// (requests/s per instance, cores per node, bytes per volume step).
 	CapacityPerUnit float64 `json:"capacity_per_unit" yaml:"capacity_per_unit"`
