@@ -446,32 +446,43 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 		}
 	}
 
-	// Score the previous cycle's one-step-ahead forecast.
-	snap.modelErr = math.NaN()
-	if !ts.PrevForecastAt.IsZero() {
-		pt := ts.PrevForecastAt.Unix()
-		for i := len(s.T) - 1; i >= 0 && s.T[i] >= pt; i-- {
-			if s.T[i] == pt && !math.IsNaN(s.V[i]) {
-				snap.modelErr = math.Abs(ts.PrevForecast - s.V[i])
-			}
+	snap.modelErr = modelError(s, ts)
+	ts, err = c.decideAndAct(ctx, idx, t, ts, &snap)
+	// The error is logged once, by Run, with the whole cycle's errors.
+	return snap, ts, errors.Join(cycleErr, err)
+}
+
+// modelError scores the previous cycle's one-step-ahead mean forecast
+// against the series (NaN when its point is missing).
+func modelError(s history.Series, ts state.Target) float64 {
+	if ts.PrevForecastAt.IsZero() {
+		return math.NaN()
+	}
+	pt := ts.PrevForecastAt.Unix()
+	for i := len(s.T) - 1; i >= 0 && s.T[i] >= pt; i-- {
+		if s.T[i] == pt && !math.IsNaN(s.V[i]) {
+			return math.Abs(ts.PrevForecast - s.V[i])
 		}
 	}
+	return math.NaN()
+}
 
+// decideAndAct runs the decide and act phases of a target's cycle on what
+// the query phase saw: the units (requested, and current as acknowledged or
+// read back), cost, the decision, its hand-over to the actuators, the
+// observed provisioning lag and the published metrics.
+func (c *Controller) decideAndAct(ctx context.Context, idx int, t policy.Target, ts state.Target, snap *snapshot) (state.Target, error) {
 	snap.requested = c.requestedUnits(t, ts)
-	if err := c.readCurrent(ctx, t, &snap); err != nil {
-		cycleErr = errors.Join(cycleErr, err)
-	}
-	snap.current = c.currentUnits(t, snap.requested, snap)
-	ts = accrueCost(t, ts, now, snap.current)
-	ts = c.decide(idx, t, ts, &snap)
+	err := c.readCurrent(ctx, t, snap)
+	snap.current = c.currentUnits(t, snap.requested, *snap)
+	ts = accrueCost(t, ts, snap.at, snap.current)
+	ts = c.decide(idx, t, ts, snap)
 
-	// Act.
-	c.act(ctx, t, snap.decision, snap)
+	c.act(ctx, t, snap.decision, *snap)
 	ts.Acked = c.ackedState(t.Name)
-	c.watchLag(idx, t, snap)
-	c.publish(t, snap, ts)
-	// The error is logged once, by Run, with the whole cycle's errors.
-	return snap, ts, cycleErr
+	c.watchLag(idx, t, *snap)
+	c.publish(t, *snap, ts)
+	return ts, err
 }
 
 // accrueCost accrues the cost of the current units since the last cycle
