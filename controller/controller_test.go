@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -422,7 +422,7 @@ func TestLowConfidenceIsReactive(t *testing.T) {
 func TestRunSchedules(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHistory{value: 35}
-		var logs lockedBuffer
+		var logs testkit.SyncBuffer
 		st, err := state.New(t.TempDir())
 		require.NoError(t, err)
 		reg := prometheus.NewRegistry()
@@ -600,22 +600,4 @@ func TestRunAlignsCycles(t *testing.T) {
 		cancel()
 		<-done
 	})
-}
-
-// lockedBuffer is a bytes.Buffer safe for a logger and the test reading it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // requireBinary fails (never skips) when a real server the end-to-end tests
@@ -35,16 +36,6 @@ func requireBinary(t *testing.T, name string) string {
 	p, err := exec.LookPath(name)
 	require.NoError(t, err, "%s not found on PATH: install it with `sudo apt-get install prometheus` (Debian/Ubuntu) or run `make test-deps`", name)
 	return p
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 // promServer is a real Prometheus process on loopback.
@@ -63,7 +54,7 @@ func newPromServer(t *testing.T, dataDir, cfg string) *promServer {
 	t.Helper()
 	bin := requireBinary(t, "prometheus")
 	dir := t.TempDir()
-	p := &promServer{t: t, bin: bin, addr: freeAddr(t), dataDir: dataDir,
+	p := &promServer{t: t, bin: bin, addr: testkit.FreeAddr(t), dataDir: dataDir,
 		cfgPath: filepath.Join(dir, "prometheus.yml"), logPath: filepath.Join(dir, "prometheus.log")}
 	require.NoError(t, os.WriteFile(p.cfgPath, []byte(cfg), 0o600))
 	t.Cleanup(p.Stop)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // vmVersion is the VictoriaMetrics release scripts/ensure-victoriametrics.sh
@@ -84,7 +86,7 @@ func startVM(ctx context.Context, t testing.TB, flags ...string) *vmServer {
 	t.Helper()
 	bin := vmBinary(t)
 	dir := t.TempDir()
-	v := &vmServer{t: t, addr: freeAddr(t), log: filepath.Join(dir, "vm.log")}
+	v := &vmServer{t: t, addr: testkit.FreeAddr(t), log: filepath.Join(dir, "vm.log")}
 	args := append([]string{
 		"-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + v.addr,
 		"-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache", "-loggerLevel=ERROR",

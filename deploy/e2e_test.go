@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // The end-to-end test runs the whole chain on loopback: the built exporter
@@ -242,16 +243,6 @@ func requireServer(t *testing.T, env, pkg string, names ...string) string {
 		"or ./scripts/ensure-test-deps.sh, or set %s to its path; `go test -short` skips this test",
 		pkg, strings.Join(names, " or "), pkg, env)
 	return ""
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
 }
 
 // goBuild builds ./cmd/<name> into dir.
@@ -491,7 +482,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	hookSrv := httptest.NewServer(hook)
 	t.Cleanup(hookSrv.Close)
 	o := renderOptions{
-		Prometheus: freeAddr(t), Alertmanager: freeAddr(t), Exporter: freeAddr(t), Controller: freeAddr(t),
+		Prometheus: testkit.FreeAddr(t), Alertmanager: testkit.FreeAddr(t), Exporter: testkit.FreeAddr(t), Controller: testkit.FreeAddr(t),
 		Interval: time.Second,
 		// The alert under test needs its condition for 2s (pending, then
 		// firing); every other alert keeps its repository duration (minutes),

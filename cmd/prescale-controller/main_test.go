@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 func TestRunUsageAndBadConfig(t *testing.T) {
@@ -49,41 +48,13 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
 // TestSecretsNeverPrinted runs the controller with credentials in every
 // URL and the API token, makes the history queries and a webhook fail
 // (the paths that format URLs into errors and logs), calls the API with
 // the token, and checks that no secret reaches stdout, stderr or an API
 // answer.
 func TestSecretsNeverPrinted(t *testing.T) {
-	prom, hook := closedPort(t), closedPort(t)
+	prom, hook := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_TARGET_QUERY", "up")
@@ -94,7 +65,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	t.Setenv("PRESCALE_WEBHOOK_TIMEOUT", "1s")
 	t.Setenv("PRESCALE_WEBHOOK_MAX_ATTEMPTS", "1")
 	t.Setenv("PRESCALE_API_TOKEN", "SECRET5token")
-	var out, errb syncBuffer
+	var out, errb testkit.SyncBuffer
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, nil, &out, &errb) }()

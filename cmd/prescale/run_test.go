@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,30 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command's writer and the test's reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunBadUsage(t *testing.T) {
 	for _, tc := range []struct {
@@ -59,7 +41,7 @@ func TestRunBadUsage(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			var out, errb syncBuffer
+			var out, errb testkit.SyncBuffer
 			code := runCmd(t.Context(), tc.args, &out, &errb)
 			require.Equal(t, tc.code, code, "stderr: %s", errb.String())
 			require.Contains(t, out.String()+errb.String(), tc.contains)
@@ -178,7 +160,7 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	defer busy.Close()
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("PRESCALE_LISTEN", busy.Addr().String())
-	var out, errb syncBuffer
+	var out, errb testkit.SyncBuffer
 	code := runCmd(t.Context(), []string{"--backfill", tracePath}, &out, &errb)
 	require.Equal(t, 2, code, "stderr: %s", errb.String())
 	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
@@ -227,10 +209,10 @@ func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
 // startRun runs `prescale run args...` until the test ends (it must then
 // exit 0) and returns, once the URLs are printed, the REST API's base URL
 // and the command's outputs.
-func startRun(t *testing.T, args []string) (ctx context.Context, base string, out, errb *syncBuffer) {
+func startRun(t *testing.T, args []string) (ctx context.Context, base string, out, errb *testkit.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	out, errb = &syncBuffer{}, &syncBuffer{}
+	out, errb = &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- runCmd(ctx, args, out, errb) }()
 	t.Cleanup(func() {
