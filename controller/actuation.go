@@ -160,12 +160,12 @@ func (c *Controller) ackedState(target string) map[string]int {
 
 // act hands a decision to every actuator (act mode only), each of which
 // delivers it until acknowledged, replacing any older desired units it has
-// not delivered yet. A no_data hold changes nothing: each actuator keeps
+// not delivered yet. A no_data or bad_query hold changes nothing: each actuator keeps
 // (re-)sending the last desired units. A failed delivery is not a cycle
 // error: the actuator retries it and reports it once per outage (log,
 // prescale_actuation_pending, /api/system/health).
 func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decision, snap snapshot) {
-	if c.o.Mode != ModeAct || len(c.d.Actuators) == 0 || dec.Reason == policy.ReasonNoData {
+	if c.o.Mode != ModeAct || len(c.d.Actuators) == 0 || dec.Reason.Holds() {
 		return
 	}
 	a := actuator.Action{

@@ -76,6 +76,7 @@ type snapshot struct {
 	series      history.Series
 	histErr     string
 	histUp      bool
+	badQuery    bool // the store answered, the target's query is at fault
 	present     bool
 	demand      float64
 	demandAt    int64
@@ -381,61 +382,7 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	end := now.Truncate(step)
 	start := end.Add(-c.o.Window)
 	snap := snapshot{at: now, start: start, end: end, histUp: true, demand: math.NaN()}
-	var cycleErr error
-	histErr := func(err error) {
-		switch {
-		case err == nil:
-		case errors.Is(err, history.ErrNoData):
-			if snap.histErr == "" {
-				snap.histErr = err.Error()
-			}
-		case history.IsQueryError(err):
-			// The source answered: the target's query is at fault (several
-			// series, a failed evaluation). A target data problem, not an
-			// outage: other targets and /readyz are unaffected.
-			if snap.histErr == "" {
-				snap.histErr = err.Error()
-				cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
-			}
-		default:
-			if snap.histUp {
-				snap.histUp = false
-				snap.histErr = err.Error()
-				cycleErr = fmt.Errorf("%w: %w", errHistory, err)
-			}
-		}
-	}
-
-	// Query: the window, then the current value at now itself (instant
-	// query semantics: the latest sample at or before now, so a store with
-	// only seconds of data already gives a demand on the first cycle).
-	q0 := time.Now()
-	s, err := c.d.History.QueryRange(ctx, t.Query, start, end, step)
-	c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
-	snap.series = s
-	histErr(err)
-	nowMs := now.Truncate(time.Millisecond)
-	if snap.histUp {
-		if nowMs.Equal(end) {
-			if tl, v, ok := s.Last(); ok && tl == end.Unix() {
-				snap.present, snap.demand, snap.demandAt = true, v, tl
-			}
-		} else {
-			q1 := time.Now()
-			cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, step)
-			c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
-			histErr(err)
-			if tl, v, ok := cur.Last(); ok {
-				snap.present, snap.demand, snap.demandAt = true, v, tl
-			}
-		}
-		if !snap.present && len(s.V) > 0 {
-			if tl, _, ok := s.Last(); ok {
-				// The window has data but none fresh: say so, not "no data".
-				snap.histErr = staleMessage(time.Unix(tl, 0), now, step)
-			}
-		}
-	}
+	s, cycleErr := c.query(ctx, t, &snap)
 
 	// Detect and forecast: the grid points newer than the last one fed go
 	// through the target's engine in order (anomalous points are kept out
@@ -447,7 +394,7 @@ func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int
 	}
 
 	snap.modelErr = modelError(s, ts)
-	ts, err = c.decideAndAct(ctx, idx, t, ts, &snap)
+	ts, err := c.decideAndAct(ctx, idx, t, ts, &snap)
 	// The error is logged once, by Run, with the whole cycle's errors.
 	return snap, ts, errors.Join(cycleErr, err)
 }
@@ -485,6 +432,78 @@ func (c *Controller) decideAndAct(ctx context.Context, idx int, t policy.Target,
 	return ts, err
 }
 
+// query reads a target's history window and its current demand into snap
+// (series, demand, presence, the history problem) and returns the window
+// and the cycle's error for the log: the source down, or the target's
+// query at fault (several series, a failed evaluation, NaN or ±Inf for
+// the current demand: snap.badQuery, the decision holds with reason
+// bad_query).
+func (c *Controller) query(ctx context.Context, t policy.Target, snap *snapshot) (history.Series, error) {
+	now, start, end, step := snap.at, snap.start, snap.end, c.o.Step
+	var cycleErr error
+	histErr := func(err error) {
+		switch {
+		case err == nil:
+		case errors.Is(err, history.ErrNoData):
+			if snap.histErr == "" {
+				snap.histErr = err.Error()
+			}
+		case history.IsQueryError(err):
+			// The source answered: the target's query is at fault (several
+			// series, a failed evaluation, no finite value). A target data
+			// problem, not an outage: other targets and /readyz are unaffected.
+			if !snap.badQuery {
+				snap.badQuery, snap.histErr = true, fmt.Sprintf("query %q: %v", t.Query, err)
+				cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
+			}
+		default:
+			if snap.histUp {
+				snap.histUp = false
+				snap.histErr = err.Error()
+				cycleErr = fmt.Errorf("%w: %w", errHistory, err)
+			}
+		}
+	}
+
+	// Query: the window, then the current value at now itself (instant
+	// query semantics: the latest sample at or before now, so a store with
+	// only seconds of data already gives a demand on the first cycle).
+	q0 := time.Now()
+	s, err := c.d.History.QueryRange(ctx, t.Query, start, end, step)
+	c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
+	snap.series = s
+	histErr(err)
+	if !snap.histUp {
+		return s, cycleErr
+	}
+	nowMs := now.Truncate(time.Millisecond)
+	if nowMs.Equal(end) {
+		if tl, v, ok := s.Last(); ok && tl == end.Unix() {
+			snap.present, snap.demand, snap.demandAt = true, v, tl
+		}
+	} else {
+		q1 := time.Now()
+		cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, step)
+		c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
+		histErr(err)
+		if tl, v, ok := cur.Last(); ok {
+			snap.present, snap.demand, snap.demandAt = true, v, tl
+		}
+	}
+	switch tl, _, ok := s.Last(); {
+	case snap.present || snap.badQuery:
+	case nowMs.Equal(end) && s.LastDropped == end.Unix():
+		// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
+		err := fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, end.UTC().Format(time.RFC3339))
+		snap.badQuery, snap.histErr = true, fmt.Sprintf("query %q: %v", t.Query, err)
+		cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
+	case ok:
+		// The window has data but none fresh: say so, not "no data".
+		snap.histErr = staleMessage(time.Unix(tl, 0), now, step)
+	}
+	return s, cycleErr
+}
+
 // accrueCost accrues the cost of the current units since the last cycle
 // into ts; the daily cost resets at UTC midnight.
 func accrueCost(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
@@ -511,6 +530,7 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	eng := c.engs[idx].eng
 	out := eng.Decide(engine.Input{
 		Now: now, CurrentUnits: snap.requested, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
+		BadQuery: snap.badQuery, Problem: snap.histErr,
 	}, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // tenantGateway stands in for Mimir's or a multi-tenant Thanos' query
@@ -202,11 +203,16 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 	})
 	require.Greater(t, desired, 1)
 
-	for _, c := range []struct{ mode, reason string }{
-		{"limit", "the store could not evaluate the query: cannot select more than -search.maxSamplesPerQuery=1000 samples"},
-		{"html", "the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?)"},
-		{"notfound", "client error: 404 (no Prometheus query API at this URL"},
-		{"down", "EOF"},
+	// A refused query (over the store's limits) is the target's query at
+	// fault (reason bad_query); the others are the source (no_data).
+	for _, c := range []struct {
+		mode, reason string
+		held         policy.Reason
+	}{
+		{"limit", "the store could not evaluate the query: cannot select more than -search.maxSamplesPerQuery=1000 samples", "bad_query"},
+		{"html", "the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?)", "no_data"},
+		{"notfound", "client error: 404 (no Prometheus query API at this URL", "no_data"},
+		{"down", "EOF", "no_data"},
 	} {
 		front.mode.Store(c.mode)
 		cycles, err := scrapeGauge(ctx, base+"/metrics", "prescale_cycles_total", nil)
@@ -223,7 +229,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 			if n < cycles+2 || !strings.Contains(st[0].HistoryError, c.reason) {
 				return fmt.Errorf("after %v cycles: history_error %q", n-cycles, st[0].HistoryError)
 			}
-			if st[0].Desired != desired || st[0].Decisions[len(st[0].Decisions)-1].Reason != "no_data" {
+			if st[0].Desired != desired || st[0].Decisions[len(st[0].Decisions)-1].Reason != c.held {
 				return fmt.Errorf("not held: desired %d (was %d), last decision %+v", st[0].Desired, desired, st[0].Decisions[len(st[0].Decisions)-1])
 			}
 			var h api.Health

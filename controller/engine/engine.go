@@ -325,6 +325,10 @@ type Input struct {
 	// decision holds).
 	Demand      float64
 	DataPresent bool
+	// BadQuery and Problem: see policy.Input (the query's result is
+	// unusable: the decision holds with reason bad_query).
+	BadQuery bool
+	Problem  string
 	// CostToday is the cost accrued since 00:00 UTC of Now's day.
 	CostToday float64
 }
@@ -361,6 +365,8 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		Interval:     e.cfg.Interval,
 		CurrentUnits: in.CurrentUnits,
 		DataPresent:  in.DataPresent && !math.IsNaN(in.Demand),
+		BadQuery:     in.BadQuery,
+		Problem:      in.Problem,
 		Demand:       in.Demand,
 		ForecastStep: e.cfg.Step,
 		CostToday:    in.CostToday,

@@ -26,8 +26,10 @@ type History interface {
 type Series struct {
 	T []int64
 	V []float64
-	// Dropped counts points the store returned as NaN or ±Inf (turned into NaN).
-	Dropped int
+	// Dropped counts points the store returned as NaN or ±Inf (turned into
+	// NaN); LastDropped is the newest of them (unix seconds; 0: none).
+	Dropped     int
+	LastDropped int64
 }
 
 // Present returns the number of non-NaN points.
@@ -54,8 +56,12 @@ func (s Series) Last() (int64, float64, bool) {
 // Errors a query can return; callers tell "the store said nothing" from
 // "the store is down" with errors.Is.
 var (
-	// ErrNoData: the query succeeded but returned no series or only NaN.
+	// ErrNoData: the query succeeded but returned no series (or no point
+	// in the range).
 	ErrNoData = errors.New("history: query returned no data")
+	// ErrNotFinite: the query returned a series whose every point in the
+	// range is NaN or ±Inf (e.g. 0/0 in a ratio): a problem of the query.
+	ErrNotFinite = errors.New("history: query returned only NaN or ±Inf values")
 	// ErrMultipleSeries: the demand query must aggregate to one series.
 	ErrMultipleSeries = errors.New("history: query returned more than one series; aggregate it (e.g. sum(...))")
 	// ErrResultType: the query did not return a matrix.
@@ -70,7 +76,8 @@ var (
 // store answered): more than one series, a non-matrix result or a rejected
 // or failed evaluation.
 func IsQueryError(err error) bool {
-	return errors.Is(err, ErrMultipleSeries) || errors.Is(err, ErrResultType) || errors.Is(err, ErrQuery)
+	return errors.Is(err, ErrMultipleSeries) || errors.Is(err, ErrResultType) || errors.Is(err, ErrQuery) ||
+		errors.Is(err, ErrNotFinite)
 }
 
 // MaxPointsPerSeries is Prometheus' limit on points per series in one
@@ -147,6 +154,7 @@ func (f *filler) put(ms int64, v float64) {
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		f.s.Dropped++
+		f.s.LastDropped = max(f.s.LastDropped, f.s.T[i])
 		return
 	}
 	f.s.V[i] = v
@@ -181,6 +189,9 @@ func (f *filler) addMatrix(v model.Value) error {
 
 func (f *filler) result() (Series, error) {
 	if !f.found {
+		if f.s.Dropped > 0 {
+			return f.s, fmt.Errorf("%w (points: %d)", ErrNotFinite, f.s.Dropped)
+		}
 		return f.s, ErrNoData
 	}
 	return f.s, nil

@@ -99,7 +99,7 @@ func TestRemoteChecksResults(t *testing.T) {
 				{Timestamp: model.TimeFromUnixNano(r.Start.UnixNano()), Value: model.SampleValue(math.NaN())},
 				{Timestamp: model.TimeFromUnixNano(r.End.UnixNano()), Value: model.SampleValue(math.Inf(1))},
 			}}}, nil
-		}, ErrNoData, "", 2},
+		}, ErrNotFinite, "only NaN or ±Inf values (points: 2)", 2},
 		{"server error", func(v1.Range) (model.Value, error) { return nil, errors.New("boom") }, nil, "query_range on http://prom: boom", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,4 +255,34 @@ func TestEmbeddedQueryErrorsAreQueryErrors(t *testing.T) {
 			require.True(t, IsQueryError(err), "%v", err)
 		})
 	}
+}
+
+// TestEmbeddedNonFiniteDemand: a query that evaluates to NaN or ±Inf at
+// every point is the query's problem (ErrNotFinite, a query error, not "no
+// data"); one that does so only at its newest point says which point
+// (Series.LastDropped), so the controller can tell a NaN current demand
+// from a missing one.
+func TestEmbeddedNonFiniteDemand(t *testing.T) {
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	end := start.Add(10 * time.Minute)
+
+	s, err := emb.QueryRange(t.Context(), "vector(NaN)", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrNotFinite)
+	require.True(t, IsQueryError(err))
+	require.Equal(t, 11, s.Dropped)
+	require.Equal(t, end.Unix(), s.LastDropped)
+
+	// 1 / (1 before the last point, 0 at it): +Inf only at the end.
+	q := fmt.Sprintf("vector(1) / (time() < bool %d)", end.Unix())
+	s, err = emb.QueryRange(t.Context(), q, start, end, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Dropped)
+	require.Equal(t, end.Unix(), s.LastDropped)
+	tl, v, ok := s.Last()
+	require.True(t, ok)
+	require.Equal(t, end.Add(-time.Minute).Unix(), tl)
+	require.InDelta(t, 1, v, 0)
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/prescale/prescale/predictor"
 )
 
-// Reason says why a decision has its value. The set is docs/architecture.md's, fixed,
-// so it can be a metric label pre-initialised at zero.
+// Reason says why a decision has its value. The set is
+// docs/architecture.md's, fixed, so it can be a metric label
+// pre-initialised at zero.
 type Reason string
 
 // Decision reasons.
@@ -36,13 +37,23 @@ const (
 	ReasonManual Reason = "manual"
 	// ReasonNoData: no usable data; the last decision is held.
 	ReasonNoData Reason = "no_data"
+	// ReasonBadQuery: the store answered, but the target's demand query
+	// is unusable (several series, NaN or ±Inf, a failed evaluation); the
+	// last decision is held, as with no_data, and the explanation's
+	// problem says what to fix.
+	ReasonBadQuery Reason = "bad_query"
 )
+
+// Holds reports whether the reason is a hold on missing or unusable data
+// (no_data, bad_query): the decision repeats the last one.
+func (r Reason) Holds() bool { return r == ReasonNoData || r == ReasonBadQuery }
 
 // Reasons lists every reason, in docs/architecture.md's order.
 func Reasons() []Reason {
 	return []Reason{
 		ReasonForecast, ReasonReactive, ReasonCooldown, ReasonStabilization, ReasonBudget,
 		ReasonMin, ReasonMax, ReasonLowConfidence, ReasonAnomaly, ReasonManual, ReasonNoData,
+		ReasonBadQuery,
 	}
 }
 
@@ -54,6 +65,7 @@ type Rule string
 const (
 	RuleManual        Rule = "manual"
 	RuleNoData        Rule = "no_data"
+	RuleBadQuery      Rule = "bad_query"
 	RuleForecast      Rule = "forecast"
 	RuleReactiveFloor Rule = "reactive_floor"
 	RuleShadowHPA     Rule = "shadow_hpa"
@@ -83,6 +95,13 @@ type Input struct {
 	// DataPresent is false when the history source is down or returned no
 	// usable sample: the decision then holds the last one.
 	DataPresent bool
+	// BadQuery says the store answered but the demand query's result is
+	// unusable (several series, NaN or ±Inf for the current demand): the
+	// decision holds with reason bad_query. Problem says why there is no
+	// usable demand (with BadQuery or without DataPresent), for the
+	// explanation.
+	BadQuery bool
+	Problem  string
 	// Demand is the latest observed demand (NaN when unknown).
 	Demand float64
 	// Forecast was made at Now; Forecast.Mean[k] is for Now+(k+1)*ForecastStep.
@@ -159,7 +178,10 @@ type Explanation struct {
 	Now          time.Time `json:"now"`
 	CurrentUnits int       `json:"current_units"`
 	DataPresent  bool      `json:"data_present"`
-	Demand       float64   `json:"demand"`
+	// Problem says why the decision had no usable demand (no_data,
+	// bad_query): the history source's or the query's error.
+	Problem string  `json:"problem,omitempty"`
+	Demand  float64 `json:"demand"`
 	// WindowStart and WindowEnd bound the lead window [now, now+lag+interval]
 	// whose forecast points were used; ForecastPoints counts them.
 	WindowStart    time.Time `json:"window_start"`
@@ -243,12 +265,12 @@ func (s State) Record(t Target, d Decision) State {
 				next.Used = append(next.Used, r)
 			}
 		}
-		if d.Explanation.DataPresent && d.Reason != ReasonNoData && d.Reason != ReasonManual {
+		if d.Explanation.DataPresent && !d.Reason.Holds() && d.Reason != ReasonManual {
 			next.Used = append(next.Used, Recommendation{At: now, Units: min(t.UnitsFor(d.Explanation.Demand), d.Explanation.CurrentUnits)})
 		}
 	}
 	next.Recent = nil
-	if t.StabilizationWindow > 0 && d.Reason != ReasonNoData && d.Reason != ReasonManual {
+	if t.StabilizationWindow > 0 && !d.Reason.Holds() && d.Reason != ReasonManual {
 		from := now.Add(-t.StabilizationWindow)
 		next.Recent = make([]Recommendation, 0, len(s.Recent)+1)
 		for _, r := range s.Recent {
@@ -269,7 +291,7 @@ func (s State) Record(t Target, d Decision) State {
 func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
 	now := d.Explanation.Now
 	switch {
-	case d.Reason == ReasonNoData:
+	case d.Reason.Holds():
 		return d.Desired, time.Time{}
 	case d.Reason == ReasonManual:
 		return s.OutageHold, s.Resumed
@@ -310,7 +332,8 @@ func finiteOr0(v float64) float64 {
 // its arguments. The rules, in order (docs/architecture.md, "Decision rules, in order"):
 //
 //  1. A manual override in force wins (clamped to [min, max]): manual.
-//  2. No data: hold the last decision (or the current units): no_data.
+//  2. No data: hold the last decision (or the current units): no_data;
+//     bad_query when the store answered but the query's result is unusable.
 //  3. Lag compensation: units for the highest upper forecast over
 //     [now, now+lag+interval]: forecast. Forecast confidence below the
 //     threshold, or no forecast: reactive only, low_confidence. A shadow
@@ -349,14 +372,17 @@ func Decide(in Input, t Target, st State) Decision {
 		return done(proposal{u, ReasonManual, RuleManual}, u)
 	}
 
-	// 2. No data: hold.
-	if !in.DataPresent || math.IsNaN(in.Demand) || math.IsInf(in.Demand, 0) {
+	// 2. No data, or a bad query: hold.
+	if in.BadQuery || !in.DataPresent || math.IsNaN(in.Demand) || math.IsInf(in.Demand, 0) {
 		hold := in.CurrentUnits
 		if st.HasLast {
 			hold = st.LastDesired
 		}
 		hold = t.clamp(hold)
-		ex.Wanted = hold
+		ex.Wanted, ex.Problem = hold, in.Problem
+		if in.BadQuery {
+			return done(proposal{hold, ReasonBadQuery, RuleBadQuery}, hold)
+		}
 		return done(proposal{hold, ReasonNoData, RuleNoData}, hold)
 	}
 

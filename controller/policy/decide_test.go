@@ -178,6 +178,15 @@ func TestDecideRules(t *testing.T) {
 			reason: ReasonNoData, rule: RuleNoData,
 		},
 		{
+			name: "bad query: hold the last decision, with reason bad_query and the problem",
+			in: func(in *Input) {
+				in.DataPresent, in.BadQuery, in.Demand = false, true, math.NaN()
+				in.Problem = `query "q": 2 series`
+			},
+			state: State{LastDesired: 7, HasLast: true}, desired: 7,
+			reason: ReasonBadQuery, rule: RuleBadQuery,
+		},
+		{
 			name: "no data (NaN demand) without history: hold the current units",
 			in:   func(in *Input) { in.Demand = math.NaN(); in.CurrentUnits = 5 }, desired: 5,
 			reason: ReasonNoData, rule: RuleNoData,
@@ -311,13 +320,13 @@ func TestDecideRules(t *testing.T) {
 
 func TestEveryReasonIsReachable(t *testing.T) {
 	// TestDecideRules covers each reason; this guards the list itself.
-	require.Len(t, Reasons(), 11)
+	require.Len(t, Reasons(), 12)
 	seen := map[Reason]bool{}
 	for _, r := range Reasons() {
 		require.False(t, seen[r], "duplicate %s", r)
 		seen[r] = true
 	}
-	for _, want := range strings.Fields("forecast reactive cooldown stabilization budget min max low_confidence anomaly manual no_data") {
+	for _, want := range strings.Fields("forecast reactive cooldown stabilization budget min max low_confidence anomaly manual no_data bad_query") {
 		require.True(t, seen[Reason(want)], want)
 	}
 }
