@@ -191,11 +191,11 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		var h map[string]any
 		code, err := getJSON(ctx, url+"/api/system/health", &h)
 		if err != nil || code != http.StatusOK {
-			return fmt.Errorf("health %d %v: %v", code, err, h)
+			return fmt.Errorf("health %d %v: %w", code, h, err)
 		}
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		if err != nil || cur != 3 {
-			return fmt.Errorf("current units %v: %v", cur, err)
+			return fmt.Errorf("current units %v: %w", cur, err)
 		}
 		return nil
 	})

@@ -196,7 +196,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 	eventually(ctx, t, 60*time.Second, "a decision from good history", func() error {
 		st, err := getStatus(ctx, base)
 		if err != nil || len(st) != 1 || len(st[0].Decisions) == 0 {
-			return fmt.Errorf("no decision yet (%v)", err)
+			return fmt.Errorf("no decision yet: %w", err)
 		}
 		desired = st[0].Desired
 		return nil

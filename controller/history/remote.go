@@ -163,12 +163,12 @@ func (r *Remote) explain(err error) error {
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
 	}
-	switch {
-	case ae.Type == v1.ErrBadData || ae.Type == v1.ErrExec || ae.Type == "400" || ae.Type == "422":
+	switch ae.Type {
+	case v1.ErrBadData, v1.ErrExec, "400", "422":
 		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, ae.Msg)
-	case ae.Type == v1.ErrBadResponse:
+	case v1.ErrBadResponse:
 		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, ae.Msg)
-	case ae.Type == v1.ErrClient:
+	case v1.ErrClient:
 		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, ae.Msg, clientHint(ae.Msg), bodyHint(ae.Detail))
 	}
 	return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))

@@ -19,10 +19,10 @@ func TestOutageHoldsUntilTheWindowPassesOnFreshData(t *testing.T) {
 		tg.StabilizationWindow = 4*time.Minute + 30*time.Second
 		var st State
 		cur := 5
-		decide := func(min int, demand float64, present bool) Decision {
+		decide := func(minute int, demand float64, present bool) Decision {
 			in := input(demand, cur, flat(demand*0.75, demand, 10))
 			in.Forecast.Confidence = conf
-			in.Now, in.DataPresent = t0.Add(time.Duration(min)*time.Minute), present
+			in.Now, in.DataPresent = t0.Add(time.Duration(minute)*time.Minute), present
 			d := Decide(in, tg, st)
 			st, cur = st.Record(tg, d), d.Desired
 			return d

@@ -188,7 +188,7 @@ func checkImports(files []goFile) []string {
 		}
 		for _, ip := range f.imports {
 			if rel, ok := relImport(ip); ok {
-				if rel != f.pkg && !allowed(f.pkg, rel) && !(f.test && under(rel, "internal")) {
+				if rel != f.pkg && !allowed(f.pkg, rel) && (!f.test || !under(rel, "internal")) {
 					bad = append(bad, f.path+" imports "+ip)
 				}
 			} else if !f.test && forbiddenStd(f.pkg, ip) {

@@ -64,9 +64,9 @@ func TestDetectSeason(t *testing.T) {
 	for i := range noise {
 		noise[i] = rng.NormFloat64()
 	}
-	_, daily5m := sine(4*288, 300, 10, 5, 288)
-	_, hourly := sine(10*24, 3600, 10, 5, 24)
-	_, odd := sine(600, 60, 10, 5, 50)
+	daily5m := sine(4*288, 288)
+	hourly := sine(10*24, 24)
+	odd := sine(600, 50)
 	withGaps := append([]float64(nil), daily5m...)
 	for i := 0; i < len(withGaps); i += 7 {
 		withGaps[i] = math.NaN()
@@ -94,17 +94,15 @@ func TestDetectSeasonFineStep(t *testing.T) {
 	// 15-second samples over 5 days: one day is 5760 samples, longer than
 	// the 6000-sample search window allows for two days; the calendar
 	// check reads 4 days instead.
-	_, y := sine(5*5760, 15, 10, 5, 5760)
+	y := sine(5*5760, 5760)
 	require.Equal(t, 5760, DetectSeason(y, 15)) // 86400/15
 }
 
-// sine returns n samples with step seconds of a + amp*sin(2πi/p).
-func sine(n int, step int64, a, amp float64, p int) ([]int64, []float64) {
-	t := make([]int64, n)
+// sine returns n samples of 10 + 5*sin(2πi/p).
+func sine(n, p int) []float64 {
 	y := make([]float64, n)
 	for i := range n {
-		t[i] = int64(i) * step
-		y[i] = a + amp*math.Sin(2*math.Pi*float64(i)/float64(p))
+		y[i] = 10 + 5*math.Sin(2*math.Pi*float64(i)/float64(p))
 	}
-	return t, y
+	return y
 }
