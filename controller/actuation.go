@@ -50,15 +50,18 @@ func (c *Controller) requestedUnits(t policy.Target, ts state.Target) int {
 // currentUnits are the units published as the target's current ones
 // (prescale_current_units, the API's current_units): what the target's
 // current_query read this cycle; else, in act mode with actuators, what
-// the first actuator (in PRESCALE_ACTUATOR order) acknowledged, never a
-// value no receiver accepted; otherwise the requested units.
+// the first actuator (in PRESCALE_ACTUATOR order) that acknowledged
+// anything for the target acknowledged, never a value no receiver
+// accepted; otherwise the requested units.
 func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot) int {
 	if snap.observedOK {
 		return snap.observed
 	}
-	if c.d.Units == nil && c.o.Mode == ModeAct && len(c.d.Actuators) > 0 {
-		if u, _, ok := c.d.Actuators[0].Acked(t.Name); ok {
-			return u
+	if c.d.Units == nil && c.o.Mode == ModeAct {
+		for _, l := range c.d.Actuators {
+			if u, _, ok := l.Acked(t.Name); ok {
+				return u
+			}
 		}
 	}
 	return requested

@@ -183,6 +183,9 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 		a := l.targets[name].want
 		l.mu.Unlock()
 		err := l.d.Deliver(ctx, a)
+		if ctx.Err() != nil {
+			break // shutting down: not the receiver's failure
+		}
 		l.record(name, a, err)
 	}
 	return l.nextDue()

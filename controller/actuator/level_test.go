@@ -180,3 +180,33 @@ func TestLevelRun(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// blocking delivers nothing until its context ends.
+type blocking struct{ started chan struct{} }
+
+func (blocking) Name() string { return "blocking" }
+func (b blocking) Deliver(ctx context.Context, _ Action) error {
+	close(b.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestLevelShutdownIsNotAnOutage: a delivery cut short by shutdown is not
+// counted or logged as the receiver's failure.
+func TestLevelShutdownIsNotAnOutage(t *testing.T) {
+	var logs bytes.Buffer
+	b := blocking{started: make(chan struct{})}
+	l := NewLevel(b, LevelConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(t.Context())
+	require.NoError(t, l.Act(ctx, act(3)))
+	done := make(chan struct{})
+	go func() { l.Sync(ctx); close(done) }()
+	<-b.started
+	cancel()
+	<-done
+	st := l.Status()
+	require.Len(t, st, 1)
+	require.True(t, st[0].Pending)
+	require.False(t, st[0].Failing)
+	require.Empty(t, logs.String())
+}
