@@ -74,6 +74,8 @@ type Config struct {
 	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command and arguments (comma-separated) run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
 
+	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
+
 	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST endpoints; empty: POST endpoints are off"`
 	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute"`
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
@@ -222,6 +224,9 @@ func (c *Config) validateActuators(bad badFunc) {
 	}
 	if c.ManualDuration <= 0 {
 		bad("MANUAL_DURATION", "must be > 0, got %s", c.ManualDuration)
+	}
+	if c.MetricsMaxInFlight < 0 {
+		bad("METRICS_MAX_IN_FLIGHT", "must be >= 0 (0: no limit), got %d", c.MetricsMaxInFlight)
 	}
 	if c.StressTestMax <= 0 {
 		bad("STRESS_TEST_MAX", "must be > 0, got %s", c.StressTestMax)

@@ -276,3 +276,46 @@ func restConfig(dir string) controller.Config {
 		Lag: 5 * time.Minute, ScaleDownCooldown: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
 	}
 }
+
+// blockingCollector holds every Collect until release is closed and says
+// when one has started.
+type blockingCollector struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (b *blockingCollector) Collect(chan<- prometheus.Metric) {
+	b.entered <- struct{}{}
+	<-b.release
+}
+
+// TestMetricsInFlightLimit: PRESCALE_METRICS_MAX_IN_FLIGHT bounds the
+// concurrent /metrics requests; one past it is answered 503 at once.
+func TestMetricsInFlightLimit(t *testing.T) {
+	cfg := restConfig(t.TempDir())
+	cfg.MetricsMaxInFlight = 1
+	reg := prometheus.NewRegistry()
+	bc := &blockingCollector{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	reg.MustRegister(bc)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	a, err := app.New(cfg, app.Options{Registry: reg, Listener: ln})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	h := a.Handler()
+
+	first := make(chan int, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		first <- rec.Code
+	}()
+	<-bc.entered // the first request is gathering
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+	close(bc.release)
+	require.Equal(t, http.StatusOK, <-first)
+}

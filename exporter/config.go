@@ -23,6 +23,7 @@ const (
 	DefaultAppMaxConnections  = 100
 	DefaultMountPointsExclude = `^/(dev|proc|sys|run/credentials/.+|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)`
 	DefaultFSTypesExclude     = `^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$`
+	DefaultMaxInFlight        = 64
 	DefaultDiskDevicesExclude = `^(ram|zram|loop|fd)\d+$|^(sd|hd|vd|xvd)[a-z]+\d+$|^nvme\d+n\d+p\d+$|^mmcblk\d+p\d+$`
 )
 
@@ -38,6 +39,7 @@ type Config struct {
 	ProbeTimeout       time.Duration `envconfig:"APP_PROBE_TIMEOUT" default:"2s" desc:"timeout of the HTTP probe of PRESCALE_APP_URL; a probe this slow counts as full load"`
 	MountPointsExclude string        `envconfig:"EXPORTER_FS_MOUNT_POINTS_EXCLUDE" default:"^/(dev|proc|sys|run/credentials/.+|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)" desc:"regexp of mount points left out of the filesystem metrics; empty excludes none"`
 	FSTypesExclude     string        `envconfig:"EXPORTER_FS_TYPES_EXCLUDE" default:"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$" desc:"regexp of filesystem types (pseudo file systems) left out of the filesystem metrics; empty excludes none"`
+	MaxInFlight        int           `envconfig:"EXPORTER_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 	DiskDevicesExclude string        `envconfig:"EXPORTER_DISK_DEVICES_EXCLUDE" default:"^(ram|zram|loop|fd)\\d+$|^(sd|hd|vd|xvd)[a-z]+\\d+$|^nvme\\d+n\\d+p\\d+$|^mmcblk\\d+p\\d+$" desc:"regexp of block devices (partitions, loop and ram disks) left out of the disk I/O metrics; empty excludes none"`
 }
 
@@ -48,6 +50,7 @@ func DefaultConfig() Config {
 		Listen:             DefaultListen,
 		AppMaxConnections:  DefaultAppMaxConnections,
 		ProbeTimeout:       DefaultProbeTimeout,
+		MaxInFlight:        DefaultMaxInFlight,
 		MountPointsExclude: DefaultMountPointsExclude,
 		FSTypesExclude:     DefaultFSTypesExclude,
 		DiskDevicesExclude: DefaultDiskDevicesExclude,
@@ -65,6 +68,7 @@ const (
 	envMountPointsExclude = EnvPrefix + "_EXPORTER_FS_MOUNT_POINTS_EXCLUDE"
 	envFSTypesExclude     = EnvPrefix + "_EXPORTER_FS_TYPES_EXCLUDE"
 	envDiskDevicesExclude = EnvPrefix + "_EXPORTER_DISK_DEVICES_EXCLUDE"
+	envMaxInFlight        = EnvPrefix + "_EXPORTER_MAX_IN_FLIGHT"
 )
 
 // maxProbeTimeout bounds the probe so one scrape cannot hang for minutes.
@@ -100,6 +104,9 @@ func (c Config) Validate() error {
 	}
 	if c.AppMaxConnections < 0 {
 		add(envAppMaxConnections, "must be >= 0, got %d", c.AppMaxConnections)
+	}
+	if c.MaxInFlight < 0 {
+		add(envMaxInFlight, "must be >= 0 (0: no limit), got %d", c.MaxInFlight)
 	}
 	if c.ProbeTimeout <= 0 || c.ProbeTimeout > maxProbeTimeout {
 		add(envProbeTimeout, "must be in (0s, %s], got %s", maxProbeTimeout, c.ProbeTimeout)

@@ -155,7 +155,6 @@ const (
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 5 * time.Second
 	maxHeaderBytes    = 16 << 10
-	maxInFlight       = 10
 )
 
 // New validates cfg, registers the exporter's collector in reg and builds
@@ -198,7 +197,7 @@ func (e *Exporter) Handler() http.Handler {
 	metrics := promhttp.HandlerFor(e.reg, promhttp.HandlerOpts{
 		ErrorLog:            slog.NewLogLogger(e.logger.Handler(), slog.LevelError),
 		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: maxInFlight,
+		MaxRequestsInFlight: e.cfg.MaxInFlight,
 		Registry:            e.reg,
 	})
 	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, metrics))

@@ -9,7 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -33,6 +35,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/trace"
 )
@@ -47,11 +50,83 @@ const (
 	runPrice = 0.05
 )
 
+// runFlags are prescale run's command line.
+type runFlags struct {
+	backfill string
+	capacity float64
+}
+
+// runError is a failure of prescale run with its exit code (2: bad usage
+// or configuration, 1: anything else).
+type runError struct {
+	code int
+	err  error
+}
+
+func (e *runError) Error() string { return e.err.Error() }
+
+func usageErr(format string, a ...any) error {
+	return &runError{2, fmt.Errorf(format, a...)}
+}
+
+// runProc is one prescale run process being built: what each step adds,
+// and what close releases if a later step fails.
+type runProc struct {
+	flags     runFlags
+	cfg       controller.Config
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	tr        *trace.Trace
+	ln        net.Listener
+	lock      *datadir.Lock
+	replay    *history.Replay
+	traceName string
+	store     *history.Embedded
+	tokenFile string // where a generated token was written; "" when the operator gave one
+}
+
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags, code, ok := parseRunFlags(args, stderr)
+	if !ok {
+		return code
+	}
+	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, controller.Config{}, exporter.Config{})
+	p := &runProc{flags: flags, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	a, err := p.build(ctx, stdout, stderr)
+	if err != nil {
+		p.close()
+		fmt.Fprintln(stderr, "prescale run:", err)
+		var re *runError
+		if errors.As(err, &re) {
+			return re.code
+		}
+		return 1
+	}
+	p.printBanner(stdout, a)
+
+	var wg sync.WaitGroup
+	rctx, cancel := context.WithCancel(ctx)
+	if p.replay != nil {
+		wg.Go(func() {
+			p.replay.Run(rctx, p.cfg.ScrapeInterval, time.Now, func(err error) { p.log.Warn("replay", "err", err) })
+		})
+	}
+	err = a.Run(ctx)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		fmt.Fprintln(stderr, "prescale run:", err)
+		return 1
+	}
+	return 0
+}
+
+// parseRunFlags parses the command line; ok false means exit with code.
+func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bool) {
 	fs := flag.NewFlagSet("prescale run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	backfill := fs.String("backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes")
-	capacity := fs.Float64("capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
+	fs.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
+	fs.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: prescale run [--backfill FILE.csv] [--capacity C]\n\nRuns the exporter, an embedded TSDB, the controller and a SIMULATED resource pool\nin one process on PRESCALE_LISTEN (default :9111).\n\nflags:")
 		fs.PrintDefaults()
@@ -62,204 +137,307 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return f, 0, false
 		}
-		return 2
+		return f, 2, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "prescale run: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return f, 2, false
 	}
-	if *capacity < 0 {
-		fmt.Fprintln(stderr, "prescale run: --capacity must be >= 0")
-		return 2
+	if !(f.capacity >= 0) || math.IsInf(f.capacity, 0) {
+		fmt.Fprintln(stderr, "prescale run: --capacity must be a finite number >= 0")
+		return f, 2, false
 	}
+	return f, 0, true
+}
 
-	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, controller.Config{}, exporter.Config{})
-	var cfg controller.Config
-	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
-		fmt.Fprintln(stderr, "prescale run: bad configuration:", err)
-		return 2
+// build makes every part up to a ready App, in the order that keeps
+// failures cheap: configuration, the listener (a busy address fails with
+// the data directory untouched), the directory lock, the token, the
+// backfill, the store.
+func (p *runProc) build(ctx context.Context, stdout, stderr io.Writer) (*app.App, error) {
+	if err := p.configure(); err != nil {
+		return nil, err
 	}
-	unset := func(v string) bool { _, ok := os.LookupEnv(controller.EnvPrefix + "_" + v); return !ok }
-	if unset("ACTUATOR") {
+	var err error
+	if p.ln, err = net.Listen("tcp", p.cfg.Listen); err != nil {
+		return nil, usageErr("PRESCALE_LISTEN %s: %v", p.cfg.Listen, err)
+	}
+	if p.lock, err = datadir.Acquire(p.cfg.DataDir); err != nil {
+		return nil, usageErr("PRESCALE_DATA_DIR: %v", err)
+	}
+	if err := p.ensureToken(); err != nil {
+		return nil, err
+	}
+	if err := p.backfillStore(ctx, stdout, stderr); err != nil {
+		return nil, err
+	}
+	a, err := app.New(p.cfg, app.Options{Registry: p.reg, Gather: p.reg, GatherJob: "prescale", Embedded: p.store,
+		DirLock: p.lock, Listener: p.ln, Logger: p.log})
+	p.store, p.lock, p.ln = nil, nil, nil // handed over: New closes them on failure
+	if err != nil {
+		return nil, &runError{2, err}
+	}
+	return a, nil
+}
+
+// close releases what build acquired and did not hand over.
+func (p *runProc) close() {
+	if p.store != nil {
+		_ = p.store.Close()
+	}
+	if p.ln != nil {
+		_ = p.ln.Close()
+	}
+	_ = p.lock.Release()
+}
+
+// configure reads the controller's and the exporter's variables with run's
+// defaults, the backfill trace, and builds the one registry.
+func (p *runProc) configure() error {
+	if err := envconfig.Process(controller.EnvPrefix, &p.cfg); err != nil {
+		return usageErr("bad configuration: %v", err)
+	}
+	runDefaults(&p.cfg)
+	if p.cfg.PrometheusURL != "" {
+		return usageErr("PRESCALE_PROMETHEUS_URL is set; prescale run always uses its embedded store (use prescale-controller for a remote Prometheus)")
+	}
+	if p.flags.backfill != "" {
+		tr, err := trace.ReadFile(p.flags.backfill)
+		if err != nil {
+			return usageErr("--backfill: %v", err)
+		}
+		if tr.Len() < 10 {
+			return usageErr("--backfill %s: %d samples, need at least 10", p.flags.backfill, tr.Len())
+		}
+		p.tr = tr
+		if unsetEnv("STEP") {
+			p.cfg.Step = history.MedianStep(tr.T)
+		}
+	}
+	if err := p.buildRegistry(); err != nil {
+		return err
+	}
+	if err := p.cfg.Validate(); err != nil {
+		return usageErr("bad configuration:\n%v", err)
+	}
+	return nil
+}
+
+func unsetEnv(v string) bool { _, ok := os.LookupEnv(controller.EnvPrefix + "_" + v); return !ok }
+
+// runDefaults applies the defaults of prescale run that differ from
+// prescale-controller's, each only when its variable is unset.
+func runDefaults(cfg *controller.Config) {
+	if unsetEnv("ACTUATOR") {
 		cfg.Actuators = []string{controller.ActuatorSimulated}
 	}
-	if unset("TARGET_QUERY") && cfg.TargetsFile == "" {
+	if unsetEnv("TARGET_QUERY") && cfg.TargetsFile == "" {
 		cfg.TargetQuery = runCPUQuery
-		if unset("TARGET_NAME") {
+		if unsetEnv("TARGET_NAME") {
 			cfg.TargetName = "host-cpu"
 		}
-		if unset("TARGET_TIER") {
+		if unsetEnv("TARGET_TIER") {
 			cfg.TargetTier = "host"
 		}
-		if unset("TARGET_KIND") {
+		if unsetEnv("TARGET_KIND") {
 			cfg.TargetKind = "cpu"
 		}
-		if unset("TARGET_MAX_UNITS") {
+		if unsetEnv("TARGET_MAX_UNITS") {
 			cfg.MaxUnits = max(4, 2*runtime.NumCPU())
 		}
 	}
-	if unset("TARGET_COST_PER_UNIT_HOUR") {
+	if unsetEnv("TARGET_COST_PER_UNIT_HOUR") {
 		cfg.CostPerUnitHour = runPrice
 	}
-	if unset("SCALING_INTERVAL") {
+	if unsetEnv("SCALING_INTERVAL") {
 		cfg.ScalingInterval = 30 * time.Second
 	}
-	if unset("STEP") {
+	if unsetEnv("STEP") {
 		cfg.Step = time.Minute
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+}
 
-	var tr *trace.Trace
-	if *backfill != "" {
-		var err error
-		tr, err = trace.ReadFile(*backfill)
-		if err != nil {
-			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
-			return 2
-		}
-		if tr.Len() < 10 {
-			fmt.Fprintf(stderr, "prescale run: --backfill %s: %d samples, need at least 10\n", *backfill, tr.Len())
-			return 2
-		}
-	}
-	if cfg.PrometheusURL != "" {
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_PROMETHEUS_URL is set; prescale run always uses its embedded store (use prescale-controller for a remote Prometheus)")
-		return 2
-	}
-
-	// The one registry: exporter, controller, Go and process metrics; it is
-	// served on /metrics and gathered into the embedded store.
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+// buildRegistry makes the one registry: exporter, controller, Go and
+// process metrics; it is served on /metrics and gathered into the store.
+func (p *runProc) buildRegistry() error {
+	p.reg = prometheus.NewRegistry()
+	p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("prescale"))
 	ecfg := exporter.DefaultConfig()
 	if err := envconfig.Process(exporter.EnvPrefix, &ecfg); err != nil {
-		fmt.Fprintln(stderr, "prescale run: bad exporter configuration:", err)
-		return 2
+		return usageErr("bad exporter configuration: %v", err)
 	}
-	col, err := exporter.NewCollector(ecfg, exporter.WithLogger(logger))
+	col, err := exporter.NewCollector(ecfg, exporter.WithLogger(p.log))
 	if err != nil {
-		fmt.Fprintln(stderr, "prescale run:", err)
-		return 2
+		return usageErr("%v", err)
 	}
-	reg.MustRegister(col)
+	p.reg.MustRegister(col)
+	return nil
+}
 
-	if tr != nil && unset("STEP") {
-		cfg.Step = history.MedianStep(tr.T)
+// tokenFileName is where prescale run keeps the API token it generates,
+// inside the data directory, readable by its owner only.
+const tokenFileName = "api-token"
+
+// ensureToken leaves an operator-supplied PRESCALE_API_TOKEN alone (it is
+// never printed); without one it reuses DATA_DIR/api-token or writes a new
+// random token there with mode 0600, so the banner can name the file
+// instead of showing the token.
+func (p *runProc) ensureToken() error {
+	if p.cfg.APIToken != "" {
+		return nil
 	}
-	token := cfg.APIToken
-	if token == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		token = hex.EncodeToString(b)
-		cfg.APIToken = token
+	path := filepath.Join(p.cfg.DataDir, tokenFileName)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: %w", err)}
+		}
+		p.cfg.APIToken, p.tokenFile = strings.TrimSpace(string(b)), path
+		return nil
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "prescale run: bad configuration:\n"+err.Error())
-		return 2
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	if err := writeFile0600(path, []byte(tok+"\n")); err != nil {
+		return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: writing the API token: %w", err)}
 	}
-	// Bind before the backfill: a busy address fails at once, with the
-	// data directory untouched.
-	ln, err := net.Listen("tcp", cfg.Listen)
+	p.cfg.APIToken, p.tokenFile = tok, path
+	return nil
+}
+
+// writeFile0600 writes b to path through a temporary file renamed over it,
+// created with mode 0600 so the token is never readable by others.
+func writeFile0600(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
-		fmt.Fprintf(stderr, "prescale run: PRESCALE_LISTEN %s: %v\n", cfg.Listen, err)
-		return 2
+		return err
 	}
-	closeLn := func() { _ = ln.Close() }
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
-		closeLn()
-		return 2
+	name := tmp.Name()
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		_ = os.Remove(name)
+	}
+	return err
+}
 
-	tsdbDir := filepath.Join(cfg.DataDir, "tsdb")
-	now := time.Now()
-	var replay *history.Replay
-	var name string
-	if tr != nil {
-		name = strings.TrimSuffix(filepath.Base(*backfill), filepath.Ext(*backfill))
-		replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", name),
-			tr.T, tr.V, tr.Len()*7/10, now)
-		if err != nil {
-			closeLn()
-			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
-			return 2
+// backfillStore writes the trace's history window into a new store as
+// one block (refusing a data directory that already holds one: the block
+// would overlap what is there) and opens the store.
+func (p *runProc) backfillStore(ctx context.Context, stdout, stderr io.Writer) error {
+	tsdbDir := filepath.Join(p.cfg.DataDir, "tsdb")
+	lookStep := p.cfg.Step
+	if p.tr != nil {
+		if err := p.backfill(ctx, tsdbDir, stdout, stderr); err != nil {
+			return err
 		}
-		// Only the history window (one step of margin) is loaded: the
-		// controller reads no more, and PRESCALE_RETENTION (>= the window)
-		// would delete anything older soon after.
-		ts, vs, skipped := replay.Take(now.Add(-cfg.HistoryWindow-cfg.Step), now)
-		fmt.Fprintf(stderr, "prescale run: backfilling %d samples of %s into %s (%d older than PRESCALE_HISTORY_WINDOW=%s skipped)...\n",
-			len(ts), *backfill, tsdbDir, skipped, cfg.HistoryWindow)
-		t0 := time.Now()
-		n, err := history.WriteBlock(ctx, tsdbDir, replay.Labels(), ts, vs, app.QuietLogger(logger))
-		if err != nil {
-			closeLn()
-			fmt.Fprintln(stderr, "prescale run: --backfill:", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "prescale run: backfilled %d samples as one block in %s\n", n, time.Since(t0).Round(time.Millisecond))
-		fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
-			n, *backfill, cfg.Step, name, tr.Len()-(tr.Len()*7/10+1))
+		// The lookback covers the coarser of the query step and the
+		// trace's spacing, so a replayed sample is seen until the next one.
+		lookStep = max(lookStep, history.MedianStep(p.tr.T))
 	}
-	// The lookback covers the coarser of the query step and the trace's
-	// spacing, so a replayed sample is seen until the next one.
-	lookStep := cfg.Step
-	if tr != nil {
-		lookStep = max(lookStep, history.MedianStep(tr.T))
-	}
-	store, err := history.OpenEmbedded(tsdbDir, history.EmbeddedOptions{
-		Retention: cfg.Retention, QueryTimeout: cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
-		Logger: app.QuietLogger(logger), Registerer: reg,
+	var err error
+	p.store, err = history.OpenEmbedded(tsdbDir, history.EmbeddedOptions{
+		Retention: p.cfg.Retention, QueryTimeout: p.cfg.QueryTimeout, LookbackDelta: history.LookbackFor(lookStep),
+		Logger: app.QuietLogger(p.log), Registerer: p.reg,
 	})
 	if err != nil {
-		closeLn()
-		fmt.Fprintln(stderr, "prescale run: PRESCALE_DATA_DIR:", err)
-		return 1
+		return fmt.Errorf("PRESCALE_DATA_DIR: %w", err)
 	}
-	if replay != nil {
-		replay.Attach(store)
-		if err := writeRunTargets(&cfg, replay, name, *capacity); err != nil {
-			closeLn()
-			_ = store.Close()
-			fmt.Fprintln(stderr, "prescale run:", err)
-			return 1
+	if p.replay != nil {
+		p.replay.Attach(p.store)
+		if err := writeRunTargets(&p.cfg, p.replay, p.traceName, p.flags.capacity); err != nil {
+			return err
 		}
 	}
-	app, err := app.New(cfg, app.Options{Registry: reg, Gather: reg, GatherJob: "prescale", Embedded: store, Listener: ln, Logger: logger})
-	if err != nil {
-		closeLn()
-		_ = store.Close()
-		fmt.Fprintln(stderr, "prescale run:", err)
-		return 2
+	return nil
+}
+
+func (p *runProc) backfill(ctx context.Context, tsdbDir string, stdout, stderr io.Writer) error {
+	if held, err := storeHoldsData(tsdbDir); err != nil {
+		return fmt.Errorf("PRESCALE_DATA_DIR: %w", err)
+	} else if held {
+		return usageErr("--backfill: %s already holds a store; its blocks would overlap the backfilled one: give an empty PRESCALE_DATA_DIR (or remove %s)", tsdbDir, tsdbDir)
 	}
-	u := app.URL()
+	tr, path := p.tr, p.flags.backfill
+	p.traceName = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	now := time.Now()
+	var err error
+	p.replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", p.traceName),
+		tr.T, tr.V, tr.Len()*7/10, now)
+	if err != nil {
+		return usageErr("--backfill: %v", err)
+	}
+	// Only the history window (one step of margin) is loaded: the
+	// controller reads no more, and PRESCALE_RETENTION (>= the window)
+	// would delete anything older soon after.
+	ts, vs, skipped := p.replay.Take(now.Add(-p.cfg.HistoryWindow-p.cfg.Step), now)
+	fmt.Fprintf(stderr, "prescale run: backfilling %d samples of %s into %s (%d older than PRESCALE_HISTORY_WINDOW=%s skipped)...\n",
+		len(ts), path, tsdbDir, skipped, p.cfg.HistoryWindow)
+	t0 := time.Now()
+	n, err := history.WriteBlock(ctx, tsdbDir, p.replay.Labels(), ts, vs, app.QuietLogger(p.log))
+	if err != nil {
+		return fmt.Errorf("--backfill: %w", err)
+	}
+	fmt.Fprintf(stderr, "prescale run: backfilled %d samples as one block in %s\n", n, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
+		n, path, p.cfg.Step, p.traceName, tr.Len()-(tr.Len()*7/10+1))
+	return nil
+}
+
+// storeHoldsData reports whether dir holds a TSDB with data: a block
+// directory or a write-ahead log segment.
+func storeHoldsData(dir string) (bool, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.json")); err == nil {
+			return true, nil // a block
+		}
+		if e.Name() == "wal" {
+			segs, err := os.ReadDir(filepath.Join(dir, "wal"))
+			if err == nil && slices.ContainsFunc(segs, func(s os.DirEntry) bool { return !s.IsDir() }) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// printBanner prints where everything is. The API token is never printed:
+// the curl line reads it from the file run wrote, or from the operator's
+// PRESCALE_API_TOKEN.
+func (p *runProc) printBanner(stdout io.Writer, a *app.App) {
+	auth := `$PRESCALE_API_TOKEN`
+	tokenLine := "(PRESCALE_API_TOKEN, as given)"
+	if p.tokenFile != "" {
+		auth = "$(cat " + p.tokenFile + ")"
+		tokenLine = p.tokenFile + " (generated, mode 0600)"
+	}
+	u := a.URL()
 	fmt.Fprintf(stdout, `prescale run: exporter + embedded store (%s) + controller + SIMULATED pool
   REST API        %[2]s/api/scaling/status   %[2]s/api/predictions
                   %[2]s/api/metrics   %[2]s/api/system/health   %[2]s/api/verification
   simulated pool  %[2]s/api/simulated/pool
   metrics         %[2]s/metrics   (exporter + controller)
   health          %[2]s/healthz   %[2]s/readyz
-  manual scaling  curl -H 'Authorization: Bearer %[3]s' -d '{"target":"%[4]s","units":2}' %[2]s/api/scaling/execute
-`, cfg.DataDir, u, token, firstTarget(app))
-
-	var wg sync.WaitGroup
-	rctx, cancel := context.WithCancel(ctx)
-	if replay != nil {
-		wg.Go(func() {
-			replay.Run(rctx, cfg.ScrapeInterval, time.Now, func(err error) { logger.Warn("replay", "err", err) })
-		})
-	}
-	err = app.Run(ctx)
-	cancel()
-	wg.Wait()
-	if err != nil {
-		fmt.Fprintln(stderr, "prescale run:", err)
-		return 1
-	}
-	return 0
+  API token       %[5]s
+  manual scaling  curl -H "Authorization: Bearer %[3]s" -H 'Content-Type: application/json' -d '{"target":"%[4]s","units":2}' %[2]s/api/scaling/execute
+`, p.cfg.DataDir, u, auth, firstTarget(a), tokenLine)
 }
 
 func firstTarget(app *app.App) string {

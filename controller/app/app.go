@@ -28,6 +28,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -44,6 +45,10 @@ type Options struct {
 	// before start), handed over: the App closes it. nil opens
 	// PRESCALE_DATA_DIR when there is no Prometheus URL.
 	Embedded *history.Embedded
+	// DirLock is PRESCALE_DATA_DIR's lock, already held (prescale run
+	// takes it before its backfill), handed over: the App releases it.
+	// nil takes it, so a second process on the directory is refused.
+	DirLock *datadir.Lock
 	// Listener is a pre-bound listener (tests use 127.0.0.1:0); nil binds
 	// PRESCALE_LISTEN.
 	Listener net.Listener
@@ -66,6 +71,7 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	store   *history.Embedded
+	lock    *datadir.Lock
 	scraper *history.Scraper
 	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
 	pool    *actuator.SimulatedPool
@@ -77,31 +83,38 @@ type App struct {
 
 // New builds every part from cfg (which must be valid).
 func New(cfg controller.Config, o Options) (*App, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if o.Registry == nil {
-		return nil, errors.New("controller: Options.Registry is required")
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	targets, err := cfg.Targets()
-	if err != nil {
-		return nil, err
-	}
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now}
+	// What o hands over is the App's from here: closed on any failure.
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, lock: o.DirLock, store: o.Embedded, ln: o.Listener}
 	ok := false
 	defer func() {
 		if !ok {
 			_ = a.Close()
 		}
 	}()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Registry == nil {
+		return nil, errors.New("controller: Options.Registry is required")
+	}
+	targets, err := cfg.Targets()
+	if err != nil {
+		return nil, err
+	}
+	if a.lock == nil {
+		// Before the store and the state file: a second process on the
+		// directory must not touch either.
+		if a.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
+			return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		}
+	}
 
-	a.ln = o.Listener
 	if a.ln == nil {
 		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			return nil, &controller.ConfigError{Var: "LISTEN", Msg: err.Error()}
@@ -231,7 +244,9 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 	}
 	a.api = api.New(view, api.Options{
 		Token: a.cfg.APIToken, StressEnabled: a.cfg.StressTest, StressMax: a.cfg.StressTestMax, Logger: o.Logger, Now: o.Now,
-		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: 10}),
+		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{
+			Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: a.cfg.MetricsMaxInFlight,
+		}),
 		Extra:   extra,
 	})
 	a.srv = a.api.HTTPServer(a.cfg.Listen)
@@ -386,7 +401,8 @@ func (a *App) startAttrs() []any {
 	return []any{"url", a.URL(), "mode", a.cfg.Mode, "actuator", a.actName, "history", a.source, "targets", strings.Join(parts, " ")}
 }
 
-// Close releases the listener and the store (Run calls it).
+// Close releases the listener, the store and the data directory lock (Run
+// calls it).
 func (a *App) Close() error {
 	var err error
 	a.closeMu.Do(func() {
@@ -395,6 +411,9 @@ func (a *App) Close() error {
 		}
 		if a.store != nil {
 			err = a.store.Close()
+		}
+		if lerr := a.lock.Release(); err == nil {
+			err = lerr
 		}
 	})
 	return err

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// startRun starts prescale run in-process with args and returns its base
+// URL and a stop function that checks the exit code.
+func startRun(t *testing.T, args []string) (base string, out, errb *syncBuffer, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out, errb = &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- runCmd(ctx, args, out, errb) }()
+	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
+	poll(ctx, t, "URLs printed", func() error {
+		select {
+		case code := <-done:
+			done <- code
+			return fmt.Errorf("exited with %d: %s", code, errb.String())
+		default:
+		}
+		m := re.FindStringSubmatch(out.String())
+		if m == nil {
+			return fmt.Errorf("stdout so far: %q", out.String())
+		}
+		base = m[1]
+		return nil
+	})
+	return base, out, errb, func() {
+		cancel()
+		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
+	}
+}
+
+// TestRunFaults: an operator's token is never printed; /metrics serves 40
+// concurrent scrapers (10 were allowed before: 93 of 200 requests of 20
+// scrapers failed); a second prescale run on the same data directory
+// exits 2 naming the directory and the holder's pid (it exited 1); a
+// backfill into that directory, which now holds a store, is refused.
+func TestRunFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	const token = "operator-SECRET-token-0123456789"
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_API_TOKEN", token)
+	base, out, errb, stop := startRun(t, nil)
+
+	require.Contains(t, out.String(), "Authorization: Bearer $PRESCALE_API_TOKEN")
+	require.NoFileExists(t, filepath.Join(data, tokenFileName), "the operator's token is not written anywhere")
+
+	t.Run("40 concurrent scrapers", func(t *testing.T) {
+		const clients, each = 40, 3
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[string]int{}
+		client := &http.Client{Timeout: 30 * time.Second}
+		start := make(chan struct{})
+		for range clients {
+			wg.Go(func() {
+				<-start
+				for range each {
+					code := "error"
+					resp, err := client.Get(base + "/metrics")
+					if err == nil {
+						_, err = io.Copy(io.Discard, resp.Body)
+						_ = resp.Body.Close()
+						code = strconv.Itoa(resp.StatusCode)
+						if err != nil {
+							code = "body error"
+						}
+					}
+					mu.Lock()
+					codes[code]++
+					mu.Unlock()
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		require.Equal(t, map[string]int{"200": clients * each}, codes)
+	})
+
+	t.Run("second run on the directory", func(t *testing.T) {
+		var out2, errb2 syncBuffer
+		code := runCmd(t.Context(), nil, &out2, &errb2)
+		require.Equal(t, 2, code, "stderr: %s", errb2.String())
+		require.Contains(t, errb2.String(), fmt.Sprintf("PRESCALE_DATA_DIR: %s is in use by another prescale process (pid %d)", data, os.Getpid()))
+	})
+	stop()
+
+	t.Run("backfill into a used directory", func(t *testing.T) {
+		var out2, errb2 syncBuffer
+		code := runCmd(t.Context(), []string{"--backfill", writeDemoTrace(t, 100)}, &out2, &errb2)
+		require.Equal(t, 2, code, "stderr: %s", errb2.String())
+		require.Contains(t, errb2.String(), "--backfill: "+filepath.Join(data, "tsdb")+" already holds a store")
+		require.NotContains(t, errb2.String(), "backfilling")
+	})
+	require.NotContains(t, out.String()+errb.String(), "SECRET")
+}
+
+// TestRunGeneratedToken: without PRESCALE_API_TOKEN, run writes a random
+// token to DATA_DIR/api-token with mode 0600, names the file in its banner
+// and never prints the token; the token works, and a restart reuses it.
+func TestRunGeneratedToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	path := filepath.Join(data, tokenFileName)
+	var token string
+	for i := range 2 {
+		base, out, errb, stop := startRun(t, nil)
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		got := strings.TrimSpace(string(b))
+		require.Len(t, got, 32)
+		if i == 1 {
+			require.Equal(t, token, got, "a restart reuses the token")
+		}
+		token = got
+		require.Contains(t, out.String(), "Authorization: Bearer $(cat "+path+")")
+		require.NotContains(t, out.String()+errb.String(), token)
+
+		req, err := http.NewRequest(http.MethodPost, base+"/api/scaling/execute", strings.NewReader(`{"target":"host-cpu","units":2}`))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+		stop()
+	}
+}
+
+// writeDemoTrace writes n half-hourly samples and returns the path.
+func writeDemoTrace(t *testing.T, n int) string {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("timestamp,value\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "%d,%d\n", 1_700_000_000+i*1800, 10+i%7)
+	}
+	path := filepath.Join(t.TempDir(), "demo.csv")
+	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o600))
+	return path
+}
