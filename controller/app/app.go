@@ -247,7 +247,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{
 			Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: a.cfg.MetricsMaxInFlight,
 		}),
-		Extra:   extra,
+		Extra: extra,
 	})
 	a.srv = a.api.HTTPServer(a.cfg.Listen)
 	a.srv.ErrorLog = slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)
