@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startRun starts prescale run in-process with args and returns its base
+// startRunStop starts prescale run in-process with args and returns its base
 // URL and a stop function that checks the exit code.
-func startRun(t *testing.T, args []string) (base string, out, errb *syncBuffer, stop func()) {
+func startRunStop(t *testing.T, args []string) (base string, out, errb *syncBuffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	out, errb = &syncBuffer{}, &syncBuffer{}
@@ -60,7 +60,7 @@ func TestRunFaults(t *testing.T) {
 	t.Setenv("PRESCALE_DATA_DIR", data)
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_API_TOKEN", token)
-	base, out, errb, stop := startRun(t, nil)
+	base, out, errb, stop := startRunStop(t, nil)
 
 	require.Contains(t, out.String(), "Authorization: Bearer $PRESCALE_API_TOKEN")
 	require.NoFileExists(t, filepath.Join(data, tokenFileName), "the operator's token is not written anywhere")
@@ -128,7 +128,7 @@ func TestRunGeneratedToken(t *testing.T) {
 	path := filepath.Join(data, tokenFileName)
 	var token string
 	for i := range 2 {
-		base, out, errb, stop := startRun(t, nil)
+		base, out, errb, stop := startRunStop(t, nil)
 		fi, err := os.Stat(path)
 		require.NoError(t, err)
 		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
