@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestRunBadTargetsFile: a targets file whose entry has max_units below
@@ -33,7 +35,7 @@ func TestRunBadTargetsFile(t *testing.T) {
 			t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 			t.Setenv("PRESCALE_TARGETS_FILE", path)
-			var out, errb syncBuffer
+			var out, errb testkit.SyncBuffer
 			code := runCmd(t.Context(), nil, &out, &errb)
 			require.Equal(t, 2, code, "stderr: %s", errb.String())
 			require.Contains(t, errb.String(), "PRESCALE_TARGETS_FILE: targets[0]: "+tc.want)
@@ -74,7 +76,7 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	t.Setenv("PRESCALE_STEP", "15s")
 
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb syncBuffer
+	var out, errb testkit.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- runCmd(ctx, nil, &out, &errb) }()
 	defer func() {

@@ -15,14 +15,16 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // startRunStop starts prescale run in-process with args and returns its base
 // URL and a stop function that checks the exit code.
-func startRunStop(t *testing.T, args []string) (base string, out, errb *syncBuffer, stop func()) {
+func startRunStop(t *testing.T, args []string) (base string, out, errb *testkit.SyncBuffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	out, errb = &syncBuffer{}, &syncBuffer{}
+	out, errb = &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- runCmd(ctx, args, out, errb) }()
 	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
@@ -98,7 +100,7 @@ func TestRunFaults(t *testing.T) {
 	})
 
 	t.Run("second run on the directory", func(t *testing.T) {
-		var out2, errb2 syncBuffer
+		var out2, errb2 testkit.SyncBuffer
 		code := runCmd(t.Context(), nil, &out2, &errb2)
 		require.Equal(t, 2, code, "stderr: %s", errb2.String())
 		require.Contains(t, errb2.String(), fmt.Sprintf("PRESCALE_DATA_DIR: %s is in use by another prescale process (pid %d)", data, os.Getpid()))
@@ -106,7 +108,7 @@ func TestRunFaults(t *testing.T) {
 	stop()
 
 	t.Run("backfill into a used directory", func(t *testing.T) {
-		var out2, errb2 syncBuffer
+		var out2, errb2 testkit.SyncBuffer
 		code := runCmd(t.Context(), []string{"--backfill", writeDemoTrace(t, 100)}, &out2, &errb2)
 		require.Equal(t, 2, code, "stderr: %s", errb2.String())
 		require.Contains(t, errb2.String(), "--backfill: "+filepath.Join(data, "tsdb")+" already holds a store")
