@@ -2,10 +2,6 @@ package controller_test
 
 import (
 	"fmt"
-	"os"
-	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // benchStore fills an embedded store with n targets of 14 days of 5-minute
@@ -30,7 +27,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 	b.Cleanup(func() { _ = emb.Close() })
 	targets := make([]policy.Target, n)
 	for i := range n {
-		ts, vs := genTrace(14*288, 5*time.Minute, end, uint64(i))
+		ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, end, uint64(i))
 		name := fmt.Sprintf("t%03d", i)
 		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", name), ts, vs)
 		require.NoError(b, err)
@@ -73,8 +70,8 @@ func BenchmarkCycle100Targets14Days(b *testing.B) {
 			b.StartTimer()
 			require.NoError(b, c.ReconcileOnce(b.Context()))
 		}
-		b.ReportMetric(rssMB(), "rss_MB")
-		b.ReportMetric(heapMB(), "heap_inuse_MB")
+		b.ReportMetric(testkit.RSSMB(), "rss_MB")
+		b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 	})
 	b.Run("warm", func(b *testing.B) {
 		c := newCtrl()
@@ -82,32 +79,7 @@ func BenchmarkCycle100Targets14Days(b *testing.B) {
 		for b.Loop() {
 			require.NoError(b, c.ReconcileOnce(b.Context()))
 		}
-		b.ReportMetric(rssMB(), "rss_MB")
-		b.ReportMetric(heapMB(), "heap_inuse_MB")
+		b.ReportMetric(testkit.RSSMB(), "rss_MB")
+		b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 	})
-}
-
-// rssMB reads this process' resident memory (VmRSS) from /proc.
-func rssMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest)
-			if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
-}
-
-// heapMB is the Go heap in use after a garbage collection.
-func heapMB() float64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return float64(m.HeapInuse) / (1 << 20)
 }

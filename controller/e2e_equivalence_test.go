@@ -15,6 +15,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestE2EEmbeddedMatchesPrometheus loads one generated trace into the
@@ -29,7 +30,7 @@ func TestE2EEmbeddedMatchesPrometheus(t *testing.T) {
 	// Two days of 5-minute samples ending at a fixed time.
 	end := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	step := 5 * time.Minute
-	ts, vs := genTrace(576, step, end, 42)
+	ts, vs := testkit.DailyTrace(576, step, end, 42)
 
 	// Real Prometheus: backfill a block with promtool, then start on it.
 	dir := t.TempDir()

@@ -6,8 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,11 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -197,22 +198,6 @@ func scrapeGauge(ctx context.Context, url, name string, lbls map[string]string) 
 	}
 }
 
-// genTrace is a small deterministic demand trace: a daily sine around 50
-// with seeded Gaussian noise, one sample per step ending at end.
-func genTrace(n int, step time.Duration, end time.Time, seed uint64) ([]int64, []float64) {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	ts := make([]int64, n)
-	vs := make([]float64, n)
-	start := end.Add(-time.Duration(n-1) * step)
-	for i := range n {
-		t := start.Add(time.Duration(i) * step)
-		phase := 2 * math.Pi * float64(t.Unix()%86400) / 86400
-		ts[i] = t.Unix()
-		vs[i] = math.Round((50+30*math.Sin(phase)+3*r.NormFloat64())*1000) / 1000
-	}
-	return ts, vs
-}
-
 // writeOpenMetrics writes a gauge series in the OpenMetrics text format
 // promtool tsdb create-blocks-from openmetrics reads.
 func writeOpenMetrics(t *testing.T, path, name string, lbls model.LabelSet, ts []int64, vs []float64) {
@@ -231,4 +216,26 @@ func writeOpenMetrics(t *testing.T, path, name string, lbls model.LabelSet, ts [
 	fmt.Fprintln(w, "# EOF")
 	require.NoError(t, w.Flush())
 	require.NoError(t, f.Close())
+}
+
+// startExporter runs the real exporter on loopback, with its own registry,
+// until the test ends, and returns its address.
+func startExporter(t *testing.T) net.Addr {
+	t.Helper()
+	ecfg := exporter.DefaultConfig()
+	ecfg.Listen = "127.0.0.1:0"
+	exp, err := exporter.New(ecfg, prometheus.NewRegistry())
+	require.NoError(t, err)
+	eaddr, err := exp.Listen()
+	require.NoError(t, err)
+	ectx, ecancel := context.WithCancel(t.Context())
+	edone := make(chan error, 1)
+	go func() { edone <- exp.Run(ectx) }()
+	t.Cleanup(func() {
+		ecancel()
+		if err := <-edone; err != nil {
+			t.Logf("exporter stopped: %v", err)
+		}
+	})
+	return eaddr
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
-	"github.com/prescale/prescale/exporter"
 )
 
 // webhookSink is an httptest receiver that records Alertmanager messages.
@@ -128,23 +127,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	requireBinary(t, "prometheus")
 	ctx := t.Context()
 
-	// Exporter, on loopback, with its own registry.
-	ereg := prometheus.NewRegistry()
-	ecfg := exporter.DefaultConfig()
-	ecfg.Listen = "127.0.0.1:0"
-	exp, err := exporter.New(ecfg, ereg)
-	require.NoError(t, err)
-	eaddr, err := exp.Listen()
-	require.NoError(t, err)
-	ectx, ecancel := context.WithCancel(ctx)
-	edone := make(chan error, 1)
-	go func() { edone <- exp.Run(ectx) }()
-	t.Cleanup(func() {
-		ecancel()
-		if err := <-edone; err != nil {
-			t.Logf("exporter stopped: %v", err)
-		}
-	})
+	eaddr := startExporter(t)
 
 	// Real Prometheus scraping the exporter every second.
 	prom := newPromServer(t, t.TempDir(), fmt.Sprintf(`global:
@@ -308,22 +291,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 		t.Skip("end-to-end test: skipped with -short")
 	}
 	ctx := t.Context()
-	ereg := prometheus.NewRegistry()
-	ecfg := exporter.DefaultConfig()
-	ecfg.Listen = "127.0.0.1:0"
-	exp, err := exporter.New(ecfg, ereg)
-	require.NoError(t, err)
-	eaddr, err := exp.Listen()
-	require.NoError(t, err)
-	ectx, ecancel := context.WithCancel(ctx)
-	edone := make(chan error, 1)
-	go func() { edone <- exp.Run(ectx) }()
-	t.Cleanup(func() {
-		ecancel()
-		if err := <-edone; err != nil {
-			t.Logf("exporter stopped: %v", err)
-		}
-	})
+	eaddr := startExporter(t)
 
 	sink := newWebhookSink(t)
 	cfg := e2eConfig("", sink.srv.URL, t.TempDir())

@@ -16,6 +16,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // firstUnits reports the backtest pool's initial units before the first
@@ -43,7 +44,7 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 	ctx := t.Context()
 	step := 5 * time.Minute
 	end := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
-	ts, vs := genTrace(720, step, end, 7)
+	ts, vs := testkit.DailyTrace(720, step, end, 7)
 	for i := 600; i < 606; i++ {
 		vs[i] *= 3 // a burst
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestReplayCoarseTraceEndToEnd replays traces sampled every 30 and every
@@ -31,7 +32,7 @@ func TestReplayCoarseTraceEndToEnd(t *testing.T) {
 			cfg.TargetQuery = `demand{trace="gen"}`
 			store, err := history.OpenEmbedded(dir+"/tsdb", history.EmbeddedOptions{LookbackDelta: history.LookbackFor(step)})
 			require.NoError(t, err)
-			ts, vs := genTrace(600, step, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 3)
+			ts, vs := testkit.DailyTrace(600, step, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 3)
 			rp, err := history.NewReplay(store, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs, 500, now)
 			require.NoError(t, err)
 			_, err = rp.AdvanceTo(t.Context(), now)

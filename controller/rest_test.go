@@ -19,6 +19,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 const restToken = "s3cret"
@@ -37,7 +38,7 @@ func restApp(t *testing.T, mutate func(*controller.Config)) (*app.App, http.Hand
 	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, app.Close()) })
-	ts, vs := genTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
+	ts, vs := testkit.DailyTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
 	_, err = app.Store().AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
 	require.NoError(t, err)
 	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
@@ -254,7 +255,7 @@ func TestAppPublishesInfoAndDemand(t *testing.T) {
 			body := rec.Body.String()
 			require.Contains(t, body, tc.want)
 			// The demand the decision used: the trace's last sample, read at now.
-			_, vs := genTrace(576, 5*time.Minute, time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), 7)
+			_, vs := testkit.DailyTrace(576, 5*time.Minute, time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), 7)
 			require.Contains(t, body, fmt.Sprintf(`prescale_demand{kind="instances",target="web",tier="web"} %v`, vs[len(vs)-1]))
 		})
 	}

@@ -187,7 +187,7 @@ func vmSelector(s vmSeries) string {
 
 // traceSeries is genTrace as a VictoriaMetrics import series.
 func traceSeries(name, target string, n int, step time.Duration, end time.Time, seed uint64) vmSeries {
-	ts, vs := genTrace(n, step, end, seed)
+	ts, vs := testkit.DailyTrace(n, step, end, seed)
 	ms := make([]int64, len(ts))
 	for i, s := range ts {
 		ms[i] = s * 1000

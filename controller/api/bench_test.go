@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // BenchmarkGETEndpoints100Clients serves the real App (100 targets with 14
@@ -55,7 +53,7 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(b, err)
 	for i := range targets {
-		ts, vs := trace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
+		ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
 		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
 		require.NoError(b, err)
 	}
@@ -127,43 +125,6 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	b.ReportMetric(q(lat, 0.50), "p50_ms")
 	b.ReportMetric(q(lat, 0.99), "p99_ms")
 	b.ReportMetric(float64(len(lat)), "requests")
-	b.ReportMetric(rssMB(), "rss_MB")
-	b.ReportMetric(heapMB(), "heap_inuse_MB")
-}
-
-// trace is a daily sine around 50 with seeded noise, one sample per step.
-func trace(n int, step time.Duration, end time.Time, seed uint64) ([]int64, []float64) {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	ts := make([]int64, n)
-	vs := make([]float64, n)
-	start := end.Add(-time.Duration(n-1) * step)
-	for i := range n {
-		t := start.Add(time.Duration(i) * step)
-		ts[i] = t.Unix()
-		vs[i] = 50 + 30*math.Sin(2*math.Pi*float64(t.Unix()%86400)/86400) + 3*r.NormFloat64()
-	}
-	return ts, vs
-}
-
-func rssMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			if kb, err := strconv.ParseFloat(strings.Fields(rest)[0], 64); err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
-}
-
-// heapMB is the Go heap in use after a garbage collection.
-func heapMB() float64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return float64(m.HeapInuse) / (1 << 20)
+	b.ReportMetric(testkit.RSSMB(), "rss_MB")
+	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 }

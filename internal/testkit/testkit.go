@@ -4,9 +4,16 @@ package testkit
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
 	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -39,4 +46,45 @@ func FreeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	return addr
+}
+
+// DailyTrace is a small deterministic demand trace: a daily sine around 50
+// (amplitude 30) with seeded Gaussian noise (σ 3), rounded to 1/1000, n
+// samples one step apart ending at end.
+func DailyTrace(n int, step time.Duration, end time.Time, seed uint64) ([]int64, []float64) {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	ts := make([]int64, n)
+	vs := make([]float64, n)
+	start := end.Add(-time.Duration(n-1) * step)
+	for i := range n {
+		t := start.Add(time.Duration(i) * step)
+		phase := 2 * math.Pi * float64(t.Unix()%86400) / 86400
+		ts[i] = t.Unix()
+		vs[i] = math.Round((50+30*math.Sin(phase)+3*r.NormFloat64())*1000) / 1000
+	}
+	return ts, vs
+}
+
+// RSSMB is this process's resident set size in MiB (Linux; 0 elsewhere).
+func RSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			if kb, err := strconv.ParseFloat(strings.Fields(rest)[0], 64); err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// HeapMB is the Go heap in use after a garbage collection, in MiB.
+func HeapMB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
 }
