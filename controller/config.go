@@ -101,6 +101,7 @@ type Config struct {
 	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready: stabilization window at least provisioning lag - scaling interval/2"`
 	UsageWindow         time.Duration `envconfig:"TARGET_USAGE_WINDOW" default:"5m" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); 0: off; the measured default equals the default provisioning lag"`
 	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
+	ChangeCost          float64       `envconfig:"TARGET_CHANGE_COST" default:"0" desc:"few, decisive moves: change units only when the move lowers the lead window's expected loss (units x risk per unit + violation probability) by more than this, in [0,1); never holds below what current demand needs; 0: every change is made"`
 	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units demand used within PRESCALE_TARGET_USAGE_WINDOW)"`
 	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
 	MaxScaleDownUnits   int           `envconfig:"TARGET_MAX_SCALE_DOWN_UNITS" default:"0" desc:"most units removed per cycle; 0: unlimited"`
@@ -303,7 +304,7 @@ var envVarOf = map[string]string{
 	"max_scale_down_units": "TARGET_MAX_SCALE_DOWN_UNITS", "tolerance": "TARGET_TOLERANCE",
 	"confidence_threshold": "CONFIDENCE_THRESHOLD", "daily_budget": "COST_BUDGET_DAILY",
 	"risk_per_unit": "TARGET_RISK_PER_UNIT", "floor_mode": "TARGET_FLOOR_MODE",
-	"usage_window": "TARGET_USAGE_WINDOW",
+	"usage_window": "TARGET_USAGE_WINDOW", "change_cost": "TARGET_CHANGE_COST",
 }
 
 func envFieldErrors(err error) []error {
@@ -346,6 +347,7 @@ func (c *Config) EnvTarget() policy.Target {
 		HoldUntilReady:      c.HoldUntilReady,
 		UsageWindow:         c.UsageWindow,
 		RiskPerUnit:         c.RiskPerUnit,
+		ChangeCost:          c.ChangeCost,
 		FloorMode:           policy.FloorMode(c.FloorMode),
 		MaxScaleUpUnits:     c.MaxScaleUpUnits,
 		MaxScaleDownUnits:   c.MaxScaleDownUnits,

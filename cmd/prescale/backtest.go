@@ -21,157 +21,43 @@ import (
 	"github.com/prescale/prescale/predictor/anomaly"
 )
 
-// backtestCmd implements `prescale backtest` (docs/architecture.md, "Offline CLI
+// backtestCmd implements `prescale backtest` (docs/architecture.md, "CLI
 // contracts"): replay a trace (CSV or a Prometheus query_range) through the
 // decision engine and a simulated pool, write timestamp,desired for every
-// sample and print a summary beside a reactive HPA baseline.
+// sample and print a summary beside a reactive HPA at equal cost.
 func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("prescale backtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		tracePath   = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
-		capacity    = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, > 0)")
-		lag         = fs.Duration("lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
-		minUnits    = fs.Int("min", 1, "minimum units")
-		maxUnits    = fs.Int("max", 100, "maximum units")
-		utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
-		coverage    = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
-		risk        = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
-		floorMode   = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units used within the lag)")
-		detector    = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
-		anomalyTh   = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
-		hold        = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
-		shadowHPA   = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor (the controller always runs it with --risk > 0)")
-		tolerance   = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
-		upCool      = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
-		downCool    = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
-		confidence  = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
-		decisions   = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
-		plotPath    = fs.String("plot", "", "optional SVG (or PNG by extension) of demand, capacity and violations")
-		plotLast    = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
-		evalFrom    = fs.String("eval-from", "0", "count summary figures from sample floor(F·n), F in [0, 1)")
-		hpaTargets  = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the baseline curve (default 0.4,0.45,...,0.95)")
-		promURL     = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
-		promQuery   = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
-		promRange   = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
-		promStep    = fs.Duration("step", time.Minute, "query_range resolution (with --prometheus)")
-		promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
-		quiet       = fs.Bool("quiet", false, "no progress lines")
-	)
+	fs, o := newBacktestFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "prescale backtest: "+format+"\n", a...)
-		return 2
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "prescale backtest: %v\n", err)
+		return code
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+		return fail(2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	if (*tracePath == "") == (*promURL == "") {
-		return usageErr("exactly one of --trace and --prometheus is required")
+	if err := o.checkOutputs(); err != nil {
+		return fail(2, err)
 	}
-	if *promURL != "" && *promQuery == "" {
-		return usageErr("--query is required with --prometheus")
-	}
-	if *decisions == "" {
-		return usageErr("--decisions is required")
-	}
-	if !(*capacity > 0) || math.IsInf(*capacity, 0) {
-		return usageErr("--capacity must be a finite number > 0, got %v", *capacity)
-	}
-	if *plotLast < 0 {
-		return usageErr("--plot-last must be >= 0, got %s", *plotLast)
-	}
-	if *plotLast > 0 && *plotPath == "" {
-		return usageErr("--plot-last needs --plot")
-	}
-	if *plotPath != "" {
-		switch strings.ToLower(filepath.Ext(*plotPath)) {
-		case ".svg", ".png", ".pdf":
-		default:
-			return usageErr("--plot: %q: the file name must end in .svg, .png or .pdf", *plotPath)
-		}
-		if fi, err := os.Stat(filepath.Dir(*plotPath)); err != nil || !fi.IsDir() {
-			return usageErr("--plot: directory %q does not exist", filepath.Dir(*plotPath))
-		}
-	}
-	if fi, err := os.Stat(filepath.Dir(*decisions)); err != nil || !fi.IsDir() {
-		return usageErr("--decisions: directory %q does not exist", filepath.Dir(*decisions))
-	}
-	if *lag < 0 {
-		return usageErr("--lag must be >= 0, got %s", *lag)
-	}
-	targets := backtest.DefaultHPATargets()
-	if *hpaTargets != "" {
-		var err error
-		if targets, err = backtestParseTargets(*hpaTargets); err != nil {
-			return usageErr("--hpa-targets: %v", err)
-		}
-	}
-	tg := backtest.DefaultTarget(*capacity, *lag, *minUnits, *maxUnits)
-	tg.TargetUtilization, tg.ConfidenceThreshold = *utilisation, *confidence
-	tg.RiskPerUnit, tg.FloorMode = *risk, policy.FloorMode(*floorMode)
-	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *tolerance, *upCool, *downCool
-	tg.HoldUntilReady = *hold // as backtest.Config.HoldUntilReady sets it; here so the summary shows it
-	if err := tg.Validate(); err != nil {
-		return usageErr("%v", backtestFlagErrors(err))
-	}
-	if !(*coverage > 0 && *coverage < 1) {
-		return usageErr("--coverage must be in (0, 1), got %v", *coverage)
-	}
-	if !(*anomalyTh > 0 && *anomalyTh <= 1) {
-		return usageErr("--anomaly-threshold must be in (0, 1], got %v", *anomalyTh)
-	}
-	det, err := engine.NewDetector(*detector)
+	cfg, err := o.config()
 	if err != nil {
-		return usageErr("--detector: %v", err)
+		return fail(2, err)
 	}
-
-	var ts []int64
-	var vs []float64
-	source := *tracePath
-	if *tracePath != "" {
-		tr, err := trace.ReadFile(*tracePath)
-		if err != nil {
-			fmt.Fprintf(stderr, "prescale backtest: --trace: %v\n", err)
-			return 2
-		}
-		ts, vs = tr.T, tr.V
-	} else {
-		back, err := backtestParseRange(*promRange)
-		if err != nil {
-			return usageErr("--range: %v", err)
-		}
-		if *promStep <= 0 {
-			return usageErr("--step must be > 0, got %s", *promStep)
-		}
-		qctx, cancel := context.WithTimeout(ctx, *promTimeout)
-		end := time.Now().UTC().Truncate(*promStep)
-		ts, vs, err = backtest.QueryRange(qctx, *promURL, *promQuery, end.Add(-back), end, *promStep)
-		cancel()
-		if err != nil {
-			fmt.Fprintf(stderr, "prescale backtest: --prometheus: %v\n", err)
-			return 1
-		}
-		source = fmt.Sprintf("%s (%s over %s)", *promURL, *promQuery, *promRange)
-	}
-	if err := backtestCheckScale(vs, *capacity); err != nil {
-		return usageErr("%v", err)
-	}
-	evalStart, err := backtest.EvalStartIndex(*evalFrom, len(ts))
+	ts, vs, source, code, err := o.load(ctx)
 	if err != nil {
-		return usageErr("--eval-from: %v", err)
+		return fail(code, err)
 	}
-
-	cfg := backtest.Config{
-		Target: tg, Coverage: *coverage, HPATargets: targets, EvalStart: evalStart, HoldUntilReady: *hold,
-		Detector: det, AnomalyThreshold: *anomalyTh, NoShadowHPA: !*shadowHPA,
+	if err := backtestCheckScale(vs, *o.capacity); err != nil {
+		return fail(2, err)
 	}
-	if !*quiet && len(ts) >= 20000 {
+	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
+		return fail(2, fmt.Errorf("--eval-from: %v", err))
+	}
+	if !*o.quiet && len(ts) >= 20000 {
 		started := time.Now()
 		cfg.Progress = func(done, total int) {
 			fmt.Fprintf(stderr, "prescale backtest: %d/%d samples (%.0f %%) in %s\n",
@@ -180,21 +66,163 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	res, err := backtest.Run(ctx, ts, vs, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "prescale backtest: %v\n", err)
-		return 1
+		return fail(1, err)
 	}
-	if err := backtestWriteDecisions(*decisions, res); err != nil {
-		fmt.Fprintf(stderr, "prescale backtest: --decisions: %v\n", err)
-		return 1
+	if err := backtestWriteDecisions(*o.decisions, res); err != nil {
+		return fail(1, fmt.Errorf("--decisions: %v", err))
 	}
-	if *plotPath != "" {
-		if err := backtest.PlotLast(res, *capacity, *plotPath, *plotLast); err != nil {
-			fmt.Fprintf(stderr, "prescale backtest: --plot: %v\n", err)
-			return 1
+	if *o.plotPath != "" {
+		if err := backtest.PlotLast(res, *o.capacity, *o.plotPath, *o.plotLast); err != nil {
+			return fail(1, fmt.Errorf("--plot: %v", err))
 		}
 	}
-	backtest.WriteSummary(stdout, res, source, tg)
+	backtest.WriteSummary(stdout, res, source, cfg.Target)
 	return 0
+}
+
+// backtestOpts are the flags of `prescale backtest`.
+type backtestOpts struct {
+	tracePath, floorMode, detector, decisions, plotPath, evalFrom, hpaTargets *string
+	promURL, promQuery, promRange                                             *string
+	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance   *float64
+	confidence                                                                *float64
+	lag, upCool, downCool, plotLast, promStep, promTimeout                    *time.Duration
+	minUnits, maxUnits                                                        *int
+	hold, shadowHPA, quiet                                                    *bool
+}
+
+func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
+	fs := flag.NewFlagSet("prescale backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &backtestOpts{}
+	o.tracePath = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
+	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, > 0)")
+	o.lag = fs.Duration("lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
+	o.minUnits = fs.Int("min", 1, "minimum units")
+	o.maxUnits = fs.Int("max", 100, "maximum units")
+	o.utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
+	o.coverage = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
+	o.risk = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
+	o.floorMode = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units used within the lag)")
+	o.detector = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
+	o.anomalyTh = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
+	o.hold = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window lag - step/2)")
+	o.shadowHPA = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor (the controller always runs it with --risk > 0)")
+	o.changeCost = fs.Float64("change-cost", 0, "price of one scale event in violation probability per lead window: change units only when the move lowers units·risk + violation probability by more than this, in [0, 1)")
+	o.tolerance = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
+	o.upCool = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
+	o.downCool = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
+	o.confidence = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
+	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
+	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
+	o.plotLast = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
+	o.evalFrom = fs.String("eval-from", "0", "count summary figures (and shade the plot) from sample floor(F·n), F in [0, 1)")
+	o.hpaTargets = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the curve prescale is compared with at equal cost (default 0.4,0.45,...,0.95)")
+	o.promURL = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
+	o.promQuery = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
+	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
+	o.promStep = fs.Duration("step", time.Minute, "query_range resolution (with --prometheus)")
+	o.promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
+	o.quiet = fs.Bool("quiet", false, "no progress lines")
+	return fs, o
+}
+
+// checkOutputs checks the source and output flags.
+func (o *backtestOpts) checkOutputs() error {
+	switch {
+	case (*o.tracePath == "") == (*o.promURL == ""):
+		return errors.New("exactly one of --trace and --prometheus is required")
+	case *o.promURL != "" && *o.promQuery == "":
+		return errors.New("--query is required with --prometheus")
+	case *o.decisions == "":
+		return errors.New("--decisions is required")
+	case *o.plotLast < 0:
+		return fmt.Errorf("--plot-last must be >= 0, got %s", *o.plotLast)
+	case *o.plotLast > 0 && *o.plotPath == "":
+		return errors.New("--plot-last needs --plot")
+	}
+	if *o.plotPath != "" {
+		switch strings.ToLower(filepath.Ext(*o.plotPath)) {
+		case ".svg", ".png", ".pdf":
+		default:
+			return fmt.Errorf("--plot: %q: the file name must end in .svg, .png or .pdf", *o.plotPath)
+		}
+		if fi, err := os.Stat(filepath.Dir(*o.plotPath)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--plot: directory %q does not exist", filepath.Dir(*o.plotPath))
+		}
+	}
+	if fi, err := os.Stat(filepath.Dir(*o.decisions)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--decisions: directory %q does not exist", filepath.Dir(*o.decisions))
+	}
+	return nil
+}
+
+// config is the backtest's configuration from the decision flags (EvalStart
+// is set once the trace's length is known).
+func (o *backtestOpts) config() (backtest.Config, error) {
+	var cfg backtest.Config
+	if !(*o.capacity > 0) || math.IsInf(*o.capacity, 0) {
+		return cfg, fmt.Errorf("--capacity must be a finite number > 0, got %v", *o.capacity)
+	}
+	if *o.lag < 0 {
+		return cfg, fmt.Errorf("--lag must be >= 0, got %s", *o.lag)
+	}
+	targets := backtest.DefaultHPATargets()
+	if *o.hpaTargets != "" {
+		var err error
+		if targets, err = backtestParseTargets(*o.hpaTargets); err != nil {
+			return cfg, fmt.Errorf("--hpa-targets: %v", err)
+		}
+	}
+	tg := backtest.DefaultTarget(*o.capacity, *o.lag, *o.minUnits, *o.maxUnits)
+	tg.TargetUtilization, tg.ConfidenceThreshold = *o.utilisation, *o.confidence
+	tg.RiskPerUnit, tg.FloorMode, tg.ChangeCost = *o.risk, policy.FloorMode(*o.floorMode), *o.changeCost
+	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *o.tolerance, *o.upCool, *o.downCool
+	tg.HoldUntilReady = *o.hold // as backtest.Config.HoldUntilReady sets it; here so the summary shows it
+	if err := tg.Validate(); err != nil {
+		return cfg, backtestFlagErrors(err)
+	}
+	if !(*o.coverage > 0 && *o.coverage < 1) {
+		return cfg, fmt.Errorf("--coverage must be in (0, 1), got %v", *o.coverage)
+	}
+	if !(*o.anomalyTh > 0 && *o.anomalyTh <= 1) {
+		return cfg, fmt.Errorf("--anomaly-threshold must be in (0, 1], got %v", *o.anomalyTh)
+	}
+	det, err := engine.NewDetector(*o.detector)
+	if err != nil {
+		return cfg, fmt.Errorf("--detector: %v", err)
+	}
+	return backtest.Config{
+		Target: tg, Coverage: *o.coverage, HPATargets: targets, HoldUntilReady: *o.hold,
+		Detector: det, AnomalyThreshold: *o.anomalyTh, NoShadowHPA: !*o.shadowHPA,
+	}, nil
+}
+
+// load reads the series from --trace or --prometheus; on error, code is
+// the exit code (2: bad input, 1: the server failed).
+func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, source string, code int, err error) {
+	if *o.tracePath != "" {
+		tr, err := trace.ReadFile(*o.tracePath)
+		if err != nil {
+			return nil, nil, "", 2, fmt.Errorf("--trace: %v", err)
+		}
+		return tr.T, tr.V, *o.tracePath, 0, nil
+	}
+	back, err := backtestParseRange(*o.promRange)
+	if err != nil {
+		return nil, nil, "", 2, fmt.Errorf("--range: %v", err)
+	}
+	if *o.promStep <= 0 {
+		return nil, nil, "", 2, fmt.Errorf("--step must be > 0, got %s", *o.promStep)
+	}
+	qctx, cancel := context.WithTimeout(ctx, *o.promTimeout)
+	defer cancel()
+	end := time.Now().UTC().Truncate(*o.promStep)
+	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, *o.promQuery, end.Add(-back), end, *o.promStep)
+	if err != nil {
+		return nil, nil, "", 1, fmt.Errorf("--prometheus: %v", err)
+	}
+	return ts, vs, fmt.Sprintf("%s (%s over %s)", *o.promURL, *o.promQuery, *o.promRange), 0, nil
 }
 
 func backtestWriteDecisions(path string, res *backtest.Result) (err error) {
@@ -259,6 +287,7 @@ var backtestFlags = map[string]string{
 	"max_units": "--max", "lag": "--lag", "confidence_threshold": "--confidence-threshold",
 	"risk_per_unit": "--risk", "floor_mode": "--floor", "tolerance": "--tolerance",
 	"scale_up_cooldown": "--scale-up-cooldown", "scale_down_cooldown": "--scale-down-cooldown",
+	"change_cost": "--change-cost",
 }
 
 // backtestFlagErrors rewrites the target's field errors to name the flag:

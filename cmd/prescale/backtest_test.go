@@ -37,11 +37,15 @@ func TestBacktestCmd(t *testing.T) {
 	require.Equal(t, "timestamp,desired", lines[0])
 	require.Len(t, lines, 3*288+1, "one decision per trace timestamp")
 	require.Equal(t, "1400000000", strings.Split(lines[1], ",")[0])
-	for _, want := range []string{"prescale", "reactive@", "oracle", "violation ratio vs HPA at equal cost", "no_data 1"} {
+	for _, want := range []string{"prescale", "(equal cost)", "oracle", "violation ratio vs HPA at equal cost",
+		"scale events: prescale", "no_data 1"} {
 		require.Contains(t, stdout.String(), want)
 	}
-	_, err = os.Stat(plot)
+	svg, err := os.ReadFile(plot)
 	require.NoError(t, err)
+	for _, want := range []string{"equal cost", "scored", "events"} {
+		require.Contains(t, string(svg), want, "the plot names the HPA at equal cost, the scored region and the scale events")
+	}
 }
 
 func TestBacktestCmdPrometheus(t *testing.T) {

@@ -26,7 +26,7 @@ type Config struct {
 	NewForecaster engine.NewForecasterFunc
 	// HPATargets are the utilisation targets of the reactive baseline
 	// curve; BaselineTarget is the one drawn and summarised beside prescale
-	// (0 means the curve point closest in cost).
+	// (0 means the target at equal cost, EqualCost.Target).
 	HPATargets     []float64
 	BaselineTarget float64
 	// HoldUntilReady sets the target's stabilisation window to
@@ -106,35 +106,16 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 
 // Run replays t, v (NaN = missing) through the decision engine: at sample
 // i the forecaster has seen samples 0..i only, and policy.Decide sees the
-// pool as the simulator has it. It then runs the HPA curve and the oracle
-// through the same simulator.
+// pool as the simulator has it. It then runs the HPA curve, the HPA at
+// equal cost and the oracle through the same simulator.
 func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
-	n := len(t)
-	if n < 2 {
-		return nil, fmt.Errorf("trace: need at least 2 samples, got %d", n)
-	}
-	if len(v) != n {
-		return nil, errors.New("backtest: timestamps and values differ in length")
-	}
-	for i := 1; i < n; i++ {
-		if t[i] <= t[i-1] {
-			return nil, fmt.Errorf("trace: timestamps must be strictly increasing (%d after %d)", t[i], t[i-1])
-		}
-	}
-	tg := cfg.Target
-	if err := tg.Validate(); err != nil {
+	if err := checkRun(t, v, cfg); err != nil {
 		return nil, err
 	}
-	if !(cfg.Coverage > 0 && cfg.Coverage < 1) {
-		return nil, fmt.Errorf("coverage must be in (0, 1), got %v", cfg.Coverage)
-	}
-	if cfg.EvalStart < 0 || cfg.EvalStart >= n {
-		return nil, fmt.Errorf("eval start %d outside [0, %d)", cfg.EvalStart, n)
-	}
+	tg := cfg.Target
 	// The violation test is at full capacity, whatever the utilisation target.
 	sim := NewSim(t, v, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, cfg.EvalStart)
-	stepSec := int64(math.Round(median(diffs(t))))
-	step := time.Duration(stepSec) * time.Second
+	step := time.Duration(math.Round(median(diffs(t)))) * time.Second
 	if cfg.HoldUntilReady {
 		tg.HoldUntilReady = true
 	}
@@ -145,58 +126,107 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	every := cfg.ProgressEvery
-	if every <= 0 {
-		every = 10000
-	}
-
+	n := len(t)
 	res := &Result{
 		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
 		Step: step, Horizon: eng.Horizon(), EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
 		ReasonCounts: map[policy.Reason]int{}, Forecaster: eng.Forecaster(),
 	}
-	var st policy.State
-	var ctxErr error
-	prescale := func(i int, pool *simpool.Pool) (int, bool) {
-		if i%every == 0 {
-			if cfg.Progress != nil && i > 0 {
-				cfg.Progress(i, n)
-			}
-			if err := ctx.Err(); err != nil && ctxErr == nil {
-				ctxErr = err
-			}
-		}
-		if ctxErr != nil {
-			return pool.Requested(), true // the result is discarded
-		}
-		eng.Observe(t[i], v[i])
-		out := eng.Decide(engine.Input{
-			Now: time.Unix(t[i], 0).UTC(), CurrentUnits: pool.Requested(),
-			Demand: v[i], DataPresent: !math.IsNaN(v[i]),
-		}, st)
-		d := out.Decision
-		st = out.State
-		res.Desired[i], res.Reasons[i] = d.Desired, d.Reason
-		res.ReasonCounts[d.Reason]++
-		return d.Desired, true
+	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, res: res, every: cfg.ProgressEvery}
+	if r.every <= 0 {
+		r.every = 10000
 	}
 	initial := sim.InitialUnits()
-	res.Prescale = sim.Run(initial, prescale, res.Timeline)
-	if ctxErr != nil {
-		return nil, ctxErr
+	res.Prescale = sim.Run(initial, r.step, res.Timeline)
+	if r.err != nil {
+		return nil, r.err
 	}
 	if cfg.Progress != nil {
 		cfg.Progress(n, n)
 	}
+	if err := compare(res, sim, cfg, initial); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
+// checkRun validates Run's arguments.
+func checkRun(t []int64, v []float64, cfg Config) error {
+	n := len(t)
+	if n < 2 {
+		return fmt.Errorf("trace: need at least 2 samples, got %d", n)
+	}
+	if len(v) != n {
+		return errors.New("backtest: timestamps and values differ in length")
+	}
+	for i := 1; i < n; i++ {
+		if t[i] <= t[i-1] {
+			return fmt.Errorf("trace: timestamps must be strictly increasing (%d after %d)", t[i], t[i-1])
+		}
+	}
+	if err := cfg.Target.Validate(); err != nil {
+		return err
+	}
+	if !(cfg.Coverage > 0 && cfg.Coverage < 1) {
+		return fmt.Errorf("coverage must be in (0, 1), got %v", cfg.Coverage)
+	}
+	if cfg.EvalStart < 0 || cfg.EvalStart >= n {
+		return fmt.Errorf("eval start %d outside [0, %d)", cfg.EvalStart, n)
+	}
+	for _, target := range cfg.HPATargets {
+		if !(target > 0) {
+			return fmt.Errorf("hpa target must be > 0, got %v", target)
+		}
+	}
+	return nil
+}
+
+// replayer is prescale's Stepper: the engine deciding at every sample on
+// the simulated pool, recording each decision in res.
+type replayer struct {
+	ctx   context.Context
+	cfg   Config
+	eng   *engine.Engine
+	st    policy.State
+	res   *Result
+	every int
+	err   error // the context's, once cancelled
+}
+
+func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
+	if i%r.every == 0 {
+		if r.cfg.Progress != nil && i > 0 {
+			r.cfg.Progress(i, len(r.res.T))
+		}
+		if err := r.ctx.Err(); err != nil && r.err == nil {
+			r.err = err
+		}
+	}
+	if r.err != nil {
+		return pool.Requested(), true // the result is discarded
+	}
+	t, v := r.res.T[i], r.res.Demand[i]
+	r.eng.Observe(t, v)
+	out := r.eng.Decide(engine.Input{
+		Now: time.Unix(t, 0).UTC(), CurrentUnits: pool.Requested(),
+		Demand: v, DataPresent: !math.IsNaN(v),
+	}, r.st)
+	d := out.Decision
+	r.st = out.State
+	r.res.Desired[i], r.res.Reasons[i] = d.Desired, d.Reason
+	r.res.ReasonCounts[d.Reason]++
+	return d.Desired, true
+}
+
+// compare runs the HPA curve, compares prescale with it at equal cost,
+// runs the oracle, and the baseline HPA drawn beside prescale: the target
+// at equal cost (cfg.BaselineTarget when set), rounded to 0.001.
+func compare(res *Result, sim *Sim, cfg Config, initial int) error {
 	targets := cfg.HPATargets
 	if len(targets) == 0 {
 		targets = DefaultHPATargets()
 	}
 	for _, target := range targets {
-		if !(target > 0) {
-			return nil, fmt.Errorf("hpa target must be > 0, got %v", target)
-		}
 		res.HPA = append(res.HPA, CostPoint{Target: target, Figures: sim.Run(initial, sim.HPA(target), nil)})
 	}
 	res.Equal = CompareAtEqualCost(res.Prescale, res.HPA)
@@ -205,16 +235,14 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 
 	base := cfg.BaselineTarget
 	if base <= 0 {
-		best := math.Inf(1)
-		for _, p := range res.HPA {
-			if d := math.Abs(p.InstanceHours - res.Prescale.InstanceHours); d < best {
-				best, base = d, p.Target
-			}
-		}
+		base = math.Round(res.Equal.Target*1000) / 1000
 	}
-	res.BaselineTimeline = make([]Sample, n)
+	if !(base > 0) {
+		return fmt.Errorf("baseline hpa target must be > 0, got %v", base)
+	}
+	res.BaselineTimeline = make([]Sample, len(res.T))
 	res.Baseline = CostPoint{Target: base, Figures: sim.Run(initial, sim.HPA(base), res.BaselineTimeline)}
-	return res, nil
+	return nil
 }
 
 func diffs(t []int64) []float64 {

@@ -3,6 +3,8 @@ package backtest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
@@ -46,7 +49,8 @@ func TestRunWritesEveryTimestamp(t *testing.T) {
 
 	var sum bytes.Buffer
 	WriteSummary(&sum, res, "synthetic", testConfig(0).Target)
-	for _, want := range []string{"prescale", "reactive@", "oracle", "hpa@0.4", "at equal cost", "decision reasons:", "no_data 1"} {
+	for _, want := range []string{"prescale", "(equal cost)", "oracle", "hpa@0.4", "at equal cost", "HPA target",
+		"scale events: prescale", "decision reasons:", "no_data 1"} {
 		require.Contains(t, sum.String(), want)
 	}
 }
@@ -117,22 +121,50 @@ func TestRunProgress(t *testing.T) {
 
 func TestPlot(t *testing.T) {
 	ts, v := synthetic(8000, 60, 4)
-	res, err := Run(t.Context(), ts, v, testConfig(0))
+	cfg := testConfig(len(ts) * 7 / 10)
+	res, err := Run(t.Context(), ts, v, cfg)
 	require.NoError(t, err)
+	require.Equal(t, math.Round(res.Equal.Target*1000)/1000, res.Baseline.Target,
+		"the HPA drawn is the one at equal cost")
 	path := filepath.Join(t.TempDir(), "plot.svg")
 	require.NoError(t, Plot(res, 10, path))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Contains(t, string(b), "<svg")
-	require.Contains(t, string(b), "prescale capacity")
+	svg := string(b)
+	require.Contains(t, svg, "<svg")
+	// What a reader (and this test) looks for: the HPA at equal cost, the
+	// scored region, each side's scale events, and the figures in the title.
+	for _, want := range []string{"prescale: ready capacity", "equal cost", "scored", "events",
+		fmt.Sprintf("HPA@%g at equal cost", res.Baseline.Target),
+		fmt.Sprintf("%d scale events", res.Prescale.ScaleEvents),
+		fmt.Sprintf("%d scale events", res.Baseline.ScaleEvents)} {
+		require.Contains(t, svg, want)
+	}
 
 	// The last hour only: 60 one-minute samples, so the first plotted time
 	// is 59 minutes before the trace's end.
 	require.NoError(t, PlotLast(res, 10, path, time.Hour))
 	b2, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Contains(t, string(b2), "prescale capacity")
+	require.Contains(t, string(b2), "prescale: ready capacity")
 	require.NotEqual(t, b, b2, "a shorter window draws a different picture")
+}
+
+func TestPlotSeries(t *testing.T) {
+	// Four samples, capacity 10: prescale 1 -> 2 units at sample 2, the
+	// HPA 1 -> 3 at sample 1; scored from sample 2.
+	res := &Result{
+		T: []int64{0, 60, 120, 180}, Demand: []float64{5, 25, 12, math.NaN()}, EvalStart: 2,
+		Timeline:         []Sample{{1, 1}, {1, 1}, {1, 2}, {2, 2}},
+		BaselineTimeline: []Sample{{1, 1}, {1, 3}, {3, 3}, {3, 3}},
+	}
+	s := plotSeries(res, 10, 0)
+	require.Equal(t, plotter.XYs{{X: 120, Y: s.top * 0.05}}, s.preEvents)
+	require.Equal(t, plotter.XYs{{X: 60, Y: s.top * 0.02}}, s.hpaEvents)
+	require.Equal(t, plotter.XYs{{X: 60, Y: 25}, {X: 120, Y: 12}}, s.viol)
+	require.True(t, s.scored)
+	require.Equal(t, [2]float64{120, 180}, [2]float64{s.scoredFrom, s.scoredTo})
+	require.InDelta(t, 1.08*30, s.top, 1e-9, "the highest of demand and both capacities, with a margin")
 }
 
 // spikeDetector flags the samples at the given timestamps.

@@ -13,6 +13,7 @@
 package backtest
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -226,76 +227,103 @@ type CostPoint struct {
 	Figures
 }
 
-// EqualCost is the HPA curve's lower envelope interpolated at a cost.
+// EqualCost compares prescale with the HPA curve at prescale's cost.
 type EqualCost struct {
-	InstanceHours       float64 `json:"instance_hours"`
+	InstanceHours float64 `json:"instance_hours"`
+	// HPAViolationSeconds and HPAUnservedPct are the curve's lower
+	// envelope interpolated at InstanceHours, as the referee computes them.
 	HPAViolationSeconds float64 `json:"hpa_violation_seconds"`
 	HPAUnservedPct      float64 `json:"hpa_unserved_pct"`
+	// HPAScaleEvents are the curve's scale events linearly interpolated at
+	// InstanceHours (points sorted by instance-hours, clamped to the ends;
+	// no envelope: an HPA's events rise with its cost, so the envelope
+	// would be the cheapest run's everywhere).
+	HPAScaleEvents float64 `json:"hpa_scale_events"`
+	// Target is the HPA utilisation target at equal cost: linear in
+	// instance-hours between the two curve points around InstanceHours
+	// (the end point's target when clamped).
+	Target float64 `json:"target"`
 	// ViolationRatio is violation seconds over the HPA's at equal cost
-	// (NaN when the HPA's is 0); likewise UnservedRatio.
+	// (NaN when the HPA's is 0); likewise UnservedRatio and EventsRatio.
 	ViolationRatio float64 `json:"-"`
 	UnservedRatio  float64 `json:"-"`
+	EventsRatio    float64 `json:"-"`
 	// Clamped is "below" or "above" when the cost is outside the curve.
 	Clamped string `json:"clamped,omitempty"`
 }
 
-// CompareAtEqualCost interpolates the lower envelope of the HPA curve at
-// f's instance-hours, as the referee does.
+// costValue is one curve point: its cost and one of its figures.
+type costValue struct{ c, v float64 }
+
+// sortedCurve returns (instance-hours, val) of every point sorted by cost,
+// then value.
+func sortedCurve(curve []CostPoint, val func(CostPoint) float64) []costValue {
+	pts := make([]costValue, len(curve))
+	for i, p := range curve {
+		pts[i] = costValue{p.InstanceHours, val(p)}
+	}
+	slices.SortStableFunc(pts, func(a, b costValue) int {
+		if c := cmp.Compare(a.c, b.c); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.v, b.v)
+	})
+	return pts
+}
+
+// lowerEnvelope keeps the lowest value at each cost and makes the value
+// non-increasing in cost (the best value reachable at that cost or less).
+func lowerEnvelope(pts []costValue) []costValue {
+	var env []costValue
+	for _, p := range pts {
+		v := p.v
+		if len(env) > 0 && v >= env[len(env)-1].v {
+			v = env[len(env)-1].v
+		}
+		if len(env) > 0 && p.c == env[len(env)-1].c {
+			continue
+		}
+		env = append(env, costValue{p.c, v})
+	}
+	return env
+}
+
+// interpolate is pts (sorted by cost) linear at cost c, clamped to its
+// ends ("below" or "above"); the first point of a repeated cost counts.
+func interpolate(pts []costValue, c float64) (float64, string) {
+	if len(pts) == 0 {
+		return math.NaN(), ""
+	}
+	if c < pts[0].c {
+		return pts[0].v, "below"
+	}
+	if c > pts[len(pts)-1].c {
+		return pts[len(pts)-1].v, "above"
+	}
+	for k := 0; k+1 < len(pts); k++ {
+		a, b := pts[k], pts[k+1]
+		if a.c <= c && c <= b.c && a.c < b.c {
+			return a.v + (b.v-a.v)*(c-a.c)/(b.c-a.c), ""
+		}
+	}
+	return pts[len(pts)-1].v, ""
+}
+
+// CompareAtEqualCost interpolates the HPA curve at f's instance-hours:
+// violations and unserved demand on its lower envelope, as the referee
+// does, and scale events and the utilisation target on the curve itself.
 func CompareAtEqualCost(f Figures, curve []CostPoint) EqualCost {
 	out := EqualCost{InstanceHours: f.InstanceHours}
-	type pt struct{ c, v float64 }
-	interp := func(val func(CostPoint) float64) (float64, string) {
-		pts := make([]pt, len(curve))
-		for i, p := range curve {
-			pts[i] = pt{p.InstanceHours, val(p)}
-		}
-		slices.SortStableFunc(pts, func(a, b pt) int {
-			if a.c != b.c {
-				if a.c < b.c {
-					return -1
-				}
-				return 1
-			}
-			if a.v < b.v {
-				return -1
-			} else if a.v > b.v {
-				return 1
-			}
-			return 0
-		})
-		var env []pt
-		for _, p := range pts {
-			v := p.v
-			if len(env) > 0 && v >= env[len(env)-1].v {
-				v = env[len(env)-1].v
-			}
-			if len(env) > 0 && p.c == env[len(env)-1].c {
-				continue
-			}
-			env = append(env, pt{p.c, v})
-		}
-		if len(env) == 0 {
-			return math.NaN(), ""
-		}
-		c := f.InstanceHours
-		if c < env[0].c {
-			return env[0].v, "below"
-		}
-		if c > env[len(env)-1].c {
-			return env[len(env)-1].v, "above"
-		}
-		for k := 0; k+1 < len(env); k++ {
-			a, b := env[k], env[k+1]
-			if a.c <= c && c <= b.c {
-				return a.v + (b.v-a.v)*(c-a.c)/(b.c-a.c), ""
-			}
-		}
-		return env[len(env)-1].v, ""
-	}
-	out.HPAViolationSeconds, out.Clamped = interp(func(p CostPoint) float64 { return p.ViolationSeconds })
-	out.HPAUnservedPct, _ = interp(func(p CostPoint) float64 { return p.UnservedPct })
+	c := f.InstanceHours
+	out.HPAViolationSeconds, out.Clamped = interpolate(
+		lowerEnvelope(sortedCurve(curve, func(p CostPoint) float64 { return p.ViolationSeconds })), c)
+	out.HPAUnservedPct, _ = interpolate(
+		lowerEnvelope(sortedCurve(curve, func(p CostPoint) float64 { return p.UnservedPct })), c)
+	out.HPAScaleEvents, _ = interpolate(sortedCurve(curve, func(p CostPoint) float64 { return float64(p.ScaleEvents) }), c)
+	out.Target, _ = interpolate(sortedCurve(curve, func(p CostPoint) float64 { return p.Target }), c)
 	out.ViolationRatio = ratio(f.ViolationSeconds, out.HPAViolationSeconds)
 	out.UnservedRatio = ratio(f.UnservedPct, out.HPAUnservedPct)
+	out.EventsRatio = ratio(float64(f.ScaleEvents), out.HPAScaleEvents)
 	return out
 }
 

@@ -114,6 +114,29 @@ func TestCompareAtEqualCost(t *testing.T) {
 	}
 }
 
+func TestCompareAtEqualCostEventsAndTarget(t *testing.T) {
+	// Events and targets are interpolated on the curve itself, not on an
+	// envelope: the dominated point at 15 h counts with its own 90 events.
+	curve := []CostPoint{
+		{Target: 0.9, Figures: Figures{InstanceHours: 10, ScaleEvents: 50}},
+		{Target: 0.5, Figures: Figures{InstanceHours: 20, ScaleEvents: 70}},
+		{Target: 0.7, Figures: Figures{InstanceHours: 15, ScaleEvents: 90}},
+	}
+	for _, c := range []struct {
+		cost, events, target float64
+	}{
+		{12.5, 70, 0.8}, // halfway between 10 h (50, 0.9) and 15 h (90, 0.7)
+		{17.5, 80, 0.6}, // between 15 h and 20 h
+		{5, 50, 0.9},    // clamped below: the cheapest point
+		{40, 70, 0.5},   // clamped above: the dearest point
+	} {
+		eq := CompareAtEqualCost(Figures{InstanceHours: c.cost, ScaleEvents: 35}, curve)
+		require.InDelta(t, c.events, eq.HPAScaleEvents, 1e-9, "cost %v", c.cost)
+		require.InDelta(t, c.target, eq.Target, 1e-9, "cost %v", c.cost)
+		require.InDelta(t, 35/c.events, eq.EventsRatio, 1e-9, "cost %v", c.cost)
+	}
+}
+
 func TestEvalStartIndex(t *testing.T) {
 	for _, c := range []struct {
 		f    string

@@ -494,6 +494,11 @@ func hold(in Input, t Target, st State, floor int, p proposal) proposal {
 		p = proposal{cur, ReasonStabilization, RuleStorageGrow}
 	}
 
+	// 5b. Few, decisive moves: a change that does not pay for its event is not made.
+	if holdSmallChange(in, t, cur, p.units, floor) {
+		p = proposal{cur, ReasonStabilization, RuleChangeCost}
+	}
+
 	// 6. Tolerance band (never below the reactive floor), then the
 	// scale-down stabilisation window: the highest recommendation in it.
 	if t.Tolerance > 0 && p.units != cur && cur > 0 &&

@@ -129,6 +129,12 @@ type Target struct {
 	// the HPA's scale-down stabilisation keeps its own recommendations.
 	// 0: only current demand counts.
 	UsageWindow time.Duration `json:"usage_window,omitempty" yaml:"usage_window"`
+	// ChangeCost, with RiskPerUnit and peak quantiles, is the price of one
+	// scale event in the same currency as RiskPerUnit: the units change
+	// only when the move lowers the lead window's expected loss
+	// (units·RiskPerUnit + violation probability) by more than ChangeCost,
+	// never holding below the reactive floor (0: every change is made).
+	ChangeCost float64 `json:"change_cost,omitempty" yaml:"change_cost"`
 	// DailyBudget caps scale-up so that the cost of a UTC day stays within
 	// it (same currency as CostPerUnitHour; 0: no budget).
 	DailyBudget float64 `json:"daily_budget" yaml:"daily_budget"`
@@ -217,6 +223,9 @@ func (t Target) Validate() error {
 	}
 	if !(t.RiskPerUnit >= 0 && t.RiskPerUnit < 1) {
 		bad("risk_per_unit", "must be in [0, 1), got %v", t.RiskPerUnit)
+	}
+	if !(t.ChangeCost >= 0 && t.ChangeCost < 1) {
+		bad("change_cost", "must be in [0, 1), got %v", t.ChangeCost)
 	}
 	if t.DailyBudget < 0 || !finite(t.DailyBudget) {
 		bad("daily_budget", "must be a finite number >= 0 (0: none), got %v", t.DailyBudget)
