@@ -538,16 +538,11 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	if out.ForecastErr != nil && snap.present {
 		snap.fcErr = out.ForecastErr.Error()
 	}
-	// Publish (metrics, API, model error) only a calibrated forecast: a
-	// fresh forecaster answers from its first point with a made-up interval
-	// (mean 0, ±3e-9). The decision is the engine's either way (an
-	// uncalibrated forecast has confidence 0 and the policy reacts).
+	// Publish (metrics, API, model error) every forecast, from the first
+	// sample on: its confidence says how far to trust it (low while the
+	// forecaster warms up, when the policy decides reactively).
 	if len(out.Forecast.Mean) > 0 {
-		if calibrated(eng.Forecaster(), out.Forecast) {
-			snap.fc = nonNegative(t.Kind, out.Forecast)
-		} else if snap.fcErr == "" {
-			snap.fcErr = "forecaster calibrating: not enough forecast residuals observed yet"
-		}
+		snap.fc = nonNegative(t.Kind, out.Forecast)
 	}
 	// A forecast the decision did not use (no fresh data: an outage, a
 	// missing series; a manual override) is not published either, so
@@ -575,18 +570,6 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 func staleMessage(last, now time.Time, step time.Duration) string {
 	return fmt.Sprintf("history: stale data: the newest point, at %s, is %s old (step %s); none at the cycle time: decisions held",
 		last.UTC().Format(time.RFC3339), now.Sub(last).Round(time.Second), step)
-}
-
-// calibrated reports whether a forecaster's intervals rest on observed
-// residuals: a PeakQuantiler (the default ensemble) answers its peak
-// quantiles only once it has enough of them; any other forecaster is taken
-// as calibrated once it reports a confidence above 0.
-func calibrated(f engine.Forecaster, fc predictor.Forecast) bool {
-	if pq, ok := f.(engine.PeakQuantiler); ok {
-		_, ok := pq.PeakQuantile(0.5)
-		return ok
-	}
-	return fc.Confidence > 0
 }
 
 // nonNegative returns fc with Lower, Mean and Upper clamped at 0 for the

@@ -326,55 +326,45 @@ func TestQueryErrorIsATargetProblem(t *testing.T) {
 	}
 }
 
-// calibratingForecaster is a PeakQuantiler whose peak quantiles become
-// available once ready is set; its forecast dips below 0.
-type calibratingForecaster struct{ ready *bool }
+// warmingForecaster is a forecaster still warming up: confidence 0 and a
+// forecast that dips below 0.
+type warmingForecaster struct{}
 
-func (calibratingForecaster) Update(int64, float64) {}
+func (warmingForecaster) Update(int64, float64) {}
 
-func (c calibratingForecaster) PeakQuantile(float64) (float64, bool) { return 60, *c.ready }
-
-func (c calibratingForecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
-	fc := predictor.Forecast{Coverage: coverage, Model: "calibrating"}
+func (warmingForecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
+	fc := predictor.Forecast{Coverage: coverage, Model: "warming"}
 	for range h {
 		fc.Mean = append(fc.Mean, 1)
 		fc.Lower = append(fc.Lower, -3)
 		fc.Upper = append(fc.Upper, 60)
 	}
-	if *c.ready {
-		fc.Confidence = 0.9
-	}
 	return fc, nil
 }
 
-// TestNoForecastPublishedUntilCalibrated: a fresh forecaster's forecast is
-// neither in the metrics nor in /api/predictions until it is calibrated,
-// and a published lower bound of a non-negative kind is clamped at 0.
-func TestNoForecastPublishedUntilCalibrated(t *testing.T) {
+// TestForecastPublishedFromFirstCycle: a fresh forecaster's forecast is in
+// the metrics and in /api/predictions from the first cycle, with its
+// confidence (0 here: the decision is reactive), and a published lower
+// bound of a non-negative kind is clamped at 0.
+func TestForecastPublishedFromFirstCycle(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	ready := false
-	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, calibratingForecaster{&ready}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, warmingForecaster{}, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	m := f.c.d.Metrics
 	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
-		require.Equal(t, 0, testutil.CollectAndCount(g), "uncalibrated: no %s series", name)
+		require.Equal(t, 1, testutil.CollectAndCount(g), "a %s series from the first cycle", name)
 	}
+	require.InDelta(t, 0, f.gauge(t, m.forecastLo), 0, "lower bound clamped at 0")
 	v := NewView(f.c, Info{})
 	p := v.Predictions()[0]
-	require.Empty(t, p.Forecast)
-	require.Contains(t, p.Error, "calibrating")
-
-	ready = true
-	now = now.Add(time.Minute)
-	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.Equal(t, 1, testutil.CollectAndCount(m.forecast))
-	require.InDelta(t, 0, f.gauge(t, m.forecastLo), 0, "lower bound clamped at 0")
-	p = v.Predictions()[0]
 	require.NotEmpty(t, p.Forecast)
 	require.Empty(t, p.Error)
+	require.InDelta(t, 0, p.Confidence, 0)
 	for _, pt := range p.Forecast {
 		require.GreaterOrEqual(t, pt.Lower, 0.0)
 	}
+	d := v.Status()[0].Decisions[0]
+	require.Equal(t, policy.ReasonLowConfidence, d.Reason, "confidence 0: the decision is reactive")
 }
 
 func TestForecastOnlyNeverActs(t *testing.T) {

@@ -12,10 +12,16 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/forecast"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // forecastConfig holds the parsed flags of "prescale forecast".
@@ -27,6 +33,11 @@ type forecastConfig struct {
 	evalFrom  *big.Rat
 	coverage  float64
 	refit     int
+	model     string
+	// target names the controller target whose refit phase the default
+	// forecaster uses (engine.RefitPhase); empty (phase 0) from the
+	// command line.
+	target string
 }
 
 // forecastUsageError is a bad command line (exit code 2).
@@ -44,9 +55,11 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 	fs.IntVar(&cfg.stride, "stride", 1, "forecast every K-th origin from the evaluation start")
 	evalFrom := fs.String("eval-from", "0.7", "first origin as a fraction of the trace length, in [0, 1] (exact decimal)")
 	fs.Float64Var(&cfg.coverage, "coverage", 0.8, "central interval coverage in (0, 1)")
-	fs.IntVar(&cfg.refit, "refit-every", 24, "refit the models after this many new samples (1 = at every origin); in between the fitted models are updated with the new samples")
+	fs.StringVar(&cfg.model, "model", modelLive, "forecaster: "+modelLive+" (the controller's forecaster, with its defaults and refit schedule) or one of the batch models "+strings.Join(forecast.BatchModelNames(), ", "))
+	fs.IntVar(&cfg.refit, "refit-every", 24, "batch models only: refit after this many new samples (1 = at every origin); in between the fitted model is updated with the new samples ("+modelLive+" refits every "+strconv.Itoa(engine.DefaultRefitEvery)+", as in the controller)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv [--coverage 0.8]")
+		fmt.Fprintln(stderr, "usage: prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv [--coverage 0.8] [--model NAME]")
+		fmt.Fprintln(stderr, "\nBy default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,6 +84,8 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		return cfg, forecastUsageError{fmt.Sprintf("flag --coverage must be in (0, 1), got %v", cfg.coverage)}
 	case cfg.refit < 1:
 		return cfg, forecastUsageError{fmt.Sprintf("flag --refit-every must be >= 1, got %d", cfg.refit)}
+	case cfg.model != modelLive && !slices.Contains(forecast.BatchModelNames(), cfg.model):
+		return cfg, forecastUsageError{fmt.Sprintf("flag --model must be %s or one of %s, got %q", modelLive, strings.Join(forecast.BatchModelNames(), ", "), cfg.model)}
 	}
 	r, ok := new(big.Rat).SetString(*evalFrom)
 	if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(1, 1)) > 0 {
@@ -128,11 +143,16 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
+// modelLive is the --model name of the controller's forecaster.
+const modelLive = "live"
+
+// forecastRow writes one origin's rows to w (empty yhat, lo, hi when fc
+// has no forecast).
+type forecastRow func(i int, fc predictor.Forecast) error
+
 // writeForecasts runs the rolling-origin forecasts of docs/architecture.md
-// ("Offline CLI contracts"): every origin i >= floor(eval_from*n) with (i-start)%stride == 0 and
-// i+H < n. The forecaster is refitted on samples 0..i every cfg.refit
-// samples and updated with each new sample in between, so the forecast at
-// origin i uses samples 0..i only.
+// ("Offline CLI contracts"): every origin i >= floor(eval_from*n) with
+// (i-start)%stride == 0 and i+H < n; the forecast at origin i uses samples 0..i only.
 func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w io.Writer, stderr io.Writer) error {
 	n := tr.Len()
 	H := cfg.horizon
@@ -140,66 +160,96 @@ func writeForecasts(ctx context.Context, tr *trace.Trace, cfg forecastConfig, w 
 	if _, err := io.WriteString(w, "origin,target,horizon,yhat,lo,hi\n"); err != nil {
 		return err
 	}
-	total := 0
-	if start+H < n {
-		total = (n - H - 1 - start + cfg.stride) / cfg.stride
-	}
-	fmt.Fprintf(stderr, "prescale forecast: %s: %d samples, %d origins from index %d, horizon %d\n",
-		cfg.tracePath, n, total, start, H)
 	var origins []int
 	for i := start; i+H < n; i += cfg.stride {
 		origins = append(origins, i)
 	}
+	fmt.Fprintf(stderr, "prescale forecast: %s: %d samples, %d origins from index %d, horizon %d, model %s\n",
+		cfg.tracePath, n, len(origins), start, H, cfg.model)
 	buf := make([]byte, 0, 256)
 	picks := map[string]int{}
 	var confSum float64
 	done := 0
-	err := forecast.Rolling(tr.T, tr.V, origins, H, forecast.Options{Horizon: H}, cfg.refit, cfg.coverage,
-		func(i int, fc predictor.Forecast) error {
-			if err := ctx.Err(); err != nil {
+	emit := func(i int, fc predictor.Forecast) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if fc.Mean != nil {
+			picks[fc.Model]++
+			confSum += fc.Confidence
+		}
+		for h := 1; h <= H; h++ {
+			buf = appendForecastRow(buf[:0], tr, i, h, fc)
+			if _, err := w.Write(buf); err != nil {
 				return err
 			}
-			if fc.Mean != nil {
-				picks[fc.Model]++
-				confSum += fc.Confidence
-			}
-			for h := 1; h <= H; h++ {
-				buf = buf[:0]
-				buf = strconv.AppendInt(buf, tr.T[i], 10)
-				buf = append(buf, ',')
-				buf = strconv.AppendInt(buf, tr.T[i+h], 10)
-				buf = append(buf, ',')
-				buf = strconv.AppendInt(buf, int64(h), 10)
-				if fc.Mean != nil {
-					buf = append(buf, ',')
-					buf = append(buf, trace.FormatFloat(fc.Mean[h-1])...)
-					buf = append(buf, ',')
-					buf = append(buf, trace.FormatFloat(fc.Lower[h-1])...)
-					buf = append(buf, ',')
-					buf = append(buf, trace.FormatFloat(fc.Upper[h-1])...)
-				} else {
-					buf = append(buf, ",,,"...)
-				}
-				buf = append(buf, '\n')
-				if _, err := w.Write(buf); err != nil {
-					return err
-				}
-			}
-			done++
-			if total >= 200 && done%(total/10) == 0 {
-				fmt.Fprintf(stderr, "prescale forecast: %d/%d origins\n", done, total)
-			}
-			return nil
-		})
+		}
+		done++
+		if len(origins) >= 200 && done%(len(origins)/10) == 0 {
+			fmt.Fprintf(stderr, "prescale forecast: %d/%d origins\n", done, len(origins))
+		}
+		return nil
+	}
+	var err error
+	if cfg.model == modelLive {
+		err = runLive(tr, origins, H, cfg, emit)
+	} else {
+		err = forecast.RollingModel(tr.T, tr.V, origins, H, cfg.model, forecast.Options{Horizon: H}, cfg.refit, cfg.coverage, emit)
+	}
 	if err != nil {
 		return err
 	}
 	if done > 0 {
 		fmt.Fprintf(stderr, "prescale forecast: mean confidence %.3f\n", confSum/float64(done))
 	}
-	names := slices.Sorted(maps.Keys(picks))
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(picks)) {
 		fmt.Fprintf(stderr, "prescale forecast: model %s at %d origins\n", name, picks[name])
 	}
 	return nil
+}
+
+// runLive streams the trace through the controller's forecaster
+// (engine.DefaultForecaster, with the controller's defaults) and forecasts
+// at each origin from the samples up to it.
+func runLive(tr *trace.Trace, origins []int, H int, cfg forecastConfig, emit forecastRow) error {
+	fc, err := engine.DefaultForecaster(max(1, int64(history.MedianStep(tr.T)/time.Second)), H, policy.Target{Name: cfg.target})
+	if err != nil {
+		return err
+	}
+	next := 0
+	for i := 0; i < tr.Len() && next < len(origins); i++ {
+		fc.Update(tr.T[i], tr.V[i])
+		if i != origins[next] {
+			continue
+		}
+		next++
+		f, err := fc.Forecast(H, cfg.coverage)
+		if errors.Is(err, series.ErrNoData) {
+			f, err = predictor.Forecast{}, nil // nothing finite yet: an empty row
+		}
+		if err != nil {
+			return fmt.Errorf("origin %d: %w", i, err)
+		}
+		if err := emit(i, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendForecastRow appends the CSV row of origin i, horizon h.
+func appendForecastRow(buf []byte, tr *trace.Trace, i, h int, fc predictor.Forecast) []byte {
+	buf = strconv.AppendInt(buf, tr.T[i], 10)
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, tr.T[i+h], 10)
+	buf = append(buf, ',')
+	buf = strconv.AppendInt(buf, int64(h), 10)
+	if fc.Mean == nil {
+		return append(buf, ",,,\n"...)
+	}
+	for _, v := range []float64{fc.Mean[h-1], fc.Lower[h-1], fc.Upper[h-1]} {
+		buf = append(buf, ',')
+		buf = append(buf, trace.FormatFloat(v)...)
+	}
+	return append(buf, '\n')
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
-	"github.com/prescale/prescale/predictor/online"
 )
 
 // Forecaster is a streaming forecaster: absorb one sample (NaN: a gap),
@@ -117,54 +116,6 @@ func LeadSteps(lag, interval, step time.Duration) int {
 		h++
 	}
 	return max(1, h)
-}
-
-// DefaultForecaster is an ensemble of five streaming seasonal forecasters
-// with conformal peak quantiles (online.Ensemble): smoothed and
-// naive levels, on the raw and the log scale, and a reactive member whose
-// level is the highest value over the last lag (log scale). The log-scale
-// members' quantiles are capped at the highest value of their calibration
-// window (online.Config.CapAtWindowMax). With t.RiskPerUnit > 0 the
-// member in use is the one whose decisions would have had the lowest
-// recent expected cost (units·RiskPerUnit + violations), otherwise the one
-// with the lowest pinball loss.
-func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, error) {
-	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
-	var cfgs []online.Config
-	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
-		for _, levelAlpha := range []float64{0.5, 1} {
-			cfgs = append(cfgs, online.Config{
-				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
-				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset, CapAtWindowMax: logOffset > 0,
-			})
-		}
-	}
-	// A reactive member: the highest value over the last lag (what the
-	// HPA's stabilisation window holds), with conformal headroom on the
-	// log scale, so the ensemble can fall back to reactive provisioning
-	// when the seasonal levels lose to it.
-	cfgs = append(cfgs, online.Config{
-		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
-		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
-		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
-		CapAtWindowMax: true,
-	})
-	var opt online.EnsembleOptions
-	if t.RiskPerUnit > 0 {
-		per := t.CapacityPerUnit * t.TargetUtilization
-		levels := PeakLevels()
-		q := make([]policy.Quantile, 0, len(levels))
-		opt.ProvisionCost = t.RiskPerUnit / per
-		opt.Provision = func(peak func(p float64) (float64, bool)) (float64, bool) {
-			var ok bool
-			if q, ok = peakQuantiles(q[:0], levels, peak); !ok {
-				return 0, false
-			}
-			k, _ := policy.RiskUnits(q, t, 0)
-			return float64(k) * per, true
-		}
-	}
-	return online.NewEnsemble(cfgs, opt)
 }
 
 // peakQuantiles fills q with the peak quantiles at levels, made strictly

@@ -73,6 +73,8 @@ const (
 	idxHoltWinters
 	idxMedianLevel
 	idxSeasonalMedian
+	idxMSTL
+	idxMSTLLog
 )
 
 // candidate is a single model or an equal-weight average of models,
@@ -182,6 +184,8 @@ func (e *engine) refit() error {
 		&holtWinters{p: hwSeason},
 		&medianLevel{w: 25},
 		&seasonalMedian{m: e.se.m, k: 5},
+		&mstl{periods: e.se.periods()},
+		&mstl{periods: e.se.periods(), log: true},
 	}
 	e.live = make([]bool, len(e.cores))
 	e.fallback = false
@@ -331,11 +335,14 @@ func (e *engine) candidates() []candidate {
 		hw  = idxHoltWinters
 		ml  = idxMedianLevel
 		smd = idxSeasonalMedian
+		ms  = idxMSTL
+		msl = idxMSTLLog
 	)
 	combos := []candidate{
 		{rr, rl}, {rr, hw}, {rl, hw}, {rr, rl, hw}, {sn, rl}, {sn, rr, rl, hw},
 		{rl, ml}, {hw, ml}, {rl, hw, ml}, {rr, rl, hw, ml},
 		{ml, smd}, {rl, smd}, {hw, smd}, {rr, rl, hw, smd},
+		{ms, rl}, {msl, rl}, {ms, msl}, {msl, rr, rl}, {ms, hw}, {msl, hw}, {ms, rr},
 	}
 	for _, c := range combos {
 		ok := true

@@ -29,6 +29,18 @@ type seasonality struct {
 	step     int64
 }
 
+// periods lists the seasons in use, shortest first.
+func (se seasonality) periods() []int {
+	var p []int
+	if se.m > 0 {
+		p = append(p, se.m)
+	}
+	if se.w > 0 {
+		p = append(p, se.w)
+	}
+	return p
+}
+
 // naive forecasts the last value.
 type naive struct{}
 
@@ -85,7 +97,7 @@ func (c *medianLevel) fit(_ *series.Series, end, _ int) error {
 
 func (c *medianLevel) forecast(s *series.Series, end int, out []float64) {
 	c.buf = append(c.buf[:0], s.Z[max(0, end-c.w):end]...)
-	v := s.ToOutput(selectMedian(c.buf), false)
+	v := s.ToOutput(series.SelectMedian(c.buf), false)
 	for k := range out {
 		out[k] = v
 	}
@@ -119,7 +131,7 @@ func (c *seasonalMedian) forecast(s *series.Series, end int, out []float64) {
 		}
 		v := s.Z[i]
 		if len(c.buf) > 0 {
-			v = selectMedian(c.buf)
+			v = series.SelectMedian(c.buf)
 		}
 		out[q] = s.ToOutput(v, false)
 	}

@@ -53,7 +53,7 @@ func TestSelectMedian(t *testing.T) {
 			x[i] = rng.NormFloat64()
 		}
 		want := series.Median(append([]float64(nil), x...))
-		got := selectMedian(x)
+		got := series.SelectMedian(x)
 		if n%2 == 1 {
 			// Odd n: both are the middle order statistic.
 			require.InDelta(t, want, got, 0, "n=%d", n)

@@ -240,7 +240,7 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 				}
 				res[q] = math.Abs(yv[q] - pred)
 			}
-			scale := 1.4826 * selectMedian(slices.Clone(res[:nr]))
+			scale := 1.4826 * series.SelectMedian(slices.Clone(res[:nr]))
 			if !(scale > 0) {
 				break
 			}
@@ -376,43 +376,6 @@ func (sv *ridgeSolver) solve(Z, y, w, beta []float64) {
 	for k := range p {
 		beta[k] = sv.sol.AtVec(k)
 	}
-}
-
-// selectMedian returns the median of x, reordering x (Hoare's
-// selection, expected O(n)).
-func selectMedian(x []float64) float64 {
-	n := len(x)
-	if n == 0 {
-		return math.NaN()
-	}
-	k := n / 2
-	lo, hi := 0, n-1
-	for lo < hi {
-		pivot := x[(lo+hi)/2]
-		i, j := lo, hi
-		for i <= j {
-			for x[i] < pivot {
-				i++
-			}
-			for x[j] > pivot {
-				j--
-			}
-			if i <= j {
-				x[i], x[j] = x[j], x[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return x[k]
-		}
-	}
-	return x[k]
 }
 
 func (r *ridge) forecast(s *series.Series, end int, out []float64) {

@@ -3,6 +3,7 @@ package forecast
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/series"
@@ -22,13 +23,33 @@ import (
 // returned.
 func Rolling(t []int64, y []float64, origins []int, h int, opts Options, refitEvery int,
 	coverage float64, emit func(i int, f predictor.Forecast) error) error {
+	return RollingModel(t, y, origins, h, "auto", opts, refitEvery, coverage, emit)
+}
+
+// BatchModelNames lists the models RollingModel takes: auto (Auto) and the
+// single models.
+func BatchModelNames() []string {
+	return []string{"auto", "naive", "seasonal_naive", "ridge", "ridge_log", "holt_winters", "mstl", "mstl_log"}
+}
+
+// RollingModel is Rolling with the named model (one of BatchModelNames)
+// in place of Auto: a single model is fitted and backtested like Auto, with
+// itself as the only candidate (its intervals come from its own backtest).
+func RollingModel(t []int64, y []float64, origins []int, h int, model string, opts Options, refitEvery int,
+	coverage float64, emit func(i int, f predictor.Forecast) error) error {
 	if err := series.CheckInput(t, y); err != nil {
 		return err
 	}
 	if opts.Horizon == 0 {
 		opts.Horizon = max(h, 1)
 	}
+	if !slices.Contains(BatchModelNames(), model) {
+		return fmt.Errorf("predictor: unknown model %q", model)
+	}
 	auto := NewAuto(opts)
+	if model != "auto" {
+		auto.e.only = model
+	}
 	fitted := false
 	pos, lastFit := 0, 0
 	prev := -1

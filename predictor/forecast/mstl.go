@@ -1,0 +1,235 @@
+package forecast
+
+import (
+	"errors"
+	"math"
+
+	"github.com/prescale/prescale/predictor/series"
+)
+
+// Multiple seasonal decomposition settings (one global configuration).
+const (
+	// The decomposition reads the last mstlWindowSeasons longest
+	// seasons, at least mstlWindow and at most mstlMaxWindow samples.
+	mstlWindowSeasons = 3
+	mstlWindow        = 1000
+	mstlMaxWindow     = 12000
+	// mstlRefresh is the number of decompositions per short season: the
+	// decomposition is redone once at least period/mstlRefresh samples
+	// have arrived since the last one; in between the level is updated
+	// with the seasonal profiles held.
+	mstlRefresh = 4
+)
+
+// resize returns x with length n, reallocated when too small.
+func resize(x []float64, n int) []float64 {
+	if cap(x) < n {
+		return make([]float64, n)
+	}
+	return x[:n]
+}
+
+// mstl forecasts from a decomposition into a trend, one seasonal
+// component per season (a day and, with enough history, a week) and a
+// remainder, in the manner of MSTL (Bandara, Hyndman and Bergmeir 2021,
+// "MSTL: a seasonal-trend decomposition algorithm for time series with
+// multiple seasonal patterns") and forecast::stlf: for each season in turn,
+// shortest first, with the shorter seasons' components removed, the trend
+// is a centred moving average over the season and the seasonal component
+// at each phase is the mean detrended value at that phase over the
+// trailing window (three long seasons, 1,000 to 12,000 samples), centred
+// on zero. The seasonally adjusted series is forecast by simple
+// exponential smoothing (the constant chosen at fit time by one-step
+// error), each seasonal component by its profile at the target's phase.
+// The decomposition is redone every quarter of the short season (so a
+// backtest over hundreds of origins stays cheap); in between the level
+// absorbs the new samples with the profiles held. With log set it works on
+// log1p(y) of a non-negative series.
+type mstl struct {
+	periods []int
+	log     bool
+	alpha   float64
+
+	// State: the decomposition was made at decAt samples; level is the
+	// smoothed adjusted level after pos samples.
+	decAt, pos int
+	level      float64
+
+	// scratch
+	sa, tr, cs []float64
+	seas       [][]float64
+	cnt        []int
+}
+
+func (c *mstl) name() string {
+	if c.log {
+		return "mstllog"
+	}
+	return "mstl"
+}
+
+func (c *mstl) window(end int) int {
+	w := mstlWindow
+	if k := len(c.periods); k > 0 {
+		w = max(w, min(mstlMaxWindow, mstlWindowSeasons*c.periods[k-1]))
+	}
+	return min(end, w)
+}
+
+// decompose fills c.sa with the seasonally adjusted values of x[start:end]
+// and c.seas[k] with the profile of season k by phase (index mod period),
+// one season after the other, shortest first.
+func (c *mstl) decompose(x []float64, obs []bool, start, end int) {
+	n := end - start
+	c.sa = resize(c.sa, n)
+	c.tr = resize(c.tr, n)
+	c.cs = resize(c.cs, n+1)
+	copy(c.sa, x[start:end])
+	if len(c.seas) != len(c.periods) {
+		c.seas = make([][]float64, len(c.periods))
+	}
+	for k, p := range c.periods {
+		c.seas[k] = resize(c.seas[k], p)
+		c.profile(c.seas[k], obs[start:end], start%p)
+		prof, ph := c.seas[k], start%p
+		for i := range n {
+			c.sa[i] -= prof[ph]
+			if ph++; ph == p {
+				ph = 0
+			}
+		}
+	}
+}
+
+// profile writes to prof the mean of c.sa minus its centred moving average
+// over len(prof) samples at each phase (observed samples only), centred on
+// zero; ph0 is the phase of c.sa[0].
+func (c *mstl) profile(prof []float64, obs []bool, ph0 int) {
+	p := len(prof)
+	centredMA(c.sa, p, c.tr, c.cs)
+	c.cnt = append(c.cnt[:0], make([]int, p)...)
+	clear(prof)
+	ph := ph0
+	for i, v := range c.sa {
+		if obs[i] {
+			prof[ph] += v - c.tr[i]
+			c.cnt[ph]++
+		}
+		if ph++; ph == p {
+			ph = 0
+		}
+	}
+	var mean float64
+	for q := range p {
+		if c.cnt[q] > 0 {
+			prof[q] /= float64(c.cnt[q])
+		}
+		mean += prof[q]
+	}
+	mean /= float64(p)
+	for q := range p {
+		prof[q] -= mean
+	}
+}
+
+// centredMA writes to out the centred moving average of x over p
+// samples (a 2×p average for even p), over the samples available at the
+// ends.
+func centredMA(x []float64, p int, out, cs []float64) {
+	n := len(x)
+	cs = cs[:n+1]
+	cs[0] = 0
+	for i, v := range x {
+		cs[i+1] = cs[i] + v
+	}
+	h := p / 2
+	for i := range n {
+		a, b := max(0, i-h), min(n-1, i+h)
+		if p%2 == 0 && i-h >= 0 && i+h < n {
+			// 2×p: half weight on both ends.
+			s := cs[b+1] - cs[a] - 0.5*(x[a]+x[b])
+			out[i] = s / float64(p)
+			continue
+		}
+		out[i] = (cs[b+1] - cs[a]) / float64(b-a+1)
+	}
+}
+
+// ses runs simple exponential smoothing over c.sa and returns the final
+// level and the sum of squared one-step errors.
+func (c *mstl) ses(obs []bool, start int, alpha float64) (level, sse float64) {
+	level = c.sa[0]
+	for i := 1; i < len(c.sa); i++ {
+		if !obs[start+i] {
+			continue
+		}
+		e := c.sa[i] - level
+		sse += e * e
+		level += alpha * e
+	}
+	return level, sse
+}
+
+func (c *mstl) fit(s *series.Series, end, H int) error {
+	if len(c.periods) == 0 {
+		return errShort
+	}
+	if c.log && !s.NonNeg {
+		return errors.New("predictor: log model needs a non-negative series")
+	}
+	if end < 2*c.periods[0]+H {
+		return errShort
+	}
+	x, _ := s.Vals(c.log)
+	start := end - c.window(end)
+	c.decompose(x, s.Obs, start, end)
+	best := math.Inf(1)
+	for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
+		if _, sse := c.ses(s.Obs, start, a); sse < best {
+			best, c.alpha = sse, a
+		}
+	}
+	c.pos, c.decAt = 0, 0
+	return nil
+}
+
+// advance brings the state to end samples: a fresh decomposition when
+// the last one is older than the refresh interval (or ahead of end), the
+// smoothed level updated otherwise.
+func (c *mstl) advance(x []float64, obs []bool, end int) {
+	refresh := max(1, c.periods[0]/mstlRefresh)
+	if c.pos == 0 || end < c.pos || end-c.decAt >= refresh {
+		start := end - c.window(end)
+		c.decompose(x, obs, start, end)
+		c.level, _ = c.ses(obs, start, c.alpha)
+		c.decAt, c.pos = end, end
+		return
+	}
+	for i := c.pos; i < end; i++ {
+		if !obs[i] {
+			continue
+		}
+		v := x[i]
+		for q, p := range c.periods {
+			v -= c.seas[q][i%p]
+		}
+		c.level += c.alpha * (v - c.level)
+	}
+	c.pos = end
+}
+
+func (c *mstl) forecast(s *series.Series, end int, out []float64) {
+	x, _ := s.Vals(c.log)
+	c.advance(x, s.Obs, end)
+	for k := range out {
+		j := end + k
+		v := c.level
+		for q, p := range c.periods {
+			v += c.seas[q][j%p]
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = x[end-1]
+		}
+		out[k] = s.ToOutput(v, c.log)
+	}
+}
