@@ -5,6 +5,16 @@
 # among the traces (converted to unix timestamps, values untouched) and
 # prints a markdown section.
 #
+# The series below were picked (cloud VM and database CPU, network input,
+# request-like tweet counts) and committed before their forecast or scaling
+# scores were ever computed, after the last change to a forecasting or
+# scaling default; nothing was tuned on them. The six NAB series this
+# script used before (Twitter GOOG and IBM, ec2_cpu 24ae8d, rds_cpu
+# e47b3b, grok_asg_anomaly, ec2_disk_write c0d644) were looked at while
+# defaults were chosen: they are in-sample and no longer reported here. The
+# anomaly detector's defaults were chosen on all 58 NAB files, so the NAB
+# detection scores are in-sample too.
+#
 # usage: scripts/accuracy-heldout.sh DATA_DIR BENCH_DIR PRESCALE_BIN OUT_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +24,14 @@ bench=${2:-../shared/bench}
 prescale=${3:-./bin/prescale}
 out=${4:-out/heldout}
 files=(
-	realTweets/Twitter_volume_GOOG.csv
-	realTweets/Twitter_volume_IBM.csv
-	realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv
-	realAWSCloudwatch/rds_cpu_utilization_e47b3b.csv
-	realAWSCloudwatch/grok_asg_anomaly.csv
-	realAWSCloudwatch/ec2_disk_write_bytes_c0d644.csv
+	realAWSCloudwatch/ec2_cpu_utilization_825cc2.csv
+	realAWSCloudwatch/ec2_cpu_utilization_ac20cd.csv
+	realAWSCloudwatch/ec2_cpu_utilization_77c1ca.csv
+	realAWSCloudwatch/rds_cpu_utilization_cc0c53.csv
+	realAWSCloudwatch/ec2_network_in_257a54.csv
+	realTweets/Twitter_volume_AMZN.csv
+	realTweets/Twitter_volume_FB.csv
+	realTweets/Twitter_volume_CRM.csv
 )
 rm -rf "$out/data"
 mkdir -p "$out/data/traces"
@@ -40,11 +52,16 @@ with open(src, newline="") as fin, open(dst, "w", newline="") as fout:
 PY
 done
 
-echo "## Held-out check (NAB series not among the traces)"
+echo "## Held-out check (NAB series never looked at while tuning)"
 echo
 echo "The defaults above were chosen while watching the referees on the eight traces, so those"
-echo "scores are in-sample. The same commands and referees, unchanged, on ${#files[@]} NAB series that"
-echo "played no part in choosing them (timestamps converted to unix seconds, values untouched):"
+echo "scores are in-sample. The same commands and referees, unchanged, on ${#files[@]} NAB series"
+echo "(held out: $(printf '%s, ' "${files[@]}" | sed 's/\.csv//g; s/, $//')) that were picked and"
+echo "committed before their scores were first computed, after the last change to a forecasting or"
+echo "scaling default, and never used to choose anything (timestamps converted to unix seconds,"
+echo "values untouched). The six NAB series reported here before (Twitter GOOG and IBM, ec2_cpu"
+echo "24ae8d, rds_cpu e47b3b, grok_asg_anomaly, ec2_disk_write c0d644) were looked at while defaults"
+echo "were chosen, so they are in-sample and no longer reported as held out."
 echo
 ./scripts/accuracy-forecast.sh "$out/data" "$bench" "$prescale" "$out/forecast" | sed 's/^## /### /'
 echo
