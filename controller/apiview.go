@@ -60,7 +60,7 @@ func (v *View) Metrics(points int) api.MetricsResponse {
 		from := max(0, len(s.series.T)-points)
 		for j := from; j < len(s.series.T); j++ {
 			if !math.IsNaN(s.series.V[j]) {
-				tm.History = append(tm.History, api.Point{T: s.series.T[j], V: s.series.V[j]})
+				tm.History = append(tm.History, api.Point{T: api.Unix(s.series.T[j]), V: s.series.V[j]})
 			}
 		}
 		out.Targets = append(out.Targets, tm)
@@ -85,7 +85,8 @@ func (v *View) Latest() []api.Sample {
 		s := c.snaps[i]
 		smp := api.Sample{Target: t.Name, OK: s.present}
 		if s.present {
-			smp.Time, smp.Value = time.Unix(s.demandAt, 0).UTC(), s.demand
+			v := finite(s.demand) // a copy: the answer outlives the lock
+			smp.Time, smp.Value = api.Unix(s.demandAt), &v
 		}
 		out = append(out, smp)
 	}
@@ -104,15 +105,15 @@ func (v *View) Predictions() []api.Prediction {
 		p := api.Prediction{
 			Target: t.Name, Model: s.fc.Model, Confidence: finite(s.fc.Confidence), Coverage: finite(s.fc.Coverage),
 			Step: c.o.Step.String(), Forecast: []api.ForecastPoint{}, AnomalyScore: finite(s.anomScore),
-			Anomaly: s.anomaly, AnomalousPoints: []api.Point{}, Error: s.fcErr, At: s.at,
+			Anomaly: s.anomaly, AnomalousPoints: []api.Point{}, Error: s.fcErr, At: api.TimeOf(s.at),
 		}
 		for k := range s.fc.Mean {
 			p.Forecast = append(p.Forecast, api.ForecastPoint{
-				T: s.fcStart + int64(k)*step, Mean: finite(s.fc.Mean[k]), Lower: finite(at(s.fc.Lower, k)), Upper: finite(at(s.fc.Upper, k)),
+				T: api.Unix(s.fcStart + int64(k)*step), Mean: finite(s.fc.Mean[k]), Lower: finite(at(s.fc.Lower, k)), Upper: finite(at(s.fc.Upper, k)),
 			})
 		}
 		for _, j := range s.anomalous {
-			p.AnomalousPoints = append(p.AnomalousPoints, api.Point{T: s.series.T[j], V: s.series.V[j]})
+			p.AnomalousPoints = append(p.AnomalousPoints, api.Point{T: api.Unix(s.series.T[j]), V: s.series.V[j]})
 		}
 		if s.histErr != "" && p.Error == "" {
 			p.Error = s.histErr
@@ -151,10 +152,7 @@ func (v *View) statusLocked(i int) api.TargetStatus {
 		Actuator: v.info.Actuator, Simulated: v.simulated(),
 		Current: s.current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
 		CostPerHour: float64(s.current) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
-		DailyBudget: t.DailyBudget, Manual: ts.Policy.Manual, Decisions: ts.Decisions, HistoryError: s.histErr,
-	}
-	if st.Decisions == nil {
-		st.Decisions = []policy.Decision{}
+		DailyBudget: t.DailyBudget, Manual: api.OverrideOf(ts.Policy.Manual), Decisions: api.DecisionsOf(ts.Decisions), HistoryError: s.histErr,
 	}
 	// Units as the pool reports them now: ready ones are current, the
 	// rest of the request is pending (not the desired value).
@@ -166,14 +164,14 @@ func (v *View) statusLocked(i int) api.TargetStatus {
 	// Cooldown ends are shown once set; a time in the past means expired.
 	// (No dependence on the clock here, so the answer is cached per cycle.)
 	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {
-		st.ScaleUpCooldown = ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown)
+		st.ScaleUpCooldown = api.TimeOf(ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown))
 	}
 	last := ts.Policy.LastScaleUp
 	if ts.Policy.LastScaleDown.After(last) {
 		last = ts.Policy.LastScaleDown
 	}
 	if !last.IsZero() && t.ScaleDownCooldown > 0 {
-		st.ScaleDownCooldown = last.Add(t.ScaleDownCooldown)
+		st.ScaleDownCooldown = api.TimeOf(last.Add(t.ScaleDownCooldown))
 	}
 	return st
 }
@@ -242,12 +240,12 @@ func (v *View) Health() api.Health {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	now := c.d.Now()
-	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: c.lastCycle}
+	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: api.TimeOf(c.lastCycle)}
 	src := "history"
 	if len(v.info.Sources) > 0 {
 		src = "history: " + v.info.Sources[0].Detail
 	}
-	hc := api.Component{Name: src, Healthy: c.cycled && c.histUp, LastError: c.histErr, LastOK: c.histOK}
+	hc := api.Component{Name: src, Healthy: c.cycled && c.histUp, LastError: c.histErr, LastOK: api.TimeOf(c.histOK)}
 	if !c.cycled {
 		hc.Detail = "no cycle yet"
 	}
@@ -264,7 +262,7 @@ func (v *View) Health() api.Health {
 	h.Components = append(h.Components, lc)
 	comps, act := actuationHealth(c.d.Actuators)
 	h.Components = append(h.Components, comps...)
-	h.Actuation = act
+	h.Actuation = api.ActuationsOf(act)
 	for _, comp := range h.Components {
 		if !comp.Healthy {
 			h.Status = "degraded"
@@ -327,15 +325,16 @@ func (v *View) Verification() api.Verification {
 			Target: t.Name, Query: t.Query, Points: len(s.series.T), Present: s.series.Present(),
 			Dropped: s.series.Dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
 			Confidence:  finite(s.fc.Confidence),
-			WindowStart: s.start, WindowEnd: s.end, HistoryError: s.histErr,
+			WindowStart: api.TimeOf(s.start), WindowEnd: api.TimeOf(s.end), HistoryError: s.histErr,
 		}
 		if !math.IsNaN(s.modelErr) && !math.IsInf(s.modelErr, 0) {
 			me := s.modelErr
 			tv.ModelError = &me
 		}
 		if s.present {
-			tv.Newest = time.Unix(s.demandAt, 0).UTC()
-			tv.Freshness = now.Sub(tv.Newest).Seconds()
+			tv.Newest = api.Unix(s.demandAt)
+			age := now.Sub(tv.Newest.Time).Seconds()
+			tv.Freshness = &age
 		}
 		out.Targets = append(out.Targets, tv)
 	}

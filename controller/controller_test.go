@@ -211,7 +211,7 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.InDelta(t, 35, f.gauge(t, m.demand), 0, "the demand the decision used")
 	p := NewView(f.c, Info{}).Predictions()[0]
 	require.Equal(t, "fake", p.Model, "the forecast the decision used")
-	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.Forecast[0].T, "one step after the last grid point")
+	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.Forecast[0].T.Unix(), "one step after the last grid point")
 	require.InDelta(t, 0.5, f.gauge(t, m.costPerHour), 1e-12, "1 current unit at 0.5/h")
 	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "up", "forecast")), 0)
 	require.InDelta(t, 0, testutil.ToFloat64(m.decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
@@ -507,7 +507,7 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	require.Equal(t, 1, v.Targets[0].Anomalous)
 	p := NewView(c, Info{}).Predictions()[0]
 	require.Len(t, p.AnomalousPoints, 1)
-	require.Equal(t, spike.Unix(), p.AnomalousPoints[0].T)
+	require.Equal(t, spike.Unix(), p.AnomalousPoints[0].T.Unix())
 	require.False(t, p.Anomaly, "the latest point is normal")
 
 	// The next cycle feeds only the new point; the spike stays flagged.
@@ -552,7 +552,7 @@ func TestFirstCycleDecidesOnFreshData(t *testing.T) {
 			require.NoError(t, c.ReconcileOnce(t.Context()))
 			s := NewView(c, Info{}).Status()[0]
 			d := s.Decisions[len(s.Decisions)-1]
-			require.True(t, d.Explanation.DataPresent, Explain(d))
+			require.True(t, d.Explanation.DataPresent, Explain(d.Decision))
 			require.Equal(t, policy.ReasonLowConfidence, d.Reason, "no forecast yet: the HPA formula")
 			require.Equal(t, 5, d.Desired, "ceil(35 / (10 * 0.7))")
 		})

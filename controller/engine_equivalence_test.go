@@ -85,7 +85,7 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 		require.NoError(t, c.ReconcileOnce(ctx))
 		s := v.Status()[0]
 		d := s.Decisions[len(s.Decisions)-1]
-		require.Equal(t, res.Desired[i], d.Desired, "step %d at %s: backtest %s, live %s", i, now, res.Reasons[i], controller.Explain(d))
+		require.Equal(t, res.Desired[i], d.Desired, "step %d at %s: backtest %s, live %s", i, now, res.Reasons[i], controller.Explain(d.Decision))
 		require.Equal(t, res.Reasons[i], d.Reason, "step %d", i)
 		reasons[d.Reason]++
 	}

@@ -38,7 +38,7 @@ type Options struct {
 	SSEEvery time.Duration
 	// Metrics serves /metrics; nil leaves it out.
 	Metrics http.Handler
-	// Extra routes (e.g. the exporter's /probe); nil for none.
+	// Extra GET routes (e.g. the simulated pool); nil for none.
 	Extra  map[string]http.Handler
 	Logger *slog.Logger
 	// Now is the clock (cache seconds, stress-test windows); nil means time.Now.
@@ -140,7 +140,7 @@ func (s *Server) routes() *mux.Router {
 		r.Handle("/metrics", s.o.Metrics).Methods(http.MethodGet)
 	}
 	for path, h := range s.o.Extra {
-		r.Handle(path, h)
+		r.Handle(path, h).Methods(http.MethodGet)
 	}
 	r.HandleFunc("/", s.index).Methods(http.MethodGet)
 	return r
@@ -448,7 +448,7 @@ func (s *Server) postStress(w http.ResponseWriter, r *http.Request) {
 		go burn(ctx)
 	}
 	s.o.Logger.Info("stress test started", "seconds", d.Seconds(), "workers", req.Workers)
-	writeJSON(w, http.StatusAccepted, map[string]any{"running_until": now.Add(d).UTC(), "workers": req.Workers, "seconds": d.Seconds()})
+	writeJSON(w, http.StatusAccepted, map[string]any{"running_until": TimeOf(now.Add(d)), "workers": req.Workers, "seconds": d.Seconds()})
 }
 
 // burn keeps one core busy until ctx ends: real CPU load for demos.

@@ -29,11 +29,14 @@ func (f *fakeBackend) Metrics(points int) MetricsResponse {
 	f.renders.Add(1)
 	tm := TargetMetrics{Target: "web", History: []Point{}}
 	for i := range points {
-		tm.History = append(tm.History, Point{T: int64(i), V: float64(i)})
+		tm.History = append(tm.History, Point{T: Unix(int64(i)), V: float64(i)})
 	}
 	return MetricsResponse{Targets: []TargetMetrics{tm}}
 }
-func (f *fakeBackend) Latest() []Sample          { return []Sample{{Target: "web", OK: true, Value: 1}} }
+func (f *fakeBackend) Latest() []Sample {
+	one := 1.0
+	return []Sample{{Target: "web", OK: true, Value: &one}}
+}
 func (f *fakeBackend) Predictions() []Prediction { return []Prediction{} }
 func (f *fakeBackend) Status() []TargetStatus    { return []TargetStatus{} }
 func (f *fakeBackend) Execute(context.Context, ExecuteRequest) (TargetStatus, error) {

@@ -7,10 +7,6 @@ package api
 import (
 	"context"
 	"errors"
-	"time"
-
-	"github.com/prescale/prescale/controller/actuator"
-	"github.com/prescale/prescale/controller/policy"
 )
 
 // Backend is what the API needs from the controller.
@@ -40,7 +36,7 @@ var (
 
 // Point is one sample of a series (NaN points are left out).
 type Point struct {
-	T int64   `json:"t"` // unix seconds
+	T Time    `json:"t"`
 	V float64 `json:"v"`
 }
 
@@ -65,15 +61,16 @@ type MetricsResponse struct {
 
 // Sample is the latest demand sample of a target.
 type Sample struct {
-	Target string    `json:"target"`
-	Time   time.Time `json:"time"`
-	Value  float64   `json:"value"`
-	OK     bool      `json:"ok"`
+	Target string `json:"target"`
+	// Time and Value are null while the target has no fresh sample (OK false).
+	Time  Time     `json:"time"`
+	Value *float64 `json:"value"`
+	OK    bool     `json:"ok"`
 }
 
 // ForecastPoint is one step of a forecast.
 type ForecastPoint struct {
-	T     int64   `json:"t"`
+	T     Time    `json:"t"`
 	Mean  float64 `json:"mean"`
 	Lower float64 `json:"lower"`
 	Upper float64 `json:"upper"`
@@ -91,7 +88,8 @@ type Prediction struct {
 	Anomaly         bool            `json:"anomaly"`
 	AnomalousPoints []Point         `json:"anomalous_points"`
 	Error           string          `json:"error,omitempty"`
-	At              time.Time       `json:"at"`
+	// At is the time of the cycle that made the forecast (null before one).
+	At Time `json:"at"`
 }
 
 // TargetStatus answers GET /api/scaling/status for one target.
@@ -115,11 +113,13 @@ type TargetStatus struct {
 	CostToday   float64 `json:"cost_today"`
 	CostTotal   float64 `json:"cost_total"`
 	DailyBudget float64 `json:"daily_budget"`
-	// Cooldown ends once a scaling happened; in the past means expired.
-	ScaleUpCooldown   time.Time         `json:"scale_up_cooldown_until,omitzero"`
-	ScaleDownCooldown time.Time         `json:"scale_down_cooldown_until,omitzero"`
-	Manual            *policy.Override  `json:"manual,omitempty"`
-	Decisions         []policy.Decision `json:"decisions"`
+	// Cooldown ends once a scaling happened (null before); in the past
+	// means expired.
+	ScaleUpCooldown   Time `json:"scale_up_cooldown_until"`
+	ScaleDownCooldown Time `json:"scale_down_cooldown_until"`
+	// Manual is the manual override in force, null without one.
+	Manual    *Override  `json:"manual"`
+	Decisions []Decision `json:"decisions"`
 	// HistoryError is why the last cycle had no usable history for the
 	// target (the source unreachable or refusing, an answer that is not
 	// the Prometheus API's, a query over the engine's limits, stale data);
@@ -138,24 +138,25 @@ type ExecuteRequest struct {
 
 // Component is one component's health.
 type Component struct {
-	Name      string    `json:"name"`
-	Healthy   bool      `json:"healthy"`
-	Detail    string    `json:"detail,omitempty"`
-	LastError string    `json:"last_error,omitempty"`
-	LastOK    time.Time `json:"last_ok,omitzero"`
+	Name      string `json:"name"`
+	Healthy   bool   `json:"healthy"`
+	Detail    string `json:"detail,omitempty"`
+	LastError string `json:"last_error,omitempty"`
+	// LastOK is null until the component first worked.
+	LastOK Time `json:"last_ok"`
 }
 
 // Health answers GET /api/system/health.
 type Health struct {
 	Status       string      `json:"status"` // "ok" or "degraded"
 	Components   []Component `json:"components"`
-	LastCycle    time.Time   `json:"last_cycle,omitzero"`
+	LastCycle    Time        `json:"last_cycle"`
 	LoopAge      float64     `json:"loop_age_seconds"`
 	Interval     string      `json:"interval"`
 	FailedCycles int64       `json:"failed_cycles"`
 	// Actuation is every target's delivery state per actuator: desired and
 	// acknowledged units, and while failing since when and why.
-	Actuation []actuator.Status `json:"actuation"`
+	Actuation []Actuation `json:"actuation"`
 }
 
 // SourceInfo describes where data comes from.
@@ -169,21 +170,22 @@ type SourceInfo struct {
 
 // TargetVerification is the evidence behind one target's data.
 type TargetVerification struct {
-	Target     string    `json:"target"`
-	Query      string    `json:"query"`
-	Points     int       `json:"points"`
-	Present    int       `json:"present"`
-	Dropped    int       `json:"dropped_nan_or_inf"`
-	Anomalous  int       `json:"anomalous_excluded_from_fit"`
-	Newest     time.Time `json:"newest_sample,omitzero"`
-	Freshness  float64   `json:"freshness_seconds"`
-	Model      string    `json:"model"`
-	Confidence float64   `json:"backtest_confidence"`
-	// ModelError is absent until a previous forecast could be scored.
-	ModelError   *float64  `json:"model_error,omitempty"`
-	WindowStart  time.Time `json:"window_start,omitzero"`
-	WindowEnd    time.Time `json:"window_end,omitzero"`
-	HistoryError string    `json:"history_error,omitempty"`
+	Target    string `json:"target"`
+	Query     string `json:"query"`
+	Points    int    `json:"points"`
+	Present   int    `json:"present"`
+	Dropped   int    `json:"dropped_nan_or_inf"`
+	Anomalous int    `json:"anomalous_excluded_from_fit"`
+	Newest    Time   `json:"newest_sample"`
+	// Freshness is the newest sample's age; null without a sample.
+	Freshness  *float64 `json:"freshness_seconds"`
+	Model      string   `json:"model"`
+	Confidence float64  `json:"backtest_confidence"`
+	// ModelError is null until a previous forecast could be scored.
+	ModelError   *float64 `json:"model_error"`
+	WindowStart  Time     `json:"window_start"`
+	WindowEnd    Time     `json:"window_end"`
+	HistoryError string   `json:"history_error,omitempty"`
 }
 
 // Verification answers GET /api/verification.

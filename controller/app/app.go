@@ -52,7 +52,7 @@ type Options struct {
 	// Listener is a pre-bound listener (tests use 127.0.0.1:0); nil binds
 	// PRESCALE_LISTEN.
 	Listener net.Listener
-	// Extra HTTP routes.
+	// Extra HTTP routes (GET).
 	Extra map[string]http.Handler
 	Now   func() time.Time
 	// Logger; nil discards.

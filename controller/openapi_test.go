@@ -1,0 +1,104 @@
+package controller_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/internal/openapi"
+)
+
+// openAPIPath is the REST API's OpenAPI document.
+const openAPIPath = "api/openapi.yaml"
+
+// routes walks the app's router: "METHOD /path" for every route.
+func routes(t *testing.T, h http.Handler) []string {
+	t.Helper()
+	r, ok := h.(*mux.Router)
+	require.True(t, ok, "the app's handler is %T, not the gorilla/mux router", h)
+	var out []string
+	require.NoError(t, r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		path, err := route.GetPathTemplate()
+		if err != nil {
+			return err
+		}
+		ms, err := route.GetMethods()
+		require.NoError(t, err, "route %s accepts any method: give it Methods(...)", path)
+		for _, m := range ms {
+			out = append(out, m+" "+path)
+		}
+		return nil
+	}))
+	slices.Sort(out)
+	return out
+}
+
+// TestOpenAPICoversEveryRoute fails when the router serves an operation the
+// document lacks, or the document describes one the router does not serve
+// (method and path). The app runs with the simulated actuator, so its
+// optional /api/simulated/pool route is there too.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	doc, err := openapi.Load(openAPIPath)
+	require.NoError(t, err)
+	_, h := restApp(t, nil)
+	require.Equal(t, doc.Operations(), routes(t, h), "router (right) vs %s (left)", openAPIPath)
+}
+
+// openAPICall is one request whose answer is checked against the document.
+type openAPICall struct {
+	method, path, body string
+	token              bool
+	accept             string
+}
+
+// TestOpenAPIAnswers sends real requests to an app after two decision
+// cycles and a manual scaling, and validates every JSON answer against the
+// document's schema for its status code (an undocumented status fails).
+func TestOpenAPIAnswers(t *testing.T) {
+	doc, err := openapi.Load(openAPIPath)
+	require.NoError(t, err)
+	app, h := restApp(t, func(c *controller.Config) { c.StressTest = true })
+	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+	calls := []openAPICall{
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3,"duration":"30m"}`, token: true},
+		{method: "GET", path: "/"},
+		{method: "GET", path: "/api/metrics?points=5"},
+		{method: "GET", path: "/api/metrics?points=0"},
+		{method: "GET", path: "/api/metrics/realtime"},
+		{method: "GET", path: "/api/predictions"},
+		{method: "GET", path: "/api/scaling/status"},
+		{method: "GET", path: "/api/system/health"},
+		{method: "GET", path: "/api/verification"},
+		{method: "GET", path: "/api/simulated/pool"},
+		{method: "GET", path: "/healthz"},
+		{method: "GET", path: "/readyz"},
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3}`},
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"nope","units":3}`, token: true},
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":999}`, token: true},
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web"}`, token: true},
+		{method: "POST", path: "/api/scaling/execute", body: strings.Repeat(" ", 70<<10) + "{}", token: true},
+		{method: "POST", path: "/api/stress-test", body: `{"seconds":0.01}`, token: true},
+		{method: "POST", path: "/api/stress-test", body: `{"seconds":-1}`, token: true},
+	}
+	for _, c := range calls {
+		req := httptest.NewRequestWithContext(t.Context(), c.method, c.path, strings.NewReader(c.body))
+		if c.token {
+			req.Header.Set("Authorization", "Bearer "+restToken)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		path, _, _ := strings.Cut(c.path, "?")
+		schema, ok := doc.ResponseSchema(c.method, path, rec.Code, "application/json")
+		require.True(t, ok, "%s %s answered %d, which %s does not document: %s", c.method, c.path, rec.Code, openAPIPath, rec.Body)
+		var body any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "%s %s", c.method, c.path)
+		require.NoError(t, doc.Validate(schema, body), "%s %s (%d): %s", c.method, c.path, rec.Code, rec.Body)
+	}
+}
