@@ -64,7 +64,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			require.NoError(t, err, name)
 			var decoded any
 			require.NoError(t, json.Unmarshal(b, &decoded))
-			require.NoError(t, doc.Validate(doc.Schema(name), decoded), "%s: %s", name, b)
+			require.NoError(t, doc.Validate(doc.Schema(name), decoded),
+				"controller/api/openapi.yaml and the Go type disagree: document the field there (schema %s): %s", name, b)
 		}
 	}
 }
