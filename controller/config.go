@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/redact"
@@ -77,7 +78,7 @@ type Config struct {
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 
 	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST endpoints; empty: POST endpoints are off"`
-	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute"`
+	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute; at most 168h, as a request's duration"`
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
 	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`
 
@@ -223,8 +224,8 @@ func (c *Config) validateActuators(bad badFunc) {
 	if c.ExecTimeout <= 0 {
 		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)
 	}
-	if c.ManualDuration <= 0 {
-		bad("MANUAL_DURATION", "must be > 0, got %s", c.ManualDuration)
+	if c.ManualDuration <= 0 || c.ManualDuration > api.MaxManualDuration {
+		bad("MANUAL_DURATION", "must be in (0s, %s], got %s", api.MaxManualDuration, c.ManualDuration)
 	}
 	if c.MetricsMaxInFlight < 0 {
 		bad("METRICS_MAX_IN_FLIGHT", "must be >= 0 (0: no limit), got %d", c.MetricsMaxInFlight)

@@ -86,6 +86,8 @@ func TestConfigValidate(t *testing.T) {
 		{"webhook url scheme", func(c *Config) { c.WebhookURL = []string{"localhost:5001"} }, `PRESCALE_WEBHOOK_URL: must be an http or https URL, got "localhost:5001"`},
 		{"external url", func(c *Config) { c.ExternalURL = "::bad" }, `PRESCALE_EXTERNAL_URL: not a URL: parse ::bad: missing protocol scheme`},
 		{"webhook attempts", func(c *Config) { c.WebhookRetries = 0 }, "PRESCALE_WEBHOOK_MAX_ATTEMPTS: must be >= 1, got 0"},
+		{"manual duration bounded", func(c *Config) { c.ManualDuration = 200 * time.Hour }, "PRESCALE_MANUAL_DURATION: must be in (0s, 168h0m0s], got 200h0m0s"},
+		{"metrics in flight", func(c *Config) { c.MetricsMaxInFlight = -1 }, "PRESCALE_METRICS_MAX_IN_FLIGHT: must be >= 0 (0: no limit), got -1"},
 		{"target utilisation", func(c *Config) { c.TargetUtilization = 2 }, "PRESCALE_TARGET_UTILIZATION: must be in (0, 1], got 2"},
 		{"capacity", func(c *Config) { c.CapacityPerUnit = 0 }, "PRESCALE_TARGET_CAPACITY_PER_UNIT: must be a finite number > 0, got 0"},
 		{"max units", func(c *Config) { c.MaxUnits = 0 }, "PRESCALE_TARGET_MAX_UNITS: must be in [1, 1000000], got 0"},

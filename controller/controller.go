@@ -230,6 +230,12 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets))}
 	for i, t := range resolved {
+		if ts, ok := f.Targets[t.Name]; ok {
+			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
+				d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", msg)
+			}
+			f.Targets[t.Name] = ts
+		}
 		if c.engs[i], err = c.newEngine(i); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -319,4 +323,31 @@ func TestMetricsInFlightLimit(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 	close(bc.release)
 	require.Equal(t, http.StatusOK, <-first)
+}
+
+// TestStateFileOutOfRange: a state file holding a negative or huge unit
+// count (hand-edited, corrupt, or written for other bounds) is clamped to
+// the target's bounds with a warning instead of being applied.
+func TestStateFileOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	const file = `{"version":1,"targets":{"web":{"policy":{"last_desired":1000000000,"has_last":true,"manual":{"units":-4}},"cost_today":-1}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, state.FileName), []byte(file), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, state.FileName+".tmp-123"), []byte("{"), 0o644))
+	var logs testkit.SyncBuffer
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	a, err := app.New(restConfig(dir), app.Options{Registry: prometheus.NewRegistry(), Listener: ln,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	last, ok := a.Controller().LastDesired("web")
+	require.True(t, ok)
+	require.Equal(t, 20, last, "clamped to max_units")
+	ready, prov, _ := a.Pool().Units("web")
+	require.Equal(t, 20, ready+prov, "the pool resumes at the clamped value")
+	require.Contains(t, logs.String(), `"state file value out of range"`)
+	require.Contains(t, logs.String(), "last_desired 1000000000 outside [1, 20]: 20")
+	require.Contains(t, logs.String(), "manual override of -4 units outside [1, 20]: dropped")
+	require.Contains(t, logs.String(), "removed temporary state files")
+	require.NoFileExists(t, filepath.Join(dir, state.FileName+".tmp-123"))
 }

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 )
@@ -261,9 +263,8 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, "POST endpoints are off: set PRESCALE_API_TOKEN to enable them")
 			return
 		}
-		h := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || tok == "" {
+		tok, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="prescale"`)
 			writeError(w, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer <PRESCALE_API_TOKEN>)")
 			return
@@ -277,9 +278,35 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// bearerToken returns the credentials of an "Authorization: Bearer x"
+// header. The scheme is case-insensitive (RFC 7235 section 2.1, as RFC
+// 6750 uses it), so "bearer x" is accepted too.
+func bearerToken(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
+}
+
+// jsonContentType reports whether a request's Content-Type is JSON: absent
+// (clients that send none) or application/json, parameters allowed.
+func jsonContentType(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
 // decode reads a bounded JSON body into v, rejecting unknown fields and
 // trailing data.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
+	if !jsonContentType(r) {
+		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", cut(r.Header.Get("Content-Type"), 100))
+	}
 	body := http.MaxBytesReader(w, r.Body, s.o.MaxBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -386,8 +413,13 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 	}
 	req := ExecuteRequest{Target: body.Target, Units: *body.Units, Duration: body.Duration}
 	if req.Duration != "" {
-		if d, err := time.ParseDuration(req.Duration); err != nil || d <= 0 {
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
 			writeError(w, http.StatusBadRequest, `field "duration" must be a positive Go duration such as "30m"`)
+			return
+		}
+		if d > MaxManualDuration {
+			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(`field "duration" must be at most %s, got %s`, MaxManualDuration, d))
 			return
 		}
 	}
@@ -460,4 +492,21 @@ func burn(ctx context.Context) {
 		}
 	}
 	_ = x
+}
+
+// MaxManualDuration bounds a manual override (the request's "duration" and
+// PRESCALE_MANUAL_DURATION): a forgotten override must not pin a target
+// for ever. A week covers a weekend freeze with margin.
+const MaxManualDuration = 7 * 24 * time.Hour
+
+// cut shortens s to at most n bytes (on a rune boundary) for an error
+// message, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

@@ -132,3 +132,65 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	require.Positive(t, srv.IdleTimeout)
 	require.Positive(t, srv.MaxHeaderBytes)
 }
+
+// TestPostHeaders: a body that is not JSON by its Content-Type is refused
+// with 415 (it was accepted), and the Authorization scheme is matched
+// without regard to case (RFC 7235; "bearer x" was refused with 401).
+func TestPostHeaders(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	for _, tc := range []struct {
+		name, auth, ctype string
+		code              int
+		errText           string
+	}{
+		{"json", "Bearer t", "application/json", 200, ""},
+		{"json with charset", "Bearer t", "application/json; charset=utf-8", 200, ""},
+		{"no content type", "Bearer t", "", 200, ""},
+		{"lower-case scheme", "bearer t", "application/json", 200, ""},
+		{"upper-case scheme, extra spaces", "BEARER   t ", "application/json", 200, ""},
+		{"form", "Bearer t", "application/x-www-form-urlencoded", 415, `Content-Type "application/x-www-form-urlencoded": the body must be application/json`},
+		{"text", "Bearer t", "text/plain", 415, "must be application/json"},
+		{"bad media type", "Bearer t", "json;;", 415, "must be application/json"},
+		{"long media type is cut", "Bearer t", "text/" + long, 415, `Content-Type "text/` + long[:95] + `..."`},
+		{"basic scheme", "Basic dDp0", "application/json", 401, "missing bearer token"},
+		{"scheme only", "Bearer", "application/json", 401, "missing bearer token"},
+		{"wrong token", "bearer u", "application/json", 401, "invalid bearer token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
+			req := httptest.NewRequest("POST", "/api/scaling/execute", strings.NewReader(`{"target":"web","units":1}`))
+			req.Header.Set("Authorization", tc.auth)
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			require.Equal(t, tc.code, rec.Code, rec.Body.String())
+			if tc.errText != "" {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
+				require.Contains(t, m["error"], tc.errText)
+				require.Less(t, len(rec.Body.String()), 300, "echoed values are cut")
+			}
+		})
+	}
+}
+
+// TestManualDurationBounded: an override's duration is at most
+// MaxManualDuration (it was unbounded).
+func TestManualDurationBounded(t *testing.T) {
+	for body, code := range map[string]int{
+		`{"target":"web","units":1,"duration":"168h"}`:    200,
+		`{"target":"web","units":1,"duration":"168h1s"}`:  422,
+		`{"target":"web","units":1,"duration":"87600h"}`:  422,
+		`{"target":"web","units":1,"duration":"-1h"}`:     400,
+		`{"target":"web","units":1,"duration":"forever"}`: 400,
+	} {
+		s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
+		req := httptest.NewRequest("POST", "/api/scaling/execute", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		require.Equal(t, code, rec.Code, "%s: %s", body, rec.Body.String())
+	}
+}

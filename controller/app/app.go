@@ -200,6 +200,9 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 	if err != nil {
 		return &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
+	if n := st.RemovedTemp(); n > 0 {
+		o.Logger.Warn("removed temporary state files an earlier process left behind", "files", n, "dir", cfg.DataDir)
+	}
 	metrics := controller.NewMetrics(o.Registry, targets)
 	metrics.SetInfo(cfg.Mode, a.actName)
 	a.ctrl, err = controller.New(targets, controller.Options{

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -56,11 +57,15 @@ type File struct {
 // temporary file in the same directory, syncs it and renames it over the
 // old one, so a crash leaves either the old or the new state.
 type Store struct {
-	mu   sync.Mutex
-	path string
+	mu      sync.Mutex
+	path    string
+	removed int
 }
 
-// New returns a store for dir (created if missing).
+// New returns a store for dir (created if missing). Temporary files an
+// earlier process left behind when it crashed between writing and
+// renaming are removed: the caller holds the data directory (its lock), so
+// no other writer can own them.
 func New(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("state: empty data directory")
@@ -68,8 +73,25 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	return &Store{path: filepath.Join(dir, FileName)}, nil
+	s := &Store{path: filepath.Join(dir, FileName)}
+	stale, err := filepath.Glob(filepath.Join(dir, FileName+tmpInfix+"*"))
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("state: removing a stale temporary file: %w", err)
+		}
+		s.removed++
+	}
+	return s, nil
 }
+
+// tmpInfix marks Save's temporary files: FileName + tmpInfix + random.
+const tmpInfix = ".tmp-"
+
+// RemovedTemp is the number of stale temporary files New removed.
+func (s *Store) RemovedTemp() int { return s.removed }
 
 // Path returns the state file path.
 func (s *Store) Path() string { return s.path }
@@ -107,7 +129,7 @@ func (s *Store) Save(f File) error {
 	if err != nil {
 		return fmt.Errorf("state: marshal: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), FileName+".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), FileName+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
@@ -132,4 +154,58 @@ func (s *Store) Save(f File) error {
 		return fmt.Errorf("state: rename: %w", err)
 	}
 	return nil
+}
+
+// Sanitize bounds what a target's state may hold, for a target with units
+// in [lo, hi]: the file may be hand-edited, corrupt or from a target whose
+// bounds have since changed. Unit counts outside the bounds are clamped,
+// a manual override outside them is dropped, an acknowledgement outside
+// them forgotten (so the actuator is sent the current units), non-finite or negative
+// costs and a non-finite forecast are reset. It returns one message per
+// change, for a warning.
+func (t *Target) Sanitize(lo, hi int) []string {
+	var msgs []string
+	clampUnits := func(field string, u *int) {
+		if c := max(lo, min(hi, *u)); c != *u {
+			msgs = append(msgs, fmt.Sprintf("%s %d outside [%d, %d]: %d", field, *u, lo, hi, c))
+			*u = c
+		}
+	}
+	p := &t.Policy
+	if p.HasLast {
+		clampUnits("last_desired", &p.LastDesired)
+	}
+	if p.OutageHold != 0 {
+		clampUnits("outage_hold", &p.OutageHold)
+	}
+	for i := range p.Recent {
+		clampUnits("recent units", &p.Recent[i].Units)
+	}
+	for i := range p.Used {
+		clampUnits("used units", &p.Used[i].Units)
+	}
+	if p.Manual != nil && (p.Manual.Units < lo || p.Manual.Units > hi) {
+		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: dropped", p.Manual.Units, lo, hi))
+		p.Manual = nil
+	}
+	for name, u := range t.Acked {
+		if u < lo || u > hi { // forgotten: the current desired units are re-sent
+			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [%d, %d]: forgotten", u, name, lo, hi))
+			delete(t.Acked, name)
+		}
+	}
+	for _, c := range []struct {
+		field string
+		v     *float64
+	}{{"cost_today", &t.CostToday}, {"cost_total", &t.CostTotal}} {
+		if !(*c.v >= 0) || math.IsInf(*c.v, 0) {
+			msgs = append(msgs, fmt.Sprintf("%s %v is not a finite number >= 0: 0", c.field, *c.v))
+			*c.v = 0
+		}
+	}
+	if math.IsNaN(t.PrevForecast) || math.IsInf(t.PrevForecast, 0) {
+		msgs = append(msgs, "prev_forecast is not finite: dropped")
+		t.PrevForecast, t.PrevForecastAt = 0, time.Time{}
+	}
+	return msgs
 }

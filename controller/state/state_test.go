@@ -85,3 +85,46 @@ func TestStoreAckedCompatible(t *testing.T) {
 	require.Empty(t, got.Targets["web"].Acked)
 	require.Equal(t, map[string]int{"webhook:ops": 3, "exec": 2}, got.Targets["db"].Acked)
 }
+
+// TestNewRemovesStaleTemp: a crash between writing and renaming left
+// temporary files that piled up in the data directory.
+func TestNewRemovesStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{FileName + ".tmp-1", FileName + ".tmp-2345", FileName, "other.tmp-1"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(`{"version":1}`), 0o644))
+	}
+	s, err := New(dir)
+	require.NoError(t, err)
+	require.Equal(t, 2, s.RemovedTemp())
+	left, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{filepath.Join(dir, FileName), filepath.Join(dir, "other.tmp-1")}, left)
+}
+
+// TestSanitize: units outside the target's bounds (negative, huge) were
+// applied as read.
+func TestSanitize(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tg := Target{
+		Policy: policy.State{LastDesired: -5, HasLast: true, OutageHold: 1 << 40,
+			Recent: []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 1e9}},
+			Used:   []policy.Recommendation{{At: at, Units: -1}},
+			Manual: &policy.Override{Units: 500, Until: at}},
+		CostToday: -2, CostTotal: 7, Acked: map[string]int{"webhook": -3, "exec": 4},
+	}
+	msgs := tg.Sanitize(1, 10)
+	require.Equal(t, 1, tg.Policy.LastDesired)
+	require.Equal(t, 10, tg.Policy.OutageHold)
+	require.Equal(t, []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 10}}, tg.Policy.Recent)
+	require.Equal(t, 1, tg.Policy.Used[0].Units)
+	require.Nil(t, tg.Policy.Manual)
+	require.Equal(t, map[string]int{"exec": 4}, tg.Acked, "an acknowledgement out of range is forgotten: re-sent")
+	require.Zero(t, tg.CostToday)
+	require.InDelta(t, 7, tg.CostTotal, 0)
+	require.Len(t, msgs, 7)
+	require.Contains(t, msgs, "last_desired -5 outside [1, 10]: 1")
+	require.Contains(t, msgs, "manual override of 500 units outside [1, 10]: dropped")
+
+	ok := Target{Policy: policy.State{LastDesired: 4, HasLast: true}, CostToday: 1}
+	require.Empty(t, ok.Sanitize(1, 10), "values in range are left alone")
+}
