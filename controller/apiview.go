@@ -57,10 +57,11 @@ func (v *View) Metrics(points int) api.MetricsResponse {
 			Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Query: t.Query,
 			Demand: finite(s.demand), Current: s.current, Desired: s.decision.Desired, History: []api.Point{},
 		}
-		from := max(0, len(s.series.T)-points)
-		for j := from; j < len(s.series.T); j++ {
-			if !math.IsNaN(s.series.V[j]) {
-				tm.History = append(tm.History, api.Point{T: api.Unix(s.series.T[j]), V: s.series.V[j]})
+		w := s.win
+		for j := max(0, len(w.v)-points); j < len(w.v); j++ {
+			ts := w.first + int64(j)*w.step
+			if v, ok := w.at(ts); ok {
+				tm.History = append(tm.History, api.Point{T: api.Unix(ts), V: v})
 			}
 		}
 		out.Targets = append(out.Targets, tm)
@@ -112,8 +113,10 @@ func (v *View) Predictions() []api.Prediction {
 				T: api.Unix(s.fcStart + int64(k)*step), Mean: finite(s.fc.Mean[k]), Lower: finite(at(s.fc.Lower, k)), Upper: finite(at(s.fc.Upper, k)),
 			})
 		}
-		for _, j := range s.anomalous {
-			p.AnomalousPoints = append(p.AnomalousPoints, api.Point{T: api.Unix(s.series.T[j]), V: s.series.V[j]})
+		for _, ts := range s.anomalous {
+			if v, ok := s.win.at(ts); ok {
+				p.AnomalousPoints = append(p.AnomalousPoints, api.Point{T: api.Unix(ts), V: v})
+			}
 		}
 		if s.histErr != "" && p.Error == "" {
 			p.Error = s.histErr
@@ -322,8 +325,8 @@ func (v *View) Verification() api.Verification {
 	for i, t := range c.targets {
 		s := c.snaps[i]
 		tv := api.TargetVerification{
-			Target: t.Name, Query: t.Query, Points: len(s.series.T), Present: s.series.Present(),
-			Dropped: s.series.Dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
+			Target: t.Name, Query: t.Query, Points: len(s.win.v), Present: s.win.present(),
+			Dropped: s.win.dropped, Anomalous: len(s.anomalous), Model: s.fc.Model,
 			Confidence:  finite(s.fc.Confidence),
 			WindowStart: api.TimeOf(s.start), WindowEnd: api.TimeOf(s.end), HistoryError: s.histErr,
 		}

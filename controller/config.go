@@ -46,10 +46,11 @@ const (
 // with envconfig (cmd/ only). Zero values of optional fields are documented
 // in their desc tags.
 type Config struct {
-	Listen        string        `envconfig:"LISTEN" default:":9111" desc:"address of the REST API, /metrics, /healthz and /readyz"`
-	DataDir       string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
-	PrometheusURL string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
-	QueryTimeout  time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`
+	Listen           string        `envconfig:"LISTEN" default:":9111" desc:"address of the REST API, /metrics, /healthz and /readyz"`
+	DataDir          string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
+	PrometheusURL    string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
+	QueryTimeout     time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`
+	QueryConcurrency int           `envconfig:"QUERY_CONCURRENCY" default:"8" desc:"history queries in flight at once in a cycle's query phase, in [1, 256] (0: 8)"`
 	// PrometheusHeaders are NAME=VALUE entries; see history.ParseHeaders.
 	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
 
@@ -160,6 +161,9 @@ func (c *Config) validateStore(bad badFunc) {
 	}
 	if c.QueryTimeout <= 0 {
 		bad("QUERY_TIMEOUT", "must be > 0, got %s", c.QueryTimeout)
+	}
+	if c.QueryConcurrency < 0 || c.QueryConcurrency > 256 {
+		bad("QUERY_CONCURRENCY", "must be in [1, 256] (0: 8), got %d", c.QueryConcurrency)
 	}
 	if c.ScrapeInterval <= 0 {
 		bad("SCRAPE_INTERVAL", "must be > 0, got %s", c.ScrapeInterval)

@@ -71,6 +71,7 @@ func TestConfigValidate(t *testing.T) {
 		{"anomaly threshold", func(c *Config) { c.AnomalyThreshold = 0 }, "PRESCALE_ANOMALY_THRESHOLD: must be in (0, 1], got 0"},
 		{"retention", func(c *Config) { c.Retention = time.Hour }, "PRESCALE_RETENTION: must be >= PRESCALE_HISTORY_WINDOW (336h0m0s), got 1h0m0s"},
 		{"query timeout", func(c *Config) { c.QueryTimeout = 0 }, "PRESCALE_QUERY_TIMEOUT: must be > 0, got 0s"},
+		{"query concurrency", func(c *Config) { c.QueryConcurrency = 257 }, "PRESCALE_QUERY_CONCURRENCY: must be in [1, 256] (0: 8), got 257"},
 		{"listen", func(c *Config) { c.Listen = "" }, "PRESCALE_LISTEN: must not be empty"},
 		{"prometheus url scheme", func(c *Config) { c.PrometheusURL = "ftp://x" }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got "ftp://x"`},
 		{"prometheus url host", func(c *Config) { c.PrometheusURL = "http:///api" }, `PRESCALE_PROMETHEUS_URL: must name a host, got "http:///api"`},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,10 +44,24 @@ type Options struct {
 	// KeepDecisions is how many recent decisions per target are kept for
 	// the API; 0 means 20.
 	KeepDecisions int
-	// Workers bounds concurrent targets per cycle; 0 means GOMAXPROCS - 1
-	// (at least 1), leaving a core to the REST API while a cycle runs.
+	// Workers bounds concurrent targets in the fit and decide phases of a
+	// cycle; 0 means GOMAXPROCS (the REST API answers from memory between
+	// them: the scheduler preempts a busy worker within 10 ms).
 	Workers int
+	// QueryConcurrency bounds the history queries in flight in the query
+	// phase; 0 means DefaultQueryConcurrency.
+	QueryConcurrency int
+	// FullReadEvery is how often a target's whole window is read again
+	// (between, a cycle reads only what is new); 0 means
+	// DefaultFullReadEvery.
+	FullReadEvery time.Duration
 }
+
+// Defaults of Options.
+const (
+	DefaultQueryConcurrency = 8
+	DefaultFullReadEvery    = 6 * time.Hour
+)
 
 // Deps are the controller's parts. History, NewDetector, Decide, State and
 // Now are required; NewForecaster (nil: engine.DefaultForecaster),
@@ -73,7 +88,7 @@ type Deps struct {
 type snapshot struct {
 	at          time.Time
 	start, end  time.Time
-	series      history.Series
+	win         window // the history window (never changed once in a snapshot)
 	histErr     string
 	histUp      bool
 	badQuery    bool // the store answered, the target's query is at fault
@@ -85,7 +100,7 @@ type snapshot struct {
 	fcErr       string
 	anomScore   float64
 	anomaly     bool
-	anomalous   []int // indices into series
+	anomalous   []int64 // unix seconds of the window's anomalous points
 	modelErr    float64
 	requested   int // units the policy decided from (see requestedUnits)
 	current     int // units published as current (see currentUnits)
@@ -120,6 +135,7 @@ type Controller struct {
 	gen       atomic.Uint64
 	engs      []engState // per target, used under cycleMu only
 	lags      []lagWatch // per target, used under cycleMu only
+	wins      []window   // per target, used under cycleMu only
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -154,7 +170,7 @@ func (c *Controller) newEngine(idx int) (engState, error) {
 // restart: forecaster internals are not persisted), when the grid moved
 // back (a clock change) or after a gap wider than the window (a long
 // outage: old state would no longer describe the series).
-func (c *Controller) observe(idx int, s history.Series, start, stepSec int64, snap *snapshot) error {
+func (c *Controller) observe(idx int, s history.Series, start, stepSec int64) error {
 	e := &c.engs[idx]
 	last, ok := e.eng.Last()
 	if ok && (last > s.T[len(s.T)-1] || last < s.T[0]-stepSec) {
@@ -184,11 +200,6 @@ func (c *Controller) observe(idx int, s history.Series, start, stepSec int64, sn
 			delete(e.anomalous, ts)
 		}
 	}
-	for i, ts := range s.T {
-		if e.anomalous[ts] {
-			snap.anomalous = append(snap.anomalous, i)
-		}
-	}
 	return nil
 }
 
@@ -207,10 +218,16 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		o.KeepDecisions = 20
 	}
 	if o.Workers <= 0 {
-		o.Workers = max(1, runtime.GOMAXPROCS(0)-1)
+		o.Workers = max(1, runtime.GOMAXPROCS(0))
 	}
 	if o.ManualDuration <= 0 {
 		o.ManualDuration = time.Hour
+	}
+	if o.QueryConcurrency <= 0 {
+		o.QueryConcurrency = DefaultQueryConcurrency
+	}
+	if o.FullReadEvery <= 0 {
+		o.FullReadEvery = DefaultFullReadEvery
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -228,7 +245,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
-		lags: make([]lagWatch, len(targets))}
+		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -265,57 +282,88 @@ func (c *Controller) LastDesired(target string) (int, bool) {
 // errHistory marks a cycle error caused by the history source.
 var errHistory = errors.New("history source unavailable")
 
-// ReconcileOnce runs one cycle over every target: query → clean → forecast
-// → detect → decide → act → publish, then persists the state. Errors are
-// returned joined; a failing target never stops the others.
+// ReconcileOnce runs one cycle over every target, in phases: query (each
+// target's new history and current units, QueryConcurrency at a time), fit
+// (the new points through each target's detector and forecaster), decide,
+// and act (actuators, observed lag, published metrics); then it persists
+// the state. Errors are returned joined; a failing target never stops the
+// others.
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.cycleMu.Lock()
 	defer c.cycleMu.Unlock()
 	now := c.d.Now()
 	start := time.Now()
-	results := make([]snapshot, len(c.targets))
+	n := len(c.targets)
+	states := make([]state.Target, n)
 	c.mu.RLock()
-	prev := make([]state.Target, len(c.targets))
 	for i, t := range c.targets {
-		prev[i] = c.file.Targets[t.Name]
+		states[i] = c.file.Targets[t.Name]
 	}
 	c.mu.RUnlock()
 
-	type out struct {
-		ts  state.Target
-		err error
-	}
-	outs := make([]out, len(c.targets))
+	var fs []fetched
+	c.phase("query", func() { fs = c.queryAll(ctx, now) })
+	snaps := make([]snapshot, n)
+	errs := make([]error, n)
+	c.phase("fit", func() {
+		c.parallel(func(i int) {
+			snaps[i], errs[i] = c.fit(i, fs[i])
+			fs[i] = fetched{} // the points read are the engine's now
+		})
+	})
+	c.phase("decide", func() {
+		c.parallel(func(i int) { states[i] = c.decideTarget(i, &snaps[i], states[i]) })
+	})
+	c.phase("act", func() {
+		for i, t := range c.targets {
+			c.act(ctx, t, snaps[i].decision, snaps[i])
+			states[i].Acked = c.ackedState(t.Name)
+			c.watchLag(i, t, snaps[i])
+			c.publish(t, snaps[i], states[i])
+		}
+	})
+	return c.commit(now, start, snaps, states, errs)
+}
+
+// phase runs f as the named phase of a cycle and records its duration.
+func (c *Controller) phase(name string, f func()) {
+	t0 := time.Now()
+	f()
+	c.d.Metrics.phaseDuration.WithLabelValues(name).Observe(time.Since(t0).Seconds())
+}
+
+// parallel calls f for every target index, Workers at a time.
+func (c *Controller) parallel(f func(i int)) {
 	sem := make(chan struct{}, c.o.Workers)
 	var wg sync.WaitGroup
 	for i := range c.targets {
-		wg.Add(1)
 		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer func() { <-sem }()
-			snap, ts, err := c.reconcileTarget(ctx, now, i, c.targets[i], prev[i])
-			results[i] = snap
-			outs[i] = out{ts, err}
-		}()
+			f(i)
+		})
 	}
 	wg.Wait()
+}
 
+// commit makes a cycle's snapshots and states current, persists the state
+// and updates the cycle's metrics.
+func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []state.Target, targetErrs []error) error {
 	var errs []error
 	up, healthy := true, true
 	var histErr string
 	c.mu.Lock()
 	for i, t := range c.targets {
-		c.file.Targets[t.Name] = outs[i].ts
-		c.snaps[i] = results[i]
-		if outs[i].err != nil {
-			errs = append(errs, fmt.Errorf("target %s: %w", t.Name, outs[i].err))
+		c.file.Targets[t.Name] = states[i]
+		c.snaps[i] = snaps[i]
+		if targetErrs[i] != nil {
+			errs = append(errs, fmt.Errorf("target %s: %w", t.Name, targetErrs[i]))
 		}
-		if !results[i].histUp {
+		if !snaps[i].histUp {
 			up = false
-			histErr = results[i].histErr
+			histErr = snaps[i].histErr
 		}
-		if !results[i].present {
+		if !snaps[i].present {
 			healthy = false
 		}
 	}
@@ -340,26 +388,30 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 		}
 		c.log.Info("history source recovered", attrs...)
 	}
-
 	if err := c.d.State.Save(file); err != nil {
 		c.d.Metrics.stateSaveFail.Inc()
 		errs = append(errs, err)
 	}
 	c.gen.Add(1)
+	c.cycleMetrics(now, start, up, healthy)
+	err := errors.Join(errs...)
+	if err != nil {
+		c.mu.Lock()
+		c.failed++
+		c.mu.Unlock()
+		c.d.Metrics.cyclesFailed.Inc()
+	}
+	return err
+}
+
+// cycleMetrics publishes a finished cycle's controller-wide metrics.
+func (c *Controller) cycleMetrics(now, start time.Time, up, healthy bool) {
 	m := c.d.Metrics
 	m.historyUp.Set(b2f(up))
 	m.historyHealth.Set(b2f(healthy))
 	m.cycles.Inc()
 	m.cycleDuration.Observe(time.Since(start).Seconds())
 	m.lastCycle.Set(float64(now.UnixNano()) / 1e9)
-	err := errors.Join(errs...)
-	if err != nil {
-		c.mu.Lock()
-		c.failed++
-		c.mu.Unlock()
-		m.cyclesFailed.Inc()
-	}
-	return err
 }
 
 func (c *Controller) copyFileLocked() state.File {
@@ -377,137 +429,37 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// reconcileTarget runs the cycle for one target; it returns what it saw,
-// the target's next persisted state and an error for the log.
-func (c *Controller) reconcileTarget(ctx context.Context, now time.Time, idx int, t policy.Target, ts state.Target) (snapshot, state.Target, error) {
-	step := c.o.Step
-	stepSec := int64(step / time.Second)
-	// The history grid is aligned on whole steps, so a cycle sees the same
-	// grid points as the last one plus the new ones (the streaming detector
-	// only scores new points); the current demand is read at now itself.
-	end := now.Truncate(step)
-	start := end.Add(-c.o.Window)
-	snap := snapshot{at: now, start: start, end: end, histUp: true, demand: math.NaN()}
-	s, cycleErr := c.query(ctx, t, &snap)
-
-	// Detect and forecast: the grid points newer than the last one fed go
-	// through the target's engine in order (anomalous points are kept out
-	// of the forecaster's fitting).
-	if len(s.V) > 0 {
-		if err := c.observe(idx, s, start.Unix(), stepSec, &snap); err != nil {
-			return snap, ts, err
+// fit feeds the points target idx read this cycle through its engine (in
+// order, anomalous points kept out of the forecaster's fitting) and
+// returns the cycle's snapshot so far; the error is for the cycle's log.
+func (c *Controller) fit(idx int, f fetched) (snapshot, error) {
+	snap := f.snap
+	if len(f.fresh.V) > 0 {
+		if err := c.observe(idx, f.fresh, snap.start.Unix(), int64(c.o.Step/time.Second)); err != nil {
+			return snap, errors.Join(f.err, err)
 		}
 	}
-
-	snap.modelErr = modelError(s, ts)
-	ts, err := c.decideAndAct(ctx, idx, t, ts, &snap)
-	// The error is logged once, by Run, with the whole cycle's errors.
-	return snap, ts, errors.Join(cycleErr, err)
+	for ts := range c.engs[idx].anomalous {
+		snap.anomalous = append(snap.anomalous, ts)
+	}
+	slices.Sort(snap.anomalous)
+	return snap, f.err
 }
 
-// modelError scores the previous cycle's one-step-ahead mean forecast
-// against the series (NaN when its point is missing).
-func modelError(s history.Series, ts state.Target) float64 {
-	if ts.PrevForecastAt.IsZero() {
-		return math.NaN()
-	}
-	pt := ts.PrevForecastAt.Unix()
-	for i := len(s.T) - 1; i >= 0 && s.T[i] >= pt; i-- {
-		if s.T[i] == pt && !math.IsNaN(s.V[i]) {
-			return math.Abs(ts.PrevForecast - s.V[i])
+// decideTarget scores the previous cycle's forecast, decides target idx's
+// units at the snapshot's time and returns its next persisted state.
+func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) state.Target {
+	t := c.targets[idx]
+	snap.modelErr = math.NaN()
+	if !ts.PrevForecastAt.IsZero() {
+		if v, ok := snap.win.at(ts.PrevForecastAt.Unix()); ok {
+			snap.modelErr = math.Abs(ts.PrevForecast - v)
 		}
 	}
-	return math.NaN()
-}
-
-// decideAndAct runs the decide and act phases of a target's cycle on what
-// the query phase saw: the units (requested, and current as acknowledged or
-// read back), cost, the decision, its hand-over to the actuators, the
-// observed provisioning lag and the published metrics.
-func (c *Controller) decideAndAct(ctx context.Context, idx int, t policy.Target, ts state.Target, snap *snapshot) (state.Target, error) {
 	snap.requested = c.requestedUnits(t, ts)
-	err := c.readCurrent(ctx, t, snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
 	ts = accrueCost(t, ts, snap.at, snap.current)
-	ts = c.decide(idx, t, ts, snap)
-
-	c.act(ctx, t, snap.decision, *snap)
-	ts.Acked = c.ackedState(t.Name)
-	c.watchLag(idx, t, *snap)
-	c.publish(t, *snap, ts)
-	return ts, err
-}
-
-// query reads a target's history window and its current demand into snap
-// (series, demand, presence, the history problem) and returns the window
-// and the cycle's error for the log: the source down, or the target's
-// query at fault (several series, a failed evaluation, NaN or ±Inf for
-// the current demand: snap.badQuery, the decision holds with reason
-// bad_query).
-func (c *Controller) query(ctx context.Context, t policy.Target, snap *snapshot) (history.Series, error) {
-	now, start, end, step := snap.at, snap.start, snap.end, c.o.Step
-	var cycleErr error
-	histErr := func(err error) {
-		switch {
-		case err == nil:
-		case errors.Is(err, history.ErrNoData):
-			if snap.histErr == "" {
-				snap.histErr = err.Error()
-			}
-		case history.IsQueryError(err):
-			// The source answered: the target's query is at fault (several
-			// series, a failed evaluation, no finite value). A target data
-			// problem, not an outage: other targets and /readyz are unaffected.
-			if !snap.badQuery {
-				snap.badQuery, snap.histErr = true, fmt.Sprintf("query %q: %v", t.Query, err)
-				cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
-			}
-		default:
-			if snap.histUp {
-				snap.histUp = false
-				snap.histErr = err.Error()
-				cycleErr = fmt.Errorf("%w: %w", errHistory, err)
-			}
-		}
-	}
-
-	// Query: the window, then the current value at now itself (instant
-	// query semantics: the latest sample at or before now, so a store with
-	// only seconds of data already gives a demand on the first cycle).
-	q0 := time.Now()
-	s, err := c.d.History.QueryRange(ctx, t.Query, start, end, step)
-	c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
-	snap.series = s
-	histErr(err)
-	if !snap.histUp {
-		return s, cycleErr
-	}
-	nowMs := now.Truncate(time.Millisecond)
-	if nowMs.Equal(end) {
-		if tl, v, ok := s.Last(); ok && tl == end.Unix() {
-			snap.present, snap.demand, snap.demandAt = true, v, tl
-		}
-	} else {
-		q1 := time.Now()
-		cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, step)
-		c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
-		histErr(err)
-		if tl, v, ok := cur.Last(); ok {
-			snap.present, snap.demand, snap.demandAt = true, v, tl
-		}
-	}
-	switch tl, _, ok := s.Last(); {
-	case snap.present || snap.badQuery:
-	case nowMs.Equal(end) && s.LastDropped == end.Unix():
-		// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
-		err := fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, end.UTC().Format(time.RFC3339))
-		snap.badQuery, snap.histErr = true, fmt.Sprintf("query %q: %v", t.Query, err)
-		cycleErr = fmt.Errorf("target query %q: %w", t.Query, err)
-	case ok:
-		// The window has data but none fresh: say so, not "no data".
-		snap.histErr = staleMessage(time.Unix(tl, 0), now, step)
-	}
-	return s, cycleErr
+	return c.decide(idx, t, ts, snap)
 }
 
 // accrueCost accrues the cost of the current units since the last cycle

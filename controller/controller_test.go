@@ -37,12 +37,15 @@ type fakeHistory struct {
 	until int64 // unix seconds of the newest point with a value; 0 for none
 	// byQuery answers other queries than the demand's (current_query).
 	byQuery map[string]float64
+	// ranges are the [start, end] of every query, in order.
+	ranges [][2]time.Time
 }
 
 func (f *fakeHistory) QueryRange(_ context.Context, q string, start, end time.Time, step time.Duration) (history.Series, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	f.ranges = append(f.ranges, [2]time.Time{start, end})
 	if f.err != nil {
 		return history.Series{}, f.err
 	}
@@ -272,27 +275,83 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 
 // TestStaleDataSaysHowOld: a series whose newest point is older than the
 // cycle's time holds the decision and says the data is stale and how old
-// it is (it used to say "query returned no data"), on and off the grid.
+// it is (it used to say "query returned no data"), on and off the grid,
+// both when the controller starts on stale data and when data stops.
 func TestStaleDataSaysHowOld(t *testing.T) {
 	for _, off := range []time.Duration{30 * time.Second, 0} {
 		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC).Add(off)
-		h := &fakeHistory{value: 35}
+		h := &fakeHistory{value: 35, until: time.Date(2026, 3, 2, 11, 43, 0, 0, time.UTC).Unix()}
 		f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
-		require.NoError(t, f.c.ReconcileOnce(t.Context()))
-		h.mu.Lock()
-		h.until = now.Add(-17 * time.Minute).Truncate(time.Minute).Unix()
-		h.mu.Unlock()
-		now = now.Add(time.Minute)
-		require.NoError(t, f.c.ReconcileOnce(t.Context()))
-		m := f.c.d.Metrics
-		require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
-		require.Len(t, f.act.actions(), 1, "no action on stale data")
-		want := fmt.Sprintf("history: stale data: the newest point, at 2026-03-02T11:43:00Z, is %s old (step 1m0s); none at the cycle time: decisions held",
-			(18*time.Minute + off).String())
 		v := NewView(f.c, Info{})
-		require.Equal(t, want, v.Verification().Targets[0].HistoryError, "offset %s", off)
-		require.Equal(t, want, v.Predictions()[0].Error)
+		m := f.c.d.Metrics
+		for k, age := range []time.Duration{17 * time.Minute, 18 * time.Minute} {
+			require.NoError(t, f.c.ReconcileOnce(t.Context()))
+			require.InDelta(t, float64(k+1), testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
+			want := fmt.Sprintf("history: stale data: the newest point, at 2026-03-02T11:43:00Z, is %s old (step 1m0s); none at the cycle time: decisions held",
+				(age + off).String())
+			require.Equal(t, want, v.Verification().Targets[0].HistoryError, "offset %s", off)
+			require.Equal(t, want, v.Predictions()[0].Error)
+			require.Equal(t, want, v.Status()[0].HistoryError)
+			now = now.Add(time.Minute)
+		}
+		require.Empty(t, f.act.actions(), "no action on stale data")
+
+		// Data that stops arriving is stale from its newest point on.
+		h.mu.Lock()
+		h.until = 0
+		h.mu.Unlock()
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		require.Empty(t, v.Status()[0].HistoryError)
+		h.mu.Lock()
+		h.until = now.Truncate(time.Minute).Unix()
+		h.mu.Unlock()
+		now = now.Add(5 * time.Minute)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		require.Contains(t, v.Status()[0].HistoryError, fmt.Sprintf("is %s old", 5*time.Minute+off))
 	}
+}
+
+// TestIncrementalHistoryReads: the first cycle reads the whole window,
+// later ones only the grid points after the newest one read (none between
+// grid points: only the value at the cycle's time), and the whole window
+// is read again every FullReadEvery and after a gap wider than the window.
+func TestIncrementalHistoryReads(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	reads := func() [][2]time.Time {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		r := h.ranges
+		h.ranges = nil
+		return r
+	}
+	at := func(hh, mm, ss int) time.Time { return time.Date(2026, 3, 2, hh, mm, ss, 0, time.UTC) }
+	cycle := func(to time.Time) [][2]time.Time {
+		t.Helper()
+		now = to
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		return reads()
+	}
+	require.Equal(t, [][2]time.Time{{at(11, 0, 0), at(12, 0, 0)}, {now, now}}, cycle(now), "first cycle: the whole hour, then now")
+	require.Equal(t, [][2]time.Time{{at(12, 0, 50), at(12, 0, 50)}}, cycle(at(12, 0, 50)), "no new grid point: only now")
+	require.Equal(t, [][2]time.Time{{at(12, 1, 0), at(12, 3, 0)}, {at(12, 3, 10), at(12, 3, 10)}}, cycle(at(12, 3, 10)), "only the new points")
+	require.Equal(t, 61, NewView(f.c, Info{}).Verification().Targets[0].Points, "the window slides")
+	require.Equal(t, [][2]time.Time{{at(12, 4, 0), at(12, 4, 0)}}, cycle(at(12, 4, 0)), "on the grid: the new point is the current value")
+
+	// Every FullReadEvery (6h, the first one earlier by a fraction taken
+	// from the target's name) the whole window is read again.
+	full := 0
+	for ts := at(12, 5, 0); ts.Before(at(18, 6, 0)); ts = ts.Add(time.Minute) {
+		if r := cycle(ts); r[0][0].Equal(ts.Add(-time.Hour)) {
+			full++
+		}
+	}
+	require.Equal(t, 1, full, "one whole read in 6 hours")
+
+	// A gap wider than the window: the window is read whole.
+	require.Equal(t, [2]time.Time{at(19, 30, 0), at(20, 30, 0)}, cycle(at(20, 30, 0))[0])
+	require.Equal(t, 4, testutil.CollectAndCount(f.c.d.Metrics.phaseDuration), "the four phases are recorded")
 }
 
 // TestQueryErrorIsATargetProblem: a query the store answers with several

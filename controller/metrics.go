@@ -30,6 +30,7 @@ type Metrics struct {
 	historyUp     prometheus.Gauge
 	historyHealth prometheus.Gauge
 	queryDuration prometheus.Histogram
+	phaseDuration *prometheus.HistogramVec
 	stateSaveFail prometheus.Counter
 
 	lagConfigured *prometheus.GaugeVec
@@ -37,6 +38,9 @@ type Metrics struct {
 }
 
 var targetLabels = []string{"target", "tier", "kind"}
+
+// cyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
+var cyclePhases = []string{"query", "fit", "decide", "act"}
 
 func gauge(name, help string) *prometheus.GaugeVec {
 	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
@@ -53,8 +57,11 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
 			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
-			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.stateSaveFail,
+			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.phaseDuration, m.stateSaveFail,
 			m.lagConfigured, m.lagObserved)
+	}
+	for _, p := range cyclePhases {
+		m.phaseDuration.WithLabelValues(p)
 	}
 	for _, t := range targets {
 		m.initTarget(t)
@@ -129,6 +136,11 @@ func (m *Metrics) newLoopMetrics() {
 		Help:    "Duration of one target's history range query.",
 		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
 	})
+	m.phaseDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "cycle_phase_duration_seconds",
+		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics).",
+		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"phase"})
 	m.stateSaveFail = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "prescale", Name: "state_save_failures_total", Help: "Failed writes of the controller state file.",
 	})

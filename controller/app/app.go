@@ -148,7 +148,7 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 		if err != nil {
 			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
 		}
-		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers})
+		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency})
 		if err != nil {
 			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}
@@ -208,6 +208,7 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 	a.ctrl, err = controller.New(targets, controller.Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
+		QueryConcurrency: cfg.QueryConcurrency,
 	}, controller.Deps{
 		History: hist, NewDetector: controller.DetectorByName(cfg.AnomalyDetector),
 		Decide: policy.Decide, Actuators: a.levels, Units: a.units(), State: st, Metrics: metrics, Now: o.Now, Logger: o.Logger,

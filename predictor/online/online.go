@@ -93,12 +93,17 @@ type Config struct {
 type Forecaster struct {
 	cfg Config
 
-	// History from absolute sample index off on: values (NaN = missing),
-	// level after each sample, and the base and scale of each origin.
-	off         int
-	y, level    []float64
+	// History: the level after each sample from absolute sample index off
+	// on (the seasonal term reaches back keep samples); values (NaN =
+	// missing) and the base and scale of each origin from index roff on
+	// (only the last rkeep are read: the level window and the origin a
+	// horizon back). Keeping the two apart holds a target's forecaster to
+	// a week of levels instead of four arrays of its whole history.
+	off, roff   int
+	level       []float64
+	y           []float64
 	base, scale []float64
-	keep        int
+	keep, rkeep int
 
 	n       int
 	lvl     float64
@@ -161,11 +166,12 @@ func NewForecaster(cfg Config) (*Forecaster, error) {
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
 	}
-	keep := max(cfg.Horizon+2, cfg.LevelWindow)
+	rkeep := max(cfg.Horizon+2, cfg.LevelWindow)
+	keep := rkeep
 	if cfg.Season > 0 {
 		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
 	}
-	return &Forecaster{cfg: cfg, keep: keep, path: make([]float64, cfg.Horizon)}, nil
+	return &Forecaster{cfg: cfg, keep: keep, rkeep: rkeep, path: make([]float64, cfg.Horizon)}, nil
 }
 
 // Name identifies the model.
@@ -214,6 +220,9 @@ func (f *Forecaster) Update(_ int64, y float64) {
 			f.lvl = mx
 		}
 	}
+	if f.level == nil {
+		f.level = make([]float64, 0, f.keep+f.keep/4+64) // trim's bound: never grown
+	}
 	f.level = append(f.level, f.lvl)
 	i := f.n
 	f.n++
@@ -232,15 +241,15 @@ func (f *Forecaster) Update(_ int64, y float64) {
 	f.scale = append(f.scale, sc)
 
 	// Realise the origin Horizon samples back.
-	if o := i - f.cfg.Horizon; o >= f.off && f.started {
+	if o := i - f.cfg.Horizon; o >= f.roff && f.started {
 		mx := math.Inf(-1)
 		for j := o + f.cfg.PeakFrom; j <= i; j++ {
-			if v := f.y[j-f.off]; !math.IsNaN(v) {
+			if v := f.y[j-f.roff]; !math.IsNaN(v) {
 				mx = max(mx, v)
 			}
 		}
-		if !math.IsInf(mx, -1) && !math.IsNaN(f.base[o-f.off]) {
-			z := (mx - f.base[o-f.off]) / f.scale[o-f.off]
+		if !math.IsInf(mx, -1) && !math.IsNaN(f.base[o-f.roff]) {
+			z := (mx - f.base[o-f.roff]) / f.scale[o-f.roff]
 			f.push(z)
 		}
 	}
@@ -289,6 +298,9 @@ func (f *Forecaster) push(z float64) {
 		q, _ := f.quantile(0.9)
 		hit := z <= q
 		if len(f.hitRing) < f.cfg.Window {
+			if f.hitRing == nil {
+				f.hitRing = make([]bool, 0, f.cfg.Window)
+			}
 			f.hitRing = append(f.hitRing, hit)
 		} else {
 			if f.hitRing[f.hitAt] {
@@ -308,23 +320,31 @@ func (f *Forecaster) push(z float64) {
 		k, _ := slices.BinarySearch(f.sorted, old)
 		f.sorted = slices.Delete(f.sorted, k, k+1)
 	} else {
+		if f.res == nil {
+			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]float64, 0, f.cfg.Window+1)
+		}
 		f.res = append(f.res, z)
 	}
 	k, _ := slices.BinarySearch(f.sorted, z)
 	f.sorted = slices.Insert(f.sorted, k, z)
 }
 
-// trim drops history no longer needed, amortised O(1).
+// trim drops history no longer needed, amortised O(1): each array is moved
+// back to its last keep (rkeep) entries once it holds a quarter more (64
+// more), in place, so its capacity stays about that.
 func (f *Forecaster) trim() {
-	if len(f.y) < 2*f.keep+1024 {
-		return
+	if len(f.level) >= f.keep+f.keep/4+64 {
+		drop := len(f.level) - f.keep
+		f.level = append(f.level[:0], f.level[drop:]...)
+		f.off += drop
 	}
-	drop := len(f.y) - f.keep
-	f.y = append(f.y[:0], f.y[drop:]...)
-	f.level = append(f.level[:0], f.level[drop:]...)
-	f.base = append(f.base[:0], f.base[drop:]...)
-	f.scale = append(f.scale[:0], f.scale[drop:]...)
-	f.off += drop
+	if len(f.y) >= f.rkeep+64 {
+		drop := len(f.y) - f.rkeep
+		f.y = append(f.y[:0], f.y[drop:]...)
+		f.base = append(f.base[:0], f.base[drop:]...)
+		f.scale = append(f.scale[:0], f.scale[drop:]...)
+		f.roff += drop
+	}
 }
 
 // quantile returns the empirical p-quantile of the sorted residuals (type 1,

@@ -1,0 +1,175 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/prescale/prescale/controller/history"
+)
+
+// fetched is what the query phase read for one target: the cycle's
+// snapshot so far (window, demand, units read back, the history problem),
+// the points read this cycle (the whole window on a full read) for the
+// engine, and the error for the cycle's log.
+type fetched struct {
+	snap  snapshot
+	fresh history.Series
+	err   error
+}
+
+// queryAll runs the query phase: every target's history and current
+// units, at most QueryConcurrency targets at a time (the phase waits on the
+// store, not on the CPU).
+func (c *Controller) queryAll(ctx context.Context, now time.Time) []fetched {
+	out := make([]fetched, len(c.targets))
+	sem := make(chan struct{}, c.o.QueryConcurrency)
+	var wg sync.WaitGroup
+	for i, t := range c.targets {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f := c.fetch(ctx, now, i)
+			if err := c.readCurrent(ctx, t, &f.snap); err != nil {
+				f.err = errors.Join(f.err, err)
+			}
+			c.wins[i] = f.snap.win
+			out[i] = f
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// fetch reads target idx's history for the cycle at now: the grid points
+// after the newest one its window has (the whole window on the first
+// cycle, after a gap wider than the window, when the clock moved back, and
+// every FullReadEvery), then the demand at now itself (instant query
+// semantics: the latest sample at or before now, so a store with seconds
+// of data already gives a demand on the first cycle). A failed read keeps
+// the window as it was and skips the demand: the decision holds.
+func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched {
+	t := c.targets[idx]
+	step := c.o.Step
+	stepSec := int64(step / time.Second)
+	// The grid is aligned on whole steps, so a cycle sees the same grid
+	// points as the last one plus the new ones.
+	end := now.Truncate(step)
+	start := end.Add(-c.o.Window)
+	prev := c.wins[idx]
+	f := fetched{snap: snapshot{at: now, start: start, end: end, win: prev, histUp: true, demand: math.NaN()}}
+	full := c.needsFullRead(idx, prev, start.Unix(), end.Unix(), now)
+	from := start
+	if !full {
+		from = time.Unix(max(start.Unix(), prev.lastT+stepSec), 0).In(end.Location())
+	}
+	var err error
+	if !from.After(end) {
+		q0 := time.Now()
+		f.fresh, err = c.d.History.QueryRange(ctx, t.Query, from, end, step)
+		c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
+	}
+	switch {
+	case err == nil || errors.Is(err, history.ErrNoData) && !full:
+		// Nothing new is not an error: the window slides.
+		if full {
+			f.snap.win = fromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
+		} else {
+			f.snap.win = prev.merged(f.fresh, start.Unix(), end.Unix())
+		}
+	case errors.Is(err, history.ErrNoData):
+		f.snap.win = window{step: stepSec} // nothing in the window; the demand at now may exist
+	default:
+		classify(&f, err, t.Query)
+		return f
+	}
+	c.demand(ctx, idx, &f)
+	return f
+}
+
+// demand sets the target's demand at the snapshot's time: the window's
+// newest point when that time is on the grid, else an instant read; without
+// one it says why (stale data, no data, a non-finite value).
+func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
+	snap := &f.snap
+	w := snap.win
+	t := c.targets[idx]
+	nowMs := snap.at.Truncate(time.Millisecond)
+	if nowMs.Equal(snap.end) {
+		switch {
+		case w.lastOK && w.lastT == snap.end.Unix():
+			snap.present, snap.demand, snap.demandAt = true, w.lastV, w.lastT
+		case f.fresh.LastDropped == snap.end.Unix():
+			// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
+			classify(f, fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, snap.end.UTC().Format(time.RFC3339)), t.Query)
+			return
+		}
+	} else {
+		q1 := time.Now()
+		cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, c.o.Step)
+		c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
+		if err != nil && !errors.Is(err, history.ErrNoData) {
+			classify(f, err, t.Query)
+			return
+		}
+		if tl, v, ok := cur.Last(); ok {
+			snap.present, snap.demand, snap.demandAt = true, v, tl
+		}
+	}
+	switch {
+	case snap.present:
+	case w.lastOK:
+		// The window has data but none fresh: say so, not "no data".
+		snap.histErr = staleMessage(time.Unix(w.lastT, 0), snap.at, c.o.Step)
+	default:
+		snap.histErr = fmt.Sprintf("%s (window %s to %s)", history.ErrNoData,
+			snap.start.UTC().Format(time.RFC3339), snap.at.UTC().Format(time.RFC3339))
+	}
+}
+
+// classify records a failed query: a problem of the target's query (the
+// store answered: several series, a failed evaluation, a limit exceeded,
+// no finite value) is the target's (badQuery: the decision holds with
+// reason bad_query; the source stays up); anything else marks the source
+// down.
+func classify(f *fetched, err error, q string) {
+	if history.IsQueryError(err) {
+		f.snap.badQuery, f.snap.histErr = true, fmt.Sprintf("query %q: %v", q, err)
+		f.err = fmt.Errorf("target query %q: %w", q, err)
+		return
+	}
+	f.snap.histUp = false
+	f.snap.histErr = err.Error()
+	f.err = fmt.Errorf("%w: %w", errHistory, err)
+}
+
+// needsFullRead reports whether target idx's window must be read whole:
+// there is none (or nothing in it), its engine is cold, the clock moved
+// back, its newest point slid out of the window (a gap wider than it), or
+// its last whole read is FullReadEvery old (a re-read picks up history the
+// store changed after it was read: late samples, backfills).
+func (c *Controller) needsFullRead(idx int, w window, start, end int64, now time.Time) bool {
+	if _, ok := c.engs[idx].eng.Last(); !ok {
+		return true
+	}
+	return w.empty() || !w.lastOK || w.end() > end || w.lastT < start || (start-w.first)%w.step != 0 ||
+		!now.Before(w.fullAt.Add(c.o.FullReadEvery))
+}
+
+// fullReadAt is the time recorded as target idx's last whole read at now.
+// The first one is set back by a fraction of FullReadEvery taken from the
+// target's name, so that a fleet started together does not re-read every
+// window in the same cycle.
+func (c *Controller) fullReadAt(idx int, now time.Time) time.Time {
+	if !c.wins[idx].fullAt.IsZero() {
+		return now
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(c.targets[idx].Name))
+	frac := float64(h.Sum32()) / (1 << 32)
+	return now.Add(-time.Duration(frac * float64(c.o.FullReadEvery)))
+}
