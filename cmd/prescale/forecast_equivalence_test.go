@@ -101,7 +101,7 @@ func TestForecastMatchesController(t *testing.T) {
 		p := v.Predictions()[0]
 		require.Len(t, p.Forecast, H, "origin %d: %s", i, p.Error)
 		pt := p.Forecast[h]
-		require.Equal(t, row[1], strconv.FormatInt(pt.T, 10), "origin %d horizon %d: target time", i, h+1)
+		require.Equal(t, row[1], strconv.FormatInt(pt.T.Unix(), 10), "origin %d horizon %d: target time", i, h+1)
 		for k, want := range []float64{pt.Mean, pt.Lower, pt.Upper} {
 			got, err := strconv.ParseFloat(row[3+k], 64)
 			require.NoError(t, err)
