@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -100,7 +101,8 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		MinUnits: 1, MaxUnits: 10, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
 		ConfidenceThreshold: 0.7,
 	}
-	url, _ := runApp(ctx, t, cfg)
+	var logs lockedBuffer
+	url, _ := runAppLogged(ctx, t, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	sel := map[string]string{"target": "host-cpu"}
 	cycles := func() float64 {
 		n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
@@ -203,6 +205,29 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	for _, u := range refused {
 		require.Equal(t, "3", u, "only the current desired units are ever sent")
 	}
+	out := logs.String()
+	require.Equal(t, 1, strings.Count(out, "actuation failing"), "one WARN for the outage, not one per retry (%d refused):\n%s", len(refused), out)
+	require.Contains(t, out, `level=WARN msg="actuation failing`)
+	require.Equal(t, 1, strings.Count(out, "actuation recovered"), out)
+	require.NotContains(t, out, "cycle failed", "a failing receiver does not fail the decision cycles")
+}
+
+// lockedBuffer is a bytes.Buffer safe for the App's logger and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // postJSON posts body with a bearer token and returns the status code.

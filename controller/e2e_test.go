@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -85,10 +86,16 @@ func wantUnits(t *testing.T, exporterURL string) float64 {
 // waits for Run to return.
 func runApp(ctx context.Context, t *testing.T, cfg controller.Config) (string, func()) {
 	t.Helper()
+	return runAppLogged(ctx, t, cfg, nil)
+}
+
+// runAppLogged is runApp with the App logging to logger (nil discards).
+func runAppLogged(ctx context.Context, t *testing.T, cfg controller.Config, logger *slog.Logger) (string, func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
-	app, err := app.New(cfg, app.Options{Registry: reg, Listener: ln,
+	app, err := app.New(cfg, app.Options{Registry: reg, Listener: ln, Logger: logger,
 		WebhookWait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	require.NoError(t, err)
 	actx, cancel := context.WithCancel(ctx)
