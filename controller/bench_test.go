@@ -21,13 +21,21 @@ import (
 // history (4,032 samples each) and returns the controller over it.
 func benchController(b *testing.B, n int) func() *controller.Controller {
 	b.Helper()
-	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	newCtrl, _ := benchRunning(b, n, 0)
+	return newCtrl
+}
+
+// benchRunning is benchController with extra 5-minute samples after the 14
+// days: *now starts at the end of the 14 days and may move through them.
+func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *time.Time) {
+	b.Helper()
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC).Add(time.Duration(extra) * 5 * time.Minute)
 	emb, err := history.OpenEmbedded(b.TempDir(), history.EmbeddedOptions{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = emb.Close() })
 	targets := make([]policy.Target, n)
 	for i := range n {
-		ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, end, uint64(i))
+		ts, vs := testkit.DailyTrace(14*288+extra, 5*time.Minute, end, uint64(i))
 		name := fmt.Sprintf("t%03d", i)
 		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", name), ts, vs)
 		require.NoError(b, err)
@@ -38,7 +46,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 		}
 	}
 	require.NoError(b, emb.Compact(b.Context()))
-	now := end.Add(30 * time.Second)
+	now := end.Add(time.Duration(-extra)*5*time.Minute + 30*time.Second)
 	return func() *controller.Controller {
 		st, err := state.New(b.TempDir())
 		require.NoError(b, err)
@@ -52,7 +60,7 @@ func benchController(b *testing.B, n int) func() *controller.Controller {
 		})
 		require.NoError(b, err)
 		return c
-	}
+	}, &now
 }
 
 // BenchmarkCycle100Targets14Days is one full cycle (query, clean, detect,
@@ -82,4 +90,30 @@ func BenchmarkCycle100Targets14Days(b *testing.B) {
 		b.ReportMetric(testkit.RSSMB(), "rss_MB")
 		b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 	})
+}
+
+// BenchmarkCycle100TargetsRunning is the cycle of a running controller:
+// each cycle comes one 5-minute step after the last, with one new point
+// per target, so each target's forecaster updates and, once every 24
+// points (at a phase that differs by target), refits. The mean over 24
+// cycles is the steady cost, refits included.
+func BenchmarkCycle100TargetsRunning(b *testing.B) {
+	const cycles = 24
+	newCtrl, now := benchRunning(b, 100, cycles)
+	start := *now
+	var c *controller.Controller
+	k := cycles
+	for b.Loop() {
+		if k == cycles {
+			b.StopTimer()
+			*now, k = start, 0
+			c = newCtrl()
+			require.NoError(b, c.ReconcileOnce(b.Context()))
+			b.StartTimer()
+		}
+		k++
+		*now = now.Add(5 * time.Minute)
+		require.NoError(b, c.ReconcileOnce(b.Context()))
+	}
+	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 }
