@@ -67,7 +67,7 @@ func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *t
 // forecast, decide, publish, persist) over 100 targets each holding 14 days
 // of 5-minute history in the embedded store. Goal: <= 3 s on 2 cores.
 // "cold" is a freshly started controller (each target's engine is warmed
-// on all 4,032 points: detector and online forecaster); "warm" a controller
+// on all 4,032 points: detector and live forecaster, one fit); "warm" a controller
 // that already ran a cycle (the engines only see new points).
 func BenchmarkCycle100Targets14Days(b *testing.B) {
 	newCtrl := benchController(b, 100)

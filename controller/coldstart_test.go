@@ -102,6 +102,7 @@ func TestColdStartPublishesForecastWithinThreeMinutes(t *testing.T) {
 			require.NotEqual(t, policy.ReasonForecast, d[len(d)-1].Reason, "at %s: low confidence decides reactively", now)
 		}
 	}
+	t.Logf("first forecast %s after the first sample; confidence by minute: 3 %.2f, 10 %.2f, 30 %.2f, 40 %.2f, 45 %.2f, 50 %.2f, 60 %.2f, 70 %.2f, 120 %.2f", first.Sub(t0), conf[3*time.Minute], conf[10*time.Minute], conf[30*time.Minute], conf[40*time.Minute], conf[45*time.Minute], conf[50*time.Minute], conf[60*time.Minute], conf[70*time.Minute], conf[120*time.Minute])
 	require.False(t, first.IsZero(), "a forecast was published")
 	require.LessOrEqual(t, first.Sub(t0), 3*time.Minute, "published within 3 minutes of the first sample")
 	early, mid, late := conf[3*time.Minute], conf[30*time.Minute], conf[170*time.Minute]

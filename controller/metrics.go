@@ -78,7 +78,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.forecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for).")
 	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
-	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (from the online forecaster's calibration); below the threshold decisions are reactive.")
+	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
 	m.costPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
 	m.costToday = gauge("cost_today", "Cost accrued since UTC midnight.")

@@ -1,7 +1,7 @@
 // Package engine is prescale's per-target streaming decision pipeline, the
 // one both the live controller and `prescale backtest` run:
 //
-//	sample → anomaly detector → online forecaster (anomalous samples are
+//	sample → anomaly detector → live forecaster (anomalous samples are
 //	fed as gaps) → peak quantiles over the lead window → policy.Input →
 //	policy.Decide → policy.State.Record
 //
