@@ -63,6 +63,6 @@ echo "values untouched). The six NAB series reported here before (Twitter GOOG a
 echo "24ae8d, rds_cpu e47b3b, grok_asg_anomaly, ec2_disk_write c0d644) were looked at while defaults"
 echo "were chosen, so they are in-sample and no longer reported as held out."
 echo
-./scripts/accuracy-forecast.sh "$out/data" "$bench" "$prescale" "$out/forecast" | sed 's/^## /### /'
+./scripts/accuracy-forecast.sh "$out/data" "$bench" "$prescale" "$out/forecast" "held out" | sed 's/^## /### /'
 echo
 ./scripts/accuracy-autoscale.sh "$out/data" "$bench" "$prescale" "$out/autoscale" | sed 's/^## /### /'

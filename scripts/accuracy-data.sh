@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# accuracy-data.sh: prints the section of docs/accuracy.md that says, for
+# every dataset the accuracy numbers use, whether it was used to choose a
+# default or threshold (in-sample) or never looked at while tuning (held
+# out), and how the defaults were chosen. Static text: keep it in step with
+# scripts/accuracy-heldout.sh's list and docs/tuning.md.
+set -euo pipefail
+
+cat <<'MD'
+## Data: in-sample and held out
+
+| dataset | what it was used for | label |
+|---|---|---|
+| the eight traces in `DATA/traces` (NASA HTTP July and August 1995, English Wikipedia page counts, NYC taxi, AWS auto-scaling-group CPU, ELB requests, EC2 CPU, Twitter AAPL) | choosing every forecasting and scaling default below, by watching `forecast_score.py` and `autoscale_score.py` on them | **in-sample** |
+| NAB's 58 files (`DATA/nab`) | choosing the anomaly detector's defaults and its threshold by `nab_score.py` on all of them | **in-sample** (the NAB scores below) |
+| NAB `Twitter_volume_GOOG`, `Twitter_volume_IBM`, `ec2_cpu_utilization_24ae8d`, `rds_cpu_utilization_e47b3b`, `grok_asg_anomaly`, `ec2_disk_write_bytes_c0d644` | reported as a held-out check before, but looked at while defaults were chosen | **in-sample** (no longer reported) |
+| NAB `ec2_cpu_utilization_825cc2`, `ec2_cpu_utilization_ac20cd`, `ec2_cpu_utilization_77c1ca`, `rds_cpu_utilization_cc0c53`, `ec2_network_in_257a54`, `Twitter_volume_AMZN`, `Twitter_volume_FB`, `Twitter_volume_CRM` | the held-out check at the end only; the list was committed before any of their scores was computed, after the last change to a forecasting or scaling default | **held out** |
+
+## How the defaults were chosen
+
+One global configuration, no per-trace setting. Forecasting: the candidate
+models and the fixed list of averages that the rolling-origin backtest picks
+from, the backtest and interval windows (800 origins, 400 scored; interval
+quantiles from the last 400, widened by a tenth of the miss rate), the
+level-shift guard, the ridge and Holt-Winters constants, the daily + weekly
+decomposition's window (three weeks, 1,000 to 12,000 samples), its refresh
+(four times a day) and single pass, the refit period (24 samples) and the
+history held (35 days, 8,000 to 20,000 samples) were each set by a search by
+hand: change one setting, run `prescale forecast` on the eight traces with
+the protocol below, score with `forecast_score.py`, keep the change when the
+geometric mean of the ratios improved and no trace crossed its bar. The
+decomposition's settings were chosen on the Wikipedia and NYC taxi traces,
+the history held on NYC taxi. Scaling: `docs/tuning.md` logs the search on
+the eight traces with `autoscale_score.py`. Anomaly detection: the detector
+and its 0.99 live threshold were chosen on NAB's 58 files with
+`nab_score.py` (the NAB threshold is the referee's sweep). The peers' numbers
+are the project's own measurements of each peer with `forecast_score.py`
+and the same protocol (issue 13), not published figures.
+MD
