@@ -17,6 +17,7 @@ import (
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -34,7 +35,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 2
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintf(stderr, "prescale backtest: %v\n", err)
+		fmt.Fprintf(stderr, "prescale backtest: %v\n", interrupted(err))
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -68,16 +69,60 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return fail(1, err)
 	}
-	if err := backtestWriteDecisions(*o.decisions, res); err != nil {
-		return fail(1, fmt.Errorf("--decisions: %v", err))
-	}
-	if *o.plotPath != "" {
-		if err := backtest.PlotLast(res, *o.capacity, *o.plotPath, *o.plotLast); err != nil {
-			return fail(1, fmt.Errorf("--plot: %v", err))
-		}
+	if err := o.writeOutputs(ctx, res); err != nil {
+		return fail(1, err)
 	}
 	backtest.WriteSummary(stdout, res, source, cfg.Target)
 	return 0
+}
+
+// writeOutputs writes the decisions and the plot to temporary files and
+// renames both only when both are complete and ctx is not cancelled: a
+// SIGTERM or a failure leaves no partial output.
+func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) error {
+	dec, err := createAtomic(*o.decisions)
+	if err != nil {
+		return fmt.Errorf("--decisions: %w", err)
+	}
+	w := bufio.NewWriter(dec)
+	if err := backtest.WriteDecisions(w, res); err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		dec.Abort()
+		return fmt.Errorf("--decisions: %w", err)
+	}
+	var plot *atomicFile
+	if *o.plotPath != "" {
+		if plot, err = createAtomic(*o.plotPath); err == nil {
+			_ = plot.Close() // PlotLast writes the file by its name
+			err = backtest.PlotLast(res, *o.capacity, plot.Name(), *o.plotLast)
+		}
+		if err != nil {
+			dec.Abort()
+			if plot != nil {
+				plot.Abort()
+			}
+			return fmt.Errorf("--plot: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		dec.Abort()
+		if plot != nil {
+			plot.Abort()
+		}
+		return err
+	}
+	if err := dec.Commit(); err != nil {
+		return fmt.Errorf("--decisions: %w", err)
+	}
+	if plot != nil {
+		if err := os.Rename(plot.Name(), plot.path); err != nil {
+			_ = os.Remove(plot.Name())
+			return fmt.Errorf("--plot: %w", err)
+		}
+	}
+	return nil
 }
 
 // backtestOpts are the flags of `prescale backtest`.
@@ -222,24 +267,7 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 1, fmt.Errorf("--prometheus: %v", err)
 	}
-	return ts, vs, fmt.Sprintf("%s (%s over %s)", *o.promURL, *o.promQuery, *o.promRange), 0, nil
-}
-
-func backtestWriteDecisions(path string, res *backtest.Result) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	w := bufio.NewWriter(f)
-	if err := backtest.WriteDecisions(w, res); err != nil {
-		return err
-	}
-	return w.Flush()
+	return ts, vs, fmt.Sprintf("%s (%s over %s)", redact.URL(*o.promURL), *o.promQuery, *o.promRange), 0, nil
 }
 
 func backtestParseTargets(s string) ([]float64, error) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"math/big"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,9 +116,11 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 2
 	}
 	w := stdout
-	var f *os.File
+	var f *atomicFile
 	if cfg.out != "-" {
-		f, err = os.Create(cfg.out)
+		// Written to a temporary file renamed on success: SIGTERM or a
+		// failure leaves no partial output.
+		f, err = createAtomic(cfg.out)
 		if err != nil {
 			fmt.Fprintf(stderr, "prescale forecast: flag --out: %v\n", err)
 			return 2
@@ -132,12 +133,14 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		err = ferr
 	}
 	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if err != nil {
+			f.Abort()
+		} else {
+			err = f.Commit()
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "prescale forecast: %v\n", err)
+		fmt.Fprintf(stderr, "prescale forecast: %v\n", interrupted(err))
 		return 1
 	}
 	return 0

@@ -144,7 +144,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	if cfg.Progress != nil {
 		cfg.Progress(n, n)
 	}
-	if err := compare(res, sim, cfg, initial); err != nil {
+	if err := compare(ctx, res, sim, cfg, initial); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -181,6 +181,10 @@ func checkRun(t []int64, v []float64, cfg Config) error {
 	return nil
 }
 
+// ctxEvery is how many samples the replay runs between checks of its
+// context.
+const ctxEvery = 64
+
 // replayer is prescale's Stepper: the engine deciding at every sample on
 // the simulated pool, recording each decision in res.
 type replayer struct {
@@ -194,13 +198,13 @@ type replayer struct {
 }
 
 func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
-	if i%r.every == 0 {
-		if r.cfg.Progress != nil && i > 0 {
-			r.cfg.Progress(i, len(r.res.T))
-		}
-		if err := r.ctx.Err(); err != nil && r.err == nil {
-			r.err = err
-		}
+	if i%r.every == 0 && r.cfg.Progress != nil && i > 0 {
+		r.cfg.Progress(i, len(r.res.T))
+	}
+	// A cancelled context (SIGTERM) stops the replay within ctxEvery
+	// samples: well under a second at the engine's speed.
+	if i%ctxEvery == 0 && r.err == nil {
+		r.err = r.ctx.Err()
 	}
 	if r.err != nil {
 		return pool.Requested(), true // the result is discarded
@@ -221,12 +225,15 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 // compare runs the HPA curve, compares prescale with it at equal cost,
 // runs the oracle, and the baseline HPA drawn beside prescale: the target
 // at equal cost (cfg.BaselineTarget when set), rounded to 0.001.
-func compare(res *Result, sim *Sim, cfg Config, initial int) error {
+func compare(ctx context.Context, res *Result, sim *Sim, cfg Config, initial int) error {
 	targets := cfg.HPATargets
 	if len(targets) == 0 {
 		targets = DefaultHPATargets()
 	}
 	for _, target := range targets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		res.HPA = append(res.HPA, CostPoint{Target: target, Figures: sim.Run(initial, sim.HPA(target), nil)})
 	}
 	res.Equal = CompareAtEqualCost(res.Prescale, res.HPA)

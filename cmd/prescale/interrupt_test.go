@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// writeSineTrace writes n 5-minute samples of a daily sine and returns the
+// path.
+func writeSineTrace(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%d,%.3f\n", 1_400_000_000+i*300, 60+40*math.Sin(2*math.Pi*float64(i)/288))
+	}
+	path := filepath.Join(dir, "trace.csv")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+// TestInterruptLeavesNoOutput cancels forecast and backtest (what SIGTERM
+// does through main's signal context) once they report progress: each
+// stops with exit 1 and "interrupted", and the output directory holds
+// neither the output nor a temporary file (forecast left a partial file).
+func TestInterruptLeavesNoOutput(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		n        int
+		args     func(trace, out string) []string
+		progress string
+	}{
+		{"forecast", 3000, func(trace, out string) []string {
+			return []string{"forecast", "--trace", trace, "--horizon", "3", "--stride", "1", "--out", out}
+		}, " origins\n"},
+		{"backtest", 21000, func(trace, out string) []string {
+			return []string{"backtest", "--trace", trace, "--capacity", "10", "--decisions", out, "--plot", out + ".svg"}
+		}, " samples ("},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, outDir := t.TempDir(), t.TempDir()
+			out := filepath.Join(outDir, "out.csv")
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var stdout, stderr testkit.SyncBuffer
+			done := make(chan int, 1)
+			go func() { done <- dispatch(ctx, tc.args(writeSineTrace(t, in, tc.n), out), &stdout, &stderr) }()
+			deadline := time.After(2 * time.Minute)
+			for !strings.Contains(stderr.String(), tc.progress) {
+				select {
+				case code := <-done:
+					t.Fatalf("finished (%d) before it could be interrupted: %s", code, stderr.String())
+				case <-deadline:
+					t.Fatalf("no progress: %s", stderr.String())
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			cancel()
+			require.Equal(t, 1, <-done, stderr.String())
+			require.Contains(t, stderr.String(), "interrupted: stopped, no output written")
+			left, err := os.ReadDir(outDir)
+			require.NoError(t, err)
+			require.Empty(t, left, "no output, no temporary file")
+		})
+	}
+}

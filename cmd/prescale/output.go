@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// atomicFile is an output written through a temporary file in the same
+// directory and renamed over its path by Commit, so a command stopped by
+// SIGTERM or failing half-way leaves no partial output (and an old file
+// of that name untouched).
+type atomicFile struct {
+	*os.File
+	path string
+}
+
+// createAtomic opens a temporary file beside path; its name keeps path's
+// extension (the plot writer chooses the format by it).
+func createAtomic(path string) (*atomicFile, error) {
+	ext := filepath.Ext(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-*"+ext)
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{File: f, path: path}, nil
+}
+
+// Commit closes the temporary file and renames it to the path; on a
+// failure the temporary file is removed.
+func (a *atomicFile) Commit() error {
+	err := a.File.Close()
+	if err == nil {
+		err = os.Rename(a.Name(), a.path)
+	}
+	if err != nil {
+		_ = os.Remove(a.Name())
+	}
+	return err
+}
+
+// Abort closes and removes the temporary file.
+func (a *atomicFile) Abort() {
+	_ = a.File.Close()
+	_ = os.Remove(a.Name())
+}
+
+// interrupted rewrites a cancellation (SIGTERM, SIGINT) into what the
+// user needs to know; other errors are returned as they are.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return errors.New("interrupted: stopped, no output written")
+	}
+	return err
+}
