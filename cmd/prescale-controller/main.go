@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +21,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/internal/buildinfo"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -32,14 +32,22 @@ func main() {
 	os.Exit(code)
 }
 
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: prescale-controller [-h] [--version]")
+	fmt.Fprintln(w)
+	for _, l := range clihelp.Wrap("Reads demand history from Prometheus (PRESCALE_PROMETHEUS_URL) or its embedded TSDB, "+
+		"forecasts, decides and acts, and serves the REST API and /metrics. It is configured by these environment "+
+		"variables; a bad value exits with code 2 naming the variable.", "") {
+		fmt.Fprintln(w, l)
+	}
+	clihelp.Env(w, clihelp.Vars(controller.EnvPrefix, controller.Config{}), clihelp.ControllerEnv)
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		switch a {
 		case "-h", "-help", "--help":
-			fmt.Fprint(stdout, "usage: prescale-controller [-h] [-version]\n\n")
-			tw := tabwriter.NewWriter(stdout, 1, 0, 2, ' ', 0)
-			_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, tw, envconfig.DefaultTableFormat)
-			_ = tw.Flush()
+			usage(stdout)
 			return 0
 		case "-version", "--version":
 			buildinfo.Print(stdout, "prescale-controller")

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale"
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -116,4 +118,19 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	all := out.String() + errb.String() + answers
 	require.Contains(t, all, "REDACTED", "the URLs are shown, redacted")
 	require.NotContains(t, all, "SECRET")
+}
+
+func TestHelpFitsAndIsGrouped(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(t.Context(), []string{"-h"}, &out, &errb))
+	help := out.String()
+	for i, l := range strings.Split(help, "\n") {
+		require.NotContains(t, l, "\t", "line %d", i+1)
+		require.LessOrEqual(t, len([]rune(l)), clihelp.Width, "line %d is %d columns: %q", i+1, len([]rune(l)), l)
+	}
+	require.NotContains(t, help, "\n"+clihelp.Other+":\n", "a variable is in no group: add it to internal/clihelp/groups.go")
+	for _, v := range clihelp.Vars(controller.EnvPrefix, controller.Config{}) {
+		require.Contains(t, help, "\n  "+v.Name, "every variable is listed")
+	}
+	require.Contains(t, help, "PRESCALE_ACTUATOR (default none)")
 }

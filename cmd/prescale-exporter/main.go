@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/buildinfo"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -42,10 +42,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: %s [-version]\n\n", program)
-		tw := tabwriter.NewWriter(stdout, 1, 0, 2, ' ', 0)
-		_ = envconfig.Usagef(exporter.EnvPrefix, &exporter.Config{}, tw, envconfig.DefaultTableFormat)
-		_ = tw.Flush()
+		fmt.Fprintf(stdout, "usage: %s [-h] [--version]\n\n", program)
+		for _, l := range clihelp.Wrap("Publishes host and application metrics for Prometheus on /metrics, read when "+
+			"scraped. It is configured by these environment variables; a bad value exits with code 2 naming the "+
+			"variable. gopsutil's HOST_PROC, HOST_SYS and HOST_ROOT move the roots of /proc, /sys and /.", "") {
+			fmt.Fprintln(stdout, l)
+		}
+		clihelp.Env(stdout, clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.ExporterEnv)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

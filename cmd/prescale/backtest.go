@@ -169,6 +169,11 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.promStep = fs.Duration("step", time.Minute, "query_range resolution (with --prometheus)")
 	o.promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
+	setUsage(fs, stderr, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
+		"                         [--lag 300s] [--min 1] [--max 100] [--plot P.svg] [flags]",
+		"Replays the demand through the controller's decision engine beside a reactive HPA run by the same "+
+			"simulator, and prints instance-hours, violation time, unserved demand and scale events for both.",
+		backtestFlagGroups, nil)
 	return fs, o
 }
 

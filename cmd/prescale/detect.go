@@ -34,11 +34,9 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	out := fset.String("out", "", "output CSV for --trace, output directory for --nab")
 	detName := fset.String("detector", anomaly.DetectorNames()[0],
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
-	fset.Usage = func() {
-		fmt.Fprintln(stderr, "usage: prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]")
-		fmt.Fprintln(stderr, "\nWrites timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only.")
-		fset.PrintDefaults()
-	}
+	setUsage(fset, stderr, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
+		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only.",
+		detectFlagGroups, nil)
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

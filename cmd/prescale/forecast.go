@@ -56,11 +56,10 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 	fs.Float64Var(&cfg.coverage, "coverage", 0.8, "central interval coverage in (0, 1)")
 	fs.StringVar(&cfg.model, "model", modelLive, "forecaster: "+modelLive+" (the controller's forecaster, with its defaults and refit schedule) or one of the batch models "+strings.Join(forecast.BatchModelNames(), ", "))
 	fs.IntVar(&cfg.refit, "refit-every", 24, "batch models only: refit after this many new samples (1 = at every origin); in between the fitted model is updated with the new samples ("+modelLive+" refits every "+strconv.Itoa(engine.DefaultRefitEvery)+", as in the controller)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv [--coverage 0.8] [--model NAME]")
-		fmt.Fprintln(stderr, "\nBy default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
+		"                         [--coverage 0.8] [--model NAME]",
+		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only.",
+		forecastFlagGroups, nil)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err

@@ -17,9 +17,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -35,6 +35,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/trace"
@@ -127,14 +128,12 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
 	fs.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: prescale run [--backfill FILE.csv] [--capacity C]\n\nRuns the exporter, an embedded TSDB, the controller and a SIMULATED resource pool\nin one process on PRESCALE_LISTEN (default :9111).\n\nflags:")
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nenvironment (as prescale-controller; run's defaults: PRESCALE_ACTUATOR=simulated,\nPRESCALE_TARGET_QUERY = this host's CPU demand in cores, PRESCALE_STEP=1m or the trace's step):")
-		tw := tabwriter.NewWriter(stderr, 1, 0, 2, ' ', 0)
-		_ = envconfig.Usagef(controller.EnvPrefix, &controller.Config{}, tw, envconfig.DefaultTableFormat)
-		_ = tw.Flush()
-	}
+	setUsage(fs, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
+		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
+			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
+			"PRESCALE_EXPORTER_LISTEN: one listener serves both); the defaults below are run's own: the "+
+			"simulated pool, and as target this host's CPU demand in cores.",
+		runFlagGroups, runEnvHelp)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, 0, false
@@ -226,6 +225,43 @@ func (p *runProc) configure() error {
 }
 
 func unsetEnv(v string) bool { _, ok := os.LookupEnv(controller.EnvPrefix + "_" + v); return !ok }
+
+// runHelpDefaults are runDefaults as prescale run -h shows them.
+func runHelpDefaults() map[string]string {
+	return map[string]string{
+		"PRESCALE_ACTUATOR":                  controller.ActuatorSimulated,
+		"PRESCALE_TARGET_QUERY":              runCPUQuery,
+		"PRESCALE_TARGET_NAME":               "host-cpu",
+		"PRESCALE_TARGET_TIER":               "host",
+		"PRESCALE_TARGET_KIND":               "cpu",
+		"PRESCALE_TARGET_MAX_UNITS":          fmt.Sprintf("%d: 2 x cpus, at least 4", max(4, 2*runtime.NumCPU())),
+		"PRESCALE_TARGET_COST_PER_UNIT_HOUR": strconv.FormatFloat(runPrice, 'g', -1, 64),
+		"PRESCALE_SCALING_INTERVAL":          "30s",
+		"PRESCALE_STEP":                      "1m, or the backfilled trace's step",
+		"PRESCALE_API_TOKEN":                 "random, printed at start",
+		"PRESCALE_PROMETHEUS_URL":            "empty; run always uses its embedded store",
+	}
+}
+
+// runEnvHelp lists the variables prescale run reads, with its defaults.
+func runEnvHelp(w io.Writer) {
+	fmt.Fprintln(w, "\nEnvironment (the controller's, then the exporter's):")
+	vars := clihelp.Vars(controller.EnvPrefix, controller.Config{})
+	defs := runHelpDefaults()
+	for i, v := range vars {
+		if d, ok := defs[v.Name]; ok {
+			vars[i].Default = d
+		}
+	}
+	clihelp.Env(w, vars, clihelp.ControllerEnv)
+	var evars []clihelp.Var
+	for _, v := range clihelp.Vars(exporter.EnvPrefix, exporter.Config{}) {
+		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" {
+			evars = append(evars, v)
+		}
+	}
+	clihelp.Env(w, evars, clihelp.ExporterEnv)
+}
 
 // runDefaults applies the defaults of prescale run that differ from
 // prescale-controller's, each only when its variable is unset.

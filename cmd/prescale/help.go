@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/prescale/prescale/internal/clihelp"
+)
+
+// Flag groups of each subcommand, by purpose (-h prints them in this order;
+// cmd/prescale's help test requires every flag to be in one).
+var (
+	forecastFlagGroups = []clihelp.Group{
+		clihelp.G("Input and output", "trace", "out"),
+		clihelp.G("Evaluation", "horizon", "stride", "eval-from", "coverage"),
+		clihelp.G("Model", "model", "refit-every"),
+	}
+	detectFlagGroups = []clihelp.Group{
+		clihelp.G("Input and output", "trace", "nab", "out"),
+		clihelp.G("Detector", "detector"),
+	}
+	backtestFlagGroups = []clihelp.Group{
+		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "timeout"),
+		clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
+		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
+			"detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
+			"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
+		clihelp.G("Output and scoring", "decisions", "plot", "plot-last", "eval-from", "hpa-targets", "quiet"),
+	}
+	runFlagGroups = []clihelp.Group{
+		clihelp.G("Backfill", "backfill", "capacity"),
+	}
+)
+
+// setUsage makes fs's -h print head (a usage line and a paragraph, wrapped)
+// and the grouped flags to w, then what tail writes.
+func setUsage(fs *flag.FlagSet, w io.Writer, usage, about string, groups []clihelp.Group, tail func(io.Writer)) {
+	fs.Usage = func() {
+		fmt.Fprintln(w, "usage: "+usage)
+		if about != "" {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, strings.Join(clihelp.Wrap(about, ""), "\n"))
+		}
+		clihelp.Flags(w, fs, groups)
+		if tail != nil {
+			tail(w)
+		}
+	}
+}

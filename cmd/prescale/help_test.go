@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/internal/clihelp"
+)
+
+// requireHelpFits fails unless every line is at most 100 columns without
+// tabs, and every flag and variable is in a group (none under "Other").
+func requireHelpFits(t *testing.T, name, help string) {
+	t.Helper()
+	require.NotEmpty(t, strings.TrimSpace(help), name)
+	for i, l := range strings.Split(help, "\n") {
+		require.NotContains(t, l, "\t", "%s line %d has a tab: %q", name, i+1, l)
+		require.LessOrEqual(t, len([]rune(l)), clihelp.Width, "%s line %d is %d columns: %q", name, i+1, len([]rune(l)), l)
+	}
+	require.NotContains(t, help, "\n"+clihelp.Other+":\n",
+		"%s: a flag or variable is in no group; add it to cmd/prescale/help.go or internal/clihelp/groups.go", name)
+}
+
+func TestHelpFitsAndIsGrouped(t *testing.T) {
+	helps := map[string][]string{"prescale -h": {"-h"}}
+	for _, c := range commands() {
+		helps["prescale "+c.name+" -h"] = []string{c.name, "-h"}
+	}
+	for name, args := range helps {
+		var out, errb bytes.Buffer
+		code := dispatch(t.Context(), args, &out, &errb)
+		if args[0] != "version" {
+			require.Equal(t, 0, code, "%s: %s", name, errb.String())
+			requireHelpFits(t, name, out.String()+errb.String())
+		}
+	}
+}
+
+// TestRunHelpShowsRunDefaults: prescale run -h shows run's own defaults
+// (not the controller's), and they are the ones runDefaults applies.
+func TestRunHelpShowsRunDefaults(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, dispatch(t.Context(), []string{"run", "-h"}, &out, &errb))
+	help := errb.String()
+	for _, want := range []string{"PRESCALE_ACTUATOR (default simulated)", "PRESCALE_SCALING_INTERVAL (default 30s)",
+		"PRESCALE_TARGET_NAME (default host-cpu)", "PRESCALE_APP_URL", "--backfill FILE"} {
+		require.Contains(t, help, want)
+	}
+	for _, notWant := range []string{"PRESCALE_ACTUATOR (default none)", "PRESCALE_SCALING_INTERVAL (default 60s)", "PRESCALE_EXPORTER_LISTEN (default"} {
+		require.NotContains(t, help, notWant)
+	}
+
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PRESCALE_") {
+			t.Setenv(name, "")
+			require.NoError(t, os.Unsetenv(name))
+		}
+	}
+	var cfg controller.Config
+	require.NoError(t, envconfig.Process(controller.EnvPrefix, &cfg))
+	runDefaults(&cfg)
+	defs := runHelpDefaults()
+	first := func(name string) string { return strings.TrimRight(strings.Fields(defs[name])[0], ",:") }
+	require.Equal(t, defs["PRESCALE_ACTUATOR"], strings.Join(cfg.Actuators, ","))
+	require.Equal(t, first("PRESCALE_TARGET_QUERY"), strings.Fields(cfg.TargetQuery)[0])
+	require.Equal(t, defs["PRESCALE_TARGET_NAME"], cfg.TargetName)
+	require.Equal(t, defs["PRESCALE_TARGET_TIER"], cfg.TargetTier)
+	require.Equal(t, defs["PRESCALE_TARGET_KIND"], string(cfg.TargetKind))
+	require.Equal(t, first("PRESCALE_TARGET_MAX_UNITS"), strconv.Itoa(cfg.MaxUnits))
+	require.Equal(t, defs["PRESCALE_TARGET_COST_PER_UNIT_HOUR"], strconv.FormatFloat(cfg.CostPerUnitHour, 'g', -1, 64))
+	for name, got := range map[string]time.Duration{"PRESCALE_SCALING_INTERVAL": cfg.ScalingInterval, "PRESCALE_STEP": cfg.Step} {
+		want, err := time.ParseDuration(first(name))
+		require.NoError(t, err, name)
+		require.Equal(t, want, got, name)
+	}
+}

@@ -1,0 +1,247 @@
+// Package clihelp writes the -h text of prescale's programs: flags and
+// PRESCALE_* environment variables in groups by purpose, each entry a
+// header line and its description word-wrapped, every line at most Width
+// columns (no tabs).
+package clihelp
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Width is the widest line of any help text.
+const Width = 100
+
+// indent is where descriptions start.
+const indent = "      "
+
+// Group is a titled set of flag or variable names. A name ending in "*"
+// matches every name with that prefix.
+type Group struct {
+	Title string
+	Names []string
+}
+
+// G is a Group.
+func G(title string, names ...string) Group { return Group{Title: title, Names: names} }
+
+// matches reports whether g lists name.
+func (g Group) matches(name string) bool { return g.rank(name) >= 0 }
+
+// rank is the index of the first of g's names matching name, or -1.
+func (g Group) rank(name string) int {
+	for i, n := range g.Names {
+		if p, ok := strings.CutSuffix(n, "*"); ok && strings.HasPrefix(name, p) || n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// entry is one flag or variable; tail are extra lines after the
+// description (a default too long for the head line).
+type entry struct {
+	name, head, desc string
+	tail             []string
+}
+
+// Other is the title of the names no group lists.
+const Other = "Other"
+
+// write prints entries by group, in the groups' order and within a group
+// in the order of its names; entries in no group come last under Other.
+func write(w io.Writer, entries []entry, groups []Group) {
+	done := make([]bool, len(entries))
+	titled := map[string]bool{}
+	section := func(title string, pick func(e entry) bool) {
+		first := !titled[title]
+		for i, e := range entries {
+			if done[i] || !pick(e) {
+				continue
+			}
+			if first {
+				fmt.Fprintf(w, "\n%s:\n", title)
+				first, titled[title] = false, true
+			}
+			done[i] = true
+			for _, l := range hardWrap("  "+e.head, indent) {
+				fmt.Fprintln(w, l)
+			}
+			for _, l := range append(Wrap(e.desc, indent), e.tail...) {
+				fmt.Fprintln(w, l)
+			}
+		}
+	}
+	for _, g := range groups {
+		for r := range g.Names {
+			section(g.Title, func(e entry) bool { return g.rank(e.name) == r })
+		}
+	}
+	section(Other, func(entry) bool { return true })
+}
+
+// Ungrouped lists the names no group matches.
+func Ungrouped(names []string, groups []Group) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.ContainsFunc(groups, func(g Group) bool { return g.matches(n) }) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Wrap word-wraps text to Width, every line starting with prefix.
+func Wrap(text, prefix string) []string {
+	var lines []string
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if line != prefix && len(line)+1+len(word) > Width {
+			lines = append(lines, line)
+			line = prefix
+		}
+		if line != prefix {
+			line += " "
+		}
+		line += word
+	}
+	if line != prefix {
+		lines = append(lines, line)
+	}
+	var out []string
+	for _, l := range lines {
+		out = append(out, hardWrap(l, prefix)...)
+	}
+	return out
+}
+
+// wrapAt fills lines of at most Width with a value that has no spaces (a
+// regexp), breaking after its | and , characters where it can: the first
+// line starts with first, the others with next.
+func wrapAt(value, first, next string) []string {
+	var tokens []string
+	start := 0
+	for i, r := range value {
+		if r == '|' || r == ',' {
+			tokens = append(tokens, value[start:i+1])
+			start = i + 1
+		}
+	}
+	tokens = append(tokens, value[start:])
+	var out []string
+	line, prefix := first, first
+	for _, tok := range tokens {
+		if line != prefix && len(line)+len(tok) > Width {
+			out = append(out, line)
+			line, prefix = next, next
+		}
+		line += tok
+	}
+	out = append(out, line)
+	var lines []string
+	for i, l := range out {
+		p := next
+		if i == 0 {
+			p = first
+		}
+		lines = append(lines, hardWrap(l, p)...)
+	}
+	return lines
+}
+
+// hardWrap cuts a line longer than Width (a long word such as a regexp),
+// continuing with prefix.
+func hardWrap(line, prefix string) []string {
+	var out []string
+	for len(line) > Width {
+		out = append(out, line[:Width])
+		line = prefix + line[Width:]
+	}
+	return append(out, line)
+}
+
+// FlagNames lists fs's flags.
+func FlagNames(fs *flag.FlagSet) []string {
+	var out []string
+	fs.VisitAll(func(f *flag.Flag) { out = append(out, f.Name) })
+	return out
+}
+
+// Flags writes fs's flags in groups: "--name TYPE" and the usage with its
+// default.
+func Flags(w io.Writer, fs *flag.FlagSet, groups []Group) {
+	var entries []entry
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		head := "--" + f.Name
+		if typ != "" {
+			head += " " + typ
+		}
+		if !isZero(f.DefValue) {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		entries = append(entries, entry{name: f.Name, head: head, desc: usage})
+	})
+	write(w, entries, groups)
+}
+
+func isZero(def string) bool {
+	switch def {
+	case "", "0", "false", "0s":
+		return true
+	}
+	return false
+}
+
+// Var is one environment variable.
+type Var struct{ Name, Default, Desc string }
+
+// Vars lists the variables envconfig reads into spec (a struct or a pointer
+// to one) under prefix, from its envconfig, default and desc tags.
+func Vars(prefix string, spec any) []Var {
+	t := reflect.TypeOf(spec)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []Var
+	for f := range t.Fields() {
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			out = append(out, Vars(prefix, reflect.New(f.Type).Interface())...)
+			continue
+		}
+		if key := f.Tag.Get("envconfig"); key != "" && key != "-" {
+			out = append(out, Var{prefix + "_" + key, f.Tag.Get("default"), f.Tag.Get("desc")})
+		}
+	}
+	return out
+}
+
+// VarNames lists the variables' names.
+func VarNames(vars []Var) []string {
+	out := make([]string, len(vars))
+	for i, v := range vars {
+		out[i] = v.Name
+	}
+	return out
+}
+
+// Env writes variables in groups: "NAME (default X)" and the description.
+func Env(w io.Writer, vars []Var, groups []Group) {
+	entries := make([]entry, 0, len(vars))
+	for _, v := range vars {
+		e := entry{name: v.Name, head: v.Name, desc: v.Desc}
+		switch short := "  " + v.Name + " (default " + v.Default + ")"; {
+		case v.Default == "":
+		case len(short) <= Width:
+			e.head = strings.TrimPrefix(short, "  ")
+		default:
+			e.tail = wrapAt(v.Default, indent+"default: ", indent+"  ")
+		}
+		entries = append(entries, e)
+	}
+	write(w, entries, groups)
+}
