@@ -150,33 +150,76 @@ func (e *engine) seasons(m int, step int64, fitEnd int) seasonality {
 	return se
 }
 
+// refit splits the history into a fit part and a backtest part, fits the
+// cores on the first, backtests them on the second, picks the candidate
+// with the lowest error relative to naive and takes the intervals from its
+// backtest errors.
 func (e *engine) refit() error {
-	s := e.s
-	n := s.N()
+	n, H := e.s.N(), e.H
+	fitEnd := e.split(n)
+	e.cores = e.newCores(fitEnd)
+	e.live = make([]bool, len(e.cores))
+	e.fallback = false
+	e.ratio = math.NaN()
+	nOrig := n - H - fitEnd + 1 // backtest ends fitEnd..n-H
+	if nOrig < backtestMin || fitEnd < 2 {
+		return e.fitFallback()
+	}
+	if err := e.fitCores(fitEnd); err != nil {
+		return err
+	}
+	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
+	ends, preds, act := e.backtest(fitEnd, stride)
+	best, bestScore, naiveMAE := e.selectCandidate(preds, act)
+	if best == nil {
+		return e.fitFallback()
+	}
+	e.pick = best
+	e.gstride = stride
+	e.guardOn = false
+	if len(best) != 1 || best[0] != idxNaive {
+		// The recent-error guard (see guard) is kept only when, replayed
+		// over the same backtest, it does not raise the pick's loss.
+		e.guardOn = guardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
+	}
+	e.ratio = maeRatio(candMAE(best, preds, act, H), naiveMAE)
+	e.naiveMAE = naiveMAE
+	e.intervals(best, ends, preds, act)
+	e.lastScale = e.levelScale()
+	return nil
+}
+
+// split returns the number of samples the cores are fitted on (the rest
+// is backtested: the last Options.Backtest origins, or one season when
+// that is longer, never more than half the history) and sets the seasons.
+func (e *engine) split(n int) int {
 	H := e.H
 	bw := e.opts.Backtest
 	if bw <= 0 {
 		bw = backtestOrigins
 	}
-	fitEnd := n - H - bw + 1
-	if fitEnd < n/2 {
-		fitEnd = n / 2
-	}
-	step := s.Step()
+	fitEnd := max(n-H-bw+1, n/2)
+	step := e.s.Step()
 	m := e.season(n, step)
 	if e.opts.Backtest <= 0 && m > bw && n-H-m+1 >= n/2 {
 		fitEnd = n - H - m + 1
 	}
 	e.se = e.seasons(m, step, fitEnd)
+	return fitEnd
+}
+
+// newCores returns the candidate cores, in the order of the idx constants;
+// Holt-Winters takes the weekly season when it correlates better than the
+// daily one over the fit part.
+func (e *engine) newCores(fitEnd int) []core {
 	hwSeason := e.se.m
 	if e.se.w > 0 && fitEnd >= 2*e.se.w+10 {
-		x := s.Z[max(0, fitEnd-series.ACFWindow*2):fitEnd]
+		x := e.s.Z[max(0, fitEnd-series.ACFWindow*2):fitEnd]
 		if series.ACF(x, e.se.w) > series.ACF(x, e.se.m) {
 			hwSeason = e.se.w
 		}
 	}
-	// The order matches the idx constants.
-	e.cores = []core{
+	return []core{
 		naive{},
 		seasonalNaive{m: e.se.m},
 		&ridge{se: e.se},
@@ -187,46 +230,47 @@ func (e *engine) refit() error {
 		&mstl{periods: e.se.periods()},
 		&mstl{periods: e.se.periods(), log: true},
 	}
-	e.live = make([]bool, len(e.cores))
-	e.fallback = false
-	e.ratio = math.NaN()
-	nOrig := n - H - fitEnd + 1 // backtest ends fitEnd..n-H
-	if nOrig < backtestMin || fitEnd < 2 {
-		return e.fitFallback()
-	}
+}
+
+// fitCores fits the cores in use (all, or naive and the single model of a
+// single-model engine) on the first fitEnd samples; a core whose history
+// is too short stays out. A single-model engine whose model cannot be
+// fitted is an error.
+func (e *engine) fitCores(fitEnd int) error {
 	for k, c := range e.cores {
 		if e.only != "" && c.name() != e.only && k != idxNaive {
 			continue
 		}
-		e.live[k] = c.fit(s, fitEnd, H) == nil
+		e.live[k] = c.fit(e.s, fitEnd, e.H) == nil
 	}
-	if e.only != "" {
-		found := false
-		for k, c := range e.cores {
-			if c.name() == e.only && e.live[k] {
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("predictor: %s: %w", e.only, errShort)
+	if e.only == "" {
+		return nil
+	}
+	for k, c := range e.cores {
+		if c.name() == e.only && e.live[k] {
+			return nil
 		}
 	}
-	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
-	var ends []int
-	for end := n - H; end >= fitEnd; end -= stride {
+	return fmt.Errorf("predictor: %s: %w", e.only, errShort)
+}
+
+// backtest forecasts with every fitted core from the origins ends (every
+// stride-th from n-H down to fitEnd, in increasing order), parameters held:
+// preds[k][o*H + h-1] is core k's forecast of horizon h from ends[o], act
+// the actual value (NaN when missing).
+func (e *engine) backtest(fitEnd, stride int) (ends []int, preds [][]float64, act []float64) {
+	s, H := e.s, e.H
+	for end := s.N() - H; end >= fitEnd; end -= stride {
 		ends = append(ends, end)
 	}
 	slices.Reverse(ends)
-	// preds[k][o*H + h-1] is core k's forecast; act the actual (NaN when
-	// missing).
-	nc := len(e.cores)
-	preds := make([][]float64, nc)
+	preds = make([][]float64, len(e.cores))
 	for k := range preds {
 		if e.live[k] {
 			preds[k] = make([]float64, len(ends)*H)
 		}
 	}
-	act := make([]float64, len(ends)*H)
+	act = make([]float64, len(ends)*H)
 	for o, end := range ends {
 		for h := 1; h <= H; h++ {
 			j := end - 1 + h
@@ -241,10 +285,17 @@ func (e *engine) refit() error {
 			}
 		}
 	}
-	cands := e.candidates()
-	naiveMAE := candMAE(candidate{idxNaive}, preds, act, H)
-	best, bestScore := candidate(nil), math.Inf(1)
-	for _, c := range cands {
+	return ends, preds, act
+}
+
+// selectCandidate returns the candidate with the lowest backtest score,
+// the sum over horizons of its MAE over naive's, with that score and
+// naive's MAE per horizon (best is nil when there is no candidate).
+func (e *engine) selectCandidate(preds [][]float64, act []float64) (best candidate, bestScore float64, naiveMAE []float64) {
+	H := e.H
+	naiveMAE = candMAE(candidate{idxNaive}, preds, act, H)
+	bestScore = math.Inf(1)
+	for _, c := range e.candidates() {
 		mae := candMAE(c, preds, act, H)
 		var score float64
 		for h := range H {
@@ -258,34 +309,34 @@ func (e *engine) refit() error {
 			best, bestScore = c, score
 		}
 	}
-	if best == nil {
-		return e.fitFallback()
-	}
-	e.pick = best
-	e.gstride = stride
-	e.guardOn = false
-	if len(best) != 1 || best[0] != idxNaive {
-		// The recent-error guard (see guard) is kept only when, replayed
-		// over the same backtest, it does not raise the pick's loss.
-		e.guardOn = guardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
-	}
-	mae := candMAE(best, preds, act, H)
+	return best, bestScore, naiveMAE
+}
+
+// maeRatio is the summed MAE over the summed naive MAE (NaN when naive's
+// is 0 and the model's is not, 0 when both are).
+func maeRatio(mae, naiveMAE []float64) float64 {
 	var sm, sn float64
-	for h := range H {
+	for h := range mae {
 		sm += mae[h]
 		sn += naiveMAE[h]
 	}
 	switch {
 	case sn > 0:
-		e.ratio = sm / sn
+		return sm / sn
 	case sm == 0:
-		e.ratio = 0
+		return 0
 	}
-	e.naiveMAE = naiveMAE
+	return math.NaN()
+}
+
+// intervals keeps, per horizon, the sorted backtest errors of the pick and
+// of naive (for the guard) over the most recent intervalOrigins samples of
+// origins only: the error scale drifts faster than the ranking of the
+// models.
+func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []float64) {
+	n, H := e.s.N(), e.H
 	e.resid = make([][]float64, H)
 	e.naiveRes = make([][]float64, H)
-	// Intervals from the most recent backtest origins only: the error
-	// scale drifts faster than the ranking of the models.
 	firstInt := 0
 	for o, end := range ends {
 		if end <= n-H-intervalOrigins {
@@ -294,26 +345,19 @@ func (e *engine) refit() error {
 	}
 	for h := range H {
 		r := make([]float64, 0, len(ends))
+		rn := make([]float64, 0, len(ends))
 		for o := firstInt; o < len(ends); o++ {
 			a := act[o*H+h]
 			if math.IsNaN(a) {
 				continue
 			}
 			r = append(r, a-candValue(best, preds, o*H+h))
+			rn = append(rn, a-preds[idxNaive][o*H+h])
 		}
 		slices.Sort(r)
-		e.resid[h] = r
-		rn := make([]float64, 0, len(r))
-		for o := firstInt; o < len(ends); o++ {
-			if a := act[o*H+h]; !math.IsNaN(a) {
-				rn = append(rn, a-preds[idxNaive][o*H+h])
-			}
-		}
 		slices.Sort(rn)
-		e.naiveRes[h] = rn
+		e.resid[h], e.naiveRes[h] = r, rn
 	}
-	e.lastScale = e.levelScale()
-	return nil
 }
 
 // candidates lists the single models and the averages considered.

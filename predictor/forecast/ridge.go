@@ -165,7 +165,38 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
 	x, cs := s.Vals(r.log)
-	// Use as many seasons in the profile as the history allows (1..3).
+	r.setup(s, H, end)
+	rows := r.rows(end, H)
+	if rows == nil {
+		return errShort
+	}
+	r.feat = r.features(s, x, cs, rows[len(rows)-1], 1, r.feat[:0])
+	p := len(r.feat)
+	r.nf = p
+	w := newRidgeWork(len(rows), p)
+	r.coef = make([][]float64, H)
+	for h := 1; h <= H; h++ {
+		nr := 0
+		for _, o := range rows {
+			if o+h >= end || !s.Obs[o+h] {
+				continue
+			}
+			r.feat = r.features(s, x, cs, o, h, r.feat[:0])
+			copy(w.X[nr*p:(nr+1)*p], r.feat)
+			w.y[nr] = x[o+h] - x[o]
+			nr++
+		}
+		if nr < ridgeMinRows {
+			return errShort
+		}
+		r.coef[h-1] = w.fit(nr)
+	}
+	return nil
+}
+
+// setup sizes the seasonal profile (as many seasons, 1..3, as the history
+// of end samples allows), the first usable origin and the calendar table.
+func (r *ridge) setup(s *series.Series, H, end int) {
 	r.prof, r.half = 0, 0
 	if m := r.se.m; m > 0 {
 		r.half = min(max(m/48, 1), 6)
@@ -183,9 +214,15 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 			r.cal = calendar(r.calT0+int64(k)*r.se.step, r.cal)
 		}
 	}
+}
+
+// rows returns the training origins, newest first: the most recent span
+// of origins whose targets lie before end, thinned evenly to at most
+// ridgeMaxRows; nil when fewer than ridgeMinRows exist.
+func (r *ridge) rows(end, H int) []int {
 	lastOrigin := end - 1 - H
 	if lastOrigin-r.minOrig+1 < ridgeMinRows {
-		return errShort
+		return nil
 	}
 	span := ridgeMaxRows
 	if r.se.m > 0 {
@@ -193,85 +230,91 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 	}
 	first := max(r.minOrig, lastOrigin-span+1)
 	stride := max(1, (lastOrigin-first+1+ridgeMaxRows-1)/ridgeMaxRows)
-
-	r.feat = r.features(s, x, cs, first, 1, r.feat[:0])
-	p := len(r.feat)
-	r.nf = p
 	rows := make([]int, 0, ridgeMaxRows+1)
 	for o := lastOrigin; o >= first; o -= stride {
 		rows = append(rows, o)
 	}
-	X := make([]float64, len(rows)*p)
-	Z := make([]float64, len(rows)*(p+1))
-	yv := make([]float64, len(rows))
-	wt := make([]float64, len(rows))
-	res := make([]float64, len(rows))
-	mean := make([]float64, p)
-	sd := make([]float64, p)
-	sv := &ridgeSolver{p: p + 1}
-	r.coef = make([][]float64, H)
-	for h := 1; h <= H; h++ {
-		nr := 0
-		for _, o := range rows {
-			if o+h >= end || !s.Obs[o+h] {
-				continue
-			}
-			r.feat = r.features(s, x, cs, o, h, r.feat[:0])
-			copy(X[nr*p:(nr+1)*p], r.feat)
-			yv[nr] = x[o+h] - x[o]
-			wt[nr] = 1
-			nr++
-		}
-		if nr < ridgeMinRows {
-			return errShort
-		}
-		standardize(X[:nr*p], p, mean, sd, Z[:nr*(p+1)])
-		beta := make([]float64, p+1)
-		for it := 0; it <= ridgeHuberIter; it++ {
-			sv.solve(Z[:nr*(p+1)], yv[:nr], wt[:nr], beta)
-			if it == ridgeHuberIter {
-				break
-			}
-			for q := range nr {
-				row := Z[q*(p+1) : (q+1)*(p+1)]
-				var pred float64
-				for k, v := range row {
-					pred += beta[k] * v
-				}
-				res[q] = math.Abs(yv[q] - pred)
-			}
-			scale := 1.4826 * series.SelectMedian(slices.Clone(res[:nr]))
-			if !(scale > 0) {
-				break
-			}
-			kh := 1.345 * scale
-			for q := range nr {
-				wt[q] = 1
-				if res[q] > kh {
-					wt[q] = kh / res[q]
-				}
-			}
-		}
-		// Back to raw-scale coefficients: intercept, then per feature.
-		c := make([]float64, p+1)
-		c[0] = beta[0]
-		for k := range p {
-			if sd[k] == 0 {
-				continue
-			}
-			bk := beta[k+1] / sd[k]
-			c[k+1] = bk
-			c[0] -= bk * mean[k]
-		}
-		for _, v := range c {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				clear(c) // a degenerate solve: fall back to naive
-				break
-			}
-		}
-		r.coef[h-1] = c
+	return rows
+}
+
+// ridgeWork holds one horizon's training rows (X: features, y: targets)
+// and the solver's scratch, reused across horizons.
+type ridgeWork struct {
+	p                int
+	X, Z, y, wt, res []float64
+	mean, sd         []float64
+	sv               *ridgeSolver
+}
+
+func newRidgeWork(rows, p int) *ridgeWork {
+	return &ridgeWork{
+		p: p, X: make([]float64, rows*p), Z: make([]float64, rows*(p+1)),
+		y: make([]float64, rows), wt: make([]float64, rows), res: make([]float64, rows),
+		mean: make([]float64, p), sd: make([]float64, p), sv: &ridgeSolver{p: p + 1},
 	}
-	return nil
+}
+
+// fit solves the ridge regression on the first nr rows with Huber
+// reweighting and returns the raw-scale coefficients (intercept, then one
+// per feature), all 0 (naive) when the solve degenerates.
+func (w *ridgeWork) fit(nr int) []float64 {
+	p := w.p
+	standardize(w.X[:nr*p], p, w.mean, w.sd, w.Z[:nr*(p+1)])
+	beta := make([]float64, p+1)
+	for q := range nr {
+		w.wt[q] = 1
+	}
+	for it := 0; it <= ridgeHuberIter; it++ {
+		w.sv.solve(w.Z[:nr*(p+1)], w.y[:nr], w.wt[:nr], beta)
+		if it == ridgeHuberIter || !w.huberWeights(nr, beta) {
+			break
+		}
+	}
+	// Back to raw-scale coefficients: intercept, then per feature.
+	c := make([]float64, p+1)
+	c[0] = beta[0]
+	for k := range p {
+		if w.sd[k] == 0 {
+			continue
+		}
+		bk := beta[k+1] / w.sd[k]
+		c[k+1] = bk
+		c[0] -= bk * w.mean[k]
+	}
+	for _, v := range c {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			clear(c) // a degenerate solve: fall back to naive
+			break
+		}
+	}
+	return c
+}
+
+// huberWeights sets the Huber weights (k = 1.345 robust standard
+// deviations of the residuals of beta); false when the residuals' scale is
+// 0 (nothing to reweight).
+func (w *ridgeWork) huberWeights(nr int, beta []float64) bool {
+	p := w.p
+	for q := range nr {
+		row := w.Z[q*(p+1) : (q+1)*(p+1)]
+		var pred float64
+		for k, v := range row {
+			pred += beta[k] * v
+		}
+		w.res[q] = math.Abs(w.y[q] - pred)
+	}
+	scale := 1.4826 * series.SelectMedian(slices.Clone(w.res[:nr]))
+	if !(scale > 0) {
+		return false
+	}
+	kh := 1.345 * scale
+	for q := range nr {
+		w.wt[q] = 1
+		if w.res[q] > kh {
+			w.wt[q] = kh / w.res[q]
+		}
+	}
+	return true
 }
 
 // standardize writes to Z the rows of X (p columns) as a leading 1 (the
