@@ -41,7 +41,7 @@ import (
 //     errors at horizon k over the last 400 backtest origins, with the
 //     level widened by a tenth of the miss rate (0.8 becomes 0.82) for
 //     drift; on tied (quantised) errors the endpoints are the observed
-//     values whose coverage is nearest that level (empiricalInterval).
+//     values whose coverage is nearest that level (series.EmpiricalInterval).
 //  6. Confidence from the backtest skill and the interval width (see
 //     Forecast.Confidence and confidence).
 //

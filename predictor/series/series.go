@@ -256,3 +256,72 @@ func SelectMedian(x []float64) float64 {
 	}
 	return x[k]
 }
+
+// EmpiricalInterval returns the interval [lo, hi] of forecast errors
+// (sorted r) used around a point forecast: lo <= 0 <= hi, so that the
+// interval holds the forecast, chosen among the observed values (and 0)
+// so that the share of r inside it is as close as possible to c, and among
+// those with the most even tails. For continuous errors this is the
+// central interval between the (1-c)/2 and (1+c)/2 empirical quantiles,
+// snapped to order statistics. For quantised or tied errors (a series
+// that takes a few levels, integer counts under naive), where a quantile
+// falls on a tied value and including it overshoots c by its whole
+// multiplicity, it picks the endpoints whose inclusive coverage is nearest
+// c, possibly a shifted, uneven interval, instead of the conservative
+// central one.
+func EmpiricalInterval(r []float64, c float64) (lo, hi float64) {
+	n := len(r)
+	type cand struct {
+		v float64
+		k int // lower: #(r < v); upper: #(r <= v)
+	}
+	var lows, ups []cand
+	below0, upto0 := 0, 0 // #(r < 0), #(r <= 0)
+	for i, x := range r {
+		if x < 0 {
+			below0 = i + 1
+		}
+		if x <= 0 {
+			upto0 = i + 1
+		}
+		if x <= 0 && (i == 0 || r[i-1] != x) {
+			lows = append(lows, cand{x, i})
+		}
+		if x >= 0 && (i == n-1 || r[i+1] != x) {
+			ups = append(ups, cand{x, i + 1})
+		}
+	}
+	if len(lows) == 0 || lows[len(lows)-1].v != 0 {
+		lows = append(lows, cand{0, below0})
+	}
+	if len(ups) == 0 || ups[0].v != 0 {
+		ups = append([]cand{{0, upto0}}, ups...)
+	}
+	nf := float64(n)
+	bestD, bestB := math.Inf(1), math.Inf(1)
+	for _, l := range lows {
+		// The upper candidate whose count is nearest l.k + c*n.
+		want := float64(l.k) + c*nf
+		j, _ := slices.BinarySearchFunc(ups, want, func(u cand, w float64) int {
+			switch {
+			case float64(u.k) < w:
+				return -1
+			case float64(u.k) > w:
+				return 1
+			}
+			return 0
+		})
+		for _, q := range []int{j - 1, j} {
+			if q < 0 || q >= len(ups) {
+				continue
+			}
+			u := ups[q]
+			d := math.Abs(float64(u.k-l.k)/nf - c)
+			b := math.Abs(float64(l.k)-float64(n-u.k)) / nf
+			if d < bestD-1e-12 || (d < bestD+1e-12 && b < bestB) {
+				bestD, bestB, lo, hi = d, b, l.v, u.v
+			}
+		}
+	}
+	return lo, hi
+}
