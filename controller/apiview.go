@@ -17,6 +17,8 @@ type Info struct {
 	Sources   []api.SourceInfo
 	Simulated []string
 	Actuator  string
+	// Shard is the controller's part of the fleet (zero: the whole fleet).
+	Shard api.ShardInfo
 	// StoreStats describes the embedded store's contents; nil for a remote source.
 	StoreStats func() map[string]int64
 }
@@ -243,7 +245,10 @@ func (v *View) Health() api.Health {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	now := c.d.Now()
-	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: api.TimeOf(c.lastCycle)}
+	h := api.Health{Status: "ok", Interval: c.o.Interval.String(), FailedCycles: c.failed, LastCycle: api.TimeOf(c.lastCycle), Shard: v.info.Shard}
+	if h.Shard.Count == 0 {
+		h.Shard = api.ShardInfo{Count: 1, Targets: len(c.targets), TargetsTotal: len(c.targets)}
+	}
 	src := "history"
 	if len(v.info.Sources) > 0 {
 		src = "history: " + v.info.Sources[0].Detail

@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/shard"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -83,6 +84,8 @@ type Config struct {
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
 	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`
 
+	Shard       string `envconfig:"SHARD" desc:"i/n: own only the targets whose name hashes to shard i of n (0 <= i < n); empty: every target, or see PRESCALE_SHARD_COUNT"`
+	ShardCount  int    `envconfig:"SHARD_COUNT" default:"0" desc:"with PRESCALE_SHARD empty and n > 0: shard i of n with i the StatefulSet ordinal ending the hostname (pod name-i); 0: off"`
 	TargetsFile string `envconfig:"TARGETS_FILE" desc:"YAML file with several targets (targets: [...]); empty: one target from the PRESCALE_TARGET_* variables"`
 
 	// One target from env vars; also the defaults of every target in the file.
@@ -128,6 +131,9 @@ func (c *Config) Validate() error {
 	c.validateLoop(bad)
 	c.validateActuators(bad)
 	c.validateURLs(bad)
+	if _, err := c.ShardSpec(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.TargetsFile == "" {
 		t := c.EnvTarget()
 		if t.Query == "" {
@@ -373,6 +379,38 @@ func (c *Config) Targets() ([]policy.Target, error) {
 		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: err.Error()}
 	}
 	return ParseTargets(b, c.EnvTarget())
+}
+
+// hostname is os.Hostname (tests replace it).
+var hostname = os.Hostname
+
+// ShardSpec is the controller's shard: PRESCALE_SHARD, else
+// PRESCALE_SHARD_COUNT with the hostname's StatefulSet ordinal, else the
+// whole fleet (shard.All). Errors name the variable.
+func (c *Config) ShardSpec() (shard.Spec, error) {
+	switch {
+	case c.Shard != "" && c.ShardCount != 0:
+		return shard.Spec{}, &ConfigError{Var: "SHARD_COUNT", Msg: "set PRESCALE_SHARD or PRESCALE_SHARD_COUNT, not both"}
+	case c.Shard != "":
+		s, err := shard.Parse(c.Shard)
+		if err != nil {
+			return shard.Spec{}, &ConfigError{Var: "SHARD", Msg: err.Error()}
+		}
+		return s, nil
+	case c.ShardCount < 0:
+		return shard.Spec{}, &ConfigError{Var: "SHARD_COUNT", Msg: fmt.Sprintf("the shard count must be >= 1 (0: off), got %d", c.ShardCount)}
+	case c.ShardCount > 0:
+		h, err := hostname()
+		if err != nil {
+			return shard.Spec{}, &ConfigError{Var: "SHARD_COUNT", Msg: "reading the hostname for the StatefulSet ordinal: " + err.Error()}
+		}
+		s, err := shard.FromOrdinal(h, c.ShardCount)
+		if err != nil {
+			return shard.Spec{}, &ConfigError{Var: "SHARD_COUNT", Msg: err.Error()}
+		}
+		return s, nil
+	}
+	return shard.All, nil
 }
 
 // ParseTargets reads a targets file: a YAML document with a "targets" list;

@@ -80,6 +80,11 @@ func TestConfigValidate(t *testing.T) {
 		{"scrape target token redacted", func(c *Config) { c.ScrapeTargets = []string{"http://u:SECRET@h:bad/?t=SECRET"} }, `PRESCALE_SCRAPE_TARGETS: not a URL: parse http://REDACTED@h:bad/?REDACTED: invalid port ":bad" after host`},
 		{"webhook url redacted", func(c *Config) { c.WebhookURL = []string{"ftp://u:SECRET@h/?SECRET"} }, `PRESCALE_WEBHOOK_URL: must be an http or https URL, got "ftp://REDACTED@h/?REDACTED"`},
 		{"prometheus url password redacted", func(c *Config) { c.PrometheusURL = "gopher://u:secret@h" }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got "gopher://REDACTED@h"`},
+		{"shard index", func(c *Config) { c.Shard = "3/3" }, "PRESCALE_SHARD: the shard index i must be in [0, 3) for 3 shards, got 3"},
+		{"shard count", func(c *Config) { c.Shard = "0/0" }, "PRESCALE_SHARD: the shard count n must be >= 1, got 0"},
+		{"shard syntax", func(c *Config) { c.Shard = "2" }, `PRESCALE_SHARD: want i/n (shard i of n, 0 <= i < n), got "2"`},
+		{"shard both", func(c *Config) { c.Shard, c.ShardCount = "0/2", 2 }, "PRESCALE_SHARD_COUNT: set PRESCALE_SHARD or PRESCALE_SHARD_COUNT, not both"},
+		{"shard count negative", func(c *Config) { c.ShardCount = -1 }, "PRESCALE_SHARD_COUNT: the shard count must be >= 1 (0: off), got -1"},
 		{"header without value", func(c *Config) { c.PrometheusHeaders = []string{"X-Scope-OrgID"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: want NAME=VALUE"},
 		{"header name", func(c *Config) { c.PrometheusHeaders = []string{"A=1", "Bad Name=s3cret"} }, `PRESCALE_PROMETHEUS_HEADERS: entry 2: "Bad Name" is not a valid header name`},
 		{"header value", func(c *Config) { c.PrometheusHeaders = []string{"Authorization=Bearer s3cret\r\nX: y"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: the value of header Authorization has characters a header cannot carry"},
@@ -176,4 +181,20 @@ func TestTargetsFileFixture(t *testing.T) {
 	require.ErrorContains(t, err, "PRESCALE_TARGETS_FILE: open")
 	_, statErr := os.Stat(c.TargetsFile)
 	require.Error(t, statErr)
+}
+
+// TestShardFromStatefulSetOrdinal: PRESCALE_SHARD_COUNT takes the shard
+// index from the hostname's StatefulSet ordinal.
+func TestShardFromStatefulSetOrdinal(t *testing.T) {
+	c := validConfig(t)
+	c.ShardCount = 3
+	for host, want := range map[string]string{"prescale-controller-2": "2/3", "prescale-controller-0": "0/3"} {
+		hostname = func() (string, error) { return host, nil }
+		s, err := c.ShardSpec()
+		require.NoError(t, err)
+		require.Equal(t, want, s.String())
+	}
+	hostname = func() (string, error) { return "prescale-controller-3", nil }
+	require.ErrorContains(t, c.Validate(), `PRESCALE_SHARD_COUNT: hostname "prescale-controller-3": the shard index i must be in [0, 3) for 3 shards, got 3 (more replicas than shards?)`)
+	hostname = os.Hostname
 }

@@ -205,9 +205,6 @@ func (c *Controller) observe(idx int, s history.Series, start, stepSec int64) er
 
 // New builds a controller and loads its persisted state.
 func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
-	if len(targets) == 0 {
-		return nil, errors.New("controller: no targets")
-	}
 	if d.History == nil || d.NewDetector == nil || d.Decide == nil || d.State == nil || d.Now == nil {
 		return nil, errors.New("controller: History, NewDetector, Decide, State and Now are required")
 	}

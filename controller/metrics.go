@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -31,6 +33,7 @@ type Metrics struct {
 	historyHealth prometheus.Gauge
 	queryDuration prometheus.Histogram
 	phaseDuration *prometheus.HistogramVec
+	shard         *prometheus.GaugeVec
 	stateSaveFail prometheus.Counter
 
 	lagConfigured *prometheus.GaugeVec
@@ -57,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
 			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
-			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.phaseDuration, m.stateSaveFail,
+			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.phaseDuration, m.shard, m.stateSaveFail,
 			m.lagConfigured, m.lagObserved)
 	}
 	for _, p := range cyclePhases {
@@ -136,6 +139,10 @@ func (m *Metrics) newLoopMetrics() {
 		Help:    "Duration of one target's history range query.",
 		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
 	})
+	m.shard = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "shard_targets",
+		Help: "Targets this controller owns (value) as shard `shard` of `shards` (PRESCALE_SHARD; 0 of 1 unsharded): those whose name hashes to its shard.",
+	}, []string{"shard", "shards"})
 	m.phaseDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "cycle_phase_duration_seconds",
 		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics).",
@@ -166,6 +173,12 @@ func (m *Metrics) initTarget(t policy.Target) {
 			m.decisions.WithLabelValues(t.Name, d, string(r))
 		}
 	}
+}
+
+// SetShard publishes prescale_shard_targets{shard, shards} = owned.
+func (m *Metrics) SetShard(index, count, owned int) {
+	m.shard.Reset()
+	m.shard.WithLabelValues(strconv.Itoa(index), strconv.Itoa(count)).Set(float64(owned))
 }
 
 // SetInfo publishes prescale_controller_info{mode, actuator} = 1 (only the

@@ -344,7 +344,7 @@ func TestHelmChartVersionAndImage(t *testing.T) {
 // so that a new setting cannot be forgotten in the chart.
 func TestHelmValuesCoverEveryVariable(t *testing.T) {
 	v := readChartValues(t)
-	chartSet := []string{"PRESCALE_LISTEN", "PRESCALE_DATA_DIR", "PRESCALE_TARGETS_FILE", "PRESCALE_API_TOKEN", "PRESCALE_EXPORTER_LISTEN"}
+	chartSet := []string{"PRESCALE_LISTEN", "PRESCALE_DATA_DIR", "PRESCALE_TARGETS_FILE", "PRESCALE_API_TOKEN", "PRESCALE_EXPORTER_LISTEN", "PRESCALE_SHARD", "PRESCALE_SHARD_COUNT"}
 	for _, tc := range []struct {
 		where string
 		typ   reflect.Type

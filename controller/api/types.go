@@ -157,6 +157,17 @@ type Health struct {
 	// Actuation is every target's delivery state per actuator: desired and
 	// acknowledged units, and while failing since when and why.
 	Actuation []Actuation `json:"actuation"`
+	// Shard is the part of the fleet this controller owns.
+	Shard ShardInfo `json:"shard"`
+}
+
+// ShardInfo is a controller's shard (PRESCALE_SHARD): it owns the targets
+// whose name hashes to Index of Count; Targets of TargetsTotal are its.
+type ShardInfo struct {
+	Index        int `json:"index"`
+	Count        int `json:"count"`
+	Targets      int `json:"targets"`
+	TargetsTotal int `json:"targets_total"`
 }
 
 // SourceInfo describes where data comes from.

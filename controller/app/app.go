@@ -72,6 +72,7 @@ type App struct {
 	ln      net.Listener
 	store   *history.Embedded
 	lock    *datadir.Lock
+	shard   api.ShardInfo // the part of the fleet this controller owns
 	scraper *history.Scraper
 	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
 	pool    *actuator.SimulatedPool
@@ -103,7 +104,7 @@ func New(cfg controller.Config, o Options) (*App, error) {
 	if o.Registry == nil {
 		return nil, errors.New("controller: Options.Registry is required")
 	}
-	targets, err := cfg.Targets()
+	targets, err := a.ownTargets()
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +138,30 @@ func New(cfg controller.Config, o Options) (*App, error) {
 	a.buildAPI(o, sources, simulated)
 	ok = true
 	return a, nil
+}
+
+// ownTargets reads the configured targets and keeps the ones this
+// controller's shard (PRESCALE_SHARD) owns.
+func (a *App) ownTargets() ([]policy.Target, error) {
+	all, err := a.cfg.Targets()
+	if err != nil {
+		return nil, err
+	}
+	spec, err := a.cfg.ShardSpec()
+	if err != nil {
+		return nil, err
+	}
+	var owned []policy.Target
+	for _, t := range all {
+		if spec.Owns(t.Name) {
+			owned = append(owned, t)
+		}
+	}
+	a.shard = api.ShardInfo{Index: spec.Index, Count: spec.Count, Targets: len(owned), TargetsTotal: len(all)}
+	if len(owned) == 0 {
+		a.log.Warn("this shard owns none of the targets", "shard", spec.String(), "targets", len(all))
+	}
+	return owned, nil
 }
 
 // openHistory opens the history source: the Prometheus-compatible server
@@ -205,6 +230,7 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 	}
 	metrics := controller.NewMetrics(o.Registry, targets)
 	metrics.SetInfo(cfg.Mode, a.actName)
+	metrics.SetShard(a.shard.Index, a.shard.Count, a.shard.Targets)
 	a.ctrl, err = controller.New(targets, controller.Options{
 		Interval: cfg.ScalingInterval, Window: cfg.HistoryWindow, Step: cfg.Step, Coverage: cfg.Coverage,
 		Mode: cfg.Mode, AnomalyThreshold: cfg.AnomalyThreshold, ManualDuration: cfg.ManualDuration,
@@ -237,7 +263,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := controller.NewView(a.ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats})
+	view := controller.NewView(a.ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard})
 	extra := map[string]http.Handler{}
 	maps.Copy(extra, o.Extra)
 	if a.pool != nil {
@@ -402,7 +428,9 @@ func (a *App) startAttrs() []any {
 	for i, t := range ts {
 		parts[i] = fmt.Sprintf("%s=%q", t.Name, t.Query)
 	}
-	return []any{"url", a.URL(), "mode", a.cfg.Mode, "actuator", a.actName, "history", a.source, "targets", strings.Join(parts, " ")}
+	return []any{"url", a.URL(), "mode", a.cfg.Mode, "actuator", a.actName, "history", a.source,
+		"shard", fmt.Sprintf("%d/%d (%d of %d targets)", a.shard.Index, a.shard.Count, a.shard.Targets, a.shard.TargetsTotal),
+		"targets", strings.Join(parts, " ")}
 }
 
 // Close releases the listener, the store and the data directory lock (Run
