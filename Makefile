@@ -23,11 +23,13 @@ TESTFLAGS ?=
 .PHONY: all
 all: lint build test
 
+# build compiles the binaries with version ldflags; scripts/build.sh says
+# when the first build (a cold cache: several minutes) starts and reports
+# its progress.
 .PHONY: build
 build:
 	@echo ">> building $(BINARIES) into $(PREFIX)"
-	@mkdir -p $(PREFIX)
-	@for b in $(BINARIES); do CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(PREFIX)/$$b ./cmd/$$b || exit 1; done
+	@GO="$(GO)" ./scripts/build.sh "$(PREFIX)" "$(LDFLAGS)" $(BINARIES)
 
 # image builds deploy/Dockerfile as $(IMAGE):$(VERSION), the image the Helm
 # chart (deploy/helm/prescale) and deploy/kubernetes run by default.
@@ -84,7 +86,9 @@ unused:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
 
 .PHONY: run
-run: build
+run:
+	@echo ">> building $(PREFIX)/prescale"
+	@GO="$(GO)" ./scripts/build.sh "$(PREFIX)" "$(LDFLAGS)" prescale
 	@echo ">> starting prescale run (exporter + embedded store + controller + simulated pool)"
 	$(PREFIX)/prescale run
 

@@ -16,6 +16,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
@@ -110,5 +111,38 @@ func TestEnvNamespaces(t *testing.T) {
 	}
 	for _, v := range envVars(t, controller.Config{}) {
 		require.True(t, envcheck.ControllerScope(v), "controller variable %s inside the exporter's namespaces", v)
+	}
+}
+
+// readmeDefaultRE is a configuration table row: | `NAME` | default | meaning |.
+var readmeDefaultRE = regexp.MustCompile(`(?m)^\| ` + "`" + `(PRESCALE_[A-Z0-9_]+)` + "`" + ` \| ((?:[^|\\]|\\.)*) \|`)
+
+// TestREADMEDefaultsMatchTheCode compares the default column of the
+// README's configuration tables with the defaults the programs apply
+// (envconfig's default tags): `(empty)` or an italic note alone means none.
+func TestREADMEDefaultsMatchTheCode(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	want := map[string]string{}
+	for _, v := range append(clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.Vars(controller.EnvPrefix, controller.Config{})...) {
+		want[v.Name] = v.Default
+	}
+	rows := readmeDefaultRE.FindAllStringSubmatch(string(readme), -1)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		name, cell := r[1], strings.TrimSpace(r[2])
+		def, ok := want[name]
+		if !ok {
+			continue
+		}
+		seen[name] = true
+		got := ""
+		if m := regexp.MustCompile("`([^`]*)`").FindStringSubmatch(cell); m != nil && m[1] != "(empty)" {
+			got = strings.ReplaceAll(m[1], `\|`, "|")
+		}
+		require.Equal(t, def, got, "README.md's default of %s (cell %q)", name, cell)
+	}
+	for name := range want {
+		require.True(t, seen[name], "README.md has no table row for %s", name)
 	}
 }
