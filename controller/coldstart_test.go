@@ -112,3 +112,30 @@ func TestColdStartPublishesForecastWithinThreeMinutes(t *testing.T) {
 	require.Less(t, mid, tg.ConfidenceThreshold, "still below the threshold after 30 minutes")
 	require.GreaterOrEqual(t, late, tg.ConfidenceThreshold, "trusted once calibrated: %v", conf)
 }
+
+// TestFirstCycleForecastsFromExistingHistory: with 14 days already in the
+// store, the first cycle of a fresh controller fits on them and publishes a
+// forecast it trusts at once (no warm-up).
+func TestFirstCycleForecastsFromExistingHistory(t *testing.T) {
+	now := time.Date(2026, 3, 16, 12, 0, 30, 0, time.UTC)
+	tg := testTarget
+	tg.RiskPerUnit = engine.DefaultRiskPerUnit
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	c, err := New([]policy.Target{tg}, Options{
+		Interval: time.Minute, Window: 336 * time.Hour, Step: 5 * time.Minute,
+		Coverage: engine.DefaultCoverage, Mode: ModeForecastOnly, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+	}, Deps{
+		History: freshHistory{now.Add(-336 * time.Hour)}, NewDetector: DetectorByName(engine.DefaultDetector),
+		Decide: policy.Decide, State: st, Now: func() time.Time { return now },
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	v := NewView(c, Info{})
+	p := v.Predictions()[0]
+	require.NotEmpty(t, p.Forecast, "%+v", p)
+	require.GreaterOrEqual(t, p.Confidence, tg.ConfidenceThreshold, "trusted on the first cycle")
+	d := v.Status()[0].Decisions[0]
+	require.Positive(t, d.Explanation.ForecastPoints)
+	require.NotEqual(t, policy.ReasonLowConfidence, d.Reason, "%+v", d)
+}
