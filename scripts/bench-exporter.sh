@@ -85,6 +85,8 @@ nmed=$(awk -F'\t' '$1 == "node" {print $3}' "$work/result.tsv")
 amed=$(awk -F'\t' '$1 == "app" {print $3}' "$work/result.tsv")
 pser=$(awk -F'\t' '$1 == "prescale" {print $7}' "$work/result.tsv")
 nser=$(awk -F'\t' '$1 == "node" {print $7}' "$work/result.tsv")
+prt=$(awk -F'\t' '$1 == "prescale" {print $8}' "$work/result.tsv")
+nrt=$(awk -F'\t' '$1 == "node" {print $8}' "$work/result.tsv")
 verdict=$(awk -v p="$pmed" -v n="$nmed" 'BEGIN { if (p <= n) printf "met: prescale median %.2f ms <= node_exporter %.2f ms (%.1fx faster)", p, n, n / p; else printf "NOT met: prescale median %.2f ms > node_exporter %.2f ms", p, n }')
 averdict=$(awk -v p="$amed" -v n="$nmed" 'BEGIN { if (p <= n) printf "met: %.2f ms <= %.2f ms", p, n; else printf "NOT met: %.2f ms > %.2f ms", p, n }')
 
@@ -115,9 +117,13 @@ Goal (median full scrape no slower than node_exporter's): **$verdict**; with eve
 application collector on as well (\`PRESCALE_APP_URL\`, \`PRESCALE_APP_PORT\`, \`PRESCALE_APP_PROCESS\`,
 watching node_exporter itself as the application): **$averdict**.
 
-The scrape times compare different amounts of work: node_exporter publishes
-**$nser series** against prescale's **$pser** (it has many more collectors), so
-per series the median scrapes cost $(awk -v p="$pmed" -v ps="$pser" -v n="$nmed" -v ns="$nser" 'BEGIN { printf "%.1f µs (prescale) and %.1f µs (node_exporter)", p * 1000 / ps, n * 1000 / ns }')
+The scrape times compare different amounts of work: in one scrape on this machine
+node_exporter publishes **$nser series** against prescale's **$pser** (series: the
+sample lines of one exposition, each histogram bucket one, as Prometheus stores them;
+of those, $nrt and $prt are the Go runtime's, process's and handler's \`go_*\`,
+\`process_*\`, \`promhttp_*\`, so $((nser - nrt)) against $((pser - prt)) from the collectors).
+node_exporter has many more collectors; the counts depend on the host's cpus, disks,
+file systems and interfaces. Per series the median scrapes cost $(awk -v p="$pmed" -v ps="$pser" -v n="$nmed" -v ns="$nser" 'BEGIN { printf "%.1f µs (prescale) and %.1f µs (node_exporter)", p * 1000 / ps, n * 1000 / ns }')
 (last column). prescale's default scrape holds every host metric of the metrics
 table plus the Go, process and handler metrics.
 

@@ -7,7 +7,10 @@
 // Scrapes alternate between the targets so that machine noise falls on all
 // of them alike. Each scrape is timed from sending the request to reading
 // the last byte of the (decompressed) body. Output: one tab-separated line
-// per target: name, scrapes, median ms, p99 ms, mean ms, body bytes, series.
+// per target: name, scrapes, median ms, p99 ms, mean ms, body bytes, series
+// (sample lines: each histogram bucket counts), and how many of those series
+// are the Go runtime's, the process's and the HTTP handler's (go_,
+// process_, promhttp_), which every Go exporter publishes.
 //
 //	benchscrape -free-ports 2   prints two free loopback ports
 //	benchscrape -wait URL...    waits (up to -timeout) until every URL answers 200
@@ -90,8 +93,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, t := range targets {
 		s := summarize(t.durations)
-		fmt.Fprintf(stdout, "%s\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\n", t.name, len(t.durations),
-			ms(s.median), ms(s.p99), ms(s.mean), t.bytes, t.series)
+		fmt.Fprintf(stdout, "%s\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\n", t.name, len(t.durations),
+			ms(s.median), ms(s.p99), ms(s.mean), t.bytes, t.series, t.runtime)
 	}
 	return 0
 }
@@ -101,6 +104,7 @@ type target struct {
 	durations []time.Duration
 	bytes     int
 	series    int
+	runtime   int // of series: go_, process_, promhttp_
 }
 
 func (t *target) scrape(client *http.Client) error {
@@ -125,20 +129,27 @@ func (t *target) scrape(client *http.Client) error {
 	}
 	t.durations = append(t.durations, elapsed)
 	t.bytes = len(body)
-	t.series = countSeries(body)
+	t.series, t.runtime = countSeries(body)
 	return nil
 }
 
-// countSeries counts the sample lines of a text or OpenMetrics exposition.
-func countSeries(body []byte) int {
-	n := 0
+// countSeries counts the sample lines of a text or OpenMetrics exposition,
+// and of those the Go runtime's, process's and handler's.
+func countSeries(body []byte) (n, runtime int) {
 	for line := range bytes.Lines(body) {
 		line = bytes.TrimSpace(line)
-		if len(line) > 0 && line[0] != '#' {
-			n++
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		n++
+		for _, p := range [][]byte{[]byte("go_"), []byte("process_"), []byte("promhttp_")} {
+			if bytes.HasPrefix(line, p) {
+				runtime++
+				break
+			}
 		}
 	}
-	return n
+	return n, runtime
 }
 
 type stats struct{ median, p99, mean time.Duration }

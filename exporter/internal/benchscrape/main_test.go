@@ -32,6 +32,9 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestCountSeries(t *testing.T) {
-	body := []byte("# HELP a x\n# TYPE a gauge\na 1\nb{l=\"v\"} 2\n\n# EOF\n")
-	require.Equal(t, 2, countSeries(body))
+	body := []byte("# HELP a x\n# TYPE a gauge\na 1\nb{l=\"v\"} 2\ngo_goroutines 7\nprocess_open_fds 3\n" +
+		"promhttp_metric_handler_requests_total{code=\"200\"} 1\n\n# EOF\n")
+	n, runtime := countSeries(body)
+	require.Equal(t, 5, n)
+	require.Equal(t, 3, runtime)
 }
