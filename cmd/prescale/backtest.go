@@ -16,6 +16,7 @@ import (
 
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/trace"
@@ -54,6 +55,12 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if err := backtestCheckScale(vs, *o.capacity); err != nil {
 		return fail(2, err)
+	}
+	if len(ts) >= 2 {
+		step := history.MedianStep(ts)
+		if err := engine.CheckLead(*o.lag, step, step); err != nil {
+			return fail(2, fmt.Errorf("--lag: %w (the trace's step is %s)", err, step))
+		}
 	}
 	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
 		return fail(2, fmt.Errorf("--eval-from: %v", err))

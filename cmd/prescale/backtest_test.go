@@ -94,6 +94,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units (5) must not exceed max_units (2)"},
 		// 1e-19 made demand/capacity overflow int and the simulator loop for ever.
 		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity 1e-19: the trace's peak demand"},
+		// A lag of months asked every decision for a forecast that long.
+		{"absurd lag", []string{"--trace", tr, "--capacity", "1", "--lag", "1000000h", "--decisions", out}, "--lag: provisioning lag 1000000h0m0s needs 12000000 forecast steps of 5m0s, more than 2016"},
 		{"absurd max", []string{"--trace", tr, "--capacity", "1", "--max", "1000000000", "--decisions", out}, "--max: max_units must be in [1, 1000000]"},
 		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
 		{"floor", []string{"--trace", tr, "--capacity", "1", "--floor", "soft", "--decisions", out}, "floor_mode"},
@@ -124,5 +126,32 @@ func TestBacktestParseRange(t *testing.T) {
 		got, err := backtestParseRange(in)
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
+	}
+}
+
+// TestCLIRejectsBadTraces: forecast and backtest name the line of a
+// duplicate or unsorted timestamp, a millisecond timestamp and an
+// overflowing value (exit 2), and cut what they echo to 100 bytes.
+func TestCLIRejectsBadTraces(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, rows, want string }{
+		{"duplicate", "100,1\n400,2\n400,3\n", "line 4: timestamp 400 repeats line 3's"},
+		{"unsorted", "100,1\n400,2\n300,3\n", "line 4: timestamp 300 before previous 400 (line 3)"},
+		{"milliseconds", "1700000000000,1\n1700000300000,2\n", "line 2: timestamp \"1700000000000\" is in milliseconds?"},
+		{"overflow", "100,1\n400,1e300\n", "line 3: value \"1e300\" is beyond ±1e+15"},
+		{"huge field", "100,1\n400," + strings.Repeat("7", 20<<20) + "x\n", "line 3: value \"" + strings.Repeat("7", 100) + "\"... (20971521 bytes) is not a number"},
+	} {
+		path := filepath.Join(dir, tc.name+".csv")
+		require.NoError(t, os.WriteFile(path, []byte("timestamp,value\n"+tc.rows), 0o644))
+		for _, args := range [][]string{
+			{"forecast", "--trace", path, "--out", filepath.Join(dir, "f.csv")},
+			{"backtest", "--trace", path, "--capacity", "1", "--decisions", filepath.Join(dir, "d.csv")},
+		} {
+			var stdout, stderr bytes.Buffer
+			code := dispatch(t.Context(), args, &stdout, &stderr)
+			require.Equal(t, 2, code, "%s %s: %s", args[0], tc.name, stderr.String())
+			require.Contains(t, stderr.String(), tc.want, args[0])
+			require.Less(t, stderr.Len(), 500, "%s %s: echo cut", args[0], tc.name)
+		}
 	}
 }

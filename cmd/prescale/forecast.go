@@ -39,6 +39,10 @@ type forecastConfig struct {
 	target string
 }
 
+// maxHorizon bounds --horizon: every origin forecasts that many steps
+// (1e8 ran for ever before the first origin).
+const maxHorizon = 10000
+
 // forecastUsageError is a bad command line (exit code 2).
 type forecastUsageError struct{ msg string }
 
@@ -74,8 +78,8 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		return cfg, forecastUsageError{"flag --trace is required"}
 	case cfg.out == "":
 		return cfg, forecastUsageError{"flag --out is required"}
-	case cfg.horizon < 1:
-		return cfg, forecastUsageError{fmt.Sprintf("flag --horizon must be >= 1, got %d", cfg.horizon)}
+	case cfg.horizon < 1 || cfg.horizon > maxHorizon:
+		return cfg, forecastUsageError{fmt.Sprintf("flag --horizon must be in [1, %d], got %d", maxHorizon, cfg.horizon)}
 	case cfg.stride < 1:
 		return cfg, forecastUsageError{fmt.Sprintf("flag --stride must be >= 1, got %d", cfg.stride)}
 	case !(cfg.coverage > 0 && cfg.coverage < 1):

@@ -87,6 +87,8 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		{"no trace", []string{"--out", out}, "--trace"},
 		{"no out", []string{"--trace", path}, "--out"},
 		{"bad horizon", []string{"--trace", path, "--out", out, "--horizon", "0"}, "--horizon"},
+		// 1e8 ran for ever (issue 12).
+		{"absurd horizon", []string{"--trace", path, "--out", out, "--horizon", "100000000"}, "flag --horizon must be in [1, 10000], got 100000000"},
 		{"bad stride", []string{"--trace", path, "--out", out, "--stride", "-1"}, "--stride"},
 		{"bad eval-from", []string{"--trace", path, "--out", out, "--eval-from", "1.01"}, "--eval-from"},
 		{"eval-from not a number", []string{"--trace", path, "--out", out, "--eval-from", "x"}, "--eval-from"},

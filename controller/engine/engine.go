@@ -111,11 +111,31 @@ func LeadSteps(lag, interval, step time.Duration) int {
 	if step <= 0 {
 		return 1
 	}
-	h := 0
-	for time.Duration(h+1)*step < lag+interval {
-		h++
+	// The number of k >= 1 with k·step < lag+interval, computed (a loop
+	// took minutes for an absurd lag); saturated rather than overflowing.
+	lead := lag + interval
+	if lead < lag { // overflow
+		return math.MaxInt32
 	}
-	return max(1, h)
+	if lead <= 0 {
+		return 1
+	}
+	return max(1, int(min((lead-1)/step, math.MaxInt32)))
+}
+
+// MaxLeadSteps bounds the forecast horizon a provisioning lag may ask for:
+// a week of 5-minute steps. Every decision forecasts that many steps, so
+// a lag of months (a typo, a unit mix-up) would make every cycle and every
+// backtest sample take minutes.
+const MaxLeadSteps = 2016
+
+// CheckLead refuses a lag whose lead window needs more than MaxLeadSteps
+// forecast steps of step.
+func CheckLead(lag, interval, step time.Duration) error {
+	if h := LeadSteps(lag, interval, step); h > MaxLeadSteps {
+		return fmt.Errorf("provisioning lag %s needs %d forecast steps of %s, more than %d", lag, h, step, MaxLeadSteps)
+	}
+	return nil
 }
 
 // peakQuantiles fills q with the peak quantiles at levels, made strictly
@@ -208,6 +228,9 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Decide = policy.Decide
 	}
 	e := &Engine{cfg: cfg, target: Resolve(cfg.Target, cfg.Interval), stepSec: int64(cfg.Step / time.Second)}
+	if err := CheckLead(e.target.Lag, cfg.Interval, cfg.Step); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	e.horizon = LeadSteps(e.target.Lag, cfg.Interval, cfg.Step)
 	fc, err := cfg.NewForecaster(e.stepSec, e.horizon, e.target)
 	if err != nil {

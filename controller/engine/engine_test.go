@@ -229,3 +229,16 @@ func TestLeadStepsInterval(t *testing.T) {
 		require.Equal(t, c.want, engine.LeadSteps(c.lag, c.step, c.step), "lag %s step %s", c.lag, c.step)
 	}
 }
+
+// TestLeadStepsAbsurdLag: a lag of months took a loop of billions of
+// iterations, then a forecast that long at every decision.
+func TestLeadStepsAbsurdLag(t *testing.T) {
+	require.Equal(t, math.MaxInt32, engine.LeadSteps(time.Duration(math.MaxInt64), time.Minute, time.Second), "saturated, no overflow")
+	require.Equal(t, 12_000_000, engine.LeadSteps(1_000_000*time.Hour, 5*time.Minute, 5*time.Minute))
+	require.NoError(t, engine.CheckLead(7*24*time.Hour-5*time.Minute, 5*time.Minute, 5*time.Minute), "a week of 5-minute steps")
+	require.EqualError(t, engine.CheckLead(1_000_000*time.Hour, 5*time.Minute, 5*time.Minute),
+		"provisioning lag 1000000h0m0s needs 12000000 forecast steps of 5m0s, more than 2016")
+	_, err := engine.New(engine.Config{Target: policy.Target{Name: "x", CapacityPerUnit: 1, TargetUtilization: 1, MaxUnits: 1, Lag: 1_000_000 * time.Hour},
+		Step: 5 * time.Minute, Interval: 5 * time.Minute})
+	require.ErrorContains(t, err, "more than 2016")
+}

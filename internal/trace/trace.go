@@ -14,14 +14,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Trace is a demand series. V[i] is NaN where the sample is missing.
 type Trace struct {
-	T []int64   // unix seconds, strictly increasing
+	T []int64   // unix seconds; strictly increasing unless read by ReadUnordered
 	V []float64 // NaN = missing
 	// Raw holds each row's timestamp exactly as written in the file, so that
-	// outputs can echo it back (NAB results must repeat the data's timestamps).
+	// outputs can echo it back (NAB results must repeat the data's
+	// timestamps); only ReadUnordered fills it.
 	Raw []string
 }
 
@@ -44,7 +46,7 @@ func readFile(path string, ordered bool) (*Trace, error) {
 		return nil, err
 	}
 	defer f.Close()
-	tr, err := read(f, ordered)
+	tr, err := read(f, !ordered)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -53,42 +55,45 @@ func readFile(path string, ordered bool) (*Trace, error) {
 
 // Read parses CSV with a header naming "timestamp" and "value" columns
 // (case-insensitive, extra columns ignored). Timestamps are unix seconds
-// (an integral float is accepted) or "YYYY-MM-DD HH:MM:SS" in UTC. Empty,
-// "nan", "na", "null" and "none" values are missing (NaN). Timestamps must
-// not decrease; a repeated timestamp (a clock change in some real data) is
-// kept, since the rows must be echoed one for one.
-func Read(r io.Reader) (*Trace, error) { return read(r, true) }
+// (an integral float is accepted) or "YYYY-MM-DD HH:MM:SS" in UTC, and
+// must increase strictly: a repeated or earlier timestamp is an error
+// naming both lines (forecast and backtest index samples by time). Empty,
+// "nan", "na", "null" and "none" values are missing (NaN). Raw is not
+// kept (see ReadUnordered). Errors name the line and quote at most
+// MaxEcho bytes of a field.
+func Read(r io.Reader) (*Trace, error) { return read(r, false) }
 
-// ReadUnordered is Read except that a timestamp earlier than the one before
-// it is accepted: a streaming detector works on row order, and some real
+// ReadUnordered is Read except that a timestamp equal to or earlier than
+// the one before it is accepted and Raw is kept: a streaming detector works
+// on row order and echoes every row's timestamp as written, and some real
 // data (NAB's machine_temperature_system_failure.csv) has a block of rows
-// out of time order whose rows must still be echoed one for one.
-func ReadUnordered(r io.Reader) (*Trace, error) { return read(r, false) }
+// out of time order, others a repeated timestamp (a clock change).
+func ReadUnordered(r io.Reader) (*Trace, error) { return read(r, true) }
 
-func read(r io.Reader, ordered bool) (*Trace, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
+// Limits of what a trace may hold.
+const (
+	// MaxUnixSeconds is the largest timestamp taken as unix seconds (the
+	// year 5138): a larger one is almost surely milliseconds (1.7e12 in
+	// 2023) and is refused rather than read as a date 50,000 years away.
+	MaxUnixSeconds = 1e11
+	// MaxAbsValue bounds a sample's magnitude. The models square and sum
+	// values over long windows; 1e15 (a petabyte per second) keeps every
+	// such sum far from overflowing while no real demand comes near it.
+	MaxAbsValue = 1e15
+	// MaxEcho is the most bytes of an input field an error quotes.
+	MaxEcho = 100
+)
+
+func read(r io.Reader, unordered bool) (*Trace, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	header, err := cr.Read()
+	ti, vi, err := readHeader(cr)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty file: expected header timestamp,value")
-		}
 		return nil, err
 	}
-	ti, vi := -1, -1
-	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
-		case "timestamp":
-			ti = i
-		case "value":
-			vi = i
-		}
-	}
-	if ti < 0 || vi < 0 {
-		return nil, fmt.Errorf("bad header %q: expected timestamp,value", strings.Join(header, ","))
-	}
 	tr := &Trace{}
+	prevLine := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -109,8 +114,11 @@ func read(r io.Reader, ordered bool) (*Trace, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		if n := len(tr.T); ordered && n > 0 && ts < tr.T[n-1] {
-			return nil, fmt.Errorf("line %d: timestamp %d before previous %d", line, ts, tr.T[n-1])
+		if n := len(tr.T); !unordered && n > 0 && ts <= tr.T[n-1] {
+			if ts == tr.T[n-1] {
+				return nil, fmt.Errorf("line %d: timestamp %d repeats line %d's: each timestamp once", line, ts, prevLine)
+			}
+			return nil, fmt.Errorf("line %d: timestamp %d before previous %d (line %d): rows must be sorted by time", line, ts, tr.T[n-1], prevLine)
 		}
 		v, err := ParseValue(rec[vi])
 		if err != nil {
@@ -118,7 +126,10 @@ func read(r io.Reader, ordered bool) (*Trace, error) {
 		}
 		tr.T = append(tr.T, ts)
 		tr.V = append(tr.V, v)
-		tr.Raw = append(tr.Raw, raw)
+		if unordered {
+			tr.Raw = append(tr.Raw, strings.Clone(raw)) // not the whole record's string
+		}
+		prevLine = line
 	}
 	if len(tr.T) == 0 {
 		return nil, errors.New("no data rows")
@@ -126,27 +137,77 @@ func read(r io.Reader, ordered bool) (*Trace, error) {
 	return tr, nil
 }
 
-// ParseTimestamp parses unix seconds or "YYYY-MM-DD HH:MM:SS" (UTC).
+// readHeader finds the timestamp and value columns.
+func readHeader(cr *csv.Reader) (ti, vi int, err error) {
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, 0, errors.New("empty file: expected header timestamp,value")
+		}
+		return 0, 0, err
+	}
+	ti, vi = -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		case "timestamp":
+			ti = i
+		case "value":
+			vi = i
+		}
+	}
+	if ti < 0 || vi < 0 {
+		return 0, 0, fmt.Errorf("bad header %s: expected timestamp,value", Quote(strings.Join(header, ",")))
+	}
+	return ti, vi, nil
+}
+
+// Quote is %q of s cut to MaxEcho bytes (on a rune boundary), for error
+// messages that echo input: a 20 MB field is not repeated back.
+func Quote(s string) string {
+	if len(s) <= MaxEcho {
+		return strconv.Quote(s)
+	}
+	n := MaxEcho
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strconv.Quote(s[:n]) + fmt.Sprintf("... (%d bytes)", len(s))
+}
+
+// ParseTimestamp parses unix seconds or "YYYY-MM-DD HH:MM:SS" (UTC). Unix
+// seconds must be in [0, MaxUnixSeconds]: a millisecond timestamp is
+// refused with a hint.
 func ParseTimestamp(s string) (int64, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f != math.Trunc(f) || math.IsInf(f, 0) {
-			return 0, fmt.Errorf("timestamp %q is not whole seconds", s)
-		}
-		return int64(f), nil
-	}
-	t, err := time.Parse(TimeLayout, s)
+	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("timestamp %q: want unix seconds or %q", s, "YYYY-MM-DD HH:MM:SS")
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			t, terr := time.Parse(TimeLayout, s)
+			if terr != nil {
+				return 0, fmt.Errorf("timestamp %s: want unix seconds or %q", Quote(s), "YYYY-MM-DD HH:MM:SS")
+			}
+			return t.Unix(), nil
+		}
+		if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt64/2 {
+			return 0, fmt.Errorf("timestamp %s is not whole seconds", Quote(s))
+		}
+		n = int64(f)
 	}
-	return t.Unix(), nil
+	if n < 0 {
+		return 0, fmt.Errorf("timestamp %s is before 1970", Quote(s))
+	}
+	if n > MaxUnixSeconds {
+		if n/1000 <= MaxUnixSeconds {
+			return 0, fmt.Errorf("timestamp %s is in milliseconds? Unix seconds are expected (divide by 1000)", Quote(s))
+		}
+		return 0, fmt.Errorf("timestamp %s is beyond the year 5000: want unix seconds", Quote(s))
+	}
+	return n, nil
 }
 
 // ParseValue parses a sample value; missing markers give NaN, infinities
-// are rejected.
+// and magnitudes above MaxAbsValue are rejected.
 func ParseValue(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	switch strings.ToLower(s) {
@@ -154,11 +215,14 @@ func ParseValue(s string) (float64, error) {
 		return math.NaN(), nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("value %q is not a number", s)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, fmt.Errorf("value %s is not a number", Quote(s))
 	}
 	if math.IsInf(v, 0) {
-		return 0, fmt.Errorf("value %q is infinite", s)
+		return 0, fmt.Errorf("value %s is infinite", Quote(s))
+	}
+	if math.Abs(v) > MaxAbsValue {
+		return 0, fmt.Errorf("value %s is beyond ±%g", Quote(s), float64(MaxAbsValue))
 	}
 	return v, nil
 }

@@ -16,7 +16,11 @@ func TestRead(t *testing.T) {
 	require.InDelta(t, 1.5, tr.V[0], 0)
 	require.True(t, math.IsNaN(tr.V[1]))
 	require.True(t, math.IsNaN(tr.V[2]))
+	require.Nil(t, tr.Raw, "the strict reader keeps no raw timestamps")
+	tr, err = ReadUnordered(strings.NewReader(in))
+	require.NoError(t, err)
 	require.Equal(t, "2014-04-01 00:00:00", tr.Raw[0])
+	require.Equal(t, "1396311000", tr.Raw[2])
 }
 
 func TestReadUnordered(t *testing.T) {
@@ -39,12 +43,24 @@ func TestReadErrors(t *testing.T) {
 		{"bad value", "timestamp,value\n1,x\n", `line 2: value "x" is not a number`},
 		{"inf", "timestamp,value\n1,inf\n", "infinite"},
 		{"bad time", "timestamp,value\nyesterday,1\n", `timestamp "yesterday"`},
-		{"decreasing", "timestamp,value\n5,1\n4,1\n", "before previous"},
+		{"decreasing", "timestamp,value\n5,1\n4,1\n", "line 3: timestamp 4 before previous 5 (line 2): rows must be sorted by time"},
 		{"fractional", "timestamp,value\n5.5,1\n", "not whole seconds"},
+		// Issue 12: each of these was accepted silently or echoed whole.
+		{"duplicate", "timestamp,value\n5,1\n\n5,2\n", "line 4: timestamp 5 repeats line 2's: each timestamp once"},
+		{"milliseconds", "timestamp,value\n1700000000000,1\n", `line 2: timestamp "1700000000000" is in milliseconds? Unix seconds are expected (divide by 1000)`},
+		{"microseconds", "timestamp,value\n1700000000000000,1\n", "beyond the year 5000"},
+		{"negative time", "timestamp,value\n-5,1\n", "before 1970"},
+		{"huge float time", "timestamp,value\n1e300,1\n", "not whole seconds"},
+		{"overflow value", "timestamp,value\n1,1e300\n", `line 2: value "1e300" is beyond ±1e+15`},
+		{"out of float range", "timestamp,value\n1,1e999\n", "infinite"},
+		{"negative overflow", "timestamp,value\n1,-2e15\n", "beyond"},
+		{"long value cut", "timestamp,value\n1," + strings.Repeat("9x", 10<<20) + "\n", `line 2: value "` + strings.Repeat("9x", 50) + `"... (20971520 bytes) is not a number`},
+		{"long header cut", strings.Repeat("h", 1000) + "\n1,2\n", `bad header "` + strings.Repeat("h", 100) + `"... (1000 bytes)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Read(strings.NewReader(tc.in))
 			require.ErrorContains(t, err, tc.want)
+			require.Less(t, len(err.Error()), 400, "echoed input is cut")
 		})
 	}
 }
