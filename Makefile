@@ -138,6 +138,7 @@ bench-exporter: build
 .PHONY: bench-docs
 bench-docs:
 	@echo ">> running Go benchmarks (writes docs/benchmarks.md)"
+	@./scripts/ensure-victoriametrics.sh
 	@./scripts/bench-docs.sh > docs/benchmarks.md.tmp && mv docs/benchmarks.md.tmp docs/benchmarks.md
 
 GOLANGCI_LINT_VERSION ?= v2.15.0

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/prescale/prescale/controller/history"
@@ -85,7 +86,7 @@ func (w window) series() history.Series {
 	s := history.Series{T: make([]int64, len(w.v)), V: make([]float64, len(w.v)), Dropped: w.dropped}
 	for i, x := range w.v {
 		s.T[i] = w.first + int64(i)*w.step
-		s.V[i] = float64(x)
+		s.V[i] = widen(x)
 	}
 	return s
 }
@@ -98,8 +99,18 @@ func (w window) at(t int64) (float64, bool) {
 	if w.lastOK && t == w.lastT {
 		return w.lastV, true
 	}
-	x := float64(w.v[(t-w.first)/w.step])
+	x := widen(w.v[(t-w.first)/w.step])
 	return x, !math.IsNaN(x)
+}
+
+// widen is x as the float64 with the same shortest decimal (42.152, not
+// 42.152000427246094): what the API shows of a stored point.
+func widen(x float32) float64 {
+	if x != x {
+		return math.NaN()
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+	return v
 }
 
 // present counts the non-missing points.

@@ -29,8 +29,25 @@ import (
 // round-robin. It reports the latency percentiles over all requests and the
 // process' resident memory. Goal: p99 <= 20 ms.
 func BenchmarkGETEndpoints100Clients(b *testing.B) {
-	const clients = 100
-	const targets = 100
+	base := serveBenchApp(b, 100)
+	loadTest(b, base, 100, []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
+		"/api/system/health", "/api/verification", "/healthz", "/readyz"})
+}
+
+// BenchmarkFleetREST30Targets is issue 14's REST measurement: the real
+// App with 30 targets (14 days of 5-minute history each, after one cycle)
+// on loopback, 100 concurrent keep-alive clients on /api/scaling/status,
+// /api/predictions and /api/system/health round-robin. Goal: p99 <= 15 ms
+// (aim 10 ms) on 2 cores.
+func BenchmarkFleetREST30Targets(b *testing.B) {
+	base := serveBenchApp(b, 30)
+	loadTest(b, base, 100, []string{"/api/scaling/status", "/api/predictions", "/api/system/health"})
+}
+
+// serveBenchApp serves the real App over n targets of 14 days of 5-minute
+// history in its embedded store, after one cycle, on loopback; it returns
+// the base URL.
+func serveBenchApp(b *testing.B, targets int) string {
 	now := time.Date(2026, 3, 15, 0, 0, 30, 0, time.UTC)
 	var lines []string
 	for i := range targets {
@@ -62,9 +79,13 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close(); _ = app.Close() })
-	base := "http://" + ln.Addr().String()
-	paths := []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
-		"/api/system/health", "/api/verification", "/healthz", "/readyz"}
+	return "http://" + ln.Addr().String()
+}
+
+// loadTest has clients concurrent keep-alive clients GET paths
+// round-robin, one round per benchmark iteration, and reports the latency
+// percentiles over all requests and the process' memory.
+func loadTest(b *testing.B, base string, clients int, paths []string) {
 	// Uncompressed answers: the client shares the 2 cores, and gunzipping
 	// would charge its CPU to the server's latency.
 	// Clients read with 64 KiB buffers, as browsers and Grafana do, rather

@@ -371,11 +371,11 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPredictions(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "predictions", false, func() (int, any) { return http.StatusOK, map[string]any{"predictions": s.b.Predictions()} })
+	servePage(s, w, r, "predictions", s.b.Predictions, func(p Prediction) string { return p.Target })
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "status", false, func() (int, any) { return http.StatusOK, map[string]any{"targets": s.b.Status()} })
+	servePage(s, w, r, "targets", s.b.Status, func(t TargetStatus) string { return t.Target })
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {

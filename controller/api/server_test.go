@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 // fakeBackend counts renders and answers fixed data.
 type fakeBackend struct {
+	targets  int // Status and Predictions answer t000, t001, ...
 	gen      atomic.Uint64
 	renders  atomic.Int32
 	health   string
@@ -37,8 +39,20 @@ func (f *fakeBackend) Latest() []Sample {
 	one := 1.0
 	return []Sample{{Target: "web", OK: true, Value: &one}}
 }
-func (f *fakeBackend) Predictions() []Prediction { return []Prediction{} }
-func (f *fakeBackend) Status() []TargetStatus    { return []TargetStatus{} }
+func (f *fakeBackend) Predictions() []Prediction {
+	out := []Prediction{}
+	for i := range f.targets {
+		out = append(out, Prediction{Target: fmt.Sprintf("t%03d", i)})
+	}
+	return out
+}
+func (f *fakeBackend) Status() []TargetStatus {
+	out := []TargetStatus{}
+	for i := range f.targets {
+		out = append(out, TargetStatus{Target: fmt.Sprintf("t%03d", i)})
+	}
+	return out
+}
 func (f *fakeBackend) Execute(context.Context, ExecuteRequest) (TargetStatus, error) {
 	return TargetStatus{Target: "web"}, f.execErr
 }
@@ -192,5 +206,57 @@ func TestManualDurationBounded(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		require.Equal(t, code, rec.Code, "%s: %s", body, rec.Body.String())
+	}
+}
+
+// TestPaging: /api/scaling/status and /api/predictions answer a bounded
+// page (100 targets by default) with the total and the next page's path;
+// following next visits every target once; ?target=NAME answers one
+// target; unknown targets are 404, bad parameters 400.
+func TestPaging(t *testing.T) {
+	s := New(&fakeBackend{health: "ok", targets: 250}, Options{})
+	get := func(path string) (int, map[string]json.RawMessage) {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		var out map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), path)
+		return rec.Code, out
+	}
+	for _, c := range []struct{ path, field string }{{"/api/scaling/status", "targets"}, {"/api/predictions", "predictions"}} {
+		var seen []string
+		pages := 0
+		for next := c.path; next != ""; pages++ {
+			code, out := get(next)
+			require.Equal(t, http.StatusOK, code, next)
+			var items []struct{ Target string }
+			require.NoError(t, json.Unmarshal(out[c.field], &items))
+			require.LessOrEqual(t, len(items), DefaultPageLimit)
+			require.JSONEq(t, "250", string(out["total"]))
+			for _, it := range items {
+				seen = append(seen, it.Target)
+			}
+			next = ""
+			_ = json.Unmarshal(out["next"], &next)
+		}
+		require.Equal(t, 3, pages, c.path)
+		require.Len(t, seen, 250)
+		require.Equal(t, "t000", seen[0])
+		require.Equal(t, "t249", seen[249])
+
+		code, out := get(c.path + "?offset=240&limit=5")
+		require.Equal(t, http.StatusOK, code)
+		require.JSONEq(t, `"`+c.path+`?offset=245&limit=5"`, string(out["next"]))
+		code, out = get(c.path + "?target=t123")
+		require.Equal(t, http.StatusOK, code)
+		require.Contains(t, string(out[c.field]), `"t123"`)
+		require.JSONEq(t, "1", string(out["total"]))
+		require.JSONEq(t, "null", string(out["next"]))
+		code, out = get(c.path + "?target=nope")
+		require.Equal(t, http.StatusNotFound, code)
+		require.Contains(t, string(out["error"]), `unknown target \"nope\"`)
+		for _, bad := range []string{"?limit=0", "?limit=1001", "?offset=-1", "?limit=x"} {
+			code, _ := get(c.path + bad)
+			require.Equal(t, http.StatusBadRequest, code, bad)
+		}
 	}
 }

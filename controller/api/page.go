@@ -1,0 +1,97 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Paging of the per-target answers (GET /api/scaling/status and
+// /api/predictions): a fleet of 1,000 targets is never one huge answer.
+const (
+	// DefaultPageLimit is the targets in a page when the request says
+	// nothing.
+	DefaultPageLimit = 100
+	// MaxPageLimit is the most targets a page holds.
+	MaxPageLimit = 1000
+)
+
+// page is a request's selection: one target by name, or limit targets
+// from offset, in configuration order.
+type page struct {
+	target        string
+	offset, limit int
+}
+
+// parsePage reads ?target=NAME, ?offset=N and ?limit=N.
+func parsePage(r *http.Request) (page, error) {
+	q := r.URL.Query()
+	p := page{target: q.Get("target"), limit: DefaultPageLimit}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return page{}, fmt.Errorf("offset must be an integer >= 0, got %q", v)
+		}
+		p.offset = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			return page{}, fmt.Errorf("limit must be an integer in [1, %d], got %q", MaxPageLimit, v)
+		}
+		p.limit = n
+	}
+	return p, nil
+}
+
+// key is the cache key of the selection.
+func (p page) key() string {
+	return url.Values{"target": {p.target}, "offset": {strconv.Itoa(p.offset)}, "limit": {strconv.Itoa(p.limit)}}.Encode()
+}
+
+// pageOf selects p from items (name gives an item's target): the items,
+// the total, and the path of the next page ("" on the last one). A target
+// that is not there is an error (404).
+func pageOf[T any](items []T, name func(T) string, p page, path string) ([]T, int, string, error) {
+	if p.target != "" {
+		for _, it := range items {
+			if name(it) == p.target {
+				return []T{it}, 1, "", nil
+			}
+		}
+		return nil, 0, "", fmt.Errorf("%w %q", ErrUnknownTarget, p.target)
+	}
+	total := len(items)
+	lo := min(p.offset, total)
+	hi := min(lo+p.limit, total)
+	next := ""
+	if hi < total {
+		next = fmt.Sprintf("%s?offset=%d&limit=%d", path, hi, p.limit)
+	}
+	return items[lo:hi], total, next, nil
+}
+
+// servePage answers a paged per-target GET: {field: [...], total, offset,
+// limit, next}, cached per selection and generation.
+func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field string, all func() []T, name func(T) string) {
+	p, err := parsePage(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.cached(w, r, r.URL.Path+"?"+p.key(), false, func() (int, any) {
+		items, total, next, err := pageOf(all(), name, p, r.URL.Path)
+		if err != nil {
+			return http.StatusNotFound, map[string]string{"error": err.Error()}
+		}
+		out := map[string]any{field: items, "total": total, "offset": p.offset, "limit": p.limit, "next": nil}
+		if p.target != "" {
+			out["offset"], out["limit"] = 0, 1
+		}
+		if next != "" {
+			out["next"] = next
+		}
+		return http.StatusOK, out
+	})
+}
