@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,10 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/app"
 )
 
 // flakyReceiver is an Alertmanager-webhook receiver on loopback that
@@ -243,4 +248,119 @@ func postJSON(ctx context.Context, t *testing.T, url, token, body string) int {
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
 	return resp.StatusCode
+}
+
+// TestE2EObservedProvisioningLag runs the controller's real code with the
+// simulated pool (lag 3 s) and its embedded store gathering the process's
+// own registry, as `prescale run` does. The target's current_query reads
+// the pool's ready units back through PromQL, so prescale_current_units
+// stays at the ready units while the scale-up provisions, and
+// prescale_observed_provisioning_lag_seconds measures the pool's lag (plus
+// at most a scrape and a cycle) beside the configured 3 s.
+func TestE2EObservedProvisioningLag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	const lag, interval = 3 * time.Second, time.Second
+	cfg := controller.Config{
+		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
+		ScrapeInterval: time.Second, Retention: time.Hour,
+		ScalingInterval: interval, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		ExecTimeout: time.Second, ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
+		TargetName: "pool", TargetTier: "web", TargetKind: "instances",
+		TargetQuery:        `vector(0.1)`,
+		TargetCurrentQuery: `max(prescale_simulated_pool_ready_units{target="pool"})`,
+		CapacityPerUnit:    1, TargetUtilization: 0.5,
+		MinUnits: 1, MaxUnits: 10, Lag: lag, ScaleDownCooldown: time.Hour, ConfidenceThreshold: 0.7,
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	a, err := app.New(cfg, app.Options{Registry: reg, Gather: reg, GatherJob: "prescale-run", Listener: ln})
+	require.NoError(t, err)
+	actx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(actx) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	url := a.URL()
+	sel := map[string]string{"target": "pool"}
+	eventually(ctx, t, 30*time.Second, "current_query reads the pool's 1 ready unit", func() error {
+		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
+		if err != nil || cur != 1 {
+			return fmt.Errorf("current units %v: %v", cur, err)
+		}
+		return nil
+	})
+	configured, err := scrapeGauge(ctx, url+"/metrics", "prescale_provisioning_lag_seconds", sel)
+	require.NoError(t, err)
+	require.InDelta(t, lag.Seconds(), configured, 0)
+
+	require.Equal(t, http.StatusOK, postJSON(ctx, t, url+"/api/scaling/execute", "e2e-token", `{"target":"pool","units":3}`))
+	start := time.Now()
+	var seen []float64
+	eventually(ctx, t, 30*time.Second, "one observed provisioning lag", func() error {
+		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
+		if err == nil && (len(seen) == 0 || seen[len(seen)-1] != cur) {
+			seen = append(seen, cur)
+		}
+		n, _, err := scrapeHistogram(ctx, url+"/metrics", "prescale_observed_provisioning_lag_seconds", "pool")
+		if err != nil || n != 1 {
+			return fmt.Errorf("count %v: %v", n, err)
+		}
+		return nil
+	})
+	_, sum, err := scrapeHistogram(ctx, url+"/metrics", "prescale_observed_provisioning_lag_seconds", "pool")
+	require.NoError(t, err)
+	eventually(ctx, t, 5*time.Second, "current units published as 3", func() error {
+		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
+		if err != nil {
+			return err
+		}
+		if seen[len(seen)-1] != cur {
+			seen = append(seen, cur) // published by the cycle that observed the lag
+		}
+		if cur != 3 {
+			return fmt.Errorf("current units %v", cur)
+		}
+		return nil
+	})
+	t.Logf("observed lag %.2fs (configured %s, scrape and scaling interval 1s), seen %v after %s", sum, lag, seen, time.Since(start).Round(10*time.Millisecond))
+	require.GreaterOrEqual(t, sum, lag.Seconds(), "capacity cannot show before the pool's lag")
+	require.LessOrEqual(t, sum, lag.Seconds()+2*interval.Seconds()+time.Second.Seconds()+1, "at most a scrape and a cycle late (plus slack on 2 shared cores)")
+	require.Equal(t, []float64{1, 3}, seen, "current units are the ready ones: 1 while the 2 new units provision, then 3")
+}
+
+// scrapeHistogram reads the count and sum of a histogram's series for a
+// target from a /metrics URL.
+func scrapeHistogram(ctx context.Context, url, name, target string) (uint64, float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _, _ = io.Copy(io.Discard, resp.Body); _ = resp.Body.Close() }()
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	for {
+		mf := new(dto.MetricFamily)
+		if err := dec.Decode(mf); err != nil {
+			return 0, 0, fmt.Errorf("%s{target=%q}: %w", name, target, err)
+		}
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "target" && lp.GetValue() == target {
+					return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum(), nil
+				}
+			}
+		}
+		return 0, 0, fmt.Errorf("%s{target=%q} not found", name, target)
+	}
 }
