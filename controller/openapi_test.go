@@ -55,7 +55,6 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 type openAPICall struct {
 	method, path, body string
 	token              bool
-	accept             string
 }
 
 // TestOpenAPIAnswers sends real requests to an app after two decision
