@@ -171,9 +171,19 @@ func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decisi
 	if c.o.Mode != ModeAct || len(c.d.Actuators) == 0 || dec.Reason.Holds() {
 		return
 	}
+	// Direction is relative to the units the receiver is known to have, so
+	// a resend of an unacknowledged scale-up is still "up" (and keeps its
+	// fingerprint) after later cycles decided the same units again.
+	dir := "none"
+	switch {
+	case dec.Desired > snap.current:
+		dir = "up"
+	case dec.Desired < snap.current:
+		dir = "down"
+	}
 	a := actuator.Action{
 		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind),
-		Current: snap.current, Desired: dec.Desired, Direction: dec.Direction(),
+		Current: snap.current, Desired: dec.Desired, Direction: dir,
 		Reason: string(dec.Reason), Explanation: Explain(dec), Confidence: dec.Explanation.Confidence,
 		Forecast: dec.Explanation.MeanUsed, Upper: dec.Explanation.UpperUsed,
 		CostPerHour: float64(dec.Desired) * t.CostPerUnitHour, At: dec.Explanation.Now,

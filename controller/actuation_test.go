@@ -76,6 +76,10 @@ func TestActuationLevelTriggered(t *testing.T) {
 		sent = append(sent, a.Desired)
 	}
 	require.Equal(t, []int{10, 10, 10}, sent, "re-sent until acknowledged, then not again")
+	for _, a := range f.act.actions() {
+		require.Equal(t, 1, a.Current, "current: what the receiver acknowledged")
+		require.Equal(t, "up", a.Direction, "relative to what the receiver has, so every resend is the same scale-up")
+	}
 }
 
 // TestActuationSurvivesRestart: desired units no actuator acknowledged

@@ -78,6 +78,17 @@ func (r *flakyReceiver) holds() (string, []string) {
 	return r.accepted[len(r.accepted)-1].Alerts[0].Annotations["desired_units"], refused
 }
 
+// fingerprints returns the distinct alert fingerprints the receiver got.
+func (r *flakyReceiver) fingerprints() map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]bool{}
+	for _, m := range append(append([]actuator.Message(nil), r.refused...), r.accepted...) {
+		out[m.Alerts[0].Fingerprint] = true
+	}
+	return out
+}
+
 // TestE2EFailingReceiverLosesNothing is issue 12's first report through the
 // controller's real code: a webhook receiver answering 500
 // (PRESCALE_WEBHOOK_MAX_ATTEMPTS=2, PRESCALE_WEBHOOK_TIMEOUT=1s) gets a
@@ -210,6 +221,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	for _, u := range refused {
 		require.Equal(t, "3", u, "only the current desired units are ever sent")
 	}
+	require.Len(t, rcv.fingerprints(), 1, "every resend of the decision has the same fingerprint, by which Alertmanager-style receivers deduplicate")
 	out := logs.String()
 	require.Equal(t, 1, strings.Count(out, "actuation failing"), "one WARN for the outage, not one per retry (%d refused):\n%s", len(refused), out)
 	require.Contains(t, out, `level=WARN msg="actuation failing`)
