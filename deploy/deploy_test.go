@@ -424,7 +424,7 @@ func TestDockerfile(t *testing.T) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		for _, keep := range []string{"go.mod", "go.sum", "cmd", "controller", "exporter", "predictor", "internal"} {
+		for _, keep := range []string{"go.mod", "go.sum", "VERSION", "version.go", "cmd", "controller", "exporter", "predictor", "internal"} {
 			require.NotEqual(t, keep, strings.Trim(line, "/"), "Dockerfile.dockerignore excludes %s, which the build needs", keep)
 		}
 	}
