@@ -557,7 +557,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		"PRESCALE_DATA_DIR=" + filepath.Join(dir, "controller-data"),
 		"PRESCALE_PROMETHEUS_URL=http://" + o.Prometheus,
 		"PRESCALE_SCALING_INTERVAL=1h",
-		"PRESCALE_STEP=1s",
+		"PRESCALE_STEP=2s", // the lead window (1h interval + 5m lag) in at most 2016 steps
 		"PRESCALE_HISTORY_WINDOW=1m",
 		"PRESCALE_MODE=act",
 		"PRESCALE_ACTUATOR=webhook",
