@@ -302,7 +302,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	eventually(ctx, t, 30*time.Second, "current_query reads the pool's 1 ready unit", func() error {
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		if err != nil || cur != 1 {
-			return fmt.Errorf("current units %v: %v", cur, err)
+			return fmt.Errorf("current units %v: %w", cur, err)
 		}
 		return nil
 	})
@@ -320,7 +320,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 		}
 		n, _, err := scrapeHistogram(ctx, url+"/metrics", "prescale_observed_provisioning_lag_seconds", "pool")
 		if err != nil || n != 1 {
-			return fmt.Errorf("count %v: %v", n, err)
+			return fmt.Errorf("count %v: %w", n, err)
 		}
 		return nil
 	})
