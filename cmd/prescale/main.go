@@ -71,6 +71,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintln(stdout, "usage: prescale version\n\nPrints the version, the commit and branch, the build user and date, the Go version\nand the platform (prescale --version does the same).")
+		return 0
+	}
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "prescale version: unexpected argument %q\n", args[0])
 		return 2
