@@ -48,7 +48,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	ctx := t.Context()
 	vm := startVM(ctx, t)
 	now := time.Now()
-	s := traceSeries("demand", "web", 14*288, 5*time.Minute, now.Add(-time.Second), 7)
+	s := traceSeries("web", 14*288, 5*time.Minute, now.Add(-time.Second), 7)
 	vm.importSeries(ctx, []vmSeries{s})
 	gw := tenantGateway(t, vm.URL(), "tenant1")
 
@@ -168,7 +168,7 @@ func (f *badFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestE2EBadHistoryAnswers(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now()
-	s := traceSeries("demand", "web", 14*288, 5*time.Minute, now.Add(-time.Second), 11)
+	s := traceSeries("web", 14*288, 5*time.Minute, now.Add(-time.Second), 11)
 	good := startVM(ctx, t)
 	good.importSeries(ctx, []vmSeries{s})
 	limited := startVM(ctx, t, "-search.maxSamplesPerQuery=1000")

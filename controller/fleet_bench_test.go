@@ -53,7 +53,7 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 		var batch []vmSeries
 		for i := lo; i < min(n, lo+50); i++ {
 			name := fmt.Sprintf("t%04d", i)
-			batch = append(batch, traceSeries("demand", name, 14*288, step, end, uint64(i)))
+			batch = append(batch, traceSeries(name, 14*288, step, end, uint64(i)))
 			targets[i] = policy.Target{
 				Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,
 				CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 50, Lag: 10 * time.Minute,
@@ -148,7 +148,7 @@ func phaseSums(b *testing.B, reg *prometheus.Registry) map[string]float64 {
 func nextSamples(targets []policy.Target, t time.Time, seed uint64) []vmSeries {
 	out := make([]vmSeries, len(targets))
 	for i, tg := range targets {
-		s := traceSeries("demand", tg.Name, 1, time.Minute, t, seed*7919+uint64(i))
+		s := traceSeries(tg.Name, 1, time.Minute, t, seed*7919+uint64(i))
 		out[i] = s
 	}
 	return out

@@ -185,12 +185,13 @@ func vmSelector(s vmSeries) string {
 	return s.Metric["__name__"] + "{" + strings.Join(parts, ",") + "}"
 }
 
-// traceSeries is genTrace as a VictoriaMetrics import series.
-func traceSeries(name, target string, n int, step time.Duration, end time.Time, seed uint64) vmSeries {
+// traceSeries is testkit.DailyTrace as a VictoriaMetrics import series of
+// demand{target=TARGET}.
+func traceSeries(target string, n int, step time.Duration, end time.Time, seed uint64) vmSeries {
 	ts, vs := testkit.DailyTrace(n, step, end, seed)
 	ms := make([]int64, len(ts))
 	for i, s := range ts {
 		ms[i] = s * 1000
 	}
-	return vmSeries{Metric: map[string]string{"__name__": name, "target": target}, Values: vs, Timestamps: ms}
+	return vmSeries{Metric: map[string]string{"__name__": "demand", "target": target}, Values: vs, Timestamps: ms}
 }

@@ -81,16 +81,6 @@ func (w window) merged(s history.Series, start, end int64) window {
 	return out
 }
 
-// series returns the window as a Series (float64 values) for the API.
-func (w window) series() history.Series {
-	s := history.Series{T: make([]int64, len(w.v)), V: make([]float64, len(w.v)), Dropped: w.dropped}
-	for i, x := range w.v {
-		s.T[i] = w.first + int64(i)*w.step
-		s.V[i] = widen(x)
-	}
-	return s
-}
-
 // at returns the value at unix time t and whether the window has it.
 func (w window) at(t int64) (float64, bool) {
 	if w.empty() || t < w.first || t > w.end() || (t-w.first)%w.step != 0 {

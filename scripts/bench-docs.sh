@@ -83,7 +83,7 @@ while IFS= read -r line; do
 	esac
 done < "$raw"
 echo
-for frag in docs/benchmarks-exporter.md docs/benchmarks-controller.md; do
+for frag in docs/benchmarks-exporter.md docs/benchmarks-controller.md docs/benchmarks-fleet.md; do
 	if [ -f "$frag" ]; then
 		echo
 		sed 's/^# /## /' "$frag"
