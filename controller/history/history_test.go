@@ -286,3 +286,34 @@ func TestEmbeddedNonFiniteDemand(t *testing.T) {
 	require.Equal(t, end.Add(-time.Minute).Unix(), tl)
 	require.InDelta(t, 1, v, 0)
 }
+
+// TestRemoteBoundsAnswers: an answer larger than MaxAnswerBytes (a query
+// returning thousands of series) is cut off and reported as the target's
+// query problem, not read whole into memory; headers are sent.
+func TestRemoteBoundsAnswers(t *testing.T) {
+	var tenant string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tenant = r.Header.Get("X-Scope-OrgID")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`)
+		series := `{"metric":{"pod":"p%d"},"values":[[1700000000,"1"],[1700000300,"2"],[1700000600,"3"],[1700000900,"4"]]}`
+		for i := 0; i < 600000; i++ {
+			if i > 0 {
+				_, _ = fmt.Fprint(w, ",")
+			}
+			if _, err := fmt.Fprintf(w, series, i); err != nil {
+				return // the client stopped reading
+			}
+		}
+		_, _ = fmt.Fprint(w, `]}}`)
+	}))
+	defer srv.Close()
+	r, err := NewRemoteWith(srv.URL, RemoteOptions{Timeout: 30 * time.Second, Headers: http.Header{"X-Scope-Orgid": {"tenant1"}}})
+	require.NoError(t, err)
+	start := time.Unix(1700000000, 0)
+	_, err = r.QueryRange(t.Context(), "demand", start, start.Add(15*time.Minute), 5*time.Minute)
+	require.ErrorIs(t, err, ErrTooLarge)
+	require.True(t, IsQueryError(err), "the target's query, not the source: %v", err)
+	require.ErrorContains(t, err, "the answer is larger than 32 MiB: the query returns too many series or points (aggregate it, e.g. sum(...))")
+	require.Equal(t, "tenant1", tenant)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,15 +60,59 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(2, o.Conns)
-	var rt http.RoundTripper = tr
+	var rt http.RoundTripper = limitTransport{next: tr, max: MaxAnswerBytes}
 	if len(o.Headers) > 0 {
-		rt = headerTransport{h: o.Headers.Clone(), next: tr}
+		rt = headerTransport{h: o.Headers.Clone(), next: rt}
 	}
 	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt}})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
 	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
+}
+
+// MaxAnswerBytes bounds one query_range answer's body. A demand query's
+// answer is one series of at most 11,000 points (about 300 KB of JSON);
+// a query that returns thousands of series would otherwise be read whole
+// into memory before it is refused for having more than one.
+const MaxAnswerBytes = 32 << 20
+
+// ErrTooLarge: an answer's body exceeded MaxAnswerBytes.
+var ErrTooLarge = fmt.Errorf("history: the answer is larger than %d MiB: the query returns too many series or points (aggregate it, e.g. sum(...))", MaxAnswerBytes>>20)
+
+// limitTransport cuts every answer's body at max bytes with ErrTooLarge.
+type limitTransport struct {
+	next http.RoundTripper
+	max  int64
+}
+
+func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: t.max}
+	}
+	return resp, err
+}
+
+// limitedBody reads at most left bytes, then fails with ErrTooLarge.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, ErrTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left+1] // one more byte tells "exactly max" from "more"
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, ErrTooLarge
+	}
+	return n, err
 }
 
 // headerTransport adds fixed headers to every request.
@@ -159,6 +204,9 @@ func validHeaderName(name string) bool {
 // ErrQuery: the target's problem, the source is up. Anything else (down,
 // refusing, not a Prometheus API) is the source's.
 func (r *Remote) explain(err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return fmt.Errorf("history: query_range on %s: %w: %w", r.addr, ErrQuery, ErrTooLarge)
+	}
 	var ae *v1.Error
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
