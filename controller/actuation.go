@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
-	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -206,33 +205,4 @@ func ActuatorNames(ls []*actuator.Level) string {
 		names[i] = l.Name()
 	}
 	return strings.Join(names, "+")
-}
-
-// actuationHealth returns one health component per actuator (unhealthy
-// while it fails to deliver a target's desired units, with the reason per
-// target) and every target's actuation status.
-func actuationHealth(ls []*actuator.Level) ([]api.Component, []actuator.Status) {
-	comps := []api.Component{}
-	all := []actuator.Status{}
-	for _, l := range ls {
-		comp := api.Component{Name: "actuator " + l.Name(), Healthy: true}
-		var failing []string
-		for _, s := range l.Status() {
-			all = append(all, s)
-			if !s.Failing {
-				continue
-			}
-			comp.Healthy = false
-			comp.LastError = s.LastErr
-			acked := "none"
-			if s.Acknowledged != nil {
-				acked = fmt.Sprint(*s.Acknowledged)
-			}
-			failing = append(failing, fmt.Sprintf("target %s: %d desired units not acknowledged since %s (%d failed attempts, acknowledged %s): %s",
-				s.Target, s.Desired, s.FailingSince.UTC().Format(time.RFC3339), s.FailedAttempts, acked, s.LastErr))
-		}
-		comp.Detail = strings.Join(failing, "; ")
-		comps = append(comps, comp)
-	}
-	return comps, all
 }

@@ -40,10 +40,9 @@ func TestActuationLevelTriggered(t *testing.T) {
 	m := f.c.d.Metrics
 	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
 	f.requirePending(t, 1)
-	v := NewView(f.c, Info{})
-	hl := v.Health()
+	hl := f.c.Health()
 	require.Equal(t, "degraded", hl.Status)
-	require.NoError(t, v.Ready(), "still deciding: ready")
+	require.NoError(t, f.c.Ready(), "still deciding: ready")
 	var detail string
 	for _, c := range hl.Components {
 		if c.Name == "actuator recorder" {
@@ -59,7 +58,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.InDelta(t, 1, f.gauge(t, m.current), 0, "current units are the acknowledged ones, never the refused 10")
-	require.Equal(t, 1, NewView(f.c, Info{}).Status()[0].Current)
+	require.Equal(t, 1, currentUnits(f.c))
 
 	// The receiver recovers: the next cycle delivers the current desired.
 	h.set(50, nil) // demand 50: upper forecast 70 still needs 10
@@ -67,7 +66,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	f.requirePending(t, 0)
-	require.Equal(t, "ok", NewView(f.c, Info{}).Health().Status)
+	require.Equal(t, "ok", f.c.Health().Status)
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.InDelta(t, 10, f.gauge(t, m.current), 0)
@@ -165,7 +164,7 @@ func TestCurrentQueryAndObservedLag(t *testing.T) {
 		h.setQuery(tgt.CurrentQuery, replicas)
 		require.NoError(t, f.c.ReconcileOnce(t.Context()))
 		require.InDelta(t, replicas, f.gauge(t, m.current), 0, "cycle %d: current units are what current_query reads, not the acknowledged 10", i)
-		require.Equal(t, int(replicas), NewView(f.c, Info{}).Status()[0].Current)
+		require.Equal(t, int(replicas), currentUnits(f.c))
 	}
 	require.Equal(t, 0, histCount(t, f, lv), "not all 10 units there yet")
 	now = now.Add(time.Minute)
@@ -228,4 +227,10 @@ func TestObservedLagWithoutActuator(t *testing.T) {
 	}
 	require.Equal(t, 1, histCount(t, f, lv))
 	require.InDelta(t, 180, histSum(t, f, lv), 0)
+}
+
+// currentUnits is the first target's current units as the API shows them.
+func currentUnits(c *Controller) int {
+	cur, _ := c.Snapshot().Targets[0].Units()
+	return cur
 }

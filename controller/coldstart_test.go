@@ -76,29 +76,28 @@ func TestColdStartPublishesForecastWithinThreeMinutes(t *testing.T) {
 		State: st, Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
-	v := NewView(c, Info{})
-
 	var first time.Time
 	conf := map[time.Duration]float64{}
 	for ; now.Before(t0.Add(3 * time.Hour)); now = now.Add(30 * time.Second) {
 		_ = c.ReconcileOnce(t.Context()) // the first cycles find no data yet
-		p := v.Predictions()[0]
-		if len(p.Forecast) == 0 {
+		p := c.Snapshot().Targets[0]
+		if len(p.Forecast.Mean) == 0 {
 			require.True(t, first.IsZero(), "at %s: a forecast, once published, stays: %+v", now, p)
 			continue
 		}
 		if first.IsZero() {
 			first = now
 		}
-		for _, pt := range p.Forecast {
-			require.GreaterOrEqual(t, pt.Lower, 0.0, "at %s", now)
-			require.LessOrEqual(t, pt.Lower, pt.Mean, "at %s", now)
-			require.LessOrEqual(t, pt.Mean, pt.Upper, "at %s", now)
-			require.LessOrEqual(t, pt.Upper, 2.0*cores, "at %s: interval within 2 x cores", now)
+		fc := p.Forecast
+		for k := range fc.Mean {
+			require.GreaterOrEqual(t, fc.Lower[k], 0.0, "at %s", now)
+			require.LessOrEqual(t, fc.Lower[k], fc.Mean[k], "at %s", now)
+			require.LessOrEqual(t, fc.Mean[k], fc.Upper[k], "at %s", now)
+			require.LessOrEqual(t, fc.Upper[k], 2.0*cores, "at %s: interval within 2 x cores", now)
 		}
-		conf[now.Sub(t0).Truncate(time.Minute)] = p.Confidence
-		d := v.Status()[0].Decisions
-		if p.Confidence < tg.ConfidenceThreshold {
+		conf[now.Sub(t0).Truncate(time.Minute)] = fc.Confidence
+		d := p.State.Decisions
+		if fc.Confidence < tg.ConfidenceThreshold {
 			require.NotEqual(t, policy.ReasonForecast, d[len(d)-1].Reason, "at %s: low confidence decides reactively", now)
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
-	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
@@ -234,8 +233,8 @@ func (c *Config) validateActuators(bad badFunc) {
 	if c.ExecTimeout <= 0 {
 		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)
 	}
-	if c.ManualDuration <= 0 || c.ManualDuration > api.MaxManualDuration {
-		bad("MANUAL_DURATION", "must be in (0s, %s], got %s", api.MaxManualDuration, c.ManualDuration)
+	if c.ManualDuration <= 0 || c.ManualDuration > policy.MaxManualDuration {
+		bad("MANUAL_DURATION", "must be in (0s, %s], got %s", policy.MaxManualDuration, c.ManualDuration)
 	}
 	if c.MetricsMaxInFlight < 0 {
 		bad("METRICS_MAX_IN_FLIGHT", "must be >= 0 (0: no limit), got %d", c.MetricsMaxInFlight)

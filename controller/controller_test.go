@@ -212,9 +212,9 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.InDelta(t, 25, f.gauge(t, m.forecastLo), 0)
 	require.InDelta(t, 0.9, f.gauge(t, m.confidence), 0)
 	require.InDelta(t, 35, f.gauge(t, m.demand), 0, "the demand the decision used")
-	p := NewView(f.c, Info{}).Predictions()[0]
-	require.Equal(t, "fake", p.Model, "the forecast the decision used")
-	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.Forecast[0].T.Unix(), "one step after the last grid point")
+	p := f.c.Snapshot().Targets[0]
+	require.Equal(t, "fake", p.Forecast.Model, "the forecast the decision used")
+	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.ForecastStart, "one step after the last grid point")
 	require.InDelta(t, 0.5, f.gauge(t, m.costPerHour), 1e-12, "1 current unit at 0.5/h")
 	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "up", "forecast")), 0)
 	require.InDelta(t, 0, testutil.ToFloat64(m.decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
@@ -251,12 +251,11 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
 		require.Equal(t, 0, testutil.CollectAndCount(g), "no forecast this cycle: the %s series is dropped, not left stale", name)
 	}
-	v := NewView(f.c, Info{})
-	require.Equal(t, "degraded", v.Health().Status)
-	require.ErrorContains(t, v.Ready(), "history source down")
-	p := v.Predictions()[0]
-	require.Empty(t, p.Forecast, "the API drops the forecast the same cycle as /metrics")
-	require.Contains(t, p.Error, "connection refused")
+	require.Equal(t, "degraded", f.c.Health().Status)
+	require.ErrorContains(t, f.c.Ready(), "history source down")
+	p := f.c.Snapshot().Targets[0]
+	require.Empty(t, p.Forecast.Mean, "the API drops the forecast the same cycle as /metrics")
+	require.Contains(t, p.ForecastProblem(), "connection refused")
 
 	// Empty answers (the store is up but has nothing) also hold.
 	h.set(0, history.ErrNoData)
@@ -270,7 +269,7 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	h.set(35, nil)
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.Equal(t, "ok", v.Health().Status)
+	require.Equal(t, "ok", f.c.Health().Status)
 }
 
 // TestStaleDataSaysHowOld: a series whose newest point is older than the
@@ -282,16 +281,15 @@ func TestStaleDataSaysHowOld(t *testing.T) {
 		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC).Add(off)
 		h := &fakeHistory{value: 35, until: time.Date(2026, 3, 2, 11, 43, 0, 0, time.UTC).Unix()}
 		f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
-		v := NewView(f.c, Info{})
 		m := f.c.d.Metrics
 		for k, age := range []time.Duration{17 * time.Minute, 18 * time.Minute} {
 			require.NoError(t, f.c.ReconcileOnce(t.Context()))
 			require.InDelta(t, float64(k+1), testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
 			want := fmt.Sprintf("history: stale data: the newest point, at 2026-03-02T11:43:00Z, is %s old (step 1m0s); none at the cycle time: decisions held",
 				(age + off).String())
-			require.Equal(t, want, v.Verification().Targets[0].HistoryError, "offset %s", off)
-			require.Equal(t, want, v.Predictions()[0].Error)
-			require.Equal(t, want, v.Status()[0].HistoryError)
+			p := f.c.Snapshot().Targets[0]
+			require.Equal(t, want, p.HistoryErr, "offset %s", off)
+			require.Equal(t, want, p.ForecastProblem())
 			now = now.Add(time.Minute)
 		}
 		require.Empty(t, f.act.actions(), "no action on stale data")
@@ -301,13 +299,13 @@ func TestStaleDataSaysHowOld(t *testing.T) {
 		h.until = 0
 		h.mu.Unlock()
 		require.NoError(t, f.c.ReconcileOnce(t.Context()))
-		require.Empty(t, v.Status()[0].HistoryError)
+		require.Empty(t, f.c.Snapshot().Targets[0].HistoryErr)
 		h.mu.Lock()
 		h.until = now.Truncate(time.Minute).Unix()
 		h.mu.Unlock()
 		now = now.Add(5 * time.Minute)
 		require.NoError(t, f.c.ReconcileOnce(t.Context()))
-		require.Contains(t, v.Status()[0].HistoryError, fmt.Sprintf("is %s old", 5*time.Minute+off))
+		require.Contains(t, f.c.Snapshot().Targets[0].HistoryErr, fmt.Sprintf("is %s old", 5*time.Minute+off))
 	}
 }
 
@@ -336,7 +334,7 @@ func TestIncrementalHistoryReads(t *testing.T) {
 	require.Equal(t, [][2]time.Time{{at(11, 0, 0), at(12, 0, 0)}, {now, now}}, cycle(now), "first cycle: the whole hour, then now")
 	require.Equal(t, [][2]time.Time{{at(12, 0, 50), at(12, 0, 50)}}, cycle(at(12, 0, 50)), "no new grid point: only now")
 	require.Equal(t, [][2]time.Time{{at(12, 1, 0), at(12, 3, 0)}, {at(12, 3, 10), at(12, 3, 10)}}, cycle(at(12, 3, 10)), "only the new points")
-	require.Equal(t, 61, NewView(f.c, Info{}).Verification().Targets[0].Points, "the window slides")
+	require.Equal(t, 61, f.c.Snapshot().Targets[0].Window.Len(), "the window slides")
 	require.Equal(t, [][2]time.Time{{at(12, 4, 0), at(12, 4, 0)}}, cycle(at(12, 4, 0)), "on the grid: the new point is the current value")
 
 	// Every FullReadEvery (6h, the first one earlier by a fraction taken
@@ -375,13 +373,12 @@ func TestQueryErrorIsATargetProblem(t *testing.T) {
 		require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0, "the source is up")
 		require.InDelta(t, 0, testutil.ToFloat64(m.historyHealth), 0, "the target has no data")
 		require.InDelta(t, 0, f.gauge(t, m.dataOK), 0)
-		v := NewView(f.c, Info{})
-		require.NoError(t, v.Ready())
-		h0 := v.Health()
+		require.NoError(t, f.c.Ready())
+		h0 := f.c.Health()
 		require.Equal(t, "degraded", h0.Status)
 		require.True(t, h0.Components[0].Healthy, "history component healthy")
 		require.False(t, h0.Components[1].Healthy, "target data component unhealthy")
-		require.Contains(t, v.Verification().Targets[0].HistoryError, qerr.Error())
+		require.Contains(t, f.c.Snapshot().Targets[0].HistoryErr, qerr.Error())
 	}
 }
 
@@ -414,15 +411,14 @@ func TestForecastPublishedFromFirstCycle(t *testing.T) {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "a %s series from the first cycle", name)
 	}
 	require.InDelta(t, 0, f.gauge(t, m.forecastLo), 0, "lower bound clamped at 0")
-	v := NewView(f.c, Info{})
-	p := v.Predictions()[0]
-	require.NotEmpty(t, p.Forecast)
-	require.Empty(t, p.Error)
-	require.InDelta(t, 0, p.Confidence, 0)
-	for _, pt := range p.Forecast {
-		require.GreaterOrEqual(t, pt.Lower, 0.0)
+	p := f.c.Snapshot().Targets[0]
+	require.NotEmpty(t, p.Forecast.Mean)
+	require.Empty(t, p.ForecastProblem())
+	require.InDelta(t, 0, p.Forecast.Confidence, 0)
+	for _, lo := range p.Forecast.Lower {
+		require.GreaterOrEqual(t, lo, 0.0)
 	}
-	d := v.Status()[0].Decisions[0]
+	d := p.State.Decisions[0]
 	require.Equal(t, policy.ReasonLowConfidence, d.Reason, "confidence 0: the decision is reactive")
 }
 
@@ -562,11 +558,8 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	require.Len(t, fc.y, 61)
 	require.True(t, math.IsNaN(fc.y[30]), "the anomalous point is not fitted")
 	require.InDelta(t, 35, fc.y[29], 0)
-	v := NewView(c, Info{}).Verification()
-	require.Equal(t, 1, v.Targets[0].Anomalous)
-	p := NewView(c, Info{}).Predictions()[0]
-	require.Len(t, p.AnomalousPoints, 1)
-	require.Equal(t, spike.Unix(), p.AnomalousPoints[0].T.Unix())
+	p := c.Snapshot().Targets[0]
+	require.Equal(t, []int64{spike.Unix()}, p.Anomalous)
 	require.False(t, p.Anomaly, "the latest point is normal")
 
 	// The next cycle feeds only the new point; the spike stays flagged.
@@ -575,7 +568,7 @@ func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
 	require.Len(t, fc.y, 62)
 	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), fc.t[61])
 	require.InDelta(t, 35, fc.y[61], 0)
-	require.Len(t, NewView(c, Info{}).Predictions()[0].AnomalousPoints, 1)
+	require.Len(t, c.Snapshot().Targets[0].Anomalous, 1)
 }
 
 // A store holding only a fraction of a second of data, newer than the last
@@ -609,9 +602,9 @@ func TestFirstCycleDecidesOnFreshData(t *testing.T) {
 			})
 			require.NoError(t, err)
 			require.NoError(t, c.ReconcileOnce(t.Context()))
-			s := NewView(c, Info{}).Status()[0]
+			s := c.Snapshot().Targets[0].State
 			d := s.Decisions[len(s.Decisions)-1]
-			require.True(t, d.Explanation.DataPresent, Explain(d.Decision))
+			require.True(t, d.Explanation.DataPresent, Explain(d))
 			require.Equal(t, policy.ReasonLowConfidence, d.Reason, "no forecast yet: the HPA formula")
 			require.Equal(t, 5, d.Desired, "ceil(35 / (10 * 0.7))")
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -102,7 +103,7 @@ func TestE2EEmbeddedMatchesPrometheus(t *testing.T) {
 	}
 	var now time.Time
 	cr, ce := newCtrl(remote, &now), newCtrl(emb, &now)
-	vr, ve := controller.NewView(cr, controller.Info{}), controller.NewView(ce, controller.Info{})
+	vr, ve := api.NewView(cr, api.Info{}), api.NewView(ce, api.Info{})
 	for k := range 12 {
 		now = end.Add(-time.Hour + time.Duration(k)*step + 30*time.Second)
 		require.NoError(t, cr.ReconcileOnce(ctx))

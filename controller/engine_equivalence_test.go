@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
@@ -77,7 +78,7 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 		Units: &firstUnits{n: sim.InitialUnits()}, State: st, Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
-	v := controller.NewView(c, controller.Info{})
+	v := api.NewView(c, api.Info{})
 
 	reasons := map[policy.Reason]int{}
 	for i := range ts {

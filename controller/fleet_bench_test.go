@@ -158,10 +158,9 @@ func nextSamples(targets []policy.Target, t time.Time, seed uint64) []vmSeries {
 // last cycle (the benchmark must measure the real work, not errors).
 func checkDecided(b *testing.B, c *controller.Controller, n int) {
 	b.Helper()
-	v := controller.NewView(c, controller.Info{})
 	used := 0
-	for _, s := range v.Status() {
-		if len(s.Decisions) > 0 && s.Decisions[len(s.Decisions)-1].Explanation.ForecastPoints > 0 {
+	for _, t := range c.Snapshot().Targets {
+		if s := t.State; len(s.Decisions) > 0 && s.Decisions[len(s.Decisions)-1].Explanation.ForecastPoints > 0 {
 			used++
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
@@ -87,7 +88,7 @@ func TestForecastMatchesController(t *testing.T) {
 		State: st, Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
-	v := controller.NewView(c, controller.Info{})
+	v := api.NewView(c, api.Info{})
 
 	start := evalStart(big.NewRat(7, 10), n)
 	compared := 0

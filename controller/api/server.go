@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
+
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // Options configures the API. Zero values mean the defaults given.
@@ -418,8 +420,8 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, `field "duration" must be a positive Go duration such as "30m"`)
 			return
 		}
-		if d > MaxManualDuration {
-			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(`field "duration" must be at most %s, got %s`, MaxManualDuration, d))
+		if d > policy.MaxManualDuration {
+			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(`field "duration" must be at most %s, got %s`, policy.MaxManualDuration, d))
 			return
 		}
 	}
@@ -493,11 +495,6 @@ func burn(ctx context.Context) {
 	}
 	_ = x
 }
-
-// MaxManualDuration bounds a manual override (the request's "duration" and
-// PRESCALE_MANUAL_DURATION): a forgotten override must not pin a target
-// for ever. A week covers a weekend freeze with margin.
-const MaxManualDuration = 7 * 24 * time.Hour
 
 // cut shortens s to at most n bytes (on a rune boundary) for an error
 // message, marking the cut.

@@ -191,7 +191,7 @@ func TestPostHeaders(t *testing.T) {
 }
 
 // TestManualDurationBounded: an override's duration is at most
-// MaxManualDuration (it was unbounded).
+// policy.MaxManualDuration (it was unbounded).
 func TestManualDurationBounded(t *testing.T) {
 	for body, code := range map[string]int{
 		`{"target":"web","units":1,"duration":"168h"}`:    200,

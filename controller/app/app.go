@@ -263,7 +263,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := controller.NewView(a.ctrl, controller.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard})
+	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard})
 	extra := map[string]http.Handler{}
 	maps.Copy(extra, o.Extra)
 	if a.pool != nil {

@@ -146,6 +146,11 @@ type Override struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
+// MaxManualDuration bounds a manual override (the REST request's
+// "duration" and PRESCALE_MANUAL_DURATION): a forgotten override must not
+// pin a target for ever. A week covers a weekend freeze with margin.
+const MaxManualDuration = 7 * 24 * time.Hour
+
 // State is what Decide remembers between calls. The zero value is a fresh
 // target. Update it with Record after each decision.
 type State struct {

@@ -1,0 +1,246 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/prescale/prescale/controller"
+)
+
+// Info describes the controller's surroundings for the API.
+type Info struct {
+	Sources   []SourceInfo
+	Simulated []string
+	Actuator  string
+	// Shard is the controller's part of the fleet (zero: the whole fleet).
+	Shard ShardInfo
+	// StoreStats describes the embedded store's contents; nil for a remote source.
+	StoreStats func() map[string]int64
+}
+
+var _ Backend = (*View)(nil)
+
+// View is the controller as the REST API sees it.
+type View struct {
+	c    *controller.Controller
+	info Info
+}
+
+// NewView wraps c for the API.
+func NewView(c *controller.Controller, info Info) *View { return &View{c: c, info: info} }
+
+func (v *View) simulated() bool {
+	for _, s := range v.info.Simulated {
+		if s == "simulated pool actuator" {
+			return true
+		}
+	}
+	return false
+}
+
+// Metrics implements Backend.
+func (v *View) Metrics(points int) MetricsResponse {
+	snap := v.c.Snapshot()
+	src := ""
+	if len(v.info.Sources) > 0 {
+		src = v.info.Sources[0].Detail
+	}
+	out := MetricsResponse{Source: src, Step: snap.Step.String(), Targets: []TargetMetrics{}}
+	for _, s := range snap.Targets {
+		t := s.Target
+		tm := TargetMetrics{
+			Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Query: t.Query,
+			Demand: finite(s.Demand), Current: s.Current, Desired: s.Decision.Desired, History: []Point{},
+		}
+		w := s.Window
+		for j := max(0, w.Len()-points); j < w.Len(); j++ {
+			ts := w.Time(j)
+			if v, ok := w.At(ts); ok {
+				tm.History = append(tm.History, Point{T: Unix(ts), V: v})
+			}
+		}
+		out.Targets = append(out.Targets, tm)
+	}
+	return out
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// Latest implements Backend.
+func (v *View) Latest() []Sample {
+	snap := v.c.Snapshot()
+	out := make([]Sample, 0, len(snap.Targets))
+	for _, s := range snap.Targets {
+		t := s.Target
+		smp := Sample{Target: t.Name, OK: s.Present}
+		if s.Present {
+			v := finite(s.Demand)
+			smp.Time, smp.Value = Unix(s.DemandAt), &v
+		}
+		out = append(out, smp)
+	}
+	return out
+}
+
+// Predictions implements Backend.
+func (v *View) Predictions() []Prediction {
+	snap := v.c.Snapshot()
+	out := make([]Prediction, 0, len(snap.Targets))
+	step := int64(snap.Step / time.Second)
+	for _, s := range snap.Targets {
+		t := s.Target
+		p := Prediction{
+			Target: t.Name, Model: s.Forecast.Model, Confidence: finite(s.Forecast.Confidence), Coverage: finite(s.Forecast.Coverage),
+			Step: snap.Step.String(), Forecast: []ForecastPoint{}, AnomalyScore: finite(s.AnomalyScore),
+			Anomaly: s.Anomaly, AnomalousPoints: []Point{}, Error: s.ForecastProblem(), At: TimeOf(s.At),
+		}
+		for k := range s.Forecast.Mean {
+			p.Forecast = append(p.Forecast, ForecastPoint{
+				T: Unix(s.ForecastStart + int64(k)*step), Mean: finite(s.Forecast.Mean[k]), Lower: finite(at(s.Forecast.Lower, k)), Upper: finite(at(s.Forecast.Upper, k)),
+			})
+		}
+		for _, ts := range s.Anomalous {
+			if v, ok := s.Window.At(ts); ok {
+				p.AnomalousPoints = append(p.AnomalousPoints, Point{T: Unix(ts), V: v})
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func at(x []float64, k int) float64 {
+	if k < len(x) {
+		return x[k]
+	}
+	return math.NaN()
+}
+
+// Status implements Backend.
+func (v *View) Status() []TargetStatus {
+	snap := v.c.Snapshot()
+	out := make([]TargetStatus, 0, len(snap.Targets))
+	for _, s := range snap.Targets {
+		out = append(out, v.status(snap.Mode, s))
+	}
+	return out
+}
+
+// status is one target's status in mode.
+func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
+	t, ts := s.Target, s.State
+	st := TargetStatus{
+		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Mode: mode,
+		Actuator: v.info.Actuator, Simulated: v.simulated(),
+		Current: s.Current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
+		CostPerHour: float64(s.Current) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
+		DailyBudget: t.DailyBudget, Manual: OverrideOf(ts.Policy.Manual), Decisions: DecisionsOf(ts.Decisions), HistoryError: s.HistoryErr,
+	}
+	// Units as the pool reports them now: ready ones are current, the
+	// rest of the request is pending (not the desired value).
+	st.Current, st.Pending = s.Units()
+	// Cooldown ends are shown once set; a time in the past means expired.
+	// (No dependence on the clock here, so the answer is cached per cycle.)
+	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {
+		st.ScaleUpCooldown = TimeOf(ts.Policy.LastScaleUp.Add(t.ScaleUpCooldown))
+	}
+	last := ts.Policy.LastScaleUp
+	if ts.Policy.LastScaleDown.After(last) {
+		last = ts.Policy.LastScaleDown
+	}
+	if !last.IsZero() && t.ScaleDownCooldown > 0 {
+		st.ScaleDownCooldown = TimeOf(last.Add(t.ScaleDownCooldown))
+	}
+	return st
+}
+
+// Execute implements Backend: a manual override for the request's
+// duration (default PRESCALE_MANUAL_DURATION), decided by the same policy
+// (reason manual), acted on at once in act mode, and persisted
+// (controller.Override).
+func (v *View) Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, error) {
+	t, ok := v.c.Target(req.Target)
+	if !ok {
+		return TargetStatus{}, fmt.Errorf("%w %q", ErrUnknownTarget, req.Target)
+	}
+	if req.Units < t.MinUnits || req.Units > t.MaxUnits {
+		return TargetStatus{}, fmt.Errorf("%w: %d not in [%d, %d] for target %q", ErrOutOfRange, req.Units, t.MinUnits, t.MaxUnits, t.Name)
+	}
+	var dur time.Duration
+	if req.Duration != "" {
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			return TargetStatus{}, errors.New(`"duration" must be a positive duration`)
+		}
+		dur = d
+	}
+	s, err := v.c.Override(ctx, t.Name, req.Units, dur)
+	if err != nil {
+		return TargetStatus{}, err
+	}
+	return v.status(v.c.Mode(), s), nil
+}
+
+// Health implements Backend.
+func (v *View) Health() Health {
+	h := v.c.Health()
+	out := Health{Status: h.Status, Interval: h.Interval.String(), FailedCycles: h.FailedCycles, LastCycle: TimeOf(h.LastCycle),
+		LoopAge: h.LoopAge.Seconds(), Actuation: ActuationsOf(h.Actuation), Shard: v.info.Shard}
+	if out.Shard.Count == 0 {
+		out.Shard = ShardInfo{Count: 1, Targets: h.Targets, TargetsTotal: h.Targets}
+	}
+	for i, c := range h.Components {
+		if i == 0 && len(v.info.Sources) > 0 {
+			c.Name += ": " + v.info.Sources[0].Detail // the history source
+		}
+		out.Components = append(out.Components, Component{Name: c.Name, Healthy: c.Healthy, Detail: c.Detail, LastError: c.LastError, LastOK: TimeOf(c.LastOK)})
+	}
+	return out
+}
+
+// Verification implements Backend.
+func (v *View) Verification() Verification {
+	snap := v.c.Snapshot()
+	now := snap.Now
+	out := Verification{Sources: append([]SourceInfo{}, v.info.Sources...), Simulated: v.info.Simulated, Targets: []TargetVerification{}}
+	if v.info.StoreStats != nil && len(out.Sources) > 0 {
+		out.Sources[0].Stats = v.info.StoreStats()
+	}
+	if out.Simulated == nil {
+		out.Simulated = []string{}
+	}
+	for _, s := range snap.Targets {
+		t := s.Target
+		tv := TargetVerification{
+			Target: t.Name, Query: t.Query, Points: s.Window.Len(), Present: s.Window.Present(),
+			Dropped: s.Window.Dropped(), Anomalous: len(s.Anomalous), Model: s.Forecast.Model,
+			Confidence:  finite(s.Forecast.Confidence),
+			WindowStart: TimeOf(s.Start), WindowEnd: TimeOf(s.End), HistoryError: s.HistoryErr,
+		}
+		if !math.IsNaN(s.ModelError) && !math.IsInf(s.ModelError, 0) {
+			me := s.ModelError
+			tv.ModelError = &me
+		}
+		if s.Present {
+			tv.Newest = Unix(s.DemandAt)
+			age := now.Sub(tv.Newest.Time).Seconds()
+			tv.Freshness = &age
+		}
+		out.Targets = append(out.Targets, tv)
+	}
+	return out
+}
+
+// Generation implements Backend.
+func (v *View) Generation() uint64 { return v.c.Generation() }
+
+// Ready implements Backend.
+func (v *View) Ready() error { return v.c.Ready() }

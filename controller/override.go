@@ -1,0 +1,62 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Override is a manual scaling: target is held at units for dur (0:
+// Options.ManualDuration), decided by the same policy (reason manual),
+// acted on at once in act mode and persisted. It is serialised with the
+// cycles and returns the target's snapshot afterwards.
+func (c *Controller) Override(ctx context.Context, target string, units int, dur time.Duration) (TargetSnapshot, error) {
+	i, ok := c.byName[target]
+	if !ok {
+		return TargetSnapshot{}, fmt.Errorf("unknown target %q", target)
+	}
+	t := c.targets[i]
+	if units < t.MinUnits || units > t.MaxUnits {
+		return TargetSnapshot{}, fmt.Errorf("%d not in [%d, %d] for target %q", units, t.MinUnits, t.MaxUnits, t.Name)
+	}
+	if dur <= 0 {
+		dur = c.o.ManualDuration
+	}
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
+	now := c.d.Now()
+	c.mu.Lock()
+	ts := c.file.Targets[t.Name]
+	snap := c.snaps[i]
+	ts.Policy.Manual = &policy.Override{Units: units, Until: now.Add(dur)}
+	c.mu.Unlock()
+	snap.requested = c.requestedUnits(t, ts)
+	snap.current = c.currentUnits(t, snap.requested, snap)
+	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
+		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
+	dec := c.d.Decide(in, t, ts.Policy)
+	ts.Policy = ts.Policy.Record(t, dec)
+	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
+	snap.decision, snap.hasDecision, snap.at = dec, true, now
+	c.act(ctx, t, dec, snap)
+	ts.Acked = c.ackedState(t.Name)
+
+	c.mu.Lock()
+	c.file.Targets[t.Name] = ts
+	c.snaps[i].decision = dec
+	c.gen.Add(1)
+	file := c.copyFileLocked()
+	c.mu.Unlock()
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	c.d.Metrics.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	c.d.Metrics.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+	if err := c.d.State.Save(file); err != nil {
+		c.d.Metrics.stateSaveFail.Inc()
+		return TargetSnapshot{}, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.targetSnapshotLocked(i), nil
+}
