@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -193,16 +192,4 @@ func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decisi
 	for _, l := range c.d.Actuators {
 		_ = l.Act(ctx, a) // see above
 	}
-}
-
-// ActuatorNames joins the actuators' names with "+" ("none" for none).
-func ActuatorNames(ls []*actuator.Level) string {
-	if len(ls) == 0 {
-		return ActuatorNone
-	}
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name()
-	}
-	return strings.Join(names, "+")
 }

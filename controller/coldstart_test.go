@@ -130,11 +130,10 @@ func TestFirstCycleForecastsFromExistingHistory(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.NoError(t, c.ReconcileOnce(t.Context()))
-	v := NewView(c, Info{})
-	p := v.Predictions()[0]
-	require.NotEmpty(t, p.Forecast, "%+v", p)
-	require.GreaterOrEqual(t, p.Confidence, tg.ConfidenceThreshold, "trusted on the first cycle")
-	d := v.Status()[0].Decisions[0]
+	p := c.Snapshot().Targets[0]
+	require.NotEmpty(t, p.Forecast.Mean, "%+v", p.Forecast)
+	require.GreaterOrEqual(t, p.Forecast.Confidence, tg.ConfidenceThreshold, "trusted on the first cycle")
+	d := p.State.Decisions[0]
 	require.Positive(t, d.Explanation.ForecastPoints)
 	require.NotEqual(t, policy.ReasonLowConfidence, d.Reason, "%+v", d)
 }

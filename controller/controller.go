@@ -1,3 +1,9 @@
+// Package controller runs prescale's loop: for every target it reads the
+// demand history, forecasts it, scores anomalies, asks the pure decision
+// engine (controller/policy) for the units needed when new capacity would be
+// ready, acts through the actuators and publishes the result as metrics; the
+// REST views (controller/api) read its snapshot. Configuration is
+// controller/config, the process wiring controller/app.
 package controller
 
 import (
@@ -26,13 +32,19 @@ type DetectorFactory func() (predictor.Detector, error)
 // Decider is the pure decision function (policy.Decide in production).
 type Decider func(in policy.Input, t policy.Target, st policy.State) policy.Decision
 
+// Modes.
+const (
+	ModeAct          = "act"
+	ModeForecastOnly = "forecast-only"
+)
+
 // UnitsSource reports the units a target has (the simulated pool does;
 // otherwise the controller assumes its last decision was applied).
 type UnitsSource interface {
 	Units(target string) (ready, provisioning int, ok bool)
 }
 
-// Options are the controller's parameters (from Config).
+// Options are the controller's parameters (from config.Config).
 type Options struct {
 	Interval         time.Duration
 	Window           time.Duration

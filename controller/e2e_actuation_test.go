@@ -23,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 )
 
 // flakyReceiver is an Alertmanager-webhook receiver on loopback that
@@ -103,12 +104,12 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	ctx := t.Context()
 	const interval = 2 * time.Second
 	rcv := newFlakyReceiver(t)
-	cfg := controller.Config{
+	cfg := config.Config{
 		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
 		ScrapeInterval: time.Second, Retention: time.Hour,
 		ScalingInterval: interval, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
+		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
 		WebhookTimeout: time.Second, WebhookRetries: 2, ExecTimeout: time.Second,
 		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
 		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
@@ -275,12 +276,12 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	}
 	ctx := t.Context()
 	const lag, interval = 3 * time.Second, time.Second
-	cfg := controller.Config{
+	cfg := config.Config{
 		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
 		ScrapeInterval: time.Second, Retention: time.Hour,
 		ScalingInterval: interval, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		Actuators: []string{config.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
 		ExecTimeout: time.Second, ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
 		TargetName: "pool", TargetTier: "web", TargetKind: "instances",
 		TargetQuery:        `vector(0.1)`,

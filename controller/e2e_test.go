@@ -20,6 +20,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 )
 
 // webhookSink is an httptest receiver that records Alertmanager messages.
@@ -55,13 +56,13 @@ func (s *webhookSink) all() []actuator.Message {
 // e2eConfig is a controller configuration for the end-to-end tests: one
 // target whose demand is the exporter's cpu count, so the decision is
 // known: ceil(cpus / (1 * 0.5)) = 2 * cpus units (see wantUnits).
-func e2eConfig(promURL, webhookURL, dataDir string) controller.Config {
-	return controller.Config{
+func e2eConfig(promURL, webhookURL, dataDir string) config.Config {
+	return config.Config{
 		Listen: "127.0.0.1:0", DataDir: dataDir, PrometheusURL: promURL, QueryTimeout: 5 * time.Second,
 		ScrapeInterval: time.Second, Retention: time.Hour,
 		ScalingInterval: time.Second, HistoryWindow: 2 * time.Minute, Step: time.Second, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorWebhook}, WebhookURL: []string{webhookURL}, WebhookReceiver: "e2e",
+		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{webhookURL}, WebhookReceiver: "e2e",
 		WebhookTimeout: 2 * time.Second, WebhookRetries: 3, ExecTimeout: time.Second,
 		ManualDuration: time.Hour, StressTestMax: time.Second,
 		TargetName: "e2e", TargetTier: "web", TargetKind: "instances",
@@ -84,13 +85,13 @@ func wantUnits(t *testing.T, exporterURL string) float64 {
 
 // runApp starts an App and returns its base URL and a stop function that
 // waits for Run to return.
-func runApp(ctx context.Context, t *testing.T, cfg controller.Config) (string, func()) {
+func runApp(ctx context.Context, t *testing.T, cfg config.Config) (string, func()) {
 	t.Helper()
 	return runAppLogged(ctx, t, cfg, nil)
 }
 
 // runAppLogged is runApp with the App logging to logger (nil discards).
-func runAppLogged(ctx context.Context, t *testing.T, cfg controller.Config, logger *slog.Logger) (string, func()) {
+func runAppLogged(ctx context.Context, t *testing.T, cfg config.Config, logger *slog.Logger) (string, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

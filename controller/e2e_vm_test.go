@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -187,7 +187,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	cfg := e2eConfig(srv.URL, "http://127.0.0.1:1", t.TempDir())
-	cfg.Actuators = []string{controller.ActuatorNone}
+	cfg.Actuators = []string{config.ActuatorNone}
 	cfg.Step, cfg.HistoryWindow, cfg.Retention = 5*time.Minute, 14*24*time.Hour, 14*24*time.Hour
 	cfg.TargetName, cfg.TargetQuery, cfg.CapacityPerUnit, cfg.TargetUtilization = "web", vmSelector(s), 10, 0.7
 	cfg.Lag, cfg.MaxUnits, cfg.ScaleDownCooldown = 10*time.Minute, 50, 0

@@ -11,7 +11,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/openapi"
 )
 
@@ -63,7 +63,7 @@ type openAPICall struct {
 func TestOpenAPIAnswers(t *testing.T) {
 	doc, err := openapi.Load(openAPIPath)
 	require.NoError(t, err)
-	app, h := restApp(t, func(c *controller.Config) { c.StressTest = true })
+	app, h := restApp(t, func(c *config.Config) { c.StressTest = true })
 	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
 	calls := []openAPICall{
 		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3,"duration":"30m"}`, token: true},

@@ -22,6 +22,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -30,7 +31,7 @@ const restToken = "s3cret"
 
 // restApp builds a whole App over an embedded store holding a generated
 // trace, with a fixed clock, and runs one cycle.
-func restApp(t *testing.T, mutate func(*controller.Config)) (*app.App, http.Handler) {
+func restApp(t *testing.T, mutate func(*config.Config)) (*app.App, http.Handler) {
 	t.Helper()
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
 	cfg := restConfig(t.TempDir())
@@ -169,14 +170,14 @@ func TestRESTManualScaling(t *testing.T) {
 }
 
 func TestRESTPostOffWithoutToken(t *testing.T) {
-	_, h := restApp(t, func(c *controller.Config) { c.APIToken = "" })
+	_, h := restApp(t, func(c *config.Config) { c.APIToken = "" })
 	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: "anything", body: `{"target":"web","units":3}`})
 	require.Equal(t, 403, code)
 	require.Contains(t, body["error"], "PRESCALE_API_TOKEN")
 }
 
 func TestRESTStressTest(t *testing.T) {
-	_, h := restApp(t, func(c *controller.Config) { c.StressTest = true; c.StressTestMax = time.Second })
+	_, h := restApp(t, func(c *config.Config) { c.StressTest = true; c.StressTestMax = time.Second })
 	for _, tc := range []struct {
 		name, body string
 		code       int
@@ -223,8 +224,8 @@ func TestE2ERESTRealtimeEventStream(t *testing.T) {
 }
 
 func TestSeveralWebhookReceivers(t *testing.T) {
-	_, h := restApp(t, func(c *controller.Config) {
-		c.Actuators = []string{controller.ActuatorWebhook}
+	_, h := restApp(t, func(c *config.Config) {
+		c.Actuators = []string{config.ActuatorWebhook}
 		c.WebhookURL = []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}
 		c.WebhookReceiver = "ops"
 	})
@@ -251,7 +252,7 @@ func TestAppPublishesInfoAndDemand(t *testing.T) {
 		{"forecast-only", controller.ModeForecastOnly, `prescale_controller_info{actuator="simulated",mode="forecast-only"} 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, h := restApp(t, func(c *controller.Config) { c.Mode = tc.mode })
+			_, h := restApp(t, func(c *config.Config) { c.Mode = tc.mode })
 			req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -267,13 +268,13 @@ func TestAppPublishesInfoAndDemand(t *testing.T) {
 
 // restConfig is the configuration of restApp: one "web" target over
 // demand{trace="gen"}, a simulated pool, act mode.
-func restConfig(dir string) controller.Config {
-	return controller.Config{
+func restConfig(dir string) config.Config {
+	return config.Config{
 		Listen: "127.0.0.1:0", DataDir: dir, QueryTimeout: 5 * time.Second,
 		ScrapeInterval: 15 * time.Second, Retention: 720 * time.Hour,
 		ScalingInterval: time.Minute, HistoryWindow: 36 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		Actuators: []string{config.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
 		ExecTimeout: time.Second, ManualDuration: time.Hour,
 		APIToken: restToken, StressTestMax: time.Second,
 		TargetName: "web", TargetTier: "web", TargetKind: "instances", TargetQuery: `demand{trace="gen"}`,

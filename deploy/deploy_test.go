@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/exporter"
 )
 
@@ -641,7 +641,7 @@ func requireKnownEnv(t *testing.T, name, where string) {
 		return
 	}
 	known := map[string]bool{}
-	for _, v := range envVars(reflect.TypeFor[controller.Config]()) {
+	for _, v := range envVars(reflect.TypeFor[config.Config]()) {
 		known[v] = true
 	}
 	for _, v := range envVars(reflect.TypeFor[exporter.Config]()) {
@@ -659,7 +659,7 @@ func envVars(typ reflect.Type) []string {
 			continue
 		}
 		if tag := f.Tag.Get("envconfig"); tag != "" {
-			out = append(out, controller.EnvPrefix+"_"+tag)
+			out = append(out, config.EnvPrefix+"_"+tag)
 		}
 	}
 	return out

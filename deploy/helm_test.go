@@ -18,7 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale"
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/exporter"
 )
 
@@ -350,7 +350,7 @@ func TestHelmValuesCoverEveryVariable(t *testing.T) {
 		typ   reflect.Type
 		env   map[string]any
 	}{
-		{"controller.env", reflect.TypeFor[controller.Config](), v.Controller.Env},
+		{"controller.env", reflect.TypeFor[config.Config](), v.Controller.Env},
 		{"exporter.env", reflect.TypeFor[exporter.Config](), v.Exporter.Env},
 	} {
 		for _, name := range envVars(tc.typ) {

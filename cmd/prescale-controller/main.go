@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
@@ -40,7 +40,7 @@ func usage(w io.Writer) {
 		"variables; a bad value exits with code 2 naming the variable.", "") {
 		fmt.Fprintln(w, l)
 	}
-	clihelp.Env(w, clihelp.Vars(controller.EnvPrefix, controller.Config{}), clihelp.ControllerEnv)
+	clihelp.Env(w, clihelp.Vars(config.EnvPrefix, config.Config{}), clihelp.ControllerEnv)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -57,9 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	envcheck.Warn(stderr, "prescale-controller", os.Environ(), envcheck.ControllerScope, controller.Config{})
-	var cfg controller.Config
-	if err := envconfig.Process(controller.EnvPrefix, &cfg); err != nil {
+	envcheck.Warn(stderr, "prescale-controller", os.Environ(), envcheck.ControllerScope, config.Config{})
+	var cfg config.Config
+	if err := envconfig.Process(config.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", err)
 		return 2
 	}

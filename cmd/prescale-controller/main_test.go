@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale"
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -129,7 +129,7 @@ func TestHelpFitsAndIsGrouped(t *testing.T) {
 		require.LessOrEqual(t, len([]rune(l)), clihelp.Width, "line %d is %d columns: %q", i+1, len([]rune(l)), l)
 	}
 	require.NotContains(t, help, "\n"+clihelp.Other+":\n", "a variable is in no group: add it to internal/clihelp/groups.go")
-	for _, v := range clihelp.Vars(controller.EnvPrefix, controller.Config{}) {
+	for _, v := range clihelp.Vars(config.EnvPrefix, config.Config{}) {
 		require.Contains(t, help, "\n  "+v.Name, "every variable is listed")
 	}
 	require.Contains(t, help, "PRESCALE_ACTUATOR (default none)")

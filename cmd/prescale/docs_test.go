@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/clihelp"
@@ -71,7 +72,7 @@ func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(readme)
 
-	for _, v := range append(envVars(t, exporter.Config{}), envVars(t, controller.Config{})...) {
+	for _, v := range append(envVars(t, exporter.Config{}), envVars(t, config.Config{})...) {
 		require.True(t, strings.Contains(doc, "`"+v+"`"), "README.md does not document %s", v) //nolint:testifylint // Contains would print the whole README
 	}
 
@@ -109,7 +110,7 @@ func TestEnvNamespaces(t *testing.T) {
 	for _, v := range envVars(t, exporter.Config{}) {
 		require.True(t, envcheck.ExporterScope(v), "exporter variable %s outside the exporter's namespaces", v)
 	}
-	for _, v := range envVars(t, controller.Config{}) {
+	for _, v := range envVars(t, config.Config{}) {
 		require.True(t, envcheck.ControllerScope(v), "controller variable %s inside the exporter's namespaces", v)
 	}
 }
@@ -124,7 +125,7 @@ func TestREADMEDefaultsMatchTheCode(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	want := map[string]string{}
-	for _, v := range append(clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.Vars(controller.EnvPrefix, controller.Config{})...) {
+	for _, v := range append(clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.Vars(config.EnvPrefix, config.Config{})...) {
 		want[v.Name] = v.Default
 	}
 	rows := readmeDefaultRE.FindAllStringSubmatch(string(readme), -1)

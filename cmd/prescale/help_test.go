@@ -11,7 +11,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/clihelp"
 )
 
@@ -61,8 +61,8 @@ func TestRunHelpShowsRunDefaults(t *testing.T) {
 			require.NoError(t, os.Unsetenv(name))
 		}
 	}
-	var cfg controller.Config
-	require.NoError(t, envconfig.Process(controller.EnvPrefix, &cfg))
+	var cfg config.Config
+	require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg))
 	runDefaults(&cfg)
 	defs := runHelpDefaults()
 	first := func(name string) string { return strings.TrimRight(strings.Fields(defs[name])[0], ",:") }

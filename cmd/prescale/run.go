@@ -30,8 +30,8 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"gopkg.in/yaml.v3"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
@@ -74,7 +74,7 @@ func usageErr(format string, a ...any) error {
 // and what close releases if a later step fails.
 type runProc struct {
 	flags     runFlags
-	cfg       controller.Config
+	cfg       config.Config
 	log       *slog.Logger
 	reg       *prometheus.Registry
 	tr        *trace.Trace
@@ -91,7 +91,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, controller.Config{}, exporter.Config{})
+	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, config.Config{}, exporter.Config{})
 	p := &runProc{flags: flags, log: slog.New(slog.NewTextHandler(stderr, nil))}
 	a, err := p.build(ctx, stdout, stderr)
 	if err != nil {
@@ -195,7 +195,7 @@ func (p *runProc) close() {
 // configure reads the controller's and the exporter's variables with run's
 // defaults, the backfill trace, and builds the one registry.
 func (p *runProc) configure() error {
-	if err := envconfig.Process(controller.EnvPrefix, &p.cfg); err != nil {
+	if err := envconfig.Process(config.EnvPrefix, &p.cfg); err != nil {
 		return usageErr("bad configuration: %v", err)
 	}
 	runDefaults(&p.cfg)
@@ -224,12 +224,12 @@ func (p *runProc) configure() error {
 	return nil
 }
 
-func unsetEnv(v string) bool { _, ok := os.LookupEnv(controller.EnvPrefix + "_" + v); return !ok }
+func unsetEnv(v string) bool { _, ok := os.LookupEnv(config.EnvPrefix + "_" + v); return !ok }
 
 // runHelpDefaults are runDefaults as prescale run -h shows them.
 func runHelpDefaults() map[string]string {
 	return map[string]string{
-		"PRESCALE_ACTUATOR":                  controller.ActuatorSimulated,
+		"PRESCALE_ACTUATOR":                  config.ActuatorSimulated,
 		"PRESCALE_TARGET_QUERY":              runCPUQuery,
 		"PRESCALE_TARGET_NAME":               "host-cpu",
 		"PRESCALE_TARGET_TIER":               "host",
@@ -246,7 +246,7 @@ func runHelpDefaults() map[string]string {
 // runEnvHelp lists the variables prescale run reads, with its defaults.
 func runEnvHelp(w io.Writer) {
 	fmt.Fprintln(w, "\nEnvironment (the controller's, then the exporter's):")
-	vars := clihelp.Vars(controller.EnvPrefix, controller.Config{})
+	vars := clihelp.Vars(config.EnvPrefix, config.Config{})
 	defs := runHelpDefaults()
 	for i, v := range vars {
 		if d, ok := defs[v.Name]; ok {
@@ -265,9 +265,9 @@ func runEnvHelp(w io.Writer) {
 
 // runDefaults applies the defaults of prescale run that differ from
 // prescale-controller's, each only when its variable is unset.
-func runDefaults(cfg *controller.Config) {
+func runDefaults(cfg *config.Config) {
 	if unsetEnv("ACTUATOR") {
-		cfg.Actuators = []string{controller.ActuatorSimulated}
+		cfg.Actuators = []string{config.ActuatorSimulated}
 	}
 	if unsetEnv("TARGET_QUERY") && cfg.TargetsFile == "" {
 		cfg.TargetQuery = runCPUQuery
@@ -486,7 +486,7 @@ func firstTarget(app *app.App) string {
 
 // writeRunTargets adds the replayed trace as a second target beside the
 // configured one, through a targets file in the data directory.
-func writeRunTargets(cfg *controller.Config, r *history.Replay, name string, capacity float64) error {
+func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacity float64) error {
 	if cfg.TargetsFile != "" {
 		return nil // the user's file decides
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -20,7 +20,7 @@ func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	b, err := runTargetsYAML(base, `o'brien "trace"`, 2.5)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "# written by prescale run --backfill"))
-	got, err := controller.ParseTargets(b, base)
+	got, err := config.ParseTargets(b, base)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.Equal(t, base.Name, got[0].Name)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -56,11 +57,11 @@ func serveBenchApp(b *testing.B, targets int) string {
 	dir := b.TempDir()
 	tf := dir + "/targets.yml"
 	require.NoError(b, os.WriteFile(tf, []byte("targets:\n"+strings.Join(lines, "\n")+"\n"), 0o600))
-	cfg := controller.Config{
+	cfg := config.Config{
 		Listen: "127.0.0.1:0", DataDir: dir, QueryTimeout: 30 * time.Second, ScrapeInterval: 15 * time.Second,
 		Retention: 720 * time.Hour, ScalingInterval: time.Minute, HistoryWindow: 14 * 24 * time.Hour, Step: 5 * time.Minute,
 		Coverage: 0.8, Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{controller.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
+		Actuators: []string{config.ActuatorSimulated}, WebhookTimeout: time.Second, WebhookRetries: 1,
 		ExecTimeout: time.Second, ManualDuration: time.Hour, StressTestMax: time.Second, TargetsFile: tf,
 		TargetName: "x", TargetTier: "web", TargetKind: "instances", CapacityPerUnit: 10, TargetUtilization: 0.7,
 		MinUnits: 1, MaxUnits: 50, CostPerUnitHour: 0.1, Lag: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,

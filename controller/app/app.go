@@ -1,4 +1,4 @@
-// Package app wires a whole controller process from a controller.Config:
+// Package app wires a whole controller process from a config.Config:
 // the history source (Prometheus or the embedded TSDB and its scraper), the
 // loop, the actuators, the REST API and /metrics. The binaries (prescale
 // run, prescale-controller) and the end-to-end tests build it.
@@ -25,6 +25,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -64,7 +65,7 @@ type Options struct {
 // App is a whole controller process: history source, loop, actuators,
 // REST API and /metrics.
 type App struct {
-	cfg     controller.Config
+	cfg     config.Config
 	log     *slog.Logger
 	ctrl    *controller.Controller
 	api     *api.Server
@@ -83,7 +84,7 @@ type App struct {
 }
 
 // New builds every part from cfg (which must be valid).
-func New(cfg controller.Config, o Options) (*App, error) {
+func New(cfg config.Config, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -112,13 +113,13 @@ func New(cfg controller.Config, o Options) (*App, error) {
 		// Before the store and the state file: a second process on the
 		// directory must not touch either.
 		if a.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
-			return nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+			return nil, &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 		}
 	}
 
 	if a.ln == nil {
 		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return nil, &controller.ConfigError{Var: "LISTEN", Msg: err.Error()}
+			return nil, &config.ConfigError{Var: "LISTEN", Msg: err.Error()}
 		}
 	}
 	hist, sources, err := a.openHistory(o)
@@ -171,11 +172,11 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 	if cfg.PrometheusURL != "" {
 		headers, err := history.ParseHeaders(cfg.PrometheusHeaders)
 		if err != nil {
-			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
+			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
 		}
 		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency})
 		if err != nil {
-			return nil, nil, &controller.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
+			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}
 		detail := redact.URL(cfg.PrometheusURL)
 		if len(headers) > 0 {
@@ -192,7 +193,7 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 			Logger: QuietLogger(o.Logger), Registerer: o.Registry,
 		})
 		if err != nil {
-			return nil, nil, &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+			return nil, nil, &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 		}
 	}
 	var st []history.ScrapeTarget
@@ -223,7 +224,7 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 	cfg := a.cfg
 	st, err := state.New(cfg.DataDir)
 	if err != nil {
-		return &controller.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		return &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 	}
 	if n := st.RemovedTemp(); n > 0 {
 		o.Logger.Warn("removed temporary state files an earlier process left behind", "files", n, "dir", cfg.DataDir)
@@ -287,7 +288,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 // level-triggered Level that re-sends the current desired units until
 // acknowledged, backing off up to the scaling interval. It returns the
 // API's list of simulated parts.
-func (a *App) buildActuators(cfg controller.Config, o Options, ln net.Listener) ([]string, error) {
+func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]string, error) {
 	am := actuator.NewMetrics(o.Registry)
 	var simulated []string
 	level := func(d actuator.Deliverer, inline bool) {
@@ -297,7 +298,7 @@ func (a *App) buildActuators(cfg controller.Config, o Options, ln net.Listener) 
 	}
 	for _, name := range cfg.Actuators {
 		switch name {
-		case controller.ActuatorWebhook:
+		case config.ActuatorWebhook:
 			ext := cfg.ExternalURL
 			if ext == "" {
 				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
@@ -312,23 +313,23 @@ func (a *App) buildActuators(cfg controller.Config, o Options, ln net.Listener) 
 					MaxAttempts: cfg.WebhookRetries, Wait: o.WebhookWait,
 				}, am)
 				if err != nil {
-					return nil, &controller.ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
+					return nil, &config.ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
 				}
 				level(w, false)
 			}
-		case controller.ActuatorExec:
+		case config.ActuatorExec:
 			e, err := actuator.NewExec(cfg.ExecCommand, cfg.ExecTimeout, am)
 			if err != nil {
-				return nil, &controller.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
+				return nil, &config.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
 			}
 			level(e, false)
-		case controller.ActuatorSimulated:
+		case config.ActuatorSimulated:
 			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
 			level(a.pool, true) // applied at once: delivered within the cycle
 			simulated = append(simulated, "simulated pool actuator")
 		}
 	}
-	a.actName = controller.ActuatorNames(a.levels)
+	a.actName = actuatorNames(a.levels)
 	return simulated, nil
 }
 
@@ -476,4 +477,16 @@ func writeIndentedJSON(w http.ResponseWriter, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// actuatorNames joins the actuators' names with "+" ("none" for none).
+func actuatorNames(ls []*actuator.Level) string {
+	if len(ls) == 0 {
+		return config.ActuatorNone
+	}
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name()
+	}
+	return strings.Join(names, "+")
 }

@@ -1,9 +1,7 @@
-// Package controller runs prescale's loop: for every target it reads the
-// demand history, forecasts it, scores anomalies, asks the pure decision
-// engine (controller/policy) for the units needed when new capacity would be
-// ready, acts through an actuator and publishes the result as metrics and
-// over the REST API. Each part is its own package; this one wires them.
-package controller
+// Package config reads and validates the controller's configuration: the
+// PRESCALE_* environment variables (with envconfig, in cmd/) and the
+// targets file.
+package config
 
 import (
 	"errors"
@@ -18,6 +16,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
@@ -27,12 +26,6 @@ import (
 
 // EnvPrefix is the prefix of every environment variable (PRESCALE_...).
 const EnvPrefix = "PRESCALE"
-
-// Modes.
-const (
-	ModeAct          = "act"
-	ModeForecastOnly = "forecast-only"
-)
 
 // Actuator names for PRESCALE_ACTUATOR.
 const (
@@ -195,8 +188,8 @@ func (c *Config) validateLoop(bad badFunc) {
 	if !(c.Coverage > 0 && c.Coverage < 1) {
 		bad("FORECAST_COVERAGE", "must be in (0, 1), got %v", c.Coverage)
 	}
-	if c.Mode != ModeAct && c.Mode != ModeForecastOnly {
-		bad("MODE", "must be %q or %q, got %q", ModeAct, ModeForecastOnly, c.Mode)
+	if c.Mode != controller.ModeAct && c.Mode != controller.ModeForecastOnly {
+		bad("MODE", "must be %q or %q, got %q", controller.ModeAct, controller.ModeForecastOnly, c.Mode)
 	}
 	if !(c.AnomalyThreshold > 0 && c.AnomalyThreshold <= 1) {
 		bad("ANOMALY_THRESHOLD", "must be in (0, 1], got %v", c.AnomalyThreshold)

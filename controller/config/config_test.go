@@ -1,4 +1,4 @@
-package controller
+package config
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
 )
@@ -28,7 +29,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, ":9111", c.Listen)
 	require.Equal(t, "./data", c.DataDir)
 	require.Equal(t, time.Minute, c.ScalingInterval)
-	require.Equal(t, ModeAct, c.Mode)
+	require.Equal(t, controller.ModeAct, c.Mode)
 	require.InDelta(t, 0.7, c.ConfidenceThreshold, 0)
 	require.Equal(t, []string{ActuatorNone}, c.Actuators)
 }
