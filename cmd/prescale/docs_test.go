@@ -19,6 +19,8 @@ import (
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/predictor/anomaly"
+	"github.com/prescale/prescale/predictor/forecast"
 )
 
 // envVars lists the PRESCALE_* variables envconfig reads into cfg.
@@ -146,4 +148,17 @@ func TestREADMEDefaultsMatchTheCode(t *testing.T) {
 	for name := range want {
 		require.True(t, seen[name], "README.md has no table row for %s", name)
 	}
+}
+
+// TestREADMENamesEveryModelAndDetector: the README lists the forecasting
+// models prescale forecast --model accepts and the anomaly detectors.
+func TestREADMENamesEveryModelAndDetector(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	doc := string(readme)
+	for _, m := range forecast.BatchModelNames() {
+		require.True(t, strings.Contains(doc, "`"+m+"`"), "README.md does not name the model %s", m) //nolint:testifylint // Contains would print the whole README
+	}
+	require.True(t, strings.Contains(doc, "streaming anomaly detector ("+strings.Join(anomaly.DetectorNames(), ", ")+")"), //nolint:testifylint // as above
+		"README.md's PRESCALE_ANOMALY_DETECTOR row does not list the detectors %v", anomaly.DetectorNames())
 }
