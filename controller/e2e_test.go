@@ -191,12 +191,19 @@ scrape_configs:
 		_, err := scrapeGauge(ctx, url+"/metrics", name, sel)
 		require.NoError(t, err, name)
 	}
-	// Seconds of history: the forecaster is not calibrated yet, so no
-	// forecast is published (the decision is reactive).
-	for _, name := range []string{"prescale_forecast", "prescale_forecast_lower", "prescale_forecast_upper"} {
-		_, err := scrapeGauge(ctx, url+"/metrics", name, sel)
-		require.Error(t, err, name)
+	// Seconds of history: the cold-start forecaster already publishes a
+	// forecast, with a physically possible interval and a low confidence
+	// (the decision leans on the reactive floor).
+	fc := map[string]float64{}
+	for _, name := range []string{"prescale_forecast", "prescale_forecast_lower", "prescale_forecast_upper", "prescale_decision_confidence"} {
+		v, err := scrapeGauge(ctx, url+"/metrics", name, sel)
+		require.NoError(t, err, name)
+		fc[name] = v
 	}
+	require.GreaterOrEqual(t, fc["prescale_forecast_lower"], 0.0)
+	require.LessOrEqual(t, fc["prescale_forecast_lower"], fc["prescale_forecast"])
+	require.LessOrEqual(t, fc["prescale_forecast"], fc["prescale_forecast_upper"])
+	require.Less(t, fc["prescale_decision_confidence"], 0.7, "seconds of evidence: low confidence")
 	v, err := scrapeGauge(ctx, url+"/metrics", "prescale_history_up", nil)
 	require.NoError(t, err)
 	require.InDelta(t, 1.0, v, 0)
