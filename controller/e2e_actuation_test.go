@@ -24,6 +24,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // flakyReceiver is an Alertmanager-webhook receiver on loopback that
@@ -118,7 +119,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		MinUnits: 1, MaxUnits: 10, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
 		ConfidenceThreshold: 0.7,
 	}
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	url, _ := runAppLogged(ctx, t, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	sel := map[string]string{"target": "host-cpu"}
 	cycles := func() float64 {
@@ -228,24 +229,6 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	require.Contains(t, out, `level=WARN msg="actuation failing`)
 	require.Equal(t, 1, strings.Count(out, "actuation recovered"), out)
 	require.NotContains(t, out, "cycle failed", "a failing receiver does not fail the decision cycles")
-}
-
-// lockedBuffer is a bytes.Buffer safe for the App's logger and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // postJSON posts body with a bearer token and returns the status code.

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,24 +73,7 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	t.Setenv("PRESCALE_SCALING_INTERVAL", "5s")
 	t.Setenv("PRESCALE_STEP", "15s")
 
-	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb testkit.SyncBuffer
-	done := make(chan int, 1)
-	go func() { done <- runCmd(ctx, nil, &out, &errb) }()
-	defer func() {
-		cancel()
-		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
-	}()
-	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
-	var base string
-	poll(ctx, t, "URLs printed", func() error {
-		m := re.FindStringSubmatch(out.String())
-		if m == nil {
-			return fmt.Errorf("stdout so far: %q", out.String())
-		}
-		base = m[1]
-		return nil
-	})
+	ctx, base, _, errb := startRun(t, nil)
 	poll(ctx, t, "bad_query decisions", func() error {
 		resp, err := http.Get(base + "/api/scaling/status")
 		if err != nil {

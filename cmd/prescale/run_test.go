@@ -207,26 +207,11 @@ func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
 }
 
 // startRun runs `prescale run args...` until the test ends (it must then
-// exit 0) and returns, once the URLs are printed, the REST API's base URL
-// and the command's outputs.
+// exit 0) and returns, once the URLs are printed, the test's context, the
+// REST API's base URL and the command's outputs.
 func startRun(t *testing.T, args []string) (ctx context.Context, base string, out, errb *testkit.SyncBuffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	out, errb = &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
-	done := make(chan int, 1)
-	go func() { done <- runCmd(ctx, args, out, errb) }()
-	t.Cleanup(func() {
-		cancel()
-		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
-	})
-	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
-	poll(ctx, t, "URLs printed", func() error {
-		m := re.FindStringSubmatch(out.String())
-		if m == nil {
-			return fmt.Errorf("stdout so far: %q", out.String())
-		}
-		base = m[1]
-		return nil
-	})
-	return ctx, base, out, errb
+	base, out, errb, stop := startRunStop(t, args)
+	t.Cleanup(stop)
+	return t.Context(), base, out, errb
 }

@@ -628,37 +628,23 @@ func affordableUnits(now time.Time, costToday float64, t Target) int {
 	return int(math.Floor(u))
 }
 
-// riskUnits returns the k in [floor, MaxUnits] minimising
-// k*RiskPerUnit + P(peak > k*capacity*utilisation), and that probability.
-// P is read off the quantiles, linear between them and from P(peak > 0) = 1
-// to the first; above the last it stays 1-P[last] (no further gain). O(MaxUnits + len(q)).
+// RiskUnits returns the k in [floor, MaxUnits] minimising
+// k*RiskPerUnit + P(peak > k*capacity*utilisation), and that probability
+// (ExceedProbability: linear between the quantiles and from P(peak > 0) = 1
+// to the first; above the last it stays 1-P[last], no further gain). q is
+// not empty. O(MaxUnits · log len(q)).
 func RiskUnits(q []Quantile, t Target, floor int) (int, float64) {
 	per := t.CapacityPerUnit * t.TargetUtilization
-	j := 0
-	exceed := func(x float64) float64 {
-		for j < len(q) && q[j].Value <= x {
-			j++
-		}
-		switch {
-		case j == 0: // between demand 0 (exceeded for sure) and the first quantile
-			if x <= 0 || q[0].Value <= 0 {
-				return 1
-			}
-			return 1 - q[0].P*x/q[0].Value
-		case j == len(q):
-			return 1 - q[len(q)-1].P
-		}
-		a, b := q[j-1], q[j]
-		return 1 - (a.P + (b.P-a.P)*(x-a.Value)/(b.Value-a.Value))
-	}
-	bestK, bestP := floor, exceed(float64(floor)*per)
+	last := q[len(q)-1].Value
+	bestK, bestP := floor, ExceedProbability(q, float64(floor)*per)
 	best := float64(floor)*t.RiskPerUnit + bestP
 	for k := floor + 1; k <= t.MaxUnits; k++ {
-		p := exceed(float64(k) * per)
+		x := float64(k) * per
+		p := ExceedProbability(q, x)
 		if c := float64(k)*t.RiskPerUnit + p; c < best {
 			best, bestK, bestP = c, k, p
 		}
-		if j == len(q) || float64(k-bestK)*t.RiskPerUnit > bestP {
+		if x >= last || float64(k-bestK)*t.RiskPerUnit > bestP {
 			break // no unit beyond can pay for itself
 		}
 	}
