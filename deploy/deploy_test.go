@@ -543,6 +543,18 @@ func TestKubernetesManifests(t *testing.T) {
 		require.True(t, headless, "the StatefulSet's serviceName must be a headless Service")
 	})
 
+	t.Run("the programs accept the configuration", func(t *testing.T) {
+		var data map[string]any
+		for _, cm := range objs["ConfigMap"] {
+			if cm.Metadata.Name == "prescale-controller" {
+				data, _ = get(t, cm.raw, "data").(map[string]any)
+			}
+		}
+		require.NotNil(t, data, "no ConfigMap prescale-controller")
+		requireControllerAccepts(t, data, objs["StatefulSet"][0])
+		requireExporterAccepts(t, objs["DaemonSet"][0])
+	})
+
 	t.Run("the image is the one make image builds", func(t *testing.T) {
 		for _, kind := range []string{"StatefulSet", "DaemonSet"} {
 			require.Equal(t, chartImage(t), get(t, objs[kind][0].raw, "spec", "template", "spec", "containers", 0, "image"), kind)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -264,6 +265,97 @@ controller:
 		require.Equal(t, "data", get(t, ss.raw, "spec", "template", "spec", "volumes", 0, "name"))
 		require.NotNil(t, get(t, ss.raw, "spec", "template", "spec", "volumes", 0, "emptyDir"))
 	})
+}
+
+// TestHelmRenderedConfigurationIsAccepted feeds the rendered environment of
+// each workload (the ConfigMap and the container env) to the programs' own
+// configuration loading and validation, and the rendered targets file to the
+// controller's parser: the chart's defaults are a configuration the
+// controller and the exporter start with.
+func TestHelmRenderedConfigurationIsAccepted(t *testing.T) {
+	helm := lookHelm(t)
+	values := filepath.Join(t.TempDir(), "values.yaml")
+	require.NoError(t, os.WriteFile(values, []byte(`
+controller:
+  targets:
+    - {name: checkout, query: 'sum(rate(http_requests_total{service="checkout"}[2m]))', capacity_per_unit: 20, lag: 90s}
+exporter:
+  env: {PRESCALE_APP_URL: "http://127.0.0.1:8080/healthz", PRESCALE_APP_PORT: 8080}
+`), 0o644))
+	for _, args := range [][]string{nil, {"-f", values}} {
+		objs := mustTemplate(t, helm, args...)
+		data, _ := get(t, objs["ConfigMap"][0].raw, "data").(map[string]any)
+		cfg := requireControllerAccepts(t, data, objs["StatefulSet"][0])
+		if tf, ok := data["targets.yml"].(string); ok {
+			ts, err := config.ParseTargets([]byte(tf), cfg.EnvTarget())
+			require.NoError(t, err, "the rendered targets file")
+			require.Len(t, ts, 1)
+			require.Equal(t, "checkout", ts[0].Name)
+			require.InDelta(t, 20.0, ts[0].CapacityPerUnit, 0)
+		}
+		requireExporterAccepts(t, objs["DaemonSet"][0])
+	}
+}
+
+// setPrescaleEnv replaces the test's PRESCALE_* variables with env.
+func setPrescaleEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PRESCALE_") {
+			t.Setenv(name, "")
+			require.NoError(t, os.Unsetenv(name))
+		}
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+// workloadEnv is a workload's PRESCALE_* environment: the ConfigMap's data
+// (nil for none) and its container's literal env values.
+func workloadEnv(t *testing.T, data map[string]any, o k8sObject) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for k, v := range data {
+		if s, ok := v.(string); ok && strings.HasPrefix(k, "PRESCALE_") {
+			env[k] = s
+		}
+	}
+	for name, e := range containerEnv(t, o) {
+		if v, ok := get(t, e, "value").(string); ok && strings.HasPrefix(name, "PRESCALE_") {
+			env[name] = v
+		}
+	}
+	return env
+}
+
+// requireControllerAccepts loads and validates the controller's
+// configuration from a rendered ConfigMap and StatefulSet.
+func requireControllerAccepts(t *testing.T, data map[string]any, ss k8sObject) config.Config {
+	t.Helper()
+	env := workloadEnv(t, data, ss)
+	env["PRESCALE_DATA_DIR"] = t.TempDir()
+	// PRESCALE_SHARD_COUNT takes the shard from the pod name's ordinal;
+	// this host is no pod: stand in for pod 0.
+	if n, ok := env["PRESCALE_SHARD_COUNT"]; ok {
+		delete(env, "PRESCALE_SHARD_COUNT")
+		env["PRESCALE_SHARD"] = "0/" + n
+	}
+	setPrescaleEnv(t, env)
+	var cfg config.Config
+	require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg))
+	require.NoError(t, cfg.Validate(), "the %s %s's controller configuration", ss.Kind, ss.Metadata.Name)
+	return cfg
+}
+
+// requireExporterAccepts loads and validates the exporter's configuration
+// from a rendered DaemonSet.
+func requireExporterAccepts(t *testing.T, ds k8sObject) {
+	t.Helper()
+	setPrescaleEnv(t, workloadEnv(t, nil, ds))
+	ecfg := exporter.DefaultConfig()
+	require.NoError(t, envconfig.Process(exporter.EnvPrefix, &ecfg))
+	require.NoError(t, ecfg.Validate(), "the %s %s's exporter configuration", ds.Kind, ds.Metadata.Name)
 }
 
 func selects(sel, labels map[string]any) bool {
