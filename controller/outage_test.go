@@ -39,7 +39,7 @@ func TestHoldFloorAfterHistoryOutage(t *testing.T) {
 		State:       st, Metrics: NewMetrics(reg, []policy.Target{tg}), Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
-	require.Equal(t, 4*time.Minute+30*time.Second, c.Targets()[0].StabilizationWindow)
+	require.Equal(t, 5*time.Minute, c.Targets()[0].StabilizationWindow)
 	cycle := func() policy.Decision {
 		_ = c.ReconcileOnce(t.Context())
 		c.mu.RLock()
@@ -57,7 +57,7 @@ func TestHoldFloorAfterHistoryOutage(t *testing.T) {
 	}
 	h.set(56, nil)
 	back := now.Add(time.Minute)
-	for now = back; now.Sub(back) < 4*time.Minute+30*time.Second; now = now.Add(time.Minute) {
+	for now = back; now.Sub(back) < 5*time.Minute; now = now.Add(time.Minute) {
 		d := cycle()
 		require.Equal(t, 13, d.Desired, "%s after data returned: %s", now.Sub(back), Explain(d))
 		require.Equal(t, policy.RuleOutageHold, d.Explanation.Rule)

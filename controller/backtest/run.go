@@ -29,9 +29,9 @@ type Config struct {
 	// (0 means the target at equal cost, EqualCost.Target).
 	HPATargets     []float64
 	BaselineTarget float64
-	// HoldUntilReady sets the target's stabilisation window to
-	// lag − step/2, so that each recommendation stays in force until the
-	// units it requested are ready (the pool cancels pending units on
+	// HoldUntilReady sets the target's stabilisation window to the lag
+	// (engine.HoldWindow), so that each recommendation stays in force until
+	// the units it requested are ready (the pool cancels pending units on
 	// scale-down).
 	HoldUntilReady bool
 	// Detector, when set, scores every sample (streaming, causal); a score
@@ -65,6 +65,7 @@ func DefaultTarget(capacity float64, lag time.Duration, minUnits, maxUnits int) 
 		TargetUtilization: 1, MinUnits: minUnits, MaxUnits: maxUnits, Lag: lag,
 		ConfidenceThreshold: policy.DefaultConfidenceThreshold,
 		RiskPerUnit:         engine.DefaultRiskPerUnit, FloorMode: engine.DefaultFloorMode, UsageWindow: lag,
+		ChangeCost: engine.DefaultChangeCost,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -207,4 +208,40 @@ func BenchmarkBacktest(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(ts)), "samples/op")
+}
+
+// TestFewDecisiveMoves replays a flat series with ±10 % noise on 5-minute
+// samples (the shape of nab_ec2_cpu_5m, where prescale made 31 times the
+// HPA's scale events): with the default change cost and hold window the
+// events stay within twice the HPA's at equal cost; with every change made
+// and the old lag − step/2 window they are more than twice the HPA's and
+// more than twice the default's.
+func TestFewDecisiveMoves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	n := 3000
+	ts, v := make([]int64, n), make([]float64, n)
+	for i := range n {
+		ts[i], v[i] = 1_400_000_000+int64(i)*300, 150*(1+0.1*(2*rng.Float64()-1))
+	}
+	run := func(changeCost float64, hold bool) *Result {
+		cfg := testConfig(n * 7 / 10)
+		cfg.Target.ChangeCost, cfg.HoldUntilReady = changeCost, false
+		if hold {
+			cfg.Target.StabilizationWindow = 5 * time.Minute // engine.HoldWindow
+		} else {
+			cfg.Target.StabilizationWindow = 150 * time.Second // lag − step/2
+		}
+		res, err := Run(t.Context(), ts, v, cfg)
+		require.NoError(t, err)
+		return res
+	}
+	def := run(engine.DefaultChangeCost, true)
+	require.LessOrEqual(t, float64(def.Prescale.ScaleEvents), 2*def.Equal.HPAScaleEvents,
+		"%d events, the HPA at equal cost %.1f", def.Prescale.ScaleEvents, def.Equal.HPAScaleEvents)
+	old := run(0, false)
+	t.Logf("default: %d events, the HPA %.1f; every change: %d events, the HPA %.1f", def.Prescale.ScaleEvents,
+		def.Equal.HPAScaleEvents, old.Prescale.ScaleEvents, old.Equal.HPAScaleEvents)
+	require.Greater(t, float64(old.Prescale.ScaleEvents), 2*old.Equal.HPAScaleEvents,
+		"every change made: %d events, the HPA %.1f", old.Prescale.ScaleEvents, old.Equal.HPAScaleEvents)
+	require.Less(t, 2*def.Prescale.ScaleEvents, old.Prescale.ScaleEvents)
 }

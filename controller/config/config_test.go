@@ -46,8 +46,9 @@ func TestConfigDefaultsAreTheMeasuredOnes(t *testing.T) {
 	require.InDelta(t, engine.DefaultCoverage, c.Coverage, 0)
 	require.InDelta(t, engine.DefaultAnomalyThreshold, c.AnomalyThreshold, 0)
 	require.Equal(t, engine.DefaultDetector, c.AnomalyDetector)
-	require.Equal(t, 4*time.Minute+30*time.Second, engine.Resolve(tg, c.ScalingInterval).StabilizationWindow,
-		"hold window: 5m lag - 1m interval / 2")
+	require.InDelta(t, engine.DefaultChangeCost, tg.ChangeCost, 0)
+	require.Equal(t, 5*time.Minute, engine.Resolve(tg, c.ScalingInterval).StabilizationWindow,
+		"hold window: the 5m lag")
 }
 
 func TestConfigValidate(t *testing.T) {

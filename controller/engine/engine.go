@@ -50,6 +50,11 @@ const (
 	// DefaultRiskPerUnit is the violation probability one unit must remove
 	// from a lead window to be worth its cost.
 	DefaultRiskPerUnit = 0.03
+	// DefaultChangeCost is the price of one scale event on the same scale
+	// (policy.Target.ChangeCost): a change is made only when it lowers the
+	// lead window's expected loss by more than 0.04, about 1.3 units'
+	// worth at DefaultRiskPerUnit.
+	DefaultChangeCost = 0.04
 	// DefaultFloorMode never goes below what current demand needs (as every
 	// mode) and keeps the units demand used within the usage window.
 	DefaultFloorMode = policy.FloorHold
@@ -91,10 +96,15 @@ func PeakLevels() []float64 {
 	return out
 }
 
-// HoldWindow is lag − interval/2 (at least 0): a stabilisation window that
-// keeps each recommendation until the units it asked for are ready (the
-// pool cancels pending units on scale-down).
-func HoldWindow(lag, interval time.Duration) time.Duration { return max(0, lag-interval/2) }
+// HoldWindow is the lag: a stabilisation window that keeps each
+// recommendation in force until the units it asked for are ready and have
+// served (the pool cancels pending units on scale-down, and a unit removed
+// the moment it is ready was an event for nothing), as the Kubernetes HPA
+// keeps its recommendations for its 300 s window. The interval is unused
+// (kept for callers); lag − interval/2, which dropped a recommendation the
+// decision before its units were ready, made a scale event of every
+// forecast wobble on 5-minute data (docs/tuning.md, "Few, decisive moves").
+func HoldWindow(lag, _ time.Duration) time.Duration { return max(0, lag) }
 
 // Resolve returns t with its effective stabilisation window: with
 // HoldUntilReady, at least HoldWindow(t.Lag, interval).

@@ -31,8 +31,8 @@ func TestResolveAndLeadSteps(t *testing.T) {
 		step          time.Duration
 		wantLeadStep  int
 	}{
-		{"backtest 1m", 0, true, 5 * time.Minute, time.Minute, 4*time.Minute + 30*time.Second, time.Minute, 5},
-		{"live 5m grid, 1m interval", 0, true, 5 * time.Minute, time.Minute, 4*time.Minute + 30*time.Second, 5 * time.Minute, 1},
+		{"backtest 1m", 0, true, 5 * time.Minute, time.Minute, 5 * time.Minute, time.Minute, 5},
+		{"live 5m grid, 1m interval", 0, true, 5 * time.Minute, time.Minute, 5 * time.Minute, 5 * time.Minute, 1},
 		{"explicit window wins when longer", 10 * time.Minute, true, 5 * time.Minute, time.Minute, 10 * time.Minute, time.Minute, 5},
 		{"hold off keeps the window", 2 * time.Minute, false, 5 * time.Minute, time.Minute, 2 * time.Minute, time.Minute, 5},
 		{"no lag", 0, true, 0, time.Minute, 0, time.Minute, 1},
@@ -115,7 +115,7 @@ func TestObserveOrderAndAnomalyGap(t *testing.T) {
 	require.Equal(t, 3, out.Decision.Desired, "upper 30 / 10 per unit")
 	require.Equal(t, 3, out.State.LastDesired, "the state is recorded")
 	require.Equal(t, now, out.State.LastScaleUp)
-	require.Equal(t, 4*time.Minute+30*time.Second, e.Target().StabilizationWindow)
+	require.Equal(t, 5*time.Minute, e.Target().StabilizationWindow)
 	require.Len(t, out.State.Recent, 1, "the resolved window keeps the recommendation")
 }
 
@@ -175,7 +175,9 @@ func TestCausal(t *testing.T) {
 func TestShadowHPAFloor(t *testing.T) {
 	run := func(off bool, demand func(i int) float64) policy.Decision {
 		tg := target()
-		tg.UsageWindow = 0
+		// Neither the usage window nor the hold window (one 5-minute step
+		// here) may keep a burst's units: the shadow's floor alone is tested.
+		tg.UsageWindow, tg.HoldUntilReady = 0, false
 		e, err := engine.New(engine.Config{
 			Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, NoShadowHPA: off,
 			NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return &spy{}, nil },

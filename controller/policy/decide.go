@@ -348,7 +348,9 @@ func finiteOr0(v float64) float64 {
 //     (reactive, or anomaly when the detector flags the current demand);
 //     with FloorHold and a UsageWindow, also never below the units demand
 //     used in [now-UsageWindow, now] (capped at the current units).
-//  5. Storage never shrinks.
+//  5. Storage never shrinks. Few, decisive moves (Target.ChangeCost): a
+//     change that does not lower the lead window's expected loss by more
+//     than the change cost is not made: stabilization, rule change_cost.
 //  6. Tolerance band, then the scale-down stabilisation window, which after
 //     a history outage also holds the units held during it until the window
 //     has passed on fresh data: stabilization.

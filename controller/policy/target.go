@@ -93,10 +93,10 @@ type Target struct {
 	// StabilizationWindow: a scale-down goes only as low as the highest
 	// recommendation in [now-window, now], as the Kubernetes HPA does (0: none).
 	StabilizationWindow time.Duration `json:"stabilization_window" yaml:"stabilization_window"`
-	// HoldUntilReady makes the stabilisation window at least lag − interval/2
-	// (the caller resolves it, see controller/engine.Resolve), so that each
-	// recommendation stays in force until the units it requested are ready:
-	// a pool cancels pending units on scale-down.
+	// HoldUntilReady makes the stabilisation window at least the lag (the
+	// caller resolves it, see controller/engine.Resolve), so that each
+	// recommendation stays in force until the units it requested are ready
+	// and have served: a pool cancels pending units on scale-down.
 	HoldUntilReady bool `json:"hold_until_ready" yaml:"hold_until_ready"`
 	// MaxScaleUpUnits caps units added by one decision beyond the reactive
 	// floor (0: unlimited).
