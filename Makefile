@@ -61,6 +61,19 @@ test-e2e: test-deps build
 	@echo ">> running end-to-end tests"
 	$(GO) test -race -count=1 -run 'E2E' $(TESTFLAGS) ./...
 
+# fuzz runs each native fuzz test for FUZZTIME, one at a time (make test
+# runs their seed corpora in testdata/fuzz as ordinary tests).
+FUZZTIME     ?= 10s
+FUZZ_TARGETS := internal/trace:FuzzRead controller/state:FuzzLoad controller:FuzzParseTargets \
+                controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode \
+                exporter:FuzzProcFiles exporter:FuzzSockDiag
+
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo ">> fuzzing $$fn in ./$$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; done
+
 .PHONY: bench
 bench:
 	@echo ">> running Go benchmarks"

@@ -117,18 +117,18 @@ func countTCPStates(r io.Reader, port int, counts *[len(tcpStates)]float64) erro
 		}
 		i := strings.LastIndexByte(f[1], ':')
 		if i < 0 {
-			return fmt.Errorf("bad local address %q", f[1])
+			return fmt.Errorf("bad local address %s", quoteCut(f[1]))
 		}
 		p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
 		if err != nil {
-			return fmt.Errorf("bad local port in %q: %w", f[1], err)
+			return fmt.Errorf("bad local port in %s: %w", quoteCut(f[1]), errors.Unwrap(err))
 		}
 		if int(p) != port {
 			continue
 		}
 		st, err := strconv.ParseUint(f[3], 16, 8)
 		if err != nil {
-			return fmt.Errorf("bad state %q: %w", f[3], err)
+			return fmt.Errorf("bad state %s: %w", quoteCut(f[3]), errors.Unwrap(err))
 		}
 		if st >= 1 && int(st) <= len(tcpStates) {
 			counts[st-1]++

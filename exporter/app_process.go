@@ -173,7 +173,7 @@ func parsePidFile(data []byte) (int32, error) {
 	}
 	pid, err := strconv.ParseInt(s, 10, 32)
 	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("%q is not a positive pid", s)
+		return 0, fmt.Errorf("%s is not a positive pid", quoteCut(s))
 	}
 	return int32(pid), nil
 }
@@ -183,4 +183,12 @@ func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.rss
 	ch <- c.fds
 	ch <- c.threads
+}
+
+// quoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).
+func quoteCut(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "..."
+	}
+	return strconv.Quote(s)
 }

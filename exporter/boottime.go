@@ -57,7 +57,7 @@ func parseBootTime(stat []byte) (float64, error) {
 		if len(f) == 2 && string(f[0]) == "btime" {
 			v, err := strconv.ParseFloat(string(f[1]), 64)
 			if err != nil {
-				return 0, fmt.Errorf("btime %q: %w", f[1], err)
+				return 0, fmt.Errorf("btime %s: %w", quoteCut(string(f[1])), errors.Unwrap(err))
 			}
 			return v, nil
 		}
@@ -73,7 +73,7 @@ func parseUptime(data []byte) (float64, error) {
 	}
 	v, err := strconv.ParseFloat(string(f[0]), 64)
 	if err != nil {
-		return 0, fmt.Errorf("uptime %q: %w", f[0], err)
+		return 0, fmt.Errorf("uptime %s: %w", quoteCut(string(f[0])), errors.Unwrap(err))
 	}
 	return v, nil
 }

@@ -113,7 +113,7 @@ func TestParseBootTimeAndUptime(t *testing.T) {
 	_, err = parseBootTime([]byte("cpu 1 2 3\n"))
 	require.EqualError(t, err, "no btime line in /proc/stat")
 	_, err = parseBootTime([]byte("btime soon\n"))
-	require.EqualError(t, err, `btime "soon": strconv.ParseFloat: parsing "soon": invalid syntax`)
+	require.EqualError(t, err, `btime "soon": invalid syntax`)
 
 	up, err := parseUptime([]byte("350735.47 234388.90\n"))
 	require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestCountTCPStates(t *testing.T) {
 	require.Equal(t, [len(tcpStates)]float64{0: 1, 5: 1, 9: 1}, counts)
 
 	err := countTCPStates(strings.NewReader("header\n 0: 0100007F:XYZ 0:0 01\n"), 8080, &counts)
-	require.EqualError(t, err, `bad local port in "0100007F:XYZ": strconv.ParseUint: parsing "XYZ": invalid syntax`)
+	require.EqualError(t, err, `bad local port in "0100007F:XYZ": invalid syntax`)
 }
 
 func TestParsePidFile(t *testing.T) {

@@ -180,6 +180,7 @@ func Quote(s string) string {
 func ParseTimestamp(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.ParseInt(s, 10, 64)
+	date := false
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil {
@@ -187,18 +188,19 @@ func ParseTimestamp(s string) (int64, error) {
 			if terr != nil {
 				return 0, fmt.Errorf("timestamp %s: want unix seconds or %q", Quote(s), "YYYY-MM-DD HH:MM:SS")
 			}
-			return t.Unix(), nil
+			n, date = t.Unix(), true // range-checked below: "0000-01-01 00:00:00" (found by FuzzRead)
+		} else {
+			if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt64/2 {
+				return 0, fmt.Errorf("timestamp %s is not whole seconds", Quote(s))
+			}
+			n = int64(f)
 		}
-		if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt64/2 {
-			return 0, fmt.Errorf("timestamp %s is not whole seconds", Quote(s))
-		}
-		n = int64(f)
 	}
 	if n < 0 {
 		return 0, fmt.Errorf("timestamp %s is before 1970", Quote(s))
 	}
 	if n > MaxUnixSeconds {
-		if n/1000 <= MaxUnixSeconds {
+		if !date && n/1000 <= MaxUnixSeconds {
 			return 0, fmt.Errorf("timestamp %s is in milliseconds? Unix seconds are expected (divide by 1000)", Quote(s))
 		}
 		return 0, fmt.Errorf("timestamp %s is beyond the year 5000: want unix seconds", Quote(s))

@@ -1,0 +1,68 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+)
+
+// bodyTransport answers every request with one status and body, in
+// process: the decoder is fuzzed without a server.
+type bodyTransport struct {
+	code int
+	body []byte
+}
+
+func (b bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: b.code, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(b.body)), Request: r}, nil
+}
+
+// FuzzRemoteDecode feeds any answer of a Prometheus-compatible server
+// through client_golang's decoder and Remote's checks: either an error
+// with a message, or a series on the query's grid whose values are finite
+// or NaN (NaN and ±Inf samples counted as dropped). Never a panic.
+func FuzzRemoteDecode(f *testing.F) {
+	f.Add(200, []byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1700000000,"1"]]}]}}`))
+	start := time.Unix(1_700_000_000, 0)
+	end := start.Add(10 * time.Minute)
+	const step = time.Minute
+	f.Fuzz(func(t *testing.T, code int, body []byte) {
+		if code < 100 || code > 599 {
+			code = 200
+		}
+		c, err := api.NewClient(api.Config{Address: "http://prometheus.invalid", Client: &http.Client{Transport: bodyTransport{code, body}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := NewRemoteAPI(v1.NewAPI(c), "http://prometheus.invalid", time.Second)
+		s, err := r.QueryRange(context.Background(), "up", start, end, step)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if len(s.T) != 11 || len(s.V) != 11 {
+			t.Fatalf("%d timestamps, %d values on an 11-point grid", len(s.T), len(s.V))
+		}
+		for i, ts := range s.T {
+			if ts != start.Unix()+int64(i)*60 {
+				t.Fatalf("point %d at %d: off the grid", i, ts)
+			}
+			if math.IsInf(s.V[i], 0) {
+				t.Fatalf("point %d: infinite value passed on", i)
+			}
+		}
+		if s.Dropped < 0 || s.Dropped > len(s.V) {
+			t.Fatalf("dropped %d of %d", s.Dropped, len(s.V))
+		}
+	})
+}

@@ -1,0 +1,84 @@
+package state
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// FuzzLoad: any state file either loads (version 1, a target map) and
+// round-trips through Save and Load unchanged, and Sanitize leaves every
+// unit count inside the bounds; or it is refused with an error naming the
+// file. Never a panic.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(`{"version":1,"targets":{}}`))
+	// One directory per fuzzing process (each runs the function serially).
+	dir := f.TempDir()
+	s, err := New(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if err := os.WriteFile(filepath.Join(dir, FileName), in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file, err := s.Load()
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if file.Version != Version || file.Targets == nil {
+			t.Fatalf("loaded version %d, targets %v", file.Version, file.Targets)
+		}
+		// Save's encoding, without its fsync (which would make fuzzing
+		// crawl): what was loaded must load back unchanged.
+		saved, err := json.MarshalIndent(file, "", "  ")
+		if err != nil {
+			t.Fatalf("encode what was loaded: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, FileName), saved, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.Load()
+		if err != nil {
+			t.Fatalf("load what was saved: %v", err)
+		}
+		a, _ := json.Marshal(file)
+		b, _ := json.Marshal(again)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("round trip changed the state:\n%s\n%s", a, b)
+		}
+		for name, tg := range file.Targets {
+			tg.Sanitize(1, 10)
+			p := tg.Policy
+			var units []int
+			if p.HasLast {
+				units = append(units, p.LastDesired)
+			}
+			if p.OutageHold != 0 {
+				units = append(units, p.OutageHold)
+			}
+			for _, r := range append(p.Recent, p.Used...) {
+				units = append(units, r.Units)
+			}
+			for _, u := range tg.Acked {
+				units = append(units, u)
+			}
+			for _, u := range units {
+				if u < 1 || u > 10 {
+					t.Fatalf("target %q: units %d outside [1, 10] after Sanitize", name, u)
+				}
+			}
+			if p.Manual != nil && (p.Manual.Units < 1 || p.Manual.Units > 10) {
+				t.Fatalf("target %q: manual override %d kept", name, p.Manual.Units)
+			}
+			if !(tg.CostToday >= 0) || !(tg.CostTotal >= 0) {
+				t.Fatalf("target %q: costs %v, %v", name, tg.CostToday, tg.CostTotal)
+			}
+		}
+	})
+}

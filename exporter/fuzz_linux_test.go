@@ -1,0 +1,18 @@
+//go:build linux
+
+package exporter
+
+import "testing"
+
+// FuzzSockDiag feeds any bytes to the netlink sock_diag answer parser:
+// it reports completion or an error, visits only whole records, and
+// never reads past the buffer (a panic).
+func FuzzSockDiag(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		visits := 0
+		_, _ = parseSockDiag(b, sockDiagByFamily, func(uint8, uint16) { visits++ })
+		if max := len(b) / (nlmsgHdrLen + inetDiagMsgMin); visits > max {
+			t.Fatalf("%d records visited in %d bytes", visits, len(b))
+		}
+	})
+}

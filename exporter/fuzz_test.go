@@ -1,0 +1,45 @@
+package exporter
+
+import (
+	"bytes"
+	"math"
+	"testing"
+)
+
+// FuzzProcFiles feeds any bytes to the parsers of the /proc files the
+// exporter reads itself (/proc/stat's btime, /proc/uptime, a pid file,
+// /proc/net/tcp{,6}): each either returns a value or an error with a
+// short message, never panics, and the TCP counts only grow, by at most
+// one per line.
+func FuzzProcFiles(f *testing.F) {
+	f.Add([]byte("btime 1700000000\n"), uint16(8080))
+	f.Fuzz(func(t *testing.T, in []byte, port uint16) {
+		short := func(what string, err error) {
+			if err != nil && (err.Error() == "" || len(err.Error()) > 300) {
+				t.Fatalf("%s: error empty or too long (%d bytes)", what, len(err.Error()))
+			}
+		}
+		_, err := parseBootTime(in)
+		short("btime", err)
+		_, err = parseUptime(in)
+		short("uptime", err)
+		if pid, err := parsePidFile(in); err == nil && pid <= 0 {
+			t.Fatalf("pid %d accepted", pid)
+		} else {
+			short("pid file", err)
+		}
+		var counts [len(tcpStates)]float64
+		err = countTCPStates(bytes.NewReader(in), int(port), &counts)
+		short("tcp table", err)
+		total := 0.0
+		for _, c := range counts {
+			if c < 0 || math.IsNaN(c) {
+				t.Fatalf("count %v", c)
+			}
+			total += c
+		}
+		if lines := bytes.Count(in, []byte("\n")) + 1; total > float64(lines) {
+			t.Fatalf("%v sockets counted from %d lines", total, lines)
+		}
+	})
+}

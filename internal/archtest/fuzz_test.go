@@ -1,0 +1,51 @@
+package archtest
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMakeFuzzListsEveryFuzzTest: `make fuzz` runs the fuzz tests named in
+// the Makefile's FUZZ_TARGETS; one missing there would only ever run its
+// seed corpus.
+func TestMakeFuzzListsEveryFuzzTest(t *testing.T) {
+	root := moduleRoot(t)
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	require.NoError(t, err)
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
+	var found []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "vendor") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
+			found = append(found, filepath.ToSlash(rel)+":"+m[1])
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(found), 6, "issue 12 asks for fuzz tests in at least 6 packages")
+	for _, target := range found {
+		require.Contains(t, string(mk), " "+target, "Makefile FUZZ_TARGETS lacks %s", target)
+	}
+}
