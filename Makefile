@@ -64,7 +64,7 @@ test-e2e: test-deps build
 # fuzz runs each native fuzz test for FUZZTIME, one at a time (make test
 # runs their seed corpora in testdata/fuzz as ordinary tests).
 FUZZTIME     ?= 10s
-FUZZ_TARGETS := internal/trace:FuzzRead controller/state:FuzzLoad controller:FuzzParseTargets \
+FUZZ_TARGETS := internal/trace:FuzzRead controller/state:FuzzLoad controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode \
                 exporter:FuzzProcFiles exporter:FuzzSockDiag
 
