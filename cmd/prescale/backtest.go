@@ -63,7 +63,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
-		return fail(2, fmt.Errorf("--eval-from: %v", err))
+		return fail(2, fmt.Errorf("--eval-from: %w", err))
 	}
 	if !*o.quiet && len(ts) >= 20000 {
 		started := time.Now()
@@ -92,7 +92,7 @@ func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) e
 		return fmt.Errorf("--decisions: %w", err)
 	}
 	w := bufio.NewWriter(dec)
-	if err := backtest.WriteDecisions(w, res); err == nil {
+	if err = backtest.WriteDecisions(w, res); err == nil {
 		err = w.Flush()
 	}
 	if err != nil {
@@ -228,7 +228,7 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	if *o.hpaTargets != "" {
 		var err error
 		if targets, err = backtestParseTargets(*o.hpaTargets); err != nil {
-			return cfg, fmt.Errorf("--hpa-targets: %v", err)
+			return cfg, fmt.Errorf("--hpa-targets: %w", err)
 		}
 	}
 	tg := backtest.DefaultTarget(*o.capacity, *o.lag, *o.minUnits, *o.maxUnits)
@@ -247,7 +247,7 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	}
 	det, err := engine.NewDetector(*o.detector)
 	if err != nil {
-		return cfg, fmt.Errorf("--detector: %v", err)
+		return cfg, fmt.Errorf("--detector: %w", err)
 	}
 	return backtest.Config{
 		Target: tg, Coverage: *o.coverage, HPATargets: targets, HoldUntilReady: *o.hold,
@@ -261,13 +261,13 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if *o.tracePath != "" {
 		tr, err := trace.ReadFile(*o.tracePath)
 		if err != nil {
-			return nil, nil, "", 2, fmt.Errorf("--trace: %v", err)
+			return nil, nil, "", 2, fmt.Errorf("--trace: %w", err)
 		}
 		return tr.T, tr.V, *o.tracePath, 0, nil
 	}
 	back, err := backtestParseRange(*o.promRange)
 	if err != nil {
-		return nil, nil, "", 2, fmt.Errorf("--range: %v", err)
+		return nil, nil, "", 2, fmt.Errorf("--range: %w", err)
 	}
 	if *o.promStep <= 0 {
 		return nil, nil, "", 2, fmt.Errorf("--step must be > 0, got %s", *o.promStep)
@@ -277,7 +277,7 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	end := time.Now().UTC().Truncate(*o.promStep)
 	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, *o.promQuery, end.Add(-back), end, *o.promStep)
 	if err != nil {
-		return nil, nil, "", 1, fmt.Errorf("--prometheus: %v", err)
+		return nil, nil, "", 1, fmt.Errorf("--prometheus: %w", err)
 	}
 	return ts, vs, fmt.Sprintf("%s (%s over %s)", redact.URL(*o.promURL), *o.promQuery, *o.promRange), 0, nil
 }

@@ -54,7 +54,8 @@ func TestInterruptLeavesNoOutput(t *testing.T) {
 			defer cancel()
 			var stdout, stderr testkit.SyncBuffer
 			done := make(chan int, 1)
-			go func() { done <- dispatch(ctx, tc.args(writeSineTrace(t, in, tc.n), out), &stdout, &stderr) }()
+			args := tc.args(writeSineTrace(t, in, tc.n), out)
+			go func() { done <- dispatch(ctx, args, &stdout, &stderr) }()
 			deadline := time.After(2 * time.Minute)
 			for !strings.Contains(stderr.String(), tc.progress) {
 				select {

@@ -31,7 +31,7 @@ func createAtomic(path string) (*atomicFile, error) {
 // Commit closes the temporary file and renames it to the path; on a
 // failure the temporary file is removed.
 func (a *atomicFile) Commit() error {
-	err := a.File.Close()
+	err := a.Close()
 	if err == nil {
 		err = os.Rename(a.Name(), a.path)
 	}
@@ -43,7 +43,7 @@ func (a *atomicFile) Commit() error {
 
 // Abort closes and removes the temporary file.
 func (a *atomicFile) Abort() {
-	_ = a.File.Close()
+	_ = a.Close()
 	_ = os.Remove(a.Name())
 }
 

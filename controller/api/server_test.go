@@ -172,7 +172,7 @@ func TestPostHeaders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
-			req := httptest.NewRequest("POST", "/api/scaling/execute", strings.NewReader(`{"target":"web","units":1}`))
+			req := httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(`{"target":"web","units":1}`))
 			req.Header.Set("Authorization", tc.auth)
 			if tc.ctype != "" {
 				req.Header.Set("Content-Type", tc.ctype)
@@ -201,7 +201,7 @@ func TestManualDurationBounded(t *testing.T) {
 		`{"target":"web","units":1,"duration":"forever"}`: 400,
 	} {
 		s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
-		req := httptest.NewRequest("POST", "/api/scaling/execute", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t")
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)

@@ -161,7 +161,7 @@ func (s *series) draw(p *plot.Plot, leg *plot.Legend, res *Result) error {
 		if err != nil {
 			return err
 		}
-		poly.Color, poly.LineStyle.Width = colScored, 0
+		poly.Color, poly.Width = colScored, 0
 		p.Add(poly)
 		leg.Add(fmt.Sprintf("scored samples (from sample %d)", res.EvalStart), poly)
 	}

@@ -1,7 +1,6 @@
 package datadir
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +18,7 @@ func TestAcquireTwice(t *testing.T) {
 	// process is refused as another process would be.
 	_, err = Acquire(dir)
 	var held *HeldError
-	require.True(t, errors.As(err, &held), "got %v", err)
+	require.ErrorAs(t, err, &held)
 	require.Equal(t, os.Getpid(), held.PID)
 	require.EqualError(t, err, dir+" is in use by another prescale process (pid "+strconv.Itoa(os.Getpid())+"); stop it or use another directory")
 
