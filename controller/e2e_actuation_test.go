@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -134,8 +133,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		return nil
 	})
 
-	code := postJSON(ctx, t, url+"/api/scaling/execute", "e2e-token", `{"target":"host-cpu","units":3}`)
-	require.Equal(t, http.StatusOK, code)
+	testkit.PostJSON(t, url+"/api/scaling/execute", "e2e-token", `{"target":"host-cpu","units":3}`)
 
 	// Failing: degraded with the reason for the target, still ready.
 	eventually(ctx, t, 10*time.Second, "health degraded naming the target", func() error {
@@ -231,21 +229,6 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	require.NotContains(t, out, "cycle failed", "a failing receiver does not fail the decision cycles")
 }
 
-// postJSON posts body with a bearer token and returns the status code.
-func postJSON(ctx context.Context, t *testing.T, url, token, body string) int {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewBufferString(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
-	return resp.StatusCode
-}
-
 // TestE2EObservedProvisioningLag runs the controller's real code with the
 // simulated pool (lag 3 s) and its embedded store gathering the process's
 // own registry, as `prescale run` does. The target's current_query reads
@@ -294,7 +277,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	require.NoError(t, err)
 	require.InDelta(t, lag.Seconds(), configured, 0)
 
-	require.Equal(t, http.StatusOK, postJSON(ctx, t, url+"/api/scaling/execute", "e2e-token", `{"target":"pool","units":3}`))
+	testkit.PostJSON(t, url+"/api/scaling/execute", "e2e-token", `{"target":"pool","units":3}`)
 	start := time.Now()
 	var seen []float64
 	eventually(ctx, t, 30*time.Second, "one observed provisioning lag", func() error {

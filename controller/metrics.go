@@ -49,6 +49,20 @@ func gauge(name, help string) *prometheus.GaugeVec {
 	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
 }
 
+// scalarGauge, counter and histogram are the controller-wide series
+// (prescale_ namespace, no labels).
+func scalarGauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help})
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "prescale", Name: name, Help: help})
+}
+
+func histogram(name, help string, buckets []float64) prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "prescale", Name: name, Help: help, Buckets: buckets})
+}
+
 // NewMetrics registers the controller metrics on reg and pre-initialises
 // every target's series (prescale_decisions_total for every direction and
 // reason) at zero.
@@ -109,36 +123,14 @@ func (m *Metrics) newLoopMetrics() {
 		Namespace: "prescale", Name: "controller_info",
 		Help: "Always 1; labels: the controller's mode (act or forecast-only, PRESCALE_MODE) and actuator(s) (PRESCALE_ACTUATOR).",
 	}, []string{"mode", "actuator"})
-	m.cycleDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: "prescale", Name: "cycle_duration_seconds",
-		Help:    "Duration of one decision cycle over all targets.",
-		Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	})
-	m.cycleLateness = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: "prescale", Name: "cycle_lateness_seconds",
-		Help:    "How late a cycle started after its scheduled time.",
-		Buckets: []float64{.001, .01, .1, .5, 1, 5, 30},
-	})
-	m.cycles = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "prescale", Name: "cycles_total", Help: "Decision cycles run.",
-	})
-	m.cyclesFailed = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "prescale", Name: "cycles_failed_total", Help: "Decision cycles with at least one error (logged; never fatal).",
-	})
-	m.lastCycle = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: "prescale", Name: "last_cycle_timestamp_seconds", Help: "Unix time of the last cycle (the time its decisions were made for).",
-	})
-	m.historyUp = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: "prescale", Name: "history_up", Help: "1 when the last cycle's history queries reached the store, else 0.",
-	})
-	m.historyHealth = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: "prescale", Name: "history_healthy", Help: "1 when the store answered with fresh data for every target, else 0.",
-	})
-	m.queryDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: "prescale", Name: "history_query_duration_seconds",
-		Help:    "Duration of one target's history range query.",
-		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30},
-	})
+	m.cycleDuration = histogram("cycle_duration_seconds", "Duration of one decision cycle over all targets.", []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30})
+	m.cycleLateness = histogram("cycle_lateness_seconds", "How late a cycle started after its scheduled time.", []float64{.001, .01, .1, .5, 1, 5, 30})
+	m.cycles = counter("cycles_total", "Decision cycles run.")
+	m.cyclesFailed = counter("cycles_failed_total", "Decision cycles with at least one error (logged; never fatal).")
+	m.lastCycle = scalarGauge("last_cycle_timestamp_seconds", "Unix time of the last cycle (the time its decisions were made for).")
+	m.historyUp = scalarGauge("history_up", "1 when the last cycle's history queries reached the store, else 0.")
+	m.historyHealth = scalarGauge("history_healthy", "1 when the store answered with fresh data for every target, else 0.")
+	m.queryDuration = histogram("history_query_duration_seconds", "Duration of one target's history range query.", []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30})
 	m.shard = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: "prescale", Name: "shard_targets",
 		Help: "Targets this controller owns (value) as shard `shard` of `shards` (PRESCALE_SHARD; 0 of 1 unsharded): those whose name hashes to its shard.",
@@ -148,9 +140,7 @@ func (m *Metrics) newLoopMetrics() {
 		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics).",
 		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 	}, []string{"phase"})
-	m.stateSaveFail = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: "prescale", Name: "state_save_failures_total", Help: "Failed writes of the controller state file.",
-	})
+	m.stateSaveFail = counter("state_save_failures_total", "Failed writes of the controller state file.")
 }
 
 // initTarget pre-initialises a target's series.

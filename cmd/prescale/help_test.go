@@ -20,12 +20,7 @@ import (
 func requireHelpFits(t *testing.T, name, help string) {
 	t.Helper()
 	require.NotEmpty(t, strings.TrimSpace(help), name)
-	for i, l := range strings.Split(help, "\n") {
-		require.NotContains(t, l, "\t", "%s line %d has a tab: %q", name, i+1, l)
-		require.LessOrEqual(t, len([]rune(l)), clihelp.Width, "%s line %d is %d columns: %q", name, i+1, len([]rune(l)), l)
-	}
-	require.NotContains(t, help, "\n"+clihelp.Other+":\n",
-		"%s: a flag or variable is in no group; add it to cmd/prescale/help.go or internal/clihelp/groups.go", name)
+	require.Empty(t, clihelp.Problems(help, nil), "%s (flag groups: cmd/prescale/help.go)", name)
 }
 
 func TestHelpFitsAndIsGrouped(t *testing.T) {

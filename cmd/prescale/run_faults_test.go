@@ -145,15 +145,7 @@ func TestRunGeneratedToken(t *testing.T) {
 		require.Contains(t, out.String(), "Authorization: Bearer $(cat "+path+")")
 		require.NotContains(t, out.String()+errb.String(), token)
 
-		req, err := http.NewRequest(http.MethodPost, base+"/api/scaling/execute", strings.NewReader(`{"target":"host-cpu","units":2}`))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+		testkit.PostJSON(t, base+"/api/scaling/execute", token, `{"target":"host-cpu","units":2}`)
 		stop()
 	}
 }

@@ -68,9 +68,14 @@ type Decision struct{ policy.Decision }
 
 // DecisionsOf converts a list of decisions (never nil).
 func DecisionsOf(ds []policy.Decision) []Decision {
-	out := make([]Decision, len(ds))
-	for i, d := range ds {
-		out[i] = Decision{d}
+	return listOf(ds, func(d policy.Decision) Decision { return Decision{d} })
+}
+
+// listOf converts every element of in with f; the result is never nil.
+func listOf[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
 	}
 	return out
 }
@@ -105,11 +110,7 @@ type Actuation struct{ actuator.Status }
 
 // ActuationsOf converts a list of delivery states (never nil).
 func ActuationsOf(ss []actuator.Status) []Actuation {
-	out := make([]Actuation, len(ss))
-	for i, s := range ss {
-		out[i] = Actuation{s}
-	}
-	return out
+	return listOf(ss, func(s actuator.Status) Actuation { return Actuation{s} })
 }
 
 // MarshalJSON implements json.Marshaler.

@@ -245,3 +245,27 @@ func Env(w io.Writer, vars []Var, groups []Group) {
 	}
 	write(w, entries, groups)
 }
+
+// Problems lists what keeps help from the rules every -h follows: lines
+// with tabs or wider than Width, variables in no group (the Other
+// heading), and variables of vars it does not list. Tests call it.
+func Problems(help string, vars []Var) []string {
+	var out []string
+	for i, l := range strings.Split(help, "\n") {
+		if strings.Contains(l, "\t") {
+			out = append(out, fmt.Sprintf("line %d has a tab: %q", i+1, l))
+		}
+		if n := len([]rune(l)); n > Width {
+			out = append(out, fmt.Sprintf("line %d is %d columns: %q", i+1, n, l))
+		}
+	}
+	if strings.Contains(help, "\n"+Other+":\n") {
+		out = append(out, "a variable is in no group: add it to internal/clihelp/groups.go")
+	}
+	for _, v := range vars {
+		if !strings.Contains(help, "\n  "+v.Name) {
+			out = append(out, v.Name+" is not listed")
+		}
+	}
+	return out
+}

@@ -56,3 +56,15 @@ func TestVars(t *testing.T) {
 	}
 	require.Equal(t, []Var{{"P_Y", "y", "why"}, {"P_X", "1", "ex"}}, Vars("P", &cfg{}))
 }
+
+func TestProblems(t *testing.T) {
+	vars := []Var{{Name: "PRESCALE_A"}, {Name: "PRESCALE_B"}}
+	require.Empty(t, Problems("usage: x\n\nGroup:\n  PRESCALE_A\n  PRESCALE_B\n", vars))
+	got := Problems("usage:\tx\n"+strings.Repeat("w", Width+1)+"\n\n"+Other+":\n  PRESCALE_A\n", vars)
+	require.Equal(t, []string{
+		`line 1 has a tab: "usage:\tx"`,
+		"line 2 is 101 columns: \"" + strings.Repeat("w", Width+1) + "\"",
+		"a variable is in no group: add it to internal/clihelp/groups.go",
+		"PRESCALE_B is not listed",
+	}, got)
+}
