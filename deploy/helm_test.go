@@ -371,7 +371,10 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 	helm := lookHelm(t)
 	for _, tc := range []struct{ set, want string }{
 		{"controller.env.PRESCALE_DATA_DIR=/tmp", "controller.env.PRESCALE_DATA_DIR is set by the chart"},
-		{"controller.env.HOME=/", "controller.env.HOME: only PRESCALE_* variables belong here"},
+		{"controller.env.HOME=/", "'HOME' does not match pattern '^PRESCALE_[A-Z0-9_]+$'"},
+		{"controler.port=9111", "additional properties 'controler' not allowed"},
+		{"exporter.port=0", "at '/exporter/port': minimum: got 0, want 1"},
+		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "set by the chart from exporter.port"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "keda.serverAddress"},
 	} {
