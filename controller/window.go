@@ -54,6 +54,9 @@ func fromSeries(s history.Series, step int64, at time.Time) window {
 // still inside it, overwritten and extended by the new read s (its points
 // at and after s.T[0]).
 func (w window) merged(s history.Series, start, end int64) window {
+	if len(s.T) == 0 && s.Dropped == 0 && start == w.first && !w.empty() && end == w.end() {
+		return w // nothing new, nothing slid: the same (immutable) window
+	}
 	out := window{step: w.step, first: start, fullAt: w.fullAt, dropped: w.dropped + s.Dropped,
 		lastT: w.lastT, lastV: w.lastV, lastOK: w.lastOK}
 	n := int((end-start)/w.step) + 1
