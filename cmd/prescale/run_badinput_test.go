@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,11 +73,6 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 
 	ctx, base, _, errb := startRun(t, nil)
 	poll(ctx, t, "bad_query decisions", func() error {
-		resp, err := http.Get(base + "/api/scaling/status")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
 		var st struct {
 			Targets []struct {
 				Target       string `json:"target"`
@@ -92,7 +85,7 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 				} `json:"decisions"`
 			} `json:"targets"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		if err := getJSON(ctx, base+"/api/scaling/status", &st); err != nil {
 			return err
 		}
 		if len(st.Targets) != 3 {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,18 +42,13 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 	}
 	var decisions []decision
 	poll(ctx, t, "two decisions", func() error {
-		resp, err := http.Get(base + "/api/scaling/status")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
 		var st struct {
 			Targets []struct {
 				Target    string     `json:"target"`
 				Decisions []decision `json:"decisions"`
 			} `json:"targets"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		if err := getJSON(ctx, base+"/api/scaling/status", &st); err != nil {
 			return err
 		}
 		if len(st.Targets) != 1 || len(st.Targets[0].Decisions) < 2 {

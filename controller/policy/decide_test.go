@@ -42,17 +42,38 @@ func input(demand float64, current int, f predictor.Forecast) Input {
 	}
 }
 
-func TestDecideRules(t *testing.T) {
-	type tc struct {
-		name    string
-		target  func(*Target)
-		in      func(*Input)
-		state   State
-		desired int
-		reason  Reason
-		rule    Rule
+// decideCase is one Decide scenario: changes to a base target and input,
+// the state, and the expected outcome.
+type decideCase struct {
+	name    string
+	target  func(*Target)
+	in      func(*Input)
+	state   State
+	desired int
+	reason  Reason
+	rule    Rule
+}
+
+// run applies the case's changes to tg and in, decides, and checks the
+// desired units, the reason and the rule.
+func (c decideCase) run(t *testing.T, tg Target, in Input) Decision {
+	t.Helper()
+	if c.target != nil {
+		c.target(&tg)
 	}
-	cases := []tc{
+	require.NoError(t, tg.Validate())
+	if c.in != nil {
+		c.in(&in)
+	}
+	d := Decide(in, tg, c.state)
+	require.Equal(t, c.desired, d.Desired, "explanation: %+v", d.Explanation)
+	require.Equal(t, c.reason, d.Reason)
+	require.Equal(t, c.rule, d.Explanation.Rule)
+	return d
+}
+
+func TestDecideRules(t *testing.T) {
+	cases := []decideCase{
 		{
 			name: "forecast: upper 55 over the lead window needs 6 units",
 			in:   func(in *Input) { in.Forecast = flat(40, 55, 10) }, desired: 6,
@@ -299,19 +320,7 @@ func TestDecideRules(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tg := baseTarget()
-			if c.target != nil {
-				c.target(&tg)
-			}
-			require.NoError(t, tg.Validate())
-			in := input(25, 4, flat(20, 25, 10))
-			if c.in != nil {
-				c.in(&in)
-			}
-			d := Decide(in, tg, c.state)
-			require.Equal(t, c.desired, d.Desired, "explanation: %+v", d.Explanation)
-			require.Equal(t, c.reason, d.Reason)
-			require.Equal(t, c.rule, d.Explanation.Rule)
+			d := c.run(t, baseTarget(), input(25, 4, flat(20, 25, 10)))
 			_, err := json.Marshal(d)
 			require.NoError(t, err)
 		})

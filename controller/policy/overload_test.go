@@ -17,15 +17,7 @@ import (
 func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 	calibrating := flat(0, 3e-9, 10) // a fresh forecaster's made-up interval
 	calibrating.Confidence = 0
-	cases := []struct {
-		name    string
-		target  func(*Target)
-		in      func(*Input)
-		state   State
-		desired int
-		reason  Reason
-		rule    Rule
-	}{
+	cases := []decideCase{
 		{
 			name: "forecast: a trusted forecast below current demand",
 			in:   func(in *Input) {}, desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
@@ -138,18 +130,7 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 			t.Run(string(mode)+"/"+c.name, func(t *testing.T) {
 				tg := baseTarget()
 				tg.FloorMode, tg.UsageWindow = mode, 5*time.Minute
-				if c.target != nil {
-					c.target(&tg)
-				}
-				require.NoError(t, tg.Validate())
-				in := input(95, 5, flat(40, 55, 10))
-				if c.in != nil {
-					c.in(&in)
-				}
-				d := Decide(in, tg, c.state)
-				require.Equal(t, c.desired, d.Desired, "explanation: %+v", d.Explanation)
-				require.Equal(t, c.reason, d.Reason)
-				require.Equal(t, c.rule, d.Explanation.Rule)
+				d := c.run(t, tg, input(95, 5, flat(40, 55, 10)))
 				require.Equal(t, "up", d.Direction())
 			})
 		}
