@@ -144,7 +144,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 				Healthy      bool
 			} `json:"components"`
 		}
-		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		return fmt.Errorf("health %d %+v", code, h)
 	})
 	var ready map[string]any
-	code, err := getJSON(ctx, url+"/readyz", &ready)
+	code, err := testkit.GetJSON(ctx, url+"/readyz", &ready)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code, "still deciding: ready (%v)", ready)
 	// Over two more cycles, the unacknowledged 3 units are never claimed.
@@ -174,7 +174,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 				Desired int `json:"desired_units"`
 			} `json:"targets"`
 		}
-		_, err = getJSON(ctx, url+"/api/scaling/status", &st)
+		_, err = testkit.GetJSON(ctx, url+"/api/scaling/status", &st)
 		require.NoError(t, err)
 		require.Equal(t, 1, st.Targets[0].Current)
 		require.Equal(t, 3, st.Targets[0].Desired)
@@ -207,7 +207,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	t.Logf("delivered %s after the receiver recovered", time.Since(recovered).Round(10*time.Millisecond))
 	eventually(ctx, t, 3*interval, "healthy, acknowledged units published", func() error {
 		var h map[string]any
-		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("health %d %v: %w", code, h, err)
 		}

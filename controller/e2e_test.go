@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // webhookSink is an httptest receiver that records Alertmanager messages.
@@ -111,19 +112,6 @@ func runAppLogged(ctx context.Context, t *testing.T, cfg config.Config, logger *
 	}
 	t.Cleanup(stop)
 	return app.URL(), stop
-}
-
-func getJSON(ctx context.Context, url string, v any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(v)
 }
 
 // TestE2ERealPrometheus runs exporter → real Prometheus → controller →
@@ -219,7 +207,7 @@ scrape_configs:
 			return fmt.Errorf("prescale_history_up = %v", v)
 		}
 		var h map[string]any
-		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil {
 			return err
 		}
@@ -247,7 +235,7 @@ scrape_configs:
 	require.NoError(t, err)
 	require.Positive(t, noData)
 	var ready map[string]string
-	code, err := getJSON(ctx, url+"/readyz", &ready)
+	code, err := testkit.GetJSON(ctx, url+"/readyz", &ready)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusServiceUnavailable, code)
 	require.Contains(t, ready["error"], "history source down")
@@ -257,7 +245,7 @@ scrape_configs:
 	prom.Start(ctx)
 	eventually(ctx, t, 60*time.Second, "controller recovers", func() error {
 		var h map[string]any
-		code, err := getJSON(ctx, url+"/api/system/health", &h)
+		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil {
 			return err
 		}
@@ -329,7 +317,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 			Stats map[string]int64 `json:"stats"`
 		} `json:"sources"`
 	}
-	code, err := getJSON(ctx, url+"/api/verification", &ver)
+	code, err := testkit.GetJSON(ctx, url+"/api/verification", &ver)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "embedded-tsdb", ver.Sources[0].Kind)

@@ -18,6 +18,7 @@ import (
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // tenantGateway stands in for Mimir's or a multi-tenant Thanos' query
@@ -77,7 +78,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	require.True(t, first.Explanation.DataPresent)
 	require.Greater(t, first.Desired, 1, "demand around 50 needs more than one unit of 7")
 	var preds struct{ Predictions []api.Prediction }
-	_, err := getJSON(ctx, base+"/api/predictions", &preds)
+	_, err := testkit.GetJSON(ctx, base+"/api/predictions", &preds)
 	require.NoError(t, err)
 	require.Len(t, preds.Predictions, 1)
 	require.NotEmpty(t, preds.Predictions[0].Forecast, "a calibrated forecast is published: %+v", preds.Predictions[0])
@@ -97,7 +98,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	base2, _ := runApp(ctx, t, cfg)
 	eventually(ctx, t, 60*time.Second, "the refusal is the target's reason", func() error {
 		var h api.Health
-		if _, err := getJSON(ctx, base2+"/api/system/health", &h); err != nil {
+		if _, err := testkit.GetJSON(ctx, base2+"/api/system/health", &h); err != nil {
 			return err
 		}
 		if h.LastCycle.IsZero() {
@@ -118,7 +119,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 // getStatus reads /api/scaling/status.
 func getStatus(ctx context.Context, base string) ([]api.TargetStatus, error) {
 	var st struct{ Targets []api.TargetStatus }
-	_, err := getJSON(ctx, base+"/api/scaling/status", &st)
+	_, err := testkit.GetJSON(ctx, base+"/api/scaling/status", &st)
 	return st.Targets, err
 }
 
@@ -127,7 +128,7 @@ func getStatus(ctx context.Context, base string) ([]api.TargetStatus, error) {
 func countPoints(ctx context.Context, t *testing.T, base string) int {
 	t.Helper()
 	var v api.Verification
-	_, err := getJSON(ctx, base+"/api/verification", &v)
+	_, err := testkit.GetJSON(ctx, base+"/api/verification", &v)
 	require.NoError(t, err)
 	require.Len(t, v.Targets, 1)
 	return v.Targets[0].Present
@@ -233,7 +234,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 				return fmt.Errorf("not held: desired %d (was %d), last decision %+v", st[0].Desired, desired, st[0].Decisions[len(st[0].Decisions)-1])
 			}
 			var h api.Health
-			if _, err := getJSON(ctx, base+"/api/system/health", &h); err != nil {
+			if _, err := testkit.GetJSON(ctx, base+"/api/system/health", &h); err != nil {
 				return err
 			}
 			if h.Status != "degraded" || !strings.Contains(h.Components[1].Detail, "web: ") || !strings.Contains(h.Components[1].Detail, c.reason) {

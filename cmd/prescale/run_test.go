@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -168,20 +167,14 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(dir, "data"))
 }
 
+// getJSON decodes the JSON answer of a GET of url into v; an answer other
+// than 200 is an error.
 func getJSON(ctx context.Context, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
+	code, err := testkit.GetJSON(ctx, url, v)
+	if code != 0 && code != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d", url, code)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	return err
 }
 
 // poll re-checks cond every 100 ms until it holds or 60 s pass.

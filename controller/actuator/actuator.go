@@ -39,22 +39,12 @@ type Metrics struct {
 // NewMetrics registers the actuator metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "prescale", Name: "actuation_pending",
-			Help: "1 while the actuator has not acknowledged the target's current desired units (being delivered, or failing and re-sent with backoff), else 0.",
-		}, []string{"target", "actuator"}),
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "prescale", Subsystem: "actuator", Name: "sent_total",
-			Help: "Actions delivered successfully by the receiver.",
-		}, []string{"receiver"}),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "prescale", Subsystem: "actuator", Name: "failed_total",
-			Help: "Deliveries that failed after their attempts (or a 4xx); the current desired units are re-sent later.",
-		}, []string{"receiver"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "prescale", Subsystem: "actuator", Name: "retries_total",
-			Help: "Delivery attempts repeated after a 5xx or a timeout.",
-		}, []string{"receiver"}),
+		pending: gaugeVec("", "actuation_pending",
+			"1 while the actuator has not acknowledged the target's current desired units (being delivered, or failing and re-sent with backoff), else 0.",
+			"target", "actuator"),
+		sent:    counterVec("actuator", "sent_total", "Actions delivered successfully by the receiver.", "receiver"),
+		failed:  counterVec("actuator", "failed_total", "Deliveries that failed after their attempts (or a 4xx); the current desired units are re-sent later.", "receiver"),
+		retries: counterVec("actuator", "retries_total", "Delivery attempts repeated after a 5xx or a timeout.", "receiver"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "prescale", Subsystem: "actuator", Name: "delivery_duration_seconds",
 			Help:    "Time to deliver one action, retries included.",
@@ -67,7 +57,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// init pre-creates a receiver's series at zero.
+// counterVec and gaugeVec build the actuators' series (prescale_ namespace).
+func counterVec(subsystem, name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "prescale", Subsystem: subsystem, Name: name, Help: help}, labels)
+}
+
+func gaugeVec(subsystem, name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Subsystem: subsystem, Name: name, Help: help}, labels)
+}
+
+// initFor pre-creates a receiver's series at zero.
 func (m *Metrics) initFor(receiver string) {
 	if m == nil {
 		return

@@ -44,20 +44,11 @@ var _ Deliverer = (*SimulatedPool)(nil)
 // NewSimulatedPool builds an empty pool; reg may be nil.
 func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *SimulatedPool {
 	p := &SimulatedPool{
-		now:   now,
-		pools: map[string]*simPool{},
-		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "prescale", Subsystem: "simulated_pool", Name: "ready_units",
-			Help: "SIMULATED pool: units ready to serve, per target.",
-		}, []string{"target"}),
-		pending: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "prescale", Subsystem: "simulated_pool", Name: "provisioning_units",
-			Help: "SIMULATED pool: units asked for and not ready yet (provisioning lag), per target.",
-		}, []string{"target"}),
-		cost: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "prescale", Subsystem: "simulated_pool", Name: "cost_total",
-			Help: "SIMULATED pool: cost accrued (ready plus provisioning units times price per unit-hour), per target.",
-		}, []string{"target"}),
+		now:     now,
+		pools:   map[string]*simPool{},
+		ready:   gaugeVec("simulated_pool", "ready_units", "SIMULATED pool: units ready to serve, per target.", "target"),
+		pending: gaugeVec("simulated_pool", "provisioning_units", "SIMULATED pool: units asked for and not ready yet (provisioning lag), per target.", "target"),
+		cost:    counterVec("simulated_pool", "cost_total", "SIMULATED pool: cost accrued (ready plus provisioning units times price per unit-hour), per target.", "target"),
 	}
 	if reg != nil {
 		reg.MustRegister(p.ready, p.pending, p.cost)

@@ -4,6 +4,8 @@ package testkit
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -105,4 +107,19 @@ func PostJSON(t testing.TB, url, token, body string) string {
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
 	return string(b)
+}
+
+// GetJSON decodes the JSON answer of a GET of url (at most 8 MiB) into v
+// and returns the status code.
+func GetJSON(ctx context.Context, url string, v any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(v)
 }
