@@ -11,7 +11,7 @@ func FuzzSockDiag(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		visits := 0
 		_, _ = parseSockDiag(b, sockDiagByFamily, func(uint8, uint16) { visits++ })
-		if max := len(b) / (nlmsgHdrLen + inetDiagMsgMin); visits > max {
+		if most := len(b) / (nlmsgHdrLen + inetDiagMsgMin); visits > most {
 			t.Fatalf("%d records visited in %d bytes", visits, len(b))
 		}
 	})
