@@ -257,6 +257,10 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 
 // load reads the series from --trace or --prometheus; on error, code is
 // the exit code (2: bad input, 1: the server failed).
+// maxReplayPoints bounds --range/--step: ten years of minutes. More would
+// take hours of queries and gigabytes for one replay.
+const maxReplayPoints = 5_000_000
+
 func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, source string, code int, err error) {
 	if *o.tracePath != "" {
 		tr, err := trace.ReadFile(*o.tracePath)
@@ -269,8 +273,11 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--range: %w", err)
 	}
-	if *o.promStep <= 0 {
-		return nil, nil, "", 2, fmt.Errorf("--step must be > 0, got %s", *o.promStep)
+	if *o.promStep < time.Second {
+		return nil, nil, "", 2, fmt.Errorf("--step must be at least 1s, got %s", *o.promStep)
+	}
+	if n := back / *o.promStep; n > maxReplayPoints {
+		return nil, nil, "", 2, fmt.Errorf("--range %s at --step %s is %d points, more than %d", *o.promRange, *o.promStep, n, maxReplayPoints)
 	}
 	qctx, cancel := context.WithTimeout(ctx, *o.promTimeout)
 	defer cancel()

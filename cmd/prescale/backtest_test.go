@@ -96,6 +96,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity 1e-19: the trace's peak demand"},
 		// A lag of months asked every decision for a forecast that long.
 		{"absurd lag", []string{"--trace", tr, "--capacity", "1", "--lag", "1000000h", "--decisions", out}, "--lag: provisioning lag 1000000h0m0s needs 12000000 forecast steps of 5m0s, more than 2016"},
+		{"absurd step", []string{"--prometheus", "http://x", "--query", "up", "--range", "14d", "--step", "1ms", "--capacity", "1", "--decisions", out}, "--step must be at least 1s, got 1ms"},
+		{"absurd range", []string{"--prometheus", "http://x", "--query", "up", "--range", "100000d", "--step", "1m", "--capacity", "1", "--decisions", out}, "--range 100000d at --step 1m0s is 144000000 points, more than 5000000"},
 		{"absurd max", []string{"--trace", tr, "--capacity", "1", "--max", "1000000000", "--decisions", out}, "--max: max_units must be in [1, 1000000]"},
 		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
 		{"floor", []string{"--trace", tr, "--capacity", "1", "--floor", "soft", "--decisions", out}, "floor_mode"},
