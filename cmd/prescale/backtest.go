@@ -67,6 +67,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if !*o.quiet && len(ts) >= 20000 {
 		started := time.Now()
+		cfg.ProgressEvery = len(ts) / 20 // every 5 %
 		cfg.Progress = func(done, total int) {
 			fmt.Fprintf(stderr, "prescale backtest: %d/%d samples (%.0f %%) in %s\n",
 				done, total, 100*float64(done)/float64(total), time.Since(started).Round(time.Millisecond))
