@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -407,28 +408,10 @@ func sampleValue(s promSample) (float64, error) {
 	return strconv.ParseFloat(v, 64)
 }
 
-// webhookMessage is Alertmanager's webhook payload, version 4
-// (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
-type webhookMessage struct {
-	Version           string            `json:"version"`
-	GroupKey          string            `json:"groupKey"`
-	TruncatedAlerts   int               `json:"truncatedAlerts"`
-	Status            string            `json:"status"`
-	Receiver          string            `json:"receiver"`
-	GroupLabels       map[string]string `json:"groupLabels"`
-	CommonLabels      map[string]string `json:"commonLabels"`
-	CommonAnnotations map[string]string `json:"commonAnnotations"`
-	ExternalURL       string            `json:"externalURL"`
-	Alerts            []struct {
-		Status       string            `json:"status"`
-		Labels       map[string]string `json:"labels"`
-		Annotations  map[string]string `json:"annotations"`
-		StartsAt     time.Time         `json:"startsAt"`
-		EndsAt       time.Time         `json:"endsAt"`
-		GeneratorURL string            `json:"generatorURL"`
-		Fingerprint  string            `json:"fingerprint"`
-	} `json:"alerts"`
-}
+// webhookMessage is Alertmanager's webhook payload, version 4: the type
+// prescale's webhook actuator sends, which must be what Alertmanager sends
+// too (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
+type webhookMessage = actuator.Message
 
 // webhookReceiver records every payload posted to it.
 type webhookReceiver struct {

@@ -20,32 +20,14 @@ import (
 )
 
 func TestRunBadUsage(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		args     []string
-		env      map[string]string
-		code     int
-		contains string
-	}{
-		{"help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"},
-		{"bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"},
-		{"extra argument", []string{"x"}, nil, 2, `unexpected argument "x"`},
-		{"missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"},
-		{"bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be > 0"},
-		{"remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
-			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			var out, errb testkit.SyncBuffer
-			code := runCmd(t.Context(), tc.args, &out, &errb)
-			require.Equal(t, tc.code, code, "stderr: %s", errb.String())
-			require.Contains(t, out.String()+errb.String(), tc.contains)
-		})
-	}
+	testkit.RunExitCases(t, []testkit.ExitCase{
+		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"),
+		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
+		testkit.Exit("extra argument", []string{"x"}, nil, 2, `unexpected argument "x"`),
+		testkit.Exit("missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"),
+		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be > 0"),
+		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
+	}, runCmd)
 }
 
 // TestE2EPrescaleRun starts the whole system in-process on loopback with a

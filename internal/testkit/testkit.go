@@ -123,3 +123,39 @@ func GetJSON(ctx context.Context, url string, v any) (int, error) {
 	defer resp.Body.Close()
 	return resp.StatusCode, json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(v)
 }
+
+// ExitCase is one call of a command's entry point: its arguments and
+// environment, the exit code it must return and a text its output must
+// contain.
+type ExitCase struct {
+	Name     string
+	Args     []string
+	Env      map[string]string
+	Code     int
+	Contains string
+}
+
+// Exit is an ExitCase.
+func Exit(name string, args []string, env map[string]string, code int, contains string) ExitCase {
+	return ExitCase{Name: name, Args: args, Env: env, Code: code, Contains: contains}
+}
+
+// RunExitCases runs every case as a subtest, with PRESCALE_DATA_DIR in a
+// fresh directory and PRESCALE_LISTEN on a loopback port besides the case's
+// environment.
+func RunExitCases(t *testing.T, cases []ExitCase, run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
+			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+			for k, v := range tc.Env {
+				t.Setenv(k, v)
+			}
+			var out, errb SyncBuffer
+			code := run(t.Context(), tc.Args, &out, &errb)
+			require.Equal(t, tc.Code, code, "stderr: %s", errb.String())
+			require.Contains(t, out.String()+errb.String(), tc.Contains)
+		})
+	}
+}
