@@ -186,7 +186,25 @@ func (e *engine) refit() error {
 	e.naiveMAE = naiveMAE
 	e.intervals(best, ends, preds, act)
 	e.lastScale = e.levelScale()
+	e.release()
 	return nil
+}
+
+// release drops the cores a forecast can no longer use: after a refit only
+// the pick and naive (the guard's and the fallback's model) forecast, so
+// the other fitted cores (their coefficient and calendar tables,
+// decomposition buffers) would only hold memory until the next refit.
+func (e *engine) release() {
+	keep := make([]bool, len(e.cores))
+	keep[idxNaive] = true
+	for _, k := range e.pick {
+		keep[k] = true
+	}
+	for k := range e.cores {
+		if !keep[k] {
+			e.cores[k] = nil
+		}
+	}
 }
 
 // split returns the number of samples the cores are fitted on (the rest

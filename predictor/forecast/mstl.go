@@ -3,6 +3,7 @@ package forecast
 import (
 	"errors"
 	"math"
+	"sync"
 
 	"github.com/prescale/prescale/predictor/series"
 )
@@ -55,10 +56,33 @@ type mstl struct {
 	decAt, pos int
 	level      float64
 
-	// scratch
+	seas [][]float64 // per season, the profile by phase
+	// Scratch of a decomposition, borrowed from mstlScratchPool for its
+	// duration only (nil in between), so that fitted models hold their
+	// profiles and level only.
 	sa, tr, cs []float64
-	seas       [][]float64
 	cnt        []int
+}
+
+// mstlScratch is the scratch of one decomposition.
+type mstlScratch struct {
+	sa, tr, cs []float64
+	cnt        []int
+}
+
+// mstlScratchPool shares decomposition scratch between models (and the
+// targets of a controller): a decomposition overwrites all of it.
+var mstlScratchPool = sync.Pool{New: func() any { return new(mstlScratch) }}
+
+// borrow takes scratch from the pool; giveBack returns it.
+func (c *mstl) borrow() {
+	w := mstlScratchPool.Get().(*mstlScratch)
+	c.sa, c.tr, c.cs, c.cnt = w.sa, w.tr, w.cs, w.cnt
+}
+
+func (c *mstl) giveBack() {
+	mstlScratchPool.Put(&mstlScratch{sa: c.sa, tr: c.tr, cs: c.cs, cnt: c.cnt})
+	c.sa, c.tr, c.cs, c.cnt = nil, nil, nil, nil
 }
 
 func (c *mstl) name() string {
@@ -182,6 +206,8 @@ func (c *mstl) fit(s *series.Series, end, H int) error {
 	}
 	x, _ := s.Vals(c.log)
 	start := end - c.window(end)
+	c.borrow()
+	defer c.giveBack()
 	c.decompose(x, s.Obs, start, end)
 	best := math.Inf(1)
 	for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
@@ -200,8 +226,10 @@ func (c *mstl) advance(x []float64, obs []bool, end int) {
 	refresh := max(1, c.periods[0]/mstlRefresh)
 	if c.pos == 0 || end < c.pos || end-c.decAt >= refresh {
 		start := end - c.window(end)
+		c.borrow()
 		c.decompose(x, obs, start, end)
 		c.level, _ = c.ses(obs, start, c.alpha)
+		c.giveBack()
 		c.decAt, c.pos = end, end
 		return
 	}

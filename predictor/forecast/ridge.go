@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -62,7 +63,7 @@ type ridge struct {
 	coef    [][]float64 // per horizon: intercept, then one weight per feature
 	feat    []float64   // scratch
 	minOrig int
-	cal     []float64 // calendar features per phase of the week (calFeatures each)
+	cal     []float64 // calendar features per phase of the week (calFeatures each; shared, read only)
 	calT0   int64     // timestamp of phase 0
 }
 
@@ -206,14 +207,48 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 		}
 	}
 	r.minOrig = r.minOrigin(H)
-	r.cal = r.cal[:0]
+	r.cal = nil
 	if r.se.calendar && 7*r.se.m <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
-		r.calT0 = s.T[0]
-		for k := range 7 * r.se.m {
-			r.cal = calendar(r.calT0+int64(k)*r.se.step, r.cal)
-		}
+		r.calT0 = ((s.T[0] % r.se.step) + r.se.step) % r.se.step
+		r.cal = calendarTable(r.se.step, r.calT0, 7*r.se.m)
 	}
+}
+
+// calTables holds the calendar tables built so far, shared read only by
+// every ridge model (one per step and offset of the sample grid within a
+// step): a week of phases is the same table for every series on that grid,
+// since the features of a time and of the time a week later are equal.
+var calTables struct {
+	sync.Mutex
+	m map[[2]int64][]float64
+}
+
+// calTablesMax bounds the shared tables; beyond it, models compute the
+// features directly (the same values).
+const calTablesMax = 64
+
+// calendarTable returns the calendar features of the n phases t0 + k*step,
+// k < n, calFeatures each (nil when too many tables exist already).
+func calendarTable(step, t0 int64, n int) []float64 {
+	key := [2]int64{step, t0}
+	calTables.Lock()
+	defer calTables.Unlock()
+	if tab, ok := calTables.m[key]; ok {
+		return tab
+	}
+	if len(calTables.m) >= calTablesMax {
+		return nil
+	}
+	tab := make([]float64, 0, n*calFeatures)
+	for k := range n {
+		tab = calendar(t0+int64(k)*step, tab)
+	}
+	if calTables.m == nil {
+		calTables.m = map[[2]int64][]float64{}
+	}
+	calTables.m[key] = tab
+	return tab
 }
 
 // rows returns the training origins, newest first: the most recent span
