@@ -94,17 +94,7 @@ func TestForecasterSeasonal(t *testing.T) {
 
 func TestEnsembleSelectsTheBetterMember(t *testing.T) {
 	// A random walk: the naive level (alpha 1) beats a slow average.
-	rng := rand.New(rand.NewPCG(5, 6))
-	e, err := NewEnsemble([]Config{
-		{Step: 300, Season: -1, LevelAlpha: 0.02},
-		{Step: 300, Season: -1, LevelAlpha: 1},
-	}, EnsembleOptions{})
-	require.NoError(t, err)
-	y := 1000.0
-	for i := range 4000 {
-		y += 10 * rng.NormFloat64()
-		e.Update(int64(i*300), y)
-	}
+	e := randomWalkEnsemble(t, EnsembleOptions{}, 300, 1000, 10, 5)
 	require.Equal(t, 1, e.Best())
 	fc, err := e.Forecast(1, 0.8)
 	require.NoError(t, err)
@@ -119,22 +109,31 @@ func TestEnsembleSelectsTheBetterMember(t *testing.T) {
 func TestEnsembleDecisionLoss(t *testing.T) {
 	// With a provisioning rule "the 0.9 quantile", and a high cost per unit
 	// of capacity, the sharper (naive) member on a random walk still wins.
-	rng := rand.New(rand.NewPCG(7, 8))
 	opt := EnsembleOptions{
 		ProvisionCost: 0.001,
 		Provision:     func(peak func(float64) (float64, bool)) (float64, bool) { return peak(0.9) },
 	}
+	e := randomWalkEnsemble(t, opt, 60, 500, 5, 7)
+	require.Equal(t, 1, e.Best())
+}
+
+// randomWalkEnsemble feeds an ensemble of a slow average (alpha 0.02) and
+// the naive level (alpha 1) 4000 steps of a seeded Gaussian random walk
+// from start with steps of sigma.
+func randomWalkEnsemble(t *testing.T, opt EnsembleOptions, step int64, start, sigma float64, seed uint64) *Ensemble {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
 	e, err := NewEnsemble([]Config{
-		{Step: 60, Season: -1, LevelAlpha: 0.02},
-		{Step: 60, Season: -1, LevelAlpha: 1},
+		{Step: step, Season: -1, LevelAlpha: 0.02},
+		{Step: step, Season: -1, LevelAlpha: 1},
 	}, opt)
 	require.NoError(t, err)
-	y := 500.0
+	y := start
 	for i := range 4000 {
-		y += 5 * rng.NormFloat64()
-		e.Update(int64(i*60), y)
+		y += sigma * rng.NormFloat64()
+		e.Update(int64(i)*step, y)
 	}
-	require.Equal(t, 1, e.Best())
+	return e
 }
 
 func BenchmarkForecaster(b *testing.B) {
