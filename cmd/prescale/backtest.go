@@ -124,7 +124,7 @@ func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) e
 	if err := dec.Commit(); err != nil {
 		return fmt.Errorf("--decisions: %w", err)
 	}
-	if plot != nil {
+	if plot != nil && !plot.direct {
 		if err := os.Rename(plot.Name(), plot.path); err != nil {
 			_ = os.Remove(plot.Name())
 			return fmt.Errorf("--plot: %w", err)

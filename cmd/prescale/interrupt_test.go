@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,4 +75,29 @@ func TestInterruptLeavesNoOutput(t *testing.T) {
 			require.Empty(t, left, "no output, no temporary file")
 		})
 	}
+}
+
+// TestOutputToSpecialFile: an output path that is not a regular file (a
+// named pipe here; /dev/null in practice) is written in place. Writing
+// through a temporary file renamed over it replaced /dev/null with a
+// regular file when run as root.
+func TestOutputToSpecialFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "out.fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo) // opens for reading; EOF when the writer closes
+		got <- b
+	}()
+	var stdout, stderr testkit.SyncBuffer
+	code := dispatch(t.Context(), []string{"forecast", "--trace", writeSineTrace(t, dir, 300), "--horizon", "2", "--out", fifo}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	fi, err := os.Lstat(fifo)
+	require.NoError(t, err)
+	require.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "still a named pipe")
+	require.Contains(t, string(<-got), "origin,target,horizon,yhat,lo,hi\n")
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, left, 2, "the pipe and the trace, no temporary file")
 }

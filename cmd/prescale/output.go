@@ -14,12 +14,22 @@ import (
 // of that name untouched).
 type atomicFile struct {
 	*os.File
-	path string
+	path   string
+	direct bool // not a regular file: written in place, never renamed
 }
 
 // createAtomic opens a temporary file beside path; its name keeps path's
-// extension (the plot writer chooses the format by it).
+// extension (the plot writer chooses the format by it). A path that
+// exists and is not a regular file (/dev/null, a named pipe, /dev/stdout)
+// is written directly: renaming over it would replace the device.
 func createAtomic(path string) (*atomicFile, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &atomicFile{File: f, path: path, direct: true}, nil
+	}
 	ext := filepath.Ext(path)
 	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-*"+ext)
 	if err != nil {
