@@ -445,8 +445,18 @@ func candMAE(c candidate, preds [][]float64, act []float64, H int) []float64 {
 	return mae
 }
 
+// fallbackMinChanges is the fewest h-step changes the short-history
+// intervals are taken from; with fewer, the one-step changes scaled by
+// sqrt(h) stand in (see fitFallback).
+const fallbackMinChanges = 5
+
 // fitFallback is the short-history path: naive forecasts with intervals
-// from the empirical distribution of h-step changes in the history.
+// from the empirical distribution of h-step changes in the history. While
+// fewer than fallbackMinChanges h-step changes exist (the first minutes of
+// a fresh install), the interval at horizon h comes from the one-step
+// changes d, taken with both signs and scaled by sqrt(h) (a random walk's
+// spread), so that it widens with the horizon instead of collapsing to
+// the last value.
 func (e *engine) fitFallback() error {
 	s := e.s
 	e.fallback = true
@@ -455,12 +465,22 @@ func (e *engine) fitFallback() error {
 	e.live[idxNaive] = true
 	e.ratio = math.NaN()
 	e.resid = make([][]float64, e.H)
-	n := s.N()
-	for h := 1; h <= e.H; h++ {
+	changes := func(h int) []float64 {
 		var r []float64
-		for i := 0; i+h < n; i++ {
+		for i := 0; i+h < s.N(); i++ {
 			if s.Obs[i] && s.Obs[i+h] {
 				r = append(r, s.Z[i+h]-s.Z[i])
+			}
+		}
+		return r
+	}
+	one := changes(1)
+	for h := 1; h <= e.H; h++ {
+		r := changes(h)
+		if len(r) < fallbackMinChanges && len(one) > 0 {
+			r = r[:0]
+			for _, d := range one {
+				r = append(r, d*math.Sqrt(float64(h)), -d*math.Sqrt(float64(h)))
 			}
 		}
 		slices.Sort(r)

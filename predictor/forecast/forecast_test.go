@@ -562,3 +562,25 @@ func TestPredictOverflowIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// TestFallbackIntervalWidensWithHorizon: with a few samples (a fresh
+// install) the horizons that have too few changes of their own take the
+// one-step changes scaled by sqrt(h): the interval holds the forecast,
+// widens with the horizon and never collapses to the last value.
+func TestFallbackIntervalWidensWithHorizon(t *testing.T) {
+	ts := []int64{0, 60, 120, 180, 240}
+	y := []float64{1.0, 1.2, 0.9, 1.1, 1.0}
+	f, err := Predict(ts, y, 4, Options{Horizon: 4})
+	require.NoError(t, err)
+	require.Equal(t, "naive_fallback", f.Model)
+	prev := 0.0
+	for k := range 4 {
+		require.LessOrEqual(t, f.Lower[k], f.Mean[k])
+		require.LessOrEqual(t, f.Mean[k], f.Upper[k])
+		w := f.Upper[k] - f.Lower[k]
+		require.Positive(t, w, "horizon %d", k+1)
+		require.GreaterOrEqual(t, w, prev-1e-12, "horizon %d narrower than %d", k+1, k)
+		prev = w
+	}
+	require.GreaterOrEqual(t, f.Lower[0], 0.0, "a non-negative series stays non-negative")
+}
