@@ -42,12 +42,12 @@ func TestRidgeCalendarTableShared(t *testing.T) {
 	r1, r2 := &ridge{se: se}, &ridge{se: se, log: true}
 	require.NoError(t, r1.fit(s1, s1.N(), 12))
 	require.NoError(t, r2.fit(s2, s2.N(), 12))
-	require.Len(t, r1.cal, 7*288*calFeatures)
+	require.Len(t, r1.cal, 7*288*series.CalendarFeatures)
 	require.Same(t, &r1.cal[0], &r2.cal[0], "one table for both models")
 	for _, tj := range []int64{tt[0], tt[0] + 7*86400*3 + 600, tt[0] - 86400*9 - 300} {
 		d := tj - r1.calT0
 		k := ((d/300)%2016 + 2016) % 2016
-		require.Equal(t, calendar(tj, nil), r1.cal[k*calFeatures:(k+1)*calFeatures], "t=%d", tj)
+		require.Equal(t, series.Calendar(tj, nil), r1.cal[k*series.CalendarFeatures:(k+1)*series.CalendarFeatures], "t=%d", tj)
 	}
 }
 

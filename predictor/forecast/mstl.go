@@ -130,7 +130,7 @@ func (c *mstl) decompose(x []float64, obs []bool, start, end int) {
 // zero; ph0 is the phase of c.sa[0].
 func (c *mstl) profile(prof []float64, obs []bool, ph0 int) {
 	p := len(prof)
-	centredMA(c.sa, p, c.tr, c.cs)
+	series.CentredMA(c.sa, p, c.tr, c.cs)
 	c.cnt = append(c.cnt[:0], make([]int, p)...)
 	clear(prof)
 	ph := ph0
@@ -153,29 +153,6 @@ func (c *mstl) profile(prof []float64, obs []bool, ph0 int) {
 	mean /= float64(p)
 	for q := range p {
 		prof[q] -= mean
-	}
-}
-
-// centredMA writes to out the centred moving average of x over p
-// samples (a 2×p average for even p), over the samples available at the
-// ends.
-func centredMA(x []float64, p int, out, cs []float64) {
-	n := len(x)
-	cs = cs[:n+1]
-	cs[0] = 0
-	for i, v := range x {
-		cs[i+1] = cs[i] + v
-	}
-	h := p / 2
-	for i := range n {
-		a, b := max(0, i-h), min(n-1, i+h)
-		if p%2 == 0 && i-h >= 0 && i+h < n {
-			// 2×p: half weight on both ends.
-			s := cs[b+1] - cs[a] - 0.5*(x[a]+x[b])
-			out[i] = s / float64(p)
-			continue
-		}
-		out[i] = (cs[b+1] - cs[a]) / float64(b-a+1)
 	}
 }
 

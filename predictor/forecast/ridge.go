@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -63,7 +62,7 @@ type ridge struct {
 	coef    [][]float64 // per horizon: intercept, then one weight per feature
 	feat    []float64   // scratch
 	minOrig int
-	cal     []float64 // calendar features per phase of the week (calFeatures each; shared, read only)
+	cal     []float64 // calendar features per phase of the week (series.CalendarFeatures each; shared, read only)
 	calT0   int64     // timestamp of phase 0
 }
 
@@ -103,43 +102,14 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, h int, f []float6
 	if r.se.calendar {
 		tj := s.T[i] + int64(h)*r.se.step
 		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
-			n := int64(len(r.cal) / calFeatures)
+			n := int64(len(r.cal) / series.CalendarFeatures)
 			k := ((d/r.se.step)%n + n) % n
-			f = append(f, r.cal[k*calFeatures:(k+1)*calFeatures]...)
+			f = append(f, r.cal[k*series.CalendarFeatures:(k+1)*series.CalendarFeatures]...)
 		} else {
-			f = calendar(tj, f)
+			f = series.Calendar(tj, f)
 		}
 	}
 	return f
-}
-
-// calFeatures is the number of calendar features calendar appends.
-const calFeatures = 7
-
-// calendar appends the calendar features of unix time tj: sine and
-// cosine of the first two harmonics of the time of day, of the first
-// harmonic of the time of week, and a weekend (Saturday or Sunday, UTC)
-// indicator.
-func calendar(tj int64, f []float64) []float64 {
-	day := float64(((tj%86400)+86400)%86400) / 86400
-	week := float64(((tj%604800)+604800)%604800) / 604800
-	for k := 1; k <= 2; k++ {
-		a := 2 * math.Pi * float64(k) * day
-		f = append(f, math.Sin(a), math.Cos(a))
-	}
-	a := 2 * math.Pi * week
-	f = append(f, math.Sin(a), math.Cos(a))
-	// Unix day 0 was a Thursday: days 2 and 3 mod 7 are Sat and Sun.
-	days := tj / 86400
-	if tj < 0 && tj%86400 != 0 {
-		days--
-	}
-	dow := (days%7 + 7) % 7
-	we := 0.0
-	if dow == 2 || dow == 3 {
-		we = 1
-	}
-	return append(f, we)
 }
 
 // calTableMax caps the calendar table (phases in a week) built at fit
@@ -211,44 +181,8 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 	if r.se.calendar && 7*r.se.m <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
 		r.calT0 = ((s.T[0] % r.se.step) + r.se.step) % r.se.step
-		r.cal = calendarTable(r.se.step, r.calT0, 7*r.se.m)
+		r.cal = series.CalendarTable(r.se.step, r.calT0, 7*r.se.m)
 	}
-}
-
-// calTables holds the calendar tables built so far, shared read only by
-// every ridge model (one per step and offset of the sample grid within a
-// step): a week of phases is the same table for every series on that grid,
-// since the features of a time and of the time a week later are equal.
-var calTables struct {
-	sync.Mutex
-	m map[[2]int64][]float64
-}
-
-// calTablesMax bounds the shared tables; beyond it, models compute the
-// features directly (the same values).
-const calTablesMax = 64
-
-// calendarTable returns the calendar features of the n phases t0 + k*step,
-// k < n, calFeatures each (nil when too many tables exist already).
-func calendarTable(step, t0 int64, n int) []float64 {
-	key := [2]int64{step, t0}
-	calTables.Lock()
-	defer calTables.Unlock()
-	if tab, ok := calTables.m[key]; ok {
-		return tab
-	}
-	if len(calTables.m) >= calTablesMax {
-		return nil
-	}
-	tab := make([]float64, 0, n*calFeatures)
-	for k := range n {
-		tab = calendar(t0+int64(k)*step, tab)
-	}
-	if calTables.m == nil {
-		calTables.m = map[[2]int64][]float64{}
-	}
-	calTables.m[key] = tab
-	return tab
 }
 
 // rows returns the training origins, newest first: the most recent span

@@ -325,3 +325,26 @@ func EmpiricalInterval(r []float64, c float64) (lo, hi float64) {
 	}
 	return lo, hi
 }
+
+// CentredMA writes to out the centred moving average of x over p
+// samples (a 2×p average for even p), over the samples available at the
+// ends. cs is scratch space of at least len(x)+1.
+func CentredMA(x []float64, p int, out, cs []float64) {
+	n := len(x)
+	cs = cs[:n+1]
+	cs[0] = 0
+	for i, v := range x {
+		cs[i+1] = cs[i] + v
+	}
+	h := p / 2
+	for i := range n {
+		a, b := max(0, i-h), min(n-1, i+h)
+		if p%2 == 0 && i-h >= 0 && i+h < n {
+			// 2×p: half weight on both ends.
+			s := cs[b+1] - cs[a] - 0.5*(x[a]+x[b])
+			out[i] = s / float64(p)
+			continue
+		}
+		out[i] = (cs[b+1] - cs[a]) / float64(b-a+1)
+	}
+}

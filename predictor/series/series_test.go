@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
@@ -105,4 +106,28 @@ func sine(n, p int) []float64 {
 		y[i] = 10 + 5*math.Sin(2*math.Pi*float64(i)/float64(p))
 	}
 	return y
+}
+
+func TestCentredMA(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5, 6}
+	out, cs := make([]float64, 6), make([]float64, 7)
+	CentredMA(x, 3, out, cs)
+	// Odd p: a plain 3-point average, shorter at the ends.
+	require.Equal(t, []float64{1.5, 2, 3, 4, 5, 5.5}, out)
+	CentredMA(x, 2, out, cs)
+	// Even p: 2×2, half weight on both ends: (x[i-1]/2 + x[i] + x[i+1]/2) / 2.
+	require.Equal(t, []float64{1.5, 2, 3, 4, 5, 5.5}, out)
+}
+
+func TestCalendar(t *testing.T) {
+	// 2026-03-07 (a Saturday) 06:00 UTC: a quarter of the day.
+	f := Calendar(time.Date(2026, 3, 7, 6, 0, 0, 0, time.UTC).Unix(), nil)
+	require.Len(t, f, CalendarFeatures)
+	require.InDelta(t, 1, f[0], 1e-12, "sin of a quarter day")
+	require.InDelta(t, 0, f[1], 1e-12)
+	require.InDelta(t, 1, f[6], 0, "weekend")
+	f = Calendar(time.Date(2026, 3, 9, 6, 0, 0, 0, time.UTC).Unix(), nil)
+	require.InDelta(t, 0, f[6], 0, "Monday")
+	tab := CalendarTable(300, 0, 3)
+	require.Equal(t, Calendar(600, nil), tab[2*CalendarFeatures:3*CalendarFeatures])
 }
