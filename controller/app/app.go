@@ -275,7 +275,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 	}
 	a.api = api.New(view, api.Options{
 		Token: a.cfg.APIToken, StressEnabled: a.cfg.StressTest, StressMax: a.cfg.StressTestMax, Logger: o.Logger, Now: o.Now,
-		Metrics: promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{
+		Metrics: promhttp.HandlerFor(&sharedGather{g: o.Registry}, promhttp.HandlerOpts{
 			Registry: o.Registry, ErrorHandling: promhttp.ContinueOnError, MaxRequestsInFlight: a.cfg.MetricsMaxInFlight,
 		}),
 		Extra: extra,
