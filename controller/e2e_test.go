@@ -126,14 +126,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	eaddr := startExporter(t)
 
 	// Real Prometheus scraping the exporter every second.
-	prom := newPromServer(t, t.TempDir(), fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: prescale-exporter
-    static_configs:
-      - targets: [%q]
-`, eaddr.String()))
+	prom := newPromServer(t, t.TempDir(), testkit.PrometheusConfig(t, "prescale-exporter", eaddr.String()))
 	prom.Start(ctx)
 
 	sink := newWebhookSink(t)

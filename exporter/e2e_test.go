@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // The end-to-end tests build and start real processes. They are skipped
@@ -242,18 +244,6 @@ func tryGet(url string) (int, string, error) {
 	return resp.StatusCode, resp.Header.Get("Content-Type"), nil
 }
 
-// prometheusConfig scrapes one target every second.
-const prometheusConfig = `global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: prescale-exporter
-    scrape_interval: 1s
-    scrape_timeout: 1s
-    static_configs:
-      - targets: ['%s']
-`
-
 func TestE2EPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped under -short")
@@ -282,7 +272,7 @@ func TestE2EPrometheus(t *testing.T) {
 	// A real Prometheus scraping it.
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "prometheus.yml")
-	require.NoError(t, os.WriteFile(cfgFile, fmt.Appendf(nil, prometheusConfig, addr.String()), 0o644))
+	require.NoError(t, os.WriteFile(cfgFile, []byte(testkit.PrometheusConfig(t, "prescale-exporter", addr.String())), 0o644))
 	promPort := freePort(t)
 	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
 	require.NoError(t, err)

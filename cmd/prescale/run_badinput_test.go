@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -57,14 +58,13 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 		"inf":   "query returned only NaN or ±Inf values",
 	}
 	targets := filepath.Join(dir, "targets.yml")
-	require.NoError(t, os.WriteFile(targets, fmt.Appendf(nil, `targets:
-  - name: multi
-    query: 'label_replace(vector(1), "a", "x", "", "") or vector(2)'
-  - name: nan
-    query: vector(NaN)
-  - name: inf
-    query: vector(1) / (time() < bool %d)
-`, infFrom), 0o600))
+	file, err := yaml.Marshal(map[string]any{"targets": []map[string]string{
+		{"name": "multi", "query": `label_replace(vector(1), "a", "x", "", "") or vector(2)`},
+		{"name": "nan", "query": "vector(NaN)"},
+		{"name": "inf", "query": fmt.Sprintf("vector(1) / (time() < bool %d)", infFrom)},
+	}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(targets, file, 0o600))
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_TARGETS_FILE", targets)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
 // SyncBuffer is a bytes.Buffer safe for a writer (a logger, a command's
@@ -158,4 +159,23 @@ func RunExitCases(t *testing.T, cases []ExitCase, run func(ctx context.Context, 
 			require.Contains(t, out.String()+errb.String(), tc.Contains)
 		})
 	}
+}
+
+// PrometheusConfig is a prometheus.yml (marshalled with yaml.v3) scraping
+// every target of job every second; no job without targets.
+func PrometheusConfig(t testing.TB, job string, targets ...string) string {
+	t.Helper()
+	scrapes := []map[string]any{}
+	if len(targets) > 0 {
+		scrapes = append(scrapes, map[string]any{
+			"job_name": job, "scrape_interval": "1s", "scrape_timeout": "1s",
+			"static_configs": []map[string]any{{"targets": targets}},
+		})
+	}
+	b, err := yaml.Marshal(map[string]any{
+		"global":         map[string]string{"scrape_interval": "1s", "evaluation_interval": "1s"},
+		"scrape_configs": scrapes,
+	})
+	require.NoError(t, err)
+	return string(b)
 }
