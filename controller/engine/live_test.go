@@ -72,3 +72,16 @@ func BenchmarkLiveRefit(b *testing.B) {
 		}
 	}
 }
+
+// A Live holds at most a quarter more samples than its next fit reads.
+func TestLiveHoldsBoundedSamples(t *testing.T) {
+	l, err := NewLive(LiveConfig{Step: 300, Horizon: 12, Keep: 400, RefitPhase: 5})
+	require.NoError(t, err)
+	hold := 400 + DefaultRefitEvery + 5
+	for i := range 5000 {
+		l.Update(int64(i)*300, float64(i%288))
+		require.Less(t, len(l.t), hold+hold/4, "after %d samples", i+1)
+	}
+	require.Equal(t, 5000, l.Samples())
+	require.Equal(t, 5000, l.off+len(l.t))
+}

@@ -193,18 +193,30 @@ func (e *engine) refit() error {
 // release drops the cores a forecast can no longer use: after a refit only
 // the pick and naive (the guard's and the fallback's model) forecast, so
 // the other fitted cores (their coefficient and calendar tables,
-// decomposition buffers) would only hold memory until the next refit.
+// decomposition buffers) and the series' arrays only they read (log-scale
+// values, prefix sums) would only hold memory until the next refit.
 func (e *engine) release() {
 	keep := make([]bool, len(e.cores))
 	keep[idxNaive] = true
 	for _, k := range e.pick {
 		keep[k] = true
 	}
-	for k := range e.cores {
+	var logVals, sums, logSums bool
+	for k, c := range e.cores {
 		if !keep[k] {
 			e.cores[k] = nil
+			continue
+		}
+		switch c := c.(type) {
+		case *ridge:
+			logVals = logVals || c.log
+			sums = sums || !c.log
+			logSums = logSums || c.log
+		case *mstl:
+			logVals = logVals || c.log
 		}
 	}
+	e.s.Keep(logVals, sums, logSums)
 }
 
 // split returns the number of samples the cores are fitted on (the rest

@@ -26,6 +26,16 @@ func TestFittedAutoHoldsPickAndNaiveOnly(t *testing.T) {
 			require.Nil(t, c, "core %d is not in use after the fit", k)
 		}
 	}
+	// The series keeps what the picked cores read only.
+	var logVals, sums bool
+	for _, k := range a.e.pick {
+		logVals = logVals || k == idxRidgeLog || k == idxMSTLLog
+		sums = sums || k == idxRidge
+	}
+	lx, _ := a.e.s.Vals(true)
+	_, cs := a.e.s.Vals(false)
+	require.Equal(t, logVals, lx != nil, "log-scale values kept for %v", a.e.pick)
+	require.Equal(t, sums, cs != nil, "prefix sums kept for %v", a.e.pick)
 	_, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
 }

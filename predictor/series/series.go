@@ -113,13 +113,39 @@ func (s *Series) Push(t int64, y float64) {
 	if ok && v < 0 {
 		s.NonNeg = false
 	}
-	lv := math.Log1p(math.Max(v, 0))
 	s.T = append(s.T, t)
 	s.Z = append(s.Z, v)
-	s.lz = append(s.lz, lv)
 	s.Obs = append(s.Obs, ok)
-	s.cs = append(s.cs, s.cs[len(s.cs)-1]+v)
-	s.lcs = append(s.lcs, s.lcs[len(s.lcs)-1]+lv)
+	if s.cs != nil {
+		s.cs = append(s.cs, s.cs[len(s.cs)-1]+v)
+	}
+	if s.lz == nil && s.lcs == nil {
+		return
+	}
+	lv := math.Log1p(math.Max(v, 0))
+	if s.lz != nil {
+		s.lz = append(s.lz, lv)
+	}
+	if s.lcs != nil {
+		s.lcs = append(s.lcs, s.lcs[len(s.lcs)-1]+lv)
+	}
+}
+
+// Keep releases the arrays no model of the caller reads any more and stops
+// extending them: the log-scale values (logVals), the prefix sums of the
+// values (sums) and of the log-scale values (logSums). Vals then returns nil
+// for what was released. A fitted forecaster keeps what its picked models
+// read, so that a controller holding one per target holds no more.
+func (s *Series) Keep(logVals, sums, logSums bool) {
+	if !logVals {
+		s.lz = nil
+	}
+	if !sums {
+		s.cs = nil
+	}
+	if !logSums {
+		s.lcs = nil
+	}
 }
 
 // Vals returns the value array and its prefix sums on the chosen scale.

@@ -131,3 +131,35 @@ func TestCalendar(t *testing.T) {
 	tab := CalendarTable(300, 0, 3)
 	require.Equal(t, Calendar(600, nil), tab[2*CalendarFeatures:3*CalendarFeatures])
 }
+
+// Keep releases the arrays named false: Vals returns nil for them, Push no
+// longer extends them, and what is kept stays as a full series has it.
+func TestKeepReleases(t *testing.T) {
+	full, part := New(false, 0), New(false, 0)
+	for i := range 100 {
+		y := float64(i % 7)
+		if i%13 == 0 {
+			y = math.NaN()
+		}
+		full.Push(int64(i), y)
+		part.Push(int64(i), y)
+		if i == 49 {
+			part.Keep(false, true, false)
+		}
+	}
+	x, cs := part.Vals(false)
+	fx, fcs := full.Vals(false)
+	require.Equal(t, fx, x)
+	require.Equal(t, fcs, cs)
+	lx, lcs := part.Vals(true)
+	require.Nil(t, lx)
+	require.Nil(t, lcs)
+	require.Equal(t, full.Obs, part.Obs)
+	require.Equal(t, full.T, part.T)
+	part.Keep(true, false, true) // what was released stays released
+	x, cs = part.Vals(false)
+	require.Equal(t, fx, x)
+	require.Nil(t, cs)
+	lx, _ = part.Vals(true)
+	require.Nil(t, lx)
+}
