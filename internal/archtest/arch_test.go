@@ -37,8 +37,10 @@ func allowed(pkg, imp string) bool {
 		switch pkg {
 		case "predictor", "predictor/series":
 			return false
+		case "predictor/regress":
+			return imp == "predictor/series"
 		}
-		return imp == "predictor" || imp == "predictor/series"
+		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":

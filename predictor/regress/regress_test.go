@@ -1,0 +1,44 @@
+package regress
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestFitRecoversCoefficients: y = 2 + 3·a − b on 200 rows, with one wild
+// row that Huber reweighting discounts; a constant column gets weight 0.
+func TestFitRecoversCoefficients(t *testing.T) {
+	const n, p = 200, 3
+	w := New(n, p, 1e-6, 1)
+	for q := range n {
+		a, b := math.Sin(float64(q)), math.Cos(float64(q)*0.7)
+		w.X[q*p], w.X[q*p+1], w.X[q*p+2] = a, b, 5
+		w.Y[q] = 2 + 3*a - b
+	}
+	w.Y[17] += 500 // an outlier
+	c := w.Fit(n)
+	require.Len(t, c, p+1)
+	require.InDelta(t, 2, c[0], 0.15)
+	require.InDelta(t, 3, c[1], 0.15)
+	require.InDelta(t, -1, c[2], 0.15)
+	require.InDelta(t, 0, c[3], 0, "constant column")
+	// Plain least squares (no reweighting) is pulled further by the outlier.
+	ls := New(n, p, 1e-6, 0)
+	copy(ls.X, w.X)
+	copy(ls.Y, w.Y)
+	require.Greater(t, math.Abs(ls.Fit(n)[1]-3), math.Abs(c[1]-3))
+	// Without the outlier, the first 17 rows give the relation exactly.
+	c = w.Fit(17)
+	require.InDelta(t, 3, c[1], 1e-3)
+}
+
+// TestFitDegenerate: all-zero rows fall back to all-zero coefficients.
+func TestFitDegenerate(t *testing.T) {
+	w := New(10, 2, 0.01, 1)
+	c := w.Fit(10)
+	for _, v := range c {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
+	}
+}
