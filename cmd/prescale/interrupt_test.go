@@ -57,7 +57,7 @@ func TestInterruptLeavesNoOutput(t *testing.T) {
 			done := make(chan int, 1)
 			args := tc.args(writeSineTrace(t, in, tc.n), out)
 			go func() { done <- dispatch(ctx, args, &stdout, &stderr) }()
-			deadline := time.After(2 * time.Minute)
+			deadline := time.After(time.Until(testkit.Deadline(t, 2*time.Minute)))
 			for !strings.Contains(stderr.String(), tc.progress) {
 				select {
 				case code := <-done:

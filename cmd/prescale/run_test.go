@@ -162,14 +162,15 @@ func getJSON(ctx context.Context, url string, v any) error {
 // poll re-checks cond every 100 ms until it holds or 60 s pass.
 func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	start := time.Now()
+	deadline := testkit.Deadline(t, 60*time.Second)
 	for {
 		err := cond()
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within 60s: %v", what, err)
+			t.Fatalf("%s: not reached within %s: %v", what, time.Since(start).Round(time.Second), err)
 		}
 		tm := time.NewTimer(100 * time.Millisecond)
 		select {

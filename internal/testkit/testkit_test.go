@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -24,4 +25,33 @@ func TestFreeAddrIsFree(t *testing.T) {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "the address must be bindable")
 	require.NoError(t, ln.Close())
+}
+
+func TestPatienceStretch(t *testing.T) {
+	const d = time.Minute
+	for _, c := range []struct {
+		race bool
+		load float64
+		cpus int
+		want time.Duration
+	}{
+		{false, 0, 2, d},                 // unknown load: as written
+		{false, 1.5, 2, d},               // idle cores: as written
+		{true, 1.5, 2, raceSlowdown * d}, // the race detector alone
+		{false, 6, 2, 3 * d},             // three runnable per core
+		{true, 25, 2, raceSlowdown * maxLoadFactor * d},
+		{false, 25, 0, d}, // no core count: load ignored
+	} {
+		require.Equal(t, c.want, stretch(d, c.race, c.load, c.cpus), "%+v", c)
+	}
+	require.GreaterOrEqual(t, Patience(d), d, "never shorter than asked")
+}
+
+func TestDeadlineBeforeTheBinarysTimeout(t *testing.T) {
+	end := Deadline(t, 1000*time.Hour)
+	if limit, ok := t.Deadline(); ok {
+		require.True(t, end.Before(limit), "deadline %v after the binary's %v", end, limit)
+	} else {
+		require.True(t, end.After(time.Now().Add(999*time.Hour)))
+	}
 }
