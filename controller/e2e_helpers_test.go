@@ -147,11 +147,7 @@ func eventually(ctx context.Context, t *testing.T, within time.Duration, what st
 // scrapeGauge reads a metric from a /metrics URL: the sum of the samples
 // whose labels include lbls.
 func scrapeGauge(ctx context.Context, url, name string, lbls map[string]string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testkit.Get(ctx, url)
 	if err != nil {
 		return 0, err
 	}

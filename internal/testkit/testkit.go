@@ -110,14 +110,19 @@ func PostJSON(t testing.TB, url, token, body string) string {
 	return string(b)
 }
 
+// Get sends a GET of url with ctx; the caller closes the body.
+func Get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
+}
+
 // GetJSON decodes the JSON answer of a GET of url (at most 8 MiB) into v
 // and returns the status code.
 func GetJSON(ctx context.Context, url string, v any) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := Get(ctx, url)
 	if err != nil {
 		return 0, err
 	}
