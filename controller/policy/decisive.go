@@ -2,9 +2,10 @@ package policy
 
 import "sort"
 
-// Few, decisive moves (DESIGN.md, "Controller model"): every scale event is
-// a cost to the operator (pod churn, cold caches), so a decision changes
-// the units only when the change matters over the lead time.
+// Few, decisive moves (docs/architecture.md, "Decision rules, in order"):
+// every scale event is a cost to the operator (pod churn, cold caches), so
+// a decision changes the units only when the change matters over the lead
+// time.
 
 // RuleChangeCost: the wanted change did not lower the lead window's
 // expected loss by more than Target.ChangeCost, so the units were held.
