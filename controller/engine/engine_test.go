@@ -10,6 +10,7 @@ import (
 
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -243,4 +244,22 @@ func TestLeadStepsAbsurdLag(t *testing.T) {
 	_, err := engine.New(engine.Config{Target: policy.Target{Name: "x", CapacityPerUnit: 1, TargetUtilization: 1, MaxUnits: 1, Lag: 1_000_000 * time.Hour},
 		Step: 5 * time.Minute, Interval: 5 * time.Minute})
 	require.ErrorContains(t, err, "more than 2016")
+}
+
+// BenchmarkForecasterWarmup is what one target costs a controller's first
+// cycle: the default forecaster absorbs 14 days of 5-minute samples
+// (4,032: the peak ensemble scores and calibrates at every one) and makes
+// its first forecast (one fit).
+func BenchmarkForecasterWarmup(b *testing.B) {
+	ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), 1)
+	for b.Loop() {
+		f, err := engine.DefaultForecaster(300, 2, target())
+		require.NoError(b, err)
+		for i := range ts {
+			f.Update(ts[i], vs[i])
+		}
+		if _, err := f.Forecast(2, 0.95); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

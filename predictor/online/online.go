@@ -124,6 +124,12 @@ type Forecaster struct {
 	// samples, with CapAtWindowMax: a monotone deque of (sample, value).
 	maxIdx []int
 	maxVal []float64
+
+	// On the log scale, the last value PeakQuantile mapped back and the
+	// result (inv is a pure function of it): a decision asks for tens of
+	// levels in a row, and the levels above the cap or on one residual map
+	// the same value.
+	invU, invV float64
 }
 
 // NewForecaster returns a forecaster; it errors when Step is not > 0.
@@ -171,7 +177,7 @@ func NewForecaster(cfg Config) (*Forecaster, error) {
 	if cfg.Season > 0 {
 		keep = max(keep, cfg.Season*cfg.SeasonDays+cfg.Horizon+1)
 	}
-	return &Forecaster{cfg: cfg, keep: keep, rkeep: rkeep, path: make([]float64, cfg.Horizon)}, nil
+	return &Forecaster{cfg: cfg, keep: keep, rkeep: rkeep, path: make([]float64, cfg.Horizon), invU: math.NaN()}, nil
 }
 
 // Name identifies the model.
@@ -367,7 +373,14 @@ func (f *Forecaster) PeakQuantile(p float64) (v float64, ok bool) {
 	}
 	z, _ := f.quantile(p)
 	n := len(f.base) - 1
-	v = f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n]))
+	v = f.capped(f.base[n]+z*f.scale[n], f.base[n])
+	if f.cfg.LogOffset > 0 {
+		// exp(-0) = exp(+0), and NaN never matches.
+		if v != f.invU {
+			f.invU, f.invV = v, f.inv(v)
+		}
+		v = f.invV
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		// Values near the float64 range overflow the arithmetic: no
 		// quantile rather than a non-finite one.

@@ -233,3 +233,26 @@ func TestForecasterOverflowIsAnError(t *testing.T) {
 		require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "non-finite peak quantile %v with ok", v)
 	}
 }
+
+// PeakQuantile on the log scale remembers its last mapping back: asked in
+// any order, between updates, with levels that share a value (capped), it
+// answers what the mapping computed afresh gives.
+func TestPeakQuantileLogMemo(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 60, Horizon: 5, LogOffset: 1, CapAtWindowMax: true, Window: 200})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(7, 7))
+	levels := []float64{0.5, 0.9, 0.99, 0.999, 0.9, 0.9, 0.5, 0.999}
+	for i := range 600 {
+		f.Update(int64(i)*60, 50+20*rng.NormFloat64())
+		for _, p := range levels {
+			v, ok := f.PeakQuantile(p)
+			if !ok {
+				continue
+			}
+			z, _ := f.quantile(p)
+			n := len(f.base) - 1
+			want := math.Exp(f.capped(f.base[n]+z*f.scale[n], f.base[n])) - 1
+			require.Equal(t, want, v, "sample %d, p=%v", i, p)
+		}
+	}
+}
