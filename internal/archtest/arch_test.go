@@ -269,3 +269,35 @@ func TestRulesCatchBackwardImports(t *testing.T) {
 		"predictor/forecast/x_test.go imports " + module + "/controller",
 	}, checkImports(files))
 }
+
+// The design document lives in the repository: Go files and docs cite
+// docs/architecture.md, never a design document outside the repository.
+func TestNoDanglingDesignCitations(t *testing.T) {
+	root := moduleRoot(t)
+	var bad []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, ".md") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("DESIGN"+".md")) {
+			rel, _ := filepath.Rel(root, p)
+			bad = append(bad, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Empty(t, bad, "cite docs/architecture.md instead")
+}
