@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -40,7 +42,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 // answer.
 func TestSecretsNeverPrinted(t *testing.T) {
 	prom, hook := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	t.Setenv("PRESCALE_DATA_DIR", t.TempDir())
+	dataDir := t.TempDir()
+	t.Setenv("PRESCALE_DATA_DIR", dataDir)
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_TARGET_QUERY", "up")
 	t.Setenv("PRESCALE_SCALING_INTERVAL", "1s")
@@ -76,6 +79,13 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		return ok
 	})
 	waitFor("a failed cycle", func() bool { return strings.Contains(errb.String(), "cycle failed") })
+
+	// A second controller on the same data directory exits 2 naming it and
+	// the holder's pid (it exited 1 from the TSDB's lock, or shared the
+	// state file with a remote Prometheus).
+	var out2, errb2 testkit.SyncBuffer
+	require.Equal(t, 2, run(t.Context(), nil, &out2, &errb2), errb2.String())
+	require.Contains(t, errb2.String(), fmt.Sprintf("PRESCALE_DATA_DIR: %s is in use by another prescale process (pid %d)", dataDir, os.Getpid()))
 
 	answers := testkit.PostJSON(t, base+"/api/scaling/execute", "SECRET5token", `{"target":"default","units":2}`)
 	waitFor("the failing webhook", func() bool { return strings.Contains(errb.String(), "actuation failing") })
