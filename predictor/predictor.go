@@ -70,3 +70,12 @@ type Updater interface {
 type Detector interface {
 	Update(t int64, y float64) float64
 }
+
+// Surpriser is implemented by detectors that also tell whether the last
+// sample they scored is still outside the normal range on their raw
+// measure, before any calibration: the controller keeps an anomaly it
+// flagged going, out of model fitting, for as long as its samples are
+// (the calibrated score of a long anomaly fades as it becomes familiar).
+type Surpriser interface {
+	Surprising() bool
+}

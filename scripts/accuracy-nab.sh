@@ -21,16 +21,24 @@ done
 [ -x "$bin" ] || { echo "$0: PRESCALE_BIN: $bin is not executable" >&2; exit 2; }
 mkdir -p "$out"
 
-detectors="robust zscore"
-for det in $detectors; do
-	echo ">> prescale detect --detector $det --nab $data/nab/data" >&2
+# Rows: label, detector, NAB's first-detection rule. `robust` is what
+# `prescale detect --nab` scores (the live detector with NAB's rule);
+# `robust_live` the controller's detector exactly (no NAB rule); `zscore`
+# the original system's detector as it was (no rule).
+runs="robust:robust:true robust_live:robust:false zscore:zscore:false"
+detectors=""
+for run in $runs; do
+	IFS=: read -r det name first <<< "$run"
+	detectors="$detectors $det"
+	echo ">> prescale detect --detector $name --nab $data/nab/data --nab-first-detection=$first" >&2
 	rm -rf "${out:?}/nab_$det"
 	start=$(date +%s)
 	# A failing run or an invalid result must not abort the report (set -e):
 	# nab_score.py --json prints {"valid": false, "problems": [...]} with exit
 	# 3, and the table below shows it as a failed row.
-	if ! "$bin" detect --detector "$det" --nab "$data/nab/data" --out "$out/nab_$det" 2> "$out/nab_$det.log"; then
-		echo ">> prescale detect --detector $det failed (see $out/nab_$det.log)" >&2
+	if ! "$bin" detect --detector "$name" --nab "$data/nab/data" --nab-first-detection="$first" \
+		--out "$out/nab_$det" 2> "$out/nab_$det.log"; then
+		echo ">> prescale detect --detector $name failed (see $out/nab_$det.log)" >&2
 	fi
 	echo "   $(($(date +%s) - start)) s; scoring" >&2
 	rc=0
@@ -78,6 +86,11 @@ for name, s in [("Numenta HTM (NuPIC 0.5.6)", (70.10, 63.12, 74.32)),
     print(f"| {name} | " + " | ".join(f"{x:.2f}" for x in s) + " |")
 print()
 print("`robust` is the default detector (robust level, change and daily-seasonal")
-print("z-scores, Numenta's anomaly likelihood, new-extreme rule, suppression of")
-print("repeated detections); `zscore` is the original system's windowed z-score.")
+print("z-scores, Numenta's anomaly likelihood, new-extreme rule) with NAB's")
+print("first-detection rule, which `prescale detect --nab` adds (after a score of 0.5")
+print("the next 100 are 0: NAB credits only the first detection in a window);")
+print("`robust_live` is the same detector as the controller runs it, without that")
+print("rule (`--nab-first-detection=false`: every point of an ongoing anomaly is")
+print("scored, and kept out of model fitting); `zscore` is the original system's")
+print("windowed z-score, as it was (no first-detection rule).")
 EOF

@@ -25,7 +25,10 @@ const detectWorkers = 2
 
 // detectCmd implements "prescale detect": streaming anomaly scores for one
 // trace (--trace F --out OUT.csv) or for every CSV file under a directory
-// such as NAB's data/ (--nab DIR --out DIR2, same relative paths).
+// such as NAB's data/ (--nab DIR --out DIR2, same relative paths). --trace
+// runs exactly the detector the controller runs (anomaly.NewDetector);
+// --nab adds NAB's first-detection rule (anomaly.NABFirstDetection) unless
+// --nab-first-detection=false.
 func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fset := flag.NewFlagSet("prescale detect", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -34,8 +37,12 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	out := fset.String("out", "", "output CSV for --trace, output directory for --nab")
 	detName := fset.String("detector", anomaly.DetectorNames()[0],
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
+	firstDetection := fset.Bool("nab-first-detection", true,
+		"with --nab: NAB's first-detection rule: after a score >= 0.5 the next 100 scores are 0 (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
 	setUsage(fset, stderr, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
-		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only.",
+		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only. "+
+			"--trace scores with the detector the controller runs (every point of an ongoing anomaly scored on its own); "+
+			"--nab adds NAB's first-detection rule, a scoring rule of the benchmark, not of the live loop.",
 		detectFlagGroups, nil)
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -61,6 +68,9 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	newDet := func() predictor.Detector {
 		d, _ := anomaly.NewDetector(*detName) // name checked above
+		if *nabDir != "" && *firstDetection {
+			return anomaly.NewNABFirstDetection(d, anomaly.FirstDetectionConfig{})
+		}
 		return d
 	}
 	if *tracePath != "" {

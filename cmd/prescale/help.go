@@ -19,7 +19,7 @@ var (
 	}
 	detectFlagGroups = []clihelp.Group{
 		clihelp.G("Input and output", "trace", "nab", "out"),
-		clihelp.G("Detector", "detector"),
+		clihelp.G("Detector", "detector", "nab-first-detection"),
 	}
 	backtestFlagGroups = []clihelp.Group{
 		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "timeout"),

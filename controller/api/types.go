@@ -78,16 +78,20 @@ type ForecastPoint struct {
 
 // Prediction answers GET /api/predictions for one target.
 type Prediction struct {
-	Target          string          `json:"target"`
-	Model           string          `json:"model"`
-	Confidence      float64         `json:"confidence"`
-	Coverage        float64         `json:"coverage"`
-	Step            string          `json:"step"`
-	Forecast        []ForecastPoint `json:"forecast"`
-	AnomalyScore    float64         `json:"anomaly_score"`
-	Anomaly         bool            `json:"anomaly"`
-	AnomalousPoints []Point         `json:"anomalous_points"`
-	Error           string          `json:"error,omitempty"`
+	Target       string          `json:"target"`
+	Model        string          `json:"model"`
+	Confidence   float64         `json:"confidence"`
+	Coverage     float64         `json:"coverage"`
+	Step         string          `json:"step"`
+	Forecast     []ForecastPoint `json:"forecast"`
+	AnomalyScore float64         `json:"anomaly_score"`
+	Anomaly      bool            `json:"anomaly"`
+	// AnomalousPoints are the points of the window the live detector
+	// flagged and kept out of model fitting (every point of an ongoing
+	// anomaly); ExcludedFromFit counts them.
+	AnomalousPoints []Point `json:"anomalous_points"`
+	ExcludedFromFit int     `json:"excluded_from_fit"`
+	Error           string  `json:"error,omitempty"`
 	// At is the time of the cycle that made the forecast (null before one).
 	At Time `json:"at"`
 }

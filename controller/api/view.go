@@ -112,6 +112,7 @@ func (v *View) Predictions() []Prediction {
 				p.AnomalousPoints = append(p.AnomalousPoints, Point{T: Unix(ts), V: v})
 			}
 		}
+		p.ExcludedFromFit = len(p.AnomalousPoints)
 		out = append(out, p)
 	}
 	return out

@@ -58,7 +58,7 @@ type Config struct {
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
 
 	AnomalyDetector  string  `envconfig:"ANOMALY_DETECTOR" default:"robust" desc:"streaming anomaly detector (robust, zscore)"`
-	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point is anomalous: kept out of model fitting, flagged in the reason"`
+	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point starts an anomaly: it and the next points still outside the normal range are kept out of model fitting, flagged in the reason"`
 
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
 	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each its own actuator with its own metrics"`

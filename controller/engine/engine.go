@@ -207,6 +207,8 @@ type Engine struct {
 	// Of the last observed sample.
 	score     float64
 	anomalous bool
+	// ongoing: an anomaly flagged at a present sample has not ended.
+	ongoing bool
 	// shadow is the shadow HPA (nil when off).
 	shadow *shadow
 }
@@ -286,7 +288,8 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 	e.score, e.anomalous = 0, false
 	if e.cfg.Detector != nil && !math.IsNaN(v) {
 		e.score = e.cfg.Detector.Update(t, v)
-		e.anomalous = e.score >= e.cfg.AnomalyThreshold
+		e.anomalous = e.score >= e.cfg.AnomalyThreshold || e.ongoing && surprising(e.cfg.Detector)
+		e.ongoing = e.anomalous
 	}
 	if e.anomalous {
 		e.fc.Update(t, math.NaN())
@@ -294,6 +297,13 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 		e.fc.Update(t, v)
 	}
 	return e.score, e.anomalous, true
+}
+
+// surprising reports whether the detector's last sample is still outside
+// its normal range (predictor.Surpriser; false for detectors without it).
+func surprising(d predictor.Detector) bool {
+	s, ok := d.(predictor.Surpriser)
+	return ok && s.Surprising()
 }
 
 // Input is what the caller knows at a decision besides the samples.

@@ -263,3 +263,43 @@ func BenchmarkForecasterWarmup(b *testing.B) {
 		}
 	}
 }
+
+// TestOngoingAnomalyKeptOutOfFitting runs the live detector (the default,
+// at the default threshold) on 1500 samples of noise around 100, then a
+// 60-sample plateau 20 higher, then noise: every sample of the plateau
+// reaches the forecaster as a gap, though the detector's calibrated score
+// fades below the threshold as the plateau grows familiar; the first
+// samples after it are fitted again.
+func TestOngoingAnomalyKeptOutOfFitting(t *testing.T) {
+	sp := &spy{}
+	det, err := engine.NewDetector(engine.DefaultDetector)
+	require.NoError(t, err)
+	e, err := engine.New(engine.Config{
+		Target: target(), Step: 5 * time.Minute, Interval: 5 * time.Minute,
+		Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+		NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil },
+	})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	faded := 0
+	for i := range 1600 {
+		y := 100 + rng.NormFloat64()
+		if i >= 1500 && i < 1560 {
+			y += 20
+		}
+		score, anomalous, ok := e.Observe(int64(i)*300, y)
+		require.True(t, ok)
+		if i >= 1500 && i < 1560 {
+			require.True(t, anomalous, "plateau sample %d (score %.3f)", i-1500, score)
+			require.True(t, math.IsNaN(sp.y[i]), "plateau sample %d fitted", i-1500)
+			if score < engine.DefaultAnomalyThreshold {
+				faded++
+			}
+		}
+		if i >= 1570 {
+			require.False(t, anomalous, "sample %d after the plateau", i)
+			require.InDelta(t, y, sp.y[i], 0)
+		}
+	}
+	require.Greater(t, faded, 10, "the score alone would have let these into fitting")
+}

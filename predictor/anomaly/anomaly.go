@@ -153,7 +153,12 @@ type ZScoreDetector struct {
 	ref                float64 // first sample: a shift that keeps the sums well conditioned
 	sum, sumSq         float64
 	sinceExact         int
+	last               float64 // the last finite sample's score
 }
+
+// Surprising reports whether the last finite sample scored 0.5 or more
+// (|z| >= Half): predictor.Surpriser.
+func (d *ZScoreDetector) Surprising() bool { return d.last >= 0.5 }
 
 var _ predictor.Detector = (*ZScoreDetector)(nil)
 
@@ -197,7 +202,8 @@ func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
 		}
 	}
 	d.add(y)
-	return clamp01(score)
+	d.last = clamp01(score)
+	return d.last
 }
 
 func (d *ZScoreDetector) add(y float64) {

@@ -39,23 +39,14 @@ type RobustConfig struct {
 	MaxSeasonSamples int
 	// Likelihood configures the anomaly likelihood applied to raw scores.
 	Likelihood LikelihoodConfig
-	// Suppress is the number of samples after a reported detection (a
-	// score >= SuppressLevel) during which scores are damped by
-	// SuppressFactor, since NAB rewards the first detection in an anomaly
-	// window and charges each later one outside it; 0 means 100, < 0
-	// disables it. Disable it when the scores mark samples to keep out of
-	// model fitting, where every anomalous sample matters, not only the
-	// first of a run.
-	Suppress int
-	// SuppressLevel is the score that counts as a detection; 0 means 0.5.
-	SuppressLevel float64
-	// SuppressFactor multiplies scores during suppression; 0 means 0.
-	SuppressFactor float64
 }
 
 // RobustDetector scores each sample by how surprising it is against robust
 // statistics of the recent past, then calibrates that surprise with the
-// anomaly likelihood and suppresses repeated detections.
+// anomaly likelihood. It scores every sample of an ongoing anomaly on its
+// own (the live controller keeps each flagged sample out of model
+// fitting); NAB's first-detection rule is a separate wrapper
+// (NABFirstDetection).
 //
 // For a sample y with previous sample p and same-phase sample q one season
 // (a day) earlier, each term over its own window of the last Window past
@@ -72,10 +63,7 @@ type RobustConfig struct {
 // goes through a Likelihood (Ahmad et al. 2017), which makes the
 // output comparable across series. A sample beyond the window's minimum or
 // maximum by more than Spatial·range scores 1 directly, as the "spatial
-// anomaly" rule of Numenta's HTM detector in NAB does. After a reported
-// score >= SuppressLevel, the next Suppress scores are multiplied by
-// SuppressFactor: NAB credits only the earliest detection in an anomaly
-// window and charges every detection outside one.
+// anomaly" rule of Numenta's HTM detector in NAB does.
 //
 // The defaults were chosen on NAB as one global configuration (see
 // docs/accuracy.md); the window of 1500 samples (about 5 days at 5-minute
@@ -93,21 +81,33 @@ type RobustDetector struct {
 	lo, hi   float64 // extremes of every sample seen
 	// seasonal term: period (samples), ring of the last period samples,
 	// window of past seasonal residuals.
-	lastT     int64
-	minStep   int64
-	steps     int
-	period    int
-	past      []float64
-	pastHead  int
-	seasonal  *sortedWindow
-	suppressN int
+	lastT    int64
+	minStep  int64
+	steps    int
+	period   int
+	past     []float64
+	pastHead int
+	seasonal *sortedWindow
+	// surprising: the last finite sample's raw score was >= SurpriseLevel
+	// or it was a new extreme.
+	surprising bool
 }
+
+// SurpriseLevel is the raw score (before the likelihood) at or above which
+// a sample counts as outside the normal range for Surprising: a robust
+// z-score of about 4.7 at the default Scale of 4.
+const SurpriseLevel = 0.5
+
+// Surprising reports whether the last finite sample was outside the normal
+// range on the raw scale (a raw score >= SurpriseLevel, or a new extreme);
+// the controller uses it to keep an anomaly going (predictor.Surpriser).
+func (d *RobustDetector) Surprising() bool { return d.surprising }
 
 var _ predictor.Detector = (*RobustDetector)(nil)
 
 // NewRobustDetector returns a RobustDetector.
 func NewRobustDetector(cfg RobustConfig) *RobustDetector {
-	if cfg.Window < 0 || cfg.Scale < 0 || cfg.Floor < 0 || cfg.SuppressLevel < 0 || cfg.SuppressFactor < 0 {
+	if cfg.Window < 0 || cfg.Scale < 0 || cfg.Floor < 0 {
 		panic("predictor: negative RobustConfig field")
 	}
 	cfg.Window = cmp.Or(cfg.Window, 1500)
@@ -116,8 +116,6 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 	cfg.Spatial = cmp.Or(cfg.Spatial, 0.05)
 	cfg.Season = cmp.Or(cfg.Season, 86400)
 	cfg.MaxSeasonSamples = cmp.Or(cfg.MaxSeasonSamples, 2016)
-	cfg.Suppress = cmp.Or(cfg.Suppress, 100)
-	cfg.SuppressLevel = cmp.Or(cfg.SuppressLevel, 0.5)
 	return &RobustDetector{
 		cfg:    cfg,
 		level:  newSortedWindow(cfg.Window),
@@ -168,7 +166,9 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 		}
 	}
 	zs := max(z[0], z[1], z[2]) / d.cfg.Scale
-	score := d.lik.Update(1 - math.Exp(-zs*zs/2))
+	raw := 1 - math.Exp(-zs*zs/2)
+	d.surprising = raw >= SurpriseLevel || spatial
+	score := d.lik.Update(raw)
 	if spatial && d.lik.seen >= d.lik.minSamples {
 		score = 1
 	}
@@ -189,13 +189,6 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	}
 	d.lo, d.hi = math.Min(d.lo, y), math.Max(d.hi, y)
 	d.prev, d.havePrev = y, true
-
-	if d.suppressN > 0 {
-		d.suppressN--
-		score *= d.cfg.SuppressFactor
-	} else if d.cfg.Suppress > 0 && score >= d.cfg.SuppressLevel {
-		d.suppressN = d.cfg.Suppress
-	}
 	return clamp01(score)
 }
 

@@ -1,0 +1,74 @@
+package controller_test
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/controller/backtest"
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// TestPredictionsListEveryPointOfALongAnomaly: the live controller, with
+// its default detector and threshold on the embedded store, keeps every
+// sample of a 60-sample plateau out of fitting (not only its first, as
+// NAB's first-detection rule would), and /api/predictions says which:
+// anomalous_points holds the plateau's timestamps, excluded_from_fit their
+// count.
+func TestPredictionsListEveryPointOfALongAnomaly(t *testing.T) {
+	ctx := t.Context()
+	step := 5 * time.Minute
+	end := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 1600
+	ts, vs := make([]int64, n), make([]float64, n)
+	plateau := map[int64]bool{}
+	for i := range n {
+		ts[i] = end.Add(-time.Duration(n-1-i) * step).Unix()
+		vs[i] = 100 + rng.NormFloat64()
+		if i >= 1500 && i < 1560 {
+			vs[i] += 20
+			plateau[ts[i]] = true
+		}
+	}
+	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, emb.Close()) })
+	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand"), ts, vs)
+	require.NoError(t, err)
+
+	tg := backtest.DefaultTarget(10, 10*time.Minute, 1, 40)
+	tg.Name, tg.Query = "plateau", "demand"
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	c, err := controller.New([]policy.Target{tg}, controller.Options{
+		Interval: step, Step: step, Window: time.Duration(n-1) * step, Coverage: engine.DefaultCoverage,
+		Mode: controller.ModeForecastOnly, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+	}, controller.Deps{
+		History: emb, NewDetector: controller.DetectorByName(engine.DefaultDetector), Decide: policy.Decide,
+		State: st, Now: func() time.Time { return end },
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(ctx))
+
+	p := api.NewView(c, api.Info{}).Predictions()[0]
+	excluded := map[int64]bool{}
+	for _, pt := range p.AnomalousPoints {
+		excluded[pt.T.Unix()] = true
+	}
+	for ts := range plateau {
+		require.True(t, excluded[ts], "plateau point %s not listed as kept out of fitting", time.Unix(ts, 0).UTC())
+	}
+	require.Equal(t, len(p.AnomalousPoints), p.ExcludedFromFit)
+	require.Less(t, p.ExcludedFromFit, len(plateau)+10, "little besides the plateau")
+}
