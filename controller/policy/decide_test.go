@@ -415,6 +415,9 @@ func TestDecideProperties(t *testing.T) {
 		}
 		if rng.IntN(2) == 0 {
 			tg.RiskPerUnit = 0.1 * rng.Float64()
+			if rng.IntN(2) == 0 {
+				tg.ChangeCost = 0.2 * rng.Float64()
+			}
 		}
 		if rng.IntN(5) == 0 {
 			tg.Kind = KindStorage

@@ -113,6 +113,17 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
+			name: "few, decisive moves: a change cost the move does not pay",
+			target: func(t *Target) {
+				t.RiskPerUnit, t.ChangeCost = 0.03, 0.9
+			},
+			in: func(in *Input) {
+				in.CurrentUnits = 9 // demand 95 needs 10: a one-unit move
+				in.PeakQuantiles = []Quantile{{0.5, 60}, {0.9, 80}, {0.999, 95}}
+			},
+			desired: 10, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
 			name:    "max_units caps it, with reason max",
 			target:  func(t *Target) { t.MaxUnits = 8 },
 			desired: 8, reason: ReasonMax, rule: RuleMax,
