@@ -15,14 +15,17 @@ import (
 )
 
 // TestRunBadTargetsFile: a targets file whose entry has max_units below
-// min_units, or a capacity that is 0, negative or NaN, stops `prescale
-// run` at start with exit 2 and an error naming the target and the field.
+// min_units, a capacity that is 0, negative or NaN, or a value of the
+// wrong type, stops `prescale run` at start with exit 2 and an error
+// naming the target and the field.
 func TestRunBadTargetsFile(t *testing.T) {
 	for _, tc := range []struct{ name, fields, want string }{
-		{"max below min", "min_units: 3\n    max_units: 2", `target "web": min_units (3) must not exceed max_units (2)`},
-		{"capacity 0", "capacity_per_unit: 0", `target "web": capacity_per_unit must be a finite number > 0, got 0`},
-		{"capacity negative", "capacity_per_unit: -2.5", `target "web": capacity_per_unit must be a finite number > 0, got -2.5`},
-		{"capacity NaN", "capacity_per_unit: .nan", `target "web": capacity_per_unit must be a finite number > 0, got NaN`},
+		{"max below min", "min_units: 3\n    max_units: 2", `: target "web": min_units (3) must not exceed max_units (2)`},
+		{"capacity 0", "capacity_per_unit: 0", `: target "web": capacity_per_unit must be a finite number > 0, got 0`},
+		{"capacity negative", "capacity_per_unit: -2.5", `: target "web": capacity_per_unit must be a finite number > 0, got -2.5`},
+		{"capacity NaN", "capacity_per_unit: .nan", `: target "web": capacity_per_unit must be a finite number > 0, got NaN`},
+		{"units NaN", "max_units: .nan", ` ("web"): max_units: line 4: cannot unmarshal !!float ` + "`.nan`" + ` into int`},
+		{"capacity not a number", "capacity_per_unit: ten", ` ("web"): capacity_per_unit: line 4: cannot unmarshal !!str ` + "`ten`" + ` into float64`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -35,7 +38,7 @@ func TestRunBadTargetsFile(t *testing.T) {
 			var out, errb testkit.SyncBuffer
 			code := runCmd(t.Context(), nil, &out, &errb)
 			require.Equal(t, 2, code, "stderr: %s", errb.String())
-			require.Contains(t, errb.String(), "PRESCALE_TARGETS_FILE: targets[0]: "+tc.want)
+			require.Contains(t, errb.String(), "PRESCALE_TARGETS_FILE: targets[0]"+tc.want)
 		})
 	}
 }

@@ -443,7 +443,11 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 			}
 		}
 		if err := doc.Targets[i].Decode(&t); err != nil {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+			if named := fieldTypeErrors(i, &doc.Targets[i], fields["name"]); len(named) > 0 {
+				errs = append(errs, named...)
+			} else {
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+			}
 			continue
 		}
 		if t.Query == "" {
@@ -469,4 +473,30 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// fieldTypeErrors names each field of targets[i] whose value does not fit
+// its type (max_units: .nan, capacity_per_unit: ten), with the target's
+// name, by decoding the entry's fields one at a time.
+func fieldTypeErrors(i int, node *yaml.Node, name any) []error {
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []error
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: node.Content[k : k+2]}
+		var probe policy.Target
+		err := one.Decode(&probe)
+		if err == nil {
+			continue
+		}
+		msg := err.Error()
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msg = strings.Join(te.Errors, "; ")
+		}
+		out = append(out, &ConfigError{Var: "TARGETS_FILE",
+			Msg: fmt.Sprintf("targets[%d] (%q): %s: %s", i, fmt.Sprint(name), node.Content[k].Value, msg)})
+	}
+	return out
 }
