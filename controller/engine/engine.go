@@ -39,6 +39,15 @@ type PeakQuantiler interface {
 	PeakQuantile(p float64) (float64, bool)
 }
 
+// readyForecaster is implemented by forecasters that can tell, without
+// computing it, whether Forecast would return a forecast (ok, when known),
+// and give that forecast's Confidence (LiveForecaster): what a decision
+// sized by peak quantiles needs of the point forecast (Config.DecideOnly).
+type readyForecaster interface {
+	Ready() (ok, known bool)
+	Confidence() float64
+}
+
 // NewForecasterFunc builds a fresh forecaster for samples with the given
 // step (seconds) whose decisions need horizon forecast steps, for target t.
 type NewForecasterFunc func(step int64, horizon int, t policy.Target) (Forecaster, error)
@@ -189,7 +198,22 @@ type Config struct {
 	// when the target has no RiskPerUnit (no exchange rate between units
 	// and violations).
 	NoShadowHPA bool
+	// DecideOnly says the caller reads only the decisions (a backtest),
+	// not Output.Forecast: when the units come from peak quantiles (the
+	// target has RiskPerUnit and the forecaster has quantiles) and the
+	// forecaster is a readyForecaster that can tell, Decide does not
+	// compute the point forecast, which then only gates trust (is there
+	// one?) and carries the confidence. The decisions are the same; the
+	// point forecast (a refit of forecast.Auto every DefaultRefitEvery
+	// samples) was most of a backtest's time. Output.Forecast is then the
+	// peak distribution as a one-point forecast (Model peakModel: Mean the
+	// median peak, Upper the highest quantile passed to the decision).
+	DecideOnly bool
 }
+
+// peakModel names the one-point forecast Decide makes of the peak
+// quantiles with Config.DecideOnly.
+const peakModel = "peak"
 
 // Engine is one target's streaming pipeline. It is not safe for concurrent
 // use.
@@ -369,15 +393,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		pin.Demand = math.NaN()
 	}
 	if e.observed {
-		if f, err := e.fc.Forecast(e.horizon, e.cfg.Coverage); err == nil {
-			pin.Forecast = f
-		} else {
-			out.ForecastErr = err
-		}
-		if e.pq != nil {
-			e.quant, _ = peakQuantiles(e.quant[:0], e.levels, e.pq.PeakQuantile)
-			pin.PeakQuantiles = e.quant
-		}
+		pin.Forecast, pin.PeakQuantiles, out.ForecastErr = e.forecast()
 	} else {
 		out.ForecastErr = errors.New("no samples observed yet")
 	}
@@ -388,4 +404,33 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
 	return out
+}
+
+// forecast is the forecast and the peak quantiles a decision uses (the
+// quantiles nil without risk sizing, the forecast empty with an error when
+// there is none). With Config.DecideOnly the point forecast is skipped
+// when the quantiles size the decision (see Config.DecideOnly).
+func (e *Engine) forecast() (predictor.Forecast, []policy.Quantile, error) {
+	var q []policy.Quantile
+	if e.pq != nil {
+		e.quant, _ = peakQuantiles(e.quant[:0], e.levels, e.pq.PeakQuantile)
+		q = e.quant
+	}
+	if rf, ok := e.fc.(readyForecaster); ok && e.cfg.DecideOnly && len(q) > 0 {
+		if ready, known := rf.Ready(); known {
+			if !ready {
+				return predictor.Forecast{}, q, errors.New("engine: no forecast yet")
+			}
+			median, top := q[0].Value, q[len(q)-1].Value
+			return predictor.Forecast{
+				Mean: []float64{median}, Lower: []float64{median}, Upper: []float64{top},
+				Coverage: e.cfg.Coverage, Confidence: rf.Confidence(), Model: peakModel,
+			}, q, nil
+		}
+	}
+	f, err := e.fc.Forecast(e.horizon, e.cfg.Coverage)
+	if err != nil {
+		return predictor.Forecast{}, q, err
+	}
+	return f, q, nil
 }

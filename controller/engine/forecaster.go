@@ -71,6 +71,10 @@ func (f *LiveForecaster) Confidence() float64 {
 	return evidence * calib
 }
 
+// Ready is Live.Ready: whether Forecast would return a forecast, told
+// without fitting.
+func (f *LiveForecaster) Ready() (ok, known bool) { return f.live.Ready() }
+
 // PeakQuantile is the p-quantile of the highest value over the lead
 // window; ok is false while the calibration has too few residuals.
 func (f *LiveForecaster) PeakQuantile(p float64) (float64, bool) { return f.peak.PeakQuantile(p) }

@@ -72,7 +72,17 @@ type Live struct {
 	fitAt   int // samples the current fit was made on (-1: none)
 	updated int // samples the current fit has absorbed
 	fitErr  error
+
+	// ready's cache: whether the fit on readyAt samples has a present
+	// sample to fit on; huge counts the held values beyond hugeValue.
+	readyAt int
+	readyOK bool
+	huge    int
 }
+
+// hugeValue bounds the values for which Ready vouches that the forecast's
+// arithmetic stays finite (Auto refuses a non-finite forecast).
+const hugeValue = 1e100
 
 // NewLive returns a Live forecaster; it errors on a bad configuration.
 func NewLive(cfg LiveConfig) (*Live, error) {
@@ -91,7 +101,7 @@ func NewLive(cfg LiveConfig) (*Live, error) {
 	if cfg.Keep <= 0 {
 		cfg.Keep = min(max(int(liveKeepDays*86400/cfg.Step), liveKeepMin), liveKeepMax)
 	}
-	return &Live{cfg: cfg, fitAt: -1}, nil
+	return &Live{cfg: cfg, fitAt: -1, readyAt: -1}, nil
 }
 
 // Name identifies the forecaster.
@@ -114,12 +124,20 @@ func (l *Live) Update(t int64, y float64) {
 	l.t = append(l.t, t)
 	l.y = append(l.y, y)
 	l.n++
+	if math.Abs(y) > hugeValue {
+		l.huge++
+	}
 	// Hold Keep samples before the oldest possible fit point plus the
 	// samples after it; compact when a quarter more (amortised O(1), and
 	// the arrays stay within 1.25 times what a fit reads).
 	hold := l.cfg.Keep + l.cfg.RefitEvery + l.cfg.RefitPhase
 	if len(l.t) >= hold+max(hold/4, 64) {
 		drop := len(l.t) - hold
+		for _, v := range l.y[:drop] {
+			if math.Abs(v) > hugeValue {
+				l.huge--
+			}
+		}
 		l.t = append(l.t[:0], l.t[drop:]...)
 		l.y = append(l.y[:0], l.y[drop:]...)
 		l.off += drop
@@ -154,6 +172,32 @@ func (l *Live) sync() error {
 		l.auto.Update(l.t[l.updated-l.off], l.y[l.updated-l.off])
 	}
 	return nil
+}
+
+// Ready reports, without fitting, whether Forecast would return a
+// forecast now (ok), when it can tell (known): the fit in use after the
+// samples seen has a present sample to fit on (forecast.Auto's only
+// refusal of a valid window), and no held value is so large that the
+// forecast could overflow. With Counter it cannot tell. It is what a
+// caller that needs only to know whether there is a forecast, not the
+// forecast itself, asks instead of Forecast (see Config.DecideOnly).
+func (l *Live) Ready() (ok, known bool) {
+	if l.n == 0 {
+		return false, true
+	}
+	if l.cfg.Counter || l.huge > 0 {
+		return false, false
+	}
+	if f := l.fitPoint(l.n); f != l.readyAt {
+		l.readyAt, l.readyOK = f, false
+		for i := f - 1; i >= max(l.off, f-l.cfg.Keep); i-- {
+			if !math.IsNaN(l.y[i-l.off]) {
+				l.readyOK = true
+				break
+			}
+		}
+	}
+	return l.readyOK, true
 }
 
 // Forecast returns h steps (1 <= h <= Horizon) after the latest sample
