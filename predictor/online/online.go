@@ -227,7 +227,7 @@ func (f *Forecaster) Update(_ int64, y float64) {
 		}
 	}
 	if f.level == nil {
-		f.level = make([]float64, 0, f.keep+f.keep/4+64) // trim's bound: never grown
+		f.level = make([]float64, 0, f.keep+trimSlack) // trim's bound: never grown
 	}
 	f.level = append(f.level, f.lvl)
 	i := f.n
@@ -335,16 +335,21 @@ func (f *Forecaster) push(z float64) {
 	f.sorted = slices.Insert(f.sorted, k, z)
 }
 
-// trim drops history no longer needed, amortised O(1): each array is moved
-// back to its last keep (rkeep) entries once it holds a quarter more (64
-// more), in place, so its capacity stays about that.
+// trimSlack is how many entries beyond keep (rkeep) the history arrays
+// take before trim moves them back.
+const trimSlack = 64
+
+// trim drops history no longer needed: each array is moved back to its
+// last keep (rkeep) entries once it holds trimSlack more, in place, so its
+// capacity stays about that (a copy of keep values every 64 samples: a
+// week of levels, in place of a quarter more memory per member).
 func (f *Forecaster) trim() {
-	if len(f.level) >= f.keep+f.keep/4+64 {
+	if len(f.level) >= f.keep+trimSlack {
 		drop := len(f.level) - f.keep
 		f.level = append(f.level[:0], f.level[drop:]...)
 		f.off += drop
 	}
-	if len(f.y) >= f.rkeep+64 {
+	if len(f.y) >= f.rkeep+trimSlack {
 		drop := len(f.y) - f.rkeep
 		f.y = append(f.y[:0], f.y[drop:]...)
 		f.base = append(f.base[:0], f.base[drop:]...)

@@ -256,3 +256,15 @@ func TestPeakQuantileLogMemo(t *testing.T) {
 		}
 	}
 }
+
+// A forecaster's history arrays stay within trimSlack entries of what it
+// reads (a week of levels, the last rkeep values).
+func TestForecasterHistoryBounded(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 3})
+	require.NoError(t, err)
+	for i := range 5000 {
+		f.Update(int64(i)*300, float64(i%288))
+		require.LessOrEqual(t, cap(f.level), f.keep+trimSlack, "after %d samples", i+1)
+		require.Less(t, len(f.y), f.rkeep+trimSlack)
+	}
+}
