@@ -6,10 +6,12 @@
 package online
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/prescale/prescale/predictor"
 )
@@ -110,9 +112,12 @@ type Forecaster struct {
 	s       float64
 	started bool
 
-	res    []float64 // calibration residuals, ring of cfg.Window
-	resAt  int
-	sorted []float64
+	res   []float64 // calibration residuals, ring of cfg.Window
+	resAt int
+	// sorted holds the positions in res in increasing order of residual
+	// (4 bytes each instead of a sorted copy of the residuals); equal
+	// residuals newest first, so the oldest is the last of its run.
+	sorted []int32
 
 	// Realised peaks under the 90 % peak quantile, over the last Window.
 	hits    int
@@ -319,20 +324,34 @@ func (f *Forecaster) push(z float64) {
 			f.hits++
 		}
 	}
+	var at int
 	if len(f.res) == f.cfg.Window {
-		old := f.res[f.resAt]
-		f.res[f.resAt] = z
-		f.resAt = (f.resAt + 1) % f.cfg.Window
-		k, _ := slices.BinarySearch(f.sorted, old)
+		// The oldest residual leaves: the last of its run of equals.
+		at = f.resAt
+		k := f.searchRes(f.res[at], true) - 1
 		f.sorted = slices.Delete(f.sorted, k, k+1)
+		f.res[at] = z
+		f.resAt = (f.resAt + 1) % f.cfg.Window
 	} else {
 		if f.res == nil {
-			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]float64, 0, f.cfg.Window+1)
+			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]int32, 0, f.cfg.Window+1)
 		}
+		at = len(f.res)
 		f.res = append(f.res, z)
 	}
-	k, _ := slices.BinarySearch(f.sorted, z)
-	f.sorted = slices.Insert(f.sorted, k, z)
+	f.sorted = slices.Insert(f.sorted, f.searchRes(z, false), int32(at))
+}
+
+// searchRes returns the first index of sorted whose residual is not less
+// than z (after, false) or greater than z (after, true).
+func (f *Forecaster) searchRes(z float64, after bool) int {
+	return sort.Search(len(f.sorted), func(i int) bool {
+		r := f.res[f.sorted[i]]
+		if after {
+			return cmp.Less(z, r)
+		}
+		return !cmp.Less(r, z)
+	})
 }
 
 // trimSlack is how many entries beyond keep (rkeep) the history arrays
@@ -366,7 +385,7 @@ func (f *Forecaster) quantile(p float64) (float64, bool) {
 		return 0, false
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
-	return f.sorted[max(0, min(n-1, k))], true
+	return f.res[f.sorted[max(0, min(n-1, k))]], true
 }
 
 // PeakQuantile is the p-quantile of the highest value over the next

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -266,5 +267,30 @@ func TestForecasterHistoryBounded(t *testing.T) {
 		f.Update(int64(i)*300, float64(i%288))
 		require.LessOrEqual(t, cap(f.level), f.keep+trimSlack, "after %d samples", i+1)
 		require.Less(t, len(f.y), f.rkeep+trimSlack)
+	}
+}
+
+// The residual order (positions sorted by residual) holds exactly the last
+// Window residuals, ties included: every quantile is the one of a sorted
+// copy of them.
+func TestResidualOrderMatchesSortedWindow(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 60, Window: 50})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var all []float64
+	for i := range 400 {
+		z := float64(rng.IntN(6)) // many ties
+		if i%7 == 0 {
+			z = rng.NormFloat64()
+		}
+		f.push(z)
+		all = append(all, z)
+		want := slices.Clone(all[max(0, len(all)-50):])
+		slices.Sort(want)
+		got := make([]float64, len(f.sorted))
+		for k, p := range f.sorted {
+			got[k] = f.res[p]
+		}
+		require.Equal(t, want, got, "after %d residuals", i+1)
 	}
 }
