@@ -97,7 +97,5 @@ func boolFloat(b bool) float64 {
 }
 
 func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.duration
-	ch <- c.status
-	ch <- c.success
+	describe(ch, c.duration, c.status, c.success)
 }

@@ -179,10 +179,7 @@ func parsePidFile(data []byte) (int32, error) {
 }
 
 func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.cpu
-	ch <- c.rss
-	ch <- c.fds
-	ch <- c.threads
+	describe(ch, c.cpu, c.rss, c.fds, c.threads)
 }
 
 // quoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).

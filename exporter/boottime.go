@@ -29,24 +29,21 @@ func newBootCollector() *bootCollector {
 }
 
 func (c *bootCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	stat, err := os.ReadFile(procPath(ctx, "stat"))
-	if err != nil {
-		return err
+	for _, m := range []struct {
+		file  string
+		parse func([]byte) (float64, error)
+		desc  *prometheus.Desc
+	}{{"stat", parseBootTime, c.bootTime}, {"uptime", parseUptime, c.uptime}} {
+		b, err := os.ReadFile(procPath(ctx, m.file))
+		if err != nil {
+			return err
+		}
+		v, err := m.parse(b)
+		if err != nil {
+			return err
+		}
+		ch <- prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, v)
 	}
-	btime, err := parseBootTime(stat)
-	if err != nil {
-		return err
-	}
-	ch <- prometheus.MustNewConstMetric(c.bootTime, prometheus.GaugeValue, btime)
-	up, err := os.ReadFile(procPath(ctx, "uptime"))
-	if err != nil {
-		return err
-	}
-	uptime, err := parseUptime(up)
-	if err != nil {
-		return err
-	}
-	ch <- prometheus.MustNewConstMetric(c.uptime, prometheus.GaugeValue, uptime)
 	return nil
 }
 

@@ -31,6 +31,13 @@ type Source interface {
 	Describe(ch chan<- *prometheus.Desc)
 }
 
+// describe sends every desc to ch (a Collector's Describe).
+func describe(ch chan<- *prometheus.Desc, descs ...*prometheus.Desc) {
+	for _, d := range descs {
+		ch <- d
+	}
+}
+
 type namedCollector struct {
 	name string
 	c    Source

@@ -90,7 +90,5 @@ func diskSamples(stats map[string]disk.IOCountersStat, exclude *regexp.Regexp) [
 }
 
 func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.readBytes, c.writtenBytes, c.reads, c.writes, c.readTime, c.writeTime, c.ioTime, c.ioNow} {
-		ch <- d
-	}
+	describe(ch, c.readBytes, c.writtenBytes, c.reads, c.writes, c.readTime, c.writeTime, c.ioTime, c.ioNow)
 }

@@ -155,7 +155,5 @@ func fsSampleFrom(p disk.PartitionStat, u *disk.UsageStat) fsSample {
 }
 
 func (c *filesystemCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.size
-	ch <- c.free
-	ch <- c.avail
+	describe(ch, c.size, c.free, c.avail)
 }

@@ -35,7 +35,5 @@ func (c *loadCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 }
 
 func (c *loadCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.load1
-	ch <- c.load5
-	ch <- c.load15
+	describe(ch, c.load1, c.load5, c.load15)
 }

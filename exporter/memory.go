@@ -84,7 +84,5 @@ func memoryFrom(vm *mem.VirtualMemoryStat) memoryValues {
 }
 
 func (c *memoryCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.size, c.bytes, c.available, c.swapSize, c.swapBytes} {
-		ch <- d
-	}
+	describe(ch, c.size, c.bytes, c.available, c.swapSize, c.swapBytes)
 }

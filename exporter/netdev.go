@@ -64,8 +64,5 @@ func netSamples(stats []net.IOCountersStat) []netSample {
 }
 
 func (c *networkCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- c.bytes
-	ch <- c.packets
-	ch <- c.errors
-	ch <- c.drops
+	describe(ch, c.bytes, c.packets, c.errors, c.drops)
 }

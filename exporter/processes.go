@@ -41,7 +41,5 @@ func (c *processesCollector) Update(ctx context.Context, ch chan<- prometheus.Me
 }
 
 func (c *processesCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.running, c.blocked, c.total, c.created, c.ctxt} {
-		ch <- d
-	}
+	describe(ch, c.running, c.blocked, c.total, c.created, c.ctxt)
 }

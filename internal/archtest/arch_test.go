@@ -112,7 +112,17 @@ func ignored(src []byte) bool {
 		}
 		if constraint.IsGoBuild(line) {
 			expr, err := constraint.Parse(line)
-			return err == nil && !expr.Eval(func(tag string) bool { return tag != "ignore" })
+			if err != nil {
+				return false
+			}
+			mentioned := false
+			ok := expr.Eval(func(tag string) bool {
+				mentioned = mentioned || tag == "ignore"
+				return tag != "ignore"
+			})
+			// Files of one platform (//go:build !linux) count: only the
+			// ignore tag takes a file out of every build.
+			return mentioned && !ok
 		}
 	}
 	return false
