@@ -175,6 +175,10 @@ type State struct {
 	// on fresh data after the outage (zero while it lasts).
 	OutageHold int       `json:"outage_hold,omitempty"`
 	Resumed    time.Time `json:"resumed,omitzero"`
+	// Forgone is the expected loss the consecutive change-cost holds of a
+	// scale-down have kept paying (Explanation.Forgone of the last
+	// decision; 0 after any other decision).
+	Forgone float64 `json:"forgone,omitempty"`
 }
 
 // Explanation records the inputs of a decision and the rule that bound it.
@@ -215,6 +219,9 @@ type Explanation struct {
 	// OutageHold is the units held during a history outage, a scale-down
 	// floor while in force after data returned (0: none).
 	OutageHold int `json:"outage_hold,omitempty"`
+	// Forgone is the expected loss the change cost's holds of a wanted
+	// scale-down have paid so far, this one included (0: none held).
+	Forgone float64 `json:"forgone,omitempty"`
 	// Wanted is the units before tolerance, stabilisation, cooldowns, rate
 	// limits, budget and bounds.
 	Wanted int `json:"wanted"`
@@ -286,6 +293,10 @@ func (s State) Record(t Target, d Decision) State {
 		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw})
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
+	next.Forgone = 0
+	if d.Explanation.Rule == RuleChangeCost {
+		next.Forgone = d.Explanation.Forgone
+	}
 	return next
 }
 
@@ -403,7 +414,7 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 5 to 8. Holds, each bounded below by the reactive floor.
 	ex.OutageHold = outageHold(in.Now, t, st)
-	p = hold(in, t, st, floor, p)
+	p = hold(in, t, st, floor, p, &ex)
 
 	// 9 and 10. Caps.
 	p = capUnits(in, t, p, &ex)
@@ -493,7 +504,7 @@ func want(in Input, t Target, floor int, ex *Explanation) proposal {
 // hold is steps 5 to 8: storage never shrinks, the tolerance band, the
 // scale-down stabilisation window, cooldowns and rate limits. None of them
 // goes below the reactive floor.
-func hold(in Input, t Target, st State, floor int, p proposal) proposal {
+func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) proposal {
 	cur := in.CurrentUnits
 
 	// 5. Storage never shrinks.
@@ -502,8 +513,9 @@ func hold(in Input, t Target, st State, floor int, p proposal) proposal {
 	}
 
 	// 5b. Few, decisive moves: a change that does not pay for its event is not made.
-	if holdSmallChange(in, t, cur, p.units, floor) {
+	if held, forgone := holdSmallChange(in, t, st, cur, p.units, floor); held {
 		p = proposal{cur, ReasonStabilization, RuleChangeCost}
+		ex.Forgone = forgone
 	}
 
 	// 6. Tolerance band (never below the reactive floor), then the

@@ -40,17 +40,37 @@ func ExpectedLoss(q []Quantile, t Target, k int) float64 {
 }
 
 // holdSmallChange reports whether moving from cur to desired units is not
-// worth a scale event: with Target.ChangeCost > 0, risk sizing and peak
-// quantiles, the move must lower ExpectedLoss by more than ChangeCost. It
-// never holds below floor (the units current demand needs) or below a
-// shadow HPA floor, so overload is still answered at once.
-func holdSmallChange(in Input, t Target, cur, desired, floor int) bool {
+// worth a scale event, and the forgone gain to remember if it is held.
+// With Target.ChangeCost > 0, risk sizing and peak quantiles, the move
+// must lower ExpectedLoss by more than ChangeCost. The change cost is paid
+// once, but a held scale-down keeps paying for its surplus units: the gain
+// is per lead window, so each held decision adds gain × interval / lead
+// window to forgone (the previous holds' sum, State.Forgone), and once the
+// sum exceeds twice ChangeCost (the round trip: the release, and the
+// scale-up back if the units are wanted again) the surplus has cost more
+// than its events would and is released. It never holds below floor (the units current demand
+// needs) or below a shadow HPA floor, so overload is still answered at once.
+func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (bool, float64) {
 	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || len(in.PeakQuantiles) == 0 || desired == cur {
-		return false
+		return false, 0
 	}
 	if cur < floor || cur < in.ShadowUnits || cur < t.MinUnits || cur > t.MaxUnits {
-		return false
+		return false, 0
 	}
 	gain := ExpectedLoss(in.PeakQuantiles, t, cur) - ExpectedLoss(in.PeakQuantiles, t, desired)
-	return gain <= t.ChangeCost
+	if gain > t.ChangeCost {
+		return false, 0
+	}
+	if desired > cur || gain <= 0 {
+		return true, 0
+	}
+	lead := t.Lag + in.Interval
+	if lead <= 0 || in.Interval <= 0 {
+		return true, 0
+	}
+	forgone := st.Forgone + gain*float64(in.Interval)/float64(lead)
+	if forgone > 2*t.ChangeCost {
+		return false, 0
+	}
+	return true, forgone
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -57,4 +58,41 @@ func TestChangeCostNeedsQuantiles(t *testing.T) {
 	tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.5
 	d := Decide(input(5, 4, flat(10, 30, 6)), tg, State{})
 	require.Equal(t, 3, d.Desired)
+}
+
+func TestChangeCostReleasesIdleSurplus(t *testing.T) {
+	// The change cost is paid once, a surplus unit every lead window: a
+	// scale-down saving 0.031 per 6-minute lead window (lag 5m, interval
+	// 1m) is held while the forgone 0.031/6 per decision adds up to at most
+	// the round trip's two change costs (0.1), and made at the 20th
+	// decision (0.1033).
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.05
+	st := State{}
+	for i := range 20 {
+		in := input(5, 4, flat(10, 20, 6))
+		in.Now = t0.Add(time.Duration(i) * time.Minute)
+		in.PeakQuantiles = q
+		d := Decide(in, tg, st)
+		if i < 19 {
+			require.Equal(t, 4, d.Desired, "decision %d", i)
+			require.Equal(t, RuleChangeCost, d.Explanation.Rule, "decision %d", i)
+			require.InDelta(t, 0.031/6*float64(i+1), d.Explanation.Forgone, 1e-9)
+		} else {
+			require.Equal(t, 3, d.Desired, "decision %d: the surplus has cost more than the event", i)
+			require.Equal(t, RuleForecast, d.Explanation.Rule)
+		}
+		st = st.Record(tg, d)
+	}
+	require.Zero(t, st.Forgone, "a move starts a new account")
+
+	// A scale-up held by the change cost accrues nothing: its cost is a
+	// probability of violation, which the expected-loss comparison already
+	// weighs at every decision.
+	in := input(5, 2, flat(10, 20, 6))
+	in.PeakQuantiles = q
+	d := Decide(in, tg, State{Forgone: 0.049})
+	require.Equal(t, RuleChangeCost, d.Explanation.Rule)
+	require.Zero(t, d.Explanation.Forgone)
 }

@@ -133,7 +133,9 @@ type Target struct {
 	// scale event in the same currency as RiskPerUnit: the units change
 	// only when the move lowers the lead window's expected loss
 	// (units·RiskPerUnit + violation probability) by more than ChangeCost,
-	// never holding below the reactive floor (0: every change is made).
+	// never holding below the reactive floor, and a held scale-down is
+	// made once the gain it forgoes, accrued per decision, exceeds twice
+	// ChangeCost (0: every change is made).
 	ChangeCost float64 `json:"change_cost,omitempty" yaml:"change_cost"`
 	// DailyBudget caps scale-up so that the cost of a UTC day stays within
 	// it (same currency as CostPerUnitHour; 0: no budget).

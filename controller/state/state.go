@@ -160,8 +160,8 @@ func (s *Store) Save(f File) error {
 // in [lo, hi]: the file may be hand-edited, corrupt or from a target whose
 // bounds have since changed. Unit counts outside the bounds are clamped,
 // a manual override outside them is dropped, an acknowledgement outside
-// them forgotten (so the actuator is sent the current units), non-finite or negative
-// costs and a non-finite forecast are reset. It returns one message per
+// them forgotten (so the actuator is sent the current units), non-finite
+// or negative costs and forgone gain and a non-finite forecast are reset. It returns one message per
 // change, for a warning.
 func (t *Target) Sanitize(lo, hi int) []string {
 	var msgs []string
@@ -197,7 +197,7 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	for _, c := range []struct {
 		field string
 		v     *float64
-	}{{"cost_today", &t.CostToday}, {"cost_total", &t.CostTotal}} {
+	}{{"cost_today", &t.CostToday}, {"cost_total", &t.CostTotal}, {"forgone", &p.Forgone}} {
 		if !(*c.v >= 0) || math.IsInf(*c.v, 0) {
 			msgs = append(msgs, fmt.Sprintf("%s %v is not a finite number >= 0: 0", c.field, *c.v))
 			*c.v = 0
