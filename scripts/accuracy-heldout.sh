@@ -63,6 +63,10 @@ echo "and never used to choose anything (timestamps converted to unix seconds, v
 echo "The six NAB series reported here before (Twitter GOOG and IBM, ec2_cpu 24ae8d, rds_cpu e47b3b,"
 echo "grok_asg_anomaly, ec2_disk_write c0d644) were looked at while defaults were chosen, so they are"
 echo "in-sample and no longer reported as held out."
+echo "One exception, for the autoscaling tables only: ec2_network_in_257a54 was also among the"
+echo "seven NAB series the scale-event work checked its change-cost rule on (docs/tuning.md), so its"
+echo "autoscaling row has been looked at while that rule's release threshold was chosen; its forecast"
+echo "row has not. Read it as in-sample; the other seven series are held out for every table."
 echo
 ./scripts/accuracy-forecast.sh "$out/data" "$bench" "$prescale" "$out/forecast" "held out" | sed 's/^## /### /'
 echo
