@@ -97,12 +97,12 @@ func runAppLogged(ctx context.Context, t *testing.T, cfg config.Config, logger *
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
-	app, err := app.New(cfg, app.Options{Registry: reg, Listener: ln, Logger: logger,
+	a, err := app.New(cfg, app.Options{Registry: reg, Listener: ln, Logger: logger,
 		WebhookWait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	require.NoError(t, err)
 	actx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- app.Run(actx) }()
+	go func() { done <- a.Run(actx) }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
@@ -111,7 +111,7 @@ func runAppLogged(ctx context.Context, t *testing.T, cfg config.Config, logger *
 		})
 	}
 	t.Cleanup(stop)
-	return app.URL(), stop
+	return a.URL(), stop
 }
 
 // TestE2ERealPrometheus runs exporter → real Prometheus → controller →

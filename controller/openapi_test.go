@@ -63,8 +63,8 @@ type openAPICall struct {
 func TestOpenAPIAnswers(t *testing.T) {
 	doc, err := openapi.Load(openAPIPath)
 	require.NoError(t, err)
-	app, h := restApp(t, func(c *config.Config) { c.StressTest = true })
-	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+	a, h := restApp(t, func(c *config.Config) { c.StressTest = true })
+	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 	calls := []openAPICall{
 		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3,"duration":"30m"}`, token: true},
 		{method: "GET", path: "/"},

@@ -39,16 +39,16 @@ func TestReplayCoarseTraceEndToEnd(t *testing.T) {
 			require.NoError(t, err)
 			clock := now
 			reg := prometheus.NewRegistry()
-			app, err := app.New(cfg, app.Options{Registry: reg, Embedded: store, Now: func() time.Time { return clock }})
+			a, err := app.New(cfg, app.Options{Registry: reg, Embedded: store, Now: func() time.Time { return clock }})
 			require.NoError(t, err)
-			t.Cleanup(func() { require.NoError(t, app.Close()) })
+			t.Cleanup(func() { require.NoError(t, a.Close()) })
 
-			require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+			require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 			var resp struct {
 				Predictions []api.Prediction `json:"predictions"`
 			}
 			rec := httptest.NewRecorder()
-			app.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/predictions", nil))
+			a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/predictions", nil))
 			require.Equal(t, http.StatusOK, rec.Code)
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))
 			preds := resp.Predictions
@@ -63,7 +63,7 @@ func TestReplayCoarseTraceEndToEnd(t *testing.T) {
 			clock = now.Truncate(step).Add(step * 8 / 10)
 			_, err = rp.AdvanceTo(t.Context(), clock)
 			require.NoError(t, err)
-			require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+			require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 			require.InDelta(t, 1.0, dataOK(), 0, "data present between samples")
 		})
 	}

@@ -40,14 +40,14 @@ func restApp(t *testing.T, mutate func(*config.Config)) (*app.App, http.Handler)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	a, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, app.Close()) })
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	ts, vs := testkit.DailyTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
-	_, err = app.Store().AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
+	_, err = a.Store().AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
 	require.NoError(t, err)
-	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
-	return app, app.Handler()
+	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
+	return a, a.Handler()
 }
 
 type call struct {
@@ -145,14 +145,14 @@ func TestRESTStatusExplainsDecisions(t *testing.T) {
 }
 
 func TestRESTManualScaling(t *testing.T) {
-	app, h := restApp(t, nil)
+	a, h := restApp(t, nil)
 	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":9,"duration":"30m"}`})
 	require.Equal(t, 200, code, "%v", body)
 	ds := body["decisions"].([]any)
 	last := ds[len(ds)-1].(map[string]any)
 	require.Equal(t, "manual", last["reason"])
 	require.InDelta(t, 9, last["desired"], 0)
-	ready, prov, ok := app.Pool().Units("web")
+	ready, prov, ok := a.Pool().Units("web")
 	require.True(t, ok)
 	require.Equal(t, 9, ready+prov, "the simulated pool was asked for 9 units")
 	require.Positive(t, prov, "the units are still provisioning")
@@ -163,7 +163,7 @@ func TestRESTManualScaling(t *testing.T) {
 	require.Equal(t, 400, code, "%v", body)
 	require.Contains(t, fmt.Sprint(body), `field "units" is required`)
 	// The override holds in the next cycle.
-	require.NoError(t, app.Controller().ReconcileOnce(t.Context()))
+	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 	_, body = do(t, h, call{method: "GET", path: "/api/scaling/status"})
 	st := body["targets"].([]any)[0].(map[string]any)
 	require.InDelta(t, 9, st["desired_units"], 0)

@@ -361,23 +361,23 @@ type labelSets map[string]map[string]bool
 // client_model's MetricType name (COUNTER, GAUGE, HISTOGRAM, ...); the
 // client_model package is not imported, to keep it an indirect dependency.
 func (ls labelSets) add(name, typ string, labelNames []string) {
-	labels := map[string]bool{}
+	set := map[string]bool{}
 	for _, l := range labelNames {
-		labels[l] = true
+		set[l] = true
 	}
 	names := []string{name}
 	switch typ {
 	case "HISTOGRAM", "GAUGE_HISTOGRAM":
 		names = append(names, name+"_sum", name+"_count")
-		bucket := maps.Clone(labels)
+		bucket := maps.Clone(set)
 		bucket["le"] = true
 		ls[name+"_bucket"] = bucket
 	case "SUMMARY":
 		names = append(names, name+"_sum", name+"_count")
-		labels["quantile"] = true
+		set["quantile"] = true
 	}
 	for _, n := range names {
-		ls[n] = labels
+		ls[n] = set
 	}
 }
 

@@ -71,13 +71,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("prescale_controller"))
-	app, err := app.New(cfg, app.Options{Registry: reg, Logger: logger})
+	a, err := app.New(cfg, app.Options{Registry: reg, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "prescale-controller:", err)
 		return 2
 	}
-	logger.Info("prescale-controller listening", "url", app.URL(), "metrics", app.URL()+"/metrics")
-	if err := app.Run(ctx); err != nil {
+	logger.Info("prescale-controller listening", "url", a.URL(), "metrics", a.URL()+"/metrics")
+	if err := a.Run(ctx); err != nil {
 		logger.Error("prescale-controller stopped", "err", err)
 		return 1
 	}

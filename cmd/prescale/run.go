@@ -124,24 +124,24 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // parseRunFlags parses the command line; ok false means exit with code.
 func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bool) {
-	fs := flag.NewFlagSet("prescale run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
-	fs.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
-	setUsage(fs, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
+	flags := flag.NewFlagSet("prescale run", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
+	flags.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
+	setUsage(flags, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
 			"PRESCALE_EXPORTER_LISTEN: one listener serves both); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
-	if err := fs.Parse(args); err != nil {
+	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, 0, false
 		}
 		return f, 2, false
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "prescale run: unexpected argument %q\n", fs.Arg(0))
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "prescale run: unexpected argument %q\n", flags.Arg(0))
 		return f, 2, false
 	}
 	if !(f.capacity >= 0) || math.IsInf(f.capacity, 0) {
@@ -476,8 +476,8 @@ func (p *runProc) printBanner(stdout io.Writer, a *app.App) {
 `, p.cfg.DataDir, u, auth, firstTarget(a), tokenLine)
 }
 
-func firstTarget(app *app.App) string {
-	ts := app.Controller().Targets()
+func firstTarget(a *app.App) string {
+	ts := a.Controller().Targets()
 	if len(ts) == 0 {
 		return ""
 	}

@@ -68,18 +68,18 @@ func serveBenchApp(b *testing.B, targets int) string {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
-	app, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
+	a, err := app.New(cfg, app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return now }})
 	require.NoError(b, err)
 	for i := range targets {
 		ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
-		_, err := app.Store().AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
+		_, err := a.Store().AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
 		require.NoError(b, err)
 	}
-	require.NoError(b, app.Store().Compact(b.Context()))
-	require.NoError(b, app.Controller().ReconcileOnce(b.Context()))
-	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	require.NoError(b, a.Store().Compact(b.Context()))
+	require.NoError(b, a.Controller().ReconcileOnce(b.Context()))
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Close(); _ = app.Close() })
+	b.Cleanup(func() { _ = srv.Close(); _ = a.Close() })
 	return "http://" + ln.Addr().String()
 }
 

@@ -113,22 +113,22 @@ func instanceOf(raw string) string {
 	return redact.URL(raw)
 }
 
-func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), redact.Err(err))
+		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", redact.URL(url), redact.Err(err))
+		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scrape %s: HTTP %d", redact.URL(url), resp.StatusCode)
+		return nil, fmt.Errorf("scrape %s: HTTP %d", redact.URL(rawURL), resp.StatusCode)
 	}
 	dec := expfmt.NewDecoder(io.LimitReader(resp.Body, s.maxBody), expfmt.ResponseFormat(resp.Header))
 	var out []*dto.MetricFamily
@@ -138,7 +138,7 @@ func (s *Scraper) fetch(ctx context.Context, url string) ([]*dto.MetricFamily, e
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return out, fmt.Errorf("scrape %s: parse: %w", redact.URL(url), err)
+			return out, fmt.Errorf("scrape %s: parse: %w", redact.URL(rawURL), err)
 		}
 		out = append(out, mf)
 	}
