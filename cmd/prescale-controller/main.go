@@ -10,13 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/kelseyhightower/envconfig"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
@@ -25,15 +20,10 @@ import (
 	"github.com/prescale/prescale/internal/envcheck"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { clihelp.Main(run) }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: prescale-controller [-h] [--version]")
+	fmt.Fprintln(w, "usage: prescale-controller [-h] [--version | version]")
 	fmt.Fprintln(w)
 	for _, l := range clihelp.Wrap("Reads demand history from Prometheus (PRESCALE_PROMETHEUS_URL) or its embedded TSDB, "+
 		"forecasts, decides and acts, and serves the REST API and /metrics. It is configured by these environment "+
@@ -45,11 +35,11 @@ func usage(w io.Writer) {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
-		switch a {
-		case "-h", "-help", "--help":
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
 			usage(stdout)
 			return 0
-		case "-version", "--version":
+		case buildinfo.IsVersionArg(a):
 			buildinfo.Print(stdout, "prescale-controller")
 			return 0
 		default:
@@ -68,10 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("prescale_controller"))
-	a, err := app.New(cfg, app.Options{Registry: reg, Logger: logger})
+	a, err := app.New(cfg, app.Options{Registry: buildinfo.NewRegistry("prescale_controller"), Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "prescale-controller:", err)
 		return 2

@@ -25,6 +25,7 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_SCALING_INTERVAL"),
 		testkit.Exit("version", []string{"--version"}, nil, 0, "prescale-controller, version "+prescale.Version()+" (branch: unknown, revision: "),
 		testkit.Exit("version, one dash", []string{"-version"}, nil, 0, "go version:       "+runtime.Version()),
+		testkit.Exit("version subcommand", []string{"version"}, nil, 0, "prescale-controller, version "+prescale.Version()),
 		testkit.Exit("unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`),
 		testkit.Exit("no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"),
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),

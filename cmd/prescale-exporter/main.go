@@ -11,13 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/kelseyhightower/envconfig"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/exporter"
@@ -28,12 +23,7 @@ import (
 
 const program = "prescale-exporter"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { clihelp.Main(run) }
 
 // run is main without the process: it returns the exit code (0 ok, 1 runtime
 // failure, 2 bad usage or configuration).
@@ -42,7 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage: %s [-h] [--version]\n\n", program)
+		fmt.Fprintf(stdout, "usage: %s [-h] [--version | version]\n\n", program)
 		for _, l := range clihelp.Wrap("Publishes host and application metrics for Prometheus on /metrics, read when "+
 			"scraped. It is configured by these environment variables; a bad value exits with code 2 naming the "+
 			"variable. gopsutil's HOST_PROC, HOST_SYS and HOST_ROOT move the roots of /proc, /sys and /.", "") {
@@ -56,7 +46,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() == 1 && buildinfo.IsVersionArg(fs.Arg(0)) {
+		*showVersion = true
+	} else if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected arguments %q; configuration is by PRESCALE_* environment variables (-h lists them)\n", program, fs.Args())
 		return 2
 	}
@@ -77,13 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("prescale_exporter"),
-	)
-	e, err := exporter.New(cfg, reg, exporter.WithLogger(logger))
+	e, err := exporter.New(cfg, buildinfo.NewRegistry("prescale_exporter"), exporter.WithLogger(logger))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, err)
 		return 2

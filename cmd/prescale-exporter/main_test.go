@@ -38,6 +38,8 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "help", args: []string{"-h"}, code: 0, stdout: "PRESCALE_EXPORTER_LISTEN"},
 		{name: "version", args: []string{"-version"}, code: 0, stdout: "prescale-exporter, version " + prescale.Version() + " (branch: unknown, revision: "},
 		{name: "version, two dashes", args: []string{"--version"}, code: 0, stdout: "go version:       " + runtime.Version()},
+		{name: "version subcommand", args: []string{"version"}, code: 0, stdout: "prescale-exporter, version " + prescale.Version()},
+		{name: "version and more", args: []string{"version", "x"}, code: 2, stderr: `unexpected arguments ["version" "x"]`},
 		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
 		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: "PRESCALE_APP_PORT"},

@@ -8,11 +8,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/prescale/prescale/internal/buildinfo"
+	"github.com/prescale/prescale/internal/clihelp"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
@@ -41,12 +39,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'prescale <command> -h' for a command's flags.")
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { clihelp.Main(dispatch) }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

@@ -24,8 +24,6 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"gopkg.in/yaml.v3"
@@ -35,6 +33,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/envcheck"
@@ -298,9 +297,7 @@ func runDefaults(cfg *config.Config) {
 // buildRegistry makes the one registry: exporter, controller, Go and
 // process metrics; it is served on /metrics and gathered into the store.
 func (p *runProc) buildRegistry() error {
-	p.reg = prometheus.NewRegistry()
-	p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("prescale"))
+	p.reg = buildinfo.NewRegistry("prescale")
 	ecfg := exporter.DefaultConfig()
 	if err := envconfig.Process(exporter.EnvPrefix, &ecfg); err != nil {
 		return usageErr("bad exporter configuration: %v", err)

@@ -13,6 +13,9 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale"
@@ -50,4 +53,20 @@ func complete(fileVersion string, readBuildInfo func() (*debug.BuildInfo, bool))
 // binary prints for --version.
 func Print(w io.Writer, program string) {
 	fmt.Fprintln(w, version.Print(program))
+}
+
+// IsVersionArg reports whether arg asks a binary for its version: the
+// subcommand "version" or the flag -version / --version.
+func IsVersionArg(arg string) bool {
+	return arg == "version" || arg == "-version" || arg == "--version"
+}
+
+// NewRegistry is the registry a binary starts from (the global one is never
+// used): the Go and process collectors and <namespace>_build_info, which
+// carries what Print reports.
+func NewRegistry(namespace string) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector(namespace))
+	return reg
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/version"
 	"github.com/stretchr/testify/require"
@@ -89,15 +87,32 @@ func TestInitUsesVersionFile(t *testing.T) {
 	require.Equal(t, prescale.Version(), version.Version)
 }
 
-// TestBuildInfoMetric checks that client_golang's build_info collector,
-// built after this package's init, carries the completed version.
+// TestBuildInfoMetric checks that the registry every binary starts from
+// carries client_golang's build_info, built after this package's init with
+// the completed version, beside the Go and process metrics.
 func TestBuildInfoMetric(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(versioncollector.NewCollector("prescale"))
+	reg := NewRegistry("prescale")
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	require.True(t, names["go_goroutines"], "Go collector")
+	require.True(t, names["process_start_time_seconds"], "process collector")
 	want := fmt.Sprintf(`
 # HELP prescale_build_info A metric with a constant '1' value labeled by version, revision, branch, goversion from which prescale was built, and the goos and goarch for the build.
 # TYPE prescale_build_info gauge
 prescale_build_info{branch="unknown",goarch=%q,goos=%q,goversion=%q,revision=%q,tags=%q,version=%q} 1
 `, runtime.GOARCH, runtime.GOOS, runtime.Version(), version.GetRevision(), version.GetTags(), prescale.Version())
 	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want), "prescale_build_info"))
+}
+
+func TestIsVersionArg(t *testing.T) {
+	for _, a := range []string{"version", "-version", "--version"} {
+		require.True(t, IsVersionArg(a), a)
+	}
+	for _, a := range []string{"", "-v", "versions", "---version", "-h"} {
+		require.False(t, IsVersionArg(a), a)
+	}
 }

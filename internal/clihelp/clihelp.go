@@ -1,7 +1,7 @@
-// Package clihelp writes the -h text of prescale's programs: flags and
-// PRESCALE_* environment variables in groups by purpose, each entry a
-// header line and its description word-wrapped, every line at most Width
-// columns (no tabs).
+// Package clihelp is the command line of prescale's programs: Main, their
+// shared main function, and the -h text: flags and PRESCALE_* environment
+// variables in groups by purpose, each entry a header line and its
+// description word-wrapped, every line at most Width columns (no tabs).
 package clihelp
 
 import (
