@@ -101,3 +101,40 @@ func TestOutputToSpecialFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, left, 2, "the pipe and the trace, no temporary file")
 }
+
+// TestOutputFileMode: the files forecast and backtest write get the mode
+// os.Create gives a new file (0666 less the umask), and a file they
+// replace keeps its mode. They were 0600, os.CreateTemp's mode, so a plot
+// or a CSV written for others to read was not readable by them.
+func TestOutputFileMode(t *testing.T) {
+	dir := t.TempDir()
+	ref, err := os.Create(filepath.Join(dir, "reference"))
+	require.NoError(t, err)
+	require.NoError(t, ref.Close())
+	want := mode(t, ref.Name())
+	require.NotEqual(t, want, os.FileMode(0o600), "the umask of this test leaves no way to tell")
+
+	trace := writeSineTrace(t, dir, 400)
+	kept := filepath.Join(dir, "kept.csv")
+	require.NoError(t, os.WriteFile(kept, []byte("old\n"), 0o640))
+	require.NoError(t, os.Chmod(kept, 0o640))
+	for _, args := range [][]string{
+		{"forecast", "--trace", trace, "--horizon", "2", "--out", filepath.Join(dir, "f.csv")},
+		{"backtest", "--trace", trace, "--capacity", "10", "--decisions", filepath.Join(dir, "d.csv"), "--plot", filepath.Join(dir, "p.svg")},
+		{"forecast", "--trace", trace, "--horizon", "2", "--out", kept},
+	} {
+		var stdout, stderr testkit.SyncBuffer
+		require.Equal(t, 0, dispatch(t.Context(), args, &stdout, &stderr), stderr.String())
+	}
+	for _, name := range []string{"f.csv", "d.csv", "p.svg"} {
+		require.Equal(t, want, mode(t, filepath.Join(dir, name)), name)
+	}
+	require.Equal(t, os.FileMode(0o640), mode(t, kept), "a replaced file keeps its mode")
+}
+
+func mode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Mode().Perm()
+}

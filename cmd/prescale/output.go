@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -30,12 +34,34 @@ func createAtomic(path string) (*atomicFile, error) {
 		}
 		return &atomicFile{File: f, path: path, direct: true}, nil
 	}
-	ext := filepath.Ext(path)
-	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-*"+ext)
+	f, err := createTemp(path)
 	if err != nil {
 		return nil, err
 	}
+	if fi, err := os.Stat(path); err == nil {
+		// Replacing a file keeps its permissions, as os.Create does.
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			return nil, err
+		}
+	}
 	return &atomicFile{File: f, path: path}, nil
+}
+
+// createTemp creates a new file beside path with mode 0666 less the
+// umask, the mode os.Create gives (os.CreateTemp's 0600 would leave a
+// plot or a CSV unreadable to anyone else once renamed to path).
+func createTemp(path string) (*os.File, error) {
+	ext := filepath.Ext(path)
+	prefix := filepath.Join(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-")
+	for range 100 {
+		f, err := os.OpenFile(prefix+strconv.FormatUint(rand.Uint64(), 36)+ext, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("%s: no unused temporary name beside it", path)
 }
 
 // Commit closes the temporary file and renames it to the path; on a
