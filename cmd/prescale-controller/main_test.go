@@ -32,6 +32,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2, "PRESCALE_SCALING_INTERVAL"),
 		testkit.Exit("bad mode", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_MODE": "maybe"}, 2, `PRESCALE_MODE: must be "act" or "forecast-only"`),
 		testkit.Exit("webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"),
+		// Listed twice, an actuator registered its metrics twice: a panic.
+		testkit.Exit("actuator twice", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "simulated,simulated"}, 2, `PRESCALE_ACTUATOR: "simulated" is listed twice`),
 		testkit.Exit("bad Prometheus URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_PROMETHEUS_URL": "localhost", "PRESCALE_LISTEN": "127.0.0.1:0"}, 2, "PRESCALE_PROMETHEUS_URL"),
 	}, run)
 }

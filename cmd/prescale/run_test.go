@@ -25,7 +25,7 @@ func TestRunBadUsage(t *testing.T) {
 		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
 		testkit.Exit("extra argument", []string{"x"}, nil, 2, `unexpected argument "x"`),
 		testkit.Exit("missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"),
-		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be > 0"),
+		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be at least 1s"),
 		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
 	}, runCmd)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"reflect"
 	"slices"
 	"strings"
@@ -48,10 +49,10 @@ type Config struct {
 	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
-	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store"`
+	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store, at least 1s"`
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples"`
 
-	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles"`
+	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
 	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
@@ -60,13 +61,13 @@ type Config struct {
 	AnomalyDetector  string  `envconfig:"ANOMALY_DETECTOR" default:"robust" desc:"streaming anomaly detector (robust, zscore)"`
 	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point starts an anomaly: it and the next points still outside the normal range are kept out of model fitting, flagged in the reason"`
 
-	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated: none, webhook, exec, simulated"`
+	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated, each at most once: none, webhook, exec, simulated"`
 	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each its own actuator with its own metrics"`
 	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics; with several URLs, NAME-1, NAME-2, ..."`
 	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
 	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook delivery (retries on 5xx and timeouts, never on 4xx); a failed delivery is re-sent later with the current desired units"`
 	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
-	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command and arguments (comma-separated) run per action with the decision in PRESCALE_* env vars (actuator exec)"`
+	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
@@ -163,8 +164,8 @@ func (c *Config) validateStore(bad badFunc) {
 	if c.QueryConcurrency < 0 || c.QueryConcurrency > 256 {
 		bad("QUERY_CONCURRENCY", "must be in [1, 256] (0: 8), got %d", c.QueryConcurrency)
 	}
-	if c.ScrapeInterval <= 0 {
-		bad("SCRAPE_INTERVAL", "must be > 0, got %s", c.ScrapeInterval)
+	if c.ScrapeInterval < time.Second {
+		bad("SCRAPE_INTERVAL", "must be at least 1s, got %s", c.ScrapeInterval)
 	}
 	if c.Retention < c.HistoryWindow {
 		bad("RETENTION", "must be >= PRESCALE_HISTORY_WINDOW (%s), got %s", c.HistoryWindow, c.Retention)
@@ -174,8 +175,9 @@ func (c *Config) validateStore(bad badFunc) {
 // validateLoop checks the decision loop: its timing, the forecast, the
 // mode and the anomaly detector.
 func (c *Config) validateLoop(bad badFunc) {
-	if c.ScalingInterval <= 0 {
-		bad("SCALING_INTERVAL", "must be > 0, got %s", c.ScalingInterval)
+	if c.ScalingInterval < time.Second {
+		// Shorter ran cycles back to back: 1ns spun a core.
+		bad("SCALING_INTERVAL", "must be at least 1s, got %s", c.ScalingInterval)
 	}
 	if c.Step <= 0 {
 		bad("STEP", "must be > 0, got %s", c.Step)
@@ -202,17 +204,23 @@ func (c *Config) validateLoop(bad badFunc) {
 // validateActuators checks the actuators, their settings and the API's
 // limits.
 func (c *Config) validateActuators(bad badFunc) {
-	for _, a := range c.Actuators {
+	for i, a := range c.Actuators {
+		if slices.Contains(c.Actuators[:i], a) {
+			// Two of a kind registered the same metrics: a panic.
+			bad("ACTUATOR", "%q is listed twice (several webhook receivers: several URLs in PRESCALE_WEBHOOK_URL)", a)
+			continue
+		}
 		switch a {
 		case ActuatorNone, ActuatorSimulated:
 		case ActuatorWebhook:
 			if len(c.WebhookURL) == 0 {
 				bad("WEBHOOK_URL", "must be set when PRESCALE_ACTUATOR includes webhook")
 			}
-		case ActuatorExec:
-			if len(c.ExecCommand) == 0 {
-				bad("EXEC_COMMAND", "must be set when PRESCALE_ACTUATOR includes exec")
+			if strings.TrimSpace(c.WebhookReceiver) == "" {
+				bad("WEBHOOK_RECEIVER", "must not be empty when PRESCALE_ACTUATOR includes webhook")
 			}
+		case ActuatorExec:
+			c.validateExecCommand(bad)
 		default:
 			bad("ACTUATOR", "unknown actuator %q (none, webhook, exec, simulated)", a)
 		}
@@ -234,6 +242,24 @@ func (c *Config) validateActuators(bad badFunc) {
 	}
 	if c.StressTestMax <= 0 {
 		bad("STRESS_TEST_MAX", "must be > 0, got %s", c.StressTestMax)
+	}
+}
+
+// validateExecCommand checks that the exec actuator's command is given
+// and can be found (a path, or a name on PATH), so a typo is a
+// configuration error at start instead of a failure at every decision.
+func (c *Config) validateExecCommand(bad badFunc) {
+	if len(c.ExecCommand) == 0 {
+		bad("EXEC_COMMAND", "must be set when PRESCALE_ACTUATOR includes exec")
+		return
+	}
+	name := c.ExecCommand[0] // run as given, spaces included
+	if strings.TrimSpace(name) == "" {
+		bad("EXEC_COMMAND", "the command (its first comma-separated field) is empty")
+		return
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		bad("EXEC_COMMAND", "%v", err)
 	}
 }
 

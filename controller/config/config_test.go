@@ -60,7 +60,10 @@ func TestConfigValidate(t *testing.T) {
 		{"no query", func(c *Config) { c.TargetQuery = "" }, "PRESCALE_TARGET_QUERY: must be set (or give PRESCALE_TARGETS_FILE)"},
 		{"query syntax", func(c *Config) { c.TargetQuery = "sum(" }, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},
 		{"query range vector", func(c *Config) { c.TargetQuery = "up[5m]" }, `PRESCALE_TARGET_QUERY: PromQL "up[5m]" returns a matrix`},
-		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be > 0, got 0s"},
+		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 0s"},
+		// 1ns ran cycles back to back, spinning a core.
+		{"interval too short", func(c *Config) { c.ScalingInterval = time.Nanosecond }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 1ns"},
+		{"scrape interval too short", func(c *Config) { c.ScrapeInterval = time.Millisecond }, "PRESCALE_SCRAPE_INTERVAL: must be at least 1s, got 1ms"},
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
 		{"step fraction", func(c *Config) { c.Step = 1500 * time.Millisecond }, "PRESCALE_STEP: must be a whole number of seconds, got 1.5s"},
 		{"window", func(c *Config) { c.HistoryWindow = time.Minute }, "PRESCALE_HISTORY_WINDOW: must hold at least 10 steps of PRESCALE_STEP (5m0s), got 1m0s"},
@@ -69,6 +72,15 @@ func TestConfigValidate(t *testing.T) {
 		{"actuator", func(c *Config) { c.Actuators = []string{"k8s"} }, `PRESCALE_ACTUATOR: unknown actuator "k8s" (none, webhook, exec, simulated)`},
 		{"webhook url", func(c *Config) { c.Actuators = []string{ActuatorWebhook} }, "PRESCALE_WEBHOOK_URL: must be set when PRESCALE_ACTUATOR includes webhook"},
 		{"exec command", func(c *Config) { c.Actuators = []string{ActuatorExec} }, "PRESCALE_EXEC_COMMAND: must be set when PRESCALE_ACTUATOR includes exec"},
+		// simulated,simulated panicked registering its metrics twice.
+		{"actuator twice", func(c *Config) { c.Actuators = []string{ActuatorSimulated, ActuatorSimulated} }, `PRESCALE_ACTUATOR: "simulated" is listed twice`},
+		{"exec command empty field", func(c *Config) { c.Actuators, c.ExecCommand = []string{ActuatorExec}, []string{" ", "x"} }, "PRESCALE_EXEC_COMMAND: the command (its first comma-separated field) is empty"},
+		{"exec command not found", func(c *Config) {
+			c.Actuators, c.ExecCommand = []string{ActuatorExec}, []string{filepath.Join(t.TempDir(), "scale-pool")}
+		}, "PRESCALE_EXEC_COMMAND: exec: "},
+		{"webhook receiver empty", func(c *Config) {
+			c.Actuators, c.WebhookURL, c.WebhookReceiver = []string{ActuatorWebhook}, []string{"http://127.0.0.1:5001/"}, ""
+		}, "PRESCALE_WEBHOOK_RECEIVER: must not be empty when PRESCALE_ACTUATOR includes webhook"},
 		{"detector", func(c *Config) { c.AnomalyDetector = "magic" }, `PRESCALE_ANOMALY_DETECTOR: must be one of [robust zscore], got "magic"`},
 		{"anomaly threshold", func(c *Config) { c.AnomalyThreshold = 0 }, "PRESCALE_ANOMALY_THRESHOLD: must be in (0, 1], got 0"},
 		{"retention", func(c *Config) { c.Retention = time.Hour }, "PRESCALE_RETENTION: must be >= PRESCALE_HISTORY_WINDOW (336h0m0s), got 1h0m0s"},
@@ -199,4 +211,14 @@ func TestShardFromStatefulSetOrdinal(t *testing.T) {
 	hostname = func() (string, error) { return "prescale-controller-3", nil }
 	require.ErrorContains(t, c.Validate(), `PRESCALE_SHARD_COUNT: hostname "prescale-controller-3": the shard index i must be in [0, 3) for 3 shards, got 3 (more replicas than shards?)`)
 	hostname = os.Hostname
+}
+
+// TestConfigExecCommandFound: a command given by path or found on PATH
+// passes the check that refuses one that cannot be found.
+func TestConfigExecCommandFound(t *testing.T) {
+	for _, cmd := range [][]string{{os.Args[0], "-h"}, {"sh", "-c", "true"}} {
+		c := validConfig(t)
+		c.Actuators, c.ExecCommand = []string{ActuatorExec}, cmd
+		require.NoError(t, c.Validate(), cmd)
+	}
 }
