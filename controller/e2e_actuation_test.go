@@ -260,10 +260,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	a, err := app.New(cfg, app.Options{Registry: reg, Gather: reg, GatherJob: "prescale-run", Listener: ln})
 	require.NoError(t, err)
-	actx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(actx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	testkit.Background(ctx, t, a.Run)
 	url := a.URL()
 	sel := map[string]string{"target": "pool"}
 	eventually(ctx, t, 30*time.Second, "current_query reads the pool's 1 ready unit", func() error {

@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -46,8 +44,8 @@ type promServer struct {
 	addr    string
 	dataDir string
 	cfgPath string
-	cmd     *exec.Cmd
 	logPath string
+	proc    *testkit.Process
 }
 
 // newPromServer writes cfg into a temporary config file; Start runs it.
@@ -58,62 +56,32 @@ func newPromServer(t *testing.T, dataDir, cfg string) *promServer {
 	p := &promServer{t: t, bin: bin, addr: testkit.FreeAddr(t), dataDir: dataDir,
 		cfgPath: filepath.Join(dir, "prometheus.yml"), logPath: filepath.Join(dir, "prometheus.log")}
 	require.NoError(t, os.WriteFile(p.cfgPath, []byte(cfg), 0o600))
-	t.Cleanup(p.Stop)
 	return p
 }
 
 func (p *promServer) URL() string { return "http://" + p.addr }
 
-// Start launches Prometheus and waits (with a deadline) for /-/ready.
+// Start launches Prometheus (again, after Stop: same data, same log) and
+// waits (with a deadline) for /-/ready.
 func (p *promServer) Start(ctx context.Context) {
 	t := p.t
 	t.Helper()
-	log, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	require.NoError(t, err)
-	defer log.Close()
-	p.cmd = exec.Command(p.bin,
+	cmd := exec.Command(p.bin,
 		"--config.file="+p.cfgPath,
 		"--storage.tsdb.path="+p.dataDir,
 		"--storage.tsdb.retention.time=3650d",
 		"--web.listen-address="+p.addr,
 		"--log.level=warn",
 	)
-	p.cmd.Stdout, p.cmd.Stderr = log, log
-	require.NoError(t, p.cmd.Start())
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/-/ready", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(p.logPath)
-			t.Fatalf("prometheus on %s not ready after 60s; log:\n%s", p.addr, b)
-		}
-		waitTick(ctx, 100*time.Millisecond)
-	}
+	p.proc = testkit.StartProcess(t, "prometheus", cmd, p.logPath)
+	p.proc.WaitHTTP(ctx, t, p.URL()+"/-/ready", 60*time.Second)
 }
 
 // Stop terminates Prometheus and waits for it.
 func (p *promServer) Stop() {
-	if p.cmd == nil || p.cmd.Process == nil {
-		return
+	if p.proc != nil {
+		p.proc.Stop()
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-	p.cmd = nil
 }
 
 // waitTick is the polling interval of the readiness loops (not a fixed
@@ -224,14 +192,6 @@ func startExporter(t *testing.T) net.Addr {
 	require.NoError(t, err)
 	eaddr, err := exp.Listen()
 	require.NoError(t, err)
-	ectx, ecancel := context.WithCancel(t.Context())
-	edone := make(chan error, 1)
-	go func() { edone <- exp.Run(ectx) }()
-	t.Cleanup(func() {
-		ecancel()
-		if err := <-edone; err != nil {
-			t.Logf("exporter stopped: %v", err)
-		}
-	})
+	testkit.Background(t.Context(), t, exp.Run)
 	return eaddr
 }

@@ -100,17 +100,7 @@ func runAppLogged(ctx context.Context, t *testing.T, cfg config.Config, logger *
 	a, err := app.New(cfg, app.Options{Registry: reg, Listener: ln, Logger: logger,
 		WebhookWait: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	require.NoError(t, err)
-	actx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(actx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}
-	t.Cleanup(stop)
+	stop := testkit.Background(ctx, t, a.Run)
 	return a.URL(), stop
 }
 

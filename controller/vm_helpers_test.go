@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +35,7 @@ func vmBinary(t testing.TB) string {
 	if p := os.Getenv("PRESCALE_VICTORIAMETRICS_BIN"); p != "" {
 		return p
 	}
-	root := moduleRoot(t)
+	root := testkit.ModuleRoot(t)
 	dir := filepath.Join(root, ".cache", "victoriametrics", vmVersion)
 	bin := filepath.Join(dir, "victoria-metrics")
 	if _, err := os.Stat(bin); err == nil {
@@ -49,23 +48,8 @@ func vmBinary(t testing.TB) string {
 	return ""
 }
 
-// moduleRoot is the directory holding go.mod, above the test's directory.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found above the test directory")
-		dir = parent
-	}
-}
-
 func TestVMVersionMatchesScript(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "scripts", "ensure-victoriametrics.sh"))
+	b, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(t), "scripts", "ensure-victoriametrics.sh"))
 	require.NoError(t, err)
 	require.Contains(t, string(b), "VERSION=${VICTORIAMETRICS_VERSION:-"+vmVersion+"}")
 }
@@ -74,8 +58,7 @@ func TestVMVersionMatchesScript(t *testing.T) {
 type vmServer struct {
 	t    testing.TB
 	addr string
-	cmd  *exec.Cmd
-	log  string
+	proc *testkit.Process
 }
 
 // startVM starts VictoriaMetrics with a fresh data directory and waits
@@ -86,61 +69,17 @@ func startVM(ctx context.Context, t testing.TB, flags ...string) *vmServer {
 	t.Helper()
 	bin := vmBinary(t)
 	dir := t.TempDir()
-	v := &vmServer{t: t, addr: testkit.FreeAddr(t), log: filepath.Join(dir, "vm.log")}
+	v := &vmServer{t: t, addr: testkit.FreeAddr(t)}
 	args := append([]string{
 		"-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + v.addr,
 		"-retentionPeriod=100y", "-search.latencyOffset=0s", "-search.disableCache", "-loggerLevel=ERROR",
 	}, flags...)
-	lf, err := os.Create(v.log)
-	require.NoError(t, err)
-	defer lf.Close()
-	v.cmd = exec.Command(bin, args...)
-	v.cmd.Stdout, v.cmd.Stderr = lf, lf
-	require.NoError(t, v.cmd.Start())
-	t.Cleanup(v.stop)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if code, err := v.get(ctx, "/health"); err == nil && code == http.StatusOK {
-			return v
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			b, _ := os.ReadFile(v.log)
-			t.Fatalf("victoria-metrics on %s not ready after 60s; log:\n%s", v.addr, b)
-		}
-		waitTick(ctx, 100*time.Millisecond)
-	}
+	v.proc = testkit.StartProcess(t, "victoria-metrics", exec.Command(bin, args...), filepath.Join(dir, "vm.log"))
+	v.proc.WaitHTTP(ctx, t, v.URL()+"/health", 60*time.Second)
+	return v
 }
 
 func (v *vmServer) URL() string { return "http://" + v.addr }
-
-func (v *vmServer) get(ctx context.Context, path string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.URL()+path, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
-}
-
-func (v *vmServer) stop() {
-	if v.cmd == nil || v.cmd.Process == nil {
-		return
-	}
-	_ = v.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = v.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = v.cmd.Process.Kill()
-		<-done
-	}
-}
 
 // vmSeries is one series for /api/v1/import (JSON lines): labels, values
 // and timestamps in unix milliseconds.
@@ -169,9 +108,10 @@ func (v *vmServer) importSeries(ctx context.Context, series []vmSeries) {
 	b, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusNoContent, resp.StatusCode, "import: %s", b)
-	code, err := v.get(ctx, "/internal/force_flush")
+	resp, err = testkit.Get(ctx, v.URL()+"/internal/force_flush")
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, code)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
 // vmSelector renders a series' labels as a PromQL selector.

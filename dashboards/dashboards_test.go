@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -22,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // dashboard is the part of a Grafana dashboard the tests look at.
@@ -328,7 +330,7 @@ func recordedNames(t *testing.T) []string {
 		if strings.HasSuffix(p, "_test.yml") {
 			continue
 		}
-		raw := readFile(t, p)
+		raw := testkit.ReadFile(t, p)
 		var rf struct {
 			Groups []struct {
 				Rules []struct {
@@ -358,8 +360,7 @@ type labelSets map[string]map[string]bool
 
 // add records a metric family's series names (histograms and summaries
 // also give their _bucket/_sum/_count series) and label names. typ is
-// client_model's MetricType name (COUNTER, GAUGE, HISTOGRAM, ...); the
-// client_model package is not imported, to keep it an indirect dependency.
+// client_model's MetricType name (COUNTER, GAUGE, HISTOGRAM, ...).
 func (ls labelSets) add(name, typ string, labelNames []string) {
 	set := map[string]bool{}
 	for _, l := range labelNames {
@@ -381,6 +382,18 @@ func (ls labelSets) add(name, typ string, labelNames []string) {
 	}
 }
 
+// addFamily records a gathered or parsed family and the label names of
+// its series.
+func (ls labelSets) addFamily(mf *dto.MetricFamily) {
+	var names []string
+	for _, m := range mf.GetMetric() {
+		for _, lp := range m.GetLabel() {
+			names = append(names, lp.GetName())
+		}
+	}
+	ls.add(mf.GetName(), mf.GetType().String(), names)
+}
+
 // exporterLabels reads the exporter's golden output.
 func exporterLabels(t *testing.T) labelSets {
 	t.Helper()
@@ -392,13 +405,7 @@ func exporterLabels(t *testing.T) labelSets {
 	require.NoError(t, err, exporterGolden)
 	ls := labelSets{}
 	for _, mf := range families {
-		var names []string
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				names = append(names, lp.GetName())
-			}
-		}
-		ls.add(mf.GetName(), mf.GetType().String(), names)
+		ls.addFamily(mf)
 	}
 	require.NotEmpty(t, ls, "%s has no metrics", exporterGolden)
 	return ls
@@ -423,13 +430,7 @@ func controllerLabels(t *testing.T) labelSets {
 		ls.add(name, "GAUGE", labelNames)
 	}
 	for _, mf := range mfs {
-		var names []string
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				names = append(names, lp.GetName())
-			}
-		}
-		ls.add(mf.GetName(), mf.GetType().String(), names)
+		ls.addFamily(mf)
 	}
 	require.NotEmpty(t, ls, "the controller registers no metrics")
 	return ls
@@ -589,7 +590,7 @@ func ruleExpressions(t *testing.T) map[string]string {
 				} `yaml:"rules"`
 			} `yaml:"groups"`
 		}
-		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf), p)
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
 		for _, g := range rf.Groups {
 			for _, r := range g.Rules {
 				out[filepath.Base(p)+"/"+r.Alert+r.Record] = r.Expr
@@ -611,13 +612,6 @@ func TestRuleExpressionsUseKnownMetrics(t *testing.T) {
 			}
 		})
 	}
-}
-
-func readFile(t *testing.T, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	require.NoError(t, err)
-	return b
 }
 
 // TestLayout requires every panel to fit Grafana's 24-column grid and no

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // repoRoot is the repository, seen from this package's directory.
@@ -147,7 +148,7 @@ func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
 	firing, quiet := map[string]bool{}, map[string]bool{}
 	for _, p := range tests {
 		var tf testFile
-		require.NoError(t, yaml.Unmarshal(readFile(t, p), &tf), p)
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &tf), p)
 		for _, tc := range tf.Tests {
 			for _, a := range tc.AlertRuleTests {
 				if len(a.ExpAlerts) > 0 {
@@ -161,7 +162,7 @@ func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
 	var n int
 	for _, p := range rules {
 		var rf ruleFile
-		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf), p)
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
 		for _, g := range rf.Groups {
 			for _, r := range g.Rules {
 				if r.Alert == "" {
@@ -180,13 +181,6 @@ func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, n, 7, "alerts: decision pending, recommendation differs, budget, controller down/stale, anomaly, exporter down, disk full")
-}
-
-func readFile(t *testing.T, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	require.NoError(t, err)
-	return b
 }
 
 // TestAlertmanagerRouting checks prescale's alerts go to a webhook, grouped
@@ -209,7 +203,7 @@ func TestAlertmanagerRouting(t *testing.T) {
 		} `yaml:"route"`
 		Receivers []receiver `yaml:"receivers"`
 	}
-	require.NoError(t, yaml.Unmarshal(readFile(t, "alertmanager.yml"), &am))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, "alertmanager.yml"), &am))
 	var found bool
 	for _, r := range am.Route.Routes {
 		if !slices.Contains(r.Matchers, `service="prescale"`) {
@@ -321,7 +315,7 @@ func TestDockerCompose(t *testing.T) {
 			} `yaml:"options"`
 		} `yaml:"providers"`
 	}
-	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join("grafana", "provisioning", "dashboards", "prescale.yml")), &prov))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, filepath.Join("grafana", "provisioning", "dashboards", "prescale.yml")), &prov))
 	require.Len(t, prov.Providers, 1)
 	require.Equal(t, dashMount, prov.Providers[0].Options.Path)
 
@@ -401,7 +395,7 @@ func TestPrometheusConfig(t *testing.T) {
 }
 
 func TestDockerfile(t *testing.T) {
-	df := string(readFile(t, "Dockerfile"))
+	df := string(testkit.ReadFile(t, "Dockerfile"))
 	from := regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(df, -1)
 	require.GreaterOrEqual(t, len(from), 2, "multi-stage: a build stage and a runtime stage")
 	require.Contains(t, from[len(from)-1][1], "distroless/static", "the runtime stage holds only the static binaries")
@@ -419,7 +413,7 @@ func TestDockerfile(t *testing.T) {
 	require.Contains(t, df, "./cmd/$b")
 
 	// The build context filter must keep what the build needs.
-	for _, line := range strings.Split(string(readFile(t, "Dockerfile.dockerignore")), "\n") {
+	for _, line := range strings.Split(string(testkit.ReadFile(t, "Dockerfile.dockerignore")), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -448,7 +442,7 @@ func loadManifests(t *testing.T) map[string][]k8sObject {
 	require.NotEmpty(t, paths)
 	out := map[string][]k8sObject{}
 	for _, p := range paths {
-		dec := yaml.NewDecoder(bytes.NewReader(readFile(t, p)))
+		dec := yaml.NewDecoder(bytes.NewReader(testkit.ReadFile(t, p)))
 		for {
 			var node yaml.Node
 			err := dec.Decode(&node)
@@ -611,7 +605,7 @@ func TestSystemdUnits(t *testing.T) {
 		{"prescale-controller.service", "/usr/local/bin/prescale-controller", "/etc/default/prescale-controller"},
 	} {
 		t.Run(tc.unit, func(t *testing.T) {
-			unit := string(readFile(t, filepath.Join("systemd", tc.unit)))
+			unit := string(testkit.ReadFile(t, filepath.Join("systemd", tc.unit)))
 			for _, s := range []string{"[Unit]", "[Service]", "[Install]", "ExecStart=" + tc.bin + "\n", "EnvironmentFile=-" + tc.env + "\n", "DynamicUser=yes", "RestartPreventExitStatus=2"} {
 				require.Contains(t, unit, s)
 			}
@@ -634,7 +628,7 @@ func TestSystemdUnits(t *testing.T) {
 			require.NoError(t, sc.Err())
 			require.Positive(t, n, "%s sets nothing", envFile)
 			// Commented-out examples must name real variables too.
-			for _, m := range regexp.MustCompile(`(?m)^#(PRESCALE_[A-Z0-9_]+)=`).FindAllStringSubmatch(string(readFile(t, envFile)), -1) {
+			for _, m := range regexp.MustCompile(`(?m)^#(PRESCALE_[A-Z0-9_]+)=`).FindAllStringSubmatch(string(testkit.ReadFile(t, envFile)), -1) {
 				requireKnownEnv(t, m[1], envFile)
 			}
 		})

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,7 +94,7 @@ func renderStack(t *testing.T, dir string, o renderOptions) renderedStack {
 	writeYAML(t, out.PrometheusConfig, prom)
 
 	var am map[string]any
-	require.NoError(t, yaml.Unmarshal(readFile(t, "alertmanager.yml"), &am))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, "alertmanager.yml"), &am))
 	var hooks int
 	for _, r := range listAt(t, am, "receivers") {
 		whs, _ := r.(map[string]any)["webhook_configs"].([]any)
@@ -117,7 +116,7 @@ func renderStack(t *testing.T, dir string, o renderOptions) renderedStack {
 func renderRules(t *testing.T, src, dst string, o renderOptions) {
 	t.Helper()
 	var rf map[string]any
-	require.NoError(t, yaml.Unmarshal(readFile(t, src), &rf), src)
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, src), &rf), src)
 	for _, g := range listAt(t, rf, "groups") {
 		gm := g.(map[string]any)
 		if _, ok := gm["interval"]; ok && o.Interval > 0 {
@@ -198,7 +197,7 @@ func TestRenderStack(t *testing.T) {
 	}
 
 	var prom promConfig
-	require.NoError(t, yaml.Unmarshal(readFile(t, st.PrometheusConfig), &prom))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, st.PrometheusConfig), &prom))
 	for _, sc := range prom.ScrapeConfigs {
 		require.Len(t, sc.StaticConfigs, 1)
 		require.Len(t, sc.StaticConfigs[0].Targets, 1)
@@ -210,7 +209,7 @@ func TestRenderStack(t *testing.T) {
 	fors := map[string]string{}
 	for _, p := range st.RuleFiles {
 		var rf ruleFile
-		require.NoError(t, yaml.Unmarshal(readFile(t, p), &rf))
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf))
 		for _, g := range rf.Groups {
 			if g.Interval != "" {
 				require.Equal(t, "1s", g.Interval, g.Name)
@@ -224,7 +223,7 @@ func TestRenderStack(t *testing.T) {
 	}
 	require.Equal(t, "2s", fors["PrescaleScalingDecisionPending"])
 	require.Equal(t, "1m0s", fors["PrescaleDiskPredictedFull"])
-	require.NotContains(t, string(readFile(t, st.AlertmanagerConfig)), "127.0.0.1:5001", "the webhook URL must be replaced")
+	require.NotContains(t, string(testkit.ReadFile(t, st.AlertmanagerConfig)), "127.0.0.1:5001", "the webhook URL must be replaced")
 }
 
 // requireServer finds a server binary: env names it (a path or a name on
@@ -257,72 +256,20 @@ func goBuild(t *testing.T, dir, name string) string {
 	return out
 }
 
-// process is a server the test started; it is stopped by t.Cleanup.
-type process struct {
-	name string
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
-}
-
-// startProcess starts bin with args and env (added to a clean environment),
-// its output in dir/<name>.log. Cleanup sends SIGTERM, waits up to 10s,
-// then kills; on failure it prints the end of the log.
-func startProcess(t *testing.T, dir, name, bin string, args, env []string) *process {
+// startProcess starts bin with args and env (added to a clean
+// environment) in dir, its output in dir/<name>.log; it is stopped when the
+// test ends, and on failure the end of its log is printed.
+func startProcess(t *testing.T, dir, name, bin string, args, env []string) *testkit.Process {
 	t.Helper()
-	p := &process{name: name, log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
-	f, err := os.Create(p.log)
-	require.NoError(t, err)
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Dir = dir
-	p.cmd.Env = append(cleanEnv(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = f, f
-	require.NoError(t, p.cmd.Start(), "start %s", name)
-	go func() {
-		p.err = p.cmd.Wait()
-		_ = f.Close()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-p.done:
-			case <-time.After(10 * time.Second):
-				_ = p.cmd.Process.Kill()
-				<-p.done
-			}
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(p.log)
-			if len(b) > 4000 {
-				b = b[len(b)-4000:]
-			}
-			t.Logf("--- end of %s log (%s) ---\n%s", name, p.log, b)
-		}
-	})
-	return p
-}
-
-// cleanEnv is the test's environment without PRESCALE_* and gopsutil's
-// HOST_* variables, so the servers see only what the test sets.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PRESCALE_") || strings.HasPrefix(kv, "HOST_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = testkit.CleanEnv(env...)
+	return testkit.StartProcess(t, name, cmd, filepath.Join(dir, name+".log"))
 }
 
 // poll calls f every 100ms until it returns nil, a process exits, or the
 // deadline passes.
-func poll(t *testing.T, timeout time.Duration, what string, procs []*process, f func() error) {
+func poll(t *testing.T, timeout time.Duration, what string, procs []*testkit.Process, f func() error) {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
@@ -334,10 +281,8 @@ func poll(t *testing.T, timeout time.Duration, what string, procs []*process, f 
 			return
 		}
 		for _, p := range procs {
-			select {
-			case <-p.done:
-				t.Fatalf("%s: %s exited early (%v) while waiting; see its log below", what, p.name, p.err)
-			default:
+			if p.Exited() {
+				t.Fatalf("%s: %s exited early (%v) while waiting; see its log below", what, p.Name, p.Err())
 			}
 		}
 		select {
@@ -489,7 +434,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		"--web.external-url=http://" + o.Prometheus,
 	}, nil)
 	exp := startProcess(t, dir, "exporter", exporterBin, nil, []string{"PRESCALE_EXPORTER_LISTEN=" + o.Exporter})
-	procs := []*process{am, prom, exp}
+	procs := []*testkit.Process{am, prom, exp}
 	for _, u := range []string{"http://" + o.Alertmanager + "/-/ready", "http://" + o.Prometheus + "/-/ready", "http://" + o.Exporter + "/metrics"} {
 		poll(t, 30*time.Second, "ready "+u, procs, func() error { _, err := httpGet(t, u); return err })
 	}

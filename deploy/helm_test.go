@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 const chartDir = "helm/prescale"
@@ -401,7 +402,7 @@ type chartValues struct {
 func readChartValues(t *testing.T) chartValues {
 	t.Helper()
 	var v chartValues
-	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join(chartDir, "values.yaml")), &v))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, filepath.Join(chartDir, "values.yaml")), &v))
 	return v
 }
 
@@ -423,7 +424,7 @@ func TestHelmChartVersionAndImage(t *testing.T) {
 		Version    string `yaml:"version"`
 		AppVersion string `yaml:"appVersion"`
 	}
-	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join(chartDir, "Chart.yaml")), &chart))
+	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, filepath.Join(chartDir, "Chart.yaml")), &chart))
 	require.Equal(t, "v2", chart.APIVersion)
 	require.Equal(t, prescale.Version(), chart.Version, "Chart.yaml version must follow VERSION")
 	require.Equal(t, prescale.Version(), chart.AppVersion, "Chart.yaml appVersion must follow VERSION")

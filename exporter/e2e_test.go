@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,17 +51,6 @@ func buildExporter(t *testing.T) string {
 	return bin
 }
 
-// cleanEnv is the test's environment without PRESCALE_* variables, plus extra.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, EnvPrefix+"_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
-}
-
 // poll calls f until it returns nil or the deadline passes, and returns
 // f's last error then. It waits on a ticker, never a fixed sleep.
 func poll(ctx context.Context, deadline time.Duration, f func(context.Context) error) error {
@@ -81,27 +69,6 @@ func poll(ctx context.Context, deadline time.Duration, f func(context.Context) e
 		case <-tick.C:
 		}
 	}
-}
-
-// stopProcess asks a process to stop and kills it if it does not.
-func stopProcess(t *testing.T, cmd *exec.Cmd, done <-chan error) {
-	t.Helper()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-done:
-		t.Logf("%s stopped: %v", cmd.Path, err)
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Logf("%s killed after 10s: %v", cmd.Path, <-done)
-	}
-}
-
-func startProcess(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(t, cmd, done) })
 }
 
 // exitCode runs a short-lived command and returns its exit code and output.
@@ -179,7 +146,7 @@ func TestE2EBinary(t *testing.T) {
 	for _, tc := range bad {
 		t.Run(tc.name+" exits 2", func(t *testing.T) {
 			cmd := exec.CommandContext(t.Context(), bin)
-			cmd.Env = cleanEnv(tc.env)
+			cmd.Env = testkit.CleanEnv(tc.env)
 			code, _, stderr := exitCode(t, cmd)
 			require.Equal(t, 2, code, stderr)
 			require.Contains(t, stderr, tc.mentions)
@@ -192,29 +159,18 @@ func TestE2EBinary(t *testing.T) {
 		port := freePort(t)
 		pidFile := filepath.Join(t.TempDir(), "exporter.pid")
 		cmd := exec.Command(bin)
-		cmd.Env = cleanEnv(
+		cmd.Env = testkit.CleanEnv(
 			"PRESCALE_EXPORTER_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 			"PRESCALE_APP_URL="+app.URL,
 			"PRESCALE_APP_PORT="+strconv.Itoa(appPort),
 			"PRESCALE_APP_PROCESS="+pidFile,
 		)
-		logFile, err := os.Create(filepath.Join(t.TempDir(), "exporter.log"))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = logFile.Close() })
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		startProcess(t, cmd)
+		proc := testkit.StartProcess(t, "prescale-exporter", cmd, filepath.Join(t.TempDir(), "exporter.log"))
 		// The exporter watches itself as "the application".
 		require.NoError(t, os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644))
 
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		require.NoError(t, poll(t.Context(), e2eDeadline, func(context.Context) error {
-			code, _, _ := tryGet(base + "/healthz")
-			if code != 200 {
-				log, _ := os.ReadFile(logFile.Name())
-				return fmt.Errorf("healthz: %d; exporter log: %s", code, log)
-			}
-			return nil
-		}))
+		proc.WaitHTTP(t.Context(), t, base+"/healthz", e2eDeadline)
 		code, _, body := get(t, "GET", base+"/metrics")
 		require.Equal(t, 200, code)
 		got := summarize(t, []byte(body))
@@ -226,22 +182,6 @@ func TestE2EBinary(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(got))
 	})
-}
-
-// tryGet is get without failing the test, for polling.
-func tryGet(url string) (int, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := httpRequest(ctx, url)
-	if err != nil {
-		return 0, "", err
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Content-Type"), nil
 }
 
 func TestE2EPrometheus(t *testing.T) {
@@ -264,33 +204,19 @@ func TestE2EPrometheus(t *testing.T) {
 	require.NoError(t, err)
 	addr, err := e.Listen()
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- e.Run(ctx) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-runDone) })
+	testkit.Background(context.Background(), t, e.Run)
 
 	// A real Prometheus scraping it.
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "prometheus.yml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(testkit.PrometheusConfig(t, "prescale-exporter", addr.String())), 0o644))
 	promPort := freePort(t)
-	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = logFile.Close() })
 	cmd := exec.Command(promBin,
 		"--config.file="+cfgFile,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:"+strconv.Itoa(promPort),
 	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	startProcess(t, cmd)
-	promLog := func() string {
-		b, _ := os.ReadFile(logFile.Name())
-		if len(b) > 4000 {
-			b = b[len(b)-4000:]
-		}
-		return string(b)
-	}
+	prom := testkit.StartProcess(t, "prometheus", cmd, filepath.Join(dir, "prometheus.log"))
 
 	client, err := api.NewClient(api.Config{Address: fmt.Sprintf("http://127.0.0.1:%d", promPort)})
 	require.NoError(t, err)
@@ -308,7 +234,7 @@ func TestE2EPrometheus(t *testing.T) {
 		}
 		return fmt.Errorf("target not up yet: %+v", targets.Active)
 	})
-	require.NoError(t, err, "prometheus log:\n%s", promLog())
+	require.NoError(t, err, "prometheus log:\n%s", prom.LogTail())
 
 	var result model.Vector
 	err = poll(t.Context(), e2eDeadline, func(ctx context.Context) error {
@@ -323,7 +249,7 @@ func TestE2EPrometheus(t *testing.T) {
 		result = vec
 		return nil
 	})
-	require.NoError(t, err, "prometheus log:\n%s", promLog())
+	require.NoError(t, err, "prometheus log:\n%s", prom.LogTail())
 	var total float64
 	for _, s := range result {
 		require.GreaterOrEqual(t, float64(s.Value), 0.0, "rate of a counter")

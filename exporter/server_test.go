@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // startExporter runs an exporter on the fixture host on a free loopback
@@ -20,13 +22,7 @@ func startExporter(t *testing.T, cfg Config, opts ...Option) string {
 	require.NoError(t, err)
 	addr, err := e.Listen()
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	testkit.Background(context.Background(), t, e.Run)
 	return "http://" + addr.String()
 }
 
@@ -94,10 +90,4 @@ func TestListenFailureNamesTheVariable(t *testing.T) {
 	require.NoError(t, err)
 	_, err = second.Listen()
 	require.ErrorContains(t, err, "PRESCALE_EXPORTER_LISTEN: listen tcp "+addr.String())
-}
-
-var httpClient = &http.Client{}
-
-func httpRequest(ctx context.Context, url string) (*http.Request, error) {
-	return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -21,18 +22,14 @@ import (
 func plateauTrace(t *testing.T, path string, n int) (ts []int64, ys []float64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
-	var b strings.Builder
-	b.WriteString("timestamp,value\n")
 	for i := range n {
 		y := 100 + rng.NormFloat64()
 		if i >= 1500 && i < 1560 {
 			y += 20
 		}
 		ts, ys = append(ts, 1_600_000_000+int64(i)*300), append(ys, y)
-		fmt.Fprintf(&b, "%d,%s\n", ts[i], strconv.FormatFloat(y, 'g', -1, 64))
 	}
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	testkit.WriteTrace(t, path, ts, ys)
 	return ts, ys
 }
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,14 +18,8 @@ import (
 // path.
 func writeSineTrace(t *testing.T, dir string, n int) string {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("timestamp,value\n")
-	for i := range n {
-		fmt.Fprintf(&b, "%d,%.3f\n", 1_400_000_000+i*300, 60+40*math.Sin(2*math.Pi*float64(i)/288))
-	}
-	path := filepath.Join(dir, "trace.csv")
-	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	return path
+	ts, vs := dailyCycle(n, 1_400_000_000, 60, 40, 0, 0)
+	return testkit.WriteTrace(t, filepath.Join(dir, "trace.csv"), ts, vs)
 }
 
 // TestInterruptLeavesNoOutput cancels forecast and backtest (what SIGTERM

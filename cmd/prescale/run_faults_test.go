@@ -155,12 +155,9 @@ func TestRunGeneratedToken(t *testing.T) {
 // writeDemoTrace writes n half-hourly samples and returns the path.
 func writeDemoTrace(t *testing.T, n int) string {
 	t.Helper()
-	var sb strings.Builder
-	sb.WriteString("timestamp,value\n")
+	ts, vs := make([]int64, n), make([]float64, n)
 	for i := range n {
-		fmt.Fprintf(&sb, "%d,%d\n", 1_700_000_000+i*1800, 10+i%7)
+		ts[i], vs[i] = 1_700_000_000+int64(i)*1800, float64(10+i%7)
 	}
-	path := filepath.Join(t.TempDir(), "demo.csv")
-	require.NoError(t, os.WriteFile(path, []byte(sb.String()), 0o600))
-	return path
+	return testkit.WriteTrace(t, filepath.Join(t.TempDir(), "demo.csv"), ts, vs)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -39,14 +38,8 @@ func TestE2EPrescaleRun(t *testing.T) {
 		t.Skip("end-to-end test: skipped with -short")
 	}
 	dir := t.TempDir()
-	tracePath := filepath.Join(dir, "demo.csv")
-	var sb strings.Builder
-	sb.WriteString("timestamp,value\n")
-	start := int64(1_700_000_000)
-	for i := range 2 * 288 { // two days of 5-minute samples: a daily sine
-		fmt.Fprintf(&sb, "%d,%.3f\n", start+int64(i)*300, 100+50*math.Sin(2*math.Pi*float64(i)/288))
-	}
-	require.NoError(t, os.WriteFile(tracePath, []byte(sb.String()), 0o600))
+	ts, vs := dailyCycle(2*288, 1_700_000_000, 100, 50, 0, 0) // two days: a daily sine
+	tracePath := testkit.WriteTrace(t, filepath.Join(dir, "demo.csv"), ts, vs)
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
 	t.Setenv("PRESCALE_SCRAPE_INTERVAL", "1s")
@@ -129,13 +122,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 // (exit 2) before the trace is loaded, leaving the data directory empty.
 func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	dir := t.TempDir()
-	tracePath := filepath.Join(dir, "demo.csv")
-	var sb strings.Builder
-	sb.WriteString("timestamp,value\n")
-	for i := range 100 {
-		fmt.Fprintf(&sb, "%d,%d\n", 1_700_000_000+i*1800, 10+i%7)
-	}
-	require.NoError(t, os.WriteFile(tracePath, []byte(sb.String()), 0o600))
+	tracePath := writeDemoTrace(t, 100)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()

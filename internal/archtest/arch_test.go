@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 const module = "github.com/prescale/prescale"
@@ -90,14 +92,11 @@ type goFile struct {
 	lines   int
 }
 
-// moduleRoot is the directory holding go.mod, two levels up.
+// moduleRoot is the directory holding go.mod, whose module is prescale.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	require.NoError(t, err)
-	require.Contains(t, string(b), "module "+module+"\n")
+	root := testkit.ModuleRoot(t)
+	require.Contains(t, string(testkit.ReadFile(t, filepath.Join(root, "go.mod"))), "module "+module+"\n")
 	return root
 }
 

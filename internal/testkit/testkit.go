@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/internal/trace"
 )
 
 // SyncBuffer is a bytes.Buffer safe for a writer (a logger, a command's
@@ -183,4 +186,40 @@ func PrometheusConfig(t testing.TB, job string, targets ...string) string {
 	})
 	require.NoError(t, err)
 	return string(b)
+}
+
+// ModuleRoot is the directory holding go.mod, at or above the test's
+// working directory (its package directory).
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "go.mod not found above the test directory")
+		dir = parent
+	}
+}
+
+// ReadFile is os.ReadFile failing the test on error.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
+
+// WriteTrace writes the samples (unix seconds; NaN where missing) as a
+// trace file at path, creating its directory, and returns path.
+func WriteTrace(t testing.TB, path string, ts []int64, vs []float64) string {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, trace.Write(f, &trace.Trace{T: ts, V: vs}))
+	require.NoError(t, f.Close())
+	return path
 }

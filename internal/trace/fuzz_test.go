@@ -3,7 +3,6 @@ package trace
 import (
 	"bytes"
 	"math"
-	"strconv"
 	"testing"
 )
 
@@ -23,9 +22,8 @@ func FuzzRead(f *testing.F) {
 		}
 		checkTrace(t, tr, true)
 		var out bytes.Buffer
-		out.WriteString("timestamp,value\n")
-		for i := range tr.T {
-			out.WriteString(strconv.FormatInt(tr.T[i], 10) + "," + FormatFloat(tr.V[i]) + "\n")
+		if err := Write(&out, tr); err != nil {
+			t.Fatalf("write: %v", err)
 		}
 		back, err := Read(&out)
 		if err != nil {

@@ -236,3 +236,21 @@ func FormatFloat(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// Write writes tr as a trace file: the header, then one row per sample,
+// unix seconds and the value as FormatFloat gives it (empty where missing).
+// Read reads it back to the same samples.
+func Write(w io.Writer, tr *Trace) error {
+	if len(tr.T) != len(tr.V) {
+		return fmt.Errorf("trace: %d timestamps but %d values", len(tr.T), len(tr.V))
+	}
+	bw := bufio.NewWriter(w)
+	_, _ = bw.WriteString("timestamp,value\n")
+	for i, t := range tr.T {
+		_, _ = bw.WriteString(strconv.FormatInt(t, 10))
+		_ = bw.WriteByte(',')
+		_, _ = bw.WriteString(FormatFloat(tr.V[i]))
+		_ = bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}

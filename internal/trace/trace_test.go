@@ -64,3 +64,10 @@ func TestReadErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWrite(t *testing.T) {
+	var b strings.Builder
+	require.NoError(t, Write(&b, &Trace{T: []int64{5, 65, 125}, V: []float64{1.5, math.NaN(), 1e-7}}))
+	require.Equal(t, "timestamp,value\n5,1.5\n65,\n125,1e-07\n", b.String())
+	require.ErrorContains(t, Write(&b, &Trace{T: []int64{5}}), "1 timestamps but 0 values")
+}
