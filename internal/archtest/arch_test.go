@@ -246,7 +246,7 @@ func TestRulesCatchBackwardImports(t *testing.T) {
 		{"controller", "predictor/anomaly", true},
 		{"controller/engine", "predictor/online", true},
 		{"predictor/forecast", "predictor/series", true},
-		{"controller/history", "controller/internal/redact", true},
+		{"controller/history", "internal/redact", true},
 		{"exporter", "internal/envcheck", true},
 		{"predictor/forecast", "controller/policy", false},
 		{"predictor", "predictor/forecast", false},
@@ -309,4 +309,63 @@ func TestNoDanglingDesignCitations(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Empty(t, bad, "cite docs/architecture.md instead")
+}
+
+// packageRows returns the rows of docs/architecture.md's package table:
+// the names in each row's first cell and the whole row.
+func packageRows(t *testing.T, root string) (rows [][]string, text []string) {
+	t.Helper()
+	doc := string(testkit.ReadFile(t, filepath.Join(root, "docs", "architecture.md")))
+	_, table, ok := strings.Cut(doc, "## Packages and what each may import")
+	require.True(t, ok, "docs/architecture.md has no package table")
+	table, _, _ = strings.Cut(table, "\n## ")
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		var names []string
+		for i, part := range strings.Split(cells[1], "`") {
+			if i%2 == 1 {
+				names = append(names, part)
+			}
+		}
+		rows, text = append(rows, names), append(text, line)
+	}
+	require.NotEmpty(t, rows)
+	return rows, text
+}
+
+// documented reports whether the package table names pkg: in a row's first
+// cell, or under a "dir/..." entry whose row names pkg's last element.
+func documented(pkg string, rows [][]string, text []string) bool {
+	for i, names := range rows {
+		for _, n := range names {
+			if n == pkg || pkg == "." && n == "prescale" {
+				return true
+			}
+			if dir, ok := strings.CutSuffix(n, "/..."); ok && under(pkg, dir) && pkg != dir &&
+				strings.Contains(text[i], "`"+filepath.Base(pkg)+"`") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestArchitectureDocNamesEveryPackage: the package table of
+// docs/architecture.md follows the tree, so a package added or moved
+// without its row fails.
+func TestArchitectureDocNamesEveryPackage(t *testing.T) {
+	root := moduleRoot(t)
+	rows, text := packageRows(t, root)
+	var missing []string
+	for _, f := range parseModule(t) {
+		if !f.test && !documented(f.pkg, rows, text) && !slices.Contains(missing, f.pkg) {
+			missing = append(missing, f.pkg)
+		}
+	}
+	require.Empty(t, missing, "packages docs/architecture.md's table does not name")
+	require.False(t, documented("internal/newpkg", rows, text), "an unlisted internal package is caught")
+	require.False(t, documented("controller/newpkg", rows, text), "an unlisted controller package is caught")
 }
