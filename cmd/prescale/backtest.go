@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.promURL = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
 	o.promQuery = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
 	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
-	o.promStep = fs.Duration("step", time.Minute, "query_range resolution (with --prometheus)")
+	o.promStep = fs.Duration("step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
 	o.promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
 	setUsage(fs, stderr, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
@@ -274,8 +275,8 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--range: %w", err)
 	}
-	if *o.promStep < time.Second {
-		return nil, nil, "", 2, fmt.Errorf("--step must be at least 1s, got %s", *o.promStep)
+	if *o.promStep < time.Second || *o.promStep%time.Second != 0 {
+		return nil, nil, "", 2, fmt.Errorf("--step must be whole seconds of at least 1s, got %s", *o.promStep)
 	}
 	if n := back / *o.promStep; n > maxReplayPoints {
 		return nil, nil, "", 2, fmt.Errorf("--range %s at --step %s is %d points, more than %d", *o.promRange, *o.promStep, n, maxReplayPoints)
@@ -287,7 +288,15 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 1, fmt.Errorf("--prometheus: %w", err)
 	}
-	return ts, vs, fmt.Sprintf("%s (%s over %s)", redact.URL(*o.promURL), *o.promQuery, *o.promRange), 0, nil
+	source = fmt.Sprintf("%s (%s over %s)", redact.URL(*o.promURL), *o.promQuery, *o.promRange)
+	// A --range reaching back before the series existed replayed
+	// thousands of empty samples as if they were history.
+	if gap := slices.IndexFunc(vs, func(v float64) bool { return !math.IsNaN(v) }); gap > 0 {
+		source = fmt.Sprintf("%s (%s over %s; data from %s, the %d samples before it, without data, left out)",
+			redact.URL(*o.promURL), *o.promQuery, *o.promRange, time.Unix(ts[gap], 0).UTC().Format(time.RFC3339), gap)
+		ts, vs = ts[gap:], vs[gap:]
+	}
+	return ts, vs, source, 0, nil
 }
 
 func backtestParseTargets(s string) ([]float64, error) {

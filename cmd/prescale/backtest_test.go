@@ -48,7 +48,10 @@ func TestBacktestCmd(t *testing.T) {
 	}
 }
 
-func TestBacktestCmdPrometheus(t *testing.T) {
+// promSine is a Prometheus query_range API answering sum(rate(x[1m]))
+// with a sine every minute from first(start, end) to end.
+func promSine(t *testing.T, first func(start, end int64) int64) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// No require in a handler: a bad request gets a 400 the client reports.
 		if err := r.ParseForm(); err != nil || r.Form.Get("query") != "sum(rate(x[1m]))" {
@@ -58,14 +61,19 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 		start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
 		end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
 		var values [][2]any
-		for ts := int64(start); ts <= int64(end); ts += 60 {
+		for ts := first(int64(start), int64(end)); ts <= int64(end); ts += 60 {
 			values = append(values, [2]any{ts, strconv.FormatFloat(50+20*math.Sin(float64(ts)/3600), 'f', 3, 64)})
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{
 			"resultType": "matrix", "result": []any{map[string]any{"metric": map[string]string{}, "values": values}}}})
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestBacktestCmdPrometheus(t *testing.T) {
+	srv := promSine(t, func(start, _ int64) int64 { return start })
 	out := filepath.Join(t.TempDir(), "d.csv")
 	var stdout, stderr bytes.Buffer
 	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
@@ -76,6 +84,25 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 	// Header plus 1,441 points: [now-1d, now] at 1 m, both ends included.
 	require.Equal(t, 1442, strings.Count(string(b), "\n"))
 	require.Contains(t, stdout.String(), srv.URL)
+}
+
+// TestBacktestCmdPrometheusYoungSeries: a --range reaching back before
+// the series existed (the default 14d on a server with two hours of
+// data) replays from the first sample, and the summary says how many
+// samples were left out. They were replayed as 20,000 empty samples: a
+// summary of hours of "no_data" decisions and no ratio.
+func TestBacktestCmdPrometheusYoungSeries(t *testing.T) {
+	srv := promSine(t, func(_, end int64) int64 { return end - 2*3600 })
+	out := filepath.Join(t.TempDir(), "d.csv")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+		"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, 1+121, strings.Count(string(b), "\n"), "header plus the two hours with data")
+	require.Contains(t, stdout.String(), "the 1320 samples before it, without data, left out")
+	require.NotContains(t, stdout.String(), "no_data")
 }
 
 func TestBacktestCmdBadUsage(t *testing.T) {
@@ -96,7 +123,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity 1e-19: the trace's peak demand"},
 		// A lag of months asked every decision for a forecast that long.
 		{"absurd lag", []string{"--trace", tr, "--capacity", "1", "--lag", "1000000h", "--decisions", out}, "--lag: provisioning lag 1000000h0m0s needs 12000000 forecast steps of 5m0s, more than 2016"},
-		{"absurd step", []string{"--prometheus", "http://x", "--query", "up", "--range", "14d", "--step", "1ms", "--capacity", "1", "--decisions", out}, "--step must be at least 1s, got 1ms"},
+		{"fractional step", []string{"--prometheus", "http://x", "--query", "up", "--step", "1500ms", "--capacity", "1", "--decisions", out}, "--step must be whole seconds of at least 1s, got 1.5s"},
+		{"absurd step", []string{"--prometheus", "http://x", "--query", "up", "--range", "14d", "--step", "1ms", "--capacity", "1", "--decisions", out}, "--step must be whole seconds of at least 1s, got 1ms"},
 		{"absurd range", []string{"--prometheus", "http://x", "--query", "up", "--range", "100000d", "--step", "1m", "--capacity", "1", "--decisions", out}, "--range 100000d at --step 1m0s is 144000000 points, more than 5000000"},
 		{"absurd max", []string{"--trace", tr, "--capacity", "1", "--max", "1000000000", "--decisions", out}, "--max: max_units must be in [1, 1000000]"},
 		{"risk", []string{"--trace", tr, "--capacity", "1", "--risk", "2", "--decisions", out}, "risk_per_unit"},
