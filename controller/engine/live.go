@@ -59,10 +59,17 @@ type LiveConfig struct {
 //     count f <= n with f = RefitPhase (mod RefitEvery), updated with the
 //     samples after f.
 //
+// The samples are held once: those the fitted Auto holds (it keeps what
+// it was fitted on and updated with) are read back from it at the next
+// refit, and Live's own arrays hold only the samples it has not absorbed
+// yet (all of them while there is no fit: before the first Forecast, after
+// a fit that failed, with Counter, or when only Ready is asked).
+//
 // A Live is not safe for concurrent use.
 type Live struct {
 	cfg LiveConfig
-	// Held samples: absolute index off+k for t[k], y[k].
+	// Own samples: absolute index off+k for t[k], y[k]; the samples before
+	// off are auto's (from absolute index updated-auto.Held() on).
 	t   []int64
 	y   []float64
 	off int
@@ -74,10 +81,11 @@ type Live struct {
 	fitErr  error
 
 	// ready's cache: whether the fit on readyAt samples has a present
-	// sample to fit on; huge counts the held values beyond hugeValue.
+	// sample to fit on; hugeAt lists the samples beyond hugeValue that a
+	// fit may still read (absolute indices, increasing; normally none).
 	readyAt int
 	readyOK bool
-	huge    int
+	hugeAt  []int
 }
 
 // hugeValue bounds the values for which Ready vouches that the forecast's
@@ -118,30 +126,50 @@ func (l *Live) Update(t int64, y float64) {
 	if math.IsInf(y, 0) {
 		y = math.NaN()
 	}
-	if k := len(l.t); k > 0 && t < l.t[k-1] {
-		t = l.t[k-1]
+	if l.n > 0 {
+		t = max(t, l.time(l.n-1))
+	}
+	if math.Abs(y) > hugeValue {
+		l.hugeAt = append(l.hugeAt, l.n)
 	}
 	l.t = append(l.t, t)
 	l.y = append(l.y, y)
 	l.n++
-	if math.Abs(y) > hugeValue {
-		l.huge++
-	}
 	// Hold Keep samples before the oldest possible fit point plus the
 	// samples after it; compact when a quarter more (amortised O(1), and
 	// the arrays stay within 1.25 times what a fit reads).
 	hold := l.cfg.Keep + l.cfg.RefitEvery + l.cfg.RefitPhase
 	if len(l.t) >= hold+max(hold/4, 64) {
 		drop := len(l.t) - hold
-		for _, v := range l.y[:drop] {
-			if math.Abs(v) > hugeValue {
-				l.huge--
-			}
-		}
 		l.t = append(l.t[:0], l.t[drop:]...)
 		l.y = append(l.y[:0], l.y[drop:]...)
 		l.off += drop
 	}
+}
+
+// time and value return the sample at absolute index i (off-Keep-RefitEvery
+// <= i < n): Live's own or the fitted Auto's; a missing sample Auto
+// dropped before its first present one is NaN (its time is then that of
+// Auto's first sample, which a fit never reads: it drops leading missing
+// samples).
+func (l *Live) time(i int) int64 {
+	if i >= l.off {
+		return l.t[i-l.off]
+	}
+	t, _ := l.auto.Sample(max(0, i-(l.updated-l.auto.Held())))
+	return t
+}
+
+func (l *Live) value(i int) float64 {
+	if i >= l.off {
+		return l.y[i-l.off]
+	}
+	k := i - (l.updated - l.auto.Held())
+	if k < 0 {
+		return math.NaN()
+	}
+	_, y := l.auto.Sample(k)
+	return y
 }
 
 // fitPoint is the number of samples the fit in use after n samples is
@@ -155,15 +183,10 @@ func (l *Live) fitPoint(n int) int {
 }
 
 // sync brings the fit up to the samples seen: a refit when due, updates
-// otherwise.
+// otherwise; then it drops Live's own copy of what the fit holds.
 func (l *Live) sync() error {
-	f := l.fitPoint(l.n)
-	if f != l.fitAt {
-		lo := max(l.off, f-l.cfg.Keep)
-		a := forecast.NewAuto(forecast.Options{Horizon: l.cfg.Horizon, Season: l.cfg.Season, Counter: l.cfg.Counter})
-		l.fitAt, l.updated = f, f
-		l.fitErr = a.Fit(l.t[lo-l.off:f-l.off], l.y[lo-l.off:f-l.off])
-		l.auto = a
+	if f := l.fitPoint(l.n); f != l.fitAt {
+		l.refit(f)
 	}
 	if l.fitErr != nil {
 		return l.fitErr
@@ -171,7 +194,45 @@ func (l *Live) sync() error {
 	for ; l.updated < l.n; l.updated++ {
 		l.auto.Update(l.t[l.updated-l.off], l.y[l.updated-l.off])
 	}
+	if !l.cfg.Counter { // a counter's held values are not the raw ones
+		l.release()
+	}
 	return nil
+}
+
+// refit fits a new Auto on the Keep samples before f (from Live's own
+// samples and the current fit's) and, when it fits, absorbs the samples
+// after f. When it does not, Live keeps those samples itself.
+func (l *Live) refit(f int) {
+	lo := max(0, f-l.cfg.Keep)
+	if l.auto != nil && lo < l.off {
+		// Auto dropped the missing samples before its first present one;
+		// the new fit would drop them too.
+		lo = max(lo, l.updated-l.auto.Held())
+	}
+	t := make([]int64, 0, l.n-lo)
+	y := make([]float64, 0, l.n-lo)
+	for i := lo; i < l.n; i++ {
+		t, y = append(t, l.time(i)), append(y, l.value(i))
+	}
+	a := forecast.NewAuto(forecast.Options{Horizon: l.cfg.Horizon, Season: l.cfg.Season, Counter: l.cfg.Counter})
+	l.fitAt, l.updated = f, f
+	l.fitErr = a.Fit(t[:f-lo], y[:f-lo])
+	l.auto = a
+	if l.fitErr != nil || l.cfg.Counter {
+		l.t, l.y, l.off = t, y, lo
+		return
+	}
+	for ; l.updated < l.n; l.updated++ {
+		a.Update(t[l.updated-lo], y[l.updated-lo])
+	}
+	l.release()
+}
+
+// release drops Live's own samples once the fit holds them all (their
+// arrays too: they held a whole window before the first fit).
+func (l *Live) release() {
+	l.t, l.y, l.off = nil, nil, l.n
 }
 
 // Ready reports, without fitting, whether Forecast would return a
@@ -185,13 +246,18 @@ func (l *Live) Ready() (ok, known bool) {
 	if l.n == 0 {
 		return false, true
 	}
-	if l.cfg.Counter || l.huge > 0 {
+	f := l.fitPoint(l.n)
+	lo := max(0, f-l.cfg.Keep)
+	for len(l.hugeAt) > 0 && l.hugeAt[0] < lo {
+		l.hugeAt = l.hugeAt[1:]
+	}
+	if l.cfg.Counter || len(l.hugeAt) > 0 {
 		return false, false
 	}
-	if f := l.fitPoint(l.n); f != l.readyAt {
+	if f != l.readyAt {
 		l.readyAt, l.readyOK = f, false
-		for i := f - 1; i >= max(l.off, f-l.cfg.Keep); i-- {
-			if !math.IsNaN(l.y[i-l.off]) {
+		for i := f - 1; i >= lo; i-- {
+			if !math.IsNaN(l.value(i)) {
 				l.readyOK = true
 				break
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/internal/testkit"
+	"github.com/prescale/prescale/predictor/forecast"
 )
 
 // TestLiveForecastDependsOnSamplesOnly: the forecast after n samples is
@@ -84,4 +85,54 @@ func TestLiveHoldsBoundedSamples(t *testing.T) {
 	}
 	require.Equal(t, 5000, l.Samples())
 	require.Equal(t, 5000, l.off+len(l.t))
+}
+
+// TestLiveHoldsSamplesOnce: once a forecast has been made, the samples the
+// fitted Auto holds are not also held by Live (its own arrays keep only
+// what arrived since), and the forecasts are those of an Auto fitted on
+// the Keep samples before the fit point and updated with the rest, at
+// every sample count: through leading missing samples, a gap longer than
+// Keep (fits that fail, whose samples Live keeps) and forecasts asked at
+// irregular counts.
+func TestLiveHoldsSamplesOnce(t *testing.T) {
+	ts, vs := testkit.DailyTrace(1200, 5*time.Minute, time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC), 7)
+	for i := range vs {
+		if i < 9 || (i >= 500 && i < 700) || i%37 == 0 {
+			vs[i] = math.NaN()
+		}
+	}
+	vs[800] = math.Inf(1)
+	cfg := LiveConfig{Step: 300, Horizon: 3, RefitPhase: 5, Keep: 150}
+	l, err := NewLive(cfg)
+	require.NoError(t, err)
+	for n := 1; n <= len(ts); n++ {
+		l.Update(ts[n-1], vs[n-1])
+		if n%5 != 0 && n%24 != 7 {
+			continue
+		}
+		got, gotErr := l.Forecast(3, 0.8)
+		f := l.fitPoint(n)
+		lo := max(0, f-cfg.Keep)
+		ys := make([]float64, n)
+		for i := range ys {
+			ys[i] = vs[i]
+			if math.IsInf(ys[i], 0) {
+				ys[i] = math.NaN()
+			}
+		}
+		ref := forecast.NewAuto(forecast.Options{Horizon: 3})
+		refErr := ref.Fit(ts[lo:f], ys[lo:f])
+		require.Equal(t, refErr != nil, gotErr != nil, "n=%d: %v / %v", n, refErr, gotErr)
+		if refErr != nil {
+			require.GreaterOrEqual(t, len(l.t), n-lo, "n=%d: a failed fit's samples are Live's", n)
+			continue
+		}
+		for i := f; i < n; i++ {
+			ref.Update(ts[i], ys[i])
+		}
+		want, err := ref.Forecast(3, 0.8)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "n=%d", n)
+		require.Zero(t, cap(l.t)+cap(l.y), "n=%d: Live holds a second copy of the fitted samples", n)
+	}
 }

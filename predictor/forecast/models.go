@@ -7,6 +7,8 @@
 package forecast
 
 import (
+	"math"
+
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -93,6 +95,29 @@ func (a *Auto) Update(t int64, y float64) {
 	if a.e.s != nil {
 		a.e.s.Push(t, y)
 	}
+}
+
+// Held returns the number of samples an Auto holds (those given to a
+// successful Fit, without the leading missing ones it drops, and every
+// Update since), 0 before.
+func (a *Auto) Held() int {
+	if a.e.s == nil {
+		return 0
+	}
+	return a.e.s.N()
+}
+
+// Sample returns the k-th held sample (0 <= k < Held) as it was given:
+// its time and value, NaN where the value was missing. With
+// Options.Counter the values are the counter with its resets undone, not
+// the raw counter. A caller that refits on the samples it gave need not
+// keep its own copy of them (engine.Live).
+func (a *Auto) Sample(k int) (int64, float64) {
+	s := a.e.s
+	if !s.Obs[k] {
+		return s.T[k], math.NaN()
+	}
+	return s.T[k], s.Z[k]
 }
 
 // Forecast returns h steps (1 <= h <= Options.Horizon) after the latest
