@@ -42,7 +42,7 @@ type Config struct {
 	// change of the level); 0 means 0.1.
 	ScaleAlpha float64
 	// Window is how many calibration residuals are kept; 0 means 2016
-	// (a week of 5-minute samples).
+	// (a week of 5-minute samples), at most MaxWindow.
 	Window int
 	// PeakFrom is the first step (1..Horizon) the peak covers: the upper
 	// bound covers max(y[i+PeakFrom..i+Horizon]). 0 means 1. A scaler that
@@ -115,13 +115,15 @@ type Forecaster struct {
 	res   []float64 // calibration residuals, ring of cfg.Window
 	resAt int
 	// sorted holds the positions in res in increasing order of residual
-	// (4 bytes each instead of a sorted copy of the residuals); equal
+	// (2 bytes each instead of a sorted copy of the residuals); equal
 	// residuals newest first, so the oldest is the last of its run.
-	sorted []int32
+	sorted []uint16
 
-	// Realised peaks under the 90 % peak quantile, over the last Window.
+	// Realised peaks under the 90 % peak quantile, over the last Window:
+	// a ring of hitLen bits.
 	hits    int
-	hitRing []bool
+	hitRing []uint64
+	hitLen  int
 	hitAt   int
 	path    []float64 // m[0..H-1] at the last origin
 
@@ -173,6 +175,9 @@ func NewForecaster(cfg Config) (*Forecaster, error) {
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = 2016
+	}
+	if cfg.Window > MaxWindow {
+		return nil, fmt.Errorf("predictor: online.Config.Window must be at most %d, got %d", MaxWindow, cfg.Window)
 	}
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
@@ -307,22 +312,7 @@ func (f *Forecaster) seasonal(i, h int) float64 {
 func (f *Forecaster) push(z float64) {
 	if len(f.sorted) >= f.cfg.MinResiduals {
 		q, _ := f.quantile(0.9)
-		hit := z <= q
-		if len(f.hitRing) < f.cfg.Window {
-			if f.hitRing == nil {
-				f.hitRing = make([]bool, 0, f.cfg.Window)
-			}
-			f.hitRing = append(f.hitRing, hit)
-		} else {
-			if f.hitRing[f.hitAt] {
-				f.hits--
-			}
-			f.hitRing[f.hitAt] = hit
-			f.hitAt = (f.hitAt + 1) % f.cfg.Window
-		}
-		if hit {
-			f.hits++
-		}
+		f.pushHit(z <= q)
 	}
 	var at int
 	if len(f.res) == f.cfg.Window {
@@ -334,12 +324,39 @@ func (f *Forecaster) push(z float64) {
 		f.resAt = (f.resAt + 1) % f.cfg.Window
 	} else {
 		if f.res == nil {
-			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]int32, 0, f.cfg.Window+1)
+			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]uint16, 0, f.cfg.Window+1)
 		}
 		at = len(f.res)
 		f.res = append(f.res, z)
 	}
-	f.sorted = slices.Insert(f.sorted, f.searchRes(z, false), int32(at))
+	f.sorted = slices.Insert(f.sorted, f.searchRes(z, false), uint16(at))
+}
+
+// MaxWindow is the largest Config.Window: the residual order holds
+// positions in the window as 16-bit numbers.
+const MaxWindow = 1 << 16
+
+// pushHit adds whether the latest realised peak was under the 90 % peak
+// quantile to the ring of the last Window ones.
+func (f *Forecaster) pushHit(hit bool) {
+	if f.hitRing == nil {
+		f.hitRing = make([]uint64, (f.cfg.Window+63)/64)
+	}
+	at := f.hitLen
+	if f.hitLen == f.cfg.Window {
+		at = f.hitAt
+		f.hitAt = (f.hitAt + 1) % f.cfg.Window
+		if f.hitRing[at/64]&(1<<(at%64)) != 0 {
+			f.hits--
+		}
+	} else {
+		f.hitLen++
+	}
+	f.hitRing[at/64] &^= 1 << (at % 64)
+	if hit {
+		f.hitRing[at/64] |= 1 << (at % 64)
+		f.hits++
+	}
 }
 
 // searchRes returns the first index of sorted whose residual is not less
@@ -470,10 +487,10 @@ func (f *Forecaster) confidence() float64 {
 	if len(f.sorted) < f.cfg.MinResiduals {
 		return 0
 	}
-	if len(f.hitRing) < f.cfg.MinResiduals {
+	if f.hitLen < f.cfg.MinResiduals {
 		return 1
 	}
-	return min(1, float64(f.hits)/float64(len(f.hitRing))/0.9)
+	return min(1, float64(f.hits)/float64(f.hitLen)/0.9)
 }
 
 var _ predictor.Updater = (*Forecaster)(nil)

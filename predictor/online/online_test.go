@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -293,4 +294,52 @@ func TestResidualOrderMatchesSortedWindow(t *testing.T) {
 		}
 		require.Equal(t, want, got, "after %d residuals", i+1)
 	}
+}
+
+// The ring of realised-peak hits (one bit each) counts the hits of exactly
+// the last Window pushes, for a Window that is not a multiple of 64.
+func TestHitRingCountsLastWindow(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 60, Window: 70})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(4, 4))
+	var all []bool
+	for i := range 500 {
+		hit := rng.IntN(3) > 0
+		f.pushHit(hit)
+		all = append(all, hit)
+		last := all[max(0, len(all)-70):]
+		want := 0
+		for _, h := range last {
+			if h {
+				want++
+			}
+		}
+		require.Equal(t, want, f.hits, "after %d", i+1)
+		require.Equal(t, len(last), f.hitLen)
+	}
+	_, err = NewForecaster(Config{Step: 60, Window: MaxWindow + 1})
+	require.ErrorContains(t, err, "Window must be at most")
+}
+
+// footprint is the bytes a forecaster's arrays take (their capacity).
+func (f *Forecaster) footprint() int {
+	n := 8 * (cap(f.level) + cap(f.y) + cap(f.base) + cap(f.scale) + cap(f.res) + cap(f.path) + cap(f.maxVal) + cap(f.maxIdx))
+	n += int(unsafe.Sizeof(uint16(0)))*cap(f.sorted) + 8*cap(f.hitRing)
+	return n
+}
+
+// A member of the controller's peak ensemble (5-minute samples, a daily
+// season of seven days, the default Window of 2016 residuals) holds at
+// at most 41 KB once its windows are full: a week of levels (16.7 KB),
+// the residuals (16.1 KB), their order in 2-byte positions (4 KB), the
+// hits in bits and the last horizon's values, bases and scales (46 KB with
+// 4-byte positions and a byte per hit).
+func TestForecasterFootprint(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 3})
+	require.NoError(t, err)
+	for i := range 6000 {
+		f.Update(int64(i)*300, 100+10*math.Sin(float64(i)/288*2*math.Pi)+float64(i%7))
+	}
+	require.Len(t, f.res, 2016)
+	require.LessOrEqual(t, f.footprint(), 41_000)
 }
