@@ -418,6 +418,7 @@ func TestAnomalyConfigPanics(t *testing.T) {
 	require.Panics(t, func() { NewRobustDetector(RobustConfig{Window: -1}) })
 	require.Panics(t, func() { NewLikelihood(LikelihoodConfig{ShortWindow: -1}) })
 	require.Panics(t, func() { newSortedWindow(0) })
+	require.Panics(t, func() { newSortedWindow(maxWindow + 1) })
 }
 
 func TestRobustDetectorScenarios(t *testing.T) {
@@ -483,7 +484,12 @@ func TestSortedWindowMatchesSort(t *testing.T) {
 				w.push(x)
 				want := append([]float64(nil), all[max(0, len(all)-size):]...)
 				slices.Sort(want)
-				require.Equal(t, want, w.sorted, "after push %d", i)
+				got := make([]float64, len(w.sorted))
+				for k := range got {
+					got[k] = w.at(k)
+				}
+				require.Equal(t, want, got, "after push %d", i)
+				require.Len(t, w.sorted, len(w.ring))
 			}
 		})
 	}
