@@ -30,18 +30,12 @@ import (
 // sample and print a summary beside a reactive HPA at equal cost.
 func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := newBacktestFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseArgs(fs, args, stderr); !ok {
+		return code
 	}
 	fail := func(code int, err error) int {
 		fmt.Fprintf(stderr, "prescale backtest: %v\n", interrupted(err))
 		return code
-	}
-	if fs.NArg() > 0 {
-		return fail(2, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	if err := o.checkOutputs(); err != nil {
 		return fail(2, err)

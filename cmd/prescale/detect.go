@@ -44,15 +44,8 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 			"--trace scores with the detector the controller runs (every point of an ongoing anomaly scored on its own); "+
 			"--nab adds NAB's first-detection rule, a scoring rule of the benchmark, not of the live loop.",
 		detectFlagGroups, nil)
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "prescale detect: unexpected argument %q\n", fset.Arg(0))
-		return 2
+	if code, ok := parseArgs(fset, args, stderr); !ok {
+		return code
 	}
 	if _, err := anomaly.NewDetector(*detName); err != nil {
 		fmt.Fprintf(stderr, "prescale detect: --detector: %v\n", err)

@@ -108,7 +108,7 @@ func TestDetectBadUsage(t *testing.T) {
 		{"no input", []string{"--out", "x"}, 2, "--trace and --nab"},
 		{"both inputs", []string{"--trace", in, "--nab", dir, "--out", "x"}, 2, "--trace and --nab"},
 		{"no out", []string{"--trace", in}, 2, "--out"},
-		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `"extra"`},
+		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `prescale detect: unexpected argument "extra"`},
 		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "none.csv"},
 		{"malformed trace", []string{"--trace", filepath.Join(dir, "bad.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "--trace"},
 		{"missing nab dir", []string{"--nab", filepath.Join(dir, "nodir"), "--out", filepath.Join(dir, "o")}, 2, "--nab"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +37,24 @@ var (
 
 // setUsage makes fs's -h print head (a usage line and a paragraph, wrapped)
 // and the grouped flags to w, then what tail writes.
+// parseArgs parses args into fs, whose name is "prescale <command>"; the
+// commands take no positional arguments. ok false means the command stops
+// with code: 0 after -h (the usage was printed), 2 for a bad flag (the flag
+// package said why) or an argument.
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, false
+	}
+	return 0, true
+}
+
 func setUsage(fs *flag.FlagSet, w io.Writer, usage, about string, groups []clihelp.Group, tail func(io.Writer)) {
 	fs.Usage = func() {
 		fmt.Fprintln(w, "usage: "+usage)

@@ -133,15 +133,8 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 			"PRESCALE_EXPORTER_LISTEN: one listener serves both); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, 2, false
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "prescale run: unexpected argument %q\n", flags.Arg(0))
-		return f, 2, false
+	if code, ok := parseArgs(flags, args, stderr); !ok {
+		return f, code, false
 	}
 	if !(f.capacity >= 0) || math.IsInf(f.capacity, 0) {
 		fmt.Fprintln(stderr, "prescale run: --capacity must be a finite number >= 0")

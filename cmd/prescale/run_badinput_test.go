@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -28,13 +27,7 @@ func TestRunBadTargetsFile(t *testing.T) {
 		{"capacity not a number", "capacity_per_unit: ten", ` ("web"): capacity_per_unit: line 4: cannot unmarshal !!str ` + "`ten`" + ` into float64`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "targets.yml")
-			body := "targets:\n  - name: web\n    query: vector(1)\n    " + tc.fields + "\n"
-			require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
-			t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
-			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-			t.Setenv("PRESCALE_TARGETS_FILE", path)
+			setRunTargets(t, []byte("targets:\n  - name: web\n    query: vector(1)\n    "+tc.fields+"\n"))
 			var out, errb testkit.SyncBuffer
 			code := runCmd(t.Context(), nil, &out, &errb)
 			require.Equal(t, 2, code, "stderr: %s", errb.String())
@@ -53,53 +46,35 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
-	dir := t.TempDir()
 	infFrom := time.Now().Add(-time.Second).Unix()
 	want := map[string]string{
 		"multi": "query returned more than one series",
 		"nan":   "query returned only NaN or ±Inf values",
 		"inf":   "query returned only NaN or ±Inf values",
 	}
-	targets := filepath.Join(dir, "targets.yml")
 	file, err := yaml.Marshal(map[string]any{"targets": []map[string]string{
 		{"name": "multi", "query": `label_replace(vector(1), "a", "x", "", "") or vector(2)`},
 		{"name": "nan", "query": "vector(NaN)"},
 		{"name": "inf", "query": fmt.Sprintf("vector(1) / (time() < bool %d)", infFrom)},
 	}})
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(targets, file, 0o600))
-	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
-	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-	t.Setenv("PRESCALE_TARGETS_FILE", targets)
-	t.Setenv("PRESCALE_SCALING_INTERVAL", "5s")
-	t.Setenv("PRESCALE_STEP", "15s")
+	setRunTargets(t, file)
 
 	ctx, base, _, errb := startRun(t, nil)
 	poll(ctx, t, "bad_query decisions", func() error {
-		var st struct {
-			Targets []struct {
-				Target       string `json:"target"`
-				HistoryError string `json:"history_error"`
-				Decisions    []struct {
-					Reason      string `json:"reason"`
-					Explanation struct {
-						Problem string `json:"problem"`
-					} `json:"explanation"`
-				} `json:"decisions"`
-			} `json:"targets"`
-		}
-		if err := getJSON(ctx, base+"/api/scaling/status", &st); err != nil {
+		targets, err := scalingStatus(ctx, base)
+		if err != nil {
 			return err
 		}
-		if len(st.Targets) != 3 {
-			return fmt.Errorf("targets: %+v", st.Targets)
+		if len(targets) != 3 {
+			return fmt.Errorf("targets: %+v", targets)
 		}
-		for _, tg := range st.Targets {
+		for _, tg := range targets {
 			if len(tg.Decisions) == 0 {
 				return fmt.Errorf("%s: no decision yet", tg.Target)
 			}
 			d := tg.Decisions[len(tg.Decisions)-1]
-			if d.Reason != "bad_query" || !strings.Contains(d.Explanation.Problem, "query \"") ||
+			if d.Reason != policy.ReasonBadQuery || !strings.Contains(d.Explanation.Problem, "query \"") ||
 				!strings.Contains(d.Explanation.Problem, want[tg.Target]) || !strings.Contains(tg.HistoryError, want[tg.Target]) {
 				return fmt.Errorf("%s: reason %s, problem %q, history_error %q", tg.Target, d.Reason, d.Explanation.Problem, tg.HistoryError)
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -22,7 +23,7 @@ func TestRunBadUsage(t *testing.T) {
 	testkit.RunExitCases(t, []testkit.ExitCase{
 		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"),
 		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
-		testkit.Exit("extra argument", []string{"x"}, nil, 2, `unexpected argument "x"`),
+		testkit.Exit("extra argument", []string{"x"}, nil, 2, `prescale run: unexpected argument "x"`),
 		testkit.Exit("missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"),
 		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be at least 1s"),
 		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
@@ -73,26 +74,14 @@ func TestE2EPrescaleRun(t *testing.T) {
 	}
 	require.Equal(t, 1, blocks)
 	poll(ctx, t, "decisions for both targets", func() error {
-		var st struct {
-			Targets []struct {
-				Target    string `json:"target"`
-				Simulated bool   `json:"simulated"`
-				Decisions []struct {
-					Reason      string `json:"reason"`
-					Explanation struct {
-						DataPresent    bool `json:"data_present"`
-						ForecastPoints int  `json:"forecast_points"`
-					} `json:"explanation"`
-				} `json:"decisions"`
-			} `json:"targets"`
-		}
-		if err := getJSON(ctx, base+"/api/scaling/status", &st); err != nil {
+		targets, err := scalingStatus(ctx, base)
+		if err != nil {
 			return err
 		}
-		if len(st.Targets) != 2 {
-			return fmt.Errorf("%d targets", len(st.Targets))
+		if len(targets) != 2 {
+			return fmt.Errorf("%d targets", len(targets))
 		}
-		for _, tg := range st.Targets {
+		for _, tg := range targets {
 			if !tg.Simulated || len(tg.Decisions) == 0 {
 				return fmt.Errorf("%s: no decision yet", tg.Target)
 			}
@@ -144,6 +133,30 @@ func getJSON(ctx context.Context, url string, v any) error {
 		return fmt.Errorf("%s: HTTP %d", url, code)
 	}
 	return err
+}
+
+// setRunTargets points prescale run at a targets file holding targets, a
+// fresh data directory and a loopback listener, with a 5 s cycle on a 15 s
+// step.
+func setRunTargets(t *testing.T, targets []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "targets.yml")
+	require.NoError(t, os.WriteFile(file, targets, 0o600))
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_TARGETS_FILE", file)
+	t.Setenv("PRESCALE_SCALING_INTERVAL", "5s")
+	t.Setenv("PRESCALE_STEP", "15s")
+}
+
+// scalingStatus is GET /api/scaling/status's targets, in the API's types.
+func scalingStatus(ctx context.Context, base string) ([]api.TargetStatus, error) {
+	var st struct {
+		Targets []api.TargetStatus `json:"targets"`
+	}
+	err := getJSON(ctx, base+"/api/scaling/status", &st)
+	return st.Targets, err
 }
 
 // poll re-checks cond every 100 ms until it holds or 60 s pass.
