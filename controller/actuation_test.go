@@ -31,9 +31,9 @@ prescale_actuation_pending{actuator="recorder",target="web"} %d
 // claimed as current, degrades health (not readiness), and is re-sent with
 // the then current desired units until acknowledged.
 func TestActuationLevelTriggered(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	f.requirePending(t, 0)
 	f.act.setDown(true)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()), "a failed delivery is the actuator's to retry, not a failed cycle")
@@ -85,10 +85,9 @@ func TestActuationLevelTriggered(t *testing.T) {
 // before a restart are delivered after it; the state file records what was
 // acknowledged.
 func TestActuationSurvivesRestart(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	dir := t.TempDir()
-	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
-	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	f1.act.setDown(true)
 	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
 	st, err := state.New(dir)
@@ -98,7 +97,7 @@ func TestActuationSurvivesRestart(t *testing.T) {
 	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
 
 	now = now.Add(time.Minute)
-	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	f2.requirePending(t, 0) // restored: nothing asked of it yet
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	acts := f2.act.actions()
@@ -113,10 +112,9 @@ func TestActuationSurvivesRestart(t *testing.T) {
 // actuation (no "acked") counts its last decision as acknowledged: no
 // action after the upgrade.
 func TestActuationOldStateFile(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	dir := t.TempDir()
-	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
-	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
 	st, err := state.New(dir)
 	require.NoError(t, err)
@@ -128,7 +126,7 @@ func TestActuationOldStateFile(t *testing.T) {
 	require.NoError(t, st.Save(file))
 
 	now = now.Add(time.Minute)
-	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f2.act.actions())
 	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.current), 0)
@@ -141,16 +139,23 @@ func replicasTarget() policy.Target {
 	return t
 }
 
+// replicasFixture is a fixture of replicasTarget, demand 35, whose
+// current_query reads current.
+func replicasFixture(t *testing.T, now *time.Time, current float64) (*fixture, *fakeHistory, policy.Target) {
+	t.Helper()
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, current)
+	return newFixtureFor(t, tgt, t.TempDir(), h, confidentForecast, ModeAct, now), h, tgt
+}
+
 // TestCurrentQueryAndObservedLag: with a current_query the current units
 // are what it reads back, not what was acknowledged, and the time from an
 // acknowledged scale-up to the query showing its units is published next to
 // the configured lag (injected clock: cycles one minute apart).
 func TestCurrentQueryAndObservedLag(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	tgt := replicasTarget()
-	h := &fakeHistory{value: 35}
-	h.setQuery(tgt.CurrentQuery, 1)
-	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	now := fixtureStart
+	f, h, tgt := replicasFixture(t, &now, 1)
 	m := f.c.d.Metrics
 	lv := []string{"web", "web", "instances"}
 	require.InDelta(t, 300, testutil.ToFloat64(m.lagConfigured.WithLabelValues(lv...)), 0, "configured lag 5m")
@@ -181,11 +186,8 @@ func TestCurrentQueryAndObservedLag(t *testing.T) {
 // TestCurrentQueryMissingFallsBack: without a value from current_query the
 // current units are the acknowledged ones.
 func TestCurrentQueryMissingFallsBack(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	tgt := replicasTarget()
-	h := &fakeHistory{value: 35}
-	h.setQuery(tgt.CurrentQuery, math.NaN())
-	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	now := fixtureStart
+	f, _, _ := replicasFixture(t, &now, math.NaN())
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
@@ -212,11 +214,8 @@ func histSum(t *testing.T, f *fixture, lv []string) float64 {
 // prescale_desired_units (PRESCALE_ACTUATOR=none), the lag runs from the
 // decision that raised the units.
 func TestObservedLagWithoutActuator(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	tgt := replicasTarget()
-	h := &fakeHistory{value: 35}
-	h.setQuery(tgt.CurrentQuery, 1)
-	f := newFixtureFor(t, tgt, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	now := fixtureStart
+	f, h, tgt := replicasFixture(t, &now, 1)
 	f.c.d.Actuators = nil
 	lv := []string{"web", "web", "instances"}
 	require.NoError(t, f.c.ReconcileOnce(t.Context())) // desired 10 published

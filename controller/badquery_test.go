@@ -34,9 +34,9 @@ func (nanAtEnd) QueryRange(_ context.Context, _ string, start, end time.Time, st
 // bad_query, the third no_data, each with the problem in the explanation,
 // and the query problems as cycle errors naming the query.
 func TestBadQueryHoldsWithTheProblem(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	last := func() policy.Decision {
 		f.c.mu.RLock()

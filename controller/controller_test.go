@@ -140,6 +140,30 @@ func (r *recorder) actions() []actuator.Action {
 	return append([]actuator.Action(nil), r.got...)
 }
 
+// fixtureStart is the clock the fixtures start from (tests copy it:
+// now := fixtureStart, and move their copy).
+var fixtureStart = time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+
+// confidentForecast: upper bound 70 (10 units of testTarget), confidence
+// above its threshold.
+var confidentForecast = fakeForecaster{mean: 50, upper: 70, conf: 0.9}
+
+// testOptions are the loop options of the tests: a one-minute cycle on a
+// one-minute step over an hour of history.
+func testOptions(mode string) Options {
+	return Options{Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95}
+}
+
+// testDeps are the loop's dependencies in the tests: history h, the
+// forecaster fc for every target, a detector that flags nothing, the real
+// policy, state st, metrics m and the clock now.
+func testDeps(h history.History, fc engine.Forecaster, st *state.Store, m *Metrics, now func() time.Time) Deps {
+	return Deps{
+		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
+		Decide: policy.Decide, State: st, Metrics: m, Now: now,
+	}
+}
+
 var testTarget = policy.Target{
 	Name: "web", Tier: "web", Kind: policy.KindInstances, Query: "q",
 	CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 20, CostPerUnitHour: 0.5,
@@ -170,13 +194,10 @@ func newFixtureFor(t *testing.T, target policy.Target, dir string, h *fakeHistor
 	reg := prometheus.NewRegistry()
 	act := &recorder{}
 	am := actuator.NewMetrics(reg)
-	c, err := New([]policy.Target{target}, Options{
-		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: mode, AnomalyThreshold: 0.95,
-	}, Deps{
-		History: h, NewForecaster: newFake(fc), NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
-		Decide: policy.Decide, Actuators: []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: func() time.Time { return *now }, Metrics: am})}, State: st, Metrics: NewMetrics(reg, []policy.Target{target}),
-		Now: func() time.Time { return *now },
-	})
+	clock := func() time.Time { return *now }
+	deps := testDeps(h, fc, st, NewMetrics(reg, []policy.Target{target}), clock)
+	deps.Actuators = []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: clock, Metrics: am})}
+	c, err := New([]policy.Target{target}, testOptions(mode), deps)
 	require.NoError(t, err)
 	return &fixture{c: c, h: h, act: act, am: am, reg: reg, now: now, dir: dir, mode: mode}
 }
@@ -187,11 +208,11 @@ func (f *fixture) gauge(t *testing.T, g *prometheus.GaugeVec) float64 {
 }
 
 func TestReconcileOnceForecastScaleUp(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	// Demand 35 needs ceil(35/(10*0.7)) = 5 units now; the forecast's upper
 	// bound 70 needs ceil(70/7) = 10 units when new capacity is ready.
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.modelError), "no model error before a forecast could be scored")
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.forecast), "no forecast before the first cycle")
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
@@ -233,9 +254,9 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 }
 
 func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 
 	h.set(0, errors.New("connection refused"))
@@ -280,7 +301,7 @@ func TestStaleDataSaysHowOld(t *testing.T) {
 	for _, off := range []time.Duration{30 * time.Second, 0} {
 		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC).Add(off)
 		h := &fakeHistory{value: 35, until: time.Date(2026, 3, 2, 11, 43, 0, 0, time.UTC).Unix()}
-		f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+		f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 		m := f.c.d.Metrics
 		for k, age := range []time.Duration{17 * time.Minute, 18 * time.Minute} {
 			require.NoError(t, f.c.ReconcileOnce(t.Context()))
@@ -314,9 +335,9 @@ func TestStaleDataSaysHowOld(t *testing.T) {
 // grid points: only the value at the cycle's time), and the whole window
 // is read again every FullReadEvery and after a gap wider than the window.
 func TestIncrementalHistoryReads(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	reads := func() [][2]time.Time {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -356,9 +377,9 @@ func TestIncrementalHistoryReads(t *testing.T) {
 // series (or fails to evaluate) is the target's data problem; the source
 // stays up and ready.
 func TestQueryErrorIsATargetProblem(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	h := &fakeHistory{value: 35}
-	f := newFixture(t, t.TempDir(), h, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeAct, &now)
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	for _, qerr := range []error{
 		fmt.Errorf("%w (3 series)", history.ErrMultipleSeries),
@@ -403,7 +424,7 @@ func (warmingForecaster) Forecast(h int, coverage float64) (predictor.Forecast, 
 // confidence (0 here: the decision is reactive), and a published lower
 // bound of a non-negative kind is clamped at 0.
 func TestForecastPublishedFromFirstCycle(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, warmingForecaster{}, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	m := f.c.d.Metrics
@@ -423,23 +444,22 @@ func TestForecastPublishedFromFirstCycle(t *testing.T) {
 }
 
 func TestForecastOnlyNeverActs(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, fakeForecaster{mean: 50, upper: 70, conf: 0.9}, ModeForecastOnly, &now)
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeForecastOnly, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f.act.actions())
 	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.desired), 0, "still published")
 }
 
 func TestRestartResumesWithoutSpuriousAction(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	dir := t.TempDir()
-	fc := fakeForecaster{mean: 50, upper: 70, conf: 0.9}
-	f1 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
 	require.Len(t, f1.act.actions(), 1)
 
 	now = now.Add(2 * time.Minute)
-	f2 := newFixture(t, dir, &fakeHistory{value: 35}, fc, ModeAct, &now)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.desired), 0, "held decision published before the first cycle")
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f2.act.actions())
@@ -452,7 +472,7 @@ func TestRestartResumesWithoutSpuriousAction(t *testing.T) {
 }
 
 func TestLowConfidenceIsReactive(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, fakeForecaster{mean: 50, upper: 70, conf: 0.2}, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	acts := f.act.actions()
@@ -472,14 +492,9 @@ func TestRunSchedules(t *testing.T) {
 		require.NoError(t, err)
 		reg := prometheus.NewRegistry()
 		m := NewMetrics(reg, []policy.Target{testTarget})
-		c, err := New([]policy.Target{testTarget}, Options{
-			Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
-		}, Deps{
-			History: h, NewForecaster: newFake(fakeForecaster{mean: 50, upper: 70, conf: 0.9}),
-			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
-			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
-			Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-		})
+		deps := testDeps(h, confidentForecast, st, m, time.Now)
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
@@ -538,10 +553,10 @@ func (r *recordingForecaster) Update(t int64, y float64) {
 }
 
 func TestAnomalousPointsKeptOutOfFitting(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	spike := time.Date(2026, 3, 2, 11, 30, 0, 0, time.UTC)
 	h := &fakeHistory{value: 35, spike: spike.Unix()}
-	fc := &recordingForecaster{fakeForecaster: fakeForecaster{mean: 50, upper: 70, conf: 0.9}}
+	fc := &recordingForecaster{fakeForecaster: confidentForecast}
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
 	c, err := New([]policy.Target{testTarget}, Options{
@@ -620,13 +635,7 @@ func TestRunAlignsCycles(t *testing.T) {
 		st, err := state.New(t.TempDir())
 		require.NoError(t, err)
 		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
-		c, err := New([]policy.Target{testTarget}, Options{
-			Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.95, Mode: ModeAct, AnomalyThreshold: 0.99,
-		}, Deps{
-			History: h, NewForecaster: newFake(fakeForecaster{mean: 50, upper: 70, conf: 0.9}),
-			NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
-			Decide:      policy.Decide, State: st, Metrics: m, Now: time.Now,
-		})
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), testDeps(h, confidentForecast, st, m, time.Now))
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})

@@ -22,7 +22,7 @@ import (
 // 5m, hold until ready: a 4m30s stabilisation window at a 1m interval) no
 // decision goes below 13 until that window has passed on fresh data.
 func TestHoldFloorAfterHistoryOutage(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
+	now := fixtureStart
 	tg := testTarget
 	tg.HoldUntilReady = true
 	st, err := state.New(t.TempDir())

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestLiveReadyMatchesForecast: Ready tells, at every sample count,
@@ -61,11 +62,9 @@ func TestLiveReadyMatchesForecast(t *testing.T) {
 // has a gap, with and without risk sizing, but (with risk sizing) does
 // not refit forecast.Auto once the peak quantiles size the decisions.
 func TestDecideOnlySameDecisions(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	n := 3 * 288
-	v := make([]float64, n)
+	n := 3 * testkit.SamplesPerDay
+	v := testkit.DailySine(n, 100, 60, 8, rand.New(rand.NewPCG(7, 8)))
 	for i := range v {
-		v[i] = 100 + 60*math.Sin(2*math.Pi*float64(i)/288) + 8*r.NormFloat64()
 		if i < 3 || (i >= 400 && i < 430) {
 			v[i] = math.NaN()
 		}

@@ -131,12 +131,7 @@ func (thresholdDet) Update(_ int64, y float64) float64 {
 
 // Causality: changing samples after t changes no decision at or before t.
 func TestCausal(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	n := 3 * 288
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = 100 + 50*math.Sin(2*math.Pi*float64(i)/288) + 5*r.NormFloat64()
-	}
+	v := testkit.DailySine(3*testkit.SamplesPerDay, 100, 50, 5, rand.New(rand.NewPCG(3, 4)))
 	run := func(v []float64) []int {
 		det, err := engine.NewDetector(engine.DefaultDetector)
 		require.NoError(t, err)
@@ -157,7 +152,7 @@ func TestCausal(t *testing.T) {
 	a := run(v)
 	w := append([]float64(nil), v...)
 	cut := 2 * 288
-	for i := cut + 1; i < n; i++ {
+	for i := cut + 1; i < len(w); i++ {
 		w[i] *= 3
 	}
 	b := run(w)

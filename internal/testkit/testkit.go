@@ -223,3 +223,19 @@ func WriteTrace(t testing.TB, path string, ts []int64, vs []float64) string {
 	require.NoError(t, f.Close())
 	return path
 }
+
+// SamplesPerDay is a day of 5-minute samples, the step of most traces.
+const SamplesPerDay = 288
+
+// DailySine is n 5-minute samples of level + amp·sin(2πi/288), each plus
+// noise·N(0,1) drawn from r in order (r nil: no noise).
+func DailySine(n int, level, amp, noise float64, r *rand.Rand) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = level + amp*math.Sin(2*math.Pi*float64(i)/SamplesPerDay)
+		if r != nil {
+			v[i] += noise * r.NormFloat64()
+		}
+	}
+	return v
+}

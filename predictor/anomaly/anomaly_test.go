@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/floats/scalar"
 
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -48,17 +49,15 @@ func testDetectors() map[string]func() predictor.Detector {
 // testSeries is a seeded daily-cycle series at 5-minute steps with
 // noise, a spike at 700 and a level shift from 900.
 func testSeries(n int, seed uint64) (ts []int64, ys []float64) {
-	rng := rand.New(rand.NewPCG(seed, 7))
+	ys = testkit.DailySine(n, 100, 20, 2, rand.New(rand.NewPCG(seed, 7)))
 	for i := range n {
 		ts = append(ts, 1_600_000_000+int64(i)*300)
-		y := 100 + 20*math.Sin(2*math.Pi*float64(i)/288) + 2*rng.NormFloat64()
 		if i == 700 {
-			y += 60
+			ys[i] += 60
 		}
 		if i >= 900 {
-			y += 40
+			ys[i] += 40
 		}
-		ys = append(ys, y)
 	}
 	return ts, ys
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -25,12 +26,8 @@ func BenchmarkDetectorUpdate(b *testing.B) {
 	const warm = 10_000
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 2))
 			const n = 1 << 14
-			ys := make([]float64, n)
-			for i := range ys {
-				ys[i] = 100 + 20*math.Sin(2*math.Pi*float64(i)/288) + 2*rng.NormFloat64()
-			}
+			ys := testkit.DailySine(n, 100, 20, 2, rand.New(rand.NewPCG(1, 2)))
 			d := bc.mk()
 			for i := range warm {
 				d.Update(int64(i)*300, ys[i%n])
