@@ -230,7 +230,7 @@ func runHelpDefaults() map[string]string {
 		"PRESCALE_TARGET_COST_PER_UNIT_HOUR": strconv.FormatFloat(runPrice, 'g', -1, 64),
 		"PRESCALE_SCALING_INTERVAL":          "30s",
 		"PRESCALE_STEP":                      "1m, or the backfilled trace's step",
-		"PRESCALE_API_TOKEN":                 "random, printed at start",
+		"PRESCALE_API_TOKEN":                 "random, written to $PRESCALE_DATA_DIR/api-token (mode 0600, reused), never printed",
 		"PRESCALE_PROMETHEUS_URL":            "empty; run always uses its embedded store",
 	}
 }
