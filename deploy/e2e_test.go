@@ -345,10 +345,20 @@ func promQuery(t *testing.T, addr, q string) ([]promSample, error) {
 	return resp.Data.Result, nil
 }
 
-func sampleValue(s promSample) (float64, error) {
-	v, ok := s.Value[1].(string)
+// promValue runs an instant query that must give one series and returns
+// its value.
+func promValue(t *testing.T, addr, q string) (float64, error) {
+	t.Helper()
+	res, err := promQuery(t, addr, q)
+	if err != nil {
+		return math.NaN(), err
+	}
+	if len(res) != 1 {
+		return math.NaN(), fmt.Errorf("%s: %d series", q, len(res))
+	}
+	v, ok := res[0].Value[1].(string)
 	if !ok {
-		return math.NaN(), fmt.Errorf("sample value %v is not a string", s.Value[1])
+		return math.NaN(), fmt.Errorf("%s: sample value %v is not a string", q, res[0].Value[1])
 	}
 	return strconv.ParseFloat(v, 64)
 }
@@ -449,28 +459,14 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	// query semantics), so one scrape of the exporter is enough for it to
 	// decide on data.
 	poll(t, 30*time.Second, "Prometheus has scraped the exporter", procs, func() error {
-		res, err := promQuery(t, o.Prometheus, `count_over_time(prescale_cpus{job="prescale-exporter"}[1m])`)
-		if err != nil {
-			return err
-		}
-		if len(res) != 1 {
-			return fmt.Errorf("%d series", len(res))
-		}
-		n, err := sampleValue(res[0])
+		n, err := promValue(t, o.Prometheus, `count_over_time(prescale_cpus{job="prescale-exporter"}[1m])`)
 		if err != nil {
 			return fmt.Errorf("sample count: %w", err)
 		}
 		if n < 1 {
 			return fmt.Errorf("%v samples", n)
 		}
-		res, err = promQuery(t, o.Prometheus, demandQuery)
-		if err != nil {
-			return err
-		}
-		if len(res) != 1 {
-			return fmt.Errorf("%s: %d series", demandQuery, len(res))
-		}
-		cpus, err = sampleValue(res[0])
+		cpus, err = promValue(t, o.Prometheus, demandQuery)
 		return err
 	})
 	require.GreaterOrEqual(t, cpus, 1.0)
@@ -503,14 +499,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 
 	// Prometheus sees the decision...
 	poll(t, 60*time.Second, "Prometheus scrapes the controller's decision", procs, func() error {
-		res, err := promQuery(t, o.Prometheus, `prescale_desired_units{job="prescale-controller",target="web"}`)
-		if err != nil {
-			return err
-		}
-		if len(res) != 1 {
-			return fmt.Errorf("%d series", len(res))
-		}
-		v, err := sampleValue(res[0])
+		v, err := promValue(t, o.Prometheus, `prescale_desired_units{job="prescale-controller",target="web"}`)
 		if err != nil {
 			return err
 		}

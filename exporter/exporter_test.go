@@ -117,25 +117,26 @@ func TestBadInput(t *testing.T) {
 		require.InDelta(t, 1.0, got[success("cpu")], 0, "other sources are unaffected")
 	})
 
-	t.Run("stale pid file", func(t *testing.T) {
-		pidFile := filepath.Join(t.TempDir(), "app.pid")
-		require.NoError(t, os.WriteFile(pidFile, []byte("99999\n"), 0o644))
-		cfg := DefaultConfig()
-		cfg.AppProcess = pidFile
-		got := gatherValues(t, fixtureCollector(t, root, cfg))
-		require.Zero(t, got[success("app_process")])
-	})
-
-	t.Run("pid file of a fixture process", func(t *testing.T) {
-		pidFile := filepath.Join(t.TempDir(), "app.pid")
-		require.NoError(t, os.WriteFile(pidFile, []byte("4300\n"), 0o644))
-		cfg := DefaultConfig()
-		cfg.AppProcess = pidFile
-		got := gatherValues(t, fixtureCollector(t, root, cfg))
-		require.InDelta(t, 1.0, got[success("app_process")], 0)
-		require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0)
-		require.InDelta(t, 3.0, got["prescale_app_process_open_fds"], 0)
-	})
+	for _, tc := range []struct {
+		name, pid string
+		want      map[string]float64 // absent: the sample is not there
+	}{
+		{"stale pid file", "99999", map[string]float64{success("app_process"): 0}},
+		{"pid file of a fixture process", "4300", map[string]float64{success("app_process"): 1,
+			"prescale_app_process_threads": 1, "prescale_app_process_open_fds": 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "app.pid")
+			require.NoError(t, os.WriteFile(pidFile, []byte(tc.pid+"\n"), 0o644))
+			cfg := DefaultConfig()
+			cfg.AppProcess = pidFile
+			got := gatherValues(t, fixtureCollector(t, root, cfg))
+			for name, want := range tc.want {
+				require.Contains(t, got, name)
+				require.InDelta(t, want, got[name], 0, name)
+			}
+		})
+	}
 
 	t.Run("missing /proc fails the sources, not the scrape", func(t *testing.T) {
 		empty := t.TempDir()

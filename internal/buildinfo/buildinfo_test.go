@@ -15,14 +15,35 @@ import (
 	"github.com/prescale/prescale"
 )
 
-// resetVersion empties the linker-set fields for one test and restores them.
-func resetVersion(t *testing.T) {
-	saved := []string{version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate}
-	t.Cleanup(func() {
-		version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate =
-			saved[0], saved[1], saved[2], saved[3], saved[4]
-	})
-	version.Version, version.Revision, version.Branch, version.BuildUser, version.BuildDate = "", "", "", "", ""
+// versionFields are the linker-set fields of prometheus/common/version:
+// version, revision, branch, build user, build date.
+func versionFields() []*string {
+	return []*string{&version.Version, &version.Revision, &version.Branch, &version.BuildUser, &version.BuildDate}
+}
+
+// setVersion sets the linker-set fields for one test (in versionFields'
+// order; missing ones empty) and restores them after.
+func setVersion(t *testing.T, values ...string) {
+	saved := versionValues()
+	t.Cleanup(func() { setFields(saved) })
+	setFields(values)
+}
+
+func setFields(values []string) {
+	for i, f := range versionFields() {
+		*f = ""
+		if i < len(values) {
+			*f = values[i]
+		}
+	}
+}
+
+func versionValues() []string {
+	var out []string
+	for _, f := range versionFields() {
+		out = append(out, *f)
+	}
+	return out
 }
 
 func buildInfo(mainVersion string) func() (*debug.BuildInfo, bool) {
@@ -42,36 +63,27 @@ func TestCompleteWithoutLdflags(t *testing.T) {
 		{"no VERSION content", "", "(devel)", "unknown", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resetVersion(t)
+			setVersion(t)
 			read := buildInfo(tc.main)
 			if !tc.ok {
 				read = func() (*debug.BuildInfo, bool) { return nil, false }
 			}
 			complete(tc.file, read)
-			require.Equal(t, tc.want, version.Version)
 			require.NotEmpty(t, version.Revision)
-			require.Equal(t, "unknown", version.Branch)
-			require.Equal(t, "unknown", version.BuildUser)
-			require.Equal(t, "unknown", version.BuildDate)
+			require.Equal(t, []string{tc.want, version.Revision, "unknown", "unknown", "unknown"}, versionValues())
 		})
 	}
 }
 
 func TestCompleteKeepsLdflags(t *testing.T) {
-	resetVersion(t)
-	version.Version, version.Revision, version.Branch = "9.9.9", "abc123", "main"
-	version.BuildUser, version.BuildDate = "ci@host", "20260101-00:00:00"
+	ldflags := []string{"9.9.9", "abc123", "main", "ci@host", "20260101-00:00:00"}
+	setVersion(t, ldflags...)
 	complete("0.1.0", buildInfo("v0.2.0"))
-	require.Equal(t, "9.9.9", version.Version)
-	require.Equal(t, "abc123", version.Revision)
-	require.Equal(t, "main", version.Branch)
-	require.Equal(t, "ci@host", version.BuildUser)
-	require.Equal(t, "20260101-00:00:00", version.BuildDate)
+	require.Equal(t, ldflags, versionValues())
 }
 
 func TestPrint(t *testing.T) {
-	resetVersion(t)
-	version.Version, version.Revision, version.Branch = "1.2.3", "deadbeef", "main"
+	setVersion(t, "1.2.3", "deadbeef", "main")
 	var b bytes.Buffer
 	Print(&b, "prescale")
 	out := b.String()
