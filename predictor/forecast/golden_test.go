@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/prescale/prescale/internal/trace"
+	"github.com/prescale/prescale/predictor"
 )
 
 var updateGolden = flag.Bool("fc.update", false, "rewrite the forecasting golden files in testdata")
@@ -75,5 +76,27 @@ func TestPredictGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRollingModelEveryName: every name BatchModelNames lists (what
+// prescale forecast --model takes) forecasts the three-week hourly fixture
+// as that model. The log-scale decomposition called itself "mstllog", so
+// --model mstl_log matched no candidate and failed at its first origin
+// with "history too short for this model".
+func TestRollingModelEveryName(t *testing.T) {
+	ts, ys := readFixture(t, "hourly_3weeks.csv")
+	origins := []int{len(ys) - 30, len(ys) - 13}
+	for _, name := range BatchModelNames() {
+		var models []string
+		err := RollingModel(ts, ys, origins, 12, name, Options{}, 24, 0.8, func(_ int, f predictor.Forecast) error {
+			models = append(models, f.Model)
+			return nil
+		})
+		require.NoError(t, err, name)
+		require.Len(t, models, len(origins), name)
+		if name != "auto" {
+			require.Equal(t, []string{name, name}, models, "a single model forecasts under its own name")
+		}
 	}
 }

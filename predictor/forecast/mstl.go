@@ -87,7 +87,7 @@ func (c *mstl) giveBack() {
 
 func (c *mstl) name() string {
 	if c.log {
-		return "mstllog"
+		return "mstl_log"
 	}
 	return "mstl"
 }
