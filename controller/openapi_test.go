@@ -51,6 +51,20 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	require.Equal(t, doc.Operations(), routes(t, h), "router (right) vs %s (left)", openAPIPath)
 }
 
+// TestIndexNamesEveryRoute: GET / lists every operation the router
+// serves; it left out the simulated actuator's /api/simulated/pool.
+func TestIndexNamesEveryRoute(t *testing.T) {
+	_, h := restApp(t, nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	var index struct{ Endpoints []string }
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &index))
+	want := slices.DeleteFunc(routes(t, h), func(r string) bool { return r == "GET /" })
+	slices.Sort(index.Endpoints)
+	require.Equal(t, want, index.Endpoints)
+}
+
 // openAPICall is one request whose answer is checked against the document.
 type openAPICall struct {
 	method, path, body string

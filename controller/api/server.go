@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,14 +153,15 @@ func (s *Server) routes() *mux.Router {
 }
 
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"name": "prescale",
-		"endpoints": []string{
-			"GET /api/metrics", "GET /api/metrics/realtime", "GET /api/predictions",
-			"GET /api/scaling/status", "POST /api/scaling/execute", "GET /api/system/health",
-			"GET /api/verification", "POST /api/stress-test", "GET /metrics", "GET /healthz", "GET /readyz",
-		},
-	})
+	endpoints := []string{
+		"GET /api/metrics", "GET /api/metrics/realtime", "GET /api/predictions",
+		"GET /api/scaling/status", "POST /api/scaling/execute", "GET /api/system/health",
+		"GET /api/verification", "POST /api/stress-test", "GET /metrics", "GET /healthz", "GET /readyz",
+	}
+	for _, path := range slices.Sorted(maps.Keys(s.o.Extra)) { // e.g. the simulated pool
+		endpoints = append(endpoints, "GET "+path)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": "prescale", "endpoints": endpoints})
 }
 
 // cacheEntry is one rendered GET answer.
