@@ -2,21 +2,13 @@ package controller_test
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/backtest"
-	"github.com/prescale/prescale/controller/engine"
-	"github.com/prescale/prescale/controller/history"
-	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/state"
 )
 
 // TestPredictionsListEveryPointOfALongAnomaly: the live controller, with
@@ -41,24 +33,11 @@ func TestPredictionsListEveryPointOfALongAnomaly(t *testing.T) {
 			plateau[ts[i]] = true
 		}
 	}
-	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand"), ts, vs)
-	require.NoError(t, err)
+	emb := demandStore(t, ts, vs)
 
 	tg := backtest.DefaultTarget(10, 10*time.Minute, 1, 40)
 	tg.Name, tg.Query = "plateau", "demand"
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
-	c, err := controller.New([]policy.Target{tg}, controller.Options{
-		Interval: step, Step: step, Window: time.Duration(n-1) * step, Coverage: engine.DefaultCoverage,
-		Mode: controller.ModeForecastOnly, AnomalyThreshold: engine.DefaultAnomalyThreshold,
-	}, controller.Deps{
-		History: emb, NewDetector: controller.DetectorByName(engine.DefaultDetector), Decide: policy.Decide,
-		State: st, Now: func() time.Time { return end },
-	})
-	require.NoError(t, err)
+	c := liveController(t, tg, emb, time.Duration(n-1)*step, &end, nil)
 	require.NoError(t, c.ReconcileOnce(ctx))
 
 	p := api.NewView(c, api.Info{}).Predictions()[0]

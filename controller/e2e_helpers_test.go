@@ -19,8 +19,14 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -194,4 +200,35 @@ func startExporter(t *testing.T) net.Addr {
 	require.NoError(t, err)
 	testkit.Background(t.Context(), t, exp.Run)
 	return eaddr
+}
+
+// demandStore opens an embedded store in a temporary directory holding one
+// series, demand{kv...}, with the samples; it is closed when the test ends.
+func demandStore(t *testing.T, ts []int64, vs []float64, kv ...string) *history.Embedded {
+	t.Helper()
+	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, emb.Close()) })
+	_, err = emb.AppendSeries(t.Context(), labels.FromStrings(append([]string{model.MetricNameLabel, "demand"}, kv...)...), ts, vs)
+	require.NoError(t, err)
+	return emb
+}
+
+// liveController is a forecast-only controller of tg over h with the
+// measured defaults (coverage, detector, threshold) on a 5-minute step and
+// cycle, reading window of history at the clock *now; units may be nil.
+func liveController(t *testing.T, tg policy.Target, h history.History, window time.Duration, now *time.Time, units controller.UnitsSource) *controller.Controller {
+	t.Helper()
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	step := 5 * time.Minute
+	c, err := controller.New([]policy.Target{tg}, controller.Options{
+		Interval: step, Step: step, Window: window, Coverage: engine.DefaultCoverage,
+		Mode: controller.ModeForecastOnly, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+	}, controller.Deps{
+		History: h, NewDetector: controller.DetectorByName(engine.DefaultDetector), Decide: policy.Decide,
+		Units: units, State: st, Now: func() time.Time { return *now },
+	})
+	require.NoError(t, err)
+	return c
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -52,11 +51,7 @@ func TestE2EEmbeddedMatchesPrometheus(t *testing.T) {
 	require.NoError(t, err)
 
 	// Embedded store with the same samples.
-	emb, err := history.OpenEmbedded(filepath.Join(dir, "embedded"), history.EmbeddedOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
-	require.NoError(t, err)
+	emb := demandStore(t, ts, vs, "trace", "gen")
 
 	// Same queries, same series.
 	for _, q := range []string{
@@ -165,23 +160,9 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 	require.NoError(t, err)
 	sim := backtest.NewSim(ts, vs, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, 0)
 
-	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(ctx, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
-	require.NoError(t, err)
-
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
+	emb := demandStore(t, ts, vs, "trace", "gen")
 	var now time.Time
-	c, err := controller.New([]policy.Target{tg}, controller.Options{
-		Interval: step, Step: step, Window: time.Duration(len(ts)) * step, Coverage: engine.DefaultCoverage,
-		Mode: controller.ModeForecastOnly, AnomalyThreshold: engine.DefaultAnomalyThreshold,
-	}, controller.Deps{
-		History: emb, NewDetector: controller.DetectorByName(engine.DefaultDetector), Decide: policy.Decide,
-		Units: &firstUnits{n: sim.InitialUnits()}, State: st, Now: func() time.Time { return now },
-	})
-	require.NoError(t, err)
+	c := liveController(t, tg, emb, time.Duration(len(ts))*step, &now, &firstUnits{n: sim.InitialUnits()})
 	v := api.NewView(c, api.Info{})
 
 	reasons := map[policy.Reason]int{}

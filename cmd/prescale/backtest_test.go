@@ -72,37 +72,39 @@ func promSine(t *testing.T, first func(start, end int64) int64) *httptest.Server
 	return srv
 }
 
+// TestBacktestCmdPrometheus replays a range of a Prometheus query. A
+// --range reaching back before the series existed (the default 14d on a
+// server with two hours of data) replays from the first sample, and the
+// summary says how many samples were left out; they were replayed as
+// 20,000 empty samples: a summary of hours of "no_data" decisions and no
+// ratio.
 func TestBacktestCmdPrometheus(t *testing.T) {
-	srv := promSine(t, func(start, _ int64) int64 { return start })
-	out := filepath.Join(t.TempDir(), "d.csv")
-	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
-		"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
-	require.Equal(t, 0, code, stderr.String())
-	b, err := os.ReadFile(out)
-	require.NoError(t, err)
-	// Header plus 1,441 points: [now-1d, now] at 1 m, both ends included.
-	require.Equal(t, 1442, strings.Count(string(b), "\n"))
-	require.Contains(t, stdout.String(), srv.URL)
-}
-
-// TestBacktestCmdPrometheusYoungSeries: a --range reaching back before
-// the series existed (the default 14d on a server with two hours of
-// data) replays from the first sample, and the summary says how many
-// samples were left out. They were replayed as 20,000 empty samples: a
-// summary of hours of "no_data" decisions and no ratio.
-func TestBacktestCmdPrometheusYoungSeries(t *testing.T) {
-	srv := promSine(t, func(_, end int64) int64 { return end - 2*3600 })
-	out := filepath.Join(t.TempDir(), "d.csv")
-	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
-		"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
-	require.Equal(t, 0, code, stderr.String())
-	b, err := os.ReadFile(out)
-	require.NoError(t, err)
-	require.Equal(t, 1+121, strings.Count(string(b), "\n"), "header plus the two hours with data")
-	require.Contains(t, stdout.String(), "the 1320 samples before it, without data, left out")
-	require.NotContains(t, stdout.String(), "no_data")
+	for _, tc := range []struct {
+		name      string
+		first     func(start, end int64) int64
+		rows      int // header included
+		says, not string
+	}{
+		// [now-1d, now] at 1 m, both ends included: 1,441 points.
+		{"whole range", func(start, _ int64) int64 { return start }, 1 + 1441, "", "left out"},
+		{"young series", func(_, end int64) int64 { return end - 2*3600 }, 1 + 121,
+			"the 1320 samples before it, without data, left out", "no_data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := promSine(t, tc.first)
+			out := filepath.Join(t.TempDir(), "d.csv")
+			var stdout, stderr bytes.Buffer
+			code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+				"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
+			require.Equal(t, 0, code, stderr.String())
+			b, err := os.ReadFile(out)
+			require.NoError(t, err)
+			require.Equal(t, tc.rows, strings.Count(string(b), "\n"))
+			require.Contains(t, stdout.String(), srv.URL)
+			require.Contains(t, stdout.String(), tc.says)
+			require.NotContains(t, stdout.String(), tc.not)
+		})
+	}
 }
 
 func TestBacktestCmdBadUsage(t *testing.T) {
