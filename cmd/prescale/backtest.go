@@ -189,6 +189,9 @@ func (o *backtestOpts) checkOutputs() error {
 		return errors.New("--query is required with --prometheus")
 	case *o.decisions == "":
 		return errors.New("--decisions is required")
+	case *o.decisions == "-":
+		// It wrote a file named "-".
+		return errors.New("--decisions must name a file: stdout (-) carries the summary")
 	case *o.plotLast < 0:
 		return fmt.Errorf("--plot-last must be >= 0, got %s", *o.plotLast)
 	case *o.plotLast > 0 && *o.plotPath == "":

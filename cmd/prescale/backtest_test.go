@@ -118,6 +118,7 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"no source", []string{"--capacity", "1", "--decisions", out}, "exactly one of --trace and --prometheus"},
 		{"extra argument", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "extra"}, `prescale backtest: unexpected argument "extra"`},
 		{"both sources", []string{"--trace", tr, "--prometheus", "http://x", "--query", "up", "--capacity", "1", "--decisions", out}, "exactly one of"},
+		{"decisions to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", "-"}, "--decisions must name a file"},
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},

@@ -29,12 +29,12 @@ const detectWorkers = 2
 // runs exactly the detector the controller runs (anomaly.NewDetector);
 // --nab adds NAB's first-detection rule (anomaly.NABFirstDetection) unless
 // --nab-first-detection=false.
-func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
+func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("prescale detect", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	tracePath := fset.String("trace", "", "trace CSV (timestamp,value) to score")
 	nabDir := fset.String("nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
-	out := fset.String("out", "", "output CSV for --trace, output directory for --nab")
+	out := fset.String("out", "", "output CSV for --trace (- for stdout), output directory for --nab")
 	detName := fset.String("detector", anomaly.DetectorNames()[0],
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
 	firstDetection := fset.Bool("nab-first-detection", true,
@@ -58,6 +58,9 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 	case *out == "":
 		fmt.Fprintln(stderr, "prescale detect: --out is required")
 		return 2
+	case *out == "-" && *nabDir != "":
+		fmt.Fprintln(stderr, "prescale detect: --out with --nab is a directory, not - (stdout)")
+		return 2
 	}
 	newDet := func() predictor.Detector {
 		d, _ := anomaly.NewDetector(*detName) // name checked above
@@ -74,7 +77,11 @@ func detectCmd(ctx context.Context, args []string, _, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
 			return 2
 		}
-		if err := detectWriteFile(*out, tr, newDet()); err != nil {
+		write := func() error { return detectWriteFile(*out, tr, newDet()) }
+		if *out == "-" { // as prescale forecast --out -; it wrote a file named "-"
+			write = func() error { return detectWrite(stdout, tr, newDet()) }
+		}
+		if err := write(); err != nil {
 			fmt.Fprintf(stderr, "prescale detect: %v\n", err)
 			return 1
 		}

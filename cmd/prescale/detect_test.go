@@ -72,6 +72,21 @@ func TestDetectTrace(t *testing.T) {
 	}
 }
 
+// TestDetectTraceToStdout: --out - writes the scores to stdout, as
+// prescale forecast --out - does; it wrote a file named "-".
+func TestDetectTraceToStdout(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	detectTestTrace(t, in, 50)
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, detectCmd(t.Context(), []string{"--trace", in, "--out", "-"}, &stdout, &stderr), stderr.String())
+	rows, err := csv.NewReader(&stdout).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 51)
+	require.NoFileExists(t, filepath.Join(dir, "-"))
+}
+
 func TestDetectNAB(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "data"), filepath.Join(dir, "results")
@@ -112,6 +127,7 @@ func TestDetectBadUsage(t *testing.T) {
 		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "none.csv"},
 		{"malformed trace", []string{"--trace", filepath.Join(dir, "bad.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "--trace"},
 		{"missing nab dir", []string{"--nab", filepath.Join(dir, "nodir"), "--out", filepath.Join(dir, "o")}, 2, "--nab"},
+		{"nab to stdout", []string{"--nab", dir, "--out", "-"}, 2, "--out with --nab is a directory"},
 		{"nab is a file", []string{"--nab", in, "--out", filepath.Join(dir, "o")}, 2, "not a directory"},
 		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 1, "--nab"},
 		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 1, "nodir"},
