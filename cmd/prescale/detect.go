@@ -96,6 +96,9 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	if err := detectDir(ctx, *nabDir, *out, newDet, stderr); err != nil {
+		if errors.Is(err, context.Canceled) { // it said "context canceled"
+			err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
+		}
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
 		return 1
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -105,6 +106,19 @@ func TestDetectNAB(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(out, "README.md"))
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestDetectNABInterrupted: SIGTERM (a cancelled context) stops --nab
+// with exit 1 and says what was written; it said "context canceled".
+func TestDetectNABInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "data"), filepath.Join(dir, "results")
+	detectTestTrace(t, filepath.Join(in, "a.csv"), 50)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 1, detectCmd(ctx, []string{"--nab", in, "--out", out}, &stdout, &stderr))
+	require.Contains(t, stderr.String(), "prescale detect: interrupted: stopped; the files reported above are whole")
 }
 
 func TestDetectBadUsage(t *testing.T) {
