@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -37,7 +35,7 @@ func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *t
 	for i := range n {
 		ts, vs := testkit.DailyTrace(14*288+extra, 5*time.Minute, end, uint64(i))
 		name := fmt.Sprintf("t%03d", i)
-		_, err := emb.AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", name), ts, vs)
+		_, err := emb.AppendSeries(b.Context(), testkit.Demand("target", name), ts, vs)
 		require.NoError(b, err)
 		targets[i] = policy.Target{
 			Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,

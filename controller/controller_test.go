@@ -14,8 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -602,7 +600,7 @@ func TestFirstCycleDecidesOnFreshData(t *testing.T) {
 			emb, err := history.OpenEmbedded(t.TempDir(), history.EmbeddedOptions{})
 			require.NoError(t, err)
 			t.Cleanup(func() { require.NoError(t, emb.Close()) })
-			lbls := labels.FromStrings(model.MetricNameLabel, "demand")
+			lbls := testkit.Demand()
 			_, err = emb.Append(t.Context(), []history.Sample{{Labels: lbls, T: now.Add(-300 * time.Millisecond).UnixMilli(), V: 35}})
 			require.NoError(t, err)
 			tg := testTarget

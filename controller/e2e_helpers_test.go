@@ -19,7 +19,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -209,7 +208,7 @@ func demandStore(t *testing.T, ts []int64, vs []float64, kv ...string) *history.
 	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	_, err = emb.AppendSeries(t.Context(), labels.FromStrings(append([]string{model.MetricNameLabel, "demand"}, kv...)...), ts, vs)
+	_, err = emb.AppendSeries(t.Context(), testkit.Demand(kv...), ts, vs)
 	require.NoError(t, err)
 	return emb
 }

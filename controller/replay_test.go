@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/api"
@@ -33,7 +31,7 @@ func TestReplayCoarseTraceEndToEnd(t *testing.T) {
 			store, err := history.OpenEmbedded(dir+"/tsdb", history.EmbeddedOptions{LookbackDelta: history.LookbackFor(step)})
 			require.NoError(t, err)
 			ts, vs := testkit.DailyTrace(600, step, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), 3)
-			rp, err := history.NewReplay(store, labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs, 500, now)
+			rp, err := history.NewReplay(store, testkit.Demand("trace", "gen"), ts, vs, 500, now)
 			require.NoError(t, err)
 			_, err = rp.AdvanceTo(t.Context(), now)
 			require.NoError(t, err)

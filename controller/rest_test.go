@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -44,7 +42,7 @@ func restApp(t *testing.T, mutate func(*config.Config)) (*app.App, http.Handler)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	ts, vs := testkit.DailyTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
-	_, err = a.Store().AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "trace", "gen"), ts, vs)
+	_, err = a.Store().AppendSeries(t.Context(), testkit.Demand("trace", "gen"), ts, vs)
 	require.NoError(t, err)
 	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 	return a, a.Handler()

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -72,7 +70,7 @@ func serveBenchApp(b *testing.B, targets int) string {
 	require.NoError(b, err)
 	for i := range targets {
 		ts, vs := testkit.DailyTrace(14*288, 5*time.Minute, now.Add(-30*time.Second), uint64(i))
-		_, err := a.Store().AppendSeries(b.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "target", fmt.Sprintf("t%03d", i)), ts, vs)
+		_, err := a.Store().AppendSeries(b.Context(), testkit.Demand("target", fmt.Sprintf("t%03d", i)), ts, vs)
 		require.NoError(b, err)
 	}
 	require.NoError(b, a.Store().Compact(b.Context()))

@@ -14,8 +14,9 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // fakeAPI answers QueryRange from a function and records the ranges asked.
@@ -221,7 +222,7 @@ func TestReplay(t *testing.T) {
 	ts := []int64{1000, 1300, 1600, 1900, 2200}
 	vs := []float64{1, 2, math.NaN(), 4, 5}
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	r, err := NewReplay(emb, labels.FromStrings(model.MetricNameLabel, "demand"), ts, vs, 3, start)
+	r, err := NewReplay(emb, testkit.Demand(), ts, vs, 3, start)
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, r.Step())
 	n, err := r.AdvanceTo(t.Context(), start)
@@ -245,7 +246,7 @@ func TestEmbeddedQueryErrorsAreQueryErrors(t *testing.T) {
 	defer func() { require.NoError(t, emb.Close()) }()
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	for _, s := range []string{"a", "b"} {
-		_, err := emb.AppendSeries(t.Context(), labels.FromStrings(model.MetricNameLabel, "demand", "pod", s), []int64{start.Unix()}, []float64{1})
+		_, err := emb.AppendSeries(t.Context(), testkit.Demand("pod", s), []int64{start.Unix()}, []float64{1})
 		require.NoError(t, err)
 	}
 	for _, q := range []string{"sum(", "demand", "demand[5m]"} {

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -238,4 +240,10 @@ func DailySine(n int, level, amp, noise float64, r *rand.Rand) []float64 {
 		}
 	}
 	return v
+}
+
+// Demand is the label set of the demand series the tests write into a
+// store: __name__="demand" and the label pairs kv.
+func Demand(kv ...string) labels.Labels {
+	return labels.FromStrings(append([]string{model.MetricNameLabel, "demand"}, kv...)...)
 }
