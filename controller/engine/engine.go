@@ -80,9 +80,17 @@ const (
 	// defaultLogOffset, in units of capacity, is the offset of the
 	// log-scale ensemble members.
 	defaultLogOffset = 0.5
-	// defaultPeakFrom is the fraction of the lead window whose peak the
-	// upper bound covers; held recommendations cover the earlier part.
-	defaultPeakFrom = 0.8
+	// peakFrom is the first step of the lead window whose demand the peak
+	// distribution covers: the first, so the peak is the highest demand
+	// over the whole window [now, now+lag+interval]. A scale-down is
+	// immediate and a removed unit is back only a lag later, so the units
+	// a decision keeps must cover every step until then, not only the
+	// steps its own new units serve; and on a cluster faster than its
+	// configured lag, units arrive in the earlier part. It was the last
+	// fifth of the window (held recommendations, older forecasts, were
+	// left to cover the rest): on 1-minute data with a 5-minute lag, the
+	// peak of the last two steps of five (docs/tuning.md, "Lead window").
+	peakFrom = 1
 )
 
 // NewDetector returns the named streaming anomaly detector (DefaultDetector

@@ -298,3 +298,31 @@ func TestOngoingAnomalyKeptOutOfFitting(t *testing.T) {
 	}
 	require.Greater(t, faded, 10, "the score alone would have let these into fitting")
 }
+
+// TestPeakCoversWholeLeadWindow: the peak distribution a decision is sized
+// by is the highest demand over the whole lead window, not only its last
+// steps. A scale-down is immediate and a removed unit is back only a lag
+// later, so on falling demand the units kept now must still serve the next
+// step. On a steady ramp down (1-minute samples, 5-minute lag: five
+// forecast steps), the median peak is the next sample's demand; sized for
+// the last two steps of five only, it was three steps further down.
+func TestPeakCoversWholeLeadWindow(t *testing.T) {
+	e, err := engine.New(engine.Config{Target: target(), Step: time.Minute, Interval: time.Minute})
+	require.NoError(t, err)
+	const slope = 5.0
+	t0 := int64(1_700_000_000)
+	checked := 0
+	for i := range 600 {
+		ts, y := t0+int64(i)*60, 5000-slope*float64(i)
+		e.Observe(ts, y)
+		out := e.Decide(engine.Input{Now: time.Unix(ts, 0), CurrentUnits: 500, Demand: y, DataPresent: true}, policy.State{})
+		if i < 500 {
+			continue
+		}
+		require.NotEmpty(t, out.PeakQuantiles, "sample %d", i)
+		median := out.PeakQuantiles[0].Value
+		require.GreaterOrEqual(t, median, y-slope-1, "sample %d: median peak below the next step's demand", i)
+		checked++
+	}
+	require.Equal(t, 100, checked)
+}

@@ -119,7 +119,6 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 // recent expected cost (units·RiskPerUnit + violations), otherwise the one
 // with the lowest pinball loss.
 func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, error) {
-	peakFrom := int(math.Round(defaultPeakFrom * float64(horizon)))
 	var cfgs []online.Config
 	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
 		for _, levelAlpha := range []float64{0.5, 1} {

@@ -45,10 +45,10 @@ type Config struct {
 	// (a week of 5-minute samples), at most MaxWindow.
 	Window int
 	// PeakFrom is the first step (1..Horizon) the peak covers: the upper
-	// bound covers max(y[i+PeakFrom..i+Horizon]). 0 means 1. A scaler that
-	// holds each recommendation until its units are ready only needs the
-	// last step (PeakFrom = Horizon): earlier steps are served by earlier
-	// decisions.
+	// bound covers max(y[i+PeakFrom..i+Horizon]). 0 means 1. The engine
+	// covers the whole lead window (1): a scale-down is immediate, so the
+	// units a decision keeps must serve every step until a unit requested
+	// now could be back.
 	PeakFrom int
 	// LogOffset, when > 0, makes the model work on log(y + LogOffset):
 	// multiplicative noise and heavy-tailed bursts then get headroom
