@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 )
 
@@ -26,8 +25,12 @@ type page struct {
 
 // parsePage reads ?target=NAME, ?offset=N and ?limit=N.
 func parsePage(r *http.Request) (page, error) {
+	p := page{limit: DefaultPageLimit}
+	if r.URL.RawQuery == "" {
+		return p, nil // most requests: no query to parse
+	}
 	q := r.URL.Query()
-	p := page{target: q.Get("target"), limit: DefaultPageLimit}
+	p.target = q.Get("target")
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -43,11 +46,6 @@ func parsePage(r *http.Request) (page, error) {
 		p.limit = n
 	}
 	return p, nil
-}
-
-// key is the cache key of the selection.
-func (p page) key() string {
-	return url.Values{"target": {p.target}, "offset": {strconv.Itoa(p.offset)}, "limit": {strconv.Itoa(p.limit)}}.Encode()
 }
 
 // pageOf selects p from items (name gives an item's target): the items,
@@ -80,7 +78,7 @@ func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field s
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.cached(w, r, r.URL.Path+"?"+p.key(), false, func() (int, any) {
+	s.cached(w, r, cacheKey{name: field, page: p}, false, func() (int, any) {
 		items, total, next, err := pageOf(all(), name, p, r.URL.Path)
 		if err != nil {
 			return http.StatusNotFound, map[string]string{"error": err.Error()}

@@ -58,7 +58,7 @@ type Server struct {
 	router *mux.Router
 
 	cacheMu sync.Mutex
-	cache   map[string]*cacheSlot
+	cache   map[cacheKey]*cacheSlot
 
 	mu          sync.Mutex
 	stressUntil time.Time
@@ -86,7 +86,7 @@ func New(b Backend, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{b: b, o: o, now: o.Now, cache: map[string]*cacheSlot{}}
+	s := &Server{b: b, o: o, now: o.Now, cache: map[cacheKey]*cacheSlot{}}
 	s.router = s.routes()
 	return s
 }
@@ -164,13 +164,25 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"name": "prescale", "endpoints": endpoints})
 }
 
+// cacheKey names a cached answer: the answer and, for the paged ones,
+// the selection (a struct: no string is built per request to look it up).
+type cacheKey struct {
+	name string
+	page page
+	n    int // /api/metrics' points
+}
+
 // cacheEntry is one rendered GET answer.
 type cacheEntry struct {
 	gen  uint64
 	sec  int64
 	code int
 	body []byte
-	gz   []byte // gzip of body, for clients that accept it
+	size []string // Content-Length of body
+	// gz is the gzip of body (nil until a client that accepts gzip asks
+	// for it, and for answers under gzipMin), gzSize its Content-Length.
+	gz     []byte
+	gzSize []string
 }
 
 // cacheSlot holds one key's answer; its own lock lets concurrent misses on
@@ -181,11 +193,25 @@ type cacheSlot struct {
 	ok bool
 }
 
+// Header values every cached answer shares (net/http only reads them), so
+// that writing the headers allocates nothing.
+var (
+	hdrJSON     = []string{"application/json"}
+	hdrNoStore  = []string{"no-store"}
+	hdrVary     = []string{"Accept-Encoding"}
+	hdrGzip     = []string{"gzip"}
+	gzipWriters = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		return zw
+	}}
+)
+
 // cached serves the answer for key from memory while the backend's
 // generation is unchanged (and, for perSecond answers that show ages, the
-// wall-clock second), else renders it once and stores it. Under many
+// wall-clock second), else renders it once and stores it; the gzip of an
+// answer is made the first time a client asks for it. Under many
 // concurrent readers a GET then costs a memory copy.
-func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, perSecond bool, render func() (int, any)) {
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, key cacheKey, perSecond bool, render func() (int, any)) {
 	gen := s.b.Generation()
 	var sec int64
 	if perSecond {
@@ -202,6 +228,7 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, perS
 	}
 	s.cacheMu.Unlock()
 
+	gz := acceptsGzip(r)
 	slot.mu.Lock()
 	if !slot.ok || slot.e.gen != gen || slot.e.sec != sec {
 		code, v := render()
@@ -211,37 +238,49 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key string, perS
 			writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
 			return
 		}
-		e := cacheEntry{gen: gen, sec: sec, code: code, body: append(b, '\n')}
-		if len(e.body) > gzipMin {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-			_, _ = zw.Write(e.body)
-			_ = zw.Close()
-			e.gz = buf.Bytes()
-		}
-		slot.e, slot.ok = e, true
+		b = append(b, '\n')
+		slot.e = cacheEntry{gen: gen, sec: sec, code: code, body: b, size: []string{strconv.Itoa(len(b))}}
+		slot.ok = true
+	}
+	if gz && slot.e.gz == nil && len(slot.e.body) > gzipMin {
+		slot.e.gz = gzipped(slot.e.body)
+		slot.e.gzSize = []string{strconv.Itoa(len(slot.e.gz))}
 	}
 	e := slot.e
 	slot.mu.Unlock()
 
-	body := e.body
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Add("Vary", "Accept-Encoding")
-	if e.gz != nil && acceptsGzip(r) {
-		body = e.gz
-		w.Header().Set("Content-Encoding", "gzip")
+	body, size := e.body, e.size
+	h := w.Header()
+	h["Content-Type"], h["Cache-Control"], h["Vary"] = hdrJSON, hdrNoStore, hdrVary
+	if gz && e.gz != nil {
+		body, size = e.gz, e.gzSize
+		h["Content-Encoding"] = hdrGzip
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = size
 	w.WriteHeader(e.code)
 	_, _ = w.Write(body)
+}
+
+// gzipped compresses b (BestSpeed) with a pooled writer.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	zw.Reset(io.Discard)
+	gzipWriters.Put(zw)
+	return buf.Bytes()
 }
 
 // gzipMin is the smallest cached answer worth compressing.
 const gzipMin = 4 << 10
 
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	rest := r.Header.Get("Accept-Encoding")
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
 			return true
@@ -341,12 +380,12 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 		}
 		points = n
 	}
-	s.cached(w, r, "metrics?"+strconv.Itoa(points), false, func() (int, any) { return http.StatusOK, s.b.Metrics(points) })
+	s.cached(w, r, cacheKey{name: "metrics", n: points}, false, func() (int, any) { return http.StatusOK, s.b.Metrics(points) })
 }
 
 func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 	if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		s.cached(w, r, "realtime", false, func() (int, any) { return http.StatusOK, map[string]any{"samples": s.b.Latest()} })
+		s.cached(w, r, cacheKey{name: "realtime"}, false, func() (int, any) { return http.StatusOK, map[string]any{"samples": s.b.Latest()} })
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -384,7 +423,7 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "health", true, func() (int, any) {
+	s.cached(w, r, cacheKey{name: "health"}, true, func() (int, any) {
 		h := s.b.Health()
 		if h.Status != "ok" {
 			return http.StatusServiceUnavailable, h
@@ -394,7 +433,7 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) {
-	s.cached(w, r, "verification", true, func() (int, any) { return http.StatusOK, s.b.Verification() })
+	s.cached(w, r, cacheKey{name: "verification"}, true, func() (int, any) { return http.StatusOK, s.b.Verification() })
 }
 
 func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {

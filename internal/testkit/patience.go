@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// RaceEnabled reports whether the test binary runs under the race
+// detector (which allocates on its own: allocation counts differ).
+func RaceEnabled() bool { return raceEnabled }
+
 // Patience returns d, how long a test waits for a real server or process
 // on an idle machine, stretched for the machine the test runs on: times
 // raceSlowdown under the race detector and times the 1-minute load average
