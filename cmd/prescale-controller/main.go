@@ -68,5 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logger.Error("prescale-controller stopped", "err", err)
 		return 1
 	}
+	// Shut down: the API closed, the state saved, the store closed.
+	logger.Info("prescale-controller stopped")
 	return 0
 }

@@ -101,7 +101,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		answers += string(b)
 	}
 	cancel()
-	<-done
+	require.Equal(t, 0, <-done, errb.String())
+	require.Contains(t, errb.String(), `msg="prescale-controller stopped"`, "a clean stop is logged")
 	all := out.String() + errb.String() + answers
 	require.Contains(t, all, "REDACTED", "the URLs are shown, redacted")
 	require.NotContains(t, all, "SECRET")

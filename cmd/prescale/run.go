@@ -118,6 +118,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prescale run:", err)
 		return 1
 	}
+	// Shut down: the API closed, the state saved, the store closed.
+	p.log.Info("prescale run stopped")
 	return 0
 }
 

@@ -45,6 +45,7 @@ func startRunStop(t *testing.T, args []string) (base string, out, errb *testkit.
 	return base, out, errb, func() {
 		cancel()
 		require.Equal(t, 0, <-done, "stderr: %s", errb.String())
+		require.Contains(t, errb.String(), `msg="prescale run stopped"`, "a clean stop is logged")
 	}
 }
 
