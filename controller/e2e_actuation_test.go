@@ -126,7 +126,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		require.NoError(t, err)
 		return n
 	}
-	eventually(ctx, t, 30*time.Second, "first cycle", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "first cycle", func() error {
 		if cycles() < 1 {
 			return fmt.Errorf("no cycle yet")
 		}
@@ -136,7 +136,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	testkit.PostJSON(t, url+"/api/scaling/execute", "e2e-token", `{"target":"host-cpu","units":3}`)
 
 	// Failing: degraded with the reason for the target, still ready.
-	eventually(ctx, t, 10*time.Second, "health degraded naming the target", func() error {
+	testkit.Eventually(ctx, t, 10*time.Second, "health degraded naming the target", func() error {
 		var h struct {
 			Status     string `json:"status"`
 			Components []struct {
@@ -164,7 +164,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "still deciding: ready (%v)", ready)
 	// Over two more cycles, the unacknowledged 3 units are never claimed.
 	from := cycles()
-	eventually(ctx, t, 5*interval, "two cycles while the receiver fails", func() error {
+	testkit.Eventually(ctx, t, 5*interval, "two cycles while the receiver fails", func() error {
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		require.NoError(t, err)
 		require.InDelta(t, 1, cur, 0, "prescale_current_units claims units no receiver accepted")
@@ -194,7 +194,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	// current desired units.
 	rcv.setFailing(false)
 	recovered := time.Now()
-	eventually(ctx, t, 3*interval, "receiver holds the current desired units", func() error {
+	testkit.Eventually(ctx, t, 3*interval, "receiver holds the current desired units", func() error {
 		desired, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
 		if err != nil {
 			return err
@@ -205,7 +205,7 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 		return nil
 	})
 	t.Logf("delivered %s after the receiver recovered", time.Since(recovered).Round(10*time.Millisecond))
-	eventually(ctx, t, 3*interval, "healthy, acknowledged units published", func() error {
+	testkit.Eventually(ctx, t, 3*interval, "healthy, acknowledged units published", func() error {
 		var h map[string]any
 		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil || code != http.StatusOK {
@@ -263,7 +263,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	testkit.Background(ctx, t, a.Run)
 	url := a.URL()
 	sel := map[string]string{"target": "pool"}
-	eventually(ctx, t, 30*time.Second, "current_query reads the pool's 1 ready unit", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "current_query reads the pool's 1 ready unit", func() error {
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		if err != nil || cur != 1 {
 			return fmt.Errorf("current units %v: %w", cur, err)
@@ -277,7 +277,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	testkit.PostJSON(t, url+"/api/scaling/execute", "e2e-token", `{"target":"pool","units":3}`)
 	start := time.Now()
 	var seen []float64
-	eventually(ctx, t, 30*time.Second, "one observed provisioning lag", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "one observed provisioning lag", func() error {
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		if err == nil && (len(seen) == 0 || seen[len(seen)-1] != cur) {
 			seen = append(seen, cur)
@@ -290,7 +290,7 @@ func TestE2EObservedProvisioningLag(t *testing.T) {
 	})
 	_, sum, err := scrapeHistogram(ctx, url+"/metrics", "prescale_observed_provisioning_lag_seconds", "pool")
 	require.NoError(t, err)
-	eventually(ctx, t, 5*time.Second, "current units published as 3", func() error {
+	testkit.Eventually(ctx, t, 5*time.Second, "current units published as 3", func() error {
 		cur, err := scrapeGauge(ctx, url+"/metrics", "prescale_current_units", sel)
 		if err != nil {
 			return err

@@ -89,34 +89,6 @@ func (p *promServer) Stop() {
 	}
 }
 
-// waitTick is the polling interval of the readiness loops (not a fixed
-// sleep standing in for synchronisation: every caller re-checks a condition
-// under a deadline).
-func waitTick(ctx context.Context, d time.Duration) {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-	case <-tm.C:
-	}
-}
-
-// eventually polls cond every 100 ms until it returns nil or the deadline passes.
-func eventually(ctx context.Context, t *testing.T, within time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("%s: not reached within %s: %v", what, within, err)
-		}
-		waitTick(ctx, 100*time.Millisecond)
-	}
-}
-
 // scrapeGauge reads a metric from a /metrics URL: the sum of the samples
 // whose labels include lbls.
 func scrapeGauge(ctx context.Context, url, name string, lbls map[string]string) (float64, error) {

@@ -126,7 +126,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	sel := map[string]string{"target": "e2e", "tier": "web", "kind": "instances"}
 
 	url, stop := runApp(ctx, t, cfg)
-	eventually(ctx, t, 60*time.Second, "controller publishes the decision from Prometheus data", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "controller publishes the decision from Prometheus data", func() error {
 		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", sel)
 		if err != nil {
 			return err
@@ -136,7 +136,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(ctx, t, 30*time.Second, "webhook delivered", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "webhook delivered", func() error {
 		if len(sink.all()) == 0 {
 			return fmt.Errorf("no webhook yet")
 		}
@@ -181,7 +181,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 
 	// Prometheus goes away: the decision is held, health turns degraded.
 	prom.Stop()
-	eventually(ctx, t, 30*time.Second, "controller reports the history source down", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "controller reports the history source down", func() error {
 		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_history_up", nil)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	})
 	failedBefore, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_failed_total", nil)
 	require.NoError(t, err)
-	eventually(ctx, t, 30*time.Second, "more failed cycles while Prometheus is down", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "more failed cycles while Prometheus is down", func() error {
 		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_failed_total", nil)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 
 	// Prometheus is back: the controller recovers.
 	prom.Start(ctx)
-	eventually(ctx, t, 60*time.Second, "controller recovers", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "controller recovers", func() error {
 		var h map[string]any
 		code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
 		if err != nil {
@@ -246,7 +246,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	stop()
 	sent := len(sink.all())
 	url2, _ := runApp(ctx, t, cfg)
-	eventually(ctx, t, 60*time.Second, "restarted controller completes cycles with data", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "restarted controller completes cycles with data", func() error {
 		n, err := scrapeGauge(ctx, url2+"/metrics", "prescale_cycles_total", nil)
 		if err != nil {
 			return err
@@ -284,7 +284,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 	cfg.ScrapeTargets = []string{"http://" + eaddr.String() + "/metrics"}
 	url, _ := runApp(ctx, t, cfg)
 	want := wantUnits(t, cfg.ScrapeTargets[0])
-	eventually(ctx, t, 60*time.Second, "decision from the embedded store", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "decision from the embedded store", func() error {
 		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_desired_units", map[string]string{"target": "e2e"})
 		if err != nil {
 			return err
@@ -305,7 +305,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "embedded-tsdb", ver.Sources[0].Kind)
 	require.Positive(t, ver.Sources[0].Stats["samples_appended_since_start"])
-	eventually(ctx, t, 30*time.Second, "webhook delivered", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "webhook delivered", func() error {
 		if len(sink.all()) == 0 {
 			return fmt.Errorf("no webhook yet")
 		}

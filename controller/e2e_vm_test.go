@@ -62,7 +62,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	base, _ := runApp(ctx, t, cfg)
 
 	var st []api.TargetStatus
-	eventually(ctx, t, 90*time.Second, "first cycle decides from VictoriaMetrics' history", func() error {
+	testkit.Eventually(ctx, t, 90*time.Second, "first cycle decides from VictoriaMetrics' history", func() error {
 		var err error
 		if st, err = getStatus(ctx, base); err != nil {
 			return err
@@ -83,7 +83,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	require.Len(t, preds.Predictions, 1)
 	require.NotEmpty(t, preds.Predictions[0].Forecast, "a calibrated forecast is published: %+v", preds.Predictions[0])
 	require.Empty(t, preds.Predictions[0].Error)
-	eventually(ctx, t, 30*time.Second, "scale-up webhook", func() error {
+	testkit.Eventually(ctx, t, 30*time.Second, "scale-up webhook", func() error {
 		if len(sink.all()) == 0 {
 			return fmt.Errorf("no webhook yet")
 		}
@@ -96,7 +96,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	cfg.PrometheusHeaders = nil
 	cfg.DataDir = t.TempDir()
 	base2, _ := runApp(ctx, t, cfg)
-	eventually(ctx, t, 60*time.Second, "the refusal is the target's reason", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "the refusal is the target's reason", func() error {
 		var h api.Health
 		if _, err := testkit.GetJSON(ctx, base2+"/api/system/health", &h); err != nil {
 			return err
@@ -194,7 +194,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 	cfg.Lag, cfg.MaxUnits, cfg.ScaleDownCooldown = 10*time.Minute, 50, 0
 	base, _ := runApp(ctx, t, cfg)
 	var desired int
-	eventually(ctx, t, 60*time.Second, "a decision from good history", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "a decision from good history", func() error {
 		st, err := getStatus(ctx, base)
 		if err != nil || len(st) != 1 || len(st[0].Decisions) == 0 {
 			return fmt.Errorf("no decision yet: %w", err)
@@ -218,7 +218,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 		front.mode.Store(c.mode)
 		cycles, err := scrapeGauge(ctx, base+"/metrics", "prescale_cycles_total", nil)
 		require.NoError(t, err)
-		eventually(ctx, t, 30*time.Second, c.mode+": the reason shows", func() error {
+		testkit.Eventually(ctx, t, 30*time.Second, c.mode+": the reason shows", func() error {
 			st, err := getStatus(ctx, base)
 			if err != nil {
 				return err
@@ -243,7 +243,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 			return nil
 		})
 		front.mode.Store("good")
-		eventually(ctx, t, 30*time.Second, c.mode+": recovered", func() error {
+		testkit.Eventually(ctx, t, 30*time.Second, c.mode+": recovered", func() error {
 			st, err := getStatus(ctx, base)
 			if err != nil {
 				return err

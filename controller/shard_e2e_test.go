@@ -21,6 +21,7 @@ import (
 
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // writeTargets writes a targets file of n targets (t00, t01, ...) whose
@@ -113,7 +114,7 @@ func TestHAPairSameShardSendsIdenticalWebhooks(t *testing.T) {
 		t.Cleanup(func() { <-done })
 	}
 	require.NotEmpty(t, owned)
-	eventually(ctx, t, 60*time.Second, "both controllers' webhooks for every owned target", func() error {
+	testkit.Eventually(ctx, t, 60*time.Second, "both controllers' webhooks for every owned target", func() error {
 		per := map[string]int{}
 		for _, m := range sink.all() {
 			per[m.CommonLabels["target"]]++

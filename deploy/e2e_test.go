@@ -267,30 +267,18 @@ func startProcess(t *testing.T, dir, name, bin string, args, env []string) *test
 	return testkit.StartProcess(t, name, cmd, filepath.Join(dir, name+".log"))
 }
 
-// poll calls f every 100ms until it returns nil, a process exits, or the
-// deadline passes.
+// poll waits (testkit.Eventually) until f returns nil, and fails at once
+// when one of procs has exited.
 func poll(t *testing.T, timeout time.Duration, what string, procs []*testkit.Process, f func() error) {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
+	testkit.Eventually(t.Context(), t, timeout, what, func() error {
 		for _, p := range procs {
 			if p.Exited() {
 				t.Fatalf("%s: %s exited early (%v) while waiting; see its log below", what, p.Name, p.Err())
 			}
 		}
-		select {
-		case <-deadline.C:
-			t.Fatalf("%s: not within %s: %v", what, timeout, err)
-		case <-tick.C:
-		}
-	}
+		return f()
+	})
 }
 
 // httpGet fetches url and returns the body of a 200 response.

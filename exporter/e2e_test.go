@@ -51,26 +51,6 @@ func buildExporter(t *testing.T) string {
 	return bin
 }
 
-// poll calls f until it returns nil or the deadline passes, and returns
-// f's last error then. It waits on a ticker, never a fixed sleep.
-func poll(ctx context.Context, deadline time.Duration, f func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f(ctx)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("gave up after %s: %w", deadline, err)
-		case <-tick.C:
-		}
-	}
-}
-
 // exitCode runs a short-lived command and returns its exit code and output.
 func exitCode(t *testing.T, cmd *exec.Cmd) (int, string, string) {
 	t.Helper()
@@ -216,13 +196,14 @@ func TestE2EPrometheus(t *testing.T) {
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:"+strconv.Itoa(promPort),
 	)
-	prom := testkit.StartProcess(t, "prometheus", cmd, filepath.Join(dir, "prometheus.log"))
+	testkit.StartProcess(t, "prometheus", cmd, filepath.Join(dir, "prometheus.log"))
 
 	client, err := api.NewClient(api.Config{Address: fmt.Sprintf("http://127.0.0.1:%d", promPort)})
 	require.NoError(t, err)
 	papi := promv1.NewAPI(client)
 
-	err = poll(t.Context(), e2eDeadline, func(ctx context.Context) error {
+	ctx := t.Context()
+	testkit.Eventually(ctx, t, e2eDeadline, "Prometheus scrapes the exporter", func() error {
 		targets, err := papi.Targets(ctx)
 		if err != nil {
 			return err
@@ -234,10 +215,9 @@ func TestE2EPrometheus(t *testing.T) {
 		}
 		return fmt.Errorf("target not up yet: %+v", targets.Active)
 	})
-	require.NoError(t, err, "prometheus log:\n%s", prom.LogTail())
 
 	var result model.Vector
-	err = poll(t.Context(), e2eDeadline, func(ctx context.Context) error {
+	testkit.Eventually(ctx, t, e2eDeadline, "a CPU rate from Prometheus", func() error {
 		v, _, _, err := papi.Query(ctx, `sum by (mode) (rate(prescale_cpu_seconds_total[5s]))`, time.Now())
 		if err != nil {
 			return err
@@ -249,7 +229,6 @@ func TestE2EPrometheus(t *testing.T) {
 		result = vec
 		return nil
 	})
-	require.NoError(t, err, "prometheus log:\n%s", prom.LogTail())
 	var total float64
 	for _, s := range result {
 		require.GreaterOrEqual(t, float64(s.Value), 0.0, "rate of a counter")

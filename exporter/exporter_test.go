@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 func fixtureConfig(appURL string) Config {
@@ -192,10 +194,10 @@ func TestHungStatfs(t *testing.T) {
 	require.Len(t, calls, 1, "the hung mount point is not called again")
 
 	close(release)
-	require.NoError(t, poll(t.Context(), 10*time.Second, func(context.Context) error {
+	testkit.Eventually(t.Context(), t, 10*time.Second, "the filesystem source recovers", func() error {
 		if gatherValues(t, c)[success("filesystem")] != 1 {
 			return errors.New("filesystem source still failing")
 		}
 		return nil
-	}))
+	})
 }

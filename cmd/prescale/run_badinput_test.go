@@ -61,7 +61,7 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	setRunTargets(t, file)
 
 	ctx, base, _, errb := startRun(t, nil)
-	poll(ctx, t, "bad_query decisions", func() error {
+	testkit.Eventually(ctx, t, time.Minute, "bad_query decisions", func() error {
 		targets, err := scalingStatus(ctx, base)
 		if err != nil {
 			return err

@@ -28,7 +28,7 @@ func startRunStop(t *testing.T, args []string) (base string, out, errb *testkit.
 	done := make(chan int, 1)
 	go func() { done <- runCmd(ctx, args, out, errb) }()
 	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
-	poll(ctx, t, "URLs printed", func() error {
+	testkit.Eventually(ctx, t, time.Minute, "URLs printed", func() error {
 		select {
 		case code := <-done:
 			done <- code

@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestE2EPrescaleRunAnswersOverload is issue 11's first report, through
@@ -31,7 +33,7 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 
 	ctx, base, _, _ := startRun(t, nil)
 	var decisions []api.Decision
-	poll(ctx, t, "two decisions", func() error {
+	testkit.Eventually(ctx, t, time.Minute, "two decisions", func() error {
 		targets, err := scalingStatus(ctx, base)
 		if err != nil {
 			return err

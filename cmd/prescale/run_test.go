@@ -51,7 +51,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 	// Only the window (30 h and one step: 361 or 362 samples, by where
 	// the start falls in its step) is loaded, as one block, with progress
 	// on stderr.
-	poll(ctx, t, "start line logged", func() error {
+	testkit.Eventually(ctx, t, time.Minute, "start line logged", func() error {
 		if !strings.Contains(errb.String(), `msg="prescale controller starting"`) {
 			return fmt.Errorf("stderr so far: %q", errb.String())
 		}
@@ -73,7 +73,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, blocks)
-	poll(ctx, t, "decisions for both targets", func() error {
+	testkit.Eventually(ctx, t, time.Minute, "decisions for both targets", func() error {
 		targets, err := scalingStatus(ctx, base)
 		if err != nil {
 			return err
@@ -157,29 +157,6 @@ func scalingStatus(ctx context.Context, base string) ([]api.TargetStatus, error)
 	}
 	err := getJSON(ctx, base+"/api/scaling/status", &st)
 	return st.Targets, err
-}
-
-// poll re-checks cond every 100 ms until it holds or 60 s pass.
-func poll(ctx context.Context, t *testing.T, what string, cond func() error) {
-	t.Helper()
-	start := time.Now()
-	deadline := testkit.Deadline(t, 60*time.Second)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %s: %v", what, time.Since(start).Round(time.Second), err)
-		}
-		tm := time.NewTimer(100 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			tm.Stop()
-			t.Fatalf("%s: %v", what, ctx.Err())
-		case <-tm.C:
-		}
-	}
 }
 
 // startRun runs `prescale run args...` until the test ends (it must then

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"context"
 	"os"
 	"runtime"
 	"strconv"
@@ -71,4 +72,30 @@ func loadAverage() float64 {
 		return 0
 	}
 	return l
+}
+
+// Eventually re-checks cond every 100 ms until it returns nil, for tests
+// that wait on a real server or process (in-process tests synchronise
+// instead). It fails the test, naming what and with cond's last error,
+// once Deadline(t, within) has passed or ctx has ended.
+func Eventually(ctx context.Context, t testing.TB, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	start := time.Now()
+	deadline := Deadline(t, within)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %v", what, time.Since(start).Round(time.Second), err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %v; last: %v", what, ctx.Err(), err)
+		case <-tick.C:
+		}
+	}
 }

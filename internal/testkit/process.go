@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -105,27 +106,20 @@ func (p *Process) LogTail() string {
 	return string(b)
 }
 
-// WaitHTTP polls GET url every 100 ms until it answers 200 OK. It fails the
+// WaitHTTP waits (Eventually) until GET url answers 200 OK. It fails the
 // test, with the end of the log, when the process exits first or within
 // passes.
 func (p *Process) WaitHTTP(ctx context.Context, t testing.TB, url string, within time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, within)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	Eventually(ctx, t, within, p.Name+" answers "+url, func() error {
 		if httpOK(ctx, url) {
-			return
+			return nil
 		}
-		select {
-		case <-p.done:
+		if p.Exited() {
 			t.Fatalf("%s exited (%v) before %s answered; log:\n%s", p.Name, p.err, url, p.LogTail())
-		case <-ctx.Done():
-			t.Fatalf("%s: %s not ready within %s; log:\n%s", p.Name, url, within, p.LogTail())
-		case <-tick.C:
 		}
-	}
+		return errors.New("not ready; log:\n" + p.LogTail())
+	})
 }
 
 func httpOK(ctx context.Context, url string) bool {
