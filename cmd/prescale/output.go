@@ -57,6 +57,9 @@ func createTemp(path string) (*os.File, error) {
 	prefix := filepath.Join(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-")
 	for range 100 {
 		f, err := os.OpenFile(prefix+strconv.FormatUint(rand.Uint64(), 36)+ext, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			pe.Path = path // the name the user gave, not the temporary one
+		}
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}
