@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/process"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // processCollector exposes the resource use of the application process
@@ -183,9 +185,4 @@ func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // quoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).
-func quoteCut(s string) string {
-	if len(s) > 64 {
-		return strconv.Quote(s[:64]) + "..."
-	}
-	return strconv.Quote(s)
-}
+func quoteCut(s string) string { return strconv.Quote(redact.Cut(s, 64)) }

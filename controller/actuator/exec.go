@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strconv"
 	"time"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Exec runs a command for each action with the decision in environment
@@ -72,10 +74,7 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := out.String()
-		if len(msg) > 512 {
-			msg = msg[:512] + "..."
-		}
+		msg := redact.Cut(out.String(), 512)
 		if ctx.Err() != nil {
 			return fmt.Errorf("actuator: exec %s: timed out after %s: %w (output: %q)", e.argv[0], e.timeout, err, msg)
 		}

@@ -19,11 +19,11 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Options configures the API. Zero values mean the defaults given.
@@ -349,7 +349,7 @@ func jsonContentType(r *http.Request) bool {
 // trailing data.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 	if !jsonContentType(r) {
-		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", cut(r.Header.Get("Content-Type"), 100))
+		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", redact.Cut(r.Header.Get("Content-Type"), 100))
 	}
 	body := http.MaxBytesReader(w, r.Body, s.o.MaxBody)
 	dec := json.NewDecoder(body)
@@ -536,16 +536,4 @@ func burn(ctx context.Context) {
 		}
 	}
 	_ = x
-}
-
-// cut shortens s to at most n bytes (on a rune boundary) for an error
-// message, marking the cut.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
 }

@@ -239,8 +239,5 @@ func bodyHint(body string) string {
 	if line == "" {
 		return ""
 	}
-	if len(line) > 160 {
-		line = line[:160] + "..."
-	}
-	return fmt.Sprintf(": %q", line)
+	return fmt.Sprintf(": %q", redact.Cut(line, 160))
 }

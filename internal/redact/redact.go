@@ -1,5 +1,6 @@
-// Package redact removes credentials from URLs before they reach logs,
-// errors and API answers.
+// Package redact keeps credentials and bulk out of logs, errors and API
+// answers: it removes credentials from URLs and errors, and cuts echoed
+// input short.
 package redact
 
 import (
@@ -7,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Mark replaces every removed credential.
@@ -117,4 +119,17 @@ func partOfAny(frag string, secrets []string) bool {
 		}
 	}
 	return false
+}
+
+// Cut shortens s to at most n bytes, on a rune boundary, marking the cut
+// with "...": an error message or log line that echoes input, a response
+// body or a command's output repeats a bounded part of it.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

@@ -54,3 +54,19 @@ func TestErrParse(t *testing.T) {
 		require.True(t, strings.HasPrefix(msg, "parse "), msg)
 	}
 }
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 5, "short"},
+		{"longer", 4, "long..."},
+		{"aé", 2, "a..."}, // é is two bytes: not split
+		{"ééé", 3, "é..."},
+		{"x", 0, "..."},
+	} {
+		require.Equal(t, tc.want, Cut(tc.s, tc.n), "%q cut to %d", tc.s, tc.n)
+	}
+}
