@@ -20,7 +20,23 @@ func TestMakeFuzzListsEveryFuzzTest(t *testing.T) {
 	require.NoError(t, err)
 	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
 	var found []string
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	walkTestFiles(t, root, func(rel string, src []byte) {
+		for _, m := range fuzzFunc.FindAllSubmatch(src, -1) {
+			found = append(found, filepath.ToSlash(rel)+":"+string(m[1]))
+		}
+	})
+	require.GreaterOrEqual(t, len(found), 6, "issue 12 asks for fuzz tests in at least 6 packages")
+	for _, target := range found {
+		require.Contains(t, string(mk), " "+target, "Makefile FUZZ_TARGETS lacks %s", target)
+	}
+}
+
+// walkTestFiles calls visit with the directory (relative to root) and the
+// source of every _test.go file of the module, testdata and hidden
+// directories left out.
+func walkTestFiles(t *testing.T, root string, visit func(rel string, src []byte)) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -38,14 +54,8 @@ func TestMakeFuzzListsEveryFuzzTest(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
-			found = append(found, filepath.ToSlash(rel)+":"+m[1])
-		}
+		visit(rel, src)
 		return nil
 	})
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(found), 6, "issue 12 asks for fuzz tests in at least 6 packages")
-	for _, target := range found {
-		require.Contains(t, string(mk), " "+target, "Makefile FUZZ_TARGETS lacks %s", target)
-	}
 }
