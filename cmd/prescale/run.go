@@ -132,7 +132,8 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	setUsage(flags, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
-			"PRESCALE_EXPORTER_LISTEN: one listener serves both); the defaults below are run's own: the "+
+			"PRESCALE_EXPORTER_LISTEN and PRESCALE_EXPORTER_MAX_IN_FLIGHT: one listener serves both, its /metrics "+
+			"limited by PRESCALE_METRICS_MAX_IN_FLIGHT); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
 	if code, ok := parseArgs(flags, args, stderr); !ok {
@@ -250,7 +251,9 @@ func runEnvHelp(w io.Writer) {
 	clihelp.Env(w, vars, clihelp.ControllerEnv)
 	var evars []clihelp.Var
 	for _, v := range clihelp.Vars(exporter.EnvPrefix, exporter.Config{}) {
-		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" {
+		// The one listener is the controller's (PRESCALE_LISTEN,
+		// PRESCALE_METRICS_MAX_IN_FLIGHT).
+		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" && v.Name != exporter.EnvPrefix+"_EXPORTER_MAX_IN_FLIGHT" {
 			evars = append(evars, v)
 		}
 	}
