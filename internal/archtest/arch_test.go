@@ -204,6 +204,8 @@ func checkImports(files []goFile) []string {
 			if rel, ok := relImport(ip); ok {
 				if rel != f.pkg && !allowed(f.pkg, rel) && (!f.test || !under(rel, "internal")) {
 					bad = append(bad, f.path+" imports "+ip)
+				} else if !f.test && rel == "internal/testkit" {
+					bad = append(bad, f.path+" imports "+ip+" (test helpers: tests only)")
 				}
 			} else if !f.test && forbiddenStd(f.pkg, ip) {
 				bad = append(bad, f.path+" imports "+ip+" (predictor: no I/O, no clock)")
@@ -271,11 +273,14 @@ func TestRulesCatchBackwardImports(t *testing.T) {
 		{path: "predictor/forecast/x_test.go", pkg: "predictor/forecast", test: true, imports: []string{"os", module + "/internal/trace", module + "/controller"}},
 		{path: "controller/x_test.go", pkg: "controller", test: true, imports: []string{module + "/exporter"}},
 		{path: "exporter/x.go", pkg: "exporter", imports: []string{"os", module}},
+		{path: "controller/y.go", pkg: "controller", imports: []string{module + "/internal/testkit"}},
+		{path: "controller/y_test.go", pkg: "controller", test: true, imports: []string{module + "/internal/testkit"}},
 	}
 	require.Equal(t, []string{
 		"predictor/forecast/x.go imports os (predictor: no I/O, no clock)",
 		"predictor/forecast/x.go imports " + module + "/controller/policy",
 		"predictor/forecast/x_test.go imports " + module + "/controller",
+		"controller/y.go imports " + module + "/internal/testkit (test helpers: tests only)",
 	}, checkImports(files))
 }
 
