@@ -241,6 +241,20 @@ controller:
 		q := get(t, trig, "metadata", "query").(string)
 		requireSelects(t, q, "prescale_desired_units")
 		require.Contains(t, q, `target="checkout"`)
+		behavior := get(t, so.raw, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior").(map[string]any)
+		for _, dir := range []string{"scaleUp", "scaleDown"} {
+			require.NotContains(t, behavior[dir], "tolerance", "unset: the cluster's tolerance")
+		}
+	})
+
+	// The HPA's 10 % tolerance left small decisions undone at 10 replicas
+	// and more; keda.hpaTolerance sets behavior's tolerance both ways.
+	t.Run("keda.hpaTolerance", func(t *testing.T) {
+		objs := mustTemplate(t, helm, "-f", values, "--set", "keda.hpaTolerance=0")
+		behavior := get(t, objs["ScaledObject"][0].raw, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior")
+		for _, dir := range []string{"scaleUp", "scaleDown"} {
+			require.Equal(t, "0", get(t, behavior, dir, "tolerance"), dir)
+		}
 	})
 
 	t.Run("token from the Secret, targets file from the ConfigMap, extra env", func(t *testing.T) {
