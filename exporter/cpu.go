@@ -2,7 +2,7 @@ package exporter
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,8 +44,9 @@ func (c *cpuCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) 
 	}
 	samples := cpuSamples(times)
 	if len(samples) == 0 {
-		// gopsutil returns an empty slice, not an error, when /proc/stat is unreadable.
-		return errors.New("cpu: no per-cpu lines in /proc/stat")
+		// gopsutil returns an empty slice, not an error, when /proc/stat
+		// is unreadable. The path says where HOST_PROC pointed it.
+		return fmt.Errorf("cpu: no per-cpu lines in %s", procPath(ctx, "stat"))
 	}
 	for _, s := range samples {
 		for i, mode := range cpuModes {

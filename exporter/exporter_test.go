@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/stretchr/testify/require"
 
@@ -200,4 +201,15 @@ func TestHungStatfs(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestCPUErrorNamesTheFile: with HOST_PROC pointing where no /proc is (a
+// container without the host's /proc mounted), the cpu source's error names
+// the file it read; it said /proc/stat whatever HOST_PROC was.
+func TestCPUErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	ch := make(chan prometheus.Metric, 64)
+	err := newCPUCollector().Update(ctx, ch)
+	require.EqualError(t, err, "cpu: no per-cpu lines in "+filepath.Join(dir, "stat"))
 }
