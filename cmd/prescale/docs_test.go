@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor/anomaly"
 	"github.com/prescale/prescale/predictor/forecast"
 )
@@ -161,4 +165,43 @@ func TestREADMENamesEveryModelAndDetector(t *testing.T) {
 	}
 	require.True(t, strings.Contains(doc, "streaming anomaly detector ("+strings.Join(anomaly.DetectorNames(), ", ")+")"), //nolint:testifylint // as above
 		"README.md's PRESCALE_ANOMALY_DETECTOR row does not list the detectors %v", anomaly.DetectorNames())
+}
+
+// TestDocsNameRealVariables is the other direction: every PRESCALE_*
+// name the README and docs/*.md give is a setting of the exporter or the
+// controller, a prefix of them (PRESCALE_TARGET_*), or a name the code
+// itself uses (the exec actuator's variables, the test servers' binaries),
+// so a renamed or removed variable cannot stay documented.
+func TestDocsNameRealVariables(t *testing.T) {
+	known := map[string]bool{}
+	settings := append(envVars(t, exporter.Config{}), envVars(t, config.Config{})...)
+	for _, v := range settings {
+		known[v] = true
+	}
+	literal := regexp.MustCompile(`"(PRESCALE_[A-Z0-9_]*[A-Z0-9])[="]`)
+	root := testkit.ModuleRoot(t)
+	require.NoError(t, filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // .git, .cache (built tools)
+		}
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		for _, m := range literal.FindAllSubmatch(src, -1) {
+			known[string(m[1])] = true
+		}
+		return err
+	}))
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	name := regexp.MustCompile(`PRESCALE_[A-Z0-9_]+`)
+	for _, doc := range append(docs, filepath.Join(root, "README.md")) {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, v := range name.FindAllString(string(b), -1) {
+			prefix := strings.HasSuffix(v, "_") && slices.ContainsFunc(settings, func(s string) bool { return strings.HasPrefix(s, v) })
+			require.True(t, known[v] || prefix, "%s names %s, which is no setting and which no code reads", filepath.Base(doc), v)
+		}
+	}
 }
