@@ -115,9 +115,9 @@ func (a *Auto) Held() int {
 func (a *Auto) Sample(k int) (int64, float64) {
 	s := a.e.s
 	if !s.Obs[k] {
-		return s.T[k], math.NaN()
+		return s.Time(k), math.NaN()
 	}
-	return s.T[k], s.Z[k]
+	return s.Time(k), s.Z[k]
 }
 
 // Forecast returns h steps (1 <= h <= Options.Horizon) after the latest

@@ -98,7 +98,7 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, h int, f []float6
 		f = append(f, x[c]-ref, series.Mean(cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
 	if r.se.calendar {
-		tj := s.T[i] + int64(h)*r.se.step
+		tj := s.Time(i) + int64(h)*r.se.step
 		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
 			n := int64(len(r.cal) / series.CalendarFeatures)
 			k := ((d/r.se.step)%n + n) % n
@@ -178,7 +178,7 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 	r.cal = nil
 	if r.se.calendar && 7*r.se.m <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
-		r.calT0 = ((s.T[0] % r.se.step) + r.se.step) % r.se.step
+		r.calT0 = ((s.Time(0) % r.se.step) + r.se.step) % r.se.step
 		r.cal = series.CalendarTable(r.se.step, r.calT0, 7*r.se.m)
 	}
 }

@@ -23,10 +23,15 @@ var ErrNoData = errors.New("predictor: no finite samples in y")
 // (obs[i] is false for them) so that lags and rolling means stay defined;
 // models never train or score on a carried value. Leading NaNs are dropped.
 type Series struct {
-	// T, Z, Obs, Offset and NonNeg are read by the models and written by
-	// Push only.
-	T   []int64
-	Z   []float64 // values, gaps carried forward, counter resets undone
+	// Z, Obs, Offset and NonNeg are read by the models and written by
+	// Push only; Time gives the times.
+	//
+	// Times on a regular grid (the common case: a range query's answer)
+	// are two numbers, t0 and dt, the time of sample i being t0 + i*dt;
+	// times holds them all only once a sample leaves the grid.
+	t0, dt int64
+	times  []int64
+	Z      []float64 // values, gaps carried forward, counter resets undone
 	lz  []float64 // log1p(max(Z, 0)), for the log-scale models
 	Obs []bool    // false where Z[i] was carried forward
 	cs  []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
@@ -42,7 +47,6 @@ type Series struct {
 // semantics) and capHint sizes the arrays.
 func New(counter bool, capHint int) *Series {
 	s := &Series{counter: counter, NonNeg: true, lastRaw: math.NaN()}
-	s.T = make([]int64, 0, capHint)
 	s.Z = make([]float64, 0, capHint)
 	s.lz = make([]float64, 0, capHint)
 	s.Obs = make([]bool, 0, capHint)
@@ -90,8 +94,8 @@ func (s *Series) N() int { return len(s.Z) }
 // Push appends one sample. NaN (and infinite) values before the first finite
 // one are dropped; later ones carry the last value forward.
 func (s *Series) Push(t int64, y float64) {
-	if n := len(s.T); n > 0 && t < s.T[n-1] {
-		t = s.T[n-1] // out-of-order sample: keep the index, never the clock backwards
+	if n := len(s.Z); n > 0 && t < s.Time(n-1) {
+		t = s.Time(n - 1) // out-of-order sample: keep the index, never the clock backwards
 	}
 	ok := !math.IsNaN(y) && !math.IsInf(y, 0)
 	if !ok && len(s.Z) == 0 {
@@ -113,7 +117,7 @@ func (s *Series) Push(t int64, y float64) {
 	if ok && v < 0 {
 		s.NonNeg = false
 	}
-	s.T = append(s.T, t)
+	s.pushTime(t)
 	s.Z = append(s.Z, v)
 	s.Obs = append(s.Obs, ok)
 	if s.cs != nil {
@@ -129,6 +133,38 @@ func (s *Series) Push(t int64, y float64) {
 	if s.lcs != nil {
 		s.lcs = append(s.lcs, s.lcs[len(s.lcs)-1]+lv)
 	}
+}
+
+// Time returns the time of sample i (0 <= i < N).
+func (s *Series) Time(i int) int64 {
+	if s.times != nil {
+		return s.times[i]
+	}
+	return s.t0 + int64(i)*s.dt
+}
+
+// pushTime appends the time of the sample being pushed (N is not yet
+// counting it): it stays two numbers while the times are on a grid.
+func (s *Series) pushTime(t int64) {
+	n := len(s.Z)
+	switch {
+	case s.times != nil:
+		s.times = append(s.times, t)
+		return
+	case n == 0:
+		s.t0 = t
+		return
+	case n == 1 && t > s.t0:
+		s.dt = t - s.t0
+		return
+	case n > 1 && t == s.t0+int64(n)*s.dt:
+		return
+	}
+	s.times = make([]int64, n, cap(s.Z))
+	for i := range s.times {
+		s.times[i] = s.t0 + int64(i)*s.dt
+	}
+	s.times = append(s.times, t)
 }
 
 // Keep releases the arrays no model of the caller reads any more and stops
@@ -175,14 +211,17 @@ func (s *Series) Raw(v float64) float64 { return v - s.Offset }
 // Step returns the median sampling step in seconds over the last samples (at
 // least 1).
 func (s *Series) Step() int64 {
-	n := len(s.T)
+	n := len(s.Z)
 	if n < 2 {
 		return 1
+	}
+	if s.times == nil && s.dt > 0 {
+		return s.dt
 	}
 	lo := max(1, n-512)
 	d := make([]int64, 0, n-lo)
 	for i := lo; i < n; i++ {
-		if dt := s.T[i] - s.T[i-1]; dt > 0 {
+		if dt := s.times[i] - s.times[i-1]; dt > 0 {
 			d = append(d, dt)
 		}
 	}

@@ -155,11 +155,51 @@ func TestKeepReleases(t *testing.T) {
 	require.Nil(t, lx)
 	require.Nil(t, lcs)
 	require.Equal(t, full.Obs, part.Obs)
-	require.Equal(t, full.T, part.T)
+	for i := range full.N() {
+		require.Equal(t, full.Time(i), part.Time(i))
+	}
 	part.Keep(true, false, true) // what was released stays released
 	x, cs = part.Vals(false)
 	require.Equal(t, fx, x)
 	require.Nil(t, cs)
 	lx, _ = part.Vals(true)
 	require.Nil(t, lx)
+}
+
+// Times on a grid are held as two numbers; once a sample leaves the grid
+// (a gap in time, a repeated or out-of-order time) every time is held,
+// and Time gives the times pushed (out-of-order ones clamped) either way.
+func TestSeriesTimesOnAGrid(t *testing.T) {
+	grid := New(false, 0)
+	for i := range 1000 {
+		grid.Push(1_700_000_000+int64(i)*300, float64(i))
+	}
+	require.Nil(t, grid.times, "regular grid: no array of times")
+	require.Equal(t, int64(300), grid.Step())
+	require.Equal(t, int64(1_700_000_000+999*300), grid.Time(999))
+
+	for _, tc := range []struct {
+		name string
+		ts   []int64
+		want []int64
+	}{
+		{"gap in time", []int64{0, 60, 120, 300, 360}, []int64{0, 60, 120, 300, 360}},
+		{"repeated first", []int64{10, 10, 70, 130}, []int64{10, 10, 70, 130}},
+		{"out of order", []int64{0, 60, 120, 90, 240}, []int64{0, 60, 120, 120, 240}},
+		{"leading missing dropped", []int64{0, 60, 120}, []int64{60, 120}},
+	} {
+		s := New(false, 0)
+		for i, ts := range tc.ts {
+			y := float64(i)
+			if tc.name == "leading missing dropped" && i == 0 {
+				y = math.NaN()
+			}
+			s.Push(ts, y)
+		}
+		got := make([]int64, s.N())
+		for i := range got {
+			got[i] = s.Time(i)
+		}
+		require.Equal(t, tc.want, got, tc.name)
+	}
 }
