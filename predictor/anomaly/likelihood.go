@@ -45,7 +45,7 @@ type LikelihoodConfig struct {
 type Likelihood struct {
 	long, short, minSamples int
 	minStd                  float64
-	buf                     []float64 // ring of the last long+short raw scores
+	buf                     []float32 // ring of the last long+short raw scores
 	head                    int
 	seen                    int
 	shortSum                float64
@@ -64,7 +64,7 @@ func NewLikelihood(cfg LikelihoodConfig) *Likelihood {
 	a.minStd = cmp.Or(a.minStd, 0.03)
 	a.minSamples = cmp.Or(a.minSamples, 100)
 	a.minSamples = max(a.minSamples, a.short+2)
-	a.buf = make([]float64, a.long+a.short)
+	a.buf = make([]float32, a.long+a.short)
 	return a
 }
 
@@ -72,13 +72,16 @@ func NewLikelihood(cfg LikelihoodConfig) *Likelihood {
 // k < len(buf).
 func (a *Likelihood) at(k int) float64 {
 	n := len(a.buf)
-	return a.buf[((a.head-1-k)%n+n)%n]
+	return float64(a.buf[((a.head-1-k)%n+n)%n])
 }
 
 // Update adds a raw score (NaN counts as 0, values are clamped to [0, 1])
 // and returns the log-scaled likelihood score in [0, 1].
 func (a *Likelihood) Update(raw float64) float64 {
-	raw = clamp01(raw)
+	// Raw scores are held as float32 (half the memory of a 30-day
+	// window): the sums use the same rounded value, so they stay the
+	// exact sums of what the ring holds.
+	raw = float64(float32(clamp01(raw)))
 	// The score leaving the short window enters the long one; the one
 	// leaving the long window (long+short steps back) is dropped.
 	if a.seen >= a.short {
@@ -92,7 +95,7 @@ func (a *Likelihood) Update(raw float64) float64 {
 			a.longSumSq -= y * y
 		}
 	}
-	a.buf[a.head] = raw
+	a.buf[a.head] = float32(raw)
 	a.head = (a.head + 1) % len(a.buf)
 	a.seen++
 	a.shortSum += raw

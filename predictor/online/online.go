@@ -102,7 +102,7 @@ type Forecaster struct {
 	// horizon back). Keeping the two apart holds a target's forecaster to
 	// a week of levels instead of four arrays of its whole history.
 	off, roff   int
-	level       []float64
+	level       []float32
 	y           []float64
 	base, scale []float64
 	keep, rkeep int
@@ -112,7 +112,7 @@ type Forecaster struct {
 	s       float64
 	started bool
 
-	res   []float64 // calibration residuals, ring of cfg.Window
+	res   []float32 // calibration residuals, ring of cfg.Window
 	resAt int
 	// sorted holds the positions in res in increasing order of residual
 	// (2 bytes each instead of a sorted copy of the residuals); equal
@@ -237,9 +237,9 @@ func (f *Forecaster) Update(_ int64, y float64) {
 		}
 	}
 	if f.level == nil {
-		f.level = make([]float64, 0, f.keep+trimSlack) // trim's bound: never grown
+		f.level = make([]float32, 0, f.keep+trimSlack) // trim's bound: never grown
 	}
-	f.level = append(f.level, f.lvl)
+	f.level = append(f.level, float32(f.lvl))
 	i := f.n
 	f.n++
 
@@ -300,7 +300,7 @@ func (f *Forecaster) seasonal(i, h int) float64 {
 		if a < f.off {
 			break
 		}
-		sum += f.level[a+h-f.off] - f.level[a-f.off]
+		sum += float64(f.level[a+h-f.off]) - float64(f.level[a-f.off])
 		cnt++
 	}
 	if cnt == 0 {
@@ -310,6 +310,7 @@ func (f *Forecaster) seasonal(i, h int) float64 {
 }
 
 func (f *Forecaster) push(z float64) {
+	z = float64(float32(z)) // held as float32: compared and ranked as held
 	if len(f.sorted) >= f.cfg.MinResiduals {
 		q, _ := f.quantile(0.9)
 		f.pushHit(z <= q)
@@ -318,16 +319,16 @@ func (f *Forecaster) push(z float64) {
 	if len(f.res) == f.cfg.Window {
 		// The oldest residual leaves: the last of its run of equals.
 		at = f.resAt
-		k := f.searchRes(f.res[at], true) - 1
+		k := f.searchRes(float64(f.res[at]), true) - 1
 		f.sorted = slices.Delete(f.sorted, k, k+1)
-		f.res[at] = z
+		f.res[at] = float32(z)
 		f.resAt = (f.resAt + 1) % f.cfg.Window
 	} else {
 		if f.res == nil {
-			f.res, f.sorted = make([]float64, 0, f.cfg.Window), make([]uint16, 0, f.cfg.Window+1)
+			f.res, f.sorted = make([]float32, 0, f.cfg.Window), make([]uint16, 0, f.cfg.Window+1)
 		}
 		at = len(f.res)
-		f.res = append(f.res, z)
+		f.res = append(f.res, float32(z))
 	}
 	f.sorted = slices.Insert(f.sorted, f.searchRes(z, false), uint16(at))
 }
@@ -363,7 +364,7 @@ func (f *Forecaster) pushHit(hit bool) {
 // than z (after, false) or greater than z (after, true).
 func (f *Forecaster) searchRes(z float64, after bool) int {
 	return sort.Search(len(f.sorted), func(i int) bool {
-		r := f.res[f.sorted[i]]
+		r := float64(f.res[f.sorted[i]])
 		if after {
 			return cmp.Less(z, r)
 		}
@@ -402,7 +403,7 @@ func (f *Forecaster) quantile(p float64) (float64, bool) {
 		return 0, false
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
-	return f.res[f.sorted[max(0, min(n-1, k))]], true
+	return float64(f.res[f.sorted[max(0, min(n-1, k))]]), true
 }
 
 // PeakQuantile is the p-quantile of the highest value over the next
