@@ -32,10 +32,10 @@ type Series struct {
 	t0, dt int64
 	times  []int64
 	Z      []float64 // values, gaps carried forward, counter resets undone
-	lz  []float64 // log1p(max(Z, 0)), for the log-scale models
-	Obs []bool    // false where Z[i] was carried forward
-	cs  []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
-	lcs []float64 // prefix sums of lz
+	lz     []float64 // log1p(max(Z, 0)), for the log-scale models
+	Obs    []bool    // false where Z[i] was carried forward
+	cs     []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
+	lcs    []float64 // prefix sums of lz
 
 	counter bool
 	Offset  float64 // added to raw counter values after resets
