@@ -205,3 +205,50 @@ func TestDocsNameRealVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEMapsTargetsFileFields: the README's targets-file table pairs
+// every field of an entry with the variable its default comes from, found
+// here by setting each variable alone and seeing which field of the
+// target it moves. A user had to guess that lag is
+// PRESCALE_TARGET_PROVISIONING_LAG and daily_budget
+// PRESCALE_COST_BUDGET_DAILY.
+func TestREADMEMapsTargetsFileFields(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	base := reflect.ValueOf((&config.Config{}).EnvTarget())
+	ct := reflect.TypeFor[config.Config]()
+	mapped := map[string]bool{}
+	for i := range ct.NumField() {
+		tag := ct.Field(i).Tag.Get("envconfig")
+		var c config.Config
+		f := reflect.ValueOf(&c).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("sentinel")
+		case reflect.Int, reflect.Int64: // durations too
+			f.SetInt(12345)
+		case reflect.Float64:
+			f.SetFloat(0.123456)
+		case reflect.Bool:
+			f.SetBool(true)
+		default:
+			continue
+		}
+		got := reflect.ValueOf(c.EnvTarget())
+		for j := range got.NumField() {
+			if reflect.DeepEqual(got.Field(j).Interface(), base.Field(j).Interface()) {
+				continue
+			}
+			field, _, _ := strings.Cut(got.Type().Field(j).Tag.Get("yaml"), ",")
+			row := "| `" + field + "` | `PRESCALE_" + tag + "` |"
+			require.True(t, strings.Contains(string(readme), row), "README.md lacks the targets-file row %s", row) //nolint:testifylint // Contains would print the whole README
+			mapped[field] = true
+		}
+	}
+	rt := reflect.TypeFor[policy.Target]()
+	for i := range rt.NumField() {
+		if field, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); field != "" && field != "-" {
+			require.True(t, mapped[field], "no variable gives the default of the targets-file field %s", field)
+		}
+	}
+}
