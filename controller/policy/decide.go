@@ -138,6 +138,11 @@ type Quantile struct {
 type Recommendation struct {
 	At    time.Time `json:"at"`
 	Units int       `json:"units"`
+	// Reactive is the part of Units that answered an overload beyond the
+	// trusted forecast's plan (Decision.Reactive): the stabilisation
+	// window keeps it while its units are pending, not once they are ready
+	// (0: none, as in state written before it existed).
+	Reactive int `json:"reactive,omitempty"`
 }
 
 // Override is a manual scaling order in force until Until (zero: forever).
@@ -240,6 +245,11 @@ type Decision struct {
 	// Raw is the recommendation before stabilisation and cooldowns, which
 	// Record keeps for the stabilisation window.
 	Raw int `json:"raw"`
+	// Reactive is, when current demand needs more units than CurrentUnits
+	// (an overload), the part of Raw above what a trusted forecast (and a
+	// shadow HPA) planned: the reactive floor's answer to that demand
+	// (Recommendation.Reactive). 0 otherwise.
+	Reactive int `json:"reactive,omitempty"`
 }
 
 // Direction is "up", "down" or "none" relative to current units.
@@ -290,7 +300,7 @@ func (s State) Record(t Target, d Decision) State {
 				next.Recent = append(next.Recent, r)
 			}
 		}
-		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw})
+		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
 	next.Forgone = 0
@@ -364,7 +374,9 @@ func finiteOr0(v float64) float64 {
 //     than the change cost is not made: stabilization, rule change_cost.
 //  6. Tolerance band, then the scale-down stabilisation window, which after
 //     a history outage also holds the units held during it until the window
-//     has passed on fresh data: stabilization.
+//     has passed on fresh data: stabilization. A recommendation's answer to
+//     an overload beyond the plan (Decision.Reactive) counts only while its
+//     units are pending.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
 //  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
@@ -408,7 +420,7 @@ func Decide(in Input, t Target, st State) Decision {
 	// below the reactive floor.
 	floor := reactiveFloor(in, t, st)
 	ex.ReactiveFloor = floor
-	p := want(in, t, floor, &ex)
+	p, planned := want(in, t, floor, &ex)
 	ex.Wanted = p.units
 	raw := p.units
 
@@ -418,7 +430,12 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 9 and 10. Caps.
 	p = capUnits(in, t, p, &ex)
-	return done(p, t.clamp(raw))
+	d := done(p, t.clamp(raw))
+	if t.UnitsFor(in.Demand) > in.CurrentUnits {
+		// An overload: the units beyond the plan answer it.
+		d.Reactive = max(0, d.Raw-t.clamp(planned))
+	}
+	return d
 }
 
 // proposal is the units a step of Decide arrives at, and why.
@@ -468,21 +485,30 @@ func reactiveFloor(in Input, t Target, st State) int {
 // want is steps 3 and 4: the units the lead window's forecast needs, or
 // the HPA formula when the forecast is not trusted, raised to the floor
 // and to a shadow HPA's recommendation; it fills ex's forecast fields.
-func want(in Input, t Target, floor int, ex *Explanation) proposal {
+// planned is what the trusted forecast and the shadow HPA ask for without
+// the reactive floor (the proposal itself when the forecast is not
+// trusted): the proposal's units above it answer current demand only.
+func want(in Input, t Target, floor int, ex *Explanation) (p proposal, planned int) {
 	upper, mean, points := leadWindow(in, t)
 	ex.ForecastPoints = points
 	ex.UpperUsed, ex.MeanUsed = finiteOr0(upper), finiteOr0(mean)
 	trusted := points > 0 && in.Forecast.Confidence >= t.ConfidenceThreshold
-	p := proposal{floor, ReasonReactive, RuleReactiveFloor}
+	p = proposal{floor, ReasonReactive, RuleReactiveFloor}
 	if points > 0 {
 		ex.ForecastUnits = t.UnitsFor(upper)
+		planned = ex.ForecastUnits
 		if t.RiskPerUnit > 0 && len(in.PeakQuantiles) > 0 {
 			ex.ForecastUnits, ex.ExceedanceProbability = RiskUnits(in.PeakQuantiles, t, floor)
+			planned = ex.ForecastUnits
+			if floor > t.MinUnits {
+				planned, _ = RiskUnits(in.PeakQuantiles, t, t.MinUnits)
+			}
 		}
 	}
 	if !trusted {
 		// Reactive fallback: the HPA formula itself, whatever the floor mode.
 		p = proposal{t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence}
+		planned = p.units
 	} else if ex.ForecastUnits >= floor {
 		p = proposal{ex.ForecastUnits, ReasonForecast, RuleForecast}
 	}
@@ -490,6 +516,7 @@ func want(in Input, t Target, floor int, ex *Explanation) proposal {
 		// A shadow HPA that recently did better than the forecast policy
 		// on its own objective: its recommendation is a floor.
 		ex.ShadowUnits, ex.ShadowTarget = in.ShadowUnits, finiteOr0(in.ShadowTarget)
+		planned = max(planned, in.ShadowUnits)
 		if in.ShadowUnits > p.units {
 			p = proposal{in.ShadowUnits, ReasonReactive, RuleShadowHPA}
 		}
@@ -498,7 +525,7 @@ func want(in Input, t Target, floor int, ex *Explanation) proposal {
 	if in.Anomaly && p.reason != ReasonLowConfidence {
 		p.reason = ReasonAnomaly
 	}
-	return p
+	return p, min(planned, p.units)
 }
 
 // hold is steps 5 to 8: storage never shrinks, the tolerance band, the
@@ -524,17 +551,8 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 		math.Abs(float64(p.units)/float64(cur)-1) <= t.Tolerance && cur >= floor {
 		p = proposal{cur, ReasonStabilization, RuleTolerance}
 	}
-	if t.StabilizationWindow > 0 && p.units < cur {
-		from := in.Now.Add(-t.StabilizationWindow)
-		best := p.units
-		for _, r := range st.Recent {
-			if !r.At.Before(from) && !r.At.After(in.Now) && r.Units > best {
-				best = r.Units
-			}
-		}
-		if best > p.units {
-			p = proposal{min(best, cur), ReasonStabilization, RuleStabilization}
-		}
+	if best := stabilised(in, t, st); p.units < cur && best > p.units {
+		p = proposal{min(best, cur), ReasonStabilization, RuleStabilization}
 	}
 	// After a history outage the units held during it are such a
 	// recommendation until the window has passed on fresh data.
@@ -569,6 +587,34 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 		p = proposal{cur - t.MaxScaleDownUnits, ReasonStabilization, RuleRateLimitDown}
 	}
 	return p
+}
+
+// stabilised is the highest recommendation in the scale-down stabilisation
+// window [now-window, now] (0: none). A recommendation's reactive part
+// (Recommendation.Reactive: the answer to an overload beyond the forecast's
+// plan) counts only while its units are pending, before now-lag: it
+// answered the demand of its own time, and once its units are ready this
+// decision knows whether demand still needs them (the reactive floor and
+// the usage window keep them if so). Held one interval longer, the units
+// of a one-sample burst stayed for a sample the demand was already known
+// not to need (docs/tuning.md, "Lead window").
+func stabilised(in Input, t Target, st State) int {
+	if t.StabilizationWindow <= 0 {
+		return 0
+	}
+	from, ready := in.Now.Add(-t.StabilizationWindow), in.Now.Add(-t.Lag)
+	best := 0
+	for _, r := range st.Recent {
+		if r.At.Before(from) || r.At.After(in.Now) {
+			continue
+		}
+		u := r.Units
+		if !r.At.After(ready) {
+			u -= r.Reactive
+		}
+		best = max(best, u)
+	}
+	return best
 }
 
 // capUnits is steps 9 and 10: the daily budget caps a scale-up to what
