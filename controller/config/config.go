@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -434,16 +435,9 @@ func (c *Config) ShardSpec() (shard.Spec, error) {
 // ParseTargets reads a targets file: a YAML document with a "targets" list;
 // fields left out take their values from defaults.
 func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
-	var doc struct {
-		Targets []yaml.Node `yaml:"targets"`
-	}
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "bad YAML: " + err.Error()}
-	}
-	if len(doc.Targets) == 0 {
-		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: `no targets: expected "targets:" with at least one entry`}
+	entries, err := targetsEntries(b)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []policy.Target
@@ -455,21 +449,21 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 			known[tag] = true
 		}
 	}
-	for i := range doc.Targets {
+	for i := range entries {
 		t := defaults
 		t.Name, t.Query, t.CurrentQuery = "", "", "" // per target, never inherited
 		var fields map[string]any
-		if err := doc.Targets[i].Decode(&fields); err != nil {
+		if err := entries[i].Decode(&fields); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
 			continue
 		}
 		for k := range fields {
 			if !known[k] {
-				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: field %s not found in type policy.Target", i, k)})
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, k, didYouMean(k, known))})
 			}
 		}
-		if err := doc.Targets[i].Decode(&t); err != nil {
-			if named := fieldTypeErrors(i, &doc.Targets[i], fields["name"]); len(named) > 0 {
+		if err := entries[i].Decode(&t); err != nil {
+			if named := fieldTypeErrors(i, &entries[i], fields["name"]); len(named) > 0 {
 				errs = append(errs, named...)
 			} else {
 				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
@@ -499,6 +493,68 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// targetsEntries returns the entries of a targets file: a mapping whose
+// one key is targets, a list of at least one entry.
+func targetsEntries(b []byte) ([]yaml.Node, error) {
+	var top map[string]yaml.Node
+	if err := yaml.Unmarshal(b, &top); err != nil {
+		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "bad YAML: " + err.Error()}
+	}
+	for k := range top {
+		if k != "targets" {
+			// It said: field k not found in type struct { Targets []yaml.Node ... }.
+			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("unknown key %s at the top: the file holds targets: [...] only", k)}
+		}
+	}
+	var entries []yaml.Node
+	if node, ok := top["targets"]; ok {
+		if err := node.Decode(&entries); err != nil {
+			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "bad YAML: targets: " + err.Error()}
+		}
+	}
+	if len(entries) == 0 {
+		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: `no targets: expected "targets:" with at least one entry`}
+	}
+	return entries, nil
+}
+
+// didYouMean suggests the known field nearest to k (at most two edits
+// away), or lists them all.
+func didYouMean(k string, known map[string]bool) string {
+	names := slices.Sorted(maps.Keys(known))
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(k, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	return " (an entry's fields: " + strings.Join(names, ", ") + ")"
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // fieldTypeErrors names each field of targets[i] whose value does not fit

@@ -139,7 +139,13 @@ func TestParseTargets(t *testing.T) {
 	}{
 		{"two tiers", "targets:\n  - {name: web, tier: web, query: 'sum(rate(http_requests_total[5m]))', capacity_per_unit: 100}\n  - {name: db, tier: db, kind: storage, query: 'sum(db_bytes)', lag: 1h}\n", "", []string{"web", "db"}},
 		{"empty", "targets: []\n", "PRESCALE_TARGETS_FILE: no targets", nil},
-		{"unknown field", "targets:\n  - {name: web, query: q, colour: red}\n", "field colour not found", nil},
+		{"unknown field", "targets:\n  - {name: web, query: q, colour: red}\n", "targets[0]: unknown field colour (an entry's fields: capacity_per_unit, change_cost,", nil},
+		// It named a Go type (policy.Target) and left the typo to the user.
+		{"misspelt field", "targets:\n  - {name: web, query: q, capcity_per_unit: 5}\n", "targets[0]: unknown field capcity_per_unit (did you mean capacity_per_unit?)", nil},
+		// It said: field target not found in type struct { Targets []yaml.Node "yaml:\"targets\"" }.
+		{"unknown top-level key", "target:\n  - {name: web, query: q}\n", "PRESCALE_TARGETS_FILE: unknown key target at the top: the file holds targets: [...] only", nil},
+		{"empty file", "", "PRESCALE_TARGETS_FILE: no targets", nil},
+		{"targets not a list", "targets: web\n", "PRESCALE_TARGETS_FILE: bad YAML: targets: ", nil},
 		{"duplicate", "targets:\n  - {name: web, query: q}\n  - {name: web, query: q}\n", `duplicate name "web"`, nil},
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
 		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be in [1, 1000000], got 0", nil},
