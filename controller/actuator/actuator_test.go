@@ -132,6 +132,24 @@ func TestExec(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestExecEnvHoldsNoControllerSettings: the command gets the controller's
+// environment without the controller's own PRESCALE_* settings: it got
+// PRESCALE_API_TOKEN, and the URLs with their credentials.
+func TestExecEnvHoldsNoControllerSettings(t *testing.T) {
+	t.Setenv("PRESCALE_API_TOKEN", "s3cret-token")
+	t.Setenv("PRESCALE_PROMETHEUS_URL", "http://u:s3cret@prometheus:9090")
+	t.Setenv("CLOUD_PROFILE", "ops")
+	out := filepath.Join(t.TempDir(), "env.txt")
+	e, err := NewExec([]string{"/bin/sh", "-c", `env > "$0"`, out}, 5*time.Second, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.Deliver(t.Context(), testAction))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.NotContains(t, string(b), "s3cret")
+	require.Contains(t, string(b), "CLOUD_PROFILE=ops\n", "the rest of the environment is passed on")
+	require.Contains(t, string(b), "PRESCALE_DESIRED_UNITS=5\n")
+}
+
 func TestSimulatedPool(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	reg := prometheus.NewRegistry()

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prescale/prescale/internal/redact"
@@ -58,13 +60,21 @@ func Env(a Action) []string {
 	}
 }
 
+// commandEnv is the environment a command inherits: the controller's,
+// without its own PRESCALE_* settings. They held the API token, URLs with
+// credentials and the history headers' values, and their names mixed with
+// the decision's (PRESCALE_TARGET_QUERY beside PRESCALE_TARGET).
+func commandEnv(environ []string) []string {
+	return slices.DeleteFunc(slices.Clone(environ), func(kv string) bool { return strings.HasPrefix(kv, "PRESCALE_") })
+}
+
 // Deliver implements Deliverer: it runs the command and waits for it; exit
 // status 0 acknowledges the action.
 func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
-	cmd.Env = append(os.Environ(), Env(a)...)
+	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
 	cmd.WaitDelay = time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out
