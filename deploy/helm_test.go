@@ -119,6 +119,28 @@ func TestHelmLint(t *testing.T) {
 	require.NoError(t, err, "helm lint --strict with the optional objects:\n%s", out)
 }
 
+// TestHelmNotes: the notes helm prints after an install name the state's
+// PersistentVolumeClaims only when there are any, and the rule files, not
+// deploy/rules/*.yml (which holds promtool tests a Prometheus cannot load).
+// They named a claim with persistence off and said to load *.yml.
+func TestHelmNotes(t *testing.T) {
+	helm := lookHelm(t)
+	notes := func(set string) string {
+		out, err := exec.CommandContext(t.Context(), helm, "install", "p", chartDir, "--dry-run=client", "--set", set).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		_, n, ok := strings.Cut(string(out), "\nNOTES:\n")
+		require.True(t, ok, "no notes in:\n%s", out)
+		return n
+	}
+	n := notes("controller.shards=3")
+	require.Contains(t, n, "PersistentVolumeClaim data-p-prescale-controller-0 (one per shard, -0 to -2).")
+	require.Contains(t, n, "deploy/rules/recording.yml and deploy/rules/alerts.yml")
+	require.NotContains(t, n, "deploy/rules/*.yml")
+	n = notes("controller.persistence.enabled=false")
+	require.Contains(t, n, "Persistence is off")
+	require.NotContains(t, n, "PersistentVolumeClaim")
+}
+
 func TestHelmTemplateDefaults(t *testing.T) {
 	helm := lookHelm(t)
 	objs := mustTemplate(t, helm)
