@@ -69,6 +69,7 @@ func TestIndexNamesEveryRoute(t *testing.T) {
 type openAPICall struct {
 	method, path, body string
 	token              bool
+	contentType        string // none: taken as JSON
 }
 
 // TestOpenAPIAnswers sends real requests to an app after two decision
@@ -99,11 +100,17 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{method: "POST", path: "/api/scaling/execute", body: strings.Repeat(" ", 70<<10) + "{}", token: true},
 		{method: "POST", path: "/api/stress-test", body: `{"seconds":0.01}`, token: true},
 		{method: "POST", path: "/api/stress-test", body: `{"seconds":-1}`, token: true},
+		// 415 was answered but not documented.
+		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3}`, token: true, contentType: "text/plain"},
+		{method: "POST", path: "/api/stress-test", body: `{"seconds":0.01}`, token: true, contentType: "application/x-www-form-urlencoded"},
 	}
 	for _, c := range calls {
 		req := httptest.NewRequestWithContext(t.Context(), c.method, c.path, strings.NewReader(c.body))
 		if c.token {
 			req.Header.Set("Authorization", "Bearer "+restToken)
+		}
+		if c.contentType != "" {
+			req.Header.Set("Content-Type", c.contentType)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
