@@ -22,6 +22,7 @@ import (
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/openapi"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -322,6 +323,10 @@ func TestMetricsInFlightLimit(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 	close(bc.release)
 	require.Equal(t, http.StatusOK, <-first)
+	doc, err := openapi.Load(openAPIPath)
+	require.NoError(t, err)
+	_, documented := doc.ResponseSchema(http.MethodGet, "/metrics", rec.Code, strings.Split(rec.Header().Get("Content-Type"), ";")[0])
+	require.True(t, documented, "%s does not document the 503 past the limit (%s)", openAPIPath, rec.Header().Get("Content-Type"))
 }
 
 // TestStateFileOutOfRange: a state file holding a negative or huge unit
