@@ -22,6 +22,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
+	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -524,37 +525,10 @@ func targetsEntries(b []byte) ([]yaml.Node, error) {
 // away), or lists them all.
 func didYouMean(k string, known map[string]bool) string {
 	names := slices.Sorted(maps.Keys(known))
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editDistance(k, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %s?)", best)
+	if near := envcheck.Nearest(k, names); near != "" {
+		return fmt.Sprintf(" (did you mean %s?)", near)
 	}
 	return " (an entry's fields: " + strings.Join(names, ", ") + ")"
-}
-
-// editDistance is the Levenshtein distance of a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // fieldTypeErrors names each field of targets[i] whose value does not fit

@@ -42,8 +42,19 @@ func TestWarnScopes(t *testing.T) {
 	Warn(&exp, "e", env, ExporterScope, cfgA{})
 	Warn(&ctl, "c", env, ControllerScope, cfgB{})
 	Warn(&all, "r", env, AllScope, cfgA{}, cfgB{})
+	// A name at most two edits from a setting is named (it said only "-h
+	// lists them"); one farther from all of them is not.
 	require.Equal(t, "e: warning: PRESCALE_APP_URLL is not a prescale setting and is ignored (-h lists them)\n"+
-		"e: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored (-h lists them)\n", exp.String())
-	require.Equal(t, "c: warning: PRESCALE_STPE is not a prescale setting and is ignored (-h lists them)\n", ctl.String())
+		"e: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored (did you mean PRESCALE_EXPORTER_LISTEN?)\n", exp.String())
+	require.Equal(t, "c: warning: PRESCALE_STPE is not a prescale setting and is ignored (did you mean PRESCALE_STEP?)\n", ctl.String())
 	require.Equal(t, 3, strings.Count(all.String(), "warning"))
+}
+
+func TestNearest(t *testing.T) {
+	names := []string{"PRESCALE_STEP", "PRESCALE_SCALING_INTERVAL", "PRESCALE_TARGET_NAME"}
+	require.Equal(t, "PRESCALE_SCALING_INTERVAL", Nearest("PRESCALE_SCALING_INTERVALL", names))
+	require.Equal(t, "PRESCALE_TARGET_NAME", Nearest("PRESCALE_TARGET_NAM", names))
+	require.Empty(t, Nearest("PRESCALE_TARGET", names), "five edits away: no guess")
+	require.Equal(t, 0, editDistance("", ""))
+	require.Equal(t, 3, editDistance("kitten", "sitting"))
 }

@@ -39,9 +39,15 @@ func AllScope(string) bool { return true }
 // Warn writes one line to w for every PRESCALE_* variable in environ, within
 // scope, that none of configs reads, prefixed by program.
 func Warn(w io.Writer, program string, environ []string, scope Scope, configs ...any) {
+	names := Names("PRESCALE", configs...)
 	for _, name := range Unknown(environ, "PRESCALE", testOnly, configs...) {
-		if scope(name) {
-			fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (-h lists them)\n", program, name)
+		if !scope(name) {
+			continue
 		}
+		hint := "-h lists them"
+		if near := Nearest(name, names); near != "" {
+			hint = "did you mean " + near + "?"
+		}
+		fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (%s)\n", program, name, hint)
 	}
 }
