@@ -132,6 +132,7 @@ func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) e
 type backtestOpts struct {
 	tracePath, floorMode, detector, decisions, plotPath, evalFrom, hpaTargets *string
 	promURL, promQuery, promRange                                             *string
+	promHeaders                                                               []string
 	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance   *float64
 	confidence                                                                *float64
 	lag, upCool, downCool, plotLast, promStep, promTimeout                    *time.Duration
@@ -171,6 +172,11 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
 	o.promStep = fs.Duration("step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
 	o.promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
+	fs.Func("header", "`NAME=VALUE` header sent with every query (with --prometheus; repeatable), e.g. X-Scope-OrgID=tenant1 "+
+		"as in PRESCALE_PROMETHEUS_HEADERS; values are never printed", func(s string) error {
+		o.promHeaders = append(o.promHeaders, s)
+		return nil
+	})
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
 	setUsage(fs, stderr, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
 		"                         [--lag 300s] [--min 1] [--max 100] [--plot P.svg] [flags]",
@@ -187,6 +193,8 @@ func (o *backtestOpts) checkOutputs() error {
 		return errors.New("exactly one of --trace and --prometheus is required")
 	case *o.promURL != "" && *o.promQuery == "":
 		return errors.New("--query is required with --prometheus")
+	case *o.promURL == "" && len(o.promHeaders) > 0:
+		return errors.New("--header goes with --prometheus")
 	case *o.decisions == "":
 		return errors.New("--decisions is required")
 	case *o.decisions == "-":
@@ -278,10 +286,14 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if n := back / *o.promStep; n > maxReplayPoints {
 		return nil, nil, "", 2, fmt.Errorf("--range %s at --step %s is %d points, more than %d", *o.promRange, *o.promStep, n, maxReplayPoints)
 	}
+	headers, err := history.ParseHeaders(o.promHeaders)
+	if err != nil {
+		return nil, nil, "", 2, fmt.Errorf("--header: %w", err)
+	}
 	qctx, cancel := context.WithTimeout(ctx, *o.promTimeout)
 	defer cancel()
 	end := time.Now().UTC().Truncate(*o.promStep)
-	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, *o.promQuery, end.Add(-back), end, *o.promStep)
+	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep)
 	if err != nil {
 		return nil, nil, "", 1, fmt.Errorf("--prometheus: %w", err)
 	}

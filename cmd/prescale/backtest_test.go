@@ -49,10 +49,15 @@ func TestBacktestCmd(t *testing.T) {
 }
 
 // promSine is a Prometheus query_range API answering sum(rate(x[1m]))
-// with a sine every minute from first(start, end) to end.
-func promSine(t *testing.T, first func(start, end int64) int64) *httptest.Server {
+// with a sine every minute from first(start, end) to end; with a tenant,
+// only requests carrying it as X-Scope-OrgID (as Mimir does).
+func promSine(t *testing.T, tenant string, first func(start, end int64) int64) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Scope-OrgID") != tenant {
+			http.Error(w, "no org id", http.StatusUnauthorized)
+			return
+		}
 		// No require in a handler: a bad request gets a 400 the client reports.
 		if err := r.ParseForm(); err != nil || r.Form.Get("query") != "sum(rate(x[1m]))" {
 			http.Error(w, fmt.Sprintf("bad request: %v, query %q", err, r.Form.Get("query")), http.StatusBadRequest)
@@ -84,18 +89,25 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 		first     func(start, end int64) int64
 		rows      int // header included
 		says, not string
+		tenant    string
 	}{
 		// [now-1d, now] at 1 m, both ends included: 1,441 points.
-		{"whole range", func(start, _ int64) int64 { return start }, 1 + 1441, "", "left out"},
+		{"whole range", func(start, _ int64) int64 { return start }, 1 + 1441, "", "left out", ""},
 		{"young series", func(_, end int64) int64 { return end - 2*3600 }, 1 + 121,
-			"the 1320 samples before it, without data, left out", "no_data"},
+			"the 1320 samples before it, without data, left out", "no_data", ""},
+		// A multi-tenant engine (Mimir) could not be replayed: no header.
+		{"tenant header", func(start, _ int64) int64 { return start }, 1 + 1441, "", "tenant-s3cret", "tenant-s3cret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := promSine(t, tc.first)
+			srv := promSine(t, tc.tenant, tc.first)
 			out := filepath.Join(t.TempDir(), "d.csv")
 			var stdout, stderr bytes.Buffer
-			code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
-				"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}, &stdout, &stderr)
+			args := []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+				"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}
+			if tc.tenant != "" {
+				args = append(args, "--header", "X-Scope-OrgID="+tc.tenant)
+			}
+			code := dispatch(t.Context(), args, &stdout, &stderr)
 			require.Equal(t, 0, code, stderr.String())
 			b, err := os.ReadFile(out)
 			require.NoError(t, err)
@@ -118,6 +130,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"no source", []string{"--capacity", "1", "--decisions", out}, "exactly one of --trace and --prometheus"},
 		{"extra argument", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "extra"}, `prescale backtest: unexpected argument "extra"`},
 		{"both sources", []string{"--trace", tr, "--prometheus", "http://x", "--query", "up", "--capacity", "1", "--decisions", out}, "exactly one of"},
+		{"header without value", []string{"--prometheus", "http://x", "--query", "up", "--header", "X-Scope-OrgID", "--capacity", "1", "--decisions", out}, "--header: entry 1: want NAME=VALUE"},
+		{"header without prometheus", []string{"--trace", tr, "--header", "A=b", "--capacity", "1", "--decisions", out}, "--header goes with --prometheus"},
 		{"decisions to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", "-"}, "--decisions must name a file"},
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},

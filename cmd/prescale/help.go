@@ -23,7 +23,7 @@ var (
 		clihelp.G("Detector", "detector", "nab-first-detection"),
 	}
 	backtestFlagGroups = []clihelp.Group{
-		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "timeout"),
+		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "header", "timeout"),
 		clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
 		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
 			"detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",

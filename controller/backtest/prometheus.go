@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/prescale/prescale/controller/history"
@@ -16,15 +17,16 @@ import (
 // missing), so a replay reads exactly what the live controller would. It
 // returns the series on the grid start + k·step, NaN where the server had
 // no sample. step must be whole seconds of at least 1 s (trace timestamps
-// are unix seconds).
-func QueryRange(ctx context.Context, address, query string, start, end time.Time, step time.Duration) ([]int64, []float64, error) {
+// are unix seconds). headers (a tenant's X-Scope-OrgID, nil for none) go
+// with every request, as PRESCALE_PROMETHEUS_HEADERS's do.
+func QueryRange(ctx context.Context, address string, headers http.Header, query string, start, end time.Time, step time.Duration) ([]int64, []float64, error) {
 	if step < time.Second || step%time.Second != 0 {
 		return nil, nil, fmt.Errorf("step must be whole seconds of at least 1s, got %s", step)
 	}
 	if !end.After(start) {
 		return nil, nil, fmt.Errorf("empty range: start %s is not before end %s", start, end)
 	}
-	remote, err := history.NewRemote(address, 0)
+	remote, err := history.NewRemoteWith(address, history.RemoteOptions{Headers: headers})
 	if err != nil {
 		return nil, nil, err
 	}
