@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,7 +43,9 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 // BenchmarkFleetREST30Targets is issue 14's REST measurement: the real
 // App with 30 targets (14 days of 5-minute history each, after one cycle)
 // on loopback, and a separate load-generator process (restload: 100
-// concurrent keep-alive clients, warmed up, then 20 rounds each of
+// concurrent keep-alive clients, minimal HTTP/1.1 ones unless
+// PRESCALE_BENCH_RESTLOAD_CLIENT=nethttp asks for Go's net/http client,
+// warmed up, then 20 rounds each of
 // /api/scaling/status, /api/predictions and /api/system/health
 // back to back, 6,000 requests per iteration). The clients run in their
 // own process so that their garbage collection and scheduling are not
@@ -61,7 +64,8 @@ func BenchmarkFleetREST30Targets(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		cpu0, gc0 := cpuSeconds(), numGC()
-		cmd := exec.CommandContext(b.Context(), bin, "-url", base, "-clients", "100", "-rounds", "20", "-all")
+		cmd := exec.CommandContext(b.Context(), bin, "-url", base, "-clients", "100", "-rounds", "20", "-all",
+			"-client", cmp.Or(os.Getenv("PRESCALE_BENCH_RESTLOAD_CLIENT"), "raw"))
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		require.NoError(b, err)

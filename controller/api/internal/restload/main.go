@@ -6,7 +6,11 @@
 //	restload -url http://127.0.0.1:PORT -clients 100 -rounds 20 \
 //	         -paths /api/scaling/status,/api/predictions,/api/system/health
 //
-// Every client holds one keep-alive connection and first makes one warm-up
+// Every client holds one keep-alive connection (-client raw, the default: a
+// minimal HTTP/1.1 client that writes the request line and reads the
+// answer by its Content-Length, so that the load takes less of the cores
+// it shares with the server than Go's net/http client, -client nethttp)
+// and first makes one warm-up
 // request per path (connection set-up is not what is measured); then,
 // released together, each makes rounds × len(paths) requests back to back
 // (closed loop), paths round-robin from a different one per client. It
@@ -15,14 +19,19 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,12 +67,18 @@ func main() {
 	rounds := flag.Int("rounds", 20, "measured rounds per client (one request per path each)")
 	paths := flag.String("paths", "/api/scaling/status,/api/predictions,/api/system/health", "comma-separated GET paths")
 	all := flag.Bool("all", false, "also print every latency (latencies_us), to pool several runs")
+	kind := flag.String("client", "raw", "raw (a minimal HTTP/1.1 client) or nethttp (Go's net/http client)")
 	flag.Parse()
-	if *base == "" || *clients < 1 || *rounds < 1 {
-		fmt.Fprintln(os.Stderr, "restload: -url is required; -clients and -rounds must be >= 1")
+	u, err := url.Parse(*base)
+	if *base == "" || err != nil || u.Scheme != "http" || *clients < 1 || *rounds < 1 || (*kind != "raw" && *kind != "nethttp") {
+		fmt.Fprintln(os.Stderr, "restload: -url http://HOST:PORT is required; -clients and -rounds must be >= 1; -client is raw or nethttp")
 		os.Exit(2)
 	}
-	res := run(*base, *clients, *rounds, strings.Split(*paths, ","), *all)
+	newClient := rawClient(u.Host)
+	if *kind == "nethttp" {
+		newClient = netHTTPClient(*base, *clients)
+	}
+	res := run(newClient, *clients, *rounds, strings.Split(*paths, ","), *all)
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		fmt.Fprintln(os.Stderr, "restload:", err)
 		os.Exit(1)
@@ -77,12 +92,11 @@ type sample struct {
 	bytes int64
 }
 
-func run(base string, clients, rounds int, paths []string, all bool) Result {
-	// Uncompressed answers, read with 64 KiB buffers as browsers and
-	// Grafana do rather than Go's 4 KiB default.
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true, ReadBufferSize: 64 << 10}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	defer tr.CloseIdleConnections()
+// getter fetches a path over one client's connection and reads the whole
+// answer; a status other than 200 is an error.
+type getter func(path string) (int64, error)
+
+func run(newClient func() (getter, error), clients, rounds int, paths []string, all bool) Result {
 	var (
 		mu       sync.Mutex
 		samples  []sample
@@ -102,9 +116,14 @@ func run(base string, clients, rounds int, paths []string, all bool) Result {
 	warm.Add(clients)
 	for c := range clients {
 		done.Go(func() {
-			buf := make([]byte, 64<<10)
+			get, err := newClient()
+			if err != nil {
+				fail(err)
+				warm.Done()
+				return
+			}
 			for k := range paths {
-				if _, err := get(client, base+paths[k], buf); err != nil {
+				if _, err := get(paths[k]); err != nil {
 					fail(err)
 				}
 			}
@@ -114,7 +133,7 @@ func run(base string, clients, rounds int, paths []string, all bool) Result {
 			for r := range rounds * len(paths) {
 				k := (c + r) % len(paths)
 				t0 := time.Now()
-				n, err := get(client, base+paths[k], buf)
+				n, err := get(paths[k])
 				if err != nil {
 					fail(err)
 					continue
@@ -139,22 +158,91 @@ func run(base string, clients, rounds int, paths []string, all bool) Result {
 	return res
 }
 
-// get fetches url and reads the whole answer; a status other than 200 is
-// an error.
-func get(client *http.Client, url string, buf []byte) (int64, error) {
-	resp, err := client.Get(url)
+// netHTTPClient returns clients of one net/http Transport: uncompressed
+// answers, read with 64 KiB buffers as browsers and Grafana do rather than
+// Go's 4 KiB default.
+func netHTTPClient(base string, clients int) func() (getter, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true, ReadBufferSize: 64 << 10}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	return func() (getter, error) {
+		buf := make([]byte, 64<<10)
+		return func(path string) (int64, error) {
+			resp, err := client.Get(base + path)
+			if err != nil {
+				return 0, err
+			}
+			n, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
+			_ = resp.Body.Close()
+			if err != nil {
+				return n, err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return n, fmt.Errorf("%s: status %d", path, resp.StatusCode)
+			}
+			return n, nil
+		}, nil
+	}
+}
+
+// rawClient returns clients that each hold one keep-alive connection to
+// host and speak just enough HTTP/1.1: a GET with a Host header, an answer
+// framed by its Content-Length (the server under test sets it).
+func rawClient(host string) func() (getter, error) {
+	return func() (getter, error) {
+		conn, err := net.Dial("tcp", host)
+		if err != nil {
+			return nil, err
+		}
+		r := bufio.NewReaderSize(conn, 64<<10)
+		req := make([]byte, 0, 256)
+		return func(path string) (int64, error) {
+			req = append(append(append(req[:0], "GET "...), path...), " HTTP/1.1\r\nHost: "...)
+			req = append(append(req, host...), "\r\n\r\n"...)
+			if err := conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+				return 0, err
+			}
+			if _, err := conn.Write(req); err != nil {
+				return 0, err
+			}
+			return readAnswer(r, path)
+		}, nil
+	}
+}
+
+// readAnswer reads one HTTP/1.1 answer: the status line, the headers and
+// Content-Length bytes of body, which it discards.
+func readAnswer(r *bufio.Reader, path string) (int64, error) {
+	status, err := r.ReadSlice('\n')
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
-	_ = resp.Body.Close()
-	if err != nil {
-		return n, err
+	ok := bytes.HasPrefix(status, []byte("HTTP/1.1 200 "))
+	size := int64(-1)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			break
+		}
+		name, value, found := bytes.Cut(line, []byte(":"))
+		if found && bytes.EqualFold(name, []byte("Content-Length")) {
+			if size, err = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64); err != nil {
+				return 0, fmt.Errorf("%s: bad Content-Length %q", path, value)
+			}
+		}
 	}
-	if resp.StatusCode != http.StatusOK {
-		return n, fmt.Errorf("%s: status %d", url, resp.StatusCode)
+	if size < 0 {
+		return 0, fmt.Errorf("%s: answer without Content-Length (restload -client raw needs one)", path)
 	}
-	return n, nil
+	if _, err := r.Discard(int(size)); err != nil {
+		return 0, err
+	}
+	if !ok {
+		return size, fmt.Errorf("%s: %s", path, bytes.TrimSpace(status))
+	}
+	return size, nil
 }
 
 func summarise(all []sample, paths []string, errs int, firstErr string, wall time.Duration, cpu float64) Result {
