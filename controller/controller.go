@@ -573,10 +573,12 @@ func appendBounded(ds []policy.Decision, d policy.Decision, n int) []policy.Deci
 }
 
 // Explain renders a decision's explanation as one line for logs, webhooks
-// and exec commands.
+// and exec commands. The units it started from are the ones requested
+// (ready plus provisioning), named so: a webhook's current_units is what
+// the receiver acknowledged, and "current" beside it read as a contradiction.
 func Explain(d policy.Decision) string {
 	e := d.Explanation
-	return fmt.Sprintf("%s -> %d units (rule %s): demand %.4g, reactive floor %d, forecast upper %.4g over %s..%s (%d points, model %q, confidence %.2f, threshold %.2f) needs %d, anomaly score %.2f, current %d",
+	return fmt.Sprintf("%s -> %d units (rule %s): demand %.4g, reactive floor %d, forecast upper %.4g over %s..%s (%d points, model %q, confidence %.2f, threshold %.2f) needs %d, anomaly score %.2f, requested before %d",
 		d.Reason, d.Desired, e.Rule, e.Demand, e.ReactiveFloor, e.UpperUsed,
 		e.WindowStart.UTC().Format(time.RFC3339), e.WindowEnd.UTC().Format(time.RFC3339),
 		e.ForecastPoints, e.Model, e.Confidence, e.ConfidenceThreshold, e.ForecastUnits, e.AnomalyScore, e.CurrentUnits)

@@ -650,3 +650,14 @@ func TestRunAlignsCycles(t *testing.T) {
 		<-done
 	})
 }
+
+// TestExplainNamesRequestedUnits: the explanation's starting units are
+// the units requested, and say so. A webhook for a scale-up that was
+// re-sent after a receiver outage read "current_units: 1" in its
+// annotations and "..., current 3" in its description.
+func TestExplainNamesRequestedUnits(t *testing.T) {
+	d := policy.Decision{Desired: 3, Reason: policy.ReasonManual, Explanation: policy.Explanation{CurrentUnits: 3, Rule: "manual"}}
+	line := Explain(d)
+	require.True(t, strings.HasSuffix(line, ", requested before 3"), line)
+	require.NotContains(t, line, "current")
+}
