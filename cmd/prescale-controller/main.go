@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/internal/memlimit"
 )
 
 func main() { clihelp.Main(run) }
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if limit, source := memlimit.Default(os.Getenv, os.ReadFile); limit > 0 {
+		debug.SetMemoryLimit(limit)
+		logger.Info("soft memory limit set below the container's (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
+	}
 	a, err := app.New(cfg, app.Options{Registry: buildinfo.NewRegistry("prescale_controller"), Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "prescale-controller:", err)
