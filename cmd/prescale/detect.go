@@ -23,6 +23,12 @@ import (
 // detectWorkers is the number of NAB files scored at once.
 const detectWorkers = 2
 
+// detectOpts are the flags of `prescale detect`.
+type detectOpts struct {
+	tracePath, nabDir, out, detName string
+	firstDetection                  bool
+}
+
 // detectCmd implements "prescale detect": streaming anomaly scores for one
 // trace (--trace F --out OUT.csv) or for every CSV file under a directory
 // such as NAB's data/ (--nab DIR --out DIR2, same relative paths). --trace
@@ -30,14 +36,48 @@ const detectWorkers = 2
 // --nab adds NAB's first-detection rule (anomaly.NABFirstDetection) unless
 // --nab-first-detection=false.
 func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, code, ok := parseDetectFlags(args, stderr)
+	if !ok {
+		return code
+	}
+	newDet := func() predictor.Detector {
+		d, _ := anomaly.NewDetector(o.detName) // name checked by parseDetectFlags
+		if o.nabDir != "" && o.firstDetection {
+			return anomaly.NewNABFirstDetection(d, anomaly.FirstDetectionConfig{})
+		}
+		return d
+	}
+	if o.tracePath != "" {
+		return detectTraceCmd(o, newDet(), stdout, stderr)
+	}
+	if fi, err := os.Stat(o.nabDir); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		fmt.Fprintf(stderr, "prescale detect: flag --nab: %v\n", err)
+		return 2
+	}
+	if err := detectDir(ctx, o.nabDir, o.out, newDet, stderr); err != nil {
+		if errors.Is(err, context.Canceled) { // it said "context canceled"
+			err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
+		}
+		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// parseDetectFlags parses and checks the command line; ok false means
+// exit with code.
+func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, ok bool) {
 	fset := flag.NewFlagSet("prescale detect", flag.ContinueOnError)
 	fset.SetOutput(stderr)
-	tracePath := fset.String("trace", "", "trace CSV (timestamp,value) to score")
-	nabDir := fset.String("nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
-	out := fset.String("out", "", "output CSV for --trace (- for stdout), output directory for --nab")
-	detName := fset.String("detector", anomaly.DetectorNames()[0],
+	fset.StringVar(&o.tracePath, "trace", "", "trace CSV (timestamp,value) to score")
+	fset.StringVar(&o.nabDir, "nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
+	fset.StringVar(&o.out, "out", "", "output CSV for --trace (- for stdout), output directory for --nab")
+	fset.StringVar(&o.detName, "detector", anomaly.DetectorNames()[0],
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
-	firstDetection := fset.Bool("nab-first-detection", true,
+	fset.BoolVar(&o.firstDetection, "nab-first-detection", true,
 		"with --nab: NAB's first-detection rule: after a score >= 0.5 the next 100 scores are 0 (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
 	setUsage(fset, stderr, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
 		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only. "+
@@ -45,63 +85,47 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"--nab adds NAB's first-detection rule, a scoring rule of the benchmark, not of the live loop.",
 		detectFlagGroups, nil)
 	if code, ok := parseArgs(fset, args, stderr); !ok {
-		return code
+		return o, code, false
 	}
-	if _, err := anomaly.NewDetector(*detName); err != nil {
-		fmt.Fprintf(stderr, "prescale detect: --detector: %v\n", err)
-		return 2
+	bad := ""
+	if _, err := anomaly.NewDetector(o.detName); err != nil {
+		bad = fmt.Sprintf("--detector: %v", err)
 	}
 	switch {
-	case (*tracePath == "") == (*nabDir == ""):
-		fmt.Fprintln(stderr, "prescale detect: give exactly one of --trace and --nab")
-		return 2
-	case *out == "":
-		fmt.Fprintln(stderr, "prescale detect: --out is required")
-		return 2
-	case *out == "-" && *nabDir != "":
-		fmt.Fprintln(stderr, "prescale detect: --out with --nab is a directory, not - (stdout)")
-		return 2
+	case bad != "":
+	case (o.tracePath == "") == (o.nabDir == ""):
+		bad = "give exactly one of --trace and --nab"
+	case o.out == "":
+		bad = "--out is required"
+	case o.out == "-" && o.nabDir != "":
+		bad = "--out with --nab is a directory, not - (stdout)"
 	}
-	newDet := func() predictor.Detector {
-		d, _ := anomaly.NewDetector(*detName) // name checked above
-		if *nabDir != "" && *firstDetection {
-			return anomaly.NewNABFirstDetection(d, anomaly.FirstDetectionConfig{})
-		}
-		return d
+	if bad != "" {
+		fmt.Fprintln(stderr, "prescale detect: "+bad)
+		return o, 2, false
 	}
-	if *tracePath != "" {
-		// An unreadable or malformed input is bad usage (exit 2), as in
-		// prescale forecast; a failure to write the output is exit 1.
-		tr, err := trace.ReadFileUnordered(*tracePath)
-		if err != nil {
-			fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
-			return 2
-		}
-		write := func() error { return detectWriteFile(*out, tr, newDet()) }
-		if *out == "-" { // as prescale forecast --out -; it wrote a file named "-"
-			write = func() error { return detectWrite(stdout, tr, newDet()) }
-		}
-		if err := write(); err != nil {
-			fmt.Fprintf(stderr, "prescale detect: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", *tracePath, tr.Len(), *detName)
-		return 0
-	}
-	if fi, err := os.Stat(*nabDir); err != nil || !fi.IsDir() {
-		if err == nil {
-			err = errors.New("not a directory")
-		}
-		fmt.Fprintf(stderr, "prescale detect: flag --nab: %v\n", err)
+	return o, 0, true
+}
+
+// detectTraceCmd scores the trace of --trace into --out (- for stdout).
+func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writer) int {
+	// An unreadable or malformed input is bad usage (exit 2), as in
+	// prescale forecast; a failure to write the output is exit 1.
+	tr, err := trace.ReadFileUnordered(o.tracePath)
+	if err != nil {
+		fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
 		return 2
 	}
-	if err := detectDir(ctx, *nabDir, *out, newDet, stderr); err != nil {
-		if errors.Is(err, context.Canceled) { // it said "context canceled"
-			err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
-		}
+	if o.out == "-" { // as prescale forecast --out -; it wrote a file named "-"
+		err = detectWrite(stdout, tr, det)
+	} else {
+		err = detectWriteFile(o.out, tr, det)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
 		return 1
 	}
+	fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", o.tracePath, tr.Len(), o.detName)
 	return 0
 }
 
