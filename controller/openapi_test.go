@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +65,25 @@ func TestIndexNamesEveryRoute(t *testing.T) {
 	want := slices.DeleteFunc(routes(t, h), func(r string) bool { return r == "GET /" })
 	slices.Sort(index.Endpoints)
 	require.Equal(t, want, index.Endpoints)
+}
+
+// TestREADMEListsEveryEndpoint: the README's REST table has a row for
+// every path and method of the document (it had none for GET /).
+func TestREADMEListsEveryEndpoint(t *testing.T) {
+	doc, err := openapi.Load(openAPIPath)
+	require.NoError(t, err)
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| (`/[^|]*) \\| (GET|POST) \\|")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		for _, p := range regexp.MustCompile("`(/[^`?]*)").FindAllStringSubmatch(m[1], -1) {
+			listed[m[2]+" "+p[1]] = true
+		}
+	}
+	for _, op := range doc.Operations() {
+		require.True(t, listed[op], "README.md's REST table has no row for %s", op)
+	}
 }
 
 // openAPICall is one request whose answer is checked against the document.
