@@ -141,6 +141,13 @@ bench-accuracy: check-data build
 	 } > docs/accuracy.md.tmp && mv docs/accuracy.md.tmp docs/accuracy.md
 	@echo ">> wrote docs/accuracy.md"
 
+# bench-tuneset scores the decision policy on its tuning set: NAB series
+# neither among the traces nor held out (scripts/accuracy-tuneset.sh,
+# docs/tuning.md). It prints the tables and writes no doc.
+.PHONY: bench-tuneset
+bench-tuneset: check-data build
+	@./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}"
+
 # bench-exporter compares prescale-exporter with Debian's node_exporter.
 .PHONY: bench-exporter
 bench-exporter: build

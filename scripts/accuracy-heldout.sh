@@ -36,22 +36,11 @@ files=(
 )
 rm -rf "$out/data"
 mkdir -p "$out/data/traces"
+pairs=()
 for f in "${files[@]}"; do
-	python3 - "$data/nab/data/$f" "$out/data/traces/heldout_$(basename "$f" .csv)_5m.csv" <<'PY'
-import calendar, csv, sys, time
-src, dst = sys.argv[1:]
-with open(src, newline="") as fin, open(dst, "w", newline="") as fout:
-    w = csv.writer(fout)
-    w.writerow(["timestamp", "value"])
-    last = None
-    for row in csv.DictReader(fin):
-        ts = calendar.timegm(time.strptime(row["timestamp"], "%Y-%m-%d %H:%M:%S"))
-        if last is not None and ts <= last:
-            raise SystemExit(f"{src}: timestamps not increasing at {row['timestamp']}")
-        last = ts
-        w.writerow([ts, row["value"]])
-PY
+	pairs+=("$data/nab/data/$f" "$out/data/traces/heldout_$(basename "$f" .csv)_5m.csv")
 done
+python3 scripts/nab2trace.py "${pairs[@]}"
 
 echo "## Held-out check (NAB series never looked at while tuning)"
 echo
