@@ -194,14 +194,17 @@ func (e *engine) refit() error {
 // the pick and naive (the guard's and the fallback's model) forecast, so
 // the other fitted cores (their coefficient and calendar tables,
 // decomposition buffers) and the series' arrays only they read (log-scale
-// values, prefix sums) would only hold memory until the next refit.
+// values) would only hold memory until the next refit. The prefix sums go
+// too: a ridge forecast sums the few hundred values its means read (see
+// ridge.mean), and a forecaster that runs for weeks holds two arrays fewer
+// of its whole window.
 func (e *engine) release() {
 	keep := make([]bool, len(e.cores))
 	keep[idxNaive] = true
 	for _, k := range e.pick {
 		keep[k] = true
 	}
-	var logVals, sums, logSums bool
+	var logVals bool
 	for k, c := range e.cores {
 		if !keep[k] {
 			e.cores[k] = nil
@@ -210,13 +213,11 @@ func (e *engine) release() {
 		switch c := c.(type) {
 		case *ridge:
 			logVals = logVals || c.log
-			sums = sums || !c.log
-			logSums = logSums || c.log
 		case *mstl:
 			logVals = logVals || c.log
 		}
 	}
-	e.s.Keep(logVals, sums, logSums)
+	e.s.Keep(logVals, false, false)
 }
 
 // split returns the number of samples the cores are fitted on (the rest

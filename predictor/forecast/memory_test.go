@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,16 +27,17 @@ func TestFittedAutoHoldsPickAndNaiveOnly(t *testing.T) {
 			require.Nil(t, c, "core %d is not in use after the fit", k)
 		}
 	}
-	// The series keeps what the picked cores read only.
-	var logVals, sums bool
+	// The series keeps what the picked cores read only, and no prefix
+	// sums: a ridge forecast sums the values its means read.
+	var logVals bool
 	for _, k := range a.e.pick {
 		logVals = logVals || k == idxRidgeLog || k == idxMSTLLog
-		sums = sums || k == idxRidge
 	}
-	lx, _ := a.e.s.Vals(true)
+	lx, lcs := a.e.s.Vals(true)
 	_, cs := a.e.s.Vals(false)
 	require.Equal(t, logVals, lx != nil, "log-scale values kept for %v", a.e.pick)
-	require.Equal(t, sums, cs != nil, "prefix sums kept for %v", a.e.pick)
+	require.Nil(t, cs, "prefix sums kept for %v", a.e.pick)
+	require.Nil(t, lcs, "log-scale prefix sums kept for %v", a.e.pick)
 	_, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
 }
@@ -77,4 +79,23 @@ func TestMSTLHoldsNoScratch(t *testing.T) {
 	require.Nil(t, c.cs)
 	require.Nil(t, c.cnt)
 	require.Len(t, c.seas, 2)
+}
+
+// A ridge mean summed from the values (after the fitted forecaster drops
+// its prefix sums) is the prefix-sum mean up to rounding, clipping at the
+// first sample included.
+func TestRidgeMeanWithoutPrefixSums(t *testing.T) {
+	tt, y := noisySeasonal(3000, 5)
+	s, err := series.NewFrom(tt, y, false)
+	require.NoError(t, err)
+	x, cs := s.Vals(false)
+	for _, w := range [][2]int{{-5, 10}, {0, 0}, {100, 387}, {2990, 2999}, {12, 11}} {
+		want := series.Mean(cs, w[0], w[1])
+		got := mean(x, nil, w[0], w[1])
+		if w[1] < max(w[0], 0) {
+			require.True(t, math.IsNaN(got) && math.IsNaN(want), "%v", w)
+			continue
+		}
+		require.InEpsilon(t, want, got, 1e-12, "%v", w)
+	}
 }

@@ -71,16 +71,34 @@ func (r *ridge) name() string {
 	return "ridge"
 }
 
+// mean is the mean of x[a..b] (a clipped at 0): from the prefix sums cs
+// while the model is fitted, summed from x once the fitted forecaster has
+// dropped them (engine.release: a forecast reads a few hundred values).
+func mean(x, cs []float64, a, b int) float64 {
+	if cs != nil {
+		return series.Mean(cs, a, b)
+	}
+	a = max(a, 0)
+	if b < a {
+		return math.NaN()
+	}
+	var sum float64
+	for _, v := range x[a : b+1] {
+		sum += v
+	}
+	return sum / float64(b-a+1)
+}
+
 // features writes the features of origin i for horizon h into f and
 // returns them; it reads x[0..i] and timestamps t[0..i] only.
 func (r *ridge) features(s *series.Series, x, cs []float64, i, h int, f []float64) []float64 {
 	f = f[:0]
 	ref := x[i]
 	f = append(f,
-		series.Mean(cs, i-2, i)-ref,
-		series.Mean(cs, i-11, i)-ref,
-		series.Mean(cs, i-47, i)-ref,
-		series.Mean(cs, i-5, i)-series.Mean(cs, i-11, i-6),
+		mean(x, cs, i-2, i)-ref,
+		mean(x, cs, i-11, i)-ref,
+		mean(x, cs, i-47, i)-ref,
+		mean(x, cs, i-5, i)-mean(x, cs, i-11, i-6),
 	)
 	j := i + h
 	if m := r.se.m; m > 0 {
@@ -89,13 +107,13 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, h int, f []float6
 		var p float64
 		for q := 1; q <= r.prof; q++ {
 			c := j - (k+q-1)*m
-			p += series.Mean(cs, c-r.half, min(c+r.half, i))
+			p += mean(x, cs, c-r.half, min(c+r.half, i))
 		}
-		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, series.Mean(cs, i-m+1, i)-ref)
+		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, mean(x, cs, i-m+1, i)-ref)
 	}
 	if w := r.se.w; w > 0 {
 		c := j - w
-		f = append(f, x[c]-ref, series.Mean(cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
+		f = append(f, x[c]-ref, mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
 	if r.se.calendar {
 		tj := s.Time(i) + int64(h)*r.se.step
