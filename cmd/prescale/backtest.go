@@ -56,6 +56,9 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err := engine.CheckLead(*o.lag, step, step); err != nil {
 			return fail(2, fmt.Errorf("--lag: %w (the trace's step is %s)", err, step))
 		}
+		if *o.plotLast > 0 && *o.plotLast < 2*step { // it drew one sample
+			return fail(2, fmt.Errorf("--plot-last %s holds fewer than 2 samples of the trace's %s step", *o.plotLast, step))
+		}
 	}
 	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
 		return fail(2, fmt.Errorf("--eval-from: %w", err))
