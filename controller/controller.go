@@ -294,8 +294,8 @@ var errHistory = errors.New("history source unavailable")
 // ReconcileOnce runs one cycle over every target, in phases: query (each
 // target's new history and current units, QueryConcurrency at a time), fit
 // (the new points through each target's detector and forecaster), decide,
-// and act (actuators, observed lag, published metrics); then it persists
-// the state. Errors are returned joined; a failing target never stops the
+// act (actuators, observed lag, published metrics) and persist (the state
+// file). Errors are returned joined; a failing target never stops the
 // others.
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.cycleMu.Lock()
@@ -397,9 +397,11 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		}
 		c.log.Info("history source recovered", attrs...)
 	}
-	if err := c.d.State.Save(file); err != nil {
+	var saveErr error
+	c.phase("persist", func() { saveErr = c.d.State.Save(file) })
+	if saveErr != nil {
 		c.d.Metrics.stateSaveFail.Inc()
-		errs = append(errs, err)
+		errs = append(errs, saveErr)
 	}
 	c.gen.Add(1)
 	c.cycleMetrics(now, start, up, healthy)

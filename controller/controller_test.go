@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -368,7 +369,12 @@ func TestIncrementalHistoryReads(t *testing.T) {
 
 	// A gap wider than the window: the window is read whole.
 	require.Equal(t, [2]time.Time{at(19, 30, 0), at(20, 30, 0)}, cycle(at(20, 30, 0))[0])
-	require.Equal(t, 4, testutil.CollectAndCount(f.c.d.Metrics.phaseDuration), "the four phases are recorded")
+	require.Equal(t, 5, testutil.CollectAndCount(f.c.d.Metrics.phaseDuration), "the five phases are recorded")
+	for _, p := range cyclePhases {
+		var m dto.Metric
+		require.NoError(t, f.c.d.Metrics.phaseDuration.WithLabelValues(p).(prometheus.Metric).Write(&m))
+		require.Positive(t, m.GetHistogram().GetSampleCount(), "phase %s timed", p)
+	}
 }
 
 // TestQueryErrorIsATargetProblem: a query the store answers with several

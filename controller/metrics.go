@@ -43,7 +43,7 @@ type Metrics struct {
 var targetLabels = []string{"target", "tier", "kind"}
 
 // cyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
-var cyclePhases = []string{"query", "fit", "decide", "act"}
+var cyclePhases = []string{"query", "fit", "decide", "act", "persist"}
 
 func gauge(name, help string) *prometheus.GaugeVec {
 	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
@@ -137,7 +137,7 @@ func (m *Metrics) newLoopMetrics() {
 	}, []string{"shard", "shards"})
 	m.phaseDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "cycle_phase_duration_seconds",
-		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics).",
+		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics), persist (the state file written).",
 		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 	}, []string{"phase"})
 	m.stateSaveFail = counter("state_save_failures_total", "Failed writes of the controller state file.")
