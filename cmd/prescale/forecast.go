@@ -64,14 +64,11 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		"                         [--coverage 0.8] [--model NAME]",
 		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only.",
 		forecastFlagGroups, nil)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, err
+	if code, ok := parseArgs(fs, args, stderr); !ok {
+		if code == 0 {
+			return cfg, flag.ErrHelp
 		}
-		return cfg, forecastUsageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return cfg, forecastUsageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return cfg, errUsageReported // the flag package (or parseArgs) said why
 	}
 	switch {
 	case cfg.tracePath == "":
@@ -109,6 +106,9 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		if errors.Is(err, errUsageReported) {
+			return 2
 		}
 		fmt.Fprintf(stderr, "prescale forecast: %v\n", err)
 		return 2

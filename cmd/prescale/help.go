@@ -35,8 +35,11 @@ var (
 	}
 )
 
-// setUsage makes fs's -h print head (a usage line and a paragraph, wrapped)
-// and the grouped flags to w, then what tail writes.
+// errUsageReported is a bad command line already reported on stderr (by
+// the flag package, with the usage, or by parseArgs): exit 2 without
+// saying it again.
+var errUsageReported = errors.New("bad usage (reported)")
+
 // parseArgs parses args into fs, whose name is "prescale <command>"; the
 // commands take no positional arguments. ok false means the command stops
 // with code: 0 after -h (the usage was printed), 2 for a bad flag (the flag
@@ -55,6 +58,8 @@ func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok 
 	return 0, true
 }
 
+// setUsage makes fs's -h print head (a usage line and a paragraph, wrapped)
+// and the grouped flags to w, then what tail writes.
 func setUsage(fs *flag.FlagSet, w io.Writer, usage, about string, groups []clihelp.Group, tail func(io.Writer)) {
 	fs.Usage = func() {
 		fmt.Fprintln(w, "usage: "+usage)

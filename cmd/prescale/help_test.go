@@ -77,3 +77,35 @@ func TestRunHelpShowsRunDefaults(t *testing.T) {
 		require.Equal(t, want, got, name)
 	}
 }
+
+// TestHelpCommandEqualsDashH: "prescale help X" prints what "prescale X -h"
+// prints, on the same streams, for every command (it printed the
+// top-level usage).
+func TestHelpCommandEqualsDashH(t *testing.T) {
+	for _, c := range commands() {
+		var out1, err1, out2, err2 bytes.Buffer
+		code1 := dispatch(t.Context(), []string{"help", c.name}, &out1, &err1)
+		code2 := dispatch(t.Context(), []string{c.name, "-h"}, &out2, &err2)
+		require.Equal(t, code2, code1, c.name)
+		require.Equal(t, out2.String(), out1.String(), c.name)
+		require.Equal(t, err2.String(), err1.String(), c.name)
+		require.Contains(t, out1.String()+err1.String(), "usage: prescale "+c.name, c.name)
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, 2, dispatch(t.Context(), []string{"help", "nosuch"}, &out, &errb))
+	require.Contains(t, errb.String(), `prescale help: unknown command "nosuch"`)
+}
+
+// TestBadFlagReportedOnce: a flag no command defines is reported once,
+// with the command's usage, and exits 2 (forecast printed it twice).
+func TestBadFlagReportedOnce(t *testing.T) {
+	for _, c := range commands() {
+		if c.name == "version" { // takes no flags: an argument
+			continue
+		}
+		var out, errb bytes.Buffer
+		require.Equal(t, 2, dispatch(t.Context(), []string{c.name, "--no-such-flag"}, &out, &errb), c.name)
+		require.Equal(t, 1, strings.Count(errb.String(), "no-such-flag"), "%s:\n%s", c.name, errb.String())
+		require.Contains(t, errb.String(), "usage: prescale "+c.name, c.name)
+	}
+}

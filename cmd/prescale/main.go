@@ -36,7 +36,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'prescale <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'prescale <command> -h' or 'prescale help <command>' for a command's flags.")
 }
 
 func main() { clihelp.Main(dispatch) }
@@ -47,9 +47,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		usage(stdout)
 		return 0
+	case "help":
+		return helpCmd(ctx, args[1:], stdout, stderr)
 	case "-version", "--version":
 		return versionCmd(ctx, args[1:], stdout, stderr)
 	}
@@ -59,6 +61,27 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	fmt.Fprintf(stderr, "prescale: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// helpCmd is "prescale help [command]": the usage, or the command's own
+// help exactly as "prescale <command> -h" prints it.
+func helpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return 0
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "prescale help: unexpected argument %q\n", args[1])
+		return 2
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, []string{"-h"}, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "prescale help: unknown command %q\n", args[0])
 	usage(stderr)
 	return 2
 }
