@@ -34,6 +34,9 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"),
 		// Listed twice, an actuator registered its metrics twice: a panic.
 		testkit.Exit("actuator twice", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "simulated,simulated"}, 2, `PRESCALE_ACTUATOR: "simulated" is listed twice`),
+		// 1.2 million points per target: no cycle finished in 50 s.
+		testkit.Exit("history points", nil, map[string]string{"PRESCALE_TARGET_QUERY": "vector(1)", "PRESCALE_STEP": "1s", "PRESCALE_SCALING_INTERVAL": "10s"}, 2,
+			"PRESCALE_HISTORY_WINDOW: 336h0m0s at PRESCALE_STEP=1s is 1209600 points per target, more than 20160"),
 		testkit.Exit("bad Prometheus URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_PROMETHEUS_URL": "localhost", "PRESCALE_LISTEN": "127.0.0.1:0"}, 2, "PRESCALE_PROMETHEUS_URL"),
 	}, run)
 }

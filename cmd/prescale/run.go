@@ -210,6 +210,11 @@ func (p *runProc) configure() error {
 			p.cfg.Step = history.MedianStep(tr.T)
 		}
 	}
+	if unsetEnv("HISTORY_WINDOW") && p.cfg.Step > 0 {
+		// A step under 1m (set, or a backfilled trace's) would exceed
+		// config.MaxHistoryPoints with the 336h default: run shortens it.
+		p.cfg.HistoryWindow = min(p.cfg.HistoryWindow, config.MaxHistoryPoints*p.cfg.Step)
+	}
 	if err := p.buildRegistry(); err != nil {
 		return err
 	}
@@ -233,6 +238,7 @@ func runHelpDefaults() map[string]string {
 		"PRESCALE_TARGET_COST_PER_UNIT_HOUR": strconv.FormatFloat(runPrice, 'g', -1, 64),
 		"PRESCALE_SCALING_INTERVAL":          "30s",
 		"PRESCALE_STEP":                      "1m, or the backfilled trace's step",
+		"PRESCALE_HISTORY_WINDOW":            "336h, or 20160 steps when PRESCALE_STEP is under 1m",
 		"PRESCALE_API_TOKEN":                 "random, written to $PRESCALE_DATA_DIR/api-token (mode 0600, reused), never printed",
 		"PRESCALE_PROMETHEUS_URL":            "empty; run always uses its embedded store",
 	}

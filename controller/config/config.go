@@ -55,7 +55,7 @@ type Config struct {
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples"`
 
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
-	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting)"`
+	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting); at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
@@ -174,6 +174,20 @@ func (c *Config) validateStore(bad badFunc) {
 	}
 }
 
+// MaxHistoryPoints bounds the points per target a history window holds
+// (PRESCALE_HISTORY_WINDOW / PRESCALE_STEP): 14 days at 1 minute, prescale
+// run's default. The forecaster fits on at most 20,000 samples (35 days
+// of them, at least 8,000; controller/engine), so a longer window only
+// adds points read, held and dropped every cycle: 336h at 1s was 1.2
+// million points per target, and no cycle finished. Prometheus likewise
+// refuses a range query over 11,000 points per series rather than
+// thinning it.
+const MaxHistoryPoints = 20160
+
+// HistoryPoints is the number of steps in a window, the points per
+// target it holds (step > 0).
+func HistoryPoints(window, step time.Duration) int64 { return int64(window / step) }
+
 // validateLoop checks the decision loop: its timing, the forecast, the
 // mode and the anomaly detector.
 func (c *Config) validateLoop(bad badFunc) {
@@ -188,6 +202,9 @@ func (c *Config) validateLoop(bad badFunc) {
 	}
 	if c.HistoryWindow < 10*c.Step {
 		bad("HISTORY_WINDOW", "must hold at least 10 steps of PRESCALE_STEP (%s), got %s", c.Step, c.HistoryWindow)
+	} else if n := HistoryPoints(c.HistoryWindow, c.Step); n > MaxHistoryPoints {
+		bad("HISTORY_WINDOW", "%s at PRESCALE_STEP=%s is %d points per target, more than %d (14 days at 1m): "+
+			"lengthen PRESCALE_STEP or shorten PRESCALE_HISTORY_WINDOW", c.HistoryWindow, c.Step, n, MaxHistoryPoints)
 	}
 	if !(c.Coverage > 0 && c.Coverage < 1) {
 		bad("FORECAST_COVERAGE", "must be in (0, 1), got %v", c.Coverage)

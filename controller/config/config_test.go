@@ -67,6 +67,9 @@ func TestConfigValidate(t *testing.T) {
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
 		{"step fraction", func(c *Config) { c.Step = 1500 * time.Millisecond }, "PRESCALE_STEP: must be a whole number of seconds, got 1.5s"},
 		{"window", func(c *Config) { c.HistoryWindow = time.Minute }, "PRESCALE_HISTORY_WINDOW: must hold at least 10 steps of PRESCALE_STEP (5m0s), got 1m0s"},
+		// 336h at 1s: 1.2 million points per target, no cycle finished.
+		{"window points", func(c *Config) { c.Step = time.Second },
+			"PRESCALE_HISTORY_WINDOW: 336h0m0s at PRESCALE_STEP=1s is 1209600 points per target, more than 20160 (14 days at 1m): lengthen PRESCALE_STEP or shorten PRESCALE_HISTORY_WINDOW"},
 		{"coverage", func(c *Config) { c.Coverage = 1 }, "PRESCALE_FORECAST_COVERAGE: must be in (0, 1), got 1"},
 		{"mode", func(c *Config) { c.Mode = "yolo" }, `PRESCALE_MODE: must be "act" or "forecast-only", got "yolo"`},
 		{"actuator", func(c *Config) { c.Actuators = []string{"k8s"} }, `PRESCALE_ACTUATOR: unknown actuator "k8s" (none, webhook, exec, simulated)`},
@@ -128,6 +131,18 @@ func TestConfigValidate(t *testing.T) {
 			require.NotContains(t, err.Error(), "s3cret", "a header value is never echoed")
 		})
 	}
+}
+
+// TestDocumentedWindowsAccepted: the bound on points per target refuses
+// no documented configuration: the controller's defaults (336h at 5m),
+// prescale run's (336h at 1m) and docker-compose.yml's (24h at 1m).
+func TestDocumentedWindowsAccepted(t *testing.T) {
+	for _, w := range [][2]time.Duration{{336 * time.Hour, 5 * time.Minute}, {336 * time.Hour, time.Minute}, {24 * time.Hour, time.Minute}} {
+		c := validConfig(t)
+		c.HistoryWindow, c.Step = w[0], w[1]
+		require.NoError(t, c.Validate(), "%s at %s", w[0], w[1])
+	}
+	require.Equal(t, int64(MaxHistoryPoints), HistoryPoints(336*time.Hour, time.Minute))
 }
 
 func TestParseTargets(t *testing.T) {
