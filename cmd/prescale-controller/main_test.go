@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -117,4 +119,23 @@ func TestHelpFitsAndIsGrouped(t *testing.T) {
 	help := out.String()
 	require.Empty(t, clihelp.Problems(help, clihelp.Vars(config.EnvPrefix, config.Config{})))
 	require.Contains(t, help, "PRESCALE_ACTUATOR (default none)")
+}
+
+// TestBusyListenLeavesNoDataDir: a PRESCALE_LISTEN address already in use
+// exits 2 naming it, and leaves nothing in the data directory (the lock
+// file, and the directory it had created, stayed behind).
+func TestBusyListenLeavesNoDataDir(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	data := filepath.Join(t.TempDir(), "data")
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", busy.Addr().String())
+	t.Setenv("PRESCALE_TARGET_QUERY", "vector(1)")
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 2, run(t.Context(), nil, &out, &errb), errb.String())
+	require.Contains(t, errb.String(), fmt.Sprintf("PRESCALE_LISTEN: cannot listen on %q: ", busy.Addr().String()))
+	require.Contains(t, errb.String(), "address already in use")
+	_, err = os.Stat(data)
+	require.ErrorIs(t, err, os.ErrNotExist, "the data directory was created")
 }

@@ -109,17 +109,19 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.ln == nil {
+		// Before the lock, as prescale run does: a busy address fails with
+		// the data directory untouched (the lock left prescale.lock, and
+		// the directory it created, behind).
+		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return nil, &config.ConfigError{Var: "LISTEN", Msg: fmt.Sprintf("cannot listen on %q: %v", cfg.Listen, err)}
+		}
+	}
 	if a.lock == nil {
 		// Before the store and the state file: a second process on the
 		// directory must not touch either.
 		if a.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
 			return nil, &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
-		}
-	}
-
-	if a.ln == nil {
-		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return nil, &config.ConfigError{Var: "LISTEN", Msg: err.Error()}
 		}
 	}
 	hist, sources, err := a.openHistory(o)
