@@ -23,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/outage"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -148,6 +149,9 @@ type Controller struct {
 	engs      []engState // per target, used under cycleMu only
 	lags      []lagWatch // per target, used under cycleMu only
 	wins      []window   // per target, used under cycleMu only
+
+	// histOut is the history source's outage, used under cycleMu only.
+	histOut outage.Tracker
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -291,6 +295,24 @@ func (c *Controller) LastDesired(target string) (int, bool) {
 // errHistory marks a cycle error caused by the history source.
 var errHistory = errors.New("history source unavailable")
 
+// withoutHistory is err (a cycle's, errors.Join of its targets') without
+// the errors errHistory marks; nil when nothing else failed.
+func withoutHistory(err error) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else if err != nil {
+		errs = []error{err}
+	}
+	var rest []error
+	for _, e := range errs {
+		if !errors.Is(e, errHistory) {
+			rest = append(rest, e)
+		}
+	}
+	return errors.Join(rest...)
+}
+
 // ReconcileOnce runs one cycle over every target, in phases: query (each
 // target's new history and current units, QueryConcurrency at a time), fit
 // (the new points through each target's detector and forecaster), decide,
@@ -376,7 +398,6 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 			healthy = false
 		}
 	}
-	recovered := up && c.cycled && !c.histUp
 	lastOK := c.histOK
 	c.histUp = up
 	if up {
@@ -390,13 +411,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 	c.file.SavedAt = now
 	file := c.copyFileLocked()
 	c.mu.Unlock()
-	if recovered {
-		attrs := []any{}
-		if !lastOK.IsZero() {
-			attrs = append(attrs, "last_ok", lastOK.UTC().Format(time.RFC3339), "down_for", now.Sub(lastOK).Round(time.Second).String())
-		}
-		c.log.Info("history source recovered", attrs...)
-	}
+	c.logHistory(now, up, histErr, lastOK)
 	var saveErr error
 	c.phase("persist", func() { saveErr = c.d.State.Save(file) })
 	if saveErr != nil {
@@ -413,6 +428,22 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		c.d.Metrics.cyclesFailed.Inc()
 	}
 	return err
+}
+
+// logHistory logs the history source's outages as the actuators log
+// theirs: one WARN when one starts, DEBUG at each retry (1 s, 2 s, 4 s ...
+// then every interval), one INFO when it ends with its duration.
+func (c *Controller) logHistory(now time.Time, up bool, histErr string, lastOK time.Time) {
+	if up {
+		c.histOut.OK(c.log, now, "history source recovered")
+		return
+	}
+	attrs := []any{}
+	if !lastOK.IsZero() {
+		attrs = append(attrs, "last_ok", lastOK.UTC().Format(time.RFC3339))
+	}
+	c.histOut.Fail(c.log, now, errors.New(histErr),
+		"history source down: decisions hold (no_data) and cycles retry with backoff", attrs...)
 }
 
 // cycleMetrics publishes a finished cycle's controller-wide metrics.
@@ -646,8 +677,9 @@ func (c *Controller) Run(ctx context.Context) error {
 			return nil
 		}
 		now := c.d.Now()
-		if err != nil {
-			c.log.Warn("cycle failed", "err", err)
+		if rest := withoutHistory(err); rest != nil {
+			// The history source's outage is logged once (logHistory).
+			c.log.Warn("cycle failed", "err", rest)
 		}
 		if errors.Is(err, errHistory) {
 			backoff = min(max(time.Second, 2*backoff), c.o.Interval)

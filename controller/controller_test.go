@@ -497,7 +497,7 @@ func TestRunSchedules(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m := NewMetrics(reg, []policy.Target{testTarget})
 		deps := testDeps(h, confidentForecast, st, m, time.Now)
-		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -517,14 +517,20 @@ func TestRunSchedules(t *testing.T) {
 		synctest.Wait()
 		require.InDelta(t, 8, testutil.ToFloat64(m.cycles), 0)
 		require.InDelta(t, 4, testutil.ToFloat64(m.cyclesFailed), 0)
-		require.Equal(t, 4, strings.Count(logs.String(), "down"), "each failed cycle logged once:\n%s", logs.String())
-		require.Equal(t, 4, strings.Count(logs.String(), "level=WARN msg=\"cycle failed\""))
+		// One WARN for the outage, not one per retry (4 were logged), DEBUG
+		// while it lasts, as the actuators log theirs.
+		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
+		require.Contains(t, logs.String(), `level=WARN msg="history source down: decisions hold (no_data) and cycles retry with backoff" last_ok=`)
+		require.Contains(t, logs.String(), "last_ok=2000-01-01T00:03:00Z err=down\n")
+		require.Equal(t, 3, strings.Count(logs.String(), "level=DEBUG"), "%s", logs.String())
+		require.NotContains(t, logs.String(), "cycle failed")
 
 		h.set(35, nil)
 		time.Sleep(8 * time.Second)
 		synctest.Wait()
 		require.Equal(t, 1, strings.Count(logs.String(), "level=INFO msg=\"history source recovered\""), "%s", logs.String())
-		require.Contains(t, logs.String(), "down_for=")
+		require.Contains(t, logs.String(), "failing_for=15s failed_attempts=4", "the outage: 7 s of retries, then 8 s to the next cycle")
+		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"))
 
 		cancel()
 		<-done

@@ -86,7 +86,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		}
 		return ok
 	})
-	waitFor("a failed cycle", func() bool { return strings.Contains(errb.String(), "cycle failed") })
+	waitFor("the history outage", func() bool { return strings.Contains(errb.String(), "history source down") })
 
 	// A second controller on the same data directory exits 2 naming it and
 	// the holder's pid (it exited 1 from the TSDB's lock, or shared the

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/prescale/prescale/internal/outage"
 )
 
 // Deliverer hands one action to a receiver and returns once the receiver
@@ -28,8 +30,9 @@ type LevelConfig struct {
 	// Inline delivers within Act (for the instant simulated pool); else Run
 	// delivers in the background.
 	Inline bool
-	// Logger receives one WARN per outage and target, and one INFO when it
-	// ends; nil discards.
+	// Logger receives one WARN per outage and target, DEBUG at each retry
+	// while it lasts, and one INFO when it ends (internal/outage); nil
+	// discards.
 	Logger  *slog.Logger
 	Metrics *Metrics
 }
@@ -52,16 +55,14 @@ type Level struct {
 }
 
 type levelTarget struct {
-	want         Action
-	hasWant      bool
-	acked        int
-	hasAcked     bool
-	ackedAt      time.Time
-	next         time.Time // earliest next attempt while pending
-	backoff      time.Duration
-	attempts     int       // failed attempts in the current outage
-	failingSince time.Time // zero while deliveries succeed
-	lastErr      string
+	want     Action
+	hasWant  bool
+	acked    int
+	hasAcked bool
+	ackedAt  time.Time
+	next     time.Time // earliest next attempt while pending
+	backoff  time.Duration
+	out      outage.Tracker // the receiver's current outage for this target
 }
 
 func (t *levelTarget) pending() bool {
@@ -129,8 +130,8 @@ func (l *Level) Act(ctx context.Context, a Action) error {
 		l.Sync(ctx)
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if t.pending() && t.lastErr != "" {
-			return &DeliveryError{Actuator: l.Name(), Target: a.Target, Msg: t.lastErr}
+		if t.pending() && t.out.LastErr != "" {
+			return &DeliveryError{Actuator: l.Name(), Target: a.Target, Msg: t.out.LastErr}
 		}
 		return nil
 	}
@@ -199,26 +200,18 @@ func (l *Level) record(name string, sent Action, err error) {
 	t := l.targets[name]
 	log := l.cfg.Logger
 	if err != nil {
-		t.attempts++
-		t.lastErr = err.Error()
 		t.backoff = min(max(l.cfg.MinBackoff, 2*t.backoff), l.cfg.MaxBackoff)
 		if t.want.Desired == sent.Desired { // else the new desired units are due at once
 			t.next = now.Add(t.backoff)
 		}
-		if t.failingSince.IsZero() {
-			t.failingSince = now
-			log.Warn("actuation failing: the current desired units will be re-sent until acknowledged",
-				"target", name, "actuator", l.Name(), "desired", sent.Desired, "err", err)
-		}
+		t.out.Fail(log, now, err, "actuation failing: the current desired units will be re-sent until acknowledged",
+			"target", name, "actuator", l.Name(), "desired", sent.Desired)
 		l.setPending(name, t)
 		return
 	}
 	t.acked, t.hasAcked, t.ackedAt = sent.Desired, true, now
-	if !t.failingSince.IsZero() {
-		log.Info("actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired,
-			"failing_for", now.Sub(t.failingSince).Round(time.Second).String(), "failed_attempts", t.attempts)
-	}
-	t.attempts, t.backoff, t.failingSince, t.lastErr = 0, 0, time.Time{}, ""
+	t.out.OK(log, now, "actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired)
+	t.backoff = 0
 	if t.pending() { // the desired units changed while this one was delivered
 		t.next = time.Time{}
 	}
@@ -308,7 +301,7 @@ func (l *Level) Status() []Status {
 			continue
 		}
 		s := Status{Target: name, Actuator: l.Name(), Desired: t.want.Desired, Pending: t.pending(),
-			Failing: !t.failingSince.IsZero(), FailingSince: t.failingSince, FailedAttempts: t.attempts, LastErr: t.lastErr}
+			Failing: t.out.Failing(), FailingSince: t.out.Since, FailedAttempts: t.out.Failures, LastErr: t.out.LastErr}
 		if !t.hasWant {
 			s.Desired = t.acked
 		}

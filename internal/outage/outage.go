@@ -1,0 +1,53 @@
+// Package outage logs a dependency's outage as prescale's operators read
+// it: one WARN when it starts (with the reason), DEBUG at each further
+// failure while it lasts, and one INFO when it ends (with its duration and
+// the failures it took), however often the caller retries in between.
+package outage
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Tracker follows one dependency's outage. Its zero value is up. It is not
+// safe for concurrent use: its owner serialises the calls.
+type Tracker struct {
+	// Since is when the current outage started; zero while up.
+	Since time.Time
+	// Failures counts the failures of the current outage.
+	Failures int
+	// LastErr is the current outage's latest error; empty while up.
+	LastErr string
+}
+
+// Failing reports whether an outage is under way.
+func (t *Tracker) Failing() bool { return !t.Since.IsZero() }
+
+// Fail records a failure at now: it logs msg at WARN with attrs and err
+// when it starts an outage, at DEBUG (with the failure's number) while one
+// lasts. It reports whether the outage started.
+func (t *Tracker) Fail(log *slog.Logger, now time.Time, err error, msg string, attrs ...any) bool {
+	t.Failures++
+	t.LastErr = err.Error()
+	attrs = append(attrs, "err", err)
+	if t.Failing() {
+		log.Debug(msg, append(attrs, "failures", t.Failures)...)
+		return false
+	}
+	t.Since = now
+	log.Warn(msg, attrs...)
+	return true
+}
+
+// OK records a success at now: when it ends an outage it logs msg at INFO
+// with attrs, failing_for (since the first failure, to the second) and
+// failed_attempts, and the tracker is up again. It reports whether an
+// outage ended.
+func (t *Tracker) OK(log *slog.Logger, now time.Time, msg string, attrs ...any) bool {
+	if !t.Failing() {
+		return false
+	}
+	log.Info(msg, append(attrs, "failing_for", now.Sub(t.Since).Round(time.Second).String(), "failed_attempts", t.Failures)...)
+	*t = Tracker{}
+	return true
+}

@@ -1,0 +1,47 @@
+package outage
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestOneWarnPerOutage: retries at 1 s, 2 s, 4 s ... log one WARN, DEBUG
+// lines while the outage lasts and one INFO with its duration at the end.
+func TestOneWarnPerOutage(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var tr Tracker
+	t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	require.False(t, tr.OK(log, t0, "up"), "no outage to end")
+	require.Empty(t, buf.String())
+
+	now := t0
+	for i, d := range []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second} {
+		now = now.Add(d)
+		require.Equal(t, i == 0, tr.Fail(log, now, errors.New("connection refused"), "source down", "source", "x"))
+	}
+	require.True(t, tr.Failing())
+	require.Equal(t, t0, tr.Since)
+	require.Equal(t, 4, tr.Failures)
+	require.Equal(t, "connection refused", tr.LastErr)
+	require.True(t, tr.OK(log, now.Add(3*time.Second), "source recovered", "source", "x"))
+	require.False(t, tr.Failing())
+	require.Equal(t, Tracker{}, tr)
+
+	out := buf.String()
+	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+	require.Contains(t, out, `level=WARN msg="source down" source=x err="connection refused"`)
+	require.Equal(t, 3, strings.Count(out, "level=DEBUG"), out)
+	require.Contains(t, out, "failures=4")
+	require.Contains(t, out, `level=INFO msg="source recovered" source=x failing_for=10s failed_attempts=4`)
+
+	buf.Reset()
+	require.True(t, tr.Fail(log, now, errors.New("again"), "source down"), "a new outage warns again")
+	require.Contains(t, buf.String(), "level=WARN")
+}
