@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -57,7 +58,7 @@ type Server struct {
 	o      Options
 	router *mux.Router
 
-	cacheMu sync.Mutex
+	cacheMu sync.RWMutex // guards the map; readers only look a slot up
 	cache   map[cacheKey]*cacheSlot
 
 	mu          sync.Mutex
@@ -185,12 +186,13 @@ type cacheEntry struct {
 	gzSize []string
 }
 
-// cacheSlot holds one key's answer; its own lock lets concurrent misses on
-// one key wait for a single render without blocking the other keys.
+// cacheSlot holds one key's answer. Readers load the current entry
+// without a lock (entries are never changed once stored); mu serialises
+// the renders, so that concurrent misses on one key wait for a single
+// render without blocking the other keys or the readers of a fresh entry.
 type cacheSlot struct {
 	mu sync.Mutex
-	e  cacheEntry
-	ok bool
+	e  atomic.Pointer[cacheEntry]
 }
 
 // Header values every cached answer shares (net/http only reads them), so
@@ -217,37 +219,16 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key cacheKey, pe
 	if perSecond {
 		sec = s.now().Unix()
 	}
-	s.cacheMu.Lock()
-	slot, ok := s.cache[key]
-	if !ok {
-		if len(s.cache) > 256 { // bounded: keys include the query string
-			clear(s.cache)
-		}
-		slot = &cacheSlot{}
-		s.cache[key] = slot
-	}
-	s.cacheMu.Unlock()
-
-	gz := acceptsGzip(r)
-	slot.mu.Lock()
-	if !slot.ok || slot.e.gen != gen || slot.e.sec != sec {
-		code, v := render()
-		b, err := json.Marshal(v)
-		if err != nil {
-			slot.mu.Unlock()
+	slot := s.slot(key)
+	gz := acceptsGzip(r) // a gzip answer is made once, by the first to ask
+	e := slot.e.Load()
+	if e == nil || e.gen != gen || e.sec != sec || gz && e.gz == nil && len(e.body) > gzipMin {
+		var err error
+		if e, err = slot.refresh(gen, sec, gz, render); err != nil {
 			writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
 			return
 		}
-		b = append(b, '\n')
-		slot.e = cacheEntry{gen: gen, sec: sec, code: code, body: b, size: []string{strconv.Itoa(len(b))}}
-		slot.ok = true
 	}
-	if gz && slot.e.gz == nil && len(slot.e.body) > gzipMin {
-		slot.e.gz = gzipped(slot.e.body)
-		slot.e.gzSize = []string{strconv.Itoa(len(slot.e.gz))}
-	}
-	e := slot.e
-	slot.mu.Unlock()
 
 	body, size := e.body, e.size
 	h := w.Header()
@@ -259,6 +240,52 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key cacheKey, pe
 	h["Content-Length"] = size
 	w.WriteHeader(e.code)
 	_, _ = w.Write(body)
+}
+
+// slot returns key's cache slot, made on first use.
+func (s *Server) slot(key cacheKey) *cacheSlot {
+	s.cacheMu.RLock()
+	slot, ok := s.cache[key]
+	s.cacheMu.RUnlock()
+	if ok {
+		return slot
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if slot, ok = s.cache[key]; !ok {
+		if len(s.cache) > 256 { // bounded: keys include the query string
+			clear(s.cache)
+		}
+		slot = &cacheSlot{}
+		s.cache[key] = slot
+	}
+	return slot
+}
+
+// refresh renders the slot's answer for generation gen and second sec
+// unless another request just did, adds its gzip when asked (gz), and
+// stores and returns the new entry.
+func (c *cacheSlot) refresh(gen uint64, sec int64, gz bool, render func() (int, any)) (*cacheEntry, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.e.Load()
+	if e == nil || e.gen != gen || e.sec != sec {
+		code, v := render()
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, '\n')
+		e = &cacheEntry{gen: gen, sec: sec, code: code, body: b, size: []string{strconv.Itoa(len(b))}}
+	}
+	if gz && e.gz == nil && len(e.body) > gzipMin {
+		withGz := *e
+		withGz.gz = gzipped(e.body)
+		withGz.gzSize = []string{strconv.Itoa(len(withGz.gz))}
+		e = &withGz
+	}
+	c.e.Store(e)
+	return e, nil
 }
 
 // gzipped compresses b (BestSpeed) with a pooled writer.

@@ -302,6 +302,34 @@ func TestCachedAnswerAllocs(t *testing.T) {
 		}
 	}
 	for key, slot := range s.cache {
-		require.Nil(t, slot.e.gz, "%v: compressed though no client asked for gzip", key)
+		require.Nil(t, slot.e.Load().gz, "%v: compressed though no client asked for gzip", key)
 	}
+}
+
+// A fresh cached answer is served without taking its slot's render lock:
+// while one request renders (here: the lock held), the readers of the
+// answer already made are not held up behind it.
+func TestFreshAnswerServedDuringRender(t *testing.T) {
+	b := &fakeBackend{health: "ok", targets: 3}
+	s := New(b, Options{})
+	get := func() int {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/scaling/status", nil))
+		return rec.Code
+	}
+	require.Equal(t, http.StatusOK, get())
+	var slot *cacheSlot
+	for _, sl := range s.cache {
+		slot = sl
+	}
+	slot.mu.Lock() // a render in progress
+	done := make(chan int)
+	go func() { done <- get() }()
+	select {
+	case code := <-done:
+		require.Equal(t, http.StatusOK, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a fresh answer waited for the render lock")
+	}
+	slot.mu.Unlock()
 }
