@@ -166,17 +166,28 @@ func CheckLead(lag, interval, step time.Duration) error {
 }
 
 // peakQuantiles fills q with the peak quantiles at levels, made strictly
-// increasing; ok is false when the forecaster has none yet.
+// increasing; ok is false when the forecaster has none yet. A peak of no
+// demand at every level (a series of zeros) is passed as zeros: made
+// increasing (0, 1e-9, ...) it read as P(peak > 0) = 0.5, and min_units 0
+// never decided 0 units. Only that case is kept apart, so that every other
+// decision is unchanged.
 func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
+	none := true
 	for _, p := range levels {
 		v, ok := peak(p)
 		if !ok {
 			return q[:0], false
 		}
+		none = none && v <= 0
 		if k := len(q); k > 0 && v <= q[k-1].Value {
 			v = q[k-1].Value + 1e-9*max(1, math.Abs(v))
 		}
 		q = append(q, policy.Quantile{P: p, Value: v})
+	}
+	if none {
+		for i := range q {
+			q[i].Value = 0
+		}
 	}
 	return q, true
 }

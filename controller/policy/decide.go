@@ -110,8 +110,8 @@ type Input struct {
 	ForecastStep time.Duration
 	// PeakQuantiles optionally describe the forecast distribution of the
 	// highest demand in the lead window, as (P, Value) pairs with P and
-	// Value increasing. With Target.RiskPerUnit > 0 they replace the upper
-	// bound: see Decide.
+	// Value increasing, or every Value 0 (no demand at any level). With
+	// Target.RiskPerUnit > 0 they replace the upper bound: see Decide.
 	PeakQuantiles []Quantile
 	// AnomalyScore in [0, 1] and Anomaly (the detector's flag) for the
 	// current demand.
