@@ -8,14 +8,13 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/prescale/prescale/predictor"
 )
 
-// This file holds the streaming anomaly detectors' shared parts (a rolling
-// window with order statistics, the normal tail) and the baseline z-score
-// detector. The stronger detector is in robust.go, the anomaly
+// This file holds the streaming anomaly detectors' shared parts (the
+// normal tail; the rolling windows with order statistics are in window.go)
+// and the baseline z-score detector. The stronger detector is in robust.go, the anomaly
 // likelihood post-processing in likelihood.go.
 
 // DetectorNames lists the detectors NewDetector builds, the
@@ -35,97 +34,6 @@ func NewDetector(name string) (predictor.Detector, error) {
 	}
 	return nil, fmt.Errorf("predictor: unknown detector %q (known: %v)", name, DetectorNames())
 }
-
-// sortedWindow is a rolling window of the last n finite values kept in
-// arrival order (a ring) and as the ring positions in increasing order of
-// value (ties by position: 2 bytes each instead of a sorted copy of the
-// values), so that a quantile costs O(1) and an update O(log n)
-// comparisons plus one move of the positions ranked between the leaving
-// and the arriving value (O(n) at worst, a memmove).
-type sortedWindow struct {
-	ring   []float64
-	head   int      // index of the oldest value once the ring is full
-	sorted []uint16 // positions in ring, by (value, position)
-	size   int
-}
-
-// maxWindow is the largest window: positions are 16-bit numbers.
-const maxWindow = 1 << 16
-
-func newSortedWindow(size int) *sortedWindow {
-	if size < 1 || size > maxWindow {
-		panic(fmt.Sprintf("predictor: anomaly window size must be in [1, %d], got %d", maxWindow, size))
-	}
-	return &sortedWindow{
-		ring:   make([]float64, 0, size),
-		sorted: make([]uint16, 0, size),
-		size:   size,
-	}
-}
-
-// len returns the number of values held.
-func (w *sortedWindow) len() int { return len(w.ring) }
-
-// search returns the rank of (x, pos) in sorted: the number of entries
-// ordered before it.
-func (w *sortedWindow) search(x float64, pos int) int {
-	lo, hi := 0, len(w.sorted)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		p := int(w.sorted[mid])
-		if v := w.ring[p]; v < x || v == x && p < pos {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
-}
-
-// push adds x (finite), dropping the oldest value when the window is full.
-func (w *sortedWindow) push(x float64) {
-	if len(w.ring) < w.size {
-		pos := len(w.ring)
-		i := w.search(x, pos)
-		w.ring = append(w.ring, x)
-		w.sorted = slices.Insert(w.sorted, i, uint16(pos))
-		return
-	}
-	pos := w.head
-	w.head = (w.head + 1) % w.size
-	// Replace the oldest by x in one move of the positions between their
-	// ranks (for a stationary series the two ranks are usually close).
-	i := w.search(w.ring[pos], pos) // w.sorted[i] == pos
-	j := w.search(x, pos)           // entries before j are before (x, pos)
-	w.ring[pos] = x
-	if j > i {
-		copy(w.sorted[i:j-1], w.sorted[i+1:j])
-		w.sorted[j-1] = uint16(pos)
-	} else {
-		copy(w.sorted[j+1:i+1], w.sorted[j:i])
-		w.sorted[j] = uint16(pos)
-	}
-}
-
-// at returns the k-th smallest value.
-func (w *sortedWindow) at(k int) float64 { return w.ring[w.sorted[k]] }
-
-// quantile returns the p-quantile (0 <= p <= 1) by linear interpolation
-// between order statistics (Hyndman and Fan's type 7, R's default). The
-// window must not be empty.
-func (w *sortedWindow) quantile(p float64) float64 {
-	n := len(w.sorted)
-	h := p * float64(n-1)
-	lo := int(h)
-	if lo >= n-1 {
-		return w.at(n - 1)
-	}
-	return w.at(lo) + (h-float64(lo))*(w.at(lo+1)-w.at(lo))
-}
-
-// min and max of the window (not empty).
-func (w *sortedWindow) min() float64 { return w.at(0) }
-func (w *sortedWindow) max() float64 { return w.at(len(w.sorted) - 1) }
 
 // normalTail returns Q(z) = P(Z > z) for a standard normal Z,
 // computed with erfc so that it stays accurate far in the upper tail.

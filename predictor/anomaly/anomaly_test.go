@@ -490,31 +490,84 @@ func TestSortedWindowMatchesSort(t *testing.T) {
 					got[k] = w.at(k)
 				}
 				require.Equal(t, want, got, "after push %d", i)
-				require.Len(t, w.sorted, len(w.ring))
+				require.Len(t, w.sorted, min(i+1, size))
 			}
 		})
 	}
 }
 
-// footprint is the bytes a window's arrays take (their capacity).
+// footprint is the bytes a window's position array takes (its capacity).
 func (w *sortedWindow) footprint() int {
 	if w == nil {
 		return 0
 	}
-	return int(unsafe.Sizeof(w.ring[0]))*cap(w.ring) + int(unsafe.Sizeof(w.sorted[0]))*cap(w.sorted)
+	return int(unsafe.Sizeof(w.sorted[0])) * cap(w.sorted)
 }
 
 // The controller holds one default detector per target: on 5-minute
-// samples, three windows of 1,500 values with their 2-byte order (45 KB),
-// the anomaly likelihood's 30 days of raw scores in float32 (35 KB) and a
-// day of samples for the seasonal term: at most 84 KB (was 143 KB with
-// sorted copies of the windows and float64 scores).
+// samples, one ring of the last 1,789 samples (the window of 1,500, a day
+// for the seasonal term and one more: 14 KB) that three windows of 1,500
+// read through their 2-byte order (9 KB), and the anomaly likelihood's 30
+// days of raw scores in float32 (35 KB): at most 60 KB (143 KB with a
+// sorted copy and a ring per window, a day's ring and float64 scores).
 func TestDetectorFootprint(t *testing.T) {
 	d := NewRobustDetector(RobustConfig{})
 	for i := range 10_000 {
 		d.Update(1_700_000_000+int64(i)*300, 100+10*math.Sin(float64(i)/288*2*math.Pi)+float64(i%7))
 	}
-	n := d.level.footprint() + d.change.footprint() + d.seasonal.footprint() +
-		int(unsafe.Sizeof(d.lik.buf[0]))*cap(d.lik.buf) + 8*cap(d.past)
-	require.LessOrEqual(t, n, 84_000)
+	n := 8*cap(d.src.v) + d.level.footprint() + d.change.footprint() + d.seasonal.footprint() +
+		int(unsafe.Sizeof(d.lik.buf[0]))*cap(d.lik.buf)
+	require.LessOrEqual(t, n, 60_000)
+}
+
+// The three windows over one ring give the values of three rings of their
+// own: every window's sorted values equal a sort of the last Window
+// samples, one-step changes and seasonal differences, through the ring's
+// growth when the period is fixed, on a stream with gaps, ties and a
+// Window small enough for the ring to wrap before the period is known.
+func TestDetectorWindowsShareOneRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, window := range []int{5, 40} {
+		d := NewRobustDetector(RobustConfig{Window: window, Season: 600})
+		var ys []float64
+		for i := range 400 {
+			y := float64(rng.IntN(5))
+			if i%9 == 0 {
+				y = rng.NormFloat64()
+			}
+			if i%13 == 0 {
+				y = math.NaN() // skipped: not a sample
+			}
+			d.Update(int64(i)*60, y)
+			if math.IsNaN(y) {
+				continue
+			}
+			ys = append(ys, y)
+			check := func(w *sortedWindow, vals []float64) {
+				want := append([]float64{}, vals[max(0, len(vals)-window):]...)
+				slices.Sort(want)
+				got := make([]float64, w.len())
+				for k := range got {
+					got[k] = w.at(k)
+				}
+				require.Equal(t, want, got, "window %d, sample %d", window, i)
+			}
+			check(d.level, ys)
+			var ch []float64
+			for k := 1; k < len(ys); k++ {
+				ch = append(ch, ys[k]-ys[k-1])
+			}
+			check(d.change, ch)
+			if d.seasonal != nil {
+				p := d.period
+				var se []float64
+				for k := len(ys) - d.seasonal.len(); k < len(ys); k++ {
+					se = append(se, ys[k]-ys[k-p])
+				}
+				check(d.seasonal, se)
+			}
+		}
+		require.Equal(t, 10, d.period, "period fixed")
+		require.Equal(t, window, d.seasonal.len(), "seasonal window full")
+	}
 }

@@ -70,23 +70,27 @@ type RobustConfig struct {
 // steps) spans several daily cycles, which the new-extreme rule needs.
 //
 // Update costs O(log Window) comparisons and O(Window) element moves (three
-// sorted windows); it allocates nothing once the windows are full.
+// sorted windows over one ring of the last samples); it allocates nothing
+// once the windows are full.
 type RobustDetector struct {
-	cfg      RobustConfig
+	cfg RobustConfig
+	// The last finite samples, held once: the level window reads them, the
+	// change window their one-step differences, the seasonal window their
+	// differences over the period.
+	src      *samples
 	level    *sortedWindow
 	change   *sortedWindow
 	lik      *Likelihood
 	prev     float64
 	havePrev bool
 	lo, hi   float64 // extremes of every sample seen
-	// seasonal term: period (samples), ring of the last period samples,
+	// seasonal term: period (samples), samples seen since it was fixed,
 	// window of past seasonal residuals.
 	lastT    int64
 	minStep  int64
 	steps    int
 	period   int
-	past     []float64
-	pastHead int
+	since    int
 	seasonal *sortedWindow
 	// surprising: the last finite sample's raw score was >= SurpriseLevel
 	// or it was a new extreme.
@@ -116,10 +120,12 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 	cfg.Spatial = cmp.Or(cfg.Spatial, 0.05)
 	cfg.Season = cmp.Or(cfg.Season, 86400)
 	cfg.MaxSeasonSamples = cmp.Or(cfg.MaxSeasonSamples, 2016)
+	src := &samples{v: make([]float64, cfg.Window+2)} // the change window reads one more
 	return &RobustDetector{
 		cfg:    cfg,
-		level:  newSortedWindow(cfg.Window),
-		change: newSortedWindow(cfg.Window),
+		src:    src,
+		level:  newDerivedWindow(src, cfg.Window, 0),
+		change: newDerivedWindow(src, cfg.Window, 1),
 		lik:    NewLikelihood(cfg.Likelihood),
 	}
 }
@@ -143,18 +149,18 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	}
 	d.learnPeriod(t)
 	var z [3]float64 // level, change, seasonal robust z-scores
-	spatial := false
+	spatial, seasonal := false, false
 	if d.level.len() >= 2 {
 		z[0] = robustZ(d.level, y, d.cfg.Floor)
 		if d.change.len() >= 2 {
 			z[1] = robustZ(d.change, y-d.prev, d.cfg.Floor)
 		}
-		if d.period > 0 && len(d.past) == d.period {
-			e := y - d.past[d.pastHead]
+		if d.period > 0 && d.since >= d.period {
+			e := y - d.src.at(d.src.n-d.period)
 			if d.seasonal.len() >= 2 {
 				z[2] = robustZ(d.seasonal, e, d.cfg.Floor)
 			}
-			d.seasonal.push(e)
+			seasonal = true // e is added below, once y is in the ring
 		}
 		if d.cfg.Spatial > 0 {
 			lo, hi := d.level.min(), d.level.max()
@@ -172,17 +178,16 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	if spatial && d.lik.seen >= d.lik.minSamples {
 		score = 1
 	}
-	if d.havePrev {
-		d.change.push(y - d.prev)
+	d.src.push(y)
+	if seasonal {
+		d.seasonal.add() // y minus the sample a period before: e
 	}
-	d.level.push(y)
+	if d.havePrev {
+		d.change.add() // y - prev
+	}
+	d.level.add()
 	if d.period > 0 {
-		if len(d.past) < d.period {
-			d.past = append(d.past, y)
-		} else {
-			d.past[d.pastHead] = y
-			d.pastHead = (d.pastHead + 1) % d.period
-		}
+		d.since++
 	}
 	if !d.havePrev {
 		d.lo, d.hi = y, y
@@ -215,8 +220,10 @@ func (d *RobustDetector) learnPeriod(t int64) {
 		p := int((d.cfg.Season + d.minStep/2) / d.minStep)
 		if p >= 4 && p <= d.cfg.MaxSeasonSamples {
 			d.period = p
-			d.past = make([]float64, 0, p)
-			d.seasonal = newSortedWindow(d.cfg.Window)
+			d.src.grow(d.cfg.Window + p + 1)
+			d.level.rebuild()
+			d.change.rebuild()
+			d.seasonal = newDerivedWindow(d.src, d.cfg.Window, p)
 		}
 	}
 }
