@@ -212,6 +212,11 @@ func (f *Forecaster) Update(_ int64, y float64) {
 			f.lvl, f.s, f.started = y, math.Abs(y)*0.05, true
 		}
 	}
+	if f.y == nil { // trim's bound: never grown
+		f.y = make([]float64, 0, f.rkeep+recentSlack)
+		f.base = make([]float64, 0, f.rkeep+recentSlack)
+		f.scale = make([]float64, 0, f.rkeep+recentSlack)
+	}
 	f.y = append(f.y, y)
 	if f.cfg.CapAtWindowMax {
 		if !math.IsNaN(y) {
@@ -372,21 +377,26 @@ func (f *Forecaster) searchRes(z float64, after bool) int {
 	})
 }
 
-// trimSlack is how many entries beyond keep (rkeep) the history arrays
-// take before trim moves them back.
-const trimSlack = 64
+// trimSlack and recentSlack are how many entries beyond keep (the levels)
+// and rkeep (the recent values, bases and scales) the history arrays take
+// before trim moves them back.
+const (
+	trimSlack   = 64
+	recentSlack = 16
+)
 
 // trim drops history no longer needed: each array is moved back to its
-// last keep (rkeep) entries once it holds trimSlack more, in place, so its
-// capacity stays about that (a copy of keep values every 64 samples: a
-// week of levels, in place of a quarter more memory per member).
+// last keep (rkeep) entries once it holds trimSlack (recentSlack) more, in
+// place, so its capacity stays that (a copy of keep values every 64
+// samples: a week of levels, in place of a quarter more memory per
+// member; a copy of a few recent values every 16).
 func (f *Forecaster) trim() {
 	if len(f.level) >= f.keep+trimSlack {
 		drop := len(f.level) - f.keep
 		f.level = append(f.level[:0], f.level[drop:]...)
 		f.off += drop
 	}
-	if len(f.y) >= f.rkeep+trimSlack {
+	if len(f.y) >= f.rkeep+recentSlack {
 		drop := len(f.y) - f.rkeep
 		f.y = append(f.y[:0], f.y[drop:]...)
 		f.base = append(f.base[:0], f.base[drop:]...)
