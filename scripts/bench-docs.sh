@@ -15,8 +15,8 @@ echo ">> go test -bench (benchtime per benchmark as set in the code or ${BENCHTI
 $GO test -run '^$' -bench . -benchmem -count 1 ./exporter/... ./predictor/... 2>&1 | tee -a "$raw" >&2
 $GO test -run '^$' -bench . -benchmem -count 1 -benchtime "${BENCHTIME}" -timeout 30m $($GO list ./controller/... | grep -v '/controller/api$') 2>&1 | tee -a "$raw" >&2
 # The REST benchmarks' p99 needs more than one round of 100 clients to
-# mean anything: 10 iterations (GET endpoints: 8,000 requests; the fleet
-# REST benchmark, whose clients are a separate process: 60,000).
+# mean anything: 10 iterations of their separate client process (GET
+# endpoints: 80,000 requests; the fleet REST benchmark: 60,000).
 $GO test -run '^$' -bench . -benchmem -count 1 -benchtime "${API_BENCHTIME:-10x}" -timeout 30m ./controller/api 2>&1 | tee -a "$raw" >&2
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/http"
@@ -14,8 +13,8 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,13 +30,17 @@ import (
 
 // BenchmarkGETEndpoints100Clients serves the real App (100 targets with 14
 // days of 5-minute history in the embedded store, after one cycle) on
-// loopback and has 100 concurrent keep-alive clients GET the read endpoints
-// round-robin. It reports the latency percentiles over all requests and the
-// process' resident memory. Goal: p99 <= 20 ms.
+// loopback and has 100 concurrent keep-alive clients in a separate process
+// (restload, as BenchmarkFleetREST30Targets) GET the eight read endpoints
+// round-robin, 10 rounds each (8,000 requests per iteration). It reports
+// the latency percentiles over all requests and the process' resident
+// memory. Goal: p99 <= 20 ms.
 func BenchmarkGETEndpoints100Clients(b *testing.B) {
 	base := serveBenchApp(b, 100)
-	loadTest(b, base, 100, []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
+	restLoad(b, base, 10, []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
 		"/api/system/health", "/api/verification", "/healthz", "/readyz"})
+	b.ReportMetric(testkit.RSSMB(), "rss_MB")
+	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 }
 
 // BenchmarkFleetREST30Targets is issue 14's REST measurement: the real
@@ -54,6 +57,15 @@ func BenchmarkGETEndpoints100Clients(b *testing.B) {
 // and the server's CPU per request.
 func BenchmarkFleetREST30Targets(b *testing.B) {
 	base := serveBenchApp(b, 30)
+	restLoad(b, base, 20, []string{"/api/scaling/status", "/api/predictions", "/api/system/health"})
+}
+
+// restLoad runs restload once per iteration against base: 100 keep-alive
+// clients, one warm-up request per path each, then rounds rounds of paths
+// back to back. It reports the latency percentiles over every iteration's
+// requests, the server's CPU per request and its GCs during the load, and
+// the p99 of how long the server's runnable goroutines waited for a core.
+func restLoad(b *testing.B, base string, rounds int, paths []string) {
 	bin := filepath.Join(b.TempDir(), "restload")
 	out, err := exec.CommandContext(b.Context(), "go", "build", "-o", bin, "./internal/restload").CombinedOutput()
 	require.NoError(b, err, "building restload: %s", out)
@@ -64,29 +76,9 @@ func BenchmarkFleetREST30Targets(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		cpu0, gc0 := cpuSeconds(), numGC()
-		cmd := exec.CommandContext(b.Context(), bin, "-url", base, "-clients", "100", "-rounds", "20", "-all",
-			"-client", cmp.Or(os.Getenv("PRESCALE_BENCH_RESTLOAD_CLIENT"), "raw"))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		require.NoError(b, err)
+		lat = append(lat, runRestLoad(b, bin, base, rounds, paths)...)
 		serverCPU += cpuSeconds() - cpu0
 		gcs += numGC() - gc0
-		var r struct {
-			Errors    int
-			FirstErr  string  `json:"first_error"`
-			P50ms     float64 `json:"p50_ms"`
-			P99ms     float64 `json:"p99_ms"`
-			MaxMs     float64 `json:"max_ms"`
-			ClientCPU float64 `json:"client_cpu_s"`
-			Latencies []int64 `json:"latencies_us"`
-		}
-		require.NoError(b, json.Unmarshal(out, &r), "%s", out)
-		require.Zero(b, r.Errors, "restload errors, first: %s", r.FirstErr)
-		b.Logf("restload: %d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms, client CPU %.0f µs per request",
-			len(r.Latencies), r.P50ms, r.P99ms, r.MaxMs, r.ClientCPU/float64(len(r.Latencies))*1e6)
-		for _, us := range r.Latencies {
-			lat = append(lat, float64(us)/1e3)
-		}
 	}
 	b.StopTimer()
 	slices.Sort(lat)
@@ -103,6 +95,34 @@ func BenchmarkFleetREST30Targets(b *testing.B) {
 	// run queue the clients, the server and other work share).
 	b.ReportMetric(float64(gcs), "server_gcs")
 	b.ReportMetric(schedLatencies().sub(sched).quantile(0.99)*1e3, "server_sched_p99_ms")
+}
+
+// runRestLoad runs the restload binary once and returns every measured
+// request's latency in milliseconds.
+func runRestLoad(b *testing.B, bin, base string, rounds int, paths []string) []float64 {
+	cmd := exec.CommandContext(b.Context(), bin, "-url", base, "-clients", "100", "-rounds", strconv.Itoa(rounds), "-all",
+		"-paths", strings.Join(paths, ","), "-client", cmp.Or(os.Getenv("PRESCALE_BENCH_RESTLOAD_CLIENT"), "raw"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	require.NoError(b, err)
+	var r struct {
+		Errors    int
+		FirstErr  string  `json:"first_error"`
+		P50ms     float64 `json:"p50_ms"`
+		P99ms     float64 `json:"p99_ms"`
+		MaxMs     float64 `json:"max_ms"`
+		ClientCPU float64 `json:"client_cpu_s"`
+		Latencies []int64 `json:"latencies_us"`
+	}
+	require.NoError(b, json.Unmarshal(out, &r), "%s", out)
+	require.Zero(b, r.Errors, "restload errors, first: %s", r.FirstErr)
+	b.Logf("restload: %d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms, client CPU %.0f µs per request",
+		len(r.Latencies), r.P50ms, r.P99ms, r.MaxMs, r.ClientCPU/float64(len(r.Latencies))*1e6)
+	lat := make([]float64, len(r.Latencies))
+	for i, us := range r.Latencies {
+		lat[i] = float64(us) / 1e3
+	}
+	return lat
 }
 
 func numGC() uint32 {
@@ -195,72 +215,4 @@ func serveBenchApp(b *testing.B, targets int) string {
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close(); _ = a.Close() })
 	return "http://" + ln.Addr().String()
-}
-
-// loadTest has clients concurrent keep-alive clients GET paths
-// round-robin, one round per benchmark iteration, and reports the latency
-// percentiles over all requests and the process' memory.
-func loadTest(b *testing.B, base string, clients int, paths []string) {
-	// Uncompressed answers: the client shares the 2 cores, and gunzipping
-	// would charge its CPU to the server's latency.
-	// Clients read with 64 KiB buffers, as browsers and Grafana do, rather
-	// than Go's 4 KiB default.
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true, ReadBufferSize: 64 << 10}
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	b.Cleanup(tr.CloseIdleConnections)
-
-	var mu sync.Mutex
-	var lat []time.Duration
-	perPath := map[string][]time.Duration{}
-	size := map[string]int64{}
-	b.ResetTimer()
-	for b.Loop() {
-		var wg sync.WaitGroup
-		for c := range clients {
-			wg.Go(func() {
-				mine := make([]time.Duration, 0, len(paths))
-				minePath := make([]string, 0, len(paths))
-				mineSize := make([]int64, 0, len(paths))
-				buf := make([]byte, 64<<10)
-				for k := range paths {
-					p := paths[(c+k)%len(paths)]
-					t0 := time.Now()
-					resp, err := client.Get(base + p)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					n, _ := io.CopyBuffer(struct{ io.Writer }{io.Discard}, resp.Body, buf)
-					_ = resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("%s: %d", p, resp.StatusCode)
-					}
-					mine = append(mine, time.Since(t0))
-					minePath = append(minePath, p)
-					mineSize = append(mineSize, n)
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				for i, p := range minePath {
-					perPath[p] = append(perPath[p], mine[i])
-					size[p] = mineSize[i]
-				}
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-	}
-	b.StopTimer()
-	q := func(lat []time.Duration, p float64) float64 {
-		slices.Sort(lat)
-		return float64(lat[min(len(lat)-1, int(math.Ceil(p*float64(len(lat))))-1)]) / float64(time.Millisecond)
-	}
-	for _, p := range paths {
-		b.Logf("%-24s p50 %6.2f ms  p99 %6.2f ms  %7d bytes", p, q(perPath[p], 0.5), q(perPath[p], 0.99), size[p])
-	}
-	b.ReportMetric(q(lat, 0.50), "p50_ms")
-	b.ReportMetric(q(lat, 0.99), "p99_ms")
-	b.ReportMetric(float64(len(lat)), "requests")
-	b.ReportMetric(testkit.RSSMB(), "rss_MB")
-	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 }
