@@ -184,6 +184,13 @@ type State struct {
 	// scale-down have kept paying (Explanation.Forgone of the last
 	// decision; 0 after any other decision).
 	Forgone float64 `json:"forgone,omitempty"`
+	// RoundTrips counts recent scale-downs a scale-up undid within
+	// RoundTripWindow (each adds one, each scale-down that held halves
+	// it); each beyond the first raises a scale-down's change cost by
+	// ChangeCost. ReleasedFrom is the units before the last scale-down
+	// (the first of a staircase of them).
+	RoundTrips   float64 `json:"round_trips,omitempty"`
+	ReleasedFrom int     `json:"released_from,omitempty"`
 }
 
 // Explanation records the inputs of a decision and the rule that bound it.
@@ -269,6 +276,7 @@ func (s State) Record(t Target, d Decision) State {
 	now := d.Explanation.Now
 	next := s
 	next.LastDesired, next.HasLast = d.Desired, true
+	next.RoundTrips, next.ReleasedFrom = s.roundTripsAfter(t, d)
 	switch d.Direction() {
 	case "up":
 		next.LastScaleUp = now

@@ -1,6 +1,9 @@
 package policy
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Few, decisive moves (docs/architecture.md, "Decision rules, in order"):
 // every scale event is a cost to the operator (pod churn, cold caches), so
@@ -48,7 +51,9 @@ func ExpectedLoss(q []Quantile, t Target, k int) float64 {
 // window to forgone (the previous holds' sum, State.Forgone), and once the
 // sum exceeds twice ChangeCost (the round trip: the release, and the
 // scale-up back if the units are wanted again) the surplus has cost more
-// than its events would and is released. It never holds below floor (the units current demand
+// than its events would and is released. Both thresholds of a scale-down
+// are raised by the round trips beyond the first (State.RoundTrips, see
+// downCost). It never holds below floor (the units current demand
 // needs) or below a shadow HPA floor, so overload is still answered at once.
 func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (bool, float64) {
 	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || len(in.PeakQuantiles) == 0 || desired == cur {
@@ -58,7 +63,11 @@ func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (boo
 		return false, 0
 	}
 	gain := ExpectedLoss(in.PeakQuantiles, t, cur) - ExpectedLoss(in.PeakQuantiles, t, desired)
-	if gain > t.ChangeCost {
+	cost := t.ChangeCost
+	if desired < cur {
+		cost = downCost(t, st)
+	}
+	if gain > cost {
 		return false, 0
 	}
 	if desired > cur || gain <= 0 {
@@ -69,8 +78,66 @@ func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (boo
 		return true, 0
 	}
 	forgone := st.Forgone + gain*float64(in.Interval)/float64(lead)
-	if forgone > 2*t.ChangeCost {
+	if forgone > 2*cost {
 		return false, 0
 	}
 	return true, forgone
+}
+
+// Round trips. A scale-down that a scale-up soon undoes costs two events
+// and saved little; on noisy or periodically spiking load (a CPU series
+// whose one-sample spikes the reactive floor answers after they are over)
+// the change cost alone let the pool go down and up again every few
+// samples (docs/tuning.md, "Round trips").
+
+// RoundTripWindow is how soon after a scale-down a scale-up makes the pair
+// a round trip: a unit released and wanted back within it would have cost
+// less held (RiskPerUnit per lead window) than its two events
+// (2·ChangeCost), so the window is 2·ChangeCost/RiskPerUnit lead windows
+// (with the defaults 0.04 and 0.03, 2.7 lead windows: 27 minutes with a
+// 5-minute lag and 5-minute decisions). 0 without a change cost.
+func RoundTripWindow(t Target, lead time.Duration) time.Duration {
+	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || lead <= 0 {
+		return 0
+	}
+	return time.Duration(2 * t.ChangeCost / t.RiskPerUnit * float64(lead))
+}
+
+// downCost is a scale-down's change cost after st.RoundTrips round trips:
+// ChangeCost·(1 + max(0, RoundTrips-1)). The release threshold of twice
+// the change cost already prices one round trip per release; each one
+// beyond it makes a release wait one change cost longer.
+func downCost(t Target, st State) float64 {
+	return t.ChangeCost * (1 + max(0, st.RoundTrips-1))
+}
+
+// roundTripsAfter returns State.RoundTrips and State.ReleasedFrom after
+// decision d. Each scale-down (a staircase of scale-downs within
+// RoundTripWindow counts as one, released from its top) is judged once,
+// at the next scale event: a scale-up within the window adds one round
+// trip when the units released would have served the demand that brought
+// them back (it needs no more than ReleasedFrom; a burst beyond them is
+// new demand, which holding would not have served, and is not judged); any
+// event after the window halves the count (the release held).
+func (s State) roundTripsAfter(t Target, d Decision) (float64, int) {
+	dir, now := d.Direction(), d.Explanation.Now
+	w := RoundTripWindow(t, d.Explanation.WindowEnd.Sub(now))
+	if w <= 0 {
+		return 0, 0
+	}
+	open := !s.LastScaleDown.IsZero() && !s.LastScaleUp.After(s.LastScaleDown)
+	within := open && now.Sub(s.LastScaleDown) <= w
+	rt, from := s.RoundTrips, s.ReleasedFrom
+	switch {
+	case dir == "none":
+		return rt, from
+	case open && !within:
+		rt /= 2
+	case within && dir == "up" && t.UnitsFor(d.Explanation.Demand) <= s.ReleasedFrom:
+		rt++
+	}
+	if dir == "down" && !within {
+		from = d.Explanation.CurrentUnits
+	}
+	return rt, from
 }

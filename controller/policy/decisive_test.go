@@ -96,3 +96,71 @@ func TestChangeCostReleasesIdleSurplus(t *testing.T) {
 	require.Equal(t, RuleChangeCost, d.Explanation.Rule)
 	require.Zero(t, d.Explanation.Forgone)
 }
+
+func TestRoundTripsRaiseScaleDownCost(t *testing.T) {
+	// As in TestChangeCost: from 4 units to 3 gains 0.031, from 2 to 3
+	// 0.03. With a change cost of 0.02 both moves pay; after two round
+	// trips a scale-down costs 0.02·(1+1) = 0.04 and is held, a scale-up
+	// is not affected. The first round trip is free (the release threshold
+	// of twice the change cost prices it).
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name       string
+		roundTrips float64
+		current    int
+		want       int
+		rule       Rule
+	}{
+		{"no round trip: the scale-down pays", 0, 4, 3, RuleForecast},
+		{"one round trip: still pays", 1, 4, 3, RuleForecast},
+		{"two: the scale-down costs twice as much", 2, 4, 4, RuleChangeCost},
+		{"a scale-up pays the plain change cost", 5, 2, 3, RuleForecast},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.02
+			in := input(5, c.current, flat(10, 20, 6))
+			in.PeakQuantiles = q
+			d := Decide(in, tg, State{RoundTrips: c.roundTrips})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+		})
+	}
+}
+
+func TestRoundTripsCount(t *testing.T) {
+	// Risk 0.03 and change cost 0.04 per unit, lag 5 min and 5-minute
+	// decisions: a lead window of 10 min and a round-trip window of
+	// 2·0.04/0.03 of it, 26m40s.
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.03, 0.04
+	require.Equal(t, 26*time.Minute+40*time.Second, RoundTripWindow(tg, 10*time.Minute))
+	st := State{}
+	step := func(minute, from, to int, demand float64) {
+		now := t0.Add(time.Duration(minute) * time.Minute)
+		st = st.Record(tg, Decision{Desired: to, Reason: ReasonForecast, Explanation: Explanation{
+			Now: now, WindowEnd: now.Add(10 * time.Minute), CurrentUnits: from, Demand: demand, DataPresent: true,
+		}})
+	}
+	step(0, 10, 8, 50)
+	step(5, 8, 7, 50) // a staircase: released from 10
+	require.Equal(t, 10, st.ReleasedFrom)
+	step(15, 7, 10, 95) // needs 10: the release is undone
+	require.InDelta(t, 1, st.RoundTrips, 0)
+	step(20, 10, 10, 60) // no event: nothing judged
+	step(25, 10, 8, 60)
+	step(30, 8, 12, 115) // needs 12: a burst beyond the 10 released from
+	require.InDelta(t, 1, st.RoundTrips, 0, "holding 10 would not have served it")
+	step(35, 12, 9, 60) // judged by the scale-up above: a new release, from 12
+	require.Equal(t, 12, st.ReleasedFrom)
+	step(40, 9, 12, 110)
+	require.InDelta(t, 2, st.RoundTrips, 0)
+	step(45, 12, 9, 60)
+	step(90, 9, 11, 100) // after the window: the release held
+	require.InDelta(t, 1, st.RoundTrips, 0)
+
+	// Without a change cost nothing is counted.
+	tg.ChangeCost = 0
+	step(95, 11, 9, 60)
+	require.Zero(t, st.RoundTrips)
+}

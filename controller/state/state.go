@@ -161,7 +161,7 @@ func (s *Store) Save(f File) error {
 // bounds have since changed. Unit counts outside the bounds are clamped,
 // a manual override outside them is dropped, an acknowledgement outside
 // them forgotten (so the actuator is sent the current units), non-finite
-// or negative costs and forgone gain and a non-finite forecast are reset. It returns one message per
+// or negative costs, forgone gain and round trips and a non-finite forecast are reset. It returns one message per
 // change, for a warning.
 func (t *Target) Sanitize(lo, hi int) []string {
 	var msgs []string
@@ -177,6 +177,9 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	}
 	if p.OutageHold != 0 {
 		clampUnits("outage_hold", &p.OutageHold)
+	}
+	if p.ReleasedFrom != 0 {
+		clampUnits("released_from", &p.ReleasedFrom)
 	}
 	for i := range p.Recent {
 		clampUnits("recent units", &p.Recent[i].Units)
@@ -197,7 +200,7 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	for _, c := range []struct {
 		field string
 		v     *float64
-	}{{"cost_today", &t.CostToday}, {"cost_total", &t.CostTotal}, {"forgone", &p.Forgone}} {
+	}{{"cost_today", &t.CostToday}, {"cost_total", &t.CostTotal}, {"forgone", &p.Forgone}, {"round_trips", &p.RoundTrips}} {
 		if !(*c.v >= 0) || math.IsInf(*c.v, 0) {
 			msgs = append(msgs, fmt.Sprintf("%s %v is not a finite number >= 0: 0", c.field, *c.v))
 			*c.v = 0

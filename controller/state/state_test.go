@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -106,7 +107,7 @@ func TestNewRemovesStaleTemp(t *testing.T) {
 func TestSanitize(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tg := Target{
-		Policy: policy.State{LastDesired: -5, HasLast: true, OutageHold: 1 << 40,
+		Policy: policy.State{LastDesired: -5, HasLast: true, OutageHold: 1 << 40, ReleasedFrom: -4, RoundTrips: math.Inf(1),
 			Recent: []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 1e9}},
 			Used:   []policy.Recommendation{{At: at, Units: -1}},
 			Manual: &policy.Override{Units: 500, Until: at}},
@@ -121,7 +122,9 @@ func TestSanitize(t *testing.T) {
 	require.Equal(t, map[string]int{"exec": 4}, tg.Acked, "an acknowledgement out of range is forgotten: re-sent")
 	require.Zero(t, tg.CostToday)
 	require.InDelta(t, 7, tg.CostTotal, 0)
-	require.Len(t, msgs, 7)
+	require.Equal(t, 1, tg.Policy.ReleasedFrom)
+	require.Zero(t, tg.Policy.RoundTrips)
+	require.Len(t, msgs, 9)
 	require.Contains(t, msgs, "last_desired -5 outside [1, 10]: 1")
 	require.Contains(t, msgs, "manual override of 500 units outside [1, 10]: dropped")
 
