@@ -137,7 +137,10 @@ bench-accuracy: check-data build
 	   ./scripts/accuracy-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/forecast; echo; \
 	   ./scripts/accuracy-nab.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/nab; echo; \
 	   ./scripts/accuracy-autoscale.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/autoscale; echo; \
-	   ./scripts/accuracy-heldout.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/heldout; \
+	   ./scripts/accuracy-heldout.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/heldout; echo; \
+	   echo "## Tuning set of the decision policy (in-sample)"; echo; \
+	   echo "16 NAB series, neither among the traces nor held out, on which the decision defaults were chosen together with the traces (\`scripts/accuracy-tuneset.sh\`, docs/tuning.md): in-sample."; echo; \
+	   ./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}" | sed 's/^## /### /'; \
 	 } > docs/accuracy.md.tmp && mv docs/accuracy.md.tmp docs/accuracy.md
 	@echo ">> wrote docs/accuracy.md"
 
