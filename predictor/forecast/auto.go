@@ -193,31 +193,30 @@ func (e *engine) refit() error {
 // release drops the cores a forecast can no longer use: after a refit only
 // the pick and naive (the guard's and the fallback's model) forecast, so
 // the other fitted cores (their coefficient and calendar tables,
-// decomposition buffers) and the series' arrays only they read (log-scale
-// values) would only hold memory until the next refit. The prefix sums go
-// too: a ridge forecast sums the few hundred values its means read (see
-// ridge.mean), and a forecaster that runs for weeks holds two arrays fewer
-// of its whole window.
+// decomposition buffers) would only hold memory until the next refit. The
+// series keeps the log-scale values of the samples a picked ridge_log can
+// still read (logTail), not of its whole window (mstl_log takes the
+// logarithm of the samples it reads, see mstl.value), and no prefix
+// sums: a ridge forecast sums the few hundred values its means read (see
+// ridge.mean). A forecaster that runs for weeks fits on weeks of samples;
+// what it holds beyond the samples themselves stays that of a few days.
 func (e *engine) release() {
 	keep := make([]bool, len(e.cores))
 	keep[idxNaive] = true
 	for _, k := range e.pick {
 		keep[k] = true
 	}
-	var logVals bool
+	var logTail int
 	for k, c := range e.cores {
 		if !keep[k] {
 			e.cores[k] = nil
 			continue
 		}
-		switch c := c.(type) {
-		case *ridge:
-			logVals = logVals || c.log
-		case *mstl:
-			logVals = logVals || c.log
+		if c, ok := c.(*ridge); ok && c.log {
+			logTail = max(logTail, c.lookback()+e.H+1)
 		}
 	}
-	e.s.Keep(logVals, false, false)
+	e.s.Keep(logTail, false, false)
 }
 
 // split returns the number of samples the cores are fitted on (the rest

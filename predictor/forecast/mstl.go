@@ -100,15 +100,30 @@ func (c *mstl) window(end int) int {
 	return min(end, w)
 }
 
-// decompose fills c.sa with the seasonally adjusted values of x[start:end]
-// and c.seas[k] with the profile of season k by phase (index mod period),
-// one season after the other, shortest first.
-func (c *mstl) decompose(x []float64, obs []bool, start, end int) {
+// value is the value of sample i on the model's scale: a log-scale value
+// the series no longer holds is computed from the sample (a fitted
+// forecaster keeps none for this model: a decomposition is redone every
+// period/mstlRefresh samples and reads its whole window, weeks of
+// samples, which is cheap to take the logarithm of and costly to hold).
+func (c *mstl) value(s *series.Series, i int) float64 {
+	if c.log {
+		return s.LogAt(i)
+	}
+	return s.Z[i]
+}
+
+// decompose fills c.sa with the seasonally adjusted values of samples
+// start..end-1 and c.seas[k] with the profile of season k by phase (index
+// mod period), one season after the other, shortest first.
+func (c *mstl) decompose(s *series.Series, start, end int) {
 	n := end - start
 	c.sa = resize(c.sa, n)
 	c.tr = resize(c.tr, n)
 	c.cs = resize(c.cs, n+1)
-	copy(c.sa, x[start:end])
+	for i := range c.sa {
+		c.sa[i] = c.value(s, start+i)
+	}
+	obs := s.Obs
 	if len(c.seas) != len(c.periods) {
 		c.seas = make([][]float64, len(c.periods))
 	}
@@ -181,11 +196,10 @@ func (c *mstl) fit(s *series.Series, end, H int) error {
 	if end < 2*c.periods[0]+H {
 		return errShort
 	}
-	x, _ := s.Vals(c.log)
 	start := end - c.window(end)
 	c.borrow()
 	defer c.giveBack()
-	c.decompose(x, s.Obs, start, end)
+	c.decompose(s, start, end)
 	best := math.Inf(1)
 	for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
 		if _, sse := c.ses(s.Obs, start, a); sse < best {
@@ -199,12 +213,13 @@ func (c *mstl) fit(s *series.Series, end, H int) error {
 // advance brings the state to end samples: a fresh decomposition when
 // the last one is older than the refresh interval (or ahead of end), the
 // smoothed level updated otherwise.
-func (c *mstl) advance(x []float64, obs []bool, end int) {
+func (c *mstl) advance(s *series.Series, end int) {
+	obs := s.Obs
 	refresh := max(1, c.periods[0]/mstlRefresh)
 	if c.pos == 0 || end < c.pos || end-c.decAt >= refresh {
 		start := end - c.window(end)
 		c.borrow()
-		c.decompose(x, obs, start, end)
+		c.decompose(s, start, end)
 		c.level, _ = c.ses(obs, start, c.alpha)
 		c.giveBack()
 		c.decAt, c.pos = end, end
@@ -214,7 +229,7 @@ func (c *mstl) advance(x []float64, obs []bool, end int) {
 		if !obs[i] {
 			continue
 		}
-		v := x[i]
+		v := c.value(s, i)
 		for q, p := range c.periods {
 			v -= c.seas[q][i%p]
 		}
@@ -224,8 +239,7 @@ func (c *mstl) advance(x []float64, obs []bool, end int) {
 }
 
 func (c *mstl) forecast(s *series.Series, end int, out []float64) {
-	x, _ := s.Vals(c.log)
-	c.advance(x, s.Obs, end)
+	c.advance(s, end)
 	for k := range out {
 		j := end + k
 		v := c.level
@@ -233,7 +247,7 @@ func (c *mstl) forecast(s *series.Series, end int, out []float64) {
 			v += c.seas[q][j%p]
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = x[end-1]
+			v = c.value(s, end-1)
 		}
 		out[k] = s.ToOutput(v, c.log)
 	}

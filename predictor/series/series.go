@@ -32,7 +32,8 @@ type Series struct {
 	t0, dt int64
 	times  []int64
 	Z      []float64 // values, gaps carried forward, counter resets undone
-	lz     []float64 // log1p(max(Z, 0)), for the log-scale models
+	lz     []float64 // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
+	lzOff  int       // first sample lz holds (0 until Keep keeps a tail)
 	Obs    []bool    // false where Z[i] was carried forward
 	cs     []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
 	lcs    []float64 // prefix sums of lz
@@ -126,7 +127,7 @@ func (s *Series) Push(t int64, y float64) {
 	if s.lz == nil && s.lcs == nil {
 		return
 	}
-	lv := math.Log1p(math.Max(v, 0))
+	lv := logScale(v)
 	if s.lz != nil {
 		s.lz = append(s.lz, lv)
 	}
@@ -167,14 +168,23 @@ func (s *Series) pushTime(t int64) {
 	s.times = append(s.times, t)
 }
 
-// Keep releases the arrays no model of the caller reads any more and stops
-// extending them: the log-scale values (logVals), the prefix sums of the
-// values (sums) and of the log-scale values (logSums). Vals then returns nil
-// for what was released. A fitted forecaster keeps what its picked models
-// read, so that a controller holding one per target holds no more.
-func (s *Series) Keep(logVals, sums, logSums bool) {
-	if !logVals {
-		s.lz = nil
+// Keep releases what no model of the caller reads any more and stops
+// extending it: the log-scale values of all but the last logTail samples
+// (all of them when logTail is 0), the prefix sums of the values (sums)
+// and of the log-scale values (logSums). Vals then returns nil for what
+// was released; the log-scale values kept go on growing with Push. A
+// fitted forecaster keeps what its picked models read, so that a
+// controller holding one per target holds no more: its forecasts read the
+// log-scale values of a bounded number of recent samples, whatever the
+// length of the window it was fitted on.
+func (s *Series) Keep(logTail int, sums, logSums bool) {
+	switch held := len(s.lz); {
+	case logTail <= 0:
+		s.lz, s.lzOff = nil, 0
+	case logTail < held:
+		tail := make([]float64, logTail, logTail+keepSpare)
+		copy(tail, s.lz[held-logTail:])
+		s.lz, s.lzOff = tail, s.lzOff+held-logTail
 	}
 	if !sums {
 		s.cs = nil
@@ -184,12 +194,40 @@ func (s *Series) Keep(logVals, sums, logSums bool) {
 	}
 }
 
-// Vals returns the value array and its prefix sums on the chosen scale.
-func (s *Series) Vals(log bool) (x, cs []float64) {
-	if log {
-		return s.lz, s.lcs
+// keepSpare is the room a kept tail has for the samples pushed after it
+// (a refit every few dozen samples makes a new one).
+const keepSpare = 32
+
+// logScale is the log-scale value of a series value v: log1p(max(v, 0)).
+func logScale(v float64) float64 { return math.Log1p(math.Max(v, 0)) }
+
+// LogAt returns the log-scale value of sample i (0 <= i < N): the one
+// held when it is, computed from Z[i] otherwise (the same number).
+func (s *Series) LogAt(i int) float64 {
+	if k := i - s.lzOff; s.lz != nil && k >= 0 && k < len(s.lz) {
+		return s.lz[k]
 	}
-	return s.Z, s.cs
+	return logScale(s.Z[i])
+}
+
+// Vals is an array of values by sample index, held from Off on: the
+// value of sample i (Off <= i < N) is X[i-Off], and CS, when held, are
+// the prefix sums of all values (CS[i] = sum of the values before i).
+type Vals struct {
+	X   []float64
+	Off int
+	CS  []float64
+}
+
+// At returns the value of sample i (Off <= i < N).
+func (v Vals) At(i int) float64 { return v.X[i-v.Off] }
+
+// Vals returns the values and their prefix sums on the chosen scale.
+func (s *Series) Vals(log bool) Vals {
+	if log {
+		return Vals{X: s.lz, Off: s.lzOff, CS: s.lcs}
+	}
+	return Vals{X: s.Z, CS: s.cs}
 }
 
 // ToOutput maps a model value back to the series scale: undo the log and

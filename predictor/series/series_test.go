@@ -132,38 +132,50 @@ func TestCalendar(t *testing.T) {
 	require.Equal(t, Calendar(600, nil), tab[2*CalendarFeatures:3*CalendarFeatures])
 }
 
-// Keep releases the arrays named false: Vals returns nil for them, Push no
-// longer extends them, and what is kept stays as a full series has it.
+// Keep releases the arrays named false and the log-scale values of all
+// but the last logTail samples: Vals returns nil for what was released,
+// Push no longer extends it, and what is kept stays as a full series has
+// it (the log-scale tail grows with Push).
 func TestKeepReleases(t *testing.T) {
-	full, part := New(false, 0), New(false, 0)
+	full, part, tail := New(false, 0), New(false, 0), New(false, 0)
 	for i := range 100 {
 		y := float64(i % 7)
 		if i%13 == 0 {
 			y = math.NaN()
 		}
-		full.Push(int64(i), y)
-		part.Push(int64(i), y)
+		for _, s := range []*Series{full, part, tail} {
+			s.Push(int64(i), y)
+		}
 		if i == 49 {
-			part.Keep(false, true, false)
+			part.Keep(0, true, false)
+			tail.Keep(20, false, false)
 		}
 	}
-	x, cs := part.Vals(false)
-	fx, fcs := full.Vals(false)
+	x, fx := part.Vals(false), full.Vals(false)
 	require.Equal(t, fx, x)
-	require.Equal(t, fcs, cs)
-	lx, lcs := part.Vals(true)
-	require.Nil(t, lx)
-	require.Nil(t, lcs)
+	lx := part.Vals(true)
+	require.Nil(t, lx.X)
+	require.Nil(t, lx.CS)
 	require.Equal(t, full.Obs, part.Obs)
 	for i := range full.N() {
 		require.Equal(t, full.Time(i), part.Time(i))
 	}
-	part.Keep(true, false, true) // what was released stays released
-	x, cs = part.Vals(false)
-	require.Equal(t, fx, x)
-	require.Nil(t, cs)
-	lx, _ = part.Vals(true)
-	require.Nil(t, lx)
+	part.Keep(1000, false, true) // what was released stays released
+	x = part.Vals(false)
+	require.Equal(t, fx.X, x.X)
+	require.Nil(t, x.CS)
+	require.Nil(t, part.Vals(true).X)
+
+	// The tail (the first NaN was dropped: sample i is the (i+1)-th
+	// pushed): samples 29..98, the log-scale values a full series has.
+	lt, lf := tail.Vals(true), full.Vals(true)
+	require.Equal(t, 99, tail.N())
+	require.Equal(t, 29, lt.Off)
+	require.Len(t, lt.X, 70)
+	require.Nil(t, lt.CS)
+	for i := 29; i < 99; i++ {
+		require.InDelta(t, lf.At(i), lt.At(i), 0, "sample %d", i)
+	}
 }
 
 // Times on a grid are held as two numbers; once a sample leaves the grid
