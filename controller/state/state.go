@@ -4,13 +4,17 @@
 package state
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,7 +50,10 @@ type Target struct {
 	Acked map[string]int `json:"acked"`
 }
 
-// File is the whole state file.
+// File is the whole state file: JSON, compact since this version;
+// earlier versions wrote it indented, which loads the same. Store.encode
+// writes its fields itself, one target at a time (json.Marshal's bytes;
+// TestSaveWritesCompactJSON holds it to them).
 type File struct {
 	Version int               `json:"version"`
 	SavedAt time.Time         `json:"saved_at"`
@@ -60,6 +67,14 @@ type Store struct {
 	mu      sync.Mutex
 	path    string
 	removed int
+
+	// Save's encoder, reused: the file is streamed through w one target
+	// at a time (each encoded into buf), so that a save allocates about
+	// one target's encoding, not the whole file's (megabytes at 1,000
+	// targets, every cycle).
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
 // New returns a store for dir (created if missing). Temporary files an
@@ -73,7 +88,8 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, FileName)}
+	s := &Store{path: filepath.Join(dir, FileName), w: bufio.NewWriterSize(nil, 64<<10)}
+	s.enc = json.NewEncoder(&s.buf)
 	stale, err := filepath.Glob(filepath.Join(dir, FileName+tmpInfix+"*"))
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
@@ -120,40 +136,87 @@ func (s *Store) Load() (File, error) {
 	return f, nil
 }
 
-// Save writes f atomically.
+// Save writes f atomically, as compact JSON (json.Marshal's bytes; files
+// written indented by earlier versions load the same).
 func (s *Store) Save(f File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.Version = Version
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("state: marshal: %w", err)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), FileName+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	name := tmp.Name()
-	cleanup := func() { _ = os.Remove(name) }
-	if _, err := tmp.Write(b); err != nil {
+	fail := func(what string, err error) error {
 		_ = tmp.Close()
-		cleanup()
-		return fmt.Errorf("state: write: %w", err)
+		_ = os.Remove(name)
+		return fmt.Errorf("state: %s: %w", what, err)
+	}
+	s.w.Reset(tmp)
+	err = s.encode(s.w, f)
+	s.w.Reset(nil) // hold no file between saves
+	if err != nil {
+		return fail("write", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		cleanup()
-		return fmt.Errorf("state: sync: %w", err)
+		return fail("sync", err)
 	}
 	if err := tmp.Close(); err != nil {
-		cleanup()
+		_ = os.Remove(name)
 		return fmt.Errorf("state: close: %w", err)
 	}
 	if err := os.Rename(name, s.path); err != nil {
-		cleanup()
+		_ = os.Remove(name)
 		return fmt.Errorf("state: rename: %w", err)
 	}
 	return nil
+}
+
+// encode writes f to w as json.Marshal would (targets by name), one
+// target at a time, and flushes w.
+func (s *Store) encode(w *bufio.Writer, f File) error {
+	head, err := s.marshal(struct {
+		Version int       `json:"version"`
+		SavedAt time.Time `json:"saved_at"`
+	}{f.Version, f.SavedAt})
+	if err != nil {
+		return err
+	}
+	_, _ = w.Write(head[:len(head)-1]) // its closing brace after the targets
+	if f.Targets == nil {
+		_, _ = w.WriteString(`,"targets":null}`)
+		return w.Flush()
+	}
+	_, _ = w.WriteString(`,"targets":{`)
+	for k, name := range slices.Sorted(maps.Keys(f.Targets)) {
+		if k > 0 {
+			_ = w.WriteByte(',')
+		}
+		key, err := s.marshal(name)
+		if err != nil {
+			return err
+		}
+		_, _ = w.Write(key)
+		_ = w.WriteByte(':')
+		val, err := s.marshal(f.Targets[name])
+		if err != nil {
+			return err
+		}
+		_, _ = w.Write(val)
+	}
+	_, _ = w.WriteString("}}")
+	return w.Flush() // the first write error, if any
+}
+
+// marshal returns json.Marshal's bytes of v, in s.buf (valid until the
+// next call).
+func (s *Store) marshal(v any) ([]byte, error) {
+	s.buf.Reset()
+	if err := s.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := s.buf.Bytes()
+	return b[:len(b)-1], nil // Encode ends the value with a newline
 }
 
 // Sanitize bounds what a target's state may hold, for a target with units
