@@ -53,8 +53,9 @@ func ExpectedLoss(q []Quantile, t Target, k int) float64 {
 // scale-up back if the units are wanted again) the surplus has cost more
 // than its events would and is released. Both thresholds of a scale-down
 // are raised by the round trips beyond the first (State.RoundTrips, see
-// downCost). It never holds below floor (the units current demand
-// needs) or below a shadow HPA floor, so overload is still answered at once.
+// downCost), and so is a one-unit scale-up's (oneUpCost). It never holds
+// below floor (the units current demand needs) or below a shadow HPA
+// floor, so overload is still answered at once.
 func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (bool, float64) {
 	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || len(in.PeakQuantiles) == 0 || desired == cur {
 		return false, 0
@@ -64,8 +65,11 @@ func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (boo
 	}
 	gain := ExpectedLoss(in.PeakQuantiles, t, cur) - ExpectedLoss(in.PeakQuantiles, t, desired)
 	cost := t.ChangeCost
-	if desired < cur {
+	switch {
+	case desired < cur:
 		cost = downCost(t, st)
+	case desired == cur+1:
+		cost = oneUpCost(t, st)
 	}
 	if gain > cost {
 		return false, 0
@@ -109,6 +113,19 @@ func RoundTripWindow(t Target, lead time.Duration) time.Duration {
 // beyond it makes a release wait one change cost longer.
 func downCost(t Target, st State) float64 {
 	return t.ChangeCost * (1 + max(0, st.RoundTrips-1))
+}
+
+// oneUpCost is a one-unit scale-up's change cost after st.RoundTrips round
+// trips: downCost, at most twice ChangeCost. Where the pool has gone down
+// and back up again and again, a one-unit move up is mostly the
+// forecast's wobble from one sample to the next (its median moving by
+// about a unit while its quantiles span less), not news; such a move
+// would complete one more round trip, whose price is its two events, so
+// the cost is capped there. A larger scale-up pays ChangeCost, and none
+// is held below what current demand needs (holdSmallChange), so an
+// overload is answered at once (docs/tuning.md, "One-unit scale-ups").
+func oneUpCost(t Target, st State) float64 {
+	return min(downCost(t, st), 2*t.ChangeCost)
 }
 
 // roundTripsAfter returns State.RoundTrips and State.ReleasedFrom after

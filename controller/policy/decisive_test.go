@@ -99,27 +99,36 @@ func TestChangeCostReleasesIdleSurplus(t *testing.T) {
 
 func TestRoundTripsRaiseScaleDownCost(t *testing.T) {
 	// As in TestChangeCost: from 4 units to 3 gains 0.031, from 2 to 3
-	// 0.03. With a change cost of 0.02 both moves pay; after two round
-	// trips a scale-down costs 0.02·(1+1) = 0.04 and is held, a scale-up
-	// is not affected. The first round trip is free (the release threshold
-	// of twice the change cost prices it).
+	// 0.03, from 1 to 3 0.38. With a change cost of 0.02 the first two
+	// moves pay; after two round trips a scale-down costs 0.02·(1+1) = 0.04
+	// and is held. The first round trip is free (the release threshold of
+	// twice the change cost prices it). A one-unit scale-up pays the same
+	// raised cost, at most twice the change cost (the round trip it would
+	// complete): 0.04 after five round trips, not 0.1; a larger one pays
+	// the change cost, and an overload is never held.
 	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
 	for _, c := range []struct {
 		name       string
 		roundTrips float64
+		changeCost float64
+		demand     float64
 		current    int
 		want       int
 		rule       Rule
 	}{
-		{"no round trip: the scale-down pays", 0, 4, 3, RuleForecast},
-		{"one round trip: still pays", 1, 4, 3, RuleForecast},
-		{"two: the scale-down costs twice as much", 2, 4, 4, RuleChangeCost},
-		{"a scale-up pays the plain change cost", 5, 2, 3, RuleForecast},
+		{"no round trip: the scale-down pays", 0, 0.02, 5, 4, 3, RuleForecast},
+		{"one round trip: still pays", 1, 0.02, 5, 4, 3, RuleForecast},
+		{"two: the scale-down costs twice as much", 2, 0.02, 5, 4, 4, RuleChangeCost},
+		{"one round trip: a one-unit scale-up pays", 1, 0.02, 5, 2, 3, RuleForecast},
+		{"five: a one-unit scale-up costs twice as much", 5, 0.02, 5, 2, 2, RuleChangeCost},
+		{"capped at twice: 0.03 pays 2·0.014", 5, 0.014, 5, 2, 3, RuleForecast},
+		{"a two-unit scale-up pays the plain change cost", 5, 0.2, 5, 1, 3, RuleForecast},
+		{"an overload is answered at once", 5, 0.02, 25, 2, 3, RuleForecast},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tg := baseTarget()
-			tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.02
-			in := input(5, c.current, flat(10, 20, 6))
+			tg.RiskPerUnit, tg.ChangeCost = 0.05, c.changeCost
+			in := input(c.demand, c.current, flat(10, 20, 6))
 			in.PeakQuantiles = q
 			d := Decide(in, tg, State{RoundTrips: c.roundTrips})
 			require.Equal(t, c.want, d.Desired)
