@@ -194,9 +194,10 @@ func (e *engine) refit() error {
 // the pick and naive (the guard's and the fallback's model) forecast, so
 // the other fitted cores (their coefficient and calendar tables,
 // decomposition buffers) would only hold memory until the next refit. The
-// series keeps the log-scale values of the samples a picked ridge_log can
-// still read (logTail), not of its whole window (mstl_log takes the
-// logarithm of the samples it reads, see mstl.value), and no prefix
+// series keeps the log-scale values of the samples a picked log-scale
+// model can still read (logTail: the reach of ridge_log's features, the
+// window of mstl_log's decompositions, and the guard's horizon), not of
+// its whole window, and no prefix
 // sums: a ridge forecast sums the few hundred values its means read (see
 // ridge.mean). A forecaster that runs for weeks fits on weeks of samples;
 // what it holds beyond the samples themselves stays that of a few days.
@@ -212,8 +213,15 @@ func (e *engine) release() {
 			e.cores[k] = nil
 			continue
 		}
-		if c, ok := c.(*ridge); ok && c.log {
-			logTail = max(logTail, c.lookback()+e.H+1)
+		switch c := c.(type) {
+		case *ridge:
+			if c.log {
+				logTail = max(logTail, c.lookback()+e.H+1)
+			}
+		case *mstl:
+			if c.log {
+				logTail = max(logTail, c.lookback()+e.H+1)
+			}
 		}
 	}
 	e.s.Keep(logTail, false, false)

@@ -33,18 +33,19 @@ func TestFittedAutoHoldsPickAndNaiveOnly(t *testing.T) {
 	for _, k := range a.e.pick {
 		logVals = logVals || k == idxRidgeLog // mstl_log takes the logarithm of what it reads
 	}
-	lx := a.e.s.Vals(true)
-	require.Equal(t, logVals, lx.X != nil, "log-scale values kept for %v", a.e.pick)
-	require.Nil(t, a.e.s.Vals(false).CS, "prefix sums kept for %v", a.e.pick)
-	require.Nil(t, lx.CS, "log-scale prefix sums kept for %v", a.e.pick)
+	lx, lcs, _ := a.e.s.Vals(true)
+	_, cs, _ := a.e.s.Vals(false)
+	require.Equal(t, logVals, lx != nil, "log-scale values kept for %v", a.e.pick)
+	require.Nil(t, cs, "prefix sums kept for %v", a.e.pick)
+	require.Nil(t, lcs, "log-scale prefix sums kept for %v", a.e.pick)
 	_, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
 }
 
 // A fitted log-scale model keeps the log-scale values of the samples its
 // forecasts read only, not of its whole window (a controller fits on up
-// to 35 days): ridge_log those of its features' reach, mstl_log none (it
-// takes the logarithm of the samples a decomposition reads). Their
+// to 35 days): ridge_log those of its features' reach, mstl_log those of
+// its decomposition window (three weeks), and the guard's horizon. Their
 // forecasts and the updates after the fit stay those of a fit that kept
 // them all.
 func TestFittedLogModelsKeepATail(t *testing.T) {
@@ -56,16 +57,13 @@ func TestFittedLogModelsKeepATail(t *testing.T) {
 			kept := &Auto{e: engine{opts: opts, only: only}}
 			require.NoError(t, kept.Fit(tt[:fitOn], y[:fitOn]))
 			require.Equal(t, only, kept.e.modelName())
-			lx := kept.e.s.Vals(true)
-			if only == "mstl_log" {
-				require.Nil(t, lx.X)
-			} else {
-				// The features' reach (a week, the profile's half-width),
-				// the guard's horizon and the origin.
-				held := len(lx.X) // (require.Len would print them all)
-				require.Equal(t, 2016-1+6+12+1, held)
-				require.Equal(t, fitOn, lx.Off+len(lx.X))
-			}
+			lx, _, off := kept.e.s.Vals(true)
+			// ridge_log: a week, the profile's half-width; mstl_log: three
+			// weeks; then the guard's horizon and the origin.
+			want := map[string]int{"ridge_log": 2016 - 1 + 6, "mstl_log": 3 * 2016}[only] + 12 + 1
+			held := len(lx) // (require.Len would print them all)
+			require.Equal(t, want, held)
+			require.Equal(t, fitOn, off+held)
 
 			full := &Auto{e: engine{opts: opts, only: only}}
 			require.NoError(t, full.Fit(tt[:fitOn], y[:fitOn]))
@@ -74,8 +72,15 @@ func TestFittedLogModelsKeepATail(t *testing.T) {
 			s, err := series.NewFrom(tt[:fitOn], y[:fitOn], false)
 			require.NoError(t, err)
 			s.Keep(math.MaxInt, false, false)
-			require.Len(t, s.Vals(true).X, fitOn)
+			all, _, _ := s.Vals(true)
+			n := len(all)
+			require.Equal(t, fitOn, n)
 			full.e.s = s
+			// The recent-error guard on (it is off for a single-model
+			// engine): its replays read back furthest.
+			for _, a := range []*Auto{kept, full} {
+				a.e.only, a.e.guardOn, a.e.gstride = "", true, 2
+			}
 			for i := fitOn; i <= len(y); i++ {
 				for _, a := range []*Auto{kept, full} {
 					if i > fitOn {
@@ -138,10 +143,10 @@ func TestRidgeMeanWithoutPrefixSums(t *testing.T) {
 	tt, y := noisySeasonal(3000, 5)
 	s, err := series.NewFrom(tt, y, false)
 	require.NoError(t, err)
-	x := s.Vals(false)
+	x, cs, _ := s.Vals(false)
 	for _, w := range [][2]int{{-5, 10}, {0, 0}, {100, 387}, {2990, 2999}, {12, 11}} {
-		want := series.Mean(x.CS, w[0], w[1])
-		got := mean(series.Vals{X: x.X}, w[0], w[1])
+		want := series.Mean(cs, w[0], w[1])
+		got := mean(x, nil, w[0], w[1])
 		if w[1] < max(w[0], 0) {
 			require.True(t, math.IsNaN(got) && math.IsNaN(want), "%v", w)
 			continue

@@ -100,11 +100,14 @@ func (c *mstl) window(end int) int {
 	return min(end, w)
 }
 
-// value is the value of sample i on the model's scale: a log-scale value
-// the series no longer holds is computed from the sample (a fitted
-// forecaster keeps none for this model: a decomposition is redone every
-// period/mstlRefresh samples and reads its whole window, weeks of
-// samples, which is cheap to take the logarithm of and costly to hold).
+// lookback is how far before the latest sample a forecast reads values:
+// a decomposition reads its window (the level's updates in between read
+// the samples since the last one, which lie within it).
+func (c *mstl) lookback() int { return c.window(math.MaxInt) }
+
+// value is the value of sample i on the model's scale (a log-scale value
+// the series no longer holds is computed from the sample: the same
+// number).
 func (c *mstl) value(s *series.Series, i int) float64 {
 	if c.log {
 		return s.LogAt(i)
@@ -120,8 +123,10 @@ func (c *mstl) decompose(s *series.Series, start, end int) {
 	c.sa = resize(c.sa, n)
 	c.tr = resize(c.tr, n)
 	c.cs = resize(c.cs, n+1)
-	for i := range c.sa {
-		c.sa[i] = c.value(s, start+i)
+	if c.log {
+		s.LogVals(c.sa, start)
+	} else {
+		copy(c.sa, s.Z[start:end])
 	}
 	obs := s.Obs
 	if len(c.seas) != len(c.periods) {

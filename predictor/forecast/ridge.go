@@ -71,54 +71,54 @@ func (r *ridge) name() string {
 	return "ridge"
 }
 
-// mean is the mean of the values of samples a..b (a clipped at 0): from
-// the prefix sums while the model is fitted, summed from the values once
-// the fitted forecaster has dropped them (engine.release: a forecast reads
-// a few hundred values).
-func mean(x series.Vals, a, b int) float64 {
-	if x.CS != nil {
-		return series.Mean(x.CS, a, b)
+// mean is the mean of x[a..b] (a clipped at 0): from the prefix sums cs
+// while the model is fitted, summed from x once the fitted forecaster has
+// dropped them (engine.release: a forecast reads a few hundred values).
+func mean(x, cs []float64, a, b int) float64 {
+	if cs != nil {
+		return series.Mean(cs, a, b)
 	}
 	a = max(a, 0)
 	if b < a {
 		return math.NaN()
 	}
 	var sum float64
-	for _, v := range x.X[a-x.Off : b-x.Off+1] {
+	for _, v := range x[a : b+1] {
 		sum += v
 	}
 	return sum / float64(b-a+1)
 }
 
 // features writes the features of origin i for horizon h into f and
-// returns them; it reads the values of samples i-r.minOrig..i and the
-// time of sample i only.
-func (r *ridge) features(s *series.Series, x series.Vals, i, h int, f []float64) []float64 {
+// returns them; it reads x[i-r.minOrig..i] and the time of sample ti, the
+// origin (x[k] is the value of sample ti-i+k: a fitted forecaster keeps
+// the log-scale values of the last samples only, see engine.release).
+func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []float64) []float64 {
 	f = f[:0]
-	ref := x.At(i)
+	ref := x[i]
 	f = append(f,
-		mean(x, i-2, i)-ref,
-		mean(x, i-11, i)-ref,
-		mean(x, i-47, i)-ref,
-		mean(x, i-5, i)-mean(x, i-11, i-6),
+		mean(x, cs, i-2, i)-ref,
+		mean(x, cs, i-11, i)-ref,
+		mean(x, cs, i-47, i)-ref,
+		mean(x, cs, i-5, i)-mean(x, cs, i-11, i-6),
 	)
 	j := i + h
 	if m := r.se.m; m > 0 {
 		k := (h + m - 1) / m
-		f = append(f, x.At(j-k*m)-ref)
+		f = append(f, x[j-k*m]-ref)
 		var p float64
 		for q := 1; q <= r.prof; q++ {
 			c := j - (k+q-1)*m
-			p += mean(x, c-r.half, min(c+r.half, i))
+			p += mean(x, cs, c-r.half, min(c+r.half, i))
 		}
-		f = append(f, p/float64(r.prof)-ref, x.At(i-m)-ref, mean(x, i-m+1, i)-ref)
+		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, mean(x, cs, i-m+1, i)-ref)
 	}
 	if w := r.se.w; w > 0 {
 		c := j - w
-		f = append(f, x.At(c)-ref, mean(x, c-r.half, min(c+r.half, i))-ref, x.At(i-w)-ref)
+		f = append(f, x[c]-ref, mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
 	if r.se.calendar {
-		tj := s.Time(i) + int64(h)*r.se.step
+		tj := s.Time(ti) + int64(h)*r.se.step
 		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
 			n := int64(len(r.cal) / series.CalendarFeatures)
 			k := ((d/r.se.step)%n + n) % n
@@ -158,13 +158,13 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 	if r.log && !s.NonNeg {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
-	x := s.Vals(r.log)
+	x, cs, _ := s.Vals(r.log) // all of them while fitting
 	r.setup(s, H, end)
 	rows := r.rows(end, H)
 	if rows == nil {
 		return errShort
 	}
-	r.feat = r.features(s, x, rows[len(rows)-1], 1, r.feat[:0])
+	r.feat = r.features(s, x, cs, rows[len(rows)-1], rows[len(rows)-1], 1, r.feat[:0])
 	p := len(r.feat)
 	r.nf = p
 	w := regress.New(len(rows), p, ridgeLambda, ridgeHuberIter)
@@ -175,9 +175,9 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 			if o+h >= end || !s.Obs[o+h] {
 				continue
 			}
-			r.feat = r.features(s, x, o, h, r.feat[:0])
+			r.feat = r.features(s, x, cs, o, o, h, r.feat[:0])
 			copy(w.X[nr*p:(nr+1)*p], r.feat)
-			w.Y[nr] = x.At(o+h) - x.At(o)
+			w.Y[nr] = x[o+h] - x[o]
 			nr++
 		}
 		if nr < ridgeMinRows {
@@ -230,18 +230,19 @@ func (r *ridge) rows(end, H int) []int {
 }
 
 func (r *ridge) forecast(s *series.Series, end int, out []float64) {
-	x := s.Vals(r.log)
-	i := end - 1
+	x, cs, off := s.Vals(r.log)
+	ti := end - 1
+	i := ti - off
 	for k := range out {
 		h := k + 1
 		c := r.coef[min(k, len(r.coef)-1)]
-		r.feat = r.features(s, x, i, h, r.feat[:0])
-		v := x.At(i) + c[0]
+		r.feat = r.features(s, x, cs, i, ti, h, r.feat[:0])
+		v := x[i] + c[0]
 		for q, f := range r.feat {
 			v += c[q+1] * f
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = x.At(i)
+			v = x[i]
 		}
 		out[k] = s.ToOutput(v, r.log)
 	}

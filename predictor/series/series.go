@@ -171,7 +171,8 @@ func (s *Series) pushTime(t int64) {
 // Keep releases what no model of the caller reads any more and stops
 // extending it: the log-scale values of all but the last logTail samples
 // (all of them when logTail is 0), the prefix sums of the values (sums)
-// and of the log-scale values (logSums). Vals then returns nil for what
+// and of the log-scale values (logSums; kept only with all the log-scale
+// values). Vals then returns nil for what
 // was released; the log-scale values kept go on growing with Push. A
 // fitted forecaster keeps what its picked models read, so that a
 // controller holding one per target holds no more: its forecasts read the
@@ -185,6 +186,7 @@ func (s *Series) Keep(logTail int, sums, logSums bool) {
 		tail := make([]float64, logTail, logTail+keepSpare)
 		copy(tail, s.lz[held-logTail:])
 		s.lz, s.lzOff = tail, s.lzOff+held-logTail
+		logSums = false // they index every sample, Vals' values from the tail's first
 	}
 	if !sums {
 		s.cs = nil
@@ -210,24 +212,27 @@ func (s *Series) LogAt(i int) float64 {
 	return logScale(s.Z[i])
 }
 
-// Vals is an array of values by sample index, held from Off on: the
-// value of sample i (Off <= i < N) is X[i-Off], and CS, when held, are
-// the prefix sums of all values (CS[i] = sum of the values before i).
-type Vals struct {
-	X   []float64
-	Off int
-	CS  []float64
+// Vals returns the values on the chosen scale and their prefix sums
+// (cs[i] = the sum of the values before sample i; nil once released): x[k]
+// is the value of sample off+k, off being 0 but for the log-scale values
+// of a fitted forecaster, which keeps a tail of them (see Keep).
+func (s *Series) Vals(log bool) (x, cs []float64, off int) {
+	if log {
+		return s.lz, s.lcs, s.lzOff
+	}
+	return s.Z, s.cs, 0
 }
 
-// At returns the value of sample i (Off <= i < N).
-func (v Vals) At(i int) float64 { return v.X[i-v.Off] }
-
-// Vals returns the values and their prefix sums on the chosen scale.
-func (s *Series) Vals(log bool) Vals {
-	if log {
-		return Vals{X: s.lz, Off: s.lzOff, CS: s.lcs}
+// LogVals fills dst with the log-scale values of samples from..from+len(dst)-1
+// (< N): those held, and computed from Z (the same numbers) before them.
+func (s *Series) LogVals(dst []float64, from int) {
+	for k := range dst {
+		if i := from + k; s.lz != nil && i >= s.lzOff {
+			copy(dst[k:], s.lz[i-s.lzOff:])
+			return
+		}
+		dst[k] = logScale(s.Z[from+k])
 	}
-	return Vals{X: s.Z, CS: s.cs}
 }
 
 // ToOutput maps a model value back to the series scale: undo the log and

@@ -151,30 +151,43 @@ func TestKeepReleases(t *testing.T) {
 			tail.Keep(20, false, false)
 		}
 	}
-	x, fx := part.Vals(false), full.Vals(false)
+	x, cs, _ := part.Vals(false)
+	fx, fcs, _ := full.Vals(false)
 	require.Equal(t, fx, x)
-	lx := part.Vals(true)
-	require.Nil(t, lx.X)
-	require.Nil(t, lx.CS)
+	require.Equal(t, fcs, cs)
+	lx, lcs, _ := part.Vals(true)
+	require.Nil(t, lx)
+	require.Nil(t, lcs)
 	require.Equal(t, full.Obs, part.Obs)
 	for i := range full.N() {
 		require.Equal(t, full.Time(i), part.Time(i))
 	}
 	part.Keep(1000, false, true) // what was released stays released
-	x = part.Vals(false)
-	require.Equal(t, fx.X, x.X)
-	require.Nil(t, x.CS)
-	require.Nil(t, part.Vals(true).X)
+	x, cs, _ = part.Vals(false)
+	require.Equal(t, fx, x)
+	require.Nil(t, cs)
+	lx, _, _ = part.Vals(true)
+	require.Nil(t, lx)
 
 	// The tail (the first NaN was dropped: sample i is the (i+1)-th
-	// pushed): samples 29..98, the log-scale values a full series has.
-	lt, lf := tail.Vals(true), full.Vals(true)
+	// pushed): samples 29..98, the log-scale values a full series has,
+	// without prefix sums (they would index every sample); LogVals gives
+	// them all, computed before the tail.
+	lt, ltcs, off := tail.Vals(true)
+	lf, _, _ := full.Vals(true)
 	require.Equal(t, 99, tail.N())
-	require.Equal(t, 29, lt.Off)
-	require.Len(t, lt.X, 70)
-	require.Nil(t, lt.CS)
-	for i := 29; i < 99; i++ {
-		require.InDelta(t, lf.At(i), lt.At(i), 0, "sample %d", i)
+	require.Equal(t, 29, off)
+	require.Len(t, lt, 70)
+	require.Nil(t, ltcs)
+	require.Equal(t, lf[29:], lt)
+	all := make([]float64, 99)
+	tail.LogVals(all, 0)
+	require.Equal(t, lf, all)
+	some := make([]float64, 10)
+	tail.LogVals(some, 25)
+	require.Equal(t, lf[25:35], some)
+	for i := range 99 {
+		require.InDelta(t, lf[i], tail.LogAt(i), 0, "sample %d", i)
 	}
 }
 
