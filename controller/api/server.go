@@ -58,8 +58,9 @@ type Server struct {
 	o      Options
 	router *mux.Router
 
-	cacheMu sync.RWMutex // guards the map; readers only look a slot up
-	cache   map[cacheKey]*cacheSlot
+	cacheMu  sync.RWMutex // guards the map; readers only look a slot up
+	cache    map[cacheKey]*cacheSlot
+	cacheMax int // bytes the cached answers may hold (cacheMaxBytes)
 
 	mu          sync.Mutex
 	stressUntil time.Time
@@ -87,7 +88,7 @@ func New(b Backend, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{b: b, o: o, now: o.Now, cache: map[cacheKey]*cacheSlot{}}
+	s := &Server{b: b, o: o, now: o.Now, cache: map[cacheKey]*cacheSlot{}, cacheMax: cacheMaxBytes}
 	s.router = s.routes()
 	return s
 }
@@ -253,13 +254,25 @@ func (s *Server) slot(key cacheKey) *cacheSlot {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if slot, ok = s.cache[key]; !ok {
-		if len(s.cache) > 256 { // bounded: keys include the query string
+		// Bounded in answers and in bytes: keys include the query string.
+		if len(s.cache) > 256 || s.heldLocked() > s.cacheMax {
 			clear(s.cache)
 		}
 		slot = &cacheSlot{}
 		s.cache[key] = slot
 	}
 	return slot
+}
+
+// heldLocked returns the bytes the cached answers hold (s.cacheMu held).
+func (s *Server) heldLocked() int {
+	n := 0
+	for _, slot := range s.cache {
+		if e := slot.e.Load(); e != nil {
+			n += len(e.body) + len(e.gz)
+		}
+	}
+	return n
 }
 
 // refresh renders the slot's answer for generation gen and second sec
@@ -299,6 +312,10 @@ func gzipped(b []byte) []byte {
 	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
+
+// cacheMaxBytes bounds what the cached answers hold (bodies and their
+// gzip).
+const cacheMaxBytes = 64 << 20
 
 // gzipMin is the smallest cached answer worth compressing.
 const gzipMin = 4 << 10

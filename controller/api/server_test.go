@@ -333,3 +333,27 @@ func TestFreshAnswerServedDuringRender(t *testing.T) {
 	}
 	slot.mu.Unlock()
 }
+
+// The cache holds a bounded number of bytes, not only of answers: a client
+// asking /api/metrics?points= (up to 10,000 points per target, every
+// target) or a page at every offset with distinct query strings made the
+// server keep up to 257 answers of any size (at 1,000 targets a
+// points=10000 answer is hundreds of megabytes).
+func TestCacheBytesBounded(t *testing.T) {
+	s := New(&fakeBackend{health: "ok"}, Options{})
+	s.cacheMax = 1 << 20
+	largest := 0
+	for p := 9000; p < 9200; p++ {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/metrics?points=%d", p), nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		largest = max(largest, rec.Body.Len())
+	}
+	held := 0
+	for _, slot := range s.cache {
+		if e := slot.e.Load(); e != nil {
+			held += len(e.body) + len(e.gz)
+		}
+	}
+	require.LessOrEqual(t, held, s.cacheMax+largest, "bytes held by %d cached answers", len(s.cache))
+}
