@@ -185,8 +185,13 @@ func (c *Config) validateStore(bad badFunc) {
 const MaxHistoryPoints = 20160
 
 // HistoryPoints is the number of steps in a window, the points per
-// target it holds (step > 0).
-func HistoryPoints(window, step time.Duration) int64 { return int64(window / step) }
+// target it holds; 0 for a step <= 0 (refused on its own).
+func HistoryPoints(window, step time.Duration) int64 {
+	if step <= 0 {
+		return 0
+	}
+	return int64(window / step)
+}
 
 // validateLoop checks the decision loop: its timing, the forecast, the
 // mode and the anomaly detector.

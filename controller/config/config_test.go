@@ -65,6 +65,8 @@ func TestConfigValidate(t *testing.T) {
 		{"interval too short", func(c *Config) { c.ScalingInterval = time.Nanosecond }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 1ns"},
 		{"scrape interval too short", func(c *Config) { c.ScrapeInterval = time.Millisecond }, "PRESCALE_SCRAPE_INTERVAL: must be at least 1s, got 1ms"},
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
+		// A window's points were counted by dividing by the step: 0s panicked.
+		{"step zero", func(c *Config) { c.Step = 0 }, "PRESCALE_STEP: must be > 0, got 0s"},
 		{"step fraction", func(c *Config) { c.Step = 1500 * time.Millisecond }, "PRESCALE_STEP: must be a whole number of seconds, got 1.5s"},
 		{"window", func(c *Config) { c.HistoryWindow = time.Minute }, "PRESCALE_HISTORY_WINDOW: must hold at least 10 steps of PRESCALE_STEP (5m0s), got 1m0s"},
 		// 336h at 1s: 1.2 million points per target, no cycle finished.
