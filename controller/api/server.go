@@ -325,12 +325,24 @@ func acceptsGzip(r *http.Request) bool {
 	for rest != "" {
 		var part string
 		part, rest, _ = strings.Cut(rest, ",")
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && !zeroQuality(params) {
 			return true
 		}
 	}
 	return false
+}
+
+// zeroQuality reports whether the parameters of an Accept-Encoding entry
+// give it a quality of zero, which refuses the coding: q=0, q=0.0 ...
+// Q=0.000 (RFC 9110, 12.4.2).
+func zeroQuality(params string) bool {
+	name, v, ok := strings.Cut(params, "=")
+	if !ok || !strings.EqualFold(strings.TrimSpace(name), "q") {
+		return false
+	}
+	q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	return err == nil && q == 0
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

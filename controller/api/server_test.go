@@ -357,3 +357,18 @@ func TestCacheBytesBounded(t *testing.T) {
 	}
 	require.LessOrEqual(t, held, s.cacheMax+largest, "bytes held by %d cached answers", len(s.cache))
 }
+
+// A client that gives gzip a quality of zero, written any way HTTP allows
+// ("q=0", "q=0.0", "Q=0.000"), refuses it and gets the plain answer;
+// a quality above zero accepts it.
+func TestAcceptsGzipQuality(t *testing.T) {
+	for header, want := range map[string]bool{
+		"gzip": true, "deflate, gzip;q=0.5": true, "gzip; q=1.0": true, "gzip;q=0.001": true,
+		"gzip;q=0": false, "gzip;q=0.0": false, "gzip; q=0.000": false, "gzip;Q=0": false,
+		"br, gzip;q=0.00": false, "": false, "identity": false,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/api/metrics", nil)
+		r.Header.Set("Accept-Encoding", header)
+		require.Equal(t, want, acceptsGzip(r), "Accept-Encoding: %q", header)
+	}
+}
