@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"sort"
 	"time"
 )
@@ -104,7 +105,11 @@ func RoundTripWindow(t Target, lead time.Duration) time.Duration {
 	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || lead <= 0 {
 		return 0
 	}
-	return time.Duration(2 * t.ChangeCost / t.RiskPerUnit * float64(lead))
+	w := 2 * t.ChangeCost / t.RiskPerUnit * float64(lead)
+	if w >= math.MaxInt64 { // beyond a Duration (a risk per unit near 0)
+		return math.MaxInt64
+	}
+	return time.Duration(w)
 }
 
 // downCost is a scale-down's change cost after st.RoundTrips round trips:

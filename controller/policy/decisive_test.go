@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -172,4 +173,14 @@ func TestRoundTripsCount(t *testing.T) {
 	tg.ChangeCost = 0
 	step(95, 11, 9, 60)
 	require.Zero(t, st.RoundTrips)
+}
+
+// A round-trip window beyond time.Duration's range (a risk per unit near
+// zero against a change cost) is the longest duration, not the result of
+// an out-of-range conversion (on amd64 a negative duration, which turned
+// the round-trip memory off; elsewhere it saturates).
+func TestRoundTripWindowSaturates(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 1e-9, 0.5
+	require.Equal(t, time.Duration(math.MaxInt64), RoundTripWindow(tg, 10*time.Minute))
 }
