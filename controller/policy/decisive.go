@@ -112,6 +112,15 @@ func RoundTripWindow(t Target, lead time.Duration) time.Duration {
 	return time.Duration(w)
 }
 
+// MaxRoundTrips bounds State.RoundTrips: a scale-down then costs at most
+// MaxRoundTrips change costs and waits at most that many times longer for
+// its release, so no count, however it was reached (or a hand-edited state
+// file), can stop a target's scale-downs for good. The bound is never
+// reached on the eight traces, the tuning set or the held-out series
+// (their decisions at capacity p99/20 and p99/50 are byte-identical with
+// and without it); 16 would change three of those runs, 8 twenty.
+const MaxRoundTrips = 32
+
 // downCost is a scale-down's change cost after st.RoundTrips round trips:
 // ChangeCost·(1 + max(0, RoundTrips-1)). The release threshold of twice
 // the change cost already prices one round trip per release; each one
@@ -156,7 +165,7 @@ func (s State) roundTripsAfter(t Target, d Decision) (float64, int) {
 	case open && !within:
 		rt /= 2
 	case within && dir == "up" && t.UnitsFor(d.Explanation.Demand) <= s.ReleasedFrom:
-		rt++
+		rt = min(rt+1, MaxRoundTrips)
 	}
 	if dir == "down" && !within {
 		from = d.Explanation.CurrentUnits

@@ -184,3 +184,21 @@ func TestRoundTripWindowSaturates(t *testing.T) {
 	tg.RiskPerUnit, tg.ChangeCost = 1e-9, 0.5
 	require.Equal(t, time.Duration(math.MaxInt64), RoundTripWindow(tg, 10*time.Minute))
 }
+
+func TestRoundTripsBounded(t *testing.T) {
+	// A target that goes down and straight back up again and again counts
+	// at most MaxRoundTrips: a release is delayed, never stopped for good.
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.03, 0.04
+	st := State{RoundTrips: MaxRoundTrips}
+	for i := range 4 {
+		for _, to := range []int{8, 10} {
+			now := t0.Add(time.Duration(2*i+(to-8)/2) * 5 * time.Minute)
+			from := 18 - to
+			st = st.Record(tg, Decision{Desired: to, Reason: ReasonForecast, Explanation: Explanation{
+				Now: now, WindowEnd: now.Add(10 * time.Minute), CurrentUnits: from, Demand: 95, DataPresent: true,
+			}})
+		}
+	}
+	require.InDelta(t, MaxRoundTrips, st.RoundTrips, 0)
+}

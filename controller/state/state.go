@@ -269,6 +269,10 @@ func (t *Target) Sanitize(lo, hi int) []string {
 			*c.v = 0
 		}
 	}
+	if p.RoundTrips > policy.MaxRoundTrips {
+		msgs = append(msgs, fmt.Sprintf("round_trips %v above %d: %d", p.RoundTrips, policy.MaxRoundTrips, policy.MaxRoundTrips))
+		p.RoundTrips = policy.MaxRoundTrips
+	}
 	if math.IsNaN(t.PrevForecast) || math.IsInf(t.PrevForecast, 0) {
 		msgs = append(msgs, "prev_forecast is not finite: dropped")
 		t.PrevForecast, t.PrevForecastAt = 0, time.Time{}

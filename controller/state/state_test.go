@@ -130,7 +130,13 @@ func TestSanitize(t *testing.T) {
 	require.Contains(t, msgs, "last_desired -5 outside [1, 10]: 1")
 	require.Contains(t, msgs, "manual override of 500 units outside [1, 10]: dropped")
 
-	ok := Target{Policy: policy.State{LastDesired: 4, HasLast: true}, CostToday: 1}
+	// A huge but finite count (a hand-edited or corrupt file) would hold
+	// every scale-down for ever: it is bounded as decisions bound it.
+	many := Target{Policy: policy.State{RoundTrips: 1e12}}
+	require.Equal(t, []string{"round_trips 1e+12 above 32: 32"}, many.Sanitize(1, 10))
+	require.InDelta(t, policy.MaxRoundTrips, many.Policy.RoundTrips, 0)
+
+	ok := Target{Policy: policy.State{LastDesired: 4, HasLast: true, RoundTrips: policy.MaxRoundTrips}, CostToday: 1}
 	require.Empty(t, ok.Sanitize(1, 10), "values in range are left alone")
 }
 
