@@ -75,6 +75,9 @@ type Store struct {
 	w   *bufio.Writer
 	buf bytes.Buffer
 	enc *json.Encoder
+
+	// syncDir makes the rename durable (tests record the call).
+	syncDir func(dir string) error
 }
 
 // New returns a store for dir (created if missing). Temporary files an
@@ -88,7 +91,7 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, FileName), w: bufio.NewWriterSize(nil, 64<<10)}
+	s := &Store{path: filepath.Join(dir, FileName), w: bufio.NewWriterSize(nil, 64<<10), syncDir: fsyncDir}
 	s.enc = json.NewEncoder(&s.buf)
 	stale, err := filepath.Glob(filepath.Join(dir, FileName+tmpInfix+"*"))
 	if err != nil {
@@ -169,7 +172,26 @@ func (s *Store) Save(f File) error {
 		_ = os.Remove(name)
 		return fmt.Errorf("state: rename: %w", err)
 	}
+	// Without the directory's own fsync, a power failure right after the
+	// rename can bring back the previous file (or none, on some file
+	// systems): the file's data is on disk, the directory entry not yet.
+	if err := s.syncDir(filepath.Dir(s.path)); err != nil {
+		return fmt.Errorf("state: sync directory: %w", err)
+	}
 	return nil
+}
+
+// fsyncDir flushes a directory's entries to disk.
+func fsyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // encode writes f to w as json.Marshal would (targets by name), one

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -197,4 +198,25 @@ func TestSaveAllocatesLittle(t *testing.T) {
 	require.NoError(t, err)
 	alloc := after.TotalAlloc - before.TotalAlloc
 	require.Less(t, alloc, uint64(st.Size())/2, "allocated %d bytes for a file of %d", alloc, st.Size())
+}
+
+// TestSaveSyncsDirectory: the rename is made durable by an fsync of the
+// data directory, after the new file is in place; its failure is Save's.
+func TestSaveSyncsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(dir)
+	require.NoError(t, err)
+	var synced []string
+	s.syncDir = func(d string) error {
+		_, err := os.Stat(filepath.Join(d, FileName))
+		require.NoError(t, err, "the directory is synced after the rename")
+		synced = append(synced, d)
+		return nil
+	}
+	require.NoError(t, s.Save(File{}))
+	require.Equal(t, []string{dir}, synced)
+
+	s.syncDir = func(string) error { return errors.New("disk gone") }
+	require.ErrorContains(t, s.Save(File{}), "state: sync directory: disk gone")
+	require.NoError(t, fsyncDir(dir), "the real fsync works on a directory")
 }
