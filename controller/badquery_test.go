@@ -3,14 +3,21 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // nanAtEnd answers a flat 35 whose newest grid point the store returned
@@ -74,4 +81,60 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 	require.Equal(t, policy.ReasonNoData, d.Reason)
 	require.Equal(t, "connection refused", d.Explanation.Problem)
 	require.Equal(t, 10, d.Desired)
+}
+
+// TestBadQueryLogsOnce: a target whose query returns several series for
+// six cycles logs one WARN naming the target and the reason, DEBUG at the
+// five cycles after, no "cycle failed", and one INFO with the problem's
+// duration when it decides normally again; a second problem is a new WARN.
+func TestBadQueryLogsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35}
+		var logs testkit.SyncBuffer
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget}), time.Now)
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx); close(done) }()
+		synctest.Wait()
+
+		h.set(0, fmt.Errorf("%w (2 series)", history.ErrMultipleSeries))
+		time.Sleep(6 * time.Minute) // six failing cycles
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="target query failing: decisions hold" target=web reason=bad_query err="query \"q\": history: query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"`)
+		require.Equal(t, 5, strings.Count(out, "level=DEBUG"), "%s", out)
+		require.NotContains(t, out, "cycle failed")
+
+		h.set(35, nil)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		out = logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=INFO"), "%s", out)
+		require.Contains(t, out, `level=INFO msg="target query recovered" target=web failing_for=6m0s failed_attempts=6`)
+
+		h.set(0, fmt.Errorf("%w (3 series)", history.ErrMultipleSeries))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
+		cancel()
+		<-done
+	})
+}
+
+// TestUntracked: the errors trackers log are left out of cycle failed, the
+// others kept with their target's name.
+func TestUntracked(t *testing.T) {
+	q := tracked{errors.New("bad query")}
+	err := errors.Join(targetError{"a", q}, targetError{"b", errors.Join(q, errors.New("detector"))}, errors.New("save"))
+	require.EqualError(t, untracked(err), "target b: detector\nsave")
+	require.NoError(t, untracked(errors.Join(targetError{"a", q})))
+	require.ErrorIs(t, err, q)
+	two := fmt.Errorf("%w: %w", errors.New("save"), errors.New("disk full"))
+	require.Same(t, two, untracked(two), "an error without tracked parts is kept as written")
 }

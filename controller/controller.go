@@ -152,6 +152,9 @@ type Controller struct {
 
 	// histOut is the history source's outage, used under cycleMu only.
 	histOut outage.Tracker
+	// queryOut are the targets' query problems, per target, used under
+	// cycleMu only (the targets are fixed for the controller's life).
+	queryOut []outage.Tracker
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -258,7 +261,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
-		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets))}
+		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
+		queryOut: make([]outage.Tracker, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -295,22 +299,62 @@ func (c *Controller) LastDesired(target string) (int, bool) {
 // errHistory marks a cycle error caused by the history source.
 var errHistory = errors.New("history source unavailable")
 
-// withoutHistory is err (a cycle's, errors.Join of its targets') without
-// the errors errHistory marks; nil when nothing else failed.
-func withoutHistory(err error) error {
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else if err != nil {
-		errs = []error{err}
-	}
-	var rest []error
-	for _, e := range errs {
-		if !errors.Is(e, errHistory) {
-			rest = append(rest, e)
+// tracked is a target's error that an outage tracker logs (the history
+// source's or the target's query's), so Run does not log it again as
+// cycle failed.
+type tracked struct{ error }
+
+func (e tracked) Unwrap() error { return e.error }
+
+// targetError is a target's part of a cycle's error.
+type targetError struct {
+	name string
+	err  error
+}
+
+func (e targetError) Error() string { return "target " + e.name + ": " + e.err.Error() }
+func (e targetError) Unwrap() error { return e.err }
+
+// untracked is err (a cycle's, errors.Join of its targets') without the
+// errors trackers log; nil when nothing else failed.
+func untracked(err error) error {
+	_, rest := dropTracked(err)
+	return rest
+}
+
+// dropTracked reports whether err has tracked parts, and returns err
+// without them (err as written when it has none).
+func dropTracked(err error) (bool, error) {
+	switch e := err.(type) { //nolint:errorlint // walks the joins and targets themselves, not the chain
+	case nil:
+		return false, nil
+	case tracked:
+		return true, nil
+	case targetError:
+		dropped, rest := dropTracked(e.err)
+		if !dropped {
+			return false, err
 		}
+		if rest == nil {
+			return true, nil
+		}
+		return true, targetError{e.name, rest}
+	case interface{ Unwrap() []error }:
+		var rest []error
+		some := false
+		for _, x := range e.Unwrap() {
+			dropped, r := dropTracked(x)
+			some = some || dropped
+			if r != nil {
+				rest = append(rest, r)
+			}
+		}
+		if !some {
+			return false, err // a join, or fmt's %w: %w, kept as written
+		}
+		return true, errors.Join(rest...)
 	}
-	return errors.Join(rest...)
+	return false, err
 }
 
 // ReconcileOnce runs one cycle over every target, in phases: query (each
@@ -388,7 +432,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		c.file.Targets[t.Name] = states[i]
 		c.snaps[i] = snaps[i]
 		if targetErrs[i] != nil {
-			errs = append(errs, fmt.Errorf("target %s: %w", t.Name, targetErrs[i]))
+			errs = append(errs, targetError{t.Name, targetErrs[i]})
 		}
 		if !snaps[i].histUp {
 			up = false
@@ -412,6 +456,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	c.logHistory(now, up, histErr, lastOK)
+	c.logQueries(now, snaps)
 	var saveErr error
 	c.phase("persist", func() { saveErr = c.d.State.Save(file) })
 	if saveErr != nil {
@@ -444,6 +489,25 @@ func (c *Controller) logHistory(now time.Time, up bool, histErr string, lastOK t
 	}
 	c.histOut.Fail(c.log, now, errors.New(histErr),
 		"history source down: decisions hold (no_data) and cycles retry with backoff", attrs...)
+}
+
+// logQueries logs each target's query problems (reason bad_query) as
+// logHistory logs the source's outages: one WARN naming the target when
+// one starts, DEBUG at each cycle while it lasts, one INFO with its
+// duration when the target decides normally again. While the source is
+// down the target's query is not evaluated: its problem neither lasts nor
+// ends.
+func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
+	for i, s := range snaps {
+		name := c.targets[i].Name
+		switch {
+		case s.badQuery:
+			c.queryOut[i].Fail(c.log, now, errors.New(s.histErr), "target query failing: decisions hold",
+				"target", name, "reason", policy.ReasonBadQuery)
+		case s.histUp:
+			c.queryOut[i].OK(c.log, now, "target query recovered", "target", name)
+		}
+	}
 }
 
 // cycleMetrics publishes a finished cycle's controller-wide metrics.
@@ -677,8 +741,9 @@ func (c *Controller) Run(ctx context.Context) error {
 			return nil
 		}
 		now := c.d.Now()
-		if rest := withoutHistory(err); rest != nil {
-			// The history source's outage is logged once (logHistory).
+		if rest := untracked(err); rest != nil {
+			// The history source's outages and the targets' query
+			// problems are logged once (logHistory, logQueries).
 			c.log.Warn("cycle failed", "err", rest)
 		}
 		if errors.Is(err, errHistory) {

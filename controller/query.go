@@ -139,12 +139,12 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 func classify(f *fetched, err error, q string) {
 	if history.IsQueryError(err) {
 		f.snap.badQuery, f.snap.histErr = true, fmt.Sprintf("query %q: %v", q, err)
-		f.err = fmt.Errorf("target query %q: %w", q, err)
+		f.err = tracked{fmt.Errorf("target query %q: %w", q, err)}
 		return
 	}
 	f.snap.histUp = false
 	f.snap.histErr = err.Error()
-	f.err = fmt.Errorf("%w: %w", errHistory, err)
+	f.err = tracked{fmt.Errorf("%w: %w", errHistory, err)}
 }
 
 // needsFullRead reports whether target idx's window must be read whole:

@@ -81,5 +81,8 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 		}
 		return nil
 	})
-	require.Contains(t, errb.String(), `target inf: target query`, "the cycle error names the target and its query")
+	logs := errb.String()
+	require.Contains(t, logs, `msg="target query failing: decisions hold" target=inf reason=bad_query err="query \"vector(1) / (time()`,
+		"one WARN names the target, the reason and its query")
+	require.NotContains(t, logs, "cycle failed", "a target's query problem is its own WARN, not the cycle's")
 }
