@@ -78,7 +78,8 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 	if err != nil {
 		snap.currentErr = err.Error()
 		if history.IsQueryError(err) {
-			return fmt.Errorf("target current_query %q: %w", t.CurrentQuery, err)
+			snap.currentBad = true
+			return tracked{fmt.Errorf("target current_query %q: %w", t.CurrentQuery, err)}
 		}
 		return nil
 	}

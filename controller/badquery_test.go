@@ -83,6 +83,24 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 	require.Equal(t, 10, d.Desired)
 }
 
+// runLogged runs a controller of target over h in the synctest bubble,
+// logging at DEBUG into the returned buffer, until the returned stop.
+func runLogged(t *testing.T, target policy.Target, h *fakeHistory) (logs *testkit.SyncBuffer, stop func()) {
+	t.Helper()
+	logs = &testkit.SyncBuffer{}
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), []policy.Target{target}), time.Now)
+	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New([]policy.Target{target}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	synctest.Wait()
+	return logs, func() { cancel(); <-done }
+}
+
 // TestBadQueryLogsOnce: a target whose query returns several series for
 // six cycles logs one WARN naming the target and the reason, DEBUG at the
 // five cycles after, no "cycle failed", and one INFO with the problem's
@@ -90,17 +108,8 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 func TestBadQueryLogsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHistory{value: 35}
-		var logs testkit.SyncBuffer
-		st, err := state.New(t.TempDir())
-		require.NoError(t, err)
-		deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget}), time.Now)
-		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { _ = c.Run(ctx); close(done) }()
-		synctest.Wait()
+		logs, stop := runLogged(t, testTarget, h)
+		defer stop()
 
 		h.set(0, fmt.Errorf("%w (2 series)", history.ErrMultipleSeries))
 		time.Sleep(6 * time.Minute) // six failing cycles
@@ -122,8 +131,34 @@ func TestBadQueryLogsOnce(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
-		cancel()
-		<-done
+	})
+}
+
+// TestBadCurrentQueryLogsOnce: a current_query the store cannot evaluate
+// for three cycles logs one WARN naming the target and its query, DEBUG
+// after, no "cycle failed", and one INFO when it reads again.
+func TestBadCurrentQueryLogsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35}
+		h.setQuery("cur", 4)
+		target := testTarget
+		target.CurrentQuery = "cur"
+		logs, stop := runLogged(t, target, h)
+		defer stop()
+
+		h.setQueryErr("cur", fmt.Errorf("%w: parse error", history.ErrQuery))
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": history: the store could not evaluate the query: parse error"`)
+		require.Equal(t, 2, strings.Count(out, "level=DEBUG"), "%s", out)
+		require.NotContains(t, out, "cycle failed")
+
+		h.setQueryErr("cur", nil)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Contains(t, logs.String(), `level=INFO msg="target current_query recovered" target=web failing_for=3m0s failed_attempts=3`)
 	})
 }
 

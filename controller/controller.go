@@ -105,6 +105,7 @@ type snapshot struct {
 	histErr     string
 	histUp      bool
 	badQuery    bool // the store answered, the target's query is at fault
+	currentBad  bool // the store answered, the target's current_query is at fault
 	present     bool
 	demand      float64
 	demandAt    int64
@@ -152,9 +153,10 @@ type Controller struct {
 
 	// histOut is the history source's outage, used under cycleMu only.
 	histOut outage.Tracker
-	// queryOut are the targets' query problems, per target, used under
-	// cycleMu only (the targets are fixed for the controller's life).
-	queryOut []outage.Tracker
+	// queryOut and currentOut are the problems of the targets' query and
+	// current_query, per target, used under cycleMu only (the targets are
+	// fixed for the controller's life).
+	queryOut, currentOut []outage.Tracker
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -262,7 +264,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
-		queryOut: make([]outage.Tracker, len(targets))}
+		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -491,12 +493,12 @@ func (c *Controller) logHistory(now time.Time, up bool, histErr string, lastOK t
 		"history source down: decisions hold (no_data) and cycles retry with backoff", attrs...)
 }
 
-// logQueries logs each target's query problems (reason bad_query) as
-// logHistory logs the source's outages: one WARN naming the target when
-// one starts, DEBUG at each cycle while it lasts, one INFO with its
-// duration when the target decides normally again. While the source is
-// down the target's query is not evaluated: its problem neither lasts nor
-// ends.
+// logQueries logs the problems of each target's query (reason bad_query)
+// and current_query as logHistory logs the source's outages: one WARN
+// naming the target when one starts, DEBUG at each cycle while it lasts,
+// one INFO with its duration when the target decides normally again (its
+// current_query reads again). While the source is down the target's
+// queries are not evaluated: their problems neither last nor end.
 func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
 	for i, s := range snaps {
 		name := c.targets[i].Name
@@ -506,6 +508,13 @@ func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
 				"target", name, "reason", policy.ReasonBadQuery)
 		case s.histUp:
 			c.queryOut[i].OK(c.log, now, "target query recovered", "target", name)
+		}
+		switch {
+		case s.currentBad:
+			c.currentOut[i].Fail(c.log, now, fmt.Errorf("current_query %q: %s", c.targets[i].CurrentQuery, s.currentErr), "target current_query failing: current units fall back",
+				"target", name, "reason", "current_query")
+		case s.histUp:
+			c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
 		}
 	}
 }

@@ -34,8 +34,10 @@ type fakeHistory struct {
 	calls int
 	spike int64 // unix seconds of a grid point valued 1000; 0 for none
 	until int64 // unix seconds of the newest point with a value; 0 for none
-	// byQuery answers other queries than the demand's (current_query).
-	byQuery map[string]float64
+	// byQuery answers other queries than the demand's (current_query);
+	// errByQuery fails them.
+	byQuery    map[string]float64
+	errByQuery map[string]error
 	// ranges are the [start, end] of every query, in order.
 	ranges [][2]time.Time
 }
@@ -47,6 +49,9 @@ func (f *fakeHistory) QueryRange(_ context.Context, q string, start, end time.Ti
 	f.ranges = append(f.ranges, [2]time.Time{start, end})
 	if f.err != nil {
 		return history.Series{}, f.err
+	}
+	if err, ok := f.errByQuery[q]; ok && err != nil {
+		return history.Series{}, err
 	}
 	if v, ok := f.byQuery[q]; ok {
 		return history.Series{T: []int64{end.Unix()}, V: []float64{v}}, nil
@@ -76,6 +81,15 @@ func (f *fakeHistory) setQuery(q string, v float64) {
 		f.byQuery = map[string]float64{}
 	}
 	f.byQuery[q] = v
+}
+
+func (f *fakeHistory) setQueryErr(q string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.errByQuery == nil {
+		f.errByQuery = map[string]error{}
+	}
+	f.errByQuery[q] = err
 }
 
 func (f *fakeHistory) set(v float64, err error) {
