@@ -138,18 +138,22 @@ bench-accuracy: check-data build
 	   ./scripts/accuracy-nab.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/nab; echo; \
 	   ./scripts/accuracy-autoscale.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/autoscale; echo; \
 	   ./scripts/accuracy-heldout.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/heldout; echo; \
-	   echo "## Tuning set of the decision policy (in-sample)"; echo; \
-	   echo "16 NAB series, neither among the traces nor held out, on which the decision defaults were chosen together with the traces (\`scripts/accuracy-tuneset.sh\`, docs/tuning.md): in-sample."; echo; \
-	   ./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}" | sed 's/^## /### /'; \
+	   echo "## Tuning set of the decision policy and the forecaster (in-sample)"; echo; \
+	   echo "16 NAB series, neither among the traces nor held out, on which the decision defaults and later forecasting changes were chosen together with the traces (\`scripts/accuracy-tuneset.sh\`, \`scripts/accuracy-tuneset-forecast.sh\`, docs/tuning.md): in-sample."; echo; \
+	   ./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}" | sed 's/^## /### /'; echo; \
+	   ./scripts/accuracy-tuneset-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset-forecast | sed 's/^## /### /'; \
 	 } > docs/accuracy.md.tmp && mv docs/accuracy.md.tmp docs/accuracy.md
 	@echo ">> wrote docs/accuracy.md"
 
-# bench-tuneset scores the decision policy on its tuning set: NAB series
-# neither among the traces nor held out (scripts/accuracy-tuneset.sh,
+# bench-tuneset scores the decision policy and the forecasts on the tuning
+# set: NAB series neither among the traces nor held out
+# (scripts/accuracy-tuneset.sh, scripts/accuracy-tuneset-forecast.sh,
 # docs/tuning.md). It prints the tables and writes no doc.
 .PHONY: bench-tuneset
 bench-tuneset: check-data build
 	@./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}"
+	@echo
+	@./scripts/accuracy-tuneset-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset-forecast
 
 # bench-exporter compares prescale-exporter with Debian's node_exporter.
 .PHONY: bench-exporter
