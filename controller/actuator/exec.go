@@ -19,8 +19,9 @@ import (
 // variables (PRESCALE_TARGET, PRESCALE_TIER, PRESCALE_KIND,
 // PRESCALE_CURRENT_UNITS, PRESCALE_DESIRED_UNITS, PRESCALE_DIRECTION,
 // PRESCALE_REASON, PRESCALE_EXPLANATION, PRESCALE_CONFIDENCE,
-// PRESCALE_DECIDED_AT). The command is run directly (no shell) and killed
-// after Timeout.
+// PRESCALE_DECIDED_AT). The command is run directly (no shell) in a
+// process group of its own, killed with everything it started after
+// Timeout; of its output the first MaxOutput bytes are kept for the error.
 type Exec struct {
 	argv    []string
 	timeout time.Duration
@@ -75,16 +76,17 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
 	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
+	ownGroup(cmd)
 	cmd.WaitDelay = time.Second
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
+	out := &capped{max: MaxOutput}
+	cmd.Stdout = out
+	cmd.Stderr = out
 	err := cmd.Run()
 	if err != nil {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := redact.Cut(out.String(), 512)
+		msg := redact.Cut(out.b.String(), 512)
 		if ctx.Err() != nil {
 			return fmt.Errorf("actuator: exec %s: timed out after %s: %w (output: %q)", e.argv[0], e.timeout, err, msg)
 		}
@@ -94,4 +96,23 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 		e.metrics.sent.WithLabelValues("exec").Inc()
 	}
 	return nil
+}
+
+// MaxOutput is how much of a command's output (stdout and stderr) Exec
+// keeps: the error quotes its first 512 bytes, and a command writing
+// without end held all of it in memory until its timeout.
+const MaxOutput = 64 << 10
+
+// capped is an io.Writer keeping the first max bytes written to it and
+// discarding the rest (the command is never blocked or failed by it).
+type capped struct {
+	b   bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }

@@ -1,0 +1,65 @@
+package actuator
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestExecTimeoutKillsItsChildren: a command that times out is killed with
+// everything it started. Before, only the command itself was: a script
+// whose kubectl hung left that kubectl running, one more at every resend.
+func TestExecTimeoutKillsItsChildren(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	e, err := NewExec([]string{"/bin/sh", "-c", `sleep 60 & echo $! > "$0"; wait`, pidFile}, 300*time.Millisecond, nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, e.Deliver(t.Context(), testAction), "timed out after 300ms")
+	b, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	// The child is killed at the timeout; its parent (init or a
+	// subreaper) reaps it when it gets to it: poll with a deadline.
+	deadline := time.Now().Add(10 * time.Second)
+	for running(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the command's child (pid %d) still runs 10 s after the command timed out", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// running reports whether pid is a live process (not gone, not a zombie).
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// TestExecOutputBounded: a command writing 64 MiB keeps at most
+// MaxOutput bytes of it in memory (it allocated the whole output before),
+// and the error still quotes its beginning.
+func TestExecOutputBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 64 MiB through a pipe")
+	}
+	e, err := NewExec([]string{"/bin/sh", "-c", "echo first line; head -c 67108864 /dev/zero; exit 3"}, time.Minute, nil)
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err = e.Deliver(t.Context(), testAction)
+	runtime.ReadMemStats(&after)
+	require.ErrorContains(t, err, `exit status 3 (output: "first line\n`)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	require.Less(t, allocated, uint64(16<<20), "allocated %d bytes for a 64 MiB output", allocated)
+}
