@@ -30,6 +30,10 @@ type LevelConfig struct {
 	// Inline delivers within Act (for the instant simulated pool); else Run
 	// delivers in the background.
 	Inline bool
+	// Parallel is how many targets Run delivers to at once (0: 8), each
+	// target one delivery at a time: a receiver that hangs for one target
+	// (a stuck command, a slow route) holds that target only.
+	Parallel int
 	// Logger receives one WARN per outage and target, DEBUG at each retry
 	// while it lasts, and one INFO when it ends (internal/outage); nil
 	// discards.
@@ -52,6 +56,7 @@ type Level struct {
 	mu      sync.Mutex
 	targets map[string]*levelTarget
 	kick    chan struct{}
+	running int // Run's deliveries in flight
 }
 
 type levelTarget struct {
@@ -63,6 +68,7 @@ type levelTarget struct {
 	next     time.Time // earliest next attempt while pending
 	backoff  time.Duration
 	out      outage.Tracker // the receiver's current outage for this target
+	inFlight bool           // a delivery to it is under way
 }
 
 func (t *levelTarget) pending() bool {
@@ -81,6 +87,9 @@ func NewLevel(d Deliverer, cfg LevelConfig) *Level {
 		cfg.MaxBackoff = time.Minute
 	}
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 8
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -135,11 +144,16 @@ func (l *Level) Act(ctx context.Context, a Action) error {
 		}
 		return nil
 	}
+	l.wake()
+	return nil
+}
+
+// wake makes Run look at the targets again.
+func (l *Level) wake() {
 	select {
 	case l.kick <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // DeliveryError is an inline delivery that failed (it is retried).
@@ -170,7 +184,7 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 	l.mu.Lock()
 	var due []string
 	for name, t := range l.targets {
-		if t.pending() && !t.next.After(now) {
+		if t.due(now) {
 			due = append(due, name)
 		}
 	}
@@ -181,13 +195,64 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 			break
 		}
 		l.mu.Lock()
-		a := l.targets[name].want
+		t := l.targets[name]
+		a := t.want
+		t.inFlight = true
 		l.mu.Unlock()
 		err := l.d.Deliver(ctx, a)
-		if ctx.Err() != nil {
-			break // shutting down: not the receiver's failure
+		l.finish(ctx, name, a, err)
+	}
+	return l.nextDue()
+}
+
+// due reports whether a delivery to the target should start at now.
+func (t *levelTarget) due(now time.Time) bool {
+	return t.pending() && !t.inFlight && !t.next.After(now)
+}
+
+// finish records a delivery's outcome (none when ctx ended: shutting down
+// is not the receiver's failure) and ends the target's delivery.
+func (l *Level) finish(ctx context.Context, name string, sent Action, err error) {
+	if ctx.Err() == nil {
+		l.record(name, sent, err)
+	}
+	l.mu.Lock()
+	l.targets[name].inFlight = false
+	l.mu.Unlock()
+}
+
+// dispatch starts a delivery, on its own goroutine counted by wg, for each
+// due target, in name order, while fewer than Parallel are in flight; each
+// ends with a wake. It returns when the next target not in flight is due,
+// or the zero time while Parallel are in flight.
+func (l *Level) dispatch(ctx context.Context, wg *sync.WaitGroup) time.Time {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	var due []string
+	for name, t := range l.targets {
+		if t.due(now) {
+			due = append(due, name)
 		}
-		l.record(name, a, err)
+	}
+	sort.Strings(due)
+	for _, name := range due[:min(len(due), max(0, l.cfg.Parallel-l.running))] {
+		t := l.targets[name]
+		t.inFlight = true
+		l.running++
+		a := t.want
+		wg.Go(func() {
+			err := l.d.Deliver(ctx, a)
+			l.finish(ctx, name, a, err)
+			l.mu.Lock()
+			l.running--
+			l.mu.Unlock()
+			l.wake()
+		})
+	}
+	full := l.running >= l.cfg.Parallel
+	l.mu.Unlock()
+	if full {
+		return time.Time{} // nothing starts before a delivery ends (and wakes Run)
 	}
 	return l.nextDue()
 }
@@ -224,7 +289,7 @@ func (l *Level) nextDue() time.Time {
 	var next time.Time
 	first := true
 	for _, t := range l.targets {
-		if t.pending() && (first || t.next.Before(next)) {
+		if t.pending() && !t.inFlight && (first || t.next.Before(next)) {
 			next, first = t.next, false
 		}
 	}
@@ -249,10 +314,19 @@ func (l *Level) setPending(name string, t *levelTarget) {
 }
 
 // Run delivers in the background until ctx ends: at once when Act changes
-// a target, and when a failed target's backoff expires.
+// a target, and when a failed target's backoff expires; up to Parallel
+// targets at once (an Inline level one at a time, as Sync), and it returns
+// once its deliveries have.
 func (l *Level) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
-		next := l.Sync(ctx)
+		var next time.Time
+		if l.cfg.Inline {
+			next = l.Sync(ctx)
+		} else {
+			next = l.dispatch(ctx, &wg)
+		}
 		var timer *time.Timer
 		var fire <-chan time.Time
 		if !next.IsZero() {

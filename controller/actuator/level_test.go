@@ -210,3 +210,68 @@ func TestLevelShutdownIsNotAnOutage(t *testing.T) {
 	require.False(t, st[0].Failing)
 	require.Empty(t, logs.String())
 }
+
+// stuck is a deliverer whose deliveries to the targets in hang block until
+// their context ends; the others are acknowledged and reported on sent.
+type stuck struct {
+	hang    map[string]bool
+	started chan string
+	sent    chan string
+}
+
+func (stuck) Name() string { return "stuck" }
+func (s stuck) Deliver(ctx context.Context, a Action) error {
+	s.started <- a.Target
+	if s.hang[a.Target] {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s.sent <- a.Target
+	return nil
+}
+
+// TestLevelRunHungTargetHoldsOnlyItself: while a receiver hangs for one
+// target (a stuck command, up to PRESCALE_EXEC_TIMEOUT at every resend),
+// another target's new decision is delivered at once. Run delivered one
+// target at a time, so the other waited for the hung delivery's timeout
+// (13 s of a 20 s timeout, tried with the exec actuator).
+func TestLevelRunHungTargetHoldsOnlyItself(t *testing.T) {
+	s := stuck{hang: map[string]bool{"a": true, "b": true}, started: make(chan string, 8), sent: make(chan string, 8)}
+	l := NewLevel(s, LevelConfig{Parallel: 2})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	wait := func(ch chan string, what string) string {
+		select {
+		case got := <-ch:
+			return got
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: nothing within 10 s", what)
+			return ""
+		}
+	}
+	require.NoError(t, l.Act(ctx, Action{Target: "a", Desired: 3}))
+	require.Equal(t, "a", wait(s.started, "a's delivery"))
+	require.NoError(t, l.Act(ctx, Action{Target: "c", Desired: 2}))
+	require.Equal(t, "c", wait(s.sent, "c's delivery while a's hangs"))
+}
+
+// TestLevelParallelBound: at most Parallel deliveries are in flight; the
+// next due target starts when one ends.
+func TestLevelParallelBound(t *testing.T) {
+	s := stuck{hang: map[string]bool{"a": true, "b": true}, started: make(chan string, 8), sent: make(chan string, 8)}
+	l := NewLevel(s, LevelConfig{Parallel: 2})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for _, a := range []Action{{Target: "a", Desired: 3}, {Target: "b", Desired: 4}, {Target: "c", Desired: 5}} {
+		require.NoError(t, l.Act(ctx, a))
+	}
+	require.True(t, l.dispatch(ctx, &wg).IsZero(), "no timer while Parallel deliveries are in flight")
+	require.ElementsMatch(t, []string{"a", "b"}, []string{<-s.started, <-s.started})
+	require.True(t, l.dispatch(ctx, &wg).IsZero())
+	require.Empty(t, s.started, "c waits for a free delivery")
+	cancel()
+	wg.Wait()
+	require.True(t, l.Status()[2].Pending)
+}
