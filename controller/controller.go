@@ -157,6 +157,8 @@ type Controller struct {
 	// current_query, per target, used under cycleMu only (the targets are
 	// fixed for the controller's life).
 	queryOut, currentOut []outage.Tracker
+	// saveOut is the state file's failing saves, under mu.
+	saveOut outage.Tracker
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -460,9 +462,8 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 	c.logHistory(now, up, histErr, lastOK)
 	c.logQueries(now, snaps)
 	var saveErr error
-	c.phase("persist", func() { saveErr = c.d.State.Save(file) })
+	c.phase("persist", func() { saveErr = c.persist(now, file) })
 	if saveErr != nil {
-		c.d.Metrics.stateSaveFail.Inc()
 		errs = append(errs, saveErr)
 	}
 	c.gen.Add(1)
@@ -475,6 +476,24 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		c.d.Metrics.cyclesFailed.Inc()
 	}
 	return err
+}
+
+// persist writes the state file. Failing saves (a full disk, a data
+// directory gone read-only) are logged as an outage, one WARN when they
+// start, DEBUG at each while they last, one INFO when a save succeeds
+// again, and shown in health's "state file" component; the error returned
+// is tracked (not logged again as "cycle failed").
+func (c *Controller) persist(now time.Time, file state.File) error {
+	err := c.d.State.Save(file)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.d.Metrics.stateSaveFail.Inc()
+		c.saveOut.Fail(c.log, now, err, "state file not saved: retried at every save; a restart would lose what changed since the last save (decisions, cooldowns, acknowledged units)")
+		return tracked{err}
+	}
+	c.saveOut.OK(c.log, now, "state file saved again")
+	return nil
 }
 
 // logHistory logs the history source's outages as the actuators log

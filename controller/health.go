@@ -20,7 +20,7 @@ type Component struct {
 }
 
 // Health is the controller's health: the history source, the targets'
-// data, the loop and each actuator, in that order; Status is "degraded"
+// data, the loop, the state file and each actuator, in that order; Status is "degraded"
 // when any part is unhealthy, else "ok".
 type Health struct {
 	Status       string
@@ -54,7 +54,7 @@ func (c *Controller) Health() Health {
 			lc.Detail = "last cycle older than 3 intervals"
 		}
 	}
-	h.Components = append(h.Components, lc)
+	h.Components = append(h.Components, lc, c.stateHealth())
 	comps, act := actuationHealth(c.d.Actuators)
 	h.Components = append(h.Components, comps...)
 	h.Actuation = act
@@ -64,6 +64,19 @@ func (c *Controller) Health() Health {
 		}
 	}
 	return h
+}
+
+// stateHealth is health's "state file" component: unhealthy while saves
+// of the state file fail, with since when and the last error.
+func (c *Controller) stateHealth() Component {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	o := c.saveOut
+	comp := Component{Name: "state file", Healthy: !o.Failing(), LastError: o.LastErr}
+	if o.Failing() {
+		comp.Detail = fmt.Sprintf("not saved since %s (%d failed saves); decisions go on", o.Since.UTC().Format(time.RFC3339), o.Failures)
+	}
+	return comp
 }
 
 // Ready is nil once a cycle has completed while the history source is up.

@@ -52,8 +52,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
 	c.d.Metrics.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	c.d.Metrics.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
-	if err := c.d.State.Save(file); err != nil {
-		c.d.Metrics.stateSaveFail.Inc()
+	if err := c.persist(now, file); err != nil {
 		return TargetSnapshot{}, err
 	}
 	c.mu.RLock()

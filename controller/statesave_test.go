@@ -1,0 +1,72 @@
+package controller
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// TestStateSaveFailureLogsOnce: while the state file cannot be written (the
+// data directory gone; a full disk or a read-only remount alike) the
+// controller logs one WARN when saves start failing, DEBUG at each cycle,
+// never "cycle failed", shows it in health's "state file" component and
+// counts it in prescale_state_save_failures_total; one INFO when a save
+// succeeds again. It logged WARN "cycle failed" at every cycle (4 WARN in
+// 20 s at a 5 s interval on a full tmpfs).
+func TestStateSaveFailureLogsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		st, err := state.New(dir)
+		require.NoError(t, err)
+		logs := &testkit.SyncBuffer{}
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, m, time.Now)
+		deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		require.Equal(t, "ok", c.Health().Status)
+
+		require.NoError(t, os.RemoveAll(dir))
+		time.Sleep(6 * time.Minute) // six cycles that cannot save
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="state file not saved: retried at every save;`)
+		require.Equal(t, 5, strings.Count(out, "level=DEBUG"), "%s", out)
+		require.NotContains(t, out, "cycle failed")
+		require.InDelta(t, 6, testutil.ToFloat64(m.stateSaveFail), 0)
+		h := c.Health()
+		require.Equal(t, "degraded", h.Status)
+		comp := h.Components[3]
+		require.Equal(t, "state file", comp.Name)
+		require.False(t, comp.Healthy)
+		require.Contains(t, comp.Detail, "(6 failed saves)")
+		require.Contains(t, comp.LastError, "no such file or directory")
+
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		out = logs.String()
+		require.Contains(t, out, `level=INFO msg="state file saved again" failing_for=6m0s failed_attempts=6`)
+		require.Equal(t, "ok", c.Health().Status)
+		_, err = os.Stat(dir + "/controller-state.json")
+		require.NoError(t, err)
+	})
+}
