@@ -148,6 +148,30 @@ func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
 	w.prevObs, w.havePrev = snap.observed, true
 }
 
+// SaveState writes the state file once more with what every actuator has
+// acknowledged by now. The cycles write it, so an acknowledgement that
+// arrived after the last cycle was lost at shutdown: a restart published
+// the older units as current and sent the decision again. App.Run calls it
+// once the loop and the actuators have stopped; a failure is logged as
+// persist logs the cycles' (and returned).
+func (c *Controller) SaveState() error {
+	if len(c.d.Actuators) == 0 {
+		return nil // nothing changes between cycles
+	}
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
+	c.mu.Lock()
+	for _, t := range c.targets {
+		if ts, ok := c.file.Targets[t.Name]; ok {
+			ts.Acked = c.ackedState(t.Name)
+			c.file.Targets[t.Name] = ts
+		}
+	}
+	file := c.copyFileLocked()
+	c.mu.Unlock()
+	return c.persist(c.d.Now(), file)
+}
+
 // ackedState is what every actuator acknowledged for a target, for the
 // state file (never nil, so that a reload tells it from an old file).
 func (c *Controller) ackedState(target string) map[string]int {

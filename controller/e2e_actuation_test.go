@@ -23,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
+	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -339,4 +340,70 @@ func scrapeHistogram(ctx context.Context, url, name, target string) (uint64, flo
 		}
 		return 0, 0, fmt.Errorf("%s{target=%q} not found", name, target)
 	}
+}
+
+// TestE2EShutdownSavesAcknowledgements: an acknowledgement that arrives
+// between two cycles is in the state file after a shutdown (SIGTERM's
+// path: the context ends). The state file was written by the cycles only,
+// so with a receiver that accepted 3 units after the last cycle the file
+// still held the older acknowledgement: a restart published it as the
+// current units and sent the 3 units again.
+func TestE2EShutdownSavesAcknowledgements(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	rcv := newFlakyReceiver(t)
+	dataDir := t.TempDir()
+	cfg := config.Config{
+		Listen: "127.0.0.1:0", DataDir: dataDir, QueryTimeout: 5 * time.Second,
+		ScrapeInterval: time.Second, Retention: time.Hour,
+		// One cycle in the test: the next is an hour away.
+		ScalingInterval: time.Hour, HistoryWindow: time.Hour, Step: time.Minute, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
+		WebhookTimeout: time.Second, WebhookRetries: 1, ExecTimeout: time.Second,
+		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
+		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
+		TargetQuery: `vector(0.1)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
+		MinUnits: 1, MaxUnits: 10, Lag: time.Minute, ScaleDownCooldown: time.Hour,
+		ConfidenceThreshold: 0.7,
+	}
+	url, stop := runAppLogged(ctx, t, cfg, slog.New(slog.DiscardHandler))
+	testkit.Eventually(ctx, t, 30*time.Second, "first cycle", func() error {
+		if n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil); err != nil || n < 1 {
+			return fmt.Errorf("no cycle yet (%v)", err)
+		}
+		return nil
+	})
+	// The manual scaling is saved with the units acknowledged then (none:
+	// the receiver refuses), then the receiver accepts the resend.
+	testkit.PostJSON(t, url+"/api/scaling/execute", "e2e-token", `{"target":"host-cpu","units":3}`)
+	testkit.Eventually(ctx, t, 10*time.Second, "refused once", func() error {
+		if _, refused := rcv.holds(); len(refused) == 0 {
+			return fmt.Errorf("nothing refused yet")
+		}
+		return nil
+	})
+	rcv.setFailing(false)
+	testkit.Eventually(ctx, t, 10*time.Second, "3 units acknowledged", func() error {
+		var h struct {
+			Actuation []struct {
+				Acknowledged *int `json:"acknowledged_units"`
+			} `json:"actuation"`
+		}
+		if _, err := testkit.GetJSON(ctx, url+"/api/system/health", &h); err != nil {
+			return err
+		}
+		if len(h.Actuation) != 1 || h.Actuation[0].Acknowledged == nil || *h.Actuation[0].Acknowledged != 3 {
+			return fmt.Errorf("actuation %+v", h.Actuation)
+		}
+		return nil
+	})
+	stop()
+	st, err := state.New(dataDir)
+	require.NoError(t, err)
+	f, err := st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"webhook:e2e": 3}, f.Targets["host-cpu"].Acked)
 }

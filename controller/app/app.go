@@ -415,6 +415,8 @@ func (a *App) Run(ctx context.Context) error {
 	scancel()
 	a.api.Close()
 	wg.Wait()
+	// The acknowledgements that arrived after the last cycle.
+	_ = a.ctrl.SaveState()
 	select {
 	case err := <-errc:
 		return err
