@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -371,8 +372,12 @@ func TestE2EShutdownSavesAcknowledgements(t *testing.T) {
 	}
 	url, stop := runAppLogged(ctx, t, cfg, slog.New(slog.DiscardHandler))
 	testkit.Eventually(ctx, t, 30*time.Second, "first cycle", func() error {
-		if n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil); err != nil || n < 1 {
-			return fmt.Errorf("no cycle yet (%v)", err)
+		n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
+		if err != nil {
+			return err
+		}
+		if n < 1 {
+			return errors.New("no cycle yet")
 		}
 		return nil
 	})
