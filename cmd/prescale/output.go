@@ -67,23 +67,31 @@ func createTemp(path string) (*os.File, error) {
 	return nil, fmt.Errorf("%s: no unused temporary name beside it", path)
 }
 
-// Commit closes the temporary file and renames it to the path; on a
-// failure the temporary file is removed.
+// Commit closes the temporary file (if still open: a plot is written by
+// its name) and renames it to the path; on a failure the temporary file
+// is removed. A file written in place (direct) is only closed.
 func (a *atomicFile) Commit() error {
 	err := a.Close()
-	if err == nil {
+	if errors.Is(err, os.ErrClosed) {
+		err = nil
+	}
+	if err == nil && !a.direct {
 		err = os.Rename(a.Name(), a.path)
 	}
-	if err != nil {
+	if err != nil && !a.direct {
 		_ = os.Remove(a.Name())
 	}
 	return err
 }
 
-// Abort closes and removes the temporary file.
+// Abort closes and removes the temporary file. A file written in place
+// (direct: /dev/null, a named pipe) is only closed: removing it removed
+// the device.
 func (a *atomicFile) Abort() {
 	_ = a.Close()
-	_ = os.Remove(a.Name())
+	if !a.direct {
+		_ = os.Remove(a.Name())
+	}
 }
 
 // interrupted rewrites a cancellation (SIGTERM, SIGINT) into what the
