@@ -16,7 +16,11 @@ For every DIR/traces/*.csv, with c = the trace's 99th-percentile value
   cap50     backtest and referee --capacity c/50 --lag 300 (units 2.5x finer)
 
 always with --min 1 --max 100 --eval-from 0.7 and HPA targets 0.4..0.95.
-One global configuration: the backtest gets no per-trace flag.
+One global configuration: the backtest gets no per-trace flag. Each
+backtest leaves NAME.TAG.decisions.csv, NAME.TAG.explain.csv (every
+decision's reason, rule, floors and peak quantiles beside the HPA at equal
+cost: prescale backtest --explain), NAME.TAG.summary.txt and NAME.TAG.log
+under --out.
 
 Figures per scenario: the referee's violation_ratio_vs_hpa_at_equal_cost
 (values under 0.05 count as 0.05 in geometric means and bars), and the
@@ -107,9 +111,10 @@ def geomean(values):
 def run_backtest(args, trace, name, capacity, lag, tag):
     """Runs prescale backtest; returns (decisions path, seconds) or raises."""
     decisions = os.path.join(args.out, f"{name}.{tag}.decisions.csv")
+    explain = os.path.join(args.out, f"{name}.{tag}.explain.csv")
     cmd = [args.prescale, "backtest", "--trace", trace, "--capacity", repr(capacity),
            "--lag", f"{lag}s", "--min", "1", "--max", "100", "--eval-from", "0.7", "--quiet",
-           "--decisions", decisions, *args.backtest_arg]
+           "--decisions", decisions, "--explain", explain, *args.backtest_arg]
     start = time.monotonic()
     with open(os.path.join(args.out, f"{name}.{tag}.summary.txt"), "w") as out, \
             open(os.path.join(args.out, f"{name}.{tag}.log"), "w") as err:

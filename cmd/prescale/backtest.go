@@ -82,65 +82,93 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-// writeOutputs writes the decisions and the plot to temporary files and
-// renames both only when both are complete and ctx is not cancelled: a
-// SIGTERM or a failure leaves no partial output.
+// writeOutputs writes the decisions, the explanation and the plot to
+// temporary files and renames them only when all are complete and ctx is
+// not cancelled: a SIGTERM or a failure leaves no partial output.
 func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) error {
-	dec, err := createAtomic(*o.decisions)
-	if err != nil {
-		return fmt.Errorf("--decisions: %w", err)
+	type output struct {
+		flag string
+		f    *atomicFile
 	}
-	w := bufio.NewWriter(dec)
-	if err = backtest.WriteDecisions(w, res); err == nil {
-		err = w.Flush()
+	var staged []output
+	abort := func() {
+		for _, out := range staged {
+			if out.f != nil {
+				out.f.Abort()
+			}
+		}
 	}
-	if err != nil {
-		dec.Abort()
-		return fmt.Errorf("--decisions: %w", err)
+	for _, out := range []struct {
+		flag, path string
+		write      func(io.Writer, *backtest.Result) error
+	}{
+		{"--decisions", *o.decisions, backtest.WriteDecisions},
+		{"--explain", *o.explain, backtest.WriteExplain},
+	} {
+		if out.path == "" {
+			continue
+		}
+		f, err := writeCSV(out.path, res, out.write)
+		if err != nil {
+			abort()
+			return fmt.Errorf("%s: %w", out.flag, err)
+		}
+		staged = append(staged, output{out.flag, f})
 	}
-	var plot *atomicFile
 	if *o.plotPath != "" {
-		if plot, err = createAtomic(*o.plotPath); err == nil {
+		plot, err := createAtomic(*o.plotPath)
+		if err == nil {
+			staged = append(staged, output{"--plot", plot})
 			_ = plot.Close() // PlotLast writes the file by its name
 			err = backtest.PlotLast(res, *o.capacity, plot.Name(), *o.plotLast)
 		}
 		if err != nil {
-			dec.Abort()
-			if plot != nil {
-				plot.Abort()
-			}
+			abort()
 			return fmt.Errorf("--plot: %w", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		dec.Abort()
-		if plot != nil {
-			plot.Abort()
-		}
+		abort()
 		return err
 	}
-	if err := dec.Commit(); err != nil {
-		return fmt.Errorf("--decisions: %w", err)
-	}
-	if plot != nil && !plot.direct {
-		if err := os.Rename(plot.Name(), plot.path); err != nil {
-			_ = os.Remove(plot.Name())
-			return fmt.Errorf("--plot: %w", err)
+	for i, out := range staged {
+		staged[i].f = nil
+		if err := out.f.Commit(); err != nil {
+			abort()
+			return fmt.Errorf("%s: %w", out.flag, err)
 		}
 	}
 	return nil
 }
 
+// writeCSV writes res to a temporary file beside path with write; the
+// caller commits or aborts it.
+func writeCSV(path string, res *backtest.Result, write func(io.Writer, *backtest.Result) error) (*atomicFile, error) {
+	f, err := createAtomic(path)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	if err = write(w, res); err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return f, nil
+}
+
 // backtestOpts are the flags of `prescale backtest`.
 type backtestOpts struct {
-	tracePath, floorMode, detector, decisions, plotPath, evalFrom, hpaTargets *string
-	promURL, promQuery, promRange                                             *string
-	promHeaders                                                               []string
-	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance   *float64
-	confidence                                                                *float64
-	lag, upCool, downCool, plotLast, promStep, promTimeout                    *time.Duration
-	minUnits, maxUnits                                                        *int
-	hold, shadowHPA, quiet                                                    *bool
+	tracePath, floorMode, detector, decisions, explain, plotPath, evalFrom, hpaTargets *string
+	promURL, promQuery, promRange                                                      *string
+	promHeaders                                                                        []string
+	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance            *float64
+	confidence                                                                         *float64
+	lag, upCool, downCool, plotLast, promStep, promTimeout                             *time.Duration
+	minUnits, maxUnits                                                                 *int
+	hold, shadowHPA, quiet                                                             *bool
 }
 
 func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
@@ -166,6 +194,9 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.downCool = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
 	o.confidence = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
+	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand, units before and after, "+
+		"ready units, reason and rule, reactive and shadow HPA floors, forecast units, exceedance, peak quantiles, round trips, "+
+		"forgone gain, anomaly flag) beside the HPA at equal cost's ready and requested units")
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
 	o.plotLast = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
 	o.evalFrom = fs.String("eval-from", "0", "count summary figures (and shade the plot) from sample floor(F·n), F in [0, 1)")
@@ -203,6 +234,10 @@ func (o *backtestOpts) checkOutputs() error {
 	case *o.decisions == "-":
 		// It wrote a file named "-".
 		return errors.New("--decisions must name a file: stdout (-) carries the summary")
+	case *o.explain == "-":
+		return errors.New("--explain must name a file: stdout (-) carries the summary")
+	case *o.explain != "" && filepath.Clean(*o.explain) == filepath.Clean(*o.decisions):
+		return errors.New("--explain and --decisions must name different files")
 	case *o.plotLast < 0:
 		return fmt.Errorf("--plot-last must be >= 0, got %s", *o.plotLast)
 	case *o.plotLast > 0 && *o.plotPath == "":
@@ -218,8 +253,13 @@ func (o *backtestOpts) checkOutputs() error {
 			return fmt.Errorf("--plot: directory %q does not exist", filepath.Dir(*o.plotPath))
 		}
 	}
-	if fi, err := os.Stat(filepath.Dir(*o.decisions)); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--decisions: directory %q does not exist", filepath.Dir(*o.decisions))
+	for _, out := range [][2]string{{"--decisions", *o.decisions}, {"--explain", *o.explain}} {
+		if out[1] == "" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s: directory %q does not exist", out[0], filepath.Dir(out[1]))
+		}
 	}
 	return nil
 }
@@ -262,6 +302,7 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	return backtest.Config{
 		Target: tg, Coverage: *o.coverage, HPATargets: targets, HoldUntilReady: *o.hold,
 		Detector: det, AnomalyThreshold: *o.anomalyTh, NoShadowHPA: !*o.shadowHPA,
+		Explain: *o.explain != "",
 	}, nil
 }
 

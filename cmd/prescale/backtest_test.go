@@ -48,6 +48,34 @@ func TestBacktestCmd(t *testing.T) {
 	}
 }
 
+// TestBacktestCmdExplain: --explain writes, for every sample, the
+// decision with what it was made from; the decisions file is the same as
+// without it.
+func TestBacktestCmdExplain(t *testing.T) {
+	tr := backtestTestTrace(t, 3*288)
+	dir := t.TempDir()
+	run := func(extra ...string) string {
+		out := filepath.Join(dir, fmt.Sprintf("d%d.csv", len(extra)))
+		var stdout, stderr bytes.Buffer
+		code := dispatch(t.Context(), append([]string{"backtest", "--trace", tr, "--capacity", "10",
+			"--decisions", out, "--eval-from", "0.7"}, extra...), &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		return string(b)
+	}
+	explain := filepath.Join(dir, "e.csv")
+	require.Equal(t, run(), run("--explain", explain))
+	b, err := os.ReadFile(explain)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 3*288+1, "one row per trace timestamp")
+	require.True(t, strings.HasPrefix(lines[0], "timestamp,demand,current,desired,ready,reason,rule,"), lines[0])
+	require.True(t, strings.HasSuffix(lines[0], ",hpa_ready,hpa_requested"), lines[0])
+	require.Contains(t, lines[10], ",no_data,no_data,", "sample 9 is missing")
+	require.Equal(t, strings.Count(lines[0], ","), strings.Count(lines[500], ","))
+}
+
 // promSine is a Prometheus query_range API answering sum(rate(x[1m]))
 // with a sine every minute from first(start, end) to end; with a tenant,
 // only requests carrying it as X-Scope-OrgID (as Mimir does).
@@ -160,6 +188,9 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"plot dir", []string{"--trace", tr, "--capacity", "1", "--plot", filepath.Join(out, "nodir", "p.svg"), "--decisions", out}, "--plot: directory"},
 		{"plot-last alone", []string{"--trace", tr, "--capacity", "1", "--plot-last", "2h", "--decisions", out}, "--plot-last needs --plot"},
 		{"decisions dir", []string{"--trace", tr, "--capacity", "1", "--decisions", filepath.Join(out, "nodir", "d.csv")}, "--decisions: directory"},
+		{"explain to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--explain", "-"}, "--explain must name a file"},
+		{"explain over decisions", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--explain", out}, "--explain and --decisions must name different files"},
+		{"explain dir", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--explain", filepath.Join(out, "nodir", "e.csv")}, "--explain: directory"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

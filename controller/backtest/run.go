@@ -44,6 +44,9 @@ type Config struct {
 	NoShadowHPA bool
 	// EvalStart is the first scored sample index.
 	EvalStart int
+	// Explain keeps every decision with what it was made from
+	// (Result.Explain, WriteExplain).
+	Explain bool
 	// Progress, when set, is called every ProgressEvery samples (0: 10,000).
 	Progress      func(done, total int)
 	ProgressEvery int
@@ -89,6 +92,9 @@ type Result struct {
 	Oracle           Figures
 	Equal            EqualCost
 	ReasonCounts     map[policy.Reason]int
+	// Explain holds every sample's decision and what it was made from,
+	// with Config.Explain (nil otherwise).
+	Explain []Explained
 	// Forecaster is the forecaster after the replay.
 	Forecaster engine.Forecaster
 }
@@ -133,6 +139,9 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
 		Step: step, Horizon: eng.Horizon(), EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
 		ReasonCounts: map[policy.Reason]int{}, Forecaster: eng.Forecaster(),
+	}
+	if cfg.Explain {
+		res.Explain = make([]Explained, n)
 	}
 	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, res: res, every: cfg.ProgressEvery}
 	if r.every <= 0 {
@@ -221,6 +230,11 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 	r.st = out.State
 	r.res.Desired[i], r.res.Reasons[i] = d.Desired, d.Reason
 	r.res.ReasonCounts[d.Reason]++
+	if r.res.Explain != nil {
+		q := out.PeakQuantiles
+		r.res.Explain[i] = Explained{Decision: d, RoundTrips: out.State.RoundTrips,
+			Peak50: peakAt(q, 0.5), Peak90: peakAt(q, 0.9), Peak99: peakAt(q, 0.99)}
+	}
 	return d.Desired, true
 }
 

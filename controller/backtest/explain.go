@@ -1,0 +1,99 @@
+package backtest
+
+import (
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Explained is what one replayed decision was made from (Config.Explain):
+// the decision with its explanation, the policy state's round trips after
+// it, and the peak distribution it was sized by.
+type Explained struct {
+	Decision   policy.Decision
+	RoundTrips float64
+	// Peak50, Peak90 and Peak99 are the 50, 90 and 99 % quantiles of the
+	// peak demand over the lead window (NaN without peak quantiles).
+	Peak50, Peak90, Peak99 float64
+}
+
+// peakAt is the p-quantile of the peak read off increasing quantiles q,
+// linear between them as policy.ExceedProbability reads them (NaN when q
+// is empty or p is beyond its last level).
+func peakAt(q []policy.Quantile, p float64) float64 {
+	for j, x := range q {
+		switch {
+		case x.P < p:
+			continue
+		case j == 0 || x.P == p:
+			return x.Value
+		}
+		a := q[j-1]
+		return a.Value + (x.Value-a.Value)*(p-a.P)/(x.P-a.P)
+	}
+	return math.NaN()
+}
+
+// explainHeader names WriteExplain's columns.
+const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reactive_floor,shadow_units," +
+	"forecast_units,wanted,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,anomaly," +
+	"hpa_ready,hpa_requested\n"
+
+// WriteExplain writes one row per sample with what the decision was made
+// from (the run needs Config.Explain): demand, the units requested before
+// the decision (current) and after it (desired), prescale's ready units
+// in the simulated pool, reason and rule, the reactive and shadow HPA
+// floors, the units the forecast wanted, the predicted probability that
+// the lead window's peak exceeds them, the peak quantiles, the round
+// trips and forgone gain of the change cost, the anomaly flag, and the
+// ready and requested units of the HPA at equal cost beside it. Without
+// Config.Explain it writes the header only.
+func WriteExplain(w io.Writer, res *Result) error {
+	if _, err := io.WriteString(w, explainHeader); err != nil {
+		return err
+	}
+	buf := make([]byte, 0, 256)
+	num := func(v float64) {
+		buf = strconv.AppendFloat(buf, v, 'g', 6, 64)
+		buf = append(buf, ',')
+	}
+	integer := func(v int) {
+		buf = strconv.AppendInt(buf, int64(v), 10)
+		buf = append(buf, ',')
+	}
+	word := func(s string) {
+		buf = append(buf, s...)
+		buf = append(buf, ',')
+	}
+	for i, e := range res.Explain {
+		d, ex := e.Decision, e.Decision.Explanation
+		buf = buf[:0]
+		integer(int(res.T[i]))
+		num(res.Demand[i])
+		integer(ex.CurrentUnits)
+		integer(d.Desired)
+		integer(res.Timeline[i].Ready)
+		word(string(d.Reason))
+		word(string(ex.Rule))
+		integer(ex.ReactiveFloor)
+		integer(ex.ShadowUnits)
+		integer(ex.ForecastUnits)
+		integer(ex.Wanted)
+		num(ex.ExceedanceProbability)
+		num(e.Peak50)
+		num(e.Peak90)
+		num(e.Peak99)
+		num(e.RoundTrips)
+		num(ex.Forgone)
+		word(strconv.FormatBool(ex.Anomaly))
+		integer(res.BaselineTimeline[i].Ready)
+		buf = strconv.AppendInt(buf, int64(res.BaselineTimeline[i].Requested), 10)
+		buf = append(buf, '\n')
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}

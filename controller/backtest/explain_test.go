@@ -1,0 +1,89 @@
+package backtest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// TestWriteExplain: with Config.Explain every sample gets a row whose
+// decision, units and reason are the replay's own, read back from the
+// CSV; the decisions are those of a run without it.
+func TestWriteExplain(t *testing.T) {
+	ts, v := synthetic(4*288, 300, 3)
+	v[500] = nanValue()
+	cfg := testConfig(len(ts) * 7 / 10)
+	plain, err := Run(t.Context(), ts, v, cfg)
+	require.NoError(t, err)
+	require.Nil(t, plain.Explain)
+	cfg.Explain = true
+	res, err := Run(t.Context(), ts, v, cfg)
+	require.NoError(t, err)
+	require.Equal(t, plain.Desired, res.Desired)
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteExplain(&buf, res))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, len(ts)+1)
+	head := rows[0]
+	require.Equal(t, strings.TrimSpace(explainHeader), strings.Join(head, ","))
+	col := func(row []string, name string) string { return row[slices.Index(head, name)] }
+	atoi := func(s string) int {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err, s)
+		return n
+	}
+	rules := map[string]int{}
+	for i, row := range rows[1:] {
+		require.Equal(t, strconv.FormatInt(ts[i], 10), col(row, "timestamp"))
+		require.Equal(t, res.Desired[i], atoi(col(row, "desired")), "sample %d", i)
+		require.Equal(t, res.Timeline[i].Ready, atoi(col(row, "ready")), "sample %d", i)
+		require.Equal(t, string(res.Reasons[i]), col(row, "reason"), "sample %d", i)
+		require.Equal(t, res.BaselineTimeline[i].Requested, atoi(col(row, "hpa_requested")), "sample %d", i)
+		if i > 0 {
+			// The units requested before the decision: the last one's, clamped.
+			require.Equal(t, res.Timeline[i-1].Requested, atoi(col(row, "current")), "sample %d", i)
+		}
+		rule := col(row, "rule")
+		require.NotEmpty(t, rule, "sample %d", i)
+		rules[rule]++
+		p50, _ := strconv.ParseFloat(col(row, "peak_p50"), 64)
+		p90, _ := strconv.ParseFloat(col(row, "peak_p90"), 64)
+		p99, _ := strconv.ParseFloat(col(row, "peak_p99"), 64)
+		if !math.IsNaN(p50) {
+			require.LessOrEqual(t, p50, p90, "sample %d", i)
+			require.LessOrEqual(t, p90, p99, "sample %d", i)
+		}
+	}
+	require.Equal(t, string(policy.ReasonNoData), col(rows[501], "reason"))
+	require.Equal(t, "NaN", col(rows[501], "demand"))
+	require.Positive(t, rules[string(policy.RuleForecast)], "rules %v", rules)
+	require.Positive(t, rules[string(policy.RuleChangeCost)], "rules %v", rules)
+
+	buf.Reset()
+	require.NoError(t, WriteExplain(&buf, plain))
+	require.Equal(t, explainHeader, buf.String(), "without Config.Explain: the header only")
+}
+
+// TestPeakAt reads quantiles as policy.ExceedProbability does: linear
+// between them.
+func TestPeakAt(t *testing.T) {
+	q := []policy.Quantile{{P: 0.5, Value: 10}, {P: 0.9, Value: 20}, {P: 0.99, Value: 38}}
+	require.InDelta(t, 10, peakAt(q, 0.5), 1e-12)
+	require.InDelta(t, 15, peakAt(q, 0.7), 1e-12)
+	require.InDelta(t, 20, peakAt(q, 0.9), 1e-12)
+	require.InDelta(t, 30, peakAt(q, 0.95), 1e-12)
+	require.InDelta(t, 10, peakAt(q, 0.3), 1e-12)
+	require.True(t, math.IsNaN(peakAt(q, 0.995)))
+	require.True(t, math.IsNaN(peakAt(nil, 0.5)))
+	require.InDelta(t, 0.05, policy.ExceedProbability(q, peakAt(q, 0.95)), 1e-12)
+}
