@@ -173,3 +173,48 @@ func TestUntracked(t *testing.T) {
 	two := fmt.Errorf("%w: %w", errors.New("save"), errors.New("disk full"))
 	require.Same(t, two, untracked(two), "an error without tracked parts is kept as written")
 }
+
+// TestNoDataLogsOnce: a target whose query matches nothing while the store
+// answers (a misspelt metric, an exporter gone) logs one WARN naming the
+// target once it has had no fresh data for noDataGrace, DEBUG at each
+// cycle after, never "cycle failed", and one INFO when data is back; a
+// cycle without data shorter than the grace (a store that just started)
+// logs nothing. It was never logged: health and prescale_target_data_ok
+// only.
+func TestNoDataLogsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35, until: 1} // every point NaN: no data
+		setUntil := func(u int64) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.until = u
+		}
+		logs, stop := runLogged(t, testTarget, h)
+		defer stop()
+		require.Empty(t, logs.String(), "the first cycle without data is within the grace")
+
+		time.Sleep(5 * time.Minute) // five more cycles without data
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="target has no fresh data: decisions hold (no_data)" target=web query=q missing_since=2000-01-01T00:00:00Z err="history: query returned no data (window`)
+		require.Equal(t, 4, strings.Count(out, "level=DEBUG"), "%s", out)
+		require.NotContains(t, out, "cycle failed")
+
+		setUntil(0)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		out = logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=INFO"), "%s", out)
+		require.Contains(t, out, `level=INFO msg="target data back" target=web failing_for=5m0s failed_attempts=5`)
+
+		// One cycle without fresh data, shorter than the grace: nothing.
+		setUntil(time.Now().Unix() - 1)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		setUntil(0)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Equal(t, out, logs.String())
+	})
+}

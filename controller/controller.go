@@ -157,6 +157,11 @@ type Controller struct {
 	// current_query, per target, used under cycleMu only (the targets are
 	// fixed for the controller's life).
 	queryOut, currentOut []outage.Tracker
+	// dataOut is each target's time without fresh data while the store
+	// answers, and missing when it began (zero: data present); used under
+	// cycleMu only.
+	dataOut []outage.Tracker
+	missing []time.Time
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
 }
@@ -266,7 +271,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
-		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets))}
+		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
+		dataOut: make([]outage.Tracker, len(targets)), missing: make([]time.Time, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -528,12 +534,41 @@ func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
 		case s.histUp:
 			c.queryOut[i].OK(c.log, now, "target query recovered", "target", name)
 		}
+		c.logData(now, i, s)
 		switch {
 		case s.currentBad:
 			c.currentOut[i].Fail(c.log, now, fmt.Errorf("current_query %q: %s", c.targets[i].CurrentQuery, s.currentErr), "target current_query failing: current units fall back",
 				"target", name, "reason", "current_query")
 		case s.histUp:
 			c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
+		}
+	}
+}
+
+// noDataGrace is how long a target may have no fresh data before it is
+// logged: a store that has just started (prescale run's first cycle, a
+// rate() waiting for its second scrape) has none for a few seconds.
+const noDataGrace = time.Minute
+
+// logData logs a target without fresh data while the store answers (a
+// query that matches no series, an exporter gone) as logQueries logs its
+// query's problems, once it has lasted noDataGrace: one WARN naming the
+// target and why, DEBUG at each cycle, one INFO when data is back. Such a
+// target showed only in health and prescale_target_data_ok.
+func (c *Controller) logData(now time.Time, i int, s snapshot) {
+	switch {
+	case !s.histUp || s.badQuery:
+		// The source's or the query's problem, logged as such.
+	case s.present:
+		c.missing[i] = time.Time{}
+		c.dataOut[i].OK(c.log, now, "target data back", "target", c.targets[i].Name)
+	default:
+		if c.missing[i].IsZero() {
+			c.missing[i] = now
+		}
+		if now.Sub(c.missing[i]) >= noDataGrace {
+			c.dataOut[i].Fail(c.log, now, errors.New(s.histErr), "target has no fresh data: decisions hold (no_data)",
+				"target", c.targets[i].Name, "query", c.targets[i].Query, "missing_since", c.missing[i].UTC().Format(time.RFC3339))
 		}
 	}
 }
