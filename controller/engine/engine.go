@@ -77,6 +77,11 @@ const (
 	// defaultScaleAlpha smooths the forecasters' local scale (slowly: the
 	// residual quantiles adapt, the scale only tracks the level of noise).
 	defaultScaleAlpha = 0.02
+	// defaultTrackRate is the rate at which the peak ensemble's quantile
+	// shift follows recent misses of the quantile at 1 − RiskPerUnit
+	// (online.Config.TrackRate; docs/tuning.md, "Bursty traffic: the peak
+	// distribution").
+	defaultTrackRate = 0.01
 	// defaultLogOffset, in units of capacity, is the offset of the
 	// log-scale ensemble members.
 	defaultLogOffset = 0.5

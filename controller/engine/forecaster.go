@@ -119,12 +119,19 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 // recent expected cost (units·RiskPerUnit + violations), otherwise the one
 // with the lowest pinball loss.
 func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, error) {
+	var rate, level float64
+	if t.RiskPerUnit > 0 {
+		// The level the sizing works at: a unit is worth RiskPerUnit of
+		// exceedance probability.
+		rate, level = defaultTrackRate, 1-t.RiskPerUnit
+	}
 	var cfgs []online.Config
 	for _, logOffset := range []float64{0, defaultLogOffset * t.CapacityPerUnit} {
 		for _, levelAlpha := range []float64{0.5, 1} {
 			cfgs = append(cfgs, online.Config{
 				Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: levelAlpha,
 				ScaleAlpha: defaultScaleAlpha, LogOffset: logOffset, CapAtWindowMax: logOffset > 0,
+				TrackRate: rate, TrackLevel: level,
 			})
 		}
 	}
@@ -136,7 +143,7 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
 		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
 		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
-		CapAtWindowMax: true,
+		CapAtWindowMax: true, TrackRate: rate, TrackLevel: level,
 	})
 	var opt online.EnsembleOptions
 	if t.RiskPerUnit > 0 {

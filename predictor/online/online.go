@@ -71,6 +71,13 @@ type Config struct {
 	// MinResiduals is the number of residuals needed before the
 	// forecaster reports a confidence above 0; 0 means 30.
 	MinResiduals int
+	// TrackRate, when > 0, raises the peak quantiles by a shift that
+	// follows the recent misses of the TrackLevel quantile (adaptive
+	// conformal inference, see track.go); 0: no shift. At most 1.
+	TrackRate float64
+	// TrackLevel in (0, 1) is the peak quantile level whose misses the
+	// shift tracks (required with TrackRate > 0).
+	TrackLevel float64
 }
 
 // Forecaster is a streaming forecaster built for lead-time
@@ -111,6 +118,9 @@ type Forecaster struct {
 	lvl     float64
 	s       float64
 	started bool
+	// shift is added to the residual quantiles of PeakQuantile, with
+	// TrackRate (track.go).
+	shift float64
 
 	res   []float32 // calibration residuals, ring of cfg.Window
 	resAt int
@@ -181,6 +191,9 @@ func NewForecaster(cfg Config) (*Forecaster, error) {
 	}
 	if cfg.MinResiduals <= 0 {
 		cfg.MinResiduals = 30
+	}
+	if err := checkTrack(cfg); err != nil {
+		return nil, err
 	}
 	rkeep := max(cfg.Horizon+2, cfg.LevelWindow)
 	keep := rkeep
@@ -315,6 +328,7 @@ func (f *Forecaster) seasonal(i, h int) float64 {
 }
 
 func (f *Forecaster) push(z float64) {
+	f.track(z)
 	z = float64(float32(z)) // held as float32: compared and ranked as held
 	if len(f.sorted) >= f.cfg.MinResiduals {
 		q, _ := f.quantile(0.9)
@@ -424,6 +438,7 @@ func (f *Forecaster) PeakQuantile(p float64) (v float64, ok bool) {
 		return 0, false
 	}
 	z, _ := f.quantile(p)
+	z += f.shift
 	n := len(f.base) - 1
 	v = f.capped(f.base[n]+z*f.scale[n], f.base[n])
 	if f.cfg.LogOffset > 0 {
