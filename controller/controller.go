@@ -264,6 +264,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
+	fromTheFuture(&f, d.Now(), d.Logger, d.State.Path())
 	resolved := make([]policy.Target, len(targets))
 	for i, t := range targets {
 		resolved[i] = engine.Resolve(t, o.Interval)
@@ -293,6 +294,31 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		}
 	}
 	return c, nil
+}
+
+// maxClockSkew is how far after now a state file may have been saved
+// before its times are taken as a clock that was ahead: a restart reads
+// the file a moment after it was saved, later by any clock drift.
+const maxClockSkew = time.Minute
+
+// fromTheFuture moves the times of a state file saved after now (the clock
+// was ahead when it was written and has been set right since: a VM booted
+// with a wrong clock, a bad NTP step) back by the difference, as if it had
+// been saved now, and warns. Its cooldowns, stabilisation windows and
+// manual overrides held for the clock's error besides: a file saved a day
+// ahead held every scale-down for a day.
+func fromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) {
+	ahead := f.SavedAt.Sub(now)
+	if ahead <= maxClockSkew {
+		return
+	}
+	for name, ts := range f.Targets {
+		ts.Shift(-ahead)
+		f.Targets[name] = ts
+	}
+	log.Warn("state file saved in the future (the clock was ahead then, or is behind now): its cooldowns and windows moved back to now",
+		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", ahead.Round(time.Second).String())
+	f.SavedAt = now
 }
 
 // Targets returns the configured targets.

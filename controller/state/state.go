@@ -241,6 +241,36 @@ func (s *Store) marshal(v any) ([]byte, error) {
 	return b[:len(b)-1], nil // Encode ends the value with a newline
 }
 
+// Shift moves the times of the target's state that decisions read by d
+// (negative: back): the policy's last scale-up and scale-down, its
+// stabilisation and usage windows' entries, the end of a manual override,
+// the end of an outage, when cost last accrued and what the previous
+// forecast was for. The decisions' own times are history and stay.
+func (t *Target) Shift(d time.Duration) {
+	move := func(x *time.Time) {
+		if !x.IsZero() {
+			*x = x.Add(d)
+		}
+	}
+	p := &t.Policy
+	move(&p.LastScaleUp)
+	move(&p.LastScaleDown)
+	move(&p.Resumed)
+	for i := range p.Recent {
+		move(&p.Recent[i].At)
+	}
+	for i := range p.Used {
+		move(&p.Used[i].At)
+	}
+	if p.Manual != nil {
+		m := *p.Manual
+		move(&m.Until)
+		p.Manual = &m
+	}
+	move(&t.CostAt)
+	move(&t.PrevForecastAt)
+}
+
 // Sanitize bounds what a target's state may hold, for a target with units
 // in [lo, hi]: the file may be hand-edited, corrupt or from a target whose
 // bounds have since changed. Unit counts outside the bounds are clamped,

@@ -1,0 +1,65 @@
+package controller
+
+import (
+	"bytes"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// TestStateFileFromTheFuture: a state file saved a day ahead of the clock
+// that reads it (the clock was ahead when it was written and has been set
+// right since) has its times moved back to now, with a warning: a scale-up
+// two minutes before the save keeps its 10-minute scale-down cooldown for
+// ten minutes, not for a day more. Before, the restarted controller held
+// 19 units (reason cooldown) for a day while the forecast needed 10.
+func TestStateFileFromTheFuture(t *testing.T) {
+	now := fixtureStart
+	ahead := 24 * time.Hour
+	dir := t.TempDir()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	saved := now.Add(ahead)
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: saved, Targets: map[string]state.Target{"web": {
+		Policy: policy.State{LastDesired: 19, HasLast: true, LastScaleUp: saved.Add(-2 * time.Minute),
+			Recent: []policy.Recommendation{{At: saved.Add(-2 * time.Minute), Units: 19}},
+			Manual: &policy.Override{Units: 19, Until: saved.Add(-time.Minute)},
+		},
+		Acked: map[string]int{"recorder": 19},
+	}}}))
+
+	var logs bytes.Buffer
+	clock := func() time.Time { return now }
+	reg := prometheus.NewRegistry()
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, NewMetrics(reg, []policy.Target{testTarget}), clock)
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	act := &recorder{}
+	deps.Actuators = []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: clock, Metrics: actuator.NewMetrics(reg)})}
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), `level=WARN msg="state file saved in the future`)
+	require.Contains(t, logs.String(), "ahead=24h0m0s")
+
+	now = now.Add(7 * time.Minute) // 9 minutes after the scale-up: its cooldown holds
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	last := func() policy.Decision {
+		ds := c.Snapshot().Targets[0].State.Decisions
+		return ds[len(ds)-1]
+	}
+	d := last()
+	require.Equal(t, 19, d.Desired)
+	require.Equal(t, policy.ReasonCooldown, d.Reason)
+
+	now = now.Add(2 * time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	d = last()
+	require.Equal(t, 10, d.Desired, "scaled down to the forecast's 10 units: %+v", d)
+	require.Equal(t, policy.ReasonForecast, d.Reason)
+}
