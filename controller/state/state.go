@@ -115,6 +115,10 @@ func (s *Store) RemovedTemp() int { return s.removed }
 // Path returns the state file path.
 func (s *Store) Path() string { return s.path }
 
+// moveAside ends the errors of a state file that cannot be read: what the
+// operator can do about it (the program refuses to start on it).
+const moveAside = "move it aside to start without it (each target's cooldowns, last decisions and acknowledged units are then forgotten: the current desired units are sent again)"
+
 // Load reads the state; a missing file is an empty state, not an error.
 func (s *Store) Load() (File, error) {
 	s.mu.Lock()
@@ -128,10 +132,10 @@ func (s *Store) Load() (File, error) {
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return File{}, fmt.Errorf("state: %s: %w", s.path, err)
+		return File{}, fmt.Errorf("state: %s: %w; %s", s.path, err, moveAside)
 	}
 	if f.Version != Version {
-		return File{}, fmt.Errorf("state: %s: version %d, want %d", s.path, f.Version, Version)
+		return File{}, fmt.Errorf("state: %s: version %d, want %d; %s", s.path, f.Version, Version, moveAside)
 	}
 	if f.Targets == nil {
 		f.Targets = map[string]Target{}

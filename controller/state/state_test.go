@@ -51,8 +51,8 @@ func TestStoreErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, content, wantErr string
 	}{
-		{"corrupt", "{", "unexpected end of JSON input"},
-		{"wrong version", `{"version": 99}`, "version 99, want 1"},
+		{"corrupt", "{", "unexpected end of JSON input; move it aside to start without it"},
+		{"wrong version", `{"version": 99}`, "version 99, want 1; move it aside to start without it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
