@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -177,4 +178,47 @@ func TestSimulatedPool(t *testing.T) {
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	require.Empty(t, problems)
+}
+
+// TestWebhookRedirects: a receiver that redirects with 301, 302 or 303
+// (an http:// URL moved to https://) is not followed: the client would
+// repeat the request as a GET without the message, the redirect target
+// answered it, and prescale took that for an acknowledgement of a
+// decision the receiver never got. The delivery fails at once, naming the
+// target URL (redacted); 307 and 308 repeat the POST with its body and are
+// followed.
+func TestWebhookRedirects(t *testing.T) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			var posts, gets atomic.Int32
+			var got []byte
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/hook" {
+					http.Redirect(w, r, "/final?token=s3cret", code)
+					return
+				}
+				if r.Method == http.MethodGet {
+					gets.Add(1)
+					return
+				}
+				posts.Add(1)
+				got, _ = io.ReadAll(r.Body)
+			}))
+			defer srv.Close()
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL + "/hook", MaxAttempts: 3, Wait: noWait}, nil)
+			require.NoError(t, err)
+			err = w.Send(t.Context(), testAction)
+			require.Zero(t, gets.Load(), "the message is never replaced by a GET")
+			if code == 307 || code == 308 {
+				require.NoError(t, err)
+				require.Equal(t, int32(1), posts.Load())
+				var m Message
+				require.NoError(t, json.Unmarshal(got, &m), "the redirected POST carries the message")
+				return
+			}
+			require.ErrorContains(t, err, "redirect (with a GET, which drops the message) not followed: "+srv.URL+"/final?REDACTED; set PRESCALE_WEBHOOK_URL to it")
+			require.NotContains(t, err.Error(), "s3cret")
+			require.Zero(t, posts.Load())
+		})
+	}
 }

@@ -51,7 +51,9 @@ type WebhookConfig struct {
 	Timeout     time.Duration // per attempt; 0 means 10 s
 	MaxAttempts int           // 0 means 5
 	Backoff     time.Duration // first retry delay, doubled each retry up to 30 s; 0 means 500 ms
-	Client      *http.Client  // nil means a client with Timeout
+	// Client nil means a client with Timeout that follows only the
+	// redirects keeping the POST and its body (307, 308; see keepPost).
+	Client *http.Client
 	// Wait sleeps between retries; nil means a timer honouring ctx (tests inject).
 	Wait func(ctx context.Context, d time.Duration) error
 }
@@ -87,7 +89,7 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 		cfg.Backoff = 500 * time.Millisecond
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: cfg.Timeout}
+		cfg.Client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: keepPost}
 	}
 	if cfg.Wait == nil {
 		cfg.Wait = func(ctx context.Context, d time.Duration) error {
@@ -164,8 +166,29 @@ func (w *Webhook) Payload(a Action) Message {
 	}
 }
 
-// errPermanent marks a failure that must not be retried (4xx).
+// errPermanent marks a failure that must not be retried (4xx, a redirect
+// that would drop the message).
 var errPermanent = errors.New("permanent")
+
+// errDropsMessage is a redirect (301, 302, 303) that an HTTP client
+// follows with a GET without the message: the receiver then answered the
+// GET, and prescale took that answer as the decision's acknowledgement,
+// though the message never reached it (an http:// URL redirected to
+// https://, a moved receiver).
+var errDropsMessage = errors.New("redirect (with a GET, which drops the message) not followed")
+
+// keepPost is the webhook client's redirect policy: it follows redirects
+// that repeat the POST with its body (307, 308), at most 10, and refuses
+// the others.
+func keepPost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.Method != via[0].Method {
+		return fmt.Errorf("%w: %w: %s; set PRESCALE_WEBHOOK_URL to it", errPermanent, errDropsMessage, redact.URL(req.URL.String()))
+	}
+	return nil
+}
 
 // Send delivers one action now, with retries; it updates the counters.
 func (w *Webhook) Send(ctx context.Context, a Action) error {
@@ -211,7 +234,9 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	req.Header.Set("User-Agent", "prescale-controller")
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
-		return redact.Err(err) // network errors and timeouts are retried
+		// Network errors and timeouts are retried; a refused redirect
+		// (keepPost) is permanent.
+		return redact.Err(err)
 	}
 	// Always drain and close so the connection is reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
