@@ -96,16 +96,20 @@ type engine struct {
 	resid [][]float64 // per horizon, sorted backtest errors (actual - forecast)
 	// ratio is the backtest MAE of the pick over that of naive, averaged
 	// over horizons (NaN when there was no backtest).
-	ratio     float64
-	naiveMAE  []float64   // per horizon, naive's backtest MAE
-	naiveRes  [][]float64 // per horizon, naive's sorted backtest errors
-	guarded   bool        // the last forecast fell back to naive (see guard)
-	guardOn   bool        // the guard is in use (it did not hurt on the backtest)
-	gstride   int         // spacing of the origins the guard replays
-	gbuf      []float64
-	fallback  bool
-	lastScale float64
-	buf       [][]float64
+	ratio    float64
+	naiveMAE []float64   // per horizon, naive's backtest MAE
+	naiveRes [][]float64 // per horizon, naive's sorted backtest errors
+	// aciPick and aciNaive are, per horizon, the miss rate adaptive
+	// conformal inference reached on the backtest over the target one
+	// (see aciMiss); nil: the nominal level.
+	aciPick, aciNaive []float64
+	guarded           bool // the last forecast fell back to naive (see guard)
+	guardOn           bool // the guard is in use (it did not hurt on the backtest)
+	gstride           int  // spacing of the origins the guard replays
+	gbuf              []float64
+	fallback          bool
+	lastScale         float64
+	buf               [][]float64
 }
 
 func (e *engine) fit(t []int64, y []float64) error {
@@ -396,6 +400,7 @@ func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []
 		slices.Sort(rn)
 		e.resid[h], e.naiveRes[h] = r, rn
 	}
+	e.aciLevels(best, ends, preds, act)
 }
 
 // candidates lists the single models and the averages considered.
@@ -561,10 +566,10 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 			e.buf[k] = make([]float64, e.H)
 		}
 	}
-	pick, resid := e.pick, e.resid
+	pick, resid, aci := e.pick, e.resid, e.aciPick
 	e.guarded = e.guard()
 	if e.guarded {
-		pick, resid = candidate{idxNaive}, e.naiveRes
+		pick, resid, aci = candidate{idxNaive}, e.naiveRes, e.aciNaive
 		if len(e.buf[idxNaive]) != e.H {
 			e.buf[idxNaive] = make([]float64, e.H)
 		}
@@ -595,7 +600,11 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 		}
 		lo, hi := v, v
 		if r := resid[k]; len(r) > 0 {
-			rlo, rhi := series.EmpiricalInterval(r, wc)
+			c := wc
+			if aci != nil {
+				c = aciCoverage(coverage, wc, aci[k])
+			}
+			rlo, rhi := series.EmpiricalInterval(r, c)
 			lo, hi = v+rlo, v+rhi
 			// Keep an atom at an endpoint inside despite rounding in v+r.
 			pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
