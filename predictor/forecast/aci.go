@@ -10,6 +10,9 @@ import (
 const (
 	// aciGamma is the step by which the miss rate moves per backtest origin.
 	aciGamma = 0.02
+	// aciAlpha is the target miss rate: that of the 80 % interval widened
+	// by intervalWiden (0.18).
+	aciAlpha = (1 - intervalWiden) * (1 - 0.8)
 	// aciMinWindow is the fewest errors an interval of the replay is read
 	// from; origins with fewer are not replayed.
 	aciMinWindow = 100
@@ -22,7 +25,7 @@ const (
 // whose targets were already observed there (their a/2 and 1-a/2 order
 // statistics: series.EmpiricalInterval's tie handling costs too much to
 // run at every origin), from origins
-// within the last window samples (as the issued intervals are), and once
+// within the last intervalOrigins samples (as the issued intervals are), and once
 // the origin's own error r[o] is seen, a moves by gamma·(alpha − miss),
 // miss 1 when the error fell outside. r[o] is the error at origin ends[o]
 // (increasing), NaN when its target is missing. It returns the miss rate
@@ -33,7 +36,8 @@ const (
 // Gibbs & Candès's interval at a <= 0 is the whole line, and the widest
 // intervals, read off a window's few largest errors, cost more width on
 // spiky series than they gain coverage (docs/tuning.md).
-func aciMiss(r []float64, ends []int, h, window int, alpha, gamma float64) float64 {
+func aciMiss(r []float64, ends []int, h int, gamma float64) float64 {
+	const alpha = aciAlpha
 	a := alpha
 	var win []float64
 	lo, hi := 0, 0 // the errors of origins [lo, hi) are in win
@@ -45,7 +49,7 @@ func aciMiss(r []float64, ends []int, h, window int, alpha, gamma float64) float
 			}
 			hi++
 		}
-		for lo < hi && ends[lo] <= end-h-window {
+		for lo < hi && ends[lo] <= end-h-intervalOrigins {
 			if !math.IsNaN(r[lo]) {
 				k, _ := slices.BinarySearch(win, r[lo])
 				win = slices.Delete(win, k, k+1)
@@ -73,7 +77,6 @@ func aciMiss(r []float64, ends []int, h, window int, alpha, gamma float64) float
 // miss rate of the widened 80 % interval), as ratios to that target.
 func (e *engine) aciLevels(best candidate, ends []int, preds [][]float64, act []float64) {
 	H := e.H
-	alpha := (1 - intervalWiden) * (1 - 0.8)
 	e.aciPick, e.aciNaive = make([]float64, H), make([]float64, H)
 	r := make([]float64, len(ends))
 	rn := make([]float64, len(ends))
@@ -83,8 +86,8 @@ func (e *engine) aciLevels(best candidate, ends []int, preds [][]float64, act []
 			r[o] = a - candValue(best, preds, o*H+h)
 			rn[o] = a - preds[idxNaive][o*H+h]
 		}
-		e.aciPick[h] = aciMiss(r, ends, h+1, intervalOrigins, alpha, aciGamma) / alpha
-		e.aciNaive[h] = aciMiss(rn, ends, h+1, intervalOrigins, alpha, aciGamma) / alpha
+		e.aciPick[h] = aciMiss(r, ends, h+1, aciGamma) / aciAlpha
+		e.aciNaive[h] = aciMiss(rn, ends, h+1, aciGamma) / aciAlpha
 	}
 }
 
