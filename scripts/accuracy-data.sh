@@ -22,7 +22,8 @@ cat <<'MD'
 One global configuration, no per-trace setting. Forecasting: the candidate
 models and the fixed list of averages that the rolling-origin backtest picks
 from, the backtest and interval windows (800 origins, 400 scored; interval
-quantiles from the last 400, widened by a tenth of the miss rate), the
+quantiles from the last 400, widened by a tenth of the miss rate and by
+adaptive conformal inference replayed over the backtest), the
 level-shift guard, the ridge and Holt-Winters constants, the daily + weekly
 decomposition's window (three weeks, 1,000 to 12,000 samples), its refresh
 (four times a day) and single pass, the refit period (24 samples) and the

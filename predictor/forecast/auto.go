@@ -374,7 +374,8 @@ func maeRatio(mae, naiveMAE []float64) float64 {
 // intervals keeps, per horizon, the sorted backtest errors of the pick and
 // of naive (for the guard) over the most recent intervalOrigins samples of
 // origins only: the error scale drifts faster than the ranking of the
-// models.
+// models; and the level adaptive conformal inference reaches on them
+// (aciLevels).
 func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []float64) {
 	n, H := e.s.N(), e.H
 	e.resid = make([][]float64, H)
