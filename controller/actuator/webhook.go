@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -238,15 +239,28 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 		// (keepPost) is permanent.
 		return redact.Err(err)
 	}
-	// Always drain and close so the connection is reused.
+	// Always drain and close so the connection is reused; the start of
+	// the body is kept for the error (a receiver's 400 says why there).
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(resp.Body, head)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
 	switch resp.StatusCode / 100 {
 	case 2:
 		return nil
 	case 4:
-		return fmt.Errorf("%w: HTTP %d", errPermanent, resp.StatusCode)
+		return fmt.Errorf("%w: HTTP %d%s", errPermanent, resp.StatusCode, answered(head[:n]))
 	default:
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
+		return fmt.Errorf("HTTP %d%s", resp.StatusCode, answered(head[:n]))
 	}
+}
+
+// answered quotes the start of a failed answer's body for its error (at
+// most 200 bytes), or nothing for an empty one.
+func answered(body []byte) string {
+	b := strings.TrimSpace(string(body))
+	if b == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (answered %q)", redact.Cut(b, 200))
 }
