@@ -71,6 +71,24 @@ func TestWebhookRetries(t *testing.T) {
 	}
 }
 
+// TestWebhookAnswerScrubbed: a receiver's error page that echoes the
+// request (the URL's credentials, its query) is quoted without them.
+func TestWebhookAnswerScrubbed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		http.Error(w, "no route for "+r.URL.String()+" (user "+u+":"+p+", key "+r.URL.Query().Get("key")+")", http.StatusNotFound)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://ops:pa55word@", 1) + "/hook?key=s3cret-key"
+	w, err := NewWebhook(WebhookConfig{URL: u, MaxAttempts: 1, Wait: noWait}, nil)
+	require.NoError(t, err)
+	err = w.Send(t.Context(), testAction)
+	require.ErrorContains(t, err, `HTTP 404 (answered "no route for /hook?REDACTED (user REDACTED, key REDACTED)")`)
+	for _, secret := range []string{"pa55word", "s3cret-key", "ops"} {
+		require.NotContains(t, err.Error(), secret)
+	}
+}
+
 func TestWebhookPayload(t *testing.T) {
 	w, err := NewWebhook(WebhookConfig{URL: "http://example.invalid/hook", Receiver: "ops", ExternalURL: "http://ctl:9111/api/scaling/status"}, nil)
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,7 @@ type WebhookConfig struct {
 type Webhook struct {
 	cfg     WebhookConfig
 	metrics *Metrics
+	secrets []string // the URL's credentials, kept out of quoted answers
 }
 
 var _ Deliverer = (*Webhook)(nil)
@@ -105,7 +107,27 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 		}
 	}
 	m.initFor(cfg.Receiver)
-	return &Webhook{cfg: cfg, metrics: m}, nil
+	return &Webhook{cfg: cfg, metrics: m, secrets: urlSecrets(u)}, nil
+}
+
+// urlSecrets are the parts of u that redact.URL hides (its user info and
+// query, whole and each value), longest first, for scrubbing a receiver's
+// answer that echoes them (an error page quoting the request).
+func urlSecrets(u *url.URL) []string {
+	var out []string
+	if u.User != nil {
+		p, _ := u.User.Password()
+		out = append(out, u.User.String(), u.User.Username(), p)
+	}
+	if u.RawQuery != "" {
+		out = append(out, u.RawQuery)
+		for _, vs := range u.Query() {
+			out = append(out, vs...)
+		}
+	}
+	out = slices.DeleteFunc(out, func(s string) bool { return s == "" })
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 // Name implements Deliverer.
@@ -249,16 +271,20 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	case 2:
 		return nil
 	case 4:
-		return fmt.Errorf("%w: HTTP %d%s", errPermanent, resp.StatusCode, answered(head[:n]))
+		return fmt.Errorf("%w: HTTP %d%s", errPermanent, resp.StatusCode, w.answered(head[:n]))
 	default:
-		return fmt.Errorf("HTTP %d%s", resp.StatusCode, answered(head[:n]))
+		return fmt.Errorf("HTTP %d%s", resp.StatusCode, w.answered(head[:n]))
 	}
 }
 
 // answered quotes the start of a failed answer's body for its error (at
-// most 200 bytes), or nothing for an empty one.
-func answered(body []byte) string {
+// most 200 bytes, without the URL's credentials), or nothing for an empty
+// one.
+func (w *Webhook) answered(body []byte) string {
 	b := strings.TrimSpace(string(body))
+	for _, s := range w.secrets {
+		b = strings.ReplaceAll(b, s, redact.Mark)
+	}
 	if b == "" {
 		return ""
 	}
