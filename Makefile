@@ -141,7 +141,10 @@ bench-accuracy: check-data build
 	   echo "## Tuning set of the decision policy and the forecaster (in-sample)"; echo; \
 	   echo "16 NAB series, neither among the traces nor held out, on which the decision defaults and later forecasting changes were chosen together with the traces (\`scripts/accuracy-tuneset.sh\`, \`scripts/accuracy-tuneset-forecast.sh\`, docs/tuning.md): in-sample."; echo; \
 	   ./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}" | sed 's/^## /### /'; echo; \
-	   ./scripts/accuracy-tuneset-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset-forecast | sed 's/^## /### /'; \
+	   ./scripts/accuracy-tuneset-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset-forecast | sed 's/^## /### /'; echo; \
+	   echo "## Flash crowds (in-sample)"; echo; \
+	   echo "Five series cut to end a few days after one of their biggest surges, so that the scored part (from 70 %) holds the surge's onset, the sustained crowd and its decay: the STS-70 launch in nasa_http_jul95_1m (13 July 1995), nab_twitter_aapl_5m's second-biggest surge, two of Twitter_volume_GOOG's and one of Twitter_volume_KO's (\`scripts/accuracy-flash.sh\`, docs/tuning.md, \"Flash crowds\"). Cut from the traces and the tuning set: in-sample."; echo; \
+	   ./scripts/accuracy-flash.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/flash --jobs "$${AUTOSCALE_JOBS:-1}" | sed 's/^## /### /'; \
 	 } > docs/accuracy.md.tmp && mv docs/accuracy.md.tmp docs/accuracy.md
 	@echo ">> wrote docs/accuracy.md"
 
@@ -154,6 +157,14 @@ bench-tuneset: check-data build
 	@./scripts/accuracy-tuneset.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset --jobs "$${AUTOSCALE_JOBS:-1}"
 	@echo
 	@./scripts/accuracy-tuneset-forecast.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/tuneset-forecast
+
+# bench-flash scores the decision policy in flash crowds: in-sample series
+# cut so that one of their biggest surges is scored
+# (scripts/accuracy-flash.sh, docs/tuning.md). It prints the tables and
+# writes no doc.
+.PHONY: bench-flash
+bench-flash: check-data build
+	@./scripts/accuracy-flash.sh "$(DATA)" "$(BENCH)" "$(PREFIX)/prescale" out/flash --jobs "$${AUTOSCALE_JOBS:-1}"
 
 # bench-exporter compares prescale-exporter with Debian's node_exporter.
 .PHONY: bench-exporter
