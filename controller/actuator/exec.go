@@ -82,6 +82,11 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	cmd.Stdout = out
 	cmd.Stderr = out
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		// The command exited 0 and left a process running that holds its
+		// output (a tool it started in the background): acknowledged.
+		err = nil
+	}
 	if err != nil {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()

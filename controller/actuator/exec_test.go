@@ -63,3 +63,23 @@ func TestExecOutputBounded(t *testing.T) {
 	allocated := after.TotalAlloc - before.TotalAlloc
 	require.Less(t, allocated, uint64(16<<20), "allocated %d bytes for a 64 MiB output", allocated)
 }
+
+// TestExecBackgroundChildAcknowledges: a command that exits 0 and leaves a
+// process it started running with its output (a notifier put in the
+// background) acknowledges the action. Its exit status was taken as a
+// failure (exec: WaitDelay expired before I/O complete), so the action was
+// re-sent, starting another such process, at every backoff.
+func TestExecBackgroundChildAcknowledges(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	e, err := NewExec([]string{"/bin/sh", "-c", `sleep 30 & echo $! > "$0"; echo started`, pidFile}, 10*time.Second, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.Deliver(t.Context(), testAction))
+	b, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	require.True(t, running(pid), "the command's background process is left alone")
+	p, err := os.FindProcess(pid)
+	require.NoError(t, err)
+	require.NoError(t, p.Kill())
+}
