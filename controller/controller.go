@@ -133,8 +133,15 @@ type Controller struct {
 	d       Deps
 	log     *slog.Logger
 
-	// cycleMu serialises cycles and manual scalings: both read, change and
-	// write back a target's persisted state.
+	// fetchMu serialises the cycles. Their query and fit phases hold it
+	// alone (they use wins and engs only), so a manual scaling waits for a
+	// cycle's decide, act and persist phases (milliseconds), not for its
+	// history queries: behind a slow source (up to PRESCALE_QUERY_TIMEOUT
+	// per query) it outlasted the API's 30 s write timeout.
+	fetchMu sync.Mutex
+	// cycleMu serialises the cycles' decide, act and persist phases and the
+	// manual scalings: both read, change and write back a target's
+	// persisted state.
 	cycleMu sync.Mutex
 
 	mu        sync.RWMutex
@@ -147,9 +154,9 @@ type Controller struct {
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
-	engs      []engState // per target, used under cycleMu only
+	engs      []engState // per target, used under fetchMu only
 	lags      []lagWatch // per target, used under cycleMu only
-	wins      []window   // per target, used under cycleMu only
+	wins      []window   // per target, used under fetchMu only
 
 	// histOut is the history source's outage, used under cycleMu only.
 	histOut outage.Tracker
@@ -400,18 +407,11 @@ func dropTracked(err error) (bool, error) {
 // file). Errors are returned joined; a failing target never stops the
 // others.
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
-	c.cycleMu.Lock()
-	defer c.cycleMu.Unlock()
+	c.fetchMu.Lock()
+	defer c.fetchMu.Unlock()
 	now := c.d.Now()
 	start := time.Now()
 	n := len(c.targets)
-	states := make([]state.Target, n)
-	c.mu.RLock()
-	for i, t := range c.targets {
-		states[i] = c.file.Targets[t.Name]
-	}
-	c.mu.RUnlock()
-
 	var fs []fetched
 	c.phase("query", func() { fs = c.queryAll(ctx, now) })
 	snaps := make([]snapshot, n)
@@ -422,6 +422,16 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			fs[i] = fetched{} // the points read are the engine's now
 		})
 	})
+	// The persisted states are read now, with any manual scaling made
+	// while the history was read.
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
+	states := make([]state.Target, n)
+	c.mu.RLock()
+	for i, t := range c.targets {
+		states[i] = c.file.Targets[t.Name]
+	}
+	c.mu.RUnlock()
 	c.phase("decide", func() {
 		c.parallel(func(i int) { states[i] = c.decideTarget(i, &snaps[i], states[i]) })
 	})

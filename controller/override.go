@@ -11,7 +11,8 @@ import (
 // Override is a manual scaling: target is held at units for dur (0:
 // Options.ManualDuration), decided by the same policy (reason manual),
 // acted on at once in act mode and persisted. It is serialised with the
-// cycles and returns the target's snapshot afterwards.
+// cycles' decide, act and persist phases (not their history queries) and
+// returns the target's snapshot afterwards.
 func (c *Controller) Override(ctx context.Context, target string, units int, dur time.Duration) (TargetSnapshot, error) {
 	i, ok := c.byName[target]
 	if !ok {
