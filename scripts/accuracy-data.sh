@@ -24,8 +24,9 @@ One global configuration, no per-trace setting. Forecasting: the candidate
 models and the fixed list of averages that the rolling-origin backtest picks
 from, the backtest and interval windows (800 origins, 400 scored; interval
 quantiles from the last 400, widened by a tenth of the miss rate and by
-adaptive conformal inference replayed over the backtest), the
-level-shift guard, the ridge and Holt-Winters constants, the daily + weekly
+adaptive conformal inference replayed over the backtest), the backtest
+origins' recency weights, the level-shift guard, the ridge and Holt-Winters
+constants, the daily + weekly
 decomposition's window (three weeks, 1,000 to 12,000 samples), its refresh
 (four times a day) and single pass, the refit period (24 samples) and the
 history held (35 days, 8,000 to 20,000 samples) were each set by a search by
@@ -33,9 +34,9 @@ hand: change one setting, run `prescale forecast` on the eight traces with
 the protocol below, score with `forecast_score.py`, keep the change when the
 geometric mean of the ratios improved and no trace crossed its bar. The
 decomposition's settings were chosen on the Wikipedia and NYC taxi traces,
-the history held on NYC taxi. Later forecasting changes (from adaptive
-conformal inference on, docs/tuning.md "Forecasts on the tuning set") were
-chosen on the eight traces and the tuning set's 16 NAB series together
+the history held on NYC taxi. The later forecasting changes (adaptive
+conformal inference and the recency weights, docs/tuning.md) were chosen
+on the eight traces and the tuning set's 16 NAB series together
 (`scripts/accuracy-tuneset-forecast.sh`), both in-sample. Scaling: `docs/tuning.md` logs the search on
 the eight traces with `autoscale_score.py`. Anomaly detection: the detector
 and its 0.99 live threshold were chosen on NAB's 58 files with

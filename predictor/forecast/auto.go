@@ -33,6 +33,10 @@ const (
 	// guardTau is the excess error, in units of naive's backtest MAE,
 	// at which the recent-error guard switches to naive (see guard).
 	guardTau = 1.0
+	// backtestRecency is the decay of the backtest origins' weights in
+	// model selection, in units of the number of origins (see
+	// recencyWeight).
+	backtestRecency = 0.5
 	// guardRatio is the factor by which the pick's recent error must
 	// also exceed naive's recent error for the guard to trip.
 	guardRatio = 2.0
@@ -452,20 +456,34 @@ func candValue(c candidate, preds [][]float64, idx int) float64 {
 	return v / float64(len(c))
 }
 
+// recencyWeight is the weight of backtest origin o of n (in time order) in
+// the scores that select the model: exp(-(n-1-o) / (backtestRecency·n)),
+// 1 for the latest origin and 1/e for the one backtestRecency·n before.
+// After a level shift the origins around it dominate an equal-weight
+// backtest for its whole window: models with memory err for longer there
+// than naive, which then wins every refit for days although it loses on
+// what follows; weighted, the shift fades from the scores at the rate the
+// recent origins' evidence accumulates.
+func recencyWeight(o, n int) float64 {
+	return math.Exp(-float64(n-1-o) / (backtestRecency * float64(n)))
+}
+
 func candMAE(c candidate, preds [][]float64, act []float64, H int) []float64 {
 	mae := make([]float64, H)
-	cnt := make([]int, H)
+	cnt := make([]float64, H)
+	no := len(act) / H
 	for idx, a := range act {
 		if math.IsNaN(a) {
 			continue
 		}
 		h := idx % H
-		mae[h] += math.Abs(a - candValue(c, preds, idx))
-		cnt[h]++
+		w := recencyWeight(idx/H, no)
+		mae[h] += w * math.Abs(a-candValue(c, preds, idx))
+		cnt[h] += w
 	}
 	for h := range H {
 		if cnt[h] > 0 {
-			mae[h] /= float64(cnt[h])
+			mae[h] /= cnt[h]
 		}
 	}
 	return mae
@@ -690,7 +708,7 @@ func guardTrips(excess, nerr, scale float64) bool {
 // within H samples and their targets up to the origin only.
 func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
 	mae := make([]float64, H)
-	cnt := make([]int, H)
+	cnt := make([]float64, H)
 	for o, end := range ends {
 		var excess, scale, nerr float64
 		for q := o - 1; q >= 0 && end-ends[q] <= H; q-- {
@@ -717,14 +735,15 @@ func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, nai
 			if !trip {
 				v = candValue(c, preds, idx)
 			}
-			mae[h] += math.Abs(a - v)
-			cnt[h]++
+			w := recencyWeight(o, len(ends))
+			mae[h] += w * math.Abs(a-v)
+			cnt[h] += w
 		}
 	}
 	var score float64
 	for h := range H {
 		if cnt[h] > 0 {
-			mae[h] /= float64(cnt[h])
+			mae[h] /= cnt[h]
 		}
 		d := naiveMAE[h]
 		if !(d > 0) {

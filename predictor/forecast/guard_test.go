@@ -38,3 +38,34 @@ func TestGuardLevelShift(t *testing.T) {
 		require.Less(t, math.Abs(v-5), 3.0, "h=%d: %v (model %s)", k+1, v, f.Model)
 	}
 }
+
+// TestSelectionAfterLevelShift: a noisy level of 34 drops for good to
+// 0.3, with a one-sample spike to 10 every 40 samples, 700 samples before
+// the end (inside the backtest window). The equal-weight backtest is
+// dominated by the origins around the drop, where every model with memory
+// errs for longer than naive, and picks naive, which then forecasts each
+// spike for the next hour; with recent origins weighted more (see
+// recencyWeight), the selection follows what the series does now.
+func TestSelectionAfterLevelShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	n := 3000
+	ts := make([]int64, n)
+	ys := make([]float64, n)
+	for i := range n {
+		ts[i] = 1_400_000_000 + int64(i)*300
+		ys[i] = 34 + rng.NormFloat64()
+		if i >= n-700 {
+			ys[i] = 0.3 + 0.1*math.Abs(rng.NormFloat64())
+			if (n-1-i)%40 == 0 {
+				ys[i] = 10
+			}
+		}
+	}
+	f, err := Predict(ts, ys, 12, Options{})
+	require.NoError(t, err)
+	requireSane(t, f, 12)
+	require.NotEqual(t, "naive", f.Model)
+	for k, v := range f.Mean {
+		require.Less(t, v, 2.0, "h=%d: %v (model %s)", k+1, v, f.Model)
+	}
+}
