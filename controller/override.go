@@ -10,7 +10,8 @@ import (
 
 // Override is a manual scaling: target is held at units for dur (0:
 // Options.ManualDuration), decided by the same policy (reason manual),
-// acted on at once in act mode and persisted. It is serialised with the
+// acted on at once in act mode and persisted (a failed save is logged,
+// not returned: the scaling is in effect). It is serialised with the
 // cycles' decide, act and persist phases (not their history queries) and
 // returns the target's snapshot afterwards.
 func (c *Controller) Override(ctx context.Context, target string, units int, dur time.Duration) (TargetSnapshot, error) {
@@ -53,9 +54,10 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
 	c.d.Metrics.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	c.d.Metrics.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
-	if err := c.persist(now, file); err != nil {
-		return TargetSnapshot{}, err
-	}
+	// A failed save does not undo the scaling, decided and acted on: it
+	// is logged and shown in health as the cycles' are, and the next save
+	// writes it. Answering an error made clients retry a scaling in effect.
+	_ = c.persist(now, file)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.targetSnapshotLocked(i), nil

@@ -24,7 +24,8 @@ import (
 // never "cycle failed", shows it in health's "state file" component and
 // counts it in prescale_state_save_failures_total; one INFO when a save
 // succeeds again. It logged WARN "cycle failed" at every cycle (4 WARN in
-// 20 s at a 5 s interval on a full tmpfs).
+// 20 s at a 5 s interval on a full tmpfs). A manual scaling made meanwhile
+// answers its status, not the save's error (it is in effect).
 func TestStateSaveFailureLogsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
@@ -60,11 +61,17 @@ func TestStateSaveFailureLogsOnce(t *testing.T) {
 		require.Contains(t, comp.Detail, "(6 failed saves)")
 		require.Contains(t, comp.LastError, "no such file or directory")
 
+		// A manual scaling meanwhile is in effect: no error, though unsaved.
+		snap, err := c.Override(t.Context(), "web", 7, time.Hour)
+		require.NoError(t, err)
+		require.Equal(t, 7, snap.State.Policy.LastDesired)
+		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "still one WARN")
+
 		require.NoError(t, os.Mkdir(dir, 0o700))
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		out = logs.String()
-		require.Contains(t, out, `level=INFO msg="state file saved again" failing_for=6m0s failed_attempts=6`)
+		require.Contains(t, out, `level=INFO msg="state file saved again" failing_for=6m0s failed_attempts=7`)
 		require.Equal(t, "ok", c.Health().Status)
 		_, err = os.Stat(dir + "/controller-state.json")
 		require.NoError(t, err)
