@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The flash-crowd check of the decision policy (in-sample). Issue 11 is also
 # judged on a flash crowd, and the default scored part (--eval-from 0.7) of
-# the series below holds none of their biggest surges, so each is cut to end
-# a few days after one: 0.7 of the cut series then falls before the surge and
-# the surge, its onset, the sustained crowd and its decay are scored. The
+# the series below holds none of the surges named here, so each is cut to
+# end a few days after one: 0.7 of the cut series then falls before the
+# surge, and its onset, the sustained crowd and its decay are scored. The
 # cut series are scored exactly as the traces are, by scripts/autoscale_eval.py
 # (capacity p99/20 of the cut series, lag 300 s, --eval-from 0.7, all four
 # scenarios, the referee unchanged). In-sample: these series are among the
