@@ -35,7 +35,7 @@ const (
 	guardTau = 1.0
 	// backtestRecency is the decay of the backtest origins' weights in
 	// model selection, in units of the number of origins (see
-	// recencyWeight).
+	// recencyWeights).
 	backtestRecency = 0.5
 	// guardRatio is the factor by which the pick's recent error must
 	// also exceed naive's recent error for the guard to trip.
@@ -178,7 +178,8 @@ func (e *engine) refit() error {
 	}
 	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
 	ends, preds, act := e.backtest(fitEnd, stride)
-	best, bestScore, naiveMAE := e.selectCandidate(preds, act)
+	wts := recencyWeights(len(ends))
+	best, bestScore, naiveMAE := e.selectCandidate(preds, act, wts)
 	if best == nil {
 		return e.fitFallback()
 	}
@@ -188,9 +189,9 @@ func (e *engine) refit() error {
 	if len(best) != 1 || best[0] != idxNaive {
 		// The recent-error guard (see guard) is kept only when, replayed
 		// over the same backtest, it does not raise the pick's loss.
-		e.guardOn = guardedScore(best, preds, act, ends, naiveMAE, H) <= bestScore
+		e.guardOn = guardedScore(best, preds, act, ends, wts, naiveMAE, H) <= bestScore
 	}
-	e.ratio = maeRatio(candMAE(best, preds, act, H), naiveMAE)
+	e.ratio = maeRatio(candMAE(best, preds, act, wts, H), naiveMAE)
 	e.naiveMAE = naiveMAE
 	e.intervals(best, ends, preds, act)
 	e.lastScale = e.levelScale()
@@ -336,13 +337,14 @@ func (e *engine) backtest(fitEnd, stride int) (ends []int, preds [][]float64, ac
 
 // selectCandidate returns the candidate with the lowest backtest score,
 // the sum over horizons of its MAE over naive's, with that score and
-// naive's MAE per horizon (best is nil when there is no candidate).
-func (e *engine) selectCandidate(preds [][]float64, act []float64) (best candidate, bestScore float64, naiveMAE []float64) {
+// naive's MAE per horizon (best is nil when there is no candidate); origin
+// o's errors weigh wts[o] (recencyWeights).
+func (e *engine) selectCandidate(preds [][]float64, act, wts []float64) (best candidate, bestScore float64, naiveMAE []float64) {
 	H := e.H
-	naiveMAE = candMAE(candidate{idxNaive}, preds, act, H)
+	naiveMAE = candMAE(candidate{idxNaive}, preds, act, wts, H)
 	bestScore = math.Inf(1)
 	for _, c := range e.candidates() {
-		mae := candMAE(c, preds, act, H)
+		mae := candMAE(c, preds, act, wts, H)
 		var score float64
 		for h := range H {
 			d := naiveMAE[h]
@@ -456,30 +458,35 @@ func candValue(c candidate, preds [][]float64, idx int) float64 {
 	return v / float64(len(c))
 }
 
-// recencyWeight is the weight of backtest origin o of n (in time order) in
-// the scores that select the model: exp(-(n-1-o) / (backtestRecency·n)),
-// 1 for the latest origin and 1/e for the one backtestRecency·n before.
+// recencyWeights are the weights of n backtest origins (in time order) in
+// the scores that select the model: exp(-(n-1-o) / (backtestRecency·n))
+// for origin o, 1 for the latest origin and 1/e for the one
+// backtestRecency·n before.
 // After a level shift the origins around it dominate an equal-weight
 // backtest for its whole window: models with memory err for longer there
 // than naive, which then wins every refit for days although it loses on
 // what follows; weighted, the shift fades from the scores at the rate the
 // recent origins' evidence accumulates.
-func recencyWeight(o, n int) float64 {
-	return math.Exp(-float64(n-1-o) / (backtestRecency * float64(n)))
+func recencyWeights(n int) []float64 {
+	w := make([]float64, n)
+	for o := range w {
+		w[o] = math.Exp(-float64(n-1-o) / (backtestRecency * float64(n)))
+	}
+	return w
 }
 
-func candMAE(c candidate, preds [][]float64, act []float64, H int) []float64 {
+// candMAE is candidate c's backtest MAE per horizon, origin o's errors
+// weighted by w[o].
+func candMAE(c candidate, preds [][]float64, act []float64, w []float64, H int) []float64 {
 	mae := make([]float64, H)
 	cnt := make([]float64, H)
-	no := len(act) / H
 	for idx, a := range act {
 		if math.IsNaN(a) {
 			continue
 		}
 		h := idx % H
-		w := recencyWeight(idx/H, no)
-		mae[h] += w * math.Abs(a-candValue(c, preds, idx))
-		cnt[h] += w
+		mae[h] += w[idx/H] * math.Abs(a-candValue(c, preds, idx))
+		cnt[h] += w[idx/H]
 	}
 	for h := range H {
 		if cnt[h] > 0 {
@@ -706,7 +713,7 @@ func guardTrips(excess, nerr, scale float64) bool {
 // MAE) of candidate c when the guard replaces it by naive at the origins
 // where it trips; the guard at an origin sees the earlier backtest origins
 // within H samples and their targets up to the origin only.
-func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) float64 {
+func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, naiveMAE []float64, H int) float64 {
 	mae := make([]float64, H)
 	cnt := make([]float64, H)
 	for o, end := range ends {
@@ -735,9 +742,8 @@ func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, nai
 			if !trip {
 				v = candValue(c, preds, idx)
 			}
-			w := recencyWeight(o, len(ends))
-			mae[h] += w * math.Abs(a-v)
-			cnt[h] += w
+			mae[h] += w[o] * math.Abs(a-v)
+			cnt[h] += w[o]
 		}
 	}
 	var score float64

@@ -45,7 +45,7 @@ func TestGuardLevelShift(t *testing.T) {
 // dominated by the origins around the drop, where every model with memory
 // errs for longer than naive, and picks naive, which then forecasts each
 // spike for the next hour; with recent origins weighted more (see
-// recencyWeight), the selection follows what the series does now.
+// recencyWeights), the selection follows what the series does now.
 func TestSelectionAfterLevelShift(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	n := 3000

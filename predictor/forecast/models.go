@@ -34,7 +34,7 @@ import (
 //     (rolling origin, state updated with the data up to that origin
 //     only) and pick the single model or equal-weight average (from a
 //     fixed list of averages) with the lowest MAE relative to naive,
-//     summed over horizons, recent origins weighted more (recencyWeight:
+//     summed over horizons, recent origins weighted more (recencyWeights:
 //     a level shift fades from the scores).
 //  5. Forecast from the last sample with the picked candidate, or with
 //     naive when the pick has just done clearly worse than naive (a level
