@@ -38,6 +38,7 @@ const warmEvidence = 60
 type LiveForecaster struct {
 	live    *Live
 	peak    *online.Ensemble
+	cond    *online.Conditional
 	horizon int
 }
 
@@ -45,6 +46,9 @@ type LiveForecaster struct {
 func (f *LiveForecaster) Update(t int64, y float64) {
 	f.live.Update(t, y)
 	f.peak.Update(t, y)
+	if f.cond != nil {
+		f.cond.Update(t, y, f.peak.PeakQuantile)
+	}
 }
 
 // Forecast is predictor.Live's forecast with the confidence above.
@@ -77,7 +81,12 @@ func (f *LiveForecaster) Ready() (ok, known bool) { return f.live.Ready() }
 
 // PeakQuantile is the p-quantile of the highest value over the lead
 // window; ok is false while the calibration has too few residuals.
-func (f *LiveForecaster) PeakQuantile(p float64) (float64, bool) { return f.peak.PeakQuantile(p) }
+func (f *LiveForecaster) PeakQuantile(p float64) (float64, bool) {
+	if f.cond != nil {
+		p = f.cond.Level(p)
+	}
+	return f.peak.PeakQuantile(p)
+}
 
 // Live is the forecast part.
 func (f *LiveForecaster) Live() *Live { return f.live }
@@ -106,7 +115,11 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 	if err != nil {
 		return nil, err
 	}
-	return &LiveForecaster{live: live, peak: peak, horizon: horizon}, nil
+	cond, err := peakConditional(step, horizon, t)
+	if err != nil {
+		return nil, err
+	}
+	return &LiveForecaster{live: live, peak: peak, cond: cond, horizon: horizon}, nil
 }
 
 // peakEnsemble is an ensemble of five streaming seasonal forecasters
