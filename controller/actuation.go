@@ -68,7 +68,8 @@ func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot)
 // readCurrent reads the units the target has from its current_query (an
 // instant query at the cycle's time), rounded to whole units. Missing or
 // unusable data only falls back to the acknowledged units (the reason is
-// kept for the API); a query the source rejects is also a cycle error.
+// kept for the API); a query the source rejects, or whose value is negative
+// or more than any pool holds, is also a cycle error (its tracker logs it).
 func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *snapshot) error {
 	if t.CurrentQuery == "" || !snap.histUp {
 		return nil
@@ -84,7 +85,12 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 		return nil
 	}
 	_, v, ok := s.Last()
-	if !ok || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > math.MaxInt32 {
+	if ok && v > math.MaxInt32 {
+		// More units than any pool holds: a wrong query (bytes, not replicas).
+		snap.currentErr, snap.currentBad = fmt.Sprintf("value %g is not a unit count (more than %d)", v, math.MaxInt32), true
+		return tracked{fmt.Errorf("target current_query %q: %s", t.CurrentQuery, snap.currentErr)}
+	}
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 		snap.currentErr = fmt.Sprintf("current_query %q gave no usable value", t.CurrentQuery)
 		return nil
 	}

@@ -83,6 +83,68 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 	require.Equal(t, 10, d.Desired)
 }
 
+// negativeAtEnd answers a flat 35 whose newest grid point the query
+// evaluated to -5 (a deriv() or a subtraction), as history's filler
+// reports it: missing, and named in Negative, LastNegative, NegativeValue.
+type negativeAtEnd struct{}
+
+func (negativeAtEnd) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
+	var s history.Series
+	for t := start; !t.After(end); t = t.Add(step) {
+		s.T = append(s.T, t.Unix())
+		s.V = append(s.V, 35)
+	}
+	s.V[len(s.V)-1] = math.NaN()
+	s.Negative, s.LastNegative, s.NegativeValue = 1, end.Unix(), -5
+	return s, nil
+}
+
+// TestNegativeDemandIsBadQuery: a current demand of -5 holds the last
+// decision with reason bad_query, the value in the explanation, and one
+// WARN naming the target and the value; before, the point was a demand
+// of -5 and the target was decided at min_units without a word.
+func TestNegativeDemandIsBadQuery(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	logs := &testkit.SyncBuffer{}
+	f.c.log = slog.New(slog.NewTextHandler(logs, nil))
+
+	now = time.Date(2026, 3, 2, 12, 2, 0, 0, time.UTC) // on the grid
+	f.c.d.History = negativeAtEnd{}
+	err := f.c.ReconcileOnce(t.Context())
+	require.ErrorIs(t, err, history.ErrNegative)
+	f.c.mu.RLock()
+	d := f.c.snaps[0].decision
+	f.c.mu.RUnlock()
+	require.Equal(t, policy.ReasonBadQuery, d.Reason)
+	require.Equal(t, 10, d.Desired, "the last decision holds")
+	require.Contains(t, d.Explanation.Problem, `query "q": the current demand: history: query returned a negative value`)
+	require.Contains(t, d.Explanation.Problem, ": -5 at 2026-03-02T12:02:00Z")
+	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
+	require.Contains(t, logs.String(), `level=WARN msg="target query failing: decisions hold" target=web reason=bad_query`)
+	require.Contains(t, logs.String(), `-5 at 2026-03-02T12:02:00Z`)
+}
+
+// TestBadCurrentValueLogs: a current_query reading more units than any
+// pool holds (bytes for replicas) is the query's problem, logged once with
+// the target and the value; it fell back to the acknowledged units with
+// no log. (A negative value is history.ErrNegative, a query error, logged
+// as TestBadCurrentQueryLogsOnce's.)
+func TestBadCurrentValueLogs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35}
+		h.setQuery("cur", 3e12)
+		target := testTarget
+		target.CurrentQuery = "cur"
+		logs, stop := runLogged(t, target, h)
+		defer stop()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": value 3e+12 is not a unit count (more than 2147483647)"`)
+	})
+}
+
 // runLogged runs a controller of target over h in the synctest bubble,
 // logging at DEBUG into the returned buffer, until the returned stop.
 func runLogged(t *testing.T, target policy.Target, h *fakeHistory) (logs *testkit.SyncBuffer, stop func()) {

@@ -93,7 +93,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 
 // demand sets the target's demand at the snapshot's time: the window's
 // newest point when that time is on the grid, else an instant read; without
-// one it says why (stale data, no data, a non-finite value).
+// one it says why (stale data, no data, a non-finite or negative value).
 func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 	snap := &f.snap
 	w := snap.win
@@ -106,6 +106,10 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 		case f.fresh.LastDropped == snap.end.Unix():
 			// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
 			classify(f, fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, snap.end.UTC().Format(time.RFC3339)), t.Query)
+			return
+		case f.fresh.Negative > 0 && f.fresh.LastNegative == snap.end.Unix():
+			// A negative demand (a deriv() or a subtraction): never a size.
+			classify(f, fmt.Errorf("the current demand: %w", history.NegativeError(f.fresh)), t.Query)
 			return
 		}
 	} else {

@@ -38,8 +38,10 @@ func TestRunBadTargetsFile(t *testing.T) {
 
 // TestE2EPrescaleRunBadQueries: at run time, through `prescale run`'s code
 // and the embedded PromQL engine, a demand query that returns several
-// series, NaN at every point, or ±Inf for the current demand (finite
-// before) never gives a silent decision: each target holds with reason
+// series, NaN at every point, ±Inf for the current demand (finite
+// before), a negative value at every point or a negative current demand
+// (positive before: a deriv() or a subtraction) never gives a silent
+// decision: each target holds with reason
 // bad_query and an explanation naming the query and what is wrong, and
 // its history_error says the same. Real server: polled with a deadline.
 func TestE2EPrescaleRunBadQueries(t *testing.T) {
@@ -48,14 +50,18 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	}
 	infFrom := time.Now().Add(-time.Second).Unix()
 	want := map[string]string{
-		"multi": "query returned more than one series",
-		"nan":   "query returned only NaN or ±Inf values",
-		"inf":   "query returned only NaN or ±Inf values",
+		"multi":  "query returned more than one series",
+		"nan":    "query returned only NaN or ±Inf values",
+		"inf":    "query returned only NaN or ±Inf values",
+		"neg":    "query returned a negative value (a demand or a unit count is never negative: check the query for a deriv() or a subtraction): -5 at ",
+		"negnow": "query returned a negative value",
 	}
 	file, err := yaml.Marshal(map[string]any{"targets": []map[string]string{
 		{"name": "multi", "query": `label_replace(vector(1), "a", "x", "", "") or vector(2)`},
 		{"name": "nan", "query": "vector(NaN)"},
 		{"name": "inf", "query": fmt.Sprintf("vector(1) / (time() < bool %d)", infFrom)},
+		{"name": "neg", "query": "vector(-5)"},
+		{"name": "negnow", "query": fmt.Sprintf("vector(1) - 3 * (time() >= bool %d)", infFrom)},
 	}})
 	require.NoError(t, err)
 	setRunTargets(t, file)
@@ -66,7 +72,7 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(targets) != 3 {
+		if len(targets) != len(want) {
 			return fmt.Errorf("targets: %+v", targets)
 		}
 		for _, tg := range targets {
@@ -84,5 +90,6 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	logs := errb.String()
 	require.Contains(t, logs, `msg="target query failing: decisions hold" target=inf reason=bad_query err="query \"vector(1) / (time()`,
 		"one WARN names the target, the reason and its query")
+	require.Contains(t, logs, `msg="target query failing: decisions hold" target=neg reason=bad_query err="query \"vector(-5)\": history: query returned a negative value`)
 	require.NotContains(t, logs, "cycle failed", "a target's query problem is its own WARN, not the cycle's")
 }

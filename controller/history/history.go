@@ -30,6 +30,13 @@ type Series struct {
 	// NaN); LastDropped is the newest of them (unix seconds; 0: none).
 	Dropped     int
 	LastDropped int64
+	// Negative counts points the store returned below zero, left out as
+	// missing (a demand or a unit count is never negative: such a value is
+	// a wrong query); LastNegative is the newest of them (unix seconds; 0:
+	// none) and NegativeValue its value.
+	Negative      int
+	LastNegative  int64
+	NegativeValue float64
 }
 
 // Present returns the number of non-NaN points.
@@ -62,6 +69,11 @@ var (
 	// ErrNotFinite: the query returned a series whose every point in the
 	// range is NaN or ±Inf (e.g. 0/0 in a ratio): a problem of the query.
 	ErrNotFinite = errors.New("history: query returned only NaN or ±Inf values")
+	// ErrNegative: the query returned a negative value where it is read
+	// (a request rate, a utilisation, a queue length or a unit count is
+	// never negative): a problem of the query, such as a deriv() or a
+	// subtraction.
+	ErrNegative = errors.New("history: query returned a negative value (a demand or a unit count is never negative: check the query for a deriv() or a subtraction)")
 	// ErrMultipleSeries: the demand query must aggregate to one series.
 	ErrMultipleSeries = errors.New("history: query returned more than one series; aggregate it (e.g. sum(...))")
 	// ErrResultType: the query did not return a matrix.
@@ -77,7 +89,7 @@ var (
 // or failed evaluation.
 func IsQueryError(err error) bool {
 	return errors.Is(err, ErrMultipleSeries) || errors.Is(err, ErrResultType) || errors.Is(err, ErrQuery) ||
-		errors.Is(err, ErrNotFinite)
+		errors.Is(err, ErrNotFinite) || errors.Is(err, ErrNegative)
 }
 
 // MaxPointsPerSeries is Prometheus' limit on points per series in one
@@ -157,6 +169,13 @@ func (f *filler) put(ms int64, v float64) {
 		f.s.LastDropped = max(f.s.LastDropped, f.s.T[i])
 		return
 	}
+	if v < 0 {
+		f.s.Negative++
+		if f.s.T[i] >= f.s.LastNegative {
+			f.s.LastNegative, f.s.NegativeValue = f.s.T[i], v
+		}
+		return
+	}
 	f.s.V[i] = v
 	f.found = true
 }
@@ -189,10 +208,20 @@ func (f *filler) addMatrix(v model.Value) error {
 
 func (f *filler) result() (Series, error) {
 	if !f.found {
+		if f.s.Negative > 0 {
+			return f.s, NegativeError(f.s)
+		}
 		if f.s.Dropped > 0 {
 			return f.s, fmt.Errorf("%w (points: %d)", ErrNotFinite, f.s.Dropped)
 		}
 		return f.s, ErrNoData
 	}
 	return f.s, nil
+}
+
+// NegativeError is ErrNegative naming s's newest negative value, its time
+// and how many points were negative.
+func NegativeError(s Series) error {
+	return fmt.Errorf("%w: %g at %s (negative points: %d)", ErrNegative, s.NegativeValue,
+		time.Unix(s.LastNegative, 0).UTC().Format(time.RFC3339), s.Negative)
 }

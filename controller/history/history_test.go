@@ -288,6 +288,42 @@ func TestEmbeddedNonFiniteDemand(t *testing.T) {
 	require.InDelta(t, 1, v, 0)
 }
 
+// TestEmbeddedNegativeDemand: a query that evaluates to a negative value
+// (a deriv(), a subtraction) is the query's problem: at every point it is
+// ErrNegative naming the value (a query error, not "no data"); only at the
+// newest point, that point is missing and named (Series.LastNegative), so
+// the controller holds with bad_query instead of sizing for it. It was
+// returned as a demand of -5 and decided silently at min_units.
+func TestEmbeddedNegativeDemand(t *testing.T) {
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	end := start.Add(10 * time.Minute)
+
+	s, err := emb.QueryRange(t.Context(), "vector(-5)", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrNegative)
+	require.True(t, IsQueryError(err))
+	require.ErrorContains(t, err, ": -5 at 2026-03-02T12:10:00Z (negative points: 11)")
+	require.Equal(t, 11, s.Negative)
+
+	// 1 before the last point, -2 at it: negative only at the end.
+	q := fmt.Sprintf("vector(1) - 3 * (time() >= bool %d)", end.Unix())
+	s, err = emb.QueryRange(t.Context(), q, start, end, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Negative)
+	require.Equal(t, end.Unix(), s.LastNegative)
+	require.InDelta(t, -2, s.NegativeValue, 0)
+	tl, v, ok := s.Last()
+	require.True(t, ok)
+	require.Equal(t, end.Add(-time.Minute).Unix(), tl)
+	require.InDelta(t, 1, v, 0)
+
+	// Zero is a demand (an idle service), not a negative value.
+	_, err = emb.QueryRange(t.Context(), "-vector(0)", start, end, time.Minute)
+	require.NoError(t, err)
+}
+
 // TestRemoteBoundsAnswers: an answer larger than MaxAnswerBytes (a query
 // returning thousands of series) is cut off and reported as the target's
 // query problem, not read whole into memory; headers are sent.
