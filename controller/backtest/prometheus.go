@@ -14,7 +14,8 @@ import (
 // base URL) over [start, end] at step, through the controller's own
 // Prometheus history source (history.Remote: query_range split under the
 // points-per-series limit, one series required, NaN and ±Inf samples
-// missing), so a replay reads exactly what the live controller would. It
+// missing; a negative value is an error, where the live controller holds
+// with bad_query), so a replay reads what the live controller would. It
 // returns the series on the grid start + k·step, NaN where the server had
 // no sample. step must be whole seconds of at least 1 s (trace timestamps
 // are unix seconds). headers (a tenant's X-Scope-OrgID, nil for none) go
@@ -36,6 +37,10 @@ func QueryRange(ctx context.Context, address string, headers http.Header, query 
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.Negative > 0 {
+		// As a trace file's negative value: a demand never is.
+		return nil, nil, history.NegativeError(s)
 	}
 	return s.T, s.V, nil
 }

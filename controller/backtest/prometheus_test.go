@@ -25,6 +25,7 @@ type promStub struct {
 	series     int
 	resultType string
 	nanAt      int64
+	negAt      int64 // a sample of -3 (a deriv() gone below zero)
 	status     int
 }
 
@@ -56,8 +57,11 @@ func (p *promStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var values [][2]any
 	for ts := int64(start); ts <= int64(end); ts += int64(step) {
 		v := strconv.FormatInt((ts/60)%100, 10)
-		if ts == p.nanAt {
+		switch ts {
+		case p.nanAt:
 			v = "NaN"
+		case p.negAt:
+			v = "-3"
 		}
 		if ts%7200 == 0 { // a gap every two hours
 			continue
@@ -114,6 +118,8 @@ func TestQueryRangeErrors(t *testing.T) {
 		{"two series", &promStub{series: 2}, "query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"},
 		{"not a matrix", &promStub{resultType: "vector"}, "unexpected result type: vector, want matrix"},
 		{"server error", &promStub{status: http.StatusBadRequest}, "query_range"},
+		// As a trace file's negative value; it was replayed as a gap.
+		{"negative", &promStub{negAt: 1_700_000_000 + 120}, "query returned a negative value (a demand or a unit count is never negative: check the query for a deriv() or a subtraction): -3 at 2023-11-14T22:15:20Z (negative points: 1)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httptest.NewServer(c.stub)

@@ -8,7 +8,7 @@ import (
 
 // FuzzRead: any input either reads as a trace that keeps the reader's
 // promises (equal lengths, strictly increasing seconds in range, values
-// finite within ±MaxAbsValue or NaN) and survives a write/read round trip,
+// finite within ±MaxAbsValue, not negative, or NaN) and survives a write/read round trip,
 // or fails with a short error; never a panic or a silent empty trace.
 func FuzzRead(f *testing.F) {
 	f.Add([]byte("timestamp,value\n1,2\n3,\n"))
@@ -58,7 +58,7 @@ func checkTrace(t *testing.T, tr *Trace, strict bool) {
 		if ts < 0 || ts > MaxUnixSeconds || strict && i > 0 && ts <= tr.T[i-1] {
 			t.Fatalf("row %d: timestamp %d", i, ts)
 		}
-		if v := tr.V[i]; !math.IsNaN(v) && !(math.Abs(v) <= MaxAbsValue) {
+		if v := tr.V[i]; !math.IsNaN(v) && (!(math.Abs(v) <= MaxAbsValue) || strict && v < 0) {
 			t.Fatalf("row %d: value %v", i, v)
 		}
 	}

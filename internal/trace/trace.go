@@ -58,13 +58,15 @@ func readFile(path string, ordered bool) (*Trace, error) {
 // (an integral float is accepted) or "YYYY-MM-DD HH:MM:SS" in UTC, and
 // must increase strictly: a repeated or earlier timestamp is an error
 // naming both lines (forecast and backtest index samples by time). Empty,
-// "nan", "na", "null" and "none" values are missing (NaN). Raw is not
-// kept (see ReadUnordered). Errors name the line and quote at most
+// "nan", "na", "null" and "none" values are missing (NaN). A negative
+// value is an error: a demand never is. Raw is not kept (see
+// ReadUnordered). Errors name the line and quote at most
 // MaxEcho bytes of a field.
 func Read(r io.Reader) (*Trace, error) { return read(r, false) }
 
 // ReadUnordered is Read except that a timestamp equal to or earlier than
-// the one before it is accepted and Raw is kept: a streaming detector works
+// the one before it and a negative value (any signal may be scored for
+// anomalies) are accepted and Raw is kept: a streaming detector works
 // on row order and echoes every row's timestamp as written, and some real
 // data (NAB's machine_temperature_system_failure.csv) has a block of rows
 // out of time order, others a repeated timestamp (a clock change).
@@ -123,6 +125,9 @@ func read(r io.Reader, unordered bool) (*Trace, error) {
 		v, err := ParseValue(rec[vi])
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if !unordered && v < 0 {
+			return nil, fmt.Errorf("line %d: value %s is negative: a demand (a request rate, a utilisation, a queue length) never is; check how the trace was made (a deriv(), a subtraction)", line, Quote(strings.TrimSpace(rec[vi])))
 		}
 		tr.T = append(tr.T, ts)
 		tr.V = append(tr.V, v)

@@ -33,6 +33,10 @@ func TestReadUnordered(t *testing.T) {
 	require.Equal(t, []float64{1, 2, 3}, tr.V)
 	_, err = ReadUnordered(strings.NewReader("timestamp,value\n1,x\n"))
 	require.ErrorContains(t, err, `line 2: value "x" is not a number`, "the other checks still apply")
+	// A detector scores any signal (NAB's art_daily_flatmiddle goes below 0).
+	tr, err = ReadUnordered(strings.NewReader("timestamp,value\n1,-5\n"))
+	require.NoError(t, err)
+	require.Equal(t, []float64{-5}, tr.V)
 }
 
 func TestReadErrors(t *testing.T) {
@@ -54,6 +58,8 @@ func TestReadErrors(t *testing.T) {
 		{"overflow value", "timestamp,value\n1,1e300\n", `line 2: value "1e300" is beyond ±1e+15`},
 		{"out of float range", "timestamp,value\n1,1e999\n", "infinite"},
 		{"negative overflow", "timestamp,value\n1,-2e15\n", "beyond"},
+		// A demand is never negative: it was read as a demand of -5.
+		{"negative value", "timestamp,value\n1,2\n2, -5 \n", `line 3: value "-5" is negative: a demand (a request rate, a utilisation, a queue length) never is; check how the trace was made (a deriv(), a subtraction)`},
 		{"long value cut", "timestamp,value\n1," + strings.Repeat("9x", 10<<20) + "\n", `line 2: value "` + strings.Repeat("9x", 50) + `"... (20971520 bytes) is not a number`},
 		{"long header cut", strings.Repeat("h", 1000) + "\n1,2\n", `bad header "` + strings.Repeat("h", 100) + `"... (1000 bytes)`},
 	} {
