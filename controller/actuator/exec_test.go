@@ -1,6 +1,7 @@
 package actuator
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,16 +18,32 @@ import (
 // whose kubectl hung left that kubectl running, one more at every resend.
 func TestExecTimeoutKillsItsChildren(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	e, err := NewExec([]string{"/bin/sh", "-c", `sleep 60 & echo $! > "$0"; wait`, pidFile}, 300*time.Millisecond, nil)
+	// The child's pid is written to a temporary name and renamed, so a
+	// file that exists is whole. The delivery's context ends once it is
+	// there, not after a fixed time: on a loaded machine (-race, 2 cores)
+	// 300 ms passed before the shell had started its child.
+	e, err := NewExec([]string{"/bin/sh", "-c", `sleep 60 & echo $! > "$0.tmp"; mv "$0.tmp" "$0"; wait`, pidFile}, time.Minute, nil)
 	require.NoError(t, err)
-	require.ErrorContains(t, e.Deliver(t.Context(), testAction), "timed out after 300ms")
-	b, err := os.ReadFile(pidFile)
-	require.NoError(t, err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Deliver(ctx, testAction) }()
+	var pid int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+			require.NoError(t, err)
+			break
+		}
+		require.False(t, time.Now().After(deadline), "the command wrote no child pid in 30 s")
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	require.ErrorContains(t, <-done, "timed out after 1m0s")
 	// The child is killed at the timeout; its parent (init or a
 	// subreaper) reaps it when it gets to it: poll with a deadline.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for running(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the command's child (pid %d) still runs 10 s after the command timed out", pid)
