@@ -176,7 +176,8 @@ func (l *Level) Acked(target string) (units int, at time.Time, ok bool) {
 }
 
 // Sync delivers every due pending target once, in name order, and returns
-// when the next pending target is due (zero when none is pending).
+// when the next pending target is due (zero when none is pending). Beside
+// Run it skips a target Run is delivering to.
 func (l *Level) Sync(ctx context.Context) time.Time {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
@@ -196,6 +197,13 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 		}
 		l.mu.Lock()
 		t := l.targets[name]
+		if !t.due(now) {
+			// Run started a delivery to it (or it was acknowledged)
+			// since the round listed it: one delivery per target at a
+			// time.
+			l.mu.Unlock()
+			continue
+		}
 		a := t.want
 		t.inFlight = true
 		l.mu.Unlock()

@@ -275,3 +275,101 @@ func TestLevelParallelBound(t *testing.T) {
 	wg.Wait()
 	require.True(t, l.Status()[2].Pending)
 }
+
+// gated is a deliverer whose deliveries to a target wait until its
+// release channel is closed; it records the most deliveries to one target
+// that were in flight at once.
+type gated struct {
+	release map[string]chan struct{}
+	started chan string
+	mu      sync.Mutex
+	active  map[string]int
+	most    int
+	got     []int // desired units of every delivery, in order
+}
+
+func (*gated) Name() string { return "gated" }
+func (g *gated) Deliver(ctx context.Context, a Action) error {
+	g.mu.Lock()
+	g.active[a.Target]++
+	g.most = max(g.most, g.active[a.Target])
+	g.got = append(g.got, a.Desired)
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.active[a.Target]--
+		g.mu.Unlock()
+	}()
+	g.started <- a.Target
+	select {
+	case <-g.release[a.Target]:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestLevelSyncBesideRun: a Sync round beside Run never delivers to a
+// target that Run started delivering to after the round listed it: one
+// delivery per target at a time. Sync delivered b while Run's delivery to
+// b was still in flight (two commands for the same target at once).
+func TestLevelSyncBesideRun(t *testing.T) {
+	g := &gated{release: map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})},
+		started: make(chan string, 8), active: map[string]int{}}
+	l := NewLevel(g, LevelConfig{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	require.NoError(t, l.Act(ctx, Action{Target: "a", Desired: 3}))
+	require.NoError(t, l.Act(ctx, Action{Target: "b", Desired: 4}))
+	synced := make(chan struct{})
+	go func() { l.Sync(ctx); close(synced) }()
+	require.Equal(t, "a", <-g.started, "Sync starts with a")
+	ran := make(chan struct{})
+	go func() { l.Run(ctx); close(ran) }()
+	require.Equal(t, "b", <-g.started, "Run delivers b while Sync's a is in flight")
+	close(g.release["a"])
+	select {
+	case <-synced:
+	case got := <-g.started:
+		t.Fatalf("Sync delivered %s while Run's delivery to it was in flight", got)
+	}
+	close(g.release["b"])
+	cancel()
+	<-ran
+	require.Equal(t, 1, g.most)
+}
+
+// TestLevelRunDecisionDuringDelivery: a decision made while a delivery to
+// the same target is in flight is delivered once that one ends: the
+// delivery's end wakes Run (which had nothing to start at the decision's
+// own wake-up), and the target is due at once.
+func TestLevelRunDecisionDuringDelivery(t *testing.T) {
+	g := &gated{release: map[string]chan struct{}{"a": make(chan struct{})}, started: make(chan string, 8), active: map[string]int{}}
+	l := NewLevel(g, LevelConfig{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var wg sync.WaitGroup
+	require.NoError(t, l.Act(ctx, Action{Target: "a", Desired: 3}))
+	<-l.kick
+	l.dispatch(ctx, &wg)
+	require.Equal(t, "a", <-g.started)
+	require.NoError(t, l.Act(ctx, Action{Target: "a", Desired: 5}))
+	<-l.kick
+	require.True(t, l.dispatch(ctx, &wg).IsZero(), "nothing to start while a's delivery is in flight")
+	require.Empty(t, g.started)
+	close(g.release["a"])
+	wg.Wait()
+	select {
+	case <-l.kick:
+	default:
+		t.Fatal("the delivery's end did not wake Run")
+	}
+	next := l.dispatch(ctx, &wg)
+	require.Equal(t, "a", <-g.started, "the decision made during the delivery is delivered after it")
+	wg.Wait()
+	require.True(t, next.IsZero())
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	require.Equal(t, []int{3, 5}, g.got)
+	require.Equal(t, 1, g.most)
+}
