@@ -167,7 +167,10 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units (5) must not exceed max_units (2)"},
 		// 1e-19 made demand/capacity overflow int and the simulator loop for ever.
-		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity 1e-19: the trace's peak demand"},
+		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-8", "--decisions", out}, "--capacity 1e-08: the trace's peak demand"},
+		// Outside [1e-9, 1e15] whatever the trace: a unit mix-up.
+		{"capacity below bound", []string{"--trace", tr, "--capacity", "1e-19", "--decisions", out}, "--capacity: capacity_per_unit must be in [1e-09, 1e+15] (the demand one unit serves, in the query's unit: outside is a unit mix-up), got 1e-19"},
+		{"capacity above bound", []string{"--trace", tr, "--capacity", "1e300", "--decisions", out}, "--capacity: capacity_per_unit must be in [1e-09, 1e+15]"},
 		// A lag of months asked every decision for a forecast that long.
 		{"absurd lag", []string{"--trace", tr, "--capacity", "1", "--lag", "1000000h", "--decisions", out}, "--lag: provisioning lag 1000000h0m0s needs 12000000 forecast steps of 5m0s, more than 2016"},
 		{"fractional step", []string{"--prometheus", "http://x", "--query", "up", "--step", "1500ms", "--capacity", "1", "--decisions", out}, "--step must be whole seconds of at least 1s, got 1.5s"},

@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -139,8 +138,9 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	if code, ok := parseArgs(flags, args, stderr); !ok {
 		return f, code, false
 	}
-	if !(f.capacity >= 0) || math.IsInf(f.capacity, 0) {
-		fmt.Fprintln(stderr, "prescale run: --capacity must be a finite number >= 0")
+	if c := f.capacity; c != 0 && !(c >= policy.MinCapacityPerUnit && c <= policy.MaxCapacityPerUnit) {
+		fmt.Fprintf(stderr, "prescale run: --capacity must be 0 (the trace's 95th percentile / 5) or in [%g, %g], the demand one unit serves in the trace's unit; got %v\n",
+			policy.MinCapacityPerUnit, float64(policy.MaxCapacityPerUnit), c)
 		return f, 2, false
 	}
 	return f, 0, true
@@ -498,6 +498,10 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 		capacity = s[len(s)*95/100] / 5
 		if !(capacity > 0) {
 			capacity = 1
+		}
+		if capacity < policy.MinCapacityPerUnit {
+			return fmt.Errorf("--backfill %s: the trace's 95th percentile / 5 is %g, below the least capacity_per_unit (%g): give --capacity",
+				name, capacity, policy.MinCapacityPerUnit)
 		}
 	}
 	content, err := runTargetsYAML(cfg.EnvTarget(), name, capacity)

@@ -14,8 +14,9 @@ import (
 )
 
 // TestRunBadTargetsFile: a targets file whose entry has max_units below
-// min_units, a capacity that is 0, negative or NaN, or a value of the
-// wrong type, stops `prescale run` at start with exit 2 and an error
+// min_units, a capacity that is 0, negative, NaN, +Inf or outside
+// [1e-9, 1e15], a price above 1e9 per unit-hour, or a value of the wrong
+// type, stops `prescale run` at start with exit 2 and an error
 // naming the target and the field.
 func TestRunBadTargetsFile(t *testing.T) {
 	for _, tc := range []struct{ name, fields, want string }{
@@ -23,6 +24,11 @@ func TestRunBadTargetsFile(t *testing.T) {
 		{"capacity 0", "capacity_per_unit: 0", `: target "web": capacity_per_unit must be a finite number > 0, got 0`},
 		{"capacity negative", "capacity_per_unit: -2.5", `: target "web": capacity_per_unit must be a finite number > 0, got -2.5`},
 		{"capacity NaN", "capacity_per_unit: .nan", `: target "web": capacity_per_unit must be a finite number > 0, got NaN`},
+		// Each was accepted and decided: 2^31 units wanted, or +Inf costs
+		// the API (500) and the state file could not encode.
+		{"capacity tiny", "capacity_per_unit: 1e-300", `: target "web": capacity_per_unit must be in [1e-09, 1e+15] (the demand one unit serves, in the query's unit: outside is a unit mix-up), got 1e-300`},
+		{"capacity +Inf", "capacity_per_unit: .inf", `: target "web": capacity_per_unit must be a finite number > 0, got +Inf`},
+		{"cost huge", "cost_per_unit_hour: 1.7e308", `: target "web": cost_per_unit_hour must be at most 1e+09 (the price of one unit for one hour), got 1.7e+308`},
 		{"units NaN", "max_units: .nan", ` ("web"): max_units: line 4: cannot unmarshal !!float ` + "`.nan`" + ` into int`},
 		{"capacity not a number", "capacity_per_unit: ten", ` ("web"): capacity_per_unit: line 4: cannot unmarshal !!str ` + "`ten`" + ` into float64`},
 	} {

@@ -25,6 +25,9 @@ func TestRunBadUsage(t *testing.T) {
 		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
 		testkit.Exit("extra argument", []string{"x"}, nil, 2, `prescale run: unexpected argument "x"`),
 		testkit.Exit("missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"),
+		// Accepted, and the replayed target wanted 2^31 units.
+		testkit.Exit("capacity tiny", []string{"--capacity", "1e-300"}, nil, 2, "prescale run: --capacity must be 0 (the trace's 95th percentile / 5) or in [1e-09, 1e+15], the demand one unit serves in the trace's unit; got 1e-300"),
+		testkit.Exit("capacity negative", []string{"--capacity", "-1"}, nil, 2, "prescale run: --capacity must be 0"),
 		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be at least 1s"),
 		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
 	}, runCmd)

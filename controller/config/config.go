@@ -89,11 +89,11 @@ type Config struct {
 	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
 	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged"`
-	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation"`
+	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation, in [1e-9, 1e15], and times PRESCALE_TARGET_UTILIZATION at least 1e-9"`
 	TargetUtilization   float64       `envconfig:"TARGET_UTILIZATION" default:"0.7" desc:"utilisation to provision for, in (0,1]"`
 	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units; 0 lets a target scale to zero on zero demand and back up on any demand"`
 	MaxUnits            int           `envconfig:"TARGET_MAX_UNITS" default:"10" desc:"maximum units, at most 1000000"`
-	CostPerUnitHour     float64       `envconfig:"TARGET_COST_PER_UNIT_HOUR" default:"0" desc:"price of one unit-hour; 0: cost not tracked"`
+	CostPerUnitHour     float64       `envconfig:"TARGET_COST_PER_UNIT_HOUR" default:"0" desc:"price of one unit-hour, at most 1e9; 0: cost not tracked"`
 	Lag                 time.Duration `envconfig:"TARGET_PROVISIONING_LAG" default:"5m" desc:"time new capacity takes to become ready"`
 	ScaleUpCooldown     time.Duration `envconfig:"TARGET_SCALE_UP_COOLDOWN" default:"3m" desc:"minimum time between scale-ups"`
 	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`

@@ -465,6 +465,16 @@ func TestValidate(t *testing.T) {
 		{"floor mode", func(t *Target) { t.FloorMode = "soft" }, `floor_mode must be scale_up or hold; got "soft"`},
 		{"capacity", func(t *Target) { t.CapacityPerUnit = 0 }, `capacity_per_unit must be a finite number > 0, got 0`},
 		{"capacity inf", func(t *Target) { t.CapacityPerUnit = math.Inf(1) }, `capacity_per_unit must be a finite number > 0`},
+		// Each was accepted: demand / capacity overflowed to a pool of 2^31
+		// units, or a price times units and hours to +Inf, which the API and
+		// the state file could not encode (500, state file not saved).
+		{"capacity tiny", func(t *Target) { t.CapacityPerUnit = 1e-300 }, `capacity_per_unit must be in [1e-09, 1e+15] (the demand one unit serves, in the query's unit: outside is a unit mix-up), got 1e-300`},
+		{"capacity subnormal", func(t *Target) { t.CapacityPerUnit = 5e-324 }, `capacity_per_unit must be in [1e-09, 1e+15]`},
+		{"capacity huge", func(t *Target) { t.CapacityPerUnit = 1e300 }, `capacity_per_unit must be in [1e-09, 1e+15] (the demand one unit serves, in the query's unit: outside is a unit mix-up), got 1e+300`},
+		{"capacity just above", func(t *Target) { t.CapacityPerUnit = 1.01e15 }, `capacity_per_unit must be in [1e-09, 1e+15]`},
+		{"capacity times utilisation", func(t *Target) { t.CapacityPerUnit, t.TargetUtilization = 1e-6, 1e-4 },
+			`target_utilization times capacity_per_unit (0.0001 × 1e-06 = 1e-10) must be at least 1e-09: the demand one unit is sized for, in the query's unit`},
+		{"cost huge", func(t *Target) { t.CostPerUnitHour = 1.7e308 }, `cost_per_unit_hour must be at most 1e+09 (the price of one unit for one hour), got 1.7e+308`},
 		{"utilisation", func(t *Target) { t.TargetUtilization = 1.5 }, `target_utilization must be in (0, 1], got 1.5`},
 		{"min", func(t *Target) { t.MinUnits = -1 }, `min_units must be >= 0, got -1`},
 		{"max", func(t *Target) { t.MaxUnits = 0 }, `max_units must be in [1, 1000000], got 0`},
@@ -495,6 +505,16 @@ func TestValidate(t *testing.T) {
 		})
 	}
 	require.NoError(t, baseTarget().Validate())
+	// The bounds themselves, and the tuning set's capacities (0.0068 to
+	// 2.6e7, scripts/accuracy-tuneset.sh) at any utilisation down to 0.01,
+	// are accepted.
+	for _, c := range []struct{ capacity, util, cost float64 }{
+		{MinCapacityPerUnit, 1, 0}, {MaxCapacityPerUnit, 1, MaxCostPerUnitHour}, {0.0068, 0.01, 0.05}, {2.6e7, 0.7, 3.2},
+	} {
+		tg := baseTarget()
+		tg.CapacityPerUnit, tg.TargetUtilization, tg.CostPerUnitHour = c.capacity, c.util, c.cost
+		require.NoError(t, tg.Validate(), "%+v", c)
+	}
 }
 
 func TestUnitsFor(t *testing.T) {

@@ -148,6 +148,25 @@ type Target struct {
 // million units is far beyond any real pool.
 const MaxUnitsLimit = 1_000_000
 
+// Bounds of a target's capacity and price. Demand and capacity are in the
+// query's unit, whatever it is; outside these bounds the number is a unit
+// mix-up (requests/ms for requests/s, bytes for pebibytes) or a typo, and
+// the arithmetic stops meaning anything: demand / capacity_per_unit
+// overflows or rounds to a pool of 2^31 units, and a price times units
+// and hours to +Inf, which JSON (the API, the state file) cannot hold.
+// The capacities of the tuning set (scripts/accuracy-tuneset.sh) run from
+// 0.0068 to 2.6e7, far inside.
+const (
+	// MinCapacityPerUnit bounds capacity_per_unit and capacity_per_unit ×
+	// target_utilization (the demand a unit is sized for) from below.
+	MinCapacityPerUnit = 1e-9
+	// MaxCapacityPerUnit is the most demand one unit may serve: 1e15, the
+	// largest value a trace may hold (a petabyte per second).
+	MaxCapacityPerUnit = 1e15
+	// MaxCostPerUnitHour is the highest price of one unit-hour accepted.
+	MaxCostPerUnitHour = 1e9
+)
+
 // FieldError is a validation error naming the offending field.
 type FieldError struct {
 	Target string
@@ -180,12 +199,7 @@ func (t Target) Validate() error {
 	default:
 		bad("floor_mode", "must be scale_up or hold; got %q", t.FloorMode)
 	}
-	if !(t.CapacityPerUnit > 0) || !finite(t.CapacityPerUnit) {
-		bad("capacity_per_unit", "must be a finite number > 0, got %v", t.CapacityPerUnit)
-	}
-	if !(t.TargetUtilization > 0 && t.TargetUtilization <= 1) {
-		bad("target_utilization", "must be in (0, 1], got %v", t.TargetUtilization)
-	}
+	t.validateCapacity(bad)
 	if t.MinUnits < 0 {
 		bad("min_units", "must be >= 0, got %d", t.MinUnits)
 	}
@@ -196,6 +210,8 @@ func (t Target) Validate() error {
 	}
 	if t.CostPerUnitHour < 0 || !finite(t.CostPerUnitHour) {
 		bad("cost_per_unit_hour", "must be a finite number >= 0, got %v", t.CostPerUnitHour)
+	} else if t.CostPerUnitHour > MaxCostPerUnitHour {
+		bad("cost_per_unit_hour", "must be at most %g (the price of one unit for one hour), got %g", float64(MaxCostPerUnitHour), t.CostPerUnitHour)
 	}
 	for _, d := range []struct {
 		field string
@@ -236,6 +252,28 @@ func (t Target) Validate() error {
 		bad("daily_budget", "needs cost_per_unit_hour > 0")
 	}
 	return errors.Join(errs...)
+}
+
+// validateCapacity checks capacity_per_unit and target_utilization, and
+// that the demand a unit is sized for stays in the bounds.
+func (t Target) validateCapacity(bad func(field, format string, args ...any)) {
+	c, u := t.CapacityPerUnit, t.TargetUtilization
+	capOK := false
+	switch {
+	case !(c > 0) || math.IsInf(c, 0):
+		bad("capacity_per_unit", "must be a finite number > 0, got %v", c)
+	case c < MinCapacityPerUnit || c > MaxCapacityPerUnit:
+		bad("capacity_per_unit", "must be in [%g, %g] (the demand one unit serves, in the query's unit: outside is a unit mix-up), got %g",
+			MinCapacityPerUnit, float64(MaxCapacityPerUnit), c)
+	default:
+		capOK = true
+	}
+	if !(u > 0 && u <= 1) {
+		bad("target_utilization", "must be in (0, 1], got %v", u)
+	} else if capOK && c*u < MinCapacityPerUnit {
+		bad("target_utilization", "times capacity_per_unit (%g × %g = %g) must be at least %g: the demand one unit is sized for, in the query's unit",
+			u, c, c*u, MinCapacityPerUnit)
+	}
 }
 
 // UnitsFor is the smallest whole number of units k >= 0 with
