@@ -167,10 +167,13 @@ func nearestLevel(levels []float64, p float64) int {
 	return best
 }
 
-// Update absorbs the sample at t (unix seconds; NaN: a gap) after the
-// wrapped distribution has absorbed it; peak is the wrapped distribution
-// from this origin on.
+// Update absorbs the sample at t (unix seconds; NaN or ±Inf: a gap, as
+// Forecaster.Update takes it) after the wrapped distribution has absorbed
+// it; peak is the wrapped distribution from this origin on.
 func (c *Conditional) Update(t int64, y float64, peak func(p float64) (float64, bool)) {
+	if math.IsInf(y, 0) {
+		y = math.NaN()
+	}
 	H := c.cfg.Horizon
 	i := c.n
 	c.n++

@@ -1,6 +1,7 @@
 package online
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -203,4 +204,35 @@ func TestConditionalJumpState(t *testing.T) {
 	require.Less(t, 3*miss, 2*rawMiss, "the jump state covers a third of them or more")
 	require.False(t, lowered, "RaiseOnly never lowers a level")
 	t.Logf("second steps %d: missed %d → %d", n, rawMiss, miss)
+}
+
+// TestConditionalInfIsAGap: a ±Inf sample is a gap, as the wrapped
+// forecaster takes it (Forecaster.Update): the counts and the jump state
+// are those of a NaN. +Inf counted as a peak above every level of every
+// origin whose window held it, and put its origin in the highest jump bin.
+func TestConditionalInfIsAGap(t *testing.T) {
+	run := func(bad float64) *Conditional {
+		f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 0.5, ScaleAlpha: 0.02})
+		require.NoError(t, err)
+		c, err := NewConditional(CondConfig{Step: 300, Horizon: 3, Levels: condLevels(), Jump: true, RaiseOnly: true,
+			Prior: 50, Memory: 2016, MaxRatio: 8, Strict: 2, MinOrigins: 288})
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(3, 4))
+		for i := range 5 * 288 {
+			y := 100 + 2*rng.NormFloat64()
+			if i%50 == 49 {
+				y = bad
+			}
+			f.Update(int64(i)*300, y)
+			c.Update(int64(i)*300, y, f.PeakQuantile)
+		}
+		return c
+	}
+	gap := run(math.NaN())
+	for _, inf := range []float64{math.Inf(1), math.Inf(-1)} {
+		c := run(inf)
+		require.Equal(t, gap.all, c.all, "%v: the whole's counts", inf)
+		require.Equal(t, gap.feats, c.feats, "%v: the jump bins' counts", inf)
+		require.Equal(t, gap.Level(0.99), c.Level(0.99))
+	}
 }
