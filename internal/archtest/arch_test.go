@@ -37,12 +37,12 @@ func allowed(pkg, imp string) bool {
 		return !under(imp, "cmd")
 	case under(pkg, "predictor"):
 		switch pkg {
-		case "predictor", "predictor/series":
+		case "predictor", "predictor/series", "predictor/conformal":
 			return false
 		case "predictor/regress":
 			return imp == "predictor/series"
 		}
-		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress"
+		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress" || imp == "predictor/conformal"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":

@@ -1,7 +1,6 @@
 package forecast
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -38,39 +37,9 @@ func TestACIWidensAfterNoiseRises(t *testing.T) {
 	}
 }
 
-// TestACIMiss: on exchangeable errors the replay keeps the miss rate near
-// its target; errors that grow past the window's make it fall, and errors
-// that shrink make it rise (clamped at half and twice the target).
-func TestACIMiss(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 9))
-	n := 600
-	ends := make([]int, n)
-	same := make([]float64, n)
-	grow := make([]float64, n)
-	shrink := make([]float64, n)
-	for o := range n {
-		ends[o] = 1000 + 2*o
-		z := rng.NormFloat64()
-		same[o] = z
-		grow[o], shrink[o] = z, 4*z
-		if o >= n-100 {
-			grow[o], shrink[o] = 4*z, z/4
-		}
-	}
-	const alpha = aciAlpha
-	a := aciMiss(same, ends, 1, aciGamma)
-	require.InDelta(t, alpha, a, 0.1)
-	require.Less(t, aciMiss(grow, ends, 1, aciGamma), 0.6*alpha)
-	require.GreaterOrEqual(t, aciMiss(grow, ends, 1, 0.2), alpha/2)
-	require.Greater(t, aciMiss(shrink, ends, 1, aciGamma), 1.5*alpha)
-	require.LessOrEqual(t, aciMiss(shrink, ends, 1, 0.2), 2*alpha)
-	// A missing error is skipped, not counted as a miss.
-	nan := append([]float64(nil), same...)
-	for o := n - 100; o < n; o++ {
-		nan[o] = math.NaN()
-	}
-	require.InDelta(t, alpha, aciMiss(nan, ends, 1, aciGamma), 0.1)
-	// The issued level is never narrower than the nominal coverage.
+// TestACICoverage: the issued level is never narrower than the nominal
+// coverage, and a miss-rate ratio under 1 widens it.
+func TestACICoverage(t *testing.T) {
 	require.InDelta(t, 0.8, aciCoverage(0.8, 0.82, 2), 1e-12)
 	require.InDelta(t, 0.91, aciCoverage(0.8, 0.82, 0.5), 1e-12)
 }

@@ -105,7 +105,7 @@ type engine struct {
 	naiveRes [][]float64 // per horizon, naive's sorted backtest errors
 	// aciPick and aciNaive are, per horizon, the miss rate adaptive
 	// conformal inference reached on the backtest over the target one
-	// (see aciMiss); nil: the nominal level.
+	// (see conformal.Replay); nil: the nominal level.
 	aciPick, aciNaive []float64
 	guarded           bool // the last forecast fell back to naive (see guard)
 	guardOn           bool // the guard is in use (it did not hurt on the backtest)

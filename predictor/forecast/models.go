@@ -44,7 +44,7 @@ import (
 //     errors at horizon k over the last 400 backtest origins, with the
 //     level widened by a tenth of the miss rate (0.8 becomes 0.82) for
 //     drift, and then by adaptive conformal inference replayed over the
-//     backtest (Gibbs & Candès 2021, see aciMiss: the miss rate shrinks
+//     backtest (Gibbs & Candès 2021, see conformal.Replay: the miss rate shrinks
 //     while recent errors fall outside the intervals the window gave,
 //     grows while they fall inside, within half and twice its target,
 //     never to a level below c); on tied
