@@ -506,7 +506,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		if err := t.Validate(); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
 		}
-		if seen[t.Name] {
+		if seen[t.Name] && t.Name != "" { // an empty name is its own error
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: duplicate name %q", i, t.Name)})
 		}
 		seen[t.Name] = true

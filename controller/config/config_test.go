@@ -167,6 +167,7 @@ func TestParseTargets(t *testing.T) {
 		{"empty file", "", "PRESCALE_TARGETS_FILE: no targets", nil},
 		{"targets not a list", "targets: web\n", "PRESCALE_TARGETS_FILE: bad YAML: targets: ", nil},
 		{"duplicate", "targets:\n  - {name: web, query: q}\n  - {name: web, query: q}\n", `duplicate name "web"`, nil},
+		{"padded name", "targets:\n  - {name: web, query: q}\n  - {name: ' web ', query: q}\n", `PRESCALE_TARGETS_FILE: targets[1]: target " web ": name must not start or end with white space nor hold control characters, got " web "`, nil},
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
 		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be in [1, 1000000], got 0", nil},
 		{"not yaml", "targets: [", "bad YAML", nil},
@@ -191,6 +192,10 @@ func TestParseTargets(t *testing.T) {
 			require.Equal(t, tc.wantNames, names)
 		})
 	}
+	// Two entries without a name: each is named empty, not also a duplicate.
+	_, err := ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base)
+	require.EqualError(t, err, "PRESCALE_TARGETS_FILE: targets[0]: target \"\": name must not be empty\n"+
+		"PRESCALE_TARGETS_FILE: targets[1]: target \"\": name must not be empty")
 	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 1h}\n"), base)
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, ts[0].Lag, "durations parse")

@@ -461,6 +461,9 @@ func TestValidate(t *testing.T) {
 		want   string
 	}{
 		{"name", func(t *Target) { t.Name = "" }, `target "": name must not be empty`},
+		// Accepted: a second target beside "web" no one could tell apart.
+		{"name padded", func(t *Target) { t.Name = " web " }, `target " web ": name must not start or end with white space nor hold control characters, got " web "`},
+		{"name control", func(t *Target) { t.Name = "web\nprod" }, `name must not start or end with white space nor hold control characters, got "web\nprod"`},
 		{"kind", func(t *Target) { t.Kind = "disk" }, `kind must be one of instances, cpu, memory, storage; got "disk"`},
 		{"floor mode", func(t *Target) { t.FloorMode = "soft" }, `floor_mode must be scale_up or hold; got "soft"`},
 		{"capacity", func(t *Target) { t.CapacityPerUnit = 0 }, `capacity_per_unit must be a finite number > 0, got 0`},

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Kind is the resource a target scales.
@@ -186,8 +188,13 @@ func (t Target) Validate() error {
 		errs = append(errs, &FieldError{Target: t.Name, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	if t.Name == "" {
+	switch {
+	case t.Name == "":
 		bad("name", "must not be empty")
+	case strings.TrimSpace(t.Name) != t.Name || strings.ContainsFunc(t.Name, unicode.IsControl):
+		// " web " beside "web" is a second target an operator cannot tell
+		// apart in logs, labels or ?target=web.
+		bad("name", "must not start or end with white space nor hold control characters, got %q", t.Name)
 	}
 	switch t.Kind {
 	case "", KindInstances, KindCPU, KindMemory, KindStorage:
