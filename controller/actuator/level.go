@@ -44,8 +44,9 @@ type LevelConfig struct {
 // Level carries each target's current desired units to one Deliverer,
 // level-triggered as a Kubernetes controller is: it keeps per target the
 // last desired units the receiver acknowledged and, while they differ from
-// the current desired units, re-sends the current desired action (never an
-// older one) with capped exponential backoff until it is acknowledged.
+// the current desired units (or a delivery failed since: the receiver may
+// have applied it), re-sends the current desired action (never an older
+// one) with capped exponential backoff until it is acknowledged.
 // Receivers must therefore treat a repeated action as idempotent; the
 // webhook's payload carries a fingerprint stable per target, direction and
 // reason, by which Alertmanager-style receivers deduplicate.
@@ -69,10 +70,17 @@ type levelTarget struct {
 	backoff  time.Duration
 	out      outage.Tracker // the receiver's current outage for this target
 	inFlight bool           // a delivery to it is under way
+	// unsure: a delivery failed since the last acknowledgement, and the
+	// receiver may have applied it (a command that scaled, then timed
+	// out), so acked is not known to be in place.
+	unsure bool
 }
 
+// pending reports whether the current desired units must be (re-)sent:
+// the receiver has not acknowledged them, or a delivery failed since (a
+// decision back to the acknowledged units after a failed one is sent).
 func (t *levelTarget) pending() bool {
-	return t.hasWant && (!t.hasAcked || t.acked != t.want.Desired)
+	return t.hasWant && (!t.hasAcked || t.unsure || t.acked != t.want.Desired)
 }
 
 // NewLevel wraps d.
@@ -273,6 +281,7 @@ func (l *Level) record(name string, sent Action, err error) {
 	t := l.targets[name]
 	log := l.cfg.Logger
 	if err != nil {
+		t.unsure = true
 		t.backoff = min(max(l.cfg.MinBackoff, 2*t.backoff), l.cfg.MaxBackoff)
 		if t.want.Desired == sent.Desired { // else the new desired units are due at once
 			t.next = now.Add(t.backoff)
@@ -282,7 +291,7 @@ func (l *Level) record(name string, sent Action, err error) {
 		l.setPending(name, t)
 		return
 	}
-	t.acked, t.hasAcked, t.ackedAt = sent.Desired, true, now
+	t.acked, t.hasAcked, t.ackedAt, t.unsure = sent.Desired, true, now, false
 	t.out.OK(log, now, "actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired)
 	t.backoff = 0
 	if t.pending() { // the desired units changed while this one was delivered
@@ -363,8 +372,9 @@ type Status struct {
 	// receiver last acknowledged (nil: none yet).
 	Desired      int  `json:"desired_units"`
 	Acknowledged *int `json:"acknowledged_units"`
-	// Pending: Acknowledged differs from Desired (a delivery is due or in
-	// progress); Failing: at least one delivery of it failed.
+	// Pending: Acknowledged differs from Desired, or a delivery failed
+	// since it was acknowledged (a delivery is due or in progress);
+	// Failing: at least one delivery of it failed.
 	Pending        bool      `json:"pending"`
 	Failing        bool      `json:"failing"`
 	FailingSince   time.Time `json:"failing_since,omitzero"`

@@ -373,3 +373,49 @@ func TestLevelRunDecisionDuringDelivery(t *testing.T) {
 	require.Equal(t, []int{3, 5}, g.got)
 	require.Equal(t, 1, g.most)
 }
+
+// hook is a deliverer that calls during (when set) inside each delivery
+// and answers with its error; it records the desired units sent.
+type hook struct {
+	during func(a Action) error
+	got    []int
+}
+
+func (*hook) Name() string { return "hook" }
+func (h *hook) Deliver(_ context.Context, a Action) error {
+	h.got = append(h.got, a.Desired)
+	if h.during == nil {
+		return nil
+	}
+	return h.during(a)
+}
+
+// TestLevelFailedDeliveryThenBackToAcked: a delivery that failed may have
+// been applied (a command that scaled, then timed out; a webhook that
+// answered 500 after acting), so when the decision returns meanwhile to
+// the units last acknowledged they are sent again, not taken as in place.
+// Before, nothing was sent: a scale-down from 10 to 5 that timed out after
+// it was applied, then a decision for 10 again, left the receiver at 5.
+func TestLevelFailedDeliveryThenBackToAcked(t *testing.T) {
+	h := &hook{}
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	l := NewLevel(h, LevelConfig{Now: func() time.Time { return now }})
+	ctx := t.Context()
+	l.Restore("web", 10)
+	require.NoError(t, l.Act(ctx, act(5)))
+	h.during = func(Action) error {
+		require.NoError(t, l.Act(ctx, act(10))) // the next decision, while 5 is delivered
+		return errors.New("timed out after 20s")
+	}
+	l.Sync(ctx)
+	h.during = nil
+	require.True(t, l.Status()[0].Pending, "10 is pending: the receiver may be at 5")
+	l.Sync(ctx)
+	require.Equal(t, []int{5, 10}, h.got)
+	st := l.Status()[0]
+	require.False(t, st.Pending)
+	require.False(t, st.Failing, "the outage ended with 10 acknowledged")
+	units, _, ok := l.Acked("web")
+	require.True(t, ok)
+	require.Equal(t, 10, units)
+}
