@@ -125,12 +125,12 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 // peakEnsemble is an ensemble of five streaming seasonal forecasters
 // with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
 // naive levels, on the raw and the log scale, and a reactive member whose
-// level is the highest value over the last lag (log scale). The log-scale
-// members' quantiles are capped at the highest value of their calibration
-// window (online.Config.CapAtWindowMax). With t.RiskPerUnit > 0 the
-// member in use is the one whose decisions would have had the lowest
-// recent expected cost (units·RiskPerUnit + violations), otherwise the one
-// with the lowest pinball loss.
+// level is the highest value over the last lag (log scale,
+// reactiveMember). The log-scale members' quantiles are capped at the
+// highest value of their calibration window (online.Config.CapAtWindowMax).
+// With t.RiskPerUnit > 0 the member in use is the one whose decisions
+// would have had the lowest recent expected cost (units·RiskPerUnit +
+// violations), otherwise the one with the lowest pinball loss.
 func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, error) {
 	var rate, level float64
 	if t.RiskPerUnit > 0 {
@@ -148,16 +148,7 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 			})
 		}
 	}
-	// A reactive member: the highest value over the last lag (what the
-	// HPA's stabilisation window holds), with conformal headroom on the
-	// log scale, so the ensemble can fall back to reactive provisioning
-	// when the seasonal levels lose to it.
-	cfgs = append(cfgs, online.Config{
-		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
-		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
-		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
-		CapAtWindowMax: true, TrackRate: rate, TrackLevel: level,
-	})
+	cfgs = append(cfgs, reactiveMember(step, horizon, t, rate, level))
 	var opt online.EnsembleOptions
 	if t.RiskPerUnit > 0 {
 		per := t.CapacityPerUnit * t.TargetUtilization
@@ -174,4 +165,23 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 		}
 	}
 	return online.NewEnsemble(cfgs, opt)
+}
+
+// reactiveMember is the peak ensemble's reactive member: the highest
+// value over the last lag (what the HPA's stabilisation window holds),
+// with conformal headroom on the log scale, so the ensemble can fall back
+// to reactive provisioning when the seasonal levels lose to it. Its
+// seasonal change leaves out the past day whose change is farthest from
+// the others' median (online.Config.SeasonTrim): the highest value over
+// the lag carries a past day's one-sample spike whole, and the mean of
+// seven days' changes echoed it at the same time of every following day
+// as a one-sample rise of the peak quantiles on unchanged demand, a
+// scale-up released a sample later (docs/tuning.md, "The seasonal echo").
+func reactiveMember(step int64, horizon int, t policy.Target, rate, level float64) online.Config {
+	return online.Config{
+		Step: step, Horizon: horizon, PeakFrom: peakFrom, LevelAlpha: 1,
+		LevelWindow: max(2, int(math.Round(t.Lag.Seconds()/float64(step)))+1),
+		ScaleAlpha:  defaultScaleAlpha, LogOffset: defaultLogOffset * t.CapacityPerUnit,
+		CapAtWindowMax: true, TrackRate: rate, TrackLevel: level, SeasonTrim: true,
+	}
 }

@@ -31,6 +31,11 @@ type Config struct {
 	// SeasonDays is how many past seasons the seasonal shape averages;
 	// 0 means 7.
 	SeasonDays int
+	// SeasonTrim makes the seasonal change the mean of the past seasons'
+	// changes without the one farthest from their median, so that one
+	// season's one-off move does not echo in the forecasts of the
+	// following ones (season.go).
+	SeasonTrim bool
 	// SeasonWeight in [0, 1] scales the seasonal change added to the
 	// level; 0 means the default 1, a negative value means 0 (no
 	// seasonal term).
@@ -147,6 +152,9 @@ type Forecaster struct {
 	// levels in a row, and the levels above the cap or on one residual map
 	// the same value.
 	invU, invV float64
+
+	// seasonBuf is seasonalTrim's scratch: the past seasons' changes.
+	seasonBuf []float64
 }
 
 // NewForecaster returns a forecaster; it errors when Step is not > 0.
@@ -311,6 +319,9 @@ func (f *Forecaster) seasonal(i, h int) float64 {
 	S := f.cfg.Season
 	if S == 0 {
 		return 0
+	}
+	if f.cfg.SeasonTrim {
+		return f.seasonalTrim(i, h)
 	}
 	sum, cnt := 0.0, 0
 	for k := 1; k <= f.cfg.SeasonDays; k++ {
