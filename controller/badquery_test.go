@@ -126,6 +126,37 @@ func TestNegativeDemandIsBadQuery(t *testing.T) {
 	require.Contains(t, logs.String(), `-5 at 2026-03-02T12:02:00Z`)
 }
 
+// negativeBefore answers a flat 35 whose two points before the newest
+// the query evaluated below zero, as history's filler reports them.
+type negativeBefore struct{}
+
+func (negativeBefore) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
+	var s history.Series
+	for t := start; !t.After(end); t = t.Add(step) {
+		s.T = append(s.T, t.Unix())
+		s.V = append(s.V, 35)
+	}
+	if n := len(s.V); n >= 3 { // not the instant read of the current demand
+		s.V[n-2], s.V[n-3] = math.NaN(), math.NaN()
+		s.Negative, s.LastNegative, s.NegativeValue = 2, s.T[n-2], -1
+	}
+	return s, nil
+}
+
+// TestNegativePointsCounted: negative points before the current demand are
+// left out of the window as missing and counted, for /api/verification's
+// dropped_negative; the current demand decides as usual.
+func TestNegativePointsCounted(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	f.c.d.History = negativeBefore{}
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	snap := f.c.Snapshot().Targets[0]
+	require.Equal(t, 2, snap.Window.Negative())
+	require.NotEqual(t, policy.ReasonBadQuery, snap.Decision.Reason)
+	require.Equal(t, snap.Window.Present(), snap.Window.Len()-2)
+}
+
 // TestBadCurrentValueLogs: a current_query reading more units than any
 // pool holds (bytes for replicas) is the query's problem, logged once with
 // the target and the value; it fell back to the acknowledged units with

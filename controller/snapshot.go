@@ -137,6 +137,10 @@ func (w Window) Present() int { return w.w.present() }
 // Dropped counts the points the store returned as NaN or ±Inf.
 func (w Window) Dropped() int { return w.w.dropped }
 
+// Negative counts the points the store returned below zero (a demand never
+// is: left out of the window as missing).
+func (w Window) Negative() int { return w.w.negative }
+
 // Units are the target's current and pending units: as the units source
 // reports them now when it knows the target (ready are current, the rest
 // of the request pending), else the units published as current.

@@ -16,10 +16,11 @@ import (
 // changed once built (the API reads the one in the last snapshot while the
 // next cycle builds its successor).
 type window struct {
-	first   int64     // unix seconds of v[0]
-	step    int64     // seconds between points
-	v       []float32 // NaN: missing
-	dropped int       // points the store returned as NaN or ±Inf, in the reads so far
+	first    int64     // unix seconds of v[0]
+	step     int64     // seconds between points
+	v        []float32 // NaN: missing
+	dropped  int       // points the store returned as NaN or ±Inf, in the reads so far
+	negative int       // points the store returned below zero (left out), likewise
 
 	// lastT and lastV are the newest present point, exactly (ok false: none).
 	lastT  int64
@@ -37,7 +38,7 @@ func (w *window) end() int64 { return w.first + int64(len(w.v)-1)*w.step }
 
 // fromSeries builds a window from a whole-window read.
 func fromSeries(s history.Series, step int64, at time.Time) window {
-	w := window{step: step, fullAt: at, dropped: s.Dropped}
+	w := window{step: step, fullAt: at, dropped: s.Dropped, negative: s.Negative}
 	if len(s.T) == 0 {
 		return w
 	}
@@ -54,10 +55,10 @@ func fromSeries(s history.Series, step int64, at time.Time) window {
 // still inside it, overwritten and extended by the new read s (its points
 // at and after s.T[0]).
 func (w window) merged(s history.Series, start, end int64) window {
-	if len(s.T) == 0 && s.Dropped == 0 && start == w.first && !w.empty() && end == w.end() {
+	if len(s.T) == 0 && s.Dropped == 0 && s.Negative == 0 && start == w.first && !w.empty() && end == w.end() {
 		return w // nothing new, nothing slid: the same (immutable) window
 	}
-	out := window{step: w.step, first: start, fullAt: w.fullAt, dropped: w.dropped + s.Dropped,
+	out := window{step: w.step, first: start, fullAt: w.fullAt, dropped: w.dropped + s.Dropped, negative: w.negative + s.Negative,
 		lastT: w.lastT, lastV: w.lastV, lastOK: w.lastOK}
 	n := int((end-start)/w.step) + 1
 	if n <= 0 {

@@ -185,13 +185,15 @@ type SourceInfo struct {
 
 // TargetVerification is the evidence behind one target's data.
 type TargetVerification struct {
-	Target    string `json:"target"`
-	Query     string `json:"query"`
-	Points    int    `json:"points"`
-	Present   int    `json:"present"`
-	Dropped   int    `json:"dropped_nan_or_inf"`
-	Anomalous int    `json:"anomalous_excluded_from_fit"`
-	Newest    Time   `json:"newest_sample"`
+	Target  string `json:"target"`
+	Query   string `json:"query"`
+	Points  int    `json:"points"`
+	Present int    `json:"present"`
+	Dropped int    `json:"dropped_nan_or_inf"`
+	// Negative counts the points below zero left out (a wrong query).
+	Negative  int  `json:"dropped_negative"`
+	Anomalous int  `json:"anomalous_excluded_from_fit"`
+	Newest    Time `json:"newest_sample"`
 	// Freshness is the newest sample's age; null without a sample.
 	Freshness  *float64 `json:"freshness_seconds"`
 	Model      string   `json:"model"`

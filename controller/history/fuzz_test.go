@@ -57,12 +57,12 @@ func FuzzRemoteDecode(f *testing.F) {
 			if ts != start.Unix()+int64(i)*60 {
 				t.Fatalf("point %d at %d: off the grid", i, ts)
 			}
-			if math.IsInf(s.V[i], 0) {
-				t.Fatalf("point %d: infinite value passed on", i)
+			if math.IsInf(s.V[i], 0) || s.V[i] < 0 {
+				t.Fatalf("point %d: value %v passed on", i, s.V[i])
 			}
 		}
-		if s.Dropped < 0 || s.Dropped > len(s.V) {
-			t.Fatalf("dropped %d of %d", s.Dropped, len(s.V))
+		if s.Dropped < 0 || s.Negative < 0 || s.Dropped+s.Negative > len(s.V) {
+			t.Fatalf("dropped %d and %d negative of %d", s.Dropped, s.Negative, len(s.V))
 		}
 	})
 }
