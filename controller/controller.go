@@ -405,7 +405,8 @@ func dropTracked(err error) (bool, error) {
 // (the new points through each target's detector and forecaster), decide,
 // act (actuators, observed lag, published metrics) and persist (the state
 // file). Errors are returned joined; a failing target never stops the
-// others.
+// others. A cycle whose ctx ends during its query and fit phases (a
+// shutdown) returns ctx's error without deciding or persisting.
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.fetchMu.Lock()
 	defer c.fetchMu.Unlock()
@@ -422,6 +423,12 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			fs[i] = fetched{} // the points read are the engine's now
 		})
 	})
+	if err := ctx.Err(); err != nil {
+		// Shutting down: the queries failed because prescale is stopping,
+		// not because the source is down; deciding no_data would save an
+		// outage hold (a scale-down floor after the restart).
+		return err
+	}
 	// The persisted states are read now, with any manual scaling made
 	// while the history was read.
 	c.cycleMu.Lock()

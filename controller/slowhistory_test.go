@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -70,4 +71,34 @@ func TestManualScalingDuringSlowHistory(t *testing.T) {
 	ds := f.c.Snapshot().Targets[0].State.Decisions
 	require.Equal(t, policy.ReasonManual, ds[len(ds)-1].Reason, "the cycle decides with the manual scaling")
 	require.Equal(t, 7, ds[len(ds)-1].Desired)
+}
+
+// TestShutdownDuringQueriesDecidesNothing: a cycle whose history queries
+// are cut short by shutdown (SIGTERM while it waits for the source) ends
+// without deciding or saving: its queries failed because prescale is
+// stopping, not because the source is down. It decided no_data and saved
+// an outage hold, a scale-down floor for the stabilisation window after
+// the restart, at every shutdown that came during a query.
+func TestShutdownDuringQueriesDecidesNothing(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	before := f.c.Snapshot().Targets[0].State
+	saved, err := os.ReadFile(f.c.d.State.Path())
+	require.NoError(t, err)
+	stalled := stalledHistory{h: f.h, started: make(chan struct{}, 1), release: make(chan struct{})}
+	f.c.d.History = stalled
+	now = now.Add(time.Minute)
+	ctx, cancel := context.WithCancel(t.Context())
+	cycle := make(chan error, 1)
+	go func() { cycle <- f.c.ReconcileOnce(ctx) }()
+	<-stalled.started
+	cancel()
+	require.ErrorIs(t, <-cycle, context.Canceled)
+	after := f.c.Snapshot().Targets[0].State
+	require.Len(t, after.Decisions, len(before.Decisions), "no decision: %+v", after.Decisions[len(after.Decisions)-1])
+	require.Zero(t, after.Policy.OutageHold)
+	again, err := os.ReadFile(f.c.d.State.Path())
+	require.NoError(t, err)
+	require.Equal(t, string(saved), string(again), "the state file is not written")
 }
