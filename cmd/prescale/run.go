@@ -491,18 +491,9 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 	if cfg.TargetsFile != "" {
 		return nil // the user's file decides
 	}
-	vals := r.Values()
-	if capacity == 0 {
-		s := slices.Clone(vals)
-		slices.Sort(s)
-		capacity = s[len(s)*95/100] / 5
-		if !(capacity > 0) {
-			capacity = 1
-		}
-		if capacity < policy.MinCapacityPerUnit {
-			return fmt.Errorf("--backfill %s: the trace's 95th percentile / 5 is %g, below the least capacity_per_unit (%g): give --capacity",
-				name, capacity, policy.MinCapacityPerUnit)
-		}
+	capacity, err := traceCapacity(r.Values(), capacity, name)
+	if err != nil {
+		return err
 	}
 	content, err := runTargetsYAML(cfg.EnvTarget(), name, capacity)
 	if err != nil {
@@ -514,6 +505,27 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 	}
 	cfg.TargetsFile = path
 	return nil
+}
+
+// traceCapacity is the replayed target's capacity per unit: flag when set,
+// else the trace's 95th percentile / 5 (1 for a trace of zeros), refused
+// naming --capacity when that is below policy.MinCapacityPerUnit (a trace
+// in a unit a billion times too small) rather than as the generated file's.
+func traceCapacity(vals []float64, flag float64, name string) (float64, error) {
+	if flag != 0 {
+		return flag, nil
+	}
+	s := slices.Clone(vals)
+	slices.Sort(s)
+	capacity := s[len(s)*95/100] / 5
+	if !(capacity > 0) {
+		return 1, nil
+	}
+	if capacity < policy.MinCapacityPerUnit {
+		return 0, fmt.Errorf("--backfill %s: the trace's 95th percentile / 5 is %.3g, below the least capacity_per_unit (%g): give --capacity",
+			name, capacity, policy.MinCapacityPerUnit)
+	}
+	return capacity, nil
 }
 
 // runTarget is one entry of the targets file prescale run writes; the

@@ -32,3 +32,27 @@ func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	require.Equal(t, 1, got[1].MinUnits)
 	require.Equal(t, 20, got[1].MaxUnits)
 }
+
+// TestTraceCapacity: the replayed target's capacity is --capacity, else the
+// trace's 95th percentile / 5 (1 for zeros); one below the least capacity
+// is refused naming --capacity, not as the generated targets file's entry.
+func TestTraceCapacity(t *testing.T) {
+	vals := make([]float64, 100)
+	for i := range vals {
+		vals[i] = float64(i + 1)
+	}
+	c, err := traceCapacity(vals, 0, "a.csv")
+	require.NoError(t, err)
+	require.InDelta(t, 96.0/5, c, 1e-12)
+	c, err = traceCapacity(vals, 3, "a.csv")
+	require.NoError(t, err)
+	require.InDelta(t, 3, c, 0)
+	c, err = traceCapacity(make([]float64, 10), 0, "a.csv")
+	require.NoError(t, err)
+	require.InDelta(t, 1, c, 0)
+	for i := range vals {
+		vals[i] *= 1e-12
+	}
+	_, err = traceCapacity(vals, 0, "a.csv")
+	require.EqualError(t, err, "--backfill a.csv: the trace's 95th percentile / 5 is 1.92e-11, below the least capacity_per_unit (1e-09): give --capacity")
+}
