@@ -507,13 +507,14 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 	return nil
 }
 
-// traceCapacity is the replayed target's capacity per unit: flag when set,
-// else the trace's 95th percentile / 5 (1 for a trace of zeros), refused
-// naming --capacity when that is below policy.MinCapacityPerUnit (a trace
-// in a unit a billion times too small) rather than as the generated file's.
-func traceCapacity(vals []float64, flag float64, name string) (float64, error) {
-	if flag != 0 {
-		return flag, nil
+// traceCapacity is the replayed target's capacity per unit: given (the
+// --capacity flag) when set, else the trace's 95th percentile / 5 (1 for a
+// trace of zeros), refused naming --capacity when that is below
+// policy.MinCapacityPerUnit (a trace in a unit a billion times too small)
+// rather than as the generated file's entry.
+func traceCapacity(vals []float64, given float64, name string) (float64, error) {
+	if given != 0 {
+		return given, nil
 	}
 	s := slices.Clone(vals)
 	slices.Sort(s)
