@@ -259,6 +259,8 @@ type Engine struct {
 	ongoing bool
 	// shadow is the shadow HPA (nil when off).
 	shadow *shadow
+	// crowd follows an ongoing anomaly (nil without a detector; crowd.go).
+	crowd *crowd
 }
 
 // New builds an engine with a fresh forecaster.
@@ -300,6 +302,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: NewForecaster returned nil")
 	}
 	e.fc = fc
+	if cfg.Detector != nil {
+		e.crowd = newCrowd(e.target.Lag, cfg.Interval)
+	}
 	if !cfg.NoShadowHPA && e.target.RiskPerUnit > 0 {
 		e.shadow = newShadow(e.target.RiskPerUnit)
 	}
@@ -338,6 +343,9 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 		e.score = e.cfg.Detector.Update(t, v)
 		e.anomalous = e.score >= e.cfg.AnomalyThreshold || e.ongoing && surprising(e.cfg.Detector)
 		e.ongoing = e.anomalous
+	}
+	if e.crowd != nil {
+		e.crowd.observe(t, v, e.anomalous)
 	}
 	if e.anomalous {
 		e.fc.Update(t, math.NaN())
@@ -424,6 +432,9 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	out.Forecast, out.PeakQuantiles = pin.Forecast, pin.PeakQuantiles
 	if e.shadow != nil {
 		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
+	}
+	if e.crowd != nil && e.observed && pin.DataPresent {
+		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
 	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)

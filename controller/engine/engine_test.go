@@ -326,3 +326,45 @@ func TestPeakCoversWholeLeadWindow(t *testing.T) {
 	}
 	require.Equal(t, 100, checked)
 }
+
+// TestClimbingCrowdTrendFloor: a crowd the detector flags from its first
+// sample climbs 20 a minute (1-minute samples, 5-minute lag, 10 per unit).
+// The forecaster sees gaps, so the reactive floor alone sized each
+// decision for current demand, a lag behind the climb. Once the anomaly
+// has lasted the lag, the decision asks for what the crowd's trend puts at
+// the lead window's end (lag + interval ahead): rule crowd_trend.
+func TestClimbingCrowdTrendFloor(t *testing.T) {
+	sp := &spy{}
+	e, err := engine.New(engine.Config{
+		Target: target(), Step: time.Minute, Interval: time.Minute, NoShadowHPA: true,
+		Detector: thresholdDet{}, AnomalyThreshold: 0.9,
+		NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil },
+	})
+	require.NoError(t, err)
+	st, current := policy.State{}, 3
+	decide := func(i int, y float64) policy.Decision {
+		ts := int64(i) * 60
+		e.Observe(ts, y)
+		out := e.Decide(engine.Input{Now: time.Unix(ts, 0), Demand: y, DataPresent: true, CurrentUnits: current}, st)
+		st, current = out.State, out.Decision.Desired
+		return out.Decision
+	}
+	for i := range 100 {
+		decide(i, 50)
+	}
+	for k := range 14 {
+		y := 110 + 20*float64(k)
+		d := decide(100+k, y)
+		if k < 5 {
+			require.NotEqual(t, policy.RuleCrowdTrend, d.Explanation.Rule, "minute %d: not yet lasted the lag", k)
+			require.Zero(t, d.Explanation.TrendUnits)
+			continue
+		}
+		want := e.Target().UnitsFor(y + 20*6)
+		require.Equal(t, want, d.Desired, "minute %d of the climb (demand %.0f)", k, y)
+		require.Equal(t, policy.RuleCrowdTrend, d.Explanation.Rule)
+		require.Equal(t, policy.ReasonAnomaly, d.Reason)
+	}
+	d := decide(114, 50)
+	require.Zero(t, d.Explanation.TrendUnits, "the anomaly is over")
+}

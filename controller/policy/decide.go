@@ -69,6 +69,7 @@ const (
 	RuleForecast      Rule = "forecast"
 	RuleReactiveFloor Rule = "reactive_floor"
 	RuleShadowHPA     Rule = "shadow_hpa"
+	RuleCrowdTrend    Rule = "crowd_trend"
 	RuleLowConfidence Rule = "low_confidence"
 	RuleStorageGrow   Rule = "storage_no_shrink"
 	RuleTolerance     Rule = "tolerance"
@@ -125,6 +126,10 @@ type Input struct {
 	// forecast.
 	ShadowUnits  int
 	ShadowTarget float64
+	// TrendUnits, when > 0, is what a flagged crowd climbing steadily will
+	// need at the lead window's end by its own trend (controller/engine's
+	// crowd.go): a floor, as the shadow HPA's.
+	TrendUnits int
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -223,6 +228,8 @@ type Explanation struct {
 	// none) and its utilisation target.
 	ShadowUnits  int     `json:"shadow_units,omitempty"`
 	ShadowTarget float64 `json:"shadow_target,omitempty"`
+	// TrendUnits: the crowd trend floor in force (0 when none).
+	TrendUnits int `json:"trend_units,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -372,7 +379,8 @@ func finiteOr0(v float64) float64 {
 //     [now, now+lag+interval]: forecast. Forecast confidence below the
 //     threshold, or no forecast: reactive only, low_confidence. A shadow
 //     HPA recommendation (Input.ShadowUnits) is a floor under either:
-//     reactive, rule shadow_hpa.
+//     reactive, rule shadow_hpa; so is a climbing crowd's trend
+//     (Input.TrendUnits): reactive, rule crowd_trend.
 //  4. Reactive floor: never below the HPA formula on current demand
 //     (reactive, or anomaly when the detector flags the current demand);
 //     with FloorHold and a UsageWindow, also never below the units demand
@@ -527,6 +535,15 @@ func want(in Input, t Target, floor int, ex *Explanation) (p proposal, planned i
 		planned = max(planned, in.ShadowUnits)
 		if in.ShadowUnits > p.units {
 			p = proposal{in.ShadowUnits, ReasonReactive, RuleShadowHPA}
+		}
+	}
+	if in.TrendUnits > 0 {
+		// A flagged crowd climbing steadily: where its own trend puts it
+		// when the units asked for now are ready.
+		ex.TrendUnits = in.TrendUnits
+		planned = max(planned, in.TrendUnits)
+		if in.TrendUnits > p.units {
+			p = proposal{in.TrendUnits, ReasonReactive, RuleCrowdTrend}
 		}
 	}
 	// An anomalous current demand is flagged.

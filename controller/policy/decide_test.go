@@ -193,6 +193,28 @@ func TestDecideRules(t *testing.T) {
 			}, desired: 20, reason: ReasonMax, rule: RuleMax,
 		},
 		{
+			name: "crowd_trend: a climbing crowd's trend above the reactive floor is a floor",
+			in: func(in *Input) {
+				in.Demand, in.Anomaly, in.AnomalyScore = 150, true, 0.99
+				in.Forecast = flat(40, 55, 10)
+				in.TrendUnits = 19
+			}, desired: 19, reason: ReasonAnomaly, rule: RuleCrowdTrend,
+		},
+		{
+			name: "crowd_trend: below the forecast it does not bind",
+			in: func(in *Input) {
+				in.Forecast = flat(40, 55, 10)
+				in.TrendUnits = 3
+			}, desired: 6, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name: "crowd_trend: still capped by max",
+			in: func(in *Input) {
+				in.Forecast = flat(20, 25, 10)
+				in.TrendUnits = 40
+			}, desired: 20, reason: ReasonMax, rule: RuleMax,
+		},
+		{
 			name:  "no data: hold the last decision, not min",
 			in:    func(in *Input) { in.DataPresent = false; in.CurrentUnits = 3 },
 			state: State{LastDesired: 7, HasLast: true}, desired: 7,

@@ -55,13 +55,13 @@ func ExpectedLoss(q []Quantile, t Target, k int) float64 {
 // than its events would and is released. Both thresholds of a scale-down
 // are raised by the round trips beyond the first (State.RoundTrips, see
 // downCost), and so is a one-unit scale-up's (oneUpCost). It never holds
-// below floor (the units current demand needs) or below a shadow HPA
-// floor, so overload is still answered at once.
+// below floor (the units current demand needs) or below a shadow HPA or
+// crowd trend floor, so overload is still answered at once.
 func holdSmallChange(in Input, t Target, st State, cur, desired, floor int) (bool, float64) {
 	if t.ChangeCost <= 0 || t.RiskPerUnit <= 0 || len(in.PeakQuantiles) == 0 || desired == cur {
 		return false, 0
 	}
-	if cur < floor || cur < in.ShadowUnits || cur < t.MinUnits || cur > t.MaxUnits {
+	if cur < floor || cur < in.ShadowUnits || cur < in.TrendUnits || cur < t.MinUnits || cur > t.MaxUnits {
 		return false, 0
 	}
 	gain := ExpectedLoss(in.PeakQuantiles, t, cur) - ExpectedLoss(in.PeakQuantiles, t, desired)
