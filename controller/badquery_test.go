@@ -255,6 +255,39 @@ func TestBadCurrentQueryLogsOnce(t *testing.T) {
 	})
 }
 
+// TestCurrentQueryWithoutValueLogs: a current_query that matches no series
+// (a misspelt label, a deployment renamed) logs nothing within the grace,
+// then one WARN naming the target and its query, DEBUG after, never "cycle
+// failed", and one INFO when it reads again. It fell back to the
+// acknowledged units without a word, for as long as it lasted.
+func TestCurrentQueryWithoutValueLogs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHistory{value: 35}
+		h.setQuery("replicas", 4)
+		target := testTarget
+		target.CurrentQuery = "replicas"
+		logs, stop := runLogged(t, target, h)
+		defer stop()
+
+		h.setQueryErr("replicas", history.ErrNoData)
+		time.Sleep(time.Minute - time.Nanosecond) // within the grace
+		synctest.Wait()
+		require.NotContains(t, logs.String(), "current_query", "within the grace")
+
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"replicas\": history: query returned no data"`)
+		require.NotContains(t, out, "cycle failed")
+
+		h.setQueryErr("replicas", nil)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Contains(t, logs.String(), `level=INFO msg="target current_query recovered" target=web`)
+	})
+}
+
 // TestUntracked: the errors trackers log are left out of cycle failed, the
 // others kept with their target's name.
 func TestUntracked(t *testing.T) {

@@ -169,6 +169,9 @@ type Controller struct {
 	// cycleMu only.
 	dataOut []outage.Tracker
 	missing []time.Time
+	// curMissing is when each target's current_query began to give no
+	// value (zero: it gives one, or there is none), used under cycleMu only.
+	curMissing []time.Time
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
 }
@@ -280,7 +283,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
 		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
-		dataOut: make([]outage.Tracker, len(targets)), missing: make([]time.Time, len(targets))}
+		dataOut: make([]outage.Tracker, len(targets)), missing: make([]time.Time, len(targets)),
+		curMissing: make([]time.Time, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -578,13 +582,36 @@ func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
 			c.queryOut[i].OK(c.log, now, "target query recovered", "target", name)
 		}
 		c.logData(now, i, s)
-		switch {
-		case s.currentBad:
-			c.currentOut[i].Fail(c.log, now, fmt.Errorf("current_query %q: %s", c.targets[i].CurrentQuery, s.currentErr), "target current_query failing: current units fall back",
-				"target", name, "reason", "current_query")
-		case s.histUp:
-			c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
+		c.logCurrent(now, i, s)
+	}
+}
+
+// logCurrent logs the problems of target i's current_query as logQueries
+// logs its query's: one a query's fault (rejected, negative, not a unit
+// count) at once, one without a value (a series no longer there, a
+// misspelt label) once it has lasted noDataGrace, as logData does; it fell
+// back to the acknowledged units without a word.
+func (c *Controller) logCurrent(now time.Time, i int, s snapshot) {
+	name := c.targets[i].Name
+	fail := func() {
+		c.currentOut[i].Fail(c.log, now, fmt.Errorf("current_query %q: %s", c.targets[i].CurrentQuery, s.currentErr), "target current_query failing: current units fall back",
+			"target", name, "reason", "current_query")
+	}
+	switch {
+	case s.currentBad:
+		fail()
+	case !s.histUp:
+		// The source's problem: current_query was not evaluated.
+	case s.currentErr != "":
+		if c.curMissing[i].IsZero() {
+			c.curMissing[i] = now
 		}
+		if now.Sub(c.curMissing[i]) >= noDataGrace {
+			fail()
+		}
+	default:
+		c.curMissing[i] = time.Time{}
+		c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
 	}
 }
 
