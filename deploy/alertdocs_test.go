@@ -1,0 +1,64 @@
+package deploy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// alertRows reads docs/deploy.md's table of alerts: alert name to its
+// cells (fires when, for, severity, what to do).
+func alertRows(t *testing.T) map[string][]string {
+	t.Helper()
+	doc := string(readRepoFile(t, "docs/deploy.md"))
+	const header = "\n| alert | fires when | for | severity | what to do |\n|---|---|---|---|---|\n"
+	start := strings.Index(doc, header)
+	require.GreaterOrEqual(t, start, 0, "docs/deploy.md has no alerts table with a 'what to do' column")
+	rows := map[string][]string{}
+	for _, line := range strings.Split(doc[start+len(header):], "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			break
+		}
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		require.Len(t, cells, 5, "docs/deploy.md alerts row: %s", line)
+		rows[strings.Trim(cells[0], "`")] = cells[1:]
+	}
+	return rows
+}
+
+// TestDeployDocListsEveryAlert: every alert of deploy/rules has a row in
+// docs/deploy.md with its for duration, its severity and what to do, and
+// the table has no alert the rules do not define.
+func TestDeployDocListsEveryAlert(t *testing.T) {
+	rows := alertRows(t)
+	rules, _ := ruleFiles(t)
+	seen := map[string]bool{}
+	for _, p := range rules {
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Alert == "" {
+					continue
+				}
+				seen[r.Alert] = true
+				row, ok := rows[r.Alert]
+				require.True(t, ok, "docs/deploy.md's alerts table has no row for %s", r.Alert)
+				forCell := r.For
+				if forCell == "" {
+					forCell = "0"
+				}
+				require.Equal(t, forCell, row[1], "%s: for", r.Alert)
+				require.Equal(t, r.Labels["severity"], row[2], "%s: severity", r.Alert)
+				require.NotEmpty(t, strings.TrimSpace(row[3]), "%s: what to do", r.Alert)
+			}
+		}
+	}
+	for name := range rows {
+		require.True(t, seen[name], "docs/deploy.md lists %s, which deploy/rules does not define", name)
+	}
+}
