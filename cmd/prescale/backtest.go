@@ -176,7 +176,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	fs.SetOutput(stderr)
 	o := &backtestOpts{}
 	o.tracePath = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
-	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, > 0)")
+	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, in [1e-9, 1e15])")
 	o.lag = fs.Duration("lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
 	o.minUnits = fs.Int("min", 1, "minimum units")
 	o.maxUnits = fs.Int("max", 100, "maximum units")

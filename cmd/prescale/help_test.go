@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/config"
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/clihelp"
 )
 
@@ -107,5 +108,21 @@ func TestBadFlagReportedOnce(t *testing.T) {
 		require.Equal(t, 2, dispatch(t.Context(), []string{c.name, "--no-such-flag"}, &out, &errb), c.name)
 		require.Equal(t, 1, strings.Count(errb.String(), "no-such-flag"), "%s:\n%s", c.name, errb.String())
 		require.Contains(t, errb.String(), "usage: prescale "+c.name, c.name)
+	}
+}
+
+// TestCapacityHelpNamesTheBounds: backtest's and run's --capacity help
+// gives the range the policy accepts (backtest said "> 0", and 1e-19 or
+// 1e16 were then refused).
+func TestCapacityHelpNamesTheBounds(t *testing.T) {
+	bounds := "in [" + strconv.FormatFloat(policy.MinCapacityPerUnit, 'g', -1, 64) + ", " +
+		strconv.FormatFloat(float64(policy.MaxCapacityPerUnit), 'g', -1, 64) + "]"
+	require.Equal(t, "in [1e-09, 1e+15]", bounds)
+	for _, name := range []string{"backtest", "run"} {
+		var out, errb bytes.Buffer
+		require.Equal(t, 0, dispatch(t.Context(), []string{name, "-h"}, &out, &errb), name)
+		help := strings.Join(strings.Fields(out.String()+errb.String()), " ")
+		require.Contains(t, help, "in [1e-9, 1e15]", "prescale %s -h, --capacity", name)
+		require.NotContains(t, help, "(required, > 0)", name)
 	}
 }

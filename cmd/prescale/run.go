@@ -127,7 +127,7 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	flags := flag.NewFlagSet("prescale run", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
-	flags.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves (0: the trace's 95th percentile / 5)")
+	flags.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves, in [1e-9, 1e15] (0: the trace's 95th percentile / 5)")
 	setUsage(flags, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
