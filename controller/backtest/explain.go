@@ -38,14 +38,14 @@ func peakAt(q []policy.Quantile, p float64) float64 {
 
 // explainHeader names WriteExplain's columns.
 const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reactive_floor,shadow_units," +
-	"forecast_units,wanted,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,anomaly," +
+	"trend_units,forecast_units,wanted,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,anomaly," +
 	"hpa_ready,hpa_requested\n"
 
 // WriteExplain writes one row per sample with what the decision was made
 // from (the run needs Config.Explain): demand, the units requested before
 // the decision (current) and after it (desired), prescale's ready units
-// in the simulated pool, reason and rule, the reactive and shadow HPA
-// floors, the units the forecast wanted, the predicted probability that
+// in the simulated pool, reason and rule, the reactive, shadow HPA and
+// crowd trend floors, the units the forecast wanted, the predicted probability that
 // the lead window's peak exceeds them, the peak quantiles, the round
 // trips and forgone gain of the change cost, the anomaly flag, and the
 // ready and requested units of the HPA at equal cost beside it. Without
@@ -79,6 +79,7 @@ func WriteExplain(w io.Writer, res *Result) error {
 		word(string(ex.Rule))
 		integer(ex.ReactiveFloor)
 		integer(ex.ShadowUnits)
+		integer(ex.TrendUnits)
 		integer(ex.ForecastUnits)
 		integer(ex.Wanted)
 		num(ex.ExceedanceProbability)

@@ -87,3 +87,31 @@ func TestPeakAt(t *testing.T) {
 	require.True(t, math.IsNaN(peakAt(nil, 0.5)))
 	require.InDelta(t, 0.05, policy.ExceedProbability(q, peakAt(q, 0.95)), 1e-12)
 }
+
+// TestWriteExplainFloors: the explanation's floors are columns, the crowd
+// trend's too (a crowd_trend row showed its rule but not its units).
+func TestWriteExplainFloors(t *testing.T) {
+	d := policy.Decision{Desired: 9, Reason: policy.ReasonAnomaly, Explanation: policy.Explanation{
+		Rule: policy.RuleCrowdTrend, ReactiveFloor: 5, ShadowUnits: 6, TrendUnits: 9, ForecastUnits: 4,
+	}}
+	res := &Result{
+		T: []int64{300}, Demand: []float64{42},
+		Timeline: []Sample{{Ready: 5, Requested: 9}}, BaselineTimeline: []Sample{{Ready: 5, Requested: 5}},
+		Explain: []Explained{{Decision: d, Peak50: math.NaN(), Peak90: math.NaN(), Peak99: math.NaN()}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteExplain(&buf, res))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	col := func(name string) string {
+		i := slices.Index(rows[0], name)
+		require.GreaterOrEqual(t, i, 0, "no column %s", name)
+		return rows[1][i]
+	}
+	require.Equal(t, "crowd_trend", col("rule"))
+	require.Equal(t, "5", col("reactive_floor"))
+	require.Equal(t, "6", col("shadow_units"))
+	require.Equal(t, "9", col("trend_units"))
+	require.Equal(t, "4", col("forecast_units"))
+}
