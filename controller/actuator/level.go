@@ -191,14 +191,8 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 	defer l.syncMu.Unlock()
 	now := l.cfg.Now()
 	l.mu.Lock()
-	var due []string
-	for name, t := range l.targets {
-		if t.due(now) {
-			due = append(due, name)
-		}
-	}
+	due := l.dueNames(now)
 	l.mu.Unlock()
-	sort.Strings(due)
 	for _, name := range due {
 		if ctx.Err() != nil {
 			break
@@ -219,6 +213,18 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 		l.finish(ctx, name, a, err)
 	}
 	return l.nextDue()
+}
+
+// dueNames lists, in name order, the targets due at now; l.mu is held.
+func (l *Level) dueNames(now time.Time) []string {
+	var due []string
+	for name, t := range l.targets {
+		if t.due(now) {
+			due = append(due, name)
+		}
+	}
+	sort.Strings(due)
+	return due
 }
 
 // due reports whether a delivery to the target should start at now.
@@ -244,13 +250,7 @@ func (l *Level) finish(ctx context.Context, name string, sent Action, err error)
 func (l *Level) dispatch(ctx context.Context, wg *sync.WaitGroup) time.Time {
 	now := l.cfg.Now()
 	l.mu.Lock()
-	var due []string
-	for name, t := range l.targets {
-		if t.due(now) {
-			due = append(due, name)
-		}
-	}
-	sort.Strings(due)
+	due := l.dueNames(now)
 	for _, name := range due[:min(len(due), max(0, l.cfg.Parallel-l.running))] {
 		t := l.targets[name]
 		t.inFlight = true
