@@ -20,20 +20,43 @@ import (
 	"github.com/prescale/prescale/internal/testkit"
 )
 
-// nanAtEnd answers a flat 35 whose newest grid point the store returned
-// as NaN (a ratio's 0/0 at the current demand).
-type nanAtEnd struct{}
+// flat35 answers a flat 35 on the grid that edit then changes the way
+// history's filler reports what the store returned.
+type flat35 func(s *history.Series, end time.Time)
 
-func (nanAtEnd) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
+func (edit flat35) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
 	var s history.Series
 	for t := start; !t.After(end); t = t.Add(step) {
 		s.T = append(s.T, t.Unix())
 		s.V = append(s.V, 35)
 	}
-	s.V[len(s.V)-1] = math.NaN()
-	s.Dropped, s.LastDropped = 1, end.Unix()
+	edit(&s, end)
 	return s, nil
 }
+
+// nanAtEnd answers a flat 35 whose newest grid point the store returned
+// as NaN (a ratio's 0/0 at the current demand).
+var nanAtEnd = flat35(func(s *history.Series, end time.Time) {
+	s.V[len(s.V)-1] = math.NaN()
+	s.Dropped, s.LastDropped = 1, end.Unix()
+})
+
+// negativeAtEnd answers a flat 35 whose newest grid point the query
+// evaluated to -5 (a deriv() or a subtraction), as history's filler
+// reports it: missing, and named in Negative, LastNegative, NegativeValue.
+var negativeAtEnd = flat35(func(s *history.Series, end time.Time) {
+	s.V[len(s.V)-1] = math.NaN()
+	s.Negative, s.LastNegative, s.NegativeValue = 1, end.Unix(), -5
+})
+
+// negativeBefore answers a flat 35 whose two points before the newest
+// the query evaluated below zero, as history's filler reports them.
+var negativeBefore = flat35(func(s *history.Series, _ time.Time) {
+	if n := len(s.V); n >= 3 { // not the instant read of the current demand
+		s.V[n-2], s.V[n-3] = math.NaN(), math.NaN()
+		s.Negative, s.LastNegative, s.NegativeValue = 2, s.T[n-2], -1
+	}
+})
 
 // TestBadQueryHoldsWithTheProblem: a NaN current demand on the grid (the
 // window's newest point), a query returning several series, and a source
@@ -54,7 +77,7 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 
 	// On the grid (now == end), the newest point NaN: bad_query.
 	now = time.Date(2026, 3, 2, 12, 2, 0, 0, time.UTC)
-	f.c.d.History = nanAtEnd{}
+	f.c.d.History = nanAtEnd
 	err := f.c.ReconcileOnce(t.Context())
 	require.ErrorContains(t, err, `target web: target query "q": history: query returned only NaN or ±Inf values at the current demand (2026-03-02T12:02:00Z)`)
 	d := last()
@@ -83,22 +106,6 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 	require.Equal(t, 10, d.Desired)
 }
 
-// negativeAtEnd answers a flat 35 whose newest grid point the query
-// evaluated to -5 (a deriv() or a subtraction), as history's filler
-// reports it: missing, and named in Negative, LastNegative, NegativeValue.
-type negativeAtEnd struct{}
-
-func (negativeAtEnd) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
-	var s history.Series
-	for t := start; !t.After(end); t = t.Add(step) {
-		s.T = append(s.T, t.Unix())
-		s.V = append(s.V, 35)
-	}
-	s.V[len(s.V)-1] = math.NaN()
-	s.Negative, s.LastNegative, s.NegativeValue = 1, end.Unix(), -5
-	return s, nil
-}
-
 // TestNegativeDemandIsBadQuery: a current demand of -5 holds the last
 // decision with reason bad_query, the value in the explanation, and one
 // WARN naming the target and the value; before, the point was a demand
@@ -111,7 +118,7 @@ func TestNegativeDemandIsBadQuery(t *testing.T) {
 	f.c.log = slog.New(slog.NewTextHandler(logs, nil))
 
 	now = time.Date(2026, 3, 2, 12, 2, 0, 0, time.UTC) // on the grid
-	f.c.d.History = negativeAtEnd{}
+	f.c.d.History = negativeAtEnd
 	err := f.c.ReconcileOnce(t.Context())
 	require.ErrorIs(t, err, history.ErrNegative)
 	f.c.mu.RLock()
@@ -126,30 +133,13 @@ func TestNegativeDemandIsBadQuery(t *testing.T) {
 	require.Contains(t, logs.String(), `-5 at 2026-03-02T12:02:00Z`)
 }
 
-// negativeBefore answers a flat 35 whose two points before the newest
-// the query evaluated below zero, as history's filler reports them.
-type negativeBefore struct{}
-
-func (negativeBefore) QueryRange(_ context.Context, _ string, start, end time.Time, step time.Duration) (history.Series, error) {
-	var s history.Series
-	for t := start; !t.After(end); t = t.Add(step) {
-		s.T = append(s.T, t.Unix())
-		s.V = append(s.V, 35)
-	}
-	if n := len(s.V); n >= 3 { // not the instant read of the current demand
-		s.V[n-2], s.V[n-3] = math.NaN(), math.NaN()
-		s.Negative, s.LastNegative, s.NegativeValue = 2, s.T[n-2], -1
-	}
-	return s, nil
-}
-
 // TestNegativePointsCounted: negative points before the current demand are
 // left out of the window as missing and counted, for /api/verification's
 // dropped_negative; the current demand decides as usual.
 func TestNegativePointsCounted(t *testing.T) {
 	now := fixtureStart
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
-	f.c.d.History = negativeBefore{}
+	f.c.d.History = negativeBefore
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	snap := f.c.Snapshot().Targets[0]
 	require.Equal(t, 2, snap.Window.Negative())
@@ -164,16 +154,25 @@ func TestNegativePointsCounted(t *testing.T) {
 // as TestBadCurrentQueryLogsOnce's.)
 func TestBadCurrentValueLogs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := &fakeHistory{value: 35}
-		h.setQuery("cur", 3e12)
-		target := testTarget
-		target.CurrentQuery = "cur"
-		logs, stop := runLogged(t, target, h)
+		_, logs, stop := runCurrentQuery(t, "cur", 3e12)
 		defer stop()
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": value 3e+12 is not a unit count (more than 2147483647)"`)
+		requireOneWarn(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": value 3e+12 is not a unit count (more than 2147483647)"`)
 	})
+}
+
+// advance lets d pass in the synctest bubble and waits until every
+// goroutine in it is blocked again.
+func advance(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// requireOneWarn requires one WARN in the log out, and want in it.
+func requireOneWarn(t *testing.T, out, want string) {
+	t.Helper()
+	require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
+	require.Contains(t, out, want)
 }
 
 // runLogged runs a controller of target over h in the synctest bubble,
@@ -194,6 +193,18 @@ func runLogged(t *testing.T, target policy.Target, h *fakeHistory) (logs *testki
 	return logs, func() { cancel(); <-done }
 }
 
+// runCurrentQuery is runLogged of testTarget with current_query q, which
+// reads v units until the test changes it on the returned history.
+func runCurrentQuery(t *testing.T, q string, v float64) (h *fakeHistory, logs *testkit.SyncBuffer, stop func()) {
+	t.Helper()
+	h = &fakeHistory{value: 35}
+	h.setQuery(q, v)
+	target := testTarget
+	target.CurrentQuery = q
+	logs, stop = runLogged(t, target, h)
+	return h, logs, stop
+}
+
 // TestBadQueryLogsOnce: a target whose query returns several series for
 // six cycles logs one WARN naming the target and the reason, DEBUG at the
 // five cycles after, no "cycle failed", and one INFO with the problem's
@@ -205,24 +216,20 @@ func TestBadQueryLogsOnce(t *testing.T) {
 		defer stop()
 
 		h.set(0, fmt.Errorf("%w (2 series)", history.ErrMultipleSeries))
-		time.Sleep(6 * time.Minute) // six failing cycles
-		synctest.Wait()
+		advance(6 * time.Minute) // six failing cycles
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="target query failing: decisions hold" target=web reason=bad_query err="query \"q\": history: query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"`)
+		requireOneWarn(t, out, `level=WARN msg="target query failing: decisions hold" target=web reason=bad_query err="query \"q\": history: query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"`)
 		require.Equal(t, 5, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
 
 		h.set(35, nil)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		out = logs.String()
 		require.Equal(t, 1, strings.Count(out, "level=INFO"), "%s", out)
 		require.Contains(t, out, `level=INFO msg="target query recovered" target=web failing_for=6m0s failed_attempts=6`)
 
 		h.set(0, fmt.Errorf("%w (3 series)", history.ErrMultipleSeries))
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
 	})
 }
@@ -232,25 +239,18 @@ func TestBadQueryLogsOnce(t *testing.T) {
 // after, no "cycle failed", and one INFO when it reads again.
 func TestBadCurrentQueryLogsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := &fakeHistory{value: 35}
-		h.setQuery("cur", 4)
-		target := testTarget
-		target.CurrentQuery = "cur"
-		logs, stop := runLogged(t, target, h)
+		h, logs, stop := runCurrentQuery(t, "cur", 4)
 		defer stop()
 
 		h.setQueryErr("cur", fmt.Errorf("%w: parse error", history.ErrQuery))
-		time.Sleep(3 * time.Minute)
-		synctest.Wait()
+		advance(3 * time.Minute)
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": history: the store could not evaluate the query: parse error"`)
+		requireOneWarn(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"cur\": history: the store could not evaluate the query: parse error"`)
 		require.Equal(t, 2, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
 
 		h.setQueryErr("cur", nil)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		require.Contains(t, logs.String(), `level=INFO msg="target current_query recovered" target=web failing_for=3m0s failed_attempts=3`)
 	})
 }
@@ -262,28 +262,20 @@ func TestBadCurrentQueryLogsOnce(t *testing.T) {
 // acknowledged units without a word, for as long as it lasted.
 func TestCurrentQueryWithoutValueLogs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := &fakeHistory{value: 35}
-		h.setQuery("replicas", 4)
-		target := testTarget
-		target.CurrentQuery = "replicas"
-		logs, stop := runLogged(t, target, h)
+		h, logs, stop := runCurrentQuery(t, "replicas", 4)
 		defer stop()
 
 		h.setQueryErr("replicas", history.ErrNoData)
-		time.Sleep(time.Minute - time.Nanosecond) // within the grace
-		synctest.Wait()
+		advance(time.Minute - time.Nanosecond) // within the grace
 		require.NotContains(t, logs.String(), "current_query", "within the grace")
 
-		time.Sleep(3 * time.Minute)
-		synctest.Wait()
+		advance(3 * time.Minute)
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"replicas\": history: query returned no data"`)
+		requireOneWarn(t, out, `level=WARN msg="target current_query failing: current units fall back" target=web reason=current_query err="current_query \"replicas\": history: query returned no data"`)
 		require.NotContains(t, out, "cycle failed")
 
 		h.setQueryErr("replicas", nil)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		require.Contains(t, logs.String(), `level=INFO msg="target current_query recovered" target=web`)
 	})
 }
@@ -319,28 +311,23 @@ func TestNoDataLogsOnce(t *testing.T) {
 		defer stop()
 		require.Empty(t, logs.String(), "the first cycle without data is within the grace")
 
-		time.Sleep(5 * time.Minute) // five more cycles without data
-		synctest.Wait()
+		advance(5 * time.Minute) // five more cycles without data
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="target has no fresh data: decisions hold (no_data)" target=web query=q missing_since=2000-01-01T00:00:00Z err="history: query returned no data (window`)
+		requireOneWarn(t, out, `level=WARN msg="target has no fresh data: decisions hold (no_data)" target=web query=q missing_since=2000-01-01T00:00:00Z err="history: query returned no data (window`)
 		require.Equal(t, 4, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
 
 		setUntil(0)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		out = logs.String()
 		require.Equal(t, 1, strings.Count(out, "level=INFO"), "%s", out)
 		require.Contains(t, out, `level=INFO msg="target data back" target=web failing_for=5m0s failed_attempts=5`)
 
 		// One cycle without fresh data, shorter than the grace: nothing.
 		setUntil(time.Now().Unix() - 1)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		setUntil(0)
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		require.Equal(t, out, logs.String())
 	})
 }
