@@ -3,11 +3,8 @@ package engine
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/prescale/prescale/controller/policy"
 )
 
 // The peak distribution a decision sizes by is conditioned on the jump
@@ -18,9 +15,7 @@ import (
 // it is the ensemble's after all but 1 % of the calm samples (below the
 // level).
 func TestPeakConditionedOnJump(t *testing.T) {
-	tg := policy.Target{Name: "t", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1,
-		MinUnits: 1, MaxUnits: 50, Lag: 5 * time.Minute, RiskPerUnit: DefaultRiskPerUnit}
-	fc, err := DefaultForecaster(300, 1, tg)
+	fc, err := DefaultForecaster(300, 1, peakTarget())
 	require.NoError(t, err)
 	lf := fc.(*LiveForecaster)
 	require.NotNil(t, lf.cond)

@@ -4,11 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor/online"
 )
 
@@ -21,9 +19,7 @@ import (
 // and fell back the next, by 45 here (the one-sample jumps behind the
 // forecast scale-ups released unused on ec2_cpu_utilization_24ae8d).
 func TestReactiveMemberIgnoresOnePastDaysSpike(t *testing.T) {
-	tg := policy.Target{Name: "t", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1,
-		MinUnits: 1, MaxUnits: 50, Lag: 5 * time.Minute, RiskPerUnit: DefaultRiskPerUnit}
-	f, err := online.NewForecaster(reactiveMember(300, 2, tg, defaultTrackRate, 1-DefaultRiskPerUnit))
+	f, err := online.NewForecaster(reactiveMember(300, 2, peakTarget(), defaultTrackRate, 1-DefaultRiskPerUnit))
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(31, 32))
 	const day, spikeAt = 288, 2*288 + 150

@@ -3,11 +3,8 @@ package engine
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/prescale/prescale/controller/policy"
 )
 
 // The peak distribution a decision sizes by follows a spell of misses at
@@ -16,9 +13,7 @@ import (
 // ensemble's 97 % peak quantile on 26 of its 288 samples without the shift
 // (three times the 3 % it should), on 18 with defaultTrackRate.
 func TestPeakTracksMissesAtRiskLevel(t *testing.T) {
-	tg := policy.Target{Name: "t", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1,
-		MinUnits: 1, MaxUnits: 50, Lag: 5 * time.Minute, RiskPerUnit: DefaultRiskPerUnit}
-	pe, err := peakEnsemble(300, 1, tg)
+	pe, err := peakEnsemble(300, 1, peakTarget())
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(21, 22))
 	misses, n := 0, 0
