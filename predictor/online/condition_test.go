@@ -12,6 +12,19 @@ func condLevels() []float64 {
 	return []float64{0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999}
 }
 
+// condPair returns a 5-minute forecaster without season and the
+// Conditional of cc wrapping it, with the Step, Levels, Prior, Memory,
+// MaxRatio, Strict and MinOrigins of the tests here.
+func condPair(t *testing.T, cc CondConfig) (*Forecaster, *Conditional) {
+	t.Helper()
+	f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 0.5, ScaleAlpha: 0.02})
+	require.NoError(t, err)
+	cc.Step, cc.Levels, cc.Prior, cc.Memory, cc.MaxRatio, cc.Strict, cc.MinOrigins = 300, condLevels(), 50, 2016, 8, 2, 288
+	c, err := NewConditional(cc)
+	require.NoError(t, err)
+	return f, c
+}
+
 // runCond feeds 5-minute samples of noise around 100 for days days, with
 // a burst of +burst at 03:00–03:55 UTC with probability pBurst per sample,
 // to a forecaster and a Conditional (Day) wrapping it; it counts, over
@@ -20,11 +33,7 @@ func condLevels() []float64 {
 // wrapped one, raw).
 func runCond(t *testing.T, days int, burst, pBurst float64, raw bool) (missHour, nHour, missRest, nRest int, c *Conditional) {
 	t.Helper()
-	f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 0.5, ScaleAlpha: 0.02})
-	require.NoError(t, err)
-	c, err = NewConditional(CondConfig{Step: 300, Horizon: 1, Levels: condLevels(), Day: true,
-		Prior: 50, Memory: 2016, MaxRatio: 8, Strict: 2, MinOrigins: 288})
-	require.NoError(t, err)
+	f, c := condPair(t, CondConfig{Horizon: 1, Day: true})
 	rng := rand.New(rand.NewPCG(3, 4))
 	n := days * 288
 	for i := range n {
@@ -163,11 +172,7 @@ func TestConditionalConfigErrors(t *testing.T) {
 // With RaiseOnly no level is lowered, in any state.
 func TestConditionalJumpState(t *testing.T) {
 	run := func(raw bool) (miss, firsts int, lowered bool) {
-		f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 0.5, ScaleAlpha: 0.02})
-		require.NoError(t, err)
-		c, err := NewConditional(CondConfig{Step: 300, Horizon: 1, Levels: condLevels(), Jump: true, RaiseOnly: true,
-			Prior: 50, Memory: 2016, MaxRatio: 8, Strict: 2, MinOrigins: 288})
-		require.NoError(t, err)
+		f, c := condPair(t, CondConfig{Horizon: 1, Jump: true, RaiseOnly: true})
 		rng := rand.New(rand.NewPCG(7, 8))
 		burst := false
 		for i := range 21 * 288 {
@@ -212,11 +217,7 @@ func TestConditionalJumpState(t *testing.T) {
 // origin whose window held it, and put its origin in the highest jump bin.
 func TestConditionalInfIsAGap(t *testing.T) {
 	run := func(bad float64) *Conditional {
-		f, err := NewForecaster(Config{Step: 300, Season: -1, LevelAlpha: 0.5, ScaleAlpha: 0.02})
-		require.NoError(t, err)
-		c, err := NewConditional(CondConfig{Step: 300, Horizon: 3, Levels: condLevels(), Jump: true, RaiseOnly: true,
-			Prior: 50, Memory: 2016, MaxRatio: 8, Strict: 2, MinOrigins: 288})
-		require.NoError(t, err)
+		f, c := condPair(t, CondConfig{Horizon: 3, Jump: true, RaiseOnly: true})
 		rng := rand.New(rand.NewPCG(3, 4))
 		for i := range 5 * 288 {
 			y := 100 + 2*rng.NormFloat64()
