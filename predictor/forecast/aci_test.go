@@ -15,18 +15,14 @@ import (
 // misses and widens it to cover at least three quarters of them (the miss
 // rate it reaches is kept at or above half the target, so not 80 % yet).
 func TestACIWidensAfterNoiseRises(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 5))
-	n := 3000
-	ts := make([]int64, n)
-	ys := make([]float64, n)
-	for i := range n {
-		ts[i] = 1_400_000_000 + int64(i)*300
+	const n = 3000
+	ts, ys := fiveMinute(n, rand.NewPCG(11, 5), func(i int, rng *rand.Rand) float64 {
 		sd := 1.0
 		if i >= n-200 {
 			sd = 4
 		}
-		ys[i] = 50 + sd*rng.NormFloat64()
-	}
+		return 50 + sd*rng.NormFloat64()
+	})
 	f, err := Predict(ts, ys, 12, Options{})
 	require.NoError(t, err)
 	requireSane(t, f, 12)

@@ -8,25 +8,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// fiveMinute returns n 5-minute samples from 1_400_000_000, sample i
+// y(i, rng) with rng drawn from src.
+func fiveMinute(n int, src rand.Source, y func(i int, rng *rand.Rand) float64) ([]int64, []float64) {
+	rng := rand.New(src)
+	ts := make([]int64, n)
+	ys := make([]float64, n)
+	for i := range n {
+		ts[i] = 1_400_000_000 + int64(i)*300
+		ys[i] = y(i, rng)
+	}
+	return ts, ys
+}
+
 // TestGuardLevelShift: a noisy level with brief dips that recover (so the
 // models learn to expect a return to the level), then a lasting drop to a
 // new level 30 samples before the end. The picked model still expects the
 // old level; the guard must hand out naive's forecast (the new level).
 func TestGuardLevelShift(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 3))
-	n := 3000
-	ts := make([]int64, n)
-	ys := make([]float64, n)
-	for i := range n {
-		ts[i] = 1_400_000_000 + int64(i)*300
-		ys[i] = 100 + 2*rng.NormFloat64()
+	const n = 3000
+	ts, ys := fiveMinute(n, rand.NewPCG(7, 3), func(i int, rng *rand.Rand) float64 {
+		y := 100 + 2*rng.NormFloat64()
 		if i%150 >= 140 { // a 10-sample dip every 150 samples
-			ys[i] -= 40
+			y -= 40
 		}
 		if i >= n-30 {
-			ys[i] = 5 + 0.5*rng.NormFloat64()
+			y = 5 + 0.5*rng.NormFloat64()
 		}
-	}
+		return y
+	})
 	// Without the last 30 samples: not naive, so that the guard matters.
 	f, err := Predict(ts[:n-30], ys[:n-30], 12, Options{})
 	require.NoError(t, err)
@@ -47,20 +57,17 @@ func TestGuardLevelShift(t *testing.T) {
 // spike for the next hour; with recent origins weighted more (see
 // recencyWeights), the selection follows what the series does now.
 func TestSelectionAfterLevelShift(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 8))
-	n := 3000
-	ts := make([]int64, n)
-	ys := make([]float64, n)
-	for i := range n {
-		ts[i] = 1_400_000_000 + int64(i)*300
-		ys[i] = 34 + rng.NormFloat64()
+	const n = 3000
+	ts, ys := fiveMinute(n, rand.NewPCG(5, 8), func(i int, rng *rand.Rand) float64 {
+		y := 34 + rng.NormFloat64()
 		if i >= n-700 {
-			ys[i] = 0.3 + 0.1*math.Abs(rng.NormFloat64())
+			y = 0.3 + 0.1*math.Abs(rng.NormFloat64())
 			if (n-1-i)%40 == 0 {
-				ys[i] = 10
+				y = 10
 			}
 		}
-	}
+		return y
+	})
 	f, err := Predict(ts, ys, 12, Options{})
 	require.NoError(t, err)
 	requireSane(t, f, 12)
