@@ -36,11 +36,8 @@ files=(
 )
 rm -rf "$out/data"
 mkdir -p "$out/data/traces"
-pairs=()
-for f in "${files[@]}"; do
-	pairs+=("$data/nab/data/$f" "$out/data/traces/heldout_$(basename "$f" .csv)_5m.csv")
-done
-python3 scripts/nab2trace.py "${pairs[@]}"
+python3 scripts/nab2trace.py --nab "$data/nab/data" --into "$out/data/traces" \
+	--name 'heldout_{}_5m.csv' "${files[@]}"
 
 echo "## Held-out check (NAB series never looked at while tuning)"
 echo

@@ -29,11 +29,7 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 rm -rf "$out/data"
 mkdir -p "$out/data/traces" "$out/raw"
-pairs=()
-for f in "${files[@]}"; do
-	pairs+=("$data/nab/data/$f" "$out/raw/$(basename "$f")")
-done
-python3 scripts/nab2trace.py --drop-repeats "${pairs[@]}"
+python3 scripts/nab2trace.py --drop-repeats --nab "$data/nab/data" --into "$out/raw" "${files[@]}"
 for f in "${files[@]}"; do
 	name=$(basename "$f" .csv)
 	step=$(python3 - "$out/raw/$name.csv" <<'PY'

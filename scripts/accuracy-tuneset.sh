@@ -41,10 +41,7 @@ files=(
 )
 rm -rf "$out/data"
 mkdir -p "$out/data/traces" "$out/autoscale"
-pairs=()
-for f in "${files[@]}"; do
-	pairs+=("$data/nab/data/$f" "$out/data/traces/tune_$(basename "$f" .csv).csv")
-done
-python3 scripts/nab2trace.py --drop-repeats "${pairs[@]}"
+python3 scripts/nab2trace.py --drop-repeats --nab "$data/nab/data" --into "$out/data/traces" \
+	--name 'tune_{}.csv' "${files[@]}"
 exec python3 scripts/autoscale_eval.py --data "$out/data" --bench "$bench" --prescale "$prescale" \
 	--out "$out/autoscale" "$@"
