@@ -5,9 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
-
-	"github.com/prescale/prescale/internal/testkit"
 )
 
 // alertRows reads docs/deploy.md's table of alerts: alert name to its
@@ -37,26 +34,17 @@ func TestDeployDocListsEveryAlert(t *testing.T) {
 	rows := alertRows(t)
 	rules, _ := ruleFiles(t)
 	seen := map[string]bool{}
-	for _, p := range rules {
-		var rf ruleFile
-		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
-		for _, g := range rf.Groups {
-			for _, r := range g.Rules {
-				if r.Alert == "" {
-					continue
-				}
-				seen[r.Alert] = true
-				row, ok := rows[r.Alert]
-				require.True(t, ok, "docs/deploy.md's alerts table has no row for %s", r.Alert)
-				forCell := r.For
-				if forCell == "" {
-					forCell = "0"
-				}
-				require.Equal(t, forCell, row[1], "%s: for", r.Alert)
-				require.Equal(t, r.Labels["severity"], row[2], "%s: severity", r.Alert)
-				require.NotEmpty(t, strings.TrimSpace(row[3]), "%s: what to do", r.Alert)
-			}
+	for _, r := range alertRules(t, rules) {
+		seen[r.Alert] = true
+		row, ok := rows[r.Alert]
+		require.True(t, ok, "docs/deploy.md's alerts table has no row for %s", r.Alert)
+		forCell := r.For
+		if forCell == "" {
+			forCell = "0"
 		}
+		require.Equal(t, forCell, row[1], "%s: for", r.Alert)
+		require.Equal(t, r.Labels["severity"], row[2], "%s: severity", r.Alert)
+		require.NotEmpty(t, strings.TrimSpace(row[3]), "%s: what to do", r.Alert)
 	}
 	for name := range rows {
 		require.True(t, seen[name], "docs/deploy.md lists %s, which deploy/rules does not define", name)

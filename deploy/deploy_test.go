@@ -118,15 +118,36 @@ type ruleFile struct {
 	Groups []struct {
 		Name     string `yaml:"name"`
 		Interval string `yaml:"interval"`
-		Rules    []struct {
-			Alert       string            `yaml:"alert"`
-			Record      string            `yaml:"record"`
-			Expr        string            `yaml:"expr"`
-			For         string            `yaml:"for"`
-			Labels      map[string]string `yaml:"labels"`
-			Annotations map[string]string `yaml:"annotations"`
-		} `yaml:"rules"`
+		Rules    []rule `yaml:"rules"`
 	} `yaml:"groups"`
+}
+
+// rule is one alerting or recording rule of a ruleFile.
+type rule struct {
+	Alert       string            `yaml:"alert"`
+	Record      string            `yaml:"record"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+// alertRules reads the alerting rules of the rule files, in file order.
+func alertRules(t *testing.T, files []string) []rule {
+	t.Helper()
+	var alerts []rule
+	for _, p := range files {
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Alert != "" {
+					alerts = append(alerts, r)
+				}
+			}
+		}
+	}
+	return alerts
 }
 
 // testFile is the part of a promtool unit-test file that names alerts.
@@ -159,28 +180,18 @@ func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
 			}
 		}
 	}
-	var n int
-	for _, p := range rules {
-		var rf ruleFile
-		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &rf), p)
-		for _, g := range rf.Groups {
-			for _, r := range g.Rules {
-				if r.Alert == "" {
-					continue
-				}
-				n++
-				t.Run(r.Alert, func(t *testing.T) {
-					require.True(t, firing[r.Alert], "no promtool test where %s fires", r.Alert)
-					require.True(t, quiet[r.Alert], "no promtool test where %s stays quiet", r.Alert)
-					require.Equal(t, "prescale", r.Labels["service"], "label service routes prescale alerts in alertmanager.yml")
-					require.Contains(t, []string{"info", "warning", "critical"}, r.Labels["severity"])
-					require.NotEmpty(t, r.Annotations["summary"])
-					require.NotEmpty(t, r.Annotations["description"])
-				})
-			}
-		}
+	alerts := alertRules(t, rules)
+	for _, r := range alerts {
+		t.Run(r.Alert, func(t *testing.T) {
+			require.True(t, firing[r.Alert], "no promtool test where %s fires", r.Alert)
+			require.True(t, quiet[r.Alert], "no promtool test where %s stays quiet", r.Alert)
+			require.Equal(t, "prescale", r.Labels["service"], "label service routes prescale alerts in alertmanager.yml")
+			require.Contains(t, []string{"info", "warning", "critical"}, r.Labels["severity"])
+			require.NotEmpty(t, r.Annotations["summary"])
+			require.NotEmpty(t, r.Annotations["description"])
+		})
 	}
-	require.GreaterOrEqual(t, n, 7, "alerts: decision pending, recommendation differs, budget, controller down/stale, anomaly, exporter down, disk full")
+	require.GreaterOrEqual(t, len(alerts), 7, "alerts: decision pending, recommendation differs, budget, controller down/stale, anomaly, exporter down, disk full")
 }
 
 // TestAlertmanagerRouting checks prescale's alerts go to a webhook, grouped
