@@ -92,6 +92,26 @@ func (r *flakyReceiver) fingerprints() map[string]bool {
 	return out
 }
 
+// webhookConfig is the configuration of the actuation tests: one target,
+// host-cpu, whose demand 0.1 needs the minimum (1 unit), so only a manual
+// scaling moves it, acted on through the webhook at url (2 attempts of
+// 1 s), a cycle every 2 s.
+func webhookConfig(url, dataDir string) config.Config {
+	return config.Config{
+		Listen: "127.0.0.1:0", DataDir: dataDir, QueryTimeout: 5 * time.Second,
+		ScrapeInterval: time.Second, Retention: time.Hour,
+		ScalingInterval: 2 * time.Second, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
+		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
+		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{url}, WebhookReceiver: "e2e",
+		WebhookTimeout: time.Second, WebhookRetries: 2, ExecTimeout: time.Second,
+		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
+		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
+		TargetQuery: `vector(0.1)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
+		MinUnits: 1, MaxUnits: 10, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
+		ConfidenceThreshold: 0.7,
+	}
+}
+
 // TestE2EFailingReceiverLosesNothing is issue 12's first report through the
 // controller's real code: a webhook receiver answering 500
 // (PRESCALE_WEBHOOK_MAX_ATTEMPTS=2, PRESCALE_WEBHOOK_TIMEOUT=1s) gets a
@@ -106,20 +126,8 @@ func TestE2EFailingReceiverLosesNothing(t *testing.T) {
 	ctx := t.Context()
 	const interval = 2 * time.Second
 	rcv := newFlakyReceiver(t)
-	cfg := config.Config{
-		Listen: "127.0.0.1:0", DataDir: t.TempDir(), QueryTimeout: 5 * time.Second,
-		ScrapeInterval: time.Second, Retention: time.Hour,
-		ScalingInterval: interval, HistoryWindow: time.Minute, Step: time.Second, Coverage: 0.8,
-		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
-		WebhookTimeout: time.Second, WebhookRetries: 2, ExecTimeout: time.Second,
-		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
-		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
-		// Demand 0.1 needs the minimum (1 unit): only the manual scaling moves it.
-		TargetQuery: `vector(0.1)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
-		MinUnits: 1, MaxUnits: 10, Lag: 2 * time.Second, ScaleDownCooldown: time.Hour,
-		ConfidenceThreshold: 0.7,
-	}
+	cfg := webhookConfig(rcv.srv.URL, t.TempDir())
+	cfg.ScalingInterval = interval
 	var logs testkit.SyncBuffer
 	url, _ := runAppLogged(ctx, t, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	sel := map[string]string{"target": "host-cpu"}
@@ -356,20 +364,10 @@ func TestE2EShutdownSavesAcknowledgements(t *testing.T) {
 	ctx := t.Context()
 	rcv := newFlakyReceiver(t)
 	dataDir := t.TempDir()
-	cfg := config.Config{
-		Listen: "127.0.0.1:0", DataDir: dataDir, QueryTimeout: 5 * time.Second,
-		ScrapeInterval: time.Second, Retention: time.Hour,
-		// One cycle in the test: the next is an hour away.
-		ScalingInterval: time.Hour, HistoryWindow: time.Hour, Step: time.Minute, Coverage: 0.8,
-		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
-		Actuators: []string{config.ActuatorWebhook}, WebhookURL: []string{rcv.srv.URL}, WebhookReceiver: "e2e",
-		WebhookTimeout: time.Second, WebhookRetries: 1, ExecTimeout: time.Second,
-		ManualDuration: time.Hour, StressTestMax: time.Second, APIToken: "e2e-token",
-		TargetName: "host-cpu", TargetTier: "web", TargetKind: "instances",
-		TargetQuery: `vector(0.1)`, CapacityPerUnit: 1, TargetUtilization: 0.5,
-		MinUnits: 1, MaxUnits: 10, Lag: time.Minute, ScaleDownCooldown: time.Hour,
-		ConfidenceThreshold: 0.7,
-	}
+	cfg := webhookConfig(rcv.srv.URL, dataDir)
+	// One cycle in the test: the next is an hour away.
+	cfg.ScalingInterval, cfg.HistoryWindow, cfg.Step, cfg.Lag = time.Hour, time.Hour, time.Minute, time.Minute
+	cfg.WebhookRetries = 1
 	url, stop := runAppLogged(ctx, t, cfg, slog.New(slog.DiscardHandler))
 	testkit.Eventually(ctx, t, 30*time.Second, "first cycle", func() error {
 		n, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
