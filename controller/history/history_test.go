@@ -120,6 +120,16 @@ func TestRemoteChecksResults(t *testing.T) {
 	require.ErrorContains(t, err, "before start")
 }
 
+// openEmbedded opens an embedded store in a temporary directory, closed
+// (without an error) when the test ends.
+func openEmbedded(t *testing.T) *Embedded {
+	t.Helper()
+	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, emb.Close()) })
+	return emb
+}
+
 // TestRemoteOverHTTP runs the adapter against an httptest server speaking
 // Prometheus' query_range JSON, with a gap.
 func TestRemoteOverHTTP(t *testing.T) {
@@ -158,9 +168,7 @@ func TestRemoteOverHTTP(t *testing.T) {
 
 func TestEmbeddedScrapeAndQuery(t *testing.T) {
 	ctx := t.Context()
-	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, emb.Close()) }()
+	emb := openEmbedded(t)
 
 	// An HTTP target and an in-process registry, scraped at three instants.
 	var mu sync.Mutex
@@ -216,9 +224,7 @@ func TestEmbeddedScrapeAndQuery(t *testing.T) {
 }
 
 func TestReplay(t *testing.T) {
-	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, emb.Close()) }()
+	emb := openEmbedded(t)
 	ts := []int64{1000, 1300, 1600, 1900, 2200}
 	vs := []float64{1, 2, math.NaN(), 4, 5}
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -241,9 +247,7 @@ func TestReplay(t *testing.T) {
 }
 
 func TestEmbeddedQueryErrorsAreQueryErrors(t *testing.T) {
-	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, emb.Close()) }()
+	emb := openEmbedded(t)
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	for _, s := range []string{"a", "b"} {
 		_, err := emb.AppendSeries(t.Context(), testkit.Demand("pod", s), []int64{start.Unix()}, []float64{1})
@@ -264,9 +268,7 @@ func TestEmbeddedQueryErrorsAreQueryErrors(t *testing.T) {
 // (Series.LastDropped), so the controller can tell a NaN current demand
 // from a missing one.
 func TestEmbeddedNonFiniteDemand(t *testing.T) {
-	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, emb.Close()) }()
+	emb := openEmbedded(t)
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	end := start.Add(10 * time.Minute)
 
@@ -295,9 +297,7 @@ func TestEmbeddedNonFiniteDemand(t *testing.T) {
 // the controller holds with bad_query instead of sizing for it. It was
 // returned as a demand of -5 and decided silently at min_units.
 func TestEmbeddedNegativeDemand(t *testing.T) {
-	emb, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, emb.Close()) }()
+	emb := openEmbedded(t)
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	end := start.Add(10 * time.Minute)
 
