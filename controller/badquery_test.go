@@ -175,22 +175,41 @@ func requireOneWarn(t *testing.T, out, want string) {
 	require.Contains(t, out, want)
 }
 
-// runLogged runs a controller of target over h in the synctest bubble,
-// logging at DEBUG into the returned buffer, until the returned stop.
-func runLogged(t *testing.T, target policy.Target, h *fakeHistory) (logs *testkit.SyncBuffer, stop func()) {
+// loggedRun is a controller running in the synctest bubble, logging at
+// DEBUG into logs, until stop.
+type loggedRun struct {
+	c    *Controller
+	m    *Metrics
+	logs *testkit.SyncBuffer
+	stop func()
+}
+
+// startLogged runs a controller of target over h, its state file in dir,
+// in the synctest bubble, and returns once it is blocked (after its first
+// cycle).
+func startLogged(t *testing.T, target policy.Target, h *fakeHistory, dir string) loggedRun {
 	t.Helper()
-	logs = &testkit.SyncBuffer{}
-	st, err := state.New(t.TempDir())
+	r := loggedRun{logs: &testkit.SyncBuffer{}, m: NewMetrics(prometheus.NewRegistry(), []policy.Target{target})}
+	st, err := state.New(dir)
 	require.NoError(t, err)
-	deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), []policy.Target{target}), time.Now)
-	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := New([]policy.Target{target}, testOptions(ModeAct), deps)
+	deps := testDeps(h, confidentForecast, st, r.m, time.Now)
+	deps.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r.c, err = New([]policy.Target{target}, testOptions(ModeAct), deps)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { _ = c.Run(ctx); close(done) }()
+	go func() { _ = r.c.Run(ctx); close(done) }()
 	synctest.Wait()
-	return logs, func() { cancel(); <-done }
+	r.stop = func() { cancel(); <-done }
+	return r
+}
+
+// runLogged is startLogged with a temporary state directory, returning
+// the log and the stop.
+func runLogged(t *testing.T, target policy.Target, h *fakeHistory) (logs *testkit.SyncBuffer, stop func()) {
+	t.Helper()
+	r := startLogged(t, target, h, t.TempDir())
+	return r.logs, r.stop
 }
 
 // runCurrentQuery is runLogged of testTarget with current_query q, which

@@ -1,21 +1,14 @@
 package controller
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
-
-	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/state"
-	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestStateSaveFailureLogsOnce: while the state file cannot be written (the
@@ -29,27 +22,15 @@ import (
 func TestStateSaveFailureLogsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
-		st, err := state.New(dir)
-		require.NoError(t, err)
-		logs := &testkit.SyncBuffer{}
-		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
-		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, m, time.Now)
-		deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { _ = c.Run(ctx); close(done) }()
-		defer func() { cancel(); <-done }()
-		synctest.Wait()
+		r := startLogged(t, testTarget, &fakeHistory{value: 35}, dir)
+		defer r.stop()
+		c, m, logs := r.c, r.m, r.logs
 		require.Equal(t, "ok", c.Health().Status)
 
 		require.NoError(t, os.RemoveAll(dir))
-		time.Sleep(6 * time.Minute) // six cycles that cannot save
-		synctest.Wait()
+		advance(6 * time.Minute) // six cycles that cannot save
 		out := logs.String()
-		require.Equal(t, 1, strings.Count(out, "level=WARN"), "%s", out)
-		require.Contains(t, out, `level=WARN msg="state file not saved: retried at every save;`)
+		requireOneWarn(t, out, `level=WARN msg="state file not saved: retried at every save;`)
 		require.Equal(t, 5, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
 		require.InDelta(t, 6, testutil.ToFloat64(m.stateSaveFail), 0)
@@ -68,8 +49,7 @@ func TestStateSaveFailureLogsOnce(t *testing.T) {
 		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "still one WARN")
 
 		require.NoError(t, os.Mkdir(dir, 0o700))
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		advance(time.Minute)
 		out = logs.String()
 		require.Contains(t, out, `level=INFO msg="state file saved again" failing_for=6m0s failed_attempts=7`)
 		require.Equal(t, "ok", c.Health().Status)
