@@ -80,8 +80,8 @@ func plotFirst(res *Result, last time.Duration) int {
 	return first
 }
 
-// series are the plotted points.
-type series struct {
+// plotted holds the plotted points.
+type plotted struct {
 	demand, pre, hpa, viol, preEvents, hpaEvents plotter.XYs
 	// scored spans the scored samples in the window (empty when none).
 	scoredFrom, scoredTo float64
@@ -90,10 +90,10 @@ type series struct {
 }
 
 // plotSeries reduces samples first..n-1 to at most maxPlotPoints buckets.
-func plotSeries(res *Result, capacity float64, first int) *series {
+func plotSeries(res *Result, capacity float64, first int) *plotted {
 	n := len(res.T)
 	bucket := max(1, (n-first+maxPlotPoints-1)/maxPlotPoints)
-	s := &series{}
+	s := &plotted{}
 	var preEv, hpaEv []float64
 	for from := first; from < n; from += bucket {
 		to := min(n, from+bucket)
@@ -154,7 +154,7 @@ func plotTitle(res *Result) string {
 
 // draw adds the scored shading, the lines and the marks to p and their
 // entries to leg.
-func (s *series) draw(p *plot.Plot, leg *plot.Legend, res *Result) error {
+func (s *plotted) draw(p *plot.Plot, leg *plot.Legend, res *Result) error {
 	if s.scored {
 		poly, err := plotter.NewPolygon(plotter.XYs{
 			{X: s.scoredFrom, Y: 0}, {X: s.scoredTo, Y: 0}, {X: s.scoredTo, Y: s.top}, {X: s.scoredFrom, Y: s.top}})

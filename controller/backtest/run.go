@@ -12,6 +12,7 @@ import (
 	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Config is one backtest's setup.
@@ -122,7 +123,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	tg := cfg.Target
 	// The violation test is at full capacity, whatever the utilisation target.
 	sim := NewSim(t, v, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, cfg.EvalStart)
-	step := time.Duration(math.Round(median(diffs(t)))) * time.Second
+	step := time.Duration(math.Round(series.Median(diffs(t)))) * time.Second
 	if cfg.HoldUntilReady {
 		tg.HoldUntilReady = true
 	}

@@ -18,6 +18,7 @@ import (
 	"slices"
 
 	"github.com/prescale/prescale/controller/internal/simpool"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Figures summarise one policy's run over the scored samples, with the
@@ -69,23 +70,10 @@ func durations(t []int64) []float64 {
 		}
 		return d
 	}
-	steps := make([]float64, n-1)
-	for i := range n - 1 {
-		steps[i] = float64(t[i+1] - t[i])
-		d[i] = steps[i]
-	}
-	d[n-1] = median(steps)
+	steps := diffs(t)
+	copy(d, steps)
+	d[n-1] = series.Median(steps) // sorts steps, not d
 	return d
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[m]
-	}
-	return (s[m-1] + s[m]) / 2
 }
 
 // Clamp bounds a unit count to [Min, Max].

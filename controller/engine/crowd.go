@@ -2,10 +2,10 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // crowd follows an ongoing anomaly, a flash crowd, that the forecaster
@@ -80,7 +80,7 @@ func (c *crowd) projection(last int64) (float64, bool) {
 			c.pairs = append(c.pairs, (c.vs[j]-c.vs[i])/float64(c.ts[j]-c.ts[i]))
 		}
 	}
-	slope := median(c.pairs)
+	slope := series.Median(c.pairs)
 	if !(slope > 0) {
 		return 0, false
 	}
@@ -90,17 +90,7 @@ func (c *crowd) projection(last int64) (float64, bool) {
 	for i := range n {
 		c.pairs = append(c.pairs, c.vs[i]+slope*float64(last-c.ts[i]))
 	}
-	return median(c.pairs) + slope*float64(c.lead), true
-}
-
-// median sorts s (not empty) and returns its median.
-func median(s []float64) float64 {
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return series.Median(c.pairs) + slope*float64(c.lead), true
 }
 
 // trendUnits is the crowd trend floor for a decision at last (0: none),

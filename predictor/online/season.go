@@ -1,6 +1,6 @@
 package online
 
-import "slices"
+import "github.com/prescale/prescale/predictor/series"
 
 // The seasonal term adds to the level the change of the level from origin
 // i to i+h on each of the past SeasonDays seasons. Their mean lets one
@@ -49,21 +49,10 @@ func (f *Forecaster) seasonalTrim(i, h int) float64 {
 	case n < 3:
 		return sum / float64(n)
 	}
-	lo, hi, med := extremes(d)
+	med := series.Median(d) // sorts d
+	lo, hi := d[0], d[n-1]
 	if med-lo > hi-med {
 		return (sum - lo) / float64(n-1)
 	}
 	return (sum - hi) / float64(n-1)
-}
-
-// extremes returns the smallest, the largest and the median of d (the
-// mean of the two middle values for an even count), reordering d.
-func extremes(d []float64) (lo, hi, med float64) {
-	slices.Sort(d)
-	n := len(d)
-	med = d[n/2]
-	if n%2 == 0 {
-		med = (d[n/2-1] + d[n/2]) / 2
-	}
-	return d[0], d[n-1], med
 }
