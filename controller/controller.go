@@ -165,13 +165,9 @@ type Controller struct {
 	// fixed for the controller's life).
 	queryOut, currentOut []outage.Tracker
 	// dataOut is each target's time without fresh data while the store
-	// answers, and missing when it began (zero: data present); used under
-	// cycleMu only.
+	// answers (its Seen: when it began); used under cycleMu only. A
+	// current_query without a value is in currentOut the same way.
 	dataOut []outage.Tracker
-	missing []time.Time
-	// curMissing is when each target's current_query began to give no
-	// value (zero: it gives one, or there is none), used under cycleMu only.
-	curMissing []time.Time
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
 }
@@ -283,8 +279,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
 		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
-		dataOut: make([]outage.Tracker, len(targets)), missing: make([]time.Time, len(targets)),
-		curMissing: make([]time.Time, len(targets))}
+		dataOut: make([]outage.Tracker, len(targets))}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -603,14 +598,10 @@ func (c *Controller) logCurrent(now time.Time, i int, s snapshot) {
 	case !s.histUp:
 		// The source's problem: current_query was not evaluated.
 	case s.currentErr != "":
-		if c.curMissing[i].IsZero() {
-			c.curMissing[i] = now
-		}
-		if now.Sub(c.curMissing[i]) >= noDataGrace {
+		if now.Sub(c.currentOut[i].First(now)) >= noDataGrace {
 			fail()
 		}
 	default:
-		c.curMissing[i] = time.Time{}
 		c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
 	}
 }
@@ -630,15 +621,11 @@ func (c *Controller) logData(now time.Time, i int, s snapshot) {
 	case !s.histUp || s.badQuery:
 		// The source's or the query's problem, logged as such.
 	case s.present:
-		c.missing[i] = time.Time{}
 		c.dataOut[i].OK(c.log, now, "target data back", "target", c.targets[i].Name)
 	default:
-		if c.missing[i].IsZero() {
-			c.missing[i] = now
-		}
-		if now.Sub(c.missing[i]) >= noDataGrace {
+		if since := c.dataOut[i].First(now); now.Sub(since) >= noDataGrace {
 			c.dataOut[i].Fail(c.log, now, errors.New(s.histErr), "target has no fresh data: decisions hold (no_data)",
-				"target", c.targets[i].Name, "query", c.targets[i].Query, "missing_since", c.missing[i].UTC().Format(time.RFC3339))
+				"target", c.targets[i].Name, "query", c.targets[i].Query, "missing_since", since.UTC().Format(time.RFC3339))
 		}
 	}
 }

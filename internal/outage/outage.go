@@ -18,6 +18,20 @@ type Tracker struct {
 	Failures int
 	// LastErr is the current outage's latest error; empty while up.
 	LastErr string
+	// Seen is when a problem that counts only after a grace period was
+	// first seen (see First); zero while none is.
+	Seen time.Time
+}
+
+// First returns when the problem seen at now was first seen, starting
+// the count at now if none was: a caller that gives a problem a grace
+// period (a store that has just started has no data for a few seconds)
+// calls Fail once now is far enough past it. OK clears it.
+func (t *Tracker) First(now time.Time) time.Time {
+	if t.Seen.IsZero() {
+		t.Seen = now
+	}
+	return t.Seen
 }
 
 // Failing reports whether an outage is under way.
@@ -45,6 +59,7 @@ func (t *Tracker) Fail(log *slog.Logger, now time.Time, err error, msg string, a
 // outage ended.
 func (t *Tracker) OK(log *slog.Logger, now time.Time, msg string, attrs ...any) bool {
 	if !t.Failing() {
+		t.Seen = time.Time{}
 		return false
 	}
 	log.Info(msg, append(attrs, "failing_for", now.Sub(t.Since).Round(time.Second).String(), "failed_attempts", t.Failures)...)

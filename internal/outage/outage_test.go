@@ -45,3 +45,24 @@ func TestOneWarnPerOutage(t *testing.T) {
 	require.True(t, tr.Fail(log, now, errors.New("again"), "source down"), "a new outage warns again")
 	require.Contains(t, buf.String(), "level=WARN")
 }
+
+// TestFirstSeen: First keeps the time a problem was first seen while it
+// lasts, through the outage it becomes; OK clears it, whether or not the
+// problem had become an outage, so the next problem counts from its own
+// start.
+func TestFirstSeen(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	var tr Tracker
+	t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	require.Equal(t, t0, tr.First(t0))
+	require.Equal(t, t0, tr.First(t0.Add(30*time.Second)), "still the first sighting")
+	require.False(t, tr.OK(log, t0.Add(40*time.Second), "back"), "within its grace: no outage ended")
+	require.Empty(t, buf.String())
+	t1 := t0.Add(time.Minute)
+	require.Equal(t, t1, tr.First(t1), "OK cleared the earlier sighting")
+	require.True(t, tr.Fail(log, t1.Add(time.Minute), errors.New("gone"), "no data"))
+	require.Equal(t, t1, tr.First(t1.Add(2*time.Minute)), "kept through the outage")
+	require.True(t, tr.OK(log, t1.Add(3*time.Minute), "back"))
+	require.Equal(t, Tracker{}, tr)
+}
