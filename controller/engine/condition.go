@@ -27,12 +27,12 @@ const (
 // peakConditional is the jump-state recalibration of the peak
 // distribution for target t, nil without risk sizing (no peak quantiles
 // are read) or with a lead window over online.MaxCondHorizon steps.
-func peakConditional(step int64, horizon int, t policy.Target) (*online.Conditional, error) {
+func peakConditional(horizon int, t policy.Target) (*online.Conditional, error) {
 	if t.RiskPerUnit <= 0 || horizon > online.MaxCondHorizon {
 		return nil, nil
 	}
 	return online.NewConditional(online.CondConfig{
-		Step: step, Horizon: horizon, Levels: PeakLevels(), Jump: true, RaiseOnly: true,
+		Horizon: horizon, Levels: PeakLevels(), RaiseOnly: true,
 		Prior: condPrior, Memory: condMemory, MaxRatio: condMaxRatio, Strict: condStrict, MinOrigins: condMinOrigins,
 	})
 }

@@ -47,7 +47,7 @@ func (f *LiveForecaster) Update(t int64, y float64) {
 	f.live.Update(t, y)
 	f.peak.Update(t, y)
 	if f.cond != nil {
-		f.cond.Update(t, y, f.peak.PeakQuantile)
+		f.cond.Update(y, f.peak.PeakQuantile)
 	}
 }
 
@@ -115,7 +115,7 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 	if err != nil {
 		return nil, err
 	}
-	cond, err := peakConditional(step, horizon, t)
+	cond, err := peakConditional(horizon, t)
 	if err != nil {
 		return nil, err
 	}

@@ -6,29 +6,28 @@ import (
 	"math"
 )
 
-// Conditional recalibrates a peak distribution by the state an origin is
-// in, learned online per series. The distribution it wraps is calibrated
-// on the whole (split-conformal on a week, the tracked shift), so it
-// says the same before a jump as before a calm sample; on some series
-// jumps follow from causal state (a burst's first, small step; a job run
-// at the same minute of every hour or hour of every day) and on others
-// they do not. Each origin falls in one bin of each enabled feature (the
-// last sample's level against the previous origin's peak quantiles; the
-// phase of the hour; the hour of the day). For every grid level L_j the
-// model counts how often the realised peak exceeded the wrapped
-// distribution's L_j quantile, over all origins (g_j) and over the
-// origins of each bin (e_j(b)), each shrunk towards its parent with
-// Prior pseudo-origins (g_j towards 1 − L_j, e_j(b) towards g_j). The
-// wrapped quantile at L_j is then read as exceeded with probability
+// Conditional recalibrates a peak distribution by the jump state an
+// origin is in, learned online per series. The distribution it wraps is
+// calibrated on the whole (split-conformal on a week, the tracked shift),
+// so it says the same before a jump as before a calm sample; on some
+// series a burst's first, small step announces the big one and on others
+// it does not. Each origin falls in one of three bins: the last sample
+// against the previous origin's 0.9 and 0.99 peak quantiles (below both,
+// above the first, above both). For every grid level L_j the model counts
+// how often the realised peak exceeded the wrapped distribution's L_j
+// quantile, over all origins (g_j) and over the origins of each bin
+// (e_j(b)), each shrunk towards its parent with Prior pseudo-origins (g_j
+// towards 1 − L_j, e_j(b) towards g_j). The wrapped quantile at L_j is
+// then read as exceeded with probability
 //
-//	(1 − L_j) · Π_features e_j(b) / g_j
+//	(1 − L_j) · e_j(b) / g_j
 //
-// (each ratio bounded by MaxRatio either way; with Strict only the part
-// of its logarithm beyond Strict standard errors is kept, with RaiseOnly
-// only a ratio above 1; made decreasing in j), and the
-// p-quantile returned is the wrapped quantile at the level whose
-// conditional exceedance is 1 − p, interpolated in log exceedance; beyond
-// the grid the ratio of its end holds. This is Mondrian (category-wise)
+// (the ratio bounded by MaxRatio either way; with Strict only the part of
+// its logarithm beyond Strict standard errors is kept, with RaiseOnly
+// only a ratio above 1; made decreasing in j), and the p-quantile
+// returned is the wrapped quantile at the level whose conditional
+// exceedance is 1 − p, interpolated in log exceedance; beyond the grid
+// the ratio of its end holds. This is Mondrian (category-wise)
 // calibration (Vovk, Gammerman and Shafer 2005, "Algorithmic Learning in
 // a Random World", ch. 4) applied as a recalibration of the wrapped
 // distribution's levels (Kuleshov, Fenner and Ermon 2018, "Accurate
@@ -36,7 +35,10 @@ import (
 // bin's evidence shrunk to the whole so that a thin bin, or a series
 // whose bins do not differ, leaves the distribution as it was.
 //
-// Memory: the counts are float32, (bins + 1) × (levels + 1), and a ring of
+// The phase of the hour and the hour of the day as further bins were
+// tried and rejected (docs/tuning.md, "Predictable jumps").
+//
+// Memory: the counts are float32, 4 × (levels + 1), and a ring of
 // Horizon + 1 origins' grid quantiles; a bin's count is bounded by Memory
 // (older evidence is scaled down), so the model follows a change of
 // regime.
@@ -46,18 +48,18 @@ type Conditional struct {
 	gx     []float64 // log(1 − L_j)
 	jump   [2]int    // grid indices of the jump thresholds
 
-	feats []condFeature
-	all   condCounts
+	byState [3]condCounts // per jump state
+	all     condCounts
 
 	// Ring of the last Horizon+1 origins: grid quantiles (ok false:
-	// none), bins, and the raw values.
-	q    [][]float32
-	ok   []bool
-	bins [][]uint8
-	ys   []float64
-	n    int
+	// none), jump states, and the raw values.
+	q      [][]float32
+	ok     []bool
+	states []uint8
+	ys     []float64
+	n      int
 
-	cur   []uint8 // bins of the latest origin
+	cur   uint8 // jump state of the latest origin
 	curOK bool
 	lx    []float64 // conditional log exceedance at the grid (cached)
 	fresh bool
@@ -65,18 +67,12 @@ type Conditional struct {
 
 // CondConfig configures a Conditional.
 type CondConfig struct {
-	// Step is the sampling interval in seconds (> 0); Horizon the steps
-	// the peak covers (> 0, at most MaxCondHorizon).
-	Step    int64
+	// Horizon is the number of steps the peak covers (> 0, at most
+	// MaxCondHorizon).
 	Horizon int
 	// Levels is the grid of peak quantile levels counted, increasing, in
 	// (0, 1) (at least two).
 	Levels []float64
-	// Jump, Hour, Day enable the features: the last sample against the
-	// previous origin's 0.9 and 0.99 peak quantiles (three bins); the
-	// phase of the hour (up to 12 bins, when the step is under an hour);
-	// the hour of the day (up to 24, when the step is at most an hour).
-	Jump, Hour, Day bool
 	// Prior is the shrinkage in pseudo-origins (> 0).
 	Prior float64
 	// Memory bounds a bin's count of origins (> Prior).
@@ -104,16 +100,9 @@ type condCounts struct {
 	k []float32
 }
 
-type condFeature struct {
-	period, bins int64 // phase features: seconds per period, bins
-	counts       []condCounts
-}
-
 // NewConditional validates cfg and returns the model.
 func NewConditional(cfg CondConfig) (*Conditional, error) {
 	switch {
-	case cfg.Step <= 0:
-		return nil, fmt.Errorf("predictor: online.CondConfig.Step must be > 0, got %d", cfg.Step)
 	case cfg.Horizon <= 0 || cfg.Horizon > MaxCondHorizon:
 		return nil, fmt.Errorf("predictor: online.CondConfig.Horizon must be in [1, %d], got %d", MaxCondHorizon, cfg.Horizon)
 	case len(cfg.Levels) < 2:
@@ -129,30 +118,16 @@ func NewConditional(cfg CondConfig) (*Conditional, error) {
 		c.gx = append(c.gx, math.Log(1-l))
 	}
 	c.jump = [2]int{nearestLevel(c.levels, 0.9), nearestLevel(c.levels, 0.99)}
-	if cfg.Jump {
-		c.feats = append(c.feats, condFeature{bins: 3})
-	}
-	if n := min(12, 3600/cfg.Step); cfg.Hour && n >= 2 {
-		c.feats = append(c.feats, condFeature{period: 3600, bins: n})
-	}
-	if n := min(24, 86400/cfg.Step); cfg.Day && cfg.Step <= 3600 && n >= 2 {
-		c.feats = append(c.feats, condFeature{period: 86400, bins: n})
-	}
 	L := len(c.levels)
 	c.all.k = make([]float32, L)
-	for f := range c.feats {
-		c.feats[f].counts = make([]condCounts, c.feats[f].bins)
-		for b := range c.feats[f].counts {
-			c.feats[f].counts[b].k = make([]float32, L)
-		}
+	for b := range c.byState {
+		c.byState[b].k = make([]float32, L)
 	}
 	H := cfg.Horizon + 1
-	c.q, c.ok, c.bins, c.ys = make([][]float32, H), make([]bool, H), make([][]uint8, H), make([]float64, H)
+	c.q, c.ok, c.states, c.ys = make([][]float32, H), make([]bool, H), make([]uint8, H), make([]float64, H)
 	for i := range H {
 		c.q[i] = make([]float32, L)
-		c.bins[i] = make([]uint8, len(c.feats))
 	}
-	c.cur = make([]uint8, len(c.feats))
 	c.lx = make([]float64, L)
 	return c, nil
 }
@@ -167,10 +142,10 @@ func nearestLevel(levels []float64, p float64) int {
 	return best
 }
 
-// Update absorbs the sample at t (unix seconds; NaN or ±Inf: a gap, as
+// Update absorbs the next sample y (NaN or ±Inf: a gap, as
 // Forecaster.Update takes it) after the wrapped distribution has absorbed
 // it; peak is the wrapped distribution from this origin on.
-func (c *Conditional) Update(t int64, y float64, peak func(p float64) (float64, bool)) {
+func (c *Conditional) Update(y float64, peak func(p float64) (float64, bool)) {
 	if math.IsInf(y, 0) {
 		y = math.NaN()
 	}
@@ -200,16 +175,8 @@ func (c *Conditional) Update(t int64, y float64, peak func(p float64) (float64, 
 		}
 		c.q[slot][j] = float32(v)
 	}
-	// The phases are those of the lead window's first sample.
-	next := t + c.cfg.Step
-	for f, ft := range c.feats {
-		b := jump
-		if ft.period > 0 {
-			b = uint8(((next%ft.period + ft.period) % ft.period) * ft.bins / ft.period)
-		}
-		c.bins[slot][f] = b
-	}
-	copy(c.cur, c.bins[slot])
+	c.states[slot] = jump
+	c.cur = jump
 	c.curOK = c.ok[slot]
 	c.fresh = false
 }
@@ -231,9 +198,7 @@ func (c *Conditional) realise(slot int) {
 		return
 	}
 	c.all.add(c.q[slot], mx, c.cfg.Memory)
-	for f := range c.feats {
-		c.feats[f].counts[c.bins[slot][f]].add(c.q[slot], mx, c.cfg.Memory)
-	}
+	c.byState[c.states[slot]].add(c.q[slot], mx, c.cfg.Memory)
 }
 
 func (cc *condCounts) add(q []float32, peak, memory float64) {
@@ -253,28 +218,24 @@ func (cc *condCounts) add(q []float32, peak, memory float64) {
 }
 
 // curve computes the conditional log exceedance of the grid quantiles for
-// the latest origin's bins.
+// the latest origin's jump state.
 func (c *Conditional) curve() {
 	m, lim := c.cfg.Prior, math.Log(c.cfg.MaxRatio)
+	cc := &c.byState[c.cur]
 	for j := range c.levels {
 		g := (float64(c.all.k[j]) + m*(1-c.levels[j])) / (float64(c.all.n) + m)
-		lr := 0.0
-		for f := range c.feats {
-			cc := &c.feats[f].counts[c.cur[f]]
-			e := (float64(cc.k[j]) + m*g) / (float64(cc.n) + m)
-			l := math.Log(e / g)
-			if z := c.cfg.Strict; z > 0 {
-				// Only what the bin's count shows beyond z standard errors
-				// of its log rate.
-				se := math.Sqrt(max(0, 1-e) / (float64(cc.k[j]) + m*g))
-				l = math.Copysign(max(0, math.Abs(l)-z*se), l)
-			}
-			if c.cfg.RaiseOnly {
-				l = max(0, l)
-			}
-			lr += max(-lim, min(lim, l))
+		e := (float64(cc.k[j]) + m*g) / (float64(cc.n) + m)
+		l := math.Log(e / g)
+		if z := c.cfg.Strict; z > 0 {
+			// Only what the bin's count shows beyond z standard errors
+			// of its log rate.
+			se := math.Sqrt(max(0, 1-e) / (float64(cc.k[j]) + m*g))
+			l = math.Copysign(max(0, math.Abs(l)-z*se), l)
 		}
-		x := c.gx[j] + lr
+		if c.cfg.RaiseOnly {
+			l = max(0, l)
+		}
+		x := c.gx[j] + max(-lim, min(lim, l))
 		if j > 0 {
 			x = min(x, c.lx[j-1]-1e-9)
 		}
@@ -285,7 +246,7 @@ func (c *Conditional) curve() {
 
 // active reports whether the model changes the wrapped distribution.
 func (c *Conditional) active() bool {
-	return len(c.feats) > 0 && c.curOK && c.all.n >= float32(max(1, c.cfg.MinOrigins))
+	return c.curOK && c.all.n >= float32(max(1, c.cfg.MinOrigins))
 }
 
 // Level maps a requested level p to the level of the wrapped distribution
