@@ -32,7 +32,6 @@ type options struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	usage      UsageFunc
-	client     *http.Client
 	gatherTime time.Duration
 }
 
@@ -52,10 +51,6 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // (the default) is disk.UsageWithContext.
 func WithFilesystemUsage(f UsageFunc) Option { return func(o *options) { o.usage = f } }
 
-// WithHTTPClient sets the client of the application probe. Nil (the
-// default) is a client without keep-alive; the probe timeout applies either way.
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
-
 // WithGatherTimeout bounds one scrape's collection. 0 (the default) is
 // 10 s, or the probe timeout plus 5 s if that is longer.
 func WithGatherTimeout(d time.Duration) Option { return func(o *options) { o.gatherTime = d } }
@@ -73,9 +68,6 @@ func buildOptions(cfg Config, opts []Option) options {
 	}
 	if o.usage == nil {
 		o.usage = disk.UsageWithContext
-	}
-	if o.client == nil {
-		o.client = newProbeClient()
 	}
 	if o.gatherTime <= 0 {
 		o.gatherTime = max(10*time.Second, cfg.ProbeTimeout+5*time.Second)
@@ -117,7 +109,7 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 		{"processes", newProcessesCollector()},
 	}
 	if cfg.AppURL != "" {
-		cs = append(cs, namedCollector{"app_probe", newProbeCollector(cfg.AppURL, cfg.ProbeTimeout, o.client, o.now)})
+		cs = append(cs, namedCollector{"app_probe", newProbeCollector(cfg.AppURL, cfg.ProbeTimeout, newProbeClient(), o.now)})
 	}
 	if cfg.AppPort != 0 {
 		cs = append(cs, namedCollector{"app_connections", newConnectionsCollector(cfg.AppPort)})

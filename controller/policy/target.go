@@ -29,9 +29,6 @@ const (
 	KindStorage Kind = "storage"
 )
 
-// Kinds lists every valid Kind.
-func Kinds() []Kind { return []Kind{KindInstances, KindCPU, KindMemory, KindStorage} }
-
 // FloorMode says how the reactive floor (the HPA formula on current
 // demand) binds.
 type FloorMode string

@@ -61,10 +61,7 @@ func StartProcess(t testing.TB, name string, cmd *exec.Cmd, logPath string) *Pro
 	return p
 }
 
-// Done is closed when the process has exited.
-func (p *Process) Done() <-chan struct{} { return p.done }
-
-// Err is the process's exit error once Done is closed.
+// Err waits for the process to exit and returns its exit error.
 func (p *Process) Err() error {
 	<-p.done
 	return p.err
