@@ -6,7 +6,7 @@
 //   - series: the cleaned history every model works on (gaps carried
 //     forward, counter resets undone), season detection, order statistics.
 //   - forecast: the forecasting models (Naive, SeasonalNaive, Ridge,
-//     HoltWinters), model selection by rolling-origin backtest and empirical
+//     HoltWinters, MSTL), model selection by rolling-origin backtest and empirical
 //     prediction intervals; Predict is the one-call entry point, Auto the
 //     same forecaster as a Model that is refitted every K samples and
 //     updated in between, and Rolling runs it over many origins without

@@ -1,9 +1,12 @@
-// Package forecast holds the forecasting models (Naive, SeasonalNaive,
-// Ridge, HoltWinters), model selection by rolling-origin backtest and
-// empirical prediction intervals. Predict is the entry point (one call, one
-// forecast with an interval and a confidence); Auto is the same forecaster
-// as a predictor.Model, and Rolling runs it over many origins without
-// look-ahead. Pure functions of their inputs: no I/O, no clock.
+// Package forecast holds the batch forecasting models (Naive,
+// SeasonalNaive, Ridge, HoltWinters, and MSTL by name in RollingModel),
+// model selection by rolling-origin backtest and empirical prediction
+// intervals. Auto is the automatic forecaster as a predictor.Model (the
+// controller refits one, controller/engine.Live); Predict is it in one
+// call (one forecast with an interval and a confidence), and Rolling and
+// RollingModel run it, or one named model, over many origins without
+// look-ahead (prescale forecast). Pure functions of their inputs: no I/O,
+// no clock.
 package forecast
 
 import (
@@ -14,9 +17,10 @@ import (
 
 // Predict fits the automatic forecaster on t (unix seconds, not
 // decreasing) and y (NaN = missing) and returns the forecast of the next h
-// samples with a central 80 % interval. It is the entry point the
-// controller and the offline commands use; it is a pure function of its
-// arguments.
+// samples with a central 80 % interval: NewAuto, Fit and Forecast in one
+// call, a pure function of its arguments. (The controller keeps an Auto
+// and refits it on a schedule, controller/engine.Live; prescale forecast
+// runs RollingModel.)
 //
 // What it does, in order (details on Auto):
 //
@@ -27,8 +31,9 @@ import (
 //     when the history holds enough weeks.
 //  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
 //     log scale, Holt-Winters, the median of the last 25 samples as a
-//     spike-proof level, and the median of the target's phase over the
-//     last 5 seasons) on all but the last 800 samples (or one season when
+//     spike-proof level, the median of the target's phase over the
+//     last 5 seasons, and the multiple seasonal decomposition MSTL on raw
+//     and log scale) on all but the last 800 samples (or one season when
 //     that is longer).
 //  4. Backtest: with parameters fixed, forecast from each recent origin
 //     (rolling origin, state updated with the data up to that origin
@@ -71,8 +76,8 @@ func Predict(t []int64, y []float64, h int, opts Options) (predictor.Forecast, e
 
 // Auto is the automatic forecaster behind Predict: model selection among
 // naive, seasonal naive, ridge (raw and log scale), Holt-Winters, a
-// median level, a seasonal median and averages of them by a rolling-origin
-// backtest, with empirical intervals.
+// median level, a seasonal median, MSTL (raw and log scale) and averages
+// of them by a rolling-origin backtest, with empirical intervals.
 //
 // Fit estimates everything at once; Update then appends samples and
 // Forecast predicts from the latest one with the parameters, the picked
