@@ -34,9 +34,11 @@ type LevelConfig struct {
 	// target one delivery at a time: a receiver that hangs for one target
 	// (a stuck command, a slow route) holds that target only.
 	Parallel int
-	// Logger receives one WARN per outage and target, DEBUG at each retry
-	// while it lasts, and one INFO when it ends (internal/outage); nil
-	// discards.
+	// Logger receives one WARN when the receiver's outage starts (its
+	// first failing target), DEBUG for each further target and retry
+	// while it lasts, and one INFO when no target fails any more
+	// (internal/outage): a receiver down for 1,000 targets is one outage,
+	// as the history source's is. nil discards.
 	Logger  *slog.Logger
 	Metrics *Metrics
 }
@@ -58,6 +60,11 @@ type Level struct {
 	targets map[string]*levelTarget
 	kick    chan struct{}
 	running int // Run's deliveries in flight
+	// out is the receiver's outage: from its first failing target until
+	// none fails (failing counts them; hit counts the targets that failed
+	// during it).
+	out          outage.Tracker
+	failing, hit int
 }
 
 type levelTarget struct {
@@ -279,26 +286,55 @@ func (l *Level) record(name string, sent Action, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.targets[name]
-	log := l.cfg.Logger
 	if err != nil {
 		t.unsure = true
 		t.backoff = min(max(l.cfg.MinBackoff, 2*t.backoff), l.cfg.MaxBackoff)
 		if t.want.Desired == sent.Desired { // else the new desired units are due at once
 			t.next = now.Add(t.backoff)
 		}
-		t.out.Fail(log, now, err, "actuation failing: the current desired units will be re-sent until acknowledged",
-			"target", name, "actuator", l.Name(), "desired", sent.Desired)
+		l.logFailure(t, name, sent, now, err)
 		l.setPending(name, t)
 		return
 	}
 	t.acked, t.hasAcked, t.ackedAt, t.unsure = sent.Desired, true, now, false
-	t.out.OK(log, now, "actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired)
+	l.logRecovery(t, name, sent, now)
 	t.backoff = 0
 	if t.pending() { // the desired units changed while this one was delivered
 		t.next = time.Time{}
 	}
 	l.setPending(name, t)
 }
+
+// logFailure records a failed delivery to target t in its tracker and in
+// the receiver's: the receiver's outage logs the WARN (naming this first
+// target), each target's own outage only at DEBUG. l.mu is held.
+func (l *Level) logFailure(t *levelTarget, name string, sent Action, now time.Time, err error) {
+	const msg = "actuation failing: the current desired units will be re-sent until acknowledged"
+	attrs := []any{"target", name, "actuator", l.Name(), "desired", sent.Desired}
+	if t.out.Fail(discard, now, err, msg) {
+		l.failing++
+		l.hit++
+	}
+	l.out.Fail(l.cfg.Logger, now, err, msg, append(attrs, "targets_failing", l.failing)...)
+}
+
+// logRecovery records a delivery to target t acknowledged: a target that
+// was failing recovers at DEBUG, and the receiver's outage ends (INFO,
+// with the targets it hit) when it was the last failing one. l.mu is held.
+func (l *Level) logRecovery(t *levelTarget, name string, sent Action, now time.Time) {
+	if !t.out.OK(discard, now, "") {
+		return
+	}
+	l.failing--
+	l.cfg.Logger.Debug("actuation recovered", "target", name, "actuator", l.Name(), "units", sent.Desired)
+	if l.failing == 0 {
+		l.out.OK(l.cfg.Logger, now, "actuation recovered", "actuator", l.Name(), "targets", l.hit, "last_target", name)
+		l.hit = 0
+	}
+}
+
+// discard is the per-target trackers' logger: the receiver's tracker logs.
+var discard = slog.New(slog.DiscardHandler)
 
 func (l *Level) nextDue() time.Time {
 	l.mu.Lock()

@@ -419,3 +419,42 @@ func TestLevelFailedDeliveryThenBackToAcked(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 10, units)
 }
+
+// TestLevelOneWarnPerReceiverOutage: a receiver down for many targets is
+// one outage, as the history source's is: one WARN naming the first
+// failing target and the error, DEBUG for the other targets and every
+// retry over five cycles, one INFO when the last target is acknowledged
+// (with the targets it hit). A later outage is a new WARN. Before, each
+// target logged its own WARN and INFO: 1,000 of each for a receiver down
+// over 1,000 targets.
+func TestLevelOneWarnPerReceiverOutage(t *testing.T) {
+	fx := newLevelFixture(t)
+	ctx := context.Background()
+	fx.f.setDown(true)
+	names := []string{"a", "b", "c", "d"}
+	for cycle := range 5 {
+		for _, n := range names {
+			require.NoError(t, fx.l.Act(ctx, Action{Target: n, Desired: 2 + cycle%2}))
+		}
+		fx.l.Sync(ctx)
+		fx.now = fx.now.Add(time.Minute)
+	}
+	logs := fx.log.String()
+	require.Equal(t, 1, strings.Count(logs, "level=WARN"), logs)
+	require.Contains(t, logs, `level=WARN msg="actuation failing: the current desired units will be re-sent until acknowledged" target=a actuator=flaky desired=2 targets_failing=1 err="HTTP 500"`)
+	require.Len(t, fx.l.Status(), 4)
+	for _, s := range fx.l.Status() {
+		require.True(t, s.Failing, "health still names every failing target: %+v", s)
+	}
+
+	fx.f.setDown(false)
+	fx.l.Sync(ctx)
+	logs = fx.log.String()
+	require.Equal(t, 1, strings.Count(logs, "level=INFO"), logs)
+	require.Contains(t, logs, `level=INFO msg="actuation recovered" actuator=flaky targets=4 last_target=d failing_for=5m0s failed_attempts=20`)
+
+	fx.f.setDown(true)
+	require.NoError(t, fx.l.Act(ctx, Action{Target: "c", Desired: 7}))
+	fx.l.Sync(ctx)
+	require.Equal(t, 2, strings.Count(fx.log.String(), "level=WARN"), "a new outage is a new WARN:\n%s", fx.log.String())
+}
