@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -13,19 +14,21 @@ import (
 )
 
 // restoreActuation tells every actuator what it had acknowledged for t
-// before a restart. A state file written before level-triggered actuation
-// (Acked nil) counts its last decision as acknowledged, as the controller
-// that wrote it assumed; a target without a decision is assumed at its
-// minimum units (the simulated pool starts there too).
+// before a restart, and whether a delivery failed since (state.Target's
+// Unsure). A state file written before level-triggered actuation (Acked
+// nil) counts its last decision as acknowledged, as the controller that
+// wrote it assumed; a target without a decision is assumed at its minimum
+// units (the simulated pool starts there too).
 func (c *Controller) restoreActuation(t policy.Target, ts state.Target) {
 	for _, l := range c.d.Actuators {
+		unsure := slices.Contains(ts.Unsure, l.Name())
 		switch u, ok := ts.Acked[l.Name()]; {
 		case !ts.Policy.HasLast:
-			l.Restore(t.Name, t.MinUnits)
+			l.Restore(t.Name, t.MinUnits, unsure)
 		case ts.Acked == nil:
-			l.Restore(t.Name, ts.Policy.LastDesired)
+			l.Restore(t.Name, ts.Policy.LastDesired, unsure)
 		case ok && u >= 0:
-			l.Restore(t.Name, u)
+			l.Restore(t.Name, u, unsure)
 		}
 	}
 }
@@ -169,7 +172,7 @@ func (c *Controller) SaveState() error {
 	c.mu.Lock()
 	for _, t := range c.targets {
 		if ts, ok := c.file.Targets[t.Name]; ok {
-			ts.Acked = c.ackedState(t.Name)
+			c.recordActuation(&ts, t.Name)
 			c.file.Targets[t.Name] = ts
 		}
 	}
@@ -178,16 +181,20 @@ func (c *Controller) SaveState() error {
 	return c.persist(c.d.Now(), file)
 }
 
-// ackedState is what every actuator acknowledged for a target, for the
-// state file (never nil, so that a reload tells it from an old file).
-func (c *Controller) ackedState(target string) map[string]int {
-	out := make(map[string]int, len(c.d.Actuators))
+// recordActuation puts into ts what every actuator acknowledged for its
+// target (Acked, never nil, so that a reload tells it from an old file)
+// and which of them a delivery failed to since (Unsure).
+func (c *Controller) recordActuation(ts *state.Target, target string) {
+	ts.Acked = make(map[string]int, len(c.d.Actuators))
+	ts.Unsure = nil
 	for _, l := range c.d.Actuators {
 		if u, _, ok := l.Acked(target); ok {
-			out[l.Name()] = u
+			ts.Acked[l.Name()] = u
+		}
+		if l.Unsure(target) {
+			ts.Unsure = append(ts.Unsure, l.Name())
 		}
 	}
-	return out
 }
 
 // act hands a decision to every actuator (act mode only), each of which

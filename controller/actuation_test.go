@@ -108,6 +108,40 @@ func TestActuationSurvivesRestart(t *testing.T) {
 	require.Equal(t, map[string]int{"recorder": 10}, file.Targets["web"].Acked)
 }
 
+// TestActuationUnsureSurvivesRestart: a delivery that failed may have
+// been applied (a command that scaled, then timed out), so the state file
+// keeps it beside the acknowledged units, and after a restart a decision
+// back to the acknowledged units is sent, not taken as in place. Before,
+// the flag lived only in memory: 10 failed (the receiver may be at 10), a
+// restart, and a manual scaling to the acknowledged 1 sent nothing.
+func TestActuationUnsureSurvivesRestart(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	f1.act.setDown(true)
+	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+	require.Equal(t, []string{"recorder"}, file.Targets["web"].Unsure)
+
+	now = now.Add(time.Minute)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.True(t, f2.c.d.Actuators[0].Unsure("web"), "restored: the acknowledged 1 may not be in place")
+	_, err = f2.c.Override(t.Context(), "web", 1, time.Hour)
+	require.NoError(t, err)
+	acts := f2.act.actions()
+	require.Len(t, acts, 1, "the acknowledged units are sent again: the receiver may be at 10")
+	require.Equal(t, 1, acts[0].Desired)
+	f2.requirePending(t, 0)
+	file, err = st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+	require.Empty(t, file.Targets["web"].Unsure, "acknowledged since: sure again")
+}
+
 // TestActuationOldStateFile: a state file from before level-triggered
 // actuation (no "acked") counts its last decision as acknowledged: no
 // action after the upgrade.

@@ -444,7 +444,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.phase("act", func() {
 		for i, t := range c.targets {
 			c.act(ctx, t, snaps[i].decision, snaps[i])
-			states[i].Acked = c.ackedState(t.Name)
+			c.recordActuation(&states[i], t.Name)
 			c.watchLag(i, t, snaps[i])
 			c.publish(t, snaps[i], states[i])
 		}

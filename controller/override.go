@@ -43,7 +43,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
 	snap.decision, snap.hasDecision, snap.at = dec, true, now
 	c.act(ctx, t, dec, snap)
-	ts.Acked = c.ackedState(t.Name)
+	c.recordActuation(&ts, t.Name)
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts

@@ -127,14 +127,27 @@ func (l *Level) target(name string) *levelTarget {
 }
 
 // Restore sets what a target's receiver acknowledged before a restart
-// (from the persisted state); it also publishes the target's pending
-// series at 0.
-func (l *Level) Restore(target string, units int) {
+// (from the persisted state), and whether a delivery failed since (unsure:
+// the receiver may have applied it, so the current desired units are sent
+// even when they equal the acknowledged ones); it also publishes the
+// target's pending series.
+func (l *Level) Restore(target string, units int, unsure bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.target(target)
-	t.acked, t.hasAcked = units, true
+	t.acked, t.hasAcked, t.unsure = units, true, unsure
 	l.setPending(target, t)
+}
+
+// Unsure reports whether a delivery to target failed since the receiver's
+// last acknowledgement (the receiver may have applied it): the state file
+// keeps it, so that a restart does not take the acknowledged units as in
+// place.
+func (l *Level) Unsure(target string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.targets[target]
+	return ok && t.unsure
 }
 
 // Act makes a the target's desired action: it replaces any action not yet

@@ -81,7 +81,7 @@ func act(units int) Action { return Action{Target: "web", Desired: units} }
 func TestLevelResendsCurrentDesired(t *testing.T) {
 	fx := newLevelFixture(t)
 	ctx := t.Context()
-	fx.l.Restore("web", 1)
+	fx.l.Restore("web", 1, false)
 	require.Zero(t, fx.pending("web"))
 	fx.f.setDown(true)
 
@@ -137,7 +137,7 @@ func TestLevelResendsCurrentDesired(t *testing.T) {
 func TestLevelRestoredUnitsNotResent(t *testing.T) {
 	fx := newLevelFixture(t)
 	ctx := t.Context()
-	fx.l.Restore("web", 5)
+	fx.l.Restore("web", 5, false)
 	require.NoError(t, fx.l.Act(ctx, act(5)))
 	fx.l.Sync(ctx)
 	require.Empty(t, fx.f.attempts())
@@ -401,7 +401,7 @@ func TestLevelFailedDeliveryThenBackToAcked(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	l := NewLevel(h, LevelConfig{Now: func() time.Time { return now }})
 	ctx := t.Context()
-	l.Restore("web", 10)
+	l.Restore("web", 10, false)
 	require.NoError(t, l.Act(ctx, act(5)))
 	h.during = func(Action) error {
 		require.NoError(t, l.Act(ctx, act(10))) // the next decision, while 5 is delivered

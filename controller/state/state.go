@@ -48,6 +48,11 @@ type Target struct {
 	// actuation: their last decision counts as acknowledged, as those
 	// controllers assumed. An empty object means nothing was acknowledged.
 	Acked map[string]int `json:"acked"`
+	// Unsure lists the actuators a delivery to which failed since their
+	// acknowledgement in Acked: the receiver may have applied it (a
+	// command that scaled, then timed out), so after a restart the current
+	// desired units are sent to them even when they equal Acked.
+	Unsure []string `json:"unsure,omitempty"`
 }
 
 // File is the whole state file: JSON, compact since this version;
