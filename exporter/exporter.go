@@ -139,11 +139,14 @@ type Exporter struct {
 	ln net.Listener
 }
 
-// Server timeouts: a scrape may take up to the gather timeout.
+// Server timeouts. A scrape may take up to the gather timeout, so the
+// write timeout is at least that plus writeSlack (a 1-minute probe timeout
+// makes a 65 s gather timeout).
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 60 * time.Second
+	writeSlack        = 5 * time.Second
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 5 * time.Second
 	maxHeaderBytes    = 16 << 10
@@ -166,7 +169,7 @@ func New(cfg Config, reg Registry, opts ...Option) (*Exporter, error) {
 		Handler:           e.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      max(writeTimeout, o.gatherTime+writeSlack),
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),

@@ -69,6 +69,30 @@ func TestServerRoutes(t *testing.T) {
 	}
 }
 
+// The server's write timeout outlasts the longest scrape: with the
+// longest probe timeout a scrape may gather for 65 s, past the 60 s a
+// response otherwise has.
+func TestWriteTimeoutOutlastsTheScrape(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		probe  time.Duration
+		gather time.Duration
+		want   time.Duration
+	}{
+		{"defaults", DefaultProbeTimeout, 0, writeTimeout},
+		{"longest probe", maxProbeTimeout, 0, maxProbeTimeout + 5*time.Second + writeSlack},
+		{"gather timeout set", DefaultProbeTimeout, 2 * time.Minute, 2*time.Minute + writeSlack},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.ProbeTimeout = tc.probe
+			e, err := New(cfg, prometheus.NewRegistry(), WithGatherTimeout(tc.gather))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, e.srv.WriteTimeout)
+		})
+	}
+}
+
 func TestNewRejectsBadConfig(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Listen = "nowhere"
