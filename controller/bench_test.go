@@ -15,7 +15,7 @@ import (
 	"github.com/prescale/prescale/internal/testkit"
 )
 
-// benchStore fills an embedded store with n targets of 14 days of 5-minute
+// benchController fills an embedded store with n targets of 14 days of 5-minute
 // history (4,032 samples each) and returns the controller over it.
 func benchController(b *testing.B, n int) func() *controller.Controller {
 	b.Helper()

@@ -50,7 +50,7 @@ func lookTool(t *testing.T, name, pkg string) string {
 	return p
 }
 
-// ruleFiles and ruleTests split deploy/rules into rule files and promtool
+// ruleFiles splits deploy/rules into rule files and promtool
 // unit-test files (*_test.yml).
 func ruleFiles(t *testing.T) (rules, tests []string) {
 	t.Helper()

@@ -123,7 +123,7 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 }
 
 // peakEnsemble is an ensemble of five streaming seasonal forecasters
-// with conformal peak quantiles (predictor.OnlineEnsemble): smoothed and
+// with conformal peak quantiles (online.Ensemble): smoothed and
 // naive levels, on the raw and the log scale, and a reactive member whose
 // level is the highest value over the last lag (log scale,
 // reactiveMember). The log-scale members' quantiles are capped at the

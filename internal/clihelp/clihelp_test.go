@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// RequireFits fails unless every line of help is at most Width columns and
+// requireFits fails unless every line of help is at most Width columns and
 // has no tab (a tab's width depends on the terminal).
 func requireFits(t *testing.T, help string) {
 	t.Helper()

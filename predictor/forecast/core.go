@@ -10,11 +10,11 @@ import (
 // 0..end-1 only (the state-update half of "refit every K origins").
 type core interface {
 	name() string
-	// fit estimates the parameters on s.z[:end] for horizons 1..H. It
+	// fit estimates the parameters on s.Z[:end] for horizons 1..H. It
 	// returns an error when the history is too short for the method.
 	fit(s *series.Series, end, H int) error
 	// forecast writes the forecasts of horizons 1..len(out) made at origin
-	// end-1, on the caller's scale (series.Series.toOutput applied). Calls may
+	// end-1, on the caller's scale (series.Series.ToOutput applied). Calls may
 	// come with any end >= the fitted end.
 	forecast(s *series.Series, end int, out []float64)
 }
