@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
 	"strings"
 )
 
@@ -28,9 +27,6 @@ type Group struct {
 
 // G is a Group.
 func G(title string, names ...string) Group { return Group{Title: title, Names: names} }
-
-// matches reports whether g lists name.
-func (g Group) matches(name string) bool { return g.rank(name) >= 0 }
 
 // rank is the index of the first of g's names matching name, or -1.
 func (g Group) rank(name string) int {
@@ -82,17 +78,6 @@ func write(w io.Writer, entries []entry, groups []Group) {
 		}
 	}
 	section(Other, func(entry) bool { return true })
-}
-
-// Ungrouped lists the names no group matches.
-func Ungrouped(names []string, groups []Group) []string {
-	var out []string
-	for _, n := range names {
-		if !slices.ContainsFunc(groups, func(g Group) bool { return g.matches(n) }) {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // Wrap word-wraps text to Width, every line starting with prefix.
@@ -164,13 +149,6 @@ func hardWrap(line, prefix string) []string {
 	return append(out, line)
 }
 
-// FlagNames lists fs's flags.
-func FlagNames(fs *flag.FlagSet) []string {
-	var out []string
-	fs.VisitAll(func(f *flag.Flag) { out = append(out, f.Name) })
-	return out
-}
-
 // Flags writes fs's flags in groups: "--name TYPE" and the usage with its
 // default.
 func Flags(w io.Writer, fs *flag.FlagSet, groups []Group) {
@@ -216,15 +194,6 @@ func Vars(prefix string, spec any) []Var {
 		if key := f.Tag.Get("envconfig"); key != "" && key != "-" {
 			out = append(out, Var{prefix + "_" + key, f.Tag.Get("default"), f.Tag.Get("desc")})
 		}
-	}
-	return out
-}
-
-// VarNames lists the variables' names.
-func VarNames(vars []Var) []string {
-	out := make([]string, len(vars))
-	for i, v := range vars {
-		out[i] = v.Name
 	}
 	return out
 }
