@@ -85,8 +85,8 @@ var (
 )
 
 // IsQueryError reports whether err is a problem of the query itself (the
-// store answered): more than one series, a non-matrix result or a rejected
-// or failed evaluation.
+// store answered): more than one series, a non-matrix result, only
+// non-finite values, a negative value, or a rejected or failed evaluation.
 func IsQueryError(err error) bool {
 	return errors.Is(err, ErrMultipleSeries) || errors.Is(err, ErrResultType) || errors.Is(err, ErrQuery) ||
 		errors.Is(err, ErrNotFinite) || errors.Is(err, ErrNegative)
