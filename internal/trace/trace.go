@@ -30,9 +30,9 @@ type Trace struct {
 // Len returns the number of samples.
 func (tr *Trace) Len() int { return len(tr.T) }
 
-// TimeLayout is the textual timestamp form accepted besides unix seconds
+// timeLayout is the textual timestamp form accepted besides unix seconds
 // (always read as UTC).
-const TimeLayout = "2006-01-02 15:04:05"
+const timeLayout = "2006-01-02 15:04:05"
 
 // ReadFile reads a trace file; see Read.
 func ReadFile(path string) (*Trace, error) { return readFile(path, true) }
@@ -61,7 +61,7 @@ func readFile(path string, ordered bool) (*Trace, error) {
 // "nan", "na", "null" and "none" values are missing (NaN). A negative
 // value is an error: a demand never is. Raw is not kept (see
 // ReadUnordered). Errors name the line and quote at most
-// MaxEcho bytes of a field.
+// 100 bytes of a field (maxEcho).
 func Read(r io.Reader) (*Trace, error) { return read(r, false) }
 
 // ReadUnordered is Read except that a timestamp equal to or earlier than
@@ -82,8 +82,8 @@ const (
 	// values over long windows; 1e15 (a petabyte per second) keeps every
 	// such sum far from overflowing while no real demand comes near it.
 	MaxAbsValue = 1e15
-	// MaxEcho is the most bytes of an input field an error quotes.
-	MaxEcho = 100
+	// maxEcho is the most bytes of an input field an error quotes.
+	maxEcho = 100
 )
 
 func read(r io.Reader, unordered bool) (*Trace, error) {
@@ -112,7 +112,7 @@ func read(r io.Reader, unordered bool) (*Trace, error) {
 			return nil, fmt.Errorf("line %d: expected at least %d fields, got %d", line, max(ti, vi)+1, len(rec))
 		}
 		raw := strings.TrimSpace(rec[ti])
-		ts, err := ParseTimestamp(raw)
+		ts, err := parseTimestamp(raw)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
@@ -122,12 +122,12 @@ func read(r io.Reader, unordered bool) (*Trace, error) {
 			}
 			return nil, fmt.Errorf("line %d: timestamp %d before previous %d (line %d): rows must be sorted by time", line, ts, tr.T[n-1], prevLine)
 		}
-		v, err := ParseValue(rec[vi])
+		v, err := parseValue(rec[vi])
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		if !unordered && v < 0 {
-			return nil, fmt.Errorf("line %d: value %s is negative: a demand (a request rate, a utilisation, a queue length) never is; check how the trace was made (a deriv(), a subtraction)", line, Quote(strings.TrimSpace(rec[vi])))
+			return nil, fmt.Errorf("line %d: value %s is negative: a demand (a request rate, a utilisation, a queue length) never is; check how the trace was made (a deriv(), a subtraction)", line, quote(strings.TrimSpace(rec[vi])))
 		}
 		tr.T = append(tr.T, ts)
 		tr.V = append(tr.V, v)
@@ -161,61 +161,61 @@ func readHeader(cr *csv.Reader) (ti, vi int, err error) {
 		}
 	}
 	if ti < 0 || vi < 0 {
-		return 0, 0, fmt.Errorf("bad header %s: expected timestamp,value", Quote(strings.Join(header, ",")))
+		return 0, 0, fmt.Errorf("bad header %s: expected timestamp,value", quote(strings.Join(header, ",")))
 	}
 	return ti, vi, nil
 }
 
-// Quote is %q of s cut to MaxEcho bytes (on a rune boundary), for error
+// quote is %q of s cut to maxEcho bytes (on a rune boundary), for error
 // messages that echo input: a 20 MB field is not repeated back.
-func Quote(s string) string {
-	if len(s) <= MaxEcho {
+func quote(s string) string {
+	if len(s) <= maxEcho {
 		return strconv.Quote(s)
 	}
-	n := MaxEcho
+	n := maxEcho
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return strconv.Quote(s[:n]) + fmt.Sprintf("... (%d bytes)", len(s))
 }
 
-// ParseTimestamp parses unix seconds or "YYYY-MM-DD HH:MM:SS" (UTC). Unix
+// parseTimestamp parses unix seconds or "YYYY-MM-DD HH:MM:SS" (UTC). Unix
 // seconds must be in [0, MaxUnixSeconds]: a millisecond timestamp is
 // refused with a hint.
-func ParseTimestamp(s string) (int64, error) {
+func parseTimestamp(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.ParseInt(s, 10, 64)
 	date := false
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil {
-			t, terr := time.Parse(TimeLayout, s)
+			t, terr := time.Parse(timeLayout, s)
 			if terr != nil {
-				return 0, fmt.Errorf("timestamp %s: want unix seconds or %q", Quote(s), "YYYY-MM-DD HH:MM:SS")
+				return 0, fmt.Errorf("timestamp %s: want unix seconds or %q", quote(s), "YYYY-MM-DD HH:MM:SS")
 			}
 			n, date = t.Unix(), true // range-checked below: "0000-01-01 00:00:00" (found by FuzzRead)
 		} else {
 			if f != math.Trunc(f) || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt64/2 {
-				return 0, fmt.Errorf("timestamp %s is not whole seconds", Quote(s))
+				return 0, fmt.Errorf("timestamp %s is not whole seconds", quote(s))
 			}
 			n = int64(f)
 		}
 	}
 	if n < 0 {
-		return 0, fmt.Errorf("timestamp %s is before 1970", Quote(s))
+		return 0, fmt.Errorf("timestamp %s is before 1970", quote(s))
 	}
 	if n > MaxUnixSeconds {
 		if !date && n/1000 <= MaxUnixSeconds {
-			return 0, fmt.Errorf("timestamp %s is in milliseconds? Unix seconds are expected (divide by 1000)", Quote(s))
+			return 0, fmt.Errorf("timestamp %s is in milliseconds? Unix seconds are expected (divide by 1000)", quote(s))
 		}
-		return 0, fmt.Errorf("timestamp %s is beyond the year 5000: want unix seconds", Quote(s))
+		return 0, fmt.Errorf("timestamp %s is beyond the year 5000: want unix seconds", quote(s))
 	}
 	return n, nil
 }
 
-// ParseValue parses a sample value; missing markers give NaN, infinities
+// parseValue parses a sample value; missing markers give NaN, infinities
 // and magnitudes above MaxAbsValue are rejected.
-func ParseValue(s string) (float64, error) {
+func parseValue(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	switch strings.ToLower(s) {
 	case "", "nan", "na", "n/a", "null", "none":
@@ -223,13 +223,13 @@ func ParseValue(s string) (float64, error) {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("value %s is not a number", Quote(s))
+		return 0, fmt.Errorf("value %s is not a number", quote(s))
 	}
 	if math.IsInf(v, 0) {
-		return 0, fmt.Errorf("value %s is infinite", Quote(s))
+		return 0, fmt.Errorf("value %s is infinite", quote(s))
 	}
 	if math.Abs(v) > MaxAbsValue {
-		return 0, fmt.Errorf("value %s is beyond ±%g", Quote(s), float64(MaxAbsValue))
+		return 0, fmt.Errorf("value %s is beyond ±%g", quote(s), float64(MaxAbsValue))
 	}
 	return v, nil
 }
