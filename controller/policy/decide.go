@@ -303,7 +303,7 @@ func (s State) Record(t Target, d Decision) State {
 			}
 		}
 		if d.Explanation.DataPresent && !d.Reason.Holds() && d.Reason != ReasonManual {
-			next.Used = append(next.Used, Recommendation{At: now, Units: min(t.UnitsFor(d.Explanation.Demand), d.Explanation.CurrentUnits)})
+			next.Used = pushUsed(next.Used, Recommendation{At: now, Units: min(t.UnitsFor(d.Explanation.Demand), d.Explanation.CurrentUnits)})
 		}
 	}
 	next.Recent = nil
@@ -315,7 +315,7 @@ func (s State) Record(t Target, d Decision) State {
 				next.Recent = append(next.Recent, r)
 			}
 		}
-		next.Recent = append(next.Recent, Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
+		next.Recent = pushRecent(next.Recent, Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
 	next.Forgone = 0
