@@ -76,12 +76,12 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
 	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
-	ownGroup(cmd)
+	g := ownGroup(cmd)
 	cmd.WaitDelay = time.Second
 	out := &capped{max: MaxOutput}
 	cmd.Stdout = out
 	cmd.Stderr = out
-	err := cmd.Run()
+	err := g.run(ctx)
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		// The command exited 0 and left a process running that holds its
 		// output (a tool it started in the background): acknowledged.

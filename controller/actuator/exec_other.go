@@ -2,8 +2,15 @@
 
 package actuator
 
-import "os/exec"
+import (
+	"context"
+	"os/exec"
+)
 
-// ownGroup leaves the command as it is: process groups are a Unix notion;
+// group leaves the command as it is: process groups are a Unix notion;
 // the command alone is killed when its context ends.
-func ownGroup(*exec.Cmd) {}
+type group struct{ cmd *exec.Cmd }
+
+func ownGroup(cmd *exec.Cmd) *group { return &group{cmd: cmd} }
+
+func (g *group) run(context.Context) error { return g.cmd.Run() }
