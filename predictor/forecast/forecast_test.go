@@ -436,7 +436,7 @@ func TestHoltWintersColdStart(t *testing.T) {
 	require.NoError(t, err)
 	requireSane(t, f, 3)
 	hw := m.e.cores[idxHoltWinters].(*holtWinters)
-	require.Equal(t, 0, hw.season, "trend-only below two seasons")
+	require.Empty(t, hw.fitted.season, "trend-only below two seasons")
 	for k := range 3 {
 		want := 5 + 2*float64(40+k)
 		require.True(t, scalar.EqualWithinAbs(f.Mean[k], want, 2.1), "h=%d: got %v want %v", k+1, f.Mean[k], want)

@@ -50,9 +50,8 @@ type holtWinters struct {
 	p            int // season length, 0 for trend only
 	a, b, g, phi float64
 
-	fitted hwState // state after the fitted end
+	fitted hwState // state after the fitted end; its season is empty for trend only
 	cur    hwState
-	season int // season in use (p, or 0 when history was too short)
 }
 
 func (hw *holtWinters) name() string { return "holt_winters" }
@@ -145,7 +144,6 @@ func (hw *holtWinters) fit(s *series.Series, end, _ int) error {
 	if p > 0 && end < 2*p+10 {
 		p = 0 // cold start: trend only
 	}
-	hw.season = p
 	if end < 10 {
 		return errShort
 	}

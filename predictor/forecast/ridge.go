@@ -54,7 +54,6 @@ type ridge struct {
 	log bool
 	se  seasonality
 
-	nf      int         // number of features
 	prof    int         // seasons in the profile
 	half    int         // half-width of the profile window
 	coef    [][]float64 // per horizon: intercept, then one weight per feature
@@ -166,7 +165,6 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 	}
 	r.feat = r.features(s, x, cs, rows[len(rows)-1], rows[len(rows)-1], 1, r.feat[:0])
 	p := len(r.feat)
-	r.nf = p
 	w := regress.New(len(rows), p, ridgeLambda, ridgeHuberIter)
 	r.coef = make([][]float64, H)
 	for h := 1; h <= H; h++ {

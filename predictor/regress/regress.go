@@ -21,7 +21,6 @@ type Work struct {
 	X, Y []float64
 	P    int
 
-	lambda     float64
 	huberIter  int
 	z, wt, res []float64
 	mean, sd   []float64
@@ -33,7 +32,7 @@ type Work struct {
 // and huberIter iteratively reweighted passes.
 func New(rows, p int, lambda float64, huberIter int) *Work {
 	return &Work{
-		P: p, X: make([]float64, rows*p), Y: make([]float64, rows), lambda: lambda, huberIter: huberIter,
+		P: p, X: make([]float64, rows*p), Y: make([]float64, rows), huberIter: huberIter,
 		z: make([]float64, rows*(p+1)), wt: make([]float64, rows), res: make([]float64, rows),
 		mean: make([]float64, p), sd: make([]float64, p), sv: &solver{p: p + 1, lambda: lambda},
 	}
