@@ -96,8 +96,6 @@ type Result struct {
 	// Explain holds every sample's decision and what it was made from,
 	// with Config.Explain (nil otherwise).
 	Explain []Explained
-	// Forecaster is the forecaster after the replay.
-	Forecaster engine.Forecaster
 }
 
 // EvalStartIndex is floor(fraction·n) in exact decimal arithmetic (as the
@@ -139,7 +137,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	res := &Result{
 		T: t, Demand: v, Desired: make([]int, n), Reasons: make([]policy.Reason, n),
 		Step: step, Horizon: eng.Horizon(), EvalStart: cfg.EvalStart, Timeline: make([]Sample, n),
-		ReasonCounts: map[policy.Reason]int{}, Forecaster: eng.Forecaster(),
+		ReasonCounts: map[policy.Reason]int{},
 	}
 	if cfg.Explain {
 		res.Explain = make([]Explained, n)
