@@ -20,7 +20,7 @@ var ErrNoData = errors.New("predictor: no finite samples in y")
 // Models work on sample indices, as the referee does: the target of a
 // forecast h steps after origin i is sample i+h, whatever its timestamp.
 // Missing samples (NaN) are carried forward from the last observed value
-// (obs[i] is false for them) so that lags and rolling means stay defined;
+// (Obs[i] is false for them) so that lags and rolling means stay defined;
 // models never train or score on a carried value. Leading NaNs are dropped.
 type Series struct {
 	// Z, Obs, Offset and NonNeg are read by the models and written by
@@ -35,7 +35,7 @@ type Series struct {
 	lz     []float64 // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
 	lzOff  int       // first sample lz holds (0 until Keep keeps a tail)
 	Obs    []bool    // false where Z[i] was carried forward
-	cs     []float64 // prefix sums of z: cs[i] = z[0] + ... + z[i-1]
+	cs     []float64 // prefix sums of Z: cs[i] = Z[0] + ... + Z[i-1]
 	lcs    []float64 // prefix sums of lz
 
 	counter bool
