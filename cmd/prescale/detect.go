@@ -33,7 +33,7 @@ type detectOpts struct {
 // trace (--trace F --out OUT.csv) or for every CSV file under a directory
 // such as NAB's data/ (--nab DIR --out DIR2, same relative paths). --trace
 // runs exactly the detector the controller runs (anomaly.NewDetector);
-// --nab adds NAB's first-detection rule (anomaly.NABFirstDetection) unless
+// --nab adds NAB's first-detection rule (anomaly.NewNABDetector) unless
 // --nab-first-detection=false.
 func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, code, ok := parseDetectFlags(args, stderr)
@@ -41,10 +41,11 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	newDet := func() predictor.Detector {
-		d, _ := anomaly.NewDetector(o.detName) // name checked by parseDetectFlags
+		build := anomaly.NewDetector
 		if o.nabDir != "" && o.firstDetection {
-			return anomaly.NewNABFirstDetection(d, anomaly.FirstDetectionConfig{})
+			build = anomaly.NewNABDetector
 		}
+		d, _ := build(o.detName) // name checked by parseDetectFlags
 		return d
 	}
 	if o.tracePath != "" {
