@@ -1,8 +1,9 @@
 // Package online holds the streaming forecaster the engine decides with:
 // a seasonal forecaster with conformal (empirical-residual) intervals and
-// peak quantiles, updated in O(1) per sample, and an ensemble that follows
-// the best of several configurations by decision loss. Pure: no I/O, no
-// clock.
+// peak quantiles, updated in O(1) per sample, an ensemble that follows
+// the best of several configurations by decision loss, and the
+// recalibration of a peak distribution by the jump state (Conditional).
+// Pure: no I/O, no clock.
 package online
 
 import (

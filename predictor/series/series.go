@@ -1,6 +1,7 @@
 // Package series holds what every forecasting model shares: the cleaned,
 // growing history (gaps carried forward, counter resets undone), season
-// detection by autocorrelation, and small order statistics.
+// detection by autocorrelation, calendar features, moving averages, and
+// small order statistics and empirical intervals.
 //
 // Everything here is a pure function of its inputs: no I/O, no clock.
 package series
