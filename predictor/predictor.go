@@ -5,12 +5,14 @@
 //
 //   - series: the cleaned history every model works on (gaps carried
 //     forward, counter resets undone), season detection, order statistics.
+//   - regress: the robust ridge regression the ridge models fit with.
+//   - conformal: adaptive conformal inference replayed over a backtest.
 //   - forecast: the forecasting models (Naive, SeasonalNaive, Ridge,
-//     HoltWinters, MSTL), model selection by rolling-origin backtest and empirical
-//     prediction intervals; Predict is the one-call entry point, Auto the
-//     same forecaster as a Model that is refitted every K samples and
-//     updated in between, and Rolling runs it over many origins without
-//     look-ahead.
+//     HoltWinters, MSTL), model selection by rolling-origin backtest and
+//     empirical prediction intervals; Predict is the one-call entry point,
+//     Auto the same forecaster as a Model that is refitted every K samples
+//     and updated in between, and Rolling runs it over many origins
+//     without look-ahead.
 //   - online: the streaming seasonal-conformal forecaster (and an ensemble
 //     of them) the engine decides with, O(1) per sample.
 //   - anomaly: streaming anomaly detectors (robust, zscore) and the anomaly
