@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	envcheck.Warn(stderr, "prescale-controller", os.Environ(), envcheck.ControllerScope, config.Config{})
 	var cfg config.Config
 	if err := envconfig.Process(config.EnvPrefix, &cfg); err != nil {
-		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", err)
+		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", clihelp.EnvError(err))
 		return 2
 	}
 	if err := cfg.Validate(); err != nil {

@@ -31,7 +31,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`),
 		testkit.Exit("no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"),
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
-		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2, "PRESCALE_SCALING_INTERVAL"),
+		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2,
+			`prescale-controller: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m or 1h30m, got "soon"`),
 		testkit.Exit("bad mode", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_MODE": "maybe"}, 2, `PRESCALE_MODE: must be "act" or "forecast-only"`),
 		testkit.Exit("webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"),
 		// Listed twice, an actuator registered its metrics twice: a panic.

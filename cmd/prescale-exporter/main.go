@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	envcheck.Warn(stderr, program, os.Environ(), envcheck.ExporterScope, exporter.Config{})
 	var cfg exporter.Config
 	if err := envconfig.Process(exporter.EnvPrefix, &cfg); err != nil {
-		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, err)
+		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, clihelp.EnvError(err))
 		return 2
 	}
 	if err := cfg.Validate(); err != nil {

@@ -42,7 +42,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "version and more", args: []string{"version", "x"}, code: 2, stderr: `unexpected arguments ["version" "x"]`},
 		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
-		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: "PRESCALE_APP_PORT"},
+		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: `PRESCALE_APP_PORT: want a whole number, got "eighty"`},
 		{name: "bad duration", env: map[string]string{"PRESCALE_APP_PROBE_TIMEOUT": "0s"}, code: 2,
 			stderr: "PRESCALE_APP_PROBE_TIMEOUT: must be in (0s, 1m0s], got 0s"},
 		{name: "invalid listen address", env: map[string]string{"PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,

@@ -191,7 +191,7 @@ func (p *runProc) close() {
 // defaults, the backfill trace, and builds the one registry.
 func (p *runProc) configure() error {
 	if err := envconfig.Process(config.EnvPrefix, &p.cfg); err != nil {
-		return usageErr("bad configuration: %v", err)
+		return usageErr("bad configuration: %v", clihelp.EnvError(err))
 	}
 	runDefaults(&p.cfg)
 	if p.cfg.PrometheusURL != "" {
@@ -304,7 +304,7 @@ func (p *runProc) buildRegistry() error {
 	p.reg = buildinfo.NewRegistry("prescale")
 	ecfg := exporter.DefaultConfig()
 	if err := envconfig.Process(exporter.EnvPrefix, &ecfg); err != nil {
-		return usageErr("bad exporter configuration: %v", err)
+		return usageErr("bad exporter configuration: %v", clihelp.EnvError(err))
 	}
 	col, err := exporter.NewCollector(ecfg, exporter.WithLogger(p.log))
 	if err != nil {

@@ -1,0 +1,42 @@
+package clihelp
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/prescale/prescale/internal/redact"
+)
+
+// maxEchoedValue is the most bytes of a variable's value an error repeats.
+const maxEchoedValue = 100
+
+// EnvError rewrites envconfig's error for a value that does not parse
+// ("envconfig.Process: assigning PRESCALE_STEP to Step: converting 'x' to
+// type time.Duration. details: ...", which names a Go field and type) as
+// the other configuration errors read: the variable, what it wants and
+// the value it got, cut to 100 bytes. Other errors are returned as they
+// are.
+func EnvError(err error) error {
+	var pe *envconfig.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	want := "a value of type " + pe.TypeName
+	switch pe.TypeName {
+	case "time.Duration":
+		want = "a duration such as 30s, 5m or 1h30m"
+	case "int", "int64":
+		want = "a whole number"
+	case "float64":
+		want = "a number"
+	case "bool":
+		want = "true or false"
+	}
+	if errors.Is(pe.Err, strconv.ErrRange) {
+		want += " in range"
+	}
+	return fmt.Errorf("%s: want %s, got %q", pe.KeyName, want, redact.Cut(pe.Value, maxEchoedValue))
+}

@@ -1,0 +1,44 @@
+package clihelp
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEnvError: a value envconfig cannot parse is reported as the variable,
+// what it wants and the value, without envconfig's Go field and type names.
+func TestEnvError(t *testing.T) {
+	type cfg struct {
+		Wait  time.Duration `envconfig:"WAIT"`
+		Count int           `envconfig:"COUNT"`
+		Rate  float64       `envconfig:"RATE"`
+		On    bool          `envconfig:"ON"`
+		Small int8          `envconfig:"SMALL"`
+	}
+	for _, tc := range []struct {
+		name, env, value, want string
+	}{
+		{"duration", "P_WAIT", "soon", `P_WAIT: want a duration such as 30s, 5m or 1h30m, got "soon"`},
+		{"whole number", "P_COUNT", "1.5", `P_COUNT: want a whole number, got "1.5"`},
+		{"out of range", "P_COUNT", "99999999999999999999", `P_COUNT: want a whole number in range, got "99999999999999999999"`},
+		{"number", "P_RATE", "high", `P_RATE: want a number, got "high"`},
+		{"bool", "P_ON", "yes please", `P_ON: want true or false, got "yes please"`},
+		{"other type", "P_SMALL", "x", `P_SMALL: want a value of type int8, got "x"`},
+		{"long value cut", "P_WAIT", strings.Repeat("y", 150), `P_WAIT: want a duration such as 30s, 5m or 1h30m, got "` + strings.Repeat("y", 100) + `..."`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			var c cfg
+			err := envconfig.Process("P", &c)
+			require.Error(t, err)
+			require.EqualError(t, EnvError(err), tc.want)
+		})
+	}
+	other := errors.New("not a parse error")
+	require.Equal(t, other, EnvError(other))
+}
