@@ -13,6 +13,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -418,12 +419,40 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 		if errors.Is(err, io.EOF) {
 			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
 		}
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			// encoding/json's own text names the Go struct and type.
+			return http.StatusBadRequest, fmt.Errorf("field %q: want %s, got a JSON %s", ute.Field, jsonWant(ute.Type), ute.Value)
+		}
 		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
 	}
 	if dec.More() {
 		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
 	}
 	return 0, nil
+}
+
+// jsonWant says what JSON value a field of Go type t takes.
+func jsonWant(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
 }
 
 func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
