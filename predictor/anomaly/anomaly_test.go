@@ -19,6 +19,18 @@ import (
 	"github.com/prescale/prescale/predictor"
 )
 
+// newSortedWindow returns a window of size with its own ring, for the
+// window's own tests (the detectors share one ring between windows).
+func newSortedWindow(size int) *sortedWindow {
+	return newDerivedWindow(&samples{v: make([]float64, size+1)}, size, 0)
+}
+
+// push adds x (finite) to a window's own ring and to the window.
+func (w *sortedWindow) push(x float64) {
+	w.src.push(x)
+	w.add()
+}
+
 // testDetectors builds one fresh detector of each kind, with the
 // default configuration and with small windows (so that windows wrap and
 // every code path runs within short test series; the robust window still

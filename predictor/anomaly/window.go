@@ -54,12 +54,6 @@ type sortedWindow struct {
 // maxWindow bounds a window and the ring it reads: positions are 16-bit.
 const maxWindow = 1 << 16
 
-// newSortedWindow returns a window of size with its own ring; push adds
-// values to it.
-func newSortedWindow(size int) *sortedWindow {
-	return newDerivedWindow(&samples{v: make([]float64, size+1)}, size, 0)
-}
-
 // newDerivedWindow returns a window of size over the shared ring src.
 func newDerivedWindow(src *samples, size, lag int) *sortedWindow {
 	if size < 1 || size+lag+1 > maxWindow {
@@ -70,12 +64,6 @@ func newDerivedWindow(src *samples, size, lag int) *sortedWindow {
 
 // len returns the number of values held.
 func (w *sortedWindow) len() int { return len(w.sorted) }
-
-// push adds x (finite) to a window's own ring and to the window.
-func (w *sortedWindow) push(x float64) {
-	w.src.push(x)
-	w.add()
-}
 
 // value is the window's value at ring position p.
 func (w *sortedWindow) value(p int) float64 {
