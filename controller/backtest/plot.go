@@ -37,11 +37,6 @@ var (
 	colScored   = color.NRGBA{R: 120, G: 200, B: 120, A: 50}
 )
 
-// Plot draws the whole trace: see PlotLast.
-func Plot(res *Result, capacity float64, path string) error {
-	return PlotLast(res, capacity, path, 0)
-}
-
 // PlotLast draws demand, prescale's ready capacity and the reactive HPA's
 // at equal cost (res.Baseline), prescale's violations and each side's
 // scale events over the samples of the last `last` of the trace (0: the

@@ -128,7 +128,7 @@ func TestPlot(t *testing.T) {
 	require.InDelta(t, math.Round(res.Equal.Target*1000)/1000, res.Baseline.Target, 0,
 		"the HPA drawn is the one at equal cost")
 	path := filepath.Join(t.TempDir(), "plot.svg")
-	require.NoError(t, Plot(res, 10, path))
+	require.NoError(t, PlotLast(res, 10, path, 0))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	svg := string(b)
