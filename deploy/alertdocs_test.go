@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -49,4 +50,43 @@ func TestDeployDocListsEveryAlert(t *testing.T) {
 	for name := range rows {
 		require.True(t, seen[name], "docs/deploy.md lists %s, which deploy/rules does not define", name)
 	}
+}
+
+// TestLagAlertWhereOperatorLooks: the alert that says a target's
+// configured lag is wrong is named where an operator reads about the
+// observed lag: the metric's row in README.md (its help text), and the
+// description of every dashboard panel drawing it. Neither named it.
+func TestLagAlertWhereOperatorLooks(t *testing.T) {
+	const alert, metric = "PrescaleProvisioningLagUnderestimated", "prescale_observed_provisioning_lag_seconds"
+	rules, _ := ruleFiles(t)
+	found := false
+	for _, r := range alertRules(t, rules) {
+		found = found || r.Alert == alert && strings.Contains(r.Expr, metric)
+	}
+	require.True(t, found, "deploy/rules has no %s on %s", alert, metric)
+	row := ""
+	for _, line := range strings.Split(string(readRepoFile(t, "README.md")), "\n") {
+		if strings.HasPrefix(line, "| `"+metric+"` |") {
+			row = line
+		}
+	}
+	require.Contains(t, row, alert, "README.md's metrics table row of %s", metric)
+	var dash struct {
+		Panels []struct {
+			Title, Description string
+			Targets            []struct{ Expr string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(readRepoFile(t, "dashboards/prescale.json"), &dash))
+	panels := 0
+	for _, p := range dash.Panels {
+		for _, q := range p.Targets {
+			if strings.Contains(q.Expr, metric) {
+				panels++
+				require.Contains(t, p.Description, alert, "dashboard panel %q", p.Title)
+				break
+			}
+		}
+	}
+	require.Positive(t, panels, "no dashboard panel draws %s", metric)
 }
