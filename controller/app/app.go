@@ -401,12 +401,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	if a.scraper != nil {
 		// One scrape before the first cycle so a fresh store has a sample.
-		if err := a.scraper.ScrapeOnce(ctx, a.now()); err != nil {
-			a.log.Warn("scrape", "err", err)
-		}
-		wg.Go(func() {
-			a.scraper.Run(ctx, a.cfg.ScrapeInterval, a.now, func(err error) { a.log.Warn("scrape", "err", err) })
-		})
+		a.scraper.ScrapeLogged(ctx, a.now(), a.log)
+		wg.Go(func() { a.scraper.Run(ctx, a.cfg.ScrapeInterval, a.now, a.log) })
 	}
 	wg.Go(func() { _ = a.ctrl.Run(ctx) })
 	<-ctx.Done()

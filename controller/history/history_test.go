@@ -1,12 +1,15 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -353,4 +356,51 @@ func TestRemoteBoundsAnswers(t *testing.T) {
 	require.True(t, IsQueryError(err), "the target's query, not the source: %v", err)
 	require.ErrorContains(t, err, "the answer is larger than 32 MiB: the query returns too many series or points (aggregate it, e.g. sum(...))")
 	require.Equal(t, "tenant1", tenant)
+}
+
+// TestScrapeTargetDownLogsOnce: a scrape target that fails for five
+// scrapes logs one WARN naming it, DEBUG after, and one INFO when it
+// answers again, while the target beside it is never logged; a second
+// outage is a new WARN. Before, every failed scrape logged a WARN (5,760 a
+// day at the default interval), and its recovery nothing.
+func TestScrapeTargetDownLogsOnce(t *testing.T) {
+	emb := openEmbedded(t)
+	var mu sync.Mutex
+	failing := true
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("x 1\n"))
+	}))
+	defer flaky.Close()
+	fine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("y 1\n")) }))
+	defer fine.Close()
+	set := func(v bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		failing = v
+	}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: flaky.URL + "/metrics"}, {Job: "ok", URL: fine.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
+	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		sc.ScrapeLogged(t.Context(), t0.Add(time.Duration(i)*15*time.Second), log)
+	}
+	out := logs.String()
+	instance := strings.TrimPrefix(flaky.URL, "http://")
+	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+	require.Contains(t, out, `level=WARN msg="scrape target down: its up is 0 and its samples are missing until it answers" job=app instance=`+instance)
+	require.Equal(t, 4, strings.Count(out, "level=DEBUG"), out)
+	set(false)
+	sc.ScrapeLogged(t.Context(), t0.Add(75*time.Second), log)
+	require.Contains(t, logs.String(), `level=INFO msg="scrape target back" job=app instance=`+instance+` failing_for=1m15s failed_attempts=5`)
+	require.NotContains(t, logs.String(), "job=ok")
+	set(true)
+	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
+	require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), logs.String())
 }

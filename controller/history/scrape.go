@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/prescale/prescale/internal/outage"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -37,6 +39,7 @@ type Scraper struct {
 	gatherAs ScrapeTarget // job/instance labels for gathered samples
 	client   *http.Client
 	maxBody  int64
+	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
 }
 
 // NewScraper builds a scraper. gather may be nil; gatherAs.URL is used as the
@@ -47,7 +50,7 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 	}
 	return &Scraper{
 		store: store, targets: targets, gather: gather, gatherAs: gatherAs,
-		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20,
+		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, outs: make([]outage.Tracker, len(targets)),
 	}
 }
 
@@ -55,7 +58,40 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 // with now. It returns the joined errors of failed targets; samples of the
 // others are stored.
 func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
+	down, err := s.scrape(ctx, now)
+	return errors.Join(append(down, err)...)
+}
+
+// ScrapeLogged scrapes once as ScrapeOnce does and logs to log: each
+// target's failures as an outage (internal/outage: one WARN when its
+// scrapes start failing, naming it, DEBUG at each further failure, one INFO
+// when it answers again), other errors (the store refusing samples, the
+// gatherer) at WARN. A target down logged a WARN at every scrape (5,760 a
+// day at the default 15 s).
+func (s *Scraper) ScrapeLogged(ctx context.Context, now time.Time, log *slog.Logger) {
+	down, err := s.scrape(ctx, now)
+	if ctx.Err() != nil {
+		return // shutting down: not the targets' failure
+	}
+	for i, t := range s.targets {
+		attrs := []any{"job", t.Job, "instance", instanceOf(t.URL)}
+		if down[i] != nil {
+			s.outs[i].Fail(log, now, down[i], "scrape target down: its up is 0 and its samples are missing until it answers", attrs...)
+		} else {
+			s.outs[i].OK(log, now, "scrape target back", attrs...)
+		}
+	}
+	if err != nil {
+		log.Warn("scrape", "err", err)
+	}
+}
+
+// scrape scrapes every target and the gatherer once, stamping samples with
+// now. It returns, per target, its fetch error (nil when it answered) and
+// the other errors joined; samples of the targets that answered are stored.
+func (s *Scraper) scrape(ctx context.Context, now time.Time) ([]error, error) {
 	var errs []error
+	down := make([]error, len(s.targets))
 	ts := now.UnixMilli()
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
@@ -70,12 +106,12 @@ func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
 			errs = append(errs, fmt.Errorf("gather: %w", err))
 		}
 	}
-	for _, t := range s.targets {
+	for i, t := range s.targets {
 		mfs, err := s.fetch(ctx, t.URL)
 		up := 1.0
 		if err != nil {
 			up = 0
-			errs = append(errs, err)
+			down[i] = err
 		}
 		samples := FamiliesToSamples(mfs, ts, t.Job, instanceOf(t.URL))
 		samples = append(samples, Sample{
@@ -86,17 +122,16 @@ func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
 			errs = append(errs, aerr)
 		}
 	}
-	return errors.Join(errs...)
+	return down, errors.Join(errs...)
 }
 
-// Run scrapes every interval until ctx ends; now is the clock.
-func (s *Scraper) Run(ctx context.Context, interval time.Duration, now func() time.Time, onErr func(error)) {
+// Run scrapes every interval until ctx ends, logging as ScrapeLogged;
+// now is the clock.
+func (s *Scraper) Run(ctx context.Context, interval time.Duration, now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if err := s.ScrapeOnce(ctx, now()); err != nil && onErr != nil {
-			onErr(err)
-		}
+		s.ScrapeLogged(ctx, now(), log)
 		select {
 		case <-ctx.Done():
 			return
