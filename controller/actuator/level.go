@@ -252,14 +252,22 @@ func (t *levelTarget) due(now time.Time) bool {
 	return t.pending() && !t.inFlight && !t.next.After(now)
 }
 
-// finish records a delivery's outcome (none when ctx ended: shutting down
-// is not the receiver's failure) and ends the target's delivery.
+// finish records a delivery's outcome and ends the target's delivery. A
+// delivery that failed because ctx ended (shutting down) is not the
+// receiver's failure: no outage, no backoff; but the receiver may have
+// applied it (the request was out), so the target is unsure, and the state
+// file saved at shutdown keeps that. An acknowledgement is recorded even
+// when ctx ended meanwhile.
 func (l *Level) finish(ctx context.Context, name string, sent Action, err error) {
-	if ctx.Err() == nil {
+	if err == nil || ctx.Err() == nil {
 		l.record(name, sent, err)
 	}
 	l.mu.Lock()
-	l.targets[name].inFlight = false
+	t := l.targets[name]
+	if err != nil && ctx.Err() != nil {
+		t.unsure = true
+	}
+	t.inFlight = false
 	l.mu.Unlock()
 }
 

@@ -209,6 +209,41 @@ func TestLevelShutdownIsNotAnOutage(t *testing.T) {
 	require.True(t, st[0].Pending)
 	require.False(t, st[0].Failing)
 	require.Empty(t, logs.String())
+	require.True(t, l.Unsure("web"), "the request was out: the receiver may have applied it")
+}
+
+// TestLevelShutdownKeepsWhatMayHaveBeenApplied: a delivery cut short by
+// the shutdown may have been applied (the receiver acted, then the request
+// was cancelled), so the target is unsure and a restarted controller sends
+// the acknowledged units again rather than taking them as in place; an
+// acknowledgement that arrives as the shutdown starts is recorded. Before,
+// both outcomes were dropped: a receiver that applied 3 units was left at
+// 3 when the next decision went back to the acknowledged 10.
+func TestLevelShutdownKeepsWhatMayHaveBeenApplied(t *testing.T) {
+	h := &hook{}
+	l := NewLevel(h, LevelConfig{})
+	l.Restore("web", 10, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	require.NoError(t, l.Act(ctx, act(3)))
+	h.during = func(Action) error {
+		cancel()
+		return ctx.Err()
+	}
+	l.Sync(ctx)
+	require.True(t, l.Unsure("web"))
+	require.False(t, l.Status()[0].Failing, "not the receiver's failure")
+
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	require.NoError(t, l.Act(ctx2, act(4)))
+	h.during = func(Action) error {
+		cancel2()
+		return nil // acknowledged as the shutdown started
+	}
+	l.Sync(ctx2)
+	units, _, ok := l.Acked("web")
+	require.True(t, ok)
+	require.Equal(t, 4, units)
+	require.False(t, l.Unsure("web"))
 }
 
 // stuck is a deliverer whose deliveries to the targets in hang block until
