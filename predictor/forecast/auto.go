@@ -584,21 +584,12 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	}
 	s := e.s
 	end := s.N()
-	if len(e.buf) != len(e.cores) {
-		e.buf = make([][]float64, len(e.cores))
-	}
-	for _, k := range e.pick {
-		if len(e.buf[k]) != e.H {
-			e.buf[k] = make([]float64, e.H)
-		}
-	}
+	e.ensureBuf(e.pick)
 	pick, resid, aci := e.pick, e.resid, e.aciPick
 	e.guarded = e.guard()
 	if e.guarded {
 		pick, resid, aci = candidate{idxNaive}, e.naiveRes, e.aciNaive
-		if len(e.buf[idxNaive]) != e.H {
-			e.buf[idxNaive] = make([]float64, e.H)
-		}
+		e.ensureBuf(pick)
 	}
 	for _, k := range pick {
 		e.cores[k].forecast(s, end, e.buf[k])
@@ -616,26 +607,12 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	wc := coverage + intervalWiden*(1-coverage)
 	var width float64
 	for k := range h {
-		var v float64
-		for _, c := range pick {
-			v += e.buf[c][k]
+		v := e.bufMean(pick, k, s.Z[end-1])
+		c := wc
+		if aci != nil {
+			c = aciCoverage(coverage, wc, aci[k])
 		}
-		v /= float64(len(pick))
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = s.Z[end-1]
-		}
-		lo, hi := v, v
-		if r := resid[k]; len(r) > 0 {
-			c := wc
-			if aci != nil {
-				c = aciCoverage(coverage, wc, aci[k])
-			}
-			rlo, rhi := series.EmpiricalInterval(r, c)
-			lo, hi = v+rlo, v+rhi
-			// Keep an atom at an endpoint inside despite rounding in v+r.
-			pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
-			lo, hi = lo-pad, hi+pad
-		}
+		lo, hi := around(v, resid[k], c)
 		if s.NonNeg {
 			lo = math.Max(lo, 0)
 		}
@@ -649,6 +626,46 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	}
 	f.Confidence = confidence(e.ratio, width/float64(h), e.lastScale)
 	return f, nil
+}
+
+// bufMean is the forecast of candidate c at horizon k+1 from the cores'
+// forecasts in e.buf, their mean, or fallback when that is not finite.
+func (e *engine) bufMean(c candidate, k int, fallback float64) float64 {
+	var v float64
+	for _, m := range c {
+		v += e.buf[m][k]
+	}
+	v /= float64(len(c))
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fallback
+	}
+	return v
+}
+
+// around is the interval v plus the empirical quantiles of the sorted
+// backtest errors r at central level c (series.EmpiricalInterval), padded
+// so that an atom at an endpoint stays inside despite rounding in v+r; v
+// itself without errors.
+func around(v float64, r []float64, c float64) (lo, hi float64) {
+	if len(r) == 0 {
+		return v, v
+	}
+	rlo, rhi := series.EmpiricalInterval(r, c)
+	pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
+	return v + rlo - pad, v + rhi + pad
+}
+
+// ensureBuf makes e.buf hold a forecast buffer of H values for each core
+// of c.
+func (e *engine) ensureBuf(c candidate) {
+	if len(e.buf) != len(e.cores) {
+		e.buf = make([][]float64, len(e.cores))
+	}
+	for _, k := range c {
+		if len(e.buf[k]) != e.H {
+			e.buf[k] = make([]float64, e.H)
+		}
+	}
 }
 
 // guard reports whether the picked candidate has recently done clearly
@@ -684,14 +701,7 @@ func (e *engine) guard() bool {
 			if !s.Obs[j] {
 				continue
 			}
-			var v float64
-			for _, c := range e.pick {
-				v += e.buf[c][h-1]
-			}
-			v /= float64(len(e.pick))
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				v = last
-			}
+			v := e.bufMean(e.pick, h-1, last)
 			excess += math.Abs(s.Z[j]-v) - math.Abs(s.Z[j]-last)
 			nerr += math.Abs(s.Z[j] - last)
 			scale += e.naiveMAE[h-1]
