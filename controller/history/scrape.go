@@ -125,18 +125,22 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) ([]error, error) {
 	return down, errors.Join(errs...)
 }
 
-// Run scrapes every interval until ctx ends, logging as ScrapeLogged;
-// now is the clock.
+// Run scrapes at the end of every interval until ctx ends, logging as
+// ScrapeLogged; now is the clock. The first scrape is the caller's (the
+// app scrapes once before its first cycle): Run scraped again at once, so
+// a fresh store's first two samples were milliseconds apart and a rate()
+// over them was noise (0 for a busy host's CPU, with data present,
+// decided on: the warm-up's first stage had no no_data hold).
 func (s *Scraper) Run(ctx context.Context, interval time.Duration, now func() time.Time, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		s.ScrapeLogged(ctx, now(), log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		s.ScrapeLogged(ctx, now(), log)
 	}
 }
 
