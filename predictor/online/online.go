@@ -158,7 +158,8 @@ type Forecaster struct {
 	seasonBuf []float64
 }
 
-// NewForecaster returns a forecaster; it errors when Step is not > 0.
+// NewForecaster returns a forecaster; it errors when Step is not > 0,
+// Window is over MaxWindow, or TrackRate or TrackLevel is out of range.
 func NewForecaster(cfg Config) (*Forecaster, error) {
 	if cfg.Step <= 0 {
 		return nil, fmt.Errorf("predictor: online.Config.Step must be > 0, got %d", cfg.Step)
