@@ -95,7 +95,8 @@ func (d *ZScoreDetector) Surprising() bool { return d.last >= 0.5 }
 
 var _ predictor.Detector = (*ZScoreDetector)(nil)
 
-// NewZScoreDetector returns a windowed Gaussian detector.
+// NewZScoreDetector returns a windowed Gaussian detector. A negative
+// field of cfg is a programmer error: it panics.
 func NewZScoreDetector(cfg ZScoreConfig) *ZScoreDetector {
 	if cfg.Window < 0 || cfg.MinSamples < 0 || cfg.Half < 0 {
 		panic("predictor: negative ZScoreConfig field")

@@ -53,7 +53,8 @@ type Likelihood struct {
 	sinceExact              int
 }
 
-// NewLikelihood returns a likelihood post-processor.
+// NewLikelihood returns a likelihood post-processor. A negative field of
+// cfg is a programmer error: it panics.
 func NewLikelihood(cfg LikelihoodConfig) *Likelihood {
 	if cfg.LongWindow < 0 || cfg.ShortWindow < 0 || cfg.MinSamples < 0 || cfg.MinStd < 0 {
 		panic("predictor: negative LikelihoodConfig field")

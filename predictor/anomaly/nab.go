@@ -39,7 +39,8 @@ type NABFirstDetection struct {
 
 var _ predictor.Detector = (*NABFirstDetection)(nil)
 
-// NewNABFirstDetection wraps d in NAB's first-detection rule.
+// NewNABFirstDetection wraps d in NAB's first-detection rule. A negative
+// field of cfg is a programmer error: it panics.
 func NewNABFirstDetection(d predictor.Detector, cfg FirstDetectionConfig) *NABFirstDetection {
 	if cfg.Hold < 0 || cfg.Level < 0 || cfg.Factor < 0 {
 		panic("predictor: negative FirstDetectionConfig field")

@@ -109,7 +109,8 @@ func (d *RobustDetector) Surprising() bool { return d.surprising }
 
 var _ predictor.Detector = (*RobustDetector)(nil)
 
-// NewRobustDetector returns a RobustDetector.
+// NewRobustDetector returns a RobustDetector. A negative Window, Scale or
+// Floor is a programmer error: it panics.
 func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 	if cfg.Window < 0 || cfg.Scale < 0 || cfg.Floor < 0 {
 		panic("predictor: negative RobustConfig field")
