@@ -267,3 +267,34 @@ func currentUnits(c *Controller) int {
 	cur, _ := c.Snapshot().Targets[0].Units()
 	return cur
 }
+
+// TestHealthLastOK: each health component says when it last worked (the
+// API's last_ok, "null until the component first worked"): the history
+// source's last answer, the last cycle with data for every target, the
+// last cycle, the last state file saved and the actuator's last
+// acknowledgement, kept while the part fails. Before, only the history
+// source had one: a state file saved every cycle read as never saved.
+func TestHealthLastOK(t *testing.T) {
+	now := fixtureStart
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	first := now
+	lastOK := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, c := range f.c.Health().Components {
+			out[c.Name] = c.LastOK
+		}
+		return out
+	}
+	require.Equal(t, map[string]time.Time{"history": first, "target data": first, "loop": first, "state file": first, "actuator recorder": first}, lastOK())
+
+	now = now.Add(time.Minute)
+	f.act.setDown(true)
+	h.set(50, nil)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	got := lastOK()
+	require.Equal(t, now, got["loop"])
+	require.Equal(t, now, got["state file"])
+	require.Equal(t, first, got["actuator recorder"], "its last acknowledgement")
+}

@@ -151,6 +151,8 @@ type Controller struct {
 	failed    int64
 	histUp    bool
 	histOK    time.Time
+	dataOK    time.Time // the last cycle with fresh data for every target
+	savedOK   time.Time // the last state file saved
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
@@ -502,6 +504,9 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 	} else {
 		c.histErr = histErr
 	}
+	if healthy {
+		c.dataOK = now
+	}
 	c.lastCycle = now
 	c.cycled = true
 	c.file.SavedAt = now
@@ -541,6 +546,7 @@ func (c *Controller) persist(now time.Time, file state.File) error {
 		return tracked{err}
 	}
 	c.saveOut.OK(c.log, now, "state file saved again")
+	c.savedOK = now
 	return nil
 }
 

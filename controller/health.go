@@ -15,7 +15,10 @@ type Component struct {
 	Healthy   bool
 	Detail    string
 	LastError string
-	// LastOK is the last time the part worked (zero: never, or not tracked).
+	// LastOK is the last time the part worked (zero: never): the history
+	// source's last answer, the last cycle with data for every target, the
+	// last cycle, the last state file saved, the actuator's last
+	// acknowledgement.
 	LastOK time.Time
 }
 
@@ -46,7 +49,7 @@ func (c *Controller) Health() Health {
 	}
 	h.Components = append(h.Components, hc)
 	h.Components = append(h.Components, targetData(snap))
-	lc := Component{Name: "loop", Healthy: snap.Cycled}
+	lc := Component{Name: "loop", Healthy: snap.Cycled, LastOK: snap.LastCycle}
 	if snap.Cycled {
 		h.LoopAge = now.Sub(snap.LastCycle)
 		if now.Sub(snap.LastCycle) > 3*snap.Interval+snap.Interval/2 {
@@ -72,7 +75,7 @@ func (c *Controller) stateHealth() Component {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	o := c.saveOut
-	comp := Component{Name: "state file", Healthy: !o.Failing(), LastError: o.LastErr}
+	comp := Component{Name: "state file", Healthy: !o.Failing(), LastError: o.LastErr, LastOK: c.savedOK}
 	if o.Failing() {
 		comp.Detail = fmt.Sprintf("not saved since %s (%d failed saves); decisions go on", o.Since.UTC().Format(time.RFC3339), o.Failures)
 	}
@@ -115,7 +118,7 @@ func targetData(snap Snapshot) Component {
 			reasons = append(reasons, t.Name+": "+why)
 		}
 	}
-	dc := Component{Name: "target data", Healthy: snap.Cycled && missing == 0}
+	dc := Component{Name: "target data", Healthy: snap.Cycled && missing == 0, LastOK: snap.DataOK}
 	if missing > 0 {
 		more := ""
 		if missing > len(reasons) {
@@ -137,6 +140,9 @@ func actuationHealth(ls []*actuator.Level) ([]Component, []actuator.Status) {
 		var failing []string
 		for _, s := range l.Status() {
 			all = append(all, s)
+			if _, at, ok := l.Acked(s.Target); ok && at.After(comp.LastOK) {
+				comp.LastOK = at // the last acknowledgement (none restored counts)
+			}
 			if !s.Failing {
 				continue
 			}

@@ -27,7 +27,9 @@ type Snapshot struct {
 	HistoryUp  bool
 	HistoryOK  time.Time
 	HistoryErr string
-	Targets    []TargetSnapshot
+	// DataOK is the last cycle with fresh data for every target.
+	DataOK  time.Time
+	Targets []TargetSnapshot
 }
 
 // TargetSnapshot is one target in a Snapshot.
@@ -74,7 +76,7 @@ func (c *Controller) Snapshot() Snapshot {
 	out := Snapshot{
 		Now: c.d.Now(), Step: c.o.Step, Interval: c.o.Interval, Mode: c.o.Mode,
 		Cycled: c.cycled, LastCycle: c.lastCycle, FailedCycles: c.failed,
-		HistoryUp: c.histUp, HistoryOK: c.histOK, HistoryErr: c.histErr,
+		HistoryUp: c.histUp, HistoryOK: c.histOK, HistoryErr: c.histErr, DataOK: c.dataOK,
 		Targets: make([]TargetSnapshot, len(c.targets)),
 	}
 	for i := range c.targets {
