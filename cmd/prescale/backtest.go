@@ -187,7 +187,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.detector = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
 	o.anomalyTh = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 	o.hold = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window: the lag)")
-	o.shadowHPA = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor (the controller always runs it with --risk > 0)")
+	o.shadowHPA = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor; event pacing compares with its HPAs' scale events (the controller always runs both with --risk > 0)")
 	o.changeCost = fs.Float64("change-cost", engine.DefaultChangeCost, "price of one scale event in violation probability per lead window: change units only when the move lowers units·risk + violation probability by more than this, in [0, 1)")
 	o.tolerance = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
 	o.upCool = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
@@ -196,7 +196,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand, units before and after, "+
 		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast units, exceedance, peak quantiles, round trips, "+
-		"forgone gain, anomaly flag) beside the HPA at equal cost's ready and requested units")
+		"forgone gain, event pacing multiplier, anomaly flag) beside the HPA at equal cost's ready and requested units")
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
 	o.plotLast = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
 	o.evalFrom = fs.String("eval-from", "0", "count summary figures (and shade the plot) from sample floor(F·n), F in [0, 1)")

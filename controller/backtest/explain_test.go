@@ -89,10 +89,12 @@ func TestPeakAt(t *testing.T) {
 }
 
 // TestWriteExplainFloors: the explanation's floors are columns, the crowd
-// trend's too (a crowd_trend row showed its rule but not its units).
+// trend's too (a crowd_trend row showed its rule but not its units), and
+// so is the event pacing multiplier of the change cost.
 func TestWriteExplainFloors(t *testing.T) {
 	d := policy.Decision{Desired: 9, Reason: policy.ReasonAnomaly, Explanation: policy.Explanation{
 		Rule: policy.RuleCrowdTrend, ReactiveFloor: 5, ShadowUnits: 6, TrendUnits: 9, ForecastUnits: 4,
+		EventPrice: 2.5,
 	}}
 	res := &Result{
 		T: []int64{300}, Demand: []float64{42},
@@ -114,4 +116,5 @@ func TestWriteExplainFloors(t *testing.T) {
 	require.Equal(t, "6", col("shadow_units"))
 	require.Equal(t, "9", col("trend_units"))
 	require.Equal(t, "4", col("forecast_units"))
+	require.Equal(t, "2.5", col("event_price"))
 }

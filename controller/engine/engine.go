@@ -432,12 +432,16 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	out.Forecast, out.PeakQuantiles = pin.Forecast, pin.PeakQuantiles
 	if e.shadow != nil {
 		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
+		pin.EventPrice = e.shadow.eventPrice()
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
 		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
 	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
+	if e.shadow != nil {
+		e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired)
+	}
 	return out
 }
 

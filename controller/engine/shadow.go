@@ -56,6 +56,8 @@ type hpaShadow struct {
 	pool  simpool.Pool
 	last  int // the last (clamped) recommendation
 	score shadowScore
+	// events are its scale events, weighted as score (event pacing, pace.go).
+	events float64
 }
 
 // shadow holds the forecaster's and the HPAs' simulated runs.
@@ -69,6 +71,8 @@ type shadow struct {
 	fcScore    shadowScore
 	hpas       []hpaShadow
 	pick       int // the HPA whose recommendation is the floor, -1: none
+	// pace is the real decisions' record for event pacing (pace.go).
+	pace pace
 }
 
 func newShadow(rate float64) *shadow {
@@ -81,8 +85,9 @@ func newShadow(rate float64) *shadow {
 
 // account scores the interval [prev, now) of every run (the ready units
 // after the decision at prev against the demand seen at prev) and decays
-// the older sums.
-func (s *shadow) account(now int64, capacity float64) {
+// the older sums; current is the units the real decisions requested over
+// it (event pacing).
+func (s *shadow) account(now int64, capacity float64, current int) {
 	dt := float64(now - s.prev)
 	decay := math.Exp(-dt / ShadowTimeConstant.Seconds())
 	add := func(sc *shadowScore, p *simpool.Pool) {
@@ -95,7 +100,9 @@ func (s *shadow) account(now int64, capacity float64) {
 	add(&s.fcScore, &s.fcPool)
 	for i := range s.hpas {
 		add(&s.hpas[i].score, &s.hpas[i].pool)
+		s.hpas[i].events *= decay
 	}
+	s.pace.account(decay, dt, current)
 }
 
 // choose returns the index of the shadow HPA with the lowest recent loss
@@ -134,7 +141,7 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 		}
 		s.started = true
 	case now > s.prev:
-		s.account(now, t.CapacityPerUnit)
+		s.account(now, t.CapacityPerUnit, current)
 	default:
 		return s.floor(pin.DataPresent)
 	}
@@ -156,6 +163,9 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 		if pin.DataPresent { // missing demand: no action
 			if raw, ok := h.hpa.Step(now, pin.Demand, &h.pool); ok {
 				h.last = max(t.MinUnits, min(t.MaxUnits, raw))
+				if h.last != h.pool.Requested() {
+					h.events++
+				}
 				h.pool.SetDesired(h.last, readyAt)
 				h.pool.Promote(nowF)
 			}

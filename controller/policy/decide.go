@@ -130,6 +130,10 @@ type Input struct {
 	// need at the lead window's end by its own trend (controller/engine's
 	// crowd.go): a floor, as the shadow HPA's.
 	TrendUnits int
+	// EventPrice, when > 1, multiplies a scale-down's change cost
+	// (holdSmallChange): controller/engine's event pacing, when the
+	// target's recent scale events exceed the reactive HPA's at equal cost.
+	EventPrice float64
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -230,6 +234,9 @@ type Explanation struct {
 	ShadowTarget float64 `json:"shadow_target,omitempty"`
 	// TrendUnits: the crowd trend floor in force (0 when none).
 	TrendUnits int `json:"trend_units,omitempty"`
+	// EventPrice: the event pacing multiplier of a scale-down's change cost
+	// in force (0 when none).
+	EventPrice float64 `json:"event_price,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -463,7 +470,7 @@ type proposal struct {
 
 // explain starts a decision's explanation from its inputs.
 func explain(in Input, t Target) Explanation {
-	return Explanation{
+	ex := Explanation{
 		Now:                 in.Now,
 		CurrentUnits:        in.CurrentUnits,
 		DataPresent:         in.DataPresent,
@@ -478,6 +485,10 @@ func explain(in Input, t Target) Explanation {
 		Anomaly:             in.Anomaly,
 		AffordableUnits:     -1,
 	}
+	if p := eventPrice(in); p > 1 {
+		ex.EventPrice = p
+	}
+	return ex
 }
 
 // reactiveFloor is the fewest units the decision may ask for: what current

@@ -202,3 +202,41 @@ func TestRoundTripsBounded(t *testing.T) {
 	}
 	require.InDelta(t, MaxRoundTrips, st.RoundTrips, 0)
 }
+
+// Event pacing (Input.EventPrice) multiplies a scale-down's change cost:
+// a scale-down saving 0.031 pays a change cost of 0.02, not 0.02 × 2; a
+// scale-up gaining 0.03 pays 0.02 whatever the price (not paced: held, it
+// would be a violation on a rising load); the multiplier is in the
+// explanation. A price of 1 or less, NaN or ±Inf is none, and no price
+// holds below what current demand needs.
+func TestEventPriceRaisesChangeCost(t *testing.T) {
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name           string
+		price          float64
+		demand         float64
+		current, want  int
+		rule           Rule
+		explainedPrice float64
+	}{
+		{"scale-down without a price", 0, 5, 4, 3, RuleForecast, 0},
+		{"scale-down held at price 2", 2, 5, 4, 4, RuleChangeCost, 2},
+		{"scale-up without a price", 1, 5, 2, 3, RuleForecast, 0},
+		{"a scale-up is not paced", 8, 5, 2, 3, RuleForecast, 8},
+		{"a price below 1 is none", 0.5, 5, 4, 3, RuleForecast, 0},
+		{"NaN is none", math.NaN(), 5, 4, 3, RuleForecast, 0},
+		{"+Inf is none", math.Inf(1), 5, 4, 3, RuleForecast, 0},
+		{"never held below what current demand needs", 8, 35, 2, 4, RuleForecast, 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.02
+			in := input(c.demand, c.current, flat(10, 20, 6))
+			in.PeakQuantiles, in.EventPrice = q, c.price
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+			require.InDelta(t, c.explainedPrice, d.Explanation.EventPrice, 0)
+		})
+	}
+}

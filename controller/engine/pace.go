@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"math"
+	"sort"
+)
+
+// Event pacing (docs/tuning.md, "Event pacing"): the change cost prices
+// one scale event against the lead window's expected loss, and on calm
+// series (a flat CPU whose HPA's 10 % tolerance never moves, a slow drift
+// followed one unit at a time) every one-unit move pays it, so prescale
+// made two to seven times the reactive HPA's events at equal cost where
+// the HPA made few. Pacing makes the change cost the price of a budget:
+// the engine counts its own decisions' scale events and unit-seconds,
+// exponentially weighted as the shadow runs are (ShadowTimeConstant), and
+// the shadow HPAs' events beside their unit-seconds; the HPA curve's
+// events at prescale's cost (linear between the shadow HPAs sorted by
+// cost, clamped to its ends, as the referee interpolates) set the
+// allowance. When prescale's events exceed PaceTarget times it, a
+// scale-down's change cost (policy.Input.EventPrice) is multiplied by
+// (ratio/PaceTarget)², at most PaceMaxPrice: a release waits longer, and
+// one the load soon wants back is not made. Scale-ups are not paced (a
+// held scale-up is a violation on a rising load). Below the target
+// nothing changes. The allowance is at least one event per time constant,
+// so a series on which no HPA moves still has one.
+
+// Event pacing's settings, chosen on the eight traces and the tuning set
+// (in-sample; docs/tuning.md, "Event pacing").
+const (
+	// PaceTarget is the events ratio to the HPA's at equal cost above
+	// which the change cost rises.
+	PaceTarget = 1.5
+	// pacePower is how steeply it rises with the excess ratio.
+	pacePower = 2
+	// PaceMaxPrice bounds the multiplier: a scale-down's change cost of
+	// at most 8 × 0.04 = 0.32 (times its round trips), so a surplus unit
+	// is still released after at most about 2 × 0.32 / 0.03 lead windows.
+	PaceMaxPrice = 8
+	// paceMinEvents is the least allowance, in weighted events.
+	paceMinEvents = 1
+)
+
+// pace is prescale's own record for event pacing: the unit-seconds its
+// decisions paid for and their scale events, exponentially weighted.
+type pace struct {
+	cost, events float64
+	// counted is the last decision time whose event was counted (a
+	// repeated decision time is counted once).
+	counted    int64
+	hasCounted bool
+}
+
+// account adds the interval of dt seconds with units requested, after
+// decaying the older sums.
+func (p *pace) account(decay, dt float64, units int) {
+	p.cost = p.cost*decay + float64(units)*dt
+	p.events *= decay
+}
+
+// count records the decision at now: a scale event when it changes the
+// units requested.
+func (p *pace) count(now int64, current, desired int) {
+	if p.hasCounted && now <= p.counted {
+		return
+	}
+	p.counted, p.hasCounted = now, true
+	if desired != current {
+		p.events++
+	}
+}
+
+// hpaEventsAt is the HPA curve's weighted events at cost: linear between
+// the shadow HPAs sorted by cost, clamped to the curve's ends.
+func hpaEventsAt(hpas []hpaShadow, cost float64) float64 {
+	if len(hpas) == 0 {
+		return 0
+	}
+	idx := make([]int, len(hpas))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return hpas[idx[a]].score.cost < hpas[idx[b]].score.cost })
+	lo, hi := &hpas[idx[0]], &hpas[idx[len(idx)-1]]
+	switch {
+	case cost <= lo.score.cost:
+		return lo.events
+	case cost >= hi.score.cost:
+		return hi.events
+	}
+	j := sort.Search(len(idx), func(k int) bool { return hpas[idx[k]].score.cost >= cost })
+	a, b := &hpas[idx[j-1]], &hpas[idx[j]]
+	if b.score.cost <= a.score.cost {
+		return a.events
+	}
+	return a.events + (b.events-a.events)*(cost-a.score.cost)/(b.score.cost-a.score.cost)
+}
+
+// eventPrice is the multiplier of a scale-down's change cost: 1 while
+// prescale's recent events are at most PaceTarget times the HPA curve's
+// at its cost, (ratio/PaceTarget)² above, at most PaceMaxPrice.
+func (s *shadow) eventPrice() float64 {
+	allowance := max(hpaEventsAt(s.hpas, s.pace.cost), paceMinEvents)
+	excess := s.pace.events / allowance / PaceTarget
+	if !(excess > 1) {
+		return 1
+	}
+	return min(PaceMaxPrice, math.Pow(excess, pacePower))
+}
