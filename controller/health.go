@@ -15,10 +15,8 @@ type Component struct {
 	Healthy   bool
 	Detail    string
 	LastError string
-	// LastOK is the last time the part worked (zero: never): the history
-	// source's last answer, the last cycle with data for every target, the
-	// last cycle, the last state file saved, the actuator's last
-	// acknowledgement.
+	// LastOK is when the part last worked (zero: never), e.g. the last state
+	// file saved or the actuator's last acknowledgement.
 	LastOK time.Time
 }
 
@@ -105,7 +103,6 @@ func targetData(snap Snapshot) Component {
 	var reasons []string
 	missing := 0
 	for _, s := range snap.Targets {
-		t := s.Target
 		if s.Present {
 			continue
 		}
@@ -115,7 +112,7 @@ func targetData(snap Snapshot) Component {
 			if why == "" {
 				why = "no data"
 			}
-			reasons = append(reasons, t.Name+": "+why)
+			reasons = append(reasons, s.Target.Name+": "+why)
 		}
 	}
 	dc := Component{Name: "target data", Healthy: snap.Cycled && missing == 0, LastOK: snap.DataOK}
