@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	clihelp.IgnoreHangup(ctx, logger)
 	if limit, source := memlimit.Default(os.Getenv, os.ReadFile); limit > 0 {
 		debug.SetMemoryLimit(limit)
 		logger.Info("soft memory limit set below the container's (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)

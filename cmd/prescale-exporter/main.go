@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	clihelp.IgnoreHangup(ctx, logger)
 	e, err := exporter.New(cfg, buildinfo.NewRegistry("prescale_exporter"), exporter.WithLogger(logger))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, err)

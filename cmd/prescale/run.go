@@ -91,6 +91,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, config.Config{}, exporter.Config{})
 	p := &runProc{flags: flags, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	clihelp.IgnoreHangup(ctx, p.log)
 	a, err := p.build(ctx, stdout, stderr)
 	if err != nil {
 		p.close()
