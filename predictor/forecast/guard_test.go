@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // fiveMinute returns n 5-minute samples from 1_400_000_000, sample i
@@ -74,5 +76,40 @@ func TestSelectionAfterLevelShift(t *testing.T) {
 	require.NotEqual(t, "naive", f.Model)
 	for k, v := range f.Mean {
 		require.Less(t, v, 2.0, "h=%d: %v (model %s)", k+1, v, f.Model)
+	}
+}
+
+// TestRidgeReach: ridge fitted on a noisy level of 34 whose one-sample dips
+// to 30 recover at once learns to expect a return to the level; after a
+// drop to 1 it would forecast a climb of about 33, ten times any change it
+// was fitted on (tune_grok_asg_anomaly_5m's drop: ridge forecast 41 from
+// 0.7). Its forecast moves at most as far as the changes it was fitted on
+// reach (ridgeReach).
+func TestRidgeReach(t *testing.T) {
+	const n, fitEnd, H = 2000, 1990, 12
+	ts, ys := fiveMinute(n, rand.NewPCG(11, 4), func(i int, rng *rand.Rand) float64 {
+		y := 34 + rng.NormFloat64()
+		if i%50 == 49 {
+			y = 30
+		}
+		if i >= fitEnd {
+			y = 1
+		}
+		return y
+	})
+	s, err := series.NewFrom(ts, ys, false)
+	require.NoError(t, err)
+	r := &ridge{}
+	require.NoError(t, r.fit(s, fitEnd, H))
+	var widest float64 // the largest change over at most H samples in the fitted part
+	for i := range fitEnd {
+		for h := 1; h <= H && i+h < fitEnd; h++ {
+			widest = max(widest, math.Abs(ys[i+h]-ys[i]))
+		}
+	}
+	out := make([]float64, H)
+	r.forecast(s, n, out)
+	for k, v := range out {
+		require.LessOrEqual(t, math.Abs(v-1), (1+2*ridgeReach)*widest, "h=%d: %v", k+1, v)
 	}
 }

@@ -3,6 +3,7 @@ package forecast
 import (
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/prescale/prescale/predictor/regress"
 	"github.com/prescale/prescale/predictor/series"
@@ -27,6 +28,9 @@ const (
 	ridgeHuberIter = 1
 	// ridgeMinRows is the fewest rows a horizon may be fitted on.
 	ridgeMinRows = 30
+	// ridgeReach widens the range of changes a horizon was fitted on, by
+	// this share of its width on each side, into what a forecast may move.
+	ridgeReach = 0.25
 )
 
 // ridge is a direct multi-horizon linear regression: for every horizon h
@@ -49,15 +53,18 @@ const (
 // Coefficients are fitted by ridge on standardised features with Huber
 // reweighting, solved by Cholesky (gonum/mat). With log set, the model
 // works on log1p(y) of a non-negative series, which makes the forecast a
-// conditional median-like value for heavy-tailed data.
+// conditional median-like value for heavy-tailed data. A forecast moves at
+// most as far as its horizon's fitted changes, widened by ridgeReach: after
+// a shift larger than any it was fitted on the coefficients extrapolate.
 type ridge struct {
 	log bool
 	se  seasonality
 
-	prof    int         // seasons in the profile
-	half    int         // half-width of the profile window
-	coef    [][]float64 // per horizon: intercept, then one weight per feature
-	feat    []float64   // scratch
+	prof    int          // seasons in the profile
+	half    int          // half-width of the profile window
+	coef    [][]float64  // per horizon: intercept, then one weight per feature
+	reach   [][2]float64 // per horizon: the lowest and highest change a forecast makes
+	feat    []float64    // scratch
 	minOrig int
 	cal     []float64 // calendar features per phase of the week (series.CalendarFeatures each; shared, read only)
 	calT0   int64     // timestamp of phase 0
@@ -166,7 +173,7 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 	r.feat = r.features(s, x, cs, rows[len(rows)-1], rows[len(rows)-1], 1, r.feat[:0])
 	p := len(r.feat)
 	w := regress.New(len(rows), p, ridgeLambda, ridgeHuberIter)
-	r.coef = make([][]float64, H)
+	r.coef, r.reach = make([][]float64, H), make([][2]float64, H)
 	for h := 1; h <= H; h++ {
 		nr := 0
 		for _, o := range rows {
@@ -182,6 +189,8 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 			return errShort
 		}
 		r.coef[h-1] = w.Fit(nr)
+		lo, hi := slices.Min(w.Y[:nr]), slices.Max(w.Y[:nr])
+		r.reach[h-1] = [2]float64{lo - ridgeReach*(hi-lo), hi + ridgeReach*(hi-lo)}
 	}
 	return nil
 }
@@ -242,6 +251,7 @@ func (r *ridge) forecast(s *series.Series, end int, out []float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			v = x[i]
 		}
-		out[k] = s.ToOutput(v, r.log)
+		b := r.reach[min(k, len(r.reach)-1)]
+		out[k] = s.ToOutput(x[i]+min(max(v-x[i], b[0]), b[1]), r.log)
 	}
 }
