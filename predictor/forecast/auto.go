@@ -208,7 +208,7 @@ func (e *engine) refit() error {
 // window of mstl_log's decompositions, and the guard's horizon), not of
 // its whole window, and no prefix
 // sums: a ridge forecast sums the few hundred values its means read (see
-// ridge.mean). A forecaster that runs for weeks fits on weeks of samples;
+// series.Mean). A forecaster that runs for weeks fits on weeks of samples;
 // what it holds beyond the samples themselves stays that of a few days.
 func (e *engine) release() {
 	keep := make([]bool, len(e.cores))

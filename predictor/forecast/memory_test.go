@@ -145,8 +145,8 @@ func TestRidgeMeanWithoutPrefixSums(t *testing.T) {
 	require.NoError(t, err)
 	x, cs, _ := s.Vals(false)
 	for _, w := range [][2]int{{-5, 10}, {0, 0}, {100, 387}, {2990, 2999}, {12, 11}} {
-		want := series.Mean(cs, w[0], w[1])
-		got := mean(x, nil, w[0], w[1])
+		want := series.Mean(nil, cs, w[0], w[1])
+		got := series.Mean(x, nil, w[0], w[1])
 		if w[1] < max(w[0], 0) {
 			require.True(t, math.IsNaN(got) && math.IsNaN(want), "%v", w)
 			continue

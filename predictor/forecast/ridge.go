@@ -77,24 +77,6 @@ func (r *ridge) name() string {
 	return "ridge"
 }
 
-// mean is the mean of x[a..b] (a clipped at 0): from the prefix sums cs
-// while the model is fitted, summed from x once the fitted forecaster has
-// dropped them (engine.release: a forecast reads a few hundred values).
-func mean(x, cs []float64, a, b int) float64 {
-	if cs != nil {
-		return series.Mean(cs, a, b)
-	}
-	a = max(a, 0)
-	if b < a {
-		return math.NaN()
-	}
-	var sum float64
-	for _, v := range x[a : b+1] {
-		sum += v
-	}
-	return sum / float64(b-a+1)
-}
-
 // features writes the features of origin i for horizon h into f and
 // returns them; it reads x[i-r.minOrig..i] and the time of sample ti, the
 // origin (x[k] is the value of sample ti-i+k: a fitted forecaster keeps
@@ -103,10 +85,10 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []fl
 	f = f[:0]
 	ref := x[i]
 	f = append(f,
-		mean(x, cs, i-2, i)-ref,
-		mean(x, cs, i-11, i)-ref,
-		mean(x, cs, i-47, i)-ref,
-		mean(x, cs, i-5, i)-mean(x, cs, i-11, i-6),
+		series.Mean(x, cs, i-2, i)-ref,
+		series.Mean(x, cs, i-11, i)-ref,
+		series.Mean(x, cs, i-47, i)-ref,
+		series.Mean(x, cs, i-5, i)-series.Mean(x, cs, i-11, i-6),
 	)
 	j := i + h
 	if m := r.se.m; m > 0 {
@@ -115,13 +97,13 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []fl
 		var p float64
 		for q := 1; q <= r.prof; q++ {
 			c := j - (k+q-1)*m
-			p += mean(x, cs, c-r.half, min(c+r.half, i))
+			p += series.Mean(x, cs, c-r.half, min(c+r.half, i))
 		}
-		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, mean(x, cs, i-m+1, i)-ref)
+		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, series.Mean(x, cs, i-m+1, i)-ref)
 	}
 	if w := r.se.w; w > 0 {
 		c := j - w
-		f = append(f, x[c]-ref, mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
+		f = append(f, x[c]-ref, series.Mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
 	if r.se.calendar {
 		tj := s.Time(ti) + int64(h)*r.se.step

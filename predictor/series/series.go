@@ -276,14 +276,22 @@ func (s *Series) Step() int64 {
 	return d[len(d)/2]
 }
 
-// Mean returns the mean of x[a..b] (inclusive) from prefix sums cs,
-// clipping a at 0.
-func Mean(cs []float64, a, b int) float64 {
+// Mean returns the mean of x[a..b] (inclusive), clipping a at 0: from the
+// prefix sums cs when given, otherwise summed from x (a fitted forecaster
+// drops its prefix sums and its forecasts read a few hundred values).
+func Mean(x, cs []float64, a, b int) float64 {
 	a = max(a, 0)
 	if b < a {
 		return math.NaN()
 	}
-	return (cs[b+1] - cs[a]) / float64(b-a+1)
+	if cs != nil {
+		return (cs[b+1] - cs[a]) / float64(b-a+1)
+	}
+	var sum float64
+	for _, v := range x[a : b+1] {
+		sum += v
+	}
+	return sum / float64(b-a+1)
 }
 
 // QuantileSorted returns the p-quantile of sorted data by linear
