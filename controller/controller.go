@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/outage"
@@ -101,7 +102,7 @@ type Deps struct {
 type snapshot struct {
 	at          time.Time
 	start, end  time.Time
-	win         window // the history window (never changed once in a snapshot)
+	win         histwin.Window // the history window (never changed once in a snapshot)
 	histErr     string
 	histUp      bool
 	badQuery    bool // the store answered, the target's query is at fault
@@ -156,9 +157,9 @@ type Controller struct {
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
-	engs      []engState // per target, used under fetchMu only
-	lags      []lagWatch // per target, used under cycleMu only
-	wins      []window   // per target, used under fetchMu only
+	engs      []engState       // per target, used under fetchMu only
+	lags      []lagWatch       // per target, used under cycleMu only
+	wins      []histwin.Window // per target, used under fetchMu only
 
 	// histOut is the history source's outage, used under cycleMu only.
 	histOut outage.Tracker
@@ -279,7 +280,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
-		lags: make([]lagWatch, len(targets)), wins: make([]window, len(targets)),
+		lags: make([]lagWatch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
 		dataOut: make([]outage.Tracker, len(targets))}
 	for i, t := range resolved {
@@ -684,7 +685,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	t := c.targets[idx]
 	snap.modelErr = math.NaN()
 	if !ts.PrevForecastAt.IsZero() {
-		if v, ok := snap.win.at(ts.PrevForecastAt.Unix()); ok {
+		if v, ok := snap.win.At(ts.PrevForecastAt.Unix()); ok {
 			snap.modelErr = math.Abs(ts.PrevForecast - v)
 		}
 	}

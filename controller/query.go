@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/histwin"
 )
 
 // fetched is what the query phase read for one target: the cycle's
@@ -65,7 +66,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	full := c.needsFullRead(idx, prev, start.Unix(), end.Unix(), now)
 	from := start
 	if !full {
-		from = time.Unix(max(start.Unix(), prev.lastT+stepSec), 0).In(end.Location())
+		from = time.Unix(max(start.Unix(), prev.LastT+stepSec), 0).In(end.Location())
 	}
 	var err error
 	if !from.After(end) {
@@ -77,12 +78,12 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
 		// Nothing new is not an error: the window slides.
 		if full {
-			f.snap.win = fromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
+			f.snap.win = histwin.FromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
 		} else {
-			f.snap.win = prev.merged(f.fresh, start.Unix(), end.Unix())
+			f.snap.win = prev.Merged(f.fresh, start.Unix(), end.Unix())
 		}
 	case errors.Is(err, history.ErrNoData):
-		f.snap.win = window{step: stepSec} // nothing in the window; the demand at now may exist
+		f.snap.win = histwin.Window{Step: stepSec} // nothing in the window; the demand at now may exist
 	default:
 		classify(&f, err, t.Query)
 		return f
@@ -101,8 +102,8 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 	nowMs := snap.at.Truncate(time.Millisecond)
 	if nowMs.Equal(snap.end) {
 		switch {
-		case w.lastOK && w.lastT == snap.end.Unix():
-			snap.present, snap.demand, snap.demandAt = true, w.lastV, w.lastT
+		case w.LastOK && w.LastT == snap.end.Unix():
+			snap.present, snap.demand, snap.demandAt = true, w.LastV, w.LastT
 		case f.fresh.LastDropped == snap.end.Unix():
 			// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
 			classify(f, fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, snap.end.UTC().Format(time.RFC3339)), t.Query)
@@ -126,9 +127,9 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 	}
 	switch {
 	case snap.present:
-	case w.lastOK:
+	case w.LastOK:
 		// The window has data but none fresh: say so, not "no data".
-		snap.histErr = staleMessage(time.Unix(w.lastT, 0), snap.at, c.o.Step)
+		snap.histErr = staleMessage(time.Unix(w.LastT, 0), snap.at, c.o.Step)
 	default:
 		snap.histErr = fmt.Sprintf("%s (window %s to %s)", history.ErrNoData,
 			snap.start.UTC().Format(time.RFC3339), snap.at.UTC().Format(time.RFC3339))
@@ -156,12 +157,12 @@ func classify(f *fetched, err error, q string) {
 // back, its newest point slid out of the window (a gap wider than it), or
 // its last whole read is FullReadEvery old (a re-read picks up history the
 // store changed after it was read: late samples, backfills).
-func (c *Controller) needsFullRead(idx int, w window, start, end int64, now time.Time) bool {
+func (c *Controller) needsFullRead(idx int, w histwin.Window, start, end int64, now time.Time) bool {
 	if _, ok := c.engs[idx].eng.Last(); !ok {
 		return true
 	}
-	return w.empty() || !w.lastOK || w.end() > end || w.lastT < start || (start-w.first)%w.step != 0 ||
-		!now.Before(w.fullAt.Add(c.o.FullReadEvery))
+	return w.Empty() || !w.LastOK || w.End() > end || w.LastT < start || (start-w.First)%w.Step != 0 ||
+		!now.Before(w.FullAt.Add(c.o.FullReadEvery))
 }
 
 // fullReadAt is the time recorded as target idx's last whole read at now.
@@ -169,7 +170,7 @@ func (c *Controller) needsFullRead(idx int, w window, start, end int64, now time
 // target's name, so that a fleet started together does not re-read every
 // window in the same cycle.
 func (c *Controller) fullReadAt(idx int, now time.Time) time.Time {
-	if !c.wins[idx].fullAt.IsZero() {
+	if !c.wins[idx].FullAt.IsZero() {
 		return now
 	}
 	h := fnv.New32a()

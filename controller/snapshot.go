@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/predictor"
@@ -122,26 +123,26 @@ func (c *Controller) Generation() uint64 { return c.gen.Load() }
 func (c *Controller) Actuators() []*actuator.Level { return c.d.Actuators }
 
 // Window is a target's history window on the query grid, read only.
-type Window struct{ w window }
+type Window struct{ w histwin.Window }
 
 // Len is the number of grid points.
-func (w Window) Len() int { return len(w.w.v) }
+func (w Window) Len() int { return len(w.w.V) }
 
 // Time is the unix time of grid point j.
-func (w Window) Time(j int) int64 { return w.w.first + int64(j)*w.w.step }
+func (w Window) Time(j int) int64 { return w.w.First + int64(j)*w.w.Step }
 
 // At returns the value at unix time t and whether the window has it.
-func (w Window) At(t int64) (float64, bool) { return w.w.at(t) }
+func (w Window) At(t int64) (float64, bool) { return w.w.At(t) }
 
 // Present counts the points that are not missing.
-func (w Window) Present() int { return w.w.present() }
+func (w Window) Present() int { return w.w.Present() }
 
 // Dropped counts the points the store returned as NaN or ±Inf.
-func (w Window) Dropped() int { return w.w.dropped }
+func (w Window) Dropped() int { return w.w.Dropped }
 
 // Negative counts the points the store returned below zero (a demand never
 // is: left out of the window as missing).
-func (w Window) Negative() int { return w.w.negative }
+func (w Window) Negative() int { return w.w.Negative }
 
 // Units are the target's current and pending units: as the units source
 // reports them now when it knows the target (ready are current, the rest

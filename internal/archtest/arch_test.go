@@ -43,6 +43,8 @@ func allowed(pkg, imp string) bool {
 			return imp == "predictor/series"
 		}
 		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress" || imp == "predictor/conformal"
+	case pkg == "controller/internal/histwin":
+		return imp == "controller/history"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":

@@ -1,0 +1,122 @@
+// Package histwin holds a target's history window between the
+// controller's cycles, so that a cycle reads only the grid points after the
+// newest one it has.
+package histwin
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/prescale/prescale/controller/history"
+)
+
+// Window is a target's history window kept between cycles, so that a
+// cycle queries only the grid points after the newest one it has. Values
+// are float32 (half the memory of the query's float64): they are what the
+// API shows; the engine observes every point once, from the query's own
+// float64 answer, and the newest value is kept exactly. A window is never
+// changed once built (the API reads the one in the last snapshot while the
+// next cycle builds its successor).
+type Window struct {
+	First    int64     // unix seconds of V[0]
+	Step     int64     // seconds between points
+	V        []float32 // NaN: missing
+	Dropped  int       // points the store returned as NaN or ±Inf, in the reads so far
+	Negative int       // points the store returned below zero (left out), likewise
+
+	// LastT and LastV are the newest present point, exactly (LastOK false: none).
+	LastT  int64
+	LastV  float64
+	LastOK bool
+	// FullAt is when the window was last read whole.
+	FullAt time.Time
+}
+
+// Empty reports whether the window holds no grid points.
+func (w *Window) Empty() bool { return len(w.V) == 0 }
+
+// End is the unix time of the newest grid point (meaningless when empty).
+func (w *Window) End() int64 { return w.First + int64(len(w.V)-1)*w.Step }
+
+// FromSeries builds a window from a whole-window read.
+func FromSeries(s history.Series, step int64, at time.Time) Window {
+	w := Window{Step: step, FullAt: at, Dropped: s.Dropped, Negative: s.Negative}
+	if len(s.T) == 0 {
+		return w
+	}
+	w.First = s.T[0]
+	w.V = make([]float32, len(s.V))
+	for i, x := range s.V {
+		w.V[i] = float32(x)
+	}
+	w.LastT, w.LastV, w.LastOK = s.Last()
+	return w
+}
+
+// Merged returns the window [start, end] on the same grid: the points of w
+// still inside it, overwritten and extended by the new read s (its points
+// at and after s.T[0]).
+func (w Window) Merged(s history.Series, start, end int64) Window {
+	if len(s.T) == 0 && s.Dropped == 0 && s.Negative == 0 && start == w.First && !w.Empty() && end == w.End() {
+		return w // nothing new, nothing slid: the same (immutable) window
+	}
+	out := Window{Step: w.Step, First: start, FullAt: w.FullAt, Dropped: w.Dropped + s.Dropped, Negative: w.Negative + s.Negative,
+		LastT: w.LastT, LastV: w.LastV, LastOK: w.LastOK}
+	n := int((end-start)/w.Step) + 1
+	if n <= 0 {
+		return out
+	}
+	out.V = make([]float32, n)
+	for i := range out.V {
+		out.V[i] = float32(math.NaN())
+		if t := start + int64(i)*w.Step; t >= w.First && t <= w.End() && !w.Empty() {
+			out.V[i] = w.V[(t-w.First)/w.Step]
+		}
+	}
+	for i, t := range s.T {
+		if t >= start && t <= end && (t-start)%w.Step == 0 {
+			out.V[(t-start)/w.Step] = float32(s.V[i])
+		}
+	}
+	if t, v, ok := s.Last(); ok && (!out.LastOK || t >= out.LastT) {
+		out.LastT, out.LastV, out.LastOK = t, v, true
+	}
+	if out.LastOK && out.LastT < start {
+		out.LastOK = false // slid out of the window
+	}
+	return out
+}
+
+// At returns the value at unix time t and whether the window has it.
+func (w Window) At(t int64) (float64, bool) {
+	if w.Empty() || t < w.First || t > w.End() || (t-w.First)%w.Step != 0 {
+		return math.NaN(), false
+	}
+	if w.LastOK && t == w.LastT {
+		return w.LastV, true
+	}
+	x := widen(w.V[(t-w.First)/w.Step])
+	return x, !math.IsNaN(x)
+}
+
+// widen is x as the float64 with the same shortest decimal (42.152, not
+// 42.152000427246094): what the API shows of a stored point.
+func widen(x float32) float64 {
+	if x != x {
+		return math.NaN()
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+	return v
+}
+
+// Present counts the non-missing points.
+func (w Window) Present() int {
+	n := 0
+	for _, x := range w.V {
+		if x == x {
+			n++
+		}
+	}
+	return n
+}
