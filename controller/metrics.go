@@ -111,7 +111,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.lagConfigured = gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
 	m.lagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
-		Help:    "Time from a scale-up being delivered (acknowledged by the first actuator; without one, as with KEDA, the cycle that raised prescale_desired_units) to the target's current_query showing its units, as observed at the decision cycles (so up to one scaling interval late); only for targets with a current_query. PrescaleProvisioningLagUnderestimated fires when its 6-hour mean exceeds 1.5 x the configured lag + 1m.",
+		Help:    "Time from a scale-up being delivered (acknowledged by the first actuator; without one, as with KEDA, the cycle that raised prescale_desired_units) to the target's current_query showing its units, as observed at the decision cycles (so up to one scaling interval late); only for targets with a current_query. PrescaleProvisioningLagUnderestimated fires when its 6-hour mean exceeds 1.5 x the configured lag + 1m, PrescaleProvisioningLagOverestimated when it is under half of (the configured lag - 1m).",
 		Buckets: []float64{10, 30, 60, 120, 300, 600, 900, 1800, 3600},
 	}, targetLabels)
 }

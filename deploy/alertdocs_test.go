@@ -52,12 +52,20 @@ func TestDeployDocListsEveryAlert(t *testing.T) {
 	}
 }
 
-// TestLagAlertWhereOperatorLooks: the alert that says a target's
-// configured lag is wrong is named where an operator reads about the
-// observed lag: the metric's row in README.md (its help text), and the
-// description of every dashboard panel drawing it. Neither named it.
+// TestLagAlertWhereOperatorLooks: the alerts that say a target's
+// configured lag is wrong (too short, too long) are named where an
+// operator reads about the observed lag: the metric's row in README.md (its
+// help text), and the description of every dashboard panel drawing it.
 func TestLagAlertWhereOperatorLooks(t *testing.T) {
-	const alert, metric = "PrescaleProvisioningLagUnderestimated", "prescale_observed_provisioning_lag_seconds"
+	for _, alert := range []string{"PrescaleProvisioningLagUnderestimated", "PrescaleProvisioningLagOverestimated"} {
+		t.Run(alert, func(t *testing.T) { requireNamedWithMetric(t, alert, "prescale_observed_provisioning_lag_seconds") })
+	}
+}
+
+// requireNamedWithMetric requires the alert to be defined on metric and
+// named in the metric's README row and the dashboard panels drawing it.
+func requireNamedWithMetric(t *testing.T, alert, metric string) {
+	t.Helper()
 	rules, _ := ruleFiles(t)
 	found := false
 	for _, r := range alertRules(t, rules) {
