@@ -553,6 +553,18 @@ func didYouMean(k string, known map[string]bool) string {
 	return " (an entry's fields: " + strings.Join(names, ", ") + ")"
 }
 
+// isDurationField reports whether the targets file's field key is a
+// duration (lag, cooldowns, windows).
+func isDurationField(key string) bool {
+	rt := reflect.TypeFor[policy.Target]()
+	for i := range rt.NumField() {
+		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag == key {
+			return rt.Field(i).Type == reflect.TypeFor[time.Duration]()
+		}
+	}
+	return false
+}
+
 // fieldTypeErrors names each field of targets[i] whose value does not fit
 // its type (max_units: .nan, capacity_per_unit: ten), with the target's
 // name, by decoding the entry's fields one at a time.
@@ -572,6 +584,10 @@ func fieldTypeErrors(i int, node *yaml.Node, name any) []error {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			msg = strings.Join(te.Errors, "; ")
+		}
+		if isDurationField(node.Content[k].Value) {
+			// lag: 300 read as seconds by whoever wrote it; say what is meant.
+			msg += "; want a duration with its unit, e.g. 5m or 300s"
 		}
 		out = append(out, &ConfigError{Var: "TARGETS_FILE",
 			Msg: fmt.Sprintf("targets[%d] (%q): %s: %s", i, fmt.Sprint(name), node.Content[k].Value, msg)})

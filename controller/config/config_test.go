@@ -176,6 +176,8 @@ func TestParseTargets(t *testing.T) {
 		{"bad risk", "targets:\n  - {name: web, query: q, risk_per_unit: 1.5}\n", "risk_per_unit must be in [0, 1), got 1.5", nil},
 		{"bad floor mode", "targets:\n  - {name: web, query: q, floor_mode: up}\n", `floor_mode must be scale_up or hold; got "up"`, nil},
 		{"bad hold", "targets:\n  - {name: web, query: q, hold_until_ready: maybe}\n", "cannot unmarshal", nil},
+		// It said: lag: line 1: cannot unmarshal !!int `300` into time.Duration.
+		{"duration without unit", "targets:\n  - {name: web, query: q, lag: 300}\n", `targets[0] ("web"): lag: line 2: cannot unmarshal !!int ` + "`300`" + ` into time.Duration; want a duration with its unit, e.g. 5m or 300s`, nil},
 		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
