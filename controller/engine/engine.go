@@ -233,6 +233,10 @@ type Config struct {
 	// peak distribution as a one-point forecast (Model peakModel: Mean the
 	// median peak, Upper the highest quantile passed to the decision).
 	DecideOnly bool
+	// LeadStep, when set below Step, is the spacing the lead window counts
+	// its samples by: the short steps of a trace whose timestamps are
+	// irregular (LeadStepOf). 0 means Step.
+	LeadStep time.Duration
 }
 
 // peakModel names the one-point forecast Decide makes of the peak
@@ -290,10 +294,14 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Decide = policy.Decide
 	}
 	e := &Engine{cfg: cfg, target: Resolve(cfg.Target, cfg.Interval), stepSec: int64(cfg.Step / time.Second)}
-	if err := CheckLead(e.target.Lag, cfg.Interval, cfg.Step); err != nil {
+	lead := cfg.Step
+	if cfg.LeadStep > 0 && cfg.LeadStep < lead {
+		lead = cfg.LeadStep
+	}
+	if err := CheckLead(e.target.Lag, cfg.Interval, lead); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e.horizon = LeadSteps(e.target.Lag, cfg.Interval, cfg.Step)
+	e.horizon = LeadSteps(e.target.Lag, cfg.Interval, lead)
 	fc, err := cfg.NewForecaster(e.stepSec, e.horizon, e.target)
 	if err != nil {
 		return nil, err
