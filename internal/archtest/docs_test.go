@@ -37,3 +37,32 @@ func TestDocsNameRealTests(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMENamesEveryTestDep: README's `make test-deps` row names what
+// each script of the Makefile's test-deps target installs. It left out
+// VictoriaMetrics, whose end-to-end tests then failed on a machine that
+// had only what the README lists.
+func TestREADMENamesEveryTestDep(t *testing.T) {
+	root := moduleRoot(t)
+	installs := map[string][]string{
+		"ensure-test-deps.sh":       {"`prometheus`", "`promtool`", "`prometheus-alertmanager`", "`amtool`", "Helm v4"},
+		"ensure-victoriametrics.sh": {"VictoriaMetrics"},
+	}
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	require.NoError(t, err)
+	target := regexp.MustCompile(`(?m)^test-deps:\n((?:\t.*\n)+)`).FindSubmatch(mk)
+	require.NotNil(t, target, "Makefile has no test-deps target")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `make test-deps` \\|.*$").Find(readme)
+	require.NotNil(t, row, "README.md has no make test-deps row")
+	scripts := regexp.MustCompile(`scripts/(ensure-[\w-]+\.sh)`).FindAllSubmatch(target[1], -1)
+	require.NotEmpty(t, scripts)
+	for _, m := range scripts {
+		names, ok := installs[string(m[1])]
+		require.True(t, ok, "test-deps runs %s: add what it installs here and to README's make test-deps row", m[1])
+		for _, n := range names {
+			require.Contains(t, string(row), n, "README's make test-deps row does not name %s (%s)", n, m[1])
+		}
+	}
+}
