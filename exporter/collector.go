@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
+
+	"github.com/prescale/prescale/internal/outage"
 )
 
 // Namespace is the prefix of every metric the exporter exposes.
@@ -56,6 +58,9 @@ type hostCollector struct {
 
 	success  *prometheus.Desc
 	duration *prometheus.Desc
+
+	outMu sync.Mutex       // serialises outs: scrapes may overlap
+	outs  []outage.Tracker // each source's failures, logged once per outage
 }
 
 var _ prometheus.Collector = (*hostCollector)(nil)
@@ -63,6 +68,7 @@ var _ prometheus.Collector = (*hostCollector)(nil)
 func newHostCollector(cs []namedCollector, env common.EnvMap, now func() time.Time, logger *slog.Logger, timeout time.Duration, score *scoreState) *hostCollector {
 	return &hostCollector{
 		collectors: cs,
+		outs:       make([]outage.Tracker, len(cs)),
 		env:        env,
 		now:        now,
 		logger:     logger,
@@ -106,7 +112,7 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx = withSignals(ctx, sig)
 
 	var wg sync.WaitGroup
-	for _, nc := range h.collectors {
+	for i, nc := range h.collectors {
 		wg.Go(func() {
 			start := h.now()
 			err := safeUpdate(ctx, nc.c, ch)
@@ -114,8 +120,11 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 			ok := 1.0
 			if err != nil {
 				ok = 0
-				h.logger.Warn("collector failed", "collector", nc.name, "err", err)
 			}
+			// One WARN per outage (it was one per scrape), one INFO at its end.
+			h.outMu.Lock()
+			h.outs[i].Record(h.logger, start, err, "collector failed", "collector recovered", "collector", nc.name)
+			h.outMu.Unlock()
 			ch <- prometheus.MustNewConstMetric(h.success, prometheus.GaugeValue, ok, nc.name)
 			ch <- prometheus.MustNewConstMetric(h.duration, prometheus.GaugeValue, elapsed, nc.name)
 		})

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,6 +167,46 @@ func TestPanickingSourceFailsAlone(t *testing.T) {
 	require.Zero(t, got[success("broken")])
 	require.InDelta(t, 1.0, got[success("load")], 0)
 	require.InDelta(t, 1.5, got["prescale_load1"], 0)
+}
+
+// flakySource fails while its failing flag is set.
+type flakySource struct {
+	desc    *prometheus.Desc
+	failing *atomic.Bool
+}
+
+func (f flakySource) Update(context.Context, chan<- prometheus.Metric) error {
+	if f.failing.Load() {
+		return errors.New(`no process named "app"`)
+	}
+	return nil
+}
+func (f flakySource) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
+
+// TestFailingSourceLogsOnce: a source that fails for five scrapes (an
+// application process that is not running) logs one WARN naming it, DEBUG
+// after, and one INFO when it reads again; the source beside it is never
+// logged. It logged a WARN at every scrape, of every Prometheus scraping.
+func TestFailingSourceLogsOnce(t *testing.T) {
+	root := fixtureRoot(t)
+	var logs bytes.Buffer
+	failing := &atomic.Bool{}
+	failing.Store(true)
+	h := newHostCollector([]namedCollector{
+		{"app_process", flakySource{prometheus.NewDesc("prescale_flaky", "h", nil, nil), failing}},
+		{"load", newLoadCollector()},
+	}, fixtureEnv(root), fixedNow, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), time.Second, nil)
+	for range 5 {
+		require.Zero(t, gatherValues(t, h)[success("app_process")])
+	}
+	out := logs.String()
+	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+	require.Contains(t, out, `level=WARN msg="collector failed" collector=app_process err="no process named \"app\""`)
+	require.Equal(t, 4, strings.Count(out, "level=DEBUG"), out)
+	failing.Store(false)
+	require.InDelta(t, 1.0, gatherValues(t, h)[success("app_process")], 0)
+	require.Contains(t, logs.String(), `level=INFO msg="collector recovered" collector=app_process failing_for=0s failed_attempts=5`)
+	require.NotContains(t, logs.String(), "collector=load")
 }
 
 // TestHungStatfs: a mount point whose statfs never answers (a dead NFS

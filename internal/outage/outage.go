@@ -66,3 +66,13 @@ func (t *Tracker) OK(log *slog.Logger, now time.Time, msg string, attrs ...any) 
 	*t = Tracker{}
 	return true
 }
+
+// Record records one attempt's outcome at now: Fail with failMsg when err
+// is not nil, else OK with okMsg; attrs go with either.
+func (t *Tracker) Record(log *slog.Logger, now time.Time, err error, failMsg, okMsg string, attrs ...any) {
+	if err != nil {
+		t.Fail(log, now, err, failMsg, attrs...)
+		return
+	}
+	t.OK(log, now, okMsg, attrs...)
+}
