@@ -102,6 +102,9 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	for _, msg := range cfg.Unused() {
+		o.Logger.Warn(msg)
+	}
 	if o.Registry == nil {
 		return nil, errors.New("controller: Options.Registry is required")
 	}

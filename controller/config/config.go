@@ -225,6 +225,24 @@ func (c *Config) validateLoop(bad badFunc) {
 	}
 }
 
+// Unused lists the settings that are set but that nothing reads with the
+// rest of the configuration (a webhook URL without the webhook actuator):
+// the program starts and logs each at WARN. They were silently ignored,
+// so a PRESCALE_WEBHOOK_URL without PRESCALE_ACTUATOR=webhook sent nothing.
+func (c *Config) Unused() []string {
+	var out []string
+	if len(c.WebhookURL) > 0 && !slices.Contains(c.Actuators, ActuatorWebhook) {
+		out = append(out, "PRESCALE_WEBHOOK_URL is set but PRESCALE_ACTUATOR does not include webhook: no webhook is sent")
+	}
+	if len(c.ExecCommand) > 0 && !slices.Contains(c.Actuators, ActuatorExec) {
+		out = append(out, "PRESCALE_EXEC_COMMAND is set but PRESCALE_ACTUATOR does not include exec: the command is never run")
+	}
+	if len(c.ScrapeTargets) > 0 && c.PrometheusURL != "" {
+		out = append(out, "PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL")
+	}
+	return out
+}
+
 // validateActuators checks the actuators, their settings and the API's
 // limits.
 func (c *Config) validateActuators(bad badFunc) {

@@ -255,3 +255,26 @@ func TestConfigExecCommandFound(t *testing.T) {
 		require.NoError(t, c.Validate(), cmd)
 	}
 }
+
+// TestUnused: a setting that the rest of the configuration leaves unread
+// is named (and logged at WARN at start); before, a PRESCALE_WEBHOOK_URL
+// without PRESCALE_ACTUATOR=webhook started a controller that sent
+// nothing, without a word.
+func TestUnused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want []string
+	}{
+		{"webhook URL without the actuator", Config{Actuators: []string{"none"}, WebhookURL: []string{"http://r/hook"}},
+			[]string{"PRESCALE_WEBHOOK_URL is set but PRESCALE_ACTUATOR does not include webhook: no webhook is sent"}},
+		{"webhook URL with it", Config{Actuators: []string{"simulated", "webhook"}, WebhookURL: []string{"http://r/hook"}}, nil},
+		{"command without exec", Config{Actuators: []string{"webhook"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
+			[]string{"PRESCALE_EXEC_COMMAND is set but PRESCALE_ACTUATOR does not include exec: the command is never run"}},
+		{"scrape targets beside Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeTargets: []string{"http://e:9110/metrics"}},
+			[]string{"PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL"}},
+		{"scrape targets for the embedded store", Config{Actuators: []string{"none"}, ScrapeTargets: []string{"http://e:9110/metrics"}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, tc.cfg.Unused()) })
+	}
+}
