@@ -37,8 +37,8 @@ the protocol below, score with `forecast_score.py`, keep the change when the
 geometric mean of the ratios improved and no trace crossed its bar. The
 decomposition's settings were chosen on the Wikipedia and NYC taxi traces,
 the history held on NYC taxi. The later forecasting changes (adaptive
-conformal inference, the recency weights and ridge's reach, docs/tuning.md)
-were chosen
+conformal inference, the recency weights, ridge's reach and the
+selection's standard-error test against naive, docs/tuning.md) were chosen
 on the eight traces and the tuning set's 16 NAB series together
 (`scripts/accuracy-tuneset-forecast.sh`), both in-sample. Scaling: `docs/tuning.md` logs the search on
 the eight traces with `autoscale_score.py`. Anomaly detection: the detector

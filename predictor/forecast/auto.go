@@ -33,13 +33,18 @@ const (
 	// guardTau is the excess error, in units of naive's backtest MAE,
 	// at which the recent-error guard switches to naive (see guard).
 	guardTau = 1.0
-	// backtestRecency is the decay of the backtest origins' weights in
-	// model selection, in units of the number of origins (see
-	// recencyWeights).
+	// backtestRecency is the decay of the n backtest origins' weights in
+	// model selection, in units of n (recencyWeights: series.DecayWeights).
+	// After a level shift the origins around it dominate an equal-weight
+	// backtest for its whole window: models with memory err for longer
+	// there than naive, which then wins every refit for days although it
+	// loses on what follows; weighted, the shift fades from the scores.
 	backtestRecency = 0.5
 	// guardRatio is the factor by which the pick's recent error must
 	// also exceed naive's recent error for the guard to trip.
 	guardRatio = 2.0
+	// selectZ: standard errors by which a pick must beat naive (beatsNaive).
+	selectZ = 1.0
 )
 
 // Options configures the automatic forecaster. The zero value is the
@@ -178,10 +183,13 @@ func (e *engine) refit() error {
 	}
 	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
 	ends, preds, act := e.backtest(fitEnd, stride)
-	wts := recencyWeights(len(ends))
+	wts := series.DecayWeights(len(ends), backtestRecency) // recencyWeights
 	best, bestScore, naiveMAE := e.selectCandidate(preds, act, wts)
 	if best == nil {
 		return e.fitFallback()
+	}
+	if e.only == "" && !e.beatsNaive(best, preds, act, wts, naiveMAE, stride) {
+		best = candidate{idxNaive}
 	}
 	e.pick = best
 	e.gstride = stride
@@ -347,17 +355,38 @@ func (e *engine) selectCandidate(preds [][]float64, act, wts []float64) (best ca
 		mae := candMAE(c, preds, act, wts, H)
 		var score float64
 		for h := range H {
-			d := naiveMAE[h]
-			if !(d > 0) {
-				d = 1
-			}
-			score += mae[h] / d
+			score += mae[h] / perNaive(naiveMAE[h])
 		}
 		if score < bestScore {
 			best, bestScore = c, score
 		}
 	}
 	return best, bestScore, naiveMAE
+}
+
+// perNaive is a score's divisor: naive's backtest MAE, 1 when that is 0.
+func perNaive(mae float64) float64 {
+	if mae > 0 {
+		return mae
+	}
+	return 1
+}
+
+// beatsNaive reports whether candidate c's backtest loss (per origin, its
+// absolute errors minus naive's over naive's MAE) is below naive's by more
+// than selectZ standard errors (series.BatchMeanSE, blocks of 2H samples);
+// true without two blocks (naive itself: false). Against the winner's
+// curse: on a random walk the lowest of some 25 scores is below naive's.
+func (e *engine) beatsNaive(c candidate, preds [][]float64, act, w, naiveMAE []float64, stride int) bool {
+	H := e.H
+	d := make([]float64, len(w))
+	for idx, a := range act {
+		if !math.IsNaN(a) {
+			d[idx/H] += (math.Abs(a-candValue(c, preds, idx)) - math.Abs(a-preds[idxNaive][idx])) / perNaive(naiveMAE[idx%H])
+		}
+	}
+	m, se := series.BatchMeanSE(d, w, max(1, 2*H/stride))
+	return math.IsNaN(se) || m+selectZ*se < 0
 }
 
 // maeRatio is the summed MAE over the summed naive MAE (NaN when naive's
@@ -456,23 +485,6 @@ func candValue(c candidate, preds [][]float64, idx int) float64 {
 		v += preds[k][idx]
 	}
 	return v / float64(len(c))
-}
-
-// recencyWeights are the weights of n backtest origins (in time order) in
-// the scores that select the model: exp(-(n-1-o) / (backtestRecency·n))
-// for origin o, 1 for the latest origin and 1/e for the one
-// backtestRecency·n before.
-// After a level shift the origins around it dominate an equal-weight
-// backtest for its whole window: models with memory err for longer there
-// than naive, which then wins every refit for days although it loses on
-// what follows; weighted, the shift fades from the scores at the rate the
-// recent origins' evidence accumulates.
-func recencyWeights(n int) []float64 {
-	w := make([]float64, n)
-	for o := range w {
-		w[o] = math.Exp(-float64(n-1-o) / (backtestRecency * float64(n)))
-	}
-	return w
 }
 
 // candMAE is candidate c's backtest MAE per horizon, origin o's errors
@@ -761,11 +773,7 @@ func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, 
 		if cnt[h] > 0 {
 			mae[h] /= cnt[h]
 		}
-		d := naiveMAE[h]
-		if !(d > 0) {
-			d = 1
-		}
-		score += mae[h] / d
+		score += mae[h] / perNaive(naiveMAE[h])
 	}
 	return score
 }

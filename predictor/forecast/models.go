@@ -40,7 +40,8 @@ import (
 //     only) and pick the single model or equal-weight average (from a
 //     fixed list of averages) with the lowest MAE relative to naive,
 //     summed over horizons, recent origins weighted more (recencyWeights:
-//     a level shift fades from the scores).
+//     a level shift fades from the scores); naive unless the pick beats it
+//     by a standard error (beatsNaive).
 //  5. Forecast from the last sample with the picked candidate, or with
 //     naive when the pick has just done clearly worse than naive (a level
 //     shift; the guard is used only when it did not hurt on the

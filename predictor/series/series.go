@@ -294,6 +294,49 @@ func Mean(x, cs []float64, a, b int) float64 {
 	return sum / float64(b-a+1)
 }
 
+// DecayWeights returns the weights of n values in time order:
+// exp(-(n-1-i) / (tau·n)) for value i, 1 for the latest and 1/e for the
+// one tau·n before it.
+func DecayWeights(n int, tau float64) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = math.Exp(-float64(n-1-i) / (tau * float64(n)))
+	}
+	return w
+}
+
+// BatchMeanSE returns the mean of x weighted by w and its standard error
+// by batch means: consecutive blocks of b values, b long enough that the
+// blocks' weighted means are about independent, whose spread about the
+// mean gives the error (the batch-means estimator of a correlated
+// sequence's mean; Flegal & Jones 2010). se is NaN with fewer than two
+// blocks or no weight.
+func BatchMeanSE(x, w []float64, b int) (mean, se float64) {
+	var sw, swx float64
+	var bw, bm []float64
+	for lo := 0; lo < len(x); lo += b {
+		var cw, cx float64
+		for i := lo; i < min(lo+b, len(x)); i++ {
+			cw += w[i]
+			cx += w[i] * x[i]
+		}
+		sw, swx = sw+cw, swx+cx
+		if cw > 0 {
+			bw, bm = append(bw, cw), append(bm, cx/cw)
+		}
+	}
+	mean = swx / sw
+	k := float64(len(bm))
+	if k < 2 {
+		return mean, math.NaN()
+	}
+	var v float64
+	for j := range bm {
+		v += bw[j] * bw[j] * (bm[j] - mean) * (bm[j] - mean)
+	}
+	return mean, math.Sqrt(v / (sw * sw) * k / (k - 1))
+}
+
 // QuantileSorted returns the p-quantile of sorted data by linear
 // interpolation between order statistics (Hyndman & Fan 1996, type 7).
 func QuantileSorted(sorted []float64, p float64) float64 {

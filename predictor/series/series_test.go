@@ -228,3 +228,18 @@ func TestSeriesTimesOnAGrid(t *testing.T) {
 		require.Equal(t, tc.want, got, tc.name)
 	}
 }
+
+func TestBatchMeanSE(t *testing.T) {
+	// Blocks of 2: means 1 and 3 with weights 2 and 2; mean 2, and
+	// sqrt((4·1 + 4·1) / 16 · 2/1) = 1 by hand.
+	m, se := BatchMeanSE([]float64{0, 2, 3, 3}, []float64{1, 1, 1, 1}, 2)
+	require.InDelta(t, 2, m, 1e-12)
+	require.InDelta(t, 1, se, 1e-12)
+	_, se = BatchMeanSE([]float64{5, 5, 5, 5, 5}, []float64{1, 2, 3, 4, 5}, 2)
+	require.Zero(t, se)
+	_, se = BatchMeanSE([]float64{1, 2}, []float64{1, 1}, 2) // one block
+	require.True(t, math.IsNaN(se))
+	w := DecayWeights(3, 0.5)
+	require.InDelta(t, math.Exp(-2/1.5), w[0], 1e-15)
+	require.InDelta(t, 1, w[2], 0)
+}
