@@ -180,7 +180,7 @@ bench-flash: check-data build
 # have (short history, other sample steps, gaps, jittered timestamps, small
 # counts, zero or constant stretches, a level shift), derived from the
 # in-sample traces (scripts/probes.py, docs/tuning.md, "Robustness probes").
-# About 63 probe series, 5 minutes on 2 cores; prints a table, writes no doc.
+# 66 probe series, about 5 minutes on 2 cores; prints a table, writes no doc.
 .PHONY: bench-probes
 bench-probes: check-data build
 	@python3 scripts/probes.py --data "$(DATA)" --bench "$(BENCH)" --prescale "$(PREFIX)/prescale" --out out/probes --jobs "$${AUTOSCALE_JOBS:-1}"

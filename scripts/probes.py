@@ -27,8 +27,11 @@ Groups (default: all):
   shape    a constant 20 with one step to 60 (at 40 % and at 80 % of 7 days,
            5 min); the EC2 CPU trace with +40 after its first day (an early
            level shift); NASA July with its second week's nights (02:00 to
-           10:00 UTC, 22:00 to 06:00 in Florida) set to 0; the ELB requests with two days of a constant
-           value in the scored part
+           10:00 UTC, 22:00 to 06:00 in Florida) set to 0; the ELB requests
+           with two days of a constant value in the scored part; the EC2
+           CPU at 0 for its first 60 % (a launch after a long idle
+           stretch); the ASG and EC2 CPU with 3 % of their samples
+           multiplied by 2 to 4 (seed 11: spiky cluster CPU)
 
 The table gives each probe's matched violation ratio against the HPA at
 equal cost, its scale events over the HPA's, the three robustness
@@ -174,6 +177,13 @@ def shape(data, put):
     a = int(0.75 * len(ts))
     flat = vs[a]
     put("flat2d_elb", ts, [flat if a <= i < a + 576 else v for i, v in enumerate(vs)])
+    ts, vs = read(os.path.join(data, "traces", "nab_ec2_cpu_5m.csv"))
+    put("launch_ec2_cpu", ts, [0.0 if i < int(0.6 * len(vs)) else v for i, v in enumerate(vs)])
+    rng = random.Random(SEED)
+    for name in ("nab_aws_asg_cpu_5m", "nab_ec2_cpu_5m"):
+        ts, vs = read(os.path.join(data, "traces", name + ".csv"))
+        put(f"spiky_{name}", ts, [v * rng.uniform(2, 4) if v is not None and rng.random() < 0.03 else v
+                                  for v in vs])
 
 
 GROUPS = {"short": short, "step": step, "gaps": gaps, "jitter": jitter, "counts": counts, "shape": shape}
