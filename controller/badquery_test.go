@@ -350,3 +350,50 @@ func TestNoDataLogsOnce(t *testing.T) {
 		require.Equal(t, out, logs.String())
 	})
 }
+
+// TestNoDataManyTargetsLogsOnce: six targets losing their data in the same
+// cycle (one exporter gone under all of them) log one WARN with their
+// count and the first three names, each target at DEBUG, and one INFO when
+// the data is back; each target logged its own WARN and INFO (1,000 of
+// each for an exporter gone under 1,000 targets). The clock is injected:
+// each cycle is one ReconcileOnce.
+func TestNoDataManyTargetsLogsOnce(t *testing.T) {
+	targets := make([]policy.Target, 6)
+	for i := range targets {
+		targets[i] = testTarget
+		targets[i].Name = fmt.Sprintf("t%d", i)
+	}
+	h := &fakeHistory{value: 35, until: 1} // every point NaN: no data
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	now := fixtureStart
+	logs := &testkit.SyncBuffer{}
+	deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), targets), func() time.Time { return now })
+	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New(targets, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	cycle := func() string {
+		before := len(logs.String())
+		_ = c.ReconcileOnce(t.Context())
+		now = now.Add(time.Minute)
+		return logs.String()[before:]
+	}
+	require.NotContains(t, cycle(), "no fresh data", "the first cycle without data is within the grace")
+
+	out := cycle()
+	requireOneWarn(t, out, `level=WARN msg="targets have no fresh data: decisions hold (no_data)" targets=6 first="t0, t1, t2" err="history: query returned no data (window`)
+	require.Equal(t, 6, strings.Count(out, `level=DEBUG msg="target has no fresh data: decisions hold (no_data)"`), "%s", out)
+	require.Contains(t, out, `level=DEBUG msg="target has no fresh data: decisions hold (no_data)" target=t5 query=q missing_since=2026-03-02T12:00:30Z`)
+	out = cycle()
+	require.NotContains(t, out, "level=WARN")
+	require.Equal(t, 6, strings.Count(out, `msg="target has no fresh data: decisions hold (no_data)"`), "%s", out)
+
+	h.mu.Lock()
+	h.until = 0
+	h.mu.Unlock()
+	out = cycle()
+	require.Equal(t, 1, strings.Count(out, "level=INFO"), "%s", out)
+	require.Contains(t, out, `level=INFO msg="targets data back" targets=6 first="t0, t1, t2" failing_for=2m0s failed_attempts=2`)
+	require.Equal(t, 6, strings.Count(out, `level=DEBUG msg="target data back"`), "%s", out)
+	require.NotContains(t, out, "level=WARN")
+}

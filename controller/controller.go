@@ -171,6 +171,9 @@ type Controller struct {
 	// answers (its Seen: when it began); used under cycleMu only. A
 	// current_query without a value is in currentOut the same way.
 	dataOut []outage.Tracker
+	// dataGroup logs the dataOut outages that start (end) in one cycle:
+	// more than a few as one line (an exporter gone under many targets).
+	dataGroup outage.Group
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
 }
@@ -282,7 +285,9 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagWatch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
-		dataOut: make([]outage.Tracker, len(targets))}
+		dataOut: make([]outage.Tracker, len(targets)), dataGroup: outage.Group{Key: "target",
+			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
+			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"}}
 	for i, t := range resolved {
 		if ts, ok := f.Targets[t.Name]; ok {
 			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -586,6 +591,7 @@ func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
 		c.logData(now, i, s)
 		c.logCurrent(now, i, s)
 	}
+	c.dataGroup.Flush(c.log)
 }
 
 // logCurrent logs the problems of target i's current_query as logQueries
@@ -621,18 +627,20 @@ const noDataGrace = time.Minute
 // logData logs a target without fresh data while the store answers (a
 // query that matches no series, an exporter gone) as logQueries logs its
 // query's problems, once it has lasted noDataGrace: one WARN naming the
-// target and why, DEBUG at each cycle, one INFO when data is back. Such a
-// target showed only in health and prescale_target_data_ok.
+// target and why, DEBUG at each cycle, one INFO when data is back. When
+// more than three targets start (stop) missing in the same cycle, the
+// cycle logs one WARN (INFO) with their count and the first three names
+// instead (dataGroup); health names every one.
 func (c *Controller) logData(now time.Time, i int, s snapshot) {
 	switch {
 	case !s.histUp || s.badQuery:
 		// The source's or the query's problem, logged as such.
 	case s.present:
-		c.dataOut[i].OK(c.log, now, "target data back", "target", c.targets[i].Name)
+		c.dataGroup.OK(&c.dataOut[i], now, c.targets[i].Name)
 	default:
 		if since := c.dataOut[i].First(now); now.Sub(since) >= noDataGrace {
-			c.dataOut[i].Fail(c.log, now, errors.New(s.histErr), "target has no fresh data: decisions hold (no_data)",
-				"target", c.targets[i].Name, "query", c.targets[i].Query, "missing_since", since.UTC().Format(time.RFC3339))
+			c.dataGroup.Fail(c.log, &c.dataOut[i], now, errors.New(s.histErr), c.targets[i].Name,
+				"query", c.targets[i].Query, "missing_since", since.UTC().Format(time.RFC3339))
 		}
 	}
 }

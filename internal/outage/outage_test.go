@@ -66,3 +66,45 @@ func TestFirstSeen(t *testing.T) {
 	require.True(t, tr.OK(log, t1.Add(3*time.Minute), "back"))
 	require.Equal(t, Tracker{}, tr)
 }
+
+// TestGroupFewAndMany: up to Few members starting (ending) in a round log
+// a line each, as a Tracker does; more log one line with their count and
+// the first Few names, each member at DEBUG; a failure of an outage under
+// way is DEBUG at once.
+func TestGroupFewAndMany(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	g := Group{Key: "target", Few: 2, FailMsg: "down", OKMsg: "back", ManyFailMsg: "many down", ManyOKMsg: "many back"}
+	trs := make([]Tracker, 5)
+	t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	round := func(now time.Time, failing ...bool) string {
+		buf.Reset()
+		for i, f := range failing {
+			if f {
+				g.Fail(log, &trs[i], now, errors.New("no data"), string(rune('a'+i)), "query", "q")
+			} else {
+				g.OK(&trs[i], now, string(rune('a'+i)))
+			}
+		}
+		g.Flush(log)
+		return buf.String()
+	}
+	out := round(t0, true, true, false, false, false)
+	require.Equal(t, 2, strings.Count(out, "level=WARN"), out)
+	require.Contains(t, out, `level=WARN msg=down target=b query=q err="no data"`)
+	require.NotContains(t, out, "many")
+
+	out = round(t0.Add(time.Minute), true, true, true, true, true)
+	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+	require.Contains(t, out, `level=WARN msg="many down" targets=3 first="c, d" err="no data"`)
+	require.Equal(t, 5, strings.Count(out, "level=DEBUG"), out) // a, b under way; c, d, e grouped
+
+	out = round(t0.Add(2*time.Minute), false, false, false, false, false)
+	require.Equal(t, 1, strings.Count(out, "level=INFO"), out)
+	require.Contains(t, out, `level=INFO msg="many back" targets=5 first="a, b" failing_for=2m0s failed_attempts=2`)
+	require.Contains(t, out, `level=DEBUG msg=back target=e failing_for=1m0s failed_attempts=1`)
+
+	round(t0.Add(3*time.Minute), true, false, false, false, false)
+	out = round(t0.Add(4*time.Minute), false, false, false, false, false)
+	require.Equal(t, "level=INFO msg=back target=a failing_for=1m0s failed_attempts=1", strings.TrimSpace(out[strings.Index(out, "level="):]))
+}
