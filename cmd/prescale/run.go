@@ -108,7 +108,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rctx, cancel := context.WithCancel(ctx)
 	if p.replay != nil {
 		wg.Go(func() {
-			p.replay.Run(rctx, p.cfg.ScrapeInterval, time.Now, func(err error) { p.log.Warn("replay", "err", err) })
+			p.replay.Run(rctx, p.cfg.ScrapeInterval, time.Now, p.log)
 		})
 	}
 	err = a.Run(ctx)

@@ -3,12 +3,15 @@ package history
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/prescale/prescale/internal/outage"
 )
 
 // Replay loads a recorded demand trace into an Embedded store, shifted in
@@ -16,12 +19,16 @@ import (
 // become history at once (backfill), the rest are appended as the clock
 // reaches them. It replays real recorded data; it invents none.
 type Replay struct {
-	store  *Embedded
+	store  sampleStore
 	labels labels.Labels
 	t      []int64 // shifted, unix seconds
 	v      []float64
 	mu     sync.Mutex
 	next   int
+	// out is the store's refusals as one outage and lost the samples it
+	// refused during it; Run's only.
+	out  outage.Tracker
+	lost int
 }
 
 // NewReplay prepares a replay of (t, v) (unix seconds, increasing) under
@@ -49,7 +56,9 @@ func NewReplay(store *Embedded, lbls labels.Labels, t []int64, v []float64, cut 
 	for i := range t {
 		st[i] = t[i] + shift
 	}
-	return &Replay{store: store, labels: lbls, t: st, v: v}, nil
+	r := &Replay{labels: lbls, t: st, v: v}
+	r.Attach(store)
+	return r, nil
 }
 
 // Step returns the trace's median sample spacing.
@@ -93,7 +102,10 @@ func (r *Replay) Values() []float64 {
 func (r *Replay) Attach(store *Embedded) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.store = store
+	r.store = nil
+	if store != nil {
+		r.store = store
+	}
 }
 
 // Labels returns the replayed series' labels.
@@ -122,21 +134,31 @@ func (r *Replay) Take(from, until time.Time) (t []int64, v []float64, skipped in
 // AdvanceTo appends every sample whose shifted time is at or before now
 // and returns how many were stored.
 func (r *Replay) AdvanceTo(ctx context.Context, now time.Time) (int, error) {
+	n, _, err := r.advance(ctx, now)
+	return n, err
+}
+
+// advance appends as AdvanceTo does and also returns how many of the
+// samples due had a value (those not stored are lost: the replay moves on).
+func (r *Replay) advance(ctx context.Context, now time.Time) (stored, due int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	end := r.next
 	for end < len(r.t) && r.t[end] <= now.Unix() {
+		if !math.IsNaN(r.v[end]) {
+			due++
+		}
 		end++
 	}
 	if end == r.next {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if r.store == nil {
-		return 0, errors.New("history: replay has no store attached")
+		return 0, due, errors.New("history: replay has no store attached")
 	}
-	n, err := r.store.AppendSeries(ctx, r.labels, r.t[r.next:end], r.v[r.next:end])
+	stored, err = r.store.AppendSeries(ctx, r.labels, r.t[r.next:end], r.v[r.next:end])
 	r.next = end
-	return n, err
+	return stored, due, err
 }
 
 // Done reports whether the whole trace has been replayed.
@@ -146,8 +168,9 @@ func (r *Replay) Done() bool {
 	return r.next >= len(r.t)
 }
 
-// Run advances the replay every interval until ctx ends or the trace is done.
-func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.Time, onErr func(error)) {
+// Run advances the replay every interval until ctx ends or the trace is
+// done, logging the store's refusals to log as step does.
+func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.Time, log *slog.Logger) {
 	tk := time.NewTicker(every)
 	defer tk.Stop()
 	for !r.Done() {
@@ -156,8 +179,27 @@ func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.T
 			return
 		case <-tk.C:
 		}
-		if _, err := r.AdvanceTo(ctx, now()); err != nil && onErr != nil {
-			onErr(err)
+		r.step(ctx, now(), log)
+	}
+}
+
+// step advances the replay to now and logs the store refusing its samples
+// (a full disk) as one outage (internal/outage): one WARN when it starts,
+// DEBUG at each further refusal, one INFO with the samples lost when an
+// append succeeds again. prescale run logged a WARN at every refused
+// append.
+func (r *Replay) step(ctx context.Context, now time.Time, log *slog.Logger) {
+	stored, due, err := r.advance(ctx, now)
+	switch {
+	case ctx.Err() != nil:
+		// Shutting down: not the store's failure.
+	case err != nil:
+		r.lost += due - stored
+		r.out.Fail(log, now, err, "backfill replay: the embedded store refuses the trace's samples; they are lost until it stores again",
+			"series", r.labels.String())
+	case due > 0:
+		if r.out.OK(log, now, "backfill replay storing again", "series", r.labels.String(), "samples_lost", r.lost) {
+			r.lost = 0
 		}
 	}
 }

@@ -33,13 +33,25 @@ type ScrapeTarget struct {
 // in-process registry (prescale run). Every sample gets job and instance
 // labels, as Prometheus adds them.
 type Scraper struct {
-	store    *Embedded
+	store    sampleStore
 	targets  []ScrapeTarget
 	gather   prometheus.Gatherer
 	gatherAs ScrapeTarget // job/instance labels for gathered samples
 	client   *http.Client
 	maxBody  int64
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
+	// storeOut and gatherOut are the store's refusals of the scraped
+	// samples and the gatherer's failures, as outages (ScrapeLogged);
+	// storeLost counts the samples the current store outage refused.
+	storeOut, gatherOut outage.Tracker
+	storeLost           int
+}
+
+// sampleStore is what the scraper and a replay write to: the Embedded
+// store (tests wrap it to make it refuse samples).
+type sampleStore interface {
+	Append(ctx context.Context, samples []Sample) (int, error)
+	AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error)
 }
 
 // NewScraper builds a scraper. gather may be nil; gatherAs.URL is used as the
@@ -48,62 +60,85 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &Scraper{
-		store: store, targets: targets, gather: gather, gatherAs: gatherAs,
+	s := &Scraper{
+		targets: targets, gather: gather, gatherAs: gatherAs,
 		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, outs: make([]outage.Tracker, len(targets)),
 	}
+	if store != nil {
+		s.store = store
+	}
+	return s
 }
 
 // ScrapeOnce scrapes every target and the gatherer once, stamping samples
 // with now. It returns the joined errors of failed targets; samples of the
 // others are stored.
 func (s *Scraper) ScrapeOnce(ctx context.Context, now time.Time) error {
-	down, err := s.scrape(ctx, now)
-	return errors.Join(append(down, err)...)
+	r := s.scrape(ctx, now)
+	return errors.Join(append(r.down, r.gatherErr, r.storeErr)...)
 }
 
 // ScrapeLogged scrapes once as ScrapeOnce does and logs to log: each
 // target's failures as an outage (internal/outage: one WARN when its
 // scrapes start failing, naming it, DEBUG at each further failure, one INFO
-// when it answers again), other errors (the store refusing samples, the
-// gatherer) at WARN. A target down logged a WARN at every scrape (5,760 a
-// day at the default 15 s).
+// when it answers again), and the store refusing the scraped samples (a
+// full disk) and the gatherer failing as one outage each, the store's INFO
+// with the samples it lost. A target down logged a WARN at every scrape
+// (5,760 a day at the default 15 s), and so did a store refusing samples.
 func (s *Scraper) ScrapeLogged(ctx context.Context, now time.Time, log *slog.Logger) {
-	down, err := s.scrape(ctx, now)
+	r := s.scrape(ctx, now)
 	if ctx.Err() != nil {
 		return // shutting down: not the targets' failure
 	}
 	for i, t := range s.targets {
 		attrs := []any{"job", t.Job, "instance", instanceOf(t.URL)}
-		if down[i] != nil {
-			s.outs[i].Fail(log, now, down[i], "scrape target down: its up is 0 and its samples are missing until it answers", attrs...)
+		if r.down[i] != nil {
+			s.outs[i].Fail(log, now, r.down[i], "scrape target down: its up is 0 and its samples are missing until it answers", attrs...)
 		} else {
 			s.outs[i].OK(log, now, "scrape target back", attrs...)
 		}
 	}
-	if err != nil {
-		log.Warn("scrape", "err", err)
+	s.storeLost += r.lost
+	if r.storeErr == nil {
+		if s.storeOut.OK(log, now, "embedded store storing scraped samples again", "samples_lost", s.storeLost) {
+			s.storeLost = 0
+		}
+	} else {
+		s.storeOut.Fail(log, now, r.storeErr, "embedded store refusing scraped samples: they are lost until it stores again")
+	}
+	if s.gather != nil {
+		s.gatherOut.Record(log, now, r.gatherErr, "gathering the in-process metrics failed", "gathering the in-process metrics again")
 	}
 }
 
+// scraped is one scrape's outcome: per target its fetch error (nil when
+// it answered), the gatherer's error, and the store's last refusal with
+// the samples it lost.
+type scraped struct {
+	down                []error
+	gatherErr, storeErr error
+	lost                int
+}
+
 // scrape scrapes every target and the gatherer once, stamping samples with
-// now. It returns, per target, its fetch error (nil when it answered) and
-// the other errors joined; samples of the targets that answered are stored.
-func (s *Scraper) scrape(ctx context.Context, now time.Time) ([]error, error) {
-	var errs []error
-	down := make([]error, len(s.targets))
+// now; samples of the targets that answered are stored.
+func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
+	r := scraped{down: make([]error, len(s.targets))}
+	store := func(samples []Sample) {
+		if _, err := s.store.Append(ctx, samples); err != nil {
+			r.storeErr = err
+			r.lost += len(samples)
+		}
+	}
 	ts := now.UnixMilli()
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
 		if len(mfs) > 0 {
-			samples := FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL)
-			if _, aerr := s.store.Append(ctx, samples); aerr != nil {
-				errs = append(errs, aerr)
-			}
+			store(FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL))
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("gather: %w", err))
+			r.gatherErr = fmt.Errorf("gather: %w", err)
 		}
 	}
 	for i, t := range s.targets {
@@ -111,18 +146,15 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) ([]error, error) {
 		up := 1.0
 		if err != nil {
 			up = 0
-			down[i] = err
+			r.down[i] = err
 		}
 		samples := FamiliesToSamples(mfs, ts, t.Job, instanceOf(t.URL))
-		samples = append(samples, Sample{
+		store(append(samples, Sample{
 			Labels: labels.FromStrings(model.MetricNameLabel, "up", "job", t.Job, "instance", instanceOf(t.URL)),
 			T:      ts, V: up,
-		})
-		if _, aerr := s.store.Append(ctx, samples); aerr != nil {
-			errs = append(errs, aerr)
-		}
+		}))
 	}
-	return down, errors.Join(errs...)
+	return r
 }
 
 // Run scrapes at the end of every interval until ctx ends, logging as
