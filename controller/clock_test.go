@@ -3,6 +3,9 @@ package controller
 import (
 	"bytes"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +65,43 @@ func TestStateFileFromTheFuture(t *testing.T) {
 	d = last()
 	require.Equal(t, 10, d.Desired, "scaled down to the forecast's 10 units: %+v", d)
 	require.Equal(t, policy.ReasonForecast, d.Reason)
+}
+
+// TestStatePrunesTargetsNotConfigured: the state file's entry of a target
+// no longer configured here (removed, or another shard's) is removed once
+// it was last decided a week ago, at start or by the cycle that finds it
+// that old, with one INFO; a younger one is kept for a target that comes
+// back. They were kept forever.
+func TestStatePrunesTargetsNotConfigured(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	seen := func(at time.Time) state.Target {
+		return state.Target{CostAt: at, Policy: policy.State{LastDesired: 7, HasLast: true}}
+	}
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: now, Targets: map[string]state.Target{
+		"web": seen(now.Add(-time.Minute)), "removed": seen(now.Add(-8 * 24 * time.Hour)), "moved": seen(now.Add(-time.Hour)),
+	}}))
+	var logs bytes.Buffer
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget}), func() time.Time { return now })
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	saved := func() []string {
+		f, err := st.Load()
+		require.NoError(t, err)
+		return slices.Sorted(maps.Keys(f.Targets))
+	}
+	require.Equal(t, []string{"moved", "web"}, saved())
+	require.Contains(t, logs.String(), `level=INFO msg="state file: removed the entries of targets not configured here, last decided over a week ago" targets=1 first=removed`)
+
+	now = now.Add(7*24*time.Hour - time.Hour - time.Second)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.Equal(t, []string{"moved", "web"}, saved(), "a second short of a week")
+	now = now.Add(time.Second)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.Equal(t, []string{"web"}, saved())
+	require.Equal(t, 2, strings.Count(logs.String(), "state file: removed"), logs.String())
 }

@@ -14,6 +14,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -307,7 +308,23 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 			d.Metrics.desired.WithLabelValues(lv...).Set(float64(ts.Policy.LastDesired))
 		}
 	}
+	c.prune(d.Now())
 	return c, nil
+}
+
+// prune removes the state file's entries of targets this controller does
+// not own (no longer in the targets file, or another shard's) once they
+// are state.KeepUnconfigured old, with one INFO; c.mu is held or not
+// needed yet. The file kept them forever.
+func (c *Controller) prune(now time.Time) {
+	if len(c.file.Targets) <= len(c.targets) {
+		return // no entry of another target
+	}
+	gone := c.file.Prune(func(name string) bool { _, ok := c.byName[name]; return ok }, now)
+	if len(gone) > 0 {
+		c.log.Info("state file: removed the entries of targets not configured here, last decided over a week ago",
+			"targets", len(gone), "first", strings.Join(gone[:min(3, len(gone))], ", "), "file", c.d.State.Path())
+	}
 }
 
 // maxClockSkew is how far after now a state file may have been saved
@@ -502,6 +519,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 			healthy = false
 		}
 	}
+	c.prune(now)
 	lastOK := c.histOK
 	c.histUp = up
 	if up {

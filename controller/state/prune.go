@@ -1,0 +1,50 @@
+package state
+
+import (
+	"slices"
+	"time"
+)
+
+// KeepUnconfigured is how long the entry of a target the controller no
+// longer owns (removed from the targets file, or moved to another shard)
+// is kept after it was last decided: a week, longer than the longest
+// window an entry carries (the 72-hour event pacing memory; cooldowns,
+// stabilisation and usage windows are minutes to hours), so a target
+// that comes back within it (a shard count changed and changed back, a
+// target commented out over a weekend) finds its cooldowns, last decision,
+// acknowledged units and costs. After it, everything in the entry is out
+// of date (another shard, or nobody, has decided since).
+const KeepUnconfigured = 7 * 24 * time.Hour
+
+// LastSeen is when the target was last decided: its cost accrual time
+// (set at every decision) or its newest decision's, whichever is later;
+// zero when the entry has neither.
+func (t *Target) LastSeen() time.Time {
+	seen := t.CostAt
+	if n := len(t.Decisions); n > 0 && t.Decisions[n-1].Explanation.Now.After(seen) {
+		seen = t.Decisions[n-1].Explanation.Now
+	}
+	return seen
+}
+
+// Prune removes the entries of targets that owned reports false for and
+// that were last seen KeepUnconfigured or more before now, except those
+// with a manual override still in force, and returns their names in
+// order. The file kept every such entry forever.
+func (f *File) Prune(owned func(name string) bool, now time.Time) []string {
+	var gone []string
+	for name, t := range f.Targets {
+		if owned(name) || now.Sub(t.LastSeen()) < KeepUnconfigured {
+			continue
+		}
+		if m := t.Policy.Manual; m != nil && m.Until.After(now) {
+			continue
+		}
+		gone = append(gone, name)
+	}
+	for _, name := range gone {
+		delete(f.Targets, name)
+	}
+	slices.Sort(gone)
+	return gone
+}
