@@ -6,7 +6,8 @@
 //   - series: the cleaned history every model works on (gaps carried
 //     forward, counter resets undone), season detection, order statistics.
 //   - regress: the robust ridge regression the ridge models fit with.
-//   - conformal: adaptive conformal inference replayed over a backtest.
+//   - conformal: adaptive conformal inference replayed over a backtest, and
+//     normalised scores (errors over the recent volatility).
 //   - forecast: the forecasting models (Naive, SeasonalNaive, Ridge,
 //     HoltWinters, MSTL), model selection by rolling-origin backtest and
 //     empirical prediction intervals; Predict is the one-call entry point,

@@ -25,7 +25,8 @@ cat <<'MD'
 One global configuration, no per-trace setting. Forecasting: the candidate
 models and the fixed list of averages that the rolling-origin backtest picks
 from, the backtest and interval windows (800 origins, 400 scored; interval
-quantiles from the last 400, widened by a tenth of the miss rate and by
+quantiles from the last 400, of the errors each divided by the recent
+volatility (normalised scores), widened by a tenth of the miss rate and by
 adaptive conformal inference replayed over the backtest), the backtest
 origins' recency weights, the level-shift guard, the ridge and Holt-Winters
 constants, the daily + weekly

@@ -1,7 +1,9 @@
 // Package conformal holds conformal-calibration primitives shared by the
 // forecasters: adaptive conformal inference replayed over a rolling-origin
 // backtest (Gibbs & Candès, "Adaptive Conformal Inference Under
-// Distribution Shift", NeurIPS 2021). Pure numerics: no I/O, no clock.
+// Distribution Shift", NeurIPS 2021), and normalised scores, the errors
+// divided by the recent volatility (Normalizer). Pure numerics: no I/O, no
+// clock.
 package conformal
 
 import (
@@ -72,4 +74,74 @@ func (rp Replay) Miss(r []float64, ends []int, h int) float64 {
 		a += rp.Gamma * (alpha - miss)
 	}
 	return math.Max(alpha/2, math.Min(a, 2*alpha))
+}
+
+// Level is the level of the interval issued at coverage c, widened to wc,
+// with the miss-rate ratio ratio of a replay (Miss over its target): the
+// miss rate 1-wc scaled by it, never narrower than c itself.
+func Level(c, wc, ratio float64) float64 {
+	return max(1-(1-wc)*ratio, c)
+}
+
+// Normalizer makes normalised conformal scores (Papadopoulos et al.,
+// "Normalized nonconformity measures for regression conformal
+// prediction", 2008; Lei et al., "Distribution-free predictive inference
+// for regression", JASA 2018, locally weighted conformal): an error of a
+// forecast from origin end is divided by Scale(end), the mean absolute
+// one-step change over the Window samples before end plus a floor, and an
+// interval read from such scores is multiplied by the divisor of its own
+// origin. The interval then follows the recent volatility: narrower in
+// calm stretches, wider after a shift to a noisier regime, without waiting
+// for the window of errors to fill with the new regime's.
+type Normalizer struct {
+	// Window is how many samples before an origin its volatility is
+	// measured over.
+	Window int
+	// FloorShare is the floor's share of the mean absolute change over
+	// the span Fit is given (so that a flat stretch divides by no less).
+	FloorShare float64
+	floor      float64
+}
+
+// Fit returns nz with its floor set from the span samples before end of z
+// (obs marks the observed ones). With a zero floor (no change in the
+// span, or FloorShare 0) the scores are the errors themselves.
+func (nz Normalizer) Fit(z []float64, obs []bool, end, span int) Normalizer {
+	nz.floor = nz.FloorShare * MeanAbsChange(z, obs, end, span)
+	return nz
+}
+
+// Scale is the divisor of the errors of origin end: 1 when the floor is 0.
+func (nz Normalizer) Scale(z []float64, obs []bool, end int) float64 {
+	if !(nz.floor > 0) {
+		return 1
+	}
+	return MeanAbsChange(z, obs, end, nz.Window) + nz.floor
+}
+
+// Scales is Scale at each of the origins ends.
+func (nz Normalizer) Scales(z []float64, obs []bool, ends []int) []float64 {
+	sc := make([]float64, len(ends))
+	for o, end := range ends {
+		sc[o] = nz.Scale(z, obs, end)
+	}
+	return sc
+}
+
+// MeanAbsChange is the mean absolute one-step change of z over the w
+// samples before end, over the pairs whose samples are both observed
+// (obs); 0 without such a pair.
+func MeanAbsChange(z []float64, obs []bool, end, w int) float64 {
+	var sum float64
+	var k int
+	for i := max(1, end-w); i < end; i++ {
+		if obs[i] && obs[i-1] {
+			sum += math.Abs(z[i] - z[i-1])
+			k++
+		}
+	}
+	if k == 0 {
+		return 0
+	}
+	return sum / float64(k)
 }

@@ -47,3 +47,27 @@ func TestMiss(t *testing.T) {
 	few.MinErrors = n
 	require.InDelta(t, alpha, few.Miss(grow, ends, 1), 0)
 }
+
+// TestLevel: the issued level is never narrower than the nominal
+// coverage, and a miss-rate ratio under 1 widens it.
+func TestLevel(t *testing.T) {
+	require.InDelta(t, 0.8, Level(0.8, 0.82, 2), 1e-12)
+	require.InDelta(t, 0.91, Level(0.8, 0.82, 0.5), 1e-12)
+}
+
+// TestNormalizer: the divisor is the mean absolute change of the window's
+// observed pairs plus the floor's share of the fitted span's; a series
+// without change (floor 0) leaves the errors as they are.
+func TestNormalizer(t *testing.T) {
+	z := []float64{0, 4, 0, 4, 5, 6, 7, 8}
+	obs := []bool{true, true, true, true, true, false, true, true}
+	require.InDelta(t, 1.0, MeanAbsChange(z, obs, 8, 4), 1e-12) // pairs 3-4, 6-7
+	require.InDelta(t, 2.8, MeanAbsChange(z, obs, 8, 8), 1e-12) // 4+4+4+1+1 over 5
+	require.Zero(t, MeanAbsChange(z, obs, 1, 4))
+	nz := Normalizer{Window: 4, FloorShare: 0.5}.Fit(z, obs, 8, 8)
+	require.InDelta(t, 1+1.4, nz.Scale(z, obs, 8), 1e-12)
+	require.InDeltaSlice(t, []float64{1 + 1.4, 4 + 1.4}, nz.Scales(z, obs, []int{8, 4}), 1e-12)
+	flat := make([]float64, 8)
+	nz = Normalizer{Window: 4, FloorShare: 0.5}.Fit(flat, obs, 8, 8)
+	require.InDelta(t, 1.0, nz.Scale(flat, obs, 8), 0)
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/conformal"
 	"github.com/prescale/prescale/predictor/series"
 )
 
@@ -112,9 +113,10 @@ type engine struct {
 	// conformal inference reached on the backtest over the target one
 	// (see conformal.Replay); nil: the nominal level.
 	aciPick, aciNaive []float64
-	guarded           bool // the last forecast fell back to naive (see guard)
-	guardOn           bool // the guard is in use (it did not hurt on the backtest)
-	gstride           int  // spacing of the origins the guard replays
+	norm              conformal.Normalizer // the errors' divisor (volNorm; zero: none)
+	guarded           bool                 // the last forecast fell back to naive (see guard)
+	guardOn           bool                 // the guard is in use (it did not hurt on the backtest)
+	gstride           int                  // spacing of the origins the guard replays
 	gbuf              []float64
 	fallback          bool
 	lastScale         float64
@@ -201,6 +203,7 @@ func (e *engine) refit() error {
 	}
 	e.ratio = maeRatio(candMAE(best, preds, act, wts, H), naiveMAE)
 	e.naiveMAE = naiveMAE
+	e.norm = volNorm.Fit(e.s.Z, e.s.Obs, n, n-ends[0]+1)
 	e.intervals(best, ends, preds, act)
 	e.lastScale = e.levelScale()
 	e.release()
@@ -421,6 +424,7 @@ func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []
 			firstInt = o + 1
 		}
 	}
+	sc := e.norm.Scales(e.s.Z, e.s.Obs, ends)
 	for h := range H {
 		r := make([]float64, 0, len(ends))
 		rn := make([]float64, 0, len(ends))
@@ -429,14 +433,14 @@ func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []
 			if math.IsNaN(a) {
 				continue
 			}
-			r = append(r, a-candValue(best, preds, o*H+h))
-			rn = append(rn, a-preds[idxNaive][o*H+h])
+			r = append(r, (a-candValue(best, preds, o*H+h))/sc[o])
+			rn = append(rn, (a-preds[idxNaive][o*H+h])/sc[o])
 		}
 		slices.Sort(r)
 		slices.Sort(rn)
 		e.resid[h], e.naiveRes[h] = r, rn
 	}
-	e.aciLevels(best, ends, preds, act)
+	e.aciLevels(best, ends, preds, act, sc)
 }
 
 // candidates lists the single models and the averages considered.
@@ -526,7 +530,7 @@ func (e *engine) fitFallback() error {
 	e.pick = candidate{idxNaive}
 	e.live = make([]bool, len(e.cores))
 	e.live[idxNaive] = true
-	e.ratio = math.NaN()
+	e.ratio, e.norm = math.NaN(), conformal.Normalizer{}
 	e.resid = make([][]float64, e.H)
 	changes := func(h int) []float64 {
 		var r []float64
@@ -618,13 +622,14 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	// the benchmark traces, see docs/accuracy.md).
 	wc := coverage + intervalWiden*(1-coverage)
 	var width float64
+	sc := e.norm.Scale(s.Z, s.Obs, end)
 	for k := range h {
 		v := e.bufMean(pick, k, s.Z[end-1])
 		c := wc
 		if aci != nil {
-			c = aciCoverage(coverage, wc, aci[k])
+			c = conformal.Level(coverage, wc, aci[k])
 		}
-		lo, hi := around(v, resid[k], c)
+		lo, hi := around(v, resid[k], c, sc)
 		if s.NonNeg {
 			lo = math.Max(lo, 0)
 		}
@@ -654,15 +659,16 @@ func (e *engine) bufMean(c candidate, k int, fallback float64) float64 {
 	return v
 }
 
-// around is the interval v plus the empirical quantiles of the sorted
-// backtest errors r at central level c (series.EmpiricalInterval), padded
+// around is the interval v plus sc times the empirical quantiles of the
+// sorted backtest errors r at level c (series.EmpiricalInterval), padded
 // so that an atom at an endpoint stays inside despite rounding in v+r; v
 // itself without errors.
-func around(v float64, r []float64, c float64) (lo, hi float64) {
+func around(v float64, r []float64, c, sc float64) (lo, hi float64) {
 	if len(r) == 0 {
 		return v, v
 	}
 	rlo, rhi := series.EmpiricalInterval(r, c)
+	rlo, rhi = rlo*sc, rhi*sc
 	pad := 1e-9 * (math.Abs(v) + math.Abs(rlo) + math.Abs(rhi))
 	return v + rlo - pad, v + rhi + pad
 }

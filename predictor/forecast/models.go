@@ -47,15 +47,17 @@ import (
 //     shift; the guard is used only when it did not hurt on the
 //     backtest, see engine.guard); the interval at horizon k adds the
 //     empirical (1-c)/2 and (1+c)/2 quantiles of the forecast's backtest
-//     errors at horizon k over the last 400 backtest origins, with the
-//     level widened by a tenth of the miss rate (0.8 becomes 0.82) for
-//     drift, and then by adaptive conformal inference replayed over the
-//     backtest (Gibbs & Candès 2021, see conformal.Replay: the miss rate shrinks
+//     errors at horizon k over the last 400 backtest origins, each divided
+//     by the recent volatility before its origin and the quantiles
+//     multiplied by today's (normalised scores, volNorm), with the level
+//     widened by a tenth of the miss rate (0.8 becomes 0.82) for drift,
+//     and then by adaptive conformal inference replayed over the backtest
+//     (Gibbs & Candès 2021, see conformal.Replay: the miss rate shrinks
 //     while recent errors fall outside the intervals the window gave,
 //     grows while they fall inside, within half and twice its target,
-//     never to a level below c); on tied
-//     (quantised) errors the endpoints are the observed values whose
-//     coverage is nearest that level (series.EmpiricalInterval).
+//     never to a level below c); on tied (quantised) errors the endpoints
+//     are the observed values whose coverage is nearest that level
+//     (series.EmpiricalInterval).
 //  6. Confidence from the backtest skill and the interval width (see
 //     Forecast.Confidence and confidence).
 //
