@@ -81,20 +81,29 @@ func TestActuationLevelTriggered(t *testing.T) {
 	}
 }
 
+// failedDeliveryBeforeRestart runs one cycle in dir whose delivery of the
+// scale-up fails (the receiver is down) and returns the state file it left,
+// which still records the receiver's acknowledged 1.
+func failedDeliveryBeforeRestart(t *testing.T, dir string, now *time.Time) (*state.Store, state.File) {
+	t.Helper()
+	f := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, now)
+	f.act.setDown(true)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+	return st, file
+}
+
 // TestActuationSurvivesRestart: desired units no actuator acknowledged
 // before a restart are delivered after it; the state file records what was
 // acknowledged.
 func TestActuationSurvivesRestart(t *testing.T) {
 	now := fixtureStart
 	dir := t.TempDir()
-	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
-	f1.act.setDown(true)
-	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
-	st, err := state.New(dir)
-	require.NoError(t, err)
-	file, err := st.Load()
-	require.NoError(t, err)
-	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+	st, _ := failedDeliveryBeforeRestart(t, dir, &now)
 
 	now = now.Add(time.Minute)
 	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
@@ -103,7 +112,7 @@ func TestActuationSurvivesRestart(t *testing.T) {
 	acts := f2.act.actions()
 	require.Len(t, acts, 1)
 	require.Equal(t, 10, acts[0].Desired)
-	file, err = st.Load()
+	file, err := st.Load()
 	require.NoError(t, err)
 	require.Equal(t, map[string]int{"recorder": 10}, file.Targets["web"].Acked)
 }
@@ -117,20 +126,13 @@ func TestActuationSurvivesRestart(t *testing.T) {
 func TestActuationUnsureSurvivesRestart(t *testing.T) {
 	now := fixtureStart
 	dir := t.TempDir()
-	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
-	f1.act.setDown(true)
-	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
-	st, err := state.New(dir)
-	require.NoError(t, err)
-	file, err := st.Load()
-	require.NoError(t, err)
-	require.Equal(t, map[string]int{"recorder": 1}, file.Targets["web"].Acked)
+	st, file := failedDeliveryBeforeRestart(t, dir, &now)
 	require.Equal(t, []string{"recorder"}, file.Targets["web"].Unsure)
 
 	now = now.Add(time.Minute)
 	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.True(t, f2.c.d.Actuators[0].Unsure("web"), "restored: the acknowledged 1 may not be in place")
-	_, err = f2.c.Override(t.Context(), "web", 1, time.Hour)
+	_, err := f2.c.Override(t.Context(), "web", 1, time.Hour)
 	require.NoError(t, err)
 	acts := f2.act.actions()
 	require.Len(t, acts, 1, "the acknowledged units are sent again: the receiver may be at 10")

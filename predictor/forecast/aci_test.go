@@ -5,7 +5,28 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor"
 )
+
+// regimeChangeForecast forecasts 12 steps of 3,000 five-minute samples of
+// white noise around 50 whose standard deviation is before, then after for
+// the last 200 samples (seeded by seed), and checks the forecast is sane.
+func regimeChangeForecast(t *testing.T, seed uint64, before, after float64) predictor.Forecast {
+	t.Helper()
+	const n = 3000
+	ts, ys := fiveMinute(n, rand.NewPCG(seed, 5), func(i int, rng *rand.Rand) float64 {
+		sd := before
+		if i >= n-200 {
+			sd = after
+		}
+		return 50 + sd*rng.NormFloat64()
+	})
+	f, err := Predict(ts, ys, 12, Options{})
+	require.NoError(t, err)
+	requireSane(t, f, 12)
+	return f
+}
 
 // TestACIWidensAfterNoiseRises: white noise of standard deviation 1 whose
 // last 200 samples have standard deviation 4. The 400 most recent
@@ -15,17 +36,7 @@ import (
 // misses and widens it to cover at least three quarters of them (the miss
 // rate it reaches is kept at or above half the target, so not 80 % yet).
 func TestACIWidensAfterNoiseRises(t *testing.T) {
-	const n = 3000
-	ts, ys := fiveMinute(n, rand.NewPCG(11, 5), func(i int, rng *rand.Rand) float64 {
-		sd := 1.0
-		if i >= n-200 {
-			sd = 4
-		}
-		return 50 + sd*rng.NormFloat64()
-	})
-	f, err := Predict(ts, ys, 12, Options{})
-	require.NoError(t, err)
-	requireSane(t, f, 12)
+	f := regimeChangeForecast(t, 11, 1, 4)
 	// A new-regime draw falls in level ± 1.15·4 with probability 0.75.
 	for k := range f.Mean {
 		half := (f.Upper[k] - f.Lower[k]) / 2
@@ -41,17 +52,7 @@ func TestACIWidensAfterNoiseRises(t *testing.T) {
 // their origin and the interval multiplied by today's (volNorm) it is
 // about ±1.65, still wider than the calm regime's own 80 % ±1.28.
 func TestIntervalNarrowsAfterNoiseFalls(t *testing.T) {
-	const n = 3000
-	ts, ys := fiveMinute(n, rand.NewPCG(12, 5), func(i int, rng *rand.Rand) float64 {
-		sd := 4.0
-		if i >= n-200 {
-			sd = 1
-		}
-		return 50 + sd*rng.NormFloat64()
-	})
-	f, err := Predict(ts, ys, 12, Options{})
-	require.NoError(t, err)
-	requireSane(t, f, 12)
+	f := regimeChangeForecast(t, 12, 4, 1)
 	for k := range f.Mean {
 		half := (f.Upper[k] - f.Lower[k]) / 2
 		require.Less(t, half, 2.3, "h=%d: interval [%v, %v] (model %s)", k+1, f.Lower[k], f.Upper[k], f.Model)
