@@ -7,9 +7,11 @@ import (
 
 // KeepUnconfigured is how long the entry of a target the controller no
 // longer owns (removed from the targets file, or moved to another shard)
-// is kept after it was last decided: a week, longer than the longest
-// window an entry carries (the 72-hour event pacing memory; cooldowns,
-// stabilisation and usage windows are minutes to hours), so a target
+// is kept after it was last decided: a week, as long as the longest
+// manual override (168h) and longer than the other windows an entry
+// carries (cooldowns, stabilisation and usage windows are minutes to
+// hours; event pacing's 72-hour memory is the engine's, not persisted),
+// so a target
 // that comes back within it (a shard count changed and changed back, a
 // target commented out over a weekend) finds its cooldowns, last decision,
 // acknowledged units and costs. After it, everything in the entry is out
