@@ -14,13 +14,7 @@
 # usage: scripts/accuracy-tuneset.sh DATA_DIR BENCH_DIR PRESCALE_BIN OUT_DIR [autoscale_eval.py flags]
 # e.g.   scripts/accuracy-tuneset.sh ../shared/data ../shared/bench ./bin/prescale out/tuneset --jobs 2
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-data=${1:-../shared/data}
-bench=${2:-../shared/bench}
-prescale=${3:-./bin/prescale}
-out=${4:-out/tuneset}
-shift $(($# < 4 ? $# : 4))
 files=(
 	realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv
 	realAWSCloudwatch/ec2_cpu_utilization_53ea38.csv
@@ -39,9 +33,4 @@ files=(
 	realTraffic/occupancy_6005.csv
 	realAdExchange/exchange-3_cpm_results.csv
 )
-rm -rf "$out/data"
-mkdir -p "$out/data/traces" "$out/autoscale"
-python3 scripts/nab2trace.py --drop-repeats --nab "$data/nab/data" --into "$out/data/traces" \
-	--name 'tune_{}.csv' "${files[@]}"
-exec python3 scripts/autoscale_eval.py --data "$out/data" --bench "$bench" --prescale "$prescale" \
-	--out "$out/autoscale" "$@"
+exec "$(dirname "$0")/nab-decision-set.sh" tune out/tuneset "${files[@]}" -- "$@"

@@ -16,13 +16,7 @@
 # usage: scripts/accuracy-validation.sh DATA_DIR BENCH_DIR PRESCALE_BIN OUT_DIR [autoscale_eval.py flags]
 # e.g.   scripts/accuracy-validation.sh ../shared/data ../shared/bench ./bin/prescale out/validation --jobs 2
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-data=${1:-../shared/data}
-bench=${2:-../shared/bench}
-prescale=${3:-./bin/prescale}
-out=${4:-out/validation}
-shift $(($# < 4 ? $# : 4))
 files=(
 	realTweets/Twitter_volume_CVS.csv
 	realTweets/Twitter_volume_PFE.csv
@@ -32,9 +26,4 @@ files=(
 	realTraffic/occupancy_t4013.csv
 	realKnownCause/ambient_temperature_system_failure.csv
 )
-rm -rf "$out/data"
-mkdir -p "$out/data/traces" "$out/autoscale"
-python3 scripts/nab2trace.py --drop-repeats --nab "$data/nab/data" --into "$out/data/traces" \
-	--name 'val_{}.csv' "${files[@]}"
-exec python3 scripts/autoscale_eval.py --data "$out/data" --bench "$bench" --prescale "$prescale" \
-	--out "$out/autoscale" "$@"
+exec "$(dirname "$0")/nab-decision-set.sh" val out/validation "${files[@]}" -- "$@"

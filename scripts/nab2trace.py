@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Converts NAB data files into referee traces: timestamps to unix seconds,
-values untouched (scripts/accuracy-heldout.sh, scripts/accuracy-tuneset.sh,
-scripts/accuracy-tuneset-forecast.sh, scripts/accuracy-flash.sh).
+values untouched (scripts/accuracy-heldout.sh, scripts/nab-decision-set.sh
+for the tuning and validation sets, scripts/accuracy-tuneset-forecast.sh,
+scripts/accuracy-flash.sh).
 A timestamp that does not increase is an error, or with --drop-repeats the
 row is dropped and counted on stderr (a few NAB files repeat an hour at a
 daylight-saving change: realAWSCloudwatch/ec2_network_in_5abac7.csv at
