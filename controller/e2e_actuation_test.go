@@ -2,7 +2,6 @@ package controller_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,10 +40,8 @@ type flakyReceiver struct {
 func newFlakyReceiver(t *testing.T) *flakyReceiver {
 	r := &flakyReceiver{failing: true}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		var m actuator.Message
-		b, err := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		if err != nil || json.Unmarshal(b, &m) != nil {
-			http.Error(w, "bad payload", http.StatusBadRequest)
+		m, ok := readMessage(w, req)
+		if !ok {
 			return
 		}
 		r.mu.Lock()

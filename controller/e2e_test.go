@@ -34,10 +34,8 @@ type webhookSink struct {
 func newWebhookSink(t *testing.T) *webhookSink {
 	s := &webhookSink{}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m actuator.Message
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil || json.Unmarshal(b, &m) != nil {
-			http.Error(w, "bad payload", http.StatusBadRequest)
+		m, ok := readMessage(w, r)
+		if !ok {
 			return
 		}
 		s.mu.Lock()
@@ -46,6 +44,17 @@ func newWebhookSink(t *testing.T) *webhookSink {
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// readMessage decodes an Alertmanager message of at most 1 MiB from r's
+// body; a body that is not one is answered 400 and ok is false.
+func readMessage(w http.ResponseWriter, r *http.Request) (m actuator.Message, ok bool) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return m, false
+	}
+	return m, true
 }
 
 func (s *webhookSink) all() []actuator.Message {
