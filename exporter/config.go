@@ -3,6 +3,7 @@ package exporter
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"regexp"
@@ -32,6 +33,7 @@ const (
 // field disables the feature it names, as each desc tag says.
 type Config struct {
 	Listen             string        `envconfig:"EXPORTER_LISTEN" default:":9110" desc:"host:port the exporter listens on (/metrics, /healthz, landing page)"`
+	LogLevel           slog.Level    `envconfig:"EXPORTER_LOG_LEVEL" default:"info" desc:"least level logged to stderr: debug (also each repeat of an outage already reported), info, warn or error (prescale run logs by PRESCALE_LOG_LEVEL)"`
 	AppURL             string        `envconfig:"APP_URL" desc:"http(s) URL of the application probed on every scrape; empty disables the probe"`
 	AppPort            int           `envconfig:"APP_PORT" default:"0" desc:"local TCP port of the application whose connections are counted by state; 0 disables"`
 	AppProcess         string        `envconfig:"APP_PROCESS" desc:"application process: a process name (as in /proc/<pid>/comm) or the path of a pid file (contains a /); empty disables"`

@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:\n"+err.Error())
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	clihelp.IgnoreHangup(ctx, logger)
 	if limit, source := memlimit.Default(os.Getenv, os.ReadFile); limit > 0 {
 		debug.SetMemoryLimit(limit)

@@ -33,6 +33,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
 		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2,
 			`prescale-controller: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m or 1h30m, got "soon"`),
+		testkit.Exit("bad log level", nil, map[string]string{"PRESCALE_LOG_LEVEL": "loud"}, 2,
+			`prescale-controller: bad configuration: PRESCALE_LOG_LEVEL: want a log level: debug, info, warn or error, got "loud"`),
 		testkit.Exit("bad mode", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_MODE": "maybe"}, 2, `PRESCALE_MODE: must be "act" or "forecast-only"`),
 		testkit.Exit("webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"),
 		// Listed twice, an actuator registered its metrics twice: a panic.

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	clihelp.IgnoreHangup(ctx, logger)
 	e, err := exporter.New(cfg, buildinfo.NewRegistry("prescale_exporter"), exporter.WithLogger(logger))
 	if err != nil {

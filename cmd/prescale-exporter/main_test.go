@@ -43,6 +43,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
 		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: `PRESCALE_APP_PORT: want a whole number, got "eighty"`},
+		{name: "bad log level", env: map[string]string{"PRESCALE_EXPORTER_LOG_LEVEL": "loud"}, code: 2, stderr: `PRESCALE_EXPORTER_LOG_LEVEL: want a log level: debug, info, warn or error, got "loud"`},
 		{name: "bad duration", env: map[string]string{"PRESCALE_APP_PROBE_TIMEOUT": "0s"}, code: 2,
 			stderr: "PRESCALE_APP_PROBE_TIMEOUT: must be in (0s, 1m0s], got 0s"},
 		{name: "invalid listen address", env: map[string]string{"PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,

@@ -74,6 +74,7 @@ type runProc struct {
 	flags     runFlags
 	cfg       config.Config
 	log       *slog.Logger
+	level     slog.LevelVar // PRESCALE_LOG_LEVEL, set once the configuration is read
 	reg       *prometheus.Registry
 	tr        *trace.Trace
 	ln        net.Listener
@@ -90,7 +91,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, config.Config{}, exporter.Config{})
-	p := &runProc{flags: flags, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	p := &runProc{flags: flags}
+	p.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: &p.level}))
 	clihelp.IgnoreHangup(ctx, p.log)
 	a, err := p.build(ctx, stdout, stderr)
 	if err != nil {
@@ -133,7 +135,7 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
 			"PRESCALE_EXPORTER_LISTEN and PRESCALE_EXPORTER_MAX_IN_FLIGHT: one listener serves both, its /metrics "+
-			"limited by PRESCALE_METRICS_MAX_IN_FLIGHT); the defaults below are run's own: the "+
+			"limited by PRESCALE_METRICS_MAX_IN_FLIGHT; one log, by PRESCALE_LOG_LEVEL); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
 	if code, ok := parseArgs(flags, args, stderr); !ok {
@@ -194,6 +196,7 @@ func (p *runProc) configure() error {
 	if err := envconfig.Process(config.EnvPrefix, &p.cfg); err != nil {
 		return usageErr("bad configuration: %v", clihelp.EnvError(err))
 	}
+	p.level.Set(p.cfg.LogLevel)
 	runDefaults(&p.cfg)
 	if p.cfg.PrometheusURL != "" {
 		return usageErr("PRESCALE_PROMETHEUS_URL is set; prescale run always uses its embedded store (use prescale-controller for a remote Prometheus)")
@@ -258,9 +261,10 @@ func runEnvHelp(w io.Writer) {
 	clihelp.Env(w, vars, clihelp.ControllerEnv)
 	var evars []clihelp.Var
 	for _, v := range clihelp.Vars(exporter.EnvPrefix, exporter.Config{}) {
-		// The one listener is the controller's (PRESCALE_LISTEN,
-		// PRESCALE_METRICS_MAX_IN_FLIGHT).
-		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" && v.Name != exporter.EnvPrefix+"_EXPORTER_MAX_IN_FLIGHT" {
+		// The one listener and the one log are the controller's
+		// (PRESCALE_LISTEN, PRESCALE_METRICS_MAX_IN_FLIGHT, PRESCALE_LOG_LEVEL).
+		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" && v.Name != exporter.EnvPrefix+"_EXPORTER_MAX_IN_FLIGHT" &&
+			v.Name != exporter.EnvPrefix+"_EXPORTER_LOG_LEVEL" {
 			evars = append(evars, v)
 		}
 	}

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/url"
 	"os"
@@ -43,6 +44,7 @@ const (
 // in their desc tags.
 type Config struct {
 	Listen           string        `envconfig:"LISTEN" default:":9111" desc:"address of the REST API, /metrics, /healthz and /readyz"`
+	LogLevel         slog.Level    `envconfig:"LOG_LEVEL" default:"info" desc:"least level logged to stderr: debug (also each repeat of an outage already reported), info, warn or error"`
 	DataDir          string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
 	PrometheusURL    string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
 	QueryTimeout     time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`

@@ -34,6 +34,8 @@ func EnvError(err error) error {
 		want = "a number"
 	case "bool":
 		want = "true or false"
+	case "slog.Level":
+		want = "a log level: debug, info, warn or error"
 	}
 	if errors.Is(pe.Err, strconv.ErrRange) {
 		want += " in range"

@@ -2,6 +2,7 @@ package clihelp
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func TestEnvError(t *testing.T) {
 		Rate  float64       `envconfig:"RATE"`
 		On    bool          `envconfig:"ON"`
 		Small int8          `envconfig:"SMALL"`
+		Level slog.Level    `envconfig:"LEVEL"`
 	}
 	for _, tc := range []struct {
 		name, env, value, want string
@@ -28,6 +30,7 @@ func TestEnvError(t *testing.T) {
 		{"out of range", "P_COUNT", "99999999999999999999", `P_COUNT: want a whole number in range, got "99999999999999999999"`},
 		{"number", "P_RATE", "high", `P_RATE: want a number, got "high"`},
 		{"bool", "P_ON", "yes please", `P_ON: want true or false, got "yes please"`},
+		{"log level", "P_LEVEL", "loud", `P_LEVEL: want a log level: debug, info, warn or error, got "loud"`},
 		{"other type", "P_SMALL", "x", `P_SMALL: want a value of type int8, got "x"`},
 		{"long value cut", "P_WAIT", strings.Repeat("y", 150), `P_WAIT: want a duration such as 30s, 5m or 1h30m, got "` + strings.Repeat("y", 100) + `..."`},
 	} {
