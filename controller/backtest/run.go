@@ -121,7 +121,8 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	tg := cfg.Target
 	// The violation test is at full capacity, whatever the utilisation target.
 	sim := NewSim(t, v, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, cfg.EvalStart)
-	step := time.Duration(math.Round(series.Median(diffs(t)))) * time.Second
+	spacings := diffs(t)
+	step := time.Duration(math.Round(series.Median(spacings))) * time.Second
 	if cfg.HoldUntilReady {
 		tg.HoldUntilReady = true
 	}
@@ -129,7 +130,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 		Target: tg, Step: step, Interval: step, Coverage: cfg.Coverage, NewForecaster: cfg.NewForecaster,
 		Detector: cfg.Detector, AnomalyThreshold: cfg.AnomalyThreshold, NoShadowHPA: cfg.NoShadowHPA,
 		DecideOnly: true, // the replay reads decisions only
-		LeadStep:   engine.LeadStepOf(t),
+		LeadStep:   engine.LeadStepOf(spacings),
 	})
 	if err != nil {
 		return nil, err

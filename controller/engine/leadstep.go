@@ -10,9 +10,10 @@ import (
 // LeadStepOf returns.
 const leadStepQuantile = 0.1
 
-// LeadStepOf is the spacing by which the lead window of a trace with
-// timestamps t counts its samples (Config.LeadStep): the 10th percentile
-// of the spacings, in whole seconds (at least 1). On a regular grid it is
+// LeadStepOf is the spacing by which the lead window of a trace whose
+// samples are spacings seconds apart counts its samples (Config.LeadStep):
+// the 10th percentile of the spacings, in whole seconds (at least 1); it
+// sorts spacings. On a regular grid it is
 // the step, and nothing changes. On irregular timestamps (a log's samples
 // a few seconds early or late) a unit requested at sample i is ready at
 // t[i]+lag, and the referee's cluster counts it from the first sample at
@@ -20,15 +21,11 @@ const leadStepQuantile = 0.1
 // spacing is shorter than the step (about half the time) the units arrive
 // a sample later than a lead window counted in median steps assumed, and
 // the peak distribution did not cover the sample they missed.
-func LeadStepOf(t []int64) time.Duration {
-	if len(t) < 2 {
+func LeadStepOf(spacings []float64) time.Duration {
+	if len(spacings) == 0 {
 		return 0
 	}
-	d := make([]float64, len(t)-1)
-	for i := range d {
-		d[i] = float64(t[i+1] - t[i])
-	}
-	slices.Sort(d)
-	q := d[int(math.Floor(leadStepQuantile*float64(len(d)-1)))]
+	slices.Sort(spacings)
+	q := spacings[int(math.Floor(leadStepQuantile*float64(len(spacings)-1)))]
 	return time.Duration(max(1, int64(q))) * time.Second
 }

@@ -16,10 +16,19 @@ func TestLeadStepOf(t *testing.T) {
 		regular[i] = 1_400_000_000 + int64(i)*300
 		jittered[i] = regular[i] + []int64{0, 30, -30, 60, -60}[i%5]
 	}
-	require.Equal(t, 300*time.Second, engine.LeadStepOf(regular), "a regular grid: the step")
-	require.Equal(t, 180*time.Second, engine.LeadStepOf(jittered), "the short spacings of jittered timestamps")
-	require.Zero(t, engine.LeadStepOf(regular[:1]))
-	require.Equal(t, time.Second, engine.LeadStepOf([]int64{0, 0, 0}), "at least a second")
+	require.Equal(t, 300*time.Second, engine.LeadStepOf(spacings(regular)), "a regular grid: the step")
+	require.Equal(t, 180*time.Second, engine.LeadStepOf(spacings(jittered)), "the short spacings of jittered timestamps")
+	require.Zero(t, engine.LeadStepOf(spacings(regular[:1])))
+	require.Equal(t, time.Second, engine.LeadStepOf(spacings([]int64{0, 0, 0})), "at least a second")
+}
+
+// spacings is the seconds between consecutive timestamps.
+func spacings(t []int64) []float64 {
+	d := make([]float64, 0, max(0, len(t)-1))
+	for i := 1; i < len(t); i++ {
+		d = append(d, float64(t[i]-t[i-1]))
+	}
+	return d
 }
 
 // TestLeadStepWidensTheLeadWindow: a lead step under the step counts the
