@@ -577,6 +577,20 @@ func TestKubernetesManifests(t *testing.T) {
 		requireSelects(t, q, "prescale_desired_units")
 	})
 
+	// kube_deployment_status_replicas counts a pod once it exists: the
+	// observed provisioning lag ended before the new pods were ready.
+	t.Run("the current units are the workload's available replicas", func(t *testing.T) {
+		var q string
+		for _, cm := range objs["ConfigMap"] {
+			if cm.Metadata.Name == "prescale-controller" {
+				q, _ = get(t, cm.raw, "data", "PRESCALE_TARGET_CURRENT_QUERY").(string)
+			}
+		}
+		so := objs["ScaledObject"][0]
+		require.Equal(t, map[string]string{"namespace": get(t, so.raw, "metadata", "namespace").(string), "deployment": get(t, so.raw, "spec", "scaleTargetRef", "name").(string)},
+			selectorMatchers(t, q, "kube_deployment_status_replicas_available"), "the Deployment KEDA scales")
+	})
+
 	t.Run("HPA scales on the external metric prescale_desired_units", func(t *testing.T) {
 		hpa := objs["HorizontalPodAutoscaler"][0]
 		require.Equal(t, "autoscaling/v2", hpa.APIVersion)

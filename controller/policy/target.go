@@ -65,7 +65,7 @@ type Target struct {
 	Query string `json:"query" yaml:"query"`
 	// CurrentQuery, when set, is PromQL reading back the units the target
 	// has (for example the replicas KEDA or the HPA set, from
-	// kube-state-metrics: kube_deployment_status_replicas{deployment="web"}).
+	// kube-state-metrics: kube_deployment_status_replicas_available{deployment="web"}).
 	// The controller publishes its value as the current units and measures
 	// the provisioning lag it observes; the decision engine does not read it.
 	CurrentQuery string `json:"current_query,omitempty" yaml:"current_query"`

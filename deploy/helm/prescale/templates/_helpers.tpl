@@ -55,6 +55,31 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (default "default" .Values.controller.env.PRESCALE_TARGET_NAME) .Values.keda.target -}}
 {{- end -}}
 
+{{/*
+The current_query of the target KEDA scales (keda.currentQuery): "auto"
+reads kube-state-metrics' available replicas (ready for a StatefulSet) of
+keda.scaleTargetRef, so prescale_current_units is the capacity that serves
+and prescale_observed_provisioning_lag_seconds times each scale-up until
+its pods are ready; any other value is used as it is; "" (or KEDA off, or
+a kind kube-state-metrics has no replicas metric for) gives none.
+*/}}
+{{- define "prescale.kedaCurrentQuery" -}}
+{{- $k := .Values.keda -}}
+{{- if $k.enabled -}}
+{{- if eq (toString $k.currentQuery) "auto" -}}
+{{- $ns := default .Release.Namespace $k.namespace -}}
+{{- $kind := default "Deployment" $k.scaleTargetRef.kind -}}
+{{- if eq $kind "Deployment" -}}
+{{- printf "max(kube_deployment_status_replicas_available{namespace=%q,deployment=%q})" $ns $k.scaleTargetRef.name -}}
+{{- else if eq $kind "StatefulSet" -}}
+{{- printf "max(kube_statefulset_status_replicas_ready{namespace=%q,statefulset=%q})" $ns $k.scaleTargetRef.name -}}
+{{- end -}}
+{{- else -}}
+{{- toString $k.currentQuery -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Pod security context shared by both workloads (distroless nonroot). */}}
 {{- define "prescale.containerSecurityContext" -}}
 allowPrivilegeEscalation: false
