@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -244,6 +245,7 @@ type composeFile struct {
 		Volumes     []string          `yaml:"volumes"`
 		Environment map[string]string `yaml:"environment"`
 		DependsOn   []string          `yaml:"depends_on"`
+		Restart     string            `yaml:"restart"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
 }
@@ -289,6 +291,16 @@ func TestDockerCompose(t *testing.T) {
 		requireRepoPath(t, s.Build.Dockerfile, name)
 	}
 	require.Equal(t, []string{"/usr/local/bin/prescale-exporter"}, c.Services["exporter"].Entrypoint)
+
+	// Exit 2 is a configuration error: restarting cannot mend it, and an
+	// unconditional policy (unless-stopped, always) restarted it forever.
+	for _, name := range []string{"exporter", "controller"} {
+		policy, n, _ := strings.Cut(c.Services[name].Restart, ":")
+		require.Equal(t, "on-failure", policy, "service %s: a restart policy that gives up on exit 2", name)
+		retries, err := strconv.Atoi(n)
+		require.NoError(t, err, "service %s: on-failure needs a retry cap (on-failure:N)", name)
+		require.True(t, retries >= 1 && retries <= 10, "service %s: %d retries", name, retries)
+	}
 
 	// Environment variables are real configuration fields.
 	for _, name := range []string{"exporter", "controller"} {
