@@ -41,6 +41,12 @@ func allowed(pkg, imp string) bool {
 			return false
 		case "predictor/regress":
 			return imp == "predictor/series"
+		case "predictor/forecast/internal/models":
+			return imp == "predictor/series" || imp == "predictor/regress"
+		case "predictor/forecast":
+			if imp == "predictor/forecast/internal/models" {
+				return true
+			}
 		}
 		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress" || imp == "predictor/conformal"
 	case pkg == "controller/internal/histwin":
@@ -250,6 +256,10 @@ func TestRulesCatchBackwardImports(t *testing.T) {
 		{"controller", "predictor/anomaly", true},
 		{"controller/engine", "predictor/online", true},
 		{"predictor/forecast", "predictor/series", true},
+		{"predictor/forecast", "predictor/forecast/internal/models", true},
+		{"predictor/forecast/internal/models", "predictor/forecast", false},
+		{"predictor/forecast/internal/models", "predictor", false},
+		{"predictor/online", "predictor/forecast/internal/models", false},
 		{"controller/history", "internal/redact", true},
 		{"exporter", "internal/envcheck", true},
 		{"predictor/forecast", "controller/policy", false},

@@ -14,8 +14,8 @@ import (
 // the last 200 samples (seeded by seed), and checks the forecast is sane.
 func regimeChangeForecast(t *testing.T, seed uint64, before, after float64) predictor.Forecast {
 	t.Helper()
-	const n = 3000
-	ts, ys := fiveMinute(n, rand.NewPCG(seed, 5), func(i int, rng *rand.Rand) float64 {
+	const n = fiveMinuteN
+	ts, ys := fiveMinute(rand.NewPCG(seed, 5), func(i int, rng *rand.Rand) float64 {
 		sd := before
 		if i >= n-200 {
 			sd = after

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/conformal"
+	"github.com/prescale/prescale/predictor/forecast/internal/models"
 	"github.com/prescale/prescale/predictor/series"
 )
 
@@ -99,8 +100,8 @@ type engine struct {
 	H     int
 	only  string // restrict the candidates to this core (single models)
 	s     *series.Series
-	se    seasonality
-	cores []core
+	se    models.Seasonality
+	cores []models.Core
 	live  []bool
 	pick  candidate
 	resid [][]float64 // per horizon, sorted backtest errors (actual - forecast)
@@ -153,13 +154,13 @@ func (e *engine) season(n int, step int64) int {
 // seasons completes the season set for a season m and a fit on fitEnd
 // samples: calendar features when m is one day, and the weekly season when
 // the fit window holds enough weeks.
-func (e *engine) seasons(m int, step int64, fitEnd int) seasonality {
-	se := seasonality{m: m, step: step}
+func (e *engine) seasons(m int, step int64, fitEnd int) models.Seasonality {
+	se := models.Seasonality{M: m, Step: step}
 	if m > 0 && int64(m)*step == 86400 {
-		se.calendar = true
+		se.Calendar = true
 		w := 7 * m
 		if fitEnd-1-e.H-(w+m) >= 2*m {
-			se.w = w
+			se.W = w
 		}
 	}
 	return se
@@ -233,14 +234,9 @@ func (e *engine) release() {
 			e.cores[k] = nil
 			continue
 		}
-		switch c := c.(type) {
-		case *ridge:
-			if c.log {
-				logTail = max(logTail, c.lookback()+e.H+1)
-			}
-		case *mstl:
-			if c.log {
-				logTail = max(logTail, c.lookback()+e.H+1)
+		if c, ok := c.(models.LogReader); ok {
+			if n, log := c.LogLookback(); log {
+				logTail = max(logTail, n+e.H+1)
 			}
 		}
 	}
@@ -269,24 +265,24 @@ func (e *engine) split(n int) int {
 // newCores returns the candidate cores, in the order of the idx constants;
 // Holt-Winters takes the weekly season when it correlates better than the
 // daily one over the fit part.
-func (e *engine) newCores(fitEnd int) []core {
-	hwSeason := e.se.m
-	if e.se.w > 0 && fitEnd >= 2*e.se.w+10 {
+func (e *engine) newCores(fitEnd int) []models.Core {
+	hwSeason := e.se.M
+	if e.se.W > 0 && fitEnd >= 2*e.se.W+10 {
 		x := e.s.Z[max(0, fitEnd-series.ACFWindow*2):fitEnd]
-		if series.ACF(x, e.se.w) > series.ACF(x, e.se.m) {
-			hwSeason = e.se.w
+		if series.ACF(x, e.se.W) > series.ACF(x, e.se.M) {
+			hwSeason = e.se.W
 		}
 	}
-	return []core{
-		naive{},
-		seasonalNaive{m: e.se.m},
-		&ridge{se: e.se},
-		&ridge{se: e.se, log: true},
-		&holtWinters{p: hwSeason},
-		&medianLevel{w: 25},
-		&seasonalMedian{m: e.se.m, k: 5},
-		&mstl{periods: e.se.periods()},
-		&mstl{periods: e.se.periods(), log: true},
+	return []models.Core{
+		models.NewNaive(),
+		models.NewSeasonalNaive(e.se.M),
+		models.NewRidge(e.se, false),
+		models.NewRidge(e.se, true),
+		models.NewHoltWinters(hwSeason),
+		models.NewMedianLevel(25),
+		models.NewSeasonalMedian(e.se.M, 5),
+		models.NewMSTL(e.se.Periods(), false),
+		models.NewMSTL(e.se.Periods(), true),
 	}
 }
 
@@ -296,20 +292,20 @@ func (e *engine) newCores(fitEnd int) []core {
 // fitted is an error.
 func (e *engine) fitCores(fitEnd int) error {
 	for k, c := range e.cores {
-		if e.only != "" && c.name() != e.only && k != idxNaive {
+		if e.only != "" && c.Name() != e.only && k != idxNaive {
 			continue
 		}
-		e.live[k] = c.fit(e.s, fitEnd, e.H) == nil
+		e.live[k] = c.Fit(e.s, fitEnd, e.H) == nil
 	}
 	if e.only == "" {
 		return nil
 	}
 	for k, c := range e.cores {
-		if c.name() == e.only && e.live[k] {
+		if c.Name() == e.only && e.live[k] {
 			return nil
 		}
 	}
-	return fmt.Errorf("predictor: %s: %w", e.only, errShort)
+	return fmt.Errorf("predictor: %s: %w", e.only, models.ErrShort)
 }
 
 // backtest forecasts with every fitted core from the origins ends (every
@@ -339,7 +335,7 @@ func (e *engine) backtest(fitEnd, stride int) (ends []int, preds [][]float64, ac
 		}
 		for k, c := range e.cores {
 			if e.live[k] {
-				c.forecast(s, end, preds[k][o*H:(o+1)*H])
+				c.Forecast(s, end, preds[k][o*H:(o+1)*H])
 			}
 		}
 	}
@@ -447,7 +443,7 @@ func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []
 func (e *engine) candidates() []candidate {
 	var out []candidate
 	for k, c := range e.cores {
-		if !e.live[k] || (e.only != "" && c.name() != e.only) {
+		if !e.live[k] || (e.only != "" && c.Name() != e.only) {
 			continue
 		}
 		out = append(out, candidate{k})
@@ -562,7 +558,7 @@ func (e *engine) fitFallback() error {
 func (e *engine) levelScale() float64 {
 	s := e.s
 	n := s.N()
-	w := max(e.se.m, 48)
+	w := max(e.se.M, 48)
 	var sum float64
 	for i := max(0, n-w); i < n; i++ {
 		sum += math.Abs(s.Z[i] - s.Offset)
@@ -579,7 +575,7 @@ func (e *engine) modelName() string {
 	}
 	names := make([]string, len(e.pick))
 	for q, k := range e.pick {
-		names[q] = e.cores[k].name()
+		names[q] = e.cores[k].Name()
 	}
 	if len(names) == 1 {
 		return names[0]
@@ -608,7 +604,7 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 		e.ensureBuf(pick)
 	}
 	for _, k := range pick {
-		e.cores[k].forecast(s, end, e.buf[k])
+		e.cores[k].Forecast(s, end, e.buf[k])
 	}
 	f := predictor.Forecast{
 		Mean:     make([]float64, h),
@@ -711,7 +707,7 @@ func (e *engine) guard() bool {
 	var excess, scale, nerr float64
 	for o := n - e.gstride; o >= 1 && n-o <= H; o -= e.gstride {
 		for _, k := range e.pick {
-			e.cores[k].forecast(s, o, e.buf[k])
+			e.cores[k].Forecast(s, o, e.buf[k])
 		}
 		last := s.Z[o-1]
 		for h := 1; o-1+h < n; h++ {

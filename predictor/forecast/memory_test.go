@@ -97,45 +97,6 @@ func TestFittedLogModelsKeepATail(t *testing.T) {
 	}
 }
 
-// Ridge models on the same sample grid share one read-only calendar
-// table, and the table gives the features computed from the time itself.
-func TestRidgeCalendarTableShared(t *testing.T) {
-	tt, y := noisySeasonal(4032, 4)
-	s1, err := series.NewFrom(tt, y, false)
-	require.NoError(t, err)
-	s2, err := series.NewFrom(tt[300:], y[300:], false)
-	require.NoError(t, err)
-	se := seasonality{m: 288, step: 300, calendar: true}
-	r1, r2 := &ridge{se: se}, &ridge{se: se, log: true}
-	require.NoError(t, r1.fit(s1, s1.N(), 12))
-	require.NoError(t, r2.fit(s2, s2.N(), 12))
-	require.Len(t, r1.cal, 7*288*series.CalendarFeatures)
-	require.Same(t, &r1.cal[0], &r2.cal[0], "one table for both models")
-	for _, tj := range []int64{tt[0], tt[0] + 7*86400*3 + 600, tt[0] - 86400*9 - 300} {
-		d := tj - r1.calT0
-		k := ((d/300)%2016 + 2016) % 2016
-		require.Equal(t, series.Calendar(tj, nil), r1.cal[k*series.CalendarFeatures:(k+1)*series.CalendarFeatures], "t=%d", tj)
-	}
-}
-
-// A fitted MSTL model holds its profiles and level, not the scratch of
-// its decompositions.
-func TestMSTLHoldsNoScratch(t *testing.T) {
-	tt, y := noisySeasonal(4032, 5)
-	s, err := series.NewFrom(tt, y, false)
-	require.NoError(t, err)
-	c := &mstl{periods: []int{288, 2016}}
-	require.NoError(t, c.fit(s, 3000, 12))
-	out := make([]float64, 12)
-	c.forecast(s, 3500, out)
-	c.forecast(s, 3510, out)
-	require.Nil(t, c.sa)
-	require.Nil(t, c.tr)
-	require.Nil(t, c.cs)
-	require.Nil(t, c.cnt)
-	require.Len(t, c.seas, 2)
-}
-
 // A ridge mean summed from the values (after the fitted forecaster drops
 // its prefix sums) is the prefix-sum mean up to rounding, clipping at the
 // first sample included.

@@ -183,8 +183,9 @@ func (*SeasonalNaive) Name() string { return "seasonal_naive" }
 
 // Ridge is the direct multi-horizon ridge regression with engineered
 // features (lags, rolling means, local trend, seasonal lags and profile,
-// Fourier terms of time of day and week, weekend indicator); see ridge.
-// It needs about 80 samples plus the seasons its lags use.
+// Fourier terms of time of day and week, weekend indicator); see ridge in
+// internal/models. It needs about 80 samples plus the seasons its lags
+// use.
 type Ridge struct{ single }
 
 // NewRidge returns a ridge regression model; with logScale it models
@@ -201,7 +202,8 @@ func NewRidge(opts Options, logScale bool) *Ridge {
 func (m *Ridge) Name() string { return m.e.only }
 
 // HoltWinters is additive Holt-Winters with a damped trend and parameters
-// fitted by Nelder-Mead; trend-only below two seasons. See holtWinters.
+// fitted by Nelder-Mead; trend-only below two seasons. See holtWinters in
+// internal/models.
 type HoltWinters struct{ single }
 
 // NewHoltWinters returns a Holt-Winters model.

@@ -1,4 +1,4 @@
-package forecast
+package models
 
 import (
 	"errors"
@@ -54,7 +54,7 @@ type holtWinters struct {
 	cur    hwState
 }
 
-func (hw *holtWinters) name() string { return "holt_winters" }
+func (hw *holtWinters) Name() string { return "holt_winters" }
 
 func logistic(u, lo, hi float64) float64 { return lo + (hi-lo)/(1+math.Exp(-u)) }
 
@@ -138,14 +138,14 @@ func (hw *holtWinters) run(x []float64, obs []bool, end int, a, b, g, phi float6
 	return sse
 }
 
-func (hw *holtWinters) fit(s *series.Series, end, _ int) error {
+func (hw *holtWinters) Fit(s *series.Series, end, _ int) error {
 	x := s.Z
 	p := hw.p
 	if p > 0 && end < 2*p+10 {
 		p = 0 // cold start: trend only
 	}
 	if end < 10 {
-		return errShort
+		return ErrShort
 	}
 	win := max(hwSeasons*p, hwMinWindow)
 	start := max(0, end-win)
@@ -179,7 +179,7 @@ func (hw *holtWinters) fit(s *series.Series, end, _ int) error {
 	return nil
 }
 
-func (hw *holtWinters) forecast(s *series.Series, end int, out []float64) {
+func (hw *holtWinters) Forecast(s *series.Series, end int, out []float64) {
 	if end < hw.cur.pos {
 		hw.cur.copyFrom(&hw.fitted)
 	}

@@ -1,4 +1,4 @@
-package forecast
+package models
 
 import (
 	"errors"
@@ -58,7 +58,7 @@ const (
 // a shift larger than any it was fitted on the coefficients extrapolate.
 type ridge struct {
 	log bool
-	se  seasonality
+	se  Seasonality
 
 	prof    int          // seasons in the profile
 	half    int          // half-width of the profile window
@@ -70,7 +70,7 @@ type ridge struct {
 	calT0   int64     // timestamp of phase 0
 }
 
-func (r *ridge) name() string {
+func (r *ridge) Name() string {
 	if r.log {
 		return "ridge_log"
 	}
@@ -80,7 +80,7 @@ func (r *ridge) name() string {
 // features writes the features of origin i for horizon h into f and
 // returns them; it reads x[i-r.minOrig..i] and the time of sample ti, the
 // origin (x[k] is the value of sample ti-i+k: a fitted forecaster keeps
-// the log-scale values of the last samples only, see engine.release).
+// the log-scale values of the last samples only, see predictor/forecast's engine.release).
 func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []float64) []float64 {
 	f = f[:0]
 	ref := x[i]
@@ -91,7 +91,7 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []fl
 		series.Mean(x, cs, i-5, i)-series.Mean(x, cs, i-11, i-6),
 	)
 	j := i + h
-	if m := r.se.m; m > 0 {
+	if m := r.se.M; m > 0 {
 		k := (h + m - 1) / m
 		f = append(f, x[j-k*m]-ref)
 		var p float64
@@ -101,15 +101,15 @@ func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []fl
 		}
 		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, series.Mean(x, cs, i-m+1, i)-ref)
 	}
-	if w := r.se.w; w > 0 {
+	if w := r.se.W; w > 0 {
 		c := j - w
 		f = append(f, x[c]-ref, series.Mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
 	}
-	if r.se.calendar {
-		tj := s.Time(ti) + int64(h)*r.se.step
-		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.step == 0 {
+	if r.se.Calendar {
+		tj := s.Time(ti) + int64(h)*r.se.Step
+		if d := tj - r.calT0; len(r.cal) > 0 && d%r.se.Step == 0 {
 			n := int64(len(r.cal) / series.CalendarFeatures)
-			k := ((d/r.se.step)%n + n) % n
+			k := ((d/r.se.Step)%n + n) % n
 			f = append(f, r.cal[k*series.CalendarFeatures:(k+1)*series.CalendarFeatures]...)
 		} else {
 			f = series.Calendar(tj, f)
@@ -125,11 +125,11 @@ const calTableMax = 4096
 // minOrigin is the first origin whose features are all defined.
 func (r *ridge) minOrigin(H int) int {
 	o := 47
-	if m := r.se.m; m > 0 {
+	if m := r.se.M; m > 0 {
 		k := (H + m - 1) / m
 		o = max(o, m-1, (k+r.prof-1)*m+r.half-1)
 	}
-	if w := r.se.w; w > 0 {
+	if w := r.se.W; w > 0 {
 		o = max(o, w-1+r.half)
 	}
 	return o
@@ -140,9 +140,13 @@ func (r *ridge) minOrigin(H int) int {
 // samples before it.
 func (r *ridge) lookback() int { return r.minOrig }
 
-var errShort = errors.New("predictor: history too short for this model")
+// LogLookback is lookback, with whether the model works on log1p(y).
+func (r *ridge) LogLookback() (int, bool) { return r.lookback(), r.log }
 
-func (r *ridge) fit(s *series.Series, end, H int) error {
+// ErrShort is Fit's error when the history is too short for the model.
+var ErrShort = errors.New("predictor: history too short for this model")
+
+func (r *ridge) Fit(s *series.Series, end, H int) error {
 	if r.log && !s.NonNeg {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
@@ -150,7 +154,7 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 	r.setup(s, H, end)
 	rows := r.rows(end, H)
 	if rows == nil {
-		return errShort
+		return ErrShort
 	}
 	r.feat = r.features(s, x, cs, rows[len(rows)-1], rows[len(rows)-1], 1, r.feat[:0])
 	p := len(r.feat)
@@ -168,7 +172,7 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 			nr++
 		}
 		if nr < ridgeMinRows {
-			return errShort
+			return ErrShort
 		}
 		r.coef[h-1] = w.Fit(nr)
 		lo, hi := slices.Min(w.Y[:nr]), slices.Max(w.Y[:nr])
@@ -181,7 +185,7 @@ func (r *ridge) fit(s *series.Series, end, H int) error {
 // of end samples allows), the first usable origin and the calendar table.
 func (r *ridge) setup(s *series.Series, H, end int) {
 	r.prof, r.half = 0, 0
-	if m := r.se.m; m > 0 {
+	if m := r.se.M; m > 0 {
 		r.half = min(max(m/48, 1), 6)
 		r.prof = 1
 		for r.prof < 3 && (r.prof+1)*m+r.half-1+ridgeMinRows+H < end {
@@ -190,10 +194,10 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 	}
 	r.minOrig = r.minOrigin(H)
 	r.cal = nil
-	if r.se.calendar && 7*r.se.m <= calTableMax {
+	if r.se.Calendar && 7*r.se.M <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
-		r.calT0 = ((s.Time(0) % r.se.step) + r.se.step) % r.se.step
-		r.cal = series.CalendarTable(r.se.step, r.calT0, 7*r.se.m)
+		r.calT0 = ((s.Time(0) % r.se.Step) + r.se.Step) % r.se.Step
+		r.cal = series.CalendarTable(r.se.Step, r.calT0, 7*r.se.M)
 	}
 }
 
@@ -206,8 +210,8 @@ func (r *ridge) rows(end, H int) []int {
 		return nil
 	}
 	span := ridgeMaxRows
-	if r.se.m > 0 {
-		span = max(span, ridgeSpanSeasons*r.se.m, ridgeSpanWeeks*r.se.w)
+	if r.se.M > 0 {
+		span = max(span, ridgeSpanSeasons*r.se.M, ridgeSpanWeeks*r.se.W)
 	}
 	first := max(r.minOrig, lastOrigin-span+1)
 	stride := max(1, (lastOrigin-first+1+ridgeMaxRows-1)/ridgeMaxRows)
@@ -218,7 +222,7 @@ func (r *ridge) rows(end, H int) []int {
 	return rows
 }
 
-func (r *ridge) forecast(s *series.Series, end int, out []float64) {
+func (r *ridge) Forecast(s *series.Series, end int, out []float64) {
 	x, cs, off := s.Vals(r.log)
 	ti := end - 1
 	i := ti - off

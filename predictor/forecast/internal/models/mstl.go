@@ -1,4 +1,4 @@
-package forecast
+package models
 
 import (
 	"errors"
@@ -85,7 +85,7 @@ func (c *mstl) giveBack() {
 	c.sa, c.tr, c.cs, c.cnt = nil, nil, nil, nil
 }
 
-func (c *mstl) name() string {
+func (c *mstl) Name() string {
 	if c.log {
 		return "mstl_log"
 	}
@@ -104,6 +104,9 @@ func (c *mstl) window(end int) int {
 // a decomposition reads its window (the level's updates in between read
 // the samples since the last one, which lie within it).
 func (c *mstl) lookback() int { return c.window(math.MaxInt) }
+
+// LogLookback is lookback, with whether the model works on log1p(y).
+func (c *mstl) LogLookback() (int, bool) { return c.lookback(), c.log }
 
 // value is the value of sample i on the model's scale (a log-scale value
 // the series no longer holds is computed from the sample: the same
@@ -191,15 +194,15 @@ func (c *mstl) ses(obs []bool, start int, alpha float64) (level, sse float64) {
 	return level, sse
 }
 
-func (c *mstl) fit(s *series.Series, end, H int) error {
+func (c *mstl) Fit(s *series.Series, end, H int) error {
 	if len(c.periods) == 0 {
-		return errShort
+		return ErrShort
 	}
 	if c.log && !s.NonNeg {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
 	if end < 2*c.periods[0]+H {
-		return errShort
+		return ErrShort
 	}
 	start := end - c.window(end)
 	c.borrow()
@@ -243,7 +246,7 @@ func (c *mstl) advance(s *series.Series, end int) {
 	c.pos = end
 }
 
-func (c *mstl) forecast(s *series.Series, end int, out []float64) {
+func (c *mstl) Forecast(s *series.Series, end int, out []float64) {
 	c.advance(s, end)
 	for k := range out {
 		j := end + k
