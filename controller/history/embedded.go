@@ -163,10 +163,14 @@ func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 	return n, nil
 }
 
+// appendBatch is how many samples AppendSeries commits at once.
+const appendBatch = 5000
+
 // AppendSeries writes one series (timestamps in unix seconds, NaN skipped)
-// in batches, for backfilling a trace.
+// in batches of appendBatch, each committed or rolled back whole, for
+// backfilling a trace.
 func (e *Embedded) AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error) {
-	const batch = 5000
+	const batch = appendBatch
 	total := 0
 	buf := make([]Sample, 0, batch)
 	flush := func() error {

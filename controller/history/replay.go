@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"sort"
@@ -134,31 +135,51 @@ func (r *Replay) Take(from, until time.Time) (t []int64, v []float64, skipped in
 // AdvanceTo appends every sample whose shifted time is at or before now
 // and returns how many were stored.
 func (r *Replay) AdvanceTo(ctx context.Context, now time.Time) (int, error) {
-	n, _, err := r.advance(ctx, now)
+	n, _, _, err := r.advance(ctx, now)
 	return n, err
 }
 
-// advance appends as AdvanceTo does and also returns how many of the
-// samples due had a value (those not stored are lost: the replay moves on).
-func (r *Replay) advance(ctx context.Context, now time.Time) (stored, due int, err error) {
+// maxPending is how many samples a replay keeps for a store that refuses
+// them (a full disk), to append again at each step: one AppendSeries
+// batch, so a retry is one commit, stored whole or not at all (never a
+// duplicate of a sample already stored); 3.5 days of a 1-minute trace, 17
+// of a 5-minute one. Older samples are dropped (lost) as newer ones come
+// due. The embedded store accepts them late: its out-of-order window is
+// its retention.
+const maxPending = appendBatch
+
+// advance appends as AdvanceTo does: every sample due that is not stored
+// yet, those a refused append left included. It also returns how many of
+// the samples it tried had a value, and how many it gave up on to keep
+// at most maxPending.
+func (r *Replay) advance(ctx context.Context, now time.Time) (stored, due, dropped int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	end := r.next
 	for end < len(r.t) && r.t[end] <= now.Unix() {
-		if !math.IsNaN(r.v[end]) {
-			due++
-		}
 		end++
 	}
 	if end == r.next {
-		return 0, 0, nil
+		return 0, 0, 0, nil
+	}
+	for ; r.next < end-maxPending; r.next++ {
+		if !math.IsNaN(r.v[r.next]) {
+			dropped++
+		}
+	}
+	for _, x := range r.v[r.next:end] {
+		if !math.IsNaN(x) {
+			due++
+		}
 	}
 	if r.store == nil {
-		return 0, due, errors.New("history: replay has no store attached")
+		return 0, due, dropped, errors.New("history: replay has no store attached")
 	}
 	stored, err = r.store.AppendSeries(ctx, r.labels, r.t[r.next:end], r.v[r.next:end])
-	r.next = end
-	return stored, due, err
+	if err == nil {
+		r.next = end
+	}
+	return stored, due, dropped, err
 }
 
 // Done reports whether the whole trace has been replayed.
@@ -185,20 +206,28 @@ func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.T
 
 // step advances the replay to now and logs the store refusing its samples
 // (a full disk) as one outage (internal/outage): one WARN when it starts,
-// DEBUG at each further refusal, one INFO with the samples lost when an
-// append succeeds again. prescale run logged a WARN at every refused
-// append.
+// DEBUG at each further refusal, one INFO when an append succeeds again,
+// with the samples stored late (kept and appended again at each step) and
+// those lost (beyond maxPending). prescale run logged a WARN at every
+// refused append, and lost every sample refused: the replay moved on.
 func (r *Replay) step(ctx context.Context, now time.Time, log *slog.Logger) {
-	stored, due, err := r.advance(ctx, now)
+	failing := r.out.Failing()
+	stored, due, dropped, err := r.advance(ctx, now)
+	r.lost += dropped
+	if dropped > 0 && !failing {
+		// More than maxPending came due at once (the process was stopped
+		// for that long): not the store's outage.
+		log.Warn("backfill replay fell behind: the oldest samples due were dropped", "series", r.labels.String(), "samples_lost", dropped)
+		r.lost -= dropped
+	}
 	switch {
 	case ctx.Err() != nil:
 		// Shutting down: not the store's failure.
 	case err != nil:
-		r.lost += due - stored
-		r.out.Fail(log, now, err, "backfill replay: the embedded store refuses the trace's samples; they are lost until it stores again",
-			"series", r.labels.String())
+		r.out.Fail(log, now, err, fmt.Sprintf("backfill replay: the embedded store refuses the trace's samples; they are kept and appended again at each step (at most %d, older ones are lost)", maxPending),
+			"series", r.labels.String(), "samples_waiting", due)
 	case due > 0:
-		if r.out.OK(log, now, "backfill replay storing again", "series", r.labels.String(), "samples_lost", r.lost) {
+		if r.out.OK(log, now, "backfill replay storing again", "series", r.labels.String(), "samples_stored_late", stored, "samples_lost", r.lost) {
 			r.lost = 0
 		}
 	}
