@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/backtest"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor/anomaly"
@@ -177,7 +179,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o := &backtestOpts{}
 	o.tracePath = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
 	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, in [1e-9, 1e15])")
-	o.lag = fs.Duration("lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
+	o.lag = clihelp.Duration(fs, "lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
 	o.minUnits = fs.Int("min", 1, "minimum units")
 	o.maxUnits = fs.Int("max", 100, "maximum units")
 	o.utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
@@ -190,22 +192,22 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.shadowHPA = fs.Bool("shadow-hpa", true, "shadow HPA safety net: when a reactive HPA would recently have done better on the decision's objective (units·risk + violations), its recommendation is a floor; event pacing compares with its HPAs' scale events (the controller always runs both with --risk > 0)")
 	o.changeCost = fs.Float64("change-cost", engine.DefaultChangeCost, "price of one scale event in violation probability per lead window: change units only when the move lowers units·risk + violation probability by more than this, in [0, 1)")
 	o.tolerance = fs.Float64("tolerance", 0, "relative dead band around the current units, in [0, 1) (the controller's PRESCALE_TARGET_TOLERANCE)")
-	o.upCool = fs.Duration("scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
-	o.downCool = fs.Duration("scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
+	o.upCool = clihelp.Duration(fs, "scale-up-cooldown", 0, "minimum time between scale-ups (PRESCALE_TARGET_SCALE_UP_COOLDOWN)")
+	o.downCool = clihelp.Duration(fs, "scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
 	o.confidence = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand, units before and after, "+
 		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast units, exceedance, peak quantiles, round trips, "+
 		"forgone gain, event pacing multiplier, anomaly flag) beside the HPA at equal cost's ready and requested units")
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
-	o.plotLast = fs.Duration("plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
+	o.plotLast = clihelp.Duration(fs, "plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
 	o.evalFrom = fs.String("eval-from", "0", "count summary figures (and shade the plot) from sample floor(F·n), F in [0, 1)")
 	o.hpaTargets = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the curve prescale is compared with at equal cost (default 0.4,0.45,...,0.95)")
 	o.promURL = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
 	o.promQuery = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
 	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
-	o.promStep = fs.Duration("step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
-	o.promTimeout = fs.Duration("timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
+	o.promStep = clihelp.Duration(fs, "step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
+	o.promTimeout = clihelp.Duration(fs, "timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
 	fs.Func("header", "`NAME=VALUE` header sent with every query (with --prometheus; repeatable), e.g. X-Scope-OrgID=tenant1 "+
 		"as in PRESCALE_PROMETHEUS_HEADERS; values are never printed", func(s string) error {
 		o.promHeaders = append(o.promHeaders, s)
@@ -227,6 +229,9 @@ func (o *backtestOpts) checkOutputs() error {
 		return errors.New("exactly one of --trace and --prometheus is required")
 	case *o.promURL != "" && *o.promQuery == "":
 		return errors.New("--query is required with --prometheus")
+	case *o.promURL != "" && config.CheckQuery(*o.promQuery) != nil:
+		// The server's parse error came back as a runtime failure (exit 1).
+		return fmt.Errorf("--query: %w", config.CheckQuery(*o.promQuery))
 	case *o.promURL == "" && len(o.promHeaders) > 0:
 		return errors.New("--header goes with --prometheus")
 	case *o.decisions == "":
@@ -317,6 +322,9 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 		tr, err := trace.ReadFile(*o.tracePath)
 		if err != nil {
 			return nil, nil, "", 2, fmt.Errorf("--trace: %w", err)
+		}
+		if tr.Len() < 2 { // it failed later, as a runtime error (exit 1)
+			return nil, nil, "", 2, fmt.Errorf("--trace: %s has a single sample; a backtest needs at least 2", *o.tracePath)
 		}
 		return tr.T, tr.V, *o.tracePath, 0, nil
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // backtestTestTrace writes n 5-minute samples of a daily cycle with a
@@ -150,6 +152,7 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 func TestBacktestCmdBadUsage(t *testing.T) {
 	tr := backtestTestTrace(t, 10)
 	out := filepath.Join(t.TempDir(), "d.csv")
+	one := testkit.WriteTrace(t, filepath.Join(t.TempDir(), "one.csv"), []int64{1_400_000_000}, []float64{5})
 	for _, c := range []struct {
 		name string
 		args []string
@@ -185,6 +188,15 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"eval-from", []string{"--trace", tr, "--capacity", "1", "--eval-from", "1.5", "--decisions", out}, "--eval-from"},
 		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},
 		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
+		// The flag package said only "parse error".
+		{"lag without unit", []string{"--trace", tr, "--capacity", "1", "--lag", "300", "--decisions", out}, `invalid value "300" for flag -lag: want a duration such as 30s, 5m or 1h30m (a unit is required: 300s or 300m)`},
+		{"bad timeout", []string{"--trace", tr, "--capacity", "1", "--timeout", "5x", "--decisions", out}, `invalid value "5x" for flag -timeout: want a duration such as 30s, 5m or 1h30m`},
+		// The server's parse error came back as a runtime failure (exit 1),
+		// after the query was sent.
+		{"query does not parse", []string{"--prometheus", "http://127.0.0.1:1", "--query", "sum(", "--capacity", "1", "--decisions", out}, `--query: invalid PromQL "sum("`},
+		{"query returns a matrix", []string{"--prometheus", "http://127.0.0.1:1", "--query", "up[5m]", "--capacity", "1", "--decisions", out}, `--query: PromQL "up[5m]" returns a matrix`},
+		// It failed in the engine, exit 1.
+		{"single-sample trace", []string{"--trace", one, "--capacity", "1", "--decisions", out}, "has a single sample; a backtest needs at least 2"},
 		{"detector", []string{"--trace", tr, "--capacity", "1", "--detector", "magic", "--decisions", out}, "--detector"},
 		{"anomaly threshold", []string{"--trace", tr, "--capacity", "1", "--anomaly-threshold", "0", "--decisions", out}, "--anomaly-threshold"},
 		{"plot format", []string{"--trace", tr, "--capacity", "1", "--plot", "p.gif", "--decisions", out}, `--plot: "p.gif": the file name must end in .svg, .png or .pdf`},

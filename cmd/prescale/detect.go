@@ -63,10 +63,19 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
 		}
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
+		if errors.As(err, new(badInput)) {
+			return 2 // as a malformed --trace: bad input, not a failure
+		}
 		return 1
 	}
 	return 0
 }
+
+// badInput is an error of detectDir's input (a malformed CSV file, no CSV
+// file at all): exit 2, as a malformed --trace. It exited 1.
+type badInput struct{ error }
+
+func (e badInput) Unwrap() error { return e.error }
 
 // parseDetectFlags parses and checks the command line; ok false means
 // exit with code.
@@ -152,7 +161,7 @@ func detectDir(ctx context.Context, dir, outDir string, newDet func() predictor.
 		return fmt.Errorf("--nab: %w", err)
 	}
 	if len(rels) == 0 {
-		return fmt.Errorf("--nab: no CSV files under %s", dir)
+		return badInput{fmt.Errorf("--nab: no CSV files under %s", dir)}
 	}
 	slices.Sort(rels)
 
@@ -205,7 +214,7 @@ feed:
 func detectFile(src, dst string, det predictor.Detector) (int, error) {
 	tr, err := trace.ReadFileUnordered(src)
 	if err != nil {
-		return 0, err
+		return 0, badInput{fmt.Errorf("--nab: %w", err)}
 	}
 	if err := detectWriteFile(dst, tr, det); err != nil {
 		return 0, err

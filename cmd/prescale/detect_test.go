@@ -148,7 +148,9 @@ func TestDetectBadUsage(t *testing.T) {
 		{"missing nab dir", []string{"--nab", filepath.Join(dir, "nodir"), "--out", filepath.Join(dir, "o")}, 2, "--nab"},
 		{"nab to stdout", []string{"--nab", dir, "--out", "-"}, 2, "--out with --nab is a directory"},
 		{"nab is a file", []string{"--nab", in, "--out", filepath.Join(dir, "o")}, 2, "not a directory"},
-		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 1, "--nab"},
+		// Bad input, as a malformed --trace; both exited 1.
+		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 2, "--nab: no CSV files under"},
+		{"malformed file under nab", []string{"--nab", dir, "--out", filepath.Join(dir, "o")}, 2, `--nab: ` + filepath.Join(dir, "bad.csv") + `: bad header "time,val"`},
 		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 1, "nodir"},
 	}
 	for _, tc := range tests {

@@ -155,6 +155,9 @@ func Flags(w io.Writer, fs *flag.FlagSet, groups []Group) {
 	var entries []entry
 	fs.VisitAll(func(f *flag.Flag) {
 		typ, usage := flag.UnquoteUsage(f)
+		if _, ok := f.Value.(*durationValue); ok && typ == "value" {
+			typ = "duration"
+		}
 		head := "--" + f.Name
 		if typ != "" {
 			head += " " + typ
