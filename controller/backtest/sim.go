@@ -240,61 +240,44 @@ type EqualCost struct {
 	Clamped string `json:"clamped,omitempty"`
 }
 
-// costValue is one curve point: its cost and one of its figures.
-type costValue struct{ c, v float64 }
-
 // sortedCurve returns (instance-hours, val) of every point sorted by cost,
 // then value.
-func sortedCurve(curve []CostPoint, val func(CostPoint) float64) []costValue {
-	pts := make([]costValue, len(curve))
+func sortedCurve(curve []CostPoint, val func(CostPoint) float64) []simpool.CurvePoint {
+	pts := make([]simpool.CurvePoint, len(curve))
 	for i, p := range curve {
-		pts[i] = costValue{p.InstanceHours, val(p)}
+		pts[i] = simpool.CurvePoint{Cost: p.InstanceHours, Value: val(p)}
 	}
-	slices.SortStableFunc(pts, func(a, b costValue) int {
-		if c := cmp.Compare(a.c, b.c); c != 0 {
+	slices.SortStableFunc(pts, func(a, b simpool.CurvePoint) int {
+		if c := cmp.Compare(a.Cost, b.Cost); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.v, b.v)
+		return cmp.Compare(a.Value, b.Value)
 	})
 	return pts
 }
 
 // lowerEnvelope keeps the lowest value at each cost and makes the value
 // non-increasing in cost (the best value reachable at that cost or less).
-func lowerEnvelope(pts []costValue) []costValue {
-	var env []costValue
+func lowerEnvelope(pts []simpool.CurvePoint) []simpool.CurvePoint {
+	var env []simpool.CurvePoint
 	for _, p := range pts {
-		v := p.v
-		if len(env) > 0 && v >= env[len(env)-1].v {
-			v = env[len(env)-1].v
+		v := p.Value
+		if len(env) > 0 && v >= env[len(env)-1].Value {
+			v = env[len(env)-1].Value
 		}
-		if len(env) > 0 && p.c == env[len(env)-1].c {
+		if len(env) > 0 && p.Cost == env[len(env)-1].Cost {
 			continue
 		}
-		env = append(env, costValue{p.c, v})
+		env = append(env, simpool.CurvePoint{Cost: p.Cost, Value: v})
 	}
 	return env
 }
 
-// interpolate is pts (sorted by cost) linear at cost c, clamped to its
-// ends ("below" or "above"); the first point of a repeated cost counts.
-func interpolate(pts []costValue, c float64) (float64, string) {
-	if len(pts) == 0 {
-		return math.NaN(), ""
-	}
-	if c < pts[0].c {
-		return pts[0].v, "below"
-	}
-	if c > pts[len(pts)-1].c {
-		return pts[len(pts)-1].v, "above"
-	}
-	for k := 0; k+1 < len(pts); k++ {
-		a, b := pts[k], pts[k+1]
-		if a.c <= c && c <= b.c && a.c < b.c {
-			return a.v + (b.v-a.v)*(c-a.c)/(b.c-a.c), ""
-		}
-	}
-	return pts[len(pts)-1].v, ""
+// interpolate is pts (sorted by cost) read at cost c (simpool.Interpolate)
+// and the side it was clamped to ("below", "above" or "").
+func interpolate(pts []simpool.CurvePoint, c float64) (float64, string) {
+	v, clamped := simpool.Interpolate(pts, c)
+	return v, clamped.String()
 }
 
 // CompareAtEqualCost interpolates the HPA curve at f's instance-hours:

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
+
+	"github.com/prescale/prescale/controller/internal/simpool"
 )
 
 // Event pacing (docs/tuning.md, "Event pacing"): the change cost prices
@@ -69,30 +72,21 @@ func (p *pace) count(now int64, current, desired int) {
 	}
 }
 
-// hpaEventsAt is the HPA curve's weighted events at cost: linear between
-// the shadow HPAs sorted by cost, clamped to the curve's ends.
+// hpaEventsAt is the HPA curve's weighted events at cost: the shadow
+// HPAs sorted by cost (stable: a shared cost keeps their order) read by
+// simpool.Interpolate, linear in cost and clamped to the curve's ends; 0
+// without HPAs.
 func hpaEventsAt(hpas []hpaShadow, cost float64) float64 {
 	if len(hpas) == 0 {
 		return 0
 	}
-	idx := make([]int, len(hpas))
-	for i := range idx {
-		idx[i] = i
+	pts := make([]simpool.CurvePoint, len(hpas))
+	for i, h := range hpas {
+		pts[i] = simpool.CurvePoint{Cost: h.score.cost, Value: h.events}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return hpas[idx[a]].score.cost < hpas[idx[b]].score.cost })
-	lo, hi := &hpas[idx[0]], &hpas[idx[len(idx)-1]]
-	switch {
-	case cost <= lo.score.cost:
-		return lo.events
-	case cost >= hi.score.cost:
-		return hi.events
-	}
-	j := sort.Search(len(idx), func(k int) bool { return hpas[idx[k]].score.cost >= cost })
-	a, b := &hpas[idx[j-1]], &hpas[idx[j]]
-	if b.score.cost <= a.score.cost {
-		return a.events
-	}
-	return a.events + (b.events-a.events)*(cost-a.score.cost)/(b.score.cost-a.score.cost)
+	slices.SortStableFunc(pts, func(a, b simpool.CurvePoint) int { return cmp.Compare(a.Cost, b.Cost) })
+	v, _ := simpool.Interpolate(pts, cost)
+	return v
 }
 
 // eventPrice is the multiplier of a scale-down's change cost: 1 while

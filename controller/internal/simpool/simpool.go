@@ -1,8 +1,9 @@
 // Package simpool is the referee's cluster model (../shared/bench/README.md,
 // autoscale_score.py), shared by the backtest's simulator and the engine's
 // shadow HPA: a pool whose scale-up is ready after the lag and whose
-// scale-down is immediate (newest pending units first), and the reference
-// HPA rule that scales it.
+// scale-down is immediate (newest pending units first), the reference HPA
+// rule that scales it, and the HPA curve (one run per utilisation target)
+// read at a cost, as the referee compares a scaler with it.
 package simpool
 
 import "math"

@@ -1,0 +1,60 @@
+package simpool
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The curve read at a cost: linear between the points around it, each
+// end's value outside the curve's costs, clamped to that side.
+func TestInterpolate(t *testing.T) {
+	pts := []CurvePoint{{100, 10}, {200, 4}, {300, 2}}
+	for _, c := range []struct {
+		cost, want float64
+		clamp      Clamp
+	}{
+		{50, 10, Below}, {100, 10, Inside}, {150, 7, Inside}, {200, 4, Inside},
+		{250, 3, Inside}, {300, 2, Inside}, {400, 2, Above},
+	} {
+		v, clamp := Interpolate(pts, c.cost)
+		require.InDelta(t, c.want, v, 1e-12, "cost %v", c.cost)
+		require.Equal(t, c.clamp, clamp, "cost %v", c.cost)
+	}
+	v, clamp := Interpolate(nil, 100)
+	require.True(t, math.IsNaN(v))
+	require.Equal(t, Inside, clamp)
+	require.Equal(t, "below", Below.String())
+	require.Equal(t, "above", Above.String())
+	require.Empty(t, Inside.String())
+}
+
+// Where several points share a cost, the first of them is the curve's
+// value at that cost, the last starts the next segment, and the ends
+// outside the curve are its first and last points: the same rule at the
+// lowest, an inner and the highest shared cost.
+func TestInterpolateSharedCost(t *testing.T) {
+	pts := []CurvePoint{{100, 1}, {100, 3}, {200, 5}, {200, 9}, {300, 20}, {300, 40}}
+	for _, c := range []struct {
+		cost, want float64
+		clamp      Clamp
+	}{
+		{99, 1, Below},
+		{100, 1, Inside}, // the first point at 100, not the last (3)
+		{150, 4, Inside}, // from the last at 100 (3) to the first at 200 (5)
+		{200, 5, Inside},
+		{250, 14.5, Inside}, // from 9 to 20
+		{300, 20, Inside},   // the first point at 300, not the last (40)
+		{301, 40, Above},
+	} {
+		v, clamp := Interpolate(pts, c.cost)
+		require.InDelta(t, c.want, v, 1e-12, "cost %v", c.cost)
+		require.Equal(t, c.clamp, clamp, "cost %v", c.cost)
+	}
+	one := []CurvePoint{{100, 6}, {100, 8}}
+	for cost, want := range map[float64]float64{50: 6, 100: 6, 150: 8} {
+		v, _ := Interpolate(one, cost)
+		require.InDelta(t, want, v, 0, "single cost, at %v", cost)
+	}
+}
