@@ -78,6 +78,14 @@ func TestScrapeStoreRefusingLogsOnce(t *testing.T) {
 	s, err := st.QueryRange(t.Context(), `y`, t0.Add(time.Minute), t0.Add(time.Minute), time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, []float64{1}, s.V)
+
+	// A later outage counts its own losses from zero.
+	buf.Reset()
+	st.refuse.Store(true)
+	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
+	st.refuse.Store(false)
+	sc.ScrapeLogged(t.Context(), t0.Add(105*time.Second), log)
+	require.Contains(t, buf.String(), `level=INFO msg="embedded store storing scraped samples again" samples_lost=2 failing_for=15s failed_attempts=1`)
 }
 
 // TestReplayStoreRefusingLogsOnce: prescale run's backfill replay into a
@@ -172,6 +180,6 @@ func TestReplayFallingBehindWarns(t *testing.T) {
 	var buf bytes.Buffer
 	r.step(t.Context(), start.Add(time.Duration(n)*time.Second), debugLog(&buf))
 	require.Contains(t, buf.String(), `level=WARN msg="backfill replay fell behind: the oldest samples due were dropped" series="{__name__=\"demand\"}" samples_lost=3`)
-	require.Zero(t, r.lost)
+	require.Zero(t, r.out.Lost)
 	require.True(t, r.Done())
 }

@@ -26,10 +26,9 @@ type Replay struct {
 	v      []float64
 	mu     sync.Mutex
 	next   int
-	// out is the store's refusals as one outage and lost the samples it
-	// refused during it; Run's only.
-	out  outage.Tracker
-	lost int
+	// out is the store's refusals as one outage, with the samples it
+	// lost during it (beyond maxPending); Run's only.
+	out outage.Tracker
 }
 
 // NewReplay prepares a replay of (t, v) (unix seconds, increasing) under
@@ -213,12 +212,12 @@ func (r *Replay) Run(ctx context.Context, every time.Duration, now func() time.T
 func (r *Replay) step(ctx context.Context, now time.Time, log *slog.Logger) {
 	failing := r.out.Failing()
 	stored, due, dropped, err := r.advance(ctx, now)
-	r.lost += dropped
 	if dropped > 0 && !failing {
 		// More than maxPending came due at once (the process was stopped
 		// for that long): not the store's outage.
 		log.Warn("backfill replay fell behind: the oldest samples due were dropped", "series", r.labels.String(), "samples_lost", dropped)
-		r.lost -= dropped
+	} else {
+		r.out.Lose(dropped)
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -227,8 +226,6 @@ func (r *Replay) step(ctx context.Context, now time.Time, log *slog.Logger) {
 		r.out.Fail(log, now, err, fmt.Sprintf("backfill replay: the embedded store refuses the trace's samples; they are kept and appended again at each step (at most %d, older ones are lost)", maxPending),
 			"series", r.labels.String(), "samples_waiting", due)
 	case due > 0:
-		if r.out.OK(log, now, "backfill replay storing again", "series", r.labels.String(), "samples_stored_late", stored, "samples_lost", r.lost) {
-			r.lost = 0
-		}
+		r.out.OK(log, now, "backfill replay storing again", "series", r.labels.String(), "samples_stored_late", stored)
 	}
 }

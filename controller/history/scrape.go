@@ -42,9 +42,8 @@ type Scraper struct {
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
 	// storeOut and gatherOut are the store's refusals of the scraped
 	// samples and the gatherer's failures, as outages (ScrapeLogged);
-	// storeLost counts the samples the current store outage refused.
+	// storeOut counts the samples the current store outage refused.
 	storeOut, gatherOut outage.Tracker
-	storeLost           int
 }
 
 // sampleStore is what the scraper and a replay write to: the Embedded
@@ -98,12 +97,10 @@ func (s *Scraper) ScrapeLogged(ctx context.Context, now time.Time, log *slog.Log
 			s.outs[i].OK(log, now, "scrape target back", attrs...)
 		}
 	}
-	s.storeLost += r.lost
 	if r.storeErr == nil {
-		if s.storeOut.OK(log, now, "embedded store storing scraped samples again", "samples_lost", s.storeLost) {
-			s.storeLost = 0
-		}
+		s.storeOut.OK(log, now, "embedded store storing scraped samples again")
 	} else {
+		s.storeOut.Lose(r.lost)
 		s.storeOut.Fail(log, now, r.storeErr, "embedded store refusing scraped samples: they are lost until it stores again")
 	}
 	if s.gather != nil {

@@ -1,7 +1,8 @@
 // Package outage logs a dependency's outage as prescale's operators read
 // it: one WARN when it starts (with the reason), DEBUG at each further
-// failure while it lasts, and one INFO when it ends (with its duration and
-// the failures it took), however often the caller retries in between.
+// failure while it lasts, and one INFO when it ends (with its duration,
+// the failures it took and, for a store refusing samples, the samples it
+// lost), however often the caller retries in between.
 package outage
 
 import (
@@ -21,6 +22,20 @@ type Tracker struct {
 	// Seen is when a problem that counts only after a grace period was
 	// first seen (see First); zero while none is.
 	Seen time.Time
+	// Lost counts the samples the current outage lost, as its owner
+	// reports them with Lose (a store refusing appends).
+	Lost int
+	// losing is whether Lose was called since the last outage ended:
+	// OK's INFO then gives Lost as samples_lost, zero included.
+	losing bool
+}
+
+// Lose adds n samples to those the current outage lost (an owner may call
+// it at every attempt, with 0 while up); the INFO that ends the outage
+// reports their sum as samples_lost.
+func (t *Tracker) Lose(n int) {
+	t.Lost += n
+	t.losing = true
 }
 
 // First returns when the problem seen at now was first seen, starting
@@ -54,13 +69,16 @@ func (t *Tracker) Fail(log *slog.Logger, now time.Time, err error, msg string, a
 }
 
 // OK records a success at now: when it ends an outage it logs msg at INFO
-// with attrs, failing_for (since the first failure, to the second) and
-// failed_attempts, and the tracker is up again. It reports whether an
-// outage ended.
+// with attrs, samples_lost (when it counted losses: Lose), failing_for
+// (since the first failure, to the second) and failed_attempts, and the
+// tracker is up again. It reports whether an outage ended.
 func (t *Tracker) OK(log *slog.Logger, now time.Time, msg string, attrs ...any) bool {
 	if !t.Failing() {
 		t.Seen = time.Time{}
 		return false
+	}
+	if t.losing {
+		attrs = append(attrs, "samples_lost", t.Lost)
 	}
 	log.Info(msg, append(attrs, "failing_for", now.Sub(t.Since).Round(time.Second).String(), "failed_attempts", t.Failures)...)
 	*t = Tracker{}

@@ -46,6 +46,42 @@ func TestOneWarnPerOutage(t *testing.T) {
 	require.Contains(t, buf.String(), "level=WARN")
 }
 
+// TestLostSamples: the samples an outage lost (Lose) add up over its
+// failures and are given as samples_lost in the INFO that ends it, zero
+// included; the next outage counts from zero, and an outage that lost
+// nothing it was told of gives no samples_lost.
+func TestLostSamples(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	var tr Tracker
+	t0 := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	fail := func(now time.Time, lost int) {
+		tr.Lose(lost)
+		tr.Fail(log, now, errors.New("disk full"), "store refusing")
+	}
+	fail(t0, 3)
+	fail(t0.Add(15*time.Second), 2)
+	require.Equal(t, 5, tr.Lost)
+	require.True(t, tr.OK(log, t0.Add(30*time.Second), "storing again", "series", "y"))
+	require.Contains(t, buf.String(), `level=INFO msg="storing again" series=y samples_lost=5 failing_for=30s failed_attempts=2`)
+	require.Equal(t, Tracker{}, tr)
+
+	buf.Reset()
+	fail(t0.Add(time.Minute), 1)
+	tr.OK(log, t0.Add(75*time.Second), "storing again")
+	require.Contains(t, buf.String(), `level=INFO msg="storing again" samples_lost=1 failing_for=15s failed_attempts=1`)
+
+	buf.Reset()
+	fail(t0.Add(2*time.Minute), 0)
+	tr.OK(log, t0.Add(135*time.Second), "storing again")
+	require.Contains(t, buf.String(), `level=INFO msg="storing again" samples_lost=0 failing_for=15s`)
+
+	buf.Reset()
+	tr.Fail(log, t0.Add(3*time.Minute), errors.New("down"), "source down")
+	tr.OK(log, t0.Add(195*time.Second), "source back")
+	require.Contains(t, buf.String(), `level=INFO msg="source back" failing_for=15s failed_attempts=1`)
+}
+
 // TestFirstSeen: First keeps the time a problem was first seen while it
 // lasts, through the outage it becomes; OK clears it, whether or not the
 // problem had become an outage, so the next problem counts from its own
