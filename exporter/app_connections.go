@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
+
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
 // tcpStates are the kernel's TCP states in the order of their numbers in
@@ -52,7 +54,7 @@ func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.
 		ch <- prometheus.MustNewConstMetric(c.conns, prometheus.GaugeValue, counts[i], state)
 	}
 	established := counts[0]
-	signalsFrom(ctx).set(func(in *LoadInputs) { in.HasConnections, in.Established = true, established })
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) { in.HasConnections, in.Established = true, established })
 	return nil
 }
 

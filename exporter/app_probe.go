@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
 // maxProbeBody bounds how much of the application's response is read.
@@ -59,7 +61,7 @@ func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric
 	ch <- prometheus.MustNewConstMetric(c.duration, prometheus.GaugeValue, r.seconds)
 	ch <- prometheus.MustNewConstMetric(c.status, prometheus.GaugeValue, float64(r.status))
 	ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, boolFloat(r.success))
-	signalsFrom(ctx).set(func(in *LoadInputs) {
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProbe, in.ProbeSeconds, in.ProbeSuccess = true, r.seconds, r.success
 		in.ProbeTimeout = c.timeout.Seconds()
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/process"
 
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -56,7 +57,7 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 	ch <- prometheus.MustNewConstMetric(c.rss, prometheus.GaugeValue, r.rss)
 	ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
-	signalsFrom(ctx).set(func(in *LoadInputs) {
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
 	})
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
 
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/internal/outage"
 )
 
@@ -108,8 +109,8 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	sig := &signals{}
-	ctx = withSignals(ctx, sig)
+	sig := &loadscore.Scrape{}
+	ctx = loadscore.WithScrape(ctx, sig)
 
 	var wg sync.WaitGroup
 	for i, nc := range h.collectors {
@@ -131,7 +132,7 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	wg.Wait()
 	if h.score != nil {
-		h.score.collect(sig.inputs(), h.now(), ch)
+		h.score.collect(sig.Inputs(), h.now(), ch)
 	}
 }
 
@@ -144,41 +145,6 @@ func safeUpdate(ctx context.Context, c Collector, ch chan<- prometheus.Metric) (
 		}
 	}()
 	return c.Update(ctx, ch)
-}
-
-// signals carries, for one scrape, the values the sources record for the
-// load score. Sources run concurrently, hence the mutex.
-type signals struct {
-	mu sync.Mutex
-	in LoadInputs
-}
-
-func (s *signals) set(f func(in *LoadInputs)) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(&s.in)
-}
-
-func (s *signals) inputs() LoadInputs {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.in
-}
-
-type signalsKey struct{}
-
-func withSignals(ctx context.Context, s *signals) context.Context {
-	return context.WithValue(ctx, signalsKey{}, s)
-}
-
-// signalsFrom returns the scrape's signals, or nil (recording is then a no-op)
-// when a source runs outside a scrape, as in unit tests.
-func signalsFrom(ctx context.Context) *signals {
-	s, _ := ctx.Value(signalsKey{}).(*signals)
-	return s
 }
 
 // fqName builds a metric name in the exporter's namespace.

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/disk"
@@ -160,71 +159,5 @@ func TestParsePidFile(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.want, got)
 		})
-	}
-}
-
-func TestLoadScore(t *testing.T) {
-	tests := []struct {
-		name  string
-		in    LoadInputs
-		score float64
-		sigs  []LoadSignal
-		ok    bool
-	}{
-		{name: "nothing available", ok: false},
-		{name: "host cpu only", in: LoadInputs{CPUs: 4, HasLoad1: true, Load1: 1},
-			score: 0.25, sigs: []LoadSignal{{"host_cpu", 0.25}}, ok: true},
-		{name: "overloaded host clips at 1", in: LoadInputs{CPUs: 2, HasLoad1: true, Load1: 7},
-			score: 1, sigs: []LoadSignal{{"host_cpu", 1}}, ok: true},
-		{name: "slow probe dominates", in: LoadInputs{
-			CPUs: 2, HasLoad1: true, Load1: 0.2,
-			HasProbe: true, ProbeSeconds: 1.5, ProbeTimeout: 2, ProbeSuccess: true,
-			HasConnections: true, Established: 10, MaxConnections: 100,
-		}, score: 0.75, sigs: []LoadSignal{{"latency", 0.75}, {"connections", 0.1}, {"host_cpu", 0.1}}, ok: true},
-		{name: "failed probe is full load", in: LoadInputs{HasProbe: true, ProbeSeconds: 0.01, ProbeTimeout: 2},
-			score: 1, sigs: []LoadSignal{{"latency", 1}}, ok: true},
-		{name: "connections without a maximum are left out", in: LoadInputs{HasConnections: true, Established: 10},
-			ok: false},
-		{name: "app cpu and memory", in: LoadInputs{
-			MemoryBytes: 1000, HasProcess: true, ProcessRSS: 250, HasAppCPU: true, AppCPU: 0.5,
-		}, score: 0.5, sigs: []LoadSignal{{"app_cpu", 0.5}, {"app_memory", 0.25}}, ok: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			score, sigs, ok := LoadScore(tc.in)
-			require.Equal(t, tc.ok, ok)
-			require.InDelta(t, tc.score, score, 1e-12)
-			require.Equal(t, tc.sigs, sigs)
-		})
-	}
-}
-
-func TestScoreStateAppCPU(t *testing.T) {
-	s := newScoreState(100)
-	t0 := time.Unix(1000, 0)
-	in := func(pid int32, cpuSeconds float64) LoadInputs {
-		return LoadInputs{CPUs: 2, HasProcess: true, ProcessPID: pid, ProcessCPUSeconds: cpuSeconds}
-	}
-	steps := []struct {
-		name string
-		in   LoadInputs
-		at   time.Time
-		want float64
-		ok   bool
-	}{
-		{"first scrape opens the window", in(7, 10), t0, 0, false},
-		{"too soon: no value yet", in(7, 10.5), t0.Add(500 * time.Millisecond), 0, false},
-		// 2 cpu seconds in 2 s on 2 cpus: half the machine.
-		{"two seconds later", in(7, 12), t0.Add(2 * time.Second), 0.5, true},
-		{"too soon again keeps the last value", in(7, 12.1), t0.Add(2100 * time.Millisecond), 0.5, true},
-		{"idle for 4 s", in(7, 12), t0.Add(6 * time.Second), 0, true},
-		{"new process restarts the window", in(8, 1), t0.Add(7 * time.Second), 0, false},
-		{"counter reset restarts the window", in(8, 0.5), t0.Add(9 * time.Second), 0, false},
-		{"no process", LoadInputs{CPUs: 2}, t0.Add(10 * time.Second), 0, false},
-	}
-	for _, st := range steps {
-		got, ok := s.appCPU(st.in, st.at)
-		require.Equal(t, st.ok, ok, st.name)
-		require.InDelta(t, st.want, got, 1e-12, st.name)
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/cpu"
+
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
 // cpuCollector exposes the seconds each cpu spent in each mode (from
@@ -54,7 +56,7 @@ func (c *cpuCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) 
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.cpus, prometheus.GaugeValue, float64(len(samples)))
-	signalsFrom(ctx).set(func(in *LoadInputs) { in.CPUs = len(samples) })
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) { in.CPUs = len(samples) })
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/load"
+
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
 // loadCollector exposes the 1, 5 and 15 minute load averages (/proc/loadavg).
@@ -30,7 +32,7 @@ func (c *loadCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 	ch <- prometheus.MustNewConstMetric(c.load1, prometheus.GaugeValue, avg.Load1)
 	ch <- prometheus.MustNewConstMetric(c.load5, prometheus.GaugeValue, avg.Load5)
 	ch <- prometheus.MustNewConstMetric(c.load15, prometheus.GaugeValue, avg.Load15)
-	signalsFrom(ctx).set(func(in *LoadInputs) { in.Load1 = avg.Load1; in.HasLoad1 = true })
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) { in.Load1 = avg.Load1; in.HasLoad1 = true })
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/mem"
+
+	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
 // memoryCollector exposes memory and swap from /proc/meminfo. The states of
@@ -61,7 +63,7 @@ func (c *memoryCollector) Update(ctx context.Context, ch chan<- prometheus.Metri
 	ch <- prometheus.MustNewConstMetric(c.swapSize, prometheus.GaugeValue, v.swapSize)
 	ch <- prometheus.MustNewConstMetric(c.swapBytes, prometheus.GaugeValue, v.swapUsed, "used")
 	ch <- prometheus.MustNewConstMetric(c.swapBytes, prometheus.GaugeValue, v.swapFree, "free")
-	signalsFrom(ctx).set(func(in *LoadInputs) { in.MemoryBytes = v.size })
+	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) { in.MemoryBytes = v.size })
 	return nil
 }
 

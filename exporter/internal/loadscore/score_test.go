@@ -1,0 +1,92 @@
+package loadscore
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestScore(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    Inputs
+		score float64
+		sigs  []Signal
+		ok    bool
+	}{
+		{name: "nothing available", ok: false},
+		{name: "host cpu only", in: Inputs{CPUs: 4, HasLoad1: true, Load1: 1},
+			score: 0.25, sigs: []Signal{{"host_cpu", 0.25}}, ok: true},
+		{name: "overloaded host clips at 1", in: Inputs{CPUs: 2, HasLoad1: true, Load1: 7},
+			score: 1, sigs: []Signal{{"host_cpu", 1}}, ok: true},
+		{name: "slow probe dominates", in: Inputs{
+			CPUs: 2, HasLoad1: true, Load1: 0.2,
+			HasProbe: true, ProbeSeconds: 1.5, ProbeTimeout: 2, ProbeSuccess: true,
+			HasConnections: true, Established: 10, MaxConnections: 100,
+		}, score: 0.75, sigs: []Signal{{"latency", 0.75}, {"connections", 0.1}, {"host_cpu", 0.1}}, ok: true},
+		{name: "failed probe is full load", in: Inputs{HasProbe: true, ProbeSeconds: 0.01, ProbeTimeout: 2},
+			score: 1, sigs: []Signal{{"latency", 1}}, ok: true},
+		{name: "connections without a maximum are left out", in: Inputs{HasConnections: true, Established: 10},
+			ok: false},
+		{name: "app cpu and memory", in: Inputs{
+			MemoryBytes: 1000, HasProcess: true, ProcessRSS: 250, HasAppCPU: true, AppCPU: 0.5,
+		}, score: 0.5, sigs: []Signal{{"app_cpu", 0.5}, {"app_memory", 0.25}}, ok: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			score, sigs, ok := Score(tc.in)
+			require.Equal(t, tc.ok, ok)
+			require.InDelta(t, tc.score, score, 1e-12)
+			require.Equal(t, tc.sigs, sigs)
+		})
+	}
+}
+
+func TestCPUWindowAppCPU(t *testing.T) {
+	var s CPUWindow
+	t0 := time.Unix(1000, 0)
+	in := func(pid int32, cpuSeconds float64) Inputs {
+		return Inputs{CPUs: 2, HasProcess: true, ProcessPID: pid, ProcessCPUSeconds: cpuSeconds}
+	}
+	steps := []struct {
+		name string
+		in   Inputs
+		at   time.Time
+		want float64
+		ok   bool
+	}{
+		{"first scrape opens the window", in(7, 10), t0, 0, false},
+		{"too soon: no value yet", in(7, 10.5), t0.Add(500 * time.Millisecond), 0, false},
+		// 2 cpu seconds in 2 s on 2 cpus: half the machine.
+		{"two seconds later", in(7, 12), t0.Add(2 * time.Second), 0.5, true},
+		{"too soon again keeps the last value", in(7, 12.1), t0.Add(2100 * time.Millisecond), 0.5, true},
+		{"idle for 4 s", in(7, 12), t0.Add(6 * time.Second), 0, true},
+		{"new process restarts the window", in(8, 1), t0.Add(7 * time.Second), 0, false},
+		{"counter reset restarts the window", in(8, 0.5), t0.Add(9 * time.Second), 0, false},
+		{"no process", Inputs{CPUs: 2}, t0.Add(10 * time.Second), 0, false},
+	}
+	for _, st := range steps {
+		got, ok := s.AppCPU(st.in, st.at)
+		require.Equal(t, st.ok, ok, st.name)
+		require.InDelta(t, st.want, got, 1e-12, st.name)
+	}
+}
+
+// A scrape's sources record concurrently into the Scrape its context
+// carries; outside a scrape (no Scrape on the context) recording is a
+// no-op.
+func TestScrapeRecords(t *testing.T) {
+	require.Nil(t, ScrapeFrom(context.Background()))
+	ScrapeFrom(context.Background()).Set(func(in *Inputs) { in.CPUs = 4 }) // no Scrape: nothing to record into
+
+	s := &Scrape{}
+	ctx := WithScrape(context.Background(), s)
+	var wg sync.WaitGroup
+	wg.Go(func() { ScrapeFrom(ctx).Set(func(in *Inputs) { in.CPUs = 4 }) })
+	wg.Go(func() { ScrapeFrom(ctx).Set(func(in *Inputs) { in.HasLoad1, in.Load1 = true, 2 }) })
+	wg.Wait()
+	require.Equal(t, Inputs{CPUs: 4, HasLoad1: true, Load1: 2}, s.Inputs())
+}
