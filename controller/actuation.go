@@ -162,8 +162,29 @@ func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
 // arrived after the last cycle was lost at shutdown: a restart published
 // the older units as current and sent the decision again. App.Run calls it
 // once the loop and the actuators have stopped; a failure is logged as
-// persist logs the cycles' (and returned).
+// persist logs the cycles' (and returned). While saves fail (a full disk),
+// it also logs at ERROR that the state file is older than the decisions:
+// the shutdown said only "stopped", the failure being logged once at its
+// start, maybe hours before.
 func (c *Controller) SaveState() error {
+	err := c.saveAcks()
+	c.mu.Lock()
+	failing, last, lastErr := c.saveOut.Failing(), c.savedOK, c.saveOut.LastErr
+	c.mu.Unlock()
+	if failing {
+		at := "never"
+		if !last.IsZero() {
+			at = last.UTC().Format(time.RFC3339)
+		}
+		c.log.Error("stopping with the state file not saved: the next start resumes from its last save, and what was decided and acknowledged since is lost (cooldowns, last decisions, acknowledged units)",
+			"last_saved", at, "err", lastErr)
+	}
+	return err
+}
+
+// saveAcks writes the state file with the acknowledgements received since
+// the last cycle (with actuators; nothing changes between cycles without).
+func (c *Controller) saveAcks() error {
 	if len(c.d.Actuators) == 0 {
 		return nil // nothing changes between cycles
 	}

@@ -57,3 +57,32 @@ func TestStateSaveFailureLogsOnce(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestShutdownWithUnsavedStateLogsError: stopping while the state file
+// cannot be written logs at ERROR that the next start resumes from an
+// older save; the shutdown said only "stopped" (the failure's one WARN
+// may be hours old). A stop with the state saved logs no ERROR.
+func TestShutdownWithUnsavedStateLogsError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		r := startLogged(t, testTarget, &fakeHistory{value: 35}, dir)
+		advance(2 * time.Minute)
+		saved := r.c.Health().Components[3].LastOK
+		require.False(t, saved.IsZero())
+		require.NoError(t, os.RemoveAll(dir))
+		advance(3 * time.Minute)
+		r.stop()
+		_ = r.c.SaveState() // no actuators: nothing new to save, but the last cycle's save failed
+		out := r.logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=ERROR"), out)
+		require.Contains(t, out, `level=ERROR msg="stopping with the state file not saved: the next start resumes from its last save, and what was decided and acknowledged since is lost (cooldowns, last decisions, acknowledged units)" last_saved=`+saved.UTC().Format(time.RFC3339))
+		require.Contains(t, out, "no such file or directory")
+	})
+	synctest.Test(t, func(t *testing.T) {
+		r := startLogged(t, testTarget, &fakeHistory{value: 35}, t.TempDir())
+		advance(2 * time.Minute)
+		r.stop()
+		require.NoError(t, r.c.SaveState())
+		require.NotContains(t, r.logs.String(), "level=ERROR")
+	})
+}
