@@ -420,8 +420,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
 		}
 		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field != "" {
-			// encoding/json's own text names the Go struct and type.
+		if errors.As(err, &ute) {
+			// encoding/json's own text names the Go struct and type
+			// (the whole of it for a body that is no object: `[]`).
+			if ute.Field == "" {
+				return http.StatusBadRequest, fmt.Errorf("bad JSON: want an object, got a JSON %s", ute.Value)
+			}
 			return http.StatusBadRequest, fmt.Errorf("field %q: want %s, got a JSON %s", ute.Field, jsonWant(ute.Type), ute.Value)
 		}
 		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)

@@ -121,6 +121,10 @@ func TestErrorAnswers(t *testing.T) {
 		{"units as a string", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":"3"}`, 400, `field "units": want a whole number, got a JSON string`},
 		{"fractional units", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":1.5}`, 400, `field "units": want a whole number, got a JSON number 1.5`},
 		{"target as a number", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":7,"units":1}`, 400, `field "target": want a string, got a JSON number`},
+		// It answered the Go type: `json: cannot unmarshal array into Go
+		// value of type struct { Target string "json:\"target\""; ...`.
+		{"array body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `[{"target":"web","units":1}]`, 400, `bad JSON: want an object, got a JSON array`},
+		{"string body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `"web"`, 400, `bad JSON: want an object, got a JSON string`},
 		{"backend failure is 500", &fakeBackend{health: "ok", execErr: errors.New("disk full")}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 500, "disk full"},
 		{"wrapped unknown target is 404", &fakeBackend{health: "ok", execErr: errors.Join(errors.New("x"), ErrUnknownTarget)}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 404, "unknown target"},
 		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},
