@@ -7,8 +7,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/cputime"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -81,9 +80,9 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	runtime.GC()
 
 	b.ResetTimer()
-	t0, cpu0 := time.Now(), cpuSeconds()
+	t0, cpu0 := time.Now(), cputime.Seconds()
 	require.NoError(b, c.ReconcileOnce(ctx))
-	first, firstCPU := time.Since(t0), cpuSeconds()-cpu0
+	first, firstCPU := time.Since(t0), cputime.Seconds()-cpu0
 	firstPhases := phaseSums(b, reg)
 	var steady []time.Duration
 	steadyCPU, steadyMaxCPU := 0.0, 0.0
@@ -93,10 +92,10 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 		b.StartTimer()
 		for j := range 3 { // the cycle at the new step, then two without new data
 			clock = end.Add(time.Duration(k)*step + time.Duration(j)*15*time.Second + 30*time.Second)
-			t, cpu := time.Now(), cpuSeconds()
+			t, cpu := time.Now(), cputime.Seconds()
 			require.NoError(b, c.ReconcileOnce(ctx))
 			steady = append(steady, time.Since(t))
-			d := cpuSeconds() - cpu
+			d := cputime.Seconds() - cpu
 			steadyCPU += d
 			steadyMaxCPU = max(steadyMaxCPU, d)
 		}
@@ -120,7 +119,7 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	}
 	b.ReportMetric(sum.Seconds()/float64(len(steady)), "steady_cycle_s")
 	b.ReportMetric(slices.Max(steady).Seconds(), "steady_max_s")
-	b.ReportMetric(procStatusMB("VmHWM:"), "peak_rss_MB")
+	b.ReportMetric(testkit.PeakRSSMB(), "peak_rss_MB")
 	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
 	if p := os.Getenv("PRESCALE_BENCH_HEAPPROFILE"); p != "" {
 		f, err := os.Create(p)
@@ -170,31 +169,4 @@ func checkDecided(b *testing.B, c *controller.Controller, n int) {
 		}
 	}
 	require.Equal(b, n, used, "targets whose last decision used a forecast")
-}
-
-// cpuSeconds is the CPU time (user + system) this process used so far:
-// unlike wall time it does not grow with the load of other processes.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// procStatusMB reads a field of /proc/self/status (in kB) as MB.
-func procStatusMB(field string) float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			f := strings.Fields(rest)
-			if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
 }

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
+	"github.com/prescale/prescale/internal/cputime"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -75,9 +75,9 @@ func restLoad(b *testing.B, base string, rounds int, paths []string) {
 	sched := schedLatencies()
 	b.ResetTimer()
 	for b.Loop() {
-		cpu0, gc0 := cpuSeconds(), numGC()
+		cpu0, gc0 := cputime.Seconds(), numGC()
 		lat = append(lat, runRestLoad(b, bin, base, rounds, paths)...)
-		serverCPU += cpuSeconds() - cpu0
+		serverCPU += cputime.Seconds() - cpu0
 		gcs += numGC() - gc0
 	}
 	b.StopTimer()
@@ -168,15 +168,6 @@ func (h histogram) quantile(p float64) float64 {
 		}
 	}
 	return math.NaN()
-}
-
-// cpuSeconds is the CPU time (user + system) this process used so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // serveBenchApp serves the real App over n targets of 14 days of 5-minute

@@ -76,13 +76,20 @@ func DailyTrace(n int, step time.Duration, end time.Time, seed uint64) ([]int64,
 }
 
 // RSSMB is this process's resident set size in MiB (Linux; 0 elsewhere).
-func RSSMB() float64 {
+func RSSMB() float64 { return procStatusMiB("VmRSS:") }
+
+// PeakRSSMB is this process's peak resident set size (VmHWM) in MiB
+// (Linux; 0 elsewhere).
+func PeakRSSMB() float64 { return procStatusMiB("VmHWM:") }
+
+// procStatusMiB reads a field of /proc/self/status (in kB) as MiB.
+func procStatusMiB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			if kb, err := strconv.ParseFloat(strings.Fields(rest)[0], 64); err == nil {
 				return kb / 1024
 			}

@@ -55,3 +55,13 @@ func TestDeadlineBeforeTheBinarysTimeout(t *testing.T) {
 		require.True(t, end.After(time.Now().Add(999*time.Hour)))
 	}
 }
+
+// The resident set sizes read from /proc/self/status: the current one is
+// positive and the peak (VmHWM) at least the current (VmRSS), each its own
+// field.
+func TestRSSMB(t *testing.T) {
+	rss, peak := RSSMB(), PeakRSSMB()
+	require.Positive(t, rss)
+	require.GreaterOrEqual(t, peak, rss)
+	require.Zero(t, procStatusMiB("NoSuchField:"))
+}

@@ -34,8 +34,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/prescale/prescale/internal/cputime"
 )
 
 // Result is what restload prints.
@@ -146,10 +147,10 @@ func run(newClient func() (getter, error), clients, rounds int, paths []string, 
 		})
 	}
 	warm.Wait()
-	cpu0, t0 := cpuSeconds(), time.Now()
+	cpu0, t0 := cputime.Seconds(), time.Now()
 	close(start)
 	done.Wait()
-	res := summarise(samples, paths, errs, firstErr, time.Since(t0), cpuSeconds()-cpu0)
+	res := summarise(samples, paths, errs, firstErr, time.Since(t0), cputime.Seconds()-cpu0)
 	if all {
 		for _, s := range samples {
 			res.Latencies = append(res.Latencies, s.lat.Microseconds())
@@ -273,13 +274,4 @@ func quantile(lat []time.Duration, p float64) float64 {
 	slices.Sort(lat)
 	k := min(len(lat)-1, max(0, int(math.Ceil(p*float64(len(lat))))-1))
 	return float64(lat[k]) / float64(time.Millisecond)
-}
-
-// cpuSeconds is the user and system CPU time this process used so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
