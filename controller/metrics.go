@@ -90,7 +90,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 // cost, decisions and provisioning lag.
 func (m *Metrics) newTargetMetrics() {
 	m.desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
-	m.current = gauge("current_units", "Units each target has now: what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
+	m.current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
 	m.forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.forecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for).")
