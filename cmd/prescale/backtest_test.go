@@ -168,7 +168,7 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
-		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units (5) must not exceed max_units (2)"},
+		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units must not exceed max_units (2), got 5"},
 		// 1e-19 made demand/capacity overflow int and the simulator loop for ever.
 		{"absurd capacity", []string{"--trace", tr, "--capacity", "1e-8", "--decisions", out}, "--capacity 1e-08: the trace's peak demand"},
 		// Outside [1e-9, 1e15] whatever the trace: a unit mix-up.

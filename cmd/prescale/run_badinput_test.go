@@ -20,7 +20,7 @@ import (
 // naming the target and the field.
 func TestRunBadTargetsFile(t *testing.T) {
 	for _, tc := range []struct{ name, fields, want string }{
-		{"max below min", "min_units: 3\n    max_units: 2", `: target "web": min_units (3) must not exceed max_units (2)`},
+		{"max below min", "min_units: 3\n    max_units: 2", `: target "web": min_units must not exceed max_units (2), got 3`},
 		{"capacity 0", "capacity_per_unit: 0", `: target "web": capacity_per_unit must be a finite number > 0, got 0`},
 		{"capacity negative", "capacity_per_unit: -2.5", `: target "web": capacity_per_unit must be a finite number > 0, got -2.5`},
 		{"capacity NaN", "capacity_per_unit: .nan", `: target "web": capacity_per_unit must be a finite number > 0, got NaN`},

@@ -119,6 +119,8 @@ func TestConfigValidate(t *testing.T) {
 		{"capacity times utilisation", func(c *Config) { c.CapacityPerUnit, c.TargetUtilization = 1e-8, 0.05 }, "PRESCALE_TARGET_UTILIZATION: times capacity_per_unit (0.05 × 1e-08 = 5e-10) must be at least 1e-09"},
 		{"cost huge", func(c *Config) { c.CostPerUnitHour = 1e300 }, "PRESCALE_TARGET_COST_PER_UNIT_HOUR: must be at most 1e+09 (the price of one unit for one hour), got 1e+300"},
 		{"max units", func(c *Config) { c.MaxUnits = 0 }, "PRESCALE_TARGET_MAX_UNITS: must be in [1, 1000000], got 0"},
+		// It read "PRESCALE_TARGET_MIN_UNITS: (5) must not exceed max_units (2)".
+		{"min above max", func(c *Config) { c.MinUnits, c.MaxUnits = 5, 2 }, "PRESCALE_TARGET_MIN_UNITS: must not exceed max_units (2), got 5"},
 		{"max units huge", func(c *Config) { c.MaxUnits = 2_000_000 }, "PRESCALE_TARGET_MAX_UNITS: must be in [1, 1000000], got 2000000"},
 		{"kind", func(c *Config) { c.TargetKind = "gpu" }, `PRESCALE_TARGET_KIND: must be one of instances, cpu, memory, storage; got "gpu"`},
 		{"risk negative", func(c *Config) { c.RiskPerUnit = -0.1 }, "PRESCALE_TARGET_RISK_PER_UNIT: must be in [0, 1), got -0.1"},

@@ -504,7 +504,7 @@ func TestValidate(t *testing.T) {
 		{"min", func(t *Target) { t.MinUnits = -1 }, `min_units must be >= 0, got -1`},
 		{"max", func(t *Target) { t.MaxUnits = 0 }, `max_units must be in [1, 1000000], got 0`},
 		{"max huge", func(t *Target) { t.MaxUnits = MaxUnitsLimit + 1 }, `max_units must be in [1, 1000000], got 1000001`},
-		{"min above max", func(t *Target) { t.MinUnits = 30 }, `min_units (30) must not exceed max_units (20)`},
+		{"min above max", func(t *Target) { t.MinUnits = 30 }, `min_units must not exceed max_units (20), got 30`},
 		{"cost", func(t *Target) { t.CostPerUnitHour = -1 }, `cost_per_unit_hour must be a finite number >= 0, got -1`},
 		{"lag", func(t *Target) { t.Lag = -time.Second }, `lag must be >= 0, got -1s`},
 		{"up cooldown", func(t *Target) { t.ScaleUpCooldown = -time.Second }, `scale_up_cooldown must be >= 0`},

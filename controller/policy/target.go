@@ -210,7 +210,7 @@ func (t Target) Validate() error {
 	if t.MaxUnits < 1 || t.MaxUnits > MaxUnitsLimit {
 		bad("max_units", "must be in [1, %d], got %d", MaxUnitsLimit, t.MaxUnits)
 	} else if t.MinUnits > t.MaxUnits {
-		bad("min_units", "(%d) must not exceed max_units (%d)", t.MinUnits, t.MaxUnits)
+		bad("min_units", "must not exceed max_units (%d), got %d", t.MaxUnits, t.MinUnits)
 	}
 	if t.CostPerUnitHour < 0 || !finite(t.CostPerUnitHour) {
 		bad("cost_per_unit_hour", "must be a finite number >= 0, got %v", t.CostPerUnitHour)
