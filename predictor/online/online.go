@@ -156,6 +156,12 @@ type Forecaster struct {
 
 	// seasonBuf is seasonalTrim's scratch: the past seasons' changes.
 	seasonBuf []float64
+
+	// run counts the present values in a row equal to prev; a long run's
+	// end restarts the calibration at sample restartAt (idle.go).
+	run, restartAt int
+	prev           float64
+	restart        bool
 }
 
 // NewForecaster returns a forecaster; it errors when Step is not > 0,
@@ -226,6 +232,7 @@ func (f *Forecaster) Update(_ int64, y float64) {
 		y = math.NaN()
 	}
 	y = f.fwd(y)
+	f.noteRun(y, f.n)
 	if !math.IsNaN(y) {
 		if f.started {
 			e := math.Abs(y - f.lvl)
@@ -297,6 +304,7 @@ func (f *Forecaster) Update(_ int64, y float64) {
 			f.push(z)
 		}
 	}
+	f.restartCalibration(i)
 	f.trim()
 }
 
