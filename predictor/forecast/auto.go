@@ -56,8 +56,8 @@ type Options struct {
 	// and backtested for; 0 means 12. Forecast accepts h <= Horizon.
 	Horizon int
 	// Season is the season length in samples: 0 detects it (series.DetectSeason:
-	// one calendar day when the autocorrelation confirms it), a negative
-	// value disables seasonality.
+	// one calendar day when the autocorrelation of the values, or of their
+	// ranks, confirms it), a negative value disables seasonality.
 	Season int
 	// Counter marks y as a monotone counter: a decrease is a reset
 	// (Prometheus semantics) and is undone before modelling; forecasts are

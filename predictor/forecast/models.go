@@ -27,8 +27,8 @@ import (
 //  1. Clean: leading NaNs are dropped, later NaNs carried forward (never
 //     trained or scored on), counter resets undone when opts.Counter.
 //  2. Season: opts.Season, or series.DetectSeason (one calendar day in samples when
-//     the autocorrelation confirms it); a weekly season of 7 days is added
-//     when the history holds enough weeks.
+//     the autocorrelation of the values, or of their ranks, confirms it); a
+//     weekly season of 7 days is added when the history holds enough weeks.
 //  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
 //     log scale, Holt-Winters, the median of the last 25 samples as a
 //     spike-proof level, the median of the target's phase over the

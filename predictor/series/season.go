@@ -1,12 +1,21 @@
 package series
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Season detection thresholds (global, not per series).
 const (
 	// calendarACF is the autocorrelation at one calendar day that
 	// confirms a daily season.
 	calendarACF = 0.1
+	// rankCalendarACF is the autocorrelation of the ranks at one calendar
+	// day that confirms a daily season the autocorrelation of the values
+	// missed (chosen on the eight traces and the tuning set, in-sample;
+	// docs/tuning.md).
+	rankCalendarACF = 0.2
 	// searchACF is the autocorrelation a searched (non-calendar) peak
 	// must reach.
 	searchACF = 0.3
@@ -48,8 +57,11 @@ func ACF(x []float64, k int) float64 {
 //
 // It prefers the calendar day: when a day is a whole number of at least 4
 // steps, the series spans at least two days and the autocorrelation at one
-// day (over the last max(6000, 4 days) samples) exceeds 0.1, the answer is
-// one day in samples. Otherwise it searches the lags 2..min(n/3, 1000) of
+// day (over the last max(6000, 4 days) samples) exceeds 0.1, or that of
+// the values' ranks exceeds 0.2 (Spearman's; a few spikes of a heavy-tailed
+// series, tweets or requests counted, carry the autocorrelation of the
+// values, not that of their ranks), the answer is one day in samples.
+// Otherwise it searches the lags 2..min(n/3, 1000) of
 // the last 6000 samples for the highest autocorrelation peak after the
 // first zero crossing and accepts it above 0.3. Missing values (NaN) are
 // ignored by carrying the last value.
@@ -91,7 +103,7 @@ func DetectSeasonFilled(x []float64, step int64) int {
 		x = x[len(x)-w:]
 	}
 	if d := calendarDay(step); d > 0 && len(x) >= 2*d {
-		if ACF(x, d) > calendarACF {
+		if ACF(x, d) > calendarACF || ACF(ranks(x), d) > rankCalendarACF {
 			return d
 		}
 	}
@@ -123,4 +135,26 @@ func DetectSeasonFilled(x []float64, step int64) int {
 		return bestLag
 	}
 	return 0
+}
+
+// ranks returns the ranks of x from 0, ties at the mean of their ranks
+// (mid-ranks, as Spearman's correlation takes them).
+func ranks(x []float64) []float64 {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
+	r := make([]float64, len(x))
+	for j := 0; j < len(idx); {
+		k := j
+		for k < len(idx) && x[idx[k]] == x[idx[j]] {
+			k++
+		}
+		for _, i := range idx[j:k] {
+			r[i] = float64(j+k-1) / 2
+		}
+		j = k
+	}
+	return r
 }

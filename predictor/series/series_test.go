@@ -91,6 +91,29 @@ func TestDetectSeason(t *testing.T) {
 	}
 }
 
+// A daily cycle under rare large spikes (counted events, tweets or
+// requests): the spikes carry the autocorrelation of the values at one day
+// below 0.1, not that of their ranks.
+func TestDetectSeasonUnderSpikes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	y := sine(5*288, 288)
+	for i := range y {
+		y[i] += 3 * rng.NormFloat64()
+		if rng.Float64() < 0.01 {
+			y[i] += 2000 * rng.ExpFloat64()
+		}
+	}
+	require.Less(t, ACF(y, 288), calendarACF, "the values' autocorrelation misses the day")
+	require.Greater(t, ACF(ranks(y), 288), rankCalendarACF)
+	require.Equal(t, 288, DetectSeason(y, 300))
+}
+
+func TestRanks(t *testing.T) {
+	// Ties share the mean of their ranks.
+	require.Equal(t, []float64{2, 0.5, 3, 0.5}, ranks([]float64{5, 1, 7, 1}))
+	require.Empty(t, ranks(nil))
+}
+
 func TestDetectSeasonFineStep(t *testing.T) {
 	// 15-second samples over 5 days: one day is 5760 samples, longer than
 	// the 6000-sample search window allows for two days; the calendar
