@@ -73,8 +73,6 @@ func TestHelmCurrentQueryFromKEDA(t *testing.T) {
 	require.Equal(t, "max(my_replicas)", renderedCurrentQuery(t, helm, "--set", keda+",keda.currentQuery=max(my_replicas)"))
 	require.Equal(t, "sum(up)", renderedCurrentQuery(t, helm, "--set", keda+",controller.env.PRESCALE_TARGET_CURRENT_QUERY=sum(up)"),
 		"the operator's query wins")
-	require.Empty(t, renderedCurrentQuery(t, helm, "--set", keda+",keda.target=other"),
-		"KEDA scales on another target's decision: not this one's replicas")
 
 	t.Run("targets file: the entry KEDA scales", func(t *testing.T) {
 		values := filepath.Join(t.TempDir(), "values.yaml")

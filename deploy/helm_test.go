@@ -414,6 +414,9 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "set by the chart from exporter.port"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "keda.serverAddress"},
+		// KEDA read a series that never exists and held its fallback size.
+		{"keda.enabled=true,keda.target=checkout", `keda.target: the controller has no target "checkout" (its targets: web)`},
+		{"keda.enabled=true,controller.targets[0].name=a,controller.targets[0].query=up", `keda.target: the controller has no target "web" (its targets: a)`},
 	} {
 		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
 		require.Error(t, err, tc.set)
