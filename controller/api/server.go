@@ -67,6 +67,10 @@ type Server struct {
 	stressUntil time.Time
 	stressStop  context.CancelFunc
 	now         func() time.Time
+
+	// closed ends the event streams (Close).
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds the API over b.
@@ -89,7 +93,7 @@ func New(b Backend, o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{b: b, o: o, now: o.Now, cache: map[cacheKey]*cacheSlot{}, cacheMax: cacheMaxBytes}
+	s := &Server{b: b, o: o, now: o.Now, cache: map[cacheKey]*cacheSlot{}, cacheMax: cacheMaxBytes, closed: make(chan struct{})}
 	s.router = s.routes()
 	return s
 }
@@ -97,9 +101,12 @@ func New(b Backend, o Options) *Server {
 // Handler returns the router.
 func (s *Server) Handler() http.Handler { return s.router }
 
-// HTTPServer wraps the router in an http.Server with timeouts.
+// HTTPServer wraps the router in an http.Server with timeouts. Its
+// Shutdown calls Close, which ends the event streams: an open
+// /api/metrics/realtime stream held Shutdown until its timeout (a
+// SIGTERM took 6.9 s instead of 1.5 s with one curl connected).
 func (s *Server) HTTPServer(addr string) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Addr:              addr,
 		Handler:           s.router,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -108,10 +115,13 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	srv.RegisterOnShutdown(s.Close)
+	return srv
 }
 
-// Close stops a running stress test.
+// Close ends the event streams and stops a running stress test.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stressStop != nil {
@@ -495,6 +505,8 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.closed:
 			return
 		case <-deadline.C:
 			return

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bufio"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -380,4 +382,31 @@ func TestAcceptsGzipQuality(t *testing.T) {
 		r.Header.Set("Accept-Encoding", header)
 		require.Equal(t, want, acceptsGzip(r), "Accept-Encoding: %q", header)
 	}
+}
+
+// TestShutdownEndsEventStreams: the server HTTPServer builds ends its
+// event streams when it shuts down. An open /api/metrics/realtime stream
+// held Shutdown until its deadline (a SIGTERM to prescale-controller took
+// 6.9 s with one curl connected, 1.5 s without).
+func TestShutdownEndsEventStreams(t *testing.T) {
+	s := New(&fakeBackend{health: "ok"}, Options{SSEMax: time.Hour, SSEEvery: time.Hour})
+	srv := s.HTTPServer("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+ln.Addr().String()+"/api/metrics/realtime", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	require.True(t, sc.Scan(), "the first event")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Shutdown(ctx), "the stream held the shutdown to its deadline")
+	for sc.Scan() {
+	}
+	require.NoError(t, sc.Err(), "the stream ended cleanly")
 }
