@@ -242,6 +242,13 @@ func (c *Config) Unused() []string {
 	if len(c.ScrapeTargets) > 0 && c.PrometheusURL != "" {
 		out = append(out, "PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL")
 	}
+	// forecast-only hands nothing to the actuators; a receiver or command
+	// waited for decisions that never came, without a word.
+	for _, a := range c.Actuators {
+		if c.Mode == controller.ModeForecastOnly && (a == ActuatorWebhook || a == ActuatorExec) {
+			out = append(out, fmt.Sprintf("PRESCALE_ACTUATOR includes %s but PRESCALE_MODE is forecast-only: decisions are published, never handed to it", a))
+		}
+	}
 	return out
 }
 

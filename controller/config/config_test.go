@@ -276,6 +276,11 @@ func TestUnused(t *testing.T) {
 		{"scrape targets beside Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeTargets: []string{"http://e:9110/metrics"}},
 			[]string{"PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL"}},
 		{"scrape targets for the embedded store", Config{Actuators: []string{"none"}, ScrapeTargets: []string{"http://e:9110/metrics"}}, nil},
+		// The receiver waited for decisions that never came, without a word.
+		{"actuators in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"simulated", "webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
+			[]string{"PRESCALE_ACTUATOR includes webhook but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
+				"PRESCALE_ACTUATOR includes exec but PRESCALE_MODE is forecast-only: decisions are published, never handed to it"}},
+		{"webhook in act mode", Config{Mode: "act", Actuators: []string{"webhook"}, WebhookURL: []string{"http://r/hook"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, tc.cfg.Unused()) })
 	}
