@@ -3,6 +3,7 @@ package deploy
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/common/model"
@@ -104,4 +105,28 @@ controller:
 		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, filepath.Join(chartDir, "values.yaml")), &raw))
 		require.Equal(t, "auto", raw.Keda.CurrentQuery, "values.yaml's default")
 	})
+}
+
+// TestHelmREADMEExample renders the README's `helm install` command: its
+// ScaledObject and the replicas it reads back are the workload's, in
+// namespace shop. The example left keda.namespace out, so KEDA looked for
+// Deployment web in the release's namespace (prescale).
+func TestHelmREADMEExample(t *testing.T) {
+	helm := lookHelm(t)
+	readme := string(readRepoFile(t, "README.md"))
+	_, cmd, ok := strings.Cut(readme, "helm install prescale deploy/helm/prescale -n prescale --create-namespace \\\n")
+	require.True(t, ok, "README.md has no helm install example")
+	cmd, _, _ = strings.Cut(cmd, "\n```")
+	var args []string
+	for f := range strings.FieldsSeq(strings.ReplaceAll(cmd, "\\\n", " ")) {
+		args = append(args, strings.ReplaceAll(f, "'", "")) // as the shell takes the quotes off
+	}
+	require.Contains(t, args, "--set")
+	objs := mustTemplate(t, helm, args...)
+	so := objs["ScaledObject"][0]
+	require.Equal(t, "shop", get(t, so.raw, "metadata", "namespace"), "beside the Deployment it scales")
+	data, _ := get(t, objs["ConfigMap"][0].raw, "data").(map[string]any)
+	require.Equal(t, map[string]string{"namespace": "shop", "deployment": "web"},
+		selectorMatchers(t, data["PRESCALE_TARGET_CURRENT_QUERY"].(string), "kube_deployment_status_replicas_available"))
+	requireControllerAccepts(t, data, objs["StatefulSet"][0])
 }
