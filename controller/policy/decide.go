@@ -403,7 +403,8 @@ func finiteOr0(v float64) float64 {
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
 //  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
-//  10. Min and max: min, max.
+//  10. Min and max: min, max (max also for a forecast decision at
+//     max_units that more units would have paid for: forecastBeyondMax).
 //
 // Overload is answered on every path: when current demand needs more
 // units than CurrentUnits (the HPA formula), the decision is at least that
@@ -670,7 +671,7 @@ func capUnits(in Input, t Target, p proposal, ex *Explanation) proposal {
 		if p.reason != ReasonBudget {
 			p.reason = ReasonMin
 		}
-	} else if p.units > t.MaxUnits {
+	} else if p.units > t.MaxUnits || forecastBeyondMax(in, t, p, ex.ReactiveFloor) {
 		p = proposal{t.MaxUnits, ReasonMax, RuleMax}
 	}
 	return p
