@@ -83,6 +83,7 @@ type runProc struct {
 	traceName string
 	store     *history.Embedded
 	tokenFile string // where a generated token was written; "" when the operator gave one
+	tokenNew  bool   // tokenFile was written by this run (else reused)
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -333,6 +334,11 @@ func (p *runProc) ensureToken() error {
 	}
 	path := filepath.Join(p.cfg.DataDir, tokenFileName)
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			// Made 0600 again without a word: others may have read it.
+			p.log.Warn("the API token file was readable by others: its mode is 0600 again; delete it to have a new token generated",
+				"file", path, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+		}
 		if err := os.Chmod(path, 0o600); err != nil {
 			return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: %w", err)}
 		}
@@ -345,7 +351,7 @@ func (p *runProc) ensureToken() error {
 	if err := writeFile0600(path, []byte(tok+"\n")); err != nil {
 		return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: writing the API token: %w", err)}
 	}
-	p.cfg.APIToken, p.tokenFile = tok, path
+	p.cfg.APIToken, p.tokenFile, p.tokenNew = tok, path, true
 	return nil
 }
 
@@ -468,7 +474,10 @@ func (p *runProc) printBanner(stdout io.Writer, a *app.App) {
 	tokenLine := "(PRESCALE_API_TOKEN, as given)"
 	if p.tokenFile != "" {
 		auth = "$(cat " + p.tokenFile + ")"
-		tokenLine = p.tokenFile + " (generated, mode 0600)"
+		tokenLine = p.tokenFile + " (reused, mode 0600)" // it said "generated"
+		if p.tokenNew {
+			tokenLine = p.tokenFile + " (generated, mode 0600)"
+		}
 	}
 	u := a.URL()
 	fmt.Fprintf(stdout, `prescale run: exporter + embedded store (%s) + controller + SIMULATED pool

@@ -122,7 +122,9 @@ func TestRunFaults(t *testing.T) {
 
 // TestRunGeneratedToken: without PRESCALE_API_TOKEN, run writes a random
 // token to DATA_DIR/api-token with mode 0600, names the file in its banner
-// and never prints the token; the token works, and a restart reuses it.
+// and never prints the token; the token works, and a restart reuses it
+// (the banner says so: it said "generated"). A token file others could
+// read is made 0600 again with a WARN (it was, silently).
 func TestRunGeneratedToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts prescale run: skipped with -short")
@@ -143,6 +145,12 @@ func TestRunGeneratedToken(t *testing.T) {
 		require.Len(t, got, 32)
 		if i == 1 {
 			require.Equal(t, token, got, "a restart reuses the token")
+			require.Contains(t, out.String(), path+" (reused, mode 0600)")
+			require.Contains(t, errb.String(), `level=WARN msg="the API token file was readable by others: its mode is 0600 again; delete it to have a new token generated"`)
+			require.Contains(t, errb.String(), `mode=0644`)
+		} else {
+			require.Contains(t, out.String(), path+" (generated, mode 0600)")
+			require.NotContains(t, errb.String(), "readable by others")
 		}
 		token = got
 		require.Contains(t, out.String(), "Authorization: Bearer $(cat "+path+")")
@@ -150,6 +158,7 @@ func TestRunGeneratedToken(t *testing.T) {
 
 		testkit.PostJSON(t, base+"/api/scaling/execute", token, `{"target":"host-cpu","units":2}`)
 		stop()
+		require.NoError(t, os.Chmod(path, 0o644))
 	}
 }
 
