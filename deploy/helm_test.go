@@ -136,6 +136,11 @@ func TestHelmNotes(t *testing.T) {
 	require.Contains(t, n, "PersistentVolumeClaim data-p-prescale-controller-0 (one per shard, -0 to -2).")
 	require.Contains(t, n, "deploy/rules/recording.yml and deploy/rules/alerts.yml")
 	require.NotContains(t, n, "deploy/rules/*.yml")
+	require.NotContains(t, n, "reads back the replicas", "no KEDA: no query derived")
+	// What keda.currentQuery derived, and that it needs kube-state-metrics.
+	n = notes("keda.enabled=true")
+	require.Contains(t, n, "Target web reads back the replicas KEDA's HPA runs with\n  max(kube_deployment_status_replicas_available{namespace=\"default\",deployment=\"web\"})\n(kube-state-metrics;")
+	require.NotContains(t, notes("keda.enabled=true,keda.currentQuery="), "reads back the replicas")
 	n = notes("controller.persistence.enabled=false")
 	require.Contains(t, n, "Persistence is off")
 	require.NotContains(t, n, "PersistentVolumeClaim")

@@ -80,6 +80,28 @@ a kind kube-state-metrics has no replicas metric for) gives none.
 {{- end -}}
 {{- end -}}
 
+{{/*
+prescale.kedaCurrentQuery when the chart applies it: to PRESCALE_TARGET_CURRENT_QUERY
+(no targets file, that variable unset, KEDA scaling the PRESCALE_TARGET_NAME
+target), or to the KEDA target's entry in controller.targets without a
+current_query of its own; "" otherwise.
+*/}}
+{{- define "prescale.kedaCurrentQueryApplied" -}}
+{{- $cq := include "prescale.kedaCurrentQuery" . -}}
+{{- $kt := include "prescale.kedaTarget" . -}}
+{{- if $cq -}}
+{{- if .Values.controller.targets -}}
+{{- range .Values.controller.targets -}}
+{{- if and (eq (toString .name) $kt) (not .current_query) -}}
+{{- $cq -}}
+{{- end -}}
+{{- end -}}
+{{- else if and (not .Values.controller.env.PRESCALE_TARGET_CURRENT_QUERY) (eq $kt (default "default" .Values.controller.env.PRESCALE_TARGET_NAME)) -}}
+{{- $cq -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Pod security context shared by both workloads (distroless nonroot). */}}
 {{- define "prescale.containerSecurityContext" -}}
 allowPrivilegeEscalation: false
