@@ -402,7 +402,8 @@ func finiteOr0(v float64) float64 {
 //     units are pending.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
-//  9. Daily budget caps scale-up, possibly below the reactive floor: budget.
+//  9. Daily budget caps scale-up, possibly below the reactive floor: budget
+//     (only when it affords fewer than max_units).
 //  10. Min and max: min, max (max also for a forecast decision at
 //     max_units that more units would have paid for: forecastBeyondMax).
 //
@@ -662,7 +663,9 @@ func capUnits(in Input, t Target, p proposal, ex *Explanation) proposal {
 	if t.DailyBudget > 0 && t.CostPerUnitHour > 0 {
 		affordable := affordableUnits(in.Now, in.CostToday, t)
 		ex.AffordableUnits = affordable
-		if p.units > cur && p.units > affordable {
+		// affordable is at most MaxUnits: at MaxUnits the budget allows
+		// every unit the target may have, and the bound below is the cap.
+		if p.units > cur && p.units > affordable && affordable < t.MaxUnits {
 			p = proposal{max(cur, affordable), ReasonBudget, RuleBudget}
 		}
 	}

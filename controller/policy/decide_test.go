@@ -465,6 +465,10 @@ func TestDecideProperties(t *testing.T) {
 		d := Decide(in, tg, st)
 		require.GreaterOrEqual(t, d.Desired, tg.MinUnits, "case %d", i)
 		require.LessOrEqual(t, d.Desired, tg.MaxUnits, "case %d", i)
+		if d.Reason == ReasonBudget {
+			// The budget is named only when it binds below max_units.
+			require.Less(t, d.Explanation.AffordableUnits, tg.MaxUnits, "case %d: %+v", i, d.Explanation)
+		}
 		floor := min(d.Explanation.ReactiveFloor, tg.MaxUnits)
 		if d.Desired < floor {
 			require.Equal(t, ReasonBudget, d.Reason, "case %d: %+v", i, d.Explanation)

@@ -46,3 +46,32 @@ func TestForecastCappedAtMaxHasReasonMax(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetAllowingMaxIsNotTheCap: a daily budget that affords every
+// unit the target may have (affordable_units is then max_units) does not
+// cap a scale-up beyond max_units: max_units does, reason max. Named
+// budget, such decisions set prescale_budget_capped and fired
+// PrescaleBudgetCapHit with the day's cost far below the budget, and
+// PrescaleMaxUnitsReached never fired. 12:00 UTC, 1 per unit-hour, 12
+// spent: a budget of 36 affords 2 units until midnight, one of 1,000 all
+// 20.
+func TestBudgetAllowingMaxIsNotTheCap(t *testing.T) {
+	for _, c := range []decideCase{
+		{
+			name:    "budget affords every unit, demand needs 30",
+			target:  func(t *Target) { t.CostPerUnitHour, t.DailyBudget = 1, 1000 },
+			desired: 20, reason: ReasonMax, rule: RuleMax,
+		},
+		{
+			name:    "budget affords 2 units, demand needs 30",
+			target:  func(t *Target) { t.CostPerUnitHour, t.DailyBudget = 1, 36 },
+			desired: 2, reason: ReasonBudget, rule: RuleBudget,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := input(300, 1, flat(300, 320, 10))
+			in.CostToday = 12
+			c.run(t, baseTarget(), in)
+		})
+	}
+}
