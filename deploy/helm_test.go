@@ -387,6 +387,8 @@ func requireControllerAccepts(t *testing.T, data map[string]any, ss k8sObject) c
 	var cfg config.Config
 	require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg))
 	require.NoError(t, cfg.Validate(), "the %s %s's controller configuration", ss.Kind, ss.Metadata.Name)
+	// Every setting is read: the controller warns of the others at start.
+	require.Empty(t, cfg.Unused(), "the %s %s's controller configuration", ss.Kind, ss.Metadata.Name)
 	return cfg
 }
 

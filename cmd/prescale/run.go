@@ -517,7 +517,10 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 	if err := os.WriteFile(path, content, 0o644); err != nil {
 		return err
 	}
+	// The file holds the target's name and queries now (not inherited
+	// from the variables, which would read as settings left unused).
 	cfg.TargetsFile = path
+	cfg.TargetName, cfg.TargetQuery, cfg.TargetCurrentQuery = "", "", ""
 	return nil
 }
 
@@ -550,6 +553,7 @@ type runTarget struct {
 	Tier            string  `yaml:"tier"`
 	Kind            string  `yaml:"kind"`
 	Query           string  `yaml:"query"`
+	CurrentQuery    string  `yaml:"current_query,omitempty"`
 	CapacityPerUnit float64 `yaml:"capacity_per_unit,omitempty"`
 	MinUnits        int     `yaml:"min_units,omitempty"`
 	MaxUnits        int     `yaml:"max_units,omitempty"`
@@ -561,7 +565,8 @@ func runTargetsYAML(base policy.Target, name string, capacity float64) ([]byte, 
 	file := struct {
 		Targets []runTarget `yaml:"targets"`
 	}{Targets: []runTarget{
-		{Name: base.Name, Tier: base.Tier, Kind: string(base.Kind), Query: base.Query},
+		// current_query is not inherited from the variable: it was lost.
+		{Name: base.Name, Tier: base.Tier, Kind: string(base.Kind), Query: base.Query, CurrentQuery: base.CurrentQuery},
 		{Name: "trace", Tier: "trace-replay", Kind: string(policy.KindInstances),
 			Query:           fmt.Sprintf("prescale_trace_demand{trace=%q}", name),
 			CapacityPerUnit: capacity, MinUnits: 1, MaxUnits: 20},

@@ -16,7 +16,8 @@ import (
 // with an apostrophe).
 func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	base := policy.Target{Name: `web "eu"`, Tier: "front'end", Kind: policy.KindInstances,
-		Query: `sum(rate(http_requests_total{job="it's"}[1m]))`, CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 5}
+		Query: `sum(rate(http_requests_total{job="it's"}[1m]))`, CurrentQuery: `max(replicas{job="it's"})`,
+		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 5}
 	b, err := runTargetsYAML(base, `o'brien "trace"`, 2.5)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "# written by prescale run --backfill"))
@@ -26,6 +27,9 @@ func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	require.Equal(t, base.Name, got[0].Name)
 	require.Equal(t, base.Tier, got[0].Tier)
 	require.Equal(t, base.Query, got[0].Query)
+	// Not inherited from PRESCALE_TARGET_CURRENT_QUERY: it was lost.
+	require.Equal(t, base.CurrentQuery, got[0].CurrentQuery)
+	require.Empty(t, got[1].CurrentQuery)
 	require.Equal(t, "trace", got[1].Name)
 	require.Equal(t, `prescale_trace_demand{trace="o'brien \"trace\""}`, got[1].Query)
 	require.InDelta(t, 2.5, got[1].CapacityPerUnit, 0)

@@ -242,6 +242,22 @@ func (c *Config) Unused() []string {
 	if len(c.ScrapeTargets) > 0 && c.PrometheusURL != "" {
 		out = append(out, "PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL")
 	}
+	// A targets file's entries give their own name, query and
+	// current_query (not inherited): these variables were read by nothing.
+	if c.TargetsFile != "" {
+		for _, v := range []struct {
+			name string
+			set  bool
+		}{
+			{"PRESCALE_TARGET_NAME", c.TargetName != "" && c.TargetName != "default"}, // its default
+			{"PRESCALE_TARGET_QUERY", c.TargetQuery != ""},
+			{"PRESCALE_TARGET_CURRENT_QUERY", c.TargetCurrentQuery != ""},
+		} {
+			if v.set {
+				out = append(out, v.name+" is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)")
+			}
+		}
+	}
 	// forecast-only hands nothing to the actuators; a receiver or command
 	// waited for decisions that never came, without a word.
 	for _, a := range c.Actuators {

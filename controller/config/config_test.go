@@ -280,6 +280,12 @@ func TestUnused(t *testing.T) {
 		{"actuators in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"simulated", "webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
 			[]string{"PRESCALE_ACTUATOR includes webhook but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
 				"PRESCALE_ACTUATOR includes exec but PRESCALE_MODE is forecast-only: decisions are published, never handed to it"}},
+		// Not inherited by a targets file's entries: read by nothing.
+		{"target variables beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "web", TargetQuery: "q", TargetCurrentQuery: "c"},
+			[]string{"PRESCALE_TARGET_NAME is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)",
+				"PRESCALE_TARGET_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)",
+				"PRESCALE_TARGET_CURRENT_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)"}},
+		{"the default name beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "default"}, nil},
 		{"webhook in act mode", Config{Mode: "act", Actuators: []string{"webhook"}, WebhookURL: []string{"http://r/hook"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, tc.cfg.Unused()) })
