@@ -2,7 +2,6 @@ package backtest
 
 import (
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -17,23 +16,6 @@ type Explained struct {
 	// Peak50, Peak90 and Peak99 are the 50, 90 and 99 % quantiles of the
 	// peak demand over the lead window (NaN without peak quantiles).
 	Peak50, Peak90, Peak99 float64
-}
-
-// peakAt is the p-quantile of the peak read off increasing quantiles q,
-// linear between them as policy.ExceedProbability reads them (NaN when q
-// is empty or p is beyond its last level).
-func peakAt(q []policy.Quantile, p float64) float64 {
-	for j, x := range q {
-		switch {
-		case x.P < p:
-			continue
-		case j == 0 || x.P == p:
-			return x.Value
-		}
-		a := q[j-1]
-		return a.Value + (x.Value-a.Value)*(p-a.P)/(x.P-a.P)
-	}
-	return math.NaN()
 }
 
 // explainHeader names WriteExplain's columns.

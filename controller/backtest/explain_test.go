@@ -74,20 +74,6 @@ func TestWriteExplain(t *testing.T) {
 	require.Equal(t, explainHeader, buf.String(), "without Config.Explain: the header only")
 }
 
-// TestPeakAt reads quantiles as policy.ExceedProbability does: linear
-// between them.
-func TestPeakAt(t *testing.T) {
-	q := []policy.Quantile{{P: 0.5, Value: 10}, {P: 0.9, Value: 20}, {P: 0.99, Value: 38}}
-	require.InDelta(t, 10, peakAt(q, 0.5), 1e-12)
-	require.InDelta(t, 15, peakAt(q, 0.7), 1e-12)
-	require.InDelta(t, 20, peakAt(q, 0.9), 1e-12)
-	require.InDelta(t, 30, peakAt(q, 0.95), 1e-12)
-	require.InDelta(t, 10, peakAt(q, 0.3), 1e-12)
-	require.True(t, math.IsNaN(peakAt(q, 0.995)))
-	require.True(t, math.IsNaN(peakAt(nil, 0.5)))
-	require.InDelta(t, 0.05, policy.ExceedProbability(q, peakAt(q, 0.95)), 1e-12)
-}
-
 // TestWriteExplainFloors: the explanation's floors are columns, the crowd
 // trend's too (a crowd_trend row showed its rule but not its units), and
 // so is the event pacing multiplier of the change cost.

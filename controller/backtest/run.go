@@ -234,7 +234,7 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 	if r.res.Explain != nil {
 		q := out.PeakQuantiles
 		r.res.Explain[i] = Explained{Decision: d, RoundTrips: out.State.RoundTrips,
-			Peak50: peakAt(q, 0.5), Peak90: peakAt(q, 0.9), Peak99: peakAt(q, 0.99)}
+			Peak50: policy.PeakAt(q, 0.5), Peak90: policy.PeakAt(q, 0.9), Peak99: policy.PeakAt(q, 0.99)}
 	}
 	return d.Desired, true
 }

@@ -224,8 +224,11 @@ type Explanation struct {
 	Coverage            float64 `json:"coverage"`
 	Confidence          float64 `json:"confidence"`
 	ConfidenceThreshold float64 `json:"confidence_threshold"`
-	// ForecastUnits are the units the upper forecast needs; ReactiveFloor
-	// the units current demand needs (HPA formula).
+	// ForecastUnits are the units the forecast sizes: with
+	// Target.RiskPerUnit and peak quantiles, RiskUnits' choice from the
+	// reactive floor up (Peak and ExceedanceProbability say why), else the
+	// units the upper forecast (UpperUsed) needs. ReactiveFloor is the
+	// units current demand needs (HPA formula).
 	ForecastUnits int `json:"forecast_units"`
 	ReactiveFloor int `json:"reactive_floor"`
 	// ShadowUnits and ShadowTarget: the shadow HPA floor in force (0 when
@@ -240,8 +243,11 @@ type Explanation struct {
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
-	AnomalyScore          float64 `json:"anomaly_score"`
-	Anomaly               bool    `json:"anomaly"`
+	// Peak is the peak distribution ForecastUnits was sized by (nil
+	// without risk sizing).
+	Peak         *Peak   `json:"peak,omitempty"`
+	AnomalyScore float64 `json:"anomaly_score"`
+	Anomaly      bool    `json:"anomaly"`
 	// OutageHold is the units held during a history outage, a scale-down
 	// floor while in force after data returned (0: none).
 	OutageHold int `json:"outage_hold,omitempty"`
@@ -486,6 +492,7 @@ func explain(in Input, t Target) Explanation {
 		AnomalyScore:        finiteOr0(in.AnomalyScore),
 		Anomaly:             in.Anomaly,
 		AffordableUnits:     -1,
+		Peak:                peakOf(in, t),
 	}
 	if p := eventPrice(in); p > 1 {
 		ex.EventPrice = p
