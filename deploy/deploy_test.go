@@ -587,6 +587,9 @@ func TestKubernetesManifests(t *testing.T) {
 		require.Equal(t, "1", get(t, trig, "metadata", "threshold"))
 		q := get(t, trig, "metadata", "query").(string)
 		requireSelects(t, q, "prescale_desired_units")
+		// No series from the controller's first missed scrape: KEDA's
+		// static fallback scaled the workload to 4 whatever it ran.
+		require.Equal(t, "currentReplicasIfHigher", get(t, so.raw, "spec", "fallback", "behavior"))
 	})
 
 	// kube_deployment_status_replicas counts a pod once it exists: the

@@ -272,6 +272,18 @@ controller:
 		for _, dir := range []string{"scaleUp", "scaleDown"} {
 			require.NotContains(t, behavior[dir], "tolerance", "unset: the cluster's tolerance")
 		}
+		// The query has no series from the controller's first missed
+		// scrape (a restart): KEDA's static fallback scaled the workload
+		// to 4 replicas whatever it ran.
+		require.Equal(t, "currentReplicasIfHigher", get(t, so.raw, "spec", "fallback", "behavior"))
+	})
+
+	t.Run("keda.fallback.behavior", func(t *testing.T) {
+		objs := mustTemplate(t, helm, "-f", values, "--set", "keda.fallback.behavior=")
+		require.NotContains(t, get(t, objs["ScaledObject"][0].raw, "spec", "fallback"), "behavior", "empty: KEDA's default")
+		_, stderr, err := helmTemplate(t, helm, "-f", values, "--set", "keda.fallback.behavior=higher")
+		require.Error(t, err)
+		require.Contains(t, stderr, "/keda/fallback/behavior")
 	})
 
 	// The HPA's 10 % tolerance left small decisions undone at 10 replicas
