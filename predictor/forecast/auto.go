@@ -259,6 +259,9 @@ func (e *engine) split(n int) int {
 		fitEnd = n - H - m + 1
 	}
 	e.se = e.seasons(m, step, fitEnd)
+	if e.opts.Season == 0 {
+		e.se = gridCalendar(e.s, n, step, e.se)
+	}
 	return fitEnd
 }
 

@@ -37,10 +37,13 @@ type LogReader interface {
 // daily (or detected) season M and the weekly season W, 0 when absent.
 type Seasonality struct {
 	M, W int
-	// Calendar is true when M is one calendar day, so that time-of-day and
+	// Calendar is true when M is one calendar day, or when the samples
+	// miss rows of a grid that shows one (M 0), so that time-of-day and
 	// day-of-week features make sense.
 	Calendar bool
-	Step     int64 // the sample step in seconds
+	// Step is the sample step in seconds; a target's time is estimated as
+	// the origin's plus h steps (with missing rows, the mean spacing).
+	Step int64
 }
 
 // Periods lists the seasons in use, shortest first.

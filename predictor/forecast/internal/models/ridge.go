@@ -194,7 +194,7 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 	}
 	r.minOrig = r.minOrigin(H)
 	r.cal = nil
-	if r.se.Calendar && 7*r.se.M <= calTableMax {
+	if r.se.Calendar && r.se.M > 0 && 7*r.se.M <= calTableMax {
 		// One week of phases on the sample grid of the first timestamp.
 		r.calT0 = ((s.Time(0) % r.se.Step) + r.se.Step) % r.se.Step
 		r.cal = series.CalendarTable(r.se.Step, r.calT0, 7*r.se.M)

@@ -1,0 +1,58 @@
+package forecast
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor/series"
+)
+
+// missingRows returns 10 days of a daily cycle under noise at 5-minute
+// times with about a third of the rows missing (not NaN: absent, as a road
+// sensor's), so that 288 rows are about a day and a half.
+func missingRows(seed uint64) ([]int64, []float64) {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	var ts []int64
+	var ys []float64
+	for i := range 10 * 288 {
+		if rng.Float64() < 0.35 {
+			continue
+		}
+		ts = append(ts, 1_500_000_000-1_500_000_000%86400+int64(i)*300)
+		ys = append(ys, 10+math.Sin(2*math.Pi*float64(i)/288)+1.5*rng.NormFloat64())
+	}
+	return ts, ys
+}
+
+// A series that misses rows of a daily grid: no season on its samples, the
+// calendar day on the grid, so ridge gets the calendar terms with the mean
+// spacing as its step; the same values on a regular grid are left alone.
+func TestGridCalendarOnMissingRows(t *testing.T) {
+	ts, ys := missingRows(2)
+	a := NewAuto(Options{})
+	require.NoError(t, a.Fit(ts, ys))
+	require.Zero(t, a.e.se.M, "no season in samples: 288 rows are no day")
+	require.True(t, a.e.se.Calendar)
+	n := len(ts)
+	w := min(n-1, meanStepSamples)
+	want := (ts[n-1] - ts[n-1-w]) / int64(w)
+	require.Equal(t, want, a.e.se.Step)
+	require.Greater(t, a.e.se.Step, int64(400), "the missing rows count in the mean spacing")
+
+	reg := make([]int64, n)
+	for i := range reg {
+		reg[i] = ts[0] + int64(i)*300
+	}
+	s, err := series.NewFrom(reg, ys, false)
+	require.NoError(t, err)
+	se := gridCalendar(s, n, 300, a.e.se)
+	se.Calendar, se.Step = false, 300
+	require.Equal(t, se, gridCalendar(s, n, 300, se), "a regular grid is unchanged")
+
+	b := NewAuto(Options{Season: -1})
+	require.NoError(t, b.Fit(ts, ys))
+	require.False(t, b.e.se.Calendar, "seasonality disabled")
+}
