@@ -98,3 +98,27 @@ func requireNamedWithMetric(t *testing.T, alert, metric string) {
 	}
 	require.Positive(t, panels, "no dashboard panel draws %s", metric)
 }
+
+// TestAlertDescriptionsSayWhatToDo: every alert's description ends with
+// what to do, as docs/deploy.md's table says it (the runbook), so the
+// notification an operator reads tells them; a description that only said
+// what happened (most did) or an action the docs no longer give fails.
+// Compared without Markdown's backticks, white space collapsed, ignoring
+// case and the final period.
+func TestAlertDescriptionsSayWhatToDo(t *testing.T) {
+	norm := func(s string) string {
+		s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "")), " ")
+		return strings.TrimSuffix(strings.ToLower(s), ".")
+	}
+	rows := alertRows(t)
+	rules, _ := ruleFiles(t)
+	for _, r := range alertRules(t, rules) {
+		t.Run(r.Alert, func(t *testing.T) {
+			row, ok := rows[r.Alert]
+			require.True(t, ok, "docs/deploy.md's alerts table has no row for %s", r.Alert)
+			desc, action := norm(r.Annotations["description"]), norm(row[3])
+			require.True(t, strings.HasSuffix(desc, " "+action),
+				"%s: the description must end with docs/deploy.md's 'what to do' (%q), got %q", r.Alert, action, desc)
+		})
+	}
+}
