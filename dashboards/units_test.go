@@ -222,3 +222,46 @@ func TestQuantityOf(t *testing.T) {
 		require.Equal(t, want, quantityOf(e), expr)
 	}
 }
+
+// grafanaWindowIncrease matches increase() over a window Grafana sizes
+// from the zoom ($__rate_interval, $__interval).
+var grafanaWindowIncrease = regexp.MustCompile(`increase\([^()]*\[\$__(rate_interval|interval)\]\)`)
+
+// TestCountsDoNotDependOnZoom: increase() over $__rate_interval counts
+// what happened in a window whose length changes with the time range
+// shown (1 minute at a short range, several at a week), so a panel
+// plotting it reads a different number for the same rate at each zoom.
+// Such a count is only allowed as one side of a share (a division of two
+// counts over the same window); a rate per second or minute otherwise.
+func TestCountsDoNotDependOnZoom(t *testing.T) {
+	for _, f := range loadDashboards(t) {
+		for where, expr := range expressions(t, f.dash) {
+			if !grafanaWindowIncrease.MatchString(expr) {
+				continue
+			}
+			i := topLevelSlash(expr)
+			share := i >= 0 && grafanaWindowIncrease.MatchString(expr[:i]) && grafanaWindowIncrease.MatchString(expr[i+1:])
+			require.True(t, share, "%s %s: %q plots a count over a window that depends on the zoom; plot a rate (rate() * 60: per minute)", f.name, where, expr)
+		}
+	}
+}
+
+// topLevelSlash is the index of the first / outside parentheses, brackets,
+// braces and quotes; -1 without one.
+func topLevelSlash(expr string) int {
+	depth, quoted := 0, false
+	for i, c := range expr {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == '/' && depth == 0:
+			return i
+		}
+	}
+	return -1
+}
