@@ -228,7 +228,10 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.modelError), "no model error before a forecast could be scored")
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.forecast), "no forecast before the first cycle")
+	// KEDA read the 0 it was as "scale to the minimum" until the first cycle.
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.desired), "no desired units before a decision")
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.desired), 0)
 
 	acts := f.act.actions()
 	require.Len(t, acts, 1)

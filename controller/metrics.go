@@ -148,8 +148,11 @@ func (m *Metrics) initTarget(t policy.Target) {
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
 	// The forecast gauges and prescale_model_error are not
 	// pre-initialised: a 0 there would read as a forecast of nothing or
-	// a perfect model before one exists.
-	for _, g := range []*prometheus.GaugeVec{m.desired, m.current,
+	// a perfect model before one exists. Nor is prescale_desired_units
+	// (set from the state file, or by the first decision): KEDA scaled
+	// a running workload to its minimum on the 0 a new controller
+	// published until its first cycle.
+	for _, g := range []*prometheus.GaugeVec{m.current,
 		m.anomaly, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
 		g.WithLabelValues(lv...)
 	}
