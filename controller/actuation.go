@@ -35,8 +35,12 @@ func (c *Controller) restoreActuation(t policy.Target, ts state.Target) {
 
 // requestedUnits are the units the policy decides from: ready plus
 // provisioning in the simulated pool, else the last decision (the units
-// requested, delivered or being delivered), else the minimum.
-func (c *Controller) requestedUnits(t policy.Target, ts state.Target) int {
+// requested, delivered or being delivered), else what the target's
+// current_query read this cycle (within [min, max]), else the minimum.
+// A new controller started from the minimum: its first decision held
+// without data (no_data) was min_units, which KEDA applied to a workload
+// running many more.
+func (c *Controller) requestedUnits(t policy.Target, ts state.Target, snap snapshot) int {
 	if c.d.Units != nil {
 		if r, p, ok := c.d.Units.Units(t.Name); ok {
 			return r + p
@@ -44,6 +48,9 @@ func (c *Controller) requestedUnits(t policy.Target, ts state.Target) int {
 	}
 	if ts.Policy.HasLast {
 		return ts.Policy.LastDesired
+	}
+	if snap.observedOK {
+		return min(max(snap.observed, t.MinUnits), t.MaxUnits)
 	}
 	return t.MinUnits
 }

@@ -300,3 +300,28 @@ func TestHealthLastOK(t *testing.T) {
 	require.Equal(t, now, got["state file"])
 	require.Equal(t, first, got["actuator recorder"], "its last acknowledgement")
 }
+
+// TestFirstDecisionStartsFromCurrentQuery: a controller without a prior
+// decision for a target (a new install, a lost state file) starts from
+// the units its current_query reads. It started from min_units, so a
+// first cycle without demand data held at 1 and published
+// prescale_desired_units 1, which KEDA applied to a workload running 12.
+func TestFirstDecisionStartsFromCurrentQuery(t *testing.T) {
+	now := fixtureStart
+	target := testTarget
+	target.CurrentQuery = `max(kube_deployment_status_replicas_available{deployment="web"})`
+	h := &fakeHistory{value: 35, until: fixtureStart.Add(-time.Hour).Unix()} // no fresh demand
+	h.setQuery(target.CurrentQuery, 12)
+	f := newFixtureFor(t, target, t.TempDir(), h, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	dec := f.c.snaps[0].decision
+	require.Equal(t, policy.ReasonNoData, dec.Reason)
+	require.Equal(t, 12, dec.Desired, "held at what the target runs")
+	require.InDelta(t, 12, f.gauge(t, f.c.d.Metrics.desired), 0)
+
+	// Above max_units: the policy's bounds still hold.
+	h.setQuery(target.CurrentQuery, 500)
+	f = newFixtureFor(t, target, t.TempDir(), h, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.Equal(t, target.MaxUnits, f.c.snaps[0].decision.Desired)
+}

@@ -715,7 +715,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 			snap.modelErr = math.Abs(ts.PrevForecast - v)
 		}
 	}
-	snap.requested = c.requestedUnits(t, ts)
+	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
 	ts = accrueCost(t, ts, snap.at, snap.current)
 	return c.decide(idx, t, ts, snap)

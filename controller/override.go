@@ -34,7 +34,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap := c.snaps[i]
 	ts.Policy.Manual = &policy.Override{Units: units, Until: now.Add(dur)}
 	c.mu.Unlock()
-	snap.requested = c.requestedUnits(t, ts)
+	snap.requested = c.requestedUnits(t, ts, snap)
 	snap.current = c.currentUnits(t, snap.requested, snap)
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
