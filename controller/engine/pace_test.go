@@ -77,8 +77,10 @@ func TestPaceCountsEventsOnce(t *testing.T) {
 // time: over 14 days, without pacing prescale's weighted events are 6.5
 // times the HPA curve's at its cost (35.0 against 5.4; about seven times
 // in the referee's count on such a series, docs/tuning.md, "Event
-// pacing"). With it (scale-downs paced) they are 3.6 times (20.2
-// against 5.6), within four, and the price is in force at the end.
+// pacing"). With it (scale-downs paced) they were 3.6 times (20.2
+// against 5.6); with the release band as well (band.go: a paced release
+// keeps the wobble's band) 2.9 times (16.9 against 5.8), within three, and
+// the price is in force at the end.
 func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	tg := peakTarget()
 	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady = 2.2, DefaultChangeCost, true
@@ -99,6 +101,6 @@ func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	s := e.shadow
 	hpa := hpaEventsAt(s.hpas, s.pace.cost)
 	require.Greater(t, hpa, 1.0)
-	require.Less(t, s.pace.events, 4*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
+	require.Less(t, s.pace.events, 3*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
 	require.Greater(t, s.eventPrice(), 1.0)
 }

@@ -134,6 +134,10 @@ type Input struct {
 	// (holdSmallChange): controller/engine's event pacing, when the
 	// target's recent scale events exceed the reactive HPA's at equal cost.
 	EventPrice float64
+	// ReleaseBand, when > 0, is event pacing's release band in units
+	// (releaseBand): a scale-down goes to the wanted units plus the band,
+	// and is not made when that is not below the current units.
+	ReleaseBand int
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -240,6 +244,9 @@ type Explanation struct {
 	// EventPrice: the event pacing multiplier of a scale-down's change cost
 	// in force (0 when none).
 	EventPrice float64 `json:"event_price,omitempty"`
+	// ReleaseBand: event pacing's release band in force, in units (0 when
+	// none).
+	ReleaseBand int `json:"release_band,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -497,6 +504,7 @@ func explain(in Input, t Target) Explanation {
 	if p := eventPrice(in); p > 1 {
 		ex.EventPrice = p
 	}
+	ex.ReleaseBand = max(0, in.ReleaseBand)
 	return ex
 }
 
@@ -583,6 +591,9 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 	if t.Kind == KindStorage && p.units < cur {
 		p = proposal{cur, ReasonStabilization, RuleStorageGrow}
 	}
+
+	// 5a. Event pacing's release band: a paced scale-down keeps the band.
+	p = releaseBand(in, cur, p)
 
 	// 5b. Few, decisive moves: a change that does not pay for its event is not made.
 	if held, forgone := holdSmallChange(in, t, st, cur, p.units, floor); held {

@@ -103,6 +103,26 @@ func eventPrice(in Input) float64 {
 	return 1
 }
 
+// releaseBand is event pacing's one-sided hysteresis (Input.ReleaseBand,
+// b units, controller/engine's band.go): a scale-down goes to the wanted
+// units plus b, and is not made (rule change_cost) when that is not below
+// the current units. A release to the bottom of a wobbling level was
+// undone one scale-up at a time as the level came back; with the band the
+// pool keeps the wobble's width above what is wanted now (docs/tuning.md,
+// "Release band"). It only ever keeps units: a scale-up (an overload
+// among them) is unchanged.
+func releaseBand(in Input, cur int, p proposal) proposal {
+	b := in.ReleaseBand
+	if b <= 0 || p.units >= cur {
+		return p
+	}
+	if p.units+b >= cur {
+		return proposal{cur, ReasonStabilization, RuleChangeCost}
+	}
+	p.units += b
+	return p
+}
+
 // Round trips. A scale-down that a scale-up soon undoes costs two events
 // and saved little; on noisy or periodically spiking load (a CPU series
 // whose one-sample spikes the reactive floor answers after they are over)

@@ -240,3 +240,37 @@ func TestEventPriceRaisesChangeCost(t *testing.T) {
 		})
 	}
 }
+
+// Event pacing's release band: a scale-down goes to the wanted units plus
+// the band and is held when that is not below the current units; a
+// scale-up, and a decision without a band, are unchanged.
+func TestReleaseBand(t *testing.T) {
+	// Capacity 10 per unit, risk 0.05 per unit: RiskUnits picks 3 units.
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name          string
+		band, current int
+		want          int
+		rule          Rule
+	}{
+		{"no band: all the way down", 0, 8, 3, RuleForecast},
+		{"a release keeps the band", 2, 8, 5, RuleForecast},
+		{"held when the band reaches the current units", 2, 5, 5, RuleChangeCost},
+		{"held within it", 2, 4, 4, RuleChangeCost},
+		{"a scale-up is unchanged", 2, 1, 3, RuleForecast},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit = 0.05
+			in := input(5, c.current, flat(10, 20, 6))
+			in.PeakQuantiles, in.ReleaseBand = q, c.band
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+			require.Equal(t, c.band, d.Explanation.ReleaseBand)
+			if c.rule == RuleChangeCost {
+				require.Equal(t, ReasonStabilization, d.Reason)
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The wobble is the standard deviation of a random walk's steps, read
+// from the median of its second differences: spikes do not move it, a
+// smooth ramp has none, and missing or repeated samples are skipped.
+func TestWobbleSigma(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var walk, spiky, ramp wobble
+	x := 100.0
+	for i := range 2 * wobbleWindow {
+		x += 2 * rng.NormFloat64() // steps of 2 demand: 1 unit at per 2
+		ts := int64(i) * 300
+		walk.observe(ts, x, 2)
+		s := x
+		if i%100 == 7 { // 1 % of the samples
+			s *= 3
+		}
+		spiky.observe(ts, s, 2)
+		ramp.observe(ts, 10+0.5*float64(i), 2)
+	}
+	require.InDelta(t, 1, walk.sigma(), 0.15)
+	require.InDelta(t, 1, spiky.sigma(), 0.2)
+	require.InDelta(t, 0, ramp.sigma(), 1e-9)
+	require.Len(t, walk.ring, wobbleWindow)
+
+	var w wobble
+	for i, v := range []float64{1, 2, math.NaN(), 4, 4, 3} {
+		w.observe(int64(i)*300, v, 1)
+	}
+	w.observe(5*300, 100, 1) // repeated time
+	// Differences 1 (1→2), 2 (2→4 across the gap), 0, -1: second
+	// differences 1, 2, 1.
+	require.Equal(t, []float64{1, 2, 1}, w.ring)
+	require.Zero(t, w.sigma(), "fewer than wobbleMin differences")
+}
+
+// The band: ReleaseBandScale × (ChangeCost·price·v / RiskPerUnit)^(1/3),
+// rounded, v the wobble's variance over the lead window; none while
+// pacing is not in force.
+func TestReleaseBandWidth(t *testing.T) {
+	tg := peakTarget()
+	tg.ChangeCost, tg.CapacityPerUnit = DefaultChangeCost, 1
+	var w wobble
+	for range wobbleWindow {
+		w.ring = append(w.ring, 0.6745*math.Sqrt2) // σ = 1 unit per step
+	}
+	step := 5 * time.Minute
+	tg.Lag = step // the lead window is two steps: v = 2
+	for _, c := range []struct {
+		price float64
+		want  int
+	}{
+		{1, 0},  // not paced
+		{2, 1},  // 0.7 × ∛(0.04·2·2/0.03) = 1.22
+		{8, 2},  // 0.7 × ∛(0.04·8·2/0.03) = 1.94
+		{64, 4}, // 0.7 × ∛(0.04·64·2/0.03) = 3.88
+	} {
+		require.Equal(t, c.want, w.releaseBand(c.price, tg, step), "price %v", c.price)
+	}
+	require.Zero(t, (&wobble{}).releaseBand(8, tg, step), "no wobble yet")
+}
