@@ -14,7 +14,7 @@ const meanStepSamples = 2000
 // regular grid of step seconds, so that one day is no fixed number of
 // samples and no season is found on the samples (se.M 0), but resampled on
 // that grid (the last value carried to each grid time) they show the
-// calendar day (series.DetectSeasonFilled). Ridge then regresses on the
+// calendar day (series.ShowsDay). Ridge then regresses on the
 // time of day and week of the target, estimated as the origin's time plus
 // h mean spacings (se.Step: the mean over the latest meanStepSamples
 // spacings, which counts the missing rows), without the seasonal lags,
@@ -38,7 +38,7 @@ func gridCalendar(s *series.Series, n int, step int64, se models.Seasonality) mo
 		}
 		g = append(g, s.Z[j])
 	}
-	if series.DetectSeasonFilled(g, step) != day {
+	if !series.ShowsDay(g, step) {
 		return se
 	}
 	w := min(n-1, meanStepSamples)

@@ -96,16 +96,27 @@ func seasonWindow(step int64) int {
 	return max(ACFWindow, 4*calendarDay(step))
 }
 
+// ShowsDay reports whether x, without NaN and sampled every step seconds,
+// shows the calendar day: DetectSeason's first check (a whole day of at
+// least 4 steps, two days of samples, and the autocorrelation of the last
+// max(6000, 4 days) samples at one day above 0.1, or that of their ranks
+// above 0.2), without its search for another period.
+func ShowsDay(x []float64, step int64) bool {
+	if w := seasonWindow(step); len(x) > w {
+		x = x[len(x)-w:]
+	}
+	d := calendarDay(step)
+	return d > 0 && len(x) >= 2*d && (ACF(x, d) > calendarACF || ACF(ranks(x), d) > rankCalendarACF)
+}
+
 // DetectSeasonFilled is DetectSeason on a series without NaN (gaps already
 // carried forward).
 func DetectSeasonFilled(x []float64, step int64) int {
 	if w := seasonWindow(step); len(x) > w {
 		x = x[len(x)-w:]
 	}
-	if d := calendarDay(step); d > 0 && len(x) >= 2*d {
-		if ACF(x, d) > calendarACF || ACF(ranks(x), d) > rankCalendarACF {
-			return d
-		}
+	if ShowsDay(x, step) {
+		return calendarDay(step)
 	}
 	if len(x) > ACFWindow {
 		x = x[len(x)-ACFWindow:]

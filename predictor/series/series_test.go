@@ -108,6 +108,16 @@ func TestDetectSeasonUnderSpikes(t *testing.T) {
 	require.Equal(t, 288, DetectSeason(y, 300))
 }
 
+// ShowsDay is DetectSeason's calendar check alone: a period found by the
+// search is no day.
+func TestShowsDay(t *testing.T) {
+	require.True(t, ShowsDay(sine(4*288, 288), 300))
+	odd := sine(600, 50)
+	require.Equal(t, 50, DetectSeason(odd, 60))
+	require.False(t, ShowsDay(odd, 60))
+	require.False(t, ShowsDay(sine(288, 288), 300), "one day of samples")
+}
+
 func TestRanks(t *testing.T) {
 	// Ties share the mean of their ranks.
 	require.Equal(t, []float64{2, 0.5, 3, 0.5}, ranks([]float64{5, 1, 7, 1}))
