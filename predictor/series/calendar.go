@@ -34,14 +34,14 @@ func Calendar(tj int64, f []float64) []float64 {
 	return append(f, we)
 }
 
-// calendarTables holds the calendar tables built so far (one per step and
-// offset of the sample grid within a step), shared read only by the models
+// calendarTables holds the calendar tables built so far (one per step,
+// offset of the sample grid within a step and length), shared read only by the models
 // that use them: a week of phases is the same table for every series on
 // that grid, since the features of a time and of the time a week later are
 // equal.
 var calendarTables struct {
 	sync.Mutex
-	m map[[2]int64][]float64
+	m map[[3]int64][]float64
 }
 
 // calendarTablesMax bounds the shared tables; beyond it, models compute the
@@ -51,7 +51,7 @@ const calendarTablesMax = 64
 // CalendarTable returns the calendar features of the n phases t0 + k*step,
 // k < n, CalendarFeatures each (nil when too many tables exist already).
 func CalendarTable(step, t0 int64, n int) []float64 {
-	key := [2]int64{step, t0}
+	key := [3]int64{step, t0, int64(n)}
 	calendarTables.Lock()
 	defer calendarTables.Unlock()
 	if tab, ok := calendarTables.m[key]; ok {
@@ -65,7 +65,7 @@ func CalendarTable(step, t0 int64, n int) []float64 {
 		tab = Calendar(t0+int64(k)*step, tab)
 	}
 	if calendarTables.m == nil {
-		calendarTables.m = map[[2]int64][]float64{}
+		calendarTables.m = map[[3]int64][]float64{}
 	}
 	calendarTables.m[key] = tab
 	return tab

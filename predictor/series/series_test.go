@@ -163,6 +163,11 @@ func TestCalendar(t *testing.T) {
 	require.InDelta(t, 0, f[6], 0, "Monday")
 	tab := CalendarTable(300, 0, 3)
 	require.Equal(t, Calendar(600, nil), tab[2*CalendarFeatures:3*CalendarFeatures])
+	// A longer table on the same grid is its own: a cached shorter one
+	// would end early.
+	long := CalendarTable(300, 0, 5)
+	require.Len(t, long, 5*CalendarFeatures)
+	require.Equal(t, Calendar(1200, nil), long[4*CalendarFeatures:])
 }
 
 // Keep releases the arrays named false and the log-scale values of all
