@@ -300,6 +300,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
 		c.byName[t.Name] = i
+		c.snaps[i].modelErr = math.NaN() // nothing scored yet
 		c.restoreActuation(t, f.Targets[t.Name])
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
@@ -709,7 +710,11 @@ func (c *Controller) fit(idx int, f fetched) (snapshot, error) {
 // units at the snapshot's time and returns its next persisted state.
 func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) state.Target {
 	t := c.targets[idx]
-	snap.modelErr = math.NaN()
+	// The last score stands until the next, as prescale_model_error does:
+	// a one-step forecast is scored once its step has passed, so cycles
+	// more frequent than the step (60 s and 5 m by default) score nothing
+	// in between. (c.snaps changes under cycleMu, held here.)
+	snap.modelErr = c.snaps[idx].modelErr
 	if !ts.PrevForecastAt.IsZero() {
 		if v, ok := snap.win.At(ts.PrevForecastAt.Unix()); ok {
 			snap.modelErr = math.Abs(ts.PrevForecast - v)
