@@ -403,8 +403,21 @@ func (p *runProc) backfillStore(ctx context.Context, stdout, stderr io.Writer) e
 		if err := writeRunTargets(&p.cfg, p.replay, p.traceName, p.flags.capacity); err != nil {
 			return err
 		}
+	} else if path := filepath.Join(p.cfg.DataDir, runTargetsFile); p.cfg.TargetsFile == "" && fileExists(path) {
+		// The trace target vanished from a restart without a word.
+		p.log.Warn("this data directory was started with --backfill: without it the trace is neither decided nor replayed further; "+
+			"to replay it again, give --backfill an empty PRESCALE_DATA_DIR", "file", path)
 	}
 	return nil
+}
+
+// runTargetsFile is the targets file prescale run --backfill writes in
+// the data directory.
+const runTargetsFile = "run-targets.yml"
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (p *runProc) backfill(ctx context.Context, tsdbDir string, stdout, stderr io.Writer) error {
@@ -513,7 +526,7 @@ func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacit
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(cfg.DataDir, "run-targets.yml")
+	path := filepath.Join(cfg.DataDir, runTargetsFile)
 	if err := os.WriteFile(path, content, 0o644); err != nil {
 		return err
 	}

@@ -158,8 +158,29 @@ func TestRunGeneratedToken(t *testing.T) {
 
 		testkit.PostJSON(t, base+"/api/scaling/execute", token, `{"target":"host-cpu","units":2}`)
 		stop()
+		require.NotContains(t, errb.String(), "started with --backfill", "no backfill here")
 		require.NoError(t, os.Chmod(path, 0o644))
 	}
+}
+
+// TestRunRestartAfterBackfillWarns: a restart without --backfill on a
+// directory a backfill started says that the trace target is gone (it
+// vanished without a word: decisions, replay and all).
+func TestRunRestartAfterBackfillWarns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	_, _, errb, stop := startRunStop(t, []string{"--backfill", writeDemoTrace(t, 100)})
+	stop()
+	require.NotContains(t, errb.String(), "started with --backfill")
+	_, out, errb, stop := startRunStop(t, nil)
+	stop()
+	require.Contains(t, errb.String(), `level=WARN msg="this data directory was started with --backfill: without it the trace is neither decided nor replayed further`)
+	require.Contains(t, errb.String(), "file="+filepath.Join(data, "run-targets.yml"))
+	require.NotContains(t, out.String(), "trace-replay")
 }
 
 // writeDemoTrace writes n half-hourly samples and returns the path.
