@@ -346,6 +346,11 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	defer cancel()
 	end := time.Now().UTC().Truncate(*o.promStep)
 	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep)
+	if history.IsQueryError(err) {
+		// The query's fault, not the server's (several series, negative
+		// values): bad input, as a malformed --trace. It was exit 1.
+		return nil, nil, "", 2, fmt.Errorf("--query: %w", err)
+	}
 	if err != nil {
 		return nil, nil, "", 1, fmt.Errorf("--prometheus: %w", err)
 	}

@@ -149,6 +149,26 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 	}
 }
 
+// TestBacktestCmdPrometheusQueryAtFault: a --query the server answers with
+// several series is bad input (exit 2 naming --query, and how to mend
+// it); it was exit 1, as an unreachable server is.
+func TestBacktestCmdPrometheusQueryAtFault(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		series := func(pod string) any {
+			return map[string]any{"metric": map[string]string{"pod": pod}, "values": [][2]any{{1_700_000_000, "1"}}}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{
+			"resultType": "matrix", "result": []any{series("a"), series("b")}}})
+	}))
+	t.Cleanup(srv.Close)
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "rate(x[1m])",
+		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+	require.Equal(t, 2, code, stderr.String())
+	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned more than one series; aggregate it (e.g. sum(...))")
+}
+
 func TestBacktestCmdBadUsage(t *testing.T) {
 	tr := backtestTestTrace(t, 10)
 	out := filepath.Join(t.TempDir(), "d.csv")
