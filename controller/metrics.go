@@ -93,7 +93,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
 	m.forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.forecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
-	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval over the lead time (what is provisioned for).")
+	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
 	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
 	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
