@@ -690,3 +690,18 @@ func TestExplainNamesRequestedUnits(t *testing.T) {
 	require.True(t, strings.HasSuffix(line, ", requested before 3"), line)
 	require.NotContains(t, line, "current")
 }
+
+// TestExplainNamesWhatSizedTheForecast: a decision sized by the peak
+// quantiles explains itself by them; "forecast upper X ... needs N" is
+// kept for a decision the upper bound sized (risk_per_unit 0).
+func TestExplainNamesWhatSizedTheForecast(t *testing.T) {
+	e := policy.Explanation{UpperUsed: 38, ForecastUnits: 3, ExceedanceProbability: 0.02, Peak: &policy.Peak{P50: 10, P90: 20, P99: 30}, Rule: policy.RuleForecast}
+	line := Explain(policy.Decision{Desired: 3, Reason: policy.ReasonForecast, Explanation: e})
+	require.Contains(t, line, "forecast peak p50 10 p90 20 p99 30 over")
+	require.Contains(t, line, "needs 3 (exceedance 0.02)")
+	require.NotContains(t, line, "upper")
+	e.Peak = nil
+	line = Explain(policy.Decision{Desired: 3, Reason: policy.ReasonForecast, Explanation: e})
+	require.Contains(t, line, "forecast upper 38 over")
+	require.NotContains(t, line, "peak")
+}
