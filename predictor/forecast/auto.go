@@ -101,6 +101,7 @@ type engine struct {
 	only  string // restrict the candidates to this core (single models)
 	s     *series.Series
 	se    models.Seasonality
+	grid  models.Seasonality // seasons on the time grid of a series that misses rows (gridSeasons)
 	cores []models.Core
 	live  []bool
 	pick  candidate
@@ -259,8 +260,10 @@ func (e *engine) split(n int) int {
 		fitEnd = n - H - m + 1
 	}
 	e.se = e.seasons(m, step, fitEnd)
+	e.grid = models.Seasonality{}
 	if e.opts.Season == 0 {
 		e.se = gridCalendar(e.s, n, step, e.se)
+		e.grid = gridSeasons(e.s, n, fitEnd, H, step)
 	}
 	return fitEnd
 }
@@ -275,6 +278,9 @@ func (e *engine) newCores(fitEnd int) []models.Core {
 		if series.ACF(x, e.se.W) > series.ACF(x, e.se.M) {
 			hwSeason = e.se.W
 		}
+	}
+	if e.grid.M > 0 {
+		return e.gridCores()
 	}
 	return []models.Core{
 		models.NewNaive(),

@@ -30,7 +30,11 @@ import (
 //     the autocorrelation of the values, or of their ranks, confirms it); a
 //     weekly season of 7 days is added when the history holds enough weeks.
 //     A series that misses rows and shows the day only on its time grid
-//     gets ridge's calendar terms without seasonal lags (gridCalendar).
+//     gets ridge's calendar terms without seasonal lags (gridCalendar);
+//     one that misses rows and shows the day on its time grid has its
+//     seasonal models (seasonal naive, Holt-Winters, the seasonal median,
+//     MSTL) count the day in grid steps, run on the series resampled to
+//     the grid (gridSeasons, gridCores).
 //  3. Fit the candidates (naive, seasonal naive, ridge regression on raw and
 //     log scale, Holt-Winters, the median of the last 25 samples as a
 //     spike-proof level, the median of the target's phase over the

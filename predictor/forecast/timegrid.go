@@ -21,12 +21,27 @@ const meanStepSamples = 2000
 // which count samples. Road sensors and hourly exchange reports miss
 // rows; a series on a regular grid is unchanged.
 func gridCalendar(s *series.Series, n int, step int64, se models.Seasonality) models.Seasonality {
-	if se.M != 0 || se.Calendar || n < 2 || step <= 0 || 86400%step != 0 {
+	if se.M != 0 || se.Calendar || !gridShowsDay(s, n, step) {
 		return se
+	}
+	w := min(n-1, meanStepSamples)
+	se.Calendar = true
+	se.Step = max(1, (s.Time(n-1)-s.Time(n-1-w))/int64(w))
+	return se
+}
+
+// gridShowsDay reports whether the first n samples miss rows of a grid of
+// step seconds (a whole divisor of a day) and, resampled on it (the last
+// max(6,000, 4 days) of grid times, each the value of the last sample at
+// or before it, carried as a gap is), show the calendar day
+// (series.ShowsDay).
+func gridShowsDay(s *series.Series, n int, step int64) bool {
+	if n < 2 || step <= 0 || 86400%step != 0 {
+		return false
 	}
 	t0, t1 := s.Time(0), s.Time(n-1)
 	if t1-t0 == int64(n-1)*step {
-		return se // a regular grid: the samples' season detection said it all
+		return false // a regular grid: the samples' season detection said it all
 	}
 	day := int(86400 / step)
 	from := max(t0, t1-int64(max(series.ACFWindow, 4*day))*step)
@@ -38,11 +53,44 @@ func gridCalendar(s *series.Series, n int, step int64, se models.Seasonality) mo
 		}
 		g = append(g, s.Z[j])
 	}
-	if !series.ShowsDay(g, step) {
-		return se
+	return series.ShowsDay(g, step)
+}
+
+// gridSeasons is the seasonality, in steps of its time grid, of the
+// first n samples of a series that misses rows of a grid of step seconds
+// and shows the calendar day on it (gridShowsDay), for the seasonal
+// models run on that grid (models.NewOnGrid): one day, and the week when
+// the first fitEnd samples span enough weeks of grid times (as seasons
+// asks of a regular grid). Zero otherwise (a regular grid, no day, or a
+// day no longer than the horizon H).
+func gridSeasons(s *series.Series, n, fitEnd, H int, step int64) models.Seasonality {
+	if !gridShowsDay(s, n, step) || int(86400/step) <= H {
+		return models.Seasonality{}
 	}
-	w := min(n-1, meanStepSamples)
-	se.Calendar = true
-	se.Step = max(1, (t1-s.Time(n-1-w))/int64(w))
+	m := int(86400 / step)
+	se := models.Seasonality{M: m, Step: step, Calendar: true}
+	if span := int((s.Time(fitEnd-1)-s.Time(0))/step) + 1; span-1-H-8*m >= 2*m {
+		se.W = 7 * m
+	}
 	return se
+}
+
+// gridCores is newCores for a series that misses rows of a grid showing
+// the day (e.grid): the seasonal models (seasonal naive, Holt-Winters on
+// the day, the seasonal median, MSTL) count their seasons in steps of the
+// grid, run on the series resampled to it (models.NewOnGrid); naive, ridge
+// and the median level stay on the samples.
+func (e *engine) gridCores() []models.Core {
+	g, step := e.grid, e.grid.Step
+	return []models.Core{
+		models.NewNaive(),
+		models.NewOnGrid(models.NewSeasonalNaive(g.M), step),
+		models.NewRidge(e.se, false),
+		models.NewRidge(e.se, true),
+		models.NewOnGrid(models.NewHoltWinters(g.M), step),
+		models.NewMedianLevel(25),
+		models.NewOnGrid(models.NewSeasonalMedian(g.M, 5), step),
+		models.NewOnGrid(models.NewMSTL(g.Periods(), false), step),
+		models.NewOnGrid(models.NewMSTL(g.Periods(), true), step),
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/predictor/forecast/internal/models"
 	"github.com/prescale/prescale/predictor/series"
 )
 
@@ -55,4 +56,26 @@ func TestGridCalendarOnMissingRows(t *testing.T) {
 	b := NewAuto(Options{Season: -1})
 	require.NoError(t, b.Fit(ts, ys))
 	require.False(t, b.e.se.Calendar, "seasonality disabled")
+}
+
+// The same series: its seasonal models count the day in grid steps (288
+// five-minute steps, ten days too few for the week) and run on the grid;
+// the same values on a regular grid have no grid seasons (the samples'
+// season is the grid's).
+func TestGridSeasonsOnMissingRows(t *testing.T) {
+	ts, ys := missingRows(2)
+	a := NewAuto(Options{})
+	require.NoError(t, a.Fit(ts, ys))
+	require.Equal(t, models.Seasonality{M: 288, Step: 300, Calendar: true}, a.e.grid)
+	f, err := a.Forecast(12, 0.8)
+	require.NoError(t, err)
+	require.Len(t, f.Mean, 12)
+
+	reg := make([]int64, len(ts))
+	for i := range reg {
+		reg[i] = ts[0] + int64(i)*300
+	}
+	b := NewAuto(Options{})
+	require.NoError(t, b.Fit(reg, ys))
+	require.Zero(t, b.e.grid)
 }
