@@ -874,6 +874,7 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 		m.forecastLo.DeleteLabelValues(lv...)
 		m.forecastHi.DeleteLabelValues(lv...)
 	}
+	publishPeak(m.forecastPeak, lv, ex.Peak)
 	m.anomaly.WithLabelValues(lv...).Set(snap.anomScore)
 	m.confidence.WithLabelValues(lv...).Set(ex.Confidence)
 	if !math.IsNaN(snap.modelErr) {

@@ -15,6 +15,7 @@ var directions = []string{"up", "down", "none"}
 type Metrics struct {
 	desired, current                 *prometheus.GaugeVec
 	forecast, forecastLo, forecastHi *prometheus.GaugeVec
+	forecastPeak                     *prometheus.GaugeVec
 	anomaly, confidence, modelError  *prometheus.GaugeVec
 	costPerHour, costToday, budget   *prometheus.GaugeVec
 	budgetCapped                     *prometheus.GaugeVec
@@ -71,7 +72,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	m.newTargetMetrics()
 	m.newLoopMetrics()
 	if reg != nil {
-		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.anomaly,
+		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.forecastPeak, m.anomaly,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
 			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
 			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.phaseDuration, m.shard, m.stateSaveFail,
@@ -94,6 +95,10 @@ func (m *Metrics) newTargetMetrics() {
 	m.forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.forecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.forecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
+	m.forecastPeak = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "forecast_peak",
+		Help: "Quantile (level 0.5, 0.9, 0.99) of the highest demand over the lead time that sized the decision's forecast units (risk sizing, the default), in the demand query's unit; absent without risk sizing or before the peak quantiles exist.",
+	}, append(targetLabels[:3:3], "level"))
 	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
 	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
@@ -179,4 +184,19 @@ func (m *Metrics) SetShard(index, count, owned int) {
 func (m *Metrics) SetInfo(mode, actuator string) {
 	m.info.Reset()
 	m.info.WithLabelValues(mode, actuator).Set(1)
+}
+
+// publishPeak sets prescale_forecast_peak from the decision's peak
+// quantiles, or drops the target's series when it has none.
+func publishPeak(g *prometheus.GaugeVec, lv []string, p *policy.Peak) {
+	if p == nil {
+		g.DeletePartialMatch(prometheus.Labels{"target": lv[0], "tier": lv[1], "kind": lv[2]})
+		return
+	}
+	for _, q := range []struct {
+		level string
+		v     float64
+	}{{"0.5", p.P50}, {"0.9", p.P90}, {"0.99", p.P99}} {
+		g.WithLabelValues(lv[0], lv[1], lv[2], q.level).Set(q.v)
+	}
 }

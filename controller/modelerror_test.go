@@ -5,7 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // TestModelErrorStandsBetweenScores: a one-step forecast is scored once
@@ -29,4 +33,23 @@ func TestModelErrorStandsBetweenScores(t *testing.T) {
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.InDelta(t, 15, f.c.Snapshot().Targets[0].ModelError, 1e-9, "the last score stands")
 	require.InDelta(t, 15, f.gauge(t, f.c.d.Metrics.modelError), 1e-9)
+}
+
+// TestForecastPeakPublished: prescale_forecast_peak gives the peak
+// quantiles a decision's forecast units were sized by, at levels 0.5, 0.9
+// and 0.99, and disappears when a decision has none (the dashboard draws
+// what sizes the units, not only the interval, which does not).
+func TestForecastPeakPublished(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, nil)
+	lv := []string{"web", "frontend", "instances"}
+	publishPeak(m.forecastPeak, lv, &policy.Peak{P50: 10, P90: 20, P99: 30})
+	require.InDelta(t, 20, testutil.ToFloat64(m.forecastPeak.WithLabelValues("web", "frontend", "instances", "0.9")), 0)
+	require.Equal(t, 3, testutil.CollectAndCount(m.forecastPeak))
+	publishPeak(m.forecastPeak, []string{"db", "data", "cpu"}, &policy.Peak{P50: 1, P90: 2, P99: 3})
+	publishPeak(m.forecastPeak, lv, nil)
+	require.Equal(t, 3, testutil.CollectAndCount(m.forecastPeak), "web's dropped, db's kept")
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
 }

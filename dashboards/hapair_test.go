@@ -36,6 +36,9 @@ func haPairLoad(instances ...string) string {
 				fmt.Fprintf(&b, "  %s{%s,tier=\"t\",kind=\"instances\"} %gx60\n", name, id, v)
 			}
 			fmt.Fprintf(&b, "  prescale_actuation_pending{%s,actuator=\"webhook\"} 1x60\n", id)
+			for _, level := range []string{"0.5", "0.9", "0.99"} {
+				fmt.Fprintf(&b, "  prescale_forecast_peak{%s,tier=\"t\",kind=\"instances\",level=%q} 9x60\n", id, level)
+			}
 			for _, reason := range []string{"forecast", "reactive", "max"} {
 				fmt.Fprintf(&b, "  prescale_decisions_total{%s,direction=\"none\",reason=%q} 0+1x60\n", id, reason)
 			}
