@@ -789,9 +789,18 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 
 // staleMessage says that a target's history has no value at the cycle's
 // time, how old its newest point (at last) is, and that decisions hold.
+// A point less than three steps old that is still not at the cycle's
+// time is most often a source that holds its newest data back longer than
+// a step (VictoriaMetrics' -search.latencyOffset, 30 s by default, with a
+// 15 s step: every cycle held, for ever), which the message then names.
 func staleMessage(last, now time.Time, step time.Duration) string {
-	return fmt.Sprintf("history: stale data: the newest point, at %s, is %s old (step %s); none at the cycle time: decisions held",
+	msg := fmt.Sprintf("history: stale data: the newest point, at %s, is %s old (step %s); none at the cycle time: decisions held",
 		last.UTC().Format(time.RFC3339), now.Sub(last).Round(time.Second), step)
+	if now.Sub(last) < 3*step {
+		msg += "; if this lasts, the source holds back its newest points for longer than a step " +
+			"(VictoriaMetrics' -search.latencyOffset, a scrape interval above PRESCALE_STEP): make PRESCALE_STEP longer than that delay"
+	}
+	return msg
 }
 
 // nonNegative returns fc with Lower, Mean and Upper clamped at 0 for the

@@ -53,3 +53,17 @@ func TestForecastPeakPublished(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, problems)
 }
+
+// TestStaleMessageNamesAHeldBackSource: a target whose newest point is a
+// step or two old on every cycle (VictoriaMetrics holds back its newest
+// 30 s by default; with a 15 s step the controller held every decision,
+// measured against a real VictoriaMetrics) is told what holds it back and
+// what to change; data that stopped long ago is not.
+func TestStaleMessageNamesAHeldBackSource(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 40, 0, time.UTC)
+	msg := staleMessage(now.Add(-40*time.Second), now, 15*time.Second)
+	require.Contains(t, msg, "is 40s old (step 15s)")
+	require.Contains(t, msg, "-search.latencyOffset")
+	require.Contains(t, msg, "make PRESCALE_STEP longer than that delay")
+	require.NotContains(t, staleMessage(now.Add(-17*time.Minute), now, time.Minute), "latencyOffset")
+}
