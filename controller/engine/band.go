@@ -21,7 +21,8 @@ import (
 // paced scale-down is made only when the units wanted are more than the
 // band below the current units, and goes to the wanted units plus the
 // band. The band is in units: ReleaseBandScale × (K·v/RiskPerUnit)^(1/3),
-// rounded, with K the paced change cost (ChangeCost × the event price)
+// rounded, at least one unit (the units wanted now are the bottom of the
+// wobble whenever there is one), with K the paced change cost (ChangeCost × the event price)
 // and v the variance of the demand's wobble over one lead window, in
 // units. The wobble is read from the second differences of demand (the
 // change of its one-step change): a smooth daily ramp hardly moves them,
@@ -90,7 +91,8 @@ func (w *wobble) sigma() float64 {
 }
 
 // releaseBand is the band in units for a scale-down at event price
-// price: 0 while pacing is not in force (price at most 1).
+// price, at least 1: 0 while pacing is not in force (price at most 1) or
+// the demand does not wobble.
 func (w *wobble) releaseBand(price float64, t policy.Target, interval time.Duration) int {
 	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 {
 		return 0
@@ -104,5 +106,5 @@ func (w *wobble) releaseBand(price float64, t policy.Target, interval time.Durat
 	if !(b < float64(t.MaxUnits)) {
 		return t.MaxUnits
 	}
-	return int(math.Round(b))
+	return max(1, int(math.Round(b)))
 }

@@ -44,8 +44,9 @@ func TestWobbleSigma(t *testing.T) {
 }
 
 // The band: ReleaseBandScale × (ChangeCost·price·v / RiskPerUnit)^(1/3),
-// rounded, v the wobble's variance over the lead window; none while
-// pacing is not in force.
+// rounded, at least one unit, v the wobble's variance over the lead
+// window; none while pacing is not in force or the demand does not
+// wobble.
 func TestReleaseBandWidth(t *testing.T) {
 	tg := peakTarget()
 	tg.ChangeCost, tg.CapacityPerUnit = DefaultChangeCost, 1
@@ -67,4 +68,12 @@ func TestReleaseBandWidth(t *testing.T) {
 		require.Equal(t, c.want, w.releaseBand(c.price, tg, step), "price %v", c.price)
 	}
 	require.Zero(t, (&wobble{}).releaseBand(8, tg, step), "no wobble yet")
+	var calm wobble
+	for range wobbleWindow {
+		calm.ring = append(calm.ring, 0.01*0.6745*math.Sqrt2) // σ = 0.01 unit per step
+	}
+	// 0.7 × ∛(0.04·8·0.0002/0.03) = 0.11 rounds to 0: at least one unit
+	// while paced and the demand wobbles at all.
+	require.Equal(t, 1, calm.releaseBand(8, tg, step))
+	require.Zero(t, calm.releaseBand(1, tg, step), "not paced")
 }

@@ -79,8 +79,9 @@ func TestPaceCountsEventsOnce(t *testing.T) {
 // in the referee's count on such a series, docs/tuning.md, "Event
 // pacing"). With it (scale-downs paced) they were 3.6 times (20.2
 // against 5.6); with the release band as well (band.go: a paced release
-// keeps the wobble's band) 2.9 times (16.9 against 5.8), within three, and
-// the price is in force at the end.
+// keeps the wobble's band, at least one unit) 2.3 times (13.1 against
+// 5.8; 2.9 with the band rounded to none on this wobble), within 2.5,
+// and the price is in force at the end.
 func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	tg := peakTarget()
 	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady = 2.2, DefaultChangeCost, true
@@ -101,6 +102,6 @@ func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	s := e.shadow
 	hpa := hpaEventsAt(s.hpas, s.pace.cost)
 	require.Greater(t, hpa, 1.0)
-	require.Less(t, s.pace.events, 3*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
+	require.Less(t, s.pace.events, 2.5*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
 	require.Greater(t, s.eventPrice(), 1.0)
 }
