@@ -885,6 +885,7 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	}
 	publishPeak(m.forecastPeak, lv, ex.Peak)
 	m.anomaly.WithLabelValues(lv...).Set(snap.anomScore)
+	m.anomalous.WithLabelValues(lv...).Set(b2f(snap.anomaly))
 	m.confidence.WithLabelValues(lv...).Set(ex.Confidence)
 	if !math.IsNaN(snap.modelErr) {
 		m.modelError.WithLabelValues(lv...).Set(snap.modelErr)

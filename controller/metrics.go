@@ -17,6 +17,7 @@ type Metrics struct {
 	forecast, forecastLo, forecastHi *prometheus.GaugeVec
 	forecastPeak                     *prometheus.GaugeVec
 	anomaly, confidence, modelError  *prometheus.GaugeVec
+	anomalous                        *prometheus.GaugeVec
 	costPerHour, costToday, budget   *prometheus.GaugeVec
 	budgetCapped                     *prometheus.GaugeVec
 	decisions                        *prometheus.CounterVec
@@ -72,7 +73,7 @@ func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	m.newTargetMetrics()
 	m.newLoopMetrics()
 	if reg != nil {
-		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.forecastPeak, m.anomaly,
+		reg.MustRegister(m.desired, m.current, m.forecast, m.forecastLo, m.forecastHi, m.forecastPeak, m.anomaly, m.anomalous,
 			m.confidence, m.modelError, m.costPerHour, m.costToday, m.budget, m.budgetCapped,
 			m.dataOK, m.lastDecision, m.demand, m.info, m.decisions, m.cycleDuration, m.cycleLateness, m.cycles,
 			m.cyclesFailed, m.lastCycle, m.historyUp, m.historyHealth, m.queryDuration, m.phaseDuration, m.shard, m.stateSaveFail,
@@ -100,6 +101,7 @@ func (m *Metrics) newTargetMetrics() {
 		Help: "Quantile (level 0.5, 0.9, 0.99) of the highest demand over the lead time that sized the decision's forecast units (risk sizing, the default), in the demand query's unit; absent without risk sizing or before the peak quantiles exist.",
 	}, append(targetLabels[:3:3], "level"))
 	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
+	m.anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it; they are kept out of model fitting), else 0.")
 	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
 	m.costPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
@@ -158,7 +160,7 @@ func (m *Metrics) initTarget(t policy.Target) {
 	// a running workload to its minimum on the 0 a new controller
 	// published until its first cycle.
 	for _, g := range []*prometheus.GaugeVec{m.current,
-		m.anomaly, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
+		m.anomaly, m.anomalous, m.confidence, m.costPerHour, m.costToday, m.budgetCapped, m.dataOK, m.lastDecision, m.demand} {
 		g.WithLabelValues(lv...)
 	}
 	m.budget.WithLabelValues(lv...).Set(t.DailyBudget)

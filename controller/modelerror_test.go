@@ -67,3 +67,20 @@ func TestStaleMessageNamesAHeldBackSource(t *testing.T) {
 	require.Contains(t, msg, "make PRESCALE_STEP longer than that delay")
 	require.NotContains(t, staleMessage(now.Add(-17*time.Minute), now, time.Minute), "latencyOffset")
 }
+
+// TestAnomalousFlagPublished: prescale_anomalous is the detector's flag on
+// the latest sample (0 from the start, 1 while flagged), what
+// PrescaleAnomalyDetected and the dashboard count follow, so both agree
+// with the controller at any PRESCALE_ANOMALY_THRESHOLD.
+func TestAnomalousFlagPublished(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	g := f.c.d.Metrics.anomalous
+	require.Equal(t, 1, testutil.CollectAndCount(g), "pre-initialised")
+	require.InDelta(t, 0, f.gauge(t, g), 0)
+	tg := f.c.targets[0]
+	f.c.publish(tg, snapshot{anomaly: true, anomScore: 0.5}, f.c.file.Targets[tg.Name])
+	require.InDelta(t, 1, f.gauge(t, g), 0, "flagged at a score below the default threshold")
+	f.c.publish(tg, snapshot{anomScore: 0.995}, f.c.file.Targets[tg.Name])
+	require.InDelta(t, 0, f.gauge(t, g), 0)
+}

@@ -18,7 +18,7 @@ import (
 // each (counters rise by it per minute), as one controller publishes them.
 var perTargetSeries = map[string]float64{
 	"prescale_demand": 7, "prescale_forecast": 8, "prescale_forecast_lower": 6, "prescale_forecast_upper": 9,
-	"prescale_model_error": 1, "prescale_anomaly_score": 0.995, "prescale_desired_units": 4, "prescale_current_units": 3,
+	"prescale_model_error": 1, "prescale_anomaly_score": 0.995, "prescale_anomalous": 1, "prescale_desired_units": 4, "prescale_current_units": 3,
 	"prescale_provisioning_lag_seconds": 300, "prescale_decision_confidence": 0.8, "prescale_cost_per_hour": 0.2,
 	"prescale_cost_today": 1.5, "prescale_cost_budget_daily": 10, "prescale_budget_capped": 1, "prescale_target_data_ok": 1,
 }
