@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,34 @@ func (v *vmServer) importSeries(ctx context.Context, series []vmSeries) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
+	last := series[len(series)-1]
+	v.waitPoint(ctx, vmSelector(last), last.Timestamps[len(last.Timestamps)-1])
+}
+
+// waitPoint polls /api/v1/export (with a deadline) until the series the
+// selector names has its point at ms: a flush makes points searchable, but
+// on a loaded machine VictoriaMetrics may register a new series' index a
+// moment later, and a controller started before that reads no history.
+func (v *vmServer) waitPoint(ctx context.Context, selector string, ms int64) {
+	t := v.t
+	t.Helper()
+	at := fmt.Sprintf("%d.%03d", ms/1000, ms%1000)
+	q := url.Values{"match[]": {selector}, "start": {at}, "end": {at}}
+	testkit.Eventually(ctx, t, 30*time.Second, "imported series searchable", func() error {
+		resp, err := testkit.Get(ctx, v.URL()+"/api/v1/export?"+q.Encode())
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(fmt.Sprint(ms))) {
+			return fmt.Errorf("export %d: %q", resp.StatusCode, b)
+		}
+		return nil
+	})
 }
 
 // vmSelector renders a series' labels as a PromQL selector.
