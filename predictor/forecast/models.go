@@ -27,7 +27,8 @@ import (
 //  1. Clean: leading NaNs are dropped, later NaNs carried forward (never
 //     trained or scored on), counter resets undone when opts.Counter.
 //  2. Season: opts.Season, or series.DetectSeason (one calendar day in samples when
-//     the autocorrelation of the values, or of their ranks, confirms it); a
+//     the autocorrelation of the values, or of their ranks, confirms it and
+//     is not a level shift's); a
 //     weekly season of 7 days is added when the history holds enough weeks.
 //     A series that misses rows and shows the day only on its time grid
 //     gets ridge's calendar terms without seasonal lags (gridCalendar);

@@ -16,6 +16,12 @@ const (
 	// missed (chosen on the eight traces and the tuning set, in-sample;
 	// docs/tuning.md).
 	rankCalendarACF = 0.2
+	// shiftShare is the share of calendarACF and rankCalendarACF below
+	// which the autocorrelations at one day of the values less their
+	// centred one-day mean must both stay for a day the values show to be
+	// a level shift's (levelShift; chosen on the eight traces and the
+	// tuning set, in-sample; docs/tuning.md).
+	shiftShare = 0.3
 	// searchACF is the autocorrelation a searched (non-calendar) peak
 	// must reach.
 	searchACF = 0.3
@@ -60,8 +66,9 @@ func ACF(x []float64, k int) float64 {
 // day (over the last max(6000, 4 days) samples) exceeds 0.1, or that of
 // the values' ranks exceeds 0.2 (Spearman's; a few spikes of a heavy-tailed
 // series, tweets or requests counted, carry the autocorrelation of the
-// values, not that of their ranks), the answer is one day in samples.
-// Otherwise it searches the lags 2..min(n/3, 1000) of
+// values, not that of their ranks), the answer is one day in samples,
+// unless that autocorrelation is a level shift's (levelShift: it is gone
+// once each value's centred one-day mean is removed). Otherwise it searches the lags 2..min(n/3, 1000) of
 // the last 6000 samples for the highest autocorrelation peak after the
 // first zero crossing and accepts it above 0.3. Missing values (NaN) are
 // ignored by carrying the last value.
@@ -100,13 +107,40 @@ func seasonWindow(step int64) int {
 // shows the calendar day: DetectSeason's first check (a whole day of at
 // least 4 steps, two days of samples, and the autocorrelation of the last
 // max(6000, 4 days) samples at one day above 0.1, or that of their ranks
-// above 0.2), without its search for another period.
+// above 0.2, not a level shift's), without its search for another period.
 func ShowsDay(x []float64, step int64) bool {
 	if w := seasonWindow(step); len(x) > w {
 		x = x[len(x)-w:]
 	}
 	d := calendarDay(step)
-	return d > 0 && len(x) >= 2*d && (ACF(x, d) > calendarACF || ACF(ranks(x), d) > rankCalendarACF)
+	return d > 0 && len(x) >= 2*d && (ACF(x, d) > calendarACF || ACF(ranks(x), d) > rankCalendarACF) &&
+		!levelShift(x, d)
+}
+
+// levelShift reports whether the autocorrelation x shows at lag d comes
+// from a shift of its level, not from a season: once each value's centred
+// moving average over d samples is removed (which keeps a season of d
+// samples whole and leaves of a step a bump d samples wide, no two of
+// whose values are d apart),
+// the autocorrelation at d is below shiftShare of calendarACF, and so is
+// that of the ranks, their own centred mean removed (a few spikes move the
+// values' mean more than a season does), below shiftShare of
+// rankCalendarACF. A series that drops to a
+// new level shows a day at any lag once the new level has lasted one: a
+// "season" that forecasts the old level back.
+func levelShift(x []float64, d int) bool {
+	r, cs := make([]float64, len(x)), make([]float64, len(x)+1)
+	detrend := func(x []float64) []float64 {
+		CentredMA(x, d, r, cs)
+		for i := range r {
+			r[i] = x[i] - r[i]
+		}
+		return r
+	}
+	if ACF(detrend(x), d) > shiftShare*calendarACF {
+		return false
+	}
+	return !(ACF(detrend(ranks(x)), d) > shiftShare*rankCalendarACF)
 }
 
 // DetectSeasonFilled is DetectSeason on a series without NaN (gaps already

@@ -118,6 +118,29 @@ func TestShowsDay(t *testing.T) {
 	require.False(t, ShowsDay(sine(288, 288), 300), "one day of samples")
 }
 
+// A level that drops from 34 to 0.3 under noise (grok_asg_anomaly's
+// shape) shows the day at any lag once the new level has lasted one; the
+// day is not taken then. A daily cycle that also drops keeps its day.
+func TestShowsDayNotALevelShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 11))
+	step := make([]float64, 13*288+500)
+	for i := range step {
+		step[i] = 34 + 0.5*rng.NormFloat64()
+		if i >= 13*288 {
+			step[i] = 0.3 + 0.5*rng.NormFloat64()
+		}
+	}
+	require.Greater(t, ACF(step, 288), calendarACF, "the values' autocorrelation shows a day")
+	require.False(t, ShowsDay(step, 300))
+	require.Zero(t, DetectSeason(step, 300))
+
+	cycle := sine(len(step), 288)
+	for i := range cycle {
+		cycle[i] += step[i]
+	}
+	require.True(t, ShowsDay(cycle, 300))
+}
+
 func TestRanks(t *testing.T) {
 	// Ties share the mean of their ranks.
 	require.Equal(t, []float64{2, 0.5, 3, 0.5}, ranks([]float64{5, 1, 7, 1}))
