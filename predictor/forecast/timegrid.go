@@ -9,6 +9,10 @@ import (
 // of a series with missing rows is taken over (gridCalendar).
 const meanStepSamples = 2000
 
+// gridMaxSpan is the most grid times per sample a series that misses rows
+// may span for its seasonal models to run on its grid (gridSeasons).
+const gridMaxSpan = 4
+
 // gridCalendar is the seasonality se of the first n samples with the
 // calendar terms added when the samples miss rows: their times are not a
 // regular grid of step seconds, so that one day is no fixed number of
@@ -62,9 +66,12 @@ func gridShowsDay(s *series.Series, n int, step int64) bool {
 // models run on that grid (models.NewOnGrid): one day, and the week when
 // the first fitEnd samples span enough weeks of grid times (as seasons
 // asks of a regular grid). Zero otherwise (a regular grid, no day, or a
-// day no longer than the horizon H).
+// day no longer than the horizon H, or a grid over gridMaxSpan times
+// longer than the samples: the copy on the grid, models.NewOnGrid's,
+// stays within that many times the samples).
 func gridSeasons(s *series.Series, n, fitEnd, H int, step int64) models.Seasonality {
-	if !gridShowsDay(s, n, step) || int(86400/step) <= H {
+	if !gridShowsDay(s, n, step) || int(86400/step) <= H ||
+		(s.Time(n-1)-s.Time(0))/step >= int64(gridMaxSpan)*int64(n) {
 		return models.Seasonality{}
 	}
 	m := int(86400 / step)

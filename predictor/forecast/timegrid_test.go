@@ -70,6 +70,33 @@ func TestGridSeasonsOnMissingRows(t *testing.T) {
 	f, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
 	require.Len(t, f.Mean, 12)
+	// Updated with two rows, a grid time between them without one, it
+	// forecasts from the latest (the copy on the grid follows).
+	n := len(ts)
+	a.Update(ts[n-1]+300, ys[n-1])
+	a.Update(ts[n-1]+900, ys[n-1])
+	f, err = a.Forecast(12, 0.8)
+	require.NoError(t, err)
+	for _, v := range f.Mean {
+		require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
+	}
+
+	// Three rows every 13 grid times (over three in four without a row):
+	// left on the samples, though its grid shows the day.
+	rng := rand.New(rand.NewPCG(4, 13))
+	var sparse []int64
+	var sy []float64
+	for k := range 3 * 200 {
+		tk := ts[0] + int64(k/3)*3900 + int64(k%3)*300
+		sparse = append(sparse, tk)
+		sy = append(sy, 10+3*math.Sin(2*math.Pi*float64(tk)/86400)+0.3*rng.NormFloat64())
+	}
+	s, err := series.NewFrom(sparse, sy, false)
+	require.NoError(t, err)
+	require.True(t, gridShowsDay(s, s.N(), s.Step()))
+	c := NewAuto(Options{})
+	require.NoError(t, c.Fit(sparse, sy))
+	require.Zero(t, c.e.grid)
 
 	reg := make([]int64, len(ts))
 	for i := range reg {
