@@ -280,7 +280,7 @@ func (e *engine) newCores(fitEnd int) []models.Core {
 		}
 	}
 	if e.grid.M > 0 {
-		return e.gridCores()
+		return e.gridCores(fitEnd)
 	}
 	return []models.Core{
 		models.NewNaive(),

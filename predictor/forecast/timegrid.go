@@ -49,15 +49,22 @@ func gridShowsDay(s *series.Series, n int, step int64) bool {
 	}
 	day := int(86400 / step)
 	from := max(t0, t1-int64(max(series.ACFWindow, 4*day))*step)
+	return series.ShowsDay(carried(s, n, from, step), step)
+}
+
+// carried returns the first n samples on the grid of step seconds from
+// time from to that of sample n-1: at each grid time, the value of the
+// last sample at or before it (carried, as a gap is).
+func carried(s *series.Series, n int, from, step int64) []float64 {
 	var g []float64
 	j := 0
-	for t := from; t <= t1; t += step {
+	for t := from; t <= s.Time(n-1); t += step {
 		for j+1 < n && s.Time(j+1) <= t {
 			j++
 		}
 		g = append(g, s.Z[j])
 	}
-	return series.ShowsDay(g, step)
+	return g
 }
 
 // gridSeasons is the seasonality, in steps of its time grid, of the
@@ -83,18 +90,27 @@ func gridSeasons(s *series.Series, n, fitEnd, H int, step int64) models.Seasonal
 }
 
 // gridCores is newCores for a series that misses rows of a grid showing
-// the day (e.grid): the seasonal models (seasonal naive, Holt-Winters on
-// the day, the seasonal median, MSTL) count their seasons in steps of the
-// grid, run on the series resampled to it (models.NewOnGrid); naive, ridge
-// and the median level stay on the samples.
-func (e *engine) gridCores() []models.Core {
+// the day (e.grid): the seasonal models (seasonal naive, Holt-Winters, the
+// seasonal median, MSTL) count their seasons in steps of the grid, run on
+// the series resampled to it (models.NewOnGrid); naive, ridge and the
+// median level stay on the samples. Holt-Winters takes the week when it
+// correlates better than the day on the grid over the fit part of fitEnd
+// samples, as newCores asks of a regular grid.
+func (e *engine) gridCores(fitEnd int) []models.Core {
 	g, step := e.grid, e.grid.Step
+	hwSeason := g.M
+	if t1 := e.s.Time(fitEnd - 1); g.W > 0 && (t1-e.s.Time(0))/step >= int64(2*g.W+10) {
+		x := carried(e.s, fitEnd, max(e.s.Time(0), t1-int64(2*series.ACFWindow)*step), step)
+		if series.ACF(x, g.W) > series.ACF(x, g.M) {
+			hwSeason = g.W
+		}
+	}
 	return []models.Core{
 		models.NewNaive(),
 		models.NewOnGrid(models.NewSeasonalNaive(g.M), step),
 		models.NewRidge(e.se, false),
 		models.NewRidge(e.se, true),
-		models.NewOnGrid(models.NewHoltWinters(g.M), step),
+		models.NewOnGrid(models.NewHoltWinters(hwSeason), step),
 		models.NewMedianLevel(25),
 		models.NewOnGrid(models.NewSeasonalMedian(g.M, 5), step),
 		models.NewOnGrid(models.NewMSTL(g.Periods(), false), step),

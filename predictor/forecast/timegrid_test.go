@@ -106,3 +106,34 @@ func TestGridSeasonsOnMissingRows(t *testing.T) {
 	require.NoError(t, b.Fit(reg, ys))
 	require.Zero(t, b.e.grid)
 }
+
+// Hourly times of which every tenth (the last too) is 20 s late: the same
+// grid, each row on its grid time, so Holt-Winters on the grid forecasts
+// as it does on the regular times, taking the week there too when it
+// correlates better than the day (a weekday/weekend level under a daily
+// cycle).
+func TestGridHoltWintersTakesTheWeek(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 13))
+	n := 6 * 168
+	reg, jit, ys := make([]int64, n), make([]int64, n), make([]float64, n)
+	for i := range n {
+		reg[i] = 1_500_000_000 - 1_500_000_000%604800 + int64(i)*3600
+		jit[i] = reg[i]
+		if i%10 == 7 {
+			jit[i] += 20
+		}
+		ys[i] = 50 + 10*math.Sin(2*math.Pi*float64(i)/24) + rng.NormFloat64()
+		if (i/24)%7 >= 5 {
+			ys[i] -= 30
+		}
+	}
+	var f [2][]float64
+	for k, ts := range [][]int64{reg, jit} {
+		m := NewHoltWinters(Options{Horizon: 12})
+		require.NoError(t, m.Fit(ts, ys))
+		fc, err := m.Forecast(12, 0.8)
+		require.NoError(t, err)
+		f[k] = fc.Mean
+	}
+	require.InDeltaSlice(t, f[0], f[1], 1e-9)
+}
