@@ -103,7 +103,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
 	m.anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it; they are kept out of model fitting), else 0.")
 	m.confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
-	m.modelError = gauge("model_error", "Absolute error of the previous cycle's one-step-ahead mean forecast against the observed demand, in the demand's unit.")
+	m.modelError = gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
 	m.costPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
 	m.costToday = gauge("cost_today", "Cost accrued since UTC midnight.")
 	m.budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")

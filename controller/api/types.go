@@ -200,7 +200,9 @@ type TargetVerification struct {
 	Freshness  *float64 `json:"freshness_seconds"`
 	Model      string   `json:"model"`
 	Confidence float64  `json:"backtest_confidence"`
-	// ModelError is null until a previous forecast could be scored.
+	// ModelError is the last scored one-step forecast's absolute error,
+	// kept between scores as prescale_model_error; null until a previous
+	// forecast could be scored.
 	ModelError   *float64 `json:"model_error"`
 	WindowStart  Time     `json:"window_start"`
 	WindowEnd    Time     `json:"window_end"`
