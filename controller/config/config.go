@@ -90,7 +90,7 @@ type Config struct {
 	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...)"`
 	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
-	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas_available{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged"`
+	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas_available{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged (without one, the last decision)"`
 	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation, in [1e-9, 1e15], and times PRESCALE_TARGET_UTILIZATION at least 1e-9"`
 	TargetUtilization   float64       `envconfig:"TARGET_UTILIZATION" default:"0.7" desc:"utilisation to provision for, in (0,1]"`
 	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units; 0 lets a target scale to zero on zero demand and back up on any demand"`
