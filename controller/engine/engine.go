@@ -268,6 +268,9 @@ type Engine struct {
 	// wob follows the demand's wobble for event pacing's release band
 	// (band.go).
 	wob wobble
+	// clb follows the demand's climb for event pacing's climb ahead
+	// (climb.go).
+	clb climb
 }
 
 // New builds an engine with a fresh forecaster.
@@ -445,6 +448,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
 		pin.EventPrice = e.shadow.eventPrice()
 		pin.ReleaseBand = e.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.ClimbUnits = e.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
 		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
@@ -452,6 +456,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
 	e.wob.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
+	e.clb.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
 	if e.shadow != nil {
 		e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired)
 	}

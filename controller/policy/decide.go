@@ -138,6 +138,9 @@ type Input struct {
 	// (releaseBand): a scale-down goes to the wanted units plus the band,
 	// and is not made when that is not below the current units.
 	ReleaseBand int
+	// ClimbUnits, when > 0, is event pacing's climb ahead in units
+	// (climbAhead): a scale-up goes that many units beyond those it wants.
+	ClimbUnits int
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -600,6 +603,9 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 		p = proposal{cur, ReasonStabilization, RuleChangeCost}
 		ex.Forgone = forgone
 	}
+	// 5c. Event pacing's climb ahead: a scale-up on a climb under way
+	// takes the climb's order quantity.
+	p = climbAhead(in, t, cur, p)
 
 	// 6. Tolerance band (never below the reactive floor), then the
 	// scale-down stabilisation window: the highest recommendation in it.

@@ -123,6 +123,19 @@ func releaseBand(in Input, cur int, p proposal) proposal {
 	return p
 }
 
+// climbAhead is event pacing's climb ahead (Input.ClimbUnits, c units,
+// controller/engine's climb.go): a scale-up that is made goes c units
+// beyond the units it wants, so a steady climb is served by fewer, larger
+// moves (docs/tuning.md, "Climb ahead"). It only ever adds units to a
+// scale-up, within MaxUnits; a scale-down or a hold is unchanged.
+func climbAhead(in Input, t Target, cur int, p proposal) proposal {
+	if in.ClimbUnits <= 0 || p.units <= cur {
+		return p
+	}
+	p.units = max(p.units, min(p.units+in.ClimbUnits, t.MaxUnits))
+	return p
+}
+
 // Round trips. A scale-down that a scale-up soon undoes costs two events
 // and saved little; on noisy or periodically spiking load (a CPU series
 // whose one-sample spikes the reactive floor answers after they are over)

@@ -274,3 +274,30 @@ func TestReleaseBand(t *testing.T) {
 		})
 	}
 }
+
+// Event pacing's climb ahead: a scale-up that is made goes the climb's
+// units beyond those it wants, within MaxUnits; a scale-down, a hold and
+// a decision without a climb are unchanged.
+func TestClimbAhead(t *testing.T) {
+	// Capacity 10 per unit, risk 0.05 per unit: RiskUnits picks 3 units.
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name           string
+		climb, current int
+		max, want      int
+	}{
+		{"no climb: the units wanted", 0, 1, 10, 3},
+		{"a scale-up takes the climb", 2, 1, 10, 5},
+		{"within MaxUnits", 2, 1, 4, 4},
+		{"a scale-down is unchanged", 2, 8, 10, 3},
+		{"a hold is unchanged", 2, 3, 10, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.MaxUnits = 0.05, c.max
+			in := input(5, c.current, flat(10, 20, 6))
+			in.PeakQuantiles, in.ClimbUnits = q, c.climb
+			require.Equal(t, c.want, Decide(in, tg, State{}).Desired)
+		})
+	}
+}
