@@ -76,12 +76,12 @@ func TestWriteExplain(t *testing.T) {
 
 // TestWriteExplainFloors: the explanation's floors are columns, the crowd
 // trend's too (a crowd_trend row showed its rule but not its units), and
-// so are the event pacing multiplier of the change cost and its release
-// band.
+// so are the event pacing multiplier of the change cost, its release
+// band and its climb ahead.
 func TestWriteExplainFloors(t *testing.T) {
 	d := policy.Decision{Desired: 9, Reason: policy.ReasonAnomaly, Explanation: policy.Explanation{
 		Rule: policy.RuleCrowdTrend, ReactiveFloor: 5, ShadowUnits: 6, TrendUnits: 9, ForecastUnits: 4,
-		EventPrice: 2.5, ReleaseBand: 2,
+		EventPrice: 2.5, ReleaseBand: 2, ClimbUnits: 3,
 	}}
 	res := &Result{
 		T: []int64{300}, Demand: []float64{42},
@@ -105,4 +105,5 @@ func TestWriteExplainFloors(t *testing.T) {
 	require.Equal(t, "4", col("forecast_units"))
 	require.Equal(t, "2.5", col("event_price"))
 	require.Equal(t, "2", col("release_band"))
+	require.Equal(t, "3", col("climb_units"))
 }

@@ -250,6 +250,9 @@ type Explanation struct {
 	// ReleaseBand: event pacing's release band in force, in units (0 when
 	// none).
 	ReleaseBand int `json:"release_band,omitempty"`
+	// ClimbUnits: event pacing's climb ahead in force, in units a
+	// scale-up goes beyond those it wants (0 when none).
+	ClimbUnits int `json:"climb_units,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -508,6 +511,7 @@ func explain(in Input, t Target) Explanation {
 		ex.EventPrice = p
 	}
 	ex.ReleaseBand = max(0, in.ReleaseBand)
+	ex.ClimbUnits = max(0, in.ClimbUnits)
 	return ex
 }
 

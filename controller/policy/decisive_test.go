@@ -297,7 +297,9 @@ func TestClimbAhead(t *testing.T) {
 			tg.RiskPerUnit, tg.MaxUnits = 0.05, c.max
 			in := input(5, c.current, flat(10, 20, 6))
 			in.PeakQuantiles, in.ClimbUnits = q, c.climb
-			require.Equal(t, c.want, Decide(in, tg, State{}).Desired)
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.climb, d.Explanation.ClimbUnits, "the explanation names the climb ahead in force")
 		})
 	}
 }
