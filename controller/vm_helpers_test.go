@@ -139,7 +139,7 @@ func (v *vmServer) waitSeries(ctx context.Context, selector string, ms int64) {
 		err = json.NewDecoder(resp.Body).Decode(&body)
 		_ = resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK || len(body.Data) == 0 {
-			return fmt.Errorf("series %d: %v, %d series", resp.StatusCode, err, len(body.Data))
+			return fmt.Errorf("series %d: %w, %d series", resp.StatusCode, err, len(body.Data))
 		}
 		return nil
 	})
