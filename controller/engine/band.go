@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -45,36 +44,23 @@ const (
 )
 
 // wobble follows the demand's second differences, in units, at the
-// decisions (a repeated or older decision time and a missing demand are
-// skipped; the next difference spans the gap).
+// decisions: its ring holds their absolute values, at most wobbleWindow.
 type wobble struct {
-	lastAt          int64
-	last, lastDiff  float64
-	hasLast, hasDif bool
-	ring            []float64 // |second differences|, at most wobbleWindow
-	next            int       // the ring's oldest entry once full
-	sorted          []float64 // scratch for the median
+	stepRing
+	lastDiff float64
+	hasDif   bool
 }
 
 // observe adds the demand v at now, with units of per demand each.
 func (w *wobble) observe(now int64, v, per float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || !(per > 0) || (w.hasLast && now <= w.lastAt) {
+	d, ok := w.step(now, v, per)
+	if !ok {
 		return
 	}
-	if w.hasLast {
-		d := (v - w.last) / per
-		if w.hasDif {
-			a := math.Abs(d - w.lastDiff)
-			if len(w.ring) < wobbleWindow {
-				w.ring = append(w.ring, a)
-			} else {
-				w.ring[w.next] = a
-				w.next = (w.next + 1) % wobbleWindow
-			}
-		}
-		w.lastDiff, w.hasDif = d, true
+	if w.hasDif {
+		w.push(math.Abs(d-w.lastDiff), wobbleWindow)
 	}
-	w.last, w.lastAt, w.hasLast = v, now, true
+	w.lastDiff, w.hasDif = d, true
 }
 
 // sigma is the standard deviation of the demand's one-step wobble in
@@ -85,9 +71,8 @@ func (w *wobble) sigma() float64 {
 	if len(w.ring) < wobbleMin {
 		return 0
 	}
-	w.sorted = append(w.sorted[:0], w.ring...)
-	slices.Sort(w.sorted)
-	return w.sorted[len(w.sorted)/2] * madToSigma / math.Sqrt2
+	sorted := w.sortedRing()
+	return sorted[len(sorted)/2] * madToSigma / math.Sqrt2
 }
 
 // releaseBand is the band in units for a scale-down at event price

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -38,32 +37,16 @@ const climbWindow = 12
 const climbRising = 10
 
 // climb follows the demand's one-step changes, in units, at the
-// decisions (a repeated or older decision time and a missing demand are
-// skipped; the next change spans the gap).
+// decisions: its ring holds them, at most climbWindow.
 type climb struct {
-	lastAt  int64
-	last    float64
-	hasLast bool
-	ring    []float64 // one-step changes, at most climbWindow
-	next    int       // the ring's oldest entry once full
-	sorted  []float64 // scratch for the median
+	stepRing
 }
 
 // observe adds the demand v at now, with units of per demand each.
 func (c *climb) observe(now int64, v, per float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || !(per > 0) || (c.hasLast && now <= c.lastAt) {
-		return
+	if d, ok := c.step(now, v, per); ok {
+		c.push(d, climbWindow)
 	}
-	if c.hasLast {
-		d := (v - c.last) / per
-		if len(c.ring) < climbWindow {
-			c.ring = append(c.ring, d)
-		} else {
-			c.ring[c.next] = d
-			c.next = (c.next + 1) % climbWindow
-		}
-	}
-	c.last, c.lastAt, c.hasLast = v, now, true
 }
 
 // extraUnits is how many units beyond those it wants a scale-up at event
@@ -75,10 +58,9 @@ func (c *climb) extraUnits(price float64, t policy.Target, interval time.Duratio
 	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 || len(c.ring) < climbWindow {
 		return 0
 	}
-	c.sorted = append(c.sorted[:0], c.ring...)
-	slices.Sort(c.sorted)
-	step := c.sorted[len(c.sorted)/2]
-	if !(step > 0) || !(c.sorted[len(c.sorted)-climbRising] > 0) {
+	sorted := c.sortedRing()
+	step := sorted[len(sorted)/2]
+	if !(step > 0) || !(sorted[len(sorted)-climbRising] > 0) {
 		return 0
 	}
 	s := step * float64(t.Lag+interval) / float64(interval)
