@@ -157,7 +157,7 @@ func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
 	}
 	if !w.since.IsZero() && snap.observed >= w.units {
 		lag := max(0, snap.at.Sub(w.since).Seconds())
-		c.d.Metrics.lagObserved.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Observe(lag)
+		c.d.Metrics.LagObserved.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Observe(lag)
 		c.log.Debug("observed provisioning lag", "target", t.Name, "units", w.units, "lag", lag, "configured", t.Lag.Seconds())
 		w.since = time.Time{}
 	}

@@ -38,7 +38,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 	f.act.setDown(true)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()), "a failed delivery is the actuator's to retry, not a failed cycle")
 	m := f.c.d.Metrics
-	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
+	require.InDelta(t, 10, f.gauge(t, m.Desired), 0)
 	f.requirePending(t, 1)
 	hl := f.c.Health()
 	require.Equal(t, "degraded", hl.Status)
@@ -57,7 +57,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 1, f.gauge(t, m.current), 0, "current units are the acknowledged ones, never the refused 10")
+	require.InDelta(t, 1, f.gauge(t, m.Current), 0, "current units are the acknowledged ones, never the refused 10")
 	require.Equal(t, 1, currentUnits(f.c))
 
 	// The receiver recovers: the next cycle delivers the current desired.
@@ -69,7 +69,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 	require.Equal(t, "ok", f.c.Health().Status)
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 10, f.gauge(t, m.current), 0)
+	require.InDelta(t, 10, f.gauge(t, m.Current), 0)
 	var sent []int
 	for _, a := range f.act.actions() {
 		sent = append(sent, a.Desired)
@@ -165,7 +165,7 @@ func TestActuationOldStateFile(t *testing.T) {
 	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f2.act.actions())
-	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.current), 0)
+	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.Current), 0)
 }
 
 // replicasTarget is testTarget reading its units back from kube-state-metrics.
@@ -194,17 +194,17 @@ func TestCurrentQueryAndObservedLag(t *testing.T) {
 	f, h, tgt := replicasFixture(t, &now, 1)
 	m := f.c.d.Metrics
 	lv := []string{"web", "web", "instances"}
-	require.InDelta(t, 300, testutil.ToFloat64(m.lagConfigured.WithLabelValues(lv...)), 0, "configured lag 5m")
+	require.InDelta(t, 300, testutil.ToFloat64(m.LagConfigured.WithLabelValues(lv...)), 0, "configured lag 5m")
 
 	require.NoError(t, f.c.ReconcileOnce(t.Context())) // scale-up to 10, acknowledged at once
 	require.Len(t, f.act.actions(), 1)
-	require.InDelta(t, 1, f.gauge(t, m.current), 0)
+	require.InDelta(t, 1, f.gauge(t, m.Current), 0)
 
 	for i, replicas := range []float64{4, 9} { // capacity arriving
 		now = now.Add(time.Minute)
 		h.setQuery(tgt.CurrentQuery, replicas)
 		require.NoError(t, f.c.ReconcileOnce(t.Context()))
-		require.InDelta(t, replicas, f.gauge(t, m.current), 0, "cycle %d: current units are what current_query reads, not the acknowledged 10", i)
+		require.InDelta(t, replicas, f.gauge(t, m.Current), 0, "cycle %d: current units are what current_query reads, not the acknowledged 10", i)
 		require.Equal(t, int(replicas), currentUnits(f.c))
 	}
 	require.Equal(t, 0, histCount(t, f, lv), "not all 10 units there yet")
@@ -227,14 +227,14 @@ func TestCurrentQueryMissingFallsBack(t *testing.T) {
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.current), 0)
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Current), 0)
 	require.Contains(t, f.c.snaps[0].currentErr, "gave no usable value")
 }
 
 func histMetric(t *testing.T, f *fixture, lv []string) *dto.Histogram {
 	t.Helper()
 	var mm dto.Metric
-	require.NoError(t, f.c.d.Metrics.lagObserved.WithLabelValues(lv...).(prometheus.Metric).Write(&mm))
+	require.NoError(t, f.c.d.Metrics.LagObserved.WithLabelValues(lv...).(prometheus.Metric).Write(&mm))
 	return mm.GetHistogram()
 }
 
@@ -317,7 +317,7 @@ func TestFirstDecisionStartsFromCurrentQuery(t *testing.T) {
 	dec := f.c.snaps[0].decision
 	require.Equal(t, policy.ReasonNoData, dec.Reason)
 	require.Equal(t, 12, dec.Desired, "held at what the target runs")
-	require.InDelta(t, 12, f.gauge(t, f.c.d.Metrics.desired), 0)
+	require.InDelta(t, 12, f.gauge(t, f.c.d.Metrics.Desired), 0)
 
 	// Above max_units: the policy's bounds still hold.
 	h.setQuery(target.CurrentQuery, 500)

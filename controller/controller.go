@@ -23,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/internal/histwin"
+	"github.com/prescale/prescale/controller/internal/metrics"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/outage"
@@ -306,7 +307,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		// its last decision before its first cycle.
 		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
 			lv := []string{t.Name, t.Tier, string(t.Kind)}
-			d.Metrics.desired.WithLabelValues(lv...).Set(float64(ts.Policy.LastDesired))
+			d.Metrics.Desired.WithLabelValues(lv...).Set(float64(ts.Policy.LastDesired))
 		}
 	}
 	c.prune(d.Now())
@@ -482,7 +483,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 func (c *Controller) phase(name string, f func()) {
 	t0 := time.Now()
 	f()
-	c.d.Metrics.phaseDuration.WithLabelValues(name).Observe(time.Since(t0).Seconds())
+	c.d.Metrics.PhaseDuration.WithLabelValues(name).Observe(time.Since(t0).Seconds())
 }
 
 // parallel calls f for every target index, Workers at a time.
@@ -545,13 +546,13 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		errs = append(errs, saveErr)
 	}
 	c.gen.Add(1)
-	c.cycleMetrics(now, start, up, healthy)
+	c.d.Metrics.Cycle(now, start, up, healthy)
 	err := errors.Join(errs...)
 	if err != nil {
 		c.mu.Lock()
 		c.failed++
 		c.mu.Unlock()
-		c.d.Metrics.cyclesFailed.Inc()
+		c.d.Metrics.CyclesFailed.Inc()
 	}
 	return err
 }
@@ -566,7 +567,7 @@ func (c *Controller) persist(now time.Time, file state.File) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		c.d.Metrics.stateSaveFail.Inc()
+		c.d.Metrics.StateSaveFail.Inc()
 		c.saveOut.Fail(c.log, now, err, "state file not saved: retried at every save; a restart would lose what changed since the last save (decisions, cooldowns, acknowledged units)")
 		return tracked{err}
 	}
@@ -664,29 +665,12 @@ func (c *Controller) logData(now time.Time, i int, s snapshot) {
 	}
 }
 
-// cycleMetrics publishes a finished cycle's controller-wide metrics.
-func (c *Controller) cycleMetrics(now, start time.Time, up, healthy bool) {
-	m := c.d.Metrics
-	m.historyUp.Set(b2f(up))
-	m.historyHealth.Set(b2f(healthy))
-	m.cycles.Inc()
-	m.cycleDuration.Observe(time.Since(start).Seconds())
-	m.lastCycle.Set(float64(now.UnixNano()) / 1e9)
-}
-
 func (c *Controller) copyFileLocked() state.File {
 	f := state.File{Version: c.file.Version, SavedAt: c.file.SavedAt, Targets: make(map[string]state.Target, len(c.file.Targets))}
 	for k, v := range c.file.Targets {
 		f.Targets[k] = v
 	}
 	return f
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // fit feeds the points target idx read this cycle through its engine (in
@@ -863,42 +847,17 @@ func Explain(d policy.Decision) string {
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	m := c.d.Metrics
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
-	dec := snap.decision
-	m.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
-	m.current.WithLabelValues(lv...).Set(float64(snap.current))
-	ex := dec.Explanation
-	if ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
-		m.forecast.WithLabelValues(lv...).Set(nonNegativeValue(t.Kind, ex.MeanUsed))
-		m.forecastHi.WithLabelValues(lv...).Set(nonNegativeValue(t.Kind, ex.UpperUsed))
-		k := min(ex.ForecastPoints, len(snap.fc.Lower)) - 1
-		if k >= 0 && !math.IsNaN(snap.fc.Lower[k]) && !math.IsInf(snap.fc.Lower[k], 0) {
-			m.forecastLo.WithLabelValues(lv...).Set(snap.fc.Lower[k])
+	v := metrics.Values{Decision: snap.decision, Current: snap.current, Lower: math.NaN(),
+		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
+		CostToday: ts.CostToday, Present: snap.present, Demand: snap.demand, At: snap.at}
+	if ex := snap.decision.Explanation; ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
+		v.HasForecast = true
+		v.Mean, v.Upper = nonNegativeValue(t.Kind, ex.MeanUsed), nonNegativeValue(t.Kind, ex.UpperUsed)
+		if k := min(ex.ForecastPoints, len(snap.fc.Lower)) - 1; k >= 0 {
+			v.Lower = snap.fc.Lower[k]
 		}
-	} else {
-		// No forecast this cycle: drop the series rather than leave the
-		// last cycle's values looking current.
-		m.forecast.DeleteLabelValues(lv...)
-		m.forecastLo.DeleteLabelValues(lv...)
-		m.forecastHi.DeleteLabelValues(lv...)
 	}
-	publishPeak(m.forecastPeak, lv, ex.Peak)
-	m.anomaly.WithLabelValues(lv...).Set(snap.anomScore)
-	m.anomalous.WithLabelValues(lv...).Set(b2f(snap.anomaly))
-	m.confidence.WithLabelValues(lv...).Set(ex.Confidence)
-	if !math.IsNaN(snap.modelErr) {
-		m.modelError.WithLabelValues(lv...).Set(snap.modelErr)
-	}
-	m.costPerHour.WithLabelValues(lv...).Set(float64(snap.current) * t.CostPerUnitHour)
-	m.costToday.WithLabelValues(lv...).Set(ts.CostToday)
-	m.budgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
-	m.dataOK.WithLabelValues(lv...).Set(b2f(snap.present))
-	if snap.present {
-		m.demand.WithLabelValues(lv...).Set(snap.demand)
-	}
-	m.lastDecision.WithLabelValues(lv...).Set(float64(snap.at.UnixNano()) / 1e9)
-	m.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+	c.d.Metrics.Publish(t, v)
 }
 
 // nonNegativeValue clamps one published value as nonNegative does.
@@ -917,7 +876,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	backoff := time.Duration(0)
 	for {
 		lateness := c.d.Now().Sub(next)
-		c.d.Metrics.cycleLateness.Observe(max(0, lateness.Seconds()))
+		c.d.Metrics.CycleLateness.Observe(max(0, lateness.Seconds()))
 		err := c.ReconcileOnce(ctx)
 		if ctx.Err() != nil {
 			return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/metrics"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/testkit"
@@ -226,12 +227,12 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	// bound 70 needs ceil(70/7) = 10 units when new capacity is ready.
 	h := &fakeHistory{value: 35}
 	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
-	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.modelError), "no model error before a forecast could be scored")
-	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.forecast), "no forecast before the first cycle")
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.ModelError), "no model error before a forecast could be scored")
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Forecast), "no forecast before the first cycle")
 	// KEDA read the 0 it was as "scale to the minimum" until the first cycle.
-	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.desired), "no desired units before a decision")
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired), "no desired units before a decision")
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.desired), 0)
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Desired), 0)
 
 	acts := f.act.actions()
 	require.Len(t, acts, 1)
@@ -242,20 +243,20 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.Contains(t, acts[0].Explanation, "forecast upper 70")
 
 	m := f.c.d.Metrics
-	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
-	require.InDelta(t, 1, f.gauge(t, m.current), 0)
-	require.InDelta(t, 50, f.gauge(t, m.forecast), 0)
-	require.InDelta(t, 70, f.gauge(t, m.forecastHi), 0)
-	require.InDelta(t, 25, f.gauge(t, m.forecastLo), 0)
-	require.InDelta(t, 0.9, f.gauge(t, m.confidence), 0)
-	require.InDelta(t, 35, f.gauge(t, m.demand), 0, "the demand the decision used")
+	require.InDelta(t, 10, f.gauge(t, m.Desired), 0)
+	require.InDelta(t, 1, f.gauge(t, m.Current), 0)
+	require.InDelta(t, 50, f.gauge(t, m.Forecast), 0)
+	require.InDelta(t, 70, f.gauge(t, m.ForecastHi), 0)
+	require.InDelta(t, 25, f.gauge(t, m.ForecastLo), 0)
+	require.InDelta(t, 0.9, f.gauge(t, m.Confidence), 0)
+	require.InDelta(t, 35, f.gauge(t, m.Demand), 0, "the demand the decision used")
 	p := f.c.Snapshot().Targets[0]
 	require.Equal(t, "fake", p.Forecast.Model, "the forecast the decision used")
 	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.ForecastStart, "one step after the last grid point")
-	require.InDelta(t, 0.5, f.gauge(t, m.costPerHour), 1e-12, "1 current unit at 0.5/h")
-	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "up", "forecast")), 0)
-	require.InDelta(t, 0, testutil.ToFloat64(m.decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
-	require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0)
+	require.InDelta(t, 0.5, f.gauge(t, m.CostPerHour), 1e-12, "1 current unit at 0.5/h")
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "up", "forecast")), 0)
+	require.InDelta(t, 0, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
+	require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0)
 	problems, err := testutil.GatherAndLint(f.reg)
 	require.NoError(t, err)
 	require.Empty(t, problems)
@@ -264,9 +265,9 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	// the observed 35.
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 15, f.gauge(t, m.modelError), 1e-9)
+	require.InDelta(t, 15, f.gauge(t, m.ModelError), 1e-9)
 	require.Len(t, f.act.actions(), 1, "no change, no action")
-	require.InDelta(t, 10*0.5/60, f.gauge(t, m.costToday), 1e-9, "one minute of 10 units at 0.5/h")
+	require.InDelta(t, 10*0.5/60, f.gauge(t, m.CostToday), 1e-9, "one minute of 10 units at 0.5/h")
 }
 
 func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
@@ -280,12 +281,12 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	err := f.c.ReconcileOnce(t.Context())
 	require.ErrorIs(t, err, errHistory)
 	m := f.c.d.Metrics
-	require.InDelta(t, 10, f.gauge(t, m.desired), 0, "last decision held, never scaled to min")
-	require.InDelta(t, 0, testutil.ToFloat64(m.historyUp), 0)
-	require.InDelta(t, 1, testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0)
-	require.InDelta(t, 1, testutil.ToFloat64(m.cyclesFailed), 0)
+	require.InDelta(t, 10, f.gauge(t, m.Desired), 0, "last decision held, never scaled to min")
+	require.InDelta(t, 0, testutil.ToFloat64(m.HistoryUp), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.CyclesFailed), 0)
 	require.Len(t, f.act.actions(), 1, "no action on missing data")
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 0, testutil.CollectAndCount(g), "no forecast this cycle: the %s series is dropped, not left stale", name)
 	}
 	require.Equal(t, "degraded", f.c.Health().Status)
@@ -298,9 +299,9 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	h.set(0, history.ErrNoData)
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.InDelta(t, 10, f.gauge(t, m.desired), 0)
-	require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0)
-	require.InDelta(t, 0, testutil.ToFloat64(m.historyHealth), 0)
+	require.InDelta(t, 10, f.gauge(t, m.Desired), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0)
+	require.InDelta(t, 0, testutil.ToFloat64(m.HistoryHealth), 0)
 
 	// Recovery.
 	h.set(35, nil)
@@ -321,7 +322,7 @@ func TestStaleDataSaysHowOld(t *testing.T) {
 		m := f.c.d.Metrics
 		for k, age := range []time.Duration{17 * time.Minute, 18 * time.Minute} {
 			require.NoError(t, f.c.ReconcileOnce(t.Context()))
-			require.InDelta(t, float64(k+1), testutil.ToFloat64(m.decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
+			require.InDelta(t, float64(k+1), testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0, "held")
 			want := fmt.Sprintf("history: stale data: the newest point, at 2026-03-02T11:43:00Z, is %s old (step 1m0s); none at the cycle time: decisions held",
 				(age + off).String())
 			p := f.c.Snapshot().Targets[0]
@@ -386,10 +387,10 @@ func TestIncrementalHistoryReads(t *testing.T) {
 
 	// A gap wider than the window: the window is read whole.
 	require.Equal(t, [2]time.Time{at(19, 30, 0), at(20, 30, 0)}, cycle(at(20, 30, 0))[0])
-	require.Equal(t, 5, testutil.CollectAndCount(f.c.d.Metrics.phaseDuration), "the five phases are recorded")
-	for _, p := range cyclePhases {
+	require.Equal(t, 5, testutil.CollectAndCount(f.c.d.Metrics.PhaseDuration), "the five phases are recorded")
+	for _, p := range metrics.CyclePhases {
 		var m dto.Metric
-		require.NoError(t, f.c.d.Metrics.phaseDuration.WithLabelValues(p).(prometheus.Metric).Write(&m))
+		require.NoError(t, f.c.d.Metrics.PhaseDuration.WithLabelValues(p).(prometheus.Metric).Write(&m))
 		require.Positive(t, m.GetHistogram().GetSampleCount(), "phase %s timed", p)
 	}
 }
@@ -412,9 +413,9 @@ func TestQueryErrorIsATargetProblem(t *testing.T) {
 		require.ErrorIs(t, err, qerr)
 		require.NotErrorIs(t, err, errHistory)
 		m := f.c.d.Metrics
-		require.InDelta(t, 1, testutil.ToFloat64(m.historyUp), 0, "the source is up")
-		require.InDelta(t, 0, testutil.ToFloat64(m.historyHealth), 0, "the target has no data")
-		require.InDelta(t, 0, f.gauge(t, m.dataOK), 0)
+		require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0, "the source is up")
+		require.InDelta(t, 0, testutil.ToFloat64(m.HistoryHealth), 0, "the target has no data")
+		require.InDelta(t, 0, f.gauge(t, m.DataOK), 0)
 		require.NoError(t, f.c.Ready())
 		h0 := f.c.Health()
 		require.Equal(t, "degraded", h0.Status)
@@ -449,10 +450,10 @@ func TestForecastPublishedFromFirstCycle(t *testing.T) {
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, warmingForecaster{}, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	m := f.c.d.Metrics
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.forecast, "lower": m.forecastLo, "upper": m.forecastHi} {
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "a %s series from the first cycle", name)
 	}
-	require.InDelta(t, 0, f.gauge(t, m.forecastLo), 0, "lower bound clamped at 0")
+	require.InDelta(t, 0, f.gauge(t, m.ForecastLo), 0, "lower bound clamped at 0")
 	p := f.c.Snapshot().Targets[0]
 	require.NotEmpty(t, p.Forecast.Mean)
 	require.Empty(t, p.ForecastProblem())
@@ -469,7 +470,7 @@ func TestForecastOnlyNeverActs(t *testing.T) {
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeForecastOnly, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f.act.actions())
-	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.desired), 0, "still published")
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Desired), 0, "still published")
 }
 
 func TestRestartResumesWithoutSpuriousAction(t *testing.T) {
@@ -481,7 +482,7 @@ func TestRestartResumesWithoutSpuriousAction(t *testing.T) {
 
 	now = now.Add(2 * time.Minute)
 	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
-	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.desired), 0, "held decision published before the first cycle")
+	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.Desired), 0, "held decision published before the first cycle")
 	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
 	require.Empty(t, f2.act.actions())
 	st, err := state.New(dir)
@@ -522,18 +523,18 @@ func TestRunSchedules(t *testing.T) {
 		go func() { _ = c.Run(ctx); close(done) }()
 
 		synctest.Wait()
-		require.InDelta(t, 1, testutil.ToFloat64(m.cycles), 0, "first cycle at start")
+		require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0, "first cycle at start")
 		time.Sleep(3*time.Minute + time.Second) // virtual time inside the bubble
 		synctest.Wait()
-		require.InDelta(t, 4, testutil.ToFloat64(m.cycles), 0, "one per minute")
+		require.InDelta(t, 4, testutil.ToFloat64(m.Cycles), 0, "one per minute")
 
 		h.set(0, errors.New("down"))
 		time.Sleep(time.Minute) // the 5th cycle fails
 		synctest.Wait()
 		time.Sleep(time.Second + 2*time.Second + 4*time.Second) // retries after 1 s, 2 s, 4 s
 		synctest.Wait()
-		require.InDelta(t, 8, testutil.ToFloat64(m.cycles), 0)
-		require.InDelta(t, 4, testutil.ToFloat64(m.cyclesFailed), 0)
+		require.InDelta(t, 8, testutil.ToFloat64(m.Cycles), 0)
+		require.InDelta(t, 4, testutil.ToFloat64(m.CyclesFailed), 0)
 		// One WARN for the outage, not one per retry (4 were logged), DEBUG
 		// while it lasts, as the actuators log theirs.
 		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "%s", logs.String())
@@ -551,7 +552,7 @@ func TestRunSchedules(t *testing.T) {
 
 		cancel()
 		<-done
-		require.False(t, math.IsNaN(testutil.ToFloat64(m.lastCycle)))
+		require.False(t, math.IsNaN(testutil.ToFloat64(m.LastCycle)))
 	})
 }
 
@@ -668,11 +669,11 @@ func TestRunAlignsCycles(t *testing.T) {
 		done := make(chan struct{})
 		go func() { _ = c.Run(ctx); close(done) }()
 		synctest.Wait()
-		first := testutil.ToFloat64(m.lastCycle)
+		first := testutil.ToFloat64(m.LastCycle)
 		require.InDelta(t, 20, math.Mod(first, 60), 1e-6, "first cycle at start")
 		time.Sleep(45 * time.Second)
 		synctest.Wait()
-		second := testutil.ToFloat64(m.lastCycle)
+		second := testutil.ToFloat64(m.LastCycle)
 		require.InDelta(t, 40, second-first, 1e-6, "the next at the whole minute")
 		require.InDelta(t, 0, math.Mod(second, 60), 1e-6)
 		cancel()

@@ -5,11 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
-
-	"github.com/prescale/prescale/controller/policy"
 )
 
 // TestModelErrorStandsBetweenScores: a one-step forecast is scored once
@@ -32,26 +29,7 @@ func TestModelErrorStandsBetweenScores(t *testing.T) {
 	now = now.Add(20 * time.Second) // 12:01:50, no new sample: nothing to score
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.InDelta(t, 15, f.c.Snapshot().Targets[0].ModelError, 1e-9, "the last score stands")
-	require.InDelta(t, 15, f.gauge(t, f.c.d.Metrics.modelError), 1e-9)
-}
-
-// TestForecastPeakPublished: prescale_forecast_peak gives the peak
-// quantiles a decision's forecast units were sized by, at levels 0.5, 0.9
-// and 0.99, and disappears when a decision has none (the dashboard draws
-// what sizes the units, not only the interval, which does not).
-func TestForecastPeakPublished(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg, nil)
-	lv := []string{"web", "frontend", "instances"}
-	publishPeak(m.forecastPeak, lv, &policy.Peak{P50: 10, P90: 20, P99: 30})
-	require.InDelta(t, 20, testutil.ToFloat64(m.forecastPeak.WithLabelValues("web", "frontend", "instances", "0.9")), 0)
-	require.Equal(t, 3, testutil.CollectAndCount(m.forecastPeak))
-	publishPeak(m.forecastPeak, []string{"db", "data", "cpu"}, &policy.Peak{P50: 1, P90: 2, P99: 3})
-	publishPeak(m.forecastPeak, lv, nil)
-	require.Equal(t, 3, testutil.CollectAndCount(m.forecastPeak), "web's dropped, db's kept")
-	problems, err := testutil.GatherAndLint(reg)
-	require.NoError(t, err)
-	require.Empty(t, problems)
+	require.InDelta(t, 15, f.gauge(t, f.c.d.Metrics.ModelError), 1e-9)
 }
 
 // TestStaleMessageNamesAHeldBackSource: a target whose newest point is a
@@ -75,7 +53,7 @@ func TestStaleMessageNamesAHeldBackSource(t *testing.T) {
 func TestAnomalousFlagPublished(t *testing.T) {
 	now := fixtureStart
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
-	g := f.c.d.Metrics.anomalous
+	g := f.c.d.Metrics.Anomalous
 	require.Equal(t, 1, testutil.CollectAndCount(g), "pre-initialised")
 	require.InDelta(t, 0, f.gauge(t, g), 0)
 	tg := f.c.targets[0]

@@ -52,8 +52,8 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
-	c.d.Metrics.desired.WithLabelValues(lv...).Set(float64(dec.Desired))
-	c.d.Metrics.decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+	c.d.Metrics.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	c.d.Metrics.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
 	// A failed save does not undo the scaling, decided and acted on: it
 	// is logged and shown in health as the cycles' are, and the next save
 	// writes it. Answering an error made clients retry a scaling in effect.

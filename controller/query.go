@@ -72,7 +72,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	if !from.After(end) {
 		q0 := time.Now()
 		f.fresh, err = c.d.History.QueryRange(ctx, t.Query, from, end, step)
-		c.d.Metrics.queryDuration.Observe(time.Since(q0).Seconds())
+		c.d.Metrics.QueryDuration.Observe(time.Since(q0).Seconds())
 	}
 	switch {
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
@@ -116,7 +116,7 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 	} else {
 		q1 := time.Now()
 		cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, c.o.Step)
-		c.d.Metrics.queryDuration.Observe(time.Since(q1).Seconds())
+		c.d.Metrics.QueryDuration.Observe(time.Since(q1).Seconds())
 		if err != nil && !errors.Is(err, history.ErrNoData) {
 			classify(f, err, t.Query)
 			return

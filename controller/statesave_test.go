@@ -33,7 +33,7 @@ func TestStateSaveFailureLogsOnce(t *testing.T) {
 		requireOneWarn(t, out, `level=WARN msg="state file not saved: retried at every save;`)
 		require.Equal(t, 5, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
-		require.InDelta(t, 6, testutil.ToFloat64(m.stateSaveFail), 0)
+		require.InDelta(t, 6, testutil.ToFloat64(m.StateSaveFail), 0)
 		h := c.Health()
 		require.Equal(t, "degraded", h.Status)
 		comp := h.Components[3]

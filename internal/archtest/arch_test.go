@@ -51,6 +51,8 @@ func allowed(pkg, imp string) bool {
 		return imp == "predictor" || imp == "predictor/series" || imp == "predictor/regress" || imp == "predictor/conformal"
 	case pkg == "controller/internal/histwin":
 		return imp == "controller/history"
+	case pkg == "controller/internal/metrics":
+		return imp == "controller/policy"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":

@@ -1,0 +1,285 @@
+// Package metrics registers the controller's own Prometheus series
+// (prescale_*) and publishes a cycle's results on them.
+package metrics
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// Directions of a decision (label direction of prescale_decisions_total).
+var directions = []string{"up", "down", "none"}
+
+// Metrics are the controller's own metrics (naming rules in
+// docs/architecture.md, the list in the README). The controller sets the
+// fields directly where one event moves one series; Publish and Cycle set
+// a target's and a cycle's series together.
+type Metrics struct {
+	Desired, Current                 *prometheus.GaugeVec
+	Forecast, ForecastLo, ForecastHi *prometheus.GaugeVec
+	ForecastPeak                     *prometheus.GaugeVec
+	Anomaly, Confidence, ModelError  *prometheus.GaugeVec
+	Anomalous                        *prometheus.GaugeVec
+	CostPerHour, CostToday, Budget   *prometheus.GaugeVec
+	BudgetCapped                     *prometheus.GaugeVec
+	Decisions                        *prometheus.CounterVec
+	DataOK                           *prometheus.GaugeVec
+	LastDecision                     *prometheus.GaugeVec
+	Demand                           *prometheus.GaugeVec
+	Info                             *prometheus.GaugeVec
+
+	CycleDuration prometheus.Histogram
+	CycleLateness prometheus.Histogram
+	Cycles        prometheus.Counter
+	CyclesFailed  prometheus.Counter
+	LastCycle     prometheus.Gauge
+	HistoryUp     prometheus.Gauge
+	HistoryHealth prometheus.Gauge
+	QueryDuration prometheus.Histogram
+	PhaseDuration *prometheus.HistogramVec
+	Shard         *prometheus.GaugeVec
+	StateSaveFail prometheus.Counter
+
+	LagConfigured *prometheus.GaugeVec
+	LagObserved   *prometheus.HistogramVec
+}
+
+var targetLabels = []string{"target", "tier", "kind"}
+
+// CyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
+var CyclePhases = []string{"query", "fit", "decide", "act", "persist"}
+
+func gauge(name, help string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
+}
+
+// scalarGauge, counter and histogram are the controller-wide series
+// (prescale_ namespace, no labels).
+func scalarGauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help})
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "prescale", Name: name, Help: help})
+}
+
+func histogram(name, help string, buckets []float64) prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "prescale", Name: name, Help: help, Buckets: buckets})
+}
+
+// New registers the controller metrics on reg and pre-initialises
+// every target's series (prescale_decisions_total for every direction and
+// reason) at zero.
+func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
+	m := &Metrics{}
+	m.newTargetMetrics()
+	m.newLoopMetrics()
+	if reg != nil {
+		reg.MustRegister(m.Desired, m.Current, m.Forecast, m.ForecastLo, m.ForecastHi, m.ForecastPeak, m.Anomaly, m.Anomalous,
+			m.Confidence, m.ModelError, m.CostPerHour, m.CostToday, m.Budget, m.BudgetCapped,
+			m.DataOK, m.LastDecision, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
+			m.CyclesFailed, m.LastCycle, m.HistoryUp, m.HistoryHealth, m.QueryDuration, m.PhaseDuration, m.Shard, m.StateSaveFail,
+			m.LagConfigured, m.LagObserved)
+	}
+	for _, p := range CyclePhases {
+		m.PhaseDuration.WithLabelValues(p)
+	}
+	for _, t := range targets {
+		m.initTarget(t)
+	}
+	return m
+}
+
+// newTargetMetrics builds the per-target series: units, forecast, anomaly,
+// cost, decisions and provisioning lag.
+func (m *Metrics) newTargetMetrics() {
+	m.Desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
+	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
+	m.Forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
+	m.ForecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
+	m.ForecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
+	m.ForecastPeak = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "forecast_peak",
+		Help: "Quantile (level 0.5, 0.9, 0.99) of the highest demand over the lead time that sized the decision's forecast units (risk sizing, the default), in the demand query's unit; absent without risk sizing or before the peak quantiles exist.",
+	}, append(targetLabels[:3:3], "level"))
+	m.Anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
+	m.Anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it; they are kept out of model fitting), else 0.")
+	m.Confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
+	m.ModelError = gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
+	m.CostPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
+	m.CostToday = gauge("cost_today", "Cost accrued since UTC midnight.")
+	m.Budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
+	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
+	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
+	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
+	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
+	m.Decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "prescale", Name: "decisions_total",
+		Help: "Decisions made, by direction (up, down, none) and reason.",
+	}, []string{"target", "direction", "reason"})
+	m.LagConfigured = gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
+	m.LagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
+		Help:    "Time from a scale-up being delivered (acknowledged by the first actuator; without one, as with KEDA, the cycle that raised prescale_desired_units) to the target's current_query showing its units, as observed at the decision cycles (so up to one scaling interval late); only for targets with a current_query. PrescaleProvisioningLagUnderestimated fires when its 6-hour mean exceeds 1.5 x the configured lag + 1m, PrescaleProvisioningLagOverestimated when it is under half of (the configured lag - 1m).",
+		Buckets: []float64{10, 30, 60, 120, 300, 600, 900, 1800, 3600},
+	}, targetLabels)
+}
+
+// newLoopMetrics builds the controller-wide series: mode and actuator,
+// cycles, history source and state file.
+func (m *Metrics) newLoopMetrics() {
+	m.Info = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "controller_info",
+		Help: "Always 1; labels: the controller's mode (act or forecast-only, PRESCALE_MODE) and actuator(s) (PRESCALE_ACTUATOR).",
+	}, []string{"mode", "actuator"})
+	m.CycleDuration = histogram("cycle_duration_seconds", "Duration of one decision cycle over all targets.", []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30})
+	m.CycleLateness = histogram("cycle_lateness_seconds", "How late a cycle started after its scheduled time.", []float64{.001, .01, .1, .5, 1, 5, 30})
+	m.Cycles = counter("cycles_total", "Decision cycles run.")
+	m.CyclesFailed = counter("cycles_failed_total", "Decision cycles with at least one error (logged; never fatal).")
+	m.LastCycle = scalarGauge("last_cycle_timestamp_seconds", "Unix time of the last cycle (the time its decisions were made for).")
+	m.HistoryUp = scalarGauge("history_up", "1 when the last cycle's history queries reached the store, else 0.")
+	m.HistoryHealth = scalarGauge("history_healthy", "1 when the store answered with fresh data for every target, else 0.")
+	m.QueryDuration = histogram("history_query_duration_seconds", "Duration of one target's history range query.", []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30})
+	m.Shard = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "prescale", Name: "shard_targets",
+		Help: "Targets this controller owns (value) as shard `shard` of `shards` (PRESCALE_SHARD; 0 of 1 unsharded): those whose name hashes to its shard.",
+	}, []string{"shard", "shards"})
+	m.PhaseDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "prescale", Name: "cycle_phase_duration_seconds",
+		Help:    "Duration of each phase of a cycle over all targets: query (history reads), fit (new points through detectors and forecasters), decide, act (actuators and published metrics), persist (the state file written).",
+		Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"phase"})
+	m.StateSaveFail = counter("state_save_failures_total", "Failed writes of the controller state file.")
+}
+
+// initTarget pre-initialises a target's series.
+func (m *Metrics) initTarget(t policy.Target) {
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	// The forecast gauges and prescale_model_error are not
+	// pre-initialised: a 0 there would read as a forecast of nothing or
+	// a perfect model before one exists. Nor is prescale_desired_units
+	// (set from the state file, or by the first decision): KEDA scaled
+	// a running workload to its minimum on the 0 a new controller
+	// published until its first cycle.
+	for _, g := range []*prometheus.GaugeVec{m.Current,
+		m.Anomaly, m.Anomalous, m.Confidence, m.CostPerHour, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision, m.Demand} {
+		g.WithLabelValues(lv...)
+	}
+	m.Budget.WithLabelValues(lv...).Set(t.DailyBudget)
+	m.LagConfigured.WithLabelValues(lv...).Set(t.Lag.Seconds())
+	if t.CurrentQuery != "" {
+		m.LagObserved.WithLabelValues(lv...)
+	}
+	for _, d := range directions {
+		for _, r := range policy.Reasons() {
+			m.Decisions.WithLabelValues(t.Name, d, string(r))
+		}
+	}
+}
+
+// SetShard publishes prescale_shard_targets{shard, shards} = owned.
+func (m *Metrics) SetShard(index, count, owned int) {
+	m.Shard.Reset()
+	m.Shard.WithLabelValues(strconv.Itoa(index), strconv.Itoa(count)).Set(float64(owned))
+}
+
+// SetInfo publishes prescale_controller_info{mode, actuator} = 1 (only the
+// latest pair).
+func (m *Metrics) SetInfo(mode, actuator string) {
+	m.Info.Reset()
+	m.Info.WithLabelValues(mode, actuator).Set(1)
+}
+
+// publishPeak sets prescale_forecast_peak from the decision's peak
+// quantiles, or drops the target's series when it has none.
+func publishPeak(g *prometheus.GaugeVec, lv []string, p *policy.Peak) {
+	if p == nil {
+		g.DeletePartialMatch(prometheus.Labels{"target": lv[0], "tier": lv[1], "kind": lv[2]})
+		return
+	}
+	for _, q := range []struct {
+		level string
+		v     float64
+	}{{"0.5", p.P50}, {"0.9", p.P90}, {"0.99", p.P99}} {
+		g.WithLabelValues(lv[0], lv[1], lv[2], q.level).Set(q.v)
+	}
+}
+
+// Values are one target's results of a cycle, as Publish sets them.
+type Values struct {
+	Decision policy.Decision
+	Current  int // units the target has
+	// HasForecast: a forecast sized the decision. Mean and Upper are then
+	// its published mean and upper bound, Lower its lower bound at the
+	// lead time (left unset when NaN or infinite).
+	HasForecast        bool
+	Mean, Upper, Lower float64
+	AnomalyScore       float64
+	Anomalous          bool
+	ModelError         float64 // NaN: nothing scored yet (left unset)
+	CostToday          float64
+	Present            bool    // the cycle read fresh demand
+	Demand             float64 // the demand sample used (set only when Present)
+	At                 time.Time
+}
+
+// Publish sets target t's series from its cycle's values.
+func (m *Metrics) Publish(t policy.Target, v Values) {
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	dec := v.Decision
+	m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	m.Current.WithLabelValues(lv...).Set(float64(v.Current))
+	ex := dec.Explanation
+	if v.HasForecast {
+		m.Forecast.WithLabelValues(lv...).Set(v.Mean)
+		m.ForecastHi.WithLabelValues(lv...).Set(v.Upper)
+		if !math.IsNaN(v.Lower) && !math.IsInf(v.Lower, 0) {
+			m.ForecastLo.WithLabelValues(lv...).Set(v.Lower)
+		}
+	} else {
+		// No forecast this cycle: drop the series rather than leave the
+		// last cycle's values looking current.
+		m.Forecast.DeleteLabelValues(lv...)
+		m.ForecastLo.DeleteLabelValues(lv...)
+		m.ForecastHi.DeleteLabelValues(lv...)
+	}
+	publishPeak(m.ForecastPeak, lv, ex.Peak)
+	m.Anomaly.WithLabelValues(lv...).Set(v.AnomalyScore)
+	m.Anomalous.WithLabelValues(lv...).Set(b2f(v.Anomalous))
+	m.Confidence.WithLabelValues(lv...).Set(ex.Confidence)
+	if !math.IsNaN(v.ModelError) {
+		m.ModelError.WithLabelValues(lv...).Set(v.ModelError)
+	}
+	m.CostPerHour.WithLabelValues(lv...).Set(float64(v.Current) * t.CostPerUnitHour)
+	m.CostToday.WithLabelValues(lv...).Set(v.CostToday)
+	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
+	m.DataOK.WithLabelValues(lv...).Set(b2f(v.Present))
+	if v.Present {
+		m.Demand.WithLabelValues(lv...).Set(v.Demand)
+	}
+	m.LastDecision.WithLabelValues(lv...).Set(float64(v.At.UnixNano()) / 1e9)
+	m.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+}
+
+// Cycle publishes a finished cycle's controller-wide series: the cycle made
+// its decisions for now, started at start, and its history queries reached
+// the store (up) with fresh data for every target (healthy).
+func (m *Metrics) Cycle(now, start time.Time, up, healthy bool) {
+	m.HistoryUp.Set(b2f(up))
+	m.HistoryHealth.Set(b2f(healthy))
+	m.Cycles.Inc()
+	m.CycleDuration.Observe(time.Since(start).Seconds())
+	m.LastCycle.Set(float64(now.UnixNano()) / 1e9)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

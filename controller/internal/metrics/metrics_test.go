@@ -1,0 +1,102 @@
+package metrics
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+var web = policy.Target{Name: "web", Tier: "frontend", Kind: policy.KindInstances, CostPerUnitHour: 0.5, DailyBudget: 12, Lag: 5 * time.Minute}
+
+// TestNewPreInitialises: a new target's decision counters, configured lag
+// and budget exist at once, its forecast, model error and desired units do
+// not (a 0 there reads as a forecast of nothing, a perfect model, or a
+// scale to zero), and every series passes the Prometheus linter.
+func TestNewPreInitialises(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, []policy.Target{web})
+	lv := []string{"web", "frontend", "instances"}
+	require.Equal(t, len(directions)*len(policy.Reasons()), testutil.CollectAndCount(m.Decisions))
+	require.InDelta(t, 300, testutil.ToFloat64(m.LagConfigured.WithLabelValues(lv...)), 0)
+	require.InDelta(t, 12, testutil.ToFloat64(m.Budget.WithLabelValues(lv...)), 0)
+	require.Equal(t, 0, testutil.CollectAndCount(m.Desired))
+	require.Equal(t, 0, testutil.CollectAndCount(m.Forecast))
+	require.Equal(t, 0, testutil.CollectAndCount(m.ModelError))
+	require.Equal(t, 0, testutil.CollectAndCount(m.LagObserved), "no current_query, no observed lag")
+	require.Equal(t, len(CyclePhases), testutil.CollectAndCount(m.PhaseDuration))
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+// TestPublish: a decision sized by a forecast publishes its mean, bounds
+// and costs; a non-finite lower bound and an unscored model error are left
+// unset; the next cycle without a forecast drops the forecast series and
+// without fresh data keeps the last demand.
+func TestPublish(t *testing.T) {
+	m := New(prometheus.NewRegistry(), []policy.Target{web})
+	lv := []string{"web", "frontend", "instances"}
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	dec := policy.Decision{Desired: 6, Reason: policy.ReasonBudget, Explanation: policy.Explanation{Confidence: 0.8}}
+	m.Publish(web, Values{Decision: dec, Current: 4, HasForecast: true, Mean: 50, Upper: 70, Lower: math.Inf(-1),
+		AnomalyScore: 0.3, ModelError: math.NaN(), CostToday: 2, Present: true, Demand: 35, At: at})
+	g := func(v *prometheus.GaugeVec) float64 { return testutil.ToFloat64(v.WithLabelValues(lv...)) }
+	require.InDelta(t, 6, g(m.Desired), 0)
+	require.InDelta(t, 4, g(m.Current), 0)
+	require.InDelta(t, 50, g(m.Forecast), 0)
+	require.InDelta(t, 70, g(m.ForecastHi), 0)
+	require.Equal(t, 0, testutil.CollectAndCount(m.ForecastLo), "an infinite lower bound is not published")
+	require.Equal(t, 0, testutil.CollectAndCount(m.ModelError), "nothing scored")
+	require.InDelta(t, 2, g(m.CostPerHour), 0, "4 units at 0.5 an hour")
+	require.InDelta(t, 1, g(m.BudgetCapped), 0)
+	require.InDelta(t, 35, g(m.Demand), 0)
+	require.InDelta(t, float64(at.Unix()), g(m.LastDecision), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", dec.Direction(), "budget")), 0)
+
+	dec.Reason = policy.ReasonNoData
+	m.Publish(web, Values{Decision: dec, Current: 4, Lower: 25, ModelError: 3, Demand: 99, At: at.Add(time.Minute)})
+	require.Equal(t, 0, testutil.CollectAndCount(m.Forecast), "no forecast this cycle: dropped")
+	require.Equal(t, 0, testutil.CollectAndCount(m.ForecastHi))
+	require.InDelta(t, 3, g(m.ModelError), 0)
+	require.InDelta(t, 0, g(m.DataOK), 0)
+	require.InDelta(t, 35, g(m.Demand), 0, "the last demand stands while data is missing")
+	require.InDelta(t, 0, g(m.BudgetCapped), 0)
+}
+
+// TestCycle: a finished cycle counts itself and records its time and the
+// history store's state.
+func TestCycle(t *testing.T) {
+	m := New(prometheus.NewRegistry(), nil)
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	m.Cycle(now, time.Now(), true, false)
+	require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0)
+	require.InDelta(t, 0, testutil.ToFloat64(m.HistoryHealth), 0)
+	require.InDelta(t, float64(now.Unix()), testutil.ToFloat64(m.LastCycle), 0)
+	require.Equal(t, 1, testutil.CollectAndCount(m.CycleDuration))
+}
+
+// TestForecastPeakPublished: prescale_forecast_peak gives the peak
+// quantiles a decision's forecast units were sized by, at levels 0.5, 0.9
+// and 0.99, and disappears when a decision has none (the dashboard draws
+// what sizes the units, not only the interval, which does not).
+func TestForecastPeakPublished(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, nil)
+	lv := []string{"web", "frontend", "instances"}
+	publishPeak(m.ForecastPeak, lv, &policy.Peak{P50: 10, P90: 20, P99: 30})
+	require.InDelta(t, 20, testutil.ToFloat64(m.ForecastPeak.WithLabelValues("web", "frontend", "instances", "0.9")), 0)
+	require.Equal(t, 3, testutil.CollectAndCount(m.ForecastPeak))
+	publishPeak(m.ForecastPeak, []string{"db", "data", "cpu"}, &policy.Peak{P50: 1, P90: 2, P99: 3})
+	publishPeak(m.ForecastPeak, lv, nil)
+	require.Equal(t, 3, testutil.CollectAndCount(m.ForecastPeak), "web's dropped, db's kept")
+	problems, err := testutil.GatherAndLint(reg)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
