@@ -194,10 +194,15 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 	cfg.Lag, cfg.MaxUnits, cfg.ScaleDownCooldown = 10*time.Minute, 50, 0
 	base, _ := runApp(ctx, t, cfg)
 	var desired int
+	// A cycle that ran before VictoriaMetrics served the imported samples
+	// holds at min_units with no data: wait for one that read them.
 	testkit.Eventually(ctx, t, 60*time.Second, "a decision from good history", func() error {
 		st, err := getStatus(ctx, base)
 		if err != nil || len(st) != 1 || len(st[0].Decisions) == 0 {
 			return fmt.Errorf("no decision yet: %w", err)
+		}
+		if last := st[0].Decisions[len(st[0].Decisions)-1]; !last.Explanation.DataPresent {
+			return fmt.Errorf("the last decision had no data: %+v", last)
 		}
 		desired = st[0].Desired
 		return nil
