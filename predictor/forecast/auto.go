@@ -262,8 +262,9 @@ func (e *engine) split(n int) int {
 	e.se = e.seasons(m, step, fitEnd)
 	e.grid = models.Seasonality{}
 	if e.opts.Season == 0 {
-		e.se = gridCalendar(e.s, n, step, e.se)
-		e.grid = gridSeasons(e.s, n, fitEnd, H, step)
+		day := gridShowsDay(e.s, n, step)
+		e.se = gridCalendar(e.s, n, day, e.se)
+		e.grid = gridSeasons(e.s, n, fitEnd, H, step, day)
 	}
 	return fitEnd
 }
@@ -272,15 +273,15 @@ func (e *engine) split(n int) int {
 // Holt-Winters takes the weekly season when it correlates better than the
 // daily one over the fit part.
 func (e *engine) newCores(fitEnd int) []models.Core {
+	if e.grid.M > 0 {
+		return e.gridCores(fitEnd)
+	}
 	hwSeason := e.se.M
 	if e.se.W > 0 && fitEnd >= 2*e.se.W+10 {
 		x := e.s.Z[max(0, fitEnd-series.ACFWindow*2):fitEnd]
 		if series.ACF(x, e.se.W) > series.ACF(x, e.se.M) {
 			hwSeason = e.se.W
 		}
-	}
-	if e.grid.M > 0 {
-		return e.gridCores(fitEnd)
 	}
 	return []models.Core{
 		models.NewNaive(),

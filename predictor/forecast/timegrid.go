@@ -15,17 +15,17 @@ const gridMaxSpan = 4
 
 // gridCalendar is the seasonality se of the first n samples with the
 // calendar terms added when the samples miss rows: their times are not a
-// regular grid of step seconds, so that one day is no fixed number of
-// samples and no season is found on the samples (se.M 0), but resampled on
-// that grid (the last value carried to each grid time) they show the
-// calendar day (series.ShowsDay). Ridge then regresses on the
+// regular grid, so that one day is no fixed number of samples and no
+// season is found on the samples (se.M 0), but resampled on that grid
+// (the last value carried to each grid time) they show the calendar day
+// (day: gridShowsDay, which split computes once for both uses). Ridge then regresses on the
 // time of day and week of the target, estimated as the origin's time plus
 // h mean spacings (se.Step: the mean over the latest meanStepSamples
 // spacings, which counts the missing rows), without the seasonal lags,
 // which count samples. Road sensors and hourly exchange reports miss
 // rows; a series on a regular grid is unchanged.
-func gridCalendar(s *series.Series, n int, step int64, se models.Seasonality) models.Seasonality {
-	if se.M != 0 || se.Calendar || !gridShowsDay(s, n, step) {
+func gridCalendar(s *series.Series, n int, day bool, se models.Seasonality) models.Seasonality {
+	if se.M != 0 || se.Calendar || !day {
 		return se
 	}
 	w := min(n-1, meanStepSamples)
@@ -69,15 +69,15 @@ func carried(s *series.Series, n int, from, step int64) []float64 {
 
 // gridSeasons is the seasonality, in steps of its time grid, of the
 // first n samples of a series that misses rows of a grid of step seconds
-// and shows the calendar day on it (gridShowsDay), for the seasonal
+// and shows the calendar day on it (day: gridShowsDay), for the seasonal
 // models run on that grid (models.NewOnGrid): one day, and the week when
 // the first fitEnd samples span enough weeks of grid times (as seasons
 // asks of a regular grid). Zero otherwise (a regular grid, no day, or a
 // day no longer than the horizon H, or a grid over gridMaxSpan times
 // longer than the samples: the copy on the grid, models.NewOnGrid's,
 // stays within that many times the samples).
-func gridSeasons(s *series.Series, n, fitEnd, H int, step int64) models.Seasonality {
-	if !gridShowsDay(s, n, step) || int(86400/step) <= H ||
+func gridSeasons(s *series.Series, n, fitEnd, H int, step int64, day bool) models.Seasonality {
+	if !day || int(86400/step) <= H ||
 		(s.Time(n-1)-s.Time(0))/step >= int64(gridMaxSpan)*int64(n) {
 		return models.Seasonality{}
 	}

@@ -49,9 +49,9 @@ func TestGridCalendarOnMissingRows(t *testing.T) {
 	}
 	s, err := series.NewFrom(reg, ys, false)
 	require.NoError(t, err)
-	se := gridCalendar(s, n, 300, a.e.se)
+	se := gridCalendar(s, n, gridShowsDay(s, n, 300), a.e.se)
 	se.Calendar, se.Step = false, 300
-	require.Equal(t, se, gridCalendar(s, n, 300, se), "a regular grid is unchanged")
+	require.Equal(t, se, gridCalendar(s, n, gridShowsDay(s, n, 300), se), "a regular grid is unchanged")
 
 	b := NewAuto(Options{Season: -1})
 	require.NoError(t, b.Fit(ts, ys))
