@@ -102,7 +102,7 @@ func (r *Replay) Values() []float64 {
 func (r *Replay) Attach(store *Embedded) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.store = nil
+	r.store = nil // a nil *Embedded in the interface would not be nil
 	if store != nil {
 		r.store = store
 	}
