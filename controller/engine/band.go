@@ -46,17 +46,13 @@ const (
 // wobble follows the demand's second differences, in units, at the
 // decisions: its ring holds their absolute values, at most wobbleWindow.
 type wobble struct {
-	stepRing
+	medianRing
 	lastDiff float64
 	hasDif   bool
 }
 
-// observe adds the demand v at now, with units of per demand each.
-func (w *wobble) observe(now int64, v, per float64) {
-	d, ok := w.step(now, v, per)
-	if !ok {
-		return
-	}
+// add takes the demand's next one-step change d in units (demandSteps).
+func (w *wobble) add(d float64) {
 	if w.hasDif {
 		w.push(math.Abs(d-w.lastDiff), wobbleWindow)
 	}
@@ -68,7 +64,7 @@ func (w *wobble) observe(now int64, v, per float64) {
 // second difference of a random walk's level is the difference of two
 // independent steps), 0 with fewer than wobbleMin differences.
 func (w *wobble) sigma() float64 {
-	if len(w.ring) < wobbleMin {
+	if len(w.vals) < wobbleMin {
 		return 0
 	}
 	sorted := w.sortedRing()

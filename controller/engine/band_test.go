@@ -10,11 +10,11 @@ import (
 )
 
 // The wobble is the standard deviation of a random walk's steps, read
-// from the median of its second differences: spikes do not move it, a
-// smooth ramp has none, and missing or repeated samples are skipped.
+// from the median of its second differences: spikes do not move it and a
+// smooth ramp has none.
 func TestWobbleSigma(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var walk, spiky, ramp wobble
+	var walk, spiky, ramp demandSteps
 	x := 100.0
 	for i := range 2 * wobbleWindow {
 		x += 2 * rng.NormFloat64() // steps of 2 demand: 1 unit at per 2
@@ -27,19 +27,16 @@ func TestWobbleSigma(t *testing.T) {
 		spiky.observe(ts, s, 2)
 		ramp.observe(ts, 10+0.5*float64(i), 2)
 	}
-	require.InDelta(t, 1, walk.sigma(), 0.15)
-	require.InDelta(t, 1, spiky.sigma(), 0.2)
-	require.InDelta(t, 0, ramp.sigma(), 1e-9)
-	require.Len(t, walk.ring, wobbleWindow)
+	require.InDelta(t, 1, walk.wob.sigma(), 0.15)
+	require.InDelta(t, 1, spiky.wob.sigma(), 0.2)
+	require.InDelta(t, 0, ramp.wob.sigma(), 1e-9)
+	require.Len(t, walk.wob.vals, wobbleWindow)
 
 	var w wobble
-	for i, v := range []float64{1, 2, math.NaN(), 4, 4, 3} {
-		w.observe(int64(i)*300, v, 1)
+	for _, d := range []float64{1, 2, 0, -1} {
+		w.add(d)
 	}
-	w.observe(5*300, 100, 1) // repeated time
-	// Differences 1 (1→2), 2 (2→4 across the gap), 0, -1: second
-	// differences 1, 2, 1.
-	require.Equal(t, []float64{1, 2, 1}, w.ring)
+	require.Equal(t, []float64{1, 2, 1}, w.vals, "the absolute second differences")
 	require.Zero(t, w.sigma(), "fewer than wobbleMin differences")
 }
 
@@ -52,7 +49,7 @@ func TestReleaseBandWidth(t *testing.T) {
 	tg.ChangeCost, tg.CapacityPerUnit = DefaultChangeCost, 1
 	var w wobble
 	for range wobbleWindow {
-		w.ring = append(w.ring, 0.6745*math.Sqrt2) // σ = 1 unit per step
+		w.vals = append(w.vals, 0.6745*math.Sqrt2) // σ = 1 unit per step
 	}
 	step := 5 * time.Minute
 	tg.Lag = step // the lead window is two steps: v = 2
@@ -70,7 +67,7 @@ func TestReleaseBandWidth(t *testing.T) {
 	require.Zero(t, (&wobble{}).releaseBand(8, tg, step), "no wobble yet")
 	var calm wobble
 	for range wobbleWindow {
-		calm.ring = append(calm.ring, 0.01*0.6745*math.Sqrt2) // σ = 0.01 unit per step
+		calm.vals = append(calm.vals, 0.01*0.6745*math.Sqrt2) // σ = 0.01 unit per step
 	}
 	// 0.7 × ∛(0.04·8·0.0002/0.03) = 0.11 rounds to 0: at least one unit
 	// while paced and the demand wobbles at all.

@@ -39,14 +39,12 @@ const climbRising = 10
 // climb follows the demand's one-step changes, in units, at the
 // decisions: its ring holds them, at most climbWindow.
 type climb struct {
-	stepRing
+	medianRing
 }
 
-// observe adds the demand v at now, with units of per demand each.
-func (c *climb) observe(now int64, v, per float64) {
-	if d, ok := c.step(now, v, per); ok {
-		c.push(d, climbWindow)
-	}
+// add takes the demand's next one-step change d in units (demandSteps).
+func (c *climb) add(d float64) {
+	c.push(d, climbWindow)
 }
 
 // extraUnits is how many units beyond those it wants a scale-up at event
@@ -55,7 +53,7 @@ func (c *climb) observe(now int64, v, per float64) {
 // is not in force, before climbWindow changes or when fewer than
 // climbRising of them are rises.
 func (c *climb) extraUnits(price float64, t policy.Target, interval time.Duration) int {
-	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 || len(c.ring) < climbWindow {
+	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 || len(c.vals) < climbWindow {
 		return 0
 	}
 	sorted := c.sortedRing()

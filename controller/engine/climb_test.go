@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ func TestClimbExtraUnits(t *testing.T) {
 	tg.ChangeCost, tg.CapacityPerUnit = DefaultChangeCost, 1
 	step := 5 * time.Minute
 	tg.Lag = step // the lead window is two steps
-	var up climb
+	var up demandSteps
 	for i := range climbWindow + 1 {
 		up.observe(int64(i)*300, 10+0.5*float64(i), 1) // half a unit a step: s = 1
 	}
@@ -31,20 +30,20 @@ func TestClimbExtraUnits(t *testing.T) {
 		{2, 1}, // √(2·0.04·2·1/0.03) = 2.31
 		{8, 4}, // √(2·0.04·8·1/0.03) = 4.62
 	} {
-		require.Equal(t, c.want, up.extraUnits(c.price, tg, step), "price %v", c.price)
+		require.Equal(t, c.want, up.clb.extraUnits(c.price, tg, step), "price %v", c.price)
 	}
 
 	rng := rand.New(rand.NewPCG(5, 6))
-	var ar, down, short climb
+	var ar, down demandSteps
 	x := 40.0
 	for i := range 10 * climbWindow {
 		x = 40 + 0.9*(x-40) + 0.5*rng.NormFloat64()
 		ar.observe(int64(i)*300, x, 1)
 		down.observe(int64(i)*300, 100-0.5*float64(i), 1)
 	}
-	require.Zero(t, ar.extraUnits(2, tg, step), "a wobble around a level is no climb")
-	require.Zero(t, down.extraUnits(8, tg, step), "a fall is no climb")
-	var uneven climb // a steep rise in two steps of three, then a small fall
+	require.Zero(t, ar.clb.extraUnits(2, tg, step), "a wobble around a level is no climb")
+	require.Zero(t, down.clb.extraUnits(8, tg, step), "a fall is no climb")
+	var uneven demandSteps // a steep rise in two steps of three, then a small fall
 	for i := range climbWindow + 1 {
 		v := 10 + float64(i)
 		if i%3 == 2 {
@@ -52,10 +51,17 @@ func TestClimbExtraUnits(t *testing.T) {
 		}
 		uneven.observe(int64(i)*300, v, 1)
 	}
-	require.Zero(t, uneven.extraUnits(8, tg, step), "8 rises of 12 are not a climb under way")
-	for i, v := range []float64{1, 2, math.NaN(), 4} {
-		short.observe(int64(i)*300, v, 1)
+	require.Zero(t, uneven.clb.extraUnits(8, tg, step), "8 rises of 12 are not a climb under way")
+	var short climb
+	for range climbWindow - 1 {
+		short.add(1)
 	}
-	require.Equal(t, []float64{1, 2}, short.ring, "the change spans the gap")
 	require.Zero(t, short.extraUnits(8, tg, step), "fewer than climbWindow changes")
+	short.add(1)
+	require.Equal(t, 6, short.extraUnits(8, tg, step), "one unit a step, s = 2: √(2·0.04·8·2/0.03) = 6.53")
+	for range climbWindow {
+		short.add(-1)
+	}
+	require.Len(t, short.vals, climbWindow, "the ring keeps the last climbWindow changes")
+	require.Zero(t, short.extraUnits(8, tg, step), "a fall")
 }

@@ -265,12 +265,9 @@ type Engine struct {
 	shadow *shadow
 	// crowd follows an ongoing anomaly (nil without a detector; crowd.go).
 	crowd *crowd
-	// wob follows the demand's wobble for event pacing's release band
-	// (band.go).
-	wob wobble
-	// clb follows the demand's climb for event pacing's climb ahead
-	// (climb.go).
-	clb climb
+	// steps follows the demand's one-step changes at the decisions for
+	// event pacing's release band (band.go) and climb ahead (climb.go).
+	steps demandSteps
 }
 
 // New builds an engine with a fresh forecaster.
@@ -447,16 +444,15 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	if e.shadow != nil {
 		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
 		pin.EventPrice = e.shadow.eventPrice()
-		pin.ReleaseBand = e.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
-		pin.ClimbUnits = e.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.ReleaseBand = e.steps.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.ClimbUnits = e.steps.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
 		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
 	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
-	e.wob.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
-	e.clb.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
+	e.steps.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
 	if e.shadow != nil {
 		e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired)
 	}

@@ -104,4 +104,6 @@ func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	require.Greater(t, hpa, 1.0)
 	require.Less(t, s.pace.events, 2.5*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
 	require.Greater(t, s.eventPrice(), 1.0)
+	require.Len(t, e.steps.wob.vals, wobbleWindow, "the decisions' demand feeds the wobble")
+	require.Len(t, e.steps.clb.vals, climbWindow, "and the climb")
 }

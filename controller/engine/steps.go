@@ -5,46 +5,55 @@ import (
 	"slices"
 )
 
-// stepRing follows the demand's one-step changes in units at the
+// demandSteps follows the demand's one-step changes in units at the
 // decisions (a repeated or older decision time and a missing demand are
-// skipped; the next change spans the gap) and keeps a ring of the last
-// values its owner derives from them: the release band's wobble and the
-// climb ahead share it.
-type stepRing struct {
+// skipped; the next change spans the gap) and feeds each change to the
+// release band's wobble (band.go) and the climb ahead (climb.go), which
+// read the same changes.
+type demandSteps struct {
 	lastAt  int64
 	last    float64
 	hasLast bool
-	ring    []float64 // at most the owner's window
-	next    int       // the ring's oldest entry once full
-	sorted  []float64 // scratch for sortedRing
+	wob     wobble
+	clb     climb
 }
 
-// step takes the demand v at now, with units of per demand each, and
-// returns its change in units since the last demand taken; ok is false
-// when v is skipped or is the first.
-func (r *stepRing) step(now int64, v, per float64) (d float64, ok bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || !(per > 0) || (r.hasLast && now <= r.lastAt) {
-		return 0, false
+// observe takes the demand v at now, with units of per demand each, and
+// hands its change since the last demand taken to the wobble and the
+// climb (nothing when v is skipped or is the first).
+func (s *demandSteps) observe(now int64, v, per float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || !(per > 0) || (s.hasLast && now <= s.lastAt) {
+		return
 	}
-	d, ok = (v-r.last)/per, r.hasLast
-	r.last, r.lastAt, r.hasLast = v, now, true
-	return d, ok
+	d, ok := (v-s.last)/per, s.hasLast
+	s.last, s.lastAt, s.hasLast = v, now, true
+	if ok {
+		s.wob.add(d)
+		s.clb.add(d)
+	}
+}
+
+// medianRing is a bounded ring of recent values, sorted for medians.
+type medianRing struct {
+	vals   []float64 // at most the owner's window
+	next   int       // the ring's oldest entry once full
+	sorted []float64 // scratch for sortedRing
 }
 
 // push adds x to the ring, replacing its oldest entry once it holds size.
-func (r *stepRing) push(x float64, size int) {
-	if len(r.ring) < size {
-		r.ring = append(r.ring, x)
+func (r *medianRing) push(x float64, size int) {
+	if len(r.vals) < size {
+		r.vals = append(r.vals, x)
 		return
 	}
-	r.ring[r.next] = x
+	r.vals[r.next] = x
 	r.next = (r.next + 1) % size
 }
 
 // sortedRing is the ring's values in increasing order (scratch, valid
 // until the next call).
-func (r *stepRing) sortedRing() []float64 {
-	r.sorted = append(r.sorted[:0], r.ring...)
+func (r *medianRing) sortedRing() []float64 {
+	r.sorted = append(r.sorted[:0], r.vals...)
 	slices.Sort(r.sorted)
 	return r.sorted
 }
