@@ -118,6 +118,10 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "prescale forecast: flag --trace: %v\n", err)
 		return 2
 	}
+	if tr.Len() < 2 { // it wrote a header and exited 0, unlike backtest
+		fmt.Fprintf(stderr, "prescale forecast: flag --trace: %s has a single sample; a forecast needs at least 2\n", cfg.tracePath)
+		return 2
+	}
 	w := stdout
 	var f *atomicFile
 	if cfg.out != "-" {

@@ -79,6 +79,7 @@ func TestForecastCmd(t *testing.T) {
 
 func TestForecastCmdBadUsage(t *testing.T) {
 	path := forecastTestTrace(t, 50)
+	one := testkit.WriteTrace(t, filepath.Join(t.TempDir(), "one.csv"), []int64{1_400_000_000}, []float64{5})
 	out := filepath.Join(t.TempDir(), "out.csv")
 	for _, tc := range []struct {
 		name string
@@ -97,6 +98,8 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		{"bad refit", []string{"--trace", path, "--out", out, "--refit-every", "0"}, "--refit-every"},
 		{"unknown flag", []string{"--nope"}, "-nope"},
 		{"missing trace file", []string{"--trace", path + ".missing", "--out", out}, "--trace"},
+		// It wrote the header alone and exited 0.
+		{"single-sample trace", []string{"--trace", one, "--out", out}, "flag --trace: " + one + " has a single sample; a forecast needs at least 2"},
 		{"extra argument", []string{"--trace", path, "--out", out, "extra"}, "extra"},
 		// It named the temporary file, ".out.tmp-<random>.csv".
 		{"out directory missing", []string{"--trace", path, "--out", filepath.Join(filepath.Dir(out), "nodir", "out.csv")},
