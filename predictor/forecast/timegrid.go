@@ -43,13 +43,26 @@ func gridShowsDay(s *series.Series, n int, step int64) bool {
 	if n < 2 || step <= 0 || 86400%step != 0 {
 		return false
 	}
-	t0, t1 := s.Time(0), s.Time(n-1)
-	if t1-t0 == int64(n-1)*step {
+	if onGrid(s, n, step) {
 		return false // a regular grid: the samples' season detection said it all
 	}
+	t0, t1 := s.Time(0), s.Time(n-1)
 	day := int(86400 / step)
 	from := max(t0, t1-int64(max(series.ACFWindow, 4*day))*step)
 	return series.ShowsDay(carried(s, n, from, step), step)
+}
+
+// onGrid reports whether every spacing of the first n samples is step
+// seconds. The span of the first and last alone does not tell: a row
+// missing here and a time repeated (or a row off the grid) there keep it
+// at n-1 steps.
+func onGrid(s *series.Series, n int, step int64) bool {
+	for i := 1; i < n; i++ {
+		if s.Time(i)-s.Time(i-1) != step {
+			return false
+		}
+	}
+	return true
 }
 
 // carried returns the first n samples on the grid of step seconds from

@@ -53,6 +53,34 @@ func TestGridCalendarOnMissingRows(t *testing.T) {
 	se.Calendar, se.Step = false, 300
 	require.Equal(t, se, gridCalendar(s, n, gridShowsDay(s, n, 300), se), "a regular grid is unchanged")
 
+	// Rows missing in the first five days and as many times repeated in
+	// the last five: the first and last times span n-1 steps, but the
+	// samples are no grid, and on the grid they show the day.
+	rng := rand.New(rand.NewPCG(7, 13))
+	var mt []int64
+	var my []float64
+	dropped := 0
+	for i := range 10 * 288 {
+		ti := ts[0] + int64(i)*300
+		yi := 10 + math.Sin(2*math.Pi*float64(i)/288) + 0.3*rng.NormFloat64()
+		switch {
+		case i < 5*288 && i%7 == 3:
+			dropped++
+			continue
+		case i >= 5*288 && dropped > 0 && i%5 == 3:
+			dropped--
+			mt, my = append(mt, ti), append(my, yi)
+		}
+		mt, my = append(mt, ti), append(my, yi)
+	}
+	require.Zero(t, dropped)
+	ms, err := series.NewFrom(mt, my, false)
+	require.NoError(t, err)
+	m := ms.N()
+	require.Equal(t, int64(m-1)*300, ms.Time(m-1)-ms.Time(0), "the span of a regular grid")
+	require.Equal(t, int64(300), ms.Step())
+	require.True(t, gridShowsDay(ms, m, 300))
+
 	b := NewAuto(Options{Season: -1})
 	require.NoError(t, b.Fit(ts, ys))
 	require.False(t, b.e.se.Calendar, "seasonality disabled")
