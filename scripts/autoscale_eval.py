@@ -25,11 +25,13 @@ under --out.
 Figures per scenario: the referee's violation_ratio_vs_hpa_at_equal_cost
 (values under 0.05 count as 0.05 in geometric means and bars), and the
 scale events of prescale beside the HPA's at equal cost: the HPA curve
-(hpa_curve[]) sorted by instance_hours and linearly interpolated at
-prescale's instance-hours, clamped to the curve's ends, as the referee
-interpolates violations (without the lower envelope: an HPA's events do not
-fall as its cost rises, so the envelope would be the cheapest run's events
-everywhere).
+(hpa_curve[]) sorted by instance_hours, the fewest events kept where
+several HPAs share a cost, and linearly interpolated at prescale's
+instance-hours, clamped to the curve's ends, as the referee interpolates
+violations (without the lower envelope: an HPA's events do not fall as its
+cost rises, so the envelope would be the cheapest run's events
+everywhere). prescale backtest's hpa_scale_events reads its own HPA curve
+the same way (controller/backtest, CompareAtEqualCost).
 
 Bars (issue 11): matched violation geomean <= 0.30 and <= 0.6 on each trace;
 events ratio geomean <= 1.0 and <= 2.0 on each; lag600 and cap50 violation
@@ -80,7 +82,10 @@ def p99(path):
 
 def interpolate(curve, cost, key):
     """curve's key linearly interpolated at cost on the points sorted by
-    instance_hours, clamped to the ends (the first point at a repeated cost)."""
+    instance_hours, clamped to the ends. Where several points share a cost
+    only the first (sorted by key: the lowest value) is kept, as the
+    referee's lower envelope keeps it and as prescale backtest reads its
+    curve (controller/backtest, firstPerCost)."""
     pts = []
     for p in sorted(curve, key=lambda p: (p["instance_hours"], p[key])):
         if pts and p["instance_hours"] == pts[-1][0]:
@@ -233,7 +238,8 @@ def markdown(rows, s, backtest_args):
     out.append("C = p99 of the trace / 20. One global configuration (`prescale backtest` defaults), no per-trace flag.")
     out.append("Violation ratio = prescale's violation time / the HPA's at equal cost (the referee's figure). "
                "HPA events at equal cost: the HPA curve's scale events linearly interpolated at prescale's "
-               "instance-hours (sorted by instance-hours, clamped to its ends), as the referee interpolates violations.")
+               "instance-hours (sorted by instance-hours, the fewest where several HPAs share a cost, clamped to "
+               "its ends), as the referee interpolates violations.")
     out.append("Targets (issue 11): violation ratio geometric mean <= 0.30, each <= 0.6 (ratios below 0.05 count as 0.05); "
                "scale events / HPA's at equal cost geometric mean <= 1.0, each <= 2.0.")
     out.append("")

@@ -223,13 +223,15 @@ type EqualCost struct {
 	HPAViolationSeconds float64 `json:"hpa_violation_seconds"`
 	HPAUnservedPct      float64 `json:"hpa_unserved_pct"`
 	// HPAScaleEvents are the curve's scale events linearly interpolated at
-	// InstanceHours (points sorted by instance-hours, clamped to the ends;
-	// no envelope: an HPA's events rise with its cost, so the envelope
-	// would be the cheapest run's everywhere).
+	// InstanceHours (points sorted by instance-hours, the fewest events
+	// where several share one, clamped to the ends; no envelope: an HPA's
+	// events rise with its cost, so the envelope would be the cheapest
+	// run's everywhere), as scripts/autoscale_eval.py reads them.
 	HPAScaleEvents float64 `json:"hpa_scale_events"`
 	// Target is the HPA utilisation target at equal cost: linear in
 	// instance-hours between the two curve points around InstanceHours
-	// (the end point's target when clamped).
+	// (the lowest target where several share a cost; the end point's
+	// target when clamped).
 	Target float64 `json:"target"`
 	// ViolationRatio is violation seconds over the HPA's at equal cost
 	// (NaN when the HPA's is 0); likewise UnservedRatio and EventsRatio.
@@ -256,19 +258,30 @@ func sortedCurve(curve []CostPoint, val func(CostPoint) float64) []simpool.Curve
 	return pts
 }
 
-// lowerEnvelope keeps the lowest value at each cost and makes the value
-// non-increasing in cost (the best value reachable at that cost or less).
-func lowerEnvelope(pts []simpool.CurvePoint) []simpool.CurvePoint {
-	var env []simpool.CurvePoint
+// firstPerCost keeps the first of the points (sorted by cost, then
+// value: sortedCurve) at each cost, the lowest value there, as the
+// referee's lower envelope and scripts/autoscale_eval.py's interpolate
+// keep it. Several HPA targets share a cost where they request the same
+// units throughout; read through all of them, the curve would start its
+// next segment from the highest value at that cost and clamp above to the
+// highest at the dearest one.
+func firstPerCost(pts []simpool.CurvePoint) []simpool.CurvePoint {
+	out := pts[:0:0]
 	for _, p := range pts {
-		v := p.Value
-		if len(env) > 0 && v >= env[len(env)-1].Value {
-			v = env[len(env)-1].Value
+		if len(out) == 0 || p.Cost != out[len(out)-1].Cost {
+			out = append(out, p)
 		}
-		if len(env) > 0 && p.Cost == env[len(env)-1].Cost {
-			continue
-		}
-		env = append(env, simpool.CurvePoint{Cost: p.Cost, Value: v})
+	}
+	return out
+}
+
+// lowerEnvelope keeps the lowest value at each cost (firstPerCost) and
+// makes the value non-increasing in cost (the best value reachable at that
+// cost or less).
+func lowerEnvelope(pts []simpool.CurvePoint) []simpool.CurvePoint {
+	env := firstPerCost(pts)
+	for i := 1; i < len(env); i++ {
+		env[i].Value = min(env[i].Value, env[i-1].Value)
 	}
 	return env
 }
@@ -290,8 +303,9 @@ func CompareAtEqualCost(f Figures, curve []CostPoint) EqualCost {
 		lowerEnvelope(sortedCurve(curve, func(p CostPoint) float64 { return p.ViolationSeconds })), c)
 	out.HPAUnservedPct, _ = interpolate(
 		lowerEnvelope(sortedCurve(curve, func(p CostPoint) float64 { return p.UnservedPct })), c)
-	out.HPAScaleEvents, _ = interpolate(sortedCurve(curve, func(p CostPoint) float64 { return float64(p.ScaleEvents) }), c)
-	out.Target, _ = interpolate(sortedCurve(curve, func(p CostPoint) float64 { return p.Target }), c)
+	out.HPAScaleEvents, _ = interpolate(
+		firstPerCost(sortedCurve(curve, func(p CostPoint) float64 { return float64(p.ScaleEvents) })), c)
+	out.Target, _ = interpolate(firstPerCost(sortedCurve(curve, func(p CostPoint) float64 { return p.Target })), c)
 	out.ViolationRatio = ratio(f.ViolationSeconds, out.HPAViolationSeconds)
 	out.UnservedRatio = ratio(f.UnservedPct, out.HPAUnservedPct)
 	out.EventsRatio = ratio(float64(f.ScaleEvents), out.HPAScaleEvents)

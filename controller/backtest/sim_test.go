@@ -137,6 +137,30 @@ func TestCompareAtEqualCostEventsAndTarget(t *testing.T) {
 	}
 }
 
+// Where several HPAs share a cost, the curve of events and targets keeps
+// the lowest value there, as scripts/autoscale_eval.py's interpolate does
+// (the values below are its answers on the same curve); through every
+// point, 12.5 h read 70 events (from the 50 at 10 h) and 40 h 80.
+func TestCompareAtEqualCostSharedCost(t *testing.T) {
+	curve := []CostPoint{
+		{Target: 0.9, Figures: Figures{InstanceHours: 10, ScaleEvents: 50}},
+		{Target: 0.95, Figures: Figures{InstanceHours: 10, ScaleEvents: 40}},
+		{Target: 0.7, Figures: Figures{InstanceHours: 15, ScaleEvents: 90}},
+		{Target: 0.45, Figures: Figures{InstanceHours: 20, ScaleEvents: 80}},
+		{Target: 0.5, Figures: Figures{InstanceHours: 20, ScaleEvents: 70}},
+	}
+	for _, c := range []struct {
+		cost, events, target float64
+	}{
+		{5, 40, 0.9}, {10, 40, 0.9}, {12.5, 65, 0.8}, {15, 90, 0.7},
+		{17.5, 80, 0.575}, {20, 70, 0.45}, {40, 70, 0.45},
+	} {
+		eq := CompareAtEqualCost(Figures{InstanceHours: c.cost, ScaleEvents: 35}, curve)
+		require.InDelta(t, c.events, eq.HPAScaleEvents, 1e-9, "cost %v", c.cost)
+		require.InDelta(t, c.target, eq.Target, 1e-9, "cost %v", c.cost)
+	}
+}
+
 func TestEvalStartIndex(t *testing.T) {
 	for _, c := range []struct {
 		f    string
