@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -528,6 +529,10 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, k, didYouMean(k, known))})
 			}
 		}
+		if frac := fractionErrors(i, &entries[i], fields["name"]); len(frac) > 0 {
+			errs = append(errs, frac...)
+			continue
+		}
 		if err := entries[i].Decode(&t); err != nil {
 			if named := fieldTypeErrors(i, &entries[i], fields["name"]); len(named) > 0 {
 				errs = append(errs, named...)
@@ -596,16 +601,49 @@ func didYouMean(k string, known map[string]bool) string {
 	return " (an entry's fields: " + strings.Join(names, ", ") + ")"
 }
 
-// isDurationField reports whether the targets file's field key is a
-// duration (lag, cooldowns, windows).
-func isDurationField(key string) bool {
+// fieldByTag returns the field of policy.Target that a targets file's
+// key names.
+func fieldByTag(key string) (reflect.StructField, bool) {
 	rt := reflect.TypeFor[policy.Target]()
 	for i := range rt.NumField() {
 		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag == key {
-			return rt.Field(i).Type == reflect.TypeFor[time.Duration]()
+			return rt.Field(i), true
 		}
 	}
-	return false
+	return reflect.StructField{}, false
+}
+
+// isDurationField reports whether the targets file's field key is a
+// duration (lag, cooldowns, windows).
+func isDurationField(key string) bool {
+	f, ok := fieldByTag(key)
+	return ok && f.Type == reflect.TypeFor[time.Duration]()
+}
+
+// fractionErrors names each whole-number field of targets[i] (min_units,
+// max_units, max_scale_up_units, max_scale_down_units) given a fraction:
+// YAML decodes min_units: 0.5 into an int as 0 without a word, a target
+// that may then scale to zero (max_units: 2.5 was 2). The variables
+// refuse the same values (want a whole number).
+func fractionErrors(i int, node *yaml.Node, name any) []error {
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []error
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		key, val := node.Content[k].Value, node.Content[k+1]
+		f, ok := fieldByTag(key)
+		if !ok || f.Type.Kind() != reflect.Int || val.Kind != yaml.ScalarNode || val.ShortTag() != "!!float" {
+			continue
+		}
+		var v float64
+		if err := val.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v == math.Trunc(v) {
+			continue // NaN and ±Inf are refused by the decoder, naming the field
+		}
+		out = append(out, &ConfigError{Var: "TARGETS_FILE",
+			Msg: fmt.Sprintf("targets[%d] (%q): %s: want a whole number, got %s", i, fmt.Sprint(name), key, val.Value)})
+	}
+	return out
 }
 
 // fieldTypeErrors names each field of targets[i] whose value does not fit
