@@ -331,10 +331,13 @@ func TestHelmRenderedConfigurationIsAccepted(t *testing.T) {
 	values := filepath.Join(t.TempDir(), "values.yaml")
 	require.NoError(t, os.WriteFile(values, []byte(`
 controller:
+  # A number reaches the templates as a float64: toString wrote 1000000
+  # as "1e+06", which the controller refused at start (want a whole number).
+  env: {PRESCALE_TARGET_MAX_UNITS: 1000000}
   targets:
     - {name: checkout, query: 'sum(rate(http_requests_total{service="checkout"}[2m]))', capacity_per_unit: 20, lag: 90s}
 exporter:
-  env: {PRESCALE_APP_URL: "http://127.0.0.1:8080/healthz", PRESCALE_APP_PORT: 8080}
+  env: {PRESCALE_APP_URL: "http://127.0.0.1:8080/healthz", PRESCALE_APP_PORT: 8080, PRESCALE_APP_MAX_CONNECTIONS: 2000000}
 `), 0o644))
 	for _, args := range [][]string{nil, {"-f", values}} {
 		objs := mustTemplate(t, helm, args...)
@@ -346,6 +349,7 @@ exporter:
 			require.Len(t, ts, 1)
 			require.Equal(t, "checkout", ts[0].Name)
 			require.InDelta(t, 20.0, ts[0].CapacityPerUnit, 0)
+			require.Equal(t, 1000000, ts[0].MaxUnits, "a whole number from the values file, inherited by the entry")
 		}
 		requireExporterAccepts(t, objs["DaemonSet"][0])
 	}

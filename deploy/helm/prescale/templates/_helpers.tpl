@@ -109,3 +109,18 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: ["ALL"]
 {{- end -}}
+
+{{/*
+A PRESCALE_* value from controller.env or exporter.env as the programs read
+it. A number in a values file reaches the templates as a float64, which
+toString writes with an exponent from a million on: PRESCALE_TARGET_MAX_UNITS
+1000000 became "1e+06", which the controller refuses (want a whole number)
+at start. A whole number within 1e15 is written with its digits.
+*/}}
+{{- define "prescale.envValue" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) (lt . 1e15) (gt . -1e15) -}}
+{{- printf "%.0f" . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
