@@ -55,7 +55,13 @@ func lookHelm(t *testing.T) string {
 // files and returns the objects by kind, or helm's error output.
 func helmTemplate(t *testing.T, helm string, args ...string) (map[string][]k8sObject, string, error) {
 	t.Helper()
-	cmdArgs := append([]string{"template", "prescale", chartDir, "--namespace", "prescale"}, args...)
+	return helmTemplateRelease(t, helm, "prescale", args...)
+}
+
+// helmTemplateRelease is helmTemplate with the release's name.
+func helmTemplateRelease(t *testing.T, helm, release string, args ...string) (map[string][]k8sObject, string, error) {
+	t.Helper()
+	cmdArgs := append([]string{"template", release, chartDir, "--namespace", "prescale"}, args...)
 	cmd := exec.CommandContext(t.Context(), helm, cmdArgs...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -219,6 +225,37 @@ func TestHelmTemplateDefaults(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHelmLongReleaseNameFits renders the chart under the longest release
+// name Helm takes (53 characters): a Service name is a DNS label (at most
+// 63 characters), and the StatefulSet's pods carry the label
+// controller-revision-hash, its name and a hash of up to 10, so its name is
+// at most 52. The names were the release name, "-prescale" and the
+// component's: a release name over 32 characters failed the install (the
+// headless Service's 82 characters here).
+func TestHelmLongReleaseNameFits(t *testing.T) {
+	helm := lookHelm(t)
+	release := "payments-autoscaling-production-eu-west-1-blue-green1"
+	require.Len(t, release, 53)
+	objs, stderr, err := helmTemplateRelease(t, helm, release,
+		"--set", "serviceMonitor.enabled=true", "--set", "controller.apiToken.value=s3cret")
+	require.NoError(t, err, stderr)
+	label := regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	for kind, limit := range map[string]int{"Service": 63, "StatefulSet": 52, "DaemonSet": 63} {
+		require.NotEmpty(t, objs[kind], kind)
+		for _, o := range objs[kind] {
+			require.LessOrEqual(t, len(o.Metadata.Name), limit, "%s %s", kind, o.Metadata.Name)
+			require.Regexp(t, label, o.Metadata.Name, "%s name", kind)
+		}
+	}
+	ss := objs["StatefulSet"][0]
+	require.Equal(t, ss.Metadata.Name+"-headless", get(t, ss.raw, "spec", "serviceName"), "the governing Service")
+	names := map[string]bool{}
+	for _, o := range objs["Service"] {
+		names[o.Metadata.Name] = true
+	}
+	require.True(t, names[ss.Metadata.Name+"-headless"], "the headless Service is rendered under the StatefulSet's serviceName")
 }
 
 func TestHelmTemplateOptionalObjects(t *testing.T) {

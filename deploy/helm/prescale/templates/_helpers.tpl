@@ -17,6 +17,19 @@
 {{- end -}}
 {{- end -}}
 
+{{/*
+Name of a component's objects (component "controller" or "exporter"):
+fullname-component, the fullname cut so that the name is at most 52
+characters. The StatefulSet's pods carry the label controller-revision-hash,
+its name and a hash of up to 10 characters, and its headless Service is
+name-headless: both must be at most 63 characters (a label value, a DNS
+label), so a release name over 32 characters failed the install.
+*/}}
+{{- define "prescale.componentName" -}}
+{{- $suffix := printf "-%s" .component -}}
+{{- printf "%s%s" (include "prescale.fullname" .root | trunc (int (sub 52 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
+
 {{/* Labels of every object; component is "controller" or "exporter". */}}
 {{- define "prescale.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
@@ -46,7 +59,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.controller.apiToken.existingSecret -}}
 {{- .Values.controller.apiToken.existingSecret -}}
 {{- else if .Values.controller.apiToken.value -}}
-{{- printf "%s-controller" (include "prescale.fullname" .) -}}
+{{- include "prescale.componentName" (dict "root" . "component" "controller") -}}
 {{- end -}}
 {{- end -}}
 
