@@ -321,27 +321,14 @@ func (s State) Record(t Target, d Decision) State {
 	}
 	next.Used = nil
 	if t.UsageWindow > 0 {
-		from := now.Add(-t.UsageWindow)
-		next.Used = make([]Recommendation, 0, len(s.Used)+1)
-		for _, r := range s.Used {
-			if !r.At.Before(from) {
-				next.Used = append(next.Used, r)
-			}
-		}
+		next.Used = madeSince(s.Used, now.Add(-t.UsageWindow))
 		if d.Explanation.DataPresent && !d.Reason.Holds() && d.Reason != ReasonManual {
 			next.Used = pushUsed(next.Used, Recommendation{At: now, Units: min(t.UnitsFor(d.Explanation.Demand), d.Explanation.CurrentUnits)})
 		}
 	}
 	next.Recent = nil
 	if t.StabilizationWindow > 0 && !d.Reason.Holds() && d.Reason != ReasonManual {
-		from := now.Add(-t.StabilizationWindow)
-		next.Recent = make([]Recommendation, 0, len(s.Recent)+1)
-		for _, r := range s.Recent {
-			if !r.At.Before(from) {
-				next.Recent = append(next.Recent, r)
-			}
-		}
-		next.Recent = pushRecent(next.Recent, Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
+		next.Recent = pushRecent(madeSince(s.Recent, now.Add(-t.StabilizationWindow)), Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
 	next.Forgone = 0

@@ -1,6 +1,9 @@
 package policy
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // The stabilisation window (State.Recent) and the usage window (State.Used)
 // are read only for their highest value (stabilised, reactiveFloor), so a
@@ -14,6 +17,18 @@ import "slices"
 // and written to the state file every cycle. The decisions are the same
 // (TestWindowsBounded) while the clock does not step back past a
 // recommendation's time.
+
+// madeSince is a copy of the recommendations of rs made at or after from,
+// with room for the one a decision adds (Record).
+func madeSince(rs []Recommendation, from time.Time) []Recommendation {
+	out := make([]Recommendation, 0, len(rs)+1)
+	for _, r := range rs {
+		if !r.At.Before(from) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // pushUsed appends r to the usage window, dropping the older entries whose
 // units are not above r's (reactiveFloor reads min(units, current)).

@@ -78,3 +78,16 @@ func TestPushRecentReadyValue(t *testing.T) {
 	require.Len(t, rs, 1, "9, 8 once ready, is above both")
 	require.Equal(t, 8, stabilised(in, tg, State{Recent: rs}))
 }
+
+// A window keeps the recommendations made at or after its start, in a
+// copy: Record never writes into the state it was given.
+func TestMadeSince(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	rs := []Recommendation{{At: t0, Units: 3}, {At: t0.Add(time.Minute), Units: 2}, {At: t0.Add(2 * time.Minute), Units: 1}}
+	got := madeSince(rs, t0.Add(time.Minute))
+	require.Equal(t, rs[1:], got)
+	require.Equal(t, len(rs)+1, cap(got), "room for the decision's own")
+	got[0].Units = 9
+	require.Equal(t, 2, rs[1].Units, "a copy")
+	require.Empty(t, madeSince(rs, t0.Add(time.Hour)))
+}

@@ -154,7 +154,7 @@ type Forecaster struct {
 	// the same value.
 	invU, invV float64
 
-	// seasonBuf is seasonalTrim's scratch: the past seasons' changes.
+	// seasonBuf is seasonChanges' scratch: the past seasons' changes.
 	seasonBuf []float64
 
 	// run counts the present values in a row equal to prev; a long run's
@@ -321,31 +321,6 @@ func (f *Forecaster) inv(u float64) float64 {
 		return math.Exp(u) - f.cfg.LogOffset
 	}
 	return u
-}
-
-// seasonal is the mean change of the level from origin i to i+h over the
-// past seasons, 0 without a season or history.
-func (f *Forecaster) seasonal(i, h int) float64 {
-	S := f.cfg.Season
-	if S == 0 {
-		return 0
-	}
-	if f.cfg.SeasonTrim {
-		return f.seasonalTrim(i, h)
-	}
-	sum, cnt := 0.0, 0
-	for k := 1; k <= f.cfg.SeasonDays; k++ {
-		a := i - k*S
-		if a < f.off {
-			break
-		}
-		sum += float64(f.level[a+h-f.off]) - float64(f.level[a-f.off])
-		cnt++
-	}
-	if cnt == 0 {
-		return 0
-	}
-	return sum / float64(cnt)
 }
 
 func (f *Forecaster) push(z float64) {

@@ -21,15 +21,34 @@ import "github.com/prescale/prescale/predictor/series"
 // half of the seasons, jumps between 0 and a whole spike as the count of
 // spiking days crosses half, and lost the weekly mix the mean keeps.
 
-// seasonalTrim is seasonal's trimmed form: the mean of the level's changes
-// from origin i to i+h over the past seasons without the one farthest from
-// their median (with fewer than three seasons, the plain mean), 0 without a
-// season or history.
-func (f *Forecaster) seasonalTrim(i, h int) float64 {
-	S := f.cfg.Season
-	if S == 0 {
+// seasonal is the mean change of the level from origin i to i+h over the
+// past seasons (with SeasonTrim and at least three seasons, without the
+// one farthest from their median), 0 without a season or history.
+func (f *Forecaster) seasonal(i, h int) float64 {
+	if f.cfg.Season == 0 {
 		return 0
 	}
+	d, sum := f.seasonChanges(i, h)
+	n := len(d)
+	switch {
+	case n == 0:
+		return 0
+	case n < 3 || !f.cfg.SeasonTrim:
+		return sum / float64(n)
+	}
+	med := series.Median(d) // sorts d
+	lo, hi := d[0], d[n-1]
+	if med-lo > hi-med {
+		return (sum - lo) / float64(n-1)
+	}
+	return (sum - hi) / float64(n-1)
+}
+
+// seasonChanges returns the level's changes from origin i to i+h over the
+// past seasons, the latest first (in f.seasonBuf, valid until the next
+// call), and their sum.
+func (f *Forecaster) seasonChanges(i, h int) ([]float64, float64) {
+	S := f.cfg.Season
 	d := f.seasonBuf[:0]
 	sum := 0.0
 	for k := 1; k <= f.cfg.SeasonDays; k++ {
@@ -42,17 +61,5 @@ func (f *Forecaster) seasonalTrim(i, h int) float64 {
 		sum += c
 	}
 	f.seasonBuf = d
-	n := len(d)
-	switch {
-	case n == 0:
-		return 0
-	case n < 3:
-		return sum / float64(n)
-	}
-	med := series.Median(d) // sorts d
-	lo, hi := d[0], d[n-1]
-	if med-lo > hi-med {
-		return (sum - lo) / float64(n-1)
-	}
-	return (sum - hi) / float64(n-1)
+	return d, sum
 }
