@@ -253,21 +253,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if o.Interval <= 0 || o.Step <= 0 || o.Window < o.Step {
 		return nil, fmt.Errorf("controller: bad timing: interval %s, step %s, window %s", o.Interval, o.Step, o.Window)
 	}
-	if o.KeepDecisions <= 0 {
-		o.KeepDecisions = 20
-	}
-	if o.Workers <= 0 {
-		o.Workers = max(1, runtime.GOMAXPROCS(0))
-	}
-	if o.ManualDuration <= 0 {
-		o.ManualDuration = time.Hour
-	}
-	if o.QueryConcurrency <= 0 {
-		o.QueryConcurrency = DefaultQueryConcurrency
-	}
-	if o.FullReadEvery <= 0 {
-		o.FullReadEvery = DefaultFullReadEvery
-	}
+	o = o.withDefaults()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -312,6 +298,28 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c.prune(d.Now())
 	return c, nil
+}
+
+// withDefaults is o with the defaults of the options left at zero or
+// below: 20 decisions kept, GOMAXPROCS workers, a 1-hour manual override,
+// DefaultQueryConcurrency and DefaultFullReadEvery.
+func (o Options) withDefaults() Options {
+	if o.KeepDecisions <= 0 {
+		o.KeepDecisions = 20
+	}
+	if o.Workers <= 0 {
+		o.Workers = max(1, runtime.GOMAXPROCS(0))
+	}
+	if o.ManualDuration <= 0 {
+		o.ManualDuration = time.Hour
+	}
+	if o.QueryConcurrency <= 0 {
+		o.QueryConcurrency = DefaultQueryConcurrency
+	}
+	if o.FullReadEvery <= 0 {
+		o.FullReadEvery = DefaultFullReadEvery
+	}
+	return o
 }
 
 // prune removes the state file's entries of targets this controller does

@@ -143,28 +143,10 @@ func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writ
 // skipped) into the same relative path under outDir, detectWorkers files
 // at a time, reporting progress to progress.
 func detectDir(ctx context.Context, dir, outDir string, newDet func() predictor.Detector, progress io.Writer) error {
-	var rels []string
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".csv") {
-			rel, err := filepath.Rel(dir, path)
-			if err != nil {
-				return err
-			}
-			rels = append(rels, rel)
-		}
-		return nil
-	})
+	rels, err := nabFiles(dir)
 	if err != nil {
-		return fmt.Errorf("--nab: %w", err)
+		return err
 	}
-	if len(rels) == 0 {
-		return badInput{fmt.Errorf("--nab: no CSV files under %s", dir)}
-	}
-	slices.Sort(rels)
-
 	jobs := make(chan string)
 	var (
 		mu       sync.Mutex
@@ -207,6 +189,33 @@ feed:
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// nabFiles returns the paths, relative to dir and sorted, of the CSV
+// files under dir (--nab): an error for none.
+func nabFiles(dir string) ([]string, error) {
+	var rels []string
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".csv") {
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			rels = append(rels, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--nab: %w", err)
+	}
+	if len(rels) == 0 {
+		return nil, badInput{fmt.Errorf("--nab: no CSV files under %s", dir)}
+	}
+	slices.Sort(rels)
+	return rels, nil
 }
 
 // detectFile scores the trace at src with det, in row order, and writes

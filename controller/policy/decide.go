@@ -613,7 +613,15 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 		p = proposal{held, ReasonStabilization, RuleOutageHold}
 	}
 
-	// 7. Cooldowns.
+	// 7. Cooldowns, 8. rate limits.
+	return rateLimits(t, cur, floor, cooldowns(in, t, st, floor, p))
+}
+
+// cooldowns is step 7: no scale-up within ScaleUpCooldown of the last
+// (beyond the reactive floor), no scale-down within ScaleDownCooldown of
+// the last change.
+func cooldowns(in Input, t Target, st State, floor int, p proposal) proposal {
+	cur := in.CurrentUnits
 	if p.units > cur && t.ScaleUpCooldown > 0 && !st.LastScaleUp.IsZero() &&
 		in.Now.Sub(st.LastScaleUp) < t.ScaleUpCooldown {
 		if held := max(cur, floor); held < p.units {
@@ -629,8 +637,12 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 			p = proposal{cur, ReasonCooldown, RuleCooldownDown}
 		}
 	}
+	return p
+}
 
-	// 8. Rate limits.
+// rateLimits is step 8: at most MaxScaleUpUnits added (beyond the
+// reactive floor) and MaxScaleDownUnits removed by one decision.
+func rateLimits(t Target, cur, floor int, p proposal) proposal {
 	if t.MaxScaleUpUnits > 0 {
 		if limit := max(cur+t.MaxScaleUpUnits, floor); p.units > limit {
 			p = proposal{limit, ReasonStabilization, RuleRateLimitUp}

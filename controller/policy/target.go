@@ -184,34 +184,9 @@ func (t Target) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Target: t.Name, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	switch {
-	case t.Name == "":
-		bad("name", "must not be empty")
-	case strings.TrimSpace(t.Name) != t.Name || strings.ContainsFunc(t.Name, unicode.IsControl):
-		// " web " beside "web" is a second target an operator cannot tell
-		// apart in logs, labels or ?target=web.
-		bad("name", "must not start or end with white space nor hold control characters, got %q", t.Name)
-	}
-	switch t.Kind {
-	case "", KindInstances, KindCPU, KindMemory, KindStorage:
-	default:
-		bad("kind", "must be one of instances, cpu, memory, storage; got %q", t.Kind)
-	}
-	switch t.FloorMode {
-	case "", FloorScaleUp, FloorHold:
-	default:
-		bad("floor_mode", "must be scale_up or hold; got %q", t.FloorMode)
-	}
+	t.validateNames(bad)
 	t.validateCapacity(bad)
-	if t.MinUnits < 0 {
-		bad("min_units", "must be >= 0, got %d", t.MinUnits)
-	}
-	if t.MaxUnits < 1 || t.MaxUnits > MaxUnitsLimit {
-		bad("max_units", "must be in [1, %d], got %d", MaxUnitsLimit, t.MaxUnits)
-	} else if t.MinUnits > t.MaxUnits {
-		bad("min_units", "must not exceed max_units (%d), got %d", t.MaxUnits, t.MinUnits)
-	}
+	t.validateUnits(bad)
 	if t.CostPerUnitHour < 0 || !finite(t.CostPerUnitHour) {
 		bad("cost_per_unit_hour", "must be a finite number >= 0, got %v", t.CostPerUnitHour)
 	} else if t.CostPerUnitHour > MaxCostPerUnitHour {
@@ -237,6 +212,55 @@ func (t Target) Validate() error {
 	if t.MaxScaleDownUnits < 0 {
 		bad("max_scale_down_units", "must be >= 0 (0: unlimited), got %d", t.MaxScaleDownUnits)
 	}
+	t.validateFractions(bad)
+	if t.DailyBudget < 0 || !finite(t.DailyBudget) {
+		bad("daily_budget", "must be a finite number >= 0 (0: none), got %v", t.DailyBudget)
+	}
+	if t.DailyBudget > 0 && t.CostPerUnitHour == 0 {
+		bad("daily_budget", "needs cost_per_unit_hour > 0")
+	}
+	return errors.Join(errs...)
+}
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// validateNames checks the name, the kind and the floor mode (Validate).
+func (t Target) validateNames(bad func(field, format string, args ...any)) {
+	switch {
+	case t.Name == "":
+		bad("name", "must not be empty")
+	case strings.TrimSpace(t.Name) != t.Name || strings.ContainsFunc(t.Name, unicode.IsControl):
+		// " web " beside "web" is a second target an operator cannot tell
+		// apart in logs, labels or ?target=web.
+		bad("name", "must not start or end with white space nor hold control characters, got %q", t.Name)
+	}
+	switch t.Kind {
+	case "", KindInstances, KindCPU, KindMemory, KindStorage:
+	default:
+		bad("kind", "must be one of instances, cpu, memory, storage; got %q", t.Kind)
+	}
+	switch t.FloorMode {
+	case "", FloorScaleUp, FloorHold:
+	default:
+		bad("floor_mode", "must be scale_up or hold; got %q", t.FloorMode)
+	}
+}
+
+// validateUnits checks the bounds on the units (Validate).
+func (t Target) validateUnits(bad func(field, format string, args ...any)) {
+	if t.MinUnits < 0 {
+		bad("min_units", "must be >= 0, got %d", t.MinUnits)
+	}
+	if t.MaxUnits < 1 || t.MaxUnits > MaxUnitsLimit {
+		bad("max_units", "must be in [1, %d], got %d", MaxUnitsLimit, t.MaxUnits)
+	} else if t.MinUnits > t.MaxUnits {
+		bad("min_units", "must not exceed max_units (%d), got %d", t.MaxUnits, t.MinUnits)
+	}
+}
+
+// validateFractions checks the settings that are fractions (Validate).
+func (t Target) validateFractions(bad func(field, format string, args ...any)) {
 	if !(t.Tolerance >= 0 && t.Tolerance < 1) {
 		bad("tolerance", "must be in [0, 1), got %v", t.Tolerance)
 	}
@@ -249,13 +273,6 @@ func (t Target) Validate() error {
 	if !(t.ChangeCost >= 0 && t.ChangeCost < 1) {
 		bad("change_cost", "must be in [0, 1), got %v", t.ChangeCost)
 	}
-	if t.DailyBudget < 0 || !finite(t.DailyBudget) {
-		bad("daily_budget", "must be a finite number >= 0 (0: none), got %v", t.DailyBudget)
-	}
-	if t.DailyBudget > 0 && t.CostPerUnitHour == 0 {
-		bad("daily_budget", "needs cost_per_unit_hour > 0")
-	}
-	return errors.Join(errs...)
 }
 
 // validateCapacity checks capacity_per_unit and target_utilization, and

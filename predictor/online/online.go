@@ -233,15 +233,35 @@ func (f *Forecaster) Update(_ int64, y float64) {
 	}
 	y = f.fwd(y)
 	f.noteRun(y, f.n)
-	if !math.IsNaN(y) {
-		if f.started {
-			e := math.Abs(y - f.lvl)
-			f.s += f.cfg.ScaleAlpha * (e - f.s)
-			f.lvl += f.cfg.LevelAlpha * (y - f.lvl)
-		} else {
-			f.lvl, f.s, f.started = y, math.Abs(y)*0.05, true
-		}
+	f.smooth(y)
+	f.record(y)
+	i := f.n
+	f.n++
+	f.plan(i)
+	f.realise(i)
+	f.restartCalibration(i)
+	f.trim()
+}
+
+// smooth moves the level and the scale of its errors towards y (on the
+// forward scale); the first y starts them, a missing one moves neither.
+func (f *Forecaster) smooth(y float64) {
+	if math.IsNaN(y) {
+		return
 	}
+	if f.started {
+		e := math.Abs(y - f.lvl)
+		f.s += f.cfg.ScaleAlpha * (e - f.s)
+		f.lvl += f.cfg.LevelAlpha * (y - f.lvl)
+	} else {
+		f.lvl, f.s, f.started = y, math.Abs(y)*0.05, true
+	}
+}
+
+// record keeps y as sample f.n, follows the window's maximum with
+// CapAtWindowMax, makes the level the highest of the last LevelWindow
+// values when that is over 1, and keeps the level.
+func (f *Forecaster) record(y float64) {
 	if f.y == nil { // trim's bound: never grown
 		f.y = make([]float64, 0, f.rkeep+recentSlack)
 		f.base = make([]float64, 0, f.rkeep+recentSlack)
@@ -275,10 +295,11 @@ func (f *Forecaster) Update(_ int64, y float64) {
 		f.level = make([]float32, 0, f.keep+trimSlack) // trim's bound: never grown
 	}
 	f.level = append(f.level, float32(f.lvl))
-	i := f.n
-	f.n++
+}
 
-	// Point path and base of this origin.
+// plan sets the point path of origin i and keeps its base, the path's
+// highest point from PeakFrom on, and its scale.
+func (f *Forecaster) plan(i int) {
 	b := math.Inf(-1)
 	for h := 1; h <= f.cfg.Horizon; h++ {
 		m := f.lvl + f.cfg.SeasonWeight*f.seasonal(i, h)
@@ -290,22 +311,26 @@ func (f *Forecaster) Update(_ int64, y float64) {
 	sc := max(f.s, 1e-9*max(1, math.Abs(f.lvl)))
 	f.base = append(f.base, b)
 	f.scale = append(f.scale, sc)
+}
 
-	// Realise the origin Horizon samples back.
-	if o := i - f.cfg.Horizon; o >= f.roff && f.started {
-		mx := math.Inf(-1)
-		for j := o + f.cfg.PeakFrom; j <= i; j++ {
-			if v := f.y[j-f.roff]; !math.IsNaN(v) {
-				mx = max(mx, v)
-			}
-		}
-		if !math.IsInf(mx, -1) && !math.IsNaN(f.base[o-f.roff]) {
-			z := (mx - f.base[o-f.roff]) / f.scale[o-f.roff]
-			f.push(z)
+// realise scores the origin Horizon samples before i, whose lead window
+// sample i closes: the highest value from its PeakFrom on, above its base
+// in its scales, joins the residuals.
+func (f *Forecaster) realise(i int) {
+	o := i - f.cfg.Horizon
+	if o < f.roff || !f.started {
+		return
+	}
+	mx := math.Inf(-1)
+	for j := o + f.cfg.PeakFrom; j <= i; j++ {
+		if v := f.y[j-f.roff]; !math.IsNaN(v) {
+			mx = max(mx, v)
 		}
 	}
-	f.restartCalibration(i)
-	f.trim()
+	if !math.IsInf(mx, -1) && !math.IsNaN(f.base[o-f.roff]) {
+		z := (mx - f.base[o-f.roff]) / f.scale[o-f.roff]
+		f.push(z)
+	}
 }
 
 // fwd and inv map values to and from the model's scale.
@@ -616,38 +641,63 @@ func (e *Ensemble) Update(t int64, y float64) {
 	i := e.n
 	e.n++
 	if o := i - H; o >= 0 {
-		mx := math.Inf(-1)
-		for j := o + e.members[0].cfg.PeakFrom; j <= i; j++ {
-			if v := e.ys[j%(H+1)]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-				mx = max(mx, v)
-			}
-		}
-		if !math.IsInf(mx, -1) {
-			for m := range e.members {
-				q := e.pred[m][o%(H+1)]
-				if math.IsNaN(q[0]) {
-					continue
-				}
-				l := 0.0
-				if e.opt.Provision != nil {
-					l = e.opt.ProvisionCost * q[0]
-					if mx > q[0] {
-						l++
-					}
-				} else {
-					for k, p := range e.levels {
-						if mx >= q[k] {
-							l += p * (mx - q[k])
-						} else {
-							l += (1 - p) * (q[k] - mx)
-						}
-					}
-				}
-				e.loss[m] += e.alpha * (l - e.loss[m])
-				e.seen[m]++
-			}
+		e.score(o, i)
+	}
+	e.predict(i)
+	best := e.best
+	for m := range e.members {
+		if e.seen[m] > 0 && (e.seen[best] == 0 || e.loss[m] < e.loss[best]) {
+			best = m
 		}
 	}
+	e.best = best
+}
+
+// score moves each member's loss towards that of its forecast at origin
+// o, whose lead window sample i closes: the pinball loss of its peak
+// quantiles at the highest value from PeakFrom on, or with Provision, the
+// provisioning cost of its units plus 1 when the peak was above them.
+func (e *Ensemble) score(o, i int) {
+	H := e.horizon
+	mx := math.Inf(-1)
+	for j := o + e.members[0].cfg.PeakFrom; j <= i; j++ {
+		if v := e.ys[j%(H+1)]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			mx = max(mx, v)
+		}
+	}
+	if math.IsInf(mx, -1) {
+		return
+	}
+	for m := range e.members {
+		q := e.pred[m][o%(H+1)]
+		if math.IsNaN(q[0]) {
+			continue
+		}
+		l := 0.0
+		if e.opt.Provision != nil {
+			l = e.opt.ProvisionCost * q[0]
+			if mx > q[0] {
+				l++
+			}
+		} else {
+			for k, p := range e.levels {
+				if mx >= q[k] {
+					l += p * (mx - q[k])
+				} else {
+					l += (1 - p) * (q[k] - mx)
+				}
+			}
+		}
+		e.loss[m] += e.alpha * (l - e.loss[m])
+		e.seen[m]++
+	}
+}
+
+// predict keeps each member's forecast at origin i, for score: its peak
+// quantiles at the ensemble's levels, or with Provision the units it
+// provisions (NaN where it has none yet).
+func (e *Ensemble) predict(i int) {
+	H := e.horizon
 	for m, mem := range e.members {
 		q := e.pred[m][i%(H+1)]
 		if e.opt.Provision != nil {
@@ -666,13 +716,6 @@ func (e *Ensemble) Update(t int64, y float64) {
 			q[k] = v
 		}
 	}
-	best := e.best
-	for m := range e.members {
-		if e.seen[m] > 0 && (e.seen[best] == 0 || e.loss[m] < e.loss[best]) {
-			best = m
-		}
-	}
-	e.best = best
 }
 
 // PeakQuantile delegates to the best member.
