@@ -135,6 +135,18 @@ func (s *Server) routes() *mux.Router {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+req.URL.Path)
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		allow := allowed(r, req)
+		if req.Method == http.MethodHead && slices.Contains(allow, http.MethodGet) {
+			// HEAD is GET without the body (RFC 9110 9.3.2), which the
+			// server leaves out of a HEAD's answer: /healthz, /readyz and
+			// /metrics answered 405 to a HEAD health check.
+			get := req.Clone(req.Context())
+			get.Method = http.MethodGet
+			r.ServeHTTP(w, get)
+			return
+		}
+		// A 405 names the methods the path takes (RFC 9110 15.5.6).
+		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed on "+req.URL.Path)
 	})
 	r.HandleFunc("/api/metrics", s.getMetrics).Methods(http.MethodGet)
@@ -163,6 +175,24 @@ func (s *Server) routes() *mux.Router {
 	}
 	r.HandleFunc("/", s.index).Methods(http.MethodGet)
 	return r
+}
+
+// allowed lists the methods r serves on req's path: GET and HEAD, or
+// POST.
+func allowed(r *mux.Router, req *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		try := req.Clone(req.Context())
+		try.Method = m
+		var match mux.RouteMatch
+		if r.Match(try, &match) && match.MatchErr == nil {
+			out = append(out, m)
+			if m == http.MethodGet {
+				out = append(out, http.MethodHead)
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {

@@ -410,3 +410,43 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 	}
 	require.NoError(t, sc.Err(), "the stream ended cleanly")
 }
+
+// TestHeadAndAllow: HEAD is GET without the body (RFC 9110 9.3.2) on every
+// GET endpoint; it was 405 on all of them, /healthz and /readyz included,
+// so a health check by HEAD (curl -I, uptime monitors) read the controller
+// as down, while the exporter and Prometheus answered it. A 405 names the
+// methods the path takes in Allow (RFC 9110 15.5.6); it named none.
+func TestHeadAndAllow(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") })
+	srv := httptest.NewServer(New(&fakeBackend{health: "ok", notReady: errors.New("no cycle yet")}, Options{Token: "t", Metrics: metrics}).Handler())
+	defer srv.Close()
+	do := func(method, path string) *http.Response {
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		if method == http.MethodHead {
+			require.Empty(t, body, "HEAD %s", path)
+		}
+		return resp
+	}
+	for path, code := range map[string]int{"/healthz": 200, "/readyz": 503, "/metrics": 200, "/api/scaling/status": 200, "/": 200} {
+		resp := do(http.MethodHead, path)
+		require.Equal(t, code, resp.StatusCode, "HEAD %s", path)
+		require.Equal(t, do(http.MethodGet, path).Header.Get("Content-Type"), resp.Header.Get("Content-Type"), "HEAD %s", path)
+	}
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodHead, "/api/scaling/execute", "POST"},
+		{http.MethodGet, "/api/stress-test", "POST"},
+		{http.MethodDelete, "/api/scaling/status", "GET, HEAD"},
+		{http.MethodPost, "/healthz", "GET, HEAD"},
+	} {
+		resp := do(tc.method, tc.path)
+		require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "%s %s", tc.method, tc.path)
+		require.Equal(t, tc.allow, resp.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+	}
+	require.Equal(t, http.StatusNotFound, do(http.MethodHead, "/nope").StatusCode)
+}
