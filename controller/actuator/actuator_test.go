@@ -118,6 +118,13 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w.Send(t.Context(), testAction))
 	require.Equal(t, int32(2), calls.Load())
+
+	// A delivery whose every attempt times out says so and names the
+	// setting; it said only "context deadline exceeded".
+	calls.Store(0) // the next call hangs
+	w, err = NewWebhook(WebhookConfig{URL: srv.URL, Timeout: 50 * time.Millisecond, MaxAttempts: 1, Wait: noWait}, nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, w.Send(t.Context(), testAction), "no answer within 50ms (PRESCALE_WEBHOOK_TIMEOUT)")
 }
 
 func TestWebhookBadURL(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -259,6 +260,11 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	if err != nil {
 		// Network errors and timeouts are retried; a refused redirect
 		// (keepPost) is permanent.
+		var ne net.Error
+		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
+			// It said only "context deadline exceeded".
+			return fmt.Errorf("no answer within %s (PRESCALE_WEBHOOK_TIMEOUT): %w", w.cfg.Timeout, redact.Err(err))
+		}
 		return redact.Err(err)
 	}
 	// Always drain and close so the connection is reused; the start of
