@@ -75,7 +75,13 @@ func (p *pace) count(now int64, current, desired int) {
 // hpaEventsAt is the HPA curve's weighted events at cost: the shadow
 // HPAs sorted by cost (stable: a shared cost keeps their order) read by
 // simpool.Interpolate, linear in cost and clamped to the curve's ends; 0
-// without HPAs.
+// without HPAs. Where shadow HPAs share a cost, that is the first of them
+// in ShadowTargets' order at the cost itself and the last from there on,
+// not the fewest events there as backtest's report and
+// scripts/autoscale_eval.py read the referee's curve. The event price was
+// tuned with this reading (docs/tuning.md, "Event pacing"); the other
+// gives the same decisions on the eight traces and the tuning set at
+// p99/20 and p99/50, but it would be a change of the decision rule.
 func hpaEventsAt(hpas []hpaShadow, cost float64) float64 {
 	if len(hpas) == 0 {
 		return 0
