@@ -420,23 +420,25 @@ func TestHeadAndAllow(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "up 1\n") })
 	srv := httptest.NewServer(New(&fakeBackend{health: "ok", notReady: errors.New("no cycle yet")}, Options{Token: "t", Metrics: metrics}).Handler())
 	defer srv.Close()
-	do := func(method, path string) *http.Response {
+	// do answers the status and the headers (the body read and closed).
+	do := func(method, path string) (int, http.Header) {
 		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
 		require.NoError(t, err)
 		resp, err := srv.Client().Do(req)
 		require.NoError(t, err)
+		defer func() { require.NoError(t, resp.Body.Close()) }()
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
-		require.NoError(t, resp.Body.Close())
 		if method == http.MethodHead {
 			require.Empty(t, body, "HEAD %s", path)
 		}
-		return resp
+		return resp.StatusCode, resp.Header
 	}
 	for path, code := range map[string]int{"/healthz": 200, "/readyz": 503, "/metrics": 200, "/api/scaling/status": 200, "/": 200} {
-		resp := do(http.MethodHead, path)
-		require.Equal(t, code, resp.StatusCode, "HEAD %s", path)
-		require.Equal(t, do(http.MethodGet, path).Header.Get("Content-Type"), resp.Header.Get("Content-Type"), "HEAD %s", path)
+		got, h := do(http.MethodHead, path)
+		require.Equal(t, code, got, "HEAD %s", path)
+		_, gh := do(http.MethodGet, path)
+		require.Equal(t, gh.Get("Content-Type"), h.Get("Content-Type"), "HEAD %s", path)
 	}
 	for _, tc := range []struct{ method, path, allow string }{
 		{http.MethodHead, "/api/scaling/execute", "POST"},
@@ -444,9 +446,10 @@ func TestHeadAndAllow(t *testing.T) {
 		{http.MethodDelete, "/api/scaling/status", "GET, HEAD"},
 		{http.MethodPost, "/healthz", "GET, HEAD"},
 	} {
-		resp := do(tc.method, tc.path)
-		require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "%s %s", tc.method, tc.path)
-		require.Equal(t, tc.allow, resp.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+		got, h := do(tc.method, tc.path)
+		require.Equal(t, http.StatusMethodNotAllowed, got, "%s %s", tc.method, tc.path)
+		require.Equal(t, tc.allow, h.Get("Allow"), "%s %s", tc.method, tc.path)
 	}
-	require.Equal(t, http.StatusNotFound, do(http.MethodHead, "/nope").StatusCode)
+	got, _ := do(http.MethodHead, "/nope")
+	require.Equal(t, http.StatusNotFound, got)
 }
