@@ -243,6 +243,11 @@ func (c *Config) Unused() []string {
 	if len(c.ScrapeTargets) > 0 && c.PrometheusURL != "" {
 		out = append(out, "PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL")
 	}
+	// A tenant header for a Mimir that PRESCALE_PROMETHEUS_URL does not
+	// name: the embedded store answered without a word.
+	if len(c.PrometheusHeaders) > 0 && c.PrometheusURL == "" {
+		out = append(out, "PRESCALE_PROMETHEUS_HEADERS is set but unused: PRESCALE_PROMETHEUS_URL is empty, so history is read from the embedded store")
+	}
 	// A targets file's entries give their own name, query and
 	// current_query (not inherited): these variables were read by nothing.
 	if c.TargetsFile != "" {

@@ -279,6 +279,10 @@ func TestUnused(t *testing.T) {
 			[]string{"PRESCALE_EXEC_COMMAND is set but PRESCALE_ACTUATOR does not include exec: the command is never run"}},
 		{"scrape targets beside Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeTargets: []string{"http://e:9110/metrics"}},
 			[]string{"PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL"}},
+		// Sent with no query: the embedded store answers them.
+		{"headers without Prometheus", Config{Actuators: []string{"none"}, PrometheusHeaders: []string{"X-Scope-OrgID=tenant1"}},
+			[]string{"PRESCALE_PROMETHEUS_HEADERS is set but unused: PRESCALE_PROMETHEUS_URL is empty, so history is read from the embedded store"}},
+		{"headers with Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", PrometheusHeaders: []string{"X-Scope-OrgID=tenant1"}}, nil},
 		{"scrape targets for the embedded store", Config{Actuators: []string{"none"}, ScrapeTargets: []string{"http://e:9110/metrics"}}, nil},
 		// The receiver waited for decisions that never came, without a word.
 		{"actuators in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"simulated", "webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
