@@ -39,6 +39,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "prescale backtest: %v\n", interrupted(err))
 		return code
 	}
+	fs.Visit(func(f *flag.Flag) { o.set = append(o.set, f.Name) })
 	if err := o.checkOutputs(); err != nil {
 		return fail(2, err)
 	}
@@ -171,6 +172,7 @@ type backtestOpts struct {
 	lag, upCool, downCool, plotLast, promStep, promTimeout                             *time.Duration
 	minUnits, maxUnits                                                                 *int
 	hold, shadowHPA, quiet                                                             *bool
+	set                                                                                []string // the flags given
 }
 
 func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
@@ -223,6 +225,17 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	return fs, o
 }
 
+// promOnly names the first flag given that only --prometheus reads
+// (--query, --range, --step, --timeout), or "".
+func (o *backtestOpts) promOnly() string {
+	for _, name := range o.set {
+		if slices.Contains([]string{"query", "range", "step", "timeout"}, name) {
+			return name
+		}
+	}
+	return ""
+}
+
 // checkOutputs checks the source and output flags.
 func (o *backtestOpts) checkOutputs() error {
 	switch {
@@ -235,6 +248,9 @@ func (o *backtestOpts) checkOutputs() error {
 		return fmt.Errorf("--query: %w", config.CheckQuery(*o.promQuery))
 	case *o.promURL == "" && len(o.promHeaders) > 0:
 		return errors.New("--header goes with --prometheus")
+	case *o.promURL == "" && o.promOnly() != "":
+		// --trace F --query Q replayed the file without a word.
+		return fmt.Errorf("--%s goes with --prometheus (--trace replays the file)", o.promOnly())
 	case *o.decisions == "":
 		return errors.New("--decisions is required")
 	case *o.decisions == "-":

@@ -183,6 +183,9 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"both sources", []string{"--trace", tr, "--prometheus", "http://x", "--query", "up", "--capacity", "1", "--decisions", out}, "exactly one of"},
 		{"header without value", []string{"--prometheus", "http://x", "--query", "up", "--header", "X-Scope-OrgID", "--capacity", "1", "--decisions", out}, "--header: entry 1: want NAME=VALUE"},
 		{"header without prometheus", []string{"--trace", tr, "--header", "A=b", "--capacity", "1", "--decisions", out}, "--header goes with --prometheus"},
+		// The file was replayed without a word: the query was read by nothing.
+		{"query without prometheus", []string{"--trace", tr, "--query", "sum(up)", "--capacity", "1", "--decisions", out}, "--query goes with --prometheus (--trace replays the file)"},
+		{"step without prometheus", []string{"--trace", tr, "--step", "5m", "--capacity", "1", "--decisions", out}, "--step goes with --prometheus"},
 		{"plot-last under two steps", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--plot", out + ".svg", "--plot-last", "1m"}, "--plot-last 1m0s holds fewer than 2 samples of the trace's 5m0s step"},
 		{"decisions to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", "-"}, "--decisions must name a file"},
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
