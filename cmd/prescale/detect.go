@@ -98,6 +98,12 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 		return o, code, false
 	}
 	bad := ""
+	fset.Visit(func(f *flag.Flag) {
+		if f.Name == "nab-first-detection" && o.tracePath != "" {
+			// --trace --nab-first-detection scored without the rule, without a word.
+			bad = "--nab-first-detection goes with --nab (--trace scores with the live detector alone)"
+		}
+	})
 	if _, err := anomaly.NewDetector(o.detName); err != nil {
 		bad = fmt.Sprintf("--detector: %v", err)
 	}

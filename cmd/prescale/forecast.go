@@ -70,7 +70,12 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		}
 		return cfg, errUsageReported // the flag package (or parseArgs) said why
 	}
+	refitSet := false
+	fs.Visit(func(f *flag.Flag) { refitSet = refitSet || f.Name == "refit-every" })
 	switch {
+	case refitSet && cfg.model == modelLive:
+		// It was read by nothing: live refits on the controller's schedule.
+		return cfg, forecastUsageError{fmt.Sprintf("flag --refit-every goes with a batch --model (%s refits every %d samples, as in the controller)", modelLive, engine.DefaultRefitEvery)}
 	case cfg.tracePath == "":
 		return cfg, forecastUsageError{"flag --trace is required"}
 	case cfg.out == "":

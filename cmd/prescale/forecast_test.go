@@ -95,7 +95,9 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		{"bad eval-from", []string{"--trace", path, "--out", out, "--eval-from", "1.01"}, "--eval-from"},
 		{"eval-from not a number", []string{"--trace", path, "--out", out, "--eval-from", "x"}, "--eval-from"},
 		{"bad coverage", []string{"--trace", path, "--out", out, "--coverage", "1"}, "--coverage"},
-		{"bad refit", []string{"--trace", path, "--out", out, "--refit-every", "0"}, "--refit-every"},
+		{"bad refit", []string{"--trace", path, "--out", out, "--model", "auto", "--refit-every", "0"}, "flag --refit-every must be >= 1, got 0"},
+		// Read by nothing: live refits on the controller's schedule.
+		{"refit with live", []string{"--trace", path, "--out", out, "--refit-every", "1"}, "flag --refit-every goes with a batch --model (live refits every 24 samples, as in the controller)"},
 		{"unknown flag", []string{"--nope"}, "-nope"},
 		{"missing trace file", []string{"--trace", path + ".missing", "--out", out}, "--trace"},
 		// It wrote the header alone and exited 0.
