@@ -143,7 +143,7 @@ func TestDetectBadUsage(t *testing.T) {
 		{"both inputs", []string{"--trace", in, "--nab", dir, "--out", "x"}, 2, "--trace and --nab"},
 		{"no out", []string{"--trace", in}, 2, "--out"},
 		// Scored without the rule, without a word.
-		{"first detection with trace", []string{"--trace", in, "--out", "x", "--nab-first-detection"}, 2, "--nab-first-detection goes with --nab (--trace scores with the live detector alone)"},
+		{"first detection with trace", []string{"--trace", in, "--out", filepath.Join(dir, "o.csv"), "--nab-first-detection"}, 2, "--nab-first-detection goes with --nab (--trace scores with the live detector alone)"},
 		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `prescale detect: unexpected argument "extra"`},
 		{"missing trace", []string{"--trace", filepath.Join(dir, "none.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "none.csv"},
 		{"malformed trace", []string{"--trace", filepath.Join(dir, "bad.csv"), "--out", filepath.Join(dir, "o.csv")}, 2, "--trace"},
