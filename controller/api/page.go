@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -31,6 +32,11 @@ func parsePage(r *http.Request) (page, error) {
 	}
 	q := r.URL.Query()
 	p.target = q.Get("target")
+	if q.Has("target") && p.target == "" {
+		// ?target=$NAME with NAME unset answered every target, the
+		// first of which a script then took for NAME.
+		return page{}, errors.New("target must name a target, got an empty value")
+	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

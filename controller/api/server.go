@@ -504,7 +504,7 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Query().Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "points must be an integer in [1, 10000]")
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", p))
 			return
 		}
 		points = n

@@ -132,7 +132,11 @@ func TestErrorAnswers(t *testing.T) {
 		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},
 		{"degraded health is 503", &fakeBackend{health: "degraded"}, "GET", "/api/system/health", "", 503, ""},
 		{"not ready is 503", &fakeBackend{health: "ok", notReady: errors.New("no cycle yet")}, "GET", "/readyz", "", 503, "no cycle yet"},
-		{"bad points", &fakeBackend{health: "ok"}, "GET", "/api/metrics?points=0", "", 400, "points"},
+		// It did not say what came, as offset and limit do.
+		{"bad points", &fakeBackend{health: "ok"}, "GET", "/api/metrics?points=0", "", 400, `points must be an integer in [1, 10000], got "0"`},
+		// ?target=$NAME with NAME unset answered every target.
+		{"empty target", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?target=", "", 400, "target must name a target, got an empty value"},
+		{"empty target in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?target=", "", 400, "target must name a target"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(tc.b, Options{Token: "t"})
