@@ -171,7 +171,14 @@ func RunExitCases(t *testing.T, cases []ExitCase, run func(ctx context.Context, 
 				t.Setenv(k, v)
 			}
 			var out, errb SyncBuffer
-			code := run(t.Context(), tc.Args, &out, &errb)
+			// A command that starts serving instead of exiting (the
+			// refusal a case checks is missing) is stopped, and the case
+			// fails on its code, rather than hanging until go test's
+			// timeout.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			code := run(ctx, tc.Args, &out, &errb)
+			require.NoError(t, ctx.Err(), "still running after a minute; stderr: %s", errb.String())
 			require.Equal(t, tc.Code, code, "stderr: %s", errb.String())
 			require.Contains(t, out.String()+errb.String(), tc.Contains)
 		})
