@@ -131,7 +131,7 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	flags := flag.NewFlagSet("prescale run", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
-	flags.Float64Var(&f.capacity, "capacity", 0, "demand one unit of the \"trace\" target serves, in [1e-9, 1e15] (0: the trace's 95th percentile / 5)")
+	flags.Float64Var(&f.capacity, "capacity", 0, "with --backfill: demand one unit of the \"trace\" target serves, in [1e-9, 1e15] (0: the trace's 95th percentile / 5); with PRESCALE_TARGETS_FILE the file's entries are the targets (no \"trace\" target is added: give the entry reading prescale_trace_demand its capacity_per_unit)")
 	setUsage(flags, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
@@ -145,6 +145,11 @@ func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bo
 	if c := f.capacity; c != 0 && !(c >= policy.MinCapacityPerUnit && c <= policy.MaxCapacityPerUnit) {
 		fmt.Fprintf(stderr, "prescale run: --capacity must be 0 (the trace's 95th percentile / 5) or in [%g, %g], the demand one unit serves in the trace's unit; got %v\n",
 			policy.MinCapacityPerUnit, float64(policy.MaxCapacityPerUnit), c)
+		return f, 2, false
+	}
+	if f.capacity != 0 && f.backfill == "" {
+		// It was read by nothing.
+		fmt.Fprintln(stderr, "prescale run: --capacity goes with --backfill (the replayed trace's capacity per unit)")
 		return f, 2, false
 	}
 	return f, 0, true
@@ -226,7 +231,42 @@ func (p *runProc) configure() error {
 	if err := p.cfg.Validate(); err != nil {
 		return usageErr("bad configuration:\n%v", err)
 	}
+	return p.checkTraceTargets()
+}
+
+// checkTraceTargets: with PRESCALE_TARGETS_FILE, --backfill adds no
+// "trace" target (the file's entries are the targets), so --capacity is
+// read by nothing (exit 2) and a file without an entry reading the
+// replayed metric decides nothing on the trace (a WARN naming the query
+// to add). Both went without a word: the trace was loaded and replayed.
+func (p *runProc) checkTraceTargets() error {
+	if p.flags.backfill == "" || p.cfg.TargetsFile == "" {
+		return nil
+	}
+	if p.flags.capacity != 0 {
+		return usageErr("--capacity: with PRESCALE_TARGETS_FILE the file's entries are the targets: give the entry reading the trace its capacity_per_unit")
+	}
+	ts, err := p.cfg.Targets()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, t := range ts {
+		if strings.Contains(t.Query, traceMetric) {
+			return nil
+		}
+	}
+	p.log.Warn("--backfill with PRESCALE_TARGETS_FILE: no entry reads the replayed trace, so no target decides on it; add one",
+		"query", fmt.Sprintf("%s{trace=%q}", traceMetric, traceName(p.flags.backfill)), "file", p.cfg.TargetsFile)
 	return nil
+}
+
+// traceMetric is the metric prescale run --backfill replays a trace as.
+const traceMetric = "prescale_trace_demand"
+
+// traceName is the trace label of the replayed trace: the file's name
+// without its extension.
+func traceName(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
 
 func unsetEnv(v string) bool { _, ok := os.LookupEnv(config.EnvPrefix + "_" + v); return !ok }
@@ -427,10 +467,10 @@ func (p *runProc) backfill(ctx context.Context, tsdbDir string, stdout, stderr i
 		return usageErr("--backfill: %s already holds a store; its blocks would overlap the backfilled one: give an empty PRESCALE_DATA_DIR (or remove %s)", tsdbDir, tsdbDir)
 	}
 	tr, path := p.tr, p.flags.backfill
-	p.traceName = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	p.traceName = traceName(path)
 	now := time.Now()
 	var err error
-	p.replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, "prescale_trace_demand", "trace", p.traceName),
+	p.replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, traceMetric, "trace", p.traceName),
 		tr.T, tr.V, tr.Len()*7/10, now)
 	if err != nil {
 		return usageErr("--backfill: %v", err)
@@ -581,7 +621,7 @@ func runTargetsYAML(base policy.Target, name string, capacity float64) ([]byte, 
 		// current_query is not inherited from the variable: it was lost.
 		{Name: base.Name, Tier: base.Tier, Kind: string(base.Kind), Query: base.Query, CurrentQuery: base.CurrentQuery},
 		{Name: "trace", Tier: "trace-replay", Kind: string(policy.KindInstances),
-			Query:           fmt.Sprintf("prescale_trace_demand{trace=%q}", name),
+			Query:           fmt.Sprintf("%s{trace=%q}", traceMetric, name),
 			CapacityPerUnit: capacity, MinUnits: 1, MaxUnits: 20},
 	}}
 	var b bytes.Buffer

@@ -183,6 +183,37 @@ func TestRunRestartAfterBackfillWarns(t *testing.T) {
 	require.NotContains(t, out.String(), "trace-replay")
 }
 
+// TestRunBackfillBesideTargetsFile: --backfill with PRESCALE_TARGETS_FILE
+// adds no "trace" target (the file's entries are the targets); a file
+// with no entry reading the replayed trace logs a WARN naming the query to
+// add. The trace was loaded and replayed and no target decided on it,
+// without a word.
+func TestRunBackfillBesideTargetsFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	trace := writeDemoTrace(t, 100)
+	for _, tc := range []struct {
+		name, query string
+		warn        bool
+	}{
+		{"no entry reads the trace", "vector(1)", true},
+		{"an entry reads the trace", `prescale_trace_demand{trace="demo"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setRunTargets(t, []byte("targets:\n  - {name: web, query: '"+tc.query+"'}\n"))
+			_, _, errb, stop := startRunStop(t, []string{"--backfill", trace})
+			stop()
+			const warn = `level=WARN msg="--backfill with PRESCALE_TARGETS_FILE: no entry reads the replayed trace, so no target decides on it; add one" query="prescale_trace_demand{trace=\"demo\"}"`
+			if tc.warn {
+				require.Contains(t, errb.String(), warn)
+			} else {
+				require.NotContains(t, errb.String(), "no entry reads the replayed trace")
+			}
+		})
+	}
+}
+
 // writeDemoTrace writes n half-hourly samples and returns the path.
 func writeDemoTrace(t *testing.T, n int) string {
 	t.Helper()

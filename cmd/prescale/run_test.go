@@ -20,7 +20,14 @@ import (
 )
 
 func TestRunBadUsage(t *testing.T) {
+	targets := filepath.Join(t.TempDir(), "targets.yml")
+	require.NoError(t, os.WriteFile(targets, []byte("targets:\n  - {name: web, query: vector(1)}\n"), 0o600))
+	trace := writeDemoTrace(t, 100)
 	testkit.RunExitCases(t, []testkit.ExitCase{
+		// Each was read by nothing: no trace, or the file's entries as the targets.
+		testkit.Exit("capacity without backfill", []string{"--capacity", "5"}, nil, 2, "prescale run: --capacity goes with --backfill (the replayed trace's capacity per unit)"),
+		testkit.Exit("capacity with a targets file", []string{"--backfill", trace, "--capacity", "5"}, map[string]string{"PRESCALE_TARGETS_FILE": targets}, 2,
+			"prescale run: --capacity: with PRESCALE_TARGETS_FILE the file's entries are the targets: give the entry reading the trace its capacity_per_unit"),
 		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"),
 		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
 		testkit.Exit("extra argument", []string{"x"}, nil, 2, `prescale run: unexpected argument "x"`),
