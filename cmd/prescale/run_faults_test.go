@@ -112,7 +112,7 @@ func TestRunFaults(t *testing.T) {
 
 	t.Run("backfill into a used directory", func(t *testing.T) {
 		var out2, errb2 testkit.SyncBuffer
-		code := runCmd(t.Context(), []string{"--backfill", writeDemoTrace(t, 100)}, &out2, &errb2)
+		code := runCmd(t.Context(), []string{"--backfill", writeDemoTrace(t)}, &out2, &errb2)
 		require.Equal(t, 2, code, "stderr: %s", errb2.String())
 		require.Contains(t, errb2.String(), "--backfill: "+filepath.Join(data, "tsdb")+" already holds a store")
 		require.NotContains(t, errb2.String(), "backfilling")
@@ -173,7 +173,7 @@ func TestRunRestartAfterBackfillWarns(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	t.Setenv("PRESCALE_DATA_DIR", data)
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-	_, _, errb, stop := startRunStop(t, []string{"--backfill", writeDemoTrace(t, 100)})
+	_, _, errb, stop := startRunStop(t, []string{"--backfill", writeDemoTrace(t)})
 	stop()
 	require.NotContains(t, errb.String(), "started with --backfill")
 	_, out, errb, stop := startRunStop(t, nil)
@@ -192,7 +192,7 @@ func TestRunBackfillBesideTargetsFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts prescale run: skipped with -short")
 	}
-	trace := writeDemoTrace(t, 100)
+	trace := writeDemoTrace(t)
 	for _, tc := range []struct {
 		name, query string
 		warn        bool
@@ -214,9 +214,10 @@ func TestRunBackfillBesideTargetsFile(t *testing.T) {
 	}
 }
 
-// writeDemoTrace writes n half-hourly samples and returns the path.
-func writeDemoTrace(t *testing.T, n int) string {
+// writeDemoTrace writes 100 half-hourly samples and returns the path.
+func writeDemoTrace(t *testing.T) string {
 	t.Helper()
+	const n = 100
 	ts, vs := make([]int64, n), make([]float64, n)
 	for i := range n {
 		ts[i], vs[i] = 1_700_000_000+int64(i)*1800, float64(10+i%7)

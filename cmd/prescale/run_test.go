@@ -22,7 +22,7 @@ import (
 func TestRunBadUsage(t *testing.T) {
 	targets := filepath.Join(t.TempDir(), "targets.yml")
 	require.NoError(t, os.WriteFile(targets, []byte("targets:\n  - {name: web, query: vector(1)}\n"), 0o600))
-	trace := writeDemoTrace(t, 100)
+	trace := writeDemoTrace(t)
 	testkit.RunExitCases(t, []testkit.ExitCase{
 		// Each was read by nothing: no trace, or the file's entries as the targets.
 		testkit.Exit("capacity without backfill", []string{"--capacity", "5"}, nil, 2, "prescale run: --capacity goes with --backfill (the replayed trace's capacity per unit)"),
@@ -128,7 +128,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 // (exit 2) before the trace is loaded, leaving the data directory empty.
 func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	dir := t.TempDir()
-	tracePath := writeDemoTrace(t, 100)
+	tracePath := writeDemoTrace(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
