@@ -471,6 +471,9 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		{"controller.env.HOME=/", "'HOME' does not match pattern '^PRESCALE_[A-Z0-9_]+$'"},
 		{"controler.port=9111", "additional properties 'controler' not allowed"},
 		{"exporter.port=0", "at '/exporter/port': minimum: got 0, want 1"},
+		// Rendered replicas: -1 (and PRESCALE_SHARD_COUNT -1, which the controller refuses).
+		{"controller.shards=-1", "at '/controller/shards': minimum: got -1, want 1"},
+		{"controller.shards=1.5", "at '/controller/shards': got string, want integer"},
 		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "set by the chart from exporter.port"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "keda.serverAddress"},
