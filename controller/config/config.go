@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -243,6 +244,25 @@ func (c *Config) Unused() []string {
 	if len(c.ScrapeTargets) > 0 && c.PrometheusURL != "" {
 		out = append(out, "PRESCALE_SCRAPE_TARGETS is set but unused: history is read from PRESCALE_PROMETHEUS_URL")
 	}
+	// Settings of a part the configuration leaves out, given a value of
+	// their own: PRESCALE_SCRAPE_INTERVAL=5s beside a Prometheus changed
+	// nothing, without a word.
+	for _, u := range []struct {
+		field, name, why string
+		off              bool
+	}{
+		{"ScrapeInterval", "PRESCALE_SCRAPE_INTERVAL", "history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store", c.PrometheusURL != ""},
+		{"Retention", "PRESCALE_RETENTION", "history is read from PRESCALE_PROMETHEUS_URL, not kept by the embedded store", c.PrometheusURL != ""},
+		{"WebhookTimeout", "PRESCALE_WEBHOOK_TIMEOUT", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
+		{"WebhookRetries", "PRESCALE_WEBHOOK_MAX_ATTEMPTS", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
+		{"WebhookReceiver", "PRESCALE_WEBHOOK_RECEIVER", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
+		{"ExecTimeout", "PRESCALE_EXEC_TIMEOUT", "PRESCALE_ACTUATOR does not include exec", !slices.Contains(c.Actuators, ActuatorExec)},
+		{"StressTestMax", "PRESCALE_STRESS_TEST_MAX", "PRESCALE_STRESS_TEST_ENABLED is false", !c.StressTest},
+	} {
+		if u.off && c.given(u.field) {
+			out = append(out, u.name+" is set but unused: "+u.why)
+		}
+	}
 	// A tenant header for a Mimir that PRESCALE_PROMETHEUS_URL does not
 	// name: the embedded store answered without a word.
 	if len(c.PrometheusHeaders) > 0 && c.PrometheusURL == "" {
@@ -272,6 +292,28 @@ func (c *Config) Unused() []string {
 		}
 	}
 	return out
+}
+
+// given reports whether the Config field holds a value of its own: not
+// zero and not its envconfig default (a literal Config in a test leaves
+// the zero value).
+func (c *Config) given(field string) bool {
+	f, _ := reflect.TypeFor[Config]().FieldByName(field)
+	v := reflect.ValueOf(c).Elem().FieldByName(field)
+	if v.IsZero() {
+		return false
+	}
+	def := f.Tag.Get("default")
+	switch x := v.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(def)
+		return err != nil || x != d
+	case int:
+		return strconv.Itoa(x) != def
+	case string:
+		return x != def
+	}
+	panic("config: given: unsupported field " + field)
 }
 
 // validateActuators checks the actuators, their settings and the API's

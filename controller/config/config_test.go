@@ -283,6 +283,20 @@ func TestUnused(t *testing.T) {
 		{"headers without Prometheus", Config{Actuators: []string{"none"}, PrometheusHeaders: []string{"X-Scope-OrgID=tenant1"}},
 			[]string{"PRESCALE_PROMETHEUS_HEADERS is set but unused: PRESCALE_PROMETHEUS_URL is empty, so history is read from the embedded store"}},
 		{"headers with Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", PrometheusHeaders: []string{"X-Scope-OrgID=tenant1"}}, nil},
+		// Each changed nothing, without a word.
+		{"settings of parts left out", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeInterval: 5 * time.Second, Retention: 24 * time.Hour,
+			WebhookTimeout: 3 * time.Second, WebhookRetries: 2, WebhookReceiver: "ops", ExecTimeout: time.Minute, StressTestMax: 10 * time.Second},
+			[]string{"PRESCALE_SCRAPE_INTERVAL is set but unused: history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store",
+				"PRESCALE_RETENTION is set but unused: history is read from PRESCALE_PROMETHEUS_URL, not kept by the embedded store",
+				"PRESCALE_WEBHOOK_TIMEOUT is set but unused: PRESCALE_ACTUATOR does not include webhook",
+				"PRESCALE_WEBHOOK_MAX_ATTEMPTS is set but unused: PRESCALE_ACTUATOR does not include webhook",
+				"PRESCALE_WEBHOOK_RECEIVER is set but unused: PRESCALE_ACTUATOR does not include webhook",
+				"PRESCALE_EXEC_TIMEOUT is set but unused: PRESCALE_ACTUATOR does not include exec",
+				"PRESCALE_STRESS_TEST_MAX is set but unused: PRESCALE_STRESS_TEST_ENABLED is false"}},
+		{"their defaults", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeInterval: 15 * time.Second, Retention: 720 * time.Hour,
+			WebhookTimeout: 10 * time.Second, WebhookRetries: 5, WebhookReceiver: "prescale", ExecTimeout: 30 * time.Second, StressTestMax: time.Minute}, nil},
+		{"settings of parts in use", Config{Actuators: []string{"webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"},
+			ScrapeInterval: 5 * time.Second, WebhookTimeout: 3 * time.Second, ExecTimeout: time.Minute, StressTest: true, StressTestMax: 10 * time.Second}, nil},
 		{"scrape targets for the embedded store", Config{Actuators: []string{"none"}, ScrapeTargets: []string{"http://e:9110/metrics"}}, nil},
 		// The receiver waited for decisions that never came, without a word.
 		{"actuators in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"simulated", "webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
@@ -298,4 +312,9 @@ func TestUnused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, tc.cfg.Unused()) })
 	}
+	// The defaults envconfig fills in, beside a Prometheus too, are no setting of one's own.
+	c := validConfig(t)
+	require.Empty(t, c.Unused())
+	c.PrometheusURL = "http://p:9090"
+	require.Empty(t, c.Unused())
 }
