@@ -173,7 +173,10 @@ func (c *Config) validateStore(bad badFunc) {
 	if c.ScrapeInterval < time.Second {
 		bad("SCRAPE_INTERVAL", "must be at least 1s, got %s", c.ScrapeInterval)
 	}
-	if c.Retention < c.HistoryWindow {
+	// The embedded store's bound: with a remote server, a window over the
+	// 720h default (35 days at 5m) was refused for a retention nothing
+	// reads, and setting it was then warned of as unused.
+	if c.PrometheusURL == "" && c.Retention < c.HistoryWindow {
 		bad("RETENTION", "must be >= PRESCALE_HISTORY_WINDOW (%s), got %s", c.HistoryWindow, c.Retention)
 	}
 }

@@ -140,6 +140,18 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// TestLongWindowFromPrometheus: a window over the embedded store's 720h
+// retention is taken from a remote server: it was refused ("PRESCALE_RETENTION:
+// must be >= PRESCALE_HISTORY_WINDOW") for a retention nothing reads.
+func TestLongWindowFromPrometheus(t *testing.T) {
+	c := validConfig(t)
+	c.HistoryWindow = 840 * time.Hour // 35 days, the forecaster's longest fit
+	require.ErrorContains(t, c.Validate(), "PRESCALE_RETENTION: must be >= PRESCALE_HISTORY_WINDOW (840h0m0s), got 720h0m0s", "the embedded store keeps 720h")
+	c.PrometheusURL = "http://p:9090"
+	require.NoError(t, c.Validate())
+	require.Empty(t, c.Unused())
+}
+
 // TestDocumentedWindowsAccepted: the bound on points per target refuses
 // no documented configuration: the controller's defaults (336h at 5m),
 // prescale run's (336h at 1m) and docker-compose.yml's (24h at 1m).
