@@ -51,3 +51,29 @@ func TestRidgeRefreshAverages(t *testing.T) {
 	kept.Forecast(s, n, fk)
 	require.Equal(t, fe, fk)
 }
+
+// Ridge's rows are one origin in each block of stride origins, at offsets
+// spread over the block: with a stride of 6 (12 days of 5-minute origins
+// thinned to 600) they see every phase of a 30-minute cycle, where every
+// 6th origin back from the last saw one of them.
+func TestRidgeRowsSeeEveryPhase(t *testing.T) {
+	const end, H = 4000, 12
+	r := &ridge{se: Seasonality{M: 288}, minOrig: 100}
+	rows := r.rows(end, H)
+	lastOrigin := end - 1 - H
+	first := lastOrigin - ridgeSpanSeasons*288 + 1
+	require.Equal(t, lastOrigin, rows[0])
+	require.Len(t, rows, ridgeSpanSeasons*288/6) // a stride of 6
+	phases := map[int]int{}
+	for q, o := range rows {
+		require.GreaterOrEqual(t, o, first)
+		if q > 0 {
+			require.Less(t, o, rows[q-1])
+		}
+		phases[o%6]++
+	}
+	require.Len(t, phases, 6, "phases of a 6-sample cycle seen: %v", phases)
+	for ph, c := range phases {
+		require.Greater(t, c, len(rows)/12, "phase %d seen %d times", ph, c)
+	}
+}

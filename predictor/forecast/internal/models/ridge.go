@@ -203,7 +203,8 @@ func (r *ridge) setup(s *series.Series, H, end int) {
 
 // rows returns the training origins, newest first: the most recent span
 // of origins whose targets lie before end, thinned evenly to at most
-// ridgeMaxRows; nil when fewer than ridgeMinRows exist.
+// ridgeMaxRows, one in each block of stride origins at a low-discrepancy
+// offset within it (rowOffset); nil when fewer than ridgeMinRows exist.
 func (r *ridge) rows(end, H int) []int {
 	lastOrigin := end - 1 - H
 	if lastOrigin-r.minOrig+1 < ridgeMinRows {
@@ -216,10 +217,27 @@ func (r *ridge) rows(end, H int) []int {
 	first := max(r.minOrig, lastOrigin-span+1)
 	stride := max(1, (lastOrigin-first+1+ridgeMaxRows-1)/ridgeMaxRows)
 	rows := make([]int, 0, ridgeMaxRows+1)
-	for o := lastOrigin; o >= first; o -= stride {
+	for k := 0; ; k++ {
+		o := lastOrigin - k*stride - rowOffset(k, stride)
+		if o < first {
+			return rows
+		}
 		rows = append(rows, o)
 	}
-	return rows
+}
+
+// rowOffset is the offset of the k-th row within its block of stride
+// origins: the fractional part of k times the golden ratio's conjugate,
+// scaled to the block (a Weyl sequence, evenly spread over the offsets).
+// Every stride-th origin back from the last would give all rows one
+// phase of any cycle whose period shares a factor with the stride, and
+// the refits, every 24 samples, would keep that phase: a 30-minute spike
+// at 5-minute samples (a period of 6) seen by rows 4 apart is seen at
+// every other phase only, and the coefficients learnt there are applied
+// at all of them.
+func rowOffset(k, stride int) int {
+	_, f := math.Modf(float64(k) * 0.6180339887498949)
+	return int(f * float64(stride))
 }
 
 func (r *ridge) Forecast(s *series.Series, end int, out []float64) {
