@@ -126,6 +126,9 @@ type snapshot struct {
 	currentErr  string // why current_query gave no units
 	decision    policy.Decision
 	hasDecision bool
+	// guess: the decision is a first hold (no decision before, no demand
+	// data, no units read back), min_units by default; see decideTarget.
+	guess bool
 }
 
 // Controller runs the decision loop over a set of targets.
@@ -715,7 +718,24 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
 	ts = accrueCost(t, ts, snap.at, snap.current)
-	return c.decide(idx, t, ts, snap)
+	first := !ts.Policy.HasLast && !snap.observedOK
+	if c.d.Units != nil {
+		_, _, pooled := c.d.Units.Units(t.Name)
+		first = first && !pooled
+	}
+	ts = c.decide(idx, t, ts, snap)
+	// A first decision held without data and without its current_query
+	// read (the history source down at a new controller's start answers
+	// neither) is min_units by default, a guess: it was published as
+	// prescale_desired_units, which KEDA applied to a workload running
+	// many more once Prometheus answered again, and saved as the last
+	// decision, published at the next start. It is neither: the series
+	// stays absent and the next cycle starts afresh.
+	if first && snap.decision.Reason.Holds() {
+		snap.guess = true
+		ts.Policy.HasLast = false
+	}
+	return ts
 }
 
 // accrueCost accrues the cost of the current units since the last cycle
@@ -855,7 +875,7 @@ func Explain(d policy.Decision) string {
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	v := metrics.Values{Decision: snap.decision, Current: snap.current, Lower: math.NaN(),
+	v := metrics.Values{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
 		CostToday: ts.CostToday, Present: snap.present, Demand: snap.demand, At: snap.at}
 	if ex := snap.decision.Explanation; ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {

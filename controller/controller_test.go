@@ -270,6 +270,37 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	require.InDelta(t, 10*0.5/60, f.gauge(t, m.CostToday), 1e-9, "one minute of 10 units at 0.5/h")
 }
 
+// TestNewControllerWithHistoryDownPublishesNoGuess: a new controller whose
+// history source is down at start (it answers neither the demand nor the
+// current_query) holds at min_units, a guess: it published that as
+// prescale_desired_units (KEDA then scaled a running workload to its
+// minimum once Prometheus answered again) and saved it as the last
+// decision, published at the next start. The series stays absent, through
+// a restart, until a decision is made from data.
+func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	h := &fakeHistory{value: 35, err: errors.New("connection refused")}
+	f := newFixture(t, dir, h, confidentForecast, ModeAct, &now)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	m := f.c.d.Metrics
+	require.Equal(t, policy.ReasonNoData, f.c.snaps[0].decision.Reason)
+	require.Equal(t, 0, testutil.CollectAndCount(m.Desired), "no units decided: no prescale_desired_units")
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0, "the hold is counted")
+	require.Empty(t, f.act.actions())
+
+	now = now.Add(time.Minute)
+	f = newFixture(t, dir, h, confidentForecast, ModeAct, &now) // a restart, still without history
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired), "none at start from the state file")
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired))
+
+	h.set(35, nil)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Desired), 0, "the first decision from data")
+}
+
 func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	now := fixtureStart
 	h := &fakeHistory{value: 35}

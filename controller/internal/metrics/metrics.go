@@ -213,7 +213,10 @@ func publishPeak(g *prometheus.GaugeVec, lv []string, p *policy.Peak) {
 // Values are one target's results of a cycle, as Publish sets them.
 type Values struct {
 	Decision policy.Decision
-	Current  int // units the target has
+	// NoDecision: Decision is a first hold without data, not a decision
+	// of units; prescale_desired_units is left as it is (absent).
+	NoDecision bool
+	Current    int // units the target has
 	// HasForecast: a forecast sized the decision. Mean and Upper are then
 	// its published mean and upper bound, Lower its lower bound at the
 	// lead time (left unset when NaN or infinite).
@@ -232,7 +235,9 @@ type Values struct {
 func (m *Metrics) Publish(t policy.Target, v Values) {
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
 	dec := v.Decision
-	m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	if !v.NoDecision {
+		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
+	}
 	m.Current.WithLabelValues(lv...).Set(float64(v.Current))
 	ex := dec.Explanation
 	if v.HasForecast {
