@@ -446,6 +446,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		pin.EventPrice = e.shadow.eventPrice()
 		pin.ReleaseBand = e.steps.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
 		pin.ClimbUnits = e.steps.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.WideBand = e.shadow.wideBand(pin.ReleaseBand)
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
 		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
@@ -455,6 +456,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	e.steps.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
 	if e.shadow != nil {
 		e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired)
+		e.shadow.own.decided(float64(in.Now.Unix()), e.target.Lag.Seconds(), out.Decision.Desired)
 	}
 	return out
 }

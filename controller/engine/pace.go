@@ -83,12 +83,20 @@ func (p *pace) count(now int64, current, desired int) {
 // gives the same decisions on the eight traces and the tuning set at
 // p99/20 and p99/50, but it would be a change of the decision rule.
 func hpaEventsAt(hpas []hpaShadow, cost float64) float64 {
+	return curveAt(hpas, cost, func(h *hpaShadow) simpool.CurvePoint {
+		return simpool.CurvePoint{Cost: h.score.cost, Value: h.events}
+	})
+}
+
+// curveAt reads the curve of the shadow HPAs' points (point: one HPA's
+// cost and value) at cost, as hpaEventsAt describes.
+func curveAt(hpas []hpaShadow, cost float64, point func(*hpaShadow) simpool.CurvePoint) float64 {
 	if len(hpas) == 0 {
 		return 0
 	}
 	pts := make([]simpool.CurvePoint, len(hpas))
-	for i, h := range hpas {
-		pts[i] = simpool.CurvePoint{Cost: h.score.cost, Value: h.events}
+	for i := range hpas {
+		pts[i] = point(&hpas[i])
 	}
 	slices.SortStableFunc(pts, func(a, b simpool.CurvePoint) int { return cmp.Compare(a.Cost, b.Cost) })
 	v, _ := simpool.Interpolate(pts, cost)

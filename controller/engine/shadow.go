@@ -73,6 +73,9 @@ type shadow struct {
 	pick       int // the HPA whose recommendation is the floor, -1: none
 	// pace is the real decisions' record for event pacing (pace.go).
 	pace pace
+	// own is the real decisions on a simulated pool (the wide band,
+	// spare.go).
+	own ownRun
 }
 
 func newShadow(rate float64) *shadow {
@@ -103,6 +106,7 @@ func (s *shadow) account(now int64, capacity float64, current int) {
 		s.hpas[i].events *= decay
 	}
 	s.pace.account(decay, dt, current)
+	s.own.account(decay, dt, s.prevDemand, capacity)
 }
 
 // choose returns the index of the shadow HPA with the lowest recent loss
@@ -136,6 +140,7 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 	case !s.started:
 		u := max(t.MinUnits, min(t.MaxUnits, current))
 		s.fcPool = *simpool.NewPool(u)
+		s.own.pool = *simpool.NewPool(u)
 		for i := range s.hpas {
 			s.hpas[i].pool, s.hpas[i].last = *simpool.NewPool(u), u
 		}

@@ -141,6 +141,13 @@ type Input struct {
 	// ClimbUnits, when > 0, is event pacing's climb ahead in units
 	// (climbAhead): a scale-up goes that many units beyond those it wants.
 	ClimbUnits int
+	// WideBand, when > 0, is event pacing's wide band in units, in force
+	// instead of the release band where violations are to spare
+	// (controller/engine's spare.go; releaseBand, climbAhead): a
+	// scale-down is made only when the wanted units are more than twice
+	// the band below the current units, and goes to the wanted units; a
+	// scale-up goes at least the band beyond those it wants.
+	WideBand int
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -253,6 +260,8 @@ type Explanation struct {
 	// ClimbUnits: event pacing's climb ahead in force, in units a
 	// scale-up goes beyond those it wants (0 when none).
 	ClimbUnits int `json:"climb_units,omitempty"`
+	// WideBand: event pacing's wide band in force, in units (0 when none).
+	WideBand int `json:"wide_band,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -499,6 +508,7 @@ func explain(in Input, t Target) Explanation {
 	}
 	ex.ReleaseBand = max(0, in.ReleaseBand)
 	ex.ClimbUnits = max(0, in.ClimbUnits)
+	ex.WideBand = max(0, in.WideBand)
 	return ex
 }
 

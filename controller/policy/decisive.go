@@ -109,11 +109,23 @@ func eventPrice(in Input) float64 {
 // the current units. A release to the bottom of a wobbling level was
 // undone one scale-up at a time as the level came back; with the band the
 // pool keeps the wobble's width above what is wanted now (docs/tuning.md,
-// "Release band"). It only ever keeps units: a scale-up (an overload
-// among them) is unchanged.
+// "Release band"). With the wide band in force (Input.WideBand, w units)
+// a scale-down is made only when the wanted units are more than 2w below
+// the current units, and goes to them (docs/tuning.md, "Wide band where
+// violations are spare"). It only ever keeps units: a scale-up (an
+// overload among them) is unchanged.
 func releaseBand(in Input, cur int, p proposal) proposal {
+	if p.units >= cur {
+		return p
+	}
+	if w := in.WideBand; w > 0 {
+		if p.units+2*w >= cur {
+			return proposal{cur, ReasonStabilization, RuleChangeCost}
+		}
+		return p
+	}
 	b := in.ReleaseBand
-	if b <= 0 || p.units >= cur {
+	if b <= 0 {
 		return p
 	}
 	if p.units+b >= cur {
@@ -126,13 +138,15 @@ func releaseBand(in Input, cur int, p proposal) proposal {
 // climbAhead is event pacing's climb ahead (Input.ClimbUnits, c units,
 // controller/engine's climb.go): a scale-up that is made goes c units
 // beyond the units it wants, so a steady climb is served by fewer, larger
-// moves (docs/tuning.md, "Climb ahead"). It only ever adds units to a
+// moves (docs/tuning.md, "Climb ahead"); with the wide band in force, at
+// least its w units (Input.WideBand). It only ever adds units to a
 // scale-up, within MaxUnits; a scale-down or a hold is unchanged.
 func climbAhead(in Input, t Target, cur int, p proposal) proposal {
-	if in.ClimbUnits <= 0 || p.units <= cur {
+	c := max(in.ClimbUnits, in.WideBand)
+	if c <= 0 || p.units <= cur {
 		return p
 	}
-	p.units = max(p.units, min(p.units+in.ClimbUnits, t.MaxUnits))
+	p.units = max(p.units, min(p.units+c, t.MaxUnits))
 	return p
 }
 

@@ -303,3 +303,36 @@ func TestClimbAhead(t *testing.T) {
 		})
 	}
 }
+
+// Event pacing's wide band: in place of the release band, a scale-down is
+// held until the wanted units are more than twice the band below the
+// current units and then goes to them; a scale-up goes at least the band
+// beyond the units it wants (a larger climb ahead wins), within MaxUnits.
+func TestWideBand(t *testing.T) {
+	// Capacity 10 per unit, risk 0.05 per unit: RiskUnits picks 3 units.
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name                       string
+		wide, band, climb, current int
+		max, want                  int
+		rule                       Rule
+	}{
+		{"held while within twice the band", 2, 1, 0, 7, 10, 7, RuleChangeCost},
+		{"then all the way down, not to the release band", 2, 1, 0, 8, 10, 3, RuleForecast},
+		{"a scale-up goes the band beyond", 2, 1, 0, 1, 10, 5, RuleForecast},
+		{"a larger climb ahead wins", 2, 1, 3, 1, 10, 6, RuleForecast},
+		{"within MaxUnits", 2, 1, 0, 1, 4, 4, RuleForecast},
+		{"a hold is unchanged", 2, 1, 0, 3, 10, 3, RuleForecast},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.MaxUnits = 0.05, c.max
+			in := input(5, c.current, flat(10, 20, 6))
+			in.PeakQuantiles, in.WideBand, in.ReleaseBand, in.ClimbUnits = q, c.wide, c.band, c.climb
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+			require.Equal(t, c.wide, d.Explanation.WideBand, "the explanation names the wide band in force")
+		})
+	}
+}
