@@ -458,7 +458,10 @@ func (l *Level) Status() []Status {
 			u := t.acked
 			s.Acknowledged = &u
 		}
-		if s.Pending {
+		if s.Pending && !t.inFlight {
+			// While a delivery is under way none is scheduled: it showed
+			// the time that delivery was due, in the past (a slow receiver,
+			// up to PRESCALE_WEBHOOK_MAX_ATTEMPTS x PRESCALE_WEBHOOK_TIMEOUT).
 			s.NextAttempt = t.next
 		}
 		out = append(out, s)

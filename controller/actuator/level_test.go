@@ -212,6 +212,49 @@ func TestLevelShutdownIsNotAnOutage(t *testing.T) {
 	require.True(t, l.Unsure("web"), "the request was out: the receiver may have applied it")
 }
 
+// failThenBlock fails its first delivery, then blocks the next until its
+// context ends.
+type failThenBlock struct {
+	calls   *int
+	started chan struct{}
+}
+
+func (failThenBlock) Name() string { return "failThenBlock" }
+func (f failThenBlock) Deliver(ctx context.Context, _ Action) error {
+	if *f.calls++; *f.calls == 1 {
+		return errors.New("HTTP 500")
+	}
+	close(f.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestLevelStatusDuringDelivery: while a resend is under way the target is
+// pending with no next attempt scheduled; /api/system/health showed the
+// time that resend had been due (16 s in the past behind a receiver that
+// answered after 15 s).
+func TestLevelStatusDuringDelivery(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	d := failThenBlock{calls: new(int), started: make(chan struct{})}
+	l := NewLevel(d, LevelConfig{Now: func() time.Time { return now }})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	require.NoError(t, l.Act(ctx, act(3)))
+	l.Sync(ctx)
+	st := l.Status()
+	require.True(t, st[0].Failing)
+	require.Equal(t, now.Add(time.Second), st[0].NextAttempt, "the resend is scheduled")
+	now = now.Add(time.Second)
+	done := make(chan struct{})
+	go func() { l.Sync(ctx); close(done) }()
+	<-d.started
+	st = l.Status()
+	require.True(t, st[0].Pending)
+	require.True(t, st[0].NextAttempt.IsZero(), "a resend under way: none scheduled, got %s", st[0].NextAttempt)
+	cancel()
+	<-done
+}
+
 // TestLevelShutdownKeepsWhatMayHaveBeenApplied: a delivery cut short by
 // the shutdown may have been applied (the receiver acted, then the request
 // was cancelled), so the target is unsure and a restarted controller sends
