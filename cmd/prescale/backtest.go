@@ -274,6 +274,9 @@ func (o *backtestOpts) checkOutputs() error {
 		if fi, err := os.Stat(filepath.Dir(*o.plotPath)); err != nil || !fi.IsDir() {
 			return fmt.Errorf("--plot: directory %q does not exist", filepath.Dir(*o.plotPath))
 		}
+		if fi, err := os.Stat(*o.plotPath); err == nil && fi.IsDir() {
+			return fmt.Errorf("--plot: %q is a directory", *o.plotPath)
+		}
 	}
 	for _, out := range [][2]string{{"--decisions", *o.decisions}, {"--explain", *o.explain}} {
 		if out[1] == "" {
@@ -281,6 +284,10 @@ func (o *backtestOpts) checkOutputs() error {
 		}
 		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {
 			return fmt.Errorf("%s: directory %q does not exist", out[0], filepath.Dir(out[1]))
+		}
+		if fi, err := os.Stat(out[1]); err == nil && fi.IsDir() {
+			// It replayed the whole trace, then failed with exit 1.
+			return fmt.Errorf("%s: %q is a directory", out[0], out[1])
 		}
 	}
 	return nil

@@ -182,6 +182,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"extra argument", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "extra"}, `prescale backtest: unexpected argument "extra"`},
 		{"both sources", []string{"--trace", tr, "--prometheus", "http://x", "--query", "up", "--capacity", "1", "--decisions", out}, "exactly one of"},
 		{"header without value", []string{"--prometheus", "http://x", "--query", "up", "--header", "X-Scope-OrgID", "--capacity", "1", "--decisions", out}, "--header: entry 1: want NAME=VALUE"},
+		// The whole trace was replayed, then exit 1.
+		{"decisions is a directory", []string{"--trace", tr, "--capacity", "1", "--decisions", filepath.Dir(out)}, "--decisions: " + strconv.Quote(filepath.Dir(out)) + " is a directory"},
 		{"header without prometheus", []string{"--trace", tr, "--header", "A=b", "--capacity", "1", "--decisions", out}, "--header goes with --prometheus"},
 		// The file was replayed without a word: the query was read by nothing.
 		{"query without prometheus", []string{"--trace", tr, "--query", "sum(up)", "--capacity", "1", "--decisions", out}, "--query goes with --prometheus (--trace replays the file)"},

@@ -125,8 +125,9 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 
 // detectTraceCmd scores the trace of --trace into --out (- for stdout).
 func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writer) int {
-	// An unreadable or malformed input is bad usage (exit 2), as in
-	// prescale forecast; a failure to write the output is exit 1.
+	// An unreadable or malformed input, or an output that cannot be
+	// created, is bad usage (exit 2), as in prescale forecast; a failure
+	// to write the output is exit 1.
 	tr, err := trace.ReadFileUnordered(o.tracePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "prescale detect: flag --trace: %v\n", err)
@@ -135,7 +136,14 @@ func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writ
 	if o.out == "-" { // as prescale forecast --out -; it wrote a file named "-"
 		err = detectWrite(stdout, tr, det)
 	} else {
-		err = detectWriteFile(o.out, tr, det)
+		var f *os.File
+		if f, err = os.Create(o.out); err != nil {
+			// A directory, or one that does not exist: bad usage naming
+			// the flag, as prescale forecast's --out (it was exit 1).
+			fmt.Fprintf(stderr, "prescale detect: flag --out: %v\n", err)
+			return 2
+		}
+		err = detectWriteFile(f, tr, det)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
@@ -231,21 +239,21 @@ func detectFile(src, dst string, det predictor.Detector) (int, error) {
 	if err != nil {
 		return 0, badInput{fmt.Errorf("--nab: %w", err)}
 	}
-	if err := detectWriteFile(dst, tr, det); err != nil {
+	f, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	if err := detectWriteFile(f, tr, det); err != nil {
 		return 0, err
 	}
 	return tr.Len(), nil
 }
 
-// detectWriteFile scores tr with det into the file dst.
-func detectWriteFile(dst string, tr *trace.Trace, det predictor.Detector) error {
-	f, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
+// detectWriteFile scores tr with det into f and closes it.
+func detectWriteFile(f *os.File, tr *trace.Trace, det predictor.Detector) error {
 	if err := detectWrite(f, tr, det); err != nil {
 		f.Close()
-		return fmt.Errorf("%s: %w", dst, err)
+		return fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	return f.Close()
 }

@@ -142,6 +142,8 @@ func TestDetectBadUsage(t *testing.T) {
 		{"no input", []string{"--out", "x"}, 2, "--trace and --nab"},
 		{"both inputs", []string{"--trace", in, "--nab", dir, "--out", "x"}, 2, "--trace and --nab"},
 		{"no out", []string{"--trace", in}, 2, "--out"},
+		// Exit 1 without the flag's name, where prescale forecast says "flag --out" and exits 2.
+		{"out is a directory", []string{"--trace", in, "--out", dir}, 2, "prescale detect: flag --out: open " + dir + ": is a directory"},
 		// Scored without the rule, without a word.
 		{"first detection with trace", []string{"--trace", in, "--out", filepath.Join(dir, "o.csv"), "--nab-first-detection"}, 2, "--nab-first-detection goes with --nab (--trace scores with the live detector alone)"},
 		{"extra argument", []string{"--trace", in, "--out", "x", "extra"}, 2, `prescale detect: unexpected argument "extra"`},
@@ -153,7 +155,8 @@ func TestDetectBadUsage(t *testing.T) {
 		// Bad input, as a malformed --trace; both exited 1.
 		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 2, "--nab: no CSV files under"},
 		{"malformed file under nab", []string{"--nab", dir, "--out", filepath.Join(dir, "o")}, 2, `--nab: ` + filepath.Join(dir, "bad.csv") + `: bad header "time,val"`},
-		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 1, "nodir"},
+		// Exit 1 as a write failure, where forecast's --out and backtest's --decisions exit 2 naming the flag.
+		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 2, "prescale detect: flag --out: open " + filepath.Join(dir, "nodir", "o.csv") + ": no such file or directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
