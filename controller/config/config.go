@@ -394,11 +394,19 @@ func (c *Config) validateURLs(bad badFunc) {
 	if _, err := history.ParseHeaders(c.PrometheusHeaders); err != nil {
 		bad("PROMETHEUS_HEADERS", "%v", err)
 	}
-	for _, u := range c.ScrapeTargets {
+	for i, u := range c.ScrapeTargets {
 		check("SCRAPE_TARGETS", u)
+		if slices.Contains(c.ScrapeTargets[:i], u) {
+			bad("SCRAPE_TARGETS", "%s is listed twice", redact.URL(u))
+		}
 	}
-	for _, u := range c.WebhookURL {
+	for i, u := range c.WebhookURL {
 		check("WEBHOOK_URL", u)
+		if slices.Contains(c.WebhookURL[:i], u) {
+			// Two actuators (NAME-1, NAME-2) on one receiver: every
+			// decision was sent to it twice, as PRESCALE_ACTUATOR=webhook,webhook is refused.
+			bad("WEBHOOK_URL", "%s is listed twice: the receiver would get every decision twice", redact.URL(u))
+		}
 	}
 	if c.ExternalURL != "" {
 		check("EXTERNAL_URL", c.ExternalURL)

@@ -127,6 +127,11 @@ func TestConfigValidate(t *testing.T) {
 		{"risk one", func(c *Config) { c.RiskPerUnit = 1 }, "PRESCALE_TARGET_RISK_PER_UNIT: must be in [0, 1), got 1"},
 		{"floor mode", func(c *Config) { c.FloorMode = "lazy" }, `PRESCALE_TARGET_FLOOR_MODE: must be scale_up or hold; got "lazy"`},
 		{"stabilization", func(c *Config) { c.Stabilization = -time.Second }, "PRESCALE_TARGET_STABILIZATION_WINDOW: must be >= 0, got -1s"},
+		// Two actuators on one receiver: every decision was sent to it twice.
+		{"webhook URL twice", func(c *Config) {
+			c.Actuators, c.WebhookURL = []string{"webhook"}, []string{"http://u:s3cret@r/hook", "http://r/other", "http://u:s3cret@r/hook"}
+		}, "PRESCALE_WEBHOOK_URL: http://REDACTED@r/hook is listed twice: the receiver would get every decision twice"},
+		{"scrape target twice", func(c *Config) { c.ScrapeTargets = []string{"http://e:9110/metrics", "http://e:9110/metrics"} }, "PRESCALE_SCRAPE_TARGETS: http://e:9110/metrics is listed twice"},
 		{"current query", func(c *Config) { c.TargetCurrentQuery = "kube_deployment_status_replicas[5m]" }, `PRESCALE_TARGET_CURRENT_QUERY: PromQL "kube_deployment_status_replicas[5m]" returns a matrix`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
