@@ -533,15 +533,22 @@ func (p *runProc) printBanner(stdout io.Writer, a *app.App) {
 		}
 	}
 	u := a.URL()
-	fmt.Fprintf(stdout, `prescale run: exporter + embedded store (%s) + controller + SIMULATED pool
+	// With PRESCALE_ACTUATOR other than run's default, there is no pool:
+	// the banner named one and its URL answered 404.
+	acting, pool := "SIMULATED pool", ""
+	if slices.Contains(p.cfg.Actuators, config.ActuatorSimulated) {
+		pool = fmt.Sprintf("  simulated pool  %s/api/simulated/pool\n", u)
+	} else {
+		acting = "actuator " + strings.Join(p.cfg.Actuators, ",")
+	}
+	fmt.Fprintf(stdout, `prescale run: exporter + embedded store (%s) + controller + %[6]s
   REST API        %[2]s/api/scaling/status   %[2]s/api/predictions
                   %[2]s/api/metrics   %[2]s/api/system/health   %[2]s/api/verification
-  simulated pool  %[2]s/api/simulated/pool
-  metrics         %[2]s/metrics   (exporter + controller)
+%[7]s  metrics         %[2]s/metrics   (exporter + controller)
   health          %[2]s/healthz   %[2]s/readyz
   API token       %[5]s
   manual scaling  curl -H "Authorization: Bearer %[3]s" -H 'Content-Type: application/json' -d '{"target":"%[4]s","units":2}' %[2]s/api/scaling/execute
-`, p.cfg.DataDir, u, auth, firstTarget(a), tokenLine)
+`, p.cfg.DataDir, u, auth, firstTarget(a), tokenLine, acting, pool)
 }
 
 func firstTarget(a *app.App) string {

@@ -214,6 +214,29 @@ func TestRunBackfillBesideTargetsFile(t *testing.T) {
 	}
 }
 
+// TestRunBannerNamesTheActuator: with PRESCALE_ACTUATOR other than run's
+// simulated default there is no pool; the banner said "+ SIMULATED pool"
+// and printed its URL, which answered 404.
+func TestRunBannerNamesTheActuator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_ACTUATOR", "none")
+	_, out, _, stop := startRunStop(t, nil)
+	stop()
+	require.Contains(t, out.String(), "+ controller + actuator none\n")
+	require.NotContains(t, out.String(), "simulated")
+
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_ACTUATOR", "simulated")
+	base, out, _, stop := startRunStop(t, nil)
+	stop()
+	require.Contains(t, out.String(), "+ controller + SIMULATED pool\n")
+	require.Contains(t, out.String(), "  simulated pool  "+base+"/api/simulated/pool\n")
+}
+
 // writeDemoTrace writes 100 half-hourly samples and returns the path.
 func writeDemoTrace(t *testing.T) string {
 	t.Helper()
