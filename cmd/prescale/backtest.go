@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/engine"
@@ -208,7 +210,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.hpaTargets = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the curve prescale is compared with at equal cost (default 0.4,0.45,...,0.95)")
 	o.promURL = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
 	o.promQuery = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
-	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h")
+	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h, 1d12h (Prometheus durations)")
 	o.promStep = clihelp.Duration(fs, "step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
 	o.promTimeout = clihelp.Duration(fs, "timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
 	fs.Func("header", "`NAME=VALUE` header sent with every query (with --prometheus; repeatable), e.g. X-Scope-OrgID=tenant1 "+
@@ -408,10 +410,15 @@ func backtestParseTargets(s string) ([]float64, error) {
 	return out, nil
 }
 
-// backtestParseRange accepts Go durations and Prometheus-style day/week suffixes
-// ("14d", "2w", "36h").
+// backtestParseRange accepts Prometheus durations ("14d", "2w", "1d12h",
+// "1y"), Go durations and a fraction of days or weeks ("1.5d").
 func backtestParseRange(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	// Prometheus' own syntax, as in its range selectors: "1d12h" and "1y"
+	// were refused though the flag says Prometheus-style.
+	if d, err := model.ParseDuration(s); err == nil && d > 0 {
+		return time.Duration(d), nil
+	}
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if num, ok := strings.CutSuffix(s, suffix); ok {
 			n, err := strconv.ParseFloat(num, 64)
@@ -423,7 +430,7 @@ func backtestParseRange(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q is not a positive duration (e.g. 14d, 36h)", s)
+		return 0, fmt.Errorf("%q is not a positive duration (e.g. 14d, 36h, 1d12h)", s)
 	}
 	return d, nil
 }

@@ -242,7 +242,9 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 }
 
 func TestBacktestParseRange(t *testing.T) {
-	for in, want := range map[string]time.Duration{"14d": 14 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "36h": 36 * time.Hour, "1.5d": 36 * time.Hour} {
+	for in, want := range map[string]time.Duration{"14d": 14 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "36h": 36 * time.Hour, "1.5d": 36 * time.Hour,
+		// Prometheus' syntax: both were refused.
+		"1d12h": 36 * time.Hour, "1y": 365 * 24 * time.Hour, "90m": 90 * time.Minute} {
 		got, err := backtestParseRange(in)
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
