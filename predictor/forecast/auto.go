@@ -118,6 +118,7 @@ type engine struct {
 	norm              conformal.Normalizer // the errors' divisor (volNorm; zero: none)
 	guarded           bool                 // the last forecast fell back to naive (see guard)
 	guardOn           bool                 // the guard is in use (it did not hurt on the backtest)
+	shiftOn           bool                 // the guard's level-shift rule is in use (shifted)
 	gstride           int                  // spacing of the origins the guard replays
 	gbuf              []float64
 	fallback          bool
@@ -198,11 +199,20 @@ func (e *engine) refit() error {
 	e.pick = best
 	e.refresh(n)
 	e.gstride = stride
-	e.guardOn = false
+	e.guardOn, e.shiftOn = false, false
 	if len(best) != 1 || best[0] != idxNaive {
 		// The recent-error guard (see guard) is kept only when, replayed
-		// over the same backtest, it does not raise the pick's loss.
-		e.guardOn = guardedScore(best, preds, act, ends, wts, naiveMAE, H) <= bestScore
+		// over the same backtest, it does not raise the pick's loss; so is
+		// its level-shift rule (shifted), on top of it.
+		g := guardRules{excess: true}
+		sg := guardedScore(best, preds, act, ends, wts, naiveMAE, H, g)
+		e.guardOn = sg <= bestScore
+		base := bestScore
+		if e.guardOn {
+			base = sg
+		}
+		g = guardRules{excess: e.guardOn, shift: true, span: shiftSpan(stride), stride: stride}
+		e.shiftOn = guardedScore(best, preds, act, ends, wts, naiveMAE, H, g) <= base
 	}
 	e.ratio = maeRatio(candMAE(best, preds, act, wts, H), naiveMAE)
 	e.naiveMAE = naiveMAE
@@ -719,10 +729,20 @@ func (e *engine) ensureBuf(c candidate) {
 // every (origin, horizon) pair whose target is already observed, the pick's
 // absolute error minus naive's: it trips by guardTrips. It is in use only
 // when, replayed over the backtest in the same way, it did not raise the
-// pick's loss (guardOn). It reads samples before the origin only.
+// pick's loss (guardOn). Its level-shift rule (shifted: the latest
+// shiftRun samples all far from the pick's forecast on one side, and
+// close to one another) trips on its own, and is in use when, replayed
+// over the backtest on top of the other, it did not raise the loss
+// either (shiftOn). It reads samples before the origin only.
 func (e *engine) guard() bool {
-	if !e.guardOn || e.fallback || e.only != "" || e.naiveMAE == nil || e.gstride < 1 ||
+	if (!e.guardOn && !e.shiftOn) || e.fallback || e.only != "" || e.naiveMAE == nil || e.gstride < 1 ||
 		(len(e.pick) == 1 && e.pick[0] == idxNaive) {
+		return false
+	}
+	if e.shiftOn && e.shifted() {
+		return true
+	}
+	if !e.guardOn {
 		return false
 	}
 	s := e.s
@@ -763,10 +783,30 @@ func guardTrips(excess, nerr, scale float64) bool {
 // MAE) of candidate c when the guard replaces it by naive at the origins
 // where it trips; the guard at an origin sees the earlier backtest origins
 // within H samples and their targets up to the origin only.
-func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, naiveMAE []float64, H int) float64 {
+func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, naiveMAE []float64, H int, g guardRules) float64 {
 	mae := make([]float64, H)
 	cnt := make([]float64, H)
 	for o, end := range ends {
+		if g.shift && shiftedAt(c, preds, act, naiveMAE, H, o, g) {
+			for h := range H {
+				idx := o*H + h
+				if a := act[idx]; !math.IsNaN(a) {
+					mae[h] += w[o] * math.Abs(a-preds[idxNaive][idx])
+					cnt[h] += w[o]
+				}
+			}
+			continue
+		}
+		if !g.excess {
+			for h := range H {
+				idx := o*H + h
+				if a := act[idx]; !math.IsNaN(a) {
+					mae[h] += w[o] * math.Abs(a-candValue(c, preds, idx))
+					cnt[h] += w[o]
+				}
+			}
+			continue
+		}
 		var excess, scale, nerr float64
 		for q := o - 1; q >= 0 && end-ends[q] <= H; q-- {
 			for h := 1; h <= end-ends[q]; h++ {

@@ -141,3 +141,35 @@ func TestPickRefreshedAfterBacktest(t *testing.T) {
 	}
 	require.Greater(t, above, 1.0, "summed over the horizons, against the backtested fit alone")
 }
+
+// A noisy flat level (CPU about 28, sawtooth noise) with one-sample
+// spikes, so that a spike-proof level is picked, moves to 17 and stays:
+// eight samples later the level-shift rule (shifted) hands out naive's
+// forecast, the new level, where the pick still holds the old one and the
+// excess-error rule, which counts naive's errors over the move itself, has
+// not tripped.
+func TestGuardShiftRule(t *testing.T) {
+	const n = fiveMinuteN
+	ts, ys := fiveMinute(rand.NewPCG(12, 5), func(i int, rng *rand.Rand) float64 {
+		y := 28 + float64(i%2) - 0.5 + 0.3*rng.NormFloat64()
+		if i%97 == 50 {
+			y += 6
+		}
+		if i >= n-8 {
+			y -= 11
+		}
+		return y
+	})
+	a := NewAuto(Options{Horizon: 12})
+	require.NoError(t, a.Fit(ts[:n-8], ys[:n-8]))
+	for i := n - 8; i < n; i++ {
+		a.Update(ts[i], ys[i])
+	}
+	f, err := a.Forecast(12, 0.8)
+	require.NoError(t, err)
+	require.True(t, a.e.shiftOn)
+	require.Equal(t, "naive", f.Model)
+	for k, v := range f.Mean {
+		require.InDelta(t, ys[n-1], v, 1e-9, "h=%d", k+1)
+	}
+}

@@ -52,8 +52,9 @@ import (
 //     refreshed: fitted again on all samples, its coefficients averaged
 //     with those the backtest scored (engine.refresh).
 //  5. Forecast from the last sample with the picked candidate, or with
-//     naive when the pick has just done clearly worse than naive (a level
-//     shift; the guard is used only when it did not hurt on the
+//     naive when the pick has just done clearly worse than naive, or the
+//     last six samples sit at a new level far from its forecast (a level
+//     shift; each rule is used only when it did not hurt on the
 //     backtest, see engine.guard); the interval at horizon k adds the
 //     empirical (1-c)/2 and (1+c)/2 quantiles of the forecast's backtest
 //     errors at horizon k over the last 400 backtest origins, each divided
