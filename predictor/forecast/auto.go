@@ -120,7 +120,7 @@ type engine struct {
 	guardOn           bool                 // the guard is in use (it did not hurt on the backtest)
 	shiftOn           bool                 // the guard's level-shift rule is in use (shifted)
 	gstride           int                  // spacing of the origins the guard replays
-	gbuf              []float64
+	gbuf              []float64            // the level-shift rule's errors (shifted)
 	fallback          bool
 	lastScale         float64
 	buf               [][]float64
@@ -204,15 +204,17 @@ func (e *engine) refit() error {
 		// The recent-error guard (see guard) is kept only when, replayed
 		// over the same backtest, it does not raise the pick's loss; so is
 		// its level-shift rule (shifted), on top of it.
-		g := guardRules{excess: true}
-		sg := guardedScore(best, preds, act, ends, wts, naiveMAE, H, g)
+		ex := excessTrips(best, preds, act, ends, naiveMAE, H)
+		sg := guardedScore(best, preds, act, wts, naiveMAE, H, func(o int) bool { return ex[o] })
 		e.guardOn = sg <= bestScore
 		base := bestScore
 		if e.guardOn {
 			base = sg
 		}
-		g = guardRules{excess: e.guardOn, shift: true, span: shiftSpan(stride), stride: stride}
-		e.shiftOn = guardedScore(best, preds, act, ends, wts, naiveMAE, H, g) <= base
+		sh := shiftTripsAt(best, preds, act, naiveMAE, H, stride)
+		e.shiftOn = guardedScore(best, preds, act, wts, naiveMAE, H, func(o int) bool {
+			return sh[o] || (e.guardOn && ex[o])
+		}) <= base
 	}
 	e.ratio = maeRatio(candMAE(best, preds, act, wts, H), naiveMAE)
 	e.naiveMAE = naiveMAE
@@ -747,9 +749,6 @@ func (e *engine) guard() bool {
 	}
 	s := e.s
 	n, H := s.N(), e.H
-	if len(e.gbuf) != H {
-		e.gbuf = make([]float64, H)
-	}
 	var excess, scale, nerr float64
 	for o := n - e.gstride; o >= 1 && n-o <= H; o -= e.gstride {
 		for _, k := range e.pick {
@@ -779,34 +778,13 @@ func guardTrips(excess, nerr, scale float64) bool {
 	return scale > 0 && excess > guardTau*scale && excess > (guardRatio-1)*nerr
 }
 
-// guardedScore is the backtest score (sum over horizons of MAE / naive's
-// MAE) of candidate c when the guard replaces it by naive at the origins
-// where it trips; the guard at an origin sees the earlier backtest origins
-// within H samples and their targets up to the origin only.
-func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, naiveMAE []float64, H int, g guardRules) float64 {
-	mae := make([]float64, H)
-	cnt := make([]float64, H)
+// excessTrips reports, per backtest origin, whether the guard's
+// excess-error rule trips there for candidate c: it sees the earlier
+// backtest origins within H samples and their targets up to the origin
+// only.
+func excessTrips(c candidate, preds [][]float64, act []float64, ends []int, naiveMAE []float64, H int) []bool {
+	trips := make([]bool, len(ends))
 	for o, end := range ends {
-		if g.shift && shiftedAt(c, preds, act, naiveMAE, H, o, g) {
-			for h := range H {
-				idx := o*H + h
-				if a := act[idx]; !math.IsNaN(a) {
-					mae[h] += w[o] * math.Abs(a-preds[idxNaive][idx])
-					cnt[h] += w[o]
-				}
-			}
-			continue
-		}
-		if !g.excess {
-			for h := range H {
-				idx := o*H + h
-				if a := act[idx]; !math.IsNaN(a) {
-					mae[h] += w[o] * math.Abs(a-candValue(c, preds, idx))
-					cnt[h] += w[o]
-				}
-			}
-			continue
-		}
 		var excess, scale, nerr float64
 		for q := o - 1; q >= 0 && end-ends[q] <= H; q-- {
 			for h := 1; h <= end-ends[q]; h++ {
@@ -821,7 +799,19 @@ func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, 
 				scale += naiveMAE[h-1]
 			}
 		}
-		trip := guardTrips(excess, nerr, scale)
+		trips[o] = guardTrips(excess, nerr, scale)
+	}
+	return trips
+}
+
+// guardedScore is the backtest score (sum over horizons of MAE / naive's
+// MAE) of candidate c when the guard replaces it by naive at the origins
+// where trip says it trips.
+func guardedScore(c candidate, preds [][]float64, act []float64, w, naiveMAE []float64, H int, trip func(o int) bool) float64 {
+	mae := make([]float64, H)
+	cnt := make([]float64, H)
+	for o := range w {
+		naive := trip(o)
 		for h := range H {
 			idx := o*H + h
 			a := act[idx]
@@ -829,7 +819,7 @@ func guardedScore(c candidate, preds [][]float64, act []float64, ends []int, w, 
 				continue
 			}
 			v := preds[idxNaive][idx]
-			if !trip {
+			if !naive {
 				v = candValue(c, preds, idx)
 			}
 			mae[h] += w[o] * math.Abs(a-v)

@@ -14,15 +14,6 @@ const (
 	shiftK = 3.0
 )
 
-// guardRules says which of the guard's rules a replay over the backtest
-// applies (guardedScore): the excess-error rule (guardTrips) and the
-// level-shift rule, which reads the span latest samples from the origin
-// that many samples back, backtest origins being stride samples apart.
-type guardRules struct {
-	excess, shift bool
-	span, stride  int
-}
-
 // shiftSpan is the run of latest samples the level-shift rule reads:
 // shiftRun rounded up to whole origin spacings (so that a backtest origin
 // lies that far back).
@@ -76,32 +67,41 @@ func (e *engine) shifted() bool {
 	for _, k := range e.pick {
 		e.cores[k].Forecast(s, o, e.buf[k])
 	}
-	errs := make([]float64, m)
+	if len(e.gbuf) != H {
+		e.gbuf = make([]float64, H)
+	}
+	errs := e.gbuf[:m]
 	for h := 1; h <= m; h++ {
 		errs[h-1] = s.Z[o-1+h] - e.bufMean(e.pick, h-1, s.Z[o-1])
 	}
 	return shiftTrips(errs, s.Z[o:n], e.naiveMAE)
 }
 
-// shiftedAt is shiftTrips at backtest origin o for candidate c: its
-// forecasts from the backtest origin g.span samples before o and the
-// actual values of the samples in between.
-func shiftedAt(c candidate, preds [][]float64, act, naiveMAE []float64, H, o int, g guardRules) bool {
-	m := g.span
-	q := o - m/g.stride
-	if q < 0 || m > H {
-		return false
+// shiftTripsAt reports, per backtest origin (stride samples apart),
+// whether the level-shift rule trips there for candidate c: its forecasts
+// from the backtest origin shiftSpan samples before and the actual values
+// of the samples in between.
+func shiftTripsAt(c candidate, preds [][]float64, act, naiveMAE []float64, H, stride int) []bool {
+	trips := make([]bool, len(act)/H)
+	m := shiftSpan(stride)
+	if m > H {
+		return trips
 	}
 	errs := make([]float64, m)
 	vals := make([]float64, m)
-	for h := 1; h <= m; h++ {
-		idx := q*H + h - 1
-		a := act[idx]
-		if math.IsNaN(a) {
-			return false
+next:
+	for o := m / stride; o < len(trips); o++ {
+		q := o - m/stride
+		for h := 1; h <= m; h++ {
+			idx := q*H + h - 1
+			a := act[idx]
+			if math.IsNaN(a) {
+				continue next
+			}
+			errs[h-1] = a - candValue(c, preds, idx)
+			vals[h-1] = a
 		}
-		errs[h-1] = a - candValue(c, preds, idx)
-		vals[h-1] = a
+		trips[o] = shiftTrips(errs, vals, naiveMAE)
 	}
-	return shiftTrips(errs, vals, naiveMAE)
+	return trips
 }
