@@ -71,6 +71,63 @@ func TestWebhookRetries(t *testing.T) {
 	}
 }
 
+// TestWebhookBusyRetried: a 429 or 503 is retried within the delivery like
+// a 5xx, after the receiver's Retry-After (seconds or an HTTP date, read
+// against the injected clock) where it is longer than the backoff; a
+// Retry-After beyond the 30 s the delivery waits between attempts ends the
+// delivery (the Level re-sends it later). Other 4xx are never retried. A
+// 429 was taken as permanent.
+func TestWebhookBusyRetried(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		wantCalls  int32
+		wantWaits  []time.Duration
+		wantErr    string
+	}{
+		{"429 without Retry-After waits the backoff", 429, "", 3, []time.Duration{500 * time.Millisecond, time.Second}, ""},
+		{"429 Retry-After seconds", 429, "7", 3, []time.Duration{7 * time.Second, 7 * time.Second}, ""},
+		{"503 Retry-After date", 503, now.Add(12 * time.Second).Format(http.TimeFormat), 3, []time.Duration{12 * time.Second, 12 * time.Second}, ""},
+		{"Retry-After date past", 429, now.Add(-time.Hour).Format(http.TimeFormat), 3, []time.Duration{500 * time.Millisecond, time.Second}, ""},
+		{"Retry-After shorter than backoff", 503, "0", 3, []time.Duration{500 * time.Millisecond, time.Second}, ""},
+		{"Retry-After unreadable", 429, "soon", 3, []time.Duration{500 * time.Millisecond, time.Second}, ""},
+		{"Retry-After beyond the limit", 429, "120", 1, nil, "HTTP 429 (answered \"slow down\"), Retry-After 2m0s: beyond the 30s"},
+		{"other 4xx never", 409, "1", 1, nil, "HTTP 409"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) < 3 {
+					if tc.retryAfter != "" {
+						w.Header().Set("Retry-After", tc.retryAfter)
+					}
+					w.WriteHeader(tc.status)
+					_, _ = w.Write([]byte("slow down"))
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			}))
+			defer srv.Close()
+			var waits []time.Duration
+			wait := func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }
+			reg := prometheus.NewRegistry()
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL, Receiver: "r1", MaxAttempts: 5, Wait: wait, Now: func() time.Time { return now }}, NewMetrics(reg))
+			require.NoError(t, err)
+			err = w.Send(t.Context(), testAction)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			require.Equal(t, tc.wantCalls, calls.Load())
+			require.Equal(t, tc.wantWaits, waits)
+			require.InDelta(t, float64(len(tc.wantWaits)), testutil.ToFloat64(w.metrics.retries.WithLabelValues("r1")), 0)
+		})
+	}
+}
+
 // TestWebhookAnswerScrubbed: a receiver's error page that echoes the
 // request (the URL's credentials, its query) is quoted without them.
 func TestWebhookAnswerScrubbed(t *testing.T) {

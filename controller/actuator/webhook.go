@@ -59,11 +59,20 @@ type WebhookConfig struct {
 	Client *http.Client
 	// Wait sleeps between retries; nil means a timer honouring ctx (tests inject).
 	Wait func(ctx context.Context, d time.Duration) error
+	// Now is the clock a Retry-After date is read against; nil means
+	// time.Now (tests inject).
+	Now func() time.Time
 }
 
+// maxBackoff bounds the wait between two attempts of one delivery, the
+// doubled backoff and a receiver's Retry-After alike.
+const maxBackoff = 30 * time.Second
+
 // Webhook posts each action to an HTTP endpoint as an Alertmanager v4
-// message, retrying 5xx and timeouts up to MaxAttempts times with
-// exponential backoff and never retrying 4xx within one delivery. Wrapped
+// message, retrying 5xx, 429 and timeouts up to MaxAttempts times with
+// exponential backoff (a 429's or 503's Retry-After, when longer and within
+// maxBackoff, is waited instead) and never retrying other 4xx within one
+// delivery. Wrapped
 // in a Level (as the controller does), a failed delivery is repeated later
 // with the target's then current desired units.
 type Webhook struct {
@@ -94,6 +103,9 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: cfg.Timeout, CheckRedirect: keepPost}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Wait == nil {
 		cfg.Wait = func(ctx context.Context, d time.Duration) error {
@@ -232,14 +244,24 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		if errors.Is(err, errPermanent) || attempt >= w.cfg.MaxAttempts || ctx.Err() != nil {
 			break
 		}
+		wait := delay
+		if b := (*busyError)(nil); errors.As(err, &b) && b.after > wait {
+			if b.after > maxBackoff {
+				// Waiting that long would hold the delivery past its
+				// limits; the Level re-sends it later.
+				err = fmt.Errorf("%w: beyond the %s a delivery waits between attempts, re-sent later", err, maxBackoff)
+				break
+			}
+			wait = b.after
+		}
 		if w.metrics != nil {
 			w.metrics.retries.WithLabelValues(w.cfg.Receiver).Inc()
 		}
-		if werr := w.cfg.Wait(ctx, delay); werr != nil {
+		if werr := w.cfg.Wait(ctx, wait); werr != nil {
 			err = errors.Join(err, werr)
 			break
 		}
-		delay = min(2*delay, 30*time.Second)
+		delay = min(2*delay, maxBackoff)
 	}
 	if w.metrics != nil {
 		w.metrics.failed.WithLabelValues(w.cfg.Receiver).Inc()
@@ -273,14 +295,49 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	n, _ := io.ReadFull(resp.Body, head)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	switch resp.StatusCode / 100 {
-	case 2:
+	switch {
+	case resp.StatusCode/100 == 2:
 		return nil
-	case 4:
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		b := &busyError{err: fmt.Errorf("HTTP %d%s", resp.StatusCode, w.answered(head[:n]))}
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			b.after, b.ok = retryAfter(ra, w.cfg.Now())
+			if b.ok {
+				b.err = fmt.Errorf("%w, Retry-After %s", b.err, b.after)
+			}
+		}
+		return b
+	case resp.StatusCode/100 == 4:
 		return fmt.Errorf("%w: HTTP %d%s", errPermanent, resp.StatusCode, w.answered(head[:n]))
 	default:
 		return fmt.Errorf("HTTP %d%s", resp.StatusCode, w.answered(head[:n]))
 	}
+}
+
+// busyError is a receiver's 429 (too many requests) or 503 (unavailable):
+// retried like a 5xx, after the Retry-After it gave if that is longer than
+// the backoff.
+type busyError struct {
+	err   error
+	after time.Duration // Retry-After, when ok
+	ok    bool
+}
+
+func (b *busyError) Error() string { return b.err.Error() }
+func (b *busyError) Unwrap() error { return b.err }
+
+// retryAfter reads a Retry-After header (RFC 9110 10.2.3): a number of
+// seconds or an HTTP date, a date in the past meaning now; ok is false for
+// anything else.
+func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(0, at.Sub(now)).Round(time.Second), true
+	}
+	return 0, false
 }
 
 // answered quotes the start of a failed answer's body for its error (at

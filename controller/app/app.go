@@ -315,7 +315,7 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 				}
 				w, err := actuator.NewWebhook(actuator.WebhookConfig{
 					URL: u, Receiver: name, ExternalURL: ext, Timeout: cfg.WebhookTimeout,
-					MaxAttempts: cfg.WebhookRetries, Wait: o.WebhookWait,
+					MaxAttempts: cfg.WebhookRetries, Wait: o.WebhookWait, Now: o.Now,
 				}, am)
 				if err != nil {
 					return nil, &config.ConfigError{Var: "WEBHOOK_URL", Msg: err.Error()}
