@@ -23,6 +23,8 @@ import (
 )
 
 func TestRunUsageAndBadConfig(t *testing.T) {
+	emptyTier := filepath.Join(t.TempDir(), "targets.yml")
+	require.NoError(t, os.WriteFile(emptyTier, []byte("targets:\n  - {name: web, tier: \"\", query: up}\n"), 0o600))
 	testkit.RunExitCases(t, []testkit.ExitCase{
 		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_SCALING_INTERVAL"),
 		testkit.Exit("version", []string{"--version"}, nil, 0, "prescale-controller, version "+prescale.Version()+" (branch: unknown, revision: "),
@@ -31,6 +33,9 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`),
 		testkit.Exit("no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"),
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
+		testkit.Exit("empty tier", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_TARGET_TIER": ""}, 2, "PRESCALE_TARGET_TIER: must not be empty"),
+		testkit.Exit("empty tier in the targets file", nil, map[string]string{"PRESCALE_TARGETS_FILE": emptyTier, "PRESCALE_LISTEN": "127.0.0.1:0", "PRESCALE_DATA_DIR": filepath.Join(t.TempDir(), "data")}, 2,
+			`PRESCALE_TARGETS_FILE: targets[0] ("web"): tier must not be empty`),
 		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2,
 			`prescale-controller: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m or 1h30m, got "soon"`),
 		testkit.Exit("bad log level", nil, map[string]string{"PRESCALE_LOG_LEVEL": "loud"}, 2,

@@ -89,7 +89,7 @@ type Config struct {
 
 	// One target from env vars; also the defaults of every target in the file.
 	TargetName          string        `envconfig:"TARGET_NAME" default:"default" desc:"target name"`
-	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...)"`
+	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...), the tier label of its series, alerts and webhooks; must not be empty"`
 	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
 	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas_available{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged (without one, the last decision)"`
@@ -147,6 +147,9 @@ func (c *Config) Validate() error {
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, envFieldErrors(err)...)
+		}
+		if blank(c.TargetTier) {
+			bad("TARGET_TIER", "must not be empty: it is the tier label of the target's series, alerts and webhooks (default %q)", "app")
 		}
 	}
 	return errors.Join(errs...)
@@ -557,6 +560,23 @@ func (c *Config) ShardSpec() (shard.Spec, error) {
 	return shard.All, nil
 }
 
+// blank reports whether s is empty or white space only.
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// tierError refuses an entry's empty tier: the label would be dropped from
+// every series (Prometheus drops empty labels), so alerts, dashboards and
+// receivers could not group or route on it, and alert descriptions would
+// read "(/instances)". fields are the entry's own, to say where it came from.
+func tierError(t policy.Target, fields map[string]any) error {
+	if !blank(t.Tier) {
+		return nil
+	}
+	if _, own := fields["tier"]; own {
+		return errors.New("tier must not be empty: it is the tier label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_TIER)")
+	}
+	return errors.New("tier is empty: PRESCALE_TARGET_TIER, which entries without a tier inherit, is set to an empty value")
+}
+
 // ParseTargets reads a targets file: a YAML document with a "targets" list;
 // fields left out take their values from defaults.
 func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
@@ -611,6 +631,9 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		}
 		if err := t.Validate(); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+		}
+		if err := tierError(t, fields); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %v", i, t.Name, err)})
 		}
 		if seen[t.Name] && t.Name != "" { // an empty name is its own error
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: duplicate name %q", i, t.Name)})

@@ -58,6 +58,9 @@ func TestConfigValidate(t *testing.T) {
 		wantErr string
 	}{
 		{"no query", func(c *Config) { c.TargetQuery = "" }, "PRESCALE_TARGET_QUERY: must be set (or give PRESCALE_TARGETS_FILE)"},
+		// An empty tier dropped the tier label from every series and alert.
+		{"empty tier", func(c *Config) { c.TargetTier = "" }, "PRESCALE_TARGET_TIER: must not be empty: it is the tier label"},
+		{"blank tier", func(c *Config) { c.TargetTier = " " }, "PRESCALE_TARGET_TIER: must not be empty"},
 		{"query syntax", func(c *Config) { c.TargetQuery = "sum(" }, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},
 		{"query range vector", func(c *Config) { c.TargetQuery = "up[5m]" }, `PRESCALE_TARGET_QUERY: PromQL "up[5m]" returns a matrix`},
 		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 0s"},
@@ -202,6 +205,10 @@ func TestParseTargets(t *testing.T) {
 		{"fractional step limit", "targets:\n  - {name: web, query: q, max_scale_down_units: 1.5}\n", `targets[0] ("web"): max_scale_down_units: want a whole number, got 1.5`, nil},
 		{"whole number as a float", "targets:\n  - {name: web, query: q, max_units: 1e3}\n", "", []string{"web"}},
 		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
+		// An empty tier was taken: the tier label vanished from the
+		// target's series, alerts read "(/instances)".
+		{"empty tier", "targets:\n  - {name: web, query: q}\n  - {name: db, tier: '', query: q}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): tier must not be empty: it is the tier label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_TIER)`, nil},
+		{"null tier inherits", "targets:\n  - {name: db, tier: , query: q}\n", "", []string{"db"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := ParseTargets([]byte(tc.file), base)
@@ -217,8 +224,14 @@ func TestParseTargets(t *testing.T) {
 			require.Equal(t, tc.wantNames, names)
 		})
 	}
+	// An entry without a tier inherits PRESCALE_TARGET_TIER; an empty one
+	// is refused there, each entry naming where its empty tier came from.
+	noTier := base
+	noTier.Tier = ""
+	_, err := ParseTargets([]byte("targets:\n  - {name: web, query: q}\n  - {name: db, tier: db, query: q}\n"), noTier)
+	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[0] ("web"): tier is empty: PRESCALE_TARGET_TIER, which entries without a tier inherit, is set to an empty value`)
 	// Two entries without a name: each is named empty, not also a duplicate.
-	_, err := ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base)
+	_, err = ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base)
 	require.EqualError(t, err, "PRESCALE_TARGETS_FILE: targets[0]: target \"\": name must not be empty\n"+
 		"PRESCALE_TARGETS_FILE: targets[1]: target \"\": name must not be empty")
 	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 1h}\n"), base)
