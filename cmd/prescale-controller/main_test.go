@@ -33,6 +33,8 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`),
 		testkit.Exit("no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"),
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
+		testkit.Exit("exec command JSON cut", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "exec", "PRESCALE_EXEC_COMMAND": `["/bin/sh", "-c"`}, 2,
+			`PRESCALE_EXEC_COMMAND: want comma-separated fields, or a JSON array of strings when it starts with '[' (unexpected end of JSON input), got "[\"/bin/sh\", \"-c\""`),
 		testkit.Exit("empty tier", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_TARGET_TIER": ""}, 2, "PRESCALE_TARGET_TIER: must not be empty"),
 		testkit.Exit("empty tier in the targets file", nil, map[string]string{"PRESCALE_TARGETS_FILE": emptyTier, "PRESCALE_LISTEN": "127.0.0.1:0", "PRESCALE_DATA_DIR": filepath.Join(t.TempDir(), "data")}, 2,
 			`PRESCALE_TARGETS_FILE: targets[0] ("web"): tier must not be empty`),

@@ -73,7 +73,7 @@ type Config struct {
 	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
 	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook delivery (retries on 5xx, 429 and timeouts, after a 429's or 503's Retry-After up to 30s, never on other 4xx); a failed delivery is re-sent later with the current desired units"`
 	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
-	ExecCommand     []string      `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, run per action with the decision in PRESCALE_* env vars (actuator exec)"`
+	ExecCommand     Command       `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, or a JSON array of strings when it starts with [ (for an argument holding a comma: [\"/bin/sh\", \"-c\", \"scale --zones a,b\"]), run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
@@ -376,7 +376,7 @@ func (c *Config) validateExecCommand(bad badFunc) {
 	}
 	name := c.ExecCommand[0] // run as given, spaces included
 	if strings.TrimSpace(name) == "" {
-		bad("EXEC_COMMAND", "the command (its first comma-separated field) is empty")
+		bad("EXEC_COMMAND", "the command (its first field) is empty")
 		return
 	}
 	if _, err := exec.LookPath(name); err != nil {

@@ -82,7 +82,7 @@ func TestConfigValidate(t *testing.T) {
 		{"exec command", func(c *Config) { c.Actuators = []string{ActuatorExec} }, "PRESCALE_EXEC_COMMAND: must be set when PRESCALE_ACTUATOR includes exec"},
 		// simulated,simulated panicked registering its metrics twice.
 		{"actuator twice", func(c *Config) { c.Actuators = []string{ActuatorSimulated, ActuatorSimulated} }, `PRESCALE_ACTUATOR: "simulated" is listed twice`},
-		{"exec command empty field", func(c *Config) { c.Actuators, c.ExecCommand = []string{ActuatorExec}, []string{" ", "x"} }, "PRESCALE_EXEC_COMMAND: the command (its first comma-separated field) is empty"},
+		{"exec command empty field", func(c *Config) { c.Actuators, c.ExecCommand = []string{ActuatorExec}, []string{" ", "x"} }, "PRESCALE_EXEC_COMMAND: the command (its first field) is empty"},
 		{"exec command not found", func(c *Config) {
 			c.Actuators, c.ExecCommand = []string{ActuatorExec}, []string{filepath.Join(t.TempDir(), "scale-pool")}
 		}, "PRESCALE_EXEC_COMMAND: exec: "},
@@ -289,6 +289,42 @@ func TestConfigExecCommandFound(t *testing.T) {
 		c := validConfig(t)
 		c.Actuators, c.ExecCommand = []string{ActuatorExec}, cmd
 		require.NoError(t, c.Validate(), cmd)
+	}
+}
+
+// TestExecCommandForms: PRESCALE_EXEC_COMMAND's comma-separated form reads
+// as before; its JSON array form carries an argument holding a comma,
+// which no comma-separated value could (it was split in two).
+func TestExecCommandForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        Command
+		wantErr     string
+	}{
+		{"fields", "/usr/local/bin/scale-pool,--zone,eu-1", Command{"/usr/local/bin/scale-pool", "--zone", "eu-1"}, ""},
+		{"one field with spaces", "/opt/my tools/scale", Command{"/opt/my tools/scale"}, ""},
+		{"JSON array", `["/bin/sh", "-c", "scale --zones a,b"]`, Command{"/bin/sh", "-c", "scale --zones a,b"}, ""},
+		{"JSON array after spaces", ` ["scale", "a,b"]`, Command{"scale", "a,b"}, ""},
+		{"JSON not strings", `["scale", 2]`, nil, "json: cannot unmarshal number"},
+		{"JSON cut", `["scale", "a,b"`, nil, "unexpected end of JSON input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PRESCALE_TARGET_QUERY", "up")
+			t.Setenv("PRESCALE_EXEC_COMMAND", tc.value)
+			var c Config
+			err := envconfig.Process(EnvPrefix, &c)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				var pe *envconfig.ParseError
+				require.ErrorAs(t, err, &pe)
+				var w interface{ Want() string }
+				require.ErrorAs(t, pe.Err, &w, "says what the variable takes (clihelp.EnvError)")
+				require.Contains(t, w.Want(), "a JSON array of strings when it starts with '['")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, c.ExecCommand)
+		})
 	}
 }
 

@@ -13,6 +13,10 @@ import (
 // maxEchoedValue is the most bytes of a variable's value an error repeats.
 const maxEchoedValue = 100
 
+// wanter is a decoding error (an envconfig.Decoder's) that says what the
+// variable takes.
+type wanter interface{ Want() string }
+
 // EnvError rewrites envconfig's error for a value that does not parse
 // ("envconfig.Process: assigning PRESCALE_STEP to Step: converting 'x' to
 // type time.Duration. details: ...", which names a Go field and type) as
@@ -36,6 +40,10 @@ func EnvError(err error) error {
 		want = "true or false"
 	case "slog.Level":
 		want = "a log level: debug, info, warn or error"
+	}
+	var w wanter
+	if errors.As(pe.Err, &w) {
+		want = w.Want()
 	}
 	if errors.Is(pe.Err, strconv.ErrRange) {
 		want += " in range"
