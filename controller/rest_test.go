@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,6 +63,12 @@ func do(t *testing.T, h http.Handler, c call) (int, map[string]any) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	require.Equal(t, "application/json", rec.Header().Get("Content-Type"), "%s %s: always JSON", c.method, c.path)
+	// One line of compact JSON, never cached, on every endpoint: the
+	// simulated pool's answer was indented and without Cache-Control.
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, rec.Body.Bytes()), "%s %s: body %q", c.method, c.path, rec.Body.String())
+	require.Equal(t, compact.String()+"\n", rec.Body.String(), "%s %s: compact JSON", c.method, c.path)
+	require.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "%s %s", c.method, c.path)
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "%s %s: body %q", c.method, c.path, rec.Body.String())
 	return rec.Code, body

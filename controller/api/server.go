@@ -386,6 +386,10 @@ func zeroQuality(params string) bool {
 	return err == nil && q == 0
 }
 
+// WriteJSON answers v as every endpoint does (compact JSON, not cached);
+// for the Options.Extra routes.
+func WriteJSON(w http.ResponseWriter, code int, v any) { writeJSON(w, code, v) }
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -450,8 +454,8 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 	}
 	body := http.MaxBytesReader(w, r.Body, s.o.MaxBody)
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", mbe.Limit)
@@ -459,6 +463,19 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 		if errors.Is(err, io.EOF) {
 			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
 		}
+		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
+	}
+	if dec.More() {
+		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
+	}
+	// null decodes into a struct as nothing at all: the request then
+	// failed on its first required field, not on its body.
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return http.StatusBadRequest, errors.New("bad JSON: want an object, got a JSON null")
+	}
+	obj := json.NewDecoder(bytes.NewReader(raw))
+	obj.DisallowUnknownFields()
+	if err := obj.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			// encoding/json's own text names the Go struct and type
@@ -469,9 +486,6 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 			return http.StatusBadRequest, fmt.Errorf("field %q: want %s, got a JSON %s", ute.Field, jsonWant(ute.Type), ute.Value)
 		}
 		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
-	}
-	if dec.More() {
-		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
 	}
 	return 0, nil
 }

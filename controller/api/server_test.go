@@ -127,6 +127,10 @@ func TestErrorAnswers(t *testing.T) {
 		// value of type struct { Target string "json:\"target\""; ...`.
 		{"array body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `[{"target":"web","units":1}]`, 400, `bad JSON: want an object, got a JSON array`},
 		{"string body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `"web"`, 400, `bad JSON: want an object, got a JSON string`},
+		// It answered `field "target" is required`, as if the object
+		// lacked it.
+		{"null body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", " null\n", 400, `bad JSON: want an object, got a JSON null`},
+		{"null field", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":null,"units":1}`, 400, `field "target" is required`},
 		{"backend failure is 500", &fakeBackend{health: "ok", execErr: errors.New("disk full")}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 500, "disk full"},
 		{"wrapped unknown target is 404", &fakeBackend{health: "ok", execErr: errors.Join(errors.New("x"), ErrUnknownTarget)}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 404, "unknown target"},
 		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},

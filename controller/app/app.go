@@ -6,7 +6,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -274,8 +273,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 	maps.Copy(extra, o.Extra)
 	if a.pool != nil {
 		extra["/api/simulated/pool"] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_ = writeIndentedJSON(w, map[string]any{"simulated": true, "pools": a.pool.Status()})
+			api.WriteJSON(w, http.StatusOK, map[string]any{"simulated": true, "pools": a.pool.Status()})
 		})
 	}
 	a.api = api.New(view, api.Options{
@@ -474,13 +472,6 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 	return minLevel{h.Handler.WithAttrs(a), h.min}
 }
 func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
-
-// writeIndentedJSON writes v as indented JSON.
-func writeIndentedJSON(w http.ResponseWriter, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 // actuatorNames joins the actuators' names with "+" ("none" for none).
 func actuatorNames(ls []*actuator.Level) string {
