@@ -111,8 +111,9 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 }
 
 // Run replays t, v (NaN = missing) through the decision engine: at sample
-// i the forecaster has seen samples 0..i only, and policy.Decide sees the
-// pool as the simulator has it. It then runs the HPA curve, the HPA at
+// i the forecaster has seen samples 0..i only (and the grid points missing
+// between them, as the controller's store answers them: storeGrid), and
+// policy.Decide sees the pool as the simulator has it. It then runs the HPA curve, the HPA at
 // equal cost and the oracle through the same simulator.
 func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
 	if err := checkRun(t, v, cfg); err != nil {
@@ -144,7 +145,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	if cfg.Explain {
 		res.Explain = make([]Explained, n)
 	}
-	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, res: res, every: cfg.ProgressEvery}
+	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, grid: newStoreGrid(step), res: res, every: cfg.ProgressEvery}
 	if r.every <= 0 {
 		r.every = 10000
 	}
@@ -203,6 +204,7 @@ type replayer struct {
 	ctx   context.Context
 	cfg   Config
 	eng   *engine.Engine
+	grid  *storeGrid
 	st    policy.State
 	res   *Result
 	every int
@@ -222,7 +224,7 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 		return pool.Requested(), true // the result is discarded
 	}
 	t, v := r.res.T[i], r.res.Demand[i]
-	r.eng.Observe(t, v)
+	r.grid.observe(r.eng, t, v)
 	out := r.eng.Decide(engine.Input{
 		Now: time.Unix(t, 0).UTC(), CurrentUnits: pool.Requested(),
 		Demand: v, DataPresent: !math.IsNaN(v),

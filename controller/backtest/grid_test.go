@@ -1,0 +1,50 @@
+package backtest
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
+)
+
+// gridSpy records what the engine feeds its forecaster.
+type gridSpy struct {
+	t []int64
+	y []float64
+}
+
+func (s *gridSpy) Update(t int64, y float64) { s.t, s.y = append(s.t, t), append(s.y, y) }
+func (s *gridSpy) Forecast(int, float64) (predictor.Forecast, error) {
+	return predictor.Forecast{}, errors.New("spy")
+}
+
+// TestMissingRowsReachTheEngineAsTheStoreAnswers: rows missing from a
+// 5-minute trace are fed as grid points, the first of a run carried from
+// the last row (within the store's 7.5-minute lookback) and the rest NaN; a
+// NaN row is fed as NaN and carries nothing; a late row (jitter under
+// half a step) adds no point.
+func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
+	sp := &gridSpy{}
+	cfg := testConfig(0)
+	cfg.NewForecaster = func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil }
+	nan := math.NaN()
+	ts := []int64{0, 300, 900, 1800, 2100, 2400, 3000, 3420, 3600, 3900, 4200, 4500, 4800}
+	vs := []float64{1, 2, 3, 4, 5, nan, 7, 8, 9, 10, 11, 12, 13}
+	_, err := Run(t.Context(), ts, vs, cfg)
+	require.NoError(t, err)
+	require.Equal(t, []int64{0, 300, 600, 900, 1200, 1500, 1800, 2100, 2400, 2700, 3000, 3420, 3600, 3900, 4200, 4500, 4800}, sp.t)
+	want := []float64{1, 2, 2, 3, 3, nan, 4, 5, nan, nan, 7, 8, 9, 10, 11, 12, 13}
+	require.Len(t, sp.y, len(want))
+	for i, w := range want {
+		if math.IsNaN(w) {
+			require.True(t, math.IsNaN(sp.y[i]), "point %d at %d: %v", i, sp.t[i], sp.y[i])
+			continue
+		}
+		require.InDelta(t, w, sp.y[i], 1e-12, "point %d at %d", i, sp.t[i])
+	}
+}
