@@ -17,7 +17,6 @@ the geometric means of the four scenarios (JSON: autoscale_eval.py's).
 Python 3 standard library only.
 """
 import argparse
-import json
 import os
 import random
 import subprocess
@@ -66,16 +65,7 @@ def main(argv=None):
             keep = [0] + [i for i in range(1, len(ts) - 1) if rng.random() >= 0.01] + [len(ts) - 1]
             probes.write(os.path.join(traces, f"rows{seed}_{name}.csv"), [ts[i] for i in keep],
                          [vs[i] for i in keep])
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "autoscale_eval.py"), "--data",
-                           os.path.join(args.out, "data"), "--bench", args.bench, "--prescale", args.prescale,
-                           "--out", os.path.join(args.out, "autoscale"), "--jobs", str(args.jobs),
-                           "--format", "json"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        print(proc.stderr, file=sys.stderr)
-        return proc.returncode
-    result = json.loads(proc.stdout)
-    print(json.dumps(result, indent=1) if args.format == "json" else probes.table(result))
-    return 0
+    return probes.evaluate(args)
 
 
 if __name__ == "__main__":

@@ -250,6 +250,13 @@ def main(argv=None):
             gaps(args.data, put, os.path.join(args.out, "nab"))
         else:
             GROUPS[g](args.data, put)
+    return evaluate(args)
+
+
+def evaluate(args):
+    """Scores the series under ARGS.out/data with autoscale_eval.py (all four
+    scenarios) and prints its table, or its JSON with --format json; returns
+    the exit status."""
     proc = subprocess.run([sys.executable, os.path.join(HERE, "autoscale_eval.py"), "--data",
                            os.path.join(args.out, "data"), "--bench", args.bench, "--prescale", args.prescale,
                            "--out", os.path.join(args.out, "autoscale"), "--jobs", str(args.jobs),
