@@ -141,7 +141,6 @@ func (f *firstUnits) Units(string) (int, int, bool) {
 // controller/engine with the measured defaults, so every step's desired
 // units must be the same.
 func TestLiveControllerMatchesBacktest(t *testing.T) {
-	ctx := t.Context()
 	step := 5 * time.Minute
 	end := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
 	ts, vs := testkit.DailyTrace(720, step, end, 7)
@@ -149,9 +148,21 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 		vs[i] *= 3 // a burst
 	}
 
+	res := requireLiveMatchesBacktest(t, ts, vs, func() history.History { return demandStore(t, ts, vs, "trace", "gen") },
+		time.Duration(len(ts))*step)
+	require.False(t, math.IsNaN(res.Prescale.InstanceHours))
+}
+
+// requireLiveMatchesBacktest runs the trace ts, vs through backtest.Run
+// and, one cycle per row, through the live controller reading the store
+// open makes (after the backtest, as a store that holds the trace) over
+// window: every row's desired units and reason must be the same, and the
+// comparison must have covered forecast and anomaly decisions.
+func requireLiveMatchesBacktest(t *testing.T, ts []int64, vs []float64, open func() history.History, window time.Duration) backtest.Result {
+	t.Helper()
+	ctx := t.Context()
 	tg := backtest.DefaultTarget(10, 10*time.Minute, 1, 40)
 	tg.Name, tg.Query, tg.HoldUntilReady = "gen", `demand{trace="gen"}`, true
-
 	det, err := engine.NewDetector(engine.DefaultDetector)
 	require.NoError(t, err)
 	res, err := backtest.Run(ctx, ts, vs, backtest.Config{
@@ -160,23 +171,21 @@ func TestLiveControllerMatchesBacktest(t *testing.T) {
 	require.NoError(t, err)
 	sim := backtest.NewSim(ts, vs, tg.CapacityPerUnit, tg.Lag.Seconds(), tg.MinUnits, tg.MaxUnits, 0)
 
-	emb := demandStore(t, ts, vs, "trace", "gen")
 	var now time.Time
-	c := liveController(t, tg, emb, time.Duration(len(ts))*step, &now, &firstUnits{n: sim.InitialUnits()})
+	c := liveController(t, tg, open(), window, &now, &firstUnits{n: sim.InitialUnits()})
 	v := api.NewView(c, api.Info{})
-
 	reasons := map[policy.Reason]int{}
 	for i := range ts {
 		now = time.Unix(ts[i], 0).UTC()
 		require.NoError(t, c.ReconcileOnce(ctx))
 		s := v.Status()[0]
 		d := s.Decisions[len(s.Decisions)-1]
-		require.Equal(t, res.Desired[i], d.Desired, "step %d at %s: backtest %s, live %s", i, now, res.Reasons[i], controller.Explain(d.Decision))
-		require.Equal(t, res.Reasons[i], d.Reason, "step %d", i)
+		require.Equal(t, res.Desired[i], d.Desired, "row %d at %s: backtest %s, live %s", i, now, res.Reasons[i], controller.Explain(d.Decision))
+		require.Equal(t, res.Reasons[i], d.Reason, "row %d", i)
 		reasons[d.Reason]++
 	}
 	// The comparison covered forecasts and the flagged burst.
 	require.Positive(t, reasons[policy.ReasonForecast])
 	require.Positive(t, reasons[policy.ReasonAnomaly])
-	require.False(t, math.IsNaN(res.Prescale.InstanceHours))
+	return *res
 }
