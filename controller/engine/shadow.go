@@ -93,20 +93,24 @@ func newShadow(rate float64) *shadow {
 func (s *shadow) account(now int64, capacity float64, current int) {
 	dt := float64(now - s.prev)
 	decay := math.Exp(-dt / ShadowTimeConstant.Seconds())
-	add := func(sc *shadowScore, p *simpool.Pool) {
-		sc.cost = sc.cost*decay + float64(p.Requested())*dt
-		sc.viol *= decay
-		if !math.IsNaN(s.prevDemand) && s.prevDemand > float64(p.Ready)*capacity {
-			sc.viol += dt
-		}
-	}
-	add(&s.fcScore, &s.fcPool)
+	s.fcScore.add(decay, dt, s.prevDemand, capacity, &s.fcPool)
 	for i := range s.hpas {
-		add(&s.hpas[i].score, &s.hpas[i].pool)
+		s.hpas[i].score.add(decay, dt, s.prevDemand, capacity, &s.hpas[i].pool)
 		s.hpas[i].events *= decay
 	}
 	s.pace.account(decay, dt, current)
-	s.own.account(decay, dt, s.prevDemand, capacity)
+	s.own.score.add(decay, dt, s.prevDemand, capacity, &s.own.pool)
+}
+
+// add decays the sums and adds the interval of dt seconds in which pool p
+// requested its units and demand (NaN: missing) was above its ready
+// units of capacity.
+func (sc *shadowScore) add(decay, dt, demand, capacity float64, p *simpool.Pool) {
+	sc.cost = sc.cost*decay + float64(p.Requested())*dt
+	sc.viol *= decay
+	if !math.IsNaN(demand) && demand > float64(p.Ready)*capacity {
+		sc.viol += dt
+	}
 }
 
 // choose returns the index of the shadow HPA with the lowest recent loss

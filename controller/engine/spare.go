@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"math"
-
 	"github.com/prescale/prescale/controller/internal/simpool"
 )
 
@@ -38,20 +36,12 @@ const (
 	wideFactor = 2
 )
 
-// ownRun is prescale's own decisions on a simulated pool, and its
-// violated seconds weighted as the shadow scores are.
+// ownRun is prescale's own decisions on a simulated pool, scored as the
+// shadow runs are (shadowScore.add; the wide band reads its violated
+// seconds).
 type ownRun struct {
-	pool simpool.Pool
-	viol float64
-}
-
-// account decays the violated seconds and adds the interval of dt seconds
-// before now when demand (NaN: missing) was above the ready units.
-func (o *ownRun) account(decay, dt, demand, capacity float64) {
-	o.viol *= decay
-	if !math.IsNaN(demand) && demand > float64(o.pool.Ready)*capacity {
-		o.viol += dt
-	}
+	pool  simpool.Pool
+	score shadowScore
 }
 
 // decided applies a decision of desired units at now (unix seconds) with
@@ -75,7 +65,7 @@ func hpaViolationsAt(hpas []hpaShadow, cost float64) float64 {
 // the curve having some.
 func (s *shadow) spare() bool {
 	hpa := hpaViolationsAt(s.hpas, s.pace.cost*(1+spareCostUp))
-	return hpa > 0 && s.own.viol <= spareShare*hpa
+	return hpa > 0 && s.own.score.viol <= spareShare*hpa
 }
 
 // wideBand is the wide band in units for a release band of b units: 0

@@ -31,7 +31,7 @@ func TestWideBandWhereViolationsAreSpare(t *testing.T) {
 		{"no release band", 0, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := &shadow{hpas: hpas, pace: pace{cost: 100}, own: ownRun{viol: c.viol}}
+			s := &shadow{hpas: hpas, pace: pace{cost: 100}, own: ownRun{score: shadowScore{viol: c.viol}}}
 			require.Equal(t, c.want, s.wideBand(c.band))
 		})
 	}
@@ -45,13 +45,13 @@ func TestWideBandWhereViolationsAreSpare(t *testing.T) {
 func TestOwnRunViolations(t *testing.T) {
 	o := ownRun{pool: *simpool.NewPool(2)}
 	o.decided(0, 300, 4) // 2 ready, 2 pending until 300
-	o.account(1, 300, 35, 10)
-	require.InDelta(t, 300, o.viol, 0, "35 against 2 ready units of 10")
+	o.score.add(1, 300, 35, 10, &o.pool)
+	require.InDelta(t, 300, o.score.viol, 0, "35 against 2 ready units of 10")
 	o.decided(300, 300, 4)
-	o.account(0.5, 300, 35, 10)
-	require.InDelta(t, 150, o.viol, 0, "decayed, and 4 units ready")
-	o.account(1, 300, math.NaN(), 10)
-	require.InDelta(t, 150, o.viol, 0, "missing demand")
+	o.score.add(0.5, 300, 35, 10, &o.pool)
+	require.InDelta(t, 150, o.score.viol, 0, "decayed, and 4 units ready")
+	o.score.add(1, 300, math.NaN(), 10, &o.pool)
+	require.InDelta(t, 150, o.score.viol, 0, "missing demand")
 }
 
 // On a flat 5-minute series whose level wobbles by a unit or two (AR(1)
