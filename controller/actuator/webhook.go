@@ -301,8 +301,8 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 		b := &busyError{err: fmt.Errorf("HTTP %d%s", resp.StatusCode, w.answered(head[:n]))}
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
-			b.after, b.ok = retryAfter(ra, w.cfg.Now())
-			if b.ok {
+			var ok bool
+			if b.after, ok = retryAfter(ra, w.cfg.Now()); ok {
 				b.err = fmt.Errorf("%w, Retry-After %s", b.err, b.after)
 			}
 		}
@@ -319,8 +319,7 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 // the backoff.
 type busyError struct {
 	err   error
-	after time.Duration // Retry-After, when ok
-	ok    bool
+	after time.Duration // Retry-After (0: none or unreadable)
 }
 
 func (b *busyError) Error() string { return b.err.Error() }
