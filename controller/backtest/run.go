@@ -113,8 +113,9 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 // Run replays t, v (NaN = missing) through the decision engine: at sample
 // i the forecaster has seen samples 0..i only (and the grid points missing
 // between them, as the controller's store answers them: storeGrid), and
-// policy.Decide sees the pool as the simulator has it. It then runs the HPA curve, the HPA at
-// equal cost and the oracle through the same simulator.
+// policy.Decide sees the pool as the simulator has it. It then runs the
+// HPA curve, the HPA at equal cost and the oracle through the same
+// simulator.
 func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
 	if err := checkRun(t, v, cfg); err != nil {
 		return nil, err
