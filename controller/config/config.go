@@ -90,7 +90,7 @@ type Config struct {
 	// One target from env vars; also the defaults of every target in the file.
 	TargetName          string        `envconfig:"TARGET_NAME" default:"default" desc:"target name"`
 	TargetTier          string        `envconfig:"TARGET_TIER" default:"app" desc:"target tier (web, worker, db, ...), the tier label of its series, alerts and webhooks; must not be empty"`
-	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage"`
+	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage; the kind label of its series, alerts and webhooks"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
 	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas_available{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged (without one, the last decision)"`
 	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation, in [1e-9, 1e15], and times PRESCALE_TARGET_UTILIZATION at least 1e-9"`
@@ -150,6 +150,9 @@ func (c *Config) Validate() error {
 		}
 		if blank(c.TargetTier) {
 			bad("TARGET_TIER", "must not be empty: it is the tier label of the target's series, alerts and webhooks (default %q)", "app")
+		}
+		if c.TargetKind == "" { // a blank one is not one of the four: Validate says so
+			bad("TARGET_KIND", "must not be empty: it is the kind label of the target's series, alerts and webhooks (default %q)", "instances")
 		}
 	}
 	return errors.Join(errs...)
@@ -563,18 +566,28 @@ func (c *Config) ShardSpec() (shard.Spec, error) {
 // blank reports whether s is empty or white space only.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// tierError refuses an entry's empty tier: the label would be dropped from
-// every series (Prometheus drops empty labels), so alerts, dashboards and
-// receivers could not group or route on it, and alert descriptions would
-// read "(/instances)". fields are the entry's own, to say where it came from.
-func tierError(t policy.Target, fields map[string]any) error {
-	if !blank(t.Tier) {
-		return nil
+// labelErrors refuses an entry's empty tier or kind: the label would be
+// dropped from every series (Prometheus drops empty labels), so alerts,
+// dashboards and receivers could not group or route on it, and alert
+// descriptions would read "(/instances)" or "(web/)". fields are the
+// entry's own, to say where the empty value came from.
+func labelErrors(t policy.Target, fields map[string]any) []error {
+	var errs []error
+	// A blank kind other than "" is not one of the four: Validate says so.
+	for _, l := range []struct {
+		field, env string
+		empty      bool
+	}{{"tier", "TARGET_TIER", blank(t.Tier)}, {"kind", "TARGET_KIND", t.Kind == ""}} {
+		if !l.empty {
+			continue
+		}
+		if _, own := fields[l.field]; own {
+			errs = append(errs, fmt.Errorf("%s must not be empty: it is the %s label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_%s)", l.field, l.field, l.env))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s is empty: PRESCALE_%s, which entries without a %s inherit, is set to an empty value", l.field, l.env, l.field))
 	}
-	if _, own := fields["tier"]; own {
-		return errors.New("tier must not be empty: it is the tier label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_TIER)")
-	}
-	return errors.New("tier is empty: PRESCALE_TARGET_TIER, which entries without a tier inherit, is set to an empty value")
+	return errs
 }
 
 // ParseTargets reads a targets file: a YAML document with a "targets" list;
@@ -632,7 +645,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		if err := t.Validate(); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
 		}
-		if err := tierError(t, fields); err != nil {
+		for _, err := range labelErrors(t, fields) {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %v", i, t.Name, err)})
 		}
 		if seen[t.Name] && t.Name != "" { // an empty name is its own error

@@ -61,6 +61,8 @@ func TestConfigValidate(t *testing.T) {
 		// An empty tier dropped the tier label from every series and alert.
 		{"empty tier", func(c *Config) { c.TargetTier = "" }, "PRESCALE_TARGET_TIER: must not be empty: it is the tier label"},
 		{"blank tier", func(c *Config) { c.TargetTier = " " }, "PRESCALE_TARGET_TIER: must not be empty"},
+		// An empty kind was taken: the kind label vanished likewise.
+		{"empty kind", func(c *Config) { c.TargetKind = "" }, "PRESCALE_TARGET_KIND: must not be empty: it is the kind label"},
 		{"query syntax", func(c *Config) { c.TargetQuery = "sum(" }, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`},
 		{"query range vector", func(c *Config) { c.TargetQuery = "up[5m]" }, `PRESCALE_TARGET_QUERY: PromQL "up[5m]" returns a matrix`},
 		{"interval", func(c *Config) { c.ScalingInterval = 0 }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 0s"},
@@ -209,6 +211,9 @@ func TestParseTargets(t *testing.T) {
 		// target's series, alerts read "(/instances)".
 		{"empty tier", "targets:\n  - {name: web, query: q}\n  - {name: db, tier: '', query: q}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): tier must not be empty: it is the tier label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_TIER)`, nil},
 		{"null tier inherits", "targets:\n  - {name: db, tier: , query: q}\n", "", []string{"db"}},
+		{"empty kind", "targets:\n  - {name: web, query: q}\n  - {name: db, kind: '', query: q}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): kind must not be empty: it is the kind label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_KIND)`, nil},
+		{"blank kind", "targets:\n  - {name: db, kind: ' ', query: q}\n", `PRESCALE_TARGETS_FILE: targets[0]: target "db": kind must be one of instances, cpu, memory, storage; got " "`, nil},
+		{"null kind inherits", "targets:\n  - {name: db, kind: , query: q}\n", "", []string{"db"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := ParseTargets([]byte(tc.file), base)
@@ -230,6 +235,10 @@ func TestParseTargets(t *testing.T) {
 	noTier.Tier = ""
 	_, err := ParseTargets([]byte("targets:\n  - {name: web, query: q}\n  - {name: db, tier: db, query: q}\n"), noTier)
 	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[0] ("web"): tier is empty: PRESCALE_TARGET_TIER, which entries without a tier inherit, is set to an empty value`)
+	noKind := base
+	noKind.Kind = ""
+	_, err = ParseTargets([]byte("targets:\n  - {name: web, kind: cpu, query: q}\n  - {name: db, query: q}\n"), noKind)
+	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[1] ("db"): kind is empty: PRESCALE_TARGET_KIND, which entries without a kind inherit, is set to an empty value`)
 	// Two entries without a name: each is named empty, not also a duplicate.
 	_, err = ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base)
 	require.EqualError(t, err, "PRESCALE_TARGETS_FILE: targets[0]: target \"\": name must not be empty\n"+
