@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,5 +65,61 @@ func TestREADMENamesEveryTestDep(t *testing.T) {
 		for _, n := range names {
 			require.Contains(t, string(row), n, "README's make test-deps row does not name %s (%s)", n, m[1])
 		}
+	}
+}
+
+// TestDocsNameRealSubtests: a subtest the docs name (`TestX/case_name`)
+// is one of TestX's cases: its name, with the underscores go test puts for
+// spaces, is a string of the test files. TestDocsNameRealTests checks only
+// the top-level function, so a renamed case stayed cited.
+func TestDocsNameRealSubtests(t *testing.T) {
+	root := moduleRoot(t)
+	var src strings.Builder
+	walkTestFiles(t, root, func(_ string, b []byte) { src.Write(b) })
+	tests := src.String()
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	docs = append(docs, filepath.Join(root, "README.md"), filepath.Join(root, "CHANGELOG.md"))
+	ref := regexp.MustCompile("`(?:Test|Fuzz)[A-Z]\\w*/([^`\\s]+)`")
+	found := 0
+	for _, doc := range docs {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, m := range ref.FindAllSubmatch(b, -1) {
+			found++
+			name := string(m[1])
+			spaced := `"` + strings.ReplaceAll(name, "_", " ") + `"`
+			require.True(t, strings.Contains(tests, spaced) || strings.Contains(tests, `"`+name+`"`),
+				"%s names the subtest %s, which no test file names (%s)", filepath.Base(doc), m[0], spaced)
+		}
+	}
+	require.NotZero(t, found, "no subtest found in the docs: is the pattern still right?")
+}
+
+// helperTargets are the Makefile's targets that other targets run and the
+// README's Development table need not list.
+var helperTargets = map[string]bool{"all": true, "vet": true, "style": true, "unused": true, "golangci": true, "check-data": true}
+
+// TestREADMEListsEveryMakeTarget: the README's Development table has a row
+// for every target of the Makefile (the helpers above aside), and each of
+// its rows names a target the Makefile has.
+func TestREADMEListsEveryMakeTarget(t *testing.T) {
+	root := moduleRoot(t)
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	require.NoError(t, err)
+	targets := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([a-z][a-z0-9-]*):(?:[^=]|$)`).FindAllSubmatch(mk, -1) {
+		targets[string(m[1])] = true
+	}
+	require.True(t, targets["build"] && targets["bench-probes"], "Makefile targets not read: %v", targets)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `make ([a-z][a-z0-9-]*)[^`]*` \\|").FindAllSubmatch(readme, -1) {
+		rows[string(m[1])] = true
+		require.True(t, targets[string(m[1])], "README.md's Development table has a row for make %s, which the Makefile does not define", m[1])
+	}
+	for target := range targets {
+		require.True(t, rows[target] || helperTargets[target], "README.md's Development table has no row for make %s", target)
 	}
 }
