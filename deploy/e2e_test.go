@@ -228,8 +228,9 @@ func TestRenderStack(t *testing.T) {
 
 // requireServer finds a server binary: env names it (a path or a name on
 // PATH), else the first of names on PATH. Missing, the test fails with how
-// to install it (it never skips).
-func requireServer(t *testing.T, env, pkg string, names ...string) string {
+// to install it (it never skips); shortSkips says whether the calling test
+// is one `go test -short` skips, to say so.
+func requireServer(t *testing.T, shortSkips bool, env, pkg string, names ...string) string {
 	t.Helper()
 	if v := os.Getenv(env); v != "" {
 		names = []string{v}
@@ -239,10 +240,20 @@ func requireServer(t *testing.T, env, pkg string, names ...string) string {
 			return p
 		}
 	}
-	t.Fatalf("the end-to-end test needs a real %s server (%s not found): install it with `sudo apt-get install %s` "+
-		"or ./scripts/ensure-test-deps.sh, or set %s to its path; `go test -short` skips this test",
-		pkg, strings.Join(names, " or "), pkg, env)
+	t.Fatal(serverMissing(shortSkips, env, pkg, names))
 	return ""
+}
+
+// serverMissing is requireServer's failure: what was not found, how to
+// install it, and `go test -short` as a way out only for a test it skips
+// (the Alertmanager inhibition test runs in short mode too).
+func serverMissing(shortSkips bool, env, pkg string, names []string) string {
+	msg := fmt.Sprintf("the end-to-end test needs a real %s server (%s not found): install it with `sudo apt-get install %s` "+
+		"or ./scripts/ensure-test-deps.sh, or set %s to its path", pkg, strings.Join(names, " or "), pkg, env)
+	if shortSkips {
+		msg += "; `go test -short` skips this test"
+	}
+	return msg
 }
 
 // goBuild builds ./cmd/<name> into dir.
@@ -395,10 +406,10 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds the binaries and starts real Prometheus and Alertmanager servers")
 	}
-	promBin := requireServer(t, "PRESCALE_PROMETHEUS_BIN", "prometheus", "prometheus")
+	promBin := requireServer(t, true, "PRESCALE_PROMETHEUS_BIN", "prometheus", "prometheus")
 	// Debian names Alertmanager's binary prometheus-alertmanager; upstream
 	// releases call it alertmanager.
-	amBin := requireServer(t, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	amBin := requireServer(t, true, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
 	dir := t.TempDir()
 	exporterBin := goBuild(t, dir, "prescale-exporter")
 	controllerBin := goBuild(t, dir, "prescale-controller")

@@ -70,7 +70,7 @@ func alertStates(t *testing.T, addr string) (map[string]string, error) {
 // at all (PrescaleControllerAbsent, which has no instance) every decision
 // alert of the job is inhibited.
 func TestInhibitionPerController(t *testing.T) {
-	amBin := requireServer(t, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	amBin := requireServer(t, false, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
 	dir := t.TempDir()
 	hook := httptest.NewServer(&webhookReceiver{})
 	t.Cleanup(hook.Close)
