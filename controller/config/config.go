@@ -56,16 +56,16 @@ type Config struct {
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
 	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store, at least 1s"`
-	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples"`
+	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
-	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting); at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
-	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast"`
+	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting); at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
+	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast, a whole number of seconds"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
 
 	AnomalyDetector  string  `envconfig:"ANOMALY_DETECTOR" default:"robust" desc:"streaming anomaly detector (robust, zscore)"`
-	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point starts an anomaly: it and the next points still outside the normal range are kept out of model fitting, flagged in the reason"`
+	AnomalyThreshold float64 `envconfig:"ANOMALY_THRESHOLD" default:"0.99" desc:"score at or above which a point starts an anomaly, in (0,1]: it and the next points still outside the normal range are kept out of model fitting, flagged in the reason"`
 
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated, each at most once: none, webhook, exec, simulated"`
 	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each its own actuator with its own metrics"`
@@ -110,8 +110,8 @@ type Config struct {
 	MaxScaleUpUnits     int           `envconfig:"TARGET_MAX_SCALE_UP_UNITS" default:"0" desc:"most units added per cycle; 0: unlimited"`
 	MaxScaleDownUnits   int           `envconfig:"TARGET_MAX_SCALE_DOWN_UNITS" default:"0" desc:"most units removed per cycle; 0: unlimited"`
 	Tolerance           float64       `envconfig:"TARGET_TOLERANCE" default:"0.1" desc:"relative dead band around the current units, in [0,1)"`
-	ConfidenceThreshold float64       `envconfig:"CONFIDENCE_THRESHOLD" default:"0.7" desc:"below this forecast confidence decide reactively"`
-	CostBudgetDaily     float64       `envconfig:"COST_BUDGET_DAILY" default:"0" desc:"daily cost budget per target capping scale-up (reason budget); 0: none"`
+	ConfidenceThreshold float64       `envconfig:"CONFIDENCE_THRESHOLD" default:"0.7" desc:"below this forecast confidence decide reactively, in [0,1]"`
+	CostBudgetDaily     float64       `envconfig:"COST_BUDGET_DAILY" default:"0" desc:"daily cost budget per target capping scale-up (reason budget), with PRESCALE_TARGET_COST_PER_UNIT_HOUR above 0; 0: none"`
 }
 
 // ConfigError names the environment variable that is wrong.
