@@ -304,3 +304,58 @@ func TestWebhookRedirects(t *testing.T) {
 		})
 	}
 }
+
+// TestLevelHonoursRetryAfter: a receiver's Retry-After beyond what one
+// delivery waits (30 s) holds the target's resends until it has passed,
+// a changed decision's included, at most MaxRetryAfter; health's
+// next_attempt shows it. The Level re-sent on its own backoff (1 s, 2 s,
+// ...), each resend refused again, long before the receiver asked.
+func TestLevelHonoursRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	var calls atomic.Int32
+	var busy atomic.Bool
+	var retryAfter atomic.Value
+	busy.Store(true)
+	retryAfter.Store("120")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if busy.Load() {
+			w.Header().Set("Retry-After", retryAfter.Load().(string))
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	clock := func() time.Time { return now }
+	noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: noWait, Now: clock}, nil)
+	require.NoError(t, err)
+	l := NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+	ctx := t.Context()
+	start := now
+
+	require.NoError(t, l.Act(ctx, Action{Target: "web", Desired: 3}))
+	require.Equal(t, start.Add(2*time.Minute), l.Sync(ctx), "next resend at the receiver's Retry-After, not the 1 s backoff")
+	require.EqualValues(t, 1, calls.Load(), "beyond 30 s the delivery ends at once")
+	require.Equal(t, start.Add(2*time.Minute), l.Status()[0].NextAttempt)
+	now = start.Add(time.Minute)
+	require.NoError(t, l.Act(ctx, Action{Target: "web", Desired: 4}))
+	l.Sync(ctx)
+	require.EqualValues(t, 1, calls.Load(), "a changed decision waits for the Retry-After too")
+
+	// A Retry-After of a day holds resends for MaxRetryAfter.
+	retryAfter.Store("86400")
+	now = start.Add(2 * time.Minute)
+	require.Equal(t, now.Add(MaxRetryAfter), l.Sync(ctx))
+	require.EqualValues(t, 2, calls.Load())
+	require.Contains(t, l.Status()[0].LastErr, "re-sent once it has passed (at most 1h)")
+
+	busy.Store(false)
+	now = now.Add(MaxRetryAfter)
+	require.True(t, l.Sync(ctx).IsZero(), "acknowledged: nothing pending")
+	require.EqualValues(t, 3, calls.Load())
+	units, _, ok := l.Acked("web")
+	require.True(t, ok)
+	require.Equal(t, 4, units)
+}

@@ -2,6 +2,7 @@ package actuator
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"sync"
@@ -75,8 +76,12 @@ type levelTarget struct {
 	ackedAt  time.Time
 	next     time.Time // earliest next attempt while pending
 	backoff  time.Duration
-	out      outage.Tracker // the receiver's current outage for this target
-	inFlight bool           // a delivery to it is under way
+	// notBefore is when the receiver asked to be sent to again (a
+	// webhook's Retry-After): no delivery to the target before it, a
+	// changed decision included.
+	notBefore time.Time
+	out       outage.Tracker // the receiver's current outage for this target
+	inFlight  bool           // a delivery to it is under way
 	// unsure: a delivery failed since the last acknowledgement, and the
 	// receiver may have applied it (a command that scaled, then timed
 	// out), so acked is not known to be in place.
@@ -249,7 +254,35 @@ func (l *Level) dueNames(now time.Time) []string {
 
 // due reports whether a delivery to the target should start at now.
 func (t *levelTarget) due(now time.Time) bool {
-	return t.pending() && !t.inFlight && !t.next.After(now)
+	return t.pending() && !t.inFlight && !t.nextAttempt().After(now)
+}
+
+// nextAttempt is the earliest time of the next delivery while pending: the
+// backoff's, or later when the receiver asked for that.
+func (t *levelTarget) nextAttempt() time.Time {
+	if t.notBefore.After(t.next) {
+		return t.notBefore
+	}
+	return t.next
+}
+
+// MaxRetryAfter bounds how long a receiver's Retry-After holds a target's
+// resends (a far date, a clock skewed by hours, must not stop actuation).
+const MaxRetryAfter = time.Hour
+
+// retryLater is a delivery error from a receiver that asked not to be sent
+// to again before RetryAfter has passed (a webhook's 429 or 503 with a
+// Retry-After beyond what one delivery waits).
+type retryLater interface{ RetryAfter() time.Duration }
+
+// askedWait is how long err's receiver asked to be left alone (0: no ask),
+// at most MaxRetryAfter.
+func askedWait(err error) time.Duration {
+	var r retryLater
+	if !errors.As(err, &r) {
+		return 0
+	}
+	return min(max(0, r.RetryAfter()), MaxRetryAfter)
 }
 
 // finish records a delivery's outcome and ends the target's delivery. A
@@ -313,13 +346,20 @@ func (l *Level) record(name string, sent Action, err error) {
 		if t.want.Desired == sent.Desired { // else the new desired units are due at once
 			t.next = now.Add(t.backoff)
 		}
+		// A resend on the backoff (1 s doubling to the scaling interval)
+		// came back long before the receiver's Retry-After, and was refused
+		// again, as often as the backoff allowed.
+		t.notBefore = time.Time{}
+		if d := askedWait(err); d > 0 {
+			t.notBefore = now.Add(d)
+		}
 		l.logFailure(t, name, sent, now, err)
 		l.setPending(name, t)
 		return
 	}
 	t.acked, t.hasAcked, t.ackedAt, t.unsure = sent.Desired, true, now, false
 	l.logRecovery(t, name, sent, now)
-	t.backoff = 0
+	t.backoff, t.notBefore = 0, time.Time{}
 	if t.pending() { // the desired units changed while this one was delivered
 		t.next = time.Time{}
 	}
@@ -363,8 +403,8 @@ func (l *Level) nextDue() time.Time {
 	var next time.Time
 	first := true
 	for _, t := range l.targets {
-		if t.pending() && !t.inFlight && (first || t.next.Before(next)) {
-			next, first = t.next, false
+		if t.pending() && !t.inFlight && (first || t.nextAttempt().Before(next)) {
+			next, first = t.nextAttempt(), false
 		}
 	}
 	if first {
@@ -462,7 +502,7 @@ func (l *Level) Status() []Status {
 			// While a delivery is under way none is scheduled: it showed
 			// the time that delivery was due, in the past (a slow receiver,
 			// up to PRESCALE_WEBHOOK_MAX_ATTEMPTS x PRESCALE_WEBHOOK_TIMEOUT).
-			s.NextAttempt = t.next
+			s.NextAttempt = t.nextAttempt()
 		}
 		out = append(out, s)
 	}

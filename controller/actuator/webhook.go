@@ -248,8 +248,9 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		if b := (*busyError)(nil); errors.As(err, &b) && b.after > wait {
 			if b.after > maxBackoff {
 				// Waiting that long would hold the delivery past its
-				// limits; the Level re-sends it later.
-				err = fmt.Errorf("%w: beyond the %s a delivery waits between attempts, re-sent later", err, maxBackoff)
+				// limits; the Level re-sends it once that has passed
+				// (the error still carries the busyError it reads).
+				err = fmt.Errorf("%w: beyond the %s a delivery waits between attempts, re-sent once it has passed (at most %gh)", err, maxBackoff, MaxRetryAfter.Hours())
 				break
 			}
 			wait = b.after
@@ -324,6 +325,10 @@ type busyError struct {
 
 func (b *busyError) Error() string { return b.err.Error() }
 func (b *busyError) Unwrap() error { return b.err }
+
+// RetryAfter is the receiver's Retry-After, which the Level honours before
+// its next resend (retryLater).
+func (b *busyError) RetryAfter() time.Duration { return b.after }
 
 // retryAfter reads a Retry-After header (RFC 9110 10.2.3): a number of
 // seconds or an HTTP date, a date in the past meaning now; ok is false for
