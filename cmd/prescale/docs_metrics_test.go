@@ -1,0 +1,136 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// metricRow is a row of README.md's metric tables: | `name` | type | labels | meaning |.
+type metricRow struct{ typ, labels string }
+
+// readmeMetricRows reads every metric table row of README.md, labels
+// sorted, comma-separated, without backticks.
+func readmeMetricRows(t *testing.T) map[string]metricRow {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)` \\| (counter|gauge|histogram|summary) \\| ([^|]*) \\|")
+	rows := map[string]metricRow{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = metricRow{m[2], sortedLabels(strings.Split(strings.ReplaceAll(m[3], "`", ""), ","))}
+	}
+	require.Greater(t, len(rows), 50, "README.md's metric tables not read")
+	return rows
+}
+
+func sortedLabels(names []string) string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+// describedLabels records the variable and constant labels of every
+// metric registered through it, from its descriptors (so also of a vector
+// with no series yet).
+type describedLabels struct {
+	prometheus.Registerer
+	labels map[string]string
+}
+
+var descLabelsRE = regexp.MustCompile(`fqName: "([^"]+)".*constLabels: \{([^}]*)\}, variableLabels: \{([^}]*)\}`)
+
+func (d *describedLabels) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for desc := range ch {
+		m := descLabelsRE.FindStringSubmatch(desc.String())
+		if m == nil {
+			continue
+		}
+		var names []string
+		for _, kv := range strings.Split(m[2], ",") {
+			names = append(names, strings.Split(kv, "=")[0])
+		}
+		d.labels[m[1]] = sortedLabels(append(names, strings.Split(m[3], ",")...))
+	}
+	return d.Registerer.Register(c)
+}
+
+func (d *describedLabels) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := d.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// TestREADMEMetricRowsTypeAndLabels: the type and labels columns of
+// README.md's metric tables are those of the metrics: every controller
+// metric (its loop's, the actuators' and the simulated pool's) from its
+// descriptor and, where it has series at start, its type; every exporter
+// metric from the golden exposition. TestREADMEDocumentsConfigAndMetrics
+// checks only that each name is there.
+func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
+	rows := readmeMetricRows(t)
+	reg := prometheus.NewRegistry()
+	rec := &describedLabels{Registerer: reg, labels: map[string]string{}}
+	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances, CurrentQuery: "up"}})
+	m.SetInfo("act", "simulated")
+	actuator.NewMetrics(rec)
+	actuator.NewSimulatedPool(func() time.Time { return time.Unix(0, 0) }, rec)
+	require.Greater(t, len(rec.labels), 30, "the controller's metrics not described")
+	types := map[string]string{}
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		types[mf.GetName()] = strings.ToLower(mf.GetType().String())
+	}
+	for name, labels := range rec.labels {
+		row, ok := rows[name]
+		require.True(t, ok, "README.md has no metric row for %s", name)
+		require.Equal(t, labels, row.labels, "README.md's labels of %s", name)
+		if typ, ok := types[name]; ok {
+			require.Equal(t, typ, row.typ, "README.md's type of %s", name)
+		}
+		require.Equal(t, strings.HasSuffix(name, "_total"), row.typ == "counter", "%s: a counter's name ends in _total, and only a counter's", name)
+	}
+
+	golden, err := os.Open("../../exporter/testdata/host.golden")
+	require.NoError(t, err)
+	defer func() { _ = golden.Close() }()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(golden)
+	require.NoError(t, err)
+	for name, mf := range families {
+		row, ok := rows[name]
+		if !ok {
+			continue // the load averages share a row; TestREADMEDocumentsConfigAndMetrics names the others
+		}
+		var names []string
+		for _, s := range mf.GetMetric() {
+			for _, l := range s.GetLabel() {
+				names = append(names, l.GetName())
+			}
+		}
+		require.Equal(t, strings.ToLower(mf.GetType().String()), row.typ, "README.md's type of %s", name)
+		require.Equal(t, sortedLabels(names), row.labels, "README.md's labels of %s", name)
+	}
+}
