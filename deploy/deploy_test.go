@@ -558,6 +558,10 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 		require.True(t, headless, "the StatefulSet's serviceName must be a headless Service")
+		// OrderedReady (the default) started shard i+1 only once shard i
+		// was ready: every shard waited behind one whose history source
+		// did not answer.
+		require.Equal(t, "Parallel", get(t, ss.raw, "spec", "podManagementPolicy"), "shards start together")
 	})
 
 	t.Run("the programs accept the configuration", func(t *testing.T) {

@@ -190,6 +190,16 @@ func TestHelmTemplateDefaults(t *testing.T) {
 		require.Equal(t, "prescale-controller-headless", get(t, ss.raw, "spec", "serviceName"))
 	})
 
+	// With OrderedReady, shard i+1 was created only once shard i was
+	// ready, which a controller is once its history source answers: a
+	// sharded install whose Prometheus was starting left every later
+	// shard's targets undecided.
+	t.Run("shards start together", func(t *testing.T) {
+		require.Equal(t, "Parallel", get(t, ss.raw, "spec", "podManagementPolicy"))
+		set := mustTemplate(t, helm, "--set", "controller.shards=3,controller.podManagementPolicy=OrderedReady")
+		require.Equal(t, "OrderedReady", get(t, set["StatefulSet"][0].raw, "spec", "podManagementPolicy"), "an installed release's own, kept")
+	})
+
 	t.Run("environment variables are configuration fields", func(t *testing.T) {
 		cm := objs["ConfigMap"][0]
 		data, _ := get(t, cm.raw, "data").(map[string]any)
@@ -474,6 +484,7 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		// Rendered replicas: -1 (and PRESCALE_SHARD_COUNT -1, which the controller refuses).
 		{"controller.shards=-1", "at '/controller/shards': minimum: got -1, want 1"},
 		{"controller.shards=1.5", "at '/controller/shards': got string, want integer"},
+		{"controller.podManagementPolicy=Sometimes", "at '/controller/podManagementPolicy'"},
 		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "set by the chart from exporter.port"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "keda.serverAddress"},

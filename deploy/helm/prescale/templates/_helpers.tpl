@@ -137,3 +137,23 @@ at start. A whole number within 1e15 is written with its digits.
 {{- toString . -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The controller StatefulSet's podManagementPolicy: controller.podManagementPolicy
+when set; else the installed StatefulSet's, on an upgrade (Kubernetes refuses
+a change of the field on an existing StatefulSet, and the chart's 0.1.0
+rendered OrderedReady); else Parallel. With OrderedReady, shard i+1 was not
+created until shard i was ready, and a controller is ready only once its
+history source answers: a sharded install whose Prometheus was still
+starting (or down) left every later shard, and its targets, undecided.
+*/}}
+{{- define "prescale.podManagementPolicy" -}}
+{{- $c := .Values.controller -}}
+{{- if $c.podManagementPolicy -}}
+{{- $c.podManagementPolicy -}}
+{{- else -}}
+{{- $name := include "prescale.componentName" (dict "root" . "component" "controller") -}}
+{{- $installed := lookup "apps/v1" "StatefulSet" .Release.Namespace $name -}}
+{{- dig "spec" "podManagementPolicy" "Parallel" $installed -}}
+{{- end -}}
+{{- end -}}
