@@ -447,47 +447,60 @@ func jsonContentType(r *http.Request) bool {
 }
 
 // decode reads a bounded JSON body into v, rejecting unknown fields and
-// trailing data.
+// trailing data. The body is parsed once: read whole (it is bounded), then
+// decoded into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 	if !jsonContentType(r) {
 		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", redact.Cut(r.Header.Get("Content-Type"), 100))
 	}
-	body := http.MaxBytesReader(w, r.Body, s.o.MaxBody)
-	dec := json.NewDecoder(body)
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return http.StatusRequestEntityTooLarge, fmt.Errorf("body larger than %d bytes", mbe.Limit)
 		}
-		if errors.Is(err, io.EOF) {
-			return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
-		}
-		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
-	}
-	if dec.More() {
-		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
+		return http.StatusBadRequest, fmt.Errorf("reading the body: %w", err)
 	}
 	// null decodes into a struct as nothing at all: the request then
 	// failed on its first required field, not on its body.
 	if string(bytes.TrimSpace(raw)) == "null" {
 		return http.StatusBadRequest, errors.New("bad JSON: want an object, got a JSON null")
 	}
-	obj := json.NewDecoder(bytes.NewReader(raw))
-	obj.DisallowUnknownFields()
-	if err := obj.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			// encoding/json's own text names the Go struct and type
-			// (the whole of it for a body that is no object: `[]`).
-			if ute.Field == "" {
-				return http.StatusBadRequest, fmt.Errorf("bad JSON: want an object, got a JSON %s", ute.Value)
-			}
-			return http.StatusBadRequest, fmt.Errorf("field %q: want %s, got a JSON %s", ute.Field, jsonWant(ute.Type), ute.Value)
-		}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	var syn *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return http.StatusBadRequest, errors.New("empty body: expected a JSON object")
+	case errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF):
 		return http.StatusBadRequest, fmt.Errorf("bad JSON: %w", err)
 	}
+	// The value was read whole (a type error or an unknown field is found
+	// after that), so what follows it is trailing data: another value, or
+	// a stray closing bracket, which Decoder.More does not count.
+	if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+		return http.StatusBadRequest, errors.New("bad JSON: trailing data after the object")
+	}
+	if err != nil {
+		return http.StatusBadRequest, decodeError(err)
+	}
 	return 0, nil
+}
+
+// decodeError says what was wrong with a well-formed JSON body decode
+// could not take.
+func decodeError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if !errors.As(err, &ute) {
+		return fmt.Errorf("bad JSON: %w", err)
+	}
+	// encoding/json's own text names the Go struct and type (the whole
+	// of it for a body that is no object: `[]`).
+	if ute.Field == "" {
+		return fmt.Errorf("bad JSON: want an object, got a JSON %s", ute.Value)
+	}
+	return fmt.Errorf("field %q: want %s, got a JSON %s", ute.Field, jsonWant(ute.Type), ute.Value)
 }
 
 // jsonWant says what JSON value a field of Go type t takes.

@@ -131,6 +131,16 @@ func TestErrorAnswers(t *testing.T) {
 		// lacked it.
 		{"null body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", " null\n", 400, `bad JSON: want an object, got a JSON null`},
 		{"null field", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":null,"units":1}`, 400, `field "target" is required`},
+		// A stray closing bracket after the object was accepted
+		// (Decoder.More does not count one as more).
+		{"stray closing bracket", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":1}}`, 400, `bad JSON: trailing data after the object`},
+		{"second object", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":1} {}`, 400, `bad JSON: trailing data after the object`},
+		{"trailing data before an unknown field's error", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":1,"unit":2} x`, 400, `bad JSON: trailing data after the object`},
+		{"unknown field", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":1,"unit":2}`, 400, `bad JSON: json: unknown field "unit"`},
+		{"cut off", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web"`, 400, `bad JSON: unexpected EOF`},
+		{"syntax error", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target" "web"}`, 400, `bad JSON: invalid character '"' after object key`},
+		{"empty body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", "", 400, `empty body: expected a JSON object`},
+		{"blank body", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", " \n", 400, `empty body: expected a JSON object`},
 		{"backend failure is 500", &fakeBackend{health: "ok", execErr: errors.New("disk full")}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 500, "disk full"},
 		{"wrapped unknown target is 404", &fakeBackend{health: "ok", execErr: errors.Join(errors.New("x"), ErrUnknownTarget)}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 404, "unknown target"},
 		{"wrapped out of range is 422", &fakeBackend{health: "ok", execErr: ErrOutOfRange}, "POST", "/api/scaling/execute", `{"target":"web","units":1}`, 422, "min/max"},
@@ -154,6 +164,32 @@ func TestErrorAnswers(t *testing.T) {
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
 			if tc.errText != "" {
 				require.Contains(t, m["error"], tc.errText)
+			}
+		})
+	}
+}
+
+// TestBodyBound: a body over Options.MaxBody is refused with 413, also
+// when what is over the bound follows a complete object (it was accepted).
+func TestBodyBound(t *testing.T) {
+	obj := `{"target":"web","units":1}`
+	for _, tc := range []struct {
+		name, body string
+		code       int
+	}{
+		{"at the bound", obj + strings.Repeat(" ", 64-len(obj)), 200},
+		{"object over the bound", `{"target":"` + strings.Repeat("w", 64) + `","units":1}`, 413},
+		{"blanks over the bound", obj + strings.Repeat(" ", 65-len(obj)), 413},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(&fakeBackend{health: "ok"}, Options{Token: "t", MaxBody: 64})
+			req := httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer t")
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			require.Equal(t, tc.code, rec.Code, rec.Body.String())
+			if tc.code == 413 {
+				require.Contains(t, rec.Body.String(), "body larger than 64 bytes")
 			}
 		})
 	}
