@@ -120,7 +120,7 @@ type engine struct {
 	guardOn           bool                 // the guard is in use (it did not hurt on the backtest)
 	shiftOn           bool                 // the guard's level-shift rule is in use (shifted)
 	gstride           int                  // spacing of the origins the guard replays
-	gbuf              []float64            // the level-shift rule's errors (shifted)
+	gbuf              []float64            // the level-shift rule's forecasts and errors (shifted)
 	fallback          bool
 	lastScale         float64
 	buf               [][]float64
@@ -725,8 +725,18 @@ func (e *engine) guard() bool {
 		(len(e.pick) == 1 && e.pick[0] == idxNaive) {
 		return false
 	}
-	if e.shiftOn && e.shifted() {
-		return true
+	// shiftAt is the origin whose forecasts of the pick the loop below
+	// takes from shifted (in e.gbuf) rather than making them again; 0:
+	// none. A path-dependent core's would differ from the loop's own.
+	shiftAt := 0
+	if e.shiftOn {
+		var trips bool
+		if trips, shiftAt = e.shifted(); trips {
+			return true
+		}
+		if e.pathDependent(e.pick) {
+			shiftAt = 0
+		}
 	}
 	if !e.guardOn {
 		return false
@@ -735,8 +745,10 @@ func (e *engine) guard() bool {
 	n, H := s.N(), e.H
 	var excess, scale, nerr float64
 	for o := n - e.gstride; o >= 1 && n-o <= H; o -= e.gstride {
-		for _, k := range e.pick {
-			e.cores[k].Forecast(s, o, e.buf[k])
+		if o != shiftAt {
+			for _, k := range e.pick {
+				e.cores[k].Forecast(s, o, e.buf[k])
+			}
 		}
 		last := s.Z[o-1]
 		for h := 1; o-1+h < n; h++ {
@@ -744,7 +756,12 @@ func (e *engine) guard() bool {
 			if !s.Obs[j] {
 				continue
 			}
-			v := e.bufMean(e.pick, h-1, last)
+			var v float64
+			if o == shiftAt {
+				v = e.gbuf[h-1]
+			} else {
+				v = e.bufMean(e.pick, h-1, last)
+			}
 			excess += math.Abs(s.Z[j]-v) - math.Abs(s.Z[j]-last)
 			nerr += math.Abs(s.Z[j] - last)
 			scale += e.naiveMAE[h-1]

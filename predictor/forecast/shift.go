@@ -1,6 +1,10 @@
 package forecast
 
-import "math"
+import (
+	"math"
+
+	"github.com/prescale/prescale/predictor/forecast/internal/models"
+)
 
 // The guard's level-shift rule (shifted): settings, one global
 // configuration.
@@ -51,30 +55,46 @@ func shiftTrips(errs, vals, naiveMAE []float64) bool {
 
 // shifted is shiftTrips on the latest samples: the pick forecast from the
 // origin shiftSpan samples back. It reads samples before the origin only.
-func (e *engine) shifted() bool {
+// It also returns that origin (0 when it made no forecast) and leaves the
+// pick's forecasts from there at horizons 1..n-origin in e.gbuf, for the
+// excess-error loop in guard, which replays the same origin.
+func (e *engine) shifted() (trips bool, origin int) {
 	s := e.s
 	n, H := s.N(), e.H
 	m := shiftSpan(e.gstride)
 	o := n - m
 	if o < 1 || m > H {
-		return false
+		return false, 0
 	}
 	for j := o; j < n; j++ {
 		if !s.Obs[j] {
-			return false
+			return false, 0
 		}
 	}
 	for _, k := range e.pick {
 		e.cores[k].Forecast(s, o, e.buf[k])
 	}
-	if len(e.gbuf) != H {
-		e.gbuf = make([]float64, H)
+	if len(e.gbuf) != 2*H {
+		e.gbuf = make([]float64, 2*H)
 	}
-	errs := e.gbuf[:m]
+	fc, errs := e.gbuf[:m], e.gbuf[H:H+m]
 	for h := 1; h <= m; h++ {
-		errs[h-1] = s.Z[o-1+h] - e.bufMean(e.pick, h-1, s.Z[o-1])
+		fc[h-1] = e.bufMean(e.pick, h-1, s.Z[o-1])
+		errs[h-1] = s.Z[o-1+h] - fc[h-1]
 	}
-	return shiftTrips(errs, s.Z[o:n], e.naiveMAE)
+	return shiftTrips(errs, s.Z[o:n], e.naiveMAE), o
+}
+
+// pathDependent reports whether a core of c is models.PathDependent: its
+// forecast from an origin depends on where it forecast from before, so
+// one made there earlier is not the one it would make again.
+func (e *engine) pathDependent(c candidate) bool {
+	for _, k := range c {
+		if p, ok := e.cores[k].(models.PathDependent); ok && p.PathDependent() {
+			return true
+		}
+	}
+	return false
 }
 
 // shiftTripsAt reports, per backtest origin (stride samples apart),

@@ -25,6 +25,16 @@ type Core interface {
 	Forecast(s *series.Series, end int, out []float64)
 }
 
+// PathDependent is a Core whose forecast from an origin may also depend
+// on the origins it forecast from before, when PathDependent returns true:
+// MSTL redoes its decomposition only every so many samples and updates the
+// level in between (mstl.advance). Every other Core's Forecast reads s and
+// end only, so that a forecast it made from an origin is the one it would
+// make from there again.
+type PathDependent interface {
+	PathDependent() bool
+}
+
 // LogReader is a Core that may read the log-scale values of the series:
 // LogLookback reports whether it does and, if so, how far before the
 // latest sample a forecast reads them (what a fitted forecaster must keep,

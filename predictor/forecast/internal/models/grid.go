@@ -71,6 +71,13 @@ func (c *onGrid) gap(end int) float64 {
 	return max(1, float64(c.rowGrid[end-1]-c.rowGrid[end-1-w])/float64(w))
 }
 
+// PathDependent is the inner core's: the resampled copy depends on the
+// series only.
+func (c *onGrid) PathDependent() bool {
+	p, ok := c.inner.(PathDependent)
+	return ok && p.PathDependent()
+}
+
 func (c *onGrid) Fit(s *series.Series, end, H int) error {
 	c.sync(s)
 	return c.inner.Fit(c.g, c.rowGrid[end-1]+1, int(math.Round(float64(H)*c.gap(end))))

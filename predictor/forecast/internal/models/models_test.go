@@ -172,3 +172,41 @@ func TestHoltWintersTrendOnlyBelowTwoSeasons(t *testing.T) {
 	require.NoError(t, full.Fit(s, 2*288+10, 3))
 	require.Len(t, full.fitted.season, 288)
 }
+
+// TestForecastPathDependence: a core that is not PathDependent forecasts
+// from an origin the same whichever origins it forecast from before
+// (predictor/forecast's guard reuses such a forecast instead of making it
+// again); MSTL, alone or on a grid, is PathDependent, and does differ.
+func TestForecastPathDependence(t *testing.T) {
+	tt, y := daily(4032, 11)
+	s, err := series.NewFrom(tt, y, false)
+	require.NoError(t, err)
+	se := Seasonality{M: 288, Step: 300, Calendar: true}
+	cores := func() []Core {
+		return []Core{
+			NewNaive(), NewSeasonalNaive(288), NewMedianLevel(25), NewSeasonalMedian(288, 5),
+			NewRidge(se, false), NewRidge(se, true), NewHoltWinters(288),
+			NewOnGrid(NewHoltWinters(288), 300),
+			NewMSTL([]int{288}, false), NewMSTL([]int{288}, true),
+			NewOnGrid(NewMSTL([]int{288}, false), 300),
+		}
+	}
+	const fitEnd, o, H = 3000, 3990, 12
+	for q, c := range cores() {
+		fresh := cores()[q]
+		require.NoError(t, c.Fit(s, fitEnd, H), c.Name())
+		require.NoError(t, fresh.Fit(s, fitEnd, H), c.Name())
+		want, got := make([]float64, H), make([]float64, H)
+		fresh.Forecast(s, o, want)
+		// A later origin, an earlier one (a step back), then o.
+		for _, end := range []int{o + 5, o - 10, o} {
+			c.Forecast(s, end, got)
+		}
+		p, ok := c.(PathDependent)
+		if ok && p.PathDependent() {
+			require.NotEqual(t, want, got, "%d %s: marked PathDependent, the test should show it", q, c.Name())
+			continue
+		}
+		require.Equal(t, want, got, "%d %s", q, c.Name())
+	}
+}

@@ -246,6 +246,10 @@ func (c *mstl) advance(s *series.Series, end int) {
 	c.pos = end
 }
 
+// PathDependent is true: a forecast from an origin depends on whether the
+// decomposition was redone there or carried from an earlier origin (advance).
+func (c *mstl) PathDependent() bool { return true }
+
 func (c *mstl) Forecast(s *series.Series, end int, out []float64) {
 	c.advance(s, end)
 	for k := range out {
