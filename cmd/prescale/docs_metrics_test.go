@@ -134,3 +134,44 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 		require.Equal(t, sortedLabels(names), row.labels, "README.md's labels of %s", name)
 	}
 }
+
+// TestREADMEListsEveryDecisionLabel: the directions and reasons README.md
+// lists for prescale_decisions_total (pre-initialised, and the dashboard's
+// decisions panel) are the label values the controller gives it, in the
+// order of policy.Reasons.
+func TestREADMEListsEveryDecisionLabel(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances}})
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	var directions, reasons []string
+	for _, mf := range mfs {
+		if mf.GetName() != "prescale_decisions_total" {
+			continue
+		}
+		for _, s := range mf.GetMetric() {
+			for _, l := range s.GetLabel() {
+				switch l.GetName() {
+				case "direction":
+					directions = append(directions, l.GetValue())
+				case "reason":
+					reasons = append(reasons, l.GetValue())
+				}
+			}
+		}
+	}
+	var want []string
+	for _, r := range policy.Reasons() {
+		want = append(want, string(r))
+	}
+	require.ElementsMatch(t, want, slices.Compact(slices.Sorted(slices.Values(reasons))), "prescale_decisions_total's reasons")
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	doc := strings.Join(strings.Fields(string(readme)), " ")
+	dirs := slices.Compact(slices.Sorted(slices.Values(directions)))
+	require.Len(t, dirs, 3)
+	require.Contains(t, doc, "every `direction` (`up`, `down`, `none`)")
+	require.ElementsMatch(t, []string{"up", "down", "none"}, dirs)
+	require.Contains(t, doc, "`reason` (`"+strings.Join(want, "`, `")+"`)", "README.md's pre-initialised reasons")
+	require.Contains(t, doc, "decisions per minute by reason ("+strings.Join(want, ", ")+")", "README.md's decisions panel")
+}
