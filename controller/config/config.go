@@ -600,13 +600,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 	seen := map[string]bool{}
 	var out []policy.Target
 	var errs []error
-	known := map[string]bool{}
-	rt := reflect.TypeFor[policy.Target]()
-	for i := range rt.NumField() {
-		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
-			known[tag] = true
-		}
-	}
+	known := targetFields()
 	for i := range entries {
 		t := defaults
 		t.Name, t.Query, t.CurrentQuery = "", "", "" // per target, never inherited
@@ -632,22 +626,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 			}
 			continue
 		}
-		if t.Query == "" {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query must be set", i, t.Name)})
-		} else if err := CheckQuery(t.Query); err != nil {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query: %v", i, t.Name, err)})
-		}
-		if t.CurrentQuery != "" {
-			if err := CheckQuery(t.CurrentQuery); err != nil {
-				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): current_query: %v", i, t.Name, err)})
-			}
-		}
-		if err := t.Validate(); err != nil {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
-		}
-		for _, err := range labelErrors(t, fields) {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %v", i, t.Name, err)})
-		}
+		errs = append(errs, entryErrors(i, t, fields)...)
 		if seen[t.Name] && t.Name != "" { // an empty name is its own error
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: duplicate name %q", i, t.Name)})
 		}
@@ -658,6 +637,42 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// targetFields is the set of a targets file entry's fields: the yaml
+// names of policy.Target's fields.
+func targetFields() map[string]bool {
+	known := map[string]bool{}
+	rt := reflect.TypeFor[policy.Target]()
+	for i := range rt.NumField() {
+		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			known[tag] = true
+		}
+	}
+	return known
+}
+
+// entryErrors checks entry i of a targets file, decoded into t from its
+// own fields: its queries, Validate and its labels.
+func entryErrors(i int, t policy.Target, fields map[string]any) []error {
+	var errs []error
+	if t.Query == "" {
+		errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query must be set", i, t.Name)})
+	} else if err := CheckQuery(t.Query); err != nil {
+		errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query: %v", i, t.Name, err)})
+	}
+	if t.CurrentQuery != "" {
+		if err := CheckQuery(t.CurrentQuery); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): current_query: %v", i, t.Name, err)})
+		}
+	}
+	if err := t.Validate(); err != nil {
+		errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
+	}
+	for _, err := range labelErrors(t, fields) {
+		errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %v", i, t.Name, err)})
+	}
+	return errs
 }
 
 // targetsEntries returns the entries of a targets file: a mapping whose
