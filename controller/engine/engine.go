@@ -87,7 +87,7 @@ const (
 	defaultLogOffset = 0.5
 	// peakFrom is the first step of the lead window whose demand the peak
 	// distribution covers: the first, so the peak is the highest demand
-	// over the whole window [now, now+lag+interval]. A scale-down is
+	// over the whole window [now, now+lag+interval). A scale-down is
 	// immediate and a removed unit is back only a lag later, so the units
 	// a decision keeps must cover every step until then, not only the
 	// steps its own new units serve; and on a cluster faster than its

@@ -226,7 +226,7 @@ type Explanation struct {
 	// bad_query): the history source's or the query's error.
 	Problem string  `json:"problem,omitempty"`
 	Demand  float64 `json:"demand"`
-	// WindowStart and WindowEnd bound the lead window [now, now+lag+interval]
+	// WindowStart and WindowEnd bound the lead window [now, now+lag+interval)
 	// whose forecast points were used; ForecastPoints counts them.
 	WindowStart    time.Time `json:"window_start"`
 	WindowEnd      time.Time `json:"window_end"`
@@ -397,9 +397,12 @@ func finiteOr0(v float64) float64 {
 //  1. A manual override in force wins (clamped to [min, max]): manual.
 //  2. No data: hold the last decision (or the current units): no_data;
 //     bad_query when the store answered but the query's result is unusable.
-//  3. Lag compensation: units for the highest upper forecast over
-//     [now, now+lag+interval]: forecast. Forecast confidence below the
-//     threshold, or no forecast: reactive only, low_confidence. A shadow
+//  3. Lag compensation: units for the peak demand over
+//     [now, now+lag+interval), sized by expected cost on its quantiles
+//     (Input.PeakQuantiles, Target.RiskPerUnit) or, with RiskPerUnit 0 or
+//     no quantiles, for the highest upper forecast: forecast. Forecast
+//     confidence below the threshold, or no forecast: reactive only,
+//     low_confidence. A shadow
 //     HPA recommendation (Input.ShadowUnits) is a floor under either:
 //     reactive, rule shadow_hpa; so is a climbing crowd's trend
 //     (Input.TrendUnits): reactive, rule crowd_trend.
