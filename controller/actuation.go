@@ -164,6 +164,21 @@ func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
 	w.prevObs, w.havePrev = snap.observed, true
 }
 
+// starting is the units of a delivered scale-up that the target's
+// current_query does not show yet, while it was delivered at most the
+// target's lag ago (0 otherwise): pods starting are paid for, but a
+// current_query of available replicas leaves them out, so the cost and
+// the daily budget missed every scale-up's lag. Beyond the lag the units
+// read back stand (a scale-up the HPA caps, or that never gets a node, is
+// not paid for). Watched by watchLag in the previous cycle's act phase.
+func (c *Controller) starting(idx int, t policy.Target, now time.Time) int {
+	w := c.lags[idx]
+	if w.since.IsZero() || now.Sub(w.since) > t.Lag {
+		return 0
+	}
+	return w.units
+}
+
 // SaveState writes the state file once more with what every actuator has
 // acknowledged by now. The cycles write it, so an acknowledgement that
 // arrived after the last cycle was lost at shutdown: a restart published

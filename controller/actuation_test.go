@@ -325,3 +325,32 @@ func TestFirstDecisionStartsFromCurrentQuery(t *testing.T) {
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.Equal(t, target.MaxUnits, f.c.snaps[0].decision.Desired)
 }
+
+// TestCostCountsUnitsStarting: while a delivered scale-up's units do not
+// show in current_query yet (available replicas: pods still starting), the
+// cost counts them, for at most the target's lag; after it, the units read
+// back (a scale-up the HPA caps is not paid for). The cost counted only
+// the units read back, so every scale-up's lag went unpaid in the cost and
+// the daily budget.
+func TestCostCountsUnitsStarting(t *testing.T) {
+	now := fixtureStart
+	f, h, tgt := replicasFixture(t, &now, 1)
+	require.NoError(t, f.c.ReconcileOnce(t.Context())) // scale-up to 10 at 12:00:30, acknowledged at once
+	h.setQuery(tgt.CurrentQuery, 4)
+	var perMinute []float64
+	prev := 0.0
+	for range 8 { // 12:01:30 .. 12:08:30: 4 units show, lag 5m
+		now = now.Add(time.Minute)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		cost := f.gauge(t, f.c.d.Metrics.CostToday)
+		perMinute = append(perMinute, math.Round((cost-prev)*60/0.5*1e9)/1e9)
+		prev = cost
+		if len(perMinute) == 5 {
+			require.InDelta(t, 10*0.5, f.gauge(t, f.c.d.Metrics.CostPerHour), 1e-9, "12:05:30: the 10 units are still paid for")
+			require.Equal(t, 10, f.c.Snapshot().Targets[0].Paid, "the API's cost_per_hour reads it")
+		}
+	}
+	require.Equal(t, []float64{10, 10, 10, 10, 10, 4, 4, 4}, perMinute, "units paid for each minute")
+	require.InDelta(t, 4*0.5, f.gauge(t, f.c.d.Metrics.CostPerHour), 1e-9, "beyond the lag: the units read back")
+	require.InDelta(t, 4, f.gauge(t, f.c.d.Metrics.Current), 0, "current units are still what current_query reads")
+}

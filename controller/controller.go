@@ -121,6 +121,7 @@ type snapshot struct {
 	modelErr    float64
 	requested   int // units the policy decided from (see requestedUnits)
 	current     int // units published as current (see currentUnits)
+	paid        int // units paid for: current, or a scale-up's still starting (see starting)
 	observed    int // units the target's current_query read, if observedOK
 	observedOK  bool
 	currentErr  string // why current_query gave no units
@@ -484,6 +485,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			c.act(ctx, t, snaps[i].decision, snaps[i])
 			c.recordActuation(&states[i], t.Name)
 			c.watchLag(i, t, snaps[i])
+			snaps[i].paid = max(snaps[i].current, c.starting(i, t, snaps[i].at))
 			c.publish(t, snaps[i], states[i])
 		}
 	})
@@ -717,7 +719,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	ts = accrueCost(t, ts, snap.at, snap.current)
+	ts = accrueCost(t, ts, snap.at, max(snap.current, c.starting(idx, t, snap.at)))
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
 		_, _, pooled := c.d.Units.Units(t.Name)
@@ -875,7 +877,7 @@ func Explain(d policy.Decision) string {
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	v := metrics.Values{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Lower: math.NaN(),
+	v := metrics.Values{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Paid: snap.paid, Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
 		CostToday: ts.CostToday, Present: snap.present, Demand: snap.demand, At: snap.at}
 	if ex := snap.decision.Explanation; ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {

@@ -65,9 +65,10 @@ type TargetSnapshot struct {
 	Anomalous []int64
 	// ModelError scores the previous forecast (NaN when not scored).
 	ModelError float64
-	// Current is the units published as current.
-	Current  int
-	Decision policy.Decision
+	// Current is the units published as current; Paid the units paid for
+	// (Current, or a scale-up's units still starting within its lag).
+	Current, Paid int
+	Decision      policy.Decision
 }
 
 // Snapshot returns the loop's and every target's state.
@@ -95,7 +96,7 @@ func (c *Controller) targetSnapshotLocked(i int) TargetSnapshot {
 		Present: s.present, Demand: s.demand, DemandAt: s.demandAt,
 		Forecast: s.fc, ForecastStart: s.fcStart, ForecastErr: s.fcErr,
 		AnomalyScore: s.anomScore, Anomaly: s.anomaly, Anomalous: s.anomalous, ModelError: s.modelErr,
-		Current: s.current, Decision: s.decision,
+		Current: s.current, Paid: s.paid, Decision: s.decision,
 	}
 	if c.d.Units != nil {
 		ts.Ready, ts.Pending, ts.UnitsOK = c.d.Units.Units(t.Name)

@@ -111,7 +111,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.Anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it; they are kept out of model fitting), else 0.")
 	m.Confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.ModelError = gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
-	m.CostPerHour = gauge("cost_per_hour", "Cost per hour of the current units (units times cost per unit-hour).")
+	m.CostPerHour = gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour).")
 	m.CostToday = gauge("cost_today", "Cost accrued since UTC midnight.")
 	m.Budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
 	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
@@ -217,6 +217,7 @@ type Values struct {
 	// of units; prescale_desired_units is left as it is (absent).
 	NoDecision bool
 	Current    int // units the target has
+	Paid       int // units paid for: Current, or a scale-up's units still starting
 	// HasForecast: a forecast sized the decision. Mean and Upper are then
 	// its published mean and upper bound, Lower its lower bound at the
 	// lead time (left unset when NaN or infinite).
@@ -260,7 +261,7 @@ func (m *Metrics) Publish(t policy.Target, v Values) {
 	if !math.IsNaN(v.ModelError) {
 		m.ModelError.WithLabelValues(lv...).Set(v.ModelError)
 	}
-	m.CostPerHour.WithLabelValues(lv...).Set(float64(v.Current) * t.CostPerUnitHour)
+	m.CostPerHour.WithLabelValues(lv...).Set(float64(max(v.Current, v.Paid)) * t.CostPerUnitHour)
 	m.CostToday.WithLabelValues(lv...).Set(v.CostToday)
 	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.DataOK.WithLabelValues(lv...).Set(b2f(v.Present))
