@@ -173,6 +173,19 @@ func TestRESTManualScaling(t *testing.T) {
 	_, body = do(t, h, call{method: "GET", path: "/api/scaling/status"})
 	st := body["targets"].([]any)[0].(map[string]any)
 	require.InDelta(t, 9, st["desired_units"], 0)
+	// With the simulated pool, the status splits its units (current the
+	// ready ones, pending the provisioning ones), while /api/metrics'
+	// current_units is prescale_current_units, both together
+	// (docs/controller-reference.md, "Current units").
+	ready, prov, _ = a.Pool().Units("web")
+	require.Positive(t, prov)
+	require.InDelta(t, ready, st["current_units"], 0)
+	require.InDelta(t, prov, st["pending_units"], 0)
+	_, body = do(t, h, call{method: "GET", path: "/api/metrics"})
+	require.InDelta(t, ready+prov, body["targets"].([]any)[0].(map[string]any)["current_units"], 0)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil))
+	require.Contains(t, rec.Body.String(), fmt.Sprintf(`prescale_current_units{kind="instances",target="web",tier="web"} %d`, ready+prov))
 }
 
 func TestRESTPostOffWithoutToken(t *testing.T) {
