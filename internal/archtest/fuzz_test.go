@@ -26,8 +26,12 @@ func TestMakeFuzzListsEveryFuzzTest(t *testing.T) {
 		}
 	})
 	require.GreaterOrEqual(t, len(found), 6, "issue 12 asks for fuzz tests in at least 6 packages")
+	rel, err := os.ReadFile(filepath.Join(root, "docs", "reliability.md"))
+	require.NoError(t, err)
 	for _, target := range found {
 		require.Contains(t, string(mk), " "+target, "Makefile FUZZ_TARGETS lacks %s", target)
+		_, fn, _ := strings.Cut(target, ":")
+		require.Contains(t, string(rel), "`"+fn+"`", "docs/reliability.md's fuzzing table lacks %s", fn)
 	}
 }
 
