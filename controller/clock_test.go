@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -104,4 +105,57 @@ func TestStatePrunesTargetsNotConfigured(t *testing.T) {
 	require.NoError(t, c.ReconcileOnce(t.Context()))
 	require.Equal(t, []string{"web"}, saved())
 	require.Equal(t, 2, strings.Count(logs.String(), "state file: removed"), logs.String())
+}
+
+// TestClockSteppedBack: when the clock steps back an hour between two
+// cycles (an NTP step, a VM restored from a snapshot), the state's times
+// move back with it, with one warning: a scale-up's 10-minute scale-down
+// cooldown ends ten minutes after it, as elapsed, and cost keeps accruing.
+// Before, the running controller held 19 units (reason cooldown) for an
+// hour more while the forecast needed 10, and accrued no cost.
+func TestClockSteppedBack(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: now, Targets: map[string]state.Target{"web": {
+		Policy: policy.State{LastDesired: 19, HasLast: true, LastScaleUp: now.Add(-2 * time.Minute),
+			Recent: []policy.Recommendation{{At: now.Add(-2 * time.Minute), Units: 19}}},
+		Acked: map[string]int{"recorder": 19},
+	}}}))
+	var logs bytes.Buffer
+	clock := func() time.Time { return now }
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg, []policy.Target{testTarget})
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, m, clock)
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	act := &recorder{}
+	deps.Actuators = []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: clock, Metrics: actuator.NewMetrics(reg)})}
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	last := func() policy.Decision {
+		ds := c.Snapshot().Targets[0].State.Decisions
+		return ds[len(ds)-1]
+	}
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.Equal(t, policy.ReasonCooldown, last().Reason)
+	cost := testutil.ToFloat64(m.CostToday.WithLabelValues("web", "web", "instances"))
+
+	// The clock steps back an hour at the next cycle (an injected clock
+	// has no monotonic reading: no time elapsed across the step).
+	now = now.Add(-time.Hour)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	now = now.Add(7 * time.Minute) // 9 minutes after the scale-up: its cooldown holds
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.Equal(t, 19, last().Desired)
+	require.Equal(t, policy.ReasonCooldown, last().Reason)
+
+	now = now.Add(2 * time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.Equal(t, 10, last().Desired, "scaled down once the cooldown has run: %+v", last())
+	require.InDelta(t, cost+19*0.5*9/60, testutil.ToFloat64(m.CostToday.WithLabelValues("web", "web", "instances")), 1e-9,
+		"nine minutes of 19 units accrued")
+	require.Contains(t, logs.String(), `level=WARN msg="the clock stepped back since the last cycle`)
+	require.Contains(t, logs.String(), "back=1h0m0s")
+	require.Equal(t, 1, strings.Count(logs.String(), "the clock stepped back"), "one warning per step")
 }

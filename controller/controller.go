@@ -366,6 +366,29 @@ func fromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) 
 	f.SavedAt = now
 }
 
+// clockSteppedBackLocked moves every target's persisted times back by as
+// much as the clock stepped back since the last cycle (an NTP step, a VM
+// restored from a snapshot), as fromTheFuture does for a state file read
+// at start, and warns. They were set against the old clock: a step back
+// of an hour held every scale-down cooldown, stabilisation window and
+// manual override for an hour more, and accrued no cost for that hour.
+// The step is the wall clock's move less the time elapsed, which the
+// monotonic clock readings of time.Now give (an injected clock without
+// them counts none). c.mu is held.
+func (c *Controller) clockSteppedBackLocked(now time.Time) {
+	elapsed := max(0, now.Sub(c.lastCycle)) // monotonic when both have it
+	back := c.lastCycle.Round(0).Sub(now.Round(0)) + elapsed
+	if !c.cycled || back <= maxClockSkew {
+		return
+	}
+	for name, ts := range c.file.Targets {
+		ts.Shift(-back)
+		c.file.Targets[name] = ts
+	}
+	c.log.Warn("the clock stepped back since the last cycle: cooldowns, windows and overrides moved back with it",
+		"last_cycle", c.lastCycle.UTC().Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339), "back", back.Round(time.Second).String())
+}
+
 // Targets returns the configured targets.
 func (c *Controller) Targets() []policy.Target { return c.targets }
 
@@ -472,11 +495,12 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.cycleMu.Lock()
 	defer c.cycleMu.Unlock()
 	states := make([]state.Target, n)
-	c.mu.RLock()
+	c.mu.Lock()
+	c.clockSteppedBackLocked(now)
 	for i, t := range c.targets {
 		states[i] = c.file.Targets[t.Name]
 	}
-	c.mu.RUnlock()
+	c.mu.Unlock()
 	c.phase("decide", func() {
 		c.parallel(func(i int) { states[i] = c.decideTarget(i, &snaps[i], states[i]) })
 	})
