@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,5 +72,61 @@ func TestExplainHelpNamesEveryColumn(t *testing.T) {
 		words, ok := explainColumnWords[col]
 		require.True(t, ok, "explainColumnWords has no entry for the --explain column %q", col)
 		require.Contains(t, usage, words, "--explain's help does not name the column %s", col)
+	}
+}
+
+// helpFlags lists the flags `prescale cmd -h` prints.
+func helpFlags(t *testing.T, cmd string) map[string]bool {
+	t.Helper()
+	var out bytes.Buffer
+	dispatch(t.Context(), []string{cmd, "-h"}, &out, &out)
+	help := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+(--[a-z][a-z-]*)`).FindAllStringSubmatch(out.String(), -1) {
+		help[m[1]] = true
+	}
+	require.NotEmpty(t, help, "prescale %s -h lists no flags:\n%s", cmd, out.String())
+	return help
+}
+
+var docFlagRE = regexp.MustCompile(`(?:^|[\s\[])(--[a-z][a-z-]*)`)
+
+// TestREADMECommandsUseRealFlags: every flag the README's Commands block
+// gives a `prescale` command, and every flag of a `prescale CMD ...` the
+// hand-written docs quote, is one its -h lists, so a renamed flag cannot
+// stay in the first example a newcomer copies.
+func TestREADMECommandsUseRealFlags(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "\n## Commands\n\n```\n")
+	require.True(t, ok, "README.md has no Commands block")
+	block, _, ok := strings.Cut(rest, "\n```")
+	require.True(t, ok)
+	checked, cmd := 0, ""
+	check := func(doc, cmd, code string) {
+		help := helpFlags(t, cmd)
+		for _, m := range docFlagRE.FindAllStringSubmatch(code, -1) {
+			checked++
+			require.True(t, help[m[1]], "%s gives prescale %s %s, which its -h does not list", doc, cmd, m[1])
+		}
+	}
+	for line := range strings.SplitSeq(block, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "prescale" {
+			cmd = f[1]
+		} else if !strings.HasPrefix(line, " ") {
+			cmd = "" // another program's line (prescale-exporter)
+		}
+		code, _, _ := strings.Cut(line, "#") // the comment names flags in prose
+		if cmd != "" && cmd != "version" {
+			check("README.md's Commands block", cmd, code)
+		}
+	}
+	require.Greater(t, checked, 15, "the Commands block's flags not read")
+	span := regexp.MustCompile("`prescale (forecast|detect|backtest|run)\\b([^`]*)`")
+	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md", "docs/reliability.md"} {
+		b, err := os.ReadFile("../../" + doc)
+		require.NoError(t, err)
+		for _, m := range span.FindAllStringSubmatch(string(b), -1) {
+			check(doc, m[1], m[2])
+		}
 	}
 }
