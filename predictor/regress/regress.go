@@ -1,6 +1,7 @@
 // Package regress is robust ridge regression on dense rows: features
-// standardised, the weighted ridge normal equations solved by Cholesky
-// (gonum/mat), Huber reweighting against outlying rows. The forecasting
+// standardised and stored column by column, the weighted ridge normal
+// equations formed by dot products over the rows and solved by Cholesky
+// (gonum's floats and LAPACK), Huber reweighting against outlying rows. The forecasting
 // models' regressions (predictor/forecast's ridge) are solved here.
 package regress
 
@@ -8,7 +9,10 @@ import (
 	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/lapack/lapack64"
 
 	"github.com/prescale/prescale/predictor/series"
 )
@@ -43,13 +47,15 @@ func New(rows, p int, lambda float64, huberIter int) *Work {
 // per feature), all 0 when the solve degenerates.
 func (w *Work) Fit(nr int) []float64 {
 	p := w.P
-	standardize(w.X[:nr*p], p, w.mean, w.sd, w.z[:nr*(p+1)])
+	z := w.z[:nr*(p+1)]
+	standardize(w.X[:nr*p], p, w.mean, w.sd, z)
 	beta := make([]float64, p+1)
-	for q := range nr {
-		w.wt[q] = 1
-	}
 	for it := 0; it <= w.huberIter; it++ {
-		w.sv.solve(w.z[:nr*(p+1)], w.Y[:nr], w.wt[:nr], beta)
+		wt := w.wt[:nr]
+		if it == 0 {
+			wt = nil // all rows weigh 1
+		}
+		w.sv.solve(z, w.Y[:nr], wt, beta)
 		if it == w.huberIter || !w.huberWeights(nr, beta) {
 			break
 		}
@@ -78,130 +84,122 @@ func (w *Work) Fit(nr int) []float64 {
 // deviations of the residuals of beta); false when the residuals' scale is
 // 0 (nothing to reweight).
 func (w *Work) huberWeights(nr int, beta []float64) bool {
-	p := w.P
-	for q := range nr {
-		row := w.z[q*(p+1) : (q+1)*(p+1)]
-		var pred float64
-		for k, v := range row {
-			pred += beta[k] * v
-		}
-		w.res[q] = math.Abs(w.Y[q] - pred)
+	res := w.res[:nr]
+	copy(res, w.Y[:nr])
+	for k, b := range beta {
+		floats.AddScaled(res, -b, w.z[k*nr:(k+1)*nr])
 	}
-	scale := 1.4826 * series.SelectMedian(slices.Clone(w.res[:nr]))
+	for q, v := range res {
+		res[q] = math.Abs(v)
+	}
+	scale := 1.4826 * series.SelectMedian(slices.Clone(res))
 	if !(scale > 0) {
 		return false
 	}
 	kh := 1.345 * scale
 	for q := range nr {
 		w.wt[q] = 1
-		if w.res[q] > kh {
-			w.wt[q] = kh / w.res[q]
+		if res[q] > kh {
+			w.wt[q] = kh / res[q]
 		}
 	}
 	return true
 }
 
-// standardize writes to Z the rows of X (p columns) as a leading 1 (the
-// intercept) followed by the standardised columns; constant columns become
-// 0 and get sd 0.
+// standardize writes to Z, column by column (column k at Z[k*nr:(k+1)*nr]
+// for the nr rows of X), a leading column of ones (the intercept)
+// followed by the standardised columns of X (p columns, row-major);
+// constant columns become 0 and get sd 0.
 func standardize(X []float64, p int, mean, sd, Z []float64) {
 	nr := len(X) / p
-	for k := range p {
-		var m float64
-		for q := range nr {
-			m += X[q*p+k]
-		}
-		mean[k] = m / float64(nr)
-		var v float64
-		for q := range nr {
-			d := X[q*p+k] - mean[k]
-			v += d * d
-		}
-		sd[k] = math.Sqrt(v / float64(nr))
-		if !(sd[k] > 1e-12*(1+math.Abs(mean[k]))) {
-			sd[k] = 0
-		}
+	for q := range nr {
+		Z[q] = 1
 	}
+	clear(mean)
+	for q := range nr {
+		floats.Add(mean, X[q*p:(q+1)*p])
+	}
+	for k := range p {
+		mean[k] /= float64(nr)
+	}
+	// The centred values go to their columns, their squares to sd.
+	clear(sd)
 	for q := range nr {
 		row := X[q*p : (q+1)*p]
-		zr := Z[q*(p+1) : (q+1)*(p+1)]
-		zr[0] = 1
 		for k, v := range row {
-			if sd[k] == 0 {
-				zr[k+1] = 0
-			} else {
-				zr[k+1] = (v - mean[k]) / sd[k]
-			}
+			d := v - mean[k]
+			sd[k] += d * d
+			Z[(k+1)*nr+q] = d
 		}
+	}
+	for k := range p {
+		sd[k] = math.Sqrt(sd[k] / float64(nr))
+		col := Z[(k+1)*nr : (k+2)*nr]
+		if !(sd[k] > 1e-12*(1+math.Abs(mean[k]))) {
+			sd[k] = 0
+			clear(col)
+			continue
+		}
+		floats.Scale(1/sd[k], col)
 	}
 }
 
 // solver solves weighted ridge normal equations
 // (Z'WZ + λ·sum(w)·D) β = Z'Wy with D = diag(0, 1, ..., 1) (the intercept
-// is not penalised), by Cholesky factorisation (gonum/mat).
+// is not penalised), by Cholesky factorisation (LAPACK's dpotrf and
+// dpotrs through gonum's lapack64). w nil weighs every row 1.
 type solver struct {
 	lambda float64
 	p      int
 	a      []float64
 	b      []float64
-	sym    *mat.SymDense
-	rhs    *mat.VecDense
-	sol    *mat.VecDense
-	chol   mat.Cholesky
+	wz     []float64 // a weighted column
 }
 
 func (sv *solver) solve(Z, y, w, beta []float64) {
 	p := sv.p
-	if sv.sym == nil {
+	nr := len(y)
+	if sv.a == nil {
 		sv.a = make([]float64, p*p)
 		sv.b = make([]float64, p)
-		sv.sym = mat.NewSymDense(p, nil)
-		sv.rhs = mat.NewVecDense(p, nil)
-		sv.sol = mat.NewVecDense(p, nil)
+	}
+	if len(sv.wz) < nr {
+		sv.wz = make([]float64, nr)
 	}
 	a, b := sv.a, sv.b
-	clear(a)
-	clear(b)
-	var sw float64
-	nr := len(y)
-	for q := range nr {
-		row := Z[q*p : (q+1)*p]
-		wq := w[q]
-		sw += wq
-		yq := wq * y[q]
-		for k, zk := range row {
-			if zk == 0 {
-				continue
-			}
-			b[k] += zk * yq
-			wz := wq * zk
-			ak := a[k*p+k : k*p+p]
-			rk := row[k:]
-			for l, zl := range rk[:len(ak)] {
-				ak[l] += wz * zl
-			}
+	// The normal equations column by column: a[k][l] = sum_q w_q z_qk z_ql,
+	// dot products over the rows (floats.Dot).
+	sw := float64(nr)
+	if w != nil {
+		sw = floats.Sum(w)
+	}
+	for k := range p {
+		zk := Z[k*nr : (k+1)*nr]
+		wz := zk
+		if w != nil {
+			wz = sv.wz[:nr]
+			floats.MulTo(wz, w, zk)
+		}
+		b[k] = floats.Dot(wz, y)
+		for l := k; l < p; l++ {
+			a[k*p+l] = floats.Dot(wz, Z[l*nr:(l+1)*nr])
 		}
 	}
 	lambda := sv.lambda * sw
-	for k := range p {
-		for l := k; l < p; l++ {
-			sv.sym.SetSym(k, l, a[k*p+l])
-		}
-		if k > 0 {
-			sv.sym.SetSym(k, k, a[k*p+k]+lambda)
-		} else if a[0] == 0 {
-			sv.sym.SetSym(0, 0, 1)
-		}
-		sv.rhs.SetVec(k, b[k])
+	for k := 1; k < p; k++ {
+		a[k*p+k] += lambda
 	}
-	clear(beta)
-	if !sv.chol.Factorize(sv.sym) {
+	if a[0] == 0 {
+		a[0] = 1
+	}
+	copy(beta, b)
+	// Cholesky on the upper triangle (LAPACK's dpotrf and dpotrs through
+	// gonum): the penalty keeps the system well conditioned, so no
+	// condition estimate is made.
+	t, ok := lapack64.Potrf(blas64.Symmetric{Uplo: blas.Upper, N: p, Stride: p, Data: a})
+	if !ok {
+		clear(beta)
 		return
 	}
-	if err := sv.chol.SolveVecTo(sv.sol, sv.rhs); err != nil {
-		return
-	}
-	for k := range p {
-		beta[k] = sv.sol.AtVec(k)
-	}
+	lapack64.Potrs(t, blas64.General{Rows: p, Cols: 1, Stride: 1, Data: beta})
 }

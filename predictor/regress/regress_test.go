@@ -2,6 +2,7 @@ package regress
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,5 +41,26 @@ func TestFitDegenerate(t *testing.T) {
 	c := w.Fit(10)
 	for _, v := range c {
 		require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
+	}
+}
+
+// BenchmarkFit is one of ridge's fits (predictor/forecast's models): 600
+// rows of 15 features, one Huber pass.
+func BenchmarkFit(b *testing.B) {
+	const n, p = 600, 15
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := New(n, p, 0.01, 1)
+	for q := range n {
+		var y float64
+		for k := range p {
+			v := rng.NormFloat64()
+			w.X[q*p+k] = v
+			y += float64(k%3) * v
+		}
+		w.Y[q] = y + rng.NormFloat64()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Fit(n)
 	}
 }
