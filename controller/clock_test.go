@@ -109,10 +109,12 @@ func TestStatePrunesTargetsNotConfigured(t *testing.T) {
 
 // TestClockSteppedBack: when the clock steps back an hour between two
 // cycles (an NTP step, a VM restored from a snapshot), the state's times
-// move back with it, with one warning: a scale-up's 10-minute scale-down
-// cooldown ends ten minutes after it, as elapsed, and cost keeps accruing.
-// Before, the running controller held 19 units (reason cooldown) for an
-// hour more while the forecast needed 10, and accrued no cost.
+// read from the file (wall clock only, as the injected clock's) move back
+// with it, with one warning: a scale-up's 10-minute scale-down cooldown
+// from before the restart ends ten minutes after it, as elapsed. Before,
+// the running controller held 19 units (reason cooldown) for an hour more
+// while the forecast needed 10. (Times set from time.Now compare on the
+// monotonic clock and stay: TestShiftKeepsMonotonicTimes.)
 func TestClockSteppedBack(t *testing.T) {
 	now := fixtureStart
 	dir := t.TempDir()

@@ -366,15 +366,17 @@ func fromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) 
 	f.SavedAt = now
 }
 
-// clockSteppedBackLocked moves every target's persisted times back by as
-// much as the clock stepped back since the last cycle (an NTP step, a VM
-// restored from a snapshot), as fromTheFuture does for a state file read
-// at start, and warns. They were set against the old clock: a step back
-// of an hour held every scale-down cooldown, stabilisation window and
-// manual override for an hour more, and accrued no cost for that hour.
-// The step is the wall clock's move less the time elapsed, which the
-// monotonic clock readings of time.Now give (an injected clock without
-// them counts none). c.mu is held.
+// clockSteppedBackLocked moves the targets' persisted times that were read
+// from the state file back by as much as the clock stepped back since the
+// last cycle (an NTP step, a VM restored from a snapshot), as
+// fromTheFuture does at start, and warns. Times this process set from
+// time.Now carry a monotonic reading and compare on it, which no clock
+// step moves (state.Target.Shift keeps them); those read from the file
+// have the wall clock only: a step back of an hour held a cooldown,
+// stabilisation window or manual override from before the restart for an
+// hour more. The step is the wall clock's move less the time elapsed on
+// the monotonic clock (an injected clock without readings counts none).
+// c.mu is held.
 func (c *Controller) clockSteppedBackLocked(now time.Time) {
 	elapsed := max(0, now.Sub(c.lastCycle)) // monotonic when both have it
 	back := c.lastCycle.Round(0).Sub(now.Round(0)) + elapsed

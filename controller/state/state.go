@@ -254,10 +254,14 @@ func (s *Store) marshal(v any) ([]byte, error) {
 // (negative: back): the policy's last scale-up and scale-down, its
 // stabilisation and usage windows' entries, the end of a manual override,
 // the end of an outage, when cost last accrued and what the previous
-// forecast was for. The decisions' own times are history and stay.
+// forecast was for. The decisions' own times are history and stay, and so
+// does a time with a monotonic clock reading (one this process took from
+// time.Now, not read from the file): Go compares it with now on the
+// monotonic clock, which a clock change does not move, so moving it would
+// shorten its cooldown by d.
 func (t *Target) Shift(d time.Duration) {
 	move := func(x *time.Time) {
-		if !x.IsZero() {
+		if !x.IsZero() && wallOnly(*x) {
 			*x = x.Add(d)
 		}
 	}
@@ -278,6 +282,12 @@ func (t *Target) Shift(d time.Duration) {
 	}
 	move(&t.CostAt)
 	move(&t.PrevForecastAt)
+}
+
+// wallOnly reports whether t has no monotonic clock reading: Round(0)
+// drops only that reading, and == (unlike Equal) compares it.
+func wallOnly(t time.Time) bool {
+	return t == t.Round(0) //nolint:staticcheck // QF1009: Equal would ignore the monotonic reading this tells apart
 }
 
 // Sanitize bounds what a target's state may hold, for a target with units

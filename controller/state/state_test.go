@@ -220,3 +220,21 @@ func TestSaveSyncsDirectory(t *testing.T) {
 	require.ErrorContains(t, s.Save(File{}), "state: sync directory: disk gone")
 	require.NoError(t, fsyncDir(dir), "the real fsync works on a directory")
 }
+
+// TestShiftKeepsMonotonicTimes: Shift moves the times read from the file
+// (wall clock only) and keeps those this process took from time.Now: Go
+// compares those with now on the monotonic clock, which a clock change
+// does not move, so moving one back an hour ended its cooldown an hour
+// early.
+func TestShiftKeepsMonotonicTimes(t *testing.T) {
+	mono := time.Now()
+	wall := mono.Round(0)
+	ts := Target{Policy: policy.State{LastScaleUp: mono, LastScaleDown: wall}, CostAt: mono}
+	ts.Shift(-time.Hour)
+	require.False(t, wallOnly(mono))
+	require.True(t, wallOnly(wall))
+	require.False(t, wallOnly(ts.Policy.LastScaleUp), "a monotonic time stays")
+	require.Equal(t, mono, ts.Policy.LastScaleUp)
+	require.Equal(t, mono, ts.CostAt)
+	require.Equal(t, wall.Add(-time.Hour), ts.Policy.LastScaleDown, "a time read from the file moves")
+}
