@@ -27,7 +27,7 @@ func readmeMetricRows(t *testing.T) map[string]metricRow {
 	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)` \\| (counter|gauge|histogram|summary) \\| ([^|]*) \\|")
+	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)`[^|]* \\| (counter|gauge|histogram|summary) \\|([^|]*)\\|")
 	rows := map[string]metricRow{}
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		rows[m[1]] = metricRow{m[2], sortedLabels(strings.Split(strings.ReplaceAll(m[3], "`", ""), ","))}
@@ -122,7 +122,8 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 	for name, mf := range families {
 		row, ok := rows[name]
 		if !ok {
-			continue // the load averages share a row; TestREADMEDocumentsConfigAndMetrics names the others
+			require.Contains(t, []string{"prescale_load5", "prescale_load15"}, name, "README.md has no metric row for %s", name)
+			continue // the load averages share prescale_load1's row
 		}
 		var names []string
 		for _, s := range mf.GetMetric() {
@@ -174,4 +175,35 @@ func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 	require.ElementsMatch(t, []string{"up", "down", "none"}, dirs)
 	require.Contains(t, doc, "`reason` (`"+strings.Join(want, "`, `")+"`)", "README.md's pre-initialised reasons")
 	require.Contains(t, doc, "decisions per minute by reason ("+strings.Join(want, ", ")+")", "README.md's decisions panel")
+}
+
+// TestDocsNameRealMetrics: every prescale_* name README.md and the
+// hand-written docs give is a metric of README's tables (or one of a
+// histogram's series), a build_info, the --backfill trace's series, or
+// the metric part of a recording rule's name (level:metric:operations),
+// so a renamed metric cannot stay in an example query or a paragraph.
+func TestDocsNameRealMetrics(t *testing.T) {
+	known := map[string]bool{traceMetric: true, "prescale_load5": true, "prescale_load15": true,
+		"prescale_build_info": true, "prescale_controller_build_info": true, "prescale_exporter_build_info": true}
+	for name, row := range readmeMetricRows(t) {
+		known[name] = true
+		if row.typ == "histogram" {
+			known[name+"_bucket"], known[name+"_sum"], known[name+"_count"] = true, true, true
+		}
+	}
+	rules, err := os.ReadFile("../../deploy/rules/recording.yml")
+	require.NoError(t, err)
+	records := regexp.MustCompile(`(?m)^\s*- record: [a-z_]+:(prescale_[a-z0-9_]+):`).FindAllSubmatch(rules, -1)
+	require.NotEmpty(t, records)
+	for _, m := range records {
+		known[string(m[1])] = true
+	}
+	name := regexp.MustCompile(`\bprescale_[a-z0-9_]*[a-z0-9]`)
+	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md", "docs/reliability.md"} {
+		b, err := os.ReadFile("../../" + doc)
+		require.NoError(t, err)
+		for _, n := range name.FindAllString(string(b), -1) {
+			require.True(t, known[n], "%s names %s, which is no metric of README's tables, histogram series, build_info or recording rule", doc, n)
+		}
+	}
 }
