@@ -52,13 +52,16 @@ func New(i, n int) (Spec, error) {
 
 // FromOrdinal is shard ordinal-of-hostname of n: a StatefulSet names its
 // pods <name>-<ordinal> and a pod's hostname is its name, so replicas
-// 0..n-1 take shards 0..n-1.
+// 0..n-1 take shards 0..n-1. A pod with setHostnameAsFQDN has the fully
+// qualified name (<name>-<ordinal>.<service>.<namespace>.svc...): its
+// first label is the pod's name (a StatefulSet's name has no dot).
 func FromOrdinal(hostname string, n int) (Spec, error) {
-	k := strings.LastIndexByte(hostname, '-')
+	pod, _, _ := strings.Cut(hostname, ".")
+	k := strings.LastIndexByte(pod, '-')
 	if k < 0 {
 		return Spec{}, fmt.Errorf("hostname %q has no StatefulSet ordinal (a -N suffix)", hostname)
 	}
-	i, err := strconv.Atoi(hostname[k+1:])
+	i, err := strconv.Atoi(pod[k+1:])
 	if err != nil {
 		return Spec{}, fmt.Errorf("hostname %q has no StatefulSet ordinal (a -N suffix)", hostname)
 	}

@@ -40,6 +40,13 @@ func TestFromOrdinal(t *testing.T) {
 	require.EqualError(t, err, `hostname "prescale-controller-3": the shard index i must be in [0, 3) for 3 shards, got 3 (more replicas than shards?)`)
 	_, err = FromOrdinal("laptop", 3)
 	require.EqualError(t, err, `hostname "laptop" has no StatefulSet ordinal (a -N suffix)`)
+	// A pod with setHostnameAsFQDN: true. Its hostname's last '-' was in
+	// "-headless", so the controller exited 2 (no ordinal).
+	s, err = FromOrdinal("prescale-controller-1.prescale-controller-headless.prescale.svc.cluster.local", 3)
+	require.NoError(t, err)
+	require.Equal(t, Spec{1, 3}, s)
+	_, err = FromOrdinal("laptop.example.org", 3)
+	require.EqualError(t, err, `hostname "laptop.example.org" has no StatefulSet ordinal (a -N suffix)`)
 }
 
 // TestOwnershipDisjointComplete: the n shards of a fleet own every target
