@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,4 +122,26 @@ func TestAlertDescriptionsSayWhatToDo(t *testing.T) {
 				"%s: the description must end with docs/deploy.md's 'what to do' (%q), got %q", r.Alert, action, desc)
 		})
 	}
+}
+
+// TestDocsNameRealAlerts: every Prescale* alert name README.md, the
+// hand-written docs and the dashboards give is an alert of deploy/rules,
+// or the webhook actuator's own alertname, so a renamed alert cannot stay
+// in the text an operator follows.
+func TestDocsNameRealAlerts(t *testing.T) {
+	rules, _ := ruleFiles(t)
+	known := map[string]bool{"PrescaleScalingDecision": true} // controller/actuator's webhook alerts
+	for _, r := range alertRules(t, rules) {
+		known[r.Alert] = true
+	}
+	name := regexp.MustCompile(`\bPrescale[A-Z][A-Za-z]+`)
+	found := 0
+	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md",
+		"docs/reliability.md", "dashboards/prescale.json", "dashboards/host-overview.json"} {
+		for _, n := range name.FindAllString(string(readRepoFile(t, doc)), -1) {
+			found++
+			require.True(t, known[n], "%s names the alert %s, which deploy/rules does not define", doc, n)
+		}
+	}
+	require.Greater(t, found, 20, "no alert names found in the docs")
 }
