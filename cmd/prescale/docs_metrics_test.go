@@ -138,8 +138,8 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 
 // TestREADMEListsEveryDecisionLabel: the directions and reasons README.md
 // lists for prescale_decisions_total (pre-initialised, and the dashboard's
-// decisions panel) are the label values the controller gives it, in the
-// order of policy.Reasons.
+// decisions panel), and the reasons that panel's description lists, are
+// the label values the controller gives it, in the order of policy.Reasons.
 func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	controller.NewMetrics(reg, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances}})
@@ -175,6 +175,10 @@ func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 	require.ElementsMatch(t, []string{"up", "down", "none"}, dirs)
 	require.Contains(t, doc, "`reason` (`"+strings.Join(want, "`, `")+"`)", "README.md's pre-initialised reasons")
 	require.Contains(t, doc, "decisions per minute by reason ("+strings.Join(want, ", ")+")", "README.md's decisions panel")
+	dash, err := os.ReadFile("../../dashboards/prescale.json")
+	require.NoError(t, err)
+	require.Contains(t, string(dash), "by reason, stacked (the rate over the interval, so the same at every zoom): "+strings.Join(want, ", ")+" (",
+		"the dashboard's decisions panel's description")
 }
 
 // TestDocsNameRealMetrics: every prescale_* name README.md and the
