@@ -20,8 +20,10 @@ import (
 // PRESCALE_CURRENT_UNITS, PRESCALE_DESIRED_UNITS, PRESCALE_DIRECTION,
 // PRESCALE_REASON, PRESCALE_EXPLANATION, PRESCALE_CONFIDENCE,
 // PRESCALE_DECIDED_AT). The command is run directly (no shell) in a
-// process group of its own, killed with everything it started after
-// Timeout; of its output the first MaxOutput bytes are kept for the error.
+// process group of its own, stopped with everything it started after
+// Timeout or at the controller's shutdown (on Linux SIGTERM, then SIGKILL
+// after killGrace); of its output the first MaxOutput bytes are kept for
+// the error.
 type Exec struct {
 	argv    []string
 	timeout time.Duration
@@ -71,8 +73,8 @@ func commandEnv(environ []string) []string {
 
 // Deliver implements Deliverer: it runs the command and waits for it; exit
 // status 0 acknowledges the action.
-func (e *Exec) Deliver(ctx context.Context, a Action) error {
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+func (e *Exec) Deliver(parent context.Context, a Action) error {
+	ctx, cancel := context.WithTimeout(parent, e.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
 	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
@@ -92,7 +94,11 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
 		msg := redact.Cut(out.b.String(), 512)
-		if ctx.Err() != nil {
+		switch {
+		case parent.Err() != nil:
+			// It said "timed out after 30s" when the shutdown stopped it.
+			return fmt.Errorf("actuator: exec %s: stopped by the shutdown: %w (output: %q)", e.argv[0], err, msg)
+		case ctx.Err() != nil:
 			return fmt.Errorf("actuator: exec %s: timed out after %s: %w (output: %q)", e.argv[0], e.timeout, err, msg)
 		}
 		return fmt.Errorf("actuator: exec %s: %w (output: %q)", e.argv[0], err, msg)
@@ -102,6 +108,12 @@ func (e *Exec) Deliver(ctx context.Context, a Action) error {
 	}
 	return nil
 }
+
+// killGrace is how long a command stopped by its timeout or the shutdown
+// has between SIGTERM and SIGKILL (Linux): short enough for the controller
+// to save its state within a container runtime's stop timeout (Docker's
+// 10 s).
+const killGrace = 5 * time.Second
 
 // MaxOutput is how much of a command's output (stdout and stderr) Exec
 // keeps: the error quotes its first 512 bytes, and a command writing

@@ -9,15 +9,21 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// group runs a command as the leader of a new process group and kills that
-// group when the command's context ends: a command that runs others (a
+// group runs a command as the leader of a new process group and stops that
+// group when the command's context ends (its timeout, or the controller's
+// shutdown): SIGTERM to the group, then SIGKILL to what is left once the
+// leader has exited or killGrace has passed. A command that runs others (a
 // shell script calling kubectl) leaves no process behind when it times
 // out. exec.CommandContext kills only the command itself, and its children
-// lived on, one more at every resend while the receiver hung.
+// lived on, one more at every resend while the receiver hung. It was
+// SIGKILL at once: a scaling script stopped by a restart of the controller
+// had no chance to finish or clean up (a Terraform or Ansible run left its
+// lock behind).
 //
 // The group is signalled only while its leader is not reaped: until then
 // the leader's pid, the group's id, is its own (a zombie holds it too).
@@ -28,31 +34,51 @@ type group struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	reaped bool // set, under mu, before Wait may reap the leader
+	// exited is closed once the leader has exited (not yet reaped).
+	exited chan struct{}
+	grace  time.Duration // from SIGTERM to SIGKILL
 	// kill signals a process group (tests record the calls).
-	kill func(pgid int) error
+	kill func(pgid int, sig syscall.Signal) error
 }
 
 func ownGroup(cmd *exec.Cmd) *group {
-	g := &group{cmd: cmd, kill: func(pgid int) error { return syscall.Kill(-pgid, syscall.SIGKILL) }}
+	g := &group{cmd: cmd, exited: make(chan struct{}), grace: killGrace,
+		kill: func(pgid int, sig syscall.Signal) error { return syscall.Kill(-pgid, sig) }}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = g.cancel
 	return g
 }
 
-// cancel is the command's Cancel: it kills the group unless the leader
-// may have been reaped.
-func (g *group) cancel() error {
+// signal sends sig to the group unless the leader may have been reaped.
+func (g *group) signal(sig syscall.Signal) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.reaped {
 		return os.ErrProcessDone
 	}
-	return g.kill(g.cmd.Process.Pid)
+	return g.kill(g.cmd.Process.Pid, sig)
+}
+
+// cancel is the command's Cancel: SIGTERM to the group, and SIGKILL once
+// grace has passed without the leader exiting (run kills what is left
+// when it exits). exec starts its WaitDelay after cancel returns.
+func (g *group) cancel() error {
+	if err := g.signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	t := time.NewTimer(g.grace)
+	defer t.Stop()
+	select {
+	case <-g.exited:
+	case <-t.C:
+		_ = g.signal(syscall.SIGKILL)
+	}
+	return nil
 }
 
 // run starts the command, waits for its leader to exit without reaping it
 // (waitid with WNOWAIT), kills the group if ctx ended meanwhile (children
-// left at the timeout), and only then lets Wait reap it.
+// left at the timeout or the shutdown), and only then lets Wait reap it.
 func (g *group) run(ctx context.Context) error {
 	if err := g.cmd.Start(); err != nil {
 		return err
@@ -64,9 +90,10 @@ func (g *group) run(ctx context.Context) error {
 			break
 		}
 	}
+	close(g.exited)
 	g.mu.Lock()
 	if ctx.Err() != nil {
-		_ = g.kill(g.cmd.Process.Pid)
+		_ = g.kill(g.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	g.reaped = true
 	g.mu.Unlock()

@@ -1,9 +1,14 @@
 package actuator
 
 import (
+	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +23,7 @@ func TestExecGroupNotSignalledAfterReap(t *testing.T) {
 	cmd := exec.CommandContext(t.Context(), "true")
 	g := ownGroup(cmd)
 	var killed []int
-	g.kill = func(pgid int) error {
+	g.kill = func(pgid int, _ syscall.Signal) error {
 		killed = append(killed, pgid)
 		return nil
 	}
@@ -26,4 +31,70 @@ func TestExecGroupNotSignalledAfterReap(t *testing.T) {
 	require.NotNil(t, cmd.ProcessState, "reaped")
 	require.ErrorIs(t, cmd.Cancel(), os.ErrProcessDone, "the late Cancel of the context's end")
 	require.Empty(t, killed, "no signal once the leader is reaped")
+}
+
+// waitFile polls (with a deadline: a real process writes it) until path
+// exists.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		require.False(t, time.Now().After(deadline), "%s not written in 30 s", path)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestExecShutdownTermsFirst: a command running when the controller shuts
+// down gets SIGTERM (with everything it started) and can finish or clean
+// up, and the error says the shutdown stopped it. It got SIGKILL at once
+// (a Terraform or Ansible run left its lock behind), and the error said
+// "timed out after 1m0s".
+func TestExecShutdownTermsFirst(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	e, err := NewExec([]string{"/bin/sh", "-c", `trap 'echo cleaned > "$0.term"; exit 143' TERM; sleep 60 & echo > "$0.tmp"; mv "$0.tmp" "$0"; wait`, ready}, time.Minute, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Deliver(ctx, testAction) }()
+	waitFile(t, ready)
+	cancel()
+	err = <-done
+	require.ErrorContains(t, err, "stopped by the shutdown")
+	require.NotContains(t, err.Error(), "timed out")
+	b, rerr := os.ReadFile(ready + ".term")
+	require.NoError(t, rerr, "the command got no SIGTERM to clean up on")
+	require.Equal(t, "cleaned\n", string(b))
+}
+
+// TestExecGroupKilledAfterGrace: a command that ignores SIGTERM is killed,
+// with what it started, once the grace has passed.
+func TestExecGroupKilledAfterGrace(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", `trap '' TERM; sleep 60 & echo > "$0.tmp"; mv "$0.tmp" "$0"; wait`, ready)
+	cmd.WaitDelay = time.Second
+	g := ownGroup(cmd)
+	g.grace = 100 * time.Millisecond
+	var mu sync.Mutex
+	var sigs []syscall.Signal
+	kill := g.kill
+	g.kill = func(pgid int, sig syscall.Signal) error {
+		mu.Lock()
+		sigs = append(sigs, sig)
+		mu.Unlock()
+		return kill(pgid, sig)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.run(ctx) }()
+	waitFile(t, ready)
+	cancel()
+	require.Error(t, <-done)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL, syscall.SIGKILL}, sigs, "TERM, KILL at the grace, KILL of what is left at the leader's exit")
 }
