@@ -197,6 +197,7 @@ func (e *engine) refit() error {
 		best = candidate{idxNaive}
 	}
 	e.pick = best
+	e.refresh(n)
 	e.gstride = stride
 	e.guardOn, e.shiftOn = false, false
 	if len(best) != 1 || best[0] != idxNaive {
@@ -222,6 +223,21 @@ func (e *engine) refit() error {
 	e.lastScale = e.levelScale()
 	e.release()
 	return nil
+}
+
+// refresh renews the picked cores that can be (models.Refresher: ridge)
+// on all n samples once the backtest has chosen them: they were fitted on
+// the samples before the backtest's origins, up to 800 (or a season of)
+// samples old, and refits come every 24 samples, so their parameters lag
+// the series by days at 5-minute samples. Selection, the guard's
+// replay and the intervals stay those of the fitted cores' backtest.
+func (e *engine) refresh(n int) {
+	for _, k := range e.pick {
+		if r, ok := e.cores[k].(models.Refresher); ok {
+			// On an error the backtested fit stays, as the interface says.
+			_ = r.Refresh(e.s, n, e.H)
+		}
+	}
 }
 
 // release drops the cores a forecast can no longer use: after a refit only

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor/forecast/internal/models"
 )
 
 // fiveMinuteN is how many samples fiveMinute returns.
@@ -98,6 +100,46 @@ func TestRandomWalkPicksNaive(t *testing.T) {
 	f, err := Predict(ts, ys, 12, Options{})
 	require.NoError(t, err)
 	require.Equal(t, "naive", f.Model)
+}
+
+// After the backtest a picked ridge is refreshed on every sample
+// (engine.refresh): its forecast is the mean of the fit the backtest
+// scored (on the samples before the backtest's origins) and of a fit on
+// the whole history, not that of the backtested fit alone, which has not
+// seen the climb of the last 1,000 samples and continues less of it (1.45
+// less summed over six horizons).
+func TestPickRefreshedAfterBacktest(t *testing.T) {
+	const n = fiveMinuteN
+	y := 50.0
+	ts, ys := fiveMinute(rand.NewPCG(3, 8), func(i int, rng *rand.Rand) float64 {
+		if i < n-1000 {
+			y = 50 + 0.9*(y-50) + rng.NormFloat64()
+		} else {
+			y += 0.3 + rng.NormFloat64()
+		}
+		return y
+	})
+	const H = 6
+	m := NewRidge(Options{Horizon: H, Season: -1}, false)
+	require.NoError(t, m.Fit(ts, ys))
+	f, err := m.Forecast(H, 0.8)
+	require.NoError(t, err)
+	e := &m.e
+	fitEnd := e.split(n)
+	backtested := models.NewRidge(e.se, false)
+	require.NoError(t, backtested.Fit(e.s, fitEnd, H))
+	refreshed := models.NewRidge(e.se, false)
+	require.NoError(t, refreshed.Fit(e.s, fitEnd, H))
+	require.NoError(t, refreshed.(models.Refresher).Refresh(e.s, n, H))
+	fb, fr := make([]float64, H), make([]float64, H)
+	backtested.Forecast(e.s, n, fb)
+	refreshed.Forecast(e.s, n, fr)
+	var above float64 // how much more of the climb the forecast continues
+	for k := range H {
+		require.InDelta(t, fr[k], f.Mean[k], 1e-9*math.Abs(fr[k]), "h=%d", k+1)
+		above += f.Mean[k] - fb[k]
+	}
+	require.Greater(t, above, 1.0, "summed over the horizons, against the backtested fit alone")
 }
 
 // A noisy flat level (CPU about 28, sawtooth noise) with one-sample

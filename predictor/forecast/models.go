@@ -48,7 +48,9 @@ import (
 //     fixed list of averages) with the lowest MAE relative to naive,
 //     summed over horizons, recent origins weighted more (recencyWeights:
 //     a level shift fades from the scores); naive unless the pick beats it
-//     by a standard error (beatsNaive).
+//     by a standard error (beatsNaive). A picked ridge model is then
+//     refreshed: fitted again on all samples, its coefficients averaged
+//     with those the backtest scored (engine.refresh).
 //  5. Forecast from the last sample with the picked candidate, or with
 //     naive when the pick has just done clearly worse than naive, or the
 //     last six samples sit at a new level far from its forecast (a level

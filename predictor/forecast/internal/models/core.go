@@ -188,3 +188,13 @@ func (c *seasonalMedian) Forecast(s *series.Series, end int, out []float64) {
 		out[q] = s.ToOutput(v, false)
 	}
 }
+
+// Refresher is a Core whose fitted parameters can be renewed on later
+// samples after the backtest that validated them (see
+// predictor/forecast's engine.refresh).
+type Refresher interface {
+	// Refresh fits the parameters again on s.Z[:end] (end at least the
+	// end of the last fit) and combines them with the earlier ones. On an
+	// error the earlier parameters are kept.
+	Refresh(s *series.Series, end, H int) error
+}

@@ -259,3 +259,31 @@ func (r *ridge) Forecast(s *series.Series, end int, out []float64) {
 		out[k] = s.ToOutput(x[i]+min(max(v-x[i], b[0]), b[1]), r.log)
 	}
 }
+
+// Refresh fits ridge again on the first end samples and averages, per
+// horizon, the new coefficients with those of the earlier fit (the fit the
+// backtest scored, on the samples before its origins); the reach is the
+// union of both. Equal weights: a two-member ensemble over training
+// windows (ridge is linear in its coefficients, so the forecast is the
+// mean of the two fits' forecasts, before the reach), whose latest
+// member follows the samples since the backtest began while the earlier
+// one keeps its variance down. On an error (or features that no longer
+// match) the earlier fit stays.
+func (r *ridge) Refresh(s *series.Series, end, H int) error {
+	oldCoef, oldReach, oldProf, oldMin := r.coef, r.reach, r.prof, r.minOrig
+	if err := r.Fit(s, end, H); err != nil || len(r.coef) != len(oldCoef) {
+		r.coef, r.reach, r.prof, r.minOrig = oldCoef, oldReach, oldProf, oldMin
+		return err
+	}
+	for h, c := range r.coef {
+		if len(c) != len(oldCoef[h]) {
+			r.coef, r.reach, r.prof, r.minOrig = oldCoef, oldReach, oldProf, oldMin
+			return nil
+		}
+		for q := range c {
+			c[q] = (c[q] + oldCoef[h][q]) / 2
+		}
+		r.reach[h] = [2]float64{min(r.reach[h][0], oldReach[h][0]), max(r.reach[h][1], oldReach[h][1])}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor/series"
+)
+
+// A refreshed ridge forecasts the mean of the forecasts of its earlier fit
+// and of a fit on the later samples (its coefficients are their average),
+// and an unfitted one (or a failed refit) keeps what it had.
+func TestRidgeRefreshAverages(t *testing.T) {
+	const n, end1, H = 3000, 1800, 6
+	rng := rand.New(rand.NewPCG(5, 9))
+	ts, ys := make([]int64, n), make([]float64, n)
+	y := 50.0
+	for i := range n {
+		ts[i] = 1_400_000_000 + int64(i)*300
+		if i < end1 {
+			y = 50 + 0.9*(y-50) + rng.NormFloat64() // mean-reverting
+		} else {
+			y += 0.3 + rng.NormFloat64() // a climb: the later fit learns it
+		}
+		ys[i] = y
+	}
+	s, err := series.NewFrom(ts, ys, false)
+	require.NoError(t, err)
+	early, late, both := &ridge{}, &ridge{}, &ridge{}
+	require.NoError(t, early.Fit(s, end1, H))
+	require.NoError(t, late.Fit(s, n, H))
+	require.NoError(t, both.Fit(s, end1, H))
+	require.NoError(t, both.Refresh(s, n, H))
+	fe, fl, fb := make([]float64, H), make([]float64, H), make([]float64, H)
+	early.Forecast(s, n, fe)
+	late.Forecast(s, n, fl)
+	both.Forecast(s, n, fb)
+	for k := range H {
+		require.Greater(t, math.Abs(fl[k]-fe[k]), 0.5, "h=%d: the fits must differ for the test to mean anything", k+1)
+		require.InDelta(t, (fe[k]+fl[k])/2, fb[k], 1e-9*math.Abs(fb[k]), "h=%d", k+1)
+	}
+
+	// A refit that fails (too few samples for the rows) keeps the fit.
+	kept := &ridge{}
+	require.NoError(t, kept.Fit(s, end1, H))
+	require.ErrorIs(t, kept.Refresh(s, 60, H), ErrShort)
+	fk := make([]float64, H)
+	kept.Forecast(s, n, fk)
+	require.Equal(t, fe, fk)
+}
+
+// Ridge's rows are one origin in each block of stride origins, at offsets
+// spread over the block: with a stride of 6 (12 days of 5-minute origins
+// thinned to 600) they see every phase of a 30-minute cycle, where every
+// 6th origin back from the last saw one of them.
+func TestRidgeRowsSeeEveryPhase(t *testing.T) {
+	const end, H = 4000, 12
+	r := &ridge{se: Seasonality{M: 288}, minOrig: 100}
+	rows := r.rows(end, H)
+	lastOrigin := end - 1 - H
+	first := lastOrigin - ridgeSpanSeasons*288 + 1
+	require.Equal(t, lastOrigin, rows[0])
+	require.Len(t, rows, ridgeSpanSeasons*288/6) // a stride of 6
+	phases := map[int]int{}
+	for q, o := range rows {
+		require.GreaterOrEqual(t, o, first)
+		if q > 0 {
+			require.Less(t, o, rows[q-1])
+		}
+		phases[o%6]++
+	}
+	require.Len(t, phases, 6, "phases of a 6-sample cycle seen: %v", phases)
+	for ph, c := range phases {
+		require.Greater(t, c, len(rows)/12, "phase %d seen %d times", ph, c)
+	}
+}
