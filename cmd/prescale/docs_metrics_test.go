@@ -211,3 +211,34 @@ func TestDocsNameRealMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMENamesTheSeriesAbsentAtStart: README says every target's series
+// exist from the start, except those it names; each per-target metric the
+// controller registers without a series for a new target (one without a
+// current_query) is among them. prescale_observed_provisioning_lag_seconds,
+// which only a target with a current_query has, was not.
+func TestREADMENamesTheSeriesAbsentAtStart(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "\nTarget labels are `target`, `tier`, `kind`; every target's series exist\nfrom the start (zero), except ")
+	require.True(t, ok, "README.md's sentence on the series that exist from the start is gone")
+	except, _, _ := strings.Cut(rest, "\n| metric |")
+	reg := prometheus.NewRegistry()
+	rec := &describedLabels{Registerer: reg, labels: map[string]string{}}
+	controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances}})
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	present := map[string]bool{}
+	for _, mf := range mfs {
+		present[mf.GetName()] = true
+	}
+	absent := 0
+	for name, labels := range rec.labels {
+		if present[name] || !slices.Contains(strings.Split(labels, ", "), "target") {
+			continue
+		}
+		absent++
+		require.Contains(t, except, "`"+name+"`", "README.md says %s exists from the start: a new target has none", name)
+	}
+	require.GreaterOrEqual(t, absent, 5, "the forecast series and prescale_desired_units start absent")
+}
