@@ -21,6 +21,7 @@ import (
 
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/app"
+	"github.com/prescale/prescale/controller/shard"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -73,6 +74,23 @@ func TestThreeShardsOwnEveryTargetOnce(t *testing.T) {
 		mfs, err := reg.Gather()
 		require.NoError(t, err)
 		require.InDelta(t, float64(len(owned)), gathered(mfs, "prescale_shard_targets", map[string]string{"shard": fmt.Sprint(i), "shards": "3"}), 0)
+
+		// A target of the file that another shard owns: the 404 says which
+		// (a sharded install's Service sends a request to any shard; it said
+		// only "unknown target"). A name not in the file is just unknown.
+		for _, name := range names {
+			if j := shard.Of(name, 3); j != i {
+				rec = httptest.NewRecorder()
+				a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/scaling/status?target="+name, nil))
+				require.Equal(t, http.StatusNotFound, rec.Code)
+				require.Contains(t, rec.Body.String(), fmt.Sprintf(`on this controller (shard %d of 3): shard %d of 3 owns it; ask its controller (PRESCALE_SHARD=%d/3, the StatefulSet's pod ending -%d)`, i, j, j, j))
+				break
+			}
+		}
+		rec = httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/predictions?target=nope", nil))
+		require.Equal(t, http.StatusNotFound, rec.Code)
+		require.JSONEq(t, `{"error":"unknown target \"nope\""}`, rec.Body.String())
 	}
 	require.Len(t, owner, len(names), "every target owned")
 }

@@ -140,6 +140,11 @@ func TestHelmNotes(t *testing.T) {
 	}
 	n := notes("controller.shards=3")
 	require.Contains(t, n, "PersistentVolumeClaim data-p-prescale-controller-0 (one per shard, -0 to -2).")
+	// The Service's port-forward reached one shard, whose status lists a
+	// third of the targets.
+	require.Contains(t, n, "port-forward pod/p-prescale-controller-0 9111")
+	require.Contains(t, n, "a target another shard owns\nanswers 404 naming that shard")
+	require.Contains(t, notes("controller.shards=1"), "port-forward svc/p-prescale-controller 9111")
 	require.Contains(t, n, "deploy/rules/recording.yml and deploy/rules/alerts.yml")
 	require.NotContains(t, n, "deploy/rules/*.yml")
 	require.NotContains(t, n, "reads back the replicas", "no KEDA: no query derived")

@@ -87,6 +87,9 @@ func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field s
 	s.cached(w, r, cacheKey{name: field, page: p}, false, func() (int, any) {
 		items, total, next, err := pageOf(all(), name, p, r.URL.Path)
 		if err != nil {
+			if loc, ok := s.b.(interface{ UnknownTarget(string) error }); ok {
+				err = loc.UnknownTarget(p.target) // another shard's, said so
+			}
 			return http.StatusNotFound, map[string]string{"error": err.Error()}
 		}
 		out := map[string]any{field: items, "total": total, "offset": p.offset, "limit": p.limit, "next": nil}

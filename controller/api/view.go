@@ -17,6 +17,9 @@ type Info struct {
 	Actuator  string
 	// Shard is the controller's part of the fleet (zero: the whole fleet).
 	Shard ShardInfo
+	// ShardOf is the shard owning a target of the targets file (ok false
+	// for a name not in it); nil without shards.
+	ShardOf func(target string) (index int, ok bool)
 	// StoreStats describes the embedded store's contents; nil for a remote source.
 	StoreStats func() map[string]int64
 }
@@ -31,6 +34,21 @@ type View struct {
 
 // NewView wraps c for the API.
 func NewView(c *controller.Controller, info Info) *View { return &View{c: c, info: info} }
+
+// UnknownTarget is the error for a target this controller does not have
+// (ErrUnknownTarget): for one of the targets file that another shard owns,
+// it says which. A sharded install's Service sends a request to any
+// shard's controller, and "unknown target" read as a target that does not
+// exist.
+func (v *View) UnknownTarget(name string) error {
+	if v.info.ShardOf != nil {
+		if i, ok := v.info.ShardOf(name); ok && i != v.info.Shard.Index {
+			return fmt.Errorf("%w %q on this controller (shard %d of %d): shard %d of %d owns it; ask its controller (PRESCALE_SHARD=%d/%d, the StatefulSet's pod ending -%d)",
+				ErrUnknownTarget, name, v.info.Shard.Index, v.info.Shard.Count, i, v.info.Shard.Count, i, v.info.Shard.Count, i)
+		}
+	}
+	return fmt.Errorf("%w %q", ErrUnknownTarget, name)
+}
 
 func (v *View) simulated() bool {
 	for _, s := range v.info.Simulated {
@@ -170,7 +188,7 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 func (v *View) Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, error) {
 	t, ok := v.c.Target(req.Target)
 	if !ok {
-		return TargetStatus{}, fmt.Errorf("%w %q", ErrUnknownTarget, req.Target)
+		return TargetStatus{}, v.UnknownTarget(req.Target)
 	}
 	if req.Units < t.MinUnits || req.Units > t.MaxUnits {
 		return TargetStatus{}, fmt.Errorf("%w: %d not in [%d, %d] for target %q", ErrOutOfRange, req.Units, t.MinUnits, t.MaxUnits, t.Name)

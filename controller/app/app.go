@@ -27,6 +27,7 @@ import (
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/shard"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/redact"
@@ -64,15 +65,17 @@ type Options struct {
 // App is a whole controller process: history source, loop, actuators,
 // REST API and /metrics.
 type App struct {
-	cfg     config.Config
-	log     *slog.Logger
-	ctrl    *controller.Controller
-	api     *api.Server
-	srv     *http.Server
-	ln      net.Listener
-	store   *history.Embedded
-	lock    *datadir.Lock
-	shard   api.ShardInfo // the part of the fleet this controller owns
+	cfg   config.Config
+	log   *slog.Logger
+	ctrl  *controller.Controller
+	api   *api.Server
+	srv   *http.Server
+	ln    net.Listener
+	store *history.Embedded
+	lock  *datadir.Lock
+	shard api.ShardInfo // the part of the fleet this controller owns
+	// shardOf is the shard owning a target of the file (nil: no shards).
+	shardOf func(string) (int, bool)
 	scraper *history.Scraper
 	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
 	pool    *actuator.SimulatedPool
@@ -163,6 +166,13 @@ func (a *App) ownTargets() ([]policy.Target, error) {
 		}
 	}
 	a.shard = api.ShardInfo{Index: spec.Index, Count: spec.Count, Targets: len(owned), TargetsTotal: len(all)}
+	if spec.Count > 1 {
+		names := make(map[string]bool, len(all))
+		for _, t := range all {
+			names[t.Name] = true
+		}
+		a.shardOf = func(name string) (int, bool) { return shard.Of(name, spec.Count), names[name] }
+	}
 	if len(owned) == 0 {
 		a.log.Warn("this shard owns none of the targets", "shard", spec.String(), "targets", len(all))
 	}
@@ -268,7 +278,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
 		}
 	}
-	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard})
+	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard, ShardOf: a.shardOf})
 	extra := map[string]http.Handler{}
 	maps.Copy(extra, o.Extra)
 	if a.pool != nil {
