@@ -242,3 +242,51 @@ func TestREADMENamesTheSeriesAbsentAtStart(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, absent, 5, "the forecast series and prescale_desired_units start absent")
 }
+
+// TestREADMEListsExporterLabelValues: the README row of each exporter
+// metric whose label takes a fixed set of values names every value the
+// exporter gives it (the golden exposition: collectors, CPU modes, memory,
+// swap and TCP states, directions), and the load score's signal table has
+// a row for every signal.
+func TestREADMEListsExporterLabelValues(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	rows := map[string]string{}
+	for line := range strings.SplitSeq(string(readme), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `prescale_"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows["prescale_"+name] = line
+		}
+	}
+	golden, err := os.Open("../../exporter/testdata/host.golden")
+	require.NoError(t, err)
+	defer func() { _ = golden.Close() }()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(golden)
+	require.NoError(t, err)
+	values := func(metric, label string) []string {
+		var out []string
+		for _, s := range families[metric].GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == label && !slices.Contains(out, l.GetValue()) {
+					out = append(out, l.GetValue())
+				}
+			}
+		}
+		require.NotEmpty(t, out, "the golden exposition has no %s{%s}", metric, label)
+		return out
+	}
+	for _, ml := range [][2]string{
+		{"prescale_exporter_collector_success", "collector"}, {"prescale_cpu_seconds_total", "mode"},
+		{"prescale_memory_bytes", "state"}, {"prescale_swap_bytes", "state"},
+		{"prescale_app_tcp_connections", "state"}, {"prescale_network_bytes_total", "direction"},
+	} {
+		for _, v := range values(ml[0], ml[1]) {
+			named := strings.Contains(rows[ml[0]], "`"+v+"`") || strings.Contains(rows[ml[0]], `"`+v+`"`)
+			require.True(t, named, "README.md's row of %s does not name its %s %q: %s", ml[0], ml[1], v, rows[ml[0]])
+		}
+	}
+	for _, v := range values("prescale_app_load_signal_ratio", "signal") {
+		require.Contains(t, string(readme), "\n| `"+v+"` | `", "README.md's signal table has no row for %s", v)
+	}
+}
