@@ -185,7 +185,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, in [1e-9, 1e15])")
 	o.lag = clihelp.Duration(fs, "lag", 300*time.Second, "provisioning lag: a unit requested now serves from now+lag")
 	o.minUnits = fs.Int("min", 1, "minimum units")
-	o.maxUnits = fs.Int("max", 100, "maximum units")
+	o.maxUnits = fs.Int("max", 100, "maximum units, in [1, "+strconv.Itoa(policy.MaxUnitsLimit)+"]")
 	o.utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
 	o.coverage = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
 	o.risk = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
