@@ -192,24 +192,55 @@ func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily
 		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
 	}
 	defer func() {
-		_, _ = io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, s.maxBody)) // a longer rest is not worth a reused connection
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("scrape %s: HTTP %d", redact.URL(rawURL), resp.StatusCode)
 	}
-	dec := expfmt.NewDecoder(io.LimitReader(resp.Body, s.maxBody), expfmt.ResponseFormat(resp.Header))
+	body := &capReader{r: resp.Body, left: s.maxBody}
+	dec := expfmt.NewDecoder(body, expfmt.ResponseFormat(resp.Header))
 	var out []*dto.MetricFamily
 	for {
 		mf := &dto.MetricFamily{}
-		if err := dec.Decode(mf); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
+		err := dec.Decode(mf)
+		switch {
+		case body.over:
+			// Cut at the limit, the answer parsed: at a line's end without
+			// the series after it (up 1, data missing), inside a line with
+			// those before it. Prometheus's body_size_limit fails the scrape.
+			return nil, fmt.Errorf("scrape %s: answer longer than %d bytes (the scraper's limit)", redact.URL(rawURL), s.maxBody)
+		case errors.Is(err, io.EOF):
+			return out, nil
+		case err != nil:
 			return out, fmt.Errorf("scrape %s: parse: %w", redact.URL(rawURL), err)
 		}
 		out = append(out, mf)
 	}
+}
+
+// capReader reads r up to left bytes, then reports io.EOF and sets over if
+// r had more.
+type capReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n > 0 {
+			c.over = true
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // FamiliesToSamples flattens metric families into float samples the way

@@ -1,0 +1,39 @@
+package history
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestScrapeBodyOverLimitFails: a target whose answer is longer than the
+// scraper's body limit fails the scrape (up 0), as Prometheus's
+// body_size_limit does, keeping none of its samples. The answer was cut
+// at the limit and parsed: cut at a line's end, the scrape succeeded
+// (up 1) without the series after the cut (here the demand), which read
+// as missing data with the target up; cut inside a line, the lines before
+// it were kept.
+func TestScrapeBodyOverLimitFails(t *testing.T) {
+	const body = "a 1\nb 2\ndemand 123\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
+	for _, limit := range []string{"a 1\nb 2\n", "a 1\nb 2\ndemand 12"} {
+		sc.maxBody = int64(len(limit))
+		mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+		require.ErrorContains(t, err, fmt.Sprintf("answer longer than %d bytes (the scraper's limit)", len(limit)))
+		require.Empty(t, mfs, "nothing of a cut answer is kept")
+	}
+
+	sc.maxBody = int64(len(body))
+	mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+	require.NoError(t, err, "an answer of exactly the limit is whole")
+	require.Len(t, mfs, 3)
+	require.InDelta(t, 123, mfs[2].GetMetric()[0].GetUntyped().GetValue(), 0)
+}
