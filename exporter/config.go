@@ -35,7 +35,7 @@ type Config struct {
 	Listen             string        `envconfig:"EXPORTER_LISTEN" default:":9110" desc:"host:port the exporter listens on (/metrics, /healthz, landing page)"`
 	LogLevel           slog.Level    `envconfig:"EXPORTER_LOG_LEVEL" default:"info" desc:"least level logged to stderr: debug (also each repeat of an outage already reported), info, warn or error (prescale run logs by PRESCALE_LOG_LEVEL)"`
 	AppURL             string        `envconfig:"APP_URL" desc:"http(s) URL of the application probed on every scrape; empty disables the probe"`
-	AppPort            int           `envconfig:"APP_PORT" default:"0" desc:"local TCP port of the application whose connections are counted by state; 0 disables"`
+	AppPort            int           `envconfig:"APP_PORT" default:"0" desc:"local TCP port of the application whose connections are counted by state, in [0, 65535]; 0 disables"`
 	AppProcess         string        `envconfig:"APP_PROCESS" desc:"application process: a process name (as in /proc/<pid>/comm) or the path of a pid file (contains a /); empty disables"`
 	AppMaxConnections  int           `envconfig:"APP_MAX_CONNECTIONS" default:"100" desc:"established connections on PRESCALE_APP_PORT that count as full load in prescale_app_load_score; 0 leaves connections out of the score"`
 	ProbeTimeout       time.Duration `envconfig:"APP_PROBE_TIMEOUT" default:"2s" desc:"timeout of the HTTP probe of PRESCALE_APP_URL, in (0s, 1m]; a probe this slow counts as full load"`
