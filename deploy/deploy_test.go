@@ -594,6 +594,7 @@ func TestKubernetesManifests(t *testing.T) {
 		// No series from the controller's first missed scrape: KEDA's
 		// static fallback scaled the workload to 4 whatever it ran.
 		require.Equal(t, "currentReplicasIfHigher", get(t, so.raw, "spec", "fallback", "behavior"))
+		requireFollowsAtOnce(t, get(t, so.raw, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior"), get(t, so.raw, "spec", "maxReplicaCount"))
 	})
 
 	// kube_deployment_status_replicas counts a pod once it exists: the
@@ -617,6 +618,7 @@ func TestKubernetesManifests(t *testing.T) {
 		require.Equal(t, "External", get(t, m, "type"))
 		require.Equal(t, "prescale_desired_units", get(t, m, "external", "metric", "name"))
 		require.Equal(t, "AverageValue", get(t, m, "external", "target", "type"))
+		requireFollowsAtOnce(t, get(t, hpa.raw, "spec", "behavior"), get(t, hpa.raw, "spec", "maxReplicas"))
 	})
 
 	t.Run("kustomization lists existing files", func(t *testing.T) {
@@ -626,6 +628,23 @@ func TestKubernetesManifests(t *testing.T) {
 			requireRepoPath(t, "deploy/kubernetes/"+r.(string), "kustomization.yaml")
 		}
 	})
+}
+
+// requireFollowsAtOnce requires an HPA behavior (KEDA's or a plain HPA's)
+// to scale up to maxReplicas in one 15 s period without a stabilisation
+// window: the HPA's default policies (4 pods or 100 % per 15 s) took five
+// steps from 2 to 50 replicas after prescale decided 50.
+func requireFollowsAtOnce(t *testing.T, behavior, maxReplicas any) {
+	t.Helper()
+	up := get(t, behavior, "scaleUp")
+	require.EqualValues(t, 0, get(t, up, "stabilizationWindowSeconds"))
+	require.NotContains(t, up, "selectPolicy", "Max, the default: any policy allows it")
+	policies, _ := get(t, up, "policies").([]any)
+	var ok bool
+	for _, p := range policies {
+		ok = ok || get(t, p, "type") == "Pods" && get(t, p, "value") == maxReplicas && get(t, p, "periodSeconds").(int) <= 15
+	}
+	require.True(t, ok, "no scale-up policy allows %v pods at once: %v", maxReplicas, policies)
 }
 
 // requireSelects parses a PromQL query and requires it to select metric.

@@ -324,6 +324,7 @@ controller:
 		for _, dir := range []string{"scaleUp", "scaleDown"} {
 			require.NotContains(t, behavior[dir], "tolerance", "unset: the cluster's tolerance")
 		}
+		requireFollowsAtOnce(t, behavior, get(t, so.raw, "spec", "maxReplicaCount"))
 		// The query has no series from the controller's first missed
 		// scrape (a restart): KEDA's static fallback scaled the workload
 		// to 4 replicas whatever it ran.
