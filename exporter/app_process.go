@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ func newProcessCollector(spec string) *processCollector {
 
 type procReading struct {
 	cpuSeconds, rss, fds, threads float64
+	hasFDs                        bool // the fd directory was readable
 }
 
 func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
@@ -55,7 +57,9 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 	}
 	ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, r.cpuSeconds)
 	ch <- prometheus.MustNewConstMetric(c.rss, prometheus.GaugeValue, r.rss)
-	ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
+	if r.hasFDs {
+		ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
+	}
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
 	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
@@ -78,8 +82,14 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 	if err != nil {
 		return procReading{}, err
 	}
-	fds, err := p.NumFDsWithContext(ctx)
-	if err != nil {
+	// /proc/<pid>/fd is readable only by the process's user (or with
+	// CAP_DAC_READ_SEARCH), unlike stat, statm and status: an exporter
+	// running as another user (the systemd unit's DynamicUser, the Helm
+	// DaemonSet's 65532) failed the whole collector on it, losing the
+	// process's cpu and memory and their load-score signals.
+	fds, err := numFDs(ctx, p)
+	hasFDs := err == nil
+	if err != nil && !errors.Is(err, fs.ErrPermission) {
 		return procReading{}, err
 	}
 	threads, err := p.NumThreadsWithContext(ctx)
@@ -91,8 +101,12 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 		rss:        float64(mi.RSS),
 		fds:        float64(fds),
 		threads:    float64(threads),
+		hasFDs:     hasFDs,
 	}, nil
 }
+
+// numFDs counts a process's open file descriptors (tests replace it).
+var numFDs = func(ctx context.Context, p *process.Process) (int32, error) { return p.NumFDsWithContext(ctx) }
 
 // processFinder resolves PRESCALE_APP_PROCESS to a pid on every scrape. A
 // spec containing a "/" is a pid file, read each time; otherwise it is a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/disk"
+	"github.com/shirou/gopsutil/v4/process"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/internal/testkit"
@@ -120,6 +123,30 @@ func TestBadInput(t *testing.T) {
 		require.Zero(t, got[success("app_process")])
 		require.NotContains(t, got, "prescale_app_process_cpu_seconds_total")
 		require.InDelta(t, 1.0, got[success("cpu")], 0, "other sources are unaffected")
+	})
+
+	// /proc/<pid>/fd of another user's process is not readable (the
+	// systemd unit's DynamicUser, the DaemonSet's 65532): the other
+	// figures are, and are kept; only open_fds is left out. The collector
+	// failed on it ("open /proc/23448/fd: permission denied", tried as
+	// nobody on a root process), losing app_cpu and app_memory.
+	t.Run("fd directory of another user", func(t *testing.T) {
+		was := numFDs
+		t.Cleanup(func() { numFDs = was })
+		numFDs = func(context.Context, *process.Process) (int32, error) {
+			return 0, &fs.PathError{Op: "open", Path: "/proc/4242/fd", Err: syscall.EACCES}
+		}
+		cfg := DefaultConfig()
+		cfg.AppProcess = "webapp"
+		got := gatherValues(t, fixtureCollector(t, root, cfg))
+		require.InDelta(t, 1.0, got[success("app_process")], 0)
+		require.InDelta(t, 3.0, got["prescale_app_process_cpu_seconds_total"], 0)
+		require.Contains(t, got, "prescale_app_process_resident_memory_bytes")
+		require.Contains(t, got, `prescale_app_load_signal_ratio{signal="app_memory"}`)
+		require.NotContains(t, got, "prescale_app_process_open_fds")
+		numFDs = func(context.Context, *process.Process) (int32, error) { return 0, errors.New("read error") }
+		got = gatherValues(t, fixtureCollector(t, root, cfg))
+		require.Zero(t, got[success("app_process")], "any other failure still fails the collector")
 	})
 
 	for _, tc := range []struct {
