@@ -123,3 +123,33 @@ func TestREADMEListsEveryMakeTarget(t *testing.T) {
 		require.True(t, rows[target] || helperTargets[target], "README.md's Development table has no row for make %s", target)
 	}
 }
+
+// TestREADMEListsEveryDependency: README's Dependencies table has a row,
+// saying why, for every module go.mod requires directly, and no row for
+// one it does not.
+func TestREADMEListsEveryDependency(t *testing.T) {
+	root := moduleRoot(t)
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	direct := map[string]bool{}
+	for _, block := range regexp.MustCompile(`(?s)\nrequire \((.*?)\n\)`).FindAllSubmatch(mod, -1) {
+		for line := range strings.SplitSeq(string(block[1]), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && !strings.Contains(line, "// indirect") {
+				direct[f[0]] = true
+			}
+		}
+	}
+	require.Contains(t, direct, "github.com/prometheus/prometheus", "go.mod's requirements not read")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	_, deps, ok := strings.Cut(string(readme), "\n### Dependencies\n")
+	require.True(t, ok, "README.md has no Dependencies section")
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\| (.+) \\|$").FindAllStringSubmatch(deps, -1) {
+		rows[m[1]] = true
+		require.True(t, direct[m[1]], "README.md's Dependencies table lists %s, which go.mod does not require directly", m[1])
+	}
+	for m := range direct {
+		require.True(t, rows[m], "README.md's Dependencies table has no row for %s", m)
+	}
+}
