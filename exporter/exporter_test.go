@@ -126,7 +126,7 @@ func TestBadInput(t *testing.T) {
 	})
 
 	// /proc/<pid>/fd of another user's process is not readable (the
-	// systemd unit's DynamicUser, the DaemonSet's 65532): the other
+	// systemd unit's DynamicUser, the DaemonSets' 65534): the other
 	// figures are, and are kept; only open_fds is left out. The collector
 	// failed on it ("open /proc/23448/fd: permission denied", tried as
 	// nobody on a root process), losing app_cpu and app_memory.
