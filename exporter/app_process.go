@@ -84,8 +84,8 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 	}
 	// /proc/<pid>/fd is readable only by the process's user (or with
 	// CAP_DAC_READ_SEARCH), unlike stat, statm and status: an exporter
-	// running as another user (the systemd unit's DynamicUser, the Helm
-	// DaemonSet's 65532) failed the whole collector on it, losing the
+	// running as another user (the systemd unit's DynamicUser, the
+	// DaemonSets' 65534) failed the whole collector on it, losing the
 	// process's cpu and memory and their load-score signals.
 	fds, err := numFDs(ctx, p)
 	hasFDs := err == nil
