@@ -252,3 +252,28 @@ func TestREADMEMapsTargetsFileFields(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEMeaningsCarryTheHelp: the meaning column of README's
+// controller table says what prescale-controller -h says of each variable
+// (controller-reference: "prescale-controller -h prints the same table"):
+// every clause of the help (split at "; ") is in the row, which may say
+// more, so a help text changed without its row (a new bound, a new
+// rule) fails.
+func TestREADMEMeaningsCarryTheHelp(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	cells := map[string]string{}
+	for _, r := range readmeMeaningRE.FindAllStringSubmatch(string(readme), -1) {
+		cells[r[1]] = strings.ReplaceAll(strings.ReplaceAll(r[2], "`", ""), `\|`, "|")
+	}
+	for _, v := range clihelp.Vars(config.EnvPrefix, config.Config{}) {
+		cell, ok := cells[v.Name]
+		require.True(t, ok, "README.md has no table row for %s", v.Name)
+		for clause := range strings.SplitSeq(v.Desc, "; ") {
+			require.Contains(t, cell, clause, "README.md's meaning of %s lacks what -h says", v.Name)
+		}
+	}
+}
+
+// readmeMeaningRE is a configuration table row's name and meaning.
+var readmeMeaningRE = regexp.MustCompile(`(?m)^\| ` + "`" + `(PRESCALE_[A-Z0-9_]+)` + "`" + ` \| (?:[^|\\]|\\.)* \| (.*) \|$`)

@@ -59,7 +59,7 @@ type Config struct {
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
-	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history read each cycle (forecast model fitting); at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
+	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history each target's window holds: read whole at start (what the forecaster first fits on) and every 6h, only its new grid points between; at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast, a whole number of seconds"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
