@@ -838,7 +838,8 @@ func staleMessage(last, now time.Time, step time.Duration) string {
 		last.UTC().Format(time.RFC3339), now.Sub(last).Round(time.Second), step)
 	if now.Sub(last) < 3*step {
 		msg += "; if this lasts, the source holds back its newest points for longer than a step " +
-			"(VictoriaMetrics' -search.latencyOffset, a scrape interval above PRESCALE_STEP): make PRESCALE_STEP longer than that delay"
+			"(VictoriaMetrics' -search.latencyOffset, a scrape interval above PRESCALE_STEP): make PRESCALE_STEP longer than that delay; " +
+			"or this host's clock runs ahead of the source's (compare `date` on both; NTP): the points are stamped by the scraper's clock"
 	}
 	return msg
 }
