@@ -153,3 +153,41 @@ func TestREADMEListsEveryDependency(t *testing.T) {
 		require.True(t, rows[m], "README.md's Dependencies table has no row for %s", m)
 	}
 }
+
+// TestDocsCiteTestsInTheirPackage: where the docs name the package of the
+// tests they cite ("`TestA`, `TestB/case` (controller/api)"), each test is
+// defined in that package, so `go test -run NAME ./PACKAGE` (as
+// docs/reliability.md tells a reader to run it) finds it.
+func TestDocsCiteTestsInTheirPackage(t *testing.T) {
+	root := moduleRoot(t)
+	defined := map[string]map[string]bool{} // test name -> package directories
+	def := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`)
+	walkTestFiles(t, root, func(rel string, src []byte) {
+		for _, m := range def.FindAllSubmatch(src, -1) {
+			if defined[string(m[1])] == nil {
+				defined[string(m[1])] = map[string]bool{}
+			}
+			defined[string(m[1])][filepath.ToSlash(rel)] = true
+		}
+	})
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	docs = append(docs, filepath.Join(root, "README.md"), filepath.Join(root, "CHANGELOG.md"))
+	cite := regexp.MustCompile("((?:`(?:Test|Fuzz|Benchmark)\\w+[^`]*`(?:, | and |, and )?)+) \\(([a-z][a-z0-9/_-]*)[,:)]")
+	name := regexp.MustCompile("`((?:Test|Fuzz|Benchmark)\\w+)")
+	checked := 0
+	for _, doc := range docs {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, m := range cite.FindAllStringSubmatch(string(b), -1) {
+			if fi, err := os.Stat(filepath.Join(root, m[2])); err != nil || !fi.IsDir() {
+				continue // prose in parentheses, not a package
+			}
+			for _, n := range name.FindAllStringSubmatch(m[1], -1) {
+				checked++
+				require.True(t, defined[n[1]][m[2]], "%s cites %s in %s; it is defined in %v", filepath.Base(doc), n[1], m[2], defined[n[1]])
+			}
+		}
+	}
+	require.Greater(t, checked, 100, "no test citations found")
+}
