@@ -202,7 +202,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand, units before and after, "+
 		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast and wanted units, exceedance, peak quantiles, "+
-		"round trips, forgone gain, event pacing multiplier, release band, climb ahead and wide band, anomaly flag) beside the HPA at equal cost's ready and "+
+		"round trips, forgone gain, event pacing multiplier, release band, climb ahead, wide band, calm hold units, anomaly flag) beside the HPA at equal cost's ready and "+
 		"requested units")
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
 	o.plotLast = clihelp.Duration(fs, "plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")

@@ -56,7 +56,7 @@ var explainColumnWords = map[string]string{
 	"shadow_units": "shadow HPA", "trend_units": "crowd trend", "forecast_units": "forecast",
 	"wanted": "wanted units", "exceedance": "exceedance", "peak_p50": "peak quantiles",
 	"peak_p90": "peak quantiles", "peak_p99": "peak quantiles", "round_trips": "round trips",
-	"forgone": "forgone gain", "event_price": "event pacing multiplier", "release_band": "release band", "climb_units": "climb ahead", "wide_band": "wide band",
+	"forgone": "forgone gain", "event_price": "event pacing multiplier", "release_band": "release band", "climb_units": "climb ahead", "wide_band": "wide band", "calm_units": "calm hold",
 	"anomaly": "anomaly flag", "hpa_ready": "HPA at equal cost's ready", "hpa_requested": "requested units",
 }
 

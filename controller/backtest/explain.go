@@ -21,7 +21,7 @@ type Explained struct {
 // explainHeader names WriteExplain's columns.
 const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reactive_floor,shadow_units," +
 	"trend_units,forecast_units,wanted,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,event_price," +
-	"release_band,climb_units,wide_band,anomaly,hpa_ready,hpa_requested\n"
+	"release_band,climb_units,wide_band,calm_units,anomaly,hpa_ready,hpa_requested\n"
 
 // WriteExplain writes one row per sample with what the decision was made
 // from (the run needs Config.Explain): demand, the units requested before
@@ -31,7 +31,8 @@ const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reacti
 // the lead window's peak exceeds them, the peak quantiles, the round
 // trips and forgone gain of the change cost, the event pacing multiplier
 // of the change cost (1: none), its release band, climb ahead and wide
-// band in units (0: none), the anomaly flag, and the
+// band in units (0: none), the calm hold's target in units (0: none),
+// the anomaly flag, and the
 // ready and requested units of the HPA at equal cost beside it. Without
 // Config.Explain it writes the header only.
 func WriteExplain(w io.Writer, res *Result) error {
@@ -76,6 +77,7 @@ func WriteExplain(w io.Writer, res *Result) error {
 		integer(ex.ReleaseBand)
 		integer(ex.ClimbUnits)
 		integer(ex.WideBand)
+		integer(ex.CalmUnits)
 		word(strconv.FormatBool(ex.Anomaly))
 		integer(res.BaselineTimeline[i].Ready)
 		buf = strconv.AppendInt(buf, int64(res.BaselineTimeline[i].Requested), 10)

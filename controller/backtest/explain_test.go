@@ -81,7 +81,7 @@ func TestWriteExplain(t *testing.T) {
 func TestWriteExplainFloors(t *testing.T) {
 	d := policy.Decision{Desired: 9, Reason: policy.ReasonAnomaly, Explanation: policy.Explanation{
 		Rule: policy.RuleCrowdTrend, ReactiveFloor: 5, ShadowUnits: 6, TrendUnits: 9, ForecastUnits: 4,
-		EventPrice: 2.5, ReleaseBand: 2, ClimbUnits: 3, WideBand: 4,
+		EventPrice: 2.5, ReleaseBand: 2, ClimbUnits: 3, WideBand: 4, CalmUnits: 7,
 	}}
 	res := &Result{
 		T: []int64{300}, Demand: []float64{42},
@@ -107,4 +107,5 @@ func TestWriteExplainFloors(t *testing.T) {
 	require.Equal(t, "2", col("release_band"))
 	require.Equal(t, "3", col("climb_units"))
 	require.Equal(t, "4", col("wide_band"))
+	require.Equal(t, "7", col("calm_units"))
 }

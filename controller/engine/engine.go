@@ -447,6 +447,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		pin.ReleaseBand = e.steps.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
 		pin.ClimbUnits = e.steps.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
 		pin.WideBand = e.shadow.wideBand(pin.ReleaseBand)
+		pin.CalmUnits = e.shadow.calmUnits(pin.EventPrice)
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
 		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
@@ -455,7 +456,10 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	out.State = st.Record(e.target, out.Decision)
 	e.steps.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
 	if e.shadow != nil {
-		e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired)
+		if e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired) {
+			e.shadow.calm.event(in.Now.Unix())
+		}
+		e.shadow.calm.want(in.Now.Unix(), out.Decision.Explanation.Wanted)
 		e.shadow.own.decided(float64(in.Now.Unix()), e.target.Lag.Seconds(), out.Decision.Desired)
 	}
 	return out

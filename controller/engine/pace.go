@@ -61,15 +61,17 @@ func (p *pace) account(decay, dt float64, units int) {
 }
 
 // count records the decision at now: a scale event when it changes the
-// units requested.
-func (p *pace) count(now int64, current, desired int) {
+// units requested. It reports whether one was counted.
+func (p *pace) count(now int64, current, desired int) bool {
 	if p.hasCounted && now <= p.counted {
-		return
+		return false
 	}
 	p.counted, p.hasCounted = now, true
 	if desired != current {
 		p.events++
+		return true
 	}
+	return false
 }
 
 // hpaEventsAt is the HPA curve's weighted events at cost: the shadow

@@ -58,6 +58,9 @@ type hpaShadow struct {
 	score shadowScore
 	// events are its scale events, weighted as score (event pacing, pace.go).
 	events float64
+	// lastEvent is the time of its last scale event (the calm hold,
+	// calm.go).
+	lastEvent int64
 }
 
 // shadow holds the forecaster's and the HPAs' simulated runs.
@@ -76,6 +79,8 @@ type shadow struct {
 	// own is the real decisions on a simulated pool (the wide band,
 	// spare.go).
 	own ownRun
+	// calm is the calm hold's record (calm.go).
+	calm calm
 }
 
 func newShadow(rate float64) *shadow {
@@ -174,6 +179,7 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 				h.last = max(t.MinUnits, min(t.MaxUnits, raw))
 				if h.last != h.pool.Requested() {
 					h.events++
+					h.lastEvent = now
 				}
 				h.pool.SetDesired(h.last, readyAt)
 				h.pool.Promote(nowF)

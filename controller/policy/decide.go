@@ -148,6 +148,12 @@ type Input struct {
 	// the band below the current units, and goes to the wanted units; a
 	// scale-up goes at least the band beyond those it wants.
 	WideBand int
+	// CalmUnits, when > 0, is the calm hold's target in units
+	// (controller/engine's calm.go; calmHold): the median of the units
+	// wanted by the recent decisions, gone to only when it is more than
+	// CalmBand units from the current units, in place of the change
+	// cost's test and event pacing's bands.
+	CalmUnits int
 }
 
 // Quantile is one point of a forecast distribution: P(demand <= Value) = P.
@@ -262,6 +268,8 @@ type Explanation struct {
 	ClimbUnits int `json:"climb_units,omitempty"`
 	// WideBand: event pacing's wide band in force, in units (0 when none).
 	WideBand int `json:"wide_band,omitempty"`
+	// CalmUnits: the calm hold's target in force, in units (0 when none).
+	CalmUnits int `json:"calm_units,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
 	ExceedanceProbability float64 `json:"exceedance_probability,omitempty"`
@@ -512,6 +520,7 @@ func explain(in Input, t Target) Explanation {
 	ex.ReleaseBand = max(0, in.ReleaseBand)
 	ex.ClimbUnits = max(0, in.ClimbUnits)
 	ex.WideBand = max(0, in.WideBand)
+	ex.CalmUnits = max(0, in.CalmUnits)
 	return ex
 }
 
@@ -599,17 +608,13 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 		p = proposal{cur, ReasonStabilization, RuleStorageGrow}
 	}
 
-	// 5a. Event pacing's release band: a paced scale-down keeps the band.
-	p = releaseBand(in, cur, p)
-
-	// 5b. Few, decisive moves: a change that does not pay for its event is not made.
-	if held, forgone := holdSmallChange(in, t, st, cur, p.units, floor); held {
-		p = proposal{cur, ReasonStabilization, RuleChangeCost}
-		ex.Forgone = forgone
+	// 5a-5c. Few, decisive moves: the calm hold, or event pacing's bands
+	// and the change cost.
+	if q, calm := calmHold(in, cur, floor, p); calm {
+		p = q
+	} else {
+		p = decisive(in, t, st, floor, p, ex)
 	}
-	// 5c. Event pacing's climb ahead: a scale-up on a climb under way
-	// takes the climb's order quantity.
-	p = climbAhead(in, t, cur, p)
 
 	// 6. Tolerance band (never below the reactive floor), then the
 	// scale-down stabilisation window: the highest recommendation in it.
@@ -628,6 +633,20 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 
 	// 7. Cooldowns, 8. rate limits.
 	return rateLimits(t, cur, floor, cooldowns(in, t, st, floor, p))
+}
+
+// decisive is steps 5a to 5c: event pacing's release band (a paced
+// scale-down keeps the band), the change cost (a change that does not pay
+// for its event is not made) and event pacing's climb ahead (a scale-up
+// on a climb under way takes the climb's order quantity).
+func decisive(in Input, t Target, st State, floor int, p proposal, ex *Explanation) proposal {
+	cur := in.CurrentUnits
+	p = releaseBand(in, cur, p)
+	if held, forgone := holdSmallChange(in, t, st, cur, p.units, floor); held {
+		p = proposal{cur, ReasonStabilization, RuleChangeCost}
+		ex.Forgone = forgone
+	}
+	return climbAhead(in, t, cur, p)
 }
 
 // cooldowns is step 7: no scale-up within ScaleUpCooldown of the last

@@ -150,6 +150,34 @@ func climbAhead(in Input, t Target, cur int, p proposal) proposal {
 	return p
 }
 
+// CalmBand is the calm hold's band in units: a calm decision goes to the
+// median wanted units only when they are more than this from the current
+// units (docs/tuning.md, "Calm hold").
+const CalmBand = 1
+
+// calmHold is the calm hold (Input.CalmUnits, m units, controller/engine's
+// calm.go): where the shadow HPAs have long been still while prescale kept
+// moving, a one- or two-unit move each way that the forecast's sample to
+// sample wobble asks for is an event the reactive HPA does not make. So
+// the decision goes to m, the median of the units recent decisions
+// wanted, when m is more than CalmBand units from the current units, and
+// holds otherwise (rule change_cost), in place of the release band, the
+// change cost and the climb ahead. It does not apply (false) without m,
+// on the low-confidence path, or when the current units are below the
+// reactive floor (the units current demand needs) or a shadow HPA or
+// crowd trend floor: those are answered as always.
+func calmHold(in Input, cur, floor int, p proposal) (proposal, bool) {
+	if in.CalmUnits <= 0 || p.reason == ReasonLowConfidence ||
+		cur < floor || cur < in.ShadowUnits || cur < in.TrendUnits {
+		return p, false
+	}
+	m := max(in.CalmUnits, floor, in.ShadowUnits, in.TrendUnits)
+	if m > cur+CalmBand || m < cur-CalmBand {
+		return proposal{m, p.reason, p.rule}, true
+	}
+	return proposal{cur, ReasonStabilization, RuleChangeCost}, true
+}
+
 // Round trips. A scale-down that a scale-up soon undoes costs two events
 // and saved little; on noisy or periodically spiking load (a CPU series
 // whose one-sample spikes the reactive floor answers after they are over)

@@ -336,3 +336,39 @@ func TestWideBand(t *testing.T) {
 		})
 	}
 }
+
+// The calm hold: in place of the change cost and event pacing's bands, a
+// decision goes to the median wanted units (Input.CalmUnits) only when
+// they are more than CalmBand units from the current units, and holds
+// otherwise; an overload and the shadow HPA floor are answered as always.
+func TestCalmHold(t *testing.T) {
+	// Capacity 10 per unit, risk 0.05 per unit: RiskUnits picks 3 units.
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name                  string
+		demand                float64
+		calm, shadow, current int
+		want                  int
+		rule                  Rule
+	}{
+		{"no calm: the units wanted", 5, 0, 0, 8, 3, RuleForecast},
+		{"held within the band above", 5, 5, 0, 6, 6, RuleChangeCost},
+		{"held within the band below, though the forecast wants fewer", 5, 5, 0, 4, 4, RuleChangeCost},
+		{"down to the median beyond the band", 5, 5, 0, 8, 5, RuleForecast},
+		{"up to the median beyond the band", 5, 5, 0, 2, 5, RuleForecast},
+		{"an overload is answered as always", 55, 4, 0, 4, 6, RuleForecast},
+		{"so is a shadow HPA floor", 5, 4, 6, 5, 6, RuleShadowHPA},
+		{"the median never below the shadow HPA floor", 5, 2, 5, 7, 5, RuleShadowHPA},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit = 0.05
+			in := input(c.demand, c.current, flat(10, 20, 6))
+			in.PeakQuantiles, in.CalmUnits, in.ShadowUnits = q, c.calm, c.shadow
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+			require.Equal(t, c.calm, d.Explanation.CalmUnits, "the explanation names the calm hold in force")
+		})
+	}
+}

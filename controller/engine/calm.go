@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Calm hold (docs/tuning.md, "Calm hold"): on a flat level the forecast's
+// peak distribution moves by a unit or two from one sample to the next,
+// and the decisions follow it (41 → 43 → 41 units on a flat demand of
+// about 38), where the reactive HPA, whose 10 % tolerance moves only once
+// demand has moved by 10 %, makes no event at all. Event pacing does not
+// see it when the shadow HPAs' 72-hour memory still holds their events
+// of noisier days before (a price of 1 throughout). The HPA curve's
+// silence does: while the shadow HPAs on either side of prescale's cost
+// have made no scale event for calmWindow, and prescale has made
+// calmEvents or more in that window, the target is calm until one of
+// them moves again. While it is calm and event pacing is not in force,
+// the decision goes to the median of the units wanted by the last
+// calmDecisions decisions, and only when that is more than one unit from
+// the current units (policy.Input.CalmUnits, the explanation's
+// calm_units); an overload and the shadow HPA and crowd trend floors are
+// answered as before.
+
+// Calm hold settings, chosen on the eight traces and the tuning set
+// (in-sample; docs/tuning.md, "Calm hold").
+const (
+	// calmWindow is how long the HPA curve at prescale's cost must have
+	// been silent, and the window prescale's own events are counted in.
+	calmWindow = 12 * time.Hour
+	// calmEvents is the fewest scale events prescale must have made
+	// within calmWindow (and since the HPA curve last moved).
+	calmEvents = 6
+	// calmDecisions is the number of recent decisions whose wanted units'
+	// median a calm decision goes to (an hour of 5-minute decisions).
+	calmDecisions = 12
+)
+
+// calm is the calm hold's record: prescale's last calmEvents scale event
+// times, whether the target is calm and since which HPA event, and the
+// units wanted by the last calmDecisions decisions.
+type calm struct {
+	events []int64 // oldest first, at most calmEvents
+	on     bool
+	since  int64 // the HPA curve's last event time when calm began
+	wanted medianRing
+	at     int64 // the last decision time whose wanted units were taken
+	hasAt  bool
+}
+
+// event records a scale event of prescale's at now.
+func (c *calm) event(now int64) {
+	if len(c.events) == calmEvents {
+		c.events = append(c.events[:0], c.events[1:]...)
+	}
+	c.events = append(c.events, now)
+}
+
+// want takes the units wanted by the decision at now (once per decision
+// time).
+func (c *calm) want(now int64, units int) {
+	if c.hasAt && now <= c.at {
+		return
+	}
+	c.at, c.hasAt = now, true
+	c.wanted.push(float64(units), calmDecisions)
+}
+
+// update re-reads whether the target is calm at now, last being the HPA
+// curve's last event time at prescale's cost: calm ends when the curve
+// has moved since it began, and begins when the curve has been silent
+// for calmWindow while prescale made calmEvents scale events in it.
+func (c *calm) update(now, last int64) {
+	if c.on && last > c.since {
+		c.on = false
+	}
+	from := now - int64(calmWindow/time.Second)
+	if !c.on && last <= from && len(c.events) == calmEvents && c.events[0] > from && c.events[0] > last {
+		c.on, c.since = true, last
+	}
+}
+
+// units is the median of the units wanted by the last calmDecisions
+// decisions (the upper one of an even count), 0 before there are that
+// many.
+func (c *calm) units() int {
+	if len(c.wanted.vals) < calmDecisions {
+		return 0
+	}
+	sorted := c.wanted.sortedRing()
+	return int(sorted[len(sorted)/2])
+}
+
+// calmUnits is policy.Input.CalmUnits for a decision at event price
+// price: the median wanted units while the target is calm and pacing is
+// not in force, else 0.
+func (s *shadow) calmUnits(price float64) int {
+	s.calm.update(s.prev, hpaLastEventAt(s.hpas, s.pace.cost))
+	if !s.calm.on || price > 1 {
+		return 0
+	}
+	return s.calm.units()
+}
+
+// hpaLastEventAt is the last scale event time of the HPA curve at cost:
+// the later of the two shadow HPAs (sorted by cost, stable) whose costs
+// bracket it, or the cheapest's or dearest's beyond the curve's ends; 0
+// without HPAs or events.
+func hpaLastEventAt(hpas []hpaShadow, cost float64) int64 {
+	if len(hpas) == 0 {
+		return 0
+	}
+	sorted := make([]*hpaShadow, len(hpas))
+	for i := range hpas {
+		sorted[i] = &hpas[i]
+	}
+	slices.SortStableFunc(sorted, func(a, b *hpaShadow) int { return cmp.Compare(a.score.cost, b.score.cost) })
+	first, last := sorted[0], sorted[len(sorted)-1]
+	switch {
+	case cost <= first.score.cost:
+		return first.lastEvent
+	case cost >= last.score.cost:
+		return last.lastEvent
+	}
+	for k := 0; k+1 < len(sorted); k++ {
+		if sorted[k].score.cost <= cost && cost <= sorted[k+1].score.cost {
+			return max(sorted[k].lastEvent, sorted[k+1].lastEvent)
+		}
+	}
+	return 0
+}
