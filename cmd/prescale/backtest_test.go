@@ -19,10 +19,16 @@ import (
 	"github.com/prescale/prescale/internal/testkit"
 )
 
-// backtestTestTrace writes n 5-minute samples of a daily cycle with a
-// missing sample 9 and returns the path.
+// backtestTestTrace writes n 5-minute samples of a daily cycle with
+// samples 9 and 10 missing (NaN; those it has) and returns the path. The store answers
+// at 9 with sample 8's value (within its lookback), at 10 with nothing.
 func backtestTestTrace(t *testing.T, n int) string {
-	return writeDailyTrace(t, n, 60, 40, 5, 1.7, 9)
+	t.Helper()
+	ts, vs := dailyCycle(n, 1_400_000_000, 60, 40, 5, 1.7)
+	for i := 9; i <= 10 && i < n; i++ {
+		vs[i] = math.NaN()
+	}
+	return testkit.WriteTrace(t, filepath.Join(t.TempDir(), "trace.csv"), ts, vs)
 }
 
 func TestBacktestCmd(t *testing.T) {
@@ -74,7 +80,8 @@ func TestBacktestCmdExplain(t *testing.T) {
 	require.Len(t, lines, 3*288+1, "one row per trace timestamp")
 	require.True(t, strings.HasPrefix(lines[0], "timestamp,demand,current,desired,ready,reason,rule,"), lines[0])
 	require.True(t, strings.HasSuffix(lines[0], ",hpa_ready,hpa_requested"), lines[0])
-	require.Contains(t, lines[10], ",no_data,no_data,", "sample 9 is missing")
+	require.NotContains(t, lines[10], ",no_data,", "sample 9 is carried from 8")
+	require.Contains(t, lines[11], ",no_data,no_data,", "sample 10 is missing")
 	require.Equal(t, strings.Count(lines[0], ","), strings.Count(lines[500], ","))
 }
 

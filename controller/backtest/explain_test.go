@@ -19,7 +19,7 @@ import (
 // CSV; the decisions are those of a run without it.
 func TestWriteExplain(t *testing.T) {
 	ts, v := synthetic(4*288, 300, 3)
-	v[500] = nanValue()
+	v[500], v[501] = nanValue(), nanValue() // the first carried from 499 by the store, the second no data
 	cfg := testConfig(len(ts) * 7 / 10)
 	plain, err := Run(t.Context(), ts, v, cfg)
 	require.NoError(t, err)
@@ -64,8 +64,9 @@ func TestWriteExplain(t *testing.T) {
 			require.LessOrEqual(t, p90, p99, "sample %d", i)
 		}
 	}
-	require.Equal(t, string(policy.ReasonNoData), col(rows[501], "reason"))
-	require.Equal(t, "NaN", col(rows[501], "demand"))
+	require.NotEqual(t, string(policy.ReasonNoData), col(rows[501], "reason"))
+	require.Equal(t, string(policy.ReasonNoData), col(rows[502], "reason"))
+	require.Equal(t, "NaN", col(rows[502], "demand"))
 	require.Positive(t, rules[string(policy.RuleForecast)], "rules %v", rules)
 	require.Positive(t, rules[string(policy.RuleChangeCost)], "rules %v", rules)
 

@@ -26,8 +26,8 @@ func (s *gridSpy) Forecast(int, float64) (predictor.Forecast, error) {
 // TestMissingRowsReachTheEngineAsTheStoreAnswers: rows missing from a
 // 5-minute trace are fed as grid points, the first of a run carried from
 // the last row (within the store's 7.5-minute lookback) and the rest NaN; a
-// NaN row is fed as NaN and carries nothing; a late row (jitter under
-// half a step) adds no point.
+// NaN row is a missing one (the store skips NaN on write): carried too (it
+// was fed as NaN); a late row (jitter under half a step) adds no point.
 func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
 	sp := &gridSpy{}
 	cfg := testConfig(0)
@@ -38,7 +38,7 @@ func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
 	_, err := Run(t.Context(), ts, vs, cfg)
 	require.NoError(t, err)
 	require.Equal(t, []int64{0, 300, 600, 900, 1200, 1500, 1800, 2100, 2400, 2700, 3000, 3420, 3600, 3900, 4200, 4500, 4800}, sp.t)
-	want := []float64{1, 2, 2, 3, 3, nan, 4, 5, nan, nan, 7, 8, 9, 10, 11, 12, 13}
+	want := []float64{1, 2, 2, 3, 3, nan, 4, 5, 5, nan, 7, 8, 9, 10, 11, 12, 13}
 	require.Len(t, sp.y, len(want))
 	for i, w := range want {
 		if math.IsNaN(w) {

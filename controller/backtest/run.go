@@ -224,14 +224,15 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 	if r.err != nil {
 		return pool.Requested(), true // the result is discarded
 	}
-	t, v := r.res.T[i], r.res.Demand[i]
-	r.grid.observe(r.eng, t, v)
-	out := r.eng.Decide(engine.Input{
-		Now: time.Unix(t, 0).UTC(), CurrentUnits: pool.Requested(),
-		Demand: v, DataPresent: !math.IsNaN(v),
-	}, r.st)
+	t := r.res.T[i]
+	for k := r.grid.missing(t); k >= 1; k-- {
+		p := t - k*r.grid.step
+		r.grid.pass(r.eng, p, r.grid.at(p))
+	}
+	a := r.grid.row(t, r.res.Demand[i])
+	r.grid.pass(r.eng, t, a)
+	out := r.decide(t, a, pool.Requested())
 	d := out.Decision
-	r.st = out.State
 	r.res.Desired[i], r.res.Reasons[i] = d.Desired, d.Reason
 	r.res.ReasonCounts[d.Reason]++
 	if r.res.Explain != nil {
@@ -240,6 +241,16 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 			Peak50: policy.PeakAt(q, 0.5), Peak90: policy.PeakAt(q, 0.9), Peak99: policy.PeakAt(q, 0.99)}
 	}
 	return d.Desired, true
+}
+
+// decide is the engine's decision at grid time t on the store's answer a
+// there (NaN: none) with cur units requested; it moves the policy state on.
+func (r *replayer) decide(t int64, a float64, cur int) engine.Output {
+	out := r.eng.Decide(engine.Input{
+		Now: time.Unix(t, 0).UTC(), CurrentUnits: cur, Demand: a, DataPresent: !math.IsNaN(a),
+	}, r.st)
+	r.st = out.State
+	return out
 }
 
 // compare runs the HPA curve, compares prescale with it at equal cost,

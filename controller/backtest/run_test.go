@@ -30,7 +30,10 @@ func testConfig(evalStart int) Config {
 
 func TestRunWritesEveryTimestamp(t *testing.T) {
 	ts, v := synthetic(4*288, 300, 1) // 4 days of 5-minute samples
-	v[100] = nanValue()
+	// NaN rows are missing ones: the store answers the first of the two
+	// with the last row's value (within its lookback), the second with
+	// nothing.
+	v[100], v[101] = nanValue(), nanValue()
 	res, err := Run(t.Context(), ts, v, testConfig(len(ts)*7/10))
 	require.NoError(t, err)
 	var buf bytes.Buffer
@@ -39,7 +42,8 @@ func TestRunWritesEveryTimestamp(t *testing.T) {
 	require.Equal(t, "timestamp,desired", lines[0])
 	require.Len(t, lines, len(ts)+1)
 	require.True(t, strings.HasPrefix(lines[1], "1400000000,"))
-	require.Equal(t, policy.ReasonNoData, res.Reasons[100])
+	require.NotEqual(t, policy.ReasonNoData, res.Reasons[100])
+	require.Equal(t, policy.ReasonNoData, res.Reasons[101])
 	for _, d := range res.Desired {
 		require.GreaterOrEqual(t, d, 1)
 		require.LessOrEqual(t, d, 100)
