@@ -15,13 +15,15 @@ import (
 
 // TestLiveControllerMatchesBacktestWithMissingRows is
 // TestLiveControllerMatchesBacktest on a trace that misses rows (single
-// ones and a run of three) and has NaN rows (a single one and a run of
-// two), read through the embedded store as the controller opens it
-// (lookback history.LookbackFor(step); the store skips NaN on write, so a
-// NaN row is a missing one to it): the controller reads a regular grid
-// and feeds every grid point to the engine, so the backtest of the trace
-// without those rows must feed the same and decide the same at every row
-// it has.
+// ones, a run of three and one in every 13 of the last 420) and has NaN
+// rows (a single one and a run of two), read through the embedded store
+// as the controller opens it (lookback history.LookbackFor(step); the
+// store skips NaN on write, so a NaN row is a missing one to it), with
+// the controller cycling at every grid point, as it does with the scaling
+// interval equal to the step: it reads a regular grid, feeds every grid
+// point to the engine and decides at each, so the backtest must feed the
+// same and decide the same at every row it has, also after the grid
+// points it has no row for.
 func TestLiveControllerMatchesBacktestWithMissingRows(t *testing.T) {
 	step := 5 * time.Minute
 	end := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
@@ -30,6 +32,12 @@ func TestLiveControllerMatchesBacktestWithMissingRows(t *testing.T) {
 		fullV[i] *= 3 // a burst
 	}
 	missing := []int{40, 130, 131, 132, 250, 400, 401, 520}
+	for i := 300; i < 720; i += 13 {
+		// Also every 13th from 300 on: with the controller's decisions
+		// at these points only, the backtest's row 370 held by
+		// stabilisation where the controller decided by the forecast.
+		missing = append(missing, i)
+	}
 	for _, i := range []int{90, 330, 331} {
 		fullV[i] = math.NaN()
 	}
@@ -41,7 +49,7 @@ func TestLiveControllerMatchesBacktestWithMissingRows(t *testing.T) {
 		}
 	}
 
-	requireLiveMatchesBacktest(t, ts, vs, func() history.History {
+	requireLiveMatchesBacktest(t, ts, vs, full, func() history.History {
 		emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{LookbackDelta: history.LookbackFor(step)})
 		require.NoError(t, err)
 		t.Cleanup(func() { require.NoError(t, emb.Close()) })

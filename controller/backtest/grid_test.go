@@ -12,14 +12,17 @@ import (
 	"github.com/prescale/prescale/predictor"
 )
 
-// gridSpy records what the engine feeds its forecaster.
+// gridSpy records what the engine feeds its forecaster, and at each
+// forecast asked (one per decision) the last time fed.
 type gridSpy struct {
-	t []int64
-	y []float64
+	t     []int64
+	y     []float64
+	asked []int64
 }
 
 func (s *gridSpy) Update(t int64, y float64) { s.t, s.y = append(s.t, t), append(s.y, y) }
 func (s *gridSpy) Forecast(int, float64) (predictor.Forecast, error) {
+	s.asked = append(s.asked, s.t[len(s.t)-1])
 	return predictor.Forecast{}, errors.New("spy")
 }
 
@@ -47,4 +50,10 @@ func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
 		}
 		require.InDelta(t, w, sp.y[i], 1e-12, "point %d at %d", i, sp.t[i])
 	}
+	// The engine also decides at the grid points without a row, as the
+	// controller cycling every step does (it decided at the rows only):
+	// after feeding a point the store answers (600, 1200, the NaN row
+	// 2400), before feeding one it answers NaN (1500, 2700: fed with the
+	// next row).
+	require.Equal(t, []int64{0, 300, 600, 900, 1200, 1200, 1800, 2100, 2400, 2400, 3000, 3420, 3600, 3900, 4200, 4500, 4800}, sp.asked)
 }

@@ -113,7 +113,9 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 // Run replays t, v (NaN = missing) through the decision engine: at sample
 // i the forecaster has seen samples 0..i only (and the grid points missing
 // between them, as the controller's store answers them: storeGrid), and
-// policy.Decide sees the pool as the simulator has it. It then runs the
+// policy.Decide sees the pool as the simulator has it. As the controller
+// cycling every step, the engine also decides at those grid points,
+// without an output row. It then runs the
 // HPA curve, the HPA at equal cost and the oracle through the same
 // simulator.
 func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
@@ -225,13 +227,20 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 		return pool.Requested(), true // the result is discarded
 	}
 	t := r.res.T[i]
+	cur := pool.Requested()
+	// The controller, cycling every step, also decides at the grid points
+	// the trace has no row for: no output row, but the engine's and the
+	// policy's state move on, and the next decision starts from the units
+	// decided there (the controller takes its last decision as applied).
 	for k := r.grid.missing(t); k >= 1; k-- {
 		p := t - k*r.grid.step
-		r.grid.pass(r.eng, p, r.grid.at(p))
+		a := r.grid.at(p)
+		r.grid.pass(r.eng, p, a)
+		cur = r.decide(p, a, cur).Decision.Desired
 	}
 	a := r.grid.row(t, r.res.Demand[i])
 	r.grid.pass(r.eng, t, a)
-	out := r.decide(t, a, pool.Requested())
+	out := r.decide(t, a, cur)
 	d := out.Decision
 	r.res.Desired[i], r.res.Reasons[i] = d.Desired, d.Reason
 	r.res.ReasonCounts[d.Reason]++
