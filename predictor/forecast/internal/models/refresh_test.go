@@ -77,3 +77,41 @@ func TestRidgeRowsSeeEveryPhase(t *testing.T) {
 		require.Greater(t, c, len(rows)/12, "phase %d seen %d times", ph, c)
 	}
 }
+
+// A refresh on a history long enough for a deeper seasonal profile than
+// the earlier fit's keeps the earlier profile: its coefficients weigh the
+// profile over that many seasons, and averaged with a fit on another
+// profile (the same feature count, another feature) the refreshed
+// forecast was no longer the mean of its two members' forecasts.
+func TestRidgeRefreshKeepsTheProfile(t *testing.T) {
+	const n, end1, H, m = 240, 100, 6, 24
+	rng := rand.New(rand.NewPCG(3, 7))
+	ts, ys := make([]int64, n), make([]float64, n)
+	for i := range n {
+		ts[i] = 1_400_000_000 + int64(i)*3600
+		// A daily cycle whose shape drifts from day to day, so the
+		// profile over one, two or three days are different features.
+		ph := 2 * math.Pi * float64(i%m) / m
+		ys[i] = 50 + 10*math.Sin(ph) + 6*math.Sin(2*ph+float64(i/m)) + rng.NormFloat64()
+	}
+	s, err := series.NewFrom(ts, ys, false)
+	require.NoError(t, err)
+	se := Seasonality{M: m}
+	early, auto, both := &ridge{se: se}, &ridge{se: se}, &ridge{se: se}
+	require.NoError(t, early.Fit(s, end1, H))
+	require.NoError(t, auto.Fit(s, n, H))
+	require.Less(t, early.prof, auto.prof, "the later history must allow a deeper profile for the test to mean anything")
+	require.NoError(t, both.Fit(s, end1, H))
+	require.NoError(t, both.Refresh(s, n, H))
+	require.Equal(t, early.prof, both.prof, "the refreshed fit's profile")
+	require.Equal(t, early.minOrig, both.minOrig)
+	late := &ridge{se: se}
+	require.NoError(t, late.fit(s, n, H, early.prof))
+	fe, fl, fb := make([]float64, H), make([]float64, H), make([]float64, H)
+	early.Forecast(s, n, fe)
+	late.Forecast(s, n, fl)
+	both.Forecast(s, n, fb)
+	for k := range H {
+		require.InDelta(t, (fe[k]+fl[k])/2, fb[k], 1e-9*math.Abs(fb[k]), "h=%d", k+1)
+	}
+}

@@ -146,12 +146,16 @@ func (r *ridge) LogLookback() (int, bool) { return r.lookback(), r.log }
 // ErrShort is Fit's error when the history is too short for the model.
 var ErrShort = errors.New("predictor: history too short for this model")
 
-func (r *ridge) Fit(s *series.Series, end, H int) error {
+func (r *ridge) Fit(s *series.Series, end, H int) error { return r.fit(s, end, H, 0) }
+
+// fit is Fit with the seasonal profile over prof seasons (0: as many as
+// the history allows, see setup).
+func (r *ridge) fit(s *series.Series, end, H, prof int) error {
 	if r.log && !s.NonNeg {
 		return errors.New("predictor: log model needs a non-negative series")
 	}
 	x, cs, _ := s.Vals(r.log) // all of them while fitting
-	r.setup(s, H, end)
+	r.setup(s, H, end, prof)
 	rows := r.rows(end, H)
 	if rows == nil {
 		return ErrShort
@@ -181,15 +185,19 @@ func (r *ridge) Fit(s *series.Series, end, H int) error {
 	return nil
 }
 
-// setup sizes the seasonal profile (as many seasons, 1..3, as the history
-// of end samples allows), the first usable origin and the calendar table.
-func (r *ridge) setup(s *series.Series, H, end int) {
+// setup sizes the seasonal profile (prof seasons when prof > 0, else as
+// many, 1..3, as the history of end samples allows), the first usable
+// origin and the calendar table.
+func (r *ridge) setup(s *series.Series, H, end, prof int) {
 	r.prof, r.half = 0, 0
 	if m := r.se.M; m > 0 {
 		r.half = min(max(m/48, 1), 6)
 		r.prof = 1
 		for r.prof < 3 && (r.prof+1)*m+r.half-1+ridgeMinRows+H < end {
 			r.prof++
+		}
+		if prof > 0 {
+			r.prof = prof
 		}
 	}
 	r.minOrig = r.minOrigin(H)
@@ -267,11 +275,15 @@ func (r *ridge) Forecast(s *series.Series, end int, out []float64) {
 // windows (ridge is linear in its coefficients, so the forecast is the
 // mean of the two fits' forecasts, before the reach), whose latest
 // member follows the samples since the backtest began while the earlier
-// one keeps its variance down. On an error (or features that no longer
-// match) the earlier fit stays.
+// one keeps its variance down. The new fit takes the earlier one's
+// seasonal profile (prof seasons): the history of end samples may allow a
+// deeper one, whose feature the earlier coefficients were not fitted on
+// (same count, another meaning), and the two members must share features
+// for their average to be the mean of their forecasts. On an error (or
+// features that no longer match) the earlier fit stays.
 func (r *ridge) Refresh(s *series.Series, end, H int) error {
 	oldCoef, oldReach, oldProf, oldMin := r.coef, r.reach, r.prof, r.minOrig
-	if err := r.Fit(s, end, H); err != nil || len(r.coef) != len(oldCoef) {
+	if err := r.fit(s, end, H, oldProf); err != nil || len(r.coef) != len(oldCoef) {
 		r.coef, r.reach, r.prof, r.minOrig = oldCoef, oldReach, oldProf, oldMin
 		return err
 	}
