@@ -115,9 +115,8 @@ func EvalStartIndex(fraction string, n int) (int, error) {
 // between them, as the controller's store answers them: storeGrid), and
 // policy.Decide sees the pool as the simulator has it. As the controller
 // cycling every step, the engine also decides at those grid points,
-// without an output row. It then runs the
-// HPA curve, the HPA at equal cost and the oracle through the same
-// simulator.
+// without an output row. It then runs the HPA curve, the HPA at equal
+// cost and the oracle through the same simulator.
 func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, error) {
 	if err := checkRun(t, v, cfg); err != nil {
 		return nil, err
