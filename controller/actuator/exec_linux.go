@@ -3,10 +3,13 @@
 package actuator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,8 +19,8 @@ import (
 
 // group runs a command as the leader of a new process group and stops that
 // group when the command's context ends (its timeout, or the controller's
-// shutdown): SIGTERM to the group, then SIGKILL to what is left once the
-// leader has exited or killGrace has passed. A command that runs others (a
+// shutdown): SIGTERM to the group, then SIGKILL to what is left once every
+// process of the group has exited or killGrace has passed. A command that runs others (a
 // shell script calling kubectl) leaves no process behind when it times
 // out. exec.CommandContext kills only the command itself, and its children
 // lived on, one more at every resend while the receiver hung. It was
@@ -34,7 +37,9 @@ type group struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	reaped bool // set, under mu, before Wait may reap the leader
-	// exited is closed once the leader has exited (not yet reaped).
+	// exited is closed once the leader has exited (not yet reaped) and,
+	// when the context ended, the rest of its group too or the grace
+	// has passed (awaitGroup).
 	exited chan struct{}
 	grace  time.Duration // from SIGTERM to SIGKILL
 	// kill signals a process group (tests record the calls).
@@ -60,8 +65,9 @@ func (g *group) signal(sig syscall.Signal) error {
 }
 
 // cancel is the command's Cancel: SIGTERM to the group, and SIGKILL once
-// grace has passed without the leader exiting (run kills what is left
-// when it exits). exec starts its WaitDelay after cancel returns.
+// grace has passed without the group ending (run kills what is left when
+// it has, a zombie leader at least). exec starts its WaitDelay after
+// cancel returns.
 func (g *group) cancel() error {
 	if err := g.signal(syscall.SIGTERM); err != nil {
 		return err
@@ -90,6 +96,12 @@ func (g *group) run(ctx context.Context) error {
 			break
 		}
 	}
+	if ctx.Err() != nil {
+		// The leader, still unreaped, keeps the group's id: what it
+		// started has the rest of the grace to end on the SIGTERM (a plain
+		// script dies on it at once, its Terraform run releases its lock).
+		g.awaitGroup(time.Now().Add(g.grace))
+	}
 	close(g.exited)
 	g.mu.Lock()
 	if ctx.Err() != nil {
@@ -98,4 +110,43 @@ func (g *group) run(ctx context.Context) error {
 	g.reaped = true
 	g.mu.Unlock()
 	return g.cmd.Wait()
+}
+
+// groupPoll is how often awaitGroup looks for the group's processes.
+const groupPoll = 20 * time.Millisecond
+
+// awaitGroup waits until no process of the group but its exited leader is
+// running, or until deadline. cancel's SIGKILL at the grace still comes
+// (it waits for exited, closed after this).
+func (g *group) awaitGroup(deadline time.Time) {
+	pgid := g.cmd.Process.Pid
+	for groupRunning(pgid) && time.Now().Before(deadline) {
+		time.Sleep(groupPoll)
+	}
+}
+
+// groupRunning reports whether a process other than pgid itself, and not
+// a zombie, is in process group pgid, from /proc/PID/stat (false without
+// /proc: the group then gets SIGKILL at once, as before).
+func groupRunning(pgid int) bool {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	want := strconv.Itoa(pgid)
+	for _, e := range ents {
+		if e.Name() == want || e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces and ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) >= 3 && f[0] != "Z" && f[2] == want {
+			return true
+		}
+	}
+	return false
 }

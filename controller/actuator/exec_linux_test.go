@@ -70,6 +70,33 @@ func TestExecShutdownTermsFirst(t *testing.T) {
 	require.Equal(t, "cleaned\n", string(b))
 }
 
+// TestExecChildrenCleanUpAfterTheLeader: a command that SIGTERM ends at
+// once (a shell script without a trap, the default of sh) leaves what it
+// started the grace to clean up: the group got SIGKILL as soon as the
+// command itself had exited, so a Terraform run started by a plain script
+// was killed while it released its lock, on every shutdown.
+func TestExecChildrenCleanUpAfterTheLeader(t *testing.T) {
+	dir := t.TempDir()
+	ready, child := filepath.Join(dir, "ready"), filepath.Join(dir, "child.sh")
+	// The child's cleanup takes a moment (a second process, in the group).
+	require.NoError(t, os.WriteFile(child, []byte(`trap 'sleep 0.3; echo cleaned > "$1.term"; exit 0' TERM
+echo > "$1.tmp"; mv "$1.tmp" "$1"
+while :; do sleep 1; done
+`), 0o600))
+	e, err := NewExec([]string{"/bin/sh", "-c", `/bin/sh "$0" "$1" & wait`, child, ready}, time.Minute, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Deliver(ctx, testAction) }()
+	waitFile(t, ready)
+	cancel()
+	require.ErrorContains(t, <-done, "stopped by the shutdown")
+	b, rerr := os.ReadFile(ready + ".term")
+	require.NoError(t, rerr, "the child was killed before its cleanup ended")
+	require.Equal(t, "cleaned\n", string(b))
+}
+
 // TestExecGroupKilledAfterGrace: a command that ignores SIGTERM is killed,
 // with what it started, once the grace has passed.
 func TestExecGroupKilledAfterGrace(t *testing.T) {
