@@ -333,7 +333,7 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	return backtest.Config{
 		Target: tg, Coverage: *o.coverage, HPATargets: targets, HoldUntilReady: *o.hold,
 		Detector: det, AnomalyThreshold: *o.anomalyTh, NoShadowHPA: !*o.shadowHPA,
-		Explain: *o.explain != "",
+		Explain: *o.explain != "", QueryGrid: *o.promURL != "",
 	}, nil
 }
 

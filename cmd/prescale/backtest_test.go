@@ -86,9 +86,10 @@ func TestBacktestCmdExplain(t *testing.T) {
 }
 
 // promSine is a Prometheus query_range API answering sum(rate(x[1m]))
-// with a sine every minute from first(start, end) to end; with a tenant,
-// only requests carrying it as X-Scope-OrgID (as Mimir does).
-func promSine(t *testing.T, tenant string, first func(start, end int64) int64) *httptest.Server {
+// with a sine every minute from first(start, end) to end, but at the
+// minute hole(end) (0: none); with a tenant, only requests carrying it as
+// X-Scope-OrgID (as Mimir does).
+func promSine(t *testing.T, tenant string, first, hole func(start, end int64) int64) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Scope-OrgID") != tenant {
@@ -104,6 +105,9 @@ func promSine(t *testing.T, tenant string, first func(start, end int64) int64) *
 		end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
 		var values [][2]any
 		for ts := first(int64(start), int64(end)); ts <= int64(end); ts += 60 {
+			if ts == hole(int64(start), int64(end)) {
+				continue
+			}
 			values = append(values, [2]any{ts, strconv.FormatFloat(50+20*math.Sin(float64(ts)/3600), 'f', 3, 64)})
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -119,24 +123,29 @@ func promSine(t *testing.T, tenant string, first func(start, end int64) int64) *
 // server with two hours of data) replays from the first sample, and the
 // summary says how many samples were left out; they were replayed as
 // 20,000 empty samples: a summary of hours of "no_data" decisions and no
-// ratio.
+// ratio. A minute the server has no sample for is its answer after its
+// own lookback: decided without data, not carried from the minute before
+// as a trace file's NaN row is.
 func TestBacktestCmdPrometheus(t *testing.T) {
+	whole := func(start, _ int64) int64 { return start }
+	noHole := func(_, _ int64) int64 { return 0 }
 	for _, tc := range []struct {
-		name      string
-		first     func(start, end int64) int64
-		rows      int // header included
-		says, not string
-		tenant    string
+		name        string
+		first, hole func(start, end int64) int64
+		rows        int // header included
+		says, not   string
+		tenant      string
 	}{
 		// [now-1d, now] at 1 m, both ends included: 1,441 points.
-		{"whole range", func(start, _ int64) int64 { return start }, 1 + 1441, "", "left out", ""},
-		{"young series", func(_, end int64) int64 { return end - 2*3600 }, 1 + 121,
+		{"whole range", whole, noHole, 1 + 1441, "", "left out", ""},
+		{"young series", func(_, end int64) int64 { return end - 2*3600 }, noHole, 1 + 121,
 			"the 1320 samples before it, without data, left out", "no_data", ""},
 		// A multi-tenant engine (Mimir) could not be replayed: no header.
-		{"tenant header", func(start, _ int64) int64 { return start }, 1 + 1441, "", "tenant-s3cret", "tenant-s3cret"},
+		{"tenant header", whole, noHole, 1 + 1441, "", "tenant-s3cret", "tenant-s3cret"},
+		{"missing minute", whole, func(_, end int64) int64 { return end - 3600 }, 1 + 1441, "no_data 1", "left out", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := promSine(t, tc.tenant, tc.first)
+			srv := promSine(t, tc.tenant, tc.first, tc.hole)
 			out := filepath.Join(t.TempDir(), "d.csv")
 			var stdout, stderr bytes.Buffer
 			args := []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",

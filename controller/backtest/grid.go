@@ -16,16 +16,17 @@ const maxGapDays = 8
 
 // storeGrid replays what the live controller reads for a trace with rows
 // missing: the store holds the trace's rows and answers on the step grid
-// with PromQL's lookback (history.LookbackFor(step), as the embedded store
-// is opened; left-open: the newest sample in (t - lookback, t], else
-// NaN). A NaN row is a missing one: the store skips NaN when it writes
-// (history.Embedded.AppendSeries, the trace replay), so it answers there
-// as between rows. So a missing row reaches the engine as the last row's
-// value while that is within the lookback (one step at a 5-minute step)
-// and as a gap (NaN) after that, and the forecasters, which count
-// samples, keep their seasonal phase. Fed only the rows, each missing row
-// shifted the phase by one sample for ever after: the backtest measured a
-// model the controller does not run.
+// with PromQL's lookback (history.LookbackFor(step), as the embedded
+// store is opened; left-open: the newest sample in (t - lookback, t],
+// else NaN). A NaN row is a missing one: the store skips NaN when it
+// writes (history.Embedded.AppendSeries, the trace replay), so it
+// answers there as between rows; but rows that are a server's answers
+// already (Config.QueryGrid) stay as they are. So a missing row reaches
+// the engine as the last row's value while that is within the lookback
+// (one step at a 5-minute step) and as a gap (NaN) after that, and the
+// forecasters, which count samples, keep their seasonal phase. Fed only
+// the rows, each missing row shifted the phase by one sample for ever
+// after: the backtest measured a model the controller does not run.
 //
 // The controller feeds the grid points up to the last one the store
 // answers, so a point answered NaN waits for the next answered one
@@ -38,10 +39,11 @@ type storeGrid struct {
 	passed         int64 // the last grid point passed (a row or a missing point)
 	any            bool  // a point was passed
 	unfed          []int64
+	answered       bool // the rows are the store's answers already (Config.QueryGrid)
 }
 
-func newStoreGrid(step time.Duration) *storeGrid {
-	return &storeGrid{step: int64(step / time.Second), lookback: int64(history.LookbackFor(step) / time.Second)}
+func newStoreGrid(step time.Duration, answered bool) *storeGrid {
+	return &storeGrid{step: int64(step / time.Second), lookback: int64(history.LookbackFor(step) / time.Second), answered: answered}
 }
 
 // at is the store's answer at grid time t for the samples stored so far.
@@ -65,9 +67,13 @@ func (g *storeGrid) missing(t int64) int64 {
 }
 
 // row stores the row (t, v), NaN skipped as the store skips it, and
-// returns the store's answer at t.
+// returns the store's answer at t: v itself when the rows are answers
+// already (a NaN one is the store answering nothing).
 func (g *storeGrid) row(t int64, v float64) float64 {
 	if math.IsNaN(v) {
+		if g.answered {
+			return v
+		}
 		return g.at(t)
 	}
 	g.lastT, g.lastV, g.have = t, v, true

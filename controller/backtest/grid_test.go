@@ -57,3 +57,32 @@ func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
 	// next row).
 	require.Equal(t, []int64{0, 300, 600, 900, 1200, 1200, 1800, 2100, 2400, 2400, 3000, 3420, 3600, 3900, 4200, 4500, 4800}, sp.asked)
 }
+
+// TestQueryGridNaNRowStaysNaN: with Config.QueryGrid (the rows are a
+// server's answers on the grid, `prescale backtest --prometheus`) a NaN
+// row is the server answering nothing there, after its own lookback: it
+// reaches the engine as NaN and is decided without data, where a trace's
+// NaN row is carried from the row before (the store skips NaN on write).
+func TestQueryGridNaNRowStaysNaN(t *testing.T) {
+	nan := math.NaN()
+	ts := []int64{0, 300, 600, 900, 1200}
+	vs := []float64{1, 2, nan, 4, 5}
+	for _, query := range []bool{false, true} {
+		sp := &gridSpy{}
+		cfg := testConfig(0)
+		cfg.NewForecaster = func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil }
+		cfg.QueryGrid = query
+		res, err := Run(t.Context(), ts, vs, cfg)
+		require.NoError(t, err)
+		require.Equal(t, ts, sp.t, "query %v", query)
+		if query {
+			require.True(t, math.IsNaN(sp.y[2]), "fed %v", sp.y[2])
+			require.Equal(t, policy.ReasonNoData, res.Reasons[2])
+			require.Equal(t, []int64{0, 300, 300, 900, 1200}, sp.asked, "decided before the NaN was fed")
+			continue
+		}
+		require.InDelta(t, 2, sp.y[2], 0, "carried")
+		require.NotEqual(t, policy.ReasonNoData, res.Reasons[2])
+		require.Equal(t, []int64{0, 300, 600, 900, 1200}, sp.asked)
+	}
+}

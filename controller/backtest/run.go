@@ -43,6 +43,13 @@ type Config struct {
 	// NoShadowHPA turns the engine's shadow HPA safety net off
 	// (engine.Config.NoShadowHPA); the live controller always runs it.
 	NoShadowHPA bool
+	// QueryGrid says the rows are a query's answers on the step grid
+	// (QueryRange: `prescale backtest --prometheus`): the server has
+	// applied its lookback, so a NaN row is it answering nothing there and
+	// stays NaN. Otherwise a NaN row is a sample the controller's store
+	// never holds (it skips NaN when it writes) and reads as the store
+	// answers between rows (storeGrid).
+	QueryGrid bool
 	// EvalStart is the first scored sample index.
 	EvalStart int
 	// Explain keeps every decision with what it was made from
@@ -147,7 +154,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 	if cfg.Explain {
 		res.Explain = make([]Explained, n)
 	}
-	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, grid: newStoreGrid(step), res: res, every: cfg.ProgressEvery}
+	r := &replayer{ctx: ctx, cfg: cfg, eng: eng, grid: newStoreGrid(step, cfg.QueryGrid), res: res, every: cfg.ProgressEvery}
 	if r.every <= 0 {
 		r.every = 10000
 	}
