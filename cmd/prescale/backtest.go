@@ -200,7 +200,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.downCool = clihelp.Duration(fs, "scale-down-cooldown", 0, "minimum time after any scaling before a scale-down (PRESCALE_TARGET_SCALE_DOWN_COOLDOWN)")
 	o.confidence = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
-	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand, units before and after, "+
+	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand as the engine was fed it: a NaN row's value carried by the store, NaN if none; units before and after, "+
 		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast and wanted units, exceedance, peak quantiles, "+
 		"round trips, forgone gain, event pacing multiplier, release band, climb ahead, wide band, calm hold units, anomaly flag) beside the HPA at equal cost's ready and "+
 		"requested units")

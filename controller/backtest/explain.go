@@ -8,9 +8,14 @@ import (
 )
 
 // Explained is what one replayed decision was made from (Config.Explain):
-// the decision with its explanation, the policy state's round trips after
-// it, and the peak distribution it was sized by.
+// the demand the engine was fed, the decision with its explanation, the
+// policy state's round trips after it, and the peak distribution it was
+// sized by.
 type Explained struct {
+	// Demand is the store's answer at the sample's time, the demand the
+	// decision was made on: the row's value, or for a NaN row the last
+	// row's carried within the lookback (NaN: none, decided no_data).
+	Demand     float64
 	Decision   policy.Decision
 	RoundTrips float64
 	// Peak50, Peak90 and Peak99 are the 50, 90 and 99 % quantiles of the
@@ -24,15 +29,16 @@ const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reacti
 	"release_band,climb_units,wide_band,calm_units,anomaly,hpa_ready,hpa_requested\n"
 
 // WriteExplain writes one row per sample with what the decision was made
-// from (the run needs Config.Explain): demand, the units requested before
-// the decision (current) and after it (desired), prescale's ready units
-// in the simulated pool, reason and rule, the reactive, shadow HPA and
-// crowd trend floors, the units the forecast wanted, the predicted probability that
-// the lead window's peak exceeds them, the peak quantiles, the round
-// trips and forgone gain of the change cost, the event pacing multiplier
-// of the change cost (1: none), its release band, climb ahead and wide
-// band in units (0: none), the calm hold's target in units (0: none),
-// the anomaly flag, and the
+// from (the run needs Config.Explain): the demand the engine was fed (a
+// NaN row's value carried by the store, NaN when it answered nothing),
+// the units requested before the decision (current) and after it
+// (desired), prescale's ready units in the simulated pool, reason and
+// rule, the reactive, shadow HPA and crowd trend floors, the units the
+// forecast wanted, the predicted probability that the lead window's peak
+// exceeds them, the peak quantiles, the round trips and forgone gain of
+// the change cost, the event pacing multiplier of the change cost (1:
+// none), its release band, climb ahead and wide band in units (0: none),
+// the calm hold's target in units (0: none), the anomaly flag, and the
 // ready and requested units of the HPA at equal cost beside it. Without
 // Config.Explain it writes the header only.
 func WriteExplain(w io.Writer, res *Result) error {
@@ -56,7 +62,7 @@ func WriteExplain(w io.Writer, res *Result) error {
 		d, ex := e.Decision, e.Decision.Explanation
 		buf = buf[:0]
 		integer(int(res.T[i]))
-		num(res.Demand[i])
+		num(e.Demand)
 		integer(ex.CurrentUnits)
 		integer(d.Desired)
 		integer(res.Timeline[i].Ready)

@@ -16,7 +16,8 @@ import (
 
 // TestWriteExplain: with Config.Explain every sample gets a row whose
 // decision, units and reason are the replay's own, read back from the
-// CSV; the decisions are those of a run without it.
+// CSV; the decisions are those of a run without it. The demand column is
+// what the engine was fed: a NaN row's value carried by the store.
 func TestWriteExplain(t *testing.T) {
 	ts, v := synthetic(4*288, 300, 3)
 	v[500], v[501] = nanValue(), nanValue() // the first carried from 499 by the store, the second no data
@@ -48,6 +49,9 @@ func TestWriteExplain(t *testing.T) {
 		require.Equal(t, res.Desired[i], atoi(col(row, "desired")), "sample %d", i)
 		require.Equal(t, res.Timeline[i].Ready, atoi(col(row, "ready")), "sample %d", i)
 		require.Equal(t, string(res.Reasons[i]), col(row, "reason"), "sample %d", i)
+		if i != 500 && i != 501 {
+			require.Equal(t, strconv.FormatFloat(v[i], 'g', 6, 64), col(row, "demand"), "sample %d", i)
+		}
 		require.Equal(t, res.BaselineTimeline[i].Requested, atoi(col(row, "hpa_requested")), "sample %d", i)
 		if i > 0 {
 			// The units requested before the decision: the last one's, clamped.
@@ -65,6 +69,7 @@ func TestWriteExplain(t *testing.T) {
 		}
 	}
 	require.NotEqual(t, string(policy.ReasonNoData), col(rows[501], "reason"))
+	require.Equal(t, strconv.FormatFloat(v[499], 'g', 6, 64), col(rows[501], "demand"), "decided on the carried value")
 	require.Equal(t, string(policy.ReasonNoData), col(rows[502], "reason"))
 	require.Equal(t, "NaN", col(rows[502], "demand"))
 	require.Positive(t, rules[string(policy.RuleForecast)], "rules %v", rules)
@@ -87,7 +92,7 @@ func TestWriteExplainFloors(t *testing.T) {
 	res := &Result{
 		T: []int64{300}, Demand: []float64{42},
 		Timeline: []Sample{{Ready: 5, Requested: 9}}, BaselineTimeline: []Sample{{Ready: 5, Requested: 5}},
-		Explain: []Explained{{Decision: d, Peak50: math.NaN(), Peak90: math.NaN(), Peak99: math.NaN()}},
+		Explain: []Explained{{Demand: 42, Decision: d, Peak50: math.NaN(), Peak90: math.NaN(), Peak99: math.NaN()}},
 	}
 	var buf bytes.Buffer
 	require.NoError(t, WriteExplain(&buf, res))

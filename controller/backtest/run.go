@@ -252,7 +252,7 @@ func (r *replayer) step(i int, pool *simpool.Pool) (int, bool) {
 	r.res.ReasonCounts[d.Reason]++
 	if r.res.Explain != nil {
 		q := out.PeakQuantiles
-		r.res.Explain[i] = Explained{Decision: d, RoundTrips: out.State.RoundTrips,
+		r.res.Explain[i] = Explained{Demand: a, Decision: d, RoundTrips: out.State.RoundTrips,
 			Peak50: policy.PeakAt(q, 0.5), Peak90: policy.PeakAt(q, 0.9), Peak99: policy.PeakAt(q, 0.99)}
 	}
 	return d.Desired, true
