@@ -366,16 +366,17 @@ func fromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) 
 	f.SavedAt = now
 }
 
-// clockSteppedBackLocked moves the targets' persisted times that were read
-// from the state file back by as much as the clock stepped back since the
-// last cycle (an NTP step, a VM restored from a snapshot), as
-// fromTheFuture does at start, and warns. Times this process set from
-// time.Now carry a monotonic reading and compare on it, which no clock
-// step moves (state.Target.Shift keeps them); those read from the file
-// have the wall clock only: a step back of an hour held a cooldown,
-// stabilisation window or manual override from before the restart for an
-// hour more. The step is the wall clock's move less the time elapsed on
-// the monotonic clock (an injected clock without readings counts none).
+// clockSteppedBackLocked moves the targets' persisted times back by as
+// much as the clock stepped back since the last cycle (an NTP step, a VM
+// restored from a snapshot), as fromTheFuture does at start, and warns.
+// Those read from the state file have the wall clock only: a step back of
+// an hour held a cooldown, stabilisation window or manual override from
+// before the restart for an hour more. Those this process set from
+// time.Now compare on their monotonic reading, which no step moves, but
+// the file saves their wall clock reading: they move too, as wall clock
+// times (state.Target.Shift), or the next start read them an hour ahead.
+// The step is the wall clock's move less the time elapsed on the
+// monotonic clock (an injected clock without readings counts none).
 // c.mu is held.
 func (c *Controller) clockSteppedBackLocked(now time.Time) {
 	elapsed := max(0, now.Sub(c.lastCycle)) // monotonic when both have it

@@ -254,15 +254,18 @@ func (s *Store) marshal(v any) ([]byte, error) {
 // (negative: back): the policy's last scale-up and scale-down, its
 // stabilisation and usage windows' entries, the end of a manual override,
 // the end of an outage, when cost last accrued and what the previous
-// forecast was for. The decisions' own times are history and stay, and so
-// does a time with a monotonic clock reading (one this process took from
-// time.Now, not read from the file): Go compares it with now on the
-// monotonic clock, which a clock change does not move, so moving it would
-// shorten its cooldown by d.
+// forecast was for. The decisions' own times are history and stay. A time
+// with a monotonic clock reading (one this process took from time.Now)
+// moves too, and loses that reading: shifted with it, it would compare
+// with now on the monotonic clock, which a clock change does not move,
+// and end its cooldown early by d; kept, its wall clock reading, all the
+// state file saves, would stay on the old clock (a cooldown held for d
+// more after the next start). Wall clock only, it compares with now as a
+// time read from the file does.
 func (t *Target) Shift(d time.Duration) {
 	move := func(x *time.Time) {
-		if !x.IsZero() && wallOnly(*x) {
-			*x = x.Add(d)
+		if !x.IsZero() {
+			*x = x.Round(0).Add(d)
 		}
 	}
 	p := &t.Policy
@@ -282,12 +285,6 @@ func (t *Target) Shift(d time.Duration) {
 	}
 	move(&t.CostAt)
 	move(&t.PrevForecastAt)
-}
-
-// wallOnly reports whether t has no monotonic clock reading: Round(0)
-// drops only that reading, and == (unlike Equal) compares it.
-func wallOnly(t time.Time) bool {
-	return t == t.Round(0) //nolint:staticcheck // QF1009: Equal would ignore the monotonic reading this tells apart
 }
 
 // Sanitize bounds what a target's state may hold, for a target with units

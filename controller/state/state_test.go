@@ -221,20 +221,39 @@ func TestSaveSyncsDirectory(t *testing.T) {
 	require.NoError(t, fsyncDir(dir), "the real fsync works on a directory")
 }
 
-// TestShiftKeepsMonotonicTimes: Shift moves the times read from the file
-// (wall clock only) and keeps those this process took from time.Now: Go
-// compares those with now on the monotonic clock, which a clock change
-// does not move, so moving one back an hour ended its cooldown an hour
-// early.
-func TestShiftKeepsMonotonicTimes(t *testing.T) {
+// TestShiftMovesMonotonicTimesOnTheWallClock: a time this process took
+// from time.Now (a monotonic reading) moves with the step too, as a wall
+// clock time: the state file keeps only the wall clock, and one saved
+// after a step back of an hour held such a time, a scale-up's made before
+// the step, an hour ahead of the clock that reads it at the next start
+// (its cooldown held an hour more, SavedAt being after the step, so the
+// start's fromTheFuture moved nothing). Shifted with its monotonic
+// reading it would have compared on it, which no step moves, and ended
+// its cooldown early by the step: it is now wall clock only, as one read
+// from the file.
+func TestShiftMovesMonotonicTimesOnTheWallClock(t *testing.T) {
 	mono := time.Now()
 	wall := mono.Round(0)
-	ts := Target{Policy: policy.State{LastScaleUp: mono, LastScaleDown: wall}, CostAt: mono}
-	ts.Shift(-time.Hour)
 	require.False(t, wallOnly(mono))
 	require.True(t, wallOnly(wall))
-	require.False(t, wallOnly(ts.Policy.LastScaleUp), "a monotonic time stays")
-	require.Equal(t, mono, ts.Policy.LastScaleUp)
-	require.Equal(t, mono, ts.CostAt)
+	ts := Target{Policy: policy.State{LastScaleUp: mono, LastScaleDown: wall}, CostAt: mono}
+	ts.Shift(-time.Hour)
+	require.True(t, wallOnly(ts.Policy.LastScaleUp), "compared on the wall clock from now on")
+	require.Equal(t, wall.Add(-time.Hour), ts.Policy.LastScaleUp, "a time this process set moves")
+	require.Equal(t, wall.Add(-time.Hour), ts.CostAt)
 	require.Equal(t, wall.Add(-time.Hour), ts.Policy.LastScaleDown, "a time read from the file moves")
+
+	// Saved after the step and read back, as at the next start.
+	st, err := New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, st.Save(File{Version: Version, SavedAt: wall.Add(-time.Hour), Targets: map[string]Target{"web": ts}}))
+	f, err := st.Load()
+	require.NoError(t, err)
+	require.True(t, f.Targets["web"].Policy.LastScaleUp.Equal(wall.Add(-time.Hour)), "the file holds the stepped clock's time: %s", f.Targets["web"].Policy.LastScaleUp)
+}
+
+// wallOnly reports whether t has no monotonic clock reading: Round(0)
+// drops only that reading, and == (unlike Equal) compares it.
+func wallOnly(t time.Time) bool {
+	return t == t.Round(0) //nolint:staticcheck // QF1009: Equal would ignore the monotonic reading this tells apart
 }
