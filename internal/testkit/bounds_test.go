@@ -1,7 +1,9 @@
 package testkit
 
 import (
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -13,4 +15,21 @@ func TestBoundCases(t *testing.T) {
 	require.Equal(t, []BoundCase{{"168h0m0s", true}, {"168h0m1s", false}}, BoundCases("duration", "at most 168h0m0s"))
 	require.Equal(t, []BoundCase{{"1s", true}, {"500ms", false}}, BoundCases("duration", "at least 1s"))
 	require.Empty(t, BoundCases("duration", "at most 20160 steps"))
+}
+
+// TestEnvKinds: every variable gets a kind, an embedded struct's too, as
+// clihelp.Vars lists them.
+func TestEnvKinds(t *testing.T) {
+	type inner struct {
+		Ratio float64 `envconfig:"RATIO"`
+	}
+	type spec struct {
+		inner
+		Every time.Duration `envconfig:"EVERY"`
+		Count int           `envconfig:"COUNT"`
+		Big   int64         `envconfig:"BIG"`
+		Name  string        `envconfig:"NAME"`
+	}
+	require.Equal(t, map[string]string{"P_RATIO": "float", "P_EVERY": "duration", "P_COUNT": "int", "P_BIG": "int", "P_NAME": ""},
+		EnvKinds("P", reflect.TypeFor[spec]()))
 }
