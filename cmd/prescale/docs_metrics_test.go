@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
@@ -19,21 +21,33 @@ import (
 )
 
 // metricRow is a row of README.md's metric tables: | `name` | type | labels | meaning |.
-type metricRow struct{ typ, labels string }
+type metricRow struct{ typ, labels, line string }
 
 // readmeMetricRows reads every metric table row of README.md, labels
-// sorted, comma-separated, without backticks.
+// sorted, comma-separated, without backticks, and the row's whole line.
 func readmeMetricRows(t *testing.T) map[string]metricRow {
 	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)`[^|]* \\| (counter|gauge|histogram|summary) \\|([^|]*)\\|")
+	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)`[^|]* \\| (counter|gauge|histogram|summary) \\|([^|]*)\\|.*")
 	rows := map[string]metricRow{}
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
-		rows[m[1]] = metricRow{m[2], sortedLabels(strings.Split(strings.ReplaceAll(m[3], "`", ""), ","))}
+		rows[m[1]] = metricRow{m[2], sortedLabels(strings.Split(strings.ReplaceAll(m[3], "`", ""), ",")), m[0]}
 	}
 	require.Greater(t, len(rows), 50, "README.md's metric tables not read")
 	return rows
+}
+
+// goldenFamilies parses the exporter's golden exposition.
+func goldenFamilies(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	golden, err := os.ReadFile("../../exporter/testdata/host.golden")
+	require.NoError(t, err)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(golden))
+	require.NoError(t, err)
+	require.NotEmpty(t, families)
+	return families
 }
 
 func sortedLabels(names []string) string {
@@ -113,12 +127,7 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 		require.Equal(t, strings.HasSuffix(name, "_total"), row.typ == "counter", "%s: a counter's name ends in _total, and only a counter's", name)
 	}
 
-	golden, err := os.Open("../../exporter/testdata/host.golden")
-	require.NoError(t, err)
-	defer func() { _ = golden.Close() }()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(golden)
-	require.NoError(t, err)
+	families := goldenFamilies(t)
 	for name, mf := range families {
 		row, ok := rows[name]
 		if !ok {
@@ -251,19 +260,8 @@ func TestREADMENamesTheSeriesAbsentAtStart(t *testing.T) {
 func TestREADMEListsExporterLabelValues(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
-	rows := map[string]string{}
-	for line := range strings.SplitSeq(string(readme), "\n") {
-		if name, ok := strings.CutPrefix(line, "| `prescale_"); ok {
-			name, _, _ = strings.Cut(name, "`")
-			rows["prescale_"+name] = line
-		}
-	}
-	golden, err := os.Open("../../exporter/testdata/host.golden")
-	require.NoError(t, err)
-	defer func() { _ = golden.Close() }()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(golden)
-	require.NoError(t, err)
+	rows := readmeMetricRows(t)
+	families := goldenFamilies(t)
 	values := func(metric, label string) []string {
 		var out []string
 		for _, s := range families[metric].GetMetric() {
@@ -282,8 +280,9 @@ func TestREADMEListsExporterLabelValues(t *testing.T) {
 		{"prescale_app_tcp_connections", "state"}, {"prescale_network_bytes_total", "direction"},
 	} {
 		for _, v := range values(ml[0], ml[1]) {
-			named := strings.Contains(rows[ml[0]], "`"+v+"`") || strings.Contains(rows[ml[0]], `"`+v+`"`)
-			require.True(t, named, "README.md's row of %s does not name its %s %q: %s", ml[0], ml[1], v, rows[ml[0]])
+			row := rows[ml[0]].line
+			named := strings.Contains(row, "`"+v+"`") || strings.Contains(row, `"`+v+`"`)
+			require.True(t, named, "README.md's row of %s does not name its %s %q: %s", ml[0], ml[1], v, row)
 		}
 	}
 	for _, v := range values("prescale_app_load_signal_ratio", "signal") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
@@ -89,12 +86,7 @@ func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
 		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the controller metric %s", name) //nolint:testifylint // as above
 	}
 
-	golden, err := os.ReadFile("../../exporter/testdata/host.golden")
-	require.NoError(t, err)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := parser.TextToMetricFamilies(bytes.NewReader(golden))
-	require.NoError(t, err)
-	require.NotEmpty(t, mfs)
+	mfs := goldenFamilies(t)
 	for name := range mfs {
 		if !strings.HasPrefix(name, "prescale_") {
 			continue
