@@ -47,6 +47,11 @@ type calm struct {
 	wanted medianRing
 	at     int64 // the last decision time whose wanted units were taken
 	hasAt  bool
+	// first is the first time update saw: the HPA curve's silence is
+	// only known from then on (the shadow HPAs start afresh with the
+	// engine, after a restart too).
+	first    int64
+	hasFirst bool
 }
 
 // event records a scale event of prescale's at now.
@@ -70,13 +75,19 @@ func (c *calm) want(now int64, units int) {
 // update re-reads whether the target is calm at now, last being the HPA
 // curve's last event time at prescale's cost: calm ends when the curve
 // has moved since it began, and begins when the curve has been silent
-// for calmWindow while prescale made calmEvents scale events in it.
+// for calmWindow while prescale made calmEvents scale events in it. A
+// curve without an event yet is silent only since the engine's first
+// update, so calm cannot begin in the first calmWindow.
 func (c *calm) update(now, last int64) {
+	if !c.hasFirst {
+		c.first, c.hasFirst = now, true
+	}
 	if c.on && last > c.since {
 		c.on = false
 	}
 	from := now - int64(calmWindow/time.Second)
-	if !c.on && last <= from && len(c.events) == calmEvents && c.events[0] > from && c.events[0] > last {
+	silent := last <= from && c.first <= from
+	if !c.on && silent && len(c.events) == calmEvents && c.events[0] > from && c.events[0] > last {
 		c.on, c.since = true, last
 	}
 }

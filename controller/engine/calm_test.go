@@ -31,6 +31,7 @@ func TestHPALastEventAt(t *testing.T) {
 func TestCalmBeginsAndEnds(t *testing.T) {
 	const hour = int64(time.Hour / time.Second)
 	var c calm
+	c.update(0, 0) // the engine starts at hour 0
 	for i := range int64(calmEvents) {
 		c.event((3 + i) * hour) // hours 3 to 8
 	}
@@ -52,6 +53,26 @@ func TestCalmBeginsAndEnds(t *testing.T) {
 		c.want(i, 99) // a repeated decision time is taken once
 	}
 	require.Equal(t, 41, c.units())
+}
+
+// A curve that has made no event yet is silent only since the engine
+// started (after a restart too: the shadow HPAs start afresh): prescale's
+// six events in the first hours do not make the target calm before a
+// whole calmWindow has passed since the start.
+func TestCalmNeedsAWindowSinceStart(t *testing.T) {
+	const hour = int64(time.Hour / time.Second)
+	var c calm
+	start := 100 * hour
+	c.update(start, 0)
+	for i := range int64(calmEvents) {
+		c.event(start + (1+i)*hour) // hours 1 to 6 after the start
+	}
+	c.update(start+7*hour, 0)
+	require.False(t, c.on, "the curve was watched for 7 hours only")
+	c.update(start+11*hour, 0)
+	require.False(t, c.on, "the curve was watched for 11 hours only")
+	c.update(start+12*hour, 0)
+	require.True(t, c.on, "silent for the 12 hours since the start, with six events in them")
 }
 
 // A 5-minute series whose first four days are noisy (iid, 15 %: the
