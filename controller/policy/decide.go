@@ -604,14 +604,13 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 	cur := in.CurrentUnits
 
 	// 5. Storage never shrinks.
-	if t.Kind == KindStorage && p.units < cur {
-		p = proposal{cur, ReasonStabilization, RuleStorageGrow}
-	}
+	p = storageGrow(t, cur, p)
 
-	// 5a-5c. Few, decisive moves: the calm hold, or event pacing's bands
-	// and the change cost.
+	// 5a-5c. Few, decisive moves: the calm hold (whose median may be
+	// below the current units: storage still never shrinks), or event
+	// pacing's bands and the change cost.
 	if q, calm := calmHold(in, cur, floor, p); calm {
-		p = q
+		p = storageGrow(t, cur, q)
 	} else {
 		p = decisive(in, t, st, floor, p, ex)
 	}
@@ -633,6 +632,15 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 
 	// 7. Cooldowns, 8. rate limits.
 	return rateLimits(t, cur, floor, cooldowns(in, t, st, floor, p))
+}
+
+// storageGrow is step 5: a storage target's proposal below the current
+// units holds them.
+func storageGrow(t Target, cur int, p proposal) proposal {
+	if t.Kind == KindStorage && p.units < cur {
+		return proposal{cur, ReasonStabilization, RuleStorageGrow}
+	}
+	return p
 }
 
 // decisive is steps 5a to 5c: event pacing's release band (a paced

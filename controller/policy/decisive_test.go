@@ -372,3 +372,20 @@ func TestCalmHold(t *testing.T) {
 		})
 	}
 }
+
+// Storage never shrinks, calm or not: the calm hold's median below the
+// current units does not take a volume down (step 5 holds it first).
+func TestCalmHoldNeverShrinksStorage(t *testing.T) {
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	tg := baseTarget()
+	tg.Kind, tg.RiskPerUnit = KindStorage, 0.05
+	in := input(5, 8, flat(10, 20, 6))
+	in.PeakQuantiles, in.CalmUnits = q, 5
+	d := Decide(in, tg, State{})
+	require.Equal(t, 8, d.Desired)
+	require.Equal(t, RuleStorageGrow, d.Explanation.Rule)
+
+	in.CurrentUnits = 2 // the median beyond the band above: grown to it
+	d = Decide(in, tg, State{})
+	require.Equal(t, 5, d.Desired)
+}
