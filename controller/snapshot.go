@@ -145,14 +145,14 @@ func (w Window) Dropped() int { return w.w.Dropped }
 // is: left out of the window as missing).
 func (w Window) Negative() int { return w.w.Negative }
 
-// Units are the target's current and pending units: as the units source
-// reports them now when it knows the target (ready are current, the rest
-// of the request pending), else the units published as current.
-func (s TargetSnapshot) Units() (current, pending int) {
+// PendingUnits are the units requested from the units source (the
+// simulated pool) and not ready yet, as it reports them now; 0 without a
+// source or when it does not know the target.
+func (s TargetSnapshot) PendingUnits() int {
 	if s.UnitsOK {
-		return s.Ready, s.Pending
+		return s.Pending
 	}
-	return s.Current, 0
+	return 0
 }
 
 // ForecastProblem says why the target has no usable forecast: the

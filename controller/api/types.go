@@ -104,12 +104,13 @@ type TargetStatus struct {
 	Mode      string `json:"mode"`
 	Actuator  string `json:"actuator"`
 	Simulated bool   `json:"simulated"`
-	// Current is the units running, as prescale_current_units: what the
-	// target's current_query reads, else what the actuator acknowledged,
-	// else the last decision; with a pool that reports units (the
-	// simulated pool), its ready units, and Pending those requested but
-	// not ready yet (else 0). Desired is the controller's (or a manual)
-	// target.
+	// Current is the units the target has, prescale_current_units and
+	// /api/metrics' current_units: what the target's current_query reads,
+	// else the simulated pool's ready plus provisioning units, else what
+	// the actuator acknowledged, else the last decision, read at the last
+	// cycle or manual scaling. Pending are those of a pool that reports
+	// units (the simulated pool) requested but not ready yet (else 0).
+	// Desired is the controller's (or a manual) target.
 	Current     int     `json:"current_units"`
 	Pending     int     `json:"pending_units"`
 	Desired     int     `json:"desired_units"`

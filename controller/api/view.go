@@ -163,9 +163,11 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 		CostPerHour: float64(max(s.Current, s.Paid)) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
 		DailyBudget: t.DailyBudget, Manual: OverrideOf(ts.Policy.Manual), Decisions: DecisionsOf(ts.Decisions), HistoryError: s.HistoryErr,
 	}
-	// Units as the pool reports them now: ready ones are current, the
-	// rest of the request is pending (not the desired value).
-	st.Current, st.Pending = s.Units()
+	// Current is prescale_current_units (with the simulated pool its ready
+	// plus provisioning units, as a Kubernetes HPA's current replicas count
+	// pods not ready yet); pending are those of the pool's units not
+	// ready now.
+	st.Pending = s.PendingUnits()
 	// Cooldown ends are shown once set; a time in the past means expired.
 	// (No dependence on the clock here, so the answer is cached per cycle.)
 	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {
