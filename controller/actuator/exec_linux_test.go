@@ -47,6 +47,20 @@ func waitFile(t *testing.T, path string) {
 	}
 }
 
+// shutDownDuring delivers testAction with e, shuts the controller down
+// (cancels the delivery's context) once the command has written ready,
+// and returns the delivery's error.
+func shutDownDuring(t *testing.T, e *Exec, ready string) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.Deliver(ctx, testAction) }()
+	waitFile(t, ready)
+	cancel()
+	return <-done
+}
+
 // TestExecShutdownTermsFirst: a command running when the controller shuts
 // down gets SIGTERM (with everything it started) and can finish or clean
 // up, and the error says the shutdown stopped it. It got SIGKILL at once
@@ -56,13 +70,7 @@ func TestExecShutdownTermsFirst(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	e, err := NewExec([]string{"/bin/sh", "-c", `trap 'echo cleaned > "$0.term"; exit 143' TERM; sleep 60 & echo > "$0.tmp"; mv "$0.tmp" "$0"; wait`, ready}, time.Minute, nil)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Deliver(ctx, testAction) }()
-	waitFile(t, ready)
-	cancel()
-	err = <-done
+	err = shutDownDuring(t, e, ready)
 	require.ErrorContains(t, err, "stopped by the shutdown")
 	require.NotContains(t, err.Error(), "timed out")
 	b, rerr := os.ReadFile(ready + ".term")
@@ -85,13 +93,7 @@ while :; do sleep 1; done
 `), 0o600))
 	e, err := NewExec([]string{"/bin/sh", "-c", `/bin/sh "$0" "$1" & wait`, child, ready}, time.Minute, nil)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- e.Deliver(ctx, testAction) }()
-	waitFile(t, ready)
-	cancel()
-	require.ErrorContains(t, <-done, "stopped by the shutdown")
+	require.ErrorContains(t, shutDownDuring(t, e, ready), "stopped by the shutdown")
 	b, rerr := os.ReadFile(ready + ".term")
 	require.NoError(t, rerr, "the child was killed before its cleanup ended")
 	require.Equal(t, "cleaned\n", string(b))
