@@ -58,6 +58,22 @@ func TestMissingRowsReachTheEngineAsTheStoreAnswers(t *testing.T) {
 	require.Equal(t, []int64{0, 300, 600, 900, 1200, 1200, 1800, 2100, 2400, 2400, 3000, 3420, 3600, 3900, 4200, 4500, 4800}, sp.asked)
 }
 
+// TestLeadingNaNRowsAreNotFed: a trace's leading NaN rows are points the
+// store answers nothing for; the controller's engine starts at the first
+// answered one (a cold start skips leading NaN), so they are not fed,
+// although the engine decides there (without data).
+func TestLeadingNaNRowsAreNotFed(t *testing.T) {
+	nan := math.NaN()
+	sp := &gridSpy{}
+	cfg := testConfig(0)
+	cfg.NewForecaster = func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil }
+	res, err := Run(t.Context(), []int64{0, 300, 600, 900, 1200}, []float64{nan, nan, 3, 4, 5}, cfg)
+	require.NoError(t, err)
+	require.Equal(t, []int64{600, 900, 1200}, sp.t, "fed from the first number on")
+	require.Equal(t, []float64{3, 4, 5}, sp.y)
+	require.Equal(t, []policy.Reason{policy.ReasonNoData, policy.ReasonNoData}, res.Reasons[:2])
+}
+
 // TestQueryGridNaNRowStaysNaN: with Config.QueryGrid (the rows are a
 // server's answers on the grid, `prescale backtest --prometheus`) a NaN
 // row is the server answering nothing there, after its own lookback: it
