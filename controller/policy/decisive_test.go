@@ -389,3 +389,36 @@ func TestCalmHoldNeverShrinksStorage(t *testing.T) {
 	d = Decide(in, tg, State{})
 	require.Equal(t, 5, d.Desired)
 }
+
+// The calm hold's exits TestCalmHold does not reach: it never goes below
+// the reactive floor, it is not applied on the low-confidence path nor
+// below a crowd trend floor, and its median is raised to that floor.
+func TestCalmHoldLeavesTheFloorsAlone(t *testing.T) {
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name                 string
+		demand               float64
+		calm, trend, current int
+		lowConfidence        bool
+		want                 int
+		rule                 Rule
+	}{
+		{"the median below the reactive floor: the floor", 45, 2, 0, 8, false, 5, RuleForecast},
+		{"on the low-confidence path the HPA formula", 45, 9, 0, 6, true, 5, RuleLowConfidence},
+		{"below a crowd trend floor the floor", 5, 5, 6, 5, false, 6, RuleCrowdTrend},
+		{"the median never below the crowd trend floor", 5, 3, 6, 8, false, 6, RuleCrowdTrend},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit = 0.05
+			in := input(c.demand, c.current, flat(10, 20, 6))
+			if c.lowConfidence {
+				in.Forecast.Confidence = 0.1
+			}
+			in.PeakQuantiles, in.CalmUnits, in.TrendUnits = q, c.calm, c.trend
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+		})
+	}
+}
