@@ -41,6 +41,11 @@ func TestRidgeRefreshAverages(t *testing.T) {
 	for k := range H {
 		require.Greater(t, math.Abs(fl[k]-fe[k]), 0.5, "h=%d: the fits must differ for the test to mean anything", k+1)
 		require.InDelta(t, (fe[k]+fl[k])/2, fb[k], 1e-9*math.Abs(fb[k]), "h=%d", k+1)
+		// The reach (the bounds of the change a forecast may make) is
+		// the union of the two members'.
+		union := [2]float64{min(early.reach[k][0], late.reach[k][0]), max(early.reach[k][1], late.reach[k][1])}
+		require.Equal(t, union, both.reach[k], "h=%d: reach", k+1)
+		require.NotEqual(t, late.reach[k], union, "h=%d: the later fit's reach alone must differ for the test to mean anything", k+1)
 	}
 
 	// A refit that fails (too few samples for the rows) keeps the fit.
