@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,15 +62,16 @@ func sortedLabels(names []string) string {
 	return strings.Join(out, ", ")
 }
 
-// describedLabels records the variable and constant labels of every
-// metric registered through it, from its descriptors (so also of a vector
-// with no series yet).
+// describedLabels records the variable and constant labels and the help
+// of every metric registered through it, from its descriptors (so also of
+// a vector with no series yet).
 type describedLabels struct {
 	prometheus.Registerer
 	labels map[string]string
+	help   map[string]string
 }
 
-var descLabelsRE = regexp.MustCompile(`fqName: "([^"]+)".*constLabels: \{([^}]*)\}, variableLabels: \{([^}]*)\}`)
+var descLabelsRE = regexp.MustCompile(`fqName: "([^"]+)", help: ("(?:[^"\\]|\\.)*"),.*constLabels: \{([^}]*)\}, variableLabels: \{([^}]*)\}`)
 
 func (d *describedLabels) Register(c prometheus.Collector) error {
 	ch := make(chan *prometheus.Desc, 16)
@@ -79,11 +81,18 @@ func (d *describedLabels) Register(c prometheus.Collector) error {
 		if m == nil {
 			continue
 		}
+		if d.help != nil {
+			help, err := strconv.Unquote(m[2])
+			if err != nil {
+				return err
+			}
+			d.help[m[1]] = help
+		}
 		var names []string
-		for _, kv := range strings.Split(m[2], ",") {
+		for _, kv := range strings.Split(m[3], ",") {
 			names = append(names, strings.Split(kv, "=")[0])
 		}
-		d.labels[m[1]] = sortedLabels(append(names, strings.Split(m[3], ",")...))
+		d.labels[m[1]] = sortedLabels(append(names, strings.Split(m[4], ",")...))
 	}
 	return d.Registerer.Register(c)
 }
