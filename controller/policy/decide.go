@@ -604,12 +604,14 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 	cur := in.CurrentUnits
 
 	// 5. Storage never shrinks.
+	wanted := p
 	p = storageGrow(t, cur, p)
 
-	// 5a-5c. Few, decisive moves: the calm hold (whose median may be
-	// below the current units: storage still never shrinks), or event
+	// 5a-5c. Few, decisive moves: the calm hold, from what was wanted (a
+	// move to its median is wanted's, not a storage hold's; a median
+	// below the current units still never shrinks storage), or event
 	// pacing's bands and the change cost.
-	if q, calm := calmHold(in, cur, floor, p); calm {
+	if q, calm := calmHold(in, cur, floor, wanted); calm {
 		p = storageGrow(t, cur, q)
 	} else {
 		p = decisive(in, t, st, floor, p, ex)

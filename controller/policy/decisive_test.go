@@ -388,6 +388,15 @@ func TestCalmHoldNeverShrinksStorage(t *testing.T) {
 	in.CurrentUnits = 2 // the median beyond the band above: grown to it
 	d = Decide(in, tg, State{})
 	require.Equal(t, 5, d.Desired)
+
+	// Grown to the median while the forecast wants fewer than the
+	// current units: the move is the forecast's (the calm hold's), not a
+	// stabilisation (storage_grow holds, it never grows).
+	in.CurrentUnits, in.CalmUnits = 4, 7
+	d = Decide(in, tg, State{})
+	require.Equal(t, 7, d.Desired)
+	require.Equal(t, ReasonForecast, d.Reason)
+	require.Equal(t, RuleForecast, d.Explanation.Rule)
 }
 
 // The calm hold's exits TestCalmHold does not reach: it never goes below
