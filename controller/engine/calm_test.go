@@ -81,7 +81,9 @@ func TestCalmNeedsAWindowSinceStart(t *testing.T) {
 // never moves): the forecast's wobble moved the units a unit or two each
 // way every hour or so, and event pacing's 72-hour memory, still holding
 // the HPAs' busy days, saw it only late. The calm hold cuts the flat
-// days' events from 110 to 30 (docs/tuning.md, "Calm hold").
+// days' events from 110 to 30 (docs/tuning.md, "Calm hold"). It is never
+// on while the shadow HPAs move (the noisy days), and a ninth, noisy day
+// ends it within the hour.
 func TestCalmHoldOnFlatSeries(t *testing.T) {
 	tg := peakTarget()
 	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady, tg.MaxUnits = 1, DefaultChangeCost, true, 100
@@ -90,27 +92,38 @@ func TestCalmHoldOnFlatSeries(t *testing.T) {
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(3, 4))
 	var st policy.State
-	cur, x, events, calmOn := 40, 0.0, 0, 0
-	for i := range 8 * 288 {
+	cur, x, events, calmOn, calmNoisy, calmLast := 40, 0.0, 0, 0, 0, 0
+	for i := range 9 * 288 {
 		x = 0.9*x + 0.3*rng.NormFloat64()
 		y := 40 + x
-		if i < 4*288 {
+		noisy := i < 4*288 || i >= 8*288 // and the last day noisy again
+		if noisy {
 			y += 6 * rng.NormFloat64()
 		}
 		ts := int64(i) * 300
 		e.Observe(ts, y)
 		o := e.Decide(Input{Now: time.Unix(ts, 0), Demand: y, DataPresent: true, CurrentUnits: cur}, st)
-		if i >= 4*288 {
+		calm := o.Decision.Explanation.CalmUnits > 0
+		switch {
+		case i < 4*288 && calm:
+			calmNoisy++
+		case i >= 4*288 && i < 8*288:
 			if o.Decision.Desired != cur {
 				events++
 			}
-			if o.Decision.Explanation.CalmUnits > 0 {
+			if calm {
 				calmOn++
 			}
+		case i >= 8*288+12 && calm: // an hour into the noise
+			calmLast++
 		}
 		st, cur = o.State, o.Decision.Desired
 	}
 	t.Logf("flat days: %d events, calm hold on %d decisions", events, calmOn)
 	require.Positive(t, calmOn)
 	require.Less(t, events, 60)
+	// The shadow HPAs move all the time on the noisy days: never calm
+	// there, and calm ends when they move again.
+	require.Zero(t, calmNoisy, "calm while the HPA curve moves")
+	require.Zero(t, calmLast, "still calm an hour after the HPA curve moved again")
 }
