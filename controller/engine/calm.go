@@ -75,8 +75,9 @@ func (c *calm) want(now int64, units int) {
 // update re-reads whether the target is calm at now, last being the HPA
 // curve's last event time at prescale's cost: calm ends when the curve
 // has moved since it began, and begins when the curve has been silent
-// for calmWindow while prescale made calmEvents scale events in it. A
-// curve without an event yet is silent only since the engine's first
+// for calmWindow while prescale made calmEvents scale events in it (so
+// all of them after the curve's last event: last <= from < events[0]).
+// A curve without an event yet is silent only since the engine's first
 // update, so calm cannot begin in the first calmWindow.
 func (c *calm) update(now, last int64) {
 	if !c.hasFirst {
@@ -87,7 +88,7 @@ func (c *calm) update(now, last int64) {
 	}
 	from := now - int64(calmWindow/time.Second)
 	silent := last <= from && c.first <= from
-	if !c.on && silent && len(c.events) == calmEvents && c.events[0] > from && c.events[0] > last {
+	if !c.on && silent && len(c.events) == calmEvents && c.events[0] > from {
 		c.on, c.since = true, last
 	}
 }
