@@ -268,7 +268,10 @@ type Explanation struct {
 	ClimbUnits int `json:"climb_units,omitempty"`
 	// WideBand: event pacing's wide band in force, in units (0 when none).
 	WideBand int `json:"wide_band,omitempty"`
-	// CalmUnits: the calm hold's target in force, in units (0 when none).
+	// CalmUnits: the calm hold's median wanted units where the calm
+	// hold decided (moved to it or held within CalmBand of it); 0 where
+	// it was not in force or did not apply (the low-confidence path, the
+	// current units below the reactive, shadow HPA or crowd trend floor).
 	CalmUnits int `json:"calm_units,omitempty"`
 	// ExceedanceProbability is the forecast probability that the lead
 	// window's peak exceeds ForecastUnits (with Target.RiskPerUnit).
@@ -520,7 +523,6 @@ func explain(in Input, t Target) Explanation {
 	ex.ReleaseBand = max(0, in.ReleaseBand)
 	ex.ClimbUnits = max(0, in.ClimbUnits)
 	ex.WideBand = max(0, in.WideBand)
-	ex.CalmUnits = max(0, in.CalmUnits)
 	return ex
 }
 
@@ -613,6 +615,7 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 	// pacing's bands and the change cost.
 	if q, calm := calmHold(in, cur, floor, wanted); calm {
 		p = storageGrow(t, cur, q)
+		ex.CalmUnits = in.CalmUnits
 	} else {
 		p = decisive(in, t, st, floor, p, ex)
 	}

@@ -368,7 +368,11 @@ func TestCalmHold(t *testing.T) {
 			d := Decide(in, tg, State{})
 			require.Equal(t, c.want, d.Desired)
 			require.Equal(t, c.rule, d.Explanation.Rule)
-			require.Equal(t, c.calm, d.Explanation.CalmUnits, "the explanation names the calm hold in force")
+			calm := c.calm
+			if c.rule == RuleShadowHPA && c.current < c.shadow || c.demand > 50 {
+				calm = 0 // not applied: below the shadow HPA or reactive floor
+			}
+			require.Equal(t, calm, d.Explanation.CalmUnits, "the explanation names the calm hold where it decided")
 		})
 	}
 }
@@ -428,6 +432,11 @@ func TestCalmHoldLeavesTheFloorsAlone(t *testing.T) {
 			d := Decide(in, tg, State{})
 			require.Equal(t, c.want, d.Desired)
 			require.Equal(t, c.rule, d.Explanation.Rule)
+			calm := c.calm
+			if c.lowConfidence || c.current < c.trend {
+				calm = 0 // not applied: the explanation does not name it
+			}
+			require.Equal(t, calm, d.Explanation.CalmUnits)
 		})
 	}
 }
