@@ -359,3 +359,49 @@ func TestLevelHonoursRetryAfter(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 4, units)
 }
+
+// TestRetryAfterHoldsTheReceiver: a Retry-After answers the receiver's
+// load, so it holds every target of that receiver (one Level per URL),
+// not only the one whose delivery it refused: each other target was sent
+// once more, and refused, before it was held too (three targets, three
+// refused requests where one was asked for).
+func TestRetryAfterHoldsTheReceiver(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	var calls atomic.Int32
+	var busy atomic.Bool
+	busy.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if busy.Load() {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	clock := func() time.Time { return now }
+	noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: noWait, Now: clock}, nil)
+	require.NoError(t, err)
+	l := NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+	ctx := t.Context()
+	start := now
+	for i, name := range []string{"api", "web", "worker"} {
+		require.NoError(t, l.Act(ctx, Action{Target: name, Desired: 3 + i}))
+	}
+	require.Equal(t, start.Add(2*time.Minute), l.Sync(ctx))
+	require.EqualValues(t, 1, calls.Load(), "the other targets wait for the receiver's Retry-After")
+	for _, s := range l.Status() {
+		require.Equal(t, start.Add(2*time.Minute), s.NextAttempt, s.Target)
+	}
+	now = start.Add(time.Minute)
+	require.NoError(t, l.Act(ctx, Action{Target: "web", Desired: 9}))
+	l.Sync(ctx)
+	require.EqualValues(t, 1, calls.Load(), "a changed decision of another target waits too")
+
+	busy.Store(false)
+	now = start.Add(2 * time.Minute)
+	require.True(t, l.Sync(ctx).IsZero(), "all acknowledged")
+	require.EqualValues(t, 4, calls.Load())
+}

@@ -66,6 +66,12 @@ type Level struct {
 	// during it).
 	out          outage.Tracker
 	failing, hit int
+	// notBefore is when the receiver asked to be sent to again (a
+	// webhook's Retry-After): no delivery to any of its targets before
+	// it, a changed decision included. A Retry-After answers the
+	// receiver's load, not one target's: held per target, each other
+	// target was sent once more, and refused, before it was held too.
+	notBefore time.Time
 }
 
 type levelTarget struct {
@@ -76,12 +82,8 @@ type levelTarget struct {
 	ackedAt  time.Time
 	next     time.Time // earliest next attempt while pending
 	backoff  time.Duration
-	// notBefore is when the receiver asked to be sent to again (a
-	// webhook's Retry-After): no delivery to the target before it, a
-	// changed decision included.
-	notBefore time.Time
-	out       outage.Tracker // the receiver's current outage for this target
-	inFlight  bool           // a delivery to it is under way
+	out      outage.Tracker // the receiver's current outage for this target
+	inFlight bool           // a delivery to it is under way
 	// unsure: a delivery failed since the last acknowledgement, and the
 	// receiver may have applied it (a command that scaled, then timed
 	// out), so acked is not known to be in place.
@@ -224,7 +226,7 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 		}
 		l.mu.Lock()
 		t := l.targets[name]
-		if !t.due(now) {
+		if !t.due(now, l.notBefore) {
 			// Run started a delivery to it (or it was acknowledged)
 			// since the round listed it: one delivery per target at a
 			// time.
@@ -244,7 +246,7 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 func (l *Level) dueNames(now time.Time) []string {
 	var due []string
 	for name, t := range l.targets {
-		if t.due(now) {
+		if t.due(now, l.notBefore) {
 			due = append(due, name)
 		}
 	}
@@ -252,22 +254,23 @@ func (l *Level) dueNames(now time.Time) []string {
 	return due
 }
 
-// due reports whether a delivery to the target should start at now.
-func (t *levelTarget) due(now time.Time) bool {
-	return t.pending() && !t.inFlight && !t.nextAttempt().After(now)
+// due reports whether a delivery to the target should start at now, the
+// receiver having asked not to be sent to before hold.
+func (t *levelTarget) due(now, hold time.Time) bool {
+	return t.pending() && !t.inFlight && !t.nextAttempt(hold).After(now)
 }
 
 // nextAttempt is the earliest time of the next delivery while pending: the
-// backoff's, or later when the receiver asked for that.
-func (t *levelTarget) nextAttempt() time.Time {
-	if t.notBefore.After(t.next) {
-		return t.notBefore
+// backoff's, or later when the receiver asked for that (hold).
+func (t *levelTarget) nextAttempt(hold time.Time) time.Time {
+	if hold.After(t.next) {
+		return hold
 	}
 	return t.next
 }
 
-// MaxRetryAfter bounds how long a receiver's Retry-After holds a target's
-// resends (a far date, a clock skewed by hours, must not stop actuation).
+// MaxRetryAfter bounds how long a receiver's Retry-After holds its
+// targets' resends (a far date, a clock skewed by hours, must not stop actuation).
 const MaxRetryAfter = time.Hour
 
 // retryLater is a delivery error from a receiver that asked not to be sent
@@ -348,10 +351,11 @@ func (l *Level) record(name string, sent Action, err error) {
 		}
 		// A resend on the backoff (1 s doubling to the scaling interval)
 		// came back long before the receiver's Retry-After, and was refused
-		// again, as often as the backoff allowed.
-		t.notBefore = time.Time{}
-		if d := askedWait(err); d > 0 {
-			t.notBefore = now.Add(d)
+		// again, as often as the backoff allowed. The latest ask holds every
+		// target (another target's delivery that was under way may answer
+		// later with a shorter or no Retry-After: that does not end it).
+		if d := askedWait(err); d > 0 && now.Add(d).After(l.notBefore) {
+			l.notBefore = now.Add(d)
 		}
 		l.logFailure(t, name, sent, now, err)
 		l.setPending(name, t)
@@ -359,7 +363,7 @@ func (l *Level) record(name string, sent Action, err error) {
 	}
 	t.acked, t.hasAcked, t.ackedAt, t.unsure = sent.Desired, true, now, false
 	l.logRecovery(t, name, sent, now)
-	t.backoff, t.notBefore = 0, time.Time{}
+	t.backoff = 0
 	if t.pending() { // the desired units changed while this one was delivered
 		t.next = time.Time{}
 	}
@@ -403,8 +407,8 @@ func (l *Level) nextDue() time.Time {
 	var next time.Time
 	first := true
 	for _, t := range l.targets {
-		if t.pending() && !t.inFlight && (first || t.nextAttempt().Before(next)) {
-			next, first = t.nextAttempt(), false
+		if t.pending() && !t.inFlight && (first || t.nextAttempt(l.notBefore).Before(next)) {
+			next, first = t.nextAttempt(l.notBefore), false
 		}
 	}
 	if first {
@@ -502,7 +506,7 @@ func (l *Level) Status() []Status {
 			// While a delivery is under way none is scheduled: it showed
 			// the time that delivery was due, in the past (a slow receiver,
 			// up to PRESCALE_WEBHOOK_MAX_ATTEMPTS x PRESCALE_WEBHOOK_TIMEOUT).
-			s.NextAttempt = t.nextAttempt()
+			s.NextAttempt = t.nextAttempt(l.notBefore)
 		}
 		out = append(out, s)
 	}
