@@ -353,3 +353,50 @@ func TestCostCountsUnitsStarting(t *testing.T) {
 	require.InDelta(t, 4*0.5, f.gauge(t, f.c.d.Metrics.CostPerHour), 1e-9, "beyond the lag: the units read back")
 	require.InDelta(t, 4, f.gauge(t, f.c.d.Metrics.Current), 0, "current units are still what current_query reads")
 }
+
+// TestOverrideUpdatesCost: a manual scaling (POST /api/scaling/execute)
+// updates the cost per hour, the current units and the cost so far at
+// once, as the next cycle would: they waited for that cycle (up to an
+// interval) and the cycle then charged the new units back to the cycle
+// before the scaling. Without a current_query, the inline actuator's
+// acknowledgement is the current units; with one, a scale-up's units are
+// paid for while they start.
+func TestOverrideUpdatesCost(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	m := f.c.d.Metrics
+	require.NoError(t, f.c.ReconcileOnce(t.Context())) // 1 -> 10
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 10*0.5, f.gauge(t, m.CostPerHour), 1e-9)
+	before := f.gauge(t, m.CostToday)
+
+	now = now.Add(30 * time.Second)
+	s, err := f.c.Override(t.Context(), "web", 3, time.Hour)
+	require.NoError(t, err)
+	require.InDelta(t, 3*0.5, f.gauge(t, m.CostPerHour), 1e-9, "the manual scaling's units at once")
+	require.InDelta(t, 3, f.gauge(t, m.Current), 0)
+	require.Equal(t, 3, s.Current, "the API's current_units")
+	require.Equal(t, 3, s.Paid, "the API's cost_per_hour reads it")
+	halfMinute := 10 * 0.5 * 30.0 / 3600
+	require.InDelta(t, before+halfMinute, f.gauge(t, m.CostToday), 1e-12, "10 units charged until the scaling")
+	require.InDelta(t, before+halfMinute, s.State.CostToday, 1e-12)
+
+	now = now.Add(30 * time.Second)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, before+halfMinute+3*0.5*30.0/3600, f.gauge(t, m.CostToday), 1e-12, "3 units since")
+
+	// With a current_query, a delivered manual scale-up is paid for while
+	// it starts (within the lag), as a cycle's is.
+	now = fixtureStart
+	f2, _, _ := replicasFixture(t, &now, 4)
+	require.NoError(t, f2.c.ReconcileOnce(t.Context())) // 4 -> 10, acknowledged
+	now = now.Add(time.Minute)
+	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+	now = now.Add(30 * time.Second)
+	s, err = f2.c.Override(t.Context(), "web", 15, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 4, s.Current, "current_query's last read")
+	require.Equal(t, 15, s.Paid)
+	require.InDelta(t, 15*0.5, f2.gauge(t, f2.c.d.Metrics.CostPerHour), 1e-9)
+}

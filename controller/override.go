@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
 )
 
 // Override is a manual scaling: target is held at units for dur (0:
 // Options.ManualDuration), decided by the same policy (reason manual),
-// acted on at once in act mode and persisted (a failed save is logged,
-// not returned: the scaling is in effect). It is serialised with the
+// acted on at once in act mode, its current units and cost published at
+// once (afterOverride) and persisted (a failed save is logged, not
+// returned: the scaling is in effect). It is serialised with the
 // cycles' decide, act and persist phases (not their history queries) and
 // returns the target's snapshot afterwards.
 func (c *Controller) Override(ctx context.Context, target string, units int, dur time.Duration) (TargetSnapshot, error) {
@@ -36,6 +38,9 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.mu.Unlock()
 	snap.requested = c.requestedUnits(t, ts, snap)
 	snap.current = c.currentUnits(t, snap.requested, snap)
+	// The units held until now are charged until now: the next cycle
+	// charged the scaling's units back to the cycle before it.
+	ts = accrueCost(t, ts, now, max(snap.current, c.starting(i, t, now)))
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	dec := c.d.Decide(in, t, ts.Policy)
@@ -44,16 +49,21 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap.decision, snap.hasDecision, snap.at = dec, true, now
 	c.act(ctx, t, dec, snap)
 	c.recordActuation(&ts, t.Name)
+	cur, paid := c.afterOverride(i, t, ts, snap)
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
 	c.snaps[i].decision = dec
+	c.snaps[i].current, c.snaps[i].paid = cur, paid
 	c.gen.Add(1)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
 	c.d.Metrics.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	c.d.Metrics.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+	c.d.Metrics.Current.WithLabelValues(lv...).Set(float64(cur))
+	c.d.Metrics.CostPerHour.WithLabelValues(lv...).Set(float64(paid) * t.CostPerUnitHour)
+	c.d.Metrics.CostToday.WithLabelValues(lv...).Set(ts.CostToday)
 	// A failed save does not undo the scaling, decided and acted on: it
 	// is logged and shown in health as the cycles' are, and the next save
 	// writes it. Answering an error made clients retry a scaling in effect.
@@ -61,4 +71,17 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.targetSnapshotLocked(i), nil
+}
+
+// afterOverride is target i's current and paid units once a manual
+// scaling to ts's last decision was acted on, as the next cycle reads
+// them (the cost per hour and current units waited for it, up to an
+// interval): the requested units are the override's, or what an actuator
+// acknowledged, or, with a current_query, what it last read, plus a
+// delivered scale-up's units starting (watchLag sees the delivery now,
+// as the next cycle's would: it is timed from the acknowledgement).
+func (c *Controller) afterOverride(i int, t policy.Target, ts state.Target, snap snapshot) (cur, paid int) {
+	c.watchLag(i, t, snap)
+	cur = c.currentUnits(t, c.requestedUnits(t, ts, snap), snap)
+	return cur, max(cur, c.starting(i, t, snap.at))
 }
