@@ -305,6 +305,44 @@ func TestWebhookRedirects(t *testing.T) {
 	}
 }
 
+// busyReceiver is a webhook receiver on loopback that answers status
+// with the Retry-After retryAfter holds while busy, and 200 once not;
+// calls counts its requests.
+type busyReceiver struct {
+	url        string
+	calls      atomic.Int32
+	busy       atomic.Bool
+	retryAfter atomic.Value
+}
+
+func newBusyReceiver(t *testing.T, status int, retryAfter string) *busyReceiver {
+	rcv := &busyReceiver{}
+	rcv.busy.Store(true)
+	rcv.retryAfter.Store(retryAfter)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rcv.calls.Add(1)
+		if rcv.busy.Load() {
+			w.Header().Set("Retry-After", rcv.retryAfter.Load().(string))
+			w.WriteHeader(status)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	rcv.url = srv.URL
+	return rcv
+}
+
+// clockedLevel is a Level delivering to url whose clock reads *now and
+// whose deliveries never wait.
+func clockedLevel(t *testing.T, url string, now *time.Time) *Level {
+	clock := func() time.Time { return *now }
+	noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	w, err := NewWebhook(WebhookConfig{URL: url, MaxAttempts: 5, Wait: noWait, Now: clock}, nil)
+	require.NoError(t, err)
+	return NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+}
+
 // TestLevelHonoursRetryAfter: a receiver's Retry-After beyond what one
 // delivery waits (30 s) holds the target's resends until it has passed,
 // a changed decision's included, at most MaxRetryAfter; health's
@@ -312,26 +350,9 @@ func TestWebhookRedirects(t *testing.T) {
 // ...), each resend refused again, long before the receiver asked.
 func TestLevelHonoursRetryAfter(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	var calls atomic.Int32
-	var busy atomic.Bool
-	var retryAfter atomic.Value
-	busy.Store(true)
-	retryAfter.Store("120")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if busy.Load() {
-			w.Header().Set("Retry-After", retryAfter.Load().(string))
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	clock := func() time.Time { return now }
-	noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: noWait, Now: clock}, nil)
-	require.NoError(t, err)
-	l := NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+	rcv := newBusyReceiver(t, http.StatusTooManyRequests, "120")
+	calls, busy, retryAfter := &rcv.calls, &rcv.busy, &rcv.retryAfter
+	l := clockedLevel(t, rcv.url, &now)
 	ctx := t.Context()
 	start := now
 
@@ -367,24 +388,9 @@ func TestLevelHonoursRetryAfter(t *testing.T) {
 // refused requests where one was asked for).
 func TestRetryAfterHoldsTheReceiver(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	var calls atomic.Int32
-	var busy atomic.Bool
-	busy.Store(true)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if busy.Load() {
-			w.Header().Set("Retry-After", "120")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer srv.Close()
-	clock := func() time.Time { return now }
-	noWait := func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: noWait, Now: clock}, nil)
-	require.NoError(t, err)
-	l := NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+	rcv := newBusyReceiver(t, http.StatusServiceUnavailable, "120")
+	calls, busy := &rcv.calls, &rcv.busy
+	l := clockedLevel(t, rcv.url, &now)
 	ctx := t.Context()
 	start := now
 	for i, name := range []string{"api", "web", "worker"} {
