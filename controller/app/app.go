@@ -114,20 +114,8 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.ln == nil {
-		// Before the lock, as prescale run does: a busy address fails with
-		// the data directory untouched (the lock left prescale.lock, and
-		// the directory it created, behind).
-		if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return nil, &config.ConfigError{Var: "LISTEN", Msg: fmt.Sprintf("cannot listen on %q: %v", cfg.Listen, err)}
-		}
-	}
-	if a.lock == nil {
-		// Before the store and the state file: a second process on the
-		// directory must not touch either.
-		if a.lock, err = datadir.Acquire(cfg.DataDir); err != nil {
-			return nil, &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
-		}
+	if err := a.claim(); err != nil {
+		return nil, err
 	}
 	hist, sources, err := a.openHistory(o)
 	if err != nil {
@@ -146,6 +134,27 @@ func New(cfg config.Config, o Options) (*App, error) {
 	a.buildAPI(o, sources, simulated)
 	ok = true
 	return a, nil
+}
+
+// claim opens the listener and takes the data directory's lock, each
+// unless Options handed it over. The listener comes first, as prescale
+// run does: a busy address fails with the data directory untouched (the
+// lock left prescale.lock, and the directory it created, behind). The
+// lock comes before the store and the state file: a second process on
+// the directory must not touch either.
+func (a *App) claim() error {
+	var err error
+	if a.ln == nil {
+		if a.ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
+			return &config.ConfigError{Var: "LISTEN", Msg: fmt.Sprintf("cannot listen on %q: %v", a.cfg.Listen, err)}
+		}
+	}
+	if a.lock == nil {
+		if a.lock, err = datadir.Acquire(a.cfg.DataDir); err != nil {
+			return &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
+		}
+	}
+	return nil
 }
 
 // ownTargets reads the configured targets and keeps the ones this

@@ -130,17 +130,7 @@ func run(newClient func() (getter, error), clients, rounds int, paths []string, 
 			}
 			warm.Done()
 			<-start
-			mine := make([]sample, 0, rounds*len(paths))
-			for r := range rounds * len(paths) {
-				k := (c + r) % len(paths)
-				t0 := time.Now()
-				n, err := get(paths[k])
-				if err != nil {
-					fail(err)
-					continue
-				}
-				mine = append(mine, sample{path: k, lat: time.Since(t0), bytes: n})
-			}
+			mine := measure(get, c, rounds, paths, fail)
 			mu.Lock()
 			samples = append(samples, mine...)
 			mu.Unlock()
@@ -157,6 +147,23 @@ func run(newClient func() (getter, error), clients, rounds int, paths []string, 
 		}
 	}
 	return res
+}
+
+// measure is client c's timed requests: rounds passes over paths, each
+// client starting at its own path, failed requests handed to fail.
+func measure(get getter, c, rounds int, paths []string, fail func(error)) []sample {
+	mine := make([]sample, 0, rounds*len(paths))
+	for r := range rounds * len(paths) {
+		k := (c + r) % len(paths)
+		t0 := time.Now()
+		n, err := get(paths[k])
+		if err != nil {
+			fail(err)
+			continue
+		}
+		mine = append(mine, sample{path: k, lat: time.Since(t0), bytes: n})
+	}
+	return mine
 }
 
 // netHTTPClient returns clients of one net/http Transport: uncompressed
