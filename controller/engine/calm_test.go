@@ -86,10 +86,8 @@ func TestCalmNeedsAWindowSinceStart(t *testing.T) {
 // ends it within the hour.
 func TestCalmHoldOnFlatSeries(t *testing.T) {
 	tg := peakTarget()
-	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady, tg.MaxUnits = 1, DefaultChangeCost, true, 100
-	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
-	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
-	require.NoError(t, err)
+	tg.CapacityPerUnit, tg.MaxUnits = 1, 100
+	e := controllerDefaultsEngine(t, tg)
 	rng := rand.New(rand.NewPCG(3, 4))
 	var st policy.State
 	cur, x, events, calmOn, calmNoisy, calmLast := 40, 0.0, 0, 0, 0, 0

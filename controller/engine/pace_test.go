@@ -71,6 +71,20 @@ func TestPaceCountsEventsOnce(t *testing.T) {
 	require.InDelta(t, 1500, p.cost, 0)
 }
 
+// controllerDefaultsEngine is a deciding-only engine on 5-minute steps for
+// tg with the controller's defaults the peak targets of the tests leave
+// out: the change cost, holding until ready, the floor mode, a usage
+// window of the lag and the confidence threshold (the flat-series tests
+// of event pacing, the wide band and the calm hold).
+func controllerDefaultsEngine(t *testing.T, tg policy.Target) *Engine {
+	t.Helper()
+	tg.ChangeCost, tg.HoldUntilReady = DefaultChangeCost, true
+	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
+	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
+	require.NoError(t, err)
+	return e
+}
+
 // On a flat series whose level wanders by about a unit (an AR(1) noise
 // with a small daily cycle: the HPA's 10 % tolerance seldom moves), the
 // forecast's narrow peak distribution follows the level one unit at a
@@ -84,10 +98,8 @@ func TestPaceCountsEventsOnce(t *testing.T) {
 // and the price is in force at the end.
 func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	tg := peakTarget()
-	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady = 2.2, DefaultChangeCost, true
-	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
-	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
-	require.NoError(t, err)
+	tg.CapacityPerUnit = 2.2
+	e := controllerDefaultsEngine(t, tg)
 	rng := rand.New(rand.NewPCG(7, 8))
 	var st policy.State
 	cur, x := 19, 0.0

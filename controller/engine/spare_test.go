@@ -64,10 +64,8 @@ func TestOwnRunViolations(t *testing.T) {
 // docs/tuning.md, "Wide band where violations are spare").
 func TestWideBandCalmsFlatSeries(t *testing.T) {
 	tg := peakTarget()
-	tg.CapacityPerUnit, tg.ChangeCost, tg.HoldUntilReady, tg.MaxUnits = 0.9, DefaultChangeCost, true, 100
-	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
-	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
-	require.NoError(t, err)
+	tg.CapacityPerUnit, tg.MaxUnits = 0.9, 100
+	e := controllerDefaultsEngine(t, tg)
 	rng := rand.New(rand.NewPCG(7, 8))
 	var st policy.State
 	cur, x, wide := 46, 0.0, 0
