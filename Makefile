@@ -66,7 +66,7 @@ test-e2e: test-deps build
 FUZZTIME     ?= 10s
 FUZZ_TARGETS := internal/trace:FuzzRead controller/state:FuzzLoad controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode \
-                exporter:FuzzProcFiles exporter:FuzzSockDiag
+                exporter:FuzzProcFiles exporter:FuzzSockDiag controller/actuator:FuzzProcStat
 
 .PHONY: fuzz
 fuzz:

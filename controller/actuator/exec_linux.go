@@ -142,11 +142,17 @@ func groupRunning(pgid int) bool {
 		if err != nil {
 			continue // gone meanwhile
 		}
-		// pid (comm) state ppid pgrp ...: comm may hold spaces and ')'.
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) >= 3 && f[0] != "Z" && f[2] == want {
+		if liveInGroup(b, want) {
 			return true
 		}
 	}
 	return false
+}
+
+// liveInGroup reports whether a /proc/PID/stat line is of a process in
+// group pgid (decimal) that is not a zombie. The line is
+// "pid (comm) state ppid pgrp ...", and comm may hold spaces and ')'.
+func liveInGroup(stat []byte, pgid string) bool {
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(f) >= 3 && f[0] != "Z" && f[2] == pgid
 }

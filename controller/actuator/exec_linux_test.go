@@ -1,10 +1,12 @@
 package actuator
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -126,4 +128,39 @@ func TestExecGroupKilledAfterGrace(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL, syscall.SIGKILL}, sigs, "TERM, KILL at the grace, KILL of what is left at the leader's exit")
+}
+
+// FuzzProcStat: liveInGroup reads any bytes as a /proc/PID/stat line
+// without a panic, and says true only for a line whose process group,
+// after the last ')', is the one asked for and whose state is not Z.
+func FuzzProcStat(f *testing.F) {
+	f.Add([]byte("4242 (sh) S 1 4242 4242 0 -1 4194304"), "4242")
+	f.Add([]byte("17 (a) b) Z 4242 4242 4242"), "4242")
+	f.Add([]byte("no parenthesis 4242"), "4242")
+	f.Add([]byte(""), "1")
+	f.Fuzz(func(t *testing.T, stat []byte, pgid string) {
+		if !liveInGroup(stat, pgid) {
+			return
+		}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 3 || f[2] != pgid || f[0] == "Z" {
+			t.Fatalf("liveInGroup(%q, %q) is true", stat, pgid)
+		}
+	})
+}
+
+func TestLiveInGroup(t *testing.T) {
+	for _, c := range []struct {
+		stat string
+		want bool
+	}{
+		{"4243 (terraform) S 4242 4242 4242 0", true},
+		{"4243 (my (odd) name) R 4242 4242 4242", true},
+		{"4243 (sh) Z 4242 4242 4242", false},  // a zombie ran its course
+		{"4243 (sh) S 4242 4243 4242", false},  // another group
+		{"4243 (sh) S 4242 42420 4242", false}, // not a prefix match
+		{"4243 (sh) S", false},                 // cut short
+	} {
+		require.Equal(t, c.want, liveInGroup([]byte(c.stat), "4242"), c.stat)
+	}
 }
