@@ -50,6 +50,7 @@ test-deps:
 test: test-deps lint build
 	@echo ">> running all tests (unit + end-to-end) with -race"
 	$(GO) test -race -count=1 -timeout 40m $(TESTFLAGS) ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 .PHONY: test-short
 test-short:
@@ -62,8 +63,13 @@ test-e2e: test-deps build
 	$(GO) test -race -count=1 -run 'E2E' $(TESTFLAGS) ./...
 
 # fuzz runs each native fuzz test for FUZZTIME, one at a time (make test
-# runs their seed corpora in testdata/fuzz as ordinary tests).
+# runs their seed corpora in testdata/fuzz as ordinary tests, then each
+# for TEST_FUZZTIME).
 FUZZTIME     ?= 10s
+# make test fuzzes each target briefly too, by a count of inputs: a short
+# -fuzztime in seconds can end before the seed corpus's baseline is
+# gathered and fail with "context deadline exceeded".
+TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead controller/state:FuzzLoad controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode \
                 exporter:FuzzProcFiles exporter:FuzzSockDiag controller/actuator:FuzzProcStat
