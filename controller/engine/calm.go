@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"cmp"
-	"slices"
 	"time"
+
+	"github.com/prescale/prescale/controller/internal/simpool"
 )
 
 // Calm hold (docs/tuning.md, "Calm hold"): on a flat level the forecast's
@@ -116,29 +116,18 @@ func (s *shadow) calmUnits(price float64) int {
 }
 
 // hpaLastEventAt is the last scale event time of the HPA curve at cost:
-// the later of the two shadow HPAs (sorted by cost, stable) whose costs
-// bracket it, or the cheapest's or dearest's beyond the curve's ends; 0
-// without HPAs or events.
+// the later of the two shadow HPAs whose costs bracket it, where
+// hpaEventsAt reads the curve (simpool.Bracket; one of them at the
+// curve's first cost, and the cheapest's or dearest's beyond the curve's
+// ends), not an interpolation of the two times; 0 without HPAs or events.
+// (Unix seconds are exact in a float64.)
 func hpaLastEventAt(hpas []hpaShadow, cost float64) int64 {
-	if len(hpas) == 0 {
+	pts := hpaCurve(hpas, func(h *hpaShadow) simpool.CurvePoint {
+		return simpool.CurvePoint{Cost: h.score.cost, Value: float64(h.lastEvent)}
+	})
+	i, j, _ := simpool.Bracket(pts, cost)
+	if i < 0 {
 		return 0
 	}
-	sorted := make([]*hpaShadow, len(hpas))
-	for i := range hpas {
-		sorted[i] = &hpas[i]
-	}
-	slices.SortStableFunc(sorted, func(a, b *hpaShadow) int { return cmp.Compare(a.score.cost, b.score.cost) })
-	first, last := sorted[0], sorted[len(sorted)-1]
-	switch {
-	case cost <= first.score.cost:
-		return first.lastEvent
-	case cost >= last.score.cost:
-		return last.lastEvent
-	}
-	for k := 0; k+1 < len(sorted); k++ {
-		if sorted[k].score.cost <= cost && cost <= sorted[k+1].score.cost {
-			return max(sorted[k].lastEvent, sorted[k+1].lastEvent)
-		}
-	}
-	return 0
+	return int64(max(pts[i].Value, pts[j].Value))
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -23,6 +24,24 @@ func TestHPALastEventAt(t *testing.T) {
 	require.Equal(t, int64(30), hpaLastEventAt(hpas, 250))
 	require.Equal(t, int64(30), hpaLastEventAt(hpas, 400), "above the curve")
 	require.Zero(t, hpaLastEventAt(nil, 100))
+}
+
+// hpaLastEventAt reads the points of the curve that hpaEventsAt
+// interpolates (simpool.Bracket): at a shadow HPA's own cost, the one
+// below it too, at the dearest's as at an inner one (it read the dearest
+// alone there), and the first of several sharing the curve's first cost.
+func TestHPALastEventAtReadsTheCurvesPoints(t *testing.T) {
+	hpas := []hpaShadow{
+		{score: shadowScore{cost: 100}, lastEvent: 10},
+		{score: shadowScore{cost: 100}, lastEvent: 15},
+		{score: shadowScore{cost: 200}, lastEvent: 40},
+		{score: shadowScore{cost: 300}, lastEvent: 30},
+	}
+	require.Equal(t, int64(10), hpaLastEventAt(hpas, 100), "the first at the curve's first cost")
+	require.Equal(t, int64(40), hpaLastEventAt(hpas, 200), "at an inner HPA's cost")
+	require.Equal(t, int64(40), hpaLastEventAt(hpas, 300), "at the dearest's cost")
+	require.Equal(t, int64(30), hpaLastEventAt(hpas, 301), "above the curve")
+	require.Zero(t, hpaLastEventAt(hpas, math.NaN()))
 }
 
 // A target becomes calm once the HPA curve has been silent for calmWindow

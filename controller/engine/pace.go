@@ -96,13 +96,19 @@ func curveAt(hpas []hpaShadow, cost float64, point func(*hpaShadow) simpool.Curv
 	if len(hpas) == 0 {
 		return 0
 	}
+	v, _ := simpool.Interpolate(hpaCurve(hpas, point), cost)
+	return v
+}
+
+// hpaCurve is the shadow HPAs' points (point: one HPA's cost and value)
+// sorted by cost, stable: a shared cost keeps ShadowTargets' order.
+func hpaCurve(hpas []hpaShadow, point func(*hpaShadow) simpool.CurvePoint) []simpool.CurvePoint {
 	pts := make([]simpool.CurvePoint, len(hpas))
 	for i := range hpas {
 		pts[i] = point(&hpas[i])
 	}
 	slices.SortStableFunc(pts, func(a, b simpool.CurvePoint) int { return cmp.Compare(a.Cost, b.Cost) })
-	v, _ := simpool.Interpolate(pts, cost)
-	return v
+	return pts
 }
 
 // eventPrice is the multiplier of a scale-down's change cost: 1 while

@@ -58,3 +58,31 @@ func TestInterpolateSharedCost(t *testing.T) {
 		require.InDelta(t, want, v, 0, "single cost, at %v", cost)
 	}
 }
+
+// Bracket gives the points Interpolate reads: the last below the cost and
+// the first at or above it, one end outside the curve or at its first
+// cost, none for no points or a NaN cost (Interpolate then NaN; it
+// indexed past the curve's end).
+func TestBracket(t *testing.T) {
+	pts := []CurvePoint{{100, 1}, {100, 3}, {200, 5}, {200, 9}, {300, 20}, {300, 40}}
+	for _, c := range []struct {
+		cost  float64
+		i, j  int
+		clamp Clamp
+	}{
+		{99, 0, 0, Below}, {100, 0, 0, Inside}, {150, 1, 2, Inside}, {200, 1, 2, Inside},
+		{250, 3, 4, Inside}, {300, 3, 4, Inside}, {301, 5, 5, Above},
+	} {
+		i, j, clamp := Bracket(pts, c.cost)
+		require.Equal(t, [3]int{c.i, c.j, int(c.clamp)}, [3]int{i, j, int(clamp)}, "cost %v", c.cost)
+	}
+	for _, p := range [][]CurvePoint{nil, pts} {
+		i, j, _ := Bracket(p, math.NaN())
+		if p == nil {
+			i, j, _ = Bracket(p, 100)
+		}
+		require.Equal(t, [2]int{-1, -1}, [2]int{i, j})
+	}
+	v, _ := Interpolate(pts, math.NaN())
+	require.True(t, math.IsNaN(v))
+}
