@@ -179,6 +179,14 @@ func (c *Controller) starting(idx int, t policy.Target, now time.Time) int {
 	return w.units
 }
 
+// paidUnits are the units target idx is paid for at now while it has
+// current units: those, or more while a delivered scale-up's units start
+// (see starting). The cost accrued, prescale_cost_per_hour and the API's
+// cost_per_hour are of these.
+func (c *Controller) paidUnits(idx int, t policy.Target, current int, now time.Time) int {
+	return max(current, c.starting(idx, t, now))
+}
+
 // SaveState writes the state file once more with what every actuator has
 // acknowledged by now. The cycles write it, so an acknowledgement that
 // arrived after the last cycle was lost at shutdown: a restart published

@@ -354,6 +354,33 @@ func TestCostCountsUnitsStarting(t *testing.T) {
 	require.InDelta(t, 4, f.gauge(t, f.c.d.Metrics.Current), 0, "current units are still what current_query reads")
 }
 
+// A manual scaling publishes its decision's series as a cycle does
+// (metrics.PublishUnits): its time in prescale_last_decision_timestamp_seconds
+// and prescale_budget_capped 0 (reason manual) besides the units and cost.
+// It left both at the last cycle's: a budget-capped cycle, then a manual
+// scaling, showed budget_capped 1 and the cycle's time beside a manual
+// decision counted in prescale_decisions_total.
+func TestOverridePublishesAsACycle(t *testing.T) {
+	now := fixtureStart
+	tg := testTarget
+	tg.DailyBudget = 1e-6 // every scale-up capped: budget
+	f := newFixtureFor(t, tg, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	m := f.c.d.Metrics
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.InDelta(t, 1, f.gauge(t, m.BudgetCapped), 0, "the cycle's decision was capped")
+	require.InDelta(t, float64(now.Unix()), f.gauge(t, m.LastDecision), 0)
+
+	now = now.Add(30 * time.Second)
+	_, err := f.c.Override(t.Context(), "web", 3, time.Hour)
+	require.NoError(t, err)
+	require.InDelta(t, float64(now.Unix()), f.gauge(t, m.LastDecision), 0, "the manual scaling's time")
+	require.InDelta(t, 0, f.gauge(t, m.BudgetCapped), 0, "a manual decision is not capped")
+	require.InDelta(t, 3, f.gauge(t, m.Desired), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "up", string(policy.ReasonManual))), 0)
+}
+
 // TestOverrideUpdatesCost: a manual scaling (POST /api/scaling/execute)
 // updates the cost per hour, the current units and the cost so far at
 // once, as the next cycle would: they waited for that cycle (up to an

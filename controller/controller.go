@@ -121,7 +121,7 @@ type snapshot struct {
 	modelErr    float64
 	requested   int // units the policy decided from (see requestedUnits)
 	current     int // units published as current (see currentUnits)
-	paid        int // units paid for: current, or a scale-up's still starting (see starting)
+	paid        int // units paid for (see paidUnits)
 	observed    int // units the target's current_query read, if observedOK
 	observedOK  bool
 	currentErr  string // why current_query gave no units
@@ -512,7 +512,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			c.act(ctx, t, snaps[i].decision, snaps[i])
 			c.recordActuation(&states[i], t.Name)
 			c.watchLag(i, t, snaps[i])
-			snaps[i].paid = max(snaps[i].current, c.starting(i, t, snaps[i].at))
+			snaps[i].paid = c.paidUnits(i, t, snaps[i].current, snaps[i].at)
 			c.publish(t, snaps[i], states[i])
 		}
 	})
@@ -746,7 +746,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	ts = accrueCost(t, ts, snap.at, max(snap.current, c.starting(idx, t, snap.at)))
+	ts = accrueCost(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
 		_, _, pooled := c.d.Units.Units(t.Name)
@@ -905,9 +905,9 @@ func Explain(d policy.Decision) string {
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	v := metrics.Values{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Paid: snap.paid, Lower: math.NaN(),
+	v := metrics.Values{Units: unitsOf(snap, ts), Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
-		CostToday: ts.CostToday, Present: snap.present, Demand: snap.demand, At: snap.at}
+		Present: snap.present, Demand: snap.demand}
 	if ex := snap.decision.Explanation; ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
 		v.HasForecast = true
 		v.Mean, v.Upper = nonNegativeValue(t.Kind, ex.MeanUsed), nonNegativeValue(t.Kind, ex.UpperUsed)
@@ -916,6 +916,13 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 		}
 	}
 	c.d.Metrics.Publish(t, v)
+}
+
+// unitsOf is the decision and units of a target's snapshot, with its
+// state's cost today, as metrics.PublishUnits publishes them.
+func unitsOf(snap snapshot, ts state.Target) metrics.Units {
+	return metrics.Units{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Paid: snap.paid,
+		CostToday: ts.CostToday, At: snap.at}
 }
 
 // nonNegativeValue clamps one published value as nonNegative does.

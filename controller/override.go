@@ -11,8 +11,9 @@ import (
 
 // Override is a manual scaling: target is held at units for dur (0:
 // Options.ManualDuration), decided by the same policy (reason manual),
-// acted on at once in act mode, its current units and cost published at
-// once (afterOverride) and persisted (a failed save is logged, not
+// acted on at once in act mode, its decision, current units and cost
+// published at once as a cycle's are (afterOverride, PublishUnits) and
+// persisted (a failed save is logged, not
 // returned: the scaling is in effect). It is serialised with the
 // cycles' decide, act and persist phases (not their history queries) and
 // returns the target's snapshot afterwards.
@@ -40,7 +41,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap.current = c.currentUnits(t, snap.requested, snap)
 	// The units held until now are charged until now: the next cycle
 	// charged the scaling's units back to the cycle before it.
-	ts = accrueCost(t, ts, now, max(snap.current, c.starting(i, t, now)))
+	ts = accrueCost(t, ts, now, c.paidUnits(i, t, snap.current, now))
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	dec := c.d.Decide(in, t, ts.Policy)
@@ -49,21 +50,17 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap.decision, snap.hasDecision, snap.at = dec, true, now
 	c.act(ctx, t, dec, snap)
 	c.recordActuation(&ts, t.Name)
-	cur, paid := c.afterOverride(i, t, ts, snap)
+	snap.current, snap.paid = c.afterOverride(i, t, ts, snap)
+	snap.guess = false
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
 	c.snaps[i].decision = dec
-	c.snaps[i].current, c.snaps[i].paid = cur, paid
+	c.snaps[i].current, c.snaps[i].paid = snap.current, snap.paid
 	c.gen.Add(1)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
-	c.d.Metrics.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
-	c.d.Metrics.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
-	c.d.Metrics.Current.WithLabelValues(lv...).Set(float64(cur))
-	c.d.Metrics.CostPerHour.WithLabelValues(lv...).Set(float64(paid) * t.CostPerUnitHour)
-	c.d.Metrics.CostToday.WithLabelValues(lv...).Set(ts.CostToday)
+	c.d.Metrics.PublishUnits(t, unitsOf(snap, ts))
 	// A failed save does not undo the scaling, decided and acted on: it
 	// is logged and shown in health as the cycles' are, and the next save
 	// writes it. Answering an error made clients retry a scaling in effect.
@@ -83,5 +80,5 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 func (c *Controller) afterOverride(i int, t policy.Target, ts state.Target, snap snapshot) (cur, paid int) {
 	c.watchLag(i, t, snap)
 	cur = c.currentUnits(t, c.requestedUnits(t, ts, snap), snap)
-	return cur, max(cur, c.starting(i, t, snap.at))
+	return cur, c.paidUnits(i, t, cur, snap.at)
 }

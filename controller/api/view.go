@@ -160,7 +160,7 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Mode: mode,
 		Actuator: v.info.Actuator, Simulated: v.simulated(),
 		Current: s.Current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
-		CostPerHour: float64(max(s.Current, s.Paid)) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
+		CostPerHour: float64(s.Paid) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
 		DailyBudget: t.DailyBudget, Manual: OverrideOf(ts.Policy.Manual), Decisions: DecisionsOf(ts.Decisions), HistoryError: s.HistoryErr,
 	}
 	// Current is prescale_current_units (with the simulated pool its ready

@@ -210,14 +210,22 @@ func publishPeak(g *prometheus.GaugeVec, lv []string, p *policy.Peak) {
 	}
 }
 
-// Values are one target's results of a cycle, as Publish sets them.
-type Values struct {
+// Units are a target's decision and the units it has and pays for, as
+// PublishUnits sets them (a cycle's and a manual scaling's).
+type Units struct {
 	Decision policy.Decision
 	// NoDecision: Decision is a first hold without data, not a decision
 	// of units; prescale_desired_units is left as it is (absent).
 	NoDecision bool
 	Current    int // units the target has
-	Paid       int // units paid for: Current, or a scale-up's units still starting
+	Paid       int // units paid for: Current, or more while a scale-up's units start
+	CostToday  float64
+	At         time.Time // the decision's time
+}
+
+// Values are one target's results of a cycle, as Publish sets them.
+type Values struct {
+	Units
 	// HasForecast: a forecast sized the decision. Mean and Upper are then
 	// its published mean and upper bound, Lower its lower bound at the
 	// lead time (left unset when NaN or infinite).
@@ -226,21 +234,34 @@ type Values struct {
 	AnomalyScore       float64
 	Anomalous          bool
 	ModelError         float64 // NaN: nothing scored yet (left unset)
-	CostToday          float64
 	Present            bool    // the cycle read fresh demand
 	Demand             float64 // the demand sample used (set only when Present)
-	At                 time.Time
 }
 
-// Publish sets target t's series from its cycle's values.
-func (m *Metrics) Publish(t policy.Target, v Values) {
+// PublishUnits sets target t's series of a decision (a cycle's or a
+// manual scaling's): desired units (unless NoDecision), current units,
+// cost per hour (of the paid units) and today, budget capped and the
+// decision's time, and counts the decision.
+func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
-	dec := v.Decision
-	if !v.NoDecision {
+	dec := u.Decision
+	if !u.NoDecision {
 		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	}
-	m.Current.WithLabelValues(lv...).Set(float64(v.Current))
-	ex := dec.Explanation
+	m.Current.WithLabelValues(lv...).Set(float64(u.Current))
+	m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
+	m.CostToday.WithLabelValues(lv...).Set(u.CostToday)
+	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
+	m.LastDecision.WithLabelValues(lv...).Set(float64(u.At.UnixNano()) / 1e9)
+	m.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+}
+
+// Publish sets target t's series from its cycle's values: PublishUnits',
+// then the forecast's, the anomaly's, the confidence's and the data's.
+func (m *Metrics) Publish(t policy.Target, v Values) {
+	m.PublishUnits(t, v.Units)
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	ex := v.Decision.Explanation
 	if v.HasForecast {
 		m.Forecast.WithLabelValues(lv...).Set(v.Mean)
 		m.ForecastHi.WithLabelValues(lv...).Set(v.Upper)
@@ -261,15 +282,10 @@ func (m *Metrics) Publish(t policy.Target, v Values) {
 	if !math.IsNaN(v.ModelError) {
 		m.ModelError.WithLabelValues(lv...).Set(v.ModelError)
 	}
-	m.CostPerHour.WithLabelValues(lv...).Set(float64(max(v.Current, v.Paid)) * t.CostPerUnitHour)
-	m.CostToday.WithLabelValues(lv...).Set(v.CostToday)
-	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.DataOK.WithLabelValues(lv...).Set(b2f(v.Present))
 	if v.Present {
 		m.Demand.WithLabelValues(lv...).Set(v.Demand)
 	}
-	m.LastDecision.WithLabelValues(lv...).Set(float64(v.At.UnixNano()) / 1e9)
-	m.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
 }
 
 // Cycle publishes a finished cycle's controller-wide series: the cycle made

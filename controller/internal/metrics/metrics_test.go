@@ -44,8 +44,8 @@ func TestPublish(t *testing.T) {
 	lv := []string{"web", "frontend", "instances"}
 	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	dec := policy.Decision{Desired: 6, Reason: policy.ReasonBudget, Explanation: policy.Explanation{Confidence: 0.8}}
-	m.Publish(web, Values{Decision: dec, Current: 4, HasForecast: true, Mean: 50, Upper: 70, Lower: math.Inf(-1),
-		AnomalyScore: 0.3, ModelError: math.NaN(), CostToday: 2, Present: true, Demand: 35, At: at})
+	m.Publish(web, Values{Units: Units{Decision: dec, Current: 4, Paid: 4, CostToday: 2, At: at}, HasForecast: true, Mean: 50, Upper: 70, Lower: math.Inf(-1),
+		AnomalyScore: 0.3, ModelError: math.NaN(), Present: true, Demand: 35})
 	g := func(v *prometheus.GaugeVec) float64 { return testutil.ToFloat64(v.WithLabelValues(lv...)) }
 	require.InDelta(t, 6, g(m.Desired), 0)
 	require.InDelta(t, 4, g(m.Current), 0)
@@ -60,7 +60,7 @@ func TestPublish(t *testing.T) {
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", dec.Direction(), "budget")), 0)
 
 	dec.Reason = policy.ReasonNoData
-	m.Publish(web, Values{Decision: dec, Current: 4, Lower: 25, ModelError: 3, Demand: 99, At: at.Add(time.Minute)})
+	m.Publish(web, Values{Units: Units{Decision: dec, Current: 4, Paid: 4, At: at.Add(time.Minute)}, Lower: 25, ModelError: 3, Demand: 99})
 	require.Equal(t, 0, testutil.CollectAndCount(m.Forecast), "no forecast this cycle: dropped")
 	require.Equal(t, 0, testutil.CollectAndCount(m.ForecastHi))
 	require.InDelta(t, 3, g(m.ModelError), 0)
