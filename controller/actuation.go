@@ -75,6 +75,26 @@ func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot)
 	return requested
 }
 
+// afterAct is target i's current and paid units once the decision in ts
+// (a cycle's, or a manual scaling's) was acted on, as published
+// (prescale_current_units, prescale_cost_per_hour, the API's
+// current_units and cost_per_hour): currentUnits from the units
+// requested now (the simulated pool's ready plus provisioning, else the
+// decision), what an actuator acknowledged by now (at once for the
+// simulated pool, Inline; a webhook's or a command's acknowledgement
+// arriving later shows at the next cycle), or what the current_query
+// read this cycle; paid for, a delivered scale-up's units starting too
+// (watchLag sees a delivery now, timed from its acknowledgement). They
+// were those read before the decision, so a change in place at once (the
+// simulated pool; without actuators, KEDA reading the decision) showed
+// an interval late. An actuator's Action.Current stays the units before
+// the decision: a notification says from what to what.
+func (c *Controller) afterAct(i int, t policy.Target, ts state.Target, snap snapshot) (cur, paid int) {
+	c.watchLag(i, t, snap)
+	cur = c.currentUnits(t, c.requestedUnits(t, ts, snap), snap)
+	return cur, c.paidUnits(i, t, cur, snap.at)
+}
+
 // readCurrent reads the units the target has from its current_query (an
 // instant query at the cycle's time), rounded to whole units. Missing or
 // unusable data only falls back to the acknowledged units (the reason is

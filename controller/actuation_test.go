@@ -12,6 +12,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -426,4 +427,51 @@ func TestOverrideUpdatesCost(t *testing.T) {
 	require.Equal(t, 4, s.Current, "current_query's last read")
 	require.Equal(t, 15, s.Paid)
 	require.InDelta(t, 15*0.5, f2.gauge(t, f2.c.d.Metrics.CostPerHour), 1e-9)
+}
+
+// prescale_current_units, the API's current_units and the cost per hour
+// are read after the cycle's actuation: a scale-up (1 -> 10) in place at
+// once shows in the cycle that decided it, acknowledged by an inline
+// actuator or, without actuators (KEDA reads prescale_desired_units), as
+// the decision; one a receiver has not acknowledged yet does not. The
+// action handed on keeps the units before it (a notification's from).
+// They were read before the decision: 1 and 0.5/h until the next cycle,
+// which then charged 10 units for that interval.
+func TestCurrentUnitsAfterActuation(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	m := f.c.d.Metrics
+	s := f.c.Snapshot().Targets[0]
+	require.Equal(t, 10, s.Decision.Desired)
+	require.InDelta(t, 10, f.gauge(t, m.Current), 0, "acknowledged in the act phase")
+	require.Equal(t, 10, s.Current, "the API's current_units")
+	require.InDelta(t, 5, f.gauge(t, m.CostPerHour), 1e-12)
+	require.Equal(t, 1, f.act.actions()[0].Current, "the action says from what")
+
+	for _, c := range []struct {
+		name     string
+		mode     string
+		actuated bool
+		want     int
+	}{
+		{"no actuator", ModeAct, false, 10},
+		{"forecast-only", ModeForecastOnly, false, 10},
+		{"not acknowledged yet", ModeAct, true, 1},
+	} {
+		now := fixtureStart
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
+		if c.actuated { // background delivery, not run: nothing acknowledged
+			deps.Actuators = []*actuator.Level{actuator.NewLevel(&recorder{}, actuator.LevelConfig{Now: deps.Now})}
+		}
+		ctl, err := New([]policy.Target{testTarget}, testOptions(c.mode), deps)
+		require.NoError(t, err)
+		require.NoError(t, ctl.ReconcileOnce(t.Context()))
+		s := ctl.Snapshot().Targets[0]
+		require.Equal(t, 10, s.Decision.Desired, c.name)
+		require.Equal(t, c.want, s.Current, c.name)
+		require.InDelta(t, float64(c.want), testutil.ToFloat64(ctl.d.Metrics.Current.WithLabelValues("web", "web", "instances")), 0, c.name)
+	}
 }

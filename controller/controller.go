@@ -511,8 +511,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 		for i, t := range c.targets {
 			c.act(ctx, t, snaps[i].decision, snaps[i])
 			c.recordActuation(&states[i], t.Name)
-			c.watchLag(i, t, snaps[i])
-			snaps[i].paid = c.paidUnits(i, t, snaps[i].current, snaps[i].at)
+			snaps[i].current, snaps[i].paid = c.afterAct(i, t, states[i], snaps[i])
 			c.publish(t, snaps[i], states[i])
 		}
 	})

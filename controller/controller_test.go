@@ -244,7 +244,7 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 
 	m := f.c.d.Metrics
 	require.InDelta(t, 10, f.gauge(t, m.Desired), 0)
-	require.InDelta(t, 1, f.gauge(t, m.Current), 0)
+	require.InDelta(t, 10, f.gauge(t, m.Current), 0, "acknowledged at once (the inline actuator)")
 	require.InDelta(t, 50, f.gauge(t, m.Forecast), 0)
 	require.InDelta(t, 70, f.gauge(t, m.ForecastHi), 0)
 	require.InDelta(t, 25, f.gauge(t, m.ForecastLo), 0)
@@ -253,7 +253,7 @@ func TestReconcileOnceForecastScaleUp(t *testing.T) {
 	p := f.c.Snapshot().Targets[0]
 	require.Equal(t, "fake", p.Forecast.Model, "the forecast the decision used")
 	require.Equal(t, time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC).Unix(), p.ForecastStart, "one step after the last grid point")
-	require.InDelta(t, 0.5, f.gauge(t, m.CostPerHour), 1e-12, "1 current unit at 0.5/h")
+	require.InDelta(t, 5, f.gauge(t, m.CostPerHour), 1e-12, "10 current units at 0.5/h, charged so by the next cycle")
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "up", "forecast")), 0)
 	require.InDelta(t, 0, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "down", "budget")), 0, "pre-initialised")
 	require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0)

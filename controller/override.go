@@ -6,13 +6,12 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/state"
 )
 
 // Override is a manual scaling: target is held at units for dur (0:
 // Options.ManualDuration), decided by the same policy (reason manual),
 // acted on at once in act mode, its decision, current units and cost
-// published at once as a cycle's are (afterOverride, PublishUnits) and
+// published at once as a cycle's are (afterAct, PublishUnits) and
 // persisted (a failed save is logged, not
 // returned: the scaling is in effect). It is serialised with the
 // cycles' decide, act and persist phases (not their history queries) and
@@ -50,7 +49,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap.decision, snap.hasDecision, snap.at = dec, true, now
 	c.act(ctx, t, dec, snap)
 	c.recordActuation(&ts, t.Name)
-	snap.current, snap.paid = c.afterOverride(i, t, ts, snap)
+	snap.current, snap.paid = c.afterAct(i, t, ts, snap)
 	snap.guess = false
 
 	c.mu.Lock()
@@ -68,17 +67,4 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.targetSnapshotLocked(i), nil
-}
-
-// afterOverride is target i's current and paid units once a manual
-// scaling to ts's last decision was acted on, as the next cycle reads
-// them (the cost per hour and current units waited for it, up to an
-// interval): the requested units are the override's, or what an actuator
-// acknowledged, or, with a current_query, what it last read, plus a
-// delivered scale-up's units starting (watchLag sees the delivery now,
-// as the next cycle's would: it is timed from the acknowledgement).
-func (c *Controller) afterOverride(i int, t policy.Target, ts state.Target, snap snapshot) (cur, paid int) {
-	c.watchLag(i, t, snap)
-	cur = c.currentUnits(t, c.requestedUnits(t, ts, snap), snap)
-	return cur, c.paidUnits(i, t, cur, snap.at)
 }

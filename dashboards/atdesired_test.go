@@ -11,10 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestNotAtDesiredIgnoresTheIntervalLag: prescale_current_units is read
-// when a cycle decides, before the decision is acted on, so every change
-// shows as a difference from prescale_desired_units for one scaling
-// interval (60 s by default), even where it is in place at once. The
+// TestNotAtDesiredIgnoresTheIntervalLag: prescale_current_units shows a
+// webhook's or a command's acknowledgement from the cycle after it
+// arrives (delivery runs in the background), so a change shows as a
+// difference from prescale_desired_units for up to one scaling interval
+// (60 s by default; until a current_query reads it, longer). The
 // panel "Targets not at desired size" must not count that (it counted
 // every target after each of its changes), and must count a target that
 // stays off its desired units. Series scraped every 15 s: lag follows

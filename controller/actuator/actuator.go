@@ -11,9 +11,12 @@ import (
 
 // Action is one decision to carry out.
 type Action struct {
-	Target      string
-	Tier        string
-	Kind        string
+	Target string
+	Tier   string
+	Kind   string
+	// Current is the units the target had when the decision was made
+	// (before it: a notification says from what to what), Desired those
+	// it decided.
 	Current     int
 	Desired     int
 	Direction   string // "up", "down" or "none"

@@ -99,7 +99,7 @@ func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 // cost, decisions and provisioning lag.
 func (m *Metrics) newTargetMetrics() {
 	m.Desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
-	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision.")
+	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision; read after the cycle's (or a manual scaling's) decision was handed on.")
 	m.Forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.ForecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.ForecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
