@@ -82,6 +82,11 @@ var (
 	// evaluate it (bad syntax, many-to-many matching, ...): a problem of
 	// the target's query, not of the source.
 	ErrQuery = errors.New("history: the store could not evaluate the query")
+	// ErrPartial: the store answered with part of the data only, and said
+	// so in a warning (a remote_read endpoint or a Thanos store that
+	// failed): a problem of the source, as when it is down, never decided
+	// on.
+	ErrPartial = errors.New("history: the store answered with partial data (part of its storage failed), not decided on")
 )
 
 // IsQueryError reports whether err is a problem of the query itself (the

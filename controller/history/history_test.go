@@ -27,6 +27,7 @@ type fakeAPI struct {
 	mu     sync.Mutex
 	ranges []v1.Range
 	answer func(r v1.Range) (model.Value, error)
+	warns  v1.Warnings // every answer's warnings
 }
 
 func (f *fakeAPI) QueryRange(_ context.Context, _ string, r v1.Range, _ ...v1.Option) (model.Value, v1.Warnings, v1.Infos, error) {
@@ -34,7 +35,7 @@ func (f *fakeAPI) QueryRange(_ context.Context, _ string, r v1.Range, _ ...v1.Op
 	f.ranges = append(f.ranges, r)
 	f.mu.Unlock()
 	v, err := f.answer(r)
-	return v, nil, nil, err
+	return v, f.warns, nil, err
 }
 
 // line answers a matrix with value = unix seconds / 60 at every grid point.
@@ -121,6 +122,42 @@ func TestRemoteChecksResults(t *testing.T) {
 	require.ErrorContains(t, err, "empty query")
 	_, err = NewRemoteAPI(&fakeAPI{answer: line}, "x", time.Second).QueryRange(t.Context(), "q", end, start, time.Minute)
 	require.ErrorContains(t, err, "before start")
+}
+
+// TestRemoteRefusesPartialAnswers: an answer with a warning from the
+// store (a remote_read endpoint or a Thanos store that failed: the data of
+// the others only) is refused as the source's problem, naming the warning;
+// PromQL's own annotations about the query leave the data whole and are
+// used. TestE2EPartialAnswerHolds runs a real Prometheus that answers so.
+func TestRemoteRefusesPartialAnswers(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-10 * time.Minute)
+	remoteRead := `remote_read: error sending request: Post "http://lts:9201/read": dial tcp: connection refused`
+	for _, tc := range []struct {
+		name  string
+		warns v1.Warnings
+		ok    bool
+	}{
+		{"none", nil, true},
+		{"PromQL annotations", v1.Warnings{`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x"`,
+			`PromQL warning: input to histogram_quantile needed to be fixed for monotonicity`}, true},
+		{"remote read failed", v1.Warnings{remoteRead}, false},
+		{"a store failed beside an annotation", v1.Warnings{"PromQL info: ...", `receive series from Addr: store-2:10901: rpc error: code = Unavailable`}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRemoteAPI(&fakeAPI{answer: line, warns: tc.warns}, "http://prom", time.Second)
+			s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+			if tc.ok {
+				require.NoError(t, err)
+				require.Equal(t, 11, s.Present())
+				return
+			}
+			require.ErrorIs(t, err, ErrPartial)
+			require.False(t, IsQueryError(err), "the source's problem, not the query's")
+			require.ErrorContains(t, err, tc.warns[len(tc.warns)-1][:40])
+			require.NotContains(t, err.Error(), "PromQL info")
+		})
+	}
 }
 
 // openEmbedded opens an embedded store in a temporary directory, closed

@@ -174,16 +174,40 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 	f := newFiller(start, end, step)
 	for _, c := range chunks(start, end, step, r.maxPoints) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
-		v, _, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
+		v, warns, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
 		if err != nil {
 			return Series{}, r.explain(err)
+		}
+		if err := r.partial(warns); err != nil {
+			return Series{}, err
 		}
 		if err := f.addMatrix(v); err != nil {
 			return Series{}, err
 		}
 	}
 	return f.result()
+}
+
+// partial refuses an answer whose warnings say the store could not read
+// all of its data: a remote_read endpoint or a Thanos store that failed
+// (Prometheus and Thanos then answer with what the others had, and a
+// warning naming the failure). A demand summed over part of the data is too
+// low: deciding on it would scale down on missing data. The warnings
+// PromQL's evaluation adds about the query ("PromQL info: ...", "PromQL
+// warning: ...", Prometheus 2.44 on) leave the data whole and are not
+// refused.
+func (r *Remote) partial(warns v1.Warnings) error {
+	var store []string
+	for _, w := range warns {
+		if !strings.HasPrefix(w, "PromQL ") {
+			store = append(store, redact.Cut(w, 200))
+		}
+	}
+	if len(store) == 0 {
+		return nil
+	}
+	return fmt.Errorf("history: query_range on %s: %w (warnings: %q)", r.addr, ErrPartial, store)
 }
 
 // validHeaderName reports whether name is an RFC 9110 token.
