@@ -61,8 +61,10 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 		ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
 	}
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
+	lim := readCgroupLimits(ctx, pid)
 	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
+		in.CPULimit, in.MemoryLimit = lim.cpus, lim.memBytes
 	})
 	return nil
 }

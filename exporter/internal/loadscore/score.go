@@ -26,9 +26,12 @@ type Inputs struct {
 	ProcessPID        int32
 	ProcessCPUSeconds float64 // its cpu seconds counter
 	ProcessRSS        float64 // its resident bytes
+	// CPULimit and MemoryLimit are its cgroups' limits (a container's, a
+	// systemd unit's), in cpus and bytes; 0: none found.
+	CPULimit, MemoryLimit float64
 
 	// HasAppCPU says AppCPU holds the application's cpu use as a fraction of
-	// all cpus, measured between two scrapes (see CPUWindow).
+	// the cpus it may use, measured between two scrapes (see CPUWindow).
 	HasAppCPU bool
 	AppCPU    float64
 }
@@ -43,10 +46,15 @@ type Signal struct {
 //
 //	latency     = probe_duration / probe_timeout, or 1 when the probe failed
 //	connections = established / PRESCALE_APP_MAX_CONNECTIONS
-//	app_cpu     = Δ app cpu seconds / (Δ wall seconds × cpus), between scrapes ≥ 1 s apart
-//	app_memory  = app resident bytes / MemTotal
+//	app_cpu     = Δ app cpu seconds / (Δ wall seconds × app cpus), between scrapes ≥ 1 s apart
+//	app_memory  = app resident bytes / app memory
 //	host_cpu    = load1 / cpus
 //	score       = max of the available signals, each clipped to [0, 1]
+//
+// where app cpus and app memory are what the application may use: the
+// host's cpus and MemTotal, or its cgroups' limits where lower (an
+// application held at a container's 1-cpu limit on an 8-cpu host is fully
+// loaded, not at 1/8).
 //
 // The maximum, not a mean, because the most saturated resource is the one
 // that limits the application (the saturation view of Brendan Gregg's USE
@@ -73,11 +81,29 @@ func Score(in Inputs) (score float64, sigs []Signal, ok bool) {
 	if in.HasAppCPU {
 		add("app_cpu", in.AppCPU)
 	}
-	if in.HasProcess && in.MemoryBytes > 0 {
-		add("app_memory", in.ProcessRSS/in.MemoryBytes)
+	if mem := in.appMemory(); in.HasProcess && mem > 0 {
+		add("app_memory", in.ProcessRSS/mem)
 	}
 	if in.HasLoad1 && in.CPUs > 0 {
 		add("host_cpu", in.Load1/float64(in.CPUs))
 	}
 	return score, sigs, len(sigs) > 0
+}
+
+// appCPUs is the cpus the application may use: the host's, or its cgroups'
+// cpu limit where lower (0: unknown).
+func (in Inputs) appCPUs() float64 {
+	if in.CPULimit > 0 && (in.CPUs <= 0 || in.CPULimit < float64(in.CPUs)) {
+		return in.CPULimit
+	}
+	return float64(in.CPUs)
+}
+
+// appMemory is the memory the application may use: MemTotal, or its
+// cgroups' memory limit where lower (0: unknown).
+func (in Inputs) appMemory() float64 {
+	if in.MemoryLimit > 0 && (in.MemoryBytes <= 0 || in.MemoryLimit < in.MemoryBytes) {
+		return in.MemoryLimit
+	}
+	return in.MemoryBytes
 }

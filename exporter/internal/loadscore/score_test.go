@@ -34,6 +34,14 @@ func TestScore(t *testing.T) {
 		{name: "app cpu and memory", in: Inputs{
 			MemoryBytes: 1000, HasProcess: true, ProcessRSS: 250, HasAppCPU: true, AppCPU: 0.5,
 		}, score: 0.5, sigs: []Signal{{"app_cpu", 0.5}, {"app_memory", 0.25}}, ok: true},
+		// A container's 300-byte limit on a 1000-byte host: 250 bytes are
+		// 83 % of what the application may use, not 25 %.
+		{name: "app memory against its cgroup limit", in: Inputs{
+			MemoryBytes: 1000, MemoryLimit: 300, HasProcess: true, ProcessRSS: 250,
+		}, score: 250.0 / 300, sigs: []Signal{{"app_memory", 250.0 / 300}}, ok: true},
+		{name: "a cgroup limit above the host's memory is the host's", in: Inputs{
+			MemoryBytes: 1000, MemoryLimit: 4000, HasProcess: true, ProcessRSS: 250,
+		}, score: 0.25, sigs: []Signal{{"app_memory", 0.25}}, ok: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,6 +49,28 @@ func TestScore(t *testing.T) {
 			require.Equal(t, tc.ok, ok)
 			require.InDelta(t, tc.score, score, 1e-12)
 			require.Equal(t, tc.sigs, sigs)
+		})
+	}
+}
+
+// TestCPUWindowCgroupLimit: an application held at its container's
+// 0.5-cpu limit (1 cpu second in 2 s) on an 8-cpu host is fully loaded,
+// not at 1/16; a limit above the host's cpus is the host's.
+func TestCPUWindowCgroupLimit(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		name  string
+		limit float64
+		want  float64
+	}{{"limit 0.5 cpu", 0.5, 1}, {"no limit", 0, 1.0 / 16}, {"limit above the host", 64, 1.0 / 16}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s CPUWindow
+			in := Inputs{CPUs: 8, CPULimit: tc.limit, HasProcess: true, ProcessPID: 7, ProcessCPUSeconds: 10}
+			_, _ = s.AppCPU(in, t0)
+			in.ProcessCPUSeconds = 11
+			got, ok := s.AppCPU(in, t0.Add(2*time.Second))
+			require.True(t, ok)
+			require.InDelta(t, tc.want, got, 1e-12)
 		})
 	}
 }

@@ -24,11 +24,13 @@ type CPUWindow struct {
 }
 
 // AppCPU updates the window with this scrape's reading and returns the
-// application's cpu use as a fraction of all cpus, if known.
+// application's cpu use as a fraction of the cpus it may use (the host's,
+// or its cgroups' limit where lower), if known.
 func (s *CPUWindow) AppCPU(in Inputs, now time.Time) (float64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !in.HasProcess || in.CPUs <= 0 {
+	cpus := in.appCPUs()
+	if !in.HasProcess || cpus <= 0 {
 		return 0, false
 	}
 	if in.ProcessPID != s.prevPID || in.ProcessCPUSeconds < s.prevCPU {
@@ -38,7 +40,7 @@ func (s *CPUWindow) AppCPU(in Inputs, now time.Time) (float64, bool) {
 	}
 	wall := now.Sub(s.prevAt)
 	if wall >= minCPUWindow {
-		s.lastCPU = (in.ProcessCPUSeconds - s.prevCPU) / (wall.Seconds() * float64(in.CPUs))
+		s.lastCPU = (in.ProcessCPUSeconds - s.prevCPU) / (wall.Seconds() * cpus)
 		s.hasLast = true
 		s.prevAt, s.prevCPU = now, in.ProcessCPUSeconds
 	}
