@@ -1,44 +1,47 @@
-package exporter
+// Package cgroup reads the cpu and memory limits of a process's cgroups
+// (a container's, a systemd unit's) from /proc and /sys, under roots the
+// caller gives (the exporter's HOST_PROC and HOST_SYS, fixture trees in
+// tests).
+package cgroup
 
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/shirou/gopsutil/v4/common"
 )
 
-// cgroupLimits are the cpu and memory limits of a process's cgroups: a
+// Limits are the cpu and memory limits of a process's cgroups: a
 // container's (docker --cpus/--memory, a Kubernetes pod's limits) or a
 // systemd unit's (CPUQuota=, MemoryMax=). 0 means none found.
-type cgroupLimits struct {
-	cpus     float64 // cpu quota / period
-	memBytes float64
+type Limits struct {
+	CPUs     float64 // cpu quota / period
+	MemBytes float64
 }
 
 // v1Unlimited is the value from which a cgroup v1 memory limit means none
 // (v1 writes the largest page-aligned int64 when no limit is set).
 const v1Unlimited = 1 << 60
 
-// readCgroupLimits reads the limits of process pid from the cgroups named
-// in /proc/<pid>/cgroup under /sys/fs/cgroup: cgroup v2's cpu.max and
+// Read reads the limits of process pid from the cgroups named in
+// proc/<pid>/cgroup under sys/fs/cgroup (proc and sys are the roots of
+// /proc and /sys): cgroup v2's cpu.max and
 // memory.max (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified beside
 // v1), v1's cpu.cfs_quota_us / cpu.cfs_period_us and
 // memory.limit_in_bytes. A limit applies to every cgroup below the one
 // that sets it, so the lowest of the process's cgroup and those above it
 // is taken. A path outside the exporter's own cgroup namespace (it starts
 // with /..) cannot be found under /sys and is left out.
-func readCgroupLimits(ctx context.Context, pid int32) cgroupLimits {
-	data, err := os.ReadFile(procPath(ctx, strconv.Itoa(int(pid)), "cgroup"))
+func Read(proc, sys string, pid int32) Limits {
+	data, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "cgroup"))
 	if err != nil {
-		return cgroupLimits{}
+		return Limits{}
 	}
-	var lim cgroupLimits
+	var lim Limits
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		parts := strings.SplitN(sc.Text(), ":", 3)
@@ -49,35 +52,35 @@ func readCgroupLimits(ctx context.Context, pid int32) cgroupLimits {
 		switch {
 		case parts[0] == "0" && parts[1] == "": // v2
 			for _, mount := range []string{"", "unified"} {
-				lim.lower(limitsAbove(ctx, mount, dir, readV2))
+				lim.lower(limitsAbove(sys, mount, dir, readV2))
 			}
 		case slices.Contains(ctrls, "cpu"):
 			for _, mount := range []string{parts[1], "cpu"} {
-				lim.lower(limitsAbove(ctx, mount, dir, readV1CPU))
+				lim.lower(limitsAbove(sys, mount, dir, readV1CPU))
 			}
 		case slices.Contains(ctrls, "memory"):
-			lim.lower(limitsAbove(ctx, "memory", dir, readV1Memory))
+			lim.lower(limitsAbove(sys, "memory", dir, readV1Memory))
 		}
 	}
 	return lim
 }
 
 // lower keeps, for each limit, the lowest found.
-func (l *cgroupLimits) lower(o cgroupLimits) {
-	if o.cpus > 0 && (l.cpus == 0 || o.cpus < l.cpus) {
-		l.cpus = o.cpus
+func (l *Limits) lower(o Limits) {
+	if o.CPUs > 0 && (l.CPUs == 0 || o.CPUs < l.CPUs) {
+		l.CPUs = o.CPUs
 	}
-	if o.memBytes > 0 && (l.memBytes == 0 || o.memBytes < l.memBytes) {
-		l.memBytes = o.memBytes
+	if o.MemBytes > 0 && (l.MemBytes == 0 || o.MemBytes < l.MemBytes) {
+		l.MemBytes = o.MemBytes
 	}
 }
 
 // limitsAbove reads the limits of cgroup dir of the hierarchy mounted at
-// /sys/fs/cgroup/mount and of every cgroup above it, keeping the lowest.
-func limitsAbove(ctx context.Context, mount, dir string, read func(base string) cgroupLimits) cgroupLimits {
-	var lim cgroupLimits
+// sys/fs/cgroup/mount and of every cgroup above it, keeping the lowest.
+func limitsAbove(sys, mount, dir string, read func(base string) Limits) Limits {
+	var lim Limits
 	for {
-		lim.lower(read(hostPath(ctx, common.HostSysEnvKey, "/sys", "fs", "cgroup", mount, dir)))
+		lim.lower(read(filepath.Join(sys, "fs", "cgroup", mount, dir)))
 		if dir == "/" {
 			return lim
 		}
@@ -87,30 +90,30 @@ func limitsAbove(ctx context.Context, mount, dir string, read func(base string) 
 
 // readV2 reads cpu.max ("max 100000" or "QUOTA PERIOD") and memory.max
 // ("max" or bytes) of a cgroup v2 directory.
-func readV2(base string) cgroupLimits {
-	var lim cgroupLimits
+func readV2(base string) Limits {
+	var lim Limits
 	if f := strings.Fields(readSmall(base + "/cpu.max")); len(f) == 2 {
-		lim.cpus = quotaCPUs(f[0], f[1])
+		lim.CPUs = quotaCPUs(f[0], f[1])
 	}
 	if v, err := strconv.ParseFloat(readSmall(base+"/memory.max"), 64); err == nil && v > 0 {
-		lim.memBytes = v
+		lim.MemBytes = v
 	}
 	return lim
 }
 
 // readV1CPU reads cpu.cfs_quota_us (-1: none) over cpu.cfs_period_us of a
 // cgroup v1 cpu directory.
-func readV1CPU(base string) cgroupLimits {
-	return cgroupLimits{cpus: quotaCPUs(readSmall(base+"/cpu.cfs_quota_us"), readSmall(base+"/cpu.cfs_period_us"))}
+func readV1CPU(base string) Limits {
+	return Limits{CPUs: quotaCPUs(readSmall(base+"/cpu.cfs_quota_us"), readSmall(base+"/cpu.cfs_period_us"))}
 }
 
 // readV1Memory reads memory.limit_in_bytes of a cgroup v1 memory directory.
-func readV1Memory(base string) cgroupLimits {
+func readV1Memory(base string) Limits {
 	v, err := strconv.ParseFloat(readSmall(base+"/memory.limit_in_bytes"), 64)
 	if err != nil || v <= 0 || v >= v1Unlimited {
-		return cgroupLimits{}
+		return Limits{}
 	}
-	return cgroupLimits{memBytes: v}
+	return Limits{MemBytes: v}
 }
 
 // quotaCPUs is quota / period in cpus, or 0 for no quota ("max", -1) or
