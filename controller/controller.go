@@ -290,6 +290,10 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		if c.engs[i], err = c.newEngine(i); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
+		// The calm hold resumes where it was if the first decision comes
+		// soon enough (engine.ResumeCalm); engines started later (a long
+		// gap, the clock moved back) start afresh.
+		c.engs[i].eng.ResumeCalm(f.Targets[t.Name].Calm)
 		c.byName[t.Name] = i
 		c.snaps[i].modelErr = math.NaN() // nothing scored yet
 		c.restoreActuation(t, f.Targets[t.Name])
@@ -796,6 +800,7 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	}, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State
+	ts.Calm = eng.CalmMemory()
 	snap.anomScore, snap.anomaly = out.AnomalyScore, out.Anomaly
 	if out.ForecastErr != nil && snap.present {
 		snap.fcErr = out.ForecastErr.Error()

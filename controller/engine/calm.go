@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prescale/prescale/controller/internal/simpool"
+	"github.com/prescale/prescale/controller/state"
 )
 
 // Calm hold (docs/tuning.md, "Calm hold"): on a flat level the forecast's
@@ -52,7 +54,18 @@ type calm struct {
 	// engine, after a restart too).
 	first    int64
 	hasFirst bool
+	// resume is a memory persisted before a restart, resumed at the
+	// first update (see resumeAt).
+	resume *state.Calm
 }
+
+// calmResumeGap is the longest time from a persisted memory's last
+// decision to the first decision after a restart for the memory to be
+// resumed: a restart (a rollout, a rescheduled pod) takes seconds to
+// minutes; after a longer gap, an outage, the wanted units no longer
+// describe the series and the HPA curve's moves in it were not seen, and
+// the hold waits its calmWindow again. A bound, not tuned on data.
+const calmResumeGap = 15 * time.Minute
 
 // event records a scale event of prescale's at now.
 func (c *calm) event(now int64) {
@@ -82,6 +95,7 @@ func (c *calm) want(now int64, units int) {
 func (c *calm) update(now, last int64) {
 	if !c.hasFirst {
 		c.first, c.hasFirst = now, true
+		c.resumeAt(now)
 	}
 	if c.on && last > c.since {
 		c.on = false
@@ -90,6 +104,64 @@ func (c *calm) update(now, last int64) {
 	silent := last <= from && c.first <= from
 	if !c.on && silent && len(c.events) == calmEvents && c.events[0] > from {
 		c.on, c.since = true, last
+	}
+}
+
+// resumeAt takes the persisted memory, if any, at the first update (now)
+// when its last decision is at most calmResumeGap before now: its events
+// and wanted units (the last calmEvents and calmDecisions of them), and
+// calm if it was, since now: the shadow HPAs restart with the engine
+// from prescale's units, and their first steps to their own units are
+// events of the curve at now that say nothing of the demand, so only the
+// curve's later events end it. The curve's silence before now is not
+// known: calm cannot begin again before calmWindow has passed, as at
+// any start.
+func (c *calm) resumeAt(now int64) {
+	m := c.resume
+	c.resume = nil
+	if m == nil || now < m.At || now-m.At > int64(calmResumeGap/time.Second) {
+		return
+	}
+	c.events = append(c.events[:0], m.Events[max(0, len(m.Events)-calmEvents):]...)
+	for _, u := range m.Wanted[max(0, len(m.Wanted)-calmDecisions):] {
+		c.wanted.push(float64(u), calmDecisions)
+	}
+	c.at, c.hasAt = m.At, true
+	c.on, c.since = m.On, now
+}
+
+// memory is the calm hold's memory for the state file, as of the last
+// decision (nil before one).
+func (c *calm) memory() *state.Calm {
+	if !c.hasAt {
+		return nil
+	}
+	m := &state.Calm{Version: state.CalmVersion, At: c.at, On: c.on, Since: c.since,
+		Events: slices.Clone(c.events), Wanted: make([]int, 0, len(c.wanted.vals))}
+	n := len(c.wanted.vals)
+	for k := range n { // oldest first: from the ring's next entry once full
+		m.Wanted = append(m.Wanted, int(c.wanted.vals[(c.wanted.next+k)%n]))
+	}
+	return m
+}
+
+// CalmMemory is the calm hold's memory as of the last decision, for the
+// state file (nil without the shadow HPA or before a decision).
+func (e *Engine) CalmMemory() *state.Calm {
+	if e.shadow == nil {
+		return nil
+	}
+	return e.shadow.calm.memory()
+}
+
+// ResumeCalm hands the engine, before its first decision, the calm hold's
+// memory a controller persisted before a restart (nil: none); it is
+// resumed at the first decision if that comes within calmResumeGap of
+// the memory's last (calm.resumeAt). Without the shadow HPA it is
+// ignored.
+func (e *Engine) ResumeCalm(m *state.Calm) {
+	if e.shadow != nil && !e.shadow.calm.hasFirst {
+		e.shadow.calm.resume = m
 	}
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
 )
 
 // The HPA curve's last event at a cost is the later of the two shadow
@@ -143,4 +145,80 @@ func TestCalmHoldOnFlatSeries(t *testing.T) {
 	// there, and calm ends when they move again.
 	require.Zero(t, calmNoisy, "calm while the HPA curve moves")
 	require.Zero(t, calmLast, "still calm an hour after the HPA curve moved again")
+}
+
+// A restart resumes the calm hold from its persisted memory (the state
+// file's calm): on the flat days of TestCalmHoldOnFlatSeries's series, an
+// engine restarted on day 6 (warmed on the same history, as the
+// controller's is) is calm at the same decisions as the engine that ran
+// on: the fresh shadow HPAs' first steps (from prescale's units to their
+// own) do not end it. Without the memory the hold waited 12 hours and on
+// this series never came back (it needs 6 events in 12 hours to begin),
+// with more events. A memory whose last decision is more than
+// calmResumeGap before the first one after the restart (an outage) is not
+// resumed.
+func TestCalmResumesAfterRestart(t *testing.T) {
+	tg := peakTarget()
+	tg.CapacityPerUnit, tg.MaxUnits = 1, 100
+	rng := rand.New(rand.NewPCG(3, 4))
+	ys := make([]float64, 9*288)
+	x := 0.0
+	for i := range ys {
+		x = 0.9*x + 0.3*rng.NormFloat64()
+		ys[i] = 40 + x
+		if i < 4*288 {
+			ys[i] += 6 * rng.NormFloat64()
+		}
+	}
+	// run observes ys[seen:from] (history a restarted engine is warmed
+	// on), then observes and decides ys[from:to]; it returns the state,
+	// the units, the events and whether calm was on at each decision.
+	type result struct {
+		st     policy.State
+		cur    int
+		events int
+		on     []bool
+	}
+	run := func(e *Engine, seen, from, to int, st policy.State, cur int) result {
+		for i := seen; i < from; i++ {
+			e.Observe(int64(i)*300, ys[i])
+		}
+		r := result{st: st, cur: cur}
+		for i := from; i < to; i++ {
+			ts := int64(i) * 300
+			e.Observe(ts, ys[i])
+			o := e.Decide(Input{Now: time.Unix(ts, 0), Demand: ys[i], DataPresent: true, CurrentUnits: r.cur}, r.st)
+			if o.Decision.Desired != r.cur {
+				r.events++
+			}
+			r.on = append(r.on, e.shadow.calm.on)
+			r.st, r.cur = o.State, o.Decision.Desired
+		}
+		return r
+	}
+	restart, end := 6*288, len(ys)
+	a := controllerDefaultsEngine(t, tg)
+	before := run(a, 0, 0, restart, policy.State{}, 40)
+	require.True(t, a.shadow.calm.on, "calm before the restart")
+	b, err := json.Marshal(a.CalmMemory())
+	require.NoError(t, err)
+	var saved state.Calm
+	require.NoError(t, json.Unmarshal(b, &saved))
+	require.Equal(t, *a.CalmMemory(), saved, "the memory round-trips through the state file's JSON")
+	on := run(a, restart, restart, end, before.st, before.cur)
+
+	resumed := controllerDefaultsEngine(t, tg)
+	resumed.ResumeCalm(&saved)
+	r := run(resumed, 0, restart, end, before.st, before.cur)
+	window := int(calmWindow / (5 * time.Minute))
+	require.NotContains(t, r.on[:window], false, "the resumed hold is on for the 12 hours after the restart at least")
+	fresh := run(controllerDefaultsEngine(t, tg), 0, restart, end, before.st, before.cur)
+	require.NotContains(t, fresh.on, true, "without the memory the hold did not come back")
+	require.Less(t, r.events, fresh.events)
+	t.Logf("last three days: %d events with the memory (the engine that ran on: %d), %d without", r.events, on.events, fresh.events)
+
+	late := controllerDefaultsEngine(t, tg)
+	late.ResumeCalm(&saved)
+	gap := int(calmResumeGap/(5*time.Minute)) + 1
+	require.False(t, run(late, 0, restart+gap, end, before.st, before.cur).on[0], "a memory older than calmResumeGap is not resumed")
 }

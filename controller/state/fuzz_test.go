@@ -11,10 +11,11 @@ import (
 
 // FuzzLoad: any state file either loads (version 1, a target map) and
 // round-trips through Save and Load unchanged, and Sanitize leaves every
-// unit count inside the bounds; or it is refused with an error naming the
+// unit count inside the bounds and no calm memory it cannot resume; or it is refused with an error naming the
 // file. Never a panic.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
+	f.Add([]byte(`{"version":1,"targets":{"web":{"calm":{"version":1,"at":1000,"on":true,"since":400,"events":[500,900],"wanted":[3,4]}}}}`))
 	// One directory per fuzzing process (each runs the function serially).
 	dir := f.TempDir()
 	s, err := New(dir)
@@ -82,6 +83,9 @@ func FuzzLoad(f *testing.F) {
 			}
 			if p.Manual != nil && (p.Manual.Units < 1 || p.Manual.Units > 10) {
 				t.Fatalf("target %q: manual override %d kept", name, p.Manual.Units)
+			}
+			if c := tg.Calm; c != nil && c.problem() != "" {
+				t.Fatalf("target %q: calm memory kept: %s", name, c.problem())
 			}
 			if !(tg.CostToday >= 0) || !(tg.CostTotal >= 0) {
 				t.Fatalf("target %q: costs %v, %v", name, tg.CostToday, tg.CostTotal)

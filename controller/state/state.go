@@ -53,6 +53,43 @@ type Target struct {
 	// command that scaled, then timed out), so after a restart the current
 	// desired units are sent to them even when they equal Acked.
 	Unsure []string `json:"unsure,omitempty"`
+	// Calm is the calm hold's memory (controller/engine, calm.go), so a
+	// restart resumes the hold; absent before it was persisted (the hold
+	// then waits its 12 hours again).
+	Calm *Calm `json:"calm,omitempty"`
+}
+
+// CalmVersion is the version of Calm's format. A memory of another
+// version (or an inconsistent one) is dropped by Sanitize, not the file:
+// the hold then starts afresh.
+const CalmVersion = 1
+
+// Calm is the calm hold's memory at a target's last decision: whether
+// the target was calm and since which event of the HPA curve, prescale's
+// last scale events and the units its last decisions wanted (unix
+// seconds, oldest first). The engine checks the lengths and the time
+// since At when it resumes it.
+type Calm struct {
+	Version int     `json:"version"`
+	At      int64   `json:"at"`
+	On      bool    `json:"on,omitempty"`
+	Since   int64   `json:"since,omitempty"`
+	Events  []int64 `json:"events,omitempty"`
+	Wanted  []int   `json:"wanted,omitempty"`
+}
+
+// problem says why c cannot be resumed ("" when it can): another
+// version, negative wanted units, events out of order or after its time.
+func (c *Calm) problem() string {
+	switch {
+	case c.Version != CalmVersion:
+		return fmt.Sprintf("version %d, want %d", c.Version, CalmVersion)
+	case !slices.IsSorted(c.Events) || len(c.Events) > 0 && c.Events[len(c.Events)-1] > c.At || c.Since > c.At:
+		return "times out of order"
+	case slices.ContainsFunc(c.Wanted, func(u int) bool { return u < 0 }):
+		return "negative wanted units"
+	}
+	return ""
 }
 
 // File is the whole state file: JSON, compact since this version;
@@ -285,6 +322,19 @@ func (t *Target) Shift(d time.Duration) {
 	}
 	move(&t.CostAt)
 	move(&t.PrevForecastAt)
+	if c := t.Calm; c != nil {
+		sec := int64(d / time.Second)
+		m := *c
+		m.At += sec
+		if m.Since != 0 {
+			m.Since += sec
+		}
+		m.Events = make([]int64, len(c.Events))
+		for i, e := range c.Events {
+			m.Events[i] = e + sec
+		}
+		t.Calm = &m
+	}
 }
 
 // Sanitize bounds what a target's state may hold, for a target with units
@@ -344,6 +394,12 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	if math.IsNaN(t.PrevForecast) || math.IsInf(t.PrevForecast, 0) {
 		msgs = append(msgs, "prev_forecast is not finite: dropped")
 		t.PrevForecast, t.PrevForecastAt = 0, time.Time{}
+	}
+	if t.Calm != nil {
+		if why := t.Calm.problem(); why != "" {
+			msgs = append(msgs, "calm memory "+why+": dropped (the calm hold starts afresh)")
+			t.Calm = nil
+		}
 	}
 	return msgs
 }

@@ -257,3 +257,39 @@ func TestShiftMovesMonotonicTimesOnTheWallClock(t *testing.T) {
 func wallOnly(t time.Time) bool {
 	return t == t.Round(0) //nolint:staticcheck // QF1009: Equal would ignore the monotonic reading this tells apart
 }
+
+// The calm hold's memory: one of another version, with times out of
+// order or negative wanted units is dropped (the hold starts afresh), a
+// consistent one kept; a clock step moves its times, not the file's
+// copy of another target (a fresh value).
+func TestCalmMemory(t *testing.T) {
+	good := Calm{Version: CalmVersion, At: 1000, On: true, Since: 400, Events: []int64{500, 900}, Wanted: []int{3, 4}}
+	for _, c := range []struct {
+		name string
+		edit func(*Calm)
+		msg  string
+	}{
+		{"another version", func(c *Calm) { c.Version = 2 }, "calm memory version 2, want 1: dropped (the calm hold starts afresh)"},
+		{"events out of order", func(c *Calm) { c.Events = []int64{900, 500} }, "calm memory times out of order: dropped (the calm hold starts afresh)"},
+		{"an event after its time", func(c *Calm) { c.Events = []int64{500, 1100} }, "calm memory times out of order: dropped (the calm hold starts afresh)"},
+		{"since after its time", func(c *Calm) { c.Since = 1001 }, "calm memory times out of order: dropped (the calm hold starts afresh)"},
+		{"negative wanted", func(c *Calm) { c.Wanted = []int{3, -1} }, "calm memory negative wanted units: dropped (the calm hold starts afresh)"},
+	} {
+		m := good
+		c.edit(&m)
+		tg := Target{Calm: &m}
+		require.Equal(t, []string{c.msg}, tg.Sanitize(1, 10), c.name)
+		require.Nil(t, tg.Calm, c.name)
+	}
+	tg := Target{Calm: &good}
+	require.Empty(t, tg.Sanitize(1, 10))
+	require.Equal(t, &good, tg.Calm)
+
+	tg.Shift(-100 * time.Second)
+	require.Equal(t, &Calm{Version: CalmVersion, At: 900, On: true, Since: 300, Events: []int64{400, 800}, Wanted: []int{3, 4}}, tg.Calm)
+	require.Equal(t, []int64{500, 900}, good.Events, "the shifted memory is a copy")
+	none := Target{Calm: &Calm{Version: CalmVersion, At: 1000}}
+	none.Shift(time.Hour)
+	require.Equal(t, int64(1000+3600), none.Calm.At)
+	require.Zero(t, none.Calm.Since, "no HPA-curve event: stays none")
+}
