@@ -432,8 +432,9 @@ func TestOverrideUpdatesCost(t *testing.T) {
 // prescale_current_units, the API's current_units and the cost per hour
 // are read after the cycle's actuation: a scale-up (1 -> 10) in place at
 // once shows in the cycle that decided it, acknowledged by an inline
-// actuator or, without actuators (KEDA reads prescale_desired_units), as
-// the decision; one a receiver has not acknowledged yet does not. The
+// actuator, requested from the simulated pool (ready plus provisioning)
+// or, without actuators (KEDA reads prescale_desired_units), as the
+// decision; one a receiver has not acknowledged yet does not. The
 // action handed on keeps the units before it (a notification's from).
 // They were read before the decision: 1 and 0.5/h until the next cycle,
 // which then charged 10 units for that interval.
@@ -458,12 +459,19 @@ func TestCurrentUnitsAfterActuation(t *testing.T) {
 		{"no actuator", ModeAct, false, 10},
 		{"forecast-only", ModeForecastOnly, false, 10},
 		{"not acknowledged yet", ModeAct, true, 1},
+		{"simulated pool", ModeAct, true, 10},
 	} {
 		now := fixtureStart
 		st, err := state.New(t.TempDir())
 		require.NoError(t, err)
 		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
-		if c.actuated { // background delivery, not run: nothing acknowledged
+		switch {
+		case c.name == "simulated pool": // 1 ready and 9 provisioning after the act phase, as the app wires it
+			pool := actuator.NewSimulatedPool(deps.Now, nil)
+			pool.Register("web", 1, testTarget.Lag, testTarget.CostPerUnitHour)
+			deps.Units = pool
+			deps.Actuators = []*actuator.Level{actuator.NewLevel(pool, actuator.LevelConfig{Now: deps.Now, Inline: true})}
+		case c.actuated: // background delivery, not run: nothing acknowledged
 			deps.Actuators = []*actuator.Level{actuator.NewLevel(&recorder{}, actuator.LevelConfig{Now: deps.Now})}
 		}
 		ctl, err := New([]policy.Target{testTarget}, testOptions(c.mode), deps)
