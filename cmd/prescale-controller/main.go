@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	clihelp.IgnoreHangup(ctx, logger)
 	if limit, source := memlimit.Default(os.Getenv, os.ReadFile); limit > 0 {
 		debug.SetMemoryLimit(limit)
-		logger.Info("soft memory limit set below the container's (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
+		logger.Info("soft memory limit set below the cgroup's memory limit (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
 	}
 	a, err := app.New(cfg, app.Options{Registry: buildinfo.NewRegistry("prescale_controller"), Logger: logger})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 func TestDefault(t *testing.T) {
 	v2, v1 := cgroupFiles[0], cgroupFiles[1]
+	const unit = "/sys/fs/cgroup/system.slice/prescale-controller.service"
 	for _, tc := range []struct {
 		name   string
 		env    string
@@ -24,6 +25,27 @@ func TestDefault(t *testing.T) {
 		{"GOMEMLIMIT off", "off", map[string]string{v2: "1073741824\n"}, 0, ""},
 		{"not in a container", "", nil, 0, ""},
 		{"unreadable value", "", map[string]string{v2: "lots\n"}, 0, ""},
+		// Not a container: a systemd unit's MemoryMax=1G on a cgroup v2
+		// host, where /sys/fs/cgroup is the whole hierarchy; before, only
+		// its root was read, and no limit was found.
+		{"systemd unit, cgroup v2", "", map[string]string{
+			"/proc/self/cgroup":  "0::/system.slice/prescale-controller.service\n",
+			unit + "/memory.max": "1073741824\n",
+		}, 858993459, unit + "/memory.max"},
+		{"a slice's limit above the unit's", "", map[string]string{
+			"/proc/self/cgroup":                      "0::/system.slice/prescale-controller.service\n",
+			unit + "/memory.max":                     "max\n",
+			"/sys/fs/cgroup/system.slice/memory.max": "2147483648\n",
+		}, 1717986918, "/sys/fs/cgroup/system.slice/memory.max"},
+		{"systemd unit, cgroup v1", "", map[string]string{
+			"/proc/self/cgroup": "5:memory:/system.slice/prescale-controller.service\n1:name=systemd:/system.slice/prescale-controller.service\n",
+			"/sys/fs/cgroup/memory/system.slice/prescale-controller.service/memory.limit_in_bytes": "1073741824\n",
+			v1: "9223372036854771712\n",
+		}, 858993459, "/sys/fs/cgroup/memory/system.slice/prescale-controller.service/memory.limit_in_bytes"},
+		{"a container's limit below its own cgroup's", "", map[string]string{
+			"/proc/self/cgroup": "0::/\n",
+			v2:                  "536870912\n",
+		}, 429496729, v2},
 	} {
 		getenv := func(k string) string {
 			if k == "GOMEMLIMIT" {
