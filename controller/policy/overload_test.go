@@ -78,9 +78,11 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
+			// 11/10 - 1 is 0.10000000000000009 in floats: a 10 % band
+			// would not hold the move anyway, so the band is 15 %.
 			name:    "stabilisation: tolerance band around the current units",
-			target:  func(t *Target) { t.Tolerance = 0.1 },
-			in:      func(in *Input) { in.Demand, in.CurrentUnits = 105, 10 }, // needs 11: within 10 %
+			target:  func(t *Target) { t.Tolerance = 0.15 },
+			in:      func(in *Input) { in.Demand, in.CurrentUnits = 105, 10 }, // needs 11: within 15 %
 			desired: 11, reason: ReasonReactive, rule: RuleReactiveFloor,
 		},
 		{
@@ -122,6 +124,20 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 				in.PeakQuantiles = []Quantile{{0.5, 60}, {0.9, 80}, {0.999, 95}}
 			},
 			desired: 10, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			// The calm hold keeps a move of one unit (CalmBand) from the
+			// current units; an overload of one unit is still answered.
+			name:    "calm hold: a one-unit overload within the calm band",
+			in:      func(in *Input) { in.CurrentUnits, in.CalmUnits = 9, 9 },
+			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
+		},
+		{
+			name: "event pacing: release band, wide band, climb and a scale-down's price",
+			in: func(in *Input) {
+				in.CurrentUnits, in.EventPrice, in.ReleaseBand, in.WideBand = 9, 4, 2, 3
+			},
+			desired: 13, reason: ReasonReactive, rule: RuleReactiveFloor, // the wide band climbs 3 beyond the 10 needed
 		},
 		{
 			name:    "max_units caps it, with reason max",
