@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
@@ -32,8 +33,10 @@ type detectOpts struct {
 // detectCmd implements "prescale detect": streaming anomaly scores for one
 // trace (--trace F --out OUT.csv) or for every CSV file under a directory
 // such as NAB's data/ (--nab DIR --out DIR2, same relative paths). --trace
-// runs exactly the detector the controller runs (anomaly.NewDetector);
-// --nab adds NAB's first-detection rule (anomaly.NewNABDetector) unless
+// runs exactly the detector the controller runs (engine.NewDetector, by
+// default engine.DefaultDetector, as PRESCALE_ANOMALY_DETECTOR);
+// --nab adds NAB's first-detection rule (anomaly.NABFirstDetection with
+// its defaults, as anomaly.NewNABDetector) unless
 // --nab-first-detection=false.
 func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, code, ok := parseDetectFlags(args, stderr)
@@ -41,11 +44,10 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	newDet := func() predictor.Detector {
-		build := anomaly.NewDetector
+		d, _ := engine.NewDetector(o.detName) // name checked by parseDetectFlags
 		if o.nabDir != "" && o.firstDetection {
-			build = anomaly.NewNABDetector
+			return anomaly.NewNABFirstDetection(d, anomaly.FirstDetectionConfig{})
 		}
-		d, _ := build(o.detName) // name checked by parseDetectFlags
 		return d
 	}
 	if o.tracePath != "" {
@@ -85,7 +87,7 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 	fset.StringVar(&o.tracePath, "trace", "", "trace CSV (timestamp,value) to score")
 	fset.StringVar(&o.nabDir, "nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
 	fset.StringVar(&o.out, "out", "", "output CSV for --trace (- for stdout), output directory for --nab")
-	fset.StringVar(&o.detName, "detector", anomaly.DetectorNames()[0],
+	fset.StringVar(&o.detName, "detector", engine.DefaultDetector,
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
 	fset.BoolVar(&o.firstDetection, "nab-first-detection", true,
 		"with --nab: NAB's first-detection rule: after a score >= 0.5 the next 100 scores are 0 (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/internal/testkit"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
@@ -212,19 +214,24 @@ func want(d predictor.Detector, ts []int64, ys []float64) []string {
 	return s
 }
 
-// TestDetectRunsTheLiveDetector: `prescale detect --trace` writes exactly
-// the scores of the detector the controller runs (anomaly.NewDetector);
-// `--nab` adds NAB's first-detection rule, which a long anomaly shows
-// (every later row of the plateau 0), and --nab-first-detection=false
-// takes it off again.
+// TestDetectRunsTheLiveDetector: `prescale detect --trace` without
+// --detector writes exactly the scores of the detector the controller
+// runs by default (the factory prescale run wires, for
+// PRESCALE_ANOMALY_DETECTOR's default, engine.DefaultDetector); `--nab` adds NAB's
+// first-detection rule, which a long anomaly shows (every later row of
+// the plateau 0), and --nab-first-detection=false takes it off again.
+// detect built its own detector (anomaly.NewDetector("robust")), so a
+// controller configured otherwise passed unnoticed.
 func TestDetectRunsTheLiveDetector(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "data", "series.csv")
 	ts, ys := plateauTrace(t, in, 1600)
-	live, _ := anomaly.NewDetector("robust")
+	live, err := controller.DetectorByName(engine.DefaultDetector)()
+	require.NoError(t, err)
 	liveScores := want(live, ts, ys)
-	nab, _ := anomaly.NewNABDetector("robust")
-	nabScores := want(nab, ts, ys)
+	fresh, err := controller.DetectorByName(engine.DefaultDetector)()
+	require.NoError(t, err)
+	nabScores := want(anomaly.NewNABFirstDetection(fresh, anomaly.FirstDetectionConfig{}), ts, ys)
 	require.NotEqual(t, liveScores, nabScores)
 	require.Equal(t, "0.000000", nabScores[1520], "NAB's rule damps the plateau after its first row")
 	require.NotEqual(t, "0.000000", liveScores[1520])
