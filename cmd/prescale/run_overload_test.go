@@ -33,6 +33,7 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 
 	ctx, base, _, _ := startRun(t, nil)
 	var decisions []api.Decision
+	var desired int
 	testkit.Eventually(ctx, t, time.Minute, "two decisions", func() error {
 		targets, err := scalingStatus(ctx, base)
 		if err != nil {
@@ -41,7 +42,7 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 		if len(targets) != 1 || len(targets[0].Decisions) < 2 {
 			return fmt.Errorf("status so far: %+v", targets)
 		}
-		decisions = targets[0].Decisions
+		decisions, desired = targets[0].Decisions, targets[0].Desired
 		return nil
 	})
 	reached := -1
@@ -53,4 +54,6 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, reached, 0, "desired_units did not reach 10 within 2 cycles: %+v", decisions)
 	require.Equal(t, policy.ReasonMax, decisions[reached].Reason)
+	// What the issue saw: the status's desired_units (still 1 after 120 s).
+	require.Equal(t, 10, desired, "/api/scaling/status desired_units")
 }
