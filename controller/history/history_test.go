@@ -441,3 +441,73 @@ func TestScrapeTargetDownLogsOnce(t *testing.T) {
 	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
 	require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), logs.String())
 }
+
+// TestRemoteRedirects: PRESCALE_PROMETHEUS_URL answered by a redirect. A
+// 301, 302 or 303 (an ingress sending http:// to https://) made the HTTP
+// client repeat the query as a GET without its form: the server answered
+// `invalid parameter "start"`, a bad query of every target, with the
+// source healthy. It now fails as the source's problem naming where the
+// redirect points. A 307 or 308 on the same host repeats the query whole
+// and is followed; to another host it is refused, so that the headers of
+// PRESCALE_PROMETHEUS_HEADERS (a bearer token) never reach it.
+func TestRemoteRedirects(t *testing.T) {
+	const answer = `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1773532800,"2"]]}]}}`
+	var mu sync.Mutex
+	var tokens []string // the X-Token header of each query the servers answered
+	prom := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tokens = append(tokens, r.Header.Get("X-Token"))
+		mu.Unlock()
+		if err := r.ParseForm(); err != nil || r.Form.Get("start") == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"invalid parameter \"start\": cannot parse \"\" to a valid timestamp"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(answer))
+	})
+	other := httptest.NewServer(prom)
+	defer other.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/new/", prom)
+	mux.HandleFunc("/moved/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new/api/v1/query_range", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/kept/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new/api/v1/query_range", http.StatusPermanentRedirect)
+	})
+	mux.HandleFunc("/elsewhere/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/api/v1/query_range", http.StatusTemporaryRedirect)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	start := time.Unix(1773532800, 0)
+	for _, tc := range []struct {
+		path, errText string
+		answered      []string
+	}{
+		{"/kept", "", []string{"secret"}},
+		{"/moved", "the server answered HTTP 301, to " + srv.URL + "/new: set PRESCALE_PROMETHEUS_URL", nil},
+		{"/elsewhere", "the server answered HTTP 307, to " + other.URL + ": set PRESCALE_PROMETHEUS_URL", nil},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			mu.Lock()
+			tokens = nil
+			mu.Unlock()
+			r, err := NewRemoteWith(srv.URL+tc.path, RemoteOptions{Timeout: 5 * time.Second, Headers: http.Header{"X-Token": {"secret"}}})
+			require.NoError(t, err)
+			s, err := r.QueryRange(t.Context(), "q", start, start, time.Minute)
+			mu.Lock()
+			defer mu.Unlock()
+			require.Equal(t, tc.answered, tokens, "queries answered (the other host never sees the header)")
+			if tc.errText == "" {
+				require.NoError(t, err)
+				require.InDelta(t, 2.0, s.V[0], 0)
+				return
+			}
+			require.ErrorContains(t, err, tc.errText)
+			require.False(t, IsQueryError(err), "the source's problem, not every target's query")
+			require.NotContains(t, err.Error(), "secret")
+		})
+	}
+}

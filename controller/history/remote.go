@@ -64,11 +64,41 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	if len(o.Headers) > 0 {
 		rt = headerTransport{h: o.Headers.Clone(), next: rt}
 	}
-	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt}})
+	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt, CheckRedirect: sameQuery}})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
 	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
+}
+
+// errRedirect is a redirect of a history query that is not followed.
+var errRedirect = errors.New("redirect not followed")
+
+// sameQuery is the history client's redirect policy: it follows a
+// redirect that repeats the query as it was sent (307, 308) to the same
+// host, at most 10. A 301, 302 or 303 is followed by an HTTP client with a
+// GET without the query's form (client_golang POSTs it): the server then
+// answered `invalid parameter "start"`, which read as every target's bad
+// query while the source showed healthy (an ingress redirecting http:// to
+// https://, a path without its trailing /). Another host would get the
+// headers of PRESCALE_PROMETHEUS_HEADERS (a tenant, a bearer token), which
+// are added to every request. Both fail as the source's problem, naming
+// where the redirect points.
+func sameQuery(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	first := via[0]
+	if req.Method == first.Method && req.URL.Host == first.URL.Host {
+		return nil
+	}
+	to := *req.URL
+	to.Path, to.RawQuery = strings.TrimSuffix(to.Path, "/api/v1/query_range"), "" // the base URL, as configured
+	code := 0
+	if req.Response != nil {
+		code = req.Response.StatusCode
+	}
+	return fmt.Errorf("%w: the server answered HTTP %d, to %s: set PRESCALE_PROMETHEUS_URL (prescale backtest: --prometheus) to the URL it points to", errRedirect, code, redact.URL(to.String()))
 }
 
 // MaxAnswerBytes bounds one query_range answer's body. A demand query's
