@@ -84,7 +84,42 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(1, err)
 	}
 	backtest.WriteSummary(stdout, res, source, cfg.Target)
+	if *o.robustness {
+		scenarios, err := o.robustnessScenarios(ctx, ts, vs, cfg, res)
+		if err != nil {
+			return fail(1, err)
+		}
+		backtest.WriteRobustness(stdout, scenarios)
+	}
 	return 0
+}
+
+// robustnessScenarios is --robustness: res's decisions on a pool twice as
+// slow and twice as fast as configured, and a re-run with units
+// backtest.FinerUnits finer (issue 11's robustness scenarios, as
+// scripts/autoscale_eval.py scores them with the referee).
+func (o *backtestOpts) robustnessScenarios(ctx context.Context, ts []int64, vs []float64, cfg backtest.Config, res *backtest.Result) ([]backtest.Scenario, error) {
+	var out []backtest.Scenario
+	for _, f := range []float64{backtest.SlowLag, backtest.FastLag} {
+		s, err := backtest.LagScenario(ctx, res, cfg, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	capacity := *o.capacity
+	*o.capacity = capacity * backtest.FinerUnits
+	finer, err := o.config() // a fresh detector, as each run needs
+	*o.capacity = capacity
+	if err != nil {
+		return nil, fmt.Errorf("--robustness: units %gx finer: %w", 1/backtest.FinerUnits, err)
+	}
+	finer.Explain, finer.EvalStart = false, cfg.EvalStart
+	r, err := backtest.Run(ctx, ts, vs, finer)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, backtest.FinerScenario(r, finer.Target.CapacityPerUnit)), nil
 }
 
 // writeOutputs writes the decisions, the explanation and the plot to
@@ -173,7 +208,7 @@ type backtestOpts struct {
 	confidence                                                                         *float64
 	lag, upCool, downCool, plotLast, promStep, promTimeout                             *time.Duration
 	minUnits, maxUnits                                                                 *int
-	hold, shadowHPA, quiet                                                             *bool
+	hold, shadowHPA, quiet, robustness                                                 *bool
 	set                                                                                []string // the flags given
 }
 
@@ -219,6 +254,8 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 		return nil
 	})
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
+	o.robustness = fs.Bool("robustness", false, "also print issue 11's robustness scenarios: the same decisions on a pool with twice and half the lag, "+
+		"and a re-run with units 2.5x finer (capacity x 0.4), each beside the HPA curve run on that cluster at equal cost")
 	setUsage(fs, stderr, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
 		"                         [--lag 300s] [--min 1] [--max 100] [--plot P.svg] [flags]",
 		"Replays the demand through the controller's decision engine beside a reactive HPA run by the same "+

@@ -56,6 +56,38 @@ func TestBacktestCmd(t *testing.T) {
 	}
 }
 
+// TestBacktestCmdRobustness: --robustness prints, beside the summary,
+// issue 11's three robustness scenarios for the trace (lag twice and half
+// the configured one, units 2.5x finer), each with its violation ratio
+// and scale events at equal cost; the decisions file is the same as
+// without it. Only autoscale_eval.py's tables had them.
+func TestBacktestCmdRobustness(t *testing.T) {
+	tr := backtestTestTrace(t, 3*288)
+	dir := t.TempDir()
+	var outs [2]string
+	for i, extra := range [][]string{nil, {"--robustness"}} {
+		d := filepath.Join(dir, fmt.Sprintf("d%d.csv", i))
+		var stdout, stderr bytes.Buffer
+		code := dispatch(t.Context(), append([]string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "300s",
+			"--decisions", d, "--eval-from", "0.7"}, extra...), &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		b, err := os.ReadFile(d)
+		require.NoError(t, err)
+		outs[i] = string(b)
+		if i == 0 {
+			require.NotContains(t, stdout.String(), "robustness")
+			continue
+		}
+		for _, want := range []string{"lag 10m0s (2x the configured 5m0s): violation ratio vs HPA at equal cost ",
+			"lag 2m30s (0.5x the configured 5m0s): violation ratio vs HPA at equal cost ",
+			"capacity 4 per unit (units 2.5x finer, a re-run): violation ratio vs HPA at equal cost "} {
+			require.Contains(t, stdout.String(), want)
+		}
+		require.Equal(t, 4, strings.Count(stdout.String(), "scale events: prescale "), "the summary's and each scenario's")
+	}
+	require.Equal(t, outs[0], outs[1], "the decisions do not depend on --robustness")
+}
+
 // TestBacktestCmdExplain: --explain writes, for every sample, the
 // decision with what it was made from; the decisions file is the same as
 // without it.

@@ -28,7 +28,7 @@ var (
 		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
 			"detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
 			"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
-		clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "quiet"),
+		clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "robustness", "quiet"),
 	}
 	runFlagGroups = []clihelp.Group{
 		clihelp.G("Backfill", "backfill", "capacity"),

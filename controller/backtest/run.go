@@ -272,15 +272,9 @@ func (r *replayer) decide(t int64, a float64, cur int) engine.Output {
 // runs the oracle, and the baseline HPA drawn beside prescale: the target
 // at equal cost (cfg.BaselineTarget when set), rounded to 0.001.
 func compare(ctx context.Context, res *Result, sim *Sim, cfg Config, initial int) error {
-	targets := cfg.HPATargets
-	if len(targets) == 0 {
-		targets = DefaultHPATargets()
-	}
-	for _, target := range targets {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		res.HPA = append(res.HPA, CostPoint{Target: target, Figures: sim.Run(initial, sim.HPA(target), nil)})
+	var err error
+	if res.HPA, err = hpaCurve(ctx, sim, cfg, initial); err != nil {
+		return err
 	}
 	res.Equal = CompareAtEqualCost(res.Prescale, res.HPA)
 	oracle := sim.OracleRequests()
