@@ -55,8 +55,12 @@ type calm struct {
 	first    int64
 	hasFirst bool
 	// resume is a memory persisted before a restart, resumed at the
-	// first update (see resumeAt).
-	resume *state.Calm
+	// first update (see resumeAt); settleFor is how long the restarted
+	// shadow HPAs take to settle (the lag and the HPA's window), and
+	// settled the time until which a resumed hold ignores their curve.
+	resume    *state.Calm
+	settleFor int64
+	settled   int64
 }
 
 // calmResumeGap is the longest time from a persisted memory's last
@@ -97,7 +101,7 @@ func (c *calm) update(now, last int64) {
 		c.first, c.hasFirst = now, true
 		c.resumeAt(now)
 	}
-	if c.on && last > c.since {
+	if c.on && last > max(c.since, c.settled) {
 		c.on = false
 	}
 	from := now - int64(calmWindow/time.Second)
@@ -111,11 +115,14 @@ func (c *calm) update(now, last int64) {
 // when its last decision is at most calmResumeGap before now: its events
 // and wanted units (the last calmEvents and calmDecisions of them), and
 // calm if it was, since now: the shadow HPAs restart with the engine
-// from prescale's units, and their first steps to their own units are
-// events of the curve at now that say nothing of the demand, so only the
-// curve's later events end it. The curve's silence before now is not
-// known: calm cannot begin again before calmWindow has passed, as at
-// any start.
+// from prescale's units, and their steps to their own units are events
+// of the curve that say nothing of the demand, so only the curve's events
+// after they settled (settleFor after now) end it. That is more than
+// their first step: a first scale-up is pending for the lag, while they
+// re-read the demand against the units ready before it and step again,
+// and the HPA keeps its highest recommendation for its window after. The
+// curve's silence before now is not known: calm cannot begin again
+// before calmWindow has passed, as at any start.
 func (c *calm) resumeAt(now int64) {
 	m := c.resume
 	c.resume = nil
@@ -128,6 +135,7 @@ func (c *calm) resumeAt(now int64) {
 	}
 	c.at, c.hasAt = m.At, true
 	c.on, c.since = m.On, now
+	c.settled = now + c.settleFor
 }
 
 // memory is the calm hold's memory for the state file, as of the last
@@ -161,7 +169,8 @@ func (e *Engine) CalmMemory() *state.Calm {
 // ignored.
 func (e *Engine) ResumeCalm(m *state.Calm) {
 	if e.shadow != nil && !e.shadow.calm.hasFirst {
-		e.shadow.calm.resume = m
+		c := &e.shadow.calm
+		c.resume, c.settleFor = m, int64((e.target.Lag+simpool.HPAWindow)/time.Second)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -221,4 +222,73 @@ func TestCalmResumesAfterRestart(t *testing.T) {
 	late.ResumeCalm(&saved)
 	gap := int(calmResumeGap/(5*time.Minute)) + 1
 	require.False(t, run(late, 0, restart+gap, end, before.st, before.cur).on[0], "a memory older than calmResumeGap is not resumed")
+}
+
+// A resumed hold lets the restarted shadow HPAs settle before their
+// curve's events end it: their first scale-up, from the target's units to
+// their own, is pending for the lag, and meanwhile they re-read the demand
+// against the units ready before it and step again (and the HPA keeps its
+// highest recommendation for its 300 s window after). Those steps say
+// nothing of the demand either. A hold resumed with a 30-minute lag ended
+// at its second decision (TestCalmResumesAfterRestart's series decided
+// every 5 minutes: calm for 10 minutes, against 26.6 hours now). An event
+// after lag + 300 s ends it as before.
+func TestCalmResumeLetsTheShadowHPAsSettle(t *testing.T) {
+	const now = int64(1_000_000)
+	tg := peakTarget()
+	tg.Lag = 30 * time.Minute
+	e := controllerDefaultsEngine(t, tg)
+	e.ResumeCalm(&state.Calm{Version: state.CalmVersion, At: now - 300, On: true, Since: now - 86400,
+		Events: []int64{now - 3000, now - 2000}, Wanted: []int{4, 5}})
+	c := &e.shadow.calm
+	settled := now + int64((tg.Lag+simpool.HPAWindow)/time.Second)
+	c.update(now, now)
+	require.True(t, c.on, "the first steps, at the restart")
+	for _, at := range []int64{now + 300, now + 1800, settled} {
+		c.update(at, at)
+		require.True(t, c.on, "the restarted shadow HPAs settling at %d s", at-now)
+	}
+	c.update(settled+300, settled+300)
+	require.False(t, c.on, "a move of the settled curve ends it")
+}
+
+// On TestCalmResumesAfterRestart's series with a 30-minute lag (six
+// decisions), the restarted shadow HPAs' pending first scale-ups ended
+// the resumed hold at its second decision; it now holds the 12 hours
+// after the restart at least, as it did with a 5-minute lag.
+func TestCalmResumesAfterRestartWithALongLag(t *testing.T) {
+	tg := peakTarget()
+	tg.CapacityPerUnit, tg.MaxUnits, tg.Lag = 1, 100, 30*time.Minute
+	rng := rand.New(rand.NewPCG(3, 4))
+	ys := make([]float64, 6*288+calmWindow/(5*time.Minute))
+	x := 0.0
+	for i := range ys {
+		x = 0.9*x + 0.3*rng.NormFloat64()
+		ys[i] = 40 + x
+		if i < 4*288 {
+			ys[i] += 6 * rng.NormFloat64()
+		}
+	}
+	restart := 6 * 288
+	a := controllerDefaultsEngine(t, tg)
+	resumed := controllerDefaultsEngine(t, tg)
+	var st policy.State
+	cur := 40
+	for i, y := range ys {
+		ts := int64(i) * 300
+		if i == restart {
+			require.True(t, a.shadow.calm.on, "calm before the restart")
+			resumed.ResumeCalm(a.CalmMemory())
+			for k := range restart { // warmed on the history before it
+				resumed.Observe(int64(k)*300, ys[k])
+			}
+			a = resumed
+		}
+		a.Observe(ts, y)
+		o := a.Decide(Input{Now: time.Unix(ts, 0), Demand: y, DataPresent: true, CurrentUnits: cur}, st)
+		st, cur = o.State, o.Decision.Desired
+		if i >= restart {
+			require.True(t, a.shadow.calm.on, "calm %d decisions after the restart", i-restart)
+		}
+	}
 }

@@ -6,7 +6,10 @@
 // read at a cost, as the referee compares a scaler with it.
 package simpool
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Pool is a simulated pool: ready units plus pending ones, each with the
 // time (unix seconds) it becomes ready.
@@ -69,9 +72,14 @@ type hpaRec struct {
 	raw int
 }
 
+// HPAWindow is the HPA's stabilisation window: it applies the highest raw
+// recommendation of the last HPAWindow (Kubernetes' default
+// --horizontal-pod-autoscaler-downscale-stabilization, 5 minutes).
+const HPAWindow = 300 * time.Second
+
 // Step returns the HPA's desired units at now (ok false: no action).
 func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
-	const tolerance, window, eps = 0.1, 300, 1e-9
+	const tolerance, window, eps = 0.1, int64(HPAWindow / time.Second), 1e-9
 	if math.IsNaN(demand) {
 		return 0, false
 	}
