@@ -56,6 +56,7 @@ type hostCollector struct {
 	logger     *slog.Logger
 	timeout    time.Duration
 	score      *scoreState
+	budget     scrapeBudget // deadlines of the scrapes in progress
 
 	success  *prometheus.Desc
 	duration *prometheus.Desc
@@ -109,6 +110,11 @@ func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
+	if at, ok := h.budget.earliest(); ok {
+		var cancelAt context.CancelFunc
+		ctx, cancelAt = context.WithDeadline(ctx, at)
+		defer cancelAt()
+	}
 	sig := &loadscore.Scrape{}
 	ctx = loadscore.WithScrape(ctx, sig)
 

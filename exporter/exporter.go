@@ -132,6 +132,7 @@ type Registry interface {
 type Exporter struct {
 	cfg    Config
 	reg    Registry
+	host   *hostCollector
 	logger *slog.Logger
 	srv    *http.Server
 
@@ -164,7 +165,7 @@ func New(cfg Config, reg Registry, opts ...Option) (*Exporter, error) {
 	if err := reg.Register(c); err != nil {
 		return nil, fmt.Errorf("registering the exporter's collector: %w", err)
 	}
-	e := &Exporter{cfg: cfg, reg: reg, logger: o.logger}
+	e := &Exporter{cfg: cfg, reg: reg, host: c, logger: o.logger}
 	e.srv = &http.Server{
 		Handler:           e.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -195,7 +196,7 @@ func (e *Exporter) Handler() http.Handler {
 		MaxRequestsInFlight: e.cfg.MaxInFlight,
 		Registry:            e.reg,
 	})
-	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, metrics))
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, e.host.budget.within(metrics)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

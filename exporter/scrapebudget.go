@@ -1,0 +1,79 @@
+package exporter
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// scrapeTimeoutHeader is where Prometheus names a scrape's timeout
+// (scrape_timeout, in seconds), as the blackbox exporter reads it.
+const scrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
+
+// scrapeBudget keeps the deadlines of the /metrics requests in progress
+// whose scraper named its timeout, so that a collection ends before the
+// earliest of them (overlapping scrapes, e.g. an HA pair of Prometheus
+// servers, collect at once: each ends by its own deadline or earlier). A
+// slow application probe (PRESCALE_APP_PROBE_TIMEOUT longer than the
+// scrape's timeout) then counts as failed, full load, in an answer that
+// arrives: it made the scrape time out at Prometheus, which lost every
+// host metric and marked the exporter down while the application was
+// slowest.
+type scrapeBudget struct {
+	mu   sync.Mutex
+	next int
+	open map[int]time.Time
+}
+
+// add records a scrape's deadline until done is called.
+func (b *scrapeBudget) add(at time.Time) (done func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.open == nil {
+		b.open = map[int]time.Time{}
+	}
+	id := b.next
+	b.next++
+	b.open[id] = at
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		delete(b.open, id)
+	}
+}
+
+// earliest is the earliest deadline of the scrapes in progress.
+func (b *scrapeBudget) earliest() (at time.Time, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, d := range b.open {
+		if !ok || d.Before(at) {
+			at, ok = d, true
+		}
+	}
+	return at, ok
+}
+
+// scrapeTimeout reads a scrape's timeout header: the time the collection
+// may take, half a second less (what the answer needs to be written; the
+// blackbox exporter's default offset), and at least half the timeout.
+func scrapeTimeout(v string) (time.Duration, bool) {
+	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(secs > 0) || secs > 3600 {
+		return 0, false
+	}
+	d := time.Duration(secs * float64(time.Second))
+	return max(d-500*time.Millisecond, d/2), true
+}
+
+// within runs next with the request's scrape deadline in b, when it names
+// one.
+func (b *scrapeBudget) within(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d, ok := scrapeTimeout(r.Header.Get(scrapeTimeoutHeader)); ok {
+			defer b.add(time.Now().Add(d))()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
