@@ -41,3 +41,20 @@ func TestScrapeBodyOverLimitFails(t *testing.T) {
 	require.GreaterOrEqual(t, idx, 0, "the demand family is kept") // fetch's families come in no fixed order
 	require.InDelta(t, 123, mfs[idx].GetMetric()[0].GetUntyped().GetValue(), 0)
 }
+
+// TestScrapeNamesItsTimeout: the embedded store's scrape says its timeout
+// as Prometheus does (X-Prometheus-Scrape-Timeout-Seconds), so a
+// prescale-exporter ends a slow application probe in time
+// (TestE2ESlowProbeKeepsTheScrape) instead of the scrape failing with
+// every host metric.
+func TestScrapeNamesItsTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(w, "timeout_header{v=%q} 1\n", r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"))
+	}))
+	defer srv.Close()
+	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 2500*time.Millisecond)
+	mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+	require.NoError(t, err)
+	require.Len(t, mfs, 1)
+	require.Equal(t, "2.5", mfs[0].GetMetric()[0].GetLabel()[0].GetValue())
+}

@@ -187,6 +187,10 @@ func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily
 		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	// As Prometheus does: the target may end its collection in time (a
+	// prescale-exporter's slow application probe), instead of the scrape
+	// timing out with nothing.
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(s.client.Timeout.Seconds(), 'f', -1, 64))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
