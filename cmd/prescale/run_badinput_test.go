@@ -35,7 +35,7 @@ func TestRunBadTargetsFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			setRunTargets(t, []byte("targets:\n  - name: web\n    query: vector(1)\n    "+tc.fields+"\n"))
 			var out, errb testkit.SyncBuffer
-			code := runCmd(t.Context(), nil, &out, &errb)
+			code := runAtStart(t, nil, &out, &errb)
 			require.Equal(t, 2, code, "stderr: %s", errb.String())
 			require.Contains(t, errb.String(), "PRESCALE_TARGETS_FILE: targets[0]"+tc.want)
 		})

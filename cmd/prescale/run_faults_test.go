@@ -104,7 +104,7 @@ func TestRunFaults(t *testing.T) {
 
 	t.Run("second run on the directory", func(t *testing.T) {
 		var out2, errb2 testkit.SyncBuffer
-		code := runCmd(t.Context(), nil, &out2, &errb2)
+		code := runAtStart(t, nil, &out2, &errb2)
 		require.Equal(t, 2, code, "stderr: %s", errb2.String())
 		require.Contains(t, errb2.String(), fmt.Sprintf("PRESCALE_DATA_DIR: %s is in use by another prescale process (pid %d)", data, os.Getpid()))
 	})
@@ -112,7 +112,7 @@ func TestRunFaults(t *testing.T) {
 
 	t.Run("backfill into a used directory", func(t *testing.T) {
 		var out2, errb2 testkit.SyncBuffer
-		code := runCmd(t.Context(), []string{"--backfill", writeDemoTrace(t)}, &out2, &errb2)
+		code := runAtStart(t, []string{"--backfill", writeDemoTrace(t)}, &out2, &errb2)
 		require.Equal(t, 2, code, "stderr: %s", errb2.String())
 		require.Contains(t, errb2.String(), "--backfill: "+filepath.Join(data, "tsdb")+" already holds a store")
 		require.NotContains(t, errb2.String(), "backfilling")

@@ -135,11 +135,26 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("PRESCALE_LISTEN", busy.Addr().String())
 	var out, errb testkit.SyncBuffer
-	code := runCmd(t.Context(), []string{"--backfill", tracePath}, &out, &errb)
+	code := runAtStart(t, []string{"--backfill", tracePath}, &out, &errb)
 	require.Equal(t, 2, code, "stderr: %s", errb.String())
 	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
 	require.NotContains(t, errb.String(), "backfilling")
 	require.NoDirExists(t, filepath.Join(dir, "data"))
+}
+
+// runAtStart runs `prescale run args...` where it must stop at start (bad
+// configuration, exit 2), with a deadline: a regression that starts the
+// controller instead then fails the test after a minute, saying so, rather
+// than running until go test's timeout (40 minutes in make test; a
+// targets file with max_units below min_units, accepted, hung
+// TestRunBadTargetsFile that way).
+func runAtStart(t *testing.T, args []string, out, errb io.Writer) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	code := runCmd(ctx, args, out, errb)
+	require.NoError(t, ctx.Err(), "prescale run did not stop at start; it ran until the test's deadline")
+	return code
 }
 
 // getJSON decodes the JSON answer of a GET of url into v; an answer other
