@@ -162,6 +162,9 @@ def figures(report):
         "events": scaler["scale_events"],
         "hpa_events": hpa_events,
         "events_ratio": scaler["scale_events"] / hpa_events if hpa_events > 0 else None,
+        # The referee gives no ratio where the HPA has no violation at equal
+        # cost; prescale violating there is worse than the HPA, not a tie.
+        "worse_than_silent_hpa": ratio is None and scaler["violation_seconds"] > 0,
     }
 
 
@@ -195,7 +198,9 @@ def summarise(rows):
                    "worst": max((v for v in vals if v is not None), default=None),
                    "events_geomean": geomean([r[scen]["events_ratio"] for r in ok_rows]),
                    "events_worst": max((r[scen]["events_ratio"] for r in ok_rows
-                                        if r[scen]["events_ratio"] is not None), default=None)}
+                                        if r[scen]["events_ratio"] is not None), default=None),
+                   "worse_than_silent_hpa": [r["trace"] for r in ok_rows
+                                             if r[scen].get("worse_than_silent_hpa")]}
     m = s["matched"]
     worse150 = [r["trace"] for r in ok_rows
                 if (r["lag150"]["violation_ratio_floored"] or 0) > (r["matched"]["violation_ratio_floored"] or 0) + 1e-9]
@@ -203,15 +208,21 @@ def summarise(rows):
 
     def le(v, bar):
         return v is not None and v <= bar + 1e-12
+
+    def each(scen, bar):
+        # A trace with no ratio because the HPA never violated while
+        # prescale did fails the per-trace bar (it would be left out).
+        v = s[scen]["worst"]
+        return (v is None or v <= bar + 1e-12) and not s[scen]["worse_than_silent_hpa"]
     s["bars"] = {
         "matched violation geomean <= 0.30": le(m["geomean"], BARS["matched_geo"]),
-        "matched violation each <= 0.6": le(m["worst"], BARS["matched_worst"]),
+        "matched violation each <= 0.6": each("matched", BARS["matched_worst"]),
         "events geomean <= 1.0": le(m["events_geomean"], BARS["events_geo"]),
         "events each <= 2.0": le(m["events_worst"], BARS["events_worst"]),
         "lag 600 violation geomean <= 0.40": le(s["lag600"]["geomean"], BARS["robust_geo"]),
-        "lag 600 each <= 1.0": le(s["lag600"]["worst"], BARS["robust_worst"]),
+        "lag 600 each <= 1.0": each("lag600", BARS["robust_worst"]),
         "capacity p99/50 violation geomean <= 0.40": le(s["cap50"]["geomean"], BARS["robust_geo"]),
-        "capacity p99/50 each <= 1.0": le(s["cap50"]["worst"], BARS["robust_worst"]),
+        "capacity p99/50 each <= 1.0": each("cap50", BARS["robust_worst"]),
         "lag 150 no trace worse than matched": not worse150,
     }
     s["all_met"] = not s["failed"] and all(s["bars"].values())
@@ -224,7 +235,9 @@ def fmt(v, spec=".3f"):
 
 def ratio_cell(f):
     if f["violation_ratio"] is None:
-        return "n/a (HPA has 0)"
+        if f.get("worse_than_silent_hpa"):
+            return f"worse (HPA has 0, prescale {f['violation_seconds']:.0f} s)"
+        return "n/a (both 0)"
     return fmt(f["violation_ratio"]) + (f" ({f['clamped']})" if f["clamped"] else "")
 
 

@@ -195,7 +195,7 @@ def flags(r):
     m, out = r["matched"], []
     for scen in ("matched", "lag600", "cap50"):
         ratio = r[scen]["violation_ratio"]
-        if ratio is not None and ratio > 1:
+        if (ratio is not None and ratio > 1) or r[scen].get("worse_than_silent_hpa"):
             out.append(f"worse than HPA ({scen})")
     if m["events_ratio"] is not None and m["events_ratio"] > 2:
         out.append("events > 2x")
