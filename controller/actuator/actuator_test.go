@@ -146,6 +146,19 @@ func TestWebhookAnswerScrubbed(t *testing.T) {
 	}
 }
 
+// TestWebhookUntrustedCertificate: an https receiver whose certificate is
+// signed by a CA this host does not trust (an internal CA) fails naming
+// what to do (SSL_CERT_FILE), which Go's x509 error does not say.
+func TestWebhookUntrustedCertificate(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL + "/hook", MaxAttempts: 1, Wait: noWait}, nil)
+	require.NoError(t, err)
+	err = w.Send(t.Context(), testAction)
+	require.ErrorContains(t, err, "certificate signed by unknown authority")
+	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
+}
+
 func TestWebhookPayload(t *testing.T) {
 	w, err := NewWebhook(WebhookConfig{URL: "http://example.invalid/hook", Receiver: "ops", ExternalURL: "http://ctl:9111/api/scaling/status"}, nil)
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlshint"
 )
 
 // Message is Alertmanager's webhook payload, version 4 (see Alertmanager's
@@ -287,6 +288,9 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 		if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
 			// It said only "context deadline exceeded".
 			return fmt.Errorf("no answer within %s (PRESCALE_WEBHOOK_TIMEOUT): %w", w.cfg.Timeout, redact.Err(err))
+		}
+		if hint := tlshint.For(err); hint != "" {
+			return fmt.Errorf("%w%s", redact.Err(err), hint)
 		}
 		return redact.Err(err)
 	}

@@ -206,6 +206,25 @@ func TestRemoteOverHTTP(t *testing.T) {
 	require.ErrorContains(t, err, "bad Prometheus URL")
 }
 
+// TestRemoteUntrustedCertificate: an https PRESCALE_PROMETHEUS_URL whose
+// certificate is signed by a CA this host does not trust fails as the
+// source's problem naming what to do (SSL_CERT_FILE); so does a scrape
+// target of the embedded store.
+func TestRemoteUntrustedCertificate(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	r, err := NewRemote(srv.URL, 5*time.Second)
+	require.NoError(t, err)
+	start := time.Unix(1773532800, 0)
+	_, err = r.QueryRange(t.Context(), "q", start, start, time.Minute)
+	require.ErrorContains(t, err, "certificate signed by unknown authority")
+	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
+	require.False(t, IsQueryError(err))
+	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 5*time.Second)
+	_, err = sc.fetch(t.Context(), srv.URL+"/metrics")
+	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
+}
+
 func TestEmbeddedScrapeAndQuery(t *testing.T) {
 	ctx := t.Context()
 	emb := openEmbedded(t)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlshint"
 )
 
 // RangeQuerier is the one method of client_golang's v1.API that Remote uses.
@@ -263,7 +264,7 @@ func (r *Remote) explain(err error) error {
 	}
 	var ae *v1.Error
 	if !errors.As(err, &ae) {
-		return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
+		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.For(err))
 	}
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":

@@ -20,6 +20,7 @@ import (
 
 	"github.com/prescale/prescale/internal/outage"
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlshint"
 )
 
 // ScrapeTarget is one HTTP endpoint the embedded store scrapes.
@@ -193,7 +194,7 @@ func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(s.client.Timeout.Seconds(), 'f', -1, 64))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
+		return nil, fmt.Errorf("scrape %s: %w%s", redact.URL(rawURL), redact.Err(err), tlshint.For(err))
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, s.maxBody)) // a longer rest is not worth a reused connection
