@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/internal/simpool"
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// restartRun is what a run of decisions on a series cost from the restart
+// on: scale events, violated seconds (demand above the ready units at full
+// capacity, the referee's cluster model: a scale-up ready after the lag)
+// and unit-hours paid for.
+type restartRun struct {
+	events    int
+	violated  int64
+	unitHours float64
+}
+
+// restartSeries is a 5-minute series, its target, the units at its start
+// and the decision a controller is restarted at.
+type restartSeries struct {
+	name    string
+	tg      policy.Target
+	ys      []float64
+	start   int
+	restart int
+}
+
+// restartSeriesSet is the series the restart tests measure on: the calm
+// hold's (TestCalmHoldOnFlatSeries: four noisy days, then a flat level),
+// event pacing's (TestEventPacingCalmsFlatSeries: a flat level with a small
+// daily cycle) and a daily cycle of ±50 % with noise (the shadow HPAs'
+// floor and the climb ahead at work), each restarted on its sixth day.
+func restartSeriesSet() []restartSeries {
+	flat := peakTarget()
+	flat.CapacityPerUnit, flat.MaxUnits = 1, 100
+	rng := rand.New(rand.NewPCG(3, 4))
+	calm := make([]float64, 9*288)
+	x := 0.0
+	for i := range calm {
+		x = 0.9*x + 0.3*rng.NormFloat64()
+		calm[i] = 40 + x
+		if i < 4*288 {
+			calm[i] += 6 * rng.NormFloat64()
+		}
+	}
+	paced := peakTarget()
+	paced.CapacityPerUnit = 2.2
+	rng = rand.New(rand.NewPCG(7, 8))
+	wob := make([]float64, 9*288)
+	x = 0
+	for i := range wob {
+		x = 0.9*x + 0.5*rng.NormFloat64()
+		wob[i] = 40 + 2*math.Sin(2*math.Pi*float64(i)/288) + x
+	}
+	daily := peakTarget()
+	daily.CapacityPerUnit, daily.MaxUnits = 5, 100
+	rng = rand.New(rand.NewPCG(5, 6))
+	cyc := make([]float64, 9*288)
+	for i := range cyc {
+		cyc[i] = math.Max(0, 100+50*math.Sin(2*math.Pi*float64(i)/288)+8*rng.NormFloat64())
+	}
+	return []restartSeries{
+		{"calm", flat, calm, 40, 6 * 288},
+		{"paced", paced, wob, 19, 6 * 288},
+		{"daily", daily, cyc, 20, 6 * 288},
+	}
+}
+
+// restartSim decides s.ys[from:to] with e (having observed s.ys[:from]),
+// from policy state st and cur units, on a simulated pool of ready units
+// ready (pending: none), and returns what the decisions cost, the state,
+// the units and the pool after them.
+type restartSim struct {
+	st   policy.State
+	cur  int
+	pool simpool.Pool
+	run  restartRun
+}
+
+func (r *restartSim) decide(e *Engine, s restartSeries, from, to int) {
+	tg := e.Target()
+	lag := tg.Lag.Seconds()
+	for i := from; i < to; i++ {
+		ts := int64(i) * 300
+		e.Observe(ts, s.ys[i])
+		o := e.Decide(Input{Now: time.Unix(ts, 0), Demand: s.ys[i], DataPresent: true, CurrentUnits: r.cur}, r.st)
+		if o.Decision.Desired != r.cur {
+			r.run.events++
+		}
+		r.pool.Promote(float64(ts))
+		r.pool.SetDesired(o.Decision.Desired, float64(ts)+lag)
+		r.pool.Promote(float64(ts))
+		// The interval to the next decision, scored with its demand
+		// (a scale-up in flight is paid for, not ready).
+		r.run.unitHours += float64(r.pool.Requested()) * 300 / 3600
+		if i+1 < len(s.ys) && s.ys[i+1] > float64(r.pool.Ready)*tg.CapacityPerUnit {
+			r.run.violated += 300
+		}
+		r.st, r.cur = o.State, o.Decision.Desired
+	}
+}
+
+// restartVariant restarts an engine: fresh, warmed on the history before
+// the restart (as the controller's is), with whatever of the engine that
+// ran until then (old) it carries over.
+type restartVariant struct {
+	name  string
+	carry func(fresh, old *Engine)
+}
+
+// measureRestart runs s whole with one engine and, for each variant,
+// restarted at s.restart, and returns each run's cost from the restart on
+// (the first, "never restarted").
+func measureRestart(t *testing.T, s restartSeries, variants []restartVariant) []restartRun {
+	t.Helper()
+	// upTo is an engine that decided until the restart and its run; a new
+	// one each time, so nothing a variant carries over is shared.
+	upTo := func() (*Engine, *restartSim) {
+		a := controllerDefaultsEngine(t, s.tg)
+		r := &restartSim{cur: s.start, pool: *simpool.NewPool(s.start)}
+		r.decide(a, s, 0, s.restart)
+		r.run = restartRun{}
+		return a, r
+	}
+	a, r := upTo()
+	r.decide(a, s, s.restart, len(s.ys))
+	runs := []restartRun{r.run}
+	for _, v := range variants {
+		a, r := upTo()
+		e := controllerDefaultsEngine(t, s.tg)
+		for i := range s.restart {
+			e.Observe(int64(i)*300, s.ys[i])
+		}
+		v.carry(e, a)
+		r.decide(e, s, s.restart, len(s.ys))
+		runs = append(runs, r.run)
+	}
+	return runs
+}
+
+// What a restart costs: each series decided whole by one engine ("never
+// restarted") and restarted on its sixth day by an engine warmed on the
+// history, resuming the calm hold's memory as the controller does
+// ("restarted"), then with each of the engine's other memories carried
+// over from the engine that ran on. Measures, with -v; it asserts only
+// that carrying all of them over restarts as if never restarted.
+func TestRestartCost(t *testing.T) {
+	calmOnly := func(fresh, old *Engine) { fresh.ResumeCalm(old.CalmMemory()) }
+	variants := []restartVariant{
+		{"restarted", calmOnly},
+		{"+pace", func(f, o *Engine) { calmOnly(f, o); carryPace(f, o) }},
+		{"+hpas", func(f, o *Engine) { calmOnly(f, o); carryHPAs(f, o) }},
+		{"+steps", func(f, o *Engine) { calmOnly(f, o); f.steps = o.steps }},
+		{"+own", func(f, o *Engine) { calmOnly(f, o); f.shadow.own = o.shadow.own }},
+		{"+pace+hpas", func(f, o *Engine) { calmOnly(f, o); carryPace(f, o); carryHPAs(f, o) }},
+		{"+all", func(f, o *Engine) {
+			calmOnly(f, o)
+			carryPace(f, o)
+			carryHPAs(f, o)
+			f.steps, f.shadow.own = o.steps, o.shadow.own
+		}},
+	}
+	for _, s := range restartSeriesSet() {
+		sum := make([]restartRun, len(variants)+1)
+		for _, at := range []int{5 * 288, 5*288 + 96, 5*288 + 192, 6 * 288} {
+			s.restart = at
+			runs := measureRestart(t, s, variants)
+			require.Equal(t, runs[0], runs[len(runs)-1], "%s restarted at %d: carrying every memory over is no restart", s.name, at)
+			for i, r := range runs {
+				sum[i].events += r.events
+				sum[i].violated += r.violated
+				sum[i].unitHours += r.unitHours
+			}
+		}
+		t.Logf("%s, four restarts: never restarted: %d events, %d s violated, %.0f unit-hours",
+			s.name, sum[0].events, sum[0].violated, sum[0].unitHours)
+		for i, v := range variants {
+			r := sum[i+1]
+			t.Logf("  %-11s %3d events, %6d s violated, %6.0f unit-hours", v.name, r.events, r.violated, r.unitHours)
+		}
+	}
+}
+
+// carryPace carries event pacing's record over (pace.go).
+func carryPace(fresh, old *Engine) {
+	fresh.shadow.pace = old.shadow.pace
+}
+
+// carryHPAs carries the shadow runs over: the HPAs' pools, windows,
+// scores and events, the forecaster's own run and the last step.
+func carryHPAs(fresh, old *Engine) {
+	f, o := fresh.shadow, old.shadow
+	f.started, f.prev, f.prevDemand = o.started, o.prev, o.prevDemand
+	f.fcPool, f.fcState, f.fcScore, f.pick = o.fcPool, o.fcState, o.fcScore, o.pick
+	f.hpas = append([]hpaShadow(nil), o.hpas...)
+}
