@@ -530,3 +530,33 @@ func TestRemoteRedirects(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteTimeoutNamesItsVariable: a store that does not answer within
+// the query timeout fails naming PRESCALE_QUERY_TIMEOUT (it said only
+// "context deadline exceeded"); a caller's own deadline is not taken for
+// it.
+func TestRemoteTimeoutNamesItsVariable(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	r, err := NewRemote(srv.URL, 100*time.Millisecond)
+	require.NoError(t, err)
+	start := time.Unix(1773532800, 0)
+	_, err = r.QueryRange(t.Context(), "q", start, start, time.Minute)
+	require.ErrorContains(t, err, "no answer within 100ms (PRESCALE_QUERY_TIMEOUT")
+	require.False(t, IsQueryError(err))
+
+	slow, err := NewRemote(srv.URL, time.Minute)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err = slow.QueryRange(ctx, "q", start, start, time.Minute)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "PRESCALE_QUERY_TIMEOUT", "the caller's deadline, not the query timeout")
+}

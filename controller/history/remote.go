@@ -207,6 +207,11 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
 		v, warns, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			// It said only "context deadline exceeded".
+			return Series{}, fmt.Errorf("history: query_range on %s: no answer within %s (PRESCALE_QUERY_TIMEOUT; the slowest reads are a whole PRESCALE_HISTORY_WINDOW, at the first cycle and every 6h): %w",
+				r.addr, r.timeout, redact.Err(err))
+		}
 		if err != nil {
 			return Series{}, r.explain(err)
 		}
