@@ -20,6 +20,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/prescale/prescale/controller/engine/internal/crowd"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
@@ -263,8 +264,9 @@ type Engine struct {
 	ongoing bool
 	// shadow is the shadow HPA (nil when off).
 	shadow *shadow
-	// crowd follows an ongoing anomaly (nil without a detector; crowd.go).
-	crowd *crowd
+	// crowd follows an ongoing anomaly (nil without a detector;
+	// internal/crowd).
+	crowd *crowd.Crowd
 	// steps follows the demand's one-step changes at the decisions for
 	// event pacing's release band (band.go) and climb ahead (climb.go).
 	steps demandSteps
@@ -314,7 +316,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.fc = fc
 	if cfg.Detector != nil {
-		e.crowd = newCrowd(e.target.Lag, cfg.Interval)
+		e.crowd = crowd.New(e.target.Lag, cfg.Interval)
 	}
 	if !cfg.NoShadowHPA && e.target.RiskPerUnit > 0 {
 		e.shadow = newShadow(e.target.RiskPerUnit)
@@ -356,7 +358,7 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 		e.ongoing = e.anomalous
 	}
 	if e.crowd != nil {
-		e.crowd.observe(t, v, e.anomalous)
+		e.crowd.Observe(t, v, e.anomalous)
 	}
 	if e.anomalous {
 		e.fc.Update(t, math.NaN())
@@ -450,7 +452,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		pin.CalmUnits = e.shadow.calmUnits(pin.EventPrice)
 	}
 	if e.crowd != nil && e.observed && pin.DataPresent {
-		pin.TrendUnits = e.crowd.trendUnits(e.last, e.target)
+		pin.TrendUnits = e.crowd.TrendUnits(e.last, e.target)
 	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)

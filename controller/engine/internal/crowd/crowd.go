@@ -1,4 +1,7 @@
-package engine
+// Package crowd is the engine's crowd trend: a floor under the decision
+// while a flagged anomaly, a flash crowd, climbs (controller/engine,
+// rule crowd_trend).
+package crowd
 
 import (
 	"math"
@@ -8,7 +11,7 @@ import (
 	"github.com/prescale/prescale/predictor/series"
 )
 
-// crowd follows an ongoing anomaly, a flash crowd, that the forecaster
+// Crowd follows an ongoing anomaly, a flash crowd, that the forecaster
 // does not see. The detector keeps every flagged sample out of fitting
 // (issue 11: a long anomaly must not become the model's normal), so
 // through a surge each decision is the HPA formula on current demand (the
@@ -21,7 +24,7 @@ import (
 // the pairwise slopes, which one spike does not move) projected to the
 // lead window's end is a floor under the decision (policy.Input.TrendUnits,
 // rule crowd_trend; docs/tuning.md, "Flash crowds").
-type crowd struct {
+type Crowd struct {
 	lag, lead int64 // seconds: the lag, and from the last sample to the lead window's end
 	start     int64 // first flagged sample of the ongoing anomaly
 	ts        []int64
@@ -37,14 +40,16 @@ const (
 	crowdMaxSamples = 32
 )
 
-func newCrowd(lag, interval time.Duration) *crowd {
-	return &crowd{lag: int64(lag / time.Second), lead: int64((lag + interval) / time.Second)}
+// New follows crowds for a target with provisioning lag lag, decided
+// every interval.
+func New(lag, interval time.Duration) *Crowd {
+	return &Crowd{lag: int64(lag / time.Second), lead: int64((lag + interval) / time.Second)}
 }
 
-// observe records sample (t, v) and whether the detector flagged it; a
+// Observe records sample (t, v) and whether the detector flagged it; a
 // present sample that is not flagged ends the anomaly, a missing one
 // changes nothing.
-func (c *crowd) observe(t int64, v float64, anomalous bool) {
+func (c *Crowd) Observe(t int64, v float64, anomalous bool) {
 	if math.IsNaN(v) {
 		return
 	}
@@ -69,7 +74,7 @@ func (c *crowd) observe(t int64, v float64, anomalous bool) {
 // projection is the demand the crowd's trend puts at the lead window's
 // end, when the anomaly is ongoing at last (its last sample), has lasted
 // the lag, holds crowdMinSamples and rises; ok is false otherwise.
-func (c *crowd) projection(last int64) (float64, bool) {
+func (c *Crowd) projection(last int64) (float64, bool) {
 	n := len(c.ts)
 	if n < crowdMinSamples || c.ts[n-1] != last || last-c.start < c.lag {
 		return 0, false
@@ -93,9 +98,9 @@ func (c *crowd) projection(last int64) (float64, bool) {
 	return series.Median(c.pairs) + slope*float64(c.lead), true
 }
 
-// trendUnits is the crowd trend floor for a decision at last (0: none),
+// TrendUnits is the crowd trend floor for a decision at last (0: none),
 // capped at max_units.
-func (c *crowd) trendUnits(last int64, t policy.Target) int {
+func (c *Crowd) TrendUnits(last int64, t policy.Target) int {
 	v, ok := c.projection(last)
 	if !ok {
 		return 0
