@@ -15,13 +15,21 @@ import (
 
 // restoreActuation tells every actuator what it had acknowledged for t
 // before a restart, and whether a delivery failed since (state.Target's
-// Unsure). A state file written before level-triggered actuation (Acked
-// nil) counts its last decision as acknowledged, as the controller that
-// wrote it assumed; a target without a decision is assumed at its minimum
-// units (the simulated pool starts there too).
-func (c *Controller) restoreActuation(t policy.Target, ts state.Target) {
+// Unsure), or the target comes back after the controller that saved the
+// file at savedAt had not decided it (cameBack): unsure either way, so
+// the current desired units are sent even when they equal the
+// acknowledged ones. A state file written before level-triggered
+// actuation (Acked nil) counts its last decision as acknowledged, as the
+// controller that wrote it assumed; a target without a decision is
+// assumed at its minimum units (the simulated pool starts there too).
+func (c *Controller) restoreActuation(t policy.Target, ts state.Target, savedAt time.Time) {
+	back := cameBack(ts, savedAt, c.o.Interval)
+	if back && len(c.d.Actuators) > 0 && ts.Policy.HasLast {
+		c.log.Info("target back after another controller or none decided it: its desired units are sent again",
+			"target", t.Name, "last_decided", ts.LastSeen().UTC().Format(time.RFC3339), "acknowledged", ts.Acked)
+	}
 	for _, l := range c.d.Actuators {
-		unsure := slices.Contains(ts.Unsure, l.Name())
+		unsure := back || slices.Contains(ts.Unsure, l.Name())
 		switch u, ok := ts.Acked[l.Name()]; {
 		case !ts.Policy.HasLast:
 			l.Restore(t.Name, t.MinUnits, unsure)
@@ -31,6 +39,21 @@ func (c *Controller) restoreActuation(t policy.Target, ts state.Target) {
 			l.Restore(t.Name, u, unsure)
 		}
 	}
+}
+
+// cameBack reports whether a state file's entry was last decided well
+// before the file was saved (more than an hour, or two scaling intervals):
+// the controller that saved it did not own the target then (removed from
+// the targets file, or another shard's), and its entry is kept a week
+// (state.KeepUnconfigured). Whoever decided the target meanwhile (the
+// other shard, a person) may have set its receiver to other units than
+// the entry's acknowledged ones: before, a decision equal to them was not
+// sent, and the receiver stayed where the other had left it, with
+// prescale_current_units showing the stale acknowledgement. A restart
+// after downtime is not this: every entry was decided in the last cycle.
+func cameBack(ts state.Target, savedAt time.Time, interval time.Duration) bool {
+	seen := ts.LastSeen()
+	return !seen.IsZero() && seen.Before(savedAt.Add(-max(time.Hour, 2*interval)))
 }
 
 // requestedUnits are the units the policy decides from: ready plus

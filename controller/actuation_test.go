@@ -169,6 +169,42 @@ func TestActuationOldStateFile(t *testing.T) {
 	require.InDelta(t, 10, f2.gauge(t, f2.c.d.Metrics.Current), 0)
 }
 
+// TestActuationTargetBackResends: a target that comes back to a
+// controller after it did not own it (removed from the targets file,
+// another shard's while the shard count was changed and changed back) has
+// an entry kept from before, whose acknowledged units may no longer be
+// what its receiver has: whoever decided it meanwhile may have changed
+// them. Its desired units are sent again even when they equal the
+// acknowledged ones; before, nothing was sent and prescale_current_units
+// showed the stale acknowledgement. A restart after which every target
+// was decided in the file's last cycle sends nothing
+// (TestActuationOldStateFile, TestE2ERealPrometheus).
+func TestActuationTargetBackResends(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+	require.Len(t, f1.act.actions(), 1)
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"recorder": 10}, file.Targets["web"].Acked)
+	// The controller ran two more days without "web" (its other targets
+	// decided, the file saved), then "web" came back.
+	file.SavedAt = file.SavedAt.Add(48 * time.Hour)
+	require.NoError(t, st.Save(file))
+
+	now = now.Add(48*time.Hour + time.Minute)
+	f2 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.True(t, f2.c.d.Actuators[0].Unsure("web"), "the acknowledged 10 may not be in place")
+	require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+	acts := f2.act.actions()
+	require.Len(t, acts, 1, "the desired 10 is sent again")
+	require.Equal(t, 10, acts[0].Desired)
+	require.False(t, f2.c.d.Actuators[0].Unsure("web"), "acknowledged: sure again")
+}
+
 // replicasTarget is testTarget reading its units back from kube-state-metrics.
 func replicasTarget() policy.Target {
 	t := testTarget

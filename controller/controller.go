@@ -296,7 +296,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		c.engs[i].eng.ResumeCalm(f.Targets[t.Name].Calm)
 		c.byName[t.Name] = i
 		c.snaps[i].modelErr = math.NaN() // nothing scored yet
-		c.restoreActuation(t, f.Targets[t.Name])
+		c.restoreActuation(t, f.Targets[t.Name], f.SavedAt)
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
 		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
