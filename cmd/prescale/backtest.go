@@ -405,10 +405,8 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--header: %w", err)
 	}
-	qctx, cancel := context.WithTimeout(ctx, *o.promTimeout)
-	defer cancel()
 	end := time.Now().UTC().Truncate(*o.promStep)
-	ts, vs, err = backtest.QueryRange(qctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep)
+	ts, vs, err = backtest.QueryRange(ctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep, *o.promTimeout)
 	if history.IsQueryError(err) {
 		// The query's fault, not the server's (several series, negative
 		// values): bad input, as a malformed --trace. It was exit 1.

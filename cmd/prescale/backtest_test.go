@@ -217,6 +217,31 @@ func TestBacktestCmdPrometheusQueryAtFault(t *testing.T) {
 	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned more than one series; aggregate it (e.g. sum(...))")
 }
 
+// TestBacktestCmdPrometheusTimeoutNamesItsFlag: a store that does not
+// answer within --timeout fails naming --timeout, the only setting of
+// prescale backtest that bounds its queries. It said "context deadline
+// exceeded" alone, and a single query_range call was also cut at the
+// controller's default query timeout (30 s) whatever --timeout said, with
+// a message (3fae352) naming PRESCALE_QUERY_TIMEOUT and
+// PRESCALE_HISTORY_WINDOW, which prescale backtest does not read.
+func TestBacktestCmdPrometheusTimeoutNamesItsFlag(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select { // no answer until the client gives up
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "rate(x[1m])", "--range", "1d",
+		"--timeout", "200ms", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+	require.Equal(t, 1, code, stderr.String())
+	require.Contains(t, stderr.String(), "prescale backtest: --prometheus: no answer within --timeout 200ms: ")
+	require.NotContains(t, stderr.String(), "PRESCALE_")
+}
+
 func TestBacktestCmdBadUsage(t *testing.T) {
 	tr := backtestTestTrace(t, 10)
 	out := filepath.Join(t.TempDir(), "d.csv")

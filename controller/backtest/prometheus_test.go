@@ -90,7 +90,7 @@ func TestQueryRangeSplitsLongRanges(t *testing.T) {
 	defer srv.Close()
 	start := time.Unix(1_700_000_000, 0)
 	end := start.Add(25000 * time.Minute) // 25,001 points at 1 m
-	ts, vs, err := QueryRange(t.Context(), srv.URL, nil, "sum(rate(http_requests_total[1m]))", start, end, time.Minute)
+	ts, vs, err := QueryRange(t.Context(), srv.URL, nil, "sum(rate(http_requests_total[1m]))", start, end, time.Minute, 0)
 	require.NoError(t, err)
 	require.Len(t, ts, 25001)
 	require.Len(t, stub.ranges, 3) // 10,999 + 10,999 + 3,003 points
@@ -124,12 +124,24 @@ func TestQueryRangeErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httptest.NewServer(c.stub)
 			defer srv.Close()
-			_, _, err := QueryRange(t.Context(), srv.URL, nil, "up", start, start.Add(time.Hour), time.Minute)
+			_, _, err := QueryRange(t.Context(), srv.URL, nil, "up", start, start.Add(time.Hour), time.Minute, 0)
 			require.ErrorContains(t, err, c.want)
 		})
 	}
-	_, _, err := QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start, time.Minute)
+	_, _, err := QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start, time.Minute, 0)
 	require.ErrorContains(t, err, "empty range")
-	_, _, err = QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start.Add(time.Hour), time.Millisecond)
+	_, _, err = QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start.Add(time.Hour), time.Millisecond, 0)
 	require.ErrorContains(t, err, "step")
+}
+
+// Each query_range call of a replay is bounded by --timeout (2 minutes
+// by default, the bound of the whole read), not cut at the controller's
+// default query timeout (30 s a call), which no flag of prescale backtest
+// sets; without a timeout that default stands.
+func TestQueryRangeCallsFollowTheTimeout(t *testing.T) {
+	h := http.Header{"X-Scope-OrgID": {"t"}}
+	o := remoteOptions(h, time.Hour)
+	require.Greater(t, o.Timeout, time.Hour, "the whole read's bound ends a call first")
+	require.Equal(t, h, o.Headers)
+	require.Zero(t, remoteOptions(nil, 0).Timeout, "the history source's default")
 }
