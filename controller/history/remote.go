@@ -120,7 +120,7 @@ type limitTransport struct {
 func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(r)
 	if err == nil {
-		resp.Body = &limitedBody{ReadCloser: resp.Body, left: t.max}
+		resp.Body = scanPartial(r.Context(), &limitedBody{ReadCloser: resp.Body, left: t.max})
 	}
 	return resp, err
 }
@@ -205,6 +205,7 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 	f := newFiller(start, end, step)
 	for _, c := range chunks(start, end, step, r.maxPoints) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
+		cctx, vmPartial := withPartialFlag(cctx)
 		v, warns, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
@@ -217,6 +218,9 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 		}
 		if err := r.partial(warns); err != nil {
 			return Series{}, err
+		}
+		if vmPartial.Load() {
+			return Series{}, fmt.Errorf("history: query_range on %s: %w (the answer says isPartial: a VictoriaMetrics vmstorage node did not answer)", r.addr, ErrPartial)
 		}
 		if err := f.addMatrix(v); err != nil {
 			return Series{}, err

@@ -1,0 +1,61 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sync/atomic"
+)
+
+// VictoriaMetrics' cluster (vmselect) answers with the data of the
+// vmstorage nodes that answered when others did not, by default
+// (-search.denyPartialResponse=false), and says so only in a top-level
+// field of its JSON, "isPartial":true, which client_golang does not read.
+// The body is scanned for it on its way to client_golang's decoder. Inside
+// a JSON string a quote is escaped, so the bytes below occur only as that
+// field.
+var partialMarkers = [][]byte{[]byte(`"isPartial":true`), []byte(`"isPartial": true`)}
+
+// partialKey carries, on a query's context, the flag its answer's body
+// scanner sets.
+type partialKey struct{}
+
+// withPartialFlag returns ctx carrying a flag that is set when the answer
+// to a request made with it says "isPartial":true.
+func withPartialFlag(ctx context.Context) (context.Context, *atomic.Bool) {
+	flag := new(atomic.Bool)
+	return context.WithValue(ctx, partialKey{}, flag), flag
+}
+
+// scanPartial wraps body when ctx carries a flag (withPartialFlag).
+func scanPartial(ctx context.Context, body io.ReadCloser) io.ReadCloser {
+	flag, ok := ctx.Value(partialKey{}).(*atomic.Bool)
+	if !ok {
+		return body
+	}
+	return &partialBody{ReadCloser: body, flag: flag}
+}
+
+// partialBody passes a body through and sets flag when it holds one of
+// partialMarkers, also across two reads.
+type partialBody struct {
+	io.ReadCloser
+	flag *atomic.Bool
+	tail []byte // the end of what was read, shorter than the longest marker
+}
+
+func (b *partialBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 && !b.flag.Load() {
+		buf := make([]byte, 0, len(b.tail)+n)
+		buf = append(append(buf, b.tail...), p[:n]...)
+		for _, m := range partialMarkers {
+			if bytes.Contains(buf, m) {
+				b.flag.Store(true)
+			}
+		}
+		keep := min(len(buf), len(partialMarkers[1])-1)
+		b.tail = append(b.tail[:0], buf[len(buf)-keep:]...)
+	}
+	return n, err
+}
