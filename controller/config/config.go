@@ -408,6 +408,9 @@ func (c *Config) validateURLs(bad badFunc) {
 	}
 	for i, u := range c.WebhookURL {
 		check("WEBHOOK_URL", u)
+		if pu, err := url.Parse(u); err == nil && alertmanagerAPI(pu.Path) {
+			bad("WEBHOOK_URL", "%s is Alertmanager's API for alerts from Prometheus, which refuses a webhook message (HTTP 400): prescale sends what Alertmanager sends to a webhook receiver, so point it at the receiver, or let Prometheus's rules raise the alerts (deploy/alertmanager.yml)", redact.URL(u))
+		}
 		if slices.Contains(c.WebhookURL[:i], u) {
 			// Two actuators (NAME-1, NAME-2) on one receiver: every
 			// decision was sent to it twice, as PRESCALE_ACTUATOR=webhook,webhook is refused.
@@ -417,6 +420,13 @@ func (c *Config) validateURLs(bad badFunc) {
 	if c.ExternalURL != "" {
 		check("EXTERNAL_URL", c.ExternalURL)
 	}
+}
+
+// alertmanagerAPI reports whether path is Alertmanager's alerts API
+// (/api/v1/alerts, /api/v2/alerts, under any route prefix).
+func alertmanagerAPI(path string) bool {
+	path = strings.TrimSuffix(path, "/")
+	return strings.HasSuffix(path, "/api/v2/alerts") || strings.HasSuffix(path, "/api/v1/alerts")
 }
 
 // CheckQuery parses a demand query with Prometheus' own PromQL parser and

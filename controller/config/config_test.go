@@ -114,6 +114,16 @@ func TestConfigValidate(t *testing.T) {
 		{"header value", func(c *Config) { c.PrometheusHeaders = []string{"Authorization=Bearer s3cret\r\nX: y"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: the value of header Authorization has characters a header cannot carry"},
 		{"scrape target", func(c *Config) { c.ScrapeTargets = []string{"notaurl"} }, `PRESCALE_SCRAPE_TARGETS: must be an http or https URL, got "notaurl"`},
 		{"webhook url scheme", func(c *Config) { c.WebhookURL = []string{"localhost:5001"} }, `PRESCALE_WEBHOOK_URL: must be an http or https URL, got "localhost:5001"`},
+		// "Alertmanager-v4 webhooks" read as "send to Alertmanager": its
+		// alerts API answers 400 to every delivery ("cannot unmarshal object
+		// into Go value of type models.PostableAlerts", tried with a real
+		// Alertmanager 0.25), which the actuator retried for ever.
+		{"webhook url is Alertmanager's API", func(c *Config) {
+			c.Actuators, c.WebhookURL = []string{ActuatorWebhook}, []string{"http://alertmanager:9093/api/v2/alerts"}
+		}, "PRESCALE_WEBHOOK_URL: http://alertmanager:9093/api/v2/alerts is Alertmanager's API for alerts from Prometheus, which refuses a webhook message (HTTP 400)"},
+		{"webhook url is Alertmanager's v1 API under a prefix", func(c *Config) {
+			c.Actuators, c.WebhookURL = []string{ActuatorWebhook}, []string{"https://ops/am/api/v1/alerts/"}
+		}, "PRESCALE_WEBHOOK_URL: https://ops/am/api/v1/alerts/ is Alertmanager's API"},
 		{"external url", func(c *Config) { c.ExternalURL = "::bad" }, `PRESCALE_EXTERNAL_URL: not a URL: parse ::bad: missing protocol scheme`},
 		{"webhook attempts", func(c *Config) { c.WebhookRetries = 0 }, "PRESCALE_WEBHOOK_MAX_ATTEMPTS: must be >= 1, got 0"},
 		{"manual duration bounded", func(c *Config) { c.ManualDuration = 200 * time.Hour }, "PRESCALE_MANUAL_DURATION: must be in (0s, 168h0m0s], got 200h0m0s"},
