@@ -2,6 +2,9 @@ package exporter
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -9,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
+	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlshint"
 )
 
 // maxProbeBody bounds how much of the application's response is read.
@@ -57,7 +62,10 @@ type probeResult struct {
 }
 
 func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	r := c.probe(ctx)
+	r, err := c.probe(ctx)
+	if err != nil {
+		return err
+	}
 	ch <- prometheus.MustNewConstMetric(c.duration, prometheus.GaugeValue, r.seconds)
 	ch <- prometheus.MustNewConstMetric(c.status, prometheus.GaugeValue, float64(r.status))
 	ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, boolFloat(r.success))
@@ -68,19 +76,28 @@ func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric
 	return nil
 }
 
-func (c *probeCollector) probe(ctx context.Context) probeResult {
+// probe sends the GET. An application that does not answer, or answers
+// slowly or with an error, is a result: full load. A certificate this
+// host cannot verify (an internal CA, another name, expired) is this
+// exporter's configuration, not the application's load: it is the
+// collector's error, so the latency signal is left out instead of
+// holding the score at 1 (a target scaling on it went to its maximum).
+func (c *probeCollector) probe(ctx context.Context) (probeResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	start := c.now()
 	elapsed := func() float64 { return c.now().Sub(start).Seconds() }
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
 	if err != nil {
-		return probeResult{seconds: elapsed()}
+		return probeResult{seconds: elapsed()}, nil
 	}
 	req.Header.Set("User-Agent", "prescale-exporter")
 	resp, err := c.client.Do(req)
+	if cv := (*tls.CertificateVerificationError)(nil); errors.As(err, &cv) {
+		return probeResult{}, fmt.Errorf("probe of PRESCALE_APP_URL: %w%s", redact.Err(err), tlshint.For(err))
+	}
 	if err != nil {
-		return probeResult{seconds: elapsed()}
+		return probeResult{seconds: elapsed()}, nil
 	}
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxProbeBody))
@@ -88,7 +105,7 @@ func (c *probeCollector) probe(ctx context.Context) probeResult {
 		seconds: elapsed(),
 		status:  resp.StatusCode,
 		success: err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300,
-	}
+	}, nil
 }
 
 func boolFloat(b bool) float64 {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,6 +102,30 @@ func TestBadInput(t *testing.T) {
 		require.InDelta(t, 1.0, got[success("app_probe")], 0, "the probe itself worked")
 		require.InDelta(t, 1.0, got[`prescale_app_load_signal_ratio{signal="latency"}`], 0, "a failed probe is full load")
 		require.InDelta(t, 1.0, got["prescale_app_load_score"], 0)
+	})
+
+	// An https application whose certificate this host does not trust
+	// (an internal CA): the exporter's configuration, not the
+	// application's load. The probe counted as failed, so the score was 1
+	// for ever and a target scaling on it went to its maximum; now the
+	// probe's collector fails (its WARN names SSL_CERT_FILE) and the
+	// latency signal is left out.
+	t.Run("untrusted certificate fails the probe's collector, not the score", func(t *testing.T) {
+		app := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		defer app.Close()
+		cfg := DefaultConfig()
+		cfg.AppURL = app.URL
+		var logs bytes.Buffer
+		c, err := NewCollector(cfg, WithEnv(fixtureEnv(root)), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(root)),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		got := gatherValues(t, c)
+		require.Zero(t, got[success("app_probe")])
+		require.NotContains(t, got, "prescale_app_probe_success")
+		require.NotContains(t, got, `prescale_app_load_signal_ratio{signal="latency"}`)
+		require.Less(t, got["prescale_app_load_score"], 1.0, "the fixture's other signals")
+		require.Contains(t, logs.String(), "certificate signed by unknown authority")
+		require.Contains(t, logs.String(), "SSL_CERT_FILE")
 	})
 
 	t.Run("server error gives probe_success 0 with its status", func(t *testing.T) {
