@@ -290,10 +290,12 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		if c.engs[i], err = c.newEngine(i); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
 		}
-		// The calm hold resumes where it was if the first decision comes
-		// soon enough (engine.ResumeCalm); engines started later (a long
-		// gap, the clock moved back) start afresh.
+		// The calm hold and the shadow runs resume where they were if the
+		// first decision comes soon enough (engine.ResumeCalm,
+		// ResumeShadow); engines started later (a long gap, the clock
+		// moved back) start afresh.
 		c.engs[i].eng.ResumeCalm(f.Targets[t.Name].Calm)
+		c.engs[i].eng.ResumeShadow(f.Targets[t.Name].Shadow)
 		c.byName[t.Name] = i
 		c.snaps[i].modelErr = math.NaN() // nothing scored yet
 		c.restoreActuation(t, f.Targets[t.Name], f.SavedAt)
@@ -800,7 +802,7 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	}, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State
-	ts.Calm = eng.CalmMemory()
+	ts.Calm, ts.Shadow = eng.CalmMemory(), eng.ShadowMemory()
 	snap.anomScore, snap.anomaly = out.AnomalyScore, out.Anomaly
 	if out.ForecastErr != nil && snap.present {
 		snap.fcErr = out.ForecastErr.Error()

@@ -126,7 +126,7 @@ func (c *calm) update(now, last int64) {
 func (c *calm) resumeAt(now int64) {
 	m := c.resume
 	c.resume = nil
-	if m == nil || now < m.At || now-m.At > int64(calmResumeGap/time.Second) {
+	if m == nil || !resumable(m.At, now) {
 		return
 	}
 	c.events = append(c.events[:0], m.Events[max(0, len(m.Events)-calmEvents):]...)
@@ -146,9 +146,8 @@ func (c *calm) memory() *state.Calm {
 	}
 	m := &state.Calm{Version: state.CalmVersion, At: c.at, On: c.on, Since: c.since,
 		Events: slices.Clone(c.events), Wanted: make([]int, 0, len(c.wanted.vals))}
-	n := len(c.wanted.vals)
-	for k := range n { // oldest first: from the ring's next entry once full
-		m.Wanted = append(m.Wanted, int(c.wanted.vals[(c.wanted.next+k)%n]))
+	for _, u := range c.wanted.oldestFirst() {
+		m.Wanted = append(m.Wanted, int(u))
 	}
 	return m
 }

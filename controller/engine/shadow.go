@@ -6,6 +6,7 @@ import (
 
 	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
 )
 
 // The shadow HPA: a safety net for traffic the forecaster does not suit.
@@ -81,6 +82,9 @@ type shadow struct {
 	own ownRun
 	// calm is the calm hold's record (calm.go).
 	calm calm
+	// resume is a memory persisted before a restart, resumed at the
+	// first step (shadowmem.go).
+	resume *state.Shadow
 }
 
 func newShadow(rate float64) *shadow {
@@ -146,6 +150,11 @@ func (e *Engine) stepShadow(pin policy.Input, current int) (int, float64) {
 	s, t := e.shadow, e.target
 	now := pin.Now.Unix()
 	switch {
+	case !s.started && e.resumeShadow(now):
+		if now == s.prev {
+			return s.floor(pin.DataPresent)
+		}
+		s.account(now, t.CapacityPerUnit, current)
 	case !s.started:
 		u := max(t.MinUnits, min(t.MaxUnits, current))
 		s.fcPool = *simpool.NewPool(u)

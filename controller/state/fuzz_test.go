@@ -11,10 +11,11 @@ import (
 
 // FuzzLoad: any state file either loads (version 1, a target map) and
 // round-trips through Save and Load unchanged, and Sanitize leaves every
-// unit count inside the bounds and no calm memory it cannot resume; or it is refused with an error naming the
+// unit count inside the bounds and no calm or shadow memory it cannot resume; or it is refused with an error naming the
 // file. Never a panic.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
+	f.Add([]byte(`{"version":1,"targets":{"web":{"shadow":{"version":1,"at":1000,"demand":35,"pick":0,"forecaster":{"ready":3,"pending":[1200],"cost":10,"viol":1},"forecaster_policy":{"last_desired":4,"has_last":true},"own":{"ready":4,"cost":12,"viol":0},"hpas":[{"ready":5,"cost":15,"viol":0,"last":5,"events":1.5,"last_event":900,"window":[{"at":900,"raw":5},{"at":1000,"raw":4}]}],"pace":{"cost":12,"events":2,"counted":1000},"steps":{"at":1000,"last":35,"has":true,"last_diff":0.5,"has_diff":true,"wobble":[0.1,0.2],"climb":[0.5,-0.5]}}}}}`))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"calm":{"version":1,"at":1000,"on":true,"since":400,"events":[500,900],"wanted":[3,4]}}}}`))
 	// One directory per fuzzing process (each runs the function serially).
 	dir := f.TempDir()
@@ -86,6 +87,9 @@ func FuzzLoad(f *testing.F) {
 			}
 			if c := tg.Calm; c != nil && c.problem() != "" {
 				t.Fatalf("target %q: calm memory kept: %s", name, c.problem())
+			}
+			if sh := tg.Shadow; sh != nil && sh.problem(1, 10) != "" {
+				t.Fatalf("target %q: shadow memory kept: %s", name, sh.problem(1, 10))
 			}
 			if !(tg.CostToday >= 0) || !(tg.CostTotal >= 0) {
 				t.Fatalf("target %q: costs %v, %v", name, tg.CostToday, tg.CostTotal)

@@ -57,6 +57,10 @@ type Target struct {
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).
 	Calm *Calm `json:"calm,omitempty"`
+	// Shadow is the engine's shadow runs, event pacing's record and the
+	// demand's steps (shadow.go), so a restart resumes them; absent before
+	// they were persisted (they then start afresh).
+	Shadow *Shadow `json:"shadow,omitempty"`
 }
 
 // CalmVersion is the version of Calm's format. A memory of another
@@ -290,8 +294,9 @@ func (s *Store) marshal(v any) ([]byte, error) {
 // Shift moves the times of the target's state that decisions read by d
 // (negative: back): the policy's last scale-up and scale-down, its
 // stabilisation and usage windows' entries, the end of a manual override,
-// the end of an outage, when cost last accrued and what the previous
-// forecast was for. The decisions' own times are history and stay. A time
+// the end of an outage, when cost last accrued, what the previous
+// forecast was for, and the times in the calm hold's and the shadow runs'
+// memories. The decisions' own times are history and stay. A time
 // with a monotonic clock reading (one this process took from time.Now)
 // moves too, and loses that reading: shifted with it, it would compare
 // with now on the monotonic clock, which a clock change does not move,
@@ -334,6 +339,9 @@ func (t *Target) Shift(d time.Duration) {
 			m.Events[i] = e + sec
 		}
 		t.Calm = &m
+	}
+	if t.Shadow != nil {
+		t.Shadow = t.Shadow.shift(d)
 	}
 }
 
@@ -399,6 +407,12 @@ func (t *Target) Sanitize(lo, hi int) []string {
 		if why := t.Calm.problem(); why != "" {
 			msgs = append(msgs, "calm memory "+why+": dropped (the calm hold starts afresh)")
 			t.Calm = nil
+		}
+	}
+	if t.Shadow != nil {
+		if why := t.Shadow.problem(lo, hi); why != "" {
+			msgs = append(msgs, "shadow memory "+why+": dropped (the shadow runs start afresh)")
+			t.Shadow = nil
 		}
 	}
 	return msgs

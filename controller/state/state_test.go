@@ -293,3 +293,70 @@ func TestCalmMemory(t *testing.T) {
 	require.Equal(t, int64(1000+3600), none.Calm.At)
 	require.Zero(t, none.Calm.Since, "no HPA-curve event: stays none")
 }
+
+// goodShadow is a shadow memory Sanitize(1, 10) keeps.
+func goodShadow() Shadow {
+	return Shadow{Version: ShadowVersion, At: 1000, Demand: 35, Pick: 0,
+		Forecaster: Run{Ready: 3, Pending: []float64{1200}, Cost: 10, Viol: 1},
+		FcPolicy:   policy.State{LastDesired: 4, HasLast: true, Recent: []policy.Recommendation{{At: time.Unix(900, 0), Units: 4}}},
+		Own:        Run{Ready: 4, Cost: 12},
+		HPAs: []HPARun{{Run: Run{Ready: 5, Cost: 15}, Last: 5, Events: 1.5, LastEvent: 900,
+			Window: []Rec{{At: 900, Raw: 5}, {At: 1000, Raw: 4}}}},
+		Pace:  Pace{Cost: 12, Events: 2, Counted: 1000},
+		Steps: Steps{At: 1000, Last: 35, Has: true, LastDiff: 0.5, HasDiff: true, Wobble: []float64{0.1, 0.2}, Climb: []float64{0.5, -0.5}}}
+}
+
+// The shadow runs' memory: one of another version, with a number not
+// finite or negative, times out of order, units outside the target's
+// bounds (they have changed since), a pick that is no shadow HPA or a
+// forecaster's policy state out of bounds is dropped (the runs start
+// afresh), a consistent one kept; a clock step moves its times, in a
+// copy.
+func TestShadowMemory(t *testing.T) {
+	const drop = ": dropped (the shadow runs start afresh)"
+	for _, c := range []struct {
+		name string
+		edit func(*Shadow)
+		msg  string
+	}{
+		{"another version", func(s *Shadow) { s.Version = 2 }, "version 2, want 1"},
+		{"a negative score", func(s *Shadow) { s.HPAs[0].Viol = -1 }, "a number not finite or negative"},
+		{"negative pace events", func(s *Shadow) { s.Pace.Events = -1 }, "a number not finite or negative"},
+		{"a negative wobble", func(s *Shadow) { s.Steps.Wobble = []float64{-0.1} }, "a number not finite or negative"},
+		{"negative ready units", func(s *Shadow) { s.Own.Ready = -1 }, "a number not finite or negative"},
+		{"pending out of order", func(s *Shadow) { s.Forecaster.Pending = []float64{1300, 1200} }, "times out of order"},
+		{"a window out of order", func(s *Shadow) { s.HPAs[0].Window = []Rec{{At: 1000, Raw: 4}, {At: 900, Raw: 5}} }, "times out of order"},
+		{"an event after its time", func(s *Shadow) { s.HPAs[0].LastEvent = 1001 }, "times out of order"},
+		{"a step after its time", func(s *Shadow) { s.Steps.At = 1001 }, "times out of order"},
+		{"a pick past the HPAs", func(s *Shadow) { s.Pick = 1 }, "pick 1 of 1 shadow HPAs"},
+		{"an HPA above max", func(s *Shadow) { s.HPAs[0].Last = 11 }, "units outside [1, 10]"},
+		{"a pool above max", func(s *Shadow) { s.Own.Ready = 10; s.Own.Pending = []float64{1100} }, "units outside [1, 10]"},
+		{"a pool below min", func(s *Shadow) { s.Forecaster = Run{} }, "units outside [1, 10]"},
+		{"the forecaster's policy above max", func(s *Shadow) { s.FcPolicy.LastDesired = 11 }, "forecaster's policy state out of bounds"},
+	} {
+		m := goodShadow()
+		c.edit(&m)
+		tg := Target{Shadow: &m}
+		require.Equal(t, []string{"shadow memory " + c.msg + drop}, tg.Sanitize(1, 10), c.name)
+		require.Nil(t, tg.Shadow, c.name)
+	}
+	good := goodShadow()
+	tg := Target{Shadow: &good}
+	require.Empty(t, tg.Sanitize(1, 10))
+	require.Equal(t, goodShadow(), *tg.Shadow, "kept unchanged")
+
+	tg.Shift(-100 * time.Second)
+	want := goodShadow()
+	want.At, want.Pace.Counted, want.Steps.At = 900, 900, 900
+	want.Forecaster.Pending = []float64{1100}
+	want.FcPolicy.Recent[0].At = time.Unix(800, 0)
+	want.HPAs[0].LastEvent, want.HPAs[0].Window = 800, []Rec{{At: 800, Raw: 5}, {At: 900, Raw: 4}}
+	require.Equal(t, want.FcPolicy.Recent[0].At.Unix(), tg.Shadow.FcPolicy.Recent[0].At.Unix())
+	tg.Shadow.FcPolicy.Recent[0].At = want.FcPolicy.Recent[0].At // the same instant, read without its location
+	require.Equal(t, want, *tg.Shadow)
+	require.Equal(t, goodShadow(), good, "the shifted memory is a copy")
+	none := Target{Shadow: &Shadow{Version: ShadowVersion, At: 1000, HPAs: []HPARun{{Last: 1}}}}
+	none.Shift(time.Hour)
+	require.Zero(t, none.Shadow.HPAs[0].LastEvent, "no HPA event: stays none")
+	require.Zero(t, none.Shadow.Steps.At, "no step: stays none")
+}

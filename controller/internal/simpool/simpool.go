@@ -8,6 +8,7 @@ package simpool
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -20,6 +21,16 @@ type Pool struct {
 
 // NewPool returns a pool with ready units and nothing pending.
 func NewPool(ready int) *Pool { return &Pool{Ready: ready} }
+
+// RestorePool is a pool with ready units and pending ones ready at the
+// times given (oldest request first, as Pending gives them; copied).
+func RestorePool(ready int, pending []float64) Pool {
+	return Pool{Ready: ready, pending: slices.Clone(pending)}
+}
+
+// Pending is the ready times of the pending units, oldest request first
+// (a copy).
+func (p *Pool) Pending() []float64 { return slices.Clone(p.pending) }
 
 // Requested is ready plus pending units: what is paid for.
 func (p *Pool) Requested() int { return p.Ready + len(p.pending) }
@@ -64,13 +75,22 @@ type HPA struct {
 	Target   float64
 	Capacity float64
 	Min      int
-	recent   []hpaRec
+	recent   []Recommendation
 }
 
-type hpaRec struct {
-	t   int64
-	raw int
+// Recommendation is one raw recommendation (Raw units at At, unix
+// seconds) the HPA keeps for its window (in the controller's state file:
+// controller/state).
+type Recommendation struct {
+	At  int64 `json:"at"`
+	Raw int   `json:"raw"`
 }
+
+// Window is the raw recommendations the HPA keeps, oldest first (a copy).
+func (h *HPA) Window() []Recommendation { return slices.Clone(h.recent) }
+
+// SetWindow replaces them (copied), as Window gave them.
+func (h *HPA) SetWindow(w []Recommendation) { h.recent = slices.Clone(w) }
 
 // HPAWindow is the HPA's stabilisation window: it applies the highest raw
 // recommendation of the last HPAWindow (Kubernetes' default
@@ -94,15 +114,15 @@ func (h *HPA) Step(now int64, demand float64, pool *Pool) (int, bool) {
 			raw = ceilUnits(float64(pool.Ready)*ratio - eps)
 		}
 	}
-	h.recent = append(h.recent, hpaRec{now, raw})
+	h.recent = append(h.recent, Recommendation{now, raw})
 	k := 0
-	for k < len(h.recent) && h.recent[k].t < now-window {
+	for k < len(h.recent) && h.recent[k].At < now-window {
 		k++
 	}
 	h.recent = h.recent[k:]
 	best := raw
 	for _, r := range h.recent {
-		best = max(best, r.raw)
+		best = max(best, r.Raw)
 	}
 	return best, true
 }

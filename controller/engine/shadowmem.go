@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"math"
+	"slices"
+
+	"github.com/prescale/prescale/controller/internal/simpool"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// resumable reports whether a memory (the calm hold's, the shadow runs':
+// docs/tuning.md, "What a restart costs") whose last decision was at at
+// (unix seconds) is resumed at a first decision at now: at most
+// calmResumeGap later (a rollout, a rescheduled pod; not an outage).
+func resumable(at, now int64) bool {
+	return now >= at && now-at <= int64(calmResumeGap.Seconds())
+}
+
+// ShadowMemory is the shadow runs' memory as of the last decision, for
+// the state file (nil without the shadow HPA or before a decision).
+func (e *Engine) ShadowMemory() *state.Shadow {
+	s := e.shadow
+	if s == nil || !s.started {
+		return nil
+	}
+	m := &state.Shadow{Version: state.ShadowVersion, At: s.prev, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
+		Forecaster: runMemory(&s.fcPool, s.fcScore), FcPolicy: s.fcState, Own: runMemory(&s.own.pool, s.own.score),
+		Pace:  state.Pace{Cost: s.pace.cost, Events: s.pace.events, Counted: s.pace.counted},
+		Steps: e.steps.memory()}
+	m.FcPolicy.Recent, m.FcPolicy.Used = slices.Clone(s.fcState.Recent), slices.Clone(s.fcState.Used)
+	if !m.Missing {
+		m.Demand = s.prevDemand
+	}
+	for i := range s.hpas {
+		h := &s.hpas[i]
+		m.HPAs = append(m.HPAs, state.HPARun{Run: runMemory(&h.pool, h.score), Last: h.last, Events: h.events,
+			LastEvent: h.lastEvent, Window: h.hpa.Window()})
+	}
+	return m
+}
+
+// runMemory and restoreRun save and restore one simulated run.
+func runMemory(p *simpool.Pool, sc shadowScore) state.Run {
+	return state.Run{Ready: p.Ready, Pending: p.Pending(), Cost: sc.cost, Viol: sc.viol}
+}
+
+func restoreRun(r state.Run) (simpool.Pool, shadowScore) {
+	return simpool.RestorePool(r.Ready, r.Pending), shadowScore{r.Cost, r.Viol}
+}
+
+// ResumeShadow hands the engine, before its first decision, the shadow
+// runs' memory persisted before a restart (nil: none), resumed as
+// resumeShadow says (ignored without the shadow HPA).
+func (e *Engine) ResumeShadow(m *state.Shadow) {
+	if e.shadow != nil && !e.shadow.started {
+		e.shadow.resume = m
+	}
+}
+
+// resumeShadow takes the persisted memory, if any, at the first step of
+// the shadow runs (now) when resumable and with one run per shadow HPA,
+// and reports whether it did.
+func (e *Engine) resumeShadow(now int64) bool {
+	s, m := e.shadow, e.shadow.resume
+	s.resume = nil
+	if m == nil || !resumable(m.At, now) || len(m.HPAs) != len(s.hpas) {
+		return false
+	}
+	s.started, s.prev, s.prevDemand, s.pick = true, m.At, m.Demand, m.Pick
+	if m.Missing {
+		s.prevDemand = math.NaN()
+	}
+	s.fcPool, s.fcScore = restoreRun(m.Forecaster)
+	s.fcState = m.FcPolicy
+	s.fcState.Recent, s.fcState.Used = slices.Clone(m.FcPolicy.Recent), slices.Clone(m.FcPolicy.Used)
+	s.own.pool, s.own.score = restoreRun(m.Own)
+	for i, r := range m.HPAs {
+		h := &s.hpas[i]
+		h.pool, h.score = restoreRun(r.Run)
+		h.last, h.events, h.lastEvent = r.Last, r.Events, r.LastEvent
+		h.hpa.SetWindow(r.Window)
+	}
+	s.pace = pace{cost: m.Pace.Cost, events: m.Pace.Events, counted: m.Pace.Counted, hasCounted: true}
+	e.steps.resume(m.Steps)
+	// The HPAs go on: nothing to settle, their next moves are the
+	// demand's (a resumed calm hold ignores restarted HPAs' first moves).
+	s.calm.settleFor = 0
+	return true
+}
+
+// memory is the demand's steps for the state file.
+func (d *demandSteps) memory() state.Steps {
+	return state.Steps{At: d.lastAt, Last: d.last, Has: d.hasLast, LastDiff: d.wob.lastDiff, HasDiff: d.wob.hasDif,
+		Wobble: d.wob.oldestFirst(), Climb: d.clb.oldestFirst()}
+}
+
+// resume restores the demand's steps from m (the last wobbleWindow and
+// climbWindow of its changes).
+func (d *demandSteps) resume(m state.Steps) {
+	*d = demandSteps{lastAt: m.At, last: m.Last, hasLast: m.Has}
+	d.wob.lastDiff, d.wob.hasDif = m.LastDiff, m.HasDiff
+	for _, x := range m.Wobble[max(0, len(m.Wobble)-wobbleWindow):] {
+		d.wob.push(x, wobbleWindow)
+	}
+	for _, x := range m.Climb[max(0, len(m.Climb)-climbWindow):] {
+		d.clb.push(x, climbWindow)
+	}
+}
+
+// oldestFirst is the ring's values, oldest first (a copy).
+func (r *medianRing) oldestFirst() []float64 {
+	n := len(r.vals)
+	out := make([]float64, 0, n)
+	for k := range n { // from the ring's next entry once full
+		out = append(out, r.vals[(r.next+k)%n])
+	}
+	return out
+}
