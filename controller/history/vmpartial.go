@@ -47,15 +47,20 @@ type partialBody struct {
 func (b *partialBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 && !b.flag.Load() {
-		buf := make([]byte, 0, len(b.tail)+n)
-		buf = append(append(buf, b.tail...), p[:n]...)
+		// The read itself, and the seam with the previous one (the tail
+		// and the read's start): no copy of the whole body.
+		keep := len(partialMarkers[1]) - 1
+		seam := append(b.tail, p[:min(n, keep)]...)
 		for _, m := range partialMarkers {
-			if bytes.Contains(buf, m) {
+			if bytes.Contains(p[:n], m) || bytes.Contains(seam, m) {
 				b.flag.Store(true)
 			}
 		}
-		keep := min(len(buf), len(partialMarkers[1])-1)
-		b.tail = append(b.tail[:0], buf[len(buf)-keep:]...)
+		if n >= keep {
+			b.tail = append(b.tail[:0], p[n-keep:n]...)
+		} else {
+			b.tail = append(b.tail[:0], seam[max(0, len(seam)-keep):]...)
+		}
 	}
 	return n, err
 }

@@ -64,4 +64,13 @@ func TestPartialBodyAcrossReads(t *testing.T) {
 		require.Equal(t, tc.body, string(got), "passed through unchanged")
 		require.Equal(t, tc.want, flag.Load(), tc.body)
 	}
+	// Two long reads cut inside the marker.
+	body := vmAnswer("true")
+	cut := strings.Index(body, "isPartial") + 4
+	ctx, flag := withPartialFlag(t.Context())
+	r := scanPartial(ctx, io.NopCloser(io.MultiReader(strings.NewReader(body[:cut]), strings.NewReader(body[cut:]))))
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, body, string(got))
+	require.True(t, flag.Load(), "cut at %d", cut)
 }
