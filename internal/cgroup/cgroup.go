@@ -37,9 +37,13 @@ type ReadFile func(name string) ([]byte, error)
 // (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1), v1's
 // cpu.cfs_quota_us / cpu.cfs_period_us and memory.limit_in_bytes. A limit
 // applies to every cgroup below the one that sets it, so the lowest of the
-// process's cgroup and those above it is taken. A path outside the
-// reader's own cgroup namespace (it starts with /..) cannot be found under
-// /sys and is left out.
+// process's cgroup and those above it is taken. A v2 path outside the
+// reader's own cgroup namespace (it starts with /..: a sidecar reading its
+// pod's application container) cannot be found under sys; the limits of
+// the process's own view, proc/<pid>/root/sys/fs/cgroup (its container's
+// cgroup, in its own cgroup namespace), are read instead, which the
+// kernel allows to a reader with the process's user or CAP_SYS_PTRACE;
+// else it is left out.
 func Read(readFile ReadFile, proc, sys, pid string) Limits {
 	data, err := readFile(filepath.Join(proc, pid, "cgroup"))
 	if err != nil {
@@ -50,7 +54,14 @@ func Read(readFile ReadFile, proc, sys, pid string) Limits {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") || strings.HasPrefix(parts[2], "/..") {
+		if len(parts) != 3 || !strings.HasPrefix(parts[2], "/") {
+			continue
+		}
+		if strings.HasPrefix(parts[2], "/..") {
+			if parts[0] == "0" && parts[1] == "" {
+				own := reader{readFile: readFile, root: filepath.Join(proc, pid, "root", "sys", "fs", "cgroup")}
+				lim.lower(own.v2(own.root))
+			}
 			continue
 		}
 		ctrls, dir := strings.Split(parts[1], ","), path.Clean(parts[2])

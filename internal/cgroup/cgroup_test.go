@@ -57,6 +57,15 @@ func TestReadCgroupLimits(t *testing.T) {
 			"sys/fs/cgroup/cpu/cpu.cfs_quota_us":  "-1\n",
 			"sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n",
 		}, 0, 0},
+		// A sidecar in the application's pod (shared process namespace,
+		// its own cgroup namespace): the application's own view of its
+		// cgroup, through /proc/<pid>/root.
+		{"v2 outside the namespace, read through the process's root", map[string]string{
+			"proc/4242/cgroup":                               "0::/../cri-containerd-abc.scope\n",
+			"proc/4242/root/sys/fs/cgroup/cpu.max":           "100000 100000\n",
+			"proc/4242/root/sys/fs/cgroup/memory.max":        "268435456\n",
+			"sys/fs/cgroup/cri-containerd-abc.scope/cpu.max": "400000 100000\n", // not the one: outside the namespace
+		}, 1, 256 << 20},
 		{"a cgroup outside the exporter's namespace is left out", map[string]string{
 			"proc/4242/cgroup":      "0::/../../system.slice/docker-abc.scope\n",
 			"sys/fs/cgroup/cpu.max": "100000 100000\n",
