@@ -301,3 +301,42 @@ func TestResumedShadowEndsTheCalmHoldAsBefore(t *testing.T) {
 	}
 	require.False(t, e.shadow.calm.on, "the noise ended it")
 }
+
+// With the shadow runs resumed, the HPA curve's silence before the
+// restart is known: on TestCalmHoldOnFlatSeries's series restarted an
+// hour before the calm hold begins, the resumed engine begins it at the
+// same decision as the engine that ran on. It could not begin for 12
+// hours after the restart (as after any start, when the curve before it
+// is not known): on the tuning set's ec2_cpu_utilization_53ea38 restarted
+// at half its length, 600 violated seconds more than the engine that ran
+// on until the end.
+func TestResumedShadowLetsTheCalmHoldBegin(t *testing.T) {
+	s := restartSeriesSet()[0]
+	a := controllerDefaultsEngine(t, s.tg)
+	r := &restartSim{cur: s.start, pool: *simpool.NewPool(s.start)}
+	begin := -1
+	for i := range len(s.ys) {
+		r.decide(a, s, i, i+1)
+		if a.shadow.calm.on {
+			begin = i
+			break
+		}
+	}
+	require.Positive(t, begin, "the hold begins")
+	s.restart = begin - 12
+	a = controllerDefaultsEngine(t, s.tg)
+	r = &restartSim{cur: s.start, pool: *simpool.NewPool(s.start)}
+	r.decide(a, s, 0, s.restart)
+	e := controllerDefaultsEngine(t, s.tg)
+	for i := range s.restart {
+		e.Observe(int64(i)*300, s.ys[i])
+	}
+	resumeFromStateFile(t, e, a)
+	ra, re := *r, *r
+	for i := s.restart; i < begin+12; i++ {
+		ra.decide(a, s, i, i+1)
+		re.decide(e, s, i, i+1)
+		require.Equal(t, a.shadow.calm.on, e.shadow.calm.on, "calm at decision %d after the restart", i-s.restart)
+	}
+	require.True(t, e.shadow.calm.on)
+}

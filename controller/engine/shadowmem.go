@@ -23,7 +23,7 @@ func (e *Engine) ShadowMemory() *state.Shadow {
 	if s == nil || !s.started {
 		return nil
 	}
-	m := &state.Shadow{Version: state.ShadowVersion, At: s.prev, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
+	m := &state.Shadow{Version: state.ShadowVersion, At: s.prev, Started: s.calm.first, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
 		Forecaster: runMemory(&s.fcPool, s.fcScore), FcPolicy: s.fcState, Own: runMemory(&s.own.pool, s.own.score),
 		Pace:  state.Pace{Cost: s.pace.cost, Events: s.pace.events, Counted: s.pace.counted},
 		Steps: e.steps.memory()}
@@ -82,9 +82,11 @@ func (e *Engine) resumeShadow(now int64) bool {
 	}
 	s.pace = pace{cost: m.Pace.Cost, events: m.Pace.Events, counted: m.Pace.Counted, hasCounted: true}
 	e.steps.resume(m.Steps)
-	// The HPAs go on: nothing to settle, their next moves are the
-	// demand's (a resumed calm hold ignores restarted HPAs' first moves).
-	s.calm.settleFor = 0
+	// The calm hold's first update (calm.go): the HPAs' curve was watched
+	// since they started and they go on, their next moves the demand's.
+	c := &s.calm
+	c.first, c.hasFirst, c.settleFor = m.Started, true, 0
+	c.resumeAt(now)
 	return true
 }
 

@@ -15,7 +15,7 @@ import (
 // file. Never a panic.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
-	f.Add([]byte(`{"version":1,"targets":{"web":{"shadow":{"version":1,"at":1000,"demand":35,"pick":0,"forecaster":{"ready":3,"pending":[1200],"cost":10,"viol":1},"forecaster_policy":{"last_desired":4,"has_last":true},"own":{"ready":4,"cost":12,"viol":0},"hpas":[{"ready":5,"cost":15,"viol":0,"last":5,"events":1.5,"last_event":900,"window":[{"at":900,"raw":5},{"at":1000,"raw":4}]}],"pace":{"cost":12,"events":2,"counted":1000},"steps":{"at":1000,"last":35,"has":true,"last_diff":0.5,"has_diff":true,"wobble":[0.1,0.2],"climb":[0.5,-0.5]}}}}}`))
+	f.Add([]byte(`{"version":1,"targets":{"web":{"shadow":{"version":1,"at":1000,"started":400,"demand":35,"pick":0,"forecaster":{"ready":3,"pending":[1200],"cost":10,"viol":1},"forecaster_policy":{"last_desired":4,"has_last":true},"own":{"ready":4,"cost":12,"viol":0},"hpas":[{"ready":5,"cost":15,"viol":0,"last":5,"events":1.5,"last_event":900,"window":[{"at":900,"raw":5},{"at":1000,"raw":4}]}],"pace":{"cost":12,"events":2,"counted":1000},"steps":{"at":1000,"last":35,"has":true,"last_diff":0.5,"has_diff":true,"wobble":[0.1,0.2],"climb":[0.5,-0.5]}}}}}`))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"calm":{"version":1,"at":1000,"on":true,"since":400,"events":[500,900],"wanted":[3,4]}}}}`))
 	// One directory per fuzzing process (each runs the function serially).
 	dir := f.TempDir()
@@ -71,8 +71,13 @@ func FuzzLoad(f *testing.F) {
 			if p.OutageHold != 0 {
 				units = append(units, p.OutageHold)
 			}
-			for _, r := range append(p.Recent, p.Used...) {
+			for _, r := range p.Recent {
 				units = append(units, r.Units)
+			}
+			for _, r := range p.Used {
+				if r.Units < 0 || r.Units > 10 {
+					t.Fatalf("target %q: used units %d outside [0, 10] after Sanitize", name, r.Units)
+				}
 			}
 			for _, u := range tg.Acked {
 				units = append(units, u)

@@ -18,7 +18,8 @@ const ShadowVersion = 1
 // Shadow is the engine's memory of its shadow runs at a target's last
 // decision (controller/engine: shadow.go, pace.go, spare.go, steps.go):
 // the time of the last decision they stepped (At, unix seconds) and its
-// demand (Missing: none), the shadow HPA whose recommendation is the
+// demand (Missing: none), of the first (Started: the calm hold watches
+// the HPA curve from it), the shadow HPA whose recommendation is the
 // floor (Pick, -1: none), the forecaster's own run with its policy
 // state, the target's own decisions' run, one run per shadow HPA (in
 // engine.ShadowTargets' order), event pacing's record and the demand's
@@ -30,6 +31,7 @@ const ShadowVersion = 1
 type Shadow struct {
 	Version    int          `json:"version"`
 	At         int64        `json:"at"`
+	Started    int64        `json:"started"`
 	Demand     float64      `json:"demand,omitempty"`
 	Missing    bool         `json:"missing,omitempty"`
 	Pick       int          `json:"pick"`
@@ -148,7 +150,7 @@ func (s *Shadow) finite() bool {
 // windows in time order and no time after At.
 func (s *Shadow) ordered() bool {
 	good := slices.IsSorted(s.Forecaster.Pending) && slices.IsSorted(s.Own.Pending) &&
-		s.Pace.Counted <= s.At && s.Steps.At <= s.At
+		s.Pace.Counted <= s.At && s.Steps.At <= s.At && s.Started <= s.At
 	for _, h := range s.HPAs {
 		good = good && slices.IsSorted(h.Pending) && h.LastEvent <= s.At &&
 			slices.IsSortedFunc(h.Window, func(a, b Rec) int { return int(min(1, max(-1, a.At-b.At))) }) &&
@@ -171,6 +173,7 @@ func (s *Shadow) shift(d time.Duration) *Shadow {
 	sec := int64(d / time.Second)
 	m := *s
 	m.At += sec
+	m.Started += sec
 	m.Pace.Counted += sec
 	if m.Steps.Has {
 		m.Steps.At += sec

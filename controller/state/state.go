@@ -347,14 +347,15 @@ func (t *Target) Shift(d time.Duration) {
 
 // Sanitize bounds what a target's state may hold, for a target with units
 // in [lo, hi]: the file may be hand-edited, corrupt or from a target whose
-// bounds have since changed. Unit counts outside the bounds are clamped,
+// bounds have since changed. Unit counts outside the bounds are clamped
+// (the usage window's to [0, hi]: observed use is 0 without demand),
 // a manual override outside them is dropped, an acknowledgement outside
 // them forgotten (so the actuator is sent the current units), non-finite
 // or negative costs, forgone gain and round trips and a non-finite forecast are reset. It returns one message per
 // change, for a warning.
 func (t *Target) Sanitize(lo, hi int) []string {
 	var msgs []string
-	clampUnits := func(field string, u *int) {
+	clampUnits := func(field string, u *int, lo int) {
 		if c := max(lo, min(hi, *u)); c != *u {
 			msgs = append(msgs, fmt.Sprintf("%s %d outside [%d, %d]: %d", field, *u, lo, hi, c))
 			*u = c
@@ -362,19 +363,19 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	}
 	p := &t.Policy
 	if p.HasLast {
-		clampUnits("last_desired", &p.LastDesired)
+		clampUnits("last_desired", &p.LastDesired, lo)
 	}
 	if p.OutageHold != 0 {
-		clampUnits("outage_hold", &p.OutageHold)
+		clampUnits("outage_hold", &p.OutageHold, lo)
 	}
 	if p.ReleasedFrom != 0 {
-		clampUnits("released_from", &p.ReleasedFrom)
+		clampUnits("released_from", &p.ReleasedFrom, lo)
 	}
 	for i := range p.Recent {
-		clampUnits("recent units", &p.Recent[i].Units)
+		clampUnits("recent units", &p.Recent[i].Units, lo)
 	}
-	for i := range p.Used {
-		clampUnits("used units", &p.Used[i].Units)
+	for i := range p.Used { // observed use: 0 when there was no demand
+		clampUnits("used units", &p.Used[i].Units, min(lo, 0))
 	}
 	if p.Manual != nil && (p.Manual.Units < lo || p.Manual.Units > hi) {
 		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: dropped", p.Manual.Units, lo, hi))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,7 +121,7 @@ func TestSanitize(t *testing.T) {
 	require.Equal(t, 1, tg.Policy.LastDesired)
 	require.Equal(t, 10, tg.Policy.OutageHold)
 	require.Equal(t, []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 10}}, tg.Policy.Recent)
-	require.Equal(t, 1, tg.Policy.Used[0].Units)
+	require.Zero(t, tg.Policy.Used[0].Units, "observed use may be 0 (no demand): clamped to 0, not min")
 	require.Nil(t, tg.Policy.Manual)
 	require.Equal(t, map[string]int{"exec": 4}, tg.Acked, "an acknowledgement out of range is forgotten: re-sent")
 	require.Zero(t, tg.CostToday)
@@ -296,7 +297,7 @@ func TestCalmMemory(t *testing.T) {
 
 // goodShadow is a shadow memory Sanitize(1, 10) keeps.
 func goodShadow() Shadow {
-	return Shadow{Version: ShadowVersion, At: 1000, Demand: 35, Pick: 0,
+	return Shadow{Version: ShadowVersion, At: 1000, Started: 400, Demand: 35, Pick: 0,
 		Forecaster: Run{Ready: 3, Pending: []float64{1200}, Cost: 10, Viol: 1},
 		FcPolicy:   policy.State{LastDesired: 4, HasLast: true, Recent: []policy.Recommendation{{At: time.Unix(900, 0), Units: 4}}},
 		Own:        Run{Ready: 4, Cost: 12},
@@ -328,6 +329,7 @@ func TestShadowMemory(t *testing.T) {
 		{"a window out of order", func(s *Shadow) { s.HPAs[0].Window = []Rec{{At: 1000, Raw: 4}, {At: 900, Raw: 5}} }, "times out of order"},
 		{"an event after its time", func(s *Shadow) { s.HPAs[0].LastEvent = 1001 }, "times out of order"},
 		{"a step after its time", func(s *Shadow) { s.Steps.At = 1001 }, "times out of order"},
+		{"started after its time", func(s *Shadow) { s.Started = 1001 }, "times out of order"},
 		{"a pick past the HPAs", func(s *Shadow) { s.Pick = 1 }, "pick 1 of 1 shadow HPAs"},
 		{"an HPA above max", func(s *Shadow) { s.HPAs[0].Last = 11 }, "units outside [1, 10]"},
 		{"a pool above max", func(s *Shadow) { s.Own.Ready = 10; s.Own.Pending = []float64{1100} }, "units outside [1, 10]"},
@@ -347,7 +349,7 @@ func TestShadowMemory(t *testing.T) {
 
 	tg.Shift(-100 * time.Second)
 	want := goodShadow()
-	want.At, want.Pace.Counted, want.Steps.At = 900, 900, 900
+	want.At, want.Started, want.Pace.Counted, want.Steps.At = 900, 300, 900, 900
 	want.Forecaster.Pending = []float64{1100}
 	want.FcPolicy.Recent[0].At = time.Unix(800, 0)
 	want.HPAs[0].LastEvent, want.HPAs[0].Window = 800, []Rec{{At: 800, Raw: 5}, {At: 900, Raw: 4}}
@@ -359,4 +361,21 @@ func TestShadowMemory(t *testing.T) {
 	none.Shift(time.Hour)
 	require.Zero(t, none.Shadow.HPAs[0].LastEvent, "no HPA event: stays none")
 	require.Zero(t, none.Shadow.Steps.At, "no step: stays none")
+}
+
+// The usage window holds the units observed demand used, 0 when there
+// was none (policy.Target.UnitsFor): kept as read, without a warning. It
+// was clamped to min_units with 'used units 0 outside [1, 10]: 1' at every
+// restart of a target idle within its usage window, and the shadow runs'
+// memory, whose forecaster's state holds the same window, was dropped.
+func TestSanitizeKeepsUnusedCapacity(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	used := []policy.Recommendation{{At: at, Units: 0}, {At: at, Units: 2}}
+	sh := goodShadow()
+	sh.FcPolicy.Used = slices.Clone(used)
+	tg := Target{Policy: policy.State{LastDesired: 1, HasLast: true, Used: slices.Clone(used)}, Shadow: &sh}
+	require.Empty(t, tg.Sanitize(1, 10))
+	require.Equal(t, used, tg.Policy.Used)
+	require.NotNil(t, tg.Shadow)
+	require.Equal(t, used, tg.Shadow.FcPolicy.Used)
 }
