@@ -230,9 +230,10 @@ func resumeFromStateFile(t *testing.T, fresh, old *Engine) {
 
 // The shadow runs' memory is resumed only at a first decision at most
 // calmResumeGap after its last (after an outage the runs start afresh
-// from the target's units: nothing weighted yet) and with one run per
-// shadow HPA; a first decision at the memory's own time steps nothing
-// again.
+// from the target's units: nothing weighted yet), with one run per
+// shadow HPA and for a target of the same capacity and lag (the runs'
+// violations and pending units were of them); a first decision at the
+// memory's own time steps nothing again.
 func TestShadowResumeRules(t *testing.T) {
 	s := restartSeriesSet()[1]
 	a := controllerDefaultsEngine(t, s.tg)
@@ -265,6 +266,18 @@ func TestShadowResumeRules(t *testing.T) {
 	fewer.HPAs = fewer.HPAs[1:]
 	other := first(fresh(func(e *Engine) { e.ResumeShadow(fewer) }), last+300)
 	require.Zero(t, other.ShadowMemory().HPAs[0].Cost, "another count of shadow HPAs: afresh")
+	moved := s.tg
+	moved.CapacityPerUnit *= 2
+	doubled := controllerDefaultsEngine(t, moved)
+	doubled.ResumeShadow(a.ShadowMemory())
+	doubled.Decide(Input{Now: time.Unix(last+300, 0), Demand: 40, DataPresent: true, CurrentUnits: r.cur}, r.st)
+	require.Zero(t, doubled.ShadowMemory().HPAs[0].Cost, "runs scored at another capacity: afresh")
+	slower := s.tg
+	slower.Lag *= 2
+	late2 := controllerDefaultsEngine(t, slower)
+	late2.ResumeShadow(a.ShadowMemory())
+	late2.Decide(Input{Now: time.Unix(last+300, 0), Demand: 40, DataPresent: true, CurrentUnits: r.cur}, r.st)
+	require.Zero(t, late2.ShadowMemory().HPAs[0].Cost, "pools of another lag: afresh")
 	same := first(fresh(func(e *Engine) { e.ResumeShadow(a.ShadowMemory()) }), last)
 	require.Equal(t, mem, same.ShadowMemory(), "a first decision at the memory's own time steps nothing")
 }

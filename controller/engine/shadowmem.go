@@ -23,7 +23,7 @@ func (e *Engine) ShadowMemory() *state.Shadow {
 	if s == nil || !s.started {
 		return nil
 	}
-	m := &state.Shadow{Version: state.ShadowVersion, At: s.prev, Started: s.calm.first, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
+	m := &state.Shadow{Version: state.ShadowVersion, Target: state.ShadowTarget(e.target), At: s.prev, Started: s.calm.first, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
 		Forecaster: runMemory(&s.fcPool, s.fcScore), FcPolicy: s.fcState, Own: runMemory(&s.own.pool, s.own.score),
 		Pace:  state.Pace{Cost: s.pace.cost, Events: s.pace.events, Counted: s.pace.counted},
 		Steps: e.steps.memory()}
@@ -58,12 +58,12 @@ func (e *Engine) ResumeShadow(m *state.Shadow) {
 }
 
 // resumeShadow takes the persisted memory, if any, at the first step of
-// the shadow runs (now) when resumable and with one run per shadow HPA,
-// and reports whether it did.
+// the shadow runs (now) when resumable, with one run per shadow HPA and
+// for a target of the same capacity and lag, and reports whether it did.
 func (e *Engine) resumeShadow(now int64) bool {
 	s, m := e.shadow, e.shadow.resume
 	s.resume = nil
-	if m == nil || !resumable(m.At, now) || len(m.HPAs) != len(s.hpas) {
+	if m == nil || !resumable(m.At, now) || len(m.HPAs) != len(s.hpas) || m.Target != state.ShadowTarget(e.target) {
 		return false
 	}
 	s.started, s.prev, s.prevDemand, s.pick = true, m.At, m.Demand, m.Pick

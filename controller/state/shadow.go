@@ -17,7 +17,7 @@ const ShadowVersion = 1
 
 // Shadow is the engine's memory of its shadow runs at a target's last
 // decision (controller/engine: shadow.go, pace.go, spare.go, steps.go):
-// the time of the last decision they stepped (At, unix seconds) and its
+// the target they ran for (ShadowTarget), the time of the last decision they stepped (At, unix seconds) and its
 // demand (Missing: none), of the first (Started: the calm hold watches
 // the HPA curve from it), the shadow HPA whose recommendation is the
 // floor (Pick, -1: none), the forecaster's own run with its policy
@@ -30,6 +30,7 @@ const ShadowVersion = 1
 // (docs/tuning.md, "What a restart costs").
 type Shadow struct {
 	Version    int          `json:"version"`
+	Target     string       `json:"target"`
 	At         int64        `json:"at"`
 	Started    int64        `json:"started"`
 	Demand     float64      `json:"demand,omitempty"`
@@ -41,6 +42,13 @@ type Shadow struct {
 	HPAs       []HPARun     `json:"hpas"`
 	Pace       Pace         `json:"pace"`
 	Steps      Steps        `json:"steps"`
+}
+
+// ShadowTarget names what of a target the runs were simulated with, its
+// capacity and lag (Shadow.Target): the engine resumes a memory only for
+// a target with the same.
+func ShadowTarget(t policy.Target) string {
+	return fmt.Sprintf("capacity %g, lag %s", t.CapacityPerUnit, t.Lag)
 }
 
 // Run is one simulated run: its pool's ready units and the ready times of
