@@ -353,3 +353,23 @@ func TestResumedShadowLetsTheCalmHoldBegin(t *testing.T) {
 	}
 	require.True(t, e.shadow.calm.on)
 }
+
+// BenchmarkShadowMemory is what saving the shadow runs' memory adds to a
+// decision: the memory built after it (ShadowMemory) and encoded as the
+// state file does, after six days of 5-minute decisions (a full wobble
+// window).
+func BenchmarkShadowMemory(b *testing.B) {
+	s := restartSeriesSet()[1]
+	e, err := New(Config{Target: s.tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
+	require.NoError(b, err)
+	r := &restartSim{cur: s.start, pool: *simpool.NewPool(s.start)}
+	r.decide(e, s, 0, s.restart)
+	var n int
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := json.Marshal(e.ShadowMemory())
+		require.NoError(b, err)
+		n = len(out)
+	}
+	b.ReportMetric(float64(n), "json_bytes")
+}
