@@ -61,6 +61,7 @@ type calm struct {
 	resume    *state.Calm
 	settleFor int64
 	settled   int64
+	gap       int64 // the longest gap resumed (Engine.resumeGap)
 }
 
 // calmResumeGap is the longest time from a persisted memory's last
@@ -112,7 +113,7 @@ func (c *calm) update(now, last int64) {
 }
 
 // resumeAt takes the persisted memory, if any, at the first update (now)
-// when its last decision is at most calmResumeGap before now: its events
+// when its last decision is at most c.gap before now: its events
 // and wanted units (the last calmEvents and calmDecisions of them), and
 // calm if it was, since now: the shadow HPAs restart with the engine
 // from prescale's units, and their steps to their own units are events
@@ -126,7 +127,7 @@ func (c *calm) update(now, last int64) {
 func (c *calm) resumeAt(now int64) {
 	m := c.resume
 	c.resume = nil
-	if m == nil || !resumable(m.At, now) {
+	if m == nil || !resumable(m.At, now, c.gap) {
 		return
 	}
 	c.events = append(c.events[:0], m.Events[max(0, len(m.Events)-calmEvents):]...)
@@ -163,13 +164,13 @@ func (e *Engine) CalmMemory() *state.Calm {
 
 // ResumeCalm hands the engine, before its first decision, the calm hold's
 // memory a controller persisted before a restart (nil: none); it is
-// resumed at the first decision if that comes within calmResumeGap of
+// resumed at the first decision if that comes within Engine.resumeGap of
 // the memory's last (calm.resumeAt). Without the shadow HPA it is
 // ignored.
 func (e *Engine) ResumeCalm(m *state.Calm) {
 	if e.shadow != nil && !e.shadow.calm.hasFirst {
 		c := &e.shadow.calm
-		c.resume, c.settleFor = m, int64((e.target.Lag+simpool.HPAWindow)/time.Second)
+		c.resume, c.settleFor, c.gap = m, int64((e.target.Lag+simpool.HPAWindow)/time.Second), e.resumeGap()
 	}
 }
 

@@ -373,3 +373,40 @@ func BenchmarkShadowMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "json_bytes")
 }
+
+// A target decided every hour (PRESCALE_SCALING_INTERVAL=1h on 5-minute
+// samples) is next decided an hour after a restart: its memory is resumed
+// at that decision (up to two intervals after its last), not only within
+// calmResumeGap, which such a target never meets. Later, an outage:
+// afresh.
+func TestShadowResumesAtLongIntervals(t *testing.T) {
+	s := restartSeriesSet()[1]
+	hourly := func() *Engine {
+		tg := s.tg
+		tg.ChangeCost, tg.HoldUntilReady = DefaultChangeCost, true
+		tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
+		e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: time.Hour, DecideOnly: true})
+		require.NoError(t, err)
+		return e
+	}
+	a, cur := hourly(), s.start
+	var st policy.State
+	for i := range s.restart {
+		a.Observe(int64(i)*300, s.ys[i])
+		if i%12 == 0 {
+			o := a.Decide(Input{Now: time.Unix(int64(i)*300, 0), Demand: s.ys[i], DataPresent: true, CurrentUnits: cur}, st)
+			st, cur = o.State, o.Decision.Desired
+		}
+	}
+	mem := a.ShadowMemory()
+	require.Positive(t, mem.HPAs[0].Cost)
+	first := func(at int64) *Engine {
+		e := hourly()
+		e.ResumeShadow(a.ShadowMemory())
+		e.Decide(Input{Now: time.Unix(at, 0), Demand: 40, DataPresent: true, CurrentUnits: cur}, st)
+		return e
+	}
+	require.Greater(t, first(mem.At + 3600).ShadowMemory().HPAs[0].Cost, mem.HPAs[0].Cost*0.9, "resumed at the next hourly decision")
+	require.Greater(t, first(mem.At + 7200).ShadowMemory().HPAs[0].Cost, mem.HPAs[0].Cost*0.9, "resumed after one skipped decision")
+	require.Zero(t, first(mem.At + 7201).ShadowMemory().HPAs[0].Cost, "an outage: afresh")
+}

@@ -3,18 +3,19 @@ package engine
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/state"
 )
 
 // resumable reports whether a memory (the calm hold's, the shadow runs':
-// docs/tuning.md, "What a restart costs") whose last decision was at at
-// (unix seconds) is resumed at a first decision at now: at most
-// calmResumeGap later (a rollout, a rescheduled pod; not an outage).
-func resumable(at, now int64) bool {
-	return now >= at && now-at <= int64(calmResumeGap.Seconds())
-}
+// docs/tuning.md, "What a restart costs") last decided at at (unix s) is
+// resumed at a first decision at now, at most gap later (not an outage).
+func resumable(at, now, gap int64) bool { return now >= at && now-at <= gap }
+
+// resumeGap: calmResumeGap, or two decision intervals where they are longer.
+func (e *Engine) resumeGap() int64 { return int64(max(calmResumeGap, 2*e.cfg.Interval) / time.Second) }
 
 // ShadowMemory is the shadow runs' memory as of the last decision, for
 // the state file (nil without the shadow HPA or before a decision).
@@ -63,7 +64,7 @@ func (e *Engine) ResumeShadow(m *state.Shadow) {
 func (e *Engine) resumeShadow(now int64) bool {
 	s, m := e.shadow, e.shadow.resume
 	s.resume = nil
-	if m == nil || !resumable(m.At, now) || len(m.HPAs) != len(s.hpas) || m.Target != state.ShadowTarget(e.target) {
+	if m == nil || !resumable(m.At, now, e.resumeGap()) || len(m.HPAs) != len(s.hpas) || m.Target != state.ShadowTarget(e.target) {
 		return false
 	}
 	s.started, s.prev, s.prevDemand, s.pick = true, m.At, m.Demand, m.Pick
@@ -85,7 +86,7 @@ func (e *Engine) resumeShadow(now int64) bool {
 	// The calm hold's first update (calm.go): the HPAs' curve was watched
 	// since they started and they go on, their next moves the demand's.
 	c := &s.calm
-	c.first, c.hasFirst, c.settleFor = m.Started, true, 0
+	c.first, c.hasFirst, c.settleFor, c.gap = m.Started, true, 0, e.resumeGap()
 	c.resumeAt(now)
 	return true
 }
