@@ -5,10 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -31,17 +33,14 @@ func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *t
 	emb, err := history.OpenEmbedded(b.TempDir(), history.EmbeddedOptions{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = emb.Close() })
+	live := liveDefaults(b)
 	targets := make([]policy.Target, n)
 	for i := range n {
 		ts, vs := testkit.DailyTrace(14*288+extra, 5*time.Minute, end, uint64(i))
 		name := fmt.Sprintf("t%03d", i)
 		_, err := emb.AppendSeries(b.Context(), testkit.Demand("target", name), ts, vs)
 		require.NoError(b, err)
-		targets[i] = policy.Target{
-			Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,
-			CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 50, Lag: 10 * time.Minute,
-			ScaleDownCooldown: 15 * time.Minute, StabilizationWindow: 10 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7,
-		}
+		targets[i] = benchTarget(live, name)
 	}
 	require.NoError(b, emb.Compact(b.Context()))
 	now := end.Add(time.Duration(-extra)*5*time.Minute + 30*time.Second)
@@ -49,16 +48,38 @@ func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *t
 		st, err := state.New(b.TempDir())
 		require.NoError(b, err)
 		c, err := controller.New(targets, controller.Options{
-			Interval: time.Minute, Window: 14 * 24 * time.Hour, Step: 5 * time.Minute, Coverage: 0.8,
-			Mode: controller.ModeAct, AnomalyThreshold: 0.95,
+			Interval: live.ScalingInterval, Window: 14 * 24 * time.Hour, Step: 5 * time.Minute, Coverage: live.Coverage,
+			Mode: controller.ModeAct, AnomalyThreshold: live.AnomalyThreshold,
 		}, controller.Deps{
-			History: emb, NewDetector: controller.DetectorByName("robust"),
+			History: emb, NewDetector: controller.DetectorByName(live.AnomalyDetector),
 			Decide: policy.Decide, State: st, Metrics: controller.NewMetrics(prometheus.NewRegistry(), targets),
 			Now: func() time.Time { return now },
 		})
 		require.NoError(b, err)
 		return c
 	}, &now
+}
+
+// liveDefaults is the configuration prescale run starts from with only a
+// query set: the benchmarks measure the policy the controller runs (the
+// change cost, the shadow HPAs, event pacing, the calm hold and their
+// memory in the state file), not one without them.
+func liveDefaults(b *testing.B) config.Config {
+	b.Helper()
+	b.Setenv(config.EnvPrefix+"_TARGET_QUERY", "demand")
+	var c config.Config
+	require.NoError(b, envconfig.Process(config.EnvPrefix, &c))
+	require.NoError(b, c.Validate())
+	return c
+}
+
+// benchTarget is the live defaults' target with the benchmarks' own
+// workload: 10 demand a unit, 1 to 50 units, 10 minutes to provision.
+func benchTarget(live config.Config, name string) policy.Target {
+	t := live.EnvTarget()
+	t.Name, t.Tier, t.Kind, t.Query = name, "web", policy.KindInstances, `demand{target="`+name+`"}`
+	t.CapacityPerUnit, t.MinUnits, t.MaxUnits, t.Lag = 10, 1, 50, 10*time.Minute
+	return t
 }
 
 // BenchmarkCycle100Targets14Days is one full cycle (query, clean, detect,

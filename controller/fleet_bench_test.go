@@ -47,18 +47,14 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	vm := startVM(ctx, b)
 	step := 5 * time.Minute
 	end := time.Now().Add(-2 * time.Hour).Truncate(step)
+	live := liveDefaults(b)
 	targets := make([]policy.Target, n)
 	for lo := 0; lo < n; lo += 50 {
 		var batch []vmSeries
 		for i := lo; i < min(n, lo+50); i++ {
 			name := fmt.Sprintf("t%04d", i)
 			batch = append(batch, traceSeries(name, 14*288, step, end, uint64(i)))
-			targets[i] = policy.Target{
-				Name: name, Tier: "web", Kind: policy.KindInstances, Query: `demand{target="` + name + `"}`,
-				CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 50, Lag: 10 * time.Minute,
-				ScaleDownCooldown: 15 * time.Minute, Tolerance: 0.1, ConfidenceThreshold: 0.7, RiskPerUnit: 0.03,
-				HoldUntilReady: true, FloorMode: policy.FloorHold,
-			}
+			targets[i] = benchTarget(live, name)
 		}
 		vm.importSeries(ctx, batch)
 	}
