@@ -40,7 +40,8 @@ func fleetTargets(b *testing.B) int {
 // per target, with two cycles in between that bring none. It reports the
 // first cycle (goal <= 60 s), the mean and the slowest steady cycle (goal
 // <= 2 s, aim 1 s) and the process' peak resident memory (goal < 1 GiB,
-// aim 512 MiB). The VictoriaMetrics process shares the machine's cores.
+// aim 512 MiB), and the state file's size (each cycle writes all of it).
+// The VictoriaMetrics process shares the machine's cores.
 func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	n := fleetTargets(b)
 	ctx := b.Context()
@@ -123,6 +124,10 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 		require.NoError(b, pprof.WriteHeapProfile(f))
 		require.NoError(b, f.Close())
 	}
+	// What each cycle writes: the whole state file, rewritten.
+	fi, err := os.Stat(st.Path())
+	require.NoError(b, err)
+	b.ReportMetric(float64(fi.Size())/1e6, "state_file_MB")
 	b.ReportMetric(float64(n), "targets")
 	checkDecided(b, c, n)
 }

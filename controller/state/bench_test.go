@@ -1,7 +1,9 @@
 package state
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"testing"
 	"time"
@@ -84,4 +86,22 @@ func BenchmarkSave1000Targets(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(st.Size())/1e6, "MB/file")
+}
+
+// BenchmarkEncode1000Targets is the persist phase's CPU without the file:
+// the same fleet's state encoded (the shadow runs' memory through
+// appendShadow) into io.Discard.
+func BenchmarkEncode1000Targets(b *testing.B) {
+	s, err := New(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := fleetFile(1000)
+	w := bufio.NewWriterSize(io.Discard, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.encode(w, f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

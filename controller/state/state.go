@@ -118,9 +118,10 @@ type Store struct {
 	// at a time (each encoded into buf), so that a save allocates about
 	// one target's encoding, not the whole file's (megabytes at 1,000
 	// targets, every cycle).
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
+	w      *bufio.Writer
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	shadow []byte // appendShadow's bytes, reused
 
 	// syncDir makes the rename durable (tests record the call).
 	syncDir func(dir string) error
@@ -270,14 +271,44 @@ func (s *Store) encode(w *bufio.Writer, f File) error {
 		}
 		_, _ = w.Write(key)
 		_ = w.WriteByte(':')
-		val, err := s.marshal(f.Targets[name])
-		if err != nil {
+		if err := s.writeTarget(w, f.Targets[name]); err != nil {
 			return err
 		}
-		_, _ = w.Write(val)
 	}
 	_, _ = w.WriteString("}}")
 	return w.Flush() // the first write error, if any
+}
+
+// writeTarget writes t's JSON to w, json.Marshal's bytes: its shadow
+// runs' memory, its last field, through appendShadow (through
+// encoding/json when appendShadow leaves it a number or string: its
+// error for a number JSON cannot hold, its escaping of a string).
+func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
+	m := t.Shadow
+	t.Shadow = nil
+	val, err := s.marshal(t)
+	if err != nil || m == nil {
+		_, _ = w.Write(val)
+		return err
+	}
+	_, _ = w.Write(val[:len(val)-1]) // its closing brace after the memory
+	fc, err := s.marshal(m.FcPolicy)
+	if err != nil {
+		return err
+	}
+	var ok bool
+	s.shadow, ok = appendShadow(append(s.shadow[:0], `,"shadow":`...), m, fc)
+	if !ok {
+		js, err := s.marshal(m)
+		if err != nil {
+			return err
+		}
+		_, _ = w.WriteString(`,"shadow":`)
+		_, _ = w.Write(js)
+		return w.WriteByte('}')
+	}
+	_, _ = w.Write(s.shadow)
+	return w.WriteByte('}')
 }
 
 // marshal returns json.Marshal's bytes of v, in s.buf (valid until the
