@@ -17,6 +17,7 @@ import (
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/buildinfo"
+	"github.com/prescale/prescale/internal/cgroup"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/memlimit"
@@ -61,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	clihelp.IgnoreHangup(ctx, logger)
-	if limit, source := memlimit.Default(os.Getenv, os.ReadFile); limit > 0 {
+	if limit, source := memlimit.Default(os.Getenv, cgroup.ReadBounded); limit > 0 {
 		debug.SetMemoryLimit(limit)
 		logger.Info("soft memory limit set below the cgroup's memory limit (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
 	}
