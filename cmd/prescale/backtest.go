@@ -374,12 +374,12 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	}, nil
 }
 
-// load reads the series from --trace or --prometheus; on error, code is
-// the exit code (2: bad input, 1: the server failed).
 // maxReplayPoints bounds --range/--step: ten years of minutes. More would
 // take hours of queries and gigabytes for one replay.
 const maxReplayPoints = 5_000_000
 
+// load reads the series from --trace or --prometheus; on error, code is
+// the exit code (2: bad input, 1: the server failed).
 func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, source string, code int, err error) {
 	if *o.tracePath != "" {
 		tr, err := trace.ReadFile(*o.tracePath)
