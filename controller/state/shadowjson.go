@@ -14,8 +14,8 @@ import (
 // windows of 20 recommendations, up to a day of the wobble's
 // differences): encoded by encoding/json's reflection over its hundreds
 // of small values it made the persist phase of the 1,000-target fleet
-// benchmark's steady cycle 70 % longer, 66 -> 112 ms (87 ms with this;
-// docs/benchmarks-fleet.md).
+// benchmark's steady cycle 34-46 ms longer, of which this takes back
+// 8-25 ms (docs/benchmarks-fleet.md).
 func appendShadow(b []byte, m *Shadow, fcPolicy []byte) ([]byte, bool) {
 	e := jsonAppender{b: b, ok: true}
 	e.raw(`{"version":`).int(int64(m.Version))
