@@ -435,6 +435,13 @@ func (t *Target) Sanitize(lo, hi int) []string {
 		msgs = append(msgs, "prev_forecast is not finite: dropped")
 		t.PrevForecast, t.PrevForecastAt = 0, time.Time{}
 	}
+	return append(msgs, t.sanitizeMemories(lo, hi)...)
+}
+
+// sanitizeMemories drops the engine's memories (the calm hold's, the
+// shadow runs') when inconsistent or of another version, never the file.
+func (t *Target) sanitizeMemories(lo, hi int) []string {
+	var msgs []string
 	if t.Calm != nil {
 		if why := t.Calm.problem(); why != "" {
 			msgs = append(msgs, "calm memory "+why+": dropped (the calm hold starts afresh)")
