@@ -33,7 +33,7 @@ func TestCalmHoldResumesAfterRestart(t *testing.T) {
 		st, err := state.New(dir)
 		require.NoError(t, err)
 		at := now.Add(-c.age).Unix()
-		mem := &state.Calm{Version: state.CalmVersion, At: at, On: true, Since: at - 86400,
+		mem := &state.Calm{Version: state.CalmVersion, Target: state.ShadowTarget(tg), At: at, On: true, Since: at - 86400,
 			Events: []int64{at - 3000, at - 2000, at - 1000}, Wanted: wanted}
 		require.NoError(t, st.Save(state.File{SavedAt: now.Add(-c.age), Targets: map[string]state.Target{
 			"web": {Policy: policy.State{LastDesired: 5, HasLast: true}, Calm: mem}}}))

@@ -141,11 +141,11 @@ func (c *calm) resumeAt(now int64) {
 
 // memory is the calm hold's memory for the state file, as of the last
 // decision (nil before one).
-func (c *calm) memory() *state.Calm {
+func (c *calm) memory(target string) *state.Calm {
 	if !c.hasAt {
 		return nil
 	}
-	m := &state.Calm{Version: state.CalmVersion, At: c.at, On: c.on, Since: c.since,
+	m := &state.Calm{Version: state.CalmVersion, Target: target, At: c.at, On: c.on, Since: c.since,
 		Events: slices.Clone(c.events), Wanted: make([]int, 0, len(c.wanted.vals))}
 	for _, u := range c.wanted.oldestFirst() {
 		m.Wanted = append(m.Wanted, int(u))
@@ -159,16 +159,16 @@ func (e *Engine) CalmMemory() *state.Calm {
 	if e.shadow == nil {
 		return nil
 	}
-	return e.shadow.calm.memory()
+	return e.shadow.calm.memory(state.ShadowTarget(e.target))
 }
 
 // ResumeCalm hands the engine, before its first decision, the calm hold's
-// memory a controller persisted before a restart (nil: none); it is
-// resumed at the first decision if that comes within Engine.resumeGap of
-// the memory's last (calm.resumeAt). Without the shadow HPA it is
-// ignored.
+// memory persisted before a restart (nil: none), resumed at the first
+// decision if within Engine.resumeGap of its last (calm.resumeAt).
+// Ignored without the shadow HPA, or sized at another capacity or lag
+// (its wanted units would be of another size).
 func (e *Engine) ResumeCalm(m *state.Calm) {
-	if e.shadow != nil && !e.shadow.calm.hasFirst {
+	if e.shadow != nil && !e.shadow.calm.hasFirst && (m == nil || m.Target == state.ShadowTarget(e.target)) {
 		c := &e.shadow.calm
 		c.resume, c.settleFor, c.gap = m, int64((e.target.Lag+simpool.HPAWindow)/time.Second), e.resumeGap()
 	}

@@ -222,6 +222,20 @@ func TestCalmResumesAfterRestart(t *testing.T) {
 	late.ResumeCalm(&saved)
 	gap := int(calmResumeGap/(5*time.Minute)) + 1
 	require.False(t, run(late, 0, restart+gap, end, before.st, before.cur).on[0], "a memory older than calmResumeGap is not resumed")
+
+	// Its wanted units were sized at this capacity and lag: with another
+	// (the targets file changed with the restart) they are of another
+	// size, and the hold would go to their median. Not resumed.
+	for _, change := range []func(*policy.Target){
+		func(t *policy.Target) { t.CapacityPerUnit *= 2 },
+		func(t *policy.Target) { t.Lag *= 2 },
+	} {
+		moved := tg
+		change(&moved)
+		other := controllerDefaultsEngine(t, moved)
+		other.ResumeCalm(&saved)
+		require.False(t, run(other, 0, restart, end, before.st, before.cur).on[0], "a memory of another capacity or lag is not resumed")
+	}
 }
 
 // A resumed hold lets the restarted shadow HPAs settle before their
@@ -238,7 +252,7 @@ func TestCalmResumeLetsTheShadowHPAsSettle(t *testing.T) {
 	tg := peakTarget()
 	tg.Lag = 30 * time.Minute
 	e := controllerDefaultsEngine(t, tg)
-	e.ResumeCalm(&state.Calm{Version: state.CalmVersion, At: now - 300, On: true, Since: now - 86400,
+	e.ResumeCalm(&state.Calm{Version: state.CalmVersion, Target: state.ShadowTarget(tg), At: now - 300, On: true, Since: now - 86400,
 		Events: []int64{now - 3000, now - 2000}, Wanted: []int{4, 5}})
 	c := &e.shadow.calm
 	settled := now + int64((tg.Lag+simpool.HPAWindow)/time.Second)

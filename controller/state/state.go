@@ -74,12 +74,15 @@ const CalmVersion = 1
 // seconds, oldest first). The engine checks the lengths and the time
 // since At when it resumes it.
 type Calm struct {
-	Version int     `json:"version"`
-	At      int64   `json:"at"`
-	On      bool    `json:"on,omitempty"`
-	Since   int64   `json:"since,omitempty"`
-	Events  []int64 `json:"events,omitempty"`
-	Wanted  []int   `json:"wanted,omitempty"`
+	Version int `json:"version"`
+	// Target names the capacity and lag the wanted units were sized at
+	// (ShadowTarget): a memory of another is not resumed.
+	Target string  `json:"target,omitempty"`
+	At     int64   `json:"at"`
+	On     bool    `json:"on,omitempty"`
+	Since  int64   `json:"since,omitempty"`
+	Events []int64 `json:"events,omitempty"`
+	Wanted []int   `json:"wanted,omitempty"`
 }
 
 // problem says why c cannot be resumed ("" when it can): another
