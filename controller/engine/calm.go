@@ -65,11 +65,11 @@ type calm struct {
 }
 
 // calmResumeGap is the longest time from a persisted memory's last
-// decision to the first decision after a restart for the memory to be
-// resumed: a restart (a rollout, a rescheduled pod) takes seconds to
-// minutes; after a longer gap, an outage, the wanted units no longer
-// describe the series and the HPA curve's moves in it were not seen, and
-// the hold waits its calmWindow again. A bound, not tuned on data.
+// decision to the first one after a restart for it to be resumed (or two
+// intervals, where longer: Engine.resumeGap): a restart (a rollout, a
+// rescheduled pod) takes seconds to minutes; after an outage the wanted
+// units no longer describe the series and the HPA curve's moves in it
+// were not seen: the hold waits its calmWindow again. Not tuned on data.
 const calmResumeGap = 15 * time.Minute
 
 // event records a scale event of prescale's at now.
