@@ -7,6 +7,7 @@ package cgroup
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"path"
 	"path/filepath"
 	"slices"
@@ -116,7 +117,7 @@ func (r reader) v2(base string) Limits {
 	if f := strings.Fields(r.small(base + "/cpu.max")); len(f) == 2 {
 		lim.CPUs = quotaCPUs(f[0], f[1])
 	}
-	if v, err := strconv.ParseFloat(r.small(base+"/memory.max"), 64); err == nil && v > 0 {
+	if v, err := strconv.ParseFloat(r.small(base+"/memory.max"), 64); err == nil && v > 0 && !math.IsInf(v, 1) {
 		lim.MemBytes, lim.MemFrom = v, base+"/memory.max"
 	}
 	return lim
@@ -139,14 +140,15 @@ func (r reader) v1Memory(base string) Limits {
 }
 
 // quotaCPUs is quota / period in cpus, or 0 for no quota ("max", -1) or
-// anything unreadable.
+// anything unreadable (ParseFloat also reads "inf" and "NaN": not a
+// limit, nor a quotient that overflows).
 func quotaCPUs(quota, period string) float64 {
 	q, err1 := strconv.ParseFloat(quota, 64)
 	p, err2 := strconv.ParseFloat(period, 64)
-	if err1 != nil || err2 != nil || q <= 0 || p <= 0 {
-		return 0
+	if c := q / p; err1 == nil && err2 == nil && q > 0 && p > 0 && c > 0 && !math.IsInf(c, 1) {
+		return c
 	}
-	return q / p
+	return 0
 }
 
 // small reads a one-line cgroup file, trimmed ("" when absent).

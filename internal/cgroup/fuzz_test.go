@@ -15,6 +15,10 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("0::/kubepods/pod1/c1\n"), []byte("200000 100000"))
 	f.Add([]byte("4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n"), []byte("536870912"))
 	f.Add([]byte("0::/../../pod2/c2\n"), []byte("max"))
+	// ParseFloat reads these as +Inf: no limit, not an infinite one.
+	f.Add([]byte("0::/\n"), []byte("inf"))
+	f.Add([]byte("0::/\n"), []byte("Infinity 1"))
+	f.Add([]byte("0::/\n"), []byte("1e308 1e-308"))
 	f.Fuzz(func(t *testing.T, cgroupFile, limitFile []byte) {
 		read := func(name string) ([]byte, error) {
 			if strings.HasSuffix(name, "/cgroup") && !strings.Contains(name, "/fs/") {
