@@ -50,7 +50,13 @@ test-deps:
 test: test-deps lint build
 	@echo ">> running all tests (unit + end-to-end) with -race"
 	$(GO) test -race -count=1 -timeout 40m $(TESTFLAGS) ./...
+	@$(MAKE) --no-print-directory test-scripts
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+# The evaluation scripts' own tests (the bars autoscale_eval.py counts).
+.PHONY: test-scripts
+test-scripts:
+	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s scripts -p '*_test.py'
 
 .PHONY: test-short
 test-short:

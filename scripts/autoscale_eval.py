@@ -202,8 +202,11 @@ def summarise(rows):
                    "worse_than_silent_hpa": [r["trace"] for r in ok_rows
                                              if r[scen].get("worse_than_silent_hpa")]}
     m = s["matched"]
+    def bar_ratio(f):
+        # No ratio: a tie if both are 0, infinitely worse if only the HPA is.
+        return math.inf if f.get("worse_than_silent_hpa") else (f["violation_ratio_floored"] or 0)
     worse150 = [r["trace"] for r in ok_rows
-                if (r["lag150"]["violation_ratio_floored"] or 0) > (r["matched"]["violation_ratio_floored"] or 0) + 1e-9]
+                if bar_ratio(r["lag150"]) > bar_ratio(r["matched"]) + 1e-9]
     s["lag150_worse_than_matched"] = worse150
 
     def le(v, bar):
