@@ -25,7 +25,7 @@ var oddFloats = []float64{0, math.Copysign(0, -1), 1e-6, 9.999999e-7, 1e-7, -1e-
 
 // oddStrings are plain strings and those encoding/json escapes (quotes,
 // control characters, HTML, non-ASCII, invalid UTF-8).
-var oddStrings = []string{"", "capacity 10, lag 10m0s", `a"b`, `back\slash`, "tab\t", "<lag>", "a&b", "grüße", "\xff\xfe", "\u2028"}
+var oddStrings = []string{"", "capacity 10, lag 10m0s", `a"b`, `back\slash`, "tab\t", "<lag>", "a<b", "a>b", "a&b", "grüße", "\xff\xfe", "\u2028"}
 
 // randShadow is a shadow runs' memory with rng's choices of each field:
 // empty and nil slices, zero (omitted) fields and oddFloats among them.
