@@ -104,8 +104,8 @@ func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot)
 // current_units and cost_per_hour): currentUnits from the units
 // requested now (the simulated pool's ready plus provisioning, else the
 // decision), what an actuator acknowledged by now (at once for the
-// simulated pool, Inline; a webhook's or a command's acknowledgement
-// arriving later shows at the next cycle), or what the current_query
+// simulated pool, Inline; a webhook's or a command's arriving later when
+// it arrives, see acknowledged), or what the current_query
 // read this cycle; paid for, a delivered scale-up's units starting too
 // (watchLag sees a delivery now, timed from its acknowledgement). They
 // were those read before the decision, so a change in place at once (the
@@ -116,6 +116,34 @@ func (c *Controller) afterAct(i int, t policy.Target, ts state.Target, snap snap
 	c.watchLag(i, t, snap)
 	cur = c.currentUnits(t, c.requestedUnits(t, ts, snap), snap)
 	return cur, c.paidUnits(i, t, cur, snap.at)
+}
+
+// acknowledged publishes target's current units and cost per hour
+// (afterAct's, PublishCurrent) when an actuator's receiver acknowledges
+// a background delivery (a webhook's, a command's: Level.OnAck, set by
+// New). They showed from the next cycle, an interval late. It waits for
+// a cycle's decide, act and persist phases or a manual scaling (cycleMu),
+// which publish their own; the decision is not published again.
+func (c *Controller) acknowledged(target string) {
+	i, ok := c.byName[target]
+	if !ok {
+		return
+	}
+	t := c.targets[i]
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
+	c.mu.RLock()
+	ts, snap := c.file.Targets[t.Name], c.snaps[i]
+	c.mu.RUnlock()
+	cur, paid := c.afterAct(i, t, ts, snap)
+	if cur == snap.current && paid == snap.paid {
+		return
+	}
+	c.mu.Lock()
+	c.snaps[i].current, c.snaps[i].paid = cur, paid
+	c.gen.Add(1)
+	c.mu.Unlock()
+	c.d.Metrics.PublishCurrent(t, cur, paid)
 }
 
 // readCurrent reads the units the target has from its current_query (an

@@ -307,6 +307,9 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		}
 	}
 	c.prune(d.Now())
+	for _, l := range d.Actuators {
+		l.OnAck(c.acknowledged)
+	}
 	return c, nil
 }
 

@@ -12,10 +12,11 @@ import (
 )
 
 // TestNotAtDesiredIgnoresTheIntervalLag: prescale_current_units shows a
-// webhook's or a command's acknowledgement from the cycle after it
-// arrives (delivery runs in the background), so a change shows as a
-// difference from prescale_desired_units for up to one scaling interval
-// (60 s by default; until a current_query reads it, longer). The
+// webhook's or a command's acknowledgement when it arrives (delivery
+// runs in the background: up to its timeout and retries), and a
+// current_query's units once they serve, so a change shows as a
+// difference from prescale_desired_units for a while (it showed
+// acknowledgements a scaling interval late, 60 s by default). The
 // panel "Targets not at desired size" must not count that (it counted
 // every target after each of its changes), and must count a target that
 // stays off its desired units. Series scraped every 15 s: lag follows

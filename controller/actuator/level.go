@@ -72,6 +72,7 @@ type Level struct {
 	// receiver's load, not one target's: held per target, each other
 	// target was sent once more, and refused, before it was held too.
 	notBefore time.Time
+	onAck     func(target string) // see OnAck
 }
 
 type levelTarget struct {
@@ -144,6 +145,18 @@ func (l *Level) Restore(target string, units int, unsure bool) {
 	t := l.target(target)
 	t.acked, t.hasAcked, t.unsure = units, true, unsure
 	l.setPending(target, t)
+}
+
+// OnAck makes f called with the target's name after each delivery the
+// receiver acknowledges in the background (Run's, or Sync called alone),
+// outside the Level's locks, so that the units it acknowledged are
+// published when they arrive, not at the next cycle. An Inline level
+// never calls it: its deliveries end within Act, whose caller reads
+// Acked itself (and may hold the lock f takes).
+func (l *Level) OnAck(f func(target string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onAck = f
 }
 
 // Unsure reports whether a delivery to target failed since the receiver's
@@ -293,7 +306,7 @@ func askedWait(err error) time.Duration {
 // receiver's failure: no outage, no backoff; but the receiver may have
 // applied it (the request was out), so the target is unsure, and the state
 // file saved at shutdown keeps that. An acknowledgement is recorded even
-// when ctx ended meanwhile.
+// when ctx ended meanwhile, and OnAck's function called.
 func (l *Level) finish(ctx context.Context, name string, sent Action, err error) {
 	if err == nil || ctx.Err() == nil {
 		l.record(name, sent, err)
@@ -304,7 +317,11 @@ func (l *Level) finish(ctx context.Context, name string, sent Action, err error)
 		t.unsure = true
 	}
 	t.inFlight = false
+	onAck := l.onAck
 	l.mu.Unlock()
+	if err == nil && onAck != nil && !l.cfg.Inline {
+		onAck(name)
+	}
 }
 
 // dispatch starts a delivery, on its own goroutine counted by wg, for each

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -535,4 +536,31 @@ func TestLevelOneWarnPerReceiverOutage(t *testing.T) {
 	require.NoError(t, fx.l.Act(ctx, Action{Target: "c", Desired: 7}))
 	fx.l.Sync(ctx)
 	require.Equal(t, 2, strings.Count(fx.log.String(), "level=WARN"), "a new outage is a new WARN:\n%s", fx.log.String())
+}
+
+// TestLevelOnAck: OnAck's function hears of each acknowledgement of a
+// background delivery (Sync here; Run's too), once the Level's lock is
+// released (it reads Acked), and of no failure; an inline level, whose
+// deliveries end within Act, never calls it.
+func TestLevelOnAck(t *testing.T) {
+	fx := newLevelFixture(t)
+	var heard []string
+	fx.l.OnAck(func(target string) {
+		u, _, ok := fx.l.Acked(target) // deadlocks under l.mu
+		require.True(t, ok)
+		heard = append(heard, fmt.Sprintf("%s=%d", target, u))
+	})
+	fx.f.setDown(true)
+	require.NoError(t, fx.l.Act(t.Context(), act(3)))
+	fx.l.Sync(t.Context())
+	require.Empty(t, heard, "a failed delivery")
+	fx.f.setDown(false)
+	fx.now = fx.now.Add(time.Second)
+	fx.l.Sync(t.Context())
+	require.Equal(t, []string{"web=3"}, heard)
+
+	fx.l.cfg.Inline = true
+	require.NoError(t, fx.l.Act(t.Context(), act(4)))
+	require.Equal(t, []int{3, 3, 4}, fx.f.attempts())
+	require.Equal(t, []string{"web=3"}, heard, "inline")
 }

@@ -108,7 +108,8 @@ type TargetStatus struct {
 	// /api/metrics' current_units: what the target's current_query reads,
 	// else the simulated pool's ready plus provisioning units, else what
 	// the actuator acknowledged, else the last decision, read after the
-	// last cycle's or manual scaling's decision was handed on. Pending are those of a pool that reports
+	// last cycle's or manual scaling's decision was handed on, and when a
+	// webhook's or a command's acknowledgement arrives. Pending are those of a pool that reports
 	// units (the simulated pool) requested but not ready yet (else 0).
 	// Desired is the controller's (or a manual) target.
 	Current     int     `json:"current_units"`

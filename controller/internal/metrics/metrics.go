@@ -99,7 +99,7 @@ func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 // cost, decisions and provisioning lag.
 func (m *Metrics) newTargetMetrics() {
 	m.Desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
-	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision; read after the cycle's (or a manual scaling's) decision was handed on.")
+	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision; read after the cycle's (or a manual scaling's) decision was handed on, and when an actuator's background delivery (webhook, exec) is acknowledged.")
 	m.Forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.ForecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.ForecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
@@ -248,12 +248,20 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 	if !u.NoDecision {
 		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	}
-	m.Current.WithLabelValues(lv...).Set(float64(u.Current))
-	m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
+	m.PublishCurrent(t, u.Current, u.Paid)
 	m.CostToday.WithLabelValues(lv...).Set(u.CostToday)
 	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.LastDecision.WithLabelValues(lv...).Set(float64(u.At.UnixNano()) / 1e9)
 	m.Decisions.WithLabelValues(t.Name, dec.Direction(), string(dec.Reason)).Inc()
+}
+
+// PublishCurrent sets target t's current units and the cost per hour of
+// its paid units, as PublishUnits does, without a decision: an
+// acknowledgement that arrived after the cycle's act phase.
+func (m *Metrics) PublishCurrent(t policy.Target, current, paid int) {
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	m.Current.WithLabelValues(lv...).Set(float64(current))
+	m.CostPerHour.WithLabelValues(lv...).Set(float64(paid) * t.CostPerUnitHour)
 }
 
 // Publish sets target t's series from its cycle's values: PublishUnits',

@@ -1,0 +1,94 @@
+package controller
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// ackController is a controller in act mode whose one actuator delivers
+// to d in the background (as a webhook or a command does), with its Level.
+func ackController(t *testing.T, d actuator.Deliverer) (*Controller, *actuator.Level) {
+	t.Helper()
+	now := fixtureStart
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
+	l := actuator.NewLevel(d, actuator.LevelConfig{Now: deps.Now})
+	deps.Actuators = []*actuator.Level{l}
+	ctl, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	return ctl, l
+}
+
+// A webhook's or a command's acknowledgement, arriving after the cycle's
+// act phase, is published when it arrives: prescale_current_units, the
+// cost per hour and the API's current_units and cost_per_hour show the
+// 10 units acknowledged, not the 1 before them until the next cycle; the
+// decision is not published (nor counted) again. Fails without the
+// Level's OnAck: 1 where 10.
+func TestAcknowledgementPublishedOnArrival(t *testing.T) {
+	ctl, l := ackController(t, &recorder{})
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	m := ctl.d.Metrics
+	lv := []string{"web", "web", "instances"}
+	s := ctl.Snapshot().Targets[0]
+	require.Equal(t, 10, s.Decision.Desired)
+	require.Equal(t, 1, s.Current, "not acknowledged yet")
+	gen := ctl.Generation()
+
+	l.Sync(t.Context()) // the background delivery, acknowledged
+	s = ctl.Snapshot().Targets[0]
+	require.Equal(t, 10, s.Current, "the API's current_units")
+	require.Equal(t, 10, s.Paid)
+	require.InDelta(t, 10, testutil.ToFloat64(m.Current.WithLabelValues(lv...)), 0)
+	require.InDelta(t, 5, testutil.ToFloat64(m.CostPerHour.WithLabelValues(lv...)), 1e-12)
+	require.Greater(t, ctl.Generation(), gen, "the API's cached answers are stale")
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", s.Decision.Direction(), string(s.Decision.Reason))), 0, "one decision counted")
+	require.InDelta(t, 10, testutil.ToFloat64(m.Desired.WithLabelValues(lv...)), 0)
+
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	require.Equal(t, 10, ctl.Snapshot().Targets[0].Current, "the next cycle agrees")
+}
+
+// gated acknowledges each delivery once the test lets it through.
+type gated struct{ release chan struct{} }
+
+func (gated) Name() string { return "gated" }
+func (g gated) Deliver(ctx context.Context, _ actuator.Action) error {
+	select {
+	case <-g.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// The acknowledgement of Run's delivery goroutine is published beside
+// the API's readers (go test -race), polled with a deadline; without a
+// next cycle it was never. Fails without the Level's OnAck.
+func TestAcknowledgementPublishedFromRun(t *testing.T) {
+	g := gated{release: make(chan struct{})}
+	ctl, l := ackController(t, g)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	require.NoError(t, ctl.ReconcileOnce(ctx))
+	require.Equal(t, 1, ctl.Snapshot().Targets[0].Current)
+	close(g.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for ctl.Snapshot().Targets[0].Current != 10 {
+		require.True(t, time.Now().Before(deadline), "acknowledgement not published within 10s")
+		runtime.Gosched()
+	}
+	require.InDelta(t, 5, testutil.ToFloat64(ctl.d.Metrics.CostPerHour.WithLabelValues("web", "web", "instances")), 1e-12)
+}
