@@ -372,6 +372,9 @@ type webhookReceiver struct {
 	mu   sync.Mutex
 	msgs []webhookMessage
 	errs []error
+	// refuse: payloads of this alert name are recorded, then answered
+	// 500 (not carried out): their sender re-sends them.
+	refuse string
 }
 
 func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -385,6 +388,9 @@ func (w *webhookReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.msgs = append(w.msgs, m)
+	if w.refuse != "" && m.GroupLabels["alertname"] == w.refuse {
+		http.Error(rw, "not carried out", http.StatusInternalServerError)
+	}
 }
 
 // find returns the first payload with the given alert name in its group.
@@ -415,7 +421,9 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	controllerBin := goBuild(t, dir, "prescale-controller")
 
 	const alertname = "PrescaleScalingDecisionPending"
-	hook := &webhookReceiver{}
+	// The controller's scaling is not carried out (its webhook answered
+	// 500), so it stays pending: an acknowledged one is current at once.
+	hook := &webhookReceiver{refuse: "PrescaleScalingDecision"}
 	hookSrv := httptest.NewServer(hook)
 	t.Cleanup(hookSrv.Close)
 	o := renderOptions{
@@ -472,7 +480,8 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 	wantUnits := int(math.Ceil(cpus / 0.25))
 
 	// A scaling interval of an hour: the first cycle decides at start, and
-	// its decision stays published (desired != current) for the whole test.
+	// its decision, never acknowledged, stays published (desired !=
+	// current) for the whole test.
 	// The controller's own webhook actuator posts the decision to the same
 	// receiver Alertmanager delivers to: one receiver takes both.
 	ctl := startProcess(t, dir, "controller", controllerBin, nil, []string{
