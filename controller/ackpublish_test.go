@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -19,12 +21,19 @@ import (
 func ackController(t *testing.T, d actuator.Deliverer) (*Controller, *actuator.Level) {
 	t.Helper()
 	now := fixtureStart
+	return ackControllerFor(t, testTarget, &fakeHistory{value: 35}, d, &now)
+}
+
+// ackControllerFor is ackController for target tgt, history h and the
+// clock now.
+func ackControllerFor(t *testing.T, tgt policy.Target, h *fakeHistory, d actuator.Deliverer, now *time.Time) (*Controller, *actuator.Level) {
+	t.Helper()
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
-	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
+	deps := testDeps(h, confidentForecast, st, nil, func() time.Time { return *now })
 	l := actuator.NewLevel(d, actuator.LevelConfig{Now: deps.Now})
 	deps.Actuators = []*actuator.Level{l}
-	ctl, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), deps)
 	require.NoError(t, err)
 	return ctl, l
 }
@@ -91,4 +100,37 @@ func TestAcknowledgementPublishedFromRun(t *testing.T) {
 		runtime.Gosched()
 	}
 	require.InDelta(t, 5, testutil.ToFloat64(ctl.d.Metrics.CostPerHour.WithLabelValues("web", "web", "instances")), 1e-12)
+}
+
+// With a current_query the current units stay what it read, but the
+// scale-up acknowledged after the cycle is paid for from its arrival
+// (its units starting, watchLag timed from it): 5/h, not 0.5/h until the
+// next cycle; the lag observed once the units serve runs from it, once.
+func TestAcknowledgementPaidWithCurrentQuery(t *testing.T) {
+	now := fixtureStart
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	ctl, l := ackControllerFor(t, tgt, h, &recorder{}, &now)
+	m := ctl.d.Metrics
+	lv := []string{"web", "web", "instances"}
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	require.InDelta(t, 0.5, testutil.ToFloat64(m.CostPerHour.WithLabelValues(lv...)), 1e-12)
+
+	now = now.Add(30 * time.Second)
+	l.Sync(t.Context()) // acknowledged at 12:00:30
+	s := ctl.Snapshot().Targets[0]
+	require.Equal(t, 1, s.Current, "what current_query read")
+	require.Equal(t, 10, s.Paid, "the units starting")
+	require.InDelta(t, 5, testutil.ToFloat64(m.CostPerHour.WithLabelValues(lv...)), 1e-12)
+
+	for _, replicas := range []float64{4, 10, 10} {
+		now = now.Add(time.Minute)
+		h.setQuery(tgt.CurrentQuery, replicas)
+		require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	}
+	var mm dto.Metric
+	require.NoError(t, m.LagObserved.WithLabelValues(lv...).(prometheus.Metric).Write(&mm))
+	require.Equal(t, uint64(1), mm.GetHistogram().GetSampleCount(), "one scale-up, one observation")
+	require.InDelta(t, 120, mm.GetHistogram().GetSampleSum(), 0, "acknowledged at 12:00:30, seen at 12:02:30")
 }
