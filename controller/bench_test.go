@@ -2,6 +2,8 @@ package controller_test
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,13 +63,20 @@ func benchRunning(b *testing.B, n, extra int) (func() *controller.Controller, *t
 }
 
 // liveDefaults is the configuration prescale-controller starts from with
-// only a query set (PRESCALE_ variables set in the environment apply):
-// prescale run's policy defaults are the same, its scaling interval 30 s
-// and step 1 m its own. The benchmarks measure the policy the controller
-// runs (the change cost, the shadow HPAs, event pacing, the calm hold and
-// their memory in the state file), not one without them.
+// only a query set: prescale run's policy defaults are the same, its
+// scaling interval 30 s and step 1 m its own. The benchmarks measure the
+// policy the controller runs (the change cost, the shadow HPAs, event
+// pacing, the calm hold and their memory in the state file), not one
+// without them, and not one a PRESCALE_ variable left in the shell would
+// change: those are unset for the benchmark (and restored after it).
 func liveDefaults(b *testing.B) config.Config {
 	b.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, config.EnvPrefix+"_") {
+			b.Setenv(k, "") // restores the value after the benchmark
+			require.NoError(b, os.Unsetenv(k))
+		}
+	}
 	b.Setenv(config.EnvPrefix+"_TARGET_QUERY", "demand")
 	var c config.Config
 	require.NoError(b, envconfig.Process(config.EnvPrefix, &c))
