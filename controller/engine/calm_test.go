@@ -314,15 +314,11 @@ func TestCalmResumesAfterRestartWithALongLag(t *testing.T) {
 // ResumeCalm's gap is the engine's, not calmResumeGap. Later: afresh.
 func TestCalmResumesAloneAtLongIntervals(t *testing.T) {
 	const now = int64(1_000_000)
-	tg := peakTarget()
-	tg.ChangeCost, tg.HoldUntilReady = DefaultChangeCost, true
-	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
 	for _, c := range []struct {
 		age int64
 		on  bool
 	}{{3600, true}, {7200, true}, {7201, false}} {
-		e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: time.Hour, DecideOnly: true})
-		require.NoError(t, err)
+		e := controllerDefaultsEngineEvery(t, peakTarget(), time.Hour)
 		at := now - c.age
 		e.ResumeCalm(&state.Calm{Version: state.CalmVersion, Target: state.ShadowTarget(e.target), At: at, On: true, Since: at - 86400,
 			Events: []int64{at - 3000, at - 2000}, Wanted: []int{4, 5}})

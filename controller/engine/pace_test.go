@@ -78,9 +78,16 @@ func TestPaceCountsEventsOnce(t *testing.T) {
 // of event pacing, the wide band and the calm hold).
 func controllerDefaultsEngine(t *testing.T, tg policy.Target) *Engine {
 	t.Helper()
+	return controllerDefaultsEngineEvery(t, tg, 5*time.Minute)
+}
+
+// controllerDefaultsEngineEvery is controllerDefaultsEngine deciding every
+// interval (on 5-minute samples).
+func controllerDefaultsEngineEvery(t *testing.T, tg policy.Target, interval time.Duration) *Engine {
+	t.Helper()
 	tg.ChangeCost, tg.HoldUntilReady = DefaultChangeCost, true
 	tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
-	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: 5 * time.Minute, DecideOnly: true})
+	e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: interval, DecideOnly: true})
 	require.NoError(t, err)
 	return e
 }

@@ -266,18 +266,17 @@ func TestShadowResumeRules(t *testing.T) {
 	fewer.HPAs = fewer.HPAs[1:]
 	other := first(fresh(func(e *Engine) { e.ResumeShadow(fewer) }), last+300)
 	require.Zero(t, other.ShadowMemory().HPAs[0].Cost, "another count of shadow HPAs: afresh")
-	moved := s.tg
-	moved.CapacityPerUnit *= 2
-	doubled := controllerDefaultsEngine(t, moved)
-	doubled.ResumeShadow(a.ShadowMemory())
-	doubled.Decide(Input{Now: time.Unix(last+300, 0), Demand: 40, DataPresent: true, CurrentUnits: r.cur}, r.st)
-	require.Zero(t, doubled.ShadowMemory().HPAs[0].Cost, "runs scored at another capacity: afresh")
-	slower := s.tg
-	slower.Lag *= 2
-	late2 := controllerDefaultsEngine(t, slower)
-	late2.ResumeShadow(a.ShadowMemory())
-	late2.Decide(Input{Now: time.Unix(last+300, 0), Demand: 40, DataPresent: true, CurrentUnits: r.cur}, r.st)
-	require.Zero(t, late2.ShadowMemory().HPAs[0].Cost, "pools of another lag: afresh")
+	for why, change := range map[string]func(*policy.Target){
+		"runs scored at another capacity: afresh": func(t *policy.Target) { t.CapacityPerUnit *= 2 },
+		"pools of another lag: afresh":            func(t *policy.Target) { t.Lag *= 2 },
+	} {
+		moved := s.tg
+		change(&moved)
+		e := controllerDefaultsEngine(t, moved)
+		e.ResumeShadow(a.ShadowMemory())
+		e.Decide(Input{Now: time.Unix(last+300, 0), Demand: 40, DataPresent: true, CurrentUnits: r.cur}, r.st)
+		require.Zero(t, e.ShadowMemory().HPAs[0].Cost, why)
+	}
 	same := first(fresh(func(e *Engine) { e.ResumeShadow(a.ShadowMemory()) }), last)
 	require.Equal(t, mem, same.ShadowMemory(), "a first decision at the memory's own time steps nothing")
 }
@@ -381,14 +380,7 @@ func BenchmarkShadowMemory(b *testing.B) {
 // afresh.
 func TestShadowResumesAtLongIntervals(t *testing.T) {
 	s := restartSeriesSet()[1]
-	hourly := func() *Engine {
-		tg := s.tg
-		tg.ChangeCost, tg.HoldUntilReady = DefaultChangeCost, true
-		tg.FloorMode, tg.UsageWindow, tg.ConfidenceThreshold = DefaultFloorMode, tg.Lag, policy.DefaultConfidenceThreshold
-		e, err := New(Config{Target: tg, Step: 5 * time.Minute, Interval: time.Hour, DecideOnly: true})
-		require.NoError(t, err)
-		return e
-	}
+	hourly := func() *Engine { return controllerDefaultsEngineEvery(t, s.tg, time.Hour) }
 	a, cur := hourly(), s.start
 	var st policy.State
 	for i := range s.restart {
