@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -22,4 +23,17 @@ func TestRunLeadWindowOnJitteredTimestamps(t *testing.T) {
 	res, err = Run(t.Context(), ts, v, testConfig(0))
 	require.NoError(t, err)
 	require.Equal(t, 2, res.Horizon, "jittered timestamps")
+}
+
+func TestLeadStepOf(t *testing.T) {
+	regular := make([]int64, 100)
+	jittered := make([]int64, 100)
+	for i := range regular {
+		regular[i] = 1_400_000_000 + int64(i)*300
+		jittered[i] = regular[i] + []int64{0, 30, -30, 60, -60}[i%5]
+	}
+	require.Equal(t, 300*time.Second, LeadStepOf(diffs(regular)), "a regular grid: the step")
+	require.Equal(t, 180*time.Second, LeadStepOf(diffs(jittered)), "the short spacings of jittered timestamps")
+	require.Zero(t, LeadStepOf(diffs(regular[:1])))
+	require.Equal(t, time.Second, LeadStepOf(diffs([]int64{0, 0, 0})), "at least a second")
 }

@@ -108,7 +108,7 @@ func runRestart(t *testing.T, T []int64, V []float64, capacity float64, step tim
 			t.Fatal(err)
 		}
 		e, err := engine.New(engine.Config{Target: tg, Step: step, Interval: step, Coverage: engine.DefaultCoverage,
-			Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold, DecideOnly: true, LeadStep: engine.LeadStepOf(diffs(T))})
+			Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold, DecideOnly: true, LeadStep: LeadStepOf(diffs(T))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -140,7 +140,7 @@ func Run(ctx context.Context, t []int64, v []float64, cfg Config) (*Result, erro
 		Target: tg, Step: step, Interval: step, Coverage: cfg.Coverage, NewForecaster: cfg.NewForecaster,
 		Detector: cfg.Detector, AnomalyThreshold: cfg.AnomalyThreshold, NoShadowHPA: cfg.NoShadowHPA,
 		DecideOnly: true, // the replay reads decisions only
-		LeadStep:   engine.LeadStepOf(spacings),
+		LeadStep:   LeadStepOf(spacings),
 	})
 	if err != nil {
 		return nil, err

@@ -236,7 +236,7 @@ type Config struct {
 	DecideOnly bool
 	// LeadStep, when set below Step, is the spacing the lead window counts
 	// its samples by: the short steps of a trace whose timestamps are
-	// irregular (LeadStepOf). 0 means Step.
+	// irregular (backtest.LeadStepOf). 0 means Step.
 	LeadStep time.Duration
 }
 

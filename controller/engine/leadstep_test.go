@@ -9,28 +9,6 @@ import (
 	"github.com/prescale/prescale/controller/engine"
 )
 
-func TestLeadStepOf(t *testing.T) {
-	regular := make([]int64, 100)
-	jittered := make([]int64, 100)
-	for i := range regular {
-		regular[i] = 1_400_000_000 + int64(i)*300
-		jittered[i] = regular[i] + []int64{0, 30, -30, 60, -60}[i%5]
-	}
-	require.Equal(t, 300*time.Second, engine.LeadStepOf(spacings(regular)), "a regular grid: the step")
-	require.Equal(t, 180*time.Second, engine.LeadStepOf(spacings(jittered)), "the short spacings of jittered timestamps")
-	require.Zero(t, engine.LeadStepOf(spacings(regular[:1])))
-	require.Equal(t, time.Second, engine.LeadStepOf(spacings([]int64{0, 0, 0})), "at least a second")
-}
-
-// spacings is the seconds between consecutive timestamps.
-func spacings(t []int64) []float64 {
-	d := make([]float64, 0, max(0, len(t)-1))
-	for i := 1; i < len(t); i++ {
-		d = append(d, float64(t[i]-t[i-1]))
-	}
-	return d
-}
-
 // TestLeadStepWidensTheLeadWindow: a lead step under the step counts the
 // lead window's samples by it (a lag of one step covers two samples when
 // the next one may come early); 0 or a longer one changes nothing.

@@ -1,4 +1,4 @@
-package engine
+package backtest
 
 import (
 	"math"
@@ -11,7 +11,7 @@ import (
 const leadStepQuantile = 0.1
 
 // LeadStepOf is the spacing by which the lead window of a trace whose
-// samples are spacings seconds apart counts its samples (Config.LeadStep):
+// samples are spacings seconds apart counts its samples (engine.Config.LeadStep):
 // the 10th percentile of the spacings, in whole seconds (at least 1); it
 // sorts spacings. On a regular grid it is
 // the step, and nothing changes. On irregular timestamps (a log's samples
