@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // alertRows reads docs/deploy.md's table of alerts: alert name to its
@@ -144,4 +147,33 @@ func TestDocsNameRealAlerts(t *testing.T) {
 		}
 	}
 	require.Greater(t, found, 20, "no alert names found in the docs")
+}
+
+// TestTargetAlertsCarryTierAndKind: every alert about a target, as its
+// promtool tests expect it (which `promtool test rules` holds the rules
+// to), carries the target's tier and kind, as docs/deploy.md says, so
+// that an Alertmanager route on tier or kind takes all of them.
+// PrescaleActuationPending had target alone: prescale_actuation_pending
+// has no tier or kind.
+func TestTargetAlertsCarryTierAndKind(t *testing.T) {
+	_, tests := ruleFiles(t)
+	checked := 0
+	for _, p := range tests {
+		var tf testFile
+		require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, p), &tf), p)
+		for _, tc := range tf.Tests {
+			for _, a := range tc.AlertRuleTests {
+				for _, e := range a.ExpAlerts {
+					labels, _ := e.(map[string]any)["exp_labels"].(map[string]any)
+					if _, ok := labels["target"]; !ok {
+						continue
+					}
+					checked++
+					require.Contains(t, labels, "tier", "%s: %s fires with a target but no tier", p, a.Alertname)
+					require.Contains(t, labels, "kind", "%s: %s fires with a target but no kind", p, a.Alertname)
+				}
+			}
+		}
+	}
+	require.Positive(t, checked, "no promtool test expects an alert about a target")
 }
