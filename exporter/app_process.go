@@ -63,7 +63,7 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 		ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
 	}
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
-	lim := cgroup.Read(cgroup.ReadBounded, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), strconv.Itoa(int(pid)))
+	lim := cgroup.Read(cgroup.ReadBounded, cgroup.ReadBoundedIn, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), strconv.Itoa(int(pid)))
 	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
 		in.CPULimit, in.MemoryLimit = lim.CPUs, lim.MemBytes

@@ -18,25 +18,33 @@ const MaxFileBytes = 64 << 10
 // /proc/<pid>/root, whose mounts that container controls: a FIFO there
 // would block a plain open and read, /dev/zero would never end. The open
 // does not block (O_NONBLOCK) and the kind is checked on the open file.
+// Those files are read with ReadBoundedIn, which also resolves their
+// symlinks inside that root.
 func ReadBounded(name string) ([]byte, error) {
 	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
+	return readRegular(f)
+}
+
+// readRegular reads f, and closes it, when it is a regular file of at
+// most MaxFileBytes.
+func readRegular(f *os.File) ([]byte, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", name, st.Mode().Type())
+		return nil, fmt.Errorf("%s: not a regular file (%s)", f.Name(), st.Mode().Type())
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > MaxFileBytes {
-		return nil, errors.New(name + ": over 64 KiB")
+		return nil, errors.New(f.Name() + ": over 64 KiB")
 	}
 	return b, nil
 }

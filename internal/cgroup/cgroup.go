@@ -29,8 +29,12 @@ type Limits struct {
 // (v1 writes the largest page-aligned int64 when no limit is set).
 const V1Unlimited = 1 << 60
 
-// ReadFile reads a whole file (os.ReadFile in production).
+// ReadFile reads a whole file (ReadBounded in production).
 type ReadFile func(name string) ([]byte, error)
+
+// ReadFileIn reads a whole file named relative to root, another
+// process's root, resolved inside it (ReadBoundedIn in production).
+type ReadFileIn func(root, name string) ([]byte, error)
 
 // Read reads the limits of process pid ("self", or a number) from the
 // cgroups named in proc/<pid>/cgroup under sys/fs/cgroup (proc and sys
@@ -44,8 +48,9 @@ type ReadFile func(name string) ([]byte, error)
 // the process's own view, proc/<pid>/root/sys/fs/cgroup (its container's
 // cgroup, in its own cgroup namespace), are read instead, which the
 // kernel allows to a reader with the process's user or CAP_SYS_PTRACE;
-// else it is left out.
-func Read(readFile ReadFile, proc, sys, pid string) Limits {
+// else it is left out. Those are read with readIn, inside that root (nil:
+// readFile of the joined path, for a process whose root is the reader's).
+func Read(readFile ReadFile, readIn ReadFileIn, proc, sys, pid string) Limits {
 	data, err := readFile(filepath.Join(proc, pid, "cgroup"))
 	if err != nil {
 		return Limits{}
@@ -60,8 +65,7 @@ func Read(readFile ReadFile, proc, sys, pid string) Limits {
 		}
 		if strings.HasPrefix(parts[2], "/..") {
 			if parts[0] == "0" && parts[1] == "" {
-				own := reader{readFile: readFile, root: filepath.Join(proc, pid, "root", "sys", "fs", "cgroup")}
-				lim.lower(own.v2(own.root))
+				lim.lower(ownView(readFile, readIn, filepath.Join(proc, pid, "root")))
 			}
 			continue
 		}
@@ -80,6 +84,23 @@ func Read(readFile ReadFile, proc, sys, pid string) Limits {
 		}
 	}
 	return lim
+}
+
+// ownView reads the v2 limits of a process's own view of its cgroup,
+// root/sys/fs/cgroup, with the names resolved inside root.
+func ownView(readFile ReadFile, readIn ReadFileIn, root string) Limits {
+	if readIn == nil {
+		readIn = func(root, name string) ([]byte, error) { return readFile(filepath.Join(root, name)) }
+	}
+	in := func(name string) ([]byte, error) {
+		rel, err := filepath.Rel(root, name)
+		if err != nil {
+			return nil, err
+		}
+		return readIn(root, rel)
+	}
+	own := reader{readFile: in, root: filepath.Join(root, "sys", "fs", "cgroup")}
+	return own.v2(own.root)
 }
 
 // lower keeps, for each limit, the lowest found.

@@ -74,7 +74,7 @@ func TestReadCgroupLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			writeFiles(t, root, tc.files)
-			got := Read(os.ReadFile, filepath.Join(root, "proc"), filepath.Join(root, "sys"), "4242")
+			got := Read(os.ReadFile, nil, filepath.Join(root, "proc"), filepath.Join(root, "sys"), "4242")
 			require.InDelta(t, tc.cpus, got.CPUs, 1e-12)
 			require.InDelta(t, tc.mem, got.MemBytes, 0)
 		})

@@ -29,7 +29,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return limitFile, nil
 		}
-		lim := Read(read, "/proc", "/sys", "7")
+		lim := Read(read, nil, "/proc", "/sys", "7")
 		for _, v := range []float64{lim.CPUs, lim.MemBytes} {
 			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("limit %v from %q / %q", v, cgroupFile, limitFile)

@@ -33,7 +33,7 @@ func Default(getenv func(string) string, readFile func(string) ([]byte, error)) 
 	if getenv("GOMEMLIMIT") != "" {
 		return 0, ""
 	}
-	lim := cgroup.Read(readFile, "/proc", "/sys", "self")
+	lim := cgroup.Read(readFile, nil, "/proc", "/sys", "self")
 	for _, f := range cgroupFiles {
 		b, err := readFile(f)
 		if err != nil {
