@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -179,6 +180,8 @@ func TestCalmResumesAfterRestart(t *testing.T) {
 		cur    int
 		events int
 		on     []bool
+		calm   []int // the explanations' calm_units
+		units  []int // the decisions' units
 	}
 	run := func(e *Engine, seen, from, to int, st policy.State, cur int) result {
 		for i := seen; i < from; i++ {
@@ -193,6 +196,8 @@ func TestCalmResumesAfterRestart(t *testing.T) {
 				r.events++
 			}
 			r.on = append(r.on, e.shadow.calm.on)
+			r.calm = append(r.calm, o.Decision.Explanation.CalmUnits)
+			r.units = append(r.units, o.Decision.Desired)
 			r.st, r.cur = o.State, o.Decision.Desired
 		}
 		return r
@@ -235,6 +240,31 @@ func TestCalmResumesAfterRestart(t *testing.T) {
 		other := controllerDefaultsEngine(t, moved)
 		other.ResumeCalm(&saved)
 		require.False(t, run(other, 0, restart, end, before.st, before.cur).on[0], "a memory of another capacity or lag is not resumed")
+	}
+
+	// With other bounds (the targets file changed min_units or max_units
+	// with the restart) the memory is resumed whole. Its wanted units'
+	// median, 42, may lie outside them, as the wanted units of an engine
+	// that always had them do (the reactive floor's HPA formula is not
+	// capped: over these three days up to 42 with max_units 40 and 41
+	// with min_units 45 from wanted units all of the new bounds): a calm
+	// decision is capped as any other (policy's min and max). Dropping
+	// the wanted units kept the hold off for an hour, and with a cap not
+	// reached (max_units 200) it made 21 events against 17: as without
+	// the memory.
+	for _, bounds := range [][2]int{{1, 40}, {45, 100}, {1, 200}} {
+		moved := tg
+		moved.MinUnits, moved.MaxUnits = bounds[0], bounds[1]
+		other := controllerDefaultsEngine(t, moved)
+		other.ResumeCalm(&saved)
+		o := run(other, 0, restart, end, before.st, before.cur)
+		require.True(t, o.on[0], "calm resumed with bounds %v", bounds)
+		require.Equal(t, 42, o.calm[0], "the saved median, whatever the bounds")
+		require.GreaterOrEqual(t, slices.Min(o.units), moved.MinUnits)
+		require.LessOrEqual(t, slices.Max(o.units), moved.MaxUnits)
+		if moved.MaxUnits > tg.MaxUnits {
+			require.Equal(t, r.events, o.events, "a cap not reached: as with the same bounds")
+		}
 	}
 }
 
