@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -130,6 +131,12 @@ func (c *Config) Validate() error {
 	c.validateLoop(bad)
 	c.validateActuators(bad)
 	c.validateURLs(bad)
+	if !usableToken(c.APIToken) {
+		// Never echoed. A Secret made from a file keeps its trailing
+		// newline; the token was taken, and every POST answered 401.
+		bad("API_TOKEN", "has white space at an end or a control character (a trailing newline from the file a Secret was made from?): "+
+			"no Authorization header can carry it, so every POST would be refused 401; remove it")
+	}
 	if _, err := c.ShardSpec(); err != nil {
 		errs = append(errs, err)
 	}
@@ -156,6 +163,16 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// usableToken reports whether a bearer token can arrive in a request: an
+// HTTP header holds no control character (Go's server refuses one) and
+// loses the white space at its ends (bearerToken trims it too).
+func usableToken(tok string) bool {
+	if strings.TrimSpace(tok) != tok {
+		return false
+	}
+	return !strings.ContainsFunc(tok, unicode.IsControl)
 }
 
 // badFunc records one configuration error against a variable.

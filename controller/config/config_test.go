@@ -124,6 +124,11 @@ func TestConfigValidate(t *testing.T) {
 		{"webhook url is Alertmanager's v1 API under a prefix", func(c *Config) {
 			c.Actuators, c.WebhookURL = []string{ActuatorWebhook}, []string{"https://ops/am/api/v1/alerts/"}
 		}, "PRESCALE_WEBHOOK_URL: https://ops/am/api/v1/alerts/ is Alertmanager's API"},
+		// A Secret made from a file keeps its trailing newline: the token
+		// was taken, and no request could carry it (401 to every POST).
+		{"api token trailing newline", func(c *Config) { c.APIToken = "s3cret\n" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
+		{"api token leading space", func(c *Config) { c.APIToken = " s3cret" }, "PRESCALE_API_TOKEN: has white space at an end"},
+		{"api token control character", func(c *Config) { c.APIToken = "s3\x00cret" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
 		{"external url", func(c *Config) { c.ExternalURL = "::bad" }, `PRESCALE_EXTERNAL_URL: not a URL: parse ::bad: missing protocol scheme`},
 		{"webhook attempts", func(c *Config) { c.WebhookRetries = 0 }, "PRESCALE_WEBHOOK_MAX_ATTEMPTS: must be >= 1, got 0"},
 		{"manual duration bounded", func(c *Config) { c.ManualDuration = 200 * time.Hour }, "PRESCALE_MANUAL_DURATION: must be in (0s, 168h0m0s], got 200h0m0s"},
