@@ -147,6 +147,11 @@ func TestHelmNotes(t *testing.T) {
 	require.Contains(t, notes("controller.shards=1"), "port-forward svc/p-prescale-controller 9111")
 	require.Contains(t, n, "deploy/rules/recording.yml and deploy/rules/alerts.yml")
 	require.NotContains(t, n, "deploy/rules/*.yml")
+	// The jobs the alerts select, and where they are defined: annotation
+	// discovery in the prometheus-community chart names its own job.
+	require.Contains(t, n, "jobs in deploy/kubernetes/prometheus-scrape.yml")
+	requireRepoPath(t, "deploy/kubernetes/prometheus-scrape.yml", "the scrape jobs the notes name")
+	require.NotContains(t, notes("serviceMonitor.enabled=true"), "prometheus-scrape.yml", "the ServiceMonitors scrape")
 	require.NotContains(t, n, "reads back the replicas", "no KEDA: no query derived")
 	// What keda.currentQuery derived, and that it needs kube-state-metrics.
 	n = notes("keda.enabled=true")
