@@ -62,15 +62,36 @@ func (p *SimulatedPool) Name() string { return "simulated" }
 // Register adds a target with its starting units, provisioning lag and
 // price per unit-hour. Registering again keeps the units.
 func (p *SimulatedPool) Register(target string, units int, lag time.Duration, pricePerUnitHour float64) {
+	p.Resume(target, units, nil, lag, pricePerUnitHour)
+}
+
+// SimStep is units asked of a simulated pool at a time.
+type SimStep struct {
+	At    time.Time
+	Units int
+}
+
+// Resume is Register for a pool rebuilt after a restart: start units
+// ready, then each step's units asked at its time, scaled as Deliver
+// scales, so the units asked less than the lag before now are still
+// provisioning (a pool registered with its last units made them ready at
+// once). The steps accrue no cost (a restart's is restored apart).
+func (p *SimulatedPool) Resume(target string, start int, steps []SimStep, lag time.Duration, pricePerUnitHour float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if sp, ok := p.pools[target]; ok {
 		sp.lag, sp.price = lag, pricePerUnitHour
 		return
 	}
-	p.pools[target] = &simPool{ready: units, lag: lag, price: pricePerUnitHour, last: p.now()}
-	p.ready.WithLabelValues(target).Set(float64(units))
-	p.pending.WithLabelValues(target).Set(0)
+	sp := &simPool{ready: start, lag: lag, price: pricePerUnitHour}
+	for _, s := range steps {
+		sp.last = s.At
+		p.advance(target, sp, s.At)
+		p.scale(target, sp, s.Units, s.At)
+	}
+	sp.last = p.now()
+	p.advance(target, sp, sp.last)
+	p.pools[target] = sp
 	p.cost.WithLabelValues(target)
 }
 
@@ -121,15 +142,23 @@ func (p *SimulatedPool) Deliver(_ context.Context, a Action) error {
 	}
 	now := p.now()
 	p.advance(a.Target, sp, now)
+	p.scale(a.Target, sp, a.Desired, now)
+	return nil
+}
+
+// scale asks desired units of target's pool at now (advanced to now):
+// scale-ups join the provisioning queue, scale-downs cancel provisioning
+// units first, newest first, and then remove ready ones.
+func (p *SimulatedPool) scale(target string, sp *simPool, desired int, now time.Time) {
 	total := sp.ready + pendingUnits(sp)
 	switch {
-	case a.Desired > total:
-		sp.pending = append(sp.pending, simBatch{units: a.Desired - total, readyAt: now.Add(sp.lag)})
+	case desired > total:
+		sp.pending = append(sp.pending, simBatch{units: desired - total, readyAt: now.Add(sp.lag)})
 		if sp.lag <= 0 {
-			p.advance(a.Target, sp, now)
+			p.advance(target, sp, now)
 		}
-	case a.Desired < total:
-		drop := total - a.Desired
+	case desired < total:
+		drop := total - desired
 		for i := len(sp.pending) - 1; i >= 0 && drop > 0; i-- {
 			d := min(drop, sp.pending[i].units)
 			sp.pending[i].units -= d
@@ -144,9 +173,8 @@ func (p *SimulatedPool) Deliver(_ context.Context, a Action) error {
 		sp.pending = keep
 		sp.ready -= drop
 	}
-	p.ready.WithLabelValues(a.Target).Set(float64(sp.ready))
-	p.pending.WithLabelValues(a.Target).Set(float64(pendingUnits(sp)))
-	return nil
+	p.ready.WithLabelValues(target).Set(float64(sp.ready))
+	p.pending.WithLabelValues(target).Set(float64(pendingUnits(sp)))
 }
 
 // SimulatedStatus is one target's simulated pool state.

@@ -267,15 +267,40 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 		return err
 	}
 	if a.pool != nil {
-		for _, t := range targets {
-			u := t.MinUnits
-			if last, ok := a.ctrl.LastDesired(t.Name); ok {
-				u = last // a restart resumes the pool where it was: no spurious scaling
-			}
-			a.pool.Register(t.Name, u, t.Lag, t.CostPerUnitHour)
-		}
+		resumePool(a.pool, a.ctrl.Snapshot().Targets)
 	}
 	return nil
+}
+
+// resumePool registers every target with the simulated pool where it was
+// before a restart (no spurious scaling), rebuilt from the decisions the
+// state file keeps (poolSteps): a unit asked for less than the lag
+// before the restart is still provisioning. A target never decided
+// starts at min_units.
+func resumePool(pool *actuator.SimulatedPool, targets []controller.TargetSnapshot) {
+	for _, s := range targets {
+		t := s.Target
+		start, steps := poolSteps(s.State, t.MinUnits)
+		pool.Resume(t.Name, start, steps, t.Lag, t.CostPerUnitHour)
+	}
+}
+
+// poolSteps is the pool's units before the oldest decision ts keeps and
+// each decision's units at its time; its last decision's units alone
+// when they are not the record's last (min without one).
+func poolSteps(ts state.Target, minUnits int) (int, []actuator.SimStep) {
+	p, d := ts.Policy, ts.Decisions
+	if !p.HasLast {
+		return minUnits, nil
+	}
+	if len(d) == 0 || d[len(d)-1].Desired != p.LastDesired {
+		return p.LastDesired, nil
+	}
+	steps := make([]actuator.SimStep, len(d))
+	for i, dec := range d {
+		steps[i] = actuator.SimStep{At: dec.Explanation.Now, Units: dec.Desired}
+	}
+	return d[0].Explanation.CurrentUnits, steps
 }
 
 // buildAPI builds the REST API and its HTTP server.
