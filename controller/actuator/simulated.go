@@ -75,7 +75,8 @@ type SimStep struct {
 // ready, then each step's units asked at its time, scaled as Deliver
 // scales, so the units asked less than the lag before now are still
 // provisioning (a pool registered with its last units made them ready at
-// once). The steps accrue no cost (a restart's is restored apart).
+// once). The steps accrue no cost (a restart's is restored apart); one
+// after now (written by a clock that was ahead) counts as asked at now.
 func (p *SimulatedPool) Resume(target string, start int, steps []SimStep, lag time.Duration, pricePerUnitHour float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -83,14 +84,16 @@ func (p *SimulatedPool) Resume(target string, start int, steps []SimStep, lag ti
 		sp.lag, sp.price = lag, pricePerUnitHour
 		return
 	}
+	now := p.now()
 	sp := &simPool{ready: start, lag: lag, price: pricePerUnitHour}
 	for _, s := range steps {
-		sp.last = s.At
-		p.advance(target, sp, s.At)
-		p.scale(target, sp, s.Units, s.At)
+		at := minTime(s.At, now)
+		sp.last = at
+		p.advance(target, sp, at)
+		p.scale(target, sp, s.Units, at)
 	}
-	sp.last = p.now()
-	p.advance(target, sp, sp.last)
+	sp.last = now
+	p.advance(target, sp, now)
 	p.pools[target] = sp
 	p.cost.WithLabelValues(target)
 }
@@ -120,6 +123,14 @@ func (p *SimulatedPool) advance(target string, sp *simPool, now time.Time) {
 	sp.pending = keep
 	p.ready.WithLabelValues(target).Set(float64(sp.ready))
 	p.pending.WithLabelValues(target).Set(float64(pendingUnits(sp)))
+}
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return b
+	}
+	return a
 }
 
 func pendingUnits(sp *simPool) int {

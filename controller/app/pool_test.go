@@ -39,6 +39,8 @@ func TestResumePoolKeepsProvisioningUnits(t *testing.T) {
 		target("never", 0),
 		// A record whose last decision is not the last units: those, ready.
 		target("other", 7, dec(-time.Minute, 2, 6)),
+		// Written by a clock an hour ahead: asked for now at the latest.
+		target("ahead", 6, dec(time.Hour, 2, 6)),
 	})
 	units := func(name string) [2]int {
 		r, p, ok := pool.Units(name)
@@ -49,6 +51,7 @@ func TestResumePoolKeepsProvisioningUnits(t *testing.T) {
 	require.Equal(t, [2]int{2, 2}, units("down"))
 	require.Equal(t, [2]int{1, 0}, units("never"), "min_units")
 	require.Equal(t, [2]int{7, 0}, units("other"))
+	require.Equal(t, [2]int{2, 4}, units("ahead"))
 	for _, s := range pool.Status() {
 		require.Zero(t, s.CostSoFar, "%s: the replay accrues no cost", s.Target)
 	}
@@ -57,4 +60,6 @@ func TestResumePoolKeepsProvisioningUnits(t *testing.T) {
 	require.Equal(t, [2]int{5, 3}, units("up"))
 	now = t0.Add(3 * time.Minute)
 	require.Equal(t, [2]int{8, 0}, units("up"))
+	now = t0.Add(5 * time.Minute)
+	require.Equal(t, [2]int{6, 0}, units("ahead"), "ready a lag after now, not after the hour ahead")
 }
