@@ -169,6 +169,24 @@ func TestWebhookPayload(t *testing.T) {
 	require.JSONEq(t, string(golden), string(b))
 }
 
+// TestWebhookFingerprintIsNotTheDecision: the alert's fingerprint hashes
+// its labels (target, tier, kind, direction, reason), not desired_units,
+// so two decisions in one direction for one reason share it (2 -> 7, then
+// 7 -> 8 units, both up for low_confidence, seen from a real controller).
+// The docs told receivers to deduplicate by it, which drops the second
+// decision; they now say to key on the fingerprint and desired_units.
+func TestWebhookFingerprintIsNotTheDecision(t *testing.T) {
+	w, err := NewWebhook(WebhookConfig{URL: "http://example.invalid/hook", Receiver: "ops"}, nil)
+	require.NoError(t, err)
+	first, next := testAction, testAction
+	next.Current, next.Desired = testAction.Desired, testAction.Desired+1
+	a, b := w.Payload(first).Alerts[0], w.Payload(next).Alerts[0]
+	require.NotEqual(t, a.Annotations["desired_units"], b.Annotations["desired_units"])
+	require.Equal(t, a.Fingerprint, b.Fingerprint, "the docs say the fingerprint alone does not tell decisions apart")
+	next.Reason = "reactive"
+	require.NotEqual(t, a.Fingerprint, w.Payload(next).Alerts[0].Fingerprint, "another reason, another fingerprint")
+}
+
 func TestWebhookTimeoutRetried(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})

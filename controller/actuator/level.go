@@ -52,7 +52,8 @@ type LevelConfig struct {
 // one) with capped exponential backoff until it is acknowledged.
 // Receivers must therefore treat a repeated action as idempotent; the
 // webhook's payload carries a fingerprint stable per target, direction and
-// reason, by which Alertmanager-style receivers deduplicate.
+// reason (not per decision: a receiver deduplicates on it and
+// desired_units together).
 type Level struct {
 	d       Deliverer
 	cfg     LevelConfig
