@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -10,10 +11,12 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 )
 
-// ShadowVersion is the version of Shadow's format. A memory of another
-// version (or an inconsistent one) is dropped by Sanitize, not the file:
-// the shadow runs then start afresh from the target's units.
-const ShadowVersion = 1
+// ShadowVersion is the version of Shadow's format (shadowbin.go), the
+// one written. A memory of version 1 (the same fields, each a JSON
+// value) is read and resumed as well; one of another version (or an
+// inconsistent one) is dropped by Sanitize, not the file: the shadow runs
+// then start afresh from the target's units.
+const ShadowVersion = 2
 
 // Shadow is the engine's memory of its shadow runs at a target's last
 // decision (controller/engine: shadow.go, pace.go, spare.go, steps.go):
@@ -42,6 +45,14 @@ type Shadow struct {
 	HPAs       []HPARun     `json:"hpas"`
 	Pace       Pace         `json:"pace"`
 	Steps      Steps        `json:"steps"`
+
+	// bad says why the packed runs of a memory read from a file could
+	// not be read (problem's answer); badFc and badRuns are its
+	// forecaster's policy state and runs as read, written back as they
+	// were.
+	bad     string
+	badFc   json.RawMessage
+	badRuns string
 }
 
 // ShadowTarget names what of a target the runs were simulated with, its
@@ -98,16 +109,18 @@ type Steps struct {
 }
 
 // problem says why s cannot be resumed for a target with units in
-// [lo, hi] ("" when it can): another version, a number not finite or
-// negative, times out of order or after its time, units outside the
+// [lo, hi] ("" when it can): another version (1 and ShadowVersion are
+// read), runs that could not be read, a number not finite or negative, times out of order or after its time, units outside the
 // bounds (the runs were of a target whose bounds have changed since), a
 // pick that is no shadow HPA, a forecaster's policy state the target's
 // Sanitize would change. The engine checks the count of shadow HPAs and
 // the time since At when it resumes it.
 func (s *Shadow) problem(lo, hi int) string {
 	switch {
-	case s.Version != ShadowVersion:
+	case s.Version != ShadowVersion && s.Version != 1:
 		return fmt.Sprintf("version %d, want %d", s.Version, ShadowVersion)
+	case s.bad != "":
+		return s.bad
 	case !s.finite():
 		return "a number not finite or negative"
 	case !s.ordered():

@@ -124,7 +124,9 @@ type Store struct {
 	w      *bufio.Writer
 	buf    bytes.Buffer
 	enc    *json.Encoder
-	shadow []byte // appendShadow's bytes, reused
+	shadow []byte // the memory's forecaster's policy state (JSON), reused
+	packed []byte // the memory's packed runs, reused
+	out    []byte // appendShadow's bytes, reused
 
 	// syncDir makes the rename durable (tests record the call).
 	syncDir func(dir string) error
@@ -283,9 +285,8 @@ func (s *Store) encode(w *bufio.Writer, f File) error {
 }
 
 // writeTarget writes t's JSON to w, json.Marshal's bytes: its shadow
-// runs' memory, its last field, through appendShadow (through
-// encoding/json when appendShadow leaves it a number or string: its
-// error for a number JSON cannot hold, its escaping of a string).
+// runs' memory, its last field, through appendShadow (through its
+// MarshalJSON when of another version or unreadable runs).
 func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 	m := t.Shadow
 	t.Shadow = nil
@@ -295,22 +296,26 @@ func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 		return err
 	}
 	_, _ = w.Write(val[:len(val)-1]) // its closing brace after the memory
-	fc, err := s.marshal(m.FcPolicy)
-	if err != nil {
-		return err
-	}
-	var ok bool
-	s.shadow, ok = appendShadow(append(s.shadow[:0], `,"shadow":`...), m, fc)
-	if !ok {
+	_, _ = w.WriteString(`,"shadow":`)
+	if m.Version != ShadowVersion || m.bad != "" {
 		js, err := s.marshal(m)
 		if err != nil {
 			return err
 		}
-		_, _ = w.WriteString(`,"shadow":`)
 		_, _ = w.Write(js)
 		return w.WriteByte('}')
 	}
-	_, _ = w.Write(s.shadow)
+	fc, err := s.marshal(m.FcPolicy)
+	if err != nil {
+		return err
+	}
+	s.shadow = append(s.shadow[:0], fc...)
+	target, err := s.marshal(m.Target)
+	if err != nil {
+		return err
+	}
+	s.out, s.packed = appendShadow(s.out[:0], s.packed, m, target, s.shadow)
+	_, _ = w.Write(s.out)
 	return w.WriteByte('}')
 }
 
