@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/storage"
@@ -40,6 +41,7 @@ type EmbeddedOptions struct {
 type Embedded struct {
 	db       *tsdb.DB
 	engine   *promql.Engine
+	lookback time.Duration // PromQL's: how far back RecentSeries looks
 	rejected atomic.Int64
 	appended atomic.Int64
 }
@@ -83,7 +85,7 @@ func OpenEmbedded(dir string, o EmbeddedOptions) (*Embedded, error) {
 		EnableNegativeOffset: true,
 		Parser:               parser.NewParser(parser.Options{}),
 	})
-	return &Embedded{db: db, engine: eng}, nil
+	return &Embedded{db: db, engine: eng, lookback: lookbackOr(o.LookbackDelta)}, nil
 }
 
 // Close flushes and closes the TSDB.
@@ -135,9 +137,15 @@ type Sample struct {
 	V      float64
 }
 
+// discardOOO appends a staleness marker only at or after its series'
+// newest sample: behind it (the series written again since, the clock
+// set back) a marker would hide samples.
+var discardOOO = storage.AppendOptions{DiscardOutOfOrder: true}
+
 // Append writes samples in one transaction. Samples the TSDB rejects as
 // duplicates or out of bounds are counted, not fatal; other errors roll the
-// transaction back.
+// transaction back. A staleness marker (value.StaleNaN) is appended only
+// in order, and one refused is not counted.
 func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 	app := e.db.Appender(ctx)
 	n := 0
@@ -145,10 +153,20 @@ func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 		if math.IsInf(s.V, 0) {
 			continue
 		}
-		if _, err := app.Append(0, s.Labels, s.T, s.V); err != nil {
+		stale := value.IsStaleNaN(s.V)
+		if stale {
+			app.SetOptions(&discardOOO)
+		}
+		_, err := app.Append(0, s.Labels, s.T, s.V)
+		if stale {
+			app.SetOptions(nil)
+		}
+		if err != nil {
 			if errors.Is(err, storage.ErrDuplicateSampleForTimestamp) || errors.Is(err, storage.ErrOutOfOrderSample) ||
 				errors.Is(err, storage.ErrOutOfBounds) || errors.Is(err, storage.ErrTooOldSample) {
-				e.rejected.Add(1)
+				if !stale {
+					e.rejected.Add(1)
+				}
 				continue
 			}
 			_ = app.Rollback()

@@ -41,6 +41,11 @@ type Scraper struct {
 	client   *http.Client
 	maxBody  int64
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
+	// seen and gatherSeen are each target's and the gatherer's series
+	// of their last scrape, for staleness markers.
+	seen       []seenSeries
+	gatherSeen seenSeries
+	started    bool // the first scrape of this run is done (markGone)
 	// storeOut and gatherOut are the store's refusals of the scraped
 	// samples and the gatherer's failures, as outages (ScrapeLogged);
 	// storeOut counts the samples the current store outage refused.
@@ -62,7 +67,7 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 	}
 	s := &Scraper{
 		targets: targets, gather: gather, gatherAs: gatherAs,
-		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, outs: make([]outage.Tracker, len(targets)),
+		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, outs: make([]outage.Tracker, len(targets)), seen: make([]seenSeries, len(targets)),
 	}
 	if store != nil {
 		s.store = store
@@ -119,40 +124,88 @@ type scraped struct {
 }
 
 // scrape scrapes every target and the gatherer once, stamping samples with
-// now; samples of the targets that answered are stored.
+// now; samples of the targets that answered are stored, with staleness
+// markers for the series each source no longer returns (all of them when
+// its scrape failed). A scrape interrupted by ctx (shutting down) stores
+// nothing more: no up 0 and no markers, as Prometheus writes none at
+// shutdown, so a restart goes on where this run stopped.
 func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 	r := scraped{down: make([]error, len(s.targets))}
-	store := func(samples []Sample) {
-		if _, err := s.store.Append(ctx, samples); err != nil {
-			r.storeErr = err
-			r.lost += len(samples)
-		}
+	if err := ctx.Err(); err != nil {
+		r.gatherErr = err
+		return r
 	}
 	ts := now.UnixMilli()
+	if !s.started {
+		s.started = true
+		s.markGone(ctx, &r, ts)
+	}
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
-		if len(mfs) > 0 {
-			store(FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL))
-		}
+		s.storeSource(ctx, &r, &s.gatherSeen, s.gatherAs.Job, s.gatherAs.URL, FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL), ts)
 		if err != nil {
 			r.gatherErr = fmt.Errorf("gather: %w", err)
 		}
 	}
 	for i, t := range s.targets {
+		inst := instanceOf(t.URL)
 		mfs, err := s.fetch(ctx, t.URL)
+		if ctx.Err() != nil {
+			r.down[i] = fmt.Errorf("scrape %s: %w", redact.URL(t.URL), ctx.Err())
+			return r
+		}
 		up := 1.0
 		if err != nil {
-			up = 0
-			r.down[i] = err
+			// As Prometheus: a failed scrape (an answer that does not
+			// parse whole included) keeps none of its samples.
+			up, mfs, r.down[i] = 0, nil, err
 		}
-		samples := FamiliesToSamples(mfs, ts, t.Job, instanceOf(t.URL))
-		store(append(samples, Sample{
-			Labels: labels.FromStrings(model.MetricNameLabel, "up", "job", t.Job, "instance", instanceOf(t.URL)),
+		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, FamiliesToSamples(mfs, ts, t.Job, inst), ts, Sample{
+			Labels: labels.FromStrings(model.MetricNameLabel, "up", "job", t.Job, "instance", inst),
 			T:      ts, V: up,
-		}))
+		})
 	}
 	return r
+}
+
+// markGone writes, once at the first scrape of a run, staleness markers
+// for the series of the previous run's sources that this run does not
+// scrape (goneSources).
+func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) {
+	jobs, sources := map[string]bool{}, map[string]bool{}
+	if s.gather != nil {
+		jobs[s.gatherAs.Job], sources[s.gatherAs.URL] = true, true
+	}
+	for _, t := range s.targets {
+		jobs[t.Job], sources[instanceOf(t.URL)] = true, true
+	}
+	if m := goneSources(ctx, s.store, jobs, sources, ts); len(m) > 0 {
+		if _, err := s.store.Append(ctx, m); err != nil {
+			r.storeErr = err
+		}
+	}
+}
+
+// storeSource appends one source's samples, the staleness markers of the series
+// it no longer returns (the first scrape of a run compares with the series
+// the store holds of it from the previous run) and its report samples
+// (up), recording a refusal in r.
+func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, samples []Sample, ts int64, report ...Sample) {
+	seen.seed(ctx, s.store, job, instance, ts)
+	n := len(samples)
+	all, keep := seen.markers(samples, ts, samples)
+	all = append(all, report...)
+	if len(all) == 0 {
+		keep()
+		return
+	}
+	if _, err := s.store.Append(ctx, all); err != nil {
+		r.storeErr = err
+		r.lost += n + len(report)
+		return
+	}
+	keep()
 }
 
 // Run scrapes at the end of every interval until ctx ends, logging as

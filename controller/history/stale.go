@@ -1,0 +1,159 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/value"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+)
+
+// staleNaN is the value of a staleness marker: PromQL ends a series at
+// it instead of carrying its last sample for the lookback.
+var staleNaN = math.Float64frombits(value.StaleNaN)
+
+// seenSeries is what staleness needs to know of one scraped source (a
+// target or the gatherer): the series its last stored scrape held, by
+// label hash. A scrape that does not return one of them (a failed scrape
+// returns none) writes a staleness marker for it at its own timestamp, as
+// Prometheus does, so a query reads nothing for it from then on instead of
+// its last value for the lookback (5 minutes). A hash collision can only
+// cost a marker.
+type seenSeries struct {
+	prev, cur map[uint64]labels.Labels
+	seeded    bool // prev was read from the store (the first scrape of this run)
+}
+
+// markers records samples as the series of this scrape and appends to out
+// a staleness marker at ts for each series of the previous scrape missing
+// from them. keep makes this scrape's series the previous ones; call it
+// once the store has taken the samples and markers (if it refused them,
+// the next scrape compares with the same series and writes the markers
+// then).
+func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked []Sample, keep func()) {
+	if s.cur == nil {
+		s.cur = make(map[uint64]labels.Labels, len(samples))
+	}
+	clear(s.cur)
+	for _, x := range samples {
+		s.cur[x.Labels.Hash()] = x.Labels
+	}
+	for h, l := range s.prev {
+		if _, ok := s.cur[h]; !ok {
+			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+		}
+	}
+	return out, func() { s.prev, s.cur = s.cur, s.prev }
+}
+
+// seed makes the series a source stored in the previous run, as far as
+// the store still reads them (a sample within the lookback before ts that
+// is not a marker), the previous scrape's: a controller restarted while a
+// target is down, or after a series vanished, marks them stale at its
+// first scrape, instead of reading their last value for the rest of the
+// lookback. (Prometheus restarted keeps no such list: its queries carry
+// the old samples; but it is not restarted with the controller reading
+// it.) Only the first scrape of a run seeds; a store error seeds nothing.
+func (s *seenSeries) seed(ctx context.Context, st sampleStore, job, instance string, ts int64) {
+	if s.seeded {
+		return
+	}
+	s.seeded = true
+	r, ok := st.(recentReader)
+	if !ok {
+		return
+	}
+	ls, err := r.RecentSeries(ctx, ts, labels.MustNewMatcher(labels.MatchEqual, "job", job),
+		labels.MustNewMatcher(labels.MatchEqual, "instance", instance))
+	if err != nil {
+		return
+	}
+	for _, l := range ls {
+		if reportSeries[l.Get(model.MetricNameLabel)] {
+			continue // the scraper's own, written at every scrape
+		}
+		if s.prev == nil {
+			s.prev = make(map[uint64]labels.Labels, len(ls))
+		}
+		s.prev[l.Hash()] = l
+	}
+}
+
+// goneSources returns staleness markers at ts for the recent series (up
+// included) of jobs whose instance is none of sources: the targets of the
+// previous run that this one no longer scrapes (PRESCALE_SCRAPE_TARGETS
+// changed; a different listen address for the gathered registry), as
+// Prometheus marks a removed target's series stale. A store error marks
+// nothing.
+func goneSources(ctx context.Context, st sampleStore, jobs, sources map[string]bool, ts int64) []Sample {
+	r, ok := st.(recentReader)
+	if !ok {
+		return nil
+	}
+	var out []Sample
+	for job := range jobs {
+		ls, err := r.RecentSeries(ctx, ts, labels.MustNewMatcher(labels.MatchEqual, "job", job))
+		if err != nil {
+			return nil
+		}
+		for _, l := range ls {
+			if !sources[l.Get("instance")] {
+				out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+			}
+		}
+	}
+	return out
+}
+
+// recentReader is a store that can say which series were written
+// recently (the Embedded store).
+type recentReader interface {
+	RecentSeries(ctx context.Context, ts int64, ms ...*labels.Matcher) ([]labels.Labels, error)
+}
+
+// reportSeries are the series the scraper writes about a scrape (not the
+// target's): never marked stale with the target's series.
+var reportSeries = map[string]bool{"up": true}
+
+// RecentSeries returns the series matching ms whose newest sample in the
+// lookback before ts (unix milliseconds) is not a staleness marker.
+func (e *Embedded) RecentSeries(ctx context.Context, ts int64, ms ...*labels.Matcher) ([]labels.Labels, error) {
+	q, err := e.db.Querier(ts-e.lookback.Milliseconds(), ts)
+	if err != nil {
+		return nil, fmt.Errorf("history: recent series: %w", err)
+	}
+	defer func() { _ = q.Close() }()
+	set := q.Select(ctx, false, nil, ms...)
+	var out []labels.Labels
+	var it chunkenc.Iterator
+	for set.Next() {
+		s := set.At()
+		it = s.Iterator(it)
+		last, ok := math.NaN(), false
+		for vt := it.Next(); vt != chunkenc.ValNone; vt = it.Next() {
+			if vt == chunkenc.ValFloat {
+				_, last = it.At()
+				ok = true
+			}
+		}
+		if ok && !value.IsStaleNaN(last) {
+			out = append(out, s.Labels())
+		}
+	}
+	if err := set.Err(); err != nil {
+		return nil, fmt.Errorf("history: recent series: %w", err)
+	}
+	return out, nil
+}
+
+// lookbackOr is d, or Prometheus's default lookback when d is 0.
+func lookbackOr(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 5 * time.Minute
+	}
+	return d
+}

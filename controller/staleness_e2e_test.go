@@ -1,0 +1,228 @@
+package controller_test
+
+// Staleness end to end: a scrape target that dies reads as no data at once,
+// from the embedded store as from a real Prometheus, and the controller on
+// the embedded store holds instead of deciding on its last value.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// switchTarget is a metrics endpoint whose answer the test sets, and
+// which it can stop.
+type switchTarget struct {
+	mu   sync.Mutex
+	body string
+	srv  *httptest.Server
+}
+
+func newSwitchTarget(t *testing.T, body string) *switchTarget {
+	t.Helper()
+	s := &switchTarget{body: body}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, _ = w.Write([]byte(s.body))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *switchTarget) set(body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.body = body
+}
+
+func (s *switchTarget) addr() string { return strings.TrimPrefix(s.srv.URL, "http://") }
+func (s *switchTarget) url() string  { return s.srv.URL + "/metrics" }
+
+// valueAt is q's value at at from h, NaN when h has none.
+func valueAt(ctx context.Context, h history.History, q string, at time.Time) (float64, error) {
+	s, err := h.QueryRange(ctx, q, at, at, time.Second)
+	switch {
+	case errors.Is(err, history.ErrNoData):
+		return math.NaN(), nil
+	case err != nil:
+		return 0, err
+	}
+	return s.V[0], nil
+}
+
+// TestE2EEmbeddedStalenessMatchesPrometheus: a real Prometheus and the
+// embedded store scrape the same target. A series it stops returning, and
+// then every series once it is down, read as no data from both (up 0),
+// within the scrape timing. Without the embedded scraper's staleness
+// markers the embedded store read the last values for the 5-minute
+// lookback while Prometheus read nothing.
+func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
+	requireBinary(t, "prometheus")
+	ctx := t.Context()
+	tgt := newSwitchTarget(t, "demand{svc=\"web\"} 7\ngone 1\n")
+	prom := newPromServer(t, t.TempDir(), testkit.PrometheusConfig(t, "app", tgt.addr()))
+	prom.Start(ctx)
+	remote, err := history.NewRemote(prom.URL(), 10*time.Second)
+	require.NoError(t, err)
+	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, emb.Close()) })
+	sc := history.NewScraper(emb, []history.ScrapeTarget{{Job: "app", URL: tgt.url()}}, nil, history.ScrapeTarget{}, time.Second)
+
+	// both scrapes the embedded store now (Prometheus scrapes every
+	// second by itself), then wants each query's value at now from both
+	// (NaN: no data).
+	both := func(want map[string]float64) func() error {
+		return func() error {
+			now := time.Now()
+			_ = sc.ScrapeOnce(ctx, now) // fails once the target is down
+			for q, w := range want {
+				for name, h := range map[string]history.History{"prometheus": remote, "embedded": emb} {
+					v, err := valueAt(ctx, h, q, now)
+					if err != nil {
+						return fmt.Errorf("%s: %s: %w", name, q, err)
+					}
+					if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
+						return fmt.Errorf("%s: %s = %v, want %v", name, q, v, w)
+					}
+				}
+			}
+			return nil
+		}
+	}
+	nan := math.NaN()
+	testkit.Eventually(ctx, t, 60*time.Second, "both stores read the target", both(map[string]float64{
+		`demand{svc="web"}`: 7, `gone`: 1, `up{job="app"}`: 1}))
+	tgt.set("demand{svc=\"web\"} 7\n")
+	changed := time.Now()
+	testkit.Eventually(ctx, t, 30*time.Second, "a vanished series is no data in both", both(map[string]float64{
+		`demand{svc="web"}`: 7, `gone`: nan, `up{job="app"}`: 1}))
+	requireBeforeLookback(t, changed)
+	tgt.srv.Close()
+	changed = time.Now()
+	testkit.Eventually(ctx, t, 30*time.Second, "a dead target's series are no data in both", both(map[string]float64{
+		`demand{svc="web"}`: nan, `gone`: nan, `up{job="app"}`: 0}))
+	requireBeforeLookback(t, changed)
+}
+
+// requireBeforeLookback fails when the wait since changed came near the
+// 5-minute lookback (a deadline stretched by a loaded machine): then the
+// lookback running out, not a staleness marker, may have ended the series.
+func requireBeforeLookback(t *testing.T, changed time.Time) {
+	t.Helper()
+	require.Less(t, time.Since(changed), 4*time.Minute, "no data well within the lookback: ended by a staleness marker")
+}
+
+// TestE2EEmbeddedTargetDownHolds: prescale run's code on the embedded
+// store (the default without PRESCALE_PROMETHEUS_URL) scraping a target
+// whose metrics endpoint dies: the decisions hold with no_data at the
+// units they had (14 or more, never fewer), the status names the stale data and
+// health's "target data" turns unhealthy. Without staleness markers the
+// controller went on deciding on the dead target's last value (7) for
+// the 5-minute lookback.
+func TestE2EEmbeddedTargetDownHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	tgt := newSwitchTarget(t, "demand{svc=\"web\"} 7\n")
+	sink := newWebhookSink(t)
+	cfg := e2eConfig("", sink.srv.URL, t.TempDir())
+	cfg.ScrapeTargets = []string{tgt.url()}
+	cfg.TargetQuery = `demand{svc="web"}`
+	url, _ := runApp(ctx, t, cfg)
+	const want = 14 // 7 / (1 per unit × 0.5 utilisation)
+	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
+		st, err := getStatus(ctx, url)
+		if err != nil {
+			return err
+		}
+		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < want || d[len(d)-1].Reason == "no_data" {
+			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
+		}
+		return nil
+	})
+	tgt.srv.Close()
+	died := time.Now()
+	testkit.Eventually(ctx, t, 30*time.Second, "decisions hold with no_data", func() error {
+		st, err := getStatus(ctx, url)
+		if err != nil {
+			return err
+		}
+		d := st[0].Decisions[len(st[0].Decisions)-1]
+		if d.Reason != "no_data" {
+			return fmt.Errorf("last decision %s (%d units, demand %v)", d.Reason, d.Desired, d.Explanation.Demand)
+		}
+		return nil
+	})
+	requireBeforeLookback(t, died)
+	cycles, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
+	require.NoError(t, err)
+	testkit.Eventually(ctx, t, 30*time.Second, "three more cycles", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
+		if err != nil {
+			return err
+		}
+		if v < cycles+3 {
+			return fmt.Errorf("cycles %v", v)
+		}
+		return nil
+	})
+	st, err := getStatus(ctx, url)
+	require.NoError(t, err)
+	ds := st[0].Decisions
+	first := len(ds) - 1 // the first of the trailing no_data decisions
+	for first > 0 && ds[first-1].Reason == "no_data" {
+		first--
+	}
+	require.Positive(t, first, "a decision on data before the hold")
+	held := ds[first-1].Desired
+	require.GreaterOrEqual(t, held, want)
+	require.GreaterOrEqual(t, len(ds)-first, 3, "holding for three cycles at least")
+	for _, d := range ds[first:] {
+		require.Equal(t, held, d.Desired, "no_data holds the units of the last decision on data")
+	}
+	require.Equal(t, held, st[0].Desired)
+	require.Equal(t, held, st[0].Current, "the receiver keeps the units it had")
+	require.Contains(t, st[0].HistoryError, "old", "the status says the data is stale")
+	var h struct {
+		Status     string
+		Components []struct {
+			Name    string
+			Healthy bool
+			Detail  string
+		}
+	}
+	code, err := testkit.GetJSON(ctx, url+"/api/system/health", &h)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Equal(t, "degraded", h.Status)
+	for _, c := range h.Components {
+		switch c.Name {
+		case "target data":
+			require.False(t, c.Healthy)
+			require.Contains(t, c.Detail, "no fresh data for 1 of 1 targets, decisions held")
+		case "history":
+			require.True(t, c.Healthy, "the embedded store itself answers")
+		}
+	}
+	for _, m := range sink.all() {
+		for _, a := range m.Alerts {
+			require.NotContains(t, a.Labels["direction"], "down", "no scale-down on missing data: %v", a.Labels)
+		}
+	}
+}
