@@ -226,3 +226,59 @@ func TestE2EEmbeddedTargetDownHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EEmbeddedRestartWithTargetDown: prescale run stopped while its
+// target answers, the target dies, prescale run restarts on the same data
+// directory: every decision of the restarted run holds with no_data at
+// the units decided before (the state file's), none is made on the
+// samples of the previous run. Without the first scrape's markers for
+// the previous run's series, the restarted controller decided on the
+// dead target's last value for the rest of the lookback.
+func TestE2EEmbeddedRestartWithTargetDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	ctx := t.Context()
+	tgt := newSwitchTarget(t, "demand{svc=\"web\"} 7\n")
+	sink := newWebhookSink(t)
+	cfg := e2eConfig("", sink.srv.URL, t.TempDir())
+	cfg.ScrapeTargets = []string{tgt.url()}
+	cfg.TargetQuery = `demand{svc="web"}`
+	url, stop := runApp(ctx, t, cfg)
+	var held int
+	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
+		st, err := getStatus(ctx, url)
+		if err != nil {
+			return err
+		}
+		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < 14 || d[len(d)-1].Reason == "no_data" {
+			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
+		}
+		held = st[0].Desired
+		return nil
+	})
+	stop()
+	tgt.srv.Close()
+	restarted := time.Now()
+	url, _ = runApp(ctx, t, cfg)
+	testkit.Eventually(ctx, t, 30*time.Second, "three cycles of the restarted run", func() error {
+		v, err := scrapeGauge(ctx, url+"/metrics", "prescale_cycles_total", nil)
+		if err != nil {
+			return err
+		}
+		if v < 3 {
+			return fmt.Errorf("cycles %v", v)
+		}
+		return nil
+	})
+	requireBeforeLookback(t, restarted)
+	all, err := scrapeGauge(ctx, url+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e"})
+	require.NoError(t, err)
+	noData, err := scrapeGauge(ctx, url+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e", "reason": "no_data"})
+	require.NoError(t, err)
+	require.Positive(t, noData)
+	require.InDelta(t, all, noData, 0, "every decision of the restarted run holds with no_data")
+	st, err := getStatus(ctx, url)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, st[0].Desired, held, "the units decided before the restart are held (never fewer)")
+}
