@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,10 +88,8 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 		return procReading{}, err
 	}
 	// /proc/<pid>/fd is readable only by the process's user (or with
-	// CAP_DAC_READ_SEARCH), unlike stat, statm and status: an exporter
-	// running as another user (the systemd unit's DynamicUser, the
-	// DaemonSets' 65534) failed the whole collector on it, losing the
-	// process's cpu and memory and their load-score signals.
+	// CAP_DAC_READ_SEARCH): an exporter running as another user (DynamicUser,
+	// 65534) failed the whole collector on it, losing cpu and memory.
 	fds, err := numFDs(ctx, p)
 	hasFDs := err == nil
 	if err != nil && !errors.Is(err, fs.ErrPermission) {
@@ -100,13 +99,8 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 	if err != nil {
 		return procReading{}, err
 	}
-	return procReading{
-		cpuSeconds: times.User + times.System,
-		rss:        float64(mi.RSS),
-		fds:        float64(fds),
-		threads:    float64(threads),
-		hasFDs:     hasFDs,
-	}, nil
+	return procReading{cpuSeconds: times.User + times.System, rss: float64(mi.RSS),
+		fds: float64(fds), threads: float64(threads), hasFDs: hasFDs}, nil
 }
 
 // numFDs counts a process's open file descriptors (tests replace it).
@@ -128,7 +122,7 @@ func isPidFile(spec string) bool { return strings.Contains(spec, "/") }
 
 func (f *processFinder) find(ctx context.Context) (int32, error) {
 	if isPidFile(f.spec) {
-		data, err := os.ReadFile(f.spec)
+		data, err := readPidFile(ctx, f.spec)
 		if err != nil {
 			return 0, fmt.Errorf("pid file: %w", err)
 		}
@@ -183,6 +177,24 @@ func processName(ctx context.Context, pid int32) string {
 		return ""
 	}
 	return name
+}
+
+// readPidFile reads the host's pid file (its pid is looked up under
+// HOST_PROC) under HOST_ROOT, as mount points are, symlinks resolved inside
+// it; where the host has none, the exporter's own (/host/root/run/app.pid).
+func readPidFile(ctx context.Context, spec string) ([]byte, error) {
+	root := rootPath(ctx)
+	if root == "/" || !filepath.IsAbs(spec) {
+		return cgroup.ReadBounded(spec)
+	}
+	data, err := cgroup.ReadBoundedIn(root, strings.TrimPrefix(filepath.Clean(spec), "/"))
+	if errors.Is(err, fs.ErrNotExist) {
+		if own, ownErr := cgroup.ReadBounded(spec); ownErr == nil {
+			return own, nil
+		}
+		return nil, fmt.Errorf("%s (the host's %s, HOST_ROOT=%s): %w", filepath.Join(root, spec), spec, root, fs.ErrNotExist)
+	}
+	return data, err
 }
 
 // parsePidFile parses a pid file: one positive decimal number, surrounding

@@ -196,6 +196,36 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 
+	// The exporter in a container (HOST_PROC, HOST_ROOT: the compose file,
+	// the DaemonSets) reads the host's pid file, whose pid it looks up
+	// among the host's processes: it read its own /run/app.pid, which
+	// does not exist there. Debian's /var/run is a symlink to /run,
+	// resolved inside HOST_ROOT; the host's root spelt out still works.
+	t.Run("pid file under HOST_ROOT", func(t *testing.T) {
+		host := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(host, "run"), 0o755))
+		require.NoError(t, os.MkdirAll(filepath.Join(host, "var"), 0o755))
+		require.NoError(t, os.Symlink("/run", filepath.Join(host, "var", "run")))
+		require.NoError(t, os.WriteFile(filepath.Join(host, "run", "app.pid"), []byte("4300\n"), 0o644))
+		env := fixtureEnv(root)
+		env[common.HostRootEnvKey] = host
+		scrape := func(spec string) map[string]float64 {
+			cfg := DefaultConfig()
+			cfg.AppProcess = spec
+			c, err := NewCollector(cfg, WithEnv(env), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(root)))
+			require.NoError(t, err)
+			return gatherValues(t, c)
+		}
+		for _, spec := range []string{"/run/app.pid", "/var/run/app.pid", filepath.Join(host, "run", "app.pid")} {
+			got := scrape(spec)
+			require.InDelta(t, 1.0, got[success("app_process")], 0, spec)
+			require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0, spec)
+		}
+		require.Zero(t, scrape("/run/other.pid")[success("app_process")])
+		_, err := readPidFile(context.WithValue(t.Context(), common.EnvKey, env), "/run/other.pid")
+		require.ErrorContains(t, err, "run/other.pid (the host's /run/other.pid, HOST_ROOT="+host+")")
+	})
+
 	t.Run("missing /proc fails the sources, not the scrape", func(t *testing.T) {
 		empty := t.TempDir()
 		got := gatherValues(t, fixtureCollector(t, empty, DefaultConfig()))
