@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/cpu"
@@ -17,6 +18,13 @@ import (
 type cpuCollector struct {
 	seconds *prometheus.Desc
 	cpus    *prometheus.Desc
+
+	// mu guards last, the values of the previous scrape per cpu: the
+	// kernel's iowait (and, on some kernels, idle) can go backwards by a
+	// tick or two, which Prometheus would read as a counter reset, so a
+	// value lower than the last one published is held at it.
+	mu   sync.Mutex
+	last map[string][len(cpuModes)]float64
 }
 
 var _ Collector = (*cpuCollector)(nil)
@@ -27,8 +35,14 @@ func newCPUCollector() *cpuCollector {
 			"Seconds the cpus spent in each mode.", []string{"cpu", "mode"}, nil),
 		cpus: prometheus.NewDesc(fqName("", "cpus"),
 			"Number of online logical cpus.", nil, nil),
+		last: map[string][len(cpuModes)]float64{},
 	}
 }
+
+// cpuHotplugJump is how far idle must go back for the cpu's counters to be
+// taken as restarted (the cpu went offline and came back) rather than held:
+// the kernel's own backward steps are a tick or two.
+const cpuHotplugJump = 3.0
 
 // cpuModes lists the modes exposed, in /proc/stat order. Guest time is
 // already included in user and nice by the kernel, so it is left out.
@@ -50,6 +64,7 @@ func (c *cpuCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) 
 		// is unreadable. The path says where HOST_PROC pointed it.
 		return fmt.Errorf("cpu: no per-cpu lines in %s", procPath(ctx, "stat"))
 	}
+	samples = c.monotonic(samples)
 	for _, s := range samples {
 		for i, mode := range cpuModes {
 			ch <- prometheus.MustNewConstMetric(c.seconds, prometheus.CounterValue, s.seconds[i], s.cpu, mode)
@@ -71,6 +86,28 @@ func cpuSamples(times []cpu.TimesStat) []cpuSample {
 		})
 	}
 	return out
+}
+
+// monotonic holds each cpu's counters at least at the values published last,
+// unless idle went back by cpuHotplugJump or more (then the cpu's counters
+// restart from the new values). Cpus that went offline are forgotten.
+func (c *cpuCollector) monotonic(samples []cpuSample) []cpuSample {
+	const idle = 3 // index of "idle" in cpuModes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := make(map[string][len(cpuModes)]float64, len(samples))
+	for i, s := range samples {
+		prev, ok := c.last[s.cpu]
+		if ok && prev[idle]-s.seconds[idle] < cpuHotplugJump {
+			for m := range s.seconds {
+				s.seconds[m] = max(s.seconds[m], prev[m])
+			}
+		}
+		samples[i] = s
+		seen[s.cpu] = s.seconds
+	}
+	c.last = seen
+	return samples
 }
 
 func (c *cpuCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.seconds; ch <- c.cpus }
