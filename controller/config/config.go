@@ -413,6 +413,11 @@ func (c *Config) validateURLs(bad badFunc) {
 	}
 	if c.PrometheusURL != "" {
 		check("PROMETHEUS_URL", c.PrometheusURL)
+		if base, ok := apiBase(c.PrometheusURL); ok {
+			// It was taken, and every query went to .../api/v1/api/v1/query_range: 404.
+			bad("PROMETHEUS_URL", "%s names the query API itself: give its base URL, the part before /api/v1 (%s); prescale adds /api/v1/query_range",
+				redact.URL(c.PrometheusURL), redact.URL(base))
+		}
 	}
 	if _, err := history.ParseHeaders(c.PrometheusHeaders); err != nil {
 		bad("PROMETHEUS_HEADERS", "%v", err)
@@ -437,6 +442,21 @@ func (c *Config) validateURLs(bad badFunc) {
 	if c.ExternalURL != "" {
 		check("EXTERNAL_URL", c.ExternalURL)
 	}
+}
+
+// apiBase returns the URL without its /api/v1... part when its path has
+// one (http://prometheus:9090/api/v1 is http://prometheus:9090).
+func apiBase(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	i := strings.Index(u.Path+"/", "/api/v1/")
+	if i < 0 {
+		return "", false
+	}
+	u.Path, u.RawPath, u.RawQuery = u.Path[:i], "", ""
+	return u.String(), true
 }
 
 // alertmanagerAPI reports whether path is Alertmanager's alerts API

@@ -129,6 +129,12 @@ func TestConfigValidate(t *testing.T) {
 		{"api token trailing newline", func(c *Config) { c.APIToken = "s3cret\n" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
 		{"api token leading space", func(c *Config) { c.APIToken = " s3cret" }, "PRESCALE_API_TOKEN: has white space at an end"},
 		{"api token control character", func(c *Config) { c.APIToken = "s3\x00cret" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
+		// The API's own URL (as pasted from a curl of it) was taken: every
+		// query went to .../api/v1/api/v1/query_range and was answered 404.
+		{"prometheus url names the API", func(c *Config) { c.PrometheusURL = "http://u:s3cret@prometheus:9090/api/v1/" },
+			"PRESCALE_PROMETHEUS_URL: http://REDACTED@prometheus:9090/api/v1/ names the query API itself: give its base URL, the part before /api/v1 (http://REDACTED@prometheus:9090)"},
+		{"prometheus url names a query", func(c *Config) { c.PrometheusURL = "https://mimir/prometheus/api/v1/query_range?x=1" },
+			"(https://mimir/prometheus); prescale adds /api/v1/query_range"},
 		{"external url", func(c *Config) { c.ExternalURL = "::bad" }, `PRESCALE_EXTERNAL_URL: not a URL: parse ::bad: missing protocol scheme`},
 		{"webhook attempts", func(c *Config) { c.WebhookRetries = 0 }, "PRESCALE_WEBHOOK_MAX_ATTEMPTS: must be >= 1, got 0"},
 		{"manual duration bounded", func(c *Config) { c.ManualDuration = 200 * time.Hour }, "PRESCALE_MANUAL_DURATION: must be in (0s, 168h0m0s], got 200h0m0s"},
@@ -407,4 +413,17 @@ func TestUnused(t *testing.T) {
 	require.Empty(t, c.Unused())
 	c.PrometheusURL = "http://p:9090"
 	require.Empty(t, c.Unused())
+}
+
+// TestAPIBaseLeavesBaseURLs: the base URLs docs/deploy.md gives for
+// Prometheus, VictoriaMetrics, Thanos and Mimir are not taken for the API.
+func TestAPIBaseLeavesBaseURLs(t *testing.T) {
+	for _, u := range []string{"http://prometheus:9090", "http://prometheus:9090/", "http://victoriametrics:8428",
+		"http://vmselect:8481/select/0/prometheus", "http://thanos-query:9090", "http://mimir/prometheus", "https://gw/api/v10"} {
+		_, ok := apiBase(u)
+		require.False(t, ok, u)
+	}
+	base, ok := apiBase("http://prometheus:9090/api/v1")
+	require.True(t, ok)
+	require.Equal(t, "http://prometheus:9090", base)
 }
