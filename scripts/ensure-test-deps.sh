@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the real servers the end-to-end tests start are installed:
-# prometheus, promtool, alertmanager (Debian's prometheus-alertmanager) and
-# amtool. Installs Debian's packages when running as root with apt-get;
+# prometheus, promtool, alertmanager (Debian's prometheus-alertmanager),
+# amtool and node_exporter (Debian's prometheus-node-exporter, which the
+# exporter's host metrics are compared with). Installs Debian's packages when running as root with apt-get;
 # otherwise fails with the command to run. It never lets a test skip.
 # It also installs Helm v4 (the chart test runs helm lint and helm template)
 # with go install into $(go env GOPATH)/bin, where the test looks too.
@@ -28,8 +29,11 @@ command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 if ! command -v prometheus-alertmanager >/dev/null && ! command -v alertmanager >/dev/null; then
 	missing+=(prometheus-alertmanager)
 fi
+if ! command -v prometheus-node-exporter >/dev/null && ! command -v node_exporter >/dev/null; then
+	missing+=(prometheus-node-exporter)
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
-	echo ">> test dependencies present: prometheus, promtool, alertmanager, amtool"
+	echo ">> test dependencies present: prometheus, promtool, alertmanager, amtool, node_exporter"
 	exit 0
 fi
 mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -43,5 +47,5 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 fi
 echo "error: the end-to-end tests need ${pkgs[*]} (real Prometheus and Alertmanager servers)." >&2
 echo "Install them with: sudo apt-get install ${pkgs[*]}" >&2
-echo "or put prometheus, promtool, alertmanager and amtool on PATH (set PRESCALE_ALERTMANAGER_BIN for another name)." >&2
+echo "or put prometheus, promtool, alertmanager, amtool and node_exporter on PATH (set PRESCALE_ALERTMANAGER_BIN or PRESCALE_NODE_EXPORTER_BIN for another name)." >&2
 exit 1
