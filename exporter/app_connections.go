@@ -1,28 +1,20 @@
 package exporter
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
-// tcpStates are the kernel's TCP states in the order of their numbers in
-// /proc/net/tcp (include/net/tcp_states.h: TCP_ESTABLISHED = 1 ...
-// TCP_CLOSING = 11). Every state is exported, zeros included.
-var tcpStates = [...]string{
-	"established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",
-	"time_wait", "close", "close_wait", "last_ack", "listen", "closing",
-}
+// tcpStates label prescale_app_tcp_connections, in the kernel's order.
+var tcpStates = procfs.TCPStates
 
 // connectionsCollector counts the TCP sockets (IPv4 and IPv6) whose local
 // port is the application's, by state. gopsutil's net.Connections is not
@@ -88,7 +80,7 @@ func procTCPStates(ctx context.Context, port int, counts *[len(tcpStates)]float6
 		if err != nil {
 			return err
 		}
-		err = countTCPStates(f, port, counts)
+		err = procfs.CountTCPStates(f, port, counts)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("net/%s: %w", name, err)
@@ -99,44 +91,6 @@ func procTCPStates(ctx context.Context, port int, counts *[len(tcpStates)]float6
 		return errors.New("neither /proc/net/tcp nor /proc/net/tcp6 exists")
 	}
 	return nil
-}
-
-// countTCPStates adds to counts the sockets of a /proc/net/tcp{,6} table
-// whose local port is port. A line reads
-// "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT and the
-// state in hex.
-func countTCPStates(r io.Reader, port int, counts *[len(tcpStates)]float64) error {
-	sc := bufio.NewScanner(r)
-	first := true
-	for sc.Scan() {
-		if first { // header
-			first = false
-			continue
-		}
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 {
-			continue
-		}
-		i := strings.LastIndexByte(f[1], ':')
-		if i < 0 {
-			return fmt.Errorf("bad local address %s", quoteCut(f[1]))
-		}
-		p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
-		if err != nil {
-			return fmt.Errorf("bad local port in %s: %w", quoteCut(f[1]), errors.Unwrap(err))
-		}
-		if int(p) != port {
-			continue
-		}
-		st, err := strconv.ParseUint(f[3], 16, 8)
-		if err != nil {
-			return fmt.Errorf("bad state %s: %w", quoteCut(f[3]), errors.Unwrap(err))
-		}
-		if st >= 1 && int(st) <= len(tcpStates) {
-			counts[st-1]++
-		}
-	}
-	return sc.Err()
 }
 
 func (c *connectionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.conns }

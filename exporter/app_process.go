@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +16,8 @@ import (
 	"github.com/shirou/gopsutil/v4/process"
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
+	"github.com/prescale/prescale/exporter/internal/procfs"
 	"github.com/prescale/prescale/internal/cgroup"
-	"github.com/prescale/prescale/internal/redact"
 )
 
 // processCollector exposes the resource use of the application process
@@ -126,7 +125,7 @@ func (f *processFinder) find(ctx context.Context) (int32, error) {
 		if err != nil {
 			return 0, fmt.Errorf("pid file: %w", err)
 		}
-		pid, err := parsePidFile(data)
+		pid, err := procfs.PidFile(data)
 		if err != nil {
 			return 0, fmt.Errorf("pid file %s: %w", f.spec, err)
 		}
@@ -197,23 +196,6 @@ func readPidFile(ctx context.Context, spec string) ([]byte, error) {
 	return data, err
 }
 
-// parsePidFile parses a pid file: one positive decimal number, surrounding
-// white space allowed.
-func parsePidFile(data []byte) (int32, error) {
-	s := string(bytes.TrimSpace(data))
-	if s == "" {
-		return 0, errors.New("empty")
-	}
-	pid, err := strconv.ParseInt(s, 10, 32)
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("%s is not a positive pid", quoteCut(s))
-	}
-	return int32(pid), nil
-}
-
 func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, c.cpu, c.rss, c.fds, c.threads)
 }
-
-// quoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).
-func quoteCut(s string) string { return strconv.Quote(redact.Cut(s, 64)) }

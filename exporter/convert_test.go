@@ -10,6 +10,8 @@ import (
 	"github.com/shirou/gopsutil/v4/mem"
 	"github.com/shirou/gopsutil/v4/net"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // The tests below feed the pure conversion functions with literals.
@@ -106,18 +108,18 @@ func TestFSSampleFrom(t *testing.T) {
 }
 
 func TestParseBootTimeAndUptime(t *testing.T) {
-	btime, err := parseBootTime([]byte("cpu  1 2 3\nctxt 5\nbtime 1764000000\nprocesses 9\n"))
+	btime, err := procfs.BootTime([]byte("cpu  1 2 3\nctxt 5\nbtime 1764000000\nprocesses 9\n"))
 	require.NoError(t, err)
 	require.InDelta(t, 1764000000.0, btime, 0)
-	_, err = parseBootTime([]byte("cpu 1 2 3\n"))
+	_, err = procfs.BootTime([]byte("cpu 1 2 3\n"))
 	require.EqualError(t, err, "no btime line in /proc/stat")
-	_, err = parseBootTime([]byte("btime soon\n"))
+	_, err = procfs.BootTime([]byte("btime soon\n"))
 	require.EqualError(t, err, `btime "soon": invalid syntax`)
 
-	up, err := parseUptime([]byte("350735.47 234388.90\n"))
+	up, err := procfs.Uptime([]byte("350735.47 234388.90\n"))
 	require.NoError(t, err)
 	require.InDelta(t, 350735.47, up, 0)
-	_, err = parseUptime(nil)
+	_, err = procfs.Uptime(nil)
 	require.EqualError(t, err, "empty /proc/uptime")
 }
 
@@ -129,12 +131,12 @@ func TestCountTCPStates(t *testing.T) {
    3: 0100007F:1F90 0100007F:C351 06 00000000:00000000 00:00000000 00000000     0        0 0 3
 `
 	var counts [len(tcpStates)]float64
-	require.NoError(t, countTCPStates(strings.NewReader(table), 8080, &counts))
+	require.NoError(t, procfs.CountTCPStates(strings.NewReader(table), 8080, &counts))
 	// 8080 is 0x1F90: one listening socket, one established (the client
 	// side, local port 0xC350, does not count), one in time_wait.
 	require.Equal(t, [len(tcpStates)]float64{0: 1, 5: 1, 9: 1}, counts)
 
-	err := countTCPStates(strings.NewReader("header\n 0: 0100007F:XYZ 0:0 01\n"), 8080, &counts)
+	err := procfs.CountTCPStates(strings.NewReader("header\n 0: 0100007F:XYZ 0:0 01\n"), 8080, &counts)
 	require.EqualError(t, err, `bad local port in "0100007F:XYZ": invalid syntax`)
 }
 
@@ -151,7 +153,7 @@ func TestParsePidFile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := parsePidFile([]byte(tc.in))
+			got, err := procfs.PidFile([]byte(tc.in))
 			if tc.err != "" {
 				require.EqualError(t, err, tc.err)
 				return

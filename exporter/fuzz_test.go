@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"testing"
+
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // FuzzProcFiles feeds any bytes to the parsers of the /proc files the
@@ -19,17 +21,17 @@ func FuzzProcFiles(f *testing.F) {
 				t.Fatalf("%s: error empty or too long (%d bytes)", what, len(err.Error()))
 			}
 		}
-		_, err := parseBootTime(in)
+		_, err := procfs.BootTime(in)
 		short("btime", err)
-		_, err = parseUptime(in)
+		_, err = procfs.Uptime(in)
 		short("uptime", err)
-		if pid, err := parsePidFile(in); err == nil && pid <= 0 {
+		if pid, err := procfs.PidFile(in); err == nil && pid <= 0 {
 			t.Fatalf("pid %d accepted", pid)
 		} else {
 			short("pid file", err)
 		}
 		var counts [len(tcpStates)]float64
-		err = countTCPStates(bytes.NewReader(in), int(port), &counts)
+		err = procfs.CountTCPStates(bytes.NewReader(in), int(port), &counts)
 		short("tcp table", err)
 		total := 0.0
 		for _, c := range counts {

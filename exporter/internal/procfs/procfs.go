@@ -1,0 +1,107 @@
+// Package procfs parses the /proc files prescale-exporter reads itself
+// (/proc/stat's btime, /proc/uptime, a pid file, /proc/net/tcp{,6}), which
+// gopsutil does not: outside input, fuzzed by the exporter's FuzzProcFiles.
+package procfs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/prescale/prescale/internal/redact"
+)
+
+// BootTime returns the value of the "btime" line of /proc/stat.
+func BootTime(stat []byte) (float64, error) {
+	for line := range bytes.Lines(stat) {
+		f := bytes.Fields(line)
+		if len(f) == 2 && string(f[0]) == "btime" {
+			v, err := strconv.ParseFloat(string(f[1]), 64)
+			if err != nil {
+				return 0, fmt.Errorf("btime %s: %w", QuoteCut(string(f[1])), errors.Unwrap(err))
+			}
+			return v, nil
+		}
+	}
+	return 0, errors.New("no btime line in /proc/stat")
+}
+
+// Uptime returns the first field of /proc/uptime (seconds since boot).
+func Uptime(data []byte) (float64, error) {
+	f := bytes.Fields(data)
+	if len(f) == 0 {
+		return 0, errors.New("empty /proc/uptime")
+	}
+	v, err := strconv.ParseFloat(string(f[0]), 64)
+	if err != nil {
+		return 0, fmt.Errorf("uptime %s: %w", QuoteCut(string(f[0])), errors.Unwrap(err))
+	}
+	return v, nil
+}
+
+// PidFile parses a pid file: one positive decimal number, surrounding
+// white space allowed.
+func PidFile(data []byte) (int32, error) {
+	s := string(bytes.TrimSpace(data))
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	pid, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("%s is not a positive pid", QuoteCut(s))
+	}
+	return int32(pid), nil
+}
+
+// QuoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).
+func QuoteCut(s string) string { return strconv.Quote(redact.Cut(s, 64)) }
+
+// TCPStates are the kernel's TCP states in the order of their numbers in
+// /proc/net/tcp (include/net/tcp_states.h: TCP_ESTABLISHED = 1 ...
+// TCP_CLOSING = 11). Every state is exported, zeros included.
+var TCPStates = [...]string{
+	"established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",
+	"time_wait", "close", "close_wait", "last_ack", "listen", "closing",
+}
+
+// CountTCPStates adds to counts the sockets of a /proc/net/tcp{,6} table
+// whose local port is port. A line reads
+// "sl local_address rem_address st ...", addresses as HEXIP:HEXPORT and the
+// state in hex.
+func CountTCPStates(r io.Reader, port int, counts *[len(TCPStates)]float64) error {
+	sc := bufio.NewScanner(r)
+	first := true
+	for sc.Scan() {
+		if first { // header
+			first = false
+			continue
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 {
+			continue
+		}
+		i := strings.LastIndexByte(f[1], ':')
+		if i < 0 {
+			return fmt.Errorf("bad local address %s", QuoteCut(f[1]))
+		}
+		p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+		if err != nil {
+			return fmt.Errorf("bad local port in %s: %w", QuoteCut(f[1]), errors.Unwrap(err))
+		}
+		if int(p) != port {
+			continue
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return fmt.Errorf("bad state %s: %w", QuoteCut(f[3]), errors.Unwrap(err))
+		}
+		if st >= 1 && int(st) <= len(TCPStates) {
+			counts[st-1]++
+		}
+	}
+	return sc.Err()
+}
