@@ -96,6 +96,7 @@ var (
 		"node_network_receive_bytes_total": {"device"}, "node_network_transmit_bytes_total": {"device"},
 		"node_disk_read_bytes_total": {"device"}, "node_disk_written_bytes_total": {"device"},
 		"node_context_switches_total": nil, "node_forks_total": nil,
+		"node_load1": nil, "node_load5": nil, "node_load15": nil,
 	}
 	prescaleKeep = map[string][]string{
 		"prescale_cpu_seconds_total": {"cpu", "mode"}, "prescale_cpus": nil, "prescale_memory_size_bytes": nil,
@@ -103,8 +104,11 @@ var (
 		"prescale_network_bytes_total":   {"device", "direction"},
 		"prescale_disk_read_bytes_total": {"device"}, "prescale_disk_written_bytes_total": {"device"},
 		"prescale_context_switches_total": nil, "prescale_processes_created_total": nil,
+		"prescale_load1": nil, "prescale_load5": nil, "prescale_load15": nil,
 	}
 )
+
+var loadKeys = []string{"node_load1{}", "node_load5{}", "node_load15{}"}
 
 // prescaleName maps a node_exporter series key to prescale's.
 func prescaleName(nodeKey string) string {
@@ -127,7 +131,8 @@ func prescaleName(nodeKey string) string {
 // is read before and after prescale, so prescale's value of a counter must
 // lie between the two (both read the same /proc files, both hold cpu
 // counters that step back). Quantities that do not move (memory size, cpu
-// count, boot time, the size of /) must be equal.
+// count, boot time, the size of /, the load averages between the kernel's
+// 5 s updates) must be equal.
 func TestE2ENodeExporter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped under -short")
@@ -137,7 +142,7 @@ func TestE2ENodeExporter(t *testing.T) {
 	nodeURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	cmd := exec.Command(bin, "--web.listen-address=127.0.0.1:"+strconv.Itoa(port), "--collector.disable-defaults",
 		"--collector.cpu", "--collector.meminfo", "--collector.stat", "--collector.filesystem",
-		"--collector.netdev", "--collector.diskstats",
+		"--collector.netdev", "--collector.diskstats", "--collector.loadavg",
 		// The same file systems as prescale's defaults (node_exporter's
 		// also leave out overlay, the root of a container).
 		"--collector.filesystem.mount-points-exclude="+DefaultMountPointsExclude,
@@ -156,9 +161,20 @@ func TestE2ENodeExporter(t *testing.T) {
 	testkit.Background(context.Background(), t, e.Run)
 	prescaleURL := "http://" + addr.String() + "/metrics"
 
-	before := scrapeSeries(ctx, t, nodeURL, nodeKeep)
-	got := scrapeSeries(ctx, t, prescaleURL, prescaleKeep)
-	after := scrapeSeries(ctx, t, nodeURL, nodeKeep)
+	// The kernel updates the load averages every 5 s: a triple of reads
+	// that straddles an update is read again.
+	var before, got, after series
+	testkit.Eventually(ctx, t, e2eDeadline, "two node_exporter reads with the same load averages", func() error {
+		before = scrapeSeries(ctx, t, nodeURL, nodeKeep)
+		got = scrapeSeries(ctx, t, prescaleURL, prescaleKeep)
+		after = scrapeSeries(ctx, t, nodeURL, nodeKeep)
+		for _, k := range loadKeys {
+			if before[k] != after[k] {
+				return fmt.Errorf("%s moved from %v to %v", k, before[k], after[k])
+			}
+		}
+		return nil
+	})
 
 	compareExact(t, before, after, got)
 	compareBracketed(t, before, after, got)
@@ -166,12 +182,12 @@ func TestE2ENodeExporter(t *testing.T) {
 
 // compareExact checks what does not move between the two node_exporter
 // reads: memory size, boot time, the size of / and of every other file
-// system both list, and the number of cpus.
+// system both list, the load averages, and the number of cpus.
 func compareExact(t *testing.T, before, after, got series) {
 	t.Helper()
-	keys := []string{"node_memory_MemTotal_bytes{}", "node_boot_time_seconds{}", "node_filesystem_size_bytes{mountpoint=/}"}
+	keys := append([]string{"node_memory_MemTotal_bytes{}", "node_boot_time_seconds{}", "node_filesystem_size_bytes{mountpoint=/}"}, loadKeys...)
 	for k := range before {
-		if _, ok := got[prescaleName(k)]; ok && k != keys[2] && strings.HasPrefix(k, "node_filesystem_size_bytes{") {
+		if _, ok := got[prescaleName(k)]; ok && k != "node_filesystem_size_bytes{mountpoint=/}" && strings.HasPrefix(k, "node_filesystem_size_bytes{") {
 			keys = append(keys, k)
 		}
 	}
