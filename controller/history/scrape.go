@@ -136,10 +136,6 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		return r
 	}
 	ts := now.UnixMilli()
-	if !s.started {
-		s.started = true
-		s.markGone(ctx, &r, ts)
-	}
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
@@ -166,12 +162,20 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 			T:      ts, V: up,
 		})
 	}
+	if !s.started {
+		s.started = true
+		s.markGone(ctx, &r, ts)
+	}
 	return r
 }
 
-// markGone writes, once at the first scrape of a run, staleness markers
-// for the series of the previous run's sources that this run does not
-// scrape (goneSources).
+// markGone writes, once at the end of the first scrape of a run,
+// staleness markers for the series of the previous run's sources that
+// this run does not scrape (goneSources). After the sources' samples: a
+// series one of them returned with its own instance label (it wins, as
+// with honor_labels) looks like one of a source gone, and its marker at
+// the same time is refused as a duplicate of the live sample, instead of
+// refusing that sample.
 func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) {
 	jobs, sources := map[string]bool{}, map[string]bool{}
 	if s.gather != nil {

@@ -237,3 +237,34 @@ func TestRestartMarksSeriesOfThePreviousRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ls, 1, "only up (0) is recent: a series ending in a marker is not")
 }
+
+// TestRestartKeepsSeriesWithTheirOwnInstance: a target whose answer
+// carries its own instance label (it wins, as with honor_labels: a
+// federation or Pushgateway endpoint) and still answers after a restart
+// keeps its series at the first scrape. Before, the restart's lookup of
+// the previous run's sources took the series for one of a source no
+// longer scraped (its instance none of this run's) and wrote a marker at
+// the first scrape's time before that scrape: the live sample at the same
+// time was then refused as a duplicate, and the series read as nothing
+// until the next scrape.
+func TestRestartKeepsSeriesWithTheirOwnInstance(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tsdb")
+	ft := newFlakyTarget(t, "demand{instance=\"pod-a\"} 7\n")
+	targets := []ScrapeTarget{{Job: "app", URL: ft.url()}}
+	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	sc := NewScraper(emb, targets, nil, ScrapeTarget{}, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
+	require.NoError(t, emb.Close())
+
+	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	sc = NewScraper(emb, targets, nil, ScrapeTarget{}, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(25)))
+	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(25)), 0, "a live series is not marked stale at the restart")
+	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(30)), 0)
+	_, rejected := emb.Stats()
+	require.Zero(t, rejected, "the first scrape's sample is stored")
+}
