@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -267,4 +268,31 @@ func TestRestartKeepsSeriesWithTheirOwnInstance(t *testing.T) {
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(30)), 0)
 	_, rejected := emb.Stats()
 	require.Zero(t, rejected, "the first scrape's sample is stored")
+}
+
+// TestShutdownDuringFetchWritesNoMarkers: the shutdown arriving while a
+// target's fetch is under way (the usual case: Run's context ends in the
+// middle of a scrape) writes neither up 0 nor markers for it either.
+// TestShutdownScrapeWritesNoMarkers cancels before the scrape starts,
+// which the scrape's first check returns on; this one fails without the
+// check after the fetch (up 0 and demand NaN at 15 s).
+func TestShutdownDuringFetchWritesNoMarkers(t *testing.T) {
+	emb := openEmbedded(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	var stopping atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stopping.Load() {
+			cancel()             // the shutdown, while this scrape waits
+			<-r.Context().Done() // the client gives up on the cancelled context
+			return
+		}
+		_, _ = w.Write([]byte("demand 7\n"))
+	}))
+	t.Cleanup(srv.Close)
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 10*time.Second)
+	require.NoError(t, sc.ScrapeOnce(ctx, at(0)))
+	stopping.Store(true)
+	require.ErrorIs(t, sc.ScrapeOnce(ctx, at(15)), context.Canceled)
+	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(15)), 0, "no marker")
+	require.InDelta(t, 1, instantAt(t, emb, `up`, at(15)), 0, "no up 0")
 }
