@@ -444,15 +444,18 @@ func (c *Config) validateURLs(bad badFunc) {
 	}
 }
 
-// apiBase returns the URL without its /api/v1... part when its path has
-// one (http://prometheus:9090/api/v1 is http://prometheus:9090).
+// apiBase returns the URL without its /api/v1... part when its path ends
+// with one: /api/v1 and at most an endpoint after it
+// (http://prometheus:9090/api/v1 is http://prometheus:9090). A path going
+// on after /api/v1 is a base: the Kubernetes API server's proxy to a
+// Service (kubectl proxy's /api/v1/namespaces/NS/services/NAME/proxy).
 func apiBase(raw string) (string, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", false
 	}
-	i := strings.Index(u.Path+"/", "/api/v1/")
-	if i < 0 {
+	i := strings.LastIndex(u.Path+"/", "/api/v1/")
+	if i < 0 || strings.Contains(strings.Trim(u.Path[i+len("/api/v1"):], "/"), "/") {
 		return "", false
 	}
 	u.Path, u.RawPath, u.RawQuery = u.Path[:i], "", ""

@@ -419,11 +419,17 @@ func TestUnused(t *testing.T) {
 // Prometheus, VictoriaMetrics, Thanos and Mimir are not taken for the API.
 func TestAPIBaseLeavesBaseURLs(t *testing.T) {
 	for _, u := range []string{"http://prometheus:9090", "http://prometheus:9090/", "http://victoriametrics:8428",
-		"http://vmselect:8481/select/0/prometheus", "http://thanos-query:9090", "http://mimir/prometheus", "https://gw/api/v10"} {
+		"http://vmselect:8481/select/0/prometheus", "http://thanos-query:9090", "http://mimir/prometheus", "https://gw/api/v10",
+		// The Kubernetes API server's proxy to a Service (kubectl proxy).
+		"http://127.0.0.1:8001/api/v1/namespaces/monitoring/services/prometheus:9090/proxy",
+		"https://kube-apiserver/api/v1/namespaces/monitoring/services/http:prometheus:web/proxy/"} {
 		_, ok := apiBase(u)
 		require.False(t, ok, u)
 	}
 	base, ok := apiBase("http://prometheus:9090/api/v1")
 	require.True(t, ok)
 	require.Equal(t, "http://prometheus:9090", base)
+	base, ok = apiBase("http://127.0.0.1:8001/api/v1/namespaces/monitoring/services/prometheus:9090/proxy/api/v1/query_range")
+	require.True(t, ok)
+	require.Equal(t, "http://127.0.0.1:8001/api/v1/namespaces/monitoring/services/prometheus:9090/proxy", base)
 }
