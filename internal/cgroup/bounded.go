@@ -16,12 +16,16 @@ const MaxFileBytes = 64 << 10
 // (procfs and cgroupfs files are) of at most MaxFileBytes, and refuses
 // anything else at once. Another container's files are read through
 // /proc/<pid>/root, whose mounts that container controls: a FIFO there
-// would block a plain open and read, /dev/zero would never end. The open
-// does not block (O_NONBLOCK) and the kind is checked on the open file.
+// would block a plain open and read, /dev/zero would never end, and a
+// terminal (a pty whose other end it holds) would become the controlling
+// terminal of an exporter that is a session leader without one (its
+// container's first process), stopped by a ^C written there. The open
+// does not block (O_NONBLOCK) nor take a terminal (O_NOCTTY), and the
+// kind is checked on the open file.
 // Those files are read with ReadBoundedIn, which also resolves their
 // symlinks inside that root.
 func ReadBounded(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, err
 	}

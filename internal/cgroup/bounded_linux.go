@@ -27,7 +27,7 @@ func ReadBoundedIn(root, name string) ([]byte, error) {
 	defer closePath(dir, -1)
 	full := filepath.Join(root, name)
 	fd, err := unix.Openat2(dir, name, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC,
+		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
 	})
 	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
@@ -57,7 +57,7 @@ func openNoSymlinks(dir int, name string) (int, error) {
 		}
 		cur = next
 	}
-	fd, err := unix.Openat(cur, parts[len(parts)-1], unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(cur, parts[len(parts)-1], unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	closePath(cur, dir)
 	return fd, err
 }
