@@ -2,11 +2,14 @@ package exporter
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"sort"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // diskCollector exposes per-device I/O counters from /proc/diskstats.
@@ -47,7 +50,7 @@ type diskSample struct {
 }
 
 func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	stats, err := disk.IOCountersWithContext(ctx)
+	stats, err := readDiskStats(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,9 +67,32 @@ func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 	return nil
 }
 
+// readDiskStats reads /proc/diskstats itself: gopsutil's IOCounters drops
+// the devices that never did I/O (node_exporter lists them at 0) and looks
+// up each device's serial number and label, which are not exported.
+func readDiskStats(ctx context.Context) (map[string]disk.IOCountersStat, error) {
+	data, err := os.ReadFile(procPath(ctx, "diskstats"))
+	if err != nil {
+		return nil, err
+	}
+	lines, err := procfs.DiskStats(data)
+	if err != nil {
+		return nil, err
+	}
+	const sector = 512 // diskstats counts 512-byte sectors whatever the device's
+	stats := make(map[string]disk.IOCountersStat, len(lines))
+	for _, d := range lines {
+		stats[d.Name] = disk.IOCountersStat{
+			Name: d.Name, ReadCount: d.Reads, ReadBytes: d.ReadSectors * sector, ReadTime: d.ReadMillis,
+			WriteCount: d.Writes, WriteBytes: d.WriteSectors * sector, WriteTime: d.WriteMillis,
+			IopsInProgress: d.InProgress, IoTime: d.IOMillis,
+		}
+	}
+	return stats, nil
+}
+
 // diskSamples drops excluded devices, converts milliseconds to seconds and
-// sorts by device name. gopsutil already converted sectors to bytes
-// (diskstats counts 512-byte sectors whatever the device's sector size).
+// sorts by device name (readDiskStats already converted sectors to bytes).
 func diskSamples(stats map[string]disk.IOCountersStat, exclude *regexp.Regexp) []diskSample {
 	out := make([]diskSample, 0, len(stats))
 	for name, s := range stats {

@@ -10,11 +10,12 @@ import (
 
 // FuzzProcFiles feeds any bytes to the parsers of the /proc files the
 // exporter reads itself (/proc/stat's btime, /proc/uptime, a pid file,
-// /proc/net/tcp{,6}): each either returns a value or an error with a
-// short message, never panics, and the TCP counts only grow, by at most
-// one per line.
+// /proc/net/tcp{,6}, /proc/diskstats): each either returns a value or an
+// error with a short message, never panics, the TCP counts only grow, by
+// at most one per line, and there is at most one disk per line.
 func FuzzProcFiles(f *testing.F) {
 	f.Add([]byte("btime 1700000000\n"), uint16(8080))
+	f.Add([]byte(" 253 0 vda 1 2 3 4 5 6 7 8 9 10 11 0 0 0 0\n 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n"), uint16(0))
 	f.Fuzz(func(t *testing.T, in []byte, port uint16) {
 		short := func(what string, err error) {
 			if err != nil && (err.Error() == "" || len(err.Error()) > 300) {
@@ -29,6 +30,11 @@ func FuzzProcFiles(f *testing.F) {
 			t.Fatalf("pid %d accepted", pid)
 		} else {
 			short("pid file", err)
+		}
+		disks, err := procfs.DiskStats(in)
+		short("diskstats", err)
+		if lines := bytes.Count(in, []byte("\n")) + 1; len(disks) > lines {
+			t.Fatalf("%d disks from %d lines", len(disks), lines)
 		}
 		var counts [len(tcpStates)]float64
 		err = procfs.CountTCPStates(bytes.NewReader(in), int(port), &counts)

@@ -1,6 +1,7 @@
 // Package procfs parses the /proc files prescale-exporter reads itself
 // (/proc/stat's btime, /proc/uptime, a pid file, /proc/net/tcp{,6}), which
-// gopsutil does not: outside input, fuzzed by the exporter's FuzzProcFiles.
+// gopsutil does not, and /proc/diskstats, whose devices without I/O it
+// drops: outside input, fuzzed by the exporter's FuzzProcFiles.
 package procfs
 
 import (
@@ -104,4 +105,40 @@ func CountTCPStates(r io.Reader, port int, counts *[len(TCPStates)]float64) erro
 		}
 	}
 	return sc.Err()
+}
+
+// DiskStat is one line of /proc/diskstats: counts, 512-byte sectors and
+// milliseconds, as the kernel prints them.
+type DiskStat struct {
+	Name                              string
+	Reads, ReadSectors, ReadMillis    uint64
+	Writes, WriteSectors, WriteMillis uint64
+	InProgress, IOMillis              uint64
+}
+
+// DiskStats parses /proc/diskstats. Every device is returned, those that
+// never did I/O included; lines with fewer than the 14 fields of Linux
+// 2.6 are skipped, as the kernel never prints them.
+func DiskStats(data []byte) ([]DiskStat, error) {
+	var out []DiskStat
+	for line := range bytes.Lines(data) {
+		f := strings.Fields(string(line))
+		if len(f) < 14 {
+			continue
+		}
+		d := DiskStat{Name: f[2]}
+		for i, p := range []*uint64{&d.Reads, nil, &d.ReadSectors, &d.ReadMillis, &d.Writes, nil,
+			&d.WriteSectors, &d.WriteMillis, &d.InProgress, &d.IOMillis} {
+			if p == nil {
+				continue // merged reads and writes are not exported
+			}
+			v, err := strconv.ParseUint(f[3+i], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("diskstats %s field %d: %s is not a count", QuoteCut(f[2]), 4+i, QuoteCut(f[3+i]))
+			}
+			*p = v
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
