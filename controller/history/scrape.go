@@ -45,7 +45,7 @@ type Scraper struct {
 	// of their last scrape, for staleness markers.
 	seen       []seenSeries
 	gatherSeen seenSeries
-	started    bool // the first scrape of this run is done (markGone)
+	started    bool // the previous run's sources gone are marked (markGone)
 	// storeOut and gatherOut are the store's refusals of the scraped
 	// samples and the gatherer's failures, as outages (ScrapeLogged);
 	// storeOut counts the samples the current store outage refused.
@@ -163,8 +163,7 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		})
 	}
 	if !s.started {
-		s.started = true
-		s.markGone(ctx, &r, ts)
+		s.started = s.markGone(ctx, &r, ts)
 	}
 	return r
 }
@@ -175,8 +174,9 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 // series one of them returned with its own instance label (it wins, as
 // with honor_labels) looks like one of a source gone, and its marker at
 // the same time is refused as a duplicate of the live sample, instead of
-// refusing that sample.
-func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) {
+// refusing that sample. It reports whether they are done: markers the
+// store refused are looked up and written again at the next scrape.
+func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) bool {
 	jobs, sources := map[string]bool{}, map[string]bool{}
 	if s.gather != nil {
 		jobs[s.gatherAs.Job], sources[s.gatherAs.URL] = true, true
@@ -187,8 +187,10 @@ func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) {
 	if m := goneSources(ctx, s.store, jobs, sources, ts); len(m) > 0 {
 		if _, err := s.store.Append(ctx, m); err != nil {
 			r.storeErr = err
+			return false
 		}
 	}
+	return true
 }
 
 // storeSource appends one source's samples, the staleness markers of the series

@@ -296,3 +296,35 @@ func TestShutdownDuringFetchWritesNoMarkers(t *testing.T) {
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(15)), 0, "no marker")
 	require.InDelta(t, 1, instantAt(t, emb, `up`, at(15)), 0, "no up 0")
 }
+
+// TestRefusedRestartMarkersWrittenLater: the markers of a source the
+// previous run scraped and this one does not, refused by the store at
+// the first scrape (a full disk), are written at the next scrape it
+// takes, as the markers of a scraped source are. Before, the first scrape
+// was done with them, and the removed target's series read their last
+// value for the rest of the lookback (9 at 40 s).
+func TestRefusedRestartMarkersWrittenLater(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tsdb")
+	kept := newFlakyTarget(t, "demand 7\n")
+	removed := newFlakyTarget(t, "removed_series 9\n")
+	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, ScrapeTarget{}, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	require.NoError(t, emb.Close())
+
+	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	st := &refusingStore{Embedded: emb}
+	sc = NewScraper(nil, []ScrapeTarget{{Job: "app", URL: kept.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc.store = st
+	st.refuse.Store(true)
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(25)))
+	st.refuse.Store(false)
+	require.InDelta(t, 9, instantAt(t, emb, `removed_series`, at(25)), 0, "the refused markers are lost with that scrape")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(40)))
+	require.True(t, math.IsNaN(instantAt(t, emb, `removed_series`, at(40))), "marked at the scrape the store took")
+	require.True(t, math.IsNaN(instantAt(t, emb, `up{instance="`+instanceOf(removed.url())+`"}`, at(40))))
+	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(40)), 0)
+}
