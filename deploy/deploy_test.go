@@ -195,42 +195,6 @@ func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
 	require.GreaterOrEqual(t, len(alerts), 7, "alerts: decision pending, recommendation differs, budget, controller down/stale, anomaly, exporter down, disk full")
 }
 
-// TestAlertmanagerRouting checks prescale's alerts go to a webhook, grouped
-// per alert and target with a short group_wait.
-func TestAlertmanagerRouting(t *testing.T) {
-	type receiver struct {
-		Name           string `yaml:"name"`
-		WebhookConfigs []struct {
-			URL string `yaml:"url"`
-		} `yaml:"webhook_configs"`
-	}
-	var am struct {
-		Route struct {
-			Routes []struct {
-				Receiver  string   `yaml:"receiver"`
-				Matchers  []string `yaml:"matchers"`
-				GroupBy   []string `yaml:"group_by"`
-				GroupWait string   `yaml:"group_wait"`
-			} `yaml:"routes"`
-		} `yaml:"route"`
-		Receivers []receiver `yaml:"receivers"`
-	}
-	require.NoError(t, yaml.Unmarshal(testkit.ReadFile(t, "alertmanager.yml"), &am))
-	var found bool
-	for _, r := range am.Route.Routes {
-		if !slices.Contains(r.Matchers, `service="prescale"`) {
-			continue
-		}
-		found = true
-		require.Equal(t, []string{"alertname", "target"}, r.GroupBy)
-		require.Contains(t, []string{"1s", "5s", "10s"}, r.GroupWait, "scaling alerts need a short group_wait")
-		idx := slices.IndexFunc(am.Receivers, func(x receiver) bool { return x.Name == r.Receiver })
-		require.GreaterOrEqual(t, idx, 0, "receiver %q is not defined", r.Receiver)
-		require.Len(t, am.Receivers[idx].WebhookConfigs, 1, "receiver %q must be one webhook", r.Receiver)
-	}
-	require.True(t, found, `no route matches service="prescale"`)
-}
-
 // composeFile is the part of docker-compose.yml the tests look at.
 type composeFile struct {
 	Services map[string]struct {

@@ -566,6 +566,7 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		require.Equal(t, v, a.Labels[k], "label %s", k)
 	}
 	require.Equal(t, "Scaling of web pending", a.Annotations["summary"])
+	require.Equal(t, strconv.Itoa(wantUnits), a.Annotations["desired_units"], "the decision for the actuator, as the controller's webhook sends it")
 	require.Contains(t, a.Annotations["description"], fmt.Sprintf("prescale wants %d units for web (frontend/instances)", wantUnits))
 	require.False(t, a.StartsAt.IsZero())
 	require.NotEmpty(t, a.Fingerprint)
