@@ -328,3 +328,31 @@ func TestRefusedRestartMarkersWrittenLater(t *testing.T) {
 	require.True(t, math.IsNaN(instantAt(t, emb, `up{instance="`+instanceOf(removed.url())+`"}`, at(40))))
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(40)), 0)
 }
+
+// TestRestartMarkerBehindBlocksDiscarded: a store reopened with the
+// previous run's samples in blocks only (an empty head: the series are
+// new to it, so no newest sample of theirs is there to compare with) and
+// a clock set back behind the blocks' end: the failed first scrape's
+// markers for those series are discarded as out of order too, not
+// written behind the blocks' newest samples, where they hid them (demand
+// NaN at 50 s without DiscardOutOfOrder; TestMarkerBehindNewerSampleDiscarded
+// covers a series of the head).
+func TestRestartMarkerBehindBlocksDiscarded(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tsdb")
+	ft := newFlakyTarget(t, "")
+	inst := instanceOf(ft.url())
+	secs := []int64{at(0).Unix(), at(30).Unix(), at(60).Unix()}
+	for _, name := range []string{"demand", "up"} {
+		_, err := WriteBlock(t.Context(), dir, labels.FromStrings("__name__", name, "job", "app", "instance", inst), secs, []float64{7, 7, 8}, nil)
+		require.NoError(t, err)
+	}
+	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	require.Zero(t, emb.SeriesCount(), "an empty head")
+	ft.set("", "500")
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(45)), "the clock set back: 45 s, before the block's 60 s")
+	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(50)), 0, "the block's sample at 30 s, not hidden by a marker at 45 s")
+	require.InDelta(t, 8, instantAt(t, emb, `demand`, at(60)), 0)
+}
