@@ -48,6 +48,10 @@ type renderOptions struct {
 	// WebhookURL replaces the URL of every webhook receiver in
 	// alertmanager.yml.
 	WebhookURL string
+	// Expr replaces text in alerts' expressions, by alert name, each old
+	// text (which must occur) with its new: e.g. a rule's time constants
+	// shortened for a test of seconds.
+	Expr map[string][][2]string
 }
 
 // renderedStack are the paths of the rendered configuration files.
@@ -128,6 +132,11 @@ func renderRules(t *testing.T, src, dst string, o renderOptions) {
 			if !ok {
 				continue
 			}
+			for _, r := range o.Expr[name] {
+				expr, _ := rm["expr"].(string)
+				require.Contains(t, expr, r[0], "%s: the expression to render", name)
+				rm["expr"] = strings.ReplaceAll(expr, r[0], r[1])
+			}
 			if d, ok := o.For[name]; ok {
 				rm["for"] = d.String()
 			} else if d, ok := o.For["*"]; ok {
@@ -187,6 +196,7 @@ func TestRenderStack(t *testing.T) {
 		Prometheus: "127.0.0.1:1", Alertmanager: "127.0.0.1:2", Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
 		Interval: time.Second, For: map[string]time.Duration{"PrescaleScalingDecisionPending": 2 * time.Second, "*": time.Minute},
 		WebhookURL: "http://127.0.0.1:5/hook",
+		Expr:       map[string][][2]string{"PrescaleScalingDecisionPending": {{"[6h:1m]", "[10m:1s]"}}},
 	})
 	for _, cmd := range [][]string{
 		{promtool, "check", "config", st.PrometheusConfig},
@@ -217,6 +227,10 @@ func TestRenderStack(t *testing.T) {
 			for _, r := range g.Rules {
 				if r.Alert != "" {
 					fors[r.Alert] = r.For
+				}
+				if r.Alert == "PrescaleScalingDecisionPending" {
+					require.Contains(t, r.Expr, "[10m:1s]")
+					require.NotContains(t, r.Expr, "[6h:1m]")
 				}
 			}
 		}
@@ -432,7 +446,12 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		// The alert under test needs its condition for 2s (pending, then
 		// firing); every other alert keeps its repository duration (minutes),
 		// so nothing else fires during the test.
-		For:        map[string]time.Duration{alertname: 2 * time.Second},
+		For: map[string]time.Duration{alertname: 2 * time.Second},
+		// It fires once the decision has been pending for twice the
+		// target's lag (1s below) plus a margin: 1s here, 5 minutes in the
+		// repository, and the time since the units last matched read at
+		// 1s over 10 minutes (a minute over 6 hours there).
+		Expr:       map[string][][2]string{alertname: {{"+ 300", "+ 1"}, {"[6h:1m]", "[10m:1s]"}}},
 		WebhookURL: hookSrv.URL + "/prescale",
 	}
 	st := renderStack(t, dir, o)
@@ -489,7 +508,8 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		"PRESCALE_DATA_DIR=" + filepath.Join(dir, "controller-data"),
 		"PRESCALE_PROMETHEUS_URL=http://" + o.Prometheus,
 		"PRESCALE_SCALING_INTERVAL=1h",
-		"PRESCALE_STEP=2s", // the lead window (1h interval + 5m lag) in at most 2016 steps
+		"PRESCALE_STEP=2s", // the lead window (1h interval + 1s lag) in at most 2016 steps
+		"PRESCALE_TARGET_PROVISIONING_LAG=1s",
 		"PRESCALE_HISTORY_WINDOW=1m",
 		"PRESCALE_MODE=act",
 		"PRESCALE_ACTUATOR=webhook",
