@@ -178,20 +178,27 @@ func processName(ctx context.Context, pid int32) string {
 	return name
 }
 
-// readPidFile reads the host's pid file (its pid is looked up under
-// HOST_PROC) under HOST_ROOT, as mount points are, symlinks resolved inside
-// it; where the host has none, the exporter's own (/host/root/run/app.pid).
+// readPidFile reads the pid file. With HOST_ROOT set its pid is looked up
+// among the host's processes, so the file is read only under HOST_ROOT,
+// symlinks resolved inside it, as mount points are (a path spelt out with
+// HOST_ROOT names the same file). The exporter's own file is never read
+// then: its pid, from another pid namespace, would name another process.
 func readPidFile(ctx context.Context, spec string) ([]byte, error) {
 	root := rootPath(ctx)
-	if root == "/" || !filepath.IsAbs(spec) {
+	if root == "/" {
 		return cgroup.ReadBounded(spec)
 	}
-	data, err := cgroup.ReadBoundedIn(root, strings.TrimPrefix(filepath.Clean(spec), "/"))
+	if !filepath.IsAbs(spec) {
+		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s is relative: with HOST_ROOT=%s give the host's absolute path", spec, root)
+	}
+	rel, ok := strings.CutPrefix(filepath.Clean(spec), root+"/")
+	if !ok {
+		rel = strings.TrimPrefix(filepath.Clean(spec), "/")
+	}
+	data, err := cgroup.ReadBoundedIn(root, rel)
 	if errors.Is(err, fs.ErrNotExist) {
-		if own, ownErr := cgroup.ReadBounded(spec); ownErr == nil {
-			return own, nil
-		}
-		return nil, fmt.Errorf("%s (the host's %s, HOST_ROOT=%s): %w", filepath.Join(root, spec), spec, root, fs.ErrNotExist)
+		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s: no %s under HOST_ROOT=%s (the exporter's own file is not read: its pid would name another process): %w",
+			spec, "/"+rel, root, fs.ErrNotExist)
 	}
 	return data, err
 }

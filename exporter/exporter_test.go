@@ -184,11 +184,15 @@ func TestBadInput(t *testing.T) {
 			"prescale_app_process_threads": 1, "prescale_app_process_open_fds": 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pidFile := filepath.Join(t.TempDir(), "app.pid")
-			require.NoError(t, os.WriteFile(pidFile, []byte(tc.pid+"\n"), 0o644))
+			host := t.TempDir() // the fixture's HOST_ROOT, holding the pid file
+			require.NoError(t, os.WriteFile(filepath.Join(host, "app.pid"), []byte(tc.pid+"\n"), 0o644))
+			env := fixtureEnv(root)
+			env[common.HostRootEnvKey] = host
 			cfg := DefaultConfig()
-			cfg.AppProcess = pidFile
-			got := gatherValues(t, fixtureCollector(t, root, cfg))
+			cfg.AppProcess = "/app.pid"
+			c, err := NewCollector(cfg, WithEnv(env), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(root)))
+			require.NoError(t, err)
+			got := gatherValues(t, c)
 			for name, want := range tc.want {
 				require.Contains(t, got, name)
 				require.InDelta(t, want, got[name], 0, name)
@@ -216,14 +220,44 @@ func TestBadInput(t *testing.T) {
 			require.NoError(t, err)
 			return gatherValues(t, c)
 		}
-		for _, spec := range []string{"/run/app.pid", "/var/run/app.pid", filepath.Join(host, "run", "app.pid")} {
+		for _, spec := range []string{"/run/app.pid", "/var/run/app.pid", filepath.Join(host, "run", "app.pid"), filepath.Join(host, "var", "run", "app.pid")} {
 			got := scrape(spec)
 			require.InDelta(t, 1.0, got[success("app_process")], 0, spec)
 			require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0, spec)
 		}
 		require.Zero(t, scrape("/run/other.pid")[success("app_process")])
 		_, err := readPidFile(context.WithValue(t.Context(), common.EnvKey, env), "/run/other.pid")
-		require.ErrorContains(t, err, "run/other.pid (the host's /run/other.pid, HOST_ROOT="+host+")")
+		require.ErrorContains(t, err, "PRESCALE_APP_PROCESS=/run/other.pid: no /run/other.pid under HOST_ROOT="+host)
+	})
+
+	// A pid file in the exporter's own file system only (its container's,
+	// or a volume another container writes) holds a pid of another pid
+	// namespace than the host's processes it is looked up among (HOST_PROC):
+	// pid 1 there is the host's init. It was read when the host had no
+	// file at that path, and the wrong process reported; now the collector
+	// fails, naming PRESCALE_APP_PROCESS and HOST_ROOT.
+	t.Run("pid file outside the host's root is not read", func(t *testing.T) {
+		host := t.TempDir()
+		own := filepath.Join(t.TempDir(), "app.pid")
+		require.NoError(t, os.WriteFile(own, []byte("4300\n"), 0o644))
+		env := fixtureEnv(root)
+		env[common.HostRootEnvKey] = host
+		ctx := context.WithValue(t.Context(), common.EnvKey, env)
+		for _, spec := range []string{own, "./" + filepath.Base(own)} {
+			if !filepath.IsAbs(spec) {
+				t.Chdir(filepath.Dir(own))
+			}
+			cfg := DefaultConfig()
+			cfg.AppProcess = spec
+			c, err := NewCollector(cfg, WithEnv(env), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(root)))
+			require.NoError(t, err)
+			got := gatherValues(t, c)
+			require.Zero(t, got[success("app_process")], spec)
+			require.NotContains(t, got, "prescale_app_process_threads", spec)
+			_, err = readPidFile(ctx, spec)
+			require.ErrorContains(t, err, "PRESCALE_APP_PROCESS="+spec, spec)
+			require.ErrorContains(t, err, "HOST_ROOT="+host, spec)
+		}
 	})
 
 	t.Run("missing /proc fails the sources, not the scrape", func(t *testing.T) {
