@@ -63,7 +63,7 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 		ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
 	}
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
-	lim := cgroup.Read(cgroup.ReadBounded, cgroup.ReadBoundedIn, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), strconv.Itoa(int(pid)))
+	lim := cgroup.Read(cgroup.Bound(ctx, readFile), cgroup.BoundIn(ctx, readFileIn), procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), strconv.Itoa(int(pid)))
 	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
 		in.CPULimit, in.MemoryLimit = lim.CPUs, lim.MemBytes
@@ -101,6 +101,13 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 	return procReading{cpuSeconds: times.User + times.System, rss: float64(mi.RSS),
 		fds: float64(fds), threads: float64(threads), hasFDs: hasFDs}, nil
 }
+
+// readFile and readFileIn read the pid file and the cgroup files, given up
+// at the scrape's deadline (cgroup.Bound): tests replace them.
+var (
+	readFile   cgroup.ReadFile   = cgroup.ReadBounded
+	readFileIn cgroup.ReadFileIn = cgroup.ReadBoundedIn
+)
 
 // numFDs counts a process's open file descriptors (tests replace it).
 var numFDs = func(ctx context.Context, p *process.Process) (int32, error) { return p.NumFDsWithContext(ctx) }
@@ -186,7 +193,7 @@ func processName(ctx context.Context, pid int32) string {
 func readPidFile(ctx context.Context, spec string) ([]byte, error) {
 	root := rootPath(ctx)
 	if root == "/" {
-		return cgroup.ReadBounded(spec)
+		return cgroup.Bound(ctx, readFile)(spec)
 	}
 	if !filepath.IsAbs(spec) {
 		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s is relative: with HOST_ROOT=%s give the host's absolute path", spec, root)
@@ -195,7 +202,7 @@ func readPidFile(ctx context.Context, spec string) ([]byte, error) {
 	if !ok {
 		rel = strings.TrimPrefix(filepath.Clean(spec), "/")
 	}
-	data, err := cgroup.ReadBoundedIn(root, rel)
+	data, err := cgroup.BoundIn(ctx, readFileIn)(root, rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s: no %s under HOST_ROOT=%s (the exporter's own file is not read: its pid would name another process): %w",
 			spec, "/"+rel, root, fs.ErrNotExist)

@@ -362,6 +362,57 @@ func TestHungStatfs(t *testing.T) {
 	})
 }
 
+// TestHungPidFile: a pid file (or a cgroup file in another container's
+// root) whose read never answers (a FUSE mount whose daemon does not)
+// fails the app_process source at the scrape's deadline, is not read again
+// while the read hangs, and is read once it returns. The scrape waited for
+// it for ever, and so did every later one.
+func TestHungPidFile(t *testing.T) {
+	root, host := fixtureRoot(t), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(host, "app.pid"), []byte("4300\n"), 0o644))
+	release, calls := make(chan struct{}), make(chan string, 16)
+	was := readFileIn
+	t.Cleanup(func() { readFileIn = was })
+	readFileIn = func(dir, name string) ([]byte, error) {
+		if name == "app.pid" {
+			calls <- name
+			<-release
+		}
+		return was(dir, name)
+	}
+	env := fixtureEnv(root)
+	env[common.HostRootEnvKey] = host
+	cfg := DefaultConfig()
+	cfg.AppProcess = "/app.pid"
+	c, err := NewCollector(cfg, WithEnv(env), WithNow(fixedNow),
+		WithFilesystemUsage(fakeUsage(root)), WithGatherTimeout(100*time.Millisecond))
+	require.NoError(t, err)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	done := make(chan error, 1)
+	go func() { _, err := reg.Gather(); done <- err }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		close(release)
+		t.Fatal("the scrape waits for the hung pid file")
+	}
+	got := gatherValues(t, c)
+	require.Zero(t, got[success("app_process")])
+	require.InDelta(t, 1.0, got[success("cpu")], 0, "other sources are reported")
+	require.Len(t, calls, 1, "the hung pid file is not read again")
+
+	close(release)
+	testkit.Eventually(t.Context(), t, 10*time.Second, "the app_process source recovers", func() error {
+		if gatherValues(t, c)[success("app_process")] != 1 {
+			return errors.New("app_process source still failing")
+		}
+		return nil
+	})
+}
+
 // TestCPUErrorNamesTheFile: with HOST_PROC pointing where no /proc is (a
 // container without the host's /proc mounted), the cpu source's error names
 // the file it read; it said /proc/stat whatever HOST_PROC was.
