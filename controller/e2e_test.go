@@ -65,10 +65,14 @@ func (s *webhookSink) all() []actuator.Message {
 
 // e2eConfig is a controller configuration for the end-to-end tests: one
 // target whose demand is the exporter's cpu count, so the decision is
-// known: ceil(cpus / (1 * 0.5)) = 2 * cpus units (see wantUnits).
+// known: ceil(cpus / (1 * 0.5)) = 2 * cpus units (see wantUnits). Its
+// query timeout is the production default (30 s): the tests that read
+// 14 days from a real VictoriaMetrics through it read the whole window at
+// their first cycle, which a loaded machine under -race can take more than
+// a few seconds over.
 func e2eConfig(promURL, webhookURL, dataDir string) config.Config {
 	return config.Config{
-		Listen: "127.0.0.1:0", DataDir: dataDir, PrometheusURL: promURL, QueryTimeout: 5 * time.Second,
+		Listen: "127.0.0.1:0", DataDir: dataDir, PrometheusURL: promURL, QueryTimeout: 30 * time.Second,
 		ScrapeInterval: time.Second, Retention: time.Hour,
 		ScalingInterval: time.Second, HistoryWindow: 2 * time.Minute, Step: time.Second, Coverage: 0.8,
 		Mode: controller.ModeAct, AnomalyDetector: "robust", AnomalyThreshold: 0.95,
