@@ -92,51 +92,66 @@ func (p *promServer) Stop() {
 // scrapeGauge reads a metric from a /metrics URL: the sum of the samples
 // whose labels include lbls.
 func scrapeGauge(ctx context.Context, url, name string, lbls map[string]string) (float64, error) {
-	resp, err := testkit.Get(ctx, url)
+	fams, err := scrapeFamilies(ctx, url)
 	if err != nil {
 		return 0, err
 	}
+	return sumSeries(fams, name, lbls)
+}
+
+// scrapeFamilies reads the metric families of one scrape of a /metrics
+// URL, by name: counters compared with each other are read from one
+// scrape, as a cycle between two scrapes moves them apart.
+func scrapeFamilies(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
+	resp, err := testkit.Get(ctx, url)
+	if err != nil {
+		return nil, err
+	}
 	defer func() { _, _ = io.Copy(io.Discard, resp.Body); _ = resp.Body.Close() }()
 	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	fams := map[string]*dto.MetricFamily{}
 	for {
 		var mf = new(dto.MetricFamily)
 		if err := dec.Decode(mf); err != nil {
 			if errors.Is(err, io.EOF) {
-				return 0, fmt.Errorf("%s%v not found", name, lbls)
+				return fams, nil
 			}
-			return 0, err
+			return nil, err
 		}
-		if mf.GetName() != name {
-			continue
-		}
-		sum, found := 0.0, false
-	metrics:
-		for _, m := range mf.GetMetric() {
-			for k, v := range lbls {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == k && lp.GetValue() == v {
-						found = true
-					}
-				}
-				if !found {
-					continue metrics
-				}
-			}
-			switch {
-			case m.Gauge != nil:
-				sum, found = sum+m.GetGauge().GetValue(), true
-			case m.Counter != nil:
-				sum, found = sum+m.GetCounter().GetValue(), true
-			case m.Untyped != nil:
-				sum, found = sum+m.GetUntyped().GetValue(), true
-			}
-		}
-		if !found {
-			return 0, fmt.Errorf("%s%v not found", name, lbls)
-		}
-		return sum, nil
+		fams[mf.GetName()] = mf
 	}
+}
+
+// sumSeries is the sum of the samples of fams' metric name whose labels
+// include lbls.
+func sumSeries(fams map[string]*dto.MetricFamily, name string, lbls map[string]string) (float64, error) {
+	sum, found := 0.0, false
+metrics:
+	for _, m := range fams[name].GetMetric() {
+		for k, v := range lbls {
+			found := false
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == k && lp.GetValue() == v {
+					found = true
+				}
+			}
+			if !found {
+				continue metrics
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			sum, found = sum+m.GetGauge().GetValue(), true
+		case m.Counter != nil:
+			sum, found = sum+m.GetCounter().GetValue(), true
+		case m.Untyped != nil:
+			sum, found = sum+m.GetUntyped().GetValue(), true
+		}
+	}
+	if !found {
+		return 0, fmt.Errorf("%s%v not found", name, lbls)
+	}
+	return sum, nil
 }
 
 // writeOpenMetrics writes a gauge series in the OpenMetrics text format

@@ -272,9 +272,13 @@ func TestE2EEmbeddedRestartWithTargetDown(t *testing.T) {
 		return nil
 	})
 	requireBeforeLookback(t, restarted)
-	all, err := scrapeGauge(ctx, url+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e"})
+	// Both counters from one scrape: a cycle between two scrapes counts a
+	// decision in the second only.
+	fams, err := scrapeFamilies(ctx, url+"/metrics")
 	require.NoError(t, err)
-	noData, err := scrapeGauge(ctx, url+"/metrics", "prescale_decisions_total", map[string]string{"target": "e2e", "reason": "no_data"})
+	all, err := sumSeries(fams, "prescale_decisions_total", map[string]string{"target": "e2e"})
+	require.NoError(t, err)
+	noData, err := sumSeries(fams, "prescale_decisions_total", map[string]string{"target": "e2e", "reason": "no_data"})
 	require.NoError(t, err)
 	require.Positive(t, noData)
 	require.InDelta(t, all, noData, 0, "every decision of the restarted run holds with no_data")
