@@ -388,23 +388,28 @@ func TestEmbeddedNegativeDemand(t *testing.T) {
 // returning thousands of series) is cut off and reported as the target's
 // query problem, not read whole into memory; headers are sent.
 func TestRemoteBoundsAnswers(t *testing.T) {
+	var b strings.Builder
+	for i := range 1000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"metric":{"pod":"p%d"},"values":[[1700000000,"1"],[1700000300,"2"],[1700000600,"3"],[1700000900,"4"]]}`, i)
+	}
+	block := []byte(b.String())
 	var tenant string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tenant = r.Header.Get("X-Scope-OrgID")
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = fmt.Fprint(w, `{"status":"success","data":{"resultType":"matrix","result":[`)
-		// 600,000 series (about 70 MB), written 1,000 at a time: formatting
-		// each alone took over 30 s under -race on a loaded machine.
-		series := `{"metric":{"pod":"p%d"},"values":[[1700000000,"1"],[1700000300,"2"],[1700000600,"3"],[1700000900,"4"]]}`
-		for block := 0; block < 600; block++ {
-			var b strings.Builder
-			for i := block * 1000; i < (block+1)*1000; i++ {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, series, i)
+		// 600,000 series (about 70 MB): one block of 1,000 formatted once,
+		// written 600 times (the client refuses the answer at 32 MiB, before
+		// decoding it). Formatting all 600,000 took up to 30 s of the
+		// client's 30 s under -race on a loaded machine.
+		for k := range 600 {
+			if k > 0 {
+				_, _ = io.WriteString(w, ",")
 			}
-			if _, err := io.WriteString(w, b.String()); err != nil {
+			if _, err := w.Write(block); err != nil {
 				return // the client stopped reading
 			}
 		}
