@@ -143,7 +143,7 @@ func (c *Controller) acknowledged(target string) {
 	c.snaps[i].current, c.snaps[i].paid = cur, paid
 	c.gen.Add(1)
 	c.mu.Unlock()
-	c.d.Metrics.PublishCurrent(t, cur, paid)
+	c.d.Metrics.PublishCurrent(t, cur, paid, c.d.Now())
 }
 
 // readCurrent reads the units the target has from its current_query (an

@@ -302,8 +302,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
 		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
-			lv := []string{t.Name, t.Tier, string(t.Kind)}
-			d.Metrics.Desired.WithLabelValues(lv...).Set(float64(ts.Policy.LastDesired))
+			d.Metrics.RestoreDesired(t, ts.Policy.LastDesired)
 		}
 	}
 	c.prune(d.Now())

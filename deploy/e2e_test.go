@@ -196,7 +196,7 @@ func TestRenderStack(t *testing.T) {
 		Prometheus: "127.0.0.1:1", Alertmanager: "127.0.0.1:2", Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
 		Interval: time.Second, For: map[string]time.Duration{"PrescaleScalingDecisionPending": 2 * time.Second, "*": time.Minute},
 		WebhookURL: "http://127.0.0.1:5/hook",
-		Expr:       map[string][][2]string{"PrescaleScalingDecisionPending": {{"[6h:1m]", "[10m:1s]"}}},
+		Expr:       map[string][][2]string{"PrescaleScalingDecisionPending": {{"+ 300", "+ 1"}}},
 	})
 	for _, cmd := range [][]string{
 		{promtool, "check", "config", st.PrometheusConfig},
@@ -229,8 +229,8 @@ func TestRenderStack(t *testing.T) {
 					fors[r.Alert] = r.For
 				}
 				if r.Alert == "PrescaleScalingDecisionPending" {
-					require.Contains(t, r.Expr, "[10m:1s]")
-					require.NotContains(t, r.Expr, "[6h:1m]")
+					require.Contains(t, r.Expr, "+ 1\n")
+					require.NotContains(t, r.Expr, "+ 300")
 				}
 			}
 		}
@@ -449,9 +449,9 @@ func TestE2EScalingDecisionBecomesAlert(t *testing.T) {
 		For: map[string]time.Duration{alertname: 2 * time.Second},
 		// It fires once the decision has been pending for twice the
 		// target's lag (1s below) plus a margin: 1s here, 5 minutes in the
-		// repository, and the time since the units last matched read at
-		// 1s over 10 minutes (a minute over 6 hours there).
-		Expr:       map[string][][2]string{alertname: {{"+ 300", "+ 1"}, {"[6h:1m]", "[10m:1s]"}}},
+		// repository, counted from the controller's
+		// prescale_scaling_pending_since_timestamp_seconds.
+		Expr:       map[string][][2]string{alertname: {{"+ 300", "+ 1"}}},
 		WebhookURL: hookSrv.URL + "/prescale",
 	}
 	st := renderStack(t, dir, o)

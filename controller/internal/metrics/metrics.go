@@ -5,6 +5,7 @@ package metrics
 import (
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,7 @@ type Metrics struct {
 	Decisions                        *prometheus.CounterVec
 	DataOK                           *prometheus.GaugeVec
 	LastDecision                     *prometheus.GaugeVec
+	PendingSince                     *prometheus.GaugeVec
 	Demand                           *prometheus.GaugeVec
 	Info                             *prometheus.GaugeVec
 
@@ -47,6 +49,17 @@ type Metrics struct {
 
 	LagConfigured *prometheus.GaugeVec
 	LagObserved   *prometheus.HistogramVec
+
+	pendMu sync.Mutex
+	pend   map[string]pending // by target name
+}
+
+// pending is a target's published desired units (has: any) and since when
+// its current units have differed from them (zero: they are equal).
+type pending struct {
+	desired int
+	has     bool
+	since   time.Time
 }
 
 var targetLabels = []string{"target", "tier", "kind"}
@@ -76,13 +89,13 @@ func histogram(name, help string, buckets []float64) prometheus.Histogram {
 // every target's series (prescale_decisions_total for every direction and
 // reason) at zero.
 func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
-	m := &Metrics{}
+	m := &Metrics{pend: make(map[string]pending, len(targets))}
 	m.newTargetMetrics()
 	m.newLoopMetrics()
 	if reg != nil {
 		reg.MustRegister(m.Desired, m.Current, m.Forecast, m.ForecastLo, m.ForecastHi, m.ForecastPeak, m.Anomaly, m.Anomalous,
 			m.Confidence, m.ModelError, m.CostPerHour, m.CostToday, m.Budget, m.BudgetCapped,
-			m.DataOK, m.LastDecision, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
+			m.DataOK, m.LastDecision, m.PendingSince, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
 			m.CyclesFailed, m.LastCycle, m.HistoryUp, m.HistoryHealth, m.QueryDuration, m.PhaseDuration, m.Shard, m.StateSaveFail,
 			m.LagConfigured, m.LagObserved)
 	}
@@ -117,6 +130,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
 	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
 	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
+	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units; kept while they differ, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. After a restart it counts from the first cycle. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
 	m.Decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "prescale", Name: "decisions_total",
@@ -248,7 +262,9 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 	if !u.NoDecision {
 		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	}
-	m.PublishCurrent(t, u.Current, u.Paid)
+	m.setPending(t, !u.NoDecision, dec.Desired, u.Current, u.At)
+	m.Current.WithLabelValues(lv...).Set(float64(u.Current))
+	m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
 	m.CostToday.WithLabelValues(lv...).Set(u.CostToday)
 	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.LastDecision.WithLabelValues(lv...).Set(float64(u.At.UnixNano()) / 1e9)
@@ -257,11 +273,46 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 
 // PublishCurrent sets target t's current units and the cost per hour of
 // its paid units, as PublishUnits does, without a decision: an
-// acknowledgement that arrived after the cycle's act phase.
-func (m *Metrics) PublishCurrent(t policy.Target, current, paid int) {
+// acknowledgement that arrived at time at, after the cycle's act phase.
+// Current units now equal to the desired ones clear
+// prescale_scaling_pending_since_timestamp_seconds.
+func (m *Metrics) PublishCurrent(t policy.Target, current, paid int, at time.Time) {
 	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	m.setPending(t, false, 0, current, at)
 	m.Current.WithLabelValues(lv...).Set(float64(current))
 	m.CostPerHour.WithLabelValues(lv...).Set(float64(paid) * t.CostPerUnitHour)
+}
+
+// RestoreDesired publishes target t's desired units held in the state
+// file before the controller's first cycle. Its pending time is not in
+// the file: it is set by the first cycle.
+func (m *Metrics) RestoreDesired(t policy.Target, desired int) {
+	m.Desired.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Set(float64(desired))
+	m.pendMu.Lock()
+	defer m.pendMu.Unlock()
+	m.pend[t.Name] = pending{desired: desired, has: true}
+}
+
+// setPending records target t's desired units (when decided) and its
+// current ones at time at, and publishes since when they have differed:
+// the first time they differ sets it, equal units delete it.
+func (m *Metrics) setPending(t policy.Target, decided bool, desired, current int, at time.Time) {
+	m.pendMu.Lock()
+	defer m.pendMu.Unlock()
+	p := m.pend[t.Name]
+	if decided {
+		p.desired, p.has = desired, true
+	}
+	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	switch {
+	case !p.has || p.desired == current:
+		p.since = time.Time{}
+		m.PendingSince.DeleteLabelValues(lv...)
+	case p.since.IsZero():
+		p.since = at
+		m.PendingSince.WithLabelValues(lv...).Set(float64(at.UnixNano()) / 1e9)
+	}
+	m.pend[t.Name] = p
 }
 
 // Publish sets target t's series from its cycle's values: PublishUnits',

@@ -1,0 +1,83 @@
+package controller
+
+import (
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// pendingSince is target web's prescale_scaling_pending_since_timestamp_seconds,
+// and whether it is published.
+func pendingSince(t *testing.T, ctl *Controller) (time.Time, bool) {
+	t.Helper()
+	g := ctl.d.Metrics.PendingSince
+	if testutil.CollectAndCount(g) == 0 {
+		return time.Time{}, false
+	}
+	v := testutil.ToFloat64(g.WithLabelValues("web", "web", "instances"))
+	return time.Unix(0, int64(v*1e9)).UTC(), true
+}
+
+// The pending time is the decision's (the injected clock) at the first
+// cycle whose desired units (10) differ from the current ones (1), kept
+// by the next cycle still waiting for the acknowledgement, and deleted at
+// once when the acknowledgement arrives (ack-on-arrival, before any next
+// cycle); the cycle after it, in balance, leaves it absent. Fails without
+// the gauge's setPending: kept or moved to the second cycle's time.
+func TestPendingSinceSetKeptClearedOnAck(t *testing.T) {
+	now := fixtureStart
+	ctl, l := ackControllerFor(t, testTarget, &fakeHistory{value: 35}, &recorder{}, &now)
+	_, ok := pendingSince(t, ctl)
+	require.False(t, ok, "absent before the first decision")
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	s := ctl.Snapshot().Targets[0]
+	require.Equal(t, 10, s.Decision.Desired)
+	require.Equal(t, 1, s.Current)
+	since, ok := pendingSince(t, ctl)
+	require.True(t, ok, "pending from the first differing cycle")
+	require.True(t, since.Equal(fixtureStart), "%v, want the decision's time %v", since, fixtureStart)
+
+	now = now.Add(time.Minute)
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	require.Equal(t, 1, ctl.Snapshot().Targets[0].Current, "not acknowledged yet")
+	since, ok = pendingSince(t, ctl)
+	require.True(t, ok)
+	require.True(t, since.Equal(fixtureStart), "kept across cycles: %v", since)
+
+	now = now.Add(30 * time.Second)
+	l.Sync(t.Context()) // acknowledged: current = desired = 10
+	require.Equal(t, 10, ctl.Snapshot().Targets[0].Current)
+	_, ok = pendingSince(t, ctl)
+	require.False(t, ok, "cleared when the acknowledgement arrives")
+
+	now = now.Add(time.Minute)
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	_, ok = pendingSince(t, ctl)
+	require.False(t, ok, "in balance")
+}
+
+// With a current_query the acknowledgement does not make the units
+// current: the pending time stays the first cycle's until the query reads
+// the desired units, through a cycle reading part of them.
+func TestPendingSinceWithCurrentQuery(t *testing.T) {
+	now := fixtureStart
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	ctl, l := ackControllerFor(t, tgt, h, &recorder{}, &now)
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	now = now.Add(30 * time.Second)
+	l.Sync(t.Context())
+	for _, replicas := range []float64{4, 10} {
+		since, ok := pendingSince(t, ctl)
+		require.True(t, ok, "pending at %v replicas read", replicas)
+		require.True(t, since.Equal(fixtureStart), "%v", since)
+		now = now.Add(time.Minute)
+		h.setQuery(tgt.CurrentQuery, replicas)
+		require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	}
+	_, ok := pendingSince(t, ctl)
+	require.False(t, ok, "the query reads the desired units")
+}
