@@ -6,6 +6,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
 )
 
 // pendingSince is target web's prescale_scaling_pending_since_timestamp_seconds,
@@ -80,4 +83,34 @@ func TestPendingSinceWithCurrentQuery(t *testing.T) {
 	}
 	_, ok := pendingSince(t, ctl)
 	require.False(t, ok, "the query reads the desired units")
+}
+
+// The state file does not hold the pending time: a controller restarted
+// with the decision still pending (current_query reads 1 of 10) publishes
+// the held desired units but no pending time before its first cycle, and
+// the first cycle's time from it, as the docs say.
+func TestPendingSinceAfterRestart(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	start := func() *Controller {
+		st, err := state.New(dir)
+		require.NoError(t, err)
+		ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), testDeps(h, confidentForecast, st, nil, func() time.Time { return now }))
+		require.NoError(t, err)
+		return ctl
+	}
+	require.NoError(t, start().ReconcileOnce(t.Context()))
+
+	now = now.Add(2 * time.Minute)
+	ctl := start()
+	require.InDelta(t, 10, testutil.ToFloat64(ctl.d.Metrics.Desired.WithLabelValues("web", "web", "instances")), 0)
+	_, ok := pendingSince(t, ctl)
+	require.False(t, ok, "not before the first cycle")
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	since, ok := pendingSince(t, ctl)
+	require.True(t, ok)
+	require.True(t, since.Equal(now), "from the first cycle: %v", since)
 }
