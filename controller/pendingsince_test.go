@@ -63,7 +63,9 @@ func TestPendingSinceSetKeptClearedOnAck(t *testing.T) {
 
 // With a current_query the acknowledgement does not make the units
 // current: the pending time stays the first cycle's until the query reads
-// the desired units, through a cycle reading part of them.
+// more of the desired units, moves to the cycle that reads part of them
+// (4 of 10: they arrive), stays while the query reads no more, and is
+// deleted when it reads them all.
 func TestPendingSinceWithCurrentQuery(t *testing.T) {
 	now := fixtureStart
 	tgt := replicasTarget()
@@ -73,13 +75,17 @@ func TestPendingSinceWithCurrentQuery(t *testing.T) {
 	require.NoError(t, ctl.ReconcileOnce(t.Context()))
 	now = now.Add(30 * time.Second)
 	l.Sync(t.Context())
-	for _, replicas := range []float64{4, 10} {
+	want := fixtureStart
+	for _, replicas := range []float64{1, 4, 4, 10} {
 		since, ok := pendingSince(t, ctl)
-		require.True(t, ok, "pending at %v replicas read", replicas)
-		require.True(t, since.Equal(fixtureStart), "%v", since)
+		require.True(t, ok, "pending before %v replicas read", replicas)
+		require.True(t, since.Equal(want), "%v, want %v", since, want)
 		now = now.Add(time.Minute)
 		h.setQuery(tgt.CurrentQuery, replicas)
 		require.NoError(t, ctl.ReconcileOnce(t.Context()))
+		if replicas == 4 && since.Equal(fixtureStart) {
+			want = now // the cycle that read 4 of 10
+		}
 	}
 	_, ok := pendingSince(t, ctl)
 	require.False(t, ok, "the query reads the desired units")

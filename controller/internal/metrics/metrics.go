@@ -60,6 +60,9 @@ type pending struct {
 	desired int
 	has     bool
 	since   time.Time
+	// current is the current units last published (hasCurrent: any).
+	current    int
+	hasCurrent bool
 }
 
 var targetLabels = []string{"target", "tier", "kind"}
@@ -130,7 +133,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
 	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
 	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
-	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units; kept while they differ, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. After a restart it counts from the first cycle. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
+	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. After a restart it counts from the first cycle. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
 	m.Decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "prescale", Name: "decisions_total",
@@ -294,8 +297,12 @@ func (m *Metrics) RestoreDesired(t policy.Target, desired int) {
 }
 
 // setPending records target t's desired units (when decided) and its
-// current ones at time at, and publishes since when they have differed:
-// the first time they differ sets it, equal units delete it.
+// current ones at time at, and publishes since when they have differed
+// without progress: the first time they differ sets it, as does current
+// units moving toward the desired ones (a pool following a long ramp,
+// whose ready units trail each new decision by its lag, is never equal to
+// its desired units, yet waits for none of them longer than the lag);
+// equal units delete it.
 func (m *Metrics) setPending(t policy.Target, decided bool, desired, current int, at time.Time) {
 	m.pendMu.Lock()
 	defer m.pendMu.Unlock()
@@ -308,11 +315,18 @@ func (m *Metrics) setPending(t policy.Target, decided bool, desired, current int
 	case !p.has || p.desired == current:
 		p.since = time.Time{}
 		m.PendingSince.DeleteLabelValues(lv...)
-	case p.since.IsZero():
+	case p.since.IsZero() || p.hasCurrent && towards(p.current, current, p.desired):
 		p.since = at
 		m.PendingSince.WithLabelValues(lv...).Set(float64(at.UnixNano()) / 1e9)
 	}
+	p.current, p.hasCurrent = current, true
 	m.pend[t.Name] = p
+}
+
+// towards tells whether current units moving from prev to cur went toward
+// desired.
+func towards(prev, cur, desired int) bool {
+	return (cur > prev && prev < desired) || (cur < prev && prev > desired)
 }
 
 // Publish sets target t's series from its cycle's values: PublishUnits',

@@ -100,3 +100,26 @@ func TestForecastPeakPublished(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, problems)
 }
+
+// TestPendingSinceFollowsProgress: a pool following a ramp, whose ready
+// units trail each new decision by a cycle (desired 5, 8, 11 while current
+// reads 2, 5, 8), never equals its desired units but waits for none of
+// them: the pending time moves to each cycle whose current units moved
+// toward the desired ones, and stays once they stop moving (8 of 11 for
+// two more cycles), or move away (7). Without the progress rule it stayed
+// at the first cycle's time, and PrescaleScalingDecisionPending fired
+// 2 x lag + 5m into every long ramp.
+func TestPendingSinceFollowsProgress(t *testing.T) {
+	m := New(prometheus.NewRegistry(), []policy.Target{web})
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for i, c := range []struct{ desired, current, since int }{
+		{5, 2, 0}, {8, 5, 1}, {11, 8, 2}, {11, 8, 2}, {11, 7, 2}, {11, 8, 5}, {6, 8, 5}, {6, 7, 7},
+	} {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		m.PublishUnits(web, Units{Decision: policy.Decision{Desired: c.desired}, Current: c.current, At: at})
+		got := testutil.ToFloat64(m.PendingSince.WithLabelValues("web", "frontend", "instances"))
+		require.InDelta(t, float64(t0.Add(time.Duration(c.since)*time.Minute).Unix()), got, 0, "cycle %d (%d of %d)", i, c.current, c.desired)
+	}
+	m.PublishCurrent(web, 6, 6, t0.Add(time.Hour))
+	require.Equal(t, 0, testutil.CollectAndCount(m.PendingSince), "equal: absent")
+}
