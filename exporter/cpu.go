@@ -39,9 +39,13 @@ func newCPUCollector() *cpuCollector {
 	}
 }
 
-// cpuHotplugJump is how far idle must go back for the cpu's counters to be
-// taken as restarted (the cpu went offline and came back) rather than held:
-// the kernel's own backward steps are a tick or two.
+// cpuHotplugJump is how far idle and iowait together must go back for the
+// cpu's counters to be taken as restarted (the cpu went offline and came
+// back: the kernel restarts both) rather than held: the kernel's own
+// backward steps are a tick or two, and the sum, unlike iowait alone, does
+// not go back when idle time counted as iowait is counted as idle instead.
+// Idle alone missed the restart of a cpu that was idle less than 3 s but
+// waited on I/O for hours: its iowait was held there for as long again.
 const cpuHotplugJump = 3.0
 
 // cpuModes lists the modes exposed, in /proc/stat order. Guest time is
@@ -89,16 +93,16 @@ func cpuSamples(times []cpu.TimesStat) []cpuSample {
 }
 
 // monotonic holds each cpu's counters at least at the values published last,
-// unless idle went back by cpuHotplugJump or more (then the cpu's counters
-// restart from the new values). Cpus that went offline are forgotten.
+// unless idle and iowait together went back by cpuHotplugJump or more (then
+// the cpu's counters restart from the new values). Cpus that went offline are forgotten.
 func (c *cpuCollector) monotonic(samples []cpuSample) []cpuSample {
-	const idle = 3 // index of "idle" in cpuModes
+	const idle, iowait = 3, 4 // indexes in cpuModes
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	seen := make(map[string][len(cpuModes)]float64, len(samples))
 	for i, s := range samples {
 		prev, ok := c.last[s.cpu]
-		if ok && prev[idle]-s.seconds[idle] < cpuHotplugJump {
+		if ok && prev[idle]+prev[iowait]-s.seconds[idle]-s.seconds[iowait] < cpuHotplugJump {
 			for m := range s.seconds {
 				s.seconds[m] = max(s.seconds[m], prev[m])
 			}

@@ -60,4 +60,13 @@ func TestCPUCountersNeverGoBack(t *testing.T) {
 	require.InDelta(t, 0.05, got["0/idle"], 1e-9, "idle back by 9.95 s: the cpu restarted")
 	require.InDelta(t, 0.01, got["0/iowait"], 1e-9)
 	require.InDelta(t, 0.12, got["1/user"], 1e-9)
+
+	// cpu1 was idle 0.22 s in all but waited on I/O 5,000 s: taken offline
+	// and back, its idle goes back 0.17 s only, its iowait 4,999.9 s. Held
+	// by idle alone, its iowait stayed at 5,000 s until it caught up.
+	got = cpuScrape(t, c, dir, line+"cpu0 3 0 1 6 1 0 0 0 0 0\ncpu1 12 0 0 22 500000 0 0 0 0 0\n")
+	require.InDelta(t, 5000.0, got["1/iowait"], 1e-9)
+	got = cpuScrape(t, c, dir, line+"cpu0 3 0 1 6 1 0 0 0 0 0\ncpu1 12 0 0 5 10 0 0 0 0 0\n")
+	require.InDelta(t, 0.1, got["1/iowait"], 1e-9, "idle and iowait back by 5,000 s: the cpu restarted")
+	require.InDelta(t, 0.05, got["1/idle"], 1e-9)
 }
