@@ -815,12 +815,17 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	if len(out.Forecast.Mean) > 0 {
 		snap.fc = nonNegative(t.Kind, out.Forecast)
 	}
-	// A forecast the decision did not use (no fresh data: an outage, a
-	// missing series; a manual override) is not published either, so
+	// A forecast the decision did not use for want of fresh data (an
+	// outage, a missing series: it is stale) is not published either, so
 	// /api/predictions and the prescale_forecast* series agree: both drop
-	// it the same cycle.
+	// it the same cycle. Under a manual override on fresh data both keep
+	// it, with a note: it shows the operator the demand to come.
 	if dec.Explanation.ForecastPoints == 0 && len(snap.fc.Mean) > 0 {
-		snap.fc = predictor.Forecast{}
+		if dec.Reason == policy.ReasonManual && snap.present && snap.histErr == "" {
+			snap.fcErr = "manual override in force: forecast shown, not used by the decision"
+		} else {
+			snap.fc = predictor.Forecast{}
+		}
 		if snap.fcErr == "" && snap.histErr == "" {
 			snap.fcErr = fmt.Sprintf("no forecast used this cycle (decision reason %s)", dec.Reason)
 		}
@@ -916,7 +921,13 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 	v := metrics.Values{Units: unitsOf(snap, ts), Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
 		Present: snap.present, Demand: snap.demand}
-	if ex := snap.decision.Explanation; ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
+	ex := snap.decision.Explanation
+	if ex.ForecastPoints == 0 && len(snap.fc.Mean) > 0 {
+		// Shown, not used (a manual override): over the same lead window.
+		in := policy.Input{Forecast: snap.fc, ForecastStep: c.o.Step, Interval: c.o.Interval}
+		ex.UpperUsed, ex.MeanUsed, ex.ForecastPoints = policy.LeadWindow(in, t)
+	}
+	if ex.ForecastPoints > 0 && len(snap.fc.Mean) > 0 {
 		v.HasForecast = true
 		v.Mean, v.Upper = nonNegativeValue(t.Kind, ex.MeanUsed), nonNegativeValue(t.Kind, ex.UpperUsed)
 		if k := min(ex.ForecastPoints, len(snap.fc.Lower)) - 1; k >= 0 {

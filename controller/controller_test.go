@@ -341,6 +341,41 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	require.Equal(t, "ok", f.c.Health().Status)
 }
 
+// TestManualOverrideShowsForecast: under a manual override on fresh data
+// the forecast the decision did not use is still published, in the
+// prescale_forecast* series and the API with a note saying so; when the
+// history goes down during the override both drop it, as without one.
+func TestManualOverrideShowsForecast(t *testing.T) {
+	now := fixtureStart
+	h := &fakeHistory{value: 35}
+	f := newFixture(t, t.TempDir(), h, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	_, err := f.c.Override(t.Context(), "web", 3, time.Hour)
+	require.NoError(t, err)
+	now = now.Add(time.Minute)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	m := f.c.d.Metrics
+	require.InDelta(t, 3, f.gauge(t, m.Desired), 0, "the override decides")
+	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "manual")), 0)
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+		require.Equal(t, 1, testutil.CollectAndCount(g), "the %s series stays during the override", name)
+	}
+	require.InDelta(t, 70, f.gauge(t, m.ForecastHi), 0, "the lead window's highest upper bound")
+	p := f.c.Snapshot().Targets[0]
+	require.NotEmpty(t, p.Forecast.Mean, "the API keeps the forecast the same cycle as /metrics")
+	require.Equal(t, "manual override in force: forecast shown, not used by the decision", p.ForecastProblem())
+
+	h.set(0, errors.New("connection refused"))
+	now = now.Add(time.Minute)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+		require.Equal(t, 0, testutil.CollectAndCount(g), "no fresh data: the %s series is dropped", name)
+	}
+	p = f.c.Snapshot().Targets[0]
+	require.Empty(t, p.Forecast.Mean)
+	require.Contains(t, p.ForecastProblem(), "connection refused")
+}
+
 // TestStaleDataSaysHowOld: a series whose newest point is older than the
 // cycle's time holds the decision and says the data is stale and how old
 // it is (it used to say "query returned no data"), on and off the grid,

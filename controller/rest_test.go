@@ -173,6 +173,11 @@ func TestRESTManualScaling(t *testing.T) {
 	_, body = do(t, h, call{method: "GET", path: "/api/scaling/status"})
 	st := body["targets"].([]any)[0].(map[string]any)
 	require.InDelta(t, 9, st["desired_units"], 0)
+	// The forecast stays in /api/predictions during the override, with a note.
+	_, body = do(t, h, call{method: "GET", path: "/api/predictions"})
+	p := body["predictions"].([]any)[0].(map[string]any)
+	require.NotEmpty(t, p["forecast"], "%v", p)
+	require.Equal(t, "manual override in force: forecast shown, not used by the decision", p["error"])
 	// With the simulated pool, current_units in the status, in
 	// /api/metrics and prescale_current_units are its ready plus
 	// provisioning units, as the last cycle read them (a Kubernetes HPA's

@@ -551,7 +551,7 @@ func reactiveFloor(in Input, t Target, st State) int {
 // the reactive floor (the proposal itself when the forecast is not
 // trusted): the proposal's units above it answer current demand only.
 func want(in Input, t Target, floor int, ex *Explanation) (p proposal, planned int) {
-	upper, mean, points := leadWindow(in, t)
+	upper, mean, points := LeadWindow(in, t)
 	ex.ForecastPoints = points
 	ex.UpperUsed, ex.MeanUsed = finiteOr0(upper), finiteOr0(mean)
 	trusted := points > 0 && in.Forecast.Confidence >= t.ConfidenceThreshold
@@ -752,11 +752,13 @@ func capUnits(in Input, t Target, p proposal, ex *Explanation) proposal {
 	return p
 }
 
-// leadWindow returns the highest upper and mean forecast among the points
+// LeadWindow returns the highest upper and mean forecast among the points
 // inside the lead window: offsets (k+1)*step < lag + interval, and always
 // the first point. This matches a pool where a unit requested now serves
-// from now+lag on and the next decision comes after interval.
-func leadWindow(in Input, t Target) (upper, mean float64, points int) {
+// from now+lag on and the next decision comes after interval. The
+// controller also publishes a forecast no decision used (a manual
+// override's) over it.
+func LeadWindow(in Input, t Target) (upper, mean float64, points int) {
 	f := in.Forecast
 	n := min(len(f.Upper), len(f.Mean))
 	if n == 0 || in.ForecastStep <= 0 {
