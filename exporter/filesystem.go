@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/prescale/prescale/internal/bounded"
 )
 
 // UsageFunc returns the usage of the file system mounted at path, as
@@ -25,8 +26,7 @@ type filesystemCollector struct {
 	// stuck holds the mount points whose statfs has not returned (a dead
 	// NFS server): they are skipped until it does, so hung calls never
 	// pile up, one per scrape.
-	mu    sync.Mutex
-	stuck map[string]struct{}
+	stuck *bounded.Calls
 
 	size, free, avail *prometheus.Desc
 }
@@ -36,7 +36,7 @@ var _ Collector = (*filesystemCollector)(nil)
 func newFilesystemCollector(mountExclude, typeExclude *regexp.Regexp, usage UsageFunc) *filesystemCollector {
 	labels := []string{"device", "mountpoint", "fstype"}
 	return &filesystemCollector{
-		stuck:        map[string]struct{}{},
+		stuck:        bounded.NewCalls(errors.New("an earlier statfs has not returned yet")),
 		mountExclude: mountExclude,
 		typeExclude:  typeExclude,
 		usage:        usage,
@@ -77,41 +77,9 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 // outlives it keeps running in its goroutine, and the mount point is marked
 // stuck until the call returns.
 func (c *filesystemCollector) statfs(ctx context.Context, mountpoint string) (*disk.UsageStat, error) {
-	c.mu.Lock()
-	if _, ok := c.stuck[mountpoint]; ok {
-		c.mu.Unlock()
-		return nil, errors.New("an earlier statfs has not returned yet")
-	}
-	c.mu.Unlock()
-
-	type result struct {
-		u   *disk.UsageStat
-		err error
-	}
-	res := make(chan result, 1)
-	go func() {
-		u, err := c.usage(ctx, rootPath(ctx, mountpoint))
-		// Answer and unmark under the lock, so the waiter below either
-		// sees the answer or marks the mount point before it is unmarked.
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		res <- result{u, err}
-		delete(c.stuck, mountpoint)
-	}()
-	select {
-	case r := <-res:
-		return r.u, r.err
-	case <-ctx.Done():
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	select {
-	case r := <-res:
-		return r.u, r.err
-	default:
-		c.stuck[mountpoint] = struct{}{}
-		return nil, fmt.Errorf("no answer before the scrape's deadline: %w", ctx.Err())
-	}
+	return bounded.Do(ctx, c.stuck, mountpoint, func() (*disk.UsageStat, error) {
+		return c.usage(ctx, rootPath(ctx, mountpoint))
+	})
 }
 
 // selectPartitions drops excluded mount points and types and keeps one
