@@ -78,7 +78,7 @@ FUZZTIME     ?= 10s
 TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode \
-                exporter:FuzzProcFiles exporter:FuzzSockDiag controller/actuator:FuzzProcStat
+                exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat
 
 .PHONY: fuzz
 fuzz:

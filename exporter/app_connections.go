@@ -11,6 +11,7 @@ import (
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/exporter/internal/procfs"
+	"github.com/prescale/prescale/exporter/internal/sockdiag"
 )
 
 // tcpStates label prescale_app_tcp_connections, in the kernel's order.
@@ -55,7 +56,7 @@ func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.
 // not available (seccomp, other kernels).
 func (c *connectionsCollector) count(ctx context.Context, counts *[len(tcpStates)]float64) error {
 	if !procRootMoved(ctx) {
-		if err := sockDiagTCPStates(c.port, counts); err == nil {
+		if err := sockdiag.TCPStates(c.port, counts); err == nil {
 			return nil
 		}
 		*counts = [len(tcpStates)]float64{}

@@ -141,5 +141,5 @@ $gobench_rows
 
 The \`app\` case costs more mainly because counting the sockets of one port makes
 the kernel walk its whole TCP established hash table, whatever the number of
-sockets (262144 buckets on this machine; see \`exporter/sockdiag_linux.go\`).
+sockets (262144 buckets on this machine; see \`exporter/internal/sockdiag/sockdiag_linux.go\`).
 MD

@@ -1,6 +1,9 @@
 //go:build linux
 
-package exporter
+// Package sockdiag counts the TCP sockets of one local port by state with a
+// netlink sock_diag dump (Linux), and parses the kernel's binary answer:
+// outside input, fuzzed by FuzzSockDiag.
+package sockdiag
 
 import (
 	"encoding/binary"
@@ -8,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // Netlink sock_diag constants (linux/sock_diag.h, linux/inet_diag.h).
@@ -28,9 +33,9 @@ const (
 	tcpProtocol      = syscall.IPPROTO_TCP
 )
 
-// sockDiagTCPStates counts the TCP sockets of the exporter's network
-// namespace whose local port is port, by state, with a netlink sock_diag
-// dump: the binary answer costs the kernel far less than formatting
+// TCPStates counts the TCP sockets of the exporter's network
+// namespace whose local port is port, by state (procfs.TCPStates' order),
+// with a netlink sock_diag dump: the binary answer costs the kernel far less than formatting
 // /proc/net/tcp, whose read time grows with every socket on the host (about
 // 3 µs per socket measured here; 1.3 ms against 6.7 ms with 600 sockets).
 //
@@ -38,16 +43,16 @@ const (
 // (262144 buckets, about 1.1 ms, on the benchmark machine), so one
 // TCPDIAG_GETSOCK request, which dumps IPv4 and IPv6 together, is tried
 // first; kernels without it get one SOCK_DIAG_BY_FAMILY dump per family.
-func sockDiagTCPStates(port int, counts *[len(tcpStates)]float64) error {
+func TCPStates(port int, counts *[len(procfs.TCPStates)]float64) error {
 	visit := func(state uint8, sport uint16) {
-		if int(sport) == port && state >= 1 && int(state) <= len(tcpStates) {
+		if int(sport) == port && state >= 1 && int(state) <= len(procfs.TCPStates) {
 			counts[state-1]++
 		}
 	}
 	if err := sockDiagDump(compatRequest(), tcpDiagGetSock, visit); err == nil {
 		return nil
 	}
-	*counts = [len(tcpStates)]float64{}
+	*counts = [len(procfs.TCPStates)]float64{}
 	for _, family := range []uint8{syscall.AF_INET, syscall.AF_INET6} {
 		if err := sockDiagDump(familyRequest(family), sockDiagByFamily, visit); err != nil {
 			return fmt.Errorf("sock_diag family %d: %w", family, err)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package exporter
+package sockdiag
 
 import "testing"
 

@@ -1,15 +1,17 @@
 //go:build linux
 
-package exporter
+package sockdiag
 
 import (
-	"context"
 	"encoding/binary"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // TestSockDiagMatchesProc counts live loopback sockets both ways.
@@ -27,9 +29,14 @@ func TestSockDiagMatchesProc(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 	}
 
-	var viaNetlink, viaProc [len(tcpStates)]float64
-	require.NoError(t, sockDiagTCPStates(port, &viaNetlink))
-	require.NoError(t, procTCPStates(context.Background(), port, &viaProc))
+	var viaNetlink, viaProc [len(procfs.TCPStates)]float64
+	require.NoError(t, TCPStates(port, &viaNetlink))
+	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		f, err := os.Open(name)
+		require.NoError(t, err)
+		require.NoError(t, procfs.CountTCPStates(f, port, &viaProc))
+		f.Close()
+	}
 	require.Equal(t, viaProc, viaNetlink)
 	require.InDelta(t, 3.0, viaNetlink[0], 0, "established: the three accepted sockets")
 	require.InDelta(t, 1.0, viaNetlink[9], 0, "listen")
