@@ -69,7 +69,9 @@ func valueAt(ctx context.Context, h history.History, q string, at time.Time) (fl
 // then every series once it is down, read as no data from both (up 0),
 // within the scrape timing. Without the embedded scraper's staleness
 // markers the embedded store read the last values for the 5-minute
-// lookback while Prometheus read nothing.
+// lookback while Prometheus read nothing. The series both write about
+// each scrape (scrape_samples_scraped, ..._post_metric_relabeling,
+// scrape_duration_seconds) agree too; the embedded store had none.
 func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	requireBinary(t, "prometheus")
 	ctx := t.Context()
@@ -105,17 +107,20 @@ func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 		}
 	}
 	nan := math.NaN()
+	// The series Prometheus writes about each scrape, in both.
+	const scraped, postRelabel = `scrape_samples_scraped{job="app"}`, `scrape_samples_post_metric_relabeling{job="app"}`
+	const tookSome = `scrape_duration_seconds{job="app"} > bool 0`
 	testkit.Eventually(ctx, t, 60*time.Second, "both stores read the target", both(map[string]float64{
-		`demand{svc="web"}`: 7, `gone`: 1, `up{job="app"}`: 1}))
+		`demand{svc="web"}`: 7, `gone`: 1, `up{job="app"}`: 1, scraped: 2, postRelabel: 2, tookSome: 1}))
 	tgt.set("demand{svc=\"web\"} 7\n")
 	changed := time.Now()
 	testkit.Eventually(ctx, t, 30*time.Second, "a vanished series is no data in both", both(map[string]float64{
-		`demand{svc="web"}`: 7, `gone`: nan, `up{job="app"}`: 1}))
+		`demand{svc="web"}`: 7, `gone`: nan, `up{job="app"}`: 1, scraped: 1, postRelabel: 1}))
 	requireBeforeLookback(t, changed)
 	tgt.srv.Close()
 	changed = time.Now()
 	testkit.Eventually(ctx, t, 30*time.Second, "a dead target's series are no data in both", both(map[string]float64{
-		`demand{svc="web"}`: nan, `gone`: nan, `up{job="app"}`: 0}))
+		`demand{svc="web"}`: nan, `gone`: nan, `up{job="app"}`: 0, scraped: 0, postRelabel: 0, tookSome: 1}))
 	requireBeforeLookback(t, changed)
 }
 

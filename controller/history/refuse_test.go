@@ -74,7 +74,7 @@ func TestScrapeStoreRefusingLogsOnce(t *testing.T) {
 	sc.ScrapeLogged(t.Context(), t0.Add(75*time.Second), log)
 	out = buf.String()
 	require.Equal(t, 1, strings.Count(out, "level=INFO"), out)
-	require.Contains(t, out, `level=INFO msg="embedded store storing scraped samples again" samples_lost=8 failing_for=1m0s failed_attempts=4`, "y and up, four scrapes")
+	require.Contains(t, out, `level=INFO msg="embedded store storing scraped samples again" samples_lost=24 failing_for=1m0s failed_attempts=4`, "y and the 5 report series (up, scrape_*), four scrapes")
 	s, err := st.QueryRange(t.Context(), `y`, t0.Add(time.Minute), t0.Add(time.Minute), time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, []float64{1}, s.V)
@@ -85,7 +85,7 @@ func TestScrapeStoreRefusingLogsOnce(t *testing.T) {
 	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
 	st.refuse.Store(false)
 	sc.ScrapeLogged(t.Context(), t0.Add(105*time.Second), log)
-	require.Contains(t, buf.String(), `level=INFO msg="embedded store storing scraped samples again" samples_lost=2 failing_for=15s failed_attempts=1`)
+	require.Contains(t, buf.String(), `level=INFO msg="embedded store storing scraped samples again" samples_lost=6 failing_for=15s failed_attempts=1`)
 }
 
 // TestReplayStoreRefusingLogsOnce: prescale run's backfill replay into a

@@ -40,6 +40,7 @@ type Scraper struct {
 	gatherAs ScrapeTarget // job/instance labels for gathered samples
 	client   *http.Client
 	maxBody  int64
+	clock    func() time.Time // times each target's scrape (scrape_duration_seconds)
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
 	// seen and gatherSeen are each target's and the gatherer's series
 	// of their last scrape, for staleness markers.
@@ -67,7 +68,7 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 	}
 	s := &Scraper{
 		targets: targets, gather: gather, gatherAs: gatherAs,
-		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, outs: make([]outage.Tracker, len(targets)), seen: make([]seenSeries, len(targets)),
+		client: &http.Client{Timeout: timeout}, maxBody: 32 << 20, clock: time.Now, outs: make([]outage.Tracker, len(targets)), seen: make([]seenSeries, len(targets)),
 	}
 	if store != nil {
 		s.store = store
@@ -139,14 +140,16 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
-		s.storeSource(ctx, &r, &s.gatherSeen, s.gatherAs.Job, s.gatherAs.URL, FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL), ts)
+		s.storeSource(ctx, &r, &s.gatherSeen, s.gatherAs.Job, s.gatherAs.URL, FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL), ts, nil)
 		if err != nil {
 			r.gatherErr = fmt.Errorf("gather: %w", err)
 		}
 	}
 	for i, t := range s.targets {
 		inst := instanceOf(t.URL)
+		start := s.clock()
 		mfs, err := s.fetch(ctx, t.URL)
+		took := s.clock().Sub(start)
 		if ctx.Err() != nil {
 			r.down[i] = fmt.Errorf("scrape %s: %w", redact.URL(t.URL), ctx.Err())
 			return r
@@ -157,10 +160,7 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 			// parse whole included) keeps none of its samples.
 			up, mfs, r.down[i] = 0, nil, err
 		}
-		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, FamiliesToSamples(mfs, ts, t.Job, inst), ts, Sample{
-			Labels: labels.FromStrings(model.MetricNameLabel, "up", "job", t.Job, "instance", inst),
-			T:      ts, V: up,
-		})
+		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, FamiliesToSamples(mfs, ts, t.Job, inst), ts, &report{up: up, took: took})
 	}
 	if !s.started {
 		s.started = s.markGone(ctx, &r, ts)
@@ -195,23 +195,59 @@ func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) bool {
 
 // storeSource appends one source's samples, the staleness markers of the series
 // it no longer returns (the first scrape of a run compares with the series
-// the store holds of it from the previous run) and its report samples
-// (up), recording a refusal in r.
-func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, samples []Sample, ts int64, report ...Sample) {
+// the store holds of it from the previous run) and, for a target, the
+// report series of its scrape (rep; nil for the gatherer), recording a
+// refusal in r.
+func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, samples []Sample, ts int64, rep *report) {
 	seen.seed(ctx, s.store, job, instance, ts)
 	n := len(samples)
-	all, keep := seen.markers(samples, ts, samples)
-	all = append(all, report...)
+	all, added, keep := seen.markers(samples, ts, samples)
+	if rep != nil {
+		all = rep.append(all, job, instance, ts, n, added)
+	}
 	if len(all) == 0 {
 		keep()
 		return
 	}
 	if _, err := s.store.Append(ctx, all); err != nil {
 		r.storeErr = err
-		r.lost += n + len(report)
+		r.lost += n
+		if rep != nil {
+			r.lost += len(reportSeries)
+		}
 		return
 	}
 	keep()
+}
+
+// report is what the scraper knows of one target's scrape besides its
+// samples: up (1, or 0 when it failed) and how long it took.
+type report struct {
+	up   float64
+	took time.Duration
+}
+
+// append appends to out the series Prometheus writes for every scrape of a
+// target, at the scrape's time with its job and instance labels: up,
+// scrape_duration_seconds, scrape_samples_scraped (the samples the target
+// returned, 0 when the scrape failed), scrape_samples_post_metric_relabeling
+// (the same: the scraper relabels nothing) and scrape_series_added (of
+// them, the series its last scrape that returned any did not: all of them
+// at a run's first scrape, as a Prometheus started afresh counts them).
+func (rep *report) append(out []Sample, job, instance string, ts int64, samples, added int) []Sample {
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{
+		{"up", rep.up},
+		{"scrape_duration_seconds", rep.took.Seconds()},
+		{"scrape_samples_scraped", float64(samples)},
+		{"scrape_samples_post_metric_relabeling", float64(samples)},
+		{"scrape_series_added", float64(added)},
+	} {
+		out = append(out, Sample{Labels: labels.FromStrings(model.MetricNameLabel, x.name, "job", job, "instance", instance), T: ts, V: x.v})
+	}
+	return out
 }
 
 // Run scrapes at the end of every interval until ctx ends, logging as

@@ -26,15 +26,24 @@ var staleNaN = math.Float64frombits(value.StaleNaN)
 type seenSeries struct {
 	prev, cur map[uint64]labels.Labels
 	seeded    bool // prev was read from the store (the first scrape of this run)
+	// marked: prev's series were all marked stale by a scrape that
+	// returned none (a failed one); prev is kept to count the series
+	// added (scrape_series_added) against the last scrape that returned
+	// any, as Prometheus's scrape cache does.
+	marked bool
+	// fromStore: prev holds the previous run's series, not this run's
+	// (seed): the first scrape counts all its series added.
+	fromStore bool
 }
 
 // markers records samples as the series of this scrape and appends to out
 // a staleness marker at ts for each series of the previous scrape missing
-// from them. keep makes this scrape's series the previous ones; call it
-// once the store has taken the samples and markers (if it refused them,
-// the next scrape compares with the same series and writes the markers
-// then).
-func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked []Sample, keep func()) {
+// from them. added is how many of this scrape's series the last scrape
+// that returned any did not. keep makes this scrape's series the previous
+// ones; call it once the store has taken the samples and markers (if it
+// refused them, the next scrape compares with the same series and writes
+// the markers then).
+func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked []Sample, added int, keep func()) {
 	if s.cur == nil {
 		s.cur = make(map[uint64]labels.Labels, len(samples))
 	}
@@ -42,12 +51,25 @@ func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked [
 	for _, x := range samples {
 		s.cur[x.Labels.Hash()] = x.Labels
 	}
-	for h, l := range s.prev {
-		if _, ok := s.cur[h]; !ok {
-			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+	for h := range s.cur {
+		if _, ok := s.prev[h]; !ok || s.fromStore {
+			added++
 		}
 	}
-	return out, func() { s.prev, s.cur = s.cur, s.prev }
+	if !s.marked {
+		for h, l := range s.prev {
+			if _, ok := s.cur[h]; !ok {
+				out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+			}
+		}
+	}
+	return out, added, func() {
+		if len(samples) == 0 {
+			s.marked = true // keep prev: the series added count against it
+			return
+		}
+		s.prev, s.cur, s.marked, s.fromStore = s.cur, s.prev, false, false
+	}
 }
 
 // seed makes the series a source stored in the previous run, as far as
@@ -80,6 +102,7 @@ func (s *seenSeries) seed(ctx context.Context, st sampleStore, job, instance str
 			s.prev = make(map[uint64]labels.Labels, len(ls))
 		}
 		s.prev[l.Hash()] = l
+		s.fromStore = true
 	}
 }
 
@@ -117,7 +140,10 @@ type recentReader interface {
 
 // reportSeries are the series the scraper writes about a scrape (not the
 // target's): never marked stale with the target's series.
-var reportSeries = map[string]bool{"up": true}
+var reportSeries = map[string]bool{
+	"up": true, "scrape_duration_seconds": true, "scrape_samples_scraped": true,
+	"scrape_samples_post_metric_relabeling": true, "scrape_series_added": true,
+}
 
 // RecentSeries returns the series matching ms whose newest sample in the
 // lookback before ts (unix milliseconds) is not a staleness marker.

@@ -1,0 +1,106 @@
+package history
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/stretchr/testify/require"
+)
+
+// steppingClock returns a clock that moves on by step at each reading:
+// every scrape it times takes step.
+func steppingClock(step time.Duration) func() time.Time {
+	now := staleT0
+	return func() time.Time {
+		now = now.Add(step)
+		return now
+	}
+}
+
+// reportAt is the five report series of the target at inst, at sec.
+func reportAt(t *testing.T, emb *Embedded, inst string, sec int) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for name := range reportSeries {
+		out[name] = instantAt(t, emb, name+`{job="app",instance="`+inst+`"}`, at(sec))
+	}
+	return out
+}
+
+func report5(up, took, scraped, added float64) map[string]float64 {
+	return map[string]float64{"up": up, "scrape_duration_seconds": took, "scrape_samples_scraped": scraped,
+		"scrape_samples_post_metric_relabeling": scraped, "scrape_series_added": added}
+}
+
+// TestScrapeWritesReportSeries: every scrape of a target writes, at its
+// time and with its job and instance labels only, the series Prometheus
+// writes per scrape: up, scrape_duration_seconds,
+// scrape_samples_scraped, scrape_samples_post_metric_relabeling and
+// scrape_series_added (new against the last scrape that returned any, so
+// not after a failed scrape, as Prometheus's scrape cache counts them). A
+// failed scrape writes 0 samples and its duration. Without them the
+// embedded store had only up: a dashboard on scrape_duration_seconds
+// showed nothing.
+func TestScrapeWritesReportSeries(t *testing.T) {
+	emb := openEmbedded(t)
+	ft := newFlakyTarget(t, "demand{a=\"1\"} 7\ndemand{a=\"2\"} 9\nother 1\n")
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc.clock = steppingClock(250 * time.Millisecond)
+	inst := instanceOf(ft.url())
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	require.Equal(t, report5(1, 0.25, 3, 3), reportAt(t, emb, inst, 0), "first scrape: every series is new")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
+	require.Equal(t, report5(1, 0.25, 3, 0), reportAt(t, emb, inst, 15))
+	ft.set("demand{a=\"1\"} 7\ndemand{a=\"3\"} 9\nother 1\n", "")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(30)))
+	require.Equal(t, report5(1, 0.25, 3, 1), reportAt(t, emb, inst, 30), "demand{a=\"3\"} is new")
+	ft.set("demand{a=\"1\"} 7\ndemand{a=\"3\"} 9\nother 1\n", "500")
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(45)))
+	require.Equal(t, report5(0, 0.25, 0, 0), reportAt(t, emb, inst, 45), "a failed scrape")
+	ft.set("demand{a=\"1\"} 7\ndemand{a=\"3\"} 9\nother 1\n", "")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(60)))
+	require.Equal(t, report5(1, 0.25, 3, 0), reportAt(t, emb, inst, 60), "back: none new against the scrape before the failure")
+	require.True(t, math.IsNaN(instantAt(t, emb, `demand{a="1"}`, at(45))), "the failed scrape's markers are written still")
+
+	ls, err := emb.RecentSeries(t.Context(), at(60).UnixMilli(), labels.MustNewMatcher(labels.MatchRegexp, "__name__", "up|scrape_.*"))
+	require.NoError(t, err)
+	require.Len(t, ls, len(reportSeries))
+	for _, l := range ls {
+		require.Equal(t, 3, l.Len(), "name, job and instance only: %s", l)
+	}
+}
+
+// TestRestartMarksReportSeriesOfARemovedTarget: a target no longer
+// scraped after a restart has its report series marked stale, as its up
+// is (Prometheus marks them when a target goes away); a target still
+// scraped counts all its series added at the run's first scrape, as a
+// Prometheus started afresh does.
+func TestRestartMarksReportSeriesOfARemovedTarget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tsdb")
+	kept := newFlakyTarget(t, "demand 7\nother 1\n")
+	removed := newFlakyTarget(t, "removed_series 9\n")
+	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc.clock = steppingClock(time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
+	require.Equal(t, report5(1, 1, 1, 0), reportAt(t, emb, instanceOf(removed.url()), 15))
+	require.NoError(t, emb.Close())
+
+	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	sc = NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc.clock = steppingClock(time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(25)))
+	for name, v := range reportAt(t, emb, instanceOf(removed.url()), 25) {
+		require.True(t, math.IsNaN(v), "%s of the removed target: %v", name, v)
+	}
+	require.Equal(t, report5(1, 1, 2, 2), reportAt(t, emb, instanceOf(kept.url()), 25), "a new run's first scrape: all new")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(40)))
+	require.Equal(t, report5(1, 1, 2, 0), reportAt(t, emb, instanceOf(kept.url()), 40))
+}
