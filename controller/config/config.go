@@ -4,8 +4,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math"
@@ -729,8 +731,21 @@ func entryErrors(i int, t policy.Target, fields map[string]any) []error {
 // one key is targets, a list of at least one entry.
 func targetsEntries(b []byte) ([]yaml.Node, error) {
 	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &top); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&top); err != nil && !errors.Is(err, io.EOF) {
 		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "bad YAML: " + err.Error()}
+	}
+	// A second document (after ---) was dropped without a word, and the
+	// targets it held with it; an empty one (a trailing ---) holds none.
+	for {
+		var more any
+		err := dec.Decode(&more)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || more != nil {
+			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: "more than one YAML document (---): the file holds one targets: [...] list; put every entry in it"}
+		}
 	}
 	for k := range top {
 		if k != "targets" {

@@ -216,6 +216,10 @@ func TestParseTargets(t *testing.T) {
 		{"no query", "targets:\n  - {name: web}\n", `targets[0] ("web"): query must be set`, nil},
 		{"bad field", "targets:\n  - {name: web, query: q, max_units: 0}\n", "max_units must be in [1, 1000000], got 0", nil},
 		{"not yaml", "targets: [", "bad YAML", nil},
+		// The second document was dropped without a word, and db with it.
+		{"two documents", "targets:\n  - {name: web, query: q}\n---\ntargets:\n  - {name: db, query: q}\n", "PRESCALE_TARGETS_FILE: more than one YAML document (---)", nil},
+		{"document markers", "---\ntargets:\n  - {name: web, query: q}\n...\n", "", []string{"web"}},
+		{"trailing marker", "targets:\n  - {name: web, query: q}\n---\n", "", []string{"web"}},
 		{"bad query", "targets:\n  - {name: web, query: q}\n  - {name: db, query: 'sum('}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): query: invalid PromQL "sum("`, nil},
 		{"measured fields", "targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n", "", []string{"web"}},
 		{"bad risk", "targets:\n  - {name: web, query: q, risk_per_unit: 1.5}\n", "risk_per_unit must be in [0, 1), got 1.5", nil},
