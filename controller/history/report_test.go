@@ -1,11 +1,14 @@
 package history
 
 import (
+	"context"
 	"math"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +106,74 @@ func TestRestartMarksReportSeriesOfARemovedTarget(t *testing.T) {
 	require.Equal(t, report5(1, 1, 2, 2), reportAt(t, emb, instanceOf(kept.url()), 25), "a new run's first scrape: all new")
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(40)))
 	require.Equal(t, report5(1, 1, 2, 0), reportAt(t, emb, instanceOf(kept.url()), 40))
+}
+
+// countingStore is the Embedded store counting its RecentSeries lookups.
+type countingStore struct {
+	*Embedded
+	recent atomic.Int64
+}
+
+func (c *countingStore) RecentSeries(ctx context.Context, ts int64, ms ...*labels.Matcher) ([]labels.Labels, error) {
+	c.recent.Add(1)
+	return c.Embedded.RecentSeries(ctx, ts, ms...)
+}
+
+// TestFirstScrapeReadsThePreviousRunOnce: the first scrape of a run reads
+// the previous run's recent series from the store once, for the seeding of
+// every source's staleness and the markers of the sources gone alike, and
+// later scrapes read nothing. It read them once per source and once more
+// per job (4 lookups here: two sources of two jobs), each a query over the
+// lookback of the head. The restart still marks what it marked.
+func TestFirstScrapeReadsThePreviousRunOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tsdb")
+	ft := newFlakyTarget(t, "demand{a=\"1\"} 7\ndemand{a=\"2\"} 9\n")
+	removed := newFlakyTarget(t, "removed_series 9\n")
+	reg := prometheus.NewRegistry()
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "queue", Help: "h"}, []string{"q"})
+	reg.MustRegister(g)
+	g.WithLabelValues("x").Set(3)
+	g.WithLabelValues("y").Set(4)
+	self := ScrapeTarget{Job: "self", URL: "localhost:9111"}
+	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}, {Job: "app", URL: removed.url()}}, reg, self, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	require.NoError(t, emb.Close())
+
+	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, emb.Close()) }()
+	st := &countingStore{Embedded: emb}
+	sc = NewScraper(nil, []ScrapeTarget{{Job: "app", URL: ft.url()}}, reg, self, time.Second)
+	sc.store = st
+	ft.set("demand{a=\"1\"} 7\n", "")
+	g.DeleteLabelValues("y")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(20)))
+	require.EqualValues(t, 1, st.recent.Load(), "one lookup at the first scrape")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(35)))
+	require.EqualValues(t, 1, st.recent.Load(), "none after")
+	for _, q := range []string{`demand{a="2"}`, `queue{q="y"}`, `removed_series`, `up{instance="` + instanceOf(removed.url()) + `"}`} {
+		require.True(t, math.IsNaN(instantAt(t, emb, q, at(20))), "%s marked at the first scrape", q)
+	}
+	require.InDelta(t, 7, instantAt(t, emb, `demand{a="1"}`, at(35)), 0)
+	require.InDelta(t, 3, instantAt(t, emb, `queue{q="x"}`, at(35)), 0)
+}
+
+// TestRecentSeriesOfJobsLiteral: the one lookup of several jobs matches
+// their names as they are, not as patterns: job "a.b" is not "aXb".
+func TestRecentSeriesOfJobsLiteral(t *testing.T) {
+	emb := openEmbedded(t)
+	_, err := emb.Append(t.Context(), []Sample{
+		{Labels: labels.FromStrings("__name__", "x", "job", "a.b", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
+		{Labels: labels.FromStrings("__name__", "x", "job", "aXb", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
+		{Labels: labels.FromStrings("__name__", "x", "job", "c", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
+	})
+	require.NoError(t, err)
+	ls := recentSeriesOf(t.Context(), emb, []string{"a.b", "c"}, at(10).UnixMilli())
+	var jobs []string
+	for _, l := range ls {
+		jobs = append(jobs, l.Get("job"))
+	}
+	require.ElementsMatch(t, []string{"a.b", "c"}, jobs)
 }

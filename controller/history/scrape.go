@@ -137,6 +137,10 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		return r
 	}
 	ts := now.UnixMilli()
+	var previous []labels.Labels
+	if !s.started {
+		previous = s.previousRun(ctx, ts)
+	}
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
@@ -163,28 +167,57 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, FamiliesToSamples(mfs, ts, t.Job, inst), ts, &report{up: up, took: took})
 	}
 	if !s.started {
-		s.started = s.markGone(ctx, &r, ts)
+		s.started = s.markGone(ctx, &r, ts, previous)
 	}
 	return r
 }
 
+// sources are the job and the instance label of each source this run
+// scrapes: the gatherer and the targets.
+func (s *Scraper) sources() (jobs, instances []string) {
+	if s.gather != nil {
+		jobs, instances = append(jobs, s.gatherAs.Job), append(instances, s.gatherAs.URL)
+	}
+	for _, t := range s.targets {
+		jobs, instances = append(jobs, t.Job), append(instances, instanceOf(t.URL))
+	}
+	return jobs, instances
+}
+
+// previousRun reads, in one lookup, the recent series of this run's jobs
+// that the store holds (recentSeriesOf), and seeds each source's
+// staleness with those of its own that are not already seeded: what the
+// first scrape of a run compares with, and what markGone marks of the
+// sources gone. A store error seeds and marks nothing.
+func (s *Scraper) previousRun(ctx context.Context, ts int64) []labels.Labels {
+	jobs, instances := s.sources()
+	ls := recentSeriesOf(ctx, s.store, jobs, ts)
+	by := map[[2]string][]labels.Labels{}
+	for _, l := range ls {
+		k := [2]string{l.Get("job"), l.Get("instance")}
+		by[k] = append(by[k], l)
+	}
+	if s.gather != nil {
+		s.gatherSeen.seed(by[[2]string{jobs[0], instances[0]}])
+		jobs, instances = jobs[1:], instances[1:]
+	}
+	for i := range s.targets {
+		s.seen[i].seed(by[[2]string{jobs[i], instances[i]}])
+	}
+	return ls
+}
+
 // markGone writes, once at the end of the first scrape of a run,
-// staleness markers for the series of the previous run's sources that
+// staleness markers for previous's series (previousRun) of the sources
 // this run does not scrape (goneSources). After the sources' samples: a
 // series one of them returned with its own instance label (it wins, as
 // with honor_labels) looks like one of a source gone, and its marker at
 // the same time is refused as a duplicate of the live sample, instead of
 // refusing that sample. It reports whether they are done: markers the
 // store refused are looked up and written again at the next scrape.
-func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) bool {
-	jobs, sources := map[string]bool{}, map[string]bool{}
-	if s.gather != nil {
-		jobs[s.gatherAs.Job], sources[s.gatherAs.URL] = true, true
-	}
-	for _, t := range s.targets {
-		jobs[t.Job], sources[instanceOf(t.URL)] = true, true
-	}
-	if m := goneSources(ctx, s.store, jobs, sources, ts); len(m) > 0 {
+func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64, previous []labels.Labels) bool {
+	_, instances := s.sources()
+	if m := goneSources(previous, instances, ts); len(m) > 0 {
 		if _, err := s.store.Append(ctx, m); err != nil {
 			r.storeErr = err
 			return false
@@ -199,7 +232,6 @@ func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64) bool {
 // report series of its scrape (rep; nil for the gatherer), recording a
 // refusal in r.
 func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, samples []Sample, ts int64, rep *report) {
-	seen.seed(ctx, s.store, job, instance, ts)
 	n := len(samples)
 	all, added, keep := seen.markers(samples, ts, samples)
 	if rep != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -72,28 +74,20 @@ func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked [
 	}
 }
 
-// seed makes the series a source stored in the previous run, as far as
-// the store still reads them (a sample within the lookback before ts that
-// is not a marker), the previous scrape's: a controller restarted while a
-// target is down, or after a series vanished, marks them stale at its
-// first scrape, instead of reading their last value for the rest of the
-// lookback. (Prometheus restarted keeps no such list: its queries carry
-// the old samples; but it is not restarted with the controller reading
-// it.) Only the first scrape of a run seeds; a store error seeds nothing.
-func (s *seenSeries) seed(ctx context.Context, st sampleStore, job, instance string, ts int64) {
+// seed makes ls, the series a source stored in the previous run as far
+// as the store still reads them (a sample within the lookback before the
+// first scrape that is not a marker: recentSeriesOf), the previous
+// scrape's: a controller restarted while a target is down, or after a
+// series vanished, marks them stale at its first scrape, instead of
+// reading their last value for the rest of the lookback. (Prometheus
+// restarted keeps no such list: its queries carry the old samples; but it
+// is not restarted with the controller reading it.) Only the first call
+// seeds; the scraper's own series (reportSeries) are left out.
+func (s *seenSeries) seed(ls []labels.Labels) {
 	if s.seeded {
 		return
 	}
 	s.seeded = true
-	r, ok := st.(recentReader)
-	if !ok {
-		return
-	}
-	ls, err := r.RecentSeries(ctx, ts, labels.MustNewMatcher(labels.MatchEqual, "job", job),
-		labels.MustNewMatcher(labels.MatchEqual, "instance", instance))
-	if err != nil {
-		return
-	}
 	for _, l := range ls {
 		if reportSeries[l.Get(model.MetricNameLabel)] {
 			continue // the scraper's own, written at every scrape
@@ -106,27 +100,39 @@ func (s *seenSeries) seed(ctx context.Context, st sampleStore, job, instance str
 	}
 }
 
-// goneSources returns staleness markers at ts for the recent series (up
-// included) of jobs whose instance is none of sources: the targets of the
-// previous run that this one no longer scrapes (PRESCALE_SCRAPE_TARGETS
-// changed; a different listen address for the gathered registry), as
-// Prometheus marks a removed target's series stale. A store error marks
-// nothing.
-func goneSources(ctx context.Context, st sampleStore, jobs, sources map[string]bool, ts int64) []Sample {
+// recentSeriesOf returns the recent series of jobs at ts (RecentSeries),
+// in one lookup; nil when the store cannot say or fails.
+func recentSeriesOf(ctx context.Context, st sampleStore, jobs []string, ts int64) []labels.Labels {
 	r, ok := st.(recentReader)
-	if !ok {
+	if !ok || len(jobs) == 0 {
 		return nil
 	}
+	alt := make([]string, len(jobs))
+	for i, j := range jobs {
+		alt[i] = regexp.QuoteMeta(j)
+	}
+	ls, err := r.RecentSeries(ctx, ts, labels.MustNewMatcher(labels.MatchRegexp, "job", strings.Join(alt, "|")))
+	if err != nil {
+		return nil
+	}
+	return ls
+}
+
+// goneSources returns staleness markers at ts for the series of previous
+// (the recent series of this run's jobs, up included) whose instance is
+// none of instances: the targets of the previous run that this one no
+// longer scrapes (PRESCALE_SCRAPE_TARGETS changed; a different listen
+// address for the gathered registry), as Prometheus marks a removed
+// target's series stale.
+func goneSources(previous []labels.Labels, instances []string, ts int64) []Sample {
+	scraped := make(map[string]bool, len(instances))
+	for _, i := range instances {
+		scraped[i] = true
+	}
 	var out []Sample
-	for job := range jobs {
-		ls, err := r.RecentSeries(ctx, ts, labels.MustNewMatcher(labels.MatchEqual, "job", job))
-		if err != nil {
-			return nil
-		}
-		for _, l := range ls {
-			if !sources[l.Get("instance")] {
-				out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
-			}
+	for _, l := range previous {
+		if !scraped[l.Get("instance")] {
+			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
 		}
 	}
 	return out
