@@ -2,9 +2,11 @@ package exporter
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
@@ -12,9 +14,18 @@ import (
 	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
-// diskCollector exposes per-device I/O counters from /proc/diskstats.
+// diskCollector exposes per-device I/O counters from /proc/diskstats. A
+// line it cannot parse is left out, the other devices published, and
+// counted in prescale_exporter_diskstats_skipped_lines; the first scrape
+// that skips lines after one that did not logs a warning.
 type diskCollector struct {
 	exclude *regexp.Regexp
+	logger  *slog.Logger
+
+	mu          sync.Mutex
+	lastSkipped int // lines skipped by the last scrape, for the warning
+
+	skipped *prometheus.Desc
 
 	readBytes, writtenBytes *prometheus.Desc
 	reads, writes           *prometheus.Desc
@@ -24,12 +35,15 @@ type diskCollector struct {
 
 var _ Collector = (*diskCollector)(nil)
 
-func newDiskCollector(exclude *regexp.Regexp) *diskCollector {
+func newDiskCollector(exclude *regexp.Regexp, logger *slog.Logger) *diskCollector {
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc(fqName("disk", name), help, []string{"device"}, nil)
 	}
 	return &diskCollector{
-		exclude:      exclude,
+		exclude: exclude,
+		logger:  logger,
+		skipped: prometheus.NewDesc(fqName("exporter", "diskstats_skipped_lines"),
+			"Lines of /proc/diskstats the last scrape could not parse and left out of the disk metrics.", nil, nil),
 		readBytes:    d("read_bytes_total", "Bytes read from the device."),
 		writtenBytes: d("written_bytes_total", "Bytes written to the device."),
 		reads:        d("reads_completed_total", "Read operations completed."),
@@ -50,10 +64,12 @@ type diskSample struct {
 }
 
 func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	stats, err := readDiskStats(ctx)
+	stats, skipped, err := readDiskStats(ctx)
 	if err != nil {
 		return err
 	}
+	c.noteSkipped(skipped)
+	ch <- prometheus.MustNewConstMetric(c.skipped, prometheus.GaugeValue, float64(len(skipped)))
 	for _, s := range diskSamples(stats, c.exclude) {
 		ch <- prometheus.MustNewConstMetric(c.readBytes, prometheus.CounterValue, s.readBytes, s.device)
 		ch <- prometheus.MustNewConstMetric(c.writtenBytes, prometheus.CounterValue, s.writtenBytes, s.device)
@@ -70,15 +86,13 @@ func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 // readDiskStats reads /proc/diskstats itself: gopsutil's IOCounters drops
 // the devices that never did I/O (node_exporter lists them at 0) and looks
 // up each device's serial number and label, which are not exported.
-func readDiskStats(ctx context.Context) (map[string]disk.IOCountersStat, error) {
+// Lines it cannot parse are returned as errors, one per line.
+func readDiskStats(ctx context.Context) (map[string]disk.IOCountersStat, []error, error) {
 	data, err := os.ReadFile(procPath(ctx, "diskstats"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	lines, err := procfs.DiskStats(data)
-	if err != nil {
-		return nil, err
-	}
+	lines, skipped := procfs.DiskStats(data)
 	const sector = 512 // diskstats counts 512-byte sectors whatever the device's
 	stats := make(map[string]disk.IOCountersStat, len(lines))
 	for _, d := range lines {
@@ -88,7 +102,20 @@ func readDiskStats(ctx context.Context) (map[string]disk.IOCountersStat, error) 
 			IopsInProgress: d.InProgress, IoTime: d.IOMillis,
 		}
 	}
-	return stats, nil
+	return stats, skipped, nil
+}
+
+// noteSkipped logs the first bad line when lines are skipped after a
+// scrape that skipped none (one warning while the file stays malformed).
+func (c *diskCollector) noteSkipped(skipped []error) {
+	c.mu.Lock()
+	warn := len(skipped) > 0 && c.lastSkipped == 0
+	c.lastSkipped = len(skipped)
+	c.mu.Unlock()
+	if warn {
+		c.logger.Warn("disk: lines of /proc/diskstats skipped, the other devices published",
+			"skipped", len(skipped), "first", skipped[0].Error())
+	}
 }
 
 // diskSamples drops excluded devices, converts milliseconds to seconds and
@@ -116,5 +143,5 @@ func diskSamples(stats map[string]disk.IOCountersStat, exclude *regexp.Regexp) [
 }
 
 func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
-	describe(ch, c.readBytes, c.writtenBytes, c.reads, c.writes, c.readTime, c.writeTime, c.ioTime, c.ioNow)
+	describe(ch, c.skipped, c.readBytes, c.writtenBytes, c.reads, c.writes, c.readTime, c.writeTime, c.ioTime, c.ioNow)
 }

@@ -101,7 +101,7 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 	cs := []namedCollector{
 		{"cpu", newCPUCollector()},
 		{"memory", newMemoryCollector()},
-		{"disk", newDiskCollector(diskEx)},
+		{"disk", newDiskCollector(diskEx, o.logger)},
 		{"filesystem", newFilesystemCollector(mountEx, typeEx, o.usage)},
 		{"network", newNetworkCollector()},
 		{"load", newLoadCollector()},

@@ -117,28 +117,43 @@ type DiskStat struct {
 }
 
 // DiskStats parses /proc/diskstats. Every device is returned, those that
-// never did I/O included; lines with fewer than the 14 fields of Linux
-// 2.6 are skipped, as the kernel never prints them.
-func DiskStats(data []byte) ([]DiskStat, error) {
-	var out []DiskStat
+// never did I/O included. A line that cannot be parsed (fewer than the 14
+// fields of Linux 2.6, or a field that is not a count) is skipped, the other
+// devices kept; skipped holds one error per such line.
+// Blank lines are ignored.
+func DiskStats(data []byte) (out []DiskStat, skipped []error) {
+	n := 0
 	for line := range bytes.Lines(data) {
+		n++
 		f := strings.Fields(string(line))
-		if len(f) < 14 {
+		if len(f) == 0 {
 			continue
 		}
-		d := DiskStat{Name: f[2]}
-		for i, p := range []*uint64{&d.Reads, nil, &d.ReadSectors, &d.ReadMillis, &d.Writes, nil,
-			&d.WriteSectors, &d.WriteMillis, &d.InProgress, &d.IOMillis} {
-			if p == nil {
-				continue // merged reads and writes are not exported
-			}
-			v, err := strconv.ParseUint(f[3+i], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("diskstats %s field %d: %s is not a count", QuoteCut(f[2]), 4+i, QuoteCut(f[3+i]))
-			}
-			*p = v
+		d, err := diskStat(f)
+		if err != nil {
+			skipped = append(skipped, fmt.Errorf("diskstats line %d: %w", n, err))
+			continue
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out, skipped
+}
+
+func diskStat(f []string) (DiskStat, error) {
+	if len(f) < 14 {
+		return DiskStat{}, fmt.Errorf("%d fields, at least 14 expected", len(f))
+	}
+	d := DiskStat{Name: f[2]}
+	for i, p := range []*uint64{&d.Reads, nil, &d.ReadSectors, &d.ReadMillis, &d.Writes, nil,
+		&d.WriteSectors, &d.WriteMillis, &d.InProgress, &d.IOMillis} {
+		if p == nil {
+			continue // merged reads and writes are not exported
+		}
+		v, err := strconv.ParseUint(f[3+i], 10, 64)
+		if err != nil {
+			return DiskStat{}, fmt.Errorf("%s field %d: %s is not a count", QuoteCut(f[2]), 4+i, QuoteCut(f[3+i]))
+		}
+		*p = v
+	}
+	return d, nil
 }
