@@ -324,6 +324,7 @@ func TestE2EEmbeddedScrapesExporter(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "embedded-tsdb", ver.Sources[0].Kind)
 	require.Positive(t, ver.Sources[0].Stats["samples_appended_since_start"])
+	require.Contains(t, ver.Sources[0].Stats, "staleness_markers_since_start", "counted apart from the samples")
 	testkit.Eventually(ctx, t, 30*time.Second, "webhook delivered", func() error {
 		if len(sink.all()) == 0 {
 			return fmt.Errorf("no webhook yet")

@@ -309,7 +309,8 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 	if a.store != nil {
 		storeStats = func() map[string]int64 {
 			app, rej := a.store.Stats()
-			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej}
+			return map[string]int64{"head_series": int64(a.store.SeriesCount()), "samples_appended_since_start": app, "samples_rejected_since_start": rej,
+				"staleness_markers_since_start": a.store.Markers()}
 		}
 	}
 	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard, ShardOf: a.shardOf})

@@ -44,6 +44,7 @@ type Embedded struct {
 	lookback time.Duration // PromQL's: how far back RecentSeries looks
 	rejected atomic.Int64
 	appended atomic.Int64
+	markers  atomic.Int64 // staleness markers stored: not samples of a target (Stats)
 }
 
 var _ History = (*Embedded)(nil)
@@ -145,10 +146,11 @@ var discardOOO = storage.AppendOptions{DiscardOutOfOrder: true}
 // Append writes samples in one transaction. Samples the TSDB rejects as
 // duplicates or out of bounds are counted, not fatal; other errors roll the
 // transaction back. A staleness marker (value.StaleNaN) is appended only
-// in order, and one refused is not counted.
+// in order, and one refused is not counted. It returns the samples stored,
+// markers not included (Markers counts them).
 func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 	app := e.db.Appender(ctx)
-	n := 0
+	n, marked := 0, 0
 	for _, s := range samples {
 		if math.IsInf(s.V, 0) {
 			continue
@@ -172,12 +174,17 @@ func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 			_ = app.Rollback()
 			return 0, fmt.Errorf("history: append %s: %w", s.Labels, err)
 		}
-		n++
+		if stale {
+			marked++
+		} else {
+			n++
+		}
 	}
 	if err := app.Commit(); err != nil {
 		return 0, fmt.Errorf("history: commit: %w", err)
 	}
 	e.appended.Add(int64(n))
+	e.markers.Add(int64(marked))
 	return n, nil
 }
 
@@ -217,9 +224,17 @@ func (e *Embedded) AppendSeries(ctx context.Context, lbls labels.Labels, t []int
 }
 
 // Stats reports how many samples were stored and rejected since Open.
+// Staleness markers are neither: they are not samples a target produced
+// (a failed scrape writes one per series of the target's last one), so
+// they are counted apart (Markers).
 func (e *Embedded) Stats() (appended, rejected int64) {
 	return e.appended.Load(), e.rejected.Load()
 }
+
+// Markers reports how many staleness markers were stored since Open: one
+// per series a scraped source stopped returning (all of a target's at a
+// failed scrape) or no longer scraped after a restart.
+func (e *Embedded) Markers() int64 { return e.markers.Load() }
 
 // SeriesCount returns the number of series in the head block.
 func (e *Embedded) SeriesCount() uint64 { return e.db.Head().NumSeries() }

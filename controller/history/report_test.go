@@ -177,3 +177,26 @@ func TestRecentSeriesOfJobsLiteral(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"a.b", "c"}, jobs)
 }
+
+// TestMarkersCountedApart: the staleness markers a failed scrape writes
+// are counted apart from the samples appended (Stats, /api/verification's
+// samples_appended_since_start), which count only what targets returned
+// and the report series; they were counted as appended samples (14 here,
+// 2 of them markers).
+func TestMarkersCountedApart(t *testing.T) {
+	emb := openEmbedded(t)
+	ft := newFlakyTarget(t, "demand 7\nother 1\n")
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	ft.set("", "500")
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(15)))
+	appended, rejected := emb.Stats()
+	require.EqualValues(t, 2+len(reportSeries)+len(reportSeries), appended, "two samples and the report series, then the report series")
+	require.Zero(t, rejected)
+	require.EqualValues(t, 2, emb.Markers(), "demand and other")
+	n, err := emb.Append(t.Context(), []Sample{{Labels: labels.FromStrings("__name__", "x"), T: at(20).UnixMilli(), V: 1},
+		{Labels: labels.FromStrings("__name__", "x"), T: at(30).UnixMilli(), V: staleNaN}})
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "Append returns the samples stored, not the markers")
+	require.EqualValues(t, 3, emb.Markers())
+}
