@@ -502,10 +502,27 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		// KEDA read a series that never exists and held its fallback size.
 		{"keda.enabled=true,keda.target=checkout", `keda.target: the controller has no target "checkout" (its targets: web)`},
 		{"keda.enabled=true,controller.targets[0].name=a,controller.targets[0].query=up", `keda.target: the controller has no target "web" (its targets: a)`},
+		// Replica bounds narrower than the target's units: the HPA never ran
+		// what prescale decided outside them, and the decision alert stayed.
+		{"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=1", `keda.minReplicaCount (2) is above target "web"'s min_units (1)`},
+		{"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=", `keda.minReplicaCount (2) is above target "web"'s min_units (1)`},
+		{"keda.enabled=true,controller.env.PRESCALE_TARGET_MAX_UNITS=100", `keda.maxReplicaCount (50) is below target "web"'s max_units (100)`},
+		{"keda.enabled=true,controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].max_units=60", `keda.maxReplicaCount (50) is below target "web"'s max_units (60)`},
 	} {
 		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
 		require.Error(t, err, tc.set)
 		require.Contains(t, stderr, tc.want, tc.set)
+	}
+	// Bounds that contain the target's units are taken: the entry's own
+	// min_units over the variable's, a wider KEDA range, scale to zero.
+	for _, set := range []string{
+		"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=1,controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].min_units=3",
+		"keda.enabled=true,keda.minReplicaCount=1,keda.maxReplicaCount=60",
+		"keda.enabled=true,keda.minReplicaCount=0,controller.env.PRESCALE_TARGET_MIN_UNITS=0",
+	} {
+		objs, stderr, err := helmTemplate(t, helm, "--set", set)
+		require.NoError(t, err, "%s: %s", set, stderr)
+		require.Len(t, objs["ScaledObject"], 1, set)
 	}
 }
 

@@ -69,6 +69,27 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/*
+The min_units and max_units of the target KEDA scales, as "MIN MAX": its
+entry's in controller.targets, else PRESCALE_TARGET_MIN_UNITS and
+PRESCALE_TARGET_MAX_UNITS, else the controller's defaults (1 and 10).
+*/}}
+{{- define "prescale.kedaTargetBounds" -}}
+{{- $env := .Values.controller.env -}}
+{{- $min := $env.PRESCALE_TARGET_MIN_UNITS -}}
+{{- if or (kindIs "invalid" $min) (eq (toString $min) "") }}{{ $min = "1" }}{{ end -}}
+{{- $max := $env.PRESCALE_TARGET_MAX_UNITS -}}
+{{- if or (kindIs "invalid" $max) (eq (toString $max) "") }}{{ $max = "10" }}{{ end -}}
+{{- $kt := include "prescale.kedaTarget" . -}}
+{{- range .Values.controller.targets -}}
+{{- if eq (toString .name) $kt -}}
+{{- if not (kindIs "invalid" .min_units) }}{{ $min = .min_units }}{{ end -}}
+{{- if not (kindIs "invalid" .max_units) }}{{ $max = .max_units }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- printf "%s %s" (include "prescale.envValue" $min) (include "prescale.envValue" $max) -}}
+{{- end -}}
+
+{{/*
 The current_query of the target KEDA scales (keda.currentQuery): "auto"
 reads kube-state-metrics' available replicas (ready for a StatefulSet) of
 keda.scaleTargetRef, so prescale_current_units is the capacity that serves
