@@ -1,0 +1,56 @@
+package deploy
+
+import (
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// TestHelmSchemaTargetFields: values.schema.json lists exactly the fields
+// of a targets file entry (policy.Target's yaml names) under
+// controller.targets and refuses any other, so a misspelt field fails
+// helm install naming it. It rendered, and the controller's pod then
+// exited 2 at every start (CrashLoopBackOff) on "unknown field max_unit".
+func TestHelmSchemaTargetFields(t *testing.T) {
+	var schema struct {
+		Properties struct {
+			Controller struct {
+				Properties struct {
+					Targets struct {
+						Items struct {
+							AdditionalProperties *bool                      `json:"additionalProperties"`
+							Properties           map[string]json.RawMessage `json:"properties"`
+						} `json:"items"`
+					} `json:"targets"`
+				} `json:"properties"`
+			} `json:"controller"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(testkit.ReadFile(t, filepath.Join(chartDir, "values.schema.json")), &schema))
+	items := schema.Properties.Controller.Properties.Targets.Items
+	require.NotNil(t, items.AdditionalProperties, "controller.targets items: additionalProperties")
+	require.False(t, *items.AdditionalProperties, "controller.targets items refuse unknown fields")
+	var want []string
+	rt := reflect.TypeFor[policy.Target]()
+	for i := range rt.NumField() {
+		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			want = append(want, tag)
+		}
+	}
+	slices.Sort(want)
+	require.Equal(t, want, slices.Sorted(maps.Keys(items.Properties)), "values.schema.json controller.targets fields: a targets file entry's")
+
+	helm := lookHelm(t)
+	_, stderr, err := helmTemplate(t, helm, "--set", "controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].max_unit=5")
+	require.Error(t, err)
+	require.Contains(t, stderr, "at '/controller/targets/0': additional properties 'max_unit' not allowed")
+}
