@@ -86,12 +86,16 @@ type runProc struct {
 	tokenNew  bool   // tokenFile was written by this run (else reused)
 }
 
+// runUnread: the exporter's settings run leaves to the controller's.
+var runUnread = []string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_MAX_IN_FLIGHT", "PRESCALE_EXPORTER_LOG_LEVEL"}
+
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags, code, ok := parseRunFlags(args, stderr)
 	if !ok {
 		return code
 	}
 	envcheck.Warn(stderr, "prescale run", os.Environ(), envcheck.AllScope, config.Config{}, exporter.Config{})
+	envcheck.WarnUnread(stderr, "prescale run", os.Environ(), runUnread, "PRESCALE_LISTEN, PRESCALE_METRICS_MAX_IN_FLIGHT and PRESCALE_LOG_LEVEL serve both")
 	p := &runProc{flags: flags}
 	p.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: &p.level}))
 	clihelp.IgnoreHangup(ctx, p.log)
@@ -110,9 +114,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var wg sync.WaitGroup
 	rctx, cancel := context.WithCancel(ctx)
 	if p.replay != nil {
-		wg.Go(func() {
-			p.replay.Run(rctx, p.cfg.ScrapeInterval, time.Now, p.log)
-		})
+		wg.Go(func() { p.replay.Run(rctx, p.cfg.ScrapeInterval, time.Now, p.log) })
 	}
 	err = a.Run(ctx)
 	cancel()
@@ -302,10 +304,7 @@ func runEnvHelp(w io.Writer) {
 	clihelp.Env(w, vars, clihelp.ControllerEnv)
 	var evars []clihelp.Var
 	for _, v := range clihelp.Vars(exporter.EnvPrefix, exporter.Config{}) {
-		// The one listener and the one log are the controller's
-		// (PRESCALE_LISTEN, PRESCALE_METRICS_MAX_IN_FLIGHT, PRESCALE_LOG_LEVEL).
-		if v.Name != exporter.EnvPrefix+"_EXPORTER_LISTEN" && v.Name != exporter.EnvPrefix+"_EXPORTER_MAX_IN_FLIGHT" &&
-			v.Name != exporter.EnvPrefix+"_EXPORTER_LOG_LEVEL" {
+		if !slices.Contains(runUnread, v.Name) {
 			evars = append(evars, v)
 		}
 	}

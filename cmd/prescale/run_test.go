@@ -142,6 +142,21 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(dir, "data"))
 }
 
+// TestRunWarnsUnreadExporterSettings: the exporter's listen address,
+// in-flight limit and log level are not read by prescale run (one listener,
+// one log); each given is named at start. They were ignored without a word.
+func TestRunWarnsUnreadExporterSettings(t *testing.T) {
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_EXPORTER_LISTEN", ":9110")
+	t.Setenv("PRESCALE_EXPORTER_LOG_LEVEL", "debug")
+	t.Setenv("PRESCALE_STEP", "abc") // stop at start
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 2, runAtStart(t, nil, &out, &errb))
+	require.Contains(t, errb.String(), "prescale run: warning: PRESCALE_EXPORTER_LISTEN is set but unused: PRESCALE_LISTEN,")
+	require.Contains(t, errb.String(), "prescale run: warning: PRESCALE_EXPORTER_LOG_LEVEL is set but unused:")
+	require.NotContains(t, errb.String(), "PRESCALE_EXPORTER_MAX_IN_FLIGHT")
+}
+
 // runAtStart runs `prescale run args...` where it must stop at start (bad
 // configuration, exit 2), with a deadline: a regression that starts the
 // controller instead then fails the test after a minute, saying so, rather

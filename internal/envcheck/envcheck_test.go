@@ -50,6 +50,14 @@ func TestWarnScopes(t *testing.T) {
 	require.Equal(t, 3, strings.Count(all.String(), "warning"))
 }
 
+func TestWarnUnread(t *testing.T) {
+	var w strings.Builder
+	WarnUnread(&w, "r", []string{"PATH=/bin", "PRESCALE_EXPORTER_LISTEN=:1", "PRESCALE_STEP=5m", "PRESCALE_EXPORTER_LOG_LEVEL="},
+		[]string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_LOG_LEVEL"}, "why")
+	require.Equal(t, "r: warning: PRESCALE_EXPORTER_LISTEN is set but unused: why\n"+
+		"r: warning: PRESCALE_EXPORTER_LOG_LEVEL is set but unused: why\n", w.String())
+}
+
 func TestNearest(t *testing.T) {
 	names := []string{"PRESCALE_STEP", "PRESCALE_SCALING_INTERVAL", "PRESCALE_TARGET_NAME"}
 	require.Equal(t, "PRESCALE_SCALING_INTERVAL", Nearest("PRESCALE_SCALING_INTERVALL", names))

@@ -3,6 +3,7 @@ package envcheck
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -49,5 +50,16 @@ func Warn(w io.Writer, program string, environ []string, scope Scope, configs ..
 			hint = "did you mean " + near + "?"
 		}
 		fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (%s)\n", program, name, hint)
+	}
+}
+
+// WarnUnread writes one line to w for each of names that environ sets: a
+// setting program knows but does not read, and why. Each was ignored
+// without a word (prescale run serves the exporter on its one listener).
+func WarnUnread(w io.Writer, program string, environ, names []string, why string) {
+	for _, kv := range environ {
+		if name, _, _ := strings.Cut(kv, "="); slices.Contains(names, name) {
+			fmt.Fprintf(w, "%s: warning: %s is set but unused: %s\n", program, name, why)
+		}
 	}
 }
