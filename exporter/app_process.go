@@ -210,6 +210,21 @@ func readPidFile(ctx context.Context, spec string) ([]byte, error) {
 	return data, err
 }
 
+// checkPidFileRoots refuses a pid file (PRESCALE_APP_PROCESS with a "/")
+// read from the exporter's own file system while its pid is looked up
+// under a moved proc root (HOST_PROC set, HOST_ROOT not): the pid was
+// written in another pid namespace than the one HOST_PROC shows, so it
+// would name an unrelated process there, or none. With HOST_ROOT the file
+// is read under it (readPidFile), in the host's namespace.
+func checkPidFileRoots(ctx context.Context, spec string) error {
+	if !isPidFile(spec) || filepath.Clean(procPath(ctx)) == "/proc" || rootPath(ctx) != "/" {
+		return nil
+	}
+	return fmt.Errorf("%s=%s is a pid file in the exporter's own file system, but HOST_PROC=%s looks its pid up in another pid namespace: "+
+		"set HOST_ROOT to the root of the file system that holds the file, as seen from HOST_PROC's namespace (the host's root, /host/root in the DaemonSets), or name the process instead of its pid file",
+		envAppProcess, spec, procPath(ctx))
+}
+
 func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, c.cpu, c.rss, c.fds, c.threads)
 }

@@ -104,11 +104,7 @@ func (h *hostCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect runs every source concurrently, then emits the load score from
 // the signals they recorded.
 func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx := context.Background()
-	if h.env != nil {
-		ctx = context.WithValue(ctx, common.EnvKey, h.env)
-	}
-	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	ctx, cancel := context.WithTimeout(envContext(h.env), h.timeout)
 	defer cancel()
 	if at, ok := h.budget.earliest(); ok {
 		var cancelAt context.CancelFunc

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"github.com/shirou/gopsutil/v4/common"
 	"github.com/stretchr/testify/require"
 )
 
@@ -101,6 +102,42 @@ func TestEnvconfigNamesTheVariable(t *testing.T) {
 			err := envconfig.Process(EnvPrefix, &cfg)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.env)
+		})
+	}
+}
+
+// TestPidFileNeedsHostRoot: a pid file with HOST_PROC set and HOST_ROOT not
+// is refused at start (the exporter's own file, a pid of another pid
+// namespace looked up among HOST_PROC's processes), naming both variables;
+// HOST_ROOT, a process name or the default /proc are accepted.
+func TestPidFileNeedsHostRoot(t *testing.T) {
+	t.Setenv("HOST_PROC", "")
+	t.Setenv("HOST_ROOT", "")
+	proc, root := t.TempDir(), t.TempDir()
+	tests := []struct {
+		name, spec string
+		env        common.EnvMap
+		want       string // error substring; "" means accepted
+	}{
+		{"pid file, HOST_PROC only", "/run/app.pid", common.EnvMap{common.HostProcEnvKey: proc},
+			"PRESCALE_APP_PROCESS=/run/app.pid is a pid file in the exporter's own file system, but HOST_PROC=" + proc + " looks its pid up in another pid namespace: set HOST_ROOT"},
+		{"relative pid file, HOST_PROC only", "run/app.pid", common.EnvMap{common.HostProcEnvKey: proc}, "PRESCALE_APP_PROCESS=run/app.pid is a pid file"},
+		{"HOST_ROOT of / is no root", "/run/app.pid", common.EnvMap{common.HostProcEnvKey: proc, common.HostRootEnvKey: "/"}, "set HOST_ROOT"},
+		{"pid file, HOST_PROC and HOST_ROOT", "/run/app.pid", common.EnvMap{common.HostProcEnvKey: proc, common.HostRootEnvKey: root}, ""},
+		{"process name, HOST_PROC only", "nginx", common.EnvMap{common.HostProcEnvKey: proc}, ""},
+		{"pid file, HOST_PROC=/proc/", "/run/app.pid", common.EnvMap{common.HostProcEnvKey: "/proc/"}, ""},
+		{"pid file, no roots moved", "/run/app.pid", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.AppProcess = tc.spec
+			_, err := NewCollector(cfg, WithEnv(tc.env))
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.want)
 		})
 	}
 }

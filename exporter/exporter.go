@@ -98,6 +98,9 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envDiskDevicesExclude, err)
 	}
+	if err := checkPidFileRoots(envContext(o.env), cfg.AppProcess); err != nil {
+		return nil, err
+	}
 	cs := []namedCollector{
 		{"cpu", newCPUCollector()},
 		{"memory", newMemoryCollector()},

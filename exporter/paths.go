@@ -26,6 +26,15 @@ func hostPath(ctx context.Context, key common.EnvKeyType, def string, elem ...st
 	return filepath.Join(append([]string{root}, elem...)...)
 }
 
+// envContext carries env (if any) as gopsutil's EnvMap, as a scrape's
+// context does.
+func envContext(env common.EnvMap) context.Context {
+	if env == nil {
+		return context.Background()
+	}
+	return context.WithValue(context.Background(), common.EnvKey, env)
+}
+
 func procPath(ctx context.Context, elem ...string) string {
 	return hostPath(ctx, common.HostProcEnvKey, "/proc", elem...)
 }
