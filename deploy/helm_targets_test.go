@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,7 +20,9 @@ import (
 // of a targets file entry (policy.Target's yaml names) under
 // controller.targets and refuses any other, so a misspelt field fails
 // helm install naming it. It rendered, and the controller's pod then
-// exited 2 at every start (CrashLoopBackOff) on "unknown field max_unit".
+// exited 2 at every start (CrashLoopBackOff) on "unknown field max_unit",
+// and so on a quoted number or a lag in seconds: each field has the type
+// the controller takes.
 func TestHelmSchemaTargetFields(t *testing.T) {
 	var schema struct {
 		Properties struct {
@@ -42,9 +45,23 @@ func TestHelmSchemaTargetFields(t *testing.T) {
 	var want []string
 	rt := reflect.TypeFor[policy.Target]()
 	for i := range rt.NumField() {
-		if tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
-			want = append(want, tag)
+		tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ",")
+		if tag == "" || tag == "-" {
+			continue
 		}
+		want = append(want, tag)
+		// A quoted number or a duration in seconds (max_units: "40",
+		// lag: 300) is refused by the controller: the schema refuses it
+		// at install. Strings (names, queries, labels) take any scalar.
+		var typ struct {
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(items.Properties[tag], &typ), tag)
+		wantType := map[reflect.Kind]string{reflect.Int: "integer", reflect.Float64: "number", reflect.Bool: "boolean"}[rt.Field(i).Type.Kind()]
+		if rt.Field(i).Type == reflect.TypeFor[time.Duration]() {
+			wantType = "string"
+		}
+		require.Equal(t, wantType, typ.Type, "values.schema.json controller.targets %s: type", tag)
 	}
 	slices.Sort(want)
 	require.Equal(t, want, slices.Sorted(maps.Keys(items.Properties)), "values.schema.json controller.targets fields: a targets file entry's")
@@ -53,4 +70,10 @@ func TestHelmSchemaTargetFields(t *testing.T) {
 	_, stderr, err := helmTemplate(t, helm, "--set", "controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].max_unit=5")
 	require.Error(t, err)
 	require.Contains(t, stderr, "at '/controller/targets/0': additional properties 'max_unit' not allowed")
+	_, stderr, err = helmTemplate(t, helm, "--set-string", "controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].max_units=40")
+	require.Error(t, err)
+	require.Contains(t, stderr, "at '/controller/targets/0/max_units': got string, want integer")
+	_, stderr, err = helmTemplate(t, helm, "--set", "controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].lag=300")
+	require.Error(t, err)
+	require.Contains(t, stderr, "at '/controller/targets/0/lag': got number, want string")
 }
