@@ -302,7 +302,11 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		// Publish the held state at once so a restarted controller shows
 		// its last decision before its first cycle.
 		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
-			d.Metrics.RestoreDesired(t, ts.Policy.LastDesired)
+			pend := ts.Pending
+			if pend == nil {
+				pend = &state.Pending{}
+			}
+			d.Metrics.RestoreDesired(t, ts.Policy.LastDesired, pend.Since, pend.Current)
 		}
 	}
 	c.prune(d.Now())
@@ -715,6 +719,12 @@ func (c *Controller) logData(now time.Time, i int, s snapshot) {
 func (c *Controller) copyFileLocked() state.File {
 	f := state.File{Version: c.file.Version, SavedAt: c.file.SavedAt, Targets: make(map[string]state.Target, len(c.file.Targets))}
 	for k, v := range c.file.Targets {
+		if _, ours := c.byName[k]; ours { // the pending time as published now
+			v.Pending = nil
+			if since, cur, ok := c.d.Metrics.Pending(k); ok {
+				v.Pending = &state.Pending{Since: since, Current: cur}
+			}
+		}
 		f.Targets[k] = v
 	}
 	return f

@@ -51,6 +51,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.recordActuation(&ts, t.Name)
 	snap.current, snap.paid = c.afterAct(i, t, ts, snap)
 	snap.guess = false
+	c.d.Metrics.PublishUnits(t, unitsOf(snap, ts)) // before the copy: its pending time is saved
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
@@ -59,7 +60,6 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.gen.Add(1)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
-	c.d.Metrics.PublishUnits(t, unitsOf(snap, ts))
 	// A failed save does not undo the scaling, decided and acted on: it
 	// is logged and shown in health as the cycles' are, and the next save
 	// writes it. Answering an error made clients retry a scaling in effect.

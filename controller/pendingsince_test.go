@@ -49,11 +49,19 @@ func TestPendingSinceSetKeptClearedOnAck(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, since.Equal(fixtureStart), "kept across cycles: %v", since)
 
+	f, err := ctl.d.State.Load()
+	require.NoError(t, err)
+	require.Equal(t, &state.Pending{Since: fixtureStart, Current: 1}, f.Targets["web"].Pending, "saved by the cycle")
+
 	now = now.Add(30 * time.Second)
 	l.Sync(t.Context()) // acknowledged: current = desired = 10
 	require.Equal(t, 10, ctl.Snapshot().Targets[0].Current)
 	_, ok = pendingSince(t, ctl)
 	require.False(t, ok, "cleared when the acknowledgement arrives")
+	require.NoError(t, ctl.SaveState())
+	f, err = ctl.d.State.Load()
+	require.NoError(t, err)
+	require.Nil(t, f.Targets["web"].Pending, "the shutdown's save after the acknowledgement")
 
 	now = now.Add(time.Minute)
 	require.NoError(t, ctl.ReconcileOnce(t.Context()))
@@ -91,10 +99,15 @@ func TestPendingSinceWithCurrentQuery(t *testing.T) {
 	require.False(t, ok, "the query reads the desired units")
 }
 
-// The state file does not hold the pending time: a controller restarted
-// with the decision still pending (current_query reads 1 of 10) publishes
-// the held desired units but no pending time before its first cycle, and
-// the first cycle's time from it, as the docs say.
+// The state file holds the pending time with the current units last
+// seen: a controller restarted with the decision still pending
+// (current_query reads 1 of 10) publishes it before its first cycle and
+// keeps it at the cycle that still reads 1; restarted once more after
+// the units moved toward the desired ones (4 of 10), its first cycle sets
+// it, as one without the restart would. A file without it (written before
+// it was kept, or stripped) counts from the first cycle, as before.
+// Without the persistence the first restart published nothing before its
+// first cycle and the first cycle's time from it.
 func TestPendingSinceAfterRestart(t *testing.T) {
 	now := fixtureStart
 	dir := t.TempDir()
@@ -113,10 +126,35 @@ func TestPendingSinceAfterRestart(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	ctl := start()
 	require.InDelta(t, 10, testutil.ToFloat64(ctl.d.Metrics.Desired.WithLabelValues("web", "web", "instances")), 0)
-	_, ok := pendingSince(t, ctl)
-	require.False(t, ok, "not before the first cycle")
-	require.NoError(t, ctl.ReconcileOnce(t.Context()))
 	since, ok := pendingSince(t, ctl)
+	require.True(t, ok, "published before the first cycle")
+	require.True(t, since.Equal(fixtureStart), "the saved pending time: %v", since)
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	since, ok = pendingSince(t, ctl)
 	require.True(t, ok)
-	require.True(t, since.Equal(now), "from the first cycle: %v", since)
+	require.True(t, since.Equal(fixtureStart), "kept: the units did not move: %v", since)
+
+	now = now.Add(2 * time.Minute)
+	h.setQuery(tgt.CurrentQuery, 4)
+	ctl = start()
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	since, _ = pendingSince(t, ctl)
+	require.True(t, since.Equal(now), "the units moved toward the desired ones while it was down: %v", since)
+
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	f, err := st.Load()
+	require.NoError(t, err)
+	ts := f.Targets["web"]
+	require.NotNil(t, ts.Pending)
+	ts.Pending = nil // as an older controller wrote it
+	f.Targets["web"] = ts
+	require.NoError(t, st.Save(f))
+	now = now.Add(2 * time.Minute)
+	ctl = start()
+	_, ok = pendingSince(t, ctl)
+	require.False(t, ok, "an older file: not before the first cycle")
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	since, _ = pendingSince(t, ctl)
+	require.True(t, since.Equal(now), "an older file: from the first cycle: %v", since)
 }

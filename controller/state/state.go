@@ -53,6 +53,12 @@ type Target struct {
 	// command that scaled, then timed out), so after a restart the current
 	// desired units are sent to them even when they equal Acked.
 	Unsure []string `json:"unsure,omitempty"`
+	// Pending is prescale_scaling_pending_since_timestamp_seconds (when
+	// the current units began to differ from the desired ones, or last
+	// moved toward them) with the current units last seen, so that a
+	// restart carries it on. Absent while they are equal, and in files
+	// written before it was kept (the first cycle then sets it).
+	Pending *Pending `json:"pending,omitempty"`
 	// Calm is the calm hold's memory (controller/engine, calm.go), so a
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).
@@ -61,6 +67,12 @@ type Target struct {
 	// demand's steps (shadow.go), so a restart resumes them; absent before
 	// they were persisted (they then start afresh).
 	Shadow *Shadow `json:"shadow,omitempty"`
+}
+
+// Pending is a target's pending time and the current units last seen.
+type Pending struct {
+	Since   time.Time `json:"since"`
+	Current int       `json:"current"`
 }
 
 // CalmVersion is the version of Calm's format. A memory of another
@@ -334,7 +346,7 @@ func (s *Store) marshal(v any) ([]byte, error) {
 // (negative: back): the policy's last scale-up and scale-down, its
 // stabilisation and usage windows' entries, the end of a manual override,
 // the end of an outage, when cost last accrued, what the previous
-// forecast was for, and the times in the calm hold's and the shadow runs'
+// forecast was for, the pending time, and the times in the calm hold's and the shadow runs'
 // memories. The decisions' own times are history and stay. A time
 // with a monotonic clock reading (one this process took from time.Now)
 // moves too, and loses that reading: shifted with it, it would compare
@@ -366,6 +378,11 @@ func (t *Target) Shift(d time.Duration) {
 	}
 	move(&t.CostAt)
 	move(&t.PrevForecastAt)
+	if t.Pending != nil {
+		p := *t.Pending
+		move(&p.Since)
+		t.Pending = &p
+	}
 	if c := t.Calm; c != nil {
 		sec := int64(d / time.Second)
 		m := *c
@@ -442,6 +459,10 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	if math.IsNaN(t.PrevForecast) || math.IsInf(t.PrevForecast, 0) {
 		msgs = append(msgs, "prev_forecast is not finite: dropped")
 		t.PrevForecast, t.PrevForecastAt = 0, time.Time{}
+	}
+	if t.Pending != nil && (t.Pending.Since.IsZero() || t.Pending.Current < 0) {
+		msgs = append(msgs, fmt.Sprintf("pending since %v with %d current units: dropped (the first cycle sets it)", t.Pending.Since, t.Pending.Current))
+		t.Pending = nil
 	}
 	return append(msgs, t.sanitizeMemories(lo, hi)...)
 }

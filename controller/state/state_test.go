@@ -91,6 +91,50 @@ func TestStoreAckedCompatible(t *testing.T) {
 	require.Equal(t, map[string]int{"webhook:ops": 3, "exec": 2}, got.Targets["db"].Acked)
 }
 
+// TestStorePendingCompatible: the pending time round-trips; a file
+// without it (written before it was kept) loads with none; and a file
+// with fields this code does not know loads, its known fields intact:
+// Load ignores unknown fields (encoding/json without
+// DisallowUnknownFields) and the version stays 1, so a controller of
+// before reads a file with "pending" as it did. A clock step moves the
+// pending time; one without a time or with negative units is dropped.
+func TestStorePendingCompatible(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(dir)
+	require.NoError(t, err)
+	since := time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)
+	require.NoError(t, s.Save(File{Targets: map[string]Target{"web": {Pending: &Pending{Since: since, Current: 3}}, "db": {}}}))
+	f, err := s.Load()
+	require.NoError(t, err)
+	require.Equal(t, &Pending{Since: since, Current: 3}, f.Targets["web"].Pending)
+	require.Nil(t, f.Targets["db"].Pending)
+	raw, err := os.ReadFile(filepath.Join(dir, FileName))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"version":1,`)
+	require.Contains(t, string(raw), `"pending":{"since":"2026-12-05T18:00:00Z","current":3}`)
+
+	newer := `{"version": 1, "saved_at": "2026-01-02T03:04:05Z", "later_field": [1], "targets": {"web": {"policy": {"last_desired": 4, "has_last": true},
+		"cost_today": 1.5, "cost_total": 0, "prev_forecast": 0, "later_target_field": {"x": 1}}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte(newer), 0o600))
+	f, err = s.Load()
+	require.NoError(t, err)
+	require.Equal(t, 4, f.Targets["web"].Policy.LastDesired)
+	require.InDelta(t, 1.5, f.Targets["web"].CostToday, 0)
+	require.Nil(t, f.Targets["web"].Pending, "written before the pending time was kept")
+
+	tg := Target{Pending: &Pending{Since: since, Current: 3}}
+	kept := tg.Pending
+	tg.Shift(-time.Hour)
+	require.Equal(t, since.Add(-time.Hour), tg.Pending.Since)
+	require.Equal(t, since, kept.Since, "a copy moves, not the file's")
+	require.Empty(t, tg.Sanitize(1, 10), "current units outside the bounds are kept: the cluster's")
+	for _, bad := range []*Pending{{Current: 3}, {Since: since, Current: -1}} {
+		tg := Target{Pending: bad}
+		require.Len(t, tg.Sanitize(1, 10), 1)
+		require.Nil(t, tg.Pending)
+	}
+}
+
 // TestNewRemovesStaleTemp: a crash between writing and renaming left
 // temporary files that piled up in the data directory.
 func TestNewRemovesStaleTemp(t *testing.T) {
@@ -162,7 +206,8 @@ func TestSaveWritesCompactJSON(t *testing.T) {
 
 // TestLoadsIndentedFile: a file written by the earlier versions (indented
 // JSON; testdata/controller-state-v1-indented.json was written by their
-// Save) loads as what they saved, and saved again it loads the same.
+// Save) loads as what they saved (no pending time), and saved again it
+// loads the same.
 func TestLoadsIndentedFile(t *testing.T) {
 	old, err := os.ReadFile(filepath.Join("testdata", "controller-state-v1-indented.json"))
 	require.NoError(t, err)
@@ -173,11 +218,17 @@ func TestLoadsIndentedFile(t *testing.T) {
 	require.NoError(t, err)
 	f, err := s.Load()
 	require.NoError(t, err)
-	require.Equal(t, fixtureFile(), f)
+	// Written before the pending time was kept: none.
+	want := fixtureFile()
+	for name, tg := range want.Targets {
+		tg.Pending = nil
+		want.Targets[name] = tg
+	}
+	require.Equal(t, want, f)
 	require.NoError(t, s.Save(f))
 	again, err := s.Load()
 	require.NoError(t, err)
-	require.Equal(t, fixtureFile(), again)
+	require.Equal(t, want, again)
 }
 
 // TestSaveAllocatesLittle: a save streams the file one target at a time

@@ -133,7 +133,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
 	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
 	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
-	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. After a restart it counts from the first cycle. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
+	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
 	m.Decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "prescale", Name: "decisions_total",
@@ -287,13 +287,30 @@ func (m *Metrics) PublishCurrent(t policy.Target, current, paid int, at time.Tim
 }
 
 // RestoreDesired publishes target t's desired units held in the state
-// file before the controller's first cycle. Its pending time is not in
-// the file: it is set by the first cycle.
-func (m *Metrics) RestoreDesired(t policy.Target, desired int) {
+// file before the controller's first cycle, and its pending time (since,
+// with the current units last seen) when the file holds one: the gauge
+// carries on across the restart. Without one (in balance, or a file
+// written before it was kept) the first cycle sets it.
+func (m *Metrics) RestoreDesired(t policy.Target, desired int, since time.Time, current int) {
 	m.Desired.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Set(float64(desired))
 	m.pendMu.Lock()
 	defer m.pendMu.Unlock()
-	m.pend[t.Name] = pending{desired: desired, has: true}
+	p := pending{desired: desired, has: true}
+	if !since.IsZero() && current != desired {
+		p.since, p.current, p.hasCurrent = since, current, true
+		m.PendingSince.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Set(float64(since.UnixNano()) / 1e9)
+	}
+	m.pend[t.Name] = p
+}
+
+// Pending returns target name's pending time
+// (prescale_scaling_pending_since_timestamp_seconds) and the current units
+// last published, for the state file; ok is false while it is not pending.
+func (m *Metrics) Pending(name string) (since time.Time, current int, ok bool) {
+	m.pendMu.Lock()
+	defer m.pendMu.Unlock()
+	p := m.pend[name]
+	return p.since, p.current, !p.since.IsZero()
 }
 
 // setPending records target t's desired units (when decided) and its
