@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
@@ -57,7 +58,9 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 		return err
 	}
 	var errs []error
+	names := sync.OnceValue(func() map[string]string { return mapperNames(ctx) })
 	for _, p := range selectPartitions(parts, c.mountExclude, c.typeExclude) {
+		p.Device = fsDevice(ctx, p.Device, names)
 		u, err := c.statfs(ctx, p.Mountpoint)
 		if err != nil {
 			// One unreadable mount (permissions, a stale NFS handle) must
