@@ -654,11 +654,39 @@ func TestSystemdUnits(t *testing.T) {
 			}
 			require.NoError(t, sc.Err())
 			require.Positive(t, n, "%s sets nothing", envFile)
+			requireShellReadsAsSystemd(t, envFile)
 			// Commented-out examples must name real variables too.
 			for _, m := range regexp.MustCompile(`(?m)^#(PRESCALE_[A-Z0-9_]+)=`).FindAllStringSubmatch(string(testkit.ReadFile(t, envFile)), -1) {
 				requireKnownEnv(t, m[1], envFile)
 			}
 		})
+	}
+}
+
+// requireShellReadsAsSystemd: a shell reading envFile (set -a; . FILE, to
+// run the program by hand as the unit does) gets every PRESCALE_* value
+// systemd's EnvironmentFile does, where a value held in single quotes is
+// read without them and any other as it is. An unquoted PromQL query was
+// a syntax error to the shell: sum(...) opened a subshell.
+func requireShellReadsAsSystemd(t *testing.T, envFile string) {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), "sh", "-c", `set -a; . "./$1"; env`, "sh", envFile).CombinedOutput()
+	require.NoError(t, err, "sh cannot read %s: %s", envFile, out)
+	shell := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		if k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "="); ok && strings.HasPrefix(k, "PRESCALE_") {
+			shell[k] = v
+		}
+	}
+	for line := range strings.Lines(string(testkit.ReadFile(t, envFile))) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || strings.HasPrefix(k, "#") {
+			continue
+		}
+		if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+			v = v[1 : len(v)-1]
+		}
+		require.Equal(t, v, shell[k], "%s: %s as a shell reads it", envFile, k)
 	}
 }
 
