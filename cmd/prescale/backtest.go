@@ -407,9 +407,9 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	}
 	end := time.Now().UTC().Truncate(*o.promStep)
 	ts, vs, err = backtest.QueryRange(ctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep, *o.promTimeout)
-	if history.IsQueryError(err) {
+	if history.IsQueryError(err) || errors.Is(err, history.ErrNoData) {
 		// The query's fault, not the server's (several series, negative
-		// values): bad input, as a malformed --trace. It was exit 1.
+		// values, none at all): bad input, as a malformed --trace. It was exit 1.
 		return nil, nil, "", 2, fmt.Errorf("--query: %w", err)
 	}
 	if err != nil {

@@ -217,6 +217,22 @@ func TestBacktestCmdPrometheusQueryAtFault(t *testing.T) {
 	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned more than one series; aggregate it (e.g. sum(...))")
 }
 
+// TestBacktestCmdPrometheusQueryMatchesNothing: a --query that matches
+// no series (a misspelt metric) is bad input too, named as --query. It
+// was exit 1 naming --prometheus, as an unreachable server.
+func TestBacktestCmdPrometheusQueryMatchesNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "matrix", "result": []any{}}})
+	}))
+	t.Cleanup(srv.Close)
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "http_request_total",
+		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+	require.Equal(t, 2, code, stderr.String())
+	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned no data in the range: no series matches it (a misspelt metric or label?)")
+}
+
 // TestBacktestCmdPrometheusTimeoutNamesItsFlag: a store that does not
 // answer within --timeout fails naming --timeout, the only setting of
 // prescale backtest that bounds its queries. It said "context deadline

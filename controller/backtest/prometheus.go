@@ -45,7 +45,7 @@ func QueryRange(ctx context.Context, address string, headers http.Header, query 
 		return nil, nil, fmt.Errorf("no answer within --timeout %s: %w", timeout, err)
 	}
 	if errors.Is(err, history.ErrNoData) {
-		return nil, nil, errors.New("query returned no samples in the range")
+		return nil, nil, fmt.Errorf("%w in the range: no series matches it (a misspelt metric or label?), or none has a sample in the range", err)
 	}
 	if err != nil {
 		return nil, nil, err
