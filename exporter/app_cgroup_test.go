@@ -1,11 +1,17 @@
 package exporter
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestLoadScoreAgainstCgroupLimits: the fixture's webapp (20,480,000
@@ -30,4 +36,57 @@ func TestLoadScoreAgainstCgroupLimits(t *testing.T) {
 	got := gatherValues(t, fixtureCollector(t, tree, cfg))
 	require.InDelta(t, 0.8, got[`prescale_app_load_signal_ratio{signal="app_memory"}`], 1e-12)
 	require.InDelta(t, 0.8, got["prescale_app_load_score"], 1e-12)
+}
+
+// TestHungCgroupLimits: a cgroup limit file whose read never returns (a
+// FUSE mount whose daemon does not answer) costs the scrape its deadline
+// once: the process is still reported, without the limits; while that read
+// has not returned, later scrapes skip the whole limits read (the process's
+// cgroup file is not read again either: one goroutine per scrape reads
+// every file, where one per file cost 0.12 ms of cpu per scrape here), and
+// once it returns the limits are read again.
+func TestHungCgroupLimits(t *testing.T) {
+	tree := copyTree(t, fixtureRoot(t))
+	for name, content := range map[string]string{
+		"proc/4242/cgroup":             "0::/app\n",
+		"sys/fs/cgroup/app/memory.max": "25600000\n",
+	} {
+		p := filepath.Join(tree, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	release := make(chan struct{})
+	var cgroupReads atomic.Int32
+	var hung atomic.Bool
+	was := readFile
+	t.Cleanup(func() { readFile = was })
+	readFile = func(name string) ([]byte, error) {
+		if strings.HasSuffix(name, "/4242/cgroup") {
+			cgroupReads.Add(1)
+		}
+		if strings.HasSuffix(name, "/app/memory.max") && !hung.Swap(true) {
+			<-release
+		}
+		return was(name)
+	}
+	cfg := DefaultConfig()
+	cfg.AppProcess = "webapp"
+	c, err := NewCollector(cfg, WithEnv(fixtureEnv(tree)), WithNow(fixedNow),
+		WithFilesystemUsage(fakeUsage(tree)), WithGatherTimeout(100*time.Millisecond))
+	require.NoError(t, err)
+
+	memory := `prescale_app_load_signal_ratio{signal="app_memory"}`
+	for i := range 2 {
+		got := gatherValues(t, c)
+		require.InDelta(t, 1.0, got[success("app_process")], 0, "the process is reported")
+		require.InDelta(t, 0.0025, got[memory], 1e-12, "no limit known: the host's memory")
+		require.Equal(t, int32(1), cgroupReads.Load(), "scrape %d: the limits are read once while that read hangs", i+1)
+	}
+	close(release)
+	testkit.Eventually(t.Context(), t, 10*time.Second, "the limits are read again", func() error {
+		if v := gatherValues(t, c)[memory]; v != 0.8 {
+			return fmt.Errorf("app_memory %v", v)
+		}
+		return nil
+	})
 }

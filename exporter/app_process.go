@@ -17,6 +17,7 @@ import (
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/exporter/internal/procfs"
+	"github.com/prescale/prescale/internal/bounded"
 	"github.com/prescale/prescale/internal/cgroup"
 )
 
@@ -27,6 +28,11 @@ import (
 type processCollector struct {
 	finder *processFinder
 
+	// stuckLimits holds the pids whose cgroup limits read has not returned
+	// (a file on a FUSE mount whose daemon does not answer): skipped until
+	// it does.
+	stuckLimits *bounded.Calls
+
 	cpu, rss, fds, threads *prometheus.Desc
 }
 
@@ -34,11 +40,12 @@ var _ Collector = (*processCollector)(nil)
 
 func newProcessCollector(spec string) *processCollector {
 	return &processCollector{
-		finder:  &processFinder{spec: spec},
-		cpu:     prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
-		rss:     prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
-		fds:     prometheus.NewDesc(fqName("app", "process_open_fds"), "Open file descriptors of the application process.", nil, nil),
-		threads: prometheus.NewDesc(fqName("app", "process_threads"), "Threads of the application process.", nil, nil),
+		finder:      &processFinder{spec: spec},
+		stuckLimits: bounded.NewCalls(errors.New("an earlier read of its cgroup limits has not returned")),
+		cpu:         prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
+		rss:         prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
+		fds:         prometheus.NewDesc(fqName("app", "process_open_fds"), "Open file descriptors of the application process.", nil, nil),
+		threads:     prometheus.NewDesc(fqName("app", "process_threads"), "Threads of the application process.", nil, nil),
 	}
 }
 
@@ -63,12 +70,27 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 		ch <- prometheus.MustNewConstMetric(c.fds, prometheus.GaugeValue, r.fds)
 	}
 	ch <- prometheus.MustNewConstMetric(c.threads, prometheus.GaugeValue, r.threads)
-	lim := cgroup.Read(cgroup.Bound(ctx, readFile), cgroup.BoundIn(ctx, readFileIn), procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), strconv.Itoa(int(pid)))
+	lim := c.limits(ctx, pid)
 	loadscore.ScrapeFrom(ctx).Set(func(in *loadscore.Inputs) {
 		in.HasProcess, in.ProcessPID, in.ProcessCPUSeconds, in.ProcessRSS = true, pid, r.cpuSeconds, r.rss
 		in.CPULimit, in.MemoryLimit = lim.CPUs, lim.MemBytes
 	})
 	return nil
+}
+
+// limits reads the process's cgroup limits bounded by the scrape's
+// deadline, every file in one call: one goroutine per scrape, where one per
+// file (12 on a host with cgroup v1 and v2 mounts) cost 0.12 ms of cpu and
+// 56 allocations per scrape. The files of one cgroup tree are on
+// one mount, so a hung file stands for all: while its read has not
+// returned, later scrapes skip the limits (none known: the score takes the
+// host's cpus and memory) instead of starting one more read.
+func (c *processCollector) limits(ctx context.Context, pid int32) cgroup.Limits {
+	p := strconv.Itoa(int(pid))
+	lim, _ := bounded.Do(ctx, c.stuckLimits, p, func() (cgroup.Limits, error) {
+		return cgroup.Read(readFile, readFileIn, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), p), nil
+	})
+	return lim
 }
 
 // readProcess reads the process's raw figures with gopsutil:
@@ -103,7 +125,8 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 }
 
 // readFile and readFileIn read the pid file and the cgroup files, given up
-// at the scrape's deadline (cgroup.Bound): tests replace them.
+// at the scrape's deadline (cgroup.Bound, processCollector.limits): tests
+// replace them.
 var (
 	readFile   cgroup.ReadFile   = cgroup.ReadBounded
 	readFileIn cgroup.ReadFileIn = cgroup.ReadBoundedIn

@@ -38,11 +38,13 @@ func BenchmarkScrape(b *testing.B) {
 			require.NoError(b, err)
 			reg.MustRegister(c)
 			b.ReportAllocs()
+			start := cpuTime(b)
 			for b.Loop() {
 				if _, err := reg.Gather(); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, start)
 		})
 	}
 }
