@@ -591,6 +591,29 @@ func TestKubernetesManifests(t *testing.T) {
 		requireFollowsAtOnce(t, get(t, hpa.raw, "spec", "behavior"), get(t, hpa.raw, "spec", "maxReplicas"))
 	})
 
+	// Bounds narrower than the target's units leave what prescale decides
+	// outside them undone, and PrescaleScalingDecisionPending firing (the
+	// Helm chart refuses such values; these files are edited by hand).
+	t.Run("KEDA's and the HPA's replica bounds contain the target's units", func(t *testing.T) {
+		var data map[string]any
+		for _, cm := range objs["ConfigMap"] {
+			if cm.Metadata.Name == "prescale-controller" {
+				data, _ = get(t, cm.raw, "data").(map[string]any)
+			}
+		}
+		units := func(k string) int {
+			n, err := strconv.Atoi(data[k].(string))
+			require.NoError(t, err, k)
+			return n
+		}
+		lo, hi := units("PRESCALE_TARGET_MIN_UNITS"), units("PRESCALE_TARGET_MAX_UNITS")
+		so, hpa := objs["ScaledObject"][0].raw, objs["HorizontalPodAutoscaler"][0].raw
+		require.LessOrEqual(t, get(t, so, "spec", "minReplicaCount"), lo, "ScaledObject minReplicaCount")
+		require.GreaterOrEqual(t, get(t, so, "spec", "maxReplicaCount"), hi, "ScaledObject maxReplicaCount")
+		require.LessOrEqual(t, get(t, hpa, "spec", "minReplicas"), lo, "HPA minReplicas")
+		require.GreaterOrEqual(t, get(t, hpa, "spec", "maxReplicas"), hi, "HPA maxReplicas")
+	})
+
 	t.Run("kustomization lists existing files", func(t *testing.T) {
 		res, _ := get(t, objs["Kustomization"][0].raw, "resources").([]any)
 		require.NotEmpty(t, res)
