@@ -158,3 +158,29 @@ func TestPendingSinceAfterRestart(t *testing.T) {
 	since, _ = pendingSince(t, ctl)
 	require.True(t, since.Equal(now), "an older file: from the first cycle: %v", since)
 }
+
+// A manual scaling's save holds the pending time it set: in balance at 10
+// (acknowledged), a manual scaling to 4 at a later time makes the units
+// pending from it, and the state file Override writes says so, so a
+// restart before the next cycle carries it on. Published after that save
+// (as before the state file kept it) the file held none.
+func TestPendingSinceSavedByManualScaling(t *testing.T) {
+	now := fixtureStart
+	ctl, l := ackControllerFor(t, testTarget, &fakeHistory{value: 35}, &recorder{}, &now)
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	l.Sync(t.Context())
+	require.NoError(t, ctl.SaveState())
+	f, err := ctl.d.State.Load()
+	require.NoError(t, err)
+	require.Nil(t, f.Targets["web"].Pending, "in balance at 10")
+
+	now = now.Add(time.Minute)
+	_, err = ctl.Override(t.Context(), "web", 4, time.Hour)
+	require.NoError(t, err)
+	since, ok := pendingSince(t, ctl)
+	require.True(t, ok)
+	require.True(t, since.Equal(now), "pending from the manual scaling: %v", since)
+	f, err = ctl.d.State.Load()
+	require.NoError(t, err)
+	require.Equal(t, &state.Pending{Since: now, Current: 10}, f.Targets["web"].Pending, "saved by the manual scaling")
+}
