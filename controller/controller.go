@@ -281,32 +281,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
 			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"}}
 	for i, t := range resolved {
-		if ts, ok := f.Targets[t.Name]; ok {
-			for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
-				d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", msg)
-			}
-			f.Targets[t.Name] = ts
-		}
-		if c.engs[i], err = c.newEngine(i); err != nil {
+		if err := c.restoreTarget(i, t); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
-		}
-		// The calm hold and the shadow runs resume where they were if the
-		// first decision comes soon enough (engine.ResumeCalm,
-		// ResumeShadow); engines started later (a long gap, the clock
-		// moved back) start afresh.
-		c.engs[i].eng.ResumeCalm(f.Targets[t.Name].Calm)
-		c.engs[i].eng.ResumeShadow(f.Targets[t.Name].Shadow)
-		c.byName[t.Name] = i
-		c.snaps[i].modelErr = math.NaN() // nothing scored yet
-		c.restoreActuation(t, f.Targets[t.Name], f.SavedAt)
-		// Publish the held state at once so a restarted controller shows
-		// its last decision before its first cycle.
-		if ts, ok := f.Targets[t.Name]; ok && ts.Policy.HasLast {
-			pend := ts.Pending
-			if pend == nil {
-				pend = &state.Pending{}
-			}
-			d.Metrics.RestoreDesired(t, ts.Policy.LastDesired, pend.Since, pend.Current)
 		}
 	}
 	c.prune(d.Now())
@@ -314,6 +290,43 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		l.OnAck(c.acknowledged)
 	}
 	return c, nil
+}
+
+// restoreTarget resumes target i (t) from its entry of the state file,
+// sanitised first: its engine with the calm hold's and the shadow runs'
+// memories, its actuation, and its last decision with its pending time,
+// published at once so a restarted controller shows them before its
+// first cycle.
+func (c *Controller) restoreTarget(i int, t policy.Target) error {
+	f, d := c.file, c.d
+	if ts, ok := f.Targets[t.Name]; ok {
+		for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
+			d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", msg)
+		}
+		f.Targets[t.Name] = ts
+	}
+	var err error
+	if c.engs[i], err = c.newEngine(i); err != nil {
+		return err
+	}
+	// The calm hold and the shadow runs resume where they were if the
+	// first decision comes soon enough (engine.ResumeCalm, ResumeShadow);
+	// engines started later (a long gap, the clock moved back) start
+	// afresh.
+	ts := f.Targets[t.Name]
+	c.engs[i].eng.ResumeCalm(ts.Calm)
+	c.engs[i].eng.ResumeShadow(ts.Shadow)
+	c.byName[t.Name] = i
+	c.snaps[i].modelErr = math.NaN() // nothing scored yet
+	c.restoreActuation(t, ts, f.SavedAt)
+	if ts.Policy.HasLast {
+		pend := ts.Pending
+		if pend == nil {
+			pend = &state.Pending{}
+		}
+		d.Metrics.RestoreDesired(t, ts.Policy.LastDesired, pend.Since, pend.Current)
+	}
+	return nil
 }
 
 // withDefaults is o with the defaults of the options left at zero or
