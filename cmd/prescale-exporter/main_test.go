@@ -52,7 +52,10 @@ func TestRunExitCodes(t *testing.T) {
 			stderr: "prescale-exporter: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored"},
 		{name: "controller variable not warned about", env: map[string]string{"PRESCALE_STEP": "5m", "PRESCALE_EXPORTER_LISTEN": "nowhere"}, code: 2,
 			stderr: "PRESCALE_EXPORTER_LISTEN: invalid listen address", notStderr: "warning"},
-		{name: "pid file with HOST_PROC but no HOST_ROOT", env: map[string]string{"PRESCALE_APP_PROCESS": "/run/app.pid", "HOST_PROC": "/host/proc", "HOST_ROOT": ""}, code: 2,
+		// The listen address cannot be bound (not local): without the check
+		// the exporter fails there, with another message, instead of serving.
+		{name: "pid file with HOST_PROC but no HOST_ROOT", env: map[string]string{"PRESCALE_APP_PROCESS": "/run/app.pid", "HOST_PROC": "/host/proc", "HOST_ROOT": "",
+			"PRESCALE_EXPORTER_LISTEN": "192.0.2.1:0"}, code: 2,
 			stderr: "bad configuration: PRESCALE_APP_PROCESS=/run/app.pid is a pid file in the exporter's own file system, but HOST_PROC=/host/proc looks its pid up in another pid namespace: set HOST_ROOT"},
 	}
 	for _, tc := range tests {
