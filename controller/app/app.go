@@ -334,14 +334,15 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 
 // buildActuators builds the actuators of cfg.Actuators, each wrapped in a
 // level-triggered Level that re-sends the current desired units until
-// acknowledged, backing off up to the scaling interval. It returns the
+// acknowledged, backing off up to the scaling interval, to
+// PRESCALE_ACTUATOR_CONCURRENCY targets at a time. It returns the
 // API's list of simulated parts.
 func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]string, error) {
 	am := actuator.NewMetrics(o.Registry)
 	var simulated []string
 	level := func(d actuator.Deliverer, inline bool) {
 		a.levels = append(a.levels, actuator.NewLevel(d, actuator.LevelConfig{
-			Now: o.Now, MaxBackoff: cfg.ScalingInterval, Inline: inline, Logger: o.Logger, Metrics: am,
+			Now: o.Now, MaxBackoff: cfg.ScalingInterval, Inline: inline, Parallel: cfg.ActuatorConcurrency, Logger: o.Logger, Metrics: am,
 		}))
 	}
 	for _, name := range cfg.Actuators {

@@ -78,6 +78,9 @@ type Config struct {
 	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
 	ExecCommand     Command       `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, or a JSON array of strings when it starts with [ (for an argument holding a comma: [\"/bin/sh\", \"-c\", \"scale --zones a,b\"]), run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
+	// ActuatorConcurrency is each webhook URL's and the exec command's
+	// actuator.LevelConfig.Parallel.
+	ActuatorConcurrency int `envconfig:"ACTUATOR_CONCURRENCY" default:"8" desc:"targets each webhook URL and the exec command are sent to at once, each target one delivery at a time (1: the receiver gets one call at a time), in [1, 256] (0: 8)"`
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 
@@ -285,6 +288,8 @@ func (c *Config) Unused() []string {
 		{"WebhookRetries", "PRESCALE_WEBHOOK_MAX_ATTEMPTS", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
 		{"WebhookReceiver", "PRESCALE_WEBHOOK_RECEIVER", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
 		{"ExecTimeout", "PRESCALE_EXEC_TIMEOUT", "PRESCALE_ACTUATOR does not include exec", !slices.Contains(c.Actuators, ActuatorExec)},
+		{"ActuatorConcurrency", "PRESCALE_ACTUATOR_CONCURRENCY", "PRESCALE_ACTUATOR includes neither webhook nor exec",
+			!slices.Contains(c.Actuators, ActuatorWebhook) && !slices.Contains(c.Actuators, ActuatorExec)},
 		{"StressTestMax", "PRESCALE_STRESS_TEST_MAX", "PRESCALE_STRESS_TEST_ENABLED is false", !c.StressTest},
 	} {
 		if u.off && c.given(u.field) {
@@ -376,6 +381,9 @@ func (c *Config) validateActuators(bad badFunc) {
 	}
 	if c.ExecTimeout <= 0 {
 		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)
+	}
+	if c.ActuatorConcurrency < 0 || c.ActuatorConcurrency > 256 {
+		bad("ACTUATOR_CONCURRENCY", "must be in [1, 256] (0: 8), got %d", c.ActuatorConcurrency)
 	}
 	if c.ManualDuration <= 0 || c.ManualDuration > policy.MaxManualDuration {
 		bad("MANUAL_DURATION", "must be in (0s, %s], got %s", policy.MaxManualDuration, c.ManualDuration)
