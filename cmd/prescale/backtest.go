@@ -22,6 +22,7 @@ import (
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/atomicfile"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/trace"
@@ -128,7 +129,7 @@ func (o *backtestOpts) robustnessScenarios(ctx context.Context, ts []int64, vs [
 func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) error {
 	type output struct {
 		flag string
-		f    *atomicFile
+		f    *atomicfile.File
 	}
 	var staged []output
 	abort := func() {
@@ -156,7 +157,7 @@ func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) e
 		staged = append(staged, output{out.flag, f})
 	}
 	if *o.plotPath != "" {
-		plot, err := createAtomic(*o.plotPath)
+		plot, err := atomicfile.Create(*o.plotPath)
 		if err == nil {
 			staged = append(staged, output{"--plot", plot})
 			_ = plot.Close() // PlotLast writes the file by its name
@@ -183,8 +184,8 @@ func (o *backtestOpts) writeOutputs(ctx context.Context, res *backtest.Result) e
 
 // writeCSV writes res to a temporary file beside path with write; the
 // caller commits or aborts it.
-func writeCSV(path string, res *backtest.Result, write func(io.Writer, *backtest.Result) error) (*atomicFile, error) {
-	f, err := createAtomic(path)
+func writeCSV(path string, res *backtest.Result, write func(io.Writer, *backtest.Result) error) (*atomicfile.File, error) {
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}

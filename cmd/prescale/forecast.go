@@ -17,6 +17,7 @@ import (
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/atomicfile"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/forecast"
@@ -128,11 +129,11 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 2
 	}
 	w := stdout
-	var f *atomicFile
+	var f *atomicfile.File
 	if cfg.out != "-" {
 		// Written to a temporary file renamed on success: SIGTERM or a
 		// failure leaves no partial output.
-		f, err = createAtomic(cfg.out)
+		f, err = atomicfile.Create(cfg.out)
 		if err != nil {
 			fmt.Fprintf(stderr, "prescale forecast: flag --out: %v\n", err)
 			return 2

@@ -94,28 +94,6 @@ func TestOutputToSpecialFile(t *testing.T) {
 	require.Len(t, left, 2, "the pipe and the trace, no temporary file")
 }
 
-// TestAbortKeepsSpecialFile: an output written in place (a named pipe
-// here; /dev/null in practice) is closed, not removed, when the command
-// fails after opening it (backtest --decisions /dev/null with a plot that
-// cannot be written removed /dev/null when run as root).
-func TestAbortKeepsSpecialFile(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "out.fifo")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = os.ReadFile(fifo) // opens for reading; EOF when the writer closes
-	}()
-	f, err := createAtomic(fifo)
-	require.NoError(t, err)
-	require.True(t, f.direct)
-	f.Abort()
-	<-done
-	fi, err := os.Lstat(fifo)
-	require.NoError(t, err, "the pipe is still there")
-	require.Equal(t, os.ModeNamedPipe, fi.Mode().Type())
-}
-
 // TestOutputFileMode: the files forecast and backtest write get the mode
 // os.Create gives a new file (0666 less the umask), and a file they
 // replace keeps its mode. They were 0600, os.CreateTemp's mode, so a plot

@@ -1,0 +1,97 @@
+// Package atomicfile writes the prescale command's outputs (decisions,
+// forecasts, plots) through a temporary file renamed over their path, so
+// a command stopped half-way leaves no partial file.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// File is an output written through a temporary file in the same
+// directory and renamed over its path by Commit, so a command stopped by
+// SIGTERM or failing half-way leaves no partial output (and an old file
+// of that name untouched).
+type File struct {
+	*os.File
+	path   string
+	direct bool // not a regular file: written in place, never renamed
+}
+
+// Create opens a temporary file beside path; its name keeps path's
+// extension (the plot writer chooses the format by it). A path that
+// exists and is not a regular file (/dev/null, a named pipe, /dev/stdout)
+// is written directly: renaming over it would replace the device.
+func Create(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, path: path, direct: true}, nil
+	}
+	f, err := createTemp(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(path); err == nil {
+		// Replacing a file keeps its permissions, as os.Create does.
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			return nil, err
+		}
+	}
+	return &File{File: f, path: path}, nil
+}
+
+// createTemp creates a new file beside path with mode 0666 less the
+// umask, the mode os.Create gives (os.CreateTemp's 0600 would leave a
+// plot or a CSV unreadable to anyone else once renamed to path).
+func createTemp(path string) (*os.File, error) {
+	ext := filepath.Ext(path)
+	prefix := filepath.Join(filepath.Dir(path), "."+strings.TrimSuffix(filepath.Base(path), ext)+".tmp-")
+	for range 100 {
+		f, err := os.OpenFile(prefix+strconv.FormatUint(rand.Uint64(), 36)+ext, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			pe.Path = path // the name the user gave, not the temporary one
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("%s: no unused temporary name beside it", path)
+}
+
+// Commit closes the temporary file (if still open: a plot is written by
+// its name) and renames it to the path; on a failure the temporary file
+// is removed. A file written in place (direct) is only closed.
+func (a *File) Commit() error {
+	err := a.Close()
+	if errors.Is(err, os.ErrClosed) {
+		err = nil
+	}
+	if err == nil && !a.direct {
+		err = os.Rename(a.Name(), a.path)
+	}
+	if err != nil && !a.direct {
+		_ = os.Remove(a.Name())
+	}
+	return err
+}
+
+// Abort closes and removes the temporary file. A file written in place
+// (direct: /dev/null, a named pipe) is only closed: removing it removed
+// the device.
+func (a *File) Abort() {
+	_ = a.Close()
+	if !a.direct {
+		_ = os.Remove(a.Name())
+	}
+}
