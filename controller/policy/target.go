@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -29,6 +30,11 @@ const (
 	KindStorage Kind = "storage"
 )
 
+// Kinds lists the kinds a target may have (besides "", instances):
+// Validate refuses any other, and the Helm chart's values.schema.json
+// offers exactly these.
+func Kinds() []Kind { return []Kind{KindInstances, KindCPU, KindMemory, KindStorage} }
+
 // FloorMode says how the reactive floor (the HPA formula on current
 // demand) binds.
 type FloorMode string
@@ -43,6 +49,11 @@ const (
 	// demand used within that window.
 	FloorHold FloorMode = "hold"
 )
+
+// FloorModes lists the floor modes a target may have (besides "",
+// scale_up): Validate refuses any other, and the Helm chart's
+// values.schema.json offers exactly these.
+func FloorModes() []FloorMode { return []FloorMode{FloorScaleUp, FloorHold} }
 
 // DefaultConfidenceThreshold is the default (docs/architecture.md) for
 // PRESCALE_CONFIDENCE_THRESHOLD: below it the decision is reactive.
@@ -235,14 +246,10 @@ func (t Target) validateNames(bad func(field, format string, args ...any)) {
 		// apart in logs, labels or ?target=web.
 		bad("name", "must not start or end with white space nor hold control characters, got %q", t.Name)
 	}
-	switch t.Kind {
-	case "", KindInstances, KindCPU, KindMemory, KindStorage:
-	default:
+	if t.Kind != "" && !slices.Contains(Kinds(), t.Kind) {
 		bad("kind", "must be one of instances, cpu, memory, storage; got %q", t.Kind)
 	}
-	switch t.FloorMode {
-	case "", FloorScaleUp, FloorHold:
-	default:
+	if t.FloorMode != "" && !slices.Contains(FloorModes(), t.FloorMode) {
 		bad("floor_mode", "must be scale_up or hold; got %q", t.FloorMode)
 	}
 }
