@@ -281,6 +281,8 @@ func (o *backtestOpts) checkOutputs() error {
 	switch {
 	case (*o.tracePath == "") == (*o.promURL == ""):
 		return errors.New("exactly one of --trace and --prometheus is required")
+	case *o.promURL != "" && config.CheckPrometheusBase(*o.promURL) != nil:
+		return fmt.Errorf("--prometheus: %w", config.CheckPrometheusBase(*o.promURL)) // it was a 404
 	case *o.promURL != "" && *o.promQuery == "":
 		return errors.New("--query is required with --prometheus")
 	case *o.promURL != "" && config.CheckQuery(*o.promQuery) != nil:

@@ -280,6 +280,11 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"plot-last under two steps", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--plot", out + ".svg", "--plot-last", "1m"}, "--plot-last 1m0s holds fewer than 2 samples of the trace's 5m0s step"},
 		{"decisions to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", "-"}, "--decisions must name a file"},
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
+		// Queried .../api/v1/api/v1/query_range: 404, exit 1.
+		{"prometheus names the query API", []string{"--prometheus", "http://127.0.0.1:1/api/v1", "--query", "up", "--capacity", "1", "--decisions", out},
+			"--prometheus: http://127.0.0.1:1/api/v1 names the query API itself: give its base URL, the part before /api/v1 (http://127.0.0.1:1)"},
+		{"prometheus names an endpoint", []string{"--prometheus", "http://127.0.0.1:1/prom/api/v1/query_range/", "--query", "up", "--capacity", "1", "--decisions", out},
+			"give its base URL, the part before /api/v1 (http://127.0.0.1:1/prom)"},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units must not exceed max_units (2), got 5"},

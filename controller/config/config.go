@@ -423,10 +423,8 @@ func (c *Config) validateURLs(bad badFunc) {
 	}
 	if c.PrometheusURL != "" {
 		check("PROMETHEUS_URL", c.PrometheusURL)
-		if base, ok := apiBase(c.PrometheusURL); ok {
-			// It was taken, and every query went to .../api/v1/api/v1/query_range: 404.
-			bad("PROMETHEUS_URL", "%s names the query API itself: give its base URL, the part before /api/v1 (%s); prescale adds /api/v1/query_range",
-				redact.URL(c.PrometheusURL), redact.URL(base))
+		if err := CheckPrometheusBase(c.PrometheusURL); err != nil {
+			bad("PROMETHEUS_URL", "%v", err)
 		}
 	}
 	if _, err := history.ParseHeaders(c.PrometheusHeaders); err != nil {
@@ -452,6 +450,18 @@ func (c *Config) validateURLs(bad badFunc) {
 	if c.ExternalURL != "" {
 		check("EXTERNAL_URL", c.ExternalURL)
 	}
+}
+
+// CheckPrometheusBase refuses a Prometheus URL that names the query API
+// itself (http://prometheus:9090/api/v1) instead of its base URL: it was
+// taken, and every query went to .../api/v1/api/v1/query_range, answered
+// 404. PRESCALE_PROMETHEUS_URL and prescale backtest --prometheus.
+func CheckPrometheusBase(raw string) error {
+	if base, ok := apiBase(raw); ok {
+		return fmt.Errorf("%s names the query API itself: give its base URL, the part before /api/v1 (%s); prescale adds /api/v1/query_range",
+			redact.URL(raw), redact.URL(base))
+	}
+	return nil
 }
 
 // apiBase returns the URL without its /api/v1... part when its path ends
