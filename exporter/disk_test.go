@@ -45,6 +45,34 @@ func TestMalformedDiskstatsLine(t *testing.T) {
 	require.Zero(t, gatherValues(t, c)["prescale_exporter_diskstats_skipped_lines"])
 }
 
+// TestMalformedExcludedDiskstatsLine: a malformed line of a device the
+// disk devices exclude setting leaves out (a partition, by default) is not
+// counted or warned about: it would not have been published. With no
+// exclude setting the same line is counted.
+func TestMalformedExcludedDiskstatsLine(t *testing.T) {
+	tree := copyTree(t, fixtureRoot(t))
+	appendFile(t, filepath.Join(tree, "proc", "diskstats"), " 253 2 vda2 1 2 -3 4 5 6 7 8 9 10 11 0 0 0 0\n 7 1 loop1 1 2\n")
+	for _, exclude := range []string{DefaultDiskDevicesExclude, ""} {
+		cfg := DefaultConfig()
+		cfg.DiskDevicesExclude = exclude
+		var logs bytes.Buffer
+		c, err := NewCollector(cfg, WithEnv(fixtureEnv(tree)), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(tree)),
+			WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		got := gatherValues(t, c)
+		require.InDelta(t, 1.0, got[success("disk")], 0)
+		require.Contains(t, got, `prescale_disk_io_now{device="vda"}`)
+		require.NotContains(t, got, `prescale_disk_io_now{device="vda2"}`)
+		if exclude != "" {
+			require.Zero(t, got["prescale_exporter_diskstats_skipped_lines"])
+			require.NotContains(t, logs.String(), "level=WARN")
+			continue
+		}
+		require.InDelta(t, 2.0, got["prescale_exporter_diskstats_skipped_lines"], 0, "no exclude: both lines count")
+		require.Contains(t, logs.String(), `diskstats line 7: \"vda2\" field 6: \"-3\" is not a count`)
+	}
+}
+
 // TestDeviceMapperLabels: an LVM volume (dm-2, named vg0-lv_data, mounted
 // from /dev/mapper/vg0-lv_data) on a fixture host. Its disk metrics carry
 // the kernel's name, device="dm-2", as node_exporter's do (its

@@ -15,7 +15,7 @@ import (
 )
 
 // diskCollector exposes per-device I/O counters from /proc/diskstats. A
-// line it cannot parse is left out, the other devices published, and
+// line it cannot parse (of a device not excluded) is left out, the other devices published, and
 // counted in prescale_exporter_diskstats_skipped_lines; the first scrape
 // that skips lines after one that did not logs a warning.
 type diskCollector struct {
@@ -43,7 +43,7 @@ func newDiskCollector(exclude *regexp.Regexp, logger *slog.Logger) *diskCollecto
 		exclude: exclude,
 		logger:  logger,
 		skipped: prometheus.NewDesc(fqName("exporter", "diskstats_skipped_lines"),
-			"Lines of /proc/diskstats the last scrape could not parse and left out of the disk metrics.", nil, nil),
+			"Lines of /proc/diskstats the last scrape could not parse and left out of the disk metrics (lines of excluded devices not counted).", nil, nil),
 		readBytes:    d("read_bytes_total", "Bytes read from the device."),
 		writtenBytes: d("written_bytes_total", "Bytes written to the device."),
 		reads:        d("reads_completed_total", "Read operations completed."),
@@ -64,13 +64,13 @@ type diskSample struct {
 }
 
 func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	stats, skipped, err := readDiskStats(ctx)
+	stats, skipped, err := readDiskStats(ctx, c.exclude)
 	if err != nil {
 		return err
 	}
 	c.noteSkipped(skipped)
 	ch <- prometheus.MustNewConstMetric(c.skipped, prometheus.GaugeValue, float64(len(skipped)))
-	for _, s := range diskSamples(stats, c.exclude) {
+	for _, s := range diskSamples(stats) {
 		ch <- prometheus.MustNewConstMetric(c.readBytes, prometheus.CounterValue, s.readBytes, s.device)
 		ch <- prometheus.MustNewConstMetric(c.writtenBytes, prometheus.CounterValue, s.writtenBytes, s.device)
 		ch <- prometheus.MustNewConstMetric(c.reads, prometheus.CounterValue, s.reads, s.device)
@@ -86,13 +86,20 @@ func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 // readDiskStats reads /proc/diskstats itself: gopsutil's IOCounters drops
 // the devices that never did I/O (node_exporter lists them at 0) and looks
 // up each device's serial number and label, which are not exported.
-// Lines it cannot parse are returned as errors, one per line.
-func readDiskStats(ctx context.Context) (map[string]disk.IOCountersStat, []error, error) {
+// The lines of devices exclude matches are left out; the other lines it
+// cannot parse are returned as errors, one per line (a malformed line of
+// an excluded device is not counted or warned about: it would not have
+// been published).
+func readDiskStats(ctx context.Context, exclude *regexp.Regexp) (map[string]disk.IOCountersStat, []error, error) {
 	data, err := os.ReadFile(procPath(ctx, "diskstats"))
 	if err != nil {
 		return nil, nil, err
 	}
-	lines, skipped := procfs.DiskStats(data)
+	var excluded func(string) bool
+	if exclude != nil {
+		excluded = exclude.MatchString
+	}
+	lines, skipped := procfs.DiskStats(data, excluded)
 	const sector = 512 // diskstats counts 512-byte sectors whatever the device's
 	stats := make(map[string]disk.IOCountersStat, len(lines))
 	for _, d := range lines {
@@ -118,14 +125,12 @@ func (c *diskCollector) noteSkipped(skipped []error) {
 	}
 }
 
-// diskSamples drops excluded devices, converts milliseconds to seconds and
-// sorts by device name (readDiskStats already converted sectors to bytes).
-func diskSamples(stats map[string]disk.IOCountersStat, exclude *regexp.Regexp) []diskSample {
+// diskSamples converts milliseconds to seconds and sorts by device name
+// (readDiskStats already dropped excluded devices and converted sectors to
+// bytes).
+func diskSamples(stats map[string]disk.IOCountersStat) []diskSample {
 	out := make([]diskSample, 0, len(stats))
 	for name, s := range stats {
-		if exclude != nil && exclude.MatchString(name) {
-			continue
-		}
 		out = append(out, diskSample{
 			device:       name,
 			readBytes:    float64(s.ReadBytes),

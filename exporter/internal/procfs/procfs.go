@@ -117,16 +117,17 @@ type DiskStat struct {
 }
 
 // DiskStats parses /proc/diskstats. Every device is returned, those that
-// never did I/O included. A line that cannot be parsed (fewer than the 14
-// fields of Linux 2.6, or a field that is not a count) is skipped, the other
-// devices kept; skipped holds one error per such line.
-// Blank lines are ignored.
-func DiskStats(data []byte) (out []DiskStat, skipped []error) {
+// never did I/O included, except the lines of a device exclude (if not nil)
+// reports true for, which are neither parsed nor reported. A line that
+// cannot be parsed (fewer than the 14 fields of Linux 2.6, or a field that
+// is not a count) is skipped, the other devices kept; skipped holds one
+// error per such line. Blank lines are ignored.
+func DiskStats(data []byte, exclude func(device string) bool) (out []DiskStat, skipped []error) {
 	n := 0
 	for line := range bytes.Lines(data) {
 		n++
 		f := strings.Fields(string(line))
-		if len(f) == 0 {
+		if len(f) == 0 || len(f) >= 3 && exclude != nil && exclude(f[2]) {
 			continue
 		}
 		d, err := diskStat(f)

@@ -7,8 +7,8 @@ import (
 )
 
 func TestDiskStats(t *testing.T) {
-	got, skipped := DiskStats([]byte(" 253 0 vda 50000 1000 2000000 30000 20000 5000 8000000 60000 2 45000 90000 0 0 0 0\n" +
-		" 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n\n"))
+	got, skipped := DiskStats([]byte(" 253 0 vda 50000 1000 2000000 30000 20000 5000 8000000 60000 2 45000 90000 0 0 0 0\n"+
+		" 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n\n"), nil)
 	require.Empty(t, skipped)
 	require.Equal(t, []DiskStat{
 		{Name: "vda", Reads: 50000, ReadSectors: 2000000, ReadMillis: 30000, Writes: 20000,
@@ -21,10 +21,10 @@ func TestDiskStats(t *testing.T) {
 // TestDiskStatsSkipsBadLines: one malformed line (a field that is not a
 // count, too few fields) is left out and reported, the others kept.
 func TestDiskStatsSkipsBadLines(t *testing.T) {
-	got, skipped := DiskStats([]byte(" 8 0 sda 1 0 2 3 4 0 5 6 0 7 8\n" +
-		" 253 0 vda 1 2 x 4 5 6 7 8 9 10 11\n" +
-		" short line\n" +
-		" 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n"))
+	got, skipped := DiskStats([]byte(" 8 0 sda 1 0 2 3 4 0 5 6 0 7 8\n"+
+		" 253 0 vda 1 2 x 4 5 6 7 8 9 10 11\n"+
+		" short line\n"+
+		" 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n"), nil)
 	require.Equal(t, []DiskStat{
 		{Name: "sda", Reads: 1, ReadSectors: 2, ReadMillis: 3, Writes: 4, WriteSectors: 5, WriteMillis: 6, IOMillis: 7},
 		{Name: "sdb"},
@@ -32,4 +32,18 @@ func TestDiskStatsSkipsBadLines(t *testing.T) {
 	require.Len(t, skipped, 2)
 	require.EqualError(t, skipped[0], `diskstats line 2: "vda" field 6: "x" is not a count`)
 	require.EqualError(t, skipped[1], "diskstats line 3: 2 fields, at least 14 expected")
+}
+
+// TestDiskStatsExclude: the lines of an excluded device are neither
+// returned nor, when malformed, reported; a line too short to name a
+// device is.
+func TestDiskStatsExclude(t *testing.T) {
+	got, skipped := DiskStats([]byte(" 8 0 sda 1 0 2 3 4 0 5 6 0 7 8\n"+
+		" 8 1 sda1 1 2 x 4 5 6 7 8 9 10 11\n"+
+		" 8 2 sda2 1 2 3\n"+
+		" 7 0 loop0 0 0 0 0 0 0 0 0 0 0 0\n"+
+		" 8\n"), func(device string) bool { return device != "sda" })
+	require.Equal(t, []DiskStat{{Name: "sda", Reads: 1, ReadSectors: 2, ReadMillis: 3, Writes: 4, WriteSectors: 5, WriteMillis: 6, IOMillis: 7}}, got)
+	require.Len(t, skipped, 1)
+	require.EqualError(t, skipped[0], "diskstats line 5: 1 fields, at least 14 expected")
 }
