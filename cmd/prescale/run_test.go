@@ -144,11 +144,14 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 
 // TestRunWarnsUnreadExporterSettings: the exporter's listen address,
 // in-flight limit and log level are not read by prescale run (one listener,
-// one log); each given is named at start. They were ignored without a word.
+// one log); each given a value is named at start. They were ignored without
+// a word. One set to the empty string asks for nothing and is not named, as
+// the controller's other set-but-unused warnings.
 func TestRunWarnsUnreadExporterSettings(t *testing.T) {
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
 	t.Setenv("PRESCALE_EXPORTER_LISTEN", ":9110")
 	t.Setenv("PRESCALE_EXPORTER_LOG_LEVEL", "debug")
+	t.Setenv("PRESCALE_EXPORTER_MAX_IN_FLIGHT", "")
 	t.Setenv("PRESCALE_STEP", "abc") // stop at start
 	var out, errb testkit.SyncBuffer
 	require.Equal(t, 2, runAtStart(t, nil, &out, &errb))

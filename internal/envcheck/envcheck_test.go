@@ -52,10 +52,12 @@ func TestWarnScopes(t *testing.T) {
 
 func TestWarnUnread(t *testing.T) {
 	var w strings.Builder
-	WarnUnread(&w, "r", []string{"PATH=/bin", "PRESCALE_EXPORTER_LISTEN=:1", "PRESCALE_STEP=5m", "PRESCALE_EXPORTER_LOG_LEVEL="},
-		[]string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_LOG_LEVEL"}, "why")
+	WarnUnread(&w, "r", []string{"PATH=/bin", "PRESCALE_EXPORTER_LISTEN=:1", "PRESCALE_STEP=5m", "PRESCALE_EXPORTER_LOG_LEVEL=debug=x",
+		"PRESCALE_EXPORTER_MAX_IN_FLIGHT="},
+		[]string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_LOG_LEVEL", "PRESCALE_EXPORTER_MAX_IN_FLIGHT"}, "why")
 	require.Equal(t, "r: warning: PRESCALE_EXPORTER_LISTEN is set but unused: why\n"+
-		"r: warning: PRESCALE_EXPORTER_LOG_LEVEL is set but unused: why\n", w.String())
+		"r: warning: PRESCALE_EXPORTER_LOG_LEVEL is set but unused: why\n", w.String(),
+		"an empty value asks for nothing: not named")
 }
 
 func TestNearest(t *testing.T) {

@@ -53,12 +53,15 @@ func Warn(w io.Writer, program string, environ []string, scope Scope, configs ..
 	}
 }
 
-// WarnUnread writes one line to w for each of names that environ sets: a
-// setting program knows but does not read, and why. Each was ignored
-// without a word (prescale run serves the exporter on its one listener).
+// WarnUnread writes one line to w for each of names that environ sets to a
+// value: a setting program knows but does not read, and why. Each was
+// ignored without a word (prescale run serves the exporter on its one
+// listener). A name set to the empty string asks for nothing and is not
+// named, as the controller's own set-but-unused warnings (config.Unused)
+// leave out a variable whose value is empty.
 func WarnUnread(w io.Writer, program string, environ, names []string, why string) {
 	for _, kv := range environ {
-		if name, _, _ := strings.Cut(kv, "="); slices.Contains(names, name) {
+		if name, value, _ := strings.Cut(kv, "="); value != "" && slices.Contains(names, name) {
 			fmt.Fprintf(w, "%s: warning: %s is set but unused: %s\n", program, name, why)
 		}
 	}
