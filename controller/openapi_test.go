@@ -74,7 +74,7 @@ func TestREADMEListsEveryEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("(?m)^\\| (`/[^|]*) \\| (GET|POST) \\|")
+	row := regexp.MustCompile("(?m)^\\| (`/[^|]*) \\| (GET|POST|DELETE) \\|")
 	listed := map[string]bool{}
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		for _, p := range regexp.MustCompile("`(/[^`?]*)").FindAllStringSubmatch(m[1], -1) {

@@ -57,14 +57,50 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.file.Targets[t.Name] = ts
 	c.snaps[i].decision = dec
 	c.snaps[i].current, c.snaps[i].paid = snap.current, snap.paid
+	return c.saveUnlock(i, now), nil
+}
+
+// EndOverride ends target's manual override in force now (ended false
+// when none is: expired, ended already, or never set): it is kept,
+// marked cancelled at now (policy.Override.Cancelled), and persisted, so
+// that it stays ended across a restart. Nothing is acted on here: the
+// next cycle's decision (the one under way if it has not decided yet) is
+// the policy's without it, names it in its explanation (manual_ended)
+// and drops it. Serialised with the cycles' decide, act and persist
+// phases as Override is.
+func (c *Controller) EndOverride(target string) (snap TargetSnapshot, ended bool, err error) {
+	i, ok := c.byName[target]
+	if !ok {
+		return TargetSnapshot{}, false, fmt.Errorf("unknown target %q", target)
+	}
+	c.cycleMu.Lock()
+	defer c.cycleMu.Unlock()
+	now := c.d.Now()
+	c.mu.Lock()
+	ts := c.file.Targets[target]
+	if !ts.Policy.Manual.InForce(now) {
+		defer c.mu.Unlock()
+		return c.targetSnapshotLocked(i), false, nil
+	}
+	m := *ts.Policy.Manual
+	m.Cancelled = now
+	ts.Policy.Manual = &m
+	c.file.Targets[target] = ts
+	return c.saveUnlock(i, now), true, nil
+}
+
+// saveUnlock, with c.mu held, marks the answers changed, copies the
+// state file, unlocks c.mu and saves the copy, and returns target i's
+// snapshot. A failed save does not undo a manual scaling or its end,
+// in effect: it is logged and shown in health as the cycles' are, and
+// the next save writes it. Answering an error made clients retry a
+// scaling in effect.
+func (c *Controller) saveUnlock(i int, now time.Time) TargetSnapshot {
 	c.gen.Add(1)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
-	// A failed save does not undo the scaling, decided and acted on: it
-	// is logged and shown in health as the cycles' are, and the next save
-	// writes it. Answering an error made clients retry a scaling in effect.
 	_ = c.persist(now, file)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.targetSnapshotLocked(i), nil
+	return c.targetSnapshotLocked(i)
 }

@@ -30,8 +30,8 @@ import (
 
 // Options configures the API. Zero values mean the defaults given.
 type Options struct {
-	// Token protects POST endpoints (Authorization: Bearer <token>). Empty
-	// means POST endpoints answer 403: they are off until a token is set.
+	// Token protects POST and DELETE endpoints (Authorization: Bearer
+	// <token>). Empty means they answer 403: off until a token is set.
 	Token string
 	// StressEnabled turns /api/stress-test on; StressMax bounds its
 	// duration (0 means 60 s).
@@ -154,6 +154,7 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/api/predictions", s.getPredictions).Methods(http.MethodGet)
 	r.HandleFunc("/api/scaling/status", s.getStatus).Methods(http.MethodGet)
 	r.HandleFunc("/api/scaling/execute", s.auth(s.postExecute)).Methods(http.MethodPost)
+	r.HandleFunc("/api/scaling/execute", s.auth(s.deleteExecute)).Methods(http.MethodDelete)
 	r.HandleFunc("/api/system/health", s.getHealth).Methods(http.MethodGet)
 	r.HandleFunc("/api/verification", s.getVerification).Methods(http.MethodGet)
 	r.HandleFunc("/api/stress-test", s.auth(s.postStress)).Methods(http.MethodPost)
@@ -178,10 +179,10 @@ func (s *Server) routes() *mux.Router {
 }
 
 // allowed lists the methods r serves on req's path: GET and HEAD, or
-// POST.
+// POST (and DELETE).
 func allowed(r *mux.Router, req *http.Request) []string {
 	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 		try := req.Clone(req.Context())
 		try.Method = m
 		var match mux.RouteMatch
@@ -198,7 +199,7 @@ func allowed(r *mux.Router, req *http.Request) []string {
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	endpoints := []string{
 		"GET /api/metrics", "GET /api/metrics/realtime", "GET /api/predictions",
-		"GET /api/scaling/status", "POST /api/scaling/execute", "GET /api/system/health",
+		"GET /api/scaling/status", "POST /api/scaling/execute", "DELETE /api/scaling/execute", "GET /api/system/health",
 		"GET /api/verification", "POST /api/stress-test", "GET /metrics", "GET /healthz", "GET /readyz",
 	}
 	for _, path := range slices.Sorted(maps.Keys(s.o.Extra)) { // e.g. the simulated pool
@@ -401,11 +402,11 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// auth checks the bearer token on POST endpoints.
+// auth checks the bearer token on POST and DELETE endpoints.
 func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.o.Token == "" {
-			writeError(w, http.StatusForbidden, "POST endpoints are off: set PRESCALE_API_TOKEN to enable them")
+			writeError(w, http.StatusForbidden, "POST and DELETE endpoints are off: set PRESCALE_API_TOKEN to enable them")
 			return
 		}
 		tok, ok := bearerToken(r.Header.Get("Authorization"))
@@ -631,6 +632,29 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrOutOfRange):
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+// deleteExecute ends a target's manual override (?target=NAME): 200 with
+// the target's status as POST answers it, 404 for an unknown target, 409
+// when no override is in force (not 404, which says the target is
+// unknown, nor 200, which says one was ended).
+func (s *Server) deleteExecute(w http.ResponseWriter, r *http.Request) {
+	target := r.URL.Query().Get("target")
+	if target == "" {
+		writeError(w, http.StatusBadRequest, `query parameter "target" is required: DELETE /api/scaling/execute?target=NAME`)
+		return
+	}
+	st, err := s.b.EndOverride(r.Context(), target)
+	switch {
+	case errors.Is(err, ErrUnknownTarget):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrNoOverride):
+		writeError(w, http.StatusConflict, err.Error())
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, err.Error())
 	default:

@@ -28,6 +28,7 @@ type fakeBackend struct {
 	renders  atomic.Int32
 	health   string
 	execErr  error
+	endErr   error
 	notReady error
 }
 
@@ -59,6 +60,9 @@ func (f *fakeBackend) Status() []TargetStatus {
 }
 func (f *fakeBackend) Execute(context.Context, ExecuteRequest) (TargetStatus, error) {
 	return TargetStatus{Target: "web"}, f.execErr
+}
+func (f *fakeBackend) EndOverride(_ context.Context, target string) (TargetStatus, error) {
+	return TargetStatus{Target: target}, f.endErr
 }
 func (f *fakeBackend) Health() Health             { return Health{Status: f.health} }
 func (f *fakeBackend) Verification() Verification { return Verification{} }
@@ -485,7 +489,7 @@ func TestHeadAndAllow(t *testing.T) {
 		require.Equal(t, gh.Get("Content-Type"), h.Get("Content-Type"), "HEAD %s", path)
 	}
 	for _, tc := range []struct{ method, path, allow string }{
-		{http.MethodHead, "/api/scaling/execute", "POST"},
+		{http.MethodHead, "/api/scaling/execute", "POST, DELETE"},
 		{http.MethodGet, "/api/stress-test", "POST"},
 		{http.MethodDelete, "/api/scaling/status", "GET, HEAD"},
 		{http.MethodPost, "/healthz", "GET, HEAD"},

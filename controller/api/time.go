@@ -54,12 +54,21 @@ type Override struct {
 	Until Time `json:"until"`
 }
 
-// OverrideOf converts the policy's override; nil stays nil.
+// OverrideOf converts the policy's override; nil stays nil, and so does
+// one an operator ended (cancelled), no longer in force.
 func OverrideOf(o *policy.Override) *Override {
-	if o == nil {
+	if o == nil || !o.Cancelled.IsZero() {
 		return nil
 	}
 	return &Override{Units: o.Units, Until: TimeOf(o.Until)}
+}
+
+// ended is an explanation's manual_ended as the API shows it: cancelled
+// is null for an override that expired.
+type ended struct {
+	Units     int  `json:"units"`
+	Until     Time `json:"until"`
+	Cancelled Time `json:"cancelled"`
 }
 
 // Decision is a policy decision as the API shows it: the policy's JSON with
@@ -87,11 +96,16 @@ func (d Decision) MarshalJSON() ([]byte, error) {
 	type plainExplanation policy.Explanation
 	type explanation struct {
 		plainExplanation
-		Now         Time `json:"now"`
-		WindowStart Time `json:"window_start"`
-		WindowEnd   Time `json:"window_end"`
+		Now         Time   `json:"now"`
+		WindowStart Time   `json:"window_start"`
+		WindowEnd   Time   `json:"window_end"`
+		ManualEnded *ended `json:"manual_ended,omitempty"`
 	}
 	e := d.Explanation
+	var end *ended
+	if m := e.ManualEnded; m != nil {
+		end = &ended{Units: m.Units, Until: TimeOf(m.Until), Cancelled: TimeOf(m.Cancelled)}
+	}
 	return json.Marshal(struct {
 		plainDecision
 		Explanation explanation `json:"explanation"`
@@ -100,6 +114,7 @@ func (d Decision) MarshalJSON() ([]byte, error) {
 		Explanation: explanation{
 			plainExplanation: plainExplanation(e),
 			Now:              TimeOf(e.Now), WindowStart: TimeOf(e.WindowStart), WindowEnd: TimeOf(e.WindowEnd),
+			ManualEnded: end,
 		},
 	})
 }

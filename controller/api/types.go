@@ -1,6 +1,6 @@
 // Package api serves prescale's REST API (docs/architecture.md, "Interfaces"; the controller reference) with
 // gorilla/mux: JSON everywhere, errors as {"error": "..."}, bounded bodies,
-// a bearer token on POST endpoints and server timeouts. It depends only on
+// a bearer token on POST and DELETE endpoints and server timeouts. It depends only on
 // a Backend interface that the controller implements.
 package api
 
@@ -18,6 +18,9 @@ type Backend interface {
 	// Execute applies a manual scaling; errors wrap ErrUnknownTarget or
 	// ErrOutOfRange for the 404 and 422 answers.
 	Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, error)
+	// EndOverride ends a target's manual override in force; errors wrap
+	// ErrUnknownTarget or ErrNoOverride for the 404 and 409 answers.
+	EndOverride(ctx context.Context, target string) (TargetStatus, error)
 	Health() Health
 	Verification() Verification
 	// Ready returns nil once the controller has completed a cycle with data.
@@ -32,6 +35,7 @@ type Backend interface {
 var (
 	ErrUnknownTarget = errors.New("unknown target")
 	ErrOutOfRange    = errors.New("units outside the target's min/max")
+	ErrNoOverride    = errors.New("no manual override in force")
 )
 
 // Point is one sample of a series (NaN points are left out).

@@ -210,6 +210,23 @@ func (v *View) Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, e
 	return v.status(v.c.Mode(), s), nil
 }
 
+// EndOverride implements Backend: the target's manual override in force
+// is ended, persisted, and gone from the answer's manual; the next
+// cycle decides without it (controller.EndOverride).
+func (v *View) EndOverride(_ context.Context, target string) (TargetStatus, error) {
+	if _, ok := v.c.Target(target); !ok {
+		return TargetStatus{}, v.UnknownTarget(target)
+	}
+	s, ended, err := v.c.EndOverride(target)
+	if err != nil {
+		return TargetStatus{}, err
+	}
+	if !ended {
+		return TargetStatus{}, fmt.Errorf("%w for target %q (none set, expired or ended already): nothing to end", ErrNoOverride, target)
+	}
+	return v.status(v.c.Mode(), s), nil
+}
+
 // Health implements Backend.
 func (v *View) Health() Health {
 	h := v.c.Health()

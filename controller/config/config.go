@@ -84,7 +84,7 @@ type Config struct {
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 
-	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST endpoints; empty: POST endpoints are off"`
+	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST and DELETE endpoints; empty: they are off"`
 	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute; at most 168h, as a request's duration"`
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
 	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`

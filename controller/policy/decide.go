@@ -174,10 +174,19 @@ type Recommendation struct {
 	Reactive int `json:"reactive,omitempty"`
 }
 
-// Override is a manual scaling order in force until Until (zero: forever).
+// Override is a manual scaling order in force until Until (zero: forever)
+// or until an operator ends it early (Cancelled, the time of DELETE
+// /api/scaling/execute; zero: not ended).
 type Override struct {
-	Units int       `json:"units"`
-	Until time.Time `json:"until,omitzero"`
+	Units     int       `json:"units"`
+	Until     time.Time `json:"until,omitzero"`
+	Cancelled time.Time `json:"cancelled,omitzero"`
+}
+
+// InForce reports whether the override holds at now: set, not ended by
+// an operator, and not expired.
+func (o *Override) InForce(now time.Time) bool {
+	return o != nil && o.Cancelled.IsZero() && (o.Until.IsZero() || now.Before(o.Until))
 }
 
 // MaxManualDuration bounds a manual override (the REST request's
@@ -295,6 +304,11 @@ type Explanation struct {
 	AffordableUnits int `json:"affordable_units"`
 	// Rule is the step that bound the result.
 	Rule Rule `json:"rule"`
+	// ManualEnded is the manual override that ended since the last
+	// decision (expired at its until, or ended early by an operator at
+	// its cancelled time): this decision is the first without it. Nil
+	// otherwise.
+	ManualEnded *Override `json:"manual_ended,omitempty"`
 }
 
 // Decision is Decide's result.
@@ -336,7 +350,7 @@ func (s State) Record(t Target, d Decision) State {
 	case "down":
 		next.LastScaleDown = now
 	}
-	if s.Manual != nil && !s.Manual.Until.IsZero() && !now.Before(s.Manual.Until) {
+	if !s.Manual.InForce(now) {
 		next.Manual = nil
 	}
 	next.Used = nil
@@ -449,11 +463,16 @@ func Decide(in Input, t Target, st State) Decision {
 		return Decision{Desired: p.units, Reason: p.reason, Explanation: ex, Raw: raw}
 	}
 
-	// 1. Manual override.
-	if m := st.Manual; m != nil && (m.Until.IsZero() || in.Now.Before(m.Until)) {
+	// 1. Manual override; one that has ended is named by the first
+	// decision without it (Record then drops it).
+	if m := st.Manual; m.InForce(in.Now) {
 		u := t.clamp(m.Units)
 		ex.Wanted = m.Units
 		return done(proposal{u, ReasonManual, RuleManual}, u)
+	}
+	if m := st.Manual; m != nil {
+		ended := *m
+		ex.ManualEnded = &ended
 	}
 
 	// 2. No data, or a bad query: hold.
