@@ -508,6 +508,10 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		{"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=", `keda.minReplicaCount (2) is above target "web"'s min_units (1)`},
 		{"keda.enabled=true,controller.env.PRESCALE_TARGET_MAX_UNITS=100", `keda.maxReplicaCount (50) is below target "web"'s max_units (100)`},
 		{"keda.enabled=true,controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].max_units=60", `keda.maxReplicaCount (50) is below target "web"'s max_units (60)`},
+		// controller.extraEnv's bounds, which the container sees over
+		// controller.env's, were not read: these rendered.
+		{"keda.enabled=true,controller.extraEnv[0].name=PRESCALE_TARGET_MAX_UNITS,controller.extraEnv[0].value=100", `keda.maxReplicaCount (50) is below target "web"'s max_units (100)`},
+		{"keda.enabled=true,controller.extraEnv[0].name=PRESCALE_TARGET_MIN_UNITS,controller.extraEnv[0].value=3,controller.extraEnv[1].name=PRESCALE_TARGET_MIN_UNITS,controller.extraEnv[1].value=1", `keda.minReplicaCount (2) is above target "web"'s min_units (1)`},
 	} {
 		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
 		require.Error(t, err, tc.set)
@@ -519,6 +523,10 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=1,controller.targets[0].name=web,controller.targets[0].query=up,controller.targets[0].min_units=3",
 		"keda.enabled=true,keda.minReplicaCount=1,keda.maxReplicaCount=60",
 		"keda.enabled=true,keda.minReplicaCount=0,controller.env.PRESCALE_TARGET_MIN_UNITS=0",
+		// extraEnv's value wins over controller.env's, as in the container.
+		"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=1,controller.extraEnv[0].name=PRESCALE_TARGET_MIN_UNITS,controller.extraEnv[0].value=2",
+		// From a Secret: not known when the chart renders, not checked.
+		"keda.enabled=true,controller.env.PRESCALE_TARGET_MIN_UNITS=1,controller.extraEnv[0].name=PRESCALE_TARGET_MIN_UNITS,controller.extraEnv[0].valueFrom.secretKeyRef.name=s,controller.extraEnv[0].valueFrom.secretKeyRef.key=k",
 	} {
 		objs, stderr, err := helmTemplate(t, helm, "--set", set)
 		require.NoError(t, err, "%s: %s", set, stderr)

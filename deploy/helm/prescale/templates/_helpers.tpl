@@ -71,13 +71,20 @@ app.kubernetes.io/component: {{ .component }}
 {{/*
 The min_units and max_units of the target KEDA scales, as "MIN MAX": its
 entry's in controller.targets, else PRESCALE_TARGET_MIN_UNITS and
-PRESCALE_TARGET_MAX_UNITS, else the controller's defaults (1 and 10).
+PRESCALE_TARGET_MAX_UNITS (controller.extraEnv's over controller.env's, as
+the container sees them), else the controller's defaults (1 and 10). A
+bound whose variable an extraEnv entry takes from valueFrom (a Secret, a
+ConfigMap) is "?": its value is not known when the chart renders.
 */}}
 {{- define "prescale.kedaTargetBounds" -}}
 {{- $env := .Values.controller.env -}}
 {{- $min := $env.PRESCALE_TARGET_MIN_UNITS -}}
+{{- $x := include "prescale.extraEnvValue" (list "PRESCALE_TARGET_MIN_UNITS" .Values.controller.extraEnv) -}}
+{{- if eq $x "?" }}{{ $min = "?" }}{{ else if hasPrefix "=" $x }}{{ $min = trimPrefix "=" $x }}{{ end -}}
 {{- if or (kindIs "invalid" $min) (eq (toString $min) "") }}{{ $min = "1" }}{{ end -}}
 {{- $max := $env.PRESCALE_TARGET_MAX_UNITS -}}
+{{- $x = include "prescale.extraEnvValue" (list "PRESCALE_TARGET_MAX_UNITS" .Values.controller.extraEnv) -}}
+{{- if eq $x "?" }}{{ $max = "?" }}{{ else if hasPrefix "=" $x }}{{ $max = trimPrefix "=" $x }}{{ end -}}
 {{- if or (kindIs "invalid" $max) (eq (toString $max) "") }}{{ $max = "10" }}{{ end -}}
 {{- $kt := include "prescale.kedaTarget" . -}}
 {{- range .Values.controller.targets -}}
@@ -87,6 +94,24 @@ PRESCALE_TARGET_MAX_UNITS, else the controller's defaults (1 and 10).
 {{- end -}}
 {{- end -}}
 {{- printf "%s %s" (include "prescale.envValue" $min) (include "prescale.envValue" $max) -}}
+{{- end -}}
+
+{{/*
+What controller.extraEnv (the second of the list given) sets the variable
+named by the first to: "=" and its value, "?" when it comes from
+valueFrom, "" when no entry names it. The container lists extraEnv after
+envFrom's controller.env, so an entry wins over it, and the last entry of
+a name over the others.
+*/}}
+{{- define "prescale.extraEnvValue" -}}
+{{- $name := index . 0 -}}
+{{- $v := "" -}}
+{{- range (index . 1) -}}
+{{- if eq (toString .name) $name -}}
+{{- if hasKey . "value" }}{{ $v = printf "=%s" (include "prescale.envValue" .value) }}{{ else }}{{ $v = "?" }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- $v -}}
 {{- end -}}
 
 {{/*
