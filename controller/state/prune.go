@@ -39,7 +39,7 @@ func (f *File) Prune(owned func(name string) bool, now time.Time) []string {
 		if owned(name) || now.Sub(t.LastSeen()) < KeepUnconfigured {
 			continue
 		}
-		if m := t.Policy.Manual; m != nil && m.Until.After(now) {
+		if m := t.Policy.Manual; m != nil && m.Cancelled.IsZero() && m.Until.After(now) {
 			continue
 		}
 		gone = append(gone, name)

@@ -30,9 +30,11 @@ func TestPrune(t *testing.T) {
 		"empty":     {},                                 // never decided
 		"overrides": {CostAt: ago(8 * day), Policy: policy.State{Manual: &policy.Override{Units: 4, Until: now.Add(time.Hour)}}},
 		"expired":   {CostAt: ago(8 * day), Policy: policy.State{Manual: &policy.Override{Units: 4, Until: ago(time.Hour)}}},
+		// Ended early by an operator: no longer in force, whatever its until.
+		"cancelled": {CostAt: ago(8 * day), Policy: policy.State{Manual: &policy.Override{Units: 4, Until: now.Add(time.Hour), Cancelled: ago(time.Hour)}}},
 	}}
 	gone := f.Prune(func(name string) bool { return name == "web" }, now)
-	require.Equal(t, []string{"empty", "expired", "old", "removed"}, gone)
+	require.Equal(t, []string{"cancelled", "empty", "expired", "old", "removed"}, gone)
 	require.ElementsMatch(t, []string{"web", "moved", "decided", "overrides"}, keys(f.Targets))
 	require.Empty(t, f.Prune(func(string) bool { return true }, now.Add(365*day)), "owned entries are never pruned")
 }
