@@ -50,6 +50,16 @@ func TestWarnScopes(t *testing.T) {
 	require.Equal(t, 3, strings.Count(all.String(), "warning"))
 }
 
+// TestWarnLeavesTestBinaries: the variables naming the servers the
+// end-to-end tests start are no misspelt settings. README names all four;
+// an operator with PRESCALE_VICTORIAMETRICS_BIN exported was warned.
+func TestWarnLeavesTestBinaries(t *testing.T) {
+	var w strings.Builder
+	Warn(&w, "r", []string{"PRESCALE_PROMETHEUS_BIN=p", "PRESCALE_ALERTMANAGER_BIN=a",
+		"PRESCALE_NODE_EXPORTER_BIN=n", "PRESCALE_VICTORIAMETRICS_BIN=v"}, AllScope, cfgA{}, cfgB{})
+	require.Empty(t, w.String())
+}
+
 func TestWarnUnread(t *testing.T) {
 	var w strings.Builder
 	WarnUnread(&w, "r", []string{"PATH=/bin", "PRESCALE_EXPORTER_LISTEN=:1", "PRESCALE_STEP=5m", "PRESCALE_EXPORTER_LOG_LEVEL=debug=x",

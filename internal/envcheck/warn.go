@@ -8,8 +8,10 @@ import (
 )
 
 // testOnly are variables the end-to-end tests read (to name the server
-// binaries); they are not settings, but not mistakes either.
-var testOnly = []string{"PRESCALE_PROMETHEUS_BIN", "PRESCALE_ALERTMANAGER_BIN"}
+// binaries, as README's Development section says); they are not settings,
+// but not mistakes either.
+var testOnly = []string{"PRESCALE_PROMETHEUS_BIN", "PRESCALE_ALERTMANAGER_BIN",
+	"PRESCALE_NODE_EXPORTER_BIN", "PRESCALE_VICTORIAMETRICS_BIN"}
 
 // exporterNamespaces are the name prefixes the exporter's settings use and
 // the controller's never do (a test in cmd/prescale checks both configs).
