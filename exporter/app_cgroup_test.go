@@ -90,3 +90,49 @@ func TestHungCgroupLimits(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHungCgroupLimitsNewPid: while a cgroup limits read hangs, a restart
+// of the application (a new pid: a crash loop, a rolling restart) starts
+// no other read. Keyed by pid, each new pid started one more read that
+// hung on the same mount, a goroutine and an OS thread left blocked per
+// restart for as long as the mount did not answer.
+func TestHungCgroupLimitsNewPid(t *testing.T) {
+	tree := copyTree(t, fixtureRoot(t))
+	for name, content := range map[string]string{
+		"proc/4242/cgroup":             "0::/app\n",
+		"sys/fs/cgroup/app/memory.max": "25600000\n",
+	} {
+		p := filepath.Join(tree, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var cgroupReads atomic.Int32
+	was := readFile
+	t.Cleanup(func() { readFile = was })
+	readFile = func(name string) ([]byte, error) {
+		if strings.HasSuffix(name, "/cgroup") {
+			cgroupReads.Add(1)
+		}
+		if strings.HasSuffix(name, "/app/memory.max") {
+			<-release // the mount never answers while the test runs
+		}
+		return was(name)
+	}
+	cfg := DefaultConfig()
+	cfg.AppProcess = "webapp"
+	c, err := NewCollector(cfg, WithEnv(fixtureEnv(tree)), WithNow(fixedNow),
+		WithFilesystemUsage(fakeUsage(tree)), WithGatherTimeout(100*time.Millisecond))
+	require.NoError(t, err)
+
+	memory := `prescale_app_load_signal_ratio{signal="app_memory"}`
+	got := gatherValues(t, c)
+	require.InDelta(t, 0.0025, got[memory], 1e-12, "no limit known: the host's memory")
+	require.NoError(t, os.Rename(filepath.Join(tree, "proc/4242"), filepath.Join(tree, "proc/4343")))
+	for i := range 2 {
+		got = gatherValues(t, c)
+		require.InDelta(t, 1.0, got[success("app_process")], 0, "the restarted process is reported")
+		require.Equal(t, int32(1), cgroupReads.Load(), "scrape %d after the restart: no new read while one hangs", i+1)
+	}
+}

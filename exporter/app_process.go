@@ -28,9 +28,9 @@ import (
 type processCollector struct {
 	finder *processFinder
 
-	// stuckLimits holds the pids whose cgroup limits read has not returned
-	// (a file on a FUSE mount whose daemon does not answer): skipped until
-	// it does.
+	// stuckLimits marks a cgroup limits read that has not returned (a
+	// file on a FUSE mount whose daemon does not answer): later ones, of
+	// any pid, are skipped until it does.
 	stuckLimits *bounded.Calls
 
 	cpu, rss, fds, threads *prometheus.Desc
@@ -84,10 +84,12 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 // 56 allocations per scrape. The files of one cgroup tree are on
 // one mount, so a hung file stands for all: while its read has not
 // returned, later scrapes skip the limits (none known: the score takes the
-// host's cpus and memory) instead of starting one more read.
+// host's cpus and memory) instead of starting one more read, also for
+// another pid (the application restarted: keyed by pid, each restart left
+// one more read blocked on the same mount).
 func (c *processCollector) limits(ctx context.Context, pid int32) cgroup.Limits {
 	p := strconv.Itoa(int(pid))
-	lim, _ := bounded.Do(ctx, c.stuckLimits, p, func() (cgroup.Limits, error) {
+	lim, _ := bounded.Do(ctx, c.stuckLimits, "limits", func() (cgroup.Limits, error) {
 		return cgroup.Read(readFile, readFileIn, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), p), nil
 	})
 	return lim
