@@ -344,8 +344,8 @@ func (s *Store) marshal(v any) ([]byte, error) {
 
 // Shift moves the times of the target's state that decisions read by d
 // (negative: back): the policy's last scale-up and scale-down, its
-// stabilisation and usage windows' entries, the end of a manual override,
-// the end of an outage, when cost last accrued, what the previous
+// stabilisation and usage windows' entries, the end of a manual override
+// (and when an operator ended it), the end of an outage, when cost last accrued, what the previous
 // forecast was for, the pending time, and the times in the calm hold's and the shadow runs'
 // memories. The decisions' own times are history and stay. A time
 // with a monotonic clock reading (one this process took from time.Now)
@@ -374,6 +374,7 @@ func (t *Target) Shift(d time.Duration) {
 	if p.Manual != nil {
 		m := *p.Manual
 		move(&m.Until)
+		move(&m.Cancelled)
 		p.Manual = &m
 	}
 	move(&t.CostAt)

@@ -135,6 +135,19 @@ func TestStorePendingCompatible(t *testing.T) {
 	}
 }
 
+// TestShiftMovesCancelled: a clock step (or a file from the future) moves
+// an ended override's cancelled time with its until, in a copy: it is
+// shown in the next decision's manual_ended, which otherwise named a time
+// on the old clock, after the decision's own.
+func TestShiftMovesCancelled(t *testing.T) {
+	at := time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)
+	m := &policy.Override{Units: 4, Until: at.Add(time.Hour), Cancelled: at}
+	ended := Target{Policy: policy.State{Manual: m}}
+	ended.Shift(-time.Hour)
+	require.Equal(t, &policy.Override{Units: 4, Until: at, Cancelled: at.Add(-time.Hour)}, ended.Policy.Manual)
+	require.Equal(t, at, m.Cancelled, "a copy moves, not the file's")
+}
+
 // TestNewRemovesStaleTemp: a crash between writing and renaming left
 // temporary files that piled up in the data directory.
 func TestNewRemovesStaleTemp(t *testing.T) {
