@@ -27,6 +27,7 @@ func TestDeleteExecute(t *testing.T) {
 		{"wrong token", "t", "Bearer u", "/api/scaling/execute?target=web", nil, 401, "invalid bearer token"},
 		{"no target", "t", "Bearer t", "/api/scaling/execute", nil, 400, `query parameter "target" is required`},
 		{"empty target", "t", "Bearer t", "/api/scaling/execute?target=", nil, 400, `query parameter "target" is required`},
+		{"two targets", "t", "Bearer t", "/api/scaling/execute?target=web&target=db", nil, 400, `query parameter "target" given more than once`},
 		{"unknown target", "t", "Bearer t", "/api/scaling/execute?target=nope", errors.Join(errors.New("x"), ErrUnknownTarget), 404, "unknown target"},
 		{"no override", "t", "Bearer t", "/api/scaling/execute?target=web", ErrNoOverride, 409, "no manual override in force"},
 		{"backend failure", "t", "Bearer t", "/api/scaling/execute?target=web", errors.New("disk full"), 500, "disk full"},

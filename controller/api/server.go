@@ -644,6 +644,11 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 // when no override is in force (not 404, which says the target is
 // unknown, nor 200, which says one was ended).
 func (s *Server) deleteExecute(w http.ResponseWriter, r *http.Request) {
+	targets := r.URL.Query()["target"]
+	if len(targets) > 1 { // ?target=a&target=b ended a's alone, answering 200
+		writeError(w, http.StatusBadRequest, `query parameter "target" given more than once: one target per request`)
+		return
+	}
 	target := r.URL.Query().Get("target")
 	if target == "" {
 		writeError(w, http.StatusBadRequest, `query parameter "target" is required: DELETE /api/scaling/execute?target=NAME`)
