@@ -95,7 +95,9 @@ type openAPICall struct {
 
 // TestOpenAPIAnswers sends real requests to an app after two decision
 // cycles and a manual scaling, and validates every JSON answer against the
-// document's schema for its status code (an undocumented status fails).
+// document's schema for its status code (an undocumented status fails);
+// then the override's early end (DELETE) and the decision after it, whose
+// explanation holds manual_ended.
 func TestOpenAPIAnswers(t *testing.T) {
 	doc, err := openapi.Load(openAPIPath)
 	require.NoError(t, err)
@@ -124,8 +126,16 @@ func TestOpenAPIAnswers(t *testing.T) {
 		// 415 was answered but not documented.
 		{method: "POST", path: "/api/scaling/execute", body: `{"target":"web","units":3}`, token: true, contentType: "text/plain"},
 		{method: "POST", path: "/api/stress-test", body: `{"seconds":0.01}`, token: true, contentType: "application/x-www-form-urlencoded"},
+		// Ending the override the first call set: DELETE's answers were
+		// documented but never checked against a real one.
+		{method: "DELETE", path: "/api/scaling/execute?target=web", token: true},
+		{method: "DELETE", path: "/api/scaling/execute?target=web", token: true},
+		{method: "DELETE", path: "/api/scaling/execute?target=nope", token: true},
+		{method: "DELETE", path: "/api/scaling/execute", token: true},
+		{method: "DELETE", path: "/api/scaling/execute?target=web"},
 	}
-	for _, c := range calls {
+	var deletes []int
+	answer := func(c openAPICall) any {
 		req := httptest.NewRequestWithContext(t.Context(), c.method, c.path, strings.NewReader(c.body))
 		if c.token {
 			req.Header.Set("Authorization", "Bearer "+restToken)
@@ -141,5 +151,21 @@ func TestOpenAPIAnswers(t *testing.T) {
 		var body any
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "%s %s", c.method, c.path)
 		require.NoError(t, doc.Validate(schema, body), "%s %s (%d): %s", c.method, c.path, rec.Code, rec.Body)
+		if c.method == "DELETE" {
+			deletes = append(deletes, rec.Code)
+		}
+		return body
 	}
+	for _, c := range calls {
+		answer(c)
+	}
+	require.Equal(t, []int{200, 409, 404, 400, 401}, deletes, "the DELETE calls answered as meant")
+
+	// The next decision names the ended override (manual_ended): its
+	// schema is checked on a real answer too.
+	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
+	status := answer(openAPICall{method: "GET", path: "/api/scaling/status"}).(map[string]any)
+	ds := status["targets"].([]any)[0].(map[string]any)["decisions"].([]any)
+	ex := ds[len(ds)-1].(map[string]any)["explanation"].(map[string]any)
+	require.Contains(t, ex, "manual_ended", "the schema was checked on an answer holding it")
 }
