@@ -301,27 +301,35 @@ func (c *Config) Unused() []string {
 	if len(c.PrometheusHeaders) > 0 && c.PrometheusURL == "" {
 		out = append(out, "PRESCALE_PROMETHEUS_HEADERS is set but unused: PRESCALE_PROMETHEUS_URL is empty, so history is read from the embedded store")
 	}
-	// A targets file's entries give their own name, query and
-	// current_query (not inherited): these variables were read by nothing.
-	if c.TargetsFile != "" {
-		for _, v := range []struct {
-			name string
-			set  bool
-		}{
-			{"PRESCALE_TARGET_NAME", c.TargetName != "" && c.TargetName != "default"}, // its default
-			{"PRESCALE_TARGET_QUERY", c.TargetQuery != ""},
-			{"PRESCALE_TARGET_CURRENT_QUERY", c.TargetCurrentQuery != ""},
-		} {
-			if v.set {
-				out = append(out, v.name+" is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)")
-			}
-		}
-	}
+	out = append(out, c.unusedTargetVars()...)
 	// forecast-only hands nothing to the actuators; a receiver or command
 	// waited for decisions that never came, without a word.
 	for _, a := range c.Actuators {
 		if c.Mode == controller.ModeForecastOnly && (a == ActuatorWebhook || a == ActuatorExec) {
 			out = append(out, fmt.Sprintf("PRESCALE_ACTUATOR includes %s but PRESCALE_MODE is forecast-only: decisions are published, never handed to it", a))
+		}
+	}
+	return out
+}
+
+// unusedTargetVars lists the single-target variables set beside a targets
+// file: its entries give their own name, query and current_query (not
+// inherited), so these were read by nothing.
+func (c *Config) unusedTargetVars() []string {
+	if c.TargetsFile == "" {
+		return nil
+	}
+	var out []string
+	for _, v := range []struct {
+		name string
+		set  bool
+	}{
+		{"PRESCALE_TARGET_NAME", c.TargetName != "" && c.TargetName != "default"}, // its default
+		{"PRESCALE_TARGET_QUERY", c.TargetQuery != ""},
+		{"PRESCALE_TARGET_CURRENT_QUERY", c.TargetCurrentQuery != ""},
+	} {
+		if v.set {
+			out = append(out, v.name+" is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)")
 		}
 	}
 	return out
