@@ -627,16 +627,7 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st, err := s.b.Execute(r.Context(), req)
-	switch {
-	case errors.Is(err, ErrUnknownTarget):
-		writeError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrOutOfRange):
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, err.Error())
-	default:
-		writeJSON(w, http.StatusOK, st)
-	}
+	writeScaling(w, st, err)
 }
 
 // deleteExecute ends a target's manual override (?target=NAME): 200 with
@@ -655,9 +646,19 @@ func (s *Server) deleteExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.b.EndOverride(r.Context(), target)
+	writeScaling(w, st, err)
+}
+
+// writeScaling answers a manual scaling request (POST or DELETE
+// /api/scaling/execute): the target's status, or the status code of the
+// backend's error (404 unknown target, 422 units out of range, 409 no
+// override in force, 500 otherwise).
+func writeScaling(w http.ResponseWriter, st TargetStatus, err error) {
 	switch {
 	case errors.Is(err, ErrUnknownTarget):
 		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrOutOfRange):
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, ErrNoOverride):
 		writeError(w, http.StatusConflict, err.Error())
 	case err != nil:
