@@ -60,6 +60,16 @@ func TestWarnLeavesTestBinaries(t *testing.T) {
 	require.Empty(t, w.String())
 }
 
+// TestWarnLeavesBenchVariables: the variables only the in-process
+// benchmarks read (fleet size, heap profile, REST load client) are no
+// misspelt settings either; each was warned about at start.
+func TestWarnLeavesBenchVariables(t *testing.T) {
+	var w strings.Builder
+	Warn(&w, "r", []string{"PRESCALE_BENCH_FLEET=100", "PRESCALE_BENCH_HEAPPROFILE=h",
+		"PRESCALE_BENCH_RESTLOAD_CLIENT=nethttp"}, AllScope, cfgA{}, cfgB{})
+	require.Empty(t, w.String())
+}
+
 func TestWarnUnread(t *testing.T) {
 	var w strings.Builder
 	WarnUnread(&w, "r", []string{"PATH=/bin", "PRESCALE_EXPORTER_LISTEN=:1", "PRESCALE_STEP=5m", "PRESCALE_EXPORTER_LOG_LEVEL=debug=x",

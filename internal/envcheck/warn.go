@@ -8,10 +8,12 @@ import (
 )
 
 // testOnly are variables the end-to-end tests read (to name the server
-// binaries, as README's Development section says); they are not settings,
-// but not mistakes either.
+// binaries, as README's Development section says) and the in-process
+// benchmarks read (docs/benchmarks.md); they are not settings, but not
+// mistakes either.
 var testOnly = []string{"PRESCALE_PROMETHEUS_BIN", "PRESCALE_ALERTMANAGER_BIN",
-	"PRESCALE_NODE_EXPORTER_BIN", "PRESCALE_VICTORIAMETRICS_BIN"}
+	"PRESCALE_NODE_EXPORTER_BIN", "PRESCALE_VICTORIAMETRICS_BIN",
+	"PRESCALE_BENCH_FLEET", "PRESCALE_BENCH_HEAPPROFILE", "PRESCALE_BENCH_RESTLOAD_CLIENT"}
 
 // exporterNamespaces are the name prefixes the exporter's settings use and
 // the controller's never do (a test in cmd/prescale checks both configs).
