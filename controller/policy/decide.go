@@ -210,7 +210,8 @@ type State struct {
 	// the target's UsageWindow: the HPA formula, capped at the units the
 	// decision had.
 	Used []Recommendation `json:"used,omitempty"`
-	// Manual, when set and not expired, overrides every other rule but min/max.
+	// Manual, when set and in force (Override.InForce: not expired, not
+	// ended by an operator), overrides every other rule but min/max.
 	Manual *Override `json:"manual,omitempty"`
 	// OutageHold is the units held while data was missing (the last
 	// no_data decision): a scale-down floor until the stabilisation window
