@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Paging of the per-target answers (GET /api/scaling/status and
@@ -77,20 +78,27 @@ func pageOf[T any](items []T, name func(T) string, p page, path string) ([]T, in
 }
 
 // servePage answers a paged per-target GET: {field: [...], total, offset,
-// limit, next}, cached per selection and generation.
-func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field string, all func() []T, name func(T) string) {
+// limit, next}, cached per selection and generation. live, when not nil,
+// adjusts the page's items to the clock at the time of the answer and
+// says when that answer stops being true (zero: never).
+func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field string, all func() []T, name func(T) string,
+	live func([]T, time.Time) ([]T, time.Time)) {
 	p, err := parsePage(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.cached(w, r, cacheKey{name: field, page: p}, false, func() (int, any) {
+	s.cachedUntil(w, r, cacheKey{name: field, page: p}, false, func() (int, any, time.Time) {
 		items, total, next, err := pageOf(all(), name, p, r.URL.Path)
 		if err != nil {
 			if loc, ok := s.b.(interface{ UnknownTarget(string) error }); ok {
 				err = loc.UnknownTarget(p.target) // another shard's, said so
 			}
-			return http.StatusNotFound, map[string]string{"error": err.Error()}
+			return http.StatusNotFound, map[string]string{"error": err.Error()}, time.Time{}
+		}
+		var until time.Time
+		if live != nil {
+			items, until = live(items, s.now())
 		}
 		out := map[string]any{field: items, "total": total, "offset": p.offset, "limit": p.limit, "next": nil}
 		if p.target != "" {
@@ -99,6 +107,6 @@ func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field s
 		if next != "" {
 			out["next"] = next
 		}
-		return http.StatusOK, out
+		return http.StatusOK, out, until
 	})
 }

@@ -218,11 +218,15 @@ type cacheKey struct {
 
 // cacheEntry is one rendered GET answer.
 type cacheEntry struct {
-	gen  uint64
-	sec  int64
-	code int
-	body []byte
-	size []string // Content-Length of body
+	gen uint64
+	sec int64
+	// until is when the answer stops being true though the generation
+	// has not changed (a manual override it shows in force ends); zero:
+	// never.
+	until time.Time
+	code  int
+	body  []byte
+	size  []string // Content-Length of body
 	// gz is the gzip of body (nil until a client that accepts gzip asks
 	// for it, and for answers under gzipMin), gzSize its Content-Length.
 	gz     []byte
@@ -257,6 +261,15 @@ var (
 // answer is made the first time a client asks for it. Under many
 // concurrent readers a GET then costs a memory copy.
 func (s *Server) cached(w http.ResponseWriter, r *http.Request, key cacheKey, perSecond bool, render func() (int, any)) {
+	s.cachedUntil(w, r, key, perSecond, func() (int, any, time.Time) {
+		code, v := render()
+		return code, v, time.Time{}
+	})
+}
+
+// cachedUntil is cached for an answer that render says stops being true
+// at a time (zero: never): from then on it is made again.
+func (s *Server) cachedUntil(w http.ResponseWriter, r *http.Request, key cacheKey, perSecond bool, render func() (int, any, time.Time)) {
 	gen := s.b.Generation()
 	var sec int64
 	if perSecond {
@@ -265,9 +278,9 @@ func (s *Server) cached(w http.ResponseWriter, r *http.Request, key cacheKey, pe
 	slot := s.slot(key)
 	gz := acceptsGzip(r) // a gzip answer is made once, by the first to ask
 	e := slot.e.Load()
-	if e == nil || e.gen != gen || e.sec != sec || gz && e.gz == nil && len(e.body) > gzipMin {
+	if e == nil || e.gen != gen || e.sec != sec || e.ended(s.now) || gz && e.gz == nil && len(e.body) > gzipMin {
 		var err error
-		if e, err = slot.refresh(gen, sec, gz, render); err != nil {
+		if e, err = slot.refresh(gen, sec, s.now, gz, render); err != nil {
 			writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
 			return
 		}
@@ -320,18 +333,18 @@ func (s *Server) heldLocked() int {
 // refresh renders the slot's answer for generation gen and second sec
 // unless another request just did, adds its gzip when asked (gz), and
 // stores and returns the new entry.
-func (c *cacheSlot) refresh(gen uint64, sec int64, gz bool, render func() (int, any)) (*cacheEntry, error) {
+func (c *cacheSlot) refresh(gen uint64, sec int64, now func() time.Time, gz bool, render func() (int, any, time.Time)) (*cacheEntry, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.e.Load()
-	if e == nil || e.gen != gen || e.sec != sec {
-		code, v := render()
+	if e == nil || e.gen != gen || e.sec != sec || e.ended(now) {
+		code, v, until := render()
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
 		b = append(b, '\n')
-		e = &cacheEntry{gen: gen, sec: sec, code: code, body: b, size: []string{strconv.Itoa(len(b))}}
+		e = &cacheEntry{gen: gen, sec: sec, until: until, code: code, body: b, size: []string{strconv.Itoa(len(b))}}
 	}
 	if gz && e.gz == nil && len(e.body) > gzipMin {
 		withGz := *e
@@ -341,6 +354,11 @@ func (c *cacheSlot) refresh(gen uint64, sec int64, gz bool, render func() (int, 
 	}
 	c.e.Store(e)
 	return e, nil
+}
+
+// ended reports whether e's answer stopped being true by now's time.
+func (e *cacheEntry) ended(now func() time.Time) bool {
+	return !e.until.IsZero() && !now().Before(e.until)
 }
 
 // gzipped compresses b (BestSpeed) with a pooled writer.
@@ -574,11 +592,40 @@ func (s *Server) getRealtime(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPredictions(w http.ResponseWriter, r *http.Request) {
-	servePage(s, w, r, "predictions", s.b.Predictions, func(p Prediction) string { return p.Target })
+	servePage(s, w, r, "predictions", s.b.Predictions, func(p Prediction) string { return p.Target }, nil)
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	servePage(s, w, r, "targets", s.b.Status, func(t TargetStatus) string { return t.Target })
+	servePage(s, w, r, "targets", s.b.Status, func(t TargetStatus) string { return t.Target }, inForce)
+}
+
+// inForce hides the manual overrides of items whose until has passed at
+// now: the status is made once per cycle, and an override that expired
+// since is no longer in force (DELETE /api/scaling/execute answers 409),
+// though the next cycle drops it. It returns the earliest until of those
+// still shown (zero: none ends), when the answer must be made again. An
+// override an operator ended is not shown (OverrideOf), and ending one
+// makes every answer again.
+func inForce(items []TargetStatus, now time.Time) ([]TargetStatus, time.Time) {
+	var next time.Time
+	cloned := false
+	for i, t := range items {
+		m := t.Manual
+		if m == nil || m.Until.IsZero() {
+			continue
+		}
+		if now.Before(m.Until.Time) {
+			if next.IsZero() || m.Until.Before(next) {
+				next = m.Until.Time
+			}
+			continue
+		}
+		if !cloned { // items may be the backend's
+			items, cloned = slices.Clone(items), true
+		}
+		items[i].Manual = nil
+	}
+	return items, next
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {

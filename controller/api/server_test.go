@@ -30,6 +30,10 @@ type fakeBackend struct {
 	execErr  error
 	endErr   error
 	notReady error
+	// manualUntil, when set, is the end of t000's manual override in
+	// Status; statusRenders counts Status's calls.
+	manualUntil   time.Time
+	statusRenders atomic.Int32
 }
 
 func (f *fakeBackend) Metrics(points int) MetricsResponse {
@@ -52,9 +56,13 @@ func (f *fakeBackend) Predictions() []Prediction {
 	return out
 }
 func (f *fakeBackend) Status() []TargetStatus {
+	f.statusRenders.Add(1)
 	out := []TargetStatus{}
 	for i := range f.targets {
 		out = append(out, TargetStatus{Target: fmt.Sprintf("t%03d", i)})
+	}
+	if len(out) > 0 && !f.manualUntil.IsZero() {
+		out[0].Manual = &Override{Units: 3, Until: TimeOf(f.manualUntil)}
 	}
 	return out
 }
@@ -89,6 +97,34 @@ func TestCachePerGeneration(t *testing.T) {
 	now = now.Add(time.Second)
 	get()
 	require.Equal(t, int32(2), b.renders.Load(), "no clock in this answer: a new second changes nothing")
+}
+
+// TestStatusOverrideEnds: GET /api/scaling/status is made once per
+// cycle, and showed a manual override whose until had passed as in force
+// until the next cycle dropped it, while DELETE /api/scaling/execute
+// already answered 409 (expired). From its until on it is null, the
+// answer made again once, not per request.
+func TestStatusOverrideEnds(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	b := &fakeBackend{targets: 2, manualUntil: now.Add(time.Minute)}
+	s := New(b, Options{Now: func() time.Time { return now }})
+	manual := func(path string) *Override {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		var got struct{ Targets []TargetStatus }
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+		return got.Targets[0].Manual
+	}
+	require.Equal(t, 3, manual("/api/scaling/status").Units)
+	now = now.Add(59 * time.Second)
+	require.NotNil(t, manual("/api/scaling/status"), "before its until: in force")
+	require.Equal(t, int32(1), b.statusRenders.Load(), "served from the cache")
+	now = now.Add(time.Second)
+	require.Nil(t, manual("/api/scaling/status"), "at its until: no longer in force")
+	require.Nil(t, manual("/api/scaling/status?target=t000"))
+	require.Nil(t, manual("/api/scaling/status"))
+	require.Equal(t, int32(3), b.statusRenders.Load(), "made again once per selection, then cached")
 }
 
 func TestGzipWhenAsked(t *testing.T) {
