@@ -67,6 +67,11 @@ type pending struct {
 
 var targetLabels = []string{"target", "tier", "kind"}
 
+// labelValues is target t's values of targetLabels, in their order.
+func labelValues(t policy.Target) []string {
+	return []string{t.Name, t.Tier, string(t.Kind)}
+}
+
 // CyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
 var CyclePhases = []string{"query", "fit", "decide", "act", "persist"}
 
@@ -176,7 +181,7 @@ func (m *Metrics) newLoopMetrics() {
 
 // initTarget pre-initialises a target's series.
 func (m *Metrics) initTarget(t policy.Target) {
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	lv := labelValues(t)
 	// The forecast gauges and prescale_model_error are not
 	// pre-initialised: a 0 there would read as a forecast of nothing or
 	// a perfect model before one exists. Nor is prescale_desired_units
@@ -260,7 +265,7 @@ type Values struct {
 // cost per hour (of the paid units) and today, budget capped and the
 // decision's time, and counts the decision.
 func (m *Metrics) PublishUnits(t policy.Target, u Units) {
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	lv := labelValues(t)
 	dec := u.Decision
 	if !u.NoDecision {
 		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
@@ -280,7 +285,7 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 // Current units now equal to the desired ones clear
 // prescale_scaling_pending_since_timestamp_seconds.
 func (m *Metrics) PublishCurrent(t policy.Target, current, paid int, at time.Time) {
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	lv := labelValues(t)
 	m.setPending(t, false, 0, current, at)
 	m.Current.WithLabelValues(lv...).Set(float64(current))
 	m.CostPerHour.WithLabelValues(lv...).Set(float64(paid) * t.CostPerUnitHour)
@@ -292,13 +297,13 @@ func (m *Metrics) PublishCurrent(t policy.Target, current, paid int, at time.Tim
 // carries on across the restart. Without one (in balance, or a file
 // written before it was kept) the first cycle sets it.
 func (m *Metrics) RestoreDesired(t policy.Target, desired int, since time.Time, current int) {
-	m.Desired.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Set(float64(desired))
+	m.Desired.WithLabelValues(labelValues(t)...).Set(float64(desired))
 	m.pendMu.Lock()
 	defer m.pendMu.Unlock()
 	p := pending{desired: desired, has: true}
 	if !since.IsZero() && current != desired {
 		p.since, p.current, p.hasCurrent = since, current, true
-		m.PendingSince.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Set(float64(since.UnixNano()) / 1e9)
+		m.PendingSince.WithLabelValues(labelValues(t)...).Set(float64(since.UnixNano()) / 1e9)
 	}
 	m.pend[t.Name] = p
 }
@@ -327,7 +332,7 @@ func (m *Metrics) setPending(t policy.Target, decided bool, desired, current int
 	if decided {
 		p.desired, p.has = desired, true
 	}
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	lv := labelValues(t)
 	switch {
 	case !p.has || p.desired == current:
 		p.since = time.Time{}
@@ -350,7 +355,7 @@ func towards(prev, cur, desired int) bool {
 // then the forecast's, the anomaly's, the confidence's and the data's.
 func (m *Metrics) Publish(t policy.Target, v Values) {
 	m.PublishUnits(t, v.Units)
-	lv := []string{t.Name, t.Tier, string(t.Kind)}
+	lv := labelValues(t)
 	ex := v.Decision.Explanation
 	if v.HasForecast {
 		m.Forecast.WithLabelValues(lv...).Set(v.Mean)
