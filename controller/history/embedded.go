@@ -65,6 +65,7 @@ func OpenEmbedded(dir string, o EmbeddedOptions) (*Embedded, error) {
 	}
 	opts := tsdb.DefaultOptions()
 	opts.RetentionDuration = ret.Milliseconds()
+	opts.MaxBlockDuration = maxBlockDuration(ret).Milliseconds()
 	// Backfilled traces and restarts may write behind the head; accept
 	// samples up to the retention window out of order.
 	opts.OutOfOrderTimeWindow = ret.Milliseconds()
@@ -87,6 +88,16 @@ func OpenEmbedded(dir string, o EmbeddedOptions) (*Embedded, error) {
 		Parser:               parser.NewParser(parser.Options{}),
 	})
 	return &Embedded{db: db, engine: eng, lookback: lookbackOr(o.LookbackDelta)}, nil
+}
+
+// maxBlockDuration is the longest block the store compacts its 2-hour
+// blocks into: a tenth of the retention, at most 31 days, as a Prometheus
+// server sizes it (its --storage.tsdb.max-block-duration default). The
+// TSDB library's default is 2 hours, so blocks were never compacted: 360
+// of them at the 30-day default retention, and a 14-day window read
+// through 168, each with its own index.
+func maxBlockDuration(retention time.Duration) time.Duration {
+	return min(retention/10, 31*24*time.Hour)
 }
 
 // Close flushes and closes the TSDB.
