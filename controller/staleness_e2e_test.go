@@ -71,7 +71,10 @@ func valueAt(ctx context.Context, h history.History, q string, at time.Time) (fl
 // markers the embedded store read the last values for the 5-minute
 // lookback while Prometheus read nothing. The series both write about
 // each scrape (scrape_samples_scraped, ..._post_metric_relabeling,
-// scrape_duration_seconds) agree too; the embedded store had none.
+// scrape_duration_seconds) agree too; the embedded store had none. An
+// answer that fails to parse reads the same in both: the embedded store
+// counted 0 samples scraped, and marked the series parsed before the
+// failure stale where Prometheus reads their last value.
 func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	requireBinary(t, "prometheus")
 	ctx := t.Context()
@@ -117,6 +120,12 @@ func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	testkit.Eventually(ctx, t, 30*time.Second, "a vanished series is no data in both", both(map[string]float64{
 		`demand{svc="web"}`: 7, `gone`: nan, `up{job="app"}`: 1, scraped: 1, postRelabel: 1}))
 	requireBeforeLookback(t, changed)
+	// An answer that fails to parse after its first line: up 0, the
+	// sample parsed before the failure counted but not stored, its
+	// series not marked stale (it reads its last value, 7).
+	tgt.set("demand{svc=\"web\"} 8\nbroken{ line\n")
+	testkit.Eventually(ctx, t, 30*time.Second, "an answer failing to parse reads the same in both", both(map[string]float64{
+		`demand{svc="web"}`: 7, `up{job="app"}`: 0, scraped: 1, postRelabel: 1}))
 	tgt.srv.Close()
 	changed = time.Now()
 	testkit.Eventually(ctx, t, 30*time.Second, "a dead target's series are no data in both", both(map[string]float64{

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -28,18 +26,19 @@ func TestScrapeBodyOverLimitFails(t *testing.T) {
 	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
 	for _, limit := range []string{"a 1\nb 2\n", "a 1\nb 2\ndemand 12"} {
 		sc.maxBody = int64(len(limit))
-		mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+		b, _, err := sc.fetch(t.Context(), srv.URL+"/metrics")
 		require.ErrorContains(t, err, fmt.Sprintf("answer longer than %d bytes (the scraper's limit)", len(limit)))
-		require.Empty(t, mfs, "nothing of a cut answer is kept")
+		require.Empty(t, b, "nothing of a cut answer is kept")
 	}
 
 	sc.maxBody = int64(len(body))
-	mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+	b, ctype, err := sc.fetch(t.Context(), srv.URL+"/metrics")
 	require.NoError(t, err, "an answer of exactly the limit is whole")
-	require.Len(t, mfs, 3)
-	idx := slices.IndexFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == "demand" })
-	require.GreaterOrEqual(t, idx, 0, "the demand family is kept") // fetch's families come in no fixed order
-	require.InDelta(t, 123, mfs[idx].GetMetric()[0].GetUntyped().GetValue(), 0)
+	got := parseExposition(b, ctype, "app", "h:1", 0)
+	require.NoError(t, got.err)
+	require.Len(t, got.samples, 3)
+	require.Equal(t, "demand", got.samples[2].Labels.Get("__name__"))
+	require.InDelta(t, 123, got.samples[2].V, 0)
 }
 
 // TestScrapeNamesItsTimeout: the embedded store's scrape says its timeout
@@ -53,8 +52,7 @@ func TestScrapeNamesItsTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 2500*time.Millisecond)
-	mfs, err := sc.fetch(t.Context(), srv.URL+"/metrics")
+	b, _, err := sc.fetch(t.Context(), srv.URL+"/metrics")
 	require.NoError(t, err)
-	require.Len(t, mfs, 1)
-	require.Equal(t, "2.5", mfs[0].GetMetric()[0].GetLabel()[0].GetValue())
+	require.Equal(t, "timeout_header{v=\"2.5\"} 1\n", string(b))
 }

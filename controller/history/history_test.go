@@ -222,7 +222,7 @@ func TestRemoteUntrustedCertificate(t *testing.T) {
 	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
 	require.False(t, IsQueryError(err))
 	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 5*time.Second)
-	_, err = sc.fetch(t.Context(), srv.URL+"/metrics")
+	_, _, err = sc.fetch(t.Context(), srv.URL+"/metrics")
 	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
 }
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -144,7 +143,8 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 	if s.gather != nil {
 		mfs, err := s.gather.Gather()
 		// A Gatherer may return partial results with an error; keep them.
-		s.storeSource(ctx, &r, &s.gatherSeen, s.gatherAs.Job, s.gatherAs.URL, FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL), ts, nil)
+		got := FamiliesToSamples(mfs, ts, s.gatherAs.Job, s.gatherAs.URL)
+		s.storeSource(ctx, &r, &s.gatherSeen, s.gatherAs.Job, s.gatherAs.URL, parsed{samples: got, n: len(got), post: len(got)}, ts, nil)
 		if err != nil {
 			r.gatherErr = fmt.Errorf("gather: %w", err)
 		}
@@ -152,19 +152,23 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 	for i, t := range s.targets {
 		inst := instanceOf(t.URL)
 		start := s.clock()
-		mfs, err := s.fetch(ctx, t.URL)
+		body, ctype, err := s.fetch(ctx, t.URL)
 		took := s.clock().Sub(start)
 		if ctx.Err() != nil {
 			r.down[i] = fmt.Errorf("scrape %s: %w", redact.URL(t.URL), ctx.Err())
 			return r
 		}
+		var got parsed
+		if err == nil {
+			if got = parseExposition(body, ctype, t.Job, inst, ts); got.err != nil {
+				err = fmt.Errorf("scrape %s: parse: %w", redact.URL(t.URL), got.err)
+			}
+		}
 		up := 1.0
 		if err != nil {
-			// As Prometheus: a failed scrape (an answer that does not
-			// parse whole included) keeps none of its samples.
-			up, mfs, r.down[i] = 0, nil, err
+			up, r.down[i] = 0, err
 		}
-		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, FamiliesToSamples(mfs, ts, t.Job, inst), ts, &report{up: up, took: took})
+		s.storeSource(ctx, &r, &s.seen[i], t.Job, inst, got, ts, &report{up: up, took: took})
 	}
 	if !s.started {
 		s.started = s.markGone(ctx, &r, ts, previous)
@@ -230,15 +234,22 @@ func (s *Scraper) markGone(ctx context.Context, r *scraped, ts int64, previous [
 // it no longer returns (the first scrape of a run compares with the series
 // the store holds of it from the previous run) and, for a target, the
 // report series of its scrape (rep; nil for the gatherer), recording a
-// refusal in r.
-func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, samples []Sample, ts int64, rep *report) {
+// refusal in r. As Prometheus: a scrape that failed (got.err, or up 0)
+// stores none of its samples; the series it parsed before an answer
+// failed to parse count as returned (got: parsed), so only the others
+// are marked stale.
+func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries, job, instance string, got parsed, ts int64, rep *report) {
+	samples, whole := got.samples, got.err == nil && (rep == nil || rep.up == 1)
+	if !whole {
+		samples = nil
+	}
 	n := len(samples)
-	all, added, keep := seen.markers(samples, ts, samples)
+	all, added, keep := seen.markers(got.samples, ts, samples)
 	if rep != nil {
-		all = rep.append(all, job, instance, ts, n, added)
+		all = rep.append(all, job, instance, ts, got, added)
 	}
 	if len(all) == 0 {
-		keep()
+		keep(whole)
 		return
 	}
 	if _, err := s.store.Append(ctx, all); err != nil {
@@ -249,7 +260,7 @@ func (s *Scraper) storeSource(ctx context.Context, r *scraped, seen *seenSeries,
 		}
 		return
 	}
-	keep()
+	keep(whole)
 }
 
 // report is what the scraper knows of one target's scrape besides its
@@ -262,19 +273,21 @@ type report struct {
 // append appends to out the series Prometheus writes for every scrape of a
 // target, at the scrape's time with its job and instance labels: up,
 // scrape_duration_seconds, scrape_samples_scraped (the samples the target
-// returned, 0 when the scrape failed), scrape_samples_post_metric_relabeling
+// returned: 0 when the scrape failed, those parsed before the failure when
+// the answer failed to parse), scrape_samples_post_metric_relabeling
 // (the same: the scraper relabels nothing) and scrape_series_added (of
-// them, the series its last scrape that returned any did not: all of them
-// at a run's first scrape, as a Prometheus started afresh counts them).
-func (rep *report) append(out []Sample, job, instance string, ts int64, samples, added int) []Sample {
+// them, the series not seen since the last scrape that returned every
+// series whole: all of them at a run's first scrape, as a Prometheus
+// started afresh counts them).
+func (rep *report) append(out []Sample, job, instance string, ts int64, got parsed, added int) []Sample {
 	for _, x := range []struct {
 		name string
 		v    float64
 	}{
 		{"up", rep.up},
 		{"scrape_duration_seconds", rep.took.Seconds()},
-		{"scrape_samples_scraped", float64(samples)},
-		{"scrape_samples_post_metric_relabeling", float64(samples)},
+		{"scrape_samples_scraped", float64(got.n)},
+		{"scrape_samples_post_metric_relabeling", float64(got.post)},
 		{"scrape_series_added", float64(added)},
 	} {
 		out = append(out, Sample{Labels: labels.FromStrings(model.MetricNameLabel, x.name, "job", job, "instance", instance), T: ts, V: x.v})
@@ -309,10 +322,12 @@ func instanceOf(raw string) string {
 	return redact.URL(raw)
 }
 
-func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily, error) {
+// fetch gets a target's answer: its body, read whole up to the scraper's
+// limit, and its Content-Type.
+func (s *Scraper) fetch(ctx context.Context, rawURL string) (body []byte, contentType string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
+		return nil, "", fmt.Errorf("scrape %s: %w", redact.URL(rawURL), redact.Err(err))
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	// As Prometheus does: the target may end its collection in time (a
@@ -321,34 +336,27 @@ func (s *Scraper) fetch(ctx context.Context, rawURL string) ([]*dto.MetricFamily
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", strconv.FormatFloat(s.client.Timeout.Seconds(), 'f', -1, 64))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w%s", redact.URL(rawURL), redact.Err(err), tlshint.For(err))
+		return nil, "", fmt.Errorf("scrape %s: %w%s", redact.URL(rawURL), redact.Err(err), tlshint.For(err))
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, s.maxBody)) // a longer rest is not worth a reused connection
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("scrape %s: HTTP %d", redact.URL(rawURL), resp.StatusCode)
+		return nil, "", fmt.Errorf("scrape %s: HTTP %d", redact.URL(rawURL), resp.StatusCode)
 	}
-	body := &capReader{r: resp.Body, left: s.maxBody}
-	dec := expfmt.NewDecoder(body, expfmt.ResponseFormat(resp.Header))
-	var out []*dto.MetricFamily
-	for {
-		mf := &dto.MetricFamily{}
-		err := dec.Decode(mf)
-		switch {
-		case body.over:
-			// Cut at the limit, the answer parsed: at a line's end without
-			// the series after it (up 1, data missing), inside a line with
-			// those before it. Prometheus's body_size_limit fails the scrape.
-			return nil, fmt.Errorf("scrape %s: answer longer than %d bytes (the scraper's limit)", redact.URL(rawURL), s.maxBody)
-		case errors.Is(err, io.EOF):
-			return out, nil
-		case err != nil:
-			return out, fmt.Errorf("scrape %s: parse: %w", redact.URL(rawURL), err)
-		}
-		out = append(out, mf)
+	capped := &capReader{r: resp.Body, left: s.maxBody}
+	body, err = io.ReadAll(capped)
+	switch {
+	case capped.over:
+		// Prometheus's body_size_limit fails the scrape: parsed, an
+		// answer cut at a line's end reads as up 1 without the series
+		// after the cut, one cut inside a line as a parse failure.
+		return nil, "", fmt.Errorf("scrape %s: answer longer than %d bytes (the scraper's limit)", redact.URL(rawURL), s.maxBody)
+	case err != nil:
+		return nil, "", fmt.Errorf("scrape %s: read: %w", redact.URL(rawURL), redact.Err(err))
 	}
+	return body, resp.Header.Get("Content-Type"), nil
 }
 
 // capReader reads r up to left bytes, then reports io.EOF and sets over if

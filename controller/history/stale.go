@@ -19,59 +19,78 @@ import (
 var staleNaN = math.Float64frombits(value.StaleNaN)
 
 // seenSeries is what staleness needs to know of one scraped source (a
-// target or the gatherer): the series its last stored scrape held, by
-// label hash. A scrape that does not return one of them (a failed scrape
-// returns none) writes a staleness marker for it at its own timestamp, as
+// target or the gatherer): the series its last scrape returned, by label
+// hash. A scrape that does not return one of them (a failed scrape returns
+// none) writes a staleness marker for it at its own timestamp, as
 // Prometheus does, so a query reads nothing for it from then on instead of
 // its last value for the lookback (5 minutes). A hash collision can only
 // cost a marker.
 type seenSeries struct {
+	// prev: the series of the last scrape, as Prometheus's scrape cache
+	// tracks them for staleness: none after a failed scrape (they are
+	// marked), those parsed before the failure after an answer that
+	// failed to parse (they are not).
 	prev, cur map[uint64]labels.Labels
 	seeded    bool // prev was read from the store (the first scrape of this run)
-	// marked: prev's series were all marked stale by a scrape that
-	// returned none (a failed one); prev is kept to count the series
-	// added (scrape_series_added) against the last scrape that returned
-	// any, as Prometheus's scrape cache does.
-	marked bool
-	// fromStore: prev holds the previous run's series, not this run's
-	// (seed): the first scrape counts all its series added.
-	fromStore bool
+	// known: the series scrape_series_added counts against when it is
+	// not prev: those of the last scrape that stored its samples and of
+	// the failed ones since (Prometheus's cache keeps them), or none at
+	// a run's first scrape (seed). nil: prev.
+	known map[uint64]bool
 }
 
-// markers records samples as the series of this scrape and appends to out
+// markers records seen as the series of this scrape and appends to out
 // a staleness marker at ts for each series of the previous scrape missing
-// from them. added is how many of this scrape's series the last scrape
-// that returned any did not. keep makes this scrape's series the previous
-// ones; call it once the store has taken the samples and markers (if it
-// refused them, the next scrape compares with the same series and writes
-// the markers then).
-func (s *seenSeries) markers(samples []Sample, ts int64, out []Sample) (marked []Sample, added int, keep func()) {
+// from them. added is how many of the series seen are not known. keep
+// makes the series seen the previous ones; call it once the store has
+// taken the samples and markers (if it refused them, the next scrape
+// compares with the same series and writes the markers then), and tell
+// it whether this scrape's samples were stored (whole: not failed).
+func (s *seenSeries) markers(seen []Sample, ts int64, out []Sample) (marked []Sample, added int, keep func(whole bool)) {
 	if s.cur == nil {
-		s.cur = make(map[uint64]labels.Labels, len(samples))
+		s.cur = make(map[uint64]labels.Labels, len(seen))
 	}
 	clear(s.cur)
-	for _, x := range samples {
+	for _, x := range seen {
 		s.cur[x.Labels.Hash()] = x.Labels
 	}
 	for h := range s.cur {
-		if _, ok := s.prev[h]; !ok || s.fromStore {
+		if !s.isKnown(h) {
 			added++
 		}
 	}
-	if !s.marked {
-		for h, l := range s.prev {
-			if _, ok := s.cur[h]; !ok {
-				out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+	for h, l := range s.prev {
+		if _, ok := s.cur[h]; !ok {
+			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+		}
+	}
+	return out, added, func(whole bool) {
+		switch {
+		case whole:
+			s.known = nil
+		case s.known == nil:
+			s.known = make(map[uint64]bool, len(s.prev)+len(s.cur))
+			for h := range s.prev {
+				s.known[h] = true
 			}
 		}
-	}
-	return out, added, func() {
-		if len(samples) == 0 {
-			s.marked = true // keep prev: the series added count against it
-			return
+		if s.known != nil {
+			for h := range s.cur {
+				s.known[h] = true
+			}
 		}
-		s.prev, s.cur, s.marked, s.fromStore = s.cur, s.prev, false, false
+		s.prev, s.cur = s.cur, s.prev
 	}
+}
+
+// isKnown reports whether scrape_series_added counts the series of hash
+// h as seen before.
+func (s *seenSeries) isKnown(h uint64) bool {
+	if s.known != nil {
+		return s.known[h]
+	}
+	_, ok := s.prev[h]
+	return ok
 }
 
 // seed makes ls, the series a source stored in the previous run as far
@@ -96,7 +115,7 @@ func (s *seenSeries) seed(ls []labels.Labels) {
 			s.prev = make(map[uint64]labels.Labels, len(ls))
 		}
 		s.prev[l.Hash()] = l
-		s.fromStore = true
+		s.known = map[uint64]bool{} // a new run counts every series added
 	}
 }
 

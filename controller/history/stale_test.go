@@ -22,7 +22,7 @@ import (
 type flakyTarget struct {
 	mu   sync.Mutex
 	body string
-	fail string // "", "500", "parse", "timeout"
+	fail string // "", "500", "parse", "partial", "timeout"
 	srv  *httptest.Server
 }
 
@@ -36,7 +36,9 @@ func newFlakyTarget(t *testing.T, body string) *flakyTarget {
 		switch fail {
 		case "500":
 			http.Error(w, "down", http.StatusInternalServerError)
-		case "parse":
+		case "parse": // fails at its first line
+			_, _ = w.Write([]byte("broken{ line\n" + body))
+		case "partial": // fails after the body's lines
 			_, _ = w.Write([]byte(body + "broken{ line\n"))
 		case "timeout":
 			<-r.Context().Done() // the scraper gives up at its timeout
@@ -76,9 +78,10 @@ func at(sec int) time.Time { return staleT0.Add(time.Duration(sec) * time.Second
 // connection refused) has its series read as nothing from that scrape's
 // time on, as Prometheus's staleness markers make them, and its up 0.
 // Without the markers the instant query read the last value (7) for the
-// 5-minute lookback: a controller decided on a dead target's demand. An
-// answer that does not parse kept the lines before the bad one (up 0 and
-// the demand fresh). When the target answers again its series are back.
+// 5-minute lookback: a controller decided on a dead target's demand.
+// (An answer that fails to parse after some lines marks only the others:
+// TestPartialParseAsPrometheus.) When the target answers again its series
+// are back.
 func TestFailedScrapeMarksItsSeriesStale(t *testing.T) {
 	for _, mode := range []string{"500", "parse", "timeout", "refused"} {
 		t.Run(mode, func(t *testing.T) {

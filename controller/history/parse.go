@@ -1,0 +1,96 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/textparse"
+)
+
+// parsed is one target's answer as Prometheus's scrape reads it: the
+// samples, stamped with the scrape's time and labelled with job and
+// instance, and n, the samples it parsed (scrape_samples_scraped; post
+// leaves out one a series check refused, as Prometheus's count after
+// relabelling does). When
+// err is set the answer failed to parse: samples are those parsed before
+// the failure, which Prometheus does not store (it rolls its append back)
+// but counts in n and keeps as the series this scrape saw, so that it
+// writes staleness markers only for the series of the previous scrape
+// not among them.
+type parsed struct {
+	samples []Sample
+	n, post int // scrape_samples_scraped, ..._post_metric_relabeling
+	err     error
+}
+
+// parseExposition reads a target's answer b of the given Content-Type
+// with Prometheus's own parser (model/textparse), as its scrape does: the
+// text format when the type is missing or unknown (Prometheus's
+// fallback_scrape_protocol). Every sample is stamped with ts (a
+// timestamp in the answer is not honoured) and given job and instance
+// labels unless it has its own (as with honor_labels); labels with empty
+// values are dropped, as Prometheus's relabelling does. A series without
+// a metric name, with an invalid name, or with a label twice fails the
+// parse there, as it fails Prometheus's append. Native histograms are
+// counted, not stored (the text format has none).
+func parseExposition(b []byte, contentType, job, instance string, ts int64) parsed {
+	p, err := textparse.New(b, contentType, nil, textparse.ParserOptions{IgnoreNativeHistograms: true, FallbackContentType: "text/plain"})
+	if p == nil {
+		return parsed{err: fmt.Errorf("content type: %w", err)}
+	}
+	var out parsed
+	var lset labels.Labels
+	bld := labels.NewBuilder(labels.EmptyLabels())
+	for {
+		et, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			out.err = err
+			return out
+		}
+		if et != textparse.EntrySeries && et != textparse.EntryHistogram {
+			continue // HELP, TYPE, UNIT and comments
+		}
+		out.n++
+		if et == textparse.EntryHistogram {
+			out.post++
+			continue
+		}
+		_, _, v := p.Series()
+		p.Labels(&lset)
+		bld.Reset(lset)
+		if bld.Get("job") == "" {
+			bld.Set("job", job)
+		}
+		if bld.Get("instance") == "" {
+			bld.Set("instance", instance)
+		}
+		l := bld.Labels()
+		if err := checkSeries(l); err != nil {
+			out.err = err
+			return out
+		}
+		out.samples = append(out.samples, Sample{Labels: l, T: ts, V: v})
+		out.post++
+	}
+}
+
+// checkSeries is what Prometheus's scrape and TSDB refuse of a parsed
+// series, failing the scrape.
+func checkSeries(l labels.Labels) error {
+	if !l.Has(model.MetricNameLabel) {
+		return fmt.Errorf("missing metric name (%s label)", model.MetricNameLabel)
+	}
+	if !l.IsValid(model.UTF8Validation) {
+		return fmt.Errorf("invalid metric name or label names: %s", l)
+	}
+	if name, dup := l.HasDuplicateLabelNames(); dup {
+		return fmt.Errorf("label name %q is not unique: %s", name, l)
+	}
+	return nil
+}

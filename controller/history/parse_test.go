@@ -1,0 +1,123 @@
+package history
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestPartialParseAsPrometheus: an answer that fails to parse after some
+// lines is what Prometheus (2.42 and 3.x, measured on loopback) makes of
+// it: up 0; scrape_samples_scraped and ..._post_metric_relabeling count
+// the samples parsed before the failure (2); none of them is stored
+// (demand reads its last stored value, 7, not 8); only the series of the
+// previous scrape the answer did not reach are marked stale (last), the
+// others carry their last value for the lookback; none of them counts as
+// added when the target answers whole again. A later failed scrape marks
+// the series parsed before the failure. The scraper wrote
+// scrape_samples_scraped 0 and marked every series stale.
+func TestPartialParseAsPrometheus(t *testing.T) {
+	emb := openEmbedded(t)
+	ft := newFlakyTarget(t, "demand 7\nother 1\nlast 5\n")
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc.clock = steppingClock(250 * time.Millisecond)
+	inst := instanceOf(ft.url())
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	ft.set("demand 8\nother 2\n", "partial")
+	require.ErrorContains(t, sc.ScrapeOnce(t.Context(), at(15)), "parse")
+	require.Equal(t, report5(0, 0.25, 2, 0), reportAt(t, emb, inst, 15))
+	for _, sec := range []int{15, 120, 299} {
+		require.InDelta(t, 7, instantAt(t, emb, `demand`, at(sec)), 0, "demand at %ds: its last stored sample", sec)
+		require.InDelta(t, 1, instantAt(t, emb, `other`, at(sec)), 0, "other at %ds", sec)
+		require.True(t, math.IsNaN(instantAt(t, emb, `last`, at(sec))), "last at %ds: marked stale", sec)
+	}
+	require.True(t, math.IsNaN(instantAt(t, emb, `demand`, at(301))), "the lookback ends")
+
+	ft.set("demand 8\nother 2\n", "partial")
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(30)))
+	ft.set("demand 9\nother 3\nlast 6\n", "")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(45)))
+	require.Equal(t, report5(1, 0.25, 3, 0), reportAt(t, emb, inst, 45), "none added: last is in the scrape cache still")
+	require.InDelta(t, 6, instantAt(t, emb, `last`, at(45)), 0)
+
+	ft.set("demand 9\nother 3\n", "partial")
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(60)))
+	ft.set("", "500")
+	require.Error(t, sc.ScrapeOnce(t.Context(), at(75)))
+	require.True(t, math.IsNaN(instantAt(t, emb, `demand`, at(75))), "marked by the failed scrape after the partial one")
+	require.InDelta(t, 9, instantAt(t, emb, `demand`, at(74)), 0)
+}
+
+// TestParseExposition: the checks Prometheus makes of a parsed series
+// fail the parse at that series, counted as scraped but not as left after
+// relabelling; a label of its own wins over job and instance; labels with
+// empty values are dropped; a missing Content-Type reads as the text
+// format.
+func TestParseExposition(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, ctype string
+		n, post           int
+		samples           []string
+		err               string
+	}{
+		{name: "whole", body: "# HELP a h\n# TYPE a gauge\na{x=\"\"} 1\nb{job=\"own\"} 2 1700000000000\n", ctype: "text/plain; version=0.0.4",
+			n: 2, post: 2, samples: []string{`{__name__="a", instance="h:1", job="app"}`, `{__name__="b", instance="h:1", job="own"}`}},
+		{name: "no content type", body: "a 1\n", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
+		{name: "label twice", body: "a 1\nb{x=\"1\",x=\"2\"} 2\nc 3\n", ctype: "text/plain", n: 2, post: 1,
+			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: `label name "x" is not unique`},
+		{name: "cut inside a line", body: "a 1\nb", ctype: "text/plain", n: 1, post: 1,
+			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: "expected value after metric"},
+		{name: "openmetrics without EOF", body: "a 1\n", ctype: "application/openmetrics-text; version=1.0.0", n: 1, post: 1,
+			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: "EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := parseExposition([]byte(tc.body), tc.ctype, "app", "h:1", 42)
+			if tc.err == "" {
+				require.NoError(t, got.err)
+			} else {
+				require.ErrorContains(t, got.err, tc.err)
+			}
+			require.Equal(t, tc.n, got.n)
+			require.Equal(t, tc.post, got.post)
+			var ls []string
+			for _, s := range got.samples {
+				require.EqualValues(t, 42, s.T, "stamped with the scrape's time")
+				ls = append(ls, s.Labels.String())
+			}
+			require.Equal(t, tc.samples, ls)
+		})
+	}
+}
+
+// FuzzParseExposition feeds any answer of a scrape target through the
+// embedded scraper's parser: never a panic; samples never more than
+// counted, each with a metric name, a job and an instance and no label
+// twice; an error with a message.
+func FuzzParseExposition(f *testing.F) {
+	f.Add([]byte("# TYPE a counter\na_total{x=\"1\"} 3\n"), "text/plain; version=0.0.4")
+	f.Add([]byte("a 1\nbroken{\n"), "")
+	f.Add([]byte("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_count 1\n# EOF\n"), "application/openmetrics-text; version=1.0.0")
+	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
+		got := parseExposition(body, ctype, "app", "h:1", 1)
+		if got.err != nil && got.err.Error() == "" {
+			t.Fatal("empty error")
+		}
+		if len(got.samples) > got.post || got.post > got.n {
+			t.Fatalf("%d samples, %d after relabelling, %d scraped", len(got.samples), got.post, got.n)
+		}
+		for _, s := range got.samples {
+			if s.Labels.Get("__name__") == "" || s.Labels.Get("job") == "" || s.Labels.Get("instance") == "" {
+				t.Fatalf("series %s lacks its name, job or instance", s.Labels)
+			}
+			if name, dup := s.Labels.HasDuplicateLabelNames(); dup {
+				t.Fatalf("label %s twice in %s", name, s.Labels)
+			}
+			if strings.Contains(s.Labels.String(), `=""`) {
+				t.Fatalf("empty label value kept: %s", s.Labels)
+			}
+		}
+	})
+}
