@@ -86,7 +86,15 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 // returned, later scrapes skip the limits (none known: the score takes the
 // host's cpus and memory) instead of starting one more read, also for
 // another pid (the application restarted: keyed by pid, each restart left
-// one more read blocked on the same mount).
+// one more read blocked on the same mount). Losing every limit for one
+// hung file is kept: the files come from at most two places that can hang
+// (cgroupfs answers from memory): a FUSE daemon serving the cgroup tree
+// (lxcfs), which hangs all of its files at once, and the process's own
+// view through /proc/<pid>/root, a mount its container controls, which is
+// read only for a v2 cgroup outside the exporter's namespace, then the
+// only v2 limits there are. Skipping only the hung file would leave a read
+// blocked per file of a hung mount, and per restart of a container (its
+// cgroup directory's files are new paths), unless capped.
 func (c *processCollector) limits(ctx context.Context, pid int32) cgroup.Limits {
 	p := strconv.Itoa(int(pid))
 	lim, _ := bounded.Do(ctx, c.stuckLimits, "limits", func() (cgroup.Limits, error) {
