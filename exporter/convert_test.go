@@ -50,16 +50,19 @@ func TestMemoryFrom(t *testing.T) {
 	}
 }
 
+// TestDiskSamples: sectors of 512 bytes, milliseconds to seconds, sorted
+// by device; of a device on two lines the last is kept (both published
+// failed the whole scrape: duplicate metric).
 func TestDiskSamples(t *testing.T) {
-	stats := map[string]disk.IOCountersStat{
-		"vda":   {ReadBytes: 512, WriteBytes: 1024, ReadCount: 1, WriteCount: 2, ReadTime: 1500, WriteTime: 250, IoTime: 1000, IopsInProgress: 3},
-		"vda1":  {ReadBytes: 512},
-		"loop0": {ReadBytes: 1},
-		"sdb":   {},
-	}
-	got := diskSamples(stats)
+	got := diskSamples([]procfs.DiskStat{
+		{Name: "vda", ReadSectors: 1, WriteSectors: 2, Reads: 1, Writes: 2, ReadMillis: 1500, WriteMillis: 250, IOMillis: 1000, InProgress: 3},
+		{Name: "vda1", ReadSectors: 1},
+		{Name: "loop0", Reads: 1},
+		{Name: "sdb"},
+		{Name: "loop0", Reads: 2},
+	})
 	require.Equal(t, []diskSample{
-		{device: "loop0", readBytes: 1},
+		{device: "loop0", reads: 2},
 		{device: "sdb"},
 		{device: "vda", readBytes: 512, writtenBytes: 1024, reads: 1, writes: 2, readTime: 1.5, writeTime: 0.25, ioTime: 1, ioNow: 3},
 		{device: "vda1", readBytes: 512},

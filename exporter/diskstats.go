@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/shirou/gopsutil/v4/disk"
 
 	"github.com/prescale/prescale/exporter/internal/procfs"
 )
@@ -90,7 +89,7 @@ func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 // cannot parse are returned as errors, one per line (a malformed line of
 // an excluded device is not counted or warned about: it would not have
 // been published).
-func readDiskStats(ctx context.Context, exclude *regexp.Regexp) (map[string]disk.IOCountersStat, []error, error) {
+func readDiskStats(ctx context.Context, exclude *regexp.Regexp) ([]procfs.DiskStat, []error, error) {
 	data, err := os.ReadFile(procPath(ctx, "diskstats"))
 	if err != nil {
 		return nil, nil, err
@@ -100,16 +99,7 @@ func readDiskStats(ctx context.Context, exclude *regexp.Regexp) (map[string]disk
 		excluded = exclude.MatchString
 	}
 	lines, skipped := procfs.DiskStats(data, excluded)
-	const sector = 512 // diskstats counts 512-byte sectors whatever the device's
-	stats := make(map[string]disk.IOCountersStat, len(lines))
-	for _, d := range lines {
-		stats[d.Name] = disk.IOCountersStat{
-			Name: d.Name, ReadCount: d.Reads, ReadBytes: d.ReadSectors * sector, ReadTime: d.ReadMillis,
-			WriteCount: d.Writes, WriteBytes: d.WriteSectors * sector, WriteTime: d.WriteMillis,
-			IopsInProgress: d.InProgress, IoTime: d.IOMillis,
-		}
-	}
-	return stats, skipped, nil
+	return lines, skipped, nil
 }
 
 // noteSkipped logs the first bad line when lines are skipped after a
@@ -125,26 +115,35 @@ func (c *diskCollector) noteSkipped(skipped []error) {
 	}
 }
 
-// diskSamples converts milliseconds to seconds and sorts by device name
-// (readDiskStats already dropped excluded devices and converted sectors to
-// bytes).
-func diskSamples(stats map[string]disk.IOCountersStat) []diskSample {
-	out := make([]diskSample, 0, len(stats))
-	for name, s := range stats {
+// diskSamples converts sectors to bytes and milliseconds to seconds, and
+// sorts by device name; of a device named on several lines the last is
+// kept (two samples of one device would fail the whole scrape).
+// readDiskStats already dropped excluded devices.
+func diskSamples(lines []procfs.DiskStat) []diskSample {
+	const sector = 512 // diskstats counts 512-byte sectors whatever the device's
+	out := make([]diskSample, 0, len(lines))
+	for _, d := range lines {
 		out = append(out, diskSample{
-			device:       name,
-			readBytes:    float64(s.ReadBytes),
-			writtenBytes: float64(s.WriteBytes),
-			reads:        float64(s.ReadCount),
-			writes:       float64(s.WriteCount),
-			readTime:     float64(s.ReadTime) / 1000,
-			writeTime:    float64(s.WriteTime) / 1000,
-			ioTime:       float64(s.IoTime) / 1000,
-			ioNow:        float64(s.IopsInProgress),
+			device:       d.Name,
+			readBytes:    float64(d.ReadSectors * sector),
+			writtenBytes: float64(d.WriteSectors * sector),
+			reads:        float64(d.Reads),
+			writes:       float64(d.Writes),
+			readTime:     float64(d.ReadMillis) / 1000,
+			writeTime:    float64(d.WriteMillis) / 1000,
+			ioTime:       float64(d.IOMillis) / 1000,
+			ioNow:        float64(d.InProgress),
 		})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].device < out[j].device })
-	return out
+	sort.SliceStable(out, func(i, j int) bool { return out[i].device < out[j].device })
+	kept := out[:0]
+	for i, s := range out {
+		if i+1 < len(out) && out[i+1].device == s.device {
+			continue // a later line of the same device wins
+		}
+		kept = append(kept, s)
+	}
+	return kept
 }
 
 func (c *diskCollector) Describe(ch chan<- *prometheus.Desc) {
