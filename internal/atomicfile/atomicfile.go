@@ -27,8 +27,49 @@ type File struct {
 // Create opens a temporary file beside path; its name keeps path's
 // extension (the plot writer chooses the format by it). A path that
 // exists and is not a regular file (/dev/null, a named pipe, /dev/stdout)
-// is written directly: renaming over it would replace the device.
+// is written directly: renaming over it would replace the device. A path
+// that is a symbolic link is followed to the file it names (which may not
+// exist yet), and that file is written through a temporary file beside it
+// (on its file system, a mounted volume's say): the link stays, as
+// writing through it in place keeps it; renamed over, the link became a
+// regular file and the file it named was left as it was.
 func Create(path string) (*File, error) {
+	name, err := resolveLinks(path)
+	if err != nil {
+		return nil, err
+	}
+	return create(name) // errors name the file written, the link's
+}
+
+// resolveLinks follows path while it is a symbolic link, as the kernel
+// does (a relative link from the directory holding it, at most 40 links),
+// to the name of a file that is not one or does not exist.
+func resolveLinks(path string) (string, error) {
+	p := path
+	for range 40 {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil // not a link, or absent: created at p
+		}
+		to, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(to) {
+			// The directory resolved first: "../x" is from where it is.
+			dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+			if err != nil {
+				return "", err
+			}
+			to = filepath.Join(dir, to)
+		}
+		p = to
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// create is Create of a path that is not a symbolic link.
+func create(path string) (*File, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {

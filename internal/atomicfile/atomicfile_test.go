@@ -30,3 +30,63 @@ func TestAbortKeepsSpecialFile(t *testing.T) {
 	require.NoError(t, err, "the pipe is still there")
 	require.Equal(t, os.ModeNamedPipe, fi.Mode().Type())
 }
+
+// TestCreateThroughSymlink: an output path that is a symbolic link (a
+// relative one, a chain of two, one naming a file not yet written on
+// another directory: a mounted volume) writes the file it names, through
+// a temporary file beside that file, and the link stays. Renamed over,
+// the link became a regular file holding the output and the file it named
+// kept its old content.
+func TestCreateThroughSymlink(t *testing.T) {
+	dir, vol := t.TempDir(), t.TempDir()
+	write := func(path, body string) {
+		t.Helper()
+		f, err := Create(path)
+		require.NoError(t, err)
+		_, err = f.WriteString(body)
+		require.NoError(t, err)
+		require.NoError(t, f.Commit())
+	}
+	requireLink := func(path, to string) {
+		t.Helper()
+		got, err := os.Readlink(path)
+		require.NoError(t, err, "%s is still a link", path)
+		require.Equal(t, to, got)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "real.csv"), []byte("old"), 0o640))
+	require.NoError(t, os.Symlink("real.csv", filepath.Join(dir, "out.csv")))
+	write(filepath.Join(dir, "out.csv"), "new")
+	requireLink(filepath.Join(dir, "out.csv"), "real.csv")
+	b, err := os.ReadFile(filepath.Join(dir, "real.csv"))
+	require.NoError(t, err)
+	require.Equal(t, "new", string(b))
+	fi, err := os.Stat(filepath.Join(dir, "real.csv"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o640), fi.Mode().Perm(), "the file's mode is kept")
+
+	require.NoError(t, os.Symlink("out.csv", filepath.Join(dir, "chain.csv")))
+	write(filepath.Join(dir, "chain.csv"), "chained")
+	requireLink(filepath.Join(dir, "chain.csv"), "out.csv")
+	b, err = os.ReadFile(filepath.Join(dir, "real.csv"))
+	require.NoError(t, err)
+	require.Equal(t, "chained", string(b))
+
+	onVol := filepath.Join(vol, "decisions.csv")
+	require.NoError(t, os.Symlink(onVol, filepath.Join(dir, "decisions.csv")))
+	write(filepath.Join(dir, "decisions.csv"), "on the volume")
+	requireLink(filepath.Join(dir, "decisions.csv"), onVol)
+	b, err = os.ReadFile(onVol)
+	require.NoError(t, err)
+	require.Equal(t, "on the volume", string(b))
+	for _, d := range []string{dir, vol} {
+		ents, err := os.ReadDir(d)
+		require.NoError(t, err)
+		for _, e := range ents {
+			require.NotContains(t, e.Name(), ".tmp-", "no temporary file left in %s", d)
+		}
+	}
+
+	require.NoError(t, os.Symlink("loop.csv", filepath.Join(dir, "loop.csv")))
+	_, err = Create(filepath.Join(dir, "loop.csv"))
+	require.ErrorContains(t, err, "too many levels of symbolic links")
+}
