@@ -82,3 +82,11 @@ type Detector interface {
 type Surpriser interface {
 	Surprising() bool
 }
+
+// Rebaser is implemented by detectors that can accept the last n samples
+// they scored as a new normal level at once, rather than after as many
+// samples as their window needs: the controller calls it when an anomaly
+// it held has lasted so long that it is a level shift.
+type Rebaser interface {
+	Rebase(n int)
+}

@@ -107,7 +107,23 @@ const SurpriseLevel = 0.5
 // the controller uses it to keep an anomaly going (predictor.Surpriser).
 func (d *RobustDetector) Surprising() bool { return d.surprising }
 
-var _ predictor.Detector = (*RobustDetector)(nil)
+// Rebase accepts the last n samples as a new level: the level window
+// keeps them and twice as many samples before them, so that they are a
+// third of it, past the quarter at which the full window accepts a level
+// by itself (its upper quartile then lies in the new level), and grows
+// back to Window as samples arrive. The change and seasonal windows are
+// unchanged (the seasonal term accepts a shift after one period in any
+// case). n < 1 changes nothing (predictor.Rebaser).
+func (d *RobustDetector) Rebase(n int) {
+	if n >= 1 {
+		d.level.keepLast(3 * n)
+	}
+}
+
+var (
+	_ predictor.Detector = (*RobustDetector)(nil)
+	_ predictor.Rebaser  = (*RobustDetector)(nil)
+)
 
 // NewRobustDetector returns a RobustDetector. A negative Window, Scale or
 // Floor is a programmer error: it panics.

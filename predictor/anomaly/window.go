@@ -136,6 +136,15 @@ func (w *sortedWindow) rebuild() {
 	})
 }
 
+// keepLast drops all but the newest n values (those of the last n samples
+// added); the window then grows back to its size as samples arrive.
+func (w *sortedWindow) keepLast(n int) {
+	if n < len(w.sorted) {
+		w.sorted = w.sorted[:n]
+		w.rebuild()
+	}
+}
+
 // at returns the k-th smallest value.
 func (w *sortedWindow) at(k int) float64 { return w.value(int(w.sorted[k])) }
 
