@@ -9,6 +9,7 @@ import (
 
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -161,7 +162,7 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 		snap.currentErr = err.Error()
 		if history.IsQueryError(err) {
 			snap.currentBad = true
-			return tracked{fmt.Errorf("target current_query %q: %w", t.CurrentQuery, err)}
+			return cyclelog.Tracked(fmt.Errorf("target current_query %q: %w", t.CurrentQuery, err))
 		}
 		return nil
 	}
@@ -169,7 +170,7 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 	if ok && v > math.MaxInt32 {
 		// More units than any pool holds: a wrong query (bytes, not replicas).
 		snap.currentErr, snap.currentBad = fmt.Sprintf("value %g is not a unit count (more than %d)", v, math.MaxInt32), true
-		return tracked{fmt.Errorf("target current_query %q: %s", t.CurrentQuery, snap.currentErr)}
+		return cyclelog.Tracked(fmt.Errorf("target current_query %q: %s", t.CurrentQuery, snap.currentErr))
 	}
 	if !ok || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 		snap.currentErr = fmt.Sprintf("current_query %q gave no usable value", t.CurrentQuery)
@@ -179,83 +180,38 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 	return nil
 }
 
-// lagWatch follows a target's last delivered scale-up until its
-// current_query shows the units.
-type lagWatch struct {
-	ackAt    time.Time // the last delivery seen
-	units    int       // units of the scale-up being watched
-	since    time.Time // when it was delivered; zero: none watched
-	prevObs  int       // units current_query showed at the previous cycle
-	havePrev bool
-	pubUnits int       // without actuators: the last published decision
-	pubAt    time.Time // and when it changed
-}
-
-// delivered returns the units last delivered to the target and when: what
-// the first actuator acknowledged; without actuators (KEDA or an HPA reads
-// prescale_desired_units), the published decision, delivered when it
-// changed.
-func (c *Controller) delivered(w *lagWatch, t policy.Target, snap snapshot) (int, time.Time, bool) {
-	if len(c.d.Actuators) > 0 {
-		return c.d.Actuators[0].Acked(t.Name)
-	}
-	if snap.hasDecision && (w.pubAt.IsZero() || snap.decision.Desired != w.pubUnits) {
-		w.pubUnits, w.pubAt = snap.decision.Desired, snap.at
-	}
-	return w.pubUnits, w.pubAt, !w.pubAt.IsZero()
-}
-
-// watchLag measures the provisioning lag the controller observes: from a
-// scale-up being delivered (see delivered) to the target's current_query
-// showing at least its units, timed at the decision cycles
-// (prescale_observed_provisioning_lag_seconds). A scale-down or a newer
-// scale-up ends the watch of an older one. Act mode only.
+// watchLag measures the provisioning lag the controller observes
+// (lagwatch.Watch): from a scale-up being delivered (what the first
+// actuator acknowledged; without actuators, KEDA or an HPA reading
+// prescale_desired_units, the published decision when it changed) to the
+// target's current_query showing at least its units, timed at the
+// decision cycles (prescale_observed_provisioning_lag_seconds). Act mode
+// only.
 func (c *Controller) watchLag(idx int, t policy.Target, snap snapshot) {
 	if t.CurrentQuery == "" || c.o.Mode != ModeAct || !snap.observedOK {
 		return
 	}
 	w := &c.lags[idx]
-	before := snap.observed
-	if w.havePrev {
-		before = w.prevObs
+	var u int
+	var at time.Time
+	var ok bool
+	if len(c.d.Actuators) > 0 {
+		u, at, ok = c.d.Actuators[0].Acked(t.Name)
+	} else {
+		u, at, ok = w.Published(snap.decision.Desired, snap.at, snap.hasDecision)
 	}
-	if u, at, ok := c.delivered(w, t, snap); ok && !at.IsZero() && !at.Equal(w.ackAt) {
-		w.ackAt = at
-		w.since = time.Time{}
-		if u > before { // a scale-up the target did not show before its delivery
-			w.units, w.since = u, at
-		}
+	if units, lag, done := w.See(snap.at, snap.observed, u, at, ok); done {
+		c.d.Metrics.LagObserved.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Observe(lag.Seconds())
+		c.log.Debug("observed provisioning lag", "target", t.Name, "units", units, "lag", lag.Seconds(), "configured", t.Lag.Seconds())
 	}
-	if !w.since.IsZero() && snap.observed >= w.units {
-		lag := max(0, snap.at.Sub(w.since).Seconds())
-		c.d.Metrics.LagObserved.WithLabelValues(t.Name, t.Tier, string(t.Kind)).Observe(lag)
-		c.log.Debug("observed provisioning lag", "target", t.Name, "units", w.units, "lag", lag, "configured", t.Lag.Seconds())
-		w.since = time.Time{}
-	}
-	w.prevObs, w.havePrev = snap.observed, true
-}
-
-// starting is the units of a delivered scale-up that the target's
-// current_query does not show yet, while it was delivered at most the
-// target's lag ago (0 otherwise): pods starting are paid for, but a
-// current_query of available replicas leaves them out, so the cost and
-// the daily budget missed every scale-up's lag. Beyond the lag the units
-// read back stand (a scale-up the HPA caps, or that never gets a node, is
-// not paid for). Watched by watchLag in the previous cycle's act phase.
-func (c *Controller) starting(idx int, t policy.Target, now time.Time) int {
-	w := c.lags[idx]
-	if w.since.IsZero() || now.Sub(w.since) > t.Lag {
-		return 0
-	}
-	return w.units
 }
 
 // paidUnits are the units target idx is paid for at now while it has
 // current units: those, or more while a delivered scale-up's units start
-// (see starting). The cost accrued, prescale_cost_per_hour and the API's
+// (lagwatch.Watch.Starting). The cost accrued, prescale_cost_per_hour and the API's
 // cost_per_hour are of these.
 func (c *Controller) paidUnits(idx int, t policy.Target, current int, now time.Time) int {
-	return max(current, c.starting(idx, t, now))
+	return max(current, c.lags[idx].Starting(now, t.Lag))
 }
 
 // SaveState writes the state file once more with what every actuator has

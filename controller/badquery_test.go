@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/testkit"
@@ -99,7 +100,7 @@ func TestBadQueryHoldsWithTheProblem(t *testing.T) {
 	// The source down: no_data, with the source's error.
 	now = now.Add(time.Minute)
 	h.set(0, errors.New("connection refused"))
-	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	d = last()
 	require.Equal(t, policy.ReasonNoData, d.Reason)
 	require.Equal(t, "connection refused", d.Explanation.Problem)
@@ -299,21 +300,9 @@ func TestCurrentQueryWithoutValueLogs(t *testing.T) {
 	})
 }
 
-// TestUntracked: the errors trackers log are left out of cycle failed, the
-// others kept with their target's name.
-func TestUntracked(t *testing.T) {
-	q := tracked{errors.New("bad query")}
-	err := errors.Join(targetError{"a", q}, targetError{"b", errors.Join(q, errors.New("detector"))}, errors.New("save"))
-	require.EqualError(t, untracked(err), "target b: detector\nsave")
-	require.NoError(t, untracked(errors.Join(targetError{"a", q})))
-	require.ErrorIs(t, err, q)
-	two := fmt.Errorf("%w: %w", errors.New("save"), errors.New("disk full"))
-	require.Same(t, two, untracked(two), "an error without tracked parts is kept as written")
-}
-
 // TestNoDataLogsOnce: a target whose query matches nothing while the store
 // answers (a misspelt metric, an exporter gone) logs one WARN naming the
-// target once it has had no fresh data for noDataGrace, DEBUG at each
+// target once it has had no fresh data for cyclelog.NoDataGrace, DEBUG at each
 // cycle after, never "cycle failed", and one INFO when data is back; a
 // cycle without data shorter than the grace (a store that just started)
 // logs nothing. It was never logged: health and prescale_target_data_ok

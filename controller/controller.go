@@ -22,7 +22,9 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
+	"github.com/prescale/prescale/controller/internal/lagwatch"
 	"github.com/prescale/prescale/controller/internal/metrics"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -164,22 +166,12 @@ type Controller struct {
 	cycled    bool
 	gen       atomic.Uint64
 	engs      []engState       // per target, used under fetchMu only
-	lags      []lagWatch       // per target, used under cycleMu only
+	lags      []lagwatch.Watch // per target, used under cycleMu only
 	wins      []histwin.Window // per target, used under fetchMu only
 
-	// histOut is the history source's outage, used under cycleMu only.
-	histOut outage.Tracker
-	// queryOut and currentOut are the problems of the targets' query and
-	// current_query, per target, used under cycleMu only (the targets are
-	// fixed for the controller's life).
-	queryOut, currentOut []outage.Tracker
-	// dataOut is each target's time without fresh data while the store
-	// answers (its Seen: when it began); used under cycleMu only. A
-	// current_query without a value is in currentOut the same way.
-	dataOut []outage.Tracker
-	// dataGroup logs the dataOut outages that start (end) in one cycle:
-	// more than a few as one line (an exporter gone under many targets).
-	dataGroup outage.Group
+	// outages logs the history source's and the targets' query
+	// problems, used under cycleMu only.
+	outages *cyclelog.Log
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
 }
@@ -275,11 +267,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
-		lags: make([]lagWatch, len(targets)), wins: make([]histwin.Window, len(targets)),
-		queryOut: make([]outage.Tracker, len(targets)), currentOut: make([]outage.Tracker, len(targets)),
-		dataOut: make([]outage.Tracker, len(targets)), dataGroup: outage.Group{Key: "target",
-			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
-			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"}}
+		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
+		outages: cyclelog.New(logTargets(resolved))}
 	for i, t := range resolved {
 		if err := c.restoreTarget(i, t); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
@@ -428,67 +417,6 @@ func (c *Controller) LastDesired(target string) (int, bool) {
 	return ts.Policy.LastDesired, ok && ts.Policy.HasLast
 }
 
-// errHistory marks a cycle error caused by the history source.
-var errHistory = errors.New("history source unavailable")
-
-// tracked is a target's error that an outage tracker logs (the history
-// source's or the target's query's), so Run does not log it again as
-// cycle failed.
-type tracked struct{ error }
-
-func (e tracked) Unwrap() error { return e.error }
-
-// targetError is a target's part of a cycle's error.
-type targetError struct {
-	name string
-	err  error
-}
-
-func (e targetError) Error() string { return "target " + e.name + ": " + e.err.Error() }
-func (e targetError) Unwrap() error { return e.err }
-
-// untracked is err (a cycle's, errors.Join of its targets') without the
-// errors trackers log; nil when nothing else failed.
-func untracked(err error) error {
-	_, rest := dropTracked(err)
-	return rest
-}
-
-// dropTracked reports whether err has tracked parts, and returns err
-// without them (err as written when it has none).
-func dropTracked(err error) (bool, error) {
-	switch e := err.(type) { //nolint:errorlint // walks the joins and targets themselves, not the chain
-	case nil:
-		return false, nil
-	case tracked:
-		return true, nil
-	case targetError:
-		dropped, rest := dropTracked(e.err)
-		if !dropped {
-			return false, err
-		}
-		if rest == nil {
-			return true, nil
-		}
-		return true, targetError{e.name, rest}
-	case interface{ Unwrap() []error }:
-		var rest []error
-		some := false
-		for _, x := range e.Unwrap() {
-			dropped, r := dropTracked(x)
-			some = some || dropped
-			if r != nil {
-				rest = append(rest, r)
-			}
-		}
-		if !some {
-			return false, err // a join, or fmt's %w: %w, kept as written
-		}
-		return true, errors.Join(rest...)
-	}
-	return false, err
-}
-
 // ReconcileOnce runs one cycle over every target, in phases: query (each
 // target's new history and current units, QueryConcurrency at a time), fit
 // (the new points through each target's detector and forecaster), decide,
@@ -575,7 +503,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		c.file.Targets[t.Name] = states[i]
 		c.snaps[i] = snaps[i]
 		if targetErrs[i] != nil {
-			errs = append(errs, targetError{t.Name, targetErrs[i]})
+			errs = append(errs, cyclelog.TargetError{Name: t.Name, Err: targetErrs[i]})
 		}
 		if !snaps[i].histUp {
 			up = false
@@ -602,8 +530,8 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 	c.file.SavedAt = now
 	file := c.copyFileLocked()
 	c.mu.Unlock()
-	c.logHistory(now, up, histErr, lastOK)
-	c.logQueries(now, snaps)
+	c.outages.History(c.log, now, up, histErr, lastOK)
+	c.outages.Targets(c.log, now, facts(snaps))
 	var saveErr error
 	c.phase("persist", func() { saveErr = c.persist(now, file) })
 	if saveErr != nil {
@@ -633,100 +561,11 @@ func (c *Controller) persist(now time.Time, file state.File) error {
 	if err != nil {
 		c.d.Metrics.StateSaveFail.Inc()
 		c.saveOut.Fail(c.log, now, err, "state file not saved: retried at every save; a restart would lose what changed since the last save (decisions, cooldowns, acknowledged units)")
-		return tracked{err}
+		return cyclelog.Tracked(err)
 	}
 	c.saveOut.OK(c.log, now, "state file saved again")
 	c.savedOK = now
 	return nil
-}
-
-// logHistory logs the history source's outages as the actuators log
-// theirs: one WARN when one starts, DEBUG at each retry (1 s, 2 s, 4 s ...
-// then every interval), one INFO when it ends with its duration.
-func (c *Controller) logHistory(now time.Time, up bool, histErr string, lastOK time.Time) {
-	if up {
-		c.histOut.OK(c.log, now, "history source recovered")
-		return
-	}
-	attrs := []any{}
-	if !lastOK.IsZero() {
-		attrs = append(attrs, "last_ok", lastOK.UTC().Format(time.RFC3339))
-	}
-	c.histOut.Fail(c.log, now, errors.New(histErr),
-		"history source down: decisions hold (no_data) and cycles retry with backoff", attrs...)
-}
-
-// logQueries logs the problems of each target's query (reason bad_query)
-// and current_query as logHistory logs the source's outages: one WARN
-// naming the target when one starts, DEBUG at each cycle while it lasts,
-// one INFO with its duration when the target decides normally again (its
-// current_query reads again). While the source is down the target's
-// queries are not evaluated: their problems neither last nor end.
-func (c *Controller) logQueries(now time.Time, snaps []snapshot) {
-	for i, s := range snaps {
-		name := c.targets[i].Name
-		switch {
-		case s.badQuery:
-			c.queryOut[i].Fail(c.log, now, errors.New(s.histErr), "target query failing: decisions hold",
-				"target", name, "reason", policy.ReasonBadQuery)
-		case s.histUp:
-			c.queryOut[i].OK(c.log, now, "target query recovered", "target", name)
-		}
-		c.logData(now, i, s)
-		c.logCurrent(now, i, s)
-	}
-	c.dataGroup.Flush(c.log)
-}
-
-// logCurrent logs the problems of target i's current_query as logQueries
-// logs its query's: one a query's fault (rejected, negative, not a unit
-// count) at once, one without a value (a series no longer there, a
-// misspelt label) once it has lasted noDataGrace, as logData does; it fell
-// back to the acknowledged units without a word.
-func (c *Controller) logCurrent(now time.Time, i int, s snapshot) {
-	name := c.targets[i].Name
-	fail := func() {
-		c.currentOut[i].Fail(c.log, now, fmt.Errorf("current_query %q: %s", c.targets[i].CurrentQuery, s.currentErr), "target current_query failing: current units fall back",
-			"target", name, "reason", "current_query")
-	}
-	switch {
-	case s.currentBad:
-		fail()
-	case !s.histUp:
-		// The source's problem: current_query was not evaluated.
-	case s.currentErr != "":
-		if now.Sub(c.currentOut[i].First(now)) >= noDataGrace {
-			fail()
-		}
-	default:
-		c.currentOut[i].OK(c.log, now, "target current_query recovered", "target", name)
-	}
-}
-
-// noDataGrace is how long a target may have no fresh data before it is
-// logged: a store that has just started (prescale run's first cycle, a
-// rate() waiting for its second scrape) has none for a few seconds.
-const noDataGrace = time.Minute
-
-// logData logs a target without fresh data while the store answers (a
-// query that matches no series, an exporter gone) as logQueries logs its
-// query's problems, once it has lasted noDataGrace: one WARN naming the
-// target and why, DEBUG at each cycle, one INFO when data is back. When
-// more than three targets start (stop) missing in the same cycle, the
-// cycle logs one WARN (INFO) with their count and the first three names
-// instead (dataGroup); health names every one.
-func (c *Controller) logData(now time.Time, i int, s snapshot) {
-	switch {
-	case !s.histUp || s.badQuery:
-		// The source's or the query's problem, logged as such.
-	case s.present:
-		c.dataGroup.OK(&c.dataOut[i], now, c.targets[i].Name)
-	default:
-		if since := c.dataOut[i].First(now); now.Sub(since) >= noDataGrace {
-			c.dataGroup.Fail(c.log, &c.dataOut[i], now, errors.New(s.histErr), c.targets[i].Name,
-				"query", c.targets[i].Query, "missing_since", since.UTC().Format(time.RFC3339))
-		}
-	}
 }
 
 func (c *Controller) copyFileLocked() state.File {
@@ -968,12 +807,12 @@ func (c *Controller) Run(ctx context.Context) error {
 			return nil
 		}
 		now := c.d.Now()
-		if rest := untracked(err); rest != nil {
+		if rest := cyclelog.Untracked(err); rest != nil {
 			// The history source's outages and the targets' query
-			// problems are logged once (logHistory, logQueries).
+			// problems are logged once (c.outages).
 			c.log.Warn("cycle failed", "err", rest)
 		}
-		if errors.Is(err, errHistory) {
+		if errors.Is(err, cyclelog.ErrHistory) {
 			backoff = min(max(time.Second, 2*backoff), c.o.Interval)
 			next = now.Add(backoff)
 		} else {
@@ -989,4 +828,24 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// logTargets names the targets and their queries for the cycle's log.
+func logTargets(ts []policy.Target) []cyclelog.Target {
+	out := make([]cyclelog.Target, len(ts))
+	for i, t := range ts {
+		out[i] = cyclelog.Target{Name: t.Name, Query: t.Query, CurrentQuery: t.CurrentQuery}
+	}
+	return out
+}
+
+// facts are what the cycle's snapshots found of the targets' queries,
+// for the cycle's log.
+func facts(snaps []snapshot) []cyclelog.Facts {
+	out := make([]cyclelog.Facts, len(snaps))
+	for i, s := range snaps {
+		out[i] = cyclelog.Facts{HistUp: s.histUp, BadQuery: s.badQuery, HistErr: s.histErr, Present: s.present,
+			CurrentBad: s.currentBad, CurrentErr: s.currentErr}
+	}
+	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/metrics"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -282,7 +283,7 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	dir := t.TempDir()
 	h := &fakeHistory{value: 35, err: errors.New("connection refused")}
 	f := newFixture(t, dir, h, confidentForecast, ModeAct, &now)
-	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	m := f.c.d.Metrics
 	require.Equal(t, policy.ReasonNoData, f.c.snaps[0].decision.Reason)
 	require.Equal(t, 0, testutil.CollectAndCount(m.Desired), "no units decided: no prescale_desired_units")
@@ -292,7 +293,7 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	now = now.Add(time.Minute)
 	f = newFixture(t, dir, h, confidentForecast, ModeAct, &now) // a restart, still without history
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired), "none at start from the state file")
-	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired))
 
 	h.set(35, nil)
@@ -310,7 +311,7 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	h.set(0, errors.New("connection refused"))
 	now = now.Add(time.Minute)
 	err := f.c.ReconcileOnce(t.Context())
-	require.ErrorIs(t, err, errHistory)
+	require.ErrorIs(t, err, cyclelog.ErrHistory)
 	m := f.c.d.Metrics
 	require.InDelta(t, 10, f.gauge(t, m.Desired), 0, "last decision held, never scaled to min")
 	require.InDelta(t, 0, testutil.ToFloat64(m.HistoryUp), 0)
@@ -367,7 +368,7 @@ func TestManualOverrideShowsForecast(t *testing.T) {
 
 	h.set(0, errors.New("connection refused"))
 	now = now.Add(time.Minute)
-	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), errHistory)
+	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 0, testutil.CollectAndCount(g), "no fresh data: the %s series is dropped", name)
 	}
@@ -477,7 +478,7 @@ func TestQueryErrorIsATargetProblem(t *testing.T) {
 		now = now.Add(time.Minute)
 		err := f.c.ReconcileOnce(t.Context())
 		require.ErrorIs(t, err, qerr)
-		require.NotErrorIs(t, err, errHistory)
+		require.NotErrorIs(t, err, cyclelog.ErrHistory)
 		m := f.c.d.Metrics
 		require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0, "the source is up")
 		require.InDelta(t, 0, testutil.ToFloat64(m.HistoryHealth), 0, "the target has no data")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
 )
 
@@ -144,12 +145,12 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 func classify(f *fetched, err error, q string) {
 	if history.IsQueryError(err) {
 		f.snap.badQuery, f.snap.histErr = true, fmt.Sprintf("query %q: %v", q, err)
-		f.err = tracked{fmt.Errorf("target query %q: %w", q, err)}
+		f.err = cyclelog.Tracked(fmt.Errorf("target query %q: %w", q, err))
 		return
 	}
 	f.snap.histUp = false
 	f.snap.histErr = err.Error()
-	f.err = tracked{fmt.Errorf("%w: %w", errHistory, err)}
+	f.err = cyclelog.Tracked(fmt.Errorf("%w: %w", cyclelog.ErrHistory, err))
 }
 
 // needsFullRead reports whether target idx's window must be read whole:

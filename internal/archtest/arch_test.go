@@ -53,6 +53,10 @@ func allowed(pkg, imp string) bool {
 		return imp == "controller/history"
 	case pkg == "controller/internal/metrics":
 		return imp == "controller/policy"
+	case pkg == "controller/internal/cyclelog":
+		return imp == "controller/policy" || imp == "internal/outage"
+	case pkg == "controller/internal/health":
+		return imp == "controller/actuator" || imp == "internal/outage"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":
