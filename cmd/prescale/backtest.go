@@ -54,29 +54,10 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return fail(code, err)
 	}
-	if err := backtestCheckScale(vs, *o.capacity); err != nil {
+	if err := o.checkTrace(ts, vs, &cfg); err != nil {
 		return fail(2, err)
 	}
-	if len(ts) >= 2 {
-		step := history.MedianStep(ts)
-		if err := engine.CheckLead(*o.lag, step, step); err != nil {
-			return fail(2, fmt.Errorf("--lag: %w (the trace's step is %s)", err, step))
-		}
-		if *o.plotLast > 0 && *o.plotLast < 2*step { // it drew one sample
-			return fail(2, fmt.Errorf("--plot-last %s holds fewer than 2 samples of the trace's %s step", *o.plotLast, step))
-		}
-	}
-	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
-		return fail(2, fmt.Errorf("--eval-from: %w", err))
-	}
-	if !*o.quiet && len(ts) >= 20000 {
-		started := time.Now()
-		cfg.ProgressEvery = len(ts) / 20 // every 5 %
-		cfg.Progress = func(done, total int) {
-			fmt.Fprintf(stderr, "prescale backtest: %d/%d samples (%.0f %%) in %s\n",
-				done, total, 100*float64(done)/float64(total), time.Since(started).Round(time.Millisecond))
-		}
-	}
+	o.progress(&cfg, len(ts), stderr)
 	res, err := backtest.Run(ctx, ts, vs, cfg)
 	if err != nil {
 		return fail(1, err)
@@ -93,6 +74,44 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		backtest.WriteRobustness(stdout, scenarios)
 	}
 	return 0
+}
+
+// checkTrace checks the flags against the trace loaded (ts, vs): its
+// scale against --capacity, its step against --lag and --plot-last, its
+// length against --eval-from, which sets cfg's EvalStart. An error is a
+// bad configuration (exit 2).
+func (o *backtestOpts) checkTrace(ts []int64, vs []float64, cfg *backtest.Config) error {
+	if err := backtestCheckScale(vs, *o.capacity); err != nil {
+		return err
+	}
+	if len(ts) >= 2 {
+		step := history.MedianStep(ts)
+		if err := engine.CheckLead(*o.lag, step, step); err != nil {
+			return fmt.Errorf("--lag: %w (the trace's step is %s)", err, step)
+		}
+		if *o.plotLast > 0 && *o.plotLast < 2*step { // it drew one sample
+			return fmt.Errorf("--plot-last %s holds fewer than 2 samples of the trace's %s step", *o.plotLast, step)
+		}
+	}
+	var err error
+	if cfg.EvalStart, err = backtest.EvalStartIndex(*o.evalFrom, len(ts)); err != nil {
+		return fmt.Errorf("--eval-from: %w", err)
+	}
+	return nil
+}
+
+// progress makes cfg report to stderr every 5 % of a trace of n samples,
+// 20,000 or more, unless --quiet.
+func (o *backtestOpts) progress(cfg *backtest.Config, n int, stderr io.Writer) {
+	if *o.quiet || n < 20000 {
+		return
+	}
+	started := time.Now()
+	cfg.ProgressEvery = n / 20
+	cfg.Progress = func(done, total int) {
+		fmt.Fprintf(stderr, "prescale backtest: %d/%d samples (%.0f %%) in %s\n",
+			done, total, 100*float64(done)/float64(total), time.Since(started).Round(time.Millisecond))
+	}
 }
 
 // robustnessScenarios is --robustness: res's decisions on a pool twice as
