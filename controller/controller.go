@@ -283,9 +283,9 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 
 // restoreTarget resumes target i (t) from its entry of the state file,
 // sanitised first: its engine with the calm hold's and the shadow runs'
-// memories, its actuation, and its last decision with its pending time,
-// published at once so a restarted controller shows them before its
-// first cycle.
+// memories, its actuation, and its last decision with its pending time
+// (after a short downtime: pendingResumeWithin), published at once so a
+// restarted controller shows them before its first cycle.
 func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	f, d := c.file, c.d
 	if ts, ok := f.Targets[t.Name]; ok {
@@ -309,14 +309,26 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	c.snaps[i].modelErr = math.NaN() // nothing scored yet
 	c.restoreActuation(t, ts, f.SavedAt)
 	if ts.Policy.HasLast {
-		pend := ts.Pending
-		if pend == nil {
-			pend = &state.Pending{}
+		var pend state.Pending
+		if ts.Pending != nil && d.Now().Sub(f.SavedAt) <= pendingResumeWithin(t) {
+			pend = *ts.Pending
 		}
 		d.Metrics.RestoreDesired(t, ts.Policy.LastDesired, pend.Since, pend.Current)
 	}
 	return nil
 }
+
+// pendingResumeWithin is how long after the state file was saved a
+// controller may start and still resume target t's pending time
+// (prescale_scaling_pending_since_timestamp_seconds): the wait
+// PrescaleScalingDecisionPending allows, twice the lag plus 5 minutes.
+// After a longer downtime the alert fired at the first cycle on facts
+// from before it, the wait counting the controller's absence (nobody
+// re-sent the desired units meanwhile; its own alerts report it), and
+// the first decision after it, from new demand, inherited that wait: the
+// first cycle starts the count afresh. A shorter restart keeps it, so
+// that restarts do not delay the alert.
+func pendingResumeWithin(t policy.Target) time.Duration { return 2*t.Lag + 5*time.Minute }
 
 // withDefaults is o with the defaults of the options left at zero or
 // below: 20 decisions kept, GOMAXPROCS workers, a 1-hour manual override,

@@ -184,3 +184,40 @@ func TestPendingSinceSavedByManualScaling(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, &state.Pending{Since: now, Current: 10}, f.Targets["web"].Pending, "saved by the manual scaling")
 }
+
+// The pending time is resumed after a downtime (from the state file's
+// save to the start) of at most the wait PrescaleScalingDecisionPending
+// allows, 2 x lag + 5m (15 minutes for testTarget's 5-minute lag), and
+// not after a longer one: its first cycle starts the count, still 1 of
+// 10 read. Without the bound, a controller down for a day fired the alert
+// at its first cycle on the wait from before the downtime.
+func TestPendingSinceAfterLongDowntime(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	tgt := replicasTarget()
+	h := &fakeHistory{value: 35}
+	h.setQuery(tgt.CurrentQuery, 1)
+	start := func() *Controller {
+		st, err := state.New(dir)
+		require.NoError(t, err)
+		ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), testDeps(h, confidentForecast, st, nil, func() time.Time { return now }))
+		require.NoError(t, err)
+		return ctl
+	}
+	require.NoError(t, start().ReconcileOnce(t.Context()))
+	require.Equal(t, 15*time.Minute, pendingResumeWithin(tgt))
+
+	now = fixtureStart.Add(15 * time.Minute)
+	since, ok := pendingSince(t, start())
+	require.True(t, ok, "down for the alert's wait: resumed")
+	require.True(t, since.Equal(fixtureStart), "%v", since)
+
+	now = fixtureStart.Add(15*time.Minute + time.Second)
+	ctl := start()
+	_, ok = pendingSince(t, ctl)
+	require.False(t, ok, "down for longer: not before the first cycle")
+	require.NoError(t, ctl.ReconcileOnce(t.Context()))
+	since, ok = pendingSince(t, ctl)
+	require.True(t, ok, "still pending: 1 of 10 read")
+	require.True(t, since.Equal(now), "counted from the first cycle: %v", since)
+}
