@@ -21,8 +21,13 @@ import (
 // the current desired units are sent even when they equal the
 // acknowledged ones. A state file written before level-triggered
 // actuation (Acked nil) counts its last decision as acknowledged, as the
-// controller that wrote it assumed; a target without a decision is
-// assumed at its minimum units (the simulated pool starts there too).
+// controller that wrote it assumed. A target without a decision is
+// assumed at its minimum units (the simulated pool starts there too),
+// which no receiver acknowledged: unsure, so that its first decision is
+// sent whatever its units. A first decision of min_units was taken as
+// delivered already and never sent: the receiver stayed where it was
+// (with a current_query showing that, PrescaleScalingDecisionPending
+// fired, pointing at the platform).
 func (c *Controller) restoreActuation(t policy.Target, ts state.Target, savedAt time.Time) {
 	back := cameBack(ts, savedAt, c.o.Interval)
 	if back && len(c.d.Actuators) > 0 && ts.Policy.HasLast {
@@ -30,7 +35,7 @@ func (c *Controller) restoreActuation(t policy.Target, ts state.Target, savedAt 
 			"target", t.Name, "last_decided", ts.LastSeen().UTC().Format(time.RFC3339), "acknowledged", ts.Acked)
 	}
 	for _, l := range c.d.Actuators {
-		unsure := back || slices.Contains(ts.Unsure, l.Name())
+		unsure := back || !ts.Policy.HasLast || slices.Contains(ts.Unsure, l.Name())
 		switch u, ok := ts.Acked[l.Name()]; {
 		case !ts.Policy.HasLast:
 			l.Restore(t.Name, t.MinUnits, unsure)
