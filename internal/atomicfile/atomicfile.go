@@ -33,7 +33,14 @@ type File struct {
 // (on its file system, a mounted volume's say): the link stays, as
 // writing through it in place keeps it; renamed over, the link became a
 // regular file and the file it named was left as it was.
+//
+// Whether path is a file to replace is asked of what it names first, links
+// followed by the kernel: /dev/stdout or /dev/fd/N open on a pipe or a
+// socket is a link whose text ("pipe:[N]") names no file, written in place.
 func Create(path string) (*File, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return openDirect(path)
+	}
 	name, err := resolveLinks(path)
 	if err != nil {
 		return nil, err
@@ -71,11 +78,7 @@ func resolveLinks(path string) (string, error) {
 // create is Create of a path that is not a symbolic link.
 func create(path string) (*File, error) {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return nil, err
-		}
-		return &File{File: f, path: path, direct: true}, nil
+		return openDirect(path)
 	}
 	f, err := createTemp(path)
 	if err != nil {
@@ -90,6 +93,15 @@ func create(path string) (*File, error) {
 		}
 	}
 	return &File{File: f, path: path}, nil
+}
+
+// openDirect opens path, not a regular file, to be written in place.
+func openDirect(path string) (*File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &File{File: f, path: path, direct: true}, nil
 }
 
 // createTemp creates a new file beside path with mode 0666 less the

@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -89,4 +91,28 @@ func TestCreateThroughSymlink(t *testing.T) {
 	require.NoError(t, os.Symlink("loop.csv", filepath.Join(dir, "loop.csv")))
 	_, err = Create(filepath.Join(dir, "loop.csv"))
 	require.ErrorContains(t, err, "too many levels of symbolic links")
+}
+
+// TestCreateThroughFdLink: /dev/fd/N (and /dev/stdout) open on a pipe is
+// a link whose text, "pipe:[N]", names no file; it is written in place,
+// as before links were followed. Followed, the output went nowhere:
+// "open /proc/PID/fd/pipe:[N]: no such file or directory" (prescale
+// forecast --out /dev/stdout | head).
+func TestCreateThroughFdLink(t *testing.T) {
+	if _, err := os.Stat("/dev/fd/0"); err != nil {
+		t.Skip("no /dev/fd here")
+	}
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer func() { _ = r.Close() }()
+	path := "/dev/fd/" + strconv.Itoa(int(w.Fd()))
+	f, err := Create(path)
+	require.NoError(t, err, "a pipe through its fd link")
+	_, err = f.WriteString("through the pipe\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Commit())
+	require.NoError(t, w.Close())
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, "through the pipe\n", string(b))
 }
