@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -28,9 +29,15 @@ func ackController(t *testing.T, d actuator.Deliverer) (*Controller, *actuator.L
 // clock now.
 func ackControllerFor(t *testing.T, tgt policy.Target, h *fakeHistory, d actuator.Deliverer, now *time.Time) (*Controller, *actuator.Level) {
 	t.Helper()
+	return ackControllerWith(t, tgt, h, confidentForecast, d, now)
+}
+
+// ackControllerWith is ackControllerFor with the forecaster fc.
+func ackControllerWith(t *testing.T, tgt policy.Target, h *fakeHistory, fc engine.Forecaster, d actuator.Deliverer, now *time.Time) (*Controller, *actuator.Level) {
+	t.Helper()
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
-	deps := testDeps(h, confidentForecast, st, nil, func() time.Time { return *now })
+	deps := testDeps(h, fc, st, nil, func() time.Time { return *now })
 	l := actuator.NewLevel(d, actuator.LevelConfig{Now: deps.Now})
 	deps.Actuators = []*actuator.Level{l}
 	ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), deps)

@@ -8,28 +8,11 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
-	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
-	"github.com/prescale/prescale/controller/state"
 )
 
 // lowForecast: upper bound 2, under one unit of testTarget (min_units 1).
 var lowForecast = fakeForecaster{mean: 1, upper: 2, conf: 0.9}
-
-// firstDecisionController is a new controller (no state file) of tgt with
-// a background actuator delivering to d, deciding min_units from low
-// demand.
-func firstDecisionController(t *testing.T, tgt policy.Target, h *fakeHistory, d actuator.Deliverer, now *time.Time) (*Controller, *actuator.Level) {
-	t.Helper()
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
-	deps := testDeps(h, lowForecast, st, nil, func() time.Time { return *now })
-	l := actuator.NewLevel(d, actuator.LevelConfig{Now: deps.Now})
-	deps.Actuators = []*actuator.Level{l}
-	ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), deps)
-	require.NoError(t, err)
-	return ctl, l
-}
 
 // A new target's first decision is sent even when it is min_units, the
 // units a target without a decision is assumed at: no receiver
@@ -48,7 +31,7 @@ func TestFirstDecisionOfMinUnitsIsSent(t *testing.T) {
 				h.setQuery(tgt.CurrentQuery, 20)
 			}
 			rec := &recorder{}
-			ctl, l := firstDecisionController(t, tgt, h, rec, &now)
+			ctl, l := ackControllerWith(t, tgt, h, lowForecast, rec, &now)
 			require.NoError(t, ctl.ReconcileOnce(t.Context()))
 			s := ctl.Snapshot().Targets[0]
 			require.False(t, s.Decision.Reason.Holds(), "%s", s.Decision.Line())

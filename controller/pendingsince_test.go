@@ -99,6 +99,17 @@ func TestPendingSinceWithCurrentQuery(t *testing.T) {
 	require.False(t, ok, "the query reads the desired units")
 }
 
+// restarted is a new controller of tgt on the state directory dir, with
+// history h and the clock now, as after a restart.
+func restarted(t *testing.T, dir string, tgt policy.Target, h *fakeHistory, now *time.Time) *Controller {
+	t.Helper()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), testDeps(h, confidentForecast, st, nil, func() time.Time { return *now }))
+	require.NoError(t, err)
+	return ctl
+}
+
 // The state file holds the pending time with the current units last
 // seen: a controller restarted with the decision still pending
 // (current_query reads 1 of 10) publishes it before its first cycle and
@@ -114,13 +125,7 @@ func TestPendingSinceAfterRestart(t *testing.T) {
 	tgt := replicasTarget()
 	h := &fakeHistory{value: 35}
 	h.setQuery(tgt.CurrentQuery, 1)
-	start := func() *Controller {
-		st, err := state.New(dir)
-		require.NoError(t, err)
-		ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), testDeps(h, confidentForecast, st, nil, func() time.Time { return now }))
-		require.NoError(t, err)
-		return ctl
-	}
+	start := func() *Controller { return restarted(t, dir, tgt, h, &now) }
 	require.NoError(t, start().ReconcileOnce(t.Context()))
 
 	now = now.Add(2 * time.Minute)
@@ -197,13 +202,7 @@ func TestPendingSinceAfterLongDowntime(t *testing.T) {
 	tgt := replicasTarget()
 	h := &fakeHistory{value: 35}
 	h.setQuery(tgt.CurrentQuery, 1)
-	start := func() *Controller {
-		st, err := state.New(dir)
-		require.NoError(t, err)
-		ctl, err := New([]policy.Target{tgt}, testOptions(ModeAct), testDeps(h, confidentForecast, st, nil, func() time.Time { return now }))
-		require.NoError(t, err)
-		return ctl
-	}
+	start := func() *Controller { return restarted(t, dir, tgt, h, &now) }
 	require.NoError(t, start().ReconcileOnce(t.Context()))
 	require.Equal(t, 15*time.Minute, pendingResumeWithin(tgt))
 
