@@ -89,6 +89,7 @@ func TestHelmSchemaEnvEnums(t *testing.T) {
 			}
 		}
 	}
+	requireActuatorPattern(t, s.rule(t, "controllerEnv", "PRESCALE_ACTUATOR").Pattern)
 	requireControllerTakesEnums(t, s)
 	requireLogLevelPattern(t, s.rule(t, "controllerEnv", "PRESCALE_LOG_LEVEL").Pattern)
 	requireLogLevelPattern(t, s.rule(t, "exporterEnv", "PRESCALE_EXPORTER_LOG_LEVEL").Pattern)
@@ -96,6 +97,7 @@ func TestHelmSchemaEnvEnums(t *testing.T) {
 	helm := lookHelm(t)
 	for _, set := range []string{
 		"controller.env.PRESCALE_MODE=forecastonly",
+		"controller.env.PRESCALE_ACTUATOR=webhooks",
 		"controller.env.PRESCALE_ANOMALY_DETECTOR=mad",
 		"controller.env.PRESCALE_TARGET_KIND=cpus",
 		"controller.env.PRESCALE_TARGET_FLOOR_MODE=scale-up",
@@ -127,6 +129,27 @@ func requireControllerTakesEnums(t *testing.T, s envSchema) {
 			var cfg config.Config
 			require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg), "%s=%v", name, v)
 			require.NoError(t, cfg.Validate(), "%s=%v", name, v)
+		}
+	}
+}
+
+// requireActuatorPattern: the pattern matches a comma-separated list of
+// the controller's actuators, without spaces (" none" is refused at
+// start: unknown actuator), and nothing else. Listing one twice is
+// refused by the controller, not by the pattern.
+func requireActuatorPattern(t *testing.T, pattern string) {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	names := []string{config.ActuatorNone, config.ActuatorWebhook, config.ActuatorExec, config.ActuatorSimulated}
+	for _, v := range append(names, "", strings.Join(names[1:], ","), "simulated,webhook") {
+		require.True(t, re.MatchString(v), "PRESCALE_ACTUATOR=%q: the controller takes it", v)
+	}
+	for _, v := range []string{"webhooks", "simulated, none", "none,", ",none", "kubernetes"} {
+		require.False(t, re.MatchString(v), "PRESCALE_ACTUATOR=%q: the controller refuses it", v)
+		setPrescaleEnv(t, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_DATA_DIR": t.TempDir(), "PRESCALE_ACTUATOR": v})
+		var cfg config.Config
+		if envconfig.Process(config.EnvPrefix, &cfg) == nil {
+			require.Error(t, cfg.Validate(), "PRESCALE_ACTUATOR=%q", v)
 		}
 	}
 }
