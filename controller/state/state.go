@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/atomicfile"
 )
 
 // FileName is the state file's name inside the data directory.
@@ -161,6 +162,11 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
+	if to, err := atomicfile.Resolve(s.path); err == nil && filepath.Dir(to) != dir {
+		// Save's temporary files are beside the file a link names.
+		there, _ := filepath.Glob(filepath.Join(filepath.Dir(to), FileName+tmpInfix+"*"))
+		stale = append(stale, there...)
+	}
 	for _, p := range stale {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("state: removing a stale temporary file: %w", err)
@@ -208,12 +214,19 @@ func (s *Store) Load() (File, error) {
 }
 
 // Save writes f atomically, as compact JSON (json.Marshal's bytes; files
-// written indented by earlier versions load the same).
+// written indented by earlier versions load the same). A state file that
+// is a symbolic link writes the file it names, through a temporary file
+// beside that file, and stays a link (atomicfile.Resolve); renamed over,
+// the link became a regular file in the data directory.
 func (s *Store) Save(f File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.Version = Version
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), FileName+tmpInfix+"*")
+	path, err := atomicfile.Resolve(s.path)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), FileName+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
@@ -236,14 +249,14 @@ func (s *Store) Save(f File) error {
 		_ = os.Remove(name)
 		return fmt.Errorf("state: close: %w", err)
 	}
-	if err := os.Rename(name, s.path); err != nil {
+	if err := os.Rename(name, path); err != nil {
 		_ = os.Remove(name)
 		return fmt.Errorf("state: rename: %w", err)
 	}
 	// Without the directory's own fsync, a power failure right after the
 	// rename can bring back the previous file (or none, on some file
 	// systems): the file's data is on disk, the directory entry not yet.
-	if err := s.syncDir(filepath.Dir(s.path)); err != nil {
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("state: sync directory: %w", err)
 	}
 	return nil
