@@ -163,8 +163,9 @@ func New(dir string) (*Store, error) {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	if to, err := atomicfile.Resolve(s.path); err == nil && filepath.Dir(to) != dir {
-		// Save's temporary files are beside the file a link names.
-		there, _ := filepath.Glob(filepath.Join(filepath.Dir(to), FileName+tmpInfix+"*"))
+		// Save's temporary files are beside the file a link names, named
+		// after it (another file's there are not this store's).
+		there, _ := filepath.Glob(to + tmpInfix + "*")
 		stale = append(stale, there...)
 	}
 	for _, p := range stale {
@@ -176,7 +177,8 @@ func New(dir string) (*Store, error) {
 	return s, nil
 }
 
-// tmpInfix marks Save's temporary files: FileName + tmpInfix + random.
+// tmpInfix marks Save's temporary files: the file's name (FileName, or
+// the name of the file a link names) + tmpInfix + random.
 const tmpInfix = ".tmp-"
 
 // RemovedTemp is the number of stale temporary files New removed.
@@ -226,7 +228,7 @@ func (s *Store) Save(f File) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), FileName+tmpInfix+"*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}

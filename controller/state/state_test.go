@@ -456,10 +456,13 @@ func TestSaveThroughSymlink(t *testing.T) {
 	dir, vol := t.TempDir(), t.TempDir()
 	target := filepath.Join(vol, "state.json")
 	require.NoError(t, os.Symlink(target, filepath.Join(dir, FileName)))
-	require.NoError(t, os.WriteFile(filepath.Join(vol, FileName+tmpInfix+"9"), nil, 0o600))
+	require.NoError(t, os.WriteFile(target+tmpInfix+"9", nil, 0o600))
+	other := filepath.Join(vol, "other.json"+tmpInfix+"9") // another store's, saving
+	require.NoError(t, os.WriteFile(other, nil, 0o600))
 	s, err := New(dir)
 	require.NoError(t, err)
 	require.Equal(t, 1, s.RemovedTemp(), "the temporary file beside the link's file")
+	require.NoError(t, os.Remove(other), "another file's temporary file is left alone")
 	var synced []string
 	s.syncDir = func(d string) error { synced = append(synced, d); return nil }
 	for _, units := range []int{3, 4} {
