@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 
+	"github.com/prescale/prescale/controller/engine/internal/hourly"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/online"
@@ -126,8 +127,14 @@ func DefaultForecaster(step int64, horizon int, t policy.Target) (Forecaster, er
 // with conformal peak quantiles (online.Ensemble): smoothed and
 // naive levels, on the raw and the log scale, and a reactive member whose
 // level is the highest value over the last lag (log scale,
-// reactiveMember). The log-scale members' quantiles are capped at the
-// highest value of their calibration window (online.Config.CapAtWindowMax).
+// reactiveMember); and where an hour holds at least four samples and
+// the horizon (hourly.Season) a sixth,
+// the reactive member with an hour for its season, which answers only
+// while the series shows a cycle of an hour and its loss is
+// hourly.Margin below every other member's
+// (controller/engine/internal/hourly). The log-scale members' quantiles
+// are capped at the highest value of their calibration window
+// (online.Config.CapAtWindowMax).
 // With t.RiskPerUnit > 0 the member in use is the one whose decisions
 // would have had the lowest recent expected cost (units·RiskPerUnit +
 // violations), otherwise the one with the lowest pinball loss.
@@ -150,6 +157,12 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 	}
 	cfgs = append(cfgs, reactiveMember(step, horizon, t, rate, level))
 	var opt online.EnsembleOptions
+	if season, ok := hourly.Season(step, horizon); ok {
+		hour := reactiveMember(step, horizon, t, rate, level)
+		hour.Season = season
+		opt.Selector = hourly.NewSelector(len(cfgs), season)
+		cfgs = append(cfgs, hour)
+	}
 	if t.RiskPerUnit > 0 {
 		per := t.CapacityPerUnit * t.TargetUtilization
 		levels := PeakLevels()

@@ -581,6 +581,20 @@ type EnsembleOptions struct {
 	// x (the Lagrangian of "fewest violations for the cost").
 	Provision     func(peak func(p float64) (float64, bool)) (float64, bool)
 	ProvisionCost float64
+	// Selector, when set, sees every sample before the members are
+	// scored, and weighs each member's loss when the best one is chosen.
+	Selector Selector
+}
+
+// Selector weighs the ensemble's choice of the member that answers.
+type Selector interface {
+	// Observe sees the sample y (NaN: missing), in order.
+	Observe(y float64)
+	// Handicap is the factor member m's loss is multiplied by when the
+	// best member is chosen: 1 leaves it as it is, above 1 the member
+	// answers only while its loss is that much lower than every
+	// other's, +Inf never.
+	Handicap(m int) float64
 }
 
 // NewEnsemble builds one member per configuration; every member must
@@ -635,6 +649,9 @@ func (e *Ensemble) Best() int { return e.best }
 func (e *Ensemble) Update(t int64, y float64) {
 	H := e.horizon
 	e.ys[e.n%(H+1)] = y
+	if e.opt.Selector != nil {
+		e.opt.Selector.Observe(y)
+	}
 	for _, m := range e.members {
 		m.Update(t, y)
 	}
@@ -646,11 +663,26 @@ func (e *Ensemble) Update(t int64, y float64) {
 	e.predict(i)
 	best := e.best
 	for m := range e.members {
-		if e.seen[m] > 0 && (e.seen[best] == 0 || e.loss[m] < e.loss[best]) {
+		if e.seen[m] > 0 && (e.seen[best] == 0 || e.selLoss(m) < e.selLoss(best)) {
 			best = m
 		}
 	}
 	e.best = best
+}
+
+// selLoss is member m's loss as the selection weighs it (Selector).
+func (e *Ensemble) selLoss(m int) float64 {
+	if e.opt.Selector == nil {
+		return e.loss[m]
+	}
+	switch h := e.opt.Selector.Handicap(m); {
+	case h == 1:
+		return e.loss[m]
+	case math.IsInf(h, 1):
+		return math.Inf(1)
+	default:
+		return e.loss[m] * h
+	}
 }
 
 // score moves each member's loss towards that of its forecast at origin

@@ -120,6 +120,43 @@ func TestEnsembleDecisionLoss(t *testing.T) {
 	require.Equal(t, 1, e.Best())
 }
 
+// A handicapped member answers only while its loss, times the handicap,
+// is below every other member's: the naive member that wins a random walk
+// (TestEnsembleSelectsTheBetterMember) keeps winning with a small
+// handicap and loses with a large or an infinite one, also when it has
+// been answering; the selector sees every sample.
+func TestEnsembleSelector(t *testing.T) {
+	for _, c := range []struct {
+		handicap [2]float64
+		switchAt int
+		best     int
+	}{
+		{[2]float64{1, 1.01}, -1, 1}, {[2]float64{1, 1000}, -1, 0}, {[2]float64{1000, 1}, -1, 1},
+		{[2]float64{1, math.Inf(1)}, -1, 0}, {[2]float64{1, math.Inf(1)}, 3000, 0}, {[2]float64{1, 1}, 3000, 1},
+	} {
+		sel := &fixedSelector{h: c.handicap, switchAt: c.switchAt}
+		e := randomWalkEnsemble(t, EnsembleOptions{Selector: sel}, 300, 1000, 10, 5)
+		require.Equal(t, c.best, e.Best(), "handicap %v from %d", c.handicap, c.switchAt)
+		require.Equal(t, 4000, sel.seen)
+	}
+}
+
+// fixedSelector's handicaps are h from sample switchAt on (-1: always),
+// 1 before.
+type fixedSelector struct {
+	h              [2]float64
+	switchAt, seen int
+}
+
+func (s *fixedSelector) Observe(float64) { s.seen++ }
+
+func (s *fixedSelector) Handicap(m int) float64 {
+	if s.switchAt >= 0 && s.seen <= s.switchAt {
+		return 1
+	}
+	return s.h[m]
+}
+
 // randomWalkEnsemble feeds an ensemble of a slow average (alpha 0.02) and
 // the naive level (alpha 1) 4000 steps of a seeded Gaussian random walk
 // from start with steps of sigma.
