@@ -83,10 +83,16 @@ type Surpriser interface {
 	Surprising() bool
 }
 
-// Rebaser is implemented by detectors that can accept the last n samples
-// they scored as a new normal level at once, rather than after as many
-// samples as their window needs: the controller calls it when an anomaly
-// it held has lasted so long that it is a level shift.
-type Rebaser interface {
+// Leveler is implemented by detectors with a normal level that the
+// controller can read and reset. Level returns the level now and the
+// distance from it at which a sample is outside the normal range on the
+// level alone (0 before the detector knows a level); the controller keeps
+// it from an anomaly's start, to tell whether the anomaly's later samples
+// are still away from the level before it. Rebase accepts the last n
+// samples scored as a new normal level at once, rather than after as many
+// samples as the detector's window needs: the controller calls it when an
+// anomaly it held has lasted so long that it is a level shift.
+type Leveler interface {
+	Level() (level, width float64)
 	Rebase(n int)
 }

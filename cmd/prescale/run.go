@@ -32,6 +32,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/atomicfile"
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/datadir"
@@ -395,8 +396,14 @@ func (p *runProc) ensureToken() error {
 }
 
 // writeFile0600 writes b to path through a temporary file renamed over it,
-// created with mode 0600 so the token is never readable by others.
+// created with mode 0600 so the token is never readable by others. A path
+// that is a symbolic link writes the file it names and stays a link
+// (atomicfile.Resolve); renamed over, the link became a regular file.
 func writeFile0600(path string, b []byte) error {
+	path, err := atomicfile.Resolve(path)
+	if err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err

@@ -247,3 +247,29 @@ func writeDemoTrace(t *testing.T) string {
 	}
 	return testkit.WriteTrace(t, filepath.Join(t.TempDir(), "demo.csv"), ts, vs)
 }
+
+// TestTokenFileThroughSymlink: an API token file that is a symbolic link
+// (here dangling, into another directory: a mounted secret volume) has
+// the token written to the file it names, with mode 0600, and stays a
+// link; renamed over, the link became a regular file.
+func TestTokenFileThroughSymlink(t *testing.T) {
+	data, vol := t.TempDir(), t.TempDir()
+	target := filepath.Join(vol, "token")
+	link := filepath.Join(data, tokenFileName)
+	require.NoError(t, os.Symlink(target, link))
+	require.NoError(t, writeFile0600(link, []byte("0123456789abcdef\n")))
+	got, err := os.Readlink(link)
+	require.NoError(t, err, "still a link")
+	require.Equal(t, target, got)
+	fi, err := os.Stat(target)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	b, err := os.ReadFile(link)
+	require.NoError(t, err)
+	require.Equal(t, "0123456789abcdef\n", string(b))
+	for _, d := range []string{data, vol} {
+		ents, err := os.ReadDir(d)
+		require.NoError(t, err)
+		require.Len(t, ents, 1, "no temporary file left in %s", d)
+	}
+}

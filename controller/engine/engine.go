@@ -268,7 +268,8 @@ type Engine struct {
 	// crowd follows an ongoing anomaly (nil without a detector;
 	// internal/crowd).
 	crowd *crowd.Crowd
-	// run bounds an anomaly's hold in time (internal/levelshift).
+	// run bounds an anomaly's hold in time, at least and at most
+	// (internal/levelshift).
 	run *levelshift.Run
 	// steps follows the demand's one-step changes at the decisions for
 	// event pacing's release band (band.go) and climb ahead (climb.go).
@@ -320,7 +321,7 @@ func New(cfg Config) (*Engine, error) {
 	e.fc = fc
 	if cfg.Detector != nil {
 		e.crowd = crowd.New(e.target.Lag, cfg.Interval)
-		e.run = levelshift.New(levelshift.MaxHold)
+		e.run = levelshift.New(cfg.Detector, levelshift.MinHold, levelshift.MaxHold)
 	}
 	if !cfg.NoShadowHPA && e.target.RiskPerUnit > 0 {
 		e.shadow = newShadow(e.target.RiskPerUnit)
@@ -358,11 +359,9 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 	e.score, e.anomalous = 0, false
 	if e.cfg.Detector != nil && !math.IsNaN(v) {
 		e.score = e.cfg.Detector.Update(t, v)
-		e.anomalous = e.score >= e.cfg.AnomalyThreshold || e.ongoing && surprising(e.cfg.Detector)
+		e.anomalous = e.score >= e.cfg.AnomalyThreshold || e.ongoing && (surprising(e.cfg.Detector) || e.run.Away(t, v))
 		e.ongoing = e.anomalous
-		if n := e.run.Observe(t, e.anomalous); n > 0 {
-			rebase(e.cfg.Detector, n)
-		}
+		e.run.Observe(t, e.anomalous)
 	}
 	if e.crowd != nil {
 		e.crowd.Observe(t, v, e.anomalous)
@@ -373,14 +372,6 @@ func (e *Engine) Observe(t int64, v float64) (score float64, anomalous, ok bool)
 		e.fc.Update(t, v)
 	}
 	return e.score, e.anomalous, true
-}
-
-// rebase accepts the detector's last n samples as a new level
-// (predictor.Rebaser; nothing for detectors without it).
-func rebase(d predictor.Detector, n int) {
-	if r, ok := d.(predictor.Rebaser); ok {
-		r.Rebase(n)
-	}
 }
 
 // surprising reports whether the detector's last sample is still outside

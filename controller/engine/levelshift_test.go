@@ -50,3 +50,40 @@ func TestLevelShiftAcceptedInTime(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, fitted, 1700-1500-hold-1-5, "the new level is fitted after the hold")
 }
+
+// TestBurstHeldAtFineSteps runs the live detector on 15-second rows: 2000
+// samples of noise around 100, then a 3-hour plateau 20 higher (720
+// samples), then noise. The detector's range alone accepts the plateau
+// after a quarter of its 1500-sample window, about 1.6 hours; the engine
+// holds an anomaly at least levelshift.MinHold (6 hours) while its samples
+// are still away from the level before it, so every sample of the plateau
+// stays out of fitting, and the samples after it are fitted again.
+func TestBurstHeldAtFineSteps(t *testing.T) {
+	sp := &spy{}
+	det, err := engine.NewDetector(engine.DefaultDetector)
+	require.NoError(t, err)
+	e, err := engine.New(engine.Config{
+		Target: target(), Step: 15 * time.Second, Interval: 15 * time.Second,
+		Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+		NewForecaster: func(int64, int, policy.Target) (engine.Forecaster, error) { return sp, nil },
+	})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 3000 {
+		y := 100 + rng.NormFloat64()
+		plateau := i >= 2000 && i < 2720
+		if plateau {
+			y += 20
+		}
+		_, anomalous, ok := e.Observe(int64(i)*15, y)
+		require.True(t, ok)
+		if plateau {
+			require.True(t, anomalous, "plateau sample %d", i-2000)
+			require.True(t, math.IsNaN(sp.y[i]))
+		}
+		if i >= 2730 {
+			require.False(t, anomalous, "sample %d after the plateau", i-2720)
+			require.InDelta(t, y, sp.y[i], 0)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/atomicfile"
 )
 
 // FileName is the state file's name inside the data directory.
@@ -161,6 +162,12 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
+	if to, err := atomicfile.Resolve(s.path); err == nil && filepath.Dir(to) != dir {
+		// Save's temporary files are beside the file a link names, named
+		// after it (another file's there are not this store's).
+		there, _ := filepath.Glob(to + tmpInfix + "*")
+		stale = append(stale, there...)
+	}
 	for _, p := range stale {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("state: removing a stale temporary file: %w", err)
@@ -170,7 +177,8 @@ func New(dir string) (*Store, error) {
 	return s, nil
 }
 
-// tmpInfix marks Save's temporary files: FileName + tmpInfix + random.
+// tmpInfix marks Save's temporary files: the file's name (FileName, or
+// the name of the file a link names) + tmpInfix + random.
 const tmpInfix = ".tmp-"
 
 // RemovedTemp is the number of stale temporary files New removed.
@@ -208,12 +216,19 @@ func (s *Store) Load() (File, error) {
 }
 
 // Save writes f atomically, as compact JSON (json.Marshal's bytes; files
-// written indented by earlier versions load the same).
+// written indented by earlier versions load the same). A state file that
+// is a symbolic link writes the file it names, through a temporary file
+// beside that file, and stays a link (atomicfile.Resolve); renamed over,
+// the link became a regular file in the data directory.
 func (s *Store) Save(f File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.Version = Version
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), FileName+tmpInfix+"*")
+	path, err := atomicfile.Resolve(s.path)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
@@ -236,14 +251,14 @@ func (s *Store) Save(f File) error {
 		_ = os.Remove(name)
 		return fmt.Errorf("state: close: %w", err)
 	}
-	if err := os.Rename(name, s.path); err != nil {
+	if err := os.Rename(name, path); err != nil {
 		_ = os.Remove(name)
 		return fmt.Errorf("state: rename: %w", err)
 	}
 	// Without the directory's own fsync, a power failure right after the
 	// rename can bring back the previous file (or none, on some file
 	// systems): the file's data is on disk, the directory entry not yet.
-	if err := s.syncDir(filepath.Dir(s.path)); err != nil {
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("state: sync directory: %w", err)
 	}
 	return nil

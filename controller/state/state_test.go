@@ -444,3 +444,41 @@ func TestSanitizeKeepsUnusedCapacity(t *testing.T) {
 	require.NotNil(t, tg.Shadow)
 	require.Equal(t, used, tg.Shadow.FcPolicy.Used)
 }
+
+// TestSaveThroughSymlink: a state file that is a symbolic link (into
+// another directory: a mounted volume) has each save written to the file
+// it names, through a temporary file beside that file, and stays a link;
+// the directory synced is that file's; Load reads it through the link,
+// and New removes a stale temporary file left beside it. Renamed over,
+// the link became a regular file in the data directory and the file it
+// named kept the old state.
+func TestSaveThroughSymlink(t *testing.T) {
+	dir, vol := t.TempDir(), t.TempDir()
+	target := filepath.Join(vol, "state.json")
+	require.NoError(t, os.Symlink(target, filepath.Join(dir, FileName)))
+	require.NoError(t, os.WriteFile(target+tmpInfix+"9", nil, 0o600))
+	other := filepath.Join(vol, "other.json"+tmpInfix+"9") // another store's, saving
+	require.NoError(t, os.WriteFile(other, nil, 0o600))
+	s, err := New(dir)
+	require.NoError(t, err)
+	require.Equal(t, 1, s.RemovedTemp(), "the temporary file beside the link's file")
+	require.NoError(t, os.Remove(other), "another file's temporary file is left alone")
+	var synced []string
+	s.syncDir = func(d string) error { synced = append(synced, d); return nil }
+	for _, units := range []int{3, 4} {
+		f := File{Targets: map[string]Target{"web": {Policy: policy.State{LastDesired: units}}}}
+		require.NoError(t, s.Save(f))
+		to, err := os.Readlink(filepath.Join(dir, FileName))
+		require.NoError(t, err, "still a link")
+		require.Equal(t, target, to)
+		got, err := s.Load()
+		require.NoError(t, err)
+		require.Equal(t, units, got.Targets["web"].Policy.LastDesired)
+	}
+	require.Equal(t, []string{vol, vol}, synced)
+	for _, d := range []string{dir, vol} {
+		ents, err := os.ReadDir(d)
+		require.NoError(t, err)
+		require.Len(t, ents, 1, "no temporary file left in %s", d)
+	}
+}

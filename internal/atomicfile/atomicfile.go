@@ -48,6 +48,13 @@ func Create(path string) (*File, error) {
 	return create(name) // errors name the file written, the link's
 }
 
+// Resolve is the name of the file path names once its symbolic links are
+// followed as Create follows them (path itself when it is not a link):
+// where a writer of its own (the controller's state file, prescale run's
+// API token file) puts its temporary file and renames it to, so that a
+// link stays a link and the file it names is the one written.
+func Resolve(path string) (string, error) { return resolveLinks(path) }
+
 // resolveLinks follows path while it is a symbolic link, as the kernel
 // does (a relative link from the directory holding it, at most 40 links),
 // to the name of a file that is not one or does not exist.

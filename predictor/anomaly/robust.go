@@ -113,7 +113,7 @@ func (d *RobustDetector) Surprising() bool { return d.surprising }
 // by itself (its upper quartile then lies in the new level), and grows
 // back to Window as samples arrive. The change and seasonal windows are
 // unchanged (the seasonal term accepts a shift after one period in any
-// case). n < 1 changes nothing (predictor.Rebaser).
+// case). n < 1 changes nothing (predictor.Leveler).
 func (d *RobustDetector) Rebase(n int) {
 	if n >= 1 {
 		d.level.keepLast(3 * n)
@@ -122,7 +122,7 @@ func (d *RobustDetector) Rebase(n int) {
 
 var (
 	_ predictor.Detector = (*RobustDetector)(nil)
-	_ predictor.Rebaser  = (*RobustDetector)(nil)
+	_ predictor.Leveler  = (*RobustDetector)(nil)
 )
 
 // NewRobustDetector returns a RobustDetector. A negative Window, Scale or
@@ -150,10 +150,27 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 // robustZ returns |x - median| / scale over w, with the scale floored
 // as RobustConfig.Floor describes.
 func robustZ(w *sortedWindow, x, floor float64) float64 {
-	med := w.quantile(0.5)
-	s := (w.quantile(0.75) - w.quantile(0.25)) / 1.349
-	s = max(s, floor*(w.max()-w.min()), 1e-9*math.Max(1, math.Abs(med)))
+	med, s := robustLevel(w, floor)
 	return math.Abs(x-med) / s
+}
+
+// robustLevel returns the median of w and its robust scale, floored.
+func robustLevel(w *sortedWindow, floor float64) (med, s float64) {
+	med = w.quantile(0.5)
+	s = (w.quantile(0.75) - w.quantile(0.25)) / 1.349
+	return med, max(s, floor*(w.max()-w.min()), 1e-9*math.Max(1, math.Abs(med)))
+}
+
+// Level returns the level window's median and the distance from it at
+// which a sample's level term alone reaches SurpriseLevel (Scale robust
+// scales times sqrt(-2 ln(1 - SurpriseLevel)), about 4.7 at the default
+// Scale); 0, 0 before two samples (predictor.Leveler).
+func (d *RobustDetector) Level() (level, width float64) {
+	if d.level.len() < 2 {
+		return 0, 0
+	}
+	med, s := robustLevel(d.level, d.cfg.Floor)
+	return med, s * d.cfg.Scale * math.Sqrt(-2*math.Log(1-SurpriseLevel))
 }
 
 // Update scores y using y and the samples before it. A NaN or infinite y
