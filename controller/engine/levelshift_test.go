@@ -87,3 +87,48 @@ func TestBurstHeldAtFineSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestLevelShiftSameAfterRestart: the bounds of an anomaly's hold are
+// kept in no state file; a restarted controller's engine, warmed on its
+// history window (PRESCALE_HISTORY_WINDOW's default, 14 days at 5
+// minutes), finds them again from the samples. On a step followed by a
+// climb, held until the 36-hour rebase, an engine restarted before the
+// step, inside the hold and after the rebase flags every sample from the
+// restart on as the engine that ran on does. (On rows as coarse as the
+// detector's 1,500-sample window is longer than the history window, an
+// hour, a restart changes the detector's flags anyway.)
+func TestLevelShiftSameAfterRestart(t *testing.T) {
+	const day, shift, window = 288, 20 * 288, 14 * 288
+	rng := rand.New(rand.NewPCG(7, 8))
+	ys := make([]float64, 30*day)
+	for i := range ys {
+		ys[i] = 100 + rng.NormFloat64()
+		if k := i - shift; k >= 0 {
+			ys[i] += 30 + 0.4*float64(min(k, 600))
+		}
+	}
+	observe := func(from int) []bool {
+		det, err := engine.NewDetector(engine.DefaultDetector)
+		require.NoError(t, err)
+		e, err := engine.New(engine.Config{
+			Target: target(), Step: 5 * time.Minute, Interval: 5 * time.Minute,
+			Detector: det, AnomalyThreshold: engine.DefaultAnomalyThreshold,
+		})
+		require.NoError(t, err)
+		flags := make([]bool, len(ys))
+		for i := from; i < len(ys); i++ {
+			_, flags[i], _ = e.Observe(int64(i)*300, ys[i])
+		}
+		return flags
+	}
+	ran := observe(0)
+	held := 0
+	for ran[shift+held] {
+		held++
+	}
+	require.GreaterOrEqual(t, held*300, int(levelshift.MaxHold/time.Second), "held until the rebase")
+	for _, hours := range []int{-1, 1, 20, 35, 37, 48} {
+		restart := shift + hours*12
+		require.Equal(t, ran[restart:], observe(restart - window)[restart:], "restarted %d hours into the step", hours)
+	}
+}
