@@ -57,12 +57,19 @@ func Resolve(path string) (string, error) { return resolveLinks(path) }
 
 // resolveLinks follows path while it is a symbolic link, as the kernel
 // does (a relative link from the directory holding it, at most 40 links),
-// to the name of a file that is not one or does not exist.
+// to the name of a file that is not one or does not exist. A link's text
+// is never cleaned lexically: "sub/../x" goes up from where sub leads, as
+// the kernel takes it, when sub is a link too; the name returned has its
+// directory resolved so (physical), so that the temporary file beside it
+// is on its file system.
 func resolveLinks(path string) (string, error) {
 	p := path
-	for range 40 {
+	for i := range 40 {
 		fi, err := os.Lstat(p)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			if i > 0 {
+				p = physical(p)
+			}
 			return p, nil // not a link, or absent: created at p
 		}
 		to, err := os.Readlink(p)
@@ -71,15 +78,43 @@ func resolveLinks(path string) (string, error) {
 		}
 		if !filepath.IsAbs(to) {
 			// The directory resolved first: "../x" is from where it is.
-			dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+			dir, err := filepath.EvalSymlinks(rawDir(p))
 			if err != nil {
 				return "", err
 			}
-			to = filepath.Join(dir, to)
+			to = dir + string(filepath.Separator) + to
 		}
 		p = to
 	}
 	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// rawDir is the directory part of p as written, not cleaned (filepath.Dir
+// would take "a/sub/.." for "a": the kernel goes up from where sub leads).
+func rawDir(p string) string {
+	switch i := strings.LastIndexByte(p, filepath.Separator); {
+	case i < 0:
+		return "."
+	case i == 0:
+		return string(filepath.Separator)
+	default:
+		return p[:i]
+	}
+}
+
+// physical is p with its directory's links and ".." resolved as the
+// kernel resolves them, or p when that directory cannot be (creating the
+// file there then fails with the kernel's own error).
+func physical(p string) string {
+	i := strings.LastIndexByte(p, filepath.Separator)
+	if i < 0 {
+		return p // in the working directory
+	}
+	dir, err := filepath.EvalSymlinks(rawDir(p))
+	if err != nil {
+		return p
+	}
+	return filepath.Join(dir, p[i+1:])
 }
 
 // create is Create of a path that is not a symbolic link.

@@ -116,3 +116,35 @@ func TestCreateThroughFdLink(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "through the pipe\n", string(b))
 }
+
+// TestCreateThroughLinkDotDot: a link whose text goes up ("..") after a
+// directory that is itself a link is resolved as the kernel resolves it,
+// from where that directory leads: out.csv -> sub/../real.csv with sub a
+// link to vol/deep/inner names vol/deep/real.csv. Read lexically
+// (filepath.Join cleans "sub/.." away) it named a/real.csv, a file the
+// link does not name, and the temporary file of an absolute such link
+// went to the lexical directory, where the rename may cross file systems.
+func TestCreateThroughLinkDotDot(t *testing.T) {
+	dir, vol := t.TempDir(), t.TempDir()
+	inner := filepath.Join(vol, "deep", "inner")
+	require.NoError(t, os.MkdirAll(inner, 0o755))
+	a := filepath.Join(dir, "a")
+	require.NoError(t, os.Mkdir(a, 0o755))
+	require.NoError(t, os.Symlink(inner, filepath.Join(a, "sub")))
+	named := filepath.Join(vol, "deep", "real.csv")
+	for _, to := range []string{"sub/../real.csv", filepath.Join(a, "sub") + "/../real.csv"} {
+		link := filepath.Join(a, "out.csv")
+		require.NoError(t, os.Symlink(to, link))
+		f, err := Create(link)
+		require.NoError(t, err)
+		require.Equal(t, filepath.Join(vol, "deep"), filepath.Dir(f.Name()), "the temporary file beside %s", named)
+		_, err = f.WriteString(to)
+		require.NoError(t, err)
+		require.NoError(t, f.Commit())
+		b, err := os.ReadFile(named)
+		require.NoError(t, err, "written where the link %q leads", to)
+		require.Equal(t, to, string(b))
+		require.NoFileExists(t, filepath.Join(a, "real.csv"))
+		require.NoError(t, os.Remove(link))
+	}
+}
