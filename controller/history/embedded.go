@@ -258,9 +258,10 @@ func (e *Embedded) Compact(ctx context.Context) error { return e.db.Compact(ctx)
 // WriteBlock writes one series (timestamps in unix seconds, increasing; NaN
 // and ±Inf skipped) as a single TSDB block into dir, the directory an
 // Embedded store is then opened on. This is how a long trace is backfilled:
-// appending it through an open store's head instead leaves one 2-hour block
-// per two hours of trace (hundreds of blocks and open files). It returns the
-// number of samples written.
+// appending it through an open store's head instead cuts one 2-hour block
+// per two hours of trace, which the store then has to compact (into blocks
+// of up to a tenth of the retention) while the first cycles run. It returns
+// the number of samples written.
 func WriteBlock(ctx context.Context, dir string, lbls labels.Labels, t []int64, v []float64, logger *slog.Logger) (int, error) {
 	if len(t) == 0 {
 		return 0, nil

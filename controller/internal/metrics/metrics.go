@@ -129,7 +129,7 @@ func (m *Metrics) newTargetMetrics() {
 		Help: "Quantile (level 0.5, 0.9, 0.99) of the highest demand over the lead time that sized the decision's forecast units (risk sizing, the default), in the demand query's unit; absent without risk sizing or before the peak quantiles exist.",
 	}, append(targetLabels[:3:3], "level"))
 	m.Anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
-	m.Anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it; they are kept out of model fitting), else 0.")
+	m.Anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it, for at least 6 hours while away from the level before it and at most 36 hours, then that level is the new normal; they are kept out of model fitting), else 0.")
 	m.Confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.ModelError = gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
 	m.CostPerHour = gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour).")
