@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/prescale/prescale/controller/engine/internal/ring"
 	"github.com/prescale/prescale/controller/internal/simpool"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -46,7 +47,7 @@ type calm struct {
 	events []int64 // oldest first, at most calmEvents
 	on     bool
 	since  int64 // the HPA curve's last event time when calm began
-	wanted medianRing
+	wanted ring.Median
 	at     int64 // the last decision time whose wanted units were taken
 	hasAt  bool
 	// first is the first time update saw: the HPA curve's silence is
@@ -87,7 +88,7 @@ func (c *calm) want(now int64, units int) {
 		return
 	}
 	c.at, c.hasAt = now, true
-	c.wanted.push(float64(units), calmDecisions)
+	c.wanted.Push(float64(units), calmDecisions)
 }
 
 // update re-reads whether the target is calm at now, last being the HPA
@@ -132,7 +133,7 @@ func (c *calm) resumeAt(now int64) {
 	}
 	c.events = append(c.events[:0], m.Events[max(0, len(m.Events)-calmEvents):]...)
 	for _, u := range m.Wanted[max(0, len(m.Wanted)-calmDecisions):] {
-		c.wanted.push(float64(u), calmDecisions)
+		c.wanted.Push(float64(u), calmDecisions)
 	}
 	c.at, c.hasAt = m.At, true
 	c.on, c.since = m.On, now
@@ -146,8 +147,8 @@ func (c *calm) memory(target string) *state.Calm {
 		return nil
 	}
 	m := &state.Calm{Version: state.CalmVersion, Target: target, At: c.at, On: c.on, Since: c.since,
-		Events: slices.Clone(c.events), Wanted: make([]int, 0, len(c.wanted.vals))}
-	for _, u := range c.wanted.oldestFirst() {
+		Events: slices.Clone(c.events), Wanted: make([]int, 0, c.wanted.Len())}
+	for _, u := range c.wanted.OldestFirst() {
 		m.Wanted = append(m.Wanted, int(u))
 	}
 	return m
@@ -178,10 +179,10 @@ func (e *Engine) ResumeCalm(m *state.Calm) {
 // decisions (the upper one of an even count), 0 before there are that
 // many.
 func (c *calm) units() int {
-	if len(c.wanted.vals) < calmDecisions {
+	if c.wanted.Len() < calmDecisions {
 		return 0
 	}
-	sorted := c.wanted.sortedRing()
+	sorted := c.wanted.Sorted()
 	return int(sorted[len(sorted)/2])
 }
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/engine/internal/crowd"
+	"github.com/prescale/prescale/controller/engine/internal/demand"
 	"github.com/prescale/prescale/controller/engine/internal/levelshift"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor"
@@ -99,6 +100,10 @@ const (
 	// peak of the last two steps of five (docs/tuning.md, "Lead window").
 	peakFrom = 1
 )
+
+// ReleaseBandScale multiplies the release band's cube-root width
+// (internal/demand, docs/tuning.md, "Release band").
+const ReleaseBandScale = demand.ReleaseBandScale
 
 // NewDetector returns the named streaming anomaly detector (DefaultDetector
 // or another of anomaly.DetectorNames), or nil for "none".
@@ -272,8 +277,8 @@ type Engine struct {
 	// (internal/levelshift).
 	run *levelshift.Run
 	// steps follows the demand's one-step changes at the decisions for
-	// event pacing's release band (band.go) and climb ahead (climb.go).
-	steps demandSteps
+	// event pacing's release band and climb ahead (internal/demand).
+	steps demand.Steps
 }
 
 // New builds an engine with a fresh forecaster.
@@ -452,8 +457,8 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	if e.shadow != nil {
 		pin.ShadowUnits, pin.ShadowTarget = e.stepShadow(pin, in.CurrentUnits)
 		pin.EventPrice = e.shadow.eventPrice()
-		pin.ReleaseBand = e.steps.wob.releaseBand(pin.EventPrice, e.target, e.cfg.Interval)
-		pin.ClimbUnits = e.steps.clb.extraUnits(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.ReleaseBand = e.steps.ReleaseBand(pin.EventPrice, e.target, e.cfg.Interval)
+		pin.ClimbUnits = e.steps.ClimbUnits(pin.EventPrice, e.target, e.cfg.Interval)
 		pin.WideBand = e.shadow.wideBand(pin.ReleaseBand)
 		pin.CalmUnits = e.shadow.calmUnits(pin.EventPrice)
 	}
@@ -462,7 +467,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 	}
 	out.Decision = e.cfg.Decide(pin, e.target, st)
 	out.State = st.Record(e.target, out.Decision)
-	e.steps.observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
+	e.steps.Observe(in.Now.Unix(), pin.Demand, e.target.CapacityPerUnit*e.target.TargetUtilization)
 	if e.shadow != nil {
 		if e.shadow.pace.count(in.Now.Unix(), in.CurrentUnits, out.Decision.Desired) {
 			e.shadow.calm.event(in.Now.Unix())

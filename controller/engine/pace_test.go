@@ -99,8 +99,8 @@ func controllerDefaultsEngineEvery(t *testing.T, tg policy.Target, interval time
 // times the HPA curve's at its cost (35.0 against 5.4; about seven times
 // in the referee's count on such a series, docs/tuning.md, "Event
 // pacing"). With it (scale-downs paced) they were 3.6 times (20.2
-// against 5.6); with the release band as well (band.go: a paced release
-// keeps the wobble's band, at least one unit) 2.3 times (13.1 against
+// against 5.6); with the release band as well (internal/demand/band.go:
+// a paced release keeps the wobble's band, at least one unit) 2.3 times (13.1 against
 // 5.8; 2.9 with the band rounded to none on this wobble), within 2.5,
 // and the price is in force at the end.
 func TestEventPacingCalmsFlatSeries(t *testing.T) {
@@ -123,6 +123,7 @@ func TestEventPacingCalmsFlatSeries(t *testing.T) {
 	require.Greater(t, hpa, 1.0)
 	require.Less(t, s.pace.events, 2.5*hpa, "prescale %.1f weighted events, the HPA %.1f", s.pace.events, hpa)
 	require.Greater(t, s.eventPrice(), 1.0)
-	require.Len(t, e.steps.wob.vals, wobbleWindow, "the decisions' demand feeds the wobble")
-	require.Len(t, e.steps.clb.vals, climbWindow, "and the climb")
+	m := e.steps.Memory()
+	require.Len(t, m.Wobble, 288, "the decisions' demand feeds the wobble (a day of differences)")
+	require.Len(t, m.Climb, 12, "and the climb (an hour of changes)")
 }

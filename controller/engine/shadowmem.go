@@ -27,7 +27,7 @@ func (e *Engine) ShadowMemory() *state.Shadow {
 	m := &state.Shadow{Version: state.ShadowVersion, Target: state.ShadowTarget(e.target), At: s.prev, Started: s.calm.first, Missing: math.IsNaN(s.prevDemand), Pick: s.pick,
 		Forecaster: runMemory(&s.fcPool, s.fcScore), FcPolicy: s.fcState, Own: runMemory(&s.own.pool, s.own.score),
 		Pace:  state.Pace{Cost: s.pace.cost, Events: s.pace.events, Counted: s.pace.counted},
-		Steps: e.steps.memory()}
+		Steps: e.steps.Memory()}
 	m.FcPolicy.Recent, m.FcPolicy.Used = slices.Clone(s.fcState.Recent), slices.Clone(s.fcState.Used)
 	if !m.Missing {
 		m.Demand = s.prevDemand
@@ -82,40 +82,11 @@ func (e *Engine) resumeShadow(now int64) bool {
 		h.hpa.SetWindow(r.Window)
 	}
 	s.pace = pace{cost: m.Pace.Cost, events: m.Pace.Events, counted: m.Pace.Counted, hasCounted: true}
-	e.steps.resume(m.Steps)
+	e.steps.Resume(m.Steps)
 	// The calm hold's first update (calm.go): the HPAs' curve was watched
 	// since they started and they go on, their next moves the demand's.
 	c := &s.calm
 	c.first, c.hasFirst, c.settleFor, c.gap = m.Started, true, 0, e.resumeGap()
 	c.resumeAt(now)
 	return true
-}
-
-// memory is the demand's steps for the state file.
-func (d *demandSteps) memory() state.Steps {
-	return state.Steps{At: d.lastAt, Last: d.last, Has: d.hasLast, LastDiff: d.wob.lastDiff, HasDiff: d.wob.hasDif,
-		Wobble: d.wob.oldestFirst(), Climb: d.clb.oldestFirst()}
-}
-
-// resume restores the demand's steps from m (the last wobbleWindow and
-// climbWindow of its changes).
-func (d *demandSteps) resume(m state.Steps) {
-	*d = demandSteps{lastAt: m.At, last: m.Last, hasLast: m.Has}
-	d.wob.lastDiff, d.wob.hasDif = m.LastDiff, m.HasDiff
-	for _, x := range m.Wobble[max(0, len(m.Wobble)-wobbleWindow):] {
-		d.wob.push(x, wobbleWindow)
-	}
-	for _, x := range m.Climb[max(0, len(m.Climb)-climbWindow):] {
-		d.clb.push(x, climbWindow)
-	}
-}
-
-// oldestFirst is the ring's values, oldest first (a copy).
-func (r *medianRing) oldestFirst() []float64 {
-	n := len(r.vals)
-	out := make([]float64, 0, n)
-	for k := range n { // from the ring's next entry once full
-		out = append(out, r.vals[(r.next+k)%n])
-	}
-	return out
 }

@@ -103,17 +103,17 @@ func eventPrice(in Input) float64 {
 	return 1
 }
 
-// releaseBand is event pacing's one-sided hysteresis (Input.ReleaseBand,
-// b units, controller/engine's band.go): a scale-down goes to the wanted
-// units plus b, and is not made (rule change_cost) when that is not below
-// the current units. A release to the bottom of a wobbling level was
-// undone one scale-up at a time as the level came back; with the band the
-// pool keeps the wobble's width above what is wanted now (docs/tuning.md,
-// "Release band"). With the wide band in force (Input.WideBand, w units)
-// a scale-down is made only when the wanted units are more than 2w below
-// the current units, and goes to them (docs/tuning.md, "Wide band where
-// violations are spare"). It only ever keeps units: a scale-up (an
-// overload among them) is unchanged.
+// releaseBand is event pacing's one-sided hysteresis (Input.ReleaseBand, b
+// units, controller/engine/internal/demand's band.go): a scale-down goes
+// to the wanted units plus b, and is not made (rule change_cost) when that
+// is not below the current units. A release to the bottom of a wobbling
+// level was undone one scale-up at a time as the level came back; with the
+// band the pool keeps the wobble's width above what is wanted now
+// (docs/tuning.md, "Release band"). With the wide band in force
+// (Input.WideBand, w units) a scale-down is made only when the wanted
+// units are more than 2w below the current units, and goes to them
+// (docs/tuning.md, "Wide band where violations are spare"). It only ever
+// keeps units: a scale-up (an overload among them) is unchanged.
 func releaseBand(in Input, cur int, p proposal) proposal {
 	if p.units >= cur {
 		return p
@@ -136,11 +136,11 @@ func releaseBand(in Input, cur int, p proposal) proposal {
 }
 
 // climbAhead is event pacing's climb ahead (Input.ClimbUnits, c units,
-// controller/engine's climb.go): a scale-up that is made goes c units
-// beyond the units it wants, so a steady climb is served by fewer, larger
-// moves (docs/tuning.md, "Climb ahead"); with the wide band in force, at
-// least its w units (Input.WideBand). It only ever adds units to a
-// scale-up, within MaxUnits; a scale-down or a hold is unchanged.
+// controller/engine/internal/demand's climb.go): a scale-up that is made
+// goes c units beyond the units it wants, so a steady climb is served by
+// fewer, larger moves (docs/tuning.md, "Climb ahead"); with the wide band
+// in force, at least its w units (Input.WideBand). It only ever adds units
+// to a scale-up, within MaxUnits; a scale-down or a hold is unchanged.
 func climbAhead(in Input, t Target, cur int, p proposal) proposal {
 	c := max(in.ClimbUnits, in.WideBand)
 	if c <= 0 || p.units <= cur {

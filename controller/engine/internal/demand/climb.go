@@ -1,9 +1,10 @@
-package engine
+package demand
 
 import (
 	"math"
 	"time"
 
+	"github.com/prescale/prescale/controller/engine/internal/ring"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -39,12 +40,12 @@ const climbRising = 10
 // climb follows the demand's one-step changes, in units, at the
 // decisions: its ring holds them, at most climbWindow.
 type climb struct {
-	medianRing
+	ring.Median
 }
 
-// add takes the demand's next one-step change d in units (demandSteps).
+// add takes the demand's next one-step change d in units (Steps).
 func (c *climb) add(d float64) {
-	c.push(d, climbWindow)
+	c.Push(d, climbWindow)
 }
 
 // extraUnits is how many units beyond those it wants a scale-up at event
@@ -53,10 +54,10 @@ func (c *climb) add(d float64) {
 // is not in force, before climbWindow changes or when fewer than
 // climbRising of them are rises.
 func (c *climb) extraUnits(price float64, t policy.Target, interval time.Duration) int {
-	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 || len(c.vals) < climbWindow {
+	if !(price > 1) || math.IsInf(price, 0) || t.RiskPerUnit <= 0 || t.ChangeCost <= 0 || interval <= 0 || c.Len() < climbWindow {
 		return 0
 	}
-	sorted := c.sortedRing()
+	sorted := c.Sorted()
 	step := sorted[len(sorted)/2]
 	if !(step > 0) || !(sorted[len(sorted)-climbRising] > 0) {
 		return 0

@@ -1,9 +1,10 @@
-package engine
+package demand
 
 import (
 	"math"
 	"time"
 
+	"github.com/prescale/prescale/controller/engine/internal/ring"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -46,15 +47,15 @@ const (
 // wobble follows the demand's second differences, in units, at the
 // decisions: its ring holds their absolute values, at most wobbleWindow.
 type wobble struct {
-	medianRing
+	ring.Median
 	lastDiff float64
 	hasDif   bool
 }
 
-// add takes the demand's next one-step change d in units (demandSteps).
+// add takes the demand's next one-step change d in units (Steps).
 func (w *wobble) add(d float64) {
 	if w.hasDif {
-		w.push(math.Abs(d-w.lastDiff), wobbleWindow)
+		w.Push(math.Abs(d-w.lastDiff), wobbleWindow)
 	}
 	w.lastDiff, w.hasDif = d, true
 }
@@ -64,10 +65,10 @@ func (w *wobble) add(d float64) {
 // second difference of a random walk's level is the difference of two
 // independent steps), 0 with fewer than wobbleMin differences.
 func (w *wobble) sigma() float64 {
-	if len(w.vals) < wobbleMin {
+	if w.Len() < wobbleMin {
 		return 0
 	}
-	sorted := w.sortedRing()
+	sorted := w.Sorted()
 	return sorted[len(sorted)/2] * madToSigma / math.Sqrt2
 }
 

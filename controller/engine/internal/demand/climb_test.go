@@ -1,4 +1,4 @@
-package engine
+package demand
 
 import (
 	"math/rand/v2"
@@ -14,13 +14,12 @@ import (
 // fewer than climbRising of the changes are rises, or before an hour of
 // changes.
 func TestClimbExtraUnits(t *testing.T) {
-	tg := peakTarget()
-	tg.ChangeCost, tg.CapacityPerUnit = DefaultChangeCost, 1
+	tg := bandTarget()
 	step := 5 * time.Minute
 	tg.Lag = step // the lead window is two steps
-	var up demandSteps
+	var up Steps
 	for i := range climbWindow + 1 {
-		up.observe(int64(i)*300, 10+0.5*float64(i), 1) // half a unit a step: s = 1
+		up.Observe(int64(i)*300, 10+0.5*float64(i), 1) // half a unit a step: s = 1
 	}
 	for _, c := range []struct {
 		price float64
@@ -34,22 +33,22 @@ func TestClimbExtraUnits(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(5, 6))
-	var ar, down demandSteps
+	var ar, down Steps
 	x := 40.0
 	for i := range 10 * climbWindow {
 		x = 40 + 0.9*(x-40) + 0.5*rng.NormFloat64()
-		ar.observe(int64(i)*300, x, 1)
-		down.observe(int64(i)*300, 100-0.5*float64(i), 1)
+		ar.Observe(int64(i)*300, x, 1)
+		down.Observe(int64(i)*300, 100-0.5*float64(i), 1)
 	}
 	require.Zero(t, ar.clb.extraUnits(2, tg, step), "a wobble around a level is no climb")
 	require.Zero(t, down.clb.extraUnits(8, tg, step), "a fall is no climb")
-	var uneven demandSteps // a steep rise in two steps of three, then a small fall
+	var uneven Steps // a steep rise in two steps of three, then a small fall
 	for i := range climbWindow + 1 {
 		v := 10 + float64(i)
 		if i%3 == 2 {
 			v -= 1.5
 		}
-		uneven.observe(int64(i)*300, v, 1)
+		uneven.Observe(int64(i)*300, v, 1)
 	}
 	require.Zero(t, uneven.clb.extraUnits(8, tg, step), "8 rises of 12 are not a climb under way")
 	var short climb
@@ -62,6 +61,6 @@ func TestClimbExtraUnits(t *testing.T) {
 	for range climbWindow {
 		short.add(-1)
 	}
-	require.Len(t, short.vals, climbWindow, "the ring keeps the last climbWindow changes")
+	require.Equal(t, climbWindow, short.Len(), "the ring keeps the last climbWindow changes")
 	require.Zero(t, short.extraUnits(8, tg, step), "a fall")
 }
