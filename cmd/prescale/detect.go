@@ -1,28 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/internal/scorecsv"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
-
-// detectWorkers is the number of NAB files scored at once.
-const detectWorkers = 2
 
 // detectOpts are the flags of `prescale detect`.
 type detectOpts struct {
@@ -60,24 +52,29 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "prescale detect: flag --nab: %v\n", err)
 		return 2
 	}
-	if err := detectDir(ctx, o.nabDir, o.out, newDet, stderr); err != nil {
-		if errors.Is(err, context.Canceled) { // it said "context canceled"
-			err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
-		}
-		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
-		if errors.As(err, new(badInput)) {
-			return 2 // as a malformed --trace: bad input, not a failure
-		}
-		return 1
+	progress := func(done, total int, rel string, rows int) {
+		fmt.Fprintf(stderr, "prescale detect: [%d/%d] %s: %d rows\n", done, total, rel, rows)
 	}
-	return 0
+	err := scorecsv.Dir(ctx, o.nabDir, o.out, func() scorecsv.Detector { return newDet() }, progress)
+	if err == nil {
+		return 0
+	}
+	// A malformed CSV file, or no CSV file at all, is bad input: exit 2,
+	// as a malformed --trace (it exited 1).
+	var in *scorecsv.InputError
+	bad := errors.As(err, &in) && in.Malformed
+	if in != nil {
+		err = fmt.Errorf("--nab: %w", err)
+	}
+	if errors.Is(err, context.Canceled) { // it said "context canceled"
+		err = errors.New("interrupted: stopped; the files reported above are whole, the others were not written")
+	}
+	fmt.Fprintf(stderr, "prescale detect: %v\n", err)
+	if bad {
+		return 2
+	}
+	return 1
 }
-
-// badInput is an error of detectDir's input (a malformed CSV file, no CSV
-// file at all): exit 2, as a malformed --trace. It exited 1.
-type badInput struct{ error }
-
-func (e badInput) Unwrap() error { return e.error }
 
 // parseDetectFlags parses and checks the command line; ok false means
 // exit with code.
@@ -136,7 +133,7 @@ func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writ
 		return 2
 	}
 	if o.out == "-" { // as prescale forecast --out -; it wrote a file named "-"
-		err = detectWrite(stdout, tr, det)
+		err = scorecsv.Write(stdout, tr, det)
 	} else {
 		var f *os.File
 		if f, err = os.Create(o.out); err != nil {
@@ -145,7 +142,7 @@ func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writ
 			fmt.Fprintf(stderr, "prescale detect: flag --out: %v\n", err)
 			return 2
 		}
-		err = detectWriteFile(f, tr, det)
+		err = scorecsv.WriteFile(f, tr, det)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "prescale detect: %v\n", err)
@@ -153,133 +150,4 @@ func detectTraceCmd(o detectOpts, det predictor.Detector, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(stderr, "prescale detect: %s: %d rows scored with %s\n", o.tracePath, tr.Len(), o.detName)
 	return 0
-}
-
-// detectDir scores every .csv file under dir (README and other files are
-// skipped) into the same relative path under outDir, detectWorkers files
-// at a time, reporting progress to progress.
-func detectDir(ctx context.Context, dir, outDir string, newDet func() predictor.Detector, progress io.Writer) error {
-	rels, err := nabFiles(dir)
-	if err != nil {
-		return err
-	}
-	jobs := make(chan string)
-	var (
-		mu       sync.Mutex
-		done     int
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for range detectWorkers {
-		wg.Go(func() {
-			for rel := range jobs {
-				dst := filepath.Join(outDir, rel)
-				err := os.MkdirAll(filepath.Dir(dst), 0o755)
-				n := 0
-				if err == nil {
-					n, err = detectFile(filepath.Join(dir, rel), dst, newDet())
-				}
-				mu.Lock()
-				done++
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					fmt.Fprintf(progress, "prescale detect: [%d/%d] %s: %d rows\n", done, len(rels), rel, n)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-feed:
-	for _, rel := range rels {
-		select {
-		case jobs <- rel:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
-}
-
-// nabFiles returns the paths, relative to dir and sorted, of the CSV
-// files under dir (--nab): an error for none.
-func nabFiles(dir string) ([]string, error) {
-	var rels []string
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(path), ".csv") {
-			rel, err := filepath.Rel(dir, path)
-			if err != nil {
-				return err
-			}
-			rels = append(rels, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("--nab: %w", err)
-	}
-	if len(rels) == 0 {
-		return nil, badInput{fmt.Errorf("--nab: no CSV files under %s", dir)}
-	}
-	slices.Sort(rels)
-	return rels, nil
-}
-
-// detectFile scores the trace at src with det, in row order, and writes
-// timestamp,value,anomaly_score to dst. It returns the number of rows.
-func detectFile(src, dst string, det predictor.Detector) (int, error) {
-	tr, err := trace.ReadFileUnordered(src)
-	if err != nil {
-		return 0, badInput{fmt.Errorf("--nab: %w", err)}
-	}
-	f, err := os.Create(dst)
-	if err != nil {
-		return 0, err
-	}
-	if err := detectWriteFile(f, tr, det); err != nil {
-		return 0, err
-	}
-	return tr.Len(), nil
-}
-
-// detectWriteFile scores tr with det into f and closes it.
-func detectWriteFile(f *os.File, tr *trace.Trace, det predictor.Detector) error {
-	if err := detectWrite(f, tr, det); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	return f.Close()
-}
-
-// detectWrite streams tr through det and writes one CSV row per sample, the
-// timestamp echoed as written in the input.
-func detectWrite(w io.Writer, tr *trace.Trace, det predictor.Detector) error {
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("timestamp,value,anomaly_score\n"); err != nil {
-		return err
-	}
-	buf := make([]byte, 0, 64)
-	for i := range tr.Len() {
-		s := det.Update(tr.T[i], tr.V[i])
-		buf = buf[:0]
-		buf = append(buf, tr.Raw[i]...)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, tr.V[i], 'f', -1, 64)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, s, 'f', 6, 64)
-		buf = append(buf, '\n')
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
 }
