@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,7 +30,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/exporter"
-	"github.com/prescale/prescale/internal/atomicfile"
+	"github.com/prescale/prescale/internal/apitoken"
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/datadir"
@@ -360,66 +358,33 @@ func (p *runProc) buildRegistry() error {
 	return nil
 }
 
-// tokenFileName is where prescale run keeps the API token it generates,
-// inside the data directory, readable by its owner only.
-const tokenFileName = "api-token"
-
 // ensureToken leaves an operator-supplied PRESCALE_API_TOKEN alone (it is
 // never printed); without one it reuses DATA_DIR/api-token or writes a new
-// random token there with mode 0600, so the banner can name the file
-// instead of showing the token.
+// random token there with mode 0600 (internal/apitoken), so the banner can
+// name the file instead of showing the token.
 func (p *runProc) ensureToken() error {
 	if p.cfg.APIToken != "" {
 		return nil
 	}
-	path := filepath.Join(p.cfg.DataDir, tokenFileName)
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
-		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+	path := filepath.Join(p.cfg.DataDir, apitoken.FileName)
+	if tok, perm, ok, err := apitoken.Read(path); ok {
+		if perm&0o077 != 0 {
 			// Made 0600 again without a word: others may have read it.
 			p.log.Warn("the API token file was readable by others: its mode is 0600 again; delete it to have a new token generated",
-				"file", path, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+				"file", path, "mode", fmt.Sprintf("%#o", perm))
 		}
-		if err := os.Chmod(path, 0o600); err != nil {
+		if err != nil {
 			return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: %w", err)}
 		}
-		p.cfg.APIToken, p.tokenFile = strings.TrimSpace(string(b)), path
+		p.cfg.APIToken, p.tokenFile = tok, path
 		return nil
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	tok := hex.EncodeToString(b)
-	if err := writeFile0600(path, []byte(tok+"\n")); err != nil {
+	tok, err := apitoken.New(path)
+	if err != nil {
 		return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: writing the API token: %w", err)}
 	}
 	p.cfg.APIToken, p.tokenFile, p.tokenNew = tok, path, true
 	return nil
-}
-
-// writeFile0600 writes b to path through a temporary file renamed over it,
-// created with mode 0600 so the token is never readable by others. A path
-// that is a symbolic link writes the file it names and stays a link
-// (atomicfile.Resolve); renamed over, the link became a regular file.
-func writeFile0600(path string, b []byte) error {
-	path, err := atomicfile.Resolve(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-	}
-	return err
 }
 
 // backfillStore writes the trace's history window into a new store as

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/internal/apitoken"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -66,7 +67,7 @@ func TestRunFaults(t *testing.T) {
 	base, out, errb, stop := startRunStop(t, nil)
 
 	require.Contains(t, out.String(), "Authorization: Bearer $PRESCALE_API_TOKEN")
-	require.NoFileExists(t, filepath.Join(data, tokenFileName), "the operator's token is not written anywhere")
+	require.NoFileExists(t, filepath.Join(data, apitoken.FileName), "the operator's token is not written anywhere")
 
 	t.Run("40 concurrent scrapers", func(t *testing.T) {
 		const clients, each = 40, 3
@@ -132,7 +133,7 @@ func TestRunGeneratedToken(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	t.Setenv("PRESCALE_DATA_DIR", data)
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-	path := filepath.Join(data, tokenFileName)
+	path := filepath.Join(data, apitoken.FileName)
 	var token string
 	for i := range 2 {
 		base, out, errb, stop := startRunStop(t, nil)
@@ -255,9 +256,9 @@ func writeDemoTrace(t *testing.T) string {
 func TestTokenFileThroughSymlink(t *testing.T) {
 	data, vol := t.TempDir(), t.TempDir()
 	target := filepath.Join(vol, "token")
-	link := filepath.Join(data, tokenFileName)
+	link := filepath.Join(data, apitoken.FileName)
 	require.NoError(t, os.Symlink(target, link))
-	require.NoError(t, writeFile0600(link, []byte("0123456789abcdef\n")))
+	require.NoError(t, apitoken.WriteFile0600(link, []byte("0123456789abcdef\n")))
 	got, err := os.Readlink(link)
 	require.NoError(t, err, "still a link")
 	require.Equal(t, target, got)

@@ -1,0 +1,72 @@
+// Package apitoken keeps the API token `prescale run` generates when the
+// operator gives none: a random token in a file of the data directory,
+// mode 0600, reused by the next start (docs/architecture.md).
+package apitoken
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prescale/prescale/internal/atomicfile"
+)
+
+// FileName is the token file's name inside the data directory.
+const FileName = "api-token"
+
+// Read returns the token kept at path, when the file holds one (at least
+// 16 characters once trimmed), with the file's permission bits as found,
+// and makes the file mode 0600 again: err is that chmod's. ok false: no
+// token is kept there; New makes one.
+func Read(path string) (tok string, perm fs.FileMode, ok bool, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil || len(strings.TrimSpace(string(b))) < 16 {
+		return "", 0, false, nil
+	}
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	return strings.TrimSpace(string(b)), perm, true, os.Chmod(path, 0o600)
+}
+
+// New writes a new random token (16 bytes, in hex) to path with mode 0600
+// and returns it.
+func New(path string) (string, error) {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	if err := WriteFile0600(path, []byte(tok+"\n")); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// WriteFile0600 writes b to path through a temporary file renamed over it,
+// created with mode 0600 so the token is never readable by others. A path
+// that is a symbolic link writes the file it names and stays a link
+// (atomicfile.Resolve); renamed over, the link became a regular file.
+func WriteFile0600(path string, b []byte) error {
+	path, err := atomicfile.Resolve(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		_ = os.Remove(name)
+	}
+	return err
+}
