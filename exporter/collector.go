@@ -11,6 +11,7 @@ import (
 	"github.com/shirou/gopsutil/v4/common"
 
 	"github.com/prescale/prescale/exporter/internal/loadscore"
+	"github.com/prescale/prescale/exporter/internal/scrapebudget"
 	"github.com/prescale/prescale/internal/outage"
 )
 
@@ -56,7 +57,7 @@ type hostCollector struct {
 	logger     *slog.Logger
 	timeout    time.Duration
 	score      *scoreState
-	budget     scrapeBudget // deadlines of the scrapes in progress
+	budget     scrapebudget.Budget // deadlines of the scrapes in progress
 
 	success  *prometheus.Desc
 	duration *prometheus.Desc
@@ -106,7 +107,7 @@ func (h *hostCollector) Describe(ch chan<- *prometheus.Desc) {
 func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(envContext(h.env), h.timeout)
 	defer cancel()
-	if at, ok := h.budget.earliest(); ok {
+	if at, ok := h.budget.Earliest(); ok {
 		var cancelAt context.CancelFunc
 		ctx, cancelAt = context.WithDeadline(ctx, at)
 		defer cancelAt()

@@ -199,7 +199,7 @@ func (e *Exporter) Handler() http.Handler {
 		MaxRequestsInFlight: e.cfg.MaxInFlight,
 		Registry:            e.reg,
 	})
-	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, e.host.budget.within(metrics)))
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(e.reg, e.host.budget.Within(metrics)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -21,35 +21,6 @@ import (
 	"github.com/prescale/prescale/internal/testkit"
 )
 
-func TestScrapeTimeout(t *testing.T) {
-	for _, tc := range []struct {
-		header string
-		want   time.Duration
-		ok     bool
-	}{
-		{"10", 9500 * time.Millisecond, true},
-		{"0.6", 300 * time.Millisecond, true}, // half, not 0.1 s
-		{"", 0, false}, {"0", 0, false}, {"-1", 0, false}, {"NaN", 0, false}, {"ten", 0, false},
-	} {
-		d, ok := scrapeTimeout(tc.header)
-		require.Equal(t, tc.ok, ok, tc.header)
-		require.Equal(t, tc.want, d, tc.header)
-	}
-	var b scrapeBudget
-	t0 := time.Unix(1000, 0)
-	doneLate := b.add(t0.Add(9 * time.Second))
-	doneEarly := b.add(t0.Add(time.Second))
-	at, ok := b.earliest()
-	require.True(t, ok)
-	require.Equal(t, t0.Add(time.Second), at, "overlapping scrapes: the earliest deadline")
-	doneEarly()
-	at, _ = b.earliest()
-	require.Equal(t, t0.Add(9*time.Second), at)
-	doneLate()
-	_, ok = b.earliest()
-	require.False(t, ok)
-}
-
 // TestE2ESlowProbeKeepsTheScrape: a real Prometheus (scrape_timeout 1s)
 // scrapes the exporter while the application hangs and the probe's
 // timeout (5 s) is longer than the scrape's. The collection ends within

@@ -1,4 +1,7 @@
-package exporter
+// Package scrapebudget keeps the deadlines of the exporter's /metrics
+// requests in progress, read from the timeout Prometheus names, so that a
+// collection ends before the earliest (docs/architecture.md).
+package scrapebudget
 
 import (
 	"net/http"
@@ -7,11 +10,11 @@ import (
 	"time"
 )
 
-// scrapeTimeoutHeader is where Prometheus names a scrape's timeout
+// Header is where Prometheus names a scrape's timeout
 // (scrape_timeout, in seconds), as the blackbox exporter reads it.
-const scrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
+const Header = "X-Prometheus-Scrape-Timeout-Seconds"
 
-// scrapeBudget keeps the deadlines of the /metrics requests in progress
+// Budget keeps the deadlines of the /metrics requests in progress
 // whose scraper named its timeout, so that a collection ends before the
 // earliest of them (overlapping scrapes, e.g. an HA pair of Prometheus
 // servers, collect at once: each ends by its own deadline or earlier). A
@@ -20,14 +23,14 @@ const scrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
 // arrives: it made the scrape time out at Prometheus, which lost every
 // host metric and marked the exporter down while the application was
 // slowest.
-type scrapeBudget struct {
+type Budget struct {
 	mu   sync.Mutex
 	next int
 	open map[int]time.Time
 }
 
-// add records a scrape's deadline until done is called.
-func (b *scrapeBudget) add(at time.Time) (done func()) {
+// Add records a scrape's deadline until done is called.
+func (b *Budget) Add(at time.Time) (done func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.open == nil {
@@ -43,8 +46,8 @@ func (b *scrapeBudget) add(at time.Time) (done func()) {
 	}
 }
 
-// earliest is the earliest deadline of the scrapes in progress.
-func (b *scrapeBudget) earliest() (at time.Time, ok bool) {
+// Earliest is the earliest deadline of the scrapes in progress.
+func (b *Budget) Earliest() (at time.Time, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, d := range b.open {
@@ -55,10 +58,10 @@ func (b *scrapeBudget) earliest() (at time.Time, ok bool) {
 	return at, ok
 }
 
-// scrapeTimeout reads a scrape's timeout header: the time the collection
+// Timeout reads a scrape's timeout header: the time the collection
 // may take, half a second less (what the answer needs to be written; the
 // blackbox exporter's default offset), and at least half the timeout.
-func scrapeTimeout(v string) (time.Duration, bool) {
+func Timeout(v string) (time.Duration, bool) {
 	secs, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(secs > 0) || secs > 3600 {
 		return 0, false
@@ -67,12 +70,12 @@ func scrapeTimeout(v string) (time.Duration, bool) {
 	return max(d-500*time.Millisecond, d/2), true
 }
 
-// within runs next with the request's scrape deadline in b, when it names
+// Within runs next with the request's scrape deadline in b, when it names
 // one.
-func (b *scrapeBudget) within(next http.Handler) http.Handler {
+func (b *Budget) Within(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if d, ok := scrapeTimeout(r.Header.Get(scrapeTimeoutHeader)); ok {
-			defer b.add(time.Now().Add(d))()
+		if d, ok := Timeout(r.Header.Get(Header)); ok {
+			defer b.Add(time.Now().Add(d))()
 		}
 		next.ServeHTTP(w, r)
 	})
