@@ -74,7 +74,8 @@ func valueAt(ctx context.Context, h history.History, q string, at time.Time) (fl
 // scrape_duration_seconds) agree too; the embedded store had none. An
 // answer that fails to parse reads the same in both: the embedded store
 // counted 0 samples scraped, and marked the series parsed before the
-// failure stale where Prometheus reads their last value.
+// failure stale where Prometheus reads their last value. +Inf and -Inf
+// answered are stored by both; the embedded store skipped them.
 func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	requireBinary(t, "prometheus")
 	ctx := t.Context()
@@ -126,6 +127,11 @@ func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	tgt.set("demand{svc=\"web\"} 8\nbroken{ line\n")
 	testkit.Eventually(ctx, t, 30*time.Second, "an answer failing to parse reads the same in both", both(map[string]float64{
 		`demand{svc="web"}`: 7, `up{job="app"}`: 0, scraped: 1, postRelabel: 1}))
+	// ±Inf answered: stored by both (the embedded store skipped them, so
+	// demand read 7 and gone nothing).
+	tgt.set("demand{svc=\"web\"} +Inf\ngone -Inf\n")
+	testkit.Eventually(ctx, t, 30*time.Second, "±Inf reads the same in both", both(map[string]float64{
+		`demand{svc="web"} == bool +Inf`: 1, `gone == bool -Inf`: 1, `up{job="app"}`: 1, scraped: 2}))
 	tgt.srv.Close()
 	changed = time.Now()
 	testkit.Eventually(ctx, t, 30*time.Second, "a dead target's series are no data in both", both(map[string]float64{

@@ -156,16 +156,15 @@ var discardOOO = storage.AppendOptions{DiscardOutOfOrder: true}
 
 // Append writes samples in one transaction. Samples the TSDB rejects as
 // duplicates or out of bounds are counted, not fatal; other errors roll the
-// transaction back. A staleness marker (value.StaleNaN) is appended only
-// in order, and one refused is not counted. It returns the samples stored,
-// markers not included (Markers counts them).
+// transaction back. NaN and ±Inf are stored as a Prometheus server stores
+// them (QueryRange drops them, counted in Series.Dropped). A staleness marker
+// (value.StaleNaN) is appended only in order, and one refused is not
+// counted. It returns the samples stored, markers not included (Markers
+// counts them).
 func (e *Embedded) Append(ctx context.Context, samples []Sample) (int, error) {
 	app := e.db.Appender(ctx)
 	n, marked := 0, 0
 	for _, s := range samples {
-		if math.IsInf(s.V, 0) {
-			continue
-		}
 		stale := value.IsStaleNaN(s.V)
 		if stale {
 			app.SetOptions(&discardOOO)

@@ -51,6 +51,25 @@ func TestPartialParseAsPrometheus(t *testing.T) {
 	require.InDelta(t, 9, instantAt(t, emb, `demand`, at(74)), 0)
 }
 
+// TestScrapedInfStored: a target answering +Inf and -Inf has them stored,
+// as Prometheus stores them: the instant query reads them (not the last
+// finite value, 7) and a demand query over them is ErrNotFinite with the
+// point named (LastDropped), the controller's bad_query. The store
+// skipped them: demand read 7 for the lookback.
+func TestScrapedInfStored(t *testing.T) {
+	emb := openEmbedded(t)
+	ft := newFlakyTarget(t, "demand 7\n")
+	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
+	ft.set("demand +Inf\nlow -Inf\n", "")
+	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
+	require.InDelta(t, 1, instantAt(t, emb, `demand == bool +Inf`, at(15)), 0)
+	require.InDelta(t, 1, instantAt(t, emb, `low == bool -Inf`, at(15)), 0)
+	s, err := emb.QueryRange(t.Context(), `demand`, at(15), at(15), time.Minute)
+	require.ErrorIs(t, err, ErrNotFinite)
+	require.Equal(t, at(15).Unix(), s.LastDropped)
+}
+
 // TestParseExposition: the checks Prometheus makes of a parsed series
 // fail the parse at that series, counted as scraped but not as left after
 // relabelling; a label of its own wins over job and instance; labels with
