@@ -101,10 +101,6 @@ const (
 	peakFrom = 1
 )
 
-// ReleaseBandScale multiplies the release band's cube-root width
-// (internal/demand, docs/tuning.md, "Release band").
-const ReleaseBandScale = demand.ReleaseBandScale
-
 // NewDetector returns the named streaming anomaly detector (DefaultDetector
 // or another of anomaly.DetectorNames), or nil for "none".
 func NewDetector(name string) (predictor.Detector, error) {
