@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -224,9 +225,13 @@ func TestWebhookBadURL(t *testing.T) {
 func TestExec(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "env.txt")
-	e, err := NewExec([]string{"/bin/sh", "-c", `env | grep ^PRESCALE_ | sort > "$0"`, out}, 5*time.Second, NewMetrics(prometheus.NewRegistry()))
+	m := NewMetrics(prometheus.NewRegistry())
+	e, err := NewExec([]string{"/bin/sh", "-c", `env | grep ^PRESCALE_ | sort > "$0"`, out}, 5*time.Second, m)
 	require.NoError(t, err)
 	require.NoError(t, e.Deliver(t.Context(), testAction))
+	// Timed as a webhook delivery is: the histogram had no observation for
+	// exec, whatever the commands took.
+	require.Equal(t, uint64(1), histCount(t, m, "exec"))
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	for _, kv := range []string{"PRESCALE_TARGET=web", "PRESCALE_DESIRED_UNITS=5", "PRESCALE_CURRENT_UNITS=2", "PRESCALE_DIRECTION=up", "PRESCALE_REASON=forecast", "PRESCALE_DECIDED_AT=2026-03-02T12:00:00Z"} {
@@ -238,9 +243,10 @@ func TestExec(t *testing.T) {
 	err = slow.Deliver(t.Context(), testAction)
 	require.ErrorContains(t, err, "timed out after 100ms")
 
-	failing, err := NewExec([]string{"/bin/sh", "-c", "echo nope; exit 3"}, time.Second, nil)
+	failing, err := NewExec([]string{"/bin/sh", "-c", "echo nope; exit 3"}, time.Second, m)
 	require.NoError(t, err)
 	require.ErrorContains(t, failing.Deliver(t.Context(), testAction), `exit status 3 (output: "nope\n")`)
+	require.Equal(t, uint64(2), histCount(t, m, "exec"), "a failed delivery is timed too")
 
 	_, err = NewExec(nil, 0, nil)
 	require.Error(t, err)
@@ -441,4 +447,15 @@ func TestRetryAfterHoldsTheReceiver(t *testing.T) {
 	now = start.Add(2 * time.Minute)
 	require.True(t, l.Sync(ctx).IsZero(), "all acknowledged")
 	require.EqualValues(t, 4, calls.Load())
+}
+
+// histCount is the number of observations of the delivery duration
+// histogram for a receiver.
+func histCount(t *testing.T, m *Metrics, receiver string) uint64 {
+	t.Helper()
+	var pb dto.Metric
+	h, ok := m.latency.WithLabelValues(receiver).(prometheus.Histogram)
+	require.True(t, ok)
+	require.NoError(t, h.Write(&pb))
+	return pb.GetHistogram().GetSampleCount()
 }
