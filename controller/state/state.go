@@ -124,7 +124,7 @@ type File struct {
 
 // Store reads and writes the state file. Save is atomic: it writes a
 // temporary file in the same directory, syncs it and renames it over the
-// old one, so a crash leaves either the old or the new state.
+// old one (atomicfile), so a crash leaves either the old or the new state.
 type Store struct {
 	mu      sync.Mutex
 	path    string
@@ -141,9 +141,13 @@ type Store struct {
 	packed []byte // the memory's packed runs, reused
 	out    []byte // appendShadow's bytes, reused
 
-	// syncDir makes the rename durable (tests record the call).
-	syncDir func(dir string) error
 }
+
+// saveOptions: the state file is written mode 0600, as os.CreateTemp made
+// it before Save wrote through atomicfile, and synced with its directory
+// so that a power failure right after a save brings back the previous
+// file or the new one, not an empty file or none.
+var saveOptions = atomicfile.Options{Perm: 0o600, Durable: true}
 
 // New returns a store for dir (created if missing). Temporary files an
 // earlier process left behind when it crashed between writing and
@@ -156,17 +160,17 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s := &Store{path: filepath.Join(dir, FileName), w: bufio.NewWriterSize(nil, 64<<10), syncDir: fsyncDir}
+	s := &Store{path: filepath.Join(dir, FileName), w: bufio.NewWriterSize(nil, 64<<10)}
 	s.enc = json.NewEncoder(&s.buf)
-	stale, err := filepath.Glob(filepath.Join(dir, FileName+tmpInfix+"*"))
+	// Save's temporary files are beside the file a link names (another
+	// file's there are not this store's); version 0.1.0 named them
+	// FileName.tmp-RAND in dir.
+	stale, err := filepath.Glob(filepath.Join(dir, FileName+".tmp-*"))
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	if to, err := atomicfile.Resolve(s.path); err == nil && filepath.Dir(to) != dir {
-		// Save's temporary files are beside the file a link names, named
-		// after it (another file's there are not this store's).
-		there, _ := filepath.Glob(to + tmpInfix + "*")
-		stale = append(stale, there...)
+	if temps, err := atomicfile.Temps(s.path); err == nil {
+		stale = append(stale, temps...)
 	}
 	for _, p := range stale {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -176,10 +180,6 @@ func New(dir string) (*Store, error) {
 	}
 	return s, nil
 }
-
-// tmpInfix marks Save's temporary files: the file's name (FileName, or
-// the name of the file a link names) + tmpInfix + random.
-const tmpInfix = ".tmp-"
 
 // RemovedTemp is the number of stale temporary files New removed.
 func (s *Store) RemovedTemp() int { return s.removed }
@@ -215,66 +215,30 @@ func (s *Store) Load() (File, error) {
 	return f, nil
 }
 
-// Save writes f atomically, as compact JSON (json.Marshal's bytes; files
-// written indented by earlier versions load the same). A state file that
-// is a symbolic link writes the file it names, through a temporary file
-// beside that file, and stays a link (atomicfile.Resolve); renamed over,
-// the link became a regular file in the data directory.
+// Save writes f atomically (atomicfile, saveOptions), as compact JSON
+// (json.Marshal's bytes; files written indented by earlier versions load
+// the same). A state file that is a symbolic link writes the file it
+// names, through a temporary file beside that file, and stays a link;
+// renamed over, the link became a regular file in the data directory.
 func (s *Store) Save(f File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f.Version = Version
-	path, err := atomicfile.Resolve(s.path)
+	tmp, err := atomicfile.CreateWith(s.path, saveOptions)
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tmpInfix+"*")
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	name := tmp.Name()
-	fail := func(what string, err error) error {
-		_ = tmp.Close()
-		_ = os.Remove(name)
-		return fmt.Errorf("state: %s: %w", what, err)
 	}
 	s.w.Reset(tmp)
 	err = s.encode(s.w, f)
 	s.w.Reset(nil) // hold no file between saves
 	if err != nil {
-		return fail("write", err)
+		tmp.Abort()
+		return fmt.Errorf("state: write: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fail("sync", err)
-	}
-	if err := tmp.Close(); err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("state: close: %w", err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("state: rename: %w", err)
-	}
-	// Without the directory's own fsync, a power failure right after the
-	// rename can bring back the previous file (or none, on some file
-	// systems): the file's data is on disk, the directory entry not yet.
-	if err := s.syncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("state: sync directory: %w", err)
+	if err := tmp.Commit(); err != nil {
+		return fmt.Errorf("state: %w", err)
 	}
 	return nil
-}
-
-// fsyncDir flushes a directory's entries to disk.
-func fsyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // encode writes f to w as json.Marshal would (targets by name), one

@@ -2,7 +2,6 @@ package state
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/atomicfile"
 )
 
 func TestStoreRoundTrip(t *testing.T) {
@@ -265,25 +265,20 @@ func TestSaveAllocatesLittle(t *testing.T) {
 	require.Less(t, alloc, uint64(st.Size())/2, "allocated %d bytes for a file of %d", alloc, st.Size())
 }
 
-// TestSaveSyncsDirectory: the rename is made durable by an fsync of the
-// data directory, after the new file is in place; its failure is Save's.
-func TestSaveSyncsDirectory(t *testing.T) {
+// TestSaveIsPrivateAndDurable: the state file is written mode 0600 (as
+// os.CreateTemp made it), even over a file of another mode, and synced
+// with its directory (atomicfile's TestCommitDurable: the rename is made
+// durable by an fsync of the directory, after the new file is in place).
+func TestSaveIsPrivateAndDurable(t *testing.T) {
+	require.Equal(t, atomicfile.Options{Perm: 0o600, Durable: true}, saveOptions)
 	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte(`{"version":1}`), 0o644))
 	s, err := New(dir)
 	require.NoError(t, err)
-	var synced []string
-	s.syncDir = func(d string) error {
-		_, err := os.Stat(filepath.Join(d, FileName))
-		require.NoError(t, err, "the directory is synced after the rename")
-		synced = append(synced, d)
-		return nil
-	}
 	require.NoError(t, s.Save(File{}))
-	require.Equal(t, []string{dir}, synced)
-
-	s.syncDir = func(string) error { return errors.New("disk gone") }
-	require.ErrorContains(t, s.Save(File{}), "state: sync directory: disk gone")
-	require.NoError(t, fsyncDir(dir), "the real fsync works on a directory")
+	fi, err := os.Stat(s.Path())
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
 
 // TestShiftMovesMonotonicTimesOnTheWallClock: a time this process took
@@ -448,23 +443,22 @@ func TestSanitizeKeepsUnusedCapacity(t *testing.T) {
 // TestSaveThroughSymlink: a state file that is a symbolic link (into
 // another directory: a mounted volume) has each save written to the file
 // it names, through a temporary file beside that file, and stays a link;
-// the directory synced is that file's; Load reads it through the link,
-// and New removes a stale temporary file left beside it. Renamed over,
-// the link became a regular file in the data directory and the file it
-// named kept the old state.
+// Load reads it through the link, and New removes a stale temporary file
+// left beside it (and one of version 0.1.0's names in the data
+// directory). Renamed over, the link became a regular file in the data
+// directory and the file it named kept the old state.
 func TestSaveThroughSymlink(t *testing.T) {
 	dir, vol := t.TempDir(), t.TempDir()
 	target := filepath.Join(vol, "state.json")
 	require.NoError(t, os.Symlink(target, filepath.Join(dir, FileName)))
-	require.NoError(t, os.WriteFile(target+tmpInfix+"9", nil, 0o600))
-	other := filepath.Join(vol, "other.json"+tmpInfix+"9") // another store's, saving
+	require.NoError(t, os.WriteFile(filepath.Join(vol, ".state.tmp-9.json"), nil, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName+".tmp-9"), nil, 0o600))
+	other := filepath.Join(vol, ".other.tmp-9.json") // another store's, saving
 	require.NoError(t, os.WriteFile(other, nil, 0o600))
 	s, err := New(dir)
 	require.NoError(t, err)
-	require.Equal(t, 1, s.RemovedTemp(), "the temporary file beside the link's file")
+	require.Equal(t, 2, s.RemovedTemp(), "the temporary files beside the link's file and 0.1.0's")
 	require.NoError(t, os.Remove(other), "another file's temporary file is left alone")
-	var synced []string
-	s.syncDir = func(d string) error { synced = append(synced, d); return nil }
 	for _, units := range []int{3, 4} {
 		f := File{Targets: map[string]Target{"web": {Policy: policy.State{LastDesired: units}}}}
 		require.NoError(t, s.Save(f))
@@ -475,7 +469,6 @@ func TestSaveThroughSymlink(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, units, got.Targets["web"].Policy.LastDesired)
 	}
-	require.Equal(t, []string{vol, vol}, synced)
 	for _, d := range []string{dir, vol} {
 		ents, err := os.ReadDir(d)
 		require.NoError(t, err)

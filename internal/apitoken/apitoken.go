@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/prescale/prescale/internal/atomicfile"
@@ -45,28 +44,10 @@ func New(path string) (string, error) {
 }
 
 // WriteFile0600 writes b to path through a temporary file renamed over it,
-// created with mode 0600 so the token is never readable by others. A path
-// that is a symbolic link writes the file it names and stays a link
-// (atomicfile.Resolve); renamed over, the link became a regular file.
+// created with mode 0600 so the token is never readable by others
+// (atomicfile.Options.Perm). A path that is a symbolic link writes the
+// file it names and stays a link; one that names no regular file
+// (/dev/stdout, a named pipe) is refused, so the token is never shown.
 func WriteFile0600(path string, b []byte) error {
-	path, err := atomicfile.Resolve(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-	}
-	return err
+	return atomicfile.WriteFile(path, b, atomicfile.Options{Perm: 0o600})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 func TestNewThenReadReusesTheToken(t *testing.T) {
@@ -39,4 +41,16 @@ func TestReadRefusesAShortTokenAndTightensTheMode(t *testing.T) {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "made 0600 again")
+}
+
+// TestNewNeverShowsTheToken: a token file path that names no regular file
+// (/dev/stdout in a pipeline: /dev/fd/N open on a pipe) is refused and
+// nothing reaches the pipe; the token is never shown.
+func TestNewNeverShowsTheToken(t *testing.T) {
+	pipe, written := testkit.FdPipe(t)
+	link := filepath.Join(t.TempDir(), FileName)
+	require.NoError(t, os.Symlink(pipe, link))
+	_, err := New(link)
+	require.ErrorContains(t, err, "not a regular file")
+	require.Empty(t, written())
 }

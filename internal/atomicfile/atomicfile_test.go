@@ -1,14 +1,15 @@
 package atomicfile
 
 import (
-	"io"
+	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestAbortKeepsSpecialFile: an output written in place (a named pipe
@@ -99,22 +100,13 @@ func TestCreateThroughSymlink(t *testing.T) {
 // "open /proc/PID/fd/pipe:[N]: no such file or directory" (prescale
 // forecast --out /dev/stdout | head).
 func TestCreateThroughFdLink(t *testing.T) {
-	if _, err := os.Stat("/dev/fd/0"); err != nil {
-		t.Skip("no /dev/fd here")
-	}
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	defer func() { _ = r.Close() }()
-	path := "/dev/fd/" + strconv.Itoa(int(w.Fd()))
+	path, written := testkit.FdPipe(t)
 	f, err := Create(path)
 	require.NoError(t, err, "a pipe through its fd link")
 	_, err = f.WriteString("through the pipe\n")
 	require.NoError(t, err)
 	require.NoError(t, f.Commit())
-	require.NoError(t, w.Close())
-	b, err := io.ReadAll(r)
-	require.NoError(t, err)
-	require.Equal(t, "through the pipe\n", string(b))
+	require.Equal(t, "through the pipe\n", string(written()))
 }
 
 // TestCreateThroughLinkDotDot: a link whose text goes up ("..") after a
@@ -147,4 +139,93 @@ func TestCreateThroughLinkDotDot(t *testing.T) {
 		require.NoFileExists(t, filepath.Join(a, "real.csv"))
 		require.NoError(t, os.Remove(link))
 	}
+}
+
+// TestCommitDurable: Durable syncs the directory of the file a link names,
+// after the new file is in place there; its failure is Commit's, naming
+// the path. Without Options no directory is synced (the command's outputs).
+func TestCommitDurable(t *testing.T) {
+	dir, vol := t.TempDir(), t.TempDir()
+	link := filepath.Join(dir, "state.json")
+	named := filepath.Join(vol, "real.json")
+	require.NoError(t, os.Symlink(named, link))
+	var synced []string
+	syncDir = func(d string) error {
+		_, err := os.Stat(named)
+		require.NoError(t, err, "the directory is synced after the rename")
+		synced = append(synced, d)
+		return nil
+	}
+	t.Cleanup(func() { syncDir = fsyncDir })
+	require.NoError(t, WriteFile(link, []byte("{}"), Options{Durable: true}))
+	require.Equal(t, []string{vol}, synced)
+	require.NoError(t, WriteFile(link, []byte("{}"), Options{}))
+	require.Equal(t, []string{vol}, synced, "not durable: no sync")
+
+	syncDir = func(string) error { return errors.New("disk gone") }
+	err := WriteFile(link, []byte("{}"), Options{Durable: true})
+	require.EqualError(t, err, named+": sync directory: disk gone")
+	require.NoError(t, fsyncDir(vol), "the real fsync works on a directory")
+}
+
+// TestCreatePerm: Perm is the mode the temporary file is created with,
+// before anything is written to it (a secret is never readable by others),
+// and the file's over one of another mode, which Create keeps.
+func TestCreatePerm(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "api-token")
+	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
+	require.NoError(t, os.Chmod(path, 0o644))
+	f, err := CreateWith(path, Options{Perm: 0o600})
+	require.NoError(t, err)
+	fi, err := f.Stat()
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the temporary file")
+	_, err = f.WriteString("secret")
+	require.NoError(t, err)
+	require.NoError(t, f.Commit())
+	fi, err = os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "not the replaced file's 0644")
+
+	require.NoError(t, WriteFile(path, []byte("out"), Options{}))
+	fi, err = os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "without Perm, the replaced file's")
+}
+
+// TestCreatePermRefusesInPlace: with Perm, a path that is no regular file
+// (/dev/fd/N open on a pipe, as /dev/stdout in a pipeline; /dev/null) is
+// refused, naming the path, and nothing is written to it: a secret
+// written in place would be shown, with the device's mode.
+func TestCreatePermRefusesInPlace(t *testing.T) {
+	require.ErrorContains(t, WriteFile(os.DevNull, nil, Options{Perm: 0o600}), os.DevNull+": not a regular file")
+	path, written := testkit.FdPipe(t)
+	require.ErrorContains(t, WriteFile(path, []byte("secret"), Options{Perm: 0o600}), path+": not a regular file")
+	require.Empty(t, written(), "nothing written to the pipe")
+}
+
+// TestCreateErrorNamesThePath: a file that cannot be created is named as
+// given (the file a link names), not by its temporary file's name.
+func TestCreateErrorNamesThePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing", "out.csv")
+	_, err := Create(path)
+	require.ErrorContains(t, err, "open "+path+": no such file or directory")
+	require.NotContains(t, err.Error(), ".tmp-")
+}
+
+// TestTemps: the temporary files a crash left beside the file a link
+// names are listed; another file's there, and the file itself, are not.
+func TestTemps(t *testing.T) {
+	dir, vol := t.TempDir(), t.TempDir()
+	link := filepath.Join(dir, "state.json")
+	require.NoError(t, os.Symlink(filepath.Join(vol, "real.json"), link))
+	for _, n := range []string{"real.json", ".real.tmp-1.json", ".real.tmp-abc.json", ".other.tmp-1.json", ".real.tmp-.json", ".real.tmp-1.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(vol, n), nil, 0o600))
+	}
+	f, err := Create(link)
+	require.NoError(t, err)
+	got, err := Temps(link)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{f.Name(), filepath.Join(vol, ".real.tmp-1.json"), filepath.Join(vol, ".real.tmp-abc.json")}, got)
+	f.Abort()
 }

@@ -261,3 +261,23 @@ func DailySine(n int, level, amp, noise float64, r *rand.Rand) []float64 {
 func Demand(kv ...string) labels.Labels {
 	return labels.FromStrings(append([]string{model.MetricNameLabel, "demand"}, kv...)...)
 }
+
+// FdPipe is /dev/fd/N of the write end of a new pipe, as /dev/stdout is
+// in a pipeline: a link whose text ("pipe:[N]") names no file. written
+// closes that end and returns what reached the pipe. Skips the test where
+// there is no /dev/fd.
+func FdPipe(t testing.TB) (path string, written func() []byte) {
+	t.Helper()
+	if _, err := os.Stat("/dev/fd/0"); err != nil {
+		t.Skip("no /dev/fd here")
+	}
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close(); _ = w.Close() })
+	return "/dev/fd/" + strconv.Itoa(int(w.Fd())), func() []byte {
+		require.NoError(t, w.Close())
+		b, err := io.ReadAll(r)
+		require.NoError(t, err)
+		return b
+	}
+}
