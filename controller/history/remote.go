@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/prescale/prescale/controller/history/internal/queryhttp"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/tlshint"
 )
@@ -59,127 +59,23 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", redact.URL(addr))
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = max(2, o.Conns)
-	var rt http.RoundTripper = limitTransport{next: tr, max: MaxAnswerBytes}
-	if len(o.Headers) > 0 {
-		rt = headerTransport{h: o.Headers.Clone(), next: rt}
-	}
-	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: 2 * orDefault(o.Timeout), Transport: rt, CheckRedirect: sameQuery}})
+	hc := queryhttp.NewClient(o.Conns, o.Headers, 2*orDefault(o.Timeout))
+	c, err := api.NewClient(api.Config{Address: addr, Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
 	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
 }
 
-// errRedirect is a redirect of a history query that is not followed.
-var errRedirect = errors.New("redirect not followed")
-
-// sameQuery is the history client's redirect policy: it follows a
-// redirect that repeats the query as it was sent (307, 308) to the same
-// host, at most 10. A 301, 302 or 303 is followed by an HTTP client with a
-// GET without the query's form (client_golang POSTs it): the server then
-// answered `invalid parameter "start"`, which read as every target's bad
-// query while the source showed healthy (an ingress redirecting http:// to
-// https://, a path without its trailing /). Another host would get the
-// headers of PRESCALE_PROMETHEUS_HEADERS (a tenant, a bearer token), which
-// are added to every request. Both fail as the source's problem, naming
-// where the redirect points.
-func sameQuery(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
-	}
-	first := via[0]
-	if req.Method == first.Method && req.URL.Host == first.URL.Host {
-		return nil
-	}
-	to := *req.URL
-	to.Path, to.RawQuery = strings.TrimSuffix(to.Path, "/api/v1/query_range"), "" // the base URL, as configured
-	code := 0
-	if req.Response != nil {
-		code = req.Response.StatusCode
-	}
-	return fmt.Errorf("%w: the server answered HTTP %d, to %s: set PRESCALE_PROMETHEUS_URL (prescale backtest: --prometheus) to the URL it points to", errRedirect, code, redact.URL(to.String()))
-}
-
-// MaxAnswerBytes bounds one query_range answer's body. A demand query's
-// answer is one series of at most 11,000 points (about 300 KB of JSON);
-// a query that returns thousands of series would otherwise be read whole
-// into memory before it is refused for having more than one.
-const MaxAnswerBytes = 32 << 20
+// MaxAnswerBytes bounds one query_range answer's body (queryhttp).
+const MaxAnswerBytes = queryhttp.MaxAnswerBytes
 
 // ErrTooLarge: an answer's body exceeded MaxAnswerBytes.
-var ErrTooLarge = fmt.Errorf("history: the answer is larger than %d MiB: the query returns too many series or points (aggregate it, e.g. sum(...))", MaxAnswerBytes>>20)
-
-// limitTransport cuts every answer's body at max bytes with ErrTooLarge.
-type limitTransport struct {
-	next http.RoundTripper
-	max  int64
-}
-
-func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(r)
-	if err == nil {
-		resp.Body = scanPartial(r.Context(), &limitedBody{ReadCloser: resp.Body, left: t.max})
-	}
-	return resp, err
-}
-
-// limitedBody reads at most left bytes, then fails with ErrTooLarge.
-type limitedBody struct {
-	io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, ErrTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left+1] // one more byte tells "exactly max" from "more"
-	}
-	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return n, ErrTooLarge
-	}
-	return n, err
-}
-
-// headerTransport adds fixed headers to every request.
-type headerTransport struct {
-	h    http.Header
-	next http.RoundTripper
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	for k, vs := range t.h {
-		r.Header[k] = vs
-	}
-	return t.next.RoundTrip(r)
-}
+var ErrTooLarge = queryhttp.ErrTooLarge
 
 // ParseHeaders reads NAME=VALUE entries (PRESCALE_PROMETHEUS_HEADERS) into
 // a header set. Errors name the entry and the header, never the value.
-func ParseHeaders(entries []string) (http.Header, error) {
-	h := http.Header{}
-	for i, e := range entries {
-		name, value, ok := strings.Cut(e, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return nil, fmt.Errorf("entry %d: want NAME=VALUE", i+1)
-		}
-		if !validHeaderName(name) {
-			return nil, fmt.Errorf("entry %d: %q is not a valid header name", i+1, name)
-		}
-		if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
-			return nil, fmt.Errorf("entry %d: the value of header %s has characters a header cannot carry", i+1, name)
-		}
-		h.Add(name, value)
-	}
-	return h, nil
-}
+func ParseHeaders(entries []string) (http.Header, error) { return queryhttp.ParseHeaders(entries) }
 
 // NewRemoteAPI wraps an existing client (tests pass a fake). addr is only
 // used in error messages and should already be redacted.
@@ -205,7 +101,7 @@ func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.T
 	f := newFiller(start, end, step)
 	for _, c := range chunks(start, end, step, r.maxPoints) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
-		cctx, vmPartial := withPartialFlag(cctx)
+		cctx, vmPartial := queryhttp.WithPartialFlag(cctx)
 		v, warns, _, err := r.api.QueryRange(cctx, query, v1.Range{Start: c[0], End: c[1], Step: step})
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
@@ -248,17 +144,6 @@ func (r *Remote) partial(warns v1.Warnings) error {
 		return nil
 	}
 	return fmt.Errorf("history: query_range on %s: %w (warnings: %q)", r.addr, ErrPartial, store)
-}
-
-// validHeaderName reports whether name is an RFC 9110 token.
-func validHeaderName(name string) bool {
-	for _, r := range name {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)
-		if !ok {
-			return false
-		}
-	}
-	return name != ""
 }
 
 // explain turns a failed query_range call into an error that says what

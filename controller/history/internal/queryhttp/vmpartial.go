@@ -1,4 +1,4 @@
-package history
+package queryhttp
 
 import (
 	"bytes"
@@ -20,14 +20,14 @@ var partialMarkers = [][]byte{[]byte(`"isPartial":true`), []byte(`"isPartial": t
 // scanner sets.
 type partialKey struct{}
 
-// withPartialFlag returns ctx carrying a flag that is set when the answer
+// WithPartialFlag returns ctx carrying a flag that is set when the answer
 // to a request made with it says "isPartial":true.
-func withPartialFlag(ctx context.Context) (context.Context, *atomic.Bool) {
+func WithPartialFlag(ctx context.Context) (context.Context, *atomic.Bool) {
 	flag := new(atomic.Bool)
 	return context.WithValue(ctx, partialKey{}, flag), flag
 }
 
-// scanPartial wraps body when ctx carries a flag (withPartialFlag).
+// scanPartial wraps body when ctx carries a flag (WithPartialFlag).
 func scanPartial(ctx context.Context, body io.ReadCloser) io.ReadCloser {
 	flag, ok := ctx.Value(partialKey{}).(*atomic.Bool)
 	if !ok {
