@@ -343,6 +343,9 @@ func (o *backtestOpts) checkOutputs() error {
 		if out[1] == "" {
 			continue
 		}
+		if replacesInput(*o.tracePath, out[1]) {
+			return fmt.Errorf("%s names the --trace file: the output would replace the trace", out[0])
+		}
 		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {
 			return fmt.Errorf("%s: directory %q does not exist", out[0], filepath.Dir(out[1]))
 		}

@@ -114,6 +114,13 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 		bad = "--out is required"
 	case o.out == "-" && o.nabDir != "":
 		bad = "--out with --nab is a directory, not - (stdout)"
+	case o.tracePath != "" && o.out != "-" && replacesInput(o.tracePath, o.out):
+		bad = "flag --out names the --trace file: the scores would replace the trace"
+	case o.nabDir != "" && within(o.out, o.nabDir):
+		bad = "flag --out is the --nab directory or lies under it: the scores would replace the traces, or be read as traces by the next run"
+	case o.nabDir != "" && !isDirOrAbsent(o.out):
+		// mkdir failed with exit 1, the flag unnamed.
+		bad = fmt.Sprintf("flag --out: %q is not a directory (with --nab, --out is the output directory)", o.out)
 	}
 	if bad != "" {
 		fmt.Fprintln(stderr, "prescale detect: "+bad)

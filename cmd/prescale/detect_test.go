@@ -156,7 +156,7 @@ func TestDetectBadUsage(t *testing.T) {
 		{"nab is a file", []string{"--nab", in, "--out", filepath.Join(dir, "o")}, 2, "not a directory"},
 		// Bad input, as a malformed --trace; both exited 1.
 		{"empty nab dir", []string{"--nab", t.TempDir(), "--out", filepath.Join(dir, "o")}, 2, "--nab: no CSV files under"},
-		{"malformed file under nab", []string{"--nab", dir, "--out", filepath.Join(dir, "o")}, 2, `--nab: ` + filepath.Join(dir, "bad.csv") + `: bad header "time,val"`},
+		{"malformed file under nab", []string{"--nab", dir, "--out", filepath.Join(t.TempDir(), "o")}, 2, `--nab: ` + filepath.Join(dir, "bad.csv") + `: bad header "time,val"`},
 		// Exit 1 as a write failure, where forecast's --out and backtest's --decisions exit 2 naming the flag.
 		{"unwritable out", []string{"--trace", in, "--out", filepath.Join(dir, "nodir", "o.csv")}, 2, "prescale detect: flag --out: open " + filepath.Join(dir, "nodir", "o.csv") + ": no such file or directory"},
 	}

@@ -81,6 +81,8 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		return cfg, forecastUsageError{"flag --trace is required"}
 	case cfg.out == "":
 		return cfg, forecastUsageError{"flag --out is required"}
+	case cfg.out != "-" && replacesInput(cfg.tracePath, cfg.out):
+		return cfg, forecastUsageError{"flag --out names the --trace file: the forecasts would replace the trace"}
 	case cfg.horizon < 1 || cfg.horizon > maxHorizon:
 		return cfg, forecastUsageError{fmt.Sprintf("flag --horizon must be in [1, %d], got %d", maxHorizon, cfg.horizon)}
 	case cfg.stride < 1:
