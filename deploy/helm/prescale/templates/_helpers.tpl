@@ -58,9 +58,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "prescale.tokenSecret" -}}
 {{- if .Values.controller.apiToken.existingSecret -}}
 {{- .Values.controller.apiToken.existingSecret -}}
-{{- else if .Values.controller.apiToken.value -}}
+{{- else if include "prescale.apiTokenValue" . -}}
 {{- include "prescale.componentName" (dict "root" . "component" "controller") -}}
 {{- end -}}
+{{- end -}}
+
+{{/* controller.apiToken.value without white space at its ends: a file
+given with --set-file keeps its trailing newline, which no Authorization
+header carries (the controller refused the token, exit 2). */}}
+{{- define "prescale.apiTokenValue" -}}
+{{- .Values.controller.apiToken.value | default "" | trim -}}
 {{- end -}}
 
 {{/* The controller's target name as KEDA selects it. */}}
