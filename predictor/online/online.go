@@ -588,8 +588,9 @@ type EnsembleOptions struct {
 
 // Selector weighs the ensemble's choice of the member that answers.
 type Selector interface {
-	// Observe sees the sample y (NaN: missing), in order.
-	Observe(y float64)
+	// Observe sees the sample y at t (unix seconds; NaN: missing), in
+	// order.
+	Observe(t int64, y float64)
 	// Handicap is the factor member m's loss is multiplied by when the
 	// best member is chosen: 1 leaves it as it is, above 1 the member
 	// answers only while its loss is that much lower than every
@@ -650,7 +651,7 @@ func (e *Ensemble) Update(t int64, y float64) {
 	H := e.horizon
 	e.ys[e.n%(H+1)] = y
 	if e.opt.Selector != nil {
-		e.opt.Selector.Observe(y)
+		e.opt.Selector.Observe(t, y)
 	}
 	for _, m := range e.members {
 		m.Update(t, y)

@@ -148,7 +148,7 @@ type fixedSelector struct {
 	switchAt, seen int
 }
 
-func (s *fixedSelector) Observe(float64) { s.seen++ }
+func (s *fixedSelector) Observe(int64, float64) { s.seen++ }
 
 func (s *fixedSelector) Handicap(m int) float64 {
 	if s.switchAt >= 0 && s.seen <= s.switchAt {

@@ -82,6 +82,7 @@ type Selector struct {
 	vals   []float32 // the last cycleWindow hours of values and one more (ring)
 	n      int       // values seen
 	last   float64   // the last finite value (NaN before one)
+	hour   int64     // the hour of the clock the last sample was in
 	shows  bool      // the cycle as last read
 }
 
@@ -90,12 +91,23 @@ var _ online.Selector = (*Selector)(nil)
 // NewSelector returns the Selector of member, whose hour is season
 // samples (Season).
 func NewSelector(member, season int) *Selector {
-	return &Selector{Member: member, season: season, vals: make([]float32, cycleWindow*season+1), last: math.NaN()}
+	return &Selector{Member: member, season: season, vals: make([]float32, cycleWindow*season+1), last: math.NaN(), hour: math.MinInt64}
 }
 
-// Observe takes the sample y (a missing one repeats the last finite
-// value) and, once an hour of samples, reads the cycle again.
-func (s *Selector) Observe(y float64) {
+// Observe takes the sample y at t, unix seconds (a missing one repeats
+// the last finite value). At the first sample of each hour of the clock
+// it reads the cycle again, on the values before it: the reading does not
+// depend on where the series began, so a controller restarted on a
+// history window that starts elsewhere chooses as the one it replaces
+// (read every season samples from the window's start, it could choose
+// another member for up to an hour).
+func (s *Selector) Observe(t int64, y float64) {
+	if h := floorDiv(t, Hour); h != s.hour {
+		if s.n > 0 {
+			s.shows = s.cycle()
+		}
+		s.hour = h
+	}
 	if math.IsNaN(y) || math.IsInf(y, 0) {
 		y = s.last
 	}
@@ -105,9 +117,15 @@ func (s *Selector) Observe(y float64) {
 	s.last = y
 	s.vals[s.n%len(s.vals)] = float32(y)
 	s.n++
-	if s.n%s.season == 0 {
-		s.shows = s.cycle()
+}
+
+// floorDiv is a/b rounded down (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
 	}
+	return q
 }
 
 // cycle reports whether the one-step changes of the kept values

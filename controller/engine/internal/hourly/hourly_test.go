@@ -45,7 +45,7 @@ func TestSelectorReadsTheCycle(t *testing.T) {
 	} {
 		s := NewSelector(5, 12)
 		for i := range 20 * 12 {
-			s.Observe(c.value(i))
+			s.Observe(int64(i)*300, c.value(i))
 			if i < cycleHours*12 {
 				require.True(t, math.IsInf(s.Handicap(5), 1), "%s: answers at %d", c.name, i)
 			}
@@ -68,7 +68,44 @@ func TestSelectorCarriesMissingSamples(t *testing.T) {
 		if i%10 == 3 {
 			y = math.NaN()
 		}
-		s.Observe(y)
+		s.Observe(int64(i)*300, y)
 	}
 	require.InDelta(t, 1/(1-Margin), s.Handicap(0), 1e-12)
+}
+
+// TestSelectorRestartChoosesTheSame: the cycle is read at the turn of each
+// hour of the clock, so two selectors fed the same series from different
+// starts (a controller restarted on a history window that begins 7
+// samples later), off the hour, answer the same once both hold
+// cycleWindow hours, also where the cycle comes and goes. Read every 12
+// samples from each one's start, they differed for 7 samples at each
+// change.
+func TestSelectorRestartChoosesTheSame(t *testing.T) {
+	const t0 = 1400030040 // 14 minutes past an hour, as nab_aws_asg_cpu_5m's first
+	rng := rand.New(rand.NewPCG(3, 4))
+	ys := make([]float64, 60*12)
+	for i := range ys {
+		ys[i] = 100 + 2*rng.NormFloat64()
+		if i/(10*12)%2 == 0 { // ten hours of an hourly ramp, ten without
+			ys[i] += 60 * float64(max(0, i%12-8))
+		}
+	}
+	a, b := NewSelector(1, 12), NewSelector(1, 12)
+	changes := 0
+	for i, y := range ys {
+		ts := t0 + int64(i)*300
+		a.Observe(ts, y)
+		if i < 7 {
+			continue
+		}
+		was := b.shows
+		b.Observe(ts, y)
+		if i >= 7+(cycleWindow+1)*12 {
+			require.Equal(t, a.shows, b.shows, "sample %d: the hour member may answer", i)
+			if b.shows != was {
+				changes++
+			}
+		}
+	}
+	require.Positive(t, changes, "the cycle comes and goes")
 }
