@@ -47,7 +47,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"target", "actuator"),
 		sent:    counterVec("actuator", "sent_total", "Actions delivered successfully by the receiver.", "receiver"),
 		failed:  counterVec("actuator", "failed_total", "Deliveries that failed after their attempts (or a 4xx other than 429); the current desired units are re-sent later.", "receiver"),
-		retries: counterVec("actuator", "retries_total", "Delivery attempts repeated after a 5xx, a 429 or a timeout.", "receiver"),
+		retries: counterVec("actuator", "retries_total", "Delivery attempts repeated after a 5xx, a 429, a timeout or a connection error (a receiver not listening).", "receiver"),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "prescale", Subsystem: "actuator", Name: "delivery_duration_seconds",
 			Help:    "Time to deliver one action, retries included.",

@@ -216,6 +216,22 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 	require.ErrorContains(t, w.Send(t.Context(), testAction), "no answer within 50ms (PRESCALE_WEBHOOK_TIMEOUT)")
 }
 
+// TestWebhookConnectionErrorRetried: a receiver not listening (connection
+// refused) is retried within the delivery as a timeout is, and counted in
+// prescale_actuator_retries_total, as the metric's help and the README now
+// say (they named 5xx, 429 and timeouts only).
+func TestWebhookConnectionErrorRetried(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there now
+	m := NewMetrics(prometheus.NewRegistry())
+	w, err := NewWebhook(WebhookConfig{URL: url, Receiver: "r1", MaxAttempts: 3, Wait: noWait}, m)
+	require.NoError(t, err)
+	require.ErrorContains(t, w.Send(t.Context(), testAction), "connection refused")
+	require.InDelta(t, 2, testutil.ToFloat64(m.retries.WithLabelValues("r1")), 0)
+	require.InDelta(t, 1, testutil.ToFloat64(m.failed.WithLabelValues("r1")), 0)
+}
+
 func TestWebhookBadURL(t *testing.T) {
 	_, err := NewWebhook(WebhookConfig{URL: "ftp://user:pw@host/x"}, nil)
 	require.ErrorContains(t, err, "must be http(s)")

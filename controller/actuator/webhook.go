@@ -70,11 +70,10 @@ type WebhookConfig struct {
 const maxBackoff = 30 * time.Second
 
 // Webhook posts each action to an HTTP endpoint as an Alertmanager v4
-// message, retrying 5xx, 429 and timeouts up to MaxAttempts times with
-// exponential backoff (a 429's or 503's Retry-After, when longer and within
-// maxBackoff, is waited instead) and never retrying other 4xx within one
-// delivery. Wrapped
-// in a Level (as the controller does), a failed delivery is repeated later
+// message, retrying 5xx, 429, timeouts and connection errors up to
+// MaxAttempts times with exponential backoff (a 429's or 503's
+// Retry-After, when longer and within maxBackoff, is waited instead) and
+// never retrying other 4xx within one delivery. Wrapped in a Level (as the controller does), a failed delivery is repeated later
 // with the target's then current desired units.
 type Webhook struct {
 	cfg     WebhookConfig
