@@ -13,11 +13,11 @@
 // mean of the last seven hours' changes at the same minute of the hour.
 // It answers (Selector) only while the series shows a cycle of an hour
 // (the autocorrelation of its one-step changes at one hour, over the
-// last day, above CycleACF) and its recent decision loss is Margin below
-// every other member's: forgetting the daily season, it also wins where
-// the series is constant for a while (its seasonal term is then 0 after
-// seven hours, the daily members' still echo past days), and on noise it
-// wins as often as it loses.
+// last 12 hours, above CycleACF) and its recent decision loss is Margin
+// below every other member's: forgetting the daily season, it also wins
+// where the series is constant for a while (its seasonal term is then 0
+// after seven hours, the daily members' still echo past days), and on
+// noise it wins as often as it loses.
 package hourly
 
 import (
@@ -64,8 +64,8 @@ const (
 // rounded to whole samples, and whether the member applies to a forecast
 // of horizon steps: an hour of at least minSamples samples, and no
 // shorter than the horizon (the seasonal term reads the change over the
-// horizon one season back, which must have happened: with a lag of an
-// hour or more at 5-minute steps it has not).
+// horizon one season back, which must have happened: with a lag of more
+// than an hour at 5-minute steps and interval it has not).
 func Season(step int64, horizon int) (int, bool) {
 	if step <= 0 {
 		return 0, false
