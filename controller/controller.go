@@ -634,6 +634,15 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 		first = first && !pooled
 	}
 	ts = c.decide(idx, t, ts, snap)
+	if m := snap.decision.Explanation.ManualEnded; m != nil {
+		// Its log line (the webhook's comes only with a change of units).
+		how := "expired at " + m.Until.UTC().Format(time.RFC3339)
+		if !m.Cancelled.IsZero() {
+			how = "cancelled by an operator at " + m.Cancelled.UTC().Format(time.RFC3339)
+		}
+		c.log.Info(fmt.Sprintf("manual override of %d units ended: %s", m.Units, how),
+			"target", t.Name, "desired", snap.decision.Desired, "reason", snap.decision.Reason)
+	}
 	// A first decision held without data and without its current_query
 	// read (the history source down at a new controller's start answers
 	// neither) is min_units by default, a guess: it was published as

@@ -1,8 +1,11 @@
 package controller_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,11 +19,15 @@ import (
 
 // endApp is restApp's App over the data directory dir at the clock *now,
 // closed by the caller; with data, the generated trace is stored first.
-func endApp(t *testing.T, dir string, now *time.Time, data bool) (*app.App, http.Handler) {
+func endApp(t *testing.T, dir string, now *time.Time, data bool, logs *bytes.Buffer) (*app.App, http.Handler) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	a, err := app.New(restConfig(dir), app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return *now }})
+	var log *slog.Logger
+	if logs != nil {
+		log = slog.New(slog.NewTextHandler(logs, nil))
+	}
+	a, err := app.New(restConfig(dir), app.Options{Registry: prometheus.NewRegistry(), Listener: ln, Now: func() time.Time { return *now }, Logger: log})
 	require.NoError(t, err)
 	if data {
 		ts, vs := testkit.DailyTrace(576, 5*time.Minute, now.Add(-30*time.Second), 7)
@@ -41,7 +48,7 @@ func endApp(t *testing.T, dir string, now *time.Time, data bool) (*app.App, http
 func TestRESTEndManualOverride(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 3, 2, 12, 0, 30, 0, time.UTC)
-	a, h := endApp(t, dir, &now, true)
+	a, h := endApp(t, dir, &now, true, nil)
 	require.NoError(t, a.Controller().ReconcileOnce(t.Context()))
 	end := call{method: "DELETE", path: "/api/scaling/execute?target=web", token: restToken}
 
@@ -75,7 +82,8 @@ func TestRESTEndManualOverride(t *testing.T) {
 
 	// Restart before the next cycle: the end was saved with the state.
 	require.NoError(t, a.Close())
-	a, h = endApp(t, dir, &now, false)
+	var logs bytes.Buffer
+	a, h = endApp(t, dir, &now, false, &logs)
 	t.Cleanup(func() { require.NoError(t, a.Close()) })
 	now = now.Add(time.Minute)
 	_ = a.Controller().ReconcileOnce(t.Context())
@@ -87,6 +95,12 @@ func TestRESTEndManualOverride(t *testing.T) {
 	require.NotEqual(t, "manual", last["reason"], "%v", last)
 	ex := last["explanation"].(map[string]any)
 	require.Equal(t, map[string]any{"units": 9.0, "until": "2026-03-02T12:30:30Z", "cancelled": cancelled.Format(time.RFC3339)}, ex["manual_ended"])
+	// Its log line, as the README says: nothing was logged, and no webhook
+	// line is sent while the units stay as they were.
+	require.Contains(t, logs.String(), `msg="manual override of 9 units ended: cancelled by an operator at `+cancelled.Format(time.RFC3339)+`" target=web`)
+	now = now.Add(time.Minute)
+	_ = a.Controller().ReconcileOnce(t.Context())
+	require.Equal(t, 1, strings.Count(logs.String(), "manual override of"), "logged once, by the first decision without it")
 }
 
 // TestRESTDeleteOffWithoutToken: DELETE is off without a token, as POST.
