@@ -33,6 +33,10 @@ func parsePage(r *http.Request) (page, error) {
 	}
 	q := r.URL.Query()
 	p.target = q.Get("target")
+	if len(q["target"]) > 1 {
+		// ?target=a&target=b answered a alone, as DELETE refuses it.
+		return page{}, errors.New(`query parameter "target" given more than once: one target per request`)
+	}
 	if q.Has("target") && p.target == "" {
 		// ?target=$NAME with NAME unset answered every target, the
 		// first of which a script then took for NAME.

@@ -191,6 +191,9 @@ func TestErrorAnswers(t *testing.T) {
 		// ?target=$NAME with NAME unset answered every target.
 		{"empty target", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?target=", "", 400, "target must name a target, got an empty value"},
 		{"empty target in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?target=", "", 400, "target must name a target"},
+		// The first was answered alone, as if the second did not exist.
+		{"two targets", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?target=t0&target=t1", "", 400, `query parameter "target" given more than once: one target per request`},
+		{"two targets in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?target=t0&target=t1", "", 400, `query parameter "target" given more than once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(tc.b, Options{Token: "t"})
