@@ -275,7 +275,8 @@ type report struct {
 // scrape_duration_seconds, scrape_samples_scraped (the samples the target
 // returned: 0 when the scrape failed, those parsed before the failure when
 // the answer failed to parse), scrape_samples_post_metric_relabeling
-// (the same: the scraper relabels nothing) and scrape_series_added (of
+// (the same, as the scraper relabels nothing, less a series a check
+// refused: parsed.post) and scrape_series_added (of
 // them, the series not seen since the last scrape that returned every
 // series whole: all of them at a run's first scrape, as a Prometheus
 // started afresh counts them).
