@@ -379,6 +379,12 @@ func (p *runProc) ensureToken() error {
 		p.cfg.APIToken, p.tokenFile = tok, path
 		return nil
 	}
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) != "" {
+		// An operator's own token, too short to be kept: it was replaced
+		// by a generated one without a word, and their clients got 401.
+		return usageErr("PRESCALE_DATA_DIR: %s holds %d characters, fewer than the 16 of a token: write a longer one, "+
+			"or delete the file to have one generated (or set PRESCALE_API_TOKEN)", path, len(strings.TrimSpace(string(b))))
+	}
 	tok, err := apitoken.New(path)
 	if err != nil {
 		return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: writing the API token: %w", err)}

@@ -164,6 +164,27 @@ func TestRunGeneratedToken(t *testing.T) {
 	}
 }
 
+// TestRunRefusesAShortTokenFile: an api-token file holding fewer than 16
+// characters (an operator's own token) stops prescale run at start, exit 2
+// naming the file and the count, never the token, and the file is left as
+// it was. It was replaced by a generated token without a word (the banner
+// said "generated"), so the operator's clients got 401.
+func TestRunRefusesAShortTokenFile(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	path := filepath.Join(data, apitoken.FileName)
+	require.NoError(t, os.WriteFile(path, []byte("mytoken\n"), 0o600))
+	var out, errb testkit.SyncBuffer
+	code := runAtStart(t, nil, &out, &errb)
+	require.Equal(t, 2, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds 7 characters, fewer than the 16 of a token")
+	require.NotContains(t, out.String()+errb.String(), "mytoken")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "mytoken\n", string(b), "left as it was")
+}
+
 // TestRunRestartAfterBackfillWarns: a restart without --backfill on a
 // directory a backfill started says that the trace target is gone (it
 // vanished without a word: decisions, replay and all).
