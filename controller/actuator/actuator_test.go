@@ -39,7 +39,8 @@ func TestWebhookRetries(t *testing.T) {
 	}{
 		{"ok", []int{200}, 1, "", 1, 0},
 		{"5xx then ok", []int{503, 500, 204}, 3, "", 1, 0},
-		{"4xx is not retried", []int{400, 200}, 1, `HTTP 400 (answered "some body the sender must drain")`, 0, 1},
+		// It said "permanent: HTTP 400", which the Level re-sends all the same.
+		{"4xx is not retried", []int{400, 200}, 1, `refused, not retried before the next resend: HTTP 400 (answered "some body the sender must drain")`, 0, 1},
 		{"5xx until attempts run out", []int{502, 502, 502, 502}, 3, `HTTP 502 (answered "some body the sender must drain")`, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

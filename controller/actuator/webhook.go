@@ -202,9 +202,11 @@ func (w *Webhook) Payload(a Action) Message {
 	}
 }
 
-// errPermanent marks a failure that must not be retried (4xx, a redirect
-// that would drop the message).
-var errPermanent = errors.New("permanent")
+// errPermanent marks a failure that must not be retried within the
+// delivery (4xx, a redirect that would drop the message). Its text said
+// "permanent", in the WARN and the health beside "re-sent until
+// acknowledged": the Level re-sends it with the backoff all the same.
+var errPermanent = errors.New("refused, not retried before the next resend")
 
 // errDropsMessage is a redirect (301, 302, 303) that an HTTP client
 // follows with a GET without the message: the receiver then answered the
