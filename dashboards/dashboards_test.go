@@ -419,7 +419,10 @@ func controllerLabels(t *testing.T) labelSets {
 	rec := &describingRegisterer{Registerer: reg}
 	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.Kind("instances"), CurrentQuery: "replicas"}})
 	m.SetInfo("act", "none")
-	actuator.NewMetrics(rec) // prescale_actuation_pending and the receivers' metrics
+	// prescale_actuation_pending and the receivers' metrics, their series
+	// made by a receiver (the delivery histogram's _bucket, _sum, _count).
+	_, err := actuator.NewExec([]string{"true"}, 0, actuator.NewMetrics(rec))
+	require.NoError(t, err)
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
 	ls := labelSets{}
