@@ -127,6 +127,7 @@ type snapshot struct {
 	observed    int // units the target's current_query read, if observedOK
 	observedOK  bool
 	currentErr  string // why current_query gave no units
+	partial     string // why the demand is a lower bound (complete_query); "" when whole
 	decision    policy.Decision
 	hasDecision bool
 	// guess: the decision is a first hold (no decision before, no demand
@@ -681,10 +682,14 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	// Decide: the engine's forecast (from its last observed grid point)
 	// over the lead window, at now.
 	eng := c.engs[idx].eng
-	out := eng.Decide(engine.Input{
+	in := engine.Input{
 		Now: now, CurrentUnits: snap.requested, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
 		BadQuery: snap.badQuery, Problem: snap.histErr,
-	}, ts.Policy)
+	}
+	if snap.partial != "" {
+		in.Partial, in.Problem = true, snap.partial
+	}
+	out := eng.Decide(in, ts.Policy)
 	dec := out.Decision
 	ts.Policy = out.State
 	ts.Calm, ts.Shadow = eng.CalmMemory(), eng.ShadowMemory()
@@ -866,7 +871,7 @@ func facts(snaps []snapshot) []cyclelog.Facts {
 	out := make([]cyclelog.Facts, len(snaps))
 	for i, s := range snaps {
 		out[i] = cyclelog.Facts{HistUp: s.histUp, BadQuery: s.badQuery, HistErr: s.histErr, Present: s.present,
-			CurrentBad: s.currentBad, CurrentErr: s.currentErr}
+			CurrentBad: s.currentBad, CurrentErr: s.currentErr, Partial: s.partial}
 	}
 	return out
 }

@@ -22,6 +22,9 @@ type fetched struct {
 	snap  snapshot
 	fresh history.Series
 	err   error
+	// rawEnd is the demand at the window's end when complete_query left
+	// that point out of it (NaN otherwise): a lower bound (complete.go).
+	rawEnd float64
 }
 
 // queryAll runs the query phase: every target's history and current
@@ -63,7 +66,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	end := now.Truncate(step)
 	start := end.Add(-c.o.Window)
 	prev := c.wins[idx]
-	f := fetched{snap: snapshot{at: now, start: start, end: end, win: prev, histUp: true, demand: math.NaN()}}
+	f := fetched{snap: snapshot{at: now, start: start, end: end, win: prev, histUp: true, demand: math.NaN()}, rawEnd: math.NaN()}
 	full := c.needsFullRead(idx, prev, start.Unix(), end.Unix(), now)
 	from := start
 	if !full {
@@ -77,7 +80,9 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	}
 	switch {
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
-		// Nothing new is not an error: the window slides.
+		// Nothing new is not an error: the window slides. Points read
+		// while the demand missed a source are left out (complete.go).
+		f.fresh, f.rawEnd = c.maskIncomplete(ctx, t, f.fresh)
 		if full {
 			f.snap.win = histwin.FromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
 		} else {
@@ -90,6 +95,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 		return f
 	}
 	c.demand(ctx, idx, &f)
+	c.readComplete(ctx, t, &f.snap)
 	return f
 }
 
@@ -105,6 +111,9 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 		switch {
 		case w.LastOK && w.LastT == snap.end.Unix():
 			snap.present, snap.demand, snap.demandAt = true, w.LastV, w.LastT
+		case !math.IsNaN(f.rawEnd):
+			// Left out of the window, read as a lower bound (complete.go).
+			snap.present, snap.demand, snap.demandAt = true, f.rawEnd, snap.end.Unix()
 		case f.fresh.LastDropped == snap.end.Unix():
 			// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
 			classify(f, fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, snap.end.UTC().Format(time.RFC3339)), t.Query)

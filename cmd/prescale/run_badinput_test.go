@@ -15,8 +15,8 @@ import (
 
 // TestRunBadTargetsFile: a targets file whose entry has max_units below
 // min_units, a capacity that is 0, negative, NaN, +Inf or outside
-// [1e-9, 1e15], a price above 1e9 per unit-hour, or a value of the wrong
-// type, stops `prescale run` at start with exit 2 and an error
+// [1e-9, 1e15], a price above 1e9 per unit-hour, a value of the wrong
+// type, or a complete_query that is not PromQL, stops `prescale run` at start with exit 2 and an error
 // naming the target and the field.
 func TestRunBadTargetsFile(t *testing.T) {
 	for _, tc := range []struct{ name, fields, want string }{
@@ -31,6 +31,7 @@ func TestRunBadTargetsFile(t *testing.T) {
 		{"cost huge", "cost_per_unit_hour: 1.7e308", `: target "web": cost_per_unit_hour must be at most 1e+09 (the price of one unit for one hour), got 1.7e+308`},
 		{"units NaN", "max_units: .nan", ` ("web"): max_units: line 4: cannot unmarshal !!float ` + "`.nan`" + ` into int`},
 		{"capacity not a number", "capacity_per_unit: ten", ` ("web"): capacity_per_unit: line 4: cannot unmarshal !!str ` + "`ten`" + ` into float64`},
+		{"complete query not PromQL", "complete_query: 'min(up'", ` ("web"): complete_query: invalid PromQL "min(up"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			setRunTargets(t, []byte("targets:\n  - name: web\n    query: vector(1)\n    "+tc.fields+"\n"))

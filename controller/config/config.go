@@ -99,6 +99,7 @@ type Config struct {
 	TargetKind          string        `envconfig:"TARGET_KIND" default:"instances" desc:"resource kind: instances, cpu, memory, storage; the kind label of its series, alerts and webhooks"`
 	TargetQuery         string        `envconfig:"TARGET_QUERY" desc:"PromQL demand query returning one series"`
 	TargetCurrentQuery  string        `envconfig:"TARGET_CURRENT_QUERY" desc:"PromQL reading back the units the target has (e.g. kube_deployment_status_replicas_available{deployment=\"web\"}), published as prescale_current_units and timed for prescale_observed_provisioning_lag_seconds; empty: the units the actuator acknowledged (without one, the last decision)"`
+	TargetCompleteQuery string        `envconfig:"TARGET_COMPLETE_QUERY" desc:"PromQL that is non-zero while the demand query sees every source it sums (e.g. min(min_over_time(up{job=\"worker\"}[5m])) for a sum over the job's hosts); while it answers nothing, 0 or an error the demand is a lower bound: the decision may scale up on it but not below the units held (reason partial_data); empty: the demand is always whole"`
 	CapacityPerUnit     float64       `envconfig:"TARGET_CAPACITY_PER_UNIT" default:"1" desc:"demand one unit serves at 100% utilisation, in [1e-9, 1e15], and times PRESCALE_TARGET_UTILIZATION at least 1e-9"`
 	TargetUtilization   float64       `envconfig:"TARGET_UTILIZATION" default:"0.7" desc:"utilisation to provision for, in (0,1]"`
 	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units; 0 lets a target scale to zero on zero demand and back up on any demand"`
@@ -155,6 +156,11 @@ func (c *Config) Validate() error {
 		if t.CurrentQuery != "" {
 			if err := CheckQuery(t.CurrentQuery); err != nil {
 				bad("TARGET_CURRENT_QUERY", "%v", err)
+			}
+		}
+		if t.CompleteQuery != "" {
+			if err := CheckQuery(t.CompleteQuery); err != nil {
+				bad("TARGET_COMPLETE_QUERY", "%v", err)
 			}
 		}
 		if err := t.Validate(); err != nil {
@@ -327,9 +333,10 @@ func (c *Config) unusedTargetVars() []string {
 		{"PRESCALE_TARGET_NAME", c.TargetName != "" && c.TargetName != "default"}, // its default
 		{"PRESCALE_TARGET_QUERY", c.TargetQuery != ""},
 		{"PRESCALE_TARGET_CURRENT_QUERY", c.TargetCurrentQuery != ""},
+		{"PRESCALE_TARGET_COMPLETE_QUERY", c.TargetCompleteQuery != ""},
 	} {
 		if v.set {
-			out = append(out, v.name+" is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)")
+			out = append(out, v.name+" is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)")
 		}
 	}
 	return out
@@ -535,6 +542,7 @@ func checkHTTPURL(raw string) error {
 // envVarOf maps a policy.Target field to its environment variable.
 var envVarOf = map[string]string{
 	"name": "TARGET_NAME", "kind": "TARGET_KIND", "query": "TARGET_QUERY", "current_query": "TARGET_CURRENT_QUERY",
+	"complete_query":    "TARGET_COMPLETE_QUERY",
 	"capacity_per_unit": "TARGET_CAPACITY_PER_UNIT", "target_utilization": "TARGET_UTILIZATION",
 	"min_units": "TARGET_MIN_UNITS", "max_units": "TARGET_MAX_UNITS",
 	"cost_per_unit_hour": "TARGET_COST_PER_UNIT_HOUR", "lag": "TARGET_PROVISIONING_LAG",
@@ -574,6 +582,7 @@ func (c *Config) EnvTarget() policy.Target {
 		Kind:                policy.Kind(c.TargetKind),
 		Query:               c.TargetQuery,
 		CurrentQuery:        c.TargetCurrentQuery,
+		CompleteQuery:       c.TargetCompleteQuery,
 		CapacityPerUnit:     c.CapacityPerUnit,
 		TargetUtilization:   c.TargetUtilization,
 		MinUnits:            c.MinUnits,
@@ -681,7 +690,7 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 	known := targetFields()
 	for i := range entries {
 		t := defaults
-		t.Name, t.Query, t.CurrentQuery = "", "", "" // per target, never inherited
+		t.Name, t.Query, t.CurrentQuery, t.CompleteQuery = "", "", "", "" // per target, never inherited
 		var fields map[string]any
 		if err := entries[i].Decode(&fields); err != nil {
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
@@ -739,9 +748,12 @@ func entryErrors(i int, t policy.Target, fields map[string]any) []error {
 	} else if err := CheckQuery(t.Query); err != nil {
 		errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): query: %v", i, t.Name, err)})
 	}
-	if t.CurrentQuery != "" {
-		if err := CheckQuery(t.CurrentQuery); err != nil {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): current_query: %v", i, t.Name, err)})
+	for _, q := range []struct{ field, expr string }{{"current_query", t.CurrentQuery}, {"complete_query", t.CompleteQuery}} {
+		if q.expr == "" {
+			continue
+		}
+		if err := CheckQuery(q.expr); err != nil {
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %s: %v", i, t.Name, q.field, err)})
 		}
 	}
 	if err := t.Validate(); err != nil {

@@ -160,6 +160,7 @@ func TestConfigValidate(t *testing.T) {
 		}, "PRESCALE_WEBHOOK_URL: http://REDACTED@r/hook is listed twice: the receiver would get every decision twice"},
 		{"scrape target twice", func(c *Config) { c.ScrapeTargets = []string{"http://e:9110/metrics", "http://e:9110/metrics"} }, "PRESCALE_SCRAPE_TARGETS: http://e:9110/metrics is listed twice"},
 		{"current query", func(c *Config) { c.TargetCurrentQuery = "kube_deployment_status_replicas[5m]" }, `PRESCALE_TARGET_CURRENT_QUERY: PromQL "kube_deployment_status_replicas[5m]" returns a matrix`},
+		{"complete query", func(c *Config) { c.TargetCompleteQuery = "min(up" }, `PRESCALE_TARGET_COMPLETE_QUERY: invalid PromQL "min(up"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig(t)
@@ -233,6 +234,9 @@ func TestParseTargets(t *testing.T) {
 		{"fractional step limit", "targets:\n  - {name: web, query: q, max_scale_down_units: 1.5}\n", `targets[0] ("web"): max_scale_down_units: want a whole number, got 1.5`, nil},
 		{"whole number as a float", "targets:\n  - {name: web, query: q, max_units: 1e3}\n", "", []string{"web"}},
 		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
+		{"bad complete query", "targets:\n  - {name: worker, query: q, complete_query: 'min(up'}\n", `PRESCALE_TARGETS_FILE: targets[0] ("worker"): complete_query: invalid PromQL "min(up"`, nil},
+		{"complete query over a range", "targets:\n  - {name: worker, query: q, complete_query: 'up[5m]'}\n", `targets[0] ("worker"): complete_query: PromQL "up[5m]" returns a matrix`, nil},
+		{"complete query", "targets:\n  - {name: worker, query: q, complete_query: 'min(min_over_time(up{job=\"worker\"}[5m]))'}\n", "", []string{"worker"}},
 		// An empty tier was taken: the tier label vanished from the
 		// target's series, alerts read "(/instances)".
 		{"empty tier", "targets:\n  - {name: web, query: q}\n  - {name: db, tier: '', query: q}\n", `PRESCALE_TARGETS_FILE: targets[1] ("db"): tier must not be empty: it is the tier label of the target's series, alerts and webhooks (leave the field out to inherit PRESCALE_TARGET_TIER)`, nil},
@@ -286,6 +290,11 @@ func TestParseTargets(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `kube_deployment_status_replicas{deployment="web"}`, ts[0].CurrentQuery)
 	require.Empty(t, ts[1].CurrentQuery, "a current_query is per target, never inherited from PRESCALE_TARGET_CURRENT_QUERY")
+	base.CompleteQuery = "env_up"
+	ts, err = ParseTargets([]byte("targets:\n  - {name: worker, query: q, complete_query: 'min(up)'}\n  - {name: db, query: q}\n"), base)
+	require.NoError(t, err)
+	require.Equal(t, "min(up)", ts[0].CompleteQuery)
+	require.Empty(t, ts[1].CompleteQuery, "a complete_query is per target, never inherited from PRESCALE_TARGET_COMPLETE_QUERY")
 }
 
 func TestTargetsFileFixture(t *testing.T) {
@@ -406,10 +415,11 @@ func TestUnused(t *testing.T) {
 			[]string{"PRESCALE_ACTUATOR includes webhook but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
 				"PRESCALE_ACTUATOR includes exec but PRESCALE_MODE is forecast-only: decisions are published, never handed to it"}},
 		// Not inherited by a targets file's entries: read by nothing.
-		{"target variables beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "web", TargetQuery: "q", TargetCurrentQuery: "c"},
-			[]string{"PRESCALE_TARGET_NAME is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)",
-				"PRESCALE_TARGET_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)",
-				"PRESCALE_TARGET_CURRENT_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query and current_query are not inherited)"}},
+		{"target variables beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "web", TargetQuery: "q", TargetCurrentQuery: "c", TargetCompleteQuery: "u"},
+			[]string{"PRESCALE_TARGET_NAME is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)",
+				"PRESCALE_TARGET_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)",
+				"PRESCALE_TARGET_CURRENT_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)",
+				"PRESCALE_TARGET_COMPLETE_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)"}},
 		{"the default name beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "default"}, nil},
 		{"webhook in act mode", Config{Mode: "act", Actuators: []string{"webhook"}, WebhookURL: []string{"http://r/hook"}}, nil},
 	} {

@@ -399,6 +399,9 @@ type Input struct {
 	// unusable: the decision holds with reason bad_query).
 	BadQuery bool
 	Problem  string
+	// Partial: see policy.Input (the demand is a lower bound: the decision
+	// goes no lower than the units held). A backtest never sets it.
+	Partial bool
 	// CostToday is the cost accrued since 00:00 UTC of Now's day.
 	CostToday float64
 }
@@ -437,6 +440,7 @@ func (e *Engine) Decide(in Input, st policy.State) Output {
 		DataPresent:  in.DataPresent && !math.IsNaN(in.Demand),
 		BadQuery:     in.BadQuery,
 		Problem:      in.Problem,
+		Partial:      in.Partial,
 		Demand:       in.Demand,
 		ForecastStep: e.cfg.Step,
 		CostToday:    in.CostToday,

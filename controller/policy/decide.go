@@ -53,7 +53,7 @@ func Reasons() []Reason {
 	return []Reason{
 		ReasonForecast, ReasonReactive, ReasonCooldown, ReasonStabilization, ReasonBudget,
 		ReasonMin, ReasonMax, ReasonLowConfidence, ReasonAnomaly, ReasonManual, ReasonNoData,
-		ReasonBadQuery,
+		ReasonBadQuery, ReasonPartialData,
 	}
 }
 
@@ -103,6 +103,11 @@ type Input struct {
 	// explanation.
 	BadQuery bool
 	Problem  string
+	// Partial says the demand is a lower bound: the target's
+	// complete_query said the demand query missed a source (it answered
+	// nothing, 0, or failed). The decision may rise on it but never goes
+	// below the units held (partialHold); Problem says why.
+	Partial bool
 	// Demand is the latest observed demand (NaN when unknown).
 	Demand float64
 	// Forecast was made at Now; Forecast.Mean[k] is for Now+(k+1)*ForecastStep.
@@ -240,7 +245,10 @@ type Explanation struct {
 	DataPresent  bool      `json:"data_present"`
 	// Problem says why the decision had no usable demand (no_data,
 	// bad_query): the history source's or the query's error.
-	Problem string  `json:"problem,omitempty"`
+	Problem string `json:"problem,omitempty"`
+	// Partial says the demand was a lower bound (Input.Partial): the
+	// decision went no lower than the units held; Problem says why.
+	Partial bool    `json:"partial,omitempty"`
 	Demand  float64 `json:"demand"`
 	// WindowStart and WindowEnd bound the lead window [now, now+lag+interval)
 	// whose forecast points were used; ForecastPoints counts them.
@@ -374,13 +382,16 @@ func (s State) Record(t Target, d Decision) State {
 }
 
 // outageAfter returns the outage hold and resume time after decision d:
-// a no_data decision holds its units; the first decision on fresh data
+// a no_data decision (or one on a partial demand) holds its units; the
+// first decision on fresh, whole data
 // after it starts the stabilisation window, and one at or after its end
 // drops the hold; a manual decision changes neither.
 func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
 	now := d.Explanation.Now
 	switch {
-	case d.Reason.Holds():
+	case d.Reason.Holds() || d.Explanation.Partial:
+		// A partial demand is an outage of a source: its units are held
+		// (partialHold) and stay a floor once the demand is whole again.
 		return d.Desired, time.Time{}
 	case d.Reason == ReasonManual:
 		return s.OutageHold, s.Resumed
@@ -446,6 +457,9 @@ func finiteOr0(v float64) float64 {
 //     units are pending.
 //  7. Cooldowns (a scale-up cooldown never holds below the reactive floor): cooldown.
 //  8. Rate limits (scale-up beyond the reactive floor, scale-down): stabilization.
+//     8a. On a partial demand (Input.Partial: a lower bound), never below
+//     the units held (those no_data would keep): partial_data. Above them
+//     it decides as on a whole demand, since the missing share only adds.
 //  9. Daily budget caps scale-up, possibly below the reactive floor: budget
 //     (only when it affords fewer than max_units).
 //  10. Min and max: min, max (max also for a forecast decision at
@@ -501,6 +515,7 @@ func Decide(in Input, t Target, st State) Decision {
 	// 5 to 8. Holds, each bounded below by the reactive floor.
 	ex.OutageHold = outageHold(in.Now, t, st)
 	p = hold(in, t, st, floor, p, &ex)
+	p = partialHold(in, t, st, p)
 
 	// 9 and 10. Caps.
 	p = capUnits(in, t, p, &ex)
@@ -532,10 +547,14 @@ func explain(in Input, t Target) Explanation {
 		Coverage:            finiteOr0(in.Forecast.Coverage),
 		Confidence:          finiteOr0(in.Forecast.Confidence),
 		ConfidenceThreshold: t.ConfidenceThreshold,
+		Partial:             in.Partial,
 		AnomalyScore:        finiteOr0(in.AnomalyScore),
 		Anomaly:             in.Anomaly,
 		AffordableUnits:     -1,
 		Peak:                peakOf(in, t),
+	}
+	if in.Partial {
+		ex.Problem = in.Problem
 	}
 	if p := eventPrice(in); p > 1 {
 		ex.EventPrice = p

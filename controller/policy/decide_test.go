@@ -351,13 +351,13 @@ func TestDecideRules(t *testing.T) {
 
 func TestEveryReasonIsReachable(t *testing.T) {
 	// TestDecideRules covers each reason; this guards the list itself.
-	require.Len(t, Reasons(), 12)
+	require.Len(t, Reasons(), 13)
 	seen := map[Reason]bool{}
 	for _, r := range Reasons() {
 		require.False(t, seen[r], "duplicate %s", r)
 		seen[r] = true
 	}
-	for _, want := range strings.Fields("forecast reactive cooldown stabilization budget min max low_confidence anomaly manual no_data bad_query") {
+	for _, want := range strings.Fields("forecast reactive cooldown stabilization budget min max low_confidence anomaly manual no_data bad_query partial_data") {
 		require.True(t, seen[Reason(want)], want)
 	}
 }

@@ -29,6 +29,9 @@ func (d Decision) Line() string {
 		d.Reason, d.Desired, e.Rule, e.Demand, e.ReactiveFloor, sized,
 		e.WindowStart.UTC().Format(time.RFC3339), e.WindowEnd.UTC().Format(time.RFC3339),
 		e.ForecastPoints, e.Model, e.Confidence, e.ConfidenceThreshold, needs, e.AnomalyScore, e.CurrentUnits)
+	if e.Partial {
+		line += "; partial demand, a lower bound (never below the units held): " + e.Problem
+	}
 	if m := e.ManualEnded; m != nil {
 		line += fmt.Sprintf("; manual override of %d units ended: ", m.Units)
 		if !m.Cancelled.IsZero() {

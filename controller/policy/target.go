@@ -80,6 +80,14 @@ type Target struct {
 	// The controller publishes its value as the current units and measures
 	// the provisioning lag it observes; the decision engine does not read it.
 	CurrentQuery string `json:"current_query,omitempty" yaml:"current_query"`
+	// CompleteQuery, when set, is PromQL that is non-zero while the demand
+	// query sees every source it sums (for example every host of a job:
+	// min(min_over_time(up{job="worker"}[5m]))). While it answers nothing,
+	// 0 or an error, the demand is a lower bound: the decision may scale
+	// up on it but not below the units held (reason partial_data), and
+	// its history points are left out, as missing. The decision engine
+	// does not read it.
+	CompleteQuery string `json:"complete_query,omitempty" yaml:"complete_query"`
 	// CapacityPerUnit is the demand one unit serves at 100 % utilisation
 	// (requests/s per instance, cores per node, bytes per volume step).
 	CapacityPerUnit float64 `json:"capacity_per_unit" yaml:"capacity_per_unit"`

@@ -45,6 +45,9 @@ type Facts struct {
 	// CurrentErr is why the current_query gave no units ("" when it did,
 	// or none is configured).
 	CurrentErr string
+	// Partial is why the demand was a lower bound (the target's
+	// complete_query did not say complete); "" when it was whole.
+	Partial string
 }
 
 // Log holds the outages of one controller's history source and targets
@@ -55,8 +58,9 @@ type Log struct {
 	hist    outage.Tracker
 	// query, current and data are per target: its query's problems, its
 	// current_query's, its time without fresh data while the store
-	// answers (the tracker's Seen: when that began).
-	query, current, data []outage.Tracker
+	// answers (the tracker's Seen: when that began); partial its demand
+	// read as a lower bound (complete_query).
+	query, current, data, partial []outage.Tracker
 	// dataGroup logs the data outages that start (end) in one cycle: more
 	// than a few as one line (an exporter gone under many targets).
 	dataGroup outage.Group
@@ -67,6 +71,7 @@ func New(targets []Target) *Log {
 	n := len(targets)
 	return &Log{targets: targets,
 		query: make([]outage.Tracker, n), current: make([]outage.Tracker, n), data: make([]outage.Tracker, n),
+		partial: make([]outage.Tracker, n),
 		dataGroup: outage.Group{Key: "target",
 			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
 			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"}}
@@ -93,7 +98,8 @@ func (l *Log) History(log *slog.Logger, now time.Time, up bool, histErr string, 
 // data and current_query as History logs the source's outages: one WARN
 // naming the target when one starts, DEBUG at each cycle while it lasts,
 // one INFO with its duration when the target decides normally again (its
-// current_query reads again). facts[i] is target i's.
+// current_query reads again, its demand is whole again). facts[i] is
+// target i's.
 func (l *Log) Targets(log *slog.Logger, now time.Time, facts []Facts) {
 	for i, f := range facts {
 		name := l.targets[i].Name
@@ -106,6 +112,13 @@ func (l *Log) Targets(log *slog.Logger, now time.Time, facts []Facts) {
 		}
 		l.data1(log, now, i, f)
 		l.current1(log, now, i, f)
+		switch {
+		case f.Partial != "":
+			l.partial[i].Fail(log, now, errors.New(f.Partial), "target demand partial: no scale-down below the units held",
+				"target", name, "reason", policy.ReasonPartialData)
+		case f.Present:
+			l.partial[i].OK(log, now, "target demand whole again", "target", name)
+		}
 	}
 	l.dataGroup.Flush(log)
 }
