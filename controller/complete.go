@@ -25,7 +25,7 @@ import (
 // demand at the cycle's time, a lower bound. A failed read masks every
 // point.
 func (c *Controller) maskIncomplete(ctx context.Context, t policy.Target, s history.Series) (history.Series, float64) {
-	if t.CompleteQuery == "" || len(s.T) == 0 {
+	if t.CompleteQuery == "" || s.Present() == 0 {
 		return s, math.NaN()
 	}
 	step := c.o.Step
