@@ -389,12 +389,12 @@ func (s State) Record(t Target, d Decision) State {
 func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
 	now := d.Explanation.Now
 	switch {
+	case d.Reason == ReasonManual:
+		return s.OutageHold, s.Resumed
 	case d.Reason.Holds() || d.Explanation.Partial:
 		// A partial demand is an outage of a source: its units are held
 		// (partialHold) and stay a floor once the demand is whole again.
 		return d.Desired, time.Time{}
-	case d.Reason == ReasonManual:
-		return s.OutageHold, s.Resumed
 	case s.OutageHold == 0:
 		return 0, time.Time{}
 	}

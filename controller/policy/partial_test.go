@@ -101,3 +101,17 @@ func TestPartialDemandHoldsAfterwards(t *testing.T) {
 	in.Now = t0.Add(5 * time.Minute)
 	require.Equal(t, 4, Decide(in, tg, st).Desired, "the window has passed on whole data")
 }
+
+// TestPartialDemandUnderManualOverride: a manual override in force wins
+// on a partial demand too, and, as on missing data, leaves the outage
+// hold as it was (its units are the operator's, not a hold's).
+func TestPartialDemandUnderManualOverride(t *testing.T) {
+	tg := baseTarget()
+	tg.StabilizationWindow = 3 * time.Minute
+	in, st := partialInput(40, 0.2)
+	st.Manual = &Override{Units: 3}
+	d := Decide(in, tg, st)
+	require.Equal(t, ReasonManual, d.Reason)
+	require.Equal(t, 3, d.Desired)
+	require.Zero(t, st.Record(tg, d).OutageHold)
+}
