@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
@@ -375,6 +376,12 @@ func (p *runProc) ensureToken() error {
 		}
 		if err != nil {
 			return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: %w", err)}
+		}
+		if strings.ContainsFunc(tok, unicode.IsControl) {
+			// Reported as a bad PRESCALE_API_TOKEN, which the operator
+			// had not set; the file is what to fix. Never echoed.
+			return usageErr("PRESCALE_DATA_DIR: %s holds a control character inside its token: no Authorization header "+
+				"can carry it, so every POST would be refused 401; write a token without one, or delete the file to have one generated", path)
 		}
 		p.cfg.APIToken, p.tokenFile = tok, path
 		return nil

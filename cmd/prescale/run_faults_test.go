@@ -185,6 +185,28 @@ func TestRunRefusesAShortTokenFile(t *testing.T) {
 	require.Equal(t, "mytoken\n", string(b), "left as it was")
 }
 
+// TestRunRefusesATokenFileWithAControlCharacter: a token file whose token
+// holds a control character (a tab, a carriage return inside) stops prescale
+// run at start, exit 2, naming the file, not PRESCALE_API_TOKEN, which the
+// operator never set; the token is never shown and the file is left alone.
+func TestRunRefusesATokenFileWithAControlCharacter(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	path := filepath.Join(data, apitoken.FileName)
+	const body = "0123456789\tabcdef-secret\n"
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	var out, errb testkit.SyncBuffer
+	code := runAtStart(t, nil, &out, &errb)
+	require.Equal(t, 2, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds a control character inside its token")
+	require.NotContains(t, errb.String(), "PRESCALE_API_TOKEN has")
+	require.NotContains(t, out.String()+errb.String(), "secret")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, body, string(b), "left as it was")
+}
+
 // TestRunRestartAfterBackfillWarns: a restart without --backfill on a
 // directory a backfill started says that the trace target is gone (it
 // vanished without a word: decisions, replay and all).
