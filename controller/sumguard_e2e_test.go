@@ -66,7 +66,10 @@ func (w *guardWatch) last(name string) (api.TargetStatus, api.Decision, error) {
 	}
 	w.mu.Lock()
 	for _, d := range by["guarded"].Decisions {
-		if d.Reason != "no_data" && d.Explanation.Demand < 2*w.one {
+		// A hold (no_data, or bad_query on a NaN demand: the first cycle
+		// may query an instant before Prometheus's first scrape of the
+		// factor, scalar() of nothing) decides nothing on a partial sum.
+		if !policy.Reason(d.Reason).Holds() && d.Explanation.Demand < 2*w.one {
 			w.violated = append(w.violated, fmt.Sprintf("guarded: %s at demand %v: %d units", d.Reason, d.Explanation.Demand, d.Desired))
 		}
 	}

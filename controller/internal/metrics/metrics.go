@@ -30,6 +30,7 @@ type Metrics struct {
 	BudgetCapped                     *prometheus.GaugeVec
 	Decisions                        *prometheus.CounterVec
 	DataOK                           *prometheus.GaugeVec
+	Partial                          *prometheus.GaugeVec
 	LastDecision                     *prometheus.GaugeVec
 	PendingSince                     *prometheus.GaugeVec
 	Demand                           *prometheus.GaugeVec
@@ -103,7 +104,7 @@ func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.Desired, m.Current, m.Forecast, m.ForecastLo, m.ForecastHi, m.ForecastPeak, m.Anomaly, m.Anomalous,
 			m.Confidence, m.ModelError, m.CostPerHour, m.CostToday, m.Budget, m.BudgetCapped,
-			m.DataOK, m.LastDecision, m.PendingSince, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
+			m.DataOK, m.Partial, m.LastDecision, m.PendingSince, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
 			m.CyclesFailed, m.LastCycle, m.HistoryUp, m.HistoryHealth, m.QueryDuration, m.PhaseDuration, m.Shard, m.StateSaveFail,
 			m.LagConfigured, m.LagObserved)
 	}
@@ -137,6 +138,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.Budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
 	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
 	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
+	m.Partial = gauge("target_demand_partial", "1 when the target's complete_query said at the last decision that its demand misses a source (answered nothing, 0 or an error): the demand is a lower bound, the decision may scale up but not below the units held; else 0. Only for targets with a complete_query. PrescaleDemandPartial fires after 30 minutes.")
 	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
 	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
@@ -196,6 +198,9 @@ func (m *Metrics) initTarget(t policy.Target) {
 	m.LagConfigured.WithLabelValues(lv...).Set(t.Lag.Seconds())
 	if t.CurrentQuery != "" {
 		m.LagObserved.WithLabelValues(lv...)
+	}
+	if t.CompleteQuery != "" {
+		m.Partial.WithLabelValues(lv...)
 	}
 	for _, d := range directions {
 		for _, r := range policy.Reasons() {
@@ -378,6 +383,9 @@ func (m *Metrics) Publish(t policy.Target, v Values) {
 		m.ModelError.WithLabelValues(lv...).Set(v.ModelError)
 	}
 	m.DataOK.WithLabelValues(lv...).Set(b2f(v.Present))
+	if t.CompleteQuery != "" {
+		m.Partial.WithLabelValues(lv...).Set(b2f(ex.Partial))
+	}
 	if v.Present {
 		m.Demand.WithLabelValues(lv...).Set(v.Demand)
 	}

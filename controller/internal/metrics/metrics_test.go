@@ -123,3 +123,27 @@ func TestPendingSinceFollowsProgress(t *testing.T) {
 	m.PublishCurrent(web, 6, 6, t0.Add(time.Hour))
 	require.Equal(t, 0, testutil.CollectAndCount(m.PendingSince), "equal: absent")
 }
+
+// TestPublishPartial: a target with a complete_query has
+// prescale_target_demand_partial at 0 from the start, 1 while its decision
+// read a partial demand (a lower bound) and 0 again once whole; a target
+// without one has no such series.
+func TestPublishPartial(t *testing.T) {
+	summed := web
+	summed.Name, summed.CompleteQuery = "workers", `min(up{job="w"})`
+	m := New(prometheus.NewRegistry(), []policy.Target{web, summed})
+	g := func() float64 {
+		return testutil.ToFloat64(m.Partial.WithLabelValues("workers", "frontend", "instances"))
+	}
+	require.Equal(t, 1, testutil.CollectAndCount(m.Partial), "only the target with a complete_query")
+	require.InDelta(t, 0, g(), 0)
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	dec := policy.Decision{Desired: 8, Reason: policy.ReasonPartialData, Explanation: policy.Explanation{Partial: true}}
+	m.Publish(summed, Values{Units: Units{Decision: dec, Current: 8, Paid: 8, At: at}, Present: true, Demand: 2})
+	require.InDelta(t, 1, g(), 0)
+	m.Publish(web, Values{Units: Units{Decision: dec, Current: 8, Paid: 8, At: at}, Present: true, Demand: 2})
+	require.Equal(t, 1, testutil.CollectAndCount(m.Partial), "web has no complete_query")
+	dec.Reason, dec.Explanation.Partial = policy.ReasonForecast, false
+	m.Publish(summed, Values{Units: Units{Decision: dec, Current: 8, Paid: 8, At: at.Add(time.Minute)}, Present: true, Demand: 4})
+	require.InDelta(t, 0, g(), 0)
+}
