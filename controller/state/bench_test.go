@@ -2,6 +2,7 @@ package state
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/cputime"
 )
 
 // fleetFile is the state of n targets as a controller holds it in steady
@@ -24,8 +26,7 @@ func fleetFile(n int) File {
 		tg.Policy.Recent = nil
 		for k := range 20 {
 			d := web.Decisions[k%len(web.Decisions)]
-			d.Explanation.Now = d.Explanation.Now.Add(time.Duration(k) * 15 * time.Second)
-			d.Explanation.Demand += float64(i) / 7
+			benchDecision(&d.Explanation, i, k)
 			tg.Decisions = append(tg.Decisions, d)
 			tg.Policy.Recent = append(tg.Policy.Recent, policy.Recommendation{At: d.Explanation.Now, Units: d.Desired})
 		}
@@ -33,6 +34,24 @@ func fleetFile(n int) File {
 		f.Targets[fmt.Sprintf("service-%04d", i)] = tg
 	}
 	return f
+}
+
+// benchDecision makes e the k-th decision of target i as a running
+// controller makes them: its times read from the clock (nanoseconds),
+// its demand, forecast, confidence and scores numbers of full precision
+// (their shortest decimals 15-17 digits), with the peak's quantiles;
+// the configuration's numbers (coverage, thresholds) stay as they are.
+func benchDecision(e *policy.Explanation, i, k int) {
+	v := func(j int) float64 { return float64((i*31+k*7919+j*104729)%100003) / 99991 }
+	e.Now = e.Now.Add(time.Duration(k)*15*time.Second + time.Duration(v(0)*1e9))
+	e.WindowStart, e.WindowEnd = e.Now, e.Now.Add(5*time.Minute)
+	e.Demand += float64(i)/7 + v(1)
+	e.MeanUsed += v(2)
+	e.UpperUsed += v(3)
+	e.Confidence = 0.7 + v(4)/4
+	e.AnomalyScore = v(5)
+	e.ExceedanceProbability = v(6) / 10
+	e.Peak = &policy.Peak{P50: e.MeanUsed * v(7), P90: e.MeanUsed * (1 + v(8)), P99: e.UpperUsed * (1 + v(9))}
 }
 
 // benchShadow is a full shadow runs' memory at 15-second cycles: 12
@@ -76,16 +95,52 @@ func BenchmarkSave1000Targets(b *testing.B) {
 	}
 	f := fleetFile(1000)
 	b.ReportAllocs()
+	cpu := cputime.Seconds()
 	for b.Loop() {
 		if err := s.Save(f); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cputime.Seconds()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 	st, err := os.Stat(s.Path())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(st.Size())/1e6, "MB/file")
+	for part, n := range fileParts(b, f) {
+		b.ReportMetric(float64(n)/1e6, "MB_"+part)
+	}
+}
+
+// fileParts is what each part of f weighs in the file (bytes): the
+// targets' decisions, shadow runs' memories and policy states (each what
+// the targets' encodings lose without it), and the rest (names, costs,
+// acknowledgements, the file's own fields).
+func fileParts(b *testing.B, f File) map[string]int {
+	b.Helper()
+	size := func(v any) int {
+		js, err := json.Marshal(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(js)
+	}
+	parts := map[string]int{"file": size(f)}
+	for _, t := range f.Targets {
+		all := size(t)
+		without := t
+		without.Decisions = nil
+		parts["decisions"] += all - size(without)
+		without = t
+		without.Shadow = nil
+		parts["shadow"] += all - size(without)
+		without = t
+		without.Policy = policy.State{}
+		parts["policy"] += all - size(without)
+	}
+	parts["rest"] = parts["file"] - parts["decisions"] - parts["shadow"] - parts["policy"]
+	delete(parts, "file")
+	return parts
 }
 
 // BenchmarkEncode1000Targets is the persist phase's CPU without the file:
@@ -99,9 +154,11 @@ func BenchmarkEncode1000Targets(b *testing.B) {
 	f := fleetFile(1000)
 	w := bufio.NewWriterSize(io.Discard, 64<<10)
 	b.ReportAllocs()
+	cpu := cputime.Seconds()
 	for b.Loop() {
 		if err := s.encode(w, f); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cputime.Seconds()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 }

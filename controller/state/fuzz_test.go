@@ -23,6 +23,12 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(packed)
+	// Decisions: the newest in JSON, the older ones packed ("history").
+	history, err := json.Marshal(File{Version: Version, Targets: map[string]Target{"web": {Decisions: fixtureFile().Targets["web"].Decisions}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(history)
 	// One directory per fuzzing process (each runs the function serially).
 	dir := f.TempDir()
 	s, err := New(dir)

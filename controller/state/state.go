@@ -6,6 +6,7 @@ package state
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +37,9 @@ type Target struct {
 	CostToday float64   `json:"cost_today"`
 	CostTotal float64   `json:"cost_total"`
 	CostAt    time.Time `json:"cost_at,omitzero"`
-	// Decisions are the most recent decisions, oldest first.
+	// Decisions are the most recent decisions, oldest first. The file
+	// holds the newest in "decisions" and the older ones packed in
+	// "history" (history.go; MarshalJSON, UnmarshalJSON).
 	Decisions []policy.Decision `json:"decisions,omitempty"`
 	// PrevForecast is the previous cycle's one-step-ahead mean forecast and
 	// the time it was for; the next cycle scores it (prescale_model_error).
@@ -139,7 +142,9 @@ type Store struct {
 	enc    *json.Encoder
 	shadow []byte // the memory's forecaster's policy state (JSON), reused
 	packed []byte // the memory's packed runs, reused
-	out    []byte // appendShadow's bytes, reused
+	out    []byte // appendShadow's bytes, the history's base64, reused
+	hist   []byte // the packed history, reused
+	col    []byte // a column of it, reused
 
 }
 
@@ -275,26 +280,50 @@ func (s *Store) encode(w *bufio.Writer, f File) error {
 	return w.Flush() // the first write error, if any
 }
 
-// writeTarget writes t's JSON to w, json.Marshal's bytes: its shadow
-// runs' memory, its last field, through appendShadow (through its
-// MarshalJSON when of another version or unreadable runs).
+// writeTarget writes t's JSON to w (MarshalJSON's bytes): its fields
+// as encoding/json writes them but for its decisions, the newest alone
+// in "decisions" and the older ones packed in "history" (history.go),
+// and its shadow runs' memory, its last field, through appendShadow
+// (through its MarshalJSON when of another version or unreadable runs).
 func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 	m := t.Shadow
 	t.Shadow = nil
-	val, err := s.marshal(t)
-	if err != nil || m == nil {
+	var older []policy.Decision
+	cols, planErr := historyPlan()
+	if n := len(t.Decisions); n > 1 && planErr == nil {
+		older, t.Decisions = t.Decisions[:n-1], t.Decisions[n-1:]
+	}
+	val, err := s.marshal((*plainTarget)(&t))
+	if err != nil || m == nil && older == nil {
 		_, _ = w.Write(val)
 		return err
 	}
-	_, _ = w.Write(val[:len(val)-1]) // its closing brace after the memory
-	_, _ = w.WriteString(`,"shadow":`)
+	_, _ = w.Write(val[:len(val)-1]) // its closing brace after the rest
+	if older != nil {
+		_, _ = w.WriteString(`,"history":"`)
+		s.hist, s.col = appendHistory(s.hist[:0], s.col, cols, older)
+		s.out = base64.RawStdEncoding.AppendEncode(s.out[:0], s.hist)
+		_, _ = w.Write(s.out)
+		_ = w.WriteByte('"')
+	}
+	if m != nil {
+		_, _ = w.WriteString(`,"shadow":`)
+		if err := s.writeShadow(w, m); err != nil {
+			return err
+		}
+	}
+	return w.WriteByte('}')
+}
+
+// writeShadow writes the shadow runs' memory m's JSON.
+func (s *Store) writeShadow(w *bufio.Writer, m *Shadow) error {
 	if m.Version != ShadowVersion || m.bad != "" {
 		js, err := s.marshal(m)
 		if err != nil {
 			return err
 		}
-		_, _ = w.Write(js)
-		return w.WriteByte('}')
+		_, err = w.Write(js)
+		return err
 	}
 	fc, err := s.marshal(m.FcPolicy)
 	if err != nil {
@@ -306,8 +335,54 @@ func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 		return err
 	}
 	s.out, s.packed = appendShadow(s.out[:0], s.packed, m, target, s.shadow)
-	_, _ = w.Write(s.out)
-	return w.WriteByte('}')
+	_, err = w.Write(s.out)
+	return err
+}
+
+// plainTarget is Target without its methods: encoding/json's fields.
+type plainTarget Target
+
+// MarshalJSON writes t as the state file holds it (writeTarget).
+func (t Target) MarshalJSON() ([]byte, error) {
+	var out bytes.Buffer
+	s := &Store{}
+	s.enc = json.NewEncoder(&s.buf)
+	w := bufio.NewWriter(&out)
+	if err := s.writeTarget(w, t); err != nil {
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// UnmarshalJSON reads a target as the state file holds it: its decisions
+// are the packed "history" (when there is one) followed by "decisions"
+// (all of them in files written before the history was packed). A
+// history of another version (a newer controller's) is not read; one
+// that cannot be read is an error, as decisions that are not a list.
+func (t *Target) UnmarshalJSON(b []byte) error {
+	var v struct {
+		plainTarget
+		History *string `json:"history"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*t = Target(v.plainTarget)
+	if v.History == nil {
+		return nil
+	}
+	older, err := readHistory(*v.History)
+	switch {
+	case errors.Is(err, errHistoryVersion):
+		return nil
+	case err != nil:
+		return err
+	}
+	t.Decisions = append(older, t.Decisions...)
+	return nil
 }
 
 // marshal returns json.Marshal's bytes of v, in s.buf (valid until the
