@@ -475,7 +475,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	})
 	c.phase("act", func() {
 		for i, t := range c.targets {
-			c.act(ctx, t, snaps[i].decision, snaps[i])
+			if !snaps[i].guess { // a hold's is not acted on either (act)
+				c.act(ctx, t, snaps[i].decision, snaps[i])
+			}
 			c.recordActuation(&states[i], t.Name)
 			snaps[i].current, snaps[i].paid = c.afterAct(i, t, states[i], snaps[i])
 			c.publish(t, snaps[i], states[i])
@@ -650,8 +652,11 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	// prescale_desired_units, which KEDA applied to a workload running
 	// many more once Prometheus answered again, and saved as the last
 	// decision, published at the next start. It is neither: the series
-	// stays absent and the next cycle starts afresh.
-	if first && snap.decision.Reason.Holds() {
+	// stays absent and the next cycle starts afresh. So is one on a
+	// partial demand (complete_query) at no more than that guess: a lower
+	// bound of the units the workload runs, not a reason to scale it down.
+	partialGuess := snap.decision.Explanation.Partial && snap.decision.Desired <= snap.requested
+	if first && (snap.decision.Reason.Holds() || partialGuess) {
 		snap.guess = true
 		ts.Policy.HasLast = false
 	}
