@@ -131,7 +131,8 @@ type snapshot struct {
 	decision    policy.Decision
 	hasDecision bool
 	// guess: the decision is a first hold (no decision before, no demand
-	// data, no units read back), min_units by default; see decideTarget.
+	// data or only a partial one, no units read back), min_units by
+	// default: neither published, acted on nor saved; see decideTarget.
 	guess bool
 }
 
