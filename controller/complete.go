@@ -12,8 +12,8 @@ import (
 )
 
 // A target's complete_query (policy.Target.CompleteQuery) says when its
-// demand query sees every source it sums: non-zero while it does. While it
-// answers nothing, 0 or an error, the demand read is a lower bound (a host
+// demand query sees every source it sums: positive while it does. While it
+// answers nothing, 0 or less, or an error, the demand read is a lower bound (a host
 // of a summed job is down and its share is missing): the decision may go
 // up on it but no lower than the units held (policy.Input.Partial), and the
 // history points read then are left out of the window, as missing, so the
@@ -55,8 +55,9 @@ func (c *Controller) maskIncomplete(ctx context.Context, t policy.Target, s hist
 }
 
 // completeValue reports whether a complete_query value says complete:
-// present and not 0.
-func completeValue(v float64) bool { return !math.IsNaN(v) && v != 0 }
+// present and above 0 (the history source refuses a negative answer as
+// it refuses a negative demand, so that one reads as failed).
+func completeValue(v float64) bool { return v > 0 }
 
 // readComplete evaluates target t's complete_query at the cycle's time
 // (instant query semantics, as current_query) and marks the snapshot's
@@ -77,7 +78,7 @@ func (c *Controller) readComplete(ctx context.Context, t policy.Target, snap *sn
 	case !ok:
 		snap.partial = fmt.Sprintf("complete_query %q answered nothing", t.CompleteQuery)
 	case !completeValue(v):
-		snap.partial = fmt.Sprintf("complete_query %q answered 0", t.CompleteQuery)
+		snap.partial = fmt.Sprintf("complete_query %q answered %g", t.CompleteQuery, v)
 	default:
 		return
 	}

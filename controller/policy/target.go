@@ -80,10 +80,10 @@ type Target struct {
 	// The controller publishes its value as the current units and measures
 	// the provisioning lag it observes; the decision engine does not read it.
 	CurrentQuery string `json:"current_query,omitempty" yaml:"current_query"`
-	// CompleteQuery, when set, is PromQL that is non-zero while the demand
+	// CompleteQuery, when set, is PromQL that is positive while the demand
 	// query sees every source it sums (for example every host of a job:
 	// min(min_over_time(up{job="worker"}[5m]))). While it answers nothing,
-	// 0 or an error, the demand is a lower bound: the decision may scale
+	// 0 or less, or an error, the demand is a lower bound: the decision may scale
 	// up on it but not below the units held (reason partial_data), and
 	// its history points are left out, as missing. The decision engine
 	// does not read it.
