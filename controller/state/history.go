@@ -397,7 +397,7 @@ func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 		case kindInt:
-			if x := r.varint(); ok && v.OverflowInt(x) {
+			if x := r.int(); ok && v.OverflowInt(x) {
 				return fmt.Errorf("%d out of range", x)
 			} else if ok {
 				v.SetInt(x)
@@ -449,7 +449,7 @@ func (r *unpacker) end() error {
 
 // time reads a time written by appendTime with reference ref.
 func (r *unpacker) time(ref time.Time) (time.Time, error) {
-	t, err := timeOf(ref.Unix()+r.varint(), int64(ref.Nanosecond())+r.varint(), r.varint())
+	t, err := timeOf(ref.Unix()+r.int(), int64(ref.Nanosecond())+r.int(), r.int())
 	if r.err != nil {
 		return t, nil // reported as truncated
 	}
@@ -467,6 +467,9 @@ func timeOf(sec, nsec, off int64) (time.Time, error) {
 	if off <= -86400 || off >= 86400 {
 		return t, fmt.Errorf("zone offset %d s: a day or more", off)
 	}
+	if off%60 != 0 { // appendTime writes asJSON's whole minutes
+		return t, fmt.Errorf("zone offset %d s: not whole minutes", off)
+	}
 	if y := t.Add(time.Duration(off) * time.Second).UTC().Year(); y < 0 || y > 9999 {
 		return t, fmt.Errorf("year %d outside [0, 9999]", y)
 	}
@@ -481,20 +484,10 @@ func timeOf(sec, nsec, off int64) (time.Time, error) {
 
 // The history's values.
 
-func (r *unpacker) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail(errHistoryTruncated)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
 func (r *unpacker) uint() uint64 {
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
-		r.fail(errHistoryTruncated)
+		r.fail(errTruncated)
 		return 0
 	}
 	r.b = r.b[n:]
@@ -503,7 +496,7 @@ func (r *unpacker) uint() uint64 {
 
 func (r *unpacker) byte() byte {
 	if len(r.b) == 0 {
-		r.fail(errHistoryTruncated)
+		r.fail(errTruncated)
 		return 0
 	}
 	v := r.b[0]
@@ -513,7 +506,7 @@ func (r *unpacker) byte() byte {
 
 func (r *unpacker) uint32() uint32 {
 	if len(r.b) < 4 {
-		r.fail(errHistoryTruncated)
+		r.fail(errTruncated)
 		return 0
 	}
 	v := binary.LittleEndian.Uint32(r.b)
@@ -536,7 +529,7 @@ func (r *unpacker) flag() bool {
 func (r *unpacker) bytes() []byte {
 	n := r.uint()
 	if n > uint64(len(r.b)) {
-		r.fail(errHistoryTruncated)
+		r.fail(errTruncated)
 		return nil
 	}
 	v := r.b[:n]
@@ -558,5 +551,3 @@ func (r *unpacker) str(seen []string) (string, []string) {
 	}
 	return seen[k-1], seen
 }
-
-var errHistoryTruncated = errors.New("truncated")

@@ -180,7 +180,7 @@ func (s *Shadow) unpack(runs string) error {
 	s.Steps.Wobble, s.Steps.Climb = r.floats(), r.floats()
 	switch {
 	case r.err != nil:
-		return r.err
+		return fmt.Errorf("runs %w", r.err)
 	case len(r.b) > 0:
 		return fmt.Errorf("runs: %d bytes after the last field", len(r.b))
 	}
@@ -234,7 +234,7 @@ type unpacker struct {
 	err error
 }
 
-var errTruncated = errors.New("runs truncated")
+var errTruncated = errors.New("truncated")
 
 func (r *unpacker) fail(err error) {
 	if r.err == nil {
