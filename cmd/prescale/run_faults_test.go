@@ -207,6 +207,27 @@ func TestRunRefusesATokenFileWithAControlCharacter(t *testing.T) {
 	require.Equal(t, body, string(b), "left as it was")
 }
 
+// TestRunRefusesAnUnreadableTokenFile: an api-token that exists but
+// cannot be read (another user's file of mode 0600; here a directory, the
+// read error root also gets) stops prescale run at start, exit 2, naming
+// the file and the error; it was replaced by a generated token (the
+// directory case only failed at writing, exit 1), and a client holding the
+// file's token got 401.
+func TestRunRefusesAnUnreadableTokenFile(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	path := filepath.Join(data, apitoken.FileName)
+	require.NoError(t, os.Mkdir(path, 0o700))
+	var out, errb testkit.SyncBuffer
+	code := runAtStart(t, nil, &out, &errb)
+	require.Equal(t, 2, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: the API token file cannot be read (read "+path+": is a directory)")
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir(), "left as it was")
+}
+
 // TestRunRestartAfterBackfillWarns: a restart without --backfill on a
 // directory a backfill started says that the trace target is gone (it
 // vanished without a word: decisions, replay and all).
