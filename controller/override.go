@@ -43,6 +43,9 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	ts = accrueCost(t, ts, now, c.paidUnits(i, t, snap.current, now))
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
+	if snap.partial != "" { // as the cycle's decide: the last cycle's reading
+		in.Partial, in.Problem = true, snap.partial
+	}
 	dec := c.d.Decide(in, t, ts.Policy)
 	ts.Policy = ts.Policy.Record(t, dec)
 	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)

@@ -142,3 +142,34 @@ func TestPartialDemandHoldsAndScalesUp(t *testing.T) {
 	require.Contains(t, d.Explanation.Problem, `complete_query "hosts_up" failed`)
 	require.False(t, math.IsNaN(d.Explanation.Demand))
 }
+
+// TestOverrideOnAPartialDemandSaysSo: a manual scaling through the API
+// while the demand is partial says so in its explanation (partial, and the
+// complete_query's answer as the problem), as the cycle's decisions under
+// the same override do; it did not.
+func TestOverrideOnAPartialDemandSaysSo(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC)
+	h := &hostsHistory{factor: 1}
+	tg := testTarget
+	tg.CompleteQuery, tg.ScaleDownCooldown = "hosts_up", 0
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	m := NewMetrics(prometheus.NewRegistry(), []policy.Target{tg})
+	deps := testDeps(h, fakeForecaster{conf: 0.1}, st, m, func() time.Time { return now })
+	c, err := New([]policy.Target{tg}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	h.set(func(h *hostsHistory) { h.downFrom = now.Add(time.Minute).Unix() })
+	now = now.Add(time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.True(t, c.Snapshot().Targets[0].Decision.Explanation.Partial, "the cycle read a partial demand")
+
+	now = now.Add(10 * time.Second)
+	s, err := c.Override(t.Context(), "web", 20, time.Hour)
+	require.NoError(t, err)
+	d := s.Decision
+	require.Equal(t, policy.ReasonManual, d.Reason)
+	require.Equal(t, 20, d.Desired)
+	require.True(t, d.Explanation.Partial, "%s", d.Line())
+	require.Contains(t, d.Explanation.Problem, `complete_query "hosts_up" answered 0`)
+}
