@@ -156,12 +156,7 @@ func TestLoadsFileOfEarlierVersion(t *testing.T) {
 		} `json:"targets"`
 	}
 	require.NoError(t, json.Unmarshal(old, &written))
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), old, 0o600))
-	s, err := New(dir)
-	require.NoError(t, err)
-	f, err := s.Load()
-	require.NoError(t, err)
+	s, f := loadWritten(t, old)
 	require.Len(t, f.Targets, 2)
 	for name, tg := range f.Targets {
 		require.Len(t, tg.Decisions, 20, name)

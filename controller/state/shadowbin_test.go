@@ -291,12 +291,7 @@ func TestLoadsShadowVersion1(t *testing.T) {
 	old, err := os.ReadFile(filepath.Join("testdata", "controller-state-v1-shadow-v1.json"))
 	require.NoError(t, err)
 	require.Contains(t, string(old), `"shadow":{"version":1,"target":"","at":1000,"started":400,`)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), old, 0o600))
-	s, err := New(dir)
-	require.NoError(t, err)
-	f, err := s.Load()
-	require.NoError(t, err)
+	s, f := loadWritten(t, old)
 	want := goodShadow()
 	want.Version = 1
 	want.FcPolicy.Recent[0].At = want.FcPolicy.Recent[0].At.UTC()

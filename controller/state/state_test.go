@@ -225,12 +225,7 @@ func TestLoadsIndentedFile(t *testing.T) {
 	old, err := os.ReadFile(filepath.Join("testdata", "controller-state-v1-indented.json"))
 	require.NoError(t, err)
 	require.Contains(t, string(old), "\n  \"targets\": {\n")
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), old, 0o600))
-	s, err := New(dir)
-	require.NoError(t, err)
-	f, err := s.Load()
-	require.NoError(t, err)
+	s, f := loadWritten(t, old)
 	// Written before the pending time was kept: none.
 	want := fixtureFile()
 	for name, tg := range want.Targets {
@@ -474,4 +469,17 @@ func TestSaveThroughSymlink(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, ents, 1, "no temporary file left in %s", d)
 	}
+}
+
+// loadWritten writes b as the state file of a new data directory and
+// loads it with a Store of that directory, which it returns with the file.
+func loadWritten(t *testing.T, b []byte) (*Store, File) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), b, 0o600))
+	s, err := New(dir)
+	require.NoError(t, err)
+	f, err := s.Load()
+	require.NoError(t, err)
+	return s, f
 }
