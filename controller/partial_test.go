@@ -55,6 +55,24 @@ func (h *hostsHistory) QueryRange(_ context.Context, q string, start, end time.T
 	return s, nil
 }
 
+// newHostsController is a controller in act mode deciding testTarget on
+// h, with complete_query "hosts_up" and no scale-down cooldown, at the
+// time *now, logging to the returned buffer.
+func newHostsController(t *testing.T, h *hostsHistory, now *time.Time) (*Controller, *Metrics, *testkit.SyncBuffer) {
+	t.Helper()
+	tg := testTarget
+	tg.CompleteQuery, tg.ScaleDownCooldown = "hosts_up", 0
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	m := NewMetrics(prometheus.NewRegistry(), []policy.Target{tg})
+	deps := testDeps(h, fakeForecaster{conf: 0.1}, st, m, func() time.Time { return *now })
+	logs := &testkit.SyncBuffer{}
+	deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	c, err := New([]policy.Target{tg}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	return c, m, logs
+}
+
 func (h *hostsHistory) set(f func(*hostsHistory)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -73,16 +91,7 @@ func (h *hostsHistory) set(f func(*hostsHistory)) {
 func TestPartialDemandHoldsAndScalesUp(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC)
 	h := &hostsHistory{factor: 1}
-	tg := testTarget
-	tg.CompleteQuery, tg.ScaleDownCooldown = "hosts_up", 0
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
-	m := NewMetrics(prometheus.NewRegistry(), []policy.Target{tg})
-	deps := testDeps(h, fakeForecaster{conf: 0.1}, st, m, func() time.Time { return now })
-	logs := &testkit.SyncBuffer{}
-	deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	c, err := New([]policy.Target{tg}, testOptions(ModeAct), deps)
-	require.NoError(t, err)
+	c, m, logs := newHostsController(t, h, &now)
 	cycle := func(at time.Time) policy.Decision {
 		now = at
 		require.NoError(t, c.ReconcileOnce(t.Context()))
@@ -150,14 +159,7 @@ func TestPartialDemandHoldsAndScalesUp(t *testing.T) {
 func TestOverrideOnAPartialDemandSaysSo(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC)
 	h := &hostsHistory{factor: 1}
-	tg := testTarget
-	tg.CompleteQuery, tg.ScaleDownCooldown = "hosts_up", 0
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
-	m := NewMetrics(prometheus.NewRegistry(), []policy.Target{tg})
-	deps := testDeps(h, fakeForecaster{conf: 0.1}, st, m, func() time.Time { return now })
-	c, err := New([]policy.Target{tg}, testOptions(ModeAct), deps)
-	require.NoError(t, err)
+	c, _, _ := newHostsController(t, h, &now)
 	require.NoError(t, c.ReconcileOnce(t.Context()))
 	h.set(func(h *hostsHistory) { h.downFrom = now.Add(time.Minute).Unix() })
 	now = now.Add(time.Minute)
