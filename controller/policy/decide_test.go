@@ -263,6 +263,18 @@ func TestDecideRules(t *testing.T) {
 			desired: 8, reason: ReasonStabilization, rule: RuleStabilization,
 		},
 		{
+			// A recommendation after now (saved before a clock step back)
+			// is in no window of this decision.
+			name:   "stabilisation window ignores a recommendation from the future",
+			target: func(t *Target) { t.StabilizationWindow = 5 * time.Minute },
+			in:     func(in *Input) { in.CurrentUnits = 10; in.Forecast = flat(20, 25, 10) },
+			state: State{Recent: []Recommendation{
+				{At: t0.Add(time.Minute), Units: 12},
+				{At: t0.Add(-4 * time.Minute), Units: 8},
+			}},
+			desired: 8, reason: ReasonStabilization, rule: RuleStabilization,
+		},
+		{
 			name:    "scale-up cooldown holds, but not below the reactive floor",
 			target:  func(t *Target) { t.ScaleUpCooldown = 10 * time.Minute },
 			in:      func(in *Input) { in.Demand, in.CurrentUnits = 45, 3; in.Forecast = flat(60, 80, 10) },
@@ -275,6 +287,20 @@ func TestDecideRules(t *testing.T) {
 			in:      func(in *Input) { in.CurrentUnits = 10; in.Forecast = flat(20, 25, 10) },
 			state:   State{LastScaleUp: t0.Add(-2 * time.Minute)},
 			desired: 10, reason: ReasonCooldown, rule: RuleCooldownDown,
+		},
+		{
+			name:    "scale-down cooldown counts from the last scale-down too",
+			target:  func(t *Target) { t.ScaleDownCooldown = 10 * time.Minute },
+			in:      func(in *Input) { in.CurrentUnits = 10; in.Forecast = flat(20, 25, 10) },
+			state:   State{LastScaleUp: t0.Add(-time.Hour), LastScaleDown: t0.Add(-2 * time.Minute)},
+			desired: 10, reason: ReasonCooldown, rule: RuleCooldownDown,
+		},
+		{
+			name:    "scale-up cooldown ends when its length has passed",
+			target:  func(t *Target) { t.ScaleUpCooldown = 10 * time.Minute },
+			in:      func(in *Input) { in.Demand, in.CurrentUnits = 45, 3; in.Forecast = flat(60, 80, 10) },
+			state:   State{LastScaleUp: t0.Add(-10 * time.Minute)},
+			desired: 8, reason: ReasonForecast, rule: RuleForecast,
 		},
 		{
 			name:    "scale-up rate limit",
@@ -504,6 +530,7 @@ func TestValidate(t *testing.T) {
 		{"capacity times utilisation", func(t *Target) { t.CapacityPerUnit, t.TargetUtilization = 1e-6, 1e-4 },
 			`target_utilization times capacity_per_unit (0.0001 × 1e-06 = 1e-10) must be at least 1e-09: the demand one unit is sized for, in the query's unit`},
 		{"cost huge", func(t *Target) { t.CostPerUnitHour = 1.7e308 }, `cost_per_unit_hour must be at most 1e+09 (the price of one unit for one hour), got 1.7e+308`},
+		{"cost just above", func(t *Target) { t.CostPerUnitHour = 1.01e9 }, `cost_per_unit_hour must be at most 1e+09 (the price of one unit for one hour), got 1.01e+09`},
 		{"utilisation", func(t *Target) { t.TargetUtilization = 1.5 }, `target_utilization must be in (0, 1], got 1.5`},
 		{"min", func(t *Target) { t.MinUnits = -1 }, `min_units must be >= 0, got -1`},
 		{"max", func(t *Target) { t.MaxUnits = 0 }, `max_units must be in [1, 1000000], got 0`},
@@ -514,6 +541,7 @@ func TestValidate(t *testing.T) {
 		{"up cooldown", func(t *Target) { t.ScaleUpCooldown = -time.Second }, `scale_up_cooldown must be >= 0`},
 		{"down cooldown", func(t *Target) { t.ScaleDownCooldown = -time.Second }, `scale_down_cooldown must be >= 0`},
 		{"window", func(t *Target) { t.StabilizationWindow = -time.Second }, `stabilization_window must be >= 0`},
+		{"usage window", func(t *Target) { t.UsageWindow = -time.Second }, `usage_window must be >= 0, got -1s`},
 		{"up rate", func(t *Target) { t.MaxScaleUpUnits = -1 }, `max_scale_up_units must be >= 0 (0: unlimited), got -1`},
 		{"down rate", func(t *Target) { t.MaxScaleDownUnits = -1 }, `max_scale_down_units must be >= 0 (0: unlimited), got -1`},
 		{"tolerance", func(t *Target) { t.Tolerance = 1 }, `tolerance must be in [0, 1), got 1`},
