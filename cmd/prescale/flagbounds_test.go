@@ -51,9 +51,23 @@ func TestFlagHelpBoundsAreEnforced(t *testing.T) {
 		"backtest": {"--trace", tr, "--capacity", "1e-5", "--decisions", filepath.Join(t.TempDir(), "d.csv")},
 		"forecast": {"--trace", tr, "--horizon", "2", "--stride", "100", "--out", filepath.Join(t.TempDir(), "f.csv")},
 	}
+	// A forecast has an origin only where floor(n*eval-from) + H < n:
+	// --horizon 10000 needs more than 10,000 samples from --eval-from 0.
+	long := make([]int64, 10_050)
+	for i := range long {
+		long[i] = 1_400_000_000 + int64(i)*300
+	}
+	longTr := testkit.WriteTrace(t, filepath.Join(t.TempDir(), "long.csv"), long, make([]float64, len(long)))
+	byFlag := map[string][]string{
+		"forecast--horizon": {"--trace", longTr, "--eval-from", "0", "--stride", "5000", "--out", filepath.Join(t.TempDir(), "f.csv")},
+	}
 	checked := 0
-	for cmd, args := range base {
+	for cmd, cmdArgs := range base {
 		for _, f := range helpEntries(t, cmd) {
+			args := cmdArgs
+			if a, ok := byFlag[cmd+f.name]; ok {
+				args = a
+			}
 			kind := map[string]string{"int": "int", "float": "float", "duration": "duration", "string": "float"}[f.typ]
 			for _, bc := range testkit.BoundCases(kind, f.usage) {
 				checked++

@@ -31,6 +31,7 @@ type forecastConfig struct {
 	horizon   int
 	stride    int
 	evalFrom  *big.Rat
+	evalText  string // --eval-from as given, for messages
 	coverage  float64
 	refit     int
 	model     string
@@ -57,13 +58,14 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 	fs.StringVar(&cfg.out, "out", "", "output CSV origin,target,horizon,yhat,lo,hi (required; - for stdout)")
 	fs.IntVar(&cfg.horizon, "horizon", 12, "forecast horizons 1..H in samples, H in [1, "+strconv.Itoa(maxHorizon)+"]")
 	fs.IntVar(&cfg.stride, "stride", 1, "forecast every K-th origin from the evaluation start, K at least 1")
-	evalFrom := fs.String("eval-from", "0.7", "first origin as a fraction of the trace length, in [0, 1] (exact decimal)")
+	evalFrom := fs.String("eval-from", "0.7", "first origin as a fraction of the trace length, in [0, 1) (exact decimal)")
 	fs.Float64Var(&cfg.coverage, "coverage", 0.8, "central interval coverage in (0, 1)")
 	fs.StringVar(&cfg.model, "model", modelLive, "forecaster: "+modelLive+" (the controller's forecaster, with its defaults and refit schedule) or one of the batch models "+strings.Join(forecast.BatchModelNames(), ", "))
 	fs.IntVar(&cfg.refit, "refit-every", 24, "batch models only: refit after this many new samples (1 = at every origin); in between the fitted model is updated with the new samples ("+modelLive+" refits every "+strconv.Itoa(engine.DefaultRefitEvery)+", as in the controller)")
 	setUsage(fs, stderr, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
 		"                         [--coverage 0.8] [--model NAME]",
-		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only.",
+		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only. "+
+			"A trace too short for any origin (floor(n*eval-from) + H >= n) is refused with exit 2, naming the samples it needs.",
 		forecastFlagGroups, nil)
 	if code, ok := parseArgs(fs, args, stderr); !ok {
 		if code == 0 {
@@ -95,10 +97,11 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 		return cfg, forecastUsageError{fmt.Sprintf("flag --model must be %s or one of %s, got %q", modelLive, strings.Join(forecast.BatchModelNames(), ", "), cfg.model)}
 	}
 	r, ok := new(big.Rat).SetString(*evalFrom)
-	if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(1, 1)) > 0 {
-		return cfg, forecastUsageError{fmt.Sprintf("flag --eval-from must be a decimal in [0, 1], got %q", *evalFrom)}
+	// 1 left no origin in a trace of any length: it wrote the header alone.
+	if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(1, 1)) >= 0 {
+		return cfg, forecastUsageError{fmt.Sprintf("flag --eval-from must be a decimal in [0, 1), got %q", *evalFrom)}
 	}
-	cfg.evalFrom = r
+	cfg.evalFrom, cfg.evalText = r, *evalFrom
 	return cfg, nil
 }
 
@@ -107,6 +110,24 @@ func evalStart(frac *big.Rat, n int) int {
 	p := new(big.Rat).Mul(frac, new(big.Rat).SetInt64(int64(n)))
 	q := new(big.Int).Quo(p.Num(), p.Denom()) // both non-negative: floor
 	return int(q.Int64())
+}
+
+// checkOrigins refuses a trace of n samples too short for any forecast
+// origin (floor(n*eval_from) + horizon >= n), naming the samples it needs.
+func checkOrigins(cfg forecastConfig, n int) error {
+	if evalStart(cfg.evalFrom, n)+cfg.horizon < n {
+		return nil
+	}
+	return fmt.Errorf("flag --trace: %s has %d samples, no forecast origin at --horizon %d and --eval-from %s; it needs at least %d",
+		cfg.tracePath, n, cfg.horizon, cfg.evalText, minOriginSamples(cfg.evalFrom, cfg.horizon))
+}
+
+// minOriginSamples is the fewest samples n with an origin,
+// floor(n*frac) + h < n, for frac in [0, 1): n - floor(n*frac) = ceil(n*(1-frac))
+// > h holds first at n = floor(h/(1-frac)) + 1.
+func minOriginSamples(frac *big.Rat, h int) int {
+	rest := new(big.Rat).Sub(big.NewRat(1, 1), frac)
+	return evalStart(new(big.Rat).Inv(rest), h) + 1
 }
 
 func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -128,6 +149,11 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if tr.Len() < 2 { // it wrote a header and exited 0, unlike backtest
 		fmt.Fprintf(stderr, "prescale forecast: flag --trace: %s has a single sample; a forecast needs at least 2\n", cfg.tracePath)
+		return 2
+	}
+	if err := checkOrigins(cfg, tr.Len()); err != nil {
+		// It wrote the header alone and exited 0 ("0 origins" on stderr).
+		fmt.Fprintf(stderr, "prescale forecast: %v\n", err)
 		return 2
 	}
 	w := stdout

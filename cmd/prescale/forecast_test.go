@@ -80,6 +80,7 @@ func TestForecastCmd(t *testing.T) {
 func TestForecastCmdBadUsage(t *testing.T) {
 	path := forecastTestTrace(t, 50)
 	one := testkit.WriteTrace(t, filepath.Join(t.TempDir(), "one.csv"), []int64{1_400_000_000}, []float64{5})
+	short := forecastTestTrace(t, 40)
 	out := filepath.Join(t.TempDir(), "out.csv")
 	for _, tc := range []struct {
 		name string
@@ -102,6 +103,12 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		{"missing trace file", []string{"--trace", path + ".missing", "--out", out}, "--trace"},
 		// It wrote the header alone and exited 0.
 		{"single-sample trace", []string{"--trace", one, "--out", out}, "flag --trace: " + one + " has a single sample; a forecast needs at least 2"},
+		// 40 samples, first origin floor(0.7*40) = 28, 28 + 12 = 40: no
+		// origin. It wrote the header alone and exited 0 ("0 origins").
+		{"too short for an origin", []string{"--trace", short, "--out", out},
+			"flag --trace: " + short + " has 40 samples, no forecast origin at --horizon 12 and --eval-from 0.7; it needs at least 41"},
+		// It left no origin in a trace of any length: the header alone, exit 0.
+		{"eval-from 1", []string{"--trace", path, "--out", out, "--eval-from", "1"}, `flag --eval-from must be a decimal in [0, 1), got "1"`},
 		{"extra argument", []string{"--trace", path, "--out", out, "extra"}, "extra"},
 		// It named the temporary file, ".out.tmp-<random>.csv".
 		{"out directory missing", []string{"--trace", path, "--out", filepath.Join(filepath.Dir(out), "nodir", "out.csv")},
@@ -112,7 +119,22 @@ func TestForecastCmdBadUsage(t *testing.T) {
 			code := forecastCmd(t.Context(), tc.args, &stdout, &stderr)
 			require.Equal(t, 2, code)
 			require.Contains(t, stderr.String(), tc.want)
+			require.NoFileExists(t, out)
 		})
+	}
+}
+
+// TestMinOriginSamples: the length minOriginSamples names has an origin
+// and one sample fewer has none, at every --eval-from below 1 tried.
+func TestMinOriginSamples(t *testing.T) {
+	for _, frac := range []string{"0", "0.1", "1/3", "0.5", "0.7", "0.9", "0.99", "0.999"} {
+		r, ok := new(big.Rat).SetString(frac)
+		require.True(t, ok)
+		for h := 1; h <= 40; h++ {
+			n := minOriginSamples(r, h)
+			require.Less(t, evalStart(r, n)+h, n, "eval-from %s, horizon %d: %d samples", frac, h, n)
+			require.GreaterOrEqual(t, evalStart(r, n-1)+h, n-1, "eval-from %s, horizon %d: %d samples", frac, h, n-1)
+		}
 	}
 }
 
