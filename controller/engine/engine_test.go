@@ -103,6 +103,8 @@ func TestObserveOrderAndAnomalyGap(t *testing.T) {
 	}
 	_, _, ok := e.Observe(60, 9)
 	require.False(t, ok, "an older sample is ignored")
+	_, _, ok = e.Observe(240, 9)
+	require.False(t, ok, "a repeated sample is ignored")
 	require.Len(t, sp.y, 5)
 	require.True(t, math.IsNaN(sp.y[2]), "the flagged sample reaches the forecaster as a gap")
 	require.True(t, math.IsNaN(sp.y[3]))
@@ -118,6 +120,23 @@ func TestObserveOrderAndAnomalyGap(t *testing.T) {
 	require.Equal(t, now, out.State.LastScaleUp)
 	require.Equal(t, 5*time.Minute, e.Target().StabilizationWindow)
 	require.Len(t, out.State.Recent, 1, "the resolved window keeps the recommendation")
+}
+
+// TestScoreAtThresholdFlags: a score at AnomalyThreshold flags the
+// sample (at or above, as Config says), and one below does not.
+func TestScoreAtThresholdFlags(t *testing.T) {
+	for _, c := range []struct {
+		score float64
+		want  bool
+	}{{0.5, true}, {0.49, false}} {
+		e, err := engine.New(engine.Config{Target: target(), Step: time.Minute, Interval: time.Minute,
+			Detector: constDetector(c.score), AnomalyThreshold: 0.5, NoShadowHPA: true})
+		require.NoError(t, err)
+		score, anomalous, ok := e.Observe(0, 7)
+		require.True(t, ok)
+		require.InDelta(t, c.score, score, 0)
+		require.Equal(t, c.want, anomalous, "score %v at threshold 0.5", c.score)
+	}
 }
 
 type thresholdDet struct{}

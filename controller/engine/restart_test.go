@@ -229,7 +229,8 @@ func resumeFromStateFile(t *testing.T, fresh, old *Engine) {
 }
 
 // The shadow runs' memory is resumed only at a first decision at most
-// calmResumeGap after its last (after an outage the runs start afresh
+// calmResumeGap after its last, and not before it (after an outage, or a
+// clock stepped back, the runs start afresh
 // from the target's units: nothing weighted yet), with one run per
 // shadow HPA and for a target of the same capacity and lag (the runs'
 // violations and pending units were of them); a first decision at the
@@ -262,6 +263,8 @@ func TestShadowResumeRules(t *testing.T) {
 	require.Greater(t, resumed.ShadowMemory().HPAs[0].Cost, mem.HPAs[0].Cost*0.9, "resumed %d s after the last decision", gap)
 	late := first(fresh(func(e *Engine) { e.ResumeShadow(a.ShadowMemory()) }), last+gap+1)
 	require.Zero(t, late.ShadowMemory().HPAs[0].Cost, "an outage: afresh")
+	early := first(fresh(func(e *Engine) { e.ResumeShadow(a.ShadowMemory()) }), last-300)
+	require.Zero(t, early.ShadowMemory().HPAs[0].Cost, "a memory from after the first decision (the clock stepped back): afresh")
 	fewer := a.ShadowMemory()
 	fewer.HPAs = fewer.HPAs[1:]
 	other := first(fresh(func(e *Engine) { e.ResumeShadow(fewer) }), last+300)
