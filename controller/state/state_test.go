@@ -148,6 +148,37 @@ func TestShiftMovesCancelled(t *testing.T) {
 	require.Equal(t, at, m.Cancelled, "a copy moves, not the file's")
 }
 
+// TestShiftMovesEveryTime: a clock step moves every time of a target's
+// policy state and bookkeeping (the decision history stays as it was
+// recorded).
+func TestShiftMovesEveryTime(t *testing.T) {
+	at := time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)
+	tg := Target{
+		Policy: policy.State{LastScaleUp: at, LastScaleDown: at.Add(time.Minute), Resumed: at.Add(2 * time.Minute),
+			Recent: []policy.Recommendation{{At: at, Units: 3}}, Used: []policy.Recommendation{{At: at, Units: 2}},
+			Manual: &policy.Override{Units: 4, Until: at.Add(time.Hour)}},
+		CostAt: at.Add(3 * time.Minute), PrevForecastAt: at.Add(4 * time.Minute), Pending: &Pending{Since: at, Current: 2},
+	}
+	tg.Shift(-time.Hour)
+	back := at.Add(-time.Hour)
+	require.Equal(t, Target{
+		Policy: policy.State{LastScaleUp: back, LastScaleDown: back.Add(time.Minute), Resumed: back.Add(2 * time.Minute),
+			Recent: []policy.Recommendation{{At: back, Units: 3}}, Used: []policy.Recommendation{{At: back, Units: 2}},
+			Manual: &policy.Override{Units: 4, Until: at}},
+		CostAt: back.Add(3 * time.Minute), PrevForecastAt: back.Add(4 * time.Minute), Pending: &Pending{Since: back, Current: 2},
+	}, tg)
+}
+
+// TestLoadWithoutTargets: a state file without "targets" (or with null)
+// loads as an empty, writable map of targets.
+func TestLoadWithoutTargets(t *testing.T) {
+	for _, b := range []string{`{"version":1}`, `{"version":1,"targets":null}`} {
+		_, f := loadWritten(t, []byte(b))
+		require.NotNil(t, f.Targets, b)
+		require.Empty(t, f.Targets, b)
+	}
+}
+
 // TestNewRemovesStaleTemp: a crash between writing and renaming left
 // temporary files that piled up in the data directory.
 func TestNewRemovesStaleTemp(t *testing.T) {
@@ -390,6 +421,8 @@ func TestShadowMemory(t *testing.T) {
 		{"a pool above max", func(s *Shadow) { s.Own.Ready = 10; s.Own.Pending = []float64{1100} }, "units outside [1, 10]"},
 		{"a pool below min", func(s *Shadow) { s.Forecaster = Run{} }, "units outside [1, 10]"},
 		{"the forecaster's policy above max", func(s *Shadow) { s.FcPolicy.LastDesired = 11 }, "forecaster's policy state out of bounds"},
+		{"negative HPA events", func(s *Shadow) { s.HPAs[0].Events = -1 }, "a number not finite or negative"},
+		{"a manual override in the forecaster's policy", func(s *Shadow) { s.FcPolicy.Manual = &policy.Override{Units: 3} }, "forecaster's policy state out of bounds"},
 	} {
 		m := goodShadow()
 		c.edit(&m)
