@@ -96,6 +96,8 @@ func (c Config) Validate() error {
 			add(envAppURL, "scheme of %q must be http or https", redact.URL(c.AppURL))
 		case u.Host == "":
 			add(envAppURL, "URL %q has no host", redact.URL(c.AppURL))
+		case redact.CheckAuthority(c.AppURL) != nil:
+			add(envAppURL, "URL %q %v", redact.URL(c.AppURL), redact.CheckAuthority(c.AppURL))
 		}
 	}
 	if c.AppPort < 0 || c.AppPort > 65535 {

@@ -35,6 +35,8 @@ func TestValidate(t *testing.T) {
 			`PRESCALE_APP_URL: invalid URL: parse http://REDACTED@[::1: missing ']' in host`},
 		{"app URL token redacted", func(c *Config) { c.AppURL = "ftp://app/?token=SECRET" },
 			`PRESCALE_APP_URL: scheme of "ftp://app/?REDACTED" must be http or https`},
+		{"app URL password cut short", func(c *Config) { c.AppURL = "http://u:p@SE/CRET@app:8080/health" },
+			`PRESCALE_APP_URL: URL "http://REDACTED@app:8080/health" holds an '@' or a '#' after its host: a password (or user) holding '/', '?', '#' or '@' must write them percent-encoded (%2F, %3F, %23, %40), and a server's URL has no #fragment`},
 		{"app URL scheme", func(c *Config) { c.AppURL = "ftp://app/" },
 			`PRESCALE_APP_URL: scheme of "ftp://app/" must be http or https`},
 		{"app URL without host", func(c *Config) { c.AppURL = "http:///health" },

@@ -285,6 +285,9 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 			"--prometheus: http://127.0.0.1:1/api/v1 names the query API itself: give its base URL, the part before /api/v1 (http://127.0.0.1:1)"},
 		{"prometheus names an endpoint", []string{"--prometheus", "http://127.0.0.1:1/prom/api/v1/query_range/", "--query", "up", "--capacity", "1", "--decisions", out},
 			"give its base URL, the part before /api/v1 (http://127.0.0.1:1/prom)"},
+		// It queried host "SE" and printed "REDACTED@SE#CRET@127.0.0.1:1/prom", exit 1.
+		{"prometheus password cut short", []string{"--prometheus", "http://u:p@SE#CRET@127.0.0.1:1/prom", "--query", "up", "--capacity", "1", "--decisions", out},
+			`--prometheus: "http://REDACTED@127.0.0.1:1/prom" holds an '@' or a '#' after its host`},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units must not exceed max_units (2), got 5"},

@@ -521,7 +521,9 @@ func CheckQuery(q string) error {
 	}
 }
 
-// checkHTTPURL accepts absolute http and https URLs with a host. Errors
+// checkHTTPURL accepts absolute http and https URLs with a host, whose
+// user info no unencoded '/', '?' or '#' of a password cut short
+// (redact.CheckAuthority). Errors
 // quote the URL without its user information and query, which may hold a
 // password or a token (also when it does not parse).
 func checkHTTPURL(raw string) error {
@@ -535,6 +537,9 @@ func checkHTTPURL(raw string) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("must name a host, got %q", shown)
+	}
+	if err := redact.CheckAuthority(raw); err != nil {
+		return fmt.Errorf("%q %w", shown, err)
 	}
 	return nil
 }

@@ -15,12 +15,14 @@ import (
 const Mark = "REDACTED"
 
 // URL replaces user info and the query string of raw with REDACTED. A URL
-// that does not parse is redacted by its shape: everything before the last
-// '@' of the part before the query is taken as user info (a password may
-// hold '/' or '#' that ends the authority early), and the query goes.
+// that does not parse, or whose text holds an '@' after what parsed as
+// its host (a password holding '/', '?' or '#' ends the host early:
+// "https://ops:p@ss#1@prom/x" parses as host "ss"), is redacted by its
+// shape: everything before the last '@' is taken as user info, and the
+// query goes.
 func URL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || strings.Contains(u.Opaque, "@") { // "user:pass@host" parses as scheme "user"
+	if err != nil || strings.Contains(u.Opaque, "@") || strings.Contains(afterHost(raw), "@") { // "user:pass@host" parses as scheme "user"
 		shown, _ := byShape(raw)
 		return shown
 	}
@@ -33,21 +35,50 @@ func URL(raw string) string {
 	return u.String()
 }
 
+// afterHost is what follows a URL's authority (user info and host): from
+// the first '/', '?' or '#' after "//", as url.Parse ends it; "" without
+// an authority.
+func afterHost(raw string) string {
+	_, rest, ok := strings.Cut(raw, "//")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		return rest[i:]
+	}
+	return ""
+}
+
+// CheckAuthority refuses a URL whose user info was cut short: an '@' or a
+// '#' after its host, as a password holding an unencoded '/', '?' or '#'
+// leaves it ("https://ops:p@ss#1@prom:9090" parses as host "ss", the rest
+// a fragment). Such a URL sent requests to the wrong host and showed the
+// password's end in logs. The error quotes nothing of the URL.
+func CheckAuthority(raw string) error {
+	rest := afterHost(raw)
+	if !strings.ContainsAny(rest, "@#") {
+		return nil
+	}
+	return errors.New("holds an '@' or a '#' after its host: a password (or user) holding '/', '?', '#' or '@' must write them percent-encoded (%2F, %3F, %23, %40), and a server's URL has no #fragment")
+}
+
 // byShape redacts raw without parsing it and returns the redacted form
-// and the secrets it removed.
+// and the secrets it removed: everything between "://" and the last '@'
+// (a password may hold '/', '?' or '#'), and the query after it.
 func byShape(raw string) (string, []string) {
 	var secrets []string
-	s, query, hasQuery := strings.Cut(raw, "?")
-	if hasQuery && query != "" {
-		secrets = append(secrets, query)
-	}
 	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
+	if i := strings.Index(raw, "://"); i >= 0 {
 		start = i + len("://")
 	}
-	if at := strings.LastIndexByte(s[start:], '@'); at >= 0 {
-		secrets = append(secrets, s[start:start+at])
-		s = s[:start] + Mark + s[start+at:]
+	s := raw
+	if at := strings.LastIndexByte(raw[start:], '@'); at >= 0 {
+		secrets = append(secrets, raw[start:start+at])
+		s = raw[:start] + Mark + raw[start+at:]
+	}
+	s, query, hasQuery := strings.Cut(s, "?")
+	if hasQuery && query != "" {
+		secrets = append(secrets, query)
 	}
 	if hasQuery {
 		s += "?" + Mark

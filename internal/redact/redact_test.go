@@ -19,6 +19,13 @@ func TestURL(t *testing.T) {
 		{"http://u:SECRET@[::1", "http://REDACTED@[::1"},
 		{"http://u:SE/CRET@host:9090/x?tok=SECRET", "http://REDACTED@host:9090/x?REDACTED"},
 		{"u:SECRET@host%zz", "REDACTED@host%zz"},
+		// A password's '#', '?' or '/' ends the host early; the URL parses
+		// (as host "SE", "12", "x") and showed the password's end
+		// ("https://REDACTED@SE#CRET@prom:9090/prom").
+		{"https://ops:p@SE#CRET@prom:9090/prom", "https://REDACTED@prom:9090/prom"},
+		{"https://ops:12?SECRET@prom:9090/prom", "https://REDACTED@prom:9090/prom"},
+		{"https://ops:p@x/SECRET@prom:9090/prom?k=v", "https://REDACTED@prom:9090/prom?REDACTED"},
+		{"http://prom:9090/prom#top", "http://prom:9090/prom#top"},
 	} {
 		require.Equal(t, tc.want, URL(tc.in), tc.in)
 	}
@@ -52,6 +59,29 @@ func TestErrParse(t *testing.T) {
 		require.NotContains(t, msg, "SEC", raw)
 		require.NotContains(t, msg, "RET", raw)
 		require.True(t, strings.HasPrefix(msg, "parse "), msg)
+	}
+}
+
+// TestCheckAuthority: a URL whose user info a '/', '?' or '#' of its
+// password cut short is refused, and the error quotes none of it.
+func TestCheckAuthority(t *testing.T) {
+	for _, raw := range []string{
+		"https://ops:p@SE#CRET@prom:9090/prom",
+		"https://ops:12?SECRET@prom:9090/prom",
+		"https://ops:p@x/SECRET@prom:9090/prom",
+		"http://prom:9090/prom#SECRET",
+	} {
+		err := CheckAuthority(raw)
+		require.Error(t, err, raw)
+		require.NotContains(t, err.Error(), "SE", raw)
+		require.NotContains(t, err.Error(), "prom", raw)
+	}
+	for _, raw := range []string{
+		"https://ops:p%40SE%23CRET@prom:9090/prom",
+		"https://ops:p@SECRET@prom:9090/prom", // '@' in a password parses: the last '@' ends the user info
+		"http://prom:9090", "http://prom:9090/select/0/prometheus?x=1", "u:SECRET@host",
+	} {
+		require.NoError(t, CheckAuthority(raw), raw)
 	}
 }
 
