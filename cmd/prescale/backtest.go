@@ -300,8 +300,9 @@ func (o *backtestOpts) checkOutputs() error {
 	switch {
 	case (*o.tracePath == "") == (*o.promURL == ""):
 		return errors.New("exactly one of --trace and --prometheus is required")
-	case *o.promURL != "" && redact.CheckAuthority(*o.promURL) != nil:
-		return fmt.Errorf("--prometheus: %q %w", redact.URL(*o.promURL), redact.CheckAuthority(*o.promURL))
+	case *o.promURL != "" && config.CheckHTTPURL(*o.promURL) != nil:
+		// ftp://x was queried: exit 1 on "unsupported protocol scheme".
+		return fmt.Errorf("--prometheus: %w", config.CheckHTTPURL(*o.promURL))
 	case *o.promURL != "" && config.CheckPrometheusBase(*o.promURL) != nil:
 		return fmt.Errorf("--prometheus: %w", config.CheckPrometheusBase(*o.promURL)) // it was a 404
 	case *o.promURL != "" && *o.promQuery == "":

@@ -288,6 +288,13 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		// It queried host "SE" and printed "REDACTED@SE#CRET@127.0.0.1:1/prom", exit 1.
 		{"prometheus password cut short", []string{"--prometheus", "http://u:p@SE#CRET@127.0.0.1:1/prom", "--query", "up", "--capacity", "1", "--decisions", out},
 			`--prometheus: "http://REDACTED@127.0.0.1:1/prom" holds an '@' or a '#' after its host`},
+		// Queried: exit 1 on "unsupported protocol scheme", or "no Host in request URL".
+		{"prometheus not http", []string{"--prometheus", "ftp://u:SECRET@127.0.0.1:1", "--query", "up", "--capacity", "1", "--decisions", out},
+			`--prometheus: must be an http or https URL, got "ftp://REDACTED@127.0.0.1:1"`},
+		{"prometheus without host", []string{"--prometheus", "http:///prom", "--query", "up", "--capacity", "1", "--decisions", out},
+			`--prometheus: must name a host, got "http:///prom"`},
+		{"prometheus not a URL", []string{"--prometheus", "http://u:SECRET@[::1", "--query", "up", "--capacity", "1", "--decisions", out},
+			`--prometheus: not a URL: parse http://REDACTED@[::1: missing ']' in host`},
 		{"no decisions", []string{"--trace", tr, "--capacity", "1"}, "--decisions is required"},
 		{"capacity", []string{"--trace", tr, "--capacity", "0", "--decisions", out}, "--capacity must be"},
 		{"min above max", []string{"--trace", tr, "--capacity", "1", "--min", "5", "--max", "2", "--decisions", out}, "--min: min_units must not exceed max_units (2), got 5"},

@@ -432,7 +432,7 @@ func (c *Config) validateExecCommand(bad badFunc) {
 // validateURLs checks every URL setting (errors never echo a password).
 func (c *Config) validateURLs(bad badFunc) {
 	check := func(v, u string) {
-		if err := checkHTTPURL(u); err != nil {
+		if err := CheckHTTPURL(u); err != nil {
 			bad(v, "%v", err)
 		}
 	}
@@ -521,12 +521,12 @@ func CheckQuery(q string) error {
 	}
 }
 
-// checkHTTPURL accepts absolute http and https URLs with a host, whose
+// CheckHTTPURL accepts absolute http and https URLs with a host, whose
 // user info no unencoded '/', '?' or '#' of a password cut short
 // (redact.CheckAuthority). Errors
 // quote the URL without its user information and query, which may hold a
 // password or a token (also when it does not parse).
-func checkHTTPURL(raw string) error {
+func CheckHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("not a URL: %w", redact.Err(err))
