@@ -228,6 +228,9 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 		job = "prescale"
 	}
 	a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: a.ln.Addr().String()}, cfg.ScrapeInterval)
+	if err := a.scraper.SetFallbackProtocol(cfg.ScrapeFallback); err != nil { // checked by Validate
+		return nil, nil, &config.ConfigError{Var: "SCRAPE_FALLBACK_PROTOCOL", Msg: err.Error()}
+	}
 	if len(cfg.ScrapeTargets) == 0 && o.Gather == nil {
 		o.Logger.Warn("embedded store without PRESCALE_SCRAPE_TARGETS: only history already in the data directory is available")
 	}

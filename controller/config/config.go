@@ -59,6 +59,8 @@ type Config struct {
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
 	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store, at least 1s"`
+	// ScrapeFallback is a name of Prometheus's fallback_scrape_protocol; see history.FallbackMediaType.
+	ScrapeFallback string        `envconfig:"SCRAPE_FALLBACK_PROTOCOL" desc:"format the embedded store reads a scrape target's answer in when its Content-Type is missing, does not parse or is no exposition format, as Prometheus's fallback_scrape_protocol: PrometheusText0.0.4, PrometheusText1.0.0, OpenMetricsText0.0.1, OpenMetricsText1.0.0 or PrometheusProto; empty: such a scrape fails (up 0), as in Prometheus 3"`
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
@@ -207,6 +209,9 @@ func (c *Config) validateStore(bad badFunc) {
 	if c.ScrapeInterval < time.Second {
 		bad("SCRAPE_INTERVAL", "must be at least 1s, got %s", c.ScrapeInterval)
 	}
+	if _, err := history.FallbackMediaType(c.ScrapeFallback); err != nil {
+		bad("SCRAPE_FALLBACK_PROTOCOL", "%v", err)
+	}
 	// The embedded store's bound: with a remote server, a window over the
 	// 720h default (35 days at 5m) was refused for a retention nothing
 	// reads, and setting it was then warned of as unused.
@@ -290,6 +295,7 @@ func (c *Config) Unused() []string {
 	}{
 		{"ScrapeInterval", "PRESCALE_SCRAPE_INTERVAL", "history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store", c.PrometheusURL != ""},
 		{"Retention", "PRESCALE_RETENTION", "history is read from PRESCALE_PROMETHEUS_URL, not kept by the embedded store", c.PrometheusURL != ""},
+		{"ScrapeFallback", "PRESCALE_SCRAPE_FALLBACK_PROTOCOL", "history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store", c.PrometheusURL != ""},
 		{"WebhookTimeout", "PRESCALE_WEBHOOK_TIMEOUT", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
 		{"WebhookRetries", "PRESCALE_WEBHOOK_MAX_ATTEMPTS", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},
 		{"WebhookReceiver", "PRESCALE_WEBHOOK_RECEIVER", "PRESCALE_ACTUATOR does not include webhook", !slices.Contains(c.Actuators, ActuatorWebhook)},

@@ -69,6 +69,9 @@ func TestConfigValidate(t *testing.T) {
 		// 1ns ran cycles back to back, spinning a core.
 		{"interval too short", func(c *Config) { c.ScalingInterval = time.Nanosecond }, "PRESCALE_SCALING_INTERVAL: must be at least 1s, got 1ns"},
 		{"scrape interval too short", func(c *Config) { c.ScrapeInterval = time.Millisecond }, "PRESCALE_SCRAPE_INTERVAL: must be at least 1s, got 1ms"},
+		// Prometheus's names of fallback_scrape_protocol, not a media type.
+		{"scrape fallback protocol", func(c *Config) { c.ScrapeFallback = "text/plain" },
+			`PRESCALE_SCRAPE_FALLBACK_PROTOCOL: unknown scrape protocol "text/plain", want one of OpenMetricsText0.0.1, OpenMetricsText1.0.0, PrometheusProto, PrometheusText0.0.4, PrometheusText1.0.0`},
 		{"step", func(c *Config) { c.Step = -time.Second }, "PRESCALE_STEP: must be > 0, got -1s"},
 		// A window's points were counted by dividing by the step: 0s panicked.
 		{"step zero", func(c *Config) { c.Step = 0 }, "PRESCALE_STEP: must be > 0, got 0s"},
@@ -399,9 +402,10 @@ func TestUnused(t *testing.T) {
 		{"headers with Prometheus", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", PrometheusHeaders: []string{"X-Scope-OrgID=tenant1"}}, nil},
 		// Each changed nothing, without a word.
 		{"settings of parts left out", Config{Actuators: []string{"none"}, PrometheusURL: "http://p:9090", ScrapeInterval: 5 * time.Second, Retention: 24 * time.Hour,
-			WebhookTimeout: 3 * time.Second, WebhookRetries: 2, WebhookReceiver: "ops", ExecTimeout: time.Minute, ActuatorConcurrency: 1, StressTestMax: 10 * time.Second},
+			ScrapeFallback: "PrometheusText0.0.4", WebhookTimeout: 3 * time.Second, WebhookRetries: 2, WebhookReceiver: "ops", ExecTimeout: time.Minute, ActuatorConcurrency: 1, StressTestMax: 10 * time.Second},
 			[]string{"PRESCALE_SCRAPE_INTERVAL is set but unused: history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store",
 				"PRESCALE_RETENTION is set but unused: history is read from PRESCALE_PROMETHEUS_URL, not kept by the embedded store",
+				"PRESCALE_SCRAPE_FALLBACK_PROTOCOL is set but unused: history is read from PRESCALE_PROMETHEUS_URL, not scraped by the embedded store",
 				"PRESCALE_WEBHOOK_TIMEOUT is set but unused: PRESCALE_ACTUATOR does not include webhook",
 				"PRESCALE_WEBHOOK_MAX_ATTEMPTS is set but unused: PRESCALE_ACTUATOR does not include webhook",
 				"PRESCALE_WEBHOOK_RECEIVER is set but unused: PRESCALE_ACTUATOR does not include webhook",

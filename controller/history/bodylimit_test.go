@@ -34,7 +34,7 @@ func TestScrapeBodyOverLimitFails(t *testing.T) {
 	sc.maxBody = int64(len(body))
 	b, ctype, err := sc.fetch(t.Context(), srv.URL+"/metrics")
 	require.NoError(t, err, "an answer of exactly the limit is whole")
-	got := parseExposition(b, ctype, "app", "h:1", 0)
+	got := parseExposition(b, ctype, "", "app", "h:1", 0)
 	require.NoError(t, got.err)
 	require.Len(t, got.samples, 3)
 	require.Equal(t, "demand", got.samples[2].Labels.Get("__name__"))

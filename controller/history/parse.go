@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -27,19 +30,21 @@ type parsed struct {
 }
 
 // parseExposition reads a target's answer b of the given Content-Type
-// with Prometheus's own parser (model/textparse), as its scrape does: the
-// text format when the type is missing or unknown (Prometheus's
-// fallback_scrape_protocol). Every sample is stamped with ts (a
+// with Prometheus's own parser (model/textparse), as its scrape does: an
+// answer whose Content-Type is missing, does not parse or is not a
+// format Prometheus reads fails, as in Prometheus 3, unless fallback (a
+// media type, FallbackMediaType) names the format to read it as
+// (fallback_scrape_protocol). Every sample is stamped with ts (a
 // timestamp in the answer is not honoured) and given job and instance
 // labels unless it has its own (as with honor_labels); labels with empty
 // values are dropped, as Prometheus's relabelling does. A series without
 // a metric name, with an invalid name, or with a label twice fails the
 // parse there, as it fails Prometheus's append. Native histograms are
 // counted, not stored (the text format has none).
-func parseExposition(b []byte, contentType, job, instance string, ts int64) parsed {
-	p, err := textparse.New(b, contentType, nil, textparse.ParserOptions{IgnoreNativeHistograms: true, FallbackContentType: "text/plain"})
+func parseExposition(b []byte, contentType, fallback, job, instance string, ts int64) parsed {
+	p, err := textparse.New(b, contentType, nil, textparse.ParserOptions{IgnoreNativeHistograms: true, FallbackContentType: fallback})
 	if p == nil {
-		return parsed{err: fmt.Errorf("content type: %w", err)}
+		return parsed{err: fmt.Errorf("content type: %w (the target should answer text/plain; version=0.0.4, or set PRESCALE_SCRAPE_FALLBACK_PROTOCOL, as Prometheus's fallback_scrape_protocol)", err)}
 	}
 	var out parsed
 	var lset labels.Labels
@@ -93,4 +98,27 @@ func checkSeries(l labels.Labels) error {
 		return fmt.Errorf("label name %q is not unique: %s", name, l)
 	}
 	return nil
+}
+
+// fallbackProtocols are the names of Prometheus's fallback_scrape_protocol
+// and the media type each reads an answer as.
+var fallbackProtocols = map[string]string{
+	"PrometheusText0.0.4": "text/plain", "PrometheusText1.0.0": "text/plain",
+	"OpenMetricsText0.0.1": "application/openmetrics-text", "OpenMetricsText1.0.0": "application/openmetrics-text",
+	"PrometheusProto": "application/vnd.google.protobuf",
+}
+
+// FallbackMediaType is the media type the embedded store's scraper reads
+// an answer as when its Content-Type is missing, does not parse or is
+// not a format Prometheus reads, for protocol, a name of Prometheus's
+// fallback_scrape_protocol ("PrometheusText0.0.4", ...); "" for "" (such
+// an answer fails the scrape, as in Prometheus 3).
+func FallbackMediaType(protocol string) (string, error) {
+	if protocol == "" {
+		return "", nil
+	}
+	if mt, ok := fallbackProtocols[protocol]; ok {
+		return mt, nil
+	}
+	return "", fmt.Errorf("unknown scrape protocol %q, want one of %s", protocol, strings.Join(slices.Sorted(maps.Keys(fallbackProtocols)), ", "))
 }

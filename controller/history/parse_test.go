@@ -73,18 +73,26 @@ func TestScrapedInfStored(t *testing.T) {
 // TestParseExposition: the checks Prometheus makes of a parsed series
 // fail the parse at that series, counted as scraped but not as left after
 // relabelling; a label of its own wins over job and instance; labels with
-// empty values are dropped; a missing Content-Type reads as the text
-// format.
+// empty values are dropped; an answer whose Content-Type is missing, does
+// not parse or is not an exposition format fails, as in Prometheus 3,
+// unless a fallback protocol names its format (fallback_scrape_protocol).
 func TestParseExposition(t *testing.T) {
 	for _, tc := range []struct {
-		name, body, ctype string
-		n, post           int
-		samples           []string
-		err               string
+		name, body, ctype, fallback string
+		n, post                     int
+		samples                     []string
+		err                         string
 	}{
 		{name: "whole", body: "# HELP a h\n# TYPE a gauge\na{x=\"\"} 1\nb{job=\"own\"} 2 1700000000000\n", ctype: "text/plain; version=0.0.4",
 			n: 2, post: 2, samples: []string{`{__name__="a", instance="h:1", job="app"}`, `{__name__="b", instance="h:1", job="own"}`}},
-		{name: "no content type", body: "a 1\n", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
+		// Read as the text format (up 1), where Prometheus 3 fails the scrape.
+		{name: "no content type", body: "a 1\n", err: "non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target (the target should answer text/plain; version=0.0.4, or set PRESCALE_SCRAPE_FALLBACK_PROTOCOL"},
+		{name: "content type that does not parse", body: "a 1\n", ctype: "text/plain; version=0.0.4, charset=utf-8", err: "cannot parse Content-Type"},
+		{name: "not an exposition format", body: "a 1\n", ctype: "text/html", err: `received unsupported Content-Type "text/html"`},
+		{name: "no content type, with a fallback", body: "a 1\n", fallback: "text/plain", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
+		{name: "not an exposition format, with a fallback", body: "a 1\n", ctype: "text/html", fallback: "text/plain", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
+		// What Go's net/http sends for a handler that sets none.
+		{name: "sniffed by net/http", body: "a 1\n", ctype: "text/plain; charset=utf-8", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
 		{name: "label twice", body: "a 1\nb{x=\"1\",x=\"2\"} 2\nc 3\n", ctype: "text/plain", n: 2, post: 1,
 			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: `label name "x" is not unique`},
 		{name: "cut inside a line", body: "a 1\nb", ctype: "text/plain", n: 1, post: 1,
@@ -93,7 +101,7 @@ func TestParseExposition(t *testing.T) {
 			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: "EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := parseExposition([]byte(tc.body), tc.ctype, "app", "h:1", 42)
+			got := parseExposition([]byte(tc.body), tc.ctype, tc.fallback, "app", "h:1", 42)
 			if tc.err == "" {
 				require.NoError(t, got.err)
 			} else {
@@ -112,7 +120,8 @@ func TestParseExposition(t *testing.T) {
 }
 
 // FuzzParseExposition feeds any answer of a scrape target through the
-// embedded scraper's parser: never a panic; samples never more than
+// embedded scraper's parser (half of them with the text format as the
+// fallback protocol): never a panic; samples never more than
 // counted, each with a metric name, a job and an instance and no label
 // twice; an error with a message.
 func FuzzParseExposition(f *testing.F) {
@@ -120,7 +129,11 @@ func FuzzParseExposition(f *testing.F) {
 	f.Add([]byte("a 1\nbroken{\n"), "")
 	f.Add([]byte("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_count 1\n# EOF\n"), "application/openmetrics-text; version=1.0.0")
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
-		got := parseExposition(body, ctype, "app", "h:1", 1)
+		fallback := ""
+		if len(body) > 0 && body[0]%2 == 1 { // half of the inputs with a fallback
+			fallback = "text/plain"
+		}
+		got := parseExposition(body, ctype, fallback, "app", "h:1", 1)
 		if got.err != nil && got.err.Error() == "" {
 			t.Fatal("empty error")
 		}

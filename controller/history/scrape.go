@@ -39,6 +39,7 @@ type Scraper struct {
 	gatherAs ScrapeTarget // job/instance labels for gathered samples
 	client   *http.Client
 	maxBody  int64
+	fallback string           // media type of an answer without a usable Content-Type; "": it fails (SetFallbackProtocol)
 	clock    func() time.Time // times each target's scrape (scrape_duration_seconds)
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
 	// seen and gatherSeen are each target's and the gatherer's series
@@ -73,6 +74,20 @@ func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gathe
 		s.store = store
 	}
 	return s
+}
+
+// SetFallbackProtocol makes the scraper read an answer whose Content-Type
+// is missing, does not parse or is not a format Prometheus reads in
+// protocol, a name of Prometheus's fallback_scrape_protocol
+// (FallbackMediaType); by default, or with "", such an answer fails the
+// scrape, as in Prometheus 3.
+func (s *Scraper) SetFallbackProtocol(protocol string) error {
+	mt, err := FallbackMediaType(protocol)
+	if err != nil {
+		return err
+	}
+	s.fallback = mt
+	return nil
 }
 
 // ScrapeOnce scrapes every target and the gatherer once, stamping samples
@@ -160,7 +175,7 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		}
 		var got parsed
 		if err == nil {
-			if got = parseExposition(body, ctype, t.Job, inst, ts); got.err != nil {
+			if got = parseExposition(body, ctype, s.fallback, t.Job, inst, ts); got.err != nil {
 				err = fmt.Errorf("scrape %s: parse: %w", redact.URL(t.URL), got.err)
 			}
 		}
