@@ -42,6 +42,9 @@ func TestScore(t *testing.T) {
 		{name: "a cgroup limit above the host's memory is the host's", in: Inputs{
 			MemoryBytes: 1000, MemoryLimit: 4000, HasProcess: true, ProcessRSS: 250,
 		}, score: 0.25, sigs: []Signal{{"app_memory", 0.25}}, ok: true},
+		{name: "a cgroup limit without the host's memory", in: Inputs{
+			MemoryLimit: 300, HasProcess: true, ProcessRSS: 150,
+		}, score: 0.5, sigs: []Signal{{"app_memory", 0.5}}, ok: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
