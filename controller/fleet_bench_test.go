@@ -44,6 +44,7 @@ func fleetTargets(b *testing.B) int {
 // The VictoriaMetrics process shares the machine's cores.
 func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	n := fleetTargets(b)
+	heapProfile := os.Getenv("PRESCALE_BENCH_HEAPPROFILE") // liveDefaults unsets PRESCALE_*
 	ctx := b.Context()
 	vm := startVM(ctx, b)
 	step := 5 * time.Minute
@@ -118,8 +119,8 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	b.ReportMetric(slices.Max(steady).Seconds(), "steady_max_s")
 	b.ReportMetric(testkit.PeakRSSMB(), "peak_rss_MB")
 	b.ReportMetric(testkit.HeapMB(), "heap_inuse_MB")
-	if p := os.Getenv("PRESCALE_BENCH_HEAPPROFILE"); p != "" {
-		f, err := os.Create(p)
+	if heapProfile != "" {
+		f, err := os.Create(heapProfile)
 		require.NoError(b, err)
 		require.NoError(b, pprof.WriteHeapProfile(f))
 		require.NoError(b, f.Close())
