@@ -180,6 +180,38 @@ func TestLikelihoodLongRun(t *testing.T) {
 	require.InDelta(t, a.longSumSq, longSq, 1e-9)
 }
 
+func TestLikelihoodRingGrowsWithTheScores(t *testing.T) {
+	// The ring holds the scores seen, not 30 days of them from the start,
+	// and scores exactly as a ring allocated whole does: across its
+	// growth, its filling and many wraps.
+	bytes := func(a *Likelihood) (n int) {
+		for _, c := range a.buf {
+			n += 4 * cap(c)
+		}
+		return n
+	}
+	for _, cfg := range []LikelihoodConfig{{}, {LongWindow: 5000, ShortWindow: 7}} {
+		a, whole := NewLikelihood(cfg), NewLikelihood(cfg)
+		full := a.long + a.short
+		for c := 0; c < full; c += likelihoodChunk {
+			whole.buf = append(whole.buf, make([]float32, min(likelihoodChunk, full-c)))
+		}
+		whole.held = full
+		rng := rand.New(rand.NewPCG(7, 8))
+		for i := range 3 * full {
+			r := rng.Float64()
+			if i%97 == 0 {
+				r = 1
+			}
+			require.Equal(t, math.Float64bits(whole.Update(r)), math.Float64bits(a.Update(r)), "update %d", i)
+			if i+1 == 4032 {
+				require.Equal(t, 16384, bytes(a), "14 days of 5-minute scores")
+			}
+		}
+		require.Equal(t, 4*full, bytes(a))
+	}
+}
+
 func TestDetectorScoresInUnitInterval(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	inputs := map[string]func(i int) float64{
