@@ -292,7 +292,10 @@ func (f *Forecaster) record(y float64) {
 		}
 	}
 	if f.level == nil {
-		f.level = make([]float32, 0, f.keep+trimSlack) // trim's bound: never grown
+		// At least trimSlack entries beyond keep, and all that the
+		// allocation's size class holds (Grow rounds the capacity up to
+		// it): the bytes past keep+trimSlack were allocated anyway.
+		f.level = slices.Grow([]float32(nil), f.keep+trimSlack) // trim's bound: never grown
 	}
 	f.level = append(f.level, float32(f.lvl))
 }
@@ -412,21 +415,23 @@ func (f *Forecaster) searchRes(z float64, after bool) int {
 	})
 }
 
-// trimSlack and recentSlack are how many entries beyond keep (the levels)
-// and rkeep (the recent values, bases and scales) the history arrays take
-// before trim moves them back.
+// trimSlack and recentSlack are how many entries beyond keep (the levels:
+// at least that many, up to the allocation's size class) and rkeep (the
+// recent values, bases and scales) the history arrays take before trim
+// moves them back.
 const (
-	trimSlack   = 64
+	trimSlack   = 16
 	recentSlack = 16
 )
 
 // trim drops history no longer needed: each array is moved back to its
-// last keep (rkeep) entries once it holds trimSlack (recentSlack) more, in
-// place, so its capacity stays that (a copy of keep values every 64
-// samples: a week of levels, in place of a quarter more memory per
-// member; a copy of a few recent values every 16).
+// last keep (rkeep) entries once it is full (holds recentSlack more), in
+// place, so its capacity stays that (a copy of keep values every 16 to 29
+// samples at 5-minute steps: a week of levels in 8 KB, where 64 entries
+// of slack took a 9.25 KB allocation; a copy of a few recent values every
+// 16).
 func (f *Forecaster) trim() {
-	if len(f.level) >= f.keep+trimSlack {
+	if len(f.level) == cap(f.level) {
 		drop := len(f.level) - f.keep
 		f.level = append(f.level[:0], f.level[drop:]...)
 		f.off += drop
