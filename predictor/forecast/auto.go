@@ -460,8 +460,8 @@ func (e *engine) intervals(best candidate, ends []int, preds [][]float64, act []
 	}
 	sc := e.norm.Scales(e.s.Z, e.s.Obs, ends)
 	for h := range H {
-		r := make([]float64, 0, len(ends))
-		rn := make([]float64, 0, len(ends))
+		r := make([]float64, 0, len(ends)-firstInt) // kept with the fit: no spare room
+		rn := make([]float64, 0, len(ends)-firstInt)
 		for o := firstInt; o < len(ends); o++ {
 			a := act[o*H+h]
 			if math.IsNaN(a) {
