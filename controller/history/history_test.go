@@ -207,6 +207,43 @@ func TestRemoteOverHTTP(t *testing.T) {
 	require.ErrorContains(t, err, "bad Prometheus URL")
 }
 
+// TestRemoteBehindPrefixAndBasicAuth: a Prometheus started with
+// --web.route-prefix=/prom and basic auth (--web.config.file), as many
+// sites run it. A URL without the prefix (404) or the credentials (401)
+// fails as the source's problem with a hint naming the fix: the 404 named
+// Mimir's and VictoriaMetrics' paths only, the 401 the headers only. The
+// user and password of the URL are sent as basic auth.
+func TestRemoteBehindPrefixAndBasicAuth(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/prom/api/v1/") {
+			http.Error(w, "404 page not found", http.StatusNotFound)
+			return
+		}
+		if u, p, ok := r.BasicAuth(); !ok || u != "ops" || p != "pa#ss" {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1773532800,"2"]]}]}}`))
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	start := time.Unix(1773532800, 0)
+	query := func(url string) error {
+		r, err := NewRemote(url, time.Second)
+		require.NoError(t, err)
+		_, err = r.QueryRange(t.Context(), "q", start, start, time.Minute)
+		return err
+	}
+	err := query("http://ops:pa%23ss@" + host)
+	require.ErrorContains(t, err, "--web.route-prefix")
+	require.False(t, IsQueryError(err))
+	err = query(srv.URL + "/prom")
+	require.ErrorContains(t, err, "the user and password in PRESCALE_PROMETHEUS_URL")
+	require.False(t, IsQueryError(err))
+	require.NoError(t, query("http://ops:pa%23ss@"+host+"/prom"))
+}
+
 // TestRemoteUntrustedCertificate: an https PRESCALE_PROMETHEUS_URL whose
 // certificate is signed by a CA this host does not trust fails as the
 // source's problem naming what to do (SSL_CERT_FILE); so does a scrape

@@ -175,9 +175,9 @@ func (r *Remote) explain(err error) error {
 func clientHint(msg string) string {
 	switch {
 	case strings.HasSuffix(msg, " 401"), strings.HasSuffix(msg, " 403"):
-		return " (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS)"
+		return " (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS, or the user and password in PRESCALE_PROMETHEUS_URL for basic auth)"
 	case strings.HasSuffix(msg, " 404"):
-		return " (no Prometheus query API at this URL: check the path of PRESCALE_PROMETHEUS_URL, e.g. http://mimir/prometheus, http://vmselect:8481/select/0/prometheus)"
+		return " (no Prometheus query API at this URL: check the path of PRESCALE_PROMETHEUS_URL, e.g. http://prometheus:9090/PREFIX for a Prometheus started with --web.route-prefix=/PREFIX or an --web.external-url with a path, http://mimir/prometheus, http://vmselect:8481/select/0/prometheus)"
 	}
 	return ""
 }
