@@ -23,6 +23,20 @@ func TestRead(t *testing.T) {
 	require.Equal(t, "1396311000", tr.Raw[2])
 }
 
+// TestReadSpreadsheetExport: a header with a byte-order mark and its
+// names in any case (a spreadsheet's CSV export), and the missing-value
+// markers of R, pandas and JSON, read as gaps.
+func TestReadSpreadsheetExport(t *testing.T) {
+	in := "\ufeffTimestamp, Value\n60,NA\n120,n/a\n180,null\n240,None\n300,3\n"
+	tr, err := Read(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Equal(t, []int64{60, 120, 180, 240, 300}, tr.T)
+	for i, v := range tr.V[:4] {
+		require.True(t, math.IsNaN(v), "row %d: %v", i, v)
+	}
+	require.InDelta(t, 3, tr.V[4], 0)
+}
+
 func TestReadUnordered(t *testing.T) {
 	in := "timestamp,value\n5,1\n4,2\n6,3\n"
 	_, err := Read(strings.NewReader(in))
@@ -54,6 +68,7 @@ func TestReadErrors(t *testing.T) {
 		{"milliseconds", "timestamp,value\n1700000000000,1\n", `line 2: timestamp "1700000000000" is in milliseconds? Unix seconds are expected (divide by 1000)`},
 		{"microseconds", "timestamp,value\n1700000000000000,1\n", "beyond the year 5000"},
 		{"negative time", "timestamp,value\n-5,1\n", "before 1970"},
+		{"a second before 1970", "timestamp,value\n-1,1\n", `timestamp "-1" is before 1970`},
 		{"huge float time", "timestamp,value\n1e300,1\n", "not whole seconds"},
 		{"overflow value", "timestamp,value\n1,1e300\n", `line 2: value "1e300" is beyond ±1e+15`},
 		{"out of float range", "timestamp,value\n1,1e999\n", "infinite"},
