@@ -77,7 +77,7 @@ FUZZTIME     ?= 10s
 # gathered and fail with "context deadline exceeded".
 TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
-                controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history:FuzzParseExposition \
+                controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat
 
 .PHONY: fuzz
