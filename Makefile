@@ -76,7 +76,7 @@ FUZZTIME     ?= 10s
 # -fuzztime in seconds can end before the seed corpus's baseline is
 # gathered and fail with "context deadline exceeded".
 TEST_FUZZTIME ?= 2000x
-FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
+FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat
 

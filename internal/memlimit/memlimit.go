@@ -24,7 +24,8 @@ var cgroupFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/m
 
 // Default returns the soft memory limit in bytes to set, Fraction of the
 // memory limit, and the file it was read from; 0 when GOMEMLIMIT is set
-// (the operator's choice stands, "off" included) or no limit is found.
+// (the operator's choice stands, "off" included) or no limit is found
+// (one of 1 EiB or more, cgroup.V1Unlimited, is none).
 // The limit is the lowest of a container's (cgroupFiles) and those of the
 // cgroups /proc/self/cgroup names, the process's own and each above it (a
 // systemd unit's MemoryMax=, a slice's). getenv and readFile are os.Getenv
@@ -45,7 +46,7 @@ func Default(getenv func(string) string, readFile func(string) ([]byte, error)) 
 		}
 		break
 	}
-	if lim.MemBytes == 0 {
+	if lim.MemBytes == 0 || lim.MemBytes >= cgroup.V1Unlimited { // 1 EiB or more: none (0.8 of 1e48 overflowed int64)
 		return 0, ""
 	}
 	return int64(lim.MemBytes * Fraction), lim.MemFrom

@@ -42,6 +42,12 @@ func TestDefault(t *testing.T) {
 			"/sys/fs/cgroup/memory/system.slice/prescale-controller.service/memory.limit_in_bytes": "1073741824\n",
 			v1: "9223372036854771712\n",
 		}, 858993459, "/sys/fs/cgroup/memory/system.slice/prescale-controller.service/memory.limit_in_bytes"},
+		// Found by FuzzDefault: 0.8 of it overflowed int64 to a negative
+		// soft limit. 1 EiB or more is no limit, as cgroup v1's is.
+		{"a cgroup v2 limit of 1 EiB or more", "", map[string]string{
+			"/proc/self/cgroup":  "0::/system.slice/prescale-controller.service\n",
+			unit + "/memory.max": "1e48\n",
+		}, 0, ""},
 		{"a container's limit below its own cgroup's", "", map[string]string{
 			"/proc/self/cgroup": "0::/\n",
 			v2:                  "536870912\n",
