@@ -18,9 +18,7 @@ type Health = health.Health
 // Health returns the controller's health now.
 func (c *Controller) Health() Health {
 	snap := c.Snapshot()
-	in := health.Input{Now: snap.Now, Interval: snap.Interval, Cycled: snap.Cycled, LastCycle: snap.LastCycle,
-		FailedCycles: snap.FailedCycles, HistoryUp: snap.HistoryUp, HistoryOK: snap.HistoryOK, HistoryErr: snap.HistoryErr,
-		DataOK: snap.DataOK, Targets: make([]health.Target, len(snap.Targets)), Actuators: c.d.Actuators}
+	in := health.Input{Loop: snap.Loop, Targets: make([]health.Target, len(snap.Targets)), Actuators: c.d.Actuators}
 	for i, s := range snap.Targets {
 		in.Targets[i] = health.Target{Name: s.Target.Name, Present: s.Present, HistoryErr: s.HistoryErr}
 	}

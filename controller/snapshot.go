@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/internal/health"
 	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -15,23 +16,17 @@ import (
 // views show. Its slices are shared with the controller, which never
 // changes a slice after publishing it: read them, never write.
 type Snapshot struct {
-	// Now is the controller's clock when the snapshot was taken.
-	Now            time.Time
-	Step, Interval time.Duration
-	Mode           string
-	// Cycled is false until the first cycle has ended.
-	Cycled       bool
-	LastCycle    time.Time
-	FailedCycles int64
-	// HistoryUp, HistoryOK and HistoryErr describe the history source
-	// (HistoryOK: the last answer without error).
-	HistoryUp  bool
-	HistoryOK  time.Time
-	HistoryErr string
-	// DataOK is the last cycle with fresh data for every target.
-	DataOK  time.Time
+	Loop
+	Step    time.Duration
+	Mode    string
 	Targets []TargetSnapshot
 }
+
+// Loop is the decision loop and its history source in a Snapshot: the
+// clock (Now), the interval, the last cycle and the failed ones, the
+// history source's state and the last cycle with fresh data for every
+// target; what the health report reads.
+type Loop = health.Loop
 
 // TargetSnapshot is one target in a Snapshot.
 type TargetSnapshot struct {
@@ -76,10 +71,11 @@ func (c *Controller) Snapshot() Snapshot {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := Snapshot{
-		Now: c.d.Now(), Step: c.o.Step, Interval: c.o.Interval, Mode: c.o.Mode,
-		Cycled: c.cycled, LastCycle: c.lastCycle, FailedCycles: c.failed,
-		HistoryUp: c.histUp, HistoryOK: c.histOK, HistoryErr: c.histErr, DataOK: c.dataOK,
-		Targets: make([]TargetSnapshot, len(c.targets)),
+		Loop: Loop{
+			Now: c.d.Now(), Interval: c.o.Interval, Cycled: c.cycled, LastCycle: c.lastCycle, FailedCycles: c.failed,
+			HistoryUp: c.histUp, HistoryOK: c.histOK, HistoryErr: c.histErr, DataOK: c.dataOK,
+		},
+		Step: c.o.Step, Mode: c.o.Mode, Targets: make([]TargetSnapshot, len(c.targets)),
 	}
 	for i := range c.targets {
 		out.Targets[i] = c.targetSnapshotLocked(i)

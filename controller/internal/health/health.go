@@ -47,22 +47,29 @@ type Target struct {
 	HistoryErr string
 }
 
-// Input is the controller's state the report is made from.
-type Input struct {
-	// Now is the controller's clock.
+// Loop is the decision loop and its history source as the last cycle
+// left them: what the report reads of the controller's Snapshot, which
+// embeds it.
+type Loop struct {
+	// Now is the controller's clock when the snapshot was taken.
 	Now      time.Time
 	Interval time.Duration
 	// Cycled is false until the first cycle has ended.
 	Cycled       bool
 	LastCycle    time.Time
 	FailedCycles int64
-	// HistoryUp, HistoryOK (the last answer without error) and HistoryErr
-	// describe the history source.
+	// HistoryUp, HistoryOK and HistoryErr describe the history source
+	// (HistoryOK: the last answer without error).
 	HistoryUp  bool
 	HistoryOK  time.Time
 	HistoryErr string
 	// DataOK is the last cycle with fresh data for every target.
-	DataOK  time.Time
+	DataOK time.Time
+}
+
+// Input is the controller's state the report is made from.
+type Input struct {
+	Loop
 	Targets []Target
 	// Saves are the state file's failing saves; Saved the last one that
 	// succeeded.

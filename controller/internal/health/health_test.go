@@ -15,7 +15,7 @@ var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 // A controller in order is ok, its parts healthy (no actuator here); before its first
 // cycle the history, data and loop parts are not.
 func TestOKAndBeforeTheFirstCycle(t *testing.T) {
-	in := Input{Now: t0, Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true,
+	in := Input{Loop: Loop{Now: t0, Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true},
 		Targets: []Target{{Name: "web", Present: true}}}
 	h := Of(in)
 	require.Equal(t, "ok", h.Status)
@@ -36,7 +36,7 @@ func TestOKAndBeforeTheFirstCycle(t *testing.T) {
 // how many more; the loop part is unhealthy once its last cycle is more
 // than 3.5 intervals old; the state file part while saves fail.
 func TestUnhealthyParts(t *testing.T) {
-	in := Input{Now: t0.Add(4 * time.Minute), Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true}
+	in := Input{Loop: Loop{Now: t0.Add(4 * time.Minute), Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true}}
 	for i := range 7 {
 		in.Targets = append(in.Targets, Target{Name: fmt.Sprint("t", i), HistoryErr: map[bool]string{true: "stale"}[i == 0]})
 	}
