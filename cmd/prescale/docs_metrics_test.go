@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/backfill"
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
@@ -205,7 +206,7 @@ func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 // the metric part of a recording rule's name (level:metric:operations),
 // so a renamed metric cannot stay in an example query or a paragraph.
 func TestDocsNameRealMetrics(t *testing.T) {
-	known := map[string]bool{traceMetric: true, "prescale_load5": true, "prescale_load15": true,
+	known := map[string]bool{backfill.Metric: true, "prescale_load5": true, "prescale_load15": true,
 		"prescale_build_info": true, "prescale_controller_build_info": true, "prescale_exporter_build_info": true}
 	for name, row := range readmeMetricRows(t) {
 		known[name] = true

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -22,10 +21,8 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
-	"gopkg.in/yaml.v3"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/backfill"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
@@ -253,22 +250,18 @@ func (p *runProc) checkTraceTargets() error {
 		return usageErr("%v", err)
 	}
 	for _, t := range ts {
-		if strings.Contains(t.Query, traceMetric) {
+		if strings.Contains(t.Query, backfill.Metric) {
 			return nil
 		}
 	}
 	p.log.Warn("--backfill with PRESCALE_TARGETS_FILE: no entry reads the replayed trace, so no target decides on it; add one",
-		"query", fmt.Sprintf("%s{trace=%q}", traceMetric, traceName(p.flags.backfill)), "file", p.cfg.TargetsFile)
+		"query", fmt.Sprintf("%s{trace=%q}", backfill.Metric, backfill.Name(p.flags.backfill)), "file", p.cfg.TargetsFile)
 	return nil
 }
 
-// traceMetric is the metric prescale run --backfill replays a trace as.
-const traceMetric = "prescale_trace_demand"
-
-// traceName is the trace label of the replayed trace: the file's name
-// without its extension.
-func traceName(path string) string {
-	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func unsetEnv(v string) bool { _, ok := os.LookupEnv(config.EnvPrefix + "_" + v); return !ok }
@@ -431,10 +424,10 @@ func (p *runProc) backfillStore(ctx context.Context, stdout, stderr io.Writer) e
 	}
 	if p.replay != nil {
 		p.replay.Attach(p.store)
-		if err := writeRunTargets(&p.cfg, p.replay, p.traceName, p.flags.capacity); err != nil {
+		if err := backfill.WriteTargets(&p.cfg, p.replay, p.traceName, p.flags.capacity); err != nil {
 			return err
 		}
-	} else if path := filepath.Join(p.cfg.DataDir, runTargetsFile); p.cfg.TargetsFile == "" && fileExists(path) {
+	} else if path := filepath.Join(p.cfg.DataDir, backfill.TargetsFile); p.cfg.TargetsFile == "" && fileExists(path) {
 		// The trace target vanished from a restart without a word.
 		p.log.Warn("this data directory was started with --backfill: without it the trace is neither decided nor replayed further; "+
 			"to replay it again, give --backfill an empty PRESCALE_DATA_DIR", "file", path)
@@ -442,72 +435,16 @@ func (p *runProc) backfillStore(ctx context.Context, stdout, stderr io.Writer) e
 	return nil
 }
 
-// runTargetsFile is the targets file prescale run --backfill writes in
-// the data directory.
-const runTargetsFile = "run-targets.yml"
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
 func (p *runProc) backfill(ctx context.Context, tsdbDir string, stdout, stderr io.Writer) error {
-	if held, err := storeHoldsData(tsdbDir); err != nil {
-		return fmt.Errorf("PRESCALE_DATA_DIR: %w", err)
-	} else if held {
-		return usageErr("--backfill: %s already holds a store; its blocks would overlap the backfilled one: give an empty PRESCALE_DATA_DIR (or remove %s)", tsdbDir, tsdbDir)
-	}
-	tr, path := p.tr, p.flags.backfill
-	p.traceName = traceName(path)
-	now := time.Now()
+	p.traceName = backfill.Name(p.flags.backfill)
 	var err error
-	p.replay, err = history.NewReplay(nil, labels.FromStrings(model.MetricNameLabel, traceMetric, "trace", p.traceName),
-		tr.T, tr.V, tr.Len()*7/10, now)
-	if err != nil {
-		return usageErr("--backfill: %v", err)
+	p.replay, err = backfill.Write(ctx, backfill.Options{Dir: tsdbDir, Trace: p.tr, Path: p.flags.backfill,
+		Window: p.cfg.HistoryWindow, Step: p.cfg.Step, Logger: app.QuietLogger(p.log)}, time.Now(), stdout, stderr)
+	var in *backfill.InputError
+	if errors.As(err, &in) {
+		return usageErr("%v", err)
 	}
-	// Only the history window (one step of margin) is loaded: the
-	// controller reads no more, and PRESCALE_RETENTION (>= the window)
-	// would delete anything older soon after.
-	ts, vs, skipped := p.replay.Take(now.Add(-p.cfg.HistoryWindow-p.cfg.Step), now)
-	fmt.Fprintf(stderr, "prescale run: backfilling %d samples of %s into %s (%d older than PRESCALE_HISTORY_WINDOW=%s skipped)...\n",
-		len(ts), path, tsdbDir, skipped, p.cfg.HistoryWindow)
-	t0 := time.Now()
-	n, err := history.WriteBlock(ctx, tsdbDir, p.replay.Labels(), ts, vs, app.QuietLogger(p.log))
-	if err != nil {
-		return fmt.Errorf("--backfill: %w", err)
-	}
-	fmt.Fprintf(stderr, "prescale run: backfilled %d samples as one block in %s\n", n, time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as prescale_trace_demand{trace=%q}; the remaining %d are replayed as their time comes\n",
-		n, path, p.cfg.Step, p.traceName, tr.Len()-(tr.Len()*7/10+1))
-	return nil
-}
-
-// storeHoldsData reports whether dir holds a TSDB with data: a block
-// directory or a write-ahead log segment.
-func storeHoldsData(dir string) (bool, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.json")); err == nil {
-			return true, nil // a block
-		}
-		if e.Name() == "wal" {
-			segs, err := os.ReadDir(filepath.Join(dir, "wal"))
-			if err == nil && slices.ContainsFunc(segs, func(s os.DirEntry) bool { return !s.IsDir() }) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
+	return err
 }
 
 // printBanner prints where everything is. The API token is never printed:
@@ -548,89 +485,4 @@ func firstTarget(a *app.App) string {
 		return ""
 	}
 	return ts[0].Name
-}
-
-// writeRunTargets adds the replayed trace as a second target beside the
-// configured one, through a targets file in the data directory.
-func writeRunTargets(cfg *config.Config, r *history.Replay, name string, capacity float64) error {
-	if cfg.TargetsFile != "" {
-		return nil // the user's file decides
-	}
-	capacity, err := traceCapacity(r.Values(), capacity, name)
-	if err != nil {
-		return err
-	}
-	content, err := runTargetsYAML(cfg.EnvTarget(), name, capacity)
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(cfg.DataDir, runTargetsFile)
-	if err := os.WriteFile(path, content, 0o644); err != nil {
-		return err
-	}
-	// The file holds the target's name and queries now (not inherited
-	// from the variables, which would read as settings left unused).
-	cfg.TargetsFile = path
-	cfg.TargetName, cfg.TargetQuery, cfg.TargetCurrentQuery = "", "", ""
-	return nil
-}
-
-// traceCapacity is the replayed target's capacity per unit: given (the
-// --capacity flag) when set, else the trace's 95th percentile / 5 (1 for a
-// trace of zeros), refused naming --capacity when that is below
-// policy.MinCapacityPerUnit (a trace in a unit a billion times too small)
-// rather than as the generated file's entry.
-func traceCapacity(vals []float64, given float64, name string) (float64, error) {
-	if given != 0 {
-		return given, nil
-	}
-	s := slices.Clone(vals)
-	slices.Sort(s)
-	capacity := s[len(s)*95/100] / 5
-	if !(capacity > 0) {
-		return 1, nil
-	}
-	if capacity < policy.MinCapacityPerUnit {
-		return 0, fmt.Errorf("--backfill %s: the trace's 95th percentile / 5 is %.3g, below the least capacity_per_unit (%g): give --capacity",
-			name, capacity, policy.MinCapacityPerUnit)
-	}
-	return capacity, nil
-}
-
-// runTarget is one entry of the targets file prescale run writes; the
-// fields left out take the PRESCALE_TARGET_* defaults.
-type runTarget struct {
-	Name            string  `yaml:"name"`
-	Tier            string  `yaml:"tier"`
-	Kind            string  `yaml:"kind"`
-	Query           string  `yaml:"query"`
-	CurrentQuery    string  `yaml:"current_query,omitempty"`
-	CapacityPerUnit float64 `yaml:"capacity_per_unit,omitempty"`
-	MinUnits        int     `yaml:"min_units,omitempty"`
-	MaxUnits        int     `yaml:"max_units,omitempty"`
-}
-
-// runTargetsYAML is the targets file of prescale run --backfill: the
-// configured target and the replayed trace (named name) beside it.
-func runTargetsYAML(base policy.Target, name string, capacity float64) ([]byte, error) {
-	file := struct {
-		Targets []runTarget `yaml:"targets"`
-	}{Targets: []runTarget{
-		// current_query is not inherited from the variable: it was lost.
-		{Name: base.Name, Tier: base.Tier, Kind: string(base.Kind), Query: base.Query, CurrentQuery: base.CurrentQuery},
-		{Name: "trace", Tier: "trace-replay", Kind: string(policy.KindInstances),
-			Query:           fmt.Sprintf("%s{trace=%q}", traceMetric, name),
-			CapacityPerUnit: capacity, MinUnits: 1, MaxUnits: 20},
-	}}
-	var b bytes.Buffer
-	b.WriteString("# written by prescale run --backfill; edit PRESCALE_TARGET_* or give PRESCALE_TARGETS_FILE instead\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(file); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

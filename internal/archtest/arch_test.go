@@ -29,12 +29,20 @@ func under(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, dir+"/")
 }
 
+// cmdOf is the command a package under cmd belongs to: "cmd/prescale"
+// for "cmd/prescale/internal/backfill".
+func cmdOf(pkg string) string {
+	parts := strings.SplitN(pkg, "/", 3)
+	return strings.Join(parts[:min(2, len(parts))], "/")
+}
+
 // allowed reports whether the package at pkg (module-relative, "." for the
 // root) may import imp (module-relative), per docs/architecture.md.
 func allowed(pkg, imp string) bool {
 	switch {
 	case under(pkg, "cmd"):
-		return !under(imp, "cmd")
+		// A command's own internal packages, never another command's.
+		return !under(imp, "cmd") || under(imp, cmdOf(pkg)+"/internal")
 	case under(pkg, "predictor"):
 		switch pkg {
 		case "predictor", "predictor/series", "predictor/conformal":
@@ -259,6 +267,10 @@ func TestRulesCatchBackwardImports(t *testing.T) {
 	}{
 		{"cmd/prescale", "controller/app", true},
 		{"cmd/prescale", "exporter", true},
+		{"cmd/prescale", "cmd/prescale/internal/backfill", true},
+		{"cmd/prescale/internal/backfill", "controller/history", true},
+		{"cmd/prescale-controller", "cmd/prescale/internal/backfill", false},
+		{"cmd/prescale", "cmd/prescale-controller", false},
 		{"controller", "predictor/anomaly", true},
 		{"controller/engine", "predictor/online", true},
 		{"predictor/forecast", "predictor/series", true},

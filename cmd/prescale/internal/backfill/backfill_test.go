@@ -1,4 +1,4 @@
-package main
+package backfill
 
 import (
 	"strings"
@@ -18,7 +18,7 @@ func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	base := policy.Target{Name: `web "eu"`, Tier: "front'end", Kind: policy.KindInstances,
 		Query: `sum(rate(http_requests_total{job="it's"}[1m]))`, CurrentQuery: `max(replicas{job="it's"})`,
 		CapacityPerUnit: 10, TargetUtilization: 0.7, MinUnits: 1, MaxUnits: 5}
-	b, err := runTargetsYAML(base, `o'brien "trace"`, 2.5)
+	b, err := TargetsYAML(base, `o'brien "trace"`, 2.5)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "# written by prescale run --backfill"))
 	got, err := config.ParseTargets(b, base)
@@ -45,18 +45,18 @@ func TestTraceCapacity(t *testing.T) {
 	for i := range vals {
 		vals[i] = float64(i + 1)
 	}
-	c, err := traceCapacity(vals, 0, "a.csv")
+	c, err := Capacity(vals, 0, "a.csv")
 	require.NoError(t, err)
 	require.InDelta(t, 96.0/5, c, 1e-12)
-	c, err = traceCapacity(vals, 3, "a.csv")
+	c, err = Capacity(vals, 3, "a.csv")
 	require.NoError(t, err)
 	require.InDelta(t, 3, c, 0)
-	c, err = traceCapacity(make([]float64, 10), 0, "a.csv")
+	c, err = Capacity(make([]float64, 10), 0, "a.csv")
 	require.NoError(t, err)
 	require.InDelta(t, 1, c, 0)
 	for i := range vals {
 		vals[i] *= 1e-12
 	}
-	_, err = traceCapacity(vals, 0, "a.csv")
+	_, err = Capacity(vals, 0, "a.csv")
 	require.EqualError(t, err, "--backfill a.csv: the trace's 95th percentile / 5 is 1.92e-11, below the least capacity_per_unit (1e-09): give --capacity")
 }
