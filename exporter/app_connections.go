@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/exporter/internal/procfs"
 	"github.com/prescale/prescale/exporter/internal/sockdiag"
@@ -74,7 +75,7 @@ func procRootMoved(ctx context.Context) bool {
 func procTCPStates(ctx context.Context, port int, counts *[len(tcpStates)]float64) error {
 	found := 0
 	for _, name := range []string{"tcp", "tcp6"} {
-		f, err := os.Open(procPath(ctx, "net", name))
+		f, err := os.Open(hostpath.Proc(ctx, "net", name))
 		if errors.Is(err, os.ErrNotExist) {
 			continue // IPv6 disabled
 		}

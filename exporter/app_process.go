@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/process"
 
+	"github.com/prescale/prescale/exporter/internal/appproc"
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
-	"github.com/prescale/prescale/exporter/internal/procfs"
 	"github.com/prescale/prescale/internal/bounded"
 	"github.com/prescale/prescale/internal/cgroup"
 )
@@ -26,7 +23,7 @@ import (
 // vanished, or the pid file is stale) is a collector failure: success 0 and
 // no app_process samples.
 type processCollector struct {
-	finder *processFinder
+	finder *appproc.Finder
 
 	// stuckLimits marks a cgroup limits read that has not returned (a
 	// file on a FUSE mount whose daemon does not answer): later ones, of
@@ -40,7 +37,7 @@ var _ Collector = (*processCollector)(nil)
 
 func newProcessCollector(spec string) *processCollector {
 	return &processCollector{
-		finder:      &processFinder{spec: spec},
+		finder:      appproc.NewFinder(spec, func(name string) ([]byte, error) { return readFile(name) }, func(dir, name string) ([]byte, error) { return readFileIn(dir, name) }),
 		stuckLimits: bounded.NewCalls(errors.New("an earlier read of its cgroup limits has not returned")),
 		cpu:         prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
 		rss:         prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
@@ -55,13 +52,13 @@ type procReading struct {
 }
 
 func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	pid, err := c.finder.find(ctx)
+	pid, err := c.finder.Find(ctx)
 	if err != nil {
 		return err
 	}
 	r, err := readProcess(ctx, pid)
 	if err != nil {
-		c.finder.forget(pid)
+		c.finder.Forget(pid)
 		return fmt.Errorf("process %d: %w", pid, err)
 	}
 	ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, r.cpuSeconds)
@@ -98,7 +95,7 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 func (c *processCollector) limits(ctx context.Context, pid int32) cgroup.Limits {
 	p := strconv.Itoa(int(pid))
 	lim, _ := bounded.Do(ctx, c.stuckLimits, "limits", func() (cgroup.Limits, error) {
-		return cgroup.Read(readFile, readFileIn, procPath(ctx), hostPath(ctx, common.HostSysEnvKey, "/sys"), p), nil
+		return cgroup.Read(readFile, readFileIn, hostpath.Proc(ctx), hostpath.Of(ctx, common.HostSysEnvKey, "/sys"), p), nil
 	})
 	return lim
 }
@@ -134,9 +131,9 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 		fds: float64(fds), threads: float64(threads), hasFDs: hasFDs}, nil
 }
 
-// readFile and readFileIn read the pid file and the cgroup files, given up
-// at the scrape's deadline (cgroup.Bound, processCollector.limits): tests
-// replace them.
+// readFile and readFileIn read the pid file (appproc.Finder) and the
+// cgroup files, given up at the scrape's deadline (cgroup.Bound,
+// processCollector.limits): tests replace them.
 var (
 	readFile   cgroup.ReadFile   = cgroup.ReadBounded
 	readFileIn cgroup.ReadFileIn = cgroup.ReadBoundedIn
@@ -144,119 +141,6 @@ var (
 
 // numFDs counts a process's open file descriptors (tests replace it).
 var numFDs = func(ctx context.Context, p *process.Process) (int32, error) { return p.NumFDsWithContext(ctx) }
-
-// processFinder resolves PRESCALE_APP_PROCESS to a pid on every scrape. A
-// spec containing a "/" is a pid file, read each time; otherwise it is a
-// process name: the pid found last time is reused while its name still
-// matches, and /proc is scanned again (lowest matching pid wins) only when
-// it does not.
-type processFinder struct {
-	spec string
-
-	mu     sync.Mutex
-	cached int32
-}
-
-func isPidFile(spec string) bool { return strings.Contains(spec, "/") }
-
-func (f *processFinder) find(ctx context.Context) (int32, error) {
-	if isPidFile(f.spec) {
-		data, err := readPidFile(ctx, f.spec)
-		if err != nil {
-			return 0, fmt.Errorf("pid file: %w", err)
-		}
-		pid, err := procfs.PidFile(data)
-		if err != nil {
-			return 0, fmt.Errorf("pid file %s: %w", f.spec, err)
-		}
-		if _, err := os.Stat(procPath(ctx, strconv.Itoa(int(pid)))); err != nil {
-			return 0, fmt.Errorf("process %d from pid file %s is not running", pid, f.spec)
-		}
-		return pid, nil
-	}
-
-	f.mu.Lock()
-	cached := f.cached
-	f.mu.Unlock()
-	if cached != 0 && processName(ctx, cached) == f.spec {
-		return cached, nil
-	}
-	pids, err := process.PidsWithContext(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var found int32
-	for _, pid := range pids {
-		if (found == 0 || pid < found) && processName(ctx, pid) == f.spec {
-			found = pid
-		}
-	}
-	f.mu.Lock()
-	f.cached = found
-	f.mu.Unlock()
-	if found == 0 {
-		return 0, fmt.Errorf("no process named %q", f.spec)
-	}
-	return found, nil
-}
-
-func (f *processFinder) forget(pid int32) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.cached == pid {
-		f.cached = 0
-	}
-}
-
-// processName returns the process's name (comm, or argv[0] when comm is
-// truncated at 15 bytes), or "" when it cannot be read.
-func processName(ctx context.Context, pid int32) string {
-	name, err := (&process.Process{Pid: pid}).NameWithContext(ctx)
-	if err != nil {
-		return ""
-	}
-	return name
-}
-
-// readPidFile reads the pid file. With HOST_ROOT set its pid is looked up
-// among the host's processes, so the file is read only under HOST_ROOT,
-// symlinks resolved inside it, as mount points are (a path spelt out with
-// HOST_ROOT names the same file). The exporter's own file is never read
-// then: its pid, from another pid namespace, would name another process.
-func readPidFile(ctx context.Context, spec string) ([]byte, error) {
-	root := rootPath(ctx)
-	if root == "/" {
-		return cgroup.Bound(ctx, readFile)(spec)
-	}
-	if !filepath.IsAbs(spec) {
-		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s is relative: with HOST_ROOT=%s give the host's absolute path", spec, root)
-	}
-	rel, ok := strings.CutPrefix(filepath.Clean(spec), root+"/")
-	if !ok {
-		rel = strings.TrimPrefix(filepath.Clean(spec), "/")
-	}
-	data, err := cgroup.BoundIn(ctx, readFileIn)(root, rel)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("PRESCALE_APP_PROCESS=%s: no %s under HOST_ROOT=%s (the exporter's own file is not read: its pid would name another process): %w",
-			spec, "/"+rel, root, fs.ErrNotExist)
-	}
-	return data, err
-}
-
-// checkPidFileRoots refuses a pid file (PRESCALE_APP_PROCESS with a "/")
-// read from the exporter's own file system while its pid is looked up
-// under a moved proc root (HOST_PROC set, HOST_ROOT not): the pid was
-// written in another pid namespace than the one HOST_PROC shows, so it
-// would name an unrelated process there, or none. With HOST_ROOT the file
-// is read under it (readPidFile), in the host's namespace.
-func checkPidFileRoots(ctx context.Context, spec string) error {
-	if !isPidFile(spec) || filepath.Clean(procPath(ctx)) == "/proc" || rootPath(ctx) != "/" {
-		return nil
-	}
-	return fmt.Errorf("%s=%s is a pid file in the exporter's own file system, but HOST_PROC=%s looks its pid up in another pid namespace: "+
-		"set HOST_ROOT to the root of the file system that holds the file, as seen from HOST_PROC's namespace (the host's root, /host/root in the DaemonSets), or name the process instead of its pid file",
-		envAppProcess, spec, procPath(ctx))
-}
 
 func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, c.cpu, c.rss, c.fds, c.threads)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
@@ -32,7 +33,7 @@ func (c *bootCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 		parse func([]byte) (float64, error)
 		desc  *prometheus.Desc
 	}{{"stat", procfs.BootTime, c.bootTime}, {"uptime", procfs.Uptime, c.uptime}} {
-		b, err := os.ReadFile(procPath(ctx, m.file))
+		b, err := os.ReadFile(hostpath.Proc(ctx, m.file))
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/common"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 	"github.com/prescale/prescale/exporter/internal/scrapebudget"
 	"github.com/prescale/prescale/internal/outage"
@@ -105,7 +106,7 @@ func (h *hostCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect runs every source concurrently, then emits the load score from
 // the signals they recorded.
 func (h *hostCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(envContext(h.env), h.timeout)
+	ctx, cancel := context.WithTimeout(hostpath.Context(h.env), h.timeout)
 	defer cancel()
 	if at, ok := h.budget.Earliest(); ok {
 		var cancelAt context.CancelFunc

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/cpu"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
@@ -66,7 +67,7 @@ func (c *cpuCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) 
 	if len(samples) == 0 {
 		// gopsutil returns an empty slice, not an error, when /proc/stat
 		// is unreadable. The path says where HOST_PROC pointed it.
-		return fmt.Errorf("cpu: no per-cpu lines in %s", procPath(ctx, "stat"))
+		return fmt.Errorf("cpu: no per-cpu lines in %s", hostpath.Proc(ctx, "stat"))
 	}
 	samples = c.monotonic(samples)
 	for _, s := range samples {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
@@ -90,7 +91,7 @@ func (c *diskCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 // an excluded device is not counted or warned about: it would not have
 // been published).
 func readDiskStats(ctx context.Context, exclude *regexp.Regexp) ([]procfs.DiskStat, []error, error) {
-	data, err := os.ReadFile(procPath(ctx, "diskstats"))
+	data, err := os.ReadFile(hostpath.Proc(ctx, "diskstats"))
 	if err != nil {
 		return nil, nil, err
 	}

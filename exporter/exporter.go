@@ -22,6 +22,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/prescale/prescale/exporter/internal/appproc"
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 )
 
 // Option changes how New and NewCollector build the exporter.
@@ -98,7 +101,7 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envDiskDevicesExclude, err)
 	}
-	if err := checkPidFileRoots(envContext(o.env), cfg.AppProcess); err != nil {
+	if err := appproc.CheckPidFileRoots(hostpath.Context(o.env), cfg.AppProcess); err != nil {
 		return nil, err
 	}
 	cs := []namedCollector{

@@ -25,6 +25,7 @@ import (
 	"github.com/shirou/gopsutil/v4/process"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/exporter/internal/appproc"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -226,7 +227,7 @@ func TestBadInput(t *testing.T) {
 			require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0, spec)
 		}
 		require.Zero(t, scrape("/run/other.pid")[success("app_process")])
-		_, err := readPidFile(context.WithValue(t.Context(), common.EnvKey, env), "/run/other.pid")
+		_, err := appproc.NewFinder("/run/other.pid", readFile, readFileIn).ReadPidFile(context.WithValue(t.Context(), common.EnvKey, env))
 		require.ErrorContains(t, err, "PRESCALE_APP_PROCESS=/run/other.pid: no /run/other.pid under HOST_ROOT="+host)
 	})
 
@@ -254,7 +255,7 @@ func TestBadInput(t *testing.T) {
 			got := gatherValues(t, c)
 			require.Zero(t, got[success("app_process")], spec)
 			require.NotContains(t, got, "prescale_app_process_threads", spec)
-			_, err = readPidFile(ctx, spec)
+			_, err = appproc.NewFinder(spec, readFile, readFileIn).ReadPidFile(ctx)
 			require.ErrorContains(t, err, "PRESCALE_APP_PROCESS="+spec, spec)
 			require.ErrorContains(t, err, "HOST_ROOT="+host, spec)
 		}

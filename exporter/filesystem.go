@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/disk"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/internal/bounded"
 )
 
@@ -81,7 +82,7 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 // stuck until the call returns.
 func (c *filesystemCollector) statfs(ctx context.Context, mountpoint string) (*disk.UsageStat, error) {
 	return bounded.Do(ctx, c.stuck, mountpoint, func() (*disk.UsageStat, error) {
-		return c.usage(ctx, rootPath(ctx, mountpoint))
+		return c.usage(ctx, hostpath.Root(ctx, mountpoint))
 	})
 }
 

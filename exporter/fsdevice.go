@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/shirou/gopsutil/v4/common"
+
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 )
 
 // fsDevice is a mount's device label: the kernel's name for a
@@ -18,7 +20,7 @@ import (
 // becomes /dev, and a /dev/mapper/NAME still unresolved is looked up in
 // names (mapperNames).
 func fsDevice(ctx context.Context, dev string, names func() map[string]string) string {
-	if root := filepath.Clean(hostPath(ctx, common.HostDevEnvKey, "/dev")); root != "/dev" {
+	if root := filepath.Clean(hostpath.Of(ctx, common.HostDevEnvKey, "/dev")); root != "/dev" {
 		if rest, ok := strings.CutPrefix(dev, root+"/"); ok {
 			dev = "/dev/" + rest
 		}
@@ -35,7 +37,7 @@ func fsDevice(ctx context.Context, dev string, names func() map[string]string) s
 // (HOST_SYS/block/dm-N/dm/name, what /dev/mapper/ links are named after)
 // to their kernel names (dm-N). An unreadable entry is left out.
 func mapperNames(ctx context.Context) map[string]string {
-	paths, _ := filepath.Glob(hostPath(ctx, common.HostSysEnvKey, "/sys", "block", "dm-*", "dm", "name"))
+	paths, _ := filepath.Glob(hostpath.Of(ctx, common.HostSysEnvKey, "/sys", "block", "dm-*", "dm", "name"))
 	out := make(map[string]string, len(paths))
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
