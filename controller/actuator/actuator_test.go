@@ -130,6 +130,45 @@ func TestWebhookBusyRetried(t *testing.T) {
 	}
 }
 
+// TestRetryAfter: seconds or an HTTP date, a date in the past meaning
+// now (0, never negative: the Level waits it before its next resend);
+// anything else is not read.
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"7", 7 * time.Second, true},
+		{" 0 ", 0, true},
+		{now.Add(12 * time.Second).Format(http.TimeFormat), 12 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+	} {
+		d, ok := retryAfter(tc.in, now)
+		require.Equal(t, tc.ok, ok, tc.in)
+		require.Equal(t, tc.want, d, tc.in)
+	}
+}
+
+// TestWebhookBackoffCapped: the wait between attempts doubles from the
+// backoff up to maxBackoff (30 s), and stays there.
+func TestWebhookBackoffCapped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	var waits []time.Duration
+	wait := func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, Receiver: "r1", MaxAttempts: 9, Backoff: time.Second, Wait: wait}, nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, w.Send(t.Context(), testAction), "HTTP 500")
+	s := time.Second
+	require.Equal(t, []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s, 30 * s}, waits)
+}
+
 // TestWebhookAnswerScrubbed: a receiver's error page that echoes the
 // request (the URL's credentials, its query) is quoted without them.
 func TestWebhookAnswerScrubbed(t *testing.T) {
