@@ -28,7 +28,7 @@ type Metrics struct {
 	Anomalous                        *prometheus.GaugeVec
 	CostPerHour, CostToday, Budget   *prometheus.GaugeVec
 	BudgetCapped                     *prometheus.GaugeVec
-	Decisions                        *prometheus.CounterVec
+	Decisions                        *DecisionCounter
 	DataOK                           *prometheus.GaugeVec
 	Partial                          *prometheus.GaugeVec
 	LastDecision                     *prometheus.GaugeVec
@@ -142,10 +142,11 @@ func (m *Metrics) newTargetMetrics() {
 	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
 	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
-	m.Decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "prescale", Name: "decisions_total",
-		Help: "Decisions made, by direction (up, down, none) and reason.",
-	}, []string{"target", "direction", "reason"})
+	reasons := make([]string, 0, len(policy.Reasons()))
+	for _, r := range policy.Reasons() {
+		reasons = append(reasons, string(r))
+	}
+	m.Decisions = newDecisionCounter("Decisions made, by direction (up, down, none) and reason.", directions, reasons)
 	m.LagConfigured = gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
 	m.LagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
@@ -202,11 +203,7 @@ func (m *Metrics) initTarget(t policy.Target) {
 	if t.CompleteQuery != "" {
 		m.Partial.WithLabelValues(lv...)
 	}
-	for _, d := range directions {
-		for _, r := range policy.Reasons() {
-			m.Decisions.WithLabelValues(t.Name, d, string(r))
-		}
-	}
+	m.Decisions.Init(t.Name) // every direction and reason
 }
 
 // SetShard publishes prescale_shard_targets{shard, shards} = owned.
