@@ -1,23 +1,39 @@
-// Package tlshint says what to do when a server's TLS certificate is signed
-// by an authority this host does not trust (an internal CA): Go reads the
-// system's CA bundle, or the PEM files SSL_CERT_FILE and SSL_CERT_DIR name,
-// which no error message says.
+// Package tlshint says what to do when a TLS handshake fails for a reason
+// no error message names: a server's certificate signed by an authority
+// this host does not trust (an internal CA: Go reads the system's CA
+// bundle, or the PEM files SSL_CERT_FILE and SSL_CERT_DIR name), or a
+// server that demands a client certificate, which prescale never sends.
 package tlshint
 
 import (
 	"crypto/x509"
 	"errors"
+	"net"
 )
 
-// Unknown is the hint For gives.
+// Unknown is the hint For gives for an untrusted server certificate.
 const Unknown = " (the server's certificate is signed by a CA this host does not trust: add the CA to the system's bundle, or set SSL_CERT_FILE to a PEM file holding it, or SSL_CERT_DIR to a directory of them)"
 
-// For returns Unknown when err is a certificate signed by an unknown
-// authority, else "".
+// ClientCert is the hint For gives when the server ended the handshake
+// with the alert a server sends a client without a certificate.
+const ClientCert = " (the server refused the TLS handshake: it requires a client certificate (mutual TLS, e.g. client_auth_type: RequireAndVerifyClientCert in Prometheus's --web.config.file), and prescale sends none: let it in by basic auth or a header instead, or through a proxy holding the certificate)"
+
+// For returns the hint for err, or "" when it has none.
 func For(err error) string {
 	var ua x509.UnknownAuthorityError
 	if errors.As(err, &ua) {
 		return Unknown
+	}
+	// crypto/tls reports an alert from the server as a net.OpError "remote
+	// error" wrapping its unexported alert type: "tls: bad certificate"
+	// (TLS 1.2, and TLS 1.3 servers on Go's crypto/tls such as
+	// Prometheus's) or "tls: certificate required" (TLS 1.3's own alert).
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "remote error" && oe.Err != nil {
+		switch oe.Err.Error() {
+		case "tls: bad certificate", "tls: certificate required":
+			return ClientCert
+		}
 	}
 	return ""
 }

@@ -1,6 +1,10 @@
 package tlshint
 
 import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -24,4 +28,51 @@ func TestFor(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	require.Empty(t, For(http.ErrHandlerTimeout))
 	require.Empty(t, For(nil))
+}
+
+// TestForClientCertificate: a server demanding a client certificate
+// (Prometheus 2.42 with client_auth_type: RequireAndVerifyClientCert)
+// ended the handshake with "remote error: tls: bad certificate", which
+// reads as the server's own certificate being bad; the hint says what is
+// missing. Go's TLS 1.3 server sends "certificate required"; one that
+// checks the client in VerifyConnection sends "bad certificate", as that
+// Prometheus did.
+func TestForClientCertificate(t *testing.T) {
+	noCert := errors.New("no client certificate")
+	for _, tc := range []struct {
+		name    string
+		version uint16
+		cfg     *tls.Config
+	}{
+		{"required, TLS 1.3", tls.VersionTLS13, &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert}},
+		{"checked, TLS 1.3", tls.VersionTLS13, &tls.Config{ClientAuth: tls.RequestClientCert, VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return noCert
+			}
+			return nil
+		}}},
+		{"checked, TLS 1.2", tls.VersionTLS12, &tls.Config{ClientAuth: tls.RequestClientCert, VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return noCert
+			}
+			return nil
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			srv.TLS = tc.cfg
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+			srv.StartTLS()
+			defer srv.Close()
+			client := srv.Client()
+			tr := client.Transport.(*http.Transport).Clone()
+			tr.TLSClientConfig.MinVersion, tr.TLSClientConfig.MaxVersion = tc.version, tc.version
+			client.Transport = tr
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, nil)
+			require.NoError(t, err)
+			_, err = client.Do(req) //nolint:bodyclose // it fails
+			require.Error(t, err)
+			require.Equal(t, ClientCert, For(err), "%v", err)
+		})
+	}
 }
