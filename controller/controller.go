@@ -22,6 +22,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/clockstep"
 	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/internal/lagwatch"
@@ -262,7 +263,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	fromTheFuture(&f, d.Now(), d.Logger, d.State.Path())
+	clockstep.FromTheFuture(&f, d.Now(), d.Logger, d.State.Path())
 	resolved := make([]policy.Target, len(targets))
 	for i, t := range targets {
 		resolved[i] = engine.Resolve(t, o.Interval)
@@ -369,53 +370,22 @@ func (c *Controller) prune(now time.Time) {
 	}
 }
 
-// maxClockSkew is how far after now a state file may have been saved
-// before its times are taken as a clock that was ahead: a restart reads
-// the file a moment after it was saved, later by any clock drift.
-const maxClockSkew = time.Minute
-
-// fromTheFuture moves the times of a state file saved after now (the clock
-// was ahead when it was written and has been set right since: a VM booted
-// with a wrong clock, a bad NTP step) back by the difference, as if it had
-// been saved now, and warns. Its cooldowns, stabilisation windows and
-// manual overrides held for the clock's error besides: a file saved a day
-// ahead held every scale-down for a day.
-func fromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) {
-	ahead := f.SavedAt.Sub(now)
-	if ahead <= maxClockSkew {
-		return
-	}
-	for name, ts := range f.Targets {
-		ts.Shift(-ahead)
-		f.Targets[name] = ts
-	}
-	log.Warn("state file saved in the future (the clock was ahead then, or is behind now): its cooldowns and windows moved back to now",
-		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", ahead.Round(time.Second).String())
-	f.SavedAt = now
-}
-
 // clockSteppedBackLocked moves the targets' persisted times back by as
-// much as the clock stepped back since the last cycle (an NTP step, a VM
-// restored from a snapshot), as fromTheFuture does at start, and warns.
-// Those read from the state file have the wall clock only: a step back of
-// an hour held a cooldown, stabilisation window or manual override from
-// before the restart for an hour more. Those this process set from
-// time.Now compare on their monotonic reading, which no step moves, but
-// the file saves their wall clock reading: they move too, as wall clock
-// times (state.Target.Shift), or the next start read them an hour ahead.
-// The step is the wall clock's move less the time elapsed on the
-// monotonic clock (an injected clock without readings counts none).
+// much as the clock stepped back since the last cycle (clockstep.Back),
+// as clockstep.FromTheFuture does at start, and warns. Those read from
+// the state file have the wall clock only: a step back of an hour held a
+// cooldown, stabilisation window or manual override from before the
+// restart for an hour more. Those this process set from time.Now compare
+// on their monotonic reading, which no step moves, but the file saves
+// their wall clock reading: they move too, as wall clock times
+// (state.Target.Shift), or the next start read them an hour ahead.
 // c.mu is held.
 func (c *Controller) clockSteppedBackLocked(now time.Time) {
-	elapsed := max(0, now.Sub(c.lastCycle)) // monotonic when both have it
-	back := c.lastCycle.Round(0).Sub(now.Round(0)) + elapsed
-	if !c.cycled || back <= maxClockSkew {
+	back := clockstep.Back(c.lastCycle, now)
+	if !c.cycled || back == 0 {
 		return
 	}
-	for name, ts := range c.file.Targets {
-		ts.Shift(-back)
-		c.file.Targets[name] = ts
-	}
+	clockstep.Shift(c.file.Targets, -back)
 	c.log.Warn("the clock stepped back since the last cycle: cooldowns, windows and overrides moved back with it",
 		"last_cycle", c.lastCycle.UTC().Format(time.RFC3339), "now", now.UTC().Format(time.RFC3339), "back", back.Round(time.Second).String())
 }

@@ -82,7 +82,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
 		// Nothing new is not an error: the window slides. Points read
 		// while the demand missed a source are left out (complete.go).
-		f.fresh, f.rawEnd = c.maskIncomplete(ctx, t, f.fresh)
+		f.fresh, f.rawEnd = c.complete().Mask(ctx, t.CompleteQuery, f.fresh)
 		if full {
 			f.snap.win = histwin.FromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
 		} else {

@@ -65,6 +65,10 @@ func allowed(pkg, imp string) bool {
 		return imp == "controller/policy" || imp == "internal/outage"
 	case pkg == "controller/internal/health":
 		return imp == "controller/actuator" || imp == "internal/outage"
+	case pkg == "controller/internal/complete":
+		return imp == "controller/history"
+	case pkg == "controller/internal/clockstep":
+		return imp == "controller/state"
 	case under(pkg, "controller/internal"):
 		return false
 	case pkg == "controller/policy":

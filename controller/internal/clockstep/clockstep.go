@@ -1,0 +1,55 @@
+// Package clockstep moves a controller's persisted times (cooldowns,
+// stabilisation windows, manual overrides: state.Target.Shift) back with
+// a wall clock that was ahead or stepped back (a VM booted with a wrong
+// clock, a bad NTP step, a VM restored from a snapshot), so that they do
+// not hold for the clock's error besides.
+package clockstep
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/prescale/prescale/controller/state"
+)
+
+// MaxSkew is how far the clock may move back, or a state file have been
+// saved after now, before its times are moved: a restart reads the file
+// a moment after it was saved, later by any clock drift.
+const MaxSkew = time.Minute
+
+// FromTheFuture moves the times of a state file saved after now (the
+// clock was ahead when it was written and has been set right since) back
+// by the difference, as if it had been saved now, and warns. Its
+// cooldowns, stabilisation windows and manual overrides held for the
+// clock's error besides: a file saved a day ahead held every scale-down
+// for a day.
+func FromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) {
+	ahead := f.SavedAt.Sub(now)
+	if ahead <= MaxSkew {
+		return
+	}
+	Shift(f.Targets, -ahead)
+	log.Warn("state file saved in the future (the clock was ahead then, or is behind now): its cooldowns and windows moved back to now",
+		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", ahead.Round(time.Second).String())
+	f.SavedAt = now
+}
+
+// Back is how far the wall clock stepped back from last to now, 0 when
+// not more than MaxSkew: the wall clock's move less the time elapsed on
+// the monotonic clock (an injected clock without readings counts none).
+func Back(last, now time.Time) time.Duration {
+	elapsed := max(0, now.Sub(last)) // monotonic when both have it
+	back := last.Round(0).Sub(now.Round(0)) + elapsed
+	if back <= MaxSkew {
+		return 0
+	}
+	return back
+}
+
+// Shift moves every target's persisted times by d.
+func Shift(targets map[string]state.Target, d time.Duration) {
+	for name, ts := range targets {
+		ts.Shift(d)
+		targets[name] = ts
+	}
+}

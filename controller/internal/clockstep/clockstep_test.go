@@ -1,0 +1,54 @@
+package clockstep
+
+import (
+	"bytes"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+
+// A state file saved more than MaxSkew after now has its times moved back
+// by the difference and its save time set to now, with a WARN; one saved
+// within MaxSkew is left as it is.
+func TestFromTheFuture(t *testing.T) {
+	file := func(saved time.Time) state.File {
+		return state.File{SavedAt: saved, Targets: map[string]state.Target{
+			"web": {Policy: policy.State{LastScaleUp: saved.Add(-time.Minute)}}}}
+	}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	f := file(t0.Add(MaxSkew))
+	FromTheFuture(&f, t0, log, "state.json")
+	require.Equal(t, t0.Add(MaxSkew), f.SavedAt)
+	require.Empty(t, logs.String())
+
+	f = file(t0.Add(24 * time.Hour))
+	FromTheFuture(&f, t0, log, "state.json")
+	require.Equal(t, t0, f.SavedAt)
+	require.Equal(t, t0.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
+	require.Contains(t, logs.String(), "state file saved in the future")
+	require.Contains(t, logs.String(), "ahead=24h0m0s")
+}
+
+// Back is the wall clock's step back, 0 up to MaxSkew; Shift moves every
+// target.
+func TestBackAndShift(t *testing.T) {
+	require.Zero(t, Back(t0, t0.Add(time.Hour)), "forward")
+	require.Zero(t, Back(t0, t0.Add(-MaxSkew)), "within the skew")
+	require.Equal(t, time.Hour, Back(t0, t0.Add(-time.Hour)))
+	last := time.Now() // with a monotonic reading
+	require.Zero(t, Back(last, last.Add(10*time.Second)))
+	require.Equal(t, time.Hour, Back(last, last.Round(0).Add(-time.Hour)), "now without a reading: no time elapsed counts")
+
+	ts := map[string]state.Target{"a": {Policy: policy.State{LastScaleDown: t0}}, "b": {}}
+	Shift(ts, -time.Hour)
+	require.Equal(t, t0.Add(-time.Hour), ts["a"].Policy.LastScaleDown)
+	require.True(t, ts["b"].Policy.LastScaleDown.IsZero(), "a zero time stays zero")
+}
