@@ -419,6 +419,9 @@ func TestEmbeddedNegativeDemand(t *testing.T) {
 	// Zero is a demand (an idle service), not a negative value.
 	_, err = emb.QueryRange(t.Context(), "-vector(0)", start, end, time.Minute)
 	require.NoError(t, err)
+	// A value below zero is, however small (a utilisation's rounding).
+	_, err = emb.QueryRange(t.Context(), "vector(-0.5)", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrNegative)
 }
 
 // TestRemoteBoundsAnswers: an answer larger than MaxAnswerBytes (a query

@@ -93,6 +93,9 @@ func TestParseExposition(t *testing.T) {
 		{name: "not an exposition format, with a fallback", body: "a 1\n", ctype: "text/html", fallback: "text/plain", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
 		// What Go's net/http sends for a handler that sets none.
 		{name: "sniffed by net/http", body: "a 1\n", ctype: "text/plain; charset=utf-8", n: 1, post: 1, samples: []string{`{__name__="a", instance="h:1", job="app"}`}},
+		// honor_labels: a series's own instance is kept, as its own job is.
+		{name: "own instance", body: "a{instance=\"own:9\"} 1\n", ctype: "text/plain", n: 1, post: 1,
+			samples: []string{`{__name__="a", instance="own:9", job="app"}`}},
 		{name: "label twice", body: "a 1\nb{x=\"1\",x=\"2\"} 2\nc 3\n", ctype: "text/plain", n: 2, post: 1,
 			samples: []string{`{__name__="a", instance="h:1", job="app"}`}, err: `label name "x" is not unique`},
 		{name: "cut inside a line", body: "a 1\nb", ctype: "text/plain", n: 1, post: 1,
