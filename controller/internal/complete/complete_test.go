@@ -37,6 +37,13 @@ func TestMask(t *testing.T) {
 	require.InDelta(t, 3, last, 0)
 	require.Equal(t, []float64{1, 2, 3}, s.V, "the input is not changed")
 
+	// Masked before the last point only: the demand at the cycle's time
+	// is whole, no lower bound.
+	got, last = reader(history.Series{T: []int64{60, 120, 180}, V: []float64{0, 1, 1}}, nil).Mask(t.Context(), "up", s)
+	require.True(t, math.IsNaN(got.V[0]))
+	require.Equal(t, []float64{2, 3}, got.V[1:])
+	require.True(t, math.IsNaN(last), "last %v", last)
+
 	got, last = reader(history.Series{}, errors.New("down")).Mask(t.Context(), "up", s)
 	require.Equal(t, 0, got.Present())
 	require.InDelta(t, 3, last, 0)

@@ -22,6 +22,7 @@ func TestScaleUpTimedToItsUnits(t *testing.T) {
 	_, _, done = w.See(at(1), 2, 5, at(0), true)
 	require.False(t, done, "delivered, not shown yet")
 	require.Equal(t, 5, w.Starting(at(1), 2*time.Minute))
+	require.Equal(t, 5, w.Starting(at(2), 2*time.Minute), "delivered the lag before now: still starting")
 	require.Zero(t, w.Starting(at(3), 2*time.Minute), "beyond the lag the units read back stand")
 	units, lag, done := w.See(at(3), 5, 5, at(0), true)
 	require.True(t, done)
@@ -30,6 +31,19 @@ func TestScaleUpTimedToItsUnits(t *testing.T) {
 	_, _, done = w.See(at(4), 5, 5, at(0), true)
 	require.False(t, done, "timed once")
 	require.Zero(t, w.Starting(at(4), time.Hour))
+}
+
+// TestLagNeverNegative: a delivery stamped after the cycle that sees its
+// units (the clock stepped back between the two) is timed at 0, not at a
+// negative lag.
+func TestLagNeverNegative(t *testing.T) {
+	var w Watch
+	w.See(at(0), 2, 2, time.Time{}, false)
+	w.See(at(1), 2, 5, at(3), true)
+	units, lag, done := w.See(at(2), 5, 5, at(3), true)
+	require.True(t, done)
+	require.Equal(t, 5, units)
+	require.Zero(t, lag)
 }
 
 // TestNotAScaleUp: a delivery the target showed already, or a scale-down
