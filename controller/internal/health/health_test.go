@@ -1,6 +1,7 @@
 package health
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/actuator"
 )
 
 var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -50,4 +53,30 @@ func TestUnhealthyParts(t *testing.T) {
 	require.False(t, h.Components[3].Healthy)
 	require.Equal(t, "disk full", h.Components[3].LastError)
 	require.Contains(t, h.Components[3].Detail, "not saved since 2026-03-02T12:00:00Z (1 failed saves)")
+}
+
+// okDeliverer acknowledges every delivery.
+type okDeliverer struct{}
+
+func (okDeliverer) Name() string                                   { return "ok" }
+func (okDeliverer) Deliver(context.Context, actuator.Action) error { return nil }
+
+// TestActuatorLastOK: an actuator's last_ok is its latest
+// acknowledgement over all its targets, whichever target is listed last.
+func TestActuatorLastOK(t *testing.T) {
+	now := t0
+	l := actuator.NewLevel(okDeliverer{}, actuator.LevelConfig{Now: func() time.Time { return now }, Inline: true})
+	const latest = 7
+	for i := range 20 {
+		now = t0.Add(time.Duration(i) * time.Minute)
+		if i > latest {
+			now = t0.Add(-time.Duration(i) * time.Minute) // acknowledged before the latest
+		}
+		require.NoError(t, l.Act(t.Context(), actuator.Action{Target: fmt.Sprint("t", i), Desired: 2}))
+	}
+	in := Input{Loop: Loop{Now: now, Interval: time.Minute, Cycled: true, LastCycle: now, HistoryUp: true}, Actuators: []*actuator.Level{l}}
+	comps, _ := actuation(in.Actuators)
+	require.Len(t, comps, 1)
+	require.True(t, comps[0].Healthy)
+	require.Equal(t, t0.Add(latest*time.Minute), comps[0].LastOK)
 }

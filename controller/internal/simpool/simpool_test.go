@@ -38,6 +38,9 @@ func TestPoolLag(t *testing.T) {
 	p.Promote(300)
 	require.Equal(t, 1, p.Ready, "a ready unit removed; the pending one cancelled first")
 	require.Empty(t, p.pending)
+	p.SetDesired(2, 900)
+	p.Promote(900)
+	require.Equal(t, 2, p.Ready, "ready at its time")
 }
 
 func TestHPAStep(t *testing.T) {
