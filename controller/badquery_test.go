@@ -322,6 +322,7 @@ func TestNoDataLogsOnce(t *testing.T) {
 		advance(5 * time.Minute) // five more cycles without data
 		out := logs.String()
 		requireOneWarn(t, out, `level=WARN msg="target has no fresh data: decisions hold (no_data)" target=web query=q missing_since=2000-01-01T00:00:00Z err="history: query returned no data (window`)
+		require.Contains(t, out, `): no series matches the query (a misspelt metric or label?)"`, "the message says why")
 		require.Equal(t, 4, strings.Count(out, "level=DEBUG"), "%s", out)
 		require.NotContains(t, out, "cycle failed")
 

@@ -141,8 +141,8 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 		// The window has data but none fresh: say so, not "no data".
 		snap.histErr = staleMessage(time.Unix(w.LastT, 0), snap.at, c.o.Step)
 	default:
-		snap.histErr = fmt.Sprintf("%s (window %s to %s)", history.ErrNoData,
-			snap.start.UTC().Format(time.RFC3339), snap.at.UTC().Format(time.RFC3339))
+		snap.histErr = fmt.Sprintf("%s (window %s to %s)%s", history.ErrNoData,
+			snap.start.UTC().Format(time.RFC3339), snap.at.UTC().Format(time.RFC3339), history.NoDataHint(t.Query))
 	}
 }
 
