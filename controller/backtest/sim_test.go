@@ -191,6 +191,26 @@ func TestNeedSaturates(t *testing.T) {
 	s.Capacity = 10
 	require.Equal(t, 2, s.Need(15))
 	require.Equal(t, 0, s.Need(math.NaN()))
+	// Exact in floating point, as the referee's instances_needed: 0.1+0.2
+	// (computed, not a constant) is 3.0000000000000004 capacities of 0.1,
+	// yet 3·0.1 serves it; 0.9 is 2.9999999999999996 capacities of 0.3,
+	// and 3·0.3 = 0.8999999999999999 does not (autoscale_score.py's
+	// instances_needed gives 3 and 4).
+	a, b := 0.1, 0.2
+	s.Capacity = 0.1
+	require.Equal(t, 3, s.Need(a+b))
+	s.Capacity = 0.3
+	require.Equal(t, 4, s.Need(0.9))
+}
+
+// TestSimRunEdges: with no lag the units asked for are ready at the same
+// sample; a demand exactly at the ready capacity is served, no violation.
+func TestSimRunEdges(t *testing.T) {
+	ts := []int64{0, 60, 120}
+	timeline := make([]Sample, 3)
+	f := NewSim(ts, []float64{15, 40, 40}, 10, 0, 1, 10, 0).Run(2, Replay([]int{2, 4, 4}), timeline)
+	require.Equal(t, []Sample{{2, 2}, {4, 4}, {4, 4}}, timeline)
+	require.Zero(t, f.ViolationSeconds, "40 on 4 ready units of 10")
 }
 
 // TestFasterClusterNeverAddsViolations: with scale-up after the lag and an
