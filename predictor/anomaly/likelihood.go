@@ -83,7 +83,7 @@ const likelihoodChunk = 4096
 // k < held.
 func (a *Likelihood) at(k int) float64 {
 	n := a.held
-	p := ((a.head-1-k)%n + n) % n
+	p := uint(((a.head-1-k)%n + n) % n) // unsigned: the chunk is a shift, the index a mask
 	return float64(a.buf[p/likelihoodChunk][p%likelihoodChunk])
 }
 
@@ -99,7 +99,7 @@ func (a *Likelihood) store(x float32) {
 		p = a.held
 		a.held++
 	}
-	a.buf[p/likelihoodChunk][p%likelihoodChunk] = x
+	a.buf[uint(p)/likelihoodChunk][uint(p)%likelihoodChunk] = x
 	a.head = (p + 1) % full
 }
 
