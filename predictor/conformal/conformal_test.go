@@ -48,6 +48,21 @@ func TestMiss(t *testing.T) {
 	require.InDelta(t, alpha, few.Miss(grow, ends, 1), 0)
 }
 
+// TestMissByHand: origins one sample apart at horizon 1 (alpha 0.2,
+// gamma 0.1, window 1, one error enough). An origin's error counts from
+// the origin its target is observed at (ends[i]+h <= end), and leaves the
+// window once its origin is Window samples older than that
+// (ends[i] <= end-h-Window).
+func TestMissByHand(t *testing.T) {
+	rp := Replay{Gamma: 0.1, Alpha: 0.2, Window: 1, MinErrors: 1}
+	// At origin 1 the interval is [0, 0] (r[0], observed at 1): 5 is a
+	// miss, a = 0.2 + 0.1·(0.2 - 1) = 0.12.
+	require.InDelta(t, 0.12, rp.Miss([]float64{0, 5}, []int{0, 1}, 1), 1e-12)
+	// At origin 2 r[0] has left the window: the interval is [10, 10]
+	// (r[1]) and 5 a miss again: 0.12 - 0.08 = 0.04, kept at alpha/2.
+	require.InDelta(t, 0.1, rp.Miss([]float64{0, 10, 5}, []int{0, 1, 2}, 1), 1e-12)
+}
+
 // TestLevel: the issued level is never narrower than the nominal
 // coverage, and a miss-rate ratio under 1 widens it.
 func TestLevel(t *testing.T) {
