@@ -78,3 +78,36 @@ func TestNABFirstDetection(t *testing.T) {
 	_, err := NewNABDetector("nope")
 	require.ErrorContains(t, err, `unknown detector "nope"`)
 }
+
+// scripted returns its scores in turn.
+type scripted struct{ s []float64 }
+
+func (d *scripted) Update(int64, float64) float64 {
+	v := d.s[0]
+	d.s = d.s[1:]
+	return v
+}
+
+// TestNABFirstDetectionAtLevel: a score equal to Level is a detection
+// (>=), so the next one is damped.
+func TestNABFirstDetectionAtLevel(t *testing.T) {
+	d := NewNABFirstDetection(&scripted{s: []float64{0.5, 0.9}}, FirstDetectionConfig{Hold: 1, Level: 0.5})
+	require.InDelta(t, 0.5, d.Update(0, 1), 0)
+	require.Zero(t, d.Update(300, 1), "within the hold after a score at Level")
+}
+
+// TestLiveDetectorFlagsANewLow: a drop below the range seen so far is a
+// new extreme as a rise above it is: the plateau mirrored (20 lower)
+// scores 1 at its first row.
+func TestLiveDetectorFlagsANewLow(t *testing.T) {
+	ts, ys := plateau()
+	live, err := NewDetector("robust")
+	require.NoError(t, err)
+	for i := range 1501 {
+		s := live.Update(ts[i], 200-ys[i])
+		if i == 1500 {
+			require.InDelta(t, 1, s, 0)
+			require.True(t, live.(*RobustDetector).Surprising())
+		}
+	}
+}
