@@ -76,3 +76,20 @@ func TestShortIdleRunsKeepTheirResiduals(t *testing.T) {
 	}
 	require.Len(t, f.res, 200, "no run restarted the calibration")
 }
+
+// TestIdleRunOfHalfTheWindow: a run of exactly half the window (100 of
+// 200) restarts the calibration when it ends; one value shorter does not.
+func TestIdleRunOfHalfTheWindow(t *testing.T) {
+	for _, c := range []struct {
+		run  int
+		want bool
+	}{{100, true}, {99, false}} {
+		f := idleForecaster(t)
+		for i := range c.run {
+			f.Update(int64(i)*300, 0)
+		}
+		require.False(t, f.restart, "run of %d: not ended yet", c.run)
+		f.Update(int64(c.run)*300, 40)
+		require.Equal(t, c.want, f.restart, "run of %d", c.run)
+	}
+}
