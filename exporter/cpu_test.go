@@ -69,4 +69,10 @@ func TestCPUCountersNeverGoBack(t *testing.T) {
 	got = cpuScrape(t, c, dir, line+"cpu0 3 0 1 6 1 0 0 0 0 0\ncpu1 12 0 0 5 10 0 0 0 0 0\n")
 	require.InDelta(t, 0.1, got["1/iowait"], 1e-9, "idle and iowait back by 5,000 s: the cpu restarted")
 	require.InDelta(t, 0.05, got["1/idle"], 1e-9)
+
+	// A cpu absent from a scrape (offline) is forgotten: back with counters
+	// a little lower, they are published as read, not held.
+	cpuScrape(t, c, dir, line+"cpu0 3 0 1 6 1 0 0 0 0 0\n")
+	got = cpuScrape(t, c, dir, line+"cpu0 3 0 1 6 1 0 0 0 0 0\ncpu1 11 0 0 5 10 0 0 0 0 0\n")
+	require.InDelta(t, 0.11, got["1/user"], 1e-9, "held at 0.12 had it been remembered")
 }
