@@ -112,7 +112,7 @@ func TestE2EVictoriaMetrics(t *testing.T) {
 	st2, err := getStatus(ctx, base2)
 	require.NoError(t, err)
 	require.Equal(t, "no_data", string(st2[0].Decisions[0].Reason))
-	require.Contains(t, st2[0].HistoryError, "client error: 401 (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS, or the user and password in PRESCALE_PROMETHEUS_URL for basic auth): \"no org id\"")
+	require.Contains(t, st2[0].HistoryError, "client error: 401 (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS, or the user and password in PRESCALE_PROMETHEUS_URL for basic auth; prescale backtest: --header, --prometheus): \"no org id\"")
 	require.NotContains(t, st2[0].HistoryError, "tenant1", "header values are never shown")
 }
 

@@ -118,6 +118,10 @@ func TestQueryRangeErrors(t *testing.T) {
 		{"two series", &promStub{series: 2}, "query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"},
 		{"not a matrix", &promStub{resultType: "vector"}, "unexpected result type: vector, want matrix"},
 		{"server error", &promStub{status: http.StatusBadRequest}, "query_range"},
+		// Both hints named only the controller's variables
+		// (PRESCALE_PROMETHEUS_URL, _HEADERS), which backtest does not read.
+		{"not found", &promStub{status: http.StatusNotFound}, "check the path of PRESCALE_PROMETHEUS_URL (prescale backtest: --prometheus)"},
+		{"unauthorized", &promStub{status: http.StatusUnauthorized}, "for basic auth; prescale backtest: --header, --prometheus)"},
 		// As a trace file's negative value; it was replayed as a gap.
 		{"negative", &promStub{negAt: 1_700_000_000 + 120}, "query returned a negative value (a demand or a unit count is never negative: check the query for a deriv() or a subtraction): -3 at 2023-11-14T22:15:20Z (negative points: 1)"},
 	} {

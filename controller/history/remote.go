@@ -171,13 +171,16 @@ func (r *Remote) explain(err error) error {
 	return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
 }
 
-// clientHint says what a 4xx answer outside the Prometheus API usually means.
+// clientHint says what a 4xx answer outside the Prometheus API usually
+// means, naming the settings to check: the controller's variables and
+// prescale backtest's flags (its --prometheus and --header read through
+// this source too, and were told of variables they do not read).
 func clientHint(msg string) string {
 	switch {
 	case strings.HasSuffix(msg, " 401"), strings.HasSuffix(msg, " 403"):
-		return " (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS, or the user and password in PRESCALE_PROMETHEUS_URL for basic auth)"
+		return " (the server refused the request: a tenant header such as X-Scope-OrgID or credentials are missing or wrong; see PRESCALE_PROMETHEUS_HEADERS, or the user and password in PRESCALE_PROMETHEUS_URL for basic auth; prescale backtest: --header, --prometheus)"
 	case strings.HasSuffix(msg, " 404"):
-		return " (no Prometheus query API at this URL: check the path of PRESCALE_PROMETHEUS_URL, e.g. http://prometheus:9090/PREFIX for a Prometheus started with --web.route-prefix=/PREFIX or an --web.external-url with a path, http://mimir/prometheus, http://vmselect:8481/select/0/prometheus)"
+		return " (no Prometheus query API at this URL: check the path of PRESCALE_PROMETHEUS_URL (prescale backtest: --prometheus), e.g. http://prometheus:9090/PREFIX for a Prometheus started with --web.route-prefix=/PREFIX or an --web.external-url with a path, http://mimir/prometheus, http://vmselect:8481/select/0/prometheus)"
 	}
 	return ""
 }
