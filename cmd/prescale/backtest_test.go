@@ -287,7 +287,7 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 			"give its base URL, the part before /api/v1 (http://127.0.0.1:1/prom)"},
 		// It queried host "SE" and printed "REDACTED@SE#CRET@127.0.0.1:1/prom", exit 1.
 		{"prometheus password cut short", []string{"--prometheus", "http://u:p@SE#CRET@127.0.0.1:1/prom", "--query", "up", "--capacity", "1", "--decisions", out},
-			`--prometheus: "http://REDACTED@127.0.0.1:1/prom" holds an '@' or a '#' after its host`},
+			`--prometheus: "http://REDACTED@127.0.0.1:1/REDACTED" holds an '@' or a '#' after its host`},
 		// Queried: exit 1 on "unsupported protocol scheme", or "no Host in request URL".
 		{"prometheus not http", []string{"--prometheus", "ftp://u:SECRET@127.0.0.1:1", "--query", "up", "--capacity", "1", "--decisions", out},
 			`--prometheus: must be an http or https URL, got "ftp://REDACTED@127.0.0.1:1"`},

@@ -110,8 +110,11 @@ func TestConfigValidate(t *testing.T) {
 		{"prometheus url password redacted", func(c *Config) { c.PrometheusURL = "gopher://u:secret@h" }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got "gopher://REDACTED@h"`},
 		// A password's unencoded '#' ended the host: it was taken, queries
 		// went to host "SE", and the start line showed "REDACTED@SE#CRET@prom".
-		{"prometheus url password cut short", func(c *Config) { c.PrometheusURL = "https://ops:p@SE#CRET@prom:9090/prom" }, `PRESCALE_PROMETHEUS_URL: "https://REDACTED@prom:9090/prom" holds an '@' or a '#' after its host: a password (or user) holding '/', '?', '#' or '@' must write them percent-encoded (%2F, %3F, %23, %40), and a server's URL has no #fragment`},
-		{"webhook url password cut short", func(c *Config) { c.WebhookURL = []string{"https://ops:12?SECRET@r/hook"} }, `PRESCALE_WEBHOOK_URL: "https://REDACTED@r/hook" holds an '@' or a '#' after its host`},
+		{"prometheus url password cut short", func(c *Config) { c.PrometheusURL = "https://ops:p@SE#CRET@prom:9090/prom" }, `PRESCALE_PROMETHEUS_URL: "https://REDACTED@prom:9090/REDACTED" holds an '@' or a '#' after its host: a password (or user) holding '/', '?', '#' or '@' must write them percent-encoded (%2F, %3F, %23, %40), and a server's URL has no #fragment`},
+		// Refused as above; the message showed "&token=SECRET".
+		{"webhook url with an '@' in its query", func(c *Config) { c.WebhookURL = []string{"https://hooks/x?to=ops@example.com&token=SECRET"} },
+			`PRESCALE_WEBHOOK_URL: "https://REDACTED@example.com/REDACTED" holds an '@' or a '#' after its host`},
+		{"webhook url password cut short", func(c *Config) { c.WebhookURL = []string{"https://ops:12?SECRET@r/hook"} }, `PRESCALE_WEBHOOK_URL: "https://REDACTED@r/REDACTED" holds an '@' or a '#' after its host`},
 		{"shard index", func(c *Config) { c.Shard = "3/3" }, "PRESCALE_SHARD: the shard index i must be in [0, 3) for 3 shards, got 3"},
 		{"shard count", func(c *Config) { c.Shard = "0/0" }, "PRESCALE_SHARD: the shard count n must be >= 1, got 0"},
 		{"shard syntax", func(c *Config) { c.Shard = "2" }, `PRESCALE_SHARD: want i/n (shard i of n, 0 <= i < n), got "2"`},

@@ -64,7 +64,10 @@ func CheckAuthority(raw string) error {
 
 // byShape redacts raw without parsing it and returns the redacted form
 // and the secrets it removed: everything between "://" and the last '@'
-// (a password may hold '/', '?' or '#'), and the query after it.
+// (a password may hold '/', '?' or '#'), and the query after it. When a
+// '?' or '#' comes before that '@', the '@' may be in the query or
+// fragment ("?to=ops@example.com&token=T"): only the host:port after it
+// is shown, the rest is removed too (it showed "&token=T").
 func byShape(raw string) (string, []string) {
 	var secrets []string
 	start := 0
@@ -73,8 +76,12 @@ func byShape(raw string) (string, []string) {
 	}
 	s := raw
 	if at := strings.LastIndexByte(raw[start:], '@'); at >= 0 {
-		secrets = append(secrets, raw[start:start+at])
-		s = raw[:start] + Mark + raw[start+at:]
+		user, rest := raw[start:start+at], raw[start+at+1:]
+		secrets = append(secrets, user)
+		if host := rest[:hostLen(rest)]; strings.ContainsAny(user, "?#") && host != rest {
+			return raw[:start] + Mark + "@" + host + "/" + Mark, append(secrets, rest[len(host):])
+		}
+		s = raw[:start] + Mark + "@" + rest
 	}
 	s, query, hasQuery := strings.Cut(s, "?")
 	if hasQuery && query != "" {
@@ -84,6 +91,21 @@ func byShape(raw string) (string, []string) {
 		s += "?" + Mark
 	}
 	return s, secrets
+}
+
+// hostLen is the length of the host[:port] (a name, an IPv4 or a
+// bracketed IPv6 address) s starts with.
+func hostLen(s string) int {
+	for i, c := range []byte(s) {
+		if !hostByte(c) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func hostByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-_:[]%", c) >= 0
 }
 
 // Err rewrites a *url.Error, which repeats the full request URL including

@@ -22,8 +22,16 @@ func TestURL(t *testing.T) {
 		// A password's '#', '?' or '/' ends the host early; the URL parses
 		// (as host "SE", "12", "x") and showed the password's end
 		// ("https://REDACTED@SE#CRET@prom:9090/prom").
-		{"https://ops:p@SE#CRET@prom:9090/prom", "https://REDACTED@prom:9090/prom"},
-		{"https://ops:12?SECRET@prom:9090/prom", "https://REDACTED@prom:9090/prom"},
+		// With a '#' or '?' before the last '@', what follows the host
+		// after it may be the query's rest: removed too.
+		{"https://ops:p@SE#CRET@prom:9090/prom", "https://REDACTED@prom:9090/REDACTED"},
+		{"https://ops:12?SECRET@prom:9090/prom", "https://REDACTED@prom:9090/REDACTED"},
+		{"https://ops:12?SECRET@prom:9090", "https://REDACTED@prom:9090"},
+		// An '@' in the query or fragment: the token after it was shown
+		// ("http://REDACTED@example.com&token=SECRET").
+		{"http://prom:9090/?mail=ops@example.com&token=SECRET", "http://REDACTED@example.com/REDACTED"},
+		{"http://prom:9090/x#a@b&access_token=SECRET", "http://REDACTED@b/REDACTED"},
+		{"http://[::1]:9090/?to=a@[::1]:1&t=SECRET", "http://REDACTED@[::1]:1/REDACTED"},
 		{"https://ops:p@x/SECRET@prom:9090/prom?k=v", "https://REDACTED@prom:9090/prom?REDACTED"},
 		{"http://prom:9090/prom#top", "http://prom:9090/prom#top"},
 	} {
