@@ -217,7 +217,7 @@ func newFixtureFor(t *testing.T, target policy.Target, dir string, h *fakeHistor
 	return &fixture{c: c, h: h, act: act, am: am, reg: reg, now: now, dir: dir, mode: mode}
 }
 
-func (f *fixture) gauge(t *testing.T, g *prometheus.GaugeVec) float64 {
+func (f *fixture) gauge(t *testing.T, g *metrics.TargetGauge) float64 {
 	t.Helper()
 	return testutil.ToFloat64(g.WithLabelValues("web", "web", "instances"))
 }
@@ -318,7 +318,7 @@ func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0)
 	require.InDelta(t, 1, testutil.ToFloat64(m.CyclesFailed), 0)
 	require.Len(t, f.act.actions(), 1, "no action on missing data")
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+	for name, g := range map[string]*metrics.TargetGauge{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 0, testutil.CollectAndCount(g), "no forecast this cycle: the %s series is dropped, not left stale", name)
 	}
 	require.Equal(t, "degraded", f.c.Health().Status)
@@ -358,7 +358,7 @@ func TestManualOverrideShowsForecast(t *testing.T) {
 	m := f.c.d.Metrics
 	require.InDelta(t, 3, f.gauge(t, m.Desired), 0, "the override decides")
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "manual")), 0)
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+	for name, g := range map[string]*metrics.TargetGauge{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "the %s series stays during the override", name)
 	}
 	require.InDelta(t, 70, f.gauge(t, m.ForecastHi), 0, "the lead window's highest upper bound")
@@ -369,7 +369,7 @@ func TestManualOverrideShowsForecast(t *testing.T) {
 	h.set(0, errors.New("connection refused"))
 	now = now.Add(time.Minute)
 	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+	for name, g := range map[string]*metrics.TargetGauge{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 0, testutil.CollectAndCount(g), "no fresh data: the %s series is dropped", name)
 	}
 	p = f.c.Snapshot().Targets[0]
@@ -517,7 +517,7 @@ func TestForecastPublishedFromFirstCycle(t *testing.T) {
 	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, warmingForecaster{}, ModeAct, &now)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	m := f.c.d.Metrics
-	for name, g := range map[string]*prometheus.GaugeVec{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
+	for name, g := range map[string]*metrics.TargetGauge{"forecast": m.Forecast, "lower": m.ForecastLo, "upper": m.ForecastHi} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "a %s series from the first cycle", name)
 	}
 	require.InDelta(t, 0, f.gauge(t, m.ForecastLo), 0, "lower bound clamped at 0")

@@ -22,7 +22,9 @@ func exposition(t *testing.T, reg *prometheus.Registry) string {
 	var b bytes.Buffer
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			require.NotNil(t, m.GetCounter().GetCreatedTimestamp(), "%s %v", mf.GetName(), m.GetLabel())
+			if m.Counter != nil {
+				require.NotNil(t, m.GetCounter().GetCreatedTimestamp(), "%s %v", mf.GetName(), m.GetLabel())
+			}
 		}
 		_, err := expfmt.MetricFamilyToText(&b, mf)
 		require.NoError(t, err)

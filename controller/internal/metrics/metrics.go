@@ -21,19 +21,19 @@ var directions = []string{"up", "down", "none"}
 // fields directly where one event moves one series; Publish and Cycle set
 // a target's and a cycle's series together.
 type Metrics struct {
-	Desired, Current                 *prometheus.GaugeVec
-	Forecast, ForecastLo, ForecastHi *prometheus.GaugeVec
+	Desired, Current                 *TargetGauge
+	Forecast, ForecastLo, ForecastHi *TargetGauge
 	ForecastPeak                     *prometheus.GaugeVec
-	Anomaly, Confidence, ModelError  *prometheus.GaugeVec
-	Anomalous                        *prometheus.GaugeVec
-	CostPerHour, CostToday, Budget   *prometheus.GaugeVec
-	BudgetCapped                     *prometheus.GaugeVec
+	Anomaly, Confidence, ModelError  *TargetGauge
+	Anomalous                        *TargetGauge
+	CostPerHour, CostToday, Budget   *TargetGauge
+	BudgetCapped                     *TargetGauge
 	Decisions                        *DecisionCounter
-	DataOK                           *prometheus.GaugeVec
-	Partial                          *prometheus.GaugeVec
-	LastDecision                     *prometheus.GaugeVec
-	PendingSince                     *prometheus.GaugeVec
-	Demand                           *prometheus.GaugeVec
+	DataOK                           *TargetGauge
+	Partial                          *TargetGauge
+	LastDecision                     *TargetGauge
+	PendingSince                     *TargetGauge
+	Demand                           *TargetGauge
 	Info                             *prometheus.GaugeVec
 
 	CycleDuration prometheus.Histogram
@@ -48,8 +48,10 @@ type Metrics struct {
 	Shard         *prometheus.GaugeVec
 	StateSaveFail prometheus.Counter
 
-	LagConfigured *prometheus.GaugeVec
+	LagConfigured *TargetGauge
 	LagObserved   *prometheus.HistogramVec
+
+	series targetSeries // the TargetGauges' values
 
 	pendMu sync.Mutex
 	pend   map[string]pending // by target name
@@ -76,9 +78,8 @@ func labelValues(t policy.Target) []string {
 // CyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
 var CyclePhases = []string{"query", "fit", "decide", "act", "persist"}
 
-func gauge(name, help string) *prometheus.GaugeVec {
-	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: help}, targetLabels)
-}
+// gauge is a per-target gauge prescale_<name> (targetLabels).
+func (m *Metrics) gauge(name, help string) *TargetGauge { return m.series.gauge(name, help) }
 
 // scalarGauge, counter and histogram are the controller-wide series
 // (prescale_ namespace, no labels).
@@ -120,34 +121,34 @@ func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 // newTargetMetrics builds the per-target series: units, forecast, anomaly,
 // cost, decisions and provisioning lag.
 func (m *Metrics) newTargetMetrics() {
-	m.Desired = gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
-	m.Current = gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision; read after the cycle's (or a manual scaling's) decision was handed on, and when an actuator's background delivery (webhook, exec) is acknowledged.")
-	m.Forecast = gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
-	m.ForecastLo = gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
-	m.ForecastHi = gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
+	m.Desired = m.gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
+	m.Current = m.gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode) the last decision; read after the cycle's (or a manual scaling's) decision was handed on, and when an actuator's background delivery (webhook, exec) is acknowledged.")
+	m.Forecast = m.gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
+	m.ForecastLo = m.gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
+	m.ForecastHi = m.gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
 	m.ForecastPeak = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: "prescale", Name: "forecast_peak",
 		Help: "Quantile (level 0.5, 0.9, 0.99) of the highest demand over the lead time that sized the decision's forecast units (risk sizing, the default), in the demand query's unit; absent without risk sizing or before the peak quantiles exist.",
 	}, append(targetLabels[:3:3], "level"))
-	m.Anomaly = gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
-	m.Anomalous = gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it, for at least 6 hours while away from the level before it and at most 36 hours, then that level is the new normal; they are kept out of model fitting), else 0.")
-	m.Confidence = gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
-	m.ModelError = gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
-	m.CostPerHour = gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour).")
-	m.CostToday = gauge("cost_today", "Cost accrued since UTC midnight.")
-	m.Budget = gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
-	m.BudgetCapped = gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
-	m.DataOK = gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
-	m.Partial = gauge("target_demand_partial", "1 when the target's complete_query said at the last decision that its demand misses a source (answered nothing, 0 or an error): the demand is a lower bound, the decision may scale up but not below the units held; else 0. Only for targets with a complete_query. PrescaleDemandPartial fires after 30 minutes.")
-	m.LastDecision = gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
-	m.PendingSince = gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
-	m.Demand = gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
+	m.Anomaly = m.gauge("anomaly_score", "Anomaly score in [0,1] of the latest demand sample.")
+	m.Anomalous = m.gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it, for at least 6 hours while away from the level before it and at most 36 hours, then that level is the new normal; they are kept out of model fitting), else 0.")
+	m.Confidence = m.gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
+	m.ModelError = m.gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
+	m.CostPerHour = m.gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour).")
+	m.CostToday = m.gauge("cost_today", "Cost accrued since UTC midnight.")
+	m.Budget = m.gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
+	m.BudgetCapped = m.gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
+	m.DataOK = m.gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
+	m.Partial = m.gauge("target_demand_partial", "1 when the target's complete_query said at the last decision that its demand misses a source (answered nothing, 0 or an error): the demand is a lower bound, the decision may scale up but not below the units held; else 0. Only for targets with a complete_query. PrescaleDemandPartial fires after 30 minutes.")
+	m.LastDecision = m.gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
+	m.PendingSince = m.gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
+	m.Demand = m.gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
 	reasons := make([]string, 0, len(policy.Reasons()))
 	for _, r := range policy.Reasons() {
 		reasons = append(reasons, string(r))
 	}
 	m.Decisions = newDecisionCounter("Decisions made, by direction (up, down, none) and reason.", directions, reasons)
-	m.LagConfigured = gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
+	m.LagConfigured = m.gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
 	m.LagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
 		Help:    "Time from a scale-up being delivered (acknowledged by the first actuator; without one, as with KEDA, the cycle that raised prescale_desired_units) to the target's current_query showing its units, as observed at the decision cycles (so up to one scaling interval late); only for targets with a current_query. PrescaleProvisioningLagUnderestimated fires when its 6-hour mean exceeds 1.5 x the configured lag + 1m, PrescaleProvisioningLagOverestimated when it is under half of (the configured lag - 1m).",
@@ -191,7 +192,7 @@ func (m *Metrics) initTarget(t policy.Target) {
 	// (set from the state file, or by the first decision): KEDA scaled
 	// a running workload to its minimum on the 0 a new controller
 	// published until its first cycle.
-	for _, g := range []*prometheus.GaugeVec{m.Current,
+	for _, g := range []*TargetGauge{m.Current,
 		m.Anomaly, m.Anomalous, m.Confidence, m.CostPerHour, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision, m.Demand} {
 		g.WithLabelValues(lv...)
 	}

@@ -46,7 +46,7 @@ func TestPublish(t *testing.T) {
 	dec := policy.Decision{Desired: 6, Reason: policy.ReasonBudget, Explanation: policy.Explanation{Confidence: 0.8}}
 	m.Publish(web, Values{Units: Units{Decision: dec, Current: 4, Paid: 4, CostToday: 2, At: at}, HasForecast: true, Mean: 50, Upper: 70, Lower: math.Inf(-1),
 		AnomalyScore: 0.3, ModelError: math.NaN(), Present: true, Demand: 35})
-	g := func(v *prometheus.GaugeVec) float64 { return testutil.ToFloat64(v.WithLabelValues(lv...)) }
+	g := func(v *TargetGauge) float64 { return testutil.ToFloat64(v.WithLabelValues(lv...)) }
 	require.InDelta(t, 6, g(m.Desired), 0)
 	require.InDelta(t, 4, g(m.Current), 0)
 	require.InDelta(t, 50, g(m.Forecast), 0)

@@ -1,0 +1,90 @@
+package metrics
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+)
+
+// TestTargetGaugeExposesAsAGaugeVec: the same series and values as the
+// prometheus.GaugeVecs it replaces, through Set, Add, Sub, Inc, Dec,
+// deletion and making again, for two gauges over three targets, from four
+// goroutines (-race).
+func TestTargetGaugeExposesAsAGaugeVec(t *testing.T) {
+	regVec, regTG := prometheus.NewRegistry(), prometheus.NewRegistry()
+	var ts targetSeries
+	var vecs []*prometheus.GaugeVec
+	var tgs []*TargetGauge
+	for _, name := range []string{"a_units", "b_seconds"} {
+		v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Name: name, Help: "h " + name}, targetLabels)
+		g := ts.gauge(name, "h "+name)
+		regVec.MustRegister(v)
+		regTG.MustRegister(g)
+		vecs, tgs = append(vecs, v), append(tgs, g)
+	}
+	targets := [][]string{{"web", "frontend", "instances"}, {"db", "data", "storage"}, {"api", "", "cpu"}}
+	require.Equal(t, exposition(t, regVec), exposition(t, regTG), "nothing yet")
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			lv := targets[w%3]
+			for k := range 300 {
+				g := k % 2
+				switch k % 7 {
+				case 0:
+					vecs[g].WithLabelValues(lv...).Set(float64(k) / 3)
+					tgs[g].WithLabelValues(lv...).Set(float64(k) / 3)
+				case 1:
+					vecs[g].WithLabelValues(lv...).Add(0.5)
+					tgs[g].WithLabelValues(lv...).Add(0.5)
+				case 2:
+					vecs[g].WithLabelValues(lv...).Inc()
+					tgs[g].WithLabelValues(lv...).Inc()
+				case 3:
+					vecs[g].WithLabelValues(lv...).Dec()
+					tgs[g].WithLabelValues(lv...).Dec()
+				case 4:
+					vecs[g].WithLabelValues(lv...).Sub(2)
+					tgs[g].WithLabelValues(lv...).Sub(2)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Equal(t, exposition(t, regVec), exposition(t, regTG))
+	require.Equal(t, vecs[0].DeleteLabelValues(targets[0]...), tgs[0].DeleteLabelValues(targets[0]...))
+	require.Equal(t, vecs[1].DeleteLabelValues("nobody", "x", "y"), tgs[1].DeleteLabelValues("nobody", "x", "y"))
+	require.Equal(t, exposition(t, regVec), exposition(t, regTG), "deleted")
+	vecs[0].WithLabelValues(targets[0]...).Inc()
+	tgs[0].WithLabelValues(targets[0]...).Inc()
+	require.Equal(t, exposition(t, regVec), exposition(t, regTG), "made again from 0")
+	require.Panics(t, func() { ts.gauge("late", "made after its series") })
+}
+
+// TestMetricsMemory: all of a target's series that exist from the start
+// (12 gauges, 39 decision counters) take under 6 KB a target at 1,000
+// targets; with GaugeVec and CounterVec children they took 32 KB.
+func TestMetricsMemory(t *testing.T) {
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	targets := make([]policy.Target, 1000)
+	for i := range targets {
+		targets[i] = policy.Target{Name: fmt.Sprintf("t%04d", i), Tier: "tier", Kind: policy.KindInstances, CompleteQuery: "up"}
+	}
+	before := heap()
+	m := New(prometheus.NewRegistry(), targets)
+	per := float64(heap()-before) / 1000
+	runtime.KeepAlive(m)
+	t.Logf("%.0f bytes a target", per)
+	require.Less(t, per, 6000.0, "bytes a target")
+}
