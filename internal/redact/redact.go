@@ -14,7 +14,8 @@ import (
 // Mark replaces every removed credential.
 const Mark = "REDACTED"
 
-// URL replaces user info and the query string of raw with REDACTED. A URL
+// URL replaces user info, the query string and the fragment of raw with
+// REDACTED. A URL
 // that does not parse, or whose text holds an '@' after what parsed as
 // its host (a password holding '/', '?' or '#' ends the host early:
 // "https://ops:p@ss#1@prom/x" parses as host "ss"), is redacted by its
@@ -31,6 +32,9 @@ func URL(raw string) string {
 	}
 	if u.RawQuery != "" {
 		u.RawQuery = Mark
+	}
+	if u.Fragment != "" { // "#access_token=..." of an implicit OAuth flow
+		u.Fragment, u.RawFragment = Mark, ""
 	}
 	return u.String()
 }
@@ -83,12 +87,18 @@ func byShape(raw string) (string, []string) {
 		}
 		s = raw[:start] + Mark + "@" + rest
 	}
+	s, frag, hasFrag := strings.Cut(s, "#")
 	s, query, hasQuery := strings.Cut(s, "?")
-	if hasQuery && query != "" {
-		secrets = append(secrets, query)
+	for _, part := range []string{query, frag} {
+		if part != "" {
+			secrets = append(secrets, part)
+		}
 	}
 	if hasQuery {
 		s += "?" + Mark
+	}
+	if hasFrag {
+		s += "#" + Mark
 	}
 	return s, secrets
 }

@@ -33,7 +33,11 @@ func TestURL(t *testing.T) {
 		{"http://prom:9090/x#a@b&access_token=SECRET", "http://REDACTED@b/REDACTED"},
 		{"http://[::1]:9090/?to=a@[::1]:1&t=SECRET", "http://REDACTED@[::1]:1/REDACTED"},
 		{"https://ops:p@x/SECRET@prom:9090/prom?k=v", "https://REDACTED@prom:9090/prom?REDACTED"},
-		{"http://prom:9090/prom#top", "http://prom:9090/prom#top"},
+		// A fragment may hold a token (an implicit OAuth flow's
+		// "#access_token="); it was shown, in the refusal of such a URL too.
+		{"http://prom:9090/prom#top", "http://prom:9090/prom#REDACTED"},
+		{"https://grafana/d/x#access_token=SECRET", "https://grafana/d/x#REDACTED"},
+		{"http://u:SE/CRET@host:9090/x?a=1#SECRET", "http://REDACTED@host:9090/x?REDACTED#REDACTED"},
 	} {
 		require.Equal(t, tc.want, URL(tc.in), tc.in)
 	}
