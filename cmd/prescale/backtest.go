@@ -297,6 +297,48 @@ func (o *backtestOpts) promOnly() string {
 
 // checkOutputs checks the source and output flags.
 func (o *backtestOpts) checkOutputs() error {
+	if err := o.checkSource(); err != nil {
+		return err
+	}
+	switch {
+	case *o.decisions == "":
+		return errors.New("--decisions is required")
+	case *o.decisions == "-":
+		// It wrote a file named "-".
+		return errors.New("--decisions must name a file: stdout (-) carries the summary")
+	case *o.explain == "-":
+		return errors.New("--explain must name a file: stdout (-) carries the summary")
+	case *o.explain != "" && filepath.Clean(*o.explain) == filepath.Clean(*o.decisions):
+		return errors.New("--explain and --decisions must name different files")
+	case *o.plotLast < 0:
+		return fmt.Errorf("--plot-last must be >= 0, got %s", *o.plotLast)
+	case *o.plotLast > 0 && *o.plotPath == "":
+		return errors.New("--plot-last needs --plot")
+	}
+	if err := o.checkPlot(); err != nil {
+		return err
+	}
+	for _, out := range [][2]string{{"--decisions", *o.decisions}, {"--explain", *o.explain}} {
+		if out[1] == "" {
+			continue
+		}
+		if replacesInput(*o.tracePath, out[1]) {
+			return fmt.Errorf("%s names the --trace file: the output would replace the trace", out[0])
+		}
+		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s: directory %q does not exist", out[0], filepath.Dir(out[1]))
+		}
+		if fi, err := os.Stat(out[1]); err == nil && fi.IsDir() {
+			// It replayed the whole trace, then failed with exit 1.
+			return fmt.Errorf("%s: %q is a directory", out[0], out[1])
+		}
+	}
+	return nil
+}
+
+// checkSource checks the flags of the history source: a trace file or a
+// Prometheus query.
+func (o *backtestOpts) checkSource() error {
 	switch {
 	case (*o.tracePath == "") == (*o.promURL == ""):
 		return errors.New("exactly one of --trace and --prometheus is required")
@@ -315,47 +357,25 @@ func (o *backtestOpts) checkOutputs() error {
 	case *o.promURL == "" && o.promOnly() != "":
 		// --trace F --query Q replayed the file without a word.
 		return fmt.Errorf("--%s goes with --prometheus (--trace replays the file)", o.promOnly())
-	case *o.decisions == "":
-		return errors.New("--decisions is required")
-	case *o.decisions == "-":
-		// It wrote a file named "-".
-		return errors.New("--decisions must name a file: stdout (-) carries the summary")
-	case *o.explain == "-":
-		return errors.New("--explain must name a file: stdout (-) carries the summary")
-	case *o.explain != "" && filepath.Clean(*o.explain) == filepath.Clean(*o.decisions):
-		return errors.New("--explain and --decisions must name different files")
-	case *o.plotLast < 0:
-		return fmt.Errorf("--plot-last must be >= 0, got %s", *o.plotLast)
-	case *o.plotLast > 0 && *o.plotPath == "":
-		return errors.New("--plot-last needs --plot")
 	}
-	if *o.plotPath != "" {
-		switch strings.ToLower(filepath.Ext(*o.plotPath)) {
-		case ".svg", ".png", ".pdf":
-		default:
-			return fmt.Errorf("--plot: %q: the file name must end in .svg, .png or .pdf", *o.plotPath)
-		}
-		if fi, err := os.Stat(filepath.Dir(*o.plotPath)); err != nil || !fi.IsDir() {
-			return fmt.Errorf("--plot: directory %q does not exist", filepath.Dir(*o.plotPath))
-		}
-		if fi, err := os.Stat(*o.plotPath); err == nil && fi.IsDir() {
-			return fmt.Errorf("--plot: %q is a directory", *o.plotPath)
-		}
+	return nil
+}
+
+// checkPlot checks --plot's file name and directory.
+func (o *backtestOpts) checkPlot() error {
+	if *o.plotPath == "" {
+		return nil
 	}
-	for _, out := range [][2]string{{"--decisions", *o.decisions}, {"--explain", *o.explain}} {
-		if out[1] == "" {
-			continue
-		}
-		if replacesInput(*o.tracePath, out[1]) {
-			return fmt.Errorf("%s names the --trace file: the output would replace the trace", out[0])
-		}
-		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {
-			return fmt.Errorf("%s: directory %q does not exist", out[0], filepath.Dir(out[1]))
-		}
-		if fi, err := os.Stat(out[1]); err == nil && fi.IsDir() {
-			// It replayed the whole trace, then failed with exit 1.
-			return fmt.Errorf("%s: %q is a directory", out[0], out[1])
-		}
+	switch strings.ToLower(filepath.Ext(*o.plotPath)) {
+	case ".svg", ".png", ".pdf":
+	default:
+		return fmt.Errorf("--plot: %q: the file name must end in .svg, .png or .pdf", *o.plotPath)
+	}
+	if fi, err := os.Stat(filepath.Dir(*o.plotPath)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--plot: directory %q does not exist", filepath.Dir(*o.plotPath))
+	}
+	if fi, err := os.Stat(*o.plotPath); err == nil && fi.IsDir() {
+		return fmt.Errorf("--plot: %q is a directory", *o.plotPath)
 	}
 	return nil
 }
