@@ -3,14 +3,10 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prescale/prescale/internal/testkit"
 )
 
 // alertGroups reads Alertmanager's notification groups: per receiver, the
@@ -51,23 +47,7 @@ func alertGroups(t *testing.T, addr string) (map[string][]string, error) {
 // gets a group per target: a decision for one is never held back by
 // another's.
 func TestOperatorsGetOneNotificationPerAlertAndTier(t *testing.T) {
-	amBin := requireServer(t, false, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
-	dir := t.TempDir()
-	hookSrv := httptest.NewServer(&webhookReceiver{})
-	t.Cleanup(hookSrv.Close)
-	addr := testkit.FreeAddr(t)
-	st := renderStack(t, dir, renderOptions{
-		Prometheus: "127.0.0.1:1", Alertmanager: addr, Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
-		WebhookURL: hookSrv.URL + "/prescale",
-	})
-	am := startProcess(t, dir, "alertmanager", amBin, []string{
-		"--config.file=" + st.AlertmanagerConfig,
-		"--storage.path=" + filepath.Join(dir, "alertmanager-data"),
-		"--web.listen-address=" + addr,
-		"--cluster.listen-address=",
-	}, nil)
-	procs := []*testkit.Process{am}
-	poll(t, 30*time.Second, "Alertmanager ready", procs, func() error { _, err := httpGet(t, "http://"+addr+"/-/ready"); return err })
+	addr, procs := startRepoAlertmanager(t, &webhookReceiver{})
 
 	now := time.Now()
 	var alerts []amAlert

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -71,23 +69,7 @@ func alertStates(t *testing.T, addr string) (map[string]string, error) {
 // at all (PrescaleControllerAbsent, which has no instance) every decision
 // alert of the job is inhibited.
 func TestInhibitionPerController(t *testing.T) {
-	amBin := requireServer(t, false, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
-	dir := t.TempDir()
-	hook := httptest.NewServer(&webhookReceiver{})
-	t.Cleanup(hook.Close)
-	addr := testkit.FreeAddr(t)
-	st := renderStack(t, dir, renderOptions{
-		Prometheus: "127.0.0.1:1", Alertmanager: addr, Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
-		WebhookURL: hook.URL + "/prescale",
-	})
-	am := startProcess(t, dir, "alertmanager", amBin, []string{
-		"--config.file=" + st.AlertmanagerConfig,
-		"--storage.path=" + filepath.Join(dir, "alertmanager-data"),
-		"--web.listen-address=" + addr,
-		"--cluster.listen-address=",
-	}, nil)
-	procs := []*testkit.Process{am}
-	poll(t, 30*time.Second, "Alertmanager ready", procs, func() error { _, err := httpGet(t, "http://"+addr+"/-/ready"); return err })
+	addr, procs := startRepoAlertmanager(t, &webhookReceiver{})
 
 	now := time.Now()
 	alert := func(name, instance string, extra ...string) amAlert {

@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
@@ -100,24 +101,8 @@ func TestAlertmanagerRoutesEveryAlert(t *testing.T) {
 // alert: the webhook receives the decision and never the outage, which is
 // the operators' (Alertmanager's API names each alert's receivers).
 func TestAlertmanagerDeliversOnlyDecisionsToWebhook(t *testing.T) {
-	amBin := requireServer(t, false, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
-	dir := t.TempDir()
 	hook := &webhookReceiver{}
-	hookSrv := httptest.NewServer(hook)
-	t.Cleanup(hookSrv.Close)
-	addr := testkit.FreeAddr(t)
-	st := renderStack(t, dir, renderOptions{
-		Prometheus: "127.0.0.1:1", Alertmanager: addr, Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
-		WebhookURL: hookSrv.URL + "/prescale",
-	})
-	am := startProcess(t, dir, "alertmanager", amBin, []string{
-		"--config.file=" + st.AlertmanagerConfig,
-		"--storage.path=" + filepath.Join(dir, "alertmanager-data"),
-		"--web.listen-address=" + addr,
-		"--cluster.listen-address=",
-	}, nil)
-	procs := []*testkit.Process{am}
-	poll(t, 30*time.Second, "Alertmanager ready", procs, func() error { _, err := httpGet(t, "http://"+addr+"/-/ready"); return err })
+	addr, procs := startRepoAlertmanager(t, hook)
 
 	now := time.Now()
 	labels := func(name, instance, severity string, extra ...string) map[string]string {
@@ -181,4 +166,29 @@ func alertReceivers(t *testing.T, addr string) (map[string][]string, error) {
 		out[a.Labels["alertname"]] = names
 	}
 	return out, nil
+}
+
+// startRepoAlertmanager starts a real Alertmanager on the repository's
+// alertmanager.yml, its actuator webhook served by h, and waits until it
+// is ready: the Alertmanager's address and the processes to watch.
+func startRepoAlertmanager(t *testing.T, h http.Handler) (string, []*testkit.Process) {
+	t.Helper()
+	amBin := requireServer(t, false, "PRESCALE_ALERTMANAGER_BIN", "prometheus-alertmanager", "prometheus-alertmanager", "alertmanager")
+	dir := t.TempDir()
+	hookSrv := httptest.NewServer(h)
+	t.Cleanup(hookSrv.Close)
+	addr := testkit.FreeAddr(t)
+	st := renderStack(t, dir, renderOptions{
+		Prometheus: "127.0.0.1:1", Alertmanager: addr, Exporter: "127.0.0.1:3", Controller: "127.0.0.1:4",
+		WebhookURL: hookSrv.URL + "/prescale",
+	})
+	am := startProcess(t, dir, "alertmanager", amBin, []string{
+		"--config.file=" + st.AlertmanagerConfig,
+		"--storage.path=" + filepath.Join(dir, "alertmanager-data"),
+		"--web.listen-address=" + addr,
+		"--cluster.listen-address=",
+	}, nil)
+	procs := []*testkit.Process{am}
+	poll(t, 30*time.Second, "Alertmanager ready", procs, func() error { _, err := httpGet(t, "http://"+addr+"/-/ready"); return err })
+	return addr, procs
 }
