@@ -1,0 +1,163 @@
+package tlsfiles
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// mtlsServer is a loopback HTTPS server with a certificate of pki's CA,
+// requiring a client certificate of that CA; it answers with the
+// client certificate's common name.
+func mtlsServer(t *testing.T, pki *testkit.PKI) *httptest.Server {
+	certPEM, keyPEM := pki.Issue(t, "server", true)
+	sc, err := tls.X509KeyPair(certPEM, keyPEM)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(pki.CA)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{sc}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// get fetches url through a client of cfg and returns the body.
+func get(t *testing.T, cfg *tls.Config, url string) (string, error) {
+	tr := &http.Transport{TLSClientConfig: cfg}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	require.NoError(t, err)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer func() { require.NoError(t, resp.Body.Close()) }()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// TestConfigGoodPair: the CA file verifies the server, the pair lets the
+// client in; without the pair the server refuses it.
+func TestConfigGoodPair(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	srv := mtlsServer(t, pki)
+	dir := t.TempDir()
+	certPEM, keyPEM := pki.Issue(t, "prescale", false)
+	f := Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: testkit.WriteFile(t, dir, "c.pem", certPEM), Key: testkit.WriteFile(t, dir, "k.pem", keyPEM)}
+	cfg, err := Config(f, nil)
+	require.NoError(t, err)
+	body, err := get(t, cfg, srv.URL)
+	require.NoError(t, err)
+	require.Equal(t, "prescale", body)
+
+	cfg, err = Config(Files{CA: f.CA, ServerName: "localhost"}, nil)
+	require.NoError(t, err)
+	_, err = get(t, cfg, srv.URL)
+	require.Error(t, err, "no client certificate")
+
+	cfg, err = Config(Files{}, nil)
+	require.NoError(t, err)
+	require.Nil(t, cfg)
+}
+
+// TestConfigErrors: each bad file is an Error naming which file and its
+// path, never the key's bytes.
+func TestConfigErrors(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	dir := t.TempDir()
+	certA, keyA := pki.Issue(t, "a", false)
+	_, keyB := pki.Issue(t, "b", false)
+	w := func(name string, b []byte) string { return testkit.WriteFile(t, dir, name, b) }
+	for _, tc := range []struct {
+		name, which, path, says string
+		f                       Files
+	}{
+		{"mismatched pair", Key, "kb.pem", "private key does not match", Files{Cert: w("ca.pem", certA), Key: w("kb.pem", keyB)}},
+		{"bad PEM cert", Cert, "bad.pem", "no PEM CERTIFICATE", Files{Cert: w("bad.pem", []byte("not PEM")), Key: w("ka.pem", keyA)}},
+		{"key as cert", Cert, "ka.pem", "no PEM CERTIFICATE", Files{Cert: w("ka.pem", keyA), Key: w("ka.pem", keyA)}},
+		{"bad PEM key", Key, "bad.pem", "failed to find any PEM data", Files{Cert: w("ca.pem", certA), Key: w("bad.pem", []byte("not PEM"))}},
+		{"unreadable cert", Cert, "none.pem", "no such file", Files{Cert: filepath.Join(dir, "none.pem"), Key: w("ka.pem", keyA)}},
+		{"unreadable key", Key, "none.pem", "no such file", Files{Cert: w("ca.pem", certA), Key: filepath.Join(dir, "none.pem")}},
+		{"bad CA", CA, "bad.pem", "no PEM CERTIFICATE", Files{CA: w("bad.pem", []byte("not PEM"))}},
+		{"cert without key", Key, "ca.pem", "no key file", Files{Cert: w("ca.pem", certA)}},
+		{"key without cert", Cert, "", "no certificate file", Files{Key: w("ka.pem", keyA)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Config(tc.f, nil)
+			var fe *Error
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, tc.which, fe.Which)
+			if tc.path != "" {
+				require.Equal(t, tc.path, filepath.Base(fe.Path))
+			}
+			require.Contains(t, err.Error(), tc.says)
+			for _, k := range [][]byte{keyA, keyB} {
+				require.NotContains(t, err.Error(), strings.Split(string(k), "\n")[1], "key material in the error")
+			}
+		})
+	}
+}
+
+// TestRotation: a new pair written over the files is presented at the
+// next handshake; a bad one keeps the previous pair, logged once until
+// the files change again.
+func TestRotation(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	write := func(cert, key []byte) {
+		at = at.Add(time.Minute) // a new modification time, as a rotation gives
+		for name, b := range map[string][]byte{"c.pem": cert, "k.pem": key} {
+			p := testkit.WriteFile(t, dir, name, b)
+			require.NoError(t, os.Chtimes(p, at, at))
+		}
+	}
+	cn := func(cfg *tls.Config) string {
+		c, err := cfg.GetClientCertificate(&tls.CertificateRequestInfo{})
+		require.NoError(t, err)
+		return c.Leaf.Subject.CommonName
+	}
+	var logs testkit.SyncBuffer
+	lg := slog.New(slog.NewTextHandler(&logs, nil))
+	write(pki.Issue(t, "first", false))
+	cfg, err := Config(Files{Cert: filepath.Join(dir, "c.pem"), Key: filepath.Join(dir, "k.pem")}, lg)
+	require.NoError(t, err)
+	require.Equal(t, "first", cn(cfg))
+
+	write(pki.Issue(t, "second", false))
+	require.Equal(t, "second", cn(cfg))
+	require.Contains(t, logs.String(), "client certificate reloaded")
+
+	_, otherKey := pki.Issue(t, "other", false)
+	certThird, _ := pki.Issue(t, "third", false)
+	write(certThird, otherKey) // a mismatched pair
+	require.Equal(t, "second", cn(cfg))
+	require.Equal(t, "second", cn(cfg))
+	require.Equal(t, 1, strings.Count(logs.String(), "not reloaded"), logs.String())
+	require.Contains(t, logs.String(), "private key does not match")
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "k.pem")))
+	require.Equal(t, "second", cn(cfg))
+	require.Equal(t, 2, strings.Count(logs.String(), "not reloaded"), logs.String())
+
+	write(pki.Issue(t, "fourth", false))
+	require.Equal(t, "fourth", cn(cfg))
+	require.Equal(t, 2, strings.Count(logs.String(), "not reloaded"), logs.String())
+}
