@@ -25,6 +25,7 @@ import (
 	"github.com/prescale/prescale/internal/atomicfile"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlsfiles"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor/anomaly"
 )
@@ -223,6 +224,7 @@ func writeCSV(path string, res *backtest.Result, write func(io.Writer, *backtest
 type backtestOpts struct {
 	tracePath, floorMode, detector, decisions, explain, plotPath, evalFrom, hpaTargets *string
 	promURL, promQuery, promRange                                                      *string
+	promTLS                                                                            tlsfiles.Files
 	promHeaders                                                                        []string
 	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance            *float64
 	confidence                                                                         *float64
@@ -273,6 +275,10 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 		o.promHeaders = append(o.promHeaders, s)
 		return nil
 	})
+	fs.StringVar(&o.promTLS.CA, "ca-file", "", "PEM file of the CAs the server's certificate must be signed by (with --prometheus), as PRESCALE_PROMETHEUS_CA_FILE")
+	fs.StringVar(&o.promTLS.Cert, "cert-file", "", "PEM file of the client certificate for a server requiring one (mutual TLS; with --key-file), as PRESCALE_PROMETHEUS_CERT_FILE")
+	fs.StringVar(&o.promTLS.Key, "key-file", "", "PEM file of the private key of --cert-file, as PRESCALE_PROMETHEUS_KEY_FILE")
+	fs.StringVar(&o.promTLS.ServerName, "server-name", "", "name the server's certificate must hold (default: the host of --prometheus), as PRESCALE_PROMETHEUS_SERVER_NAME")
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
 	o.robustness = fs.Bool("robustness", false, "also print issue 11's robustness scenarios: the same decisions on a pool with twice and half the lag, "+
 		"and a re-run with units 2.5x finer (capacity x 0.4), each beside the HPA curve run on that cluster at equal cost")
@@ -285,10 +291,10 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 }
 
 // promOnly names the first flag given that only --prometheus reads
-// (--query, --range, --step, --timeout), or "".
+// (--query, --range, --step, --timeout, the TLS files), or "".
 func (o *backtestOpts) promOnly() string {
 	for _, name := range o.set {
-		if slices.Contains([]string{"query", "range", "step", "timeout"}, name) {
+		if slices.Contains([]string{"query", "range", "step", "timeout", "ca-file", "cert-file", "key-file", "server-name"}, name) {
 			return name
 		}
 	}
@@ -352,6 +358,9 @@ func (o *backtestOpts) checkSource() error {
 	case *o.promURL != "" && config.CheckQuery(*o.promQuery) != nil:
 		// The server's parse error came back as a runtime failure (exit 1).
 		return fmt.Errorf("--query: %w", config.CheckQuery(*o.promQuery))
+	case (o.promTLS.Cert == "") != (o.promTLS.Key == ""):
+		// As PRESCALE_PROMETHEUS_CERT_FILE and _KEY_FILE: both or neither.
+		return errors.New("--cert-file and --key-file go together: a client certificate and its key")
 	case *o.promURL == "" && len(o.promHeaders) > 0:
 		return errors.New("--header goes with --prometheus")
 	case *o.promURL == "" && o.promOnly() != "":
@@ -422,6 +431,19 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	}, nil
 }
 
+// tlsFlag is the flag of a tlsfiles.Error's file.
+func tlsFlag(err error) string {
+	var fe *tlsfiles.Error
+	switch {
+	case !errors.As(err, &fe) || fe.Which == tlsfiles.Cert:
+		return "cert-file"
+	case fe.Which == tlsfiles.CA:
+		return "ca-file"
+	default:
+		return "key-file"
+	}
+}
+
 // maxReplayPoints bounds --range/--step: ten years of minutes. More would
 // take hours of queries and gigabytes for one replay.
 const maxReplayPoints = 5_000_000
@@ -453,8 +475,12 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--header: %w", err)
 	}
+	tc, err := tlsfiles.Config(o.promTLS, nil) // read once: no rotation within a replay
+	if err != nil {
+		return nil, nil, "", 2, fmt.Errorf("--%s: %w", tlsFlag(err), err)
+	}
 	end := time.Now().UTC().Truncate(*o.promStep)
-	ts, vs, err = backtest.QueryRange(ctx, *o.promURL, headers, *o.promQuery, end.Add(-back), end, *o.promStep, *o.promTimeout)
+	ts, vs, err = backtest.QueryRange(ctx, *o.promURL, headers, tc, *o.promQuery, end.Add(-back), end, *o.promStep, *o.promTimeout)
 	if history.IsQueryError(err) || errors.Is(err, history.ErrNoData) {
 		// The query's fault, not the server's (several series, negative
 		// values, none at all): bad input, as a malformed --trace. It was exit 1.

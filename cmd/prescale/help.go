@@ -23,7 +23,8 @@ var (
 		clihelp.G("Detector", "detector", "nab-first-detection"),
 	}
 	backtestFlagGroups = []clihelp.Group{
-		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "header", "timeout"),
+		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "header", "timeout",
+			"ca-file", "cert-file", "key-file", "server-name"),
 		clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
 		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
 			"detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",

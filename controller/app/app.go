@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,7 @@ import (
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlsfiles"
 )
 
 // Options are what the binaries add to a Config. Registry is required.
@@ -188,6 +190,20 @@ func (a *App) ownTargets() ([]policy.Target, error) {
 	return owned, nil
 }
 
+// prometheusTLS is the history source's TLS configuration (nil: Go's
+// default); a failed reload of its client certificate is logged on log.
+func prometheusTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, error) {
+	tc, err := tlsfiles.Config(cfg.PrometheusTLS(), log)
+	if err != nil {
+		which := tlsfiles.Cert
+		if fe := (*tlsfiles.Error)(nil); errors.As(err, &fe) {
+			which = fe.Which
+		}
+		return nil, &config.ConfigError{Var: config.TLSVar(which), Msg: err.Error()}
+	}
+	return tc, nil
+}
+
 // openHistory opens the history source: the Prometheus-compatible server
 // at PRESCALE_PROMETHEUS_URL, or the embedded store (with its scraper).
 func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) {
@@ -197,7 +213,11 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 		if err != nil {
 			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
 		}
-		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency})
+		tc, err := prometheusTLS(&cfg, o.Logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency, TLS: tc})
 		if err != nil {
 			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}

@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,18 +20,22 @@ import (
 // returns the series on the grid start + k·step, NaN where the server had
 // no sample. step must be whole seconds of at least 1 s (trace timestamps
 // are unix seconds). headers (a tenant's X-Scope-OrgID, nil for none) go
-// with every request, as PRESCALE_PROMETHEUS_HEADERS's do. timeout
+// with every request, as PRESCALE_PROMETHEUS_HEADERS's do; tc is the TLS
+// configuration (nil: Go's default), as PRESCALE_PROMETHEUS_CA_FILE and
+// the others give the controller's. timeout
 // (prescale backtest --timeout) bounds the whole read and so each call,
 // and is named when it ends it; 0: each call has the history source's
 // default (30 s), none bounds the whole.
-func QueryRange(ctx context.Context, address string, headers http.Header, query string, start, end time.Time, step, timeout time.Duration) ([]int64, []float64, error) {
+func QueryRange(ctx context.Context, address string, headers http.Header, tc *tls.Config, query string, start, end time.Time, step, timeout time.Duration) ([]int64, []float64, error) {
 	if step < time.Second || step%time.Second != 0 {
 		return nil, nil, fmt.Errorf("step must be whole seconds of at least 1s, got %s", step)
 	}
 	if !end.After(start) {
 		return nil, nil, fmt.Errorf("empty range: start %s is not before end %s", start, end)
 	}
-	remote, err := history.NewRemoteWith(address, remoteOptions(headers, timeout))
+	ro := remoteOptions(headers, timeout)
+	ro.TLS = tc
+	remote, err := history.NewRemoteWith(address, ro)
 	if err != nil {
 		return nil, nil, err
 	}

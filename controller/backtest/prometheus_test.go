@@ -90,7 +90,7 @@ func TestQueryRangeSplitsLongRanges(t *testing.T) {
 	defer srv.Close()
 	start := time.Unix(1_700_000_000, 0)
 	end := start.Add(25000 * time.Minute) // 25,001 points at 1 m
-	ts, vs, err := QueryRange(t.Context(), srv.URL, nil, "sum(rate(http_requests_total[1m]))", start, end, time.Minute, 0)
+	ts, vs, err := QueryRange(t.Context(), srv.URL, nil, nil, "sum(rate(http_requests_total[1m]))", start, end, time.Minute, 0)
 	require.NoError(t, err)
 	require.Len(t, ts, 25001)
 	require.Len(t, stub.ranges, 3) // 10,999 + 10,999 + 3,003 points
@@ -128,13 +128,13 @@ func TestQueryRangeErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httptest.NewServer(c.stub)
 			defer srv.Close()
-			_, _, err := QueryRange(t.Context(), srv.URL, nil, "up", start, start.Add(time.Hour), time.Minute, 0)
+			_, _, err := QueryRange(t.Context(), srv.URL, nil, nil, "up", start, start.Add(time.Hour), time.Minute, 0)
 			require.ErrorContains(t, err, c.want)
 		})
 	}
-	_, _, err := QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start, time.Minute, 0)
+	_, _, err := QueryRange(t.Context(), "http://127.0.0.1:1", nil, nil, "up", start, start, time.Minute, 0)
 	require.ErrorContains(t, err, "empty range")
-	_, _, err = QueryRange(t.Context(), "http://127.0.0.1:1", nil, "up", start, start.Add(time.Hour), time.Millisecond, 0)
+	_, _, err = QueryRange(t.Context(), "http://127.0.0.1:1", nil, nil, "up", start, start.Add(time.Hour), time.Millisecond, 0)
 	require.ErrorContains(t, err, "step")
 }
 

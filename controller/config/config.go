@@ -56,6 +56,11 @@ type Config struct {
 	QueryConcurrency int           `envconfig:"QUERY_CONCURRENCY" default:"8" desc:"history queries in flight at once in a cycle's query phase, in [1, 256] (0: 8)"`
 	// PrometheusHeaders are NAME=VALUE entries; see history.ParseHeaders.
 	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
+	// The history source's TLS files, as a Prometheus tls_config's; see PrometheusTLS.
+	PrometheusCAFile     string `envconfig:"PROMETHEUS_CA_FILE" desc:"PEM file of the CA certificates the history source's certificate must be signed by (https://); empty: the system's, or SSL_CERT_FILE's"`
+	PrometheusCertFile   string `envconfig:"PROMETHEUS_CERT_FILE" desc:"PEM file of the client certificate presented to a history source requiring one (mutual TLS), with PRESCALE_PROMETHEUS_KEY_FILE; read again when it changes on disk"`
+	PrometheusKeyFile    string `envconfig:"PROMETHEUS_KEY_FILE" desc:"PEM file of the private key of PRESCALE_PROMETHEUS_CERT_FILE; read again when it changes on disk"`
+	PrometheusServerName string `envconfig:"PROMETHEUS_SERVER_NAME" desc:"name the history source's certificate must hold; empty: the host of PRESCALE_PROMETHEUS_URL"`
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
 	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store, at least 1s"`
@@ -139,6 +144,7 @@ func (c *Config) Validate() error {
 	c.validateLoop(bad)
 	c.validateActuators(bad)
 	c.validateURLs(bad)
+	c.validateTLS(bad)
 	if !usableToken(c.APIToken) {
 		// Never echoed. A Secret made from a file keeps its trailing
 		// newline; the token was taken, and every POST answered 401.
@@ -313,6 +319,7 @@ func (c *Config) Unused() []string {
 	if len(c.PrometheusHeaders) > 0 && c.PrometheusURL == "" {
 		out = append(out, "PRESCALE_PROMETHEUS_HEADERS is set but unused: PRESCALE_PROMETHEUS_URL is empty, so history is read from the embedded store")
 	}
+	out = append(out, c.unusedTLSVars()...)
 	out = append(out, c.unusedTargetVars()...)
 	// forecast-only hands nothing to the actuators; a receiver or command
 	// waited for decisions that never came, without a word.

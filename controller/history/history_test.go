@@ -246,7 +246,8 @@ func TestRemoteBehindPrefixAndBasicAuth(t *testing.T) {
 
 // TestRemoteUntrustedCertificate: an https PRESCALE_PROMETHEUS_URL whose
 // certificate is signed by a CA this host does not trust fails as the
-// source's problem naming what to do (SSL_CERT_FILE); so does a scrape
+// source's problem naming what to do (PRESCALE_PROMETHEUS_CA_FILE, or
+// SSL_CERT_FILE); so does a scrape
 // target of the embedded store.
 func TestRemoteUntrustedCertificate(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
@@ -257,6 +258,7 @@ func TestRemoteUntrustedCertificate(t *testing.T) {
 	_, err = r.QueryRange(t.Context(), "q", start, start, time.Minute)
 	require.ErrorContains(t, err, "certificate signed by unknown authority")
 	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
+	require.ErrorContains(t, err, "set PRESCALE_PROMETHEUS_CA_FILE (prescale backtest: --ca-file) to a PEM file holding it")
 	require.False(t, IsQueryError(err))
 	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 5*time.Second)
 	_, _, err = sc.fetch(t.Context(), srv.URL+"/metrics")

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,6 +31,7 @@ type Remote struct {
 	timeout   time.Duration
 	maxPoints int
 	addr      string
+	cert      bool // a client certificate is presented (the TLS hint)
 }
 
 var _ History = (*Remote)(nil)
@@ -51,6 +53,9 @@ type RemoteOptions struct {
 	// Conns is the number of queries in flight at once, so as many
 	// keep-alive connections are kept idle (0 means 2, net/http's default).
 	Conns int
+	// TLS is the client's TLS configuration (nil: Go's default): a CA, and
+	// a client certificate for a server requiring one (internal/tlsfiles).
+	TLS *tls.Config
 }
 
 // NewRemoteWith builds a Remote for the server at addr.
@@ -59,12 +64,14 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", redact.URL(addr))
 	}
-	hc := queryhttp.NewClient(o.Conns, o.Headers, 2*orDefault(o.Timeout))
+	hc := queryhttp.NewClient(o.Conns, o.Headers, 2*orDefault(o.Timeout), o.TLS)
 	c, err := api.NewClient(api.Config{Address: addr, Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
-	return NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout), nil
+	r := NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout)
+	r.cert = o.TLS != nil && o.TLS.GetClientCertificate != nil
+	return r, nil
 }
 
 // MaxAnswerBytes bounds one query_range answer's body (queryhttp).
@@ -158,7 +165,7 @@ func (r *Remote) explain(err error) error {
 	}
 	var ae *v1.Error
 	if !errors.As(err, &ae) {
-		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.For(err))
+		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.ForHistory(err, r.cert))
 	}
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":

@@ -18,6 +18,34 @@ const Unknown = " (the server's certificate is signed by a CA this host does not
 // with the alert a server sends a client without a certificate.
 const ClientCert = " (the server refused the TLS handshake: it requires a client certificate (mutual TLS, e.g. client_auth_type: RequireAndVerifyClientCert in Prometheus's --web.config.file), and prescale sends none: let it in by basic auth or a header instead, or through a proxy holding the certificate)"
 
+// The hints of ForHistory: the history source (PRESCALE_PROMETHEUS_URL,
+// prescale backtest --prometheus) can trust a CA of its own and present a
+// client certificate.
+const (
+	HistoryUnknown     = " (the server's certificate is signed by a CA this host does not trust: set PRESCALE_PROMETHEUS_CA_FILE (prescale backtest: --ca-file) to a PEM file holding it; or add it to the system's bundle, or set SSL_CERT_FILE to a PEM file holding it)"
+	HistoryNoCert      = " (the server refused the TLS handshake: it requires a client certificate (mutual TLS, e.g. client_auth_type: RequireAndVerifyClientCert in Prometheus's --web.config.file), and none is set: set PRESCALE_PROMETHEUS_CERT_FILE and PRESCALE_PROMETHEUS_KEY_FILE (prescale backtest: --cert-file and --key-file) to the PEM files of one and its key)"
+	HistoryCertRefused = " (the server refused the client certificate of PRESCALE_PROMETHEUS_CERT_FILE (prescale backtest: --cert-file): is it signed by a CA of the server's client_ca_file, unexpired, and made for client authentication?)"
+	HistoryName        = " (the server's certificate is not for this host name: set PRESCALE_PROMETHEUS_SERVER_NAME (prescale backtest: --server-name) to a name it holds)"
+)
+
+// ForHistory is For for the history source, whose settings the hint
+// names; cert tells whether it presented a client certificate.
+func ForHistory(err error, cert bool) string {
+	var he x509.HostnameError
+	switch h := For(err); {
+	case h == Unknown:
+		return HistoryUnknown
+	case h == ClientCert && cert:
+		return HistoryCertRefused
+	case h == ClientCert:
+		return HistoryNoCert
+	case errors.As(err, &he):
+		return HistoryName
+	default:
+		return h
+	}
+}
+
 // For returns the hint for err, or "" when it has none.
 func For(err error) string {
 	var ua x509.UnknownAuthorityError

@@ -2,11 +2,14 @@ package tlshint
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +78,30 @@ func TestForClientCertificate(t *testing.T) {
 			require.Equal(t, ClientCert, For(err), "%v", err)
 		})
 	}
+}
+
+// TestForHistory: the history source's hints name its settings: the CA
+// file for an unknown authority, the certificate and key files for a
+// server requiring one and none sent, the certificate file when the
+// server refused the one sent, the server name for a certificate of
+// another host.
+func TestForHistory(t *testing.T) {
+	refused := &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}
+	badCert := &url.Error{Op: "Post", URL: "https://p", Err: &net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}}
+	for _, tc := range []struct {
+		name string
+		err  error
+		cert bool
+		want string
+	}{
+		{"unknown authority", &url.Error{Op: "Post", URL: "https://p", Err: x509.UnknownAuthorityError{}}, false, HistoryUnknown},
+		{"no certificate", refused, false, HistoryNoCert},
+		{"no certificate, TLS 1.2", badCert, false, HistoryNoCert},
+		{"certificate refused", badCert, true, HistoryCertRefused},
+		{"another host's", &url.Error{Op: "Post", URL: "https://p", Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "p"}}, false, HistoryName},
+		{"none", errors.New("connection refused"), true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, ForHistory(tc.err, tc.cert)) })
+	}
+	require.Contains(t, HistoryNoCert, "PRESCALE_PROMETHEUS_CERT_FILE and PRESCALE_PROMETHEUS_KEY_FILE")
 }

@@ -6,6 +6,7 @@
 package queryhttp
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +19,14 @@ import (
 
 // NewClient is the client of a Remote: conns idle keep-alive connections
 // kept (at least net/http's default 2), headers added to every request,
-// timeout bounding each call.
-func NewClient(conns int, headers http.Header, timeout time.Duration) *http.Client {
+// timeout bounding each call, tc its TLS configuration (nil: Go's default,
+// the system's CAs).
+func NewClient(conns int, headers http.Header, timeout time.Duration, tc *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = max(2, conns)
+	if tc != nil {
+		tr.TLSClientConfig = tc
+	}
 	var rt http.RoundTripper = limitTransport{next: tr, max: MaxAnswerBytes}
 	if len(headers) > 0 {
 		rt = headerTransport{h: headers.Clone(), next: rt}
