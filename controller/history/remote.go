@@ -31,6 +31,7 @@ type Remote struct {
 	timeout   time.Duration
 	maxPoints int
 	addr      string
+	https     bool // the URL is https:// (the TLS hint)
 	cert      bool // a client certificate is presented (the TLS hint)
 }
 
@@ -70,7 +71,7 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))
 	}
 	r := NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout)
-	r.cert = o.TLS != nil && o.TLS.GetClientCertificate != nil
+	r.https, r.cert = u.Scheme == "https", o.TLS != nil && o.TLS.GetClientCertificate != nil
 	return r, nil
 }
 
@@ -165,7 +166,7 @@ func (r *Remote) explain(err error) error {
 	}
 	var ae *v1.Error
 	if !errors.As(err, &ae) {
-		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.ForHistory(err, r.cert))
+		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.ForHistory(err, r.https, r.cert))
 	}
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,21 +89,30 @@ func TestForClientCertificate(t *testing.T) {
 // another host.
 func TestForHistory(t *testing.T) {
 	refused := &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}
+	closed := &url.Error{Op: "Post", URL: "https://p", Err: &net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.EPIPE)}}
 	badCert := &url.Error{Op: "Post", URL: "https://p", Err: &net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}}
 	for _, tc := range []struct {
-		name string
-		err  error
-		cert bool
-		want string
+		name        string
+		err         error
+		https, cert bool
+		want        string
 	}{
-		{"unknown authority", &url.Error{Op: "Post", URL: "https://p", Err: x509.UnknownAuthorityError{}}, false, HistoryUnknown},
-		{"no certificate", refused, false, HistoryNoCert},
-		{"no certificate, TLS 1.2", badCert, false, HistoryNoCert},
-		{"certificate refused", badCert, true, HistoryCertRefused},
-		{"another host's", &url.Error{Op: "Post", URL: "https://p", Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "p"}}, false, HistoryName},
-		{"none", errors.New("connection refused"), true, ""},
+		{"unknown authority", &url.Error{Op: "Post", URL: "https://p", Err: x509.UnknownAuthorityError{}}, true, false, HistoryUnknown},
+		{"no certificate", refused, true, false, HistoryNoCert},
+		{"no certificate, TLS 1.2", badCert, true, false, HistoryNoCert},
+		{"certificate refused", badCert, true, true, HistoryCertRefused},
+		{"another host's", &url.Error{Op: "Post", URL: "https://p", Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "p"}}, true, false, HistoryName},
+		{"none", errors.New("connection refused"), true, true, ""},
+		// Prometheus 2.42 requiring a certificate, 2 attempts in 7.
+		{"closed before the alert", closed, true, false, HistoryClosed},
+		{"closed, reset", &url.Error{Op: "Post", URL: "https://p", Err: &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}, true, false, HistoryClosed},
+		{"closed, HTTP/2", &url.Error{Op: "Post", URL: "https://p", Err: errors.New("http2: client conn could not be established")}, true, false, HistoryClosed},
+		{"closed, certificate sent", closed, true, true, ""},
+		{"closed, http://", closed, false, false, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, ForHistory(tc.err, tc.cert)) })
+		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, ForHistory(tc.err, tc.https, tc.cert)) })
 	}
-	require.Contains(t, HistoryNoCert, "PRESCALE_PROMETHEUS_CERT_FILE and PRESCALE_PROMETHEUS_KEY_FILE")
+	for _, h := range []string{HistoryNoCert, HistoryClosed} {
+		require.Contains(t, h, "set PRESCALE_PROMETHEUS_CERT_FILE and PRESCALE_PROMETHEUS_KEY_FILE")
+	}
 }
