@@ -58,8 +58,18 @@ func PidFile(data []byte) (int32, error) {
 	return int32(pid), nil
 }
 
-// QuoteCut is %q of s cut to 64 bytes (a pid file holding a log is not repeated).
-func QuoteCut(s string) string { return strconv.Quote(redact.Cut(s, 64)) }
+// QuoteCut is %q of s cut to 64 bytes (a pid file holding a log is not
+// repeated), cut further while the quoted form is over 80 bytes: quoting
+// writes a byte that is not printable as 4 ("\xb6"), so 64 bytes of
+// binary quoted to 258, and a diskstats error quoting two fields to 302
+// (FuzzProcFiles).
+func QuoteCut(s string) string {
+	q := strconv.Quote(redact.Cut(s, 64))
+	for n := 32; len(q) > 80 && n >= 8; n /= 2 {
+		q = strconv.Quote(redact.Cut(s, n))
+	}
+	return q
+}
 
 // TCPStates are the kernel's TCP states in the order of their numbers in
 // /proc/net/tcp (include/net/tcp_states.h: TCP_ESTABLISHED = 1 ...
