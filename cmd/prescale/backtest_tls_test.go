@@ -2,11 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,17 +20,8 @@ import (
 func TestBacktestCmdMutualTLS(t *testing.T) {
 	pki := testkit.NewPKI(t)
 	dir := t.TempDir()
-	sc, sk := pki.Issue(t, "prometheus", true)
-	pair, err := tls.X509KeyPair(sc, sk)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(pki.CA)
 	whole := func(start, _ int64) int64 { return start }
-	srv := httptest.NewUnstartedServer(promSine(t, "", whole, func(_, _ int64) int64 { return 0 }).Config.Handler)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv := pki.ServeMutualTLS(t, promSine(t, "", whole, func(_, _ int64) int64 { return 0 }).Config.Handler)
 	cc, ck := pki.Issue(t, "prescale", false)
 	_, otherKey := pki.Issue(t, "other", false)
 	ca, cert, key := testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), testkit.WriteFile(t, dir, "c.pem", cc), testkit.WriteFile(t, dir, "k.pem", ck)

@@ -4,11 +4,16 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,4 +78,22 @@ func WriteFile(t testing.TB, dir, name string, b []byte) string {
 	path := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 	return path
+}
+
+// ServeMutualTLS starts a loopback HTTPS server of h with a certificate of
+// p's CA that requires a client certificate of that CA; refused
+// handshakes are not logged. It is closed when the test ends.
+func (p *PKI) ServeMutualTLS(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	certPEM, keyPEM := p.Issue(t, "server", true)
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(p.CA)
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -2,9 +2,7 @@ package tlsfiles
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,19 +21,9 @@ import (
 // requiring a client certificate of that CA; it answers with the
 // client certificate's common name.
 func mtlsServer(t *testing.T, pki *testkit.PKI) *httptest.Server {
-	certPEM, keyPEM := pki.Issue(t, "server", true)
-	sc, err := tls.X509KeyPair(certPEM, keyPEM)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(pki.CA)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return pki.ServeMutualTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{sc}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 // get fetches url through a client of cfg and returns the body.
