@@ -1,13 +1,9 @@
 package controller_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestE2EEmbeddedFallbackProtocol: prescale run's code on the embedded
@@ -31,14 +27,5 @@ func TestE2EEmbeddedFallbackProtocol(t *testing.T) {
 	cfg.ScrapeFallback = "PrometheusText0.0.4"
 	cfg.TargetQuery = `demand{svc="web"}`
 	url, _ := runApp(ctx, t, cfg)
-	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
-		st, err := getStatus(ctx, url)
-		if err != nil {
-			return err
-		}
-		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < 14 || d[len(d)-1].Reason == "no_data" {
-			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
-		}
-		return nil
-	})
+	awaitDemandDecision(ctx, t, url)
 }

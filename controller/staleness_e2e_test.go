@@ -166,16 +166,7 @@ func TestE2EEmbeddedTargetDownHolds(t *testing.T) {
 	cfg.TargetQuery = `demand{svc="web"}`
 	url, _ := runApp(ctx, t, cfg)
 	const want = 14 // 7 / (1 per unit × 0.5 utilisation)
-	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
-		st, err := getStatus(ctx, url)
-		if err != nil {
-			return err
-		}
-		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < want || d[len(d)-1].Reason == "no_data" {
-			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
-		}
-		return nil
-	})
+	awaitDemandDecision(ctx, t, url)
 	tgt.srv.Close()
 	died := time.Now()
 	testkit.Eventually(ctx, t, 30*time.Second, "decisions hold with no_data", func() error {
@@ -265,18 +256,7 @@ func TestE2EEmbeddedRestartWithTargetDown(t *testing.T) {
 	cfg.ScrapeTargets = []string{tgt.url()}
 	cfg.TargetQuery = `demand{svc="web"}`
 	url, stop := runApp(ctx, t, cfg)
-	var held int
-	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
-		st, err := getStatus(ctx, url)
-		if err != nil {
-			return err
-		}
-		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < 14 || d[len(d)-1].Reason == "no_data" {
-			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
-		}
-		held = st[0].Desired
-		return nil
-	})
+	held := awaitDemandDecision(ctx, t, url)
 	stop()
 	tgt.srv.Close()
 	restarted := time.Now()
@@ -305,4 +285,25 @@ func TestE2EEmbeddedRestartWithTargetDown(t *testing.T) {
 	st, err := getStatus(ctx, url)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, st[0].Desired, held, "the units decided before the restart are held (never fewer)")
+}
+
+// awaitDemandDecision waits until the controller at url has decided on
+// its one target's demand of 7 (14 units or more: 7 / (1 per unit × 0.5
+// utilisation); not a no_data hold) and
+// returns the units desired.
+func awaitDemandDecision(ctx context.Context, t *testing.T, url string) int {
+	t.Helper()
+	var desired int
+	testkit.Eventually(ctx, t, 60*time.Second, "a decision on the target's demand", func() error {
+		st, err := getStatus(ctx, url)
+		if err != nil {
+			return err
+		}
+		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < 14 || d[len(d)-1].Reason == "no_data" {
+			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
+		}
+		desired = st[0].Desired
+		return nil
+	})
+	return desired
 }
