@@ -37,6 +37,7 @@ func TestE2EMutualTLS(t *testing.T) {
 		CA:   testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM),
 		Cert: testkit.WriteFile(t, dir, "client.pem", clientCert),
 		Key:  testkit.WriteFile(t, dir, "client-key.pem", clientKey),
+		Host: "127.0.0.1",
 	}
 	webConfig := testkit.WriteFile(t, dir, "web.yml", fmt.Appendf(nil, "tls_server_config:\n  cert_file: %s\n  key_file: %s\n"+
 		"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\n",
@@ -55,7 +56,7 @@ func TestE2EMutualTLS(t *testing.T) {
 		_, err := tlsGet(t, withPair, promURL+"/-/ready")
 		return err
 	})
-	caOnly := tlsfiles.Files{CA: files.CA}
+	caOnly := tlsfiles.Files{CA: files.CA, Host: files.Host}
 
 	// prescale backtest --prometheus's reader.
 	end := time.Now().Truncate(time.Minute)

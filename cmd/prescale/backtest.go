@@ -475,6 +475,7 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--header: %w", err)
 	}
+	o.promTLS.Host = config.URLHost(*o.promURL)
 	tc, err := tlsfiles.Config(o.promTLS, nil) // read once: no rotation within a replay
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--%s: %w", tlsFlag(err), err)

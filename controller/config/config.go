@@ -57,7 +57,7 @@ type Config struct {
 	// PrometheusHeaders are NAME=VALUE entries; see history.ParseHeaders.
 	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
 	// The history source's TLS files, as a Prometheus tls_config's; see PrometheusTLS.
-	PrometheusCAFile     string `envconfig:"PROMETHEUS_CA_FILE" desc:"PEM file of the CA certificates the history source's certificate must be signed by (https://); empty: the system's, or SSL_CERT_FILE's"`
+	PrometheusCAFile     string `envconfig:"PROMETHEUS_CA_FILE" desc:"PEM file of the CA certificates the history source's certificate must be signed by (https://); empty: the system's, or SSL_CERT_FILE's; read again when it changes on disk"`
 	PrometheusCertFile   string `envconfig:"PROMETHEUS_CERT_FILE" desc:"PEM file of the client certificate presented to a history source requiring one (mutual TLS), with PRESCALE_PROMETHEUS_KEY_FILE; read again when it changes on disk"`
 	PrometheusKeyFile    string `envconfig:"PROMETHEUS_KEY_FILE" desc:"PEM file of the private key of PRESCALE_PROMETHEUS_CERT_FILE; read again when it changes on disk"`
 	PrometheusServerName string `envconfig:"PROMETHEUS_SERVER_NAME" desc:"name the history source's certificate must hold; empty: the host of PRESCALE_PROMETHEUS_URL"`

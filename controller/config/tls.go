@@ -2,14 +2,26 @@ package config
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/prescale/prescale/internal/tlsfiles"
 )
 
-// PrometheusTLS is the history source's TLS files and server name.
+// PrometheusTLS is the history source's TLS files and server name, and
+// the host of PRESCALE_PROMETHEUS_URL.
 func (c *Config) PrometheusTLS() tlsfiles.Files {
-	return tlsfiles.Files{CA: c.PrometheusCAFile, Cert: c.PrometheusCertFile, Key: c.PrometheusKeyFile, ServerName: c.PrometheusServerName}
+	return tlsfiles.Files{CA: c.PrometheusCAFile, Cert: c.PrometheusCertFile, Key: c.PrometheusKeyFile, ServerName: c.PrometheusServerName, Host: URLHost(c.PrometheusURL)}
+}
+
+// URLHost is the host of the URL u without its port ("" when u does not
+// parse): the name its server's certificate must hold.
+func URLHost(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Hostname()
 }
 
 // TLSVar is the variable (without PRESCALE_) of a tlsfiles.Error's file.

@@ -1,9 +1,10 @@
 // Package tlsfiles builds a client's TLS configuration from PEM files, as
 // a Prometheus tls_config does (ca_file, cert_file, key_file,
 // server_name): the CA that signs the server's certificate, and a client
-// certificate for a server requiring one (mutual TLS). The certificate and
-// key are read again when either file changes on disk (cert-manager,
-// Vault, a Kubernetes Secret's new symlink), without a restart.
+// certificate for a server requiring one (mutual TLS). The CA file, and
+// the certificate and key, are read again at the first handshake after
+// they change on disk (cert-manager, Vault, a Kubernetes Secret's new
+// symlink), without a restart.
 package tlsfiles
 
 import (
@@ -22,7 +23,11 @@ import (
 type Files struct {
 	CA         string // certificates of the CAs to trust (empty: the system's)
 	Cert, Key  string // the client certificate and its private key: both or neither
-	ServerName string // the name the server's certificate must hold (empty: the URL's host)
+	ServerName string // the name the server's certificate must hold (empty: Host)
+	// Host is the host of the URL connected to (no port), the name the
+	// server's certificate must hold when ServerName is empty. It does not
+	// count as a setting: Files holding only Host are empty.
+	Host string
 }
 
 // Which of Files's files an Error is about.
@@ -45,20 +50,42 @@ func (e *Error) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 // Config reads f's files into a client TLS configuration; nil when f is
-// empty. A failed reload of the certificate and key is logged on log
-// (nil: not logged) once per change of the files, and the previous pair
-// is kept.
+// empty. A failed reload of the CA file, or of the certificate and key,
+// is logged on log (nil: not logged) once per change of the files, and
+// what was read before is kept.
+//
+// With a CA file, the server's certificate is verified here, at each
+// handshake, against the CA file's certificates as last read
+// (VerifyConnection): crypto/tls reads RootCAs once per Config, and an
+// http.Transport clones its Config for every connection, so a pool in
+// RootCAs could not change without a new Transport. The check is
+// crypto/tls's own (x509 Verify: the chain to a CA of the file, the
+// validity dates, the server-auth usage, the name) against the name the
+// handshake would have checked: ServerName, else Host, else the name sent
+// in SNI; with none of them (an IP address as the host and no Host) the
+// handshake fails rather than skip the name.
 func Config(f Files, log *slog.Logger) (*tls.Config, error) {
-	if f == (Files{}) {
+	if f.CA == "" && f.Cert == "" && f.Key == "" && f.ServerName == "" {
 		return nil, nil
 	}
 	cfg := &tls.Config{ServerName: f.ServerName, MinVersion: tls.VersionTLS12}
 	if f.CA != "" {
-		pool, err := readCA(f.CA)
-		if err != nil {
-			return nil, &Error{Which: CA, Path: f.CA, Err: err}
+		ca := &reloading[*x509.CertPool]{paths: [2]string{f.CA}, what: "CA file", log: log, read: func() (*x509.CertPool, error) {
+			pool, err := readCA(f.CA)
+			if err != nil {
+				return nil, &Error{Which: CA, Path: f.CA, Err: err}
+			}
+			return pool, nil
+		}}
+		if err := ca.load(); err != nil {
+			return nil, err
 		}
-		cfg.RootCAs = pool
+		name := f.ServerName
+		if name == "" {
+			name = f.Host
+		}
+		cfg.InsecureSkipVerify = true //nolint:gosec // verified by VerifyConnection, with the pool as last read
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return verify(cs, ca.get(), name) }
 	}
 	switch {
 	case f.Cert == "" && f.Key == "":
@@ -68,12 +95,36 @@ func Config(f Files, log *slog.Logger) (*tls.Config, error) {
 	case f.Key == "":
 		return nil, &Error{Which: Key, Path: f.Cert, Err: errors.New("no key file for the certificate")}
 	}
-	p := &pair{cert: f.Cert, key: f.Key, log: log}
+	p := &reloading[*tls.Certificate]{paths: [2]string{f.Cert, f.Key}, what: "client certificate", log: log,
+		read:  func() (*tls.Certificate, error) { return readPair(f.Cert, f.Key) },
+		attrs: func(c *tls.Certificate) []any { return []any{"not_after", c.Leaf.NotAfter} }}
 	if err := p.load(); err != nil {
 		return nil, err
 	}
-	cfg.GetClientCertificate = p.get
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return p.get(), nil }
 	return cfg, nil
+}
+
+// verify checks the server's certificate of cs against the CAs of pool
+// and name (else the name sent in SNI), as crypto/tls would have.
+func verify(cs tls.ConnectionState, pool *x509.CertPool, name string) error {
+	if name == "" {
+		name = cs.ServerName
+	}
+	switch {
+	case len(cs.PeerCertificates) == 0:
+		return errors.New("tls: the server presented no certificate")
+	case name == "":
+		return errors.New("tls: no name to verify the server's certificate against (an IP address as the host, and neither ServerName nor Host)")
+	}
+	opts := x509.VerifyOptions{Roots: pool, DNSName: name, Intermediates: x509.NewCertPool()}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	return nil
 }
 
 // readCA reads a PEM file of CA certificates.
@@ -132,51 +183,69 @@ func stampOf(path string) stamp {
 	return stamp{fi.ModTime(), fi.Size()}
 }
 
-// pair is a client certificate and key read from files, read again at a
-// handshake after either file changed.
-type pair struct {
-	cert, key string
-	log       *slog.Logger
+// reloading is a value read from one or two files (the second path may
+// be empty), read again when asked for after either file's stamp changed;
+// a failed read keeps the previous value and is logged once until the
+// files change again.
+type reloading[T any] struct {
+	paths [2]string
+	what  string // what is read, for the log: "CA file", "client certificate"
+	read  func() (T, error)
+	attrs func(T) []any // what to log of a value read again (nil: nothing more)
+	log   *slog.Logger
 
 	mu         sync.Mutex
-	current    *tls.Certificate
+	current    T
 	at, failed [2]stamp // the files' stamps when current was read; at the last failed read
 }
 
-// load reads the pair, remembering the files' stamps.
-func (p *pair) load() error {
-	at := [2]stamp{stampOf(p.cert), stampOf(p.key)}
-	c, err := readPair(p.cert, p.key)
+func (r *reloading[T]) stamps() [2]stamp {
+	var s [2]stamp
+	for i, p := range r.paths {
+		if p != "" {
+			s[i] = stampOf(p)
+		}
+	}
+	return s
+}
+
+// load reads the value, remembering the files' stamps.
+func (r *reloading[T]) load() error {
+	at := r.stamps()
+	v, err := r.read()
 	if err != nil {
 		return err
 	}
-	p.current, p.at = c, at
+	r.current, r.at = v, at
 	return nil
 }
 
-// get is tls.Config.GetClientCertificate: the pair, read again when a
-// file's stamp changed since it was read; a failed read keeps the
-// previous pair and is logged once until the files change again.
-func (p *pair) get(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	now := [2]stamp{stampOf(p.cert), stampOf(p.key)}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if now == p.at || now == p.failed {
-		return p.current, nil
+// get is the value, read again when a file's stamp changed since it was
+// read.
+func (r *reloading[T]) get() T {
+	now := r.stamps()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now == r.at || now == r.failed {
+		return r.current
 	}
-	c, err := readPair(p.cert, p.key)
+	v, err := r.read()
 	if err != nil {
-		p.failed = now
-		if p.log != nil {
-			p.log.Warn("client certificate not reloaded: the previous one is kept", "err", err)
+		r.failed = now
+		if r.log != nil {
+			r.log.Warn(r.what+" not reloaded: the previous one is kept", "err", err)
 		}
-		return p.current, nil
+		return r.current
 	}
-	p.current, p.at, p.failed = c, now, [2]stamp{}
-	if p.log != nil {
-		p.log.Info("client certificate reloaded", "cert", p.cert, "not_after", c.Leaf.NotAfter)
+	r.current, r.at, r.failed = v, now, [2]stamp{}
+	if r.log != nil {
+		args := []any{"file", r.paths[0]}
+		if r.attrs != nil {
+			args = append(args, r.attrs(v)...)
+		}
+		r.log.Info(r.what+" reloaded", args...)
 	}
-	return c, nil
+	return v
 }
 
 // readPair reads a certificate and its key. An error names the file

@@ -2,13 +2,18 @@ package tlsfiles
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +53,7 @@ func TestConfigGoodPair(t *testing.T) {
 	srv := mtlsServer(t, pki)
 	dir := t.TempDir()
 	certPEM, keyPEM := pki.Issue(t, "prescale", false)
-	f := Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: testkit.WriteFile(t, dir, "c.pem", certPEM), Key: testkit.WriteFile(t, dir, "k.pem", keyPEM)}
+	f := Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: testkit.WriteFile(t, dir, "c.pem", certPEM), Key: testkit.WriteFile(t, dir, "k.pem", keyPEM), Host: "127.0.0.1"}
 	cfg, err := Config(f, nil)
 	require.NoError(t, err)
 	body, err := get(t, cfg, srv.URL)
@@ -60,9 +65,9 @@ func TestConfigGoodPair(t *testing.T) {
 	_, err = get(t, cfg, srv.URL)
 	require.Error(t, err, "no client certificate")
 
-	cfg, err = Config(Files{}, nil)
+	cfg, err = Config(Files{Host: "127.0.0.1"}, nil)
 	require.NoError(t, err)
-	require.Nil(t, cfg)
+	require.Nil(t, cfg, "Host alone is no setting")
 }
 
 // TestConfigErrors: each bad file is an Error naming which file and its
@@ -148,4 +153,99 @@ func TestRotation(t *testing.T) {
 	write(pki.Issue(t, "fourth", false))
 	require.Equal(t, "fourth", cn(cfg))
 	require.Equal(t, 2, strings.Count(logs.String(), "not reloaded"), logs.String())
+}
+
+// movingServer is a loopback HTTPS server whose certificate is the one
+// last stored in cert (the server's certificate renewed by another CA).
+func movingServer(t *testing.T, cert *atomic.Pointer[tls.Certificate]) *httptest.Server {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	srv.TLS = &tls.Config{MinVersion: tls.VersionTLS12, GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		// GetCertificate is not asked without SNI (an IP address) when
+		// Certificates holds httptest's own.
+		return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cert.Load()}}, nil
+	}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// serverPair is a server certificate of pki, for 127.0.0.1 and localhost.
+func serverPair(t *testing.T, pki *testkit.PKI) *tls.Certificate {
+	c, err := tls.X509KeyPair(pki.Issue(t, "server", true))
+	require.NoError(t, err)
+	return &c
+}
+
+// TestCARotation: the server's certificate moves to a new CA; once the CA
+// file holds the new CA, a new connection through the same Config
+// verifies, without a restart. A CA file of another CA still fails, a
+// bad one keeps the CAs read before (logged once, without the file's
+// content), and the name is still checked: Host, ServerName, and neither
+// for an IP address.
+func TestCARotation(t *testing.T) {
+	oldCA, newCA, otherCA := testkit.NewPKI(t), testkit.NewPKI(t), testkit.NewPKI(t)
+	var cert atomic.Pointer[tls.Certificate]
+	cert.Store(serverPair(t, oldCA))
+	srv := movingServer(t, &cert)
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	writeCA := func(b []byte) string {
+		at = at.Add(time.Minute) // a new modification time, as a rotation gives
+		p := testkit.WriteFile(t, dir, "ca.crt", b)
+		require.NoError(t, os.Chtimes(p, at, at))
+		return p
+	}
+	var logs testkit.SyncBuffer
+	cfg, err := Config(Files{CA: writeCA(oldCA.CAPEM), Host: "127.0.0.1"}, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	unknown := func(err error) bool { var ua x509.UnknownAuthorityError; return errors.As(err, &ua) }
+	_, err = get(t, cfg, srv.URL)
+	require.NoError(t, err)
+
+	cert.Store(serverPair(t, newCA))
+	_, err = get(t, cfg, srv.URL)
+	require.True(t, unknown(err), "the server's new CA is not trusted yet: %v", err)
+	writeCA(append(slices.Clone(oldCA.CAPEM), newCA.CAPEM...)) // the bundle during the rotation
+	_, err = get(t, cfg, srv.URL)
+	require.NoError(t, err, "the CA file read again")
+	require.Contains(t, logs.String(), "CA file reloaded")
+
+	writeCA([]byte("not PEM at all"))
+	for range 2 {
+		_, err = get(t, cfg, srv.URL)
+		require.NoError(t, err, "a bad CA file keeps the CAs read before")
+	}
+	require.Equal(t, 1, strings.Count(logs.String(), "CA file not reloaded"), logs.String())
+	require.Contains(t, logs.String(), "no PEM CERTIFICATE block")
+	require.NotContains(t, logs.String(), "not PEM at all")
+
+	writeCA(otherCA.CAPEM)
+	_, err = get(t, cfg, srv.URL)
+	require.True(t, unknown(err), "another CA's file: %v", err)
+
+	writeCA(newCA.CAPEM)
+	for _, tc := range []struct {
+		f    Files
+		says string
+	}{
+		{Files{Host: "localhost"}, ""},
+		{Files{Host: "prometheus.example"}, "not prometheus.example"},
+		{Files{ServerName: "prometheus.example", Host: "127.0.0.1"}, "not prometheus.example"},
+		{Files{}, "no name to verify"},
+	} {
+		tc.f.CA = filepath.Join(dir, "ca.crt")
+		cfg, err := Config(tc.f, nil)
+		require.NoError(t, err)
+		_, err = get(t, cfg, srv.URL)
+		if tc.says == "" {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorContains(t, err, tc.says)
+		if tc.f.Host != "" {
+			var he x509.HostnameError
+			require.ErrorAs(t, err, &he, "tlshint's hint for another host's certificate")
+		}
+	}
 }
