@@ -498,6 +498,11 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 			redact.URL(*o.promURL), *o.promQuery, *o.promRange, time.Unix(ts[gap], 0).UTC().Format(time.RFC3339), gap)
 		ts, vs = ts[gap:], vs[gap:]
 	}
+	if len(ts) == 1 { // it failed in the engine naming a trace, exit 1
+		return nil, nil, "", 2, fmt.Errorf("--query: only 1 sample with data in --range %s (at %s); a backtest needs at least 2: "+
+			"replay it once the series has more history, or with a finer --step",
+			*o.promRange, time.Unix(ts[0], 0).UTC().Format(time.RFC3339))
+	}
 	return ts, vs, source, 0, nil
 }
 

@@ -233,6 +233,22 @@ func TestBacktestCmdPrometheusQueryMatchesNothing(t *testing.T) {
 	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned no data in the range: no series matches it (a misspelt metric or label?)")
 }
 
+// TestBacktestCmdPrometheusSeriesTooYoung: a series whose only sample in
+// --range is the last one (a Prometheus started a minute ago, the default
+// 14d range) is bad input named as --query, exit 2, as a --trace of one
+// sample is. It failed after the query with "trace: need at least 2
+// samples, got 1", exit 1, naming a trace the command was not given.
+func TestBacktestCmdPrometheusSeriesTooYoung(t *testing.T) {
+	srv := promSine(t, "", func(_, end int64) int64 { return end }, func(_, _ int64) int64 { return 0 })
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+	require.Equal(t, 2, code, stderr.String())
+	require.Contains(t, stderr.String(), "prescale backtest: --query: only 1 sample with data in --range 1d (at ")
+	require.Contains(t, stderr.String(), "a backtest needs at least 2")
+	require.NotContains(t, stderr.String(), "trace")
+}
+
 // TestBacktestCmdPrometheusTimeoutNamesItsFlag: a store that does not
 // answer within --timeout fails naming --timeout, the only setting of
 // prescale backtest that bounds its queries. It said "context deadline
