@@ -191,17 +191,19 @@ func (a *App) ownTargets() ([]policy.Target, error) {
 }
 
 // prometheusTLS is the history source's TLS configuration (nil: Go's
-// default); a failed reload of its client certificate is logged on log.
-func prometheusTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, error) {
-	tc, err := tlsfiles.Config(cfg.PrometheusTLS(), log)
+// default) and the watch of its files (tlsfiles.Files.Watch); a failed
+// reload of its CA or client certificate is logged on log.
+func prometheusTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, func() bool, error) {
+	f := cfg.PrometheusTLS()
+	tc, err := tlsfiles.Config(f, log)
 	if err != nil {
 		which := tlsfiles.Cert
 		if fe := (*tlsfiles.Error)(nil); errors.As(err, &fe) {
 			which = fe.Which
 		}
-		return nil, &config.ConfigError{Var: config.TLSVar(which), Msg: err.Error()}
+		return nil, nil, &config.ConfigError{Var: config.TLSVar(which), Msg: err.Error()}
 	}
-	return tc, nil
+	return tc, f.Watch(), nil
 }
 
 // openHistory opens the history source: the Prometheus-compatible server
@@ -213,11 +215,12 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 		if err != nil {
 			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_HEADERS", Msg: err.Error()}
 		}
-		tc, err := prometheusTLS(&cfg, o.Logger)
+		tc, tlsChanged, err := prometheusTLS(&cfg, o.Logger)
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency, TLS: tc})
+		r, err := history.NewRemoteWith(cfg.PrometheusURL, history.RemoteOptions{Timeout: cfg.QueryTimeout, Headers: headers, Conns: cfg.QueryConcurrency,
+			TLS: tc, TLSChanged: tlsChanged})
 		if err != nil {
 			return nil, nil, &config.ConfigError{Var: "PROMETHEUS_URL", Msg: err.Error()}
 		}

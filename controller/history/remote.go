@@ -57,6 +57,10 @@ type RemoteOptions struct {
 	// TLS is the client's TLS configuration (nil: Go's default): a CA, and
 	// a client certificate for a server requiring one (internal/tlsfiles).
 	TLS *tls.Config
+	// TLSChanged reports whether TLS's files changed on disk since it last
+	// did (tlsfiles.Files.Watch; nil: never): the next query then opens a
+	// new connection, whose handshake presents the renewed certificate.
+	TLSChanged func() bool
 }
 
 // NewRemoteWith builds a Remote for the server at addr.
@@ -65,7 +69,7 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("history: bad Prometheus URL %q: want scheme://host[:port]", redact.URL(addr))
 	}
-	hc := queryhttp.NewClient(o.Conns, o.Headers, 2*orDefault(o.Timeout), o.TLS)
+	hc := queryhttp.NewClient(o.Conns, o.Headers, 2*orDefault(o.Timeout), o.TLS, o.TLSChanged)
 	c, err := api.NewClient(api.Config{Address: addr, Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", redact.Err(err))

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -125,6 +126,43 @@ func verify(cs tls.ConnectionState, pool *x509.CertPool, name string) error {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	return nil
+}
+
+// Watch returns a function reporting whether any of f's files changed on
+// disk since it last reported a change (at first, since Watch); nil when
+// f names no file. A client asks it before each request and, on a change,
+// opens new connections: a kept-alive connection goes on with the
+// certificates of its handshake, and only a handshake reads the files
+// again.
+func (f Files) Watch() func() bool {
+	var paths []string
+	for _, p := range []string{f.CA, f.Cert, f.Key} {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	stamps := func() []stamp {
+		s := make([]stamp, len(paths))
+		for i, p := range paths {
+			s[i] = stampOf(p)
+		}
+		return s
+	}
+	var mu sync.Mutex
+	last := stamps()
+	return func() bool {
+		now := stamps()
+		mu.Lock()
+		defer mu.Unlock()
+		if slices.Equal(now, last) {
+			return false
+		}
+		last = now
+		return true
+	}
 }
 
 // readCA reads a PEM file of CA certificates.

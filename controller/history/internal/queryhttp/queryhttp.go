@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prescale/prescale/internal/redact"
@@ -20,18 +21,58 @@ import (
 // NewClient is the client of a Remote: conns idle keep-alive connections
 // kept (at least net/http's default 2), headers added to every request,
 // timeout bounding each call, tc its TLS configuration (nil: Go's default,
-// the system's CAs).
-func NewClient(conns int, headers http.Header, timeout time.Duration, tc *tls.Config) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = max(2, conns)
+// the system's CAs). When tlsChanged (nil: never) reports before a
+// request that tc's files changed, that request and the next go through
+// new connections (renewing).
+func NewClient(conns int, headers http.Header, timeout time.Duration, tc *tls.Config, tlsChanged func() bool) *http.Client {
 	if tc != nil {
-		tr.TLSClientConfig = tc
+		tc = tc.Clone() // each transport gets a clone of this one: net/http adds h2 to its NextProtos
 	}
-	var rt http.RoundTripper = limitTransport{next: tr, max: MaxAnswerBytes}
+	build := func() *http.Transport {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = max(2, conns)
+		if tc != nil {
+			tr.TLSClientConfig = tc.Clone()
+		}
+		return tr
+	}
+	var rt http.RoundTripper = build()
+	if tlsChanged != nil {
+		rt = &renewing{changed: tlsChanged, build: build, cur: rt.(*http.Transport)}
+	}
+	rt = limitTransport{next: rt, max: MaxAnswerBytes}
 	if len(headers) > 0 {
 		rt = headerTransport{h: headers.Clone(), next: rt}
 	}
 	return &http.Client{Timeout: timeout, Transport: rt, CheckRedirect: sameQuery}
+}
+
+// renewing sends each request through its current transport, replaced by
+// a new one when changed reports that the TLS files changed: a kept-alive
+// connection would go on presenting the client certificate of its
+// handshake (and trusting the server's certificate verified then), so the
+// requests after a renewal open new connections, whose handshakes read the
+// files again. The old transport's idle connections are closed; one in
+// use at the change closes once idle for IdleConnTimeout (90 s), never
+// reused.
+type renewing struct {
+	changed func() bool
+	build   func() *http.Transport
+
+	mu  sync.Mutex
+	cur *http.Transport
+}
+
+func (r *renewing) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	if r.changed() {
+		old := r.cur
+		r.cur = r.build()
+		old.CloseIdleConnections()
+	}
+	tr := r.cur
+	r.mu.Unlock()
+	return tr.RoundTrip(req)
 }
 
 // errRedirect is a redirect of a history query that is not followed.

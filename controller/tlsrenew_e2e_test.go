@@ -1,0 +1,62 @@
+package controller_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/testkit"
+)
+
+// TestE2ERenewedClientCertificate: a controller reading an https history
+// source that requires a client certificate presents the renewed one at
+// its first query after the files change on disk, without a restart: the
+// app wires the files' watch (tlsfiles.Files.Watch) into the history
+// client, whose kept-alive connection would otherwise go on with the
+// certificate of its handshake.
+func TestE2ERenewedClientCertificate(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	var mu sync.Mutex
+	seen := map[string]bool{} // the client certificates the server was shown
+	srv := pki.ServeMutualTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.TLS.PeerCertificates[0].Subject.CommonName] = true
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"success","data":{"resultType":"matrix","result":[]}}`)
+	}))
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	write := func(cert, key []byte) {
+		at = at.Add(time.Minute) // a new modification time, as a renewal gives
+		for name, b := range map[string][]byte{"c.pem": cert, "k.pem": key} {
+			require.NoError(t, os.Chtimes(testkit.WriteFile(t, dir, name, b), at, at))
+		}
+	}
+	write(pki.Issue(t, "first", false))
+	cfg := e2eConfig(srv.URL, newWebhookSink(t).srv.URL, t.TempDir())
+	cfg.PrometheusCAFile = testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM)
+	cfg.PrometheusCertFile, cfg.PrometheusKeyFile = filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	_, stop := runApp(t.Context(), t, cfg)
+	defer stop()
+	shown := func(cn string) func() error {
+		return func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !seen[cn] {
+				return errors.New("not yet")
+			}
+			return nil
+		}
+	}
+	testkit.Eventually(t.Context(), t, 30*time.Second, "a query presenting the first certificate", shown("first"))
+	write(pki.Issue(t, "second", false))
+	testkit.Eventually(t.Context(), t, 30*time.Second, "a query presenting the renewed certificate", shown("second"))
+}
