@@ -2,7 +2,7 @@
 # Builds prescale's binaries for `make build` / `make run`:
 #   scripts/build.sh PREFIX LDFLAGS BINARY...
 # On a cold Go build cache (a fresh clone) the first build compiles about
-# 870 packages, most of them the embedded TSDB and PromQL engine
+# 900 packages, most of them the embedded TSDB and PromQL engine
 # (github.com/prometheus/prometheus) and the cloud SDKs its config package
 # imports (README, Dependencies): several minutes on 2 cores. This script
 # says so before it starts and reports progress every 100 packages, so the
