@@ -39,8 +39,11 @@ type parsed struct {
 // labels unless it has its own (as with honor_labels); labels with empty
 // values are dropped, as Prometheus's relabelling does. A series without
 // a metric name, with an invalid name, or with a label twice fails the
-// parse there, as it fails Prometheus's append. Native histograms are
-// counted, not stored (the text format has none).
+// parse there, as it fails Prometheus's append. A native histogram (in a
+// protobuf answer) is read as a Prometheus scrape without native
+// histograms reads it (IgnoreNativeHistograms): its classic part, the
+// _count, _sum and _bucket series (the +Inf bucket alone when it has no
+// classic bucket), stored and counted as any series.
 func parseExposition(b []byte, contentType, fallback, job, instance string, ts int64) parsed {
 	p, err := textparse.New(b, contentType, nil, textparse.ParserOptions{IgnoreNativeHistograms: true, FallbackContentType: fallback})
 	if p == nil {
@@ -58,14 +61,10 @@ func parseExposition(b []byte, contentType, fallback, job, instance string, ts i
 			out.err = err
 			return out
 		}
-		if et != textparse.EntrySeries && et != textparse.EntryHistogram {
-			continue // HELP, TYPE, UNIT and comments
+		if et != textparse.EntrySeries {
+			continue // HELP, TYPE, UNIT and comments (no EntryHistogram: native histograms are ignored)
 		}
 		out.n++
-		if et == textparse.EntryHistogram {
-			out.post++
-			continue
-		}
 		_, _, v := p.Series()
 		p.Labels(&lset)
 		bld.Reset(lset)
