@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -340,8 +341,8 @@ func runDefaults(cfg *config.Config) {
 // process metrics; it is served on /metrics and gathered into the store.
 func (p *runProc) buildRegistry() error {
 	p.reg = buildinfo.NewRegistry("prescale")
-	ecfg := exporter.DefaultConfig()
-	if err := envconfig.Process(exporter.EnvPrefix, &ecfg); err != nil {
+	ecfg, err := runExporterConfig()
+	if err != nil {
 		return usageErr("bad exporter configuration: %v", clihelp.EnvError(err))
 	}
 	col, err := exporter.NewCollector(ecfg, exporter.WithLogger(p.log))
@@ -350,6 +351,34 @@ func (p *runProc) buildRegistry() error {
 	}
 	p.reg.MustRegister(col)
 	return nil
+}
+
+// runExporterConfig reads the exporter's variables but runUnread, which
+// run warns about and does not use: they stopped it when empty or holding
+// a value the exporter alone refuses. envconfig fills a struct of
+// exporter.Config's fields without those, built from the type so that it
+// follows it; they keep their defaults.
+func runExporterConfig() (exporter.Config, error) {
+	cfg := exporter.DefaultConfig()
+	all := reflect.ValueOf(&cfg).Elem()
+	var fields []reflect.StructField
+	for i := range all.NumField() {
+		f := all.Type().Field(i)
+		if f.IsExported() && !slices.Contains(runUnread, exporter.EnvPrefix+"_"+f.Tag.Get("envconfig")) {
+			fields = append(fields, f)
+		}
+	}
+	read := reflect.New(reflect.StructOf(fields)).Elem()
+	for i := range read.NumField() {
+		read.Field(i).Set(all.FieldByName(read.Type().Field(i).Name))
+	}
+	if err := envconfig.Process(exporter.EnvPrefix, read.Addr().Interface()); err != nil {
+		return cfg, err
+	}
+	for i := range read.NumField() {
+		all.FieldByName(read.Type().Field(i).Name).Set(read.Field(i))
+	}
+	return cfg, nil
 }
 
 // ensureToken leaves an operator-supplied PRESCALE_API_TOKEN alone (it is

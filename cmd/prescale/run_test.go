@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/api"
+	"github.com/prescale/prescale/exporter"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -158,6 +159,49 @@ func TestRunWarnsUnreadExporterSettings(t *testing.T) {
 	require.Contains(t, errb.String(), "prescale run: warning: PRESCALE_EXPORTER_LISTEN is set but unused: PRESCALE_LISTEN,")
 	require.Contains(t, errb.String(), "prescale run: warning: PRESCALE_EXPORTER_LOG_LEVEL is set but unused:")
 	require.NotContains(t, errb.String(), "PRESCALE_EXPORTER_MAX_IN_FLIGHT")
+}
+
+// TestRunLeavesUnreadExporterSettingsUnread: the three exporter settings
+// prescale run does not read stop it neither empty nor with a value the
+// exporter alone would refuse; the exporter's other settings are still
+// read and checked. It warned that they were unused, then exited 2 on
+// "bad exporter configuration: PRESCALE_EXPORTER_MAX_IN_FLIGHT: want a
+// whole number, got \"\"". A busy PRESCALE_LISTEN stops it after the
+// exporter's settings are read.
+func TestRunLeavesUnreadExporterSettingsUnread(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_LISTEN", busy.Addr().String())
+	t.Setenv("PRESCALE_EXPORTER_LISTEN", "")
+	t.Setenv("PRESCALE_EXPORTER_LOG_LEVEL", "verbose")
+	t.Setenv("PRESCALE_EXPORTER_MAX_IN_FLIGHT", "")
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 2, runAtStart(t, nil, &out, &errb))
+	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
+	require.NotContains(t, errb.String(), "bad exporter configuration")
+
+	t.Setenv("PRESCALE_APP_PORT", "eighty") // read as before
+	errb = testkit.SyncBuffer{}
+	require.Equal(t, 2, runAtStart(t, nil, &out, &errb))
+	require.Contains(t, errb.String(), `prescale run: bad exporter configuration: PRESCALE_APP_PORT: want a whole number, got "eighty"`)
+}
+
+// TestRunExporterConfigReadsTheRest: runExporterConfig reads every other
+// exporter setting as prescale-exporter does (a duration, a number, a
+// string), and leaves runUnread at their defaults, as every setting not set.
+func TestRunExporterConfigReadsTheRest(t *testing.T) {
+	t.Setenv("PRESCALE_APP_PORT", "8080")
+	t.Setenv("PRESCALE_APP_PROBE_TIMEOUT", "3s")
+	t.Setenv("PRESCALE_EXPORTER_DISK_DEVICES_EXCLUDE", "^x$")
+	t.Setenv("PRESCALE_EXPORTER_LISTEN", ":1")
+	t.Setenv("PRESCALE_EXPORTER_MAX_IN_FLIGHT", "3")
+	cfg, err := runExporterConfig()
+	require.NoError(t, err)
+	want := exporter.DefaultConfig()
+	want.AppPort, want.ProbeTimeout, want.DiskDevicesExclude = 8080, 3*time.Second, "^x$"
+	require.Equal(t, want, cfg)
 }
 
 // runAtStart runs `prescale run args...` where it must stop at start (bad
