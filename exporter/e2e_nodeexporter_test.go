@@ -95,31 +95,64 @@ var (
 		"node_boot_time_seconds": nil, "node_filesystem_size_bytes": {"mountpoint"},
 		"node_network_receive_bytes_total": {"device"}, "node_network_transmit_bytes_total": {"device"},
 		"node_disk_read_bytes_total": {"device"}, "node_disk_written_bytes_total": {"device"},
+		"node_disk_reads_completed_total": {"device"}, "node_disk_writes_completed_total": {"device"},
+		"node_disk_read_time_seconds_total": {"device"}, "node_disk_write_time_seconds_total": {"device"},
+		"node_disk_io_time_seconds_total":    {"device"},
+		"node_network_receive_packets_total": {"device"}, "node_network_transmit_packets_total": {"device"},
+		"node_network_receive_errs_total": {"device"}, "node_network_transmit_errs_total": {"device"},
+		"node_network_receive_drop_total": {"device"}, "node_network_transmit_drop_total": {"device"},
 		"node_context_switches_total": nil, "node_forks_total": nil,
 		"node_load1": nil, "node_load5": nil, "node_load15": nil,
+		"node_memory_MemFree_bytes": nil, "node_memory_Buffers_bytes": nil, "node_memory_MemAvailable_bytes": nil,
+		"node_memory_SwapTotal_bytes": nil,
+		"node_filesystem_free_bytes":  {"mountpoint"}, "node_filesystem_avail_bytes": {"mountpoint"},
 	}
 	prescaleKeep = map[string][]string{
 		"prescale_cpu_seconds_total": {"cpu", "mode"}, "prescale_cpus": nil, "prescale_memory_size_bytes": nil,
 		"prescale_boot_time_seconds": nil, "prescale_filesystem_size_bytes": {"mountpoint"},
 		"prescale_network_bytes_total":   {"device", "direction"},
 		"prescale_disk_read_bytes_total": {"device"}, "prescale_disk_written_bytes_total": {"device"},
-		"prescale_context_switches_total": nil, "prescale_processes_created_total": nil,
+		"prescale_disk_reads_completed_total": {"device"}, "prescale_disk_writes_completed_total": {"device"},
+		"prescale_disk_read_time_seconds_total": {"device"}, "prescale_disk_write_time_seconds_total": {"device"},
+		"prescale_disk_io_time_seconds_total":    {"device"},
+		"prescale_network_packets_total":         {"device", "direction"},
+		"prescale_network_errors_total":          {"device", "direction"},
+		"prescale_network_dropped_packets_total": {"device", "direction"},
+		"prescale_context_switches_total":        nil, "prescale_processes_created_total": nil,
 		"prescale_load1": nil, "prescale_load5": nil, "prescale_load15": nil,
+		"prescale_memory_bytes": {"state"}, "prescale_memory_available_bytes": nil, "prescale_swap_size_bytes": nil,
+		"prescale_filesystem_free_bytes": {"mountpoint"}, "prescale_filesystem_avail_bytes": {"mountpoint"},
 	}
 )
 
 var loadKeys = []string{"node_load1{}", "node_load5{}", "node_load15{}"}
 
+// nodeNetwork maps node_exporter's per-direction network families to
+// prescale's, which carry the direction as a label.
+var nodeNetwork = map[string]string{
+	"bytes": "prescale_network_bytes_total", "packets": "prescale_network_packets_total",
+	"errs": "prescale_network_errors_total", "drop": "prescale_network_dropped_packets_total",
+}
+
 // prescaleName maps a node_exporter series key to prescale's.
 func prescaleName(nodeKey string) string {
 	name, labels, _ := strings.Cut(nodeKey, "{")
+	for _, dir := range []string{"receive", "transmit"} {
+		if what, ok := strings.CutPrefix(name, "node_network_"+dir+"_"); ok {
+			return nodeNetwork[strings.TrimSuffix(what, "_total")] + "{" + strings.TrimSuffix(labels, "}") + ",direction=" + dir + "}"
+		}
+	}
 	switch name {
-	case "node_network_receive_bytes_total":
-		return "prescale_network_bytes_total{" + strings.TrimSuffix(labels, "}") + ",direction=receive}"
-	case "node_network_transmit_bytes_total":
-		return "prescale_network_bytes_total{" + strings.TrimSuffix(labels, "}") + ",direction=transmit}"
 	case "node_memory_MemTotal_bytes":
 		return "prescale_memory_size_bytes{}"
+	case "node_memory_MemFree_bytes":
+		return "prescale_memory_bytes{state=free}"
+	case "node_memory_Buffers_bytes":
+		return "prescale_memory_bytes{state=buffers}"
+	case "node_memory_MemAvailable_bytes":
+		return "prescale_memory_available_bytes{}"
+	case "node_memory_SwapTotal_bytes":
+		return "prescale_swap_size_bytes{}"
 	case "node_forks_total":
 		return "prescale_processes_created_total{}"
 	}
@@ -178,6 +211,42 @@ func TestE2ENodeExporter(t *testing.T) {
 
 	compareExact(t, before, after, got)
 	compareBracketed(t, before, after, got)
+	compareMoving(t, before, after, got)
+}
+
+// compareMoving checks the gauges that move between reads (free, buffer
+// and available memory; free and available bytes of each file system both
+// list): prescale's value lies between node_exporter's two reads, give or
+// take 1 % of the memory or file system size. That bears other processes'
+// allocations and writes between the reads, and catches a wrong unit or
+// field (KiB for bytes, MemFree for MemAvailable, free for avail).
+func compareMoving(t *testing.T, before, after, got series) {
+	t.Helper()
+	compared := 0
+	for k, lo := range before {
+		name, labels, _ := strings.Cut(k, "{")
+		var size float64
+		switch name {
+		case "node_memory_MemFree_bytes", "node_memory_Buffers_bytes", "node_memory_MemAvailable_bytes":
+			size = before["node_memory_MemTotal_bytes{}"]
+		case "node_filesystem_free_bytes", "node_filesystem_avail_bytes":
+			size = before["node_filesystem_size_bytes{"+labels]
+		default:
+			continue
+		}
+		p, ok := got[prescaleName(k)]
+		if !ok && strings.HasPrefix(name, "node_filesystem_") {
+			continue // a file system only node_exporter lists
+		}
+		require.True(t, ok, "prescale has no %s", prescaleName(k))
+		hi := after[k]
+		tol := size / 100
+		require.GreaterOrEqual(t, p, min(lo, hi)-tol, "%s: prescale %v, node_exporter %v then %v", prescaleName(k), p, lo, hi)
+		require.LessOrEqual(t, p, max(lo, hi)+tol, "%s: prescale %v, node_exporter %v then %v", prescaleName(k), p, lo, hi)
+		compared++
+	}
+	t.Logf("moving gauges compared: %d", compared)
+	require.GreaterOrEqual(t, compared, 5, "memory free, buffers and available, and / free and avail")
 }
 
 // compareExact checks what does not move between the two node_exporter
@@ -185,7 +254,7 @@ func TestE2ENodeExporter(t *testing.T) {
 // system both list, the load averages, and the number of cpus.
 func compareExact(t *testing.T, before, after, got series) {
 	t.Helper()
-	keys := append([]string{"node_memory_MemTotal_bytes{}", "node_boot_time_seconds{}", "node_filesystem_size_bytes{mountpoint=/}"}, loadKeys...)
+	keys := append([]string{"node_memory_MemTotal_bytes{}", "node_memory_SwapTotal_bytes{}", "node_boot_time_seconds{}", "node_filesystem_size_bytes{mountpoint=/}"}, loadKeys...)
 	for k := range before {
 		if _, ok := got[prescaleName(k)]; ok && k != "node_filesystem_size_bytes{mountpoint=/}" && strings.HasPrefix(k, "node_filesystem_size_bytes{") {
 			keys = append(keys, k)
