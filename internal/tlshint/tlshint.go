@@ -17,8 +17,11 @@ import (
 const Unknown = " (the server's certificate is signed by a CA this host does not trust: add the CA to the system's bundle, or set SSL_CERT_FILE to a PEM file holding it, or SSL_CERT_DIR to a directory of them)"
 
 // ClientCert is the hint For gives when the server ended the handshake
-// with the alert a server sends a client without a certificate.
-const ClientCert = " (the server refused the TLS handshake: it requires a client certificate (mutual TLS, e.g. client_auth_type: RequireAndVerifyClientCert in Prometheus's --web.config.file), and prescale sends none: let it in by basic auth or a header instead, or through a proxy holding the certificate)"
+// with the alert a server sends a client without a certificate. Where
+// For is used (the webhook actuator, the embedded store's scrape targets,
+// the exporter's application probe) prescale can send basic auth from
+// the URL, and no other header.
+const ClientCert = " (the server refused the TLS handshake: it requires a client certificate (mutual TLS, e.g. client_auth_type: RequireAndVerifyClientCert in Prometheus's --web.config.file), and prescale sends none: let it in by basic auth instead (the URL's user:password@, which prescale sends), or through a proxy holding the certificate)"
 
 // The hints of ForHistory: the history source (PRESCALE_PROMETHEUS_URL,
 // prescale backtest --prometheus) can trust a CA of its own and present a

@@ -80,6 +80,10 @@ func TestForClientCertificate(t *testing.T) {
 			require.Equal(t, ClientCert, For(err), "%v", err)
 		})
 	}
+	// What it suggests can be set where For is used: basic auth in the
+	// URL, not a header (it said "or a header": none can be set there).
+	require.Contains(t, ClientCert, "basic auth instead (the URL's user:password@")
+	require.NotContains(t, ClientCert, "header")
 }
 
 // TestForHistory: the history source's hints name its settings: the CA
