@@ -10,12 +10,13 @@ import (
 
 // FuzzProcFiles feeds any bytes to the parsers of the /proc files the
 // exporter reads itself (/proc/stat's btime, /proc/uptime, a pid file,
-// /proc/net/tcp{,6}, /proc/diskstats): each either returns a value or an
+// /proc/net/tcp{,6}, /proc/diskstats, a thread's stat): each either returns a value or an
 // error with a short message, never panics, the TCP counts only grow, by
 // at most one per line, and there is at most one disk or skipped line per
 // line.
 func FuzzProcFiles(f *testing.F) {
 	f.Add([]byte("btime 1700000000\n"), uint16(8080))
+	f.Add([]byte("101 (a) b) R 1 100 100 0 -1\n"), uint16(0))
 	f.Add([]byte(" 253 0 vda 1 2 3 4 5 6 7 8 9 10 11 0 0 0 0\n 8 16 sdb 0 0 0 0 0 0 0 0 0 0 0\n"), uint16(0))
 	f.Fuzz(func(t *testing.T, in []byte, port uint16) {
 		short := func(what string, err error) {
@@ -31,6 +32,11 @@ func FuzzProcFiles(f *testing.F) {
 			t.Fatalf("pid %d accepted", pid)
 		} else {
 			short("pid file", err)
+		}
+		if st, err := procfs.TaskState(in); err == nil && (st < 'A' || st > 'z') {
+			t.Fatalf("state %q accepted", st)
+		} else {
+			short("task stat", err)
 		}
 		disks, skipped := procfs.DiskStats(in, func(device string) bool { return device == "sda1" })
 		for _, err := range skipped {

@@ -1,5 +1,6 @@
 // Package procfs parses the /proc files prescale-exporter reads itself
-// (/proc/stat's btime, /proc/uptime, a pid file, /proc/net/tcp{,6}), which
+// (/proc/stat's btime, /proc/uptime, a pid file, /proc/net/tcp{,6}, the
+// state of its own threads), which
 // gopsutil does not, and /proc/diskstats, whose devices without I/O it
 // drops: outside input, fuzzed by the exporter's FuzzProcFiles.
 package procfs
@@ -56,6 +57,22 @@ func PidFile(data []byte) (int32, error) {
 		return 0, fmt.Errorf("%s is not a positive pid", QuoteCut(s))
 	}
 	return int32(pid), nil
+}
+
+// TaskState returns the state letter of a /proc/<pid>/task/<tid>/stat
+// line ("R" running, "S" sleeping, "D" waiting for I/O, ...): the field
+// after the command, which is in parentheses and may hold any byte,
+// parentheses and spaces included, so the last ')' ends it.
+func TaskState(stat []byte) (byte, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) || stat[i+1] != ' ' {
+		return 0, fmt.Errorf("no state after the command in %s", QuoteCut(string(stat)))
+	}
+	st := stat[i+2]
+	if st < 'A' || st > 'z' {
+		return 0, fmt.Errorf("bad state %s", QuoteCut(string(stat[i+2:i+3])))
+	}
+	return st, nil
 }
 
 // QuoteCut is %q of s cut to 64 bytes (a pid file holding a log is not

@@ -47,3 +47,19 @@ func TestDiskStatsExclude(t *testing.T) {
 	require.Len(t, skipped, 1)
 	require.EqualError(t, skipped[0], "diskstats line 5: 1 fields, at least 14 expected")
 }
+
+func TestTaskState(t *testing.T) {
+	for in, want := range map[string]byte{
+		"1 (init) S 0 1":           'S',
+		"7 (a) b) (c) R 1 7":       'R',
+		"8 (with space) D 1 8 8 0": 'D',
+	} {
+		st, err := TaskState([]byte(in))
+		require.NoError(t, err, in)
+		require.Equal(t, want, st, in)
+	}
+	for _, in := range []string{"", "1 (init)", "1 (init) ", "1 (init)S 0", "1 (x) 7 0"} {
+		_, err := TaskState([]byte(in))
+		require.Error(t, err, in)
+	}
+}
