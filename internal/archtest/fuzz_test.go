@@ -28,10 +28,14 @@ func TestMakeFuzzListsEveryFuzzTest(t *testing.T) {
 	require.GreaterOrEqual(t, len(found), 6, "issue 12 asks for fuzz tests in at least 6 packages")
 	rel, err := os.ReadFile(filepath.Join(root, "docs", "reliability.md"))
 	require.NoError(t, err)
+	// The fuzzing table, not the whole page: FuzzHistory, named in the
+	// restart row above it, had no row of its own and passed.
+	_, table, ok := strings.Cut(string(rel), "\n## Fuzzing\n")
+	require.True(t, ok, "docs/reliability.md has no Fuzzing section")
 	for _, target := range found {
 		require.Contains(t, string(mk), " "+target, "Makefile FUZZ_TARGETS lacks %s", target)
 		_, fn, _ := strings.Cut(target, ":")
-		require.Contains(t, string(rel), "`"+fn+"`", "docs/reliability.md's fuzzing table lacks %s", fn)
+		require.Contains(t, table, "`"+fn+"`", "docs/reliability.md's fuzzing table lacks %s", fn)
 	}
 }
 
