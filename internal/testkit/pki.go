@@ -53,17 +53,35 @@ func NewPKI(t testing.TB) *PKI {
 // server's for 127.0.0.1 and localhost, or a client's.
 func (p *PKI) Issue(t testing.TB, name string, server bool) (certPEM, keyPEM []byte) {
 	t.Helper()
+	if server {
+		return p.IssueServer(t, name, "127.0.0.1", "localhost")
+	}
+	return p.issue(t, name, x509.ExtKeyUsageClientAuth, nil)
+}
+
+// IssueServer returns a server's certificate signed by the CA for hosts
+// alone (IP addresses or DNS names), and its key, both PEM.
+func (p *PKI) IssueServer(t testing.TB, name string, hosts ...string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	return p.issue(t, name, x509.ExtKeyUsageServerAuth, hosts)
+}
+
+func (p *PKI) issue(t testing.TB, name string, usage x509.ExtKeyUsage, hosts []string) (certPEM, keyPEM []byte) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	p.n++
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(p.n), Subject: pkix.Name{CommonName: name},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
 	}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses, tmpl.DNSNames = []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.CA, &key.PublicKey, p.key)
 	require.NoError(t, err)

@@ -24,10 +24,11 @@ import (
 type Files struct {
 	CA         string // certificates of the CAs to trust (empty: the system's)
 	Cert, Key  string // the client certificate and its private key: both or neither
-	ServerName string // the name the server's certificate must hold (empty: Host)
+	ServerName string // the name the server's certificate must hold (empty: the host dialed)
 	// Host is the host of the URL connected to (no port), the name the
-	// server's certificate must hold when ServerName is empty. It does not
-	// count as a setting: Files holding only Host are empty.
+	// server's certificate must hold when ServerName is empty and the
+	// handshake sent no name (SNI), that is, for an IP address. It does
+	// not count as a setting: Files holding only Host are empty.
 	Host string
 }
 
@@ -62,8 +63,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // RootCAs could not change without a new Transport. The check is
 // crypto/tls's own (x509 Verify: the chain to a CA of the file, the
 // validity dates, the server-auth usage, the name) against the name the
-// handshake would have checked: ServerName, else Host, else the name sent
-// in SNI; with none of them (an IP address as the host and no Host) the
+// handshake would have checked: ServerName, else the name sent in SNI
+// (the host dialed: the URL's, or an HTTPS proxy's), else, for an IP
+// address, which SNI does not carry, Host; with none of them the
 // handshake fails rather than skip the name.
 func Config(f Files, log *slog.Logger) (*tls.Config, error) {
 	if f.CA == "" && f.Cert == "" && f.Key == "" && f.ServerName == "" {
@@ -81,12 +83,8 @@ func Config(f Files, log *slog.Logger) (*tls.Config, error) {
 		if err := ca.load(); err != nil {
 			return nil, err
 		}
-		name := f.ServerName
-		if name == "" {
-			name = f.Host
-		}
 		cfg.InsecureSkipVerify = true //nolint:gosec // verified by VerifyConnection, with the pool as last read
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return verify(cs, ca.get(), name) }
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return verify(cs, ca.get(), f.ServerName, f.Host) }
 	}
 	switch {
 	case f.Cert == "" && f.Key == "":
@@ -107,10 +105,15 @@ func Config(f Files, log *slog.Logger) (*tls.Config, error) {
 }
 
 // verify checks the server's certificate of cs against the CAs of pool
-// and name (else the name sent in SNI), as crypto/tls would have.
-func verify(cs tls.ConnectionState, pool *x509.CertPool, name string) error {
+// and name, else the name sent in SNI, else host, as crypto/tls would
+// have: an http.Transport sets the ServerName of a handshake to the host
+// it dials, which SNI carries unless it is an IP address.
+func verify(cs tls.ConnectionState, pool *x509.CertPool, name, host string) error {
 	if name == "" {
 		name = cs.ServerName
+	}
+	if name == "" {
+		name = host
 	}
 	switch {
 	case len(cs.PeerCertificates) == 0:

@@ -7,8 +7,10 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,11 +33,11 @@ func mtlsServer(t *testing.T, pki *testkit.PKI) *httptest.Server {
 	}))
 }
 
-// get fetches url through a client of cfg and returns the body.
-func get(t *testing.T, cfg *tls.Config, url string) (string, error) {
+// get fetches target through a client of cfg and returns the body.
+func get(t *testing.T, cfg *tls.Config, target string) (string, error) {
 	tr := &http.Transport{TLSClientConfig: cfg}
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, nil)
 	require.NoError(t, err)
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
@@ -248,4 +250,71 @@ func TestCARotation(t *testing.T) {
 			require.ErrorAs(t, err, &he, "tlshint's hint for another host's certificate")
 		}
 	}
+}
+
+// connectProxy is a loopback HTTPS proxy with a certificate of pki for
+// localhost alone, tunnelling CONNECT to the address asked for.
+func connectProxy(t *testing.T, pki *testkit.PKI) *url.URL {
+	pair, err := tls.X509KeyPair(pki.IssueServer(t, "proxy", "localhost"))
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		up, err := net.Dial("tcp", r.Host)
+		if r.Method != http.MethodConnect || err != nil {
+			http.Error(w, "CONNECT to a reachable address only", http.StatusBadGateway)
+			return
+		}
+		down, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			_ = up.Close()
+			return
+		}
+		_, _ = io.WriteString(down, "HTTP/1.1 200 Connection established\r\n\r\n")
+		go func() { _, _ = io.Copy(up, down); _ = up.Close() }()
+		_, _ = io.Copy(down, up)
+		_ = down.Close()
+	}))
+	srv.TLS = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	u.Host = net.JoinHostPort("localhost", u.Port())
+	return u
+}
+
+// TestVerifiesTheHostDialed: through an HTTPS proxy named by a DNS name,
+// the proxy's certificate is checked for the proxy's name, as crypto/tls
+// checks it (the name the client sent in SNI), and the server's, tunnelled,
+// for the URL's host (Host, an IP address here). It checked the proxy's
+// certificate for the URL's host, refusing a proxy that crypto/tls (and
+// this package before the CA was read again) lets through.
+func TestVerifiesTheHostDialed(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	var cert atomic.Pointer[tls.Certificate]
+	cert.Store(serverPair(t, pki))
+	srv := movingServer(t, &cert)
+	proxy := connectProxy(t, pki)
+	caFile := testkit.WriteFile(t, t.TempDir(), "ca.pem", pki.CAPEM)
+	through := func(cfg *tls.Config) error {
+		tr := &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyURL(proxy)}
+		defer tr.CloseIdleConnections()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+		require.NoError(t, err)
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(pki.CA)
+	require.NoError(t, through(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), "crypto/tls's own check")
+	cfg, err := Config(Files{CA: caFile, Host: "127.0.0.1"}, nil)
+	require.NoError(t, err)
+	require.NoError(t, through(cfg))
+
+	cfg, err = Config(Files{CA: caFile, Host: "prometheus.example"}, nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, through(cfg), "not prometheus.example", "the tunnelled server's name is still checked")
 }
