@@ -1,12 +1,18 @@
 package tlsfiles
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -317,4 +323,82 @@ func TestVerifiesTheHostDialed(t *testing.T) {
 	cfg, err = Config(Files{CA: caFile, Host: "prometheus.example"}, nil)
 	require.NoError(t, err)
 	require.ErrorContains(t, through(cfg), "not prometheus.example", "the tunnelled server's name is still checked")
+}
+
+// signer is a certificate and its key, a CA signing others in a test.
+type signer struct {
+	cert *x509.Certificate
+	der  []byte
+	key  *ecdsa.PrivateKey
+}
+
+// sign makes a certificate of tmpl signed by parent (nil: self-signed).
+func sign(t *testing.T, tmpl *x509.Certificate, parent *signer) *signer {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl.SerialNumber = big.NewInt(time.Now().UnixNano())
+	issuer, issuerKey := tmpl, key
+	if parent != nil {
+		issuer, issuerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, &key.PublicKey, issuerKey)
+	require.NoError(t, err)
+	c, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &signer{cert: c, der: der, key: key}
+}
+
+// TestVerifiesAsCryptoTLS: against servers presenting a chain through an
+// intermediate CA, an expired certificate, one for client auth only, and
+// one for another name, Config with the root in its CA file decides as
+// crypto/tls with the root in RootCAs does: the intermediates the server
+// sends are used, the dates and the server-auth usage are checked.
+func TestVerifiesAsCryptoTLS(t *testing.T) {
+	now := time.Now()
+	ca := func(name string, parent *signer) *signer {
+		return sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: name}, NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(24 * time.Hour),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, parent)
+	}
+	root := ca("root", nil)
+	inter := ca("intermediate", root)
+	leaf := func(from, to time.Time, usage x509.ExtKeyUsage, ip string) *signer {
+		return sign(t, &x509.Certificate{Subject: pkix.Name{CommonName: "server"}, NotBefore: from, NotAfter: to,
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: []net.IP{net.ParseIP(ip)}}, inter)
+	}
+	valid, hour := now.Add(-time.Minute), time.Hour
+	var cert atomic.Pointer[tls.Certificate]
+	srv := movingServer(t, &cert)
+	caFile := testkit.WriteFile(t, t.TempDir(), "root.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.der}))
+	cfg, err := Config(Files{CA: caFile, Host: "127.0.0.1"}, nil)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(root.cert)
+	ref := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	for _, tc := range []struct {
+		name  string
+		leaf  *signer
+		chain bool // the server sends the intermediate
+		ok    bool
+	}{
+		{"chain", leaf(valid, now.Add(hour), x509.ExtKeyUsageServerAuth, "127.0.0.1"), true, true},
+		{"no intermediate sent", leaf(valid, now.Add(hour), x509.ExtKeyUsageServerAuth, "127.0.0.1"), false, false},
+		{"expired", leaf(now.Add(-2*hour), now.Add(-hour), x509.ExtKeyUsageServerAuth, "127.0.0.1"), true, false},
+		{"not yet valid", leaf(now.Add(hour), now.Add(2*hour), x509.ExtKeyUsageServerAuth, "127.0.0.1"), true, false},
+		{"client auth only", leaf(valid, now.Add(hour), x509.ExtKeyUsageClientAuth, "127.0.0.1"), true, false},
+		{"another IP address", leaf(valid, now.Add(hour), x509.ExtKeyUsageServerAuth, "127.0.0.2"), true, false},
+	} {
+		c := tls.Certificate{Certificate: [][]byte{tc.leaf.der}, PrivateKey: tc.leaf.key}
+		if tc.chain {
+			c.Certificate = append(c.Certificate, inter.der)
+		}
+		cert.Store(&c)
+		_, want := get(t, ref, srv.URL)
+		require.Equal(t, tc.ok, want == nil, "%s: crypto/tls: %v", tc.name, want)
+		_, err := get(t, cfg, srv.URL)
+		require.Equal(t, tc.ok, err == nil, "%s: %v", tc.name, err)
+		if !tc.ok {
+			var ve *tls.CertificateVerificationError
+			require.ErrorAs(t, err, &ve, tc.name)
+		}
+	}
 }
