@@ -53,8 +53,8 @@ func NewClient(conns int, headers http.Header, timeout time.Duration, tc *tls.Co
 // handshake (and trusting the server's certificate verified then), so the
 // requests after a renewal open new connections, whose handshakes read the
 // files again. The old transport's idle connections are closed; one in
-// use at the change closes once idle for IdleConnTimeout (90 s), never
-// reused.
+// use at the change is never reused: over HTTP/1.1 it is closed once its
+// answer is read, over HTTP/2 once idle for IdleConnTimeout (90 s).
 type renewing struct {
 	changed func() bool
 	build   func() *http.Transport
