@@ -402,3 +402,29 @@ func TestVerifiesAsCryptoTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestWatch: Watch reports each change of the CA, certificate or key file
+// once (a new modification time, or a new size at the same time), and is
+// nil without files.
+func TestWatch(t *testing.T) {
+	require.Nil(t, Files{ServerName: "prometheus.example", Host: "127.0.0.1"}.Watch())
+	dir := t.TempDir()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	write := func(name, body string) string {
+		p := testkit.WriteFile(t, dir, name, []byte(body))
+		require.NoError(t, os.Chtimes(p, at, at))
+		return p
+	}
+	f := Files{CA: write("ca.pem", "ca"), Cert: write("c.pem", "cert"), Key: write("k.pem", "key")}
+	changed := f.Watch()
+	require.False(t, changed(), "nothing changed")
+	for _, name := range []string{"ca.pem", "c.pem", "k.pem"} {
+		at = at.Add(time.Minute)
+		write(name, "renewed")
+		require.True(t, changed(), name)
+		require.False(t, changed(), "%s: reported once", name)
+	}
+	write("k.pem", "same time, another size") // k.pem was written at this time
+	require.True(t, changed(), "a new size at the same modification time")
+	require.False(t, changed())
+}
