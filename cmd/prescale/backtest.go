@@ -498,12 +498,28 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 			redact.URL(*o.promURL), *o.promQuery, *o.promRange, time.Unix(ts[gap], 0).UTC().Format(time.RFC3339), gap)
 		ts, vs = ts[gap:], vs[gap:]
 	}
-	if len(ts) == 1 { // it failed in the engine naming a trace, exit 1
-		return nil, nil, "", 2, fmt.Errorf("--query: only 1 sample with data in --range %s (at %s); a backtest needs at least 2: "+
-			"replay it once the series has more history, or with a finer --step",
-			*o.promRange, time.Unix(ts[0], 0).UTC().Format(time.RFC3339))
+	if err := tooFewSamples(ts, vs, *o.promRange); err != nil {
+		return nil, nil, "", 2, err
 	}
 	return ts, vs, source, 0, nil
+}
+
+// tooFewSamples is the error of a replay of a single sample with data,
+// ts[0] (none is refused before, by the history source), nil otherwise.
+// It failed in the engine naming a trace (exit 1), or, followed by
+// samples without data (a series that stopped), replayed them as no_data.
+func tooFewSamples(ts []int64, vs []float64, promRange string) error {
+	n := 0
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil
+	}
+	return fmt.Errorf("--query: only 1 sample with data in --range %s (at %s); a backtest needs at least 2: "+
+		"replay it once the series has more history, or with a finer --step", promRange, time.Unix(ts[0], 0).UTC().Format(time.RFC3339))
 }
 
 func backtestParseTargets(s string) ([]float64, error) {

@@ -237,16 +237,36 @@ func TestBacktestCmdPrometheusQueryMatchesNothing(t *testing.T) {
 // --range is the last one (a Prometheus started a minute ago, the default
 // 14d range) is bad input named as --query, exit 2, as a --trace of one
 // sample is. It failed after the query with "trace: need at least 2
-// samples, got 1", exit 1, naming a trace the command was not given.
+// samples, got 1", exit 1, naming a trace the command was not given. So
+// is a series whose only sample is an hour into --range (a target
+// scraped once, then removed): it replayed the day of empty samples
+// after it (exit 0, reasons no_data 1380).
 func TestBacktestCmdPrometheusSeriesTooYoung(t *testing.T) {
-	srv := promSine(t, "", func(_, end int64) int64 { return end }, func(_, _ int64) int64 { return 0 })
-	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
-		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
-	require.Equal(t, 2, code, stderr.String())
-	require.Contains(t, stderr.String(), "prescale backtest: --query: only 1 sample with data in --range 1d (at ")
-	require.Contains(t, stderr.String(), "a backtest needs at least 2")
-	require.NotContains(t, stderr.String(), "trace")
+	for _, c := range []struct {
+		name, value, says string
+		at                func(start, end int64) int64
+	}{
+		{"the last", "5", "only 1 sample with data in --range 1d (at ", func(_, end int64) int64 { return end }},
+		{"an hour into range", "5", "only 1 sample with data in --range 1d (at ", func(start, _ int64) int64 { return start + 3600 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
+				end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "matrix",
+					"result": []any{map[string]any{"metric": map[string]string{}, "values": [][2]any{{c.at(int64(start), int64(end)), c.value}}}}}})
+			}))
+			t.Cleanup(srv.Close)
+			var stdout, stderr bytes.Buffer
+			code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+				"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+			require.Equal(t, 2, code, stderr.String())
+			require.Contains(t, stderr.String(), "prescale backtest: --query: "+c.says)
+			require.NotContains(t, stderr.String(), "trace")
+		})
+	}
 }
 
 // TestBacktestCmdPrometheusTimeoutNamesItsFlag: a store that does not
