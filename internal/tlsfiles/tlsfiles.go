@@ -235,9 +235,10 @@ type reloading[T any] struct {
 	attrs func(T) []any // what to log of a value read again (nil: nothing more)
 	log   *slog.Logger
 
-	mu         sync.Mutex
-	current    T
-	at, failed [2]stamp // the files' stamps when current was read; at the last failed read
+	mu      sync.Mutex
+	current T
+	at      [2]stamp  // the files' stamps when current was read
+	failed  *[2]stamp // at the last failed read since (nil: none; missing files have zero stamps)
 }
 
 func (r *reloading[T]) stamps() [2]stamp {
@@ -267,18 +268,18 @@ func (r *reloading[T]) get() T {
 	now := r.stamps()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if now == r.at || now == r.failed {
+	if now == r.at || r.failed != nil && now == *r.failed {
 		return r.current
 	}
 	v, err := r.read()
 	if err != nil {
-		r.failed = now
+		r.failed = &now
 		if r.log != nil {
 			r.log.Warn(r.what+" not reloaded: the previous one is kept", "err", err)
 		}
 		return r.current
 	}
-	r.current, r.at, r.failed = v, now, [2]stamp{}
+	r.current, r.at, r.failed = v, now, nil
 	if r.log != nil {
 		args := []any{"file", r.paths[0]}
 		if r.attrs != nil {

@@ -428,3 +428,35 @@ func TestWatch(t *testing.T) {
 	require.True(t, changed(), "a new size at the same modification time")
 	require.False(t, changed())
 }
+
+// TestRemovedFilesKeptAndLogged: with the CA file, or the certificate and
+// the key, removed (a Secret deleted, a mount gone), what was read before
+// is kept and the failed read logged once. It was kept without a word: the
+// stamps of missing files matched the stamps of no failed read.
+func TestRemovedFilesKeptAndLogged(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	dir := t.TempDir()
+	certPEM, keyPEM := pki.Issue(t, "client", false)
+	f := Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: testkit.WriteFile(t, dir, "c.pem", certPEM),
+		Key: testkit.WriteFile(t, dir, "k.pem", keyPEM)}
+	var logs testkit.SyncBuffer
+	cfg, err := Config(f, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	serverPEM, _ := pki.Issue(t, "server", true)
+	blk, _ := pem.Decode(serverPEM)
+	leaf, err := x509.ParseCertificate(blk.Bytes)
+	require.NoError(t, err)
+	cs := tls.ConnectionState{PeerCertificates: []*x509.Certificate{leaf}, ServerName: "localhost"}
+	for _, p := range []string{f.CA, f.Cert, f.Key} {
+		require.NoError(t, os.Remove(p))
+	}
+	for range 2 {
+		require.NoError(t, cfg.VerifyConnection(cs), "the CAs read before")
+		c, err := cfg.GetClientCertificate(&tls.CertificateRequestInfo{})
+		require.NoError(t, err)
+		require.Equal(t, "client", c.Leaf.Subject.CommonName)
+	}
+	require.Equal(t, 1, strings.Count(logs.String(), "CA file not reloaded"), logs.String())
+	require.Equal(t, 1, strings.Count(logs.String(), "client certificate not reloaded"), logs.String())
+	require.Contains(t, logs.String(), "no such file")
+}
