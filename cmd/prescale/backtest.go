@@ -476,7 +476,7 @@ func (o *backtestOpts) load(ctx context.Context) (ts []int64, vs []float64, sour
 		return nil, nil, "", 2, fmt.Errorf("--header: %w", err)
 	}
 	o.promTLS.Host = config.URLHost(*o.promURL)
-	tc, err := tlsfiles.Config(o.promTLS, nil) // read once: no rotation within a replay
+	tc, err := tlsfiles.Config(o.promTLS, nil) // nil log: a change within a replay is read again at the next handshake, a bad one kept silently
 	if err != nil {
 		return nil, nil, "", 2, fmt.Errorf("--%s: %w", tlsFlag(err), err)
 	}
