@@ -112,7 +112,7 @@ func TestForecastCmdBadUsage(t *testing.T) {
 		{"extra argument", []string{"--trace", path, "--out", out, "extra"}, "extra"},
 		// It named the temporary file, ".out.tmp-<random>.csv".
 		{"out directory missing", []string{"--trace", path, "--out", filepath.Join(filepath.Dir(out), "nodir", "out.csv")},
-			"flag --out: open " + filepath.Join(filepath.Dir(out), "nodir", "out.csv") + ": no such file or directory"},
+			"flag --out: create a temporary file beside " + filepath.Join(filepath.Dir(out), "nodir", "out.csv") + ": no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

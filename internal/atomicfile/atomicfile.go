@@ -217,6 +217,11 @@ func createTemp(path string, perm fs.FileMode) (*os.File, error) {
 	for range 100 {
 		f, err := os.OpenFile(prefix+strconv.FormatUint(rand.Uint64(), 36)+ext, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if !errors.Is(err, fs.ErrExist) {
+			if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+				// The file that could not be created is the temporary one:
+				// a directory that is not writable, not path, is the cause.
+				pe.Op = "create a temporary file beside"
+			}
 			return f, named(err, path)
 		}
 	}

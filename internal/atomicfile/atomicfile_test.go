@@ -205,11 +205,14 @@ func TestCreatePermRefusesInPlace(t *testing.T) {
 }
 
 // TestCreateErrorNamesThePath: a file that cannot be created is named as
-// given (the file a link names), not by its temporary file's name.
+// given (the file a link names), not by its temporary file's name, and
+// the error says it was the temporary file beside it that could not be
+// created (a directory not writable: the state file's own name alone
+// sent an operator to the file, which was fine).
 func TestCreateErrorNamesThePath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing", "out.csv")
 	_, err := Create(path)
-	require.ErrorContains(t, err, "open "+path+": no such file or directory")
+	require.ErrorContains(t, err, "create a temporary file beside "+path+": no such file or directory")
 	require.NotContains(t, err.Error(), ".tmp-")
 }
 
