@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -70,6 +71,69 @@ func TestHeadlineFiguresAreTheGenerated(t *testing.T) {
 		require.Truef(t, found, "README.md's At a glance lacks %q, the figure docs/accuracy.md holds", want)
 	}
 }
+
+// TestHeadlineForecastFiguresAreTheGenerated: the forecast row of the
+// README's At a glance quotes, besides the bold geometric means, the worst
+// ratio, the coverage range and wikipedia's ratio beside its best peer on
+// the eight traces, and the worst ratio and lowest coverage held out: each
+// is the figure of docs/accuracy.md's forecast tables (0.855 was quoted as
+// 85 % and 0.616 as 61 % before).
+func TestHeadlineForecastFiguresAreTheGenerated(t *testing.T) {
+	acc := string(readRepoFile(t, "docs/accuracy.md"))
+	readme := strings.ReplaceAll(string(readRepoFile(t, "README.md")), "\n", " ")
+	in := forecastRows(t, mdSection(t, acc, "## Forecast accuracy"))
+	held := forecastRows(t, mdSection(t, mdSection(t, acc, "## Held-out check"), "### Forecast accuracy"))
+	wiki, ok := in["wikipedia_en_pagecounts_1h"]
+	require.True(t, ok, "docs/accuracy.md: no wikipedia_en_pagecounts_1h forecast row")
+	for _, want := range []string{
+		"worst " + fixed(extreme(in, 0, true), 2) + " over 8 traces",
+		"wikipedia " + fixed(wiki[0], 2) + " vs `mstl`'s " + fixed(wiki[1], 2),
+		"80 % intervals cover " + percent(extreme(in, 2, false)) + "–" + percent(extreme(in, 2, true)) + " %",
+		"(worst " + fixed(extreme(held, 0, true), 2) + ",",
+		"intervals cover only " + percent(extreme(held, 2, false)) + " %",
+	} {
+		found := strings.Contains(readme, want) // not require.Contains: it prints the whole README
+		require.Truef(t, found, "README.md's At a glance lacks %q, the figure docs/accuracy.md holds", want)
+	}
+}
+
+// forecastRows reads a forecast table's rows by trace: the ratio, the
+// best peer's ratio (NaN when none was measured) and the coverage.
+func forecastRows(t *testing.T, section string) map[string][3]float64 {
+	t.Helper()
+	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|.*\\| \\*\\*([0-9.]+)\\*\\* \\| ([0-9.]+|none measured)[^|]* \\| ([0-9.]+) \\| [^|]+ \\|$")
+	rows := map[string][3]float64{}
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		var r [3]float64
+		for i, s := range []string{m[2], m[3], m[4]} {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				v = math.NaN()
+			}
+			r[i] = v
+		}
+		rows[m[1]] = r
+	}
+	require.Len(t, rows, 8, "docs/accuracy.md: a forecast table of eight rows")
+	return rows
+}
+
+// extreme is the largest (or smallest) of column col over rows.
+func extreme(rows map[string][3]float64, col int, largest bool) float64 {
+	best := math.NaN()
+	for _, r := range rows {
+		if math.IsNaN(best) || (largest && r[col] > best) || (!largest && r[col] < best) {
+			best = r[col]
+		}
+	}
+	return best
+}
+
+func fixed(v float64, digits int) string { return strconv.FormatFloat(v, 'f', digits, 64) }
+
+// percent rounds a share given to three decimals to a whole percentage,
+// halves up as written (0.855 is 86), not as its binary value would.
+func percent(v float64) string { return fixed(math.Floor(math.Round(v*1000)/10+0.5), 0) }
 
 // mdSection is the part of doc after the line starting with heading, up
 // to the next heading of the same level or above.
