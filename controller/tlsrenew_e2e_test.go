@@ -4,13 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -34,16 +30,9 @@ func TestE2ERenewedClientCertificate(t *testing.T) {
 	}))
 	dir := t.TempDir()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	write := func(cert, key []byte) {
-		at = at.Add(time.Minute) // a new modification time, as a renewal gives
-		for name, b := range map[string][]byte{"c.pem": cert, "k.pem": key} {
-			require.NoError(t, os.Chtimes(testkit.WriteFile(t, dir, name, b), at, at))
-		}
-	}
-	write(pki.Issue(t, "first", false))
 	cfg := e2eConfig(srv.URL, newWebhookSink(t).srv.URL, t.TempDir())
 	cfg.PrometheusCAFile = testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM)
-	cfg.PrometheusCertFile, cfg.PrometheusKeyFile = filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	cfg.PrometheusCertFile, cfg.PrometheusKeyFile = pki.WriteClientPair(t, dir, "first", at)
 	_, stop := runApp(t.Context(), t, cfg)
 	defer stop()
 	shown := func(cn string) func() error {
@@ -57,6 +46,6 @@ func TestE2ERenewedClientCertificate(t *testing.T) {
 		}
 	}
 	testkit.Eventually(t.Context(), t, 30*time.Second, "a query presenting the first certificate", shown("first"))
-	write(pki.Issue(t, "second", false))
+	pki.WriteClientPair(t, dir, "second", at.Add(time.Minute)) // a new modification time, as a renewal gives
 	testkit.Eventually(t.Context(), t, 30*time.Second, "a query presenting the renewed certificate", shown("second"))
 }

@@ -3,8 +3,6 @@ package history
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -34,19 +32,14 @@ func TestRemoteRenewsConnections(t *testing.T) {
 	}))
 	dir := t.TempDir()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	write := func(cert, key []byte) {
-		at = at.Add(time.Minute) // a new modification time, as a renewal gives
-		for name, b := range map[string][]byte{"c.pem": cert, "k.pem": key} {
-			require.NoError(t, os.Chtimes(testkit.WriteFile(t, dir, name, b), at, at))
-		}
-	}
 	for _, watch := range []bool{true, false} {
 		t.Run(fmt.Sprintf("watch=%v", watch), func(t *testing.T) {
 			mu.Lock()
 			seen = nil
 			mu.Unlock()
-			write(pki.Issue(t, "first", false))
-			f := tlsfiles.Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: filepath.Join(dir, "c.pem"), Key: filepath.Join(dir, "k.pem"), Host: "127.0.0.1"}
+			at = at.Add(time.Minute)
+			cert, key := pki.WriteClientPair(t, dir, "first", at)
+			f := tlsfiles.Files{CA: testkit.WriteFile(t, dir, "ca.pem", pki.CAPEM), Cert: cert, Key: key, Host: "127.0.0.1"}
 			tc, err := tlsfiles.Config(f, nil)
 			require.NoError(t, err)
 			o := RemoteOptions{Timeout: 10 * time.Second, TLS: tc}
@@ -61,7 +54,8 @@ func TestRemoteRenewsConnections(t *testing.T) {
 			}
 			query()
 			query()
-			write(pki.Issue(t, "second", false))
+			at = at.Add(time.Minute) // a new modification time, as a renewal gives
+			pki.WriteClientPair(t, dir, "second", at)
 			query()
 			query()
 			want := []string{"first", "first", "second", "second"}

@@ -98,6 +98,20 @@ func WriteFile(t testing.TB, dir, name string, b []byte) string {
 	return path
 }
 
+// WriteClientPair writes a client certificate of p's CA for cn and its
+// key to c.pem and k.pem under dir, both modified at the time given (a
+// later one at each call, as a renewal of the files gives), and returns
+// their paths.
+func (p *PKI) WriteClientPair(t testing.TB, dir, cn string, modified time.Time) (certPath, keyPath string) {
+	t.Helper()
+	cert, key := p.Issue(t, cn, false)
+	certPath, keyPath = WriteFile(t, dir, "c.pem", cert), WriteFile(t, dir, "k.pem", key)
+	for _, path := range []string{certPath, keyPath} {
+		require.NoError(t, os.Chtimes(path, modified, modified))
+	}
+	return certPath, keyPath
+}
+
 // ServeMutualTLS starts a loopback HTTPS server of h with a certificate of
 // p's CA that requires a client certificate of that CA; refused
 // handshakes are not logged. It is closed when the test ends.
