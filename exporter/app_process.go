@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,9 +36,9 @@ type processCollector struct {
 
 var _ Collector = (*processCollector)(nil)
 
-func newProcessCollector(spec string) *processCollector {
+func newProcessCollector(spec string, logger *slog.Logger) *processCollector {
 	return &processCollector{
-		finder:      appproc.NewFinder(spec, func(name string) ([]byte, error) { return readFile(name) }, func(dir, name string) ([]byte, error) { return readFileIn(dir, name) }),
+		finder:      appproc.NewFinder(spec, func(name string) ([]byte, error) { return readFile(name) }, func(dir, name string) ([]byte, error) { return readFileIn(dir, name) }, logger),
 		stuckLimits: bounded.NewCalls(errors.New("an earlier read of its cgroup limits has not returned")),
 		cpu:         prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
 		rss:         prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),

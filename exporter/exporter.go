@@ -121,7 +121,7 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 		cs = append(cs, namedCollector{"app_connections", newConnectionsCollector(cfg.AppPort)})
 	}
 	if cfg.AppProcess != "" {
-		cs = append(cs, namedCollector{"app_process", newProcessCollector(cfg.AppProcess)})
+		cs = append(cs, namedCollector{"app_process", newProcessCollector(cfg.AppProcess, o.logger)})
 	}
 	return newHostCollector(cs, o.env, o.now, o.logger, o.gatherTime, newScoreState(cfg.AppMaxConnections)), nil
 }

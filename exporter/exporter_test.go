@@ -227,7 +227,7 @@ func TestBadInput(t *testing.T) {
 			require.InDelta(t, 1.0, got["prescale_app_process_threads"], 0, spec)
 		}
 		require.Zero(t, scrape("/run/other.pid")[success("app_process")])
-		_, err := appproc.NewFinder("/run/other.pid", readFile, readFileIn).ReadPidFile(context.WithValue(t.Context(), common.EnvKey, env))
+		_, err := appproc.NewFinder("/run/other.pid", readFile, readFileIn, nil).ReadPidFile(context.WithValue(t.Context(), common.EnvKey, env))
 		require.ErrorContains(t, err, "PRESCALE_APP_PROCESS=/run/other.pid: no /run/other.pid under HOST_ROOT="+host)
 	})
 
@@ -255,7 +255,7 @@ func TestBadInput(t *testing.T) {
 			got := gatherValues(t, c)
 			require.Zero(t, got[success("app_process")], spec)
 			require.NotContains(t, got, "prescale_app_process_threads", spec)
-			_, err = appproc.NewFinder(spec, readFile, readFileIn).ReadPidFile(ctx)
+			_, err = appproc.NewFinder(spec, readFile, readFileIn, nil).ReadPidFile(ctx)
 			require.ErrorContains(t, err, "PRESCALE_APP_PROCESS="+spec, spec)
 			require.ErrorContains(t, err, "HOST_ROOT="+host, spec)
 		}

@@ -10,7 +10,7 @@ import (
 
 // FuzzProcFiles feeds any bytes to the parsers of the /proc files the
 // exporter reads itself (/proc/stat's btime, /proc/uptime, a pid file,
-// /proc/net/tcp{,6}, /proc/diskstats, a thread's stat): each either returns a value or an
+// /proc/net/tcp{,6}, /proc/diskstats, a thread's or a process's stat): each either returns a value or an
 // error with a short message, never panics, the TCP counts only grow, by
 // at most one per line, and there is at most one disk or skipped line per
 // line.
@@ -38,6 +38,8 @@ func FuzzProcFiles(f *testing.F) {
 		} else {
 			short("task stat", err)
 		}
+		_, err = procfs.StartTicks(in)
+		short("process stat", err)
 		disks, skipped := procfs.DiskStats(in, func(device string) bool { return device == "sda1" })
 		for _, err := range skipped {
 			short("diskstats", err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,23 +25,38 @@ import (
 
 // Finder resolves PRESCALE_APP_PROCESS to a pid on every scrape. A
 // spec containing a "/" is a pid file, read each time; otherwise it is a
-// process name: the pid found last time is reused while its name still
-// matches, and /proc is scanned again (lowest matching pid wins) only when
-// it does not.
+// process name: the process found last time is reused while its name
+// still matches, and the proc root is searched again only when it does
+// not (byName).
 type Finder struct {
 	spec string
 	// read and readIn read the pid file (ReadPidFile).
 	read   cgroup.ReadFile
 	readIn cgroup.ReadFileIn
+	logger *slog.Logger
 
 	mu     sync.Mutex
-	cached int32
+	cached match // the process found last time; pid 0: none
+	// beside are the other processes of the name at the last search that
+	// found one: when the one found goes away, they are not its restart.
+	beside map[match]bool
+	lost   int32 // the pid found last, gone, while none is found since
+	// warned is the choice among several matches last logged.
+	warned struct{ pid, n int32 }
+}
+
+// match is a process of the name and its start time (clock ticks since
+// boot; 0 when unreadable).
+type match struct {
+	pid   int32
+	start uint64
 }
 
 // NewFinder returns the finder of spec, a process name or a pid file
-// (IsPidFile) that read, or under HOST_ROOT readIn, reads.
-func NewFinder(spec string, read cgroup.ReadFile, readIn cgroup.ReadFileIn) *Finder {
-	return &Finder{spec: spec, read: read, readIn: readIn}
+// (IsPidFile) that read, or under HOST_ROOT readIn, reads. A name that
+// matches several processes is logged to logger.
+func NewFinder(spec string, read cgroup.ReadFile, readIn cgroup.ReadFileIn, logger *slog.Logger) *Finder {
+	return &Finder{spec: spec, read: read, readIn: readIn, logger: logger}
 }
 
 // IsPidFile reports whether spec names a pid file (it has a "/").
@@ -49,52 +65,123 @@ func IsPidFile(spec string) bool { return strings.Contains(spec, "/") }
 // Find returns the pid of the process, found anew or the one found last
 // time while its name still matches.
 func (f *Finder) Find(ctx context.Context) (int32, error) {
-	if IsPidFile(f.spec) {
-		data, err := f.ReadPidFile(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("pid file: %w", err)
-		}
-		pid, err := procfs.PidFile(data)
-		if err != nil {
-			return 0, fmt.Errorf("pid file %s: %w", f.spec, err)
-		}
-		if _, err := os.Stat(hostpath.Proc(ctx, strconv.Itoa(int(pid)))); err != nil {
-			return 0, fmt.Errorf("process %d from pid file %s is not running", pid, f.spec)
-		}
-		return pid, nil
+	if !IsPidFile(f.spec) {
+		return f.byName(ctx)
 	}
+	data, err := f.ReadPidFile(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("pid file: %w", err)
+	}
+	pid, err := procfs.PidFile(data)
+	if err != nil {
+		return 0, fmt.Errorf("pid file %s: %w", f.spec, err)
+	}
+	if _, err := os.Stat(hostpath.Proc(ctx, strconv.Itoa(int(pid)))); err != nil {
+		return 0, fmt.Errorf("process %d from pid file %s is not running", pid, f.spec)
+	}
+	return pid, nil
+}
 
+// byName returns the process found last time while its name still
+// matches. Otherwise it searches the proc root and takes, of the
+// processes of the name, the oldest (the earliest start time; the lowest
+// pid of those started in the same tick): a pre-forking server's master
+// (nginx, gunicorn, postgres: a parent starts before its workers, whose
+// pids, after the pids wrap around, can be lower than its own). When the
+// process found before went away, those of the name that ran beside it at
+// the search that found it are not taken for its restart. Several matches
+// are logged, once per pid taken and count.
+func (f *Finder) byName(ctx context.Context) (int32, error) {
 	f.mu.Lock()
-	cached := f.cached
-	f.mu.Unlock()
-	if cached != 0 && Name(ctx, cached) == f.spec {
-		return cached, nil
+	defer f.mu.Unlock()
+	if f.cached.pid != 0 {
+		if Name(ctx, f.cached.pid) == f.spec {
+			return f.cached.pid, nil
+		}
+		f.lost, f.cached = f.cached.pid, match{}
 	}
 	pids, err := process.PidsWithContext(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var found int32
+	var all []match
 	for _, pid := range pids {
-		if (found == 0 || pid < found) && Name(ctx, pid) == f.spec {
-			found = pid
+		if Name(ctx, pid) == f.spec {
+			all = append(all, match{pid: pid, start: startTicks(ctx, pid)})
 		}
 	}
-	f.mu.Lock()
-	f.cached = found
-	f.mu.Unlock()
-	if found == 0 {
-		return 0, fmt.Errorf("no process named %q", f.spec)
+	found, ok := oldest(all, f.beside)
+	if !ok {
+		return 0, f.notFound(len(all))
 	}
-	return found, nil
+	f.cached, f.lost, f.beside = found, 0, make(map[match]bool, len(all)-1)
+	for _, m := range all {
+		if m != found {
+			f.beside[m] = true
+		}
+	}
+	f.logChoice(found.pid, int32(len(all)))
+	return found.pid, nil
+}
+
+// oldest returns the oldest of ms not beside (the lowest pid of those
+// started in the same tick).
+func oldest(ms []match, beside map[match]bool) (match, bool) {
+	var found match
+	for _, m := range ms {
+		if beside[m] {
+			continue
+		}
+		if found.pid == 0 || m.start < found.start || (m.start == found.start && m.pid < found.pid) {
+			found = m
+		}
+	}
+	return found, found.pid != 0
+}
+
+func (f *Finder) notFound(n int) error {
+	if n == 0 || f.lost == 0 {
+		return fmt.Errorf("no process named %q", f.spec)
+	}
+	return fmt.Errorf("process %d named %q is gone and every other process of the name (%d) ran beside it, so are not taken for its restart (restart the exporter to take the oldest)",
+		f.lost, f.spec, n)
+}
+
+// logChoice logs a WARN when the name matched several processes, once per
+// pid taken and number of matches.
+func (f *Finder) logChoice(pid, n int32) {
+	if n < 2 {
+		f.warned.pid, f.warned.n = 0, 0
+		return
+	}
+	if f.warned.pid == pid && f.warned.n == n {
+		return
+	}
+	f.warned.pid, f.warned.n = pid, n
+	f.logger.Warn("app_process: the process name matches several processes; the oldest is read (name a pid file to choose)",
+		"variable", "PRESCALE_APP_PROCESS", "name", f.spec, "matched", n, "pid", pid)
+}
+
+// startTicks is pid's start time in clock ticks since boot, 0 when its
+// stat file cannot be read or parsed (the process just exited).
+func startTicks(ctx context.Context, pid int32) uint64 {
+	data, err := os.ReadFile(hostpath.Proc(ctx, strconv.Itoa(int(pid)), "stat"))
+	if err != nil {
+		return 0
+	}
+	t, err := procfs.StartTicks(data)
+	if err != nil {
+		return 0
+	}
+	return t
 }
 
 // Forget drops pid as the one found last time (it vanished).
 func (f *Finder) Forget(pid int32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.cached == pid {
-		f.cached = 0
+	if f.cached.pid == pid {
+		f.lost, f.cached = pid, match{}
 	}
 }
 

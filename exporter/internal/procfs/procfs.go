@@ -75,6 +75,26 @@ func TaskState(stat []byte) (byte, error) {
 	return st, nil
 }
 
+// StartTicks returns a process's start time, in clock ticks since boot,
+// from its /proc/<pid>/stat line: the 22nd field, the 20th after the
+// command (in parentheses, which may hold any byte, so the last ')' ends
+// it).
+func StartTicks(stat []byte) (uint64, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("no command in %s", QuoteCut(string(stat)))
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 20 {
+		return 0, fmt.Errorf("%d fields after the command, the start time is the 20th", len(f))
+	}
+	t, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("start time %s is not a count of ticks", QuoteCut(f[19]))
+	}
+	return t, nil
+}
+
 // QuoteCut is %q of s cut to 64 bytes (a pid file holding a log is not
 // repeated), cut further while the quoted form is over 80 bytes: quoting
 // writes a byte that is not printable as 4 ("\xb6"), so 64 bytes of

@@ -63,3 +63,15 @@ func TestTaskState(t *testing.T) {
 		require.Error(t, err, in)
 	}
 }
+
+// TestStartTicks reads the 22nd field of a process's stat line, after a
+// command holding spaces and parentheses, and refuses a cut line.
+func TestStartTicks(t *testing.T) {
+	got, err := StartTicks([]byte("4300 (a) (b c) S 1 4300 4300 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0 22345 100000000 500\n"))
+	require.NoError(t, err)
+	require.Equal(t, uint64(22345), got)
+	_, err = StartTicks([]byte("4300 (worker) S 1 4300 4300 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0\n"))
+	require.EqualError(t, err, "19 fields after the command, the start time is the 20th")
+	_, err = StartTicks([]byte("4300 (w) S 1 4300 4300 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0 -5 1\n"))
+	require.EqualError(t, err, `start time "-5" is not a count of ticks`)
+}
