@@ -79,7 +79,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 	// The targets file run writes holds the name and the queries: the
 	// variables it took them from are no settings left unread.
 	require.NotContains(t, errb.String(), "is set but unused")
-	require.Regexp(t, `backfilled 36[12] samples`, out.String())
+	require.Regexp(t, `(?m)^prescale run: backfilled 36[12] samples`, out.String())
 	require.Regexp(t, `backfilling 36[12] samples of .* \(4[23] older than PRESCALE_HISTORY_WINDOW=30h0m0s skipped\)`, errb.String())
 	require.Regexp(t, `backfilled 36[12] samples as one block in`, errb.String())
 	ents, err := os.ReadDir(filepath.Join(dir, "data", "tsdb"))

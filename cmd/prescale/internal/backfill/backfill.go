@@ -89,7 +89,7 @@ func Write(ctx context.Context, o Options, now time.Time, stdout, stderr io.Writ
 		return nil, fmt.Errorf("--backfill: %w", err)
 	}
 	fmt.Fprintf(stderr, "prescale run: backfilled %d samples as one block in %s\n", n, time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "backfilled %d samples of %s (step %s) as %s{trace=%q}; the remaining %d are replayed as their time comes\n",
+	fmt.Fprintf(stdout, "prescale run: backfilled %d samples of %s (step %s) as %s{trace=%q}; the remaining %d are replayed as their time comes\n",
 		n, o.Path, o.Step, Metric, name, tr.Len()-(tr.Len()*7/10+1))
 	return r, nil
 }

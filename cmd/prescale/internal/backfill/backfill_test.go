@@ -1,13 +1,18 @@
 package backfill
 
 import (
+	"bytes"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/trace"
 )
 
 // The targets file prescale run writes is YAML from a marshaller: names and
@@ -59,4 +64,28 @@ func TestTraceCapacity(t *testing.T) {
 	}
 	_, err = Capacity(vals, 0, "a.csv")
 	require.EqualError(t, err, "--backfill a.csv: the trace's 95th percentile / 5 is 1.92e-11, below the least capacity_per_unit (1e-09): give --capacity")
+}
+
+// TestWriteLinesNamePrescaleRun: every line Write prints, on stdout and on
+// stderr, begins "prescale run:" as run's other lines do; the stdout
+// summary began "backfilled".
+func TestWriteLinesNamePrescaleRun(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tr := &trace.Trace{}
+	for i := range 100 {
+		tr.T = append(tr.T, 1_600_000_000+int64(i)*60)
+		tr.V = append(tr.V, float64(i))
+	}
+	var stdout, stderr bytes.Buffer
+	_, err := Write(t.Context(), Options{Dir: filepath.Join(t.TempDir(), "tsdb"), Trace: tr, Path: "demo.csv",
+		Window: time.Hour, Step: time.Minute, Logger: slog.New(slog.DiscardHandler)}, now, &stdout, &stderr)
+	require.NoError(t, err)
+	for name, out := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String()} {
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		require.NotEmpty(t, lines[0], name)
+		for _, l := range lines {
+			require.True(t, strings.HasPrefix(l, "prescale run: "), "%s: %q", name, l)
+		}
+	}
+	require.Contains(t, stdout.String(), "backfilled 61 samples of demo.csv (step 1m0s)") // the hour's window and one step
 }
