@@ -65,8 +65,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // validity dates, the server-auth usage, the name) against the name the
 // handshake would have checked: ServerName, else the name sent in SNI
 // (the host dialed: the URL's, or an HTTPS proxy's), else, for an IP
-// address, which SNI does not carry, Host; with none of them the
-// handshake fails rather than skip the name.
+// address, which SNI does not carry, the host dialed when the connection
+// was made by DialTLS (the first one of a request: the URL's host, or an
+// HTTPS proxy's), else Host; with none of them the handshake fails rather
+// than skip the name. A transport without DialTLS checks an HTTPS proxy
+// addressed by IP address for Host, the URL's host, and refuses it.
 func Config(f Files, log *slog.Logger) (*tls.Config, error) {
 	if f.CA == "" && f.Cert == "" && f.Key == "" && f.ServerName == "" {
 		return nil, nil

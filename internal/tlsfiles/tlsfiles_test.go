@@ -261,7 +261,13 @@ func TestCARotation(t *testing.T) {
 // connectProxy is a loopback HTTPS proxy with a certificate of pki for
 // localhost alone, tunnelling CONNECT to the address asked for.
 func connectProxy(t *testing.T, pki *testkit.PKI) *url.URL {
-	pair, err := tls.X509KeyPair(pki.IssueServer(t, "proxy", "localhost"))
+	return connectProxyFor(t, pki, "localhost")
+}
+
+// connectProxyFor is connectProxy with a certificate for host alone, and
+// the URL naming host.
+func connectProxyFor(t *testing.T, pki *testkit.PKI, host string) *url.URL {
+	pair, err := tls.X509KeyPair(pki.IssueServer(t, "proxy", host))
 	require.NoError(t, err)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		up, err := net.Dial("tcp", r.Host)
@@ -285,7 +291,7 @@ func connectProxy(t *testing.T, pki *testkit.PKI) *url.URL {
 	t.Cleanup(srv.Close)
 	u, err := url.Parse(srv.URL)
 	require.NoError(t, err)
-	u.Host = net.JoinHostPort("localhost", u.Port())
+	u.Host = net.JoinHostPort(host, u.Port())
 	return u
 }
 
@@ -323,6 +329,54 @@ func TestVerifiesTheHostDialed(t *testing.T) {
 	cfg, err = Config(Files{CA: caFile, Host: "prometheus.example"}, nil)
 	require.NoError(t, err)
 	require.ErrorContains(t, through(cfg), "not prometheus.example", "the tunnelled server's name is still checked")
+}
+
+// TestVerifiesAProxyByIP: through an HTTPS proxy addressed by IP address
+// (its certificate for 127.0.0.1 alone) to a server named localhost, the
+// proxy's certificate is checked for the proxy's address with DialTLS as
+// the transport's DialTLSContext, as crypto/tls checks it. Without it,
+// the handshake with the proxy, which sends no name (SNI) for an IP
+// address, was checked for Host (the URL's, localhost) and refused. The
+// tunnelled server's name is still checked.
+func TestVerifiesAProxyByIP(t *testing.T) {
+	pki := testkit.NewPKI(t)
+	var cert atomic.Pointer[tls.Certificate]
+	cert.Store(serverPair(t, pki))
+	srv := movingServer(t, &cert)
+	target, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	target.Host = net.JoinHostPort("localhost", target.Port())
+	proxy := connectProxyFor(t, pki, "127.0.0.1")
+	caFile := testkit.WriteFile(t, t.TempDir(), "ca.pem", pki.CAPEM)
+	through := func(cfg *tls.Config, dialTLS bool) error {
+		tr := &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyURL(proxy)}
+		if dialTLS {
+			tr.DialTLSContext = DialTLS(tr)
+		}
+		defer tr.CloseIdleConnections()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target.String(), nil)
+		require.NoError(t, err)
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(pki.CA)
+	require.NoError(t, through(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, false), "crypto/tls's own check")
+	require.NoError(t, through(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, true), "crypto/tls's own check, dialed by DialTLS")
+	cfg, err := Config(Files{CA: caFile, Host: "localhost"}, nil)
+	require.NoError(t, err)
+	require.NoError(t, through(cfg, true))
+	err = through(cfg, false)
+	require.ErrorContains(t, err, "proxyconnect", "the proxy checked for the URL's host without DialTLS")
+	require.ErrorContains(t, err, "wanted to match localhost")
+
+	other, err := tls.X509KeyPair(pki.IssueServer(t, "server", "prometheus.example"))
+	require.NoError(t, err)
+	cert.Store(&other)
+	require.ErrorContains(t, through(cfg, true), "not localhost", "the tunnelled server's name is still checked")
 }
 
 // signer is a certificate and its key, a CA signing others in a test.

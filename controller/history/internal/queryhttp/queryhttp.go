@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/tlsfiles"
 )
 
 // NewClient is the client of a Remote: conns idle keep-alive connections
@@ -33,6 +34,9 @@ func NewClient(conns int, headers http.Header, timeout time.Duration, tc *tls.Co
 		tr.MaxIdleConnsPerHost = max(2, conns)
 		if tc != nil {
 			tr.TLSClientConfig = tc.Clone()
+			// The first handshake (the URL's host, or an HTTPS
+			// proxy's) verified for the host dialed, an IP address too.
+			tr.DialTLSContext = tlsfiles.DialTLS(tr)
 		}
 		return tr
 	}
