@@ -113,8 +113,8 @@ func TestStatePrunesTargetsNotConfigured(t *testing.T) {
 // with it, with one warning: a scale-up's 10-minute scale-down cooldown
 // from before the restart ends ten minutes after it, as elapsed. Before,
 // the running controller held 19 units (reason cooldown) for an hour more
-// while the forecast needed 10. (Times set from time.Now compare on the
-// monotonic clock and stay: TestShiftKeepsMonotonicTimes.)
+// while the forecast needed 10. (Times set from time.Now move as wall
+// clock times too: state's TestShiftMovesMonotonicTimesOnTheWallClock.)
 func TestClockSteppedBack(t *testing.T) {
 	now := fixtureStart
 	dir := t.TempDir()

@@ -172,9 +172,10 @@ func TestPanels(t *testing.T) {
 	}
 }
 
-// grafanaVars matches Grafana's interval variables, which only appear
-// where PromQL wants a duration, and the other template variables, which
-// only appear inside label matcher strings.
+// grafanaIntervalVar matches Grafana's interval variables, which only
+// appear where PromQL wants a duration (toPromQL); labelValuesQuery a
+// query variable's label_values(selector, label), its selector the
+// first group.
 var (
 	grafanaIntervalVar = regexp.MustCompile(`\$__(rate_interval|interval|range)\b`)
 	labelValuesQuery   = regexp.MustCompile(`^label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$`)

@@ -52,7 +52,7 @@ func (f *LiveForecaster) Update(t int64, y float64) {
 	}
 }
 
-// Forecast is predictor.Live's forecast with the confidence above.
+// Forecast is Live's forecast with the confidence above.
 func (f *LiveForecaster) Forecast(h int, coverage float64) (predictor.Forecast, error) {
 	fc, err := f.live.Forecast(h, coverage)
 	if err != nil {

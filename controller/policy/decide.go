@@ -132,8 +132,8 @@ type Input struct {
 	ShadowUnits  int
 	ShadowTarget float64
 	// TrendUnits, when > 0, is what a flagged crowd climbing steadily will
-	// need at the lead window's end by its own trend (controller/engine's
-	// crowd.go): a floor, as the shadow HPA's.
+	// need at the lead window's end by its own trend
+	// (controller/engine/internal/crowd): a floor, as the shadow HPA's.
 	TrendUnits int
 	// EventPrice, when > 1, multiplies a scale-down's change cost
 	// (holdSmallChange): controller/engine's event pacing, when the

@@ -313,7 +313,7 @@ func TestSaveIsPrivateAndDurable(t *testing.T) {
 // after a step back of an hour held such a time, a scale-up's made before
 // the step, an hour ahead of the clock that reads it at the next start
 // (its cooldown held an hour more, SavedAt being after the step, so the
-// start's fromTheFuture moved nothing). Shifted with its monotonic
+// start's clockstep.FromTheFuture moved nothing). Shifted with its monotonic
 // reading it would have compared on it, which no step moves, and ended
 // its cooldown early by the step: it is now wall clock only, as one read
 // from the file.

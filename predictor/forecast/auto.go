@@ -36,7 +36,7 @@ const (
 	// at which the recent-error guard switches to naive (see guard).
 	guardTau = 1.0
 	// backtestRecency is the decay of the n backtest origins' weights in
-	// model selection, in units of n (recencyWeights: series.DecayWeights).
+	// model selection, in units of n (series.DecayWeights).
 	// After a level shift the origins around it dominate an equal-weight
 	// backtest for its whole window: models with memory err for longer
 	// there than naive, which then wins every refit for days although it
@@ -188,7 +188,7 @@ func (e *engine) refit() error {
 	}
 	stride := max(1, (nOrig+backtestMaxEval-1)/backtestMaxEval)
 	ends, preds, act := e.backtest(fitEnd, stride)
-	wts := series.DecayWeights(len(ends), backtestRecency) // recencyWeights
+	wts := series.DecayWeights(len(ends), backtestRecency)
 	best, bestScore, naiveMAE := e.selectCandidate(preds, act, wts)
 	if best == nil {
 		return e.fitFallback()
@@ -383,7 +383,7 @@ func (e *engine) backtest(fitEnd, stride int) (ends []int, preds [][]float64, ac
 // selectCandidate returns the candidate with the lowest backtest score,
 // the sum over horizons of its MAE over naive's, with that score and
 // naive's MAE per horizon (best is nil when there is no candidate); origin
-// o's errors weigh wts[o] (recencyWeights).
+// o's errors weigh wts[o] (backtestRecency).
 func (e *engine) selectCandidate(preds [][]float64, act, wts []float64) (best candidate, bestScore float64, naiveMAE []float64) {
 	H := e.H
 	naiveMAE = candMAE(candidate{idxNaive}, preds, act, wts, H)

@@ -28,7 +28,7 @@ func readFixture(t *testing.T, name string) ([]int64, []float64) {
 }
 
 // TestPredictGolden compares Predict on the generated fixtures (see
-// testdata/forecast/generate.go) with the recorded output. The golden
+// testdata/generate.go) with the recorded output. The golden
 // numbers are this implementation's own output, recorded with -fc.update
 // after checking them against the fixture by eye (the hourly forecast
 // follows the daily cycle; the counter forecast continues the raw counter

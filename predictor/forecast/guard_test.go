@@ -61,7 +61,7 @@ func TestGuardLevelShift(t *testing.T) {
 // dominated by the origins around the drop, where every model with memory
 // errs for longer than naive, and picks naive, which then forecasts each
 // spike for the next hour; with recent origins weighted more (see
-// recencyWeights), the selection follows what the series does now.
+// backtestRecency), the selection follows what the series does now.
 func TestSelectionAfterLevelShift(t *testing.T) {
 	const n = fiveMinuteN
 	ts, ys := fiveMinute(rand.NewPCG(5, 8), func(i int, rng *rand.Rand) float64 {

@@ -46,7 +46,7 @@ import (
 //     (rolling origin, state updated with the data up to that origin
 //     only) and pick the single model or equal-weight average (from a
 //     fixed list of averages) with the lowest MAE relative to naive,
-//     summed over horizons, recent origins weighted more (recencyWeights:
+//     summed over horizons, recent origins weighted more (backtestRecency:
 //     a level shift fades from the scores); naive unless the pick beats it
 //     by a standard error (beatsNaive). A picked ridge model is then
 //     refreshed: fitted again on all samples, its coefficients averaged

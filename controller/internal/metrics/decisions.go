@@ -22,8 +22,8 @@ type DecisionCounter struct {
 	desc      *prometheus.Desc
 	mu        sync.RWMutex
 	rows      map[string]*decisionRow // by target
-	dirs      []*dto.LabelPair        // by index in directions
-	reasons   []*dto.LabelPair        // by index in reasonNames
+	dirs      []*dto.LabelPair        // by index in newDecisionCounter's dirs
+	reasons   []*dto.LabelPair        // by index in its reasons
 	reasonIdx map[string]int
 	dirIdx    map[string]int
 }
