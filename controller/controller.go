@@ -1,9 +1,10 @@
 // Package controller runs prescale's loop: for every target it reads the
-// demand history, forecasts it, scores anomalies, asks the pure decision
-// engine (controller/policy) for the units needed when new capacity would be
-// ready, acts through the actuators and publishes the result as metrics; the
-// REST views (controller/api) read its snapshot. Configuration is
-// controller/config, the process wiring controller/app.
+// demand history and feeds it to the target's streaming pipeline
+// (controller/engine: anomaly scores, forecast, and the pure decision
+// function of controller/policy), which decides the units needed when new
+// capacity would be ready; it acts through the actuators and publishes the
+// result as metrics; the REST views (controller/api) read its snapshot.
+// Configuration is controller/config, the process wiring controller/app.
 package controller
 
 import (

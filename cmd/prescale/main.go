@@ -1,7 +1,7 @@
 // Command prescale is prescale's command-line tool: "run" starts the whole
 // system in one process; "forecast", "detect" and "backtest" are the
 // offline commands the benchmarks use (docs/architecture.md, "Offline CLI
-// contracts").
+// contracts"); "version" prints the build and "help" a command's flags.
 package main
 
 import (

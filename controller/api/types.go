@@ -1,7 +1,10 @@
-// Package api serves prescale's REST API (docs/architecture.md, "Interfaces"; the controller reference) with
-// gorilla/mux: JSON everywhere, errors as {"error": "..."}, bounded bodies,
-// a bearer token on POST and DELETE endpoints and server timeouts. It depends only on
-// a Backend interface that the controller implements.
+// Package api serves prescale's REST API (docs/architecture.md,
+// "Interfaces"; the controller reference) with gorilla/mux: JSON
+// everywhere, errors as {"error": "..."}, bounded bodies, a bearer token on
+// POST and DELETE endpoints and server timeouts. The server (New) depends
+// only on a Backend interface; View implements it from the controller's
+// snapshot (controller.Snapshot) and manual overrides, and the server's
+// tests use a fake.
 package api
 
 import (

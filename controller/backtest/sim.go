@@ -1,15 +1,3 @@
-// Package backtest replays a demand trace through prescale's decision
-// engine (controller/policy) and a simulated pool, beside a reactive
-// HPA-style baseline and a clairvoyant oracle run by the same simulator.
-//
-// The simulated pool is the referee's cluster model
-// (../shared/bench/README.md, autoscale_score.py): time moves on the
-// trace's sample grid; at each sample pending units whose ready time has
-// come become ready, then the decision is applied (scale-up adds pending
-// units ready at decision time + lag, scale-down is immediate and removes
-// the newest pending units first, then ready ones), then promotion runs
-// again; the interval to the next sample is accounted with the ready count
-// at its start. Cost counts pending units.
 package backtest
 
 import (

@@ -4,7 +4,8 @@
 // in the source, the revision to the VCS stamp of the Go toolchain (then
 // "unknown"), the other fields to "unknown". Importing the package is
 // enough; its init runs before any importer's, so version.Print and the
-// client_golang build_info collector see the completed values.
+// client_golang build_info collector see the completed values. NewRegistry
+// is the metrics registry every binary starts from.
 package buildinfo
 
 import (
