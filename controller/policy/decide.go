@@ -470,7 +470,9 @@ func finiteOr0(v float64) float64 {
 // many, whatever the forecast, its confidence, the cooldowns, tolerance or
 // stabilisation say; only the daily budget (9) and max_units (10) cap it,
 // each with its reason. Every step from 3 to 8 is bounded below by the
-// reactive floor, which is never less than that need.
+// reactive floor, which is never less than that need. Steps 1 and 2 do not
+// decide on current demand: a manual override in force is followed, and
+// without usable demand the last decision is held.
 func Decide(in Input, t Target, st State) Decision {
 	ex := explain(in, t)
 	done := func(p proposal, raw int) Decision {

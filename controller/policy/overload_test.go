@@ -140,6 +140,28 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 			desired: 13, reason: ReasonReactive, rule: RuleReactiveFloor, // the wide band climbs 3 beyond the 10 needed
 		},
 		{
+			// The demand is a lower bound (complete_query said a source is
+			// missing): the units held are a floor, the need read still
+			// raises the decision.
+			name: "partial data: a lower bound that already needs more",
+			in: func(in *Input) {
+				in.Partial, in.Problem = true, "complete_query answered 0"
+			},
+			state:   State{LastDesired: 5, HasLast: true, OutageHold: 5},
+			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
+		},
+		{
+			name:    "after a history outage: the outage hold is a floor only",
+			target:  func(t *Target) { t.StabilizationWindow = 5 * time.Minute },
+			state:   State{LastDesired: 5, HasLast: true, OutageHold: 5, Resumed: t0.Add(-time.Minute)},
+			desired: 10, reason: ReasonReactive, rule: RuleReactiveFloor,
+		},
+		{
+			name:    "crowd trend below the need",
+			in:      func(in *Input) { in.Anomaly, in.AnomalyScore, in.TrendUnits = true, 0.99, 7 },
+			desired: 10, reason: ReasonAnomaly, rule: RuleReactiveFloor,
+		},
+		{
 			name:    "max_units caps it, with reason max",
 			target:  func(t *Target) { t.MaxUnits = 8 },
 			desired: 8, reason: ReasonMax, rule: RuleMax,
@@ -162,6 +184,25 @@ func TestOverloadIsAnsweredOnEveryPath(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestOverloadUnderManualOverride: the one decision that does not answer
+// an overload is an operator's manual override in force (rule 1 of
+// Decide: it wins over every rule but min and max), and it says so with
+// reason manual; the first decision after it ends answers the overload.
+func TestOverloadUnderManualOverride(t *testing.T) {
+	tg := baseTarget()
+	st := State{Manual: &Override{Units: 5, Until: t0.Add(time.Minute)}}
+	d := Decide(input(95, 5, flat(40, 55, 10)), tg, st)
+	require.Equal(t, 5, d.Desired)
+	require.Equal(t, ReasonManual, d.Reason)
+	require.Equal(t, 10, tg.UnitsFor(95), "the need the override leaves unanswered")
+
+	in := input(95, 5, flat(40, 55, 10))
+	in.Now = t0.Add(time.Minute)
+	d = Decide(in, tg, st.Record(tg, d))
+	require.Equal(t, 10, d.Desired, "the override ended: %+v", d.Explanation)
+	require.Equal(t, ReasonReactive, d.Reason)
 }
 
 // TestRecordCapsUsageAtTheUnitsThere: demand that needed 10 units while 5
