@@ -1,7 +1,9 @@
 package exporter
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +136,33 @@ func TestHungCgroupLimitsNewPid(t *testing.T) {
 		got = gatherValues(t, c)
 		require.InDelta(t, 1.0, got[success("app_process")], 0, "the restarted process is reported")
 		require.Equal(t, int32(1), cgroupReads.Load(), "scrape %d after the restart: no new read while one hangs", i+1)
+	}
+}
+
+// TestAppProcessOfSeveral: PRESCALE_APP_PROCESS naming two processes (a
+// master, pid 4242, and a worker it started later, pid 4100, lower after
+// the pids wrapped around) reads the master's figures, and logs one WARN
+// naming the variable, the count and the pid, not one per scrape. The
+// lowest pid, the worker, was read without a word.
+func TestAppProcessOfSeveral(t *testing.T) {
+	tree := copyTree(t, fixtureRoot(t))
+	proc := filepath.Join(tree, "proc")
+	require.NoError(t, os.CopyFS(filepath.Join(proc, "4100"), os.DirFS(filepath.Join(proc, "4242"))))
+	worker := "4100 (webapp) S 4242 4242 4242 0 -1 4194560 10 0 0 0 10 0 0 0 20 0 1 0 99999 1000000 500 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+	require.NoError(t, os.WriteFile(filepath.Join(proc, "4100", "stat"), []byte(worker), 0o644))
+	var logs bytes.Buffer
+	cfg := DefaultConfig()
+	cfg.AppProcess = "webapp"
+	c, err := NewCollector(cfg, WithEnv(fixtureEnv(tree)), WithNow(fixedNow), WithFilesystemUsage(fakeUsage(tree)),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	for range 3 {
+		got := gatherValues(t, c)
+		require.InDelta(t, 1.0, got[success("app_process")], 0)
+		require.InDelta(t, 3.0, got["prescale_app_process_cpu_seconds_total"], 1e-9, "the master's 250+50 ticks, not the worker's 10")
+	}
+	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	for _, want := range []string{"variable=PRESCALE_APP_PROCESS", "name=webapp", "matched=2", "pid=4242"} {
+		require.Contains(t, logs.String(), want)
 	}
 }

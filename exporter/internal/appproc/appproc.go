@@ -54,8 +54,11 @@ type match struct {
 
 // NewFinder returns the finder of spec, a process name or a pid file
 // (IsPidFile) that read, or under HOST_ROOT readIn, reads. A name that
-// matches several processes is logged to logger.
+// matches several processes is logged to logger (nil: not logged).
 func NewFinder(spec string, read cgroup.ReadFile, readIn cgroup.ReadFileIn, logger *slog.Logger) *Finder {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &Finder{spec: spec, read: read, readIn: readIn, logger: logger}
 }
 

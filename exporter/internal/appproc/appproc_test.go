@@ -128,7 +128,8 @@ func TestForgetKeepsTheSameProcess(t *testing.T) {
 }
 
 // TestOneMatchIsNotLogged: a name that matches one process logs nothing;
-// no process of the name is an error naming it.
+// no process of the name is an error naming it; a finder without a logger
+// logs nothing.
 func TestOneMatchIsNotLogged(t *testing.T) {
 	p := newFakeProc(t)
 	p.start(7, "app", 100)
@@ -138,6 +139,9 @@ func TestOneMatchIsNotLogged(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int32(7), pid)
 	require.Empty(t, logs.String())
-	_, err = NewFinder("nginx", nil, nil, slog.New(slog.DiscardHandler)).Find(p.ctx())
+	_, err = NewFinder("nginx", nil, nil, nil).Find(p.ctx())
 	require.EqualError(t, err, `no process named "nginx"`)
+	p.start(8, "app", 100)
+	_, err = NewFinder("app", nil, nil, nil).Find(p.ctx())
+	require.NoError(t, err, "several matches without a logger")
 }
