@@ -2,8 +2,11 @@
 //
 // Every source (cpu, memory, disk, filesystem, network, load, boot time,
 // processes, the application's HTTP probe, TCP connections and process) is
-// a Collector in a file of its own, read on every scrape, concurrently, with
-// gopsutil v4. Nothing polls in the background. Roots (/proc, /sys, /) come
+// a Collector in a file of its own, read on every scrape, concurrently,
+// with gopsutil v4 or, where it has no reader or a slow one, the
+// exporter's own (internal/procfs, internal/sockdiag). Nothing polls in the
+// background. The application load score is made at each scrape from what
+// its sources record (internal/loadscore). Roots (/proc, /sys, /) come
 // from gopsutil's EnvMap, so tests run the collectors on fixture trees.
 package exporter
 

@@ -1,8 +1,8 @@
 // Package procfs parses the /proc files prescale-exporter reads itself
-// (/proc/stat's btime, /proc/uptime, a pid file, /proc/net/tcp{,6}, the
-// state of its own threads), which
-// gopsutil does not, and /proc/diskstats, whose devices without I/O it
-// drops: outside input, fuzzed by the exporter's FuzzProcFiles.
+// (/proc/stat's btime, /proc/uptime, a pid file, a process's start time,
+// /proc/net/tcp{,6}, the state of its own threads), which gopsutil does
+// not, and /proc/diskstats, whose devices without I/O it drops: outside
+// input, fuzzed by the exporter's FuzzProcFiles.
 package procfs
 
 import (
