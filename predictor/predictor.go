@@ -9,7 +9,7 @@
 //   - conformal: adaptive conformal inference replayed over a backtest, and
 //     normalised scores (errors over the recent volatility).
 //   - forecast: the forecasting models (Naive, SeasonalNaive, Ridge,
-//     HoltWinters, MSTL), model selection by rolling-origin backtest and
+//     HoltWinters, and MSTL by name), model selection by rolling-origin backtest and
 //     empirical prediction intervals; Predict is the one-call entry point,
 //     Auto the same forecaster as a Model that is refitted every K samples
 //     and updated in between, and Rolling runs it over many origins
