@@ -1,6 +1,8 @@
 // Package state persists what the controller must remember across a
 // restart (cooldown timers, stabilization window, last decisions, cost so
-// far) as one JSON file in the data directory, written atomically.
+// far, what each actuator acknowledged, and the engine's memory: the calm
+// hold, the shadow runs and event pacing's record) as one JSON file in the
+// data directory, written atomically.
 package state
 
 import (
