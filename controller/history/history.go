@@ -1,7 +1,9 @@
 // Package history reads a demand series back from a time-series store: a
 // Prometheus-compatible server over its HTTP API (Remote) or an embedded
 // TSDB answered by the real PromQL engine (Embedded). Both implement History
-// and return the same Series for the same query and samples.
+// and return the same Series for the same query and samples. The embedded
+// store is filled by scraping, as a Prometheus server would (Scraper), or
+// from a recorded trace (Replay).
 package history
 
 import (
