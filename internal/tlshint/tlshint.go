@@ -2,7 +2,9 @@
 // no error message names: a server's certificate signed by an authority
 // this host does not trust (an internal CA: Go reads the system's CA
 // bundle, or the PEM files SSL_CERT_FILE and SSL_CERT_DIR name), or a
-// server that demands a client certificate, which prescale never sends.
+// server that demands a client certificate, which only the history source
+// can present (ForHistory names its settings; elsewhere For suggests basic
+// auth or a proxy).
 package tlshint
 
 import (
