@@ -5,8 +5,11 @@
 //	fed as gaps) → peak quantiles over the lead window → policy.Input →
 //	policy.Decide → policy.State.Record
 //
-// An Engine holds the streaming parts of one target (detector and
-// forecaster); the policy state stays with the caller, which persists it.
+// An Engine holds the streaming parts of one target (detector,
+// forecaster, shadow HPAs, crowd trend, an anomaly's bounds in time, the
+// demand's steps); the policy state stays with the caller, which persists
+// it with the engine's memory (CalmMemory and ShadowMemory, given back by
+// ResumeCalm and ResumeShadow after a restart).
 // Observe feeds grid samples in time order; Decide decides at an explicit
 // now from everything observed so far. Nothing reads a clock: the backtest
 // calls Observe then Decide at every trace sample, the controller feeds the
