@@ -23,46 +23,103 @@ import (
 // decision goes below 13 until that window has passed on fresh data.
 func TestHoldFloorAfterHistoryOutage(t *testing.T) {
 	now := fixtureStart
+	h := &fakeHistory{value: 91}
+	c := outageController(t, t.TempDir(), h, &now)
+	require.Equal(t, 5*time.Minute, c.Targets()[0].StabilizationWindow)
+
+	require.Equal(t, 13, outageCycle(t, c).Desired)
+	h.set(0, errors.New("connection refused"))
+	for range 20 {
+		now = now.Add(time.Minute)
+		d := outageCycle(t, c)
+		require.Equal(t, 13, d.Desired)
+		require.Equal(t, policy.ReasonNoData, d.Reason)
+	}
+	requireOutageHold(t, c, h, &now)
+}
+
+// TestHoldFloorSurvivesRestart: as above, but the controller is restarted
+// on its state file two minutes after data came back, inside the window.
+// The hold and the time data came back live in the state file
+// (outage_hold, resumed): the new controller keeps the 13 units until the
+// window has passed since data came back, as the first would have; one
+// that forgot the hold decided 8 at once. (Checked live too: Prometheus
+// stopped for 6 minutes with the controller restarted during it; rule
+// outage_hold held 13 for the 2-minute window after data came back.)
+func TestHoldFloorSurvivesRestart(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	h := &fakeHistory{value: 91}
+	c := outageController(t, dir, h, &now)
+	require.Equal(t, 13, outageCycle(t, c).Desired)
+	h.set(0, errors.New("connection refused"))
+	for range 5 {
+		now = now.Add(time.Minute)
+		require.Equal(t, policy.ReasonNoData, outageCycle(t, c).Reason)
+	}
+	h.set(56, nil)
+	back := now.Add(time.Minute)
+	for now = back; now.Sub(back) < 2*time.Minute; now = now.Add(time.Minute) {
+		require.Equal(t, policy.RuleOutageHold, outageCycle(t, c).Explanation.Rule)
+	}
+	require.NoError(t, c.SaveState())
+
+	c = outageController(t, dir, h, &now)
+	for ; now.Sub(back) < 5*time.Minute; now = now.Add(time.Minute) {
+		d := outageCycle(t, c)
+		require.Equal(t, 13, d.Desired, "%s after data returned, restarted at 2m: %s", now.Sub(back), Explain(d))
+		require.Equal(t, policy.RuleOutageHold, d.Explanation.Rule)
+	}
+	d := outageCycle(t, c)
+	require.Equal(t, 8, d.Desired, "the window has passed on fresh data: %s", Explain(d))
+}
+
+// outageController is a controller of testTarget (hold until ready: a
+// 4m30s stabilisation window rounded to 5m at a 1m interval) on the state
+// in dir, with an untrusted forecast (the low-confidence path) and the
+// clock *now.
+func outageController(t *testing.T, dir string, h *fakeHistory, now *time.Time) *Controller {
+	t.Helper()
 	tg := testTarget
 	tg.HoldUntilReady = true
-	st, err := state.New(t.TempDir())
+	st, err := state.New(dir)
 	require.NoError(t, err)
 	reg := prometheus.NewRegistry()
-	h := &fakeHistory{value: 91}
+	clock := func() time.Time { return *now }
 	c, err := New([]policy.Target{tg}, Options{
 		Interval: time.Minute, Window: time.Hour, Step: time.Minute, Coverage: 0.8, Mode: ModeAct, AnomalyThreshold: 0.95,
 	}, Deps{
 		History: h, NewForecaster: newFake(fakeForecaster{mean: 40, upper: 50, conf: 0.2}),
 		NewDetector: func() (predictor.Detector, error) { return quietDetector{}, nil },
 		Decide:      policy.Decide,
-		Actuators:   []*actuator.Level{actuator.NewLevel(&recorder{}, actuator.LevelConfig{Inline: true, Now: func() time.Time { return now }, Metrics: actuator.NewMetrics(reg)})},
-		State:       st, Metrics: NewMetrics(reg, []policy.Target{tg}), Now: func() time.Time { return now },
+		Actuators:   []*actuator.Level{actuator.NewLevel(&recorder{}, actuator.LevelConfig{Inline: true, Now: clock, Metrics: actuator.NewMetrics(reg)})},
+		State:       st, Metrics: NewMetrics(reg, []policy.Target{tg}), Now: clock,
 	})
 	require.NoError(t, err)
-	require.Equal(t, 5*time.Minute, c.Targets()[0].StabilizationWindow)
-	cycle := func() policy.Decision {
-		_ = c.ReconcileOnce(t.Context())
-		c.mu.RLock()
-		defer c.mu.RUnlock()
-		return c.snaps[0].decision
-	}
+	return c
+}
 
-	require.Equal(t, 13, cycle().Desired)
-	h.set(0, errors.New("connection refused"))
-	for range 20 {
-		now = now.Add(time.Minute)
-		d := cycle()
-		require.Equal(t, 13, d.Desired)
-		require.Equal(t, policy.ReasonNoData, d.Reason)
-	}
+// outageCycle runs one cycle of c and returns its decision.
+func outageCycle(t *testing.T, c *Controller) policy.Decision {
+	_ = c.ReconcileOnce(t.Context())
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.snaps[0].decision
+}
+
+// requireOutageHold brings history back with a demand that needs 8 units
+// and checks that c holds 13 (rule outage_hold) until the 5-minute window
+// has passed on fresh data, then decides 8.
+func requireOutageHold(t *testing.T, c *Controller, h *fakeHistory, now *time.Time) {
+	t.Helper()
 	h.set(56, nil)
 	back := now.Add(time.Minute)
-	for now = back; now.Sub(back) < 5*time.Minute; now = now.Add(time.Minute) {
-		d := cycle()
+	for *now = back; now.Sub(back) < 5*time.Minute; *now = now.Add(time.Minute) {
+		d := outageCycle(t, c)
 		require.Equal(t, 13, d.Desired, "%s after data returned: %s", now.Sub(back), Explain(d))
 		require.Equal(t, policy.RuleOutageHold, d.Explanation.Rule)
 	}
-	d := cycle()
+	d := outageCycle(t, c)
 	require.Equal(t, 8, d.Desired, "the window has passed on fresh data: %s", Explain(d))
 	require.Equal(t, policy.ReasonLowConfidence, d.Reason)
 }
