@@ -52,6 +52,11 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "prescale detect: flag --nab: %v\n", err)
 		return 2
 	}
+	if rule, ok := newDet().(*anomaly.NABFirstDetection); ok {
+		fmt.Fprintf(stderr, "prescale detect: scoring with %s and %s: a scoring rule of the benchmark, not of the live loop (--nab-first-detection=false scores the live detector alone)\n", o.detName, rule.Describe())
+	} else {
+		fmt.Fprintf(stderr, "prescale detect: scoring with %s as the controller runs it (no NAB rule)\n", o.detName)
+	}
 	progress := func(done, total int, rel string, rows int) {
 		fmt.Fprintf(stderr, "prescale detect: [%d/%d] %s: %d rows\n", done, total, rel, rows)
 	}

@@ -113,6 +113,15 @@ func TestDetectNAB(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(out, "README.md"))
 	require.ErrorIs(t, err, os.ErrNotExist)
+	require.Contains(t, stderr.String(), "prescale detect: scoring with robust and NAB's first-detection rule "+
+		"(after a score >= 0.5 the next 100 scores are multiplied by 0): a scoring rule of the benchmark, not of the live loop",
+		"--nab names the NAB-only rule it adds")
+
+	stderr.Reset()
+	code = detectCmd(t.Context(), []string{"--nab", in, "--out", filepath.Join(dir, "live"), "--nab-first-detection=false"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	require.Contains(t, stderr.String(), "prescale detect: scoring with robust as the controller runs it (no NAB rule)")
+	require.NotContains(t, stderr.String(), "first-detection")
 }
 
 // TestDetectNABInterrupted: SIGTERM (a cancelled context) stops --nab

@@ -2,6 +2,7 @@ package anomaly
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 
 	"github.com/prescale/prescale/predictor"
@@ -64,6 +65,13 @@ func (n *NABFirstDetection) Update(t int64, y float64) float64 {
 		n.left = n.cfg.Hold
 	}
 	return s
+}
+
+// Describe names the rule with its settings, as prescale detect --nab
+// says what it scores with.
+func (n *NABFirstDetection) Describe() string {
+	return fmt.Sprintf("NAB's first-detection rule (after a score >= %g the next %d scores are multiplied by %g)",
+		n.cfg.Level, n.cfg.Hold, n.cfg.Factor)
 }
 
 // NewNABDetector returns the named live detector (NewDetector) wrapped in
