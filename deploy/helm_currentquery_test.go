@@ -89,7 +89,7 @@ controller:
 		data, _ := get(t, objs["ConfigMap"][0].raw, "data").(map[string]any)
 		require.NotContains(t, data, "PRESCALE_TARGET_CURRENT_QUERY", "not inherited by the file's entries")
 		cfg := requireControllerAccepts(t, data, objs["StatefulSet"][0])
-		ts, err := config.ParseTargets([]byte(data["targets.yml"].(string)), cfg.EnvTarget())
+		ts, err := config.ParseTargets([]byte(data["targets.yml"].(string)), cfg.EnvTarget(), cfg.UsageWindow)
 		require.NoError(t, err)
 		require.Len(t, ts, 3)
 		require.Equal(t, map[string]string{"namespace": "prescale", "deployment": "checkout"},

@@ -405,7 +405,7 @@ exporter:
 		data, _ := get(t, objs["ConfigMap"][0].raw, "data").(map[string]any)
 		cfg := requireControllerAccepts(t, data, objs["StatefulSet"][0])
 		if tf, ok := data["targets.yml"].(string); ok {
-			ts, err := config.ParseTargets([]byte(tf), cfg.EnvTarget())
+			ts, err := config.ParseTargets([]byte(tf), cfg.EnvTarget(), cfg.UsageWindow)
 			require.NoError(t, err, "the rendered targets file")
 			require.Len(t, ts, 1)
 			require.Equal(t, "checkout", ts[0].Name)

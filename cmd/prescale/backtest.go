@@ -228,7 +228,7 @@ type backtestOpts struct {
 	promHeaders                                                                        []string
 	capacity, utilisation, coverage, risk, anomalyTh, changeCost, tolerance            *float64
 	confidence                                                                         *float64
-	lag, upCool, downCool, plotLast, promStep, promTimeout                             *time.Duration
+	lag, usageWindow, upCool, downCool, plotLast, promStep, promTimeout                *time.Duration
 	minUnits, maxUnits                                                                 *int
 	hold, shadowHPA, quiet, robustness                                                 *bool
 	set                                                                                []string // the flags given
@@ -246,7 +246,8 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.utilisation = fs.Float64("utilization", 1, "target utilisation in (0, 1] for the decision engine (the violation test is at 100 %)")
 	o.coverage = fs.Float64("coverage", engine.DefaultCoverage, "central coverage of the forecast interval whose upper bound is provisioned when --risk is 0, in (0, 1)")
 	o.risk = fs.Float64("risk", engine.DefaultRiskPerUnit, "violation probability a unit must remove from a lead window to be worth its cost, in [0, 1); 0 provisions the upper bound of --coverage")
-	o.floorMode = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units used within the lag)")
+	o.floorMode = fs.String("floor", string(engine.DefaultFloorMode), "reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units used within --usage-window)")
+	o.usageWindow = clihelp.Duration(fs, "usage-window", 0, "with --floor hold, keep the units demand used within this window, as PRESCALE_TARGET_USAGE_WINDOW (default: the --lag, as the controller's default lag; 0: off)")
 	o.detector = fs.String("detector", engine.DefaultDetector, "streaming anomaly detector whose flagged samples are kept out of fitting and decided reactively ("+strings.Join(anomaly.DetectorNames(), ", ")+", or none)")
 	o.anomalyTh = fs.Float64("anomaly-threshold", engine.DefaultAnomalyThreshold, "anomaly score at or above which a sample is flagged, in (0, 1]")
 	o.hold = fs.Bool("hold", true, "keep each recommendation until its units are ready (stabilisation window: the lag)")
@@ -411,6 +412,9 @@ func (o *backtestOpts) config() (backtest.Config, error) {
 	tg.RiskPerUnit, tg.FloorMode, tg.ChangeCost = *o.risk, policy.FloorMode(*o.floorMode), *o.changeCost
 	tg.Tolerance, tg.ScaleUpCooldown, tg.ScaleDownCooldown = *o.tolerance, *o.upCool, *o.downCool
 	tg.HoldUntilReady = *o.hold // as backtest.Config.HoldUntilReady sets it; here so the summary shows it
+	if slices.Contains(o.set, "usage-window") {
+		tg.UsageWindow = *o.usageWindow // else the lag, as DefaultTarget has it
+	}
 	if err := tg.Validate(); err != nil {
 		return cfg, backtestFlagErrors(err)
 	}
@@ -572,7 +576,7 @@ var backtestFlags = map[string]string{
 	"max_units": "--max", "lag": "--lag", "confidence_threshold": "--confidence-threshold",
 	"risk_per_unit": "--risk", "floor_mode": "--floor", "tolerance": "--tolerance",
 	"scale_up_cooldown": "--scale-up-cooldown", "scale_down_cooldown": "--scale-down-cooldown",
-	"change_cost": "--change-cost",
+	"change_cost": "--change-cost", "usage_window": "--usage-window",
 }
 
 // backtestFlagErrors rewrites the target's field errors to name the flag:

@@ -417,3 +417,30 @@ func TestCLIRejectsBadTraces(t *testing.T) {
 		}
 	}
 }
+
+// TestBacktestUsageWindowFlag: --usage-window replays a live target's
+// PRESCALE_TARGET_USAGE_WINDOW; left out, the window is the --lag (the
+// controller's default, lag); the summary prints the window in effect and
+// a negative one is refused naming the flag.
+func TestBacktestUsageWindowFlag(t *testing.T) {
+	tr := backtestTestTrace(t, 2*288)
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "usage window 10m0s,"},
+		{[]string{"--usage-window", "5m"}, "usage window 5m0s,"},
+		{[]string{"--usage-window", "0s"}, "usage window 0s,"},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "600s", "--quiet",
+			"--decisions", filepath.Join(t.TempDir(), "d.csv")}, tc.flags...)
+		require.Equal(t, 0, dispatch(t.Context(), args, &stdout, &stderr), stderr.String())
+		require.Contains(t, stdout.String(), tc.want, "%v", tc.flags)
+	}
+	var stdout, stderr bytes.Buffer
+	code := dispatch(t.Context(), []string{"backtest", "--trace", tr, "--capacity", "10", "--usage-window", "-1m",
+		"--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr.String(), "--usage-window: usage_window must be >= 0, got -1m0s")
+}

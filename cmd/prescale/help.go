@@ -27,7 +27,7 @@ var (
 			"ca-file", "cert-file", "key-file", "server-name"),
 		clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
 		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
-			"detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
+			"usage-window", "detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
 			"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
 		clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "robustness", "quiet"),
 	}

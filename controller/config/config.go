@@ -117,7 +117,7 @@ type Config struct {
 	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`
 	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"0s" desc:"scale-down stabilization window (highest recent recommendation wins); with PRESCALE_TARGET_HOLD_UNTIL_READY at least the provisioning lag"`
 	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready and have served: stabilization window at least the provisioning lag"`
-	UsageWindow         time.Duration `envconfig:"TARGET_USAGE_WINDOW" default:"5m" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); 0: off; the measured default equals the default provisioning lag"`
+	UsageWindow         UsageWindow   `envconfig:"TARGET_USAGE_WINDOW" default:"lag" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); lag: each target's provisioning lag, as prescale backtest measures it; 0: off"`
 	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
 	ChangeCost          float64       `envconfig:"TARGET_CHANGE_COST" default:"0.04" desc:"few, decisive moves: change units only when the move lowers the lead window's expected loss (units x risk per unit + violation probability) by more than this, in [0,1); never holds below what current demand needs; 0: every change is made"`
 	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units demand used within PRESCALE_TARGET_USAGE_WINDOW)"`
@@ -611,7 +611,7 @@ func (c *Config) EnvTarget() policy.Target {
 		ScaleDownCooldown:   c.ScaleDownCooldown,
 		StabilizationWindow: c.Stabilization,
 		HoldUntilReady:      c.HoldUntilReady,
-		UsageWindow:         c.UsageWindow,
+		UsageWindow:         c.UsageWindow.For(c.Lag),
 		RiskPerUnit:         c.RiskPerUnit,
 		ChangeCost:          c.ChangeCost,
 		FloorMode:           policy.FloorMode(c.FloorMode),
@@ -624,7 +624,9 @@ func (c *Config) EnvTarget() policy.Target {
 }
 
 // Targets returns the configured targets: the targets file when set (each
-// entry starts from the PRESCALE_TARGET_* defaults), else the env target.
+// entry starts from the PRESCALE_TARGET_* defaults, its usage window from
+// its own lag unless PRESCALE_TARGET_USAGE_WINDOW is a duration), else
+// the env target.
 func (c *Config) Targets() ([]policy.Target, error) {
 	if c.TargetsFile == "" {
 		return []policy.Target{c.EnvTarget()}, nil
@@ -633,7 +635,7 @@ func (c *Config) Targets() ([]policy.Target, error) {
 	if err != nil {
 		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: err.Error()}
 	}
-	return ParseTargets(b, c.EnvTarget())
+	return ParseTargets(b, c.EnvTarget(), c.UsageWindow)
 }
 
 // hostname is os.Hostname (tests replace it).
@@ -696,8 +698,10 @@ func labelErrors(t policy.Target, fields map[string]any) []error {
 }
 
 // ParseTargets reads a targets file: a YAML document with a "targets" list;
-// fields left out take their values from defaults.
-func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
+// fields left out take their values from defaults, but for usage_window:
+// an entry without one takes window (PRESCALE_TARGET_USAGE_WINDOW), with
+// UsageWindowLag its own lag, not the lag of defaults.
+func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]policy.Target, error) {
 	entries, err := targetsEntries(b)
 	if err != nil {
 		return nil, err
@@ -730,6 +734,9 @@ func ParseTargets(b []byte, defaults policy.Target) ([]policy.Target, error) {
 				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: %v", i, err)})
 			}
 			continue
+		}
+		if _, own := fields["usage_window"]; !own {
+			t.UsageWindow = window.For(t.Lag)
 		}
 		errs = append(errs, entryErrors(i, t, fields)...)
 		if seen[t.Name] && t.Name != "" { // an empty name is its own error

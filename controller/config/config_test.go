@@ -12,6 +12,7 @@ import (
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/clihelp"
 )
 
 // validConfig is what envconfig yields from the defaults plus a query.
@@ -47,6 +48,7 @@ func TestConfigDefaultsAreTheMeasuredOnes(t *testing.T) {
 	require.InDelta(t, engine.DefaultAnomalyThreshold, c.AnomalyThreshold, 0)
 	require.Equal(t, engine.DefaultDetector, c.AnomalyDetector)
 	require.InDelta(t, engine.DefaultChangeCost, tg.ChangeCost, 0)
+	require.Equal(t, tg.Lag, tg.UsageWindow, "usage window: the lag, as prescale backtest has it")
 	require.Equal(t, 5*time.Minute, engine.Resolve(tg, c.ScalingInterval).StabilizationWindow,
 		"hold window: the 5m lag")
 }
@@ -256,7 +258,7 @@ func TestParseTargets(t *testing.T) {
 		{"null kind inherits", "targets:\n  - {name: db, kind: , query: q}\n", "", []string{"db"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts, err := ParseTargets([]byte(tc.file), base)
+			ts, err := ParseTargets([]byte(tc.file), base, c.UsageWindow)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -273,35 +275,35 @@ func TestParseTargets(t *testing.T) {
 	// is refused there, each entry naming where its empty tier came from.
 	noTier := base
 	noTier.Tier = ""
-	_, err := ParseTargets([]byte("targets:\n  - {name: web, query: q}\n  - {name: db, tier: db, query: q}\n"), noTier)
+	_, err := ParseTargets([]byte("targets:\n  - {name: web, query: q}\n  - {name: db, tier: db, query: q}\n"), noTier, c.UsageWindow)
 	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[0] ("web"): tier is empty: PRESCALE_TARGET_TIER, which entries without a tier inherit, is set to an empty value`)
 	noKind := base
 	noKind.Kind = ""
-	_, err = ParseTargets([]byte("targets:\n  - {name: web, kind: cpu, query: q}\n  - {name: db, query: q}\n"), noKind)
+	_, err = ParseTargets([]byte("targets:\n  - {name: web, kind: cpu, query: q}\n  - {name: db, query: q}\n"), noKind, c.UsageWindow)
 	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[1] ("db"): kind is empty: PRESCALE_TARGET_KIND, which entries without a kind inherit, is set to an empty value`)
 	// Two entries without a name: each is named empty, not also a duplicate.
-	_, err = ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base)
+	_, err = ParseTargets([]byte("targets:\n  - {query: q}\n  - {query: q}\n"), base, c.UsageWindow)
 	require.EqualError(t, err, "PRESCALE_TARGETS_FILE: targets[0]: target \"\": name must not be empty\n"+
 		"PRESCALE_TARGETS_FILE: targets[1]: target \"\": name must not be empty")
-	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 1h}\n"), base)
+	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 1h}\n"), base, c.UsageWindow)
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, ts[0].Lag, "durations parse")
 	require.Equal(t, base.MaxUnits, ts[0].MaxUnits, "unset fields take the env defaults")
 	require.InDelta(t, base.RiskPerUnit, ts[0].RiskPerUnit, 0, "unset fields take the env defaults")
 	require.True(t, ts[0].HoldUntilReady, "unset fields take the env defaults")
-	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n"), base)
+	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, risk_per_unit: 0, floor_mode: scale_up, hold_until_ready: false, stabilization_window: 5m}\n"), base, c.UsageWindow)
 	require.NoError(t, err)
 	require.Zero(t, ts[0].RiskPerUnit)
 	require.Equal(t, policy.FloorScaleUp, ts[0].FloorMode)
 	require.False(t, ts[0].HoldUntilReady)
 	require.Equal(t, 5*time.Minute, ts[0].StabilizationWindow)
 	base.CurrentQuery = "env_replicas"
-	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, current_query: 'kube_deployment_status_replicas{deployment=\"web\"}'}\n  - {name: db, query: q}\n"), base)
+	ts, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, current_query: 'kube_deployment_status_replicas{deployment=\"web\"}'}\n  - {name: db, query: q}\n"), base, c.UsageWindow)
 	require.NoError(t, err)
 	require.Equal(t, `kube_deployment_status_replicas{deployment="web"}`, ts[0].CurrentQuery)
 	require.Empty(t, ts[1].CurrentQuery, "a current_query is per target, never inherited from PRESCALE_TARGET_CURRENT_QUERY")
 	base.CompleteQuery = "env_up"
-	ts, err = ParseTargets([]byte("targets:\n  - {name: worker, query: q, complete_query: 'min(up)'}\n  - {name: db, query: q}\n"), base)
+	ts, err = ParseTargets([]byte("targets:\n  - {name: worker, query: q, complete_query: 'min(up)'}\n  - {name: db, query: q}\n"), base, c.UsageWindow)
 	require.NoError(t, err)
 	require.Equal(t, "min(up)", ts[0].CompleteQuery)
 	require.Empty(t, ts[1].CompleteQuery, "a complete_query is per target, never inherited from PRESCALE_TARGET_COMPLETE_QUERY")
@@ -460,4 +462,51 @@ func TestAPIBaseLeavesBaseURLs(t *testing.T) {
 	base, ok = apiBase("http://127.0.0.1:8001/api/v1/namespaces/monitoring/services/prometheus:9090/proxy/api/v1/query_range")
 	require.True(t, ok)
 	require.Equal(t, "http://127.0.0.1:8001/api/v1/namespaces/monitoring/services/prometheus:9090/proxy", base)
+}
+
+// TestUsageWindowIsTheLag: with PRESCALE_TARGET_USAGE_WINDOW unset, a
+// target's usage window is its own provisioning lag, as `prescale
+// backtest` measures it (a fixed 5m was taken whatever the lag); an
+// explicit duration is taken as it is, 0 is off, and a targets file entry
+// without usage_window inherits the variable when it is set, else its own
+// lag.
+func TestUsageWindowIsTheLag(t *testing.T) {
+	t.Setenv("PRESCALE_TARGET_PROVISIONING_LAG", "10m")
+	c := validConfig(t)
+	require.Equal(t, UsageWindowLag, c.UsageWindow)
+	require.Equal(t, 10*time.Minute, c.EnvTarget().UsageWindow, "unset: the lag")
+	file := []byte("targets:\n  - {name: web, query: q}\n  - {name: db, query: q, lag: 20m}\n  - {name: off, query: q, lag: 20m, usage_window: 0s}\n  - {name: own, query: q, usage_window: 3m}\n")
+	windows := func(ts []policy.Target) []time.Duration {
+		var out []time.Duration
+		for _, x := range ts {
+			out = append(out, x.UsageWindow)
+		}
+		return out
+	}
+	ts, err := ParseTargets(file, c.EnvTarget(), c.UsageWindow)
+	require.NoError(t, err)
+	require.Equal(t, []time.Duration{10 * time.Minute, 20 * time.Minute, 0, 3 * time.Minute}, windows(ts),
+		"unset: each entry's own lag; an entry's own value, 0 included, as it is")
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+	}{{"0", 0}, {"0s", 0}, {"7m", 7 * time.Minute}, {"lag", 10 * time.Minute}} {
+		t.Setenv("PRESCALE_TARGET_USAGE_WINDOW", tc.env)
+		c := validConfig(t)
+		require.Equal(t, tc.want, c.EnvTarget().UsageWindow, "PRESCALE_TARGET_USAGE_WINDOW=%s", tc.env)
+		ts, err := ParseTargets(file, c.EnvTarget(), c.UsageWindow)
+		require.NoError(t, err)
+		inherited := tc.want
+		if tc.env == "lag" {
+			inherited = 20 * time.Minute
+		}
+		require.Equal(t, []time.Duration{tc.want, inherited, 0, 3 * time.Minute}, windows(ts), "PRESCALE_TARGET_USAGE_WINDOW=%s", tc.env)
+	}
+	for _, bad := range []string{"-1m", "-1ns", "5", "lags"} {
+		t.Setenv("PRESCALE_TARGET_USAGE_WINDOW", bad)
+		var c Config
+		err := envconfig.Process(EnvPrefix, &c)
+		require.ErrorContains(t, err, "TARGET_USAGE_WINDOW", bad)
+		require.ErrorContains(t, clihelp.EnvError(err), "want lag (each target's provisioning lag) or a duration >= 0", bad)
+	}
 }

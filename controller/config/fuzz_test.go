@@ -19,7 +19,7 @@ func FuzzParseTargets(f *testing.F) {
 		if len(in) > 64<<10 {
 			return // a targets file is small; PromQL parsing of huge queries only costs time
 		}
-		ts, err := ParseTargets(in, defaults)
+		ts, err := ParseTargets(in, defaults, UsageWindowLag)
 		if err != nil {
 			if !strings.Contains(err.Error(), "PRESCALE_TARGETS_FILE") {
 				t.Fatalf("error does not name the variable: %v", err)

@@ -26,7 +26,7 @@ func TestRunTargetsYAMLRoundTrip(t *testing.T) {
 	b, err := TargetsYAML(base, `o'brien "trace"`, 2.5)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "# written by prescale run --backfill"))
-	got, err := config.ParseTargets(b, base)
+	got, err := config.ParseTargets(b, base, config.UsageWindowLag)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.Equal(t, base.Name, got[0].Name)

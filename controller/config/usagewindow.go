@@ -1,0 +1,57 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// UsageWindow is PRESCALE_TARGET_USAGE_WINDOW: a duration (0: off), or
+// UsageWindowLag, "lag", each target's own provisioning lag, the default
+// and what `prescale backtest` measures (a unit removed now is back only
+// a lag later, so the units demand used within the last lag are kept).
+type UsageWindow time.Duration
+
+// UsageWindowLag is the UsageWindow "lag": each target's own lag. No
+// duration decodes to it (Decode refuses negative ones).
+const UsageWindowLag UsageWindow = -1
+
+// Decode implements envconfig.Decoder: "lag", or a duration >= 0.
+func (w *UsageWindow) Decode(value string) error {
+	if strings.TrimSpace(value) == "lag" {
+		*w = UsageWindowLag
+		return nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d < 0 {
+		return usageWindowError{}
+	}
+	*w = UsageWindow(d)
+	return nil
+}
+
+// For is the window of a target whose lag is lag.
+func (w UsageWindow) For(lag time.Duration) time.Duration {
+	if w == UsageWindowLag {
+		return lag
+	}
+	return time.Duration(w)
+}
+
+// String is what Decode reads back: "lag" or the duration.
+func (w UsageWindow) String() string {
+	if w == UsageWindowLag {
+		return "lag"
+	}
+	return time.Duration(w).String()
+}
+
+// usageWindowError is a value Decode refuses.
+type usageWindowError struct{}
+
+func (usageWindowError) Error() string { return "not lag or a duration >= 0" }
+
+// Want says what the variable takes (clihelp.EnvError reads it).
+func (usageWindowError) Want() string {
+	return fmt.Sprintf("%s (each target's provisioning lag) or a duration >= 0 such as 10m (0: off)", UsageWindowLag)
+}
