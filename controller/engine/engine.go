@@ -59,8 +59,11 @@ type readyForecaster interface {
 type NewForecasterFunc func(step int64, horizon int, t policy.Target) (Forecaster, error)
 
 // Defaults of the decision configuration: one global setting, the same for
-// every trace, chosen on the real traces in ../shared/data with the
-// independent referee (see controller/backtest and docs/accuracy.md).
+// every target. The decision's (risk per unit, change cost, floor mode)
+// were chosen on the eight real traces with the independent referee (see
+// controller/backtest); the anomaly detector and its 0.99 threshold on
+// NAB's 58 files, scored by nab_score.py (docs/accuracy.md). The defaults
+// table of docs/tuning.md says what chose each.
 const (
 	// DefaultRiskPerUnit is the violation probability one unit must remove
 	// from a lead window to be worth its cost.
