@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -51,16 +52,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	envcheck.Warn(stderr, "prescale-controller", os.Environ(), envcheck.ControllerScope, config.Config{})
-	var cfg config.Config
-	if err := envconfig.Process(config.EnvPrefix, &cfg); err != nil {
-		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", clihelp.EnvError(err))
-		return 2
-	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "prescale-controller: bad configuration:\n"+err.Error())
-		return 2
+	cfg, fittedFrom, code := configure(stderr)
+	if code != 0 {
+		return code
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if fittedFrom > 0 {
+		logger.Info("PRESCALE_HISTORY_WINDOW unset: its default holds more than the points limit at this PRESCALE_STEP, so the window is the longest within it",
+			"window", cfg.HistoryWindow, "step", cfg.Step, "default", fittedFrom, "max_points", config.MaxHistoryPoints)
+	}
 	clihelp.IgnoreHangup(ctx, logger)
 	if limit, source := memlimit.Default(os.Getenv, cgroup.ReadBounded); limit > 0 {
 		debug.SetMemoryLimit(limit)
@@ -79,4 +79,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Shut down: the API closed, the state saved, the store closed.
 	logger.Info("prescale-controller stopped")
 	return 0
+}
+
+// configure reads and checks the configuration. An unset
+// PRESCALE_HISTORY_WINDOW is fitted to PRESCALE_STEP as prescale run
+// fits it (config.FitHistoryWindow); the default it replaced is returned,
+// 0 when it did not. code is the exit code, 2 for a bad configuration.
+func configure(stderr io.Writer) (cfg config.Config, fittedFrom time.Duration, code int) {
+	if err := envconfig.Process(config.EnvPrefix, &cfg); err != nil {
+		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", clihelp.EnvError(err))
+		return cfg, 0, 2
+	}
+	if _, set := os.LookupEnv(config.EnvPrefix + "_HISTORY_WINDOW"); !set {
+		if from, fitted := cfg.FitHistoryWindow(); fitted {
+			fittedFrom = from
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "prescale-controller: bad configuration:\n"+err.Error())
+		return cfg, 0, 2
+	}
+	return cfg, fittedFrom, 0
 }

@@ -47,8 +47,9 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("webhook without URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "webhook"}, 2, "PRESCALE_WEBHOOK_URL: must be set"),
 		// Listed twice, an actuator registered its metrics twice: a panic.
 		testkit.Exit("actuator twice", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "simulated,simulated"}, 2, `PRESCALE_ACTUATOR: "simulated" is listed twice`),
-		// 1.2 million points per target: no cycle finished in 50 s.
-		testkit.Exit("history points", nil, map[string]string{"PRESCALE_TARGET_QUERY": "vector(1)", "PRESCALE_STEP": "1s", "PRESCALE_SCALING_INTERVAL": "10s"}, 2,
+		// 1.2 million points per target: no cycle finished in 50 s. Set,
+		// the window is refused (unset, it is fitted: TestHistoryWindowFitsTheStep).
+		testkit.Exit("history points", nil, map[string]string{"PRESCALE_TARGET_QUERY": "vector(1)", "PRESCALE_STEP": "1s", "PRESCALE_SCALING_INTERVAL": "10s", "PRESCALE_HISTORY_WINDOW": "336h"}, 2,
 			"PRESCALE_HISTORY_WINDOW: 336h0m0s at PRESCALE_STEP=1s is 1209600 points per target, more than 20160"),
 		testkit.Exit("bad Prometheus URL", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_PROMETHEUS_URL": "localhost", "PRESCALE_LISTEN": "127.0.0.1:0"}, 2, "PRESCALE_PROMETHEUS_URL"),
 	}, run)
@@ -149,4 +150,27 @@ func TestBusyListenLeavesNoDataDir(t *testing.T) {
 	require.Contains(t, errb.String(), "address already in use")
 	_, err = os.Stat(data)
 	require.ErrorIs(t, err, os.ErrNotExist, "the data directory was created")
+}
+
+// TestHistoryWindowFitsTheStep: PRESCALE_STEP=15s with
+// PRESCALE_HISTORY_WINDOW unset starts with a window of 20160 steps
+// (84h), as prescale run does, and says so once; it exited 2 (336h is
+// 80640 points per target). Set to 336h it still exits 2 (the "history
+// points" case above).
+func TestHistoryWindowFitsTheStep(t *testing.T) {
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_TARGET_QUERY", "vector(1)")
+	t.Setenv("PRESCALE_STEP", "15s")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // started, then stopped at once: the start is what is checked
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 0, run(ctx, nil, &out, &errb), errb.String())
+	line := `msg="PRESCALE_HISTORY_WINDOW unset: its default holds more than the points limit at this PRESCALE_STEP, so the window is the longest within it" window=84h0m0s step=15s default=336h0m0s max_points=20160`
+	require.Equal(t, 1, strings.Count(errb.String(), line), errb.String())
+
+	t.Setenv("PRESCALE_STEP", "1m") // 336h fits: nothing said
+	var errb2 testkit.SyncBuffer
+	require.Equal(t, 0, run(ctx, nil, &out, &errb2), errb2.String())
+	require.NotContains(t, errb2.String(), "PRESCALE_HISTORY_WINDOW unset")
 }

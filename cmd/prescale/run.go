@@ -220,10 +220,11 @@ func (p *runProc) configure() error {
 			p.cfg.Step = history.MedianStep(tr.T)
 		}
 	}
-	if unsetEnv("HISTORY_WINDOW") && p.cfg.Step > 0 {
+	if unsetEnv("HISTORY_WINDOW") {
 		// A step under 1m (set, or a backfilled trace's) would exceed
-		// config.MaxHistoryPoints with the 336h default: run shortens it.
-		p.cfg.HistoryWindow = min(p.cfg.HistoryWindow, config.MaxHistoryPoints*p.cfg.Step)
+		// config.MaxHistoryPoints with the 336h default: run shortens it,
+		// as prescale-controller does.
+		p.cfg.FitHistoryWindow()
 	}
 	if err := p.buildRegistry(); err != nil {
 		return err

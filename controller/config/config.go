@@ -69,7 +69,7 @@ type Config struct {
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
 	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
-	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history each target's window holds: read whole at start (what the forecaster first fits on) and every 6h, only its new grid points between; at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m)"`
+	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history each target's window holds: read whole at start (what the forecaster first fits on) and every 6h, only its new grid points between; at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m); unset, 336h is shortened to 20160 steps when PRESCALE_STEP is under 1m (logged at start)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast, a whole number of seconds"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
 	Mode            string        `envconfig:"MODE" default:"act" desc:"act (actuate) or forecast-only (publish, never actuate)"`
@@ -243,6 +243,21 @@ func HistoryPoints(window, step time.Duration) int64 {
 		return 0
 	}
 	return int64(window / step)
+}
+
+// FitHistoryWindow is the rule for a PRESCALE_HISTORY_WINDOW left unset
+// (prescale run and prescale-controller): a default holding more than
+// MaxHistoryPoints steps of PRESCALE_STEP (336h at a step under 1m) is
+// shortened to that many steps, the longest window within the limit. It
+// returns the window it replaced and whether it did; a step <= 0 is left
+// to Validate. A window set explicitly is not fitted: too long, it is
+// refused.
+func (c *Config) FitHistoryWindow() (from time.Duration, fitted bool) {
+	if c.Step <= 0 || HistoryPoints(c.HistoryWindow, c.Step) <= MaxHistoryPoints {
+		return c.HistoryWindow, false
+	}
+	from, c.HistoryWindow = c.HistoryWindow, MaxHistoryPoints*c.Step
+	return from, true
 }
 
 // validateLoop checks the decision loop: its timing, the forecast, the
