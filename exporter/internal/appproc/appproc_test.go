@@ -112,12 +112,15 @@ func TestRestartIsNotAnotherOfTheName(t *testing.T) {
 
 // TestForgetKeepsTheSameProcess: a read of the process that failed
 // (Forget) while it still runs takes it again, not a process of the name
-// started before it.
+// started before it, and the search that finds it again does not repeat
+// the WARN (the same pid and count: a read failing now and then would
+// log it each time).
 func TestForgetKeepsTheSameProcess(t *testing.T) {
 	p := newFakeProc(t)
 	p.start(7, "app", 100)
 	p.start(9, "app", 50)
-	f := NewFinder("app", nil, nil, slog.New(slog.DiscardHandler))
+	var logs bytes.Buffer
+	f := NewFinder("app", nil, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	pid, err := f.Find(p.ctx())
 	require.NoError(t, err)
 	require.Equal(t, int32(9), pid)
@@ -125,6 +128,7 @@ func TestForgetKeepsTheSameProcess(t *testing.T) {
 	pid, err = f.Find(p.ctx())
 	require.NoError(t, err)
 	require.Equal(t, int32(9), pid)
+	require.Len(t, warnings(&logs), 1, logs.String())
 }
 
 // TestOneMatchIsNotLogged: a name that matches one process logs nothing;
