@@ -26,8 +26,8 @@ import (
 // Finder resolves PRESCALE_APP_PROCESS to a pid on every scrape. A
 // spec containing a "/" is a pid file, read each time; otherwise it is a
 // process name: the process found last time is reused while its name
-// still matches, and the proc root is searched again only when it does
-// not (byName).
+// still matches and it is no zombie, and the proc root is searched again
+// only when not (byName).
 type Finder struct {
 	spec string
 	// read and readIn read the pid file (ReadPidFile).
@@ -92,13 +92,15 @@ func (f *Finder) Find(ctx context.Context) (int32, error) {
 // (nginx, gunicorn, postgres: a parent starts before its workers, whose
 // pids, after the pids wrap around, can be lower than its own). When the
 // process found before went away, those of the name that ran beside it at
-// the search that found it are not taken for its restart. Several matches
-// are logged, once per pid taken and count.
+// the search that found it are not taken for its restart. A zombie
+// (exited, not reaped) is not a process of the name: never taken, and the
+// process found last, turned zombie, is gone. Several matches are logged,
+// once per pid taken and count.
 func (f *Finder) byName(ctx context.Context) (int32, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cached.pid != 0 {
-		if Name(ctx, f.cached.pid) == f.spec {
+		if _, live := stat(ctx, f.cached.pid); live && Name(ctx, f.cached.pid) == f.spec {
 			return f.cached.pid, nil
 		}
 		f.lost, f.cached = f.cached.pid, match{}
@@ -109,8 +111,11 @@ func (f *Finder) byName(ctx context.Context) (int32, error) {
 	}
 	var all []match
 	for _, pid := range pids {
-		if Name(ctx, pid) == f.spec {
-			all = append(all, match{pid: pid, start: startTicks(ctx, pid)})
+		if Name(ctx, pid) != f.spec {
+			continue
+		}
+		if start, live := stat(ctx, pid); live {
+			all = append(all, match{pid: pid, start: start})
 		}
 	}
 	found, ok := oldest(all, f.beside)
@@ -128,18 +133,33 @@ func (f *Finder) byName(ctx context.Context) (int32, error) {
 }
 
 // oldest returns the oldest of ms not beside (the lowest pid of those
-// started in the same tick).
+// started in the same tick). A start time that could not be read (0: the
+// process exited during the search) comes after every one read: such a
+// process taken would be gone at the first read, and the oldest, left
+// beside it, never taken again.
 func oldest(ms []match, beside map[match]bool) (match, bool) {
 	var found match
 	for _, m := range ms {
 		if beside[m] {
 			continue
 		}
-		if found.pid == 0 || m.start < found.start || (m.start == found.start && m.pid < found.pid) {
+		if found.pid == 0 || older(m, found) {
 			found = m
 		}
 	}
 	return found, found.pid != 0
+}
+
+// older reports whether a started before b (an unknown start last; the
+// lower pid of two started in the same tick).
+func older(a, b match) bool {
+	switch {
+	case a.start == b.start:
+		return a.pid < b.pid
+	case a.start == 0 || b.start == 0:
+		return b.start == 0
+	}
+	return a.start < b.start
 }
 
 func (f *Finder) notFound(n int) error {
@@ -165,18 +185,24 @@ func (f *Finder) logChoice(pid, n int32) {
 		"variable", "PRESCALE_APP_PROCESS", "name", f.spec, "matched", n, "pid", pid)
 }
 
-// startTicks is pid's start time in clock ticks since boot, 0 when its
-// stat file cannot be read or parsed (the process just exited).
-func startTicks(ctx context.Context, pid int32) uint64 {
+// stat reads pid's stat file: its start time in clock ticks since boot
+// (0 when the file cannot be read or parsed: the process just exited),
+// and whether it is live, not a zombie (Z: exited, not yet reaped by its
+// parent; its name is still there, its cpu time frozen and its memory 0)
+// nor dead (X).
+func stat(ctx context.Context, pid int32) (start uint64, live bool) {
 	data, err := os.ReadFile(hostpath.Proc(ctx, strconv.Itoa(int(pid)), "stat"))
 	if err != nil {
-		return 0
+		return 0, true
+	}
+	if st, err := procfs.TaskState(data); err == nil && (st == 'Z' || st == 'X') {
+		return 0, false
 	}
 	t, err := procfs.StartTicks(data)
 	if err != nil {
-		return 0
+		return 0, true
 	}
-	return t
+	return t, true
 }
 
 // Forget drops pid as the one found last time (it vanished).

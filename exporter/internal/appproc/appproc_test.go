@@ -149,3 +149,55 @@ func TestOneMatchIsNotLogged(t *testing.T) {
 	_, err = NewFinder("app", nil, nil, nil).Find(p.ctx())
 	require.NoError(t, err, "several matches without a logger")
 }
+
+// state sets the state letter of process pid's stat file ("Z": a zombie).
+func (p fakeProc) state(pid int, st string) {
+	path := filepath.Join(p.root, strconv.Itoa(pid), "stat")
+	b, err := os.ReadFile(path)
+	require.NoError(p.t, err)
+	require.NoError(p.t, os.WriteFile(path, bytes.Replace(b, []byte(") S "), []byte(") "+st+" "), 1), 0o644))
+}
+
+// TestZombieIsNotTheProcess: a zombie of the name (the application's
+// previous run, exited and not reaped: its name stays, its cpu time is
+// frozen and its memory 0) is not taken though it is the oldest, and
+// the process read turning zombie is gone: its restart is taken. Both
+// took the zombie before.
+func TestZombieIsNotTheProcess(t *testing.T) {
+	p := newFakeProc(t)
+	p.start(100, "app", 1000)
+	p.state(100, "Z")
+	p.start(200, "app", 3000)
+	f := NewFinder("app", nil, nil, nil)
+	pid, err := f.Find(p.ctx())
+	require.NoError(t, err)
+	require.Equal(t, int32(200), pid, "not the zombie")
+
+	p.state(200, "Z")
+	_, err = f.Find(p.ctx())
+	require.EqualError(t, err, `no process named "app"`)
+	p.start(300, "app", 5000) // its restart
+	pid, err = f.Find(p.ctx())
+	require.NoError(t, err)
+	require.Equal(t, int32(300), pid)
+}
+
+// TestUnreadableStartIsNotTheOldest: a process of the name whose stat
+// file is gone by the time it is read (it exited during the search) is
+// not taken for the oldest: the master is. Taken (a start of 0 read as
+// the earliest), it was gone at the next scrape and the master, left
+// beside it, was never taken again.
+func TestUnreadableStartIsNotTheOldest(t *testing.T) {
+	p := newFakeProc(t)
+	p.start(300, "gunicorn", 5000) // the master
+	p.start(301, "gunicorn", 5010)
+	p.start(302, "gunicorn", 6000) // a worker exiting: comm still read, stat gone
+	require.NoError(t, os.Remove(filepath.Join(p.root, "302", "stat")))
+	f := NewFinder("gunicorn", nil, nil, nil)
+	pid, err := f.Find(p.ctx())
+	require.NoError(t, err)
+	require.Equal(t, int32(300), pid)
+	require.True(t, older(match{pid: 9, start: 1}, match{pid: 2}), "a start read before an unknown one")
+	require.False(t, older(match{pid: 2}, match{pid: 9, start: 1}))
+	require.True(t, older(match{pid: 2}, match{pid: 9}), "two unknown: the lower pid")
+}
