@@ -92,7 +92,8 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 	fset.StringVar(&o.detName, "detector", engine.DefaultDetector,
 		"detector: "+strings.Join(anomaly.DetectorNames(), ", "))
 	fset.BoolVar(&o.firstDetection, "nab-first-detection", true,
-		"with --nab: NAB's first-detection rule: after a score >= 0.5 the next 100 scores are 0 (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
+		"with --nab: "+anomaly.NewNABFirstDetection(nil, anomaly.FirstDetectionConfig{}).Describe()+
+			", as the run's first line says (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
 	setUsage(fset, stderr, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
 		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only. "+
 			"--trace scores with the detector the controller runs (every point of an ongoing anomaly scored on its own); "+

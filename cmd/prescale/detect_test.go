@@ -117,6 +117,12 @@ func TestDetectNAB(t *testing.T) {
 		"(after a score >= 0.5 the next 100 scores are multiplied by 0): a scoring rule of the benchmark, not of the live loop",
 		"--nab names the NAB-only rule it adds")
 
+	// --help names the rule as the run does (it said "are 0", by hand).
+	var help bytes.Buffer
+	require.Equal(t, 0, detectCmd(t.Context(), []string{"-h"}, &help, &help))
+	require.Contains(t, strings.Join(strings.Fields(help.String()), " "),
+		"with --nab: NAB's first-detection rule (after a score >= 0.5 the next 100 scores are multiplied by 0), as the run's first line says")
+
 	stderr.Reset()
 	code = detectCmd(t.Context(), []string{"--nab", in, "--out", filepath.Join(dir, "live"), "--nab-first-detection=false"}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
