@@ -750,7 +750,7 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 			}
 			continue
 		}
-		if _, own := fields["usage_window"]; !own {
+		if fields["usage_window"] == nil { // left out, or null as a null tier is
 			t.UsageWindow = window.For(t.Lag)
 		}
 		errs = append(errs, entryErrors(i, t, fields)...)

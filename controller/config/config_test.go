@@ -510,3 +510,22 @@ func TestUsageWindowIsTheLag(t *testing.T) {
 		require.ErrorContains(t, clihelp.EnvError(err), "want lag (each target's provisioning lag) or a duration >= 0", bad)
 	}
 }
+
+// TestNullUsageWindowIsLeftOut: an entry's usage_window given as null is
+// left out, as a null tier or kind is: with PRESCALE_TARGET_USAGE_WINDOW
+// unset, the window is the entry's own lag (20m), not the variable's
+// target's lag (10m), which the null left in place.
+func TestNullUsageWindowIsLeftOut(t *testing.T) {
+	t.Setenv("PRESCALE_TARGET_PROVISIONING_LAG", "10m")
+	c := validConfig(t)
+	for _, entry := range []string{"{name: db, query: q, lag: 20m, usage_window: }", "{name: db, query: q, lag: 20m, usage_window: null}", "{name: db, query: q, lag: 20m}"} {
+		ts, err := ParseTargets([]byte("targets:\n  - "+entry+"\n"), c.EnvTarget(), c.UsageWindow)
+		require.NoError(t, err)
+		require.Equal(t, 20*time.Minute, ts[0].UsageWindow, entry)
+	}
+	t.Setenv("PRESCALE_TARGET_USAGE_WINDOW", "7m")
+	c = validConfig(t)
+	ts, err := ParseTargets([]byte("targets:\n  - {name: db, query: q, lag: 20m, usage_window: null}\n"), c.EnvTarget(), c.UsageWindow)
+	require.NoError(t, err)
+	require.Equal(t, 7*time.Minute, ts[0].UsageWindow, "the variable's duration")
+}
