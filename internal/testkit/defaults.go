@@ -22,6 +22,9 @@ type DefaultsRow struct {
 	Code string
 	// Vars are the PRESCALE_* variables the first column names.
 	Vars []string
+	// Flags are the flags of prescale backtest the first column names,
+	// without their dashes ("risk").
+	Flags []string
 	// Value is the value column, without its backticks.
 	Value string
 }
@@ -56,6 +59,8 @@ func DefaultsTable(t testing.TB) []DefaultsRow {
 				row.Code = m[1]
 			case strings.HasPrefix(m[1], "PRESCALE_"):
 				row.Vars = append(row.Vars, m[1])
+			case strings.HasPrefix(m[1], "--"):
+				row.Flags = append(row.Flags, strings.TrimPrefix(m[1], "--"))
 			}
 		}
 		row.Value = strings.Trim(cells[1], "`")
