@@ -308,17 +308,7 @@ func TestVerifiesTheHostDialed(t *testing.T) {
 	srv := movingServer(t, &cert)
 	proxy := connectProxy(t, pki)
 	caFile := testkit.WriteFile(t, t.TempDir(), "ca.pem", pki.CAPEM)
-	through := func(cfg *tls.Config) error {
-		tr := &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyURL(proxy)}
-		defer tr.CloseIdleConnections()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
-		require.NoError(t, err)
-		resp, err := (&http.Client{Transport: tr}).Do(req)
-		if err != nil {
-			return err
-		}
-		return resp.Body.Close()
-	}
+	through := func(cfg *tls.Config) error { return getThrough(t, proxy, srv.URL, cfg, false) }
 	pool := x509.NewCertPool()
 	pool.AddCert(pki.CA)
 	require.NoError(t, through(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), "crypto/tls's own check")
@@ -348,20 +338,7 @@ func TestVerifiesAProxyByIP(t *testing.T) {
 	target.Host = net.JoinHostPort("localhost", target.Port())
 	proxy := connectProxyFor(t, pki, "127.0.0.1")
 	caFile := testkit.WriteFile(t, t.TempDir(), "ca.pem", pki.CAPEM)
-	through := func(cfg *tls.Config, dialTLS bool) error {
-		tr := &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyURL(proxy)}
-		if dialTLS {
-			tr.DialTLSContext = DialTLS(tr)
-		}
-		defer tr.CloseIdleConnections()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target.String(), nil)
-		require.NoError(t, err)
-		resp, err := (&http.Client{Transport: tr}).Do(req)
-		if err != nil {
-			return err
-		}
-		return resp.Body.Close()
-	}
+	through := func(cfg *tls.Config, dialTLS bool) error { return getThrough(t, proxy, target.String(), cfg, dialTLS) }
 	pool := x509.NewCertPool()
 	pool.AddCert(pki.CA)
 	require.NoError(t, through(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, false), "crypto/tls's own check")
@@ -377,6 +354,24 @@ func TestVerifiesAProxyByIP(t *testing.T) {
 	require.NoError(t, err)
 	cert.Store(&other)
 	require.ErrorContains(t, through(cfg, true), "not localhost", "the tunnelled server's name is still checked")
+}
+
+// getThrough GETs target through the HTTPS proxy with cfg, on a transport
+// of its own whose first TLS connection (the proxy's) DialTLS makes when
+// dialTLS, net/http otherwise.
+func getThrough(t *testing.T, proxy *url.URL, target string, cfg *tls.Config, dialTLS bool) error {
+	tr := &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyURL(proxy)}
+	if dialTLS {
+		tr.DialTLSContext = DialTLS(tr)
+	}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, nil)
+	require.NoError(t, err)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }
 
 // signer is a certificate and its key, a CA signing others in a test.
