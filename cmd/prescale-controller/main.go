@@ -58,8 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if fittedFrom > 0 {
-		logger.Info("PRESCALE_HISTORY_WINDOW unset: its default holds more than the points limit at this PRESCALE_STEP, so the window is the longest within it",
-			"window", cfg.HistoryWindow, "step", cfg.Step, "default", fittedFrom, "max_points", config.MaxHistoryPoints)
+		cfg.LogFittedWindow(logger, fittedFrom)
 	}
 	clihelp.IgnoreHangup(ctx, logger)
 	if limit, source := memlimit.Default(os.Getenv, cgroup.ReadBounded); limit > 0 {

@@ -225,8 +225,7 @@ func (p *runProc) configure() error {
 		// config.MaxHistoryPoints with the 336h default: run shortens it,
 		// as prescale-controller does, and says so as it does.
 		if from, fitted := p.cfg.FitHistoryWindow(); fitted {
-			p.log.Info("PRESCALE_HISTORY_WINDOW unset: its default holds more than the points limit at this PRESCALE_STEP, so the window is the longest within it",
-				"window", p.cfg.HistoryWindow, "step", p.cfg.Step, "default", from, "max_points", config.MaxHistoryPoints)
+			p.cfg.LogFittedWindow(p.log, from)
 		}
 	}
 	if err := p.buildRegistry(); err != nil {

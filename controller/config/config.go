@@ -260,6 +260,13 @@ func (c *Config) FitHistoryWindow() (from time.Duration, fitted bool) {
 	return from, true
 }
 
+// LogFittedWindow says at INFO that FitHistoryWindow replaced the default
+// from with the window now set, as both programs say it.
+func (c *Config) LogFittedWindow(log *slog.Logger, from time.Duration) {
+	log.Info("PRESCALE_HISTORY_WINDOW unset: its default holds more than the points limit at this PRESCALE_STEP, so the window is the longest within it",
+		"window", c.HistoryWindow, "step", c.Step, "default", from, "max_points", MaxHistoryPoints)
+}
+
 // validateLoop checks the decision loop: its timing, the forecast, the
 // mode and the anomaly detector.
 func (c *Config) validateLoop(bad badFunc) {
