@@ -27,6 +27,25 @@ type Action struct {
 	Upper       float64
 	CostPerHour float64
 	At          time.Time
+	// replaced is closed by the Level when the target's desired units
+	// change while this action is being delivered: a deliverer that
+	// retries (the webhook) stops retrying it, so that the new units are
+	// sent at once instead of after this one's attempts. nil: never.
+	replaced <-chan struct{}
+}
+
+// isReplaced reports whether the target's desired units changed since
+// the Level started delivering a.
+func (a Action) isReplaced() bool {
+	if a.replaced == nil {
+		return false
+	}
+	select {
+	case <-a.replaced:
+		return true
+	default:
+		return false
+	}
 }
 
 // Metrics are the per-receiver actuator metrics and the per-target

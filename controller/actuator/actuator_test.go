@@ -3,13 +3,17 @@ package actuator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -514,4 +518,78 @@ func histCount(t *testing.T, m *Metrics, receiver string) uint64 {
 	require.True(t, ok)
 	require.NoError(t, h.Write(&pb))
 	return pb.GetHistogram().GetSampleCount()
+}
+
+// TestWebhookStopsRetryingAReplacedDecision: a decision made while the
+// previous one's delivery is failing ends that delivery's attempts, during
+// an attempt or the wait after one, and is sent at once. Before, the old
+// units were retried up to PRESCALE_WEBHOOK_MAX_ATTEMPTS times (tried live:
+// 18 units sent, and acknowledged by a receiver back from a hang, 2.5 s
+// after the decision for 13; with the defaults a new decision waited up to
+// 5 attempts of 10 s and 7.5 s of waits).
+func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
+	for _, during := range []string{"attempt", "wait"} {
+		t.Run(during, func(t *testing.T) {
+			var l *Level
+			var mu sync.Mutex
+			var got []string // desired units of each request, in order
+			sent := func() []string {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Clone(got)
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var m Message
+				if err := json.NewDecoder(r.Body).Decode(&m); err != nil || len(m.Alerts) != 1 {
+					http.Error(w, "bad message", http.StatusBadRequest)
+					return
+				}
+				units := m.Alerts[0].Annotations["desired_units"]
+				mu.Lock()
+				got = append(got, units)
+				first := len(got) == 1
+				mu.Unlock()
+				if units != "3" {
+					return
+				}
+				if during == "attempt" && first {
+					_ = l.Act(r.Context(), Action{Target: "web", Desired: 8})
+				}
+				http.Error(w, "receiver down", http.StatusInternalServerError)
+			}))
+			t.Cleanup(srv.Close)
+			waits := 0
+			wait := func(ctx context.Context, _ time.Duration) error {
+				waits++
+				if during != "wait" || waits > 1 {
+					return ctx.Err()
+				}
+				_ = l.Act(ctx, Action{Target: "web", Desired: 8})
+				select { // the new decision ends the wait (a watchdog, not a sleep)
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(10 * time.Second):
+					return errors.New("the wait went on after the decision changed")
+				}
+			}
+			now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: wait}, nil)
+			require.NoError(t, err)
+			var log strings.Builder
+			l = NewLevel(w, LevelConfig{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+			ctx := t.Context()
+
+			require.NoError(t, l.Act(ctx, Action{Target: "web", Desired: 3}))
+			require.Equal(t, now, l.Sync(ctx), "the new decision is due at once")
+			require.Equal(t, []string{"3"}, sent(), "the replaced decision is not retried")
+			require.Contains(t, l.Status()[0].LastErr, "HTTP 500")
+			require.Contains(t, l.Status()[0].LastErr, notRetried)
+			require.True(t, l.Sync(ctx).IsZero(), "acknowledged")
+			require.Equal(t, []string{"3", "8"}, sent())
+			units, _, ok := l.Acked("web")
+			require.True(t, ok)
+			require.Equal(t, 8, units)
+			require.Contains(t, log.String(), "actuation recovered")
+		})
+	}
 }

@@ -86,6 +86,10 @@ type levelTarget struct {
 	backoff  time.Duration
 	out      outage.Tracker // the receiver's current outage for this target
 	inFlight bool           // a delivery to it is under way
+	// replaced is closed when the desired units change during the
+	// delivery under way (see Action.replaced); nil once closed, and
+	// while none is under way.
+	replaced chan struct{}
 	// unsure: a delivery failed since the last acknowledgement, and the
 	// receiver may have applied it (a command that scaled, then timed
 	// out), so acked is not known to be in place.
@@ -180,6 +184,10 @@ func (l *Level) Act(ctx context.Context, a Action) error {
 	t := l.target(a.Target)
 	if !t.hasWant || t.want.Desired != a.Desired {
 		t.next = time.Time{}
+		if t.replaced != nil { // the delivery under way stops retrying
+			close(t.replaced)
+			t.replaced = nil
+		}
 	}
 	t.want, t.hasWant = a, true
 	l.setPending(a.Target, t)
@@ -247,8 +255,7 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 			l.mu.Unlock()
 			continue
 		}
-		a := t.want
-		t.inFlight = true
+		a := t.start()
 		l.mu.Unlock()
 		err := l.d.Deliver(ctx, a)
 		l.finish(ctx, name, a, err)
@@ -272,6 +279,17 @@ func (l *Level) dueNames(now time.Time) []string {
 // receiver having asked not to be sent to before hold.
 func (t *levelTarget) due(now, hold time.Time) bool {
 	return t.pending() && !t.inFlight && !t.nextAttempt(hold).After(now)
+}
+
+// start marks a delivery of the target's desired action under way and
+// returns that action, told when the desired units change (replaced).
+// l.mu is held.
+func (t *levelTarget) start() Action {
+	t.inFlight = true
+	t.replaced = make(chan struct{})
+	a := t.want
+	a.replaced = t.replaced
+	return a
 }
 
 // nextAttempt is the earliest time of the next delivery while pending: the
@@ -317,7 +335,7 @@ func (l *Level) finish(ctx context.Context, name string, sent Action, err error)
 	if err != nil && ctx.Err() != nil {
 		t.unsure = true
 	}
-	t.inFlight = false
+	t.inFlight, t.replaced = false, nil
 	onAck := l.onAck
 	l.mu.Unlock()
 	if err == nil && onAck != nil && !l.cfg.Inline {
@@ -335,9 +353,8 @@ func (l *Level) dispatch(ctx context.Context, wg *sync.WaitGroup) time.Time {
 	due := l.dueNames(now)
 	for _, name := range due[:min(len(due), max(0, l.cfg.Parallel-l.running))] {
 		t := l.targets[name]
-		t.inFlight = true
 		l.running++
-		a := t.want
+		a := t.start()
 		wg.Go(func() {
 			err := l.d.Deliver(ctx, a)
 			l.finish(ctx, name, a, err)

@@ -246,6 +246,10 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		if errors.Is(err, errPermanent) || attempt >= w.cfg.MaxAttempts || ctx.Err() != nil {
 			break
 		}
+		if a.isReplaced() {
+			err = fmt.Errorf("%w; %s", err, notRetried)
+			break
+		}
 		wait := delay
 		if b := (*busyError)(nil); errors.As(err, &b) && b.after > wait {
 			if b.after > maxBackoff {
@@ -257,12 +261,15 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 			}
 			wait = b.after
 		}
-		if w.metrics != nil {
-			w.metrics.retries.WithLabelValues(w.cfg.Receiver).Inc()
-		}
-		if werr := w.cfg.Wait(ctx, wait); werr != nil {
+		if werr := w.wait(ctx, a, wait); a.isReplaced() {
+			err = fmt.Errorf("%w; %s", err, notRetried)
+			break
+		} else if werr != nil {
 			err = errors.Join(err, werr)
 			break
+		}
+		if w.metrics != nil {
+			w.metrics.retries.WithLabelValues(w.cfg.Receiver).Inc()
 		}
 		delay = min(2*delay, maxBackoff)
 	}
@@ -270,6 +277,32 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		w.metrics.failed.WithLabelValues(w.cfg.Receiver).Inc()
 	}
 	return fmt.Errorf("actuator: webhook %s to %s: %w", w.cfg.Receiver, redact.URL(w.cfg.URL), err)
+}
+
+// notRetried ends the error of a delivery whose target's desired units
+// changed during it: its attempts stop, and the Level sends the new units
+// at once. They went on (up to PRESCALE_WEBHOOK_MAX_ATTEMPTS attempts of
+// PRESCALE_WEBHOOK_TIMEOUT each, and the waits between), so the new
+// decision waited behind them, and a receiver that came back meanwhile got
+// the old units first.
+const notRetried = "not retried: the target's desired units changed, the new ones are sent now"
+
+// wait is Wait between two attempts of a's delivery, ended early when a
+// is replaced.
+func (w *Webhook) wait(ctx context.Context, a Action, d time.Duration) error {
+	if a.replaced == nil {
+		return w.cfg.Wait(ctx, d)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-a.replaced:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	return w.cfg.Wait(wctx, d)
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte) error {
