@@ -259,7 +259,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.confidence = fs.Float64("confidence-threshold", policy.DefaultConfidenceThreshold, "forecast confidence below which decisions are reactive, in [0, 1]")
 	o.decisions = fs.String("decisions", "", "output CSV: timestamp,desired for every trace timestamp (required)")
 	o.explain = fs.String("explain", "", "optional CSV: for every sample, what its decision was made from (demand as the engine was fed it: a NaN row's value carried by the store, NaN if none; units before and after, "+
-		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast and wanted units, exceedance, peak quantiles, "+
+		"ready units, reason and rule, reactive, shadow HPA and crowd trend floors, forecast and wanted units, what set the wanted units, exceedance, peak quantiles, "+
 		"round trips, forgone gain, event pacing multiplier, release band, climb ahead, wide band, calm hold units, anomaly flag) beside the HPA at equal cost's ready and "+
 		"requested units")
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")

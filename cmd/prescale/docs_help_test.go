@@ -46,7 +46,7 @@ var explainColumnWords = map[string]string{
 	"timestamp": "for every sample", "demand": "demand", "current": "units before", "desired": "after",
 	"ready": "ready units", "reason": "reason", "rule": "rule", "reactive_floor": "reactive",
 	"shadow_units": "shadow HPA", "trend_units": "crowd trend", "forecast_units": "forecast",
-	"wanted": "wanted units", "exceedance": "exceedance", "peak_p50": "peak quantiles",
+	"wanted": "wanted units", "wanted_by": "what set the wanted units", "exceedance": "exceedance", "peak_p50": "peak quantiles",
 	"peak_p90": "peak quantiles", "peak_p99": "peak quantiles", "round_trips": "round trips",
 	"forgone": "forgone gain", "event_price": "event pacing multiplier", "release_band": "release band", "climb_units": "climb ahead", "wide_band": "wide band", "calm_units": "calm hold",
 	"anomaly": "anomaly flag", "hpa_ready": "HPA at equal cost's ready", "hpa_requested": "requested units",

@@ -25,7 +25,7 @@ type Explained struct {
 
 // explainHeader names WriteExplain's columns.
 const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reactive_floor,shadow_units," +
-	"trend_units,forecast_units,wanted,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,event_price," +
+	"trend_units,forecast_units,wanted,wanted_by,exceedance,peak_p50,peak_p90,peak_p99,round_trips,forgone,event_price," +
 	"release_band,climb_units,wide_band,calm_units,anomaly,hpa_ready,hpa_requested\n"
 
 // WriteExplain writes one row per sample with what the decision was made
@@ -34,7 +34,8 @@ const explainHeader = "timestamp,demand,current,desired,ready,reason,rule,reacti
 // the units requested before the decision (current) and after it
 // (desired), prescale's ready units in the simulated pool, reason and
 // rule, the reactive, shadow HPA and crowd trend floors, the units the
-// forecast wanted, the predicted probability that the lead window's peak
+// forecast wanted, the units wanted and what set them (empty on a
+// no_data decision), the predicted probability that the lead window's peak
 // exceeds them, the peak quantiles, the round trips and forgone gain of
 // the change cost, the event pacing multiplier of the change cost (1:
 // none), its release band, climb ahead and wide band in units (0: none),
@@ -73,6 +74,7 @@ func WriteExplain(w io.Writer, res *Result) error {
 		integer(ex.TrendUnits)
 		integer(ex.ForecastUnits)
 		integer(ex.Wanted)
+		word(ex.WantedBy)
 		num(ex.ExceedanceProbability)
 		num(e.Peak50)
 		num(e.Peak90)

@@ -43,7 +43,7 @@ func TestWriteExplain(t *testing.T) {
 		require.NoError(t, err, s)
 		return n
 	}
-	rules := map[string]int{}
+	rules, wantedBy := map[string]int{}, map[string]int{}
 	for i, row := range rows[1:] {
 		require.Equal(t, strconv.FormatInt(ts[i], 10), col(row, "timestamp"))
 		require.Equal(t, res.Desired[i], atoi(col(row, "desired")), "sample %d", i)
@@ -60,6 +60,9 @@ func TestWriteExplain(t *testing.T) {
 		rule := col(row, "rule")
 		require.NotEmpty(t, rule, "sample %d", i)
 		rules[rule]++
+		if rule == string(policy.RuleForecast) {
+			wantedBy[col(row, "wanted_by")]++
+		}
 		p50, _ := strconv.ParseFloat(col(row, "peak_p50"), 64)
 		p90, _ := strconv.ParseFloat(col(row, "peak_p90"), 64)
 		p99, _ := strconv.ParseFloat(col(row, "peak_p99"), 64)
@@ -74,6 +77,7 @@ func TestWriteExplain(t *testing.T) {
 	require.Equal(t, "NaN", col(rows[502], "demand"))
 	require.Positive(t, rules[string(policy.RuleForecast)], "rules %v", rules)
 	require.Positive(t, rules[string(policy.RuleChangeCost)], "rules %v", rules)
+	require.Positive(t, wantedBy[policy.WantedByForecast], "wanted_by of rule forecast %v", wantedBy)
 
 	buf.Reset()
 	require.NoError(t, WriteExplain(&buf, plain))
@@ -87,7 +91,7 @@ func TestWriteExplain(t *testing.T) {
 func TestWriteExplainFloors(t *testing.T) {
 	d := policy.Decision{Desired: 9, Reason: policy.ReasonAnomaly, Explanation: policy.Explanation{
 		Rule: policy.RuleCrowdTrend, ReactiveFloor: 5, ShadowUnits: 6, TrendUnits: 9, ForecastUnits: 4,
-		EventPrice: 2.5, ReleaseBand: 2, ClimbUnits: 3, WideBand: 4, CalmUnits: 7,
+		EventPrice: 2.5, ReleaseBand: 2, ClimbUnits: 3, WideBand: 4, CalmUnits: 7, WantedBy: policy.WantedByCrowdTrend,
 	}}
 	res := &Result{
 		T: []int64{300}, Demand: []float64{42},
@@ -114,4 +118,5 @@ func TestWriteExplainFloors(t *testing.T) {
 	require.Equal(t, "3", col("climb_units"))
 	require.Equal(t, "4", col("wide_band"))
 	require.Equal(t, "7", col("calm_units"))
+	require.Equal(t, "crowd_trend", col("wanted_by"))
 }

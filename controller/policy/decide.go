@@ -308,6 +308,13 @@ type Explanation struct {
 	// Wanted is the units before tolerance, stabilisation, cooldowns, rate
 	// limits, budget and bounds.
 	Wanted int `json:"wanted"`
+	// WantedBy names what set Wanted (WantedBy*; empty on the manual,
+	// no_data and bad_query decisions, whose rule says it). It differs
+	// from the rule of steps 3 and 4 where risk sizing's units are the
+	// reactive floor's: the sizing starts from the floor, so rule forecast
+	// names a decision the floor held; WantedBy names the floor there, and
+	// which part of it (the current demand or the usage window).
+	WantedBy string `json:"wanted_by,omitempty"`
 	// AffordableUnits is what the daily budget allows until midnight UTC
 	// (-1 without a budget).
 	AffordableUnits int `json:"affordable_units"`
@@ -608,6 +615,7 @@ func want(in Input, t Target, floor int, ex *Explanation) (p proposal, planned i
 			}
 		}
 	}
+	free := planned
 	if !trusted {
 		// Reactive fallback: the HPA formula itself, whatever the floor mode.
 		p = proposal{t.UnitsFor(in.Demand), ReasonLowConfidence, RuleLowConfidence}
@@ -637,7 +645,43 @@ func want(in Input, t Target, floor int, ex *Explanation) (p proposal, planned i
 	if in.Anomaly && p.reason != ReasonLowConfidence {
 		p.reason = ReasonAnomaly
 	}
+	ex.WantedBy = wantedBy(in, t, floor, p, free)
 	return p, min(planned, p.units)
+}
+
+// What set a decision's wanted units (Explanation.WantedBy).
+const (
+	WantedByForecast      = "forecast"
+	WantedByReactiveFloor = "reactive_floor"
+	WantedByUsageWindow   = "usage_window"
+	WantedByLowConfidence = "low_confidence"
+	WantedByShadowHPA     = "shadow_hpa"
+	WantedByCrowdTrend    = "crowd_trend"
+)
+
+// wantedBy names what set the units of want's proposal p: its rule's
+// name, but the reactive floor is named by its part that is the floor
+// (the HPA formula on current demand, else the units used within the
+// usage window), and so is a forecast proposal the floor held. Risk
+// sizing chooses from the floor up (RiskUnits, exact: its first best k),
+// so its units are the floor's when they equal it and its choice from
+// min_units up (free: what the forecast planned, before the shadow HPA
+// and crowd trend) is below it; units above the floor are the sizing's
+// own choice.
+func wantedBy(in Input, t Target, floor int, p proposal, free int) string {
+	switch p.rule {
+	case RuleForecast:
+		if free >= floor || p.units > floor {
+			return WantedByForecast
+		}
+	case RuleReactiveFloor:
+	default:
+		return string(p.rule)
+	}
+	if t.UnitsFor(in.Demand) >= floor {
+		return WantedByReactiveFloor
+	}
+	return WantedByUsageWindow
 }
 
 // hold is steps 5 to 8: storage never shrinks, the tolerance band, the
