@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
@@ -230,6 +231,7 @@ func (c *Controller) paidUnits(idx int, t policy.Target, current int, now time.T
 // start, maybe hours before.
 func (c *Controller) SaveState() error {
 	err := c.saveAcks()
+	c.logPendingAtStop()
 	c.mu.Lock()
 	failing, last, lastErr := c.saveOut.Failing(), c.savedOK, c.saveOut.LastErr
 	c.mu.Unlock()
@@ -242,6 +244,36 @@ func (c *Controller) SaveState() error {
 			"last_saved", at, "err", lastErr)
 	}
 	return err
+}
+
+// logPendingAtStop logs one WARN at shutdown naming the targets whose
+// current desired units an actuator has not acknowledged (a receiver
+// failing, a delivery cut short by the shutdown), up to three, with their
+// count: the next start sends them again, and until then the receiver may
+// run other units. The shutdown said only "stopped", the receiver's outage
+// having been logged once, when it started.
+func (c *Controller) logPendingAtStop() {
+	var first []string
+	n := 0
+	for _, l := range c.d.Actuators {
+		for _, s := range l.Status() {
+			if !s.Pending {
+				continue
+			}
+			n++
+			if len(first) < 3 {
+				acked := "none"
+				if s.Acknowledged != nil {
+					acked = fmt.Sprint(*s.Acknowledged)
+				}
+				first = append(first, fmt.Sprintf("%s: %d desired, %s acknowledged by %s", s.Target, s.Desired, acked, s.Actuator))
+			}
+		}
+	}
+	if n > 0 {
+		c.log.Warn("stopping with desired units not acknowledged: the next start sends them again, and until then the receivers may run other units",
+			"pending", n, "first", strings.Join(first, "; "))
+	}
 }
 
 // saveAcks writes the state file with the acknowledgements received since

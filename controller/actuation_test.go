@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -518,4 +519,39 @@ func TestCurrentUnitsAfterActuation(t *testing.T) {
 		require.Equal(t, c.want, s.Current, c.name)
 		require.InDelta(t, float64(c.want), testutil.ToFloat64(ctl.d.Metrics.Current.WithLabelValues("web", "web", "instances")), 0, c.name)
 	}
+}
+
+// TestShutdownWithActuationPendingWarns: stopping while a receiver has not
+// acknowledged a target's desired units logs one WARN naming the target,
+// its desired and acknowledged units and the actuator: the shutdown said
+// only "stopped", and the receiver's outage was logged once, when it
+// started (tried live: a webhook receiver hanging, SIGTERM, nothing said
+// that the 15 units decided were never received). A stop with every
+// decision acknowledged says nothing of it.
+func TestShutdownWithActuationPendingWarns(t *testing.T) {
+	now := fixtureStart
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	act := &recorder{}
+	clock := func() time.Time { return now }
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, NewMetrics(reg, []policy.Target{testTarget}), clock)
+	deps.Actuators = []*actuator.Level{actuator.NewLevel(act, actuator.LevelConfig{Inline: true, Now: clock, Metrics: actuator.NewMetrics(reg)})}
+	var logs strings.Builder
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.NoError(t, c.SaveState())
+	require.NotContains(t, logs.String(), "stopping with desired units not acknowledged", "all acknowledged")
+
+	act.setDown(true)
+	now = now.Add(time.Minute)
+	_, err = c.Override(t.Context(), "web", 14, time.Hour)
+	require.NoError(t, err)
+	logs.Reset()
+	require.NoError(t, c.SaveState())
+	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	require.Contains(t, logs.String(), `level=WARN msg="stopping with desired units not acknowledged: the next start sends them again, and until then the receivers may run other units" pending=1 first="web: 14 desired, 10 acknowledged by recorder"`)
 }
