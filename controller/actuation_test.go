@@ -52,7 +52,7 @@ func TestActuationLevelTriggered(t *testing.T) {
 			detail = c.Detail
 		}
 	}
-	require.Contains(t, detail, "target web: 10 desired units not acknowledged since 2026-03-02T12:00:30Z")
+	require.Contains(t, detail, "target web: 10 desired units not acknowledged, deliveries failing since 2026-03-02T12:00:30Z")
 	require.Contains(t, detail, "HTTP 500")
 	require.Len(t, hl.Actuation, 1)
 	require.Equal(t, 1, *hl.Actuation[0].Acknowledged)

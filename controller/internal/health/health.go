@@ -111,7 +111,13 @@ func Of(in Input) Health {
 func stateFile(o outage.Tracker, saved time.Time) Component {
 	comp := Component{Name: "state file", Healthy: !o.Failing(), LastError: o.LastErr, LastOK: saved}
 	if o.Failing() {
-		comp.Detail = fmt.Sprintf("not saved since %s (%d failed saves); decisions go on", o.Since.UTC().Format(time.RFC3339), o.Failures)
+		// It said "not saved since" the first failed save, a cycle after
+		// the last one that succeeded: a restart resumes from that one.
+		last := "never"
+		if !saved.IsZero() {
+			last = saved.UTC().Format(time.RFC3339)
+		}
+		comp.Detail = fmt.Sprintf("last saved %s; saves failing since %s (%d failed saves); decisions go on", last, o.Since.UTC().Format(time.RFC3339), o.Failures)
 	}
 	return comp
 }
@@ -172,7 +178,9 @@ func actuation(ls []*actuator.Level) ([]Component, []actuator.Status) {
 			if s.Acknowledged != nil {
 				acked = fmt.Sprint(*s.Acknowledged)
 			}
-			failing = append(failing, fmt.Sprintf("target %s: %d desired units not acknowledged since %s (%d failed attempts, acknowledged %s): %s",
+			// "not acknowledged since" the first failure read as the time of
+			// these desired units, which a later decision may have set.
+			failing = append(failing, fmt.Sprintf("target %s: %d desired units not acknowledged, deliveries failing since %s (%d failed attempts, acknowledged %s): %s",
 				s.Target, s.Desired, s.FailingSince.UTC().Format(time.RFC3339), s.FailedAttempts, acked, s.LastErr))
 		}
 		comp.Detail = strings.Join(failing, "; ")

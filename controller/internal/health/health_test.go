@@ -44,6 +44,7 @@ func TestUnhealthyParts(t *testing.T) {
 		in.Targets = append(in.Targets, Target{Name: fmt.Sprint("t", i), HistoryErr: map[bool]string{true: "stale"}[i == 0]})
 	}
 	in.Saves.Fail(slog.New(slog.DiscardHandler), t0, errors.New("disk full"), "not saved")
+	in.Saved = t0.Add(-time.Minute) // the last save that succeeded, a cycle before
 	h := Of(in)
 	require.Equal(t, "degraded", h.Status)
 	require.Equal(t, "no fresh data for 7 of 7 targets, decisions held: t0: stale; t1: no data; t2: no data; t3: no data; t4: no data; "+
@@ -52,7 +53,9 @@ func TestUnhealthyParts(t *testing.T) {
 	require.Equal(t, 4*time.Minute, h.LoopAge)
 	require.False(t, h.Components[3].Healthy)
 	require.Equal(t, "disk full", h.Components[3].LastError)
-	require.Contains(t, h.Components[3].Detail, "not saved since 2026-03-02T12:00:00Z (1 failed saves)")
+	// It said "not saved since 12:00:00", the first failed save: the file
+	// a restart reads is the 11:59:00 one.
+	require.Equal(t, "last saved 2026-03-02T11:59:00Z; saves failing since 2026-03-02T12:00:00Z (1 failed saves); decisions go on", h.Components[3].Detail)
 }
 
 // okDeliverer acknowledges every delivery.
