@@ -90,7 +90,8 @@ func (e *Exec) run(parent context.Context, a Action) error {
 	ctx, cancel := context.WithTimeout(parent, e.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
-	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
+	inherited := commandEnv(os.Environ())
+	cmd.Env = append(inherited, Env(a)...)
 	g := ownGroup(cmd)
 	cmd.WaitDelay = time.Second
 	out := &capped{max: MaxOutput}
@@ -106,7 +107,7 @@ func (e *Exec) run(parent context.Context, a Action) error {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := redact.Cut(out.b.String(), 512)
+		msg := redact.Cut(hideSecrets(out.b.String(), inherited), 512)
 		switch {
 		case parent.Err() != nil:
 			// It said "timed out after 30s" when the shutdown stopped it.
@@ -120,6 +121,33 @@ func (e *Exec) run(parent context.Context, a Action) error {
 		e.metrics.sent.WithLabelValues("exec").Inc()
 	}
 	return nil
+}
+
+// secretNames are the parts of an environment variable's name that say
+// its value is a secret (AWS_SECRET_ACCESS_KEY, VAULT_TOKEN, DB_PASSWORD).
+var secretNames = []string{"SECRET", "TOKEN", "PASS", "KEY", "CREDENTIAL", "AUTH", "PRIVATE"}
+
+// minSecret is the shortest value hideSecrets hides: shorter ones ("1",
+// "true", a region) would blank unrelated words of the output.
+const minSecret = 8
+
+// hideSecrets replaces in a command's output the values, of minSecret
+// bytes or more, of the variables of env (the environment the command
+// inherited) whose names hold one of secretNames. The output is quoted in
+// the error, which goes to the log and to the unauthenticated
+// /api/system/health: a script failing with "quota exceeded for key
+// $AWS_SECRET_ACCESS_KEY" published the key there.
+func hideSecrets(out string, env []string) string {
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || len(value) < minSecret || !slices.ContainsFunc(secretNames, func(s string) bool {
+			return strings.Contains(strings.ToUpper(name), s)
+		}) {
+			continue
+		}
+		out = strings.ReplaceAll(out, value, redact.Mark)
+	}
+	return out
 }
 
 // killGrace is how long a command stopped by its timeout or the shutdown

@@ -100,3 +100,22 @@ func TestExecBackgroundChildAcknowledges(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, p.Kill())
 }
+
+// TestExecOutputHidesSecrets: the output a failed command's error quotes
+// (in the log and the unauthenticated /api/system/health) shows REDACTED
+// for the value of each inherited variable whose name says it is a secret
+// (tried live: a script failing with "quota exceeded for key
+// $AWS_SECRET_ACCESS_KEY" published the key in both); other values, and
+// short ones, are left as written.
+func TestExecOutputHidesSecrets(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "AKIAsupersecretvalue42")
+	t.Setenv("deploy_token", "tok-0123456789")
+	t.Setenv("DB_PASS", "short") // under minSecret: left as written
+	t.Setenv("DEPLOY_REGION", "eu-west-1-region")
+	e, err := NewExec([]string{"/bin/sh", "-c", `echo "quota exceeded for $AWS_SECRET_ACCESS_KEY ($deploy_token, $DB_PASS) in $DEPLOY_REGION" >&2; exit 3`}, time.Minute, nil)
+	require.NoError(t, err)
+	err = e.Deliver(t.Context(), testAction)
+	require.ErrorContains(t, err, `exit status 3 (output: "quota exceeded for REDACTED (REDACTED, short) in eu-west-1-region\n")`)
+	require.NotContains(t, err.Error(), "supersecret")
+	require.NotContains(t, err.Error(), "0123456789")
+}
