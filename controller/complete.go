@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+	"math"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/internal/complete"
 	"github.com/prescale/prescale/controller/policy"
 )
@@ -21,4 +23,15 @@ func (c *Controller) readComplete(ctx context.Context, t policy.Target, snap *sn
 		return
 	}
 	snap.partial = c.complete().Problem(ctx, t.CompleteQuery, snap.at)
+}
+
+// newestLeftOut is the time of the newest point of raw that complete_query
+// left out of masked (present in raw, missing in masked; 0: none).
+func newestLeftOut(raw, masked history.Series) int64 {
+	for i := len(raw.V) - 1; i >= 0; i-- {
+		if !math.IsNaN(raw.V[i]) && math.IsNaN(masked.V[i]) {
+			return raw.T[i]
+		}
+	}
+	return 0
 }

@@ -207,12 +207,18 @@ func (c *Controller) newEngine(idx int) (engState, error) {
 
 // observe feeds the engine the grid points after the last one it saw, in
 // order, up to the last present one (trailing missing points are fed once
-// a later point is present, as a backtest sees them). It starts a fresh
+// a later point is present, as a backtest sees them) or the newest one
+// complete_query left out (leftOut, 0: none): those are missing for good,
+// read again or not, and fed as gaps at once, so the engine's forecast
+// starts at the cycle's time through a partial demand, not at the last
+// whole point (its lead window read, and /api/predictions showing, the
+// demand of that point's time however long the demand stayed partial).
+// It starts a fresh
 // engine, warmed on the whole window, on the first cycle (also after a
 // restart: forecaster internals are not persisted), when the grid moved
 // back (a clock change) or after a gap wider than the window (a long
 // outage: old state would no longer describe the series).
-func (c *Controller) observe(idx int, s history.Series, start, stepSec int64) error {
+func (c *Controller) observe(idx int, s history.Series, start, stepSec, leftOut int64) error {
 	e := &c.engs[idx]
 	last, ok := e.eng.Last()
 	if ok && (last > s.T[len(s.T)-1] || last < s.T[0]-stepSec) {
@@ -223,7 +229,7 @@ func (c *Controller) observe(idx int, s history.Series, start, stepSec int64) er
 		*e = fresh
 	}
 	end := len(s.V) - 1
-	for end >= 0 && math.IsNaN(s.V[end]) {
+	for end >= 0 && math.IsNaN(s.V[end]) && s.T[end] > leftOut {
 		end--
 	}
 	i := 0
@@ -575,7 +581,7 @@ func (c *Controller) copyFileLocked() state.File {
 func (c *Controller) fit(idx int, f fetched) (snapshot, error) {
 	snap := f.snap
 	if len(f.fresh.V) > 0 {
-		if err := c.observe(idx, f.fresh, snap.start.Unix(), int64(c.o.Step/time.Second)); err != nil {
+		if err := c.observe(idx, f.fresh, snap.start.Unix(), int64(c.o.Step/time.Second), f.leftOut); err != nil {
 			return snap, errors.Join(f.err, err)
 		}
 	}

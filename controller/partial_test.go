@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
@@ -60,12 +61,18 @@ func (h *hostsHistory) QueryRange(_ context.Context, q string, start, end time.T
 // time *now, logging to the returned buffer.
 func newHostsController(t *testing.T, h *hostsHistory, now *time.Time) (*Controller, *Metrics, *testkit.SyncBuffer) {
 	t.Helper()
+	return hostsControllerWith(t, h, now, fakeForecaster{conf: 0.1})
+}
+
+// hostsControllerWith is newHostsController with the forecaster fc.
+func hostsControllerWith(t *testing.T, h *hostsHistory, now *time.Time, fc engine.Forecaster) (*Controller, *Metrics, *testkit.SyncBuffer) {
+	t.Helper()
 	tg := testTarget
 	tg.CompleteQuery, tg.ScaleDownCooldown = "hosts_up", 0
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
 	m := NewMetrics(prometheus.NewRegistry(), []policy.Target{tg})
-	deps := testDeps(h, fakeForecaster{conf: 0.1}, st, m, func() time.Time { return *now })
+	deps := testDeps(h, fc, st, m, func() time.Time { return *now })
 	logs := &testkit.SyncBuffer{}
 	deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	c, err := New([]policy.Target{tg}, testOptions(ModeAct), deps)
@@ -174,4 +181,56 @@ func TestOverrideOnAPartialDemandSaysSo(t *testing.T) {
 	require.Equal(t, 20, d.Desired)
 	require.True(t, d.Explanation.Partial, "%s", d.Line())
 	require.Contains(t, d.Explanation.Problem, `complete_query "hosts_up" answered 0`)
+}
+
+// fedForecaster is fakeForecaster recording what the engine fed it.
+type fedForecaster struct {
+	fakeForecaster
+	mu  sync.Mutex
+	fed map[int64]float64
+}
+
+func (f *fedForecaster) Update(t int64, y float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fed[t] = y
+}
+
+// TestPartialDemandAdvancesTheEngine: while the demand is partial the
+// engine is fed each cycle's point as a gap (the point complete_query
+// left out), so its forecast starts one step after the cycle's time, as
+// on whole data. It was fed nothing until the demand was whole again:
+// the forecast a decision read over its lead window, and /api/predictions
+// published, started one step after the last whole point however long the
+// demand stayed partial (here 12:02 at 12:05). The partial values are
+// never fed, then or when the host is back.
+func TestPartialDemandAdvancesTheEngine(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 1, 0, 0, time.UTC)
+	h := &hostsHistory{factor: 1}
+	fc := &fedForecaster{fakeForecaster: fakeForecaster{conf: 0.1}, fed: map[int64]float64{}}
+	c, _, _ := hostsControllerWith(t, h, &now, fc)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	down := now.Add(time.Minute)
+	h.set(func(h *hostsHistory) { h.downFrom = down.Unix() })
+	for now = down; now.Before(down.Add(4 * time.Minute)); now = now.Add(time.Minute) {
+		require.NoError(t, c.ReconcileOnce(t.Context()))
+		s := c.Snapshot().Targets[0]
+		require.True(t, s.Decision.Explanation.Partial, "%s", now)
+		require.Equal(t, now.Add(time.Minute).Unix(), s.ForecastStart, "%s: the forecast starts a step after the cycle", now)
+		fc.mu.Lock()
+		y, ok := fc.fed[now.Unix()]
+		fc.mu.Unlock()
+		require.True(t, ok && math.IsNaN(y), "%s: the partial point fed as a gap: %v %v", now, y, ok)
+	}
+	h.set(func(h *hostsHistory) { h.downTo = now.Unix() })
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	require.False(t, c.Snapshot().Targets[0].Decision.Explanation.Partial)
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	require.InDelta(t, 100, fc.fed[now.Unix()], 0, "whole again")
+	for ts, y := range fc.fed {
+		if ts >= down.Unix() && ts < now.Unix() {
+			require.True(t, math.IsNaN(y), "%d: a partial value fed: %v", ts, y)
+		}
+	}
 }

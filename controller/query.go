@@ -25,6 +25,10 @@ type fetched struct {
 	// rawEnd is the demand at the window's end when complete_query left
 	// that point out of it (NaN otherwise): a lower bound (complete.go).
 	rawEnd float64
+	// leftOut is the time of the newest point of fresh complete_query
+	// left out (0: none): the engine is fed the points up to it, as gaps
+	// (Controller.observe).
+	leftOut int64
 }
 
 // queryAll runs the query phase: every target's history and current
@@ -82,7 +86,9 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
 		// Nothing new is not an error: the window slides. Points read
 		// while the demand missed a source are left out (complete.go).
-		f.fresh, f.rawEnd = c.complete().Mask(ctx, t.CompleteQuery, f.fresh)
+		raw := f.fresh
+		f.fresh, f.rawEnd = c.complete().Mask(ctx, t.CompleteQuery, raw)
+		f.leftOut = newestLeftOut(raw, f.fresh)
 		if full {
 			f.snap.win = histwin.FromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
 		} else {
