@@ -178,6 +178,10 @@ type Controller struct {
 	outages *cyclelog.Log
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
+	// overrun is the cycles taking longer than the interval, warm once a
+	// cycle read the history (Run's alone).
+	overrun outage.Tracker
+	warm    bool
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -809,13 +813,14 @@ func (c *Controller) Run(ctx context.Context) error {
 	next := c.d.Now()
 	backoff := time.Duration(0)
 	for {
-		lateness := c.d.Now().Sub(next)
-		c.d.Metrics.CycleLateness.Observe(max(0, lateness.Seconds()))
+		start := c.d.Now()
+		c.d.Metrics.CycleLateness.Observe(max(0, start.Sub(next).Seconds()))
 		err := c.ReconcileOnce(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		now := c.d.Now()
+		c.noteOverrun(now, now.Sub(start), err)
 		if rest := cyclelog.Untracked(err); rest != nil {
 			// The history source's outages and the targets' query
 			// problems are logged once (c.outages).
@@ -837,6 +842,34 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// noteOverrun logs one WARN when cycles start to take longer than the
+// interval, DEBUG while they do, and one INFO when one fits in it again.
+// Run skips the ticks a cycle overran, so decisions then come less often
+// than PRESCALE_SCALING_INTERVAL says, and prescale_cycle_lateness_seconds
+// stays at 0: a history source answering in 8 s a query (within
+// PRESCALE_QUERY_TIMEOUT) made 5 s cycles 20 s apart without a word. A
+// cycle that failed on the history source is its outage's to log, and
+// the first that read it, which reads every target's whole window, is
+// slow by design (at start, or once the source answers if it was down
+// then).
+func (c *Controller) noteOverrun(now time.Time, took time.Duration, err error) {
+	if errors.Is(err, cyclelog.ErrHistory) {
+		return
+	}
+	if !c.warm {
+		c.warm = true
+		return
+	}
+	if took > c.o.Interval {
+		c.overrun.Fail(c.log, now, fmt.Errorf("the cycle took %s", took.Round(time.Millisecond)),
+			"cycles take longer than PRESCALE_SCALING_INTERVAL: the ticks they overrun are skipped, so decisions come less often "+
+				"(prescale_cycle_phase_duration_seconds names the slow phase; query: the history source)",
+			"interval", c.o.Interval.String())
+		return
+	}
+	c.overrun.OK(c.log, now, "cycles fit in PRESCALE_SCALING_INTERVAL again", "interval", c.o.Interval.String())
 }
 
 // logTargets names the targets and their queries for the cycle's log.

@@ -2,14 +2,22 @@ package controller
 
 import (
 	"context"
+	"log/slog"
 	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // stalledHistory answers as h once release is closed; until then every
@@ -101,4 +109,62 @@ func TestShutdownDuringQueriesDecidesNothing(t *testing.T) {
 	again, err := os.ReadFile(f.c.d.State.Path())
 	require.NoError(t, err)
 	require.Equal(t, string(saved), string(again), "the state file is not written")
+}
+
+// laggyHistory answers as h after lag has passed (virtual time in a
+// synctest bubble): a history source slow but within its timeout.
+type laggyHistory struct {
+	h   *fakeHistory
+	lag atomic.Int64 // nanoseconds
+}
+
+func (l *laggyHistory) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (history.Series, error) {
+	time.Sleep(time.Duration(l.lag.Load()))
+	return l.h.QueryRange(ctx, q, start, end, step)
+}
+
+// TestCyclesOverrunningTheIntervalLogOnce: cycles taking longer than the
+// interval (a history source answering slowly, within its timeout) log
+// one WARN naming PRESCALE_SCALING_INTERVAL and the cycle's time, DEBUG
+// while they last, and one INFO once a cycle fits again; the first cycle,
+// which reads every target's whole window, does not count. Run skips the
+// ticks they overrun, and prescale_cycle_lateness_seconds stays at 0:
+// tried live, 5 s cycles came 20 s apart (8 s a query through a delaying
+// proxy) with nothing logged.
+func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &laggyHistory{h: &fakeHistory{value: 35}}
+		var logs testkit.SyncBuffer
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		deps := testDeps(h, confidentForecast, st, m, time.Now)
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		h.lag.Store(int64(70 * time.Second)) // over the 1 m interval
+		go func() { _ = c.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		time.Sleep(71 * time.Second)
+		synctest.Wait()
+		require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0)
+		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the first cycle reads every window whole, slow by design")
+
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		out := logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+		require.Contains(t, out, `level=WARN msg="cycles take longer than PRESCALE_SCALING_INTERVAL: the ticks they overrun are skipped, so decisions come less often `+
+			`(prescale_cycle_phase_duration_seconds names the slow phase; query: the history source)" interval=1m0s err="the cycle took 1m10s"`)
+		require.Positive(t, strings.Count(out, "level=DEBUG msg=\"cycles take longer"), out)
+
+		h.lag.Store(0)
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		out = logs.String()
+		require.Equal(t, 1, strings.Count(out, "level=INFO msg=\"cycles fit in PRESCALE_SCALING_INTERVAL again\""), out)
+		require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+	})
 }
