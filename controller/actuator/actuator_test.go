@@ -593,3 +593,24 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookClosedConnectionSaysSo: a receiver that closes the
+// connection without answering (a crash while handling, a proxy giving
+// up) is retried as any connection error, and the error says what
+// happened; it said "EOF" alone (tried live: `Post http://...: EOF`).
+func TestWebhookClosedConnectionSaysSo(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 2, Wait: noWait}, nil)
+	require.NoError(t, err)
+	err = w.Send(t.Context(), testAction)
+	require.ErrorContains(t, err, "(the receiver closed the connection without answering)")
+	require.EqualValues(t, 2, calls.Load(), "retried")
+}

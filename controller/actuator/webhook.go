@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -325,6 +326,10 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 		}
 		if hint := tlshint.For(err); hint != "" {
 			return fmt.Errorf("%w%s", redact.Err(err), hint)
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+			// It said "EOF" alone.
+			return fmt.Errorf("%w (the receiver closed the connection without answering)", redact.Err(err))
 		}
 		return redact.Err(err)
 	}
