@@ -115,3 +115,30 @@ func TestPartialDemandUnderManualOverride(t *testing.T) {
 	require.Equal(t, 3, d.Desired)
 	require.Zero(t, st.Record(tg, d).OutageHold)
 }
+
+// TestPartialStretchNamesTheOutageHold: each decision on a partial demand
+// is an outage hold for the next (State.OutageHold), which the
+// stabilisation window step applies before the partial hold. So with a
+// stabilisation window only the first decision of a partial stretch that
+// the partial hold kept is named partial_data; the next are outage_hold,
+// reason stabilization, at the same units, partial in their explanation.
+// Without a stabilisation window every one is partial_data.
+func TestPartialStretchNamesTheOutageHold(t *testing.T) {
+	for _, c := range []struct {
+		window time.Duration
+		second Rule
+	}{{0, RulePartialData}, {5 * time.Minute, RuleOutageHold}} {
+		tg := baseTarget()
+		tg.StabilizationWindow = c.window
+		in, st := partialInput(40, 0.9)
+		st.LastScaleUp = t0.Add(-time.Hour) // out of the stabilisation window
+		d := Decide(in, tg, st)
+		require.Equal(t, RulePartialData, d.Explanation.Rule, "window %s", c.window)
+		st = st.Record(tg, d)
+		in.Now = t0.Add(time.Minute)
+		d = Decide(in, tg, st)
+		require.Equal(t, 8, d.Desired, "window %s", c.window)
+		require.True(t, d.Explanation.Partial)
+		require.Equal(t, c.second, d.Explanation.Rule, "window %s: %s", c.window, d.Line())
+	}
+}
