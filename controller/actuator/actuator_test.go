@@ -559,6 +559,7 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			waits := 0
+			var overran atomic.Bool
 			wait := func(ctx context.Context, _ time.Duration) error {
 				waits++
 				if during != "wait" || waits > 1 {
@@ -569,6 +570,7 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 				case <-ctx.Done():
 					return ctx.Err()
 				case <-time.After(10 * time.Second):
+					overran.Store(true) // Send breaks on the new decision anyway: say it here
 					return errors.New("the wait went on after the decision changed")
 				}
 			}
@@ -584,6 +586,10 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 			require.Equal(t, []string{"3"}, sent(), "the replaced decision is not retried")
 			require.Contains(t, l.Status()[0].LastErr, "HTTP 500")
 			require.Contains(t, l.Status()[0].LastErr, notRetried)
+			require.False(t, overran.Load(), "the wait went on after the decision changed")
+			if during == "attempt" {
+				require.Zero(t, waits, "no wait after an attempt whose decision was replaced")
+			}
 			require.True(t, l.Sync(ctx).IsZero(), "acknowledged")
 			require.Equal(t, []string{"3", "8"}, sent())
 			units, _, ok := l.Acked("web")
