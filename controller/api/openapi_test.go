@@ -10,6 +10,7 @@ import (
 
 	"github.com/prescale/prescale"
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/openapi"
 )
 
@@ -54,6 +55,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			switch v := v.(type) { // fields with a fixed set of values
 			case *TargetStatus:
 				v.Mode = "act"
+				v.Decisions[0].Explanation.WantedBy = policy.WantedByForecast
+			case *Decision:
+				v.Explanation.WantedBy = policy.WantedByUsageWindow
 			case *Health:
 				v.Status = "degraded"
 			}
