@@ -90,8 +90,7 @@ func (e *Exec) run(parent context.Context, a Action) error {
 	ctx, cancel := context.WithTimeout(parent, e.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
-	inherited := commandEnv(os.Environ())
-	cmd.Env = append(inherited, Env(a)...)
+	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
 	g := ownGroup(cmd)
 	cmd.WaitDelay = time.Second
 	out := &capped{max: MaxOutput}
@@ -107,7 +106,7 @@ func (e *Exec) run(parent context.Context, a Action) error {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := redact.Cut(hideSecrets(out.b.String(), inherited), 512)
+		msg := redact.Cut(hideSecrets(out.b.String(), os.Environ()), 512)
 		switch {
 		case parent.Err() != nil:
 			// It said "timed out after 30s" when the shutdown stopped it.
@@ -132,20 +131,36 @@ var secretNames = []string{"SECRET", "TOKEN", "PASS", "KEY", "CREDENTIAL", "AUTH
 const minSecret = 8
 
 // hideSecrets replaces in a command's output the values, of minSecret
-// bytes or more, of the variables of env (the environment the command
-// inherited) whose names hold one of secretNames. The output is quoted in
-// the error, which goes to the log and to the unauthenticated
-// /api/system/health: a script failing with "quota exceeded for key
-// $AWS_SECRET_ACCESS_KEY" published the key there.
+// bytes or more, of the variables of env whose names hold one of
+// secretNames, and each line of such a value of several lines (a PEM key
+// the command quotes in part). The output is quoted in the error, which
+// goes to the log and to the unauthenticated /api/system/health: a script
+// failing with "quota exceeded for key $AWS_SECRET_ACCESS_KEY" published
+// the key there. env is the controller's whole environment, its own
+// PRESCALE_* settings included (PRESCALE_API_TOKEN: not passed to the
+// command, which may hold it otherwise, from the same env file). The
+// longest values are hidden first: a shorter secret that is part of a
+// longer one, hidden first, left the rest of the longer one shown.
 func hideSecrets(out string, env []string) string {
+	var secrets []string
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || len(value) < minSecret || !slices.ContainsFunc(secretNames, func(s string) bool {
+		if !ok || !slices.ContainsFunc(secretNames, func(s string) bool {
 			return strings.Contains(strings.ToUpper(name), s)
 		}) {
 			continue
 		}
-		out = strings.ReplaceAll(out, value, redact.Mark)
+		secrets = append(secrets, value)
+		if strings.Contains(value, "\n") {
+			for line := range strings.SplitSeq(value, "\n") {
+				secrets = append(secrets, strings.TrimSpace(line))
+			}
+		}
+	}
+	secrets = slices.DeleteFunc(secrets, func(s string) bool { return len(s) < minSecret })
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		out = strings.ReplaceAll(out, s, redact.Mark)
 	}
 	return out
 }

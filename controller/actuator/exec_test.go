@@ -119,3 +119,36 @@ func TestExecOutputHidesSecrets(t *testing.T) {
 	require.NotContains(t, err.Error(), "supersecret")
 	require.NotContains(t, err.Error(), "0123456789")
 }
+
+// TestExecOutputHidesTheControllersSecrets: the controller's own secret
+// settings are hidden in the quoted output too, though the command does
+// not inherit them (it may hold them otherwise: a script sourcing the
+// controller's env file). PRESCALE_API_TOKEN, which authorises manual
+// scaling, was shown in the unauthenticated /api/system/health.
+func TestExecOutputHidesTheControllersSecrets(t *testing.T) {
+	t.Setenv("PRESCALE_API_TOKEN", "api-token-0123456789")
+	e, err := NewExec([]string{"/bin/sh", "-c", `echo "token api-token-0123456789 refused ($PRESCALE_API_TOKEN)" >&2; exit 3`}, time.Minute, nil)
+	require.NoError(t, err)
+	err = e.Deliver(t.Context(), testAction)
+	require.ErrorContains(t, err, `exit status 3 (output: "token REDACTED refused ()\n")`)
+}
+
+// TestHideSecrets: the longest secret is hidden first, so a shorter one
+// that is part of it cannot leave its rest shown (it did, in the order of
+// the environment); each line of a secret of several lines is hidden on
+// its own; values under minSecret and of other names are left.
+func TestHideSecrets(t *testing.T) {
+	env := []string{
+		"API_KEY=abcdefgh", "API_KEY_FULL=abcdefgh:supersecret-rest",
+		"GITHUB_APP_PRIVATE_KEY=-----BEGIN KEY-----\nMIIEowIBAAKCAQEA0123\nZZZZsecondline9876\n-----END KEY-----\n",
+		"PIN_PASS=1234", "REGION=eu-west-1-long",
+	}
+	for _, c := range []struct{ out, want string }{
+		{"refused abcdefgh:supersecret-rest", "refused REDACTED"},
+		{"refused abcdefgh alone", "refused REDACTED alone"},
+		{"bad key line MIIEowIBAAKCAQEA0123 at 2", "bad key line REDACTED at 2"},
+		{"pin 1234 in eu-west-1-long", "pin 1234 in eu-west-1-long"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env), c.out)
+	}
+}
