@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -220,15 +221,21 @@ func (c *Controller) paidUnits(idx int, t policy.Target, current int, now time.T
 	return max(current, c.lags[idx].Starting(now, t.Lag))
 }
 
+// ErrStateNotSaved is SaveState's error when the state file on disk is
+// older than the decisions at shutdown (its last save failed).
+var ErrStateNotSaved = errors.New("state file not saved at shutdown")
+
 // SaveState writes the state file once more with what every actuator has
 // acknowledged by now. The cycles write it, so an acknowledgement that
 // arrived after the last cycle was lost at shutdown: a restart published
 // the older units as current and sent the decision again. App.Run calls it
 // once the loop and the actuators have stopped; a failure is logged as
-// persist logs the cycles' (and returned). While saves fail (a full disk),
-// it also logs at ERROR that the state file is older than the decisions:
-// the shutdown said only "stopped", the failure being logged once at its
-// start, maybe hours before.
+// persist logs the cycles'. While saves fail (a full disk, this save or
+// the last cycle's), it also logs at ERROR that the state file is older
+// than the decisions (the shutdown said only "stopped", the failure being
+// logged once at its start, maybe hours before) and returns
+// ErrStateNotSaved, so the program exits 1 and its supervisor sees it
+// (it exited 0).
 func (c *Controller) SaveState() error {
 	err := c.saveAcks()
 	c.logPendingAtStop()
@@ -242,6 +249,7 @@ func (c *Controller) SaveState() error {
 		}
 		c.log.Error("stopping with the state file not saved: the next start resumes from its last save, and what was decided and acknowledged since is lost (cooldowns, last decisions, acknowledged units)",
 			"last_saved", at, "err", lastErr)
+		return fmt.Errorf("%w (last saved %s): %s", ErrStateNotSaved, at, lastErr)
 	}
 	return err
 }

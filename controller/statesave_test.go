@@ -60,8 +60,9 @@ func TestStateSaveFailureLogsOnce(t *testing.T) {
 
 // TestShutdownWithUnsavedStateLogsError: stopping while the state file
 // cannot be written logs at ERROR that the next start resumes from an
-// older save; the shutdown said only "stopped" (the failure's one WARN
-// may be hours old). A stop with the state saved logs no ERROR.
+// older save, and returns ErrStateNotSaved (the programs exit 1); the
+// shutdown said only "stopped" (the failure's one WARN may be hours old).
+// A stop with the state saved logs no ERROR.
 func TestShutdownWithUnsavedStateLogsError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
@@ -72,7 +73,9 @@ func TestShutdownWithUnsavedStateLogsError(t *testing.T) {
 		require.NoError(t, os.RemoveAll(dir))
 		advance(3 * time.Minute)
 		r.stop()
-		_ = r.c.SaveState() // no actuators: nothing new to save, but the last cycle's save failed
+		err := r.c.SaveState() // no actuators: nothing new to save, but the last cycle's save failed
+		require.ErrorIs(t, err, ErrStateNotSaved)
+		require.ErrorContains(t, err, "no such file or directory")
 		out := r.logs.String()
 		require.Equal(t, 1, strings.Count(out, "level=ERROR"), out)
 		require.Contains(t, out, `level=ERROR msg="stopping with the state file not saved: the next start resumes from its last save, and what was decided and acknowledged since is lost (cooldowns, last decisions, acknowledged units)" last_saved=`+saved.UTC().Format(time.RFC3339))

@@ -174,3 +174,30 @@ func TestHistoryWindowFitsTheStep(t *testing.T) {
 	require.Equal(t, 0, run(ctx, nil, &out, &errb2), errb2.String())
 	require.NotContains(t, errb2.String(), "PRESCALE_HISTORY_WINDOW unset")
 }
+
+// TestShutdownWithStateUnsavedExitsOne: a shutdown whose last state save
+// fails (the state file a link into a directory that is gone, as a
+// volume unmounted under it; a full disk alike) exits 1 after the ERROR
+// saying so, so systemd and Kubernetes see it; it exited 0. The same
+// shutdown with the file saved exits 0.
+func TestShutdownWithStateUnsavedExitsOne(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Setenv("PRESCALE_DATA_DIR", dir)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_TARGET_QUERY", "vector(1)")
+	t.Setenv("PRESCALE_ACTUATOR", config.ActuatorSimulated) // saved at shutdown
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // started, then stopped at once: the shutdown's save is what is checked
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 0, run(ctx, nil, &out, &errb), errb.String())
+	require.FileExists(t, filepath.Join(dir, "controller-state.json"))
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "controller-state.json")))
+	require.NoError(t, os.Symlink(filepath.Join(t.TempDir(), "gone", "controller-state.json"), filepath.Join(dir, "controller-state.json")))
+	errb = testkit.SyncBuffer{}
+	require.Equal(t, 1, run(ctx, nil, &out, &errb), errb.String())
+	require.Contains(t, errb.String(), `level=ERROR msg="stopping with the state file not saved`)
+	require.Contains(t, errb.String(), `level=ERROR msg="prescale-controller stopped" err="state file not saved at shutdown (last saved never): state: `)
+	require.NotContains(t, errb.String(), `level=INFO msg="prescale-controller stopped"`)
+}

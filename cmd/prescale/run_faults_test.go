@@ -338,3 +338,28 @@ func TestTokenFileThroughSymlink(t *testing.T) {
 		require.Len(t, ents, 1, "no temporary file left in %s", d)
 	}
 }
+
+// TestRunShutdownWithStateUnsavedExitsOne: prescale run saves the
+// controller's state at shutdown as prescale-controller does, and exits 1
+// when that save fails (the state file a link into a directory that is
+// gone), after the ERROR saying so; it exited 0. Saved, it exits 0.
+func TestRunShutdownWithStateUnsavedExitsOne(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Setenv("PRESCALE_DATA_DIR", dir)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // started, then stopped at once: the shutdown's save is what is checked
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 0, runCmd(ctx, nil, &out, &errb), errb.String())
+	state := filepath.Join(dir, "controller-state.json")
+	require.FileExists(t, state)
+
+	require.NoError(t, os.Remove(state))
+	require.NoError(t, os.Symlink(filepath.Join(t.TempDir(), "gone", "controller-state.json"), state))
+	errb = testkit.SyncBuffer{}
+	require.Equal(t, 1, runCmd(ctx, nil, &out, &errb), errb.String())
+	require.Contains(t, errb.String(), `level=ERROR msg="stopping with the state file not saved`)
+	require.Contains(t, errb.String(), "prescale run: state file not saved at shutdown (last saved never): state: ")
+	require.NotContains(t, errb.String(), `msg="prescale run stopped"`)
+}

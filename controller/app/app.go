@@ -484,13 +484,14 @@ func (a *App) Run(ctx context.Context) error {
 	scancel()
 	a.api.Close()
 	wg.Wait()
-	// The acknowledgements that arrived after the last cycle.
-	_ = a.ctrl.SaveState()
+	// The acknowledgements that arrived after the last cycle; a state
+	// file left unsaved is an error of the run (exit 1).
+	saveErr := a.ctrl.SaveState()
 	select {
 	case err := <-errc:
-		return err
+		return errors.Join(err, saveErr)
 	default:
-		return nil
+		return saveErr
 	}
 }
 
