@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"strings"
 	"sync"
@@ -577,17 +576,8 @@ func TestRunSchedules(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHistory{value: 35}
 		var logs testkit.SyncBuffer
-		st, err := state.New(t.TempDir())
-		require.NoError(t, err)
-		reg := prometheus.NewRegistry()
-		m := NewMetrics(reg, []policy.Target{testTarget})
-		deps := testDeps(h, confidentForecast, st, m, time.Now)
-		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { _ = c.Run(ctx); close(done) }()
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		stop := runInBubble(t, h, m, &logs)
 
 		synctest.Wait()
 		require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0, "first cycle at start")
@@ -617,8 +607,7 @@ func TestRunSchedules(t *testing.T) {
 		require.Contains(t, logs.String(), "failing_for=15s failed_attempts=4", "the outage: 7 s of retries, then 8 s to the next cycle")
 		require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"))
 
-		cancel()
-		<-done
+		stop()
 		require.False(t, math.IsNaN(testutil.ToFloat64(m.LastCycle)))
 	})
 }

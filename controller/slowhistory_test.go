@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"strings"
@@ -135,18 +136,9 @@ func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &laggyHistory{h: &fakeHistory{value: 35}}
 		var logs testkit.SyncBuffer
-		st, err := state.New(t.TempDir())
-		require.NoError(t, err)
 		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
-		deps := testDeps(h, confidentForecast, st, m, time.Now)
-		deps.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
 		h.lag.Store(int64(70 * time.Second)) // over the 1 m interval
-		go func() { _ = c.Run(ctx); close(done) }()
-		defer func() { cancel(); <-done }()
+		defer runInBubble(t, h, m, &logs)()
 		time.Sleep(71 * time.Second)
 		synctest.Wait()
 		require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0)
@@ -167,4 +159,54 @@ func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
 		require.Equal(t, 1, strings.Count(out, "level=INFO msg=\"cycles fit in PRESCALE_SCALING_INTERVAL again\""), out)
 		require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
 	})
+}
+
+// TestCyclesFailingOnTheHistorySourceAreNotOverruns: cycles failing
+// slowly on the history source (queries timing out) are its outage's to
+// log, not overruns, and do not use up the first cycle's exception: the
+// first that reads the source, every target's whole window, is not
+// counted either; the slow cycles after it are.
+func TestCyclesFailingOnTheHistorySourceAreNotOverruns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fh := &fakeHistory{value: 35, err: errors.New("connection timed out")}
+		h := &laggyHistory{h: fh}
+		var logs testkit.SyncBuffer
+		h.lag.Store(int64(70 * time.Second)) // over the 1 m interval
+		defer runInBubble(t, h, NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget}), &logs)()
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		require.Contains(t, logs.String(), `level=WARN msg="history source down`)
+		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the outage's to log")
+
+		fh.mu.Lock()
+		fh.err = nil
+		fh.mu.Unlock()
+		for !strings.Contains(logs.String(), "history source recovered") {
+			time.Sleep(time.Second) // virtual time: until the first cycle that read the source ends
+			synctest.Wait()
+		}
+		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the first cycle that read the source")
+
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		require.Equal(t, 1, strings.Count(logs.String(), `level=WARN msg="cycles take longer than PRESCALE_SCALING_INTERVAL`), logs.String())
+	})
+}
+
+// runInBubble starts Run of a controller of testTarget (act mode, a
+// confident forecast) reading h, with metrics m, logging at DEBUG to logs,
+// in the calling synctest bubble's virtual time; the function it returns
+// stops Run and waits for it.
+func runInBubble(t *testing.T, h history.History, m *Metrics, logs *testkit.SyncBuffer) (stop func()) {
+	t.Helper()
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	deps := testDeps(h, confidentForecast, st, m, time.Now)
+	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { _ = c.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
 }
