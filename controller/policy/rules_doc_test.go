@@ -17,36 +17,47 @@ import (
 // in this package's non-test files.
 func ruleConstants(t *testing.T) []string {
 	t.Helper()
+	return constants(t, func(spec *ast.ValueSpec, _ *ast.Ident) bool {
+		id, ok := spec.Type.(*ast.Ident)
+		return ok && id.Name == "Rule"
+	})
+}
+
+// constants returns the value of every constant (name of spec) declared
+// in this package's non-test files for which keep is true; each must be
+// a string literal.
+func constants(t *testing.T, keep func(spec *ast.ValueSpec, name *ast.Ident) bool) []string {
+	t.Helper()
 	fset := token.NewFileSet()
-	var rules []string
+	var out []string
 	files, err := os.ReadDir(".")
 	require.NoError(t, err)
 	for _, f := range files {
-		name := f.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+		file := f.Name()
+		if !strings.HasSuffix(file, ".go") || strings.HasSuffix(file, "_test.go") {
 			continue
 		}
-		file, err := parser.ParseFile(fset, name, nil, 0)
+		parsed, err := parser.ParseFile(fset, file, nil, 0)
 		require.NoError(t, err)
-		ast.Inspect(file, func(n ast.Node) bool {
+		ast.Inspect(parsed, func(n ast.Node) bool {
 			spec, ok := n.(*ast.ValueSpec)
 			if !ok {
 				return true
 			}
-			if id, ok := spec.Type.(*ast.Ident); !ok || id.Name != "Rule" {
-				return true
-			}
-			for _, v := range spec.Values {
-				lit, ok := v.(*ast.BasicLit)
-				require.True(t, ok, "Rule constant in %s is not a literal", name)
-				s, err := strconv.Unquote(lit.Value)
+			for i, id := range spec.Names {
+				if i >= len(spec.Values) || !keep(spec, id) {
+					continue
+				}
+				lit, ok := spec.Values[i].(*ast.BasicLit)
+				require.True(t, ok, "constant %s in %s is not a literal", id.Name, file)
+				v, err := strconv.Unquote(lit.Value)
 				require.NoError(t, err)
-				rules = append(rules, s)
+				out = append(out, v)
 			}
 			return true
 		})
 	}
-	return rules
+	return out
 }
 
 // TestReferenceListsEveryRule: docs/controller-reference.md's table of

@@ -2,10 +2,7 @@ package policy
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,36 +14,7 @@ import (
 // declared in this package's non-test files.
 func wantedByConstants(t *testing.T) []string {
 	t.Helper()
-	fset := token.NewFileSet()
-	var out []string
-	files, err := os.ReadDir(".")
-	require.NoError(t, err)
-	for _, f := range files {
-		name := f.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, name, nil, 0)
-		require.NoError(t, err)
-		ast.Inspect(file, func(n ast.Node) bool {
-			spec, ok := n.(*ast.ValueSpec)
-			if !ok {
-				return true
-			}
-			for i, id := range spec.Names {
-				if !strings.HasPrefix(id.Name, "WantedBy") || i >= len(spec.Values) {
-					continue
-				}
-				lit, ok := spec.Values[i].(*ast.BasicLit)
-				require.True(t, ok, "%s in %s is not a literal", id.Name, name)
-				s, err := strconv.Unquote(lit.Value)
-				require.NoError(t, err)
-				out = append(out, s)
-			}
-			return true
-		})
-	}
-	return out
+	return constants(t, func(_ *ast.ValueSpec, name *ast.Ident) bool { return strings.HasPrefix(name.Name, "WantedBy") })
 }
 
 // TestWantedByValuesDocumented: the OpenAPI document lists exactly the
