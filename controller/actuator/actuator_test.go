@@ -575,7 +575,7 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 				}
 			}
 			now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-			w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: wait}, nil)
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 5, Wait: wait}, NewMetrics(prometheus.NewRegistry()))
 			require.NoError(t, err)
 			var log strings.Builder
 			l = NewLevel(w, LevelConfig{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&log, nil))})
@@ -587,6 +587,7 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 			require.Contains(t, l.Status()[0].LastErr, "HTTP 500")
 			require.Contains(t, l.Status()[0].LastErr, notRetried)
 			require.False(t, overran.Load(), "the wait went on after the decision changed")
+			require.Zero(t, testutil.ToFloat64(w.metrics.retries.WithLabelValues(w.cfg.Receiver)), "no attempt was repeated")
 			if during == "attempt" {
 				require.Zero(t, waits, "no wait after an attempt whose decision was replaced")
 			}
