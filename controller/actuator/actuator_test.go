@@ -621,3 +621,35 @@ func TestWebhookClosedConnectionSaysSo(t *testing.T) {
 	require.ErrorContains(t, err, "(the receiver closed the connection without answering)")
 	require.EqualValues(t, 2, calls.Load(), "retried")
 }
+
+// TestReplacedDuringRetryAfterHoldsOnlyWhatWasAsked: a 503's Retry-After
+// (20 s, within what one delivery waits) is waited between attempts; new
+// desired units end that wait, and are sent once the time the receiver
+// asked for has passed, 20 s after its answer. The hold was counted again
+// from the cut: new units decided 19 s into the wait waited until 39 s.
+func TestReplacedDuringRetryAfterHoldsOnlyWhatWasAsked(t *testing.T) {
+	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	now := start
+	rcv := newBusyReceiver(t, http.StatusServiceUnavailable, "20")
+	clock := func() time.Time { return now }
+	var l *Level
+	wait := func(ctx context.Context, d time.Duration) error {
+		require.Equal(t, 20*time.Second, d, "the Retry-After is waited")
+		now = now.Add(19 * time.Second)
+		_ = l.Act(ctx, Action{Target: "web", Desired: 8}) // ends the wait
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second): // a watchdog, not a sleep
+			return errors.New("the wait went on after the decision changed")
+		}
+	}
+	w, err := NewWebhook(WebhookConfig{URL: rcv.url, MaxAttempts: 5, Wait: wait, Now: clock}, nil)
+	require.NoError(t, err)
+	l = NewLevel(w, LevelConfig{Now: clock, MinBackoff: time.Second, MaxBackoff: 30 * time.Second})
+
+	require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 3}))
+	require.Equal(t, start.Add(20*time.Second), l.Sync(t.Context()), "the new units are due when the receiver asked")
+	require.EqualValues(t, 1, rcv.calls.Load())
+	require.Contains(t, l.Status()[0].LastErr, notRetried)
+}

@@ -248,7 +248,7 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 			break
 		}
 		if a.isReplaced() {
-			err = fmt.Errorf("%w; %s", err, notRetried)
+			err = w.replaced(err, w.cfg.Now())
 			break
 		}
 		wait := delay
@@ -262,8 +262,9 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 			}
 			wait = b.after
 		}
+		waited := w.cfg.Now()
 		if werr := w.wait(ctx, a, wait); a.isReplaced() {
-			err = fmt.Errorf("%w; %s", err, notRetried)
+			err = w.replaced(err, waited)
 			break
 		} else if werr != nil {
 			err = errors.Join(err, werr)
@@ -287,6 +288,18 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 // decision waited behind them, and a receiver that came back meanwhile got
 // the old units first.
 const notRetried = "not retried: the target's desired units changed, the new ones are sent now"
+
+// replaced ends the error of a delivery whose target's desired units
+// changed during it, the last answer having come at since (notRetried). A
+// Retry-After that answer asked for is shortened by the time waited since
+// it: the Level holds the receiver for it from the error's time, so new
+// units decided 19 s into a 20 s Retry-After waited 20 s more, not 1.
+func (w *Webhook) replaced(err error, since time.Time) error {
+	if b := (*busyError)(nil); errors.As(err, &b) {
+		b.after = max(0, b.after-w.cfg.Now().Sub(since))
+	}
+	return fmt.Errorf("%w; %s", err, notRetried)
+}
 
 // wait is Wait between two attempts of a's delivery, ended early when a
 // is replaced.
