@@ -201,3 +201,24 @@ func TestShutdownWithStateUnsavedExitsOne(t *testing.T) {
 	require.Contains(t, errb.String(), `level=ERROR msg="prescale-controller stopped" err="state file not saved at shutdown (last saved never): state: `)
 	require.NotContains(t, errb.String(), `level=INFO msg="prescale-controller stopped"`)
 }
+
+// TestCorruptStateFileExitsTwo: a state file that is JSON but holds a
+// value of the wrong kind (edited by hand) stops the start with exit 2,
+// naming the file, the value's JSON path and position, and saying to
+// move it aside; the message named Go types (`Go struct field
+// File.targets.plainTarget.cost_today of type float64`).
+func TestCorruptStateFileExitsTwo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	state := filepath.Join(dir, "controller-state.json")
+	require.NoError(t, os.WriteFile(state, []byte(`{"version":1,"targets":{"web":{"cost_today":"12.5"}}}`), 0o600))
+	t.Setenv("PRESCALE_DATA_DIR", dir)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	t.Setenv("PRESCALE_TARGET_QUERY", "vector(1)")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 2, run(ctx, nil, &out, &errb), errb.String())
+	require.Contains(t, errb.String(), state+`: targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "12.5"; move it aside to start without it`)
+	require.NotContains(t, errb.String(), "Go struct")
+}

@@ -211,7 +211,7 @@ func (s *Store) Load() (File, error) {
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return File{}, fmt.Errorf("state: %s: %w; %s", s.path, err, moveAside)
+		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, describeLoadError(b, err), moveAside)
 	}
 	if f.Version != Version {
 		return File{}, fmt.Errorf("state: %s: version %d, want %d; %s", s.path, f.Version, Version, moveAside)

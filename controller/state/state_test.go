@@ -52,7 +52,7 @@ func TestStoreErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, content, wantErr string
 	}{
-		{"corrupt", "{", "unexpected end of JSON input; move it aside to start without it"},
+		{"corrupt", "{", "cut short: its JSON ends unfinished at line 1, column 2, byte offset 1; move it aside to start without it"},
 		{"wrong version", `{"version": 99}`, "version 99, want 1; move it aside to start without it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +62,52 @@ func TestStoreErrors(t *testing.T) {
 			require.NoError(t, err)
 			_, err = s.Load()
 			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
+
+// TestLoadErrorNamesTheValue: a state file that is JSON but not a state
+// file's (edited by hand, damaged) is refused with the JSON path of the
+// value at fault, its line, column and byte offset, what it should hold
+// and what it holds. encoding/json's error named Go types (`Go struct
+// field File.targets.plainTarget.cost_today of type float64`), and a
+// time's or a packed history's named no field at all (`parsing time "x"
+// as "2006-01-02T15:04:05Z07:00"`). A file that is not JSON is named by
+// the position of its first bad byte.
+func TestLoadErrorNamesTheValue(t *testing.T) {
+	for _, tc := range []struct{ name, content, want string }{
+		{"number a string", `{"version":1,"targets":{"web":{"cost_today":"x"}}}`,
+			`targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "x"`},
+		{"time a number", "{\"version\": 1,\n \"targets\": {\"web\": {\"policy\": {\"last_scale_up\": 5}}}}",
+			`targets["web"].policy.last_scale_up (line 2, column 50, byte offset 64): want a time such as 2026-12-07T04:30:00Z, got 5`},
+		{"in a list", `{"version":1,"targets":{"api":{},"web":{"decisions":[{"desired":"a"}]}}}`,
+			`targets["web"].decisions[0].desired (line 1, column 65, byte offset 64): want a whole number, got "a"`},
+		{"map key", `{"version":1,"targets":{"web":{"acked":{"webhook:prescale":2.5}}}}`,
+			`targets["web"].acked["webhook:prescale"] (line 1, column 60, byte offset 59): want a whole number, got 2.5`},
+		{"packed history", `{"version":1,"targets":{"web":{"history":"!!!"}}}`,
+			`targets["web"].history (line 1, column 42, byte offset 41): history: not base64, got "!!!"`},
+		{"packed shadow runs", `{"version":1,"targets":{"web":{"shadow":{"version":2,"runs":5}}}}`,
+			`targets["web"].shadow.runs (line 1, column 61, byte offset 60): want a string, got 5`},
+		{"saved_at", `{"version":1,"saved_at":"yesterday","targets":{}}`,
+			`saved_at (line 1, column 25, byte offset 24): want a time such as 2026-12-07T04:30:00Z, got "yesterday"`},
+		{"targets a list", `{"version":1,"targets":[{"name":"web"}]}`,
+			`targets (line 1, column 24, byte offset 23): want an object, got a list`},
+		{"not an object", `[1]`, `the file (line 1, column 1, byte offset 0): want an object, got a list`},
+		{"not JSON", "{\"version\":1,\n\"targets\":{\"web\":{\"cost_today\":1,}}}",
+			`not JSON at line 2, column 34, byte offset 47: invalid character '}' looking for beginning of object key string`},
+		{"empty", "\n", "the file is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, FileName)
+			require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o600))
+			s, err := New(dir)
+			require.NoError(t, err)
+			_, err = s.Load()
+			require.EqualError(t, err, "state: "+path+": "+tc.want+"; "+moveAside)
+			for _, goName := range []string{"Go ", "plainTarget", "float64", "int64", "2006-01-02", "state.File", "state.Target"} {
+				require.NotContains(t, err.Error(), goName)
+			}
 		})
 	}
 }
