@@ -845,7 +845,9 @@ func (c *Controller) Run(ctx context.Context) error {
 }
 
 // noteOverrun logs one WARN when cycles start to take longer than the
-// interval, DEBUG while they do, and one INFO when one fits in it again.
+// interval, DEBUG while they do, and one INFO when one fits in it again;
+// it counts each such cycle on prescale_cycle_overruns_total, the alert's
+// series, so the alert and the log cannot disagree.
 // Run skips the ticks a cycle overran, so decisions then come less often
 // than PRESCALE_SCALING_INTERVAL says, and prescale_cycle_lateness_seconds
 // stays at 0: a history source answering in 8 s a query (within
@@ -863,6 +865,7 @@ func (c *Controller) noteOverrun(now time.Time, took time.Duration, err error) {
 		return
 	}
 	if took > c.o.Interval {
+		c.d.Metrics.Overruns.Inc()
 		c.overrun.Fail(c.log, now, fmt.Errorf("the cycle took %s", took.Round(time.Millisecond)),
 			"cycles take longer than PRESCALE_SCALING_INTERVAL: the ticks they overrun are skipped, so decisions come less often "+
 				"(prescale_cycle_phase_duration_seconds names the slow phase; query: the history source)",

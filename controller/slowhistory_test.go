@@ -143,6 +143,7 @@ func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
 		synctest.Wait()
 		require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0)
 		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the first cycle reads every window whole, slow by design")
+		require.Zero(t, testutil.ToFloat64(m.Overruns), "the first cycle is no overrun")
 
 		time.Sleep(5 * time.Minute)
 		synctest.Wait()
@@ -151,6 +152,9 @@ func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
 		require.Contains(t, out, `level=WARN msg="cycles take longer than PRESCALE_SCALING_INTERVAL: the ticks they overrun are skipped, so decisions come less often `+
 			`(prescale_cycle_phase_duration_seconds names the slow phase; query: the history source)" interval=1m0s err="the cycle took 1m10s"`)
 		require.Positive(t, strings.Count(out, "level=DEBUG msg=\"cycles take longer"), out)
+		overran := strings.Count(out, "msg=\"cycles take longer")
+		require.InDelta(t, overran, testutil.ToFloat64(m.Overruns), 0, "prescale_cycle_overruns_total counts the cycles the log says overran")
+		require.InDelta(t, testutil.ToFloat64(m.Cycles)-1, testutil.ToFloat64(m.Overruns), 0, "every cycle but the first")
 
 		h.lag.Store(0)
 		time.Sleep(5 * time.Minute)
@@ -158,6 +162,8 @@ func TestCyclesOverrunningTheIntervalLogOnce(t *testing.T) {
 		out = logs.String()
 		require.Equal(t, 1, strings.Count(out, "level=INFO msg=\"cycles fit in PRESCALE_SCALING_INTERVAL again\""), out)
 		require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
+		require.InDelta(t, strings.Count(out, "msg=\"cycles take longer"), testutil.ToFloat64(m.Overruns), 0, "cycles that fit are not counted")
+		require.Less(t, testutil.ToFloat64(m.Overruns), testutil.ToFloat64(m.Cycles)-3, "cycles that fit are not counted")
 	})
 }
 
@@ -172,11 +178,13 @@ func TestCyclesFailingOnTheHistorySourceAreNotOverruns(t *testing.T) {
 		h := &laggyHistory{h: fh}
 		var logs testkit.SyncBuffer
 		h.lag.Store(int64(70 * time.Second)) // over the 1 m interval
-		defer runInBubble(t, h, NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget}), &logs)()
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		defer runInBubble(t, h, m, &logs)()
 		time.Sleep(5 * time.Minute)
 		synctest.Wait()
 		require.Contains(t, logs.String(), `level=WARN msg="history source down`)
 		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the outage's to log")
+		require.Zero(t, testutil.ToFloat64(m.Overruns), "the outage's, not overruns")
 
 		fh.mu.Lock()
 		fh.err = nil
@@ -186,10 +194,12 @@ func TestCyclesFailingOnTheHistorySourceAreNotOverruns(t *testing.T) {
 			synctest.Wait()
 		}
 		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "the first cycle that read the source")
+		require.Zero(t, testutil.ToFloat64(m.Overruns), "the first cycle that read the source")
 
 		time.Sleep(5 * time.Minute)
 		synctest.Wait()
 		require.Equal(t, 1, strings.Count(logs.String(), `level=WARN msg="cycles take longer than PRESCALE_SCALING_INTERVAL`), logs.String())
+		require.InDelta(t, strings.Count(logs.String(), `msg="cycles take longer`), testutil.ToFloat64(m.Overruns), 0, logs.String())
 	})
 }
 

@@ -40,6 +40,7 @@ type Metrics struct {
 	CycleLateness prometheus.Histogram
 	Cycles        prometheus.Counter
 	CyclesFailed  prometheus.Counter
+	Overruns      prometheus.Counter
 	LastCycle     prometheus.Gauge
 	HistoryUp     prometheus.Gauge
 	HistoryHealth prometheus.Gauge
@@ -106,7 +107,7 @@ func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
 		reg.MustRegister(m.Desired, m.Current, m.Forecast, m.ForecastLo, m.ForecastHi, m.ForecastPeak, m.Anomaly, m.Anomalous,
 			m.Confidence, m.ModelError, m.CostPerHour, m.CostToday, m.Budget, m.BudgetCapped,
 			m.DataOK, m.Partial, m.LastDecision, m.PendingSince, m.Demand, m.Info, m.Decisions, m.CycleDuration, m.CycleLateness, m.Cycles,
-			m.CyclesFailed, m.LastCycle, m.HistoryUp, m.HistoryHealth, m.QueryDuration, m.PhaseDuration, m.Shard, m.StateSaveFail,
+			m.CyclesFailed, m.Overruns, m.LastCycle, m.HistoryUp, m.HistoryHealth, m.QueryDuration, m.PhaseDuration, m.Shard, m.StateSaveFail,
 			m.LagConfigured, m.LagObserved)
 	}
 	for _, p := range CyclePhases {
@@ -167,6 +168,7 @@ func (m *Metrics) newLoopMetrics() {
 	m.CycleLateness = histogram("cycle_lateness_seconds", "How late a cycle started after its scheduled time.", []float64{.001, .01, .1, .5, 1, 5, 30})
 	m.Cycles = counter("cycles_total", "Decision cycles run.")
 	m.CyclesFailed = counter("cycles_failed_total", "Decision cycles with at least one error (logged; never fatal).")
+	m.Overruns = counter("cycle_overruns_total", "Decision cycles that took longer than PRESCALE_SCALING_INTERVAL (the ticks they overran are skipped, so decisions come less often), counted as the log's WARN counts them: not a cycle failing on the history source, nor the first that reads it (every target's whole window). PrescaleCyclesOverrunning fires when more than half of 15 minutes' cycles overran, for 10 minutes.")
 	m.LastCycle = scalarGauge("last_cycle_timestamp_seconds", "Unix time of the last cycle (the time its decisions were made for).")
 	m.HistoryUp = scalarGauge("history_up", "1 when the last cycle's history queries reached the store, else 0.")
 	m.HistoryHealth = scalarGauge("history_healthy", "1 when the store answered with fresh data for every target, else 0.")
