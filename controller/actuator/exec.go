@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/prescale/prescale/internal/redact"
 )
@@ -133,7 +135,8 @@ const minSecret = 8
 // hideSecrets replaces in a command's output the values, of minSecret
 // bytes or more, of the variables of env whose names hold one of
 // secretNames, and each line of such a value of several lines (a PEM key
-// the command quotes in part). The output is quoted in the error, which
+// the command quotes in part), and the password of any URL in any
+// variable (envURLSecrets). The output is quoted in the error, which
 // goes to the log and to the unauthenticated /api/system/health: a script
 // failing with "quota exceeded for key $AWS_SECRET_ACCESS_KEY" published
 // the key there. env is the controller's whole environment, its own
@@ -142,27 +145,63 @@ const minSecret = 8
 // longest values are hidden first: a shorter secret that is part of a
 // longer one, hidden first, left the rest of the longer one shown.
 func hideSecrets(out string, env []string) string {
-	var secrets []string
+	var secrets [][2]string // what is hidden, what shows instead
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !slices.ContainsFunc(secretNames, func(s string) bool {
+		if !ok {
+			continue
+		}
+		secrets = append(secrets, envURLSecrets(value)...)
+		if !slices.ContainsFunc(secretNames, func(s string) bool {
 			return strings.Contains(strings.ToUpper(name), s)
 		}) {
 			continue
 		}
-		secrets = append(secrets, value)
+		secrets = append(secrets, [2]string{value, redact.Mark})
 		if strings.Contains(value, "\n") {
 			for line := range strings.SplitSeq(value, "\n") {
-				secrets = append(secrets, strings.TrimSpace(line))
+				secrets = append(secrets, [2]string{strings.TrimSpace(line), redact.Mark})
 			}
 		}
 	}
-	secrets = slices.DeleteFunc(secrets, func(s string) bool { return len(s) < minSecret })
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
+		return s[1] == redact.Mark && len(s[0]) < minSecret
+	})
+	slices.SortFunc(secrets, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
 	for _, s := range secrets {
-		out = strings.ReplaceAll(out, s, redact.Mark)
+		out = strings.ReplaceAll(out, s[0], s[1])
 	}
 	return out
+}
+
+// envURLSecrets is what hideSecrets hides of the URLs (split at blanks and
+// commas) of a variable's value, whatever its name
+// (PRESCALE_PROMETHEUS_URL=https://ops:pw@prom): of a URL whose user info
+// holds a password, the user info with its ':' and '@' as written
+// ("ops:pw@", shown "REDACTED@", at any length: the ':' and '@' keep it
+// from matching unrelated words), and the password alone, as written and
+// decoded, under hideSecrets' minSecret rule (a short one would blank
+// unrelated words).
+func envURLSecrets(value string) [][2]string {
+	var secrets [][2]string
+	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		u, err := url.Parse(f)
+		if err != nil || u.User == nil {
+			continue
+		}
+		pw, ok := u.User.Password()
+		if !ok || pw == "" {
+			continue
+		}
+		_, authority, _ := strings.Cut(f, "//")
+		if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+			authority = authority[:i]
+		}
+		info := authority[:strings.LastIndex(authority, "@")+1]
+		_, rawPW, _ := strings.Cut(info[:len(info)-1], ":")
+		secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
+	}
+	return secrets
 }
 
 // killGrace is how long a command stopped by its timeout or the shutdown

@@ -152,3 +152,41 @@ func TestHideSecrets(t *testing.T) {
 		require.Equal(t, c.want, hideSecrets(c.out, env), c.out)
 	}
 }
+
+// TestExecOutputHidesURLPasswords: the password in a URL of any variable
+// (an inherited DATABASE_URL; the controller's PRESCALE_PROMETHEUS_URL,
+// not inherited, that the command holds otherwise) is hidden in the
+// quoted output, with its user info when printed in the URL; a URL
+// without a password is left as written. It was quoted as printed: the
+// names hold none of secretNames.
+func TestExecOutputHidesURLPasswords(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://app:db-pw-12345@db.example/app")
+	t.Setenv("PRESCALE_PROMETHEUS_URL", "https://ops:s3cretpass@prom.example:9090/")
+	t.Setenv("HOOK_URL", "http://svc-user@hooks.example/x")
+	e, err := NewExec([]string{"/bin/sh", "-c", `echo "no $DATABASE_URL, https://ops:s3cretpass@prom.example:9090/ (s3cretpass) or $HOOK_URL" >&2; exit 3`}, time.Minute, nil)
+	require.NoError(t, err)
+	err = e.Deliver(t.Context(), testAction)
+	require.ErrorContains(t, err, `(output: "no postgres://REDACTED@db.example/app, https://REDACTED@prom.example:9090/ (REDACTED) or http://svc-user@hooks.example/x\n")`)
+}
+
+// TestHideSecretsURLPasswords: of a URL in a variable of any name, the
+// user info with a password is hidden at any length ("u:p@" has a ':' and
+// an '@', so it blanks no unrelated word); the bare password only from
+// minSecret bytes, as written (percent-encoded) and decoded; a URL list
+// (PRESCALE_SCRAPE_TARGETS) has each of its URLs hidden.
+func TestHideSecretsURLPasswords(t *testing.T) {
+	env := []string{
+		"SHORT_URL=http://a:b@h", "ENC_URL=https://ops:p%40ss-word-99@prom/",
+		"TARGETS=http://x:first-pass-1@t1/m, http://y:second-pass-2@t2/m",
+		"NO_PW_URL=https://ops@prom/", "EMPTY_PW_URL=https://ops:@prom/",
+	}
+	for _, c := range []struct{ out, want string }{
+		{"GET http://a:b@h failed: a b", "GET http://REDACTED@h failed: a b"},
+		{"url https://ops:p%40ss-word-99@prom/", "url https://REDACTED@prom/"},
+		{"pw p%40ss-word-99 or p@ss-word-99", "pw REDACTED or REDACTED"},
+		{"t1 first-pass-1, t2 y:second-pass-2@t2", "t1 REDACTED, t2 REDACTED@t2"},
+		{"https://ops@prom/ and https://ops:@prom/", "https://ops@prom/ and https://ops:@prom/"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env), c.out)
+	}
+}
