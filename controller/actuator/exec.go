@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -185,21 +184,9 @@ func hideSecrets(out string, env []string) string {
 func envURLSecrets(value string) [][2]string {
 	var secrets [][2]string
 	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
-		u, err := url.Parse(f)
-		if err != nil || u.User == nil {
-			continue
+		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
+			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
 		}
-		pw, ok := u.User.Password()
-		if !ok || pw == "" {
-			continue
-		}
-		_, authority, _ := strings.Cut(f, "//")
-		if i := strings.IndexAny(authority, "/?#"); i >= 0 {
-			authority = authority[:i]
-		}
-		info := authority[:strings.LastIndex(authority, "@")+1]
-		_, rawPW, _ := strings.Cut(info[:len(info)-1], ":")
-		secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
 	}
 	return secrets
 }

@@ -43,14 +43,43 @@ func URL(raw string) string {
 // the first '/', '?' or '#' after "//", as url.Parse ends it; "" without
 // an authority.
 func afterHost(raw string) string {
+	_, after := splitAuthority(raw)
+	return after
+}
+
+// splitAuthority splits what follows raw's "//" into the authority (user
+// info and host) and the rest from the first '/', '?' or '#', as
+// url.Parse ends the authority; both "" without "//".
+func splitAuthority(raw string) (authority, after string) {
 	_, rest, ok := strings.Cut(raw, "//")
 	if !ok {
-		return ""
+		return "", ""
 	}
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		return rest[i:]
+		return rest[:i], rest[i:]
 	}
-	return ""
+	return rest, ""
+}
+
+// UserInfo is, of a URL raw whose user info holds a non-empty password,
+// that user info as written with its ':' and the '@' ending it
+// ("ops:p%40w@"), the password as written ("p%40w") and decoded ("p@w");
+// ok is false for a URL that does not parse or has no password. Text that
+// quotes raw (a command's output) hides these: what it quotes of the URL
+// is not known, so URL's rewrite cannot be applied there.
+func UserInfo(raw string) (info, rawPassword, password string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return "", "", "", false
+	}
+	password, set := u.User.Password()
+	if !set || password == "" {
+		return "", "", "", false
+	}
+	authority, _ := splitAuthority(raw)
+	info = authority[:strings.LastIndex(authority, "@")+1]
+	_, rawPassword, _ = strings.Cut(info[:len(info)-1], ":")
+	return info, rawPassword, password, true
 }
 
 // CheckAuthority refuses a URL whose user info was cut short: an '@' or a

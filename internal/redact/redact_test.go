@@ -112,3 +112,22 @@ func TestCut(t *testing.T) {
 		require.Equal(t, tc.want, Cut(tc.s, tc.n), "%q cut to %d", tc.s, tc.n)
 	}
 }
+
+func TestUserInfo(t *testing.T) {
+	for _, c := range []struct{ raw, info, rawPW, pw string }{
+		{"https://ops:s3cret@prom:9090/x?to=a@b", "ops:s3cret@", "s3cret", "s3cret"},
+		{"https://ops:p%40SE%23C@prom/x", "ops:p%40SE%23C@", "p%40SE%23C", "p@SE#C"},
+		{"https://ops:p@SECRET@prom", "ops:p@SECRET@", "p@SECRET", "p@SECRET"}, // the last '@' ends the user info
+		{"postgres://a:b@db", "a:b@", "b", "b"},
+	} {
+		info, rawPW, pw, ok := UserInfo(c.raw)
+		require.True(t, ok, c.raw)
+		require.Equal(t, []string{c.info, c.rawPW, c.pw}, []string{info, rawPW, pw}, c.raw)
+	}
+	for _, raw := range []string{
+		"https://ops@prom/x", "https://ops:@prom", "http://prom:9090?a=b@c", "plain words", "http://[bad", "",
+	} {
+		_, _, _, ok := UserInfo(raw)
+		require.False(t, ok, raw)
+	}
+}
