@@ -270,11 +270,7 @@ func (c *Controller) logPendingAtStop() {
 			}
 			n++
 			if len(first) < 3 {
-				acked := "none"
-				if s.Acknowledged != nil {
-					acked = fmt.Sprint(*s.Acknowledged)
-				}
-				first = append(first, fmt.Sprintf("%s: %d desired, %s acknowledged by %s", s.Target, s.Desired, acked, s.Actuator))
+				first = append(first, fmt.Sprintf("%s: %d desired, %s acknowledged by %s", s.Target, s.Desired, s.AcknowledgedText(), s.Actuator))
 			}
 		}
 	}

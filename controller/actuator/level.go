@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -517,6 +518,15 @@ type Status struct {
 	FailedAttempts int       `json:"failed_attempts"`
 	NextAttempt    time.Time `json:"next_attempt,omitzero"`
 	LastErr        string    `json:"last_error,omitempty"`
+}
+
+// AcknowledgedText is Acknowledged as a message says it: the units, or
+// "none" before the receiver acknowledged any.
+func (s Status) AcknowledgedText() string {
+	if s.Acknowledged == nil {
+		return "none"
+	}
+	return strconv.Itoa(*s.Acknowledged)
 }
 
 // Status lists every target with a desired action, by name.

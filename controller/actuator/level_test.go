@@ -564,3 +564,9 @@ func TestLevelOnAck(t *testing.T) {
 	require.Equal(t, []int{3, 3, 4}, fx.f.attempts())
 	require.Equal(t, []string{"web=3"}, heard, "inline")
 }
+
+func TestStatusAcknowledgedText(t *testing.T) {
+	ten := 10
+	require.Equal(t, "none", Status{Desired: 3}.AcknowledgedText())
+	require.Equal(t, "10", Status{Desired: 3, Acknowledged: &ten}.AcknowledgedText())
+}

@@ -174,14 +174,10 @@ func actuation(ls []*actuator.Level) ([]Component, []actuator.Status) {
 			}
 			comp.Healthy = false
 			comp.LastError = s.LastErr
-			acked := "none"
-			if s.Acknowledged != nil {
-				acked = fmt.Sprint(*s.Acknowledged)
-			}
 			// "not acknowledged since" the first failure read as the time of
 			// these desired units, which a later decision may have set.
 			failing = append(failing, fmt.Sprintf("target %s: %d desired units not acknowledged, deliveries failing since %s (%d failed attempts, acknowledged %s): %s",
-				s.Target, s.Desired, s.FailingSince.UTC().Format(time.RFC3339), s.FailedAttempts, acked, s.LastErr))
+				s.Target, s.Desired, s.FailingSince.UTC().Format(time.RFC3339), s.FailedAttempts, s.AcknowledgedText(), s.LastErr))
 		}
 		comp.Detail = strings.Join(failing, "; ")
 		comps = append(comps, comp)
