@@ -29,6 +29,7 @@ type Exec struct {
 	argv    []string
 	timeout time.Duration
 	metrics *Metrics
+	hidden  []string // Hide's values
 }
 
 var _ Deliverer = (*Exec)(nil)
@@ -44,6 +45,12 @@ func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
 	m.initFor("exec")
 	return &Exec{argv: argv, timeout: timeout, metrics: m}, nil
 }
+
+// Hide adds values the quoted output hides as it hides secret variables'
+// values (from minSecret bytes): the controller's configured secrets that
+// no variable with a secret's name holds (config.Config.Secrets). Call it
+// before the first Deliver.
+func (e *Exec) Hide(values ...string) { e.hidden = append(e.hidden, values...) }
 
 // Name implements Deliverer.
 func (e *Exec) Name() string { return "exec" }
@@ -107,7 +114,7 @@ func (e *Exec) run(parent context.Context, a Action) error {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := redact.Cut(hideSecrets(out.b.String(), os.Environ()), 512)
+		msg := redact.Cut(hideSecrets(out.b.String(), os.Environ(), e.hidden), 512)
 		switch {
 		case parent.Err() != nil:
 			// It said "timed out after 30s" when the shutdown stopped it.
@@ -135,7 +142,7 @@ const minSecret = 8
 // bytes or more, of the variables of env whose names hold one of
 // secretNames, and each line of such a value of several lines (a PEM key
 // the command quotes in part), and the password of any URL in any
-// variable (envURLSecrets). The output is quoted in the error, which
+// variable (envURLSecrets), and each of hidden (Exec.Hide). The output is quoted in the error, which
 // goes to the log and to the unauthenticated /api/system/health: a script
 // failing with "quota exceeded for key $AWS_SECRET_ACCESS_KEY" published
 // the key there. env is the controller's whole environment, its own
@@ -143,8 +150,11 @@ const minSecret = 8
 // command, which may hold it otherwise, from the same env file). The
 // longest values are hidden first: a shorter secret that is part of a
 // longer one, hidden first, left the rest of the longer one shown.
-func hideSecrets(out string, env []string) string {
+func hideSecrets(out string, env, hidden []string) string {
 	var secrets [][2]string // what is hidden, what shows instead
+	for _, v := range hidden {
+		secrets = append(secrets, [2]string{v, redact.Mark})
+	}
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok {

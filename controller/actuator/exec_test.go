@@ -149,7 +149,7 @@ func TestHideSecrets(t *testing.T) {
 		{"bad key line MIIEowIBAAKCAQEA0123 at 2", "bad key line REDACTED at 2"},
 		{"pin 1234 in eu-west-1-long", "pin 1234 in eu-west-1-long"},
 	} {
-		require.Equal(t, c.want, hideSecrets(c.out, env), c.out)
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
 	}
 }
 
@@ -187,6 +187,19 @@ func TestHideSecretsURLPasswords(t *testing.T) {
 		{"t1 first-pass-1, t2 y:second-pass-2@t2", "t1 REDACTED, t2 REDACTED@t2"},
 		{"https://ops@prom/ and https://ops:@prom/", "https://ops@prom/ and https://ops:@prom/"},
 	} {
-		require.Equal(t, c.want, hideSecrets(c.out, env), c.out)
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
 	}
+}
+
+// TestExecOutputHidesHiddenValues: the values given to Hide (the
+// controller's PRESCALE_PROMETHEUS_HEADERS values and its API token, in
+// no variable of a secret's name) are hidden in the quoted output as a
+// secret variable's are, from minSecret bytes: a header's bearer token
+// printed alone, without "Bearer ", was quoted as printed.
+func TestExecOutputHidesHiddenValues(t *testing.T) {
+	e, err := NewExec([]string{"/bin/sh", "-c", `echo "401 for Bearer hdr-token-0123 (hdr-token-0123) as tenant1" >&2; exit 3`}, time.Minute, nil)
+	require.NoError(t, err)
+	e.Hide("Bearer hdr-token-0123", "hdr-token-0123", "tenant1")
+	err = e.Deliver(t.Context(), testAction)
+	require.ErrorContains(t, err, `exit status 3 (output: "401 for REDACTED (REDACTED) as tenant1\n")`)
 }

@@ -397,6 +397,7 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 			if err != nil {
 				return nil, &config.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
 			}
+			e.Hide(cfg.Secrets()...)
 			level(e, false)
 		case config.ActuatorSimulated:
 			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)

@@ -4,6 +4,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/url"
 	"strconv"
@@ -80,6 +81,30 @@ func UserInfo(raw string) (info, rawPassword, password string, ok bool) {
 	info = authority[:strings.LastIndex(authority, "@")+1]
 	_, rawPassword, _ = strings.Cut(info[:len(info)-1], ":")
 	return info, rawPassword, password, true
+}
+
+// HeaderValue is what text quoting an HTTP header's value (a command's
+// output) must hide of it: the value as written and, of one written
+// "<scheme> <credentials>" (Authorization: Bearer T), the credentials
+// alone, which a program prints without the scheme; of a Basic one, the
+// password it encodes too. Hiders apply their own minimum length.
+func HeaderValue(value string) []string {
+	value = strings.TrimSpace(value)
+	out := []string{value}
+	scheme, cred, ok := strings.Cut(value, " ")
+	if cred = strings.TrimSpace(cred); !ok || cred == "" {
+		return out
+	}
+	out = append(out, cred)
+	if !strings.EqualFold(scheme, "Basic") {
+		return out
+	}
+	if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
+		if _, pw, ok := strings.Cut(string(b), ":"); ok && pw != "" {
+			out = append(out, pw)
+		}
+	}
+	return out
 }
 
 // CheckAuthority refuses a URL whose user info was cut short: an '@' or a

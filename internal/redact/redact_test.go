@@ -131,3 +131,21 @@ func TestUserInfo(t *testing.T) {
 		require.False(t, ok, raw)
 	}
 }
+
+// TestHeaderValue: of a header's value, the value and, after an auth
+// scheme, the credentials alone (a program prints the token without
+// "Bearer "), and a Basic one's decoded password.
+func TestHeaderValue(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"tenant1", []string{"tenant1"}},
+		{" Bearer abc.def-123 ", []string{"Bearer abc.def-123", "abc.def-123"}},
+		{"Basic b3BzOnMzY3JldC1wdw==", []string{"Basic b3BzOnMzY3JldC1wdw==", "b3BzOnMzY3JldC1wdw==", "s3cret-pw"}},
+		{"basic not-base64!", []string{"basic not-base64!", "not-base64!"}},
+		{"Bearer ", []string{"Bearer"}},
+	} {
+		require.Equal(t, c.want, HeaderValue(c.in), c.in)
+	}
+}
