@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -134,6 +135,12 @@ func (e *Exec) run(parent context.Context, a Action) error {
 // its value is a secret (AWS_SECRET_ACCESS_KEY, VAULT_TOKEN, DB_PASSWORD).
 var secretNames = []string{"SECRET", "TOKEN", "PASS", "KEY", "CREDENTIAL", "AUTH", "PRIVATE"}
 
+// secretName reports whether a variable's or a URL query parameter's
+// name holds one of secretNames, in any case.
+func secretName(name string) bool {
+	return slices.ContainsFunc(secretNames, func(s string) bool { return strings.Contains(strings.ToUpper(name), s) })
+}
+
 // minSecret is the shortest value hideSecrets hides: shorter ones ("1",
 // "true", a region) would blank unrelated words of the output.
 const minSecret = 8
@@ -161,9 +168,7 @@ func hideSecrets(out string, env, hidden []string) string {
 			continue
 		}
 		secrets = append(secrets, envURLSecrets(value)...)
-		if !slices.ContainsFunc(secretNames, func(s string) bool {
-			return strings.Contains(strings.ToUpper(name), s)
-		}) {
+		if !secretName(name) {
 			continue
 		}
 		secrets = append(secrets, [2]string{value, redact.Mark})
@@ -190,15 +195,45 @@ func hideSecrets(out string, env, hidden []string) string {
 // ("ops:pw@", shown "REDACTED@", at any length: the ':' and '@' keep it
 // from matching unrelated words), and the password alone, as written and
 // decoded, under hideSecrets' minSecret rule (a short one would blank
-// unrelated words).
+// unrelated words); and the value of each query parameter whose name
+// holds one of secretNames (a webhook receiver's "?token="), as written
+// and decoded, under the same rule.
 func envURLSecrets(value string) [][2]string {
 	var secrets [][2]string
 	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
 		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
 			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
 		}
+		for _, v := range querySecrets(f) {
+			secrets = append(secrets, [2]string{v, redact.Mark})
+		}
 	}
 	return secrets
+}
+
+// querySecrets are, of a URL raw, the values of the query parameters
+// whose names hold one of secretNames, as written and decoded.
+func querySecrets(raw string) []string {
+	_, query, ok := strings.Cut(raw, "?")
+	if !ok || !strings.Contains(raw, "://") {
+		return nil
+	}
+	query, _, _ = strings.Cut(query, "#")
+	var out []string
+	for kv := range strings.SplitSeq(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if v == "" || !secretName(k) {
+			continue
+		}
+		out = append(out, v)
+		if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+			out = append(out, dv)
+		}
+	}
+	return out
 }
 
 // killGrace is how long a command stopped by its timeout or the shutdown

@@ -203,3 +203,23 @@ func TestExecOutputHidesHiddenValues(t *testing.T) {
 	err = e.Deliver(t.Context(), testAction)
 	require.ErrorContains(t, err, `exit status 3 (output: "401 for REDACTED (REDACTED) as tenant1\n")`)
 }
+
+// TestHideSecretsURLQueryTokens: of a URL in a variable of any name (a
+// webhook receiver's PRESCALE_WEBHOOK_URL=https://hooks/x?token=T), the
+// value of each query parameter whose name holds one of secretNames is
+// hidden from minSecret bytes, as written and decoded; other parameters'
+// values, and short ones, are left. Such a token was quoted as printed,
+// though every log line of the controller shows the query as REDACTED.
+func TestHideSecretsURLQueryTokens(t *testing.T) {
+	env := []string{
+		"PRESCALE_WEBHOOK_URL=https://hooks.example/x?receiver=pool-1234567&token=hook-tok-01%2B23#frag,https://h2/?apiKey=k-987654321",
+		"OTHER=https://short/?token=abc&page=123456789", "NOT_A_URL=x?token=not-a-url-value",
+	}
+	for _, c := range []struct{ out, want string }{
+		{"POST https://hooks.example/x?receiver=pool-1234567&token=hook-tok-01%2B23 failed", "POST https://hooks.example/x?receiver=pool-1234567&token=REDACTED failed"},
+		{"token hook-tok-01+23, key k-987654321", "token REDACTED, key REDACTED"},
+		{"abc page 123456789 not-a-url-value", "abc page 123456789 not-a-url-value"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
+	}
+}
