@@ -89,10 +89,8 @@ func configure(stderr io.Writer) (cfg config.Config, fittedFrom time.Duration, c
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", clihelp.EnvError(err))
 		return cfg, 0, 2
 	}
-	if _, set := os.LookupEnv(config.EnvPrefix + "_HISTORY_WINDOW"); !set {
-		if from, fitted := cfg.FitHistoryWindow(); fitted {
-			fittedFrom = from
-		}
+	if from, fitted := cfg.FitHistoryWindow(); fitted {
+		fittedFrom = from
 	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:\n"+err.Error())

@@ -220,13 +220,11 @@ func (p *runProc) configure() error {
 			p.cfg.Step = history.MedianStep(tr.T)
 		}
 	}
-	if unsetEnv("HISTORY_WINDOW") {
-		// A step under 1m (set, or a backfilled trace's) would exceed
-		// config.MaxHistoryPoints with the 336h default: run shortens it,
-		// as prescale-controller does, and says so as it does.
-		if from, fitted := p.cfg.FitHistoryWindow(); fitted {
-			p.cfg.LogFittedWindow(p.log, from)
-		}
+	// A step under 1m (set, or a backfilled trace's) would exceed
+	// config.MaxHistoryPoints with the 336h default: run shortens an unset
+	// window, as prescale-controller does, and says so as it does.
+	if from, fitted := p.cfg.FitHistoryWindow(); fitted {
+		p.cfg.LogFittedWindow(p.log, from)
 	}
 	if err := p.buildRegistry(); err != nil {
 		return err

@@ -245,14 +245,17 @@ func HistoryPoints(window, step time.Duration) int64 {
 	return int64(window / step)
 }
 
-// FitHistoryWindow is the rule for a PRESCALE_HISTORY_WINDOW left unset
-// (prescale run and prescale-controller): a default holding more than
-// MaxHistoryPoints steps of PRESCALE_STEP (336h at a step under 1m) is
-// shortened to that many steps, the longest window within the limit. It
-// returns the window it replaced and whether it did; a step <= 0 is left
-// to Validate. A window set explicitly is not fitted: too long, it is
-// refused.
+// FitHistoryWindow is the rule of prescale run and prescale-controller
+// for a PRESCALE_HISTORY_WINDOW left unset in the environment, which
+// envconfig read c from: a default holding more than MaxHistoryPoints
+// steps of PRESCALE_STEP (336h at a step under 1m) is shortened to that
+// many steps, the longest window within the limit. It returns the window
+// it replaced and whether it did; a step <= 0 is left to Validate. A
+// window set in the environment is not fitted: too long, it is refused.
 func (c *Config) FitHistoryWindow() (from time.Duration, fitted bool) {
+	if _, set := os.LookupEnv(EnvPrefix + "_HISTORY_WINDOW"); set {
+		return c.HistoryWindow, false
+	}
 	if c.Step <= 0 || HistoryPoints(c.HistoryWindow, c.Step) <= MaxHistoryPoints {
 		return c.HistoryWindow, false
 	}

@@ -537,3 +537,22 @@ func TestSecrets(t *testing.T) {
 	require.Equal(t, []string{"tenant1", "Bearer tok-0123456789", "tok-0123456789", "api-token-abc"}, c.Secrets())
 	require.Empty(t, (&Config{}).Secrets())
 }
+
+// TestFitHistoryWindow: the rule both programs share: with
+// PRESCALE_HISTORY_WINDOW unset, a window of more than MaxHistoryPoints
+// steps is shortened to that many (336h at 15s: 84h); set in the
+// environment, even to the default, it is kept (Validate refuses it).
+func TestFitHistoryWindow(t *testing.T) {
+	c := Config{HistoryWindow: 336 * time.Hour, Step: 15 * time.Second}
+	from, fitted := c.FitHistoryWindow()
+	require.True(t, fitted)
+	require.Equal(t, [2]time.Duration{336 * time.Hour, 84 * time.Hour}, [2]time.Duration{from, c.HistoryWindow})
+	short := Config{HistoryWindow: 6 * time.Hour, Step: 15 * time.Second}
+	_, fitted = short.FitHistoryWindow()
+	require.False(t, fitted, "within the limit")
+	t.Setenv(EnvPrefix+"_HISTORY_WINDOW", "336h")
+	c = Config{HistoryWindow: 336 * time.Hour, Step: 15 * time.Second}
+	_, fitted = c.FitHistoryWindow()
+	require.False(t, fitted, "set in the environment")
+	require.Equal(t, 336*time.Hour, c.HistoryWindow)
+}
