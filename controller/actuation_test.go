@@ -206,6 +206,39 @@ func TestActuationTargetBackResends(t *testing.T) {
 	require.False(t, f2.c.d.Actuators[0].Unsure("web"), "acknowledged: sure again")
 }
 
+// TestActuationAfterBoundsChange: min_units or max_units changed between
+// restarts across the units the receiver acknowledged. The decision that
+// brings them within the new bounds is sent as the move it is, from the
+// acknowledged units; they were forgotten as out of range, and the move
+// went out from the clamped last decision as "none" (seen live: 20
+// acknowledged, max_units lowered to 15, the webhook said "from 15 to 15,
+// direction none" to a receiver at 20).
+func TestActuationAfterBoundsChange(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		min, max int
+		dir      string
+	}{{"max below", 1, 6, "down"}, {"min above", 12, 20, "up"}} {
+		t.Run(c.name, func(t *testing.T) {
+			now := fixtureStart
+			dir := t.TempDir()
+			f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+			require.NoError(t, f1.c.ReconcileOnce(t.Context()))
+			require.Equal(t, 10, f1.act.actions()[0].Desired)
+
+			now = now.Add(time.Minute)
+			tg := testTarget
+			tg.MinUnits, tg.MaxUnits = c.min, c.max
+			f2 := newFixtureFor(t, tg, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+			require.NoError(t, f2.c.ReconcileOnce(t.Context()))
+			acts := f2.act.actions()
+			require.Len(t, acts, 1)
+			want := min(max(10, c.min), c.max)
+			require.Equal(t, []any{want, 10, c.dir}, []any{acts[0].Desired, acts[0].Current, acts[0].Direction})
+		})
+	}
+}
+
 // replicasTarget is testTarget reading its units back from kube-state-metrics.
 func replicasTarget() policy.Target {
 	t := testTarget

@@ -8,11 +8,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // FuzzLoad: any state file either loads (version 1, a target map) and
 // round-trips through Save and Load unchanged, and Sanitize leaves every
-// unit count inside the bounds and no calm or shadow memory it cannot resume; or it is refused with an error naming the
+// unit count inside the bounds (an acknowledgement any count a target may have) and no calm or shadow memory it cannot resume; or it is refused with an error naming the
 // file, without Go's type names, saying to move it aside. Never a panic.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
@@ -94,8 +96,10 @@ func FuzzLoad(f *testing.F) {
 					t.Fatalf("target %q: used units %d outside [0, 10] after Sanitize", name, r.Units)
 				}
 			}
-			for _, u := range tg.Acked {
-				units = append(units, u)
+			for name, u := range tg.Acked { // what a receiver runs: any count a target may have
+				if u < 0 || u > policy.MaxUnitsLimit {
+					t.Fatalf("target %q: units %d acknowledged by %s outside [0, %d] after Sanitize", name, u, name, policy.MaxUnitsLimit)
+				}
 			}
 			for _, u := range units {
 				if u < 1 || u > 10 {

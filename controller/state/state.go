@@ -494,9 +494,15 @@ func (t *Target) Sanitize(lo, hi int) []string {
 		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: dropped", p.Manual.Units, lo, hi))
 		p.Manual = nil
 	}
+	// An acknowledgement is what the receiver runs, not a decision: one
+	// outside [lo, hi] after min_units or max_units changed is still in
+	// place, and the decision that brings it within them is sent as the
+	// move it is (20 acknowledged, max_units now 15: "down", current 20).
+	// Forgotten, the move went out as "none" from the clamped last
+	// decision. Only a count no target may have is forgotten (re-sent).
 	for name, u := range t.Acked {
-		if u < lo || u > hi { // forgotten: the current desired units are re-sent
-			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [%d, %d]: forgotten", u, name, lo, hi))
+		if u < 0 || u > policy.MaxUnitsLimit {
+			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [0, %d]: forgotten", u, name, policy.MaxUnitsLimit))
 			delete(t.Acked, name)
 		}
 	}

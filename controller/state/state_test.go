@@ -249,7 +249,7 @@ func TestSanitize(t *testing.T) {
 			Recent: []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 1e9}},
 			Used:   []policy.Recommendation{{At: at, Units: -1}},
 			Manual: &policy.Override{Units: 500, Until: at}},
-		CostToday: -2, CostTotal: 7, Acked: map[string]int{"webhook": -3, "exec": 4},
+		CostToday: -2, CostTotal: 7, Acked: map[string]int{"webhook": -3, "exec": 4, "old-max": 20, "huge": policy.MaxUnitsLimit + 1},
 	}
 	msgs := tg.Sanitize(1, 10)
 	require.Equal(t, 1, tg.Policy.LastDesired)
@@ -257,13 +257,15 @@ func TestSanitize(t *testing.T) {
 	require.Equal(t, []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 10}}, tg.Policy.Recent)
 	require.Zero(t, tg.Policy.Used[0].Units, "observed use may be 0 (no demand): clamped to 0, not min")
 	require.Nil(t, tg.Policy.Manual)
-	require.Equal(t, map[string]int{"exec": 4}, tg.Acked, "an acknowledgement out of range is forgotten: re-sent")
+	require.Equal(t, map[string]int{"exec": 4, "old-max": 20}, tg.Acked,
+		"an acknowledgement no target may have is forgotten (re-sent); one outside changed bounds is what the receiver runs")
 	require.Zero(t, tg.CostToday)
 	require.InDelta(t, 7, tg.CostTotal, 0)
 	require.Equal(t, 1, tg.Policy.ReleasedFrom)
 	require.Zero(t, tg.Policy.RoundTrips)
-	require.Len(t, msgs, 9)
+	require.Len(t, msgs, 10)
 	require.Contains(t, msgs, "last_desired -5 outside [1, 10]: 1")
+	require.Contains(t, msgs, "units 1000001 acknowledged by huge outside [0, 1000000]: forgotten")
 	require.Contains(t, msgs, "manual override of 500 units outside [1, 10]: dropped")
 
 	// A huge but finite count (a hand-edited or corrupt file) would hold
