@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,8 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 			`targets["web"].decisions[0].desired (line 1, column 65, byte offset 64): want a whole number, got "a"`},
 		{"map key", `{"version":1,"targets":{"web":{"acked":{"webhook:prescale":2.5}}}}`,
 			`targets["web"].acked["webhook:prescale"] (line 1, column 60, byte offset 59): want a whole number, got 2.5`},
+		{"long value", `{"version":1,"targets":{"web":{"cost_today":"` + strings.Repeat("ab", 30) + `"}}}`,
+			`targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "abababababababababababababababababababa...`},
 		{"packed history", `{"version":1,"targets":{"web":{"history":"!!!"}}}`,
 			`targets["web"].history (line 1, column 42, byte offset 41): history: not base64, got "!!!"`},
 		{"packed shadow runs", `{"version":1,"targets":{"web":{"shadow":{"version":2,"runs":5}}}}`,
