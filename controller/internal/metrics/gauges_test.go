@@ -5,8 +5,10 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
@@ -63,10 +65,29 @@ func TestTargetGaugeExposesAsAGaugeVec(t *testing.T) {
 	require.Equal(t, vecs[0].DeleteLabelValues(targets[0]...), tgs[0].DeleteLabelValues(targets[0]...))
 	require.Equal(t, vecs[1].DeleteLabelValues("nobody", "x", "y"), tgs[1].DeleteLabelValues("nobody", "x", "y"))
 	require.Equal(t, exposition(t, regVec), exposition(t, regTG), "deleted")
+	require.Len(t, ts.rows, len(targets), "deleting a series never made makes no row")
 	vecs[0].WithLabelValues(targets[0]...).Inc()
 	tgs[0].WithLabelValues(targets[0]...).Inc()
 	require.Equal(t, exposition(t, regVec), exposition(t, regTG), "made again from 0")
 	require.Panics(t, func() { ts.gauge("late", "made after its series") })
+	for _, lv := range [][]string{{"web", "frontend"}, {"web", "frontend", "instances", "extra"}} {
+		require.Panics(t, func() { vecs[0].WithLabelValues(lv...) }, "GaugeVec: %d label values", len(lv))
+		require.Panics(t, func() { tgs[0].WithLabelValues(lv...) }, "%d label values", len(lv))
+	}
+}
+
+// TestTargetGaugeSetToCurrentTime: SetToCurrentTime sets the Unix time in
+// seconds, as a GaugeVec child's does.
+func TestTargetGaugeSetToCurrentTime(t *testing.T) {
+	var ts targetSeries
+	g := ts.gauge("t_seconds", "h")
+	before := float64(time.Now().Unix())
+	g.WithLabelValues("web", "", "instances").SetToCurrentTime()
+	after := float64(time.Now().Unix() + 1)
+	var m dto.Metric
+	require.NoError(t, g.WithLabelValues("web", "", "instances").(prometheus.Metric).Write(&m))
+	require.GreaterOrEqual(t, m.GetGauge().GetValue(), before)
+	require.LessOrEqual(t, m.GetGauge().GetValue(), after)
 }
 
 // TestMetricsMemory: all of a target's series that exist from the start
