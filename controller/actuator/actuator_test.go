@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -605,21 +606,37 @@ func TestWebhookStopsRetryingAReplacedDecision(t *testing.T) {
 // connection without answering (a crash while handling, a proxy giving
 // up) is retried as any connection error, and the error says what
 // happened; it said "EOF" alone (tried live: `Post http://...: EOF`).
+// So for one that closes it within its answer's head (unexpected EOF)
+// and one that resets it (connection reset by peer).
 func TestWebhookClosedConnectionSaysSo(t *testing.T) {
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		calls.Add(1)
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err == nil {
-			_ = conn.Close()
-		}
-	}))
-	t.Cleanup(srv.Close)
-	w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 2, Wait: noWait}, nil)
-	require.NoError(t, err)
-	err = w.Send(t.Context(), testAction)
-	require.ErrorContains(t, err, "(the receiver closed the connection without answering)")
-	require.EqualValues(t, 2, calls.Load(), "retried")
+	for _, tc := range []struct {
+		name  string
+		close func(*net.TCPConn)
+	}{
+		{"closed", func(c *net.TCPConn) { _ = c.Close() }},
+		{"closed within the head", func(c *net.TCPConn) {
+			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"))
+			_ = c.Close()
+		}},
+		{"reset", func(c *net.TCPConn) { _ = c.SetLinger(0); _ = c.Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				calls.Add(1)
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					tc.close(conn.(*net.TCPConn))
+				}
+			}))
+			t.Cleanup(srv.Close)
+			w, err := NewWebhook(WebhookConfig{URL: srv.URL, MaxAttempts: 2, Wait: noWait}, nil)
+			require.NoError(t, err)
+			err = w.Send(t.Context(), testAction)
+			require.ErrorContains(t, err, "(the receiver closed the connection without answering)")
+			require.EqualValues(t, 2, calls.Load(), "retried")
+		})
+	}
 }
 
 // TestReplacedDuringRetryAfterHoldsOnlyWhatWasAsked: a 503's Retry-After
