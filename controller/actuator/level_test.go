@@ -570,3 +570,20 @@ func TestStatusAcknowledgedText(t *testing.T) {
 	require.Equal(t, "none", Status{Desired: 3}.AcknowledgedText())
 	require.Equal(t, "10", Status{Desired: 3, Acknowledged: &ten}.AcknowledgedText())
 }
+
+// TestLevelNewDecisionDueAtOnce: new desired units decided while the
+// receiver's backoff runs are sent at once, not at the backoff's end; the
+// same units decided again keep the backoff.
+func TestLevelNewDecisionDueAtOnce(t *testing.T) {
+	fx := newLevelFixture(t)
+	ctx := t.Context()
+	fx.f.setDown(true)
+	require.NoError(t, fx.l.Act(ctx, act(3)))
+	require.Equal(t, fx.now.Add(time.Second), fx.l.Sync(ctx), "failed: retried after the backoff")
+	require.NoError(t, fx.l.Act(ctx, act(3)))
+	fx.l.Sync(ctx)
+	require.Equal(t, []int{3}, fx.f.attempts(), "the same units keep the backoff")
+	require.NoError(t, fx.l.Act(ctx, act(4)))
+	fx.l.Sync(ctx)
+	require.Equal(t, []int{3, 4}, fx.f.attempts(), "new units: sent at once")
+}
