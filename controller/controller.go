@@ -646,16 +646,25 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 }
 
 // accrueCost accrues the cost of the current units since the last cycle
-// into ts; the daily cost resets at UTC midnight.
+// into ts; the daily cost resets at UTC midnight and counts only the time
+// since it. The whole time since the last cycle was charged to the day of
+// now: a controller stopped at 20:00 and started at 06:00 began the day
+// with 10 hours of cost against the daily budget, a week's downtime with
+// a week's.
 func accrueCost(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
 	day := now.UTC().Format(time.DateOnly)
 	if ts.CostDay != day {
 		ts.CostDay, ts.CostToday = day, 0
 	}
 	if !ts.CostAt.IsZero() && now.After(ts.CostAt) && t.CostPerUnitHour > 0 {
-		c0 := float64(units) * t.CostPerUnitHour * now.Sub(ts.CostAt).Hours()
-		ts.CostToday += c0
+		perHour := float64(units) * t.CostPerUnitHour
+		c0 := perHour * now.Sub(ts.CostAt).Hours()
 		ts.CostTotal += c0
+		y, m, d := now.UTC().Date()
+		if midnight := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); ts.CostAt.Before(midnight) {
+			c0 = perHour * now.Sub(midnight).Hours()
+		}
+		ts.CostToday += c0
 	}
 	ts.CostAt = now
 	return ts
