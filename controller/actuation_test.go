@@ -239,6 +239,30 @@ func TestActuationAfterBoundsChange(t *testing.T) {
 	}
 }
 
+// TestOverrideAfterBoundsChange: an operator's override in force outside
+// bounds changed between restarts (max_units lowered below it) is clamped
+// while in force, as the policy clamps any override, and in force again at
+// its units once the bounds allow them. It was dropped at start, and the
+// policy decided at once.
+func TestOverrideAfterBoundsChange(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	f1 := newFixture(t, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	_, err := f1.c.Override(t.Context(), "web", 15, time.Hour)
+	require.NoError(t, err)
+
+	for _, c := range []struct{ max, want int }{{6, 6}, {20, 15}} {
+		now = now.Add(time.Minute)
+		tg := testTarget
+		tg.MaxUnits = c.max
+		f := newFixtureFor(t, tg, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+		require.NoError(t, f.c.ReconcileOnce(t.Context()))
+		acts := f.act.actions()
+		require.Len(t, acts, 1, "max_units %d", c.max)
+		require.Equal(t, []any{c.want, "manual"}, []any{acts[0].Desired, acts[0].Reason}, "max_units %d", c.max)
+	}
+}
+
 // replicasTarget is testTarget reading its units back from kube-state-metrics.
 func replicasTarget() policy.Target {
 	t := testTarget

@@ -392,7 +392,7 @@ func TestStateFileOutOfRange(t *testing.T) {
 	require.Equal(t, 20, ready+prov, "the pool resumes at the clamped value")
 	require.Contains(t, logs.String(), `"state file value out of range"`)
 	require.Contains(t, logs.String(), "last_desired 1000000000 outside [1, 20]: 20")
-	require.Contains(t, logs.String(), "manual override of -4 units outside [1, 20]: dropped")
+	require.Contains(t, logs.String(), "manual override of -4 units outside [0, 1000000]: dropped")
 	require.Contains(t, logs.String(), "removed temporary state files")
 	require.NoFileExists(t, filepath.Join(dir, state.FileName+".tmp-123"))
 }

@@ -106,7 +106,7 @@ func FuzzLoad(f *testing.F) {
 					t.Fatalf("target %q: units %d outside [1, 10] after Sanitize", name, u)
 				}
 			}
-			if p.Manual != nil && (p.Manual.Units < 1 || p.Manual.Units > 10) {
+			if p.Manual != nil && (p.Manual.Units < 0 || p.Manual.Units > policy.MaxUnitsLimit) {
 				t.Fatalf("target %q: manual override %d kept", name, p.Manual.Units)
 			}
 			if c := tg.Calm; c != nil && c.problem() != "" {

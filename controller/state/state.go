@@ -461,9 +461,11 @@ func (t *Target) Shift(d time.Duration) {
 // Sanitize bounds what a target's state may hold, for a target with units
 // in [lo, hi]: the file may be hand-edited, corrupt or from a target whose
 // bounds have since changed. Unit counts outside the bounds are clamped
-// (the usage window's to [0, hi]: observed use is 0 without demand),
-// a manual override outside them is dropped, an acknowledgement outside
-// them forgotten (so the actuator is sent the current units), non-finite
+// (the usage window's to [0, hi]: observed use is 0 without demand); a
+// manual override and an acknowledgement outside them are kept (the
+// policy clamps the one, the receiver runs the other), dropped or
+// forgotten only outside [0, policy.MaxUnitsLimit] (so the actuator is
+// sent the current units); non-finite
 // or negative costs, forgone gain and round trips and a non-finite forecast are reset. It returns one message per
 // change, for a warning.
 func (t *Target) Sanitize(lo, hi int) []string {
@@ -490,9 +492,16 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	for i := range p.Used { // observed use: 0 when there was no demand
 		clampUnits("used units", &p.Used[i].Units, min(lo, 0))
 	}
-	if p.Manual != nil && (p.Manual.Units < lo || p.Manual.Units > hi) {
-		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: dropped", p.Manual.Units, lo, hi))
+	// An operator's override outside bounds changed since is kept: the
+	// policy clamps it while it is in force (it was dropped, and the
+	// policy decided at once). One no target may have is dropped.
+	switch m := p.Manual; {
+	case m == nil:
+	case m.Units < 0 || m.Units > policy.MaxUnitsLimit:
+		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [0, %d]: dropped", m.Units, policy.MaxUnitsLimit))
 		p.Manual = nil
+	case m.Units < lo || m.Units > hi:
+		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: %d while in force", m.Units, lo, hi, max(lo, min(hi, m.Units))))
 	}
 	// An acknowledgement is what the receiver runs, not a decision: one
 	// outside [lo, hi] after min_units or max_units changed is still in

@@ -251,7 +251,7 @@ func TestSanitize(t *testing.T) {
 		Policy: policy.State{LastDesired: -5, HasLast: true, OutageHold: 1 << 40, ReleasedFrom: -4, RoundTrips: math.Inf(1),
 			Recent: []policy.Recommendation{{At: at, Units: 3}, {At: at, Units: 1e9}},
 			Used:   []policy.Recommendation{{At: at, Units: -1}},
-			Manual: &policy.Override{Units: 500, Until: at}},
+			Manual: &policy.Override{Units: -2, Until: at}},
 		CostToday: -2, CostTotal: 7, Acked: map[string]int{"webhook": -3, "exec": 4, "old-max": 20, "huge": policy.MaxUnitsLimit + 1},
 	}
 	msgs := tg.Sanitize(1, 10)
@@ -269,7 +269,13 @@ func TestSanitize(t *testing.T) {
 	require.Len(t, msgs, 10)
 	require.Contains(t, msgs, "last_desired -5 outside [1, 10]: 1")
 	require.Contains(t, msgs, "units 1000001 acknowledged by huge outside [0, 1000000]: forgotten")
-	require.Contains(t, msgs, "manual override of 500 units outside [1, 10]: dropped")
+	require.Contains(t, msgs, "manual override of -2 units outside [0, 1000000]: dropped")
+
+	// An operator's override outside bounds changed since (max_units
+	// lowered below it) is kept, the policy clamping it while in force.
+	pinned := Target{Policy: policy.State{Manual: &policy.Override{Units: 500, Until: at}}}
+	require.Equal(t, []string{"manual override of 500 units outside [1, 10]: 10 while in force"}, pinned.Sanitize(1, 10))
+	require.Equal(t, &policy.Override{Units: 500, Until: at}, pinned.Policy.Manual)
 
 	// A huge but finite count (a hand-edited or corrupt file) would hold
 	// every scale-down for ever: it is bounded as decisions bound it.
