@@ -316,14 +316,23 @@ func (c *Controller) recordActuation(ts *state.Target, target string) {
 	}
 }
 
-// act hands a decision to every actuator (act mode only), each of which
+// act logs a decision that changes the units (act mode only, with or
+// without actuators) and hands it to every actuator, each of which
 // delivers it until acknowledged, replacing any older desired units it has
 // not delivered yet. A no_data or bad_query hold changes nothing: each actuator keeps
 // (re-)sending the last desired units. A failed delivery is not a cycle
 // error: the actuator retries it and reports it once per outage (log,
 // prescale_actuation_pending, /api/system/health).
 func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decision, snap snapshot) {
-	if c.o.Mode != ModeAct || len(c.d.Actuators) == 0 || dec.Reason.Holds() {
+	if c.o.Mode != ModeAct || dec.Reason.Holds() {
+		return
+	}
+	// Logged without actuators too: KEDA or an HPA scales on the
+	// published decision, and the log said nothing of its moves.
+	if dec.Desired != snap.requested {
+		c.log.Info("scaling", "target", t.Name, "from", snap.requested, "to", dec.Desired, "reason", dec.Reason)
+	}
+	if len(c.d.Actuators) == 0 {
 		return
 	}
 	// Direction is relative to the units the receiver is known to have, so
@@ -342,9 +351,6 @@ func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decisi
 		Reason: string(dec.Reason), Explanation: Explain(dec), Confidence: dec.Explanation.Confidence,
 		Forecast: dec.Explanation.MeanUsed, Upper: dec.Explanation.UpperUsed,
 		CostPerHour: float64(dec.Desired) * t.CostPerUnitHour, At: dec.Explanation.Now,
-	}
-	if dec.Desired != snap.requested {
-		c.log.Info("scaling", "target", t.Name, "from", snap.requested, "to", dec.Desired, "reason", dec.Reason)
 	}
 	for _, l := range c.d.Actuators {
 		_ = l.Act(ctx, a) // see above

@@ -612,3 +612,31 @@ func TestShutdownWithActuationPendingWarns(t *testing.T) {
 	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 	require.Contains(t, logs.String(), `level=WARN msg="stopping with desired units not acknowledged: the next start sends them again, and until then the receivers may run other units" pending=1 first="web: 14 desired, 10 acknowledged by recorder"`)
 }
+
+// TestScalingLoggedWithoutActuator: a decision that changes the units logs
+// one INFO `scaling` in act mode with or without actuators: without them
+// KEDA or an HPA scales on the published decision (tried live: a target
+// going from 5 to 12 units with PRESCALE_ACTUATOR=none logged nothing).
+// Forecast-only scales nothing and logs no such line.
+func TestScalingLoggedWithoutActuator(t *testing.T) {
+	for _, c := range []struct {
+		mode     string
+		actuated bool
+		logged   bool
+	}{{ModeAct, false, true}, {ModeAct, true, true}, {ModeForecastOnly, false, false}} {
+		now := fixtureStart
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
+		if c.actuated {
+			deps.Actuators = []*actuator.Level{actuator.NewLevel(&recorder{}, actuator.LevelConfig{Now: deps.Now, Inline: true})}
+		}
+		var logs strings.Builder
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		ctl, err := New([]policy.Target{testTarget}, testOptions(c.mode), deps)
+		require.NoError(t, err)
+		require.NoError(t, ctl.ReconcileOnce(t.Context()))
+		require.Equal(t, 10, ctl.Snapshot().Targets[0].Decision.Desired)
+		require.Equal(t, c.logged, strings.Contains(logs.String(), `msg=scaling target=web from=1 to=10 reason=forecast`), "%+v: %s", c, logs.String())
+	}
+}
