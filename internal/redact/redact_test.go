@@ -32,6 +32,8 @@ func TestURL(t *testing.T) {
 		{"http://prom:9090/?mail=ops@example.com&token=SECRET", "http://REDACTED@example.com/REDACTED"},
 		{"http://prom:9090/x#a@b&access_token=SECRET", "http://REDACTED@b/REDACTED"},
 		{"http://[::1]:9090/?to=a@[::1]:1&t=SECRET", "http://REDACTED@[::1]:1/REDACTED"},
+		{"http://prom/?to=a@[fe80::1%25en0]:1&t=SECRET", "http://REDACTED@[fe80::1%25en0]:1/REDACTED"},
+		{"http://prom/?to=a@my_host:1&t=SECRET", "http://REDACTED@my_host:1/REDACTED"},
 		{"https://ops:p@x/SECRET@prom:9090/prom?k=v", "https://REDACTED@prom:9090/prom?REDACTED"},
 		// A fragment may hold a token (an implicit OAuth flow's
 		// "#access_token="); it was shown, in the refusal of such a URL too.
@@ -72,6 +74,18 @@ func TestErrParse(t *testing.T) {
 		require.NotContains(t, msg, "RET", raw)
 		require.True(t, strings.HasPrefix(msg, "parse "), msg)
 	}
+}
+
+// TestErrParseAtInQuery: a URL that does not parse, with an '@' in its
+// query, is shown to its host after that '@' (byShape); the piece of its
+// rest url.Parse's error quotes (a bad escape in the fragment) is
+// removed too.
+func TestErrParseAtInQuery(t *testing.T) {
+	raw := "http://prom/x?to=ops@example.com#SE%RET"
+	_, err := url.Parse(raw)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `"%RE"`, "url.Parse quotes the bad escape")
+	require.Equal(t, `parse http://REDACTED@example.com/REDACTED: invalid URL escape "REDACTED"`, Err(err).Error())
 }
 
 // TestCheckAuthority: a URL whose user info a '/', '?' or '#' of its
@@ -145,6 +159,9 @@ func TestHeaderValue(t *testing.T) {
 		{"Basic b3BzOnMzY3JldC1wdw==", []string{"Basic b3BzOnMzY3JldC1wdw==", "b3BzOnMzY3JldC1wdw==", "s3cret-pw"}},
 		{"basic not-base64!", []string{"basic not-base64!", "not-base64!"}},
 		{"Bearer ", []string{"Bearer"}},
+		{"Bearer  two-spaces", []string{"Bearer  two-spaces", "two-spaces"}},
+		{"basic b3BzOnMzY3JldC1wdw==", []string{"basic b3BzOnMzY3JldC1wdw==", "b3BzOnMzY3JldC1wdw==", "s3cret-pw"}},
+		{"Basic b3BzOg==", []string{"Basic b3BzOg==", "b3BzOg=="}}, // "ops:": no password
 	} {
 		require.Equal(t, c.want, HeaderValue(c.in), c.in)
 	}
