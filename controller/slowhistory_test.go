@@ -203,15 +203,45 @@ func TestCyclesFailingOnTheHistorySourceAreNotOverruns(t *testing.T) {
 	})
 }
 
+// TestClockStepIsNoOverrun: a cycle that starts late because the clock
+// stepped forward while Run waited for its tick is timed from its start,
+// not from its scheduled time: it is no overrun (its lateness is
+// prescale_cycle_lateness_seconds').
+func TestClockStepIsNoOverrun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var step atomic.Int64
+		now := func() time.Time { return time.Now().Add(time.Duration(step.Load())) }
+		h := &laggyHistory{h: &fakeHistory{value: 35}}
+		h.lag.Store(int64(10 * time.Second)) // within the 1 m interval
+		var logs testkit.SyncBuffer
+		m := NewMetrics(prometheus.NewRegistry(), []policy.Target{testTarget})
+		defer runInBubbleAt(t, h, m, &logs, now)()
+		time.Sleep(3*time.Minute + 30*time.Second) // between two cycles
+		synctest.Wait()
+		step.Store(int64(10 * time.Minute))
+		time.Sleep(3 * time.Minute)
+		synctest.Wait()
+		require.Greater(t, testutil.ToFloat64(m.Cycles), 4.0)
+		require.Zero(t, testutil.ToFloat64(m.Overruns), logs.String())
+		require.NotContains(t, logs.String(), "PRESCALE_SCALING_INTERVAL", "no cycle took longer than the interval")
+	})
+}
+
 // runInBubble starts Run of a controller of testTarget (act mode, a
 // confident forecast) reading h, with metrics m, logging at DEBUG to logs,
 // in the calling synctest bubble's virtual time; the function it returns
 // stops Run and waits for it.
 func runInBubble(t *testing.T, h history.History, m *Metrics, logs *testkit.SyncBuffer) (stop func()) {
 	t.Helper()
+	return runInBubbleAt(t, h, m, logs, time.Now)
+}
+
+// runInBubbleAt is runInBubble with the controller's clock now.
+func runInBubbleAt(t *testing.T, h history.History, m *Metrics, logs *testkit.SyncBuffer, now func() time.Time) (stop func()) {
+	t.Helper()
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
-	deps := testDeps(h, confidentForecast, st, m, time.Now)
+	deps := testDeps(h, confidentForecast, st, m, now)
 	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
 	require.NoError(t, err)
