@@ -14,9 +14,10 @@ import (
 // it. The whole time since the last cycle was charged to the new day: a
 // controller stopped at 20:00 and started at 06:00 began the day with 10
 // hours of cost, and a cycle across midnight charged the minutes before it
-// to the new day.
+// to the new day. UTC's day, whatever the zone of the times.
 func TestCostTodayCountsFromMidnight(t *testing.T) {
 	tg := testTarget // 0.5 a unit-hour
+	hawaii := time.FixedZone("HST", -10*3600)
 	for _, c := range []struct {
 		name      string
 		at, now   time.Time
@@ -26,10 +27,11 @@ func TestCostTodayCountsFromMidnight(t *testing.T) {
 		{"downtime across midnight", time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC), 4 * 0.5 * 6, 0},
 		{"a cycle across midnight", time.Date(2026, 3, 1, 23, 59, 30, 0, time.UTC), time.Date(2026, 3, 2, 0, 0, 30, 0, time.UTC), 4 * 0.5 / 120, 0},
 		{"a week down", time.Date(2026, 2, 23, 6, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC), 4 * 0.5 * 6, 0},
+		{"times of a zone behind UTC", time.Date(2026, 3, 1, 10, 0, 0, 0, hawaii), time.Date(2026, 3, 1, 20, 0, 0, 0, hawaii), 4 * 0.5 * 6, 0},
 		{"within the day", time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC), 7 + 4*0.5, 7},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ts := state.Target{CostDay: c.at.Format(time.DateOnly), CostToday: c.costToday, CostTotal: 100, CostAt: c.at}
+			ts := state.Target{CostDay: c.at.UTC().Format(time.DateOnly), CostToday: c.costToday, CostTotal: 100, CostAt: c.at}
 			ts = accrueCost(tg, ts, c.now, 4)
 			require.Equal(t, "2026-03-02", ts.CostDay)
 			require.InDelta(t, c.today, ts.CostToday, 1e-9)
