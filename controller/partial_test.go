@@ -234,3 +234,22 @@ func TestPartialDemandAdvancesTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestNewestLeftOut: the newest point complete_query left out is one the
+// demand query answered and the mask removed; a newer point the demand
+// query has not answered yet (a scrape still to come) is not left out: fed
+// as a gap at once, its value would never reach the engine once it came.
+func TestNewestLeftOut(t *testing.T) {
+	nan := math.NaN()
+	raw := history.Series{T: []int64{60, 120, 180, 240}, V: []float64{1, 2, 3, nan}}
+	for _, c := range []struct {
+		masked []float64
+		want   int64
+	}{
+		{[]float64{1, nan, nan, nan}, 180},
+		{[]float64{nan, 2, 3, nan}, 60},
+		{[]float64{1, 2, 3, nan}, 0},
+	} {
+		require.Equal(t, c.want, newestLeftOut(raw, history.Series{T: raw.T, V: c.masked}), "%v", c.masked)
+	}
+}
