@@ -550,6 +550,9 @@ func TestFitHistoryWindow(t *testing.T) {
 	short := Config{HistoryWindow: 6 * time.Hour, Step: 15 * time.Second}
 	_, fitted = short.FitHistoryWindow()
 	require.False(t, fitted, "within the limit")
+	defaults := Config{HistoryWindow: 336 * time.Hour, Step: time.Minute}
+	_, fitted = defaults.FitHistoryWindow()
+	require.False(t, fitted, "the defaults: 20160 points, the limit itself (no INFO at every start)")
 	t.Setenv(EnvPrefix+"_HISTORY_WINDOW", "336h")
 	c = Config{HistoryWindow: 336 * time.Hour, Step: 15 * time.Second}
 	_, fitted = c.FitHistoryWindow()

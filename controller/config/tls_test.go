@@ -76,3 +76,21 @@ func TestUnusedTLS(t *testing.T) {
 	c.PrometheusURL = "HTTPS://p:9090"
 	require.Empty(t, c.Unused())
 }
+
+// TestPrometheusTLSHost: the TLS files carry the host of
+// PRESCALE_PROMETHEUS_URL without its port or brackets, the name a
+// certificate is verified against when the handshake sent none (an IP
+// address) and PRESCALE_PROMETHEUS_SERVER_NAME is empty.
+func TestPrometheusTLSHost(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://prom.example:9090/select/0": "prom.example",
+		"https://[::1]:9090":                 "::1",
+		"https://10.0.0.7":                   "10.0.0.7",
+		"https://prom\x7f.example":           "",
+		"":                                   "",
+	} {
+		c := Config{PrometheusURL: url, PrometheusServerName: "set"}
+		require.Equal(t, want, c.PrometheusTLS().Host, url)
+		require.Equal(t, "set", c.PrometheusTLS().ServerName)
+	}
+}
