@@ -82,7 +82,7 @@ func TestErrParse(t *testing.T) {
 // removed too.
 func TestErrParseAtInQuery(t *testing.T) {
 	raw := "http://prom/x?to=ops@example.com#SE%RET"
-	_, err := url.Parse(raw)
+	_, err := url.Parse(raw) //nolint:staticcheck // SA1007: a URL that does not parse is what is tested
 	require.Error(t, err)
 	require.Contains(t, err.Error(), `"%RE"`, "url.Parse quotes the bad escape")
 	require.Equal(t, `parse http://REDACTED@example.com/REDACTED: invalid URL escape "REDACTED"`, Err(err).Error())
