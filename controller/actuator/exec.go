@@ -2,6 +2,7 @@ package actuator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -154,9 +155,8 @@ const minSecret = 8
 // failing with "quota exceeded for key $AWS_SECRET_ACCESS_KEY" published
 // the key there. env is the controller's whole environment, its own
 // PRESCALE_* settings included (PRESCALE_API_TOKEN: not passed to the
-// command, which may hold it otherwise, from the same env file). The
-// longest values are hidden first: a shorter secret that is part of a
-// longer one, hidden first, left the rest of the longer one shown.
+// command, which may hold it otherwise, from the same env file). Secrets
+// that overlap in the output are hidden as one (hideAll).
 func hideSecrets(out string, env, hidden []string) string {
 	var secrets [][2]string // what is hidden, what shows instead
 	for _, v := range hidden {
@@ -181,11 +181,48 @@ func hideSecrets(out string, env, hidden []string) string {
 	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
 		return s[1] == redact.Mark && len(s[0]) < minSecret
 	})
-	slices.SortFunc(secrets, func(a, b [2]string) int { return len(b[0]) - len(a[0]) })
-	for _, s := range secrets {
-		out = strings.ReplaceAll(out, s[0], s[1])
+	return hideAll(out, secrets)
+}
+
+// hideAll replaces in out each occurrence of each secret's text by what
+// shows instead, all found in out as given: occurrences that overlap are
+// hidden as one, shown as the replacement of the one ending last (a URL's
+// user info keeps its '@'). Replaced one secret after another, longest
+// first, a secret overlapping another's occurrence in part left its rest
+// shown (secrets abcdefgh1234 and 12345678xyz printed as
+// "abcdefgh12345678xyz": "REDACTED5678xyz").
+func hideAll(out string, secrets [][2]string) string {
+	type span struct {
+		from, to int
+		with     string
 	}
-	return out
+	var spans []span
+	for _, s := range secrets {
+		for i := 0; s[0] != ""; {
+			j := strings.Index(out[i:], s[0])
+			if j < 0 {
+				break
+			}
+			i += j + len(s[0])
+			spans = append(spans, span{i - len(s[0]), i, s[1]})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Or(a.from-b.from, b.to-a.to) })
+	var b strings.Builder
+	done := 0 // out[:done] is written
+	for k := 0; k < len(spans); {
+		run := spans[k]
+		for k++; k < len(spans) && spans[k].from < run.to; k++ {
+			if spans[k].to > run.to {
+				run.to, run.with = spans[k].to, spans[k].with
+			}
+		}
+		b.WriteString(out[done:run.from])
+		b.WriteString(run.with)
+		done = run.to
+	}
+	b.WriteString(out[done:])
+	return b.String()
 }
 
 // envURLSecrets is what hideSecrets hides of the URLs (split at blanks and

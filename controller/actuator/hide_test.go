@@ -30,3 +30,22 @@ func TestHideSecretsURLQueryEncodedName(t *testing.T) {
 	env := []string{"HOOK=https://hooks.example/x?p%61ssword=query-pw-0123"}
 	require.Equal(t, "refused REDACTED", hideSecrets("refused query-pw-0123", env, nil))
 }
+
+// TestHideSecretsOverlapping: two secrets printed overlapping (the end of
+// one is the start of the other) are hidden whole, as one REDACTED; an
+// occurrence of each alone and two printed side by side stay two. Hidden
+// one after another, longest first, the first left the rest of the
+// second shown ("REDACTED5678xyz"). A URL's user info overlapping a
+// secret still shows its '@' when it ends last.
+func TestHideSecretsOverlapping(t *testing.T) {
+	env := []string{"A_TOKEN=abcdefgh1234", "B_TOKEN=12345678xyz", "DB_URL=postgres://app:db-pw-12345@db/app", "C_KEY=secret-app"}
+	for _, c := range []struct{ out, want string }{
+		{"got abcdefgh12345678xyz.", "got REDACTED."},
+		{"got 12345678xyz abcdefgh1234", "got REDACTED REDACTED"},
+		{"got abcdefgh123412345678xyz", "got REDACTEDREDACTED"},
+		{"dsn postgres://app:db-pw-12345@db/app", "dsn postgres://REDACTED@db/app"},
+		{"as secret-app:db-pw-12345@db", "as REDACTED@db"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
+	}
+}
