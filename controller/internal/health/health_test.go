@@ -83,3 +83,44 @@ func TestActuatorLastOK(t *testing.T) {
 	require.True(t, comps[0].Healthy)
 	require.Equal(t, t0.Add(latest*time.Minute), comps[0].LastOK)
 }
+
+// downDeliverer refuses every delivery while down.
+type downDeliverer struct{ down bool }
+
+func (*downDeliverer) Name() string { return "hook" }
+func (d *downDeliverer) Deliver(context.Context, actuator.Action) error {
+	if d.down {
+		return errors.New("HTTP 503")
+	}
+	return nil
+}
+
+// TestFailingActuator: an actuator failing to deliver is unhealthy, with
+// its last error and, per failing target, the desired units, since when
+// deliveries fail, how many failed, and what the receiver last
+// acknowledged ("none" before any), targets separated by "; ".
+func TestFailingActuator(t *testing.T) {
+	now := t0
+	d := &downDeliverer{}
+	l := actuator.NewLevel(d, actuator.LevelConfig{Now: func() time.Time { return now }, Inline: true})
+	require.NoError(t, l.Act(t.Context(), actuator.Action{Target: "api", Desired: 3}))
+	d.down = true
+	now = now.Add(time.Minute)
+	require.Error(t, l.Act(t.Context(), actuator.Action{Target: "api", Desired: 5}))
+	require.Error(t, l.Act(t.Context(), actuator.Action{Target: "web", Desired: 4}))
+	comps, all := actuation([]*actuator.Level{l})
+	require.Len(t, all, 2)
+	require.Equal(t, []Component{{Name: "actuator hook", Healthy: false, LastOK: t0, LastError: "HTTP 503",
+		Detail: "target api: 5 desired units not acknowledged, deliveries failing since 2026-03-02T12:01:00Z (1 failed attempts, acknowledged 3): HTTP 503; " +
+			"target web: 4 desired units not acknowledged, deliveries failing since 2026-03-02T12:01:00Z (1 failed attempts, acknowledged none): HTTP 503"}}, comps)
+}
+
+// TestPendingActuatorHealthy: desired units not yet delivered (the
+// delivery still to come, none failed) leave the actuator healthy.
+func TestPendingActuatorHealthy(t *testing.T) {
+	l := actuator.NewLevel(&downDeliverer{down: true}, actuator.LevelConfig{Now: func() time.Time { return t0 }})
+	require.NoError(t, l.Act(t.Context(), actuator.Action{Target: "web", Desired: 4}), "delivered by Run, later")
+	comps, all := actuation([]*actuator.Level{l})
+	require.True(t, all[0].Pending)
+	require.Equal(t, []Component{{Name: "actuator hook", Healthy: true}}, comps)
+}
