@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,20 +251,22 @@ func TestBacktestCmdPrometheusSeriesTooYoung(t *testing.T) {
 		{"an hour into range", "5", "only 1 sample with data in --range 1d (at ", func(start, _ int64) int64 { return start + 3600 }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			var at atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_ = r.ParseForm()
 				start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
 				end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
+				at.Store(c.at(int64(start), int64(end)))
 				w.Header().Set("Content-Type", "application/json")
 				_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "matrix",
-					"result": []any{map[string]any{"metric": map[string]string{}, "values": [][2]any{{c.at(int64(start), int64(end)), c.value}}}}}})
+					"result": []any{map[string]any{"metric": map[string]string{}, "values": [][2]any{{at.Load(), c.value}}}}}})
 			}))
 			t.Cleanup(srv.Close)
 			var stdout, stderr bytes.Buffer
 			code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
 				"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 			require.Equal(t, 2, code, stderr.String())
-			require.Contains(t, stderr.String(), "prescale backtest: --query: "+c.says)
+			require.Contains(t, stderr.String(), "prescale backtest: --query: "+c.says+time.Unix(at.Load(), 0).UTC().Format(time.RFC3339)+")", "the sample's time")
 			require.NotContains(t, stderr.String(), "trace")
 		})
 	}
@@ -298,6 +301,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 	tr := backtestTestTrace(t, 10)
 	out := filepath.Join(t.TempDir(), "d.csv")
 	one := testkit.WriteTrace(t, filepath.Join(t.TempDir(), "one.csv"), []int64{1_400_000_000}, []float64{5})
+	plotDir := filepath.Join(t.TempDir(), "p.svg")
+	require.NoError(t, os.Mkdir(plotDir, 0o750))
 	for _, c := range []struct {
 		name string
 		args []string
@@ -314,6 +319,7 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"query without prometheus", []string{"--trace", tr, "--query", "sum(up)", "--capacity", "1", "--decisions", out}, "--query goes with --prometheus (--trace replays the file)"},
 		{"step without prometheus", []string{"--trace", tr, "--step", "5m", "--capacity", "1", "--decisions", out}, "--step goes with --prometheus"},
 		{"plot-last under two steps", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--plot", out + ".svg", "--plot-last", "1m"}, "--plot-last 1m0s holds fewer than 2 samples of the trace's 5m0s step"},
+		{"plot is a directory", []string{"--trace", tr, "--capacity", "1", "--decisions", out, "--plot", plotDir}, "--plot: " + strconv.Quote(plotDir) + " is a directory"},
 		{"decisions to stdout", []string{"--trace", tr, "--capacity", "1", "--decisions", "-"}, "--decisions must name a file"},
 		{"no query", []string{"--prometheus", "http://x", "--capacity", "1", "--decisions", out}, "--query is required"},
 		// Queried .../api/v1/api/v1/query_range: 404, exit 1.

@@ -37,6 +37,7 @@ func TestBacktestCmdMutualTLS(t *testing.T) {
 		{"without it", []string{"--ca-file", ca}, 1, "set PRESCALE_PROMETHEUS_CERT_FILE and PRESCALE_PROMETHEUS_KEY_FILE (prescale backtest: --cert-file and --key-file)"},
 		{"without the CA", []string{"--cert-file", cert, "--key-file", key}, 1, "set PRESCALE_PROMETHEUS_CA_FILE (prescale backtest: --ca-file)"},
 		{"cert without key", []string{"--ca-file", ca, "--cert-file", cert}, 2, "--cert-file and --key-file go together"},
+		{"key without cert", []string{"--ca-file", ca, "--key-file", key}, 2, "--cert-file and --key-file go together"},
 		{"mismatched key", []string{"--ca-file", ca, "--cert-file", cert, "--key-file", other}, 2, "--key-file: " + other + ": tls: private key does not match public key"},
 		{"key as CA", []string{"--ca-file", key}, 2, "--ca-file: " + key + ": no PEM CERTIFICATE block"},
 		{"unreadable cert", []string{"--cert-file", filepath.Join(dir, "none"), "--key-file", key}, 2, "--cert-file: " + filepath.Join(dir, "none") + ": open"},
@@ -56,4 +57,9 @@ func TestBacktestCmdMutualTLS(t *testing.T) {
 		"--capacity", "1", "--decisions", out}, &stdout, &stderr)
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), "--cert-file goes with --prometheus")
+	stderr.Reset()
+	code = dispatch(t.Context(), []string{"backtest", "--trace", filepath.Join(dir, "t.csv"), "--server-name", "prom.example",
+		"--capacity", "1", "--decisions", out}, &stdout, &stderr)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr.String(), "--server-name goes with --prometheus")
 }
