@@ -1,6 +1,8 @@
 package procfs
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,7 +60,7 @@ func TestTaskState(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, st, in)
 	}
-	for _, in := range []string{"", "1 (init)", "1 (init) ", "1 (init)S 0", "1 (x) 7 0"} {
+	for _, in := range []string{"", "1 (init)", "1 (init) ", "1 (init)S 0", "1 (init)_R 0", "1 (x) 7 0", "1 (x) ~ 0"} {
 		_, err := TaskState([]byte(in))
 		require.Error(t, err, in)
 	}
@@ -74,4 +76,17 @@ func TestStartTicks(t *testing.T) {
 	require.EqualError(t, err, "19 fields after the command, the start time is the 20th")
 	_, err = StartTicks([]byte("4300 (w) S 1 4300 4300 0 -1 4194560 100 0 0 0 10 5 0 0 20 0 1 0 -5 1\n"))
 	require.EqualError(t, err, `start time "-5" is not a count of ticks`)
+}
+
+// TestQuoteCut: a value is quoted cut to 64 bytes, and cut further (32,
+// then 16 bytes) while its quoted form is over 80 bytes, as bytes that
+// are not printable quote to 4.
+func TestQuoteCut(t *testing.T) {
+	long := strings.Repeat("a", 100)
+	require.Equal(t, strconv.Quote(long[:64]+"..."), QuoteCut(long), "69 bytes quoted: 64 of the value")
+	ctl := strings.Repeat("\x01", 100)
+	require.Equal(t, strconv.Quote(ctl[:16]+"..."), QuoteCut(ctl))
+	four := strings.Repeat("\x01", 4) + long // 64 bytes quote to 81
+	require.Equal(t, strconv.Quote(four[:32]+"..."), QuoteCut(four))
+	require.Equal(t, `"short"`, QuoteCut("short"))
 }
