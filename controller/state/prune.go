@@ -10,12 +10,13 @@ import (
 // is kept after it was last decided: a week, as long as the longest
 // manual override (168h) and longer than the other windows an entry
 // carries (cooldowns, stabilisation and usage windows are minutes to
-// hours; event pacing's 72-hour memory is the engine's, not persisted),
-// so a target
-// that comes back within it (a shard count changed and changed back, a
-// target commented out over a weekend) finds its cooldowns, last decision,
-// acknowledged units and costs. After it, everything in the entry is out
-// of date (another shard, or nobody, has decided since).
+// hours; event pacing's and the shadow HPAs' 72-hour memory is saved, but
+// resumed only within 15 minutes, or two scaling intervals where longer,
+// of its last decision), so a target that comes back within it (a shard
+// count changed and changed back, a target commented out over a weekend)
+// finds its cooldowns, last decision, acknowledged units and costs. After
+// it, everything in the entry is out of date (another shard, or nobody,
+// has decided since).
 const KeepUnconfigured = 7 * 24 * time.Hour
 
 // LastSeen is when the target was last decided: its cost accrual time
