@@ -13,8 +13,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
-
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/buildinfo"
@@ -85,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // fits it (config.FitHistoryWindow); the default it replaced is returned,
 // 0 when it did not. code is the exit code, 2 for a bad configuration.
 func configure(stderr io.Writer) (cfg config.Config, fittedFrom time.Duration, code int) {
-	if err := envconfig.Process(config.EnvPrefix, &cfg); err != nil {
+	if err := clihelp.ProcessEnv(config.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintln(stderr, "prescale-controller: bad configuration:", clihelp.EnvError(err))
 		return cfg, 0, 2
 	}

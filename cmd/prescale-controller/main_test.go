@@ -222,3 +222,19 @@ func TestCorruptStateFileExitsTwo(t *testing.T) {
 	require.Contains(t, errb.String(), state+`: targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "12.5"; move it aside to start without it`)
 	require.NotContains(t, errb.String(), "Go struct")
 }
+
+// TestConfigureReadsPrefixedVariablesOnly: a variable without the
+// PRESCALE_ prefix is not read in its stead (envconfig's fallback): a
+// PROMETHEUS_URL set for another program made the controller read its
+// history from that server instead of its embedded store, and a bare STEP
+// changed its grid.
+func TestConfigureReadsPrefixedVariablesOnly(t *testing.T) {
+	t.Setenv("PRESCALE_TARGET_QUERY", "vector(1)")
+	t.Setenv("PROMETHEUS_URL", "http://other.example:9090")
+	t.Setenv("STEP", "15s")
+	var errb strings.Builder
+	cfg, _, code := configure(&errb)
+	require.Equal(t, 0, code, errb.String())
+	require.Empty(t, cfg.PrometheusURL)
+	require.Equal(t, 5*time.Minute, cfg.Step, "the default")
+}

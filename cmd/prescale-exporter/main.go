@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/common/version"
 
 	"github.com/prescale/prescale/exporter"
@@ -59,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	envcheck.Warn(stderr, program, os.Environ(), envcheck.ExporterScope, exporter.Config{})
 	var cfg exporter.Config
-	if err := envconfig.Process(exporter.EnvPrefix, &cfg); err != nil {
+	if err := clihelp.ProcessEnv(exporter.EnvPrefix, &cfg); err != nil {
 		fmt.Fprintf(stderr, "%s: bad configuration: %v\n", program, clihelp.EnvError(err))
 		return 2
 	}

@@ -20,7 +20,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/kelseyhightower/envconfig"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prescale/prescale/cmd/prescale/internal/backfill"
@@ -199,7 +198,7 @@ func (p *runProc) close() {
 // configure reads the controller's and the exporter's variables with run's
 // defaults, the backfill trace, and builds the one registry.
 func (p *runProc) configure() error {
-	if err := envconfig.Process(config.EnvPrefix, &p.cfg); err != nil {
+	if err := clihelp.ProcessEnv(config.EnvPrefix, &p.cfg); err != nil {
 		return usageErr("bad configuration: %v", clihelp.EnvError(err))
 	}
 	p.level.Set(p.cfg.LogLevel)
@@ -373,7 +372,7 @@ func runExporterConfig() (exporter.Config, error) {
 	for i := range read.NumField() {
 		read.Field(i).Set(all.FieldByName(read.Type().Field(i).Name))
 	}
-	if err := envconfig.Process(exporter.EnvPrefix, read.Addr().Interface()); err != nil {
+	if err := clihelp.ProcessEnv(exporter.EnvPrefix, read.Addr().Interface()); err != nil {
 		return cfg, err
 	}
 	for i := range read.NumField() {

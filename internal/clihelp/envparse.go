@@ -3,12 +3,39 @@ package clihelp
 import (
 	"errors"
 	"fmt"
+	"os"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/prescale/prescale/internal/redact"
 )
+
+// ProcessEnv is envconfig.Process reading each field of spec (a pointer
+// to a struct) from prefix_TAG only. envconfig falls back to TAG alone
+// when prefix_TAG is unset, so a PROMETHEUS_URL, LOG_LEVEL, MODE or STEP
+// set for another program in the same environment configured prescale (a
+// PROMETHEUS_URL made prescale-controller read its history from that
+// server, not its embedded store). Such variables are unset while
+// envconfig reads, and set back as they were.
+func ProcessEnv(prefix string, spec any) error {
+	t := reflect.TypeOf(spec).Elem()
+	for i := range t.NumField() {
+		bare := strings.ToUpper(t.Field(i).Tag.Get("envconfig"))
+		if _, set := os.LookupEnv(prefix + "_" + bare); bare == "" || set {
+			continue
+		}
+		if v, set := os.LookupEnv(bare); set {
+			if err := os.Unsetenv(bare); err != nil {
+				return fmt.Errorf("%s: %w", bare, err)
+			}
+			defer func() { _ = os.Setenv(bare, v) }()
+		}
+	}
+	return envconfig.Process(prefix, spec)
+}
 
 // maxEchoedValue is the most bytes of a variable's value an error repeats.
 const maxEchoedValue = 100

@@ -3,6 +3,7 @@ package clihelp
 import (
 	"errors"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -44,4 +45,31 @@ func TestEnvError(t *testing.T) {
 	}
 	other := errors.New("not a parse error")
 	require.Equal(t, other, EnvError(other))
+}
+
+// TestProcessEnvReadsPrefixedOnly: a field is read from PREFIX_TAG only,
+// never from TAG alone (envconfig's fallback when PREFIX_TAG is unset: a
+// STEP or PROMETHEUS_URL set for another program configured prescale);
+// the bare variable is left set as it was. A PREFIX_TAG is read as ever.
+func TestProcessEnvReadsPrefixedOnly(t *testing.T) {
+	type spec struct {
+		Step time.Duration `envconfig:"STEP" default:"1m"`
+		URL  string        `envconfig:"PROMETHEUS_URL"`
+		Mode string        `envconfig:"MODE" default:"act"`
+	}
+	t.Setenv("STEP", "15s")
+	t.Setenv("PROMETHEUS_URL", "http://other:9090")
+	t.Setenv("MODE", "")
+	t.Setenv("PRESCALE_MODE", "forecast-only")
+	s := spec{URL: "preset"}
+	require.NoError(t, ProcessEnv("PRESCALE", &s))
+	require.Equal(t, spec{Step: time.Minute, URL: "preset", Mode: "forecast-only"}, s)
+	for name, want := range map[string]string{"STEP": "15s", "PROMETHEUS_URL": "http://other:9090", "MODE": ""} {
+		v, set := os.LookupEnv(name)
+		require.True(t, set, name)
+		require.Equal(t, want, v, name)
+	}
+	var bad spec
+	t.Setenv("STEP", "soon")
+	require.NoError(t, ProcessEnv("PRESCALE", &bad), "a bare STEP that does not parse is not read either")
 }
