@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -112,6 +113,8 @@ func TestForHistory(t *testing.T) {
 		{"closed, reset", &url.Error{Op: "Post", URL: "https://p", Err: &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}, true, false, HistoryClosed},
 		{"closed, HTTP/2", &url.Error{Op: "Post", URL: "https://p", Err: errors.New("http2: client conn could not be established")}, true, false, HistoryClosed},
 		{"closed, certificate sent", closed, true, true, ""},
+		// The alert read names the cause: not the guess of a closed connection.
+		{"alert within an HTTP/2 error", &url.Error{Op: "Post", URL: "https://p", Err: fmt.Errorf("http2: client conn could not be established: %w", refused)}, true, false, HistoryNoCert},
 		{"closed, http://", closed, false, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, ForHistory(tc.err, tc.https, tc.cert)) })
