@@ -285,6 +285,15 @@ func TestSanitize(t *testing.T) {
 
 	ok := Target{Policy: policy.State{LastDesired: 4, HasLast: true, RoundTrips: policy.MaxRoundTrips}, CostToday: 1}
 	require.Empty(t, ok.Sanitize(1, 10), "values in range are left alone")
+
+	// 0 and MaxUnitsLimit are counts a target may have: kept (an
+	// override or acknowledgement of 0 units is a scale to zero).
+	for _, u := range []int{0, policy.MaxUnitsLimit} {
+		edge := Target{Policy: policy.State{Manual: &policy.Override{Units: u, Until: at}}, Acked: map[string]int{"webhook": u}}
+		require.Empty(t, edge.Sanitize(0, policy.MaxUnitsLimit), "%d units", u)
+		require.Equal(t, &policy.Override{Units: u, Until: at}, edge.Policy.Manual)
+		require.Equal(t, map[string]int{"webhook": u}, edge.Acked)
+	}
 }
 
 // TestSaveWritesCompactJSON: the file is json.Marshal's encoding of the
