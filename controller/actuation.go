@@ -316,15 +316,21 @@ func (c *Controller) recordActuation(ts *state.Target, target string) {
 	}
 }
 
-// act logs a decision that changes the units (act mode only, with or
-// without actuators) and hands it to every actuator, each of which
-// delivers it until acknowledged, replacing any older desired units it has
-// not delivered yet. A no_data or bad_query hold changes nothing: each actuator keeps
-// (re-)sending the last desired units. A failed delivery is not a cycle
-// error: the actuator retries it and reports it once per outage (log,
-// prescale_actuation_pending, /api/system/health).
+// act logs a decision that changes the units (act mode, with or without
+// actuators; forecast-only logs it as a recommendation, see
+// logRecommendation) and hands it to every actuator (act mode only), each
+// of which delivers it until acknowledged, replacing any older desired
+// units it has not delivered yet. A no_data or bad_query hold changes
+// nothing: each actuator keeps (re-)sending the last desired units. A
+// failed delivery is not a cycle error: the actuator retries it and
+// reports it once per outage (log, prescale_actuation_pending,
+// /api/system/health).
 func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decision, snap snapshot) {
-	if c.o.Mode != ModeAct || dec.Reason.Holds() {
+	if dec.Reason.Holds() {
+		return
+	}
+	if c.o.Mode != ModeAct {
+		c.logRecommendation(t, dec, snap)
 		return
 	}
 	// Logged without actuators too: KEDA or an HPA scales on the
@@ -354,5 +360,26 @@ func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decisi
 	}
 	for _, l := range c.d.Actuators {
 		_ = l.Act(ctx, a) // see above
+	}
+}
+
+// logRecommendation logs one INFO `recommendation` in forecast-only mode
+// when the decision changes the units from the previous one (the first:
+// from the units the policy decided from, the current_query's or
+// min_units), with the fields of act mode's `scaling` and acted=false:
+// what prescale would have done. Nothing was logged, so an operator
+// evaluating it before letting it act saw no move in the log. Its own
+// message: `scaling` stays the moves made (a forecast-only standby beside
+// the acting controller doubled them). From the previous decision, not
+// the requested units: with the simulated pool these stay where it
+// started (nothing is handed to it), and every cycle would log.
+func (c *Controller) logRecommendation(t policy.Target, dec policy.Decision, snap snapshot) {
+	from := snap.requested
+	if snap.hasPrev {
+		from = snap.prev
+	}
+	if dec.Desired != from {
+		c.log.Info("recommendation", "target", t.Name, "from", from, "to", dec.Desired, "reason", dec.Reason,
+			"acted", false, "mode", c.o.Mode)
 	}
 }

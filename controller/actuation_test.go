@@ -617,7 +617,8 @@ func TestShutdownWithActuationPendingWarns(t *testing.T) {
 // one INFO `scaling` in act mode with or without actuators: without them
 // KEDA or an HPA scales on the published decision (tried live: a target
 // going from 5 to 12 units with PRESCALE_ACTUATOR=none logged nothing).
-// Forecast-only scales nothing and logs no such line.
+// Forecast-only scales nothing and logs no such line (its own:
+// TestRecommendationLoggedOnceInForecastOnly).
 func TestScalingLoggedWithoutActuator(t *testing.T) {
 	for _, c := range []struct {
 		mode     string
@@ -655,4 +656,60 @@ func TestShutdownWarnNamesTheFirstThree(t *testing.T) {
 	c.logPendingAtStop()
 	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 	require.Contains(t, logs.String(), `pending=4 first="a: 3 desired, none acknowledged by recorder; b: 5 desired, none acknowledged by recorder; c: 4 desired, none acknowledged by recorder"`)
+}
+
+// TestRecommendationLoggedOnceInForecastOnly: in forecast-only mode a
+// decision that changes the units logs one INFO `recommendation` (what
+// prescale would have done, not acted on), once per change: from the
+// previous decision, the first from the units decided from (min_units,
+// or what the current_query reads). Nothing was logged (tried: an
+// operator evaluating forecast-only mode saw no move in the log). With the
+// simulated pool, which forecast-only hands nothing, the units decided
+// from stay at its start: still once per change, not every cycle.
+func TestRecommendationLoggedOnceInForecastOnly(t *testing.T) {
+	for _, c := range []struct {
+		name, first string
+	}{
+		{"no actuator", "from=1"},
+		{"current_query", "from=4"},
+		{"simulated pool", "from=1"},
+	} {
+		now := fixtureStart
+		st, err := state.New(t.TempDir())
+		require.NoError(t, err)
+		h := &fakeHistory{value: 35}
+		deps := testDeps(h, confidentForecast, st, nil, func() time.Time { return now })
+		target := testTarget
+		switch c.name {
+		case "current_query":
+			target.CurrentQuery = "cur"
+			h.setQuery("cur", 4)
+		case "simulated pool": // as the app wires it
+			pool := actuator.NewSimulatedPool(deps.Now, nil)
+			pool.Register("web", 1, testTarget.Lag, testTarget.CostPerUnitHour)
+			deps.Units = pool
+			deps.Actuators = []*actuator.Level{actuator.NewLevel(pool, actuator.LevelConfig{Now: deps.Now, Inline: true})}
+		}
+		var logs strings.Builder
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		ctl, err := New([]policy.Target{target}, testOptions(ModeForecastOnly), deps)
+		require.NoError(t, err)
+		cycle := func(want int) {
+			t.Helper()
+			require.NoError(t, ctl.ReconcileOnce(t.Context()))
+			require.Equal(t, want, ctl.Snapshot().Targets[0].Decision.Desired, c.name)
+			now = now.Add(time.Minute)
+		}
+		cycle(10)
+		cycle(10)
+		cycle(10)
+		h.set(140, nil) // 20 units on demand
+		cycle(20)
+		cycle(20)
+		out := logs.String()
+		require.Equal(t, 2, strings.Count(out, "msg=recommendation "), "%s: %s", c.name, out)
+		require.Contains(t, out, `level=INFO msg=recommendation target=web `+c.first+` to=10 reason=forecast acted=false mode=forecast-only`, c.name)
+		require.Contains(t, out, `level=INFO msg=recommendation target=web from=10 to=20 `, c.name)
+		require.NotContains(t, out, "msg=scaling", c.name)
+	}
 }
