@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -467,7 +468,8 @@ func TestAPIBaseLeavesBaseURLs(t *testing.T) {
 // TestUsageWindowIsTheLag: with PRESCALE_TARGET_USAGE_WINDOW unset, a
 // target's usage window is its own provisioning lag, as `prescale
 // backtest` measures it (a fixed 5m was taken whatever the lag); an
-// explicit duration is taken as it is, 0 is off, and a targets file entry
+// explicit duration is taken as it is, 0 is off, "lag" with blanks around
+// it (an env file's) is lag, and a targets file entry
 // without usage_window inherits the variable when it is set, else its own
 // lag.
 func TestUsageWindowIsTheLag(t *testing.T) {
@@ -490,14 +492,14 @@ func TestUsageWindowIsTheLag(t *testing.T) {
 	for _, tc := range []struct {
 		env  string
 		want time.Duration
-	}{{"0", 0}, {"0s", 0}, {"7m", 7 * time.Minute}, {"lag", 10 * time.Minute}} {
+	}{{"0", 0}, {"0s", 0}, {"7m", 7 * time.Minute}, {"lag", 10 * time.Minute}, {" lag ", 10 * time.Minute}} {
 		t.Setenv("PRESCALE_TARGET_USAGE_WINDOW", tc.env)
 		c := validConfig(t)
 		require.Equal(t, tc.want, c.EnvTarget().UsageWindow, "PRESCALE_TARGET_USAGE_WINDOW=%s", tc.env)
 		ts, err := ParseTargets(file, c.EnvTarget(), c.UsageWindow)
 		require.NoError(t, err)
 		inherited := tc.want
-		if tc.env == "lag" {
+		if strings.TrimSpace(tc.env) == "lag" {
 			inherited = 20 * time.Minute
 		}
 		require.Equal(t, []time.Duration{tc.want, inherited, 0, 3 * time.Minute}, windows(ts), "PRESCALE_TARGET_USAGE_WINDOW=%s", tc.env)
