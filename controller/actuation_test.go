@@ -664,8 +664,8 @@ func TestShutdownWarnNamesTheFirstThree(t *testing.T) {
 // previous decision, the first from the units decided from (min_units,
 // or what the current_query reads). Nothing was logged (tried: an
 // operator evaluating forecast-only mode saw no move in the log). With the
-// simulated pool, which forecast-only hands nothing, the units decided
-// from stay at its start: still once per change, not every cycle.
+// simulated pool, which forecast-only hands nothing (and does not read as
+// the units: TestForecastOnlyPoolIsNotTheUnits), the same.
 func TestRecommendationLoggedOnceInForecastOnly(t *testing.T) {
 	for _, c := range []struct {
 		name, first string
@@ -684,10 +684,9 @@ func TestRecommendationLoggedOnceInForecastOnly(t *testing.T) {
 		case "current_query":
 			target.CurrentQuery = "cur"
 			h.setQuery("cur", 4)
-		case "simulated pool": // as the app wires it
+		case "simulated pool": // as the app wires it in forecast-only mode: not the Units
 			pool := actuator.NewSimulatedPool(deps.Now, nil)
 			pool.Register("web", 1, testTarget.Lag, testTarget.CostPerUnitHour)
-			deps.Units = pool
 			deps.Actuators = []*actuator.Level{actuator.NewLevel(pool, actuator.LevelConfig{Now: deps.Now, Inline: true})}
 		}
 		var logs strings.Builder

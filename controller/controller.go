@@ -46,8 +46,9 @@ const (
 	ModeForecastOnly = "forecast-only"
 )
 
-// UnitsSource reports the units a target has (the simulated pool does;
-// otherwise the controller assumes its last decision was applied).
+// UnitsSource reports the units a target has (the simulated pool does, in
+// act mode: forecast-only hands it nothing; otherwise the controller
+// assumes its last decision was applied).
 type UnitsSource interface {
 	Units(target string) (ready, provisioning int, ok bool)
 }

@@ -410,8 +410,12 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 }
 
 // units is the simulated pool as the controller's UnitsSource, or nil.
+// In forecast-only mode it is nil: nothing is handed to the pool, whose
+// units stay at their start, and the policy decided from those (and
+// prescale_current_units showed them) every cycle, not from the last
+// decision as forecast-only mode does without the pool.
 func (a *App) units() controller.UnitsSource {
-	if a.pool == nil {
+	if a.pool == nil || a.cfg.Mode != controller.ModeAct {
 		return nil
 	}
 	return a.pool

@@ -366,9 +366,10 @@ func (c *Config) Unused() []string {
 	out = append(out, c.unusedTLSVars()...)
 	out = append(out, c.unusedTargetVars()...)
 	// forecast-only hands nothing to the actuators; a receiver or command
-	// waited for decisions that never came, without a word.
+	// waited for decisions that never came, without a word, and the
+	// simulated pool stays at its start.
 	for _, a := range c.Actuators {
-		if c.Mode == controller.ModeForecastOnly && (a == ActuatorWebhook || a == ActuatorExec) {
+		if c.Mode == controller.ModeForecastOnly && a != ActuatorNone {
 			out = append(out, fmt.Sprintf("PRESCALE_ACTUATOR includes %s but PRESCALE_MODE is forecast-only: decisions are published, never handed to it", a))
 		}
 	}

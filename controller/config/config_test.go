@@ -424,9 +424,11 @@ func TestUnused(t *testing.T) {
 			ScrapeInterval: 5 * time.Second, WebhookTimeout: 3 * time.Second, ExecTimeout: time.Minute, ActuatorConcurrency: 1, StressTest: true, StressTestMax: 10 * time.Second}, nil},
 		{"concurrency with exec alone", Config{Actuators: []string{"exec"}, ExecCommand: []string{"/bin/true"}, ActuatorConcurrency: 1}, nil},
 		{"scrape targets for the embedded store", Config{Actuators: []string{"none"}, ScrapeTargets: []string{"http://e:9110/metrics"}}, nil},
-		// The receiver waited for decisions that never came, without a word.
+		// The receiver waited for decisions that never came, without a
+		// word; the simulated pool stayed at its start, silently too.
 		{"actuators in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"simulated", "webhook", "exec"}, WebhookURL: []string{"http://r/hook"}, ExecCommand: []string{"/bin/true"}},
-			[]string{"PRESCALE_ACTUATOR includes webhook but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
+			[]string{"PRESCALE_ACTUATOR includes simulated but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
+				"PRESCALE_ACTUATOR includes webhook but PRESCALE_MODE is forecast-only: decisions are published, never handed to it",
 				"PRESCALE_ACTUATOR includes exec but PRESCALE_MODE is forecast-only: decisions are published, never handed to it"}},
 		// Not inherited by a targets file's entries: read by nothing.
 		{"target variables beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "web", TargetQuery: "q", TargetCurrentQuery: "c", TargetCompleteQuery: "u"},
@@ -436,6 +438,8 @@ func TestUnused(t *testing.T) {
 				"PRESCALE_TARGET_COMPLETE_QUERY is set but unused: each entry of PRESCALE_TARGETS_FILE gives its own (name, query, current_query and complete_query are not inherited)"}},
 		{"the default name beside a targets file", Config{Actuators: []string{"none"}, TargetsFile: "t.yml", TargetName: "default"}, nil},
 		{"webhook in act mode", Config{Mode: "act", Actuators: []string{"webhook"}, WebhookURL: []string{"http://r/hook"}}, nil},
+		{"simulated in act mode", Config{Mode: "act", Actuators: []string{"simulated"}}, nil},
+		{"none in forecast-only mode", Config{Mode: "forecast-only", Actuators: []string{"none"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) { require.Equal(t, tc.want, tc.cfg.Unused()) })
 	}
