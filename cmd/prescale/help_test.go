@@ -43,7 +43,7 @@ func TestRunHelpShowsRunDefaults(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, dispatch(t.Context(), []string{"run", "-h"}, &out, &errb))
 	help := errb.String()
-	for _, want := range []string{"PRESCALE_ACTUATOR (default simulated)", "PRESCALE_SCALING_INTERVAL (default 30s)",
+	for _, want := range []string{"PRESCALE_ACTUATOR (default simulated, none when PRESCALE_MODE is forecast-only)", "PRESCALE_SCALING_INTERVAL (default 30s)",
 		"PRESCALE_TARGET_NAME (default host-cpu)", "PRESCALE_APP_URL", "--backfill FILE",
 		"random, written to $PRESCALE_DATA_DIR/api-token (mode 0600, reused), never printed"} {
 		require.Contains(t, help, want)
@@ -65,7 +65,7 @@ func TestRunHelpShowsRunDefaults(t *testing.T) {
 	runDefaults(&cfg)
 	defs := runHelpDefaults()
 	first := func(name string) string { return strings.TrimRight(strings.Fields(defs[name])[0], ",:") }
-	require.Equal(t, defs["PRESCALE_ACTUATOR"], strings.Join(cfg.Actuators, ","))
+	require.Equal(t, first("PRESCALE_ACTUATOR"), strings.Join(cfg.Actuators, ","))
 	require.Equal(t, first("PRESCALE_TARGET_QUERY"), strings.Fields(cfg.TargetQuery)[0])
 	require.Equal(t, defs["PRESCALE_TARGET_NAME"], cfg.TargetName)
 	require.Equal(t, defs["PRESCALE_TARGET_TIER"], cfg.TargetTier)
@@ -124,5 +124,28 @@ func TestCapacityHelpNamesTheBounds(t *testing.T) {
 		help := strings.Join(strings.Fields(out.String()+errb.String()), " ")
 		require.Contains(t, help, "in [1e-9, 1e15]", "prescale %s -h, --capacity", name)
 		require.NotContains(t, help, "(required, > 0)", name)
+	}
+}
+
+// TestRunForecastOnlyDefaultsToNoActuator: with PRESCALE_MODE=forecast-only
+// and PRESCALE_ACTUATOR unset, prescale run builds no simulated pool (nothing
+// is handed to it in that mode), so it does not warn of a variable the user
+// never set; in act mode the pool stays the default.
+func TestRunForecastOnlyDefaultsToNoActuator(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PRESCALE_") {
+			t.Setenv(name, "")
+			require.NoError(t, os.Unsetenv(name))
+		}
+	}
+	for mode, want := range map[string]string{"forecast-only": config.ActuatorNone, "act": config.ActuatorSimulated} {
+		t.Setenv("PRESCALE_MODE", mode)
+		var cfg config.Config
+		require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg))
+		runDefaults(&cfg)
+		require.Equal(t, []string{want}, cfg.Actuators, mode)
+		for _, w := range cfg.Unused() {
+			require.NotContains(t, w, "PRESCALE_ACTUATOR", mode)
+		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prescale/prescale/cmd/prescale/internal/backfill"
+	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/app"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
@@ -270,7 +271,7 @@ func unsetEnv(v string) bool { _, ok := os.LookupEnv(config.EnvPrefix + "_" + v)
 // runHelpDefaults are runDefaults as prescale run -h shows them.
 func runHelpDefaults() map[string]string {
 	return map[string]string{
-		"PRESCALE_ACTUATOR":                  config.ActuatorSimulated,
+		"PRESCALE_ACTUATOR":                  config.ActuatorSimulated + ", none when PRESCALE_MODE is forecast-only",
 		"PRESCALE_TARGET_QUERY":              runCPUQuery,
 		"PRESCALE_TARGET_NAME":               "host-cpu",
 		"PRESCALE_TARGET_TIER":               "host",
@@ -307,8 +308,11 @@ func runEnvHelp(w io.Writer) {
 
 // runDefaults applies the defaults of prescale run that differ from
 // prescale-controller's, each only when its variable is unset.
+// The simulated pool is run's default actuator in act mode only: in
+// forecast-only mode nothing is handed to it (it warned at start, of a
+// variable the user never set).
 func runDefaults(cfg *config.Config) {
-	if unsetEnv("ACTUATOR") {
+	if unsetEnv("ACTUATOR") && cfg.Mode != controller.ModeForecastOnly {
 		cfg.Actuators = []string{config.ActuatorSimulated}
 	}
 	if unsetEnv("TARGET_QUERY") && cfg.TargetsFile == "" {
