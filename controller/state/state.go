@@ -465,9 +465,9 @@ func (t *Target) Shift(d time.Duration) {
 // manual override and an acknowledgement outside them are kept (the
 // policy clamps the one, the receiver runs the other), dropped or
 // forgotten only outside [0, policy.MaxUnitsLimit] (so the actuator is
-// sent the current units); non-finite
-// or negative costs, forgone gain and round trips and a non-finite forecast are reset. It returns one message per
-// change, for a warning.
+// sent the current units); non-finite or negative costs, forgone gain
+// and round trips and a non-finite forecast are reset. It returns one
+// message per change, for a warning.
 func (t *Target) Sanitize(lo, hi int) []string {
 	var msgs []string
 	clampUnits := func(field string, u *int, lo int) {
@@ -492,29 +492,7 @@ func (t *Target) Sanitize(lo, hi int) []string {
 	for i := range p.Used { // observed use: 0 when there was no demand
 		clampUnits("used units", &p.Used[i].Units, min(lo, 0))
 	}
-	// An operator's override outside bounds changed since is kept: the
-	// policy clamps it while it is in force (it was dropped, and the
-	// policy decided at once). One no target may have is dropped.
-	switch m := p.Manual; {
-	case m == nil:
-	case m.Units < 0 || m.Units > policy.MaxUnitsLimit:
-		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [0, %d]: dropped", m.Units, policy.MaxUnitsLimit))
-		p.Manual = nil
-	case m.Units < lo || m.Units > hi:
-		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: %d while in force", m.Units, lo, hi, max(lo, min(hi, m.Units))))
-	}
-	// An acknowledgement is what the receiver runs, not a decision: one
-	// outside [lo, hi] after min_units or max_units changed is still in
-	// place, and the decision that brings it within them is sent as the
-	// move it is (20 acknowledged, max_units now 15: "down", current 20).
-	// Forgotten, the move went out as "none" from the clamped last
-	// decision. Only a count no target may have is forgotten (re-sent).
-	for name, u := range t.Acked {
-		if u < 0 || u > policy.MaxUnitsLimit {
-			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [0, %d]: forgotten", u, name, policy.MaxUnitsLimit))
-			delete(t.Acked, name)
-		}
-	}
+	msgs = append(msgs, t.sanitizeOperator(lo, hi)...)
 	for _, c := range []struct {
 		field string
 		v     *float64
@@ -537,6 +515,38 @@ func (t *Target) Sanitize(lo, hi int) []string {
 		t.Pending = nil
 	}
 	return append(msgs, t.sanitizeMemories(lo, hi)...)
+}
+
+// sanitizeOperator checks what an operator and the receivers set: a
+// manual override and the units each actuator acknowledged, kept outside
+// [lo, hi] (see Sanitize) and dropped only outside [0,
+// policy.MaxUnitsLimit].
+func (t *Target) sanitizeOperator(lo, hi int) []string {
+	var msgs []string
+	// An operator's override outside bounds changed since is kept: the
+	// policy clamps it while it is in force (it was dropped, and the
+	// policy decided at once). One no target may have is dropped.
+	switch m := t.Policy.Manual; {
+	case m == nil:
+	case m.Units < 0 || m.Units > policy.MaxUnitsLimit:
+		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [0, %d]: dropped", m.Units, policy.MaxUnitsLimit))
+		t.Policy.Manual = nil
+	case m.Units < lo || m.Units > hi:
+		msgs = append(msgs, fmt.Sprintf("manual override of %d units outside [%d, %d]: %d while in force", m.Units, lo, hi, max(lo, min(hi, m.Units))))
+	}
+	// An acknowledgement is what the receiver runs, not a decision: one
+	// outside [lo, hi] after min_units or max_units changed is still in
+	// place, and the decision that brings it within them is sent as the
+	// move it is (20 acknowledged, max_units now 15: "down", current 20).
+	// Forgotten, the move went out as "none" from the clamped last
+	// decision. Only a count no target may have is forgotten (re-sent).
+	for name, u := range t.Acked {
+		if u < 0 || u > policy.MaxUnitsLimit {
+			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [0, %d]: forgotten", u, name, policy.MaxUnitsLimit))
+			delete(t.Acked, name)
+		}
+	}
+	return msgs
 }
 
 // sanitizeMemories drops the engine's memories (the calm hold's, the
