@@ -654,21 +654,28 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 // since it. The whole time since the last cycle was charged to the day of
 // now: a controller stopped at 20:00 and started at 06:00 began the day
 // with 10 hours of cost against the daily budget, a week's downtime with
-// a week's.
+// a week's. It resets only on a day later than its own: a clock stepping
+// back across midnight (a state saved "tomorrow" by a clock that was
+// ahead, or a step back during a run) keeps it, counting no time until
+// its own day's midnight; it was reset, losing the day's cost.
 func accrueCost(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
-	day := now.UTC().Format(time.DateOnly)
-	if ts.CostDay != day {
-		ts.CostDay, ts.CostToday = day, 0
+	midnight, err := time.Parse(time.DateOnly, ts.CostDay)
+	if y, m, d := now.UTC().Date(); err != nil || !midnight.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
+		midnight = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		if ts.CostDay != midnight.Format(time.DateOnly) {
+			ts.CostDay, ts.CostToday = midnight.Format(time.DateOnly), 0
+		}
 	}
 	if !ts.CostAt.IsZero() && now.After(ts.CostAt) && t.CostPerUnitHour > 0 {
 		perHour := float64(units) * t.CostPerUnitHour
-		c0 := perHour * now.Sub(ts.CostAt).Hours()
-		ts.CostTotal += c0
-		y, m, d := now.UTC().Date()
-		if midnight := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); ts.CostAt.Before(midnight) {
-			c0 = perHour * now.Sub(midnight).Hours()
+		ts.CostTotal += perHour * now.Sub(ts.CostAt).Hours()
+		from := ts.CostAt
+		if from.Before(midnight) {
+			from = midnight
 		}
-		ts.CostToday += c0
+		if now.After(from) {
+			ts.CostToday += perHour * now.Sub(from).Hours()
+		}
 	}
 	ts.CostAt = now
 	return ts

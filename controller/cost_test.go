@@ -40,3 +40,37 @@ func TestCostTodayCountsFromMidnight(t *testing.T) {
 		})
 	}
 }
+
+// TestCostTodayKeptWhenTheClockStepsBack: a clock stepping back across UTC
+// midnight (a state saved "tomorrow" by a clock that was ahead, its times
+// moved back at load; or a step back during a run) keeps the day's cost:
+// it is reset only on a day later than the one it belongs to. It was reset
+// whenever the day read now differed from the stored one, losing what had
+// accrued. The time before the day's own midnight is not the day's: none
+// is counted until it (and none negative), the total counts it.
+func TestCostTodayKeptWhenTheClockStepsBack(t *testing.T) {
+	tg := testTarget // 0.5 a unit-hour
+	for _, c := range []struct {
+		name    string
+		at, now time.Time
+		total   float64
+	}{
+		{"times moved back at load", time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC), time.Date(2026, 3, 1, 23, 40, 0, 0, time.UTC), 4 * 0.5 / 6},
+		{"a step back during a run", time.Date(2026, 3, 2, 0, 10, 0, 0, time.UTC), time.Date(2026, 3, 1, 23, 55, 0, 0, time.UTC), 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := state.Target{CostDay: "2026-03-02", CostToday: 7, CostTotal: 100, CostAt: c.at}
+			ts = accrueCost(tg, ts, c.now, 4)
+			require.Equal(t, "2026-03-02", ts.CostDay)
+			require.InDelta(t, 7.0, ts.CostToday, 1e-9, "kept, and no time before its midnight counted")
+			require.InDelta(t, 100+c.total, ts.CostTotal, 1e-9)
+			require.Equal(t, c.now, ts.CostAt)
+			ts = accrueCost(tg, ts, time.Date(2026, 3, 2, 0, 20, 0, 0, time.UTC), 4)
+			require.Equal(t, "2026-03-02", ts.CostDay, "not reset at its own midnight")
+			require.InDelta(t, 7+4*0.5/3, ts.CostToday, 1e-9, "the 20 minutes since its midnight")
+			ts = accrueCost(tg, ts, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 4)
+			require.Equal(t, "2026-03-03", ts.CostDay, "reset on a later day")
+			require.InDelta(t, 0.0, ts.CostToday, 1e-9)
+		})
+	}
+}
