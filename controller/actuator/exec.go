@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/prescale/prescale/internal/redact"
 )
@@ -226,30 +225,93 @@ func hideAll(out string, secrets [][2]string) string {
 }
 
 // envURLSecrets is what hideSecrets hides of the URLs (split at blanks and
-// commas) of a variable's value, whatever its name
-// (PRESCALE_PROMETHEUS_URL=https://ops:pw@prom): of a URL whose user info
-// holds a password, the user info with its ':' and '@' as written
-// ("ops:pw@", shown "REDACTED@", at any length: the ':' and '@' keep it
-// from matching unrelated words), and the password alone, as written and
-// decoded, under hideSecrets' minSecret rule (a short one would blank
-// unrelated words); and the value of each query parameter whose name
-// holds one of secretNames (a webhook receiver's "?token="), as written
-// and decoded, under the same rule.
+// at commas starting another URL, urlFields) of a variable's value,
+// whatever its name (PRESCALE_PROMETHEUS_URL=https://ops:pw@prom): of a
+// URL whose user info holds a password, the user info with its ':' and
+// '@' as written ("ops:pw@", shown "REDACTED@", at any length: the ':'
+// and '@' keep it from matching unrelated words), and the password alone,
+// as written and decoded, under hideSecrets' minSecret rule (a short one
+// would blank unrelated words); the value of each query parameter whose
+// name holds one of secretNames (a webhook receiver's "?token="), as
+// written and decoded, under the same rule; and the fragment, whole and
+// each of its values (an implicit OAuth flow's "#access_token="), as
+// redact.URL removes it from the controller's logs, under the same rule.
 func envURLSecrets(value string) [][2]string {
 	var secrets [][2]string
-	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+	for _, f := range urlFields(value) {
 		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
 			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
 		}
-		for _, v := range querySecrets(f) {
+		for _, v := range append(querySecrets(f), fragmentSecrets(f)...) {
 			secrets = append(secrets, [2]string{v, redact.Mark})
 		}
 	}
 	return secrets
 }
 
+// urlFields splits value at blanks, and at the commas followed by a URL
+// ("scheme://"; a list of URLs): a comma within a URL (a query value's
+// "?token=a,b") stays in it. Split at every comma, such a value was cut
+// and neither it nor its parts were hidden.
+func urlFields(value string) []string {
+	var out []string
+	for _, f := range strings.Fields(value) {
+		start := len(out)
+		for p := range strings.SplitSeq(f, ",") {
+			if len(out) > start && !startsURL(p) {
+				out[len(out)-1] += "," + p
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// startsURL reports whether s starts with a scheme and "://".
+func startsURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		other := c >= '0' && c <= '9' || strings.ContainsRune("+-.", c)
+		if !letter && (i == 0 || !other) {
+			return false
+		}
+	}
+	return true
+}
+
+// fragmentSecrets are, of a URL raw, its fragment and the value of each
+// of its "name=value" parts, as written and decoded.
+func fragmentSecrets(raw string) []string {
+	_, frag, ok := strings.Cut(raw, "#")
+	if !ok || frag == "" || !strings.Contains(raw, "://") {
+		return nil
+	}
+	out := withDecoded(nil, frag)
+	for kv := range strings.SplitSeq(frag, "&") {
+		if _, v, ok := strings.Cut(kv, "="); ok && v != "" {
+			out = withDecoded(out, v)
+		}
+	}
+	return out
+}
+
+// withDecoded appends v and, when it differs, v query-decoded.
+func withDecoded(out []string, v string) []string {
+	out = append(out, v)
+	if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+		out = append(out, dv)
+	}
+	return out
+}
+
 // querySecrets are, of a URL raw, the values of the query parameters
-// whose names hold one of secretNames, as written and decoded.
+// whose names hold one of secretNames, as written and decoded, and of a
+// value holding ',' or ';' each part between them too.
 func querySecrets(raw string) []string {
 	_, query, ok := strings.Cut(raw, "?")
 	if !ok || !strings.Contains(raw, "://") {
@@ -265,9 +327,11 @@ func querySecrets(raw string) []string {
 		if v == "" || !secretName(k) {
 			continue
 		}
-		out = append(out, v)
-		if dv, err := url.QueryUnescape(v); err == nil && dv != v {
-			out = append(out, dv)
+		out = withDecoded(out, v)
+		if parts := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }); len(parts) > 1 {
+			for _, p := range parts { // a list, or a server reading ';' as '&'
+				out = withDecoded(out, p)
+			}
 		}
 	}
 	return out

@@ -49,3 +49,37 @@ func TestHideSecretsOverlapping(t *testing.T) {
 		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
 	}
 }
+
+// TestHideSecretsURLFragment: a URL's fragment (an implicit OAuth flow's
+// "#access_token=..."), of any variable, is hidden as redact.URL hides it
+// in the controller's logs: whole and each of its values, as written and
+// decoded, from minSecret bytes. It was shown.
+func TestHideSecretsURLFragment(t *testing.T) {
+	env := []string{"CALLBACK=https://app.example/cb#access_token=frag-tok%2B0123&token_type=bearer", "SHORT=https://app.example/#top"}
+	for _, c := range []struct{ out, want string }{
+		{"got frag-tok%2B0123", "got REDACTED"},
+		{"got frag-tok+0123", "got REDACTED"},
+		{"at https://app.example/cb#access_token=frag-tok%2B0123&token_type=bearer", "at https://app.example/cb#REDACTED"},
+		{"a bearer token_type, #top", "a bearer token_type, #top"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
+	}
+}
+
+// TestHideSecretsQueryValueWithSeparators: a secret-named query value
+// holding ',' or ';' is hidden as written and decoded, and each part
+// between them (a list, or a server reading ';' as '&'), from minSecret
+// bytes. The value was cut at its ',' (a list of URLs is split at
+// commas), so neither was hidden; a URL after the comma still is one.
+func TestHideSecretsQueryValueWithSeparators(t *testing.T) {
+	env := []string{"HOOKS=https://a.example/x?token=pa,rt-0123456&b=1,https://b.example/y?key=se;mi-0123%2C45"}
+	for _, c := range []struct{ out, want string }{
+		{"refused pa,rt-0123456", "refused REDACTED"},
+		{"refused se;mi-0123%2C45", "refused REDACTED"},
+		{"refused se;mi-0123,45", "refused REDACTED"},
+		{"refused rt-0123456 and mi-0123%2C45", "refused REDACTED and REDACTED"},
+		{"refused pa,https://b.example/y", "refused pa,https://b.example/y"},
+	} {
+		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
+	}
+}
