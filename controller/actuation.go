@@ -364,22 +364,17 @@ func (c *Controller) act(ctx context.Context, t policy.Target, dec policy.Decisi
 }
 
 // logRecommendation logs one INFO `recommendation` in forecast-only mode
-// when the decision changes the units from the previous one (the first:
-// from the units the policy decided from, the current_query's or
-// min_units), with the fields of act mode's `scaling` and acted=false:
-// what prescale would have done. Nothing was logged, so an operator
-// evaluating it before letting it act saw no move in the log. Its own
-// message: `scaling` stays the moves made (a forecast-only standby beside
-// the acting controller doubled them). From the previous decision, not
-// the requested units: with the simulated pool these stay where it
-// started (nothing is handed to it), and every cycle would log.
+// when the decision changes the units the policy decided from (the
+// previous decision; the first: the current_query's or min_units; the
+// app gives the controller no units source in that mode), with the
+// fields of act mode's `scaling` and acted=false: what prescale would
+// have done.
+// Nothing was logged, so an operator evaluating it before letting it act
+// saw no move in the log. Its own message: `scaling` stays the moves made
+// (a forecast-only standby beside the acting controller doubled them).
 func (c *Controller) logRecommendation(t policy.Target, dec policy.Decision, snap snapshot) {
-	from := snap.requested
-	if snap.hasPrev {
-		from = snap.prev
-	}
-	if dec.Desired != from {
-		c.log.Info("recommendation", "target", t.Name, "from", from, "to", dec.Desired, "reason", dec.Reason,
+	if dec.Desired != snap.requested {
+		c.log.Info("recommendation", "target", t.Name, "from", snap.requested, "to", dec.Desired, "reason", dec.Reason,
 			"acted", false, "mode", c.o.Mode)
 	}
 }

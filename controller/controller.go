@@ -125,8 +125,6 @@ type snapshot struct {
 	anomalous   []int64 // unix seconds of the window's anomalous points
 	modelErr    float64
 	requested   int // units the policy decided from (see requestedUnits)
-	prev        int // the decision before this one, if hasPrev
-	hasPrev     bool
 	current     int // units published as current (see currentUnits)
 	paid        int // units paid for (see paidUnits)
 	observed    int // units the target's current_query read, if observedOK
@@ -615,7 +613,6 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	snap.prev, snap.hasPrev = ts.Policy.LastDesired, ts.Policy.HasLast
 	ts = accrueCost(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {

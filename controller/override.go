@@ -38,7 +38,6 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.mu.Unlock()
 	snap.requested = c.requestedUnits(t, ts, snap)
 	snap.current = c.currentUnits(t, snap.requested, snap)
-	snap.prev, snap.hasPrev = ts.Policy.LastDesired, ts.Policy.HasLast
 	// The units held until now are charged until now: the next cycle
 	// charged the scaling's units back to the cycle before it.
 	ts = accrueCost(t, ts, now, c.paidUnits(i, t, snap.current, now))
