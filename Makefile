@@ -58,6 +58,21 @@ test: test-deps lint build
 test-scripts:
 	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s scripts -p '*_test.py'
 
+# soak runs prescale-controller for SOAK_MINUTES against Debian's prometheus
+# and prometheus-alertmanager (scripts/ensure-test-deps.sh installs them),
+# prescale-exporter and a webhook receiver, all on loopback, injecting the
+# faults of docs/reliability.md ("Soak") one at a time, and prints a
+# markdown summary (also written to SOAK_OUT when set; SOAK_KEEP=1 keeps
+# its temporary directory). Not part of make test.
+SOAK_MINUTES ?= 37
+SOAK_OUT     ?=
+SOAK_KEEP    ?=
+
+.PHONY: soak
+soak: build
+	@echo ">> soak of $(SOAK_MINUTES) minutes on loopback (docs/reliability.md, Soak)"
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_OUT=$(SOAK_OUT) ./scripts/soak.sh $(if $(SOAK_KEEP),-k) "$(PREFIX)"
+
 .PHONY: test-short
 test-short:
 	@echo ">> running short tests (no end-to-end)"
