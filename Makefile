@@ -149,8 +149,8 @@ checkconfig:
 
 .PHONY: check-data
 check-data:
-	@test -d "$(DATA)/traces" || { echo "error: benchmark data not found at DATA=$(DATA) (expected $(DATA)/traces and $(DATA)/nab; not in this repository: README.md, Development); pass DATA=path/to/shared/data"; exit 1; }
-	@test -f "$(BENCH)/forecast_score.py" || { echo "error: referee scripts not found at BENCH=$(BENCH) (not in this repository: README.md, Development); pass BENCH=path/to/shared/bench"; exit 1; }
+	@test -d "$(DATA)/traces" || { echo "error: benchmark data not found at DATA=$(DATA) (expected $(DATA)/traces and $(DATA)/nab; not in this repository: docs/development.md); pass DATA=path/to/shared/data"; exit 1; }
+	@test -f "$(BENCH)/forecast_score.py" || { echo "error: referee scripts not found at BENCH=$(BENCH) (not in this repository: docs/development.md); pass BENCH=path/to/shared/bench"; exit 1; }
 
 # bench-accuracy runs the offline CLI over the real traces and NAB, scores the
 # outputs with the independent referees and writes docs/accuracy.md.

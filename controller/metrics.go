@@ -8,7 +8,7 @@ import (
 )
 
 // Metrics are the controller's own metrics (controller/internal/metrics
-// registers and publishes them; the list is in the README).
+// registers and publishes them; the list is in docs/metrics.md).
 type Metrics = metrics.Metrics
 
 // NewMetrics registers the controller metrics on reg and pre-initialises

@@ -55,15 +55,15 @@ func openAPINames(t *testing.T) map[string]bool {
 }
 
 // TestREADMERESTFieldsAreTheDocuments: every field, parameter and value
-// README's REST table quotes (`history_error`, `next`, `last_ok`, `ok`,
+// docs/api.md's REST table quotes (`history_error`, `next`, `last_ok`, `ok`,
 // ...) is one of the OpenAPI document, which the answers are validated
 // against (TestOpenAPIAnswers): a renamed field cannot stay in the table.
 // Metric names, null and targets-file fields are the table's prose.
 func TestREADMERESTFieldsAreTheDocuments(t *testing.T) {
 	names := openAPINames(t)
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/api.md")
 	require.NoError(t, err)
-	_, rest, ok := strings.Cut(string(readme), "\n## REST API\n")
+	rest, ok := strings.CutPrefix(string(readme), "# REST API\n")
 	require.True(t, ok)
 	table, _, _ := strings.Cut(rest, "\n## ")
 	field := regexp.MustCompile("`([a-z][a-z_]*)`")
@@ -78,8 +78,8 @@ func TestREADMERESTFieldsAreTheDocuments(t *testing.T) {
 				continue
 			}
 			checked++
-			require.True(t, names[n], "README.md's REST table quotes %q, which the OpenAPI document does not name: %s", n, line)
+			require.True(t, names[n], "docs/api.md's REST table quotes %q, which the OpenAPI document does not name: %s", n, line)
 		}
 	}
-	require.Greater(t, checked, 10, "README.md's REST table not read")
+	require.Greater(t, checked, 10, "docs/api.md's REST table not read")
 }

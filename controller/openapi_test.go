@@ -67,12 +67,12 @@ func TestIndexNamesEveryRoute(t *testing.T) {
 	require.Equal(t, want, index.Endpoints)
 }
 
-// TestREADMEListsEveryEndpoint: the README's REST table has a row for
+// TestREADMEListsEveryEndpoint: docs/api.md's REST table has a row for
 // every path and method of the document (it had none for GET /).
 func TestREADMEListsEveryEndpoint(t *testing.T) {
 	doc, err := openapi.Load(openAPIPath)
 	require.NoError(t, err)
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/api.md")
 	require.NoError(t, err)
 	row := regexp.MustCompile("(?m)^\\| (`/[^|]*) \\| (GET|POST|DELETE) \\|")
 	listed := map[string]bool{}
@@ -82,7 +82,7 @@ func TestREADMEListsEveryEndpoint(t *testing.T) {
 		}
 	}
 	for _, op := range doc.Operations() {
-		require.True(t, listed[op], "README.md's REST table has no row for %s", op)
+		require.True(t, listed[op], "docs/api.md's REST table has no row for %s", op)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // exampleQueries returns the demand and current queries the repository
-// gives as examples, keyed by where they are: the targets file the README
+// gives as examples, keyed by where they are: the targets file docs/configuration.md
 // and the controller reference point at, the systemd environment file and
 // the Compose file.
 func exampleQueries(t *testing.T) map[string]string {

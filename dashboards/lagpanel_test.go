@@ -10,21 +10,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// lagPanel is the panel README.md sends an operator to when the
+// lagPanel is the panel docs/deploy.md sends an operator to when the
 // configured provisioning lag may be wrong (issue 11: the observed lag is
 // published so an operator sees it).
 const lagPanel = "Provisioning lag: observed vs configured"
 
-// TestLagPanelShowsObservedBesideConfigured: the panel README.md names
+// TestLagPanelShowsObservedBesideConfigured: the panel docs/deploy.md names
 // draws, for a target, the mean observed provisioning lag
 // (prescale_observed_provisioning_lag_seconds) beside the configured one
 // (prescale_provisioning_lag_seconds): scale-ups that took 600 s against a
 // configured 300 s show as 600 and 300. No test read the panel: drawing
 // the configured lag twice passed every dashboard test.
 func TestLagPanelShowsObservedBesideConfigured(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/deploy.md")
 	require.NoError(t, err)
-	require.Contains(t, string(readme), `"`+lagPanel+`" panel`, "README.md names the panel")
+	require.Contains(t, string(readme), `"`+lagPanel+`" panel`, "docs/deploy.md names the panel")
 	var exprs []string
 	for _, f := range loadDashboards(t) {
 		for _, p := range allPanels(f.dash.Panels) {

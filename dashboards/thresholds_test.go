@@ -28,7 +28,7 @@ type thresholdPanel struct {
 }
 
 // TestThresholdLinesAreTheDefaults: the threshold a panel marks is the
-// controller's default of the setting it stands for (README.md: "the
+// controller's default of the setting it stands for (docs/dashboards.md: "the
 // default 0.99 threshold marked", "the 0.7 threshold"), so a changed
 // default cannot leave the dashboard marking the old one.
 func TestThresholdLinesAreTheDefaults(t *testing.T) {

@@ -58,7 +58,7 @@ func TestDeployDocListsEveryAlert(t *testing.T) {
 
 // TestLagAlertWhereOperatorLooks: the alerts that say a target's
 // configured lag is wrong (too short, too long) are named where an
-// operator reads about the observed lag: the metric's row in README.md (its
+// operator reads about the observed lag: the metric's row in docs/metrics.md (its
 // help text), and the description of every dashboard panel drawing it.
 func TestLagAlertWhereOperatorLooks(t *testing.T) {
 	for _, alert := range []string{"PrescaleProvisioningLagUnderestimated", "PrescaleProvisioningLagOverestimated"} {
@@ -67,7 +67,7 @@ func TestLagAlertWhereOperatorLooks(t *testing.T) {
 }
 
 // requireNamedWithMetric requires the alert to be defined on metric and
-// named in the metric's README row and the dashboard panels drawing it.
+// named in the metric's docs/metrics.md row and the dashboard panels drawing it.
 func requireNamedWithMetric(t *testing.T, alert, metric string) {
 	t.Helper()
 	rules, _ := ruleFiles(t)
@@ -77,12 +77,12 @@ func requireNamedWithMetric(t *testing.T, alert, metric string) {
 	}
 	require.True(t, found, "deploy/rules has no %s on %s", alert, metric)
 	row := ""
-	for _, line := range strings.Split(string(readRepoFile(t, "README.md")), "\n") {
+	for _, line := range strings.Split(string(readRepoFile(t, "docs/metrics.md")), "\n") {
 		if strings.HasPrefix(line, "| `"+metric+"` |") {
 			row = line
 		}
 	}
-	require.Contains(t, row, alert, "README.md's metrics table row of %s", metric)
+	require.Contains(t, row, alert, "docs/metrics.md's metrics table row of %s", metric)
 	var dash struct {
 		Panels []struct {
 			Title, Description string
@@ -139,8 +139,8 @@ func TestDocsNameRealAlerts(t *testing.T) {
 	}
 	name := regexp.MustCompile(`\bPrescale[A-Z][A-Za-z]+`)
 	found := 0
-	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md",
-		"docs/reliability.md", "dashboards/prescale.json", "dashboards/host-overview.json"} {
+	for _, doc := range []string{"README.md", "docs/api.md", "docs/architecture.md", "docs/configuration.md", "docs/controller-reference.md", "docs/dashboards.md",
+		"docs/deploy.md", "docs/development.md", "docs/metrics.md", "docs/reliability.md", "dashboards/prescale.json", "dashboards/host-overview.json"} {
 		for _, n := range name.FindAllString(string(readRepoFile(t, doc)), -1) {
 			found++
 			require.True(t, known[n], "%s names the alert %s, which deploy/rules does not define", doc, n)

@@ -107,15 +107,15 @@ controller:
 	})
 }
 
-// TestHelmREADMEExample renders the README's `helm install` command: its
+// TestHelmREADMEExample renders docs/deploy.md's `helm install` command: its
 // ScaledObject and the replicas it reads back are the workload's, in
 // namespace shop. The example left keda.namespace out, so KEDA looked for
 // Deployment web in the release's namespace (prescale).
 func TestHelmREADMEExample(t *testing.T) {
 	helm := lookHelm(t)
-	readme := string(readRepoFile(t, "README.md"))
+	readme := string(readRepoFile(t, "docs/deploy.md"))
 	_, cmd, ok := strings.Cut(readme, "helm install prescale deploy/helm/prescale -n prescale --create-namespace \\\n")
-	require.True(t, ok, "README.md has no helm install example")
+	require.True(t, ok, "docs/deploy.md has no helm install example")
 	cmd, _, _ = strings.Cut(cmd, "\n```")
 	var args []string
 	for f := range strings.FieldsSeq(strings.ReplaceAll(cmd, "\\\n", " ")) {

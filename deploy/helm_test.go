@@ -325,9 +325,9 @@ controller:
 		q := get(t, trig, "metadata", "query").(string)
 		requireSelects(t, q, "prescale_desired_units")
 		require.Contains(t, q, `target="checkout"`)
-		// The README says the query selects the target by name alone
+		// docs/deploy.md says the query selects the target by name alone
 		// (names must be unique across the controllers Prometheus scrapes).
-		require.Contains(t, string(readRepoFile(t, "README.md")), strings.ReplaceAll(q, "checkout", "NAME"), "README: KEDA's query")
+		require.Contains(t, string(readRepoFile(t, "docs/deploy.md")), strings.ReplaceAll(q, "checkout", "NAME"), "docs/deploy.md: KEDA's query")
 		behavior := get(t, so.raw, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior").(map[string]any)
 		for _, dir := range []string{"scaleUp", "scaleDown"} {
 			require.NotContains(t, behavior[dir], "tolerance", "unset: the cluster's tolerance")

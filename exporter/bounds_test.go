@@ -12,7 +12,7 @@ import (
 )
 
 // TestHelpBoundsAreEnforced: each bound a variable's help states
-// (prescale-exporter -h, README.md's table: PRESCALE_APP_PROBE_TIMEOUT in
+// (prescale-exporter -h, docs/configuration.md's table: PRESCALE_APP_PROBE_TIMEOUT in
 // (0s, 1m]) is the one Validate enforces, as the controller's test checks
 // for its variables.
 func TestHelpBoundsAreEnforced(t *testing.T) {

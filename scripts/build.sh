@@ -4,7 +4,7 @@
 # On a cold Go build cache (a fresh clone) the first build compiles about
 # 900 packages, most of them the embedded TSDB and PromQL engine
 # (github.com/prometheus/prometheus) and the cloud SDKs its config package
-# imports (README, Dependencies): several minutes on 2 cores. This script
+# imports (docs/development.md, Dependencies): several minutes on 2 cores. This script
 # says so before it starts and reports progress every 100 packages, so the
 # wait is not silent; compiler errors are printed as they come.
 set -euo pipefail

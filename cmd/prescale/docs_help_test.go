@@ -17,7 +17,7 @@ import (
 )
 
 // TestREADMEControllerMetricsCarryTheirHelp: each controller metric's row
-// in the README's table says what its HELP says (the text an operator
+// in docs/metrics.md's table says what its HELP says (the text an operator
 // reads in /metrics), read from the descriptors, so also for the metrics
 // a new target has no series of yet (prescale_forecast_lower's row could
 // say anything). prescale_current_units' row, copied from its HELP, left
@@ -32,7 +32,7 @@ func TestREADMEControllerMetricsCarryTheirHelp(t *testing.T) {
 		if !ok {
 			continue // TestREADMEDocumentsConfigAndMetrics names the missing ones
 		}
-		require.Contains(t, row.line, "| "+help+" |", "README.md's row of %s", name)
+		require.Contains(t, row.line, "| "+help+" |", "docs/metrics.md's row of %s", name)
 		if name == "prescale_current_units" {
 			// controller.currentUnits: the query's value comes first.
 			require.Contains(t, help, "what its current_query reads")
@@ -114,7 +114,8 @@ func TestREADMECommandsUseRealFlags(t *testing.T) {
 	}
 	require.Greater(t, checked, 15, "the Commands block's flags not read")
 	span := regexp.MustCompile("`prescale (forecast|detect|backtest|run)\\b([^`]*)`")
-	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md", "docs/reliability.md"} {
+	for _, doc := range []string{"README.md", "docs/api.md", "docs/architecture.md", "docs/configuration.md", "docs/controller-reference.md", "docs/dashboards.md",
+		"docs/deploy.md", "docs/development.md", "docs/metrics.md", "docs/reliability.md"} {
 		b, err := os.ReadFile("../../" + doc)
 		require.NoError(t, err)
 		for _, m := range span.FindAllStringSubmatch(string(b), -1) {

@@ -22,21 +22,21 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 )
 
-// metricRow is a row of README.md's metric tables: | `name` | type | labels | meaning |.
+// metricRow is a row of docs/metrics.md's metric tables: | `name` | type | labels | meaning |.
 type metricRow struct{ typ, labels, line string }
 
-// readmeMetricRows reads every metric table row of README.md, labels
+// readmeMetricRows reads every metric table row of docs/metrics.md, labels
 // sorted, comma-separated, without backticks, and the row's whole line.
 func readmeMetricRows(t *testing.T) map[string]metricRow {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/metrics.md")
 	require.NoError(t, err)
 	row := regexp.MustCompile("(?m)^\\| `(prescale_[a-z0-9_]+)`[^|]* \\| (counter|gauge|histogram|summary) \\|([^|]*)\\|.*")
 	rows := map[string]metricRow{}
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		rows[m[1]] = metricRow{m[2], sortedLabels(strings.Split(strings.ReplaceAll(m[3], "`", ""), ",")), m[0]}
 	}
-	require.Greater(t, len(rows), 50, "README.md's metric tables not read")
+	require.Greater(t, len(rows), 50, "docs/metrics.md's metric tables not read")
 	return rows
 }
 
@@ -107,7 +107,7 @@ func (d *describedLabels) MustRegister(cs ...prometheus.Collector) {
 }
 
 // TestREADMEMetricRowsTypeAndLabels: the type and labels columns of
-// README.md's metric tables are those of the metrics: every controller
+// docs/metrics.md's metric tables are those of the metrics: every controller
 // metric (its loop's, the actuators' and the simulated pool's) from its
 // descriptor and, where it has series at start, its type; every exporter
 // metric from the golden exposition. TestREADMEDocumentsConfigAndMetrics
@@ -129,10 +129,10 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 	}
 	for name, labels := range rec.labels {
 		row, ok := rows[name]
-		require.True(t, ok, "README.md has no metric row for %s", name)
-		require.Equal(t, labels, row.labels, "README.md's labels of %s", name)
+		require.True(t, ok, "docs/metrics.md has no metric row for %s", name)
+		require.Equal(t, labels, row.labels, "docs/metrics.md's labels of %s", name)
 		if typ, ok := types[name]; ok {
-			require.Equal(t, typ, row.typ, "README.md's type of %s", name)
+			require.Equal(t, typ, row.typ, "docs/metrics.md's type of %s", name)
 		}
 		require.Equal(t, strings.HasSuffix(name, "_total"), row.typ == "counter", "%s: a counter's name ends in _total, and only a counter's", name)
 	}
@@ -141,7 +141,7 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 	for name, mf := range families {
 		row, ok := rows[name]
 		if !ok {
-			require.Contains(t, []string{"prescale_load5", "prescale_load15"}, name, "README.md has no metric row for %s", name)
+			require.Contains(t, []string{"prescale_load5", "prescale_load15"}, name, "docs/metrics.md has no metric row for %s", name)
 			continue // the load averages share prescale_load1's row
 		}
 		var names []string
@@ -150,14 +150,14 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 				names = append(names, l.GetName())
 			}
 		}
-		require.Equal(t, strings.ToLower(mf.GetType().String()), row.typ, "README.md's type of %s", name)
-		require.Equal(t, sortedLabels(names), row.labels, "README.md's labels of %s", name)
+		require.Equal(t, strings.ToLower(mf.GetType().String()), row.typ, "docs/metrics.md's type of %s", name)
+		require.Equal(t, sortedLabels(names), row.labels, "docs/metrics.md's labels of %s", name)
 	}
 }
 
-// TestREADMEListsEveryDecisionLabel: the directions and reasons README.md
-// lists for prescale_decisions_total (pre-initialised, and the dashboard's
-// decisions panel), and the reasons that panel's description lists, are
+// TestREADMEListsEveryDecisionLabel: the directions and reasons
+// docs/metrics.md lists for prescale_decisions_total (pre-initialised),
+// those docs/dashboards.md lists for the dashboard's decisions panel, and the reasons that panel's description lists, are
 // the label values the controller gives it, in the order of policy.Reasons.
 func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 	reg := prometheus.NewRegistry()
@@ -185,15 +185,18 @@ func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 		want = append(want, string(r))
 	}
 	require.ElementsMatch(t, want, slices.Compact(slices.Sorted(slices.Values(reasons))), "prescale_decisions_total's reasons")
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/metrics.md")
 	require.NoError(t, err)
 	doc := strings.Join(strings.Fields(string(readme)), " ")
+	dashDoc, err := os.ReadFile("../../docs/dashboards.md")
+	require.NoError(t, err)
 	dirs := slices.Compact(slices.Sorted(slices.Values(directions)))
 	require.Len(t, dirs, 3)
 	require.Contains(t, doc, "every `direction` (`up`, `down`, `none`)")
 	require.ElementsMatch(t, []string{"up", "down", "none"}, dirs)
-	require.Contains(t, doc, "`reason` (`"+strings.Join(want, "`, `")+"`)", "README.md's pre-initialised reasons")
-	require.Contains(t, doc, "decisions per minute by reason ("+strings.Join(want, ", ")+")", "README.md's decisions panel")
+	require.Contains(t, doc, "`reason` (`"+strings.Join(want, "`, `")+"`)", "docs/metrics.md's pre-initialised reasons")
+	require.Contains(t, strings.Join(strings.Fields(string(dashDoc)), " "), "decisions per minute by reason ("+strings.Join(want, ", ")+")",
+		"docs/dashboards.md's decisions panel")
 	dash, err := os.ReadFile("../../dashboards/prescale.json")
 	require.NoError(t, err)
 	require.Contains(t, string(dash), "by reason, stacked (the rate over the interval, so the same at every zoom): "+strings.Join(want, ", ")+" (",
@@ -201,7 +204,7 @@ func TestREADMEListsEveryDecisionLabel(t *testing.T) {
 }
 
 // TestDocsNameRealMetrics: every prescale_* name README.md and the
-// hand-written docs give is a metric of README's tables (or one of a
+// hand-written docs give is a metric of docs/metrics.md's tables (or one of a
 // histogram's series), a build_info, the --backfill trace's series, or
 // the metric part of a recording rule's name (level:metric:operations),
 // so a renamed metric cannot stay in an example query or a paragraph.
@@ -222,25 +225,26 @@ func TestDocsNameRealMetrics(t *testing.T) {
 		known[string(m[1])] = true
 	}
 	name := regexp.MustCompile(`\bprescale_[a-z0-9_]*[a-z0-9]`)
-	for _, doc := range []string{"README.md", "docs/architecture.md", "docs/controller-reference.md", "docs/deploy.md", "docs/reliability.md"} {
+	for _, doc := range []string{"README.md", "docs/api.md", "docs/architecture.md", "docs/configuration.md", "docs/controller-reference.md", "docs/dashboards.md",
+		"docs/deploy.md", "docs/development.md", "docs/metrics.md", "docs/reliability.md"} {
 		b, err := os.ReadFile("../../" + doc)
 		require.NoError(t, err)
 		for _, n := range name.FindAllString(string(b), -1) {
-			require.True(t, known[n], "%s names %s, which is no metric of README's tables, histogram series, build_info or recording rule", doc, n)
+			require.True(t, known[n], "%s names %s, which is no metric of docs/metrics.md's tables, histogram series, build_info or recording rule", doc, n)
 		}
 	}
 }
 
-// TestREADMENamesTheSeriesAbsentAtStart: README says every target's series
+// TestREADMENamesTheSeriesAbsentAtStart: docs/metrics.md says every target's series
 // exist from the start, except those it names; each per-target metric the
 // controller registers without a series for a new target (one without a
 // current_query) is among them. prescale_observed_provisioning_lag_seconds,
 // which only a target with a current_query has, was not.
 func TestREADMENamesTheSeriesAbsentAtStart(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/metrics.md")
 	require.NoError(t, err)
 	_, rest, ok := strings.Cut(string(readme), "\nTarget labels are `target`, `tier`, `kind`; every target's series exist\nfrom the start (zero), except ")
-	require.True(t, ok, "README.md's sentence on the series that exist from the start is gone")
+	require.True(t, ok, "docs/metrics.md's sentence on the series that exist from the start is gone")
 	except, _, _ := strings.Cut(rest, "\n| metric |")
 	reg := prometheus.NewRegistry()
 	rec := &describedLabels{Registerer: reg, labels: map[string]string{}}
@@ -257,18 +261,18 @@ func TestREADMENamesTheSeriesAbsentAtStart(t *testing.T) {
 			continue
 		}
 		absent++
-		require.Contains(t, except, "`"+name+"`", "README.md says %s exists from the start: a new target has none", name)
+		require.Contains(t, except, "`"+name+"`", "docs/metrics.md says %s exists from the start: a new target has none", name)
 	}
 	require.GreaterOrEqual(t, absent, 5, "the forecast series and prescale_desired_units start absent")
 }
 
-// TestREADMEListsExporterLabelValues: the README row of each exporter
+// TestREADMEListsExporterLabelValues: the docs/metrics.md row of each exporter
 // metric whose label takes a fixed set of values names every value the
 // exporter gives it (the golden exposition: collectors, CPU modes, memory,
 // swap and TCP states, directions), and the load score's signal table has
 // a row for every signal.
 func TestREADMEListsExporterLabelValues(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/metrics.md")
 	require.NoError(t, err)
 	rows := readmeMetricRows(t)
 	families := goldenFamilies(t)
@@ -292,10 +296,10 @@ func TestREADMEListsExporterLabelValues(t *testing.T) {
 		for _, v := range values(ml[0], ml[1]) {
 			row := rows[ml[0]].line
 			named := strings.Contains(row, "`"+v+"`") || strings.Contains(row, `"`+v+`"`)
-			require.True(t, named, "README.md's row of %s does not name its %s %q: %s", ml[0], ml[1], v, row)
+			require.True(t, named, "docs/metrics.md's row of %s does not name its %s %q: %s", ml[0], ml[1], v, row)
 		}
 	}
 	for _, v := range values("prescale_app_load_signal_ratio", "signal") {
-		require.Contains(t, string(readme), "\n| `"+v+"` | `", "README.md's signal table has no row for %s", v)
+		require.Contains(t, string(readme), "\n| `"+v+"` | `", "docs/metrics.md's signal table has no row for %s", v)
 	}
 }

@@ -65,25 +65,27 @@ func (n *nameCollector) MustRegister(cs ...prometheus.Collector) {
 	}
 }
 
-// TestREADMEDocumentsConfigAndMetrics keeps the README's configuration and
-// metrics tables in step with the code: every environment variable of the
-// exporter and the controller, every metric the controller registers and
-// every prescale_ metric family of the exporter's golden exposition must be
-// named in README.md.
+// TestREADMEDocumentsConfigAndMetrics keeps the configuration and metrics
+// tables in step with the code: every environment variable of the
+// exporter and the controller must be named in docs/configuration.md,
+// every metric the controller registers and every prescale_ metric family
+// of the exporter's golden exposition in docs/metrics.md.
 func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	conf, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
-	doc := string(readme)
-
 	for _, v := range append(envVars(t, exporter.Config{}), envVars(t, config.Config{})...) {
-		require.True(t, strings.Contains(doc, "`"+v+"`"), "README.md does not document %s", v) //nolint:testifylint // Contains would print the whole README
+		require.True(t, strings.Contains(string(conf), "`"+v+"`"), "docs/configuration.md does not document %s", v) //nolint:testifylint // Contains would print the whole page
 	}
+
+	metrics, err := os.ReadFile("../../docs/metrics.md")
+	require.NoError(t, err)
+	doc := string(metrics)
 
 	rec := &nameCollector{Registerer: prometheus.NewRegistry()}
 	controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances}})
 	require.NotEmpty(t, rec.names)
 	for _, name := range rec.names {
-		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the controller metric %s", name) //nolint:testifylint // as above
+		require.True(t, strings.Contains(doc, "`"+name+"`"), "docs/metrics.md does not document the controller metric %s", name) //nolint:testifylint // as above
 	}
 
 	mfs := goldenFamilies(t)
@@ -93,10 +95,10 @@ func TestREADMEDocumentsConfigAndMetrics(t *testing.T) {
 		}
 		// load1/5/15 are documented together in one row.
 		if strings.HasPrefix(name, "prescale_load") && !strings.Contains(doc, "`"+name+"`") {
-			require.True(t, strings.Contains(doc, "`prescale_load1`, `prescale_load5`, `prescale_load15`"), "README.md does not document the load averages") //nolint:testifylint // as above
+			require.True(t, strings.Contains(doc, "`prescale_load1`, `prescale_load5`, `prescale_load15`"), "docs/metrics.md does not document the load averages") //nolint:testifylint // as above
 			continue
 		}
-		require.True(t, strings.Contains(doc, "`"+name+"`"), "README.md does not document the exporter metric %s", name) //nolint:testifylint // as above
+		require.True(t, strings.Contains(doc, "`"+name+"`"), "docs/metrics.md does not document the exporter metric %s", name) //nolint:testifylint // as above
 	}
 }
 
@@ -116,11 +118,11 @@ func TestEnvNamespaces(t *testing.T) {
 // readmeDefaultRE is a configuration table row: | `NAME` | default | meaning |.
 var readmeDefaultRE = regexp.MustCompile(`(?m)^\| ` + "`" + `(PRESCALE_[A-Z0-9_]+)` + "`" + ` \| ((?:[^|\\]|\\.)*) \|`)
 
-// TestREADMEDefaultsMatchTheCode compares the default column of the
-// README's configuration tables with the defaults the programs apply
+// TestREADMEDefaultsMatchTheCode compares the default column of
+// docs/configuration.md's tables with the defaults the programs apply
 // (envconfig's default tags): `(empty)` or an italic note alone means none.
 func TestREADMEDefaultsMatchTheCode(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
 	want := map[string]string{}
 	for _, v := range append(clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.Vars(config.EnvPrefix, config.Config{})...) {
@@ -139,15 +141,16 @@ func TestREADMEDefaultsMatchTheCode(t *testing.T) {
 		if m := regexp.MustCompile("`([^`]*)`").FindStringSubmatch(cell); m != nil && m[1] != "(empty)" {
 			got = strings.ReplaceAll(m[1], `\|`, "|")
 		}
-		require.Equal(t, def, got, "README.md's default of %s (cell %q)", name, cell)
+		require.Equal(t, def, got, "docs/configuration.md's default of %s (cell %q)", name, cell)
 	}
 	for name := range want {
-		require.True(t, seen[name], "README.md has no table row for %s", name)
+		require.True(t, seen[name], "docs/configuration.md has no table row for %s", name)
 	}
 }
 
 // TestREADMENamesEveryModelAndDetector: the README lists the forecasting
-// models prescale forecast --model accepts and the anomaly detectors.
+// models prescale forecast --model accepts, and docs/configuration.md the
+// anomaly detectors.
 func TestREADMENamesEveryModelAndDetector(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
@@ -155,8 +158,10 @@ func TestREADMENamesEveryModelAndDetector(t *testing.T) {
 	for _, m := range forecast.BatchModelNames() {
 		require.True(t, strings.Contains(doc, "`"+m+"`"), "README.md does not name the model %s", m) //nolint:testifylint // Contains would print the whole README
 	}
-	require.True(t, strings.Contains(doc, "streaming anomaly detector ("+strings.Join(anomaly.DetectorNames(), ", ")+")"), //nolint:testifylint // as above
-		"README.md's PRESCALE_ANOMALY_DETECTOR row does not list the detectors %v", anomaly.DetectorNames())
+	conf, err := os.ReadFile("../../docs/configuration.md")
+	require.NoError(t, err)
+	require.True(t, strings.Contains(string(conf), "streaming anomaly detector ("+strings.Join(anomaly.DetectorNames(), ", ")+")"), //nolint:testifylint // as above
+		"docs/configuration.md's PRESCALE_ANOMALY_DETECTOR row does not list the detectors %v", anomaly.DetectorNames())
 }
 
 // TestDocsNameRealVariables is the other direction: every PRESCALE_*
@@ -198,14 +203,14 @@ func TestDocsNameRealVariables(t *testing.T) {
 	}
 }
 
-// TestREADMEMapsTargetsFileFields: the README's targets-file table pairs
+// TestREADMEMapsTargetsFileFields: docs/configuration.md's targets-file table pairs
 // every field of an entry with the variable its default comes from, found
 // here by setting each variable alone and seeing which field of the
 // target it moves. A user had to guess that lag is
 // PRESCALE_TARGET_PROVISIONING_LAG and daily_budget
 // PRESCALE_COST_BUDGET_DAILY.
 func TestREADMEMapsTargetsFileFields(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
 	base := reflect.ValueOf((&config.Config{}).EnvTarget())
 	ct := reflect.TypeFor[config.Config]()
@@ -233,7 +238,7 @@ func TestREADMEMapsTargetsFileFields(t *testing.T) {
 			}
 			field, _, _ := strings.Cut(got.Type().Field(j).Tag.Get("yaml"), ",")
 			row := "| `" + field + "` | `PRESCALE_" + tag + "` |"
-			require.True(t, strings.Contains(string(readme), row), "README.md lacks the targets-file row %s", row) //nolint:testifylint // Contains would print the whole README
+			require.True(t, strings.Contains(string(readme), row), "docs/configuration.md lacks the targets-file row %s", row) //nolint:testifylint // Contains would print the whole page
 			mapped[field] = true
 		}
 	}
@@ -245,15 +250,15 @@ func TestREADMEMapsTargetsFileFields(t *testing.T) {
 	}
 }
 
-// TestREADMEMeaningsCarryTheHelp: the meaning column of README's
-// controller table says what prescale-controller -h says of each variable
+// TestREADMEMeaningsCarryTheHelp: the meaning column of
+// docs/configuration.md's controller table says what prescale-controller -h says of each variable
 // (controller-reference: "prescale-controller -h prints the same table"):
 // the row's meaning, code quotes aside, is the help's text, so a help
 // text changed without its row (a new bound, a new rule) fails, and so
 // does a row saying more than -h (PRESCALE_TARGET_CHANGE_COST's row said
 // four times as much).
 func TestREADMEMeaningsCarryTheHelp(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
 	cells := map[string]string{}
 	for _, r := range readmeMeaningRE.FindAllStringSubmatch(string(readme), -1) {
@@ -261,8 +266,8 @@ func TestREADMEMeaningsCarryTheHelp(t *testing.T) {
 	}
 	for _, v := range clihelp.Vars(config.EnvPrefix, config.Config{}) {
 		cell, ok := cells[v.Name]
-		require.True(t, ok, "README.md has no table row for %s", v.Name)
-		require.Equal(t, v.Desc, cell, "README.md's meaning of %s is not what -h says (its desc tag)", v.Name)
+		require.True(t, ok, "docs/configuration.md has no table row for %s", v.Name)
+		require.Equal(t, v.Desc, cell, "docs/configuration.md's meaning of %s is not what -h says (its desc tag)", v.Name)
 	}
 }
 

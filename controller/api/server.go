@@ -716,7 +716,7 @@ func writeScaling(w http.ResponseWriter, st TargetStatus, err error) {
 }
 
 // StressRequest is POST /api/stress-test's body; Workers nil (left out)
-// is 1. An explicit 0 is outside [1, cpus] and refused, as the README and
+// is 1. An explicit 0 is outside [1, cpus] and refused, as docs/api.md and
 // the OpenAPI document's minimum say: it was taken as 1.
 type StressRequest struct {
 	Seconds float64 `json:"seconds"`

@@ -12,7 +12,7 @@ import (
 )
 
 // TestHelpBoundsAreEnforced: each bound a variable's help states (what
-// -h and README.md's table say) is the one Validate enforces: a value on
+// -h and docs/configuration.md's table say) is the one Validate enforces: a value on
 // a closed end is taken, one just outside it or on an open end exits 2
 // naming the variable.
 func TestHelpBoundsAreEnforced(t *testing.T) {

@@ -39,10 +39,10 @@ func TestDocsNameRealTests(t *testing.T) {
 	}
 }
 
-// TestREADMENamesEveryTestDep: README's `make test-deps` row names what
+// TestREADMENamesEveryTestDep: docs/development.md's `make test-deps` row names what
 // each script of the Makefile's test-deps target installs. It left out
 // VictoriaMetrics, whose end-to-end tests then failed on a machine that
-// had only what the README lists.
+// had only what the README listed.
 func TestREADMENamesEveryTestDep(t *testing.T) {
 	root := moduleRoot(t)
 	installs := map[string][]string{
@@ -53,17 +53,17 @@ func TestREADMENamesEveryTestDep(t *testing.T) {
 	require.NoError(t, err)
 	target := regexp.MustCompile(`(?m)^test-deps:\n((?:\t.*\n)+)`).FindSubmatch(mk)
 	require.NotNil(t, target, "Makefile has no test-deps target")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "development.md"))
 	require.NoError(t, err)
 	row := regexp.MustCompile("(?m)^\\| `make test-deps` \\|.*$").Find(readme)
-	require.NotNil(t, row, "README.md has no make test-deps row")
+	require.NotNil(t, row, "docs/development.md has no make test-deps row")
 	scripts := regexp.MustCompile(`scripts/(ensure-[\w-]+\.sh)`).FindAllSubmatch(target[1], -1)
 	require.NotEmpty(t, scripts)
 	for _, m := range scripts {
 		names, ok := installs[string(m[1])]
-		require.True(t, ok, "test-deps runs %s: add what it installs here and to README's make test-deps row", m[1])
+		require.True(t, ok, "test-deps runs %s: add what it installs here and to docs/development.md's make test-deps row", m[1])
 		for _, n := range names {
-			require.Contains(t, string(row), n, "README's make test-deps row does not name %s (%s)", n, m[1])
+			require.Contains(t, string(row), n, "docs/development.md's make test-deps row does not name %s (%s)", n, m[1])
 		}
 	}
 }
@@ -107,7 +107,7 @@ var helperTargets = map[string]bool{"all": true, "vet": true, "style": true, "un
 	// documents it. Remove this entry with the row's arrival.
 	"soak": true}
 
-// TestREADMEListsEveryMakeTarget: the README's Development table has a row
+// TestREADMEListsEveryMakeTarget: docs/development.md's table has a row
 // for every target of the Makefile (the helpers above aside), and each of
 // its rows names a target the Makefile has.
 func TestREADMEListsEveryMakeTarget(t *testing.T) {
@@ -119,19 +119,19 @@ func TestREADMEListsEveryMakeTarget(t *testing.T) {
 		targets[string(m[1])] = true
 	}
 	require.True(t, targets["build"] && targets["bench-probes"], "Makefile targets not read: %v", targets)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "development.md"))
 	require.NoError(t, err)
 	rows := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `make ([a-z][a-z0-9-]*)[^`]*` \\|").FindAllSubmatch(readme, -1) {
 		rows[string(m[1])] = true
-		require.True(t, targets[string(m[1])], "README.md's Development table has a row for make %s, which the Makefile does not define", m[1])
+		require.True(t, targets[string(m[1])], "docs/development.md's table has a row for make %s, which the Makefile does not define", m[1])
 	}
 	for target := range targets {
-		require.True(t, rows[target] || helperTargets[target], "README.md's Development table has no row for make %s", target)
+		require.True(t, rows[target] || helperTargets[target], "docs/development.md's table has no row for make %s", target)
 	}
 }
 
-// TestREADMEListsEveryDependency: README's Dependencies table has a row,
+// TestREADMEListsEveryDependency: docs/development.md's Dependencies table has a row,
 // saying why, for every module go.mod requires directly, and no row for
 // one it does not.
 func TestREADMEListsEveryDependency(t *testing.T) {
@@ -147,17 +147,17 @@ func TestREADMEListsEveryDependency(t *testing.T) {
 		}
 	}
 	require.Contains(t, direct, "github.com/prometheus/prometheus", "go.mod's requirements not read")
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "development.md"))
 	require.NoError(t, err)
-	_, deps, ok := strings.Cut(string(readme), "\n### Dependencies\n")
-	require.True(t, ok, "README.md has no Dependencies section")
+	_, deps, ok := strings.Cut(string(readme), "\n## Dependencies\n")
+	require.True(t, ok, "docs/development.md has no Dependencies section")
 	rows := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([^`]+)` \\| (.+) \\|$").FindAllStringSubmatch(deps, -1) {
 		rows[m[1]] = true
-		require.True(t, direct[m[1]], "README.md's Dependencies table lists %s, which go.mod does not require directly", m[1])
+		require.True(t, direct[m[1]], "docs/development.md's Dependencies table lists %s, which go.mod does not require directly", m[1])
 	}
 	for m := range direct {
-		require.True(t, rows[m], "README.md's Dependencies table has no row for %s", m)
+		require.True(t, rows[m], "docs/development.md's Dependencies table has no row for %s", m)
 	}
 }
 

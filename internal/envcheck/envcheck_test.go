@@ -51,7 +51,8 @@ func TestWarnScopes(t *testing.T) {
 }
 
 // TestWarnLeavesTestBinaries: the variables naming the servers the
-// end-to-end tests start are no misspelt settings. README names all four;
+// end-to-end tests start are no misspelt settings. README.md and
+// docs/development.md name all four;
 // an operator with PRESCALE_VICTORIAMETRICS_BIN exported was warned.
 func TestWarnLeavesTestBinaries(t *testing.T) {
 	var w strings.Builder

@@ -8,7 +8,7 @@ import (
 )
 
 // testOnly are variables the end-to-end tests read (to name the server
-// binaries, as README's Development section says) and the in-process
+// binaries, as docs/development.md says) and the in-process
 // benchmarks read (docs/benchmarks.md); they are not settings, but not
 // mistakes either.
 var testOnly = []string{"PRESCALE_PROMETHEUS_BIN", "PRESCALE_ALERTMANAGER_BIN",

@@ -39,7 +39,7 @@ func EnvKinds(prefix string, typ reflect.Type) map[string]string {
 }
 
 // CheckHelpBounds checks that each bound a variable's help states (vars,
-// as clihelp.Vars lists them: what -h and README.md's tables say) is the
+// as clihelp.Vars lists them: what -h and docs/configuration.md's tables say) is the
 // one the configuration enforces: a subtest per case BoundCases reads,
 // with the variable set to the case's value, where load (the
 // configuration read and validated, after any setting of its own) must

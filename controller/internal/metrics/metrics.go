@@ -17,7 +17,7 @@ import (
 var directions = []string{"up", "down", "none"}
 
 // Metrics are the controller's own metrics (naming rules in
-// docs/architecture.md, the list in the README). The controller sets the
+// docs/architecture.md, the list in docs/metrics.md). The controller sets the
 // fields directly where one event moves one series; Publish and Cycle set
 // a target's and a cycle's series together.
 type Metrics struct {
