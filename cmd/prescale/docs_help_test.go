@@ -114,7 +114,7 @@ func TestREADMECommandsUseRealFlags(t *testing.T) {
 	}
 	require.Greater(t, checked, 15, "the Commands block's flags not read")
 	span := regexp.MustCompile("`prescale (forecast|detect|backtest|run)\\b([^`]*)`")
-	for _, doc := range []string{"README.md", "docs/api.md", "docs/architecture.md", "docs/configuration.md", "docs/controller-reference.md", "docs/dashboards.md",
+	for _, doc := range []string{"README.md", "docs/api.md", "docs/architecture.md", "docs/commands.md", "docs/configuration.md", "docs/controller-reference.md", "docs/dashboards.md",
 		"docs/deploy.md", "docs/development.md", "docs/metrics.md", "docs/reliability.md"} {
 		b, err := os.ReadFile("../../" + doc)
 		require.NoError(t, err)

@@ -148,15 +148,15 @@ func TestREADMEDefaultsMatchTheCode(t *testing.T) {
 	}
 }
 
-// TestREADMENamesEveryModelAndDetector: the README lists the forecasting
-// models prescale forecast --model accepts, and docs/configuration.md the
-// anomaly detectors.
+// TestREADMENamesEveryModelAndDetector: docs/commands.md lists the
+// forecasting models prescale forecast --model accepts, and
+// docs/configuration.md the anomaly detectors.
 func TestREADMENamesEveryModelAndDetector(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	commands, err := os.ReadFile("../../docs/commands.md")
 	require.NoError(t, err)
-	doc := string(readme)
+	doc := string(commands)
 	for _, m := range forecast.BatchModelNames() {
-		require.True(t, strings.Contains(doc, "`"+m+"`"), "README.md does not name the model %s", m) //nolint:testifylint // Contains would print the whole README
+		require.True(t, strings.Contains(doc, "`"+m+"`"), "docs/commands.md does not name the model %s", m) //nolint:testifylint // Contains would print the whole page
 	}
 	conf, err := os.ReadFile("../../docs/configuration.md")
 	require.NoError(t, err)
