@@ -556,11 +556,14 @@ func backtestParseRange(s string) (time.Duration, error) {
 	}
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if num, ok := strings.CutSuffix(s, suffix); ok {
+			// n * unit beyond int64's nanoseconds ("1e10w", "Infd") was
+			// converted to a negative range, under 1ns ("1e-15d") to 0.
 			n, err := strconv.ParseFloat(num, 64)
-			if err != nil || !(n > 0) {
-				return 0, fmt.Errorf("%q is not a positive duration", s)
+			ns := n * float64(unit)
+			if err != nil || !(ns >= 1) || ns >= math.MaxInt64 {
+				return 0, fmt.Errorf("%q is not a positive duration of at most %s", s, time.Duration(math.MaxInt64))
 			}
-			return time.Duration(n * float64(unit)), nil
+			return time.Duration(ns), nil
 		}
 	}
 	d, err := time.ParseDuration(s)

@@ -395,6 +395,12 @@ func TestBacktestParseRange(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
+	// Found by FuzzBacktestFlags: a range beyond int64 nanoseconds was a
+	// negative one, a range under 1ns was 0, both without an error.
+	for _, in := range []string{"1e10w", "Infd", "1e300d", "1e-15d", "0x1p-60w"} {
+		_, err := backtestParseRange(in)
+		require.ErrorContains(t, err, `"`+in+`" is not a positive duration of at most 2562047h47m16.854775807s`, in)
+	}
 }
 
 // TestCLIRejectsBadTraces: forecast and backtest name the line of a
