@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,4 +49,63 @@ func FuzzRequestBodies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzQueryParams sends any query string and Accept-Encoding to every GET
+// endpoint and to DELETE /api/scaling/execute: never a 5xx (the backend
+// here answers everything), the answer is JSON (gunzipped when so
+// encoded), and an error carries a message of at most 1000 bytes however
+// long the parameter it quotes.
+func FuzzQueryParams(f *testing.F) {
+	f.Add("points=10", "gzip")
+	f.Add("target=t001&offset=1&limit=2", "gzip;q=0, identity")
+	f.Add("target=a&target=b", "")
+	f.Fuzz(func(t *testing.T, query, accept string) {
+		s := New(&fakeBackend{health: "ok", targets: 3}, Options{Token: "t"})
+		defer s.Close()
+		for _, path := range []string{"/api/metrics", "/api/metrics/realtime", "/api/predictions", "/api/scaling/status",
+			"/api/system/health", "/api/verification", "/api/scaling/execute"} {
+			method := http.MethodGet
+			if path == "/api/scaling/execute" {
+				method = http.MethodDelete
+			}
+			req := httptest.NewRequest(method, "/", nil)
+			req.URL.Path, req.URL.RawQuery = path, query
+			req.Header.Set("Authorization", "Bearer t")
+			req.Header.Set("Accept-Encoding", accept)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("%s?%s: status %d: %.300s", path, query, rec.Code, rec.Body.String())
+			}
+			checkJSONAnswer(t, path, rec)
+		}
+	})
+}
+
+// checkJSONAnswer fails t unless rec holds a JSON answer, with an error
+// message of at most 1000 bytes when its status is not 2xx.
+func checkJSONAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	body := rec.Body.Bytes()
+	if rec.Header().Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: gzip: %v", path, err)
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			t.Fatalf("%s: gunzip: %v", path, err)
+		}
+	}
+	var m any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("%s: status %d, answer is not JSON: %v: %.300q", path, rec.Code, err, body)
+	}
+	if rec.Code < 300 {
+		return
+	}
+	obj, _ := m.(map[string]any)
+	if msg, _ := obj["error"].(string); msg == "" || len(msg) > 1000 {
+		t.Fatalf("%s: status %d with error of %d bytes: %.300q", path, rec.Code, len(msg), msg)
+	}
 }

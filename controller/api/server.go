@@ -550,7 +550,7 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Query().Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", p))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", redact.Cut(p, maxEchoed)))
 			return
 		}
 		points = n

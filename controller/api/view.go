@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Info describes the controller's surroundings for the API.
@@ -47,7 +48,7 @@ func (v *View) UnknownTarget(name string) error {
 				ErrUnknownTarget, name, v.info.Shard.Index, v.info.Shard.Count, i, v.info.Shard.Count, i, v.info.Shard.Count, i)
 		}
 	}
-	return fmt.Errorf("%w %q", ErrUnknownTarget, name)
+	return fmt.Errorf("%w %q", ErrUnknownTarget, redact.Cut(name, maxEchoed))
 }
 
 func (v *View) simulated() bool {
