@@ -93,7 +93,8 @@ FUZZTIME     ?= 10s
 TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
-                exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat
+                exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat \
+                cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams
 
 .PHONY: fuzz
 fuzz:
