@@ -174,6 +174,23 @@ func TestWebhookBackoffCapped(t *testing.T) {
 	require.Equal(t, []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s, 30 * s}, waits)
 }
 
+// TestWebhookAnswerHidesCutToken: a query token longer than the 512 bytes
+// of the answer kept (a JWT), echoed near the start of a receiver's error
+// page, is cut inside: its start was quoted, 200 bytes of it (found by
+// FuzzWebhookAnswer).
+func TestWebhookAnswerHidesCutToken(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad token "+r.URL.Query().Get("token"), http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	tok := strings.Repeat("eyJhbGciOi", 60)
+	w, err := NewWebhook(WebhookConfig{URL: srv.URL + "/hook?token=" + tok, MaxAttempts: 1, Wait: noWait}, nil)
+	require.NoError(t, err)
+	err = w.Send(t.Context(), testAction)
+	require.ErrorContains(t, err, `HTTP 400 (answered "bad token REDACTED")`)
+	require.NotContains(t, err.Error(), "eyJhbGci")
+}
+
 // TestWebhookAnswerScrubbed: a receiver's error page that echoes the
 // request (the URL's credentials, its query) is quoted without them.
 func TestWebhookAnswerScrubbed(t *testing.T) {

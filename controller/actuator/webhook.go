@@ -400,14 +400,30 @@ func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
+// hideCutSecret replaces the end of b that is the start of a secret, 4
+// bytes or more: a body kept to its first 512 bytes (or cut by the
+// receiver) ends inside an echoed token. A query token over 312 bytes (a
+// JWT) quoted from the start of the body showed its first 200 bytes.
+func hideCutSecret(b string, secrets []string) string {
+	for _, s := range secrets {
+		for n := min(len(s)-1, len(b)); n >= 4; n-- {
+			if strings.HasSuffix(b, s[:n]) {
+				return b[:len(b)-n] + redact.Mark
+			}
+		}
+	}
+	return b
+}
+
 // answered quotes the start of a failed answer's body for its error (at
 // most 200 bytes, without the URL's credentials), or nothing for an empty
 // one.
 func (w *Webhook) answered(body []byte) string {
-	b := strings.TrimSpace(string(body))
+	b := string(body)
 	for _, s := range w.secrets {
 		b = strings.ReplaceAll(b, s, redact.Mark)
 	}
+	b = strings.TrimSpace(hideCutSecret(b, w.secrets))
 	if b == "" {
 		return ""
 	}

@@ -1,0 +1,75 @@
+package actuator
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzWebhookAnswer reads any receiver's answer as Send does: the start
+// of its body quoted (at most 200 bytes, and never the URL's password, nor
+// the first 8 bytes of its query value echoed between any pre and post,
+// however long: both any run of [a-z0-9] of 8 bytes or more), and any
+// Retry-After: seconds or an HTTP date, never negative, and read as what
+// it says. Never a panic.
+func FuzzWebhookAnswer(f *testing.F) {
+	f.Add([]byte(`{"error":"bad token s3cretpw1 for ops"}`), "s3cretpw1", []byte(" in "), "tok3nvalue", "120")
+	f.Add([]byte("  \n"), "passw0rdx", []byte(""), "abcdefgh", "Wed, 21 Oct 2015 07:28:00 GMT")
+	f.Fuzz(func(t *testing.T, pre []byte, pw string, post []byte, tok, ra string) {
+		if !secretShaped(pw) || !secretShaped(tok) {
+			return
+		}
+		u, err := url.Parse("https://ops:" + pw + "@hooks.example/v1?token=" + tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &Webhook{secrets: urlSecrets(u)}
+		body := append(append(append([]byte{}, pre...), tok...), post...)
+		if len(body) > 512 {
+			body = body[:512] // Send keeps the first 512 bytes
+		}
+		text := answeredText(t, w.answered(body))
+		if strings.Contains(text, pw) || !strings.Contains(string(pre)+string(post), tok[:8]) && strings.Contains(text, tok[:8]) {
+			t.Fatalf("secret %q or %q quoted: %q", pw, tok, text)
+		}
+		now := time.Unix(1_700_000_000, 0)
+		d, ok := retryAfter(ra, now)
+		if !ok {
+			return
+		}
+		if d < 0 {
+			t.Fatalf("Retry-After %q read as %v", ra, d)
+		}
+		if secs, err := strconv.ParseUint(strings.TrimSpace(ra), 10, 32); err == nil && d != time.Duration(secs)*time.Second {
+			t.Fatalf("Retry-After %q read as %v", ra, d)
+		}
+	})
+}
+
+// secretShaped: [a-z0-9]{8,}, which no escape of %q and no mark
+// (REDACTED, ...) can make up.
+func secretShaped(s string) bool {
+	return len(s) >= 8 && strings.IndexFunc(s, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) < 0
+}
+
+// answeredText is the text answered quotes, unquoted, checked for length.
+func answeredText(t *testing.T, got string) string {
+	t.Helper()
+	if got == "" {
+		return ""
+	}
+	q, ok := strings.CutPrefix(got, " (answered ")
+	if q, ok = strings.CutSuffix(q, ")"); !ok {
+		t.Fatalf("answered %q", got)
+	}
+	text, err := strconv.Unquote(q)
+	if err != nil {
+		t.Fatalf("answered %q: %v", got, err)
+	}
+	if len(text) > 200+len("...") {
+		t.Fatalf("%d bytes quoted", len(text))
+	}
+	return text
+}
