@@ -94,7 +94,8 @@ TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat \
-                cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer
+                cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
+                exporter:FuzzConfigEnv internal/redact:FuzzURL
 
 .PHONY: fuzz
 fuzz:

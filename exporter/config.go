@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -81,7 +82,8 @@ const maxProbeTimeout = time.Minute
 func (c Config) Validate() error {
 	var errs []error
 	add := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+		// A value is quoted to 100 bytes, however long (FuzzConfigEnv).
+		errs = append(errs, fmt.Errorf("%s: %s", name, redact.CutQuoted(fmt.Sprintf(format, args...), 100)))
 	}
 
 	if err := validateListen(c.Listen); err != nil {
@@ -121,7 +123,7 @@ func (c Config) Validate() error {
 		{envDiskDevicesExclude, c.DiskDevicesExclude},
 	} {
 		if _, err := regexp.Compile(re.expr); err != nil {
-			add(re.name, "invalid regexp: %v", err)
+			add(re.name, "invalid regexp: %v", regexpError(err))
 		}
 	}
 	return errors.Join(errs...)
@@ -141,6 +143,16 @@ func validateListen(addr string) error {
 		return fmt.Errorf("port %q is not a number in 0-65535", port)
 	}
 	return nil
+}
+
+// regexpError is err with the part of the expression it quotes (the
+// whole of it for a missing parenthesis) cut to 100 bytes.
+func regexpError(err error) string {
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	return fmt.Sprintf("error parsing regexp: %s: `%s`", se.Code, redact.Cut(se.Expr, 100))
 }
 
 // compileExclude compiles an exclude regexp; an empty one matches nothing.

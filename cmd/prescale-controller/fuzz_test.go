@@ -28,7 +28,7 @@ func fuzzedEnv() []string {
 // FuzzEnv sets two PRESCALE_* variables to any values (over a valid
 // PRESCALE_TARGET_QUERY) and reads the configuration as main does: exit 0
 // or 2, a refusal names a PRESCALE_ variable, the output stays short
-// whatever the values' length, and a secret (the API token, a header's
+// and quotes at most 100 bytes of a value, and a secret (the API token, a header's
 // value, a URL's password) is never echoed. Never a panic.
 func FuzzEnv(f *testing.F) {
 	names := fuzzedEnv()
@@ -57,6 +57,9 @@ func FuzzEnv(f *testing.F) {
 			t.Fatalf("%d bytes of output: %.300q", len(msg), msg)
 		}
 		for k, val := range set {
+			if run := val[:min(len(val), 120)]; len(run) == 120 && plain(run) && strings.Contains(msg, run) {
+				t.Fatalf("%s's value quoted beyond 100 bytes: %.300s", k, msg)
+			}
 			for _, s := range envSecrets(k, val) {
 				if strings.Contains(msg, s) {
 					t.Fatalf("%s's secret %q echoed: %s", k, s, msg)
@@ -94,4 +97,9 @@ func envSecrets(k, val string) []string {
 		}
 	}
 	return long
+}
+
+// plain: s is printable ASCII that %q quotes as it is.
+func plain(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) < 0
 }

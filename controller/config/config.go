@@ -136,6 +136,10 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return EnvPrefix + "_" + e.Var + ": " + e.Msg }
 
+// maxEchoed is the most bytes of a value an error quotes, as
+// clihelp.EnvError quotes one that does not parse.
+const maxEchoed = 100
+
 // Validate checks the configuration; every error names its variable.
 func (c *Config) Validate() error {
 	var errs []error
@@ -179,6 +183,11 @@ func (c *Config) Validate() error {
 		}
 		if c.TargetKind == "" { // a blank one is not one of the four: Validate says so
 			bad("TARGET_KIND", "must not be empty: it is the kind label of the target's series, alerts and webhooks (default %q)", "instances")
+		}
+	}
+	for _, err := range errs {
+		if ce, ok := err.(*ConfigError); ok {
+			ce.Msg = redact.CutQuoted(ce.Msg, maxEchoed) // a 5,000-byte value was quoted whole
 		}
 	}
 	return errors.Join(errs...)
@@ -569,13 +578,13 @@ func alertmanagerAPI(path string) bool {
 func CheckQuery(q string) error {
 	expr, err := parser.NewParser(parser.Options{}).ParseExpr(q)
 	if err != nil {
-		return fmt.Errorf("invalid PromQL %q: %w", q, err)
+		return fmt.Errorf("invalid PromQL %q: %w", redact.Cut(q, maxEchoed), err)
 	}
 	switch expr.Type() {
 	case parser.ValueTypeVector, parser.ValueTypeScalar:
 		return nil
 	default:
-		return fmt.Errorf("PromQL %q returns a %s; the demand query must return an instant vector (one series) or a scalar", q, expr.Type())
+		return fmt.Errorf("PromQL %q returns a %s; the demand query must return an instant vector (one series) or a scalar", redact.Cut(q, maxEchoed), expr.Type())
 	}
 }
 

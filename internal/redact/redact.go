@@ -250,3 +250,29 @@ func Cut(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// CutQuoted cuts each Go-quoted string in msg (a value quoted with %q) to
+// n bytes, as Cut does: an error whose checks quote the value they refuse
+// repeats a bounded part of it, whichever check it was.
+func CutQuoted(msg string, n int) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		q, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			b.WriteString(msg[:i+1])
+			msg = msg[i+1:]
+			continue
+		}
+		b.WriteString(msg[:i])
+		msg = msg[i+len(q):]
+		if s, _ := strconv.Unquote(q); len(s) > n {
+			q = strconv.Quote(Cut(s, n))
+		}
+		b.WriteString(q)
+	}
+	return b.String() + msg
+}

@@ -1,0 +1,32 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestValidateCutsQuotedValues: a refused value is quoted to 100 bytes,
+// however long, whichever check quotes it (found by FuzzEnv: a 5,000-byte
+// PRESCALE_MODE, TARGET_QUERY or PROMETHEUS_URL was quoted whole).
+func TestValidateCutsQuotedValues(t *testing.T) {
+	long := strings.Repeat("ab", 2500)
+	cut := `"` + long[:100] + `..."`
+	for _, c := range []struct {
+		name string
+		set  func(c *Config)
+		want string
+	}{
+		{"mode", func(c *Config) { c.Mode = long }, `PRESCALE_MODE: must be "act" or "forecast-only", got ` + cut},
+		{"query", func(c *Config) { c.TargetQuery = "sum(" + long }, `PRESCALE_TARGET_QUERY: invalid PromQL "sum(` + long[:96] + `..."`},
+		{"kind", func(c *Config) { c.TargetKind = long }, `PRESCALE_TARGET_KIND: must be one of instances, cpu, memory, storage; got ` + cut},
+		{"history source", func(c *Config) { c.PrometheusURL = long }, `PRESCALE_PROMETHEUS_URL: must be an http or https URL, got ` + cut},
+	} {
+		cfg := validConfig(t)
+		c.set(&cfg)
+		err := cfg.Validate()
+		require.ErrorContains(t, err, c.want, c.name)
+		require.Less(t, len(err.Error()), 600, c.name)
+	}
+}
