@@ -95,7 +95,8 @@ FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlim
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat \
                 cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
-                exporter:FuzzConfigEnv internal/redact:FuzzURL
+                exporter:FuzzConfigEnv internal/redact:FuzzURL controller/history/internal/queryhttp:FuzzParseHeaders internal/tlsfiles:FuzzParseCerts \
+                exporter/internal/scrapebudget:FuzzTimeout
 
 .PHONY: fuzz
 fuzz:

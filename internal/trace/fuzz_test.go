@@ -13,6 +13,15 @@ import (
 func FuzzRead(f *testing.F) {
 	f.Add([]byte("timestamp,value\n1,2\n3,\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
+		// prescale detect (--nab too) reads unordered: any input, not
+		// only what Read accepts.
+		if un, err := ReadUnordered(bytes.NewReader(in)); err != nil {
+			if err.Error() == "" || len(err.Error()) > 1000 {
+				t.Fatalf("unordered: error %q: empty or echoing too much", err)
+			}
+		} else {
+			checkTrace(t, un, false)
+		}
 		tr, err := Read(bytes.NewReader(in))
 		if err != nil {
 			if err.Error() == "" || len(err.Error()) > 1000 {

@@ -67,6 +67,9 @@ func Timeout(v string) (time.Duration, bool) {
 		return 0, false
 	}
 	d := time.Duration(secs * float64(time.Second))
+	if d < 2 { // under 2ns ("0.000000001"): no time left, every collector failed
+		return 0, false
+	}
 	return max(d-500*time.Millisecond, d/2), true
 }
 

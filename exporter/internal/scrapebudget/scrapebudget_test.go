@@ -16,6 +16,8 @@ func TestScrapeTimeout(t *testing.T) {
 		{"10", 9500 * time.Millisecond, true},
 		{"0.6", 300 * time.Millisecond, true}, // half, not 0.1 s
 		{"", 0, false}, {"0", 0, false}, {"-1", 0, false}, {"NaN", 0, false}, {"ten", 0, false},
+		// Found by FuzzTimeout: 1ns left 0, a deadline already past.
+		{"0.000000001", 0, false}, {"0.000000002", time.Nanosecond, true},
 	} {
 		d, ok := Timeout(tc.header)
 		require.Equal(t, tc.ok, ok, tc.header)

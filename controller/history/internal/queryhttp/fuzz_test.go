@@ -3,6 +3,7 @@ package queryhttp
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +54,46 @@ func FuzzPartialBody(f *testing.F) {
 		}
 		if flag.Load() != want {
 			t.Fatalf("flag %v, want %v for %q read in sizes %v", flag.Load(), want, body, sizes)
+		}
+	})
+}
+
+// FuzzParseHeaders reads any PRESCALE_PROMETHEUS_HEADERS entries (split
+// at commas, as envconfig splits them): an error names its entry and
+// never quotes a value; accepted headers are what the entries say, each
+// name a token and each value one an HTTP header can carry.
+func FuzzParseHeaders(f *testing.F) {
+	f.Add("X-Scope-OrgID=tenant1,Authorization=Bearer s3cretvalue")
+	f.Add("bad name=x")
+	f.Add("X=a\nb")
+	f.Fuzz(func(t *testing.T, env string) {
+		entries := strings.Split(env, ",")
+		h, err := ParseHeaders(entries)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "entry ") {
+				t.Fatalf("error %q names no entry", err)
+			}
+			for _, e := range entries {
+				if _, v, ok := strings.Cut(e, "="); ok && len(v) >= 8 && strings.Count(env, v) == 1 && strings.Contains(err.Error(), v) {
+					t.Fatalf("error %q quotes the value %q", err, v)
+				}
+			}
+			return
+		}
+		n := 0
+		for name, vs := range h {
+			if name == "" || strings.ContainsAny(name, " \t\r\n:=(),;\"") || strings.ContainsFunc(name, func(r rune) bool { return r < '!' || r > '~' }) {
+				t.Fatalf("header name %q accepted", name)
+			}
+			for _, v := range vs {
+				if strings.ContainsAny(v, "\r\n\x00") {
+					t.Fatalf("header %s: value %q accepted", name, v)
+				}
+			}
+			n += len(vs)
+		}
+		if n != len(entries) {
+			t.Fatalf("%d headers from %d entries", n, len(entries))
 		}
 	})
 }
