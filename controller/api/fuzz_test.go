@@ -109,3 +109,31 @@ func checkJSONAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder) 
 		t.Fatalf("%s: status %d with error of %d bytes: %.300q", path, rec.Code, len(msg), msg)
 	}
 }
+
+// FuzzAuthorization sends any Authorization header to both kinds of
+// authenticated endpoint: one not carrying the token as a bearer token
+// (the scheme in any case, blanks around it) is refused 401 with a
+// challenge, before the request is read. Never a panic.
+func FuzzAuthorization(f *testing.F) {
+	const token = "s3cret-token-0123"
+	f.Add("Bearer " + token)
+	f.Add("bearer  " + token + " ")
+	f.Add("Basic czNjcmV0")
+	f.Fuzz(func(t *testing.T, auth string) {
+		s := New(&fakeBackend{health: "ok", targets: 1}, Options{Token: token})
+		defer s.Close()
+		a := strings.TrimSpace(auth)
+		valid := len(a) > 7 && strings.EqualFold(a[:7], "Bearer ") && strings.TrimSpace(a[7:]) == token
+		for _, req := range []*http.Request{
+			httptest.NewRequest(http.MethodDelete, "/api/scaling/execute?target=t000", nil),
+			httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(`{"target":"t000","units":1}`)),
+		} {
+			req.Header["Authorization"] = []string{auth}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if got := rec.Code == http.StatusUnauthorized; got == valid || got && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Fatalf("%s with Authorization %q: status %d", req.Method, auth, rec.Code)
+			}
+		}
+	})
+}
