@@ -60,8 +60,9 @@ func answeredText(t *testing.T, got string) string {
 	if got == "" {
 		return ""
 	}
-	q, ok := strings.CutPrefix(got, " (answered ")
-	if q, ok = strings.CutSuffix(q, ")"); !ok {
+	q, ok1 := strings.CutPrefix(got, " (answered ")
+	q, ok2 := strings.CutSuffix(q, ")")
+	if !ok1 || !ok2 {
 		t.Fatalf("answered %q", got)
 	}
 	text, err := strconv.Unquote(q)

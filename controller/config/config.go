@@ -186,7 +186,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	for _, err := range errs {
-		if ce, ok := err.(*ConfigError); ok {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
 			ce.Msg = redact.CutQuoted(ce.Msg, maxEchoed) // a 5,000-byte value was quoted whole
 		}
 	}
