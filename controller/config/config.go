@@ -185,13 +185,19 @@ func (c *Config) Validate() error {
 			bad("TARGET_KIND", "must not be empty: it is the kind label of the target's series, alerts and webhooks (default %q)", "instances")
 		}
 	}
+	return errors.Join(cutEchoes(errs)...)
+}
+
+// cutEchoes cuts each value the ConfigErrors of errs quote to maxEchoed
+// bytes: a 5,000-byte value was quoted whole.
+func cutEchoes(errs []error) []error {
 	for _, err := range errs {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
-			ce.Msg = redact.CutQuoted(ce.Msg, maxEchoed) // a 5,000-byte value was quoted whole
+			ce.Msg = redact.CutQuoted(ce.Msg, maxEchoed)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // usableToken reports whether a bearer token can arrive in a request: an
@@ -800,7 +806,7 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 		seen[t.Name] = true
 		out = append(out, t)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(cutEchoes(errs)...); err != nil {
 		return nil, err
 	}
 	return out, nil

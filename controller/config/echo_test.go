@@ -29,4 +29,10 @@ func TestValidateCutsQuotedValues(t *testing.T) {
 		require.ErrorContains(t, err, c.want, c.name)
 		require.Less(t, len(err.Error()), 600, c.name)
 	}
+	// Found by FuzzParseTargets: a targets file's long name, in every
+	// error of its entry.
+	cfg := validConfig(t)
+	_, err := ParseTargets([]byte("targets:\n  - {name: "+long+", query: 'sum('}\n"), cfg.EnvTarget(), UsageWindowLag)
+	require.ErrorContains(t, err, `PRESCALE_TARGETS_FILE: targets[0] (`+cut+`): query: invalid PromQL "sum(": `)
+	require.Less(t, len(err.Error()), 600)
 }

@@ -10,7 +10,8 @@ import (
 
 // FuzzParseTargets: any targets file either gives valid targets (each
 // passes Validate, has a name and a query, names unique) or errors naming
-// PRESCALE_TARGETS_FILE; never a panic.
+// PRESCALE_TARGETS_FILE that quote no more than 100 bytes of a value;
+// never a panic.
 func FuzzParseTargets(f *testing.F) {
 	f.Add([]byte("targets:\n  - {name: web, query: up}\n"))
 	defaults := policy.Target{Name: "default", Tier: "app", Kind: policy.KindInstances, CapacityPerUnit: 1,
@@ -24,6 +25,7 @@ func FuzzParseTargets(f *testing.F) {
 			if !strings.Contains(err.Error(), "PRESCALE_TARGETS_FILE") {
 				t.Fatalf("error does not name the variable: %v", err)
 			}
+			checkEchoes(t, in, err.Error())
 			return
 		}
 		if len(ts) == 0 {
@@ -40,4 +42,15 @@ func FuzzParseTargets(f *testing.F) {
 			seen[tg.Name] = true
 		}
 	})
+}
+
+// checkEchoes fails t when msg holds a run of 120 bytes of a word of in
+// (plain text, no quote or escape): an error quoted a value whole.
+func checkEchoes(t *testing.T, in []byte, msg string) {
+	t.Helper()
+	for _, w := range strings.FieldsFunc(string(in), func(r rune) bool { return r < '!' || r > '~' || strings.ContainsRune("\"'`\\,:{}[]#", r) }) {
+		if len(w) >= 120 && strings.Contains(msg, w[:120]) {
+			t.Fatalf("error quotes %d bytes of a value: %.300s", len(w), msg)
+		}
+	}
 }
