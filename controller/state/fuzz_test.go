@@ -15,7 +15,8 @@ import (
 // FuzzLoad: any state file either loads (version 1, a target map) and
 // round-trips through Save and Load unchanged, and Sanitize leaves every
 // unit count inside the bounds (an acknowledgement any count a target may have) and no calm or shadow memory it cannot resume; or it is refused with an error naming the
-// file, without Go's type names, saying to move it aside. Never a panic.
+// file, without Go's type names, quoting at most 100 bytes of a value or
+// key, saying to move it aside. Never a panic.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"shadow":{"version":1,"at":1000,"started":400,"demand":35,"pick":0,"forecaster":{"ready":3,"pending":[1200],"cost":10,"viol":1},"forecaster_policy":{"last_desired":4,"has_last":true},"own":{"ready":4,"cost":12,"viol":0},"hpas":[{"ready":5,"cost":15,"viol":0,"last":5,"events":1.5,"last_event":900,"window":[{"at":900,"raw":5},{"at":1000,"raw":4}]}],"pace":{"cost":12,"events":2,"counted":1000},"steps":{"at":1000,"last":35,"has":true,"last_diff":0.5,"has_diff":true,"wobble":[0.1,0.2],"climb":[0.5,-0.5]}}}}}`))
@@ -48,6 +49,11 @@ func FuzzLoad(f *testing.F) {
 			if msg := err.Error(); !strings.Contains(msg, FileName+": ") || !strings.HasSuffix(msg, moveAside) ||
 				strings.Contains(msg, "Go struct") || strings.Contains(msg, "Go value") || strings.Contains(msg, "plainTarget") {
 				t.Fatalf("error %q", msg)
+			}
+			for _, w := range strings.FieldsFunc(string(in), func(r rune) bool { return r < '!' || r > '~' || strings.ContainsRune("\"\\,:{}[]", r) }) {
+				if len(w) >= 120 && strings.Contains(err.Error(), w[:120]) {
+					t.Fatalf("error quotes %d bytes of the file: %.300s", len(w), err)
+				}
 			}
 			return
 		}

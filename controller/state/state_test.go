@@ -87,6 +87,9 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 			`targets["web"].acked["webhook:prescale"] (line 1, column 60, byte offset 59): want a whole number, got 2.5`},
 		{"long value", `{"version":1,"targets":{"web":{"cost_today":"` + strings.Repeat("ab", 30) + `"}}}`,
 			`targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "abababababababababababababababababababa...`},
+		// Found by FuzzLoad: a long target name was quoted whole.
+		{"long target name", `{"version":1,"targets":{"` + strings.Repeat("w", 300) + `":{"cost_today":"x"}}}`,
+			`targets["` + strings.Repeat("w", 100) + `..."].cost_today (line 1, column 342, byte offset 341): want a number, got "x"`},
 		{"packed history", `{"version":1,"targets":{"web":{"history":"!!!"}}}`,
 			`targets["web"].history (line 1, column 42, byte offset 41): history: not base64, got "!!!"`},
 		{"packed shadow runs", `{"version":1,"targets":{"web":{"shadow":{"version":2,"runs":5}}}}`,
