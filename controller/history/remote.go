@@ -158,6 +158,10 @@ func (r *Remote) partial(warns v1.Warnings) error {
 	return fmt.Errorf("history: query_range on %s: %w (warnings: %q)", r.addr, ErrPartial, store)
 }
 
+// maxServerMsg is the most bytes of a server's error message an error
+// repeats.
+const maxServerMsg = 500
+
 // explain turns a failed query_range call into an error that says what
 // went wrong in the user's terms. An answer the API gives for a query it
 // cannot evaluate (Prometheus' bad_data and execution, VictoriaMetrics'
@@ -172,11 +176,14 @@ func (r *Remote) explain(err error) error {
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("history: query_range on %s: %w%s", r.addr, redact.Err(err), tlshint.ForHistory(err, r.https, r.cert))
 	}
+	// The server's message, or the decoder's quoting the answer, is cut:
+	// a 5,000-byte one was logged whole every cycle.
+	msg := redact.Cut(ae.Msg, maxServerMsg)
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":
-		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, ae.Msg)
+		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, msg)
 	case v1.ErrBadResponse:
-		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, ae.Msg)
+		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, msg)
 	case v1.ErrClient:
 		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, ae.Msg, clientHint(ae.Msg), bodyHint(ae.Detail))
 	}
