@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/textparse"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // parsed is one target's answer as Prometheus's scrape reads it: the
@@ -47,7 +49,7 @@ type parsed struct {
 func parseExposition(b []byte, contentType, fallback, job, instance string, ts int64) parsed {
 	p, err := textparse.New(b, contentType, nil, textparse.ParserOptions{IgnoreNativeHistograms: true, FallbackContentType: fallback})
 	if p == nil {
-		return parsed{err: fmt.Errorf("content type: %w (the target should answer text/plain; version=0.0.4, or set PRESCALE_SCRAPE_FALLBACK_PROTOCOL, as Prometheus's fallback_scrape_protocol)", err)}
+		return parsed{err: fmt.Errorf("content type: %w (the target should answer text/plain; version=0.0.4, or set PRESCALE_SCRAPE_FALLBACK_PROTOCOL, as Prometheus's fallback_scrape_protocol)", cutErr(err))}
 	}
 	var out parsed
 	var lset labels.Labels
@@ -58,7 +60,7 @@ func parseExposition(b []byte, contentType, fallback, job, instance string, ts i
 			return out
 		}
 		if err != nil {
-			out.err = err
+			out.err = cutErr(err)
 			return out
 		}
 		if et != textparse.EntrySeries {
@@ -76,7 +78,7 @@ func parseExposition(b []byte, contentType, fallback, job, instance string, ts i
 		}
 		l := bld.Labels()
 		if err := checkSeries(l); err != nil {
-			out.err = err
+			out.err = cutErr(err)
 			return out
 		}
 		out.samples = append(out.samples, Sample{Labels: l, T: ts, V: v})
@@ -120,4 +122,24 @@ func FallbackMediaType(protocol string) (string, error) {
 		return mt, nil
 	}
 	return "", fmt.Errorf("unknown scrape protocol %q, want one of %s", protocol, strings.Join(slices.Sorted(maps.Keys(fallbackProtocols)), ", "))
+}
+
+// cutError is an error whose message is cut short; the error it cuts
+// stays reachable with errors.Is/As.
+type cutError struct {
+	msg string
+	err error
+}
+
+func (c *cutError) Error() string { return c.msg }
+func (c *cutError) Unwrap() error { return c.err }
+
+// cutErr cuts err's message to maxServerMsg bytes: a scrape target's
+// answer that does not parse was quoted whole, its whole line (or
+// Content-Type) in the error logged and shown for the target.
+func cutErr(err error) error {
+	if msg := err.Error(); len(msg) > maxServerMsg {
+		return &cutError{msg: redact.Cut(msg, maxServerMsg), err: err}
+	}
+	return err
 }

@@ -126,7 +126,7 @@ func TestParseExposition(t *testing.T) {
 // embedded scraper's parser (half of them with the text format as the
 // fallback protocol): never a panic; samples never more than
 // counted, each with a metric name, a job and an instance and no label
-// twice; an error with a message.
+// twice; an error with a message of at most 1000 bytes.
 func FuzzParseExposition(f *testing.F) {
 	f.Add([]byte("# TYPE a counter\na_total{x=\"1\"} 3\n"), "text/plain; version=0.0.4")
 	f.Add([]byte("a 1\nbroken{\n"), "")
@@ -137,8 +137,8 @@ func FuzzParseExposition(f *testing.F) {
 			fallback = "text/plain"
 		}
 		got := parseExposition(body, ctype, fallback, "app", "h:1", 1)
-		if got.err != nil && got.err.Error() == "" {
-			t.Fatal("empty error")
+		if got.err != nil && (got.err.Error() == "" || len(got.err.Error()) > 1000) {
+			t.Fatalf("error of %d bytes: %.300q", len(got.err.Error()), got.err)
 		}
 		if len(got.samples) > got.post || got.post > got.n {
 			t.Fatalf("%d samples, %d after relabelling, %d scraped", len(got.samples), got.post, got.n)
