@@ -95,7 +95,7 @@ func TestRESTEndManualOverride(t *testing.T) {
 	require.NotEqual(t, "manual", last["reason"], "%v", last)
 	ex := last["explanation"].(map[string]any)
 	require.Equal(t, map[string]any{"units": 9.0, "until": "2026-03-02T12:30:30Z", "cancelled": cancelled.Format(time.RFC3339)}, ex["manual_ended"])
-	// Its log line, as the README says: nothing was logged, and no webhook
+	// Its log line, as docs/api.md says: nothing was logged, and no webhook
 	// line is sent while the units stay as they were.
 	require.Contains(t, logs.String(), `msg="manual override of 9 units ended: cancelled by an operator at `+cancelled.Format(time.RFC3339)+`" target=web`)
 	now = now.Add(time.Minute)

@@ -221,7 +221,7 @@ func TestRESTStressTest(t *testing.T) {
 		{"too long", `{"seconds":5}`, 422},
 		{"zero", `{"seconds":0}`, 422},
 		{"too many workers", `{"seconds":0.1,"workers":1000}`, 422},
-		// Taken as 1 and started (202), where the README and the OpenAPI
+		// Taken as 1 and started (202), where docs/api.md and the OpenAPI
 		// document's minimum say [1, cpus].
 		{"zero workers", `{"seconds":0.1,"workers":0}`, 422},
 		{"negative workers", `{"seconds":0.1,"workers":-1}`, 422},

@@ -77,7 +77,7 @@ func TestMalformedExcludedDiskstatsLine(t *testing.T) {
 // from /dev/mapper/vg0-lv_data) on a fixture host. Its disk metrics carry
 // the kernel's name, device="dm-2", as node_exporter's do (its
 // node_disk_device_mapper_info joins the name on that label); its file
-// system's device is /dev/dm-2 (README: the kernel's name, matching the
+// system's device is /dev/dm-2 (docs/metrics.md: the kernel's name, matching the
 // disk metrics, where node_exporter prints the mount source), whether the
 // exporter's /dev holds the /dev/mapper link (a host) or not (a container
 // reading the host's HOST_PROC and HOST_SYS), and never the HOST_DEV path.

@@ -280,7 +280,7 @@ func TestWebhookTimeoutRetried(t *testing.T) {
 
 // TestWebhookConnectionErrorRetried: a receiver not listening (connection
 // refused) is retried within the delivery as a timeout is, and counted in
-// prescale_actuator_retries_total, as the metric's help and the README now
+// prescale_actuator_retries_total, as the metric's help and docs/metrics.md now
 // say (they named 5xx, 429 and timeouts only).
 func TestWebhookConnectionErrorRetried(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
