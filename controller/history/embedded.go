@@ -130,13 +130,11 @@ func (e *Embedded) QueryRange(ctx context.Context, query string, start, end time
 	if !ok {
 		return Series{}, fmt.Errorf("%w: %s, want matrix", ErrResultType, res.Value.Type())
 	}
-	if len(m) > 1 {
-		return Series{}, fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(m))
-	}
 	f := newFiller(start, end, step)
 	for _, s := range m {
+		sid := f.sid(s.Metric.String())
 		for _, p := range s.Floats {
-			f.put(p.T, p.F)
+			f.put(p.T, p.F, sid)
 		}
 	}
 	return f.result()

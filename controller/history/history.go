@@ -146,18 +146,33 @@ func chunks(start, end time.Time, step time.Duration, maxPoints int) [][2]time.T
 	return out
 }
 
-// filler places samples on the grid.
+// filler places samples on the grid. A query answering several series is
+// refused (ErrMultipleSeries), unless they answered together only for a
+// while that ended before the range's newest point: the grid points where
+// more than one has a sample are left out (gaps), and the points left must
+// all come from one series. So a query that answered 16 series for two
+// minutes (a duplicated scrape job, since removed) reads whole again once
+// it answers one, rather than failing for as long as those minutes are in
+// the window (the history window: 14 days by default), and a series whose
+// labels changed mid-range (two series, one after the other) is still
+// refused: the result would splice them.
 type filler struct {
 	idx   map[int64]int
 	s     Series
 	found bool
-	// series is the first chunk's series: later chunks must return the same.
-	series string
+	// owner is, per grid point, 1 + the index in names of the series with
+	// a sample there; 0: none; -1: several.
+	owner []int32
+	// names are the series met, in order; chunk the chunk each was first
+	// met in, of chunks added so far.
+	names  []string
+	chunk  []int
+	chunks int
 }
 
 func newFiller(start, end time.Time, step time.Duration) *filler {
 	g := grid(start, end, step)
-	f := &filler{idx: make(map[int64]int, len(g)), s: Series{T: make([]int64, len(g)), V: make([]float64, len(g))}}
+	f := &filler{idx: make(map[int64]int, len(g)), s: Series{T: make([]int64, len(g)), V: make([]float64, len(g))}, owner: make([]int32, len(g))}
 	for i, ms := range g {
 		f.idx[ms] = i
 		f.s.T[i] = ms / 1000
@@ -166,25 +181,50 @@ func newFiller(start, end time.Time, step time.Duration) *filler {
 	return f
 }
 
-func (f *filler) put(ms int64, v float64) {
+// sid is the owner number of the series named name.
+func (f *filler) sid(name string) int32 {
+	for i, n := range f.names {
+		if n == name {
+			return int32(i + 1)
+		}
+	}
+	f.names = append(f.names, name)
+	f.chunk = append(f.chunk, f.chunks)
+	return int32(len(f.names))
+}
+
+// put records series sid's sample at ms; result checks it.
+func (f *filler) put(ms int64, v float64, sid int32) {
 	i, ok := f.idx[ms]
 	if !ok {
 		return
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	switch f.owner[i] {
+	case 0, sid:
+		f.owner[i], f.s.V[i] = sid, v
+	default:
+		f.owner[i], f.s.V[i] = -1, math.NaN()
+	}
+}
+
+// check places point i's sample: NaN and ±Inf dropped and counted,
+// negative values left out and counted.
+func (f *filler) check(i int) {
+	v := f.s.V[i]
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		f.s.V[i] = math.NaN()
 		f.s.Dropped++
 		f.s.LastDropped = max(f.s.LastDropped, f.s.T[i])
-		return
-	}
-	if v < 0 {
+	case v < 0:
+		f.s.V[i] = math.NaN()
 		f.s.Negative++
 		if f.s.T[i] >= f.s.LastNegative {
 			f.s.LastNegative, f.s.NegativeValue = f.s.T[i], v
 		}
-		return
+	default:
+		f.found = true
 	}
-	f.s.V[i] = v
-	f.found = true
 }
 
 // addMatrix checks a client_golang result and places it on the grid.
@@ -196,24 +236,52 @@ func (f *filler) addMatrix(v model.Value) error {
 		}
 		return fmt.Errorf("%w: %s, want matrix", ErrResultType, v.Type())
 	}
-	if len(m) > 1 {
-		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(m))
-	}
 	for _, ss := range m {
-		name := ss.Metric.String()
-		if f.series == "" {
-			f.series = name
-		} else if name != f.series {
-			return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries, f.series, name)
-		}
+		sid := f.sid(ss.Metric.String())
 		for _, p := range ss.Values {
-			f.put(int64(p.Timestamp), float64(p.Value))
+			f.put(int64(p.Timestamp), float64(p.Value), sid)
 		}
 	}
+	f.chunks++
 	return nil
 }
 
+// oneSeries refuses several series, but for those that answered together
+// only before the range's newest point (see filler).
+func (f *filler) oneSeries() error {
+	if len(f.names) <= 1 {
+		return nil
+	}
+	n := len(f.owner)
+	if n == 0 || f.owner[n-1] < 0 {
+		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
+	}
+	left := make([]bool, len(f.names))
+	var first []int
+	for _, o := range f.owner {
+		if o > 0 && !left[o-1] {
+			left[o-1] = true
+			first = append(first, int(o-1))
+		}
+	}
+	switch {
+	case len(first) == 1:
+		return nil
+	case len(first) > 1 && f.chunk[first[0]] != f.chunk[first[1]]:
+		return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries, f.names[first[0]], f.names[first[1]])
+	}
+	return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
+}
+
 func (f *filler) result() (Series, error) {
+	if err := f.oneSeries(); err != nil {
+		return Series{}, err
+	}
+	for i := range f.s.V {
+		if f.owner[i] > 0 {
+			f.check(i)
+		}
+	}
 	if !f.found {
 		if f.s.Negative > 0 {
 			return f.s, NegativeError(f.s)

@@ -18,6 +18,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/internal/testkit"
@@ -83,6 +84,82 @@ func TestRemoteSameSeriesAcrossChunks(t *testing.T) {
 	_, err := r.QueryRange(t.Context(), "q", end.Add(-14*24*time.Hour), end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
 	require.ErrorContains(t, err, `{pod="web-1"}, then {pod="web-2"}`)
+}
+
+// TestSeveralSeriesForAWhile: a query that answered 16 series for a while
+// and one again since (the soak's fault: a duplicated scrape job, since
+// removed) reads the one series with the points of that while left out;
+// before, the range was refused for as long as that while was in the
+// window, so the target held with bad_query long after the query answered
+// one series (an hour at the soak's 1h window). 16 series at the newest
+// point are refused, as are two series one after the other within a
+// chunk (a label change: the result would splice them).
+func TestSeveralSeriesForAWhile(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-9 * time.Minute)
+	// answer: series 0 at every point, 15 more at points [from, to).
+	answer := func(from, to int) func(v1.Range) (model.Value, error) {
+		return func(r v1.Range) (model.Value, error) {
+			var m model.Matrix
+			for k := range 16 {
+				ss := &model.SampleStream{Metric: model.Metric{"shard": model.LabelValue(fmt.Sprint(k))}}
+				for i := range 10 {
+					if k == 0 || i >= from && i < to {
+						at := r.Start.Add(time.Duration(i) * r.Step)
+						ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.TimeFromUnixNano(at.UnixNano()), Value: model.SampleValue(10*k + i)})
+					}
+				}
+				m = append(m, ss)
+			}
+			return m, nil
+		}
+	}
+	r := NewRemoteAPI(&fakeAPI{answer: answer(3, 6)}, "http://prom", time.Second)
+	s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.NoError(t, err)
+	nan := math.NaN()
+	require.Equal(t, fmt.Sprint([]float64{0, 1, 2, nan, nan, nan, 6, 7, 8, 9}), fmt.Sprint(s.V))
+	require.Zero(t, s.Dropped)
+
+	r = NewRemoteAPI(&fakeAPI{answer: answer(7, 10)}, "http://prom", time.Second)
+	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, "(16 series)")
+
+	spliced := func(r v1.Range) (model.Value, error) {
+		m, _ := line(r)
+		a := m.(model.Matrix)[0]
+		b := &model.SampleStream{Metric: model.Metric{"pod": "web-2"}, Values: a.Values[5:]}
+		a.Metric, a.Values = model.Metric{"pod": "web-1"}, a.Values[:5]
+		return model.Matrix{a, b}, nil
+	}
+	r = NewRemoteAPI(&fakeAPI{answer: spliced}, "http://prom", time.Second)
+	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, "(2 series)")
+}
+
+// TestEmbeddedSeveralSeriesForAWhile: the embedded store's range read
+// leaves out the points where a second series answered too (within the
+// 5-minute lookback after its one sample, left-open), and refuses it while
+// it answers.
+func TestEmbeddedSeveralSeriesForAWhile(t *testing.T) {
+	emb := openEmbedded(t)
+	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	var samples []Sample
+	for i := range 11 {
+		samples = append(samples, Sample{Labels: labels.FromStrings("__name__", "d", "shard", "0"), T: t0.Add(time.Duration(i) * time.Minute).UnixMilli(), V: float64(i)})
+	}
+	samples = append(samples, Sample{Labels: labels.FromStrings("__name__", "d", "shard", "1"), T: t0.Add(time.Minute).UnixMilli(), V: 100})
+	_, err := emb.Append(t.Context(), samples)
+	require.NoError(t, err)
+	s, err := emb.QueryRange(t.Context(), "d", t0, t0.Add(10*time.Minute), time.Minute)
+	require.NoError(t, err)
+	nan := math.NaN()
+	require.Equal(t, fmt.Sprint([]float64{0, nan, nan, nan, nan, nan, 6, 7, 8, 9, 10}), fmt.Sprint(s.V))
+	_, err = emb.QueryRange(t.Context(), "d", t0, t0.Add(5*time.Minute), time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, "(2 series)")
 }
 
 func TestRemoteChecksResults(t *testing.T) {
