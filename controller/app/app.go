@@ -138,6 +138,20 @@ func New(cfg config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
+// listenError says why addr cannot be listened on, quoting addr, and its
+// host or port where the error repeats them, to 100 bytes each, as
+// Validate quotes values: a 5,000-byte address was repeated whole twice.
+func listenError(addr string, err error) string {
+	msg := err.Error()
+	host, port, _ := net.SplitHostPort(addr)
+	for _, part := range []string{addr, host, port} {
+		if len(part) > 100 {
+			msg = strings.ReplaceAll(msg, part, redact.Cut(part, 100))
+		}
+	}
+	return fmt.Sprintf("cannot listen on %q: %s", redact.Cut(addr, 100), msg)
+}
+
 // claim opens the listener and takes the data directory's lock, each
 // unless Options handed it over. The listener comes first, as prescale
 // run does: a busy address fails with the data directory untouched (the
@@ -148,7 +162,7 @@ func (a *App) claim() error {
 	var err error
 	if a.ln == nil {
 		if a.ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
-			return &config.ConfigError{Var: "LISTEN", Msg: fmt.Sprintf("cannot listen on %q: %v", a.cfg.Listen, err)}
+			return &config.ConfigError{Var: "LISTEN", Msg: listenError(a.cfg.Listen, err)}
 		}
 	}
 	if a.lock == nil {
