@@ -131,7 +131,12 @@ func (c *Controller) afterAct(i int, t policy.Target, ts state.Target, snap snap
 // a background delivery (a webhook's, a command's: Level.OnAck, set by
 // New). They showed from the next cycle, an interval late. It waits for
 // a cycle's decide, act and persist phases or a manual scaling (cycleMu),
-// which publish their own; the decision is not published again.
+// which publish their own; the decision is not published again. As a
+// cycle and a manual scaling do, it sets the metrics before the snapshot
+// and generation the API answers from: a client that sees the units
+// acknowledged (or a new generation) scrapes them too. The snapshot
+// first let a reader see 10 units while prescale_cost_per_hour still
+// charged the 1 before them.
 func (c *Controller) acknowledged(target string) {
 	i, ok := c.byName[target]
 	if !ok {
@@ -147,11 +152,11 @@ func (c *Controller) acknowledged(target string) {
 	if cur == snap.current && paid == snap.paid {
 		return
 	}
+	c.d.Metrics.PublishCurrent(t, cur, paid, c.d.Now())
 	c.mu.Lock()
 	c.snaps[i].current, c.snaps[i].paid = cur, paid
 	c.gen.Add(1)
 	c.mu.Unlock()
-	c.d.Metrics.PublishCurrent(t, cur, paid, c.d.Now())
 }
 
 // readCurrent reads the units the target has from its current_query (an
