@@ -29,7 +29,7 @@
 #   BINDIR holds prescale-exporter and prescale-controller (make soak builds
 #   them). -k keeps the temporary directory (its path is printed).
 # Variables: SOAK_MINUTES (37), SOAK_OUT (a file the summary is also
-# written to).
+# written to), SOAK_SAMPLE_SECONDS (60: how often /metrics is sampled).
 set -euo pipefail
 
 keep=0
