@@ -148,14 +148,14 @@ func chunks(start, end time.Time, step time.Duration, maxPoints int) [][2]time.T
 
 // filler places samples on the grid. A query answering several series is
 // refused (ErrMultipleSeries), unless they answered together only for a
-// while that ended before the range's newest point: the grid points where
-// more than one has a sample are left out (gaps), and the points left must
-// all come from one series. So a query that answered 16 series for two
-// minutes (a duplicated scrape job, since removed) reads whole again once
-// it answers one, rather than failing for as long as those minutes are in
-// the window (the history window: 14 days by default), and a series whose
-// labels changed mid-range (two series, one after the other) is still
-// refused: the result would splice them.
+// while that ended before the newest point with a sample: the grid points
+// where more than one has a sample are left out (gaps), and the points
+// left must all come from one series. So a query that answered 16 series
+// for two minutes (a duplicated scrape job, since removed) reads whole
+// again once it answers one, rather than failing for as long as those
+// minutes are in the window (the history window: 14 days by default), and
+// a series whose labels changed mid-range (two series, one after the
+// other) is still refused: the result would splice them.
 type filler struct {
 	idx   map[int64]int
 	s     Series
@@ -247,13 +247,19 @@ func (f *filler) addMatrix(v model.Value) error {
 }
 
 // oneSeries refuses several series, but for those that answered together
-// only before the range's newest point (see filler).
+// only before the newest point with a sample (see filler).
 func (f *filler) oneSeries() error {
 	if len(f.names) <= 1 {
 		return nil
 	}
-	n := len(f.owner)
-	if n == 0 || f.owner[n-1] < 0 {
+	// The newest point with a sample, not the range's newest point: a
+	// store without the newest scrape yet (VictoriaMetrics' latency
+	// offset) or series gone stale must not hide that several answer.
+	newest := 0
+	for i := len(f.owner) - 1; i >= 0 && newest == 0; i-- {
+		newest = int(f.owner[i])
+	}
+	if newest <= 0 {
 		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
 	}
 	left := make([]bool, len(f.names))

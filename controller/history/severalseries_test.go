@@ -1,0 +1,125 @@
+package history
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+)
+
+// severalAnswer answers series "a" with value v(i) at grid point i of the
+// whole range [start, start+9 steps] for i in a, and series "b" with 100+i
+// for i in b, each call its part of the range (chunks).
+func severalAnswer(start time.Time, a func(i int) (float64, bool), b func(i int) bool) func(v1.Range) (model.Value, error) {
+	return func(r v1.Range) (model.Value, error) {
+		sa := &model.SampleStream{Metric: model.Metric{"job": "a"}}
+		sb := &model.SampleStream{Metric: model.Metric{"job": "b"}}
+		for t := r.Start; !t.After(r.End); t = t.Add(r.Step) {
+			i := int(t.Sub(start) / r.Step)
+			ts := model.TimeFromUnixNano(t.UnixNano())
+			if v, ok := a(i); ok {
+				sa.Values = append(sa.Values, model.SamplePair{Timestamp: ts, Value: model.SampleValue(v)})
+			}
+			if b(i) {
+				sb.Values = append(sb.Values, model.SamplePair{Timestamp: ts, Value: model.SampleValue(100 + i)})
+			}
+		}
+		var m model.Matrix
+		for _, s := range []*model.SampleStream{sa, sb} {
+			if len(s.Values) > 0 {
+				m = append(m, s)
+			}
+		}
+		return m, nil
+	}
+}
+
+func between(from, to int) func(int) bool { return func(i int) bool { return i >= from && i < to } }
+
+func TestSeveralSeriesAcrossChunks(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-9 * time.Minute)
+	always := func(i int) (float64, bool) { return float64(i), true }
+	nan := math.NaN()
+	for _, tc := range []struct {
+		name string
+		b    func(int) bool
+		want []float64
+	}{
+		// chunks of 4 points: [0,3] [4,7] [8,9].
+		{"met in a later chunk", between(5, 7), []float64{0, 1, 2, 3, 4, nan, nan, 7, 8, 9}},
+		{"across a chunk's end", between(2, 6), []float64{0, 1, nan, nan, nan, nan, 6, 7, 8, 9}},
+		{"from the first point", between(0, 2), []float64{nan, nan, 2, 3, 4, 5, 6, 7, 8, 9}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeAPI{answer: severalAnswer(start, always, tc.b)}
+			r := NewRemoteAPI(f, "http://prom", time.Second)
+			r.maxPoints = 4
+			s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+			require.NoError(t, err)
+			require.Len(t, f.ranges, 3)
+			require.Equal(t, fmt.Sprint(tc.want), fmt.Sprint(s.V))
+			require.Zero(t, s.Dropped+s.Negative)
+		})
+	}
+}
+
+// TestSeveralSeriesNaNAndNegative: the one series' NaN and negative points
+// outside the while are counted as before; those within it are gaps, not
+// counted (the other series answered there too).
+func TestSeveralSeriesNaNAndNegative(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-9 * time.Minute)
+	a := func(i int) (float64, bool) {
+		switch i {
+		case 1, 4:
+			return math.NaN(), true
+		case 2, 5:
+			return -3, true
+		}
+		return float64(i), true
+	}
+	r := NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a, between(4, 6))}, "http://prom", time.Second)
+	s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.NoError(t, err)
+	nan := math.NaN()
+	require.Equal(t, fmt.Sprint([]float64{0, nan, nan, 3, nan, nan, 6, 7, 8, 9}), fmt.Sprint(s.V))
+	require.Equal(t, 1, s.Dropped)
+	require.Equal(t, 1, s.Negative)
+	require.Equal(t, start.Add(2*time.Minute).Unix(), s.LastNegative)
+	require.Equal(t, start.Add(time.Minute).Unix(), s.LastDropped)
+}
+
+// TestSeveralSeriesStillAnswering: two series answering together at the
+// newest points that have a sample are refused even when the range's
+// newest grid point has none (a store that has not yet the newest
+// scrape, a query whose series went stale): the query has not answered
+// one series again.
+func TestSeveralSeriesStillAnswering(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-9 * time.Minute)
+	a := func(i int) (float64, bool) { return float64(i), i < 9 }
+	r := NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a, between(6, 9))}, "http://prom", time.Second)
+	_, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, "(2 series)")
+
+	// Alone before and after the while, the newest point without a sample:
+	// read, the while left out.
+	r = NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a, between(3, 5))}, "http://prom", time.Second)
+	s, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.NoError(t, err)
+	nan := math.NaN()
+	require.Equal(t, fmt.Sprint([]float64{0, 1, 2, nan, nan, 5, 6, 7, 8, nan}), fmt.Sprint(s.V))
+
+	// The one left is the other series (the original job removed, its
+	// duplicate kept): two series one after the other, refused.
+	a2 := func(i int) (float64, bool) { return float64(i), i < 6 }
+	r = NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a2, between(3, 10))}, "http://prom", time.Second)
+	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+}
