@@ -168,6 +168,7 @@ type filler struct {
 	names  []string
 	chunk  []int
 	chunks int
+	ids    map[string]int32 // by name: a query can answer thousands
 }
 
 func newFiller(start, end time.Time, step time.Duration) *filler {
@@ -183,12 +184,14 @@ func newFiller(start, end time.Time, step time.Duration) *filler {
 
 // sid is the owner number of the series named name.
 func (f *filler) sid(name string) int32 {
-	for i, n := range f.names {
-		if n == name {
-			return int32(i + 1)
-		}
+	if id, ok := f.ids[name]; ok {
+		return id
+	}
+	if f.ids == nil {
+		f.ids = make(map[string]int32)
 	}
 	f.names = append(f.names, name)
+	f.ids[name] = int32(len(f.names))
 	f.chunk = append(f.chunk, f.chunks)
 	return int32(len(f.names))
 }

@@ -123,3 +123,26 @@ func TestSeveralSeriesStillAnswering(t *testing.T) {
 	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
 }
+
+// BenchmarkManySeries: a query without its sum() answering 20,000 series
+// over a 14-day window (two chunks) is refused without time quadratic in
+// the series (a name lookup per series and chunk).
+func BenchmarkManySeries(b *testing.B) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-14 * 24 * time.Hour)
+	answers := map[time.Time]model.Matrix{}
+	for _, c := range chunks(start, end, time.Minute, MaxPointsPerSeries-1) {
+		var m model.Matrix
+		for k := range 20000 {
+			m = append(m, &model.SampleStream{Metric: model.Metric{"job": "kubernetes-pods", "pod": model.LabelValue(fmt.Sprint("web-", k))},
+				Values: []model.SamplePair{{Timestamp: model.TimeFromUnixNano(c[1].UnixNano()), Value: 1}}})
+		}
+		answers[c[0]] = m
+	}
+	r := NewRemoteAPI(&fakeAPI{answer: func(r v1.Range) (model.Value, error) { return answers[r.Start], nil }}, "http://prom", time.Second)
+	for b.Loop() {
+		if _, err := r.QueryRange(b.Context(), "q", start, end, time.Minute); err == nil {
+			b.Fatal("20,000 series read as one")
+		}
+	}
+}
