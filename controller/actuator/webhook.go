@@ -401,18 +401,47 @@ func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 }
 
 // hideCutSecret replaces the end of b that is the start of a secret, 4
-// bytes or more: a body kept to its first 512 bytes (or cut by the
-// receiver) ends inside an echoed token. A query token over 312 bytes (a
-// JWT) quoted from the start of the body showed its first 200 bytes.
+// bytes or more, and any other run of 16 bytes or more that is one: a
+// body kept to its first 512 bytes ends inside an echoed token, and a
+// receiver may echo one cut to its own limit, followed by a newline or
+// more text. A query token over 312 bytes (a JWT) quoted from the start
+// of the body showed its first 200 bytes.
 func hideCutSecret(b string, secrets []string) string {
+	b = strings.TrimSpace(b)
 	for _, s := range secrets {
 		for n := min(len(s)-1, len(b)); n >= 4; n-- {
 			if strings.HasSuffix(b, s[:n]) {
-				return b[:len(b)-n] + redact.Mark
+				b = b[:len(b)-n] + redact.Mark
+				break
 			}
 		}
+		b = hideSecretStarts(b, s)
 	}
 	return b
+}
+
+// hideSecretStarts replaces each run of b of 16 bytes or more that is the
+// start of s.
+func hideSecretStarts(b, s string) string {
+	const least = 16
+	if len(s) <= least {
+		return b
+	}
+	var out strings.Builder
+	for {
+		i := strings.Index(b, s[:least])
+		if i < 0 {
+			out.WriteString(b)
+			return out.String()
+		}
+		n := least
+		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
+			n++
+		}
+		out.WriteString(b[:i])
+		out.WriteString(redact.Mark)
+		b = b[i+n:]
+	}
 }
 
 // answered quotes the start of a failed answer's body for its error (at
@@ -423,7 +452,7 @@ func (w *Webhook) answered(body []byte) string {
 	for _, s := range w.secrets {
 		b = strings.ReplaceAll(b, s, redact.Mark)
 	}
-	b = strings.TrimSpace(hideCutSecret(b, w.secrets))
+	b = hideCutSecret(b, w.secrets)
 	if b == "" {
 		return ""
 	}

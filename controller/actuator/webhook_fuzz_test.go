@@ -11,12 +11,14 @@ import (
 // FuzzWebhookAnswer reads any receiver's answer as Send does: the start
 // of its body quoted (at most 200 bytes, and never the URL's password, nor
 // the first 8 bytes of its query value echoed between any pre and post,
-// however long: both any run of [a-z0-9] of 8 bytes or more), and any
+// however long, whole or cut by the receiver after 16 bytes or more:
+// both any run of [a-z0-9] of 8 bytes or more), and any
 // Retry-After: seconds or an HTTP date, never negative, and read as what
 // it says. Never a panic.
 func FuzzWebhookAnswer(f *testing.F) {
 	f.Add([]byte(`{"error":"bad token s3cretpw1 for ops"}`), "s3cretpw1", []byte(" in "), "tok3nvalue", "120")
 	f.Add([]byte("  \n"), "passw0rdx", []byte(""), "abcdefgh", "Wed, 21 Oct 2015 07:28:00 GMT")
+	f.Add([]byte("bad token "), "hunter2pw", []byte("\n"), "0123456789abcdefghij0123456789abcdefghij", "5")
 	f.Fuzz(func(t *testing.T, pre []byte, pw string, post []byte, tok, ra string) {
 		if !secretShaped(pw) || !secretShaped(tok) {
 			return
@@ -26,13 +28,19 @@ func FuzzWebhookAnswer(f *testing.F) {
 			t.Fatal(err)
 		}
 		w := &Webhook{secrets: urlSecrets(u)}
-		body := append(append(append([]byte{}, pre...), tok...), post...)
-		if len(body) > 512 {
-			body = body[:512] // Send keeps the first 512 bytes
+		echoed := []string{tok}
+		if len(tok) > 16 {
+			echoed = append(echoed, tok[:16+(len(tok)-16)/2]) // cut by the receiver
 		}
-		text := answeredText(t, w.answered(body))
-		if strings.Contains(text, pw) || !strings.Contains(string(pre)+string(post), tok[:8]) && strings.Contains(text, tok[:8]) {
-			t.Fatalf("secret %q or %q quoted: %q", pw, tok, text)
+		for _, e := range echoed {
+			body := append(append(append([]byte{}, pre...), e...), post...)
+			if len(body) > 512 {
+				body = body[:512] // Send keeps the first 512 bytes
+			}
+			text := answeredText(t, w.answered(body))
+			if strings.Contains(text, pw) || !strings.Contains(string(pre)+string(post), tok[:8]) && strings.Contains(text, tok[:8]) {
+				t.Fatalf("secret %q or %q quoted: %q", pw, tok, text)
+			}
 		}
 		now := time.Unix(1_700_000_000, 0)
 		d, ok := retryAfter(ra, now)
