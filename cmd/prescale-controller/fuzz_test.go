@@ -61,7 +61,8 @@ func FuzzEnv(f *testing.F) {
 				t.Fatalf("%s's value quoted beyond 100 bytes: %.300s", k, msg)
 			}
 			for _, s := range envSecrets(k, val) {
-				if strings.Contains(msg, s) {
+				// A secret's start: a check quoting it cuts it (100 bytes).
+				if strings.Contains(msg, s[:min(len(s), 64)]) {
 					t.Fatalf("%s's secret %q echoed: %s", k, s, msg)
 				}
 			}
