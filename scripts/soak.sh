@@ -46,18 +46,33 @@ scale_ms=$(awk -v m="$minutes" -v b="$base_total" 'BEGIN { if (m <= 0) exit 1; p
 prom_bin="$(command -v prometheus || true)"
 am_bin="$(command -v prometheus-alertmanager || command -v alertmanager || true)"
 for b in "$prom_bin" "$am_bin" "$bindir/prescale-exporter" "$bindir/prescale-controller"; do
-	[ -n "$b" ] && [ -x "$b" ] || {
+	if [ -z "$b" ] || [ ! -x "$b" ]; then
 		echo "error: the soak needs prometheus, prometheus-alertmanager (scripts/ensure-test-deps.sh) and BINDIR's prescale-exporter and prescale-controller" >&2
 		exit 2
-	}
+	fi
 done
-command -v python3 >/dev/null && command -v curl >/dev/null ||
-	{ echo "error: the soak needs python3 and curl" >&2; exit 2; }
+if ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then
+	echo "error: the soak needs python3 and curl" >&2
+	exit 2
+fi
 
 dir="$(mktemp -d -t prescale-soak.XXXXXX)"
 chmod 755 "$dir"
 declare -A pids=()
 samplers=() # the background loops of run_soak, this shell's children
+napping=    # the sleep nap waits for
+
+# nap SECONDS: sleeps in the background and waits for it, so that a
+# SIGTERM or SIGINT stops the soak at once: bash runs a trap only once
+# the foreground command ends, and the soak's sleeps last minutes (a
+# SIGKILL that followed would leave the stack, in sessions of its own,
+# running).
+nap() {
+	sleep "$1" &
+	napping=$!
+	wait "$napping"
+	napping=
+}
 
 # start NAME CMD...: runs CMD in its own process group (setsid), logs to
 # $dir/NAME.log (appended: a restart keeps the earlier lines).
@@ -69,10 +84,10 @@ start() {
 
 # stop NAME: SIGTERM to NAME's process group, SIGKILL after 15 s.
 stop() {
-	local pid="${pids[$1]:-}" i
+	local pid="${pids[$1]:-}"
 	[ -n "$pid" ] || return 0
 	kill -TERM -- "-$pid" 2>/dev/null || true
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -84,6 +99,7 @@ stop() {
 cleanup() {
 	local rc=$? name
 	trap - EXIT INT TERM
+	[ -z "$napping" ] || kill "$napping" 2>/dev/null || true
 	[ "${#samplers[@]}" -eq 0 ] || kill "${samplers[@]}" 2>/dev/null || true
 	for name in "${!pids[@]}"; do stop "$name"; done
 	chmod -R u+w "$dir" 2>/dev/null || true
@@ -225,8 +241,7 @@ start_controller() {
 
 # wait_http URL SECONDS: until URL answers 200.
 wait_http() {
-	local i
-	for i in $(seq $(($2 * 5))); do
+	for _ in $(seq $(($2 * 5))); do
 		curl -fs -o /dev/null --max-time 2 "$1" && return 0
 		sleep 0.2
 	done
@@ -245,29 +260,34 @@ scaled() { awk -v s="$1" -v k="$scale_ms" 'BEGIN { printf "%.1f", s * k / 1000 }
 wait_until() {
 	local left
 	left=$(awk -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { d = t - n; printf "%.2f", (d > 0 ? d : 0) }')
-	sleep "$left"
+	nap "$left"
 }
 
 # The samplers: the controller's /metrics every SOAK_SAMPLE_SECONDS (60),
-# /readyz and /api/system/health every 2 s.
+# /readyz and /api/system/health every 2 s. Each runs in a subshell of its
+# own that, told to stop, stops its nap too.
+stop_napping() { trap '[ -z "$napping" ] || kill "$napping" 2>/dev/null; exit 0' TERM; }
+
 sample_metrics() {
 	local t
+	stop_napping
 	while :; do
 		t=$(date +%s)
 		curl -s --max-time 10 "http://$ctl/metrics" >"$dir/samples/$t.tmp" 2>/dev/null &&
 			mv "$dir/samples/$t.tmp" "$dir/samples/$t.prom"
-		sleep "${SOAK_SAMPLE_SECONDS:-60}"
+		nap "${SOAK_SAMPLE_SECONDS:-60}"
 	done
 }
 
 probe() {
 	local t ready health
+	stop_napping
 	while :; do
 		t=$(date +%s.%N)
 		ready=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$ctl/readyz" || true)
 		health=$(curl -s --max-time 3 "http://$ctl/api/system/health" | tr -d '\n' || true)
 		printf '%s\t%s\t%s\n' "$t" "${ready:-000}" "${health:-null}" >>"$dir/probes.tsv"
-		sleep 2
+		nap 2
 	done
 }
 
@@ -306,7 +326,7 @@ run_soak() {
 	wait_http "http://$prom/-/ready" 60
 	wait_http "http://$exp/metrics" 30
 	wait_http "http://$hook/metrics" 30
-	sleep 12 # two scrapes of everything (rate() needs two) before the first cycle
+	nap 12 # two scrapes of everything (rate() needs two) before the first cycle
 	start_controller
 	wait_http "http://$ctl/readyz" 120
 	event soak start
@@ -315,7 +335,7 @@ run_soak() {
 	probe &
 	samplers+=($!)
 	echo ">> $(date -u +%H:%M:%S) soak of $minutes min (files in $dir)" >&2
-	sleep "$(scaled 180)"
+	nap "$(scaled 180)"
 	fault prometheus 180 "stop prometheus" start_prometheus
 	fault alertmanager 120 "stop alertmanager" start_alertmanager
 	# Each receiver fault comes with a higher demand for cache-demand, so
@@ -323,12 +343,13 @@ run_soak() {
 	fault webhook-500 120 "control 'webhook=500&demand=6'" "control webhook=ok"
 	fault webhook-hang 120 "control 'webhook=hang&demand=9'" "control webhook=ok"
 	fault webhook-slow 120 "control 'webhook=slow&demand=12'" "control webhook=ok"
+	# shellcheck disable=SC2016 # fault evaluates them
 	fault data-dir-unwritable 120 'chmod 555 "$dir/controller-data"' 'chmod 755 "$dir/controller-data"'
 	fault query-16-series 120 "control series=series16" "control series=one"
 	fault query-no-series 120 "control spare=none" "control spare=one"
 	fault exporter 120 "stop exporter" start_exporter
 	restart_controller
-	sleep "$(scaled 60)"
+	nap "$(scaled 60)"
 	event soak end
 	kill "${samplers[@]}" 2>/dev/null || true
 	wait "${samplers[@]}" 2>/dev/null || true
