@@ -243,11 +243,15 @@ def restart_lines(d, marks, logs, ps):
         state, kept = None, "unreadable: %s" % err
     warns = [m for t, lvl, m, _ in logs if stopped <= t < e + 30 and lvl == "WARN"]
     same = a0 == a1 and bool(a0)
+    if not after:  # a short soak ends a second after the restart
+        acks = "not compared (no health answer after the restart)"
+    else:
+        acks = f"{'the same' if same else 'DIFFER'} ({len(a0)} targets before, {len(a1)} after)" + (
+            "" if same else f": before {a0}, after {a1}")
     return [
         f"- stopped and ready again in {e - s:.1f} s; state file at stop {kept}" + (
             f" ({len(state.get('targets') or {})} targets)" if isinstance(state, dict) else ""),
-        f"- acknowledged units before the stop and after the restart: {'the same' if same else 'DIFFER'}"
-        f" ({len(a0)} targets before, {len(a1)} after)" + ("" if same else f": before {a0}, after {a1}"),
+        f"- acknowledged units before the stop and after the restart: {acks}",
         f"- WARN at the restart: {counted(warns)}",
     ]
 
