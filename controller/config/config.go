@@ -781,7 +781,7 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 		}
 		for k := range fields {
 			if !known[k] {
-				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, k, didYouMean(k, known))})
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, redact.Cut(k, maxEchoed), didYouMean(k, known))})
 			}
 		}
 		if frac := fractionErrors(i, &entries[i], fields["name"]); len(frac) > 0 {
@@ -874,7 +874,7 @@ func targetsEntries(b []byte) ([]yaml.Node, error) {
 	for k := range top {
 		if k != "targets" {
 			// It said: field k not found in type struct { Targets []yaml.Node ... }.
-			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("unknown key %s at the top: the file holds targets: [...] only", k)}
+			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("unknown key %s at the top: the file holds targets: [...] only", redact.Cut(k, maxEchoed))}
 		}
 	}
 	var entries []yaml.Node

@@ -35,4 +35,10 @@ func TestValidateCutsQuotedValues(t *testing.T) {
 	_, err := ParseTargets([]byte("targets:\n  - {name: "+long+", query: 'sum('}\n"), cfg.EnvTarget(), UsageWindowLag)
 	require.ErrorContains(t, err, `PRESCALE_TARGETS_FILE: targets[0] (`+cut+`): query: invalid PromQL "sum(": `)
 	require.Less(t, len(err.Error()), 600)
+	// And an unknown key, at the top or in an entry, not quoted.
+	_, err = ParseTargets([]byte(long[:1000]+": 1\n"), cfg.EnvTarget(), UsageWindowLag)
+	require.EqualError(t, err, "PRESCALE_TARGETS_FILE: unknown key "+long[:100]+"... at the top: the file holds targets: [...] only")
+	_, err = ParseTargets([]byte("targets:\n  - {name: web, query: up, "+long[:1000]+": 1}\n"), cfg.EnvTarget(), UsageWindowLag)
+	require.ErrorContains(t, err, "PRESCALE_TARGETS_FILE: targets[0]: unknown field "+long[:100]+"... (an entry's fields: ")
+	require.Less(t, len(err.Error()), 1000)
 }
