@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // History answers one range query: the PromQL expression evaluated at
@@ -249,6 +251,9 @@ func (f *filler) addMatrix(v model.Value) error {
 	return nil
 }
 
+// maxSeriesName is the most bytes of a series' label set an error names.
+const maxSeriesName = 200
+
 // oneSeries refuses several series, but for those that answered together
 // only before the newest point with a sample (see filler).
 func (f *filler) oneSeries() error {
@@ -277,7 +282,10 @@ func (f *filler) oneSeries() error {
 	case len(first) == 1:
 		return nil
 	case len(first) > 1 && f.chunk[first[0]] != f.chunk[first[1]]:
-		return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries, f.names[first[0]], f.names[first[1]])
+		// Cut: a label set of many labels, or a long value, was logged
+		// and shown whole every cycle.
+		return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries,
+			redact.Cut(f.names[first[0]], maxSeriesName), redact.Cut(f.names[first[1]], maxSeriesName))
 	}
 	return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
 }

@@ -3,6 +3,7 @@ package history
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,4 +146,27 @@ func BenchmarkManySeries(b *testing.B) {
 			b.Fatal("20,000 series read as one")
 		}
 	}
+}
+
+// TestSeveralSeriesErrorCut: the two series a label change splices are
+// named to 200 bytes each: a pod's label set of many labels, or a long
+// label value, was repeated whole in the error logged and shown every
+// cycle.
+func TestSeveralSeriesErrorCut(t *testing.T) {
+	calls := 0
+	long := strings.Repeat("v", 3000)
+	f := &fakeAPI{answer: func(r v1.Range) (model.Value, error) {
+		calls++
+		m, _ := line(r)
+		m.(model.Matrix)[0].Metric = model.Metric{"pod": model.LabelValue(fmt.Sprint("web-", calls)), "url": model.LabelValue(long)}
+		return m, nil
+	}}
+	r := NewRemoteAPI(f, "http://prom", time.Second)
+	r.maxPoints = 4
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	_, err := r.QueryRange(t.Context(), "q", end.Add(-9*time.Minute), end, time.Minute)
+	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, `{pod="web-1", url="vvv`)
+	require.ErrorContains(t, err, `..., then {pod="web-2", url="vvv`)
+	require.Less(t, len(err.Error()), 600)
 }
