@@ -189,15 +189,41 @@ func (c *Config) Validate() error {
 }
 
 // cutEchoes cuts each value the ConfigErrors of errs quote to maxEchoed
-// bytes: a 5,000-byte value was quoted whole.
+// bytes: a 5,000-byte value was quoted whole. Unquoted, a word of over
+// maxEchoed bytes is one too (a YAML tag the YAML decoder names).
 func cutEchoes(errs []error) []error {
 	for _, err := range errs {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
-			ce.Msg = redact.CutQuoted(ce.Msg, maxEchoed)
+			ce.Msg = cutWords(redact.CutQuoted(ce.Msg, maxEchoed))
 		}
 	}
 	return errs
+}
+
+// cutWords cuts each run of msg without white space or '"' (a quoted
+// value CutQuoted has cut, escapes and all) to maxEchoed bytes.
+func cutWords(msg string) string {
+	var b strings.Builder
+	for msg != "" {
+		i := strings.IndexFunc(msg, unicode.IsSpace)
+		if i < 0 {
+			i = len(msg)
+		}
+		if w := msg[:i]; len(w) > maxEchoed && !strings.Contains(w, `"`) {
+			b.WriteString(redact.Cut(w, maxEchoed))
+		} else {
+			b.WriteString(w)
+		}
+		msg = msg[i:]
+		j := strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsSpace(r) })
+		if j < 0 {
+			j = len(msg)
+		}
+		b.WriteString(msg[:j])
+		msg = msg[j:]
+	}
+	return b.String()
 }
 
 // usableToken reports whether a bearer token can arrive in a request: an
@@ -765,6 +791,7 @@ func labelErrors(t policy.Target, fields map[string]any) []error {
 func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]policy.Target, error) {
 	entries, err := targetsEntries(b)
 	if err != nil {
+		cutEchoes([]error{err})
 		return nil, err
 	}
 	seen := map[string]bool{}

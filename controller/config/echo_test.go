@@ -41,4 +41,8 @@ func TestValidateCutsQuotedValues(t *testing.T) {
 	_, err = ParseTargets([]byte("targets:\n  - {name: web, query: up, "+long[:1000]+": 1}\n"), cfg.EnvTarget(), UsageWindowLag)
 	require.ErrorContains(t, err, "PRESCALE_TARGETS_FILE: targets[0]: unknown field "+long[:100]+"... (an entry's fields: ")
 	require.Less(t, len(err.Error()), 1000)
+	// The YAML decoder's message naming a long tag (found in the campaign).
+	_, err = ParseTargets([]byte("!"+long[:1000]+" x\n"), cfg.EnvTarget(), UsageWindowLag)
+	require.ErrorContains(t, err, "cannot unmarshal !"+long[:99]+"... ")
+	require.Less(t, len(err.Error()), 400)
 }
