@@ -185,9 +185,9 @@ func (r *Remote) explain(err error) error {
 	case v1.ErrBadResponse:
 		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, msg)
 	case v1.ErrClient:
-		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, ae.Msg, clientHint(ae.Msg), bodyHint(ae.Detail))
+		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, msg, clientHint(ae.Msg), bodyHint(ae.Detail))
 	}
-	return fmt.Errorf("history: query_range on %s: %w", r.addr, redact.Err(err))
+	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Err(err)))
 }
 
 // clientHint says what a 4xx answer outside the Prometheus API usually
