@@ -200,6 +200,24 @@ func scrub(msg string, secrets []string) string {
 	if len(secrets) == 0 {
 		return msg
 	}
+	out := mapQuoted(msg, func(q string) string {
+		if frag, _ := strconv.Unquote(q); frag != "" && partOfAny(frag, secrets) {
+			return strconv.Quote(Mark)
+		}
+		return q
+	})
+	for _, s := range secrets {
+		if s != "" {
+			out = strings.ReplaceAll(out, s, Mark)
+		}
+	}
+	return out
+}
+
+// mapQuoted replaces each Go-quoted string in msg (quotes included) with
+// f's result; a '"' that starts no quoted string is kept as it is, and the
+// search goes on after it.
+func mapQuoted(msg string, f func(q string) string) string {
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(msg, '"')
@@ -208,25 +226,15 @@ func scrub(msg string, secrets []string) string {
 		}
 		q, err := strconv.QuotedPrefix(msg[i:])
 		if err != nil {
-			break
+			b.WriteString(msg[:i+1])
+			msg = msg[i+1:]
+			continue
 		}
 		b.WriteString(msg[:i])
-		frag, _ := strconv.Unquote(q)
-		if frag != "" && partOfAny(frag, secrets) {
-			b.WriteString(strconv.Quote(Mark))
-		} else {
-			b.WriteString(q)
-		}
+		b.WriteString(f(q))
 		msg = msg[i+len(q):]
 	}
-	b.WriteString(msg)
-	out := b.String()
-	for _, s := range secrets {
-		if s != "" {
-			out = strings.ReplaceAll(out, s, Mark)
-		}
-	}
-	return out
+	return b.String() + msg
 }
 
 func partOfAny(frag string, secrets []string) bool {
@@ -255,24 +263,10 @@ func Cut(s string, n int) string {
 // n bytes, as Cut does: an error whose checks quote the value they refuse
 // repeats a bounded part of it, whichever check it was.
 func CutQuoted(msg string, n int) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(msg, '"')
-		if i < 0 {
-			break
-		}
-		q, err := strconv.QuotedPrefix(msg[i:])
-		if err != nil {
-			b.WriteString(msg[:i+1])
-			msg = msg[i+1:]
-			continue
-		}
-		b.WriteString(msg[:i])
-		msg = msg[i+len(q):]
+	return mapQuoted(msg, func(q string) string {
 		if s, _ := strconv.Unquote(q); len(s) > n {
-			q = strconv.Quote(Cut(s, n))
+			return strconv.Quote(Cut(s, n))
 		}
-		b.WriteString(q)
-	}
-	return b.String() + msg
+		return q
+	})
 }

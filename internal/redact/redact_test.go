@@ -166,3 +166,11 @@ func TestHeaderValue(t *testing.T) {
 		require.Equal(t, c.want, HeaderValue(c.in), c.in)
 	}
 }
+
+// TestScrubAfterUnbalancedQuote: a quoted piece of a secret is hidden
+// even after a '"' that starts no quoted string; scrub stopped at that
+// quote and repeated the rest as it was.
+func TestScrubAfterUnbalancedQuote(t *testing.T) {
+	msg := `bad "\q escape, then "SECR"`
+	require.Equal(t, `bad "\q escape, then "REDACTED"`, scrub(msg, []string{"SECRET"}))
+}
