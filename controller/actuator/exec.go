@@ -184,17 +184,11 @@ func hideSecrets(out string, env, hidden []string) string {
 }
 
 // hideAll replaces in out each occurrence of each secret's text by what
-// shows instead, all found in out as given: occurrences that overlap are
-// hidden as one, shown as the replacement of the one ending last (a URL's
-// user info keeps its '@'). Replaced one secret after another, longest
-// first, a secret overlapping another's occurrence in part left its rest
-// shown (secrets abcdefgh1234 and 12345678xyz printed as
-// "abcdefgh12345678xyz": "REDACTED5678xyz").
+// shows instead, all found in out as given (hideSpans). Replaced one
+// secret after another, longest first, a secret overlapping another's
+// occurrence in part left its rest shown (secrets abcdefgh1234 and
+// 12345678xyz printed as "abcdefgh12345678xyz": "REDACTED5678xyz").
 func hideAll(out string, secrets [][2]string) string {
-	type span struct {
-		from, to int
-		with     string
-	}
 	var spans []span
 	for _, s := range secrets {
 		for i := 0; s[0] != ""; {
@@ -206,6 +200,19 @@ func hideAll(out string, secrets [][2]string) string {
 			spans = append(spans, span{i - len(s[0]), i, s[1]})
 		}
 	}
+	return hideSpans(out, spans)
+}
+
+// span is a part of a text to hide, out[from:to], and what shows instead.
+type span struct {
+	from, to int
+	with     string
+}
+
+// hideSpans replaces each span of out by what shows instead: spans that
+// overlap are hidden as one, shown as the replacement of the one ending
+// last (a URL's user info keeps its '@').
+func hideSpans(out string, spans []span) string {
 	slices.SortFunc(spans, func(a, b span) int { return cmp.Or(a.from-b.from, b.to-a.to) })
 	var b strings.Builder
 	done := 0 // out[:done] is written

@@ -400,47 +400,50 @@ func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// hideCutSecret replaces the end of b that is the start of a secret, 4
-// bytes or more, and any other run of 16 bytes or more that is one: a
-// body kept to its first 512 bytes ends inside an echoed token, and a
-// receiver may echo one cut to its own limit, followed by a newline or
-// more text. A query token over 312 bytes (a JWT) quoted from the start
-// of the body showed its first 200 bytes.
-func hideCutSecret(b string, secrets []string) string {
-	b = strings.TrimSpace(b)
+// cutSecretSpans are the parts of b to hide: each secret whole, the end
+// of b that is the start of a secret (4 bytes or more), and any other run
+// of 16 bytes or more that is one, all found in b as given and hidden
+// together (hideSpans): a body kept to its first 512 bytes ends inside
+// an echoed token, and a receiver may echo one cut to its own limit,
+// followed by a newline or more text. A query token over 312 bytes (a
+// JWT) quoted from the start of the body showed its first 200 bytes;
+// hidden one after another, a secret hidden first could break another's
+// run in two and leave its start quoted.
+func cutSecretSpans(b string, secrets []string) []span {
+	var spans []span
 	for _, s := range secrets {
+		spans = append(spans, secretRuns(b, s)...)
 		for n := min(len(s)-1, len(b)); n >= 4; n-- {
 			if strings.HasSuffix(b, s[:n]) {
-				b = b[:len(b)-n] + redact.Mark
+				spans = append(spans, span{len(b) - n, len(b), redact.Mark})
 				break
 			}
 		}
-		b = hideSecretStarts(b, s)
 	}
-	return b
+	return spans
 }
 
-// hideSecretStarts replaces each run of b of 16 bytes or more that is the
-// start of s.
-func hideSecretStarts(b, s string) string {
-	const least = 16
-	if len(s) <= least {
-		return b
+// secretRuns are the runs of b that are s whole, or of 16 bytes or more
+// that are the start of s.
+func secretRuns(b, s string) []span {
+	least := min(16, len(s))
+	if least == 0 {
+		return nil
 	}
-	var out strings.Builder
-	for {
-		i := strings.Index(b, s[:least])
-		if i < 0 {
-			out.WriteString(b)
-			return out.String()
+	var spans []span
+	for i := 0; ; i++ {
+		j := strings.Index(b[i:], s[:least])
+		if j < 0 {
+			return spans
 		}
+		i += j
 		n := least
 		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
 			n++
 		}
-		out.WriteString(b[:i])
-		out.WriteString(redact.Mark)
-		b = b[i+n:]
+		if n >= 16 || n == len(s) {
+			spans = append(spans, span{i, i + n, redact.Mark})
+		}
 	}
 }
 
@@ -448,11 +451,8 @@ func hideSecretStarts(b, s string) string {
 // most 200 bytes, without the URL's credentials), or nothing for an empty
 // one.
 func (w *Webhook) answered(body []byte) string {
-	b := string(body)
-	for _, s := range w.secrets {
-		b = strings.ReplaceAll(b, s, redact.Mark)
-	}
-	b = hideCutSecret(b, w.secrets)
+	b := strings.TrimSpace(string(body))
+	b = hideSpans(b, cutSecretSpans(b, w.secrets))
 	if b == "" {
 		return ""
 	}
