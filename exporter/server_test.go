@@ -3,7 +3,9 @@ package exporter
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +116,21 @@ func TestListenFailureNamesTheVariable(t *testing.T) {
 	require.NoError(t, err)
 	_, err = second.Listen()
 	require.ErrorContains(t, err, "PRESCALE_EXPORTER_LISTEN: listen tcp "+addr.String())
+}
+
+// TestListenFailureCutsTheAddress: an address that cannot be bound is
+// repeated to 100 bytes, where net.Listen's error repeats it or its host
+// (a 5,000-byte host was repeated whole, twice), and the error stays the
+// net error for errors.As.
+func TestListenFailureCutsTheAddress(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Listen = strings.Repeat("h", 5000) + ":1"
+	e, err := New(cfg, prometheus.NewRegistry())
+	require.NoError(t, err)
+	_, err = e.Listen()
+	require.Error(t, err)
+	require.Less(t, len(err.Error()), 400, err.Error())
+	require.Contains(t, err.Error(), "PRESCALE_EXPORTER_LISTEN: listen tcp: lookup "+strings.Repeat("h", 100)+"...")
+	var oe *net.OpError
+	require.ErrorAs(t, err, &oe)
 }

@@ -142,13 +142,8 @@ func New(cfg config.Config, o Options) (*App, error) {
 // host or port where the error repeats them, to 100 bytes each, as
 // Validate quotes values: a 5,000-byte address was repeated whole twice.
 func listenError(addr string, err error) string {
-	msg := err.Error()
 	host, port, _ := net.SplitHostPort(addr)
-	for _, part := range []string{addr, host, port} {
-		if len(part) > 100 {
-			msg = strings.ReplaceAll(msg, part, redact.Cut(part, 100))
-		}
-	}
+	msg := redact.CutRepeats(err.Error(), 100, addr, host, port)
 	return fmt.Sprintf("cannot listen on %q: %s", redact.Cut(addr, 100), msg)
 }
 

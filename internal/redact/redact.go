@@ -259,6 +259,19 @@ func Cut(s string, n int) string {
 	return s[:n] + "..."
 }
 
+// CutRepeats cuts each of parts longer than n bytes to n bytes where msg
+// repeats it, as Cut does: an error of the standard library that repeats
+// an input (net.Listen's, the address and its host or port) repeats a
+// bounded part of it.
+func CutRepeats(msg string, n int, parts ...string) string {
+	for _, part := range parts {
+		if len(part) > n {
+			msg = strings.ReplaceAll(msg, part, Cut(part, n))
+		}
+	}
+	return msg
+}
+
 // CutQuoted cuts each Go-quoted string in msg (a value quoted with %q) to
 // n bytes, as Cut does: an error whose checks quote the value they refuse
 // repeats a bounded part of it, whichever check it was.
