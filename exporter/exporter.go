@@ -229,21 +229,12 @@ func (e *Exporter) Listen() (net.Addr, error) {
 			// Cut as the controller's PRESCALE_LISTEN: a 5,000-byte
 			// address was repeated whole, twice where it held the host.
 			host, port, _ := net.SplitHostPort(e.cfg.Listen)
-			return nil, fmt.Errorf("%s: %w", envListen, cutError{err, redact.CutRepeats(err.Error(), 100, e.cfg.Listen, host, port)})
+			return nil, fmt.Errorf("%s: %w", envListen, redact.Reword(err, redact.CutRepeats(err.Error(), 100, e.cfg.Listen, host, port)))
 		}
 		e.ln = ln
 	}
 	return e.ln.Addr(), nil
 }
-
-// cutError is err (errors.Is and As reach it) with its text cut.
-type cutError struct {
-	err error
-	msg string
-}
-
-func (c cutError) Error() string { return c.msg }
-func (c cutError) Unwrap() error { return c.err }
 
 // Run serves until ctx is cancelled, then shuts down gracefully. It returns
 // nil after a shutdown caused by ctx.

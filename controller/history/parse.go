@@ -124,22 +124,12 @@ func FallbackMediaType(protocol string) (string, error) {
 	return "", fmt.Errorf("unknown scrape protocol %q, want one of %s", protocol, strings.Join(slices.Sorted(maps.Keys(fallbackProtocols)), ", "))
 }
 
-// cutError is an error whose message is cut short; the error it cuts
-// stays reachable with errors.Is/As.
-type cutError struct {
-	msg string
-	err error
-}
-
-func (c *cutError) Error() string { return c.msg }
-func (c *cutError) Unwrap() error { return c.err }
-
 // cutErr cuts err's message to maxServerMsg bytes: a scrape target's
 // answer that does not parse was quoted whole, its whole line (or
 // Content-Type) in the error logged and shown for the target.
 func cutErr(err error) error {
 	if msg := err.Error(); len(msg) > maxServerMsg {
-		return &cutError{msg: redact.Cut(msg, maxServerMsg), err: err}
+		return redact.Reword(err, redact.Cut(msg, maxServerMsg))
 	}
 	return err
 }

@@ -183,7 +183,13 @@ func Err(err error) error {
 		return err
 	}
 	_, secrets := byShape(ue.URL)
-	return &redacted{msg: ue.Op + " " + URL(ue.URL) + ": " + scrub(ue.Err.Error(), secrets), err: ue.Err}
+	return Reword(ue.Err, ue.Op+" "+URL(ue.URL)+": "+scrub(ue.Err.Error(), secrets))
+}
+
+// Reword is err with msg for its text (err's, redacted or cut short);
+// errors.Is and errors.As still reach err.
+func Reword(err error, msg string) error {
+	return &redacted{msg: msg, err: err}
 }
 
 type redacted struct {

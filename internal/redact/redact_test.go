@@ -174,3 +174,11 @@ func TestScrubAfterUnbalancedQuote(t *testing.T) {
 	msg := `bad "\q escape, then "SECR"`
 	require.Equal(t, `bad "\q escape, then "REDACTED"`, scrub(msg, []string{"SECRET"}))
 }
+
+// TestReword: the text is the one given, the error under it still found.
+func TestReword(t *testing.T) {
+	inner := context.DeadlineExceeded
+	err := Reword(inner, "cut...")
+	require.EqualError(t, err, "cut...")
+	require.ErrorIs(t, err, inner)
+}
