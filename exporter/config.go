@@ -83,7 +83,7 @@ func (c Config) Validate() error {
 	var errs []error
 	add := func(name, format string, args ...any) {
 		// A value is quoted to 100 bytes, however long (FuzzConfigEnv).
-		errs = append(errs, fmt.Errorf("%s: %s", name, redact.CutQuoted(fmt.Sprintf(format, args...), 100)))
+		errs = append(errs, fmt.Errorf("%s: %s", name, redact.CutQuoted(fmt.Sprintf(format, args...), redact.MaxEchoed)))
 	}
 
 	if err := validateListen(c.Listen); err != nil {
@@ -152,7 +152,7 @@ func regexpError(err error) string {
 	if !errors.As(err, &se) {
 		return err.Error()
 	}
-	return fmt.Sprintf("error parsing regexp: %s: `%s`", se.Code, redact.Cut(se.Expr, 100))
+	return fmt.Sprintf("error parsing regexp: %s: `%s`", se.Code, redact.Cut(se.Expr, redact.MaxEchoed))
 }
 
 // compileExclude compiles an exclude regexp; an empty one matches nothing.

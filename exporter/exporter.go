@@ -229,7 +229,7 @@ func (e *Exporter) Listen() (net.Addr, error) {
 			// Cut as the controller's PRESCALE_LISTEN: a 5,000-byte
 			// address was repeated whole, twice where it held the host.
 			host, port, _ := net.SplitHostPort(e.cfg.Listen)
-			return nil, fmt.Errorf("%s: %w", envListen, redact.Reword(err, redact.CutRepeats(err.Error(), 100, e.cfg.Listen, host, port)))
+			return nil, fmt.Errorf("%s: %w", envListen, redact.Reword(err, redact.CutRepeats(err.Error(), redact.MaxEchoed, e.cfg.Listen, host, port)))
 		}
 		e.ln = ln
 	}

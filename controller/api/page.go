@@ -10,10 +10,6 @@ import (
 	"github.com/prescale/prescale/internal/redact"
 )
 
-// maxEchoed is the most bytes of a query parameter an error repeats:
-// "?offset=" followed by a megabyte was answered whole.
-const maxEchoed = 100
-
 // Paging of the per-target answers (GET /api/scaling/status and
 // /api/predictions): a fleet of 1,000 targets is never one huge answer.
 const (
@@ -51,14 +47,14 @@ func parsePage(r *http.Request) (page, error) {
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return page{}, fmt.Errorf("offset must be an integer >= 0, got %q", redact.Cut(v, maxEchoed))
+			return page{}, fmt.Errorf("offset must be an integer >= 0, got %q", redact.Cut(v, redact.MaxEchoed))
 		}
 		p.offset = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxPageLimit {
-			return page{}, fmt.Errorf("limit must be an integer in [1, %d], got %q", MaxPageLimit, redact.Cut(v, maxEchoed))
+			return page{}, fmt.Errorf("limit must be an integer in [1, %d], got %q", MaxPageLimit, redact.Cut(v, redact.MaxEchoed))
 		}
 		p.limit = n
 	}
@@ -75,7 +71,7 @@ func pageOf[T any](items []T, name func(T) string, p page, path string) ([]T, in
 				return []T{it}, 1, "", nil
 			}
 		}
-		return nil, 0, "", fmt.Errorf("%w %q", ErrUnknownTarget, redact.Cut(p.target, maxEchoed))
+		return nil, 0, "", fmt.Errorf("%w %q", ErrUnknownTarget, redact.Cut(p.target, redact.MaxEchoed))
 	}
 	total := len(items)
 	lo := min(p.offset, total)

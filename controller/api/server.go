@@ -470,7 +470,7 @@ func jsonContentType(r *http.Request) bool {
 // decoded into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, error) {
 	if !jsonContentType(r) {
-		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", redact.Cut(r.Header.Get("Content-Type"), 100))
+		return http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: the body must be application/json", redact.Cut(r.Header.Get("Content-Type"), redact.MaxEchoed))
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBody))
 	if err != nil {
@@ -550,7 +550,7 @@ func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 	if p := r.URL.Query().Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", redact.Cut(p, maxEchoed)))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", redact.Cut(p, redact.MaxEchoed)))
 			return
 		}
 		points = n

@@ -48,7 +48,7 @@ func (v *View) UnknownTarget(name string) error {
 				ErrUnknownTarget, name, v.info.Shard.Index, v.info.Shard.Count, i, v.info.Shard.Count, i, v.info.Shard.Count, i)
 		}
 	}
-	return fmt.Errorf("%w %q", ErrUnknownTarget, redact.Cut(name, maxEchoed))
+	return fmt.Errorf("%w %q", ErrUnknownTarget, redact.Cut(name, redact.MaxEchoed))
 }
 
 func (v *View) simulated() bool {

@@ -143,8 +143,8 @@ func New(cfg config.Config, o Options) (*App, error) {
 // Validate quotes values: a 5,000-byte address was repeated whole twice.
 func listenError(addr string, err error) string {
 	host, port, _ := net.SplitHostPort(addr)
-	msg := redact.CutRepeats(err.Error(), 100, addr, host, port)
-	return fmt.Sprintf("cannot listen on %q: %s", redact.Cut(addr, 100), msg)
+	msg := redact.CutRepeats(err.Error(), redact.MaxEchoed, addr, host, port)
+	return fmt.Sprintf("cannot listen on %q: %s", redact.Cut(addr, redact.MaxEchoed), msg)
 }
 
 // claim opens the listener and takes the data directory's lock, each

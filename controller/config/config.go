@@ -136,10 +136,6 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return EnvPrefix + "_" + e.Var + ": " + e.Msg }
 
-// maxEchoed is the most bytes of a value an error quotes, as
-// clihelp.EnvError quotes one that does not parse.
-const maxEchoed = 100
-
 // Validate checks the configuration; every error names its variable.
 func (c *Config) Validate() error {
 	var errs []error
@@ -188,21 +184,21 @@ func (c *Config) Validate() error {
 	return errors.Join(cutEchoes(errs)...)
 }
 
-// cutEchoes cuts each value the ConfigErrors of errs quote to maxEchoed
+// cutEchoes cuts each value the ConfigErrors of errs quote to redact.MaxEchoed
 // bytes: a 5,000-byte value was quoted whole. Unquoted, a word of over
-// maxEchoed bytes is one too (a YAML tag the YAML decoder names).
+// redact.MaxEchoed bytes is one too (a YAML tag the YAML decoder names).
 func cutEchoes(errs []error) []error {
 	for _, err := range errs {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
-			ce.Msg = cutWords(redact.CutQuoted(ce.Msg, maxEchoed))
+			ce.Msg = cutWords(redact.CutQuoted(ce.Msg, redact.MaxEchoed))
 		}
 	}
 	return errs
 }
 
 // cutWords cuts each run of msg without white space or '"' (a quoted
-// value CutQuoted has cut, escapes and all) to maxEchoed bytes.
+// value CutQuoted has cut, escapes and all) to redact.MaxEchoed bytes.
 func cutWords(msg string) string {
 	var b strings.Builder
 	for msg != "" {
@@ -210,8 +206,8 @@ func cutWords(msg string) string {
 		if i < 0 {
 			i = len(msg)
 		}
-		if w := msg[:i]; len(w) > maxEchoed && !strings.Contains(w, `"`) {
-			b.WriteString(redact.Cut(w, maxEchoed))
+		if w := msg[:i]; len(w) > redact.MaxEchoed && !strings.Contains(w, `"`) {
+			b.WriteString(redact.Cut(w, redact.MaxEchoed))
 		} else {
 			b.WriteString(w)
 		}
@@ -611,13 +607,13 @@ func alertmanagerAPI(path string) bool {
 func CheckQuery(q string) error {
 	expr, err := parser.NewParser(parser.Options{}).ParseExpr(q)
 	if err != nil {
-		return fmt.Errorf("invalid PromQL %q: %w", redact.Cut(q, maxEchoed), err)
+		return fmt.Errorf("invalid PromQL %q: %w", redact.Cut(q, redact.MaxEchoed), err)
 	}
 	switch expr.Type() {
 	case parser.ValueTypeVector, parser.ValueTypeScalar:
 		return nil
 	default:
-		return fmt.Errorf("PromQL %q returns a %s; the demand query must return an instant vector (one series) or a scalar", redact.Cut(q, maxEchoed), expr.Type())
+		return fmt.Errorf("PromQL %q returns a %s; the demand query must return an instant vector (one series) or a scalar", redact.Cut(q, redact.MaxEchoed), expr.Type())
 	}
 }
 
@@ -808,7 +804,7 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 		}
 		for k := range fields {
 			if !known[k] {
-				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, redact.Cut(k, maxEchoed), didYouMean(k, known))})
+				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, redact.Cut(k, redact.MaxEchoed), didYouMean(k, known))})
 			}
 		}
 		if frac := fractionErrors(i, &entries[i], fields["name"]); len(frac) > 0 {
@@ -901,7 +897,7 @@ func targetsEntries(b []byte) ([]yaml.Node, error) {
 	for k := range top {
 		if k != "targets" {
 			// It said: field k not found in type struct { Targets []yaml.Node ... }.
-			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("unknown key %s at the top: the file holds targets: [...] only", redact.Cut(k, maxEchoed))}
+			return nil, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("unknown key %s at the top: the file holds targets: [...] only", redact.Cut(k, redact.MaxEchoed))}
 		}
 	}
 	var entries []yaml.Node

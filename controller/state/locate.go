@@ -33,7 +33,7 @@ func describeLoadError(b []byte, err error) string {
 	l := locate(located{raw: b}, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }, 0)
 	where := "the file"
 	if l.path != "" {
-		where = redact.CutQuoted(l.path, 100) // a target's 3,000-byte name was quoted whole
+		where = redact.CutQuoted(l.path, redact.MaxEchoed) // a target's 3,000-byte name was quoted whole
 	}
 	return fmt.Sprintf("%s (%s): %s, got %s", where, position(b, l.at), wantOf(l.err), gotOf(l.raw))
 }

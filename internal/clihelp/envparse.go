@@ -37,9 +37,6 @@ func ProcessEnv(prefix string, spec any) error {
 	return envconfig.Process(prefix, spec)
 }
 
-// maxEchoedValue is the most bytes of a variable's value an error repeats.
-const maxEchoedValue = 100
-
 // wanter is a decoding error (an envconfig.Decoder's) that says what the
 // variable takes.
 type wanter interface{ Want() string }
@@ -75,5 +72,5 @@ func EnvError(err error) error {
 	if errors.Is(pe.Err, strconv.ErrRange) {
 		want += " in range"
 	}
-	return fmt.Errorf("%s: want %s, got %q", pe.KeyName, want, redact.Cut(pe.Value, maxEchoedValue))
+	return fmt.Errorf("%s: want %s, got %q", pe.KeyName, want, redact.Cut(pe.Value, redact.MaxEchoed))
 }

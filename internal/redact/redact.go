@@ -15,6 +15,11 @@ import (
 // Mark replaces every removed credential.
 const Mark = "REDACTED"
 
+// MaxEchoed is the most bytes of a value from outside (a variable, a
+// targets file's name or key, a query parameter, an address) an error
+// repeats: 5,000-byte values were repeated whole.
+const MaxEchoed = 100
+
 // URL replaces user info, the query string and the fragment of raw with
 // REDACTED. A URL
 // that does not parse, or whose text holds an '@' after what parsed as
