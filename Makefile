@@ -59,7 +59,8 @@ test-scripts:
 	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s scripts -p '*_test.py'
 
 # soak runs prescale-controller for SOAK_MINUTES against Debian's prometheus
-# and prometheus-alertmanager (scripts/ensure-test-deps.sh installs them),
+# and prometheus-alertmanager (installed first as make test installs them:
+# scripts/ensure-test-deps.sh --servers, without Helm),
 # prescale-exporter and a webhook receiver, all on loopback, injecting the
 # faults of docs/reliability.md ("Soak") one at a time, and prints a
 # markdown summary (also written to SOAK_OUT when set; SOAK_KEEP=1 keeps
@@ -70,6 +71,7 @@ SOAK_KEEP    ?=
 
 .PHONY: soak
 soak: build
+	@./scripts/ensure-test-deps.sh --servers
 	@echo ">> soak of $(SOAK_MINUTES) minutes on loopback (docs/reliability.md, Soak)"
 	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_OUT=$(SOAK_OUT) ./scripts/soak.sh $(if $(SOAK_KEEP),-k) "$(PREFIX)"
 

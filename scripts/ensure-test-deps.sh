@@ -6,21 +6,31 @@
 # otherwise fails with the command to run. It never lets a test skip.
 # It also installs Helm v4 (the chart test runs helm lint and helm template)
 # with go install into $(go env GOPATH)/bin, where the test looks too.
+# --servers: the Debian servers only, not Helm (make soak runs it so).
 set -euo pipefail
 
+servers_only=0
+case "${1:-}" in
+--servers) servers_only=1 ;;
+"") ;;
+*) echo "usage: scripts/ensure-test-deps.sh [--servers]" >&2; exit 2 ;;
+esac
+
 HELM_VERSION=v4.3.2
-gobin="$(go env GOPATH)/bin"
-is_helm4() { [ -x "$1" ] && "$1" version --short 2>/dev/null | grep -q '^v4\.'; }
-helm_bin="$gobin/helm"
-if ! is_helm4 "$helm_bin"; then
-	helm_bin="$(command -v helm || true)"
-fi
-if ! is_helm4 "$helm_bin"; then
-	echo ">> installing helm $HELM_VERSION into $gobin with go install (the first build compiles Kubernetes client libraries: several minutes on 2 cores)"
-	go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+if [ "$servers_only" -eq 0 ]; then
+	gobin="$(go env GOPATH)/bin"
+	is_helm4() { [ -x "$1" ] && "$1" version --short 2>/dev/null | grep -q '^v4\.'; }
 	helm_bin="$gobin/helm"
+	if ! is_helm4 "$helm_bin"; then
+		helm_bin="$(command -v helm || true)"
+	fi
+	if ! is_helm4 "$helm_bin"; then
+		echo ">> installing helm $HELM_VERSION into $gobin with go install (the first build compiles Kubernetes client libraries: several minutes on 2 cores)"
+		go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+		helm_bin="$gobin/helm"
+	fi
+	echo ">> helm present: $helm_bin ($("$helm_bin" version --short))"
 fi
-echo ">> helm present: $helm_bin ($("$helm_bin" version --short))"
 
 missing=()
 command -v prometheus >/dev/null || missing+=(prometheus)

@@ -3,7 +3,8 @@
 # (make soak; docs/reliability.md, "Soak"). Everything listens on 127.0.0.1
 # on free ports and lives in a temporary directory:
 #
-# - Debian's prometheus and prometheus-alertmanager (scripts/ensure-test-deps.sh),
+# - Debian's prometheus and prometheus-alertmanager (make soak installs them:
+#   scripts/ensure-test-deps.sh --servers),
 #   Prometheus scraping prescale-exporter, the controller, itself and the
 #   receiver every 5 s with the repository's rules (deploy/rules), sending
 #   alerts to Alertmanager, which notifies the receiver;
@@ -47,7 +48,7 @@ prom_bin="$(command -v prometheus || true)"
 am_bin="$(command -v prometheus-alertmanager || command -v alertmanager || true)"
 for b in "$prom_bin" "$am_bin" "$bindir/prescale-exporter" "$bindir/prescale-controller"; do
 	if [ -z "$b" ] || [ ! -x "$b" ]; then
-		echo "error: the soak needs prometheus, prometheus-alertmanager (scripts/ensure-test-deps.sh) and BINDIR's prescale-exporter and prescale-controller" >&2
+		echo "error: the soak needs prometheus, prometheus-alertmanager (make soak installs them with scripts/ensure-test-deps.sh --servers) and BINDIR's prescale-exporter and prescale-controller" >&2
 		exit 2
 	fi
 done
