@@ -16,6 +16,7 @@ epoch seconds, path, status answered. Nothing is parsed from the bodies.
 """
 
 import argparse
+import ipaddress
 import sys
 import threading
 import time
@@ -110,12 +111,34 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(status)
 
 
+MAX_ECHOED = 100  # bytes of a refused value repeated, as redact.MaxEchoed
+
+
+def loopback_address(value):
+    """--listen's HOST:PORT as (host, port), HOST an IPv4 loopback address
+    (127.0.0.0/8) or localhost and PORT in [1, 65535]: the soak is
+    loopback only, and an empty or other host would serve the receiver's
+    /control to the network (the server is IPv4: AF_INET)."""
+    shown = value if len(value) <= MAX_ECHOED else value[:MAX_ECHOED] + "..."
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"want 127.0.0.1:PORT, PORT in [1, 65535]; got {shown!r}")
+    try:
+        loopback = host == "localhost" or ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise argparse.ArgumentTypeError(
+            f"the soak listens on loopback only: the host must be 127.0.0.1 (or another 127.x address, or localhost); got {shown!r}")
+    return host, int(port)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--listen", required=True, help="127.0.0.1:PORT")
+    p.add_argument("--listen", required=True, type=loopback_address, help="127.0.0.1:PORT (loopback only)")
     a = p.parse_args()
-    host, port = a.listen.rsplit(":", 1)
-    srv = ThreadingHTTPServer((host, int(port)), Handler)
+    host, port = a.listen
+    srv = ThreadingHTTPServer((host, port), Handler)
     srv.daemon_threads = True
     srv.serve_forever()
 
