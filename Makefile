@@ -99,7 +99,7 @@ FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlim
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat \
                 cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
                 exporter:FuzzConfigEnv internal/redact:FuzzURL controller/history/internal/queryhttp:FuzzParseHeaders internal/tlsfiles:FuzzParseCerts \
-                exporter/internal/scrapebudget:FuzzTimeout controller/actuator:FuzzHideSecrets controller/api:FuzzAuthorization controller/shard:FuzzShard internal/envcheck:FuzzWarn
+                exporter/internal/scrapebudget:FuzzTimeout controller/actuator:FuzzHideSecrets controller/api:FuzzAuthorization controller/shard:FuzzShard internal/envcheck:FuzzWarn internal/clihelp:FuzzParseFlags
 
 .PHONY: fuzz
 fuzz:

@@ -20,6 +20,7 @@ import (
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/memlimit"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 func main() { clihelp.Main(run) }
@@ -45,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			buildinfo.Print(stdout, "prescale-controller")
 			return 0
 		default:
-			fmt.Fprintf(stderr, "prescale-controller: unknown argument %q (configuration is by PRESCALE_* variables; -h lists them)\n", a)
+			fmt.Fprintf(stderr, "prescale-controller: unknown argument %q (configuration is by PRESCALE_* variables; -h lists them)\n", redact.Cut(a, redact.MaxEchoed))
 			return 2
 		}
 	}

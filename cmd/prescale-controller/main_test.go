@@ -31,6 +31,7 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("version, one dash", []string{"-version"}, nil, 0, "go version:       "+runtime.Version()),
 		testkit.Exit("version subcommand", []string{"version"}, nil, 0, "prescale-controller, version "+prescale.Version()),
 		testkit.Exit("unknown argument", []string{"--listen=:1"}, nil, 2, `unknown argument "--listen=:1"`),
+		testkit.Exit("long argument cut", []string{strings.Repeat("Z", 5000)}, nil, 2, `unknown argument "`+strings.Repeat("Z", 100)+`..." (configuration`),
 		testkit.Exit("no query", nil, nil, 2, "PRESCALE_TARGET_QUERY: must be set"),
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
 		testkit.Exit("exec command JSON cut", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "exec", "PRESCALE_EXEC_COMMAND": `["/bin/sh", "-c"`}, 2,

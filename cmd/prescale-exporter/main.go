@@ -18,6 +18,7 @@ import (
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 const program = "prescale-exporter"
@@ -28,18 +29,18 @@ func main() { clihelp.Main(run) }
 // failure, 2 bad usage or configuration).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "usage: %s [-h] [--version | version]\n\n", program)
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: %s [-h] [--version | version]\n\n", program)
 		for _, l := range clihelp.Wrap("Publishes host and application metrics for Prometheus on /metrics, read when "+
 			"scraped. It is configured by these environment variables; a bad value exits with code 2 naming the "+
 			"variable. gopsutil's HOST_PROC, HOST_SYS and HOST_ROOT move the roots of /proc, /sys and /.", "") {
-			fmt.Fprintln(stdout, l)
+			fmt.Fprintln(w, l)
 		}
-		clihelp.Env(stdout, clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.ExporterEnv)
+		clihelp.Env(w, clihelp.Vars(exporter.EnvPrefix, exporter.Config{}), clihelp.ExporterEnv)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := clihelp.ParseFlags(fs, args, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 1 && buildinfo.IsVersionArg(fs.Arg(0)) {
 		*showVersion = true
 	} else if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected arguments %q; configuration is by PRESCALE_* environment variables (-h lists them)\n", program, fs.Args())
+		fmt.Fprintln(stderr, redact.CutEchoes(fmt.Sprintf("%s: unexpected arguments %q; configuration is by PRESCALE_* environment variables (-h lists them)", program, fs.Args()), redact.MaxEchoed))
 		return 2
 	}
 	if *showVersion {

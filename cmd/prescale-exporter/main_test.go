@@ -42,6 +42,15 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "version and more", args: []string{"version", "x"}, code: 2, stderr: `unexpected arguments ["version" "x"]`},
 		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
+		// A 5,000-byte flag, value or argument is repeated cut to
+		// redact.MaxEchoed bytes; the flag package repeated it whole, and
+		// the whole help after it (on stdout).
+		{name: "long flag cut", args: []string{"-" + strings.Repeat("Z", 5000)}, code: 2,
+			stderr: "flag provided but not defined: -" + strings.Repeat("Z", 99) + "...\nusage: prescale-exporter [-h]", notStderr: strings.Repeat("Z", 100)},
+		{name: "long value cut", args: []string{"--version=" + strings.Repeat("Z", 5000)}, code: 2,
+			stderr: `invalid boolean value "` + strings.Repeat("Z", 100) + `..."`, notStderr: strings.Repeat("Z", 101)},
+		{name: "long argument cut", args: []string{strings.Repeat("Z", 5000)}, code: 2,
+			stderr: `unexpected arguments ["` + strings.Repeat("Z", 100) + `..."]`, notStderr: strings.Repeat("Z", 101)},
 		{name: "bad env value", env: map[string]string{"PRESCALE_APP_PORT": "eighty"}, code: 2, stderr: `PRESCALE_APP_PORT: want a whole number, got "eighty"`},
 		{name: "bad log level", env: map[string]string{"PRESCALE_EXPORTER_LOG_LEVEL": "loud"}, code: 2, stderr: `PRESCALE_EXPORTER_LOG_LEVEL: want a log level: debug, info, warn or error, got "loud"`},
 		{name: "bad duration", env: map[string]string{"PRESCALE_APP_PROBE_TIMEOUT": "0s"}, code: 2,

@@ -35,8 +35,8 @@ import (
 // decision engine and a simulated pool, write timestamp,desired for every
 // sample and print a summary beside a reactive HPA at equal cost.
 func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, o := newBacktestFlags(stderr)
-	if code, ok := parseArgs(fs, args, stderr); !ok {
+	fs, o := newBacktestFlags()
+	if code, ok := parseArgs(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	fail := func(code int, err error) int {
@@ -234,9 +234,8 @@ type backtestOpts struct {
 	set                                                                                []string // the flags given
 }
 
-func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
+func newBacktestFlags() (*flag.FlagSet, *backtestOpts) {
 	fs := flag.NewFlagSet("prescale backtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	o := &backtestOpts{}
 	o.tracePath = fs.String("trace", "", "demand trace CSV (timestamp,value); or use --prometheus")
 	o.capacity = fs.Float64("capacity", 0, "demand one unit serves at 100 % utilisation (required, in [1e-9, 1e15])")
@@ -283,7 +282,7 @@ func newBacktestFlags(stderr io.Writer) (*flag.FlagSet, *backtestOpts) {
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
 	o.robustness = fs.Bool("robustness", false, "also print issue 11's robustness scenarios: the same decisions on a pool with twice and half the lag, "+
 		"and a re-run with units 2.5x finer (capacity x 0.4), each beside the HPA curve run on that cluster at equal cost")
-	setUsage(fs, stderr, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
+	setUsage(fs, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
 		"                         [--lag 300s] [--min 1] [--max 100] [--plot P.svg] [flags]",
 		"Replays the demand through the controller's decision engine beside a reactive HPA run by the same "+
 			"simulator, and prints instance-hours, violation time, unserved demand and scale events for both.",

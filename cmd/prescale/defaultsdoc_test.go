@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strconv"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ import (
 // the --lag. No test tied the flags: with --hold defaulting to false, every
 // test of cmd/prescale and deploy passed while the table said true.
 func TestDefaultsTableFlags(t *testing.T) {
-	fs, _ := newBacktestFlags(io.Discard)
+	fs, _ := newBacktestFlags()
 	n := 0
 	for _, row := range testkit.DefaultsTable(t) {
 		for _, name := range row.Flags {

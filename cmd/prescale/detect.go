@@ -31,7 +31,7 @@ type detectOpts struct {
 // its defaults, as anomaly.NewNABDetector) unless
 // --nab-first-detection=false.
 func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, code, ok := parseDetectFlags(args, stderr)
+	o, code, ok := parseDetectFlags(args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -83,9 +83,8 @@ func detectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // parseDetectFlags parses and checks the command line; ok false means
 // exit with code.
-func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, ok bool) {
+func parseDetectFlags(args []string, stdout, stderr io.Writer) (o detectOpts, code int, ok bool) {
 	fset := flag.NewFlagSet("prescale detect", flag.ContinueOnError)
-	fset.SetOutput(stderr)
 	fset.StringVar(&o.tracePath, "trace", "", "trace CSV (timestamp,value) to score")
 	fset.StringVar(&o.nabDir, "nab", "", "directory whose CSV files are all scored (e.g. NAB's data/)")
 	fset.StringVar(&o.out, "out", "", "output CSV for --trace (- for stdout), output directory for --nab")
@@ -94,12 +93,12 @@ func parseDetectFlags(args []string, stderr io.Writer) (o detectOpts, code int, 
 	fset.BoolVar(&o.firstDetection, "nab-first-detection", true,
 		"with --nab: "+anomaly.NewNABFirstDetection(nil, anomaly.FirstDetectionConfig{}).Describe()+
 			", as the run's first line says (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
-	setUsage(fset, stderr, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
+	setUsage(fset, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
 		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only. "+
 			"--trace scores with the detector the controller runs (every point of an ongoing anomaly scored on its own); "+
 			"--nab adds NAB's first-detection rule, a scoring rule of the benchmark, not of the live loop.",
 		detectFlagGroups, nil)
-	if code, ok := parseArgs(fset, args, stderr); !ok {
+	if code, ok := parseArgs(fset, args, stdout, stderr); !ok {
 		return o, code, false
 	}
 	bad := ""

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -58,7 +57,7 @@ var explainColumnWords = map[string]string{
 func TestExplainHelpNamesEveryColumn(t *testing.T) {
 	var header bytes.Buffer
 	require.NoError(t, backtest.WriteExplain(&header, &backtest.Result{}))
-	fs, _ := newBacktestFlags(io.Discard)
+	fs, _ := newBacktestFlags()
 	usage := strings.Join(strings.Fields(fs.Lookup("explain").Usage), " ")
 	for col := range strings.SplitSeq(strings.TrimSpace(header.String()), ",") {
 		words, ok := explainColumnWords[col]

@@ -50,10 +50,9 @@ type forecastUsageError struct{ msg string }
 
 func (e forecastUsageError) Error() string { return e.msg }
 
-func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error) {
+func parseForecastFlags(args []string, stdout, stderr io.Writer) (forecastConfig, error) {
 	var cfg forecastConfig
 	fs := flag.NewFlagSet("prescale forecast", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.tracePath, "trace", "", "trace CSV (timestamp,value) to forecast (required)")
 	fs.StringVar(&cfg.out, "out", "", "output CSV origin,target,horizon,yhat,lo,hi (required; - for stdout)")
 	fs.IntVar(&cfg.horizon, "horizon", 12, "forecast horizons 1..H in samples, H in [1, "+strconv.Itoa(maxHorizon)+"]")
@@ -62,12 +61,12 @@ func parseForecastFlags(args []string, stderr io.Writer) (forecastConfig, error)
 	fs.Float64Var(&cfg.coverage, "coverage", 0.8, "central interval coverage in (0, 1)")
 	fs.StringVar(&cfg.model, "model", modelLive, "forecaster: "+modelLive+" (the controller's forecaster, with its defaults and refit schedule) or one of the batch models "+strings.Join(forecast.BatchModelNames(), ", "))
 	fs.IntVar(&cfg.refit, "refit-every", 24, "batch models only: refit after this many new samples (1 = at every origin); in between the fitted model is updated with the new samples ("+modelLive+" refits every "+strconv.Itoa(engine.DefaultRefitEvery)+", as in the controller)")
-	setUsage(fs, stderr, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
+	setUsage(fs, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
 		"                         [--coverage 0.8] [--model NAME]",
 		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only. "+
 			"A trace too short for any origin (floor(n*eval-from) + H >= n) is refused with exit 2, naming the samples it needs.",
 		forecastFlagGroups, nil)
-	if code, ok := parseArgs(fs, args, stderr); !ok {
+	if code, ok := parseArgs(fs, args, stdout, stderr); !ok {
 		if code == 0 {
 			return cfg, flag.ErrHelp
 		}
@@ -131,7 +130,7 @@ func minOriginSamples(frac *big.Rat, h int) int {
 }
 
 func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseForecastFlags(args, stderr)
+	cfg, err := parseForecastFlags(args, stdout, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -64,7 +64,7 @@ func TestForecastMatchesController(t *testing.T) {
 	}
 
 	cfg, err := parseForecastFlags([]string{"--trace", "unused", "--out", "unused", "--horizon", strconv.Itoa(H),
-		"--coverage", strconv.FormatFloat(engine.DefaultCoverage, 'g', -1, 64)}, io.Discard)
+		"--coverage", strconv.FormatFloat(engine.DefaultCoverage, 'g', -1, 64)}, io.Discard, io.Discard)
 	require.NoError(t, err)
 	cfg.target = name
 	var out bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prescale/prescale/internal/clihelp"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // Flag groups of each subcommand, by purpose (-h prints them in this order;
@@ -37,32 +38,34 @@ var (
 )
 
 // errUsageReported is a bad command line already reported on stderr (by
-// the flag package, with the usage, or by parseArgs): exit 2 without
-// saying it again.
-var errUsageReported = errors.New("bad usage (reported)")
+// clihelp.ParseFlags or parseArgs): exit 2 without saying it again.
+var errUsageReported = clihelp.ErrReported
 
 // parseArgs parses args into fs, whose name is "prescale <command>"; the
 // commands take no positional arguments. ok false means the command stops
-// with code: 0 after -h (the usage was printed), 2 for a bad flag (the flag
-// package said why) or an argument.
-func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
+// with code: 0 after -h (the help was printed on stdout), 2 for a bad flag
+// or an argument (said on stderr, what it repeats of them cut to
+// redact.MaxEchoed).
+func parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	if err := clihelp.ParseFlags(fs, args, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, false
 		}
 		return 2, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), redact.Cut(fs.Arg(0), redact.MaxEchoed))
 		return 2, false
 	}
 	return 0, true
 }
 
-// setUsage makes fs's -h print head (a usage line and a paragraph, wrapped)
-// and the grouped flags to w, then what tail writes.
-func setUsage(fs *flag.FlagSet, w io.Writer, usage, about string, groups []clihelp.Group, tail func(io.Writer)) {
+// setUsage makes fs's -h print usage and about (a usage line and a
+// paragraph, wrapped) and the grouped flags to fs.Output(), then what tail
+// writes.
+func setUsage(fs *flag.FlagSet, usage, about string, groups []clihelp.Group, tail func(io.Writer)) {
 	fs.Usage = func() {
+		w := fs.Output()
 		fmt.Fprintln(w, "usage: "+usage)
 		if about != "" {
 			fmt.Fprintln(w)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/clihelp"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // requireHelpFits fails unless every line is at most 100 columns without
@@ -42,7 +45,7 @@ func TestHelpFitsAndIsGrouped(t *testing.T) {
 func TestRunHelpShowsRunDefaults(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, dispatch(t.Context(), []string{"run", "-h"}, &out, &errb))
-	help := errb.String()
+	help := out.String()
 	for _, want := range []string{"PRESCALE_ACTUATOR (default simulated, none when PRESCALE_MODE is forecast-only)", "PRESCALE_SCALING_INTERVAL (default 30s)",
 		"PRESCALE_TARGET_NAME (default host-cpu)", "PRESCALE_APP_URL", "--backfill FILE",
 		"random, written to $PRESCALE_DATA_DIR/api-token (mode 0600, reused), never printed"} {
@@ -108,6 +111,58 @@ func TestBadFlagReportedOnce(t *testing.T) {
 		require.Equal(t, 2, dispatch(t.Context(), []string{c.name, "--no-such-flag"}, &out, &errb), c.name)
 		require.Equal(t, 1, strings.Count(errb.String(), "no-such-flag"), "%s:\n%s", c.name, errb.String())
 		require.Contains(t, errb.String(), "usage: prescale "+c.name, c.name)
+	}
+}
+
+// TestHelpOnStdout: every command's -h goes to stdout, nothing to stderr,
+// as prescale -h, prescale-exporter -h and prescale-controller -h do
+// (`prescale backtest -h | less` showed nothing: it went to stderr).
+func TestHelpOnStdout(t *testing.T) {
+	for _, c := range commands() {
+		var out, errb bytes.Buffer
+		require.Equal(t, 0, dispatch(t.Context(), []string{c.name, "-h"}, &out, &errb), c.name)
+		require.Contains(t, out.String(), "usage: prescale "+c.name, c.name)
+		require.Empty(t, errb.String(), c.name)
+	}
+}
+
+// TestEchoesCut: a bad command line repeats at most redact.MaxEchoed bytes
+// of a 5,000-byte value, whether the flag package refuses it (a number, an
+// unknown flag) or a command's own check does (--model, --floor,
+// --prometheus, --range, an argument, a command); a bad flag is followed by
+// the usage line and how to see every flag, not by the whole help (90
+// lines for backtest, the error scrolled away).
+func TestEchoesCut(t *testing.T) {
+	long := strings.Repeat("Z", 5000)
+	tr := filepath.Join("..", "..", "predictor", "forecast", "testdata", "hourly_3weeks.csv")
+	d := filepath.Join(t.TempDir(), "d.csv")
+	for _, args := range [][]string{
+		{"forecast", "--trace", tr, "--out", "-", "--horizon", long},
+		{"forecast", "--" + long},
+		{"forecast", "--trace", tr, "--out", "-", "--model", long},
+		{"forecast", "--trace", tr, "--out", "-", "--eval-from", long},
+		{"detect", "--trace", tr, "--out", "-", "--detector", long},
+		{"backtest", "--trace", tr, "--decisions", d, "--capacity", long},
+		{"backtest", "--trace", tr, "--decisions", d, "--capacity", "1", "--lag", long},
+		{"backtest", "--trace", tr, "--decisions", d, "--capacity", "1", "--floor", long},
+		{"backtest", "--prometheus", long, "--query", "up", "--capacity", "1", "--decisions", d},
+		{"backtest", "--prometheus", "http://127.0.0.1:1", "--query", "up", "--range", long, "--capacity", "1", "--decisions", d},
+		{"backtest", "--trace", "/" + long + "/t.csv", "--capacity", "1", "--decisions", d},
+		{"run", "--capacity", long},
+		{"forecast", long},
+		{long},
+		{"help", long},
+		{"version", long},
+	} {
+		var out, errb bytes.Buffer
+		name := strings.ReplaceAll(strings.Join(args, " "), long, "LONG")
+		require.Equal(t, 2, dispatch(t.Context(), args, &out, &errb), name)
+		runs := regexp.MustCompile("Z+").FindAllString(errb.String(), -1)
+		require.NotEmpty(t, runs, "%s: the value is not named:\n%s", name, errb.String())
+		for _, r := range runs {
+			require.LessOrEqual(t, len(r), redact.MaxEchoed, "%s:\n%s", name, errb.String())
+		}
+		require.Less(t, errb.Len(), 1000, "%s:\n%s", name, errb.String())
 	}
 }
 

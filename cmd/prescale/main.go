@@ -11,6 +11,7 @@ import (
 
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
@@ -57,10 +58,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
+			if c.name != "run" { // run's stderr is its log: a target's query is logged whole
+				stderr = echoCutter{stderr}
+			}
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "prescale: unknown command %q\n", args[0])
+	fmt.Fprintf(stderr, "prescale: unknown command %q\n", redact.Cut(args[0], redact.MaxEchoed))
 	usage(stderr)
 	return 2
 }
@@ -73,7 +77,7 @@ func helpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	case len(args) > 1:
-		fmt.Fprintf(stderr, "prescale help: unexpected argument %q\n", args[1])
+		fmt.Fprintf(stderr, "prescale help: unexpected argument %q\n", redact.Cut(args[1], redact.MaxEchoed))
 		return 2
 	}
 	for _, c := range commands() {
@@ -81,7 +85,7 @@ func helpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return c.run(ctx, []string{"-h"}, stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "prescale help: unknown command %q\n", args[0])
+	fmt.Fprintf(stderr, "prescale help: unknown command %q\n", redact.Cut(args[0], redact.MaxEchoed))
 	usage(stderr)
 	return 2
 }
@@ -92,7 +96,7 @@ func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	if len(args) > 0 {
-		fmt.Fprintf(stderr, "prescale version: unexpected argument %q\n", args[0])
+		fmt.Fprintf(stderr, "prescale version: unexpected argument %q\n", redact.Cut(args[0], redact.MaxEchoed))
 		return 2
 	}
 	buildinfo.Print(stdout, "prescale")

@@ -3,10 +3,26 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/prescale/prescale/internal/redact"
 )
+
+// echoCutter is the offline commands' stderr: each message written has
+// every value it repeats cut to redact.MaxEchoed (redact.CutEchoes). Their
+// errors quote flag values, paths and trace cells, which were repeated
+// whole (a 5,000-byte --model, --floor or --prometheus).
+type echoCutter struct{ w io.Writer }
+
+func (c echoCutter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, redact.CutEchoes(string(p), redact.MaxEchoed)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // interrupted rewrites a cancellation (SIGTERM, SIGINT) into what the
 // user needs to know; other errors are returned as they are.

@@ -34,6 +34,7 @@ import (
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/datadir"
 	"github.com/prescale/prescale/internal/envcheck"
+	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/trace"
 )
 
@@ -88,7 +89,7 @@ type runProc struct {
 var runUnread = []string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_MAX_IN_FLIGHT", "PRESCALE_EXPORTER_LOG_LEVEL"}
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	flags, code, ok := parseRunFlags(args, stderr)
+	flags, code, ok := parseRunFlags(args, stdout, stderr)
 	if !ok {
 		return code
 	}
@@ -100,7 +101,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a, err := p.build(ctx, stdout, stderr)
 	if err != nil {
 		p.close()
-		fmt.Fprintln(stderr, "prescale run:", err)
+		fmt.Fprintln(stderr, "prescale run:", redact.CutEchoes(err.Error(), redact.MaxEchoed))
 		var re *runError
 		if errors.As(err, &re) {
 			return re.code
@@ -127,19 +128,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parseRunFlags parses the command line; ok false means exit with code.
-func parseRunFlags(args []string, stderr io.Writer) (f runFlags, code int, ok bool) {
+func parseRunFlags(args []string, stdout, stderr io.Writer) (f runFlags, code int, ok bool) {
 	flags := flag.NewFlagSet("prescale run", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	flags.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
 	flags.Float64Var(&f.capacity, "capacity", 0, "with --backfill: demand one unit of the \"trace\" target serves, in [1e-9, 1e15] (0: the trace's 95th percentile / 5); with PRESCALE_TARGETS_FILE the file's entries are the targets (no \"trace\" target is added: give the entry reading prescale_trace_demand its capacity_per_unit)")
-	setUsage(flags, stderr, "prescale run [--backfill FILE.csv] [--capacity C]",
+	setUsage(flags, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
 			"PRESCALE_EXPORTER_LISTEN and PRESCALE_EXPORTER_MAX_IN_FLIGHT: one listener serves both, its /metrics "+
 			"limited by PRESCALE_METRICS_MAX_IN_FLIGHT; one log, by PRESCALE_LOG_LEVEL); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
-	if code, ok := parseArgs(flags, args, stderr); !ok {
+	if code, ok := parseArgs(flags, args, stdout, stderr); !ok {
 		return f, code, false
 	}
 	if c := f.capacity; c != 0 && !(c >= policy.MinCapacityPerUnit && c <= policy.MaxCapacityPerUnit) {

@@ -191,35 +191,10 @@ func cutEchoes(errs []error) []error {
 	for _, err := range errs {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
-			ce.Msg = cutWords(redact.CutQuoted(ce.Msg, redact.MaxEchoed))
+			ce.Msg = redact.CutEchoes(ce.Msg, redact.MaxEchoed)
 		}
 	}
 	return errs
-}
-
-// cutWords cuts each run of msg without white space or '"' (a quoted
-// value CutQuoted has cut, escapes and all) to redact.MaxEchoed bytes.
-func cutWords(msg string) string {
-	var b strings.Builder
-	for msg != "" {
-		i := strings.IndexFunc(msg, unicode.IsSpace)
-		if i < 0 {
-			i = len(msg)
-		}
-		if w := msg[:i]; len(w) > redact.MaxEchoed && !strings.Contains(w, `"`) {
-			b.WriteString(redact.Cut(w, redact.MaxEchoed))
-		} else {
-			b.WriteString(w)
-		}
-		msg = msg[i:]
-		j := strings.IndexFunc(msg, func(r rune) bool { return !unicode.IsSpace(r) })
-		if j < 0 {
-			j = len(msg)
-		}
-		b.WriteString(msg[:j])
-		msg = msg[j:]
-	}
-	return b.String()
 }
 
 // usableToken reports whether a bearer token can arrive in a request: an

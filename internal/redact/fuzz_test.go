@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FuzzURL redacts any URL: a password, query or fragment of 8 bytes or
@@ -26,6 +28,7 @@ func FuzzURL(f *testing.F) {
 			}
 		}
 		checkCutQuoted(t, raw, CutQuoted(raw, 10))
+		checkCutEchoes(t, raw, CutEchoes(raw, 10))
 	})
 }
 
@@ -47,4 +50,47 @@ func checkCutQuoted(t *testing.T, msg, got string) {
 		}
 		rest = rest[i+len(q):]
 	}
+}
+
+// checkCutEchoes: got has no quoted string over 10 bytes and no other
+// run without white space over 10 bytes (plus "..." each), and it is msg
+// when msg has neither.
+func checkCutEchoes(t *testing.T, msg, got string) {
+	t.Helper()
+	for _, tok := range echoes(got) {
+		if len(tok) > 10+len("...") {
+			t.Fatalf("CutEchoes(%q) = %q keeps %q", msg, got, tok)
+		}
+	}
+	for _, tok := range echoes(msg) {
+		if len(tok) > 10 {
+			return
+		}
+	}
+	if got != msg {
+		t.Fatalf("CutEchoes(%q) = %q: changed a message with nothing long", msg, got)
+	}
+}
+
+// echoes splits msg as CutEchoes reads it: each Go-quoted string
+// (unquoted) and each run of other bytes without white space.
+func echoes(msg string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(msg); {
+		if q, err := strconv.QuotedPrefix(msg[i:]); err == nil && msg[i] == '"' {
+			s, _ := strconv.Unquote(q)
+			out = append(out, msg[start:i], s)
+			i += len(q)
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(msg[i:])
+		if unicode.IsSpace(r) {
+			out = append(out, msg[start:i])
+			start = i + size
+		}
+		i += size
+	}
+	return append(out, msg[start:])
 }

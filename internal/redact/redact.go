@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -293,4 +294,55 @@ func CutQuoted(msg string, n int) string {
 		}
 		return q
 	})
+}
+
+// CutEchoes cuts every value msg repeats to n bytes: each Go-quoted string
+// as CutQuoted does, and as Cut does each run of other bytes without white
+// space longer than n (a flag name the flag package repeats unquoted, a
+// path, a YAML tag a decoder names). An error of any origin shown to an
+// operator repeats a bounded part of what it was given.
+func CutEchoes(msg string, n int) string {
+	// A cut can drop what kept a '"' from starting a quoted string (a bad
+	// escape after n bytes): the next pass cuts the string it now starts.
+	for range 4 {
+		cut := cutEchoesOnce(msg, n)
+		if cut == msg {
+			break
+		}
+		msg = cut
+	}
+	return msg
+}
+
+func cutEchoesOnce(msg string, n int) string {
+	var b strings.Builder
+	start := 0 // of the current run
+	endRun := func(i int) {
+		b.WriteString(Cut(msg[start:i], n))
+		start = i
+	}
+	for i := 0; i < len(msg); {
+		if msg[i] == '"' {
+			if q, err := strconv.QuotedPrefix(msg[i:]); err == nil {
+				endRun(i)
+				shown := q
+				if s, _ := strconv.Unquote(q); len(s) > n {
+					shown = strconv.Quote(Cut(s, n))
+				}
+				b.WriteString(shown)
+				i += len(q)
+				start = i
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(msg[i:])
+		if unicode.IsSpace(r) {
+			endRun(i)
+			b.WriteString(msg[i : i+size])
+			start = i + size
+		}
+		i += size
+	}
+	endRun(len(msg))
+	return b.String()
 }

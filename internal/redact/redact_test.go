@@ -127,6 +127,27 @@ func TestCut(t *testing.T) {
 	}
 }
 
+// TestCutEchoes: quoted values and unquoted runs over n bytes are cut,
+// white space and short words kept (the flag package repeats a bad value
+// quoted and an unknown flag's name unquoted, each whole).
+func TestCutEchoes(t *testing.T) {
+	long := strings.Repeat("x", 20)
+	for _, tc := range []struct{ msg, want string }{
+		{"short words stay", "short words stay"},
+		{`invalid value "` + long + `" for flag -lag: parse error`, `invalid value "xxxxxxxxxx..." for flag -lag: parse error`},
+		{"flag provided but not defined: -" + long, "flag provided but not defined: -xxxxxxxxx..."},
+		{"a\t" + long + "\n\tb", "a\txxxxxxxxxx...\n\tb"},
+		{long + `"q"` + long, `xxxxxxxxxx..."q"xxxxxxxxxx...`}, // runs beside a quoted string
+		{`bad "` + long, `bad "xxxxxxxxx...`},                  // a '"' that quotes nothing is a byte of its run
+		{`"` + long + `" and "ok"`, `"xxxxxxxxxx..." and "ok"`},
+		// The cut drops the bad escape that kept the first '"' from
+		// quoting: what it then quotes is cut too.
+		{`"aaaaaaaaaaaa\q b"`, `"aaaaaaaaa...."`},
+	} {
+		require.Equal(t, tc.want, CutEchoes(tc.msg, 10), tc.msg)
+	}
+}
+
 func TestUserInfo(t *testing.T) {
 	for _, c := range []struct{ raw, info, rawPW, pw string }{
 		{"https://ops:s3cret@prom:9090/x?to=a@b", "ops:s3cret@", "s3cret", "s3cret"},

@@ -1,0 +1,52 @@
+package clihelp
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/prescale/prescale/internal/redact"
+)
+
+// ErrReported is a bad command line ParseFlags has reported on stderr:
+// exit 2 without saying it again.
+var ErrReported = errors.New("bad usage (reported)")
+
+// ParseFlags parses args into fs (made with flag.ContinueOnError), whose
+// Usage writes the program's -h text to fs.Output(). -h writes that text
+// to stdout and returns flag.ErrHelp. A bad flag writes to stderr the flag
+// package's message with every value it repeats cut to redact.MaxEchoed
+// (it repeated a 5,000-byte value whole, and the whole help after it),
+// the help's first paragraph (its usage line) and how to see every flag,
+// and returns ErrReported.
+func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	help := fs.Usage
+	if help == nil {
+		help = func() {
+			fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\n", fs.Name())
+			fs.PrintDefaults()
+		}
+	}
+	fs.Usage = func() {} // the flag package calls it after every error
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = help
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		help()
+		return flag.ErrHelp
+	}
+	var text strings.Builder
+	fs.SetOutput(&text)
+	help()
+	fs.SetOutput(stderr)
+	synopsis, _, _ := strings.Cut(text.String(), "\n\n")
+	fmt.Fprintf(stderr, "%s: %s\n%s\nRun '%s -h' for every flag.\n",
+		fs.Name(), redact.CutEchoes(err.Error(), redact.MaxEchoed), strings.TrimRight(synopsis, "\n"), fs.Name())
+	return ErrReported
+}

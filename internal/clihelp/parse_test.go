@@ -1,0 +1,100 @@
+package clihelp
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/redact"
+)
+
+// newTestFlags is a flag set with a flag of each kind the programs use.
+func newTestFlags() *flag.FlagSet {
+	fs := flag.NewFlagSet("prog sub", flag.ContinueOnError)
+	fs.Int("n", 1, "a count")
+	fs.Float64("f", 1, "a number")
+	fs.Bool("b", false, "a switch")
+	fs.String("s", "", "a text")
+	Duration(fs, "d", time.Second, "a duration")
+	fs.Func("kv", "`NAME=VALUE`", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want NAME=VALUE, got " + s) // repeats it unquoted
+		}
+		return nil
+	})
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: prog sub [-n N]\n\nThe rest of the help.\n")
+	}
+	return fs
+}
+
+// TestParseFlags: -h prints the help on stdout; a bad flag prints on
+// stderr the flag package's message (once), the usage line and how to see
+// every flag, never the rest of the help.
+func TestParseFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.ErrorIs(t, ParseFlags(newTestFlags(), []string{"-h"}, &out, &errb), flag.ErrHelp)
+	require.Equal(t, "usage: prog sub [-n N]\n\nThe rest of the help.\n", out.String())
+	require.Empty(t, errb.String())
+
+	out.Reset()
+	require.ErrorIs(t, ParseFlags(newTestFlags(), []string{"-n", "x"}, &out, &errb), ErrReported)
+	require.Empty(t, out.String())
+	require.Equal(t, "prog sub: invalid value \"x\" for flag -n: parse error\nusage: prog sub [-n N]\nRun 'prog sub -h' for every flag.\n", errb.String())
+
+	fs := newTestFlags()
+	require.NoError(t, ParseFlags(fs, []string{"-n", "3", "rest"}, &out, &errb))
+	require.Equal(t, []string{"rest"}, fs.Args())
+}
+
+// TestParseFlagsCutsEchoes: a 5,000-byte value or flag name is repeated
+// cut to redact.MaxEchoed bytes (the flag package repeated it whole, and
+// a Value's error may repeat it again, unquoted).
+func TestParseFlagsCutsEchoes(t *testing.T) {
+	long := strings.Repeat("Z", 5000)
+	for _, args := range [][]string{{"-n", long}, {"-f=" + long}, {"-b=" + long}, {"-d", long}, {"-kv", long}, {"-" + long}, {"--" + long + "=1"}} {
+		var out, errb bytes.Buffer
+		require.ErrorIs(t, ParseFlags(newTestFlags(), args, &out, &errb), ErrReported)
+		requireCut(t, errb.String())
+		require.Contains(t, errb.String(), strings.Repeat("Z", redact.MaxEchoed-2)) // still named
+	}
+}
+
+// requireCut fails when msg repeats a value (a quoted string, or a run
+// without white space) of more than redact.MaxEchoed bytes and the "..."
+// of its cut: CutEchoes would cut it again.
+func requireCut(t *testing.T, msg string) {
+	t.Helper()
+	require.Equal(t, msg, redact.CutEchoes(msg, redact.MaxEchoed), "an echo is not cut")
+}
+
+// FuzzParseFlags parses any two arguments: never a panic; a refusal is
+// reported once on stderr with every value it repeats cut to
+// redact.MaxEchoed bytes, nothing on stdout; -h alone prints the help.
+func FuzzParseFlags(f *testing.F) {
+	for _, s := range [][2]string{{"-n", "3"}, {"-d", "300"}, {"-kv", "a=b"}, {"--b=maybe", ""}, {"-h", ""}, {"-" + strings.Repeat("q", 200), "x"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var out, errb bytes.Buffer
+		err := ParseFlags(newTestFlags(), []string{a, b}, &out, &errb)
+		switch {
+		case err == nil:
+			require.Empty(t, out.String()+errb.String())
+		case errors.Is(err, flag.ErrHelp):
+			require.Contains(t, out.String(), "The rest of the help.")
+			require.Empty(t, errb.String())
+		default:
+			require.ErrorIs(t, err, ErrReported)
+			require.Empty(t, out.String())
+			require.True(t, strings.HasSuffix(errb.String(), "\nRun 'prog sub -h' for every flag.\n"), errb.String())
+			requireCut(t, errb.String())
+		}
+	})
+}
