@@ -95,7 +95,7 @@ FUZZTIME     ?= 10s
 # gathered and fail with "context deadline exceeded".
 TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
-                controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history:FuzzParseExposition \
+                controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history/scrape:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator:FuzzProcStat \
                 cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
                 exporter:FuzzConfigEnv internal/redact:FuzzURL controller/history/internal/queryhttp:FuzzParseHeaders internal/tlsfiles:FuzzParseCerts \

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/history/scrape"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -87,7 +88,7 @@ func TestE2EEmbeddedStalenessMatchesPrometheus(t *testing.T) {
 	emb, err := history.OpenEmbedded(filepath.Join(t.TempDir(), "tsdb"), history.EmbeddedOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, emb.Close()) })
-	sc := history.NewScraper(emb, []history.ScrapeTarget{{Job: "app", URL: tgt.url()}}, nil, history.ScrapeTarget{}, time.Second)
+	sc := scrape.NewScraper(emb, []scrape.Target{{Job: "app", URL: tgt.url()}}, nil, scrape.Target{}, time.Second)
 
 	// both scrapes the embedded store now (Prometheus scrapes every
 	// second by itself), then wants each query's value at now from both

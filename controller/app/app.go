@@ -27,6 +27,7 @@ import (
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/history/scrape"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
 	"github.com/prescale/prescale/controller/state"
@@ -78,7 +79,7 @@ type App struct {
 	shard api.ShardInfo // the part of the fleet this controller owns
 	// shardOf is the shard owning a target of the file (nil: no shards).
 	shardOf func(string) (int, bool)
-	scraper *history.Scraper
+	scraper *scrape.Scraper
 	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
 	pool    *actuator.SimulatedPool
 	actName string
@@ -251,15 +252,15 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 			return nil, nil, &config.ConfigError{Var: "DATA_DIR", Msg: err.Error()}
 		}
 	}
-	var st []history.ScrapeTarget
+	var st []scrape.Target
 	for _, u := range cfg.ScrapeTargets {
-		st = append(st, history.ScrapeTarget{Job: "prescale", URL: u})
+		st = append(st, scrape.Target{Job: "prescale", URL: u})
 	}
 	job := o.GatherJob
 	if job == "" {
 		job = "prescale"
 	}
-	a.scraper = history.NewScraper(a.store, st, o.Gather, history.ScrapeTarget{Job: job, URL: a.ln.Addr().String()}, cfg.ScrapeInterval)
+	a.scraper = scrape.NewScraper(a.store, st, o.Gather, scrape.Target{Job: job, URL: a.ln.Addr().String()}, cfg.ScrapeInterval)
 	if err := a.scraper.SetFallbackProtocol(cfg.ScrapeFallback); err != nil { // checked by Validate
 		return nil, nil, &config.ConfigError{Var: "SCRAPE_FALLBACK_PROTOCOL", Msg: err.Error()}
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/history/scrape"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
 	"github.com/prescale/prescale/internal/envcheck"
@@ -64,7 +65,7 @@ type Config struct {
 
 	ScrapeTargets  []string      `envconfig:"SCRAPE_TARGETS" desc:"comma-separated URLs the embedded store scrapes (e.g. http://localhost:9110/metrics); unused with PRESCALE_PROMETHEUS_URL"`
 	ScrapeInterval time.Duration `envconfig:"SCRAPE_INTERVAL" default:"15s" desc:"scrape interval of the embedded store, at least 1s"`
-	// ScrapeFallback is a name of Prometheus's fallback_scrape_protocol; see history.FallbackMediaType.
+	// ScrapeFallback is a name of Prometheus's fallback_scrape_protocol; see scrape.FallbackMediaType.
 	ScrapeFallback string        `envconfig:"SCRAPE_FALLBACK_PROTOCOL" desc:"format the embedded store reads a scrape target's answer in when its Content-Type is missing, does not parse or is no exposition format, as Prometheus's fallback_scrape_protocol: PrometheusText0.0.4, PrometheusText1.0.0, OpenMetricsText0.0.1, OpenMetricsText1.0.0 or PrometheusProto; empty: such a scrape fails (up 0), as in Prometheus 3"`
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
@@ -228,7 +229,7 @@ func (c *Config) validateStore(bad badFunc) {
 	if c.ScrapeInterval < time.Second {
 		bad("SCRAPE_INTERVAL", "must be at least 1s, got %s", c.ScrapeInterval)
 	}
-	if _, err := history.FallbackMediaType(c.ScrapeFallback); err != nil {
+	if _, err := scrape.FallbackMediaType(c.ScrapeFallback); err != nil {
 		bad("SCRAPE_FALLBACK_PROTOCOL", "%v", err)
 	}
 	// The embedded store's bound: with a remote server, a window over the

@@ -2,8 +2,8 @@
 // Prometheus-compatible server over its HTTP API (Remote) or an embedded
 // TSDB answered by the real PromQL engine (Embedded). Both implement History
 // and return the same Series for the same query and samples. The embedded
-// store is filled by scraping, as a Prometheus server would (Scraper), or
-// from a recorded trace (Replay).
+// store is filled by scraping, as a Prometheus server would (package
+// scrape), or from a recorded trace (Replay).
 package history
 
 import (

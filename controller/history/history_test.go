@@ -1,12 +1,10 @@
 package history
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
@@ -324,8 +321,8 @@ func TestRemoteBehindPrefixAndBasicAuth(t *testing.T) {
 // TestRemoteUntrustedCertificate: an https PRESCALE_PROMETHEUS_URL whose
 // certificate is signed by a CA this host does not trust fails as the
 // source's problem naming what to do (PRESCALE_PROMETHEUS_CA_FILE, or
-// SSL_CERT_FILE); so does a scrape
-// target of the embedded store.
+// SSL_CERT_FILE); so does a scrape target of the embedded store
+// (TestScrapeUntrustedCertificate, controller/history/scrape).
 func TestRemoteUntrustedCertificate(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
@@ -337,66 +334,6 @@ func TestRemoteUntrustedCertificate(t *testing.T) {
 	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
 	require.ErrorContains(t, err, "set PRESCALE_PROMETHEUS_CA_FILE (prescale backtest: --ca-file) to a PEM file holding it")
 	require.False(t, IsQueryError(err))
-	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 5*time.Second)
-	_, _, err = sc.fetch(t.Context(), srv.URL+"/metrics")
-	require.ErrorContains(t, err, "set SSL_CERT_FILE to a PEM file holding it")
-}
-
-func TestEmbeddedScrapeAndQuery(t *testing.T) {
-	ctx := t.Context()
-	emb := openEmbedded(t)
-
-	// An HTTP target and an in-process registry, scraped at three instants.
-	var mu sync.Mutex
-	val := 10.0
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		_, _ = w.Write([]byte("# TYPE app_requests_total counter\napp_requests_total{path=\"/\"} " + formatFloat(val) + "\n"))
-	}))
-	defer target.Close()
-	reg := prometheus.NewRegistry()
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "queue_depth", Help: "h"})
-	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lat_seconds", Help: "h", Buckets: []float64{0.1, 1}})
-	reg.MustRegister(g, h)
-	h.Observe(0.5)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: target.URL + "/metrics"}}, reg, ScrapeTarget{Job: "self", URL: "localhost:9111"}, time.Second)
-	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	for i := range 3 {
-		mu.Lock()
-		val = 10 + 60*float64(i) // one request per second
-		mu.Unlock()
-		g.Set(float64(i))
-		require.NoError(t, sc.ScrapeOnce(ctx, t0.Add(time.Duration(i)*time.Minute)))
-	}
-	s, err := emb.QueryRange(ctx, `sum(irate(app_requests_total{job="app"}[3m]))`, t0.Add(2*time.Minute), t0.Add(2*time.Minute), time.Minute)
-	require.NoError(t, err)
-	require.InDelta(t, 1, s.V[0], 1e-9, "PromQL irate over the scraped counter: (130-70)/60 s")
-	s, err = emb.QueryRange(ctx, `queue_depth{job="self",instance="localhost:9111"}`, t0, t0.Add(2*time.Minute), time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, []float64{0, 1, 2}, s.V)
-	s, err = emb.QueryRange(ctx, `lat_seconds_bucket{le="1"}`, t0, t0, time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, []float64{1}, s.V)
-	s, err = emb.QueryRange(ctx, `up{job="app"}`, t0, t0, time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, []float64{1}, s.V)
-
-	_, err = emb.QueryRange(ctx, `nothing_here`, t0, t0.Add(time.Minute), time.Minute)
-	require.ErrorIs(t, err, ErrNoData)
-	_, err = emb.QueryRange(ctx, `{job="self"}`, t0, t0, time.Minute)
-	require.ErrorIs(t, err, ErrMultipleSeries)
-	_, err = emb.QueryRange(ctx, `sum(`, t0, t0, time.Minute)
-	require.ErrorContains(t, err, "embedded query")
-
-	// A target that is down is recorded as up=0, without failing the others.
-	target.Close()
-	err = sc.ScrapeOnce(ctx, t0.Add(3*time.Minute))
-	require.Error(t, err)
-	s, err = emb.QueryRange(ctx, `up{job="app"}`, t0.Add(3*time.Minute), t0.Add(3*time.Minute), time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, []float64{0}, s.V)
 }
 
 func TestReplay(t *testing.T) {
@@ -543,53 +480,6 @@ func TestRemoteBoundsAnswers(t *testing.T) {
 	require.True(t, IsQueryError(err), "the target's query, not the source: %v", err)
 	require.ErrorContains(t, err, "the answer is larger than 32 MiB: the query returns too many series or points (aggregate it, e.g. sum(...))")
 	require.Equal(t, "tenant1", tenant)
-}
-
-// TestScrapeTargetDownLogsOnce: a scrape target that fails for five
-// scrapes logs one WARN naming it, DEBUG after, and one INFO when it
-// answers again, while the target beside it is never logged; a second
-// outage is a new WARN. Before, every failed scrape logged a WARN (5,760 a
-// day at the default interval), and its recovery nothing.
-func TestScrapeTargetDownLogsOnce(t *testing.T) {
-	emb := openEmbedded(t)
-	var mu sync.Mutex
-	failing := true
-	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if failing {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("x 1\n"))
-	}))
-	defer flaky.Close()
-	fine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("y 1\n")) }))
-	defer fine.Close()
-	set := func(v bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		failing = v
-	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: flaky.URL + "/metrics"}, {Job: "ok", URL: fine.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
-	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	for i := range 5 {
-		sc.ScrapeLogged(t.Context(), t0.Add(time.Duration(i)*15*time.Second), log)
-	}
-	out := logs.String()
-	instance := strings.TrimPrefix(flaky.URL, "http://")
-	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
-	require.Contains(t, out, `level=WARN msg="scrape target down: its up is 0 and its samples are missing until it answers" job=app instance=`+instance)
-	require.Equal(t, 4, strings.Count(out, "level=DEBUG"), out)
-	set(false)
-	sc.ScrapeLogged(t.Context(), t0.Add(75*time.Second), log)
-	require.Contains(t, logs.String(), `level=INFO msg="scrape target back" job=app instance=`+instance+` failing_for=1m15s failed_attempts=5`)
-	require.NotContains(t, logs.String(), "job=ok")
-	set(true)
-	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
-	require.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), logs.String())
 }
 
 // TestRemoteRedirects: PRESCALE_PROMETHEUS_URL answered by a redirect. A

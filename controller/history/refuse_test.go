@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,13 +27,6 @@ type refusingStore struct {
 
 var errDiskFull = errors.New("history: commit: write to WAL: no space left on device")
 
-func (s *refusingStore) Append(ctx context.Context, samples []Sample) (int, error) {
-	if s.refuse.Load() {
-		return 0, errDiskFull
-	}
-	return s.Embedded.Append(ctx, samples)
-}
-
 func (s *refusingStore) AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error) {
 	if s.refuse.Load() {
 		return 0, errDiskFull
@@ -45,47 +36,6 @@ func (s *refusingStore) AppendSeries(ctx context.Context, lbls labels.Labels, t 
 
 func debugLog(buf *bytes.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// TestScrapeStoreRefusingLogsOnce: a store refusing the scraped samples
-// for four scrapes logs one WARN, DEBUG at the three after, and one INFO
-// with the samples lost when it stores again; it logged a WARN at every
-// scrape (4 in 4).
-func TestScrapeStoreRefusingLogsOnce(t *testing.T) {
-	st := &refusingStore{Embedded: openEmbedded(t)}
-	st.refuse.Store(true)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("y 1\n")) }))
-	defer srv.Close()
-	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
-	sc.store = st
-	var buf bytes.Buffer
-	log := debugLog(&buf)
-	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	for i := range 4 {
-		sc.ScrapeLogged(t.Context(), t0.Add(time.Duration(i)*15*time.Second), log)
-	}
-	out := buf.String()
-	require.Equal(t, 1, strings.Count(out, "level=WARN"), out)
-	require.Contains(t, out, `level=WARN msg="embedded store refusing scraped samples: they are lost until it stores again" err="history: commit: write to WAL: no space left on device"`)
-	require.Equal(t, 3, strings.Count(out, "level=DEBUG"), out)
-
-	st.refuse.Store(false)
-	sc.ScrapeLogged(t.Context(), t0.Add(time.Minute), log)
-	sc.ScrapeLogged(t.Context(), t0.Add(75*time.Second), log)
-	out = buf.String()
-	require.Equal(t, 1, strings.Count(out, "level=INFO"), out)
-	require.Contains(t, out, `level=INFO msg="embedded store storing scraped samples again" samples_lost=24 failing_for=1m0s failed_attempts=4`, "y and the 5 report series (up, scrape_*), four scrapes")
-	s, err := st.QueryRange(t.Context(), `y`, t0.Add(time.Minute), t0.Add(time.Minute), time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, []float64{1}, s.V)
-
-	// A later outage counts its own losses from zero.
-	buf.Reset()
-	st.refuse.Store(true)
-	sc.ScrapeLogged(t.Context(), t0.Add(90*time.Second), log)
-	st.refuse.Store(false)
-	sc.ScrapeLogged(t.Context(), t0.Add(105*time.Second), log)
-	require.Contains(t, buf.String(), `level=INFO msg="embedded store storing scraped samples again" samples_lost=6 failing_for=15s failed_attempts=1`)
 }
 
 // TestReplayStoreRefusingLogsOnce: prescale run's backfill replay into a

@@ -190,6 +190,15 @@ func (r *Remote) explain(err error) error {
 	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Err(err)))
 }
 
+// cutErr cuts err's message to maxServerMsg bytes, still unwrapping to
+// err.
+func cutErr(err error) error {
+	if msg := err.Error(); len(msg) > maxServerMsg {
+		return redact.Reword(err, redact.Cut(msg, maxServerMsg))
+	}
+	return err
+}
+
 // clientHint says what a 4xx answer outside the Prometheus API usually
 // means, naming the settings to check: the controller's variables and
 // prescale backtest's flags (its --prometheus and --header read through

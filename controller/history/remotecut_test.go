@@ -33,19 +33,3 @@ func TestRemoteCutsServerMessages(t *testing.T) {
 		require.Less(t, len(err.Error()), 800)
 	}
 }
-
-// TestScrapeParseErrorsCut: a scrape target's answer that does not parse
-// fails the scrape with an error of at most 500 bytes of the parser's
-// message, which quoted the whole line or Content-Type (found by
-// FuzzParseExposition).
-func TestScrapeParseErrorsCut(t *testing.T) {
-	long := strings.Repeat("y", 5000)
-	for _, c := range []struct{ body, ctype, want string }{
-		{"metric{" + long, "text/plain", `expected equal, got "\n" ("INVALID") while parsing: "metric{yyy`},
-		{"n 1", long, `content type: received unsupported Content-Type "yyy`},
-	} {
-		got := parseExposition([]byte(c.body), c.ctype, "", "app", "h:1", 1)
-		require.ErrorContains(t, got.err, c.want)
-		require.Less(t, len(got.err.Error()), 700)
-	}
-}

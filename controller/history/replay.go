@@ -15,6 +15,12 @@ import (
 	"github.com/prescale/prescale/internal/outage"
 )
 
+// sampleStore is what a replay writes to: the Embedded store (tests wrap
+// it to make it refuse samples).
+type sampleStore interface {
+	AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error)
+}
+
 // Replay loads a recorded demand trace into an Embedded store, shifted in
 // time so that sample Cut lands at the start time: the samples before it
 // become history at once (backfill), the rest are appended as the clock

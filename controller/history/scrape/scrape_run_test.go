@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"context"
@@ -28,7 +28,7 @@ func (g *countingGatherer) Gather() ([]*dto.MetricFamily, error) {
 func TestScraperRunWaitsAnInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := &countingGatherer{}
-		sc := NewScraper(nil, nil, g, ScrapeTarget{Job: "self", URL: "localhost:9111"}, time.Second)
+		sc := NewScraper(nil, nil, g, Target{Job: "self", URL: "localhost:9111"}, time.Second)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() {

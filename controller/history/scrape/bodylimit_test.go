@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ func TestScrapeBodyOverLimitFails(t *testing.T) {
 		_, _ = w.Write([]byte(body))
 	}))
 	defer srv.Close()
-	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(nil, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, time.Second)
 	for _, limit := range []string{"a 1\nb 2\n", "a 1\nb 2\ndemand 12"} {
 		sc.maxBody = int64(len(limit))
 		b, _, err := sc.fetch(t.Context(), srv.URL+"/metrics")
@@ -51,7 +51,7 @@ func TestScrapeNamesItsTimeout(t *testing.T) {
 		_, _ = fmt.Fprintf(w, "timeout_header{v=%q} 1\n", r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"))
 	}))
 	defer srv.Close()
-	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 2500*time.Millisecond)
+	sc := NewScraper(nil, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, 2500*time.Millisecond)
 	b, _, err := sc.fetch(t.Context(), srv.URL+"/metrics")
 	require.NoError(t, err)
 	require.Equal(t, "timeout_header{v=\"2.5\"} 1\n", string(b))

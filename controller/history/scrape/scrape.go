@@ -1,4 +1,11 @@
-package history
+// Package scrape fills the embedded history store (history.Embedded) the
+// way a Prometheus server would: by scraping HTTP targets in the exposition
+// formats Prometheus reads, with its own parser (model/textparse), or by
+// gathering an in-process registry (prescale run). Every sample gets job
+// and instance labels, each target's scrape writes up and the other
+// report series, and a series a source no longer returns (all of them when
+// its scrape fails) gets a staleness marker, as Prometheus writes them.
+package scrape
 
 import (
 	"context"
@@ -17,13 +24,14 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/internal/outage"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/tlshint"
 )
 
-// ScrapeTarget is one HTTP endpoint the embedded store scrapes.
-type ScrapeTarget struct {
+// Target is one HTTP endpoint the embedded store scrapes.
+type Target struct {
 	Job string
 	URL string
 }
@@ -34,9 +42,9 @@ type ScrapeTarget struct {
 // labels, as Prometheus adds them.
 type Scraper struct {
 	store    sampleStore
-	targets  []ScrapeTarget
+	targets  []Target
 	gather   prometheus.Gatherer
-	gatherAs ScrapeTarget // job/instance labels for gathered samples
+	gatherAs Target // job/instance labels for gathered samples
 	client   *http.Client
 	maxBody  int64
 	fallback string           // media type of an answer without a usable Content-Type; "": it fails (SetFallbackProtocol)
@@ -53,16 +61,15 @@ type Scraper struct {
 	storeOut, gatherOut outage.Tracker
 }
 
-// sampleStore is what the scraper and a replay write to: the Embedded
-// store (tests wrap it to make it refuse samples).
+// sampleStore is what the scraper writes to: the Embedded store (tests
+// wrap it to make it refuse samples).
 type sampleStore interface {
-	Append(ctx context.Context, samples []Sample) (int, error)
-	AppendSeries(ctx context.Context, lbls labels.Labels, t []int64, v []float64) (int, error)
+	Append(ctx context.Context, samples []history.Sample) (int, error)
 }
 
 // NewScraper builds a scraper. gather may be nil; gatherAs.URL is used as the
 // instance label of gathered samples. timeout bounds each HTTP scrape (0 means 10 s).
-func NewScraper(store *Embedded, targets []ScrapeTarget, gather prometheus.Gatherer, gatherAs ScrapeTarget, timeout time.Duration) *Scraper {
+func NewScraper(store *history.Embedded, targets []Target, gather prometheus.Gatherer, gatherAs Target, timeout time.Duration) *Scraper {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -295,7 +302,7 @@ type report struct {
 // them, the series not seen since the last scrape that returned every
 // series whole: all of them at a run's first scrape, as a Prometheus
 // started afresh counts them).
-func (rep *report) append(out []Sample, job, instance string, ts int64, got parsed, added int) []Sample {
+func (rep *report) append(out []history.Sample, job, instance string, ts int64, got parsed, added int) []history.Sample {
 	for _, x := range []struct {
 		name string
 		v    float64
@@ -306,7 +313,7 @@ func (rep *report) append(out []Sample, job, instance string, ts int64, got pars
 		{"scrape_samples_post_metric_relabeling", float64(got.post)},
 		{"scrape_series_added", float64(added)},
 	} {
-		out = append(out, Sample{Labels: labels.FromStrings(model.MetricNameLabel, x.name, "job", job, "instance", instance), T: ts, V: x.v})
+		out = append(out, history.Sample{Labels: labels.FromStrings(model.MetricNameLabel, x.name, "job", job, "instance", instance), T: ts, V: x.v})
 	}
 	return out
 }
@@ -404,8 +411,8 @@ func (c *capReader) Read(p []byte) (int, error) {
 // summaries as name{quantile}, name_sum, name_count; histograms as
 // name_bucket{le}, name_sum, name_count. job and instance labels are added
 // (an existing label of the same name wins, as with honor_labels).
-func FamiliesToSamples(mfs []*dto.MetricFamily, ts int64, job, instance string) []Sample {
-	var out []Sample
+func FamiliesToSamples(mfs []*dto.MetricFamily, ts int64, job, instance string) []history.Sample {
+	var out []history.Sample
 	for _, mf := range mfs {
 		name := mf.GetName()
 		for _, m := range mf.GetMetric() {
@@ -421,7 +428,7 @@ func FamiliesToSamples(mfs []*dto.MetricFamily, ts int64, job, instance string) 
 				for i := 0; i+1 < len(extra); i += 2 {
 					b.Set(extra[i], extra[i+1])
 				}
-				out = append(out, Sample{Labels: b.Labels(), T: ts, V: v})
+				out = append(out, history.Sample{Labels: b.Labels(), T: ts, V: v})
 			}
 			switch mf.GetType() {
 			case dto.MetricType_COUNTER:

@@ -1,17 +1,16 @@
-package history
+package scrape
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // staleNaN is the value of a staleness marker: PromQL ends a series at
@@ -46,7 +45,7 @@ type seenSeries struct {
 // taken the samples and markers (if it refused them, the next scrape
 // compares with the same series and writes the markers then), and tell
 // it whether this scrape's samples were stored (whole: not failed).
-func (s *seenSeries) markers(seen []Sample, ts int64, out []Sample) (marked []Sample, added int, keep func(whole bool)) {
+func (s *seenSeries) markers(seen []history.Sample, ts int64, out []history.Sample) (marked []history.Sample, added int, keep func(whole bool)) {
 	if s.cur == nil {
 		s.cur = make(map[uint64]labels.Labels, len(seen))
 	}
@@ -61,7 +60,7 @@ func (s *seenSeries) markers(seen []Sample, ts int64, out []Sample) (marked []Sa
 	}
 	for h, l := range s.prev {
 		if _, ok := s.cur[h]; !ok {
-			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+			out = append(out, history.Sample{Labels: l, T: ts, V: staleNaN})
 		}
 	}
 	return out, added, func(whole bool) {
@@ -143,15 +142,15 @@ func recentSeriesOf(ctx context.Context, st sampleStore, jobs []string, ts int64
 // longer scrapes (PRESCALE_SCRAPE_TARGETS changed; a different listen
 // address for the gathered registry), as Prometheus marks a removed
 // target's series stale.
-func goneSources(previous []labels.Labels, instances []string, ts int64) []Sample {
+func goneSources(previous []labels.Labels, instances []string, ts int64) []history.Sample {
 	scraped := make(map[string]bool, len(instances))
 	for _, i := range instances {
 		scraped[i] = true
 	}
-	var out []Sample
+	var out []history.Sample
 	for _, l := range previous {
 		if !scraped[l.Get("instance")] {
-			out = append(out, Sample{Labels: l, T: ts, V: staleNaN})
+			out = append(out, history.Sample{Labels: l, T: ts, V: staleNaN})
 		}
 	}
 	return out
@@ -168,43 +167,4 @@ type recentReader interface {
 var reportSeries = map[string]bool{
 	"up": true, "scrape_duration_seconds": true, "scrape_samples_scraped": true,
 	"scrape_samples_post_metric_relabeling": true, "scrape_series_added": true,
-}
-
-// RecentSeries returns the series matching ms whose newest sample in the
-// lookback before ts (unix milliseconds) is not a staleness marker.
-func (e *Embedded) RecentSeries(ctx context.Context, ts int64, ms ...*labels.Matcher) ([]labels.Labels, error) {
-	q, err := e.db.Querier(ts-e.lookback.Milliseconds(), ts)
-	if err != nil {
-		return nil, fmt.Errorf("history: recent series: %w", err)
-	}
-	defer func() { _ = q.Close() }()
-	set := q.Select(ctx, false, nil, ms...)
-	var out []labels.Labels
-	var it chunkenc.Iterator
-	for set.Next() {
-		s := set.At()
-		it = s.Iterator(it)
-		last, ok := math.NaN(), false
-		for vt := it.Next(); vt != chunkenc.ValNone; vt = it.Next() {
-			if vt == chunkenc.ValFloat {
-				_, last = it.At()
-				ok = true
-			}
-		}
-		if ok && !value.IsStaleNaN(last) {
-			out = append(out, s.Labels())
-		}
-	}
-	if err := set.Err(); err != nil {
-		return nil, fmt.Errorf("history: recent series: %w", err)
-	}
-	return out, nil
-}
-
-// lookbackOr is d, or Prometheus's default lookback when d is 0.
-func lookbackOr(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 5 * time.Minute
-	}
-	return d
 }

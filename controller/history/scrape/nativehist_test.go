@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"bytes"
@@ -82,7 +82,7 @@ func TestScrapeProtobufNativeHistogram(t *testing.T) {
 	}))
 	defer srv.Close()
 	emb := openEmbedded(t)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, time.Second)
 	sc.clock = steppingClock(250 * time.Millisecond)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.Equal(t, report5(1, 0.25, 9, 9), reportAt(t, emb, instanceOf(srv.URL+"/metrics"), 0))

@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"math"
@@ -23,7 +23,7 @@ func TestScrapeWithoutContentTypeFails(t *testing.T) {
 	}))
 	defer srv.Close()
 	emb := openEmbedded(t)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, time.Second)
 	err := sc.ScrapeOnce(t.Context(), at(0))
 	require.ErrorContains(t, err, "parse: content type: non-compliant scrape target sending blank Content-Type")
 	require.InDelta(t, 0, instantAt(t, emb, `up`, at(0)), 0)

@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/textparse"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -26,7 +27,7 @@ import (
 // writes staleness markers only for the series of the previous scrape
 // not among them.
 type parsed struct {
-	samples []Sample
+	samples []history.Sample
 	n, post int // scrape_samples_scraped, ..._post_metric_relabeling
 	err     error
 }
@@ -81,7 +82,7 @@ func parseExposition(b []byte, contentType, fallback, job, instance string, ts i
 			out.err = cutErr(err)
 			return out
 		}
-		out.samples = append(out.samples, Sample{Labels: l, T: ts, V: v})
+		out.samples = append(out.samples, history.Sample{Labels: l, T: ts, V: v})
 		out.post++
 	}
 }
@@ -124,12 +125,16 @@ func FallbackMediaType(protocol string) (string, error) {
 	return "", fmt.Errorf("unknown scrape protocol %q, want one of %s", protocol, strings.Join(slices.Sorted(maps.Keys(fallbackProtocols)), ", "))
 }
 
-// cutErr cuts err's message to maxServerMsg bytes: a scrape target's
+// maxParseMsg is the most bytes of a parser's error message an error
+// repeats.
+const maxParseMsg = 500
+
+// cutErr cuts err's message to maxParseMsg bytes: a scrape target's
 // answer that does not parse was quoted whole, its whole line (or
 // Content-Type) in the error logged and shown for the target.
 func cutErr(err error) error {
-	if msg := err.Error(); len(msg) > maxServerMsg {
-		return redact.Reword(err, redact.Cut(msg, maxServerMsg))
+	if msg := err.Error(); len(msg) > maxParseMsg {
+		return redact.Reword(err, redact.Cut(msg, maxParseMsg))
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"math"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // TestPartialParseAsPrometheus: an answer that fails to parse after some
@@ -22,7 +24,7 @@ import (
 func TestPartialParseAsPrometheus(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand 7\nother 1\nlast 5\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	sc.clock = steppingClock(250 * time.Millisecond)
 	inst := instanceOf(ft.url())
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
@@ -59,14 +61,14 @@ func TestPartialParseAsPrometheus(t *testing.T) {
 func TestScrapedInfStored(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand 7\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	ft.set("demand +Inf\nlow -Inf\n", "")
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
 	require.InDelta(t, 1, instantAt(t, emb, `demand == bool +Inf`, at(15)), 0)
 	require.InDelta(t, 1, instantAt(t, emb, `low == bool -Inf`, at(15)), 0)
 	s, err := emb.QueryRange(t.Context(), `demand`, at(15), at(15), time.Minute)
-	require.ErrorIs(t, err, ErrNotFinite)
+	require.ErrorIs(t, err, history.ErrNotFinite)
 	require.Equal(t, at(15).Unix(), s.LastDropped)
 }
 

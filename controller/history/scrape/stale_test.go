@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // flakyTarget serves body until fail is set; then it fails the way its
@@ -59,11 +61,11 @@ func (f *flakyTarget) set(body, fail string) {
 func (f *flakyTarget) url() string { return f.srv.URL + "/metrics" }
 
 // instantAt is q's value at t in the store, or NaN when it has none.
-func instantAt(t *testing.T, emb *Embedded, q string, at time.Time) float64 {
+func instantAt(t *testing.T, emb *history.Embedded, q string, at time.Time) float64 {
 	t.Helper()
 	s, err := emb.QueryRange(t.Context(), q, at, at, time.Minute)
 	if err != nil {
-		require.ErrorIs(t, err, ErrNoData, q)
+		require.ErrorIs(t, err, history.ErrNoData, q)
 		return math.NaN()
 	}
 	return s.V[0]
@@ -87,7 +89,7 @@ func TestFailedScrapeMarksItsSeriesStale(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			emb := openEmbedded(t)
 			ft := newFlakyTarget(t, "demand{a=\"1\"} 7\nother 1\n")
-			sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, 200*time.Millisecond)
+			sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, 200*time.Millisecond)
 			require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 			require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
 			if mode == "refused" {
@@ -126,7 +128,7 @@ func TestVanishedSeriesMarkedStale(t *testing.T) {
 	reg.MustRegister(g)
 	g.WithLabelValues("x").Set(3)
 	g.WithLabelValues("y").Set(4)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, reg, ScrapeTarget{Job: "self", URL: "localhost:9111"}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, reg, Target{Job: "self", URL: "localhost:9111"}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	ft.set("demand{a=\"1\"} 7\n", "")
 	g.DeleteLabelValues("y")
@@ -150,7 +152,7 @@ func TestVanishedSeriesMarkedStale(t *testing.T) {
 func TestShutdownScrapeWritesNoMarkers(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand 7\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -164,7 +166,7 @@ func TestShutdownScrapeWritesNoMarkers(t *testing.T) {
 func TestRefusedMarkersWrittenLater(t *testing.T) {
 	st := &refusingStore{Embedded: openEmbedded(t)}
 	ft := newFlakyTarget(t, "demand 7\n")
-	sc := NewScraper(nil, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(nil, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	sc.store = st
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	ft.set("demand 7\n", "500")
@@ -183,7 +185,7 @@ func TestRefusedMarkersWrittenLater(t *testing.T) {
 func TestMarkerBehindNewerSampleDiscarded(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand 7\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(60)))
 	ft.set("", "500")
@@ -205,18 +207,18 @@ func TestRestartMarksSeriesOfThePreviousRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tsdb")
 	ft := newFlakyTarget(t, "demand{a=\"1\"} 7\ndemand{a=\"2\"} 9\nother 1\n")
 	gone := newFlakyTarget(t, "old 5\n")
-	run := func(targets []ScrapeTarget, scrapes ...int) *Embedded {
-		emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	run := func(targets []Target, scrapes ...int) *history.Embedded {
+		emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 		require.NoError(t, err)
-		sc := NewScraper(emb, targets, nil, ScrapeTarget{}, time.Second)
+		sc := NewScraper(emb, targets, nil, Target{}, time.Second)
 		for _, sec := range scrapes {
 			_ = sc.ScrapeOnce(t.Context(), at(sec))
 		}
 		return emb
 	}
 	removed := newFlakyTarget(t, "removed_series 3\n")
-	both := []ScrapeTarget{{Job: "app", URL: ft.url()}, {Job: "app", URL: gone.url()}}
-	require.NoError(t, run(append(both, ScrapeTarget{Job: "app", URL: removed.url()}), 0, 15).Close())
+	both := []Target{{Job: "app", URL: ft.url()}, {Job: "app", URL: gone.url()}}
+	require.NoError(t, run(append(both, Target{Job: "app", URL: removed.url()}), 0, 15).Close())
 
 	// Restarted 10 s later: the first target answers without
 	// demand{a="2"}, the second is down.
@@ -232,7 +234,7 @@ func TestRestartMarksSeriesOfThePreviousRun(t *testing.T) {
 	require.NoError(t, emb.Close())
 
 	// Reopened once more without scraping: the markers are read back.
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
 	require.True(t, math.IsNaN(instantAt(t, emb, `old`, at(60))))
@@ -254,18 +256,18 @@ func TestRestartMarksSeriesOfThePreviousRun(t *testing.T) {
 func TestRestartKeepsSeriesWithTheirOwnInstance(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tsdb")
 	ft := newFlakyTarget(t, "demand{instance=\"pod-a\"} 7\n")
-	targets := []ScrapeTarget{{Job: "app", URL: ft.url()}}
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	targets := []Target{{Job: "app", URL: ft.url()}}
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
-	sc := NewScraper(emb, targets, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, targets, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
 	require.NoError(t, emb.Close())
 
-	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err = history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
-	sc = NewScraper(emb, targets, nil, ScrapeTarget{}, time.Second)
+	sc = NewScraper(emb, targets, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(25)))
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(25)), 0, "a live series is not marked stale at the restart")
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(30)), 0)
@@ -292,7 +294,7 @@ func TestShutdownDuringFetchWritesNoMarkers(t *testing.T) {
 		_, _ = w.Write([]byte("demand 7\n"))
 	}))
 	t.Cleanup(srv.Close)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 10*time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, 10*time.Second)
 	require.NoError(t, sc.ScrapeOnce(ctx, at(0)))
 	stopping.Store(true)
 	require.ErrorIs(t, sc.ScrapeOnce(ctx, at(15)), context.Canceled)
@@ -310,17 +312,17 @@ func TestRefusedRestartMarkersWrittenLater(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tsdb")
 	kept := newFlakyTarget(t, "demand 7\n")
 	removed := newFlakyTarget(t, "removed_series 9\n")
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.NoError(t, emb.Close())
 
-	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err = history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
 	st := &refusingStore{Embedded: emb}
-	sc = NewScraper(nil, []ScrapeTarget{{Job: "app", URL: kept.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc = NewScraper(nil, []Target{{Job: "app", URL: kept.url()}}, nil, Target{}, time.Second)
 	sc.store = st
 	st.refuse.Store(true)
 	require.Error(t, sc.ScrapeOnce(t.Context(), at(25)))
@@ -346,15 +348,15 @@ func TestRestartMarkerBehindBlocksDiscarded(t *testing.T) {
 	inst := instanceOf(ft.url())
 	secs := []int64{at(0).Unix(), at(30).Unix(), at(60).Unix()}
 	for _, name := range []string{"demand", "up"} {
-		_, err := WriteBlock(t.Context(), dir, labels.FromStrings("__name__", name, "job", "app", "instance", inst), secs, []float64{7, 7, 8}, nil)
+		_, err := history.WriteBlock(t.Context(), dir, labels.FromStrings("__name__", name, "job", "app", "instance", inst), secs, []float64{7, 7, 8}, nil)
 		require.NoError(t, err)
 	}
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
 	require.Zero(t, emb.SeriesCount(), "an empty head")
 	ft.set("", "500")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	require.Error(t, sc.ScrapeOnce(t.Context(), at(45)), "the clock set back: 45 s, before the block's 60 s")
 	require.InDelta(t, 7, instantAt(t, emb, `demand`, at(50)), 0, "the block's sample at 30 s, not hidden by a marker at 45 s")
 	require.InDelta(t, 8, instantAt(t, emb, `demand`, at(60)), 0)

@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // steppingClock returns a clock that moves on by step at each reading:
@@ -24,7 +26,7 @@ func steppingClock(step time.Duration) func() time.Time {
 }
 
 // reportAt is the five report series of the target at inst, at sec.
-func reportAt(t *testing.T, emb *Embedded, inst string, sec int) map[string]float64 {
+func reportAt(t *testing.T, emb *history.Embedded, inst string, sec int) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
 	for name := range reportSeries {
@@ -50,7 +52,7 @@ func report5(up, took, scraped, added float64) map[string]float64 {
 func TestScrapeWritesReportSeries(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand{a=\"1\"} 7\ndemand{a=\"2\"} 9\nother 1\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	sc.clock = steppingClock(250 * time.Millisecond)
 	inst := instanceOf(ft.url())
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
@@ -85,19 +87,19 @@ func TestRestartMarksReportSeriesOfARemovedTarget(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tsdb")
 	kept := newFlakyTarget(t, "demand 7\nother 1\n")
 	removed := newFlakyTarget(t, "removed_series 9\n")
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: kept.url()}, {Job: "app", URL: removed.url()}}, nil, Target{}, time.Second)
 	sc.clock = steppingClock(time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(15)))
 	require.Equal(t, report5(1, 1, 1, 0), reportAt(t, emb, instanceOf(removed.url()), 15))
 	require.NoError(t, emb.Close())
 
-	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err = history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
-	sc = NewScraper(emb, []ScrapeTarget{{Job: "app", URL: kept.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc = NewScraper(emb, []Target{{Job: "app", URL: kept.url()}}, nil, Target{}, time.Second)
 	sc.clock = steppingClock(time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(25)))
 	for name, v := range reportAt(t, emb, instanceOf(removed.url()), 25) {
@@ -110,7 +112,7 @@ func TestRestartMarksReportSeriesOfARemovedTarget(t *testing.T) {
 
 // countingStore is the Embedded store counting its RecentSeries lookups.
 type countingStore struct {
-	*Embedded
+	*history.Embedded
 	recent atomic.Int64
 }
 
@@ -134,18 +136,18 @@ func TestFirstScrapeReadsThePreviousRunOnce(t *testing.T) {
 	reg.MustRegister(g)
 	g.WithLabelValues("x").Set(3)
 	g.WithLabelValues("y").Set(4)
-	self := ScrapeTarget{Job: "self", URL: "localhost:9111"}
-	emb, err := OpenEmbedded(dir, EmbeddedOptions{})
+	self := Target{Job: "self", URL: "localhost:9111"}
+	emb, err := history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}, {Job: "app", URL: removed.url()}}, reg, self, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}, {Job: "app", URL: removed.url()}}, reg, self, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	require.NoError(t, emb.Close())
 
-	emb, err = OpenEmbedded(dir, EmbeddedOptions{})
+	emb, err = history.OpenEmbedded(dir, history.EmbeddedOptions{})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, emb.Close()) }()
 	st := &countingStore{Embedded: emb}
-	sc = NewScraper(nil, []ScrapeTarget{{Job: "app", URL: ft.url()}}, reg, self, time.Second)
+	sc = NewScraper(nil, []Target{{Job: "app", URL: ft.url()}}, reg, self, time.Second)
 	sc.store = st
 	ft.set("demand{a=\"1\"} 7\n", "")
 	g.DeleteLabelValues("y")
@@ -164,7 +166,7 @@ func TestFirstScrapeReadsThePreviousRunOnce(t *testing.T) {
 // their names as they are, not as patterns: job "a.b" is not "aXb".
 func TestRecentSeriesOfJobsLiteral(t *testing.T) {
 	emb := openEmbedded(t)
-	_, err := emb.Append(t.Context(), []Sample{
+	_, err := emb.Append(t.Context(), []history.Sample{
 		{Labels: labels.FromStrings("__name__", "x", "job", "a.b", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
 		{Labels: labels.FromStrings("__name__", "x", "job", "aXb", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
 		{Labels: labels.FromStrings("__name__", "x", "job", "c", "instance", "h:1"), T: at(0).UnixMilli(), V: 1},
@@ -186,7 +188,7 @@ func TestRecentSeriesOfJobsLiteral(t *testing.T) {
 func TestMarkersCountedApart(t *testing.T) {
 	emb := openEmbedded(t)
 	ft := newFlakyTarget(t, "demand 7\nother 1\n")
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: ft.url()}}, nil, ScrapeTarget{}, time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: ft.url()}}, nil, Target{}, time.Second)
 	require.NoError(t, sc.ScrapeOnce(t.Context(), at(0)))
 	ft.set("", "500")
 	require.Error(t, sc.ScrapeOnce(t.Context(), at(15)))
@@ -194,7 +196,7 @@ func TestMarkersCountedApart(t *testing.T) {
 	require.EqualValues(t, 2+len(reportSeries)+len(reportSeries), appended, "two samples and the report series, then the report series")
 	require.Zero(t, rejected)
 	require.EqualValues(t, 2, emb.Markers(), "demand and other")
-	n, err := emb.Append(t.Context(), []Sample{{Labels: labels.FromStrings("__name__", "x"), T: at(20).UnixMilli(), V: 1},
+	n, err := emb.Append(t.Context(), []history.Sample{{Labels: labels.FromStrings("__name__", "x"), T: at(20).UnixMilli(), V: 1},
 		{Labels: labels.FromStrings("__name__", "x"), T: at(30).UnixMilli(), V: staleNaN}})
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "Append returns the samples stored, not the markers")

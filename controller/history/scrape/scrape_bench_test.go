@@ -1,4 +1,4 @@
-package history
+package scrape
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prescale/prescale/controller/history"
 )
 
 // BenchmarkScrape is one scrape of a target exposing 200 series (a
@@ -22,12 +24,12 @@ func BenchmarkScrape(b *testing.B) {
 		_, _ = w.Write([]byte(body.String()))
 	}))
 	defer srv.Close()
-	emb, err := OpenEmbedded(b.TempDir(), EmbeddedOptions{})
+	emb, err := history.OpenEmbedded(b.TempDir(), history.EmbeddedOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer func() { _ = emb.Close() }()
-	sc := NewScraper(emb, []ScrapeTarget{{Job: "app", URL: srv.URL + "/metrics"}}, nil, ScrapeTarget{}, 5*time.Second)
+	sc := NewScraper(emb, []Target{{Job: "app", URL: srv.URL + "/metrics"}}, nil, Target{}, 5*time.Second)
 	t0 := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	i := 0
