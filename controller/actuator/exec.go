@@ -2,11 +2,9 @@ package actuator
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prescale/prescale/controller/actuator/internal/hide"
+	"github.com/prescale/prescale/controller/actuator/internal/procgroup"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -23,9 +23,9 @@ import (
 // PRESCALE_REASON, PRESCALE_EXPLANATION, PRESCALE_CONFIDENCE,
 // PRESCALE_DECIDED_AT). The command is run directly (no shell) in a
 // process group of its own, stopped with everything it started after
-// Timeout or at the controller's shutdown (on Linux SIGTERM, then SIGKILL
-// after killGrace); of its output the first MaxOutput bytes are kept for
-// the error.
+// Timeout or at the controller's shutdown (procgroup: on Linux SIGTERM,
+// then SIGKILL after 5 s); of its output the first MaxOutput bytes are
+// kept for the error.
 type Exec struct {
 	argv    []string
 	timeout time.Duration
@@ -48,9 +48,9 @@ func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
 }
 
 // Hide adds values the quoted output hides as it hides secret variables'
-// values (from minSecret bytes): the controller's configured secrets that
-// no variable with a secret's name holds (config.Config.Secrets). Call it
-// before the first Deliver.
+// values (from 8 bytes, hide.Secrets): the controller's configured secrets
+// that no variable with a secret's name holds (config.Config.Secrets).
+// Call it before the first Deliver.
 func (e *Exec) Hide(values ...string) { e.hidden = append(e.hidden, values...) }
 
 // Name implements Deliverer.
@@ -100,12 +100,12 @@ func (e *Exec) run(parent context.Context, a Action) error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
 	cmd.Env = append(commandEnv(os.Environ()), Env(a)...)
-	g := ownGroup(cmd)
+	g := procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
 	out := &capped{max: MaxOutput}
 	cmd.Stdout = out
 	cmd.Stderr = out
-	err := g.run(ctx)
+	err := g.Run(ctx)
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		// The command exited 0 and left a process running that holds its
 		// output (a tool it started in the background): acknowledged.
@@ -115,7 +115,7 @@ func (e *Exec) run(parent context.Context, a Action) error {
 		if e.metrics != nil {
 			e.metrics.failed.WithLabelValues("exec").Inc()
 		}
-		msg := redact.Cut(hideSecrets(out.b.String(), os.Environ(), e.hidden), 512)
+		msg := redact.Cut(hide.Secrets(out.b.String(), os.Environ(), e.hidden), 512)
 		switch {
 		case parent.Err() != nil:
 			// It said "timed out after 30s" when the shutdown stopped it.
@@ -130,225 +130,6 @@ func (e *Exec) run(parent context.Context, a Action) error {
 	}
 	return nil
 }
-
-// secretNames are the parts of an environment variable's name that say
-// its value is a secret (AWS_SECRET_ACCESS_KEY, VAULT_TOKEN, DB_PASSWORD).
-var secretNames = []string{"SECRET", "TOKEN", "PASS", "KEY", "CREDENTIAL", "AUTH", "PRIVATE"}
-
-// secretName reports whether a variable's or a URL query parameter's
-// name holds one of secretNames, in any case.
-func secretName(name string) bool {
-	return slices.ContainsFunc(secretNames, func(s string) bool { return strings.Contains(strings.ToUpper(name), s) })
-}
-
-// minSecret is the shortest value hideSecrets hides: shorter ones ("1",
-// "true", a region) would blank unrelated words of the output.
-const minSecret = 8
-
-// hideSecrets replaces in a command's output the values, of minSecret
-// bytes or more, of the variables of env whose names hold one of
-// secretNames, and each line of such a value of several lines (a PEM key
-// the command quotes in part), and the password of any URL in any
-// variable (envURLSecrets), and each of hidden (Exec.Hide). The output is quoted in the error, which
-// goes to the log and to the unauthenticated /api/system/health: a script
-// failing with "quota exceeded for key $AWS_SECRET_ACCESS_KEY" published
-// the key there. env is the controller's whole environment, its own
-// PRESCALE_* settings included (PRESCALE_API_TOKEN: not passed to the
-// command, which may hold it otherwise, from the same env file). Secrets
-// that overlap in the output are hidden as one (hideAll).
-func hideSecrets(out string, env, hidden []string) string {
-	var secrets [][2]string // what is hidden, what shows instead
-	for _, v := range hidden {
-		secrets = append(secrets, [2]string{v, redact.Mark})
-	}
-	for _, kv := range env {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
-		secrets = append(secrets, envURLSecrets(value)...)
-		if !secretName(name) {
-			continue
-		}
-		secrets = append(secrets, [2]string{value, redact.Mark})
-		if strings.Contains(value, "\n") {
-			for line := range strings.SplitSeq(value, "\n") {
-				secrets = append(secrets, [2]string{strings.TrimSpace(line), redact.Mark})
-			}
-		}
-	}
-	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
-		return s[1] == redact.Mark && len(s[0]) < minSecret
-	})
-	return hideAll(out, secrets)
-}
-
-// hideAll replaces in out each occurrence of each secret's text by what
-// shows instead, all found in out as given (hideSpans). Replaced one
-// secret after another, longest first, a secret overlapping another's
-// occurrence in part left its rest shown (secrets abcdefgh1234 and
-// 12345678xyz printed as "abcdefgh12345678xyz": "REDACTED5678xyz").
-func hideAll(out string, secrets [][2]string) string {
-	var spans []span
-	for _, s := range secrets {
-		for i := 0; s[0] != ""; {
-			j := strings.Index(out[i:], s[0])
-			if j < 0 {
-				break
-			}
-			i += j + len(s[0])
-			spans = append(spans, span{i - len(s[0]), i, s[1]})
-		}
-	}
-	return hideSpans(out, spans)
-}
-
-// span is a part of a text to hide, out[from:to], and what shows instead.
-type span struct {
-	from, to int
-	with     string
-}
-
-// hideSpans replaces each span of out by what shows instead: spans that
-// overlap are hidden as one, shown as the replacement of the one ending
-// last (a URL's user info keeps its '@').
-func hideSpans(out string, spans []span) string {
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Or(a.from-b.from, b.to-a.to) })
-	var b strings.Builder
-	done := 0 // out[:done] is written
-	for k := 0; k < len(spans); {
-		run := spans[k]
-		for k++; k < len(spans) && spans[k].from < run.to; k++ {
-			if spans[k].to > run.to {
-				run.to, run.with = spans[k].to, spans[k].with
-			}
-		}
-		b.WriteString(out[done:run.from])
-		b.WriteString(run.with)
-		done = run.to
-	}
-	b.WriteString(out[done:])
-	return b.String()
-}
-
-// envURLSecrets is what hideSecrets hides of the URLs (split at blanks and
-// at commas starting another URL, urlFields) of a variable's value,
-// whatever its name (PRESCALE_PROMETHEUS_URL=https://ops:pw@prom): of a
-// URL whose user info holds a password, the user info with its ':' and
-// '@' as written ("ops:pw@", shown "REDACTED@", at any length: the ':'
-// and '@' keep it from matching unrelated words), and the password alone,
-// as written and decoded, under hideSecrets' minSecret rule (a short one
-// would blank unrelated words); the value of each query parameter whose
-// name holds one of secretNames (a webhook receiver's "?token="), as
-// written and decoded, under the same rule; and the fragment, whole and
-// each of its values (an implicit OAuth flow's "#access_token="), as
-// redact.URL removes it from the controller's logs, under the same rule.
-func envURLSecrets(value string) [][2]string {
-	var secrets [][2]string
-	for _, f := range urlFields(value) {
-		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
-			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
-		}
-		for _, v := range append(querySecrets(f), fragmentSecrets(f)...) {
-			secrets = append(secrets, [2]string{v, redact.Mark})
-		}
-	}
-	return secrets
-}
-
-// urlFields splits value at blanks, and at the commas followed by a URL
-// ("scheme://"; a list of URLs): a comma within a URL (a query value's
-// "?token=a,b") stays in it. Split at every comma, such a value was cut
-// and neither it nor its parts were hidden.
-func urlFields(value string) []string {
-	var out []string
-	for _, f := range strings.Fields(value) {
-		start := len(out)
-		for p := range strings.SplitSeq(f, ",") {
-			if len(out) > start && !startsURL(p) {
-				out[len(out)-1] += "," + p
-				continue
-			}
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// startsURL reports whether s starts with a scheme and "://".
-func startsURL(s string) bool {
-	scheme, _, ok := strings.Cut(s, "://")
-	if !ok || scheme == "" {
-		return false
-	}
-	for i, c := range scheme {
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		other := c >= '0' && c <= '9' || strings.ContainsRune("+-.", c)
-		if !letter && (i == 0 || !other) {
-			return false
-		}
-	}
-	return true
-}
-
-// fragmentSecrets are, of a URL raw, its fragment and the value of each
-// of its "name=value" parts, as written and decoded.
-func fragmentSecrets(raw string) []string {
-	_, frag, ok := strings.Cut(raw, "#")
-	if !ok || frag == "" || !strings.Contains(raw, "://") {
-		return nil
-	}
-	out := withDecoded(nil, frag)
-	for kv := range strings.SplitSeq(frag, "&") {
-		if _, v, ok := strings.Cut(kv, "="); ok && v != "" {
-			out = withDecoded(out, v)
-		}
-	}
-	return out
-}
-
-// withDecoded appends v and, when it differs, v query-decoded.
-func withDecoded(out []string, v string) []string {
-	out = append(out, v)
-	if dv, err := url.QueryUnescape(v); err == nil && dv != v {
-		out = append(out, dv)
-	}
-	return out
-}
-
-// querySecrets are, of a URL raw, the values of the query parameters
-// whose names hold one of secretNames, as written and decoded, and of a
-// value holding ',' or ';' each part between them too.
-func querySecrets(raw string) []string {
-	_, query, ok := strings.Cut(raw, "?")
-	if !ok || !strings.Contains(raw, "://") {
-		return nil
-	}
-	query, _, _ = strings.Cut(query, "#")
-	var out []string
-	for kv := range strings.SplitSeq(query, "&") {
-		k, v, _ := strings.Cut(kv, "=")
-		if dk, err := url.QueryUnescape(k); err == nil {
-			k = dk
-		}
-		if v == "" || !secretName(k) {
-			continue
-		}
-		out = withDecoded(out, v)
-		if parts := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }); len(parts) > 1 {
-			for _, p := range parts { // a list, or a server reading ';' as '&'
-				out = withDecoded(out, p)
-			}
-		}
-	}
-	return out
-}
-
-// killGrace is how long a command stopped by its timeout or the shutdown
-// has between SIGTERM and SIGKILL (Linux): short enough for the controller
-// to save its state within a container runtime's stop timeout (Docker's
-// 10 s).
-const killGrace = 5 * time.Second
 
 // MaxOutput is how much of a command's output (stdout and stderr) Exec
 // keeps: the error quotes its first 512 bytes, and a command writing

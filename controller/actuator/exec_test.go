@@ -133,26 +133,6 @@ func TestExecOutputHidesTheControllersSecrets(t *testing.T) {
 	require.ErrorContains(t, err, `exit status 3 (output: "token REDACTED refused ()\n")`)
 }
 
-// TestHideSecrets: the longest secret is hidden first, so a shorter one
-// that is part of it cannot leave its rest shown (it did, in the order of
-// the environment); each line of a secret of several lines is hidden on
-// its own; values under minSecret and of other names are left.
-func TestHideSecrets(t *testing.T) {
-	env := []string{
-		"API_KEY=abcdefgh", "API_KEY_FULL=abcdefgh:supersecret-rest",
-		"GITHUB_APP_PRIVATE_KEY=-----BEGIN KEY-----\nMIIEowIBAAKCAQEA0123\nZZZZsecondline9876\n-----END KEY-----\n",
-		"PIN_PASS=1234", "REGION=eu-west-1-long",
-	}
-	for _, c := range []struct{ out, want string }{
-		{"refused abcdefgh:supersecret-rest", "refused REDACTED"},
-		{"refused abcdefgh alone", "refused REDACTED alone"},
-		{"bad key line MIIEowIBAAKCAQEA0123 at 2", "bad key line REDACTED at 2"},
-		{"pin 1234 in eu-west-1-long", "pin 1234 in eu-west-1-long"},
-	} {
-		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
-	}
-}
-
 // TestExecOutputHidesURLPasswords: the password in a URL of any variable
 // (an inherited DATABASE_URL; the controller's PRESCALE_PROMETHEUS_URL,
 // not inherited, that the command holds otherwise) is hidden in the
@@ -169,28 +149,6 @@ func TestExecOutputHidesURLPasswords(t *testing.T) {
 	require.ErrorContains(t, err, `(output: "no postgres://REDACTED@db.example/app, https://REDACTED@prom.example:9090/ (REDACTED) or http://svc-user@hooks.example/x\n")`)
 }
 
-// TestHideSecretsURLPasswords: of a URL in a variable of any name, the
-// user info with a password is hidden at any length ("u:p@" has a ':' and
-// an '@', so it blanks no unrelated word); the bare password only from
-// minSecret bytes, as written (percent-encoded) and decoded; a URL list
-// (PRESCALE_SCRAPE_TARGETS) has each of its URLs hidden.
-func TestHideSecretsURLPasswords(t *testing.T) {
-	env := []string{
-		"SHORT_URL=http://a:b@h", "ENC_URL=https://ops:p%40ss-word-99@prom/",
-		"TARGETS=http://x:first-pass-1@t1/m, http://y:second-pass-2@t2/m",
-		"NO_PW_URL=https://ops@prom/", "EMPTY_PW_URL=https://ops:@prom/",
-	}
-	for _, c := range []struct{ out, want string }{
-		{"GET http://a:b@h failed: a b", "GET http://REDACTED@h failed: a b"},
-		{"url https://ops:p%40ss-word-99@prom/", "url https://REDACTED@prom/"},
-		{"pw p%40ss-word-99 or p@ss-word-99", "pw REDACTED or REDACTED"},
-		{"t1 first-pass-1, t2 y:second-pass-2@t2", "t1 REDACTED, t2 REDACTED@t2"},
-		{"https://ops@prom/ and https://ops:@prom/", "https://ops@prom/ and https://ops:@prom/"},
-	} {
-		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
-	}
-}
-
 // TestExecOutputHidesHiddenValues: the values given to Hide (the
 // controller's PRESCALE_PROMETHEUS_HEADERS values and its API token, in
 // no variable of a secret's name) are hidden in the quoted output as a
@@ -202,24 +160,4 @@ func TestExecOutputHidesHiddenValues(t *testing.T) {
 	e.Hide("Bearer hdr-token-0123", "hdr-token-0123", "tenant1")
 	err = e.Deliver(t.Context(), testAction)
 	require.ErrorContains(t, err, `exit status 3 (output: "401 for REDACTED (REDACTED) as tenant1\n")`)
-}
-
-// TestHideSecretsURLQueryTokens: of a URL in a variable of any name (a
-// webhook receiver's PRESCALE_WEBHOOK_URL=https://hooks/x?token=T), the
-// value of each query parameter whose name holds one of secretNames is
-// hidden from minSecret bytes, as written and decoded; other parameters'
-// values, and short ones, are left. Such a token was quoted as printed,
-// though every log line of the controller shows the query as REDACTED.
-func TestHideSecretsURLQueryTokens(t *testing.T) {
-	env := []string{
-		"PRESCALE_WEBHOOK_URL=https://hooks.example/x?receiver=pool-1234567&token=hook-tok-01%2B23#frag,https://h2/?apiKey=k-987654321",
-		"OTHER=https://short/?token=abc&page=123456789", "NOT_A_URL=x?token=not-a-url-value",
-	}
-	for _, c := range []struct{ out, want string }{
-		{"POST https://hooks.example/x?receiver=pool-1234567&token=hook-tok-01%2B23 failed", "POST https://hooks.example/x?receiver=pool-1234567&token=REDACTED failed"},
-		{"token hook-tok-01+23, key k-987654321", "token REDACTED, key REDACTED"},
-		{"abc page 123456789 not-a-url-value", "abc page 123456789 not-a-url-value"},
-	} {
-		require.Equal(t, c.want, hideSecrets(c.out, env, nil), c.out)
-	}
 }

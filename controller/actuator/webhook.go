@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/prescale/prescale/controller/actuator/internal/hide"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/tlshint"
 )
@@ -400,59 +401,12 @@ func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// cutSecretSpans are the parts of b to hide: each secret whole, the end
-// of b that is the start of a secret (4 bytes or more), and any other run
-// of 16 bytes or more that is one, all found in b as given and hidden
-// together (hideSpans): a body kept to its first 512 bytes ends inside
-// an echoed token, and a receiver may echo one cut to its own limit,
-// followed by a newline or more text. A query token over 312 bytes (a
-// JWT) quoted from the start of the body showed its first 200 bytes;
-// hidden one after another, a secret hidden first could break another's
-// run in two and leave its start quoted.
-func cutSecretSpans(b string, secrets []string) []span {
-	var spans []span
-	for _, s := range secrets {
-		spans = append(spans, secretRuns(b, s)...)
-		for n := min(len(s)-1, len(b)); n >= 4; n-- {
-			if strings.HasSuffix(b, s[:n]) {
-				spans = append(spans, span{len(b) - n, len(b), redact.Mark})
-				break
-			}
-		}
-	}
-	return spans
-}
-
-// secretRuns are the runs of b that are s whole, or of 16 bytes or more
-// that are the start of s.
-func secretRuns(b, s string) []span {
-	least := min(16, len(s))
-	if least == 0 {
-		return nil
-	}
-	var spans []span
-	for i := 0; ; i++ {
-		j := strings.Index(b[i:], s[:least])
-		if j < 0 {
-			return spans
-		}
-		i += j
-		n := least
-		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
-			n++
-		}
-		if n >= 16 || n == len(s) {
-			spans = append(spans, span{i, i + n, redact.Mark})
-		}
-	}
-}
-
 // answered quotes the start of a failed answer's body for its error (at
 // most 200 bytes, without the URL's credentials), or nothing for an empty
 // one.
 func (w *Webhook) answered(body []byte) string {
 	b := strings.TrimSpace(string(body))
-	b = hideSpans(b, cutSecretSpans(b, w.secrets))
+	b = hide.CutSecrets(b, w.secrets)
 	if b == "" {
 		return ""
 	}

@@ -82,26 +82,3 @@ func answeredText(t *testing.T, got string) string {
 	}
 	return text
 }
-
-// FuzzHideSecrets hides in any command output the values of secret-named
-// variables and the password and secret-named query value of a URL in
-// any variable: none of them shows in what is quoted, wherever and however
-// often the output holds them (here each any run of [a-z0-9] of 8 bytes
-// or more). Never a panic.
-func FuzzHideSecrets(f *testing.F) {
-	f.Add([]byte("quota exceeded for key "), "awssecretkey1", []byte(" at "), "hunter2pw", "qtoken99", []byte("\n"))
-	f.Add([]byte("abcdefgh"), "abcdefgh1234", []byte("5678xyz"), "12345678xyz", "zzzzzzzz", []byte(""))
-	f.Fuzz(func(t *testing.T, pre []byte, key string, mid []byte, pw, tok string, post []byte) {
-		if !secretShaped(key) || !secretShaped(pw) || !secretShaped(tok) {
-			return
-		}
-		env := []string{"AWS_SECRET_ACCESS_KEY=" + key, "HOOK=https://ops:" + pw + "@hooks.example/x?token=" + tok, "REGION=eu-west-1"}
-		out := string(pre) + key + string(mid) + pw + tok + string(post)
-		got := hideSecrets(out, env, nil)
-		for _, s := range []string{key, pw, tok} {
-			if strings.Contains(got, s) {
-				t.Fatalf("hideSecrets(%q) = %q shows %q", out, got, s)
-			}
-		}
-	})
-}

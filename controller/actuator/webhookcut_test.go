@@ -31,14 +31,3 @@ func TestWebhookAnswerHidesTokenCutByReceiver(t *testing.T) {
 		require.NotContains(t, err.Error(), "eyJhbGci")
 	}
 }
-
-// TestHideCutSecretRunBeforeEnd: a token whose start repeats
-// ("012345678" twice) echoed cut, then one more byte: the body's end is
-// also a start of the token, and hiding that end first left the run's
-// start quoted (found by FuzzWebhookAnswer in CI). Both are hidden, as one.
-func TestHideCutSecretRunBeforeEnd(t *testing.T) {
-	tok := "0123456780123456789ab"
-	b := "0" + tok[:18] + "0"
-	got := hideSpans(b, cutSecretSpans(b, []string{tok}))
-	require.Equal(t, "0REDACTED", got) // the end, "0123456780", is a start too
-}

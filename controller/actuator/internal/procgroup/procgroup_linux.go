@@ -1,6 +1,6 @@
 //go:build linux
 
-package actuator
+package procgroup
 
 import (
 	"bytes"
@@ -17,12 +17,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// group runs a command as the leader of a new process group and stops that
+// Group runs a command as the leader of a new process group and stops that
 // group when the command's context ends (its timeout, or the controller's
 // shutdown): SIGTERM to the group, then SIGKILL to what is left once every
-// process of the group has exited or killGrace has passed. A command that runs others (a
-// shell script calling kubectl) leaves no process behind when it times
-// out. exec.CommandContext kills only the command itself, and its children
+// process of the group has exited or killGrace has passed. A command that
+// runs others (a shell script calling kubectl) leaves no process behind
+// when it times out. exec.CommandContext kills only the command itself, and its children
 // lived on, one more at every resend while the receiver hung. It was
 // SIGKILL at once: a scaling script stopped by a restart of the controller
 // had no chance to finish or clean up (a Terraform or Ansible run left its
@@ -33,7 +33,7 @@ import (
 // Signalled from exec's Cancel alone, it could be sent after Wait had
 // reaped the leader (the context ending as the command exited), when the
 // number may already belong to another process group.
-type group struct {
+type Group struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	reaped bool // set, under mu, before Wait may reap the leader
@@ -46,8 +46,10 @@ type group struct {
 	kill func(pgid int, sig syscall.Signal) error
 }
 
-func ownGroup(cmd *exec.Cmd) *group {
-	g := &group{cmd: cmd, exited: make(chan struct{}), grace: killGrace,
+// Own makes cmd the leader of a process group of its own, which its
+// context's end stops (cmd.Cancel); call Run to run it.
+func Own(cmd *exec.Cmd) *Group {
+	g := &Group{cmd: cmd, exited: make(chan struct{}), grace: killGrace,
 		kill: func(pgid int, sig syscall.Signal) error { return syscall.Kill(-pgid, sig) }}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = g.cancel
@@ -55,7 +57,7 @@ func ownGroup(cmd *exec.Cmd) *group {
 }
 
 // signal sends sig to the group unless the leader may have been reaped.
-func (g *group) signal(sig syscall.Signal) error {
+func (g *Group) signal(sig syscall.Signal) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.reaped {
@@ -65,10 +67,10 @@ func (g *group) signal(sig syscall.Signal) error {
 }
 
 // cancel is the command's Cancel: SIGTERM to the group, and SIGKILL once
-// grace has passed without the group ending (run kills what is left when
+// grace has passed without the group ending (Run kills what is left when
 // it has, a zombie leader at least). exec starts its WaitDelay after
 // cancel returns.
-func (g *group) cancel() error {
+func (g *Group) cancel() error {
 	if err := g.signal(syscall.SIGTERM); err != nil {
 		return err
 	}
@@ -82,10 +84,10 @@ func (g *group) cancel() error {
 	return nil
 }
 
-// run starts the command, waits for its leader to exit without reaping it
+// Run starts the command, waits for its leader to exit without reaping it
 // (waitid with WNOWAIT), kills the group if ctx ended meanwhile (children
 // left at the timeout or the shutdown), and only then lets Wait reap it.
-func (g *group) run(ctx context.Context) error {
+func (g *Group) Run(ctx context.Context) error {
 	if err := g.cmd.Start(); err != nil {
 		return err
 	}
@@ -112,13 +114,19 @@ func (g *group) run(ctx context.Context) error {
 	return g.cmd.Wait()
 }
 
+// killGrace is how long a command stopped by its timeout or the shutdown
+// has between SIGTERM and SIGKILL: short enough for the controller to
+// save its state within a container runtime's stop timeout (Docker's
+// 10 s).
+const killGrace = 5 * time.Second
+
 // groupPoll is how often awaitGroup looks for the group's processes.
 const groupPoll = 20 * time.Millisecond
 
 // awaitGroup waits until no process of the group but its exited leader is
 // running, or until deadline. cancel's SIGKILL at the grace still comes
 // (it waits for exited, closed after this).
-func (g *group) awaitGroup(deadline time.Time) {
+func (g *Group) awaitGroup(deadline time.Time) {
 	pgid := g.cmd.Process.Pid
 	for groupRunning(pgid) && time.Now().Before(deadline) {
 		time.Sleep(groupPoll)

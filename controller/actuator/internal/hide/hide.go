@@ -1,0 +1,283 @@
+// Package hide keeps secrets out of the text an actuator's error quotes:
+// an exec command's output (the values of the controller's secret
+// variables, the passwords, query tokens and fragments of the URLs in any
+// variable, and the configured secrets) and a webhook receiver's answer
+// (the URL's credentials, whole or cut short). The errors go to the log and
+// to the unauthenticated /api/system/health.
+package hide
+
+import (
+	"cmp"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/prescale/prescale/internal/redact"
+)
+
+// secretNames are the parts of an environment variable's name that say
+// its value is a secret (AWS_SECRET_ACCESS_KEY, VAULT_TOKEN, DB_PASSWORD).
+var secretNames = []string{"SECRET", "TOKEN", "PASS", "KEY", "CREDENTIAL", "AUTH", "PRIVATE"}
+
+// secretName reports whether a variable's or a URL query parameter's
+// name holds one of secretNames, in any case.
+func secretName(name string) bool {
+	return slices.ContainsFunc(secretNames, func(s string) bool { return strings.Contains(strings.ToUpper(name), s) })
+}
+
+// minSecret is the shortest value Secrets hides: shorter ones ("1",
+// "true", a region) would blank unrelated words of the output.
+const minSecret = 8
+
+// Secrets replaces in a command's output the values, of minSecret bytes
+// or more, of the variables of env whose names hold one of secretNames,
+// and each line of such a value of several lines (a PEM key the command
+// quotes in part), and the password of any URL in any variable
+// (envURLSecrets), and each of hidden (the exec actuator's Hide). The
+// output is quoted in the error, which goes to the log and to the
+// unauthenticated /api/system/health: a script failing with "quota
+// exceeded for key $AWS_SECRET_ACCESS_KEY" published the key there. env
+// is the controller's whole environment, its own PRESCALE_* settings
+// included (PRESCALE_API_TOKEN: not passed to the command, which may hold
+// it otherwise, from the same env file). Secrets that overlap in the
+// output are hidden as one (hideAll).
+func Secrets(out string, env, hidden []string) string {
+	var secrets [][2]string // what is hidden, what shows instead
+	for _, v := range hidden {
+		secrets = append(secrets, [2]string{v, redact.Mark})
+	}
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		secrets = append(secrets, envURLSecrets(value)...)
+		if !secretName(name) {
+			continue
+		}
+		secrets = append(secrets, [2]string{value, redact.Mark})
+		if strings.Contains(value, "\n") {
+			for line := range strings.SplitSeq(value, "\n") {
+				secrets = append(secrets, [2]string{strings.TrimSpace(line), redact.Mark})
+			}
+		}
+	}
+	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
+		return s[1] == redact.Mark && len(s[0]) < minSecret
+	})
+	return hideAll(out, secrets)
+}
+
+// hideAll replaces in out each occurrence of each secret's text by what
+// shows instead, all found in out as given (hideSpans). Replaced one
+// secret after another, longest first, a secret overlapping another's
+// occurrence in part left its rest shown (secrets abcdefgh1234 and
+// 12345678xyz printed as "abcdefgh12345678xyz": "REDACTED5678xyz").
+func hideAll(out string, secrets [][2]string) string {
+	var spans []span
+	for _, s := range secrets {
+		for i := 0; s[0] != ""; {
+			j := strings.Index(out[i:], s[0])
+			if j < 0 {
+				break
+			}
+			i += j + len(s[0])
+			spans = append(spans, span{i - len(s[0]), i, s[1]})
+		}
+	}
+	return hideSpans(out, spans)
+}
+
+// span is a part of a text to hide, out[from:to], and what shows instead.
+type span struct {
+	from, to int
+	with     string
+}
+
+// hideSpans replaces each span of out by what shows instead: spans that
+// overlap are hidden as one, shown as the replacement of the one ending
+// last (a URL's user info keeps its '@').
+func hideSpans(out string, spans []span) string {
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Or(a.from-b.from, b.to-a.to) })
+	var b strings.Builder
+	done := 0 // out[:done] is written
+	for k := 0; k < len(spans); {
+		run := spans[k]
+		for k++; k < len(spans) && spans[k].from < run.to; k++ {
+			if spans[k].to > run.to {
+				run.to, run.with = spans[k].to, spans[k].with
+			}
+		}
+		b.WriteString(out[done:run.from])
+		b.WriteString(run.with)
+		done = run.to
+	}
+	b.WriteString(out[done:])
+	return b.String()
+}
+
+// envURLSecrets is what Secrets hides of the URLs (split at blanks and
+// at commas starting another URL, urlFields) of a variable's value,
+// whatever its name (PRESCALE_PROMETHEUS_URL=https://ops:pw@prom): of a
+// URL whose user info holds a password, the user info with its ':' and
+// '@' as written ("ops:pw@", shown "REDACTED@", at any length: the ':'
+// and '@' keep it from matching unrelated words), and the password alone,
+// as written and decoded, under Secrets' minSecret rule (a short one
+// would blank unrelated words); the value of each query parameter whose
+// name holds one of secretNames (a webhook receiver's "?token="), as
+// written and decoded, under the same rule; and the fragment, whole and
+// each of its values (an implicit OAuth flow's "#access_token="), as
+// redact.URL removes it from the controller's logs, under the same rule.
+func envURLSecrets(value string) [][2]string {
+	var secrets [][2]string
+	for _, f := range urlFields(value) {
+		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
+			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
+		}
+		for _, v := range append(querySecrets(f), fragmentSecrets(f)...) {
+			secrets = append(secrets, [2]string{v, redact.Mark})
+		}
+	}
+	return secrets
+}
+
+// urlFields splits value at blanks, and at the commas followed by a URL
+// ("scheme://"; a list of URLs): a comma within a URL (a query value's
+// "?token=a,b") stays in it. Split at every comma, such a value was cut
+// and neither it nor its parts were hidden.
+func urlFields(value string) []string {
+	var out []string
+	for _, f := range strings.Fields(value) {
+		start := len(out)
+		for p := range strings.SplitSeq(f, ",") {
+			if len(out) > start && !startsURL(p) {
+				out[len(out)-1] += "," + p
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// startsURL reports whether s starts with a scheme and "://".
+func startsURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		other := c >= '0' && c <= '9' || strings.ContainsRune("+-.", c)
+		if !letter && (i == 0 || !other) {
+			return false
+		}
+	}
+	return true
+}
+
+// fragmentSecrets are, of a URL raw, its fragment and the value of each
+// of its "name=value" parts, as written and decoded.
+func fragmentSecrets(raw string) []string {
+	_, frag, ok := strings.Cut(raw, "#")
+	if !ok || frag == "" || !strings.Contains(raw, "://") {
+		return nil
+	}
+	out := withDecoded(nil, frag)
+	for kv := range strings.SplitSeq(frag, "&") {
+		if _, v, ok := strings.Cut(kv, "="); ok && v != "" {
+			out = withDecoded(out, v)
+		}
+	}
+	return out
+}
+
+// withDecoded appends v and, when it differs, v query-decoded.
+func withDecoded(out []string, v string) []string {
+	out = append(out, v)
+	if dv, err := url.QueryUnescape(v); err == nil && dv != v {
+		out = append(out, dv)
+	}
+	return out
+}
+
+// querySecrets are, of a URL raw, the values of the query parameters
+// whose names hold one of secretNames, as written and decoded, and of a
+// value holding ',' or ';' each part between them too.
+func querySecrets(raw string) []string {
+	_, query, ok := strings.Cut(raw, "?")
+	if !ok || !strings.Contains(raw, "://") {
+		return nil
+	}
+	query, _, _ = strings.Cut(query, "#")
+	var out []string
+	for kv := range strings.SplitSeq(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if v == "" || !secretName(k) {
+			continue
+		}
+		out = withDecoded(out, v)
+		if parts := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }); len(parts) > 1 {
+			for _, p := range parts { // a list, or a server reading ';' as '&'
+				out = withDecoded(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// CutSecrets replaces in b, the start of a receiver's answer, the parts
+// cutSecretSpans finds of each of secrets, hidden together (hideSpans).
+func CutSecrets(b string, secrets []string) string {
+	return hideSpans(b, cutSecretSpans(b, secrets))
+}
+
+// cutSecretSpans are the parts of b to hide: each secret whole, the end
+// of b that is the start of a secret (4 bytes or more), and any other run
+// of 16 bytes or more that is one, all found in b as given and hidden
+// together (hideSpans): a body kept to its first 512 bytes ends inside
+// an echoed token, and a receiver may echo one cut to its own limit,
+// followed by a newline or more text. A query token over 312 bytes (a
+// JWT) quoted from the start of the body showed its first 200 bytes;
+// hidden one after another, a secret hidden first could break another's
+// run in two and leave its start quoted.
+func cutSecretSpans(b string, secrets []string) []span {
+	var spans []span
+	for _, s := range secrets {
+		spans = append(spans, secretRuns(b, s)...)
+		for n := min(len(s)-1, len(b)); n >= 4; n-- {
+			if strings.HasSuffix(b, s[:n]) {
+				spans = append(spans, span{len(b) - n, len(b), redact.Mark})
+				break
+			}
+		}
+	}
+	return spans
+}
+
+// secretRuns are the runs of b that are s whole, or of 16 bytes or more
+// that are the start of s.
+func secretRuns(b, s string) []span {
+	least := min(16, len(s))
+	if least == 0 {
+		return nil
+	}
+	var spans []span
+	for i := 0; ; i++ {
+		j := strings.Index(b[i:], s[:least])
+		if j < 0 {
+			return spans
+		}
+		i += j
+		n := least
+		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
+			n++
+		}
+		if n >= 16 || n == len(s) {
+			spans = append(spans, span{i, i + n, redact.Mark})
+		}
+	}
+}
