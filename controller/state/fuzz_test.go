@@ -45,7 +45,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		file, err := s.Load()
 		if err != nil {
-			// In the file's terms (describeLoadError), never Go's.
+			// In the file's terms (jsonfault.Describe), never Go's.
 			if msg := err.Error(); !strings.Contains(msg, FileName+": ") || !strings.HasSuffix(msg, moveAside) ||
 				strings.Contains(msg, "Go struct") || strings.Contains(msg, "Go value") || strings.Contains(msg, "plainTarget") {
 				t.Fatalf("error %q", msg)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state/internal/jsonfault"
 	"github.com/prescale/prescale/internal/atomicfile"
 )
 
@@ -211,7 +212,7 @@ func (s *Store) Load() (File, error) {
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, describeLoadError(b, err), moveAside)
+		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, jsonfault.Describe(b, err, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }), moveAside)
 	}
 	if f.Version != Version {
 		return File{}, fmt.Errorf("state: %s: version %d, want %d; %s", s.path, f.Version, Version, moveAside)

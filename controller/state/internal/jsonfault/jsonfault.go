@@ -1,4 +1,8 @@
-package state
+// Package jsonfault says where in a JSON document that json.Unmarshal
+// refused the fault is, in the document's terms: the JSON path of the
+// value, its line, column and byte offset, what it should hold and what
+// it holds (the state file's load errors; controller/state).
+package jsonfault
 
 import (
 	"bytes"
@@ -13,14 +17,15 @@ import (
 	"github.com/prescale/prescale/internal/redact"
 )
 
-// describeLoadError says where in the state file b, which json.Unmarshal
-// refused with err, the fault is and what was wanted there, in terms of
-// the file: the JSON path of the value (targets["web"].cost_today), its
+// Describe says where in the document b, which json.Unmarshal refused
+// with err, the fault is and what was wanted there, in terms of the
+// document: the JSON path of the value (targets["web"].cost_today), its
 // line, column and byte offset, what it should hold and what it holds.
-// encoding/json named Go types ("Go struct field
-// File.targets.plainTarget.cost_today of type float64") or, for a time or
-// a packed history, no field at all.
-func describeLoadError(b []byte, err error) string {
+// decode is json.Unmarshal of a document into the value b was read into
+// (it is tried on parts of b). encoding/json named Go types ("Go struct
+// field File.targets.plainTarget.cost_today of type float64") or, for a
+// time or a packed history, no field at all.
+func Describe(b []byte, err error, decode func([]byte) error) string {
 	var syn *json.SyntaxError
 	switch {
 	case len(bytes.TrimSpace(b)) == 0:
@@ -30,7 +35,7 @@ func describeLoadError(b []byte, err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("not JSON at %s: %s", position(b, max(syn.Offset-1, 0)), syn.Error())
 	}
-	l := locate(located{raw: b}, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }, 0)
+	l := locate(located{raw: b}, decode, 0)
 	where := "the file"
 	if l.path != "" {
 		where = redact.CutQuoted(l.path, redact.MaxEchoed) // a target's 3,000-byte name was quoted whole
@@ -110,10 +115,14 @@ func concat(head string, sub []byte, tail string) []byte {
 	return append(append(append(out, head...), sub...), tail...)
 }
 
+// timeType is time.Time's type.
+var timeType = reflect.TypeFor[time.Time]()
+
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// keyPath is key's part of a JSON path: .key, or ["key"] for a target's
-// name and a key that is not a plain word.
+// keyPath is key's part of a JSON path: .key, or ["key"] for a key of
+// "targets" (the state file's target names) and a key that is not a plain
+// word.
 func keyPath(parent, key string) string {
 	if parent == "targets" || !plainKey.MatchString(key) {
 		k, _ := json.Marshal(key)
