@@ -1,0 +1,133 @@
+package controller
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+)
+
+// capacityTarget is a reactive-enough target for the capacity_per_unit
+// change tests: capacity cap, utilisation 1, up to 20 units, a 5-minute
+// lag, the stabilisation window and scale-down cooldown given.
+func capacityTarget(capacity float64, window, cooldown time.Duration) policy.Target {
+	return policy.Target{
+		Name: "web", Tier: "web", Kind: policy.KindInstances, Query: "q",
+		CapacityPerUnit: capacity, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20,
+		Lag: 5 * time.Minute, StabilizationWindow: window, ScaleDownCooldown: cooldown, ConfidenceThreshold: 0.7,
+	}
+}
+
+// flat is a confident forecast of demand d throughout.
+func flat(d float64) fakeForecaster { return fakeForecaster{mean: d, upper: d, conf: 0.9} }
+
+// cycleAt runs one cycle of a controller on dir for target tg at now,
+// demand and its forecast d, and returns its decision.
+func cycleAt(t *testing.T, dir string, tg policy.Target, now time.Time, d float64) policy.Decision {
+	t.Helper()
+	f := newFixtureFor(t, tg, dir, &fakeHistory{value: d}, flat(d), ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	return f.c.Snapshot().Targets[0].State.Decisions[len(f.c.Snapshot().Targets[0].State.Decisions)-1]
+}
+
+// A restart with capacity_per_unit raised from 1 to 4 (bigger units):
+// 15 units decided on demand 15, their raw recommendation 15 in the
+// 30-minute stabilisation window; the restart 16 minutes after that
+// scale event (the 10-minute scale-down cooldown over) on demand 20
+// wants ceil(20/4) = 5. The window's 15 units of capacity 1 are 15 of
+// demand, ceil(15/4) = 4 units of capacity 4, below the 5: the first
+// decision scales down to 5 at once. Before, the window held the 15 units
+// (reason stabilization) for its 30 minutes: 10 units that serve nothing.
+func TestCapacityRaisedConvertsTheWindow(t *testing.T) {
+	dir, t0 := t.TempDir(), fixtureStart
+	small := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	require.Equal(t, 15, cycleAt(t, dir, small, t0, 15).Desired)
+	require.InDelta(t, 1, loadState(t, dir).Targets["web"].Capacity, 0, "saved with the capacity its units are sized at")
+
+	big := small
+	big.CapacityPerUnit = 4
+	d := cycleAt(t, dir, big, t0.Add(16*time.Minute), 20)
+	require.Equal(t, 15, d.Explanation.CurrentUnits, "the receiver's units carry over")
+	require.Equal(t, 5, d.Desired, "%s", d.Line())
+	require.NotEqual(t, policy.ReasonStabilization, d.Reason)
+
+	require.InDelta(t, 4, loadState(t, dir).Targets["web"].Capacity, 0)
+}
+
+// A restart with capacity_per_unit lowered from 4 to 2 (smaller units):
+// 15 units held since demand 60, then demand 40 whose raw recommendation,
+// 10, the 20-minute cooldown held at 15; the restart 21 minutes after the
+// scale-up (the cooldown over; the 10-minute window holds the 10 alone)
+// on demand 12 wants 6. The window's 10 units of capacity 4 are 40 of
+// demand, 20 units of capacity 2: a floor above the 15 held, which it
+// keeps (reason stabilization). Before, the window's floor stayed 10
+// units, now of capacity 2 (20 of demand, half what it remembered), and
+// the decision scaled down to 10.
+func TestCapacityLoweredKeepsTheConvertedFloor(t *testing.T) {
+	dir, t0 := t.TempDir(), fixtureStart
+	big := capacityTarget(4, 10*time.Minute, 20*time.Minute)
+	require.Equal(t, 15, cycleAt(t, dir, big, t0, 60).Desired)
+	held := cycleAt(t, dir, big, t0.Add(15*time.Minute), 40)
+	require.Equal(t, 15, held.Desired, "%s", held.Line())
+	require.Equal(t, []policy.Recommendation{{At: t0.Add(15 * time.Minute), Units: 10}}, loadState(t, dir).Targets["web"].Policy.Recent)
+
+	small := big
+	small.CapacityPerUnit = 2
+	d := cycleAt(t, dir, small, t0.Add(21*time.Minute), 12)
+	require.Equal(t, 15, d.Desired, "%s", d.Line())
+	require.Equal(t, policy.ReasonStabilization, d.Reason)
+}
+
+// loadState reads the state file in dir.
+func loadState(t *testing.T, dir string) state.File {
+	t.Helper()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	return file
+}
+
+// With the shadow HPA (risk_per_unit), a restart at capacity 4 from a
+// file saved at capacity 1 resumes the calm hold's memory, its wanted
+// units converted (before, sized at another capacity, it was ignored and
+// the hold waited 12 hours again), drops the shadow runs' (simulated at
+// the old capacity), and says both, at INFO, once each.
+func TestCapacityChangeConvertsTheCalmHold(t *testing.T) {
+	dir, now := t.TempDir(), fixtureStart
+	small := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	small.RiskPerUnit = engine.DefaultRiskPerUnit
+	cycleAt(t, dir, small, now, 15)
+	saved := loadState(t, dir).Targets["web"]
+	require.NotNil(t, saved.Calm)
+	require.NotNil(t, saved.Shadow)
+	require.Len(t, saved.Calm.Wanted, 1)
+
+	big := small
+	big.CapacityPerUnit = 4
+	now = now.Add(time.Minute)
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	deps := testDeps(&fakeHistory{value: 15}, flat(15), st, nil, func() time.Time { return now })
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := New([]policy.Target{big}, testOptions(ModeForecastOnly), deps)
+	require.NoError(t, err)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+
+	calm := c.Snapshot().Targets[0].State.Calm
+	require.Equal(t, state.ShadowTarget(big), calm.Target)
+	require.Equal(t, []int{state.ConvertUnits(saved.Calm.Wanted[0], 1, 4, 1, 20), 4}, calm.Wanted, "resumed, converted")
+	out := logs.String()
+	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it`), out)
+	require.Contains(t, out, "calm hold's 1 wanted units")
+	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: shadow runs' memory, simulated at capacity 1, lag 5m0s, dropped`), out)
+	require.NotContains(t, out, "WARN")
+}
