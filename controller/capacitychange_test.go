@@ -124,7 +124,7 @@ func TestCapacityChangeConvertsTheCalmHold(t *testing.T) {
 
 	calm := c.Snapshot().Targets[0].State.Calm
 	require.Equal(t, state.ShadowTarget(big), calm.Target)
-	require.Equal(t, []int{state.ConvertUnits(saved.Calm.Wanted[0], 1, 4, 1, 20), 4}, calm.Wanted, "resumed, converted")
+	require.Equal(t, []int{state.ConvertUnits(saved.Calm.Wanted[0], 1, 4, 0, policy.MaxUnitsLimit), 4}, calm.Wanted, "resumed, converted")
 	out := logs.String()
 	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it`), out)
 	require.Contains(t, out, "calm hold's 1 wanted units")

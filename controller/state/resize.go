@@ -130,8 +130,8 @@ func (t *Target) convert(from float64, target policy.Target) string {
 	if c := t.Calm; c != nil && c.Target == ShadowTarget(policy.Target{CapacityPerUnit: from, Lag: target.Lag}) {
 		m := *c
 		m.Target, m.Wanted = ShadowTarget(target), make([]int, len(c.Wanted))
-		for i, u := range c.Wanted {
-			m.Wanted[i] = ConvertUnits(u, from, to, lo, hi)
+		for i, u := range c.Wanted { // not capped by min and max (docs/controller-reference.md)
+			m.Wanted[i] = ConvertUnits(u, from, to, 0, policy.MaxUnitsLimit)
 		}
 		t.Calm = &m
 		if len(m.Wanted) > 0 {

@@ -88,8 +88,9 @@ func TestResizeConvertsDemandsUnits(t *testing.T) {
 func TestResizeToSmallerUnits(t *testing.T) {
 	ts, old := resizeFixture()
 	ts.Capacity = 4
-	ts.Calm, ts.Shadow = nil, nil
+	ts.Calm.Target = ShadowTarget(policy.Target{CapacityPerUnit: 4, Lag: old.Lag})
 	ts.Resize(old)
+	require.Equal(t, []int{60, 56, 52}, ts.Calm.Wanted, "wanted units are not capped by min and max")
 	require.Equal(t, 20, ts.Policy.Recent[0].Units, "60 within max_units")
 	require.Equal(t, 0, ts.Policy.Recent[0].Reactive, "its 9 planned are 36: within max_units, all of it")
 	require.Equal(t, 20, ts.Policy.Recent[1].Units)
