@@ -41,6 +41,10 @@ type Series struct {
 	Negative      int
 	LastNegative  int64
 	NegativeValue float64
+	// Several are the grid points (unix seconds, increasing) left out as
+	// gaps because more than one series had a sample there (see filler):
+	// a query that answered several series for a while.
+	Several []int64
 }
 
 // Present returns the number of non-NaN points.
@@ -295,8 +299,11 @@ func (f *filler) result() (Series, error) {
 		return Series{}, err
 	}
 	for i := range f.s.V {
-		if f.owner[i] > 0 {
+		switch {
+		case f.owner[i] > 0:
 			f.check(i)
+		case f.owner[i] < 0:
+			f.s.Several = append(f.s.Several, f.s.T[i])
 		}
 	}
 	if !f.found {

@@ -65,6 +65,13 @@ func TestSeveralSeriesAcrossChunks(t *testing.T) {
 			require.Len(t, f.ranges, 3)
 			require.Equal(t, fmt.Sprint(tc.want), fmt.Sprint(s.V))
 			require.Zero(t, s.Dropped+s.Negative)
+			var several []int64 // series a answers at every point: each gap is one b answered too
+			for i, v := range tc.want {
+				if math.IsNaN(v) {
+					several = append(several, start.Unix()+int64(i)*60)
+				}
+			}
+			require.Equal(t, several, s.Several, "the points left out, each once")
 		})
 	}
 }

@@ -39,6 +39,22 @@ func (w *Window) Empty() bool { return len(w.V) == 0 }
 // End is the unix time of the newest grid point (meaningless when empty).
 func (w *Window) End() int64 { return w.First + int64(len(w.V)-1)*w.Step }
 
+// After counts the times of ts (unix seconds) after the window's newest
+// grid point, all of them when the window is empty: the points of a read
+// that no earlier read of the window had.
+func (w *Window) After(ts []int64) int {
+	if w.Empty() {
+		return len(ts)
+	}
+	n := 0
+	for _, t := range ts {
+		if t > w.End() {
+			n++
+		}
+	}
+	return n
+}
+
 // FromSeries builds a window from a whole-window read.
 func FromSeries(s history.Series, step int64, at time.Time) Window {
 	w := Window{Step: step, FullAt: at, Dropped: s.Dropped, Negative: s.Negative}

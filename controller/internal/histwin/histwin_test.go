@@ -41,3 +41,14 @@ func TestWindowMerge(t *testing.T) {
 	require.False(t, gone.LastOK, "the newest point slid out of the window")
 	require.Zero(t, gone.Present())
 }
+
+// TestWindowAfter: of a read's times, those after the window's newest grid
+// point (missing or not) are new; an empty window has seen none.
+func TestWindowAfter(t *testing.T) {
+	ts := []int64{60, 120, 180, 240}
+	var empty Window
+	require.Equal(t, 4, empty.After(ts))
+	w := Window{First: 0, Step: 60, V: []float32{1, float32(math.NaN()), float32(math.NaN())}} // [0, 120]
+	require.Equal(t, 2, w.After(ts), "180 and 240")
+	require.Zero(t, w.After(nil))
+}

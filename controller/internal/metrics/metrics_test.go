@@ -17,7 +17,7 @@ var web = policy.Target{Name: "web", Tier: "frontend", Kind: policy.KindInstance
 
 // TestNewPreInitialises: a new target's decision counters, configured lag
 // and budget exist at once, as do its current units, anomaly, confidence,
-// cost, data and demand series at 0 (its partial demand only with a
+// cost, data, demand and dropped points series at 0 (its partial demand only with a
 // complete_query), its forecast, model error and desired units do
 // not (a 0 there reads as a forecast of nothing, a perfect model, or a
 // scale to zero), and every series passes the Prometheus linter.
@@ -33,6 +33,11 @@ func TestNewPreInitialises(t *testing.T) {
 		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision, "demand": m.Demand} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "prescale_%s exists at 0", name)
 	}
+	require.Equal(t, 1, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, its one reason")
+	require.Zero(t, testutil.ToFloat64(m.PointsDropped.WithLabelValues(append(lv, DroppedSeveralSeries)...)))
+	m.PointsLeftOut(web, DroppedSeveralSeries, 0)
+	m.PointsLeftOut(web, DroppedSeveralSeries, 3)
+	require.InDelta(t, 3, testutil.ToFloat64(m.PointsDropped.WithLabelValues(append(lv, DroppedSeveralSeries)...)), 0)
 	require.Equal(t, 0, testutil.CollectAndCount(m.Partial), "no complete_query, no partial demand")
 	require.Equal(t, 0, testutil.CollectAndCount(m.Desired))
 	require.Equal(t, 0, testutil.CollectAndCount(m.Forecast))
@@ -64,7 +69,7 @@ func TestNewRegistersEverySeries(t *testing.T) {
 		var are prometheus.AlreadyRegisteredError
 		require.ErrorAs(t, reg.Register(c), &are, "Metrics.%s is not registered", v.Type().Field(i).Name)
 	}
-	require.Equal(t, 35, n)
+	require.Equal(t, 36, n)
 }
 
 // TestPublish: a decision sized by a forecast publishes its mean, bounds
