@@ -185,6 +185,27 @@ func TestRunRefusesAShortTokenFile(t *testing.T) {
 	require.Equal(t, "mytoken\n", string(b), "left as it was")
 }
 
+// TestRunFillsAnEmptyTokenFile: an api-token file that is empty or white
+// space alone holds no token (docs/controller-reference.md, "The API token
+// file"): a token is generated into it, as when there is none, where a
+// short one stops the start (TestRunRefusesAShortTokenFile).
+func TestRunFillsAnEmptyTokenFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts prescale run: skipped with -short")
+	}
+	data := t.TempDir()
+	t.Setenv("PRESCALE_DATA_DIR", data)
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+	path := filepath.Join(data, apitoken.FileName)
+	require.NoError(t, os.WriteFile(path, []byte(" \n"), 0o600))
+	_, out, _, stop := startRunStop(t, nil)
+	stop()
+	require.Contains(t, out.String(), path+" (generated, mode 0600)")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Len(t, strings.TrimSpace(string(b)), 32)
+}
+
 // TestRunRefusesATokenFileWithAControlCharacter: a token file whose token
 // holds a control character (a tab, a carriage return inside) stops prescale
 // run at start, exit 2, naming the file, not PRESCALE_API_TOKEN, which the
