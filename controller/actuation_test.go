@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -561,7 +562,7 @@ func TestCurrentUnitsAfterActuation(t *testing.T) {
 		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return now })
 		switch {
 		case c.name == "simulated pool": // 1 ready and 9 provisioning after the act phase, as the app wires it
-			pool := actuator.NewSimulatedPool(deps.Now, nil)
+			pool := simulated.NewPool(deps.Now, nil)
 			pool.Register("web", 1, testTarget.Lag, testTarget.CostPerUnitHour)
 			deps.Units = pool
 			deps.Actuators = []*actuator.Level{actuator.NewLevel(pool, actuator.LevelConfig{Now: deps.Now, Inline: true})}
@@ -685,7 +686,7 @@ func TestRecommendationLoggedOnceInForecastOnly(t *testing.T) {
 			target.CurrentQuery = "cur"
 			h.setQuery("cur", 4)
 		case "simulated pool": // as the app wires it in forecast-only mode: not the Units
-			pool := actuator.NewSimulatedPool(deps.Now, nil)
+			pool := simulated.NewPool(deps.Now, nil)
 			pool.Register("web", 1, testTarget.Lag, testTarget.CostPerUnitHour)
 			deps.Actuators = []*actuator.Level{actuator.NewLevel(pool, actuator.LevelConfig{Now: deps.Now, Inline: true})}
 		}

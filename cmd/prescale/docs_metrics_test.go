@@ -19,6 +19,7 @@ import (
 	"github.com/prescale/prescale/cmd/prescale/internal/backfill"
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -119,7 +120,7 @@ func TestREADMEMetricRowsTypeAndLabels(t *testing.T) {
 	m := controller.NewMetrics(rec, []policy.Target{{Name: "web", Tier: "frontend", Kind: policy.KindInstances, CurrentQuery: "up"}})
 	m.SetInfo("act", "simulated")
 	actuator.NewMetrics(rec)
-	actuator.NewSimulatedPool(func() time.Time { return time.Unix(0, 0) }, rec)
+	simulated.NewPool(func() time.Time { return time.Unix(0, 0) }, rec)
 	require.Greater(t, len(rec.labels), 30, "the controller's metrics not described")
 	types := map[string]string{}
 	mfs, err := reg.Gather()

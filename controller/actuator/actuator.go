@@ -1,6 +1,7 @@
 // Package actuator carries scaling decisions out of the controller: an
-// Alertmanager-v4-format webhook, an exec command, and a simulated resource
-// pool for demos (named as simulated everywhere it shows).
+// Alertmanager-v4-format webhook and an exec command, each behind a Level
+// that keeps delivering the current desired units; the simulated resource
+// pool for demos is package simulated.
 package actuator
 
 import (

@@ -348,35 +348,6 @@ func TestExecEnvHoldsNoControllerSettings(t *testing.T) {
 	require.Contains(t, string(b), "PRESCALE_DESIRED_UNITS=5\n")
 }
 
-func TestSimulatedPool(t *testing.T) {
-	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	reg := prometheus.NewRegistry()
-	p := NewSimulatedPool(func() time.Time { return now }, reg)
-	require.True(t, strings.HasPrefix(p.Name(), "simulated"))
-	p.Register("web", 2, 5*time.Minute, 0.6)
-
-	require.NoError(t, p.Deliver(t.Context(), Action{Target: "web", Desired: 5}))
-	r, prov, ok := p.Units("web")
-	require.True(t, ok)
-	require.Equal(t, [2]int{2, 3}, [2]int{r, prov}, "3 units provisioning for the 5-minute lag")
-
-	now = now.Add(5 * time.Minute)
-	r, prov, _ = p.Units("web")
-	require.Equal(t, [2]int{5, 0}, [2]int{r, prov})
-	// 5 units (2 ready + 3 provisioning) for 5 minutes at 0.6/h = 0.25.
-	require.InDelta(t, 0.25, testutil.ToFloat64(p.cost.WithLabelValues("web")), 1e-12)
-
-	require.NoError(t, p.Deliver(t.Context(), Action{Target: "web", Desired: 1}))
-	r, _, _ = p.Units("web")
-	require.Equal(t, 1, r, "scale-down is immediate")
-	require.Error(t, p.Deliver(t.Context(), Action{Target: "db", Desired: 1}))
-	st := p.Status()
-	require.True(t, st[0].Simulated)
-	problems, err := testutil.GatherAndLint(reg)
-	require.NoError(t, err)
-	require.Empty(t, problems)
-}
-
 // TestWebhookRedirects: a receiver that redirects with 301, 302 or 303
 // (an http:// URL moved to https://) is not followed: the client would
 // repeat the request as a GET without the message, the redirect target

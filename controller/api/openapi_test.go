@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale"
-	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/openapi"
 )
@@ -43,8 +43,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Health": &Health{}, "Component": &Component{}, "Actuation": &Actuation{},
 		"Verification": &Verification{}, "SourceInfo": &SourceInfo{}, "TargetVerification": &TargetVerification{},
 		"SimulatedPool": &struct {
-			Simulated bool                       `json:"simulated"`
-			Pools     []actuator.SimulatedStatus `json:"pools"`
+			Simulated bool               `json:"simulated"`
+			Pools     []simulated.Status `json:"pools"`
 		}{},
 	}
 	for name, v := range types {

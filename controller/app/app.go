@@ -24,6 +24,7 @@ import (
 
 	"github.com/prescale/prescale/controller"
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/api"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/history"
@@ -81,7 +82,7 @@ type App struct {
 	shardOf func(string) (int, bool)
 	scraper *scrape.Scraper
 	levels  []*actuator.Level // in PRESCALE_ACTUATOR order
-	pool    *actuator.SimulatedPool
+	pool    *simulated.Pool
 	actName string
 	source  string // the history source, for the start log line
 	now     func() time.Time
@@ -124,7 +125,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	simulated, err := a.buildActuators(cfg, o, a.ln)
+	simParts, err := a.buildActuators(cfg, o, a.ln)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +135,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if err := a.buildController(o, targets, hist); err != nil {
 		return nil, err
 	}
-	a.buildAPI(o, sources, simulated)
+	a.buildAPI(o, sources, simParts)
 	ok = true
 	return a, nil
 }
@@ -313,7 +314,7 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 // state file keeps (poolSteps): a unit asked for less than the lag
 // before the restart is still provisioning. A target never decided
 // starts at min_units.
-func resumePool(pool *actuator.SimulatedPool, targets []controller.TargetSnapshot) {
+func resumePool(pool *simulated.Pool, targets []controller.TargetSnapshot) {
 	for _, s := range targets {
 		t := s.Target
 		start, steps := poolSteps(s.State, t.MinUnits)
@@ -324,7 +325,7 @@ func resumePool(pool *actuator.SimulatedPool, targets []controller.TargetSnapsho
 // poolSteps is the pool's units before the oldest decision ts keeps and
 // each decision's units at its time; its last decision's units alone
 // when they are not the record's last (min without one).
-func poolSteps(ts state.Target, minUnits int) (int, []actuator.SimStep) {
+func poolSteps(ts state.Target, minUnits int) (int, []simulated.Step) {
 	p, d := ts.Policy, ts.Decisions
 	if !p.HasLast {
 		return minUnits, nil
@@ -332,15 +333,15 @@ func poolSteps(ts state.Target, minUnits int) (int, []actuator.SimStep) {
 	if len(d) == 0 || d[len(d)-1].Desired != p.LastDesired {
 		return p.LastDesired, nil
 	}
-	steps := make([]actuator.SimStep, len(d))
+	steps := make([]simulated.Step, len(d))
 	for i, dec := range d {
-		steps[i] = actuator.SimStep{At: dec.Explanation.Now, Units: dec.Desired}
+		steps[i] = simulated.Step{At: dec.Explanation.Now, Units: dec.Desired}
 	}
 	return d[0].Explanation.CurrentUnits, steps
 }
 
 // buildAPI builds the REST API and its HTTP server.
-func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) {
+func (a *App) buildAPI(o Options, sources []api.SourceInfo, simParts []string) {
 	var storeStats func() map[string]int64
 	if a.store != nil {
 		storeStats = func() map[string]int64 {
@@ -349,7 +350,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 				"staleness_markers_since_start": a.store.Markers()}
 		}
 	}
-	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simulated, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard, ShardOf: a.shardOf})
+	view := api.NewView(a.ctrl, api.Info{Sources: sources, Simulated: simParts, Actuator: a.actName, StoreStats: storeStats, Shard: a.shard, ShardOf: a.shardOf})
 	extra := map[string]http.Handler{}
 	maps.Copy(extra, o.Extra)
 	if a.pool != nil {
@@ -375,7 +376,7 @@ func (a *App) buildAPI(o Options, sources []api.SourceInfo, simulated []string) 
 // API's list of simulated parts.
 func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]string, error) {
 	am := actuator.NewMetrics(o.Registry)
-	var simulated []string
+	var simParts []string
 	level := func(d actuator.Deliverer, inline bool) {
 		a.levels = append(a.levels, actuator.NewLevel(d, actuator.LevelConfig{
 			Now: o.Now, MaxBackoff: cfg.ScalingInterval, Inline: inline, Parallel: cfg.ActuatorConcurrency, Logger: o.Logger, Metrics: am,
@@ -410,13 +411,13 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 			e.Hide(cfg.Secrets()...)
 			level(e, false)
 		case config.ActuatorSimulated:
-			a.pool = actuator.NewSimulatedPool(o.Now, o.Registry)
+			a.pool = simulated.NewPool(o.Now, o.Registry)
 			level(a.pool, true) // applied at once: delivered within the cycle
-			simulated = append(simulated, "simulated pool actuator")
+			simParts = append(simParts, "simulated pool actuator")
 		}
 	}
 	a.actName = actuatorNames(a.levels)
-	return simulated, nil
+	return simParts, nil
 }
 
 // units is the simulated pool as the controller's UnitsSource, or nil.
@@ -464,7 +465,7 @@ func (a *App) Controller() *controller.Controller { return a.ctrl }
 func (a *App) Store() *history.Embedded { return a.store }
 
 // Pool returns the simulated pool (nil unless configured).
-func (a *App) Pool() *actuator.SimulatedPool { return a.pool }
+func (a *App) Pool() *simulated.Pool { return a.pool }
 
 // Handler returns the HTTP handler (REST API, /metrics, health).
 func (a *App) Handler() http.Handler { return a.api.Handler() }

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller"
-	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
@@ -29,7 +29,7 @@ func TestResumePoolKeepsProvisioningUnits(t *testing.T) {
 			State:  state.Target{Policy: policy.State{HasLast: last > 0, LastDesired: last}, Decisions: d},
 		}
 	}
-	pool := actuator.NewSimulatedPool(func() time.Time { return now }, nil)
+	pool := simulated.NewPool(func() time.Time { return now }, nil)
 	resumePool(pool, []controller.TargetSnapshot{
 		// 2 -> 5 ten minutes ago (ready), 5 -> 8 two minutes ago.
 		target("up", 8, dec(-10*time.Minute, 2, 5), dec(-2*time.Minute, 5, 8)),

@@ -1,4 +1,7 @@
-package actuator
+// Package simulated is a resource pool modelled in process that carries
+// out the controller's decisions (an actuator.Deliverer), for demos and
+// prescale run: Pool.
+package simulated
 
 import (
 	"context"
@@ -8,15 +11,17 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/prescale/prescale/controller/actuator"
 )
 
-// SimulatedPool is an in-process model of a resource pool, for demos and
+// Pool is an in-process model of a resource pool, for demos and
 // `prescale run`: units asked for become ready after the target's
 // provisioning lag, removed units go at once, and every unit (ready or
 // provisioning) costs its price per hour. It models capacity only; it never
 // invents demand. Its name, metrics (prescale_simulated_pool_*) and API
 // output all say "simulated".
-type SimulatedPool struct {
+type Pool struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	pools   map[string]*simPool
@@ -39,16 +44,17 @@ type simBatch struct {
 	readyAt time.Time
 }
 
-var _ Deliverer = (*SimulatedPool)(nil)
+var _ actuator.Deliverer = (*Pool)(nil)
 
-// NewSimulatedPool builds an empty pool; reg may be nil.
-func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *SimulatedPool {
-	p := &SimulatedPool{
+// NewPool builds an empty pool; reg may be nil.
+func NewPool(now func() time.Time, reg prometheus.Registerer) *Pool {
+	p := &Pool{
 		now:     now,
 		pools:   map[string]*simPool{},
-		ready:   gaugeVec("simulated_pool", "ready_units", "SIMULATED pool: units ready to serve, per target.", "target"),
-		pending: gaugeVec("simulated_pool", "provisioning_units", "SIMULATED pool: units asked for and not ready yet (provisioning lag), per target.", "target"),
-		cost:    counterVec("simulated_pool", "cost_total", "SIMULATED pool: cost accrued (ready plus provisioning units times price per unit-hour), per target.", "target"),
+		ready:   gaugeVec("ready_units", "SIMULATED pool: units ready to serve, per target."),
+		pending: gaugeVec("provisioning_units", "SIMULATED pool: units asked for and not ready yet (provisioning lag), per target."),
+		cost: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "prescale", Subsystem: "simulated_pool", Name: "cost_total",
+			Help: "SIMULATED pool: cost accrued (ready plus provisioning units times price per unit-hour), per target."}, []string{"target"}),
 	}
 	if reg != nil {
 		reg.MustRegister(p.ready, p.pending, p.cost)
@@ -56,17 +62,22 @@ func NewSimulatedPool(now func() time.Time, reg prometheus.Registerer) *Simulate
 	return p
 }
 
-// Name implements Deliverer.
-func (p *SimulatedPool) Name() string { return "simulated" }
+// gaugeVec is a per-target gauge prescale_simulated_pool_<name>.
+func gaugeVec(name, help string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "prescale", Subsystem: "simulated_pool", Name: name, Help: help}, []string{"target"})
+}
+
+// Name implements actuator.Deliverer.
+func (p *Pool) Name() string { return "simulated" }
 
 // Register adds a target with its starting units, provisioning lag and
 // price per unit-hour. Registering again keeps the units.
-func (p *SimulatedPool) Register(target string, units int, lag time.Duration, pricePerUnitHour float64) {
+func (p *Pool) Register(target string, units int, lag time.Duration, pricePerUnitHour float64) {
 	p.Resume(target, units, nil, lag, pricePerUnitHour)
 }
 
-// SimStep is units asked of a simulated pool at a time.
-type SimStep struct {
+// Step is units asked of a simulated pool at a time.
+type Step struct {
 	At    time.Time
 	Units int
 }
@@ -77,7 +88,7 @@ type SimStep struct {
 // provisioning (a pool registered with its last units made them ready at
 // once). The steps accrue no cost (a restart's is restored apart); one
 // after now (written by a clock that was ahead) counts as asked at now.
-func (p *SimulatedPool) Resume(target string, start int, steps []SimStep, lag time.Duration, pricePerUnitHour float64) {
+func (p *Pool) Resume(target string, start int, steps []Step, lag time.Duration, pricePerUnitHour float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if sp, ok := p.pools[target]; ok {
@@ -99,7 +110,7 @@ func (p *SimulatedPool) Resume(target string, start int, steps []SimStep, lag ti
 }
 
 // advance moves due batches to ready and accrues cost up to now.
-func (p *SimulatedPool) advance(target string, sp *simPool, now time.Time) {
+func (p *Pool) advance(target string, sp *simPool, now time.Time) {
 	// Accrue piecewise so that units turning ready mid-interval are priced right
 	// (provisioning units cost too, so the total only changes at Act).
 	if now.After(sp.last) {
@@ -141,10 +152,10 @@ func pendingUnits(sp *simPool) int {
 	return n
 }
 
-// Deliver implements Deliverer: scale-ups join the provisioning queue,
+// Deliver implements actuator.Deliverer: scale-ups join the provisioning queue,
 // scale-downs cancel provisioning units first and then remove ready ones at
 // once. It is acknowledged at once (unless the target is unknown).
-func (p *SimulatedPool) Deliver(_ context.Context, a Action) error {
+func (p *Pool) Deliver(_ context.Context, a actuator.Action) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	sp, ok := p.pools[a.Target]
@@ -160,7 +171,7 @@ func (p *SimulatedPool) Deliver(_ context.Context, a Action) error {
 // scale asks desired units of target's pool at now (advanced to now):
 // scale-ups join the provisioning queue, scale-downs cancel provisioning
 // units first, newest first, and then remove ready ones.
-func (p *SimulatedPool) scale(target string, sp *simPool, desired int, now time.Time) {
+func (p *Pool) scale(target string, sp *simPool, desired int, now time.Time) {
 	total := sp.ready + pendingUnits(sp)
 	switch {
 	case desired > total:
@@ -188,8 +199,8 @@ func (p *SimulatedPool) scale(target string, sp *simPool, desired int, now time.
 	p.pending.WithLabelValues(target).Set(float64(pendingUnits(sp)))
 }
 
-// SimulatedStatus is one target's simulated pool state.
-type SimulatedStatus struct {
+// Status is one target's simulated pool state.
+type Status struct {
 	Target       string  `json:"target"`
 	Simulated    bool    `json:"simulated"`
 	Ready        int     `json:"ready_units"`
@@ -198,7 +209,7 @@ type SimulatedStatus struct {
 }
 
 // Units returns ready and provisioning units of a target after advancing the pool to now.
-func (p *SimulatedPool) Units(target string) (ready, provisioning int, ok bool) {
+func (p *Pool) Units(target string) (ready, provisioning int, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	sp, ok := p.pools[target]
@@ -210,7 +221,7 @@ func (p *SimulatedPool) Units(target string) (ready, provisioning int, ok bool) 
 }
 
 // SetCostSoFar restores accrued cost after a restart.
-func (p *SimulatedPool) SetCostSoFar(target string, cost float64) {
+func (p *Pool) SetCostSoFar(target string, cost float64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if sp, ok := p.pools[target]; ok {
@@ -219,14 +230,14 @@ func (p *SimulatedPool) SetCostSoFar(target string, cost float64) {
 }
 
 // Status lists every target, sorted by name.
-func (p *SimulatedPool) Status() []SimulatedStatus {
+func (p *Pool) Status() []Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	out := make([]SimulatedStatus, 0, len(p.pools))
+	out := make([]Status, 0, len(p.pools))
 	for name, sp := range p.pools {
 		p.advance(name, sp, now)
-		out = append(out, SimulatedStatus{Target: name, Simulated: true, Ready: sp.ready, Provisioning: pendingUnits(sp), CostSoFar: sp.costSoFar})
+		out = append(out, Status{Target: name, Simulated: true, Ready: sp.ready, Provisioning: pendingUnits(sp), CostSoFar: sp.costSoFar})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
 	return out
