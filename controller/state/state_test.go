@@ -79,6 +79,10 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 	for _, tc := range []struct{ name, content, want string }{
 		{"number a string", `{"version":1,"targets":{"web":{"cost_today":"x"}}}`,
 			`targets["web"].cost_today (line 1, column 45, byte offset 44): want a number, got "x"`},
+		// A file edited by hand ends with a newline: it named the whole
+		// file ("unexpected end of JSON input, got an object").
+		{"white space around", "\n  {\"version\":1,\"targets\":{\"web\":{\"cost_today\":\"x\"}}}\n",
+			`targets["web"].cost_today (line 2, column 47, byte offset 47): want a number, got "x"`},
 		{"time a number", "{\"version\": 1,\n \"targets\": {\"web\": {\"policy\": {\"last_scale_up\": 5}}}}",
 			`targets["web"].policy.last_scale_up (line 2, column 50, byte offset 64): want a time such as 2026-12-07T04:30:00Z, got 5`},
 		{"in a list", `{"version":1,"targets":{"api":{},"web":{"decisions":[{"desired":"a"}]}}}`,

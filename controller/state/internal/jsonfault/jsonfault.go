@@ -35,7 +35,12 @@ func Describe(b []byte, err error, decode func([]byte) error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("not JSON at %s: %s", position(b, max(syn.Offset-1, 0)), syn.Error())
 	}
-	l := locate(located{raw: b}, decode, 0)
+	// White space around the document is not part of its value: a file
+	// edited by hand ends with a newline, and locate read {"\n" for the
+	// kind of "{...}\n" and named the whole file ("unexpected end of JSON
+	// input, got an object").
+	lead := len(b) - len(bytes.TrimLeft(b, " \t\r\n"))
+	l := locate(located{raw: bytes.TrimRight(b[lead:], " \t\r\n"), at: int64(lead)}, decode, 0)
 	where := "the file"
 	if l.path != "" {
 		where = redact.CutQuoted(l.path, redact.MaxEchoed) // a target's 3,000-byte name was quoted whole
