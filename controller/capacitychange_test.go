@@ -131,3 +131,27 @@ func TestCapacityChangeConvertsTheCalmHold(t *testing.T) {
 	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: shadow runs' memory, simulated at capacity 1, lag 5m0s, dropped`), out)
 	require.NotContains(t, out, "WARN")
 }
+
+// A restart with target_utilization raised from 0.5 to 1 (capacity 1
+// throughout): a unit is sized for capacity × utilisation of demand, 0.5
+// then 1. 14 units decided on demand 7, their raw recommendation 14 in
+// the 30-minute stabilisation window; the restart 16 minutes after that
+// scale event (the 10-minute scale-down cooldown over) on demand 6 wants
+// 6. The window's 14 units of 0.5 are 7 of demand, 7 units of 1: the
+// floor halved, which the first decision keeps (reason stabilization).
+// Before, the window held the 14 units for its 30 minutes.
+func TestUtilizationRaisedHalvesTheFloor(t *testing.T) {
+	dir, t0 := t.TempDir(), fixtureStart
+	half := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	half.TargetUtilization = 0.5
+	require.Equal(t, 14, cycleAt(t, dir, half, t0, 7).Desired)
+	require.InDelta(t, 0.5, loadState(t, dir).Targets["web"].Utilization, 0, "saved with the utilisation its units are sized at")
+
+	full := half
+	full.TargetUtilization = 1
+	d := cycleAt(t, dir, full, t0.Add(16*time.Minute), 6)
+	require.Equal(t, 14, d.Explanation.CurrentUnits, "the receiver's units carry over")
+	require.Equal(t, 7, d.Desired, "%s", d.Line())
+	require.Equal(t, policy.ReasonStabilization, d.Reason)
+	require.InDelta(t, 1, loadState(t, dir).Targets["web"].Utilization, 0)
+}

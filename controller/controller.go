@@ -297,16 +297,18 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 }
 
 // restoreTarget resumes target i (t) from its entry of the state file,
-// converted to its capacity_per_unit (state.Target.Resize) and sanitised
-// first: its engine with the calm hold's and the shadow runs'
-// memories, its actuation, and its last decision with its pending time
-// (after a short downtime: pendingResumeWithin), published at once so a
-// restarted controller shows them before its first cycle.
+// converted to its capacity_per_unit and target_utilization
+// (state.Target.Resize) and sanitised first: its engine with the calm
+// hold's and the shadow runs' memories, its actuation, and its last
+// decision with its pending time (after a short downtime:
+// pendingResumeWithin), published at once so a restarted controller
+// shows them before its first cycle.
 func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	f, d := c.file, c.d
 	if ts, ok := f.Targets[t.Name]; ok {
-		// Units sized at another capacity_per_unit converted, memories
-		// of another capacity or lag dropped (state.Target.Resize).
+		// Units sized at another capacity_per_unit or target_utilization
+		// converted, memories of another capacity, utilisation or lag
+		// dropped (state.Target.Resize).
 		for _, msg := range ts.Resize(t) {
 			d.Logger.Info("state file: "+msg, "target", t.Name, "file", d.State.Path())
 		}
@@ -620,7 +622,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
 	ts = accrueCost(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
-	ts.Capacity = t.CapacityPerUnit // what its units are sized at (state.Target.Resize)
+	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
 		_, _, pooled := c.d.Units.Units(t.Name)

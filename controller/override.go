@@ -41,7 +41,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	// The units held until now are charged until now: the next cycle
 	// charged the scaling's units back to the cycle before it.
 	ts = accrueCost(t, ts, now, c.paidUnits(i, t, snap.current, now))
-	ts.Capacity = t.CapacityPerUnit // what its units are sized at (state.Target.Resize)
+	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	if snap.partial != "" { // as the cycle's decide: the last cycle's reading

@@ -9,14 +9,16 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 )
 
-// A target's capacity_per_unit may change between two runs (bigger or
-// smaller units; docs/controller-reference.md, "When the configuration
-// changes between restarts"). What its entry remembers of the demand
-// served, in units of the capacity it was saved at, is converted to the
-// new one (Resize): the stabilisation and usage windows' units, the
-// outage hold, the units a scale-down released and the calm hold's wanted
-// units. The shadow runs' memory is dropped: their pools, costs and
-// event weights were simulated at the old capacity and cannot be
+// A target's capacity_per_unit or target_utilization may change between
+// two runs (bigger or smaller units; docs/controller-reference.md, "When
+// the configuration changes between restarts"). A unit is sized for
+// capacity × utilisation of demand (policy.Target.UnitsFor). What its
+// entry remembers of the demand served, in units of the size it was saved
+// at, is converted to the new one (Resize): the stabilisation and usage
+// windows' units, the outage hold, the units a scale-down released and
+// the calm hold's wanted units. The shadow runs' memory is dropped: their
+// pools, costs and event weights were simulated at the old capacity (the
+// forecaster's own run at the old utilisation too) and cannot be
 // converted one number at a time. What the receiver runs (the last
 // decision, the units each actuator acknowledged, a manual override) and
 // the times (cooldowns, windows) stay: a unit is still a unit of the
@@ -68,42 +70,76 @@ func ConvertUnits(u int, from, to float64, lo, hi int) int {
 	return int(max(float64(lo), min(float64(hi), n)))
 }
 
+// utilizationWas is the target_utilization t's remembered units were
+// sized at: t.Utilization, or now where it is not one a target may have
+// (0 in a file written before it was kept: taken as unchanged, and the
+// capacity alone converts, as it did), or now is not (a target without
+// one: nothing to convert to).
+func (t *Target) utilizationWas(now float64) float64 {
+	if goodUtilization(t.Utilization) && goodUtilization(now) {
+		return t.Utilization
+	}
+	return now
+}
+
+// goodUtilization reports whether u is a target_utilization a target may
+// have.
+func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
+
 // Resize makes t's entry one of target (saved under another
-// capacity_per_unit or lag, or the same): the units remembered of the
-// demand served are converted to target's capacity (see above), and the
-// memories sized at another capacity or lag that cannot be converted are
-// dropped: the shadow runs' (they start afresh, as after an outage) and,
-// when the lag changed, the calm hold's (its wanted units provisioned
-// for another lead window; the hold waits its 12 hours again). It records
-// target's capacity in t.Capacity and returns one message for each
-// change (none without one).
+// capacity_per_unit, target_utilization or lag, or the same): the units
+// remembered of the demand served are converted to target's unit size,
+// capacity × utilisation (see above), and the memories sized at another
+// capacity, utilisation or lag that cannot be converted are dropped: the
+// shadow runs' (they start afresh, as after an outage; their forecaster's
+// run decided at the utilisation) and, when the lag changed, the calm
+// hold's (its wanted units provisioned for another lead window; the hold
+// waits its 12 hours again). It records target's capacity and
+// utilisation in t and returns one message for each change (none
+// without one).
 func (t *Target) Resize(target policy.Target) []string {
 	var msgs []string
-	if from, ok := t.SizedAt(); ok && from != target.CapacityPerUnit {
-		msgs = append(msgs, t.convert(from, target))
+	from, ok := t.SizedAt()
+	if !ok { // not known: nothing to convert it from
+		from = target.CapacityPerUnit
 	}
-	t.Capacity = target.CapacityPerUnit
+	was := t.utilizationWas(target.TargetUtilization)
+	if from != target.CapacityPerUnit || was != target.TargetUtilization {
+		msgs = append(msgs, t.convert(from, was, target))
+	}
+	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
 	key := ShadowTarget(target)
 	if t.Calm != nil && t.Calm.Target != "" && t.Calm.Target != key {
 		msgs = append(msgs, fmt.Sprintf("calm hold's memory, sized at %s, dropped: the target now has %s; the hold starts afresh", t.Calm.Target, key))
 		t.Calm = nil
 	}
-	if t.Shadow != nil && t.Shadow.Target != key {
-		msgs = append(msgs, fmt.Sprintf("shadow runs' memory, simulated at %s, dropped: the target now has %s; they start afresh", t.Shadow.Target, key))
+	if t.Shadow != nil && (t.Shadow.Target != key || was != target.TargetUtilization) {
+		simulated := t.Shadow.Target
+		if was != target.TargetUtilization {
+			simulated += fmt.Sprintf(", target_utilization %g", was)
+			key += fmt.Sprintf(", target_utilization %g", target.TargetUtilization)
+		}
+		msgs = append(msgs, fmt.Sprintf("shadow runs' memory, simulated at %s, dropped: the target now has %s; they start afresh", simulated, key))
 		t.Shadow = nil
 	}
 	return msgs
 }
 
-// convert converts t's remembered units from capacity from to target's
-// and says what it converted.
-func (t *Target) convert(from float64, target policy.Target) string {
-	to, lo, hi := target.CapacityPerUnit, target.MinUnits, target.MaxUnits
+// convert converts t's remembered units from capacity from at
+// utilisation was to target's unit size and says what it converted.
+func (t *Target) convert(from, was float64, target policy.Target) string {
+	// A unit is capacity × utilisation of demand (policy.Target.UnitsFor);
+	// the same utilisation converts by the capacities alone, as before.
+	size, to := from, target.CapacityPerUnit
+	if was != target.TargetUtilization {
+		size, to = from*was, to*target.TargetUtilization
+	}
+	lo, hi := target.MinUnits, target.MaxUnits
 	var done []string
 	unit := func(what string, u *int) {
 		if *u > 0 {
 			before := *u
-			*u = ConvertUnits(*u, from, to, lo, hi)
+			*u = ConvertUnits(*u, size, to, lo, hi)
 			done = append(done, fmt.Sprintf("%s %d → %d", what, before, *u))
 		}
 	}
@@ -112,7 +148,7 @@ func (t *Target) convert(from float64, target policy.Target) string {
 		before := highest(p.Recent)
 		p.Recent = slices.Clone(p.Recent)
 		for i, r := range p.Recent {
-			units, planned := ConvertUnits(r.Units, from, to, lo, hi), ConvertUnits(r.Units-r.Reactive, from, to, lo, hi)
+			units, planned := ConvertUnits(r.Units, size, to, lo, hi), ConvertUnits(r.Units-r.Reactive, size, to, lo, hi)
 			p.Recent[i].Units, p.Recent[i].Reactive = units, min(units, max(0, units-planned))
 		}
 		done = append(done, fmt.Sprintf("stabilisation window's highest %d → %d", before, highest(p.Recent)))
@@ -121,7 +157,7 @@ func (t *Target) convert(from float64, target policy.Target) string {
 		before := highest(p.Used)
 		p.Used = slices.Clone(p.Used)
 		for i := range p.Used {
-			p.Used[i].Units = ConvertUnits(p.Used[i].Units, from, to, min(lo, 0), hi)
+			p.Used[i].Units = ConvertUnits(p.Used[i].Units, size, to, min(lo, 0), hi)
 		}
 		done = append(done, fmt.Sprintf("usage window's highest %d → %d", before, highest(p.Used)))
 	}
@@ -131,7 +167,7 @@ func (t *Target) convert(from float64, target policy.Target) string {
 		m := *c
 		m.Target, m.Wanted = ShadowTarget(target), make([]int, len(c.Wanted))
 		for i, u := range c.Wanted { // not capped by min and max (docs/controller-reference.md)
-			m.Wanted[i] = ConvertUnits(u, from, to, 0, policy.MaxUnitsLimit)
+			m.Wanted[i] = ConvertUnits(u, size, to, 0, policy.MaxUnitsLimit)
 		}
 		t.Calm = &m
 		if len(m.Wanted) > 0 {
@@ -142,8 +178,29 @@ func (t *Target) convert(from float64, target policy.Target) string {
 	if len(done) > 0 {
 		what = strings.Join(done, ", ")
 	}
-	return fmt.Sprintf("capacity_per_unit %g when saved, %g now: units remembered of the demand served converted to it "+
-		"(ceil(units × %g / %g), within [%d, %d]): %s", from, to, from, to, lo, hi, what)
+	return resizeMessage(from, was, target) + what
+}
+
+// resizeMessage is convert's message up to what it converted: what
+// changed (capacity_per_unit, target_utilization or both) and the ratio
+// its units are converted by.
+func resizeMessage(from, was float64, target policy.Target) string {
+	cu, tu := target.CapacityPerUnit, target.TargetUtilization
+	ratio := fmt.Sprintf("%g / %g", from, cu)
+	if was != tu {
+		ratio = fmt.Sprintf("%g × %g / (%g × %g)", from, was, cu, tu)
+	}
+	var changed string
+	switch {
+	case was == tu:
+		changed = fmt.Sprintf("capacity_per_unit %g when saved, %g now: units remembered of the demand served converted to it", from, cu)
+	case from == cu:
+		changed = fmt.Sprintf("target_utilization %g when saved, %g now: units remembered of the demand served converted to it", was, tu)
+	default:
+		changed = fmt.Sprintf("capacity_per_unit %g and target_utilization %g when saved, %g and %g now: "+
+			"units remembered of the demand served converted to them", from, was, cu, tu)
+	}
+	return fmt.Sprintf("%s (ceil(units × %s), within [%d, %d]): ", changed, ratio, target.MinUnits, target.MaxUnits)
 }
 
 // highest is the most units of rs (0: none).

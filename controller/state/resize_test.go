@@ -30,15 +30,16 @@ func TestConvertUnits(t *testing.T) {
 	}
 }
 
-// resizeFixture is an entry saved at capacity 1 and a 5-minute lag with
+// resizeFixture is an entry saved at capacity 1, utilisation 1 and a
+// 5-minute lag with
 // every kind of units: demand's (windows, outage hold, released, calm
 // hold's wanted) and the receiver's (last decision, acknowledged,
 // manual override).
 func resizeFixture() (Target, policy.Target) {
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	old := policy.Target{Name: "web", CapacityPerUnit: 1, MinUnits: 1, MaxUnits: 20, Lag: 5 * time.Minute}
+	old := policy.Target{Name: "web", CapacityPerUnit: 1, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20, Lag: 5 * time.Minute}
 	ts := Target{
-		Capacity: 1,
+		Capacity: 1, Utilization: 1,
 		Policy: policy.State{LastDesired: 15, HasLast: true, LastScaleUp: at,
 			Recent:     []policy.Recommendation{{At: at, Units: 15, Reactive: 6}, {At: at.Add(time.Minute), Units: 9}},
 			Used:       []policy.Recommendation{{At: at, Units: 13}, {At: at.Add(time.Minute), Units: 0}},
@@ -145,4 +146,95 @@ func TestResizeOfAnOlderFile(t *testing.T) {
 	ts.Capacity = -3 // hand-edited
 	_, ok = ts.SizedAt()
 	require.False(t, ok)
+}
+
+// Units are sized at capacity × target_utilization (policy.Target.UnitsFor):
+// utilisation 0.5 to 1 at the same capacity halves the demand's units
+// (15 → 8, the 6 reactive of them 3), the receiver's stay; the shadow
+// runs' memory (the forecaster's own policy run decided at the old
+// utilisation) is dropped, the calm hold's converted. One message each.
+func TestResizeUtilizationChanged(t *testing.T) {
+	ts, old := resizeFixture()
+	old.TargetUtilization, ts.Utilization = 0.5, 0.5
+	saved := ts
+	full := old
+	full.TargetUtilization = 1
+	msgs := ts.Resize(full)
+
+	p := ts.Policy
+	require.Equal(t, []policy.Recommendation{{At: saved.Policy.Recent[0].At, Units: 8, Reactive: 3}, {At: saved.Policy.Recent[1].At, Units: 5}}, p.Recent,
+		"15 of which 6 reactive: 8 of which 3 (the 9 planned: 5)")
+	require.Equal(t, []int{7, 0}, []int{p.Used[0].Units, p.Used[1].Units})
+	require.Equal(t, 7, p.OutageHold)
+	require.Equal(t, 9, p.ReleasedFrom)
+	require.Equal(t, []int{8, 7, 7}, ts.Calm.Wanted)
+	require.Equal(t, ShadowTarget(full), ts.Calm.Target)
+	require.Nil(t, ts.Shadow)
+	require.InDelta(t, 1, ts.Utilization, 0)
+	require.InDelta(t, 1, ts.Capacity, 0)
+	require.Equal(t, 15, p.LastDesired, "the receiver's units stay")
+	require.Equal(t, saved.Policy.Manual, p.Manual)
+	require.Equal(t, saved.Acked, ts.Acked)
+
+	require.Equal(t, []string{
+		"target_utilization 0.5 when saved, 1 now: units remembered of the demand served converted to it " +
+			"(ceil(units × 1 × 0.5 / (1 × 1)), within [1, 20]): " +
+			"stabilisation window's highest 15 → 8, usage window's highest 13 → 7, outage hold 14 → 7, units released 17 → 9, calm hold's 3 wanted units",
+		"shadow runs' memory, simulated at capacity 1, lag 5m0s, target_utilization 0.5, dropped: " +
+			"the target now has capacity 1, lag 5m0s, target_utilization 1; they start afresh",
+	}, msgs)
+	require.Empty(t, ts.Resize(full), "converted once")
+}
+
+// Capacity and utilisation both changed: one conversion by the ratio of
+// the demand a unit is sized for, 1 × 0.5 to 2 × 1: a quarter.
+func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
+	ts, old := resizeFixture()
+	old.TargetUtilization, ts.Utilization = 0.5, 0.5
+	ts.Calm.Target = ShadowTarget(old)
+	now := old
+	now.CapacityPerUnit, now.TargetUtilization = 2, 1
+	msgs := ts.Resize(now)
+	require.Equal(t, 4, ts.Policy.Recent[0].Units, "15 / 4 rounded up")
+	require.Equal(t, 4, ts.Policy.OutageHold)
+	require.Equal(t, []int{4, 4, 4}, ts.Calm.Wanted)
+	require.Len(t, msgs, 2)
+	require.Equal(t, "capacity_per_unit 1 and target_utilization 0.5 when saved, 2 and 1 now: units remembered of the demand served converted to them "+
+		"(ceil(units × 1 × 0.5 / (2 × 1)), within [1, 20]): "+
+		"stabilisation window's highest 15 → 4, usage window's highest 13 → 4, outage hold 14 → 4, units released 17 → 5, calm hold's 3 wanted units", msgs[0])
+	require.Equal(t, "shadow runs' memory, simulated at capacity 1, lag 5m0s, target_utilization 0.5, dropped: "+
+		"the target now has capacity 2, lag 5m0s, target_utilization 1; they start afresh", msgs[1])
+
+	// Capacity doubled and utilisation halved: the same demand a unit is
+	// sized for, nothing to convert, but the calm hold's memory is now of
+	// capacity 2.
+	ts, old = resizeFixture()
+	ts.Shadow = nil
+	ts.Utilization = 1
+	same := old
+	same.CapacityPerUnit, same.TargetUtilization = 2, 0.5
+	msgs = ts.Resize(same)
+	require.Equal(t, 15, ts.Policy.Recent[0].Units)
+	require.Equal(t, []int{15, 14, 13}, ts.Calm.Wanted)
+	require.Equal(t, ShadowTarget(same), ts.Calm.Target)
+	require.Len(t, msgs, 1)
+	require.Contains(t, msgs[0], "(ceil(units × 1 × 1 / (2 × 0.5)), ")
+}
+
+// A file written before the utilisation was kept (d7394d5's, or older):
+// it is taken as unchanged, and the capacity alone converts, as it did; a
+// utilisation that is no target's (hand-edited) likewise.
+func TestResizeWithoutSavedUtilization(t *testing.T) {
+	for _, saved := range []float64{0, -1, 1.5} {
+		ts, old := resizeFixture()
+		ts.Utilization = saved
+		ts.Shadow = nil
+		now := old
+		now.CapacityPerUnit, now.TargetUtilization = 4, 0.5
+		msgs := ts.Resize(now)
+		require.Equal(t, 4, ts.Policy.Recent[0].Units, "saved %g: 15 × 1 / 4", saved)
+		require.Len(t, msgs, 1)
+		require.Contains(t, msgs[0], "capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it (ceil(units × 1 / 4), within [1, 20]): ")
+		require.InDelta(t, 0.5, ts.Utilization, 0, "known from now on")
+	}
 }

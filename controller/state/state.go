@@ -66,12 +66,15 @@ type Target struct {
 	// restart carries it on. Absent while they are equal, and in files
 	// written before it was kept (the first cycle then sets it).
 	Pending *Pending `json:"pending,omitempty"`
-	// Capacity is the capacity_per_unit the units remembered for the
-	// demand served (the stabilisation and usage windows, the outage
-	// hold, the units released, the calm hold's wanted units) were sized
-	// at; 0 in files written before it was kept (SizedAt). Resize
-	// converts them to another.
-	Capacity float64 `json:"capacity_per_unit,omitempty"`
+	// Capacity and Utilization are the capacity_per_unit and
+	// target_utilization the units remembered for the demand served (the
+	// stabilisation and usage windows, the outage hold, the units
+	// released, the calm hold's wanted units) were sized at: a unit is
+	// capacity × utilisation of demand (policy.Target.UnitsFor). 0 in
+	// files written before they were kept (SizedAt, utilizationWas).
+	// Resize converts them to another size.
+	Capacity    float64 `json:"capacity_per_unit,omitempty"`
+	Utilization float64 `json:"target_utilization,omitempty"`
 	// Calm is the calm hold's memory (controller/engine, calm.go), so a
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).
