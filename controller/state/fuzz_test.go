@@ -23,6 +23,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{}}`))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"shadow":{"version":1,"at":1000,"started":400,"demand":35,"pick":0,"forecaster":{"ready":3,"pending":[1200],"cost":10,"viol":1},"forecaster_policy":{"last_desired":4,"has_last":true},"own":{"ready":4,"cost":12,"viol":0},"hpas":[{"ready":5,"cost":15,"viol":0,"last":5,"events":1.5,"last_event":900,"window":[{"at":900,"raw":5},{"at":1000,"raw":4}]}],"pace":{"cost":12,"events":2,"counted":1000},"steps":{"at":1000,"last":35,"has":true,"last_diff":0.5,"has_diff":true,"wobble":[0.1,0.2],"climb":[0.5,-0.5]}}}}}`))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"calm":{"version":1,"at":1000,"on":true,"since":400,"events":[500,900],"wanted":[3,4]}}}}`))
+	// A long plain key at fault (repeated whole before: jsonfault's keyPath).
+	f.Add([]byte(`{"version":1,"targets":{"web":{"acked":{"` + strings.Repeat("k", 300) + `":2.5}}}}`))
 	// The unit size the demand's units were saved at (Resize).
 	f.Add([]byte(`{"version":1,"targets":{"web":{"capacity_per_unit":4,"target_utilization":0.7,"policy":{"last_desired":5,"has_last":true,"recent":[{"at":"2026-03-02T12:00:00Z","units":5,"reactive":2}],"outage_hold":3}}}}`))
 	g := goodShadow() // format 2, packed

@@ -94,6 +94,10 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 		// Found by FuzzLoad: a long target name was quoted whole.
 		{"long target name", `{"version":1,"targets":{"` + strings.Repeat("w", 300) + `":{"cost_today":"x"}}}`,
 			`targets["` + strings.Repeat("w", 100) + `..."].cost_today (line 1, column 342, byte offset 341): want a number, got "x"`},
+		// A plain word too: a 300-byte actuator name was repeated whole.
+		{"long acked key", `{"version":1,"targets":{"web":{"acked":{"` + strings.Repeat("k", 300) + `":2.5}}}}`,
+			`targets["web"].acked["` + strings.Repeat("k", 100) + `..."] (line 1, column 344, byte offset 343): want a whole number, got 2.5`},
+		{"bad last byte", `{"version":1,"targets":}`, `not JSON at line 1, column 24, byte offset 23: invalid character '}' looking for beginning of value`},
 		{"packed history", `{"version":1,"targets":{"web":{"history":"!!!"}}}`,
 			`targets["web"].history (line 1, column 42, byte offset 41): history: not base64, got "!!!"`},
 		{"packed shadow runs", `{"version":1,"targets":{"web":{"shadow":{"version":2,"runs":5}}}}`,

@@ -30,7 +30,7 @@ func Describe(b []byte, err error, decode func([]byte) error) string {
 	switch {
 	case len(bytes.TrimSpace(b)) == 0:
 		return "the file is empty"
-	case errors.As(err, &syn) && syn.Offset >= int64(len(b)):
+	case errors.As(err, &syn) && syn.Offset >= int64(len(b)) && syn.Error() == unexpectedEnd:
 		return fmt.Sprintf("cut short: its JSON ends unfinished at %s", position(b, int64(len(b))))
 	case errors.As(err, &syn):
 		return fmt.Sprintf("not JSON at %s: %s", position(b, max(syn.Offset-1, 0)), syn.Error())
@@ -47,6 +47,11 @@ func Describe(b []byte, err error, decode func([]byte) error) string {
 	}
 	return fmt.Sprintf("%s (%s): %s, got %s", where, position(b, l.at), wantOf(l.err), gotOf(l.raw))
 }
+
+// unexpectedEnd is encoding/json's syntax error for a document that ends
+// unfinished (its offset the document's length, as for a bad last byte:
+// "{\"a\":}" was said to be cut short).
+const unexpectedEnd = "unexpected end of JSON input"
 
 // maxLocateDepth bounds locate's descent (the state file's values are
 // nested six deep at most).
@@ -126,10 +131,11 @@ var timeType = reflect.TypeFor[time.Time]()
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // keyPath is key's part of a JSON path: .key, or ["key"] for a key of
-// "targets" (the state file's target names) and a key that is not a plain
-// word.
+// "targets" (the state file's target names), a key that is not a plain
+// word and one longer than redact.MaxEchoed (Describe cuts it quoted: a
+// 300-byte actuator name of acked was repeated whole).
 func keyPath(parent, key string) string {
-	if parent == "targets" || !plainKey.MatchString(key) {
+	if parent == "targets" || !plainKey.MatchString(key) || len(key) > redact.MaxEchoed {
 		k, _ := json.Marshal(key)
 		return "[" + string(k) + "]"
 	}
