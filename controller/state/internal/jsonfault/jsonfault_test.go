@@ -39,6 +39,7 @@ func TestDescribe(t *testing.T) {
 			"not JSON at line 2, column 11, byte offset 23: invalid character '}' looking for beginning of object key string"},
 		{"type error", `{"name":"a","count":"x"}`, `count (line 1, column 21, byte offset 20): want a whole number, got "x"`},
 		{"type error on line 2", "{\n  \"count\": \"x\"\n}", `count (line 2, column 12, byte offset 13): want a whole number, got "x"`},
+		{"white space around", "\n {\"count\":\"x\"}\n", `count (line 2, column 11, byte offset 11): want a whole number, got "x"`},
 		{"in a map", `{"items":{"a b":{"size":true}}}`, `items["a b"].size (line 1, column 25, byte offset 24): want a number, got true`},
 		{"in a list", `{"list":[{"size":1},{"size":"big"}]}`, `list[1].size (line 1, column 29, byte offset 28): want a number, got "big"`},
 		{"time", `{"at":"noon"}`, `at (line 1, column 7, byte offset 6): want a time such as 2026-12-07T04:30:00Z, got "noon"`},
