@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state/internal/histenc"
 )
 
 // everyField is n decisions with every field of policy.Decision set
@@ -23,41 +24,55 @@ import (
 // in UTC, the local zone and zones of other offsets.
 func everyField(t *testing.T, n int) []policy.Decision {
 	t.Helper()
-	cols, err := historyPlan()
-	require.NoError(t, err, "every field of policy.Decision has a column")
-	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 5*3600+1800), time.FixedZone("", -3*3600)}
-	base := time.Date(2026, 12, 6, 18, 0, 0, 123456789, time.UTC)
+	require.NoError(t, histenc.Packable(), "every field of policy.Decision has a column")
 	ds := make([]policy.Decision, n)
 	for i := range ds {
-		d := reflect.ValueOf(&ds[i]).Elem()
-		for k, c := range cols {
-			v, ok := field(d, c.path)
-			if !ok {
-				continue
-			}
-			switch c.kind {
-			case kindPresent:
-				if i%3 != 2 {
-					v.Set(reflect.New(v.Type().Elem()))
-				}
-			case kindInt:
-				v.SetInt(int64((i + k) % 7 * (1 - 2*(k%2)))) // negative too, 0 sometimes
-			case kindFloat:
-				v.SetFloat([]float64{math.Pi * float64(i+k), -1e-300, math.Copysign(0, -1), 1e300, 0.1}[(i+k)%5])
-			case kindBool:
-				v.SetBool((i+k)%2 == 0)
-			case kindString:
-				v.SetString([]string{"forecast", "", "mean(ridge_log,holt_winters)", "é <&> \"x\""}[(i+k)%4])
-			case kindTime:
-				at := base.Add(time.Duration(i)*15*time.Second + time.Duration(k*i)*time.Millisecond + time.Duration(i*k))
-				if (i+k)%6 == 5 {
-					at = time.Time{}
-				}
-				*v.Addr().Interface().(*time.Time) = at.In(zones[(i+k)%len(zones)])
-			}
-		}
+		var k int
+		setEvery(reflect.ValueOf(&ds[i]).Elem(), i, &k)
 	}
 	return ds
+}
+
+// setEvery sets every field the history has a column for of struct v,
+// of decision i, to a value of its own; k counts the columns before
+// (the fields of an optional object left nil are counted too).
+func setEvery(v reflect.Value, i int, k *int) {
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 5*3600+1800), time.FixedZone("", -3*3600)}
+	base := time.Date(2026, 12, 6, 18, 0, 0, 123456789, time.UTC)
+	for f := range v.NumField() {
+		sf := v.Type().Field(f)
+		if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); !sf.IsExported() || name == "-" {
+			continue
+		}
+		fv, c := v.Field(f), *k
+		if sf.Type.Kind() != reflect.Struct || sf.Type == reflect.TypeFor[time.Time]() {
+			*k++ // a struct's fields have the columns, a time and the rest one each
+		}
+		switch kind := sf.Type.Kind(); {
+		case sf.Type == reflect.TypeFor[time.Time]():
+			at := base.Add(time.Duration(i)*15*time.Second + time.Duration(c*i)*time.Millisecond + time.Duration(i*c))
+			if (i+c)%6 == 5 {
+				at = time.Time{}
+			}
+			fv.Set(reflect.ValueOf(at.In(zones[(i+c)%len(zones)])))
+		case kind == reflect.Pointer:
+			obj := reflect.New(sf.Type.Elem())
+			if i%3 != 2 {
+				fv.Set(obj)
+			}
+			setEvery(obj.Elem(), i, k)
+		case kind == reflect.Struct:
+			setEvery(fv, i, k)
+		case kind == reflect.Float64:
+			fv.SetFloat([]float64{math.Pi * float64(i+c), -1e-300, math.Copysign(0, -1), 1e300, 0.1}[(i+c)%5])
+		case kind == reflect.Bool:
+			fv.SetBool((i+c)%2 == 0)
+		case kind == reflect.String:
+			fv.SetString([]string{"forecast", "", "mean(ridge_log,holt_winters)", "é <&> \"x\""}[(i+c)%4])
+		default:
+			fv.SetInt(int64((i + c) % 7 * (1 - 2*(c%2)))) // negative too, 0 sometimes
+		}
+	}
 }
 
 // viaJSON is ds as the state file read them back when it held them in
@@ -179,9 +194,7 @@ func TestLoadsFileOfEarlierVersion(t *testing.T) {
 // cannot be read refuses the file, as decisions that are not a list do.
 func TestHistoryOfAnotherVersion(t *testing.T) {
 	ds := everyField(t, 3)
-	cols, err := historyPlan()
-	require.NoError(t, err)
-	packed, _ := appendHistory(nil, nil, cols, ds[:2])
+	packed, _ := histenc.Append(nil, nil, ds[:2])
 	newest, err := json.Marshal(ds[2:])
 	require.NoError(t, err)
 	file := func(hist []byte) string {
@@ -198,7 +211,7 @@ func TestHistoryOfAnotherVersion(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, viaJSON(t, ds), f.Targets["web"].Decisions)
 
-	other := append([]byte{historyVersion + 1}, packed[1:]...)
+	other := append([]byte{packed[0] + 1}, packed[1:]...) // the version byte
 	f, err = load(file(other))
 	require.NoError(t, err)
 	require.Equal(t, viaJSON(t, ds[2:]), f.Targets["web"].Decisions, "the newest decision alone")
@@ -206,7 +219,7 @@ func TestHistoryOfAnotherVersion(t *testing.T) {
 	for name, bad := range map[string][]byte{
 		"truncated": packed[:len(packed)-3],
 		"trailing":  append(packed[:len(packed):len(packed)], 7),
-		"no count":  {historyVersion},
+		"no count":  packed[:1],
 	} {
 		_, err := load(file(bad))
 		require.ErrorContains(t, err, "history", name)
@@ -221,19 +234,19 @@ func TestHistoryOfAnotherVersion(t *testing.T) {
 // that read the same; or it is refused with an error naming the history.
 // Never a panic.
 func FuzzHistory(f *testing.F) {
-	cols, err := historyPlan()
-	if err != nil {
+	if err := histenc.Packable(); err != nil {
 		f.Fatal(err)
 	}
+	var packed []byte
 	for _, ds := range [][]policy.Decision{fleetFile(1).Targets["service-0000"].Decisions, fixtureFile().Targets["web"].Decisions, {{}}} {
-		packed, _ := appendHistory(nil, nil, cols, ds)
+		packed, _ = histenc.Append(nil, nil, ds)
 		f.Add(packed)
 	}
-	f.Add([]byte{historyVersion, 3, 0x80})
+	f.Add([]byte{packed[0], 3, 0x80}) // the version, 3 decisions, a varint cut short
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		ds, err := readHistory(base64.RawStdEncoding.EncodeToString(raw))
+		ds, err := histenc.Read(base64.RawStdEncoding.EncodeToString(raw))
 		if err != nil {
-			if !errors.Is(err, errHistoryVersion) {
+			if !errors.Is(err, histenc.ErrVersion) {
 				require.ErrorContains(t, err, "history")
 			}
 			return

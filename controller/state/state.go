@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state/internal/histenc"
 	"github.com/prescale/prescale/controller/state/internal/jsonfault"
 	"github.com/prescale/prescale/internal/atomicfile"
 )
@@ -42,7 +43,7 @@ type Target struct {
 	CostAt    time.Time `json:"cost_at,omitzero"`
 	// Decisions are the most recent decisions, oldest first. The file
 	// holds the newest in "decisions" and the older ones packed in
-	// "history" (history.go; MarshalJSON, UnmarshalJSON).
+	// "history" (internal/histenc; MarshalJSON, UnmarshalJSON).
 	Decisions []policy.Decision `json:"decisions,omitempty"`
 	// PrevForecast is the previous cycle's one-step-ahead mean forecast and
 	// the time it was for; the next cycle scores it (prescale_model_error).
@@ -294,15 +295,14 @@ func (s *Store) encode(w *bufio.Writer, f File) error {
 
 // writeTarget writes t's JSON to w (MarshalJSON's bytes): its fields
 // as encoding/json writes them but for its decisions, the newest alone
-// in "decisions" and the older ones packed in "history" (history.go),
+// in "decisions" and the older ones packed in "history" (internal/histenc),
 // and its shadow runs' memory, its last field, through appendShadow
 // (through its MarshalJSON when of another version or unreadable runs).
 func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 	m := t.Shadow
 	t.Shadow = nil
 	var older []policy.Decision
-	cols, planErr := historyPlan()
-	if n := len(t.Decisions); n > 1 && planErr == nil {
+	if n := len(t.Decisions); n > 1 && histenc.Packable() == nil {
 		older, t.Decisions = t.Decisions[:n-1], t.Decisions[n-1:]
 	}
 	val, err := s.marshal((*plainTarget)(&t))
@@ -313,7 +313,7 @@ func (s *Store) writeTarget(w *bufio.Writer, t Target) error {
 	_, _ = w.Write(val[:len(val)-1]) // its closing brace after the rest
 	if older != nil {
 		_, _ = w.WriteString(`,"history":"`)
-		s.hist, s.col = appendHistory(s.hist[:0], s.col, cols, older)
+		s.hist, s.col = histenc.Append(s.hist[:0], s.col, older)
 		s.out = base64.RawStdEncoding.AppendEncode(s.out[:0], s.hist)
 		_, _ = w.Write(s.out)
 		_ = w.WriteByte('"')
@@ -386,9 +386,9 @@ func (t *Target) UnmarshalJSON(b []byte) error {
 	if v.History == nil {
 		return nil
 	}
-	older, err := readHistory(*v.History)
+	older, err := histenc.Read(*v.History)
 	switch {
-	case errors.Is(err, errHistoryVersion):
+	case errors.Is(err, histenc.ErrVersion):
 		return nil
 	case err != nil:
 		return err

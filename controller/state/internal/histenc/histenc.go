@@ -1,4 +1,8 @@
-package state
+// Package histenc packs a target's older decisions for the state file
+// (its "history" field; controller/state): a column a field of
+// policy.Decision, each value written compactly and read back as its
+// JSON did, and reads them back.
+package histenc
 
 import (
 	"cmp"
@@ -41,7 +45,7 @@ import (
 // the count of decisions is bounded by its bytes), and a column of a
 // name or kind this version does not know is skipped: a field without a
 // column is zero, as JSON's unknown and missing fields. A field of
-// policy.Decision gets its column from its type (historyPlan), without
+// policy.Decision gets its column from its type (plan), without
 // a new version. In JSON the decisions were two thirds of the state
 // file (15.5 KB a target of the 22.5 at 1,000 targets); now the 20
 // decisions, the newest in JSON, take 3.7 KB.
@@ -80,10 +84,10 @@ type column struct {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// historyPlan is the columns of policy.Decision (or why it cannot be
+// plan is the columns of policy.Decision (or why it cannot be
 // packed: a field of a kind the history has no column for, two names of
 // one hash; the decisions are then written in JSON, as before).
-var historyPlan = sync.OnceValues(func() ([]column, error) {
+var plan = sync.OnceValues(func() ([]column, error) {
 	return planOf(reflect.TypeFor[policy.Decision]())
 })
 
@@ -185,9 +189,21 @@ func timeAt(v reflect.Value, ok bool) time.Time {
 	return *v.Addr().Interface().(*time.Time)
 }
 
-// appendHistory appends the packed history of ds (the layout above) to
-// b, using col as scratch (returned for reuse).
-func appendHistory(b, col []byte, cols []column, ds []policy.Decision) (out, scratch []byte) {
+// Packable is nil when the decisions can be packed, else why not (see
+// plan): the caller then writes them in JSON.
+func Packable() error {
+	_, err := plan()
+	return err
+}
+
+// Append appends the packed history of ds (the layout above) to b,
+// using col as scratch (returned for reuse). Unless Packable, it
+// appends nothing.
+func Append(b, col []byte, ds []policy.Decision) (out, scratch []byte) {
+	cols, err := plan()
+	if err != nil {
+		return b, col
+	}
 	b = append(b, historyVersion)
 	b = binary.AppendUvarint(b, uint64(len(ds)))
 	var seen []string
@@ -311,23 +327,23 @@ func appendString(b []byte, seen []string, s string) ([]byte, []string) {
 	return append(b, s...), append(seen, s)
 }
 
-// errHistoryVersion: a packed history of another version, not read.
-var errHistoryVersion = errors.New("another version")
+// ErrVersion: a packed history of another version, not read.
+var ErrVersion = errors.New("another version")
 
-// readHistory reads a packed history (base64).
-func readHistory(enc string) ([]policy.Decision, error) {
+// Read reads a packed history (base64).
+func Read(enc string) ([]policy.Decision, error) {
 	raw, err := base64.RawStdEncoding.DecodeString(enc)
 	if err != nil {
 		return nil, errors.New("history: not base64")
 	}
-	cols, err := historyPlan()
+	cols, err := plan()
 	if err != nil {
 		return nil, err
 	}
 	if len(raw) == 0 || raw[0] != historyVersion {
-		return nil, errHistoryVersion
+		return nil, ErrVersion
 	}
-	r := unpacker{b: raw[1:]}
+	r := reader{b: raw[1:]}
 	n := r.uint()
 	if r.err != nil || n > uint64(len(r.b)) { // the first column takes a byte a decision at least
 		return nil, fmt.Errorf("history: %d decisions in %d bytes", n, len(raw))
@@ -357,7 +373,7 @@ type stored struct {
 // readColumns reads the columns of r: the presence columns into ds at
 // once, the other known ones returned to be read after them; unknown
 // ones (an id or kind this version has no field for) are skipped.
-func readColumns(r *unpacker, cols []column, ds []policy.Decision) ([]stored, error) {
+func readColumns(r *reader, cols []column, ds []policy.Decision) ([]stored, error) {
 	var later []stored
 	for len(r.b) > 0 {
 		id := r.uint32()
@@ -384,7 +400,7 @@ func readColumns(r *unpacker, cols []column, ds []policy.Decision) ([]stored, er
 // readColumn reads column c's values (b) into ds. A value whose object
 // is absent (its presence 0) is read and dropped.
 func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
-	r := unpacker{b: b}
+	r := reader{b: b}
 	var prevBits uint64
 	var prev time.Time
 	var seen []string
@@ -440,7 +456,7 @@ func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
 }
 
 // end is the first error, or one if bytes are left.
-func (r *unpacker) end() error {
+func (r *reader) end() error {
 	if r.err == nil && len(r.b) > 0 {
 		return fmt.Errorf("%d bytes after the last value", len(r.b))
 	}
@@ -448,7 +464,7 @@ func (r *unpacker) end() error {
 }
 
 // time reads a time written by appendTime with reference ref.
-func (r *unpacker) time(ref time.Time) (time.Time, error) {
+func (r *reader) time(ref time.Time) (time.Time, error) {
 	t, err := timeOf(ref.Unix()+r.int(), int64(ref.Nanosecond())+r.int(), r.int())
 	if r.err != nil {
 		return t, nil // reported as truncated
@@ -482,9 +498,33 @@ func timeOf(sec, nsec, off int64) (time.Time, error) {
 	return t.In(time.FixedZone("", int(off))), nil
 }
 
-// The history's values.
+// reader reads the packed values; after the first error (err) every
+// value reads 0.
+type reader struct {
+	b   []byte
+	err error
+}
 
-func (r *unpacker) uint() uint64 {
+var errTruncated = errors.New("truncated")
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.b = nil
+}
+
+func (r *reader) int() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(errTruncated)
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) uint() uint64 {
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.fail(errTruncated)
@@ -494,7 +534,7 @@ func (r *unpacker) uint() uint64 {
 	return v
 }
 
-func (r *unpacker) byte() byte {
+func (r *reader) byte() byte {
 	if len(r.b) == 0 {
 		r.fail(errTruncated)
 		return 0
@@ -504,7 +544,7 @@ func (r *unpacker) byte() byte {
 	return v
 }
 
-func (r *unpacker) uint32() uint32 {
+func (r *reader) uint32() uint32 {
 	if len(r.b) < 4 {
 		r.fail(errTruncated)
 		return 0
@@ -515,7 +555,7 @@ func (r *unpacker) uint32() uint32 {
 }
 
 // flag reads a bool's byte, 0 or 1.
-func (r *unpacker) flag() bool {
+func (r *reader) flag() bool {
 	switch v := r.byte(); v {
 	case 0, 1:
 		return v == 1
@@ -526,7 +566,7 @@ func (r *unpacker) flag() bool {
 }
 
 // bytes reads a length and that many bytes.
-func (r *unpacker) bytes() []byte {
+func (r *reader) bytes() []byte {
 	n := r.uint()
 	if n > uint64(len(r.b)) {
 		r.fail(errTruncated)
@@ -539,7 +579,7 @@ func (r *unpacker) bytes() []byte {
 
 // str reads a string written by appendString, seen the column's
 // strings so far (returned with this one added when new).
-func (r *unpacker) str(seen []string) (string, []string) {
+func (r *reader) str(seen []string) (string, []string) {
 	k := r.uint()
 	switch {
 	case k == 0:
