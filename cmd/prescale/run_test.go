@@ -138,7 +138,7 @@ func TestRunBusyListenFailsBeforeBackfill(t *testing.T) {
 	var out, errb testkit.SyncBuffer
 	code := runAtStart(t, []string{"--backfill", tracePath}, &out, &errb)
 	require.Equal(t, 2, code, "stderr: %s", errb.String())
-	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
+	require.Contains(t, errb.String(), fmt.Sprintf("prescale run: PRESCALE_LISTEN: cannot listen on %q: ", busy.Addr().String()))
 	require.NotContains(t, errb.String(), "backfilling")
 	require.NoDirExists(t, filepath.Join(dir, "data"))
 }
@@ -179,7 +179,7 @@ func TestRunLeavesUnreadExporterSettingsUnread(t *testing.T) {
 	t.Setenv("PRESCALE_EXPORTER_MAX_IN_FLIGHT", "")
 	var out, errb testkit.SyncBuffer
 	require.Equal(t, 2, runAtStart(t, nil, &out, &errb))
-	require.Contains(t, errb.String(), "PRESCALE_LISTEN "+busy.Addr().String())
+	require.Contains(t, errb.String(), fmt.Sprintf("prescale run: PRESCALE_LISTEN: cannot listen on %q: ", busy.Addr().String()))
 	require.NotContains(t, errb.String(), "bad exporter configuration")
 
 	t.Setenv("PRESCALE_APP_PORT", "eighty") // read as before
