@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 type cfgA struct {
@@ -48,6 +50,14 @@ func TestWarnScopes(t *testing.T) {
 		"e: warning: PRESCALE_EXPORTER_LISTN is not a prescale setting and is ignored (did you mean PRESCALE_EXPORTER_LISTEN?)\n", exp.String())
 	require.Equal(t, "c: warning: PRESCALE_STPE is not a prescale setting and is ignored (did you mean PRESCALE_STEP?)\n", ctl.String())
 	require.Equal(t, 3, strings.Count(all.String(), "warning"))
+}
+
+// TestWarnCutsTheName: an unknown name of 5,000 bytes is named cut to
+// redact.MaxEchoed bytes (prescale-controller repeated it whole).
+func TestWarnCutsTheName(t *testing.T) {
+	var w strings.Builder
+	Warn(&w, "c", []string{"PRESCALE_" + strings.Repeat("Z", 5000) + "=1"}, AllScope, cfgA{})
+	require.Equal(t, "c: warning: PRESCALE_"+strings.Repeat("Z", redact.MaxEchoed-len("PRESCALE_"))+"... is not a prescale setting and is ignored (-h lists them)\n", w.String())
 }
 
 // TestWarnLeavesTestBinaries: the variables naming the servers the

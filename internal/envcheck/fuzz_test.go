@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 type fuzzConfig struct {
@@ -13,7 +15,8 @@ type fuzzConfig struct {
 }
 
 // FuzzWarn reads any environment (entries split at newlines): one
-// warning per distinct unknown PRESCALE_* name, each naming it and never
+// warning per distinct unknown PRESCALE_* name, each naming it (cut to
+// redact.MaxEchoed bytes) and never
 // a value (here any run of [a-z0-9] of 8 bytes or more after '='). Never
 // a panic.
 func FuzzWarn(f *testing.F) {
@@ -32,7 +35,7 @@ func FuzzWarn(f *testing.F) {
 			t.Fatalf("%d warnings for %d unknown names: %q", len(lines), len(unknown), out.String())
 		}
 		for i, name := range unknown {
-			if !strings.HasPrefix(name, "PRESCALE_") || !strings.HasPrefix(lines[i], "prog: warning: "+name+" is not a prescale setting") {
+			if !strings.HasPrefix(name, "PRESCALE_") || !strings.HasPrefix(lines[i], "prog: warning: "+redact.Cut(name, redact.MaxEchoed)+" is not a prescale setting") {
 				t.Fatalf("warning %q for %q", lines[i], name)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // testOnly are variables the end-to-end tests read (to name the server
@@ -53,7 +55,8 @@ func Warn(w io.Writer, program string, environ []string, scope Scope, configs ..
 		if near := Nearest(name, names); near != "" {
 			hint = "did you mean " + near + "?"
 		}
-		fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (%s)\n", program, name, hint)
+		// The name is cut to redact.MaxEchoed: a 5,000-byte one was repeated whole.
+		fmt.Fprintf(w, "%s: warning: %s is not a prescale setting and is ignored (%s)\n", program, redact.Cut(name, redact.MaxEchoed), hint)
 	}
 }
 
