@@ -643,22 +643,6 @@ func TestScalingLoggedWithoutActuator(t *testing.T) {
 	}
 }
 
-// TestShutdownWarnNamesTheFirstThree: the shutdown WARN counts every
-// target whose desired units are not acknowledged, over every actuator,
-// and names the first three (by name), so one line stays short with many.
-func TestShutdownWarnNamesTheFirstThree(t *testing.T) {
-	clock := func() time.Time { return fixtureStart }
-	l := actuator.NewLevel(&recorder{down: true}, actuator.LevelConfig{Inline: true, Now: clock, Metrics: actuator.NewMetrics(prometheus.NewRegistry())})
-	for i, name := range []string{"d", "a", "c", "b"} {
-		require.Error(t, l.Act(t.Context(), actuator.Action{Target: name, Desired: i + 2}))
-	}
-	var logs strings.Builder
-	c := &Controller{d: Deps{Actuators: []*actuator.Level{l}}, log: slog.New(slog.NewTextHandler(&logs, nil))}
-	c.logPendingAtStop()
-	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
-	require.Contains(t, logs.String(), `pending=4 first="a: 3 desired, none acknowledged by recorder; b: 5 desired, none acknowledged by recorder; c: 4 desired, none acknowledged by recorder"`)
-}
-
 // TestRecommendationLoggedOnceInForecastOnly: in forecast-only mode a
 // decision that changes the units logs one INFO `recommendation` (what
 // prescale would have done, not acted on), once per change: from the

@@ -23,6 +23,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
+	"github.com/prescale/prescale/controller/internal/actuation"
 	"github.com/prescale/prescale/controller/internal/clockstep"
 	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
@@ -146,6 +147,7 @@ type Controller struct {
 	o       Options
 	d       Deps
 	log     *slog.Logger
+	acts    actuation.Set // the actuators' restore, decisions and acknowledgements
 
 	// fetchMu serialises the cycles. Their query and fit phases hold it
 	// alone (they use wins and engs only), so a manual scaling waits for a
@@ -281,6 +283,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		resolved[i] = engine.Resolve(t, o.Interval)
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
+		acts:  actuation.Set{Levels: d.Actuators, Acting: o.Mode == ModeAct, Mode: o.Mode, Log: d.Logger},
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		outages: cyclelog.New(logTargets(resolved))}
@@ -330,7 +333,7 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	c.engs[i].eng.ResumeShadow(ts.Shadow)
 	c.byName[t.Name] = i
 	c.snaps[i].modelErr = math.NaN() // nothing scored yet
-	c.restoreActuation(t, ts, f.SavedAt)
+	c.acts.Restore(t, ts, f.SavedAt, c.o.Interval)
 	if ts.Policy.HasLast {
 		var pend state.Pending
 		if ts.Pending != nil && d.Now().Sub(f.SavedAt) <= pendingResumeWithin(t) {
@@ -467,9 +470,9 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.phase("act", func() {
 		for i, t := range c.targets {
 			if !snaps[i].guess { // a hold's is not acted on either (act)
-				c.act(ctx, t, snaps[i].decision, snaps[i])
+				c.acts.Act(ctx, t, snaps[i].decision, snaps[i].requested, snaps[i].current)
 			}
-			c.recordActuation(&states[i], t.Name)
+			c.acts.Record(&states[i], t.Name)
 			snaps[i].current, snaps[i].paid = c.afterAct(i, t, states[i], snaps[i])
 			c.publish(t, snaps[i], states[i])
 		}

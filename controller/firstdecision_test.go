@@ -20,7 +20,7 @@ var lowForecast = fakeForecaster{mean: 1, upper: 2, conf: 0.9}
 // a workload running 20 replicas stayed at 20, prescale_current_units said
 // 1, and with a current_query reading 20 PrescaleScalingDecisionPending
 // fired 2 x lag + 5m later naming the platform while
-// prescale_actuation_pending stayed 0. Fails without restoreActuation's
+// prescale_actuation_pending stayed 0. Fails without actuation.Set.Restore's
 // unsure for a target without a decision: nothing delivered.
 func TestFirstDecisionOfMinUnitsIsSent(t *testing.T) {
 	for _, tgt := range []policy.Target{testTarget, replicasTarget()} {

@@ -51,8 +51,8 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	ts.Policy = ts.Policy.Record(t, dec)
 	ts.Decisions = appendBounded(ts.Decisions, dec, c.o.KeepDecisions)
 	snap.decision, snap.hasDecision, snap.at = dec, true, now
-	c.act(ctx, t, dec, snap)
-	c.recordActuation(&ts, t.Name)
+	c.acts.Act(ctx, t, dec, snap.requested, snap.current)
+	c.acts.Record(&ts, t.Name)
 	snap.current, snap.paid = c.afterAct(i, t, ts, snap)
 	snap.guess = false
 	c.d.Metrics.PublishUnits(t, unitsOf(snap, ts)) // before the copy: its pending time is saved
