@@ -24,6 +24,7 @@ import (
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/internal/actuation"
+	"github.com/prescale/prescale/controller/internal/cadence"
 	"github.com/prescale/prescale/controller/internal/clockstep"
 	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
@@ -181,10 +182,8 @@ type Controller struct {
 	outages *cyclelog.Log
 	// saveOut is the state file's failing saves, under mu.
 	saveOut outage.Tracker
-	// overrun is the cycles taking longer than the interval, warm once a
-	// cycle read the history (Run's alone).
-	overrun outage.Tracker
-	warm    bool
+	// loop runs the cycles on time (Run's alone).
+	loop *cadence.Loop
 }
 
 // engState is a target's streaming decision pipeline between cycles: the
@@ -286,7 +285,9 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		acts:  actuation.Set{Levels: d.Actuators, Acting: o.Mode == ModeAct, Mode: o.Mode, Log: d.Logger},
 		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
-		outages: cyclelog.New(logTargets(resolved))}
+		outages: cyclelog.New(logTargets(resolved)),
+		loop: &cadence.Loop{Interval: o.Interval, Now: d.Now, Log: d.Logger,
+			Lateness: d.Metrics.CycleLateness, Overruns: d.Metrics.Overruns}}
 	for i, t := range resolved {
 		if err := c.restoreTarget(i, t); err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Name, err)
@@ -837,71 +838,10 @@ func nonNegativeValue(k policy.Kind, v float64) float64 {
 // the history grid, where a backtest decides) until ctx ends; it never
 // returns a cycle's error (failed cycles are logged and counted). While the
 // history source is down it retries sooner, with exponential backoff from
-// 1 s up to the interval.
+// 1 s up to the interval; cycles longer than the interval are logged
+// and counted as overruns (cadence.Loop).
 func (c *Controller) Run(ctx context.Context) error {
-	next := c.d.Now()
-	backoff := time.Duration(0)
-	for {
-		start := c.d.Now()
-		c.d.Metrics.CycleLateness.Observe(max(0, start.Sub(next).Seconds()))
-		err := c.ReconcileOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		now := c.d.Now()
-		c.noteOverrun(now, now.Sub(start), err)
-		if rest := cyclelog.Untracked(err); rest != nil {
-			// The history source's outages and the targets' query
-			// problems are logged once (c.outages).
-			c.log.Warn("cycle failed", "err", rest)
-		}
-		if errors.Is(err, cyclelog.ErrHistory) {
-			backoff = min(max(time.Second, 2*backoff), c.o.Interval)
-			next = now.Add(backoff)
-		} else {
-			backoff = 0
-			// The next multiple of the interval (skipping missed ticks).
-			next = now.Truncate(c.o.Interval).Add(c.o.Interval)
-		}
-		timer := time.NewTimer(next.Sub(now))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil
-		case <-timer.C:
-		}
-	}
-}
-
-// noteOverrun logs one WARN when cycles start to take longer than the
-// interval, DEBUG while they do, and one INFO when one fits in it again;
-// it counts each such cycle on prescale_cycle_overruns_total, the alert's
-// series, so the alert and the log cannot disagree.
-// Run skips the ticks a cycle overran, so decisions then come less often
-// than PRESCALE_SCALING_INTERVAL says, and prescale_cycle_lateness_seconds
-// stays at 0: a history source answering in 8 s a query (within
-// PRESCALE_QUERY_TIMEOUT) made 5 s cycles 20 s apart without a word. A
-// cycle that failed on the history source is its outage's to log, and
-// the first that read it, which reads every target's whole window, is
-// slow by design (at start, or once the source answers if it was down
-// then).
-func (c *Controller) noteOverrun(now time.Time, took time.Duration, err error) {
-	if errors.Is(err, cyclelog.ErrHistory) {
-		return
-	}
-	if !c.warm {
-		c.warm = true
-		return
-	}
-	if took > c.o.Interval {
-		c.d.Metrics.Overruns.Inc()
-		c.overrun.Fail(c.log, now, fmt.Errorf("the cycle took %s", took.Round(time.Millisecond)),
-			"cycles take longer than PRESCALE_SCALING_INTERVAL: the ticks they overrun are skipped, so decisions come less often "+
-				"(prescale_cycle_phase_duration_seconds names the slow phase; query: the history source)",
-			"interval", c.o.Interval.String())
-		return
-	}
-	c.overrun.OK(c.log, now, "cycles fit in PRESCALE_SCALING_INTERVAL again", "interval", c.o.Interval.String())
+	return c.loop.Run(ctx, c.ReconcileOnce)
 }
 
 // logTargets names the targets and their queries for the cycle's log.
