@@ -36,7 +36,7 @@ import (
 // sample and print a summary beside a reactive HPA at equal cost.
 func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := newBacktestFlags()
-	if code, ok := parseArgs(fs, args, stdout, stderr); !ok {
+	if code, ok := clihelp.ParseArgs(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	fail := func(code int, err error) int {
@@ -282,7 +282,7 @@ func newBacktestFlags() (*flag.FlagSet, *backtestOpts) {
 	o.quiet = fs.Bool("quiet", false, "no progress lines")
 	o.robustness = fs.Bool("robustness", false, "also print issue 11's robustness scenarios: the same decisions on a pool with twice and half the lag, "+
 		"and a re-run with units 2.5x finer (capacity x 0.4), each beside the HPA curve run on that cluster at equal cost")
-	setUsage(fs, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
+	clihelp.SetUsage(fs, "prescale backtest (--trace F | --prometheus URL --query Q) --capacity C --decisions OUT.csv\n"+
 		"                         [--lag 300s] [--min 1] [--max 100] [--plot P.svg] [flags]",
 		"Replays the demand through the controller's decision engine beside a reactive HPA run by the same "+
 			"simulator, and prints instance-hours, violation time, unserved demand and scale events for both.",

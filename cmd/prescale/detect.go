@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/prescale/prescale/controller/engine"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/scorecsv"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
@@ -93,12 +94,12 @@ func parseDetectFlags(args []string, stdout, stderr io.Writer) (o detectOpts, co
 	fset.BoolVar(&o.firstDetection, "nab-first-detection", true,
 		"with --nab: "+anomaly.NewNABFirstDetection(nil, anomaly.FirstDetectionConfig{}).Describe()+
 			", as the run's first line says (NAB credits only the first detection in an anomaly window); false: the live detector unchanged")
-	setUsage(fset, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
+	clihelp.SetUsage(fset, "prescale detect (--trace F --out OUT.csv | --nab DIR --out DIR2) [--detector NAME]",
 		"Writes timestamp,value,anomaly_score, one row per input row; the score of row i uses rows 0..i only. "+
 			"--trace scores with the detector the controller runs (every point of an ongoing anomaly scored on its own); "+
 			"--nab adds NAB's first-detection rule, a scoring rule of the benchmark, not of the live loop.",
 		detectFlagGroups, nil)
-	if code, ok := parseArgs(fset, args, stdout, stderr); !ok {
+	if code, ok := clihelp.ParseArgs(fset, args, stdout, stderr); !ok {
 		return o, code, false
 	}
 	bad := ""

@@ -18,6 +18,7 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/atomicfile"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/trace"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/forecast"
@@ -61,16 +62,16 @@ func parseForecastFlags(args []string, stdout, stderr io.Writer) (forecastConfig
 	fs.Float64Var(&cfg.coverage, "coverage", 0.8, "central interval coverage in (0, 1)")
 	fs.StringVar(&cfg.model, "model", modelLive, "forecaster: "+modelLive+" (the controller's forecaster, with its defaults and refit schedule) or one of the batch models "+strings.Join(forecast.BatchModelNames(), ", "))
 	fs.IntVar(&cfg.refit, "refit-every", 24, "batch models only: refit after this many new samples (1 = at every origin); in between the fitted model is updated with the new samples ("+modelLive+" refits every "+strconv.Itoa(engine.DefaultRefitEvery)+", as in the controller)")
-	setUsage(fs, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
+	clihelp.SetUsage(fs, "prescale forecast --trace F --horizon H --eval-from 0.7 --stride K --out OUT.csv\n"+
 		"                         [--coverage 0.8] [--model NAME]",
 		"By default it runs the forecaster the controller runs ("+modelLive+"), causally: the forecast at origin i uses samples 0..i only. "+
 			"A trace too short for any origin (floor(n*eval-from) + H >= n) is refused with exit 2, naming the samples it needs.",
 		forecastFlagGroups, nil)
-	if code, ok := parseArgs(fs, args, stdout, stderr); !ok {
+	if code, ok := clihelp.ParseArgs(fs, args, stdout, stderr); !ok {
 		if code == 0 {
 			return cfg, flag.ErrHelp
 		}
-		return cfg, errUsageReported // the flag package (or parseArgs) said why
+		return cfg, errUsageReported // the flag package (or clihelp.ParseArgs) said why
 	}
 	refitSet := false
 	fs.Visit(func(f *flag.Flag) { refitSet = refitSet || f.Name == "refit-every" })

@@ -132,14 +132,14 @@ func parseRunFlags(args []string, stdout, stderr io.Writer) (f runFlags, code in
 	flags := flag.NewFlagSet("prescale run", flag.ContinueOnError)
 	flags.StringVar(&f.backfill, "backfill", "", "trace CSV (timestamp,value) replayed into the embedded store as target \"trace\": its first 70% ends now and is loaded at start (only the last PRESCALE_HISTORY_WINDOW of it, as one block), the rest as its time comes; refused when the data directory already holds a store")
 	flags.Float64Var(&f.capacity, "capacity", 0, "with --backfill: demand one unit of the \"trace\" target serves, in [1e-9, 1e15] (0: the trace's 95th percentile / 5); with PRESCALE_TARGETS_FILE the file's entries are the targets (no \"trace\" target is added: give the entry reading prescale_trace_demand its capacity_per_unit)")
-	setUsage(flags, "prescale run [--backfill FILE.csv] [--capacity C]",
+	clihelp.SetUsage(flags, "prescale run [--backfill FILE.csv] [--capacity C]",
 		"Runs the exporter, an embedded TSDB, the controller and a SIMULATED resource pool in one process "+
 			"on PRESCALE_LISTEN. It reads prescale-controller's and prescale-exporter's variables (not "+
 			"PRESCALE_EXPORTER_LISTEN and PRESCALE_EXPORTER_MAX_IN_FLIGHT: one listener serves both, its /metrics "+
 			"limited by PRESCALE_METRICS_MAX_IN_FLIGHT; one log, by PRESCALE_LOG_LEVEL); the defaults below are run's own: the "+
 			"simulated pool, and as target this host's CPU demand in cores.",
 		runFlagGroups, runEnvHelp)
-	if code, ok := parseArgs(flags, args, stdout, stderr); !ok {
+	if code, ok := clihelp.ParseArgs(flags, args, stdout, stderr); !ok {
 		return f, code, false
 	}
 	if c := f.capacity; c != 0 && !(c >= policy.MinCapacityPerUnit && c <= policy.MaxCapacityPerUnit) {

@@ -2,9 +2,10 @@
 // shared main function, and the -h text: flags and PRESCALE_* environment
 // variables in groups by purpose, each entry a header line and its
 // description word-wrapped, every line at most Width columns (no tabs).
-// Duration defines a duration flag whose error says what it takes,
-// EnvError rewords envconfig's parse errors to name the variable, and
-// IgnoreHangup keeps SIGHUP from stopping a server.
+// ParseArgs parses a command's flags (no positional arguments) and
+// SetUsage makes its -h text. Duration defines a duration flag whose
+// error says what it takes, EnvError rewords envconfig's parse errors to
+// name the variable, and IgnoreHangup keeps SIGHUP from stopping a server.
 package clihelp
 
 import (
