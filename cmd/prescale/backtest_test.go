@@ -25,7 +25,7 @@ import (
 // at 9 with sample 8's value (within its lookback), at 10 with nothing.
 func backtestTestTrace(t *testing.T, n int) string {
 	t.Helper()
-	ts, vs := dailyCycle(n, 1_400_000_000, 60, 40, 5, 1.7)
+	ts, vs := testkit.DailyCycle(n, 1_400_000_000, 60, 40, 5, 1.7)
 	for i := 9; i <= 10 && i < n; i++ {
 		vs[i] = math.NaN()
 	}

@@ -182,25 +182,11 @@ func TestForecastCmdCausal(t *testing.T) {
 	require.Positive(t, compared)
 }
 
-// dailyCycle is n 5-minute samples from start of
-// level + amp·sin(2πi/288) + ripple·sin(i·freq) (a daily cycle with a
-// deterministic ripple), rounded to three decimals as real traces are
-// written.
-func dailyCycle(n int, start int64, level, amp, ripple, freq float64) ([]int64, []float64) {
-	ts, vs := make([]int64, n), make([]float64, n)
-	for i := range n {
-		ts[i] = start + int64(i)*300
-		v := level + amp*math.Sin(2*math.Pi*float64(i)/288) + ripple*math.Sin(float64(i)*freq)
-		vs[i] = math.Round(v*1000) / 1000
-	}
-	return ts, vs
-}
-
-// writeDailyTrace writes dailyCycle's samples from 1,400,000,000 with
+// writeDailyTrace writes testkit.DailyCycle's samples from 1,400,000,000 with
 // sample missing left empty, and returns the path.
 func writeDailyTrace(t *testing.T, n int, level, amp, ripple, freq float64, missing int) string {
 	t.Helper()
-	ts, vs := dailyCycle(n, 1_400_000_000, level, amp, ripple, freq)
+	ts, vs := testkit.DailyCycle(n, 1_400_000_000, level, amp, ripple, freq)
 	vs[missing] = math.NaN()
 	return testkit.WriteTrace(t, filepath.Join(t.TempDir(), "trace.csv"), ts, vs)
 }

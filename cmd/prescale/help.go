@@ -25,9 +25,6 @@ var (
 			"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
 		clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "robustness", "quiet"),
 	}
-	runFlagGroups = []clihelp.Group{
-		clihelp.G("Backfill", "backfill", "capacity"),
-	}
 )
 
 // errUsageReported is a bad command line already reported on stderr (by

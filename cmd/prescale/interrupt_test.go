@@ -18,7 +18,7 @@ import (
 // path.
 func writeSineTrace(t *testing.T, dir string, n int) string {
 	t.Helper()
-	ts, vs := dailyCycle(n, 1_400_000_000, 60, 40, 0, 0)
+	ts, vs := testkit.DailyCycle(n, 1_400_000_000, 60, 40, 0, 0)
 	return testkit.WriteTrace(t, filepath.Join(dir, "trace.csv"), ts, vs)
 }
 

@@ -243,6 +243,20 @@ func WriteTrace(t testing.TB, path string, ts []int64, vs []float64) string {
 // SamplesPerDay is a day of 5-minute samples, the step of most traces.
 const SamplesPerDay = 288
 
+// DailyCycle is n 5-minute samples from start of
+// level + amp·sin(2πi/288) + ripple·sin(i·freq) (a daily cycle with a
+// deterministic ripple), rounded to three decimals as real traces are
+// written.
+func DailyCycle(n int, start int64, level, amp, ripple, freq float64) ([]int64, []float64) {
+	ts, vs := make([]int64, n), make([]float64, n)
+	for i := range n {
+		ts[i] = start + int64(i)*300
+		v := level + amp*math.Sin(2*math.Pi*float64(i)/SamplesPerDay) + ripple*math.Sin(float64(i)*freq)
+		vs[i] = math.Round(v*1000) / 1000
+	}
+	return ts, vs
+}
+
 // DailySine is n 5-minute samples of level + amp·sin(2πi/288), each plus
 // noise·N(0,1) drawn from r in order (r nil: no noise).
 func DailySine(n int, level, amp, noise float64, r *rand.Rand) []float64 {

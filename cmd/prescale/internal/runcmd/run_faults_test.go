@@ -1,4 +1,4 @@
-package main
+package runcmd
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func startRunStop(t *testing.T, args []string) (base string, out, errb *testkit.
 	ctx, cancel := context.WithCancel(t.Context())
 	out, errb = &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- runCmd(ctx, args, out, errb) }()
+	go func() { done <- Run(ctx, args, out, errb) }()
 	re := regexp.MustCompile(`REST API\s+(http://\S+)/api/scaling/status`)
 	testkit.Eventually(ctx, t, time.Minute, "URLs printed", func() error {
 		select {
@@ -372,14 +372,14 @@ func TestRunShutdownWithStateUnsavedExitsOne(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // started, then stopped at once: the shutdown's save is what is checked
 	var out, errb testkit.SyncBuffer
-	require.Equal(t, 0, runCmd(ctx, nil, &out, &errb), errb.String())
+	require.Equal(t, 0, Run(ctx, nil, &out, &errb), errb.String())
 	state := filepath.Join(dir, "controller-state.json")
 	require.FileExists(t, state)
 
 	require.NoError(t, os.Remove(state))
 	require.NoError(t, os.Symlink(filepath.Join(t.TempDir(), "gone", "controller-state.json"), state))
 	errb = testkit.SyncBuffer{}
-	require.Equal(t, 1, runCmd(ctx, nil, &out, &errb), errb.String())
+	require.Equal(t, 1, Run(ctx, nil, &out, &errb), errb.String())
 	require.Contains(t, errb.String(), `level=ERROR msg="stopping with the state file not saved`)
 	require.Contains(t, errb.String(), "prescale run: state file not saved at shutdown (last saved never): state: ")
 	require.NotContains(t, errb.String(), `msg="prescale run stopped"`)

@@ -1,4 +1,8 @@
-package main
+// Package runcmd is `prescale run`: the exporter, an embedded store, the
+// controller and a simulated pool in one process on one listener, with
+// run's own defaults (this host's CPU demand as the target) and, with
+// --backfill, a trace replayed into the store (cmd/prescale/internal/backfill).
+package runcmd
 
 import (
 	"context"
@@ -85,10 +89,19 @@ type runProc struct {
 	tokenNew  bool   // tokenFile was written by this run (else reused)
 }
 
+// runFlagGroups are prescale run's flags by purpose (-h prints them in
+// this order; cmd/prescale's help test requires every flag to be in one).
+var runFlagGroups = []clihelp.Group{
+	clihelp.G("Backfill", "backfill", "capacity"),
+}
+
 // runUnread: the exporter's settings run leaves to the controller's.
 var runUnread = []string{"PRESCALE_EXPORTER_LISTEN", "PRESCALE_EXPORTER_MAX_IN_FLIGHT", "PRESCALE_EXPORTER_LOG_LEVEL"}
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Run is `prescale run args...` (docs/commands.md); it returns the exit
+// code: 0 after a clean shutdown, 1 on a failure, 2 for bad usage or
+// configuration.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags, code, ok := parseRunFlags(args, stdout, stderr)
 	if !ok {
 		return code

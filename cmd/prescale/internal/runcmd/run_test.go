@@ -1,4 +1,4 @@
-package main
+package runcmd
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func TestRunBadUsage(t *testing.T) {
 		testkit.Exit("exporter variable not a number", nil, map[string]string{"PRESCALE_APP_PORT": "eighty"}, 2,
 			`prescale run: bad exporter configuration: PRESCALE_APP_PORT: want a whole number, got "eighty"`),
 		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
-	}, runCmd)
+	}, Run)
 }
 
 // TestE2EPrescaleRun starts the whole system in-process on loopback with a
@@ -54,7 +54,7 @@ func TestE2EPrescaleRun(t *testing.T) {
 		t.Skip("end-to-end test: skipped with -short")
 	}
 	dir := t.TempDir()
-	ts, vs := dailyCycle(2*288, 1_700_000_000, 100, 50, 0, 0) // two days: a daily sine
+	ts, vs := testkit.DailyCycle(2*288, 1_700_000_000, 100, 50, 0, 0) // two days: a daily sine
 	tracePath := testkit.WriteTrace(t, filepath.Join(dir, "demo.csv"), ts, vs)
 	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
@@ -214,7 +214,7 @@ func runAtStart(t *testing.T, args []string, out, errb io.Writer) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	code := runCmd(ctx, args, out, errb)
+	code := Run(ctx, args, out, errb)
 	require.NoError(t, ctx.Err(), "prescale run did not stop at start; it ran until the test's deadline")
 	return code
 }
