@@ -26,6 +26,7 @@ import (
 	"github.com/prescale/prescale/controller/internal/actuation"
 	"github.com/prescale/prescale/controller/internal/cadence"
 	"github.com/prescale/prescale/controller/internal/clockstep"
+	"github.com/prescale/prescale/controller/internal/cost"
 	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/internal/lagwatch"
@@ -625,7 +626,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	ts = accrueCost(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
+	ts = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
@@ -656,38 +657,6 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 		snap.guess = true
 		ts.Policy.HasLast = false
 	}
-	return ts
-}
-
-// accrueCost accrues the cost of the current units since the last cycle
-// into ts; the daily cost resets at UTC midnight and counts only the time
-// since it. The whole time since the last cycle was charged to the day of
-// now: a controller stopped at 20:00 and started at 06:00 began the day
-// with 10 hours of cost against the daily budget, a week's downtime with
-// a week's. It resets only on a day later than its own: a clock stepping
-// back across midnight (a state saved "tomorrow" by a clock that was
-// ahead, or a step back during a run) keeps it, counting no time until
-// its own day's midnight; it was reset, losing the day's cost.
-func accrueCost(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
-	midnight, err := time.Parse(time.DateOnly, ts.CostDay)
-	if y, m, d := now.UTC().Date(); err != nil || !midnight.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-		midnight = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		if ts.CostDay != midnight.Format(time.DateOnly) {
-			ts.CostDay, ts.CostToday = midnight.Format(time.DateOnly), 0
-		}
-	}
-	if !ts.CostAt.IsZero() && now.After(ts.CostAt) && t.CostPerUnitHour > 0 {
-		perHour := float64(units) * t.CostPerUnitHour
-		ts.CostTotal += perHour * now.Sub(ts.CostAt).Hours()
-		from := ts.CostAt
-		if from.Before(midnight) {
-			from = midnight
-		}
-		if now.After(from) {
-			ts.CostToday += perHour * now.Sub(from).Hours()
-		}
-	}
-	ts.CostAt = now
 	return ts
 }
 

@@ -1,4 +1,4 @@
-package controller
+package cost
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 )
 
@@ -16,7 +17,7 @@ import (
 // hours of cost, and a cycle across midnight charged the minutes before it
 // to the new day. UTC's day, whatever the zone of the times.
 func TestCostTodayCountsFromMidnight(t *testing.T) {
-	tg := testTarget // 0.5 a unit-hour
+	tg := policy.Target{CostPerUnitHour: 0.5}
 	hawaii := time.FixedZone("HST", -10*3600)
 	for _, c := range []struct {
 		name      string
@@ -32,7 +33,7 @@ func TestCostTodayCountsFromMidnight(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ts := state.Target{CostDay: c.at.UTC().Format(time.DateOnly), CostToday: c.costToday, CostTotal: 100, CostAt: c.at}
-			ts = accrueCost(tg, ts, c.now, 4)
+			ts = Accrue(tg, ts, c.now, 4)
 			require.Equal(t, "2026-03-02", ts.CostDay)
 			require.InDelta(t, c.today, ts.CostToday, 1e-9)
 			require.InDelta(t, 100+4*0.5*c.now.Sub(c.at).Hours(), ts.CostTotal, 1e-9, "the total counts the whole time")
@@ -49,7 +50,7 @@ func TestCostTodayCountsFromMidnight(t *testing.T) {
 // accrued. The time before the day's own midnight is not the day's: none
 // is counted until it (and none negative), the total counts it.
 func TestCostTodayKeptWhenTheClockStepsBack(t *testing.T) {
-	tg := testTarget // 0.5 a unit-hour
+	tg := policy.Target{CostPerUnitHour: 0.5}
 	for _, c := range []struct {
 		name    string
 		at, now time.Time
@@ -60,15 +61,15 @@ func TestCostTodayKeptWhenTheClockStepsBack(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ts := state.Target{CostDay: "2026-03-02", CostToday: 7, CostTotal: 100, CostAt: c.at}
-			ts = accrueCost(tg, ts, c.now, 4)
+			ts = Accrue(tg, ts, c.now, 4)
 			require.Equal(t, "2026-03-02", ts.CostDay)
 			require.InDelta(t, 7.0, ts.CostToday, 1e-9, "kept, and no time before its midnight counted")
 			require.InDelta(t, 100+c.total, ts.CostTotal, 1e-9)
 			require.Equal(t, c.now, ts.CostAt)
-			ts = accrueCost(tg, ts, time.Date(2026, 3, 2, 0, 20, 0, 0, time.UTC), 4)
+			ts = Accrue(tg, ts, time.Date(2026, 3, 2, 0, 20, 0, 0, time.UTC), 4)
 			require.Equal(t, "2026-03-02", ts.CostDay, "not reset at its own midnight")
 			require.InDelta(t, 7+4*0.5/3, ts.CostToday, 1e-9, "the 20 minutes since its midnight")
-			ts = accrueCost(tg, ts, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 4)
+			ts = Accrue(tg, ts, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 4)
 			require.Equal(t, "2026-03-03", ts.CostDay, "reset on a later day")
 			require.InDelta(t, 0.0, ts.CostToday, 1e-9)
 		})
