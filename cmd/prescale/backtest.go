@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/outputs"
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/controller/engine"
@@ -40,7 +41,7 @@ func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintf(stderr, "prescale backtest: %v\n", interrupted(err))
+		fmt.Fprintf(stderr, "prescale backtest: %v\n", outputs.Interrupted(err))
 		return code
 	}
 	fs.Visit(func(f *flag.Flag) { o.set = append(o.set, f.Name) })
@@ -328,7 +329,7 @@ func (o *backtestOpts) checkOutputs() error {
 		if out[1] == "" {
 			continue
 		}
-		if replacesInput(*o.tracePath, out[1]) {
+		if outputs.ReplacesInput(*o.tracePath, out[1]) {
 			return fmt.Errorf("%s names the --trace file: the output would replace the trace", out[0])
 		}
 		if fi, err := os.Stat(filepath.Dir(out[1])); err != nil || !fi.IsDir() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/outputs"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/scorecsv"
@@ -120,11 +121,11 @@ func parseDetectFlags(args []string, stdout, stderr io.Writer) (o detectOpts, co
 		bad = "--out is required"
 	case o.out == "-" && o.nabDir != "":
 		bad = "--out with --nab is a directory, not - (stdout)"
-	case o.tracePath != "" && o.out != "-" && replacesInput(o.tracePath, o.out):
+	case o.tracePath != "" && o.out != "-" && outputs.ReplacesInput(o.tracePath, o.out):
 		bad = "flag --out names the --trace file: the scores would replace the trace"
-	case o.nabDir != "" && within(o.out, o.nabDir):
+	case o.nabDir != "" && outputs.Within(o.out, o.nabDir):
 		bad = "flag --out is the --nab directory or lies under it: the scores would replace the traces, or be read as traces by the next run"
-	case o.nabDir != "" && !isDirOrAbsent(o.out):
+	case o.nabDir != "" && !outputs.IsDirOrAbsent(o.out):
 		// mkdir failed with exit 1, the flag unnamed.
 		bad = fmt.Sprintf("flag --out: %q is not a directory (with --nab, --out is the output directory)", o.out)
 	}

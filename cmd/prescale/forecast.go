@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/outputs"
 	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
@@ -83,7 +84,7 @@ func parseForecastFlags(args []string, stdout, stderr io.Writer) (forecastConfig
 		return cfg, forecastUsageError{"flag --trace is required"}
 	case cfg.out == "":
 		return cfg, forecastUsageError{"flag --out is required"}
-	case cfg.out != "-" && replacesInput(cfg.tracePath, cfg.out):
+	case cfg.out != "-" && outputs.ReplacesInput(cfg.tracePath, cfg.out):
 		return cfg, forecastUsageError{"flag --out names the --trace file: the forecasts would replace the trace"}
 	case cfg.horizon < 1 || cfg.horizon > maxHorizon:
 		return cfg, forecastUsageError{fmt.Sprintf("flag --horizon must be in [1, %d], got %d", maxHorizon, cfg.horizon)}
@@ -181,7 +182,7 @@ func forecastCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "prescale forecast: %v\n", interrupted(err))
+		fmt.Fprintf(stderr, "prescale forecast: %v\n", outputs.Interrupted(err))
 		return 1
 	}
 	return 0
