@@ -40,14 +40,17 @@ func (edit flat35) QueryRange(_ context.Context, _ string, start, end time.Time,
 var nanAtEnd = flat35(func(s *history.Series, end time.Time) {
 	s.V[len(s.V)-1] = math.NaN()
 	s.Dropped, s.LastDropped = 1, end.Unix()
+	s.LeftOut[history.LeftNaN] = []int64{end.Unix()}
 })
 
 // negativeAtEnd answers a flat 35 whose newest grid point the query
 // evaluated to -5 (a deriv() or a subtraction), as history's filler
-// reports it: missing, and named in Negative, LastNegative, NegativeValue.
+// reports it: missing, and named in Negative, LastNegative, NegativeValue
+// and LeftOut.
 var negativeAtEnd = flat35(func(s *history.Series, end time.Time) {
 	s.V[len(s.V)-1] = math.NaN()
 	s.Negative, s.LastNegative, s.NegativeValue = 1, end.Unix(), -5
+	s.LeftOut[history.LeftNegative] = []int64{end.Unix()}
 })
 
 // negativeBefore answers a flat 35 whose two points before the newest
@@ -56,6 +59,7 @@ var negativeBefore = flat35(func(s *history.Series, _ time.Time) {
 	if n := len(s.V); n >= 3 { // not the instant read of the current demand
 		s.V[n-2], s.V[n-3] = math.NaN(), math.NaN()
 		s.Negative, s.LastNegative, s.NegativeValue = 2, s.T[n-2], -1
+		s.LeftOut[history.LeftNegative] = []int64{s.T[n-3], s.T[n-2]}
 	}
 })
 

@@ -12,7 +12,6 @@ import (
 	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/internal/cyclelog"
 	"github.com/prescale/prescale/controller/internal/histwin"
-	"github.com/prescale/prescale/controller/internal/metrics"
 )
 
 // fetched is what the query phase read for one target: the cycle's
@@ -88,7 +87,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 		// Nothing new is not an error: the window slides. Points read
 		// while the demand missed a source are left out (complete.go).
 		raw := f.fresh
-		c.d.Metrics.PointsLeftOut(t, metrics.DroppedSeveralSeries, prev.After(raw.Several))
+		c.d.Metrics.PointsLeftOut(t, prev.Unseen(raw))
 		f.fresh, f.rawEnd = c.complete().Mask(ctx, t.CompleteQuery, raw)
 		f.leftOut = newestLeftOut(raw, f.fresh)
 		if full {

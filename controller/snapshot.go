@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/internal/health"
 	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/policy"
@@ -134,12 +135,15 @@ func (w Window) At(t int64) (float64, bool) { return w.w.At(t) }
 // Present counts the points that are not missing.
 func (w Window) Present() int { return w.w.Present() }
 
-// Dropped counts the points the store returned as NaN or ±Inf.
-func (w Window) Dropped() int { return w.w.Dropped }
+// Dropped counts the points left out of the window as gaps because the
+// store returned NaN or ±Inf there (histwin.Window.LeftOut).
+func (w Window) Dropped() int { return w.w.LeftOut[history.LeftNaN] }
 
-// Negative counts the points the store returned below zero (a demand never
-// is: left out of the window as missing).
-func (w Window) Negative() int { return w.w.Negative }
+// Negative counts those left out as below zero (a demand never is).
+func (w Window) Negative() int { return w.w.LeftOut[history.LeftNegative] }
+
+// SeveralSeries counts those left out because several series answered.
+func (w Window) SeveralSeries() int { return w.w.LeftOut[history.LeftSeveral] }
 
 // PendingUnits are the units requested from the units source (the
 // simulated pool) and not ready yet, as it reports them now; 0 without a

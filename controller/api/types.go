@@ -200,11 +200,16 @@ type TargetVerification struct {
 	Query   string `json:"query"`
 	Points  int    `json:"points"`
 	Present int    `json:"present"`
-	Dropped int    `json:"dropped_nan_or_inf"`
-	// Negative counts the points below zero left out (a wrong query).
-	Negative  int  `json:"dropped_negative"`
-	Anomalous int  `json:"anomalous_excluded_from_fit"`
-	Newest    Time `json:"newest_sample"`
+	// Dropped, Negative and SeveralSeries count the points left out of the
+	// window because the store returned NaN or ±Inf, a value below zero (a
+	// wrong query), several series there: those of its last whole read and
+	// each point read since it once (as prescale_history_points_dropped_total
+	// counts them); one slid out stays counted until the next whole read.
+	Dropped       int  `json:"dropped_nan_or_inf"`
+	Negative      int  `json:"dropped_negative"`
+	SeveralSeries int  `json:"dropped_several_series"`
+	Anomalous     int  `json:"anomalous_excluded_from_fit"`
+	Newest        Time `json:"newest_sample"`
 	// Freshness is the newest sample's age; null without a sample.
 	Freshness  *float64 `json:"freshness_seconds"`
 	Model      string   `json:"model"`

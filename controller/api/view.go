@@ -260,7 +260,7 @@ func (v *View) Verification() Verification {
 		t := s.Target
 		tv := TargetVerification{
 			Target: t.Name, Query: t.Query, Points: s.Window.Len(), Present: s.Window.Present(),
-			Dropped: s.Window.Dropped(), Negative: s.Window.Negative(), Anomalous: len(s.Anomalous), Model: s.Forecast.Model,
+			Dropped: s.Window.Dropped(), Negative: s.Window.Negative(), SeveralSeries: s.Window.SeveralSeries(), Anomalous: len(s.Anomalous), Model: s.Forecast.Model,
 			Confidence:  finite(s.Forecast.Confidence),
 			WindowStart: TimeOf(s.Start), WindowEnd: TimeOf(s.End), HistoryError: s.HistoryErr,
 		}

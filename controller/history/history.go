@@ -41,11 +41,26 @@ type Series struct {
 	Negative      int
 	LastNegative  int64
 	NegativeValue float64
-	// Several are the grid points (unix seconds, increasing) left out as
-	// gaps because more than one series had a sample there (see filler):
-	// a query that answered several series for a while.
-	Several []int64
+	// LeftOut are the grid points (unix seconds, increasing) left out as
+	// gaps, by reason (LeftNaN ...): so len(LeftOut[LeftNaN]) is Dropped
+	// and len(LeftOut[LeftNegative]) Negative.
+	LeftOut [NumLeftOut][]int64
 }
+
+// Why a grid point is left out of a Series as a gap: the index of
+// Series.LeftOut and of LeftOutReasons.
+const (
+	LeftNaN      = iota // the store returned NaN or ±Inf
+	LeftNegative        // below zero: a demand never is (a wrong query)
+	// LeftSeveral: more than one series had a sample there (see filler),
+	// a query that answered several series for a while.
+	LeftSeveral
+	NumLeftOut
+)
+
+// LeftOutReasons name the reasons of Series.LeftOut, as the label
+// prescale_history_points_dropped_total{reason} shows them.
+var LeftOutReasons = [NumLeftOut]string{"nan_or_inf", "negative", "several_series"}
 
 // Present returns the number of non-NaN points.
 func (s Series) Present() int {
@@ -225,9 +240,11 @@ func (f *filler) check(i int) {
 		f.s.V[i] = math.NaN()
 		f.s.Dropped++
 		f.s.LastDropped = max(f.s.LastDropped, f.s.T[i])
+		f.s.LeftOut[LeftNaN] = append(f.s.LeftOut[LeftNaN], f.s.T[i])
 	case v < 0:
 		f.s.V[i] = math.NaN()
 		f.s.Negative++
+		f.s.LeftOut[LeftNegative] = append(f.s.LeftOut[LeftNegative], f.s.T[i])
 		if f.s.T[i] >= f.s.LastNegative {
 			f.s.LastNegative, f.s.NegativeValue = f.s.T[i], v
 		}
@@ -303,7 +320,7 @@ func (f *filler) result() (Series, error) {
 		case f.owner[i] > 0:
 			f.check(i)
 		case f.owner[i] < 0:
-			f.s.Several = append(f.s.Several, f.s.T[i])
+			f.s.LeftOut[LeftSeveral] = append(f.s.LeftOut[LeftSeveral], f.s.T[i])
 		}
 	}
 	if !f.found {

@@ -71,14 +71,15 @@ func TestSeveralSeriesAcrossChunks(t *testing.T) {
 					several = append(several, start.Unix()+int64(i)*60)
 				}
 			}
-			require.Equal(t, several, s.Several, "the points left out, each once")
+			require.Equal(t, several, s.LeftOut[LeftSeveral], "the points left out, each once")
 		})
 	}
 }
 
 // TestSeveralSeriesNaNAndNegative: the one series' NaN and negative points
 // outside the while are counted as before; those within it are gaps, not
-// counted (the other series answered there too).
+// counted (the other series answered there too). LeftOut names each
+// point left out under one reason.
 func TestSeveralSeriesNaNAndNegative(t *testing.T) {
 	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 	start := end.Add(-9 * time.Minute)
@@ -100,6 +101,8 @@ func TestSeveralSeriesNaNAndNegative(t *testing.T) {
 	require.Equal(t, 1, s.Negative)
 	require.Equal(t, start.Add(2*time.Minute).Unix(), s.LastNegative)
 	require.Equal(t, start.Add(time.Minute).Unix(), s.LastDropped)
+	at := func(i int) []int64 { return []int64{start.Add(time.Duration(i) * time.Minute).Unix()} }
+	require.Equal(t, [NumLeftOut][]int64{at(1), at(2), append(at(4), at(5)[0])}, s.LeftOut, "the points left out, by reason")
 }
 
 // TestSeveralSeriesStillAnswering: two series answering together at the

@@ -60,7 +60,7 @@ func allowed(pkg, imp string) bool {
 	case pkg == "controller/internal/histwin":
 		return imp == "controller/history"
 	case pkg == "controller/internal/metrics":
-		return imp == "controller/policy"
+		return imp == "controller/policy" || imp == "controller/history" // the reasons points are left out
 	case pkg == "controller/internal/cyclelog":
 		return imp == "controller/policy" || imp == "internal/outage"
 	case pkg == "controller/internal/health":

@@ -19,11 +19,13 @@ import (
 // changed once built (the API reads the one in the last snapshot while the
 // next cycle builds its successor).
 type Window struct {
-	First    int64     // unix seconds of V[0]
-	Step     int64     // seconds between points
-	V        []float32 // NaN: missing
-	Dropped  int       // points the store returned as NaN or ±Inf, in the reads so far
-	Negative int       // points the store returned below zero (left out), likewise
+	First int64     // unix seconds of V[0]
+	Step  int64     // seconds between points
+	V     []float32 // NaN: missing
+	// LeftOut counts the points the reads left out as gaps, by reason
+	// (history.LeftNaN ...): those of the last whole read, and each point
+	// of a read after it once, by the read that first had it (Unseen).
+	LeftOut [history.NumLeftOut]int
 
 	// LastT and LastV are the newest present point, exactly (LastOK false: none).
 	LastT  int64
@@ -55,9 +57,23 @@ func (w *Window) After(ts []int64) int {
 	return n
 }
 
+// Unseen counts, by reason, the points s left out that no earlier read of
+// the window had (After): a point a cycle reads again, its newest present
+// point's successors, counts once, bad then or since replaced.
+func (w *Window) Unseen(s history.Series) [history.NumLeftOut]int {
+	var n [history.NumLeftOut]int
+	for r, ts := range s.LeftOut {
+		n[r] = w.After(ts)
+	}
+	return n
+}
+
 // FromSeries builds a window from a whole-window read.
 func FromSeries(s history.Series, step int64, at time.Time) Window {
-	w := Window{Step: step, FullAt: at, Dropped: s.Dropped, Negative: s.Negative}
+	w := Window{Step: step, FullAt: at}
+	for r, ts := range s.LeftOut {
+		w.LeftOut[r] = len(ts)
+	}
 	if len(s.T) == 0 {
 		return w
 	}
@@ -74,11 +90,14 @@ func FromSeries(s history.Series, step int64, at time.Time) Window {
 // still inside it, overwritten and extended by the new read s (its points
 // at and after s.T[0]).
 func (w Window) Merged(s history.Series, start, end int64) Window {
-	if len(s.T) == 0 && s.Dropped == 0 && s.Negative == 0 && start == w.First && !w.Empty() && end == w.End() {
+	if len(s.T) == 0 && start == w.First && !w.Empty() && end == w.End() {
 		return w // nothing new, nothing slid: the same (immutable) window
 	}
-	out := Window{Step: w.Step, First: start, FullAt: w.FullAt, Dropped: w.Dropped + s.Dropped, Negative: w.Negative + s.Negative,
+	out := Window{Step: w.Step, First: start, FullAt: w.FullAt, LeftOut: w.LeftOut,
 		LastT: w.LastT, LastV: w.LastV, LastOK: w.LastOK}
+	for r, n := range w.Unseen(s) {
+		out.LeftOut[r] += n
+	}
 	n := int((end-start)/w.Step) + 1
 	if n <= 0 {
 		return out

@@ -52,3 +52,22 @@ func TestWindowAfter(t *testing.T) {
 	require.Equal(t, 2, w.After(ts), "180 and 240")
 	require.Zero(t, w.After(nil))
 }
+
+// TestWindowLeftOut: a whole read's window counts the points it left out,
+// by reason; a merged read adds only those after the window's newest grid
+// point (Unseen), not those it read again.
+func TestWindowLeftOut(t *testing.T) {
+	nan := math.NaN()
+	whole := history.Series{T: []int64{0, 60, 120}, V: []float64{1, nan, nan}}
+	whole.LeftOut[history.LeftNaN] = []int64{60}
+	whole.LeftOut[history.LeftNegative] = []int64{120}
+	w := FromSeries(whole, 60, time.Unix(0, 0))
+	require.Equal(t, [history.NumLeftOut]int{1, 1, 0}, w.LeftOut)
+	// Read again from after the newest present point (0): 60 and 120 again.
+	next := history.Series{T: []int64{60, 120, 180, 240, 300}, V: []float64{nan, nan, nan, nan, 2}}
+	next.LeftOut[history.LeftNaN] = []int64{60, 180}
+	next.LeftOut[history.LeftNegative] = []int64{120}
+	next.LeftOut[history.LeftSeveral] = []int64{240}
+	require.Equal(t, [history.NumLeftOut]int{1, 0, 1}, w.Unseen(next), "180 and 240 are new")
+	require.Equal(t, [history.NumLeftOut]int{2, 1, 1}, w.Merged(next, 0, 300).LeftOut)
+}

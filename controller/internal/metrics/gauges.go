@@ -32,13 +32,19 @@ type targetRow struct {
 
 // gauge returns a new TargetGauge over s; all are made before any series.
 func (s *targetSeries) gauge(name, help string) *TargetGauge {
+	return &TargetGauge{desc: prometheus.NewDesc("prescale_"+name, help, targetLabels, nil), s: s, k: s.values(name, 1)}
+}
+
+// values adds n values to every row for metric name, made before any
+// series, and returns the index of the first.
+func (s *targetSeries) values(name string, n int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.rows) > 0 {
 		panic(fmt.Sprintf("metrics: gauge %s made after its series", name))
 	}
-	s.gauges++
-	return &TargetGauge{desc: prometheus.NewDesc("prescale_"+name, help, targetLabels, nil), s: s, k: s.gauges - 1}
+	s.gauges += n
+	return s.gauges - n
 }
 
 // row returns the row of the label values lv (made if absent, unless
@@ -131,8 +137,10 @@ func (s targetGaugeSeries) Collect(ch chan<- prometheus.Metric) { ch <- s }
 func (s targetGaugeSeries) Set(v float64) { s.r.bits[s.g.k].Store(math.Float64bits(v)) }
 
 // Add adds v (negative: subtracts).
-func (s targetGaugeSeries) Add(v float64) {
-	b := &s.r.bits[s.g.k]
+func (s targetGaugeSeries) Add(v float64) { addBits(&s.r.bits[s.g.k], v) }
+
+// addBits adds v to the float64 whose bits b holds.
+func addBits(b *atomic.Uint64, v float64) {
 	for {
 		old := b.Load()
 		if b.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {

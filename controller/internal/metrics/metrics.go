@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -34,7 +35,7 @@ type Metrics struct {
 	LastDecision                     *TargetGauge
 	PendingSince                     *TargetGauge
 	Demand                           *TargetGauge
-	PointsDropped                    *prometheus.CounterVec
+	PointsDropped                    *PointsCounter
 	Info                             *prometheus.GaugeVec
 
 	CycleDuration prometheus.Histogram
@@ -76,10 +77,6 @@ var targetLabels = []string{"target", "tier", "kind"}
 func labelValues(t policy.Target) []string {
 	return []string{t.Name, t.Tier, string(t.Kind)}
 }
-
-// DroppedSeveralSeries is the reason of prescale_history_points_dropped_total
-// for the grid points left out because several series had a sample there.
-const DroppedSeveralSeries = "several_series"
 
 // CyclePhases label prescale_cycle_phase_duration_seconds, in cycle order.
 var CyclePhases = []string{"query", "fit", "decide", "act", "persist"}
@@ -149,10 +146,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.LastDecision = m.gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
 	m.PendingSince = m.gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
 	m.Demand = m.gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
-	m.PointsDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "prescale", Name: "history_points_dropped_total",
-		Help: "Grid points of the target's demand query left out of its history as gaps, by reason: several_series (more than one series had a sample there, as when a duplicated scrape job answered for a while; a query still answering several series at its newest sample is refused, bad_query, and counts nothing). Each point is counted once, by the read that first has it: the whole-window reads (the first cycle, every 6 hours) count only the points after those the window had.",
-	}, append(targetLabels[:3:3], "reason"))
+	m.PointsDropped = m.series.pointsCounter("Grid points of the target's demand query left out of its history as gaps, by reason: nan_or_inf (the store returned NaN or ±Inf, as a ratio's 0/0), negative (below zero: a demand never is, a wrong query), several_series (more than one series had a sample there, as when a duplicated scrape job answered for a while). Each point is counted once, by the read that first has it, bad then or replaced since: the cycles' reads (again from the window's newest present point) and the whole-window reads (the first cycle, every 6 hours) count only the points after the window's newest grid point; a read refused whole (several series at its newest sample, or no good value) counts nothing, and its points count when a later read is taken.")
 	reasons := make([]string, 0, len(policy.Reasons()))
 	for _, r := range policy.Reasons() {
 		reasons = append(reasons, string(r))
@@ -215,16 +209,14 @@ func (m *Metrics) initTarget(t policy.Target) {
 	if t.CompleteQuery != "" {
 		m.Partial.WithLabelValues(lv...)
 	}
-	m.PointsDropped.WithLabelValues(append(lv, DroppedSeveralSeries)...)
+	m.PointsDropped.init(lv)
 	m.Decisions.Init(t.Name) // every direction and reason
 }
 
-// PointsLeftOut adds n to target t's prescale_history_points_dropped_total
-// of reason.
-func (m *Metrics) PointsLeftOut(t policy.Target, reason string, n int) {
-	if n > 0 {
-		m.PointsDropped.WithLabelValues(append(labelValues(t), reason)...).Add(float64(n))
-	}
+// PointsLeftOut adds n[r] to target t's prescale_history_points_dropped_total
+// of reason history.LeftOutReasons[r].
+func (m *Metrics) PointsLeftOut(t policy.Target, n [history.NumLeftOut]int) {
+	m.PointsDropped.add(labelValues(t), n)
 }
 
 // SetShard publishes prescale_shard_targets{shard, shards} = owned.

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/controller/history"
 	"github.com/prescale/prescale/controller/policy"
 )
 
@@ -33,11 +34,17 @@ func TestNewPreInitialises(t *testing.T) {
 		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision, "demand": m.Demand} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "prescale_%s exists at 0", name)
 	}
-	require.Equal(t, 1, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, its one reason")
-	require.Zero(t, testutil.ToFloat64(m.PointsDropped.WithLabelValues(append(lv, DroppedSeveralSeries)...)))
-	m.PointsLeftOut(web, DroppedSeveralSeries, 0)
-	m.PointsLeftOut(web, DroppedSeveralSeries, 3)
-	require.InDelta(t, 3, testutil.ToFloat64(m.PointsDropped.WithLabelValues(append(lv, DroppedSeveralSeries)...)), 0)
+	require.Equal(t, 3, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, each reason")
+	dropped := func(reason string) float64 {
+		return testutil.ToFloat64(m.PointsDropped.WithLabelValues(lv[0], lv[1], lv[2], reason))
+	}
+	for _, r := range []string{"nan_or_inf", "negative", "several_series"} {
+		require.Zero(t, dropped(r), r)
+	}
+	m.PointsLeftOut(web, [history.NumLeftOut]int{})
+	m.PointsLeftOut(web, [history.NumLeftOut]int{history.LeftNaN: 1, history.LeftSeveral: 3})
+	m.PointsLeftOut(web, [history.NumLeftOut]int{history.LeftNaN: 1, history.LeftNegative: 2})
+	require.Equal(t, []float64{2, 2, 3}, []float64{dropped("nan_or_inf"), dropped("negative"), dropped("several_series")})
 	require.Equal(t, 0, testutil.CollectAndCount(m.Partial), "no complete_query, no partial demand")
 	require.Equal(t, 0, testutil.CollectAndCount(m.Desired))
 	require.Equal(t, 0, testutil.CollectAndCount(m.Forecast))
