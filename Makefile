@@ -97,7 +97,7 @@ TEST_FUZZTIME ?= 2000x
 FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history/scrape:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator/internal/procgroup:FuzzProcStat \
-                cmd/prescale-controller:FuzzEnv cmd/prescale:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
+                cmd/prescale-controller:FuzzEnv cmd/prescale/internal/backtestcmd:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
                 exporter:FuzzConfigEnv internal/redact:FuzzURL controller/history/internal/queryhttp:FuzzParseHeaders internal/tlsfiles:FuzzParseCerts \
                 exporter/internal/scrapebudget:FuzzTimeout controller/actuator/internal/hide:FuzzHideSecrets controller/api:FuzzAuthorization controller/shard:FuzzShard internal/envcheck:FuzzWarn internal/clihelp:FuzzParseFlags
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/backtestcmd"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -18,7 +19,7 @@ import (
 // the --lag. No test tied the flags: with --hold defaulting to false, every
 // test of cmd/prescale and deploy passed while the table said true.
 func TestDefaultsTableFlags(t *testing.T) {
-	fs, _ := newBacktestFlags()
+	fs := backtestcmd.NewFlagSet()
 	n := 0
 	for _, row := range testkit.DefaultsTable(t) {
 		for _, name := range row.Flags {

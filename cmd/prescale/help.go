@@ -16,15 +16,6 @@ var (
 		clihelp.G("Input and output", "trace", "nab", "out"),
 		clihelp.G("Detector", "detector", "nab-first-detection"),
 	}
-	backtestFlagGroups = []clihelp.Group{
-		clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "header", "timeout",
-			"ca-file", "cert-file", "key-file", "server-name"),
-		clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
-		clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
-			"usage-window", "detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
-			"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
-		clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "robustness", "quiet"),
-	}
 )
 
 // errUsageReported is a bad command line already reported on stderr (by

@@ -20,7 +20,7 @@ import (
 func requireHelpFits(t *testing.T, name, help string) {
 	t.Helper()
 	require.NotEmpty(t, strings.TrimSpace(help), name)
-	require.Empty(t, clihelp.Problems(help, nil), "%s (flag groups: cmd/prescale/help.go, cmd/prescale/internal/runcmd/run.go)", name)
+	require.Empty(t, clihelp.Problems(help, nil), "%s (flag groups: cmd/prescale/help.go, internal/backtestcmd/backtest.go, internal/runcmd/run.go)", name)
 }
 
 func TestHelpFitsAndIsGrouped(t *testing.T) {

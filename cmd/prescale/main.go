@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/prescale/prescale/cmd/prescale/internal/backtestcmd"
 	"github.com/prescale/prescale/cmd/prescale/internal/runcmd"
 	"github.com/prescale/prescale/internal/buildinfo"
 	"github.com/prescale/prescale/internal/clihelp"
@@ -28,7 +29,7 @@ func commands() []command {
 		{"run", "run exporter, embedded store, controller and simulated pool in one process", runcmd.Run},
 		{"forecast", "write rolling-origin forecasts of a trace (CSV)", forecastCmd},
 		{"detect", "write streaming anomaly scores of a trace or of NAB's corpus (CSV)", detectCmd},
-		{"backtest", "replay a trace through the decision engine beside a reactive HPA", backtestCmd},
+		{"backtest", "replay a trace through the decision engine beside a reactive HPA", backtestcmd.Run},
 		{"version", "print the version, the Go version and the commit it was built from", versionCmd},
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package backtestcmd
 
 import (
 	"bytes"
@@ -44,21 +44,21 @@ func TestBacktestCmdMutualTLS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))", "--range", "1d", "--step", "1m",
+			args := append([]string{"--prometheus", srv.URL, "--query", "sum(rate(x[1m]))", "--range", "1d", "--step", "1m",
 				"--capacity", "10", "--decisions", out}, tc.flags...)
-			code := dispatch(t.Context(), args, &stdout, &stderr)
+			code := Run(t.Context(), args, &stdout, &stderr)
 			require.Equal(t, tc.code, code, stderr.String())
 			require.Contains(t, stdout.String()+stderr.String(), tc.says)
 			require.NotContains(t, stderr.String(), strings.Split(string(otherKey), "\n")[1], "key material")
 		})
 	}
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--trace", filepath.Join(dir, "t.csv"), "--cert-file", cert, "--key-file", key,
+	code := Run(t.Context(), []string{"--trace", filepath.Join(dir, "t.csv"), "--cert-file", cert, "--key-file", key,
 		"--capacity", "1", "--decisions", out}, &stdout, &stderr)
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), "--cert-file goes with --prometheus")
 	stderr.Reset()
-	code = dispatch(t.Context(), []string{"backtest", "--trace", filepath.Join(dir, "t.csv"), "--server-name", "prom.example",
+	code = Run(t.Context(), []string{"--trace", filepath.Join(dir, "t.csv"), "--server-name", "prom.example",
 		"--capacity", "1", "--decisions", out}, &stdout, &stderr)
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), "--server-name goes with --prometheus")

@@ -1,4 +1,8 @@
-package main
+// Package backtestcmd is `prescale backtest`: its flags and their checks,
+// the demand read from a trace file or a Prometheus query_range, the
+// replay through controller/backtest with its progress, and the decisions,
+// explanation and plot written whole or not at all.
+package backtestcmd
 
 import (
 	"bufio"
@@ -31,11 +35,11 @@ import (
 	"github.com/prescale/prescale/predictor/anomaly"
 )
 
-// backtestCmd implements `prescale backtest` (docs/architecture.md, "CLI
+// Run implements `prescale backtest` (docs/architecture.md, "CLI
 // contracts"): replay a trace (CSV or a Prometheus query_range) through the
 // decision engine and a simulated pool, write timestamp,desired for every
 // sample and print a summary beside a reactive HPA at equal cost.
-func backtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := newBacktestFlags()
 	if code, ok := clihelp.ParseArgs(fs, args, stdout, stderr); !ok {
 		return code
@@ -219,6 +223,24 @@ func writeCSV(path string, res *backtest.Result, write func(io.Writer, *backtest
 		return nil, err
 	}
 	return f, nil
+}
+
+// backtestFlagGroups are the flags by purpose (-h prints them in this
+// order; cmd/prescale's help test requires every flag to be in one).
+var backtestFlagGroups = []clihelp.Group{
+	clihelp.G("Demand (one of --trace and --prometheus)", "trace", "prometheus", "query", "range", "step", "header", "timeout",
+		"ca-file", "cert-file", "key-file", "server-name"),
+	clihelp.G("Cluster", "capacity", "lag", "min", "max", "utilization"),
+	clihelp.G("Decision engine (the defaults are the measured configuration)", "coverage", "risk", "floor",
+		"usage-window", "detector", "anomaly-threshold", "hold", "shadow-hpa", "change-cost", "tolerance",
+		"scale-up-cooldown", "scale-down-cooldown", "confidence-threshold"),
+	clihelp.G("Output and scoring", "decisions", "explain", "plot", "plot-last", "eval-from", "hpa-targets", "robustness", "quiet"),
+}
+
+// NewFlagSet is prescale backtest's flag set, as -h prints it.
+func NewFlagSet() *flag.FlagSet {
+	fs, _ := newBacktestFlags()
+	return fs
 }
 
 // backtestOpts are the flags of `prescale backtest`.

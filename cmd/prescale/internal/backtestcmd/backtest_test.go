@@ -1,4 +1,4 @@
-package main
+package backtestcmd
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func TestBacktestCmd(t *testing.T) {
 	dir := t.TempDir()
 	out, plot := filepath.Join(dir, "d.csv"), filepath.Join(dir, "p.svg")
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "300s",
+	code := Run(t.Context(), []string{"--trace", tr, "--capacity", "10", "--lag", "300s",
 		"--min", "1", "--max", "100", "--decisions", out, "--plot", plot, "--eval-from", "0.7"}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	b, err := os.ReadFile(out)
@@ -69,7 +69,7 @@ func TestBacktestCmdRobustness(t *testing.T) {
 	for i, extra := range [][]string{nil, {"--robustness"}} {
 		d := filepath.Join(dir, fmt.Sprintf("d%d.csv", i))
 		var stdout, stderr bytes.Buffer
-		code := dispatch(t.Context(), append([]string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "300s",
+		code := Run(t.Context(), append([]string{"--trace", tr, "--capacity", "10", "--lag", "300s",
 			"--decisions", d, "--eval-from", "0.7"}, extra...), &stdout, &stderr)
 		require.Equal(t, 0, code, stderr.String())
 		b, err := os.ReadFile(d)
@@ -98,7 +98,7 @@ func TestBacktestCmdExplain(t *testing.T) {
 	run := func(extra ...string) string {
 		out := filepath.Join(dir, fmt.Sprintf("d%d.csv", len(extra)))
 		var stdout, stderr bytes.Buffer
-		code := dispatch(t.Context(), append([]string{"backtest", "--trace", tr, "--capacity", "10",
+		code := Run(t.Context(), append([]string{"--trace", tr, "--capacity", "10",
 			"--decisions", out, "--eval-from", "0.7"}, extra...), &stdout, &stderr)
 		require.Equal(t, 0, code, stderr.String())
 		b, err := os.ReadFile(out)
@@ -181,12 +181,12 @@ func TestBacktestCmdPrometheus(t *testing.T) {
 			srv := promSine(t, tc.tenant, tc.first, tc.hole)
 			out := filepath.Join(t.TempDir(), "d.csv")
 			var stdout, stderr bytes.Buffer
-			args := []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+			args := []string{"--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
 				"--range", "1d", "--step", "1m", "--capacity", "10", "--decisions", out}
 			if tc.tenant != "" {
 				args = append(args, "--header", "X-Scope-OrgID="+tc.tenant)
 			}
-			code := dispatch(t.Context(), args, &stdout, &stderr)
+			code := Run(t.Context(), args, &stdout, &stderr)
 			require.Equal(t, 0, code, stderr.String())
 			b, err := os.ReadFile(out)
 			require.NoError(t, err)
@@ -212,7 +212,7 @@ func TestBacktestCmdPrometheusQueryAtFault(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "rate(x[1m])",
+	code := Run(t.Context(), []string{"--prometheus", srv.URL, "--query", "rate(x[1m])",
 		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 	require.Equal(t, 2, code, stderr.String())
 	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned more than one series; aggregate it (e.g. sum(...))")
@@ -228,7 +228,7 @@ func TestBacktestCmdPrometheusQueryMatchesNothing(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "http_request_total",
+	code := Run(t.Context(), []string{"--prometheus", srv.URL, "--query", "http_request_total",
 		"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 	require.Equal(t, 2, code, stderr.String())
 	require.Contains(t, stderr.String(), "prescale backtest: --query: history: query returned no data in the range: no series matches it (a misspelt metric or label?)")
@@ -263,7 +263,7 @@ func TestBacktestCmdPrometheusSeriesTooYoung(t *testing.T) {
 			}))
 			t.Cleanup(srv.Close)
 			var stdout, stderr bytes.Buffer
-			code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
+			code := Run(t.Context(), []string{"--prometheus", srv.URL, "--query", "sum(rate(x[1m]))",
 				"--range", "1d", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 			require.Equal(t, 2, code, stderr.String())
 			require.Contains(t, stderr.String(), "prescale backtest: --query: "+c.says+time.Unix(at.Load(), 0).UTC().Format(time.RFC3339)+")", "the sample's time")
@@ -290,7 +290,7 @@ func TestBacktestCmdPrometheusTimeoutNamesItsFlag(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--prometheus", srv.URL, "--query", "rate(x[1m])", "--range", "1d",
+	code := Run(t.Context(), []string{"--prometheus", srv.URL, "--query", "rate(x[1m])", "--range", "1d",
 		"--timeout", "200ms", "--capacity", "10", "--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 	require.Equal(t, 1, code, stderr.String())
 	require.Contains(t, stderr.String(), "prescale backtest: --prometheus: no answer within --timeout 200ms: ")
@@ -380,7 +380,7 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := dispatch(t.Context(), append([]string{"backtest"}, c.args...), &stdout, &stderr)
+			code := Run(t.Context(), c.args, &stdout, &stderr)
 			require.Equal(t, 2, code)
 			require.Contains(t, stderr.String(), c.want)
 		})
@@ -403,33 +403,6 @@ func TestBacktestParseRange(t *testing.T) {
 	}
 }
 
-// TestCLIRejectsBadTraces: forecast and backtest name the line of a
-// duplicate or unsorted timestamp, a millisecond timestamp and an
-// overflowing value (exit 2), and cut what they echo to 100 bytes.
-func TestCLIRejectsBadTraces(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct{ name, rows, want string }{
-		{"duplicate", "100,1\n400,2\n400,3\n", "line 4: timestamp 400 repeats line 3's"},
-		{"unsorted", "100,1\n400,2\n300,3\n", "line 4: timestamp 300 before previous 400 (line 3)"},
-		{"milliseconds", "1700000000000,1\n1700000300000,2\n", "line 2: timestamp \"1700000000000\" is in milliseconds?"},
-		{"overflow", "100,1\n400,1e300\n", "line 3: value \"1e300\" is beyond ±1e+15"},
-		{"huge field", "100,1\n400," + strings.Repeat("7", 20<<20) + "x\n", "line 3: value \"" + strings.Repeat("7", 100) + "\"... (20971521 bytes) is not a number"},
-	} {
-		path := filepath.Join(dir, tc.name+".csv")
-		require.NoError(t, os.WriteFile(path, []byte("timestamp,value\n"+tc.rows), 0o644))
-		for _, args := range [][]string{
-			{"forecast", "--trace", path, "--out", filepath.Join(dir, "f.csv")},
-			{"backtest", "--trace", path, "--capacity", "1", "--decisions", filepath.Join(dir, "d.csv")},
-		} {
-			var stdout, stderr bytes.Buffer
-			code := dispatch(t.Context(), args, &stdout, &stderr)
-			require.Equal(t, 2, code, "%s %s: %s", args[0], tc.name, stderr.String())
-			require.Contains(t, stderr.String(), tc.want, args[0])
-			require.Less(t, stderr.Len(), 500, "%s %s: echo cut", args[0], tc.name)
-		}
-	}
-}
-
 // TestBacktestUsageWindowFlag: --usage-window replays a live target's
 // PRESCALE_TARGET_USAGE_WINDOW; left out, the window is the --lag (the
 // controller's default, lag); the summary prints the window in effect and
@@ -445,13 +418,13 @@ func TestBacktestUsageWindowFlag(t *testing.T) {
 		{[]string{"--usage-window", "0s"}, "usage window 0s,"},
 	} {
 		var stdout, stderr bytes.Buffer
-		args := append([]string{"backtest", "--trace", tr, "--capacity", "10", "--lag", "600s", "--quiet",
+		args := append([]string{"--trace", tr, "--capacity", "10", "--lag", "600s", "--quiet",
 			"--decisions", filepath.Join(t.TempDir(), "d.csv")}, tc.flags...)
-		require.Equal(t, 0, dispatch(t.Context(), args, &stdout, &stderr), stderr.String())
+		require.Equal(t, 0, Run(t.Context(), args, &stdout, &stderr), stderr.String())
 		require.Contains(t, stdout.String(), tc.want, "%v", tc.flags)
 	}
 	var stdout, stderr bytes.Buffer
-	code := dispatch(t.Context(), []string{"backtest", "--trace", tr, "--capacity", "10", "--usage-window", "-1m",
+	code := Run(t.Context(), []string{"--trace", tr, "--capacity", "10", "--usage-window", "-1m",
 		"--decisions", filepath.Join(t.TempDir(), "d.csv")}, &stdout, &stderr)
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), "--usage-window: usage_window must be >= 0, got -1m0s")
