@@ -31,6 +31,7 @@ import (
 	"github.com/prescale/prescale/controller/internal/histwin"
 	"github.com/prescale/prescale/controller/internal/lagwatch"
 	"github.com/prescale/prescale/controller/internal/metrics"
+	"github.com/prescale/prescale/controller/internal/pipeline"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/outage"
@@ -174,9 +175,9 @@ type Controller struct {
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
-	engs      []engState       // per target, used under fetchMu only
-	lags      []lagwatch.Watch // per target, used under cycleMu only
-	wins      []histwin.Window // per target, used under fetchMu only
+	engs      []pipeline.Pipeline // per target, used under fetchMu only
+	lags      []lagwatch.Watch    // per target, used under cycleMu only
+	wins      []histwin.Window    // per target, used under fetchMu only
 
 	// outages logs the history source's and the targets' query
 	// problems, used under cycleMu only.
@@ -187,75 +188,13 @@ type Controller struct {
 	loop *cadence.Loop
 }
 
-// engState is a target's streaming decision pipeline between cycles: the
-// engine has observed every grid point up to its Last; anomalous holds the
-// observed points (unix seconds) it flagged that are still in the window.
-type engState struct {
-	eng       *engine.Engine
-	anomalous map[int64]bool
-}
-
 // newEngine returns a fresh pipeline for target idx.
-func (c *Controller) newEngine(idx int) (engState, error) {
-	det, err := c.d.NewDetector()
-	if err != nil {
-		return engState{}, err
-	}
-	eng, err := engine.New(engine.Config{
+func (c *Controller) newEngine(idx int) (pipeline.Pipeline, error) {
+	return pipeline.New(engine.Config{
 		Target: c.targets[idx], Step: c.o.Step, Interval: c.o.Interval, Coverage: c.o.Coverage,
-		NewForecaster: c.d.NewForecaster, Detector: det, AnomalyThreshold: c.o.AnomalyThreshold,
+		NewForecaster: c.d.NewForecaster, AnomalyThreshold: c.o.AnomalyThreshold,
 		Decide: c.d.Decide,
-	})
-	if err != nil {
-		return engState{}, err
-	}
-	return engState{eng: eng, anomalous: map[int64]bool{}}, nil
-}
-
-// observe feeds the engine the grid points after the last one it saw, in
-// order, up to the last present one (trailing missing points are fed once
-// a later point is present, as a backtest sees them) or the newest one
-// complete_query left out (leftOut, 0: none): those are missing for good,
-// read again or not, and fed as gaps at once, so the engine's forecast
-// starts at the cycle's time through a partial demand, not at the last
-// whole point (its lead window read, and /api/predictions showing, the
-// demand of that point's time however long the demand stayed partial).
-// It starts a fresh
-// engine, warmed on the whole window, on the first cycle (also after a
-// restart: forecaster internals are not persisted), when the grid moved
-// back (a clock change) or after a gap wider than the window (a long
-// outage: old state would no longer describe the series).
-func (c *Controller) observe(idx int, s history.Series, start, stepSec, leftOut int64) error {
-	e := &c.engs[idx]
-	last, ok := e.eng.Last()
-	if ok && (last > s.T[len(s.T)-1] || last < s.T[0]-stepSec) {
-		fresh, err := c.newEngine(idx)
-		if err != nil {
-			return err
-		}
-		*e = fresh
-	}
-	end := len(s.V) - 1
-	for end >= 0 && math.IsNaN(s.V[end]) && s.T[end] > leftOut {
-		end--
-	}
-	i := 0
-	if _, ok := e.eng.Last(); !ok {
-		for i <= end && math.IsNaN(s.V[i]) { // a cold start begins at the first sample
-			i++
-		}
-	}
-	for ; i <= end; i++ {
-		if _, anomalous, ok := e.eng.Observe(s.T[i], s.V[i]); ok && anomalous {
-			e.anomalous[s.T[i]] = true
-		}
-	}
-	for ts := range e.anomalous {
-		if ts < start {
-			delete(e.anomalous, ts)
-		}
-	}
-	return nil
+	}, c.d.NewDetector)
 }
 
 // New builds a controller and loads its persisted state.
@@ -284,7 +223,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
 		acts:  actuation.Set{Levels: d.Actuators, Acting: o.Mode == ModeAct, Mode: o.Mode, Log: d.Logger},
-		snaps: make([]snapshot, len(targets)), engs: make([]engState, len(targets)),
+		snaps: make([]snapshot, len(targets)), engs: make([]pipeline.Pipeline, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		outages: cyclelog.New(logTargets(resolved)),
 		loop: &cadence.Loop{Interval: o.Interval, Now: d.Now, Log: d.Logger,
@@ -331,8 +270,8 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	// engines started later (a long gap, the clock moved back) start
 	// afresh.
 	ts := f.Targets[t.Name]
-	c.engs[i].eng.ResumeCalm(ts.Calm)
-	c.engs[i].eng.ResumeShadow(ts.Shadow)
+	c.engs[i].Eng.ResumeCalm(ts.Calm)
+	c.engs[i].Eng.ResumeShadow(ts.Shadow)
 	c.byName[t.Name] = i
 	c.snaps[i].modelErr = math.NaN() // nothing scored yet
 	c.acts.Restore(t, ts, f.SavedAt, c.o.Interval)
@@ -599,11 +538,11 @@ func (c *Controller) copyFileLocked() state.File {
 func (c *Controller) fit(idx int, f fetched) (snapshot, error) {
 	snap := f.snap
 	if len(f.fresh.V) > 0 {
-		if err := c.observe(idx, f.fresh, snap.start.Unix(), int64(c.o.Step/time.Second), f.leftOut); err != nil {
+		if err := c.engs[idx].Observe(f.fresh, snap.start.Unix(), int64(c.o.Step/time.Second), f.leftOut); err != nil {
 			return snap, errors.Join(f.err, err)
 		}
 	}
-	for ts := range c.engs[idx].anomalous {
+	for ts := range c.engs[idx].Anomalous {
 		snap.anomalous = append(snap.anomalous, ts)
 	}
 	slices.Sort(snap.anomalous)
@@ -667,7 +606,7 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	stepSec := int64(c.o.Step / time.Second)
 	// Decide: the engine's forecast (from its last observed grid point)
 	// over the lead window, at now.
-	eng := c.engs[idx].eng
+	eng := c.engs[idx].Eng
 	in := engine.Input{
 		Now: now, CurrentUnits: snap.requested, Demand: snap.demand, DataPresent: snap.present, CostToday: ts.CostToday,
 		BadQuery: snap.badQuery, Problem: snap.histErr,

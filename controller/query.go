@@ -27,7 +27,7 @@ type fetched struct {
 	rawEnd float64
 	// leftOut is the time of the newest point of fresh complete_query
 	// left out (0: none): the engine is fed the points up to it, as gaps
-	// (Controller.observe).
+	// (pipeline.Pipeline.Observe).
 	leftOut int64
 }
 
@@ -175,7 +175,7 @@ func classify(f *fetched, err error, q string) {
 // its last whole read is FullReadEvery old (a re-read picks up history the
 // store changed after it was read: late samples, backfills).
 func (c *Controller) needsFullRead(idx int, w histwin.Window, start, end int64, now time.Time) bool {
-	if _, ok := c.engs[idx].eng.Last(); !ok {
+	if _, ok := c.engs[idx].Eng.Last(); !ok {
 		return true
 	}
 	return w.Empty() || !w.LastOK || w.End() > end || w.LastT < start || (start-w.First)%w.Step != 0 ||

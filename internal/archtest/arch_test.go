@@ -69,6 +69,8 @@ func allowed(pkg, imp string) bool {
 		return imp == "controller/history"
 	case pkg == "controller/internal/clockstep":
 		return imp == "controller/state"
+	case pkg == "controller/internal/pipeline":
+		return imp == "controller/engine" || imp == "controller/history" || imp == "predictor"
 	case pkg == "controller/internal/cost":
 		return imp == "controller/policy" || imp == "controller/state"
 	case pkg == "controller/internal/cadence":
