@@ -35,6 +35,7 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/outage"
+	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/predictor"
 )
 
@@ -252,12 +253,14 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	if ts, ok := f.Targets[t.Name]; ok {
 		// Units sized at another capacity_per_unit or target_utilization
 		// converted, memories of another capacity, utilisation or lag
-		// dropped (state.Target.Resize).
+		// dropped (state.Target.Resize). The lines repeat what the file
+		// holds (a memory's target, an actuator's name), which a hand
+		// edit makes any length: cut, as every value from outside.
 		for _, msg := range ts.Resize(t) {
-			d.Logger.Info("state file: "+msg, "target", t.Name, "file", d.State.Path())
+			d.Logger.Info("state file: "+redact.CutEchoes(msg, redact.MaxEchoed), "target", t.Name, "file", d.State.Path())
 		}
 		for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
-			d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", msg)
+			d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", redact.CutEchoes(msg, redact.MaxEchoed))
 		}
 		f.Targets[t.Name] = ts
 	}
