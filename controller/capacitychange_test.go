@@ -155,3 +155,36 @@ func TestUtilizationRaisedHalvesTheFloor(t *testing.T) {
 	require.Equal(t, policy.ReasonStabilization, d.Reason)
 	require.InDelta(t, 1, loadState(t, dir).Targets["web"].Utilization, 0)
 }
+
+// A file written before the entries kept their capacity_per_unit
+// (d7394d5) and without the shadow runs' memory (a target without the
+// shadow HPA's risk sizing keeps none, or it was dropped): the calm hold's
+// memory names the capacity its units were sized at, and a restart at
+// capacity 4 converts from it: the stabilisation window's 15 units of 1
+// become 4, the calm hold's wanted 15 too, with the INFO line.
+func TestCapacityOfAnOlderFileFromTheCalmHold(t *testing.T) {
+	dir, now := t.TempDir(), fixtureStart
+	old := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: now.Add(-time.Minute), Targets: map[string]state.Target{"web": {
+		Policy: policy.State{LastDesired: 15, HasLast: true, LastScaleUp: now.Add(-16 * time.Minute),
+			Recent: []policy.Recommendation{{At: now.Add(-16 * time.Minute), Units: 15}}},
+		Calm: &state.Calm{Version: state.CalmVersion, Target: state.ShadowTarget(old), At: now.Unix() - 60, Wanted: []int{15}},
+	}}}))
+
+	big := old
+	big.CapacityPerUnit = 4
+	var logs bytes.Buffer
+	deps := testDeps(&fakeHistory{value: 16}, flat(16), st, nil, func() time.Time { return now })
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := New([]policy.Target{big}, testOptions(ModeForecastOnly), deps)
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), "state file: capacity_per_unit 1 when saved, 4 now", "converted from the calm hold's capacity")
+
+	ts := c.file.Targets["web"]
+	require.Equal(t, 4, ts.Policy.Recent[0].Units, "15 units of 1: 15 of demand, 4 units of 4")
+	require.Equal(t, []int{4}, ts.Calm.Wanted)
+	require.Equal(t, state.ShadowTarget(big), ts.Calm.Target)
+	require.InDelta(t, 4, ts.Capacity, 0)
+}
