@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // A target's capacity_per_unit or target_utilization may change between
@@ -110,11 +111,12 @@ func (t *Target) Resize(target policy.Target) []string {
 	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
 	key := ShadowTarget(target)
 	if t.Calm != nil && t.Calm.Target != "" && t.Calm.Target != key {
-		msgs = append(msgs, fmt.Sprintf("calm hold's memory, sized at %s, dropped: the target now has %s; the hold starts afresh", t.Calm.Target, key))
+		msgs = append(msgs, fmt.Sprintf("calm hold's memory, sized at %s, dropped: the target now has %s; the hold starts afresh",
+			redact.Cut(t.Calm.Target, redact.MaxEchoed), key))
 		t.Calm = nil
 	}
 	if t.Shadow != nil && (t.Shadow.Target != key || was != target.TargetUtilization) {
-		simulated := t.Shadow.Target
+		simulated := redact.Cut(t.Shadow.Target, redact.MaxEchoed) // from the file
 		if was != target.TargetUtilization {
 			simulated += fmt.Sprintf(", target_utilization %g", was)
 			key += fmt.Sprintf(", target_utilization %g", target.TargetUtilization)

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -236,5 +237,22 @@ func TestResizeWithoutSavedUtilization(t *testing.T) {
 		require.Len(t, msgs, 1)
 		require.Contains(t, msgs[0], "capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it (ceil(units × 1 / 4), within [1, 20]): ")
 		require.InDelta(t, 0.5, ts.Utilization, 0, "known from now on")
+	}
+}
+
+// A hand-edited file's strings (the memories' target strings, an
+// actuator's name) of 5,000 bytes with spaces: each message repeats at
+// most redact.MaxEchoed bytes of them.
+func TestMessagesCutWhatTheFileHolds(t *testing.T) {
+	long := strings.Repeat("capacity 1, ", 417) // 5,004 bytes with spaces
+	ts, old := resizeFixture()
+	ts.Calm.Target, ts.Shadow.Target = long, long
+	acked := Target{Acked: map[string]int{long: -1}}
+	msgs := acked.Sanitize(old.MinUnits, old.MaxUnits)
+	msgs = append(msgs, ts.Resize(old)...)
+	require.Len(t, msgs, 3, "%q", msgs)
+	for _, m := range msgs {
+		require.LessOrEqual(t, len(m), 400, "%q", m)
+		require.Contains(t, m, "capacity 1, capacity 1,")
 	}
 }

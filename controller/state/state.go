@@ -25,6 +25,7 @@ import (
 	"github.com/prescale/prescale/controller/state/internal/histenc"
 	"github.com/prescale/prescale/controller/state/internal/jsonfault"
 	"github.com/prescale/prescale/internal/atomicfile"
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // FileName is the state file's name inside the data directory.
@@ -552,7 +553,8 @@ func (t *Target) sanitizeOperator(lo, hi int) []string {
 	// decision. Only a count no target may have is forgotten (re-sent).
 	for name, u := range t.Acked {
 		if u < 0 || u > policy.MaxUnitsLimit {
-			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [0, %d]: forgotten", u, name, policy.MaxUnitsLimit))
+			msgs = append(msgs, fmt.Sprintf("units %d acknowledged by %s outside [0, %d]: forgotten",
+				u, redact.Cut(name, redact.MaxEchoed), policy.MaxUnitsLimit))
 			delete(t.Acked, name)
 		}
 	}
