@@ -72,12 +72,14 @@ func ConvertUnits(u int, from, to float64, lo, hi int) int {
 }
 
 // utilizationWas is the target_utilization t's remembered units were
-// sized at: t.Utilization, or now where it is not one a target may have
-// (0 in a file written before it was kept: taken as unchanged, and the
-// capacity alone converts, as it did), or now is not (a target without
+// sized at, at capacity from: t.Utilization, or now where it is not one a
+// target of capacity from may have (0 in a file written before it was
+// kept: taken as unchanged, and the capacity alone converts, as it did;
+// one that sizes a unit below policy.MinCapacityPerUnit of demand, as
+// configuration validation refuses), or now is not (a target without
 // one: nothing to convert to).
-func (t *Target) utilizationWas(now float64) float64 {
-	if goodUtilization(t.Utilization) && goodUtilization(now) {
+func (t *Target) utilizationWas(from, now float64) float64 {
+	if goodUtilization(t.Utilization) && from*t.Utilization >= policy.MinCapacityPerUnit && goodUtilization(now) {
 		return t.Utilization
 	}
 	return now
@@ -104,7 +106,7 @@ func (t *Target) Resize(target policy.Target) []string {
 	if !ok { // not known: nothing to convert it from
 		from = target.CapacityPerUnit
 	}
-	was := t.utilizationWas(target.TargetUtilization)
+	was := t.utilizationWas(from, target.TargetUtilization)
 	if from != target.CapacityPerUnit || was != target.TargetUtilization {
 		msgs = append(msgs, t.convert(from, was, target))
 	}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -224,9 +225,11 @@ func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
 
 // A file written before the utilisation was kept (d7394d5's, or older):
 // it is taken as unchanged, and the capacity alone converts, as it did; a
-// utilisation that is no target's (hand-edited) likewise.
+// utilisation that is no target's (hand-edited) likewise: outside (0, 1],
+// or one that sizes a unit below policy.MinCapacityPerUnit of demand
+// (1e-300 × 1: it converted 15 units to 1).
 func TestResizeWithoutSavedUtilization(t *testing.T) {
-	for _, saved := range []float64{0, -1, 1.5} {
+	for _, saved := range []float64{0, -1, 1.5, 1e-300, math.NaN()} {
 		ts, old := resizeFixture()
 		ts.Utilization = saved
 		ts.Shadow = nil
@@ -255,4 +258,26 @@ func TestMessagesCutWhatTheFileHolds(t *testing.T) {
 		require.LessOrEqual(t, len(m), 400, "%q", m)
 		require.Contains(t, m, "capacity 1, capacity 1,")
 	}
+}
+
+// A saved capacity no target may have (hand-edited) is unknown: nothing
+// is converted from it. A valid one whose product with the saved
+// utilisation is below policy.MinCapacityPerUnit leaves the utilisation
+// unknown: the capacities alone convert.
+func TestResizeFromSavedValuesNoTargetMayHave(t *testing.T) {
+	for _, saved := range []float64{1e-300, 1e300, -4, math.Inf(1), math.NaN()} {
+		ts, old := resizeFixture()
+		ts.Capacity = saved
+		now := old
+		now.CapacityPerUnit = 4
+		ts.Resize(now)
+		require.Equal(t, 15, ts.Policy.Recent[0].Units, "saved capacity %g: unknown, nothing converted", saved)
+	}
+	ts, old := resizeFixture()
+	ts.Capacity, ts.Utilization = policy.MinCapacityPerUnit, 0.5
+	now := old
+	now.CapacityPerUnit = 2 * policy.MinCapacityPerUnit
+	msgs := ts.Resize(now)
+	require.Equal(t, 8, ts.Policy.Recent[0].Units, "15 × 1e-9 / 2e-9, the utilisation unknown")
+	require.Contains(t, msgs[0], "capacity_per_unit 1e-09 when saved, 2e-09 now: ")
 }
