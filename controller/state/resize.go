@@ -56,9 +56,11 @@ func goodCapacity(c float64) bool {
 }
 
 // ConvertUnits is u units sized for demand at capacity from, in units of
-// capacity to: ceil(u × from / to) (a product a billionth or less above a
-// whole number is that number: float rounding), within [lo, hi]. No units
-// (u <= 0) stay as they are.
+// capacity to: ceil(u × from / to), within [lo, hi]. A product above a
+// whole number by a billionth of itself or less is that number (float
+// rounding: 0.1 × 3 / 0.3): relative, so at most a thousandth of a unit
+// below policy.MaxUnitsLimit, never a whole one. No units (u <= 0) stay as
+// they are.
 func ConvertUnits(u int, from, to float64, lo, hi int) int {
 	if u <= 0 {
 		return u
@@ -161,7 +163,7 @@ func (t *Target) convert(from, was float64, target policy.Target) string {
 		before := highest(p.Used)
 		p.Used = slices.Clone(p.Used)
 		for i := range p.Used {
-			p.Used[i].Units = ConvertUnits(p.Used[i].Units, size, to, min(lo, 0), hi)
+			p.Used[i].Units = ConvertUnits(p.Used[i].Units, size, to, 0, hi)
 		}
 		done = append(done, fmt.Sprintf("usage window's highest %d → %d", before, highest(p.Used)))
 	}

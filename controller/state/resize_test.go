@@ -27,6 +27,11 @@ func TestConvertUnits(t *testing.T) {
 		{0, 1, 4, 1, 20, 0},     // no units stay none
 		{-1, 1, 4, 1, 20, -1},
 		{1_000_000, 1, 1e-9, 0, policy.MaxUnitsLimit, policy.MaxUnitsLimit},
+		// The tolerance is a billionth of the product: 999,999.0005 (within
+		// 0.001 of 999,999) is 999,999; 999,999.002 and 2.000001 round up.
+		{999_999, 1 + 5e-10, 1, 0, policy.MaxUnitsLimit, 999_999},
+		{999_999, 1 + 2e-9, 1, 0, policy.MaxUnitsLimit, 1_000_000},
+		{2, 1 + 5e-7, 1, 0, 20, 3},
 	} {
 		require.Equal(t, c.want, ConvertUnits(c.u, c.from, c.to, c.lo, c.hi), "%+v", c)
 	}
