@@ -45,10 +45,10 @@ type DetectorFactory func() (predictor.Detector, error)
 // Decider is the pure decision function (policy.Decide in production).
 type Decider func(in policy.Input, t policy.Target, st policy.State) policy.Decision
 
-// Modes.
+// Modes (actuation's, which decides from them whether to act).
 const (
-	ModeAct          = "act"
-	ModeForecastOnly = "forecast-only"
+	ModeAct          = actuation.ModeAct
+	ModeForecastOnly = actuation.ModeForecastOnly
 )
 
 // UnitsSource reports the units a target has (the simulated pool does, in
@@ -223,7 +223,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		resolved[i] = engine.Resolve(t, o.Interval)
 	}
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
-		acts:  actuation.Set{Levels: d.Actuators, Acting: o.Mode == ModeAct, Mode: o.Mode, Log: d.Logger},
+		acts:  actuation.Set{Levels: d.Actuators, Mode: o.Mode, Log: d.Logger},
 		snaps: make([]snapshot, len(targets)), engs: make([]pipeline.Pipeline, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		outages: cyclelog.New(logTargets(resolved)),

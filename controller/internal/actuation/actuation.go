@@ -19,15 +19,25 @@ import (
 	"github.com/prescale/prescale/controller/state"
 )
 
+// The modes (PRESCALE_MODE); the controller's ModeAct and
+// ModeForecastOnly are these.
+const (
+	ModeAct          = "act"
+	ModeForecastOnly = "forecast-only"
+)
+
 // Set is the controller's actuators (Levels, in PRESCALE_ACTUATOR
-// order), its mode (Acting: act mode; Mode its name, for the log) and
-// its logger.
+// order), its mode (Mode, ModeAct or ModeForecastOnly: the one fact
+// Acting derives from) and its logger.
 type Set struct {
 	Levels []*actuator.Level
-	Acting bool
 	Mode   string
 	Log    *slog.Logger
 }
+
+// Acting reports whether the controller acts (act mode): hands its
+// decisions to the actuators rather than logging recommendations.
+func (s Set) Acting() bool { return s.Mode == ModeAct }
 
 // Restore tells every actuator what it had acknowledged for t
 // before a restart, and whether a delivery failed since (state.Target's
@@ -107,7 +117,7 @@ func (s Set) Act(ctx context.Context, t policy.Target, dec policy.Decision, requ
 	if dec.Reason.Holds() {
 		return
 	}
-	if !s.Acting {
+	if !s.Acting() {
 		s.logRecommendation(t, dec, requested)
 		return
 	}
