@@ -25,6 +25,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{"web":{"calm":{"version":1,"at":1000,"on":true,"since":400,"events":[500,900],"wanted":[3,4]}}}}`))
 	// A long plain key at fault (repeated whole before: jsonfault's keyPath).
 	f.Add([]byte(`{"version":1,"targets":{"web":{"acked":{"` + strings.Repeat("k", 300) + `":2.5}}}}`))
+	// An acknowledgement no receiver may run: Sanitize forgets it.
+	f.Add([]byte(`{"version":1,"targets":{"web":{"acked":{"pool":-3}}}}`))
 	// The unit size the demand's units were saved at (Resize).
 	f.Add([]byte(`{"version":1,"targets":{"web":{"capacity_per_unit":4,"target_utilization":0.7,"policy":{"last_desired":5,"has_last":true,"recent":[{"at":"2026-03-02T12:00:00Z","units":5,"reactive":2}],"outage_hold":3}}}}`))
 	g := goodShadow() // format 2, packed
@@ -129,9 +131,9 @@ func checkSanitized(t *testing.T, name string, tg Target) {
 			t.Fatalf("target %q: used units %d outside [0, 10] after Sanitize", name, r.Units)
 		}
 	}
-	for name, u := range tg.Acked { // what a receiver runs: any count a target may have
+	for actuator, u := range tg.Acked { // what a receiver runs: any count a target may have
 		if u < 0 || u > policy.MaxUnitsLimit {
-			t.Fatalf("target %q: units %d acknowledged by %s outside [0, %d] after Sanitize", name, u, name, policy.MaxUnitsLimit)
+			t.Fatalf("target %q: units %d acknowledged by %s outside [0, %d] after Sanitize", name, u, actuator, policy.MaxUnitsLimit)
 		}
 	}
 	for _, u := range units {
