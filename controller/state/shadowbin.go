@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/prescale/prescale/controller/state/internal/packed"
 )
 
 // The shadow runs' memory of ShadowVersion 2 is JSON with its version,
@@ -100,7 +102,7 @@ func (s *Shadow) UnmarshalJSON(b []byte) error {
 // appendShadow appends m's JSON (version 2), with target and fcPolicy
 // the JSON of m.Target and m.FcPolicy: MarshalJSON's bytes. The runs are
 // packed into scratch (reused: returned).
-func appendShadow(b, scratch []byte, m *Shadow, target, fcPolicy []byte) (out, packed []byte) {
+func appendShadow(b, scratch []byte, m *Shadow, target, fcPolicy []byte) (out, runs []byte) {
 	b = append(b, `{"version":`...)
 	b = strconv.AppendInt(b, int64(m.Version), 10)
 	b = append(append(b, `,"target":`...), target...)
@@ -160,11 +162,11 @@ func (s *Shadow) unpack(runs string) error {
 	if err != nil {
 		return errors.New("runs not base64")
 	}
-	r := unpacker{b: raw}
-	s.Started = s.At - r.int()
-	s.Demand = r.float()
+	r := unpacker{packed.Reader{B: raw}}
+	s.Started = s.At - r.Int()
+	s.Demand = r.Float64()
 	s.Missing, _ = r.flags()
-	s.Pick = int(r.int())
+	s.Pick = int(r.Int())
 	s.Forecaster, s.Own = r.run(), r.run()
 	if n, null := r.count(16); !null {
 		s.HPAs = make([]HPARun, n)
@@ -172,17 +174,17 @@ func (s *Shadow) unpack(runs string) error {
 			s.HPAs[i] = r.hpa(s.At)
 		}
 	}
-	s.Pace = Pace{Cost: r.float(), Events: r.float(), Counted: s.At - r.int()}
-	s.Steps.At = s.At - r.int()
-	s.Steps.Last = r.float()
+	s.Pace = Pace{Cost: r.Float64(), Events: r.Float64(), Counted: s.At - r.Int()}
+	s.Steps.At = s.At - r.Int()
+	s.Steps.Last = r.Float64()
 	s.Steps.Has, s.Steps.HasDiff = r.flags()
-	s.Steps.LastDiff = r.float()
+	s.Steps.LastDiff = r.Float64()
 	s.Steps.Wobble, s.Steps.Climb = r.floats(), r.floats()
 	switch {
-	case r.err != nil:
-		return fmt.Errorf("runs %w", r.err)
-	case len(r.b) > 0:
-		return fmt.Errorf("runs: %d bytes after the last field", len(r.b))
+	case r.Err != nil:
+		return fmt.Errorf("runs %w", r.Err)
+	case len(r.B) > 0:
+		return fmt.Errorf("runs: %d bytes after the last field", len(r.B))
 	}
 	return nil
 }
@@ -227,51 +229,14 @@ func (w *packer) run(r *Run) {
 	w.float(r.Viol)
 }
 
-// unpacker reads the packed runs' values; after the first error (err)
+// unpacker reads the packed runs' values; after the first error (Err)
 // every value reads 0.
-type unpacker struct {
-	b   []byte
-	err error
-}
-
-var errTruncated = errors.New("truncated")
-
-func (r *unpacker) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.b = nil
-}
-
-func (r *unpacker) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail(errTruncated)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *unpacker) float() float64 {
-	if len(r.b) < 8 {
-		r.fail(errTruncated)
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
-	r.b = r.b[8:]
-	return v
-}
+type unpacker struct{ packed.Reader }
 
 func (r *unpacker) flags() (a, b bool) {
-	if len(r.b) == 0 {
-		r.fail(errTruncated)
-		return false, false
-	}
-	f := r.b[0]
-	r.b = r.b[1:]
+	f := r.Byte()
 	if f > 3 {
-		r.fail(fmt.Errorf("runs: flags %d", f))
+		r.Fail(fmt.Errorf("runs: flags %d", f))
 	}
 	return f&1 != 0, f&2 != 0
 }
@@ -279,19 +244,19 @@ func (r *unpacker) flags() (a, b bool) {
 // count reads a list's length (null: 0 written), refusing one longer
 // than the bytes left could hold at least bytes each.
 func (r *unpacker) count(least int) (n int, null bool) {
-	v, k := binary.Uvarint(r.b)
+	v, k := binary.Uvarint(r.B)
 	switch {
 	case k <= 0:
-		r.fail(errTruncated)
+		r.Fail(packed.ErrTruncated)
 		return 0, true
 	case v == 0:
-		r.b = r.b[k:]
+		r.B = r.B[k:]
 		return 0, true
-	case v-1 > uint64(len(r.b)-k)/uint64(least):
-		r.fail(fmt.Errorf("runs: a list of %d values in %d bytes", v-1, len(r.b)-k))
+	case v-1 > uint64(len(r.B)-k)/uint64(least):
+		r.Fail(fmt.Errorf("runs: a list of %d values in %d bytes", v-1, len(r.B)-k))
 		return 0, true
 	}
-	r.b = r.b[k:]
+	r.B = r.B[k:]
 	return int(v - 1), false
 }
 
@@ -302,18 +267,18 @@ func (r *unpacker) floats() []float64 {
 	}
 	vs := make([]float64, n)
 	for i := range vs {
-		vs[i] = r.float()
+		vs[i] = r.Float64()
 	}
 	return vs
 }
 
 func (r *unpacker) run() Run {
-	return Run{Ready: int(r.int()), Pending: r.floats(), Cost: r.float(), Viol: r.float()}
+	return Run{Ready: int(r.Int()), Pending: r.floats(), Cost: r.Float64(), Viol: r.Float64()}
 }
 
 // hpa reads one shadow HPA's run of a memory at at.
 func (r *unpacker) hpa(at int64) HPARun {
-	h := HPARun{Run: r.run(), Last: int(r.int()), Events: r.float(), LastEvent: at - r.int()}
+	h := HPARun{Run: r.run(), Last: int(r.Int()), Events: r.Float64(), LastEvent: at - r.Int()}
 	n, null := r.count(2)
 	if null {
 		return h
@@ -321,13 +286,13 @@ func (r *unpacker) hpa(at int64) HPARun {
 	h.Window = make([]Rec, n)
 	prev := at
 	for k := range h.Window {
-		d := r.int()
+		d := r.Int()
 		if k == 0 {
 			prev = at - d
 		} else {
 			prev += d
 		}
-		h.Window[k] = Rec{At: prev, Raw: int(r.int())}
+		h.Window[k] = Rec{At: prev, Raw: int(r.Int())}
 	}
 	return h
 }

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state/internal/packed"
 )
 
 // A target's decisions are written as its newest decision in JSON
@@ -343,9 +344,9 @@ func Read(enc string) ([]policy.Decision, error) {
 	if len(raw) == 0 || raw[0] != historyVersion {
 		return nil, ErrVersion
 	}
-	r := reader{b: raw[1:]}
-	n := r.uint()
-	if r.err != nil || n > uint64(len(r.b)) { // the first column takes a byte a decision at least
+	r := reader{packed.Reader{B: raw[1:]}}
+	n := r.Uint()
+	if r.Err != nil || n > uint64(len(r.B)) { // the first column takes a byte a decision at least
 		return nil, fmt.Errorf("history: %d decisions in %d bytes", n, len(raw))
 	}
 	ds := make([]policy.Decision, n)
@@ -375,12 +376,12 @@ type stored struct {
 // ones (an id or kind this version has no field for) are skipped.
 func readColumns(r *reader, cols []column, ds []policy.Decision) ([]stored, error) {
 	var later []stored
-	for len(r.b) > 0 {
-		id := r.uint32()
-		kind := r.byte()
+	for len(r.B) > 0 {
+		id := r.Uint32()
+		kind := r.Byte()
 		b := r.bytes()
-		if r.err != nil {
-			return nil, fmt.Errorf("history: %w", r.err)
+		if r.Err != nil {
+			return nil, fmt.Errorf("history: %w", r.Err)
 		}
 		k := slices.IndexFunc(cols, func(c column) bool { return c.id == id && c.kind == kind })
 		switch {
@@ -400,7 +401,7 @@ func readColumns(r *reader, cols []column, ds []policy.Decision) ([]stored, erro
 // readColumn reads column c's values (b) into ds. A value whose object
 // is absent (its presence 0) is read and dropped.
 func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
-	r := reader{b: b}
+	r := reader{packed.Reader{B: b}}
 	var prevBits uint64
 	var prev time.Time
 	var seen []string
@@ -409,17 +410,17 @@ func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
 		v, ok := field(d, c.path)
 		switch c.kind {
 		case kindPresent:
-			if r.flag() && r.err == nil && ok {
+			if r.flag() && r.Err == nil && ok {
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 		case kindInt:
-			if x := r.int(); ok && v.OverflowInt(x) {
+			if x := r.Int(); ok && v.OverflowInt(x) {
 				return fmt.Errorf("%d out of range", x)
 			} else if ok {
 				v.SetInt(x)
 			}
 		case kindFloat:
-			prevBits ^= r.uint()
+			prevBits ^= r.Uint()
 			x := math.Float64frombits(prevBits)
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return fmt.Errorf("%v: not a finite number", x)
@@ -457,16 +458,16 @@ func readColumn(b []byte, cols []column, c column, ds []policy.Decision) error {
 
 // end is the first error, or one if bytes are left.
 func (r *reader) end() error {
-	if r.err == nil && len(r.b) > 0 {
-		return fmt.Errorf("%d bytes after the last value", len(r.b))
+	if r.Err == nil && len(r.B) > 0 {
+		return fmt.Errorf("%d bytes after the last value", len(r.B))
 	}
-	return r.err
+	return r.Err
 }
 
 // time reads a time written by appendTime with reference ref.
 func (r *reader) time(ref time.Time) (time.Time, error) {
-	t, err := timeOf(ref.Unix()+r.int(), int64(ref.Nanosecond())+r.int(), r.int())
-	if r.err != nil {
+	t, err := timeOf(ref.Unix()+r.Int(), int64(ref.Nanosecond())+r.Int(), r.Int())
+	if r.Err != nil {
 		return t, nil // reported as truncated
 	}
 	return t, err
@@ -498,95 +499,34 @@ func timeOf(sec, nsec, off int64) (time.Time, error) {
 	return t.In(time.FixedZone("", int(off))), nil
 }
 
-// reader reads the packed values; after the first error (err) every
+// reader reads the packed values; after the first error (Err) every
 // value reads 0.
-type reader struct {
-	b   []byte
-	err error
-}
-
-var errTruncated = errors.New("truncated")
-
-func (r *reader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.b = nil
-}
-
-func (r *reader) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail(errTruncated)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(errTruncated)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) byte() byte {
-	if len(r.b) == 0 {
-		r.fail(errTruncated)
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *reader) uint32() uint32 {
-	if len(r.b) < 4 {
-		r.fail(errTruncated)
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(r.b)
-	r.b = r.b[4:]
-	return v
-}
+type reader struct{ packed.Reader }
 
 // flag reads a bool's byte, 0 or 1.
 func (r *reader) flag() bool {
-	switch v := r.byte(); v {
+	switch v := r.Byte(); v {
 	case 0, 1:
 		return v == 1
 	default:
-		r.fail(fmt.Errorf("a flag of %d", v))
+		r.Fail(fmt.Errorf("a flag of %d", v))
 		return false
 	}
 }
 
 // bytes reads a length and that many bytes.
-func (r *reader) bytes() []byte {
-	n := r.uint()
-	if n > uint64(len(r.b)) {
-		r.fail(errTruncated)
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
+func (r *reader) bytes() []byte { return r.Bytes(r.Uint()) }
 
 // str reads a string written by appendString, seen the column's
 // strings so far (returned with this one added when new).
 func (r *reader) str(seen []string) (string, []string) {
-	k := r.uint()
+	k := r.Uint()
 	switch {
 	case k == 0:
 		s := string(r.bytes())
 		return s, append(seen, s)
 	case k > uint64(len(seen)):
-		r.fail(fmt.Errorf("string %d of %d", k, len(seen)))
+		r.Fail(fmt.Errorf("string %d of %d", k, len(seen)))
 		return "", seen
 	}
 	return seen[k-1], seen
