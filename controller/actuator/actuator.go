@@ -33,6 +33,19 @@ type Action struct {
 	// retries (the webhook) stops retrying it, so that the new units are
 	// sent at once instead of after this one's attempts. nil: never.
 	replaced <-chan struct{}
+	// attemptFailed is called by a deliverer that retries (the webhook)
+	// with each failed attempt it retries, so that the Level reports the
+	// receiver failing at once, not after the delivery's last attempt.
+	// nil: not told.
+	attemptFailed func(error)
+}
+
+// failedAttempt tells the Level that an attempt of a's delivery failed
+// with err and is retried (the last attempt's failure is the delivery's).
+func (a Action) failedAttempt(err error) {
+	if a.attemptFailed != nil {
+		a.attemptFailed(err)
+	}
 }
 
 // isReplaced reports whether the target's desired units changed since

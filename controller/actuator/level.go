@@ -256,7 +256,7 @@ func (l *Level) Sync(ctx context.Context) time.Time {
 			l.mu.Unlock()
 			continue
 		}
-		a := t.start()
+		a := l.start(name, t)
 		l.mu.Unlock()
 		err := l.d.Deliver(ctx, a)
 		l.finish(ctx, name, a, err)
@@ -282,15 +282,34 @@ func (t *levelTarget) due(now, hold time.Time) bool {
 	return t.pending() && !t.inFlight && !t.nextAttempt(hold).After(now)
 }
 
-// start marks a delivery of the target's desired action under way and
-// returns that action, told when the desired units change (replaced).
-// l.mu is held.
-func (t *levelTarget) start() Action {
+// start marks a delivery of target name's desired action under way and
+// returns that action, told when the desired units change (replaced),
+// and reporting each failed attempt it retries (attemptFailed). l.mu is
+// held.
+func (l *Level) start(name string, t *levelTarget) Action {
 	t.inFlight = true
 	t.replaced = make(chan struct{})
 	a := t.want
 	a.replaced = t.replaced
+	sent := t.want
+	a.attemptFailed = func(err error) { l.attemptFailed(name, sent, err) }
 	return a
+}
+
+// attemptFailed records a failed attempt of a delivery to target name
+// that the deliverer retries: the receiver's outage starts there (its
+// WARN, the target failing in the health, with the attempt's error and
+// count), not once the delivery's last attempt has failed. A hanging
+// webhook receiver (5 attempts of 10 s, and the waits between) was
+// reported 57.5 s into the delivery, one answering 500 within a second or
+// so (TestAttemptFailureReportedAtOnce).
+func (l *Level) attemptFailed(name string, sent Action, err error) {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.targets[name]
+	t.unsure = true // the receiver may have applied it (a timeout)
+	l.logFailure(t, name, sent, now, err)
 }
 
 // nextAttempt is the earliest time of the next delivery while pending: the
@@ -355,7 +374,7 @@ func (l *Level) dispatch(ctx context.Context, wg *sync.WaitGroup) time.Time {
 	for _, name := range due[:min(len(due), max(0, l.cfg.Parallel-l.running))] {
 		t := l.targets[name]
 		l.running++
-		a := t.start()
+		a := l.start(name, t)
 		wg.Go(func() {
 			err := l.d.Deliver(ctx, a)
 			l.finish(ctx, name, a, err)

@@ -263,6 +263,7 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 			}
 			wait = b.after
 		}
+		a.failedAttempt(fmt.Errorf("actuator: webhook %s to %s: attempt %d of %d, retried: %w", w.cfg.Receiver, redact.URL(w.cfg.URL), attempt, w.cfg.MaxAttempts, err))
 		waited := w.cfg.Now()
 		if werr := w.wait(ctx, a, wait); a.isReplaced() {
 			err = w.replaced(err, waited)

@@ -1,10 +1,15 @@
 package health
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +128,53 @@ func TestPendingActuatorHealthy(t *testing.T) {
 	comps, all := actuation([]*actuator.Level{l})
 	require.True(t, all[0].Pending)
 	require.Equal(t, []Component{{Name: "actuator hook", Healthy: true}}, comps)
+}
+
+// A webhook receiver that hangs (on loopback, never answering within the
+// attempt's timeout; its handler ends when the attempt gives up) makes
+// the actuator degraded, and logs the WARN, once the first attempt has
+// timed out, while the delivery retries: before, only once its 5th had
+// (5 attempts of PRESCALE_WEBHOOK_TIMEOUT and the waits between, 57.5 s
+// with the defaults).
+func TestHangingReceiverReportedAfterTheFirstAttempt(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	retrying := make(chan time.Duration)
+	w, err := actuator.NewWebhook(actuator.WebhookConfig{URL: srv.URL, Timeout: 50 * time.Millisecond,
+		Wait: func(ctx context.Context, d time.Duration) error {
+			retrying <- d
+			<-ctx.Done()
+			return ctx.Err()
+		}}, nil)
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	l := actuator.NewLevel(w, actuator.LevelConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, l.Act(t.Context(), actuator.Action{Target: "web", Desired: 3}))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Sync(ctx)
+	}()
+	require.Equal(t, 500*time.Millisecond, <-retrying) // the first attempt timed out; the second waits
+	h := Of(Input{Loop: Loop{Now: t0, Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true},
+		Targets: []Target{{Name: "web", Present: true}}, Actuators: []*actuator.Level{l}})
+	cancel()
+	<-done
+	require.Equal(t, "degraded", h.Status)
+	comp := h.Components[len(h.Components)-1]
+	require.Equal(t, "actuator webhook:prescale", comp.Name)
+	require.False(t, comp.Healthy)
+	require.Contains(t, comp.Detail, "(1 failed attempts, acknowledged none)")
+	require.Contains(t, comp.LastError, "attempt 1 of 5, retried: no answer within 50ms (PRESCALE_WEBHOOK_TIMEOUT)")
+	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	require.Contains(t, logs.String(), `level=WARN msg="actuation failing`)
 }
