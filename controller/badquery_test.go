@@ -39,17 +39,17 @@ func (edit flat35) QueryRange(_ context.Context, _ string, start, end time.Time,
 // as NaN (a ratio's 0/0 at the current demand).
 var nanAtEnd = flat35(func(s *history.Series, end time.Time) {
 	s.V[len(s.V)-1] = math.NaN()
-	s.Dropped, s.LastDropped = 1, end.Unix()
+	s.LastDropped = end.Unix()
 	s.LeftOut[history.LeftNaN] = []int64{end.Unix()}
 })
 
 // negativeAtEnd answers a flat 35 whose newest grid point the query
 // evaluated to -5 (a deriv() or a subtraction), as history's filler
-// reports it: missing, and named in Negative, LastNegative, NegativeValue
-// and LeftOut.
+// reports it: missing, and named in LastNegative, NegativeValue and
+// LeftOut (which Negative counts).
 var negativeAtEnd = flat35(func(s *history.Series, end time.Time) {
 	s.V[len(s.V)-1] = math.NaN()
-	s.Negative, s.LastNegative, s.NegativeValue = 1, end.Unix(), -5
+	s.LastNegative, s.NegativeValue = end.Unix(), -5
 	s.LeftOut[history.LeftNegative] = []int64{end.Unix()}
 })
 
@@ -58,7 +58,7 @@ var negativeAtEnd = flat35(func(s *history.Series, end time.Time) {
 var negativeBefore = flat35(func(s *history.Series, _ time.Time) {
 	if n := len(s.V); n >= 3 { // not the instant read of the current demand
 		s.V[n-2], s.V[n-3] = math.NaN(), math.NaN()
-		s.Negative, s.LastNegative, s.NegativeValue = 2, s.T[n-2], -1
+		s.LastNegative, s.NegativeValue = s.T[n-2], -1
 		s.LeftOut[history.LeftNegative] = []int64{s.T[n-3], s.T[n-2]}
 	}
 })

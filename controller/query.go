@@ -125,7 +125,7 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 			// The current demand is NaN or ±Inf (e.g. 0/0 in a ratio).
 			classify(f, fmt.Errorf("%w at the current demand (%s)", history.ErrNotFinite, snap.end.UTC().Format(time.RFC3339)), t.Query)
 			return
-		case f.fresh.Negative > 0 && f.fresh.LastNegative == snap.end.Unix():
+		case f.fresh.Negative() > 0 && f.fresh.LastNegative == snap.end.Unix():
 			// A negative demand (a deriv() or a subtraction): never a size.
 			classify(f, fmt.Errorf("the current demand: %w", history.NegativeError(f.fresh)), t.Query)
 			return

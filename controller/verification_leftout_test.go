@@ -27,7 +27,6 @@ func (h leftOutHistory) QueryRange(_ context.Context, _ string, start, end time.
 			s.LeftOut[r] = append(s.LeftOut[r], t.Unix())
 		}
 	}
-	s.Dropped, s.Negative = len(s.LeftOut[history.LeftNaN]), len(s.LeftOut[history.LeftNegative])
 	return s, nil
 }
 

@@ -55,7 +55,7 @@ func QueryRange(ctx context.Context, address string, headers http.Header, tc *tl
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.Negative > 0 {
+	if s.Negative() > 0 {
 		// As a trace file's negative value: a demand never is.
 		return nil, nil, history.NegativeError(s)
 	}

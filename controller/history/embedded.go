@@ -155,7 +155,7 @@ var discardOOO = storage.AppendOptions{DiscardOutOfOrder: true}
 // Append writes samples in one transaction. Samples the TSDB rejects as
 // duplicates or out of bounds are counted, not fatal; other errors roll the
 // transaction back. NaN and ±Inf are stored as a Prometheus server stores
-// them (QueryRange drops them, counted in Series.Dropped). A staleness marker
+// them (QueryRange drops them, counted in Series.Dropped()). A staleness marker
 // (value.StaleNaN) is appended only in order, and one refused is not
 // counted. It returns the samples stored, markers not included (Markers
 // counts them).

@@ -30,22 +30,25 @@ type History interface {
 type Series struct {
 	T []int64
 	V []float64
-	// Dropped counts points the store returned as NaN or ±Inf (turned into
-	// NaN); LastDropped is the newest of them (unix seconds; 0: none).
-	Dropped     int
+	// LastDropped is the newest point the store returned as NaN or ±Inf
+	// (turned into NaN; unix seconds; 0: none).
 	LastDropped int64
-	// Negative counts points the store returned below zero, left out as
-	// missing (a demand or a unit count is never negative: such a value is
-	// a wrong query); LastNegative is the newest of them (unix seconds; 0:
-	// none) and NegativeValue its value.
-	Negative      int
+	// LastNegative is the newest point the store returned below zero, left
+	// out as missing (a demand or a unit count is never negative: such a
+	// value is a wrong query; unix seconds; 0: none), NegativeValue its
+	// value.
 	LastNegative  int64
 	NegativeValue float64
 	// LeftOut are the grid points (unix seconds, increasing) left out as
-	// gaps, by reason (LeftNaN ...): so len(LeftOut[LeftNaN]) is Dropped
-	// and len(LeftOut[LeftNegative]) Negative.
+	// gaps, by reason (LeftNaN ...).
 	LeftOut [NumLeftOut][]int64
 }
+
+// Dropped counts the points the store returned as NaN or ±Inf.
+func (s Series) Dropped() int { return len(s.LeftOut[LeftNaN]) }
+
+// Negative counts the points the store returned below zero.
+func (s Series) Negative() int { return len(s.LeftOut[LeftNegative]) }
 
 // Why a grid point is left out of a Series as a gap: the index of
 // Series.LeftOut and of LeftOutReasons.
@@ -238,12 +241,10 @@ func (f *filler) check(i int) {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		f.s.V[i] = math.NaN()
-		f.s.Dropped++
 		f.s.LastDropped = max(f.s.LastDropped, f.s.T[i])
 		f.s.LeftOut[LeftNaN] = append(f.s.LeftOut[LeftNaN], f.s.T[i])
 	case v < 0:
 		f.s.V[i] = math.NaN()
-		f.s.Negative++
 		f.s.LeftOut[LeftNegative] = append(f.s.LeftOut[LeftNegative], f.s.T[i])
 		if f.s.T[i] >= f.s.LastNegative {
 			f.s.LastNegative, f.s.NegativeValue = f.s.T[i], v
@@ -324,11 +325,11 @@ func (f *filler) result() (Series, error) {
 		}
 	}
 	if !f.found {
-		if f.s.Negative > 0 {
+		if f.s.Negative() > 0 {
 			return f.s, NegativeError(f.s)
 		}
-		if f.s.Dropped > 0 {
-			return f.s, fmt.Errorf("%w (points: %d)", ErrNotFinite, f.s.Dropped)
+		if f.s.Dropped() > 0 {
+			return f.s, fmt.Errorf("%w (points: %d)", ErrNotFinite, f.s.Dropped())
 		}
 		return f.s, ErrNoData
 	}
@@ -339,5 +340,5 @@ func (f *filler) result() (Series, error) {
 // and how many points were negative.
 func NegativeError(s Series) error {
 	return fmt.Errorf("%w: %g at %s (negative points: %d)", ErrNegative, s.NegativeValue,
-		time.Unix(s.LastNegative, 0).UTC().Format(time.RFC3339), s.Negative)
+		time.Unix(s.LastNegative, 0).UTC().Format(time.RFC3339), s.Negative())
 }

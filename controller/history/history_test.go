@@ -116,7 +116,7 @@ func TestSeveralSeriesForAWhile(t *testing.T) {
 	require.NoError(t, err)
 	nan := math.NaN()
 	require.Equal(t, fmt.Sprint([]float64{0, 1, 2, nan, nan, nan, 6, 7, 8, 9}), fmt.Sprint(s.V))
-	require.Zero(t, s.Dropped)
+	require.Zero(t, s.Dropped())
 
 	r = NewRemoteAPI(&fakeAPI{answer: answer(7, 10)}, "http://prom", time.Second)
 	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
@@ -190,7 +190,7 @@ func TestRemoteChecksResults(t *testing.T) {
 				require.ErrorIs(t, err, tc.wantErr)
 			}
 			require.ErrorContains(t, err, tc.errText)
-			require.Equal(t, tc.dropped, s.Dropped)
+			require.Equal(t, tc.dropped, s.Dropped())
 		})
 	}
 	_, err := NewRemoteAPI(&fakeAPI{answer: line}, "x", time.Second).QueryRange(t.Context(), "", start, end, time.Minute)
@@ -268,7 +268,7 @@ func TestRemoteOverHTTP(t *testing.T) {
 	require.True(t, math.IsNaN(s.V[1]), "gap")
 	require.True(t, math.IsNaN(s.V[2]), "NaN from the server")
 	require.InDelta(t, 3, s.V[3], 0)
-	require.Equal(t, 1, s.Dropped)
+	require.Equal(t, 1, s.Dropped())
 	require.Equal(t, 2, s.Present())
 
 	_, err = NewRemote("http://user:secret@127.0.0.1:1", time.Second)
@@ -388,14 +388,14 @@ func TestEmbeddedNonFiniteDemand(t *testing.T) {
 	s, err := emb.QueryRange(t.Context(), "vector(NaN)", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrNotFinite)
 	require.True(t, IsQueryError(err))
-	require.Equal(t, 11, s.Dropped)
+	require.Equal(t, 11, s.Dropped())
 	require.Equal(t, end.Unix(), s.LastDropped)
 
 	// 1 / (1 before the last point, 0 at it): +Inf only at the end.
 	q := fmt.Sprintf("vector(1) / (time() < bool %d)", end.Unix())
 	s, err = emb.QueryRange(t.Context(), q, start, end, time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, 1, s.Dropped)
+	require.Equal(t, 1, s.Dropped())
 	require.Equal(t, end.Unix(), s.LastDropped)
 	tl, v, ok := s.Last()
 	require.True(t, ok)
@@ -418,13 +418,13 @@ func TestEmbeddedNegativeDemand(t *testing.T) {
 	require.ErrorIs(t, err, ErrNegative)
 	require.True(t, IsQueryError(err))
 	require.ErrorContains(t, err, ": -5 at 2026-03-02T12:10:00Z (negative points: 11)")
-	require.Equal(t, 11, s.Negative)
+	require.Equal(t, 11, s.Negative())
 
 	// 1 before the last point, -2 at it: negative only at the end.
 	q := fmt.Sprintf("vector(1) - 3 * (time() >= bool %d)", end.Unix())
 	s, err = emb.QueryRange(t.Context(), q, start, end, time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, 1, s.Negative)
+	require.Equal(t, 1, s.Negative())
 	require.Equal(t, end.Unix(), s.LastNegative)
 	require.InDelta(t, -2, s.NegativeValue, 0)
 	tl, v, ok := s.Last()

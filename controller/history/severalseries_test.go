@@ -64,7 +64,7 @@ func TestSeveralSeriesAcrossChunks(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, f.ranges, 3)
 			require.Equal(t, fmt.Sprint(tc.want), fmt.Sprint(s.V))
-			require.Zero(t, s.Dropped+s.Negative)
+			require.Zero(t, s.Dropped()+s.Negative())
 			var several []int64 // series a answers at every point: each gap is one b answered too
 			for i, v := range tc.want {
 				if math.IsNaN(v) {
@@ -97,8 +97,8 @@ func TestSeveralSeriesNaNAndNegative(t *testing.T) {
 	require.NoError(t, err)
 	nan := math.NaN()
 	require.Equal(t, fmt.Sprint([]float64{0, nan, nan, 3, nan, nan, 6, 7, 8, 9}), fmt.Sprint(s.V))
-	require.Equal(t, 1, s.Dropped)
-	require.Equal(t, 1, s.Negative)
+	require.Equal(t, 1, s.Dropped())
+	require.Equal(t, 1, s.Negative())
 	require.Equal(t, start.Add(2*time.Minute).Unix(), s.LastNegative)
 	require.Equal(t, start.Add(time.Minute).Unix(), s.LastDropped)
 	at := func(i int) []int64 { return []int64{start.Add(time.Duration(i) * time.Minute).Unix()} }
