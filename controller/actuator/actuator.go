@@ -48,6 +48,14 @@ func (a Action) failedAttempt(err error) {
 	}
 }
 
+// attemptReported marks a delivery's error that is an attempt's failure
+// already reported (failedAttempt): its wait for the next attempt was cut
+// short by new desired units. The Level records the error without
+// counting the attempt a second time.
+type attemptReported struct{ error }
+
+func (e attemptReported) Unwrap() error { return e.error }
+
 // isReplaced reports whether the target's desired units changed since
 // the Level started delivering a.
 func (a Action) isReplaced() bool {

@@ -119,3 +119,29 @@ func TestRecoveredWithinTheDelivery(t *testing.T) {
 	require.False(t, st[0].Failing)
 	require.False(t, st[0].Pending)
 }
+
+// An attempt reported failed at once (attemptFailed) whose wait before
+// the next is cut short by new desired units ends the delivery with that
+// attempt's error: the attempt is one failure, not two (failed_attempts
+// counts attempts).
+func TestAttemptReplacedDuringItsWaitCountsOnce(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	rcv := fakeReceiver{now: &now, took: 10 * time.Millisecond, status: 500}
+	var l *Level
+	waits := 0
+	w, err := NewWebhook(WebhookConfig{URL: "http://receiver.invalid/hook", Client: &http.Client{Transport: &rcv},
+		Now: func() time.Time { return now },
+		Wait: func(ctx context.Context, d time.Duration) error {
+			waits++
+			require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 4})) // decided during the wait
+			return nil
+		}}, nil)
+	require.NoError(t, err)
+	l = NewLevel(w, LevelConfig{Now: func() time.Time { return now }})
+	require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 3}))
+	l.Sync(t.Context())
+	require.Equal(t, 1, waits) // one attempt, then its wait, replaced
+	st := l.Status()
+	require.True(t, st[0].Failing)
+	require.Equal(t, 1, st[0].FailedAttempts, st[0].LastErr)
+}

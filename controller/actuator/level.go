@@ -427,9 +427,17 @@ func (l *Level) record(name string, sent Action, err error) {
 
 // logFailure records a failed delivery to target t in its tracker and in
 // the receiver's: the receiver's outage logs the WARN (naming this first
-// target), each target's own outage only at DEBUG. l.mu is held.
+// target), each target's own outage only at DEBUG. A delivery that ends
+// on an attempt already recorded (attemptReported) updates the error
+// only. l.mu is held.
 func (l *Level) logFailure(t *levelTarget, name string, sent Action, now time.Time, err error) {
 	const msg = "actuation failing: the current desired units will be re-sent until acknowledged"
+	if errors.As(err, new(attemptReported)) && t.out.Failing() && l.out.Failing() {
+		// Counted and logged when it failed (attemptFailed); the error
+		// now says how the delivery ended.
+		t.out.LastErr, l.out.LastErr = err.Error(), err.Error()
+		return
+	}
 	attrs := []any{"target", name, "actuator", l.Name(), "desired", sent.Desired}
 	if t.out.Fail(discard, now, err, msg) {
 		l.failing++

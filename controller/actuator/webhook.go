@@ -266,7 +266,7 @@ func (w *Webhook) Send(ctx context.Context, a Action) error {
 		a.failedAttempt(fmt.Errorf("actuator: webhook %s to %s: attempt %d of %d, retried: %w", w.cfg.Receiver, redact.URL(w.cfg.URL), attempt, w.cfg.MaxAttempts, err))
 		waited := w.cfg.Now()
 		if werr := w.wait(ctx, a, wait); a.isReplaced() {
-			err = w.replaced(err, waited)
+			err = attemptReported{w.replaced(err, waited)}
 			break
 		} else if werr != nil {
 			err = errors.Join(err, werr)
