@@ -211,7 +211,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	if d.Metrics == nil {
-		d.Metrics = NewMetrics(nil, targets)
+		d.Metrics = NewMetrics(nil, targets, MetricsClock(d.Now))
 	}
 	f, err := d.State.Load()
 	if err != nil {

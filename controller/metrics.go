@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/prescale/prescale/controller/internal/metrics"
@@ -11,9 +13,18 @@ import (
 // registers and publishes them; the list is in docs/metrics.md).
 type Metrics = metrics.Metrics
 
+// MetricsOption is an option of NewMetrics.
+type MetricsOption = metrics.Option
+
+// MetricsClock makes NewMetrics' counters read the time their per-target
+// series are created at (their created timestamp, as a client_golang
+// counter's is the time it was made) from now; nil, or without the
+// option: time.Now.
+func MetricsClock(now func() time.Time) MetricsOption { return metrics.WithClock(now) }
+
 // NewMetrics registers the controller metrics on reg and pre-initialises
 // every target's series (prescale_decisions_total for every direction and
 // reason) at zero.
-func NewMetrics(reg prometheus.Registerer, targets []policy.Target) *Metrics {
-	return metrics.New(reg, targets)
+func NewMetrics(reg prometheus.Registerer, targets []policy.Target, opts ...MetricsOption) *Metrics {
+	return metrics.New(reg, targets, opts...)
 }

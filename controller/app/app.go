@@ -289,7 +289,7 @@ func (a *App) buildController(o Options, targets []policy.Target, hist history.H
 	if n := st.RemovedTemp(); n > 0 {
 		o.Logger.Warn("removed temporary state files an earlier process left behind", "files", n, "dir", cfg.DataDir)
 	}
-	metrics := controller.NewMetrics(o.Registry, targets)
+	metrics := controller.NewMetrics(o.Registry, targets, controller.MetricsClock(o.Now))
 	metrics.SetInfo(cfg.Mode, a.actName)
 	metrics.SetShard(a.shard.Index, a.shard.Count, a.shard.Targets)
 	a.ctrl, err = controller.New(targets, controller.Options{

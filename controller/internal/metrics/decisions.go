@@ -26,6 +26,7 @@ type DecisionCounter struct {
 	reasons   []*dto.LabelPair        // by index in its reasons
 	reasonIdx map[string]int
 	dirIdx    map[string]int
+	now       func() time.Time // a row's creation time
 }
 
 // decisionRow is one target's series: cells[d*len(reasons)+r] for the
@@ -47,12 +48,21 @@ type decisionCell struct {
 
 func labelPair(name, value string) *dto.LabelPair { return &dto.LabelPair{Name: &name, Value: &value} }
 
+// orNow is now, or time.Now when now is nil.
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
 // newDecisionCounter returns the counter with help text help, for the
-// given directions and reasons.
-func newDecisionCounter(help string, dirs, reasons []string) *DecisionCounter {
+// given directions and reasons, its series created at the times now
+// reads (nil: time.Now).
+func newDecisionCounter(help string, dirs, reasons []string, now func() time.Time) *DecisionCounter {
 	c := &DecisionCounter{
 		desc: prometheus.NewDesc("prescale_decisions_total", help, []string{"target", "direction", "reason"}, nil),
-		rows: map[string]*decisionRow{}, reasonIdx: map[string]int{}, dirIdx: map[string]int{},
+		rows: map[string]*decisionRow{}, reasonIdx: map[string]int{}, dirIdx: map[string]int{}, now: orNow(now),
 	}
 	for i, d := range dirs {
 		c.dirs, c.dirIdx[d] = append(c.dirs, labelPair("direction", d)), i
@@ -74,7 +84,7 @@ func (c *DecisionCounter) row(target string) *decisionRow {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r = c.rows[target]; r == nil {
-		r = &decisionRow{target: labelPair("target", target), created: timestamppb.New(time.Now()),
+		r = &decisionRow{target: labelPair("target", target), created: timestamppb.New(c.now()),
 			cells: make([]decisionCell, len(c.dirs)*len(c.reasons))}
 		c.rows[target] = r
 	}

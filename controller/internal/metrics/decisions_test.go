@@ -42,7 +42,7 @@ func TestDecisionCounterExposesAsACounterVec(t *testing.T) {
 	for _, r := range policy.Reasons() {
 		reasons = append(reasons, string(r))
 	}
-	dc := newDecisionCounter("h", directions, reasons)
+	dc := newDecisionCounter("h", directions, reasons, nil)
 	regVec, regDC := prometheus.NewRegistry(), prometheus.NewRegistry()
 	regVec.MustRegister(vec)
 	regDC.MustRegister(dc)
@@ -93,7 +93,7 @@ func TestDecisionCounterMemory(t *testing.T) {
 		return m.HeapAlloc
 	}
 	before := heap()
-	dc := newDecisionCounter("h", directions, reasons)
+	dc := newDecisionCounter("h", directions, reasons, nil)
 	for i := range 1000 {
 		dc.Init(fmt.Sprintf("t%04d", i))
 	}

@@ -82,7 +82,8 @@ func (c *PointsCounter) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// pointsSeries is one series, written as a CounterVec child writes itself.
+// pointsSeries is one series, written as a CounterVec child writes itself:
+// its created timestamp is when its row was made.
 type pointsSeries struct {
 	c *PointsCounter
 	r *targetRow
@@ -95,7 +96,7 @@ func (s pointsSeries) Write(out *dto.Metric) error {
 	v := math.Float64frombits(s.r.bits[s.c.k+s.i].Load())
 	l := s.r.labels // kind, target, tier
 	out.Label = []*dto.LabelPair{l[0], s.c.reasons[s.i], l[1], l[2]}
-	out.Counter = &dto.Counter{Value: &v}
+	out.Counter = &dto.Counter{Value: &v, CreatedTimestamp: s.r.created}
 	return nil
 }
 

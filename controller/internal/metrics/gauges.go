@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // targetSeries holds the values of every TargetGauge of a Metrics, a row a
@@ -20,14 +21,18 @@ type targetSeries struct {
 	mu     sync.RWMutex
 	rows   map[[3]string]*targetRow // by targetLabels' values
 	gauges int                      // fixed once a row exists
+	now    func() time.Time         // a row's creation time; nil: time.Now
 }
 
 // targetRow is one target's label pairs (in the exposition's order: kind,
-// target, tier) and its value in each gauge (by TargetGauge.k).
+// target, tier), its value in each gauge (by TargetGauge.k) and when it
+// was made: the created timestamp of its counters' series, as a
+// CounterVec child's is when it was made.
 type targetRow struct {
-	labels []*dto.LabelPair
-	bits   []atomic.Uint64
-	made   []atomic.Bool
+	labels  []*dto.LabelPair
+	bits    []atomic.Uint64
+	made    []atomic.Bool
+	created *timestamppb.Timestamp
 }
 
 // gauge returns a new TargetGauge over s; all are made before any series.
@@ -64,7 +69,7 @@ func (s *targetSeries) row(lv []string, only bool) *targetRow {
 	defer s.mu.Unlock()
 	if r = s.rows[key]; r == nil {
 		r = &targetRow{labels: []*dto.LabelPair{labelPair("kind", lv[2]), labelPair("target", lv[0]), labelPair("tier", lv[1])},
-			bits: make([]atomic.Uint64, s.gauges), made: make([]atomic.Bool, s.gauges)}
+			bits: make([]atomic.Uint64, s.gauges), made: make([]atomic.Bool, s.gauges), created: timestamppb.New(orNow(s.now)())}
 		if s.rows == nil {
 			s.rows = map[[3]string]*targetRow{}
 		}

@@ -98,11 +98,24 @@ func histogram(name, help string, buckets []float64) prometheus.Histogram {
 	return prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "prescale", Name: name, Help: help, Buckets: buckets})
 }
 
+// Option is an option of New.
+type Option func(*Metrics)
+
+// WithClock makes New's counters read the time their per-target series
+// are created at (their created timestamp) from now; nil, or without the
+// option: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(m *Metrics) { m.series.now = now }
+}
+
 // New registers the controller metrics on reg and pre-initialises
 // every target's series (prescale_decisions_total for every direction and
 // reason) at zero.
-func New(reg prometheus.Registerer, targets []policy.Target) *Metrics {
+func New(reg prometheus.Registerer, targets []policy.Target, opts ...Option) *Metrics {
 	m := &Metrics{pend: make(map[string]pending, len(targets))}
+	for _, o := range opts {
+		o(m)
+	}
 	m.newTargetMetrics()
 	m.newLoopMetrics()
 	if reg != nil {
@@ -151,7 +164,7 @@ func (m *Metrics) newTargetMetrics() {
 	for _, r := range policy.Reasons() {
 		reasons = append(reasons, string(r))
 	}
-	m.Decisions = newDecisionCounter("Decisions made, by direction (up, down, none) and reason.", directions, reasons)
+	m.Decisions = newDecisionCounter("Decisions made, by direction (up, down, none) and reason.", directions, reasons, m.series.now)
 	m.LagConfigured = m.gauge("provisioning_lag_seconds", "Configured provisioning lag of the target (its lag, PRESCALE_TARGET_PROVISIONING_LAG): the time new capacity is assumed to take; compare prescale_observed_provisioning_lag_seconds.")
 	m.LagObserved = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "prescale", Name: "observed_provisioning_lag_seconds",
