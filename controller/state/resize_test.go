@@ -286,3 +286,16 @@ func TestResizeFromSavedValuesNoTargetMayHave(t *testing.T) {
 	require.Equal(t, 8, ts.Policy.Recent[0].Units, "15 × 1e-9 / 2e-9, the utilisation unknown")
 	require.Contains(t, msgs[0], "capacity_per_unit 1e-09 when saved, 2e-09 now: ")
 }
+
+// The usage window's units are what demand used: converted within 0 and
+// max_units, not raised to min_units as the stabilisation window's are
+// (docs/controller-reference.md, "When the configuration changes between
+// restarts").
+func TestResizeUsageWindowNotRaisedToMinUnits(t *testing.T) {
+	ts, old := resizeFixture()
+	big := old
+	big.CapacityPerUnit, big.MinUnits = 4, 5
+	ts.Resize(big)
+	require.Equal(t, []int{4, 0}, []int{ts.Policy.Used[0].Units, ts.Policy.Used[1].Units}, "13 / 4 rounded up, not 5; none stays none")
+	require.Equal(t, []int{5, 5}, []int{ts.Policy.Recent[0].Units, ts.Policy.Recent[1].Units}, "4 and 3, within [5, 20]")
+}
