@@ -135,3 +135,26 @@ func TestCapacityHelpNamesTheBounds(t *testing.T) {
 		require.NotContains(t, help, "(required, > 0)", name)
 	}
 }
+
+// TestPathsWithSpacesCut: a path of 5,000 bytes holding spaces (so that
+// no run of it without white space is longer than redact.MaxEchoed) is
+// repeated to at most redact.MaxEchoed bytes too, given as a flag's next
+// argument or after its '=': a trace that does not open, an output whose
+// directory does not exist. It was repeated whole.
+func TestPathsWithSpacesCut(t *testing.T) {
+	spaced := "/" + strings.Repeat("Z ", 2500)
+	tr := filepath.Join("..", "..", "predictor", "forecast", "testdata", "hourly_3weeks.csv")
+	d := filepath.Join(t.TempDir(), "d.csv")
+	for _, args := range [][]string{
+		{"backtest", "--trace", spaced + "/t.csv", "--capacity", "1", "--decisions", d},
+		{"backtest", "--trace=" + spaced + "/t.csv", "--capacity", "1", "--decisions", d},
+		{"forecast", "--trace", tr, "--out", spaced + "/f.csv"},
+		{"detect", "--trace", spaced + "/t.csv", "--out", "-"},
+	} {
+		var out, errb bytes.Buffer
+		name := strings.ReplaceAll(strings.Join(args, " "), spaced, "SPACED")
+		require.NotEqual(t, 0, dispatch(t.Context(), args, &out, &errb), name)
+		require.Contains(t, errb.String(), spaced[:50], "%s: the path is not named:\n%s", name, errb.String())
+		require.Less(t, errb.Len(), 1000, "%s:\n%s", name, errb.String())
+	}
+}
