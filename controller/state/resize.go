@@ -20,7 +20,13 @@ import (
 // the calm hold's wanted units. The shadow runs' memory is dropped: their
 // pools, costs and event weights were simulated at the old capacity (the
 // forecaster's own run at the old utilisation too) and cannot be
-// converted one number at a time. What the receiver runs (the last
+// converted one number at a time. So is a held scale-down's forgone gain
+// (policy.State.Forgone, the change cost's account): the expected loss its
+// holds kept paying weighs units of the old size (risk per unit) beside a
+// probability of violation, no ratio converts it, and kept it released
+// the hold at the new size on gains measured for other units; the next
+// hold starts the account afresh (a release waits at most as long again;
+// the floors never wait). What the receiver runs (the last
 // decision, the units each actuator acknowledged, a manual override) and
 // the times (cooldowns, windows) stay: a unit is still a unit of the
 // receiver. Before, all of it carried over: 15 units held at capacity 1
@@ -169,6 +175,10 @@ func (t *Target) convert(from, was float64, target policy.Target) string {
 	}
 	unit("outage hold", &p.OutageHold)
 	unit("units released", &p.ReleasedFrom)
+	if p.Forgone > 0 { // expected loss weighing units of the old size
+		done = append(done, fmt.Sprintf("held scale-down's forgone gain %.3g reset", p.Forgone))
+		p.Forgone = 0
+	}
 	if c := t.Calm; c != nil && c.Target == ShadowTarget(policy.Target{CapacityPerUnit: from, Lag: target.Lag}) {
 		m := *c
 		m.Target, m.Wanted = ShadowTarget(target), make([]int, len(c.Wanted))

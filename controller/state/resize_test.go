@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/predictor"
 )
 
 func TestConvertUnits(t *testing.T) {
@@ -298,4 +299,45 @@ func TestResizeUsageWindowNotRaisedToMinUnits(t *testing.T) {
 	ts.Resize(big)
 	require.Equal(t, []int{4, 0}, []int{ts.Policy.Used[0].Units, ts.Policy.Used[1].Units}, "13 / 4 rounded up, not 5; none stays none")
 	require.Equal(t, []int{5, 5}, []int{ts.Policy.Recent[0].Units, ts.Policy.Recent[1].Units}, "4 and 3, within [5, 20]")
+}
+
+// A held scale-down's forgone gain (the change cost's account) is reset by
+// a unit-size change, and the message says so: 19 one-minute holds of a
+// scale-down from 4 units at capacity 10 (gain 0.031 a 6-minute lead
+// window, change cost 0.05) forwent 0.098; at capacity 20, on a demand and
+// forecast twice as large (the same units wanted), the first decision a
+// minute later holds again, its account one hold's 0.031/6. It was kept,
+// and that decision released the hold (0.1033 above twice the change
+// cost) on gains measured for units of the old size.
+func TestResizeResetsForgone(t *testing.T) {
+	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	tg := policy.Target{Name: "web", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20,
+		Lag: 5 * time.Minute, ConfidenceThreshold: 0.7, RiskPerUnit: 0.05, ChangeCost: 0.05}
+	input := func(i int, scale float64) policy.Input {
+		fc := predictor.Forecast{Coverage: 0.8, Confidence: 0.9, Model: "test"}
+		for range 6 {
+			fc.Mean, fc.Upper, fc.Lower = append(fc.Mean, 10*scale), append(fc.Upper, 20*scale), append(fc.Lower, 0)
+		}
+		return policy.Input{Now: at.Add(time.Duration(i) * time.Minute), Interval: time.Minute, CurrentUnits: 4, DataPresent: true,
+			Demand: 5 * scale, Forecast: fc, ForecastStep: time.Minute,
+			PeakQuantiles: []policy.Quantile{{P: 0.5, Value: 10 * scale}, {P: 0.9, Value: 20 * scale}, {P: 0.98, Value: 30 * scale}, {P: 0.999, Value: 40 * scale}}}
+	}
+	ts := Target{Capacity: 10, Utilization: 1}
+	for i := range 19 {
+		d := policy.Decide(input(i, 1), tg, ts.Policy)
+		require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule, "hold %d: %s", i, d.Line())
+		ts.Policy = ts.Policy.Record(tg, d)
+	}
+	require.InDelta(t, 0.031/6*19, ts.Policy.Forgone, 1e-9)
+
+	big := tg
+	big.CapacityPerUnit = 20
+	msgs := ts.Resize(big)
+	require.Zero(t, ts.Policy.Forgone)
+	require.Equal(t, []string{"capacity_per_unit 10 when saved, 20 now: units remembered of the demand served converted to it " +
+		"(ceil(units × 10 / 20), within [1, 20]): held scale-down's forgone gain 0.0982 reset"}, msgs)
+	d := policy.Decide(input(20, 2), big, ts.Policy)
+	require.Equal(t, 4, d.Desired, "%s", d.Line())
+	require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
+	require.InDelta(t, 0.031/6, d.Explanation.Forgone, 1e-9)
 }
