@@ -45,7 +45,7 @@ func scrape(t *testing.T, reg *prometheus.Registry, accept string) *httptest.Res
 func TestPointsDroppedCreatedTimestamp(t *testing.T) {
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	now := start
-	reg := prometheus.NewRegistry()
+	reg := prometheus.NewPedanticRegistry() // checks each series' labels against its Desc
 	m := New(reg, []policy.Target{web}, WithClock(func() time.Time { return now }))
 	now = now.Add(90 * time.Second)
 	m.PointsLeftOut(web, [history.NumLeftOut]int{history.LeftNaN: 2})

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -11,33 +10,26 @@ import (
 )
 
 // PointsCounter is prescale_history_points_dropped_total, by target, tier,
-// kind and reason (history.LeftOutReasons): a count a reason in the
-// targetSeries rows of the TargetGauges, after their values, so a target's
+// kind and reason (history.LeftOutReasons): a count a reason (value i:
+// reason i) in the targetSeries rows of the TargetGauges, so a target's
 // label pairs are made once for all (a CounterVec child is about 700
 // bytes a series).
-type PointsCounter struct {
-	desc    *prometheus.Desc
-	s       *targetSeries
-	k       int // the row value of reason 0; reason r's is k+r
-	reasons [history.NumLeftOut]*dto.LabelPair
-}
+type PointsCounter struct{ columns }
 
 // pointsCounter returns a new PointsCounter over s (made, as its gauges,
 // before any series).
 func (s *targetSeries) pointsCounter(help string) *PointsCounter {
-	const name = "prescale_history_points_dropped_total"
-	c := &PointsCounter{desc: prometheus.NewDesc(name, help, append(targetLabels[:3:3], "reason"), nil),
-		s: s, k: s.values(name, int(history.NumLeftOut))}
+	reasons := make([]*dto.LabelPair, len(history.LeftOutReasons))
 	for r, reason := range history.LeftOutReasons {
-		c.reasons[r] = labelPair("reason", reason)
+		reasons[r] = labelPair("reason", reason)
 	}
-	return c
+	return &PointsCounter{s.columns("prescale_history_points_dropped_total", help, prometheus.CounterValue, reasons...)}
 }
 
 // init makes the series of every reason for the label values lv, at 0.
 func (c *PointsCounter) init(lv []string) {
 	r := c.s.row(lv, false)
-	for i := range c.reasons {
+	for i := range c.n {
 		r.made[c.k+i].Store(true)
 	}
 }
@@ -60,46 +52,8 @@ func (c *PointsCounter) WithLabelValues(target, tier, kind, reason string) prome
 		if name == reason {
 			r := c.s.row([]string{target, tier, kind}, false)
 			r.made[c.k+i].Store(true)
-			return pointsSeries{c: c, r: r, i: i}
+			return cell{c: &c.columns, r: r, i: i}
 		}
 	}
 	panic(fmt.Sprintf("metrics: reason %q is none of %v", reason, history.LeftOutReasons))
 }
-
-// Describe implements prometheus.Collector.
-func (c *PointsCounter) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect implements prometheus.Collector: every series that exists.
-func (c *PointsCounter) Collect(ch chan<- prometheus.Metric) {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	for _, r := range c.s.rows {
-		for i := range c.reasons {
-			if r.made[c.k+i].Load() {
-				ch <- pointsSeries{c: c, r: r, i: i}
-			}
-		}
-	}
-}
-
-// pointsSeries is one series, written as a CounterVec child writes itself:
-// its created timestamp is when its row was made.
-type pointsSeries struct {
-	c *PointsCounter
-	r *targetRow
-	i int
-}
-
-func (s pointsSeries) Desc() *prometheus.Desc { return s.c.desc }
-
-func (s pointsSeries) Write(out *dto.Metric) error {
-	v := math.Float64frombits(s.r.bits[s.c.k+s.i].Load())
-	l := s.r.labels // kind, target, tier
-	out.Label = []*dto.LabelPair{l[0], s.c.reasons[s.i], l[1], l[2]}
-	out.Counter = &dto.Counter{Value: &v, CreatedTimestamp: s.r.created}
-	return nil
-}
-
-func (s pointsSeries) Describe(ch chan<- *prometheus.Desc) { ch <- s.c.desc }
-
-func (s pointsSeries) Collect(ch chan<- prometheus.Metric) { ch <- s }

@@ -21,7 +21,7 @@ import (
 // interleave a Set and an Add in one order on the GaugeVec and in the
 // other on the TargetGauge, and the values then differed.
 func TestTargetGaugeExposesAsAGaugeVec(t *testing.T) {
-	regVec, regTG := prometheus.NewRegistry(), prometheus.NewRegistry()
+	regVec, regTG := prometheus.NewRegistry(), prometheus.NewPedanticRegistry()
 	var ts targetSeries
 	var vecs []*prometheus.GaugeVec
 	var tgs []*TargetGauge
