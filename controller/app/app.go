@@ -140,10 +140,11 @@ func New(cfg config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
-// listenError says why addr cannot be listened on, quoting addr, and its
+// ListenError says why addr cannot be listened on, quoting addr, and its
 // host or port where the error repeats them, to 100 bytes each, as
 // Validate quotes values: a 5,000-byte address was repeated whole twice.
-func listenError(addr string, err error) string {
+// prescale run says it so too.
+func ListenError(addr string, err error) string {
 	host, port, _ := net.SplitHostPort(addr)
 	msg := redact.CutRepeats(err.Error(), redact.MaxEchoed, addr, host, port)
 	return fmt.Sprintf("cannot listen on %q: %s", redact.Cut(addr, redact.MaxEchoed), msg)
@@ -159,7 +160,7 @@ func (a *App) claim() error {
 	var err error
 	if a.ln == nil {
 		if a.ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
-			return &config.ConfigError{Var: "LISTEN", Msg: listenError(a.cfg.Listen, err)}
+			return &config.ConfigError{Var: "LISTEN", Msg: ListenError(a.cfg.Listen, err)}
 		}
 	}
 	if a.lock == nil {

@@ -16,10 +16,10 @@ func TestListenErrorCutsTheAddress(t *testing.T) {
 	for _, addr := range []string{long, "127.0.0.1:" + long, strings.Repeat("h", 5000) + ":1"} {
 		_, err := net.Listen("tcp", addr)
 		require.Error(t, err)
-		msg := listenError(addr, err)
+		msg := ListenError(addr, err)
 		require.Less(t, len(msg), 400, msg)
 		require.Contains(t, msg, `cannot listen on "`+addr[:100]+`..."`)
 	}
 	_, err := net.Listen("tcp", "[::1]:99999")
-	require.Equal(t, `cannot listen on "[::1]:99999": listen tcp: address 99999: invalid port`, listenError("[::1]:99999", err))
+	require.Equal(t, `cannot listen on "[::1]:99999": listen tcp: address 99999: invalid port`, ListenError("[::1]:99999", err))
 }

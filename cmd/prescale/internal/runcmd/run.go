@@ -178,9 +178,10 @@ func (p *runProc) build(ctx context.Context, stdout, stderr io.Writer) (*app.App
 	}
 	var err error
 	if p.ln, err = net.Listen("tcp", p.cfg.Listen); err != nil {
-		// As prescale-controller says it; the address and the parts the
-		// error repeats are cut where the error is printed.
-		return nil, usageErr("PRESCALE_LISTEN: cannot listen on %q: %v", p.cfg.Listen, err)
+		// As prescale-controller says it, the address and the parts the
+		// error repeats cut (a port holding spaces is not cut where the
+		// error is printed).
+		return nil, usageErr("PRESCALE_LISTEN: %s", app.ListenError(p.cfg.Listen, err))
 	}
 	if p.lock, err = datadir.Acquire(p.cfg.DataDir); err != nil {
 		return nil, usageErr("PRESCALE_DATA_DIR: %v", err)

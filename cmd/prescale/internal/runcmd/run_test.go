@@ -262,3 +262,16 @@ func startRun(t *testing.T, args []string) (ctx context.Context, base string, ou
 	t.Cleanup(stop)
 	return t.Context(), base, out, errb
 }
+
+// TestRunLongListenCut: a 5,000-byte PRESCALE_LISTEN holding spaces is
+// repeated to at most redact.MaxEchoed bytes each time, as
+// prescale-controller repeats it: net.Listen's error repeated its port
+// whole (1,000 bytes of a 1,000-byte port).
+func TestRunLongListenCut(t *testing.T) {
+	t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:"+strings.Repeat("Z ", 2500))
+	var out, errb testkit.SyncBuffer
+	require.Equal(t, 2, runAtStart(t, nil, &out, &errb), errb.String())
+	require.Contains(t, errb.String(), `prescale run: PRESCALE_LISTEN: cannot listen on "127.0.0.1:Z Z Z`)
+	require.Less(t, len(errb.String()), 600, errb.String())
+}
