@@ -142,6 +142,9 @@ type snapshot struct {
 	// data or only a partial one, no units read back), min_units by
 	// default: neither published, acted on nor saved; see decideTarget.
 	guess bool
+	// unobserved is the time before the last cycle's MaxGap that the cost
+	// accrued this cycle did not charge (cost.Accrue; logUnobserved).
+	unobserved time.Duration
 }
 
 // Controller runs the decision loop over a set of targets.
@@ -411,6 +414,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.phase("decide", func() {
 		c.parallel(func(i int) { states[i] = c.decideTarget(i, &snaps[i], states[i]) })
 	})
+	c.logUnobserved(c.targets, snaps)
 	c.phase("act", func() {
 		for i, t := range c.targets {
 			if !snaps[i].guess { // a hold's is not acted on either (act)
@@ -568,7 +572,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	ts = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at))
+	ts, snap.unobserved = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at), c.maxGap())
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
@@ -600,6 +604,33 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 		ts.Policy.HasLast = false
 	}
 	return ts
+}
+
+// logUnobserved logs at INFO, once, the targets (of snaps, in order)
+// whose cost accrued at their snapshot left time uncharged, unobserved
+// (cost.Accrue): how many, the first three and the longest time. A
+// restart after hours names every target once.
+func (c *Controller) logUnobserved(targets []policy.Target, snaps []snapshot) {
+	var names []string
+	var longest time.Duration
+	for i, s := range snaps {
+		if s.unobserved > 0 {
+			names = append(names, targets[i].Name)
+			longest = max(longest, s.unobserved)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	c.log.Info("cost: time since a target's last cycle beyond max_gap not charged, unobserved (what ran then is not known)",
+		"targets", len(names), "first", strings.Join(names[:min(3, len(names))], ", "),
+		"unobserved", longest.Round(time.Second).String(), "max_gap", c.maxGap().String())
+}
+
+// maxGap is the longest time before a cycle its cost accrual charges
+// (cost.MaxGap): two intervals, or PromQL's lookback at the step.
+func (c *Controller) maxGap() time.Duration {
+	return cost.MaxGap(c.o.Interval, history.LookbackFor(c.o.Step))
 }
 
 // decide asks the target's engine for the decision at snap.at and records

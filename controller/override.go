@@ -41,7 +41,8 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	snap.current = c.currentUnits(t, snap.requested, snap)
 	// The units held until now are charged until now: the next cycle
 	// charged the scaling's units back to the cycle before it.
-	ts = cost.Accrue(t, ts, now, c.paidUnits(i, t, snap.current, now))
+	ts, snap.unobserved = cost.Accrue(t, ts, now, c.paidUnits(i, t, snap.current, now), c.maxGap())
+	c.logUnobserved([]policy.Target{t}, []snapshot{snap})
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}

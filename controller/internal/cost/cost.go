@@ -10,16 +10,36 @@ import (
 	"github.com/prescale/prescale/controller/state"
 )
 
+// MaxGap is the longest time before a cycle that Accrue charges at the
+// units the cycle reads (its upTo): PromQL's lookback the controller's
+// reads use (lookback: history.LookbackFor, 5 minutes, or 1.5 steps of
+// the history where longer; a sample older than that is stale to
+// Prometheus too), or two scaling intervals where longer (a late or
+// skipped cycle). The controller sees a target's units only at its
+// cycles; beyond this it did not see them: a controller down for hours
+// (or suspended, or stalled), a target removed from the targets file and
+// added back.
+func MaxGap(interval, lookback time.Duration) time.Duration { return max(2*interval, lookback) }
+
 // Accrue accrues the cost of the units (those paid for) since the last
-// cycle into ts (target t's state), at t's cost per unit-hour; the daily
-// cost resets at UTC midnight and counts only the time since it. The whole time since the last cycle was charged to the day of
-// now: a controller stopped at 20:00 and started at 06:00 began the day
-// with 10 hours of cost against the daily budget, a week's downtime with
-// a week's. It resets only on a day later than its own: a clock stepping
-// back across midnight (a state saved "tomorrow" by a clock that was
-// ahead, or a step back during a run) keeps it, counting no time until
-// its own day's midnight; it was reset, losing the day's cost.
-func Accrue(t policy.Target, ts state.Target, now time.Time, units int) state.Target {
+// cycle into ts (target t's state), at t's cost per unit-hour, for at most
+// upTo (> 0) before now, and returns the time before that it did not
+// charge (0 when none, or when t has no cost): unobserved, the controller
+// does not know what ran then. The whole time since the last cycle was
+// charged at the units read now: a target added back to the targets file
+// after 31 minutes was charged its 4 units for the 31 minutes, and a
+// daily budget could then refuse a scale-up it needed for spend invented
+// so. The times are compared on the wall clock: the monotonic one stops
+// while the machine sleeps (Linux), so a suspended laptop's hours were
+// not charged, and not reported either.
+//
+// The daily cost resets at UTC midnight and counts only the time since
+// it. It resets only on a day later than its own: a clock stepping back
+// across midnight (a state saved "tomorrow" by a clock that was ahead, or
+// a step back during a run) keeps it, counting no time until its own
+// day's midnight; it was reset, losing the day's cost.
+func Accrue(t policy.Target, ts state.Target, now time.Time, units int, upTo time.Duration) (state.Target, time.Duration) {
+	now = now.Round(0)
 	midnight, err := time.Parse(time.DateOnly, ts.CostDay)
 	if y, m, d := now.UTC().Date(); err != nil || !midnight.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
 		midnight = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -27,10 +47,15 @@ func Accrue(t policy.Target, ts state.Target, now time.Time, units int) state.Ta
 			ts.CostDay, ts.CostToday = midnight.Format(time.DateOnly), 0
 		}
 	}
-	if !ts.CostAt.IsZero() && now.After(ts.CostAt) && t.CostPerUnitHour > 0 {
+	var unobserved time.Duration
+	if at := ts.CostAt.Round(0); !at.IsZero() && now.After(at) && t.CostPerUnitHour > 0 {
+		from := at
+		if now.Sub(at) > upTo {
+			from = now.Add(-upTo)
+			unobserved = from.Sub(at)
+		}
 		perHour := float64(units) * t.CostPerUnitHour
-		ts.CostTotal += perHour * now.Sub(ts.CostAt).Hours()
-		from := ts.CostAt
+		ts.CostTotal += perHour * now.Sub(from).Hours()
 		if from.Before(midnight) {
 			from = midnight
 		}
@@ -39,5 +64,5 @@ func Accrue(t policy.Target, ts state.Target, now time.Time, units int) state.Ta
 		}
 	}
 	ts.CostAt = now
-	return ts
+	return ts, unobserved
 }

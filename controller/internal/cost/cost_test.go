@@ -10,12 +10,16 @@ import (
 	"github.com/prescale/prescale/controller/state"
 )
 
+const week = 7 * 24 * time.Hour
+
 // TestCostTodayCountsFromMidnight: the daily cost (what the daily budget
 // caps) counts the time since UTC midnight only; the total counts all of
 // it. The whole time since the last cycle was charged to the new day: a
 // controller stopped at 20:00 and started at 06:00 began the day with 10
 // hours of cost, and a cycle across midnight charged the minutes before it
-// to the new day. UTC's day, whatever the zone of the times.
+// to the new day. UTC's day, whatever the zone of the times. (Charged up
+// to a week here, longer than any of these gaps: what the day counts of
+// the time charged; TestLongGapNotCharged bounds that time.)
 func TestCostTodayCountsFromMidnight(t *testing.T) {
 	tg := policy.Target{CostPerUnitHour: 0.5}
 	hawaii := time.FixedZone("HST", -10*3600)
@@ -33,7 +37,7 @@ func TestCostTodayCountsFromMidnight(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ts := state.Target{CostDay: c.at.UTC().Format(time.DateOnly), CostToday: c.costToday, CostTotal: 100, CostAt: c.at}
-			ts = Accrue(tg, ts, c.now, 4)
+			ts, _ = Accrue(tg, ts, c.now, 4, week)
 			require.Equal(t, "2026-03-02", ts.CostDay)
 			require.InDelta(t, c.today, ts.CostToday, 1e-9)
 			require.InDelta(t, 100+4*0.5*c.now.Sub(c.at).Hours(), ts.CostTotal, 1e-9, "the total counts the whole time")
@@ -61,17 +65,59 @@ func TestCostTodayKeptWhenTheClockStepsBack(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ts := state.Target{CostDay: "2026-03-02", CostToday: 7, CostTotal: 100, CostAt: c.at}
-			ts = Accrue(tg, ts, c.now, 4)
+			ts, _ = Accrue(tg, ts, c.now, 4, week)
 			require.Equal(t, "2026-03-02", ts.CostDay)
 			require.InDelta(t, 7.0, ts.CostToday, 1e-9, "kept, and no time before its midnight counted")
 			require.InDelta(t, 100+c.total, ts.CostTotal, 1e-9)
 			require.Equal(t, c.now, ts.CostAt)
-			ts = Accrue(tg, ts, time.Date(2026, 3, 2, 0, 20, 0, 0, time.UTC), 4)
+			ts, _ = Accrue(tg, ts, time.Date(2026, 3, 2, 0, 20, 0, 0, time.UTC), 4, week)
 			require.Equal(t, "2026-03-02", ts.CostDay, "not reset at its own midnight")
 			require.InDelta(t, 7+4*0.5/3, ts.CostToday, 1e-9, "the 20 minutes since its midnight")
-			ts = Accrue(tg, ts, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 4)
+			ts, _ = Accrue(tg, ts, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 4, week)
 			require.Equal(t, "2026-03-03", ts.CostDay, "reset on a later day")
 			require.InDelta(t, 0.0, ts.CostToday, 1e-9)
 		})
 	}
+}
+
+// TestLongGapNotCharged: the time between two cycles is charged at the
+// units the second reads for at most MaxGap before it (7.5 minutes at
+// the defaults: 60 s cycles, PromQL's lookback 1.5 steps of 5 minutes);
+// the rest is unobserved, returned and not charged, neither to the total
+// nor to the day. The whole gap was charged: a target added back to the
+// targets file after 31 minutes at 4 units at 1 a unit-hour went from 0.13
+// to 2.17 (2.07 for 31 minutes, where now 0.5 for 7.5), a controller down
+// from 20:00 to 06:00 began the day with 6 hours of cost against the
+// daily budget.
+func TestLongGapNotCharged(t *testing.T) {
+	gap := MaxGap(time.Minute, 7*time.Minute+30*time.Second)
+	require.Equal(t, 7*time.Minute+30*time.Second, gap)
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	const charged = 4 * 7.5 / 60 // 4 units for 7.5 minutes at 1 a unit-hour
+	for _, c := range []struct {
+		name           string
+		price          float64
+		at, now        time.Time
+		charged, today float64
+		unobserved     time.Duration
+	}{
+		{"a cycle", 1, day.Add(6 * time.Hour), day.Add(6*time.Hour + time.Minute), 4.0 / 60, 4.0 / 60, 0},
+		{"a restart within the bound", 1, day.Add(6 * time.Hour), day.Add(6*time.Hour + gap), charged, charged, 0},
+		{"a target added back after 31 minutes", 1, day.Add(6 * time.Hour), day.Add(6*time.Hour + 31*time.Minute), charged, charged, 23*time.Minute + 30*time.Second},
+		{"down from 20:00 to 06:00", 1, day.Add(-4 * time.Hour), day.Add(6 * time.Hour), charged, charged, 10*time.Hour - gap},
+		{"the time charged straddles midnight", 1, day.Add(-20 * time.Minute), day.Add(3 * time.Minute), charged, 4 * 3.0 / 60, 23*time.Minute - gap},
+		{"suspended for a day", 1, day.Add(-18 * time.Hour), day.Add(6 * time.Hour), charged, charged, 24*time.Hour - gap},
+		{"cost not tracked: nothing unobserved", 0, day.Add(-4 * time.Hour), day.Add(6 * time.Hour), 0, 0, 0},
+		{"the first cycle", 1, time.Time{}, day.Add(6 * time.Hour), 0, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := state.Target{CostDay: c.at.UTC().Format(time.DateOnly), CostTotal: 100, CostAt: c.at}
+			ts, unobserved := Accrue(policy.Target{CostPerUnitHour: c.price}, ts, c.now, 4, gap)
+			require.Equal(t, c.unobserved, unobserved)
+			require.InDelta(t, 100+c.charged, ts.CostTotal, 1e-9)
+			require.InDelta(t, c.today, ts.CostToday, 1e-9)
+			require.Equal(t, c.now, ts.CostAt)
+		})
+	}
+	require.Equal(t, 20*time.Minute, MaxGap(10*time.Minute, 5*time.Minute), "two intervals where longer than the lookback")
 }
