@@ -61,7 +61,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, c := range commands() {
 		if c.name == args[0] {
 			if c.name != "run" { // run's stderr is its log: a target's query is logged whole
-				stderr = newEchoCutter(stderr, args[1:])
+				stderr = echoCutter{stderr, args[1:]}
 			}
 			return c.run(ctx, args[1:], stdout, stderr)
 		}

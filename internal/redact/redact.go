@@ -4,9 +4,11 @@
 package redact
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -282,6 +284,25 @@ func CutRepeats(msg string, n int, parts ...string) string {
 		}
 	}
 	return msg
+}
+
+// CutGiven is CutEchoes of msg after cutting, as CutRepeats does, each
+// of given (a program's arguments, its environment) longer than n bytes,
+// and each one's value after its first '=' (--flag=value, NAME=value),
+// longest first: CutEchoes cuts an unquoted value only where it holds no
+// white space, so a path holding spaces was repeated whole.
+func CutGiven(msg string, n int, given ...string) string {
+	var long []string
+	for _, g := range given {
+		if len(g) > n {
+			long = append(long, g)
+		}
+		if _, v, ok := strings.Cut(g, "="); ok && len(v) > n {
+			long = append(long, v)
+		}
+	}
+	slices.SortFunc(long, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	return CutEchoes(CutRepeats(msg, n, long...), n)
 }
 
 // CutQuoted cuts each Go-quoted string in msg (a value quoted with %q) to

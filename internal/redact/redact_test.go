@@ -203,3 +203,16 @@ func TestReword(t *testing.T) {
 	require.EqualError(t, err, "cut...")
 	require.ErrorIs(t, err, inner)
 }
+
+// TestCutGiven: a given value holding spaces, whole or after a '=', is cut
+// where the message repeats it (CutEchoes alone leaves it: no run of it
+// is long), the longer of two overlapping first; other values as
+// CutEchoes cuts them.
+func TestCutGiven(t *testing.T) {
+	path := "/a b c d e f/g h"
+	dir := "/a b c d e f"
+	given := []string{dir, "--trace=" + path, "short"}
+	require.Equal(t, "open /a b c d e f/g h: no such file", CutEchoes("open "+path+": no such file", 10))
+	require.Equal(t, "open /a b c d e...: no such file; beside /a b c d e...; short; xxxxxxxxxx...",
+		CutGiven("open "+path+": no such file; beside "+dir+"; short; "+strings.Repeat("x", 20), 10, given...))
+}

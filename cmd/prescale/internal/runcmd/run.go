@@ -114,7 +114,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a, err := p.build(ctx, stdout, stderr)
 	if err != nil {
 		p.close()
-		fmt.Fprintln(stderr, "prescale run:", redact.CutEchoes(err.Error(), redact.MaxEchoed))
+		// What it repeats of the command line and the variables cut (a
+		// path holding spaces too); its log is not: a query is logged whole.
+		fmt.Fprintln(stderr, "prescale run:", redact.CutGiven(err.Error(), redact.MaxEchoed, append(slices.Clone(args), os.Environ()...)...))
 		var re *runError
 		if errors.As(err, &re) {
 			return re.code

@@ -275,3 +275,33 @@ func TestRunLongListenCut(t *testing.T) {
 	require.Contains(t, errb.String(), `prescale run: PRESCALE_LISTEN: cannot listen on "127.0.0.1:Z Z Z`)
 	require.Less(t, len(errb.String()), 600, errb.String())
 }
+
+// TestRunLongPathsCut: a path of 5,000 bytes holding spaces, given as a
+// flag's value or in a variable, is repeated to at most redact.MaxEchoed
+// bytes where the start error names it: it was repeated whole (the cut
+// where the error is printed cuts a value only where it holds no white
+// space).
+func TestRunLongPathsCut(t *testing.T) {
+	spaced := "/" + strings.Repeat("Z ", 2500)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+	}{
+		{"--backfill", []string{"--backfill", spaced + "/t.csv"}, ""},
+		{"--backfill=", []string{"--backfill=" + spaced + "/t.csv"}, ""},
+		{"PRESCALE_TARGETS_FILE", nil, spaced + "/t.yml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+			t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+			if tc.env != "" {
+				t.Setenv("PRESCALE_TARGETS_FILE", tc.env)
+			}
+			var out, errb testkit.SyncBuffer
+			require.Equal(t, 2, runAtStart(t, tc.args, &out, &errb), errb.String())
+			require.Contains(t, errb.String(), spaced[:50])
+			require.Less(t, len(errb.String()), 600, errb.String())
+		})
+	}
+}
