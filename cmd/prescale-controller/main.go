@@ -66,7 +66,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	a, err := app.New(cfg, app.Options{Registry: buildinfo.NewRegistry("prescale_controller"), Logger: logger})
 	if err != nil {
-		fmt.Fprintln(stderr, "prescale-controller:", err)
+		// What it repeats of the variables cut, as prescale run's start
+		// error: a 5,000-byte PRESCALE_TARGETS_FILE was printed whole.
+		fmt.Fprintln(stderr, "prescale-controller:", redact.CutGiven(err.Error(), redact.MaxEchoed, os.Environ()...))
 		return 2
 	}
 	logger.Info("prescale-controller listening", "url", a.URL(), "metrics", a.URL()+"/metrics")

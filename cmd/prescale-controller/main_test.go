@@ -239,3 +239,19 @@ func TestConfigureReadsPrefixedVariablesOnly(t *testing.T) {
 	require.Empty(t, cfg.PrometheusURL)
 	require.Equal(t, 5*time.Minute, cfg.Step, "the default")
 }
+
+// TestLongPathsCut: a PRESCALE_TARGETS_FILE of 5,000 bytes that does not
+// open, with or without spaces, is repeated to at most 100 bytes, as
+// prescale run repeats it: the error was printed as it came (5,000 bytes
+// of path).
+func TestLongPathsCut(t *testing.T) {
+	for _, long := range []string{strings.Repeat("Z", 5000), strings.Repeat("Z ", 2500)} {
+		t.Setenv("PRESCALE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+		t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+		t.Setenv("PRESCALE_TARGETS_FILE", "/"+long+"/t.yml")
+		var out, errb testkit.SyncBuffer
+		require.Equal(t, 2, run(t.Context(), nil, &out, &errb), errb.String())
+		require.Contains(t, errb.String(), "prescale-controller: PRESCALE_TARGETS_FILE: open /"+long[:50])
+		require.Less(t, len(errb.String()), 600, errb.String())
+	}
+}
