@@ -43,7 +43,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Gather, when set, is gathered into the embedded store every scrape
 	// interval (prescale run: the in-process exporter and controller), with
-	// job GatherJob and instance = the listen address.
+	// job GatherJob and instance the host:port of URL (localhost:9111 for a
+	// listener on every address).
 	Gather    prometheus.Gatherer
 	GatherJob string
 	// Embedded is an already opened store (prescale run backfills it
@@ -262,7 +263,10 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 	if job == "" {
 		job = "prescale"
 	}
-	a.scraper = scrape.NewScraper(a.store, st, o.Gather, scrape.Target{Job: job, URL: a.ln.Addr().String()}, cfg.ScrapeInterval)
+	// The instance is the host:port of the URL printed at start, what a
+	// Prometheus scraping it gives the series: the same for :9111,
+	// 0.0.0.0:9111 and [::]:9111, on a host with IPv6 or without.
+	a.scraper = scrape.NewScraper(a.store, st, o.Gather, scrape.Target{Job: job, URL: advertised(a.ln.Addr().String())}, cfg.ScrapeInterval)
 	if err := a.scraper.SetFallbackProtocol(cfg.ScrapeFallback); err != nil { // checked by Validate
 		return nil, nil, &config.ConfigError{Var: "SCRAPE_FALLBACK_PROTOCOL", Msg: err.Error()}
 	}
@@ -441,7 +445,8 @@ func redactAll(us []string) []string {
 	return out
 }
 
-// advertised turns a listen address like [::]:9111 into localhost:9111.
+// advertised turns a listen address like [::]:9111 or 0.0.0.0:9111 into
+// localhost:9111; another stays as it is.
 func advertised(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
