@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/prescale/prescale/internal/redact"
@@ -18,7 +19,8 @@ var ErrReported = errors.New("bad usage (reported)")
 // Usage writes the program's -h text to fs.Output(). -h writes that text
 // to stdout and returns flag.ErrHelp. A bad flag writes to stderr the flag
 // package's message with every value it repeats cut to redact.MaxEchoed
-// (it repeated a 5,000-byte value whole, and the whole help after it),
+// (it repeated a 5,000-byte value whole, and the whole help after it;
+// redact.CutGiven, given the arguments: one holding spaces too),
 // the help's first paragraph (its usage line) and how to see every flag,
 // and returns ErrReported.
 func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +49,19 @@ func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	synopsis, _, _ := strings.Cut(text.String(), "\n\n")
 	fmt.Fprintf(stderr, "%s: %s\n%s\nRun '%s -h' for every flag.\n",
-		fs.Name(), redact.CutEchoes(err.Error(), redact.MaxEchoed), strings.TrimRight(synopsis, "\n"), fs.Name())
+		fs.Name(), redact.CutGiven(err.Error(), redact.MaxEchoed, flagParts(args)...), strings.TrimRight(synopsis, "\n"), fs.Name())
 	return ErrReported
+}
+
+// flagParts is what the flag package's errors may repeat of args
+// unquoted: an argument, and its name without its dashes up to its '='
+// (an undefined flag). redact.CutEchoes alone left one holding spaces
+// whole.
+func flagParts(args []string) []string {
+	out := slices.Clone(args)
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		out = append(out, name)
+	}
+	return out
 }

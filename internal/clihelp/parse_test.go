@@ -98,3 +98,17 @@ func FuzzParseFlags(f *testing.F) {
 		}
 	})
 }
+
+// TestParseFlagsCutsSpacedEchoes: a 5,000-byte flag name or argument
+// holding spaces, which the flag package repeats unquoted (an undefined
+// flag, a bad flag syntax), is repeated to at most redact.MaxEchoed bytes:
+// CutEchoes alone left it whole (no run of it is long).
+func TestParseFlagsCutsSpacedEchoes(t *testing.T) {
+	spaced := strings.Repeat("Z ", 2500)
+	for _, args := range [][]string{{"--" + spaced}, {"-" + spaced + "=1"}, {"---" + spaced}, {"-n", spaced}} {
+		var out, errb bytes.Buffer
+		require.ErrorIs(t, ParseFlags(newTestFlags(), args, &out, &errb), ErrReported)
+		require.Contains(t, errb.String(), spaced[:50]) // still named
+		require.Less(t, errb.Len(), 600, errb.String())
+	}
+}
