@@ -123,16 +123,19 @@ func TestRecoveredWithinTheDelivery(t *testing.T) {
 // An attempt reported failed at once (attemptFailed) whose wait before
 // the next is cut short by new desired units ends the delivery with that
 // attempt's error: the attempt is one failure, not two (failed_attempts
-// counts attempts).
+// counts attempts). While it waits the target is unsure (the receiver
+// may have applied the failed attempt), as a state file saved then says.
 func TestAttemptReplacedDuringItsWaitCountsOnce(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	rcv := fakeReceiver{now: &now, took: 10 * time.Millisecond, status: 500}
 	var l *Level
 	waits := 0
+	unsure := false
 	w, err := NewWebhook(WebhookConfig{URL: "http://receiver.invalid/hook", Client: &http.Client{Transport: &rcv},
 		Now: func() time.Time { return now },
 		Wait: func(ctx context.Context, d time.Duration) error {
 			waits++
+			unsure = l.Unsure("web") // what a cycle saving the state now records
 			require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 4})) // decided during the wait
 			return nil
 		}}, nil)
@@ -141,6 +144,7 @@ func TestAttemptReplacedDuringItsWaitCountsOnce(t *testing.T) {
 	require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 3}))
 	l.Sync(t.Context())
 	require.Equal(t, 1, waits) // one attempt, then its wait, replaced
+	require.True(t, unsure, "a failed attempt may have been applied (a timeout): unsure while it is retried")
 	st := l.Status()
 	require.True(t, st[0].Failing)
 	require.Equal(t, 1, st[0].FailedAttempts, st[0].LastErr)
