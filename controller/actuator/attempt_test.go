@@ -135,7 +135,7 @@ func TestAttemptReplacedDuringItsWaitCountsOnce(t *testing.T) {
 		Now: func() time.Time { return now },
 		Wait: func(ctx context.Context, d time.Duration) error {
 			waits++
-			unsure = l.Unsure("web") // what a cycle saving the state now records
+			unsure = l.Unsure("web")                                                  // what a cycle saving the state now records
 			require.NoError(t, l.Act(t.Context(), Action{Target: "web", Desired: 4})) // decided during the wait
 			return nil
 		}}, nil)
