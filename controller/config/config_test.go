@@ -124,7 +124,7 @@ func TestConfigValidate(t *testing.T) {
 		{"shard both", func(c *Config) { c.Shard, c.ShardCount = "0/2", 2 }, "PRESCALE_SHARD_COUNT: set PRESCALE_SHARD or PRESCALE_SHARD_COUNT, not both"},
 		{"shard count negative", func(c *Config) { c.ShardCount = -1 }, "PRESCALE_SHARD_COUNT: the shard count must be >= 1 (0: off), got -1"},
 		{"header without value", func(c *Config) { c.PrometheusHeaders = []string{"X-Scope-OrgID"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: want NAME=VALUE"},
-		{"header name", func(c *Config) { c.PrometheusHeaders = []string{"A=1", "Bad Name=s3cret"} }, `PRESCALE_PROMETHEUS_HEADERS: entry 2: "Bad Name" is not a valid header name`},
+		{"header name", func(c *Config) { c.PrometheusHeaders = []string{"A=1", "Bad Name=s3cret"} }, `PRESCALE_PROMETHEUS_HEADERS: entry 2: a header name cannot hold ' ' (after "Bad"; the rest of the entry, which may be its value, is not shown): want NAME=VALUE`},
 		{"header value", func(c *Config) { c.PrometheusHeaders = []string{"Authorization=Bearer s3cret\r\nX: y"} }, "PRESCALE_PROMETHEUS_HEADERS: entry 1: the value of header Authorization has characters a header cannot carry"},
 		{"scrape target", func(c *Config) { c.ScrapeTargets = []string{"notaurl"} }, `PRESCALE_SCRAPE_TARGETS: must be an http or https URL, got "notaurl"`},
 		{"webhook url scheme", func(c *Config) { c.WebhookURL = []string{"localhost:5001"} }, `PRESCALE_WEBHOOK_URL: must be an http or https URL, got "localhost:5001"`},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/tlsfiles"
@@ -177,8 +178,18 @@ func ParseHeaders(entries []string) (http.Header, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("entry %d: want NAME=VALUE", i+1)
 		}
-		if !validHeaderName(name) {
-			return nil, fmt.Errorf("entry %d: %q is not a valid header name", i+1, name)
+		if bad := badNameRune(name); bad >= 0 {
+			// Quoted up to the character at fault only: an entry written
+			// as curl's "Name: value" whose value holds a '=' (a base64
+			// token's padding) has the value in what reads as the name,
+			// and the whole was quoted.
+			after := "at its start"
+			if bad > 0 {
+				after = fmt.Sprintf("after %q", redact.Cut(name[:bad], redact.MaxEchoed))
+			}
+			r, _ := utf8.DecodeRuneInString(name[bad:])
+			return nil, fmt.Errorf("entry %d: a header name cannot hold %q (%s; the rest of the entry, which may be its value, is not shown): want NAME=VALUE",
+				i+1, r, after)
 		}
 		if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
 			return nil, fmt.Errorf("entry %d: the value of header %s has characters a header cannot carry", i+1, name)
@@ -188,13 +199,14 @@ func ParseHeaders(entries []string) (http.Header, error) {
 	return h, nil
 }
 
-// validHeaderName reports whether name is an RFC 9110 token.
-func validHeaderName(name string) bool {
-	for _, r := range name {
+// badNameRune is the byte offset of the first character of name an RFC
+// 9110 token (a header name) cannot hold, -1 when there is none.
+func badNameRune(name string) int {
+	for i, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 		if !ok {
-			return false
+			return i
 		}
 	}
-	return name != ""
+	return -1
 }
