@@ -188,3 +188,23 @@ func TestCapacityOfAnOlderFileFromTheCalmHold(t *testing.T) {
 	require.Equal(t, state.ShadowTarget(big), ts.Calm.Target)
 	require.InDelta(t, 4, ts.Capacity, 0)
 }
+
+// A manual scaling before a new target's first cycle makes its entry:
+// the entry saves the capacity and utilisation its units are sized at,
+// so that a restart under another capacity converts them. Without them,
+// the next start took the units as sized at the new capacity.
+func TestOverrideBeforeTheFirstCycleSavesTheSize(t *testing.T) {
+	dir := t.TempDir()
+	now := fixtureStart
+	tg := capacityTarget(2, 30*time.Minute, time.Minute)
+	tg.TargetUtilization = 0.5
+	f := newFixtureFor(t, tg, dir, &fakeHistory{value: 10}, flat(10), ModeAct, &now)
+	_, err := f.c.Override(t.Context(), "web", 7, time.Hour)
+	require.NoError(t, err)
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	file, err := st.Load()
+	require.NoError(t, err)
+	require.InDelta(t, 2, file.Targets["web"].Capacity, 0)
+	require.InDelta(t, 0.5, file.Targets["web"].Utilization, 0)
+}
