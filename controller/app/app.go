@@ -263,9 +263,7 @@ func (a *App) openHistory(o Options) (history.History, []api.SourceInfo, error) 
 	if job == "" {
 		job = "prescale"
 	}
-	// The instance is the host:port of the URL printed at start, what a
-	// Prometheus scraping it gives the series: the same for :9111,
-	// 0.0.0.0:9111 and [::]:9111, on a host with IPv6 or without.
+	// instance: the printed URL's host:port, as a Prometheus scraping it (Options.Gather).
 	a.scraper = scrape.NewScraper(a.store, st, o.Gather, scrape.Target{Job: job, URL: advertised(a.ln.Addr().String())}, cfg.ScrapeInterval)
 	if err := a.scraper.SetFallbackProtocol(cfg.ScrapeFallback); err != nil { // checked by Validate
 		return nil, nil, &config.ConfigError{Var: "SCRAPE_FALLBACK_PROTOCOL", Msg: err.Error()}
