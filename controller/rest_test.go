@@ -27,7 +27,7 @@ import (
 	"github.com/prescale/prescale/internal/testkit"
 )
 
-const restToken = "s3cret"
+const restToken = "s3cret-token" // PRESCALE_API_TOKEN takes 8 bytes or more
 
 // restApp builds a whole App over an embedded store holding a generated
 // trace, with a fixed clock, and runs one cycle.

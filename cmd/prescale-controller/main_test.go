@@ -36,6 +36,9 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("bad query", nil, map[string]string{"PRESCALE_TARGET_QUERY": "sum("}, 2, `PRESCALE_TARGET_QUERY: invalid PromQL "sum("`),
 		testkit.Exit("exec command JSON cut", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "exec", "PRESCALE_EXEC_COMMAND": `["/bin/sh", "-c"`}, 2,
 			`PRESCALE_EXEC_COMMAND: want comma-separated fields, or a JSON array of strings when it starts with '[' (unexpected end of JSON input), got "[\"/bin/sh\", \"-c\""`),
+		// The exec actuator's quoted output hides secrets from 8 bytes.
+		testkit.Exit("short API token", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_ACTUATOR": "exec", "PRESCALE_EXEC_COMMAND": "/bin/true", "PRESCALE_API_TOKEN": "s3cret7"}, 2,
+			"PRESCALE_API_TOKEN: must be at least 8 bytes"),
 		testkit.Exit("empty tier", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_TARGET_TIER": ""}, 2, "PRESCALE_TARGET_TIER: must not be empty"),
 		testkit.Exit("empty kind", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_TARGET_KIND": ""}, 2, "PRESCALE_TARGET_KIND: must not be empty"),
 		testkit.Exit("empty tier in the targets file", nil, map[string]string{"PRESCALE_TARGETS_FILE": emptyTier, "PRESCALE_LISTEN": "127.0.0.1:0", "PRESCALE_DATA_DIR": filepath.Join(t.TempDir(), "data")}, 2,

@@ -92,7 +92,7 @@ type Config struct {
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 
-	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST and DELETE endpoints; empty: they are off"`
+	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST and DELETE endpoints, at least 8 bytes; empty: they are off"`
 	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute; at most 168h, as a request's duration"`
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
 	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`
@@ -151,6 +151,12 @@ func (c *Config) Validate() error {
 		// newline; the token was taken, and every POST answered 401.
 		bad("API_TOKEN", "has white space at an end or a control character (a trailing newline from the file a Secret was made from?): "+
 			"no Authorization header can carry it, so every POST would be refused 401; remove it")
+	} else if c.APIToken != "" && len(c.APIToken) < redact.MinHidden {
+		// Never echoed, nor its length. The exec actuator's quoted output
+		// (the log, /api/system/health: no token needed) hides a secret
+		// from 8 bytes only: a shorter token was shown there bare.
+		bad("API_TOKEN", "must be at least %d bytes: a shorter one is easily guessed, and text quoting it (the exec actuator's output, "+
+			"which /api/system/health shows to anyone) cannot hide it without blanking other words; use random bytes, as `openssl rand -hex 16` prints", redact.MinHidden)
 	}
 	if _, err := c.ShardSpec(); err != nil {
 		errs = append(errs, err)

@@ -143,6 +143,9 @@ func TestConfigValidate(t *testing.T) {
 		{"api token trailing newline", func(c *Config) { c.APIToken = "s3cret\n" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
 		{"api token leading space", func(c *Config) { c.APIToken = " s3cret" }, "PRESCALE_API_TOKEN: has white space at an end"},
 		{"api token control character", func(c *Config) { c.APIToken = "s3\x00cret" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
+		// The exec actuator's quoted output hides secrets from 8 bytes:
+		// a 7-byte token was shown bare in /api/system/health.
+		{"api token short", func(c *Config) { c.APIToken = "s3cret7" }, "PRESCALE_API_TOKEN: must be at least 8 bytes: a shorter one is easily guessed"},
 		// The API's own URL (as pasted from a curl of it) was taken: every
 		// query went to .../api/v1/api/v1/query_range and was answered 404.
 		{"prometheus url names the API", func(c *Config) { c.PrometheusURL = "http://u:s3cret@prometheus:9090/api/v1/" },
@@ -542,6 +545,17 @@ func TestSecrets(t *testing.T) {
 	c := Config{PrometheusHeaders: []string{"X-Scope-OrgID=tenant1", "Authorization=Bearer tok-0123456789"}, APIToken: "api-token-abc"}
 	require.Equal(t, []string{"tenant1", "Bearer tok-0123456789", "tok-0123456789", "api-token-abc"}, c.Secrets())
 	require.Empty(t, (&Config{}).Secrets())
+}
+
+// TestAPITokenLength: a token of redact.MinHidden (8) bytes is taken, as
+// the exec actuator's quoted output hides it (TestConfigValidate: 7 are
+// refused); an empty one turns the POST endpoints off.
+func TestAPITokenLength(t *testing.T) {
+	for _, tok := range []string{"s3cret78", ""} {
+		c := validConfig(t)
+		c.APIToken = tok
+		require.NoError(t, c.Validate(), "%q", tok)
+	}
 }
 
 // TestFitHistoryWindow: the rule both programs share: with

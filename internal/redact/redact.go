@@ -18,6 +18,13 @@ import (
 // Mark replaces every removed credential.
 const Mark = "REDACTED"
 
+// MinHidden is the shortest secret that text quoting a command's output
+// (the exec actuator's errors) hides: a shorter value of a variable named
+// like a secret is mostly none ("1", "true", a region), and hiding it
+// would blank unrelated words. PRESCALE_API_TOKEN, which the operator
+// chooses, must be at least this long.
+const MinHidden = 8
+
 // MaxEchoed is the most bytes of a value from outside (a variable, a
 // targets file's name or key, a query parameter, an address) an error
 // repeats: 5,000-byte values were repeated whole.

@@ -25,15 +25,14 @@ func secretName(name string) bool {
 	return slices.ContainsFunc(secretNames, func(s string) bool { return strings.Contains(strings.ToUpper(name), s) })
 }
 
-// minSecret is the shortest value Secrets hides: shorter ones ("1",
-// "true", a region) would blank unrelated words of the output.
-const minSecret = 8
-
-// Secrets replaces in a command's output the values, of minSecret bytes
-// or more, of the variables of env whose names hold one of secretNames,
-// and each line of such a value of several lines (a PEM key the command
-// quotes in part), and the password of any URL in any variable
-// (envURLSecrets), and each of hidden (the exec actuator's Hide). The
+// Secrets replaces in a command's output the values, of redact.MinHidden
+// bytes or more, of the variables of env whose names hold one of
+// secretNames, and each line of such a value of several lines (a PEM key
+// the command quotes in part), and the password of any URL in any
+// variable (envURLSecrets), and each of hidden (the exec actuator's Hide),
+// from as many bytes: the API token cannot be shorter (config refuses
+// it), and a shorter header value is a tenant's name (X-Scope-OrgID)
+// rather than a credential. The
 // output is quoted in the error, which goes to the log and to the
 // unauthenticated /api/system/health: a script failing with "quota
 // exceeded for key $AWS_SECRET_ACCESS_KEY" published the key there. env
@@ -63,7 +62,7 @@ func Secrets(out string, env, hidden []string) string {
 		}
 	}
 	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
-		return s[1] == redact.Mark && len(s[0]) < minSecret
+		return s[1] == redact.Mark && len(s[0]) < redact.MinHidden
 	})
 	return hideAll(out, secrets)
 }
@@ -122,8 +121,8 @@ func hideSpans(out string, spans []span) string {
 // URL whose user info holds a password, the user info with its ':' and
 // '@' as written ("ops:pw@", shown "REDACTED@", at any length: the ':'
 // and '@' keep it from matching unrelated words), and the password alone,
-// as written and decoded, under Secrets' minSecret rule (a short one
-// would blank unrelated words); the value of each query parameter whose
+// as written and decoded, from redact.MinHidden bytes (a short one would
+// blank unrelated words); the value of each query parameter whose
 // name holds one of secretNames (a webhook receiver's "?token="), as
 // written and decoded, under the same rule; and the fragment, whole and
 // each of its values (an implicit OAuth flow's "#access_token="), as
