@@ -25,7 +25,7 @@ func TestHelmRendersNoNullFields(t *testing.T) {
 		"controller.persistence.enabled=false",
 		targets,
 		targets + ",controller.persistence.enabled=false",
-		"keda.enabled=true,serviceMonitor.enabled=true,controller.apiToken.value=s3cret",
+		"keda.enabled=true,serviceMonitor.enabled=true,controller.apiToken.value=s3cret78",
 		"keda.enabled=true,keda.hpaTolerance=0,keda.currentQuery=,keda.fallback.behavior=",
 		"controller.shards=3,exporter.hostNetwork=false",
 	} {

@@ -121,7 +121,7 @@ func TestHelmLint(t *testing.T) {
 	out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir).CombinedOutput()
 	require.NoError(t, err, "helm lint --strict:\n%s", out)
 	out, err = exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir,
-		"--set", "serviceMonitor.enabled=true,keda.enabled=true,controller.apiToken.value=s3cret").CombinedOutput()
+		"--set", "serviceMonitor.enabled=true,keda.enabled=true,controller.apiToken.value=s3cret78").CombinedOutput()
 	require.NoError(t, err, "helm lint --strict with the optional objects:\n%s", out)
 }
 
@@ -259,7 +259,7 @@ func TestHelmLongReleaseNameFits(t *testing.T) {
 	release := "payments-autoscaling-production-eu-west-1-blue-green1"
 	require.Len(t, release, 53)
 	objs, stderr, err := helmTemplateRelease(t, helm, release,
-		"--set", "serviceMonitor.enabled=true", "--set", "controller.apiToken.value=s3cret")
+		"--set", "serviceMonitor.enabled=true", "--set", "controller.apiToken.value=s3cret78")
 	require.NoError(t, err, stderr)
 	label := regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 	for kind, limit := range map[string]int{"Service": 63, "StatefulSet": 52, "DaemonSet": 63} {
@@ -285,7 +285,7 @@ func TestHelmTemplateOptionalObjects(t *testing.T) {
 serviceMonitor: {enabled: true}
 keda: {enabled: true, scaleTargetRef: {name: checkout}}
 controller:
-  apiToken: {value: s3cret}
+  apiToken: {value: s3cret78}
   extraEnv:
     - {name: PRESCALE_PROMETHEUS_HEADERS, valueFrom: {secretKeyRef: {name: tenant, key: headers}}}
   env: {PRESCALE_TARGET_NAME: checkout}

@@ -3,10 +3,14 @@ package deploy
 import (
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // TestHelmAPITokenFromAFile: a token given as `--set-file
@@ -38,4 +42,45 @@ func TestHelmAPITokenFromAFile(t *testing.T) {
 	objs = mustTemplate(t, helm, "--set-file", "controller.apiToken.value="+blank)
 	require.Empty(t, objs["Secret"], "white space alone is no token")
 	require.NotContains(t, containerEnv(t, objs["StatefulSet"][0]), "PRESCALE_API_TOKEN")
+}
+
+// TestHelmAPITokenMinimum: a controller.apiToken.value shorter than
+// redact.MinHidden bytes, once white space at its ends is trimmed as the
+// chart stores it, fails `helm template` naming the field, quoting not the
+// value; `helm lint` (for which a template's fail is no error) refuses it
+// by the schema when it is ASCII alone and untrimmed. It rendered, and the
+// controller exited 2 at start (PRESCALE_API_TOKEN: must be at least 8
+// bytes): a CrashLoopBackOff after a successful install.
+func TestHelmAPITokenMinimum(t *testing.T) {
+	helm := lookHelm(t)
+	short := strings.Repeat("k", redact.MinHidden-1)
+	file := filepath.Join(t.TempDir(), "token.txt")
+	require.NoError(t, os.WriteFile(file, []byte(short+"\n"), 0o600)) // MinHidden bytes with the newline
+	const byTemplate = "controller.apiToken.value: must be at least 8 bytes"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--set", "controller.apiToken.value=" + short}, "at '/controller/apiToken/value': minLength: got 7, want 8"},
+		{[]string{"--set-file", "controller.apiToken.value=" + file}, byTemplate},
+		{[]string{"--set", "controller.apiToken.value=  " + short + "  "}, byTemplate},
+		{[]string{"--set", "controller.apiToken.value=" + strings.Repeat("é", redact.MinHidden/2-1)}, byTemplate}, // 6 bytes, 3 characters
+	} {
+		_, stderr, err := helmTemplate(t, helm, tc.args...)
+		require.Error(t, err, "%q", tc.args)
+		require.Contains(t, stderr, tc.want, "%q", tc.args)
+		require.NotContains(t, stderr, short, "the value is never quoted")
+	}
+	out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", "controller.apiToken.value="+short).CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "at '/controller/apiToken/value': minLength: got 7, want 8")
+
+	// MinHidden bytes are taken, counted in bytes as the controller does
+	// (four 2-byte characters); empty is no token.
+	for _, tok := range []string{strings.Repeat("k", redact.MinHidden), strings.Repeat("é", redact.MinHidden/2)} {
+		objs := mustTemplate(t, helm, "--set", "controller.apiToken.value="+tok)
+		require.Len(t, objs["Secret"], 1, tok)
+	}
+	objs := mustTemplate(t, helm, "--set", "controller.apiToken.value=")
+	require.Empty(t, objs["Secret"])
 }

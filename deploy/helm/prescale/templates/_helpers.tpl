@@ -65,9 +65,18 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* controller.apiToken.value without white space at its ends: a file
 given with --set-file keeps its trailing newline, which no Authorization
-header carries (the controller refused the token, exit 2). */}}
+header carries (the controller refused the token, exit 2). A token of
+fewer than 8 bytes (redact.MinHidden) fails here: the controller refuses
+it at start (exit 2), which was a CrashLoopBackOff after the install.
+The schema says it too, for helm lint, where fail is no error, but only for
+ASCII: it sees the value before the trim and counts characters, not bytes.
+Neither quotes the value. */}}
 {{- define "prescale.apiTokenValue" -}}
-{{- .Values.controller.apiToken.value | default "" | trim -}}
+{{- $v := .Values.controller.apiToken.value | default "" | trim -}}
+{{- if and $v (lt (len $v) 8) -}}
+{{- fail "controller.apiToken.value: must be at least 8 bytes, not counting white space at its ends: prescale-controller refuses a shorter PRESCALE_API_TOKEN at start (exit 2); use random bytes, as `openssl rand -hex 16` prints, or leave it empty for no token" -}}
+{{- end -}}
+{{- $v -}}
 {{- end -}}
 
 {{/* The controller's target name as KEDA selects it. */}}
