@@ -381,8 +381,7 @@ func (c *Controller) LastDesired(target string) (int, bool) {
 func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	c.fetchMu.Lock()
 	defer c.fetchMu.Unlock()
-	now := c.d.Now()
-	start := time.Now()
+	now := c.d.Now() // also when the cycle started: its duration is read on this clock
 	n := len(c.targets)
 	var fs []fetched
 	c.phase("query", func() { fs = c.queryAll(ctx, now) })
@@ -425,7 +424,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			c.publish(t, snaps[i], states[i])
 		}
 	})
-	return c.commit(now, start, snaps, states, errs)
+	return c.commit(now, snaps, states, errs)
 }
 
 // phase runs f as the named phase of a cycle and records its duration.
@@ -451,7 +450,7 @@ func (c *Controller) parallel(f func(i int)) {
 
 // commit makes a cycle's snapshots and states current, persists the state
 // and updates the cycle's metrics.
-func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []state.Target, targetErrs []error) error {
+func (c *Controller) commit(now time.Time, snaps []snapshot, states []state.Target, targetErrs []error) error {
 	var errs []error
 	up, healthy := true, true
 	var histErr string
@@ -495,7 +494,7 @@ func (c *Controller) commit(now, start time.Time, snaps []snapshot, states []sta
 		errs = append(errs, saveErr)
 	}
 	c.gen.Add(1)
-	c.d.Metrics.Cycle(now, start, up, healthy)
+	c.d.Metrics.Cycle(now, c.d.Now().Sub(now), up, healthy)
 	err := errors.Join(errs...)
 	if err != nil {
 		c.mu.Lock()

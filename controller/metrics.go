@@ -18,7 +18,8 @@ type MetricsOption = metrics.Option
 
 // MetricsClock makes NewMetrics' counters read the time their per-target
 // series are created at (their created timestamp, as a client_golang
-// counter's is the time it was made) from now; nil, or without the
+// counter's is the time it was made), and a per-target gauge's
+// SetToCurrentTime the time it sets, from now; nil, or without the
 // option: time.Now.
 func MetricsClock(now func() time.Time) MetricsOption { return metrics.WithClock(now) }
 

@@ -3,7 +3,6 @@ package metrics
 import (
 	"math"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -54,7 +53,10 @@ func addBits(b *atomic.Uint64, v float64) {
 	}
 }
 
-func (s targetGaugeSeries) Sub(v float64)     { s.Add(-v) }
-func (s targetGaugeSeries) Inc()              { s.Add(1) }
-func (s targetGaugeSeries) Dec()              { s.Add(-1) }
-func (s targetGaugeSeries) SetToCurrentTime() { s.Set(float64(time.Now().UnixNano()) / 1e9) }
+func (s targetGaugeSeries) Sub(v float64) { s.Add(-v) }
+func (s targetGaugeSeries) Inc()          { s.Add(1) }
+func (s targetGaugeSeries) Dec()          { s.Add(-1) }
+
+// SetToCurrentTime sets the value to the Unix time in seconds of the
+// injected clock (WithClock; time.Now without it).
+func (s targetGaugeSeries) SetToCurrentTime() { s.Set(float64(orNow(s.c.s.now)().UnixNano()) / 1e9) }

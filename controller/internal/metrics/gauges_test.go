@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
@@ -110,4 +111,18 @@ func TestMetricsMemory(t *testing.T) {
 	runtime.KeepAlive(m)
 	t.Logf("%.0f bytes a target", per)
 	require.Less(t, per, 6000.0, "bytes a target")
+}
+
+// TestTargetGaugeSetToCurrentTimeReadsTheClock: SetToCurrentTime sets the
+// injected clock's Unix time (WithClock), as the counters' created
+// timestamps read it; it read time.Now.
+func TestTargetGaugeSetToCurrentTimeReadsTheClock(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 500e6, time.UTC) // 1772366400.5
+	m := New(nil, nil, WithClock(func() time.Time { return now }))
+	g := m.PendingSince.WithLabelValues("web", "frontend", "instances")
+	g.SetToCurrentTime()
+	require.InDelta(t, 1772366400.5, testutil.ToFloat64(g), 0)
+	now = now.Add(time.Minute)
+	g.SetToCurrentTime()
+	require.InDelta(t, 1772366460.5, testutil.ToFloat64(g), 0)
 }

@@ -102,7 +102,8 @@ func histogram(name, help string, buckets []float64) prometheus.Histogram {
 type Option func(*Metrics)
 
 // WithClock makes New's counters read the time their per-target series
-// are created at (their created timestamp) from now; nil, or without the
+// are created at (their created timestamp), and a per-target gauge's
+// SetToCurrentTime the time it sets, from now; nil, or without the
 // option: time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(m *Metrics) { m.series.now = now }
@@ -415,13 +416,14 @@ func (m *Metrics) Publish(t policy.Target, v Values) {
 }
 
 // Cycle publishes a finished cycle's controller-wide series: the cycle made
-// its decisions for now, started at start, and its history queries reached
-// the store (up) with fresh data for every target (healthy).
-func (m *Metrics) Cycle(now, start time.Time, up, healthy bool) {
+// its decisions for now, took took (measured by the caller's clock, as now
+// is read: Cycle reads none), and its history queries reached the store
+// (up) with fresh data for every target (healthy).
+func (m *Metrics) Cycle(now time.Time, took time.Duration, up, healthy bool) {
 	m.HistoryUp.Set(b2f(up))
 	m.HistoryHealth.Set(b2f(healthy))
 	m.Cycles.Inc()
-	m.CycleDuration.Observe(time.Since(start).Seconds())
+	m.CycleDuration.Observe(took.Seconds())
 	m.LastCycle.Set(float64(now.UnixNano()) / 1e9)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/history"
@@ -113,17 +114,21 @@ func TestPublish(t *testing.T) {
 	require.InDelta(t, 0, g(m.BudgetCapped), 0)
 }
 
-// TestCycle: a finished cycle counts itself and records its time and the
-// history store's state.
+// TestCycle: a finished cycle counts itself and records its time, its
+// duration as given (the controller's clock measured it; Cycle read
+// time.Since of a real-clock start) and the history store's state.
 func TestCycle(t *testing.T) {
 	m := New(prometheus.NewRegistry(), nil)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	m.Cycle(now, time.Now(), true, false)
+	m.Cycle(now, 2500*time.Millisecond, true, false)
 	require.InDelta(t, 1, testutil.ToFloat64(m.Cycles), 0)
 	require.InDelta(t, 1, testutil.ToFloat64(m.HistoryUp), 0)
 	require.InDelta(t, 0, testutil.ToFloat64(m.HistoryHealth), 0)
 	require.InDelta(t, float64(now.Unix()), testutil.ToFloat64(m.LastCycle), 0)
-	require.Equal(t, 1, testutil.CollectAndCount(m.CycleDuration))
+	var d dto.Metric
+	require.NoError(t, m.CycleDuration.Write(&d))
+	require.Equal(t, uint64(1), d.GetHistogram().GetSampleCount())
+	require.InDelta(t, 2.5, d.GetHistogram().GetSampleSum(), 0)
 }
 
 // TestForecastPeakPublished: prescale_forecast_peak gives the peak
