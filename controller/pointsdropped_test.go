@@ -129,7 +129,8 @@ func onFixtureDay(t *testing.T, hhmm string) time.Time {
 
 // badPointsProm is a fake Prometheus answering query_range with one
 // series, 35 at every point but those of bad (unix seconds: the value as
-// the API writes it, "NaN" or "-3").
+// the API writes it, "NaN" or "-3"; "absent": no sample there yet, as
+// VictoriaMetrics' latency offset leaves a range's newest point out).
 type badPointsProm struct {
 	mu  sync.Mutex
 	bad map[int64]string
@@ -157,6 +158,9 @@ func (p *badPointsProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v, isBad := p.bad[t]
 		if !isBad {
 			v = "35"
+		}
+		if v == "absent" {
+			continue
 		}
 		vs = append(vs, fmt.Sprintf(`[%d,%q]`, t, v))
 	}
@@ -211,6 +215,46 @@ func TestBadPointsCountedOnce(t *testing.T) {
 	win = c.Snapshot().Targets[0].Window
 	require.Equal(t, 2, win.Dropped(), "11:30 and 12:02: 12:06 has a good value now")
 	require.Equal(t, 2, win.Negative(), "11:40 and 12:04")
+}
+
+// TestBadPointsReadLateCountedOnce: a point the store answers only from
+// the cycle after the one whose newest grid point it is (VictoriaMetrics'
+// latency offset: the range's newest point has no sample yet) is counted
+// by the read that has it, NaN or negative, once; and a clock step back
+// (a whole-window read of an earlier window), then forward again, counts
+// none of the points again. The first was never counted: the read that had
+// it counted only the points after the newest grid point of the window
+// before, its own.
+func TestBadPointsReadLateCountedOnce(t *testing.T) {
+	at := func(hhmm string) time.Time { return onFixtureDay(t, hhmm) }
+	prom := &badPointsProm{bad: map[int64]string{at("11:30").Unix(): "NaN", at("12:00").Unix(): "absent"}}
+	c, now, counted := promController(t, prom, 24*time.Hour)
+	cycle := func(set ...string) { // set: hh:mm, value before the cycle; two minutes a cycle
+		t.Helper()
+		for i := 0; i < len(set); i += 2 {
+			prom.set(at(set[i]), set[i+1])
+		}
+		require.NoError(t, c.ReconcileOnce(t.Context()))
+		*now = now.Add(2 * time.Minute)
+	}
+	cycle()                                  // 12:00:30: [11:00, 12:00], 12:00 not answered yet
+	cycle("12:00", "NaN", "12:02", "absent") // 12:02:30: 12:00 NaN, 12:01
+	cycle("12:02", "-3", "12:04", "absent")  // 12:04:30: 12:00 again, 12:01, 12:02 negative, 12:03
+	cycle("12:04", "", "12:06", "absent")    // 12:06:30: 12:00 to 12:03 again, 12:04, 12:05
+	require.InDelta(t, 2, counted("nan_or_inf"), 0, "11:30 and 12:00, once each")
+	require.InDelta(t, 1, counted("negative"), 0, "12:02")
+	win := c.Snapshot().Targets[0].Window
+	require.Equal(t, []int{2, 1}, []int{win.Dropped(), win.Negative()}, "the window's counts, as /api/verification shows them")
+
+	*now = now.Add(-30 * time.Minute) // 11:38:30: the window [10:38, 11:38] read whole
+	cycle()
+	require.Equal(t, 1, c.Snapshot().Targets[0].Window.Dropped(), "11:30, the whole read's")
+	*now = now.Add(30 * time.Minute) // 12:10:30: [11:10, 12:10] read from 11:39
+	cycle("12:06", "")
+	require.InDelta(t, 2, counted("nan_or_inf"), 0, "counted already, before the clock stepped back")
+	require.InDelta(t, 1, counted("negative"), 0)
+	win = c.Snapshot().Targets[0].Window
+	require.Equal(t, []int{2, 1}, []int{win.Dropped(), win.Negative()}, "the window's: 11:30, 12:00 and 12:02 are in it")
 }
 
 // rangeParams reads a query_range request's start, end and step (unix

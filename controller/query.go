@@ -91,12 +91,12 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 		f.fresh, f.rawEnd = c.complete().Mask(ctx, t.CompleteQuery, raw)
 		f.leftOut = newestLeftOut(raw, f.fresh)
 		if full {
-			f.snap.win = histwin.FromSeries(f.fresh, stepSec, c.fullReadAt(idx, now))
+			f.snap.win = histwin.FromSeries(prev, raw, f.fresh, stepSec, c.fullReadAt(idx, now))
 		} else {
-			f.snap.win = prev.Merged(f.fresh, start.Unix(), end.Unix())
+			f.snap.win = prev.Merged(raw, f.fresh, start.Unix(), end.Unix())
 		}
 	case errors.Is(err, history.ErrNoData):
-		f.snap.win = histwin.Window{Step: stepSec} // nothing in the window; the demand at now may exist
+		f.snap.win = prev.Cleared(stepSec) // nothing in the window; the demand at now may exist
 	default:
 		classify(&f, err, t.Query)
 		return f

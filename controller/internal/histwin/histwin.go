@@ -24,7 +24,8 @@ type Window struct {
 	V     []float32 // NaN: missing
 	// LeftOut counts the points the reads left out as gaps, by reason
 	// (history.LeftNaN ...): those of the last whole read, and each point
-	// of a read after it once, by the read that first had it (Unseen).
+	// of a read after it once, by the read that first had it: those after
+	// seen, the newest point this window's reads returned.
 	LeftOut [history.NumLeftOut]int
 
 	// LastT and LastV are the newest present point, exactly (LastOK false: none).
@@ -33,6 +34,48 @@ type Window struct {
 	LastOK bool
 	// FullAt is when the window was last read whole.
 	FullAt time.Time
+
+	// seen is the newest point this window's reads (its whole read and
+	// those merged since) returned, good or bad: LeftOut adds a merged
+	// read's points after it. counted is the same over every read of the
+	// target, whole reads and reads of nothing included: Unseen counts
+	// after it, so a clock step back counts no point again. Neither is the
+	// newest grid point: the store may answer that one only at the next
+	// read (VictoriaMetrics' latency offset), maybe bad, and that read,
+	// the first to have it, counts it.
+	seen, counted mark
+}
+
+// mark is the newest point reads returned, good or bad (ok false: none
+// yet): a read's points after it are new.
+type mark struct {
+	t  int64
+	ok bool
+}
+
+// after counts the times of ts after m, all of them before any read.
+func (m mark) after(ts []int64) int {
+	n := 0
+	for _, t := range ts {
+		if !m.ok || t > m.t {
+			n++
+		}
+	}
+	return n
+}
+
+// with is m moved on to the newest point raw returned, if that is newer:
+// a present value or one left out (history.Series.LeftOut, increasing).
+func (m mark) with(raw history.Series) mark {
+	if t, _, ok := raw.Last(); ok && (!m.ok || t > m.t) {
+		m = mark{t: t, ok: true}
+	}
+	for _, ts := range raw.LeftOut {
+		if n := len(ts); n > 0 && (!m.ok || ts[n-1] > m.t) {
+			m = mark{t: ts[n-1], ok: true}
+		}
+	}
+	return m
 }
 
 // Empty reports whether the window holds no grid points.
@@ -41,36 +84,31 @@ func (w *Window) Empty() bool { return len(w.V) == 0 }
 // End is the unix time of the newest grid point (meaningless when empty).
 func (w *Window) End() int64 { return w.First + int64(len(w.V)-1)*w.Step }
 
-// After counts the times of ts (unix seconds) after the window's newest
-// grid point, all of them when the window is empty: the points of a read
-// that no earlier read of the window had.
-func (w *Window) After(ts []int64) int {
-	if w.Empty() {
-		return len(ts)
-	}
-	n := 0
-	for _, t := range ts {
-		if t > w.End() {
-			n++
-		}
-	}
-	return n
-}
-
-// Unseen counts, by reason, the points s left out that no earlier read of
-// the window had (After): a point a cycle reads again, its newest present
-// point's successors, counts once, bad then or since replaced.
-func (w *Window) Unseen(s history.Series) [history.NumLeftOut]int {
+// Unseen counts, by reason, the points raw (a read as the store answered
+// it) left out that no earlier read of the target returned: those after
+// the newest point one did, good or bad. A point a cycle reads again (its
+// newest present point's successors, a whole read's) counts once, bad
+// then or since replaced, and so does one the store answered only from
+// the read after the one whose newest grid point it was.
+func (w *Window) Unseen(raw history.Series) [history.NumLeftOut]int {
 	var n [history.NumLeftOut]int
-	for r, ts := range s.LeftOut {
-		n[r] = w.After(ts)
+	for r, ts := range raw.LeftOut {
+		n[r] = w.counted.after(ts)
 	}
 	return n
 }
 
-// FromSeries builds a window from a whole-window read.
-func FromSeries(s history.Series, step int64, at time.Time) Window {
-	w := Window{Step: step, FullAt: at}
+// Cleared is an empty window of step: the target's read answered nothing.
+// What w's reads counted carries over.
+func (w Window) Cleared(step int64) Window {
+	return Window{Step: step, counted: w.counted}
+}
+
+// FromSeries builds a window from a whole-window read after the target's
+// window prev: raw as the store answered it, s its points kept (raw less
+// any complete_query left out). What prev's reads counted carries over.
+func FromSeries(prev Window, raw, s history.Series, step int64, at time.Time) Window {
+	w := Window{Step: step, FullAt: at, seen: mark{}.with(raw), counted: prev.counted.with(raw)}
 	for r, ts := range s.LeftOut {
 		w.LeftOut[r] = len(ts)
 	}
@@ -88,15 +126,16 @@ func FromSeries(s history.Series, step int64, at time.Time) Window {
 
 // Merged returns the window [start, end] on the same grid: the points of w
 // still inside it, overwritten and extended by the new read s (its points
-// at and after s.T[0]).
-func (w Window) Merged(s history.Series, start, end int64) Window {
+// at and after s.T[0]; raw as the store answered it, s less any point
+// complete_query left out).
+func (w Window) Merged(raw, s history.Series, start, end int64) Window {
 	if len(s.T) == 0 && start == w.First && !w.Empty() && end == w.End() {
 		return w // nothing new, nothing slid: the same (immutable) window
 	}
 	out := Window{Step: w.Step, First: start, FullAt: w.FullAt, LeftOut: w.LeftOut,
-		LastT: w.LastT, LastV: w.LastV, LastOK: w.LastOK}
-	for r, n := range w.Unseen(s) {
-		out.LeftOut[r] += n
+		LastT: w.LastT, LastV: w.LastV, LastOK: w.LastOK, seen: w.seen.with(raw), counted: w.counted.with(raw)}
+	for r, ts := range s.LeftOut {
+		out.LeftOut[r] += w.seen.after(ts)
 	}
 	n := int((end-start)/w.Step) + 1
 	if n <= 0 {

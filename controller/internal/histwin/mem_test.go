@@ -29,7 +29,8 @@ func BenchmarkWindowsMemory(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	wins := make([]Window, targets)
 	for i := range wins {
-		wins[i] = FromSeries(history.Series{T: ts, V: vs}, step, time.Unix(t0, 0))
+		s := history.Series{T: ts, V: vs}
+		wins[i] = FromSeries(Window{}, s, s, step, time.Unix(t0, 0))
 	}
 	var after runtime.MemStats
 	runtime.GC()
@@ -42,7 +43,7 @@ func BenchmarkWindowsMemory(b *testing.B) {
 		end += step
 		s := history.Series{T: []int64{end}, V: []float64{101}}
 		for i := range wins {
-			wins[i] = wins[i].Merged(s, end-int64(points-1)*step, end)
+			wins[i] = wins[i].Merged(s, s, end-int64(points-1)*step, end)
 		}
 	}
 	b.ReportMetric(held, "MB-held") // after the loop: ResetTimer deletes the metrics reported before it
