@@ -115,7 +115,7 @@ func TestQueryRangeErrors(t *testing.T) {
 		stub *promStub
 		want string
 	}{
-		{"two series", &promStub{series: 2}, "query returned more than one series; aggregate it (e.g. sum(...)) (2 series)"},
+		{"two series", &promStub{series: 2}, `query returned more than one series; aggregate it (e.g. sum(...)) (2 series: {job="web0"}, {job="web1"})`},
 		{"not a matrix", &promStub{resultType: "vector"}, "unexpected result type: vector, want matrix"},
 		{"server error", &promStub{status: http.StatusBadRequest}, "query_range"},
 		// Both hints named only the controller's variables

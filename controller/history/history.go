@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-
-	"github.com/prescale/prescale/internal/redact"
 )
 
 // History answers one range query: the PromQL expression evaluated at
@@ -271,45 +269,6 @@ func (f *filler) addMatrix(v model.Value) error {
 	}
 	f.chunks++
 	return nil
-}
-
-// maxSeriesName is the most bytes of a series' label set an error names.
-const maxSeriesName = 200
-
-// oneSeries refuses several series, but for those that answered together
-// only before the newest point with a sample (see filler).
-func (f *filler) oneSeries() error {
-	if len(f.names) <= 1 {
-		return nil
-	}
-	// The newest point with a sample, not the range's newest point: a
-	// store without the newest scrape yet (VictoriaMetrics' latency
-	// offset) or series gone stale must not hide that several answer.
-	newest := 0
-	for i := len(f.owner) - 1; i >= 0 && newest == 0; i-- {
-		newest = int(f.owner[i])
-	}
-	if newest <= 0 {
-		return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
-	}
-	left := make([]bool, len(f.names))
-	var first []int
-	for _, o := range f.owner {
-		if o > 0 && !left[o-1] {
-			left[o-1] = true
-			first = append(first, int(o-1))
-		}
-	}
-	switch {
-	case len(first) == 1:
-		return nil
-	case len(first) > 1 && f.chunk[first[0]] != f.chunk[first[1]]:
-		// Cut: a label set of many labels, or a long value, was logged
-		// and shown whole every cycle.
-		return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries,
-			redact.Cut(f.names[first[0]], maxSeriesName), redact.Cut(f.names[first[1]], maxSeriesName))
-	}
-	return fmt.Errorf("%w (%d series)", ErrMultipleSeries, len(f.names))
 }
 
 func (f *filler) result() (Series, error) {

@@ -121,7 +121,7 @@ func TestSeveralSeriesForAWhile(t *testing.T) {
 	r = NewRemoteAPI(&fakeAPI{answer: answer(7, 10)}, "http://prom", time.Second)
 	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
-	require.ErrorContains(t, err, "(16 series)")
+	require.ErrorContains(t, err, `(16 series: {shard="0"}, {shard="1"} and 14 more)`)
 
 	spliced := func(r v1.Range) (model.Value, error) {
 		m, _ := line(r)
@@ -133,7 +133,7 @@ func TestSeveralSeriesForAWhile(t *testing.T) {
 	r = NewRemoteAPI(&fakeAPI{answer: spliced}, "http://prom", time.Second)
 	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
-	require.ErrorContains(t, err, "(2 series)")
+	require.ErrorContains(t, err, `(2 series, one after the other: {pod="web-1"}, then {pod="web-2"}; a label changed, as a restarted pod's name does)`)
 }
 
 // TestEmbeddedSeveralSeriesForAWhile: the embedded store's range read
@@ -156,7 +156,7 @@ func TestEmbeddedSeveralSeriesForAWhile(t *testing.T) {
 	require.Equal(t, fmt.Sprint([]float64{0, nan, nan, nan, nan, nan, 6, 7, 8, 9, 10}), fmt.Sprint(s.V))
 	_, err = emb.QueryRange(t.Context(), "d", t0, t0.Add(5*time.Minute), time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
-	require.ErrorContains(t, err, "(2 series)")
+	require.ErrorContains(t, err, `(2 series: {__name__="d", shard="0"}, {__name__="d", shard="1"})`)
 }
 
 func TestRemoteChecksResults(t *testing.T) {
@@ -173,7 +173,7 @@ func TestRemoteChecksResults(t *testing.T) {
 		{"empty", func(v1.Range) (model.Value, error) { return model.Matrix{}, nil }, ErrNoData, "", 0},
 		{"two series", func(v1.Range) (model.Value, error) {
 			return model.Matrix{{Metric: model.Metric{"a": "1"}}, {Metric: model.Metric{"a": "2"}}}, nil
-		}, ErrMultipleSeries, "(2 series)", 0},
+		}, ErrMultipleSeries, `(2 series: {a="1"}, {a="2"})`, 0},
 		{"all NaN", func(r v1.Range) (model.Value, error) {
 			return model.Matrix{{Values: []model.SamplePair{
 				{Timestamp: model.TimeFromUnixNano(r.Start.UnixNano()), Value: model.SampleValue(math.NaN())},

@@ -117,7 +117,7 @@ func TestSeveralSeriesStillAnswering(t *testing.T) {
 	r := NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a, between(6, 9))}, "http://prom", time.Second)
 	_, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
-	require.ErrorContains(t, err, "(2 series)")
+	require.ErrorContains(t, err, `(2 series: {job="a"}, {job="b"})`)
 
 	// Alone before and after the while, the newest point without a sample:
 	// read, the while left out.
@@ -133,6 +133,7 @@ func TestSeveralSeriesStillAnswering(t *testing.T) {
 	r = NewRemoteAPI(&fakeAPI{answer: severalAnswer(start, a2, between(3, 10))}, "http://prom", time.Second)
 	_, err = r.QueryRange(t.Context(), "q", start, end, time.Minute)
 	require.ErrorIs(t, err, ErrMultipleSeries)
+	require.ErrorContains(t, err, `(2 series: {job="a"}, {job="b"})`, "they overlapped: not one after the other")
 }
 
 // BenchmarkManySeries: a query without its sum() answering 20,000 series
@@ -179,4 +180,59 @@ func TestSeveralSeriesErrorCut(t *testing.T) {
 	require.ErrorContains(t, err, `{pod="web-1", url="vvv`)
 	require.ErrorContains(t, err, `..., then {pod="web-2", url="vvv`)
 	require.Less(t, len(err.Error()), 600)
+}
+
+// TestSeveralSeriesNamed: the several-series error names how many series
+// and the first two label sets, cut to 200 bytes each, in sorted order
+// whatever order the store answers them in; series that follow one
+// another within one chunk (a pod restarted under a new name) are said to
+// be one after the other, in the order they answered. It said "(2
+// series)" alone: which series, and why two, were the operator's to find.
+func TestSeveralSeriesNamed(t *testing.T) {
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	start := end.Add(-9 * time.Minute)
+	long := strings.Repeat("v", 3000)
+	// answer returns the series of pods, pod k answering at the grid
+	// points i where at(k, i).
+	answer := func(pods []string, at func(k, i int) bool) func(v1.Range) (model.Value, error) {
+		return func(r v1.Range) (model.Value, error) {
+			var m model.Matrix
+			for k, pod := range pods {
+				ss := &model.SampleStream{Metric: model.Metric{"pod": model.LabelValue(pod)}}
+				for i := range 10 {
+					if at(k, i) {
+						ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.TimeFromUnixNano(start.Add(time.Duration(i) * time.Minute).UnixNano()), Value: 1})
+					}
+				}
+				m = append(m, ss)
+			}
+			return m, nil
+		}
+	}
+	always := func(int, int) bool { return true }
+	for _, tc := range []struct {
+		name string
+		pods []string
+		at   func(k, i int) bool
+		want string
+	}{
+		{"together, answered in reverse", []string{"web-c", "web-b", "web-a"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`},
+		{"together, answered in order", []string{"web-a", "web-b", "web-c"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`},
+		{"together, cut", []string{long + "2", long + "1"}, always, `(2 series: {pod="` + strings.Repeat("v", 190)},
+		// web-b answered first, until web-a took over: named in that order.
+		{"one after the other", []string{"web-a", "web-b"}, func(k, i int) bool { return (k == 1) == (i < 4) },
+			`(2 series, one after the other: {pod="web-b"}, then {pod="web-a"}; a label changed, as a restarted pod's name does)`},
+		{"three one after the other", []string{"web-a", "web-b", "web-c"}, func(k, i int) bool { return k == i/4 },
+			`(3 series, one after the other: {pod="web-a"}, then {pod="web-b"} and 1 more; a label changed`},
+		// web-a again after web-b: taking turns, not one after the other.
+		{"taking turns", []string{"web-a", "web-b"}, func(k, i int) bool { return k == i%2 }, `(2 series: {pod="web-a"}, {pod="web-b"})`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRemoteAPI(&fakeAPI{answer: answer(tc.pods, tc.at)}, "http://prom", time.Second)
+			_, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
+			require.ErrorIs(t, err, ErrMultipleSeries)
+			require.ErrorContains(t, err, tc.want)
+			require.Less(t, len(err.Error()), 600)
+		})
+	}
 }
