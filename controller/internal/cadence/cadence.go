@@ -64,8 +64,7 @@ func (l *Loop) Run(ctx context.Context, cycle func(context.Context) error) error
 			next = now.Add(backoff)
 		} else {
 			backoff = 0
-			// The next multiple of the interval (skipping missed ticks).
-			next = now.Truncate(l.Interval).Add(l.Interval)
+			next = l.nextTick(start, now)
 		}
 		timer := time.NewTimer(next.Sub(now))
 		select {
@@ -75,6 +74,21 @@ func (l *Loop) Run(ctx context.Context, cycle func(context.Context) error) error
 		case <-timer.C:
 		}
 	}
+}
+
+// nextTick is when the cycle after one that ran from start to now
+// starts: the first whole multiple of the interval after start that is
+// not before now. A ticker's schedule: a cycle that ends exactly on a
+// tick (one of the interval started on the previous tick) runs it at
+// once, as it fit in the interval; the ticks a longer cycle overran are
+// skipped. A cycle ending on a tick once waited a whole extra interval,
+// though it was not counted as an overrun.
+func (l *Loop) nextTick(start, now time.Time) time.Time {
+	next := now.Truncate(l.Interval)
+	if next.Before(now) || !next.After(start) {
+		next = next.Add(l.Interval)
+	}
+	return next
 }
 
 // noteOverrun logs one WARN when cycles start to take longer than the

@@ -84,7 +84,8 @@ func run(t *testing.T, interval, offset time.Duration, steps []step) ran {
 }
 
 // TestRunSchedule: the first cycle at start, then on each whole multiple
-// of the interval (missed ticks skipped); while the history source is
+// of the interval (missed ticks skipped, a tick due as a cycle ends run
+// at once, as a ticker would); while the history source is
 // down, sooner, backing off from 1 s to the interval; a failed cycle is
 // not Run's error, and logged unless an outage log reports it.
 func TestRunSchedule(t *testing.T) {
@@ -103,8 +104,13 @@ func TestRunSchedule(t *testing.T) {
 		{"a tick overrun is skipped", 0, []step{ok(), {took: 7 * s}, ok()},
 			[]time.Duration{0, 5 * s, 15 * s}, // the second ends at 12 s
 			[]string{"WARN cycles take longer", "INFO cycles fit in"}},
-		{"a cycle ending on a tick waits for the next", 0, []step{ok(), {took: 5 * s}, ok()},
-			[]time.Duration{0, 5 * s, 15 * s}, nil}, // not an overrun (5 s is not longer than the interval)
+		{"a cycle ending on a tick runs it at once", 0, []step{ok(), {took: 5 * s}, ok()},
+			[]time.Duration{0, 5 * s, 10 * s}, nil}, // it fit: not an overrun, no tick skipped
+		{"an overrun ending on a tick runs it at once", 0, []step{ok(), {took: 10 * s}, ok()},
+			[]time.Duration{0, 5 * s, 15 * s}, // the tick at 10 s skipped
+			[]string{"WARN cycles take longer", "INFO cycles fit in"}},
+		{"a cycle ending on its own tick waits for the next", 3 * s, []step{ok(), ok(), ok()},
+			[]time.Duration{3 * s, 5 * s, 10 * s}, nil},
 		{"history down: 1 s, 2 s, 4 s, then the interval", 0,
 			[]step{{err: history}, {err: history}, {err: history}, {err: history}, {err: history}, ok(), ok()},
 			[]time.Duration{0, s, 3 * s, 7 * s, 12 * s, 17 * s, 20 * s}, nil},
