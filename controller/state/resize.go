@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/redact"
@@ -97,6 +98,27 @@ func (t *Target) utilizationWas(from, now float64) float64 {
 // have.
 func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
 
+// lagWas is the lag t's memories were sized at, and whether it is known:
+// the one the calm hold's or the shadow runs' memory names (the live
+// controller saves the shadow runs' from its first decision on).
+func (t *Target) lagWas() (time.Duration, bool) {
+	var keys []string
+	if t.Calm != nil {
+		keys = append(keys, t.Calm.Target)
+	}
+	if t.Shadow != nil {
+		keys = append(keys, t.Shadow.Target)
+	}
+	for _, key := range keys {
+		if _, after, ok := strings.Cut(key, ", lag "); ok {
+			if lag, err := time.ParseDuration(after); err == nil {
+				return lag, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // Resize makes t's entry one of target (saved under another
 // capacity_per_unit, target_utilization or lag, or the same): the units
 // remembered of the demand served are converted to target's unit size,
@@ -105,7 +127,10 @@ func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
 // shadow runs' (they start afresh, as after an outage; their forecaster's
 // run decided at the utilisation) and, when the lag changed, the calm
 // hold's (its wanted units provisioned for another lead window; the hold
-// waits its 12 hours again). It records target's capacity and
+// waits its 12 hours again) and a held scale-down's forgone gain (each
+// hold added its gain over the old lead window, a probability of
+// violation over it beside risk per unit, which no ratio converts; known
+// where a calm or shadow memory names the old lag). It records target's capacity and
 // utilisation in t and returns one message for each change (none
 // without one).
 func (t *Target) Resize(target policy.Target) []string {
@@ -115,8 +140,13 @@ func (t *Target) Resize(target policy.Target) []string {
 		from = target.CapacityPerUnit
 	}
 	was := t.utilizationWas(from, target.TargetUtilization)
+	lag, lagKnown := t.lagWas()
 	if from != target.CapacityPerUnit || was != target.TargetUtilization {
 		msgs = append(msgs, t.convert(from, was, target))
+	}
+	if p := &t.Policy; lagKnown && lag != target.Lag && p.Forgone > 0 { // gains per lead window of the old lag
+		msgs = append(msgs, fmt.Sprintf("lag %s when saved, %s now: held scale-down's forgone gain %.3g reset", lag, target.Lag, p.Forgone))
+		p.Forgone = 0
 	}
 	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
 	key := ShadowTarget(target)

@@ -301,15 +301,13 @@ func TestResizeUsageWindowNotRaisedToMinUnits(t *testing.T) {
 	require.Equal(t, []int{5, 5}, []int{ts.Policy.Recent[0].Units, ts.Policy.Recent[1].Units}, "4 and 3, within [5, 20]")
 }
 
-// A held scale-down's forgone gain (the change cost's account) is reset by
-// a unit-size change, and the message says so: 19 one-minute holds of a
-// scale-down from 4 units at capacity 10 (gain 0.031 a 6-minute lead
-// window, change cost 0.05) forwent 0.098; at capacity 20, on a demand and
-// forecast twice as large (the same units wanted), the first decision a
-// minute later holds again, its account one hold's 0.031/6. It was kept,
-// and that decision released the hold (0.1033 above twice the change
-// cost) on gains measured for units of the old size.
-func TestResizeResetsForgone(t *testing.T) {
+// forgoneHolds is an entry of 19 one-minute holds of a scale-down from 4
+// units at capacity 10 and a 5-minute lag (gain 0.031 a 6-minute lead
+// window, change cost 0.05): it forwent 0.098. input(i, scale) is the
+// decision input i minutes in, its demand and forecast scale times as
+// large.
+func forgoneHolds(t *testing.T) (Target, policy.Target, func(i int, scale float64) policy.Input) {
+	t.Helper()
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	tg := policy.Target{Name: "web", Kind: policy.KindInstances, CapacityPerUnit: 10, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20,
 		Lag: 5 * time.Minute, ConfidenceThreshold: 0.7, RiskPerUnit: 0.05, ChangeCost: 0.05}
@@ -329,7 +327,18 @@ func TestResizeResetsForgone(t *testing.T) {
 		ts.Policy = ts.Policy.Record(tg, d)
 	}
 	require.InDelta(t, 0.031/6*19, ts.Policy.Forgone, 1e-9)
+	return ts, tg, input
+}
 
+// A held scale-down's forgone gain (the change cost's account) is reset by
+// a unit-size change, and the message says so: at capacity 20, on a
+// demand and forecast twice as large (the same units wanted), the first
+// decision a minute after forgoneHolds' holds holds again, its account
+// one hold's 0.031/6. It was kept, and that decision released the hold
+// (0.1033 above twice the change cost) on gains measured for units of the
+// old size.
+func TestResizeResetsForgone(t *testing.T) {
+	ts, tg, input := forgoneHolds(t)
 	big := tg
 	big.CapacityPerUnit = 20
 	msgs := ts.Resize(big)
@@ -340,4 +349,33 @@ func TestResizeResetsForgone(t *testing.T) {
 	require.Equal(t, 4, d.Desired, "%s", d.Line())
 	require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
 	require.InDelta(t, 0.031/6, d.Explanation.Forgone, 1e-9)
+}
+
+// A lag change resets it too (each hold added its gain over the old lead
+// window), once, where the shadow runs' memory names the old lag: at a
+// 2-minute lag (a 3-minute lead window) the first decision a minute after
+// forgoneHolds' holds holds again, its account one hold's 0.031/3. It was
+// kept, and that decision released the hold (0.1085 above twice the
+// change cost), as it does without a memory naming the lag (not known,
+// kept).
+func TestResizeLagChangeResetsForgone(t *testing.T) {
+	ts, tg, input := forgoneHolds(t)
+	unknown := ts
+	ts.Shadow = &Shadow{Version: ShadowVersion, Target: ShadowTarget(tg)}
+	fast := tg
+	fast.Lag = 2 * time.Minute
+	msgs := ts.Resize(fast)
+	require.Zero(t, ts.Policy.Forgone)
+	require.Equal(t, []string{"lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset",
+		"shadow runs' memory, simulated at capacity 10, lag 5m0s, dropped: the target now has capacity 10, lag 2m0s; they start afresh"}, msgs)
+	d := policy.Decide(input(20, 1), fast, ts.Policy)
+	require.Equal(t, 4, d.Desired, "%s", d.Line())
+	require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
+	require.InDelta(t, 0.031/3, d.Explanation.Forgone, 1e-9)
+	require.Empty(t, ts.Resize(fast), "said once")
+
+	forgone := unknown.Policy.Forgone
+	require.Empty(t, unknown.Resize(fast))
+	require.InDelta(t, forgone, unknown.Policy.Forgone, 0)
+	require.Equal(t, 3, policy.Decide(input(20, 1), fast, unknown.Policy).Desired, "kept, released")
 }
