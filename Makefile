@@ -53,7 +53,7 @@ test: test-deps lint build
 	@$(MAKE) --no-print-directory test-scripts
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-# The scripts' own tests (the bars autoscale_eval.py counts, soak_report.py's restart lines,
+# The scripts' own tests (the bars autoscale_eval.py counts, soak_report.py's restart lines and fault rows,
 # soak_receiver.py's loopback-only --listen).
 .PHONY: test-scripts
 test-scripts:

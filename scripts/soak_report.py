@@ -205,6 +205,27 @@ def receiver_first(d, path, t):
     return None
 
 
+FAILED_ATTEMPTS = re.compile(r"(?:^|\s)failed_attempts=(\d+)")
+
+
+def warns_after(logs, s, w):
+    """When each WARN line from s to w came, in seconds after s, in order."""
+    return ", ".join(secs(t - s) for t, lvl, _, _ in logs if s <= t < w and lvl == "WARN") or "none"
+
+
+def failed_attempts(logs, s, w):
+    """The failed_attempts of each outage-end INFO line (with failing_for)
+    from s to w, after its message: the actuators' attempts, the history
+    source's cycles, the state file's saves."""
+    out = []
+    for t, lvl, m, rest in logs:
+        if s <= t < w and lvl == "INFO" and "failing_for=" in rest:
+            n = FAILED_ATTEMPTS.search(rest)
+            if n:
+                out.append(f"{m} {n.group(1)}")
+    return ", ".join(out) or "none"
+
+
 def fault_row(d, name, s, e, w, logs, ps):
     warns = [m for t, lvl, m, _ in logs if s <= t < w and lvl == "WARN"]
     infos = [m for t, lvl, m, rest in logs if s <= t < w and lvl == "INFO" and "failing_for=" in rest]
@@ -217,8 +238,9 @@ def fault_row(d, name, s, e, w, logs, ps):
         notes.append("first notification " + secs(receiver_first(d, "/alertmanager", e)) + " after its start")
     if name.startswith("webhook"):
         notes.append("all acknowledged " + secs(first_after(ps, e, all_acked)) + " after the receiver's return")
-    return "| %s | %.0f s | %s | %s | %s | %s | %s | %s |" % (
-        name, e - s, counted(warns), counted(infos), counted(r for r, _ in during),
+    return "| %s | %.0f s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        name, e - s, counted(warns), warns_after(logs, s, w), counted(infos), failed_attempts(logs, s, w),
+        counted(r for r, _ in during),
         counted(health_word(h) for _, h in during), secs(first_after(ps, e, back_to(before_of(ps, s)))),
         "; ".join(notes))
 
@@ -267,12 +289,15 @@ def main():
     out += minute_table(d, faults, marks)
     out += ["", "### Per fault", "",
             "WARN: the controller's WARN lines from the fault's start to the next fault's; "
+            "WARN after start: when each came, after the fault's start, in order; "
             "INFO: its outage-end lines (with failing_for) in the same span; "
+            "failed_attempts: each of those lines' failed_attempts (an actuator's: its failed attempts); "
             "readyz and health: what /readyz and /api/system/health answered during the fault (every 2 s); "
             "as before after: from the fault's end to /readyz and the health "
             "(its status and unhealthy components) as they were before the fault.", "",
-            "| fault | lasted | WARN | INFO (outage ended) | /readyz during | health during | as before after | notes |",
-            "|---|---|---|---|---|---|---|---|"]
+            "| fault | lasted | WARN | WARN after start | INFO (outage ended) | failed_attempts "
+            "| /readyz during | health during | as before after | notes |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for i, name in enumerate(faults):
         if name != "restart":
             s, e, w = window(faults, marks, i)
