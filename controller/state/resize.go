@@ -41,6 +41,18 @@ func (t *Target) SizedAt() (float64, bool) {
 	if t.Capacity != 0 {
 		return t.Capacity, goodCapacity(t.Capacity)
 	}
+	for _, key := range t.memoryKeys() {
+		var c float64
+		if _, err := fmt.Sscanf(key, "capacity %g,", &c); err == nil && goodCapacity(c) {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// memoryKeys are the capacity and lag the calm hold's and the shadow
+// runs' memories were sized at (ShadowTarget), those t has.
+func (t *Target) memoryKeys() []string {
 	var keys []string
 	if t.Calm != nil {
 		keys = append(keys, t.Calm.Target)
@@ -48,13 +60,7 @@ func (t *Target) SizedAt() (float64, bool) {
 	if t.Shadow != nil {
 		keys = append(keys, t.Shadow.Target)
 	}
-	for _, key := range keys {
-		var c float64
-		if _, err := fmt.Sscanf(key, "capacity %g,", &c); err == nil && goodCapacity(c) {
-			return c, true
-		}
-	}
-	return 0, false
+	return keys
 }
 
 // goodCapacity reports whether c is a capacity_per_unit a target may have.
@@ -102,14 +108,7 @@ func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
 // the one the calm hold's or the shadow runs' memory names (the live
 // controller saves the shadow runs' from its first decision on).
 func (t *Target) lagWas() (time.Duration, bool) {
-	var keys []string
-	if t.Calm != nil {
-		keys = append(keys, t.Calm.Target)
-	}
-	if t.Shadow != nil {
-		keys = append(keys, t.Shadow.Target)
-	}
-	for _, key := range keys {
+	for _, key := range t.memoryKeys() {
 		if _, after, ok := strings.Cut(key, ", lag "); ok {
 			if lag, err := time.ParseDuration(after); err == nil {
 				return lag, true
