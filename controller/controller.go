@@ -427,11 +427,12 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 	return c.commit(now, snaps, states, errs)
 }
 
-// phase runs f as the named phase of a cycle and records its duration.
+// phase runs f as the named phase of a cycle and records its duration on
+// the controller's clock (Deps.Now), as the cycle's is.
 func (c *Controller) phase(name string, f func()) {
-	t0 := time.Now()
+	t0 := c.d.Now()
 	f()
-	c.d.Metrics.PhaseDuration.WithLabelValues(name).Observe(time.Since(t0).Seconds())
+	c.d.Metrics.PhaseDuration.WithLabelValues(name).Observe(c.d.Now().Sub(t0).Seconds())
 }
 
 // parallel calls f for every target index, Workers at a time.

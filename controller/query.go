@@ -78,9 +78,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	}
 	var err error
 	if !from.After(end) {
-		q0 := time.Now()
-		f.fresh, err = c.d.History.QueryRange(ctx, t.Query, from, end, step)
-		c.d.Metrics.QueryDuration.Observe(time.Since(q0).Seconds())
+		f.fresh, err = c.query(ctx, t.Query, from, end)
 	}
 	switch {
 	case err == nil || errors.Is(err, history.ErrNoData) && !full:
@@ -104,6 +102,15 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 	c.demand(ctx, idx, &f)
 	c.readComplete(ctx, t, &f.snap)
 	return f
+}
+
+// query is History.QueryRange at the cycle's step, its duration observed
+// in prescale_query_duration_seconds on the controller's clock (Deps.Now).
+func (c *Controller) query(ctx context.Context, q string, from, to time.Time) (history.Series, error) {
+	t0 := c.d.Now()
+	s, err := c.d.History.QueryRange(ctx, q, from, to, c.o.Step)
+	c.d.Metrics.QueryDuration.Observe(c.d.Now().Sub(t0).Seconds())
+	return s, err
 }
 
 // demand sets the target's demand at the snapshot's time: the window's
@@ -131,9 +138,7 @@ func (c *Controller) demand(ctx context.Context, idx int, f *fetched) {
 			return
 		}
 	} else {
-		q1 := time.Now()
-		cur, err := c.d.History.QueryRange(ctx, t.Query, nowMs, nowMs, c.o.Step)
-		c.d.Metrics.QueryDuration.Observe(time.Since(q1).Seconds())
+		cur, err := c.query(ctx, t.Query, nowMs, nowMs)
 		if err != nil && !errors.Is(err, history.ErrNoData) {
 			classify(f, err, t.Query)
 			return

@@ -19,18 +19,24 @@ import (
 )
 
 // Reader reads complete_query answers from History at the query grid's
-// Step, each read's duration given to Observe.
+// Step, each read's duration, on the clock Now (nil: time.Now), given to
+// Observe.
 type Reader struct {
 	History history.History
 	Step    time.Duration
 	Observe func(seconds float64)
+	Now     func() time.Time
 }
 
 // query is History.QueryRange, timed.
 func (r Reader) query(ctx context.Context, q string, from, to time.Time) (history.Series, error) {
-	t0 := time.Now()
+	now := r.Now
+	if now == nil {
+		now = time.Now
+	}
+	t0 := now()
 	s, err := r.History.QueryRange(ctx, q, from, to, r.Step)
-	r.Observe(time.Since(t0).Seconds())
+	r.Observe(now().Sub(t0).Seconds())
 	return s, err
 }
 
