@@ -42,14 +42,11 @@ func (f *filler) oneSeries() error {
 	case len(first) == 1:
 		return nil
 	case len(first) > 1 && f.chunk[first[0]] != f.chunk[first[1]]:
-		// Cut: a label set of many labels, or a long value, was logged
-		// and shown whole every cycle.
-		return fmt.Errorf("%w (%s, then %s in a later part of the range)", ErrMultipleSeries,
-			redact.Cut(f.names[first[0]], maxSeriesName), redact.Cut(f.names[first[1]], maxSeriesName))
+		return fmt.Errorf("%w (%d series: %s, then %s in a later part of the range%s)",
+			ErrMultipleSeries, len(f.names), f.name(first[0]), f.name(first[1]), more(len(f.names)-namedSeries))
 	case f.successive():
 		return fmt.Errorf("%w (%d series, one after the other: %s, then %s%s; a label changed, as a restarted pod's name does)",
-			ErrMultipleSeries, len(f.names), redact.Cut(f.names[first[0]], maxSeriesName), redact.Cut(f.names[first[1]], maxSeriesName),
-			more(len(f.names)-namedSeries))
+			ErrMultipleSeries, len(f.names), f.name(first[0]), f.name(first[1]), more(len(f.names)-namedSeries))
 	}
 	return f.togetherError()
 }
@@ -70,6 +67,11 @@ func (f *filler) togetherError() error {
 	}
 	return fmt.Errorf("%w (%d series: %s%s)", ErrMultipleSeries, len(f.names), strings.Join(names, ", "), more(len(f.names)-len(names)))
 }
+
+// name is the label set of series i, cut to maxSeriesName bytes: a label
+// set of many labels, or a long value, was logged and shown whole every
+// cycle.
+func (f *filler) name(i int) string { return redact.Cut(f.names[i], maxSeriesName) }
 
 // successive reports whether no grid point has more than one series and
 // each series' points all come before the next one's: series that end

@@ -193,46 +193,65 @@ func TestSeveralSeriesNamed(t *testing.T) {
 	start := end.Add(-9 * time.Minute)
 	long := strings.Repeat("v", 3000)
 	// answer returns the series of pods, pod k answering at the grid
-	// points i where at(k, i).
+	// points i of the range asked for where at(k, i); a series without a
+	// point there is not answered.
 	answer := func(pods []string, at func(k, i int) bool) func(v1.Range) (model.Value, error) {
 		return func(r v1.Range) (model.Value, error) {
 			var m model.Matrix
 			for k, pod := range pods {
 				ss := &model.SampleStream{Metric: model.Metric{"pod": model.LabelValue(pod)}}
 				for i := range 10 {
-					if at(k, i) {
-						ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.TimeFromUnixNano(start.Add(time.Duration(i) * time.Minute).UnixNano()), Value: 1})
+					if t := start.Add(time.Duration(i) * time.Minute); at(k, i) && !t.Before(r.Start) && !t.After(r.End) {
+						ss.Values = append(ss.Values, model.SamplePair{Timestamp: model.TimeFromUnixNano(t.UnixNano()), Value: 1})
 					}
 				}
-				m = append(m, ss)
+				if len(ss.Values) > 0 {
+					m = append(m, ss)
+				}
 			}
 			return m, nil
 		}
 	}
 	always := func(int, int) bool { return true }
 	for _, tc := range []struct {
-		name string
-		pods []string
-		at   func(k, i int) bool
-		want string
+		name   string
+		pods   []string
+		at     func(k, i int) bool
+		want   string
+		chunks bool // read in parts of 4 points: [0,3] [4,7] [8,9]
 	}{
-		{"together, answered in reverse", []string{"web-c", "web-b", "web-a"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`},
-		{"together, answered in order", []string{"web-a", "web-b", "web-c"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`},
-		{"together, cut", []string{long + "2", long + "1"}, always, `(2 series: {pod="` + strings.Repeat("v", 190)},
+		{"together, answered in reverse", []string{"web-c", "web-b", "web-a"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`, false},
+		{"together, answered in order", []string{"web-a", "web-b", "web-c"}, always, `(3 series: {pod="web-a"}, {pod="web-b"} and 1 more)`, false},
+		{"together, cut", []string{long + "2", long + "1"}, always, `(2 series: {pod="` + strings.Repeat("v", 190), false},
 		// web-b answered first, until web-a took over: named in that order.
 		{"one after the other", []string{"web-a", "web-b"}, func(k, i int) bool { return (k == 1) == (i < 4) },
-			`(2 series, one after the other: {pod="web-b"}, then {pod="web-a"}; a label changed, as a restarted pod's name does)`},
+			`(2 series, one after the other: {pod="web-b"}, then {pod="web-a"}; a label changed, as a restarted pod's name does)`, false},
 		{"three one after the other", []string{"web-a", "web-b", "web-c"}, func(k, i int) bool { return k == i/4 },
-			`(3 series, one after the other: {pod="web-a"}, then {pod="web-b"} and 1 more; a label changed`},
+			`(3 series, one after the other: {pod="web-a"}, then {pod="web-b"} and 1 more; a label changed`, false},
 		// web-a again after web-b: taking turns, not one after the other.
-		{"taking turns", []string{"web-a", "web-b"}, func(k, i int) bool { return k == i%2 }, `(2 series: {pod="web-a"}, {pod="web-b"})`},
+		{"taking turns", []string{"web-a", "web-b"}, func(k, i int) bool { return k == i%2 }, `(2 series: {pod="web-a"}, {pod="web-b"})`, false},
+		// The second series first met in a later part: named so, with the count.
+		{"in a later part", []string{"web-a", "web-b"}, func(k, i int) bool { return (k == 0) == (i < 4) },
+			`(2 series: {pod="web-a"}, then {pod="web-b"} in a later part of the range)`, true},
+		{"three in later parts", []string{"web-a", "web-b", "web-c"}, func(k, i int) bool { return k == i/4 },
+			`(3 series: {pod="web-a"}, then {pod="web-b"} in a later part of the range and 1 more)`, true},
+		{"in a later part, cut", []string{long + "1", long + "2"}, func(k, i int) bool { return (k == 0) == (i < 4) },
+			`(2 series: {pod="` + strings.Repeat("v", 190), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := NewRemoteAPI(&fakeAPI{answer: answer(tc.pods, tc.at)}, "http://prom", time.Second)
+			f := &fakeAPI{answer: answer(tc.pods, tc.at)}
+			r := NewRemoteAPI(f, "http://prom", time.Second)
+			if tc.chunks {
+				r.maxPoints = 4
+			}
 			_, err := r.QueryRange(t.Context(), "q", start, end, time.Minute)
 			require.ErrorIs(t, err, ErrMultipleSeries)
 			require.ErrorContains(t, err, tc.want)
 			require.Less(t, len(err.Error()), 600)
+			if tc.chunks {
+				require.Len(t, f.ranges, 3)
+				require.ErrorContains(t, err, "in a later part of the range")
+			}
 		})
 	}
 }
