@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/prescale/prescale/controller/engine/internal/gridtimes"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/forecast"
 )
@@ -68,9 +69,10 @@ type LiveConfig struct {
 // A Live is not safe for concurrent use.
 type Live struct {
 	cfg LiveConfig
-	// Own samples: absolute index off+k for t[k], y[k]; the samples before
-	// off are auto's (from absolute index updated-auto.Held() on).
-	t   []int64
+	// Own samples: absolute index off+k for t.At(k), y[k]; the samples
+	// before off are auto's (from absolute index updated-auto.Held() on).
+	// Their times are two numbers while on a grid (gridtimes).
+	t   gridtimes.Times
 	y   []float64
 	off int
 	n   int // samples seen
@@ -132,16 +134,16 @@ func (l *Live) Update(t int64, y float64) {
 	if math.Abs(y) > hugeValue {
 		l.hugeAt = append(l.hugeAt, l.n)
 	}
-	l.t = append(l.t, t)
+	l.t.Push(t)
 	l.y = append(l.y, y)
 	l.n++
 	// Hold Keep samples before the oldest possible fit point plus the
 	// samples after it; compact when a quarter more (amortised O(1), and
 	// the arrays stay within 1.25 times what a fit reads).
 	hold := l.cfg.Keep + l.cfg.RefitEvery + l.cfg.RefitPhase
-	if len(l.t) >= hold+max(hold/4, 64) {
-		drop := len(l.t) - hold
-		l.t = append(l.t[:0], l.t[drop:]...)
+	if len(l.y) >= hold+max(hold/4, 64) {
+		drop := len(l.y) - hold
+		l.t.Drop(drop)
 		l.y = append(l.y[:0], l.y[drop:]...)
 		l.off += drop
 	}
@@ -154,7 +156,7 @@ func (l *Live) Update(t int64, y float64) {
 // samples).
 func (l *Live) time(i int) int64 {
 	if i >= l.off {
-		return l.t[i-l.off]
+		return l.t.At(i - l.off)
 	}
 	t, _ := l.auto.Sample(max(0, i-(l.updated-l.auto.Held())))
 	return t
@@ -192,7 +194,7 @@ func (l *Live) sync() error {
 		return l.fitErr
 	}
 	for ; l.updated < l.n; l.updated++ {
-		l.auto.Update(l.t[l.updated-l.off], l.y[l.updated-l.off])
+		l.auto.Update(l.t.At(l.updated-l.off), l.y[l.updated-l.off])
 	}
 	if !l.cfg.Counter { // a counter's held values are not the raw ones
 		l.release()
@@ -220,7 +222,7 @@ func (l *Live) refit(f int) {
 	l.fitErr = a.Fit(t[:f-lo], y[:f-lo])
 	l.auto = a
 	if l.fitErr != nil || l.cfg.Counter {
-		l.t, l.y, l.off = t, y, lo
+		l.t, l.y, l.off = gridtimes.Of(t), y, lo
 		return
 	}
 	for ; l.updated < l.n; l.updated++ {
@@ -232,7 +234,7 @@ func (l *Live) refit(f int) {
 // release drops Live's own samples once the fit holds them all (their
 // arrays too: they held a whole window before the first fit).
 func (l *Live) release() {
-	l.t, l.y, l.off = nil, nil, l.n
+	l.t, l.y, l.off = gridtimes.Times{}, nil, l.n
 }
 
 // Ready reports, without fitting, whether Forecast would return a

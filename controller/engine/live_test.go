@@ -36,7 +36,7 @@ func TestLiveForecastDependsOnSamplesOnly(t *testing.T) {
 	b, err := atEnd.Forecast(3, 0.8)
 	require.NoError(t, err)
 	require.Equal(t, a, b)
-	require.Less(t, len(every.t), 2*(cfg.Keep+DefaultRefitEvery+cfg.RefitPhase), "held samples bounded")
+	require.Less(t, every.t.Len(), 2*(cfg.Keep+DefaultRefitEvery+cfg.RefitPhase), "held samples bounded")
 	require.Equal(t, 900, every.Samples())
 	// The fit in use was made at the last count = 5 (mod 24) <= 900: 893.
 	require.Equal(t, 893, every.fitAt)
@@ -81,10 +81,11 @@ func TestLiveHoldsBoundedSamples(t *testing.T) {
 	hold := 400 + DefaultRefitEvery + 5
 	for i := range 5000 {
 		l.Update(int64(i)*300, float64(i%288))
-		require.Less(t, len(l.t), hold+hold/4, "after %d samples", i+1)
+		require.Less(t, l.t.Len(), hold+hold/4, "after %d samples", i+1)
 	}
 	require.Equal(t, 5000, l.Samples())
-	require.Equal(t, 5000, l.off+len(l.t))
+	require.Equal(t, 5000, l.off+l.t.Len())
+	require.Zero(t, l.t.Held(), "times on the grid are two numbers")
 }
 
 // TestLiveHoldsSamplesOnce: once a forecast has been made, the samples the
@@ -124,7 +125,7 @@ func TestLiveHoldsSamplesOnce(t *testing.T) {
 		refErr := ref.Fit(ts[lo:f], ys[lo:f])
 		require.Equal(t, refErr != nil, gotErr != nil, "n=%d: %v / %v", n, refErr, gotErr)
 		if refErr != nil {
-			require.GreaterOrEqual(t, len(l.t), n-lo, "n=%d: a failed fit's samples are Live's", n)
+			require.GreaterOrEqual(t, l.t.Len(), n-lo, "n=%d: a failed fit's samples are Live's", n)
 			continue
 		}
 		for i := f; i < n; i++ {
@@ -133,6 +134,6 @@ func TestLiveHoldsSamplesOnce(t *testing.T) {
 		want, err := ref.Forecast(3, 0.8)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "n=%d", n)
-		require.Zero(t, cap(l.t)+cap(l.y), "n=%d: Live holds a second copy of the fitted samples", n)
+		require.Zero(t, l.t.Len()+cap(l.y), "n=%d: Live holds a second copy of the fitted samples", n)
 	}
 }
