@@ -555,6 +555,9 @@ var _ predictor.Updater = (*Forecaster)(nil)
 // selection rewards calibrated and sharp upper bounds alike.
 type Ensemble struct {
 	members []*Forecaster
+	// peaks[m] is members[m].PeakQuantile, made once for Provision (a
+	// method value made at each call is an allocation a member a sample).
+	peaks   []func(p float64) (float64, bool)
 	horizon int
 	levels  []float64
 	alpha   float64
@@ -624,6 +627,9 @@ func NewEnsemble(cfgs []Config, opt EnsembleOptions) (*Ensemble, error) {
 		}
 		e.horizon = m.cfg.Horizon
 		e.members = append(e.members, m)
+		if opt.Provision != nil {
+			e.peaks = append(e.peaks, m.PeakQuantile)
+		}
 	}
 	if lossHalfLife <= 0 {
 		lossHalfLife = max(1, int(86400/cfgs[0].Step))
@@ -739,7 +745,7 @@ func (e *Ensemble) predict(i int) {
 	for m, mem := range e.members {
 		q := e.pred[m][i%(H+1)]
 		if e.opt.Provision != nil {
-			x, ok := e.opt.Provision(mem.PeakQuantile)
+			x, ok := e.opt.Provision(e.peaks[m])
 			if !ok {
 				x = math.NaN()
 			}

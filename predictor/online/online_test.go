@@ -118,6 +118,14 @@ func TestEnsembleDecisionLoss(t *testing.T) {
 	}
 	e := randomWalkEnsemble(t, opt, 60, 500, 5, 7)
 	require.Equal(t, 1, e.Best())
+	// Each member's quantile function is made once, not at every sample
+	// (an allocation a member a sample, most of a warming controller's).
+	i := int64(4000)
+	allocs := testing.AllocsPerRun(100, func() {
+		e.Update(i*60, 500)
+		i++
+	})
+	require.Zero(t, allocs)
 }
 
 // A handicapped member answers only while its loss, times the handicap,

@@ -8,6 +8,7 @@ package regress
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -29,18 +30,51 @@ type Work struct {
 	z, wt, res []float64
 	mean, sd   []float64
 	sv         *solver
+	arrays     *[]float64 // backs the arrays above (New, Release)
 }
 
 // New returns the work space for up to rows rows of p features, with the
 // ridge penalty lambda per unit of row weight on standardised features
-// and huberIter iteratively reweighted passes.
+// and huberIter iteratively reweighted passes. Its arrays are all zero;
+// Release gives them back for a later New.
 func New(rows, p int, lambda float64, huberIter int) *Work {
-	return &Work{
-		P: p, X: make([]float64, rows*p), Y: make([]float64, rows), huberIter: huberIter,
-		z: make([]float64, rows*(p+1)), wt: make([]float64, rows), res: make([]float64, rows),
-		mean: make([]float64, p), sd: make([]float64, p), sv: &solver{p: p + 1, lambda: lambda},
+	bp := arrays.Get().(*[]float64)
+	need := rows*p + rows*(p+1) + 4*rows + 2*p // X, z, Y, wt, res, the solver's wz, mean, sd
+	if cap(*bp) < need {
+		*bp = make([]float64, need)
+	} else {
+		*bp = (*bp)[:need]
+		clear(*bp)
 	}
+	b := *bp
+	next := func(n int) []float64 {
+		s := b[:n:n]
+		b = b[n:]
+		return s
+	}
+	w := &Work{P: p, huberIter: huberIter, arrays: bp}
+	w.X, w.z, w.Y = next(rows*p), next(rows*(p+1)), next(rows)
+	w.wt, w.res, w.mean, w.sd = next(rows), next(rows), next(p), next(p)
+	w.sv = &solver{p: p + 1, lambda: lambda, wz: next(rows)}
+	return w
 }
+
+// Release gives w's arrays back for a later New: w, its X and Y, must not
+// be used after it. A caller that does not call it leaves them to the
+// garbage collector.
+func (w *Work) Release() {
+	if w.arrays == nil {
+		return
+	}
+	arrays.Put(w.arrays)
+	*w = Work{}
+}
+
+// arrays holds the arrays of released Works (one backing array each), so
+// that the many fits of a controller's targets, a few at a time, do not
+// each allocate theirs: made at each fit, they were 0.7 of the 4.4 GB the
+// 1,000-target fleet benchmark allocates.
+var arrays = sync.Pool{New: func() any { return new([]float64) }}
 
 // Fit solves the ridge regression on the first nr rows with Huber
 // reweighting and returns the raw-scale coefficients (intercept, then one

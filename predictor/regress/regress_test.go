@@ -44,6 +44,30 @@ func TestFitDegenerate(t *testing.T) {
 	}
 }
 
+// TestReleasedArraysComeBackZero: a Work made after one was released
+// (its arrays filled and fitted on) starts all zero, as a new one, and
+// fits as one: a fit on rows it was not given reads zeros, never the
+// released Work's values.
+func TestReleasedArraysComeBackZero(t *testing.T) {
+	const n, p = 40, 3
+	fresh := New(n, p, 0.01, 1).Fit(n) // all-zero rows
+	w := New(n, p, 0.01, 1)
+	for q := range n {
+		w.X[q*p], w.X[q*p+1], w.X[q*p+2] = float64(q), math.Sqrt(float64(q)), 1
+		w.Y[q] = 3 * float64(q)
+	}
+	w.Fit(n)
+	w.Release()
+	require.Nil(t, w.X, "a released Work holds no arrays")
+	for range 4 { // sync.Pool may hand back another array
+		again := New(n, p, 0.01, 1)
+		require.Equal(t, make([]float64, n*p), again.X)
+		require.Equal(t, make([]float64, n), again.Y)
+		require.Equal(t, fresh, again.Fit(n))
+		again.Release()
+	}
+}
+
 // BenchmarkFit is one of ridge's fits (predictor/forecast's models): 600
 // rows of 15 features, one Huber pass.
 func BenchmarkFit(b *testing.B) {

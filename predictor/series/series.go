@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // ErrNoData is returned when a series has no finite sample to fit on.
@@ -431,11 +432,13 @@ func SelectMedian(x []float64) float64 {
 // central one.
 func EmpiricalInterval(r []float64, c float64) (lo, hi float64) {
 	n := len(r)
-	type cand struct {
-		v float64
-		k int // lower: #(r < v); upper: #(r <= v)
+	buf := intervalCands.Get().(*[]intervalCand)
+	defer intervalCands.Put(buf)
+	if cap(*buf) < 2*n+2 {
+		*buf = make([]intervalCand, 2*n+2)
 	}
-	var lows, ups []cand
+	// At most n+1 candidates each; ups[0] is room for 0 in front.
+	lows, ups := (*buf)[:0:n+1], append((*buf)[n+1:n+1:2*n+2], intervalCand{})
 	below0, upto0 := 0, 0 // #(r < 0), #(r <= 0)
 	for i, x := range r {
 		if x < 0 {
@@ -445,24 +448,26 @@ func EmpiricalInterval(r []float64, c float64) (lo, hi float64) {
 			upto0 = i + 1
 		}
 		if x <= 0 && (i == 0 || r[i-1] != x) {
-			lows = append(lows, cand{x, i})
+			lows = append(lows, intervalCand{x, i})
 		}
 		if x >= 0 && (i == n-1 || r[i+1] != x) {
-			ups = append(ups, cand{x, i + 1})
+			ups = append(ups, intervalCand{x, i + 1})
 		}
 	}
 	if len(lows) == 0 || lows[len(lows)-1].v != 0 {
-		lows = append(lows, cand{0, below0})
+		lows = append(lows, intervalCand{0, below0})
 	}
-	if len(ups) == 0 || ups[0].v != 0 {
-		ups = append([]cand{{0, upto0}}, ups...)
+	if len(ups) == 1 || ups[1].v != 0 {
+		ups[0] = intervalCand{0, upto0}
+	} else {
+		ups = ups[1:]
 	}
 	nf := float64(n)
 	bestD, bestB := math.Inf(1), math.Inf(1)
 	for _, l := range lows {
 		// The upper candidate whose count is nearest l.k + c*n.
 		want := float64(l.k) + c*nf
-		j, _ := slices.BinarySearchFunc(ups, want, func(u cand, w float64) int {
+		j, _ := slices.BinarySearchFunc(ups, want, func(u intervalCand, w float64) int {
 			switch {
 			case float64(u.k) < w:
 				return -1
@@ -485,6 +490,18 @@ func EmpiricalInterval(r []float64, c float64) (lo, hi float64) {
 	}
 	return lo, hi
 }
+
+// intervalCand is an endpoint EmpiricalInterval considers: a value and the count
+// of errors outside it (lower: #(r < v); upper: #(r <= v)).
+type intervalCand struct {
+	v float64
+	k int
+}
+
+// intervalCands is EmpiricalInterval's scratch (every forecast's interval
+// at every horizon: made at each call, its candidates were 0.26 of the 4.4
+// GB the 1,000-target fleet benchmark allocates).
+var intervalCands = sync.Pool{New: func() any { return new([]intervalCand) }}
 
 // CentredMA writes to out the centred moving average of x over p
 // samples (a 2×p average for even p), over the samples available at the

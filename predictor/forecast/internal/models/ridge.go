@@ -163,6 +163,7 @@ func (r *ridge) fit(s *series.Series, end, H, prof int) error {
 	r.feat = r.features(s, x, cs, rows[len(rows)-1], rows[len(rows)-1], 1, r.feat[:0])
 	p := len(r.feat)
 	w := regress.New(len(rows), p, ridgeLambda, ridgeHuberIter)
+	defer w.Release()
 	r.coef, r.reach = make([][]float64, H), make([][2]float64, H)
 	for h := 1; h <= H; h++ {
 		nr := 0
