@@ -1,0 +1,89 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestHelmLintRefusesWhatTheTemplatesRefuse: `helm lint --strict` takes a
+// template's fail as no error, so values the templates refuse passed lint:
+// a chart-managed variable in controller.env or exporter.env, and KEDA
+// without a Prometheus. values.schema.json says these too, for lint and
+// install alike, and only where the template fails: with the component
+// that renders the check disabled, both take them. The template's own
+// check still holds without the schema (--skip-schema-validation).
+func TestHelmLintRefusesWhatTheTemplatesRefuse(t *testing.T) {
+	helm := lookHelm(t)
+	for _, tc := range []struct{ set, schema, template string }{
+		{"controller.env.PRESCALE_DATA_DIR=/tmp", "at '/controller/env/PRESCALE_DATA_DIR': false schema", "controller.env.PRESCALE_DATA_DIR is set by the chart"},
+		{"controller.env.PRESCALE_SHARD=0", "at '/controller/env/PRESCALE_SHARD': false schema", "controller.env.PRESCALE_SHARD is set by the chart"},
+		{"controller.env.PRESCALE_API_TOKEN=", "at '/controller/env/PRESCALE_API_TOKEN': false schema", "controller.env.PRESCALE_API_TOKEN is set by the chart"},
+		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': false schema", "set by the chart from exporter.port"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
+		// What the template's default takes as empty.
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=0", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=false", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
+	} {
+		out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", tc.set).CombinedOutput()
+		require.Error(t, err, "helm lint --set %s passed:\n%s", tc.set, out)
+		require.Contains(t, string(out), tc.schema, tc.set)
+		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
+		require.Error(t, err, tc.set)
+		require.Contains(t, stderr, tc.schema, tc.set)
+		_, stderr, err = helmTemplate(t, helm, "--skip-schema-validation", "--set", tc.set)
+		require.Error(t, err, tc.set)
+		require.Contains(t, stderr, tc.template, tc.set)
+	}
+	// Where the template takes them, so does the schema.
+	for _, set := range []string{
+		"controller.enabled=false,controller.env.PRESCALE_DATA_DIR=/tmp",
+		"exporter.enabled=false,exporter.env.PRESCALE_EXPORTER_LISTEN=:1",
+		"keda.enabled=false,controller.env.PRESCALE_PROMETHEUS_URL=",
+		"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=,keda.serverAddress=http://prometheus:9090",
+		"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=1",
+		"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=true",
+	} {
+		out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", set).CombinedOutput()
+		require.NoError(t, err, "helm lint --set %s:\n%s", set, out)
+		mustTemplate(t, helm, "--set", set)
+	}
+}
+
+// TestHelmSchemaListsTheChartsVariables: the schema's chart-managed
+// controller variables are exactly those the ConfigMap's template refuses,
+// so one the chart comes to set is refused by helm lint too.
+func TestHelmSchemaListsTheChartsVariables(t *testing.T) {
+	tpl, err := os.ReadFile(filepath.Join(chartDir, "templates", "controller-configmap.yaml"))
+	require.NoError(t, err)
+	list := regexp.MustCompile(`has \$k \(list ((?:"PRESCALE_[A-Z_]+" ?)+)\)`).FindSubmatch(tpl)
+	require.NotNil(t, list, "the template's list of chart-managed variables")
+	var fromTemplate []string
+	for _, m := range regexp.MustCompile(`"(PRESCALE_[A-Z_]+)"`).FindAllSubmatch(list[1], -1) {
+		fromTemplate = append(fromTemplate, string(m[1]))
+	}
+	raw, err := os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
+	require.NoError(t, err)
+	var schema struct {
+		Defs struct {
+			ByChart struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"controllerEnvByChart"`
+		} `json:"$defs"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &schema))
+	var fromSchema []string
+	for name, rule := range schema.Defs.ByChart.Properties {
+		require.Equal(t, false, rule, name)
+		fromSchema = append(fromSchema, name)
+	}
+	slices.Sort(fromTemplate)
+	slices.Sort(fromSchema)
+	require.Equal(t, fromTemplate, fromSchema)
+}
