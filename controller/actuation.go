@@ -118,7 +118,7 @@ func (c *Controller) readCurrent(ctx context.Context, t policy.Target, snap *sna
 		return nil
 	}
 	at := snap.at.Truncate(time.Millisecond)
-	s, err := c.d.History.QueryRange(ctx, t.CurrentQuery, at, at, c.o.Step)
+	s, err := c.query(ctx, t.CurrentQuery, at, at)
 	if err != nil {
 		snap.currentErr = err.Error()
 		if history.IsQueryError(err) {

@@ -80,7 +80,7 @@ func gathered(t *testing.T, reg prometheus.Gatherer) map[string]*dto.Metric {
 
 // TestQueryAndPhaseDurationsReadTheControllerClock: each history read of a
 // cycle (the range, the instant read of the demand off the grid, the
-// complete_query's two) is timed in prescale_history_query_duration_seconds
+// complete_query's two, the current_query's) is timed in prescale_history_query_duration_seconds
 // on the controller's clock, and the query phase in
 // prescale_cycle_phase_duration_seconds{phase="query"}: a history that moves
 // that clock 1 s a read took 1 s a read, and the phases without a read took
@@ -88,8 +88,8 @@ func gathered(t *testing.T, reg prometheus.Gatherer) map[string]*dto.Metric {
 func TestQueryAndPhaseDurationsReadTheControllerClock(t *testing.T) {
 	now := fixtureStart // off the grid: the demand is an instant read
 	tg := testTarget
-	tg.CompleteQuery = "hosts_up"
-	f := newFixtureFor(t, tg, t.TempDir(), &fakeHistory{value: 35, byQuery: map[string]float64{"hosts_up": 1}}, confidentForecast, ModeAct, &now)
+	tg.CompleteQuery, tg.CurrentQuery = "hosts_up", "replicas"
+	f := newFixtureFor(t, tg, t.TempDir(), &fakeHistory{value: 35, byQuery: map[string]float64{"hosts_up": 1, "replicas": 2}}, confidentForecast, ModeAct, &now)
 	var mu sync.Mutex
 	clock, reads := fixtureStart, 0
 	f.c.d.Now = func() time.Time {
@@ -104,7 +104,7 @@ func TestQueryAndPhaseDurationsReadTheControllerClock(t *testing.T) {
 		reads++
 	}}
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
-	require.Equal(t, 4, reads, "the range, the demand's instant read, complete_query's mask and its read at the cycle's time")
+	require.Equal(t, 5, reads, "the range, the demand's instant read, complete_query's mask and its read at the cycle's time, current_query's read")
 	exposed := gathered(t, f.reg)
 	q := exposed["prescale_history_query_duration_seconds"].GetHistogram()
 	require.Equal(t, uint64(reads), q.GetSampleCount())

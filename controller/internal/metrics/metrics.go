@@ -189,7 +189,7 @@ func (m *Metrics) newLoopMetrics() {
 	m.LastCycle = scalarGauge("last_cycle_timestamp_seconds", "Unix time of the last cycle (the time its decisions were made for).")
 	m.HistoryUp = scalarGauge("history_up", "1 when the last cycle's history queries reached the store, else 0.")
 	m.HistoryHealth = scalarGauge("history_healthy", "1 when the store answered with fresh data for every target, else 0.")
-	m.QueryDuration = histogram("history_query_duration_seconds", "Duration of one target's history range query.", []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30})
+	m.QueryDuration = histogram("history_query_duration_seconds", "Duration of one read of the history source: a target's range read, the instant read of its demand off the grid, complete_query's reads and current_query's read.", []float64{.001, .005, .01, .05, .1, .5, 1, 5, 30})
 	m.Shard = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: "prescale", Name: "shard_targets",
 		Help: "Targets this controller owns (value) as shard `shard` of `shards` (PRESCALE_SHARD; 0 of 1 unsharded): those whose name hashes to its shard.",
