@@ -82,7 +82,9 @@ func (l *Loop) Run(ctx context.Context, cycle func(context.Context) error) error
 // tick (one of the interval started on the previous tick) runs it at
 // once, as it fit in the interval; the ticks a longer cycle overran are
 // skipped. A cycle ending on a tick once waited a whole extra interval,
-// though it was not counted as an overrun.
+// though it was not counted as an overrun. A cycle started off the grid
+// (the first, or a backoff's retry) that runs over a tick in less than
+// the interval stands for that tick: it is not run, and is no overrun.
 func (l *Loop) nextTick(start, now time.Time) time.Time {
 	next := now.Truncate(l.Interval)
 	if next.Before(now) || !next.After(start) {

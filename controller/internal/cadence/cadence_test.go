@@ -85,7 +85,9 @@ func run(t *testing.T, interval, offset time.Duration, steps []step) ran {
 
 // TestRunSchedule: the first cycle at start, then on each whole multiple
 // of the interval (missed ticks skipped, a tick due as a cycle ends run
-// at once, as a ticker would); while the history source is
+// at once, as a ticker would; a cycle started off the grid that runs
+// over a tick in less than the interval stands for it: the next is the
+// first tick not before its end, and it is no overrun); while the history source is
 // down, sooner, backing off from 1 s to the interval; a failed cycle is
 // not Run's error, and logged unless an outage log reports it.
 func TestRunSchedule(t *testing.T) {
@@ -111,6 +113,9 @@ func TestRunSchedule(t *testing.T) {
 			[]string{"WARN cycles take longer", "INFO cycles fit in"}},
 		{"a cycle ending on its own tick waits for the next", 3 * s, []step{ok(), ok(), ok()},
 			[]time.Duration{3 * s, 5 * s, 10 * s}, nil},
+		{"an off-grid cycle over a tick subsumes it", 0, // the tick at 15 s: not run, not an overrun
+			[]step{ok(), {err: history}, {err: history}, {err: history}, {took: 4 * s}, ok()},
+			[]time.Duration{0, 5 * s, 6 * s, 8 * s, 12 * s, 20 * s}, nil}, // the fourth ends at 16 s
 		{"history down: 1 s, 2 s, 4 s, then the interval", 0,
 			[]step{{err: history}, {err: history}, {err: history}, {err: history}, {err: history}, ok(), ok()},
 			[]time.Duration{0, s, 3 * s, 7 * s, 12 * s, 17 * s, 20 * s}, nil},
