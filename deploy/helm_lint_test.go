@@ -22,10 +22,10 @@ import (
 func TestHelmLintRefusesWhatTheTemplatesRefuse(t *testing.T) {
 	helm := lookHelm(t)
 	for _, tc := range []struct{ set, schema, template string }{
-		{"controller.env.PRESCALE_DATA_DIR=/tmp", "at '/controller/env/PRESCALE_DATA_DIR': false schema", "controller.env.PRESCALE_DATA_DIR is set by the chart"},
-		{"controller.env.PRESCALE_SHARD=0", "at '/controller/env/PRESCALE_SHARD': false schema", "controller.env.PRESCALE_SHARD is set by the chart"},
-		{"controller.env.PRESCALE_API_TOKEN=", "at '/controller/env/PRESCALE_API_TOKEN': false schema", "controller.env.PRESCALE_API_TOKEN is set by the chart"},
-		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': false schema", "set by the chart from exporter.port"},
+		{"controller.env.PRESCALE_DATA_DIR=/tmp", "at '/controller/env/PRESCALE_DATA_DIR': value must be 'set by the chart (see values.yaml), not in controller.env'", "controller.env.PRESCALE_DATA_DIR is set by the chart"},
+		{"controller.env.PRESCALE_SHARD=0", "at '/controller/env/PRESCALE_SHARD': value must be 'set by the chart (see values.yaml), not in controller.env'", "controller.env.PRESCALE_SHARD is set by the chart"},
+		{"controller.env.PRESCALE_API_TOKEN=", "at '/controller/env/PRESCALE_API_TOKEN': value must be 'set by the chart (see values.yaml), not in controller.env'", "controller.env.PRESCALE_API_TOKEN is set by the chart"},
+		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': value must be 'set by the chart from exporter.port, not in exporter.env'", "set by the chart from exporter.port"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
 		// What the template's default takes as empty.
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=0", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
@@ -80,7 +80,7 @@ func TestHelmSchemaListsTheChartsVariables(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &schema))
 	var fromSchema []string
 	for name, rule := range schema.Defs.ByChart.Properties {
-		require.Equal(t, false, rule, name)
+		require.Equal(t, map[string]any{"const": "set by the chart (see values.yaml), not in controller.env"}, rule, name)
 		fromSchema = append(fromSchema, name)
 	}
 	slices.Sort(fromTemplate)

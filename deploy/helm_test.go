@@ -491,7 +491,7 @@ func selects(sel, labels map[string]any) bool {
 func TestHelmTemplateRejectsBadValues(t *testing.T) {
 	helm := lookHelm(t)
 	for _, tc := range []struct{ set, want string }{
-		{"controller.env.PRESCALE_DATA_DIR=/tmp", "at '/controller/env/PRESCALE_DATA_DIR': false schema"},
+		{"controller.env.PRESCALE_DATA_DIR=/tmp", "at '/controller/env/PRESCALE_DATA_DIR': value must be 'set by the chart (see values.yaml), not in controller.env'"},
 		{"controller.env.HOME=/", "'HOME' does not match pattern '^PRESCALE_[A-Z0-9_]+$'"},
 		{"controler.port=9111", "additional properties 'controler' not allowed"},
 		{"exporter.port=0", "at '/exporter/port': minimum: got 0, want 1"},
@@ -500,7 +500,7 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		{"controller.shards=1.5", "at '/controller/shards': got string, want integer"},
 		{"controller.podManagementPolicy=Sometimes", "at '/controller/podManagementPolicy'"},
 		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
-		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': false schema"},
+		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': value must be 'set by the chart from exporter.port, not in exporter.env'"},
 		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "at '/keda/serverAddress': minLength: got 0, want 1"},
 		// KEDA read a series that never exists and held its fallback size.
 		{"keda.enabled=true,keda.target=checkout", `keda.target: the controller has no target "checkout" (its targets: web)`},
