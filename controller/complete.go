@@ -11,7 +11,7 @@ import (
 
 // complete reads the targets' complete_query (controller/internal/complete).
 func (c *Controller) complete() complete.Reader {
-	return complete.Reader{History: c.d.History, Step: c.o.Step, Observe: c.d.Metrics.QueryDuration.Observe, Now: c.d.Now}
+	return complete.Reader{Query: c.query}
 }
 
 // readComplete evaluates target t's complete_query at the cycle's time

@@ -105,7 +105,7 @@ func (c *Controller) fetch(ctx context.Context, now time.Time, idx int) fetched 
 }
 
 // query is History.QueryRange at the cycle's step, its duration observed
-// in prescale_query_duration_seconds on the controller's clock (Deps.Now).
+// in prescale_history_query_duration_seconds on the controller's clock (Deps.Now).
 func (c *Controller) query(ctx context.Context, q string, from, to time.Time) (history.Series, error) {
 	t0 := c.d.Now()
 	s, err := c.d.History.QueryRange(ctx, q, from, to, c.o.Step)

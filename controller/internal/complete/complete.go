@@ -18,26 +18,10 @@ import (
 	"github.com/prescale/prescale/controller/history"
 )
 
-// Reader reads complete_query answers from History at the query grid's
-// Step, each read's duration, on the clock Now (nil: time.Now), given to
-// Observe.
+// Reader reads complete_query answers with Query: a range read at the
+// query grid's step (the controller's, which times each read).
 type Reader struct {
-	History history.History
-	Step    time.Duration
-	Observe func(seconds float64)
-	Now     func() time.Time
-}
-
-// query is History.QueryRange, timed.
-func (r Reader) query(ctx context.Context, q string, from, to time.Time) (history.Series, error) {
-	now := r.Now
-	if now == nil {
-		now = time.Now
-	}
-	t0 := now()
-	s, err := r.History.QueryRange(ctx, q, from, to, r.Step)
-	r.Observe(now().Sub(t0).Seconds())
-	return s, err
+	Query func(ctx context.Context, q string, from, to time.Time) (history.Series, error)
 }
 
 // Mask returns s with the points at which query (a complete_query) does
@@ -49,7 +33,7 @@ func (r Reader) Mask(ctx context.Context, query string, s history.Series) (histo
 	if query == "" || s.Present() == 0 {
 		return s, math.NaN()
 	}
-	cs, err := r.query(ctx, query, time.Unix(s.T[0], 0), time.Unix(s.T[len(s.T)-1], 0))
+	cs, err := r.Query(ctx, query, time.Unix(s.T[0], 0), time.Unix(s.T[len(s.T)-1], 0))
 	whole := map[int64]bool{}
 	if err == nil {
 		for i, ts := range cs.T {
@@ -81,7 +65,7 @@ func completeValue(v float64) bool { return v > 0 }
 // answers nothing, 0 or an error; "" when it says complete.
 func (r Reader) Problem(ctx context.Context, query string, at time.Time) string {
 	at = at.Truncate(time.Millisecond)
-	s, err := r.query(ctx, query, at, at)
+	s, err := r.Query(ctx, query, at, at)
 	_, v, ok := s.Last()
 	var why string
 	switch {
