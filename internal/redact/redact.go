@@ -191,14 +191,16 @@ func hostByte(c byte) bool {
 // any credentials, with that URL redacted; other errors are returned as
 // they are. The wrapped error stays reachable with errors.Is/As; its text
 // is scrubbed too, since a parse error quotes pieces of the URL (a bad
-// port or escape inside a password).
+// port or escape inside a password). The URL is cut to MaxEchoed bytes:
+// url.Parse repeats it unquoted, spaces and all, so no later cut of
+// quoted values or of runs without white space bounds it.
 func Err(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		return err
 	}
 	_, secrets := byShape(ue.URL)
-	return Reword(ue.Err, ue.Op+" "+URL(ue.URL)+": "+scrub(ue.Err.Error(), secrets))
+	return Reword(ue.Err, ue.Op+" "+Cut(URL(ue.URL), MaxEchoed)+": "+scrub(ue.Err.Error(), secrets))
 }
 
 // Reword is err with msg for its text (err's, redacted or cut short);

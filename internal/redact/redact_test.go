@@ -76,6 +76,16 @@ func TestErrParse(t *testing.T) {
 	}
 }
 
+// TestErrParseLong: url.Parse repeats a URL unquoted, spaces and
+// all; Err shows at most MaxEchoed bytes of it, and the cause whole.
+func TestErrParseLong(t *testing.T) {
+	raw := "http://h/" + strings.Repeat("a", 60) + " " + strings.Repeat("b", 130) + "\a"
+	_, err := url.Parse(raw)
+	require.Error(t, err)
+	msg := Err(err).Error()
+	require.Equal(t, "parse "+raw[:MaxEchoed]+"...: net/url: invalid control character in URL", msg)
+}
+
 // TestErrParseAtInQuery: a URL that does not parse, with an '@' in its
 // query, is shown to its host after that '@' (byShape); the piece of its
 // rest url.Parse's error quotes (a bad escape in the fragment) is
