@@ -21,7 +21,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -502,11 +501,7 @@ func TestRetryAfterHoldsTheReceiver(t *testing.T) {
 // histogram for a receiver.
 func histCount(t *testing.T, m *Metrics, receiver string) uint64 {
 	t.Helper()
-	var pb dto.Metric
-	h, ok := m.latency.WithLabelValues(receiver).(prometheus.Histogram)
-	require.True(t, ok)
-	require.NoError(t, h.Write(&pb))
-	return pb.GetHistogram().GetSampleCount()
+	return histogram(t, m, receiver).GetSampleCount()
 }
 
 // TestWebhookStopsRetryingAReplacedDecision: a decision made while the

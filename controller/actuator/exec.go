@@ -31,6 +31,8 @@ type Exec struct {
 	timeout time.Duration
 	metrics *Metrics
 	hidden  []string // Hide's values
+	// now is the clock a delivery's duration is read on (Clock).
+	now func() time.Time
 }
 
 var _ Deliverer = (*Exec)(nil)
@@ -44,7 +46,17 @@ func NewExec(argv []string, timeout time.Duration, m *Metrics) (*Exec, error) {
 		timeout = 30 * time.Second
 	}
 	m.initFor("exec")
-	return &Exec{argv: argv, timeout: timeout, metrics: m}, nil
+	return &Exec{argv: argv, timeout: timeout, metrics: m, now: time.Now}, nil
+}
+
+// Clock sets the clock a delivery's duration is read on, the controller's
+// (tests inject one); nil keeps time.Now. The command's Timeout, and the
+// grace from SIGTERM to SIGKILL, stay on the real clock: they bound a real
+// process. Call it before the first Deliver.
+func (e *Exec) Clock(now func() time.Time) {
+	if now != nil {
+		e.now = now
+	}
 }
 
 // Hide adds values the quoted output hides as it hides secret variables'
@@ -84,12 +96,13 @@ func commandEnv(environ []string) []string {
 // status 0 acknowledges the action. Its time, failed or not, goes into
 // prescale_actuator_delivery_duration_seconds{receiver="exec"}, as a
 // webhook's does: the histogram was registered for exec and never observed,
-// so a command taking 25 of its 30 s showed nowhere.
+// so a command taking 25 of its 30 s showed nowhere. The time is read on
+// Clock's clock.
 func (e *Exec) Deliver(parent context.Context, a Action) error {
-	start := time.Now()
+	start := e.now()
 	err := e.run(parent, a)
 	if e.metrics != nil {
-		e.metrics.latency.WithLabelValues("exec").Observe(time.Since(start).Seconds())
+		e.metrics.latency.WithLabelValues("exec").Observe(e.now().Sub(start).Seconds())
 	}
 	return err
 }

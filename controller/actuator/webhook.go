@@ -62,8 +62,11 @@ type WebhookConfig struct {
 	Client *http.Client
 	// Wait sleeps between retries; nil means a timer honouring ctx (tests inject).
 	Wait func(ctx context.Context, d time.Duration) error
-	// Now is the clock a Retry-After date is read against; nil means
-	// time.Now (tests inject).
+	// Now is the clock (the controller's; tests inject one): a
+	// delivery's duration is read on it, a Retry-After date against it,
+	// and the time waited since a Retry-After on it. nil means time.Now.
+	// Timeout and Wait's timer are on the real clock: they bound real
+	// requests.
 	Now func() time.Time
 }
 
@@ -148,12 +151,12 @@ func urlSecrets(u *url.URL) []string {
 // Name implements Deliverer.
 func (w *Webhook) Name() string { return "webhook:" + w.cfg.Receiver }
 
-// Deliver implements Deliverer: Send, timed.
+// Deliver implements Deliverer: Send, timed on the clock Now.
 func (w *Webhook) Deliver(ctx context.Context, a Action) error {
-	start := time.Now()
+	start := w.cfg.Now()
 	err := w.Send(ctx, a)
 	if w.metrics != nil {
-		w.metrics.latency.WithLabelValues(w.cfg.Receiver).Observe(time.Since(start).Seconds())
+		w.metrics.latency.WithLabelValues(w.cfg.Receiver).Observe(w.cfg.Now().Sub(start).Seconds())
 	}
 	return err
 }

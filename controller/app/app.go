@@ -412,6 +412,7 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 				return nil, &config.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
 			}
 			e.Hide(cfg.Secrets()...)
+			e.Clock(o.Now)
 			level(e, false)
 		case config.ActuatorSimulated:
 			a.pool = simulated.NewPool(o.Now, o.Registry)

@@ -125,7 +125,9 @@ const groupPoll = 20 * time.Millisecond
 
 // awaitGroup waits until no process of the group but its exited leader is
 // running, or until deadline. cancel's SIGKILL at the grace still comes
-// (it waits for exited, closed after this).
+// (it waits for exited, closed after this). Its time, and the grace's, is
+// the real clock's, not the controller's injected one: they bound how long
+// real processes run.
 func (g *Group) awaitGroup(deadline time.Time) {
 	pgid := g.cmd.Process.Pid
 	for groupRunning(pgid) && time.Now().Before(deadline) {
