@@ -9,12 +9,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prescale/prescale/internal/redact"
 )
 
 // FuzzRequestBodies posts any body to both POST endpoints: the answer is
 // always JSON with a status from the documented set (never a 5xx: the
-// backend here accepts everything), errors carry a message, and what is
-// echoed stays short.
+// backend here accepts everything), errors carry a message of at most
+// 1000 bytes, and every value it echoes (a field's name or value, quoted
+// or not) is cut to redact.MaxEchoed bytes.
 func FuzzRequestBodies(f *testing.F) {
 	f.Add([]byte(`{"target":"web","units":2}`), "application/json")
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
@@ -43,9 +46,11 @@ func FuzzRequestBodies(f *testing.F) {
 				t.Fatalf("%s: answer is not JSON: %v: %q", path, err, rec.Body.String())
 			}
 			if rec.Code != 200 {
-				if msg, _ := m["error"].(string); msg == "" || len(msg) > 1000 {
+				msg, _ := m["error"].(string)
+				if msg == "" || len(msg) > 1000 {
 					t.Fatalf("%s: status %d with error %q", path, rec.Code, msg)
 				}
+				requireEchoesCut(t, path, msg)
 			}
 		}
 	})
@@ -55,7 +60,8 @@ func FuzzRequestBodies(f *testing.F) {
 // endpoint and to DELETE /api/scaling/execute: never a 5xx (the backend
 // here answers everything), the answer is JSON (gunzipped when so
 // encoded), and an error carries a message of at most 1000 bytes however
-// long the parameter it quotes.
+// long the parameter it quotes, every value it echoes cut to
+// redact.MaxEchoed bytes.
 func FuzzQueryParams(f *testing.F) {
 	f.Add("points=10", "gzip")
 	f.Add("target=t001&offset=1&limit=2", "gzip;q=0, identity")
@@ -84,7 +90,8 @@ func FuzzQueryParams(f *testing.F) {
 }
 
 // checkJSONAnswer fails t unless rec holds a JSON answer, with an error
-// message of at most 1000 bytes when its status is not 2xx.
+// message of at most 1000 bytes, every echo cut, when its status is not
+// 2xx.
 func checkJSONAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	body := rec.Body.Bytes()
@@ -105,8 +112,20 @@ func checkJSONAnswer(t *testing.T, path string, rec *httptest.ResponseRecorder) 
 		return
 	}
 	obj, _ := m.(map[string]any)
-	if msg, _ := obj["error"].(string); msg == "" || len(msg) > 1000 {
+	msg, _ := obj["error"].(string)
+	if msg == "" || len(msg) > 1000 {
 		t.Fatalf("%s: status %d with error of %d bytes: %.300q", path, rec.Code, len(msg), msg)
+	}
+	requireEchoesCut(t, path, msg)
+}
+
+// requireEchoesCut fails t when msg repeats a value (a quoted string, or
+// a run without white space) of more than redact.MaxEchoed bytes and the
+// "..." of its cut: CutEchoes would cut it again.
+func requireEchoesCut(t *testing.T, path, msg string) {
+	t.Helper()
+	if cut := redact.CutEchoes(msg, redact.MaxEchoed); cut != msg {
+		t.Fatalf("%s: error repeats more than %d bytes of a value: %.300q", path, redact.MaxEchoed, msg)
 	}
 }
 

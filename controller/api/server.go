@@ -416,8 +416,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers msg as the error of every refusal, each value it
+// repeats cut to redact.MaxEchoed bytes: encoding/json's errors repeat a
+// body's unknown field name and a number too long for its field whole
+// (60,000 bytes of a 64 KiB body).
 func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
+	writeJSON(w, code, map[string]string{"error": redact.CutEchoes(msg, redact.MaxEchoed)})
 }
 
 // auth checks the bearer token on POST and DELETE endpoints.

@@ -212,6 +212,29 @@ func TestErrorAnswers(t *testing.T) {
 	}
 }
 
+// TestBodyEchoesCut: a body's unknown field name or a number too long for
+// its field, which encoding/json's errors repeat whole (quoted or not),
+// is repeated to redact.MaxEchoed bytes, within the default 64 KiB body.
+func TestBodyEchoesCut(t *testing.T) {
+	long := strings.Repeat("9", 60_000)
+	for _, body := range []string{
+		`{"target":"web","units":1,"` + long + `":2}`,
+		`{"target":"web","units":` + long + `}`,
+		`{"target":"web","units":1,"` + strings.Repeat("a b ", 15_000) + `":2}`,
+	} {
+		s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
+		req := httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		var m map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
+		require.Less(t, len(m["error"]), 200, m["error"])
+		require.Contains(t, m["error"], body[27:27+90], "names what it refuses")
+	}
+}
+
 // TestBodyBound: a body over Options.MaxBody is refused with 413, also
 // when what is over the bound follows a complete object (it was accepted).
 func TestBodyBound(t *testing.T) {
