@@ -94,7 +94,7 @@ FUZZTIME     ?= 10s
 # -fuzztime in seconds can end before the seed corpus's baseline is
 # gathered and fail with "context deadline exceeded".
 TEST_FUZZTIME ?= 2000x
-FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzResize controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
+FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlimit:FuzzDefault controller/state:FuzzLoad controller/state:FuzzResize controller/state:FuzzMemoryKey controller/state:FuzzShadowJSON controller/state:FuzzShadowRuns controller/state:FuzzHistory controller/config:FuzzParseTargets \
                 controller/api:FuzzRequestBodies controller/history:FuzzRemoteDecode controller/history/internal/queryhttp:FuzzPartialBody controller/history/scrape:FuzzParseExposition \
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator/internal/procgroup:FuzzProcStat \
                 cmd/prescale-controller:FuzzEnv cmd/prescale/internal/backtestcmd:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \

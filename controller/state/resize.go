@@ -42,25 +42,39 @@ func (t *Target) SizedAt() (float64, bool) {
 		return t.Capacity, goodCapacity(t.Capacity)
 	}
 	for _, key := range t.memoryKeys() {
-		var c float64
-		if _, err := fmt.Sscanf(key, "capacity %g,", &c); err == nil && goodCapacity(c) {
-			return c, true
+		if goodCapacity(key.Capacity) {
+			return key.Capacity, true
 		}
 	}
 	return 0, false
 }
 
-// memoryKeys are the capacity and lag the calm hold's and the shadow
-// runs' memories were sized at (ShadowTarget), those t has.
-func (t *Target) memoryKeys() []string {
-	var keys []string
-	if t.Calm != nil {
-		keys = append(keys, t.Calm.Target)
-	}
-	if t.Shadow != nil {
-		keys = append(keys, t.Shadow.Target)
+// memoryKeys are the keys the calm hold's and the shadow runs' memories
+// were sized at (MemoryKey), those t has that are keys.
+func (t *Target) memoryKeys() []MemoryKey {
+	var keys []MemoryKey
+	for _, s := range []string{t.calmKey(), t.shadowKey()} {
+		if k, ok := ParseMemoryKey(s); ok {
+			keys = append(keys, k)
+		}
 	}
 	return keys
+}
+
+// calmKey and shadowKey are the calm hold's and the shadow runs' memory
+// keys as the file holds them ("": no memory).
+func (t *Target) calmKey() string {
+	if t.Calm == nil {
+		return ""
+	}
+	return t.Calm.Target
+}
+
+func (t *Target) shadowKey() string {
+	if t.Shadow == nil {
+		return ""
+	}
+	return t.Shadow.Target
 }
 
 // goodCapacity reports whether c is a capacity_per_unit a target may have.
@@ -108,12 +122,8 @@ func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
 // the one the calm hold's or the shadow runs' memory names (the live
 // controller saves the shadow runs' from its first decision on).
 func (t *Target) lagWas() (time.Duration, bool) {
-	for _, key := range t.memoryKeys() {
-		if _, after, ok := strings.Cut(key, ", lag "); ok {
-			if lag, err := time.ParseDuration(after); err == nil {
-				return lag, true
-			}
-		}
+	if keys := t.memoryKeys(); len(keys) > 0 {
+		return keys[0].Lag, true
 	}
 	return 0, false
 }
@@ -208,7 +218,7 @@ func (t *Target) convert(from, was float64, target policy.Target) string {
 		done = append(done, fmt.Sprintf("held scale-down's forgone gain %.3g reset", p.Forgone))
 		p.Forgone = 0
 	}
-	if c := t.Calm; c != nil && c.Target == ShadowTarget(policy.Target{CapacityPerUnit: from, Lag: target.Lag}) {
+	if c := t.Calm; c != nil && c.Target == (MemoryKey{Capacity: from, Lag: target.Lag}).String() {
 		m := *c
 		m.Target, m.Wanted = ShadowTarget(target), make([]int, len(c.Wanted))
 		for i, u := range c.Wanted { // not capped by min and max (docs/controller-reference.md)

@@ -56,13 +56,6 @@ type Shadow struct {
 	badRuns string
 }
 
-// ShadowTarget names what of a target the runs were simulated with, its
-// capacity and lag (Shadow.Target): the engine resumes a memory only for
-// a target with the same.
-func ShadowTarget(t policy.Target) string {
-	return fmt.Sprintf("capacity %g, lag %s", t.CapacityPerUnit, t.Lag)
-}
-
 // Run is one simulated run: its pool's ready units and the ready times of
 // its pending ones (oldest request first), and its weighted unit-seconds
 // paid for and seconds in violation.
