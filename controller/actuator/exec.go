@@ -30,7 +30,7 @@ type Exec struct {
 	argv    []string
 	timeout time.Duration
 	metrics *Metrics
-	hidden  []string // Hide's values
+	hidden  hide.Known // Hide's values, HideHeaders' headers
 	// now is the clock a delivery's duration is read on (Clock).
 	now func() time.Time
 }
@@ -61,9 +61,17 @@ func (e *Exec) Clock(now func() time.Time) {
 
 // Hide adds values the quoted output hides as it hides secret variables'
 // values (from 8 bytes, hide.Secrets): the controller's configured secrets
-// that no variable with a secret's name holds (config.Config.Secrets).
+// that no variable with a secret's name holds (the API token prescale run
+// generated). Call it before the first Deliver.
+func (e *Exec) Hide(values ...string) { e.hidden.Values = append(e.hidden.Values, values...) }
+
+// HideHeaders adds HTTP headers, "Name=value" (PRESCALE_PROMETHEUS_HEADERS),
+// whose values the quoted output hides (hide.Known): a header named like a
+// secret (Authorization, X-Api-Key) at any length, another from 8 bytes.
 // Call it before the first Deliver.
-func (e *Exec) Hide(values ...string) { e.hidden = append(e.hidden, values...) }
+func (e *Exec) HideHeaders(headers ...string) {
+	e.hidden.Headers = append(e.hidden.Headers, headers...)
+}
 
 // Name implements Deliverer.
 func (e *Exec) Name() string { return "exec" }

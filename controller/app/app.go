@@ -411,7 +411,11 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 			if err != nil {
 				return nil, &config.ConfigError{Var: "EXEC_COMMAND", Msg: err.Error()}
 			}
-			e.Hide(cfg.Secrets()...)
+			// The configured secrets in no variable of a secret's name: the
+			// API token in use (PRESCALE_API_TOKEN, or the one prescale run
+			// generated), and the history headers' values, by their names.
+			e.Hide(cfg.APIToken)
+			e.HideHeaders(cfg.PrometheusHeaders...)
 			e.Clock(o.Now)
 			level(e, false)
 		case config.ActuatorSimulated:

@@ -15,12 +15,14 @@ import (
 // in a failed command's quoted output (the log, the unauthenticated
 // /api/system/health) the PRESCALE_PROMETHEUS_HEADERS values, a bearer
 // token alone too, and the API token prescale run generated, which is in
-// no variable: each was quoted as the command printed it.
+// no variable: each was quoted as the command printed it. A secret-named
+// header's value under 8 bytes (X-Api-Key's k3y) is hidden too, another
+// header's (X-Scope-OrgID's tenant1) shown, as before.
 func TestExecHidesConfiguredSecrets(t *testing.T) {
 	cfg := config.Config{
 		Actuators:         []string{config.ActuatorExec},
-		ExecCommand:       config.Command{"/bin/sh", "-c", `echo "refused hdr-token-0123, gen-api-token-4567" >&2; exit 3`},
-		PrometheusHeaders: []string{"Authorization=Bearer hdr-token-0123"},
+		ExecCommand:       config.Command{"/bin/sh", "-c", `echo "refused hdr-token-0123, gen-api-token-4567, k3y for tenant1" >&2; exit 3`},
+		PrometheusHeaders: []string{"Authorization=Bearer hdr-token-0123", "X-Api-Key=k3y", "X-Scope-OrgID=tenant1"},
 		APIToken:          "gen-api-token-4567",
 	}
 	a := &App{}
@@ -31,5 +33,5 @@ func TestExecHidesConfiguredSecrets(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, a.levels, 1)
 	err = a.levels[0].Deliverer().Deliver(t.Context(), actuator.Action{Target: "web"})
-	require.ErrorContains(t, err, `(output: "refused REDACTED, REDACTED\n")`)
+	require.ErrorContains(t, err, `(output: "refused REDACTED, REDACTED, REDACTED for tenant1\n")`)
 }

@@ -290,25 +290,6 @@ func (c *Config) LogFittedWindow(log *slog.Logger, from time.Duration) {
 		"window", c.HistoryWindow, "step", c.Step, "default", from, "max_points", MaxHistoryPoints)
 }
 
-// Secrets are the configured secret values that text quoting them (the
-// exec actuator's output) must hide, though no variable holding them has a
-// secret's name or they are in no variable: each PRESCALE_PROMETHEUS_HEADERS
-// value as redact.HeaderValue splits it (Authorization=Bearer T: the
-// value, and T alone), and the API token in use (PRESCALE_API_TOKEN, or
-// the one prescale run generated into its data directory).
-func (c *Config) Secrets() []string {
-	var out []string
-	for _, e := range c.PrometheusHeaders {
-		if _, v, ok := strings.Cut(e, "="); ok {
-			out = append(out, redact.HeaderValue(v)...)
-		}
-	}
-	if c.APIToken != "" {
-		out = append(out, c.APIToken)
-	}
-	return out
-}
-
 // validateLoop checks the decision loop: its timing, the forecast, the
 // mode and the anomaly detector.
 func (c *Config) validateLoop(bad badFunc) {

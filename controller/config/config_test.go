@@ -539,14 +539,6 @@ func TestNullUsageWindowIsLeftOut(t *testing.T) {
 	require.Equal(t, 7*time.Minute, ts[0].UsageWindow, "the variable's duration")
 }
 
-// TestSecrets: the configured secrets no secret-named variable holds:
-// each header's value, with a bearer token alone, and the API token.
-func TestSecrets(t *testing.T) {
-	c := Config{PrometheusHeaders: []string{"X-Scope-OrgID=tenant1", "Authorization=Bearer tok-0123456789"}, APIToken: "api-token-abc"}
-	require.Equal(t, []string{"tenant1", "Bearer tok-0123456789", "tok-0123456789", "api-token-abc"}, c.Secrets())
-	require.Empty(t, (&Config{}).Secrets())
-}
-
 // TestAPITokenLength: a token of redact.MinHidden (8) bytes is taken, as
 // the exec actuator's quoted output hides it (TestConfigValidate: 7 are
 // refused); an empty one turns the POST endpoints off.

@@ -25,14 +25,31 @@ func secretName(name string) bool {
 	return slices.ContainsFunc(secretNames, func(s string) bool { return strings.Contains(strings.ToUpper(name), s) })
 }
 
+// Known are the secrets Secrets hides besides its env's: Values (the
+// controller's configured secrets in no variable of a secret's name, the
+// generated API token), from redact.MinHidden bytes as a secret
+// variable's; and Headers, HTTP headers "Name=value" as
+// PRESCALE_PROMETHEUS_HEADERS lists them, whose values (as
+// redact.HeaderValue splits them: "Bearer T" and T) are hidden from as
+// many bytes too, or at any length when the header's name holds one of
+// secretNames (Authorization, X-Api-Key): known to be a secret, a value
+// under MinHidden bytes is hidden where it stands as a word of its own
+// (word), so it blanks no longer word holding it. A short value of
+// another header is a tenant's name (X-Scope-OrgID) rather than a
+// credential, and is shown.
+type Known struct {
+	Values, Headers []string
+}
+
 // Secrets replaces in a command's output the values, of redact.MinHidden
 // bytes or more, of the variables of env whose names hold one of
 // secretNames, and each line of such a value of several lines (a PEM key
 // the command quotes in part), and the password of any URL in any
-// variable (envURLSecrets), and each of hidden (the exec actuator's Hide),
-// from as many bytes: the API token cannot be shorter (config refuses
-// it), and a shorter header value is a tenant's name (X-Scope-OrgID)
-// rather than a credential. The
+// variable (envURLSecrets), and what known holds (Known; the exec
+// actuator's Hide and HideHeaders), from as many bytes but a secret
+// header's value: the API token cannot be shorter (config refuses it),
+// and a shorter value of a variable named like a secret is mostly none
+// (AUTH_ENABLED=true). The
 // output is quoted in the error, which goes to the log and to the
 // unauthenticated /api/system/health: a script failing with "quota
 // exceeded for key $AWS_SECRET_ACCESS_KEY" published the key there. env
@@ -40,10 +57,10 @@ func secretName(name string) bool {
 // included (PRESCALE_API_TOKEN: not passed to the command, which may hold
 // it otherwise, from the same env file). Secrets that overlap in the
 // output are hidden as one (hideAll).
-func Secrets(out string, env, hidden []string) string {
-	var secrets [][2]string // what is hidden, what shows instead
-	for _, v := range hidden {
-		secrets = append(secrets, [2]string{v, redact.Mark})
+func Secrets(out string, env []string, known Known) string {
+	var secrets []secret
+	for _, v := range known.Values {
+		secrets = append(secrets, secret{text: v, with: redact.Mark})
 	}
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
@@ -54,17 +71,45 @@ func Secrets(out string, env, hidden []string) string {
 		if !secretName(name) {
 			continue
 		}
-		secrets = append(secrets, [2]string{value, redact.Mark})
+		secrets = append(secrets, secret{text: value, with: redact.Mark})
 		if strings.Contains(value, "\n") {
 			for line := range strings.SplitSeq(value, "\n") {
-				secrets = append(secrets, [2]string{strings.TrimSpace(line), redact.Mark})
+				secrets = append(secrets, secret{text: strings.TrimSpace(line), with: redact.Mark})
 			}
 		}
 	}
-	secrets = slices.DeleteFunc(secrets, func(s [2]string) bool { // user info ("a:b@") kept at any length
-		return s[1] == redact.Mark && len(s[0]) < redact.MinHidden
+	secrets = slices.DeleteFunc(secrets, func(s secret) bool { // user info ("a:b@") kept at any length
+		return s.with == redact.Mark && len(s.text) < redact.MinHidden
 	})
-	return hideAll(out, secrets)
+	return hideAll(out, append(secrets, headerSecrets(known.Headers)...))
+}
+
+// headerSecrets are what Secrets hides of headers "Name=value" (Known):
+// each value as redact.HeaderValue splits it, of a secret-named header at
+// any length (a word under redact.MinHidden bytes), of another from
+// MinHidden bytes.
+func headerSecrets(headers []string) []secret {
+	var out []secret
+	for _, h := range headers {
+		name, value, ok := strings.Cut(h, "=")
+		if !ok {
+			continue
+		}
+		known := secretName(strings.TrimSpace(name))
+		for _, v := range redact.HeaderValue(value) {
+			if v != "" && (known || len(v) >= redact.MinHidden) {
+				out = append(out, secret{text: v, with: redact.Mark, word: len(v) < redact.MinHidden})
+			}
+		}
+	}
+	return out
+}
+
+// secret is a text Secrets hides, and what shows instead; a word is
+// hidden only where it stands as a word of its own (wordAt).
+type secret struct {
+	text, with string
+	word       bool
 }
 
 // hideAll replaces in out each occurrence of each secret's text by what
@@ -72,19 +117,34 @@ func Secrets(out string, env, hidden []string) string {
 // secret after another, longest first, a secret overlapping another's
 // occurrence in part left its rest shown (secrets abcdefgh1234 and
 // 12345678xyz printed as "abcdefgh12345678xyz": "REDACTED5678xyz").
-func hideAll(out string, secrets [][2]string) string {
+func hideAll(out string, secrets []secret) string {
 	var spans []span
 	for _, s := range secrets {
-		for i := 0; s[0] != ""; {
-			j := strings.Index(out[i:], s[0])
+		for i := 0; s.text != ""; {
+			j := strings.Index(out[i:], s.text)
 			if j < 0 {
 				break
 			}
-			i += j + len(s[0])
-			spans = append(spans, span{i - len(s[0]), i, s[1]})
+			i += j + len(s.text)
+			if !s.word || wordAt(out, i-len(s.text), i) {
+				spans = append(spans, span{i - len(s.text), i, s.with})
+			}
 		}
 	}
 	return hideSpans(out, spans)
+}
+
+// wordAt reports whether out[from:to] is not part of a longer word: no
+// word byte (a letter, a digit or '_') on either side of it joins one at
+// its end. "k3y" is a word in "key=k3y;", not in "k3ys" or "k3y_1".
+func wordAt(out string, from, to int) bool {
+	joins := func(a, b byte) bool { return wordByte(a) && wordByte(b) }
+	return (from == 0 || !joins(out[from-1], out[from])) && (to == len(out) || !joins(out[to-1], out[to]))
+}
+
+// wordByte reports whether c is an ASCII letter or digit, or '_'.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // span is a part of a text to hide, out[from:to], and what shows instead.
@@ -127,14 +187,14 @@ func hideSpans(out string, spans []span) string {
 // written and decoded, under the same rule; and the fragment, whole and
 // each of its values (an implicit OAuth flow's "#access_token="), as
 // redact.URL removes it from the controller's logs, under the same rule.
-func envURLSecrets(value string) [][2]string {
-	var secrets [][2]string
+func envURLSecrets(value string) []secret {
+	var secrets []secret
 	for _, f := range urlFields(value) {
 		if info, rawPW, pw, ok := redact.UserInfo(f); ok {
-			secrets = append(secrets, [2]string{info, redact.Mark + "@"}, [2]string{rawPW, redact.Mark}, [2]string{pw, redact.Mark})
+			secrets = append(secrets, secret{text: info, with: redact.Mark + "@"}, secret{text: rawPW, with: redact.Mark}, secret{text: pw, with: redact.Mark})
 		}
 		for _, v := range append(querySecrets(f), fragmentSecrets(f)...) {
-			secrets = append(secrets, [2]string{v, redact.Mark})
+			secrets = append(secrets, secret{text: v, with: redact.Mark})
 		}
 	}
 	return secrets

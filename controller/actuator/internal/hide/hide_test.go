@@ -12,9 +12,9 @@ import (
 // left as written.
 func TestHideSecretsEveryName(t *testing.T) {
 	for _, name := range []string{"APP_SECRET", "vault_token", "DB_PASSWORD", "SIGNING_KEY", "GCP_CREDENTIALS", "BASIC_AUTH", "PRIVATE_PEM"} {
-		require.Equal(t, "got REDACTED", Secrets("got value-0123456789", []string{name + "=value-0123456789"}, nil), name)
+		require.Equal(t, "got REDACTED", Secrets("got value-0123456789", []string{name + "=value-0123456789"}, Known{}), name)
 	}
-	require.Equal(t, "got value-0123456789", Secrets("got value-0123456789", []string{"DEPLOY_REGION=value-0123456789"}, nil))
+	require.Equal(t, "got value-0123456789", Secrets("got value-0123456789", []string{"DEPLOY_REGION=value-0123456789"}, Known{}))
 }
 
 // TestHideSecretsCRLFLines: each line of a secret of several lines with
@@ -22,14 +22,14 @@ func TestHideSecretsEveryName(t *testing.T) {
 // without its CR, as a command prints one line of it.
 func TestHideSecretsCRLFLines(t *testing.T) {
 	env := []string{"TLS_PRIVATE_KEY=-----BEGIN KEY-----\r\nMIIEowIBAAKCAQEA0123\r\n-----END KEY-----\r\n"}
-	require.Equal(t, "bad line REDACTED here", Secrets("bad line MIIEowIBAAKCAQEA0123 here", env, nil))
+	require.Equal(t, "bad line REDACTED here", Secrets("bad line MIIEowIBAAKCAQEA0123 here", env, Known{}))
 }
 
 // TestHideSecretsURLQueryEncodedName: a query parameter's name is read
 // decoded (p%61ssword is password) before it is matched to secretNames.
 func TestHideSecretsURLQueryEncodedName(t *testing.T) {
 	env := []string{"HOOK=https://hooks.example/x?p%61ssword=query-pw-0123"}
-	require.Equal(t, "refused REDACTED", Secrets("refused query-pw-0123", env, nil))
+	require.Equal(t, "refused REDACTED", Secrets("refused query-pw-0123", env, Known{}))
 }
 
 // TestHideSecretsOverlapping: two secrets printed overlapping (the end of
@@ -47,7 +47,7 @@ func TestHideSecretsOverlapping(t *testing.T) {
 		{"dsn postgres://app:db-pw-12345@db/app", "dsn postgres://REDACTED@db/app"},
 		{"as secret-app:db-pw-12345@db", "as REDACTED@db"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -63,7 +63,7 @@ func TestHideSecretsURLFragment(t *testing.T) {
 		{"at https://app.example/cb#access_token=frag-tok%2B0123&token_type=bearer", "at https://app.example/cb#REDACTED"},
 		{"a bearer token_type, #top", "a bearer token_type, #top"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -81,7 +81,7 @@ func TestHideSecretsQueryValueWithSeparators(t *testing.T) {
 		{"refused rt-0123456 and mi-0123%2C45", "refused REDACTED and REDACTED"},
 		{"refused pa,https://b.example/y", "refused pa,https://b.example/y"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -101,7 +101,7 @@ func TestHideSecrets(t *testing.T) {
 		{"bad key line MIIEowIBAAKCAQEA0123 at 2", "bad key line REDACTED at 2"},
 		{"pin 1234 in eu-west-1-long", "pin 1234 in eu-west-1-long"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -123,7 +123,7 @@ func TestHideSecretsURLPasswords(t *testing.T) {
 		{"t1 first-pass-1, t2 y:second-pass-2@t2", "t1 REDACTED, t2 REDACTED@t2"},
 		{"https://ops@prom/ and https://ops:@prom/", "https://ops@prom/ and https://ops:@prom/"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -143,7 +143,7 @@ func TestHideSecretsURLQueryTokens(t *testing.T) {
 		{"token hook-tok-01+23, key k-987654321", "token REDACTED, key REDACTED"},
 		{"abc page 123456789 not-a-url-value", "abc page 123456789 not-a-url-value"},
 	} {
-		require.Equal(t, c.want, Secrets(c.out, env, nil), c.out)
+		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
 }
 
@@ -172,7 +172,7 @@ func FuzzHideSecrets(f *testing.F) {
 		}
 		env := []string{"AWS_SECRET_ACCESS_KEY=" + key, "HOOK=https://ops:" + pw + "@hooks.example/x?token=" + tok, "REGION=eu-west-1"}
 		out := string(pre) + key + string(mid) + pw + tok + string(post)
-		got := Secrets(out, env, nil)
+		got := Secrets(out, env, Known{})
 		for _, s := range []string{key, pw, tok} {
 			if strings.Contains(got, s) {
 				t.Fatalf("Secrets(%q) = %q shows %q", out, got, s)
@@ -185,4 +185,31 @@ func FuzzHideSecrets(f *testing.F) {
 // (REDACTED, ...) can make up.
 func secretShaped(s string) bool {
 	return len(s) >= 8 && strings.IndexFunc(s, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) < 0
+}
+
+// TestHideShortSecretHeaderValues: a header's value known to be a secret
+// by the header's name (Authorization, X-Api-Key: one of secretNames) is
+// hidden at any length; under redact.MinHidden bytes only where it stands
+// as a word of its own, not inside a longer run of letters and digits
+// ("abc12345", "k3ys"), so it blanks no unrelated word. Another header's
+// short value (X-Scope-OrgID's tenant) is still shown, as a secret-named
+// variable's short value is (AUTH_ENABLED=true). Before, every header
+// value under 8 bytes was shown: a 5-byte bearer token printed alone, a
+// 3-byte API key.
+func TestHideShortSecretHeaderValues(t *testing.T) {
+	known := Known{Headers: []string{"Authorization=Bearer abc12", "X-Api-Key= k3y ", "X-Scope-OrgID=team1", "X-Auth-Token=", "Malformed"}}
+	env := []string{"AUTH_ENABLED=true"}
+	for _, c := range []struct{ out, want string }{
+		{"401: Bearer abc12 (abc12)", "401: REDACTED (REDACTED)"},
+		{"abc12 refused", "REDACTED refused"},
+		{"key=k3y; tenant team1; auth true", "key=REDACTED; tenant team1; auth true"},
+		{"abc12345 xabc12 k3ys k3y_1 _k3y", "abc12345 xabc12 k3ys k3y_1 _k3y"},
+		{"k3yk3y abc12abc12", "k3yk3y abc12abc12"},
+		{"k3y", "REDACTED"},
+	} {
+		require.Equal(t, c.want, Secrets(c.out, env, known), c.out)
+	}
+	basic := Known{Headers: []string{"Authorization=Basic b3BzOnB3"}} // ops:pw
+	require.Equal(t, "ops REDACTED: REDACTED", Secrets("ops pw: b3BzOnB3", nil, basic))
+	require.Equal(t, "pwd", Secrets("pwd", nil, basic))
 }
