@@ -73,3 +73,51 @@ func TestProcessEnvReadsPrefixedOnly(t *testing.T) {
 	t.Setenv("STEP", "soon")
 	require.NoError(t, ProcessEnv("PRESCALE", &bad), "a bare STEP that does not parse is not read either")
 }
+
+// TestProcessEnvWholeNumbersInDecimal: a whole-number variable is read in
+// decimal only. envconfig reads Go's syntax (base 0): MAX_UNITS=010 was 8
+// units, 0x10 16 and 1_0 10, with no word, while 08 was refused as no
+// whole number. Such values now exit naming the variable and the form
+// wanted; durations and log levels parse as before.
+func TestProcessEnvWholeNumbersInDecimal(t *testing.T) {
+	type spec struct {
+		MaxUnits int           `envconfig:"MAX_UNITS" default:"10"`
+		Port     uint16        `envconfig:"PORT"`
+		Wait     time.Duration `envconfig:"WAIT" default:"1m"`
+		Level    slog.Level    `envconfig:"LEVEL" default:"info"`
+	}
+	const wantDecimal = "want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8)"
+	for _, tc := range []struct {
+		env, value string
+		want       int
+		err        string
+	}{
+		{"P_MAX_UNITS", "10", 10, ""},
+		{"P_MAX_UNITS", "+5", 5, ""},
+		{"P_MAX_UNITS", "0", 0, ""},
+		{"P_MAX_UNITS", "-3", -3, ""},
+		{"P_MAX_UNITS", "010", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "010"`},
+		{"P_MAX_UNITS", "08", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "08"`},
+		{"P_MAX_UNITS", "0x10", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "0x10"`},
+		{"P_MAX_UNITS", "0o7", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "0o7"`},
+		{"P_MAX_UNITS", "0b11", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "0b11"`},
+		{"P_MAX_UNITS", "1_0", 0, `P_MAX_UNITS: ` + wantDecimal + `, got "1_0"`},
+		{"P_PORT", "0x50", 0, `P_PORT: ` + wantDecimal + `, got "0x50"`},
+		{"P_MAX_UNITS", "1.5", 0, `P_MAX_UNITS: want a whole number, got "1.5"`},
+		{"P_WAIT", "010s", 10, ""},
+		{"P_LEVEL", "warn", 10, ""},
+	} {
+		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			var s spec
+			err := ProcessEnv("P", &s)
+			if tc.err != "" {
+				require.Error(t, err)
+				require.EqualError(t, EnvError(err), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, s.MaxUnits)
+		})
+	}
+}
