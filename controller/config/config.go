@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -908,7 +909,8 @@ func isDurationField(key string) bool {
 // max_units, max_scale_up_units, max_scale_down_units) given a fraction:
 // YAML decodes min_units: 0.5 into an int as 0 without a word, a target
 // that may then scale to zero (max_units: 2.5 was 2). The variables
-// refuse the same values (want a whole number).
+// refuse the same values (want a whole number). So is one not in decimal:
+// YAML 1.1 read max_units: 010 as octal 8 (0x10 16, 1_0 10), 08 as 8.
 func fractionErrors(i int, node *yaml.Node, name any) []error {
 	if node.Kind != yaml.MappingNode {
 		return nil
@@ -917,7 +919,14 @@ func fractionErrors(i int, node *yaml.Node, name any) []error {
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		key, val := node.Content[k].Value, node.Content[k+1]
 		f, ok := fieldByTag(key)
-		if !ok || f.Type.Kind() != reflect.Int || val.Kind != yaml.ScalarNode || val.ShortTag() != "!!float" {
+		if !ok || f.Type.Kind() != reflect.Int || val.Kind != yaml.ScalarNode {
+			continue
+		}
+		if val.ShortTag() == "!!int" && !decimalRE.MatchString(val.Value) || leadingZeroRE.MatchString(val.Value) {
+			out = append(out, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %s: want a whole number in decimal, "+
+				"without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got %s", i, fmt.Sprint(name), key, redact.Cut(val.Value, redact.MaxEchoed))})
+		}
+		if val.ShortTag() != "!!float" {
 			continue
 		}
 		var v float64
@@ -929,6 +938,9 @@ func fractionErrors(i int, node *yaml.Node, name any) []error {
 	}
 	return out
 }
+
+// decimalRE is a whole number in decimal; leadingZeroRE digits after a 0.
+var decimalRE, leadingZeroRE = regexp.MustCompile(`^[+-]?(0|[1-9][0-9]*)$`), regexp.MustCompile(`^[+-]?0[0-9]+$`)
 
 // fieldTypeErrors names each field of targets[i] whose value does not fit
 // its type (max_units: .nan, capacity_per_unit: ten), with the target's

@@ -249,6 +249,13 @@ func TestParseTargets(t *testing.T) {
 		{"fractional units", "targets:\n  - {name: web, query: q, min_units: 0.5, max_units: 2.5}\n", `targets[0] ("web"): min_units: want a whole number, got 0.5` + "\n" + `PRESCALE_TARGETS_FILE: targets[0] ("web"): max_units: want a whole number, got 2.5`, nil},
 		{"fractional step limit", "targets:\n  - {name: web, query: q, max_scale_down_units: 1.5}\n", `targets[0] ("web"): max_scale_down_units: want a whole number, got 1.5`, nil},
 		{"whole number as a float", "targets:\n  - {name: web, query: q, max_units: 1e3}\n", "", []string{"web"}},
+		// YAML 1.1 read max_units: 010 as octal 8, 0x10 as 16 and 1_0 as 10, without a word; 08 as 8.
+		{"octal units", "targets:\n  - {name: web, query: q, max_units: 010}\n", `targets[0] ("web"): max_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 010`, nil},
+		{"leading zero units", "targets:\n  - {name: web, query: q, min_units: 08}\n", `targets[0] ("web"): min_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 08`, nil},
+		{"hex units", "targets:\n  - {name: web, query: q, max_scale_up_units: 0x10}\n", `targets[0] ("web"): max_scale_up_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 0x10`, nil},
+		{"underscored units", "targets:\n  - {name: web, query: q, max_units: 1_0}\n", `targets[0] ("web"): max_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 1_0`, nil},
+		{"negative octal units", "targets:\n  - {name: web, query: q, max_scale_down_units: -010}\n", `max_scale_down_units: want a whole number in decimal`, nil},
+		{"decimal units", "targets:\n  - {name: web, query: q, min_units: 0, max_units: +10, max_scale_up_units: 10}\n", "", []string{"web"}},
 		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
 		{"bad complete query", "targets:\n  - {name: worker, query: q, complete_query: 'min(up'}\n", `PRESCALE_TARGETS_FILE: targets[0] ("worker"): complete_query: invalid PromQL "min(up"`, nil},
 		{"complete query over a range", "targets:\n  - {name: worker, query: q, complete_query: 'up[5m]'}\n", `targets[0] ("worker"): complete_query: PromQL "up[5m]" returns a matrix`, nil},
