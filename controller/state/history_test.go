@@ -16,6 +16,7 @@ import (
 
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state/internal/histenc"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // everyField is n decisions with every field of policy.Decision set
@@ -75,18 +76,6 @@ func setEvery(v reflect.Value, i int, k *int) {
 	}
 }
 
-// viaJSON is ds as the state file read them back when it held them in
-// JSON (a time in the local zone of offset 0 comes back in UTC, as
-// encoding/json reads "Z").
-func viaJSON(t *testing.T, ds []policy.Decision) []policy.Decision {
-	t.Helper()
-	js, err := json.Marshal(ds)
-	require.NoError(t, err)
-	var back []policy.Decision
-	require.NoError(t, json.Unmarshal(js, &back))
-	return back
-}
-
 // TestHistoryKeepsEveryField: every field of every decision, and what the
 // API serves of them (their JSON), reads back from the file exactly as
 // when the file held them in JSON.
@@ -101,8 +90,8 @@ func TestHistoryKeepsEveryField(t *testing.T) {
 	require.Contains(t, string(raw), `"history":"`, "the older decisions packed")
 	got, err := s.Load()
 	require.NoError(t, err)
-	require.Equal(t, viaJSON(t, ds), got.Targets["web"].Decisions)
-	require.Equal(t, viaJSON(t, ds[:1]), got.Targets["one"].Decisions)
+	require.Equal(t, testkit.ViaJSON(t, ds), got.Targets["web"].Decisions)
+	require.Equal(t, testkit.ViaJSON(t, ds[:1]), got.Targets["one"].Decisions)
 	want, err := json.Marshal(ds)
 	require.NoError(t, err)
 	served, err := json.Marshal(got.Targets["web"].Decisions)
@@ -152,7 +141,7 @@ func TestOlderControllerReadsNewestDecision(t *testing.T) {
 	require.Equal(t, Version, old.Version)
 	for name, tg := range f.Targets {
 		n := len(tg.Decisions)
-		require.Equal(t, viaJSON(t, tg.Decisions[n-1:]), old.Targets[name].Decisions, name)
+		require.Equal(t, testkit.ViaJSON(t, tg.Decisions[n-1:]), old.Targets[name].Decisions, name)
 		require.Equal(t, tg.Policy, old.Targets[name].Policy, name)
 	}
 }
@@ -209,12 +198,12 @@ func TestHistoryOfAnotherVersion(t *testing.T) {
 	}
 	f, err := load(file(packed))
 	require.NoError(t, err)
-	require.Equal(t, viaJSON(t, ds), f.Targets["web"].Decisions)
+	require.Equal(t, testkit.ViaJSON(t, ds), f.Targets["web"].Decisions)
 
 	other := append([]byte{packed[0] + 1}, packed[1:]...) // the version byte
 	f, err = load(file(other))
 	require.NoError(t, err)
-	require.Equal(t, viaJSON(t, ds[2:]), f.Targets["web"].Decisions, "the newest decision alone")
+	require.Equal(t, testkit.ViaJSON(t, ds[2:]), f.Targets["web"].Decisions, "the newest decision alone")
 
 	for name, bad := range map[string][]byte{
 		"truncated": packed[:len(packed)-3],

@@ -228,6 +228,20 @@ func ReadFile(t testing.TB, path string) []byte {
 	return b
 }
 
+// ViaJSON is v as encoding/json reads back its text, failing the test when
+// either way errs: what a store that held v in JSON gave back. A time's
+// monotonic reading and its zone's name go (a time in a zone of offset 0
+// comes back in UTC, as encoding/json reads "Z"), unexported fields are
+// zero.
+func ViaJSON[T any](t testing.TB, v T) T {
+	t.Helper()
+	js, err := json.Marshal(v)
+	require.NoError(t, err)
+	var back T
+	require.NoError(t, json.Unmarshal(js, &back))
+	return back
+}
+
 // WriteTrace writes the samples (unix seconds; NaN where missing) as a
 // trace file at path, creating its directory, and returns path.
 func WriteTrace(t testing.TB, path string, ts []int64, vs []float64) string {

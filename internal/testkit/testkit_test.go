@@ -65,3 +65,21 @@ func TestRSSMB(t *testing.T) {
 	require.GreaterOrEqual(t, peak, rss)
 	require.Zero(t, procStatusMiB("NoSuchField:"))
 }
+
+// TestViaJSON: what JSON does not keep is gone from the copy (the time's
+// monotonic reading and zone, an unexported field), the rest is equal.
+func TestViaJSON(t *testing.T) {
+	type rec struct {
+		At     time.Time
+		N      []int
+		hidden string
+	}
+	in := rec{At: time.Now().In(time.FixedZone("X", 3600)), N: []int{1, 2}, hidden: "h"}
+	back := ViaJSON(t, in)
+	require.NotEqual(t, in, back)
+	require.True(t, back.At.Equal(in.At))
+	require.Equal(t, in.At.Round(0).UTC(), back.At.UTC())
+	require.Equal(t, []int{1, 2}, back.N)
+	require.Empty(t, back.hidden)
+	require.Equal(t, back, ViaJSON(t, back), "a second trip changes nothing")
+}

@@ -14,22 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // pack is ds packed (Append), in base64 as the state file holds it.
 func pack(ds []policy.Decision) string {
 	b, _ := Append(nil, nil, ds)
 	return base64.RawStdEncoding.EncodeToString(b)
-}
-
-// viaJSON is ds as encoding/json reads back its text: what Read must give.
-func viaJSON(t *testing.T, ds []policy.Decision) []policy.Decision {
-	t.Helper()
-	js, err := json.Marshal(ds)
-	require.NoError(t, err)
-	var back []policy.Decision
-	require.NoError(t, json.Unmarshal(js, &back))
-	return back
 }
 
 // history is a packed history written by hand, in base64: the version,
@@ -105,7 +96,7 @@ func TestReadsBackAsJSON(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Read(pack(tc.ds))
 			require.NoError(t, err)
-			require.Equal(t, viaJSON(t, tc.ds), got)
+			require.Equal(t, testkit.ViaJSON(t, tc.ds), got)
 			want, err := json.Marshal(tc.ds)
 			require.NoError(t, err)
 			js, err := json.Marshal(got)
