@@ -34,12 +34,14 @@ const MaxEchoed = 100
 // REDACTED. A URL
 // that does not parse, or whose text holds an '@' after what parsed as
 // its host (a password holding '/', '?' or '#' ends the host early:
-// "https://ops:p@ss#1@prom/x" parses as host "ss"), is redacted by its
-// shape: everything before the last '@' is taken as user info, and the
-// query goes.
+// "https://ops:p@ss#1@prom/x" parses as host "ss") or in what parsed as
+// its path without a host (a mistyped "://": "http//ops:pw@prom",
+// "http:/ops:pw@prom" and "http;//ops:pw@prom" parse as paths, and were
+// shown whole), is redacted by its shape: everything before the last '@'
+// is taken as user info, and the query goes.
 func URL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || strings.Contains(u.Opaque, "@") || strings.Contains(afterHost(raw), "@") { // "user:pass@host" parses as scheme "user"
+	if err != nil || strings.Contains(u.Opaque, "@") || strings.Contains(u.Path, "@") || strings.Contains(afterHost(raw), "@") { // "user:pass@host" parses as scheme "user"
 		shown, _ := byShape(raw)
 		return shown
 	}

@@ -40,6 +40,13 @@ func TestURL(t *testing.T) {
 		{"http://prom:9090/prom#top", "http://prom:9090/prom#REDACTED"},
 		{"https://grafana/d/x#access_token=SECRET", "https://grafana/d/x#REDACTED"},
 		{"http://u:SE/CRET@host:9090/x?a=1#SECRET", "http://REDACTED@host:9090/x?REDACTED#REDACTED"},
+		// A mistyped "://" leaves no host: the URL parses as a path, and
+		// its password was shown (FuzzEnv found "http,//...").
+		{"http//ops:SECRET@prom:9090", "REDACTED@prom:9090"},
+		{"http:/ops:SECRET@prom:9090/x?t=SECRET", "REDACTED@prom:9090/x?REDACTED"},
+		{"http;//ops:SECRET@prom", "REDACTED@prom"},
+		{"http,//ops:SECRET@prom", "REDACTED@prom"},
+		{"/ops:SECRET@prom", "REDACTED@prom"},
 	} {
 		require.Equal(t, tc.want, URL(tc.in), tc.in)
 	}
