@@ -33,7 +33,9 @@ func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error
 	}
 	fs.Usage = func() {} // the flag package calls it after every error
 	fs.SetOutput(io.Discard)
+	restore := decimalIntFlags(fs)
 	err := fs.Parse(args)
+	restore()
 	fs.Usage = help
 	switch {
 	case err == nil:
@@ -64,4 +66,40 @@ func flagParts(args []string) []string {
 		out = append(out, name)
 	}
 	return out
+}
+
+// decimalIntFlags makes fs's whole-number flags (flag.Int, Int64, Uint,
+// Uint64) take decimal only, as the variables do (ProcessEnv): the flag
+// package reads Go's syntax, so backtest --max 010 ran with 8 units
+// (octal) and 0x10 with 16. It returns what puts the flags back, so that
+// the help, which names each flag's type from its value, is unchanged.
+func decimalIntFlags(fs *flag.FlagSet) (restore func()) {
+	saved := map[*flag.Flag]flag.Value{}
+	fs.VisitAll(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok {
+			return
+		}
+		switch g.Get().(type) {
+		case int, int64, uint, uint64:
+			saved[f] = f.Value
+			f.Value = decimalFlag{g}
+		}
+	})
+	return func() {
+		for f, v := range saved {
+			f.Value = v
+		}
+	}
+}
+
+// decimalFlag is a whole-number flag that refuses a value not written in
+// decimal.
+type decimalFlag struct{ flag.Getter }
+
+func (d decimalFlag) Set(v string) error {
+	if goIntNotDecimal(v) {
+		return errors.New("want " + errNotDecimal{}.Want())
+	}
+	return d.Getter.Set(v)
 }

@@ -112,3 +112,43 @@ func TestParseFlagsCutsSpacedEchoes(t *testing.T) {
 		require.Less(t, errb.Len(), 600, errb.String())
 	}
 }
+
+// TestParseFlagsWholeNumbersInDecimal: a whole-number flag takes decimal
+// only, as the variables do. The flag package reads Go's syntax: backtest
+// --max 010 ran with 8 units (octal), 0x10 with 16, without a word. The
+// flags are put back after parsing (the help names their types).
+func TestParseFlagsWholeNumbersInDecimal(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		n    int
+		f    float64
+		err  string
+	}{
+		{[]string{"-n", "10"}, 10, 1, ""},
+		{[]string{"-n=+5"}, 5, 1, ""},
+		{[]string{"-n", "0"}, 0, 1, ""},
+		{[]string{"-n", "-3"}, -3, 1, ""},
+		{[]string{"-f", "010"}, 1, 10, ""},
+		{[]string{"-n", "010"}, 0, 0, `invalid value "010" for flag -n: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8)`},
+		{[]string{"--n=0x10"}, 0, 0, `invalid value "0x10" for flag -n: want a whole number in decimal`},
+		{[]string{"-n", "1_0"}, 0, 0, `invalid value "1_0" for flag -n: want a whole number in decimal`},
+		{[]string{"-n", "08"}, 0, 0, `invalid value "08" for flag -n: want a whole number in decimal`},
+		{[]string{"-n", "x"}, 0, 0, `invalid value "x" for flag -n: parse error`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fs := newTestFlags()
+			var out, errb bytes.Buffer
+			err := ParseFlags(fs, tc.args, &out, &errb)
+			_, wrapped := fs.Lookup("n").Value.(decimalFlag)
+			require.False(t, wrapped, "the flag is put back")
+			if tc.err != "" {
+				require.ErrorIs(t, err, ErrReported)
+				require.Contains(t, errb.String(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.n, fs.Lookup("n").Value.(flag.Getter).Get())
+			require.InDelta(t, tc.f, fs.Lookup("f").Value.(flag.Getter).Get(), 0)
+		})
+	}
+}
