@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,40 @@ func TestHelmSchemaListsTheChartsVariables(t *testing.T) {
 	slices.Sort(fromTemplate)
 	slices.Sort(fromSchema)
 	require.Equal(t, fromTemplate, fromSchema)
+}
+
+// TestHelmLintPassesWhatOnlyTheTemplatesCheck: what docs/deploy.md's
+// "Checks only the install makes" lists (its bullets' fields, exactly these
+// cases') passes `helm lint --strict` and is refused by `helm template`,
+// naming the field: a JSON schema cannot compare a value with another
+// (keda.target with the targets' names, the replica counts with the
+// target's units) nor count bytes after a trim (the API token). Should
+// the schema come to refuse one, or lint to fail on a template's fail,
+// this fails and the section must say so.
+func TestHelmLintPassesWhatOnlyTheTemplatesCheck(t *testing.T) {
+	helm := lookHelm(t)
+	cases := []struct{ field, set, template string }{
+		{"keda.target", "keda.enabled=true,keda.target=checkout", `keda.target: the controller has no target "checkout"`},
+		{"keda.minReplicaCount", "keda.enabled=true,keda.minReplicaCount=3", `keda.minReplicaCount (3) is above target "web"'s min_units (2)`},
+		{"keda.maxReplicaCount", "keda.enabled=true,keda.maxReplicaCount=40", `keda.maxReplicaCount (40) is below target "web"'s max_units (50)`},
+		{"controller.apiToken.value", "controller.apiToken.value=kkkkkkk ", "controller.apiToken.value: must be at least 8 bytes"},
+		{"controller.apiToken.value", "controller.apiToken.value=ééé", "controller.apiToken.value: must be at least 8 bytes"},
+	}
+	doc := string(readRepoFile(t, "docs/deploy.md"))
+	_, section, ok := strings.Cut(doc, "\n#### Checks only the install makes\n")
+	require.True(t, ok, "docs/deploy.md has no 'Checks only the install makes'")
+	section, _, _ = strings.Cut(section, "\n#")
+	var listed, tested []string
+	for _, m := range regexp.MustCompile("(?m)^- `([^`]+)`").FindAllStringSubmatch(section, -1) {
+		listed = append(listed, m[1])
+	}
+	for _, tc := range cases {
+		tested = append(tested, tc.field)
+		out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", tc.set).CombinedOutput()
+		require.NoError(t, err, "helm lint --set %s failed: the schema checks it now, and the section must not list it:\n%s", tc.set, out)
+		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
+		require.Error(t, err, tc.set)
+		require.Contains(t, stderr, tc.template, tc.set)
+	}
+	require.Equal(t, slices.Compact(tested), listed, "the section's bullets name the fields these cases check, in order")
 }
