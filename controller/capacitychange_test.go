@@ -128,7 +128,7 @@ func TestCapacityChangeConvertsTheCalmHold(t *testing.T) {
 	out := logs.String()
 	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it`), out)
 	require.Contains(t, out, "calm hold's 1 wanted units")
-	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: shadow runs' memory, simulated at capacity 1, lag 5m0s, dropped`), out)
+	require.Equal(t, 1, strings.Count(out, `level=INFO msg="state file: shadow runs' memory, simulated at capacity 1, target_utilization 1, lag 5m0s, dropped`), out)
 	require.NotContains(t, out, "WARN")
 }
 

@@ -24,8 +24,10 @@ func TestShadowRunsResumeAfterRestart(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		age     time.Duration
+		oldKeys bool // the memories keyed as the release before wrote them
 		resumed bool
-	}{{"a minute later", time.Minute, true}, {"an hour later", time.Hour, false}} {
+	}{{"a minute later", time.Minute, false, true}, {"an hour later", time.Hour, false, false},
+		{"an upgrade a minute later", time.Minute, true, true}} {
 		now := fixtureStart
 		dir := t.TempDir()
 		f := newFixtureFor(t, tg, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
@@ -41,6 +43,13 @@ func TestShadowRunsResumeAfterRestart(t *testing.T) {
 		file, err := st.Load()
 		require.NoError(t, err)
 		require.Equal(t, before, file.Targets["web"].Shadow, "%s: saved with the target's state", c.name)
+		if c.oldKeys { // "capacity 10, lag 5m0s": the utilisation not named
+			ts := file.Targets["web"]
+			ts.Shadow.Target = state.MemoryKey{Capacity: tg.CapacityPerUnit, Lag: tg.Lag}.String()
+			ts.Utilization = 0
+			file.Targets["web"] = ts
+			require.NoError(t, st.Save(file))
+		}
 
 		now = now.Add(c.age - time.Minute)
 		g := newFixtureFor(t, tg, dir, &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)

@@ -166,7 +166,7 @@ func (e *Engine) CalmMemory() *state.Calm {
 // ResumeCalm hands the engine, before its first decision, the calm hold's
 // memory persisted before a restart (nil: none), resumed at the first
 // decision if within Engine.resumeGap of its last (calm.resumeAt).
-// Ignored without the shadow HPA, or sized at another capacity or lag
+// Ignored without the shadow HPA, or sized at another capacity, utilisation or lag
 // (its wanted units would be of another size).
 func (e *Engine) ResumeCalm(m *state.Calm) {
 	if e.shadow != nil && !e.shadow.calm.hasFirst && (m == nil || m.Target == state.ShadowTarget(e.target)) {

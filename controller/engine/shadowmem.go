@@ -60,7 +60,7 @@ func (e *Engine) ResumeShadow(m *state.Shadow) {
 
 // resumeShadow takes the persisted memory, if any, at the first step of
 // the shadow runs (now) when resumable, with one run per shadow HPA and
-// for a target of the same capacity and lag, and reports whether it did.
+// for a target of the same capacity, utilisation and lag (state.MemoryKey), and reports whether it did.
 func (e *Engine) resumeShadow(now int64) bool {
 	s, m := e.shadow, e.shadow.resume
 	s.resume = nil

@@ -1,7 +1,9 @@
 package state
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,15 +27,35 @@ func TestMemoryKeyRoundTrip(t *testing.T) {
 		{MemoryKey{Capacity: policy.MaxCapacityPerUnit, Lag: 168 * time.Hour}, "capacity 1e+15, lag 168h0m0s"},
 		{MemoryKey{Capacity: -2, Lag: -time.Second}, "capacity -2, lag -1s"}, // no target's, but a key
 		{MemoryKey{Capacity: math.SmallestNonzeroFloat64, Lag: math.MaxInt64}, "capacity 5e-324, lag 2562047h47m16.854775807s"},
+		{MemoryKey{Capacity: 4, Utilization: 0.5, Lag: 2 * time.Minute}, "capacity 4, target_utilization 0.5, lag 2m0s"},
+		{MemoryKey{Capacity: 1e-9, Utilization: 1, Lag: 0}, "capacity 1e-09, target_utilization 1, lag 0s"},
+		{MemoryKey{Capacity: 3, Utilization: tenth + 0.2, Lag: time.Hour}, "capacity 3, target_utilization 0.30000000000000004, lag 1h0m0s"},
+		{MemoryKey{Capacity: 3, Utilization: -1e-300, Lag: time.Hour}, "capacity 3, target_utilization -1e-300, lag 1h0m0s"}, // no target's, but a key
 	} {
 		require.Equal(t, c.text, c.key.String())
 		back, ok := ParseMemoryKey(c.text)
 		require.True(t, ok, c.text)
 		require.Equal(t, c.key, back, c.text)
+
+		// The release before read a key's capacity and lag so (resize.go's
+		// SizedAt and lagWas): a downgrade reads both of a key written now.
+		var capacity float64
+		_, err := fmt.Sscanf(c.text, "capacity %g,", &capacity)
+		require.NoError(t, err, c.text)
+		require.InDelta(t, c.key.Capacity, capacity, 0, c.text)
+		_, after, _ := strings.Cut(c.text, ", lag ")
+		lag, err := time.ParseDuration(after)
+		require.NoError(t, err, c.text)
+		require.Equal(t, c.key.Lag, lag, c.text)
 	}
+	// A target's key names its utilisation: memories of another are not
+	// resumed (the engine compares the strings).
 	tg := policy.Target{CapacityPerUnit: 4, TargetUtilization: 0.5, Lag: 2 * time.Minute}
-	require.Equal(t, "capacity 4, lag 2m0s", ShadowTarget(tg))
-	require.Equal(t, MemoryKey{Capacity: 4, Lag: 2 * time.Minute}, KeyOf(tg))
+	require.Equal(t, "capacity 4, target_utilization 0.5, lag 2m0s", ShadowTarget(tg))
+	require.Equal(t, MemoryKey{Capacity: 4, Utilization: 0.5, Lag: 2 * time.Minute}, KeyOf(tg))
+	full := tg
+	full.TargetUtilization = 1
+	require.NotEqual(t, ShadowTarget(tg), ShadowTarget(full))
 }
 
 // TestParseMemoryKeyRefusesGarbage: a string String would not write is
@@ -59,6 +81,13 @@ func TestParseMemoryKeyRefusesGarbage(t *testing.T) {
 		"capacity +Inf, lag 1m0s",  // not finite
 		"capacity 1, lag 5m0s\x00", // a control character
 		"capacity 1, capacity 1, lag 5m0s",
+		"capacity 1, target_utilization 0, lag 5m0s",    // written without it
+		"capacity 1, target_utilization 0.50, lag 5m0s", // written 0.5
+		"capacity 1, target_utilization NaN, lag 5m0s",
+		"capacity 1, target_utilization, lag 5m0s",
+		"capacity 1, lag 5m0s, target_utilization 0.5", // the lag is last
+		"capacity 1, utilization 0.5, lag 5m0s",
+		"capacity 1, target_utilization 0.5, target_utilization 0.5, lag 5m0s",
 	} {
 		k, ok := ParseMemoryKey(s)
 		require.False(t, ok, "%q", s)
@@ -99,7 +128,8 @@ func TestMemoryKeysReadWhole(t *testing.T) {
 // for what ParseMemoryKey read, and that reads back the same. Never a
 // panic.
 func FuzzMemoryKey(f *testing.F) {
-	for _, s := range []string{"capacity 1, lag 5m0s", "capacity 34, lag 1m30s", "capacity 1e-09, lag 1ms", "capacity 1, lag 5m", ""} {
+	for _, s := range []string{"capacity 1, lag 5m0s", "capacity 34, lag 1m30s", "capacity 1e-09, lag 1ms", "capacity 1, lag 5m", "",
+		"capacity 4, target_utilization 0.5, lag 2m0s", "capacity 1, target_utilization 0, lag 5m0s"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -32,7 +32,9 @@ import (
 // the times (cooldowns, windows) stay: a unit is still a unit of the
 // receiver. Before, all of it carried over: 15 units held at capacity 1
 // stayed the stabilisation window's floor at capacity 4, where 5 served
-// the demand.
+// the demand. The memories' keys (MemoryKey) name the capacity,
+// utilisation and lag they were sized at; a key written before the
+// utilisation was named is of the entry's (Target.Utilization).
 
 // SizedAt is the capacity_per_unit t's remembered units were sized at,
 // and whether it is known: t.Capacity, else (a file written before it was
@@ -101,15 +103,25 @@ func ConvertUnits(u int, from, to float64, lo, hi int) int {
 }
 
 // utilizationWas is the target_utilization t's remembered units were
-// sized at, at capacity from: t.Utilization, or now where it is not one a
-// target of capacity from may have (0 in a file written before it was
-// kept: taken as unchanged, and the capacity alone converts, as it did;
-// one that sizes a unit below policy.MinCapacityPerUnit of demand, as
+// sized at, at capacity from: t.Utilization, else the one the calm hold's
+// or the shadow runs' memory names, or now where neither is one a target
+// of capacity from may have (0 in a file written before it was kept:
+// taken as unchanged, and the capacity alone converts, as it did; one
+// that sizes a unit below policy.MinCapacityPerUnit of demand, as
 // configuration validation refuses), or now is not (a target without
 // one: nothing to convert to).
 func (t *Target) utilizationWas(from, now float64) float64 {
-	if goodUtilization(t.Utilization) && from*t.Utilization >= policy.MinCapacityPerUnit && goodUtilization(now) {
-		return t.Utilization
+	if !goodUtilization(now) {
+		return now
+	}
+	saved := []float64{t.Utilization}
+	for _, k := range t.memoryKeys() {
+		saved = append(saved, k.Utilization)
+	}
+	for _, u := range saved {
+		if goodUtilization(u) && from*u >= policy.MinCapacityPerUnit {
+			return u
+		}
 	}
 	return now
 }
@@ -139,9 +151,10 @@ func (t *Target) lagWas() (time.Duration, bool) {
 // waits its 12 hours again) and a held scale-down's forgone gain (each
 // hold added its gain over the old lead window, a probability of
 // violation over it beside risk per unit, which no ratio converts; known
-// where a calm or shadow memory names the old lag). It records target's capacity and
-// utilisation in t and returns one message for each change (none
-// without one).
+// where a calm or shadow memory names the old lag). The memories kept
+// are keyed as target's (rekey: an upgrade keeps those keyed before the
+// utilisation was named). It records target's capacity and utilisation in
+// t and returns one message for each change (none without one).
 func (t *Target) Resize(target policy.Target) []string {
 	var msgs []string
 	from, ok := t.SizedAt()
@@ -158,22 +171,64 @@ func (t *Target) Resize(target policy.Target) []string {
 		p.Forgone = 0
 	}
 	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
-	key := ShadowTarget(target)
-	if t.Calm != nil && t.Calm.Target != "" && t.Calm.Target != key {
-		msgs = append(msgs, fmt.Sprintf("calm hold's memory, sized at %s, dropped: the target now has %s; the hold starts afresh",
-			redact.Cut(t.Calm.Target, redact.MaxEchoed), key))
-		t.Calm = nil
-	}
-	if t.Shadow != nil && (t.Shadow.Target != key || was != target.TargetUtilization) {
-		simulated := redact.Cut(t.Shadow.Target, redact.MaxEchoed) // from the file
-		if was != target.TargetUtilization {
-			simulated += fmt.Sprintf(", target_utilization %g", was)
-			key += fmt.Sprintf(", target_utilization %g", target.TargetUtilization)
+	return append(msgs, t.rekey(KeyOf(target), was)...)
+}
+
+// rekey keeps the calm hold's and the shadow runs' memories sized at key,
+// their keys written as key (a key written before the utilisation was
+// named is of the utilisation t's units were sized at, was: an upgrade
+// keeps them), and drops the others, one message each. A calm memory
+// without a key is kept (the engine does not resume it), as before.
+func (t *Target) rekey(key MemoryKey, was float64) []string {
+	var msgs []string
+	if c := t.Calm; c != nil && c.Target != "" {
+		if !isKey(c.Target, key, was) {
+			msgs = append(msgs, fmt.Sprintf("calm hold's memory, sized at %s, dropped: the target now has %s; the hold starts afresh",
+				savedAs(c.Target, was), key))
+			t.Calm = nil
+		} else if s := key.String(); s != c.Target {
+			m := *c
+			m.Target = s
+			t.Calm = &m
 		}
-		msgs = append(msgs, fmt.Sprintf("shadow runs' memory, simulated at %s, dropped: the target now has %s; they start afresh", simulated, key))
-		t.Shadow = nil
+	}
+	if sh := t.Shadow; sh != nil {
+		if !isKey(sh.Target, key, was) {
+			msgs = append(msgs, fmt.Sprintf("shadow runs' memory, simulated at %s, dropped: the target now has %s; they start afresh",
+				savedAs(sh.Target, was), key))
+			t.Shadow = nil
+		} else if s := key.String(); s != sh.Target {
+			m := *sh
+			m.Target = s
+			t.Shadow = &m
+		}
 	}
 	return msgs
+}
+
+// savedKey is the memory key s, and whether it is one; a key that names
+// no utilisation (written before it was named) is of was.
+func savedKey(s string, was float64) (MemoryKey, bool) {
+	k, ok := ParseMemoryKey(s)
+	if ok && k.Utilization == 0 {
+		k.Utilization = was
+	}
+	return k, ok
+}
+
+// isKey reports whether the memory key s is key (savedKey).
+func isKey(s string, key MemoryKey, was float64) bool {
+	k, ok := savedKey(s, was)
+	return ok && k == key
+}
+
+// savedAs is what a message says of the memory key s: the key (savedKey),
+// else the file's string, cut.
+func savedAs(s string, was float64) string {
+	if k, ok := savedKey(s, was); ok {
+		return k.String()
+	}
+	return redact.Cut(s, redact.MaxEchoed)
 }
 
 // convert converts t's remembered units from capacity from at
@@ -218,7 +273,7 @@ func (t *Target) convert(from, was float64, target policy.Target) string {
 		done = append(done, fmt.Sprintf("held scale-down's forgone gain %.3g reset", p.Forgone))
 		p.Forgone = 0
 	}
-	if c := t.Calm; c != nil && c.Target == (MemoryKey{Capacity: from, Lag: target.Lag}).String() {
+	if c := t.Calm; c != nil && isKey(c.Target, MemoryKey{Capacity: from, Utilization: was, Lag: target.Lag}, was) {
 		m := *c
 		m.Target, m.Wanted = ShadowTarget(target), make([]int, len(c.Wanted))
 		for i, u := range c.Wanted { // not capped by min and max (docs/controller-reference.md)

@@ -16,7 +16,8 @@ import (
 // the usage window's within [0, max_units], the calm hold's wanted units
 // within [0, policy.MaxUnitsLimit]), the reactive part of a converted
 // recommendation within [0, its units], a count not converted unchanged,
-// and a second Resize to the same target changes nothing. Never a panic.
+// a memory kept keyed as the engine resumes it (ShadowTarget), and a
+// second Resize to the same target changes nothing. Never a panic.
 func FuzzResize(f *testing.F) {
 	ts, old := resizeFixture()
 	seed, err := json.Marshal(File{Version: Version, Targets: map[string]Target{"web": ts}})
@@ -53,8 +54,9 @@ func checkResize(t *testing.T, name string, saved Target, target policy.Target) 
 	if !ok {
 		from = target.CapacityPerUnit
 	}
-	converted := from != target.CapacityPerUnit || saved.utilizationWas(from, target.TargetUtilization) != target.TargetUtilization
-	calmConverted := converted && saved.Calm != nil && saved.Calm.Target == ShadowTarget(policy.Target{CapacityPerUnit: from, Lag: target.Lag})
+	was := saved.utilizationWas(from, target.TargetUtilization)
+	converted := from != target.CapacityPerUnit || was != target.TargetUtilization
+	calmConverted := converted && saved.Calm != nil && isKey(saved.Calm.Target, MemoryKey{Capacity: from, Utilization: was, Lag: target.Lag}, was)
 	got := saved
 	got.Resize(target)
 	lo, hi := target.MinUnits, target.MaxUnits
@@ -86,6 +88,11 @@ func checkResize(t *testing.T, name string, saved Target, target policy.Target) 
 				t.Fatalf("target %q: calm hold's wanted %d converted to %d", name, saved.Calm.Wanted[i], u)
 			}
 		}
+	}
+	// The memories kept are keyed as the engine resumes them.
+	if got.Calm != nil && got.Calm.Target != "" && got.Calm.Target != ShadowTarget(target) ||
+		got.Shadow != nil && got.Shadow.Target != ShadowTarget(target) {
+		t.Fatalf("target %q: memories kept under keys %q, %q, not %q", name, got.calmKey(), got.shadowKey(), ShadowTarget(target))
 	}
 	again := got
 	if msgs := again.Resize(target); len(msgs) > 0 || !reflect.DeepEqual(again, got) {

@@ -2,6 +2,8 @@ package state
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +91,7 @@ func TestResizeConvertsDemandsUnits(t *testing.T) {
 	require.Equal(t, []string{
 		"capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it (ceil(units × 1 / 4), within [1, 20]): " +
 			"stabilisation window's highest 15 → 4, usage window's highest 13 → 4, outage hold 14 → 4, units released 17 → 5, calm hold's 3 wanted units",
-		"shadow runs' memory, simulated at capacity 1, lag 5m0s, dropped: the target now has capacity 4, lag 5m0s; they start afresh",
+		"shadow runs' memory, simulated at capacity 1, target_utilization 1, lag 5m0s, dropped: the target now has capacity 4, target_utilization 1, lag 5m0s; they start afresh",
 	}, msgs)
 }
 
@@ -123,8 +125,8 @@ func TestResizeLagChanged(t *testing.T) {
 	require.Nil(t, ts.Calm)
 	require.Nil(t, ts.Shadow)
 	require.Equal(t, []string{
-		"calm hold's memory, sized at capacity 1, lag 5m0s, dropped: the target now has capacity 1, lag 10m0s; the hold starts afresh",
-		"shadow runs' memory, simulated at capacity 1, lag 5m0s, dropped: the target now has capacity 1, lag 10m0s; they start afresh",
+		"calm hold's memory, sized at capacity 1, target_utilization 1, lag 5m0s, dropped: the target now has capacity 1, target_utilization 1, lag 10m0s; the hold starts afresh",
+		"shadow runs' memory, simulated at capacity 1, target_utilization 1, lag 5m0s, dropped: the target now has capacity 1, target_utilization 1, lag 10m0s; they start afresh",
 	}, msgs)
 }
 
@@ -164,6 +166,7 @@ func TestResizeOfAnOlderFile(t *testing.T) {
 func TestResizeUtilizationChanged(t *testing.T) {
 	ts, old := resizeFixture()
 	old.TargetUtilization, ts.Utilization = 0.5, 0.5
+	ts.Calm.Target, ts.Shadow.Target = ShadowTarget(old), ShadowTarget(old)
 	saved := ts
 	full := old
 	full.TargetUtilization = 1
@@ -188,8 +191,8 @@ func TestResizeUtilizationChanged(t *testing.T) {
 		"target_utilization 0.5 when saved, 1 now: units remembered of the demand served converted to it " +
 			"(ceil(units × 1 × 0.5 / (1 × 1)), within [1, 20]): " +
 			"stabilisation window's highest 15 → 8, usage window's highest 13 → 7, outage hold 14 → 7, units released 17 → 9, calm hold's 3 wanted units",
-		"shadow runs' memory, simulated at capacity 1, lag 5m0s, target_utilization 0.5, dropped: " +
-			"the target now has capacity 1, lag 5m0s, target_utilization 1; they start afresh",
+		"shadow runs' memory, simulated at capacity 1, target_utilization 0.5, lag 5m0s, dropped: " +
+			"the target now has capacity 1, target_utilization 1, lag 5m0s; they start afresh",
 	}, msgs)
 	require.Empty(t, ts.Resize(full), "converted once")
 }
@@ -199,7 +202,7 @@ func TestResizeUtilizationChanged(t *testing.T) {
 func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
 	ts, old := resizeFixture()
 	old.TargetUtilization, ts.Utilization = 0.5, 0.5
-	ts.Calm.Target = ShadowTarget(old)
+	ts.Calm.Target, ts.Shadow.Target = ShadowTarget(old), ShadowTarget(old)
 	now := old
 	now.CapacityPerUnit, now.TargetUtilization = 2, 1
 	msgs := ts.Resize(now)
@@ -210,8 +213,8 @@ func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
 	require.Equal(t, "capacity_per_unit 1 and target_utilization 0.5 when saved, 2 and 1 now: units remembered of the demand served converted to them "+
 		"(ceil(units × 1 × 0.5 / (2 × 1)), within [1, 20]): "+
 		"stabilisation window's highest 15 → 4, usage window's highest 13 → 4, outage hold 14 → 4, units released 17 → 5, calm hold's 3 wanted units", msgs[0])
-	require.Equal(t, "shadow runs' memory, simulated at capacity 1, lag 5m0s, target_utilization 0.5, dropped: "+
-		"the target now has capacity 2, lag 5m0s, target_utilization 1; they start afresh", msgs[1])
+	require.Equal(t, "shadow runs' memory, simulated at capacity 1, target_utilization 0.5, lag 5m0s, dropped: "+
+		"the target now has capacity 2, target_utilization 1, lag 5m0s; they start afresh", msgs[1])
 
 	// Capacity doubled and utilisation halved: the same demand a unit is
 	// sized for, nothing to convert, but the calm hold's memory is now of
@@ -238,6 +241,7 @@ func TestResizeWithoutSavedUtilization(t *testing.T) {
 	for _, saved := range []float64{0, -1, 1.5, 1e-300, math.NaN()} {
 		ts, old := resizeFixture()
 		ts.Utilization = saved
+		ts.Calm.Target = MemoryKey{Capacity: 1, Lag: old.Lag}.String() // nor does the key name it
 		ts.Shadow = nil
 		now := old
 		now.CapacityPerUnit, now.TargetUtilization = 4, 0.5
@@ -367,7 +371,7 @@ func TestResizeLagChangeResetsForgone(t *testing.T) {
 	msgs := ts.Resize(fast)
 	require.Zero(t, ts.Policy.Forgone)
 	require.Equal(t, []string{"lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset",
-		"shadow runs' memory, simulated at capacity 10, lag 5m0s, dropped: the target now has capacity 10, lag 2m0s; they start afresh"}, msgs)
+		"shadow runs' memory, simulated at capacity 10, target_utilization 1, lag 5m0s, dropped: the target now has capacity 10, target_utilization 1, lag 2m0s; they start afresh"}, msgs)
 	d := policy.Decide(input(20, 1), fast, ts.Policy)
 	require.Equal(t, 4, d.Desired, "%s", d.Line())
 	require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
@@ -378,4 +382,109 @@ func TestResizeLagChangeResetsForgone(t *testing.T) {
 	require.Empty(t, unknown.Resize(fast))
 	require.InDelta(t, forgone, unknown.Policy.Forgone, 0)
 	require.Equal(t, 3, policy.Decide(input(20, 1), fast, unknown.Policy).Desired, "kept, released")
+}
+
+// The memory keys name the utilisation (MemoryKey): where the entry's is
+// not known (0, or one no target may have), the one a key names converts
+// the units (15 at 0.5 to 1: 8), and a shadow runs' memory simulated at
+// another is dropped by its key alone. The key did not name it: the
+// utilisation was taken as unchanged, nothing was converted and the
+// memory, its forecaster's run decided at 0.5, was resumed at 1.
+func TestResizeReadsTheKeysUtilization(t *testing.T) {
+	for _, saved := range []float64{0, 1.5} {
+		ts, old := resizeFixture()
+		old.TargetUtilization, ts.Utilization = 0.5, saved
+		ts.Calm.Target, ts.Shadow.Target = ShadowTarget(old), ShadowTarget(old)
+		full := old
+		full.TargetUtilization = 1
+		msgs := ts.Resize(full)
+		require.Equal(t, 8, ts.Policy.Recent[0].Units, "saved %g: 15 × 0.5", saved)
+		require.Equal(t, []int{8, 7, 7}, ts.Calm.Wanted)
+		require.Equal(t, ShadowTarget(full), ts.Calm.Target)
+		require.Nil(t, ts.Shadow)
+		require.Len(t, msgs, 2)
+		require.Equal(t, "shadow runs' memory, simulated at capacity 1, target_utilization 0.5, lag 5m0s, dropped: "+
+			"the target now has capacity 1, target_utilization 1, lag 5m0s; they start afresh", msgs[1])
+	}
+	// The entry's utilisation and a key's disagree (edited by hand): the
+	// entry's sizes the units (unchanged here), the memories of another
+	// utilisation are dropped, not converted.
+	ts, old := resizeFixture()
+	half := old
+	half.TargetUtilization = 0.5
+	ts.Calm.Target, ts.Shadow.Target = ShadowTarget(half), ShadowTarget(half)
+	msgs := ts.Resize(old)
+	require.Equal(t, 15, ts.Policy.Recent[0].Units)
+	require.Nil(t, ts.Calm)
+	require.Nil(t, ts.Shadow)
+	require.Equal(t, []string{
+		"calm hold's memory, sized at capacity 1, target_utilization 0.5, lag 5m0s, dropped: the target now has capacity 1, target_utilization 1, lag 5m0s; the hold starts afresh",
+		"shadow runs' memory, simulated at capacity 1, target_utilization 0.5, lag 5m0s, dropped: the target now has capacity 1, target_utilization 1, lag 5m0s; they start afresh",
+	}, msgs)
+}
+
+// An upgrade keeps the memories: keys written before the utilisation was
+// named ("capacity 1, lag 5m0s") are of the entry's utilisation (else
+// taken as unchanged); under the same target they are kept and written
+// anew as the engine now compares them (ShadowTarget), the rest of the
+// entry as it was, nothing said. With the capacity changed the calm
+// hold's is converted, as before. Compared as strings they were dropped.
+func TestResizeUpgradesOldKeys(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		utilization float64 // the entry's
+		target      float64 // the target's utilisation now
+	}{{"utilisation kept", 1, 1}, {"utilisation unknown", 0, 0.7}, {"no target's", 3, 0.7}} {
+		ts, old := resizeFixture()
+		ts.Utilization = c.utilization
+		plain := MemoryKey{Capacity: old.CapacityPerUnit, Lag: old.Lag}.String()
+		ts.Calm.Target, ts.Shadow.Target = plain, plain
+		saved := ts
+		now := old
+		now.TargetUtilization = c.target
+		require.Empty(t, ts.Resize(now), c.name)
+		require.Equal(t, ShadowTarget(now), ts.Calm.Target, c.name)
+		require.Equal(t, ShadowTarget(now), ts.Shadow.Target, c.name)
+		require.Equal(t, plain, saved.Calm.Target, "%s: the file's entry unchanged (copied)", c.name)
+		ts.Calm.Target, ts.Shadow.Target, ts.Utilization = plain, plain, c.utilization
+		require.Equal(t, saved, ts, c.name)
+	}
+	ts, old := resizeFixture()
+	ts.Calm.Target = MemoryKey{Capacity: 1, Lag: old.Lag}.String()
+	big := old
+	big.CapacityPerUnit = 4
+	ts.Resize(big)
+	require.Equal(t, []int{4, 4, 4}, ts.Calm.Wanted)
+	require.Equal(t, ShadowTarget(big), ts.Calm.Target)
+}
+
+// A state file of an earlier version (cba700c's, keys "capacity 34, lag
+// 5m0s", no capacity or utilisation saved) restarted under the same
+// targets (utilisation 0.8: not known when saved, taken as unchanged):
+// both memories of each target are kept, nothing said, and written back
+// under the keys the engine now resumes them by.
+func TestEarlierVersionsMemoriesKept(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "controller-state-cba700c.json"))
+	require.NoError(t, err)
+	s, f := loadWritten(t, old)
+	require.Len(t, f.Targets, 2)
+	for name, ts := range f.Targets {
+		k, ok := ParseMemoryKey(ts.Calm.Target)
+		require.True(t, ok, name)
+		require.Zero(t, k.Utilization, "%s: the earlier format", name)
+		tg := policy.Target{Name: name, CapacityPerUnit: k.Capacity, TargetUtilization: 0.8, MinUnits: 1, MaxUnits: 100, Lag: k.Lag}
+		require.NoError(t, tg.Validate())
+		require.Empty(t, ts.Resize(tg), name)
+		require.Empty(t, ts.Sanitize(tg.MinUnits, tg.MaxUnits), name)
+		require.NotNil(t, ts.Calm, name)
+		require.NotNil(t, ts.Shadow, name)
+		require.Equal(t, ShadowTarget(tg), ts.Calm.Target, name)
+		require.Equal(t, ShadowTarget(tg), ts.Shadow.Target, name)
+		f.Targets[name] = ts
+	}
+	require.NoError(t, s.Save(f))
+	saved, err := os.ReadFile(s.Path())
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(string(saved), `"target":"capacity 34, target_utilization 0.8, lag 5m0s"`))
+	require.Equal(t, 2, strings.Count(string(saved), `"target":"capacity 1, target_utilization 0.8, lag 5m0s"`))
 }

@@ -21,7 +21,7 @@ const ShadowVersion = 2
 // Shadow is the engine's memory of its shadow runs at a target's last
 // decision (controller/engine: shadow.go, pace.go, spare.go, and
 // internal/demand):
-// the target they ran for (ShadowTarget), the time of the last decision they stepped (At, unix seconds) and its
+// the target they ran for (MemoryKey: its capacity, utilisation and lag), the time of the last decision they stepped (At, unix seconds) and its
 // demand (Missing: none), of the first (Started: the calm hold watches
 // the HPA curve from it), the shadow HPA whose recommendation is the
 // floor (Pick, -1: none), the forecaster's own run with its policy

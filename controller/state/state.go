@@ -105,8 +105,8 @@ const CalmVersion = 1
 // since At when it resumes it.
 type Calm struct {
 	Version int `json:"version"`
-	// Target names the capacity and lag the wanted units were sized at
-	// (ShadowTarget): a memory of another is not resumed.
+	// Target names the capacity, utilisation and lag the wanted units were
+	// sized at (MemoryKey): a memory of another is not resumed.
 	Target string  `json:"target,omitempty"`
 	At     int64   `json:"at"`
 	On     bool    `json:"on,omitempty"`
