@@ -910,7 +910,8 @@ func isDurationField(key string) bool {
 // YAML decodes min_units: 0.5 into an int as 0 without a word, a target
 // that may then scale to zero (max_units: 2.5 was 2). The variables
 // refuse the same values (want a whole number). So is one not in decimal:
-// YAML 1.1 read max_units: 010 as octal 8 (0x10 16, 1_0 10), 08 as 8.
+// YAML 1.1 read max_units: 010 as octal 8 (0x10 16, 1_0 10), 08 as 8; and
+// a number field's integer (capacity_per_unit: 010 was 8).
 func fractionErrors(i int, node *yaml.Node, name any) []error {
 	if node.Kind != yaml.MappingNode {
 		return nil
@@ -919,14 +920,19 @@ func fractionErrors(i int, node *yaml.Node, name any) []error {
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		key, val := node.Content[k].Value, node.Content[k+1]
 		f, ok := fieldByTag(key)
-		if !ok || f.Type.Kind() != reflect.Int || val.Kind != yaml.ScalarNode {
+		whole := ok && f.Type.Kind() == reflect.Int
+		if !whole && (!ok || f.Type.Kind() != reflect.Float64) || val.Kind != yaml.ScalarNode {
 			continue
 		}
-		if val.ShortTag() == "!!int" && !decimalRE.MatchString(val.Value) || leadingZeroRE.MatchString(val.Value) {
-			out = append(out, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %s: want a whole number in decimal, "+
-				"without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got %s", i, fmt.Sprint(name), key, redact.Cut(val.Value, redact.MaxEchoed))})
+		if val.ShortTag() == "!!int" && !decimalRE.MatchString(val.Value) || whole && leadingZeroRE.MatchString(val.Value) {
+			want := "a number in decimal, without 0x, 0o, 0b, _ or a leading 0 before digits"
+			if whole {
+				want = "a whole number in decimal, without a leading 0, 0x, 0o, 0b or _"
+			}
+			out = append(out, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): %s: want %s (010 would read as octal 8), got %s",
+				i, fmt.Sprint(name), key, want, redact.Cut(val.Value, redact.MaxEchoed))})
 		}
-		if val.ShortTag() != "!!float" {
+		if !whole || val.ShortTag() != "!!float" {
 			continue
 		}
 		var v float64

@@ -255,6 +255,10 @@ func TestParseTargets(t *testing.T) {
 		{"hex units", "targets:\n  - {name: web, query: q, max_scale_up_units: 0x10}\n", `targets[0] ("web"): max_scale_up_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 0x10`, nil},
 		{"underscored units", "targets:\n  - {name: web, query: q, max_units: 1_0}\n", `targets[0] ("web"): max_units: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8), got 1_0`, nil},
 		{"negative octal units", "targets:\n  - {name: web, query: q, max_scale_down_units: -010}\n", `max_scale_down_units: want a whole number in decimal`, nil},
+		// capacity_per_unit: 010 was 8: a unit sized for less demand, more units.
+		{"octal capacity", "targets:\n  - {name: web, query: q, capacity_per_unit: 010}\n", `targets[0] ("web"): capacity_per_unit: want a number in decimal, without 0x, 0o, 0b, _ or a leading 0 before digits (010 would read as octal 8), got 010`, nil},
+		{"hex cost", "targets:\n  - {name: web, query: q, cost_per_unit_hour: 0x10}\n", `cost_per_unit_hour: want a number in decimal`, nil},
+		{"decimal numbers", "targets:\n  - {name: web, query: q, capacity_per_unit: 08.5, cost_per_unit_hour: 0.5, tolerance: 0, change_cost: 0.0}\n", "", []string{"web"}},
 		{"decimal units", "targets:\n  - {name: web, query: q, min_units: 0, max_units: +10, max_scale_up_units: 10}\n", "", []string{"web"}},
 		{"bad current query", "targets:\n  - {name: web, query: q, current_query: 'max('}\n", `targets[0] ("web"): current_query: invalid PromQL "max("`, nil},
 		{"bad complete query", "targets:\n  - {name: worker, query: q, complete_query: 'min(up'}\n", `PRESCALE_TARGETS_FILE: targets[0] ("worker"): complete_query: invalid PromQL "min(up"`, nil},
