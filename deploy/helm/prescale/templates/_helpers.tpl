@@ -69,7 +69,8 @@ header carries (the controller refused the token, exit 2). A token of
 fewer than 8 bytes (redact.MinHidden) fails here: the controller refuses
 it at start (exit 2), which was a CrashLoopBackOff after the install.
 The schema says it too, for helm lint, where fail is no error, but only for
-ASCII: it sees the value before the trim and counts characters, not bytes.
+ASCII: it counts characters, not bytes, and its patterns trim ASCII white
+space alone.
 Neither quotes the value. */}}
 {{- define "prescale.apiTokenValue" -}}
 {{- $v := .Values.controller.apiToken.value | default "" | trim -}}
