@@ -44,6 +44,11 @@ func parsePage(r *http.Request) (page, error) {
 		// first of which a script then took for NAME.
 		return page{}, errors.New("target must name a target, got an empty value")
 	}
+	for _, name := range []string{"offset", "limit"} {
+		if len(q[name]) > 1 { // ?limit=1&limit=500 answered one target
+			return page{}, fmt.Errorf("query parameter %q given more than once", name)
+		}
+	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

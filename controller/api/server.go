@@ -551,6 +551,10 @@ func jsonWant(t reflect.Type) string {
 
 func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
 	points := 60
+	if len(r.URL.Query()["points"]) > 1 { // ?points=5&points=500 answered 5
+		writeError(w, http.StatusBadRequest, `query parameter "points" given more than once`)
+		return
+	}
 	if p := r.URL.Query().Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {

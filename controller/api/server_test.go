@@ -194,6 +194,10 @@ func TestErrorAnswers(t *testing.T) {
 		// The first was answered alone, as if the second did not exist.
 		{"two targets", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?target=t0&target=t1", "", 400, `query parameter "target" given more than once: one target per request`},
 		{"two targets in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?target=t0&target=t1", "", 400, `query parameter "target" given more than once`},
+		// The first of each was taken: ?limit=1&limit=500 answered one target, ?points=5&points=500 five points.
+		{"two limits", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?limit=1&limit=500", "", 400, `query parameter "limit" given more than once`},
+		{"two offsets in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?offset=0&offset=1", "", 400, `query parameter "offset" given more than once`},
+		{"two points", &fakeBackend{health: "ok"}, "GET", "/api/metrics?points=5&points=500", "", 400, `query parameter "points" given more than once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(tc.b, Options{Token: "t"})
