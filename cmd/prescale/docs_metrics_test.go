@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/actuator/simulated"
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/buildinfo"
 )
 
 // metricRow is a row of docs/metrics.md's metric tables: | `name` | type | labels | meaning |.
@@ -302,5 +303,28 @@ func TestREADMEListsExporterLabelValues(t *testing.T) {
 	}
 	for _, v := range values("prescale_app_load_signal_ratio", "signal") {
 		require.Contains(t, string(readme), "\n| `"+v+"` | `", "docs/metrics.md's signal table has no row for %s", v)
+	}
+}
+
+// TestREADMEMetricRowsBuildInfo: docs/metrics.md has a row for the
+// build_info of each program (prescale-exporter's, prescale-controller's
+// and prescale run's), with the labels it has. Only the exporter's had
+// one: the page said it lists every metric of the exporter and the
+// controller, and prescale_controller_build_info was not in it.
+func TestREADMEMetricRowsBuildInfo(t *testing.T) {
+	rows := readmeMetricRows(t)
+	for _, ns := range []string{"prescale_exporter", "prescale_controller", "prescale"} {
+		mfs, err := buildinfo.NewRegistry(ns).Gather()
+		require.NoError(t, err)
+		i := slices.IndexFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == ns+"_build_info" })
+		require.GreaterOrEqual(t, i, 0, "%s_build_info not registered", ns)
+		var names []string
+		for _, l := range mfs[i].GetMetric()[0].GetLabel() {
+			names = append(names, l.GetName())
+		}
+		row, ok := rows[ns+"_build_info"]
+		require.True(t, ok, "docs/metrics.md has no metric row for %s_build_info", ns)
+		require.Equal(t, "gauge", row.typ, ns)
+		require.Equal(t, sortedLabels(names), row.labels, ns)
 	}
 }
