@@ -124,7 +124,7 @@ func (c *Controller) Actuators() []*actuator.Level { return c.d.Actuators }
 type Window struct{ w histwin.Window }
 
 // Len is the number of grid points.
-func (w Window) Len() int { return len(w.w.V) }
+func (w Window) Len() int { return w.w.Len() }
 
 // Time is the unix time of grid point j.
 func (w Window) Time(j int) int64 { return w.w.First + int64(j)*w.w.Step }

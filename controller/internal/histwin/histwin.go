@@ -17,11 +17,18 @@ import (
 // API shows; the engine observes every point once, from the query's own
 // float64 answer, and the newest value is kept exactly. A window is never
 // changed once built (the API reads the one in the last snapshot while the
-// next cycle builds its successor).
+// next cycle builds its successor); its points are held in chunks that
+// its successors share where they hold the same points (chunks.go), so
+// that a cycle which slides it by a step copies one chunk, not all.
 type Window struct {
-	First int64     // unix seconds of V[0]
-	Step  int64     // seconds between points
-	V     []float32 // NaN: missing
+	First int64 // unix seconds of the first point
+	Step  int64 // seconds between points
+	// n points from First, point i in slot lead+i of the chunks (NaN:
+	// missing); slot k of the chunks is at unix second org + k*Step.
+	n      int
+	lead   int
+	org    int64
+	chunks []*chunk
 	// LeftOut counts the points the reads left out as gaps, by reason
 	// (history.LeftNaN ...): those of the last whole read, and each point
 	// of a read after it once, by the read that first had it: those after
@@ -79,10 +86,13 @@ func (m mark) with(raw history.Series) mark {
 }
 
 // Empty reports whether the window holds no grid points.
-func (w *Window) Empty() bool { return len(w.V) == 0 }
+func (w *Window) Empty() bool { return w.n == 0 }
+
+// Len is the number of grid points.
+func (w *Window) Len() int { return w.n }
 
 // End is the unix time of the newest grid point (meaningless when empty).
-func (w *Window) End() int64 { return w.First + int64(len(w.V)-1)*w.Step }
+func (w *Window) End() int64 { return w.First + int64(w.n-1)*w.Step }
 
 // Unseen counts, by reason, the points raw (a read as the store answered
 // it) left out that no earlier read of the target returned: those after
@@ -115,10 +125,13 @@ func FromSeries(prev Window, raw, s history.Series, step int64, at time.Time) Wi
 	if len(s.T) == 0 {
 		return w
 	}
-	w.First = s.T[0]
-	w.V = make([]float32, len(s.V))
-	for i, x := range s.V {
-		w.V[i] = float32(x)
+	w.First, w.org, w.n = s.T[0], s.T[0], len(s.V)
+	w.chunks = make([]*chunk, chunksFor(w.n))
+	for c := range w.chunks {
+		w.chunks[c] = new(chunk)
+		for k, x := range s.V[c*chunkLen : min(w.n, (c+1)*chunkLen)] {
+			w.chunks[c][k] = float32(x)
+		}
 	}
 	w.LastT, w.LastV, w.LastOK = s.Last()
 	return w
@@ -141,16 +154,10 @@ func (w Window) Merged(raw, s history.Series, start, end int64) Window {
 	if n <= 0 {
 		return out
 	}
-	out.V = make([]float32, n)
-	for i := range out.V {
-		out.V[i] = float32(math.NaN())
-		if t := start + int64(i)*w.Step; t >= w.First && t <= w.End() && !w.Empty() {
-			out.V[i] = w.V[(t-w.First)/w.Step]
-		}
-	}
+	owned := out.slide(w, n)
 	for i, t := range s.T {
 		if t >= start && t <= end && (t-start)%w.Step == 0 {
-			out.V[(t-start)/w.Step] = float32(s.V[i])
+			out.set(int((t-start)/w.Step), float32(s.V[i]), owned)
 		}
 	}
 	if t, v, ok := s.Last(); ok && (!out.LastOK || t >= out.LastT) {
@@ -170,7 +177,7 @@ func (w Window) At(t int64) (float64, bool) {
 	if w.LastOK && t == w.LastT {
 		return w.LastV, true
 	}
-	x := widen(w.V[(t-w.First)/w.Step])
+	x := widen(w.point(int((t - w.First) / w.Step)))
 	return x, !math.IsNaN(x)
 }
 
@@ -187,9 +194,12 @@ func widen(x float32) float64 {
 // Present counts the non-missing points.
 func (w Window) Present() int {
 	n := 0
-	for _, x := range w.V {
-		if x == x {
-			n++
+	for c := range w.chunks {
+		lo, hi := w.slots(c)
+		for _, x := range w.chunks[c][lo:hi] {
+			if x == x {
+				n++
+			}
 		}
 	}
 	return n

@@ -23,7 +23,7 @@ func TestWindowMerge(t *testing.T) {
 	next := history.Series{T: []int64{120, 180, 240}, V: []float64{3.5, 4.123456789, math.NaN()}}
 	m := w.Merged(next, next, 60, 240)
 	require.Equal(t, int64(60), m.First)
-	require.Len(t, m.V, 4)
+	require.Equal(t, 4, m.Len())
 	v, ok := m.At(60)
 	require.False(t, ok, "missing stays missing: %v", v)
 	v, _ = m.At(120)
@@ -37,7 +37,7 @@ func TestWindowMerge(t *testing.T) {
 	require.False(t, ok, "slid out")
 	require.Equal(t, 2, m.Merged(history.Series{}, history.Series{}, 60, 240).Present(), "nothing new: same points")
 	same := m.Merged(history.Series{}, history.Series{}, 60, 240)
-	require.Equal(t, &m.V[0], &same.V[0], "nothing new: the same window, no copy")
+	require.Same(t, m.chunks[0], same.chunks[0], "nothing new: the same window, no copy")
 
 	gone := m.Merged(history.Series{}, history.Series{}, 600, 900)
 	require.False(t, gone.LastOK, "the newest point slid out of the window")
