@@ -208,3 +208,43 @@ func TestOverrideBeforeTheFirstCycleSavesTheSize(t *testing.T) {
 	require.InDelta(t, 2, file.Targets["web"].Capacity, 0)
 	require.InDelta(t, 0.5, file.Targets["web"].Utilization, 0)
 }
+
+// Each entry saves the scaling interval its forgone gain was accrued at
+// (a cycle and a manual scaling alike), and a restart at another resets
+// the gain with one INFO line; at the same interval it is kept.
+func TestIntervalChangeResetsForgone(t *testing.T) {
+	dir, now := t.TempDir(), fixtureStart
+	tg := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	cycleAt(t, dir, tg, now, 5)
+	file := loadState(t, dir)
+	ts := file.Targets["web"]
+	require.Equal(t, "1m0s", ts.Interval, "saved with the interval (testOptions')")
+	ts.Policy.Forgone = 0.0982 // held scale-downs' account
+	file.Targets["web"] = ts
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Save(file))
+
+	for _, c := range []struct {
+		interval time.Duration
+		forgone  float64
+	}{{time.Minute, 0.0982}, {30 * time.Second, 0}} {
+		var logs bytes.Buffer
+		deps := testDeps(&fakeHistory{value: 5}, flat(5), st, nil, func() time.Time { return now })
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		o := testOptions(ModeForecastOnly)
+		o.Interval = c.interval
+		ctl, err := New([]policy.Target{tg}, o, deps)
+		require.NoError(t, err)
+		got := ctl.file.Targets["web"]
+		require.InDelta(t, c.forgone, got.Policy.Forgone, 0, "%s", c.interval)
+		require.Equal(t, c.interval.String(), got.Interval)
+		said := strings.Count(logs.String(), `level=INFO msg="state file: scaling interval 1m0s when saved, 30s now: held scale-down's forgone gain 0.0982 reset"`)
+		require.Equal(t, map[bool]int{true: 1}[c.forgone == 0], said, logs.String())
+	}
+
+	f := newFixtureFor(t, tg, t.TempDir(), &fakeHistory{value: 5}, flat(5), ModeAct, &now)
+	_, err = f.c.Override(t.Context(), "web", 7, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, "1m0s", loadState(t, f.dir).Targets["web"].Interval, "a manual scaling's entry too")
+}

@@ -153,8 +153,11 @@ type Controller struct {
 	byName  map[string]int
 	o       Options
 	d       Deps
-	log     *slog.Logger
-	acts    actuation.Set // the actuators' restore, decisions and acknowledgements
+	// interval is o.Interval written as each entry saves it
+	// (state.Target.Interval), once.
+	interval string
+	log      *slog.Logger
+	acts     actuation.Set // the actuators' restore, decisions and acknowledgements
 
 	// fetchMu serialises the cycles. Their query and fit phases hold it
 	// alone (they use wins and engs only), so a manual scaling waits for a
@@ -225,7 +228,7 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	for i, t := range targets {
 		resolved[i] = engine.Resolve(t, o.Interval)
 	}
-	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f,
+	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f, interval: o.Interval.String(),
 		acts:  actuation.Set{Levels: d.Actuators, Mode: o.Mode, Log: d.Logger},
 		snaps: make([]snapshot, len(targets)), engs: make([]pipeline.Pipeline, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
@@ -259,7 +262,7 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 		// dropped (state.Target.Resize). The lines repeat what the file
 		// holds (a memory's target, an actuator's name), which a hand
 		// edit makes any length: cut, as every value from outside.
-		for _, msg := range ts.Resize(t) {
+		for _, msg := range ts.Resize(t, c.o.Interval) {
 			d.Logger.Info("state file: "+redact.CutEchoes(msg, redact.MaxEchoed), "target", t.Name, "file", d.State.Path())
 		}
 		for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
@@ -574,6 +577,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	snap.current = c.currentUnits(t, snap.requested, *snap)
 	ts, snap.unobserved = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at), c.maxGap())
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
+	ts.Interval = c.interval                                             // what its forgone gain is accrued at
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
 		_, _, pooled := c.d.Units.Units(t.Name)

@@ -226,7 +226,10 @@ type State struct {
 	Resumed    time.Time `json:"resumed,omitzero"`
 	// Forgone is the expected loss the consecutive change-cost holds of a
 	// scale-down have kept paying (Explanation.Forgone of the last
-	// decision; 0 after any other decision).
+	// decision; 0 after any other decision). Each hold adds its gain over
+	// the lead window times Interval / (Lag + Interval): a restart under
+	// another capacity, utilisation, lag or scaling interval resets it
+	// (controller/state's Resize).
 	Forgone float64 `json:"forgone,omitempty"`
 	// RoundTrips counts recent scale-downs a scale-up undid within
 	// RoundTripWindow (each adds one, each scale-down that held halves

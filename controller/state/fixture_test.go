@@ -29,8 +29,9 @@ func fixtureFile() File {
 			Forgone: 1.25, RoundTrips: 0.5, ReleasedFrom: 6},
 		CostDay: "2026-12-05", CostToday: 1.5, CostTotal: 10.25, CostAt: at,
 		PrevForecast: 120.5, PrevForecastAt: at,
-		Acked:   map[string]int{"webhook:ops": 5, "exec": 4},
-		Pending: &Pending{Since: at.Add(-time.Minute), Current: 3},
+		Acked:    map[string]int{"webhook:ops": 5, "exec": 4},
+		Pending:  &Pending{Since: at.Add(-time.Minute), Current: 3},
+		Interval: "15s",
 	}
 	for k := range 5 {
 		full.Decisions = append(full.Decisions, dec(k))

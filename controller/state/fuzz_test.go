@@ -29,6 +29,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"targets":{"web":{"acked":{"pool":-3}}}}`))
 	// The unit size the demand's units were saved at (Resize).
 	f.Add([]byte(`{"version":1,"targets":{"web":{"capacity_per_unit":4,"target_utilization":0.7,"policy":{"last_desired":5,"has_last":true,"recent":[{"at":"2026-03-02T12:00:00Z","units":5,"reactive":2}],"outage_hold":3}}}}`))
+	// The scaling interval the forgone gain was accrued at (Resize).
+	f.Add([]byte(`{"version":1,"targets":{"web":{"scaling_interval":"30s","policy":{"forgone":0.09}}}}`))
 	g := goodShadow() // format 2, packed
 	packed, err := json.Marshal(File{Version: Version, Targets: map[string]Target{"web": {Shadow: &g}}})
 	if err != nil {
@@ -96,7 +98,7 @@ func FuzzLoad(f *testing.F) {
 			// As loaded, and converted to another unit size first (a
 			// restart under another capacity and utilisation).
 			resized := saved
-			resized.Resize(resizedTo)
+			resized.Resize(resizedTo, time.Minute)
 			if resized.Capacity != resizedTo.CapacityPerUnit || resized.Utilization != resizedTo.TargetUtilization {
 				t.Fatalf("target %q: resized to capacity %v, utilisation %v", name, resized.Capacity, resized.Utilization)
 			}

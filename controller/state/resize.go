@@ -155,7 +155,7 @@ func (t *Target) lagWas() (time.Duration, bool) {
 // are keyed as target's (rekey: an upgrade keeps those keyed before the
 // utilisation was named). It records target's capacity and utilisation in
 // t and returns one message for each change (none without one).
-func (t *Target) Resize(target policy.Target) []string {
+func (t *Target) Resize(target policy.Target, interval time.Duration) []string {
 	var msgs []string
 	from, ok := t.SizedAt()
 	if !ok { // not known: nothing to convert it from
@@ -170,8 +170,41 @@ func (t *Target) Resize(target policy.Target) []string {
 		msgs = append(msgs, fmt.Sprintf("lag %s when saved, %s now: held scale-down's forgone gain %.3g reset", lag, target.Lag, p.Forgone))
 		p.Forgone = 0
 	}
+	msgs = append(msgs, t.reinterval(interval)...)
 	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
 	return append(msgs, t.rekey(KeyOf(target), was)...)
+}
+
+// reinterval resets the forgone gains accrued at a scaling interval other
+// than interval (t.Interval): the held scale-down's, with one message,
+// and the shadow runs' forecaster's run's. Each hold added its gain over
+// the lead window, lag + interval, times interval / (lag + interval)
+// (policy's holdSmallChange): both the window the gain is measured over
+// (a probability of violation beside risk per unit, which no ratio
+// converts) and each hold's share of it change with the interval, as
+// with the lag. Not known (a file written before it was kept, or edited
+// by hand): kept, as it was. It records interval in t (nothing where
+// interval <= 0).
+func (t *Target) reinterval(interval time.Duration) []string {
+	if interval <= 0 {
+		return nil
+	}
+	saved, err := time.ParseDuration(t.Interval)
+	t.Interval = interval.String()
+	if err != nil || saved <= 0 || saved == interval {
+		return nil
+	}
+	var msgs []string
+	if p := &t.Policy; p.Forgone > 0 {
+		msgs = append(msgs, fmt.Sprintf("scaling interval %s when saved, %s now: held scale-down's forgone gain %.3g reset", saved, interval, p.Forgone))
+		p.Forgone = 0
+	}
+	if sh := t.Shadow; sh != nil && sh.FcPolicy.Forgone > 0 {
+		m := *sh
+		m.FcPolicy.Forgone = 0
+		t.Shadow = &m
+	}
+	return msgs
 }
 
 // rekey keeps the calm hold's and the shadow runs' memories sized at key,

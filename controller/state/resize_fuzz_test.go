@@ -16,8 +16,10 @@ import (
 // the usage window's within [0, max_units], the calm hold's wanted units
 // within [0, policy.MaxUnitsLimit]), the reactive part of a converted
 // recommendation within [0, its units], a count not converted unchanged,
-// a memory kept keyed as the engine resumes it (ShadowTarget), and a
-// second Resize to the same target changes nothing. Never a panic.
+// a memory kept keyed as the engine resumes it (ShadowTarget), the
+// forgone gain kept or reset, the scaling interval (drawn from the input
+// too) recorded, and a second Resize to the same target changes nothing.
+// Never a panic.
 func FuzzResize(f *testing.F) {
 	ts, old := resizeFixture()
 	seed, err := json.Marshal(File{Version: Version, Targets: map[string]Target{"web": ts}})
@@ -30,6 +32,8 @@ func FuzzResize(f *testing.F) {
 	f.Add(seed, 1e15, 1e-300, uint32(3), uint32(3), uint16(0))
 	f.Add([]byte(`{"version":1,"targets":{"web":{"capacity_per_unit":1e-300,"target_utilization":1e-300,"policy":{"recent":[{"units":-3,"reactive":9},{"units":7,"reactive":9}],"used":[{"units":-1}],"outage_hold":-2}}}}`),
 		2.0, 0.7, uint32(1), uint32(10), uint16(1))
+	// Forgone accrued at a one-minute interval, resized at 30 s.
+	f.Add([]byte(`{"version":1,"targets":{"web":{"scaling_interval":"1m0s","policy":{"forgone":0.09}}}}`), 1.0, 1.0, uint32(1), uint32(20), uint16(29))
 	f.Fuzz(func(t *testing.T, in []byte, capacity, utilization float64, lo, hi uint32, lag uint16) {
 		var file File
 		if json.Unmarshal(in, &file) != nil {
@@ -41,14 +45,14 @@ func FuzzResize(f *testing.F) {
 			return
 		}
 		for name, saved := range file.Targets {
-			checkResize(t, name, saved, target)
+			checkResize(t, name, saved, target, time.Duration(1+lag%600)*time.Second)
 		}
 	})
 }
 
 // checkResize fails t unless Resize(target) of saved converts every count
 // within its bounds, and a second Resize changes nothing.
-func checkResize(t *testing.T, name string, saved Target, target policy.Target) {
+func checkResize(t *testing.T, name string, saved Target, target policy.Target, interval time.Duration) {
 	t.Helper()
 	from, ok := saved.SizedAt()
 	if !ok {
@@ -58,7 +62,7 @@ func checkResize(t *testing.T, name string, saved Target, target policy.Target) 
 	converted := from != target.CapacityPerUnit || was != target.TargetUtilization
 	calmConverted := converted && saved.Calm != nil && isKey(saved.Calm.Target, MemoryKey{Capacity: from, Utilization: was, Lag: target.Lag}, was)
 	got := saved
-	got.Resize(target)
+	got.Resize(target, interval)
 	lo, hi := target.MinUnits, target.MaxUnits
 	within := func(what string, before, after, lo, hi int) {
 		t.Helper()
@@ -89,13 +93,16 @@ func checkResize(t *testing.T, name string, saved Target, target policy.Target) 
 			}
 		}
 	}
+	if f := got.Policy.Forgone; f != saved.Policy.Forgone && f != 0 || got.Interval != interval.String() {
+		t.Fatalf("target %q: forgone %v (saved %v), interval %q at %s", name, f, saved.Policy.Forgone, got.Interval, interval)
+	}
 	// The memories kept are keyed as the engine resumes them.
 	if got.Calm != nil && got.Calm.Target != "" && got.Calm.Target != ShadowTarget(target) ||
 		got.Shadow != nil && got.Shadow.Target != ShadowTarget(target) {
 		t.Fatalf("target %q: memories kept under keys %q, %q, not %q", name, got.calmKey(), got.shadowKey(), ShadowTarget(target))
 	}
 	again := got
-	if msgs := again.Resize(target); len(msgs) > 0 || !reflect.DeepEqual(again, got) {
+	if msgs := again.Resize(target, interval); len(msgs) > 0 || !reflect.DeepEqual(again, got) {
 		t.Fatalf("target %q: a second Resize to %+v changed it: %q", name, target, msgs)
 	}
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -40,8 +41,8 @@ func TestConvertUnits(t *testing.T) {
 	}
 }
 
-// resizeFixture is an entry saved at capacity 1, utilisation 1 and a
-// 5-minute lag with
+// resizeFixture is an entry saved at capacity 1, utilisation 1, a
+// 5-minute lag and a one-minute scaling interval with
 // every kind of units: demand's (windows, outage hold, released, calm
 // hold's wanted) and the receiver's (last decision, acknowledged,
 // manual override).
@@ -49,7 +50,7 @@ func resizeFixture() (Target, policy.Target) {
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	old := policy.Target{Name: "web", CapacityPerUnit: 1, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20, Lag: 5 * time.Minute}
 	ts := Target{
-		Capacity: 1, Utilization: 1,
+		Capacity: 1, Utilization: 1, Interval: "1m0s",
 		Policy: policy.State{LastDesired: 15, HasLast: true, LastScaleUp: at,
 			Recent:     []policy.Recommendation{{At: at, Units: 15, Reactive: 6}, {At: at.Add(time.Minute), Units: 9}},
 			Used:       []policy.Recommendation{{At: at, Units: 13}, {At: at.Add(time.Minute), Units: 0}},
@@ -69,7 +70,7 @@ func TestResizeConvertsDemandsUnits(t *testing.T) {
 	saved, _ := resizeFixture()
 	big := old
 	big.CapacityPerUnit = 4
-	msgs := ts.Resize(big)
+	msgs := ts.Resize(big, time.Minute)
 
 	p := ts.Policy
 	require.Equal(t, []policy.Recommendation{{At: saved.Policy.Recent[0].At, Units: 4, Reactive: 1}, {At: saved.Policy.Recent[1].At, Units: 3}}, p.Recent,
@@ -100,7 +101,7 @@ func TestResizeToSmallerUnits(t *testing.T) {
 	ts, old := resizeFixture()
 	ts.Capacity = 4
 	ts.Calm.Target = ShadowTarget(policy.Target{CapacityPerUnit: 4, Lag: old.Lag})
-	ts.Resize(old)
+	ts.Resize(old, time.Minute)
 	require.Equal(t, []int{60, 56, 52}, ts.Calm.Wanted, "wanted units are not capped by min and max")
 	require.Equal(t, 20, ts.Policy.Recent[0].Units, "60 within max_units")
 	require.Equal(t, 0, ts.Policy.Recent[0].Reactive, "its 9 planned are 36: within max_units, all of it")
@@ -115,12 +116,12 @@ func TestResizeToSmallerUnits(t *testing.T) {
 func TestResizeLagChanged(t *testing.T) {
 	ts, old := resizeFixture()
 	saved, _ := resizeFixture()
-	require.Empty(t, ts.Resize(old))
+	require.Empty(t, ts.Resize(old, time.Minute))
 	require.Equal(t, saved, ts)
 
 	slow := old
 	slow.Lag = 10 * time.Minute
-	msgs := ts.Resize(slow)
+	msgs := ts.Resize(slow, time.Minute)
 	require.Equal(t, saved.Policy, ts.Policy)
 	require.Nil(t, ts.Calm)
 	require.Nil(t, ts.Shadow)
@@ -149,7 +150,7 @@ func TestResizeOfAnOlderFile(t *testing.T) {
 	require.False(t, ok)
 	big := old
 	big.CapacityPerUnit = 4
-	require.Empty(t, ts.Resize(big))
+	require.Empty(t, ts.Resize(big, time.Minute))
 	require.Equal(t, 15, ts.Policy.Recent[0].Units)
 	require.InDelta(t, 4, ts.Capacity, 0, "known from now on")
 
@@ -170,7 +171,7 @@ func TestResizeUtilizationChanged(t *testing.T) {
 	saved := ts
 	full := old
 	full.TargetUtilization = 1
-	msgs := ts.Resize(full)
+	msgs := ts.Resize(full, time.Minute)
 
 	p := ts.Policy
 	require.Equal(t, []policy.Recommendation{{At: saved.Policy.Recent[0].At, Units: 8, Reactive: 3}, {At: saved.Policy.Recent[1].At, Units: 5}}, p.Recent,
@@ -194,7 +195,7 @@ func TestResizeUtilizationChanged(t *testing.T) {
 		"shadow runs' memory, simulated at capacity 1, target_utilization 0.5, lag 5m0s, dropped: " +
 			"the target now has capacity 1, target_utilization 1, lag 5m0s; they start afresh",
 	}, msgs)
-	require.Empty(t, ts.Resize(full), "converted once")
+	require.Empty(t, ts.Resize(full, time.Minute), "converted once")
 }
 
 // Capacity and utilisation both changed: one conversion by the ratio of
@@ -205,7 +206,7 @@ func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
 	ts.Calm.Target, ts.Shadow.Target = ShadowTarget(old), ShadowTarget(old)
 	now := old
 	now.CapacityPerUnit, now.TargetUtilization = 2, 1
-	msgs := ts.Resize(now)
+	msgs := ts.Resize(now, time.Minute)
 	require.Equal(t, 4, ts.Policy.Recent[0].Units, "15 / 4 rounded up")
 	require.Equal(t, 4, ts.Policy.OutageHold)
 	require.Equal(t, []int{4, 4, 4}, ts.Calm.Wanted)
@@ -224,7 +225,7 @@ func TestResizeCapacityAndUtilizationChanged(t *testing.T) {
 	ts.Utilization = 1
 	same := old
 	same.CapacityPerUnit, same.TargetUtilization = 2, 0.5
-	msgs = ts.Resize(same)
+	msgs = ts.Resize(same, time.Minute)
 	require.Equal(t, 15, ts.Policy.Recent[0].Units)
 	require.Equal(t, []int{15, 14, 13}, ts.Calm.Wanted)
 	require.Equal(t, ShadowTarget(same), ts.Calm.Target)
@@ -245,7 +246,7 @@ func TestResizeWithoutSavedUtilization(t *testing.T) {
 		ts.Shadow = nil
 		now := old
 		now.CapacityPerUnit, now.TargetUtilization = 4, 0.5
-		msgs := ts.Resize(now)
+		msgs := ts.Resize(now, time.Minute)
 		require.Equal(t, 4, ts.Policy.Recent[0].Units, "saved %g: 15 × 1 / 4", saved)
 		require.Len(t, msgs, 1)
 		require.Contains(t, msgs[0], "capacity_per_unit 1 when saved, 4 now: units remembered of the demand served converted to it (ceil(units × 1 / 4), within [1, 20]): ")
@@ -262,7 +263,7 @@ func TestMessagesCutWhatTheFileHolds(t *testing.T) {
 	ts.Calm.Target, ts.Shadow.Target = long, long
 	acked := Target{Acked: map[string]int{long: -1}}
 	msgs := acked.Sanitize(old.MinUnits, old.MaxUnits)
-	msgs = append(msgs, ts.Resize(old)...)
+	msgs = append(msgs, ts.Resize(old, time.Minute)...)
 	require.Len(t, msgs, 3, "%q", msgs)
 	for _, m := range msgs {
 		require.LessOrEqual(t, len(m), 400, "%q", m)
@@ -280,14 +281,14 @@ func TestResizeFromSavedValuesNoTargetMayHave(t *testing.T) {
 		ts.Capacity = saved
 		now := old
 		now.CapacityPerUnit = 4
-		ts.Resize(now)
+		ts.Resize(now, time.Minute)
 		require.Equal(t, 15, ts.Policy.Recent[0].Units, "saved capacity %g: unknown, nothing converted", saved)
 	}
 	ts, old := resizeFixture()
 	ts.Capacity, ts.Utilization = policy.MinCapacityPerUnit, 0.5
 	now := old
 	now.CapacityPerUnit = 2 * policy.MinCapacityPerUnit
-	msgs := ts.Resize(now)
+	msgs := ts.Resize(now, time.Minute)
 	require.Equal(t, 8, ts.Policy.Recent[0].Units, "15 × 1e-9 / 2e-9, the utilisation unknown")
 	require.Contains(t, msgs[0], "capacity_per_unit 1e-09 when saved, 2e-09 now: ")
 }
@@ -300,7 +301,7 @@ func TestResizeUsageWindowNotRaisedToMinUnits(t *testing.T) {
 	ts, old := resizeFixture()
 	big := old
 	big.CapacityPerUnit, big.MinUnits = 4, 5
-	ts.Resize(big)
+	ts.Resize(big, time.Minute)
 	require.Equal(t, []int{4, 0}, []int{ts.Policy.Used[0].Units, ts.Policy.Used[1].Units}, "13 / 4 rounded up, not 5; none stays none")
 	require.Equal(t, []int{5, 5}, []int{ts.Policy.Recent[0].Units, ts.Policy.Recent[1].Units}, "4 and 3, within [5, 20]")
 }
@@ -345,7 +346,7 @@ func TestResizeResetsForgone(t *testing.T) {
 	ts, tg, input := forgoneHolds(t)
 	big := tg
 	big.CapacityPerUnit = 20
-	msgs := ts.Resize(big)
+	msgs := ts.Resize(big, time.Minute)
 	require.Zero(t, ts.Policy.Forgone)
 	require.Equal(t, []string{"capacity_per_unit 10 when saved, 20 now: units remembered of the demand served converted to it " +
 		"(ceil(units × 10 / 20), within [1, 20]): held scale-down's forgone gain 0.0982 reset"}, msgs)
@@ -368,7 +369,7 @@ func TestResizeLagChangeResetsForgone(t *testing.T) {
 	ts.Shadow = &Shadow{Version: ShadowVersion, Target: ShadowTarget(tg)}
 	fast := tg
 	fast.Lag = 2 * time.Minute
-	msgs := ts.Resize(fast)
+	msgs := ts.Resize(fast, time.Minute)
 	require.Zero(t, ts.Policy.Forgone)
 	require.Equal(t, []string{"lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset",
 		"shadow runs' memory, simulated at capacity 10, target_utilization 1, lag 5m0s, dropped: the target now has capacity 10, target_utilization 1, lag 2m0s; they start afresh"}, msgs)
@@ -376,10 +377,10 @@ func TestResizeLagChangeResetsForgone(t *testing.T) {
 	require.Equal(t, 4, d.Desired, "%s", d.Line())
 	require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
 	require.InDelta(t, 0.031/3, d.Explanation.Forgone, 1e-9)
-	require.Empty(t, ts.Resize(fast), "said once")
+	require.Empty(t, ts.Resize(fast, time.Minute), "said once")
 
 	forgone := unknown.Policy.Forgone
-	require.Empty(t, unknown.Resize(fast))
+	require.Empty(t, unknown.Resize(fast, time.Minute))
 	require.InDelta(t, forgone, unknown.Policy.Forgone, 0)
 	require.Equal(t, 3, policy.Decide(input(20, 1), fast, unknown.Policy).Desired, "kept, released")
 }
@@ -397,7 +398,7 @@ func TestResizeReadsTheKeysUtilization(t *testing.T) {
 		ts.Calm.Target, ts.Shadow.Target = ShadowTarget(old), ShadowTarget(old)
 		full := old
 		full.TargetUtilization = 1
-		msgs := ts.Resize(full)
+		msgs := ts.Resize(full, time.Minute)
 		require.Equal(t, 8, ts.Policy.Recent[0].Units, "saved %g: 15 × 0.5", saved)
 		require.Equal(t, []int{8, 7, 7}, ts.Calm.Wanted)
 		require.Equal(t, ShadowTarget(full), ts.Calm.Target)
@@ -413,7 +414,7 @@ func TestResizeReadsTheKeysUtilization(t *testing.T) {
 	half := old
 	half.TargetUtilization = 0.5
 	ts.Calm.Target, ts.Shadow.Target = ShadowTarget(half), ShadowTarget(half)
-	msgs := ts.Resize(old)
+	msgs := ts.Resize(old, time.Minute)
 	require.Equal(t, 15, ts.Policy.Recent[0].Units)
 	require.Nil(t, ts.Calm)
 	require.Nil(t, ts.Shadow)
@@ -442,7 +443,7 @@ func TestResizeUpgradesOldKeys(t *testing.T) {
 		saved := ts
 		now := old
 		now.TargetUtilization = c.target
-		require.Empty(t, ts.Resize(now), c.name)
+		require.Empty(t, ts.Resize(now, time.Minute), c.name)
 		require.Equal(t, ShadowTarget(now), ts.Calm.Target, c.name)
 		require.Equal(t, ShadowTarget(now), ts.Shadow.Target, c.name)
 		require.Equal(t, plain, saved.Calm.Target, "%s: the file's entry unchanged (copied)", c.name)
@@ -453,7 +454,7 @@ func TestResizeUpgradesOldKeys(t *testing.T) {
 	ts.Calm.Target = MemoryKey{Capacity: 1, Lag: old.Lag}.String()
 	big := old
 	big.CapacityPerUnit = 4
-	ts.Resize(big)
+	ts.Resize(big, time.Minute)
 	require.Equal(t, []int{4, 4, 4}, ts.Calm.Wanted)
 	require.Equal(t, ShadowTarget(big), ts.Calm.Target)
 }
@@ -474,7 +475,7 @@ func TestEarlierVersionsMemoriesKept(t *testing.T) {
 		require.Zero(t, k.Utilization, "%s: the earlier format", name)
 		tg := policy.Target{Name: name, CapacityPerUnit: k.Capacity, TargetUtilization: 0.8, MinUnits: 1, MaxUnits: 100, Lag: k.Lag}
 		require.NoError(t, tg.Validate())
-		require.Empty(t, ts.Resize(tg), name)
+		require.Empty(t, ts.Resize(tg, time.Minute), name)
 		require.Empty(t, ts.Sanitize(tg.MinUnits, tg.MaxUnits), name)
 		require.NotNil(t, ts.Calm, name)
 		require.NotNil(t, ts.Shadow, name)
@@ -487,4 +488,61 @@ func TestEarlierVersionsMemoriesKept(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, strings.Count(string(saved), `"target":"capacity 34, target_utilization 0.8, lag 5m0s"`))
 	require.Equal(t, 2, strings.Count(string(saved), `"target":"capacity 1, target_utilization 0.8, lag 5m0s"`))
+}
+
+// A scaling interval change resets the forgone gain too: each hold added
+// gain × interval / (lag + interval), its gain over a lead window of lag
+// + interval (policy's holdSmallChange), and both change with the
+// interval. forgoneHolds' 19 one-minute holds (0.098) restarted at 30 s:
+// the first decision holds again, its account one hold's 0.031 × 30 /
+// 330. Kept, that decision released the hold (0.1010 above twice the
+// change cost). Not known (a file written before it was kept, or edited
+// by hand), or the same: kept, nothing said. The shadow runs' memory, kept
+// across an interval change, has its forecaster's run's reset too.
+func TestResizeIntervalChangeResetsForgone(t *testing.T) {
+	for _, c := range []struct {
+		saved string
+		now   time.Duration
+		reset bool
+	}{
+		{"1m0s", 30 * time.Second, true},
+		{"1m0s", 2 * time.Minute, true},
+		{"1m0s", time.Minute, false},
+		{"", 30 * time.Second, false},
+		{"soon", 30 * time.Second, false},
+		{"-1m0s", 30 * time.Second, false},
+	} {
+		ts, tg, input := forgoneHolds(t)
+		forgone := ts.Policy.Forgone
+		ts.Interval = c.saved
+		ts.Shadow = &Shadow{Version: ShadowVersion, Target: ShadowTarget(tg), FcPolicy: policy.State{Forgone: 0.07}}
+		file := ts.Shadow
+		msgs := ts.Resize(tg, c.now)
+		require.Equal(t, c.now.String(), ts.Interval, "%+v: recorded", c)
+		require.NotNil(t, ts.Shadow, "%+v: kept", c)
+		require.InDelta(t, 0.07, file.FcPolicy.Forgone, 0, "%+v: the file's memory unchanged (copied)", c)
+		in := input(20, 1)
+		in.Interval = c.now
+		d := policy.Decide(in, tg, ts.Policy)
+		if !c.reset {
+			require.Empty(t, msgs, "%+v", c)
+			require.InDelta(t, forgone, ts.Policy.Forgone, 0, "%+v", c)
+			require.InDelta(t, 0.07, ts.Shadow.FcPolicy.Forgone, 0, "%+v", c)
+			continue
+		}
+		require.Equal(t, []string{fmt.Sprintf("scaling interval 1m0s when saved, %s now: held scale-down's forgone gain 0.0982 reset", c.now)}, msgs)
+		require.Zero(t, ts.Policy.Forgone)
+		require.Zero(t, ts.Shadow.FcPolicy.Forgone)
+		require.Equal(t, 4, d.Desired, "%+v: %s", c, d.Line())
+		require.Equal(t, policy.RuleChangeCost, d.Explanation.Rule)
+		lead := tg.Lag + c.now
+		require.InDelta(t, 0.031*float64(c.now)/float64(lead), d.Explanation.Forgone, 1e-9)
+		require.Empty(t, ts.Resize(tg, c.now), "said once")
+	}
+	// Kept, the first decision at 30 s released the hold.
+	ts, tg, input := forgoneHolds(t)
+	in := input(20, 1)
+	in.Interval = 30 * time.Second
+	d := policy.Decide(in, tg, ts.Policy)
+	require.Equal(t, 3, d.Desired, "%s", d.Line())
 }

@@ -77,6 +77,12 @@ type Target struct {
 	// Resize converts them to another size.
 	Capacity    float64 `json:"capacity_per_unit,omitempty"`
 	Utilization float64 `json:"target_utilization,omitempty"`
+	// Interval is the PRESCALE_SCALING_INTERVAL (a Go duration) the
+	// held scale-down's forgone gain (policy.State.Forgone) was accrued
+	// at, each hold's share of the lead window, lag + interval. "" in
+	// files written before it was kept (not known: the gain is kept).
+	// Resize resets the gain accrued at another.
+	Interval string `json:"scaling_interval,omitempty"`
 	// Calm is the calm hold's memory (controller/engine, calm.go), so a
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).

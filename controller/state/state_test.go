@@ -327,17 +327,18 @@ func TestSaveWritesCompactJSON(t *testing.T) {
 
 // TestLoadsIndentedFile: a file written by the earlier versions (indented
 // JSON; testdata/controller-state-v1-indented.json was written by their
-// Save) loads as what they saved (no pending time), and saved again it
-// loads the same.
+// Save) loads as what they saved (no pending time, no scaling interval),
+// and saved again it loads the same.
 func TestLoadsIndentedFile(t *testing.T) {
 	old, err := os.ReadFile(filepath.Join("testdata", "controller-state-v1-indented.json"))
 	require.NoError(t, err)
 	require.Contains(t, string(old), "\n  \"targets\": {\n")
 	s, f := loadWritten(t, old)
-	// Written before the pending time was kept: none.
+	// Written before the pending time and the scaling interval were kept:
+	// none.
 	want := fixtureFile()
 	for name, tg := range want.Targets {
-		tg.Pending = nil
+		tg.Pending, tg.Interval = nil, ""
 		want.Targets[name] = tg
 	}
 	require.Equal(t, want, f)
