@@ -508,7 +508,39 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) (int, err
 	if err != nil {
 		return http.StatusBadRequest, decodeError(err)
 	}
+	if k, ok := repeatedKey(raw); ok {
+		// encoding/json takes the last of them, case-insensitively:
+		// {"target":"web","units":2,"target":"db"} scaled db.
+		return http.StatusBadRequest, fmt.Errorf("bad JSON: field %q given more than once", redact.Cut(k, redact.MaxEchoed))
+	}
 	return 0, nil
+}
+
+// repeatedKey returns the first key of the JSON object raw (decoded
+// already) that repeats one before it, as encoding/json matches a field:
+// in any case.
+func repeatedKey(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	var seen []string
+	for dec.More() {
+		t, err := dec.Token()
+		k, isKey := t.(string)
+		if err != nil || !isKey {
+			return "", false
+		}
+		if slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, k) }) {
+			return k, true
+		}
+		seen = append(seen, k)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // decodeError says what was wrong with a well-formed JSON body decode

@@ -194,6 +194,10 @@ func TestErrorAnswers(t *testing.T) {
 		// The first was answered alone, as if the second did not exist.
 		{"two targets", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?target=t0&target=t1", "", 400, `query parameter "target" given more than once: one target per request`},
 		{"two targets in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?target=t0&target=t1", "", 400, `query parameter "target" given more than once`},
+		// The last was taken, in any case: the override went to db.
+		{"target twice", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":2,"target":"db"}`, 400, `bad JSON: field "target" given more than once`},
+		{"target twice in another case", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"target":"web","units":2,"TARGET":"db"}`, 400, `bad JSON: field "TARGET" given more than once`},
+		{"units twice", &fakeBackend{health: "ok"}, "POST", "/api/scaling/execute", `{"units":2,"target":"web","units":20}`, 400, `bad JSON: field "units" given more than once`},
 		// The first of each was taken: ?limit=1&limit=500 answered one target, ?points=5&points=500 five points.
 		{"two limits", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/scaling/status?limit=1&limit=500", "", 400, `query parameter "limit" given more than once`},
 		{"two offsets in predictions", &fakeBackend{health: "ok", targets: 2}, "GET", "/api/predictions?offset=0&offset=1", "", 400, `query parameter "offset" given more than once`},
