@@ -142,7 +142,9 @@ func CheckAuthority(raw string) error {
 // (a password may hold '/', '?' or '#'), and the query after it. When a
 // '?' or '#' comes before that '@', the '@' may be in the query or
 // fragment ("?to=ops@example.com&token=T"): only the host:port after it
-// is shown, the rest is removed too (it showed "&token=T").
+// is shown, the rest is removed too (it showed "&token=T"); nothing is
+// shown after an '@' right after a '?' or '#', which starts the query or
+// fragment: "?@T" showed T as the host.
 func byShape(raw string) (string, []string) {
 	var secrets []string
 	start := 0
@@ -153,6 +155,9 @@ func byShape(raw string) (string, []string) {
 	if at := strings.LastIndexByte(raw[start:], '@'); at >= 0 {
 		user, rest := raw[start:start+at], raw[start+at+1:]
 		secrets = append(secrets, user)
+		if strings.HasSuffix(user, "?") || strings.HasSuffix(user, "#") {
+			return raw[:start] + Mark, append(secrets, rest)
+		}
 		if host := rest[:hostLen(rest)]; strings.ContainsAny(user, "?#") && host != rest {
 			return raw[:start] + Mark + "@" + host + "/" + Mark, append(secrets, rest[len(host):])
 		}

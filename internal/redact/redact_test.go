@@ -46,6 +46,12 @@ func TestURL(t *testing.T) {
 		{"http:/ops:SECRET@prom:9090/x?t=SECRET", "REDACTED@prom:9090/x?REDACTED"},
 		{"http;//ops:SECRET@prom", "REDACTED@prom"},
 		{"http,//ops:SECRET@prom", "REDACTED@prom"},
+		// An '@' that starts the query or fragment: what follows it was
+		// shown as the host ("https://REDACTED@SECRET/REDACTED"; FuzzURL
+		// found "//#@0000000").
+		{"https://prom:9090/x?@SECRET#top", "https://REDACTED"},
+		{"https://grafana/d/x#@SECRET", "https://REDACTED"},
+		{"//#@SECRET", "REDACTED"},
 		{"/ops:SECRET@prom", "REDACTED@prom"},
 	} {
 		require.Equal(t, tc.want, URL(tc.in), tc.in)
