@@ -189,6 +189,23 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// TestNegativeLagNamesTheLagOnly: a negative lag is refused under its own
+// name, not also as the usage window that follows it by default
+// (PRESCALE_TARGET_USAGE_WINDOW=lag), which the operator had not set:
+// PRESCALE_TARGET_PROVISIONING_LAG=-5m exited naming
+// PRESCALE_TARGET_USAGE_WINDOW too, and a file's lag: -5m usage_window.
+func TestNegativeLagNamesTheLagOnly(t *testing.T) {
+	c := validConfig(t)
+	c.Lag = -5 * time.Minute
+	require.EqualError(t, c.Validate(), "PRESCALE_TARGET_PROVISIONING_LAG: must be >= 0, got -5m0s")
+	c = validConfig(t)
+	_, err := ParseTargets([]byte("targets:\n  - {name: web, query: q, lag: -5m}\n"), c.EnvTarget(), c.UsageWindow)
+	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[0]: target "web": lag must be >= 0, got -5m0s`)
+	c.UsageWindow = UsageWindow(time.Minute) // a window given is checked as ever
+	c.Lag = -5 * time.Minute
+	require.EqualError(t, c.Validate(), "PRESCALE_TARGET_PROVISIONING_LAG: must be >= 0, got -5m0s")
+}
+
 // TestLongWindowFromPrometheus: a window over the embedded store's 720h
 // retention is taken from a remote server: it was refused ("PRESCALE_RETENTION:
 // must be >= PRESCALE_HISTORY_WINDOW") for a retention nothing reads.

@@ -30,10 +30,13 @@ func (w *UsageWindow) Decode(value string) error {
 	return nil
 }
 
-// For is the window of a target whose lag is lag.
+// For is the window of a target whose lag is lag. A negative lag, refused
+// under its own name, gives 0: it was also refused as the usage window,
+// which the operator had not set (PRESCALE_TARGET_PROVISIONING_LAG=-5m
+// exited naming PRESCALE_TARGET_USAGE_WINDOW too).
 func (w UsageWindow) For(lag time.Duration) time.Duration {
 	if w == UsageWindowLag {
-		return lag
+		return max(lag, 0)
 	}
 	return time.Duration(w)
 }
