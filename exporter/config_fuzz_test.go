@@ -7,6 +7,7 @@ import (
 
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // FuzzConfigEnv sets one PRESCALE_* variable of the exporter to any value
@@ -42,8 +43,8 @@ func FuzzConfigEnv(f *testing.F) {
 		if !strings.HasPrefix(msg, EnvPrefix+"_") {
 			t.Fatalf("refusal names no variable: %.300q", msg)
 		}
-		if run := v[:min(len(v), 120)]; len(run) == 120 && !strings.ContainsAny(run, "\"\\`") && strings.Contains(msg, run) {
-			t.Fatalf("value quoted beyond 100 bytes: %.300q", msg)
+		if run, ok := testkit.EchoedRun(msg, v, func(s string) bool { return !strings.ContainsAny(s, "\"\\`") }); ok {
+			t.Fatalf("value quoted beyond 100 bytes (%q): %.300q", run, msg)
 		}
 		if _, pw, _, ok := redact.UserInfo(v); ok && name == envAppURL && len(pw) >= 8 && strings.Count(v, pw) == 1 && strings.Contains(msg, pw) {
 			t.Fatalf("password %q quoted: %q", pw, msg)

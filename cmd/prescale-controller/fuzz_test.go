@@ -8,6 +8,7 @@ import (
 
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/internal/redact"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // fuzzedEnv is every PRESCALE_* variable of config.Config but those naming
@@ -57,8 +58,8 @@ func FuzzEnv(f *testing.F) {
 			t.Fatalf("%d bytes of output: %.300q", len(msg), msg)
 		}
 		for k, val := range set {
-			if run := val[:min(len(val), 120)]; len(run) == 120 && plain(run) && strings.Contains(msg, run) {
-				t.Fatalf("%s's value quoted beyond 100 bytes: %.300s", k, msg)
+			if run, ok := testkit.EchoedRun(msg, val, plain); ok {
+				t.Fatalf("%s's value quoted beyond 100 bytes (%q): %.300s", k, run, msg)
 			}
 			for _, s := range envSecrets(k, val) {
 				// A secret's start: a check quoting it cuts it (100 bytes).
