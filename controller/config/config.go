@@ -971,6 +971,10 @@ func fieldTypeErrors(i int, node *yaml.Node, name any) []error {
 		if isDurationField(node.Content[k].Value) {
 			// lag: 300 read as seconds by whoever wrote it; say what is meant.
 			msg += "; want a duration with its unit, e.g. 5m or 300s"
+			if node.Content[k].Value == "usage_window" && strings.TrimSpace(node.Content[k+1].Value) == UsageWindowLag.String() {
+				// PRESCALE_TARGET_USAGE_WINDOW takes lag; the field's absence means it.
+				msg += " (leave usage_window out for the entry's own lag, as PRESCALE_TARGET_USAGE_WINDOW=lag gives)"
+			}
 		}
 		out = append(out, &ConfigError{Var: "TARGETS_FILE",
 			Msg: fmt.Sprintf("targets[%d] (%q): %s: %s", i, fmt.Sprint(name), node.Content[k].Value, msg)})
