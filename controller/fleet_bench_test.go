@@ -42,10 +42,14 @@ func fleetTargets(b *testing.B) int {
 // <= 2 s, aim 1 s) and the process' peak resident memory (goal < 1 GiB,
 // aim 512 MiB; first_peak_rss_MB is the peak when the first cycle ended),
 // and the state file's size (each cycle writes all of it).
-// The VictoriaMetrics process shares the machine's cores.
+// The VictoriaMetrics process shares the machine's cores. With
+// PRESCALE_BENCH_HEAPPROFILE=FILE it writes the heap profile at the end;
+// with PRESCALE_BENCH_PEAKPROBE=DIR, profiles at the highest live heap of
+// each phase (peakProbe).
 func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	n := fleetTargets(b)
 	heapProfile := os.Getenv("PRESCALE_BENCH_HEAPPROFILE") // liveDefaults unsets PRESCALE_*
+	probeDir := os.Getenv("PRESCALE_BENCH_PEAKPROBE")      // peakprobe_test.go
 	ctx := b.Context()
 	vm := startVM(ctx, b)
 	step := 5 * time.Minute
@@ -61,7 +65,10 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 		}
 		vm.importSeries(ctx, batch)
 	}
-	hist, err := history.NewRemoteWith(vm.URL(), history.RemoteOptions{Timeout: time.Minute})
+	// As many keep-alive connections as queries in flight, as the
+	// controller's command sets (PRESCALE_QUERY_CONCURRENCY): with net/http's
+	// default of 2 idle, most of each cycle's reads opened a new connection.
+	hist, err := history.NewRemoteWith(vm.URL(), history.RemoteOptions{Timeout: time.Minute, Conns: controller.DefaultQueryConcurrency})
 	require.NoError(b, err)
 	clock := end.Add(30 * time.Second)
 	reg := prometheus.NewRegistry()
@@ -78,17 +85,23 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	require.NoError(b, err)
 	runtime.GC()
 
+	probe, err := startPeakProbe(probeDir, 500*time.Millisecond)
+	require.NoError(b, err)
+	probe.set("first")
 	b.ResetTimer()
 	t0, cpu0 := time.Now(), cputime.Seconds()
 	require.NoError(b, c.ReconcileOnce(ctx))
 	first, firstCPU := time.Since(t0), cputime.Seconds()-cpu0
 	firstPeak := testkit.PeakRSSMB() // VmHWM so far: the first cycle's peak
 	firstPhases := phaseSums(b, reg)
+	probe.set("steady")
 	var steady []time.Duration
 	steadyCPU, steadyMaxCPU := 0.0, 0.0
 	for k := 1; k <= 4; k++ {
 		b.StopTimer()
+		probe.set("import")
 		vm.importSeries(ctx, nextSamples(targets, end.Add(time.Duration(k)*step), uint64(k)))
+		probe.set("steady")
 		b.StartTimer()
 		for j := range 3 { // the cycle at the new step, then two without new data
 			clock = end.Add(time.Duration(k)*step + time.Duration(j)*15*time.Second + 30*time.Second)
@@ -101,6 +114,7 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	probe.close()
 	var sum time.Duration
 	for _, d := range steady {
 		sum += d
