@@ -180,30 +180,45 @@ func CheckLead(lag, interval, step time.Duration) error {
 }
 
 // peakQuantiles fills q with the peak quantiles at levels, made strictly
-// increasing; ok is false when the forecaster has none yet. A peak of no
-// demand at every level (a series of zeros) is passed as zeros: made
-// increasing (0, 1e-9, ...) it read as P(peak > 0) = 0.5, and min_units 0
-// never decided 0 units. Only that case is kept apart, so that every other
-// decision is unchanged.
+// increasing; ok is false when the forecaster has none yet.
+// A peak of no demand at every level (a series of zeros) is passed as
+// zeros: made increasing (0, 1e-9, ...) it read as P(peak > 0) = 0.5,
+// and min_units 0 never decided 0 units. Only that case is kept apart,
+// so that every other decision is unchanged.
 func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
-	none := true
+	none, top := true, 0.0
 	for _, p := range levels {
 		v, ok := peak(p)
 		if !ok {
 			return q[:0], false
 		}
-		none = none && v <= 0
-		if k := len(q); k > 0 && v <= q[k-1].Value {
-			v = q[k-1].Value + 1e-9*max(1, math.Abs(v))
-		}
+		none, top = none && v <= 0, max(top, math.Abs(v))
 		q = append(q, policy.Quantile{P: p, Value: v})
 	}
 	if none {
 		for i := range q {
 			q[i].Value = 0
 		}
+		return q, true
 	}
+	increasing(q, min(1, top))
 	return q, true
+}
+
+// increasing makes the values of q strictly increasing: a value at or
+// under the one before it becomes that one plus a billionth of the
+// larger of its own size and unit (or the next float64 above it, where
+// that adds nothing). peakQuantiles' unit is the largest size of the
+// quantiles up to 1: below 1 the nudge is relative to the series' own
+// scale, so a series and the same series times 1e-9 get the same
+// decisions (an absolute 1e-9 was a tenth of a demand of 1e-8, 13 units
+// where 8 served); from 1 up it is the 1e-9·max(1, |v|) it always was.
+func increasing(q []policy.Quantile, unit float64) {
+	for k := 1; k < len(q); k++ {
+		if prev, v := q[k-1].Value, q[k].Value; v <= prev {
+			q[k].Value = max(prev+1e-9*max(unit, math.Abs(v)), math.Nextafter(prev, math.Inf(1)))
+		}
+	}
 }
 
 // Config is one target's pipeline.

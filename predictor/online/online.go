@@ -123,6 +123,7 @@ type Forecaster struct {
 	n       int
 	lvl     float64
 	s       float64
+	size    float64 // the largest |y| so far (model scale), for scaleFloor
 	started bool
 	// shift is added to the residual quantiles of PeakQuantile, with
 	// TrackRate (track.go).
@@ -249,6 +250,7 @@ func (f *Forecaster) smooth(y float64) {
 	if math.IsNaN(y) {
 		return
 	}
+	f.size = max(f.size, math.Abs(y))
 	if f.started {
 		e := math.Abs(y - f.lvl)
 		f.s += f.cfg.ScaleAlpha * (e - f.s)
@@ -311,9 +313,25 @@ func (f *Forecaster) plan(i int) {
 			b = max(b, m)
 		}
 	}
-	sc := max(f.s, 1e-9*max(1, math.Abs(f.lvl)))
+	sc := scaleFloor(f.s, f.lvl, f.size)
 	f.base = append(f.base, b)
 	f.scale = append(f.scale, sc)
+}
+
+// scaleFloor is the scale of an origin: the errors' scale s, at least a
+// billionth of the larger of the level's size and a unit (on the model's
+// scale), and never 0. The unit is the series' own size (the largest |y|
+// so far, size) up to 1, or 1 before any y but 0 (a series of zeros
+// divides by 1e-9, as always): below 1 the floor is relative to the
+// series, so a series and the same series times 1e-9 get the same
+// residuals, where an absolute 1e-9 was a tenth of a level of 1e-8; from
+// 1 up it is the 1e-9·max(1, |level|) it always was.
+func scaleFloor(s, lvl, size float64) float64 {
+	unit := 1.0
+	if size > 0 {
+		unit = min(1, size)
+	}
+	return max(s, 1e-9*max(unit, math.Abs(lvl)), math.SmallestNonzeroFloat64)
 }
 
 // realise scores the origin Horizon samples before i, whose lead window
