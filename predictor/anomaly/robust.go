@@ -55,11 +55,13 @@ type RobustConfig struct {
 //	z_level    = |y - median(x)|           / s(x)      spikes, level shifts
 //	z_change   = |(y-p) - median(Δx)|      / s(Δx)     sudden jumps
 //	z_seasonal = |(y-q) - median(x - x_P)| / s(x - x_P) a broken daily pattern
-//	s(w)       = max(IQR(w)/1.349, Floor·range(w), 1e-9·max(1, |median|))
+//	s(w)       = max(IQR(w)/1.349, Floor·range(w), 1e-9·max(u, |median|))
 //	raw        = 1 - exp(-(max(z_level, z_change, z_seasonal)/Scale)² / 2)
 //
-// where IQR/1.349 estimates σ for normal data while ignoring outliers (a
-// robust scale in the sense of Rousseeuw and Croux 1993). The raw score
+// with u the largest |value| of the level window up to 1 (1 while it holds
+// only zeros), so that the floor is relative to the series below 1 and a
+// series in any unit scores alike. IQR/1.349 estimates σ for normal data
+// while ignoring outliers (a robust scale in the sense of Rousseeuw and Croux 1993). The raw score
 // goes through a Likelihood (Ahmad et al. 2017), which makes the
 // output comparable across series. A sample beyond the window's minimum or
 // maximum by more than Spatial·range scores 1 directly, as the "spatial
@@ -149,16 +151,30 @@ func NewRobustDetector(cfg RobustConfig) *RobustDetector {
 
 // robustZ returns |x - median| / scale over w, with the scale floored
 // as RobustConfig.Floor describes.
-func robustZ(w *sortedWindow, x, floor float64) float64 {
-	med, s := robustLevel(w, floor)
+func robustZ(w *sortedWindow, x, floor, unit float64) float64 {
+	med, s := robustLevel(w, floor, unit)
 	return math.Abs(x-med) / s
 }
 
-// robustLevel returns the median of w and its robust scale, floored.
-func robustLevel(w *sortedWindow, floor float64) (med, s float64) {
+// robustLevel returns the median of w and its robust scale, floored: at
+// least Floor times w's range and a billionth of the larger of |median|
+// and unit (levelUnit), never 0.
+func robustLevel(w *sortedWindow, floor, unit float64) (med, s float64) {
 	med = w.quantile(0.5)
 	s = (w.quantile(0.75) - w.quantile(0.25)) / 1.349
-	return med, max(s, floor*(w.max()-w.min()), 1e-9*math.Max(1, math.Abs(med)))
+	return med, max(s, floor*(w.max()-w.min()), 1e-9*max(unit, math.Abs(med)), math.SmallestNonzeroFloat64)
+}
+
+// levelUnit is the unit of the scale floor: the size of the level
+// window's values (its largest |value|) up to 1, and 1 while they are all
+// 0. Below 1 the floor is relative to the series, so a series and the
+// same series times 1e-9 score alike, where an absolute 1e-9 was a tenth
+// of a level of 1e-8; from 1 up it is 1e-9·max(1, |median|) as it was.
+func (d *RobustDetector) levelUnit() float64 {
+	if size := max(math.Abs(d.level.min()), math.Abs(d.level.max())); size > 0 {
+		return min(1, size)
+	}
+	return 1
 }
 
 // Level returns the level window's median and the distance from it at
@@ -169,7 +185,7 @@ func (d *RobustDetector) Level() (level, width float64) {
 	if d.level.len() < 2 {
 		return 0, 0
 	}
-	med, s := robustLevel(d.level, d.cfg.Floor)
+	med, s := robustLevel(d.level, d.cfg.Floor, d.levelUnit())
 	return med, s * d.cfg.Scale * math.Sqrt(-2*math.Log(1-SurpriseLevel))
 }
 
@@ -185,14 +201,15 @@ func (d *RobustDetector) Update(t int64, y float64) float64 {
 	var z [3]float64 // level, change, seasonal robust z-scores
 	spatial, seasonal := false, false
 	if d.level.len() >= 2 {
-		z[0] = robustZ(d.level, y, d.cfg.Floor)
+		unit := d.levelUnit()
+		z[0] = robustZ(d.level, y, d.cfg.Floor, unit)
 		if d.change.len() >= 2 {
-			z[1] = robustZ(d.change, y-d.prev, d.cfg.Floor)
+			z[1] = robustZ(d.change, y-d.prev, d.cfg.Floor, unit)
 		}
 		if d.period > 0 && d.since >= d.period {
 			e := y - d.src.at(d.src.n-d.period)
 			if d.seasonal.len() >= 2 {
-				z[2] = robustZ(d.seasonal, e, d.cfg.Floor)
+				z[2] = robustZ(d.seasonal, e, d.cfg.Floor, unit)
 			}
 			seasonal = true // e is added below, once y is in the ring
 		}
