@@ -87,6 +87,20 @@ type ZScoreDetector struct {
 	sum, sumSq         float64
 	sinceExact         int
 	last               float64 // the last finite sample's score
+	size               float64 // the largest |sample| so far, for constTol
+}
+
+// constTol is the standard deviation (and distance) under which the
+// window is taken as constant: 1e-12 of the larger of |mean| and a unit,
+// the largest |sample| so far up to 1 (1 while all were 0). Below 1 it is
+// relative to the series, so a series in any unit scores alike; from 1
+// up it is 1e-12·max(1, |mean|) as it was.
+func (d *ZScoreDetector) constTol(mean float64) float64 {
+	unit := 1.0
+	if d.size > 0 {
+		unit = min(1, d.size)
+	}
+	return 1e-12 * max(unit, math.Abs(mean))
 }
 
 // Surprising reports whether the last finite sample scored 0.5 or more
@@ -119,6 +133,7 @@ func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
 	if len(d.ring) == 0 && d.sinceExact == 0 {
 		d.ref = y
 	}
+	d.size = max(d.size, math.Abs(y))
 	y -= d.ref
 	score := 0.0
 	if n := len(d.ring); n >= d.minSamples && n > 0 {
@@ -126,7 +141,7 @@ func (d *ZScoreDetector) Update(_ int64, y float64) float64 {
 		v := d.sumSq/float64(n) - mean*mean
 		sd := math.Sqrt(max(v, 0))
 		dev := math.Abs(y - mean)
-		tiny := 1e-12 * math.Max(1, math.Abs(mean+d.ref))
+		tiny := d.constTol(mean + d.ref)
 		switch {
 		case sd > tiny:
 			z := dev / sd
