@@ -140,6 +140,23 @@ func (w *Work) huberWeights(nr int, beta []float64) bool {
 	return true
 }
 
+// varies reports whether column k of X (p columns, row-major), of mean m
+// and standard deviation sd, is not constant: sd above 1e-12·(u + |m|),
+// with u its largest |value| up to 1 (1 for a column of zeros). Below 1
+// the test is relative to the column, so that a series times 1e-12 keeps
+// the columns the series keeps; from 1 up it is 1e-12·(1 + |m|) as it
+// was, so the column's size is read only when that test fails.
+func varies(X []float64, p, k int, m, sd float64) bool {
+	if sd > 1e-12*(1+math.Abs(m)) {
+		return true
+	}
+	size := 0.0
+	for q := k; q < len(X); q += p {
+		size = max(size, math.Abs(X[q]))
+	}
+	return size > 0 && size < 1 && sd > 1e-12*(size+math.Abs(m))
+}
+
 // standardize writes to Z, column by column (column k at Z[k*nr:(k+1)*nr]
 // for the nr rows of X), a leading column of ones (the intercept)
 // followed by the standardised columns of X (p columns, row-major);
@@ -169,7 +186,7 @@ func standardize(X []float64, p int, mean, sd, Z []float64) {
 	for k := range p {
 		sd[k] = math.Sqrt(sd[k] / float64(nr))
 		col := Z[(k+1)*nr : (k+2)*nr]
-		if !(sd[k] > 1e-12*(1+math.Abs(mean[k]))) {
+		if !varies(X, p, k, mean[k], sd[k]) {
 			sd[k] = 0
 			clear(col)
 			continue
