@@ -96,3 +96,18 @@ type Leveler interface {
 	Level() (level, width float64)
 	Rebase(n int)
 }
+
+// FloorUnit is the unit of a scale floor for values whose largest |value|
+// is size: size up to 1, and 1 while it is 0 (a series of zeros). A floor
+// of a billionth of max(FloorUnit(size), |x|) is relative to the series
+// below 1, so a series and the same series times 1e-9 get the same
+// results (an absolute 1e-9 was a tenth of a demand of 1e-8), and from 1
+// up it is the 1e-9·max(1, |x|) it always was. The online forecasters'
+// error scale, the detectors' scales and the engine's peak quantiles
+// floor by it.
+func FloorUnit(size float64) float64 {
+	if size > 0 {
+		return min(1, size)
+	}
+	return 1
+}

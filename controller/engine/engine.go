@@ -201,18 +201,16 @@ func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (
 		}
 		return q, true
 	}
-	increasing(q, min(1, top))
+	increasing(q, predictor.FloorUnit(top))
 	return q, true
 }
 
 // increasing makes the values of q strictly increasing: a value at or
 // under the one before it becomes that one plus a billionth of the
 // larger of its own size and unit (or the next float64 above it, where
-// that adds nothing). peakQuantiles' unit is the largest size of the
-// quantiles up to 1: below 1 the nudge is relative to the series' own
-// scale, so a series and the same series times 1e-9 get the same
-// decisions (an absolute 1e-9 was a tenth of a demand of 1e-8, 13 units
-// where 8 served); from 1 up it is the 1e-9·max(1, |v|) it always was.
+// that adds nothing). peakQuantiles' unit is predictor.FloorUnit of the
+// quantiles' largest size: a series and the same series times 1e-9 get
+// the same decisions (13 units where 8 served with an absolute 1e-9).
 func increasing(q []policy.Quantile, unit float64) {
 	for k := 1; k < len(q); k++ {
 		if prev, v := q[k-1].Value, q[k].Value; v <= prev {

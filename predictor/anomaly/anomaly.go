@@ -92,15 +92,10 @@ type ZScoreDetector struct {
 
 // constTol is the standard deviation (and distance) under which the
 // window is taken as constant: 1e-12 of the larger of |mean| and a unit,
-// the largest |sample| so far up to 1 (1 while all were 0). Below 1 it is
-// relative to the series, so a series in any unit scores alike; from 1
-// up it is 1e-12·max(1, |mean|) as it was.
+// predictor.FloorUnit of the largest |sample| so far: a series in any
+// unit scores alike.
 func (d *ZScoreDetector) constTol(mean float64) float64 {
-	unit := 1.0
-	if d.size > 0 {
-		unit = min(1, d.size)
-	}
-	return 1e-12 * max(unit, math.Abs(mean))
+	return 1e-12 * max(predictor.FloorUnit(d.size), math.Abs(mean))
 }
 
 // Surprising reports whether the last finite sample scored 0.5 or more

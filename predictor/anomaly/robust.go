@@ -165,16 +165,10 @@ func robustLevel(w *sortedWindow, floor, unit float64) (med, s float64) {
 	return med, max(s, floor*(w.max()-w.min()), 1e-9*max(unit, math.Abs(med)), math.SmallestNonzeroFloat64)
 }
 
-// levelUnit is the unit of the scale floor: the size of the level
-// window's values (its largest |value|) up to 1, and 1 while they are all
-// 0. Below 1 the floor is relative to the series, so a series and the
-// same series times 1e-9 score alike, where an absolute 1e-9 was a tenth
-// of a level of 1e-8; from 1 up it is 1e-9·max(1, |median|) as it was.
+// levelUnit is the unit of the scale floor: predictor.FloorUnit of the
+// level window's largest |value|, so a series in any unit scores alike.
 func (d *RobustDetector) levelUnit() float64 {
-	if size := max(math.Abs(d.level.min()), math.Abs(d.level.max())); size > 0 {
-		return min(1, size)
-	}
-	return 1
+	return predictor.FloorUnit(max(math.Abs(d.level.min()), math.Abs(d.level.max())))
 }
 
 // Level returns the level window's median and the distance from it at

@@ -319,19 +319,11 @@ func (f *Forecaster) plan(i int) {
 }
 
 // scaleFloor is the scale of an origin: the errors' scale s, at least a
-// billionth of the larger of the level's size and a unit (on the model's
-// scale), and never 0. The unit is the series' own size (the largest |y|
-// so far, size) up to 1, or 1 before any y but 0 (a series of zeros
-// divides by 1e-9, as always): below 1 the floor is relative to the
-// series, so a series and the same series times 1e-9 get the same
-// residuals, where an absolute 1e-9 was a tenth of a level of 1e-8; from
-// 1 up it is the 1e-9·max(1, |level|) it always was.
+// billionth of the larger of the level's size and the series' unit
+// (predictor.FloorUnit of size, the largest |y| so far, on the model's
+// scale; a series of zeros divides by 1e-9, as always), and never 0.
 func scaleFloor(s, lvl, size float64) float64 {
-	unit := 1.0
-	if size > 0 {
-		unit = min(1, size)
-	}
-	return max(s, 1e-9*max(unit, math.Abs(lvl)), math.SmallestNonzeroFloat64)
+	return max(s, 1e-9*max(predictor.FloorUnit(size), math.Abs(lvl)), math.SmallestNonzeroFloat64)
 }
 
 // realise scores the origin Horizon samples before i, whose lead window
