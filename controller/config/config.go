@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +29,7 @@ import (
 	"github.com/prescale/prescale/controller/history/scrape"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/predictor/anomaly"
@@ -924,7 +924,7 @@ func fractionErrors(i int, node *yaml.Node, name any) []error {
 		if !whole && (!ok || f.Type.Kind() != reflect.Float64) || val.Kind != yaml.ScalarNode {
 			continue
 		}
-		if val.ShortTag() == "!!int" && !decimalRE.MatchString(val.Value) || whole && leadingZeroRE.MatchString(val.Value) {
+		if val.ShortTag() == "!!int" && !clihelp.IsDecimal(val.Value) || whole && clihelp.LeadingZero(val.Value) {
 			want := "a number in decimal, without 0x, 0o, 0b, _ or a leading 0 before digits"
 			if whole {
 				want = "a whole number in decimal, without a leading 0, 0x, 0o, 0b or _"
@@ -944,9 +944,6 @@ func fractionErrors(i int, node *yaml.Node, name any) []error {
 	}
 	return out
 }
-
-// decimalRE is a whole number in decimal; leadingZeroRE digits after a 0.
-var decimalRE, leadingZeroRE = regexp.MustCompile(`^[+-]?(0|[1-9][0-9]*)$`), regexp.MustCompile(`^[+-]?0[0-9]+$`)
 
 // fieldTypeErrors names each field of targets[i] whose value does not fit
 // its type (max_units: .nan, capacity_per_unit: ten), with the target's

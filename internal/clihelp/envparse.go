@@ -66,12 +66,21 @@ func decimalInts(prefix string, t reflect.Type) error {
 // digits with a leading 0 it refuses as octal (08). Anything else (1.5,
 // ten) is left to envconfig's own error.
 func goIntNotDecimal(v string) bool {
-	if decimalRE.MatchString(v) {
+	if IsDecimal(v) {
 		return false
 	}
 	_, err := strconv.ParseInt(v, 0, 64)
-	return err == nil || errors.Is(err, strconv.ErrRange) || leadingZeroRE.MatchString(v)
+	return err == nil || errors.Is(err, strconv.ErrRange) || LeadingZero(v)
 }
+
+// IsDecimal reports whether v is a whole number in decimal: a sign, then
+// 0 or digits without a leading 0 (what the variables, the flags and the
+// targets file take).
+func IsDecimal(v string) bool { return decimalRE.MatchString(v) }
+
+// LeadingZero reports whether v is digits after a 0 (010, 08): octal in
+// Go's syntax and YAML 1.1's, or refused by them.
+func LeadingZero(v string) bool { return leadingZeroRE.MatchString(v) }
 
 // decimalRE is a whole number in decimal: a sign, then 0 or digits
 // without a leading 0; leadingZeroRE digits after a 0.
