@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -35,19 +36,16 @@ func parsePage(r *http.Request) (page, error) {
 	}
 	q := r.URL.Query()
 	p.target = q.Get("target")
-	if len(q["target"]) > 1 {
-		// ?target=a&target=b answered a alone, as DELETE refuses it.
-		return page{}, errors.New(`query parameter "target" given more than once: one target per request`)
+	if err := onlyOnce(q, "target"); err != nil { // ?target=a&target=b answered a alone
+		return page{}, err
 	}
 	if q.Has("target") && p.target == "" {
 		// ?target=$NAME with NAME unset answered every target, the
 		// first of which a script then took for NAME.
 		return page{}, errors.New("target must name a target, got an empty value")
 	}
-	for _, name := range []string{"offset", "limit"} {
-		if len(q[name]) > 1 { // ?limit=1&limit=500 answered one target
-			return page{}, fmt.Errorf("query parameter %q given more than once", name)
-		}
+	if err := onlyOnce(q, "offset", "limit"); err != nil { // ?limit=1&limit=500 answered one target
+		return page{}, err
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -120,4 +118,20 @@ func servePage[T any](s *Server, w http.ResponseWriter, r *http.Request, field s
 		}
 		return http.StatusOK, out, until
 	})
+}
+
+// onlyOnce names the first of names q gives more than once: the first
+// was taken without a word before. A repeated target is refused with
+// what the endpoints take, one target per request.
+func onlyOnce(q url.Values, names ...string) error {
+	for _, name := range names {
+		if len(q[name]) <= 1 {
+			continue
+		}
+		if name == "target" {
+			return fmt.Errorf("query parameter %q given more than once: one target per request", name)
+		}
+		return fmt.Errorf("query parameter %q given more than once", name)
+	}
+	return nil
 }

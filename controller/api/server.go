@@ -582,12 +582,12 @@ func jsonWant(t reflect.Type) string {
 }
 
 func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) {
-	points := 60
-	if len(r.URL.Query()["points"]) > 1 { // ?points=5&points=500 answered 5
-		writeError(w, http.StatusBadRequest, `query parameter "points" given more than once`)
+	points, q := 60, r.URL.Query()
+	if err := onlyOnce(q, "points"); err != nil { // ?points=5&points=500 answered 5
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if p := r.URL.Query().Get("points"); p != "" {
+	if p := q.Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("points must be an integer in [1, 10000], got %q", redact.Cut(p, redact.MaxEchoed)))
@@ -722,12 +722,12 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 // when no override is in force (not 404, which says the target is
 // unknown, nor 200, which says one was ended).
 func (s *Server) deleteExecute(w http.ResponseWriter, r *http.Request) {
-	targets := r.URL.Query()["target"]
-	if len(targets) > 1 { // ?target=a&target=b ended a's alone, answering 200
-		writeError(w, http.StatusBadRequest, `query parameter "target" given more than once: one target per request`)
+	q := r.URL.Query()
+	if err := onlyOnce(q, "target"); err != nil { // ?target=a&target=b ended a's alone, answering 200
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	target := r.URL.Query().Get("target")
+	target := q.Get("target")
 	if target == "" {
 		writeError(w, http.StatusBadRequest, `query parameter "target" is required: DELETE /api/scaling/execute?target=NAME`)
 		return
