@@ -424,3 +424,18 @@ func TestCPUErrorNamesTheFile(t *testing.T) {
 	err := newCPUCollector().Update(ctx, ch)
 	require.EqualError(t, err, "cpu: no per-cpu lines in "+filepath.Join(dir, "stat"))
 }
+
+// An empty /proc/meminfo (or one whose read fails after it opened: gopsutil
+// keeps the lines read before the error and returns none) is no reading:
+// the memory source succeeded with every figure 0, a host with no memory,
+// and PrescaleExporterCollectorFailing never fired. Tried with HOST_PROC
+// at a copy of /proc whose meminfo was empty, or a directory.
+func TestMemoryErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "meminfo"), nil, 0o644))
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	ch := make(chan prometheus.Metric, 64)
+	err := newMemoryCollector().Update(ctx, ch)
+	require.EqualError(t, err, "memory: no MemTotal in "+filepath.Join(dir, "meminfo"))
+	require.Empty(t, ch, "nothing published")
+}

@@ -2,10 +2,12 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/mem"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
@@ -50,6 +52,11 @@ func (c *memoryCollector) Update(ctx context.Context, ch chan<- prometheus.Metri
 	vm, err := mem.VirtualMemoryWithContext(ctx)
 	if err != nil {
 		return err
+	}
+	if vm.Total == 0 {
+		// gopsutil returns zeros, not an error, when /proc/meminfo reads
+		// empty: a host without memory is no reading.
+		return fmt.Errorf("memory: no MemTotal in %s", hostpath.Proc(ctx, "meminfo"))
 	}
 	v := memoryFrom(vm)
 	ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, v.size)
