@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/internal/apitoken"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/testkit"
 )
@@ -48,57 +49,33 @@ func TestHelmAPITokenFromAFile(t *testing.T) {
 }
 
 // TestHelmAPITokenMinimum: a controller.apiToken.value shorter than
-// redact.MinHidden bytes, once white space at its ends is trimmed as the
-// chart stores it, fails `helm template` naming the field, quoting not the
-// value; `helm lint` (for which a template's fail is no error) refuses it
-// by the schema when it is ASCII alone, white space at its ends or not
-// (a token from --set-file ends in a newline: lint passed a 7-byte one).
-// It rendered, and the controller exited 2 at start (PRESCALE_API_TOKEN:
-// must be at least 8 bytes): a CrashLoopBackOff after a successful
-// install. Beyond ASCII only the template checks (the schema counts
-// characters, and trims no white space).
+// redact.MinHidden bytes, once ASCII white space at its ends is trimmed as
+// the chart stores it, fails `helm template` and `helm lint` (for which a
+// template's fail is no error) by the schema, naming the field, quoting
+// neither the value nor its length (a token from --set-file ends in a
+// newline: lint passed a 7-byte one). It rendered, and the controller
+// exited 2 at start (PRESCALE_API_TOKEN: must be at least 8 bytes): a
+// CrashLoopBackOff after a successful install. The template checks the
+// same (--skip-schema-validation).
 func TestHelmAPITokenMinimum(t *testing.T) {
 	helm := lookHelm(t)
 	short := strings.Repeat("k", redact.MinHidden-1)
 	file := filepath.Join(t.TempDir(), "token.txt")
 	require.NoError(t, os.WriteFile(file, []byte(short+"\n"), 0o600)) // MinHidden bytes with the newline
-	const (
-		byTemplate = "controller.apiToken.value: must be at least 8 bytes"
-		bySchema   = "at '/controller/apiToken/value': value must be 'at least 8 bytes, not counting white space at its ends, or empty (no token)'"
-	)
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--set", "controller.apiToken.value=" + short}, bySchema},
-		{[]string{"--set-file", "controller.apiToken.value=" + file}, bySchema},
-		{[]string{"--set", "controller.apiToken.value=  " + short + "  "}, bySchema},
-		{[]string{"--set", "controller.apiToken.value=\t\v" + short + "\r\f"}, bySchema},
-		{[]string{"--set", "controller.apiToken.value=\x01\x02 kkk"}, bySchema},                                   // control characters are not trimmed: 6 bytes
-		{[]string{"--set", "controller.apiToken.value=" + strings.Repeat("é", redact.MinHidden/2-1)}, byTemplate}, // 6 bytes, 3 characters
+	for _, args := range [][]string{
+		{"--set", "controller.apiToken.value=" + short},
+		{"--set-file", "controller.apiToken.value=" + file},
+		{"--set", "controller.apiToken.value=  " + short + "  "},
+		{"--set", "controller.apiToken.value=\t\v" + short + "\r\f"},
 	} {
-		_, stderr, err := helmTemplate(t, helm, tc.args...)
-		require.Error(t, err, "%q", tc.args)
-		require.Contains(t, stderr, tc.want, "%q", tc.args)
-		require.NotContains(t, stderr, "kkk", "the value is never quoted")
-		if tc.want == bySchema {
-			out, err := exec.CommandContext(t.Context(), helm, append([]string{"lint", "--strict", chartDir}, tc.args...)...).CombinedOutput()
-			require.Error(t, err, "%q", tc.args)
-			require.Contains(t, string(out), bySchema, "%q", tc.args)
-			require.NotContains(t, string(out), "kkk", "the value is never quoted")
-		}
+		requireTokenRefused(t, helm, args, "kkk")
 	}
 
-	// White space within the token counts, at its ends not: both take it.
-	for _, tok := range []string{"  " + short + "k\n", "k      k"} {
+	// MinHidden bytes are taken, white space at its ends or not; empty or
+	// white space alone is no token.
+	for _, tok := range []string{strings.Repeat("k", redact.MinHidden), "  " + short + "k\n"} {
 		out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", "controller.apiToken.value="+tok).CombinedOutput()
 		require.NoError(t, err, "%q: %s", tok, out)
-		objs := mustTemplate(t, helm, "--set", "controller.apiToken.value="+tok)
-		require.Len(t, objs["Secret"], 1, tok)
-	}
-	// MinHidden bytes are taken, counted in bytes as the controller does
-	// (four 2-byte characters); empty is no token.
-	for _, tok := range []string{strings.Repeat("k", redact.MinHidden), strings.Repeat("é", redact.MinHidden/2)} {
 		objs := mustTemplate(t, helm, "--set", "controller.apiToken.value="+tok)
 		require.Len(t, objs["Secret"], 1, tok)
 	}
@@ -106,12 +83,62 @@ func TestHelmAPITokenMinimum(t *testing.T) {
 	require.Empty(t, objs["Secret"])
 }
 
-// TestHelmAPITokenSchemaIsTheTemplatesRule: for every ASCII value of up to
-// 9 bytes of letters, spaces, vertical tabs, newlines and control
-// characters, the schema's patterns for controller.apiToken.value refuse
-// it exactly when the template does (trimmed, not empty and under
-// redact.MinHidden bytes), so helm lint neither passes a short token nor
-// refuses one the controller takes.
+// TestHelmAPITokenPrintableASCII: a controller.apiToken.value holding white
+// space inside, a control character or a character beyond ASCII is refused
+// by `helm lint` and `helm template` (the schema) and by the template
+// alone, naming the field, quoting neither the value nor its length: the
+// controller refuses it at start (apitoken.Usable: printable ASCII without
+// white space, as a bearer token is). The schema took "k      k" and the
+// template took four 2-byte characters, and a non-ASCII token of any
+// length passed both.
+func TestHelmAPITokenPrintableASCII(t *testing.T) {
+	helm := lookHelm(t)
+	for _, tok := range []string{"kkkk    kkkk", "kkkk\u00a0kkkk", "kkkk\x01kkkk", strings.Repeat("é", redact.MinHidden), "\u00a0kkkkkkkk"} {
+		requireTokenRefused(t, helm, []string{"--set", "controller.apiToken.value=" + tok}, "kkkk")
+	}
+	// Every printable ASCII character is taken.
+	for _, tok := range []string{"aZ09-._~+/=", `!"#$%&'()*:;<>?@[]^` + "`|}"} {
+		objs := mustTemplate(t, helm, "--set-string", "controller.apiToken.value="+tok)
+		require.Len(t, objs["Secret"], 1, tok)
+		enc, _ := get(t, objs["Secret"][0].raw, "data", "token").(string)
+		got, err := base64.StdEncoding.DecodeString(enc)
+		require.NoError(t, err)
+		require.Equal(t, tok, string(got))
+	}
+}
+
+// requireTokenRefused: helm template and helm lint --strict refuse the
+// values args by the schema, the template alone by its own check, neither
+// quoting part of the value nor a length.
+func requireTokenRefused(t *testing.T, helm string, args []string, part string) {
+	t.Helper()
+	const (
+		byTemplate = "controller.apiToken.value: must be printable ASCII without white space inside, and at least 8 bytes"
+		bySchema   = "at '/controller/apiToken/value': value must be 'printable ASCII without white space inside, at least 8 bytes, not counting white space at its ends, or empty (no token)'"
+	)
+	_, stderr, err := helmTemplate(t, helm, args...)
+	require.Error(t, err, "%q", args)
+	require.Contains(t, stderr, bySchema, "%q", args)
+	out, err := exec.CommandContext(t.Context(), helm, append([]string{"lint", "--strict", chartDir}, args...)...).CombinedOutput()
+	require.Error(t, err, "%q", args)
+	require.Contains(t, string(out), bySchema, "%q", args)
+	_, stderr2, err := helmTemplate(t, helm, append([]string{"--skip-schema-validation"}, args...)...)
+	require.Error(t, err, "%q", args)
+	require.Contains(t, stderr2, byTemplate, "%q", args)
+	for _, said := range []string{stderr, string(out), stderr2} {
+		require.NotContains(t, said, part, "the value is never quoted")
+		require.NotRegexp(t, `got \d|\d+ bytes? long|length \d`, said, "nor its length")
+	}
+}
+
+// TestHelmAPITokenSchemaIsTheTemplatesRule: for every value of up to 9
+// bytes of letters, spaces, vertical tabs, newlines, control characters
+// and a 2-byte character, the schema's pattern for
+// controller.apiToken.value refuses it exactly when the template does
+// (ASCII white space at its ends trimmed, then not empty and either not
+// printable ASCII, apitoken.Usable, or under redact.MinHidden bytes), so
+// helm lint neither passes a token the controller refuses nor refuses one
+// it takes.
 func TestHelmAPITokenSchemaIsTheTemplatesRule(t *testing.T) {
 	var schema struct {
 		Properties struct {
@@ -121,8 +148,7 @@ func TestHelmAPITokenSchemaIsTheTemplatesRule(t *testing.T) {
 						Properties struct {
 							Value struct {
 								If struct {
-									Pattern string
-									Not     struct{ Pattern string }
+									Not struct{ Pattern string }
 								}
 							}
 						}
@@ -132,17 +158,16 @@ func TestHelmAPITokenSchemaIsTheTemplatesRule(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal(testkit.ReadFile(t, filepath.Join(chartDir, "values.schema.json")), &schema))
-	rule := schema.Properties.Controller.Properties.APIToken.Properties.Value.If
-	checked, notShort := regexp.MustCompile(rule.Pattern), regexp.MustCompile(rule.Not.Pattern)
-	refuses := func(v string) bool { return checked.MatchString(v) && !notShort.MatchString(v) }
+	taken := regexp.MustCompile(schema.Properties.Controller.Properties.APIToken.Properties.Value.If.Not.Pattern)
 	var walk func(v string)
 	walk = func(v string) {
-		trimmed := strings.TrimSpace(v)
-		if want := trimmed != "" && len(trimmed) < redact.MinHidden; refuses(v) != want {
-			t.Fatalf("the schema refuses %q: %v, the template: %v", v, refuses(v), want)
+		trimmed := strings.Trim(v, "\t\n\v\f\r ")
+		want := trimmed != "" && (!apitoken.Usable(trimmed) || len(trimmed) < redact.MinHidden)
+		if refused := !taken.MatchString(v); refused != want {
+			t.Fatalf("the schema refuses %q: %v, the template: %v", v, refused, want)
 		}
 		if len(v) < redact.MinHidden+1 {
-			for _, c := range "k \v\n\x01" {
+			for _, c := range "k \v\n\x01é" {
 				walk(v + string(c))
 			}
 		}

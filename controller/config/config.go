@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -29,6 +28,7 @@ import (
 	"github.com/prescale/prescale/controller/history/scrape"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/shard"
+	"github.com/prescale/prescale/internal/apitoken"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/envcheck"
 	"github.com/prescale/prescale/internal/redact"
@@ -93,7 +93,7 @@ type Config struct {
 
 	MetricsMaxInFlight int `envconfig:"METRICS_MAX_IN_FLIGHT" default:"64" desc:"concurrent /metrics requests served; more are answered 503 at once (promhttp's MaxRequestsInFlight); 0: no limit"`
 
-	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST and DELETE endpoints, at least 8 bytes; empty: they are off"`
+	APIToken       string        `envconfig:"API_TOKEN" desc:"bearer token for POST and DELETE endpoints: printable ASCII without white space, at least 8 bytes; empty: they are off"`
 	ManualDuration time.Duration `envconfig:"MANUAL_DURATION" default:"1h" desc:"default length of a manual override from POST /api/scaling/execute; at most 168h, as a request's duration"`
 	StressTest     bool          `envconfig:"STRESS_TEST_ENABLED" default:"false" desc:"enable POST /api/stress-test (CPU load for demos)"`
 	StressTestMax  time.Duration `envconfig:"STRESS_TEST_MAX" default:"60s" desc:"longest stress test"`
@@ -147,11 +147,12 @@ func (c *Config) Validate() error {
 	c.validateActuators(bad)
 	c.validateURLs(bad)
 	c.validateTLS(bad)
-	if !usableToken(c.APIToken) {
+	if c.APIToken != "" && !apitoken.Usable(c.APIToken) {
 		// Never echoed. A Secret made from a file keeps its trailing
 		// newline; the token was taken, and every POST answered 401.
-		bad("API_TOKEN", "has white space at an end or a control character (a trailing newline from the file a Secret was made from?): "+
-			"no Authorization header can carry it, so every POST would be refused 401; remove it")
+		bad("API_TOKEN", "must be printable ASCII without white space, as a bearer token is (RFC 6750 section 2.1), and it holds "+
+			"white space, a control character or a character beyond ASCII (a trailing newline from the file a Secret was made from?): "+
+			"an Authorization header would not carry it as given; remove it, or use random bytes, as `openssl rand -hex 16` prints")
 	} else if c.APIToken != "" && len(c.APIToken) < redact.MinHidden {
 		// Never echoed, nor its length. The exec actuator's quoted output
 		// (the log, /api/system/health: no token needed) hides a secret
@@ -203,16 +204,6 @@ func cutEchoes(errs []error) []error {
 		}
 	}
 	return errs
-}
-
-// usableToken reports whether a bearer token can arrive in a request: an
-// HTTP header holds no control character (Go's server refuses one) and
-// loses the white space at its ends (bearerToken trims it too).
-func usableToken(tok string) bool {
-	if strings.TrimSpace(tok) != tok {
-		return false
-	}
-	return !strings.ContainsFunc(tok, unicode.IsControl)
 }
 
 // badFunc records one configuration error against a variable.

@@ -140,9 +140,15 @@ func TestConfigValidate(t *testing.T) {
 		}, "PRESCALE_WEBHOOK_URL: https://ops/am/api/v1/alerts/ is Alertmanager's API"},
 		// A Secret made from a file keeps its trailing newline: the token
 		// was taken, and no request could carry it (401 to every POST).
-		{"api token trailing newline", func(c *Config) { c.APIToken = "s3cret\n" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
-		{"api token leading space", func(c *Config) { c.APIToken = " s3cret" }, "PRESCALE_API_TOKEN: has white space at an end"},
-		{"api token control character", func(c *Config) { c.APIToken = "s3\x00cret" }, "PRESCALE_API_TOKEN: has white space at an end or a control character"},
+		{"api token trailing newline", func(c *Config) { c.APIToken = "s3cret78\n" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
+		{"api token leading space", func(c *Config) { c.APIToken = " s3cret78" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
+		{"api token control character", func(c *Config) { c.APIToken = "s3\x00cret78" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
+		// A space inside was taken, and non-ASCII: a bearer token is
+		// printable ASCII without spaces (RFC 6750's b64token), which is
+		// what clients and proxies carry as given.
+		{"api token space inside", func(c *Config) { c.APIToken = "s3cret 78" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
+		{"api token no-break space inside", func(c *Config) { c.APIToken = "s3cret\u00a078" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
+		{"api token beyond ASCII", func(c *Config) { c.APIToken = "s3crét78" }, "PRESCALE_API_TOKEN: must be printable ASCII without white space"},
 		// The exec actuator's quoted output hides secrets from 8 bytes:
 		// a 7-byte token was shown bare in /api/system/health.
 		{"api token short", func(c *Config) { c.APIToken = "s3cret7" }, "PRESCALE_API_TOKEN: must be at least 8 bytes: a shorter one is easily guessed"},
@@ -571,9 +577,11 @@ func TestNullUsageWindowIsLeftOut(t *testing.T) {
 
 // TestAPITokenLength: a token of redact.MinHidden (8) bytes is taken, as
 // the exec actuator's quoted output hides it (TestConfigValidate: 7 are
-// refused); an empty one turns the POST endpoints off.
+// refused); an empty one turns the POST endpoints off. Every printable
+// ASCII character is taken: RFC 6750's b64token characters, and the rest
+// of the punctuation a token already in use may hold.
 func TestAPITokenLength(t *testing.T) {
-	for _, tok := range []string{"s3cret78", ""} {
+	for _, tok := range []string{"s3cret78", "", "aZ09-._~+/=", `!"#$%&'()*,:;<>?@[\]^` + "`{|}"} {
 		c := validConfig(t)
 		c.APIToken = tok
 		require.NoError(t, c.Validate(), "%q", tok)

@@ -51,3 +51,23 @@ func New(path string) (string, error) {
 func WriteFile0600(path string, b []byte) error {
 	return atomicfile.WriteFile(path, b, atomicfile.Options{Perm: 0o600})
 }
+
+// Usable reports whether tok can be an API token: not empty, and printable
+// ASCII (0x21 to 0x7e) alone, as an Authorization header's bearer token
+// is (RFC 6750 section 2.1's b64token characters are among them). White
+// space anywhere (a trailing newline from a file, a space or a no-break
+// space inside), a control character or a character beyond ASCII is not:
+// clients, proxies and the Helm chart would not all carry it as given.
+// prescale-controller, prescale run's token file and the chart's schema
+// and template use this one rule.
+func Usable(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	for i := range len(tok) {
+		if tok[i] < 0x21 || tok[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -421,11 +420,12 @@ func (p *runProc) ensureToken() error {
 		if err != nil {
 			return &runError{1, fmt.Errorf("PRESCALE_DATA_DIR: %w", err)}
 		}
-		if strings.ContainsFunc(tok, unicode.IsControl) {
+		if !apitoken.Usable(tok) {
 			// Reported as a bad PRESCALE_API_TOKEN, which the operator
 			// had not set; the file is what to fix. Never echoed.
-			return usageErr("PRESCALE_DATA_DIR: %s holds a control character inside its token: no Authorization header "+
-				"can carry it, so every POST would be refused 401; write a token without one, or delete the file to have one generated", path)
+			return usageErr("PRESCALE_DATA_DIR: %s holds a token that is not printable ASCII without white space, as a bearer token is "+
+				"(RFC 6750 section 2.1): white space, a control character or a character beyond ASCII inside it, which an Authorization "+
+				"header would not carry as given; write a token without one, or delete the file to have one generated", path)
 		}
 		p.cfg.APIToken, p.tokenFile = tok, path
 		return nil

@@ -207,25 +207,29 @@ func TestRunFillsAnEmptyTokenFile(t *testing.T) {
 }
 
 // TestRunRefusesATokenFileWithAControlCharacter: a token file whose token
-// holds a control character (a tab, a carriage return inside) stops prescale
-// run at start, exit 2, naming the file, not PRESCALE_API_TOKEN, which the
-// operator never set; the token is never shown and the file is left alone.
+// is not printable ASCII without white space (a tab, a space, a no-break
+// space or a character beyond ASCII inside: the rule of
+// PRESCALE_API_TOKEN, apitoken.Usable) stops prescale run at start, exit
+// 2, naming the file, not PRESCALE_API_TOKEN, which the operator never
+// set; the token is never shown and the file is left alone. A space or a
+// character beyond ASCII inside was taken.
 func TestRunRefusesATokenFileWithAControlCharacter(t *testing.T) {
-	data := t.TempDir()
-	t.Setenv("PRESCALE_DATA_DIR", data)
-	t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
-	path := filepath.Join(data, apitoken.FileName)
-	const body = "0123456789\tabcdef-secret\n"
-	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
-	var out, errb testkit.SyncBuffer
-	code := runAtStart(t, nil, &out, &errb)
-	require.Equal(t, 2, code, "stderr: %s", errb.String())
-	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds a control character inside its token")
-	require.NotContains(t, errb.String(), "PRESCALE_API_TOKEN has")
-	require.NotContains(t, out.String()+errb.String(), "secret")
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, body, string(b), "left as it was")
+	for _, body := range []string{"0123456789\tabcdef-secret\n", "0123456789 abcdef-secret\n", "0123456789\u00a0abcdef-secret\n", "0123456789é-abcdef-secret\n"} {
+		data := t.TempDir()
+		t.Setenv("PRESCALE_DATA_DIR", data)
+		t.Setenv("PRESCALE_LISTEN", "127.0.0.1:0")
+		path := filepath.Join(data, apitoken.FileName)
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+		var out, errb testkit.SyncBuffer
+		code := runAtStart(t, nil, &out, &errb)
+		require.Equal(t, 2, code, "%q: stderr: %s", body, errb.String())
+		require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds a token that is not printable ASCII without white space")
+		require.NotContains(t, errb.String(), "PRESCALE_API_TOKEN has")
+		require.NotContains(t, out.String()+errb.String(), "secret")
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.Equal(t, body, string(b), "left as it was")
+	}
 }
 
 // TestRunRefusesAnUnreadableTokenFile: an api-token that exists but

@@ -63,19 +63,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* controller.apiToken.value without white space at its ends: a file
-given with --set-file keeps its trailing newline, which no Authorization
-header carries (the controller refused the token, exit 2). A token of
-fewer than 8 bytes (redact.MinHidden) fails here: the controller refuses
-it at start (exit 2), which was a CrashLoopBackOff after the install.
-The schema says it too, for helm lint, where fail is no error, but only for
-ASCII: it counts characters, not bytes, and its patterns trim ASCII white
-space alone.
-Neither quotes the value. */}}
+{{/* controller.apiToken.value without ASCII white space at its ends: a
+file given with --set-file keeps its trailing newline, which no
+Authorization header carries (the controller refused the token, exit 2).
+What is left must be printable ASCII (no white space, control character
+or character beyond ASCII inside, as a bearer token is) of at least 8
+bytes (redact.MinHidden), or nothing: the controller's rule
+(apitoken.Usable), which it checks at start (exit 2), a CrashLoopBackOff
+after the install. The schema says the same, for helm lint, where fail is
+no error. Neither quotes the value nor its length. */}}
 {{- define "prescale.apiTokenValue" -}}
-{{- $v := .Values.controller.apiToken.value | default "" | trim -}}
-{{- if and $v (lt (len $v) 8) -}}
-{{- fail "controller.apiToken.value: must be at least 8 bytes, not counting white space at its ends: prescale-controller refuses a shorter PRESCALE_API_TOKEN at start (exit 2); use random bytes, as `openssl rand -hex 16` prints, or leave it empty for no token" -}}
+{{- $v := .Values.controller.apiToken.value | default "" | trimAll "\t\n\v\f\r " -}}
+{{- if and $v (or (lt (len $v) 8) (not (regexMatch `^[\x21-\x7e]+$` $v))) -}}
+{{- fail "controller.apiToken.value: must be printable ASCII without white space inside, and at least 8 bytes, not counting white space at its ends: prescale-controller refuses another PRESCALE_API_TOKEN at start (exit 2); use random bytes, as `openssl rand -hex 16` prints, or leave it empty for no token" -}}
 {{- end -}}
 {{- $v -}}
 {{- end -}}
