@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -438,4 +439,27 @@ func TestMemoryErrorNamesTheFile(t *testing.T) {
 	err := newMemoryCollector().Update(ctx, ch)
 	require.EqualError(t, err, "memory: no MemTotal in "+filepath.Join(dir, "meminfo"))
 	require.Empty(t, ch, "nothing published")
+}
+
+// An empty mount table (HOST_PROC's 1/mountinfo opening but reading
+// nothing; gopsutil falls back to self/ only when it cannot open it) is no
+// reading: the filesystem source succeeded with no file system at all,
+// so the host's disks vanished from the dashboards and from
+// PrescaleDiskPredictedFull without an alert. Mount points the exclude
+// patterns leave out are another matter: none published is a success.
+func TestFilesystemErrorWithoutMounts(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "1"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "1", "mountinfo"), nil, 0o644))
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	ch := make(chan prometheus.Metric, 64)
+	never := func(context.Context, string) (*disk.UsageStat, error) { return nil, errors.New("not called") }
+	err := newFilesystemCollector(nil, nil, never).Update(ctx, ch)
+	require.EqualError(t, err, "filesystem: no mount points in "+filepath.Join(dir, "1", "mountinfo"))
+
+	line := "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "1", "mountinfo"), []byte(line), 0o644))
+	all := regexp.MustCompile(".*")
+	require.NoError(t, newFilesystemCollector(all, nil, never).Update(ctx, ch), "every mount point excluded")
+	require.Empty(t, ch)
 }

@@ -58,6 +58,11 @@ func (c *filesystemCollector) Update(ctx context.Context, ch chan<- prometheus.M
 	if err != nil {
 		return err
 	}
+	if len(parts) == 0 {
+		// gopsutil returns no mounts, not an error, for a mount table
+		// that opens but reads empty: a host has at least its root.
+		return fmt.Errorf("filesystem: no mount points in %s", hostpath.Proc(ctx, "1", "mountinfo"))
+	}
 	var errs []error
 	names := sync.OnceValue(func() map[string]string { return mapperNames(ctx) })
 	for _, p := range selectPartitions(parts, c.mountExclude, c.typeExclude) {
