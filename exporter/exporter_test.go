@@ -463,3 +463,16 @@ func TestFilesystemErrorWithoutMounts(t *testing.T) {
 	require.NoError(t, newFilesystemCollector(all, nil, never).Update(ctx, ch), "every mount point excluded")
 	require.Empty(t, ch)
 }
+
+// An empty /proc/loadavg made gopsutil index past its fields: the source
+// failed with "panic: runtime error: index out of range [0] with length
+// 0", which named neither the file nor HOST_PROC.
+func TestLoadErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "loadavg"), nil, 0o644))
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	ch := make(chan prometheus.Metric, 64)
+	err := newLoadCollector().Update(ctx, ch)
+	require.ErrorContains(t, err, "load: cannot read the load averages of "+filepath.Join(dir, "loadavg"))
+	require.Empty(t, ch)
+}

@@ -2,10 +2,12 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shirou/gopsutil/v4/load"
 
+	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/loadscore"
 )
 
@@ -24,7 +26,14 @@ func newLoadCollector() *loadCollector {
 	}
 }
 
-func (c *loadCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+func (c *loadCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) (err error) {
+	defer func() {
+		// gopsutil indexes past the fields of a loadavg that reads short
+		// (empty): name the file rather than the index.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("load: cannot read the load averages of %s: %v", hostpath.Proc(ctx, "loadavg"), r)
+		}
+	}()
 	avg, err := load.AvgWithContext(ctx)
 	if err != nil {
 		return err
