@@ -124,6 +124,9 @@ type engine struct {
 	fallback          bool
 	lastScale         float64
 	buf               [][]float64
+	// logTail is how many recent log-scale values a forecast of the
+	// picked cores reads (release): lent to it, not held (series.LendLog).
+	logTail int
 }
 
 func (e *engine) fit(t []int64, y []float64) error {
@@ -131,7 +134,7 @@ func (e *engine) fit(t []int64, y []float64) error {
 	if err != nil {
 		return err
 	}
-	e.s = s
+	e.s, e.logTail = s, 0
 	e.H = e.opts.horizon()
 	return e.refit()
 }
@@ -245,31 +248,41 @@ func (e *engine) refresh(n int) {
 // the other fitted cores (their coefficient and calendar tables,
 // decomposition buffers) would only hold memory until the next refit. The
 // series keeps the log-scale values of the samples a picked log-scale
-// model can still read (logTail: the reach of ridge_log's features, the
-// window of mstl_log's decompositions, and the guard's horizon), not of
-// its whole window, and no prefix
-// sums: a ridge forecast sums the few hundred values its means read (see
-// series.Mean). A forecaster that runs for weeks fits on weeks of samples;
-// what it holds beyond the samples themselves stays that of a few days.
+// model reads all of (the window of mstl_log's decompositions, and the
+// guard's horizon), not of its whole window; those ridge_log's features
+// reach, of which its means read a few hundred, are lent to each forecast
+// instead (logTail; series.LendLog); and no prefix sums: a ridge forecast
+// sums the values its means read (see series.Mean). A forecaster that
+// runs for weeks fits on weeks of samples; what it holds beyond the
+// samples themselves stays that of a few days.
 func (e *engine) release() {
 	keep := make([]bool, len(e.cores))
 	keep[idxNaive] = true
 	for _, k := range e.pick {
 		keep[k] = true
 	}
-	var logTail int
+	var held, lent int
 	for k, c := range e.cores {
 		if !keep[k] {
 			e.cores[k] = nil
 			continue
 		}
 		if c, ok := c.(models.LogReader); ok {
-			if n, log := c.LogLookback(); log {
-				logTail = max(logTail, n+e.H+1)
+			switch n, log, sparse := c.LogLookback(); {
+			case log && sparse:
+				lent = max(lent, n+e.H+1)
+			case log:
+				held = max(held, n+e.H+1)
 			}
 		}
 	}
-	e.s.Keep(logTail, false, false)
+	e.logTail = 0 // lent to each forecast
+	if held == 0 {
+		e.logTail = lent
+	} else {
+		held = max(held, lent) // a tail held is read as it is (series.LendLog)
+	}
+	e.s.Keep(held, false, false)
 }
 
 // split returns the number of samples the cores are fitted on (the rest
@@ -634,6 +647,8 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 	}
 	s := e.s
 	end := s.N()
+	s.LendLog(e.logTail)
+	defer s.ReturnLog()
 	e.ensureBuf(e.pick)
 	pick, resid, aci := e.pick, e.resid, e.aciPick
 	e.guarded = e.guard()

@@ -27,11 +27,12 @@ func TestFittedAutoHoldsPickAndNaiveOnly(t *testing.T) {
 			require.Nil(t, c, "core %d is not in use after the fit", k)
 		}
 	}
-	// The series keeps what the picked cores read only, and no prefix
-	// sums: a ridge forecast sums the values its means read.
+	// The series keeps the log-scale values mstl_log reads (ridge_log's
+	// are lent to each forecast) and no prefix sums: a ridge forecast sums
+	// the values its means read.
 	var logVals bool
 	for _, k := range a.e.pick {
-		logVals = logVals || k == idxRidgeLog // mstl_log takes the logarithm of what it reads
+		logVals = logVals || k == idxMSTLLog
 	}
 	lx, lcs, _ := a.e.s.Vals(true)
 	_, cs, _ := a.e.s.Vals(false)
@@ -40,14 +41,17 @@ func TestFittedAutoHoldsPickAndNaiveOnly(t *testing.T) {
 	require.Nil(t, lcs, "log-scale prefix sums kept for %v", a.e.pick)
 	_, err := a.Forecast(12, 0.8)
 	require.NoError(t, err)
+	lx, _, _ = a.e.s.Vals(true)
+	require.Equal(t, logVals, lx != nil, "log-scale values held after a forecast")
 }
 
-// A fitted log-scale model keeps the log-scale values of the samples its
+// A fitted log-scale model holds the log-scale values of the samples its
 // forecasts read only, not of its whole window (a controller fits on up
-// to 35 days): ridge_log those of its features' reach, mstl_log those of
-// its decomposition window (three weeks), and the guard's horizon. Their
-// forecasts and the updates after the fit stay those of a fit that kept
-// them all.
+// to 35 days): mstl_log keeps those of its decomposition window (three
+// weeks) and the guard's horizon; ridge_log keeps none, and each forecast
+// is lent those of its features' reach and the guard's horizon, computed
+// as its means read them. Their forecasts and the updates after the fit
+// stay those of a fit that kept them all.
 func TestFittedLogModelsKeepATail(t *testing.T) {
 	tt, y := noisySeasonal(10080, 6) // 35 days at 5 minutes
 	const fitOn = 10080 - 100        // a decomposition is redone every 72 samples
@@ -57,11 +61,19 @@ func TestFittedLogModelsKeepATail(t *testing.T) {
 			kept := &Auto{e: engine{opts: opts, only: only}}
 			require.NoError(t, kept.Fit(tt[:fitOn], y[:fitOn]))
 			require.Equal(t, only, kept.e.modelName())
-			lx, _, off := kept.e.s.Vals(true)
 			// ridge_log: a week, the profile's half-width; mstl_log: three
 			// weeks; then the guard's horizon and the origin.
 			want := map[string]int{"ridge_log": 2016 - 1 + 6, "mstl_log": 3 * 2016}[only] + 12 + 1
+			lent := only == "ridge_log"
+			lx, _, _ := kept.e.s.Vals(true)
+			require.Equal(t, lent, lx == nil, "log-scale values held after the fit")
+			if lent {
+				require.Equal(t, want, kept.e.logTail)
+				kept.e.s.LendLog(kept.e.logTail)
+			}
+			lx, _, off := kept.e.s.Vals(true)
 			held := len(lx) // (require.Len would print them all)
+			kept.e.s.ReturnLog()
 			require.Equal(t, want, held)
 			require.Equal(t, fitOn, off+held)
 

@@ -33,12 +33,13 @@ type Series struct {
 	// times holds them all only once a sample leaves the grid.
 	t0, dt int64
 	times  []int64
-	Z      []float64 // values, gaps carried forward, counter resets undone
-	lz     []float64 // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
-	lzOff  int       // first sample lz holds (0 until Keep keeps a tail)
-	Obs    []bool    // false where Z[i] was carried forward
-	cs     []float64 // prefix sums of Z: cs[i] = Z[0] + ... + Z[i-1]
-	lcs    []float64 // prefix sums of lz
+	Z      []float64  // values, gaps carried forward, counter resets undone
+	lz     []float64  // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
+	lzOff  int        // first sample lz holds (0 until Keep keeps a tail)
+	lent   *[]float64 // lz's buffer while LendLog lends it (logPool)
+	Obs    []bool     // false where Z[i] was carried forward
+	cs     []float64  // prefix sums of Z: cs[i] = Z[0] + ... + Z[i-1]
+	lcs    []float64  // prefix sums of lz
 
 	counter bool
 	Offset  float64 // added to raw counter values after resets
@@ -205,10 +206,62 @@ const keepSpare = 32
 // logScale is the log-scale value of a series value v: log1p(max(v, 0)).
 func logScale(v float64) float64 { return math.Log1p(math.Max(v, 0)) }
 
+// logPool holds the buffers LendLog lends: as many as forecasts run at
+// once, not one a series.
+var logPool = sync.Pool{New: func() any { return new([]float64) }}
+
+// LendLog makes room for the log-scale values of the last n samples (all
+// of them when there are fewer) in a buffer from a pool while a forecast
+// reads them, unless log-scale values are held already (n <= 0: nothing);
+// ReturnLog gives the buffer back, before the next Push. A fitted
+// forecaster whose models read the log-scale values of their recent
+// samples holds none between its forecasts (16 KB or more a target of a
+// controller). A value is computed when first read (LogAt, LogVals, or
+// FillLog before reading Vals' slice): a ridge forecast reads a few
+// hundred of the two thousand it may reach. They are the values a series
+// holding them has.
+func (s *Series) LendLog(n int) {
+	if s.lz != nil || n <= 0 {
+		return
+	}
+	from := max(0, len(s.Z)-n)
+	p := logPool.Get().(*[]float64)
+	buf := slices.Grow((*p)[:0], len(s.Z)-from)[:len(s.Z)-from]
+	for k := range buf {
+		buf[k] = math.NaN() // not computed yet: a log-scale value is never NaN
+	}
+	s.lz, s.lzOff, s.lent = buf, from, p
+}
+
+// FillLog computes the lent log-scale values of samples a..b (inclusive;
+// those lent) not computed yet; nothing when nothing is lent (LendLog).
+func (s *Series) FillLog(a, b int) {
+	if s.lent == nil {
+		return
+	}
+	for i := max(a, s.lzOff); i <= min(b, s.lzOff+len(s.lz)-1); i++ {
+		if p := &s.lz[i-s.lzOff]; math.IsNaN(*p) {
+			*p = logScale(s.Z[i])
+		}
+	}
+}
+
+// ReturnLog gives back what LendLog lent (nothing when it lent nothing):
+// the log-scale values are released again.
+func (s *Series) ReturnLog() {
+	if s.lent == nil {
+		return
+	}
+	*s.lent = s.lz[:0]
+	logPool.Put(s.lent)
+	s.lz, s.lzOff, s.lent = nil, 0, nil
+}
+
 // LogAt returns the log-scale value of sample i (0 <= i < N): the one
 // held when it is, computed from Z[i] otherwise (the same number).
 func (s *Series) LogAt(i int) float64 {
 	if k := i - s.lzOff; s.lz != nil && k >= 0 && k < len(s.lz) {
+		s.FillLog(i, i)
 		return s.lz[k]
 	}
 	return logScale(s.Z[i])
@@ -230,6 +283,7 @@ func (s *Series) Vals(log bool) (x, cs []float64, off int) {
 func (s *Series) LogVals(dst []float64, from int) {
 	for k := range dst {
 		if i := from + k; s.lz != nil && i >= s.lzOff {
+			s.FillLog(i, i+len(dst)-k-1)
 			copy(dst[k:], s.lz[i-s.lzOff:])
 			return
 		}

@@ -304,3 +304,47 @@ func TestBatchMeanSE(t *testing.T) {
 	require.InDelta(t, math.Exp(-2/1.5), w[0], 1e-15)
 	require.InDelta(t, 1, w[2], 0)
 }
+
+// LendLog lends the log-scale values of the last n samples to a series
+// that holds none: each computed as it is read (LogAt, LogVals, FillLog
+// before Vals' slice), the number a series holding them has, and
+// released again by ReturnLog; a series that holds them is lent nothing.
+func TestLendLog(t *testing.T) {
+	full, part := New(false, 0), New(false, 0)
+	for i := range 100 {
+		y := float64(i%9) * 1.7
+		if i%11 == 0 {
+			y = math.NaN()
+		}
+		full.Push(int64(i), y)
+		part.Push(int64(i), y)
+	}
+	part.Keep(0, false, false)
+	lf, _, _ := full.Vals(true)
+	part.LendLog(30)
+	lx, _, off := part.Vals(true)
+	require.Equal(t, 99-30, off)
+	require.Len(t, lx, 30)
+	require.True(t, math.IsNaN(lx[0]), "computed before it was read")
+	part.FillLog(off, off+4)
+	require.Equal(t, lf[off:off+5], lx[:5])
+	require.True(t, math.IsNaN(lx[5]), "computed though not asked for")
+	require.Equal(t, lf[off+20], part.LogAt(off+20))
+	dst := make([]float64, 40)
+	part.LogVals(dst, 99-40)
+	require.Equal(t, lf[99-40:], dst)
+	require.Equal(t, lf[off:], lx, "every lent value read")
+	part.ReturnLog()
+	lx, _, _ = part.Vals(true)
+	require.Nil(t, lx)
+	part.Push(100, 3)
+	lx, _, _ = part.Vals(true)
+	require.Nil(t, lx, "a returned loan grows with Push")
+
+	full.LendLog(30)
+	held, _, _ := full.Vals(true)
+	require.Equal(t, lf, held[:len(lf)], "held values are not lent over")
+	full.ReturnLog()
+	held, _, _ = full.Vals(true)
+	require.NotNil(t, held)
+}

@@ -37,10 +37,13 @@ type PathDependent interface {
 
 // LogReader is a Core that may read the log-scale values of the series:
 // LogLookback reports whether it does and, if so, how far before the
-// latest sample a forecast reads them (what a fitted forecaster must keep,
-// series.Series.Keep).
+// latest sample a forecast reads them, and whether it reads a few hundred
+// of those (sparse: ridge's means) rather than all of them (mstl's
+// decompositions). A fitted forecaster keeps the ones read densely
+// (series.Series.Keep) and lends the others to each forecast, computed as
+// they are read (series.Series.LendLog).
 type LogReader interface {
-	LogLookback() (n int, log bool)
+	LogLookback() (n int, log, sparse bool)
 }
 
 // Seasonality holds the season lengths (in samples) the models use: the

@@ -105,8 +105,9 @@ func (c *mstl) window(end int) int {
 // the samples since the last one, which lie within it).
 func (c *mstl) lookback() int { return c.window(math.MaxInt) }
 
-// LogLookback is lookback, with whether the model works on log1p(y).
-func (c *mstl) LogLookback() (int, bool) { return c.lookback(), c.log }
+// LogLookback is lookback, with whether the model works on log1p(y); a
+// decomposition reads every value of its window.
+func (c *mstl) LogLookback() (n int, log, sparse bool) { return c.lookback(), c.log, false }
 
 // value is the value of sample i on the model's scale (a log-scale value
 // the series no longer holds is computed from the sample: the same

@@ -83,27 +83,38 @@ func (r *ridge) Name() string {
 // the log-scale values of the last samples only, see predictor/forecast's engine.release).
 func (r *ridge) features(s *series.Series, x, cs []float64, i, ti, h int, f []float64) []float64 {
 	f = f[:0]
-	ref := x[i]
-	f = append(f,
-		series.Mean(x, cs, i-2, i)-ref,
-		series.Mean(x, cs, i-11, i)-ref,
-		series.Mean(x, cs, i-47, i)-ref,
-		series.Mean(x, cs, i-5, i)-series.Mean(x, cs, i-11, i-6),
-	)
+	off := ti - i // x[k] is sample off+k
+	// mean and at read x; on the log scale, a forecast's lent values are
+	// computed as they are read (series.LendLog).
+	fill := func(a, b int) {
+		if r.log {
+			s.FillLog(a+off, b+off)
+		}
+	}
+	mean := func(a, b int) float64 {
+		fill(a, b)
+		return series.Mean(x, cs, a, b)
+	}
+	at := func(k int) float64 {
+		fill(k, k)
+		return x[k]
+	}
+	ref := at(i)
+	f = append(f, mean(i-2, i)-ref, mean(i-11, i)-ref, mean(i-47, i)-ref, mean(i-5, i)-mean(i-11, i-6))
 	j := i + h
 	if m := r.se.M; m > 0 {
 		k := (h + m - 1) / m
-		f = append(f, x[j-k*m]-ref)
+		f = append(f, at(j-k*m)-ref)
 		var p float64
 		for q := 1; q <= r.prof; q++ {
 			c := j - (k+q-1)*m
-			p += series.Mean(x, cs, c-r.half, min(c+r.half, i))
+			p += mean(c-r.half, min(c+r.half, i))
 		}
-		f = append(f, p/float64(r.prof)-ref, x[i-m]-ref, series.Mean(x, cs, i-m+1, i)-ref)
+		f = append(f, p/float64(r.prof)-ref, at(i-m)-ref, mean(i-m+1, i)-ref)
 	}
 	if w := r.se.W; w > 0 {
 		c := j - w
-		f = append(f, x[c]-ref, series.Mean(x, cs, c-r.half, min(c+r.half, i))-ref, x[i-w]-ref)
+		f = append(f, at(c)-ref, mean(c-r.half, min(c+r.half, i))-ref, at(i-w)-ref)
 	}
 	if r.se.Calendar {
 		tj := s.Time(ti) + int64(h)*r.se.Step
@@ -140,8 +151,9 @@ func (r *ridge) minOrigin(H int) int {
 // samples before it.
 func (r *ridge) lookback() int { return r.minOrig }
 
-// LogLookback is lookback, with whether the model works on log1p(y).
-func (r *ridge) LogLookback() (int, bool) { return r.lookback(), r.log }
+// LogLookback is lookback, with whether the model works on log1p(y); its
+// features' means read a few hundred values of the lookback.
+func (r *ridge) LogLookback() (n int, log, sparse bool) { return r.lookback(), r.log, true }
 
 // ErrShort is Fit's error when the history is too short for the model.
 var ErrShort = errors.New("predictor: history too short for this model")
