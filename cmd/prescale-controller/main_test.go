@@ -44,7 +44,7 @@ func TestRunUsageAndBadConfig(t *testing.T) {
 		testkit.Exit("empty tier in the targets file", nil, map[string]string{"PRESCALE_TARGETS_FILE": emptyTier, "PRESCALE_LISTEN": "127.0.0.1:0", "PRESCALE_DATA_DIR": filepath.Join(t.TempDir(), "data")}, 2,
 			`PRESCALE_TARGETS_FILE: targets[0] ("web"): tier must not be empty`),
 		testkit.Exit("bad duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2,
-			`prescale-controller: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m or 1h30m, got "soon"`),
+			`prescale-controller: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m, 1h30m or 14d, got "soon"`),
 		testkit.Exit("bad log level", nil, map[string]string{"PRESCALE_LOG_LEVEL": "loud"}, 2,
 			`prescale-controller: bad configuration: PRESCALE_LOG_LEVEL: want a log level: debug, info, warn or error, got "loud"`),
 		testkit.Exit("bad mode", nil, map[string]string{"PRESCALE_TARGET_QUERY": "up", "PRESCALE_MODE": "maybe"}, 2, `PRESCALE_MODE: must be "act" or "forecast-only"`),

@@ -762,6 +762,7 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, redact.Cut(k, redact.MaxEchoed), didYouMean(k, known))})
 			}
 		}
+		goDurations(&entries[i])
 		if frac := fractionErrors(i, &entries[i], fields["name"]); len(frac) > 0 {
 			errs = append(errs, frac...)
 			continue
@@ -894,6 +895,29 @@ func fieldByTag(key string) (reflect.StructField, bool) {
 func isDurationField(key string) bool {
 	f, ok := fieldByTag(key)
 	return ok && f.Type == reflect.TypeFor[time.Duration]()
+}
+
+// goDurations rewrites each duration field of a targets file entry that
+// clihelp.ParseDuration reads and Go's syntax does not (lag: 1d, 2w,
+// 1d12h, as PRESCALE_TARGET_PROVISIONING_LAG=1d and `prescale backtest
+// --range` take) to its Go form, which the YAML decoder reads. Other
+// values are left to the decoder's error (fieldTypeErrors).
+func goDurations(node *yaml.Node) {
+	if node.Kind != yaml.MappingNode {
+		return
+	}
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		v := node.Content[k+1]
+		if !isDurationField(node.Content[k].Value) || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+			continue
+		}
+		if _, err := time.ParseDuration(v.Value); err == nil {
+			continue
+		}
+		if d, err := clihelp.ParseDuration(v.Value); err == nil {
+			v.Value = d.String()
+		}
+	}
 }
 
 // fractionErrors names each whole-number field of targets[i] (min_units,

@@ -556,6 +556,31 @@ func TestUsageWindowIsTheLag(t *testing.T) {
 	}
 }
 
+// TestDurationsInPrometheusSyntax: every duration variable, and every
+// duration field of a targets file, reads a duration as `prescale
+// backtest --range` does (clihelp.ParseDuration: Go's syntax or
+// Prometheus', 14d, 2w, 1d12h): PRESCALE_HISTORY_WINDOW=14d was refused
+// (want a duration such as 30s, 5m or 1h30m) while --range 14d was taken.
+func TestDurationsInPrometheusSyntax(t *testing.T) {
+	t.Setenv("PRESCALE_TARGET_QUERY", "up")
+	t.Setenv("PRESCALE_HISTORY_WINDOW", "14d")
+	t.Setenv("PRESCALE_RETENTION", "4w")
+	t.Setenv("PRESCALE_TARGET_USAGE_WINDOW", "1d")
+	t.Setenv("PRESCALE_TARGET_SCALE_DOWN_COOLDOWN", "0d1h")
+	var c Config
+	require.NoError(t, clihelp.ProcessEnv(EnvPrefix, &c))
+	require.NoError(t, c.Validate())
+	day := 24 * time.Hour
+	require.Equal(t, [4]time.Duration{14 * day, 28 * day, day, time.Hour},
+		[4]time.Duration{c.HistoryWindow, c.Retention, c.EnvTarget().UsageWindow, c.EnvTarget().ScaleDownCooldown})
+	ts, err := ParseTargets([]byte("targets:\n  - {name: web, query: q, lag: 1.5d, scale_down_cooldown: 1d12h, usage_window: 2w}\n  - {name: db, query: q, lag: 90s}\n"), c.EnvTarget(), c.UsageWindow)
+	require.NoError(t, err)
+	require.Equal(t, [3]time.Duration{36 * time.Hour, 36 * time.Hour, 14 * day}, [3]time.Duration{ts[0].Lag, ts[0].ScaleDownCooldown, ts[0].UsageWindow})
+	require.Equal(t, 90*time.Second, ts[1].Lag)
+	_, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, lag: 1x}\n"), c.EnvTarget(), c.UsageWindow)
+	require.ErrorContains(t, err, `targets[0] ("web"): lag: `)
+}
+
 // TestNullUsageWindowIsLeftOut: an entry's usage_window given as null is
 // left out, as a null tier or kind is: with PRESCALE_TARGET_USAGE_WINDOW
 // unset, the window is the entry's own lag (20m), not the variable's

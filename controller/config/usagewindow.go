@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/prescale/prescale/internal/clihelp"
 )
 
 // UsageWindow is PRESCALE_TARGET_USAGE_WINDOW: a duration (0: off), or
@@ -16,13 +18,14 @@ type UsageWindow time.Duration
 // duration decodes to it (Decode refuses negative ones).
 const UsageWindowLag UsageWindow = -1
 
-// Decode implements envconfig.Decoder: "lag", or a duration >= 0.
+// Decode implements envconfig.Decoder: "lag", or a duration >= 0 as
+// clihelp.ParseDuration reads it (10m, 1d).
 func (w *UsageWindow) Decode(value string) error {
 	if strings.TrimSpace(value) == "lag" {
 		*w = UsageWindowLag
 		return nil
 	}
-	d, err := time.ParseDuration(value)
+	d, err := clihelp.ParseDuration(value)
 	if err != nil || d < 0 {
 		return usageWindowError{}
 	}
@@ -56,5 +59,5 @@ func (usageWindowError) Error() string { return "not lag or a duration >= 0" }
 
 // Want says what the variable takes (clihelp.EnvError reads it).
 func (usageWindowError) Want() string {
-	return fmt.Sprintf("%s (each target's provisioning lag) or a duration >= 0 such as 10m (0: off)", UsageWindowLag)
+	return fmt.Sprintf("%s (each target's provisioning lag) or a duration >= 0 such as 10m or 1d (0: off)", UsageWindowLag)
 }

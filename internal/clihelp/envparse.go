@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -38,7 +39,43 @@ func ProcessEnv(prefix string, spec any) error {
 	if err := decimalInts(prefix, t); err != nil {
 		return err
 	}
+	restore, err := promDurations(prefix, t)
+	defer restore()
+	if err != nil {
+		return err
+	}
 	return envconfig.Process(prefix, spec)
+}
+
+// promDurations has envconfig, which reads a time.Duration in Go's syntax
+// alone, read a duration variable set in another syntax ParseDuration
+// takes (PRESCALE_HISTORY_WINDOW=14d, as `prescale backtest --range 14d`)
+// as its Go form: the variable is set to it until restore, which sets it
+// back as it was. Values neither reads are left to envconfig's own error.
+func promDurations(prefix string, t reflect.Type) (restore func(), err error) {
+	var undo []func()
+	restore = func() {
+		for _, u := range undo {
+			u()
+		}
+	}
+	for i := range t.NumField() {
+		tag := strings.ToUpper(t.Field(i).Tag.Get("envconfig"))
+		key := prefix + "_" + tag
+		v, set := os.LookupEnv(key)
+		if tag == "" || !set || t.Field(i).Type != reflect.TypeFor[time.Duration]() {
+			continue
+		}
+		d, err := ParseDuration(v)
+		if _, goErr := time.ParseDuration(v); goErr == nil || err != nil {
+			continue // envconfig reads it, or says it wants a duration
+		}
+		if err := os.Setenv(key, d.String()); err != nil {
+			return restore, fmt.Errorf("%s: %w", key, err)
+		}
+		undo = append(undo, func() { _ = os.Setenv(key, v) })
+	}
+	return restore, nil
 }
 
 // decimalInts refuses a whole-number variable written other than in
@@ -126,7 +163,7 @@ func EnvError(err error) error {
 	want := "a value of type " + pe.TypeName
 	switch pe.TypeName {
 	case "time.Duration":
-		want = "a duration such as 30s, 5m or 1h30m"
+		want = WantDuration
 	case "int", "int64":
 		want = "a whole number"
 	case "float64":

@@ -26,14 +26,14 @@ func TestEnvError(t *testing.T) {
 	for _, tc := range []struct {
 		name, env, value, want string
 	}{
-		{"duration", "P_WAIT", "soon", `P_WAIT: want a duration such as 30s, 5m or 1h30m, got "soon"`},
+		{"duration", "P_WAIT", "soon", `P_WAIT: want a duration such as 30s, 5m, 1h30m or 14d, got "soon"`},
 		{"whole number", "P_COUNT", "1.5", `P_COUNT: want a whole number, got "1.5"`},
 		{"out of range", "P_COUNT", "99999999999999999999", `P_COUNT: want a whole number in range, got "99999999999999999999"`},
 		{"number", "P_RATE", "high", `P_RATE: want a number, got "high"`},
 		{"bool", "P_ON", "yes please", `P_ON: want true or false, got "yes please"`},
 		{"log level", "P_LEVEL", "loud", `P_LEVEL: want a log level: debug, info, warn or error, got "loud"`},
 		{"other type", "P_SMALL", "x", `P_SMALL: want a value of type int8, got "x"`},
-		{"long value cut", "P_WAIT", strings.Repeat("y", 150), `P_WAIT: want a duration such as 30s, 5m or 1h30m, got "` + strings.Repeat("y", 100) + `..."`},
+		{"long value cut", "P_WAIT", strings.Repeat("y", 150), `P_WAIT: want a duration such as 30s, 5m, 1h30m or 14d, got "` + strings.Repeat("y", 100) + `..."`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(tc.env, tc.value)
@@ -72,6 +72,32 @@ func TestProcessEnvReadsPrefixedOnly(t *testing.T) {
 	var bad spec
 	t.Setenv("STEP", "soon")
 	require.NoError(t, ProcessEnv("PRESCALE", &bad), "a bare STEP that does not parse is not read either")
+}
+
+// TestProcessEnvPrometheusDurations: a duration variable takes what
+// ParseDuration does, as `prescale backtest --range` and the other flags:
+// PRESCALE_HISTORY_WINDOW=14d was refused (want a duration such as 30s, 5m
+// or 1h30m) while --range 14d was taken. The variable is left as it was
+// set; a value neither syntax reads is refused as before, naming it.
+func TestProcessEnvPrometheusDurations(t *testing.T) {
+	type spec struct {
+		Window time.Duration `envconfig:"HISTORY_WINDOW" default:"336h"`
+		Step   time.Duration `envconfig:"STEP" default:"1m"`
+		Name   string        `envconfig:"NAME" default:"14d"`
+	}
+	for in, want := range map[string]time.Duration{"14d": 336 * time.Hour, "2w": 336 * time.Hour, "1d12h": 36 * time.Hour, "1.5d": 36 * time.Hour, "90h": 90 * time.Hour} {
+		t.Setenv("PRESCALE_HISTORY_WINDOW", in)
+		var c spec
+		require.NoError(t, ProcessEnv("PRESCALE", &c), in)
+		require.Equal(t, spec{Window: want, Step: time.Minute, Name: "14d"}, c, in)
+		require.Equal(t, in, os.Getenv("PRESCALE_HISTORY_WINDOW"), "left as set")
+	}
+	t.Setenv("PRESCALE_HISTORY_WINDOW", "14x")
+	var c spec
+	err := ProcessEnv("PRESCALE", &c)
+	require.Error(t, err)
+	require.EqualError(t, EnvError(err), `PRESCALE_HISTORY_WINDOW: want a duration such as 30s, 5m, 1h30m or 14d, got "14x"`)
+	require.Equal(t, "14x", os.Getenv("PRESCALE_HISTORY_WINDOW"))
 }
 
 // TestProcessEnvWholeNumbersInDecimal: a whole-number variable is read in

@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/prescale/prescale/cmd/prescale/internal/outputs"
 	"github.com/prescale/prescale/controller/backtest"
 	"github.com/prescale/prescale/controller/config"
@@ -567,30 +565,14 @@ func backtestParseTargets(s string) ([]float64, error) {
 	return out, nil
 }
 
-// backtestParseRange accepts Prometheus durations ("14d", "2w", "1d12h",
-// "1y"), Go durations and a fraction of days or weeks ("1.5d").
+// backtestParseRange reads --range as every duration variable and flag
+// is read (clihelp.ParseDuration: 14d, 2w, 1d12h, 1y, 36h, 1.5d), white
+// space at its ends aside; it must be positive.
 func backtestParseRange(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	// Prometheus' own syntax, as in its range selectors: "1d12h" and "1y"
-	// were refused though the flag says Prometheus-style.
-	if d, err := model.ParseDuration(s); err == nil && d > 0 {
-		return time.Duration(d), nil
-	}
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if num, ok := strings.CutSuffix(s, suffix); ok {
-			// n * unit beyond int64's nanoseconds ("1e10w", "Infd") was
-			// converted to a negative range, under 1ns ("1e-15d") to 0.
-			n, err := strconv.ParseFloat(num, 64)
-			ns := n * float64(unit)
-			if err != nil || !(ns >= 1) || ns >= math.MaxInt64 {
-				return 0, fmt.Errorf("%q is not a positive duration of at most %s", s, time.Duration(math.MaxInt64))
-			}
-			return time.Duration(ns), nil
-		}
-	}
-	d, err := time.ParseDuration(s)
+	d, err := clihelp.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q is not a positive duration (e.g. 14d, 36h, 1d12h)", s)
+		return 0, fmt.Errorf("%q is not a positive duration of at most %s (e.g. 14d, 36h, 1d12h)", s, time.Duration(math.MaxInt64))
 	}
 	return d, nil
 }

@@ -360,8 +360,8 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},
 		{"unknown flag", []string{"--bogus"}, "flag provided but not defined"},
 		// The flag package said only "parse error".
-		{"lag without unit", []string{"--trace", tr, "--capacity", "1", "--lag", "300", "--decisions", out}, `invalid value "300" for flag -lag: want a duration such as 30s, 5m or 1h30m (a unit is required: 300s or 300m)`},
-		{"bad timeout", []string{"--trace", tr, "--capacity", "1", "--timeout", "5x", "--decisions", out}, `invalid value "5x" for flag -timeout: want a duration such as 30s, 5m or 1h30m`},
+		{"lag without unit", []string{"--trace", tr, "--capacity", "1", "--lag", "300", "--decisions", out}, `invalid value "300" for flag -lag: want a duration such as 30s, 5m, 1h30m or 14d (a unit is required: 300s or 300m)`},
+		{"bad timeout", []string{"--trace", tr, "--capacity", "1", "--timeout", "5x", "--decisions", out}, `invalid value "5x" for flag -timeout: want a duration such as 30s, 5m, 1h30m or 14d`},
 		// The server's parse error came back as a runtime failure (exit 1),
 		// after the query was sent.
 		{"query does not parse", []string{"--prometheus", "http://127.0.0.1:1", "--query", "sum(", "--capacity", "1", "--decisions", out}, `--query: invalid PromQL "sum("`},
@@ -397,7 +397,7 @@ func TestBacktestParseRange(t *testing.T) {
 	}
 	// Found by FuzzBacktestFlags: a range beyond int64 nanoseconds was a
 	// negative one, a range under 1ns was 0, both without an error.
-	for _, in := range []string{"1e10w", "Infd", "1e300d", "1e-15d", "0x1p-60w"} {
+	for _, in := range []string{"1e10w", "Infd", "1e300d", "1e-15d", "0x1p-60w", "0", "-1d", "300y"} {
 		_, err := backtestParseRange(in)
 		require.ErrorContains(t, err, `"`+in+`" is not a positive duration of at most 2562047h47m16.854775807s`, in)
 	}

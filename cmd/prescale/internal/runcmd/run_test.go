@@ -38,7 +38,7 @@ func TestRunBadUsage(t *testing.T) {
 		testkit.Exit("capacity negative", []string{"--capacity", "-1"}, nil, 2, "prescale run: --capacity must be 0"),
 		testkit.Exit("bad interval", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "0s"}, 2, "PRESCALE_SCALING_INTERVAL: must be at least 1s"),
 		testkit.Exit("interval not a duration", nil, map[string]string{"PRESCALE_SCALING_INTERVAL": "soon"}, 2,
-			`prescale run: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m or 1h30m, got "soon"`),
+			`prescale run: bad configuration: PRESCALE_SCALING_INTERVAL: want a duration such as 30s, 5m, 1h30m or 14d, got "soon"`),
 		testkit.Exit("exporter variable not a number", nil, map[string]string{"PRESCALE_APP_PORT": "eighty"}, 2,
 			`prescale run: bad exporter configuration: PRESCALE_APP_PORT: want a whole number, got "eighty"`),
 		testkit.Exit("remote Prometheus", nil, map[string]string{"PRESCALE_PROMETHEUS_URL": "http://localhost:9090"}, 2, "PRESCALE_PROMETHEUS_URL"),
