@@ -329,7 +329,8 @@ func TestLendLog(t *testing.T) {
 	part.FillLog(off, off+4)
 	require.Equal(t, lf[off:off+5], lx[:5])
 	require.True(t, math.IsNaN(lx[5]), "computed though not asked for")
-	require.Equal(t, lf[off+20:off+21], []float64{part.LogAt(off + 20)})
+	got := []float64{part.LogAt(off + 20)}
+	require.Equal(t, lf[off+20:off+21], got)
 	dst := make([]float64, 40)
 	part.LogVals(dst, 99-40)
 	require.Equal(t, lf[99-40:], dst)
