@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,13 +34,14 @@ func (c *bootCollector) Update(ctx context.Context, ch chan<- prometheus.Metric)
 		parse func([]byte) (float64, error)
 		desc  *prometheus.Desc
 	}{{"stat", procfs.BootTime, c.bootTime}, {"uptime", procfs.Uptime, c.uptime}} {
-		b, err := os.ReadFile(hostpath.Proc(ctx, m.file))
+		path := hostpath.Proc(ctx, m.file)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
 		v, err := m.parse(b)
 		if err != nil {
-			return err
+			return fmt.Errorf("boot: %s: %w", path, err)
 		}
 		ch <- prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, v)
 	}

@@ -476,3 +476,19 @@ func TestLoadErrorNamesTheFile(t *testing.T) {
 	require.ErrorContains(t, err, "load: cannot read the load averages of "+filepath.Join(dir, "loadavg"))
 	require.Empty(t, ch)
 }
+
+// The boot source's parse errors name the file it read, under HOST_PROC:
+// they said "/proc/stat" and "/proc/uptime" whatever HOST_PROC was (the
+// containers' /host/proc), where the cpu and memory sources name the path.
+func TestBootErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte("cpu 1 2 3\n"), 0o644))
+	ch := make(chan prometheus.Metric, 64)
+	err := newBootCollector().Update(ctx, ch)
+	require.EqualError(t, err, "boot: "+filepath.Join(dir, "stat")+": no btime line")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte("btime 1764000000\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "uptime"), nil, 0o644))
+	err = newBootCollector().Update(ctx, ch)
+	require.EqualError(t, err, "boot: "+filepath.Join(dir, "uptime")+": empty")
+}

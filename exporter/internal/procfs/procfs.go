@@ -29,14 +29,14 @@ func BootTime(stat []byte) (float64, error) {
 			return v, nil
 		}
 	}
-	return 0, errors.New("no btime line in /proc/stat")
+	return 0, errors.New("no btime line")
 }
 
 // Uptime returns the first field of /proc/uptime (seconds since boot).
 func Uptime(data []byte) (float64, error) {
 	f := bytes.Fields(data)
 	if len(f) == 0 {
-		return 0, errors.New("empty /proc/uptime")
+		return 0, errors.New("empty")
 	}
 	v, err := strconv.ParseFloat(string(f[0]), 64)
 	if err != nil {
