@@ -2,6 +2,8 @@ package memlimit
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -68,5 +70,29 @@ func TestDefault(t *testing.T) {
 		got, source := Default(getenv, read)
 		require.Equal(t, tc.want, got, tc.name)
 		require.Equal(t, tc.source, source, tc.name)
+	}
+}
+
+// TestDefaultFixtures reads the trees under testdata/ as the root of the
+// files Default opens (never the host's): the bytes real cgroup files
+// hold, their newlines included.
+func TestDefaultFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		dir    string
+		want   int64
+		source string
+	}{
+		{"v2-limit", 429496729, "/sys/fs/cgroup/memory.max"},
+		{"v2-max", 0, ""},
+		{"v1-limit", 214748364, "/sys/fs/cgroup/memory/memory.limit_in_bytes"},
+		{"v1-unlimited", 0, ""},
+		{"unit-v2", 858993459, "/sys/fs/cgroup/system.slice/prescale-controller.service/memory.max"},
+		{"none", 0, ""},
+	} {
+		root := filepath.Join("testdata", tc.dir)
+		read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(root, name)) }
+		got, source := Default(func(string) string { return "" }, read)
+		require.Equal(t, tc.want, got, tc.dir)
+		require.Equal(t, tc.source, source, tc.dir)
 	}
 }
