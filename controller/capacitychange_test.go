@@ -248,3 +248,43 @@ func TestIntervalChangeResetsForgone(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "1m0s", loadState(t, f.dir).Targets["web"].Interval, "a manual scaling's entry too")
 }
+
+// Each entry saves the lag its forgone gain was accrued over (a cycle and
+// a manual scaling alike), so an entry with neither a calm nor a shadow
+// memory, whose keys named it before, has its gain reset by a restart at
+// another lag, with one INFO line; at the same lag it is kept. It was
+// kept at any lag.
+func TestLagChangeResetsForgone(t *testing.T) {
+	dir, now := t.TempDir(), fixtureStart
+	tg := capacityTarget(1, 30*time.Minute, 10*time.Minute)
+	cycleAt(t, dir, tg, now, 5)
+	file := loadState(t, dir)
+	ts := file.Targets["web"]
+	require.Equal(t, "5m0s", ts.Lag, "saved with the lag")
+	ts.Policy.Forgone, ts.Calm, ts.Shadow = 0.0982, nil, nil
+	file.Targets["web"] = ts
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Save(file))
+
+	for _, lag := range []time.Duration{5 * time.Minute, 2 * time.Minute} {
+		var logs bytes.Buffer
+		deps := testDeps(&fakeHistory{value: 5}, flat(5), st, nil, func() time.Time { return now })
+		deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		fast := tg
+		fast.Lag = lag
+		ctl, err := New([]policy.Target{fast}, testOptions(ModeForecastOnly), deps)
+		require.NoError(t, err)
+		got := ctl.file.Targets["web"]
+		reset := lag != tg.Lag
+		require.InDelta(t, map[bool]float64{false: 0.0982}[reset], got.Policy.Forgone, 0, "%s", lag)
+		require.Equal(t, lag.String(), got.Lag)
+		said := strings.Count(logs.String(), `level=INFO msg="state file: lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset"`)
+		require.Equal(t, map[bool]int{true: 1}[reset], said, logs.String())
+	}
+
+	f := newFixtureFor(t, tg, t.TempDir(), &fakeHistory{value: 5}, flat(5), ModeAct, &now)
+	_, err = f.c.Override(t.Context(), "web", 7, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, "5m0s", loadState(t, f.dir).Targets["web"].Lag, "a manual scaling's entry too")
+}

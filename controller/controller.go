@@ -578,6 +578,7 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	ts, snap.unobserved = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at), c.maxGap())
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	ts.Interval = c.interval                                             // what its forgone gain is accrued at
+	ts.Lag = t.Lag.String()                                              // and over (state.Target.Resize)
 	first := !ts.Policy.HasLast && !snap.observedOK
 	if c.d.Units != nil {
 		_, _, pooled := c.d.Units.Units(t.Name)

@@ -45,6 +45,7 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.logUnobserved([]policy.Target{t}, []snapshot{snap})
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	ts.Interval = c.interval                                             // what its forgone gain is accrued at
+	ts.Lag = t.Lag.String()                                              // and over (state.Target.Resize)
 	in := policy.Input{Now: now, Interval: c.o.Interval, CurrentUnits: snap.requested, DataPresent: snap.present, Demand: snap.demand,
 		Forecast: snap.fc, ForecastStep: c.o.Step, AnomalyScore: snap.anomScore, Anomaly: snap.anomaly, CostToday: ts.CostToday}
 	if snap.partial != "" { // as the cycle's decide: the last cycle's reading

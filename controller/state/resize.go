@@ -130,10 +130,15 @@ func (t *Target) utilizationWas(from, now float64) float64 {
 // have.
 func goodUtilization(u float64) bool { return u > 0 && u <= 1 }
 
-// lagWas is the lag t's memories were sized at, and whether it is known:
-// the one the calm hold's or the shadow runs' memory names (the live
-// controller saves the shadow runs' from its first decision on).
+// lagWas is the lag t's forgone gain and memories were accrued and sized
+// over, and whether it is known: the one t saved (t.Lag), else (a file
+// written before it was kept, or edited by hand) the one the calm hold's
+// or the shadow runs' memory names. An entry with neither a saved lag nor
+// a memory does not know it.
 func (t *Target) lagWas() (time.Duration, bool) {
+	if lag, err := time.ParseDuration(t.Lag); err == nil && lag >= 0 {
+		return lag, true
+	}
 	if keys := t.memoryKeys(); len(keys) > 0 {
 		return keys[0].Lag, true
 	}
@@ -151,10 +156,11 @@ func (t *Target) lagWas() (time.Duration, bool) {
 // waits its 12 hours again) and a held scale-down's forgone gain (each
 // hold added its gain over the old lead window, a probability of
 // violation over it beside risk per unit, which no ratio converts; known
-// where a calm or shadow memory names the old lag). The memories kept
-// are keyed as target's (rekey: an upgrade keeps those keyed before the
-// utilisation was named). It records target's capacity and utilisation in
-// t and returns one message for each change (none without one).
+// where the entry saved its lag or a calm or shadow memory names it). The
+// memories kept are keyed as target's (rekey: an upgrade keeps those keyed
+// before the utilisation was named). It records target's capacity,
+// utilisation and lag in t and returns one message for each change (none
+// without one).
 func (t *Target) Resize(target policy.Target, interval time.Duration) []string {
 	var msgs []string
 	from, ok := t.SizedAt()
@@ -171,7 +177,7 @@ func (t *Target) Resize(target policy.Target, interval time.Duration) []string {
 		p.Forgone = 0
 	}
 	msgs = append(msgs, t.reinterval(interval)...)
-	t.Capacity, t.Utilization = target.CapacityPerUnit, target.TargetUtilization
+	t.Capacity, t.Utilization, t.Lag = target.CapacityPerUnit, target.TargetUtilization, target.Lag.String()
 	return append(msgs, t.rekey(KeyOf(target), was)...)
 }
 

@@ -34,6 +34,8 @@ func FuzzResize(f *testing.F) {
 		2.0, 0.7, uint32(1), uint32(10), uint16(1))
 	// Forgone accrued at a one-minute interval, resized at 30 s.
 	f.Add([]byte(`{"version":1,"targets":{"web":{"scaling_interval":"1m0s","policy":{"forgone":0.09}}}}`), 1.0, 1.0, uint32(1), uint32(20), uint16(29))
+	// Forgone accrued over a 5-minute lag, without a memory, resized at 2.
+	f.Add([]byte(`{"version":1,"targets":{"web":{"lag":"5m0s","policy":{"forgone":0.09}}}}`), 1.0, 1.0, uint32(1), uint32(20), uint16(2))
 	f.Fuzz(func(t *testing.T, in []byte, capacity, utilization float64, lo, hi uint32, lag uint16) {
 		var file File
 		if json.Unmarshal(in, &file) != nil {

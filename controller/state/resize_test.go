@@ -50,7 +50,7 @@ func resizeFixture() (Target, policy.Target) {
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	old := policy.Target{Name: "web", CapacityPerUnit: 1, TargetUtilization: 1, MinUnits: 1, MaxUnits: 20, Lag: 5 * time.Minute}
 	ts := Target{
-		Capacity: 1, Utilization: 1, Interval: "1m0s",
+		Capacity: 1, Utilization: 1, Interval: "1m0s", Lag: "5m0s",
 		Policy: policy.State{LastDesired: 15, HasLast: true, LastScaleUp: at,
 			Recent:     []policy.Recommendation{{At: at, Units: 15, Reactive: 6}, {At: at.Add(time.Minute), Units: 9}},
 			Used:       []policy.Recommendation{{At: at, Units: 13}, {At: at.Add(time.Minute), Units: 0}},
@@ -383,6 +383,44 @@ func TestResizeLagChangeResetsForgone(t *testing.T) {
 	require.Empty(t, unknown.Resize(fast, time.Minute))
 	require.InDelta(t, forgone, unknown.Policy.Forgone, 0)
 	require.Equal(t, 3, policy.Decide(input(20, 1), fast, unknown.Policy).Desired, "kept, released")
+}
+
+// An entry with neither a calm nor a shadow memory knows its lag from the
+// lag it saved (Target.Lag, as it saves the scaling interval): a lag change
+// resets its forgone gain, once, and Resize records the lag. It was kept
+// (the lag was known only from the memory keys). A saved lag and a memory
+// key that disagree (edited by hand): the saved one, what the gain was
+// accrued over. Not a lag (edited by hand, negative) and no memory: not
+// known, kept.
+func TestResizeSavedLagChangeResetsForgone(t *testing.T) {
+	ts, tg, _ := forgoneHolds(t)
+	ts.Lag = "5m0s"
+	fast := tg
+	fast.Lag = 2 * time.Minute
+	msgs := ts.Resize(fast, time.Minute)
+	require.Equal(t, []string{"lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset"}, msgs)
+	require.Zero(t, ts.Policy.Forgone)
+	require.Equal(t, "2m0s", ts.Lag, "recorded")
+	require.Empty(t, ts.Resize(fast, time.Minute), "said once")
+
+	ts, tg, _ = forgoneHolds(t)
+	ts.Lag = "5m0s"
+	ts.Shadow = &Shadow{Version: ShadowVersion, Target: ShadowTarget(fast)}
+	require.Contains(t, ts.Resize(fast, time.Minute), "lag 5m0s when saved, 2m0s now: held scale-down's forgone gain 0.0982 reset", "the saved lag before a key's")
+
+	for _, saved := range []string{"", "soon", "-5m0s"} {
+		ts, _, _ = forgoneHolds(t)
+		ts.Lag = saved
+		forgone := ts.Policy.Forgone
+		require.Empty(t, ts.Resize(fast, time.Minute), "%q", saved)
+		require.InDelta(t, forgone, ts.Policy.Forgone, 0, "%q: not known, kept", saved)
+		require.Equal(t, "2m0s", ts.Lag, "%q: recorded", saved)
+	}
+	ts, _, _ = forgoneHolds(t)
+	ts.Lag = "5m0s"
+	forgone := ts.Policy.Forgone
+	require.Empty(t, ts.Resize(tg, time.Minute), "the same lag")
+	require.InDelta(t, forgone, ts.Policy.Forgone, 0)
 }
 
 // The memory keys name the utilisation (MemoryKey): where the entry's is

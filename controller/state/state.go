@@ -83,6 +83,12 @@ type Target struct {
 	// files written before it was kept (not known: the gain is kept).
 	// Resize resets the gain accrued at another.
 	Interval string `json:"scaling_interval,omitempty"`
+	// Lag is the provisioning lag (a Go duration) the held scale-down's
+	// forgone gain was accrued over, each hold's gain over the lead
+	// window, lag + interval. "" in files written before it was kept: the
+	// calm hold's or the shadow runs' memory key names it, if the entry
+	// has one (lagWas). Resize resets the gain accrued over another.
+	Lag string `json:"lag,omitempty"`
 	// Calm is the calm hold's memory (controller/engine, calm.go), so a
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).
