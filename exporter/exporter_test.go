@@ -492,17 +492,3 @@ func TestBootErrorNamesTheFile(t *testing.T) {
 	err = newBootCollector().Update(ctx, ch)
 	require.EqualError(t, err, "boot: "+filepath.Join(dir, "uptime")+": empty")
 }
-
-// An empty /proc/stat (one that opens but reads nothing) gave the
-// processes source zeros, counters included: prescale_processes_created_total
-// and prescale_context_switches_total went to 0 and back, which rate()
-// reads as a counter reset, a spike of a whole uptime's forks. Now it fails.
-func TestProcessesErrorNamesTheFile(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), nil, 0o644))
-	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
-	ch := make(chan prometheus.Metric, 64)
-	err := newProcessesCollector().Update(ctx, ch)
-	require.EqualError(t, err, "processes: no ctxt or processes line in "+filepath.Join(dir, "stat"))
-	require.Empty(t, ch)
-}

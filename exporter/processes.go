@@ -2,7 +2,6 @@ package exporter
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -38,11 +37,6 @@ func (c *processesCollector) Update(ctx context.Context, ch chan<- prometheus.Me
 	m, err := load.MiscWithContext(ctx)
 	if err != nil {
 		return err
-	}
-	if m.Ctxt == 0 && m.ProcsCreated == 0 {
-		// gopsutil returns zeros for a /proc/stat that reads empty; the
-		// counters would fall to 0 and back, which rate() reads as a reset.
-		return fmt.Errorf("processes: no ctxt or processes line in %s", hostpath.Proc(ctx, "stat"))
 	}
 	running := m.ProcsRunning
 	if own := ownRunning(ctx); own > 1 {
