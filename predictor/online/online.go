@@ -149,6 +149,12 @@ type Forecaster struct {
 	maxIdx []int
 	maxVal []float64
 
+	// In an Ensemble, the member whose deque this one reads instead of
+	// holding its own, and the member whose levels it reads, with those
+	// that differ (share.go); nil: its own.
+	maxFrom, levelFrom *Forecaster
+	levelExc           []levelExc
+
 	// On the log scale, the last value PeakQuantile mapped back and the
 	// result (inv is a pure function of it): a decision asks for tens of
 	// levels in a row, and the levels above the cap or on one residual map
@@ -270,7 +276,7 @@ func (f *Forecaster) record(y float64) {
 		f.scale = make([]float64, 0, f.rkeep+recentSlack)
 	}
 	f.y = append(f.y, y)
-	if f.cfg.CapAtWindowMax {
+	if f.cfg.CapAtWindowMax && f.maxFrom == nil {
 		if !math.IsNaN(y) {
 			k := len(f.maxVal)
 			for k > 0 && f.maxVal[k-1] <= y {
@@ -292,6 +298,10 @@ func (f *Forecaster) record(y float64) {
 		if !math.IsInf(mx, -1) {
 			f.lvl = mx
 		}
+	}
+	if f.levelFrom != nil {
+		f.noteLevel(float32(f.lvl))
+		return
 	}
 	if f.level == nil {
 		// At least trimSlack entries beyond keep, and all that the
@@ -441,7 +451,8 @@ const (
 // of slack took a 9.25 KB allocation; a copy of a few recent values every
 // 16).
 func (f *Forecaster) trim() {
-	if len(f.level) == cap(f.level) {
+	f.trimShared()
+	if len(f.level) == cap(f.level) && f.levelFrom == nil {
 		drop := len(f.level) - f.keep
 		f.level = append(f.level[:0], f.level[drop:]...)
 		f.off += drop
@@ -495,10 +506,11 @@ func (f *Forecaster) PeakQuantile(p float64) (v float64, ok bool) {
 // capped bounds u (model scale) by the window's highest value or the
 // point forecast m, whichever is higher, with CapAtWindowMax.
 func (f *Forecaster) capped(u, m float64) float64 {
-	if !f.cfg.CapAtWindowMax || len(f.maxVal) == 0 {
+	d := f.windowMaxOf()
+	if !f.cfg.CapAtWindowMax || len(d.maxVal) == 0 {
 		return u
 	}
-	return min(u, max(f.maxVal[0], m))
+	return min(u, max(d.maxVal[0], m))
 }
 
 // Forecast returns the path for h steps after the last sample with a
@@ -644,6 +656,7 @@ func NewEnsemble(cfgs []Config, opt EnsembleOptions) (*Ensemble, error) {
 	if lossHalfLife <= 0 {
 		lossHalfLife = max(1, int(86400/cfgs[0].Step))
 	}
+	linkShared(e.members)
 	e.alpha = 1 - math.Pow(0.5, 1/float64(lossHalfLife))
 	e.pred = make([][][]float64, len(e.members))
 	for m := range e.pred {

@@ -56,7 +56,7 @@ func (f *Forecaster) seasonChanges(i, h int) ([]float64, float64) {
 		if a < f.off {
 			break
 		}
-		c := float64(f.level[a+h-f.off]) - float64(f.level[a-f.off])
+		c := float64(f.levelAt(a+h)) - float64(f.levelAt(a))
 		d = append(d, c)
 		sum += c
 	}
