@@ -257,6 +257,30 @@ func TestBadPointsReadLateCountedOnce(t *testing.T) {
 	require.Equal(t, []int{2, 1}, []int{win.Dropped(), win.Negative()}, "the window's: 11:30, 12:00 and 12:02 are in it")
 }
 
+// TestBadPointOutOfOrderCounted: a point the store fills in behind newer
+// ones already read (an out-of-order sample), NaN or negative, is counted
+// once, by the read that first has it (the whole-window read: a cycle
+// reads only after its window's newest present point). It was never
+// counted: a read counted only the points after the newest one an
+// earlier read returned.
+func TestBadPointOutOfOrderCounted(t *testing.T) {
+	at := func(hhmm string) time.Time { return onFixtureDay(t, hhmm) }
+	prom := &badPointsProm{bad: map[int64]string{at("11:50").Unix(): "absent", at("11:51").Unix(): "absent"}}
+	c, now, counted := promController(t, prom, 3*time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context())) // 12:00:30: [11:00, 12:00] whole, 11:50 and 11:51 missing
+	require.Zero(t, counted("nan_or_inf"))
+	prom.set(at("11:50"), "NaN")
+	prom.set(at("11:51"), "-2")
+	for range 8 { // 12:01:30 to 12:08:30: whole reads among them
+		*now = now.Add(time.Minute)
+		require.NoError(t, c.ReconcileOnce(t.Context()))
+	}
+	require.InDelta(t, 1, counted("nan_or_inf"), 0, "11:50, once")
+	require.InDelta(t, 1, counted("negative"), 0, "11:51, once")
+	win := c.Snapshot().Targets[0].Window
+	require.Equal(t, []int{1, 1}, []int{win.Dropped(), win.Negative()}, "the window's counts, as /api/verification shows them")
+}
+
 // rangeParams reads a query_range request's start, end and step (unix
 // seconds); ok false for another path or a bad parameter.
 func rangeParams(r *http.Request) (start, end, step int64, ok bool) {

@@ -60,11 +60,13 @@ type mark struct {
 	ok bool
 }
 
-// after counts the times of ts after m, all of them before any read.
-func (m mark) after(ts []int64) int {
+// newIn counts the times of ts that are new to w's reads: after m (all
+// of them before any read), or at a point of w no read returned a value
+// at (an out-of-order sample the store filled in behind m).
+func (w *Window) newIn(ts []int64, m mark) int {
 	n := 0
 	for _, t := range ts {
-		if !m.ok || t > m.t {
+		if !m.ok || t > m.t || w.unreturned(t) {
 			n++
 		}
 	}
@@ -96,14 +98,16 @@ func (w *Window) End() int64 { return w.First + int64(w.n-1)*w.Step }
 
 // Unseen counts, by reason, the points raw (a read as the store answered
 // it) left out that no earlier read of the target returned: those after
-// the newest point one did, good or bad. A point a cycle reads again (its
-// newest present point's successors, a whole read's) counts once, bad
-// then or since replaced, and so does one the store answered only from
-// the read after the one whose newest grid point it was.
+// the newest point one did, good or bad, and those behind it where w
+// holds no value a read returned (a sample the store filled in out of
+// order). A point a cycle reads again (its newest present point's
+// successors, a whole read's) counts once, bad then or since replaced, and
+// so does one the store answered only from the read after the one whose
+// newest grid point it was.
 func (w *Window) Unseen(raw history.Series) [history.NumLeftOut]int {
 	var n [history.NumLeftOut]int
 	for r, ts := range raw.LeftOut {
-		n[r] = w.counted.after(ts)
+		n[r] = w.newIn(ts, w.counted)
 	}
 	return n
 }
@@ -127,10 +131,15 @@ func FromSeries(prev Window, raw, s history.Series, step int64, at time.Time) Wi
 	}
 	w.First, w.org, w.n = s.T[0], s.T[0], len(s.V)
 	w.chunks = make([]*chunk, chunksFor(w.n))
+	gaps := returnedGaps(raw, s)
 	for c := range w.chunks {
 		w.chunks[c] = new(chunk)
 		for k, x := range s.V[c*chunkLen : min(w.n, (c+1)*chunkLen)] {
+			t := s.T[c*chunkLen+k]
 			w.chunks[c][k] = float32(x)
+			if x != x && (gaps[t] || prev.returned(t)) {
+				w.chunks[c][k] = returnedNaN
+			}
 		}
 	}
 	w.LastT, w.LastV, w.LastOK = s.Last()
@@ -148,16 +157,21 @@ func (w Window) Merged(raw, s history.Series, start, end int64) Window {
 	out := Window{Step: w.Step, First: start, FullAt: w.FullAt, LeftOut: w.LeftOut,
 		LastT: w.LastT, LastV: w.LastV, LastOK: w.LastOK, seen: w.seen.with(raw), counted: w.counted.with(raw)}
 	for r, ts := range s.LeftOut {
-		out.LeftOut[r] += w.seen.after(ts)
+		out.LeftOut[r] += w.newIn(ts, w.seen)
 	}
 	n := int((end-start)/w.Step) + 1
 	if n <= 0 {
 		return out
 	}
 	owned := out.slide(w, n)
+	gaps := returnedGaps(raw, s)
 	for i, t := range s.T {
 		if t >= start && t <= end && (t-start)%w.Step == 0 {
-			out.set(int((t-start)/w.Step), float32(s.V[i]), owned)
+			x := float32(s.V[i])
+			if x != x && (gaps[t] || out.returned(t)) {
+				x = returnedNaN
+			}
+			out.set(int((t-start)/w.Step), x, owned)
 		}
 	}
 	if t, v, ok := s.Last(); ok && (!out.LastOK || t >= out.LastT) {
@@ -167,6 +181,65 @@ func (w Window) Merged(raw, s history.Series, start, end int64) Window {
 		out.LastOK = false // slid out of the window
 	}
 	return out
+}
+
+// returnedNaN is what a window holds at a point a read returned a value
+// at that the window does not keep: left out (history.Series.LeftOut) or
+// by complete_query. A NaN, as At, Present and the API read it, other than
+// a missing point's (float32(math.NaN())), so that a later read returning
+// the point bad knows an earlier one had it (newIn).
+var returnedNaN = math.Float32frombits(returnedBits)
+
+const returnedBits = 0x7fc00b4d
+
+// returnedGaps is the times of raw's points (a read as the store answered
+// it; s the same less any point complete_query left out) where the read
+// returned a value s holds no value at: left out, or masked. nil: none.
+func returnedGaps(raw, s history.Series) map[int64]bool {
+	var out map[int64]bool
+	add := func(t int64) {
+		if out == nil {
+			out = map[int64]bool{}
+		}
+		out[t] = true
+	}
+	for _, ts := range raw.LeftOut {
+		for _, t := range ts {
+			add(t)
+		}
+	}
+	for i, v := range raw.V {
+		if v == v && i < len(s.V) && s.V[i] != s.V[i] {
+			add(raw.T[i])
+		}
+	}
+	return out
+}
+
+// returned reports whether a read of w returned a value at point t: w
+// holds it, or holds returnedNaN there.
+func (w *Window) returned(t int64) bool {
+	i, ok := w.index(t)
+	if !ok {
+		return false
+	}
+	x := w.point(i)
+	return x == x || math.Float32bits(x) == returnedBits
+}
+
+// unreturned reports whether w has grid point t and no read of it
+// returned a value there.
+func (w *Window) unreturned(t int64) bool {
+	_, ok := w.index(t)
+	return ok && !w.returned(t)
+}
+
+// index is point t's index in w, if w has it.
+func (w *Window) index(t int64) (int, bool) {
+	if w.Empty() || t < w.First || t > w.End() || (t-w.First)%w.Step != 0 {
+		return 0, false
+	}
+	return int((t - w.First) / w.Step), true
 }
 
 // At returns the value at unix time t and whether the window has it.

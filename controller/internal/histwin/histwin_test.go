@@ -94,6 +94,52 @@ func TestWindowUnseen(t *testing.T) {
 	require.Equal(t, nans(0), w.Merged(raw, kept, 0, 120).Merged(bad, bad, 0, 180).LeftOut)
 }
 
+// TestWindowCountsAnOutOfOrderPoint: a bad point a read returns behind
+// the newest point an earlier read returned, where the window has no value
+// it returned (an out-of-order sample the store filled in late), is new:
+// the counter (Unseen) and a merged read's window count (LeftOut) count
+// it, once. A point an earlier read returned, bad, or good and since left
+// out by complete_query, is not. It was counted by neither.
+func TestWindowCountsAnOutOfOrderPoint(t *testing.T) {
+	nan := math.NaN()
+	first := history.Series{T: []int64{0, 60, 120, 180, 240}, V: []float64{1, 1, nan, nan, nan}}
+	first.LeftOut[history.LeftNaN] = []int64{120, 240} // 180: no answer yet
+	w := FromSeries(Window{}, first, first, 60, time.Unix(0, 0))
+	require.Equal(t, [history.NumLeftOut]int{2, 0, 0}, w.LeftOut)
+	// Read again from after the newest present point (60).
+	next := history.Series{T: []int64{120, 180, 240, 300}, V: []float64{nan, nan, nan, nan}}
+	next.LeftOut[history.LeftNaN] = []int64{120, 180, 240}
+	next.LeftOut[history.LeftNegative] = []int64{300}
+	require.Equal(t, [history.NumLeftOut]int{1, 1, 0}, w.Unseen(next), "180 filled in late, and 300")
+	m := w.Merged(next, next, 0, 300)
+	require.Equal(t, [history.NumLeftOut]int{3, 1, 0}, m.LeftOut)
+	require.Equal(t, [history.NumLeftOut]int{}, m.Unseen(next), "read again")
+	require.Equal(t, [history.NumLeftOut]int{3, 1, 0}, m.Merged(next, next, 0, 300).LeftOut)
+
+	// A merged read without a point an earlier read returned keeps it
+	// returned.
+	gone := history.Series{T: []int64{120, 180}, V: []float64{nan, nan}} // no answer at either
+	bad := history.Series{T: []int64{120, 180}, V: []float64{nan, nan}}
+	bad.LeftOut[history.LeftNaN] = []int64{120, 180}
+	g := w.Merged(gone, gone, 0, 240)
+	require.Equal(t, [history.NumLeftOut]int{1, 0, 0}, g.Unseen(bad), "180 only")
+
+	// A whole read has it: the window before counts it.
+	whole := history.Series{T: []int64{0, 60, 120, 180, 240}, V: []float64{1, 1, nan, nan, nan}}
+	whole.LeftOut[history.LeftNaN] = []int64{120, 180, 240}
+	require.Equal(t, [history.NumLeftOut]int{1, 0, 0}, w.Unseen(whole), "180")
+	again := FromSeries(w, whole, whole, 60, time.Unix(0, 0))
+	require.Equal(t, [history.NumLeftOut]int{}, again.Unseen(whole))
+	// A whole read that misses a point an earlier one returned keeps it
+	// returned: read bad later, it is not counted.
+	missed := history.Series{T: []int64{0, 60, 120, 180, 240}, V: []float64{1, nan, nan, nan, nan}}
+	missed.LeftOut[history.LeftNaN] = []int64{120, 180, 240}
+	back := FromSeries(again, missed, missed, 60, time.Unix(0, 0))
+	late := history.Series{T: []int64{60, 120}, V: []float64{nan, nan}}
+	late.LeftOut[history.LeftNaN] = []int64{60, 120}
+	require.Equal(t, [history.NumLeftOut]int{}, back.Unseen(late), "60 was returned good by the read before")
+}
+
 // TestWindowLeftOut: a whole read's window counts the points it left out,
 // by reason; a merged read adds only those after the newest point its reads
 // returned, not those it read again.
