@@ -2,7 +2,6 @@ package forecast
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,7 +20,7 @@ func TestModelNamesInAPIDocs(t *testing.T) {
 	}
 	require.Len(t, names, 11)
 	for _, n := range names {
-		require.True(t, strings.Contains(string(doc), "`"+n+"`"), "docs/api.md does not explain the model name %q", n)
+		require.Contains(t, string(doc), "`"+n+"`", "docs/api.md does not explain the model name %q", n)
 	}
-	require.True(t, strings.Contains(string(doc), "`mean("), "docs/api.md does not explain an average of models")
+	require.Contains(t, string(doc), "`mean(", "docs/api.md does not explain an average of models")
 }
