@@ -127,6 +127,19 @@ func TestParseBootTimeAndUptime(t *testing.T) {
 	require.EqualError(t, err, "empty")
 }
 
+func TestParseProcesses(t *testing.T) {
+	c, err := procfs.Processes([]byte("cpu  1 2 3\nctxt 5\nbtime 1764000000\nprocesses 9\nprocs_running 2\nprocs_blocked 1\n"))
+	require.NoError(t, err)
+	require.Equal(t, procfs.ProcessCounts{Created: 9, Running: 2, Blocked: 1, ContextSwitches: 5}, c)
+	c, err = procfs.Processes([]byte("ctxt 0\nprocesses 0\nprocs_running 0\n"))
+	require.NoError(t, err, "gVisor's lines of zeros")
+	require.Zero(t, c)
+	for _, in := range []string{"", "cpu 1 2 3\nprocs_running 2\n", "ctxt many\nprocesses -1\n"} {
+		_, err = procfs.Processes([]byte(in))
+		require.EqualError(t, err, "no ctxt or processes line", in)
+	}
+}
+
 func TestCountTCPStates(t *testing.T) {
 	const table = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1

@@ -492,3 +492,25 @@ func TestBootErrorNamesTheFile(t *testing.T) {
 	err = newBootCollector().Update(ctx, ch)
 	require.EqualError(t, err, "boot: "+filepath.Join(dir, "uptime")+": empty")
 }
+
+// An empty /proc/stat (one that opens but reads nothing) gave the
+// processes source zeros, counters included: prescale_processes_created_total
+// and prescale_context_switches_total went to 0 and back, which rate()
+// reads as a counter reset, a spike of a whole uptime's forks. Now it
+// fails. gVisor's /proc/stat writes its lines with zeros (not counted
+// there): they are published, the source successful.
+func TestProcessesErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "1"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), nil, 0o644))
+	ctx := context.WithValue(t.Context(), common.EnvKey, common.EnvMap{common.HostProcEnvKey: dir})
+	ch := make(chan prometheus.Metric, 64)
+	err := newProcessesCollector().Update(ctx, ch)
+	require.EqualError(t, err, "processes: "+filepath.Join(dir, "stat")+": no ctxt or processes line")
+	require.Empty(t, ch)
+
+	gvisor := "cpu  0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 1764000000\nprocesses 0\nprocs_running 0\nprocs_blocked 0\nsoftirq 0\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(gvisor), 0o644))
+	require.NoError(t, newProcessesCollector().Update(ctx, ch))
+	require.Len(t, ch, 5)
+}

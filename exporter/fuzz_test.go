@@ -28,6 +28,8 @@ func FuzzProcFiles(f *testing.F) {
 		short("btime", err)
 		_, err = procfs.Uptime(in)
 		short("uptime", err)
+		_, err = procfs.Processes(in)
+		short("process lines", err)
 		if pid, err := procfs.PidFile(in); err == nil && pid <= 0 {
 			t.Fatalf("pid %d accepted", pid)
 		} else {

@@ -2,18 +2,21 @@ package exporter
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/shirou/gopsutil/v4/load"
 
 	"github.com/prescale/prescale/exporter/internal/hostpath"
 	"github.com/prescale/prescale/exporter/internal/procfs"
 )
 
 // processesCollector exposes process counts. Running and blocked come from
-// procs_running and procs_blocked in /proc/stat and the total from the pid
+// procs_running and procs_blocked in /proc/stat (read by procfs, not
+// gopsutil, whose zeros for an empty file would pass) and the total from the pid
 // directories of /proc: no per-process files are read, so the cost does not
 // grow with the number of processes beyond one directory listing.
 type processesCollector struct {
@@ -34,21 +37,51 @@ func newProcessesCollector() *processesCollector {
 }
 
 func (c *processesCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
-	m, err := load.MiscWithContext(ctx)
+	path := hostpath.Proc(ctx, "stat")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	running := m.ProcsRunning
+	m, err := procfs.Processes(b)
+	if err != nil {
+		return fmt.Errorf("processes: %s: %w", path, err)
+	}
+	total, err := countPids(hostpath.Proc(ctx))
+	if err != nil {
+		return err
+	}
+	running := int(min(m.Running, math.MaxInt32))
 	if own := ownRunning(ctx); own > 1 {
 		// The reader stays counted, as node_exporter's own reader is.
 		running = max(1, running-(own-1))
 	}
 	ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(running))
-	ch <- prometheus.MustNewConstMetric(c.blocked, prometheus.GaugeValue, float64(m.ProcsBlocked))
-	ch <- prometheus.MustNewConstMetric(c.total, prometheus.GaugeValue, float64(m.ProcsTotal))
-	ch <- prometheus.MustNewConstMetric(c.created, prometheus.CounterValue, float64(m.ProcsCreated))
-	ch <- prometheus.MustNewConstMetric(c.ctxt, prometheus.CounterValue, float64(m.Ctxt))
+	ch <- prometheus.MustNewConstMetric(c.blocked, prometheus.GaugeValue, float64(m.Blocked))
+	ch <- prometheus.MustNewConstMetric(c.total, prometheus.GaugeValue, float64(total))
+	ch <- prometheus.MustNewConstMetric(c.created, prometheus.CounterValue, float64(m.Created))
+	ch <- prometheus.MustNewConstMetric(c.ctxt, prometheus.CounterValue, float64(m.ContextSwitches))
 	return nil
+}
+
+// countPids counts the process directories of dir (/proc under
+// HOST_PROC): the entries whose name is a number.
+func countPids(dir string) (int, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		if _, err := strconv.ParseUint(name, 10, 64); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // ownRunning counts the exporter's own threads the kernel has runnable

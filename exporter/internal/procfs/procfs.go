@@ -1,5 +1,5 @@
 // Package procfs parses the /proc files prescale-exporter reads itself
-// (/proc/stat's btime, /proc/uptime, a pid file, a process's start time,
+// (/proc/stat's btime and process lines, /proc/uptime, a pid file, a process's start time,
 // /proc/net/tcp{,6}, the state of its own threads), which gopsutil does
 // not, and /proc/diskstats, whose devices without I/O it drops: outside
 // input, fuzzed by the exporter's FuzzProcFiles.
@@ -43,6 +43,44 @@ func Uptime(data []byte) (float64, error) {
 		return 0, fmt.Errorf("uptime %s: %w", QuoteCut(string(f[0])), errors.Unwrap(err))
 	}
 	return v, nil
+}
+
+// ProcessCounts are the process lines of /proc/stat.
+type ProcessCounts struct {
+	Created, Running, Blocked, ContextSwitches uint64
+}
+
+// Processes returns the processes, procs_running, procs_blocked and ctxt
+// lines of /proc/stat. A file with neither a ctxt nor a processes line
+// (one that read empty) is an error, where zeros would publish counters
+// falling to 0; lines of zeros are kept (gVisor writes them).
+func Processes(stat []byte) (ProcessCounts, error) {
+	var c ProcessCounts
+	seen := false
+	for line := range bytes.Lines(stat) {
+		f := bytes.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		v, err := strconv.ParseUint(string(f[1]), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch string(f[0]) {
+		case "processes":
+			c.Created, seen = v, true
+		case "procs_running":
+			c.Running = v
+		case "procs_blocked":
+			c.Blocked = v
+		case "ctxt":
+			c.ContextSwitches, seen = v, true
+		}
+	}
+	if !seen {
+		return c, errors.New("no ctxt or processes line")
+	}
+	return c, nil
 }
 
 // PidFile parses a pid file: one positive decimal number, surrounding
