@@ -68,3 +68,49 @@ func TestOutageHoldWithoutWindow(t *testing.T) {
 	require.Equal(t, 8, d.Desired)
 	require.Zero(t, st.Record(tg, d).OutageHold)
 }
+
+// TestOutageHoldAndWindowNeverScaleUp: the outage hold and the
+// stabilisation window only keep units: with fewer units running than
+// either remembers (max_units lowered, or units removed by hand), a
+// demand that needs fewer holds the current units, never climbs to the
+// remembered ones. A proposal equal to the held units is the forecast's.
+func TestOutageHoldAndWindowNeverScaleUp(t *testing.T) {
+	tg := baseTarget()
+	tg.StabilizationWindow = 5 * time.Minute
+	outage := State{LastDesired: 10, HasLast: true, OutageHold: 13, Resumed: t0.Add(-time.Minute)}
+	d := Decide(input(80, 10, flat(60, 80, 10)), tg, outage)
+	require.Equal(t, 10, d.Desired, "%+v", d.Explanation)
+	require.Equal(t, RuleOutageHold, d.Explanation.Rule)
+
+	window := State{LastDesired: 10, HasLast: true, Recent: []Recommendation{{At: t0.Add(-time.Minute), Units: 15}}}
+	d = Decide(input(80, 10, flat(60, 80, 10)), tg, window)
+	require.Equal(t, 10, d.Desired, "%+v", d.Explanation)
+	require.Equal(t, RuleStabilization, d.Explanation.Rule)
+
+	outage.LastDesired = 13
+	d = Decide(input(100, 13, flat(100, 130, 10)), tg, outage)
+	require.Equal(t, 13, d.Desired)
+	require.Equal(t, ReasonForecast, d.Reason)
+	require.Equal(t, RuleForecast, d.Explanation.Rule)
+}
+
+// TestManualOverrideKeepsTheOutageHold: a manual override in force after
+// an outage leaves the hold and its resume time as they were, so the
+// floor is in force again when the override ends.
+func TestManualOverrideKeepsTheOutageHold(t *testing.T) {
+	tg := baseTarget()
+	tg.StabilizationWindow = 5 * time.Minute
+	st := State{LastDesired: 13, HasLast: true, OutageHold: 13, Resumed: t0.Add(-time.Minute),
+		Manual: &Override{Units: 5, Until: t0.Add(time.Minute)}}
+	d := Decide(input(80, 13, flat(60, 80, 10)), tg, st)
+	require.Equal(t, ReasonManual, d.Reason)
+	next := st.Record(tg, d)
+	require.Equal(t, 13, next.OutageHold)
+	require.Equal(t, st.Resumed, next.Resumed)
+
+	in := input(30, 10, flat(20, 30, 10))
+	in.Now = t0.Add(2 * time.Minute) // the override has expired
+	d = Decide(in, tg, next)
+	require.Equal(t, 10, d.Desired, "%+v", d.Explanation)
+	require.Equal(t, RuleOutageHold, d.Explanation.Rule)
+}
