@@ -440,3 +440,46 @@ func TestCalmHoldLeavesTheFloorsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestChangeCostHoldsOnlyAChange: with the change cost on (risk 0.05,
+// ExpectedLoss(2) = 0.2, (3) = 0.17, (4) = 0.201, (6) = 0.301):
+// a decision that wants the current units keeps its own rule; a one-unit
+// move up to a shadow HPA's floor is made although it gains less than
+// the cost; units above a lowered max_units are released; a scale-down
+// that gains nothing is held with nothing forgone.
+func TestChangeCostHoldsOnlyAChange(t *testing.T) {
+	q := []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name    string
+		target  func(*Target)
+		in      func(*Input)
+		current int
+		want    int
+		rule    Rule
+	}{
+		{"no change wanted", nil, nil, 3, 3, RuleForecast},
+		{"a shadow HPA floor above the current units", nil,
+			func(in *Input) { in.ShadowUnits = 3 }, 2, 3, RuleForecast},
+		{"current units above a lowered max_units", func(t *Target) { t.MaxUnits = 5; t.ChangeCost = 0.5 },
+			nil, 6, 3, RuleForecast},
+		{"a low-confidence scale-down that gains nothing", nil,
+			func(in *Input) { in.Demand = 15; in.Forecast.Confidence = 0.2 }, 3, 3, RuleChangeCost},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.05
+			if c.target != nil {
+				c.target(&tg)
+			}
+			in := input(5, c.current, flat(10, 20, 6))
+			in.PeakQuantiles = q
+			if c.in != nil {
+				c.in(&in)
+			}
+			d := Decide(in, tg, State{})
+			require.Equal(t, c.want, d.Desired, "%+v", d.Explanation)
+			require.Equal(t, c.rule, d.Explanation.Rule)
+			require.Zero(t, d.Explanation.Forgone)
+		})
+	}
+}

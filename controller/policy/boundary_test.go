@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRuleBoundaries: each hold binds up to its bound and no further (the
+// tolerance band includes its edge, as the HPA's does; a cooldown has
+// passed at its length; a rate limit's own amount is no limit), and a
+// proposal a hold would not change keeps its reason.
+func TestRuleBoundaries(t *testing.T) {
+	cases := []decideCase{
+		{
+			name:    "tolerance: 5 against 4 is exactly 25 %, held",
+			target:  func(t *Target) { t.Tolerance = 0.25 },
+			in:      func(in *Input) { in.CurrentUnits = 4; in.Demand = 30; in.Forecast = flat(40, 50, 10) },
+			desired: 4, reason: ReasonStabilization, rule: RuleTolerance,
+		},
+		{
+			name:    "storage that wants its current units is not a storage hold",
+			target:  func(t *Target) { t.Kind = KindStorage },
+			in:      func(in *Input) { in.CurrentUnits = 6; in.Demand = 30; in.Forecast = flat(40, 60, 10) },
+			desired: 6, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name:    "scale-down cooldown over at exactly its length",
+			target:  func(t *Target) { t.ScaleDownCooldown = 5 * time.Minute },
+			in:      func(in *Input) { in.CurrentUnits = 10; in.Demand = 30; in.Forecast = flat(40, 50, 10) },
+			state:   State{LastScaleDown: t0.Add(-5 * time.Minute)},
+			desired: 5, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name:    "a scale-down of exactly the rate limit is not limited",
+			target:  func(t *Target) { t.MaxScaleDownUnits = 2 },
+			in:      func(in *Input) { in.CurrentUnits = 7; in.Demand = 30; in.Forecast = flat(40, 50, 10) },
+			desired: 5, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name: "a step longer than the lead window: the first point still counts",
+			in: func(in *Input) {
+				in.ForecastStep = 10 * time.Minute // lag 5m + interval 1m < 10m
+				in.Forecast = flat(40, 60, 3)
+			}, desired: 6, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name: "a NaN point of the forecast is skipped, not read as the peak",
+			in: func(in *Input) {
+				in.Forecast = flat(40, 60, 10)
+				in.Forecast.Upper[0] = math.NaN()
+			}, desired: 6, reason: ReasonForecast, rule: RuleForecast,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, baseTarget(), input(30, 3, flat(40, 60, 10))) })
+	}
+}
+
+// TestUnitsForExactAndHuge: a demand exactly at the capacity of k units
+// needs k even when demand/capacity rounds above k (3 × 0.1 / 0.1 is
+// 3.0000000000000004), and a demand beyond int32 units saturates instead
+// of overflowing.
+func TestUnitsForExactAndHuge(t *testing.T) {
+	tg := baseTarget()
+	per := 0.1 // a variable: 3*0.1 as a constant is exactly 0.3
+	tg.CapacityPerUnit = per
+	require.Equal(t, 3, tg.UnitsFor(3*per))
+	require.Equal(t, 6, tg.UnitsFor(6*per))
+	require.Equal(t, math.MaxInt32, tg.UnitsFor(1e300))
+}
+
+// TestRiskUnitsTieTakesFewest: when several unit counts have the same
+// expected loss, the fewest is chosen (cheapest; wantedBy relies on it).
+func TestRiskUnitsTieTakesFewest(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit = 0.25
+	// k=2, 3, 4: 0.5+0.5, 0.75+0.25, 1+0: all 1.
+	k, p := RiskUnits([]Quantile{{0.5, 20}, {1, 40}}, tg, 2)
+	require.Equal(t, 2, k)
+	require.InDelta(t, 0.5, p, 1e-12)
+}
+
+// TestQuantileEdges: a plateau (two levels with the same value) reads the
+// upper level's probability at its value, and the last level is inside.
+func TestQuantileEdges(t *testing.T) {
+	q := []Quantile{{0.5, 10}, {0.9, 10}, {0.99, 20}}
+	require.InDelta(t, 0.1, ExceedProbability(q, 10), 1e-12)
+	require.InDelta(t, 20, PeakAt(q, 0.99), 1e-12)
+}
+
+// TestLineNamesThePeak: with risk sizing the log line names the peak
+// quantiles that sized the units, not the interval's upper bound.
+func TestLineNamesThePeak(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit = 0.05
+	in := input(5, 1, flat(10, 300, 10))
+	in.PeakQuantiles = []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	line := Decide(in, tg, State{}).Line()
+	require.Contains(t, line, "forecast peak p50 10 p90 20 p99 ")
+	require.Contains(t, line, "needs 3 (exceedance ")
+	require.NotContains(t, line, "forecast upper")
+}
+
+// TestPartialHoldsTheLastDecision: a partial demand holds the last
+// decision (as no_data would), not only the current units, clamped to
+// the target's bounds.
+func TestPartialHoldsTheLastDecision(t *testing.T) {
+	for _, c := range []struct{ last, want int }{{10, 10}, {30, 20}} {
+		in, st := partialInput(40, 0.9)
+		st.LastDesired = c.last
+		d := Decide(in, baseTarget(), st)
+		require.Equal(t, c.want, d.Desired, "last %d: %+v", c.last, d.Explanation)
+		require.Equal(t, ReasonPartialData, d.Reason)
+	}
+}
+
+// TestMaxReasonOnlyForTheForecast: a low-confidence decision at max_units
+// that the (untrusted) quantiles would have sized higher keeps reason
+// low_confidence: reason max there is for a trusted forecast.
+func TestMaxReasonOnlyForTheForecast(t *testing.T) {
+	tg := baseTarget()
+	tg.MaxUnits, tg.RiskPerUnit = 5, 0.01
+	in := input(50, 5, flat(100, 200, 10))
+	in.Forecast.Confidence = 0.2
+	in.PeakQuantiles = []Quantile{{0.5, 100}, {0.99, 200}}
+	d := Decide(in, tg, State{})
+	require.Equal(t, 5, d.Desired)
+	require.Equal(t, ReasonLowConfidence, d.Reason)
+}
