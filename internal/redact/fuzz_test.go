@@ -10,12 +10,13 @@ import (
 )
 
 // FuzzURL redacts any URL: a password, query or fragment of 8 bytes or
-// more that raw holds once (as url.Parse reads it) never shows in URL's
-// answer; CutQuoted leaves no quoted string over n bytes (plus "...").
+// more that raw holds once (as url.Parse reads it, and the password as
+// UserInfo reads it) never shows in URL's answer; CutQuoted leaves no quoted string over n bytes (plus "...").
 // Never a panic.
 func FuzzURL(f *testing.F) {
 	f.Add("https://ops:hunter2pw@prom:9090/api?token=abcdefgh#access_token=T")
 	f.Add("https://ops:p@ss#1@prom/x")
+	f.Add("http:/ops:hunter2pw@prom/x")
 	f.Add(`got "aaaaaaaaaaaaaaaaaaaaaaa", want "b\"c"`)
 	f.Fuzz(func(t *testing.T, raw string) {
 		shown := URL(raw)
@@ -26,6 +27,10 @@ func FuzzURL(f *testing.F) {
 					t.Fatalf("URL(%q) = %q shows %q", raw, shown, s)
 				}
 			}
+		}
+		// UserInfo reads the user info URL removes (shapeStart).
+		if _, rawPW, _, ok := UserInfo(raw); ok && len(rawPW) >= 8 && strings.Count(raw, rawPW) == 1 && strings.Contains(shown, rawPW) {
+			t.Fatalf("URL(%q) = %q shows UserInfo's password %q", raw, shown, rawPW)
 		}
 		checkCutQuoted(t, raw, CutQuoted(raw, 10))
 		checkCutEchoes(t, raw, CutEchoes(raw, 10))

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,8 +38,9 @@ const MaxEchoed = 100
 // "https://ops:p@ss#1@prom/x" parses as host "ss") or in what parsed as
 // its path without a host (a mistyped "://": "http//ops:pw@prom",
 // "http:/ops:pw@prom" and "http;//ops:pw@prom" parse as paths, and were
-// shown whole), is redacted by its shape: everything before the last '@'
-// is taken as user info, and the query goes.
+// shown whole), is redacted by its shape: everything from shapeStart (after
+// the "://", typed right or not) to the last '@' is taken as user info, as
+// UserInfo reads it, and the query goes.
 func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || strings.Contains(u.Opaque, "@") || strings.Contains(u.Path, "@") || strings.Contains(afterHost(raw), "@") { // "user:pass@host" parses as scheme "user"
@@ -82,12 +84,18 @@ func splitAuthority(raw string) (authority, after string) {
 // UserInfo is, of a URL raw whose user info holds a non-empty password,
 // that user info as written with its ':' and the '@' ending it
 // ("ops:p%40w@"), the password as written ("p%40w") and decoded ("p@w");
-// ok is false for a URL that does not parse or has no password. Text that
+// ok is false for a URL without a password. A URL that does not parse, or
+// whose mistyped "://" leaves its user info in a path ("http//ops:pw@prom",
+// "http:/...", "http;//..."), is read by its shape, as URL redacts it
+// (shapeUserInfo). Text that
 // quotes raw (a command's output) hides these: what it quotes of the URL
 // is not known, so URL's rewrite cannot be applied there.
 func UserInfo(raw string) (info, rawPassword, password string, ok bool) {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil || u.User == nil && (strings.Contains(u.Opaque, "@") || strings.Contains(u.Path, "@")) {
+		return shapeUserInfo(raw)
+	}
+	if u.User == nil {
 		return "", "", "", false
 	}
 	password, set := u.User.Password()
@@ -97,6 +105,29 @@ func UserInfo(raw string) (info, rawPassword, password string, ok bool) {
 	authority, _ := splitAuthority(raw)
 	info = authority[:strings.LastIndex(authority, "@")+1]
 	_, rawPassword, _ = strings.Cut(info[:len(info)-1], ":")
+	return info, rawPassword, password, true
+}
+
+// shapeUserInfo is UserInfo of a URL URL redacts by its shape, where
+// url.Parse finds no user info (it does not parse, or a mistyped "://"
+// leaves it in a path): from shapeStart to the last '@', the password
+// after its first ':', decoded where it decodes. It found none, and text
+// quoting such a URL showed its password.
+func shapeUserInfo(raw string) (info, rawPassword, password string, ok bool) {
+	start := shapeStart(raw)
+	at := strings.LastIndexByte(raw[start:], '@')
+	if at < 0 {
+		return "", "", "", false
+	}
+	info = raw[start : start+at+1]
+	_, rawPassword, _ = strings.Cut(info[:len(info)-1], ":")
+	if rawPassword == "" {
+		return "", "", "", false
+	}
+	password, err := url.PathUnescape(rawPassword)
+	if err != nil {
+		password = rawPassword
+	}
 	return info, rawPassword, password, true
 }
 
@@ -147,10 +178,7 @@ func CheckAuthority(raw string) error {
 // fragment: "?@T" showed T as the host.
 func byShape(raw string) (string, []string) {
 	var secrets []string
-	start := 0
-	if i := strings.Index(raw, "://"); i >= 0 {
-		start = i + len("://")
-	}
+	start := shapeStart(raw)
 	s := raw
 	if at := strings.LastIndexByte(raw[start:], '@'); at >= 0 {
 		user, rest := raw[start:start+at], raw[start+at+1:]
@@ -178,6 +206,32 @@ func byShape(raw string) (string, []string) {
 	}
 	return s, secrets
 }
+
+// shapeStart is where the user info of a URL read by its shape starts
+// (byShape, UserInfo): after "://"; else after a mistyped one, a scheme
+// then "//" ("http//", "http;//", "http,//") or a scheme then ":/" and a
+// user:password before the last '@' ("http:/ops:pw@prom"); else at 0
+// ("ops:pw@prom", "ops:/pw@prom": a password may start with '/').
+func shapeStart(raw string) int {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		return i + len("://")
+	}
+	at := strings.LastIndexByte(raw, '@')
+	if i := strings.Index(raw, "//"); i >= 0 && (at < 0 || i < at) && mistypedScheme.MatchString(raw[:i]) {
+		return i + len("//")
+	}
+	if i := strings.Index(raw, ":/"); i >= 0 && at > i && scheme.MatchString(raw[:i]) && strings.Contains(raw[i+2:at], ":") {
+		return i + len(":/")
+	}
+	return 0
+}
+
+// scheme is a URL scheme's syntax (RFC 3986 section 3.1); mistypedScheme
+// one followed by a ':', ';' or ',' typed for the ':' of "://", or none.
+var (
+	scheme         = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+	mistypedScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*[:;,]?)?$`)
+)
 
 // hostLen is the length of the host[:port] (a name, an IPv4 or a
 // bracketed IPv6 address) s starts with.
@@ -278,7 +332,10 @@ func partOfAny(frag string, secrets []string) bool {
 
 // Cut shortens s to at most n bytes, on a rune boundary, marking the cut
 // with "...": an error message or log line that echoes input, a response
-// body or a command's output repeats a bounded part of it.
+// body or a command's output repeats a bounded part of it. Dots just
+// before the cut go into the mark, so a value cut again (cut before a
+// multi-byte character, it is over n bytes with its mark) keeps one
+// "...": it showed ".....".
 func Cut(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -286,7 +343,7 @@ func Cut(s string, n int) string {
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "..."
+	return strings.TrimRight(s[:n], ".") + "..."
 }
 
 // CutRepeats cuts each of parts longer than n bytes to n bytes where msg

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,17 +42,19 @@ func TestURL(t *testing.T) {
 		{"https://grafana/d/x#access_token=SECRET", "https://grafana/d/x#REDACTED"},
 		{"http://u:SE/CRET@host:9090/x?a=1#SECRET", "http://REDACTED@host:9090/x?REDACTED#REDACTED"},
 		// A mistyped "://" leaves no host: the URL parses as a path, and
-		// its password was shown (FuzzEnv found "http,//...").
-		{"http//ops:SECRET@prom:9090", "REDACTED@prom:9090"},
-		{"http:/ops:SECRET@prom:9090/x?t=SECRET", "REDACTED@prom:9090/x?REDACTED"},
-		{"http;//ops:SECRET@prom", "REDACTED@prom"},
-		{"http,//ops:SECRET@prom", "REDACTED@prom"},
+		// its password was shown (FuzzEnv found "http,//..."). The user
+		// info starts after the mistyped separator, as UserInfo reads it
+		// (shapeStart).
+		{"http//ops:SECRET@prom:9090", "http//REDACTED@prom:9090"},
+		{"http:/ops:SECRET@prom:9090/x?t=SECRET", "http:/REDACTED@prom:9090/x?REDACTED"},
+		{"http;//ops:SECRET@prom", "http;//REDACTED@prom"},
+		{"http,//ops:SECRET@prom", "http,//REDACTED@prom"},
 		// An '@' that starts the query or fragment: what follows it was
 		// shown as the host ("https://REDACTED@SECRET/REDACTED"; FuzzURL
 		// found "//#@0000000").
 		{"https://prom:9090/x?@SECRET#top", "https://REDACTED"},
 		{"https://grafana/d/x#@SECRET", "https://REDACTED"},
-		{"//#@SECRET", "REDACTED"},
+		{"//#@SECRET", "//REDACTED"},
 		{"/ops:SECRET@prom", "REDACTED@prom"},
 	} {
 		require.Equal(t, tc.want, URL(tc.in), tc.in)
@@ -150,6 +153,19 @@ func TestCut(t *testing.T) {
 	}
 }
 
+// TestCutTwiceCutsOnce: a value cut just before a multi-byte character is
+// a few bytes over n with its mark; cut again (CutEchoes' next pass, an
+// error quoting an error) it stays one "...". It showed "....." (the first
+// mark's dots kept as value, then a second mark).
+func TestCutTwiceCutsOnce(t *testing.T) {
+	for _, s := range []string{strings.Repeat("a", 99) + "é" + strings.Repeat("b", 50), strings.Repeat("a", 98) + "€bbb", strings.Repeat("a", 200)} {
+		once := Cut(s, MaxEchoed)
+		require.Equal(t, 1, strings.Count(once, "..."), once)
+		require.Equal(t, once, Cut(once, MaxEchoed), "%q", s)
+		require.Equal(t, strconv.Quote(once), CutEchoes(strconv.Quote(s), MaxEchoed), "%q", s)
+	}
+}
+
 // TestCutEchoes: quoted values and unquoted runs over n bytes are cut,
 // white space and short words kept (the flag package repeats a bad value
 // quoted and an unknown flag's name unquoted, each whole).
@@ -165,7 +181,7 @@ func TestCutEchoes(t *testing.T) {
 		{`"` + long + `" and "ok"`, `"xxxxxxxxxx..." and "ok"`},
 		// The cut drops the bad escape that kept the first '"' from
 		// quoting: what it then quotes is cut too.
-		{`"aaaaaaaaaaaa\q b"`, `"aaaaaaaaa...."`},
+		{`"aaaaaaaaaaaa\q b"`, `"aaaaaaaaa..."`},
 	} {
 		require.Equal(t, tc.want, CutEchoes(tc.msg, 10), tc.msg)
 	}
@@ -185,6 +201,32 @@ func TestUserInfo(t *testing.T) {
 	for _, raw := range []string{
 		"https://ops@prom/x", "https://ops:@prom", "http://prom:9090?a=b@c", "plain words", "http://[bad", "",
 	} {
+		_, _, _, ok := UserInfo(raw)
+		require.False(t, ok, raw)
+	}
+}
+
+// TestUserInfoMistypedURL: a URL URL redacts by its shape (a mistyped
+// "://", no host parsed; one that does not parse) has its user info read
+// by the same rule (shapeStart): UserInfo found none, as url.Parse reads
+// such a URL as a path, so text quoting it (the exec actuator's output)
+// showed its password. What UserInfo returns is what URL removes.
+func TestUserInfoMistypedURL(t *testing.T) {
+	for _, c := range []struct{ raw, info, rawPW, pw string }{
+		{"http//ops:SECRETpw@prom:9090", "ops:SECRETpw@", "SECRETpw", "SECRETpw"},
+		{"http:/ops:SECRETpw@prom:9090", "ops:SECRETpw@", "SECRETpw", "SECRETpw"},
+		{"http;//ops:SECRETpw@prom", "ops:SECRETpw@", "SECRETpw", "SECRETpw"},
+		{"http,//ops:p%40SECRET@prom", "ops:p%40SECRET@", "p%40SECRET", "p@SECRET"},
+		{"ops:SECRETpw@prom%zz", "ops:SECRETpw@", "SECRETpw", "SECRETpw"}, // does not parse
+		{"/ops:SECRETpw@prom", "/ops:SECRETpw@", "SECRETpw", "SECRETpw"},
+		{"ops:/SECRETpw@prom", "ops:/SECRETpw@", "/SECRETpw", "/SECRETpw"}, // a password starting with '/', no scheme
+	} {
+		info, rawPW, pw, ok := UserInfo(c.raw)
+		require.True(t, ok, c.raw)
+		require.Equal(t, []string{c.info, c.rawPW, c.pw}, []string{info, rawPW, pw}, c.raw)
+		require.Equal(t, strings.Replace(c.raw, c.info, Mark+"@", 1), URL(c.raw), "%s: the user info URL removes", c.raw)
+	}
+	for _, raw := range []string{"http//ops@prom", "http:/ops:@prom", "http;//prom", "http//prom/x@y"} {
 		_, _, _, ok := UserInfo(raw)
 		require.False(t, ok, raw)
 	}

@@ -109,12 +109,14 @@ func TestHideSecrets(t *testing.T) {
 // user info with a password is hidden at any length ("u:p@" has a ':' and
 // an '@', so it blanks no unrelated word); the bare password only from
 // minSecret bytes, as written (percent-encoded) and decoded; a URL list
-// (PRESCALE_SCRAPE_TARGETS) has each of its URLs hidden.
+// (PRESCALE_SCRAPE_TARGETS) has each of its URLs hidden; so has one whose
+// "://" is mistyped, as redact.URL reads it (its password was shown).
 func TestHideSecretsURLPasswords(t *testing.T) {
 	env := []string{
 		"SHORT_URL=http://a:b@h", "ENC_URL=https://ops:p%40ss-word-99@prom/",
 		"TARGETS=http://x:first-pass-1@t1/m, http://y:second-pass-2@t2/m",
 		"NO_PW_URL=https://ops@prom/", "EMPTY_PW_URL=https://ops:@prom/",
+		"TYPO_URL=http//ops:typo-pass-77@prom", // a mistyped "://": shown whole
 	}
 	for _, c := range []struct{ out, want string }{
 		{"GET http://a:b@h failed: a b", "GET http://REDACTED@h failed: a b"},
@@ -122,6 +124,7 @@ func TestHideSecretsURLPasswords(t *testing.T) {
 		{"pw p%40ss-word-99 or p@ss-word-99", "pw REDACTED or REDACTED"},
 		{"t1 first-pass-1, t2 y:second-pass-2@t2", "t1 REDACTED, t2 REDACTED@t2"},
 		{"https://ops@prom/ and https://ops:@prom/", "https://ops@prom/ and https://ops:@prom/"},
+		{"cannot reach http//ops:typo-pass-77@prom: typo-pass-77", "cannot reach http//REDACTED@prom: REDACTED"},
 	} {
 		require.Equal(t, c.want, Secrets(c.out, env, Known{}), c.out)
 	}
