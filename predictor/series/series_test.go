@@ -349,3 +349,36 @@ func TestLendLog(t *testing.T) {
 	held, _, _ = full.Vals(true)
 	require.NotNil(t, held)
 }
+
+// The flags of a series whose samples were all observed are a slice of
+// one shared array, never written (a series with a gap and one of more
+// samples than it holds get their own), and read as a series' own.
+func TestObservedFlagsShared(t *testing.T) {
+	a, b, gap := New(false, 10), New(false, 10), New(false, 10)
+	for i := range 50 {
+		a.Push(int64(i), 1)
+		b.Push(int64(i), 2)
+		y := 3.0
+		if i == 20 {
+			y = math.NaN()
+		}
+		gap.Push(int64(i), y)
+	}
+	require.Same(t, &a.Obs[0], &b.Obs[0])
+	require.Same(t, &allObserved[0], &a.Obs[0])
+	require.NotSame(t, &allObserved[0], &gap.Obs[0])
+	require.Len(t, gap.Obs, 50)
+	for i, ok := range gap.Obs {
+		require.Equal(t, i != 20, ok, "sample %d", i)
+	}
+	require.Equal(t, 50, cap(a.Obs), "no room to append into the shared array")
+	require.NotContains(t, allObserved, false)
+
+	long := New(false, 0)
+	for i := range allObservedLen + 5 {
+		long.Push(int64(i), 1)
+	}
+	require.Len(t, long.Obs, allObservedLen+5)
+	require.NotSame(t, &allObserved[0], &long.Obs[0])
+	require.NotContains(t, long.Obs, false)
+}
