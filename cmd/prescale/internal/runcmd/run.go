@@ -435,8 +435,9 @@ func (p *runProc) ensureToken() error {
 	case err == nil && strings.TrimSpace(string(b)) != "":
 		// An operator's own token, too short to be kept: it was replaced
 		// by a generated one without a word, and their clients got 401.
-		return usageErr("PRESCALE_DATA_DIR: %s holds %d characters, fewer than the 16 of a token: write a longer one, "+
-			"or delete the file to have one generated (or set PRESCALE_API_TOKEN)", path, len(strings.TrimSpace(string(b))))
+		// Neither the token nor its length is said.
+		return usageErr("PRESCALE_DATA_DIR: %s holds fewer than the 16 characters of a token: write a longer one, "+
+			"or delete the file to have one generated (or set PRESCALE_API_TOKEN)", path)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		// A token file this user cannot read (another owner, mode 0600)
 		// was replaced by a generated token, and its clients got 401.

@@ -166,9 +166,10 @@ func TestRunGeneratedToken(t *testing.T) {
 
 // TestRunRefusesAShortTokenFile: an api-token file holding fewer than 16
 // characters (an operator's own token) stops prescale run at start, exit 2
-// naming the file and the count, never the token, and the file is left as
-// it was. It was replaced by a generated token without a word (the banner
-// said "generated"), so the operator's clients got 401.
+// naming the file, never the token nor its length (it said "holds 7
+// characters": a little of the secret), and the file is left as it was.
+// It was replaced by a generated token without a word (the banner said
+// "generated"), so the operator's clients got 401.
 func TestRunRefusesAShortTokenFile(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("PRESCALE_DATA_DIR", data)
@@ -178,7 +179,8 @@ func TestRunRefusesAShortTokenFile(t *testing.T) {
 	var out, errb testkit.SyncBuffer
 	code := runAtStart(t, nil, &out, &errb)
 	require.Equal(t, 2, code, "stderr: %s", errb.String())
-	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds 7 characters, fewer than the 16 of a token")
+	require.Contains(t, errb.String(), "PRESCALE_DATA_DIR: "+path+" holds fewer than the 16 characters of a token")
+	require.NotRegexp(t, `\b7\b`, errb.String(), "nor its length (a little of the secret)")
 	require.NotContains(t, out.String()+errb.String(), "mytoken")
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
