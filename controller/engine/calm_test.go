@@ -357,3 +357,27 @@ func TestCalmResumesAloneAtLongIntervals(t *testing.T) {
 		require.Equal(t, c.on, cal.on, "calm at the first decision %d s after the memory's last", c.age)
 	}
 }
+
+// Calm needs calmEvents scale events inside the window (one fewer does
+// not begin it), and names a median only once calmDecisions decisions
+// have wanted units.
+func TestCalmNeedsEnoughEventsAndDecisions(t *testing.T) {
+	const hour = int64(time.Hour / time.Second)
+	var c calm
+	c.update(0, 0)
+	for i := range int64(calmEvents - 1) {
+		c.event((4 + i) * hour) // hours 4 to 8
+	}
+	c.update(15*hour, 1*hour)
+	require.False(t, c.on, "five events in the last 12 hours")
+	c.event(9 * hour)
+	c.update(15*hour, 1*hour)
+	require.True(t, c.on, "six")
+
+	for i := range int64(calmDecisions - 1) {
+		c.want(i, 40)
+	}
+	require.Zero(t, c.units(), "one decision short")
+	c.want(calmDecisions, 40)
+	require.Equal(t, 40, c.units())
+}

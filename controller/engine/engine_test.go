@@ -387,3 +387,21 @@ func TestClimbingCrowdTrendFloor(t *testing.T) {
 	d := decide(114, 50)
 	require.Zero(t, d.Explanation.TrendUnits, "the anomaly is over")
 }
+
+// TestMissingDemandIsNoData: a NaN demand marked present, or a demand
+// marked missing, is a no_data hold whose explanation says the data was
+// missing and shows no stale demand.
+func TestMissingDemandIsNoData(t *testing.T) {
+	e, err := engine.New(engine.Config{Target: target(), Step: time.Minute, Interval: time.Minute})
+	require.NoError(t, err)
+	for _, in := range []engine.Input{
+		{Now: time.Unix(60, 0), Demand: math.NaN(), DataPresent: true, CurrentUnits: 3},
+		{Now: time.Unix(120, 0), Demand: 50, DataPresent: false, CurrentUnits: 3},
+	} {
+		d := e.Decide(in, policy.State{}).Decision
+		require.Equal(t, policy.ReasonNoData, d.Reason)
+		require.Equal(t, 3, d.Desired)
+		require.False(t, d.Explanation.DataPresent)
+		require.Zero(t, d.Explanation.Demand)
+	}
+}

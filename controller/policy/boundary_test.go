@@ -21,6 +21,12 @@ func TestRuleBoundaries(t *testing.T) {
 			desired: 4, reason: ReasonStabilization, rule: RuleTolerance,
 		},
 		{
+			name:    "tolerance: current units exactly what demand needs are held too",
+			target:  func(t *Target) { t.Tolerance = 0.25 },
+			in:      func(in *Input) { in.CurrentUnits = 4; in.Demand = 40; in.Forecast = flat(40, 50, 10) },
+			desired: 4, reason: ReasonStabilization, rule: RuleTolerance,
+		},
+		{
 			name:    "storage that wants its current units is not a storage hold",
 			target:  func(t *Target) { t.Kind = KindStorage },
 			in:      func(in *Input) { in.CurrentUnits = 6; in.Demand = 30; in.Forecast = flat(40, 60, 10) },
@@ -129,4 +135,16 @@ func TestMaxReasonOnlyForTheForecast(t *testing.T) {
 	d := Decide(in, tg, State{})
 	require.Equal(t, 5, d.Desired)
 	require.Equal(t, ReasonLowConfidence, d.Reason)
+}
+
+// TestExplanationWindow: the explanation's window is the lead window
+// [now, now+lag+interval] and its mean is the highest in it, as its upper.
+func TestExplanationWindow(t *testing.T) {
+	f := flat(40, 60, 10)
+	f.Mean[2], f.Upper[2] = 55, 70
+	d := Decide(input(30, 3, f), baseTarget(), State{})
+	require.Equal(t, t0, d.Explanation.WindowStart)
+	require.Equal(t, t0.Add(6*time.Minute), d.Explanation.WindowEnd)
+	require.InDelta(t, 55, d.Explanation.MeanUsed, 0)
+	require.InDelta(t, 70, d.Explanation.UpperUsed, 0)
 }
