@@ -483,3 +483,40 @@ func TestChangeCostHoldsOnlyAChange(t *testing.T) {
 		})
 	}
 }
+
+// A scale-up exactly at the end of the round-trip window (26m40s after
+// the release, as in TestRoundTripsCount) is still within it.
+func TestRoundTripWindowIncludesItsEnd(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.03, 0.04
+	st := State{}
+	for _, s := range []struct {
+		at       time.Duration
+		from, to int
+	}{{0, 10, 8}, {26*time.Minute + 40*time.Second, 8, 10}} {
+		now := t0.Add(s.at)
+		st = st.Record(tg, Decision{Desired: s.to, Reason: ReasonForecast, Explanation: Explanation{
+			Now: now, WindowEnd: now.Add(10 * time.Minute), CurrentUnits: s.from, Demand: 95, DataPresent: true,
+		}})
+	}
+	require.InDelta(t, 1, st.RoundTrips, 0)
+}
+
+// The forgone gain is kept only after a decision the change cost held: a
+// later step that binds instead (here a partial demand holding the last
+// decision) ends the run of holds.
+func TestForgoneOnlyAfterAChangeCostHold(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.05
+	in := input(5, 4, flat(10, 20, 6))
+	in.PeakQuantiles = []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}
+	st := State{LastDesired: 4, HasLast: true}
+	d := Decide(in, tg, st)
+	require.Equal(t, RuleChangeCost, d.Explanation.Rule)
+	require.Positive(t, st.Record(tg, d).Forgone)
+
+	in.Partial, st.LastDesired = true, 5
+	d = Decide(in, tg, st)
+	require.Equal(t, RulePartialData, d.Explanation.Rule)
+	require.Zero(t, st.Record(tg, d).Forgone)
+}
