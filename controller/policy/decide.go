@@ -75,6 +75,7 @@ const (
 	RuleTolerance     Rule = "tolerance"
 	RuleStabilization Rule = "stabilization_window"
 	RuleOutageHold    Rule = "outage_hold"
+	RuleStartupHold   Rule = "startup_hold"
 	RuleCooldownUp    Rule = "scale_up_cooldown"
 	RuleCooldownDown  Rule = "scale_down_cooldown"
 	RuleRateLimitUp   Rule = "scale_up_rate_limit"
@@ -224,6 +225,10 @@ type State struct {
 	// on fresh data after the outage (zero while it lasts).
 	OutageHold int       `json:"outage_hold,omitempty"`
 	Resumed    time.Time `json:"resumed,omitzero"`
+	// Startup says OutageHold was held by the no_data (or bad_query)
+	// decisions of a target that had no decision on data before (a fresh
+	// install): a start-up hold, no outage. The floor is the same.
+	Startup bool `json:"startup,omitempty"`
 	// Forgone is the expected loss the consecutive change-cost holds of a
 	// scale-down have kept paying (Explanation.Forgone of the last
 	// decision; 0 after any other decision). Each hold adds its gain over
@@ -305,6 +310,11 @@ type Explanation struct {
 	// OutageHold is the units held during a history outage, a scale-down
 	// floor while in force after data returned (0: none).
 	OutageHold int `json:"outage_hold,omitempty"`
+	// StartupHold is the same floor for a target that never had data
+	// before it (State.Startup): the units running when its first
+	// decisions had no data, kept until the stabilisation window has
+	// passed on data (0: none; OutageHold is 0 then).
+	StartupHold int `json:"startup_hold,omitempty"`
 	// Forgone is the expected loss the change cost's holds of a wanted
 	// scale-down have paid so far, this one included (0: none held).
 	Forgone float64 `json:"forgone,omitempty"`
@@ -384,6 +394,7 @@ func (s State) Record(t Target, d Decision) State {
 		next.Recent = pushRecent(madeSince(s.Recent, now.Add(-t.StabilizationWindow)), Recommendation{At: now, Units: d.Raw, Reactive: d.Reactive})
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
+	next.Startup = s.startupAfter(d) && next.OutageHold > 0
 	next.Forgone = 0
 	if d.Explanation.Rule == RuleChangeCost {
 		next.Forgone = d.Explanation.Forgone
@@ -416,6 +427,20 @@ func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
 		return 0, time.Time{}
 	}
 	return s.OutageHold, resumed
+}
+
+// startupAfter says whether the hold after decision d (if any) is a
+// start-up hold: d holds (no_data, bad_query) and there was no decision
+// before it, or only those of a start-up hold that has not yet seen data;
+// or a start-up hold goes on (a manual decision, or one on whole data).
+func (s State) startupAfter(d Decision) bool {
+	switch {
+	case d.Reason == ReasonManual:
+		return s.Startup
+	case d.Reason.Holds():
+		return !s.HasLast || s.Startup && s.Resumed.IsZero()
+	}
+	return s.Startup && !d.Explanation.Partial
 }
 
 // outageHold is the units held during a history outage while they are
@@ -526,6 +551,9 @@ func Decide(in Input, t Target, st State) Decision {
 
 	// 5 to 8. Holds, each bounded below by the reactive floor.
 	ex.OutageHold = outageHold(in.Now, t, st)
+	if st.Startup {
+		ex.StartupHold, ex.OutageHold = ex.OutageHold, 0
+	}
 	p = hold(in, t, st, floor, p, &ex)
 	p = partialHold(in, t, st, p)
 
@@ -721,6 +749,9 @@ func hold(in Input, t Target, st State, floor int, p proposal, ex *Explanation) 
 	// recommendation until the window has passed on fresh data.
 	if held := min(outageHold(in.Now, t, st), cur); p.units < held {
 		p = proposal{held, ReasonStabilization, RuleOutageHold}
+		if st.Startup {
+			p.rule = RuleStartupHold
+		}
 	}
 
 	// 7. Cooldowns, 8. rate limits.

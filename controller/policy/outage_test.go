@@ -114,3 +114,53 @@ func TestManualOverrideKeepsTheOutageHold(t *testing.T) {
 	require.Equal(t, 10, d.Desired, "%+v", d.Explanation)
 	require.Equal(t, RuleOutageHold, d.Explanation.Rule)
 }
+
+// TestFreshTargetHoldIsNoOutage: a target that never had history (a fresh
+// install: its first decisions are no_data) has had no outage. The units
+// running at start stay a scale-down floor for the stabilisation window on
+// data, as after an outage (the same decisions), but the explanation names
+// it startup_hold, not outage_hold. History that then goes away is an
+// outage again.
+func TestFreshTargetHoldIsNoOutage(t *testing.T) {
+	tg := baseTarget()
+	tg.StabilizationWindow = 4*time.Minute + 30*time.Second
+	var st State
+	cur := 13
+	decide := func(minute int, demand float64, present bool) Decision {
+		in := input(demand, cur, flat(demand*0.75, demand, 10))
+		in.Forecast.Confidence = 0.9
+		in.Now, in.DataPresent = t0.Add(time.Duration(minute)*time.Minute), present
+		d := Decide(in, tg, st)
+		st, cur = st.Record(tg, d), d.Desired
+		return d
+	}
+	for m := 0; m <= 2; m++ {
+		d := decide(m, 0, false)
+		require.Equal(t, ReasonNoData, d.Reason)
+		require.Equal(t, 13, d.Desired)
+	}
+	for m := 3; m <= 7; m++ { // 3 + 4.5 min: 7 is inside, 8 is not
+		d := decide(m, 80, true)
+		require.Equal(t, 13, d.Desired, "minute %d: %+v", m, d.Explanation)
+		require.Equal(t, ReasonStabilization, d.Reason)
+		require.Equal(t, RuleStartupHold, d.Explanation.Rule, "minute %d: no history before, no outage", m)
+		require.Equal(t, 13, d.Explanation.StartupHold)
+		require.Zero(t, d.Explanation.OutageHold)
+	}
+	d := decide(8, 80, true)
+	require.Equal(t, 8, d.Desired, "the window has passed on data")
+	require.Zero(t, d.Explanation.StartupHold)
+
+	// History that existed and went away is an outage, also when it goes
+	// away inside the start-up hold's window.
+	for _, gone := range []int{9, 3} {
+		st, cur = State{}, 13
+		decide(0, 0, false)
+		decide(1, 130, true)
+		decide(gone, 0, false)
+		d = decide(gone+1, 80, true)
+		require.Equal(t, RuleOutageHold, d.Explanation.Rule, "history gone at minute %d", gone)
+		require.Equal(t, 13, d.Explanation.OutageHold)
+		require.Zero(t, d.Explanation.StartupHold)
+	}
+}
