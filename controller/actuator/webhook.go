@@ -51,9 +51,12 @@ type Alert struct {
 
 // WebhookConfig configures a Webhook. Zero values mean the defaults given.
 type WebhookConfig struct {
-	URL         string
-	Receiver    string        // receiver name in the payload and metrics; "" means "prescale"
-	ExternalURL string        // link back to the controller (e.g. its /api/scaling/status)
+	URL      string
+	Receiver string // receiver name in the payload and metrics; "" means "prescale"
+	// ExternalURL is the link back to the controller: its base URL (a
+	// path prefix allowed) or its /api/scaling/status page. Each alert's
+	// generatorURL is the target's own status page under it.
+	ExternalURL string
 	Timeout     time.Duration // per attempt; 0 means 10 s
 	MaxAttempts int           // 0 means 5
 	Backoff     time.Duration // first retry delay, doubled each retry up to 30 s; 0 means 500 ms
@@ -84,6 +87,7 @@ type Webhook struct {
 	cfg     WebhookConfig
 	metrics *Metrics
 	secrets []string // the URL's credentials, kept out of quoted answers
+	status  *url.URL // the status page under ExternalURL (nil: none)
 }
 
 var _ Deliverer = (*Webhook)(nil)
@@ -125,7 +129,38 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 		}
 	}
 	m.initFor(cfg.Receiver)
-	return &Webhook{cfg: cfg, metrics: m, secrets: urlSecrets(u)}, nil
+	return &Webhook{cfg: cfg, metrics: m, secrets: urlSecrets(u), status: statusPage(cfg.ExternalURL)}, nil
+}
+
+// statusPath is the REST API's status page; ?target=NAME is one target's.
+const statusPath = "/api/scaling/status"
+
+// statusPage is the status page under the controller's URL ext, its
+// base (with a path prefix behind a proxy) or the page itself, without a
+// query; nil when ext is empty or does not parse.
+func statusPage(ext string) *url.URL {
+	u, err := url.Parse(ext)
+	if ext == "" || err != nil {
+		return nil
+	}
+	if !strings.HasSuffix(u.Path, statusPath) {
+		u.Path = strings.TrimSuffix(u.Path, "/") + statusPath
+		u.RawPath = ""
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	return u
+}
+
+// generatorURL is an alert's link: the target's own status page (a page
+// of the whole status misses most of a large fleet), or ExternalURL as
+// given when it is no URL.
+func (w *Webhook) generatorURL(target string) string {
+	if w.status == nil {
+		return w.cfg.ExternalURL
+	}
+	u := *w.status
+	u.RawQuery = "target=" + url.QueryEscape(target)
+	return u.String()
 }
 
 // urlSecrets are the parts of u that redact.URL hides (its user info and
@@ -201,7 +236,7 @@ func (w *Webhook) Payload(a Action) Message {
 			Annotations:  ann,
 			StartsAt:     a.At.UTC(),
 			EndsAt:       a.At.UTC().Add(time.Hour),
-			GeneratorURL: w.cfg.ExternalURL,
+			GeneratorURL: w.generatorURL(a.Target),
 			Fingerprint:  ls.Fingerprint().String(),
 		}},
 	}
