@@ -56,8 +56,10 @@ func (f *Forecaster) levelAt(j int) float32 {
 	if f.levelFrom == nil {
 		return f.level[j-f.off]
 	}
-	if k, ok := slices.BinarySearchFunc(f.levelExc, j, func(e levelExc, j int) int { return cmp.Compare(e.at, j) }); ok {
-		return f.levelExc[k].v
+	if len(f.levelExc) > 0 { // (mostly none)
+		if k, ok := slices.BinarySearchFunc(f.levelExc, j, func(e levelExc, j int) int { return cmp.Compare(e.at, j) }); ok {
+			return f.levelExc[k].v
+		}
 	}
 	return f.levelFrom.windowMax(j, f.cfg.LevelWindow)
 }
@@ -81,6 +83,9 @@ func (f *Forecaster) noteLevel(v float32) {
 
 // trimShared drops the noted levels before the last keep samples.
 func (f *Forecaster) trimShared() {
+	if len(f.levelExc) == 0 {
+		return
+	}
 	k := 0
 	for k < len(f.levelExc) && f.levelExc[k].at < f.n-f.keep {
 		k++
