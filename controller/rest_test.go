@@ -150,6 +150,26 @@ func TestRESTStatusExplainsDecisions(t *testing.T) {
 	require.NotEmpty(t, p["forecast"])
 }
 
+// TestRESTManualDurationPrometheusSyntax: an override's duration reads
+// as every duration variable and flag does; 1d was refused with 400.
+func TestRESTManualDurationPrometheusSyntax(t *testing.T) {
+	_, h := restApp(t, nil)
+	for duration, until := range map[string]string{
+		"1d":    "2026-03-03T12:00:30Z",
+		"1.5d":  "2026-03-04T00:00:30Z",
+		"1d12h": "2026-03-04T00:00:30Z",
+		"1w":    "2026-03-09T12:00:30Z",
+		"90m":   "2026-03-02T13:30:30Z",
+	} {
+		code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":9,"duration":"` + duration + `"}`})
+		require.Equal(t, 200, code, "%s: %v", duration, body)
+		require.Equal(t, map[string]any{"units": 9.0, "until": until}, body["manual"], duration)
+	}
+	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":9,"duration":"2w"}`})
+	require.Equal(t, 422, code, "%v", body)
+	require.Equal(t, `field "duration" must be at most 168h0m0s, got 336h0m0s`, body["error"])
+}
+
 func TestRESTManualScaling(t *testing.T) {
 	a, h := restApp(t, nil)
 	code, body := do(t, h, call{method: "POST", path: "/api/scaling/execute", token: restToken, body: `{"target":"web","units":9,"duration":"30m"}`})

@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -703,9 +704,9 @@ func (s *Server) postExecute(w http.ResponseWriter, r *http.Request) {
 	}
 	req := ExecuteRequest{Target: body.Target, Units: *body.Units, Duration: body.Duration}
 	if req.Duration != "" {
-		d, err := time.ParseDuration(req.Duration)
+		d, err := clihelp.ParseDuration(req.Duration) // as every duration variable and flag: 30m, 1d, 1d12h
 		if err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, `field "duration" must be a positive Go duration such as "30m"`)
+			writeError(w, http.StatusBadRequest, fmt.Sprintf(`field "duration" must be a positive duration such as "30m" or "1d", got %q`, redact.Cut(req.Duration, redact.MaxEchoed)))
 			return
 		}
 		if d > policy.MaxManualDuration {

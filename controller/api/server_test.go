@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -322,21 +323,46 @@ func TestPostHeaders(t *testing.T) {
 }
 
 // TestManualDurationBounded: an override's duration is at most
-// policy.MaxManualDuration (it was unbounded).
+// policy.MaxManualDuration (it was unbounded), read as every duration
+// variable and flag reads one (1d, 2w: Go's syntax alone refused them
+// with 400); a refusal names the field and echoes the value cut short.
 func TestManualDurationBounded(t *testing.T) {
-	for body, code := range map[string]int{
-		`{"target":"web","units":1,"duration":"168h"}`:    200,
-		`{"target":"web","units":1,"duration":"168h1s"}`:  422,
-		`{"target":"web","units":1,"duration":"87600h"}`:  422,
-		`{"target":"web","units":1,"duration":"-1h"}`:     400,
-		`{"target":"web","units":1,"duration":"forever"}`: 400,
+	for _, tc := range []struct {
+		duration string
+		code     int
+		errText  string
+	}{
+		{"168h", 200, ""},
+		{"1d", 200, ""},
+		{"1d12h", 200, ""},
+		{"1.5d", 200, ""},
+		{"7d", 200, ""},
+		{"1w", 200, ""},
+		{"168h1s", 422, `field "duration" must be at most 168h0m0s, got 168h0m1s`},
+		{"7d1s", 422, `field "duration" must be at most 168h0m0s, got 168h0m1s`},
+		{"2w", 422, `field "duration" must be at most 168h0m0s, got 336h0m0s`},
+		{"87600h", 422, `field "duration" must be at most`},
+		{"-1h", 400, `field "duration" must be a positive duration`},
+		{"-1d", 400, `field "duration" must be a positive duration`},
+		{"0d", 400, `field "duration" must be a positive duration`},
+		{"forever", 400, `field "duration" must be a positive duration such as "30m" or "1d", got "forever"`},
+		{"1 d", 400, `field "duration" must be a positive duration`},
+		{"1d" + strings.Repeat("x", 500), 400, `field "duration" must be a positive duration`},
 	} {
 		s := New(&fakeBackend{health: "ok"}, Options{Token: "t"})
+		body := fmt.Sprintf(`{"target":"web","units":1,"duration":%q}`, tc.duration)
 		req := httptest.NewRequest(http.MethodPost, "/api/scaling/execute", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t")
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
-		require.Equal(t, code, rec.Code, "%s: %s", body, rec.Body.String())
+		require.Equal(t, tc.code, rec.Code, "%s: %s", body, rec.Body.String())
+		if tc.errText == "" {
+			continue
+		}
+		var m map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m))
+		require.Contains(t, m["error"], tc.errText, body)
+		require.Less(t, len(m["error"]), 100+redact.MaxEchoed, "echoed values are cut")
 	}
 }
 

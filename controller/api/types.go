@@ -146,8 +146,9 @@ type TargetStatus struct {
 type ExecuteRequest struct {
 	Target string `json:"target"`
 	Units  int    `json:"units"`
-	// Duration of the manual override (Go duration, e.g. "30m"); "" means
-	// the controller's default.
+	// Duration of the manual override, read as every duration variable
+	// and flag (clihelp.ParseDuration: "30m", "1d", "1d12h"); "" means the
+	// controller's default.
 	Duration string `json:"duration,omitempty"`
 }
 

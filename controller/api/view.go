@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prescale/prescale/controller"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -198,7 +199,7 @@ func (v *View) Execute(ctx context.Context, req ExecuteRequest) (TargetStatus, e
 	}
 	var dur time.Duration
 	if req.Duration != "" {
-		d, err := time.ParseDuration(req.Duration)
+		d, err := clihelp.ParseDuration(req.Duration)
 		if err != nil || d <= 0 {
 			return TargetStatus{}, errors.New(`"duration" must be a positive duration`)
 		}

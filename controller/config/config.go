@@ -982,7 +982,7 @@ func fieldTypeErrors(i int, node *yaml.Node, name any) []error {
 		}
 		if isDurationField(node.Content[k].Value) {
 			// lag: 300 read as seconds by whoever wrote it; say what is meant.
-			msg += "; want a duration with its unit, e.g. 5m or 300s"
+			msg += "; want a duration with its unit, e.g. 5m, 300s or 1d"
 			if node.Content[k].Value == "usage_window" && strings.TrimSpace(node.Content[k+1].Value) == UsageWindowLag.String() {
 				// PRESCALE_TARGET_USAGE_WINDOW takes lag; the field's absence means it.
 				msg += " (leave usage_window out for the entry's own lag, as PRESCALE_TARGET_USAGE_WINDOW=lag gives)"

@@ -267,9 +267,9 @@ func TestParseTargets(t *testing.T) {
 		{"bad floor mode", "targets:\n  - {name: web, query: q, floor_mode: up}\n", `floor_mode must be scale_up or hold; got "up"`, nil},
 		{"bad hold", "targets:\n  - {name: web, query: q, hold_until_ready: maybe}\n", "cannot unmarshal", nil},
 		// It said: lag: line 1: cannot unmarshal !!int `300` into time.Duration.
-		{"duration without unit", "targets:\n  - {name: web, query: q, lag: 300}\n", `targets[0] ("web"): lag: line 2: cannot unmarshal !!int ` + "`300`" + ` into time.Duration; want a duration with its unit, e.g. 5m or 300s`, nil},
+		{"duration without unit", "targets:\n  - {name: web, query: q, lag: 300}\n", `targets[0] ("web"): lag: line 2: cannot unmarshal !!int ` + "`300`" + ` into time.Duration; want a duration with its unit, e.g. 5m, 300s or 1d`, nil},
 		// The variable's lag, refused with no word of what gives it in the file.
-		{"usage window lag", "targets:\n  - {name: web, query: q, usage_window: lag}\n", `targets[0] ("web"): usage_window: line 2: cannot unmarshal !!str ` + "`lag`" + ` into time.Duration; want a duration with its unit, e.g. 5m or 300s (leave usage_window out for the entry's own lag, as PRESCALE_TARGET_USAGE_WINDOW=lag gives)`, nil},
+		{"usage window lag", "targets:\n  - {name: web, query: q, usage_window: lag}\n", `targets[0] ("web"): usage_window: line 2: cannot unmarshal !!str ` + "`lag`" + ` into time.Duration; want a duration with its unit, e.g. 5m, 300s or 1d (leave usage_window out for the entry's own lag, as PRESCALE_TARGET_USAGE_WINDOW=lag gives)`, nil},
 		// YAML decoded min_units: 0.5 as 0 (a target that may scale to zero) and max_units: 2.5 as 2, without a word.
 		{"fractional units", "targets:\n  - {name: web, query: q, min_units: 0.5, max_units: 2.5}\n", `targets[0] ("web"): min_units: want a whole number, got 0.5` + "\n" + `PRESCALE_TARGETS_FILE: targets[0] ("web"): max_units: want a whole number, got 2.5`, nil},
 		{"fractional step limit", "targets:\n  - {name: web, query: q, max_scale_down_units: 1.5}\n", `targets[0] ("web"): max_scale_down_units: want a whole number, got 1.5`, nil},
