@@ -84,7 +84,7 @@ type Config struct {
 	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics; with several URLs, NAME-1, NAME-2, ..."`
 	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
 	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook delivery (retries on 5xx, 429, timeouts and connection errors, after a 429's or 503's Retry-After up to 30s, never on other 4xx); a failed delivery is re-sent later with the current desired units, after a longer Retry-After has passed (at most 1h)"`
-	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"URL of this controller, put in webhook payloads; empty: derived from PRESCALE_LISTEN"`
+	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"base URL of this controller (or its status page): webhook payloads link each target to its own status under it; empty: derived from PRESCALE_LISTEN"`
 	ExecCommand     Command       `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, or a JSON array of strings when it starts with [ (for an argument holding a comma: [\"/bin/sh\", \"-c\", \"scale --zones a,b\"]), run per action with the decision in PRESCALE_* env vars (actuator exec)"`
 	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
 	// ActuatorConcurrency is each webhook URL's and the exec command's
