@@ -11,7 +11,8 @@ import (
 // FuzzProcFiles feeds any bytes to the parsers of the /proc files the
 // exporter reads itself (/proc/stat's btime, /proc/uptime, a pid file,
 // /proc/net/tcp{,6}, /proc/diskstats, a thread's or a process's stat): each either returns a value or an
-// error with a short message, never panics, the TCP counts only grow, by
+// error with a short message, never panics, process counts come only from
+// a file with a ctxt or processes line, the TCP counts only grow, by
 // at most one per line, and there is at most one disk or skipped line per
 // line.
 func FuzzProcFiles(f *testing.F) {
@@ -28,8 +29,11 @@ func FuzzProcFiles(f *testing.F) {
 		short("btime", err)
 		_, err = procfs.Uptime(in)
 		short("uptime", err)
-		_, err = procfs.Processes(in)
-		short("process lines", err)
+		if _, err := procfs.Processes(in); err == nil && !bytes.Contains(in, []byte("ctxt")) && !bytes.Contains(in, []byte("processes")) {
+			t.Fatal("process counts read from a /proc/stat with neither a ctxt nor a processes line")
+		} else {
+			short("process lines", err)
+		}
 		if pid, err := procfs.PidFile(in); err == nil && pid <= 0 {
 			t.Fatalf("pid %d accepted", pid)
 		} else {
