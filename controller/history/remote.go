@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -213,11 +214,18 @@ func clientHint(msg string) string {
 	return ""
 }
 
-// bodyHint quotes the first line of an error answer's body, cut short.
+// bodyHint quotes the first line of an error answer's body, cut short:
+// to 160 bytes, and further while the quoted form is over 166 bytes
+// (quoting writes a byte that is not UTF-8 as 4, "\xde": a 404's binary
+// body made the error 1,001 bytes, found by FuzzRemoteDecode).
 func bodyHint(body string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
 	if line == "" {
 		return ""
 	}
-	return fmt.Sprintf(": %q", redact.Cut(line, 160))
+	q := strconv.Quote(redact.Cut(line, 160))
+	for n := 80; len(q) > 166 && n >= 40; n /= 2 {
+		q = strconv.Quote(redact.Cut(line, n))
+	}
+	return ": " + q
 }
