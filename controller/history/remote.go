@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -223,9 +222,5 @@ func bodyHint(body string) string {
 	if line == "" {
 		return ""
 	}
-	q := strconv.Quote(redact.Cut(line, 160))
-	for n := 80; len(q) > 166 && n >= 40; n /= 2 {
-		q = strconv.Quote(redact.Cut(line, n))
-	}
-	return ": " + q
+	return ": " + redact.QuoteCut(line, 160, 166)
 }

@@ -346,6 +346,20 @@ func Cut(s string, n int) string {
 	return strings.TrimRight(s[:n], ".") + "..."
 }
 
+// QuoteCut is %q of s cut to n bytes (as Cut cuts), cut again to half as
+// many while the quoted form is over limit bytes, down to n/8: quoting
+// writes a byte that is not printable as 4 ("\xb6"), so n bytes of binary
+// quote to 4n+2. Callers pick n and limit with 4*(n/8)+5 <= limit, so the
+// result always fits: a quoted echo of a file or an answer body is bounded
+// whatever its bytes (FuzzProcFiles, FuzzRemoteDecode).
+func QuoteCut(s string, n, limit int) string {
+	q := strconv.Quote(Cut(s, n))
+	for m := n / 2; len(q) > limit && m >= n/8 && m > 0; m /= 2 {
+		q = strconv.Quote(Cut(s, m))
+	}
+	return q
+}
+
 // CutRepeats cuts each of parts longer than n bytes to n bytes where msg
 // repeats it, as Cut does: an error of the standard library that repeats
 // an input (net.Listen's, the address and its host or port) repeats a

@@ -281,3 +281,25 @@ func TestCutGiven(t *testing.T) {
 	require.Equal(t, "open /a b c d e...: no such file; beside /a b c d e...; short; xxxxxxxxxx...",
 		CutGiven("open "+path+": no such file; beside "+dir+"; short; "+strings.Repeat("x", 20), 10, given...))
 }
+
+// TestQuoteCut: a value is quoted cut to n bytes, and cut to half as many
+// while its quoted form is over the limit, down to n/8: binary bytes quote
+// to 4 each, so without the second cuts 64 of them quoted to 258 bytes.
+func TestQuoteCut(t *testing.T) {
+	bin := strings.Repeat("\xde", 200)
+	for _, tc := range []struct {
+		s        string
+		n, limit int
+		want     string
+	}{
+		{"short", 64, 80, `"short"`},
+		{strings.Repeat("a", 100), 64, 80, strconv.Quote(strings.Repeat("a", 64) + "...")},
+		{bin, 64, 80, strconv.Quote(bin[:16] + "...")},
+		{bin, 160, 166, strconv.Quote(bin[:40] + "...")},
+		{strings.Repeat("\x01", 100), 64, 80, strconv.Quote(strings.Repeat("\x01", 16) + "...")},
+	} {
+		got := QuoteCut(tc.s, tc.n, tc.limit)
+		require.Equal(t, tc.want, got, "QuoteCut(%.10q, %d, %d)", tc.s, tc.n, tc.limit)
+		require.LessOrEqual(t, len(got), tc.limit)
+	}
+}

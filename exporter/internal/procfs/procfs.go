@@ -138,13 +138,7 @@ func StartTicks(stat []byte) (uint64, error) {
 // writes a byte that is not printable as 4 ("\xb6"), so 64 bytes of
 // binary quoted to 258, and a diskstats error quoting two fields to 302
 // (FuzzProcFiles).
-func QuoteCut(s string) string {
-	q := strconv.Quote(redact.Cut(s, 64))
-	for n := 32; len(q) > 80 && n >= 8; n /= 2 {
-		q = strconv.Quote(redact.Cut(s, n))
-	}
-	return q
-}
+func QuoteCut(s string) string { return redact.QuoteCut(s, 64, 80) }
 
 // TCPStates are the kernel's TCP states in the order of their numbers in
 // /proc/net/tcp (include/net/tcp_states.h: TCP_ESTABLISHED = 1 ...
