@@ -244,13 +244,14 @@ func (w *Window) index(t int64) (int, bool) {
 
 // At returns the value at unix time t and whether the window has it.
 func (w Window) At(t int64) (float64, bool) {
-	if w.Empty() || t < w.First || t > w.End() || (t-w.First)%w.Step != 0 {
+	i, ok := w.index(t)
+	if !ok {
 		return math.NaN(), false
 	}
 	if w.LastOK && t == w.LastT {
 		return w.LastV, true
 	}
-	x := widen(w.point(int((t - w.First) / w.Step)))
+	x := widen(w.point(i))
 	return x, !math.IsNaN(x)
 }
 
