@@ -233,6 +233,12 @@ func (s *Store) Load() (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("state: %w", err)
 	}
+	return s.decode(b)
+}
+
+// decode reads the state file's bytes b (Load's, once read; FuzzLoad's
+// without a file, whose writes made fuzzing crawl).
+func (s *Store) decode(b []byte) (File, error) {
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
 		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, jsonfault.Describe(b, err, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }), moveAside)
