@@ -164,6 +164,13 @@ func FuzzShadowJSON(f *testing.F) {
 		f.Add(x, -x, int64(1796580000), 3, uint64(7), "capacity 10, lag 10m0s")
 	}
 	f.Add(math.NaN(), math.Inf(1), int64(math.MinInt64), -1, uint64(8), "<a>")
+	// One store and writer per fuzzing process (each runs the function
+	// serially): a directory made and removed for every input was most
+	// of its time.
+	s, err := New(f.TempDir())
+	require.NoError(f, err)
+	var got bytes.Buffer
+	w := bufio.NewWriter(&got)
 	f.Fuzz(func(t *testing.T, x, y float64, at int64, raw int, seed uint64, name string) {
 		m := randShadow(rand.New(rand.NewPCG(seed, 2)))
 		m.Version = ShadowVersion
@@ -172,10 +179,9 @@ func FuzzShadowJSON(f *testing.F) {
 		m.HPAs = append(m.HPAs, HPARun{Events: y, LastEvent: -at, Window: []Rec{{At: at, Raw: raw}, {At: -at, Raw: -raw}}})
 		file := File{Version: Version, Targets: map[string]Target{"a": {Shadow: m}, "b": {Shadow: randShadow(rand.New(rand.NewPCG(seed, 3)))}}}
 		want, jerr := json.Marshal(file)
-		s, err := New(t.TempDir())
-		require.NoError(t, err)
-		var got bytes.Buffer
-		err = s.encode(bufio.NewWriter(&got), file)
+		got.Reset()
+		w.Reset(&got)
+		err := s.encode(w, file)
 		require.Equal(t, jerr == nil, err == nil, "%v %v", jerr, err)
 		if err != nil {
 			return
