@@ -229,6 +229,12 @@ type State struct {
 	// decisions of a target that had no decision on data before (a fresh
 	// install): a start-up hold, no outage. The floor is the same.
 	Startup bool `json:"startup,omitempty"`
+	// ManualOnly says every decision so far was a manual override's made
+	// while the history source had no usable sample (DataPresent false:
+	// an override set through the API before the first cycle read any):
+	// the target has still had no data, so a hold after them is a
+	// start-up hold, as after no decision at all.
+	ManualOnly bool `json:"manual_only,omitempty"`
 	// Forgone is the expected loss the consecutive change-cost holds of a
 	// scale-down have kept paying (Explanation.Forgone of the last
 	// decision; 0 after any other decision). Each hold adds its gain over
@@ -395,6 +401,7 @@ func (s State) Record(t Target, d Decision) State {
 	}
 	next.OutageHold, next.Resumed = s.outageAfter(t, d)
 	next.Startup = s.startupAfter(d) && next.OutageHold > 0
+	next.ManualOnly = d.Reason == ReasonManual && !d.Explanation.DataPresent && (!s.HasLast || s.ManualOnly)
 	next.Forgone = 0
 	if d.Explanation.Rule == RuleChangeCost {
 		next.Forgone = d.Explanation.Forgone
@@ -431,14 +438,15 @@ func (s State) outageAfter(t Target, d Decision) (int, time.Time) {
 
 // startupAfter says whether the hold after decision d (if any) is a
 // start-up hold: d holds (no_data, bad_query) and there was no decision
-// before it, or only those of a start-up hold that has not yet seen data;
-// or a start-up hold goes on (a manual decision, or one on whole data).
+// before it, or only manual ones without data (ManualOnly) or those of a
+// start-up hold that has not yet seen data; or a start-up hold goes on (a
+// manual decision, or one on whole data).
 func (s State) startupAfter(d Decision) bool {
 	switch {
 	case d.Reason == ReasonManual:
 		return s.Startup
 	case d.Reason.Holds():
-		return !s.HasLast || s.Startup && s.Resumed.IsZero()
+		return !s.HasLast || s.ManualOnly || s.Startup && s.Resumed.IsZero()
 	}
 	return s.Startup && !d.Explanation.Partial
 }

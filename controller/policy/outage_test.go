@@ -1,10 +1,13 @@
 package policy
 
 import (
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor"
 )
 
 // TestOutageHoldsUntilTheWindowPassesOnFreshData: 13 units run (demand
@@ -162,5 +165,60 @@ func TestFreshTargetHoldIsNoOutage(t *testing.T) {
 		require.Equal(t, RuleOutageHold, d.Explanation.Rule, "history gone at minute %d", gone)
 		require.Equal(t, 13, d.Explanation.OutageHold)
 		require.Zero(t, d.Explanation.StartupHold)
+	}
+}
+
+// TestManualFirstHoldIsNoOutage: a manual override made before any data
+// (the API's, before the first cycle read the history) is no decision on
+// data: a no_data stretch after it is still a fresh target's start-up
+// hold, named startup_hold once data comes (it was outage_hold). An
+// override made while data was present, or any decision on data before,
+// makes it an outage. The units are the same either way.
+func TestManualFirstHoldIsNoOutage(t *testing.T) {
+	const (
+		manualDry  = "manual without data"
+		manualData = "manual on data"
+		noData     = "no_data"
+		onData     = "on data"
+	)
+	for _, c := range []struct {
+		steps []string
+		rule  Rule
+	}{
+		{[]string{manualDry, noData}, RuleStartupHold},
+		{[]string{manualDry, manualDry, noData, noData}, RuleStartupHold},
+		{[]string{noData, manualDry, noData}, RuleStartupHold},
+		{[]string{noData, manualData, noData}, RuleStartupHold},
+		{[]string{manualData, noData}, RuleOutageHold},
+		{[]string{manualDry, manualData, noData}, RuleOutageHold},
+		{[]string{onData, manualDry, noData}, RuleOutageHold},
+		{[]string{manualDry, onData, noData}, RuleOutageHold},
+	} {
+		tg := baseTarget()
+		tg.StabilizationWindow = 5 * time.Minute
+		var st State
+		now, cur := t0, 13
+		decide := func(step string) Decision {
+			in := input(130, cur, flat(100, 130, 10))
+			in.Now, in.DataPresent = now, step != noData && step != manualDry
+			if step == noData || step == manualDry {
+				in.Demand, in.Forecast = math.NaN(), predictor.Forecast{}
+			}
+			if step == manualDry || step == manualData {
+				st.Manual = &Override{Units: 13, Until: now.Add(30 * time.Second)}
+			}
+			d := Decide(in, tg, st)
+			st, cur, now = st.Record(tg, d), d.Desired, now.Add(time.Minute)
+			return d
+		}
+		for _, step := range c.steps {
+			decide(step)
+		}
+		in := input(80, cur, flat(60, 80, 10))
+		in.Now = now
+		d := Decide(in, tg, st)
+		require.Equal(t, 13, d.Desired, "%v: %+v", c.steps, d.Explanation)
+		require.Equal(t, c.rule, d.Explanation.Rule, "%v", c.steps)
+		require.Equal(t, 13, d.Explanation.StartupHold+d.Explanation.OutageHold, "%v", c.steps)
 	}
 }
