@@ -249,7 +249,8 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 
 // restoreTarget resumes target i (t) from its entry of the state file,
 // converted to its capacity_per_unit and target_utilization
-// (state.Target.Resize) and sanitised first: its engine with the calm
+// (state.Target.Resize), sanitised and its start-up hold marked
+// (state.Target.MarkStartup: a file of an older version) first: its engine with the calm
 // hold's and the shadow runs' memories, its actuation, and its last
 // decision with its pending time (after a short downtime:
 // pendingResumeWithin), published at once so a restarted controller
@@ -267,6 +268,9 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 		}
 		for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
 			d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", redact.CutEchoes(msg, redact.MaxEchoed))
+		}
+		for _, msg := range ts.MarkStartup(t, c.o.KeepDecisions) { // a file of a version before startup_hold
+			d.Logger.Info("state file: "+msg, "target", t.Name, "file", d.State.Path())
 		}
 		f.Targets[t.Name] = ts
 	}

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/prescale/prescale/controller/actuator"
+	"github.com/prescale/prescale/controller/engine"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/predictor"
@@ -122,4 +124,42 @@ func requireOutageHold(t *testing.T, c *Controller, h *fakeHistory, now *time.Ti
 	d := outageCycle(t, c)
 	require.Equal(t, 8, d.Desired, "the window has passed on fresh data: %s", Explain(d))
 	require.Equal(t, policy.ReasonLowConfidence, d.Reason)
+}
+
+// TestStartupHoldOfAnOlderStateFile: a fresh install's start-up hold in
+// progress (three no_data decisions at 13 units, then one on data) in a
+// state file of a version before the policy kept "startup": the
+// controller started on it marks the hold from the target's decisions
+// (state.Target.MarkStartup), so its first cycle names it startup_hold,
+// as the controller that wrote the file would now have; it read
+// outage_hold. The units are the same.
+func TestStartupHoldOfAnOlderStateFile(t *testing.T) {
+	dir := t.TempDir()
+	tg := testTarget
+	tg.HoldUntilReady = true
+	tg = engine.Resolve(tg, time.Minute)
+	var ts state.Target
+	now, cur := fixtureStart, 13
+	for k := range 4 {
+		in := policy.Input{Now: now, Interval: time.Minute, CurrentUnits: cur, Demand: math.NaN(), ForecastStep: time.Minute}
+		if k == 3 {
+			in.DataPresent, in.Demand = true, 56
+		}
+		d := policy.Decide(in, tg, ts.Policy)
+		ts.Policy, cur, now = ts.Policy.Record(tg, d), d.Desired, now.Add(time.Minute)
+		ts.Decisions = append(ts.Decisions, d)
+		require.Equal(t, 13, d.Desired)
+	}
+	require.True(t, ts.Policy.Startup)
+	ts.Policy.Startup = false // as an older version wrote it
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, st.Save(state.File{SavedAt: now, Targets: map[string]state.Target{tg.Name: ts}}))
+
+	c := outageController(t, dir, &fakeHistory{value: 56}, &now)
+	d := outageCycle(t, c)
+	require.Equal(t, 13, d.Desired, "%s", Explain(d))
+	require.Equal(t, policy.RuleStartupHold, d.Explanation.Rule, "%s", Explain(d))
+	require.Equal(t, 13, d.Explanation.StartupHold)
+	require.Zero(t, d.Explanation.OutageHold)
 }

@@ -199,11 +199,13 @@ func TestHistoryOfAnotherVersion(t *testing.T) {
 	f, err := load(file(packed))
 	require.NoError(t, err)
 	require.Equal(t, testkit.ViaJSON(t, ds), f.Targets["web"].Decisions)
+	require.False(t, f.Targets["web"].historyUnread)
 
 	other := append([]byte{packed[0] + 1}, packed[1:]...) // the version byte
 	f, err = load(file(other))
 	require.NoError(t, err)
 	require.Equal(t, testkit.ViaJSON(t, ds[2:]), f.Targets["web"].Decisions, "the newest decision alone")
+	require.True(t, f.Targets["web"].historyUnread, "not the whole record (MarkStartup)")
 
 	for name, bad := range map[string][]byte{
 		"truncated": packed[:len(packed)-3],

@@ -89,6 +89,9 @@ type Target struct {
 	// calm hold's or the shadow runs' memory key names it, if the entry
 	// has one (lagWas). Resize resets the gain accrued over another.
 	Lag string `json:"lag,omitempty"`
+	// historyUnread says UnmarshalJSON left a packed history of another
+	// version unread: Decisions are not the whole record (MarkStartup).
+	historyUnread bool
 	// Calm is the calm hold's memory (controller/engine, calm.go), so a
 	// restart resumes the hold; absent before it was persisted (the hold
 	// then waits its 12 hours again).
@@ -408,6 +411,7 @@ func (t *Target) UnmarshalJSON(b []byte) error {
 	older, err := histenc.Read(*v.History)
 	switch {
 	case errors.Is(err, histenc.ErrVersion):
+		t.historyUnread = true
 		return nil
 	case err != nil:
 		return err
