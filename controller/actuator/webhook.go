@@ -132,8 +132,12 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 	return &Webhook{cfg: cfg, metrics: m, secrets: urlSecrets(u), status: statusPage(cfg.ExternalURL)}, nil
 }
 
-// statusPath is the REST API's status page; ?target=NAME is one target's.
-const statusPath = "/api/scaling/status"
+// StatusPath is the REST API's status page; ?target=NAME is one
+// target's. controller/api serves it and the controller's default
+// PRESCALE_EXTERNAL_URL names it: its one home is here, since the API
+// imports the actuators (a webhook links to the page), not the other way
+// round.
+const StatusPath = "/api/scaling/status"
 
 // statusPage is the status page under the controller's URL ext, its
 // base (with a path prefix behind a proxy) or the page itself, without a
@@ -143,8 +147,8 @@ func statusPage(ext string) *url.URL {
 	if ext == "" || err != nil {
 		return nil
 	}
-	if !strings.HasSuffix(u.Path, statusPath) {
-		u.Path = strings.TrimSuffix(u.Path, "/") + statusPath
+	if !strings.HasSuffix(u.Path, StatusPath) {
+		u.Path = strings.TrimSuffix(u.Path, "/") + StatusPath
 		u.RawPath = ""
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/prescale/prescale/controller/actuator"
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/redact"
@@ -153,7 +154,7 @@ func (s *Server) routes() *mux.Router {
 	r.HandleFunc("/api/metrics", s.getMetrics).Methods(http.MethodGet)
 	r.HandleFunc("/api/metrics/realtime", s.getRealtime).Methods(http.MethodGet)
 	r.HandleFunc("/api/predictions", s.getPredictions).Methods(http.MethodGet)
-	r.HandleFunc("/api/scaling/status", s.getStatus).Methods(http.MethodGet)
+	r.HandleFunc(actuator.StatusPath, s.getStatus).Methods(http.MethodGet)
 	r.HandleFunc("/api/scaling/execute", s.auth(s.postExecute)).Methods(http.MethodPost)
 	r.HandleFunc("/api/scaling/execute", s.auth(s.deleteExecute)).Methods(http.MethodDelete)
 	r.HandleFunc("/api/system/health", s.getHealth).Methods(http.MethodGet)
@@ -200,7 +201,7 @@ func allowed(r *mux.Router, req *http.Request) []string {
 func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
 	endpoints := []string{
 		"GET /api/metrics", "GET /api/metrics/realtime", "GET /api/predictions",
-		"GET /api/scaling/status", "POST /api/scaling/execute", "DELETE /api/scaling/execute", "GET /api/system/health",
+		"GET " + actuator.StatusPath, "POST /api/scaling/execute", "DELETE /api/scaling/execute", "GET /api/system/health",
 		"GET /api/verification", "POST /api/stress-test", "GET /metrics", "GET /healthz", "GET /readyz",
 	}
 	for _, path := range slices.Sorted(maps.Keys(s.o.Extra)) { // e.g. the simulated pool

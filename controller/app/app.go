@@ -390,7 +390,7 @@ func (a *App) buildActuators(cfg config.Config, o Options, ln net.Listener) ([]s
 		case config.ActuatorWebhook:
 			ext := cfg.ExternalURL
 			if ext == "" {
-				ext = "http://" + advertised(ln.Addr().String()) + "/api/scaling/status"
+				ext = "http://" + advertised(ln.Addr().String()) + actuator.StatusPath
 			}
 			for i, u := range cfg.WebhookURL {
 				name := cfg.WebhookReceiver
