@@ -148,3 +148,42 @@ func TestExplanationWindow(t *testing.T) {
 	require.InDelta(t, 55, d.Explanation.MeanUsed, 0)
 	require.InDelta(t, 70, d.Explanation.UpperUsed, 0)
 }
+
+// TestFloorsAtMinUnitsNameThemselves: a floor that raises a proposal
+// below min_units to exactly min_units is named itself, not min_units
+// (reason stabilization): the rule is the last step that changed the
+// units, and min_units then changes nothing. The stabilisation window
+// (whose entries are clamped to min_units) and the outage and start-up
+// holds, which are such an entry, are named alike; only a proposal still
+// below min_units is min_units'. The caps differ: a daily budget that
+// affords every unit leaves the cap to max_units (capUnits).
+func TestFloorsAtMinUnitsNameThemselves(t *testing.T) {
+	resumed := t0.Add(-time.Minute)
+	cases := []decideCase{
+		{
+			name:    "nothing held: min_units",
+			desired: 2, reason: ReasonMin, rule: RuleMin,
+		},
+		{
+			name:    "a stabilisation window at min_units",
+			state:   State{Recent: []Recommendation{{At: resumed, Units: 2}}},
+			desired: 2, reason: ReasonStabilization, rule: RuleStabilization,
+		},
+		{
+			name:    "an outage hold at min_units",
+			state:   State{OutageHold: 2, Resumed: resumed},
+			desired: 2, reason: ReasonStabilization, rule: RuleOutageHold,
+		},
+		{
+			name:    "a start-up hold at min_units",
+			state:   State{OutageHold: 2, Resumed: resumed, Startup: true},
+			desired: 2, reason: ReasonStabilization, rule: RuleStartupHold,
+		},
+	}
+	tg := baseTarget()
+	tg.MinUnits, tg.StabilizationWindow = 2, 5*time.Minute
+	for _, c := range cases {
+		c.state.LastDesired, c.state.HasLast = 2, true
+		t.Run(c.name, func(t *testing.T) { c.run(t, tg, input(0, 2, flat(0, 0, 10))) })
+	}
+}
