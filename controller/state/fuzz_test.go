@@ -149,4 +149,12 @@ func checkSanitized(t *testing.T, name string, tg Target) {
 	if !(tg.CostToday >= 0) || !(tg.CostTotal >= 0) {
 		t.Fatalf("target %q: costs %v, %v", name, tg.CostToday, tg.CostTotal)
 	}
+	// A start-up hold marked from the decisions (a file of an older
+	// version) changes the hold's name only.
+	marked := tg
+	marked.MarkStartup(resizedTo, 20)
+	marked.Policy.Startup = tg.Policy.Startup
+	if !reflect.DeepEqual(marked, tg) {
+		t.Fatalf("target %q: MarkStartup changed more than startup", name)
+	}
 }
