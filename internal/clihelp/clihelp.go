@@ -3,9 +3,11 @@
 // variables in groups by purpose, each entry a header line and its
 // description word-wrapped, every line at most Width columns (no tabs).
 // ParseArgs parses a command's flags (no positional arguments) and
-// SetUsage makes its -h text. Duration defines a duration flag whose
-// error says what it takes, EnvError rewords envconfig's parse errors to
-// name the variable, and IgnoreHangup keeps SIGHUP from stopping a server.
+// SetUsage makes its -h text. ParseDuration is how every duration is read:
+// Duration defines a duration flag whose error says what it takes,
+// ProcessEnv reads the PRESCALE_ variables and DecodeYAML a targets file
+// entry with it. EnvError rewords envconfig's parse errors to name the
+// variable, and IgnoreHangup keeps SIGHUP from stopping a server.
 package clihelp
 
 import (

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
 )
 
 // WantDuration says what a duration variable or flag takes.
@@ -50,9 +51,11 @@ var decimalFractionRE = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`
 
 var errNotDuration = errors.New("want " + WantDuration)
 
-// durationValue is a time.Duration flag whose bad value says what it
-// takes. The flag package's own said only "parse error": `--lag 300` gave
-// `invalid value "300" for flag -lag: parse error`.
+// durationValue is a time.Duration read as ParseDuration reads it: a
+// duration flag (flag.Value), a duration variable (envconfig's Setter) and
+// a targets file's duration field (yaml.Unmarshaler). A flag's bad value
+// says what it takes: the flag package's own said only "parse error",
+// `--lag 300` gave `invalid value "300" for flag -lag: parse error`.
 type durationValue time.Duration
 
 func (d *durationValue) Set(s string) error {
@@ -69,6 +72,25 @@ func (d *durationValue) Set(s string) error {
 }
 
 func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+// UnmarshalYAML reads a string as ParseDuration does; anything else (300,
+// a list) is decoded as a time.Duration is, so that its error is the YAML
+// decoder's own, naming the line, the value and time.Duration (line 2:
+// cannot unmarshal !!int `300` into time.Duration).
+func (d *durationValue) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		if v, err := ParseDuration(n.Value); err == nil {
+			*d = durationValue(v)
+			return nil
+		}
+	}
+	var g time.Duration
+	if err := n.Decode(&g); err != nil {
+		return err
+	}
+	*d = durationValue(g)
+	return nil
+}
 
 // Duration defines a duration flag as fs.Duration does, with an error
 // naming what it takes for a value that does not parse. -h shows it as

@@ -54,8 +54,9 @@ func TestParseDuration(t *testing.T) {
 
 // FuzzParseDuration: any string either is no duration or reads as Go's
 // syntax does where Go's reads it, and its duration written in Go's syntax
-// reads back the same (what ProcessEnv and the targets file hand the
-// decoders).
+// (as -h, the logs and the API show it) reads back the same. The flags,
+// the variables and the targets file read durations with it alone
+// (durationValue).
 func FuzzParseDuration(f *testing.F) {
 	for _, s := range []string{"14d", "1d12h", "1.5d", "-1d", "90s", "1e10w", "300y", "0"} {
 		f.Add(s)

@@ -8,75 +8,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/prescale/prescale/internal/redact"
 )
-
-// ProcessEnv is envconfig.Process reading each field of spec (a pointer
-// to a struct) from prefix_TAG only. envconfig falls back to TAG alone
-// when prefix_TAG is unset, so a PROMETHEUS_URL, LOG_LEVEL, MODE or STEP
-// set for another program in the same environment configured prescale (a
-// PROMETHEUS_URL made prescale-controller read its history from that
-// server, not its embedded store). Such variables are unset while
-// envconfig reads, and set back as they were.
-func ProcessEnv(prefix string, spec any) error {
-	t := reflect.TypeOf(spec).Elem()
-	for i := range t.NumField() {
-		bare := strings.ToUpper(t.Field(i).Tag.Get("envconfig"))
-		if _, set := os.LookupEnv(prefix + "_" + bare); bare == "" || set {
-			continue
-		}
-		if v, set := os.LookupEnv(bare); set {
-			if err := os.Unsetenv(bare); err != nil {
-				return fmt.Errorf("%s: %w", bare, err)
-			}
-			defer func() { _ = os.Setenv(bare, v) }()
-		}
-	}
-	if err := decimalInts(prefix, t); err != nil {
-		return err
-	}
-	restore, err := promDurations(prefix, t)
-	defer restore()
-	if err != nil {
-		return err
-	}
-	return envconfig.Process(prefix, spec)
-}
-
-// promDurations has envconfig, which reads a time.Duration in Go's syntax
-// alone, read a duration variable set in another syntax ParseDuration
-// takes (PRESCALE_HISTORY_WINDOW=14d, as `prescale backtest --range 14d`)
-// as its Go form: the variable is set to it until restore, which sets it
-// back as it was. Values neither reads are left to envconfig's own error.
-func promDurations(prefix string, t reflect.Type) (restore func(), err error) {
-	var undo []func()
-	restore = func() {
-		for _, u := range undo {
-			u()
-		}
-	}
-	for i := range t.NumField() {
-		tag := strings.ToUpper(t.Field(i).Tag.Get("envconfig"))
-		key := prefix + "_" + tag
-		v, set := os.LookupEnv(key)
-		if tag == "" || !set || t.Field(i).Type != reflect.TypeFor[time.Duration]() {
-			continue
-		}
-		d, err := ParseDuration(v)
-		if _, goErr := time.ParseDuration(v); goErr == nil || err != nil {
-			continue // envconfig reads it, or says it wants a duration
-		}
-		if err := os.Setenv(key, d.String()); err != nil {
-			return restore, fmt.Errorf("%s: %w", key, err)
-		}
-		undo = append(undo, func() { _ = os.Setenv(key, v) })
-	}
-	return restore, nil
-}
 
 // decimalInts refuses a whole-number variable written other than in
 // decimal: envconfig reads ints in Go's syntax (strconv base 0), so

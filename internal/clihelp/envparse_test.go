@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,4 +147,54 @@ func TestProcessEnvWholeNumbersInDecimal(t *testing.T) {
 			require.Equal(t, tc.want, s.MaxUnits)
 		})
 	}
+}
+
+// environProbe records the environment when envconfig decodes it: a
+// field of this type, last in a spec, sees the environment as it is
+// while ProcessEnv's decoder reads it.
+type environProbe []string
+
+func (p *environProbe) Decode(string) error {
+	*p = os.Environ()
+	return nil
+}
+
+// TestProcessEnvOnlyReadsTheEnvironment: the environment stays as set
+// while the configuration is read, not only after: a duration variable in
+// Prometheus' syntax was set to its Go form (PRESCALE_HISTORY_WINDOW=14d
+// read 336h0m0s) and a bare name another program reads was unset (STEP)
+// until envconfig had read them, for a child process started or a
+// variable read meanwhile to see.
+func TestProcessEnvOnlyReadsTheEnvironment(t *testing.T) {
+	type spec struct {
+		Window time.Duration `envconfig:"HISTORY_WINDOW" default:"336h"`
+		Step   time.Duration `envconfig:"STEP" default:"1m"`
+		Probe  environProbe  `envconfig:"PROBE" default:"x"`
+	}
+	t.Setenv("PRESCALE_HISTORY_WINDOW", "14d")
+	t.Setenv("STEP", "15s")
+	before := os.Environ()
+	var s spec
+	require.NoError(t, ProcessEnv("PRESCALE", &s))
+	require.Equal(t, [2]time.Duration{336 * time.Hour, time.Minute}, [2]time.Duration{s.Window, s.Step})
+	require.Empty(t, envChanges(before, s.Probe), "the environment while envconfig reads it")
+	require.Empty(t, envChanges(before, os.Environ()), "after")
+}
+
+// envChanges is the variables of before and after that are not in both,
+// sorted.
+func envChanges(before, after []string) []string {
+	var out []string
+	for _, e := range before {
+		if !slices.Contains(after, e) {
+			out = append(out, "-"+e)
+		}
+	}
+	for _, e := range after {
+		if !slices.Contains(before, e) {
+			out = append(out, "+"+e)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
