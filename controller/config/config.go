@@ -738,7 +738,8 @@ func labelErrors(t policy.Target, fields map[string]any) []error {
 // ParseTargets reads a targets file: a YAML document with a "targets" list;
 // fields left out take their values from defaults, but for usage_window:
 // an entry without one takes window (PRESCALE_TARGET_USAGE_WINDOW), with
-// UsageWindowLag its own lag, not the lag of defaults.
+// UsageWindowLag its own lag, not the lag of defaults. Duration fields
+// read as the variables do (clihelp.DecodeYAML: lag: 1d, 2w, 1d12h).
 func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]policy.Target, error) {
 	entries, err := targetsEntries(b)
 	if err != nil {
@@ -762,12 +763,11 @@ func ParseTargets(b []byte, defaults policy.Target, window UsageWindow) ([]polic
 				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d]: unknown field %s%s", i, redact.Cut(k, redact.MaxEchoed), didYouMean(k, known))})
 			}
 		}
-		goDurations(&entries[i])
 		if frac := fractionErrors(i, &entries[i], fields["name"]); len(frac) > 0 {
 			errs = append(errs, frac...)
 			continue
 		}
-		if err := entries[i].Decode(&t); err != nil {
+		if err := clihelp.DecodeYAML(&entries[i], &t); err != nil {
 			if named := fieldTypeErrors(i, &entries[i], fields["name"]); len(named) > 0 {
 				errs = append(errs, named...)
 			} else {
@@ -897,29 +897,6 @@ func isDurationField(key string) bool {
 	return ok && f.Type == reflect.TypeFor[time.Duration]()
 }
 
-// goDurations rewrites each duration field of a targets file entry that
-// clihelp.ParseDuration reads and Go's syntax does not (lag: 1d, 2w,
-// 1d12h, as PRESCALE_TARGET_PROVISIONING_LAG=1d and `prescale backtest
-// --range` take) to its Go form, which the YAML decoder reads. Other
-// values are left to the decoder's error (fieldTypeErrors).
-func goDurations(node *yaml.Node) {
-	if node.Kind != yaml.MappingNode {
-		return
-	}
-	for k := 0; k+1 < len(node.Content); k += 2 {
-		v := node.Content[k+1]
-		if !isDurationField(node.Content[k].Value) || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-			continue
-		}
-		if _, err := time.ParseDuration(v.Value); err == nil {
-			continue
-		}
-		if d, err := clihelp.ParseDuration(v.Value); err == nil {
-			v.Value = d.String()
-		}
-	}
-}
-
 // fractionErrors names each whole-number field of targets[i] (min_units,
 // max_units, max_scale_up_units, max_scale_down_units) given a fraction:
 // YAML decodes min_units: 0.5 into an int as 0 without a word, a target
@@ -971,7 +948,7 @@ func fieldTypeErrors(i int, node *yaml.Node, name any) []error {
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: node.Content[k : k+2]}
 		var probe policy.Target
-		err := one.Decode(&probe)
+		err := clihelp.DecodeYAML(one, &probe)
 		if err == nil {
 			continue
 		}

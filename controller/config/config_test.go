@@ -634,3 +634,36 @@ func TestFitHistoryWindow(t *testing.T) {
 	require.False(t, fitted, "set in the environment")
 	require.Equal(t, 336*time.Hour, c.HistoryWindow)
 }
+
+// TestTargetsFileDurationsThroughAliases: a duration field reads a
+// duration in Prometheus' syntax wherever the YAML gives it, through an
+// alias (scale_up_cooldown: *day) and a merge key (<<: *slow) too: the
+// decoder reads each duration field itself (clihelp.DecodeYAML), where
+// the entries' nodes were rewritten to Go's syntax before decoding. Beside
+// a field of the wrong type, such a duration is not reported.
+func TestTargetsFileDurationsThroughAliases(t *testing.T) {
+	c := validConfig(t)
+	file := "targets:\n" +
+		"  - {name: web, query: q, lag: &day 1d, scale_up_cooldown: *day}\n" +
+		"  - {name: db, query: q, scale_down_cooldown: *day}\n" +
+		"  - &slow {name: batch, query: q, lag: 2h, stabilization_window: 1d12h}\n" +
+		"  - {<<: *slow, name: batch2, scale_up_cooldown: 1.5d}\n"
+	ts, err := ParseTargets([]byte(file), c.EnvTarget(), c.UsageWindow)
+	require.NoError(t, err)
+	day := 24 * time.Hour
+	got := [][3]time.Duration{}
+	for _, tg := range ts {
+		got = append(got, [3]time.Duration{tg.Lag, tg.ScaleUpCooldown, tg.StabilizationWindow})
+	}
+	base := c.EnvTarget()
+	require.Equal(t, [][3]time.Duration{
+		{day, day, base.StabilizationWindow},
+		{base.Lag, base.ScaleUpCooldown, base.StabilizationWindow},
+		{2 * time.Hour, base.ScaleUpCooldown, 36 * time.Hour},
+		{2 * time.Hour, 36 * time.Hour, 36 * time.Hour},
+	}, got)
+	require.Equal(t, day, ts[1].ScaleDownCooldown)
+	_, err = ParseTargets([]byte("targets:\n  - {name: web, query: q, lag: 1d, hold_until_ready: maybe}\n"), c.EnvTarget(), c.UsageWindow)
+	require.ErrorContains(t, err, `targets[0] ("web"): hold_until_ready: `)
+	require.NotContains(t, err.Error(), "lag", "the field beside the bad one is read")
+}
