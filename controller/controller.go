@@ -178,7 +178,7 @@ type Controller struct {
 	histUp    bool
 	histOK    time.Time
 	dataOK    time.Time // the last cycle with fresh data for every target
-	savedOK   time.Time // the last state file saved
+	savedOK   time.Time // the last state file saved (the one loaded, at start)
 	histErr   string
 	cycled    bool
 	gen       atomic.Uint64
@@ -228,9 +228,12 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	for i, t := range targets {
 		resolved[i] = engine.Resolve(t, o.Interval)
 	}
+	// The file loaded is what a restart resumes from until a save
+	// succeeds: its time is the last save's (it was "never" then).
 	c := &Controller{targets: resolved, byName: map[string]int{}, o: o, d: d, log: d.Logger, file: f, interval: o.Interval.String(),
-		acts:  actuation.Set{Levels: d.Actuators, Mode: o.Mode, Log: d.Logger},
-		snaps: make([]snapshot, len(targets)), engs: make([]pipeline.Pipeline, len(targets)),
+		savedOK: f.SavedAt,
+		acts:    actuation.Set{Levels: d.Actuators, Mode: o.Mode, Log: d.Logger},
+		snaps:   make([]snapshot, len(targets)), engs: make([]pipeline.Pipeline, len(targets)),
 		lags: make([]lagwatch.Watch, len(targets)), wins: make([]histwin.Window, len(targets)),
 		outages: cyclelog.New(logTargets(resolved)),
 		loop: &cadence.Loop{Interval: o.Interval, Now: d.Now, Log: d.Logger,

@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +11,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
+	"github.com/prescale/prescale/controller/state"
+	"github.com/prescale/prescale/internal/testkit"
 )
 
 // TestStateSaveFailureLogsOnce: while the state file cannot be written (the
@@ -87,5 +93,46 @@ func TestShutdownWithUnsavedStateLogsError(t *testing.T) {
 		r.stop()
 		require.NoError(t, r.c.SaveState())
 		require.NotContains(t, r.logs.String(), "level=ERROR")
+	})
+}
+
+// TestRestartedWithUnsavedStateNamesTheFileOnDisk: a controller restarted
+// on a state file it then cannot write (a full disk) resumes, and a
+// restart after it would again resume, from that file: health's "state
+// file" and the shutdown's ERROR say it was last saved when that file was
+// written. They said "last saved never" (tried on a full tmpfs), as if a
+// restart would start without any state.
+func TestRestartedWithUnsavedStateNamesTheFileOnDisk(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		r := startLogged(t, testTarget, &fakeHistory{value: 35}, dir)
+		advance(2 * time.Minute)
+		saved := r.c.Health().Components[3].LastOK
+		require.False(t, saved.IsZero())
+		r.stop()
+		advance(time.Hour)
+
+		logs := &testkit.SyncBuffer{}
+		st, err := state.New(dir)
+		require.NoError(t, err)
+		deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, time.Now)
+		deps.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps) // loads the file
+		require.NoError(t, err)
+		require.NoError(t, os.RemoveAll(dir)) // every save fails from the first cycle on
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx); close(done) }()
+		advance(3 * time.Minute)
+		at := saved.UTC().Format(time.RFC3339)
+		comp := c.Health().Components[3]
+		require.Contains(t, comp.Detail, "last saved "+at+";")
+		require.True(t, saved.Equal(comp.LastOK), "last_ok %s, saved %s", comp.LastOK, saved)
+		cancel()
+		<-done
+		err = c.SaveState()
+		require.ErrorIs(t, err, ErrStateNotSaved)
+		require.ErrorContains(t, err, "(last saved "+at+")")
+		require.Contains(t, logs.String(), "last_saved="+at)
 	})
 }
