@@ -70,7 +70,7 @@ type Config struct {
 	ScrapeFallback string        `envconfig:"SCRAPE_FALLBACK_PROTOCOL" desc:"format the embedded store reads a scrape target's answer in when its Content-Type is missing, does not parse or is no exposition format, as Prometheus's fallback_scrape_protocol: PrometheusText0.0.4, PrometheusText1.0.0, OpenMetricsText0.0.1, OpenMetricsText1.0.0 or PrometheusProto; empty: such a scrape fails (up 0), as in Prometheus 3"`
 	Retention      time.Duration `envconfig:"RETENTION" default:"720h" desc:"how long the embedded store keeps samples, at least PRESCALE_HISTORY_WINDOW"`
 
-	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s"`
+	ScalingInterval time.Duration `envconfig:"SCALING_INTERVAL" default:"60s" desc:"time between decision cycles, at least 1s; a target forecasts over its lag plus one interval, at most 2016 steps of PRESCALE_STEP"`
 	HistoryWindow   time.Duration `envconfig:"HISTORY_WINDOW" default:"336h" desc:"history each target's window holds: read whole at start (what the forecaster first fits on) and every 6h, only its new grid points between; at least 10 and at most 20160 steps of PRESCALE_STEP (14 days at 1m); unset, 336h is shortened to 20160 steps when PRESCALE_STEP is under 1m (logged at start)"`
 	Step            time.Duration `envconfig:"STEP" default:"5m" desc:"resolution of the history and of the forecast, a whole number of seconds"`
 	Coverage        float64       `envconfig:"FORECAST_COVERAGE" default:"0.95" desc:"central coverage of the forecast interval, in (0,1); its upper bound is provisioned when PRESCALE_TARGET_RISK_PER_UNIT is 0"`
@@ -144,6 +144,7 @@ func (c *Config) Validate() error {
 	bad := func(v, f string, a ...any) { errs = append(errs, &ConfigError{Var: v, Msg: fmt.Sprintf(f, a...)}) }
 	c.validateStore(bad)
 	c.validateLoop(bad)
+	c.validateLead(bad)
 	c.validateActuators(bad)
 	c.validateURLs(bad)
 	c.validateTLS(bad)
@@ -673,7 +674,14 @@ func (c *Config) Targets() ([]policy.Target, error) {
 	if err != nil {
 		return nil, &ConfigError{Var: "TARGETS_FILE", Msg: err.Error()}
 	}
-	return ParseTargets(b, c.EnvTarget(), c.UsageWindow)
+	ts, err := ParseTargets(b, c.EnvTarget(), c.UsageWindow)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.fileLeadErrors(ts); err != nil {
+		return nil, err
+	}
+	return ts, nil
 }
 
 // hostname is os.Hostname (tests replace it).
