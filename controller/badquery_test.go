@@ -334,7 +334,7 @@ func TestNoDataLogsOnce(t *testing.T) {
 		advance(time.Minute)
 		out = logs.String()
 		require.Equal(t, 1, outageInfos(out), "%s", out)
-		require.Contains(t, out, `level=INFO msg="target data back" target=web failing_for=5m0s failed_attempts=5`)
+		require.Contains(t, out, `level=INFO msg="target data back" target=web failing_for=6m0s failed_attempts=6`, "from the first cycle without data (missing_since), the grace included")
 
 		// One cycle without fresh data, shorter than the grace: nothing.
 		setUntil(time.Now().Unix() - 1)
@@ -387,7 +387,7 @@ func TestNoDataManyTargetsLogsOnce(t *testing.T) {
 	h.mu.Unlock()
 	out = cycle()
 	require.Equal(t, 1, outageInfos(out), "%s", out)
-	require.Contains(t, out, `level=INFO msg="targets data back" targets=6 first="t0, t1, t2" failing_for=2m0s failed_attempts=2`)
+	require.Contains(t, out, `level=INFO msg="targets data back" targets=6 first="t0, t1, t2" failing_for=3m0s failed_attempts=3`)
 	require.Equal(t, 6, strings.Count(out, `level=DEBUG msg="target data back"`), "%s", out)
 	require.NotContains(t, out, "level=WARN")
 }

@@ -28,6 +28,9 @@ type Tracker struct {
 	// losing is whether Lose was called since the last outage ended:
 	// OK's INFO then gives Lost as samples_lost, zero included.
 	losing bool
+	// sightings counts First's calls while no outage is under way: the
+	// failures of a grace period, which the outage it becomes counts.
+	sightings int
 }
 
 // Lose adds n samples to those the current outage lost (an owner may call
@@ -41,10 +44,16 @@ func (t *Tracker) Lose(n int) {
 // First returns when the problem seen at now was first seen, starting
 // the count at now if none was: a caller that gives a problem a grace
 // period (a store that has just started has no data for a few seconds)
-// calls Fail once now is far enough past it. OK clears it.
+// calls it at each failure and Fail once now is far enough past it. The
+// outage then counts from that first sighting, each sighting a failure:
+// the INFO ending it said failing_for=15s for a target without data for
+// 1m15s, the grace left out. OK clears it.
 func (t *Tracker) First(now time.Time) time.Time {
 	if t.Seen.IsZero() {
 		t.Seen = now
+	}
+	if !t.Failing() {
+		t.sightings++
 	}
 	return t.Seen
 }
@@ -64,6 +73,9 @@ func (t *Tracker) Fail(log *slog.Logger, now time.Time, err error, msg string, a
 		return false
 	}
 	t.Since = now
+	if !t.Seen.IsZero() && t.Seen.Before(now) { // after a grace period (First)
+		t.Since, t.Failures = t.Seen, max(t.Failures, t.sightings)
+	}
 	log.Warn(msg, attrs...)
 	return true
 }
@@ -74,7 +86,7 @@ func (t *Tracker) Fail(log *slog.Logger, now time.Time, err error, msg string, a
 // tracker is up again. It reports whether an outage ended.
 func (t *Tracker) OK(log *slog.Logger, now time.Time, msg string, attrs ...any) bool {
 	if !t.Failing() {
-		t.Seen = time.Time{}
+		t.Seen, t.sightings = time.Time{}, 0
 		return false
 	}
 	if t.losing {

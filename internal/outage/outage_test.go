@@ -103,6 +103,35 @@ func TestFirstSeen(t *testing.T) {
 	require.Equal(t, Tracker{}, tr)
 }
 
+// TestGraceCountsInTheOutage: a problem given a grace period (First at
+// each failure, Fail once it has lasted a minute) is an outage from its
+// first sighting: the INFO ending it gives the whole time and every
+// failure. It said failing_for=15s failed_attempts=3 for a target whose
+// data was missing 1m15s over 15 cycles of 5 s (tried live), the grace
+// left out. A problem without a grace counts from its Fail as before.
+func TestGraceCountsInTheOutage(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	var tr Tracker
+	t0 := time.Date(2026, 12, 7, 21, 39, 25, 0, time.UTC)
+	now := t0
+	for ; now.Sub(tr.First(now)) < time.Minute; now = now.Add(5 * time.Second) {
+	}
+	require.True(t, tr.Fail(log, now, errors.New("stale"), "no fresh data"))
+	for range 2 {
+		now = now.Add(5 * time.Second)
+		require.Equal(t, t0, tr.First(now))
+		tr.Fail(log, now, errors.New("stale"), "no fresh data")
+	}
+	require.True(t, tr.OK(log, now.Add(5*time.Second), "data back"))
+	require.Contains(t, buf.String(), `level=INFO msg="data back" failing_for=1m15s failed_attempts=15`)
+
+	buf.Reset()
+	require.True(t, tr.Fail(log, t0, errors.New("down"), "source down"))
+	require.True(t, tr.OK(log, t0.Add(15*time.Second), "source back"))
+	require.Contains(t, buf.String(), `level=INFO msg="source back" failing_for=15s failed_attempts=1`)
+}
+
 // TestGroupFewAndMany: up to Few members starting (ending) in a round log
 // a line each, as a Tracker does; more log one line with their count and
 // the first Few names, each member at DEBUG; a failure of an outage under
