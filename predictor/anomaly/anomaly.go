@@ -10,6 +10,7 @@ import (
 	"math"
 
 	"github.com/prescale/prescale/predictor"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // This file holds the streaming anomaly detectors' shared parts (the
@@ -41,16 +42,9 @@ func normalTail(z float64) float64 {
 	return 0.5 * math.Erfc(z/math.Sqrt2)
 }
 
-// clamp01 maps x into [0, 1]; NaN becomes 0.
-func clamp01(x float64) float64 {
-	switch {
-	case !(x > 0): // also NaN
-		return 0
-	case x > 1:
-		return 1
-	}
-	return x
-}
+// clamp01 is series.Clamp01, the one rule of a score's range (the
+// forecast's confidence has it too).
+func clamp01(x float64) float64 { return series.Clamp01(x) }
 
 // ZScoreConfig configures a ZScoreDetector. The zero value gives the
 // defaults.

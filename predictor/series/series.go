@@ -458,12 +458,11 @@ func Median(x []float64) float64 {
 	return QuantileSorted(x, 0.5)
 }
 
-// Clamp01 clamps x to [0, 1], mapping NaN to 0.
+// Clamp01 clamps x to [0, 1], mapping NaN (and -0) to 0: the range of an
+// anomaly score and of a forecast's confidence.
 func Clamp01(x float64) float64 {
 	switch {
-	case math.IsNaN(x):
-		return 0
-	case x < 0:
+	case !(x > 0): // also NaN and -0
 		return 0
 	case x > 1:
 		return 1

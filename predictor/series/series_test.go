@@ -34,6 +34,32 @@ func TestQuantileSorted(t *testing.T) {
 	require.True(t, math.IsNaN(QuantileSorted(nil, 0.5)))
 }
 
+// TestClamp01 pins the one range rule of the anomaly scores and the
+// forecast's confidence: NaN and anything not above 0 (-0 included, so
+// that no score is written as -0) are 0, anything above 1 is 1.
+func TestClamp01(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x    float64
+		want float64
+	}{
+		{"inside", 0.25, 0.25},
+		{"one", 1, 1},
+		{"above", 1.5, 1},
+		{"+Inf", math.Inf(1), 1},
+		{"below", -0.5, 0},
+		{"-Inf", math.Inf(-1), 0},
+		{"NaN", math.NaN(), 0},
+		{"-0", math.Copysign(0, -1), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Clamp01(tc.x)
+			require.Equal(t, tc.want, got) //nolint:testifylint // exact: a clamp, no arithmetic
+			require.False(t, math.Signbit(got), "Clamp01(%v) = -0", tc.x)
+		})
+	}
+}
+
 func TestACF(t *testing.T) {
 	alt := []float64{1, -1, 1, -1}
 	for _, tc := range []struct {
