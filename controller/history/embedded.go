@@ -105,11 +105,10 @@ func (e *Embedded) Close() error { return e.db.Close() }
 
 // QueryRange implements History with the embedded PromQL engine.
 func (e *Embedded) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, error) {
-	if err := validateRange(query, start, end, step); err != nil {
+	start, end, err := checkRange(query, start, end, step)
+	if err != nil {
 		return Series{}, err
 	}
-	start = start.Truncate(time.Millisecond)
-	end = end.Truncate(time.Millisecond)
 	q, err := e.engine.NewRangeQuery(ctx, e.db, nil, query, start, end, step)
 	if err != nil {
 		return Series{}, fmt.Errorf("history: embedded query %q: %w: %w", query, ErrQuery, err)

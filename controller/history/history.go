@@ -126,18 +126,21 @@ func IsQueryError(err error) bool {
 // are split so that each call stays below it.
 const MaxPointsPerSeries = 11000
 
-// validateRange checks the arguments shared by both implementations.
-func validateRange(query string, start, end time.Time, step time.Duration) error {
+// checkRange checks the arguments QueryRange's implementations share and
+// returns the range they query: start and end truncated to the
+// millisecond, the resolution of a sample's time and of the grid, so that
+// the embedded engine and a remote server are asked the same range.
+func checkRange(query string, start, end time.Time, step time.Duration) (time.Time, time.Time, error) {
 	if query == "" {
-		return errors.New("history: empty query")
+		return start, end, errors.New("history: empty query")
 	}
 	if step <= 0 {
-		return fmt.Errorf("history: step must be positive, got %s", step)
+		return start, end, fmt.Errorf("history: step must be positive, got %s", step)
 	}
 	if end.Before(start) {
-		return fmt.Errorf("history: end %s before start %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
+		return start, end, fmt.Errorf("history: end %s before start %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
 	}
-	return nil
+	return start.Truncate(time.Millisecond), end.Truncate(time.Millisecond), nil
 }
 
 // grid returns the evaluation timestamps in unix milliseconds.

@@ -105,11 +105,10 @@ func orDefault(d time.Duration) time.Duration {
 // QueryRange implements History. Ranges longer than the server's
 // points-per-series limit are split into consecutive calls on the same grid.
 func (r *Remote) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (Series, error) {
-	if err := validateRange(query, start, end, step); err != nil {
+	start, end, err := checkRange(query, start, end, step)
+	if err != nil {
 		return Series{}, err
 	}
-	start = start.Truncate(time.Millisecond)
-	end = end.Truncate(time.Millisecond)
 	f := newFiller(start, end, step)
 	for _, c := range chunks(start, end, step, r.maxPoints) {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
