@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/prescale/prescale/controller/engine/internal/gridtimes"
 	"github.com/prescale/prescale/predictor"
 	"github.com/prescale/prescale/predictor/forecast"
+	"github.com/prescale/prescale/predictor/series"
 )
 
 // Live forecaster defaults (one global configuration).
@@ -71,8 +71,8 @@ type Live struct {
 	cfg LiveConfig
 	// Own samples: absolute index off+k for t.At(k), y[k]; the samples
 	// before off are auto's (from absolute index updated-auto.Held() on).
-	// Their times are two numbers while on a grid (gridtimes).
-	t   gridtimes.Times
+	// Their times are two numbers while on a grid (series.Times).
+	t   series.Times
 	y   []float64
 	off int
 	n   int // samples seen
@@ -222,7 +222,7 @@ func (l *Live) refit(f int) {
 	l.fitErr = a.Fit(t[:f-lo], y[:f-lo])
 	l.auto = a
 	if l.fitErr != nil || l.cfg.Counter {
-		l.t, l.y, l.off = gridtimes.Of(t), y, lo
+		l.t, l.y, l.off = series.TimesOf(t), y, lo
 		return
 	}
 	for ; l.updated < l.n; l.updated++ {
@@ -234,7 +234,7 @@ func (l *Live) refit(f int) {
 // release drops Live's own samples once the fit holds them all (their
 // arrays too: they held a whole window before the first fit).
 func (l *Live) release() {
-	l.t, l.y, l.off = gridtimes.Times{}, nil, l.n
+	l.t, l.y, l.off = series.Times{}, nil, l.n
 }
 
 // Ready reports, without fitting, whether Forecast would return a

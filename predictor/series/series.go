@@ -28,18 +28,17 @@ type Series struct {
 	// Z, Obs, Offset and NonNeg are read by the models and written by
 	// Push only; Time gives the times.
 	//
-	// Times on a regular grid (the common case: a range query's answer)
-	// are two numbers, t0 and dt, the time of sample i being t0 + i*dt;
-	// times holds them all only once a sample leaves the grid.
-	t0, dt int64
-	times  []int64
-	Z      []float64  // values, gaps carried forward, counter resets undone
-	lz     []float64  // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
-	lzOff  int        // first sample lz holds (0 until Keep keeps a tail)
-	lent   *[]float64 // lz's buffer while LendLog lends it (logPool)
-	Obs    []bool     // false where Z[i] was carried forward
-	cs     []float64  // prefix sums of Z: cs[i] = Z[0] + ... + Z[i-1]
-	lcs    []float64  // prefix sums of lz
+	// The times are a Times: two numbers while on a regular grid (the
+	// common case: a range query's answer), one int64 a sample only once
+	// one leaves it.
+	times Times
+	Z     []float64  // values, gaps carried forward, counter resets undone
+	lz    []float64  // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
+	lzOff int        // first sample lz holds (0 until Keep keeps a tail)
+	lent  *[]float64 // lz's buffer while LendLog lends it (logPool)
+	Obs   []bool     // false where Z[i] was carried forward
+	cs    []float64  // prefix sums of Z: cs[i] = Z[0] + ... + Z[i-1]
+	lcs   []float64  // prefix sums of lz
 
 	counter bool
 	Offset  float64 // added to raw counter values after resets
@@ -176,36 +175,12 @@ func (s *Series) pushObs(ok bool, capHint int) {
 }
 
 // Time returns the time of sample i (0 <= i < N).
-func (s *Series) Time(i int) int64 {
-	if s.times != nil {
-		return s.times[i]
-	}
-	return s.t0 + int64(i)*s.dt
-}
+func (s *Series) Time(i int) int64 { return s.times.At(i) }
 
 // pushTime appends the time of the sample being pushed (N is not yet
-// counting it): it stays two numbers while the times are on a grid.
-func (s *Series) pushTime(t int64) {
-	n := len(s.Z)
-	switch {
-	case s.times != nil:
-		s.times = append(s.times, t)
-		return
-	case n == 0:
-		s.t0 = t
-		return
-	case n == 1 && t > s.t0:
-		s.dt = t - s.t0
-		return
-	case n > 1 && t == s.t0+int64(n)*s.dt:
-		return
-	}
-	s.times = make([]int64, n, cap(s.Z))
-	for i := range s.times {
-		s.times[i] = s.t0 + int64(i)*s.dt
-	}
-	s.times = append(s.times, t)
-}
+// counting it): it stays two numbers while the times are on a grid, and
+// leaving it makes an array as large as the values'.
+func (s *Series) pushTime(t int64) { s.times.push(t, cap(s.Z)) }
 
 // Keep releases what no model of the caller reads any more and stops
 // extending it: the log-scale values of all but the last logTail samples
@@ -350,13 +325,13 @@ func (s *Series) Step() int64 {
 	if n < 2 {
 		return 1
 	}
-	if s.times == nil && s.dt > 0 {
-		return s.dt
+	if s.times.all == nil && s.times.dt > 0 {
+		return s.times.dt
 	}
 	lo := max(1, n-512)
 	d := make([]int64, 0, n-lo)
 	for i := lo; i < n; i++ {
-		if dt := s.times[i] - s.times[i-1]; dt > 0 {
+		if dt := s.times.all[i] - s.times.all[i-1]; dt > 0 {
 			d = append(d, dt)
 		}
 	}

@@ -1,4 +1,4 @@
-package gridtimes
+package series
 
 import (
 	"testing"
@@ -37,19 +37,19 @@ func TestTimes(t *testing.T) {
 					s.Drop(c.drops[i])
 					want = want[c.drops[i]:]
 				}
-				require.Equal(t, want, all(&s), "after push %d", i)
+				require.Equal(t, want, allTimes(&s), "after push %d", i)
 			}
 			require.Equal(t, c.onGrid, s.Held() == 0)
 			if !c.onGrid {
 				require.Equal(t, s.Len(), s.Held())
 			}
-			o := Of(c.ts)
-			require.Equal(t, append([]int64{}, c.ts...), all(&o), "Of")
+			o := TimesOf(c.ts)
+			require.Equal(t, append([]int64{}, c.ts...), allTimes(&o), "Of")
 		})
 	}
 }
 
-func all(s *Times) []int64 {
+func allTimes(s *Times) []int64 {
 	out := []int64{}
 	for k := range s.Len() {
 		out = append(out, s.At(k))
@@ -58,7 +58,7 @@ func all(s *Times) []int64 {
 }
 
 func TestTimesPanics(t *testing.T) {
-	s := Of([]int64{300, 600})
-	require.PanicsWithValue(t, "gridtimes: index out of range", func() { s.At(2) })
-	require.PanicsWithValue(t, "gridtimes: drop out of range", func() { s.Drop(3) })
+	s := TimesOf([]int64{300, 600})
+	require.PanicsWithValue(t, "series: time index out of range", func() { s.At(2) })
+	require.PanicsWithValue(t, "series: time drop out of range", func() { s.Drop(3) })
 }
