@@ -33,25 +33,86 @@ type fetched struct {
 
 // queryAll runs the query phase: every target's history and current
 // units, at most QueryConcurrency targets at a time (the phase waits on the
-// store, not on the CPU).
+// store, not on the CPU). Once the source has failed twice QueryConcurrency
+// targets' queries and answered none this cycle (it hangs: each query
+// waits for PRESCALE_QUERY_TIMEOUT), the targets not yet read are not
+// queried (sourceTally): a cycle took targets / QueryConcurrency times
+// the timeout (45 s for 30 targets at 2 and 3 s, tried live; an hour for
+// 1,000 at the defaults), and decisions resumed only that long after the
+// source answered again. Twice, so that heavy queries timing out at the
+// head of the targets (as many as run at a time) leave the others read.
 func (c *Controller) queryAll(ctx context.Context, now time.Time) []fetched {
 	out := make([]fetched, len(c.targets))
+	qctx, cut := context.WithCancelCause(ctx)
+	defer cut(nil)
+	tally := &sourceTally{need: 2 * c.o.QueryConcurrency}
 	sem := make(chan struct{}, c.o.QueryConcurrency)
 	var wg sync.WaitGroup
 	for i, t := range c.targets {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			f := c.fetch(ctx, now, i)
-			if err := c.readCurrent(ctx, t, &f.snap); err != nil {
+			if err := context.Cause(qctx); errors.Is(err, errCycleCut) && ctx.Err() == nil {
+				out[i] = c.notQueried(now, i, err)
+				return
+			}
+			f := c.fetch(qctx, now, i)
+			if err := c.readCurrent(qctx, t, &f.snap); err != nil {
 				f.err = errors.Join(f.err, err)
+			}
+			if err := context.Cause(qctx); errors.Is(err, errCycleCut) && ctx.Err() == nil && !f.snap.histUp {
+				f = c.notQueried(now, i, err) // cut short by the cut: its window is kept
 			}
 			c.wins[i] = f.snap.win
 			out[i] = f
+			tally.add(f, cut)
 		})
 	}
 	wg.Wait()
 	return out
+}
+
+// errCycleCut is the cause of a query phase cut short by sourceTally.
+var errCycleCut = errors.New("not queried this cycle")
+
+// sourceTally counts a query phase's targets the source answered and
+// failed, and cuts the phase short once it has failed need of them and
+// answered none.
+type sourceTally struct {
+	mu             sync.Mutex
+	need           int
+	answered, fail int
+	cut            bool
+}
+
+// add counts f (a target fetched with the phase's context) and cuts the
+// phase (cut) with the first failures' error when the source failed need
+// targets and answered none.
+func (s *sourceTally) add(f fetched, cut context.CancelCauseFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.cut, errors.Is(f.err, errCycleCut):
+	case f.snap.histUp:
+		s.answered++
+	default:
+		s.fail++
+		if s.answered == 0 && s.fail >= s.need {
+			s.cut = true
+			cut(fmt.Errorf("%w: the history source failed the cycle's first %d targets' queries and answered none (%s)",
+				errCycleCut, s.fail, f.snap.histErr))
+		}
+	}
+}
+
+// notQueried is target idx's fetch at now when the cycle's query phase
+// was cut (err): the source's problem, the window kept as it was.
+func (c *Controller) notQueried(now time.Time, idx int, err error) fetched {
+	end := now.Truncate(c.o.Step)
+	f := fetched{snap: snapshot{at: now, start: end.Add(-c.o.Window), end: end, win: c.wins[idx], histUp: true, demand: math.NaN()},
+		rawEnd: math.NaN()}
+	classify(&f, err, c.targets[idx].Query)
+	return f
 }
 
 // fetch reads target idx's history for the cycle at now: the grid points
