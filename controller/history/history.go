@@ -143,17 +143,32 @@ func checkRange(query string, start, end time.Time, step time.Duration) (time.Ti
 	return start.Truncate(time.Millisecond), end.Truncate(time.Millisecond), nil
 }
 
-// grid returns the evaluation timestamps in unix milliseconds.
-func grid(start, end time.Time, step time.Duration) []int64 {
+// grid is the evaluation timestamps in unix milliseconds: first, first +
+// step, ... up to the query's end, n of them.
+type grid struct {
+	first, step int64
+	n           int
+}
+
+func newGrid(start, end time.Time, step time.Duration) grid {
 	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
 	if st <= 0 {
 		st = 1
 	}
-	out := make([]int64, 0, (e-s)/st+1)
-	for t := s; t <= e; t += st {
-		out = append(out, t)
+	g := grid{first: s, step: st}
+	if e >= s {
+		g.n = int((e-s)/st) + 1
 	}
-	return out
+	return g
+}
+
+// index is the point at ms, false when ms is not on the grid.
+func (g grid) index(ms int64) (int, bool) {
+	d := ms - g.first
+	if d < 0 || d%g.step != 0 || d/g.step >= int64(g.n) {
+		return 0, false
+	}
+	return int(d / g.step), true
 }
 
 // chunks splits [start, end] into sub-ranges of at most maxPoints grid
@@ -182,7 +197,7 @@ func chunks(start, end time.Time, step time.Duration, maxPoints int) [][2]time.T
 // a series whose labels changed mid-range (two series, one after the
 // other) is still refused: the result would splice them.
 type filler struct {
-	idx   map[int64]int
+	grid  grid
 	s     Series
 	found bool
 	// owner is, per grid point, 1 + the index in names of the series with
@@ -197,11 +212,10 @@ type filler struct {
 }
 
 func newFiller(start, end time.Time, step time.Duration) *filler {
-	g := grid(start, end, step)
-	f := &filler{idx: make(map[int64]int, len(g)), s: Series{T: make([]int64, len(g)), V: make([]float64, len(g))}, owner: make([]int32, len(g))}
-	for i, ms := range g {
-		f.idx[ms] = i
-		f.s.T[i] = ms / 1000
+	g := newGrid(start, end, step)
+	f := &filler{grid: g, s: Series{T: make([]int64, g.n), V: make([]float64, g.n)}, owner: make([]int32, g.n)}
+	for i := range g.n {
+		f.s.T[i] = (g.first + int64(i)*g.step) / 1000
 		f.s.V[i] = math.NaN()
 	}
 	return f
@@ -223,7 +237,7 @@ func (f *filler) sid(name string) int32 {
 
 // put records series sid's sample at ms; result checks it.
 func (f *filler) put(ms int64, v float64, sid int32) {
-	i, ok := f.idx[ms]
+	i, ok := f.grid.index(ms)
 	if !ok {
 		return
 	}
