@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -18,6 +20,7 @@ import (
 	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/controller/state"
 	"github.com/prescale/prescale/internal/cputime"
+	"github.com/prescale/prescale/internal/memlimit"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -45,8 +48,15 @@ func fleetTargets(b *testing.B) int {
 // The VictoriaMetrics process shares the machine's cores. With
 // PRESCALE_BENCH_HEAPPROFILE=FILE it writes the heap profile at the end;
 // with PRESCALE_BENCH_PEAKPROBE=DIR, profiles at the highest live heap of
-// each phase (peakProbe).
+// each phase (peakProbe). GOGC set runs it with that GC percent instead of
+// the controller's default (memlimit.DefaultGCPercent).
 func BenchmarkFleetVictoriaMetrics(b *testing.B) {
+	// The controller's process lowers the GC percent when GOGC is unset
+	// (cmd/prescale-controller): so does this one, so that its peak is the
+	// controller's.
+	if percent := memlimit.DefaultGCPercent(os.Getenv); percent > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(percent))
+	}
 	n := fleetTargets(b)
 	heapProfile := os.Getenv("PRESCALE_BENCH_HEAPPROFILE") // liveDefaults unsets PRESCALE_*
 	probeDir := os.Getenv("PRESCALE_BENCH_PEAKPROBE")      // peakprobe_test.go
@@ -92,9 +102,9 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	require.NoError(b, err)
 	probe.set("first")
 	b.ResetTimer()
-	t0, cpu0 := time.Now(), cputime.Seconds()
+	t0, cpu0, gc0 := time.Now(), cputime.Seconds(), gcWork()
 	require.NoError(b, c.ReconcileOnce(ctx))
-	first, firstCPU := time.Since(t0), cputime.Seconds()-cpu0
+	first, firstCPU, firstGC := time.Since(t0), cputime.Seconds()-cpu0, gcWork()
 	firstPeak := testkit.PeakRSSMB() // VmHWM so far: the first cycle's peak
 	firstPhases := phaseSums(b, reg)
 	require.Positive(b, firstPhases["fit"], "the first cycle's fit phase timed")
@@ -125,6 +135,10 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	}
 	b.ReportMetric(first.Seconds(), "first_cycle_s")
 	b.ReportMetric(firstCPU, "first_cycle_cpu_s")
+	// The garbage collector's share of it (the runtime's estimate) and its
+	// collections: what a lower GC percent costs.
+	b.ReportMetric(firstGC.cpu-gc0.cpu, "first_gc_cpu_s")
+	b.ReportMetric(firstGC.cycles-gc0.cycles, "first_gcs")
 	b.ReportMetric(steadyCPU/float64(len(steady)), "steady_cycle_cpu_s")
 	// The costliest steady cycle's CPU (the step at which 1/24 of the
 	// targets refit): its wall time on a loaded machine is mostly waiting.
@@ -152,6 +166,20 @@ func BenchmarkFleetVictoriaMetrics(b *testing.B) {
 	b.ReportMetric(float64(fi.Size())/1e6, "state_file_MB")
 	b.ReportMetric(float64(n), "targets")
 	checkDecided(b, c, n)
+}
+
+// gcCost is the garbage collector's work so far: CPU seconds (the
+// runtime's estimate, without the marking done on otherwise idle cores,
+// which varies with the machine's other work) and collections.
+type gcCost struct{ cpu, cycles float64 }
+
+func gcWork() gcCost {
+	s := []metrics.Sample{
+		{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
+		{Name: "/gc/cycles/total:gc-cycles"},
+	}
+	metrics.Read(s)
+	return gcCost{cpu: s[0].Value.Float64() - s[1].Value.Float64(), cycles: float64(s[2].Value.Uint64())}
 }
 
 // phaseSums reads the total seconds of each cycle phase so far from

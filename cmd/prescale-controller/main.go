@@ -60,10 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.LogFittedWindow(logger, fittedFrom)
 	}
 	clihelp.IgnoreHangup(ctx, logger)
-	if limit, source := memlimit.Default(os.Getenv, cgroup.ReadBounded); limit > 0 {
-		debug.SetMemoryLimit(limit)
-		logger.Info("soft memory limit set below the cgroup's memory limit (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
-	}
+	runtimeMemory(logger, os.Getenv, cgroup.ReadBounded)
 	a, err := app.New(cfg, app.Options{Registry: buildinfo.NewRegistry("prescale_controller"), Logger: logger})
 	if err != nil {
 		// What it repeats of the variables cut, as prescale run's start
@@ -79,6 +76,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Shut down: the API closed, the state saved, the store closed.
 	logger.Info("prescale-controller stopped")
 	return 0
+}
+
+// runtimeMemory applies the Go runtime's memory settings the operator left
+// unset, each logged: a soft memory limit below the cgroup's (GOMEMLIMIT
+// unset, a limit found) and a garbage collection percent below the
+// runtime's 100 (GOGC unset). getenv and readFile are os.Getenv and
+// cgroup.ReadBounded in production.
+func runtimeMemory(logger *slog.Logger, getenv func(string) string, readFile func(string) ([]byte, error)) {
+	if limit, source := memlimit.Default(getenv, readFile); limit > 0 {
+		debug.SetMemoryLimit(limit)
+		logger.Info("soft memory limit set below the cgroup's memory limit (GOMEMLIMIT unset)", "bytes", limit, "fraction", memlimit.Fraction, "from", source)
+	}
+	if percent := memlimit.DefaultGCPercent(getenv); percent > 0 {
+		debug.SetGCPercent(percent)
+		logger.Info("garbage collection percent set below the Go runtime's 100 (GOGC unset)", "percent", percent)
+	}
 }
 
 // configure reads and checks the configuration. An unset

@@ -2,8 +2,9 @@
 // MemoryMax=) a soft memory limit (the Go runtime's, as GOMEMLIMIT sets)
 // below the cgroup's own, so
 // that garbage collection works harder near the limit instead of the
-// process being killed at it. It only reads: the caller applies the
-// limit (runtime/debug.SetMemoryLimit).
+// process being killed at it, and a garbage collection percent below the
+// runtime's default (DefaultGCPercent) when GOGC is unset. It only reads:
+// the caller applies them (runtime/debug.SetMemoryLimit, SetGCPercent).
 package memlimit
 
 import (
