@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/prescale/prescale/controller/internal/simpool"
+	"github.com/prescale/prescale/controller/policy"
 	"github.com/prescale/prescale/predictor/series"
 )
 
@@ -68,26 +69,9 @@ func durations(t []int64) []float64 {
 func (s *Sim) Clamp(u int) int { return max(s.Min, min(s.Max, u)) }
 
 // Need is the smallest k >= 0 with k·capacity >= demand (exact in floating
-// point, like the referee's instances_needed). It saturates at
-// math.MaxInt32: demand/capacity beyond that (an absurd capacity) would
-// overflow the int conversion and never finish the exactness loops.
-func (s *Sim) Need(demand float64) int {
-	if !(demand > 0) {
-		return 0
-	}
-	x := demand / s.Capacity
-	if !(x < math.MaxInt32) {
-		return math.MaxInt32
-	}
-	k := int(math.Ceil(x))
-	for float64(k)*s.Capacity < demand {
-		k++
-	}
-	for k > 0 && float64(k-1)*s.Capacity >= demand {
-		k--
-	}
-	return k
-}
+// point, like the referee's instances_needed): policy.UnitsNeeded, the
+// rule a target's decisions size units by. It saturates at math.MaxInt32.
+func (s *Sim) Need(demand float64) int { return policy.UnitsNeeded(demand, s.Capacity) }
 
 // InitialUnits is the referee's default: right-sized for the first known
 // demand, clamped.
@@ -106,7 +90,7 @@ type Stepper func(i int, pool *simpool.Pool) (desired int, ok bool)
 
 // Run simulates one policy from initial ready units and returns its
 // figures; timeline, when not nil, receives every sample's counts.
-func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
+func (s *Sim) Run(initial int, step Stepper, timeline []Sample) Figures {
 	pool := simpool.NewPool(s.Clamp(initial))
 	prev := pool.Requested()
 	var reqS, readyS, obsS, violS, demandInt, unservedInt float64
@@ -114,7 +98,7 @@ func (s *Sim) Run(initial int, policy Stepper, timeline []Sample) Figures {
 	for i, ts := range s.T {
 		now := float64(ts)
 		pool.Promote(now)
-		if d, ok := policy(i, pool); ok {
+		if d, ok := step(i, pool); ok {
 			pool.SetDesired(s.Clamp(d), now+s.Lag)
 		}
 		pool.Promote(now)

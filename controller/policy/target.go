@@ -315,15 +315,28 @@ func (t Target) validateCapacity(bad func(field, format string, args ...any)) {
 // UnitsFor is the smallest whole number of units k >= 0 with
 // k * CapacityPerUnit * TargetUtilization >= demand: the HPA formula
 // ceil(demand / (capacity * utilisation)), made exact in floating point so
-// that a demand exactly at capacity needs no extra unit. NaN or negative
-// demand needs 0 units.
+// that a demand exactly at capacity needs no extra unit (UnitsNeeded).
+// NaN or negative demand needs 0 units.
 func (t Target) UnitsFor(demand float64) int {
-	per := t.CapacityPerUnit * t.TargetUtilization
+	return UnitsNeeded(demand, t.CapacityPerUnit*t.TargetUtilization)
+}
+
+// UnitsNeeded is the smallest whole number k >= 0 with k * per >= demand,
+// exact in floating point as the referee's instances_needed (0.1+0.2 at
+// 0.1 a unit needs 3; 0.9 at 0.3 needs 4, 3 * 0.3 being
+// 0.8999999999999999): the one rule of the units a demand needs, for a
+// target's decisions (UnitsFor) and for the backtest's simulated pool
+// (controller/backtest's Sim.Need), so that the units a decision sizes
+// are those the simulation counts as enough. A demand that is not above
+// 0 (NaN included), or a per that is not, needs 0. It saturates at
+// math.MaxInt32: demand/per beyond that would overflow the int
+// conversion and never finish the exactness loops.
+func UnitsNeeded(demand, per float64) int {
 	if !(demand > 0) || !(per > 0) {
 		return 0
 	}
 	x := demand / per
-	if x >= math.MaxInt32 {
+	if !(x < math.MaxInt32) {
 		return math.MaxInt32
 	}
 	k := int(math.Ceil(x))
