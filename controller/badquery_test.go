@@ -392,6 +392,49 @@ func TestNoDataManyTargetsLogsOnce(t *testing.T) {
 	require.NotContains(t, out, "level=WARN")
 }
 
+// TestBadQueryManyTargetsLogsOnce: six targets whose queries the store
+// starts refusing in the same cycle (a query limit lowered under every
+// target's read) log one WARN with their count and the first three
+// names, each target at DEBUG, and one INFO when the store answers them
+// again; each target logged its own WARN and INFO (1,000 of each under
+// 1,000 targets). The clock is injected: each cycle is one ReconcileOnce.
+func TestBadQueryManyTargetsLogsOnce(t *testing.T) {
+	targets := make([]policy.Target, 6)
+	for i := range targets {
+		targets[i] = testTarget
+		targets[i].Name = fmt.Sprintf("t%d", i)
+	}
+	h := &fakeHistory{value: 35}
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	now := fixtureStart
+	logs := &testkit.SyncBuffer{}
+	deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), targets), func() time.Time { return now })
+	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := New(targets, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	cycle := func() string {
+		before := len(logs.String())
+		_ = c.ReconcileOnce(t.Context())
+		now = now.Add(time.Minute)
+		return logs.String()[before:]
+	}
+	cycle()
+	h.set(0, fmt.Errorf("%w: query processing would load too many samples into memory in query execution", history.ErrQuery))
+	out := cycle()
+	requireOneWarn(t, out, `level=WARN msg="targets' queries failing: decisions hold" targets=6 first="t0, t1, t2" err="query \"q\": history: the store could not evaluate the query: query processing would load too many samples`)
+	require.Equal(t, 6, strings.Count(out, `level=DEBUG msg="target query failing: decisions hold"`), "%s", out)
+	require.Contains(t, out, `level=DEBUG msg="target query failing: decisions hold" target=t5 reason=bad_query err=`)
+	out = cycle()
+	require.NotContains(t, out, "level=WARN")
+
+	h.set(35, nil)
+	out = cycle()
+	require.Equal(t, 1, outageInfos(out), "%s", out)
+	require.Contains(t, out, `level=INFO msg="targets' queries recovered" targets=6 first="t0, t1, t2" failing_for=2m0s failed_attempts=2`)
+	require.Equal(t, 6, strings.Count(out, `level=DEBUG msg="target query recovered"`), "%s", out)
+}
+
 // outageInfos counts the INFO lines of out but the decisions' own
 // ("scaling", logged in act mode with or without actuators): an outage
 // logs one INFO when it ends.

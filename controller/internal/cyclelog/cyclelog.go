@@ -62,8 +62,10 @@ type Log struct {
 	// read as a lower bound (complete_query).
 	query, current, data, partial []outage.Tracker
 	// dataGroup logs the data outages that start (end) in one cycle: more
-	// than a few as one line (an exporter gone under many targets).
-	dataGroup outage.Group
+	// than a few as one line (an exporter gone under many targets);
+	// queryGroup the query problems (a store's limit lowered under many
+	// targets' full reads).
+	dataGroup, queryGroup outage.Group
 }
 
 // New returns the log of targets' outages.
@@ -74,7 +76,10 @@ func New(targets []Target) *Log {
 		partial: make([]outage.Tracker, n),
 		dataGroup: outage.Group{Key: "target",
 			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
-			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"}}
+			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"},
+		queryGroup: outage.Group{Key: "target",
+			FailMsg: "target query failing: decisions hold", OKMsg: "target query recovered",
+			ManyFailMsg: "targets' queries failing: decisions hold", ManyOKMsg: "targets' queries recovered"}}
 }
 
 // History logs the history source's outages as the actuators log theirs:
@@ -98,17 +103,19 @@ func (l *Log) History(log *slog.Logger, now time.Time, up bool, histErr string, 
 // data and current_query as History logs the source's outages: one WARN
 // naming the target when one starts, DEBUG at each cycle while it lasts,
 // one INFO with its duration when the target decides normally again (its
-// current_query reads again, its demand is whole again). facts[i] is
-// target i's.
+// current_query reads again, its demand is whole again). More than three
+// targets' queries (or data) starting (ending) to fail in one cycle log
+// one line with their count and first names (outage.Group): a store's
+// limit lowered under 1,000 targets logged 1,000 WARN lines at once, and
+// 1,000 INFO when raised again. facts[i] is target i's.
 func (l *Log) Targets(log *slog.Logger, now time.Time, facts []Facts) {
 	for i, f := range facts {
 		name := l.targets[i].Name
 		switch {
 		case f.BadQuery:
-			l.query[i].Fail(log, now, errors.New(f.HistErr), "target query failing: decisions hold",
-				"target", name, "reason", policy.ReasonBadQuery)
+			l.queryGroup.Fail(log, &l.query[i], now, errors.New(f.HistErr), name, "reason", policy.ReasonBadQuery)
 		case f.HistUp:
-			l.query[i].OK(log, now, "target query recovered", "target", name)
+			l.queryGroup.OK(&l.query[i], now, name)
 		}
 		l.data1(log, now, i, f)
 		l.current1(log, now, i, f)
@@ -120,6 +127,7 @@ func (l *Log) Targets(log *slog.Logger, now time.Time, facts []Facts) {
 			l.partial[i].OK(log, now, "target demand whole again", "target", name)
 		}
 	}
+	l.queryGroup.Flush(log)
 	l.dataGroup.Flush(log)
 }
 

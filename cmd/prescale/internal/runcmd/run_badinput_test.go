@@ -72,6 +72,9 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	setRunTargets(t, file)
+	// More than three targets failing in one cycle log one WARN with their
+	// count, each target at DEBUG (cyclelog).
+	t.Setenv("PRESCALE_LOG_LEVEL", "debug")
 
 	ctx, base, _, errb := startRun(t, nil)
 	testkit.Eventually(ctx, t, time.Minute, "bad_query decisions", func() error {
@@ -95,8 +98,9 @@ func TestE2EPrescaleRunBadQueries(t *testing.T) {
 		return nil
 	})
 	logs := errb.String()
+	require.Regexp(t, `level=WARN msg="targets?'? quer(y|ies) failing: decisions hold"`, logs, "the failures are WARN")
 	require.Contains(t, logs, `msg="target query failing: decisions hold" target=inf reason=bad_query err="query \"vector(1) / (time()`,
-		"one WARN names the target, the reason and its query")
+		"a line names the target, the reason and its query")
 	require.Contains(t, logs, `msg="target query failing: decisions hold" target=neg reason=bad_query err="query \"vector(-5)\": history: query returned a negative value`)
 	require.NotContains(t, logs, "cycle failed", "a target's query problem is its own WARN, not the cycle's")
 }
