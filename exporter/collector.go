@@ -30,7 +30,7 @@ type Collector interface {
 
 // Source is a Collector that also describes its metrics, so the registry
 // can check names, help and labels when the exporter registers (every
-// source of this package is one).
+// source of this package and of internal/app is one).
 type Source interface {
 	Collector
 	Describe(ch chan<- *prometheus.Desc)

@@ -148,12 +148,12 @@ func TestCountTCPStates(t *testing.T) {
    3: 0100007F:1F90 0100007F:C351 06 00000000:00000000 00:00000000 00000000     0        0 0 3
    4: 0100007F:1F90 0100007F:C352 0B 00000000:00000000 00:00000000 00000000     0        0 4 1
 `
-	var counts [len(tcpStates)]float64
+	var counts [len(procfs.TCPStates)]float64
 	require.NoError(t, procfs.CountTCPStates(strings.NewReader(table), 8080, &counts))
 	// 8080 is 0x1F90: one listening socket, one established (the client
 	// side, local port 0xC350, does not count), one in time_wait, one
 	// closing (0B, the last state).
-	require.Equal(t, [len(tcpStates)]float64{0: 1, 5: 1, 9: 1, 10: 1}, counts)
+	require.Equal(t, [len(procfs.TCPStates)]float64{0: 1, 5: 1, 9: 1, 10: 1}, counts)
 
 	err := procfs.CountTCPStates(strings.NewReader("header\n 0: 0100007F:XYZ 0:0 01\n"), 8080, &counts)
 	require.EqualError(t, err, `bad local port in "0100007F:XYZ": invalid syntax`)

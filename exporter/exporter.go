@@ -1,10 +1,10 @@
 // Package exporter publishes host and application metrics for Prometheus.
 //
 // Every source (cpu, memory, disk, filesystem, network, load, boot time,
-// processes, the application's HTTP probe, TCP connections and process) is
-// a Collector in a file of its own, read on every scrape, concurrently,
-// with gopsutil v4 or, where it has no reader or a slow one, the
-// exporter's own (internal/procfs, internal/sockdiag). Nothing polls in the
+// processes; the application's HTTP probe, TCP connections and process, in
+// internal/app) is a Collector in a file of its own, read on every scrape,
+// concurrently, with gopsutil v4 or, where it has no reader or a slow one,
+// the exporter's own (internal/procfs, internal/sockdiag). Nothing polls in the
 // background. The application load score is made at each scrape from what
 // its sources record (internal/loadscore). Roots (/proc, /sys, /) come
 // from gopsutil's EnvMap, so tests run the collectors on fixture trees.
@@ -26,8 +26,10 @@ import (
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/disk"
 
+	"github.com/prescale/prescale/exporter/internal/app"
 	"github.com/prescale/prescale/exporter/internal/appproc"
 	"github.com/prescale/prescale/exporter/internal/hostpath"
+	"github.com/prescale/prescale/internal/cgroup"
 	"github.com/prescale/prescale/internal/redact"
 )
 
@@ -119,16 +121,32 @@ func newCollector(cfg Config, o options) (*hostCollector, error) {
 		{"processes", newProcessesCollector()},
 	}
 	if cfg.AppURL != "" {
-		cs = append(cs, namedCollector{"app_probe", newProbeCollector(cfg.AppURL, cfg.ProbeTimeout, newProbeClient(), o.now)})
+		cs = append(cs, namedCollector{"app_probe", app.NewProbe(cfg.AppURL, cfg.ProbeTimeout, app.NewProbeClient(), o.now)})
 	}
 	if cfg.AppPort != 0 {
-		cs = append(cs, namedCollector{"app_connections", newConnectionsCollector(cfg.AppPort)})
+		cs = append(cs, namedCollector{"app_connections", app.NewConnections(cfg.AppPort)})
 	}
 	if cfg.AppProcess != "" {
-		cs = append(cs, namedCollector{"app_process", newProcessCollector(cfg.AppProcess, o.logger)})
+		cs = append(cs, namedCollector{"app_process", app.NewProcess(cfg.AppProcess, o.logger, app.Reads{File: readFile, FileIn: readFileIn, NumFDs: numFDs})})
 	}
 	return newHostCollector(cs, o.env, o.now, o.logger, o.gatherTime, newScoreState(cfg.AppMaxConnections)), nil
 }
+
+// The application's sources (exporter/internal/app).
+var (
+	_ Source = (*app.Probe)(nil)
+	_ Source = (*app.Connections)(nil)
+	_ Source = (*app.Process)(nil)
+)
+
+// readFile and readFileIn read the application's pid file and cgroup files,
+// given up at the scrape's deadline; numFDs counts its open file
+// descriptors (app.Reads): tests replace them.
+var (
+	readFile   cgroup.ReadFile   = cgroup.ReadBounded
+	readFileIn cgroup.ReadFileIn = cgroup.ReadBoundedIn
+	numFDs                       = app.NumFDs
+)
 
 // Registry is what the exporter needs of a registry: registering its
 // collector and gathering for /metrics. *prometheus.Registry is one.

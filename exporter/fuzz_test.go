@@ -53,7 +53,7 @@ func FuzzProcFiles(f *testing.F) {
 		if lines := bytes.Count(in, []byte("\n")) + 1; len(disks)+len(skipped) > lines {
 			t.Fatalf("%d disks and %d skipped lines from %d lines", len(disks), len(skipped), lines)
 		}
-		var counts [len(tcpStates)]float64
+		var counts [len(procfs.TCPStates)]float64
 		err = procfs.CountTCPStates(bytes.NewReader(in), int(port), &counts)
 		short("tcp table", err)
 		total := 0.0

@@ -151,5 +151,5 @@ sockets (262144 buckets on this machine; see \`exporter/internal/sockdiag/sockdi
 The app process source reads the pid file and the process's cgroup limit files bounded by
 the scrape's deadline in two goroutines per scrape (one for the pid file, one for every
 limit file); one goroutine per file cost about 0.12 ms of CPU per scrape (see
-\`exporter/app_process.go\`, \`limits\`).
+\`exporter/internal/app/process.go\`, \`limits\`).
 MD

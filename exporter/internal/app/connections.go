@@ -1,4 +1,4 @@
-package exporter
+package app
 
 import (
 	"context"
@@ -18,28 +18,28 @@ import (
 // tcpStates label prescale_app_tcp_connections, in the kernel's order.
 var tcpStates = procfs.TCPStates
 
-// connectionsCollector counts the TCP sockets (IPv4 and IPv6) whose local
+// Connections counts the TCP sockets (IPv4 and IPv6) whose local
 // port is the application's, by state. gopsutil's net.Connections is not
 // used: it maps every socket to its pid by listing /proc/<pid>/fd of every
 // process, a cost per scrape that grows with the host's processes and buys
 // nothing here. The live host is read with netlink sock_diag, fixtures and
 // moved roots from /proc/net/tcp{,6}; both give the same counts.
-type connectionsCollector struct {
+type Connections struct {
 	port  int
 	conns *prometheus.Desc
 }
 
-var _ Collector = (*connectionsCollector)(nil)
-
-func newConnectionsCollector(port int) *connectionsCollector {
-	return &connectionsCollector{
+// NewConnections returns the collector of the TCP sockets on port.
+func NewConnections(port int) *Connections {
+	return &Connections{
 		port: port,
-		conns: prometheus.NewDesc(fqName("app", "tcp_connections"),
+		conns: prometheus.NewDesc(fqName("tcp_connections"),
 			"TCP sockets on the application's local port (PRESCALE_APP_PORT) by state.", []string{"state"}, nil),
 	}
 }
 
-func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+// Update counts the sockets by state and sends the counts.
+func (c *Connections) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	var counts [len(tcpStates)]float64
 	if err := c.count(ctx, &counts); err != nil {
 		return err
@@ -55,7 +55,7 @@ func (c *connectionsCollector) Update(ctx context.Context, ch chan<- prometheus.
 // count uses netlink sock_diag on the live host and /proc/net/tcp{,6} when
 // the proc root is moved (HOST_PROC, or a fixture in tests) or netlink is
 // not available (seccomp, other kernels).
-func (c *connectionsCollector) count(ctx context.Context, counts *[len(tcpStates)]float64) error {
+func (c *Connections) count(ctx context.Context, counts *[len(tcpStates)]float64) error {
 	if !procRootMoved(ctx) {
 		if err := sockdiag.TCPStates(c.port, counts); err == nil {
 			return nil
@@ -95,4 +95,5 @@ func procTCPStates(ctx context.Context, port int, counts *[len(tcpStates)]float6
 	return nil
 }
 
-func (c *connectionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.conns }
+// Describe sends the collector's descriptor.
+func (c *Connections) Describe(ch chan<- *prometheus.Desc) { ch <- c.conns }

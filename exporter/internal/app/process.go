@@ -1,4 +1,4 @@
-package exporter
+package app
 
 import (
 	"context"
@@ -19,12 +19,13 @@ import (
 	"github.com/prescale/prescale/internal/cgroup"
 )
 
-// processCollector exposes the resource use of the application process
-// named by PRESCALE_APP_PROCESS. A process that cannot be found (it
-// vanished, or the pid file is stale) is a collector failure: success 0 and
-// no app_process samples.
-type processCollector struct {
+// Process exposes the resource use of the application process named by
+// PRESCALE_APP_PROCESS. A process that cannot be found (it vanished, or the
+// pid file is stale) is a collector failure: success 0 and no app_process
+// samples.
+type Process struct {
 	finder *appproc.Finder
+	reads  Reads
 
 	// stuckLimits marks a cgroup limits read that has not returned (a
 	// file on a FUSE mount whose daemon does not answer): later ones, of
@@ -34,16 +35,27 @@ type processCollector struct {
 	cpu, rss, fds, threads *prometheus.Desc
 }
 
-var _ Collector = (*processCollector)(nil)
+// Reads are what Process reads with: the pid file (appproc.Finder) and the
+// cgroup files (Process.limits), given up at the scrape's deadline
+// (cgroup.ReadBounded, cgroup.ReadBoundedIn), and a process's open file
+// descriptors (NumFDs). The exporter passes those; its tests replace them.
+type Reads struct {
+	File   cgroup.ReadFile
+	FileIn cgroup.ReadFileIn
+	NumFDs func(ctx context.Context, p *process.Process) (int32, error)
+}
 
-func newProcessCollector(spec string, logger *slog.Logger) *processCollector {
-	return &processCollector{
-		finder:      appproc.NewFinder(spec, func(name string) ([]byte, error) { return readFile(name) }, func(dir, name string) ([]byte, error) { return readFileIn(dir, name) }, logger),
+// NewProcess returns the collector of the process spec names (a name, or a
+// pid file's path), read with reads.
+func NewProcess(spec string, logger *slog.Logger, reads Reads) *Process {
+	return &Process{
+		finder:      appproc.NewFinder(spec, reads.File, reads.FileIn, logger),
+		reads:       reads,
 		stuckLimits: bounded.NewCalls(errors.New("an earlier read of its cgroup limits has not returned")),
-		cpu:         prometheus.NewDesc(fqName("app", "process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
-		rss:         prometheus.NewDesc(fqName("app", "process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
-		fds:         prometheus.NewDesc(fqName("app", "process_open_fds"), "Open file descriptors of the application process.", nil, nil),
-		threads:     prometheus.NewDesc(fqName("app", "process_threads"), "Threads of the application process.", nil, nil),
+		cpu:         prometheus.NewDesc(fqName("process_cpu_seconds_total"), "User and system cpu seconds used by the application process.", nil, nil),
+		rss:         prometheus.NewDesc(fqName("process_resident_memory_bytes"), "Resident memory of the application process.", nil, nil),
+		fds:         prometheus.NewDesc(fqName("process_open_fds"), "Open file descriptors of the application process.", nil, nil),
+		threads:     prometheus.NewDesc(fqName("process_threads"), "Threads of the application process.", nil, nil),
 	}
 }
 
@@ -52,12 +64,13 @@ type procReading struct {
 	hasFDs                        bool // the fd directory was readable
 }
 
-func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+// Update reads the process and sends its metrics.
+func (c *Process) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	pid, err := c.finder.Find(ctx)
 	if err != nil {
 		return err
 	}
-	r, err := readProcess(ctx, pid)
+	r, err := readProcess(ctx, pid, c.reads.NumFDs)
 	if err != nil {
 		c.finder.Forget(pid)
 		return fmt.Errorf("process %d: %w", pid, err)
@@ -93,17 +106,17 @@ func (c *processCollector) Update(ctx context.Context, ch chan<- prometheus.Metr
 // only v2 limits there are. Skipping only the hung file would leave a read
 // blocked per file of a hung mount, and per restart of a container (its
 // cgroup directory's files are new paths), unless capped.
-func (c *processCollector) limits(ctx context.Context, pid int32) cgroup.Limits {
+func (c *Process) limits(ctx context.Context, pid int32) cgroup.Limits {
 	p := strconv.Itoa(int(pid))
 	lim, _ := bounded.Do(ctx, c.stuckLimits, "limits", func() (cgroup.Limits, error) {
-		return cgroup.Read(readFile, readFileIn, hostpath.Proc(ctx), hostpath.Of(ctx, common.HostSysEnvKey, "/sys"), p), nil
+		return cgroup.Read(c.reads.File, c.reads.FileIn, hostpath.Proc(ctx), hostpath.Of(ctx, common.HostSysEnvKey, "/sys"), p), nil
 	})
 	return lim
 }
 
 // readProcess reads the process's raw figures with gopsutil:
-// /proc/<pid>/stat, statm, status and the fd directory.
-func readProcess(ctx context.Context, pid int32) (procReading, error) {
+// /proc/<pid>/stat, statm, status and the fd directory (numFDs).
+func readProcess(ctx context.Context, pid int32, numFDs func(context.Context, *process.Process) (int32, error)) (procReading, error) {
 	// Built directly rather than with process.NewProcessWithContext, whose
 	// existence check signals the real pid even when HOST_PROC points at a
 	// fixture tree.
@@ -132,17 +145,10 @@ func readProcess(ctx context.Context, pid int32) (procReading, error) {
 		fds: float64(fds), threads: float64(threads), hasFDs: hasFDs}, nil
 }
 
-// readFile and readFileIn read the pid file (appproc.Finder) and the
-// cgroup files, given up at the scrape's deadline (cgroup.Bound,
-// processCollector.limits): tests replace them.
-var (
-	readFile   cgroup.ReadFile   = cgroup.ReadBounded
-	readFileIn cgroup.ReadFileIn = cgroup.ReadBoundedIn
-)
+// NumFDs counts a process's open file descriptors with gopsutil.
+func NumFDs(ctx context.Context, p *process.Process) (int32, error) { return p.NumFDsWithContext(ctx) }
 
-// numFDs counts a process's open file descriptors (tests replace it).
-var numFDs = func(ctx context.Context, p *process.Process) (int32, error) { return p.NumFDsWithContext(ctx) }
-
-func (c *processCollector) Describe(ch chan<- *prometheus.Desc) {
+// Describe sends the collector's descriptors.
+func (c *Process) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, c.cpu, c.rss, c.fds, c.threads)
 }

@@ -1,4 +1,4 @@
-package exporter
+package app
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 // maxProbeBody bounds how much of the application's response is read.
 const maxProbeBody = 1 << 20
 
-// probeCollector sends one HTTP GET to the application per scrape. An
-// unreachable or failing application is a result (success 0), not a
-// collector error: the collector itself worked.
-type probeCollector struct {
+// Probe sends one HTTP GET to the application per scrape. An unreachable
+// or failing application is a result (success 0), not a collector error:
+// the collector itself worked.
+type Probe struct {
 	url     string
 	timeout time.Duration
 	client  *http.Client
@@ -31,24 +31,24 @@ type probeCollector struct {
 	duration, status, success *prometheus.Desc
 }
 
-var _ Collector = (*probeCollector)(nil)
-
-func newProbeCollector(url string, timeout time.Duration, client *http.Client, now func() time.Time) *probeCollector {
-	return &probeCollector{
+// NewProbe returns the collector probing url with client, each probe
+// bounded by timeout and timed with now.
+func NewProbe(url string, timeout time.Duration, client *http.Client, now func() time.Time) *Probe {
+	return &Probe{
 		url:      url,
 		timeout:  timeout,
 		client:   client,
 		now:      now,
-		duration: prometheus.NewDesc(fqName("app", "probe_duration_seconds"), "Duration of the HTTP probe of the application, body read included.", nil, nil),
-		status:   prometheus.NewDesc(fqName("app", "probe_http_status_code"), "HTTP status code of the probe's response; 0 when there was none.", nil, nil),
-		success:  prometheus.NewDesc(fqName("app", "probe_success"), "1 if the probe got a 2xx response within the timeout, else 0.", nil, nil),
+		duration: prometheus.NewDesc(fqName("probe_duration_seconds"), "Duration of the HTTP probe of the application, body read included.", nil, nil),
+		status:   prometheus.NewDesc(fqName("probe_http_status_code"), "HTTP status code of the probe's response; 0 when there was none.", nil, nil),
+		success:  prometheus.NewDesc(fqName("probe_success"), "1 if the probe got a 2xx response within the timeout, else 0.", nil, nil),
 	}
 }
 
-// newProbeClient returns the probe's client: no connection reuse, so every
+// NewProbeClient returns the probe's client: no connection reuse, so every
 // probe measures a fresh connection as a new user would see it, and no
 // proxy, so it measures the application rather than the path to a proxy.
-func newProbeClient() *http.Client {
+func NewProbeClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:             nil,
 		DisableKeepAlives: true,
@@ -61,7 +61,8 @@ type probeResult struct {
 	success bool
 }
 
-func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
+// Update probes the application and sends the result.
+func (c *Probe) Update(ctx context.Context, ch chan<- prometheus.Metric) error {
 	r, err := c.probe(ctx)
 	if err != nil {
 		return err
@@ -82,7 +83,7 @@ func (c *probeCollector) Update(ctx context.Context, ch chan<- prometheus.Metric
 // exporter's configuration, not the application's load: it is the
 // collector's error, so the latency signal is left out instead of
 // holding the score at 1 (a target scaling on it went to its maximum).
-func (c *probeCollector) probe(ctx context.Context) (probeResult, error) {
+func (c *Probe) probe(ctx context.Context) (probeResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	start := c.now()
@@ -115,6 +116,7 @@ func boolFloat(b bool) float64 {
 	return 0
 }
 
-func (c *probeCollector) Describe(ch chan<- *prometheus.Desc) {
+// Describe sends the collector's descriptors.
+func (c *Probe) Describe(ch chan<- *prometheus.Desc) {
 	describe(ch, c.duration, c.status, c.success)
 }
