@@ -55,6 +55,27 @@ func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot)
 	return requested
 }
 
+// currentAssumed tells whether target t's current units (currentUnits)
+// are only assumed: a first hold's (snap.guess: no units read back, no
+// decision before, no simulated pool's) that no receiver acknowledged
+// in this process, min_units. (What a level holds as acknowledged from
+// a state file without a last decision is that min_units too, at no
+// time: actuation.Set.Restore.) They are not published
+// (prescale_current_units stays absent) until known.
+func (c *Controller) currentAssumed(t policy.Target, snap snapshot) bool {
+	if !snap.guess || snap.observedOK {
+		return false
+	}
+	if c.d.Units == nil && c.o.Mode == ModeAct {
+		for _, l := range c.d.Actuators {
+			if _, at, ok := l.Acked(t.Name); ok && !at.IsZero() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // afterAct is target i's current and paid units once the decision in ts
 // (a cycle's, or a manual scaling's) was acted on, as published
 // (prescale_current_units, prescale_cost_per_hour, the API's

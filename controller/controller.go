@@ -756,7 +756,9 @@ func Explain(d policy.Decision) string { return d.Line() }
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	v := metrics.Values{Units: unitsOf(snap, ts), Lower: math.NaN(),
+	u := unitsOf(snap, ts)
+	u.CurrentAssumed = c.currentAssumed(t, snap)
+	v := metrics.Values{Units: u, Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
 		Present: snap.present, Demand: snap.demand}
 	ex := snap.decision.Explanation

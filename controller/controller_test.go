@@ -286,6 +286,8 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	m := f.c.d.Metrics
 	require.Equal(t, policy.ReasonNoData, f.c.snaps[0].decision.Reason)
 	require.Equal(t, 0, testutil.CollectAndCount(m.Desired), "no units decided: no prescale_desired_units")
+	require.Equal(t, 0, testutil.CollectAndCount(m.Current), "min_units assumed, not read nor acknowledged: no prescale_current_units")
+	require.Equal(t, 0, testutil.CollectAndCount(m.Demand), "no demand read: no prescale_demand")
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0, "the hold is counted")
 	require.Empty(t, f.act.actions())
 
@@ -294,11 +296,15 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired), "none at start from the state file")
 	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired))
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Current))
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Demand))
 
 	h.set(35, nil)
 	now = now.Add(time.Minute)
 	require.NoError(t, f.c.ReconcileOnce(t.Context()))
 	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Desired), 0, "the first decision from data")
+	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Current), 0, "its units acknowledged")
+	require.InDelta(t, 35, f.gauge(t, f.c.d.Metrics.Demand), 0, "the demand it used")
 }
 
 func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {

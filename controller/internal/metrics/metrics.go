@@ -139,7 +139,7 @@ func New(reg prometheus.Registerer, targets []policy.Target, opts ...Option) *Me
 // cost, decisions and provisioning lag.
 func (m *Metrics) newTargetMetrics() {
 	m.Desired = m.gauge("desired_units", "Units the controller decided each target needs (what KEDA/HPA should scale to).")
-	m.Current = m.gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode, the simulated pool's included) the last decision; read after the cycle's (or a manual scaling's) decision was handed on, and when an actuator's background delivery (webhook, exec) is acknowledged.")
+	m.Current = m.gauge("current_units", "Units each target has now: what its current_query reads, when it has one and the query answers; else what the actuator acknowledged (webhook 2xx, exec exit 0, simulated pool ready plus provisioning), never a decision no receiver accepted; without an actuator (or in forecast-only mode, the simulated pool's included) the last decision; read after the cycle's (or a manual scaling's) decision was handed on, and when an actuator's background delivery (webhook, exec) is acknowledged. Absent while not known: a new target's first holds without data (no current_query reading, decision, acknowledgement or simulated pool) would publish min_units, a guess.")
 	m.Forecast = m.gauge("forecast", "Highest mean demand forecast over the lead time (provisioning lag + interval), in the demand query's unit.")
 	m.ForecastLo = m.gauge("forecast_lower", "Lower bound of the forecast interval at the lead time.")
 	m.ForecastHi = m.gauge("forecast_upper", "Highest upper bound of the forecast interval (PRESCALE_FORECAST_COVERAGE) over the lead time; what is provisioned for only with risk_per_unit 0: with risk sizing (the default) the units come from the peak quantiles in the decision's explanation.")
@@ -159,7 +159,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.Partial = m.gauge("target_demand_partial", "1 when the target's complete_query said at the last decision that its demand misses a source (answered nothing, 0 or an error): the demand is a lower bound, the decision may scale up but not below the units held; else 0. Only for targets with a complete_query. PrescaleDemandPartial fires after 30 minutes.")
 	m.LastDecision = m.gauge("last_decision_timestamp_seconds", "Unix time of the target's last decision.")
 	m.PendingSince = m.gauge("scaling_pending_since_timestamp_seconds", "Unix time of the decision (a cycle's or a manual scaling's) at which the target's current units (prescale_current_units) began to differ from its desired units, or last moved toward them; kept while they differ without moving toward them, absent while they are equal (cleared at once when an acknowledgement makes them equal) and before a controller's first decision. The state file keeps it across a restart within 2 x the lag + 5m of its last save. PrescaleScalingDecisionPending fires when it is more than 2 x the lag + 5m old.")
-	m.Demand = m.gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok).")
+	m.Demand = m.gauge("demand", "Latest demand sample the last decision used (the demand query at the decision time), in the query's unit; kept while data is missing (see prescale_target_data_ok); absent before the first fresh sample.")
 	m.PointsDropped = m.series.pointsCounter("Grid points of the target's demand query left out of its history as gaps, by reason: nan_or_inf (the store returned NaN or ±Inf, as a ratio's 0/0), negative (below zero: a demand never is, a wrong query), several_series (more than one series had a sample there, as when a duplicated scrape job answered for a while). Each point is counted once, by the read that first has it, bad then or replaced since: the cycles' reads (again from the window's newest present point) and the whole-window reads (the first cycle, every 6 hours) count only the points after the newest one a read of the target returned, good or bad (not the newest grid point: VictoriaMetrics' latency offset leaves that one to the next read), and those behind it no read returned a value at (a sample filled in out of order); a read refused whole (several series at its newest sample, or no good value) counts nothing, and its points count when a later read is taken.")
 	reasons := make([]string, 0, len(policy.Reasons()))
 	for _, r := range policy.Reasons() {
@@ -210,9 +210,11 @@ func (m *Metrics) initTarget(t policy.Target) {
 	// a perfect model before one exists. Nor is prescale_desired_units
 	// (set from the state file, or by the first decision): KEDA scaled
 	// a running workload to its minimum on the 0 a new controller
-	// published until its first cycle.
-	for _, g := range []*TargetGauge{m.Current,
-		m.Anomaly, m.Anomalous, m.Confidence, m.CostPerHour, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision, m.Demand} {
+	// published until its first cycle. Nor are prescale_current_units
+	// and prescale_demand: a 0 there was units and a demand nobody read;
+	// they are set once known (PublishUnits, Publish).
+	for _, g := range []*TargetGauge{
+		m.Anomaly, m.Anomalous, m.Confidence, m.CostPerHour, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision} {
 		g.WithLabelValues(lv...)
 	}
 	m.Budget.WithLabelValues(lv...).Set(t.DailyBudget)
@@ -268,10 +270,14 @@ type Units struct {
 	// NoDecision: Decision is a first hold without data, not a decision
 	// of units; prescale_desired_units is left as it is (absent).
 	NoDecision bool
-	Current    int // units the target has
-	Paid       int // units paid for: Current, or more while a scale-up's units start
-	CostToday  float64
-	At         time.Time // the decision's time
+	// CurrentAssumed: Current was neither read back, acknowledged nor
+	// decided (a first hold's min_units): prescale_current_units is left
+	// as it is (absent).
+	CurrentAssumed bool
+	Current        int // units the target has
+	Paid           int // units paid for: Current, or more while a scale-up's units start
+	CostToday      float64
+	At             time.Time // the decision's time
 }
 
 // Values are one target's results of a cycle, as Publish sets them.
@@ -290,7 +296,8 @@ type Values struct {
 }
 
 // PublishUnits sets target t's series of a decision (a cycle's or a
-// manual scaling's): desired units (unless NoDecision), current units,
+// manual scaling's): desired units (unless NoDecision), current units
+// (unless CurrentAssumed),
 // cost per hour (of the paid units) and today, budget capped and the
 // decision's time, and counts the decision.
 func (m *Metrics) PublishUnits(t policy.Target, u Units) {
@@ -300,7 +307,9 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 		m.Desired.WithLabelValues(lv...).Set(float64(dec.Desired))
 	}
 	m.setPending(t, !u.NoDecision, dec.Desired, u.Current, u.At)
-	m.Current.WithLabelValues(lv...).Set(float64(u.Current))
+	if !u.CurrentAssumed {
+		m.Current.WithLabelValues(lv...).Set(float64(u.Current))
+	}
 	m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
 	m.CostToday.WithLabelValues(lv...).Set(u.CostToday)
 	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))

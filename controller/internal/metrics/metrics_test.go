@@ -18,11 +18,12 @@ import (
 var web = policy.Target{Name: "web", Tier: "frontend", Kind: policy.KindInstances, CostPerUnitHour: 0.5, DailyBudget: 12, Lag: 5 * time.Minute}
 
 // TestNewPreInitialises: a new target's decision counters, configured lag
-// and budget exist at once, as do its current units, anomaly, confidence,
-// cost, data, demand and dropped points series at 0 (its partial demand only with a
-// complete_query), its forecast, model error and desired units do
-// not (a 0 there reads as a forecast of nothing, a perfect model, or a
-// scale to zero), and every series passes the Prometheus linter.
+// and budget exist at once, as do its anomaly, confidence, cost, data and
+// dropped points series at 0 (its partial demand only with a
+// complete_query), its forecast, model error, desired units, current
+// units and demand do not (a 0 there reads as a forecast of nothing, a
+// perfect model, a scale to zero, units or a demand nobody read), and
+// every series passes the Prometheus linter.
 func TestNewPreInitialises(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := New(reg, []policy.Target{web})
@@ -30,10 +31,13 @@ func TestNewPreInitialises(t *testing.T) {
 	require.Equal(t, len(directions)*len(policy.Reasons()), testutil.CollectAndCount(m.Decisions))
 	require.InDelta(t, 300, testutil.ToFloat64(m.LagConfigured.WithLabelValues(lv...)), 0)
 	require.InDelta(t, 12, testutil.ToFloat64(m.Budget.WithLabelValues(lv...)), 0)
-	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "anomaly_score": m.Anomaly, "anomalous": m.Anomalous,
+	for name, g := range map[string]*TargetGauge{"anomaly_score": m.Anomaly, "anomalous": m.Anomalous,
 		"decision_confidence": m.Confidence, "cost_per_hour": m.CostPerHour, "cost_today": m.CostToday, "budget_capped": m.BudgetCapped,
-		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision, "demand": m.Demand} {
+		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "prescale_%s exists at 0", name)
+	}
+	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "demand": m.Demand} {
+		require.Zero(t, testutil.CollectAndCount(g), "prescale_%s is absent until known", name)
 	}
 	require.Equal(t, 3, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, each reason")
 	dropped := func(reason string) float64 {
@@ -195,4 +199,16 @@ func TestPublishPartial(t *testing.T) {
 	dec.Reason, dec.Explanation.Partial = policy.ReasonForecast, false
 	m.Publish(summed, Values{Units: Units{Decision: dec, Current: 8, Paid: 8, At: at.Add(time.Minute)}, Present: true, Demand: 4})
 	require.InDelta(t, 0, g(), 0)
+}
+
+// TestAssumedCurrentUnitsUnpublished: a first hold's current units, only
+// assumed (min_units, nothing read, decided or acknowledged), leave
+// prescale_current_units absent; known ones set it.
+func TestAssumedCurrentUnitsUnpublished(t *testing.T) {
+	m := New(prometheus.NewRegistry(), []policy.Target{web})
+	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	m.PublishUnits(web, Units{NoDecision: true, CurrentAssumed: true, Current: 1, Paid: 1, At: at})
+	require.Zero(t, testutil.CollectAndCount(m.Current))
+	m.PublishUnits(web, Units{Decision: policy.Decision{Desired: 4}, Current: 3, Paid: 3, At: at.Add(time.Minute)})
+	require.InDelta(t, 3, testutil.ToFloat64(m.Current.WithLabelValues("web", "frontend", "instances")), 0)
 }
