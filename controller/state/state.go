@@ -234,6 +234,9 @@ func (s *Store) Load() (File, error) {
 		return File{Version: Version, Targets: map[string]Target{}}, nil
 	}
 	if err != nil {
+		if fi, serr := os.Stat(s.path); serr == nil && fi.IsDir() {
+			return File{}, fmt.Errorf("state: %s: a directory, not a state file; %s", s.path, moveAside)
+		}
 		return File{}, fmt.Errorf("state: %w", err)
 	}
 	return s.decode(b)

@@ -126,6 +126,19 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 	}
 }
 
+// TestLoadDirectory: a state file that is a directory (a volume mounted
+// at the file's path) is refused with the hint the other unreadable
+// files give; it said only "is a directory".
+func TestLoadDirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	require.NoError(t, os.Mkdir(path, 0o700))
+	s, err := New(dir)
+	require.NoError(t, err)
+	_, err = s.Load()
+	require.EqualError(t, err, "state: "+path+": a directory, not a state file; "+moveAside)
+}
+
 // TestStoreAckedCompatible: a file written before level-triggered
 // actuation (no "acked") loads with Acked nil, which the controller reads
 // as "the last decision was acknowledged"; an empty object stays empty
