@@ -6,6 +6,7 @@
 package clockstep
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -30,7 +31,7 @@ func FromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) 
 	}
 	Shift(f.Targets, -ahead)
 	log.Warn("state file saved in the future (the clock was ahead then, or is behind now): its cooldowns and windows moved back to now",
-		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", ahead.Round(time.Second).String())
+		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", aheadText(f.SavedAt, now))
 	f.SavedAt = now
 }
 
@@ -52,4 +53,21 @@ func Shift(targets map[string]state.Target, d time.Duration) {
 		ts.Shift(d)
 		targets[name] = ts
 	}
+}
+
+// aheadText is how far saved is after now, as the WARN of FromTheFuture
+// logs it: a duration up to three years, whole calendar years beyond
+// ("more than 7973 years" for a file saved in year 9999: the difference
+// saturates a time.Duration at about 292 years, and logged
+// 2562047h47m16.854775807s).
+func aheadText(saved, now time.Time) string {
+	ahead := saved.Sub(now)
+	if ahead < 3*365*24*time.Hour {
+		return ahead.Round(time.Second).String()
+	}
+	n := saved.Year() - now.Year()
+	for n > 0 && !now.AddDate(n, 0, 0).Before(saved) {
+		n--
+	}
+	return fmt.Sprintf("more than %d years", n)
 }

@@ -35,6 +35,23 @@ func TestFromTheFuture(t *testing.T) {
 	require.Equal(t, t0.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
 	require.Contains(t, logs.String(), "state file saved in the future")
 	require.Contains(t, logs.String(), "ahead=24h0m0s")
+
+	// Saved in year 9999: the difference saturates a time.Duration
+	// (about 292 years), which logged ahead=2562047h47m16s.
+	logs.Reset()
+	f = file(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	FromTheFuture(&f, t0, log, "state.json")
+	require.Contains(t, logs.String(), `ahead="more than 7973 years"`)
+	require.Contains(t, logs.String(), "saved_at=9999-12-31T00:00:00Z")
+}
+
+// aheadText is the difference as a duration up to three years, in whole
+// years beyond.
+func TestAheadText(t *testing.T) {
+	require.Equal(t, "1h30m0s", aheadText(t0.Add(90*time.Minute), t0))
+	require.Equal(t, "17520h0m0s", aheadText(t0.Add(2*8760*time.Hour), t0))
+	require.Equal(t, "more than 3 years", aheadText(t0.AddDate(3, 0, 1), t0))
+	require.Equal(t, "more than 2 years", aheadText(t0.AddDate(3, 0, 0), t0), "3 years to the day: not more")
 }
 
 // Back is the wall clock's step back, 0 up to MaxSkew; Shift moves every
