@@ -125,6 +125,7 @@ type snapshot struct {
 	fc          predictor.Forecast
 	fcStart     int64 // unix seconds of fc.Mean[0]
 	fcErr       string
+	fcCause     error // the engine's error behind fcErr, when it gave one
 	anomScore   float64
 	anomaly     bool
 	anomalous   []int64 // unix seconds of the window's anomalous points
@@ -666,7 +667,7 @@ func (c *Controller) decide(idx int, t policy.Target, ts state.Target, snap *sna
 	ts.Calm, ts.Shadow = eng.CalmMemory(), eng.ShadowMemory()
 	snap.anomScore, snap.anomaly = out.AnomalyScore, out.Anomaly
 	if out.ForecastErr != nil && snap.present {
-		snap.fcErr = out.ForecastErr.Error()
+		snap.fcErr, snap.fcCause = out.ForecastErr.Error(), out.ForecastErr
 	}
 	// Publish (metrics, API, model error) every forecast, from the first
 	// sample on: its confidence says how far to trust it (low while the
@@ -816,6 +817,9 @@ func facts(snaps []snapshot) []cyclelog.Facts {
 	for i, s := range snaps {
 		out[i] = cyclelog.Facts{HistUp: s.histUp, BadQuery: s.badQuery, HistErr: s.histErr, Present: s.present,
 			CurrentBad: s.currentBad, CurrentErr: s.currentErr, Partial: s.partial}
+		if s.present && errors.Is(s.fcCause, predictor.ErrNotFinite) {
+			out[i].NotFinite = s.fcErr
+		}
 	}
 	return out
 }

@@ -24,6 +24,13 @@
 // marking a missing sample.
 package predictor
 
+import "errors"
+
+// ErrNotFinite is the error (wrapped) of a forecast whose arithmetic
+// overflowed float64 (values near ±math.MaxFloat64): a forecaster says so
+// rather than hand out NaN or ±Inf, and the controller logs it.
+var ErrNotFinite = errors.New("predictor: forecast is not finite: values too large for float64 arithmetic")
+
 // Forecast is a multi-step forecast made at one origin.
 //
 // Mean[k], Lower[k] and Upper[k] are the forecast for k+1 steps after the

@@ -686,7 +686,7 @@ func (e *engine) forecast(h int, coverage float64) (predictor.Forecast, error) {
 		if !finite(f.Mean[k]) || !finite(f.Lower[k]) || !finite(f.Upper[k]) {
 			// Values near ±math.MaxFloat64 overflow the differences and
 			// sums above; say so rather than hand out NaN or ±Inf.
-			return predictor.Forecast{}, fmt.Errorf("predictor: forecast at horizon %d is not finite (mean %v, interval [%v, %v]): values too large for float64 arithmetic", k+1, f.Mean[k], f.Lower[k], f.Upper[k])
+			return predictor.Forecast{}, fmt.Errorf("%w (at horizon %d: mean %v, interval [%v, %v])", predictor.ErrNotFinite, k+1, f.Mean[k], f.Lower[k], f.Upper[k])
 		}
 		width += hi - lo
 	}

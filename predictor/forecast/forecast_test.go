@@ -504,6 +504,7 @@ func TestPredictOverflowIsAnError(t *testing.T) {
 				return
 			}
 			require.ErrorContains(t, err, "not finite")
+			require.ErrorIs(t, err, predictor.ErrNotFinite, "the controller logs it")
 		})
 	}
 }

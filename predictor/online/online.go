@@ -549,7 +549,7 @@ func (f *Forecaster) Forecast(h int, coverage float64) (predictor.Forecast, erro
 		fc.Lower[k] = min(f.inv(m+ql*s), fc.Mean[k])
 		for _, v := range []float64{fc.Mean[k], fc.Upper[k], fc.Lower[k]} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return predictor.Forecast{}, errors.New("predictor: forecast overflows float64 (values too close to its range)")
+				return predictor.Forecast{}, predictor.ErrNotFinite
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/predictor"
 )
 
 func TestForecasterErrors(t *testing.T) {
@@ -276,6 +278,8 @@ func TestForecasterOverflowIsAnError(t *testing.T) {
 				require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "non-finite forecast %v without an error", v)
 			}
 		}
+	} else {
+		require.ErrorIs(t, err, predictor.ErrNotFinite, "the controller logs it")
 	}
 	if v, ok := f.PeakQuantile(0.9); ok {
 		require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "non-finite peak quantile %v with ok", v)

@@ -1,6 +1,7 @@
 // Package cyclelog logs the problems of the controller's cycles as
 // outages, each once: the history source down, a target's query or
-// current_query failing, a target without fresh data. Each logs one WARN
+// current_query failing, a target without fresh data, its demand partial
+// or its forecast not finite. Each logs one WARN
 // when it starts, DEBUG at each cycle while it lasts and one INFO with its
 // duration when it ends. It also marks the cycle errors such a log
 // reports (Tracked), so that the loop does not log them again as a failed
@@ -48,6 +49,10 @@ type Facts struct {
 	// Partial is why the demand was a lower bound (the target's
 	// complete_query did not say complete); "" when it was whole.
 	Partial string
+	// NotFinite is why the target's forecast was not finite (values near
+	// ±MaxFloat64: predictor.ErrNotFinite); "" when it was, or there was
+	// none for another reason (warming up, no fresh data).
+	NotFinite string
 }
 
 // Log holds the outages of one controller's history source and targets
@@ -59,8 +64,9 @@ type Log struct {
 	// query, current and data are per target: its query's problems, its
 	// current_query's, its time without fresh data while the store
 	// answers (the tracker's Seen: when that began); partial its demand
-	// read as a lower bound (complete_query).
-	query, current, data, partial []outage.Tracker
+	// read as a lower bound (complete_query); notFinite its forecast not
+	// finite.
+	query, current, data, partial, notFinite []outage.Tracker
 	// dataGroup logs the data outages that start (end) in one cycle: more
 	// than a few as one line (an exporter gone under many targets);
 	// queryGroup the query problems (a store's limit lowered under many
@@ -73,7 +79,7 @@ func New(targets []Target) *Log {
 	n := len(targets)
 	return &Log{targets: targets,
 		query: make([]outage.Tracker, n), current: make([]outage.Tracker, n), data: make([]outage.Tracker, n),
-		partial: make([]outage.Tracker, n),
+		partial: make([]outage.Tracker, n), notFinite: make([]outage.Tracker, n),
 		dataGroup: outage.Group{Key: "target",
 			FailMsg: "target has no fresh data: decisions hold (no_data)", OKMsg: "target data back",
 			ManyFailMsg: "targets have no fresh data: decisions hold (no_data)", ManyOKMsg: "targets data back"},
@@ -103,7 +109,8 @@ func (l *Log) History(log *slog.Logger, now time.Time, up bool, histErr string, 
 // data and current_query as History logs the source's outages: one WARN
 // naming the target when one starts, DEBUG at each cycle while it lasts,
 // one INFO with its duration when the target decides normally again (its
-// current_query reads again, its demand is whole again). More than three
+// current_query reads again, its demand is whole again), and so is its
+// forecast not finite (a demand near 1e308). More than three
 // targets' queries (or data) starting (ending) to fail in one cycle log
 // one line with their count and first names (outage.Group): a store's
 // limit lowered under 1,000 targets logged 1,000 WARN lines at once, and
@@ -125,6 +132,12 @@ func (l *Log) Targets(log *slog.Logger, now time.Time, facts []Facts) {
 				"target", name, "reason", policy.ReasonPartialData)
 		case f.Present:
 			l.partial[i].OK(log, now, "target demand whole again", "target", name)
+		}
+		switch {
+		case f.NotFinite != "":
+			l.notFinite[i].Fail(log, now, errors.New(f.NotFinite), "target forecast not finite: decisions without a forecast", "target", name)
+		case f.Present:
+			l.notFinite[i].OK(log, now, "target forecast finite again", "target", name)
 		}
 	}
 	l.queryGroup.Flush(log)
