@@ -68,6 +68,23 @@ func TestStateFileFromTheFuture(t *testing.T) {
 	require.Equal(t, policy.ReasonForecast, d.Reason)
 }
 
+// TestStateFileFromTheFarFuture: a state file saved further ahead than a
+// time.Duration reaches (year 9999) is refused at start, as a file that
+// cannot be read (the program exits 2). Moved back by the saturated
+// difference, its last scale-up stayed in year 9707 and held every
+// scale-up for good.
+func TestStateFileFromTheFarFuture(t *testing.T) {
+	st, err := state.New(t.TempDir())
+	require.NoError(t, err)
+	saved := time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC)
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: saved, Targets: map[string]state.Target{"web": {
+		Policy: policy.State{LastDesired: 19, HasLast: true, LastScaleUp: saved.Add(-2 * time.Minute)}}}}))
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, nil, func() time.Time { return fixtureStart })
+	_, err = New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.ErrorContains(t, err, "state: "+st.Path()+": saved_at 9999-12-31T23:00:00Z is more than ")
+	require.ErrorContains(t, err, "further than its times can be moved back (about 292 years); move it aside to start without it")
+}
+
 // TestStatePrunesTargetsNotConfigured: the state file's entry of a target
 // no longer configured here (removed, or another shard's) is removed once
 // it was last decided a week ago, at start or by the cycle that finds it

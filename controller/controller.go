@@ -224,7 +224,9 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	clockstep.FromTheFuture(&f, d.Now(), d.Logger, d.State.Path())
+	if err := clockstep.FromTheFuture(&f, d.Now(), d.Logger, d.State.Path()); err != nil {
+		return nil, err
+	}
 	resolved := make([]policy.Target, len(targets))
 	for i, t := range targets {
 		resolved[i] = engine.Resolve(t, o.Interval)

@@ -53,7 +53,7 @@ func FuzzLoad(f *testing.F) {
 		file, err := s.decode(in)
 		if err != nil {
 			// In the file's terms (jsonfault.Describe), never Go's.
-			if msg := err.Error(); !strings.Contains(msg, FileName+": ") || !strings.HasSuffix(msg, moveAside) ||
+			if msg := err.Error(); !strings.Contains(msg, FileName+": ") || !strings.HasSuffix(msg, MoveAside) ||
 				strings.Contains(msg, "Go struct") || strings.Contains(msg, "Go value") || strings.Contains(msg, "plainTarget") {
 				t.Fatalf("error %q", msg)
 			}

@@ -221,9 +221,9 @@ func (s *Store) RemovedTemp() int { return s.removed }
 // Path returns the state file path.
 func (s *Store) Path() string { return s.path }
 
-// moveAside ends the errors of a state file that cannot be read: what the
+// MoveAside ends the errors of a state file that cannot be read: what the
 // operator can do about it (the program refuses to start on it).
-const moveAside = "move it aside to start without it (each target's cooldowns, last decisions and acknowledged units are then forgotten: the current desired units are sent again)"
+const MoveAside = "move it aside to start without it (each target's cooldowns, last decisions and acknowledged units are then forgotten: the current desired units are sent again)"
 
 // Load reads the state; a missing file is an empty state, not an error.
 func (s *Store) Load() (File, error) {
@@ -235,7 +235,7 @@ func (s *Store) Load() (File, error) {
 	}
 	if err != nil {
 		if fi, serr := os.Stat(s.path); serr == nil && fi.IsDir() {
-			return File{}, fmt.Errorf("state: %s: a directory, not a state file; %s", s.path, moveAside)
+			return File{}, fmt.Errorf("state: %s: a directory, not a state file; %s", s.path, MoveAside)
 		}
 		return File{}, fmt.Errorf("state: %w", err)
 	}
@@ -247,10 +247,10 @@ func (s *Store) Load() (File, error) {
 func (s *Store) decode(b []byte) (File, error) {
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, jsonfault.Describe(b, err, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }), moveAside)
+		return File{}, fmt.Errorf("state: %s: %s; %s", s.path, jsonfault.Describe(b, err, func(sub []byte) error { return json.Unmarshal(sub, new(File)) }), MoveAside)
 	}
 	if f.Version != Version {
-		return File{}, fmt.Errorf("state: %s: version %d, want %d; %s", s.path, f.Version, Version, moveAside)
+		return File{}, fmt.Errorf("state: %s: version %d, want %d; %s", s.path, f.Version, Version, MoveAside)
 	}
 	if f.Targets == nil {
 		f.Targets = map[string]Target{}

@@ -118,7 +118,7 @@ func TestLoadErrorNamesTheValue(t *testing.T) {
 			s, err := New(dir)
 			require.NoError(t, err)
 			_, err = s.Load()
-			require.EqualError(t, err, "state: "+path+": "+tc.want+"; "+moveAside)
+			require.EqualError(t, err, "state: "+path+": "+tc.want+"; "+MoveAside)
 			for _, goName := range []string{"Go ", "plainTarget", "float64", "int64", "2006-01-02", "state.File", "state.Target"} {
 				require.NotContains(t, err.Error(), goName)
 			}
@@ -136,7 +136,7 @@ func TestLoadDirectory(t *testing.T) {
 	s, err := New(dir)
 	require.NoError(t, err)
 	_, err = s.Load()
-	require.EqualError(t, err, "state: "+path+": a directory, not a state file; "+moveAside)
+	require.EqualError(t, err, "state: "+path+": a directory, not a state file; "+MoveAside)
 }
 
 // TestStoreAckedCompatible: a file written before level-triggered

@@ -24,15 +24,27 @@ const MaxSkew = time.Minute
 // cooldowns, stabilisation windows and manual overrides held for the
 // clock's error besides: a file saved a day ahead held every scale-down
 // for a day.
-func FromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) {
+//
+// A file saved further ahead than a time.Duration reaches (about 292
+// years: year 9999, a corrupt or edited file rather than a clock error)
+// is an error, as a file that cannot be read: its times cannot be moved
+// back by the difference, and moved back by the saturated duration its
+// last scale-up stayed centuries ahead and held every scale-up for good.
+func FromTheFuture(f *state.File, now time.Time, log *slog.Logger, path string) error {
 	ahead := f.SavedAt.Sub(now)
 	if ahead <= MaxSkew {
-		return
+		return nil
+	}
+	saved := f.SavedAt.UTC().Format(time.RFC3339)
+	if !now.Add(ahead).Equal(f.SavedAt) { // the difference saturated
+		return fmt.Errorf("state: %s: saved_at %s is %s ahead of this host's clock, further than its times can be moved back (about 292 years); %s",
+			path, saved, aheadText(f.SavedAt, now), state.MoveAside)
 	}
 	Shift(f.Targets, -ahead)
 	log.Warn("state file saved in the future (the clock was ahead then, or is behind now): its cooldowns and windows moved back to now",
-		"file", path, "saved_at", f.SavedAt.UTC().Format(time.RFC3339), "ahead", aheadText(f.SavedAt, now))
+		"file", path, "saved_at", saved, "ahead", aheadText(f.SavedAt, now))
 	f.SavedAt = now
+	return nil
 }
 
 // Back is how far the wall clock stepped back from last to now, 0 when

@@ -3,6 +3,7 @@ package clockstep
 import (
 	"bytes"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 
@@ -18,31 +19,58 @@ var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 // by the difference and its save time set to now, with a WARN; one saved
 // within MaxSkew is left as it is.
 func TestFromTheFuture(t *testing.T) {
-	file := func(saved time.Time) state.File {
-		return state.File{SavedAt: saved, Targets: map[string]state.Target{
-			"web": {Policy: policy.State{LastScaleUp: saved.Add(-time.Minute)}}}}
-	}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	f := file(t0.Add(MaxSkew))
-	FromTheFuture(&f, t0, log, "state.json")
+	f := savedAt(t0.Add(MaxSkew))
+	require.NoError(t, FromTheFuture(&f, t0, log, "state.json"))
 	require.Equal(t, t0.Add(MaxSkew), f.SavedAt)
 	require.Empty(t, logs.String())
 
-	f = file(t0.Add(24 * time.Hour))
-	FromTheFuture(&f, t0, log, "state.json")
+	f = savedAt(t0.Add(24 * time.Hour))
+	require.NoError(t, FromTheFuture(&f, t0, log, "state.json"))
 	require.Equal(t, t0, f.SavedAt)
 	require.Equal(t, t0.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
 	require.Contains(t, logs.String(), "state file saved in the future")
 	require.Contains(t, logs.String(), "ahead=24h0m0s")
 
-	// Saved in year 9999: the difference saturates a time.Duration
-	// (about 292 years), which logged ahead=2562047h47m16s.
+	// 250 years ahead, within a time.Duration: moved back exactly.
 	logs.Reset()
-	f = file(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
-	FromTheFuture(&f, t0, log, "state.json")
-	require.Contains(t, logs.String(), `ahead="more than 7973 years"`)
-	require.Contains(t, logs.String(), "saved_at=9999-12-31T00:00:00Z")
+	f = savedAt(t0.AddDate(250, 0, 0))
+	require.NoError(t, FromTheFuture(&f, t0, log, "state.json"))
+	require.Equal(t, t0, f.SavedAt)
+	require.Equal(t, t0.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
+	require.Contains(t, logs.String(), `ahead="more than 249 years"`)
+}
+
+// A state file saved in year 9999 is further ahead than a time.Duration
+// reaches (about 292 years): an error naming the file and its saved_at,
+// saying to move it aside, and the file is left as it is. Its times were
+// moved back by the saturated 292 years: its last scale-up stayed in
+// year 9707 and held every scale-up for good.
+func TestFromTheFarFuture(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	saved := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	f := savedAt(saved)
+	err := FromTheFuture(&f, t0, log, "data/state.json")
+	require.EqualError(t, err, "state: data/state.json: saved_at 9999-12-31T00:00:00Z is more than 7973 years ahead of this host's clock, "+
+		"further than its times can be moved back (about 292 years); "+state.MoveAside)
+	require.Equal(t, saved, f.SavedAt)
+	require.Equal(t, saved.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
+	require.Empty(t, logs.String())
+
+	f = savedAt(t0.Add(time.Duration(math.MaxInt64))) // just within
+	require.NoError(t, FromTheFuture(&f, t0, log, "state.json"))
+	require.Equal(t, t0.Add(-time.Minute), f.Targets["web"].Policy.LastScaleUp)
+	f = savedAt(t0.Add(time.Duration(math.MaxInt64)).Add(time.Nanosecond))
+	require.Error(t, FromTheFuture(&f, t0, log, "state.json"))
+}
+
+// savedAt is a state file saved at saved whose target scaled up a minute
+// before.
+func savedAt(saved time.Time) state.File {
+	return state.File{SavedAt: saved, Targets: map[string]state.Target{
+		"web": {Policy: policy.State{LastScaleUp: saved.Add(-time.Minute)}}}}
 }
 
 // aheadText is the difference as a duration up to three years, in whole
