@@ -68,6 +68,42 @@ func TestStateFileFromTheFuture(t *testing.T) {
 	require.Equal(t, policy.ReasonForecast, d.Reason)
 }
 
+// TestStateFileEventAfterTheSave: a hand-edited or corrupt state file
+// with a normal saved_at and a last scale-up ten years after it has that
+// time moved to saved_at at start, with a warning: its 10-minute
+// scale-down cooldown ends ten minutes after the save. Before, the
+// restarted controller held 19 units (reason cooldown) for ten years.
+func TestStateFileEventAfterTheSave(t *testing.T) {
+	now := fixtureStart
+	dir := t.TempDir()
+	st, err := state.New(dir)
+	require.NoError(t, err)
+	saved := now.Add(-time.Minute)
+	require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: saved, Targets: map[string]state.Target{"web": {
+		Policy: policy.State{LastDesired: 19, HasLast: true, LastScaleUp: saved.AddDate(10, 0, 0)},
+		Acked:  map[string]int{"recorder": 19},
+	}}}))
+
+	var logs bytes.Buffer
+	clock := func() time.Time { return now }
+	reg := prometheus.NewRegistry()
+	deps := testDeps(&fakeHistory{value: 35}, confidentForecast, st, NewMetrics(reg, []policy.Target{testTarget}), clock)
+	deps.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := New([]policy.Target{testTarget}, testOptions(ModeAct), deps)
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), `level=WARN msg="state file value out of range"`)
+	require.Contains(t, logs.String(), "last_scale_up "+saved.AddDate(10, 0, 0).Format(time.RFC3339)+" after saved_at "+saved.Format(time.RFC3339))
+
+	now = now.Add(8 * time.Minute) // 9 minutes after the save: the cooldown holds
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	ds := c.Snapshot().Targets[0].State.Decisions
+	require.Equal(t, policy.ReasonCooldown, ds[len(ds)-1].Reason)
+	now = now.Add(2 * time.Minute)
+	require.NoError(t, c.ReconcileOnce(t.Context()))
+	ds = c.Snapshot().Targets[0].State.Decisions
+	require.Equal(t, 10, ds[len(ds)-1].Desired, "scaled down to the forecast's 10 units: %+v", ds[len(ds)-1])
+}
+
 // TestStateFileFromTheFarFuture: a state file saved further ahead than a
 // time.Duration reaches (year 9999) is refused at start, as a file that
 // cannot be read (the program exits 2). Moved back by the saturated
@@ -179,4 +215,33 @@ func TestClockSteppedBack(t *testing.T) {
 	require.Contains(t, logs.String(), `level=WARN msg="the clock stepped back since the last cycle`)
 	require.Contains(t, logs.String(), "back=1h0m0s")
 	require.Equal(t, 1, strings.Count(logs.String(), "the clock stepped back"), "one warning per step")
+}
+
+// TestOverrideSavesItsTime: a manual scaling and its end between cycles
+// save the state file with saved_at at their own time, not the last
+// cycle's: their times (the override's end, the cost accrual, the
+// scale) are not after saved_at, so a restart keeps them as they are
+// (state.Target.ClampPast). Saved with the last cycle's time, a restart
+// moved them back to it.
+func TestOverrideSavesItsTime(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	check := func() {
+		t.Helper()
+		file, err := f.c.d.State.Load()
+		require.NoError(t, err)
+		require.Equal(t, now, file.SavedAt)
+		ts := file.Targets["web"]
+		require.Empty(t, ts.ClampPast(file.SavedAt))
+	}
+	now = now.Add(30 * time.Second)
+	_, err := f.c.Override(t.Context(), "web", 3, time.Hour)
+	require.NoError(t, err)
+	check()
+	now = now.Add(30 * time.Second)
+	_, ended, err := f.c.EndOverride("web")
+	require.NoError(t, err)
+	require.True(t, ended)
+	check()
 }

@@ -272,7 +272,8 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 		for _, msg := range ts.Resize(t, c.o.Interval) {
 			d.Logger.Info("state file: "+redact.CutEchoes(msg, redact.MaxEchoed), "target", t.Name, "file", d.State.Path())
 		}
-		for _, msg := range ts.Sanitize(t.MinUnits, t.MaxUnits) {
+		// No time of a past event is after the save (state.Target.ClampPast).
+		for _, msg := range append(ts.Sanitize(t.MinUnits, t.MaxUnits), ts.ClampPast(f.SavedAt)...) {
 			d.Logger.Warn("state file value out of range", "target", t.Name, "file", d.State.Path(), "fixed", redact.CutEchoes(msg, redact.MaxEchoed))
 		}
 		for _, msg := range ts.MarkStartup(t, c.o.KeepDecisions) { // a file of a version before startup_hold
@@ -497,7 +498,10 @@ func (c *Controller) commit(now time.Time, snaps []snapshot, states []state.Targ
 	}
 	c.lastCycle = now
 	c.cycled = true
-	c.file.SavedAt = now
+	// Saved now, not when the cycle started: an override during its
+	// queries set times after that, and no time of a past event may be
+	// after saved_at (state.Target.ClampPast).
+	c.file.SavedAt = c.d.Now()
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	c.outages.History(c.log, now, up, histErr, lastOK)

@@ -105,6 +105,7 @@ func (c *Controller) EndOverride(target string) (snap TargetSnapshot, ended bool
 // scaling in effect.
 func (c *Controller) saveUnlock(i int, now time.Time) TargetSnapshot {
 	c.gen.Add(1)
+	c.file.SavedAt = now // its times are after the last cycle's (state.Target.ClampPast)
 	file := c.copyFileLocked()
 	c.mu.Unlock()
 	_ = c.persist(now, file)

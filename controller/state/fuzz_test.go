@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,14 @@ func FuzzLoad(f *testing.F) {
 			}
 			for _, tg := range []Target{saved, resized} {
 				checkSanitized(t, name, tg)
+			}
+			// No time of a past event after saved_at once clamped: a
+			// second ClampPast changes nothing.
+			clamped := saved
+			clamped.Policy.Recent, clamped.Policy.Used = slices.Clone(saved.Policy.Recent), slices.Clone(saved.Policy.Used)
+			clamped.ClampPast(file.SavedAt)
+			if msgs := clamped.ClampPast(file.SavedAt); len(msgs) > 0 {
+				t.Fatalf("target %q: a time after saved_at once clamped: %q", name, msgs)
 			}
 		}
 	})
