@@ -20,14 +20,16 @@ import (
 const KeepUnconfigured = 7 * 24 * time.Hour
 
 // LastSeen is when the target was last decided: its cost accrual time
-// (set at every decision) or its newest decision's, whichever is later;
-// zero when the entry has neither.
+// (set at every decision), or its newest decision's in a file without one
+// (written before it was kept); zero when the entry has neither. The
+// decisions' times are history, which a clock step does not move (Shift)
+// nor ClampPast: read before the cost accrual time, a file saved 30 days
+// ahead kept an entry no longer configured 30 days more than a week.
 func (t *Target) LastSeen() time.Time {
-	seen := t.CostAt
-	if n := len(t.Decisions); n > 0 && t.Decisions[n-1].Explanation.Now.After(seen) {
-		seen = t.Decisions[n-1].Explanation.Now
+	if n := len(t.Decisions); t.CostAt.IsZero() && n > 0 {
+		return t.Decisions[n-1].Explanation.Now
 	}
-	return seen
+	return t.CostAt
 }
 
 // Prune removes the entries of targets that owned reports false for and

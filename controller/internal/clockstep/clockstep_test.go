@@ -97,3 +97,22 @@ func TestBackAndShift(t *testing.T) {
 	require.Equal(t, t0.Add(-time.Hour), ts["a"].Policy.LastScaleDown)
 	require.True(t, ts["b"].Policy.LastScaleDown.IsZero(), "a zero time stays zero")
 }
+
+// A state file saved 30 days ahead keeps, as history, the times of its
+// decisions; the entry of a target no longer configured, last decided 8
+// days before the save, is pruned after the move back (last seen 8 days
+// ago: state.KeepUnconfigured is a week), not kept 30 days more: its
+// last decision's time, not moved, said it was decided in 22 days.
+func TestFromTheFutureThenPrune(t *testing.T) {
+	saved := t0.AddDate(0, 0, 30)
+	decided := saved.AddDate(0, 0, -8)
+	f := state.File{SavedAt: saved, Targets: map[string]state.Target{"gone": {
+		CostAt:    decided,
+		Decisions: []policy.Decision{{Desired: 3, Explanation: policy.Explanation{Now: decided}}},
+	}}}
+	require.NoError(t, FromTheFuture(&f, t0, slog.New(slog.DiscardHandler), "state.json"))
+	ts := f.Targets["gone"]
+	require.Equal(t, t0.AddDate(0, 0, -8), ts.LastSeen())
+	require.Equal(t, decided, ts.Decisions[0].Explanation.Now, "history stays")
+	require.Equal(t, []string{"gone"}, f.Prune(func(string) bool { return false }, t0))
+}
