@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,4 +245,46 @@ func TestOverrideSavesItsTime(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ended)
 	check()
+}
+
+// TestCycleSavesAtItsEnd: a manual scaling made while a cycle reads the
+// history (the controller's clock 30 s past the cycle's start) is saved
+// by the cycle with saved_at at the cycle's save, not its start: the
+// scaling's times (its scale-down, its cost accrual) are not after
+// saved_at, so a restart keeps them as they are (state.Target.ClampPast).
+// Saved at the cycle's start, a restart moved them back 30 s.
+func TestCycleSavesAtItsEnd(t *testing.T) {
+	now := fixtureStart
+	f := newFixture(t, t.TempDir(), &fakeHistory{value: 35}, confidentForecast, ModeAct, &now)
+	require.NoError(t, f.c.ReconcileOnce(t.Context())) // 10 units
+	var mu sync.Mutex
+	clock := fixtureStart.Add(time.Minute)
+	f.c.d.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}
+	start, manual := clock, clock.Add(30*time.Second)
+	var once sync.Once
+	var overrideErr error
+	f.c.d.History = steppingHistory{h: f.h, step: func() {
+		once.Do(func() { // in the cycle's query phase, as a REST call made then
+			mu.Lock()
+			clock = manual
+			mu.Unlock()
+			_, overrideErr = f.c.Override(t.Context(), "web", 3, time.Hour)
+		})
+	}}
+	require.NoError(t, f.c.ReconcileOnce(t.Context()))
+	require.NoError(t, overrideErr)
+	ds := f.c.Snapshot().Targets[0].State.Decisions
+	require.Equal(t, policy.ReasonManual, ds[len(ds)-1].Reason, "the cycle decided with the manual scaling")
+	require.Equal(t, start, f.c.lastCycle, "the cycle's time is its start")
+
+	file, err := f.c.d.State.Load()
+	require.NoError(t, err)
+	require.Equal(t, manual, file.SavedAt, "saved when written, not at the cycle's start")
+	ts := file.Targets["web"]
+	require.Equal(t, manual, ts.Policy.LastScaleDown, "the manual scale-down from 10 to 3")
+	require.Empty(t, ts.ClampPast(file.SavedAt), "a restart keeps the manual scaling's times")
 }
