@@ -22,33 +22,12 @@ func (t *Target) ClampPast(saved time.Time) []string {
 		return nil
 	}
 	var msgs []string
-	clamp := func(field string, x *time.Time) {
-		if x.After(saved) {
+	t.eachTime(func(field string, x *time.Time, ahead bool) {
+		if !ahead && x.After(saved) {
 			msgs = append(msgs, fmt.Sprintf("%s %s after saved_at %s: %s", field, stamp(*x), stamp(saved), stamp(saved)))
 			*x = saved
 		}
-	}
-	p := &t.Policy
-	clamp("last_scale_up", &p.LastScaleUp)
-	clamp("last_scale_down", &p.LastScaleDown)
-	clamp("resumed", &p.Resumed)
-	for i := range p.Recent {
-		clamp("recent at", &p.Recent[i].At)
-	}
-	for i := range p.Used {
-		clamp("used at", &p.Used[i].At)
-	}
-	if p.Manual != nil && p.Manual.Cancelled.After(saved) {
-		m := *p.Manual
-		clamp("manual override cancelled", &m.Cancelled)
-		p.Manual = &m
-	}
-	clamp("cost_at", &t.CostAt)
-	if t.Pending != nil && t.Pending.Since.After(saved) {
-		pend := *t.Pending
-		clamp("pending since", &pend.Since)
-		t.Pending = &pend
-	}
+	})
 	sec := saved.Unix()
 	if t.Calm != nil && t.Calm.At > sec { // its other times are not after At (Calm.problem)
 		msgs = append(msgs, fmt.Sprintf("calm memory at %s after saved_at %s: dropped (the calm hold starts afresh)", stamp(time.Unix(t.Calm.At, 0)), stamp(saved)))

@@ -448,34 +448,11 @@ func (s *Store) marshal(v any) ([]byte, error) {
 // more after the next start). Wall clock only, it compares with now as a
 // time read from the file does.
 func (t *Target) Shift(d time.Duration) {
-	move := func(x *time.Time) {
+	t.eachTime(func(_ string, x *time.Time, _ bool) {
 		if !x.IsZero() {
 			*x = x.Round(0).Add(d)
 		}
-	}
-	p := &t.Policy
-	move(&p.LastScaleUp)
-	move(&p.LastScaleDown)
-	move(&p.Resumed)
-	for i := range p.Recent {
-		move(&p.Recent[i].At)
-	}
-	for i := range p.Used {
-		move(&p.Used[i].At)
-	}
-	if p.Manual != nil {
-		m := *p.Manual
-		move(&m.Until)
-		move(&m.Cancelled)
-		p.Manual = &m
-	}
-	move(&t.CostAt)
-	move(&t.PrevForecastAt)
-	if t.Pending != nil {
-		p := *t.Pending
-		move(&p.Since)
-		t.Pending = &p
-	}
+	})
 	if c := t.Calm; c != nil {
 		sec := int64(d / time.Second)
 		m := *c
@@ -603,4 +580,37 @@ func (t *Target) sanitizeMemories(lo, hi int) []string {
 		}
 	}
 	return msgs
+}
+
+// eachTime calls f with each time.Time the entry persists outside its
+// decisions and its calm and shadow memories, by its name in ClampPast's
+// messages; ahead is true for the two that are future times by design (a
+// manual override's end, the time the previous forecast was for). It is
+// the one list Shift moves and ClampPast bounds. A manual override and a
+// pending time are copied first, so f never writes through a pointer the
+// entry shares.
+func (t *Target) eachTime(f func(field string, x *time.Time, ahead bool)) {
+	p := &t.Policy
+	f("last_scale_up", &p.LastScaleUp, false)
+	f("last_scale_down", &p.LastScaleDown, false)
+	f("resumed", &p.Resumed, false)
+	for i := range p.Recent {
+		f("recent at", &p.Recent[i].At, false)
+	}
+	for i := range p.Used {
+		f("used at", &p.Used[i].At, false)
+	}
+	if p.Manual != nil {
+		m := *p.Manual
+		f("manual override until", &m.Until, true)
+		f("manual override cancelled", &m.Cancelled, false)
+		p.Manual = &m
+	}
+	f("cost_at", &t.CostAt, false)
+	f("prev_forecast_at", &t.PrevForecastAt, true)
+	if t.Pending != nil {
+		pend := *t.Pending
+		f("pending since", &pend.Since, false)
+		t.Pending = &pend
+	}
 }
