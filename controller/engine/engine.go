@@ -186,23 +186,31 @@ func CheckLead(lag, interval, step time.Duration) error {
 // and min_units 0 never decided 0 units. Only that case is kept apart,
 // so that every other decision is unchanged.
 func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (float64, bool)) ([]policy.Quantile, bool) {
-	none, top := true, 0.0
 	for _, p := range levels {
 		v, ok := peak(p)
 		if !ok {
 			return q[:0], false
 		}
-		none, top = none && v <= 0, max(top, math.Abs(v))
 		q = append(q, policy.Quantile{P: p, Value: v})
+	}
+	settleQuantiles(q)
+	return q, true
+}
+
+// settleQuantiles is peakQuantiles' treatment of the quantiles it read:
+// all zeros where none is above 0, else made strictly increasing.
+func settleQuantiles(q []policy.Quantile) {
+	none, top := true, 0.0
+	for _, x := range q {
+		none, top = none && x.Value <= 0, max(top, math.Abs(x.Value))
 	}
 	if none {
 		for i := range q {
 			q[i].Value = 0
 		}
-		return q, true
+		return
 	}
 	increasing(q, predictor.FloorUnit(top))
-	return q, true
 }
 
 // increasing makes the values of q strictly increasing: a value at or

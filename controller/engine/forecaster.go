@@ -166,13 +166,17 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 	if t.RiskPerUnit > 0 {
 		per := t.CapacityPerUnit * t.TargetUtilization
 		levels := PeakLevels()
-		q := make([]policy.Quantile, 0, len(levels))
+		q := make([]policy.Quantile, len(levels))
+		v := make([]float64, len(levels))
 		opt.ProvisionCost = t.RiskPerUnit / per
-		opt.Provision = func(peak func(p float64) (float64, bool)) (float64, bool) {
-			var ok bool
-			if q, ok = peakQuantiles(q[:0], levels, peak); !ok {
+		opt.Provision = func(m *online.Forecaster) (float64, bool) {
+			if !m.PeakQuantiles(levels, v) {
 				return 0, false
 			}
+			for k, p := range levels {
+				q[k] = policy.Quantile{P: p, Value: v[k]}
+			}
+			settleQuantiles(q)
 			k, _ := policy.RiskUnits(q, t, 0)
 			return float64(k) * per, true
 		}

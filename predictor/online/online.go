@@ -481,26 +481,52 @@ func (f *Forecaster) quantile(p float64) (float64, bool) {
 // Horizon steps: base + z_p * scale with z_p the empirical p-quantile of the
 // calibration residuals. ok is false until there are MinResiduals of them.
 func (f *Forecaster) PeakQuantile(p float64) (v float64, ok bool) {
+	var out [1]float64
+	if !f.PeakQuantiles([]float64{p}, out[:]) {
+		return 0, false
+	}
+	return out[0], true
+}
+
+// PeakQuantiles sets v[k] to PeakQuantile(levels[k]) for every k (v at
+// least as long as levels) in one pass, the same numbers computed the
+// same way: what they share (the base, scale, shift and cap of the last
+// origin) is read once. ok is false, v then partly written, where
+// PeakQuantile would report false at any of the levels.
+func (f *Forecaster) PeakQuantiles(levels, v []float64) (ok bool) {
 	if !f.started || len(f.sorted) < f.cfg.MinResiduals {
-		return 0, false
+		return false
 	}
-	z, _ := f.quantile(p)
-	z += f.shift
 	n := len(f.base) - 1
-	v = f.capped(f.base[n]+z*f.scale[n], f.base[n])
-	if f.cfg.LogOffset > 0 {
-		// exp(-0) = exp(+0), and NaN never matches.
-		if v != f.invU {
-			f.invU, f.invV = v, f.inv(v)
+	base, scale, shift := f.base[n], f.scale[n], f.shift
+	d := f.windowMaxOf()
+	capAt, hi := f.cfg.CapAtWindowMax && len(d.maxVal) > 0, 0.0
+	if capAt {
+		hi = max(d.maxVal[0], base)
+	}
+	logScale := f.cfg.LogOffset > 0
+	for k, p := range levels {
+		z, _ := f.quantile(p)
+		z += shift
+		u := base + z*scale
+		if capAt {
+			u = min(u, hi)
 		}
-		v = f.invV
+		if logScale {
+			// exp(-0) = exp(+0), and NaN never matches.
+			if u != f.invU {
+				f.invU, f.invV = u, f.inv(u)
+			}
+			u = f.invV
+		}
+		if math.IsNaN(u) || math.IsInf(u, 0) {
+			// Values near the float64 range overflow the arithmetic: no
+			// quantile rather than a non-finite one.
+			return false
+		}
+		v[k] = u
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		// Values near the float64 range overflow the arithmetic: no
-		// quantile rather than a non-finite one.
-		return 0, false
-	}
-	return v, true
+	return true
 }
 
 // capped bounds u (model scale) by the window's highest value or the
@@ -577,9 +603,6 @@ var _ predictor.Updater = (*Forecaster)(nil)
 // selection rewards calibrated and sharp upper bounds alike.
 type Ensemble struct {
 	members []*Forecaster
-	// peaks[m] is members[m].PeakQuantile, made once for Provision (a
-	// method value made at each call is an allocation a member a sample).
-	peaks   []func(p float64) (float64, bool)
 	horizon int
 	levels  []float64
 	alpha   float64
@@ -605,11 +628,11 @@ type EnsembleOptions struct {
 	// 0.98, 0.99.
 	Levels []float64
 	// Provision, when set, replaces the pinball loss by the loss of the
-	// decision the forecast leads to: given a member's peak quantile
-	// function it returns the capacity x a scaler would provision, and the
-	// member is charged ProvisionCost*x + 1 if the realised peak exceeds
-	// x (the Lagrangian of "fewest violations for the cost").
-	Provision     func(peak func(p float64) (float64, bool)) (float64, bool)
+	// decision the forecast leads to: given a member (its PeakQuantile or
+	// PeakQuantiles) it returns the capacity x a scaler would provision,
+	// and the member is charged ProvisionCost*x + 1 if the realised peak
+	// exceeds x (the Lagrangian of "fewest violations for the cost").
+	Provision     func(member *Forecaster) (float64, bool)
 	ProvisionCost float64
 	// Selector, when set, sees every sample before the members are
 	// scored, and weighs each member's loss when the best one is chosen.
@@ -649,9 +672,6 @@ func NewEnsemble(cfgs []Config, opt EnsembleOptions) (*Ensemble, error) {
 		}
 		e.horizon = m.cfg.Horizon
 		e.members = append(e.members, m)
-		if opt.Provision != nil {
-			e.peaks = append(e.peaks, m.PeakQuantile)
-		}
 	}
 	if lossHalfLife <= 0 {
 		lossHalfLife = max(1, int(86400/cfgs[0].Step))
@@ -768,7 +788,7 @@ func (e *Ensemble) predict(i int) {
 	for m, mem := range e.members {
 		q := e.pred[m][i%(H+1)]
 		if e.opt.Provision != nil {
-			x, ok := e.opt.Provision(e.peaks[m])
+			x, ok := e.opt.Provision(mem)
 			if !ok {
 				x = math.NaN()
 			}
