@@ -53,7 +53,7 @@ func PlotLast(res *Result, capacity float64, path string, last time.Duration) er
 	p := plot.New()
 	p.Title.Text = plotTitle(res)
 	p.X.Label.Text = "time (UTC)"
-	p.X.Tick.Marker = plot.TimeTicks{Format: "01-02 15:04"}
+	p.X.Tick.Marker = calendarTicks{}
 	p.Y.Label.Text = "demand / ready capacity"
 	p.Y.Min, p.Y.Max = 0, s.top
 	leg := plot.NewLegend()

@@ -145,6 +145,11 @@ func TestPlot(t *testing.T) {
 		fmt.Sprintf("%d scale events", res.Baseline.ScaleEvents)} {
 		require.Contains(t, svg, want)
 	}
+	// The time axis is marked at round UTC times (calendarTicks): the
+	// trace's 5.6 days from 2014-05-13 16:53 at each midnight.
+	for _, day := range []string{"2014-05-14", "2014-05-18"} {
+		require.Contains(t, svg, ">"+day+"<")
+	}
 
 	// The last hour only: 60 one-minute samples, so the first plotted time
 	// is 59 minutes before the trace's end.

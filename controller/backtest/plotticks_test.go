@@ -1,0 +1,71 @@
+package backtest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot"
+)
+
+func labels(ticks []plot.Tick) []string {
+	var out []string
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			out = append(out, tk.Label)
+		}
+	}
+	return out
+}
+
+func unix(s string) float64 {
+	t, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		panic(err)
+	}
+	return float64(t.Unix())
+}
+
+// TestCalendarTicks pins the time axis of the backtest plot: labels at
+// round UTC times (plot.DefaultTicks put NASA's July at 07-03 05:40,
+// 07-14 19:26 and 07-26 09:13).
+func TestCalendarTicks(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"a month: weeks from Monday", "1995-07-01 00:00", "1995-07-28 23:59",
+			[]string{"1995-07-03", "1995-07-10", "1995-07-17", "1995-07-24"}},
+		{"five and a half days: midnights", "2014-05-13 16:53", "2014-05-19 06:13",
+			[]string{"2014-05-14", "2014-05-15", "2014-05-16", "2014-05-17", "2014-05-18", "2014-05-19"}},
+		{"72 hours: every 12 hours", "2023-12-02 23:00", "2023-12-05 22:00",
+			[]string{"12-03 00:00", "12-03 12:00", "12-04 00:00", "12-04 12:00", "12-05 00:00", "12-05 12:00"}},
+		{"an hour: every 10 minutes", "2014-05-19 05:14", "2014-05-19 06:13",
+			[]string{"05-19 05:20", "05-19 05:30", "05-19 05:40", "05-19 05:50", "05-19 06:00", "05-19 06:10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, labels(calendarTicks{}.Ticks(unix(tc.from), unix(tc.to))))
+		})
+	}
+}
+
+// TestCalendarTicksBounds checks ranges from two minutes to two years: some
+// labels, and up to the longest step's reach at most maxTimeLabels, every
+// tick inside the range and no minor tick on a labelled one.
+func TestCalendarTicksBounds(t *testing.T) {
+	lo := unix("2026-03-02 10:17")
+	for span := 2 * time.Minute; span < 2*365*24*time.Hour; span = span * 5 / 4 {
+		ticks := calendarTicks{}.Ticks(lo, lo+span.Seconds())
+		require.NotEmpty(t, labels(ticks), "span %v", span)
+		if span > 8*28*24*time.Hour {
+			continue // longer than the longest step allows: plot.TimeTicks's
+		}
+		require.LessOrEqual(t, len(labels(ticks)), maxTimeLabels, "span %v: %v", span, labels(ticks))
+		seen := map[float64]bool{}
+		for _, tk := range ticks {
+			require.False(t, seen[tk.Value], "span %v: two ticks at %v", span, tk.Value)
+			seen[tk.Value] = true
+			require.True(t, tk.Value >= lo && tk.Value <= lo+span.Seconds(), "span %v: tick %v outside the range", span, tk.Value)
+		}
+	}
+}
