@@ -106,7 +106,8 @@ func (c *Controller) afterAct(i int, t policy.Target, ts state.Target, snap snap
 // and generation the API answers from: a client that sees the units
 // acknowledged (or a new generation) scrapes them too. The snapshot
 // first let a reader see 10 units while prescale_cost_per_hour still
-// charged the 1 before them.
+// charged the 1 before them. Units still only assumed (currentAssumed)
+// are not published.
 func (c *Controller) acknowledged(target string) {
 	i, ok := c.byName[target]
 	if !ok {
@@ -119,12 +120,13 @@ func (c *Controller) acknowledged(target string) {
 	ts, snap := c.file.Targets[t.Name], c.snaps[i]
 	c.mu.RUnlock()
 	cur, paid := c.afterAct(i, t, ts, snap)
-	if cur == snap.current && paid == snap.paid {
+	known := !c.currentAssumed(t, snap)
+	if !known || cur == snap.current && paid == snap.paid && snap.known {
 		return
 	}
 	c.d.Metrics.PublishCurrent(t, cur, paid, c.d.Now())
 	c.mu.Lock()
-	c.snaps[i].current, c.snaps[i].paid = cur, paid
+	c.snaps[i].current, c.snaps[i].paid, c.snaps[i].known = cur, paid, true
 	c.gen.Add(1)
 	c.mu.Unlock()
 }

@@ -143,6 +143,10 @@ type snapshot struct {
 	// data or only a partial one, no units read back), min_units by
 	// default: neither published, acted on nor saved; see decideTarget.
 	guess bool
+	// known: current and paid are known (read back, decided, acknowledged
+	// or the simulated pool's), not assumed (currentAssumed) nor unset
+	// before the target's first cycle.
+	known bool
 	// unobserved is the time before the last cycle's MaxGap that the cost
 	// accrued this cycle did not charge (cost.Accrue; logUnobserved).
 	unobserved time.Duration
@@ -435,6 +439,7 @@ func (c *Controller) ReconcileOnce(ctx context.Context) error {
 			}
 			c.acts.Record(&states[i], t.Name)
 			snaps[i].current, snaps[i].paid = c.afterAct(i, t, states[i], snaps[i])
+			snaps[i].known = !c.currentAssumed(t, snaps[i])
 			c.publish(t, snaps[i], states[i])
 		}
 	})
@@ -763,9 +768,7 @@ func Explain(d policy.Decision) string { return d.Line() }
 
 // publish sets the target's metrics from the cycle's snapshot.
 func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
-	u := unitsOf(snap, ts)
-	u.CurrentAssumed = c.currentAssumed(t, snap)
-	v := metrics.Values{Units: u, Lower: math.NaN(),
+	v := metrics.Values{Units: unitsOf(snap, ts), Lower: math.NaN(),
 		AnomalyScore: snap.anomScore, Anomalous: snap.anomaly, ModelError: snap.modelErr,
 		Present: snap.present, Demand: snap.demand}
 	ex := snap.decision.Explanation
@@ -787,8 +790,8 @@ func (c *Controller) publish(t policy.Target, snap snapshot, ts state.Target) {
 // unitsOf is the decision and units of a target's snapshot, with its
 // state's cost today, as metrics.PublishUnits publishes them.
 func unitsOf(snap snapshot, ts state.Target) metrics.Units {
-	return metrics.Units{Decision: snap.decision, NoDecision: snap.guess, Current: snap.current, Paid: snap.paid,
-		CostToday: ts.CostToday, At: snap.at}
+	return metrics.Units{Decision: snap.decision, NoDecision: snap.guess, CurrentAssumed: !snap.known,
+		Current: snap.current, Paid: snap.paid, CostToday: ts.CostToday, At: snap.at}
 }
 
 // nonNegativeValue clamps one published value as nonNegative does.

@@ -287,6 +287,7 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	require.Equal(t, policy.ReasonNoData, f.c.snaps[0].decision.Reason)
 	require.Equal(t, 0, testutil.CollectAndCount(m.Desired), "no units decided: no prescale_desired_units")
 	require.Equal(t, 0, testutil.CollectAndCount(m.Current), "min_units assumed, not read nor acknowledged: no prescale_current_units")
+	require.Equal(t, 0, testutil.CollectAndCount(m.CostPerHour), "nor a cost per hour of them")
 	require.Equal(t, 0, testutil.CollectAndCount(m.Demand), "no demand read: no prescale_demand")
 	require.InDelta(t, 1, testutil.ToFloat64(m.Decisions.WithLabelValues("web", "none", "no_data")), 0, "the hold is counted")
 	require.Empty(t, f.act.actions())
@@ -297,6 +298,7 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	require.ErrorIs(t, f.c.ReconcileOnce(t.Context()), cyclelog.ErrHistory)
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Desired))
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Current))
+	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.CostPerHour))
 	require.Equal(t, 0, testutil.CollectAndCount(f.c.d.Metrics.Demand))
 
 	h.set(35, nil)
@@ -305,6 +307,7 @@ func TestNewControllerWithHistoryDownPublishesNoGuess(t *testing.T) {
 	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Desired), 0, "the first decision from data")
 	require.InDelta(t, 10, f.gauge(t, f.c.d.Metrics.Current), 0, "its units acknowledged")
 	require.InDelta(t, 35, f.gauge(t, f.c.d.Metrics.Demand), 0, "the demand it used")
+	require.InDelta(t, 5, f.gauge(t, f.c.d.Metrics.CostPerHour), 1e-12, "10 units at 0.5/h")
 }
 
 func TestReconcileOnceHoldsWhenHistoryDown(t *testing.T) {

@@ -58,13 +58,14 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.acts.Act(ctx, t, dec, snap.requested, snap.current)
 	c.acts.Record(&ts, t.Name)
 	snap.current, snap.paid = c.afterAct(i, t, ts, snap)
-	snap.guess = false
+	// Decided: its units are known.
+	snap.guess, snap.known = false, true
 	c.d.Metrics.PublishUnits(t, unitsOf(snap, ts)) // before the copy: its pending time is saved
 
 	c.mu.Lock()
 	c.file.Targets[t.Name] = ts
 	c.snaps[i].decision = dec
-	c.snaps[i].current, c.snaps[i].paid = snap.current, snap.paid
+	c.snaps[i].current, c.snaps[i].paid, c.snaps[i].known = snap.current, snap.paid, true
 	return c.saveUnlock(i, now), nil
 }
 

@@ -63,7 +63,13 @@ type TargetSnapshot struct {
 	ModelError float64
 	// Current is the units published as current; Paid the units paid for
 	// (Current, or a scale-up's units still starting within its lag).
+	// CurrentKnown is false while they are not known: before the target's
+	// first cycle, and while a first hold without data only assumes
+	// min_units (nothing read back, decided, acknowledged or pooled; the
+	// metrics prescale_current_units and prescale_cost_per_hour are
+	// absent then).
 	Current, Paid int
+	CurrentKnown  bool
 	Decision      policy.Decision
 }
 
@@ -93,7 +99,7 @@ func (c *Controller) targetSnapshotLocked(i int) TargetSnapshot {
 		Present: s.present, Demand: s.demand, DemandAt: s.demandAt,
 		Forecast: s.fc, ForecastStart: s.fcStart, ForecastErr: s.fcErr,
 		AnomalyScore: s.anomScore, Anomaly: s.anomaly, Anomalous: s.anomalous, ModelError: s.modelErr,
-		Current: s.current, Paid: s.paid, Decision: s.decision,
+		Current: s.current, Paid: s.paid, CurrentKnown: s.known, Decision: s.decision,
 	}
 	if c.d.Units != nil {
 		ts.Ready, ts.Pending, ts.UnitsOK = c.d.Units.Units(t.Name)

@@ -209,7 +209,8 @@ func TestE2EEmbeddedTargetDownHolds(t *testing.T) {
 		require.Equal(t, held, d.Desired, "no_data holds the units of the last decision on data")
 	}
 	require.Equal(t, held, st[0].Desired)
-	require.Equal(t, held, st[0].Current, "the receiver keeps the units it had")
+	require.NotNil(t, st[0].Current)
+	require.Equal(t, held, *st[0].Current, "the receiver keeps the units it had")
 	require.Contains(t, st[0].HistoryError, "old", "the status says the data is stale")
 	var h struct {
 		Status     string

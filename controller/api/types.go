@@ -49,14 +49,17 @@ type Point struct {
 
 // TargetMetrics is one target's current state and recent demand.
 type TargetMetrics struct {
-	Target  string  `json:"target"`
-	Tier    string  `json:"tier"`
-	Kind    string  `json:"kind"`
-	Query   string  `json:"query"`
-	Demand  float64 `json:"demand"`
-	Current int     `json:"current_units"`
-	Desired int     `json:"desired_units"`
-	History []Point `json:"history"`
+	Target string `json:"target"`
+	Tier   string `json:"tier"`
+	Kind   string `json:"kind"`
+	Query  string `json:"query"`
+	// Demand is the demand sample the last cycle used, null when it had
+	// none (as /api/latest's value). Current is TargetStatus' current
+	// units, null while not known.
+	Demand  *float64 `json:"demand"`
+	Current *int     `json:"current_units"`
+	Desired int      `json:"desired_units"`
+	History []Point  `json:"history"`
 }
 
 // MetricsResponse answers GET /api/metrics.
@@ -118,16 +121,21 @@ type TargetStatus struct {
 	// last cycle's or manual scaling's decision was handed on, and when a
 	// webhook's or a command's acknowledgement arrives. Pending are those of a pool that reports
 	// units (the simulated pool) requested but not ready yet (else 0).
-	// Desired is the controller's (or a manual) target.
-	Current     int     `json:"current_units"`
-	Pending     int     `json:"pending_units"`
-	Desired     int     `json:"desired_units"`
-	Min         int     `json:"min_units"`
-	Max         int     `json:"max_units"`
-	CostPerHour float64 `json:"cost_per_hour"`
-	CostToday   float64 `json:"cost_today"`
-	CostTotal   float64 `json:"cost_total"`
-	DailyBudget float64 `json:"daily_budget"`
+	// Desired is the controller's (or a manual) target. Current and
+	// CostPerHour (of the current units and a scale-up's still starting)
+	// are null while the current units are not known: before the
+	// target's first cycle, and while a first hold without data would
+	// only assume min_units (controller.TargetSnapshot.CurrentKnown), as
+	// prescale_current_units and prescale_cost_per_hour are absent.
+	Current     *int     `json:"current_units"`
+	Pending     int      `json:"pending_units"`
+	Desired     int      `json:"desired_units"`
+	Min         int      `json:"min_units"`
+	Max         int      `json:"max_units"`
+	CostPerHour *float64 `json:"cost_per_hour"`
+	CostToday   float64  `json:"cost_today"`
+	CostTotal   float64  `json:"cost_total"`
+	DailyBudget float64  `json:"daily_budget"`
 	// Cooldown ends once a scaling happened (null before); in the past
 	// means expired.
 	ScaleUpCooldown   Time `json:"scale_up_cooldown_until"`

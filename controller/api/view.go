@@ -73,7 +73,11 @@ func (v *View) Metrics(points int) MetricsResponse {
 		t := s.Target
 		tm := TargetMetrics{
 			Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Query: t.Query,
-			Demand: finite(s.Demand), Current: s.Current, Desired: s.Decision.Desired, History: []Point{},
+			Current: currentOf(s), Desired: s.Decision.Desired, History: []Point{},
+		}
+		if s.Present {
+			d := finite(s.Demand)
+			tm.Demand = &d
 		}
 		w := s.Window
 		for j := max(0, w.Len()-points); j < w.Len(); j++ {
@@ -85,6 +89,15 @@ func (v *View) Metrics(points int) MetricsResponse {
 		out.Targets = append(out.Targets, tm)
 	}
 	return out
+}
+
+// currentOf is a target's current units for the API, nil while they are
+// not known (controller.TargetSnapshot.CurrentKnown).
+func currentOf(s controller.TargetSnapshot) *int {
+	if !s.CurrentKnown {
+		return nil
+	}
+	return &s.Current
 }
 
 func finite(x float64) float64 {
@@ -161,8 +174,8 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 	st := TargetStatus{
 		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Mode: mode,
 		Actuator: v.info.Actuator, Simulated: v.simulated(),
-		Current: s.Current, Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
-		CostPerHour: float64(s.Paid) * t.CostPerUnitHour, CostToday: ts.CostToday, CostTotal: ts.CostTotal,
+		Current: currentOf(s), Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
+		CostToday: ts.CostToday, CostTotal: ts.CostTotal,
 		DailyBudget: t.DailyBudget, Manual: OverrideOf(ts.Policy.Manual), Decisions: DecisionsOf(ts.Decisions), HistoryError: s.HistoryErr,
 	}
 	// Current is prescale_current_units (with the simulated pool its ready
@@ -170,6 +183,10 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 	// pods not ready yet); pending are those of the pool's units not
 	// ready now.
 	st.Pending = s.PendingUnits()
+	if s.CurrentKnown { // of the units paid for, as prescale_cost_per_hour
+		c := float64(s.Paid) * t.CostPerUnitHour
+		st.CostPerHour = &c
+	}
 	// Cooldown ends are shown once set; a time in the past means expired.
 	// (No dependence on the clock here, so the answer is cached per cycle.)
 	if !ts.Policy.LastScaleUp.IsZero() && t.ScaleUpCooldown > 0 {

@@ -151,7 +151,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.Anomalous = m.gauge("anomalous", "1 while the anomaly detector flags the latest demand sample (a score at or above PRESCALE_ANOMALY_THRESHOLD starts an anomaly, and the points after it still outside the normal range continue it, for at least 6 hours while away from the level before it and at most 36 hours, then that level is the new normal; they are kept out of model fitting), else 0.")
 	m.Confidence = m.gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.ModelError = m.gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
-	m.CostPerHour = m.gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour).")
+	m.CostPerHour = m.gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour). Absent while the current units are not known (prescale_current_units absent).")
 	m.CostToday = m.gauge("cost_today", "Cost accrued since UTC midnight.")
 	m.Budget = m.gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
 	m.BudgetCapped = m.gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
@@ -210,11 +210,12 @@ func (m *Metrics) initTarget(t policy.Target) {
 	// a perfect model before one exists. Nor is prescale_desired_units
 	// (set from the state file, or by the first decision): KEDA scaled
 	// a running workload to its minimum on the 0 a new controller
-	// published until its first cycle. Nor are prescale_current_units
-	// and prescale_demand: a 0 there was units and a demand nobody read;
-	// they are set once known (PublishUnits, Publish).
+	// published until its first cycle. Nor are prescale_current_units,
+	// prescale_cost_per_hour and prescale_demand: a 0 there was units, a
+	// cost and a demand nobody read; they are set once known
+	// (PublishUnits, Publish).
 	for _, g := range []*TargetGauge{
-		m.Anomaly, m.Anomalous, m.Confidence, m.CostPerHour, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision} {
+		m.Anomaly, m.Anomalous, m.Confidence, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision} {
 		g.WithLabelValues(lv...)
 	}
 	m.Budget.WithLabelValues(lv...).Set(t.DailyBudget)
@@ -271,8 +272,9 @@ type Units struct {
 	// of units; prescale_desired_units is left as it is (absent).
 	NoDecision bool
 	// CurrentAssumed: Current was neither read back, acknowledged nor
-	// decided (a first hold's min_units): prescale_current_units is left
-	// as it is (absent).
+	// decided (a first hold's min_units): prescale_current_units and
+	// prescale_cost_per_hour (of Paid, as assumed) are left as they are
+	// (absent).
 	CurrentAssumed bool
 	Current        int // units the target has
 	Paid           int // units paid for: Current, or more while a scale-up's units start
@@ -297,8 +299,8 @@ type Values struct {
 
 // PublishUnits sets target t's series of a decision (a cycle's or a
 // manual scaling's): desired units (unless NoDecision), current units
-// (unless CurrentAssumed),
-// cost per hour (of the paid units) and today, budget capped and the
+// and cost per hour (of the paid units; both unless CurrentAssumed),
+// cost today, budget capped and the
 // decision's time, and counts the decision.
 func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 	lv := labelValues(t)
@@ -309,8 +311,8 @@ func (m *Metrics) PublishUnits(t policy.Target, u Units) {
 	m.setPending(t, !u.NoDecision, dec.Desired, u.Current, u.At)
 	if !u.CurrentAssumed {
 		m.Current.WithLabelValues(lv...).Set(float64(u.Current))
+		m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
 	}
-	m.CostPerHour.WithLabelValues(lv...).Set(float64(u.Paid) * t.CostPerUnitHour)
 	m.CostToday.WithLabelValues(lv...).Set(u.CostToday)
 	m.BudgetCapped.WithLabelValues(lv...).Set(b2f(dec.Reason == policy.ReasonBudget))
 	m.LastDecision.WithLabelValues(lv...).Set(float64(u.At.UnixNano()) / 1e9)

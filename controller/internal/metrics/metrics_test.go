@@ -18,12 +18,12 @@ import (
 var web = policy.Target{Name: "web", Tier: "frontend", Kind: policy.KindInstances, CostPerUnitHour: 0.5, DailyBudget: 12, Lag: 5 * time.Minute}
 
 // TestNewPreInitialises: a new target's decision counters, configured lag
-// and budget exist at once, as do its anomaly, confidence, cost, data and
-// dropped points series at 0 (its partial demand only with a
+// and budget exist at once, as do its anomaly, confidence, cost today,
+// data and dropped points series at 0 (its partial demand only with a
 // complete_query), its forecast, model error, desired units, current
-// units and demand do not (a 0 there reads as a forecast of nothing, a
-// perfect model, a scale to zero, units or a demand nobody read), and
-// every series passes the Prometheus linter.
+// units, cost per hour and demand do not (a 0 there reads as a forecast
+// of nothing, a perfect model, a scale to zero, units, a cost or a demand
+// nobody read), and every series passes the Prometheus linter.
 func TestNewPreInitialises(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := New(reg, []policy.Target{web})
@@ -32,11 +32,11 @@ func TestNewPreInitialises(t *testing.T) {
 	require.InDelta(t, 300, testutil.ToFloat64(m.LagConfigured.WithLabelValues(lv...)), 0)
 	require.InDelta(t, 12, testutil.ToFloat64(m.Budget.WithLabelValues(lv...)), 0)
 	for name, g := range map[string]*TargetGauge{"anomaly_score": m.Anomaly, "anomalous": m.Anomalous,
-		"decision_confidence": m.Confidence, "cost_per_hour": m.CostPerHour, "cost_today": m.CostToday, "budget_capped": m.BudgetCapped,
+		"decision_confidence": m.Confidence, "cost_today": m.CostToday, "budget_capped": m.BudgetCapped,
 		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "prescale_%s exists at 0", name)
 	}
-	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "demand": m.Demand} {
+	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "cost_per_hour": m.CostPerHour, "demand": m.Demand} {
 		require.Zero(t, testutil.CollectAndCount(g), "prescale_%s is absent until known", name)
 	}
 	require.Equal(t, 3, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, each reason")
@@ -203,12 +203,16 @@ func TestPublishPartial(t *testing.T) {
 
 // TestAssumedCurrentUnitsUnpublished: a first hold's current units, only
 // assumed (min_units, nothing read, decided or acknowledged), leave
-// prescale_current_units absent; known ones set it.
+// prescale_current_units and prescale_cost_per_hour (of those units)
+// absent; known ones set both.
 func TestAssumedCurrentUnitsUnpublished(t *testing.T) {
 	m := New(prometheus.NewRegistry(), []policy.Target{web})
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	m.PublishUnits(web, Units{NoDecision: true, CurrentAssumed: true, Current: 1, Paid: 1, At: at})
 	require.Zero(t, testutil.CollectAndCount(m.Current))
+	require.Zero(t, testutil.CollectAndCount(m.CostPerHour))
 	m.PublishUnits(web, Units{Decision: policy.Decision{Desired: 4}, Current: 3, Paid: 3, At: at.Add(time.Minute)})
-	require.InDelta(t, 3, testutil.ToFloat64(m.Current.WithLabelValues("web", "frontend", "instances")), 0)
+	lv := []string{"web", "frontend", "instances"}
+	require.InDelta(t, 3, testutil.ToFloat64(m.Current.WithLabelValues(lv...)), 0)
+	require.InDelta(t, 1.5, testutil.ToFloat64(m.CostPerHour.WithLabelValues(lv...)), 1e-12, "3 units at 0.5/h")
 }
