@@ -13,6 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// noKEDAServer is what the schema says of KEDA without a Prometheus: the
+// keda.serverAddress to set, or the variable that stands for it, and why
+// (an anyOf of the two said "'anyOf' failed", "minLength: got 0, want 1"
+// and "'not' failed").
+const noKEDAServer = "at '/keda/serverAddress': value must be 'set it, or controller.env.PRESCALE_PROMETHEUS_URL: KEDA reads prescale_desired_units from Prometheus'"
+
 // TestHelmLintRefusesWhatTheTemplatesRefuse: `helm lint --strict` takes a
 // template's fail as no error, so values the templates refuse passed lint:
 // a chart-managed variable in controller.env or exporter.env, and KEDA
@@ -27,10 +33,10 @@ func TestHelmLintRefusesWhatTheTemplatesRefuse(t *testing.T) {
 		{"controller.env.PRESCALE_SHARD=0", "at '/controller/env/PRESCALE_SHARD': value must be 'set by the chart (see values.yaml), not in controller.env'", "controller.env.PRESCALE_SHARD is set by the chart"},
 		{"controller.env.PRESCALE_API_TOKEN=", "at '/controller/env/PRESCALE_API_TOKEN': value must be 'set by the chart (see values.yaml), not in controller.env'", "controller.env.PRESCALE_API_TOKEN is set by the chart"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': value must be 'set by the chart from exporter.port, not in exporter.env'", "set by the chart from exporter.port"},
-		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", noKEDAServer, "keda.serverAddress: set it"},
 		// What the template's default takes as empty.
-		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=0", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
-		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=false", "at '/keda/serverAddress': minLength: got 0, want 1", "keda.serverAddress: set it"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=0", noKEDAServer, "keda.serverAddress: set it"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=false", noKEDAServer, "keda.serverAddress: set it"},
 	} {
 		out, err := exec.CommandContext(t.Context(), helm, "lint", "--strict", chartDir, "--set", tc.set).CombinedOutput()
 		require.Error(t, err, "helm lint --set %s passed:\n%s", tc.set, out)

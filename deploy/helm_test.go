@@ -501,7 +501,7 @@ func TestHelmTemplateRejectsBadValues(t *testing.T) {
 		{"controller.podManagementPolicy=Sometimes", "at '/controller/podManagementPolicy'"},
 		{"controller.persistence.size=lots", "at '/controller/persistence/size'"},
 		{"exporter.env.PRESCALE_EXPORTER_LISTEN=:1", "at '/exporter/env/PRESCALE_EXPORTER_LISTEN': value must be 'set by the chart from exporter.port, not in exporter.env'"},
-		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", "at '/keda/serverAddress': minLength: got 0, want 1"},
+		{"keda.enabled=true,controller.env.PRESCALE_PROMETHEUS_URL=", noKEDAServer},
 		// KEDA read a series that never exists and held its fallback size.
 		{"keda.enabled=true,keda.target=checkout", `keda.target: the controller has no target "checkout" (its targets: web)`},
 		{"keda.enabled=true,controller.targets[0].name=a,controller.targets[0].query=up", `keda.target: the controller has no target "web" (its targets: a)`},
