@@ -25,7 +25,7 @@ func newScoreState(maxConnections int) *scoreState {
 		score: prometheus.NewDesc(fqName("app", "load_score"),
 			"Application load in [0,1]: the maximum of the prescale_app_load_signal_ratio signals.", nil, nil),
 		signal: prometheus.NewDesc(fqName("app", "load_signal_ratio"),
-			"Normalised signals combined into prescale_app_load_score.", []string{"signal"}, nil),
+			"Each signal prescale_app_load_score is the maximum of, in [0,1], by signal: latency (probe), connections, app_cpu, app_memory, host_cpu (load1 per cpu); absent while its source is off or failed.", []string{"signal"}, nil),
 	}
 }
 
