@@ -54,7 +54,7 @@ type Config struct {
 	LogLevel         slog.Level    `envconfig:"LOG_LEVEL" default:"info" desc:"least level logged to stderr: debug (also each repeat of an outage already reported), info, warn or error"`
 	DataDir          string        `envconfig:"DATA_DIR" default:"./data" desc:"directory of the embedded TSDB and the controller state file"`
 	PrometheusURL    string        `envconfig:"PROMETHEUS_URL" desc:"Prometheus-compatible server to read history from; empty: the embedded TSDB in PRESCALE_DATA_DIR"`
-	QueryTimeout     time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk)"`
+	QueryTimeout     time.Duration `envconfig:"QUERY_TIMEOUT" default:"30s" desc:"deadline of one history query (each split chunk), in (0s, 10m]"`
 	QueryConcurrency int           `envconfig:"QUERY_CONCURRENCY" default:"8" desc:"history queries in flight at once in a cycle's query phase, in [1, 256] (0: 8)"`
 	// PrometheusHeaders are NAME=VALUE entries; see history.ParseHeaders.
 	PrometheusHeaders []string `envconfig:"PROMETHEUS_HEADERS" desc:"comma-separated NAME=VALUE HTTP headers sent with every history query, e.g. X-Scope-OrgID=tenant1 (Mimir, Cortex, multi-tenant Thanos); values are never logged or shown"`
@@ -82,11 +82,11 @@ type Config struct {
 	Actuators       []string      `envconfig:"ACTUATOR" default:"none" desc:"comma-separated, each at most once: none, webhook, exec, simulated"`
 	WebhookURL      []string      `envconfig:"WEBHOOK_URL" desc:"comma-separated URLs receiving Alertmanager-v4 webhooks (actuator webhook), each its own actuator with its own metrics"`
 	WebhookReceiver string        `envconfig:"WEBHOOK_RECEIVER" default:"prescale" desc:"receiver name in webhook payloads and metrics; with several URLs, NAME-1, NAME-2, ..."`
-	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt"`
+	WebhookTimeout  time.Duration `envconfig:"WEBHOOK_TIMEOUT" default:"10s" desc:"timeout of one webhook attempt, in (0s, 5m]"`
 	WebhookRetries  int           `envconfig:"WEBHOOK_MAX_ATTEMPTS" default:"5" desc:"attempts per webhook delivery (retries on 5xx, 429, timeouts and connection errors, after a 429's or 503's Retry-After up to 30s, never on other 4xx); a failed delivery is re-sent later with the current desired units, after a longer Retry-After has passed (at most 1h)"`
 	ExternalURL     string        `envconfig:"EXTERNAL_URL" desc:"base URL of this controller (or its status page): webhook payloads link each target to its own status under it; empty: derived from PRESCALE_LISTEN"`
 	ExecCommand     Command       `envconfig:"EXEC_COMMAND" desc:"command (a path, or a name on PATH, checked at start) and arguments, comma-separated, or a JSON array of strings when it starts with [ (for an argument holding a comma: [\"/bin/sh\", \"-c\", \"scale --zones a,b\"]), run per action with the decision in PRESCALE_* env vars (actuator exec)"`
-	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command"`
+	ExecTimeout     time.Duration `envconfig:"EXEC_TIMEOUT" default:"30s" desc:"time limit of the exec command, in (0s, 1h]"`
 	// ActuatorConcurrency is each webhook URL's and the exec command's
 	// actuator.LevelConfig.Parallel.
 	ActuatorConcurrency int `envconfig:"ACTUATOR_CONCURRENCY" default:"8" desc:"targets each webhook URL and the exec command are sent to at once, each target one delivery at a time (1: the receiver gets one call at a time), in [1, 256] (0: 8)"`
@@ -114,12 +114,12 @@ type Config struct {
 	MinUnits            int           `envconfig:"TARGET_MIN_UNITS" default:"1" desc:"minimum units; 0 lets a target scale to zero on zero demand and back up on any demand"`
 	MaxUnits            int           `envconfig:"TARGET_MAX_UNITS" default:"10" desc:"maximum units, at most 1000000"`
 	CostPerUnitHour     float64       `envconfig:"TARGET_COST_PER_UNIT_HOUR" default:"0" desc:"price of one unit-hour, at most 1e9; 0: cost not tracked"`
-	Lag                 time.Duration `envconfig:"TARGET_PROVISIONING_LAG" default:"5m" desc:"time new capacity takes to become ready"`
-	ScaleUpCooldown     time.Duration `envconfig:"TARGET_SCALE_UP_COOLDOWN" default:"3m" desc:"minimum time between scale-ups"`
-	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down"`
-	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"0s" desc:"scale-down stabilization window (highest recent recommendation wins); with PRESCALE_TARGET_HOLD_UNTIL_READY at least the provisioning lag"`
+	Lag                 time.Duration `envconfig:"TARGET_PROVISIONING_LAG" default:"5m" desc:"time new capacity takes to become ready; at most a week (168h), and with one PRESCALE_SCALING_INTERVAL at most 2016 steps of PRESCALE_STEP"`
+	ScaleUpCooldown     time.Duration `envconfig:"TARGET_SCALE_UP_COOLDOWN" default:"3m" desc:"minimum time between scale-ups, at most 168h"`
+	ScaleDownCooldown   time.Duration `envconfig:"TARGET_SCALE_DOWN_COOLDOWN" default:"10m" desc:"minimum time after any scaling before a scale-down, at most 168h"`
+	Stabilization       time.Duration `envconfig:"TARGET_STABILIZATION_WINDOW" default:"0s" desc:"scale-down stabilization window (highest recent recommendation wins); with PRESCALE_TARGET_HOLD_UNTIL_READY at least the provisioning lag; at most 168h"`
 	HoldUntilReady      bool          `envconfig:"TARGET_HOLD_UNTIL_READY" default:"true" desc:"keep each recommendation until its units are ready and have served: stabilization window at least the provisioning lag"`
-	UsageWindow         UsageWindow   `envconfig:"TARGET_USAGE_WINDOW" default:"lag" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); lag: each target's provisioning lag, as prescale backtest measures it; 0: off"`
+	UsageWindow         UsageWindow   `envconfig:"TARGET_USAGE_WINDOW" default:"lag" desc:"with PRESCALE_TARGET_FLOOR_MODE=hold, keep the units demand used within this window (never scales up by itself); lag: each target's provisioning lag, as prescale backtest measures it; 0: off; at most 168h"`
 	RiskPerUnit         float64       `envconfig:"TARGET_RISK_PER_UNIT" default:"0.03" desc:"expected-cost sizing: add a unit while it removes at least this probability of a violation in the lead window, in [0,1); 0 provisions the forecast's upper bound"`
 	ChangeCost          float64       `envconfig:"TARGET_CHANGE_COST" default:"0.04" desc:"few, decisive moves: change units only when the move lowers the lead window's expected loss (units x risk per unit + violation probability) by more than this, in [0,1); never holds below what current demand needs, and releases a held scale-down once its forgone gain exceeds twice this; each recent round trip (a scale-down soon undone) beyond the first adds this once more to a scale-down's cost, and to a one-unit scale-up's up to twice this; while the target's recent scale events exceed 1.5 times the shadow HPAs' at equal cost, a scale-down's cost is multiplied by event pacing's price, up to 8 (the explanation's event_price), and a scale-down keeps a release band of units above the wanted ones (release_band; where the target's violations are to spare, a wide band instead, wide_band); where the shadow HPAs at the target's cost have been still for 12 hours while the target moved 6 times or more, and pacing is not in force, a decision goes to the median of the last 12 decisions' wanted units only when that is more than one unit away (the calm hold, calm_units); 0: every change is made"`
 	FloorMode           string        `envconfig:"TARGET_FLOOR_MODE" default:"hold" desc:"reactive floor: scale_up (never below the HPA formula on current demand) or hold (the same, and keep the units demand used within PRESCALE_TARGET_USAGE_WINDOW)"`
@@ -145,6 +145,8 @@ func (c *Config) Validate() error {
 	c.validateStore(bad)
 	c.validateLoop(bad)
 	c.validateLead(bad)
+	c.validateSpans(bad)
+	c.validateTimeouts(bad)
 	c.validateActuators(bad)
 	c.validateURLs(bad)
 	c.validateTLS(bad)
@@ -218,9 +220,6 @@ func (c *Config) validateStore(bad badFunc) {
 	}
 	if c.DataDir == "" {
 		bad("DATA_DIR", "must not be empty")
-	}
-	if c.QueryTimeout <= 0 {
-		bad("QUERY_TIMEOUT", "must be > 0, got %s", c.QueryTimeout)
 	}
 	if c.QueryConcurrency < 0 || c.QueryConcurrency > 256 {
 		bad("QUERY_CONCURRENCY", "must be in [1, 256] (0: 8), got %d", c.QueryConcurrency)
@@ -440,14 +439,8 @@ func (c *Config) validateActuators(bad badFunc) {
 			bad("ACTUATOR", "unknown actuator %q (none, webhook, exec, simulated)", a)
 		}
 	}
-	if c.WebhookTimeout <= 0 {
-		bad("WEBHOOK_TIMEOUT", "must be > 0, got %s", c.WebhookTimeout)
-	}
 	if c.WebhookRetries < 1 {
 		bad("WEBHOOK_MAX_ATTEMPTS", "must be >= 1, got %d", c.WebhookRetries)
-	}
-	if c.ExecTimeout <= 0 {
-		bad("EXEC_TIMEOUT", "must be > 0, got %s", c.ExecTimeout)
 	}
 	if c.ActuatorConcurrency < 0 || c.ActuatorConcurrency > 256 {
 		bad("ACTUATOR_CONCURRENCY", "must be in [1, 256] (0: 8), got %d", c.ActuatorConcurrency)
@@ -678,7 +671,7 @@ func (c *Config) Targets() ([]policy.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.fileLeadErrors(ts); err != nil {
+	if err := errors.Join(c.fileLeadErrors(ts), c.fileSpanErrors(ts)); err != nil {
 		return nil, err
 	}
 	return ts, nil
