@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/prescale/prescale/internal/redact"
@@ -71,8 +72,11 @@ func flagParts(args []string) []string {
 // decimalIntFlags makes fs's whole-number flags (flag.Int, Int64, Uint,
 // Uint64) take decimal only, as the variables do (ProcessEnv): the flag
 // package reads Go's syntax, so backtest --max 010 ran with 8 units
-// (octal) and 0x10 with 16. It returns what puts the flags back, so that
-// the help, which names each flag's type from its value, is unchanged.
+// (octal) and 0x10 with 16. It also makes the number and switch flags
+// (flag.Float64, flag.Bool) say what they take where the flag package said
+// only "parse error" (backtest --capacity 50rps, --max ten, --hold=maybe).
+// It returns what puts the flags back, so that the help, which names each
+// flag's type from its value, is unchanged.
 func decimalIntFlags(fs *flag.FlagSet) (restore func()) {
 	saved := map[*flag.Flag]flag.Value{}
 	fs.VisitAll(func(f *flag.Flag) {
@@ -84,6 +88,12 @@ func decimalIntFlags(fs *flag.FlagSet) (restore func()) {
 		case int, int64, uint, uint64:
 			saved[f] = f.Value
 			f.Value = decimalFlag{g}
+		case float64:
+			saved[f] = f.Value
+			f.Value = numberFlag{g}
+		case bool:
+			saved[f] = f.Value
+			f.Value = switchFlag{g}
 		}
 	})
 	return func() {
@@ -101,5 +111,31 @@ func (d decimalFlag) Set(v string) error {
 	if goIntNotDecimal(v) {
 		return errors.New("want " + errNotDecimal{}.Want())
 	}
+	if !IsDecimal(v) {
+		return errors.New("want a whole number in decimal")
+	}
 	return d.Getter.Set(v)
 }
+
+// numberFlag is a flag.Float64 that says what it takes.
+type numberFlag struct{ flag.Getter }
+
+func (n numberFlag) Set(v string) error {
+	if _, err := strconv.ParseFloat(v, 64); errors.Is(err, strconv.ErrSyntax) {
+		return errors.New("want a number, such as 50, 0.7 or 1e-3")
+	}
+	return n.Getter.Set(v)
+}
+
+// switchFlag is a flag.Bool that says what it takes; it still takes no
+// value (--hold alone is --hold=true).
+type switchFlag struct{ flag.Getter }
+
+func (b switchFlag) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return errors.New("want true or false")
+	}
+	return b.Getter.Set(v)
+}
+
+func (switchFlag) IsBoolFlag() bool { return true }

@@ -46,7 +46,7 @@ func TestParseFlags(t *testing.T) {
 	out.Reset()
 	require.ErrorIs(t, ParseFlags(newTestFlags(), []string{"-n", "x"}, &out, &errb), ErrReported)
 	require.Empty(t, out.String())
-	require.Equal(t, "prog sub: invalid value \"x\" for flag -n: parse error\nusage: prog sub [-n N]\nRun 'prog sub -h' for every flag.\n", errb.String())
+	require.Equal(t, "prog sub: invalid value \"x\" for flag -n: want a whole number in decimal\nusage: prog sub [-n N]\nRun 'prog sub -h' for every flag.\n", errb.String())
 
 	fs := newTestFlags()
 	require.NoError(t, ParseFlags(fs, []string{"-n", "3", "rest"}, &out, &errb))
@@ -133,7 +133,9 @@ func TestParseFlagsWholeNumbersInDecimal(t *testing.T) {
 		{[]string{"--n=0x10"}, 0, 0, `invalid value "0x10" for flag -n: want a whole number in decimal`},
 		{[]string{"-n", "1_0"}, 0, 0, `invalid value "1_0" for flag -n: want a whole number in decimal`},
 		{[]string{"-n", "08"}, 0, 0, `invalid value "08" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "x"}, 0, 0, `invalid value "x" for flag -n: parse error`},
+		{[]string{"-n", "x"}, 0, 0, `invalid value "x" for flag -n: want a whole number in decimal`},
+		{[]string{"-n", "1e3"}, 0, 0, `invalid value "1e3" for flag -n: want a whole number in decimal`},
+		{[]string{"-n", "99999999999999999999"}, 0, 0, `invalid value "99999999999999999999" for flag -n: value out of range`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			fs := newTestFlags()
@@ -149,6 +151,42 @@ func TestParseFlagsWholeNumbersInDecimal(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.n, fs.Lookup("n").Value.(flag.Getter).Get())
 			require.InDelta(t, tc.f, fs.Lookup("f").Value.(flag.Getter).Get(), 0)
+		})
+	}
+}
+
+// TestParseFlagsSayWhatNumbersAndSwitchesTake: a number or switch flag's
+// bad value is answered with what it takes, where the flag package said
+// only "parse error" (backtest --capacity 50rps, --hold=maybe); a switch
+// still takes no value, and the flags are put back after parsing.
+func TestParseFlagsSayWhatNumbersAndSwitchesTake(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		f    float64
+		b    bool
+		err  string
+	}{
+		{[]string{"-f", "0.7", "-b"}, 0.7, true, ""},
+		{[]string{"-f", "1e-3", "-b=false"}, 1e-3, false, ""},
+		{[]string{"-f", ".5", "-b=1"}, 0.5, true, ""},
+		{[]string{"-f", "50rps"}, 0, false, `invalid value "50rps" for flag -f: want a number, such as 50, 0.7 or 1e-3`},
+		{[]string{"-f", "1e999"}, 0, false, `invalid value "1e999" for flag -f: value out of range`},
+		{[]string{"-b=maybe"}, 0, false, `invalid boolean value "maybe" for -b: want true or false`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fs := newTestFlags()
+			var out, errb bytes.Buffer
+			err := ParseFlags(fs, tc.args, &out, &errb)
+			_, wrapped := fs.Lookup("f").Value.(numberFlag)
+			require.False(t, wrapped, "the flag is put back")
+			if tc.err != "" {
+				require.ErrorIs(t, err, ErrReported)
+				require.Contains(t, errb.String(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.InDelta(t, tc.f, fs.Lookup("f").Value.(flag.Getter).Get(), 0)
+			require.Equal(t, tc.b, fs.Lookup("b").Value.(flag.Getter).Get())
 		})
 	}
 }

@@ -362,6 +362,9 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		// The flag package said only "parse error".
 		{"lag without unit", []string{"--trace", tr, "--capacity", "1", "--lag", "300", "--decisions", out}, `invalid value "300" for flag -lag: want a duration such as 30s, 5m, 1h30m or 14d (a unit is required: 300s or 300m)`},
 		{"bad timeout", []string{"--trace", tr, "--capacity", "1", "--timeout", "5x", "--decisions", out}, `invalid value "5x" for flag -timeout: want a duration such as 30s, 5m, 1h30m or 14d`},
+		{"capacity with a unit", []string{"--trace", tr, "--capacity", "50rps", "--decisions", out}, `invalid value "50rps" for flag -capacity: want a number, such as 50, 0.7 or 1e-3`},
+		{"max in words", []string{"--trace", tr, "--capacity", "1", "--max", "ten", "--decisions", out}, `invalid value "ten" for flag -max: want a whole number in decimal`},
+		{"hold maybe", []string{"--trace", tr, "--capacity", "1", "--hold=maybe", "--decisions", out}, `invalid boolean value "maybe" for -hold: want true or false`},
 		// The server's parse error came back as a runtime failure (exit 1),
 		// after the query was sent.
 		{"query does not parse", []string{"--prometheus", "http://127.0.0.1:1", "--query", "sum(", "--capacity", "1", "--decisions", out}, `--query: invalid PromQL "sum("`},
