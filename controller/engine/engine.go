@@ -202,7 +202,12 @@ func peakQuantiles(q []policy.Quantile, levels []float64, peak func(p float64) (
 func settleQuantiles(q []policy.Quantile) {
 	none, top := true, 0.0
 	for _, x := range q {
-		none, top = none && x.Value <= 0, max(top, math.Abs(x.Value))
+		// top = max(top, |x|), NaN kept, without max's signed-zero
+		// handling: neither is ever -0.
+		if a := math.Abs(x.Value); a > top || math.IsNaN(a) {
+			top = a
+		}
+		none = none && x.Value <= 0
 	}
 	if none {
 		for i := range q {
@@ -222,7 +227,11 @@ func settleQuantiles(q []policy.Quantile) {
 func increasing(q []policy.Quantile, unit float64) {
 	for k := 1; k < len(q); k++ {
 		if prev, v := q[k-1].Value, q[k].Value; v <= prev {
-			q[k].Value = max(prev+1e-9*max(unit, math.Abs(v)), math.Nextafter(prev, math.Inf(1)))
+			up := prev + 1e-9*max(unit, math.Abs(v))
+			if !(up > prev) { // above prev, up is at least the next float64
+				up = max(up, math.Nextafter(prev, math.Inf(1)))
+			}
+			q[k].Value = up
 		}
 	}
 }

@@ -48,7 +48,7 @@ func (f *LiveForecaster) Update(t int64, y float64) {
 	f.live.Update(t, y)
 	f.peak.Update(t, y)
 	if f.cond != nil {
-		f.cond.Update(y, f.peak.PeakQuantile)
+		f.cond.UpdatePeaks(y, f.peak.PeakQuantiles)
 	}
 }
 

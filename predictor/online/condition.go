@@ -63,6 +63,8 @@ type Conditional struct {
 	curOK bool
 	lx    []float64 // conditional log exceedance at the grid (cached)
 	fresh bool
+	// peaks is UpdatePeaks' scratch: the latest origin's grid quantiles.
+	peaks []float64
 }
 
 // CondConfig configures a Conditional.
@@ -128,7 +130,7 @@ func NewConditional(cfg CondConfig) (*Conditional, error) {
 	for i := range H {
 		c.q[i] = make([]float32, L)
 	}
-	c.lx = make([]float64, L)
+	c.lx, c.peaks = make([]float64, L), make([]float64, L)
 	return c, nil
 }
 
@@ -146,6 +148,22 @@ func nearestLevel(levels []float64, p float64) int {
 // Forecaster.Update takes it) after the wrapped distribution has absorbed
 // it; peak is the wrapped distribution from this origin on.
 func (c *Conditional) Update(y float64, peak func(p float64) (float64, bool)) {
+	c.UpdatePeaks(y, func(levels, v []float64) bool {
+		for j, l := range levels {
+			var ok bool
+			if v[j], ok = peak(l); !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// UpdatePeaks is Update with the wrapped distribution's quantiles read at
+// all the grid's levels at once: peaks sets v[j] to the quantile at
+// levels[j] for every j, or reports false where one of them has none
+// (Forecaster.PeakQuantiles, Ensemble.PeakQuantiles).
+func (c *Conditional) UpdatePeaks(y float64, peaks func(levels, v []float64) bool) {
 	if math.IsInf(y, 0) {
 		y = math.NaN()
 	}
@@ -166,14 +184,12 @@ func (c *Conditional) Update(y float64, peak func(p float64) (float64, bool)) {
 			}
 		}
 	}
-	c.ok[slot] = true
-	for j, l := range c.levels {
-		v, ok := peak(l)
-		if !ok {
-			c.ok[slot] = false
-			break
+	// A slot without quantiles (ok false) is never read.
+	c.ok[slot] = peaks(c.levels, c.peaks)
+	if c.ok[slot] {
+		for j, v := range c.peaks {
+			c.q[slot][j] = float32(v)
 		}
-		c.q[slot][j] = float32(v)
 	}
 	c.states[slot] = jump
 	c.cur = jump

@@ -473,8 +473,13 @@ func (f *Forecaster) quantile(p float64) (float64, bool) {
 	if n == 0 {
 		return 0, false
 	}
-	k := int(math.Ceil(p*float64(n))) - 1
-	return float64(f.res[f.sorted[max(0, min(n-1, k))]]), true
+	return float64(f.res[f.sorted[quantileIndex(p, n)]]), true
+}
+
+// quantileIndex is the rank (from 0) of the type-1 p-quantile of n > 0
+// sorted values.
+func quantileIndex(p float64, n int) int {
+	return max(0, min(n-1, int(math.Ceil(p*float64(n)))-1))
 }
 
 // PeakQuantile is the p-quantile of the highest value over the next
@@ -505,8 +510,13 @@ func (f *Forecaster) PeakQuantiles(levels, v []float64) (ok bool) {
 		hi = max(d.maxVal[0], base)
 	}
 	logScale := f.cfg.LogOffset > 0
+	// The memo and the residuals held in locals: the loop's stores then
+	// leave them in registers.
+	invU, invV := f.invU, f.invV
+	res, sorted, v := f.res, f.sorted, v[:len(levels)]
+	ok = true
 	for k, p := range levels {
-		z, _ := f.quantile(p)
+		z := float64(res[sorted[quantileIndex(p, len(sorted))]])
 		z += shift
 		u := base + z*scale
 		if capAt {
@@ -514,19 +524,21 @@ func (f *Forecaster) PeakQuantiles(levels, v []float64) (ok bool) {
 		}
 		if logScale {
 			// exp(-0) = exp(+0), and NaN never matches.
-			if u != f.invU {
-				f.invU, f.invV = u, f.inv(u)
+			if u != invU {
+				invU, invV = u, f.inv(u)
 			}
-			u = f.invV
+			u = invV
 		}
 		if math.IsNaN(u) || math.IsInf(u, 0) {
 			// Values near the float64 range overflow the arithmetic: no
 			// quantile rather than a non-finite one.
-			return false
+			ok = false
+			break
 		}
 		v[k] = u
 	}
-	return true
+	f.invU, f.invV = invU, invV
+	return ok
 }
 
 // capped bounds u (model scale) by the window's highest value or the
@@ -808,6 +820,11 @@ func (e *Ensemble) predict(i int) {
 // PeakQuantile delegates to the best member.
 func (e *Ensemble) PeakQuantile(p float64) (float64, bool) {
 	return e.members[e.best].PeakQuantile(p)
+}
+
+// PeakQuantiles delegates to the best member.
+func (e *Ensemble) PeakQuantiles(levels, v []float64) bool {
+	return e.members[e.best].PeakQuantiles(levels, v)
 }
 
 // Forecast delegates to the best member.

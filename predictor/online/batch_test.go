@@ -1,0 +1,106 @@
+package online
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// peakQuantileAfresh is PeakQuantile computed from the forecaster's
+// parts, one level on its own, without the memo: what PeakQuantiles must
+// give at every level.
+func peakQuantileAfresh(f *Forecaster, p float64) (float64, bool) {
+	if !f.started || len(f.sorted) < f.cfg.MinResiduals {
+		return 0, false
+	}
+	z, _ := f.quantile(p)
+	z += f.shift
+	n := len(f.base) - 1
+	v := f.inv(f.capped(f.base[n]+z*f.scale[n], f.base[n]))
+	return v, !math.IsNaN(v) && !math.IsInf(v, 0)
+}
+
+// TestPeakQuantilesIsPeakQuantile: the quantiles read at many levels in
+// one pass are each level's computed afresh, bit for bit, and so are
+// PeakQuantile's, on a raw-scale member with tracking and on a capped
+// log-scale one (levels that share the cap or a residual, asked out of
+// order too), through gaps, bursts and zeros; ok is false exactly when
+// one of the levels has none.
+func TestPeakQuantilesIsPeakQuantile(t *testing.T) {
+	levels := []float64{0.5, 0.7, 0.9, 0.9, 0.95, 0.99, 0.999, 0.5}
+	for _, cfg := range []Config{
+		{Step: 300, Horizon: 3, TrackRate: 0.01, TrackLevel: 0.97},
+		{Step: 300, Horizon: 3, LogOffset: 2, CapAtWindowMax: true, Window: 300},
+	} {
+		f, err := NewForecaster(cfg)
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(11, 12))
+		v := make([]float64, len(levels))
+		seen := 0
+		for i := range 3000 {
+			y := 50 + 30*math.Sin(float64(i)/288*2*math.Pi) + 5*rng.NormFloat64()
+			switch {
+			case i%97 == 3:
+				y = math.NaN()
+			case i%401 == 0:
+				y *= 40
+			case i >= 1500 && i < 1600:
+				y = 0
+			}
+			f.Update(int64(i)*300, y)
+			ok := f.PeakQuantiles(levels, v)
+			want := true
+			for k, p := range levels {
+				w, wok := peakQuantileAfresh(f, p)
+				one, oneOK := f.PeakQuantile(p)
+				require.Equal(t, wok, oneOK)
+				want = want && wok
+				if ok {
+					require.Equal(t, math.Float64bits(w), math.Float64bits(v[k]), "log %v, sample %d, p %v", cfg.LogOffset, i, p)
+					require.Equal(t, math.Float64bits(w), math.Float64bits(one), "log %v, sample %d, p %v", cfg.LogOffset, i, p)
+				}
+			}
+			require.Equal(t, want, ok, "sample %d", i)
+			if ok {
+				seen++
+			}
+		}
+		require.Greater(t, seen, 2900, "quantiles from the 30th residual on")
+	}
+}
+
+// TestConditionalUpdatePeaksIsUpdate: a Conditional fed the quantiles at
+// all its levels at once counts and recalibrates as one fed them a level
+// at a time.
+func TestConditionalUpdatePeaksIsUpdate(t *testing.T) {
+	f, one := condPair(t, CondConfig{Horizon: 1, RaiseOnly: true})
+	_, all := condPair(t, CondConfig{Horizon: 1, RaiseOnly: true})
+	rng := rand.New(rand.NewPCG(7, 8))
+	burst, moved := false, 0
+	for i := range 16 * 288 {
+		y := 100 + 2*rng.NormFloat64()
+		switch { // a small step announces a burst (TestConditionalJumpState)
+		case burst:
+			y += 40
+			burst = false
+		case rng.Float64() < 0.01:
+			y += 10
+			burst = true
+		}
+		f.Update(int64(i)*300, y)
+		one.Update(y, f.PeakQuantile)
+		all.UpdatePeaks(y, f.PeakQuantiles)
+		for _, p := range []float64{0.9, 0.97, 0.99} {
+			l := all.Level(p)
+			require.Equal(t, math.Float64bits(one.Level(p)), math.Float64bits(l), "sample %d, p %v", i, p)
+			if l != p {
+				moved++
+			}
+		}
+	}
+	require.Equal(t, one.all, all.all)
+	require.Equal(t, one.byState, all.byState)
+	require.Positive(t, moved, "recalibrated: the comparison saw the counts at work")
+}
