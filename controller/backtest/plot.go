@@ -56,6 +56,7 @@ func PlotLast(res *Result, capacity float64, path string, last time.Duration) er
 	p.X.Tick.Marker = calendarTicks{}
 	p.Y.Label.Text = "demand / ready capacity"
 	p.Y.Min, p.Y.Max = 0, s.top
+	p.Y.Tick.Marker = plainTicks{}
 	leg := plot.NewLegend()
 	if err := s.draw(p, &leg, res); err != nil {
 		return err

@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -83,4 +84,20 @@ func marks(lo, hi, step float64, major time.Duration, layout string) []plot.Tick
 		out = append(out, plot.Tick{Value: v, Label: time.Unix(int64(v), 0).UTC().Format(layout)})
 	}
 	return out
+}
+
+// plainTicks are plot.DefaultTicks with the zeros after a label's
+// decimal point dropped: it labelled a step of 250 as 0.00, 250.00,
+// 500.00 and one of 1000 as 0, 1000, 2000, on one y axis of the same plot.
+type plainTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, tk := range ticks {
+		if strings.Contains(tk.Label, ".") && !strings.ContainsAny(tk.Label, "eE") {
+			ticks[i].Label = strings.TrimSuffix(strings.TrimRight(tk.Label, "0"), ".")
+		}
+	}
+	return ticks
 }

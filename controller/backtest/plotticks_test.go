@@ -1,6 +1,8 @@
 package backtest
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +69,22 @@ func TestCalendarTicksBounds(t *testing.T) {
 			seen[tk.Value] = true
 			require.True(t, tk.Value >= lo && tk.Value <= lo+span.Seconds(), "span %v: tick %v outside the range", span, tk.Value)
 		}
+	}
+}
+
+// TestPlainTicks: the y axis is labelled without zeros after the decimal
+// point (plot.DefaultTicks labelled NASA's demand 0.00, 250.00, 500.00),
+// and keeps the digits that matter.
+func TestPlainTicks(t *testing.T) {
+	require.Equal(t, []string{"0", "250", "500"}, labels(plainTicks{}.Ticks(0, 520)))
+	require.Equal(t, []string{"0", "1000", "2000"}, labels(plainTicks{}.Ticks(0, 2100)))
+	for _, hi := range []float64{0.0031, 0.7, 1.3, 7.5, 26, 1e6, 3.3e9} {
+		got := labels(plainTicks{}.Ticks(0, hi))
+		require.GreaterOrEqual(t, len(got), 2, "up to %g: %v", hi, got)
+		for _, l := range got {
+			require.False(t, strings.Contains(l, ".") && (strings.HasSuffix(l, "0") || strings.HasSuffix(l, ".")),
+				"up to %g: label %q", hi, l)
+		}
+		require.Equal(t, len(got), len(slices.Compact(slices.Clone(got))), "up to %g: labels %v repeat", hi, got)
 	}
 }
