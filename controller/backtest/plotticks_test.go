@@ -85,6 +85,6 @@ func TestPlainTicks(t *testing.T) {
 			require.False(t, strings.Contains(l, ".") && (strings.HasSuffix(l, "0") || strings.HasSuffix(l, ".")),
 				"up to %g: label %q", hi, l)
 		}
-		require.Equal(t, len(got), len(slices.Compact(slices.Clone(got))), "up to %g: labels %v repeat", hi, got)
+		require.Len(t, slices.Compact(slices.Clone(got)), len(got), "up to %g: labels %v repeat", hi, got)
 	}
 }
