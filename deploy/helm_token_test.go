@@ -174,3 +174,25 @@ func TestHelmAPITokenSchemaIsTheTemplatesRule(t *testing.T) {
 	}
 	walk("")
 }
+
+// TestHelmAPITokenChangeNeedsARestart: the controller's pod template does
+// not change with controller.apiToken.value. It carries no checksum of the
+// token (pods are readable by more people than Secrets, and a short
+// token's hash can be searched), so a helm upgrade changing only the token
+// leaves the running controller with the old one, which only a restart
+// ends; docs/deploy.md and values.yaml say so, with the command.
+func TestHelmAPITokenChangeNeedsARestart(t *testing.T) {
+	helm := lookHelm(t)
+	first := mustTemplate(t, helm, "--set", "controller.apiToken.value=first-token-1")
+	second := mustTemplate(t, helm, "--set", "controller.apiToken.value=second-token-2")
+	require.NotEqual(t, first["Secret"][0].raw, second["Secret"][0].raw)
+	require.Equal(t, get(t, first["StatefulSet"][0].raw, "spec", "template"), get(t, second["StatefulSet"][0].raw, "spec", "template"),
+		"the pod template changes with the token: docs/deploy.md says an upgrade does not restart the controller for it")
+	require.Equal(t, "prescale-controller", first["StatefulSet"][0].Metadata.Name, "the release prescale's StatefulSet")
+	require.Contains(t, string(testkit.ReadFile(t, "../docs/deploy.md")),
+		"`kubectl -n prescale rollout restart statefulset/prescale-controller`")
+	other, stderr, err := helmTemplateRelease(t, helm, "shop", "--set", "controller.apiToken.value=first-token-1")
+	require.NoError(t, err, stderr)
+	require.Equal(t, "shop-prescale-controller", other["StatefulSet"][0].Metadata.Name, "docs/deploy.md's <release>-prescale-controller")
+	require.Contains(t, string(testkit.ReadFile(t, "helm/prescale/values.yaml")), "restart the controller (kubectl rollout restart statefulset/")
+}
