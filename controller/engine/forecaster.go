@@ -167,14 +167,17 @@ func peakEnsemble(step int64, horizon int, t policy.Target) (*online.Ensemble, e
 		per := t.CapacityPerUnit * t.TargetUtilization
 		levels := PeakLevels()
 		q := make([]policy.Quantile, len(levels))
+		for k, p := range levels {
+			q[k].P = p // only the values change
+		}
 		v := make([]float64, len(levels))
 		opt.ProvisionCost = t.RiskPerUnit / per
 		opt.Provision = func(m *online.Forecaster) (float64, bool) {
 			if !m.PeakQuantiles(levels, v) {
 				return 0, false
 			}
-			for k, p := range levels {
-				q[k] = policy.Quantile{P: p, Value: v[k]}
+			for k, x := range v {
+				q[k].Value = x
 			}
 			settleQuantiles(q)
 			k, _ := policy.RiskUnits(q, t, 0)

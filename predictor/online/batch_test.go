@@ -104,3 +104,44 @@ func TestConditionalUpdatePeaksIsUpdate(t *testing.T) {
 	require.Equal(t, one.byState, all.byState)
 	require.Positive(t, moved, "recalibrated: the comparison saw the counts at work")
 }
+
+// TestResidualOrderKept: the residual window's order after every push is
+// the one it is defined as (each position once, residuals increasing,
+// equals newest first: what deleting the oldest and inserting the new one
+// made), through the window's filling and thousands of replacements, with
+// many ties and a run of one value longer than the window.
+func TestResidualOrderKept(t *testing.T) {
+	const window = 50
+	f, err := NewForecaster(Config{Step: 300, Window: window})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(25, 3))
+	for n := range 5000 {
+		z := float64(rng.IntN(9)) - 4 // ties everywhere
+		if n >= 3000 && n < 3100 {
+			z = 1.5
+		}
+		f.push(z)
+		full := len(f.res) == window
+		age := func(p int) int { // 0: the oldest in the window
+			if !full {
+				return p
+			}
+			return (p - f.resAt + window) % window
+		}
+		require.Len(t, f.sorted, len(f.res))
+		seen := make([]bool, len(f.res))
+		for k, p := range f.sorted {
+			require.False(t, seen[p], "push %d: position %d twice", n, p)
+			seen[p] = true
+			if k == 0 {
+				continue
+			}
+			prev := f.sorted[k-1]
+			a, b := f.res[prev], f.res[p]
+			require.LessOrEqual(t, a, b, "push %d, rank %d", n, k)
+			if a == b {
+				require.Greater(t, age(int(prev)), age(int(p)), "push %d, rank %d: equals newest first", n, k)
+			}
+		}
+	}
+}

@@ -378,22 +378,40 @@ func (f *Forecaster) push(z float64) {
 		q, _ := f.quantile(0.9)
 		f.pushHit(z <= q)
 	}
-	var at int
 	if len(f.res) == f.cfg.Window {
-		// The oldest residual leaves: the last of its run of equals.
-		at = f.resAt
-		k := f.searchRes(float64(f.res[at]), true) - 1
-		f.sorted = slices.Delete(f.sorted, k, k+1)
-		f.res[at] = float32(z)
-		f.resAt = (f.resAt + 1) % f.cfg.Window
-	} else {
-		if f.res == nil {
-			f.res, f.sorted = make([]float32, 0, f.cfg.Window), make([]uint16, 0, f.cfg.Window+1)
-		}
-		at = len(f.res)
-		f.res = append(f.res, float32(z))
+		f.replaceOldest(z)
+		return
 	}
+	if f.res == nil {
+		f.res, f.sorted = make([]float32, 0, f.cfg.Window), make([]uint16, 0, f.cfg.Window+1)
+	}
+	at := len(f.res)
+	f.res = append(f.res, float32(z))
 	f.sorted = slices.Insert(f.sorted, f.searchRes(z, false), uint16(at))
+}
+
+// replaceOldest puts z (held as float32) in the full window in place of
+// the oldest residual, which leaves the order from its rank k (the last of
+// its run of equals), and z enters it before its equals (newest first):
+// the order deleting k and inserting z made, in one move of the positions
+// between the two ranks (for a steady series they are close) instead of
+// two moves of everything after them.
+func (f *Forecaster) replaceOldest(z float64) {
+	at := f.resAt
+	k := f.searchRes(float64(f.res[at]), true) - 1
+	// z's rank in the order with the oldest still in: the same in the
+	// order without it where that is at or before k, one more after.
+	i := f.searchRes(z, false)
+	f.res[at] = float32(z)
+	f.resAt = (f.resAt + 1) % f.cfg.Window
+	s := f.sorted
+	if i <= k {
+		copy(s[i+1:k+1], s[i:k])
+	} else {
+		i--
+		copy(s[k:i], s[k+1:i+1])
+	}
+	s[i] = uint16(at)
 }
 
 // MaxWindow is the largest Config.Window: the residual order holds
