@@ -218,3 +218,12 @@ func liveController(t *testing.T, tg policy.Target, h history.History, window ti
 	require.NoError(t, err)
 	return c
 }
+
+// unitsOf is units an API answer gives (desired_units, current_units),
+// -1 when null (not known yet).
+func unitsOf(units *int) int {
+	if units == nil {
+		return -1
+	}
+	return *units
+}

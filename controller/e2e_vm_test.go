@@ -223,7 +223,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 		if last := st[0].Decisions[len(st[0].Decisions)-1]; !last.Explanation.DataPresent {
 			return fmt.Errorf("the last decision had no data: %+v", last)
 		}
-		desired = st[0].Desired
+		desired = unitsOf(st[0].Desired)
 		return nil
 	})
 	require.Greater(t, desired, 1)
@@ -275,7 +275,7 @@ func TestE2EBadHistoryAnswers(t *testing.T) {
 			if st[0].HistoryError != "" {
 				return fmt.Errorf("history_error %q", st[0].HistoryError)
 			}
-			desired = st[0].Desired
+			desired = unitsOf(st[0].Desired)
 			return nil
 		})
 	}
@@ -309,8 +309,8 @@ func heldFromGood(ts api.TargetStatus, held policy.Reason, lastGood int) error {
 			return fmt.Errorf("not held: %s decided %d units, the last decision on good history %d", held, d.Desired, ref)
 		}
 	}
-	if ts.Desired != ref {
-		return fmt.Errorf("not held: desired %d, the last decision on good history %d", ts.Desired, ref)
+	if unitsOf(ts.Desired) != ref {
+		return fmt.Errorf("not held: desired %d, the last decision on good history %d", unitsOf(ts.Desired), ref)
 	}
 	return nil
 }

@@ -208,7 +208,7 @@ func TestE2EEmbeddedTargetDownHolds(t *testing.T) {
 	for _, d := range ds[first:] {
 		require.Equal(t, held, d.Desired, "no_data holds the units of the last decision on data")
 	}
-	require.Equal(t, held, st[0].Desired)
+	require.Equal(t, held, unitsOf(st[0].Desired))
 	require.NotNil(t, st[0].Current)
 	require.Equal(t, held, *st[0].Current, "the receiver keeps the units it had")
 	require.Contains(t, st[0].HistoryError, "old", "the status says the data is stale")
@@ -286,7 +286,7 @@ func TestE2EEmbeddedRestartWithTargetDown(t *testing.T) {
 	require.InDelta(t, all, noData, 0, "every decision of the restarted run holds with no_data")
 	st, err := getStatus(ctx, url)
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, st[0].Desired, held, "the units decided before the restart are held (never fewer)")
+	require.GreaterOrEqual(t, unitsOf(st[0].Desired), held, "the units decided before the restart are held (never fewer)")
 }
 
 // awaitDemandDecision waits until the controller at url has decided on
@@ -301,10 +301,10 @@ func awaitDemandDecision(ctx context.Context, t *testing.T, url string) int {
 		if err != nil {
 			return err
 		}
-		if d := st[0].Decisions; len(d) == 0 || st[0].Desired < 14 || d[len(d)-1].Reason == "no_data" {
-			return fmt.Errorf("desired %d, decisions %d", st[0].Desired, len(d))
+		if d := st[0].Decisions; len(d) == 0 || unitsOf(st[0].Desired) < 14 || d[len(d)-1].Reason == "no_data" {
+			return fmt.Errorf("desired %d, decisions %d", unitsOf(st[0].Desired), len(d))
 		}
-		desired = st[0].Desired
+		desired = unitsOf(st[0].Desired)
 		return nil
 	})
 	return desired

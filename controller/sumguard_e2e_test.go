@@ -109,8 +109,8 @@ func (w *guardWatch) decides(name string, demand float64, units int, partial boo
 			return err
 		}
 		if d.Reason == "no_data" || d.Explanation.Demand != demand || d.Explanation.Partial != partial ||
-			(units >= 0 && s.Desired != units) || (units < 0 && s.Desired >= -units) {
-			return fmt.Errorf("%s: %s at demand %v (partial %t), %d units", name, d.Reason, d.Explanation.Demand, d.Explanation.Partial, s.Desired)
+			(units >= 0 && unitsOf(s.Desired) != units) || (units < 0 && unitsOf(s.Desired) >= -units) {
+			return fmt.Errorf("%s: %s at demand %v (partial %t), %d units", name, d.Reason, d.Explanation.Demand, d.Explanation.Partial, unitsOf(s.Desired))
 		}
 		return nil
 	}
@@ -132,7 +132,7 @@ func (w *guardWatch) holds(name string, reason policy.Reason, held *int) func() 
 				return fmt.Errorf("%s: %s at demand %v", name, d.Reason, d.Explanation.Demand)
 			}
 		}
-		*held = s.Desired
+		*held = unitsOf(s.Desired)
 		return nil
 	}
 }

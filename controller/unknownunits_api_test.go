@@ -32,8 +32,9 @@ func (h downThenFlat) QueryRange(_ context.Context, _ string, start, end time.Ti
 // hour are null in /api/scaling/status and /api/metrics (and its demand
 // in /api/metrics) before its first cycle and through its first holds
 // without data, where they were min_units and min_units × the price: a
-// guess a client could not tell from units read. The first decision from
-// data shows them.
+// guess a client could not tell from units read. So are its desired
+// units (0 in the status, a hold's min_units in /api/metrics). The first
+// decision from data shows them.
 func TestAPIUnknownUnitsAreNull(t *testing.T) {
 	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
 	down := true
@@ -48,10 +49,13 @@ func TestAPIUnknownUnitsAreNull(t *testing.T) {
 		require.Nil(t, st.CostPerHour, when)
 		require.Nil(t, m.Current, when)
 		require.Nil(t, m.Demand, when)
+		require.Nil(t, st.Desired, when+": no decision")
+		require.Nil(t, m.Desired, when+": no decision")
 		b, err := json.Marshal(st)
 		require.NoError(t, err)
 		require.Contains(t, string(b), `"current_units":null`, when)
 		require.Contains(t, string(b), `"cost_per_hour":null`, when)
+		require.Contains(t, string(b), `"desired_units":null`, when)
 	}
 	unknown("before the first cycle")
 	require.Error(t, c.ReconcileOnce(t.Context()))
@@ -69,6 +73,8 @@ func TestAPIUnknownUnitsAreNull(t *testing.T) {
 	require.NotNil(t, st.CostPerHour)
 	require.InDelta(t, 2, *st.CostPerHour, 1e-12, "4 units at 0.5/h")
 	require.Equal(t, st.Current, m.Current)
+	require.Equal(t, st.Current, st.Desired, "the decision")
+	require.Equal(t, st.Desired, m.Desired)
 	require.NotNil(t, m.Demand)
 	require.InDelta(t, 35, *m.Demand, 0)
 }

@@ -54,11 +54,11 @@ type TargetMetrics struct {
 	Kind   string `json:"kind"`
 	Query  string `json:"query"`
 	// Demand is the demand sample the last cycle used, null when it had
-	// none (as /api/latest's value). Current is TargetStatus' current
-	// units, null while not known.
+	// none (as /api/latest's value). Current and Desired are
+	// TargetStatus' current and desired units, null while not known.
 	Demand  *float64 `json:"demand"`
 	Current *int     `json:"current_units"`
-	Desired int      `json:"desired_units"`
+	Desired *int     `json:"desired_units"`
 	History []Point  `json:"history"`
 }
 
@@ -121,7 +121,9 @@ type TargetStatus struct {
 	// last cycle's or manual scaling's decision was handed on, and when a
 	// webhook's or a command's acknowledgement arrives. Pending are those of a pool that reports
 	// units (the simulated pool) requested but not ready yet (else 0).
-	// Desired is the controller's (or a manual) target. Current and
+	// Desired is the controller's (or a manual) target, the last decision
+	// (as prescale_desired_units): null before the target's first one (a
+	// first hold without data, min_units by default, is none). Current and
 	// CostPerHour (of the current units and a scale-up's still starting)
 	// are null while the current units are not known: before the
 	// target's first cycle, and while a first hold without data would
@@ -129,7 +131,7 @@ type TargetStatus struct {
 	// prescale_current_units and prescale_cost_per_hour are absent.
 	Current     *int     `json:"current_units"`
 	Pending     int      `json:"pending_units"`
-	Desired     int      `json:"desired_units"`
+	Desired     *int     `json:"desired_units"`
 	Min         int      `json:"min_units"`
 	Max         int      `json:"max_units"`
 	CostPerHour *float64 `json:"cost_per_hour"`

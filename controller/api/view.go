@@ -73,7 +73,7 @@ func (v *View) Metrics(points int) MetricsResponse {
 		t := s.Target
 		tm := TargetMetrics{
 			Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Query: t.Query,
-			Current: currentOf(s), Desired: s.Decision.Desired, History: []Point{},
+			Current: currentOf(s), Desired: desiredOf(s), History: []Point{},
 		}
 		if s.Present {
 			d := finite(s.Demand)
@@ -98,6 +98,18 @@ func currentOf(s controller.TargetSnapshot) *int {
 		return nil
 	}
 	return &s.Current
+}
+
+// desiredOf is a target's desired units for the API: its last decision
+// (the state's, as prescale_desired_units, from the state file before
+// the first cycle), nil before the first one. A first hold without data
+// (min_units by default) is none, as /api/metrics showed it.
+func desiredOf(s controller.TargetSnapshot) *int {
+	if !s.State.Policy.HasLast {
+		return nil
+	}
+	d := s.State.Policy.LastDesired
+	return &d
 }
 
 func finite(x float64) float64 {
@@ -174,7 +186,7 @@ func (v *View) status(mode string, s controller.TargetSnapshot) TargetStatus {
 	st := TargetStatus{
 		Target: t.Name, Tier: t.Tier, Kind: string(t.Kind), Mode: mode,
 		Actuator: v.info.Actuator, Simulated: v.simulated(),
-		Current: currentOf(s), Desired: ts.Policy.LastDesired, Min: t.MinUnits, Max: t.MaxUnits,
+		Current: currentOf(s), Desired: desiredOf(s), Min: t.MinUnits, Max: t.MaxUnits,
 		CostToday: ts.CostToday, CostTotal: ts.CostTotal,
 		DailyBudget: t.DailyBudget, Manual: OverrideOf(ts.Policy.Manual), Decisions: DecisionsOf(ts.Decisions), HistoryError: s.HistoryErr,
 	}

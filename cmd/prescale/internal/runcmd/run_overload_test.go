@@ -39,10 +39,10 @@ func TestE2EPrescaleRunAnswersOverload(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(targets) != 1 || len(targets[0].Decisions) < 2 {
+		if len(targets) != 1 || len(targets[0].Decisions) < 2 || targets[0].Desired == nil {
 			return fmt.Errorf("status so far: %+v", targets)
 		}
-		decisions, desired = targets[0].Decisions, targets[0].Desired
+		decisions, desired = targets[0].Decisions, *targets[0].Desired
 		return nil
 	})
 	reached := -1
