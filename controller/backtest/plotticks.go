@@ -41,8 +41,8 @@ const mondayOffset = 4 * 24 * 60 * 60
 // minute, hour, day or week that gives at most maxTimeLabels labels, days
 // at midnight and weeks on Mondays, where plot.DefaultTicks put them at
 // round numbers of seconds (07-03 05:40, 07-14 19:26, 07-26 09:13 on a
-// month). A range longer than the longest step allows is left to
-// plot.TimeTicks.
+// month). A range longer than the longest step allows, or one under a
+// minute without a whole minute in it, is left to plot.TimeTicks.
 type calendarTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -56,11 +56,17 @@ func (calendarTicks) Ticks(lo, hi float64) []plot.Tick {
 		if s.major >= 24*time.Hour {
 			layout = "2006-01-02"
 		}
-		var ticks []plot.Tick
-		if s.minor > 0 {
-			ticks = marks(lo, hi, s.minor.Seconds(), s.major, "")
+		labelled := marks(lo, hi, step, s.major, layout)
+		if len(labelled) == 0 {
+			break // under a minute, between two whole minutes
 		}
-		return append(ticks, marks(lo, hi, step, s.major, layout)...)
+		if s.minor > 0 {
+			labelled = append(marks(lo, hi, s.minor.Seconds(), s.major, ""), labelled...)
+		}
+		return labelled
+	}
+	if hi-lo < 60 {
+		return plot.TimeTicks{Format: "01-02 15:04:05"}.Ticks(lo, hi)
 	}
 	return plot.TimeTicks{Format: "2006-01-02"}.Ticks(lo, hi)
 }
