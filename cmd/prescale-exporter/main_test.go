@@ -40,13 +40,13 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "version, two dashes", args: []string{"--version"}, code: 0, stdout: "go version:       " + runtime.Version()},
 		{name: "version subcommand", args: []string{"version"}, code: 0, stdout: "prescale-exporter, version " + prescale.Version()},
 		{name: "version and more", args: []string{"version", "x"}, code: 2, stderr: `unexpected arguments ["version" "x"]`},
-		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: -nope"},
+		{name: "unknown flag", args: []string{"-nope"}, code: 2, stderr: "flag provided but not defined: --nope"},
 		{name: "positional argument", args: []string{"serve"}, code: 2, stderr: `unexpected arguments ["serve"]`},
 		// A 5,000-byte flag, value or argument is repeated cut to
 		// redact.MaxEchoed bytes; the flag package repeated it whole, and
 		// the whole help after it (on stdout).
 		{name: "long flag cut", args: []string{"-" + strings.Repeat("Z", 5000)}, code: 2,
-			stderr: "flag provided but not defined: -" + strings.Repeat("Z", 99) + "...\nusage: prescale-exporter [-h]", notStderr: strings.Repeat("Z", 100)},
+			stderr: "flag provided but not defined: --" + strings.Repeat("Z", 98) + "...\nusage: prescale-exporter [-h]", notStderr: strings.Repeat("Z", 100)},
 		{name: "long value cut", args: []string{"--version=" + strings.Repeat("Z", 5000)}, code: 2,
 			stderr: `invalid boolean value "` + strings.Repeat("Z", 100) + `..."`, notStderr: strings.Repeat("Z", 101)},
 		{name: "long argument cut", args: []string{strings.Repeat("Z", 5000)}, code: 2,

@@ -55,7 +55,8 @@ func TestHelpCommandEqualsDashH(t *testing.T) {
 }
 
 // TestBadFlagReportedOnce: a flag no command defines is reported once,
-// with the command's usage, and exits 2 (forecast printed it twice).
+// with the command's usage, and exits 2 (forecast printed it twice); it
+// is named with two dashes, as the help names the flags.
 func TestBadFlagReportedOnce(t *testing.T) {
 	for _, c := range commands() {
 		if c.name == "version" { // takes no flags: an argument
@@ -64,6 +65,7 @@ func TestBadFlagReportedOnce(t *testing.T) {
 		var out, errb bytes.Buffer
 		require.Equal(t, 2, dispatch(t.Context(), []string{c.name, "--no-such-flag"}, &out, &errb), c.name)
 		require.Equal(t, 1, strings.Count(errb.String(), "no-such-flag"), "%s:\n%s", c.name, errb.String())
+		require.Contains(t, errb.String(), "flag provided but not defined: --no-such-flag\n", c.name)
 		require.Contains(t, errb.String(), "usage: prescale "+c.name, c.name)
 	}
 }

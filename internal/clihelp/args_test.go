@@ -25,7 +25,7 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{[]string{"-n", "2"}, 0, true, "", ""},
 		{[]string{"-h"}, 0, false, "The rest of the help.", ""},
-		{[]string{"-n", "x"}, 2, false, "", `invalid value "x" for flag -n`},
+		{[]string{"-n", "x"}, 2, false, "", `invalid value "x" for flag --n`},
 		{[]string{"-n", "2", "extra"}, 2, false, "", `prog sub: unexpected argument "extra"`},
 		{[]string{long}, 2, false, "", `prog sub: unexpected argument "` + redact.Cut(long, redact.MaxEchoed) + `"`},
 	} {

@@ -23,7 +23,9 @@ var ErrReported = errors.New("bad usage (reported)")
 // (it repeated a 5,000-byte value whole, and the whole help after it;
 // redact.CutGiven, given the arguments: one holding spaces too),
 // the help's first paragraph (its usage line) and how to see every flag,
-// and returns ErrReported.
+// and returns ErrReported. The message names a flag with two dashes, as
+// the help and docs/commands.md do (doubleDashed): the flag package wrote
+// one (`for flag -capacity`).
 func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	help := fs.Usage
 	if help == nil {
@@ -52,8 +54,36 @@ func ParseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	synopsis, _, _ := strings.Cut(text.String(), "\n\n")
 	fmt.Fprintf(stderr, "%s: %s\n%s\nRun '%s -h' for every flag.\n",
-		fs.Name(), redact.CutGiven(err.Error(), redact.MaxEchoed, flagParts(args)...), strings.TrimRight(synopsis, "\n"), fs.Name())
+		fs.Name(), redact.CutGiven(doubleDashed(err.Error()), redact.MaxEchoed, flagParts(args)...), strings.TrimRight(synopsis, "\n"), fs.Name())
 	return ErrReported
+}
+
+// doubleDashed is the flag package's error msg naming its flag with two
+// dashes (--capacity), as the help does, where it wrote one (-capacity) or
+// none (invalid boolean flag hold). It finds the name by the error's
+// wording, after the value it quotes (which may hold the same words), and
+// leaves any other message as it is (bad flag syntax repeats the argument
+// as given).
+func doubleDashed(msg string) string {
+	for _, p := range []string{"flag provided but not defined: -", "flag needs an argument: -", "invalid boolean flag "} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			return strings.TrimSuffix(p, "-") + "--" + rest
+		}
+	}
+	for _, p := range [][2]string{{"invalid value ", " for flag -"}, {"invalid boolean value ", " for -"}} {
+		rest, ok := strings.CutPrefix(msg, p[0])
+		if !ok {
+			continue
+		}
+		value, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			continue
+		}
+		if tail, ok := strings.CutPrefix(rest[len(value):], p[1]); ok {
+			return p[0] + value + p[1] + "-" + tail
+		}
+	}
+	return msg
 }
 
 // flagParts is what the flag package's errors may repeat of args

@@ -46,7 +46,7 @@ func TestParseFlags(t *testing.T) {
 	out.Reset()
 	require.ErrorIs(t, ParseFlags(newTestFlags(), []string{"-n", "x"}, &out, &errb), ErrReported)
 	require.Empty(t, out.String())
-	require.Equal(t, "prog sub: invalid value \"x\" for flag -n: want a whole number in decimal\nusage: prog sub [-n N]\nRun 'prog sub -h' for every flag.\n", errb.String())
+	require.Equal(t, "prog sub: invalid value \"x\" for flag --n: want a whole number in decimal\nusage: prog sub [-n N]\nRun 'prog sub -h' for every flag.\n", errb.String())
 
 	fs := newTestFlags()
 	require.NoError(t, ParseFlags(fs, []string{"-n", "3", "rest"}, &out, &errb))
@@ -129,13 +129,13 @@ func TestParseFlagsWholeNumbersInDecimal(t *testing.T) {
 		{[]string{"-n", "0"}, 0, 1, ""},
 		{[]string{"-n", "-3"}, -3, 1, ""},
 		{[]string{"-f", "010"}, 1, 10, ""},
-		{[]string{"-n", "010"}, 0, 0, `invalid value "010" for flag -n: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8)`},
-		{[]string{"--n=0x10"}, 0, 0, `invalid value "0x10" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "1_0"}, 0, 0, `invalid value "1_0" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "08"}, 0, 0, `invalid value "08" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "x"}, 0, 0, `invalid value "x" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "1e3"}, 0, 0, `invalid value "1e3" for flag -n: want a whole number in decimal`},
-		{[]string{"-n", "99999999999999999999"}, 0, 0, `invalid value "99999999999999999999" for flag -n: value out of range`},
+		{[]string{"-n", "010"}, 0, 0, `invalid value "010" for flag --n: want a whole number in decimal, without a leading 0, 0x, 0o, 0b or _ (010 would read as octal 8)`},
+		{[]string{"--n=0x10"}, 0, 0, `invalid value "0x10" for flag --n: want a whole number in decimal`},
+		{[]string{"-n", "1_0"}, 0, 0, `invalid value "1_0" for flag --n: want a whole number in decimal`},
+		{[]string{"-n", "08"}, 0, 0, `invalid value "08" for flag --n: want a whole number in decimal`},
+		{[]string{"-n", "x"}, 0, 0, `invalid value "x" for flag --n: want a whole number in decimal`},
+		{[]string{"-n", "1e3"}, 0, 0, `invalid value "1e3" for flag --n: want a whole number in decimal`},
+		{[]string{"-n", "99999999999999999999"}, 0, 0, `invalid value "99999999999999999999" for flag --n: value out of range`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			fs := newTestFlags()
@@ -169,9 +169,9 @@ func TestParseFlagsSayWhatNumbersAndSwitchesTake(t *testing.T) {
 		{[]string{"-f", "0.7", "-b"}, 0.7, true, ""},
 		{[]string{"-f", "1e-3", "-b=false"}, 1e-3, false, ""},
 		{[]string{"-f", ".5", "-b=1"}, 0.5, true, ""},
-		{[]string{"-f", "50rps"}, 0, false, `invalid value "50rps" for flag -f: want a number, such as 50, 0.7 or 1e-3`},
-		{[]string{"-f", "1e999"}, 0, false, `invalid value "1e999" for flag -f: value out of range`},
-		{[]string{"-b=maybe"}, 0, false, `invalid boolean value "maybe" for -b: want true or false`},
+		{[]string{"-f", "50rps"}, 0, false, `invalid value "50rps" for flag --f: want a number, such as 50, 0.7 or 1e-3`},
+		{[]string{"-f", "1e999"}, 0, false, `invalid value "1e999" for flag --f: value out of range`},
+		{[]string{"-b=maybe"}, 0, false, `invalid boolean value "maybe" for --b: want true or false`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			fs := newTestFlags()
@@ -189,4 +189,32 @@ func TestParseFlagsSayWhatNumbersAndSwitchesTake(t *testing.T) {
 			require.Equal(t, tc.b, fs.Lookup("b").Value.(flag.Getter).Get())
 		})
 	}
+}
+
+// TestParseFlagsNameFlagsAsTheHelp: every error of the flag package that
+// names a flag names it with two dashes, as the help and docs/commands.md
+// do, however it was given; the flag package wrote one (`for flag
+// -capacity`), or none (`invalid boolean flag b`). A value holding the
+// same words is repeated as given.
+func TestParseFlagsNameFlagsAsTheHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "prog sub: flag provided but not defined: --nope\n"},
+		{[]string{"--nope=1"}, "prog sub: flag provided but not defined: --nope\n"},
+		{[]string{"-n"}, "prog sub: flag needs an argument: --n\n"},
+		{[]string{"--f", "50rps"}, `prog sub: invalid value "50rps" for flag --f: want a number`},
+		{[]string{"-d", "300"}, `prog sub: invalid value "300" for flag --d: want a duration`},
+		{[]string{"--kv", `x" for flag -n:`}, `prog sub: invalid value "x\" for flag -n:" for flag --kv: want NAME=VALUE`},
+		{[]string{"-b=maybe"}, `prog sub: invalid boolean value "maybe" for --b: want true or false`},
+		{[]string{"---b"}, "prog sub: bad flag syntax: ---b\n"},
+	} {
+		var out, errb bytes.Buffer
+		require.ErrorIs(t, ParseFlags(newTestFlags(), tc.args, &out, &errb), ErrReported, tc.args)
+		require.Contains(t, errb.String(), tc.want, tc.args)
+	}
+	require.Equal(t, "invalid boolean flag --hold: x", doubleDashed("invalid boolean flag hold: x"))
+	require.Equal(t, "other -x", doubleDashed("other -x"))
+	require.Equal(t, `invalid value "x for flag -n: y`, doubleDashed(`invalid value "x for flag -n: y`))
 }

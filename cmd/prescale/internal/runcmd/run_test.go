@@ -30,7 +30,7 @@ func TestRunBadUsage(t *testing.T) {
 		testkit.Exit("capacity with a targets file", []string{"--backfill", trace, "--capacity", "5"}, map[string]string{"PRESCALE_TARGETS_FILE": targets}, 2,
 			"prescale run: --capacity: with PRESCALE_TARGETS_FILE the file's entries are the targets: give the entry reading the trace its capacity_per_unit"),
 		testkit.Exit("help", []string{"-h"}, nil, 0, "PRESCALE_LISTEN"),
-		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined"),
+		testkit.Exit("bad flag", []string{"--nope"}, nil, 2, "flag provided but not defined: --nope"),
 		testkit.Exit("extra argument", []string{"x"}, nil, 2, `prescale run: unexpected argument "x"`),
 		testkit.Exit("missing trace", []string{"--backfill", "/nonexistent.csv"}, nil, 2, "--backfill"),
 		// Accepted, and the replayed target wanted 2^31 units.
