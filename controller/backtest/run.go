@@ -60,6 +60,16 @@ type Config struct {
 	ProgressEvery int
 }
 
+// MinHPATarget and MaxHPATarget bound an HPA utilisation target of the
+// baseline curve: 1 is a unit at its capacity (a target of 2 ran every
+// unit at twice what it serves, as PRESCALE_TARGET_UTILIZATION is at most
+// 1), and the baseline drawn beside prescale is the target at equal cost
+// rounded to 0.001 (compare), which a curve below 0.001 may round to 0.
+const (
+	MinHPATarget = 0.001
+	MaxHPATarget = 1.0
+)
+
 // DefaultHPATargets are the referee's utilisation targets used by
 // `make bench-accuracy`.
 func DefaultHPATargets() []float64 {

@@ -285,12 +285,12 @@ func newBacktestFlags() (*flag.FlagSet, *backtestOpts) {
 	o.plotPath = fs.String("plot", "", "optional plot (.svg, .png or .pdf): demand, the ready capacity of prescale and of the HPA at equal cost, violations, each side's scale events, the scored samples shaded")
 	o.plotLast = clihelp.Duration(fs, "plot-last", 0, "plot only the last part of the trace, e.g. 72h, at full resolution (0: the whole trace)")
 	o.evalFrom = fs.String("eval-from", "0", "count summary figures (and shade the plot) from sample floor(F·n), F in [0, 1)")
-	o.hpaTargets = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the curve prescale is compared with at equal cost (default 0.4,0.45,...,0.95)")
+	o.hpaTargets = fs.String("hpa-targets", "", "comma-separated HPA utilisation targets of the curve prescale is compared with at equal cost, each in [0.001, 1] (default 0.4,0.45,...,0.95)")
 	o.promURL = fs.String("prometheus", "", "Prometheus base URL to replay a series from (instead of --trace)")
 	o.promQuery = fs.String("query", "", "PromQL expression returning one series (with --prometheus)")
 	o.promRange = fs.String("range", "14d", "how far back to replay from now (with --prometheus), e.g. 14d, 36h, 1d12h (Prometheus durations)")
 	o.promStep = clihelp.Duration(fs, "step", time.Minute, "query_range resolution, whole seconds (with --prometheus)")
-	o.promTimeout = clihelp.Duration(fs, "timeout", 2*time.Minute, "overall timeout of the Prometheus queries")
+	o.promTimeout = clihelp.Duration(fs, "timeout", 2*time.Minute, "overall timeout of the Prometheus queries (0: none overall, each query its own 30s)")
 	fs.Func("header", "`NAME=VALUE` header sent with every query (with --prometheus; repeatable), e.g. X-Scope-OrgID=tenant1 "+
 		"as in PRESCALE_PROMETHEUS_HEADERS; values are never printed", func(s string) error {
 		o.promHeaders = append(o.promHeaders, s)
@@ -387,6 +387,8 @@ func (o *backtestOpts) checkSource() error {
 	case *o.promURL == "" && o.promOnly() != "":
 		// --trace F --query Q replayed the file without a word.
 		return fmt.Errorf("--%s goes with --prometheus (--trace replays the file)", o.promOnly())
+	case *o.promTimeout < 0:
+		return fmt.Errorf("--timeout must be >= 0 (0: none overall), got %s", *o.promTimeout)
 	}
 	return nil
 }
@@ -546,6 +548,8 @@ func tooFewSamples(ts []int64, vs []float64, promRange string) error {
 		"replay it once the series has more history, or with a finer --step", promRange, time.Unix(ts[0], 0).UTC().Format(time.RFC3339))
 }
 
+// backtestParseTargets reads --hpa-targets: comma-separated utilisation
+// targets, each in [backtest.MinHPATarget, backtest.MaxHPATarget].
 func backtestParseTargets(s string) ([]float64, error) {
 	var out []float64
 	for part := range strings.SplitSeq(s, ",") {
@@ -554,8 +558,10 @@ func backtestParseTargets(s string) ([]float64, error) {
 			continue
 		}
 		v, err := strconv.ParseFloat(part, 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%q is not a number > 0", part)
+		if err != nil || !(v >= backtest.MinHPATarget && v <= backtest.MaxHPATarget) {
+			// 2 (200 %) was taken: a unit run at twice what it serves.
+			return nil, fmt.Errorf("%q is not a utilisation target in [%g, %g] (1 is a unit at its capacity, as --utilization)",
+				part, backtest.MinHPATarget, backtest.MaxHPATarget)
 		}
 		out = append(out, v)
 	}

@@ -356,6 +356,13 @@ func TestBacktestCmdBadUsage(t *testing.T) {
 		{"tolerance", []string{"--trace", tr, "--capacity", "1", "--tolerance", "1", "--decisions", out}, "tolerance must be in [0, 1)"},
 		{"cooldown", []string{"--trace", tr, "--capacity", "1", "--scale-down-cooldown", "-1s", "--decisions", out}, "scale_down_cooldown must be >= 0"},
 		{"hpa targets", []string{"--trace", tr, "--capacity", "1", "--hpa-targets", "0.5,x", "--decisions", out}, "--hpa-targets"},
+		// 2 (200 %) was taken: every unit run at twice what it serves.
+		{"hpa target above 1", []string{"--trace", tr, "--capacity", "1", "--hpa-targets", "0.5,2", "--decisions", out},
+			`--hpa-targets: "2" is not a utilisation target in [0.001, 1] (1 is a unit at its capacity, as --utilization)`},
+		// 1e-300 ran, then exit 1: its equal-cost target rounded to 0.
+		{"hpa target tiny", []string{"--trace", tr, "--capacity", "1", "--hpa-targets", "1e-300", "--decisions", out}, `--hpa-targets: "1e-300" is not a utilisation target in [0.001, 1]`},
+		// Taken as no overall timeout, as 0 is.
+		{"negative timeout", []string{"--prometheus", "http://127.0.0.1:1", "--query", "up", "--timeout", "-1s", "--capacity", "1", "--decisions", out}, "--timeout must be >= 0 (0: none overall), got -1s"},
 		{"eval-from", []string{"--trace", tr, "--capacity", "1", "--eval-from", "1.5", "--decisions", out}, "--eval-from"},
 		{"range", []string{"--prometheus", "http://x", "--query", "up", "--range", "-3d", "--capacity", "1", "--decisions", out}, "--range"},
 		{"unknown flag", []string{"--bogus"}, "flag provided but not defined: --bogus"},
