@@ -60,6 +60,9 @@ func (calendarTicks) Ticks(lo, hi float64) []plot.Tick {
 		if len(labelled) == 0 {
 			break // under a minute, between two whole minutes
 		}
+		if len(labelled) > maxTimeLabels {
+			continue // maxTimeLabels steps from a mark: one mark more
+		}
 		if s.minor > 0 {
 			labelled = append(marks(lo, hi, s.minor.Seconds(), s.major, ""), labelled...)
 		}

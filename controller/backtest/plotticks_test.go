@@ -72,6 +72,23 @@ func TestCalendarTicksBounds(t *testing.T) {
 	}
 }
 
+// TestCalendarTicksOnTheHour: a range starting on a round time and
+// exactly maxTimeLabels steps long (--plot-last 24h of a trace ending at
+// midnight) holds one mark more than the steps; it still gets at most
+// maxTimeLabels labels (it got 9 every 3 hours).
+func TestCalendarTicksOnTheHour(t *testing.T) {
+	for _, tc := range [][2]string{
+		{"2026-03-02 00:00", "2026-03-03 00:00"},
+		{"2026-03-02 10:00", "2026-03-02 18:00"},
+		{"2026-03-02 00:00", "2026-03-04 00:00"},
+		{"2026-03-02 10:00", "2026-03-02 10:08"},
+	} {
+		got := labels(calendarTicks{}.Ticks(unix(tc[0]), unix(tc[1])))
+		require.NotEmpty(t, got, "%v", tc)
+		require.LessOrEqual(t, len(got), maxTimeLabels, "%v: %v", tc, got)
+	}
+}
+
 // TestPlainTicks: the y axis is labelled without zeros after the decimal
 // point (plot.DefaultTicks labelled NASA's demand 0.00, 250.00, 500.00),
 // and keeps the digits that matter.
