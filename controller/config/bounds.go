@@ -100,15 +100,26 @@ func (c *Config) validateSpans(bad badFunc) {
 }
 
 // fileSpanErrors are the targets file's entries' spans of time longer
-// than MaxTargetSpan, each naming its entry and field.
+// than MaxTargetSpan, each naming its entry and field, and the field's
+// variable where the span is the variable's (an entry without the field
+// takes it: the error named a field the file did not have).
 func (c *Config) fileSpanErrors(ts []policy.Target) error {
+	inherited := map[string]time.Duration{}
+	for _, s := range spans(c.EnvTarget()) {
+		inherited[s.field] = s.v
+	}
 	var errs []error
 	for i, t := range ts {
 		for _, s := range spans(t) {
-			if s.v > MaxTargetSpan {
-				errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q).%s: must be at most %s (a week), got %s: %s",
-					i, t.Name, s.field, MaxTargetSpan, s.v, spanHint)})
+			if s.v <= MaxTargetSpan {
+				continue
 			}
+			field := s.field
+			if v, ok := inherited[s.field]; ok && v == s.v {
+				field += " (or PRESCALE_" + envVarOf[s.field] + ", its default)"
+			}
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q).%s: must be at most %s (a week), got %s: %s",
+				i, t.Name, field, MaxTargetSpan, s.v, spanHint)})
 		}
 	}
 	return errors.Join(cutEchoes(errs)...)

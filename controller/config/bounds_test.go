@@ -82,3 +82,19 @@ func TestTargetSpansBounded(t *testing.T) {
 	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[1] ("db").lag: must be at most 168h0m0s (a week), got 720h0m0s: `+spanHint+"\n"+
 		`PRESCALE_TARGETS_FILE: targets[1] ("db").scale_down_cooldown: must be at most 168h0m0s (a week), got 24000h0m0s: `+spanHint)
 }
+
+// TestInheritedSpanNamesItsVariable: an entry's span taken from its
+// PRESCALE_TARGET_* variable (the entry does not set it) is refused
+// naming the variable too: the error named only a field the file does
+// not have.
+func TestInheritedSpanNamesItsVariable(t *testing.T) {
+	c := validConfig(t)
+	c.ScaleDownCooldown = 200 * time.Hour
+	c.TargetsFile = filepath.Join(t.TempDir(), "targets.yml")
+	require.NoError(t, os.WriteFile(c.TargetsFile, []byte("targets:\n  - {name: web, query: up}\n"+
+		"  - {name: db, query: up, scale_down_cooldown: 1h}\n"), 0o600))
+	require.NoError(t, c.Validate())
+	_, err := c.Targets()
+	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[0] ("web").scale_down_cooldown (or PRESCALE_TARGET_SCALE_DOWN_COOLDOWN, `+
+		`its default): must be at most 168h0m0s (a week), got 200h0m0s: `+spanHint)
+}
