@@ -21,6 +21,7 @@ import (
 	"github.com/prescale/prescale"
 	"github.com/prescale/prescale/controller/config"
 	"github.com/prescale/prescale/exporter"
+	"github.com/prescale/prescale/internal/clihelp"
 	"github.com/prescale/prescale/internal/testkit"
 )
 
@@ -462,7 +463,7 @@ func requireControllerAccepts(t *testing.T, data map[string]any, ss k8sObject) c
 	}
 	setPrescaleEnv(t, env)
 	var cfg config.Config
-	require.NoError(t, envconfig.Process(config.EnvPrefix, &cfg))
+	require.NoError(t, clihelp.ProcessEnv(config.EnvPrefix, &cfg), "as prescale-controller reads it (Prometheus' durations too)")
 	require.NoError(t, cfg.Validate(), "the %s %s's controller configuration", ss.Kind, ss.Metadata.Name)
 	// Every setting is read: the controller warns of the others at start.
 	require.Empty(t, cfg.Unused(), "the %s %s's controller configuration", ss.Kind, ss.Metadata.Name)
