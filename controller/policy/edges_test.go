@@ -44,6 +44,18 @@ func TestSmallestSettingsAreInForce(t *testing.T) {
 			desired: 4, reason: ReasonStabilization, rule: RuleRateLimitUp,
 		},
 		{
+			name:    "a scale-down rate limit of one unit",
+			target:  func(t *Target) { t.MaxScaleDownUnits = 1 },
+			in:      func(in *Input) { in.CurrentUnits = 8 },
+			desired: 7, reason: ReasonStabilization, rule: RuleRateLimitDown,
+		},
+		{
+			name: "a calm median of one unit",
+			// Demand 5 needs 1; the forecast wants the current 3.
+			in:      func(in *Input) { in.Demand, in.CalmUnits = 5, 1 },
+			desired: 1, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
 			name:    "an outage hold of one unit",
 			target:  func(t *Target) { t.MinUnits, t.StabilizationWindow = 0, 10*time.Minute },
 			in:      func(in *Input) { in.Demand, in.CurrentUnits, in.Forecast = 0, 1, flat(0, 0, 10) },
@@ -80,6 +92,24 @@ func TestHoldsThatChangeNothingKeepTheReason(t *testing.T) {
 			target:  func(t *Target) { t.StabilizationWindow = 5 * time.Minute },
 			in:      func(in *Input) { in.CurrentUnits = 8 },
 			state:   State{Recent: []Recommendation{{At: t0.Add(-time.Minute), Units: 3}}},
+			desired: 3, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name:    "the window's highest above the current units, wanted equal to them",
+			target:  func(t *Target) { t.StabilizationWindow = 5 * time.Minute },
+			state:   State{Recent: []Recommendation{{At: t0.Add(-time.Minute), Units: 8}}},
+			desired: 3, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name:    "no window: not even a recommendation made now is kept",
+			in:      func(in *Input) { in.CurrentUnits = 8 },
+			state:   State{Recent: []Recommendation{{At: t0, Units: 8}}},
+			desired: 3, reason: ReasonForecast, rule: RuleForecast,
+		},
+		{
+			name:    "a budget spent caps no hold: the units kept are no scale-up",
+			target:  func(t *Target) { t.CostPerUnitHour, t.DailyBudget = 1, 10 },
+			in:      func(in *Input) { in.CostToday = 10 },
 			desired: 3, reason: ReasonForecast, rule: RuleForecast,
 		},
 		{
@@ -124,6 +154,9 @@ func TestRecordWithoutWindowsOrOutage(t *testing.T) {
 	require.Zero(t, st.OutageHold)
 	require.True(t, st.Resumed.IsZero())
 	require.False(t, st.Startup)
+	st = State{RoundTrips: 3, ReleasedFrom: 5}.Record(tg, d)
+	require.Zero(t, st.RoundTrips, "no change cost, no round trips")
+	require.Zero(t, st.ReleasedFrom)
 
 	// The smallest windows are windows.
 	tg.StabilizationWindow, tg.FloorMode, tg.UsageWindow = time.Nanosecond, FloorHold, time.Nanosecond
@@ -179,6 +212,9 @@ func TestLeadWindowWithoutPoints(t *testing.T) {
 		require.Zero(t, mean, name)
 		require.Zero(t, points, name)
 	}
+	upper, _, points := LeadWindow(Input{Forecast: flat(40, 60, 10), ForecastStep: time.Nanosecond, Interval: time.Minute}, baseTarget())
+	require.Equal(t, 10, points, "a 1 ns step: every point is in the lead window")
+	require.InDelta(t, 60, upper, 0)
 }
 
 // TestNegativeInfiniteDemandExplains: a -Inf demand (no data) leaves
@@ -334,6 +370,7 @@ func TestRiskUnitsAtTheTargetUtilization(t *testing.T) {
 // max_units and a confidence threshold of 1 are valid.
 func TestEdgeValues(t *testing.T) {
 	require.InDelta(t, 0.75, ExceedProbability([]Quantile{{0.5, 10}}, 5), 1e-12)
+	require.InDelta(t, 0.75, ExceedProbability([]Quantile{{0.5, 0.8}}, 0.4), 1e-12, "a first quantile below 1")
 
 	// 2 × 0.5 / 2^-30 × 2^33 ns = 2^63 ns, one beyond a Duration.
 	tg := Target{ChangeCost: 0.5, RiskPerUnit: math.Ldexp(1, -30)}
@@ -342,4 +379,52 @@ func TestEdgeValues(t *testing.T) {
 	tg = baseTarget()
 	tg.MinUnits, tg.ConfidenceThreshold = tg.MaxUnits, 1
 	require.NoError(t, tg.Validate())
+	tg.DailyBudget = 0.5
+	require.ErrorContains(t, tg.Validate(), "daily_budget needs cost_per_unit_hour > 0")
+}
+
+// TestChangeCostHoldsWithoutAccrual: a scale-down that gains nothing
+// (ExpectedLoss 5/8 at 5 units and at 3: TestChangeCostEdges' exact
+// quantiles) is held and forgoes nothing, and so is one decided without
+// an interval; neither releases on what earlier holds forwent.
+func TestChangeCostHoldsWithoutAccrual(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.125, 0.25
+	in := input(25, 5, flat(10, 20, 6)) // demand 25 needs 3
+	in.Forecast.Confidence = 0.2        // the HPA formula: 3
+	in.PeakQuantiles = []Quantile{{0.5, 20}, {1, 40}}
+	d := Decide(in, tg, State{Forgone: 0.6})
+	require.Equal(t, 5, d.Desired)
+	require.Equal(t, RuleChangeCost, d.Explanation.Rule)
+	require.Zero(t, d.Explanation.Forgone)
+
+	tg.RiskPerUnit, tg.ChangeCost = 0.05, 0.05
+	in = input(5, 4, flat(10, 20, 6)) // 4 -> 3 gains 0.031 (TestChangeCost)
+	in.PeakQuantiles, in.Interval = []Quantile{{0.5, 10}, {0.9, 20}, {0.98, 30}, {0.999, 40}}, 0
+	d = Decide(in, tg, State{Forgone: 0.2})
+	require.Equal(t, 4, d.Desired)
+	require.Zero(t, d.Explanation.Forgone)
+}
+
+// TestExplanationNamesWantedAndPacing: the explanation's wanted units are
+// those before the holds, and pacing's fields are 0 without pacing; an
+// event price above 1 and a shadow HPA floor are named.
+func TestExplanationNamesWantedAndPacing(t *testing.T) {
+	tg := baseTarget()
+	tg.Tolerance = 0.25
+	in := input(30, 4, flat(40, 50, 10))
+	d := Decide(in, tg, State{})
+	require.Equal(t, 4, d.Desired, "held by the tolerance band")
+	require.Equal(t, 5, d.Explanation.Wanted)
+	ex := d.Explanation
+	require.Zero(t, ex.ReleaseBand)
+	require.Zero(t, ex.ClimbUnits)
+	require.Zero(t, ex.WideBand)
+	require.Zero(t, ex.EventPrice)
+	in.EventPrice = 1.5
+	require.InDelta(t, 1.5, Decide(in, tg, State{}).Explanation.EventPrice, 0)
+	in.ShadowUnits, in.ShadowTarget = 2, 0.7
+	ex = Decide(in, tg, State{}).Explanation
+	require.Equal(t, 2, ex.ShadowUnits, "a shadow HPA floor in force is named, below the wanted units too")
+	require.InDelta(t, 0.7, ex.ShadowTarget, 0)
 }
