@@ -101,26 +101,30 @@ func (c *Config) validateSpans(bad badFunc) {
 
 // fileSpanErrors are the targets file's entries' spans of time longer
 // than MaxTargetSpan, each naming its entry and field, and the field's
-// variable where the span is the variable's (an entry without the field
-// takes it: the error named a field the file did not have).
+// variable where the span is the variable's (fileField).
 func (c *Config) fileSpanErrors(ts []policy.Target) error {
-	inherited := map[string]time.Duration{}
-	for _, s := range spans(c.EnvTarget()) {
-		inherited[s.field] = s.v
-	}
 	var errs []error
 	for i, t := range ts {
 		for _, s := range spans(t) {
 			if s.v <= MaxTargetSpan {
 				continue
 			}
-			field := s.field
-			if v, ok := inherited[s.field]; ok && v == s.v {
-				field += " (or PRESCALE_" + envVarOf[s.field] + ", its default)"
-			}
 			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q).%s: must be at most %s (a week), got %s: %s",
-				i, t.Name, field, MaxTargetSpan, s.v, spanHint)})
+				i, t.Name, c.fileField(s.field, s.v), MaxTargetSpan, s.v, spanHint)})
 		}
 	}
 	return errors.Join(cutEchoes(errs)...)
+}
+
+// fileField names a targets file entry's span field, and its variable
+// too where the span is the variable's value: an entry without the field
+// takes it, and an error naming only the field named one the file did
+// not have.
+func (c *Config) fileField(field string, v time.Duration) string {
+	for _, s := range spans(c.EnvTarget()) {
+		if s.field == field && s.v == v {
+			return field + " (or PRESCALE_" + envVarOf[field] + ", its default)"
+		}
+	}
+	return field
 }

@@ -54,7 +54,8 @@ func (c *Config) fileLeadErrors(ts []policy.Target) error {
 	var errs []error
 	for i, t := range ts {
 		if msg := c.leadTooLong(t.Lag); msg != "" {
-			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q): lag %s", i, t.Name, msg)})
+			errs = append(errs, &ConfigError{Var: "TARGETS_FILE", Msg: fmt.Sprintf("targets[%d] (%q).%s: %s",
+				i, t.Name, c.fileField("lag", t.Lag), msg)})
 		}
 	}
 	return errors.Join(cutEchoes(errs)...)

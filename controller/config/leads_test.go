@@ -37,10 +37,10 @@ func TestLeadNamesItsVariables(t *testing.T) {
 	require.NoError(t, os.WriteFile(c.TargetsFile, []byte("targets:\n  - name: web\n    query: up\n  - name: db\n    query: up\n    lag: 4h\n"), 0o600))
 	require.NoError(t, c.Validate())
 	_, err := c.Targets()
-	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[1] ("db"): lag 4h0m0s plus PRESCALE_SCALING_INTERVAL (5s) is 2880 forecast steps `+
+	require.EqualError(t, err, `PRESCALE_TARGETS_FILE: targets[1] ("db").lag: 4h0m0s plus PRESCALE_SCALING_INTERVAL (5s) is 2880 forecast steps `+
 		"of PRESCALE_STEP (5s), more than 2016 (each target forecasts over its lag plus one PRESCALE_SCALING_INTERVAL, at PRESCALE_STEP): "+
 		"shorten the lag or lengthen PRESCALE_STEP")
-	c.Lag = 4 * time.Hour // the entries without a lag take it
+	c.Lag = 4 * time.Hour // the entries without a lag take it, and the error names where it came from
 	_, err = c.Targets()
-	require.ErrorContains(t, err, `targets[0] ("web"): lag 4h0m0s plus`)
+	require.ErrorContains(t, err, `targets[0] ("web").lag (or PRESCALE_TARGET_PROVISIONING_LAG, its default): 4h0m0s plus`)
 }
