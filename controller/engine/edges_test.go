@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -148,4 +149,58 @@ func TestCalmResumesAShortMemoryWhole(t *testing.T) {
 	c.update(now, now)
 	require.Equal(t, []int64{now - 3000, now - 2000}, c.events)
 	require.Equal(t, []float64{4, 5}, c.wanted.OldestFirst())
+	require.Equal(t, []int{4, 5}, e.CalmMemory().Wanted, "saved again as resumed")
+}
+
+// TestObserveIgnoresOldSamples: a sample at or before the last observed
+// one is ignored: no score, no flag, not ok; a missing one is observed
+// unscored and unflagged. An anomaly threshold of 1 is valid.
+func TestObserveIgnoresOldSamples(t *testing.T) {
+	det, err := NewDetector("zscore")
+	require.NoError(t, err)
+	e, err := New(Config{Target: peakTarget(), Step: time.Minute, Interval: time.Minute, Detector: det, AnomalyThreshold: 0.5})
+	require.NoError(t, err)
+	for i := range 40 {
+		e.Observe(int64(i)*60, 10)
+	}
+	_, err = New(Config{Target: peakTarget(), Step: time.Minute, Interval: time.Minute, Detector: det, AnomalyThreshold: 1})
+	require.NoError(t, err)
+	_, anomalous, ok := e.Observe(40*60, 1e6)
+	require.True(t, ok)
+	require.True(t, anomalous)
+	score, anomalous, ok := e.Observe(40*60, 1e6)
+	require.Zero(t, score)
+	require.False(t, anomalous)
+	require.False(t, ok)
+	score, anomalous, ok = e.Observe(41*60, math.NaN())
+	require.True(t, ok)
+	require.Zero(t, score, "a missing sample after an anomalous one is not scored")
+	require.False(t, anomalous)
+}
+
+// TestLiveAndLeadBounds: the smallest settings are kept (a 1 s step, a
+// Keep of 1 sample); a value above hugeValue makes Ready unable to tell;
+// a lead window of exactly MaxLeadSteps steps is accepted, one more is
+// not; the peak levels run from exceedance 0.5 to 0.001; the reactive
+// peak member's level is the highest over the lag and
+// the sample before it (lag/step + 1 samples, at least 2).
+func TestLiveAndLeadBounds(t *testing.T) {
+	l, err := NewLive(LiveConfig{Step: 1, Horizon: 2, Keep: 1})
+	require.NoError(t, err)
+	require.Equal(t, 1, l.Config().Keep)
+	l.Update(0, 1.5e100) // above hugeValue (1e100)
+	_, known := l.Ready()
+	require.False(t, known)
+
+	const step = 5 * time.Minute
+	require.NoError(t, CheckLead(MaxLeadSteps*step, step, step))
+	require.Error(t, CheckLead((MaxLeadSteps+1)*step, step, step))
+
+	levels := PeakLevels()
+	require.InDelta(t, 0.5, levels[0], 1e-12, "exceedance from 0.5")
+	require.InDelta(t, 0.999, levels[len(levels)-1], 1e-12, "down to 0.001")
+
+	tg := peakTarget() // lag 5 minutes
+	require.Equal(t, 6, reactiveMember(60, 6, tg, 0, 0).LevelWindow)
+	require.Equal(t, 2, reactiveMember(300, 2, tg, 0, 0).LevelWindow)
 }
