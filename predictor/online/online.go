@@ -522,11 +522,7 @@ func (f *Forecaster) PeakQuantiles(levels, v []float64) (ok bool) {
 	}
 	n := len(f.base) - 1
 	base, scale, shift := f.base[n], f.scale[n], f.shift
-	d := f.windowMaxOf()
-	capAt, hi := f.cfg.CapAtWindowMax && len(d.maxVal) > 0, 0.0
-	if capAt {
-		hi = max(d.maxVal[0], base)
-	}
+	hi, capAt := f.capOf(base)
 	logScale := f.cfg.LogOffset > 0
 	// The memo and the residuals held in locals: the loop's stores then
 	// leave them in registers.
@@ -559,14 +555,23 @@ func (f *Forecaster) PeakQuantiles(levels, v []float64) (ok bool) {
 	return ok
 }
 
-// capped bounds u (model scale) by the window's highest value or the
-// point forecast m, whichever is higher, with CapAtWindowMax.
+// capped bounds u (model scale) by capOf(m).
 func (f *Forecaster) capped(u, m float64) float64 {
+	if hi, ok := f.capOf(m); ok {
+		return min(u, hi)
+	}
+	return u
+}
+
+// capOf is the bound of a value of model scale with CapAtWindowMax: the
+// window's highest value or the point forecast m, whichever is higher;
+// ok is false without the cap or a window maximum.
+func (f *Forecaster) capOf(m float64) (hi float64, ok bool) {
 	d := f.windowMaxOf()
 	if !f.cfg.CapAtWindowMax || len(d.maxVal) == 0 {
-		return u
+		return 0, false
 	}
-	return min(u, max(d.maxVal[0], m))
+	return max(d.maxVal[0], m), true
 }
 
 // Forecast returns the path for h steps after the last sample with a
