@@ -345,19 +345,17 @@ func TestNoDataLogsOnce(t *testing.T) {
 	})
 }
 
-// TestNoDataManyTargetsLogsOnce: six targets losing their data in the same
-// cycle (one exporter gone under all of them) log one WARN with their
-// count and the first three names, each target at DEBUG, and one INFO when
-// the data is back; each target logged its own WARN and INFO (1,000 of
-// each for an exporter gone under 1,000 targets). The clock is injected:
-// each cycle is one ReconcileOnce.
-func TestNoDataManyTargetsLogsOnce(t *testing.T) {
+// sixTargetsLogged is a controller of six targets t0 to t5 reading h,
+// logging at DEBUG; each call of the cycle it returns is one
+// ReconcileOnce, a minute after the one before (the clock is injected),
+// and returns what that cycle logged.
+func sixTargetsLogged(t *testing.T, h *fakeHistory) (cycle func() string) {
+	t.Helper()
 	targets := make([]policy.Target, 6)
 	for i := range targets {
 		targets[i] = testTarget
 		targets[i].Name = fmt.Sprintf("t%d", i)
 	}
-	h := &fakeHistory{value: 35, until: 1} // every point NaN: no data
 	st, err := state.New(t.TempDir())
 	require.NoError(t, err)
 	now := fixtureStart
@@ -366,12 +364,23 @@ func TestNoDataManyTargetsLogsOnce(t *testing.T) {
 	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := New(targets, testOptions(ModeAct), deps)
 	require.NoError(t, err)
-	cycle := func() string {
+	return func() string {
 		before := len(logs.String())
 		_ = c.ReconcileOnce(t.Context())
 		now = now.Add(time.Minute)
 		return logs.String()[before:]
 	}
+}
+
+// TestNoDataManyTargetsLogsOnce: six targets losing their data in the same
+// cycle (one exporter gone under all of them) log one WARN with their
+// count and the first three names, each target at DEBUG, and one INFO when
+// the data is back; each target logged its own WARN and INFO (1,000 of
+// each for an exporter gone under 1,000 targets). The clock is injected:
+// each cycle is one ReconcileOnce.
+func TestNoDataManyTargetsLogsOnce(t *testing.T) {
+	h := &fakeHistory{value: 35, until: 1} // every point NaN: no data
+	cycle := sixTargetsLogged(t, h)
 	require.NotContains(t, cycle(), "no fresh data", "the first cycle without data is within the grace")
 
 	out := cycle()
@@ -399,26 +408,8 @@ func TestNoDataManyTargetsLogsOnce(t *testing.T) {
 // again; each target logged its own WARN and INFO (1,000 of each under
 // 1,000 targets). The clock is injected: each cycle is one ReconcileOnce.
 func TestBadQueryManyTargetsLogsOnce(t *testing.T) {
-	targets := make([]policy.Target, 6)
-	for i := range targets {
-		targets[i] = testTarget
-		targets[i].Name = fmt.Sprintf("t%d", i)
-	}
 	h := &fakeHistory{value: 35}
-	st, err := state.New(t.TempDir())
-	require.NoError(t, err)
-	now := fixtureStart
-	logs := &testkit.SyncBuffer{}
-	deps := testDeps(h, confidentForecast, st, NewMetrics(prometheus.NewRegistry(), targets), func() time.Time { return now })
-	deps.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := New(targets, testOptions(ModeAct), deps)
-	require.NoError(t, err)
-	cycle := func() string {
-		before := len(logs.String())
-		_ = c.ReconcileOnce(t.Context())
-		now = now.Add(time.Minute)
-		return logs.String()[before:]
-	}
+	cycle := sixTargetsLogged(t, h)
 	cycle()
 	h.set(0, fmt.Errorf("%w: query processing would load too many samples into memory in query execution", history.ErrQuery))
 	out := cycle()
