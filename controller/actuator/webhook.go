@@ -3,6 +3,7 @@ package actuator
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,13 +169,17 @@ func (w *Webhook) generatorURL(target string) string {
 }
 
 // urlSecrets are the parts of u that redact.URL hides (its user info and
-// query, whole and each value), longest first, for scrubbing a receiver's
-// answer that echoes them (an error page quoting the request).
+// query, whole and each value), and the Basic credential net/http sends
+// of its user info (base64 of user:password, as decoded), longest first,
+// for scrubbing a receiver's answer that echoes them (an error page
+// quoting the request, a proxy quoting its Authorization header: the
+// credential was quoted as sent).
 func urlSecrets(u *url.URL) []string {
 	var out []string
 	if u.User != nil {
 		p, _ := u.User.Password()
-		out = append(out, u.User.String(), u.User.Username(), p)
+		basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + p))
+		out = append(out, u.User.String(), u.User.Username(), p, basic)
 	}
 	if u.RawQuery != "" {
 		out = append(out, u.RawQuery)
