@@ -33,6 +33,9 @@ type Remote struct {
 	addr      string
 	https     bool // the URL is https:// (the TLS hint)
 	cert      bool // a client certificate is presented (the TLS hint)
+	// secrets are the credentials sent (sentSecrets), hidden in what a
+	// server answered wherever an error quotes it.
+	secrets []string
 }
 
 var _ History = (*Remote)(nil)
@@ -76,6 +79,7 @@ func NewRemoteWith(addr string, o RemoteOptions) (*Remote, error) {
 	}
 	r := NewRemoteAPI(v1.NewAPI(c), redact.URL(addr), o.Timeout)
 	r.https, r.cert = u.Scheme == "https", o.TLS != nil && o.TLS.GetClientCertificate != nil
+	r.secrets = sentSecrets(addr, o.Headers)
 	return r, nil
 }
 
@@ -148,7 +152,7 @@ func (r *Remote) partial(warns v1.Warnings) error {
 	var store []string
 	for _, w := range warns {
 		if !strings.HasPrefix(w, "PromQL ") {
-			store = append(store, redact.Cut(w, 200))
+			store = append(store, redact.Cut(hideSent(w, r.secrets), 200))
 		}
 	}
 	if len(store) == 0 {
@@ -177,16 +181,19 @@ func (r *Remote) explain(err error) error {
 	}
 	// The server's message, or the decoder's quoting the answer, is cut:
 	// a 5,000-byte one was logged whole every cycle.
-	msg := redact.Cut(ae.Msg, maxServerMsg)
+	// What the server answered (the message, the body) hides the
+	// credentials it was sent, which a proxy's refusal may echo.
+	msg := redact.Cut(hideSent(ae.Msg, r.secrets), maxServerMsg)
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":
 		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, msg)
 	case v1.ErrBadResponse:
 		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, msg)
 	case v1.ErrClient:
-		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, msg, clientHint(ae.Msg), bodyHint(ae.Detail))
+		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, msg, clientHint(ae.Msg), bodyHint(hideSent(ae.Detail, r.secrets)))
 	}
-	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Err(err)))
+	err = redact.Err(err)
+	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Reword(err, hideSent(err.Error(), r.secrets))))
 }
 
 // cutErr cuts err's message to maxServerMsg bytes, still unwrapping to
