@@ -26,6 +26,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -63,6 +64,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case *wait:
+		for _, u := range fs.Args() {
+			if err := loopback(u); err != nil {
+				fmt.Fprintln(stderr, "benchscrape:", err)
+				return 2
+			}
+		}
 		if err := waitAll(fs.Args(), *timeout); err != nil {
 			fmt.Fprintln(stderr, "benchscrape:", err)
 			return 1
@@ -75,14 +82,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var targets []target
 	for _, a := range fs.Args() {
-		name, url, ok := strings.Cut(a, "=")
-		if !ok || name == "" || url == "" {
+		name, raw, ok := strings.Cut(a, "=")
+		if !ok || name == "" || raw == "" {
 			fmt.Fprintf(stderr, "benchscrape: argument %q is not name=URL\n", a)
 			return 2
 		}
-		targets = append(targets, target{name: name, url: url})
+		if err := loopback(raw); err != nil {
+			fmt.Fprintln(stderr, "benchscrape:", err)
+			return 2
+		}
+		targets = append(targets, target{name: name, url: raw})
 	}
-	client := &http.Client{Timeout: *timeout}
+	// A redirect is an answer (an error: not 200), never followed: the
+	// scrapes stay on the exporters given.
+	client := &http.Client{Timeout: *timeout, CheckRedirect: noRedirects.CheckRedirect}
 	for i := 0; i < *n; i++ {
 		for ti := range targets {
 			if err := targets[ti].scrape(client); err != nil {
@@ -97,6 +110,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 			ms(s.median), ms(s.p99), ms(s.mean), t.bytes, t.series, t.runtime)
 	}
 	return 0
+}
+
+// noRedirects is -wait's client, and the scrapes' redirect policy.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// loopback refuses a URL that is not http:// on a loopback address
+// (127.0.0.0/8, ::1) or localhost: the load goes to this machine's
+// exporters only, as every load test of the project's does; a URL of any
+// host was scraped.
+func loopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("%q: want http://HOST:PORT/PATH", raw)
+	}
+	if h := u.Hostname(); h != "localhost" {
+		if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("%q: the host is not a loopback address or localhost", raw)
+		}
+	}
+	return nil
 }
 
 type target struct {
@@ -216,12 +249,12 @@ func waitAll(urls []string, timeout time.Duration) error {
 	return nil
 }
 
-func probe(ctx context.Context, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func probe(ctx context.Context, raw string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return err
 	}

@@ -70,9 +70,9 @@ func main() {
 	all := flag.Bool("all", false, "also print every latency (latencies_us), to pool several runs")
 	kind := flag.String("client", "raw", "raw (a minimal HTTP/1.1 client) or nethttp (Go's net/http client)")
 	flag.Parse()
-	u, err := url.Parse(*base)
-	if *base == "" || err != nil || u.Scheme != "http" || *clients < 1 || *rounds < 1 || (*kind != "raw" && *kind != "nethttp") {
-		fmt.Fprintln(os.Stderr, "restload: -url http://HOST:PORT is required; -clients and -rounds must be >= 1; -client is raw or nethttp")
+	u, err := loopbackURL(*base)
+	if err != nil || *clients < 1 || *rounds < 1 || (*kind != "raw" && *kind != "nethttp") {
+		fmt.Fprintln(os.Stderr, "restload: -url http://HOST:PORT is required, HOST a loopback address or localhost; -clients and -rounds must be >= 1; -client is raw or nethttp")
 		os.Exit(2)
 	}
 	newClient := rawClient(u.Host)
@@ -84,6 +84,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "restload:", err)
 		os.Exit(1)
 	}
+}
+
+// loopbackURL parses -url: an http URL whose host is a loopback address
+// (127.0.0.0/8, ::1) or localhost. The load goes to this machine's
+// servers only, as every load and failure test of the project's does: a
+// URL of any host was taken.
+func loopbackURL(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("-url %q: want http://HOST:PORT", base)
+	}
+	if h := u.Hostname(); h != "localhost" {
+		if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("-url %q: the host is not a loopback address or localhost", base)
+		}
+	}
+	return u, nil
 }
 
 // sample is one measured request.
@@ -171,7 +188,10 @@ func measure(get getter, c, rounds int, paths []string, fail func(error)) []samp
 // Go's 4 KiB default.
 func netHTTPClient(base string, clients int) func() (getter, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true, ReadBufferSize: 64 << 10}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	// A redirect is an answer (an error: not 200), never followed: the
+	// load stays on the server given.
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return func() (getter, error) {
 		buf := make([]byte, 64<<10)
 		return func(path string) (int64, error) {
