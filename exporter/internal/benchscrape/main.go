@@ -64,12 +64,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case *wait:
-		for _, u := range fs.Args() {
-			if err := loopback(u); err != nil {
-				fmt.Fprintln(stderr, "benchscrape:", err)
-				return 2
-			}
-		}
 		if err := waitAll(fs.Args(), *timeout); err != nil {
 			fmt.Fprintln(stderr, "benchscrape:", err)
 			return 1
@@ -80,18 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "benchscrape: need -n > 0 and at least one name=URL argument")
 		return 2
 	}
-	var targets []target
-	for _, a := range fs.Args() {
-		name, raw, ok := strings.Cut(a, "=")
-		if !ok || name == "" || raw == "" {
-			fmt.Fprintf(stderr, "benchscrape: argument %q is not name=URL\n", a)
-			return 2
-		}
-		if err := loopback(raw); err != nil {
-			fmt.Fprintln(stderr, "benchscrape:", err)
-			return 2
-		}
-		targets = append(targets, target{name: name, url: raw})
+	targets, err := parseTargets(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, "benchscrape:", err)
+		return 2
 	}
 	// A redirect is an answer (an error: not 200), never followed: the
 	// scrapes stay on the exporters given.
@@ -110,6 +96,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 			ms(s.median), ms(s.p99), ms(s.mean), t.bytes, t.series, t.runtime)
 	}
 	return 0
+}
+
+// parseTargets reads name=URL arguments, each URL on loopback.
+func parseTargets(args []string) ([]target, error) {
+	var targets []target
+	for _, a := range args {
+		name, raw, ok := strings.Cut(a, "=")
+		if !ok || name == "" || raw == "" {
+			return nil, fmt.Errorf("argument %q is not name=URL", a)
+		}
+		if err := loopback(raw); err != nil {
+			return nil, err
+		}
+		targets = append(targets, target{name: name, url: raw})
+	}
+	return targets, nil
 }
 
 // noRedirects is -wait's client, and the scrapes' redirect policy.
@@ -229,6 +231,11 @@ func pickPorts(n int) ([]int, error) {
 }
 
 func waitAll(urls []string, timeout time.Duration) error {
+	for _, u := range urls {
+		if err := loopback(u); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
