@@ -82,3 +82,42 @@ func TestPublished(t *testing.T) {
 	_, when, _ = w.Published(6, at(4), true)
 	require.Equal(t, at(4), when)
 }
+
+// TestScaleUpShownInItsFirstCycle: a scale-up from 2 to 5 delivered at
+// minute 1 whose units the target already shows at the first cycle that
+// sees the delivery (minute 2) is a scale-up all the same: the units are
+// compared with what the target showed at the cycle before (2), and the
+// lag is timed at once. A cycle that times nothing returns 0 units and a
+// lag of 0.
+func TestScaleUpShownInItsFirstCycle(t *testing.T) {
+	var w Watch
+	units, lag, done := w.See(at(0), 2, 2, time.Time{}, false)
+	require.False(t, done)
+	require.Zero(t, units)
+	require.Zero(t, lag)
+	units, lag, done = w.See(at(2), 5, 5, at(1), true)
+	require.True(t, done)
+	require.Equal(t, 5, units)
+	require.Equal(t, time.Minute, lag)
+}
+
+// TestTimedScaleUpNotWatchedAgain: once a scale-up is timed, the same
+// delivery is not watched again when the target loses units and gets
+// them back (a pod replaced): that is no provisioning of the delivery,
+// and its units are not starting (paid for) meanwhile.
+func TestTimedScaleUpNotWatchedAgain(t *testing.T) {
+	var w Watch
+	w.See(at(0), 2, 2, time.Time{}, false)
+	w.See(at(1), 2, 5, at(1), true)
+	_, _, done := w.See(at(2), 5, 5, at(1), true)
+	require.True(t, done)
+	for m := 3; m <= 4; m++ {
+		units, lag, done := w.See(at(m), 3, 5, at(1), true)
+		require.False(t, done)
+		require.Zero(t, units)
+		require.Zero(t, lag)
+		require.Zero(t, w.Starting(at(m), time.Hour), "minute %d", m)
+	}
+	_, _, done = w.See(at(5), 5, 5, at(1), true)
+	require.False(t, done, "timed once")
+}
