@@ -20,8 +20,9 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
-// A controller in order is ok, its parts healthy (no actuator here); before its first
-// cycle the history, data and loop parts are not.
+// A controller in order is ok, its parts healthy with no detail (no
+// actuator here); before its first cycle the history, data and loop parts
+// are not.
 func TestOKAndBeforeTheFirstCycle(t *testing.T) {
 	in := Input{Loop: Loop{Now: t0, Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true},
 		Targets: []Target{{Name: "web", Present: true}}}
@@ -30,6 +31,7 @@ func TestOKAndBeforeTheFirstCycle(t *testing.T) {
 	require.Len(t, h.Components, 4)
 	for _, c := range h.Components {
 		require.True(t, c.Healthy, c.Name)
+		require.Empty(t, c.Detail, c.Name)
 	}
 	in.Cycled = false
 	h = Of(in)
@@ -61,6 +63,37 @@ func TestUnhealthyParts(t *testing.T) {
 	// It said "not saved since 12:00:00", the first failed save: the file
 	// a restart reads is the 11:59:00 one.
 	require.Equal(t, "last saved 2026-03-02T11:59:00Z; saves failing since 2026-03-02T12:00:00Z (1 failed saves); decisions go on", h.Components[3].Detail)
+}
+
+// TestStaleLoopAloneDegrades: a loop whose last cycle is more than 3.5
+// intervals old is unhealthy, and the report degraded, though every other
+// part is healthy; at 3.5 intervals it is not yet.
+func TestStaleLoopAloneDegrades(t *testing.T) {
+	in := Input{Loop: Loop{Now: t0.Add(210 * time.Second), Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true},
+		Targets: []Target{{Name: "web", Present: true}}}
+	h := Of(in)
+	require.Equal(t, "ok", h.Status)
+	require.True(t, h.Components[2].Healthy)
+	in.Now = in.Now.Add(time.Nanosecond)
+	h = Of(in)
+	require.Equal(t, "degraded", h.Status)
+	require.Equal(t, "loop", h.Components[2].Name)
+	require.False(t, h.Components[2].Healthy)
+	require.Equal(t, "last cycle older than 3 intervals", h.Components[2].Detail)
+	for _, c := range []Component{h.Components[0], h.Components[1], h.Components[3]} {
+		require.True(t, c.Healthy, c.Name)
+	}
+}
+
+// TestOneTargetWithoutData: one target of two without fresh data is
+// named, with no "more" (five are named before that).
+func TestOneTargetWithoutData(t *testing.T) {
+	in := Input{Loop: Loop{Now: t0, Interval: time.Minute, Cycled: true, LastCycle: t0, HistoryUp: true},
+		Targets: []Target{{Name: "web", Present: true}, {Name: "api", HistoryErr: "stale"}}}
+	h := Of(in)
+	require.Equal(t, "degraded", h.Status)
+	require.False(t, h.Components[1].Healthy)
+	require.Equal(t, "no fresh data for 1 of 2 targets, decisions held: api: stale", h.Components[1].Detail)
 }
 
 // okDeliverer acknowledges every delivery.
