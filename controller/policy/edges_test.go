@@ -428,3 +428,58 @@ func TestExplanationNamesWantedAndPacing(t *testing.T) {
 	require.Equal(t, 2, ex.ShadowUnits, "a shadow HPA floor in force is named, below the wanted units too")
 	require.InDelta(t, 0.7, ex.ShadowTarget, 0)
 }
+
+// TestRoundTripsCountToThirtyTwo: a target that goes down and straight
+// back up forty times counts 32 round trips, not one more (MaxRoundTrips,
+// the bound its comment measured: 16 changed three of the reference runs,
+// 8 twenty), so a scale-down then costs at most 32 change costs.
+func TestRoundTripsCountToThirtyTwo(t *testing.T) {
+	tg := baseTarget()
+	tg.RiskPerUnit, tg.ChangeCost = 0.03, 0.04
+	var st State
+	for i := range 40 {
+		for _, to := range []int{8, 10} {
+			now := t0.Add(time.Duration(2*i+(to-8)/2) * 5 * time.Minute)
+			st = st.Record(tg, Decision{Desired: to, Reason: ReasonForecast, Explanation: Explanation{
+				Now: now, WindowEnd: now.Add(10 * time.Minute), CurrentUnits: 18 - to, Demand: 95, DataPresent: true,
+			}})
+		}
+		require.InDelta(t, min(i+1, 32), st.RoundTrips, 0, "after %d round trips", i+1)
+	}
+	require.InDelta(t, 32*tg.ChangeCost, downCost(tg, st), 1e-12)
+}
+
+// TestReasonMaxLooksToTwiceMaxUnits: whether a forecast at max_units
+// wanted more (reason max) is asked of RiskUnits with twice max_units, no
+// further. Exceedance at 10/20/30/40/50/60 demand (1 unit = 10): 0.5,
+// 0.1, ~0.097, ~0.093, 0.09, 0.001; at a risk per unit of 0.02 two units
+// cost 0.14 and six 0.121, three to five more than two. With max_units 2
+// the search to 4 finds nothing better than 2: reason forecast, although
+// six units (beyond twice max_units) would have paid. With the drop at
+// 40 instead (four units, within twice max_units) reason max.
+func TestReasonMaxLooksToTwiceMaxUnits(t *testing.T) {
+	beyond := []Quantile{{0.5, 10}, {0.9, 20}, {0.91, 50}, {0.999, 60}}
+	within := []Quantile{{0.5, 10}, {0.9, 20}, {0.91, 30}, {0.999, 40}}
+	for _, c := range []struct {
+		name   string
+		q      []Quantile
+		reason Reason
+	}{
+		{"units pay beyond twice max_units", beyond, ReasonForecast},
+		{"units pay within twice max_units", within, ReasonMax},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tg := baseTarget()
+			tg.RiskPerUnit, tg.MaxUnits = 0.02, 2
+			in := input(5, 1, flat(10, 30, 10))
+			in.PeakQuantiles = c.q
+			d := Decide(in, tg, State{})
+			require.Equal(t, 2, d.Desired, "explanation: %+v", d.Explanation)
+			require.Equal(t, c.reason, d.Reason)
+		})
+	}
+	tg := baseTarget()
+	tg.RiskPerUnit = 0.02
+	k, _ := RiskUnits(beyond, tg, 1)
+	require.Equal(t, 6, k, "six units would have paid")
+}
