@@ -60,15 +60,19 @@ func TestReaderTruncated(t *testing.T) {
 			if name == "Byte" {
 				r.B = nil
 			}
-			read(&r)
+			if got := read(&r); !isZero(got) {
+				t.Errorf("the failing read = %v, want 0", got)
+			}
 			if !errors.Is(r.Err, ErrTruncated) {
 				t.Fatalf("Err = %v, want %v", r.Err, ErrTruncated)
 			}
 			if r.B != nil {
 				t.Errorf("after the error %d bytes are left, want none", len(r.B))
 			}
-			if got := r.Float64(); got != 0 {
-				t.Errorf("after the error: Float64 = %g, want 0", got)
+			for later, read := range reads {
+				if got := read(&r); !isZero(got) {
+					t.Errorf("after the error: %s = %v, want 0", later, got)
+				}
 			}
 			if got := r.Bytes(0); got != nil {
 				t.Errorf("after the error: Bytes(0) = %#v, want nil", got)
@@ -77,6 +81,42 @@ func TestReaderTruncated(t *testing.T) {
 				t.Errorf("Err after more reads = %v, want %v", r.Err, ErrTruncated)
 			}
 		})
+	}
+}
+
+// isZero says whether a read's value is 0 (nil for Bytes).
+func isZero(v any) bool {
+	switch v := v.(type) {
+	case []byte:
+		return v == nil
+	case int64:
+		return v == 0
+	case uint64:
+		return v == 0
+	case byte:
+		return v == 0
+	case uint32:
+		return v == 0
+	case float64:
+		return v == 0
+	}
+	return false
+}
+
+// TestOneByteVarints: varints of one byte (the most common: small counts
+// and deltas) read as themselves.
+func TestOneByteVarints(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 63, -64} {
+		r := Reader{B: binary.AppendVarint(nil, v)}
+		if got := r.Int(); got != v || r.Err != nil || len(r.B) != 0 {
+			t.Errorf("Int of %d = %d, Err %v, %d bytes left", v, got, r.Err, len(r.B))
+		}
+	}
+	for _, v := range []uint64{0, 1, 127} {
+		r := Reader{B: binary.AppendUvarint(nil, v)}
+		if got := r.Uint(); got != v || r.Err != nil || len(r.B) != 0 {
+			t.Errorf("Uint of %d = %d, Err %v, %d bytes left", v, got, r.Err, len(r.B))
+		}
 	}
 }
 
