@@ -204,3 +204,36 @@ func TestLiveAndLeadBounds(t *testing.T) {
 	require.Equal(t, 6, reactiveMember(60, 6, tg, 0, 0).LevelWindow)
 	require.Equal(t, 2, reactiveMember(300, 2, tg, 0, 0).LevelWindow)
 }
+
+// TestLogMembersCappedAtAnyCapacity: the peak ensemble's log-scale members
+// (the two seasonal ones and the reactive ones, members 2 on) cap their
+// quantiles at the highest value of their calibration window at any
+// capacity per unit, also at 1 and 2 where the log offset (half a unit's
+// capacity) is at most 1. While one of them answers on 6 days of
+// lognormal noise about a daily swing (values 0.2 to 143), the highest
+// peak quantile is never above the highest value seen (up to the log
+// scale's rounding); uncapped it was up to 54 times that at a capacity of
+// 1. TestDecisionsScaleInvariant does not see it: it tolerates a unit.
+func TestLogMembersCappedAtAnyCapacity(t *testing.T) {
+	levels := PeakLevels()
+	v := make([]float64, len(levels))
+	for _, capacity := range []float64{1, 2, 10} {
+		tg := peakTarget()
+		tg.CapacityPerUnit = capacity
+		pe, err := peakEnsemble(300, 1, tg)
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(5, 6))
+		hi, answered := 0.0, 0
+		for i := range 6 * 288 {
+			y := math.Exp(1 + 0.8*rng.NormFloat64() + math.Sin(2*math.Pi*float64(i)/288))
+			hi = max(hi, y)
+			pe.Update(int64(i)*300, y)
+			if !pe.PeakQuantiles(levels, v) || pe.Best() < 2 {
+				continue
+			}
+			answered++
+			require.LessOrEqual(t, v[len(v)-1], hi*(1+1e-12), "capacity %g, sample %d", capacity, i)
+		}
+		require.Positive(t, answered, "capacity %g: no log-scale member answered", capacity)
+	}
+}
