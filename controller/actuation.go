@@ -58,22 +58,52 @@ func (c *Controller) currentUnits(t policy.Target, requested int, snap snapshot)
 // currentAssumed tells whether target t's current units (currentUnits)
 // are only assumed: a first hold's (snap.guess: no units read back, no
 // decision before, no simulated pool's) that no receiver acknowledged
-// in this process, min_units. (What a level holds as acknowledged from
-// a state file without a last decision is that min_units too, at no
-// time: actuation.Set.Restore.) They are not published
+// in this process (ackedHere), min_units. They are not published
 // (prescale_current_units stays absent) until known.
 func (c *Controller) currentAssumed(t policy.Target, snap snapshot) bool {
-	if !snap.guess || snap.observedOK {
+	return snap.guess && !snap.observedOK && !c.ackedHere(t)
+}
+
+// ackedHere tells whether a receiver acknowledged units for target t in
+// this process (act mode with actuators, no simulated pool). What a level
+// holds as acknowledged from a state file without a last decision is
+// min_units at no time (actuation.Set.Restore): assumed, not this.
+func (c *Controller) ackedHere(t policy.Target) bool {
+	if c.d.Units != nil || c.o.Mode != ModeAct {
 		return false
 	}
-	if c.d.Units == nil && c.o.Mode == ModeAct {
-		for _, l := range c.d.Actuators {
-			if _, at, ok := l.Acked(t.Name); ok && !at.IsZero() {
-				return false
-			}
+	for _, l := range c.d.Actuators {
+		if _, at, ok := l.Acked(t.Name); ok && !at.IsZero() {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// pooled tells whether the simulated pool reports target t's units.
+func (c *Controller) pooled(t policy.Target) bool {
+	if c.d.Units == nil {
+		return false
+	}
+	_, _, ok := c.d.Units.Units(t.Name)
+	return ok
+}
+
+// chargedUnits are the units target idx's cost accrues at for the time
+// since its last charge (cost.Accrue, at now), ts being its state before
+// the decision now and snap the cycle's reading: its paid units (of
+// snap.current, paidUnits) when they are known, that is read back by its
+// current_query, the simulated pool's, the last decision (a cycle's, a
+// manual scaling's or the state file's: the units the controller asked
+// for) or acknowledged by a receiver in this process. Otherwise they are
+// only assumed, min_units before a new target's first decision (its
+// first holds without data, currentAssumed): none accrue. They were
+// charged, and the daily budget counted spend nobody could say was made.
+func (c *Controller) chargedUnits(idx int, t policy.Target, ts state.Target, snap snapshot, now time.Time) int {
+	if !snap.observedOK && !ts.Policy.HasLast && !c.pooled(t) && !c.ackedHere(t) {
+		return 0
+	}
+	return c.paidUnits(idx, t, snap.current, now)
 }
 
 // afterAct is target i's current and paid units once the decision in ts

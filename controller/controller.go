@@ -594,15 +594,11 @@ func (c *Controller) decideTarget(idx int, snap *snapshot, ts state.Target) stat
 	}
 	snap.requested = c.requestedUnits(t, ts, *snap)
 	snap.current = c.currentUnits(t, snap.requested, *snap)
-	ts, snap.unobserved = cost.Accrue(t, ts, snap.at, c.paidUnits(idx, t, snap.current, snap.at), c.maxGap())
+	ts, snap.unobserved = cost.Accrue(t, ts, snap.at, c.chargedUnits(idx, t, ts, *snap, snap.at), c.maxGap())
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	ts.Interval = c.interval                                             // what its forgone gain is accrued at
 	ts.Lag = t.Lag.String()                                              // and over (state.Target.Resize)
-	first := !ts.Policy.HasLast && !snap.observedOK
-	if c.d.Units != nil {
-		_, _, pooled := c.d.Units.Units(t.Name)
-		first = first && !pooled
-	}
+	first := !ts.Policy.HasLast && !snap.observedOK && !c.pooled(t)
 	ts = c.decide(idx, t, ts, snap)
 	if m := snap.decision.Explanation.ManualEnded; m != nil {
 		// Its log line (the webhook's comes only with a change of units).

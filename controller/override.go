@@ -39,9 +39,9 @@ func (c *Controller) Override(ctx context.Context, target string, units int, dur
 	c.mu.Unlock()
 	snap.requested = c.requestedUnits(t, ts, snap)
 	snap.current = c.currentUnits(t, snap.requested, snap)
-	// The units held until now are charged until now: the next cycle
-	// charged the scaling's units back to the cycle before it.
-	ts, snap.unobserved = cost.Accrue(t, ts, now, c.paidUnits(i, t, snap.current, now), c.maxGap())
+	// The units held until now are charged until now (if known): the next
+	// cycle charged the scaling's units back to the cycle before it.
+	ts, snap.unobserved = cost.Accrue(t, ts, now, c.chargedUnits(i, t, ts, snap, now), c.maxGap())
 	c.logUnobserved([]policy.Target{t}, []snapshot{snap})
 	ts.Capacity, ts.Utilization = t.CapacityPerUnit, t.TargetUtilization // what its units are sized at (state.Target.Resize)
 	ts.Interval = c.interval                                             // what its forgone gain is accrued at

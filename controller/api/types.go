@@ -129,6 +129,9 @@ type TargetStatus struct {
 	// target's first cycle, and while a first hold without data would
 	// only assume min_units (controller.TargetSnapshot.CurrentKnown), as
 	// prescale_current_units and prescale_cost_per_hour are absent.
+	// CostToday (since UTC midnight, what the daily budget caps) and
+	// CostTotal accrue for units known to run only: nothing while Current
+	// is null.
 	Current     *int     `json:"current_units"`
 	Pending     int      `json:"pending_units"`
 	Desired     *int     `json:"desired_units"`

@@ -152,7 +152,7 @@ func (m *Metrics) newTargetMetrics() {
 	m.Confidence = m.gauge("decision_confidence", "Confidence in [0,1] of the forecast the decision used (the calibration of its peak quantiles, scaled down while the forecaster warms up); below the threshold decisions are reactive.")
 	m.ModelError = m.gauge("model_error", "Absolute error of the last scored one-step-ahead mean forecast against the observed demand, in the demand's unit (a forecast is scored once its step has passed; the score stands until the next).")
 	m.CostPerHour = m.gauge("cost_per_hour", "Cost per hour of the current units, and of a scale-up's units still starting within the target's lag (units times cost per unit-hour). Absent while the current units are not known (prescale_current_units absent).")
-	m.CostToday = m.gauge("cost_today", "Cost accrued since UTC midnight.")
+	m.CostToday = m.gauge("cost_today", "Cost accrued since UTC midnight, for units known to run (none while prescale_current_units is absent).")
 	m.Budget = m.gauge("cost_budget_daily", "Daily cost budget; 0 means none.")
 	m.BudgetCapped = m.gauge("budget_capped", "1 when the last decision was capped by the daily budget (reason budget), else 0.")
 	m.DataOK = m.gauge("target_data_ok", "1 when the last cycle read fresh demand data for the target, else 0 (decision held).")
