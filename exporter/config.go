@@ -98,6 +98,10 @@ func (c Config) Validate() error {
 			add(envAppURL, "scheme of %q must be http or https", redact.URL(c.AppURL))
 		case u.Host == "":
 			add(envAppURL, "URL %q has no host", redact.URL(c.AppURL))
+		case !urlPort(u.Port()):
+			// url.Parse takes any digits: each probe then failed
+			// ("dial tcp: address 99999: invalid port").
+			add(envAppURL, "port %q of the URL is not in [1, 65535]", redact.Cut(u.Port(), redact.MaxEchoed))
 		case redact.CheckAuthority(c.AppURL) != nil:
 			add(envAppURL, "URL %q %v", redact.URL(c.AppURL), redact.CheckAuthority(c.AppURL))
 		}
@@ -161,4 +165,11 @@ func compileExclude(expr string) (*regexp.Regexp, error) {
 		return nil, nil
 	}
 	return regexp.Compile(expr)
+}
+
+// urlPort reports whether a URL's port (url.URL.Port) is "" (the
+// scheme's) or in [1, 65535].
+func urlPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return port == "" || err == nil && n >= 1 && n <= 65535
 }

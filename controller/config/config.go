@@ -583,8 +583,26 @@ func CheckHTTPURL(raw string) error {
 	if u.Host == "" {
 		return fmt.Errorf("must name a host, got %q", shown)
 	}
+	if err := CheckPort(u.Port()); err != nil {
+		return err
+	}
 	if err := redact.CheckAuthority(raw); err != nil {
 		return fmt.Errorf("%q %w", shown, err)
+	}
+	return nil
+}
+
+// CheckPort refuses a URL's port (url.URL.Port) outside [1, 65535]; ""
+// (the scheme's) is taken. url.Parse takes any digits: a URL on port
+// 99999 was accepted, and each request to it failed ("dial tcp: address
+// 99999: invalid port"). The error quotes the port cut to redact.MaxEchoed
+// bytes, nothing else of the URL.
+func CheckPort(port string) error {
+	if port == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not in [1, 65535]", redact.Cut(port, redact.MaxEchoed))
 	}
 	return nil
 }
