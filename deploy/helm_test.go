@@ -14,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kelseyhightower/envconfig"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
@@ -471,12 +470,12 @@ func requireControllerAccepts(t *testing.T, data map[string]any, ss k8sObject) c
 }
 
 // requireExporterAccepts loads and validates the exporter's configuration
-// from a rendered DaemonSet.
+// from a rendered DaemonSet, as prescale-exporter reads it.
 func requireExporterAccepts(t *testing.T, ds k8sObject) {
 	t.Helper()
 	setPrescaleEnv(t, workloadEnv(t, nil, ds))
-	ecfg := exporter.DefaultConfig()
-	require.NoError(t, envconfig.Process(exporter.EnvPrefix, &ecfg))
+	var ecfg exporter.Config
+	require.NoError(t, clihelp.ProcessEnv(exporter.EnvPrefix, &ecfg), "as prescale-exporter reads it")
 	require.NoError(t, ecfg.Validate(), "the %s %s's exporter configuration", ds.Kind, ds.Metadata.Name)
 }
 
