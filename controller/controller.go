@@ -261,10 +261,10 @@ func New(targets []policy.Target, o Options, d Deps) (*Controller, error) {
 // converted to its capacity_per_unit and target_utilization
 // (state.Target.Resize), sanitised and its start-up hold marked
 // (state.Target.MarkStartup: a file of an older version) first: its engine with the calm
-// hold's and the shadow runs' memories, its actuation, and its last
+// hold's and the shadow runs' memories, its actuation, its last
 // decision with its pending time (after a short downtime:
-// pendingResumeWithin), published at once so a restarted controller
-// shows them before its first cycle.
+// pendingResumeWithin) and its day's cost (cost.Today), published at once
+// so a restarted controller shows them before its first cycle.
 func (c *Controller) restoreTarget(i int, t policy.Target) error {
 	f, d := c.file, c.d
 	if ts, ok := f.Targets[t.Name]; ok {
@@ -283,6 +283,8 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 		for _, msg := range ts.MarkStartup(t, c.o.KeepDecisions) { // a file of a version before startup_hold
 			d.Logger.Info("state file: "+msg, "target", t.Name, "file", d.State.Path())
 		}
+		ts = cost.Today(ts, d.Now()) // the day's, as the API and prescale_cost_today show it until the first cycle
+		d.Metrics.RestoreCostToday(t, ts.CostToday)
 		f.Targets[t.Name] = ts
 	}
 	var err error

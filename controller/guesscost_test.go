@@ -209,3 +209,40 @@ func TestBudgetNotSpentOnGuessedHolds(t *testing.T) {
 	require.Equal(t, 12, d.Explanation.AffordableUnits)
 	require.Zero(t, ts.CostToday, "nothing known ran before the decision")
 }
+
+// TestRestartShowsTheDaysCost: before its first cycle a restarted
+// controller shows the day's cost the state file holds, in
+// prescale_cost_today and the API's cost_today (the snapshot's state):
+// the file's when of today, 0 when of an earlier UTC day (or of no day, a
+// file before cost_day), as the first cycle's accrual resets it; the
+// total is kept. prescale_cost_today said 0 until the first cycle, and
+// cost_today the day before's cost.
+func TestRestartShowsTheDaysCost(t *testing.T) {
+	for _, c := range []struct {
+		name, day string
+		today     float64
+	}{
+		{"saved today", "2026-03-02", 7},
+		{"saved the day before", "2026-03-01", 0},
+		{"a file without cost_day", "", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			now, dir := fixtureStart, t.TempDir()
+			st, err := state.New(dir)
+			require.NoError(t, err)
+			require.NoError(t, st.Save(state.File{Version: state.Version, SavedAt: now.Add(-time.Minute), Targets: map[string]state.Target{"web": {
+				Policy: policy.State{LastDesired: 4, HasLast: true}, CostDay: c.day, CostToday: 7, CostTotal: 30, CostAt: now.Add(-time.Minute),
+				Capacity: 10, Utilization: 0.7,
+			}}}))
+			h := &fakeHistory{value: 35, err: errors.New("connection refused")}
+			ctl := costController(t, testTarget, dir, costSetup{mode: ModeForecastOnly}, h, &now)
+			ts := ctl.Snapshot().Targets[0].State
+			require.InDelta(t, c.today, ts.CostToday, 0, "the API's cost_today")
+			require.InDelta(t, 30, ts.CostTotal, 0)
+			got := testutil.ToFloat64(ctl.d.Metrics.CostToday.WithLabelValues("web", "web", "instances"))
+			require.InDelta(t, c.today, got, 0, "prescale_cost_today before the first cycle")
+			ts = costCycle(t, ctl)
+			require.InDelta(t, c.today+4*0.5/60, ts.CostToday, 1e-12, "the first cycle charges the decision's minute")
+		})
+	}
+}

@@ -40,13 +40,7 @@ func MaxGap(interval, lookback time.Duration) time.Duration { return max(2*inter
 // day's midnight; it was reset, losing the day's cost.
 func Accrue(t policy.Target, ts state.Target, now time.Time, units int, upTo time.Duration) (state.Target, time.Duration) {
 	now = now.Round(0)
-	midnight, err := time.Parse(time.DateOnly, ts.CostDay)
-	if y, m, d := now.UTC().Date(); err != nil || !midnight.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-		midnight = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		if ts.CostDay != midnight.Format(time.DateOnly) {
-			ts.CostDay, ts.CostToday = midnight.Format(time.DateOnly), 0
-		}
-	}
+	ts, midnight := dayOf(ts, now)
 	var unobserved time.Duration
 	if at := ts.CostAt.Round(0); !at.IsZero() && now.After(at) && t.CostPerUnitHour > 0 {
 		from := at
@@ -65,4 +59,28 @@ func Accrue(t policy.Target, ts state.Target, now time.Time, units int, upTo tim
 	}
 	ts.CostAt = now
 	return ts, unobserved
+}
+
+// Today is ts with its daily cost as of now, nothing charged: reset on a
+// UTC day later than its own (or when its day is unreadable), as Accrue
+// resets it. A restarted controller shows it before its first cycle:
+// prescale_cost_today said 0 then, and the API's cost_today the file's
+// value even when it was the day before's.
+func Today(ts state.Target, now time.Time) state.Target {
+	ts, _ = dayOf(ts, now.Round(0))
+	return ts
+}
+
+// dayOf returns ts with its daily cost on now's UTC day (reset when its
+// own day is earlier or unreadable) and the midnight that cost counts
+// from: its own day's when later than now's (a clock stepped back).
+func dayOf(ts state.Target, now time.Time) (state.Target, time.Time) {
+	midnight, err := time.Parse(time.DateOnly, ts.CostDay)
+	if y, m, d := now.UTC().Date(); err != nil || !midnight.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
+		midnight = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		if ts.CostDay != midnight.Format(time.DateOnly) {
+			ts.CostDay, ts.CostToday = midnight.Format(time.DateOnly), 0
+		}
+	}
+	return ts, midnight
 }

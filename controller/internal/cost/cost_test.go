@@ -121,3 +121,31 @@ func TestLongGapNotCharged(t *testing.T) {
 	}
 	require.Equal(t, 20*time.Minute, MaxGap(10*time.Minute, 5*time.Minute), "two intervals where longer than the lookback")
 }
+
+// TestToday: the day's cost a restarted controller shows before its first
+// cycle is its own on the same UTC day, and on a day later than now's (a
+// clock stepped back, as Accrue keeps it); 0 on a later day or without a
+// readable day, as Accrue resets it. Nothing is charged: the total and
+// the last charge's time stay.
+func TestToday(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	at := now.Add(-time.Hour)
+	for _, c := range []struct {
+		name, day, wantDay string
+		today              float64
+	}{
+		{"the same day", "2026-03-02", "2026-03-02", 7},
+		{"a day before", "2026-03-01", "2026-03-02", 0},
+		{"a day after (a clock stepped back)", "2026-03-03", "2026-03-03", 7},
+		{"no day (a file before cost_day)", "", "2026-03-02", 0},
+		{"an unreadable day", "2 March", "2026-03-02", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := Today(state.Target{CostDay: c.day, CostToday: 7, CostTotal: 30, CostAt: at}, now)
+			require.Equal(t, c.wantDay, ts.CostDay)
+			require.InDelta(t, c.today, ts.CostToday, 0)
+			require.InDelta(t, 30, ts.CostTotal, 0)
+			require.Equal(t, at, ts.CostAt)
+		})
+	}
+}

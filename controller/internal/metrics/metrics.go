@@ -348,6 +348,14 @@ func (m *Metrics) RestoreDesired(t policy.Target, desired int, since time.Time, 
 	m.pend[t.Name] = p
 }
 
+// RestoreCostToday publishes target t's cost today as the state file
+// holds it (of its day: 0 on a later one) before the controller's first
+// cycle. prescale_cost_today said 0 until then after every restart, a
+// spend nobody read.
+func (m *Metrics) RestoreCostToday(t policy.Target, today float64) {
+	m.CostToday.WithLabelValues(labelValues(t)...).Set(today)
+}
+
 // Pending returns target name's pending time
 // (prescale_scaling_pending_since_timestamp_seconds) and the current units
 // last published, for the state file; ok is false while it is not pending.
