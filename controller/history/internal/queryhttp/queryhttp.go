@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,7 +86,7 @@ var errRedirect = errors.New("redirect not followed")
 
 // sameQuery is the history client's redirect policy: it follows a
 // redirect that repeats the query as it was sent (307, 308) to the same
-// host, at most 10. A 301, 302 or 303 is followed by an HTTP client with a
+// host, never from https to http, at most 10. A 301, 302 or 303 is followed by an HTTP client with a
 // GET without the query's form (client_golang POSTs it): the server then
 // answered `invalid parameter "start"`, which read as every target's bad
 // query while the source showed healthy (an ingress redirecting http:// to
@@ -98,7 +99,10 @@ func sameQuery(req *http.Request, via []*http.Request) error {
 		return errors.New("stopped after 10 redirects")
 	}
 	first := via[0]
-	if req.Method == first.Method && req.URL.Host == first.URL.Host {
+	// Never from https to http: the headers, added to every request, and
+	// the URL's Basic credentials would cross the network in clear text.
+	downgrade := req.URL.Scheme != "https" && slices.ContainsFunc(via, func(r *http.Request) bool { return r.URL.Scheme == "https" })
+	if req.Method == first.Method && req.URL.Host == first.URL.Host && !downgrade {
 		return nil
 	}
 	to := *req.URL
