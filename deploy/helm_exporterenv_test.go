@@ -63,7 +63,7 @@ var exporterEnvMisspellings = map[string][]string{
 	"PRESCALE_APP_PROBE_TIMEOUT": {"5", "300", "0", "-1s", "-0s", "abc", "1,5s", "5 s", "2sec", "1e3s"},
 	"PRESCALE_APP_URL": {"localhost:8080/healthz", "127.0.0.1:8080", "ftp://h/", "http//h/", "http:/h/", "//h/x",
 		"http://", "http:///healthz", "http://u@/x", " http://h/", "http://h/#top", "http://h/x?to=a@b", "http://h/\x01",
-		"http://h h/", "http://h:port/", "http://h:80:80/", "http://u p@h/", "http://h\t/"},
+		"http://h h/", "http://h:port/", "http://h:80:80/", "http://u p@h/", "http://h\t/", "http://h:0/", "http://h:65536/", "http://:99999"},
 }
 
 // exporterStricter says where the schema may refuse what the exporter
@@ -145,7 +145,7 @@ func exporterEnvStrings() []string {
 		"debug", "INFO", "warn+2", "error-4", "verbose",
 		"nginx", "/run/app.pid", "my app", " nginx", "nginx\n", "nginx\u00a0", "\u3000nginx", "\u0085x", "x\u2028",
 		"http://127.0.0.1:8080/healthz", "https://app.example:8443/ready?x=1", "HTTP://h", "http://h", "http://:80/",
-		"http://[::1]:8080/", "http://u:p@h:80/x", "http://u@h", "http://h:80:80/", "http://h:port/", "http://h h/",
+		"http://[::1]:8080/", "http://[::1]:65535/", "http://h:080/", "http://h:/", "http://:/", "http://u:p@h:80/x", "http://u@h", "http://h:80:80/", "http://h:port/", "http://h h/",
 		"http://h/a b", "https://h/x?y=z"}
 	var gen func(prefix string, n int)
 	gen = func(prefix string, n int) {
