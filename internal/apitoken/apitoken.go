@@ -22,13 +22,27 @@ const FileName = "api-token"
 // token is kept there; New makes one.
 func Read(path string) (tok string, perm fs.FileMode, ok bool, err error) {
 	b, err := os.ReadFile(path)
-	if err != nil || len(strings.TrimSpace(string(b))) < 16 {
+	if err != nil {
+		return "", 0, false, nil
+	}
+	if tok, ok = parse(b); !ok {
 		return "", 0, false, nil
 	}
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()
 	}
-	return strings.TrimSpace(string(b)), perm, true, os.Chmod(path, 0o600)
+	return tok, perm, true, os.Chmod(path, 0o600)
+}
+
+// MinFileToken is the fewest characters of a token Read takes from a
+// file: fewer is an operator's own token, too short to be kept.
+const MinFileToken = 16
+
+// parse is the token a token file's bytes b hold: b without the white
+// space at its ends, when that is at least MinFileToken bytes.
+func parse(b []byte) (string, bool) {
+	tok := strings.TrimSpace(string(b))
+	return tok, len(tok) >= MinFileToken
 }
 
 // New writes a new random token (16 bytes, in hex) to path with mode 0600
