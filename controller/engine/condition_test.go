@@ -33,7 +33,7 @@ func TestPeakConditionedOnJump(t *testing.T) {
 			burst = 1
 		}
 		lf.peak.Update(int64(i)*300, y)
-		lf.cond.Update(y, lf.peak.PeakQuantile)
+		lf.cond.UpdatePeaks(y, lf.peak.PeakQuantiles)
 		if i < 14*288 {
 			continue
 		}

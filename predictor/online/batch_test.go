@@ -71,40 +71,6 @@ func TestPeakQuantilesIsPeakQuantile(t *testing.T) {
 	}
 }
 
-// TestConditionalUpdatePeaksIsUpdate: a Conditional fed the quantiles at
-// all its levels at once counts and recalibrates as one fed them a level
-// at a time.
-func TestConditionalUpdatePeaksIsUpdate(t *testing.T) {
-	f, one := condPair(t, CondConfig{Horizon: 1, RaiseOnly: true})
-	_, all := condPair(t, CondConfig{Horizon: 1, RaiseOnly: true})
-	rng := rand.New(rand.NewPCG(7, 8))
-	burst, moved := false, 0
-	for i := range 16 * 288 {
-		y := 100 + 2*rng.NormFloat64()
-		switch { // a small step announces a burst (TestConditionalJumpState)
-		case burst:
-			y += 40
-			burst = false
-		case rng.Float64() < 0.01:
-			y += 10
-			burst = true
-		}
-		f.Update(int64(i)*300, y)
-		one.Update(y, f.PeakQuantile)
-		all.UpdatePeaks(y, f.PeakQuantiles)
-		for _, p := range []float64{0.9, 0.97, 0.99} {
-			l := all.Level(p)
-			require.Equal(t, math.Float64bits(one.Level(p)), math.Float64bits(l), "sample %d, p %v", i, p)
-			if l != p {
-				moved++
-			}
-		}
-	}
-	require.Equal(t, one.all, all.all)
-	require.Equal(t, one.byState, all.byState)
-	require.Positive(t, moved, "recalibrated: the comparison saw the counts at work")
-}
-
 // TestResidualOrderKept: the residual window's order after every push is
 // the one it is defined as (each position once, residuals increasing,
 // equals newest first: what deleting the oldest and inserting the new one

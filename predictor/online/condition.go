@@ -144,24 +144,11 @@ func nearestLevel(levels []float64, p float64) int {
 	return best
 }
 
-// Update absorbs the next sample y (NaN or ±Inf: a gap, as
+// UpdatePeaks absorbs the next sample y (NaN or ±Inf: a gap, as
 // Forecaster.Update takes it) after the wrapped distribution has absorbed
-// it; peak is the wrapped distribution from this origin on.
-func (c *Conditional) Update(y float64, peak func(p float64) (float64, bool)) {
-	c.UpdatePeaks(y, func(levels, v []float64) bool {
-		for j, l := range levels {
-			var ok bool
-			if v[j], ok = peak(l); !ok {
-				return false
-			}
-		}
-		return true
-	})
-}
-
-// UpdatePeaks is Update with the wrapped distribution's quantiles read at
-// all the grid's levels at once: peaks sets v[j] to the quantile at
-// levels[j] for every j, or reports false where one of them has none
+// it; peaks is the wrapped distribution from this origin on, read at all
+// the grid's levels at once: it sets v[j] to the quantile at levels[j] for
+// every j, or reports false where one of them has none
 // (Forecaster.PeakQuantiles, Ensemble.PeakQuantiles).
 func (c *Conditional) UpdatePeaks(y float64, peaks func(levels, v []float64) bool) {
 	if math.IsInf(y, 0) {

@@ -34,7 +34,7 @@ func TestConditionalNoStructureUnchanged(t *testing.T) {
 	for i := range 28 * 288 {
 		y := 100 + 2*rng.NormFloat64()
 		f.Update(int64(i)*300, y)
-		c.Update(y, f.PeakQuantile)
+		c.UpdatePeaks(y, f.PeakQuantiles)
 	}
 	for s := range uint8(3) {
 		c.cur, c.fresh = s, false
@@ -47,13 +47,18 @@ func TestConditionalWarmUp(t *testing.T) {
 	c, err := NewConditional(CondConfig{Horizon: 1, Levels: condLevels(),
 		Prior: 50, Memory: 2016, MaxRatio: 8, MinOrigins: 288})
 	require.NoError(t, err)
-	peak := func(p float64) (float64, bool) { return 100 + p, true }
+	peaks := func(levels, v []float64) bool {
+		for j, l := range levels {
+			v[j] = 100 + l
+		}
+		return true
+	}
 	for range 100 {
-		c.Update(200, peak) // every origin missed
+		c.UpdatePeaks(200, peaks) // every origin missed
 	}
 	require.InDelta(t, 0.97, c.Level(0.97), 1e-15)
 	for range 300 {
-		c.Update(200, peak)
+		c.UpdatePeaks(200, peaks)
 	}
 	require.Greater(t, c.Level(0.97), 0.97, "every origin missed: the level rises")
 }
@@ -62,9 +67,12 @@ func TestConditionalWarmUp(t *testing.T) {
 func TestConditionalMemoryBound(t *testing.T) {
 	c, err := NewConditional(CondConfig{Horizon: 2, Levels: condLevels(), Prior: 5, Memory: 50, MaxRatio: 8})
 	require.NoError(t, err)
-	peak := func(p float64) (float64, bool) { return p, true }
+	peaks := func(levels, v []float64) bool {
+		copy(v, levels)
+		return true
+	}
 	for i := range 5000 {
-		c.Update(float64(i%3), peak)
+		c.UpdatePeaks(float64(i%3), peaks)
 	}
 	require.LessOrEqual(t, c.all.n, float32(50))
 	for _, b := range c.byState {
@@ -130,7 +138,7 @@ func TestConditionalJumpState(t *testing.T) {
 				}
 			}
 			f.Update(int64(i)*300, y)
-			c.Update(y, f.PeakQuantile)
+			c.UpdatePeaks(y, f.PeakQuantiles)
 		}
 		return miss, firsts, lowered
 	}
@@ -157,7 +165,7 @@ func TestConditionalInfIsAGap(t *testing.T) {
 				y = bad
 			}
 			f.Update(int64(i)*300, y)
-			c.Update(y, f.PeakQuantile)
+			c.UpdatePeaks(y, f.PeakQuantiles)
 		}
 		return c
 	}
@@ -168,4 +176,56 @@ func TestConditionalInfIsAGap(t *testing.T) {
 		require.Equal(t, gap.byState, c.byState, "%v: the jump states' counts", inf)
 		require.InDelta(t, gap.Level(0.99), c.Level(0.99), 0)
 	}
+}
+
+// TestConditionalUpdatePeaksCounts: nine samples through a Conditional of
+// horizon 2 whose wrapped quantiles are 10, 20 and 30 at the levels 0.5,
+// 0.9 and 0.99 (none at the fourth sample), against counts, jump states
+// and a level worked out by hand from the type's description:
+//
+//	i  y     quantiles  state (y against the previous origin's 20, 30)  realised origin: its window's peak
+//	0  5     yes        0 (no previous origin)
+//	1  25    yes        1 (above 20)
+//	2  35    yes        2 (above 30)                                     0: max(25, 35) = 35, above all three
+//	3  NaN   none       0 (a gap)                                        1: max(35, gap) = 35
+//	4  15    yes        0 (the previous origin has none)                 2: max(gap, 15) = 15, above 10 only
+//	5  +Inf  yes        0 (a gap)                                        3: has no quantiles, not counted
+//	6  12    yes        0 (not above 20)                                 4: max(gap, 12) = 12, above 10 only
+//	7  NaN   yes        0 (a gap)                                        5: max(12, gap) = 12
+//	8  NaN   yes        0 (a gap)                                        6: two gaps, not counted
+//
+// The whole: 5 origins, 5 above 10, 2 above 20 and 30; state 0 (origins
+// 0, 4, 5): 3, 3, 1, 1; state 1 (origin 1): 1, 1, 1, 1; state 2 (origin
+// 2): 1, 1, 0, 0.
+func TestConditionalUpdatePeaksCounts(t *testing.T) {
+	levels := []float64{0.5, 0.9, 0.99}
+	c, err := NewConditional(CondConfig{Horizon: 2, Levels: levels, Prior: 1, Memory: 100, MaxRatio: 8, MinOrigins: 1})
+	require.NoError(t, err)
+	ys := []float64{5, 25, 35, math.NaN(), 15, math.Inf(1), 12, math.NaN(), math.NaN()}
+	states := []uint8{0, 1, 2, 0, 0, 0, 0, 0, 0}
+	for i, y := range ys {
+		c.UpdatePeaks(y, func(l, v []float64) bool {
+			require.Equal(t, levels, l)
+			copy(v, []float64{10, 20, 30})
+			return i != 3
+		})
+		require.Equal(t, states[i], c.cur, "sample %d", i)
+		require.Equal(t, i != 3, c.curOK, "sample %d", i)
+	}
+	require.Equal(t, condCounts{n: 5, k: []float32{5, 2, 2}}, c.all)
+	require.Equal(t, [3]condCounts{
+		{n: 3, k: []float32{3, 1, 1}},
+		{n: 1, k: []float32{1, 1, 1}},
+		{n: 1, k: []float32{1, 0, 0}},
+	}, c.byState)
+
+	// The level put at 0.9 in state 0: g_j = (k_j + (1 − L_j)) / 6 =
+	// 5.5/6, 2.1/6, 2.01/6; e_j = (k_j(0) + g_j) / 4; the log exceedance
+	// x_j = log(1 − L_j) + log(e_j / g_j) = −0.627189, −2.338953, −4.608908;
+	// log(0.1) = −2.302585 lies between x_0 and x_1, at w = 0.978754 of the
+	// way, which puts it at log(0.5) + w·(log(0.1) − log(0.5)) = −2.268391
+	// of the wrapped levels: level 1 − exp(−2.268391) = 0.896522. log(0.5)
+	// lies there too, at w = 0.038532: −0.755163, level 0.530066.
+	require.InDelta(t, 0.896522, c.Level(0.9), 1e-6)
+	require.InDelta(t, 0.530066, c.Level(0.5), 1e-6)
 }
