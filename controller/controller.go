@@ -307,6 +307,9 @@ func (c *Controller) restoreTarget(i int, t policy.Target) error {
 			pend = *ts.Pending
 		}
 		d.Metrics.RestoreDesired(t, ts.Policy.LastDesired, pend.Since, pend.Current)
+		if n := len(ts.Decisions); n > 0 {
+			d.Metrics.RestoreDecisionTime(t, ts.Decisions[n-1].Explanation.Now)
+		}
 	}
 	return nil
 }

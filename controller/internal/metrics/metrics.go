@@ -213,9 +213,11 @@ func (m *Metrics) initTarget(t policy.Target) {
 	// published until its first cycle. Nor are prescale_current_units,
 	// prescale_cost_per_hour and prescale_demand: a 0 there was units, a
 	// cost and a demand nobody read; they are set once known
-	// (PublishUnits, Publish).
+	// (PublishUnits, Publish). Nor is
+	// prescale_last_decision_timestamp_seconds (set from the state file,
+	// or by the first cycle): its 0 was a decision in 1970.
 	for _, g := range []*TargetGauge{
-		m.Anomaly, m.Anomalous, m.Confidence, m.CostToday, m.BudgetCapped, m.DataOK, m.LastDecision} {
+		m.Anomaly, m.Anomalous, m.Confidence, m.CostToday, m.BudgetCapped, m.DataOK} {
 		g.WithLabelValues(lv...)
 	}
 	m.Budget.WithLabelValues(lv...).Set(t.DailyBudget)
@@ -346,6 +348,16 @@ func (m *Metrics) RestoreDesired(t policy.Target, desired int, since time.Time, 
 		m.PendingSince.WithLabelValues(labelValues(t)...).Set(float64(since.UnixNano()) / 1e9)
 	}
 	m.pend[t.Name] = p
+}
+
+// RestoreDecisionTime publishes the time of target t's last decision the
+// state file holds (prescale_last_decision_timestamp_seconds) before the
+// controller's first cycle, as RestoreDesired its units; a zero time
+// (none kept) leaves it absent.
+func (m *Metrics) RestoreDecisionTime(t policy.Target, at time.Time) {
+	if !at.IsZero() {
+		m.LastDecision.WithLabelValues(labelValues(t)...).Set(float64(at.UnixNano()) / 1e9)
+	}
 }
 
 // RestoreCostToday publishes target t's cost today as the state file

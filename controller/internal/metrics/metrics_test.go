@@ -21,9 +21,10 @@ var web = policy.Target{Name: "web", Tier: "frontend", Kind: policy.KindInstance
 // and budget exist at once, as do its anomaly, confidence, cost today,
 // data and dropped points series at 0 (its partial demand only with a
 // complete_query), its forecast, model error, desired units, current
-// units, cost per hour and demand do not (a 0 there reads as a forecast
-// of nothing, a perfect model, a scale to zero, units, a cost or a demand
-// nobody read), and every series passes the Prometheus linter.
+// units, cost per hour, demand and last decision time do not (a 0 there
+// reads as a forecast of nothing, a perfect model, a scale to zero,
+// units, a cost or a demand nobody read, or a decision in 1970), and
+// every series passes the Prometheus linter.
 func TestNewPreInitialises(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := New(reg, []policy.Target{web})
@@ -33,10 +34,11 @@ func TestNewPreInitialises(t *testing.T) {
 	require.InDelta(t, 12, testutil.ToFloat64(m.Budget.WithLabelValues(lv...)), 0)
 	for name, g := range map[string]*TargetGauge{"anomaly_score": m.Anomaly, "anomalous": m.Anomalous,
 		"decision_confidence": m.Confidence, "cost_today": m.CostToday, "budget_capped": m.BudgetCapped,
-		"target_data_ok": m.DataOK, "last_decision_timestamp_seconds": m.LastDecision} {
+		"target_data_ok": m.DataOK} {
 		require.Equal(t, 1, testutil.CollectAndCount(g), "prescale_%s exists at 0", name)
 	}
-	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "cost_per_hour": m.CostPerHour, "demand": m.Demand} {
+	for name, g := range map[string]*TargetGauge{"current_units": m.Current, "cost_per_hour": m.CostPerHour, "demand": m.Demand,
+		"last_decision_timestamp_seconds": m.LastDecision} {
 		require.Zero(t, testutil.CollectAndCount(g), "prescale_%s is absent until known", name)
 	}
 	require.Equal(t, 3, testutil.CollectAndCount(m.PointsDropped), "prescale_history_points_dropped_total, each reason")
