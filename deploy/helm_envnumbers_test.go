@@ -36,6 +36,10 @@ func TestHelmSchemaEnvNumbers(t *testing.T) {
 		Defs map[string]struct {
 			Pattern    string                     `json:"pattern"`
 			Properties map[string]json.RawMessage `json:"properties"`
+			AnyOf      []struct {
+				Ref     string `json:"$ref"`
+				Pattern string `json:"pattern"`
+			} `json:"anyOf"`
 		} `json:"$defs"`
 	}
 	schema, err := os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
@@ -58,8 +62,26 @@ func TestHelmSchemaEnvNumbers(t *testing.T) {
 		checked++
 	}
 	require.GreaterOrEqual(t, checked, 30, "the controller's variables are not read")
+	// A rule's pattern; an anyOf's (usageWindow: a duration or lag) is
+	// its branches' patterns, one matching being enough.
+	pattern := func(def string) string {
+		d := s.Defs[strings.TrimPrefix(def, "#/$defs/")]
+		if len(d.AnyOf) == 0 {
+			return d.Pattern
+		}
+		var alts []string
+		for _, b := range d.AnyOf {
+			p := b.Pattern
+			if b.Ref != "" {
+				p = s.Defs[strings.TrimPrefix(b.Ref, "#/$defs/")].Pattern
+			}
+			require.NotEmpty(t, p, "%s: a branch without a pattern", def)
+			alts = append(alts, "(?:"+p+")")
+		}
+		return strings.Join(alts, "|")
+	}
 	for typ, def := range envNumberDefs {
-		requirePatternTakesWhatTheControllerTakes(t, typ, s.Defs[strings.TrimPrefix(def, "#/$defs/")].Pattern)
+		requirePatternTakesWhatTheControllerTakes(t, typ, pattern(def))
 	}
 }
 
@@ -120,13 +142,19 @@ func TestHelmTemplateRefusesMisspeltNumbers(t *testing.T) {
 		{"controller.env.PRESCALE_SCALING_INTERVAL=30", "maximum: got 30, want 0"},
 		{"controller.env.PRESCALE_TARGET_MAX_UNITS=ten", "'ten' does not match pattern"},
 		{"controller.env.PRESCALE_TARGET_MAX_UNITS=2.5", "'2.5' does not match pattern"},
-		{"controller.env.PRESCALE_TARGET_USAGE_WINDOW=lago", "'lago' does not match pattern"},
+		{"controller.env.PRESCALE_TARGET_USAGE_WINDOW=lago", "'anyOf' failed"},
 		{"controller.env.PRESCALE_TARGET_MIN_UNITS=true", "got boolean, want integer or string"},
 	} {
 		_, stderr, err := helmTemplate(t, helm, "--set", tc.set)
 		require.Error(t, err, tc.set)
 		path, _, _ := strings.Cut(tc.set, "=")
 		require.Contains(t, stderr, "at '/"+strings.ReplaceAll(path, ".", "/")+"': "+tc.msg, tc.set)
+	}
+	// The usage window's anyOf names what each of its branches refused.
+	_, stderr, err := helmTemplate(t, helm, "--set", "controller.env.PRESCALE_TARGET_USAGE_WINDOW=lago")
+	require.Error(t, err)
+	for _, branch := range []string{`'^$|^[+-]?0$|^[+-]?(([0-9]`, `'^[\\t-\\r\\x{85}\\p{Z}]*lag[`} {
+		require.Contains(t, stderr, "  - at '/controller/env/PRESCALE_TARGET_USAGE_WINDOW': 'lago' does not match pattern "+branch, "a duration, or lag")
 	}
 	for _, set := range []string{"controller.env.PRESCALE_TARGET_PROVISIONING_LAG=300", "controller.env.PRESCALE_TARGET_MAX_UNITS=010"} {
 		_, stderr, err := helmTemplate(t, helm, "--set-string", set)
