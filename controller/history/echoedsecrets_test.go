@@ -18,7 +18,8 @@ import (
 // info, has them shown as REDACTED in the error, which goes to the log
 // and to the unauthenticated /api/system/health, /readyz and
 // /api/scaling/status: a refusal, a query the API refuses, a warning and
-// an answer that is not the API's. They were quoted as answered
+// an answer that is not the API's, an
+// error of another type. They were quoted as answered
 // (`denied: auth=Bearer T tenant=K`, tried live against a loopback
 // server).
 func TestRemoteHidesEchoedCredentials(t *testing.T) {
@@ -29,6 +30,7 @@ func TestRemoteHidesEchoedCredentials(t *testing.T) {
 		{"400 bad_data", "application/json", `{"status":"error","errorType":"bad_data","error":"tenant %s %s refused"}`},
 		{"200 warning", "application/json", `{"status":"success","data":{"resultType":"matrix","result":[]},"warnings":["store down for %s %s"]}`},
 		{"200 not the API", "text/html", "<p>login as %s %s</p>"},
+		{"400 internal", "application/json", `{"status":"error","errorType":"internal","error":"store for %s %s down"}`},
 	} {
 		for _, h := range [][]string{{"Authorization=Bearer " + token, "X-Api-Key=" + key}, {"X-Api-Key=" + key}} {
 			t.Run(tc.name+fmt.Sprint(len(h)), func(t *testing.T) {
