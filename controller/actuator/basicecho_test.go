@@ -29,3 +29,15 @@ func TestWebhookAnswerHidesTheBasicCredentials(t *testing.T) {
 	basic := base64.StdEncoding.EncodeToString([]byte("hook@ops:pa/55word"))
 	require.NotContains(t, err.Error(), basic[:8])
 }
+
+// TestWebhookLinksCarryNoCredentials: the payload's links (externalURL,
+// each alert's generatorURL) leave out PRESCALE_EXTERNAL_URL's user info:
+// whoever reads the alert (the chat channel or mail Alertmanager forwards
+// it to) read the password, which every log and API answer hides.
+func TestWebhookLinksCarryNoCredentials(t *testing.T) {
+	w, err := NewWebhook(WebhookConfig{URL: "http://example.invalid/hook", ExternalURL: "https://ops:pa55word@ctl.example:9111/prefix?org=1"}, nil)
+	require.NoError(t, err)
+	m := w.Payload(testAction)
+	require.Equal(t, "https://ctl.example:9111/prefix?org=1", m.ExternalURL)
+	require.Equal(t, "https://ctl.example:9111/prefix/api/scaling/status?target="+testAction.Target, m.Alerts[0].GeneratorURL)
+}

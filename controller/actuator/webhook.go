@@ -130,7 +130,22 @@ func NewWebhook(cfg WebhookConfig, m *Metrics) (*Webhook, error) {
 		}
 	}
 	m.initFor(cfg.Receiver)
+	cfg.ExternalURL = withoutUserInfo(cfg.ExternalURL)
 	return &Webhook{cfg: cfg, metrics: m, secrets: urlSecrets(u), status: statusPage(cfg.ExternalURL)}, nil
+}
+
+// withoutUserInfo is the URL raw without its user info, raw as given when
+// it has none or does not parse. The payload's links are read by whoever
+// reads the alert (the chat channel or mail Alertmanager forwards it to):
+// PRESCALE_EXTERNAL_URL's password was shown there, which every log and
+// API answer hides.
+func withoutUserInfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // StatusPath is the REST API's status page; ?target=NAME is one
