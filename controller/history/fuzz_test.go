@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,9 +29,13 @@ func (b bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // FuzzRemoteDecode feeds any answer of a Prometheus-compatible server
 // through client_golang's decoder and Remote's checks: either an error
 // with a message of at most 1000 bytes, or a series on the query's grid whose values are finite
-// or NaN (NaN and ±Inf samples counted as dropped). Never a panic.
+// or NaN (NaN and ±Inf samples counted as dropped), the error never
+// quoting the credential the source was sent (a header's value), however
+// the answer echoes it. Never a panic.
 func FuzzRemoteDecode(f *testing.F) {
 	f.Add(200, []byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1700000000,"1"]]}]}}`))
+	f.Add(400, []byte(`{"status":"error","errorType":"bad_data","error":"tenant 0123abcd4567ef89 refused"}`))
+	f.Add(401, []byte("denied: Bearer 0123abcd4567ef89\n"))
 	start := time.Unix(1_700_000_000, 0)
 	end := start.Add(10 * time.Minute)
 	const step = time.Minute
@@ -43,10 +48,15 @@ func FuzzRemoteDecode(f *testing.F) {
 			t.Fatal(err)
 		}
 		r := NewRemoteAPI(v1.NewAPI(c), "http://prometheus.invalid", time.Second)
+		const secret = "0123abcd4567ef89" // no REDACTED in it: hiding cannot make it up again
+		r.secrets = sentSecrets("http://prometheus.invalid", http.Header{"Authorization": {"Bearer " + secret}})
 		s, err := r.QueryRange(context.Background(), "up", start, end, step)
 		if err != nil {
 			if err.Error() == "" || len(err.Error()) > 1000 {
 				t.Fatalf("error of %d bytes: %.300q", len(err.Error()), err)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("the header's value quoted: %.300q", err)
 			}
 			return
 		}
