@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -170,8 +171,8 @@ func TestCostAcrossRestart(t *testing.T) {
 			h.err = errors.New("connection refused") // holds after the restart
 			again := costController(t, testTarget, dir, setup, h, &now)
 			ts := again.Snapshot().Targets[0].State
-			require.Equal(t, saved.CostToday, ts.CostToday, "the state file round trip")
-			require.Equal(t, saved.CostTotal, ts.CostTotal)
+			require.Equal(t, math.Float64bits(saved.CostToday), math.Float64bits(ts.CostToday), "the state file round trip")
+			require.Equal(t, math.Float64bits(saved.CostTotal), math.Float64bits(ts.CostTotal))
 			require.Equal(t, saved.CostDay, ts.CostDay)
 			require.True(t, saved.CostAt.Equal(ts.CostAt))
 			costCycle(t, again)
