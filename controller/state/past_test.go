@@ -43,6 +43,8 @@ func TestClampPast(t *testing.T) {
 		{"prev_forecast_at", func(tg *Target) { tg.PrevForecastAt = later }, func(tg *Target) { tg.PrevForecastAt = later }, ""},
 		{"a decision", func(tg *Target) { tg.Decisions[0].Explanation.Now = later }, func(tg *Target) { tg.Decisions[0].Explanation.Now = later }, ""},
 		{"at saved_at", func(tg *Target) { tg.Policy.LastScaleUp = saved }, func(tg *Target) { tg.Policy.LastScaleUp = saved }, ""},
+		{"calm at saved_at", func(tg *Target) { tg.Calm.At = saved.Unix() }, func(tg *Target) { tg.Calm.At = saved.Unix() }, ""},
+		{"shadow at saved_at", func(tg *Target) { tg.Shadow.At = saved.Unix() }, func(tg *Target) { tg.Shadow.At = saved.Unix() }, ""},
 	} {
 		tg, want := pastTarget(saved), pastTarget(saved)
 		c.edit(&tg)

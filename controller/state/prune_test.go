@@ -30,6 +30,7 @@ func TestPrune(t *testing.T) {
 		"decided":   {CostAt: ago(6 * day), Decisions: decided(ago(6 * day))},
 		"ahead":     {CostAt: ago(9 * day), Decisions: decided(now.Add(time.Hour))}, // history a clock step left ahead
 		"old":       {Decisions: decided(ago(8 * day))},                             // no cost time
+		"recent":    {Decisions: decided(ago(6 * day))},                             // no cost time, one decision
 		"empty":     {},                                                             // never decided
 		"overrides": {CostAt: ago(8 * day), Policy: policy.State{Manual: &policy.Override{Units: 4, Until: now.Add(time.Hour)}}},
 		"expired":   {CostAt: ago(8 * day), Policy: policy.State{Manual: &policy.Override{Units: 4, Until: ago(time.Hour)}}},
@@ -38,7 +39,7 @@ func TestPrune(t *testing.T) {
 	}}
 	gone := f.Prune(func(name string) bool { return name == "web" }, now)
 	require.Equal(t, []string{"ahead", "cancelled", "empty", "expired", "old", "removed"}, gone)
-	require.ElementsMatch(t, []string{"web", "moved", "decided", "overrides"}, keys(f.Targets))
+	require.ElementsMatch(t, []string{"web", "moved", "decided", "recent", "overrides"}, keys(f.Targets))
 	require.Empty(t, f.Prune(func(string) bool { return true }, now.Add(365*day)), "owned entries are never pruned")
 }
 

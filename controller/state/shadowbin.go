@@ -182,7 +182,7 @@ func (s *Shadow) unpack(runs string) error {
 	s.Steps.Wobble, s.Steps.Climb = r.floats(), r.floats()
 	switch {
 	case r.Err != nil:
-		return fmt.Errorf("runs %w", r.Err)
+		return fmt.Errorf("runs: %w", r.Err)
 	case len(r.B) > 0:
 		return fmt.Errorf("runs: %d bytes after the last field", len(r.B))
 	}
@@ -236,7 +236,7 @@ type unpacker struct{ packed.Reader }
 func (r *unpacker) flags() (a, b bool) {
 	f := r.Byte()
 	if f > 3 {
-		r.Fail(fmt.Errorf("runs: flags %d", f))
+		r.Fail(fmt.Errorf("flags %d", f))
 	}
 	return f&1 != 0, f&2 != 0
 }
@@ -253,7 +253,7 @@ func (r *unpacker) count(least int) (n int, null bool) {
 		r.B = r.B[k:]
 		return 0, true
 	case v-1 > uint64(len(r.B)-k)/uint64(least):
-		r.Fail(fmt.Errorf("runs: a list of %d values in %d bytes", v-1, len(r.B)-k))
+		r.Fail(fmt.Errorf("a list of %d values in %d bytes", v-1, len(r.B)-k))
 		return 0, true
 	}
 	r.B = r.B[k:]

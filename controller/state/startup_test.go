@@ -23,10 +23,13 @@ var startupTarget = policy.Target{
 // manual override of 13 units made without data) and returns the target's
 // state as a file of a version before policy.State.Startup kept it: the
 // decisions and the policy state without Startup.
-func startupRecord(steps string) Target {
+func startupRecord(steps string) Target { return startupRecordFrom(steps, 13) }
+
+// startupRecordFrom is startupRecord from cur units running.
+func startupRecordFrom(steps string, cur int) Target {
 	var st policy.State
 	var ts Target
-	at, cur := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC), 13
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	for k, step := range steps {
 		in := policy.Input{Now: at.Add(time.Duration(k) * time.Minute), Interval: time.Minute, CurrentUnits: cur,
 			DataPresent: step == 'd' || step == 'D', Demand: math.NaN(), ForecastStep: time.Minute}
@@ -80,4 +83,14 @@ func TestMarkStartup(t *testing.T) {
 	}
 	var fresh Target
 	require.Empty(t, fresh.MarkStartup(startupTarget, 20), "no hold")
+}
+
+// TestMarkStartupOfOneUnit: a start-up hold of one unit (the target ran
+// min_units) is marked too.
+func TestMarkStartupOfOneUnit(t *testing.T) {
+	ts := startupRecordFrom("nn", 1)
+	require.Equal(t, 1, ts.Policy.OutageHold)
+	require.Equal(t, []string{"outage hold of 1 units is a start-up hold (no decision before it had data): named startup_hold"},
+		ts.MarkStartup(startupTarget, 20))
+	require.True(t, ts.Policy.Startup)
 }

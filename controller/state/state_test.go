@@ -497,7 +497,7 @@ func TestShadowMemory(t *testing.T) {
 		msg  string
 	}{
 		{"another version", func(s *Shadow) { s.Version = ShadowVersion + 1 }, "version 3, want 2"},
-		{"unreadable runs", func(s *Shadow) { s.bad = "runs truncated" }, "runs truncated"},
+		{"unreadable runs", func(s *Shadow) { s.bad = "runs: truncated" }, "runs: truncated"},
 		{"a negative score", func(s *Shadow) { s.HPAs[0].Viol = -1 }, "a number not finite or negative"},
 		{"negative pace events", func(s *Shadow) { s.Pace.Events = -1 }, "a number not finite or negative"},
 		{"a negative wobble", func(s *Shadow) { s.Steps.Wobble = []float64{-0.1} }, "a number not finite or negative"},
