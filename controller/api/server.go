@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -439,7 +440,7 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "missing bearer token (Authorization: Bearer <PRESCALE_API_TOKEN>)")
 			return
 		}
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.o.Token)) != 1 {
+		if !tokenMatches(tok, s.o.Token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="prescale"`)
 			writeError(w, http.StatusUnauthorized, "invalid bearer token")
 			return
@@ -447,6 +448,22 @@ func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
 		next(w, r)
 	}
 }
+
+// tokenMatches reports whether got, a request's bearer token, is want,
+// the API token. Their SHA-256 digests are compared, in constant time,
+// not the tokens: subtle.ConstantTimeCompare answers at once for inputs
+// of different lengths, so a client timing the refusals of tokens of
+// each length could tell the API token's. The digests are 32 bytes
+// whatever the tokens' lengths (tokenDigest's type), so the comparison
+// takes as long for any token; that is by construction, not measured.
+func tokenMatches(got, want string) bool {
+	g, w := tokenDigest(got), tokenDigest(want)
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+// tokenDigest is the SHA-256 digest of a token, which tokenMatches
+// compares.
+func tokenDigest(tok string) [sha256.Size]byte { return sha256.Sum256([]byte(tok)) }
 
 // bearerToken returns the credentials of an "Authorization: Bearer x"
 // header. The scheme is case-insensitive (RFC 7235 section 2.1, as RFC
