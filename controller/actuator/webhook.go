@@ -19,7 +19,6 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/prescale/prescale/controller/actuator/internal/hide"
 	"github.com/prescale/prescale/internal/redact"
 	"github.com/prescale/prescale/internal/tlshint"
 )
@@ -469,7 +468,7 @@ func retryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 // one.
 func (w *Webhook) answered(body []byte) string {
 	b := strings.TrimSpace(string(body))
-	b = hide.CutSecrets(b, w.secrets)
+	b = redact.HideEchoed(b, w.secrets)
 	if b == "" {
 		return ""
 	}

@@ -152,7 +152,7 @@ func (r *Remote) partial(warns v1.Warnings) error {
 	var store []string
 	for _, w := range warns {
 		if !strings.HasPrefix(w, "PromQL ") {
-			store = append(store, redact.Cut(hideSent(w, r.secrets), 200))
+			store = append(store, redact.Cut(redact.HideEchoed(w, r.secrets), 200))
 		}
 	}
 	if len(store) == 0 {
@@ -183,17 +183,17 @@ func (r *Remote) explain(err error) error {
 	// a 5,000-byte one was logged whole every cycle.
 	// What the server answered (the message, the body) hides the
 	// credentials it was sent, which a proxy's refusal may echo.
-	msg := redact.Cut(hideSent(ae.Msg, r.secrets), maxServerMsg)
+	msg := redact.Cut(redact.HideEchoed(ae.Msg, r.secrets), maxServerMsg)
 	switch ae.Type {
 	case v1.ErrBadData, v1.ErrExec, "400", "422":
 		return fmt.Errorf("history: query_range on %s: %w: %s", r.addr, ErrQuery, msg)
 	case v1.ErrBadResponse:
 		return fmt.Errorf("history: query_range on %s: the answer is not the Prometheus HTTP API's JSON (is PRESCALE_PROMETHEUS_URL the API's base URL?): %s", r.addr, msg)
 	case v1.ErrClient:
-		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, msg, clientHint(ae.Msg), bodyHint(hideSent(ae.Detail, r.secrets)))
+		return fmt.Errorf("history: query_range on %s: %s%s%s", r.addr, msg, clientHint(ae.Msg), bodyHint(redact.HideEchoed(ae.Detail, r.secrets)))
 	}
 	err = redact.Err(err)
-	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Reword(err, hideSent(err.Error(), r.secrets))))
+	return fmt.Errorf("history: query_range on %s: %w", r.addr, cutErr(redact.Reword(err, redact.HideEchoed(err.Error(), r.secrets))))
 }
 
 // cutErr cuts err's message to maxServerMsg bytes, still unwrapping to

@@ -38,39 +38,3 @@ func sentSecrets(addr string, headers http.Header) []string {
 	slices.SortFunc(out, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
 	return slices.Compact(out)
 }
-
-// hideSent replaces in s, text a server answered, each occurrence of each
-// of secrets with redact.Mark, occurrences that overlap or touch as one
-// (one hidden after another, the rest of a longer one overlapping a
-// shorter one would show).
-func hideSent(s string, secrets []string) string {
-	var hidden []bool
-	for _, sec := range secrets {
-		for i := 0; ; i++ {
-			j := strings.Index(s[i:], sec)
-			if j < 0 {
-				break
-			}
-			if hidden == nil {
-				hidden = make([]bool, len(s))
-			}
-			i += j
-			for k := i; k < i+len(sec); k++ {
-				hidden[k] = true
-			}
-		}
-	}
-	if hidden == nil {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch {
-		case !hidden[i]:
-			b.WriteByte(s[i])
-		case i == 0 || !hidden[i-1]:
-			b.WriteString(redact.Mark)
-		}
-	}
-	return b.String()
-}

@@ -1,13 +1,12 @@
-// Package hide keeps secrets out of the text an actuator's error quotes:
-// an exec command's output (the values of the controller's secret
+// Package hide keeps secrets out of an exec command's output, which the
+// exec actuator's error quotes: the values of the controller's secret
 // variables, the passwords, query tokens and fragments of the URLs in any
-// variable, and the configured secrets) and a webhook receiver's answer
-// (the URL's credentials, whole or cut short). The errors go to the log and
-// to the unauthenticated /api/system/health.
+// variable, and the configured secrets. The errors go to the log and to
+// the unauthenticated /api/system/health. (A webhook receiver's answer
+// is hidden by redact.HideEchoed, as a history source's is.)
 package hide
 
 import (
-	"cmp"
 	"net/url"
 	"slices"
 	"strings"
@@ -113,12 +112,12 @@ type secret struct {
 }
 
 // hideAll replaces in out each occurrence of each secret's text by what
-// shows instead, all found in out as given (hideSpans). Replaced one
+// shows instead, all found in out as given (redact.HideSpans). Replaced one
 // secret after another, longest first, a secret overlapping another's
 // occurrence in part left its rest shown (secrets abcdefgh1234 and
 // 12345678xyz printed as "abcdefgh12345678xyz": "REDACTED5678xyz").
 func hideAll(out string, secrets []secret) string {
-	var spans []span
+	var spans []redact.Span
 	for _, s := range secrets {
 		for i := 0; s.text != ""; {
 			j := strings.Index(out[i:], s.text)
@@ -127,11 +126,11 @@ func hideAll(out string, secrets []secret) string {
 			}
 			i += j + len(s.text)
 			if !s.word || wordAt(out, i-len(s.text), i) {
-				spans = append(spans, span{i - len(s.text), i, s.with})
+				spans = append(spans, redact.Span{From: i - len(s.text), To: i, With: s.with})
 			}
 		}
 	}
-	return hideSpans(out, spans)
+	return redact.HideSpans(out, spans)
 }
 
 // wordAt reports whether out[from:to] is not part of a longer word: no
@@ -145,34 +144,6 @@ func wordAt(out string, from, to int) bool {
 // wordByte reports whether c is an ASCII letter or digit, or '_'.
 func wordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
-}
-
-// span is a part of a text to hide, out[from:to], and what shows instead.
-type span struct {
-	from, to int
-	with     string
-}
-
-// hideSpans replaces each span of out by what shows instead: spans that
-// overlap are hidden as one, shown as the replacement of the one ending
-// last (a URL's user info keeps its '@').
-func hideSpans(out string, spans []span) string {
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Or(a.from-b.from, b.to-a.to) })
-	var b strings.Builder
-	done := 0 // out[:done] is written
-	for k := 0; k < len(spans); {
-		run := spans[k]
-		for k++; k < len(spans) && spans[k].from < run.to; k++ {
-			if spans[k].to > run.to {
-				run.to, run.with = spans[k].to, spans[k].with
-			}
-		}
-		b.WriteString(out[done:run.from])
-		b.WriteString(run.with)
-		done = run.to
-	}
-	b.WriteString(out[done:])
-	return b.String()
 }
 
 // envURLSecrets is what Secrets hides of the URLs (split at blanks and
@@ -286,57 +257,4 @@ func querySecrets(raw string) []string {
 		}
 	}
 	return out
-}
-
-// CutSecrets replaces in b, the start of a receiver's answer, the parts
-// cutSecretSpans finds of each of secrets, hidden together (hideSpans).
-func CutSecrets(b string, secrets []string) string {
-	return hideSpans(b, cutSecretSpans(b, secrets))
-}
-
-// cutSecretSpans are the parts of b to hide: each secret whole, the end
-// of b that is the start of a secret (4 bytes or more), and any other run
-// of 16 bytes or more that is one, all found in b as given and hidden
-// together (hideSpans): a body kept to its first 512 bytes ends inside
-// an echoed token, and a receiver may echo one cut to its own limit,
-// followed by a newline or more text. A query token over 312 bytes (a
-// JWT) quoted from the start of the body showed its first 200 bytes;
-// hidden one after another, a secret hidden first could break another's
-// run in two and leave its start quoted.
-func cutSecretSpans(b string, secrets []string) []span {
-	var spans []span
-	for _, s := range secrets {
-		spans = append(spans, secretRuns(b, s)...)
-		for n := min(len(s)-1, len(b)); n >= 4; n-- {
-			if strings.HasSuffix(b, s[:n]) {
-				spans = append(spans, span{len(b) - n, len(b), redact.Mark})
-				break
-			}
-		}
-	}
-	return spans
-}
-
-// secretRuns are the runs of b that are s whole, or of 16 bytes or more
-// that are the start of s.
-func secretRuns(b, s string) []span {
-	least := min(16, len(s))
-	if least == 0 {
-		return nil
-	}
-	var spans []span
-	for i := 0; ; i++ {
-		j := strings.Index(b[i:], s[:least])
-		if j < 0 {
-			return spans
-		}
-		i += j
-		n := least
-		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
-			n++
-		}
-		if n >= 16 || n == len(s) {
-			spans = append(spans, span{i, i + n, redact.Mark})
-		}
-	}
 }

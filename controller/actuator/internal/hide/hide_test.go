@@ -150,17 +150,6 @@ func TestHideSecretsURLQueryTokens(t *testing.T) {
 	}
 }
 
-// TestHideCutSecretRunBeforeEnd: a token whose start repeats
-// ("012345678" twice) echoed cut, then one more byte: the body's end is
-// also a start of the token, and hiding that end first left the run's
-// start quoted (found by FuzzWebhookAnswer in CI). Both are hidden, as one.
-func TestHideCutSecretRunBeforeEnd(t *testing.T) {
-	tok := "0123456780123456789ab"
-	b := "0" + tok[:18] + "0"
-	got := CutSecrets(b, []string{tok})
-	require.Equal(t, "0REDACTED", got) // the end, "0123456780", is a start too
-}
-
 // FuzzHideSecrets hides in any command output the values of secret-named
 // variables and the password and secret-named query value of a URL in
 // any variable: none of them shows in what is quoted, wherever and however

@@ -1,0 +1,99 @@
+package redact
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// MinEchoedRun is the shortest part of a secret, other than the whole of
+// it or the end of an answer, that HideEchoed hides: a server may echo a
+// credential cut to its own limit (the first 20 bytes of a 40-byte bearer
+// token, a header's value cut at 32 bytes). Shorter, a secret's start
+// would blank ordinary words.
+const MinEchoedRun = 16
+
+// HideEchoed replaces in s, text a server answered (a webhook receiver's
+// answer, a history source's refusal, message or warning), the parts
+// echoedSpans finds of each of secrets, the credentials it was sent, with
+// Mark, all hidden together (HideSpans). The text goes to the log and to
+// the unauthenticated /api/system/health.
+func HideEchoed(s string, secrets []string) string {
+	return HideSpans(s, echoedSpans(s, secrets))
+}
+
+// echoedSpans are the parts of b to hide: each secret whole, the end of b
+// that is the start of a secret (4 bytes or more), and any other run of
+// MinEchoedRun bytes or more that is the start of one, all found in b as
+// given and hidden together (HideSpans): an answer kept to its first
+// bytes ends inside an echoed token, and a server may echo one cut to
+// its own limit, followed by a newline or more text. A webhook's query
+// token over 312 bytes (a JWT) quoted from the start of the body showed
+// its first 200 bytes; hidden one after another, a secret hidden first
+// could break another's run in two and leave its start quoted.
+func echoedSpans(b string, secrets []string) []Span {
+	var spans []Span
+	for _, s := range secrets {
+		spans = append(spans, secretRuns(b, s)...)
+		for n := min(len(s)-1, len(b)); n >= 4; n-- {
+			if strings.HasSuffix(b, s[:n]) {
+				spans = append(spans, Span{len(b) - n, len(b), Mark})
+				break
+			}
+		}
+	}
+	return spans
+}
+
+// secretRuns are the runs of b that are s whole, or of MinEchoedRun
+// bytes or more that are the start of s.
+func secretRuns(b, s string) []Span {
+	least := min(MinEchoedRun, len(s))
+	if least == 0 {
+		return nil
+	}
+	var spans []Span
+	for i := 0; ; i++ {
+		j := strings.Index(b[i:], s[:least])
+		if j < 0 {
+			return spans
+		}
+		i += j
+		n := least
+		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
+			n++
+		}
+		if n >= MinEchoedRun || n == len(s) {
+			spans = append(spans, Span{i, i + n, Mark})
+		}
+	}
+}
+
+// Span is a part of a text to hide, text[From:To], and what shows
+// instead.
+type Span struct {
+	From, To int
+	With     string
+}
+
+// HideSpans replaces each span of s by what shows instead: spans that
+// overlap are hidden as one, shown as the replacement of the one ending
+// last (a URL's user info keeps its '@').
+func HideSpans(s string, spans []Span) string {
+	slices.SortFunc(spans, func(a, b Span) int { return cmp.Or(a.From-b.From, b.To-a.To) })
+	var b strings.Builder
+	done := 0 // s[:done] is written
+	for k := 0; k < len(spans); {
+		run := spans[k]
+		for k++; k < len(spans) && spans[k].From < run.To; k++ {
+			if spans[k].To > run.To {
+				run.To, run.With = spans[k].To, spans[k].With
+			}
+		}
+		b.WriteString(s[done:run.From])
+		b.WriteString(run.With)
+		done = run.To
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
