@@ -106,7 +106,7 @@ FUZZ_TARGETS := internal/trace:FuzzRead internal/cgroup:FuzzRead internal/memlim
                 exporter:FuzzProcFiles exporter/internal/sockdiag:FuzzSockDiag controller/actuator/internal/procgroup:FuzzProcStat \
                 cmd/prescale-controller:FuzzEnv cmd/prescale/internal/backtestcmd:FuzzBacktestFlags controller/api:FuzzQueryParams controller/actuator:FuzzWebhookAnswer \
                 exporter:FuzzConfigEnv internal/redact:FuzzURL controller/history/internal/queryhttp:FuzzParseHeaders internal/tlsfiles:FuzzParseCerts \
-                exporter/internal/scrapebudget:FuzzTimeout controller/actuator/internal/hide:FuzzHideSecrets controller/api:FuzzAuthorization controller/shard:FuzzShard internal/envcheck:FuzzWarn internal/clihelp:FuzzParseFlags internal/clihelp:FuzzParseDuration internal/apitoken:FuzzTokenFile
+                exporter/internal/scrapebudget:FuzzTimeout controller/actuator/internal/hide:FuzzHideSecrets controller/api:FuzzAuthorization controller/shard:FuzzShard internal/envcheck:FuzzWarn internal/clihelp:FuzzParseFlags internal/clihelp:FuzzParseDuration internal/apitoken:FuzzTokenFile internal/datadir:FuzzReadPID
 
 # scripts/fuzz.sh runs them one at a time and stops at the first that
 # fails; a duration-bounded run Go's coordinator fails at its deadline
