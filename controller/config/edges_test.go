@@ -1,0 +1,31 @@
+package config
+
+// The configuration's edges that no other test pinned (each found by a
+// mutation that every test still passed).
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSmallestSettingsValid: a query concurrency of 0 (its default, 8)
+// and a manual override duration of 1 ns are valid; a stress test
+// maximum of 0 is not.
+func TestSmallestSettingsValid(t *testing.T) {
+	c := validConfig(t)
+	c.QueryConcurrency = 0
+	c.ManualDuration = time.Nanosecond
+	require.NoError(t, c.Validate())
+	c.StressTestMax = 0
+	require.ErrorContains(t, c.Validate(), "PRESCALE_STRESS_TEST_MAX: must be > 0, got 0s")
+}
+
+// TestBlankCommandIsNone: a blank PRESCALE_EXEC_COMMAND decodes to no
+// command, whatever the value held before.
+func TestBlankCommandIsNone(t *testing.T) {
+	c := Command{"scale", "--up"}
+	require.NoError(t, c.Decode("  "))
+	require.Nil(t, c)
+}
