@@ -104,3 +104,31 @@ func TestHideSent(t *testing.T) {
 	require.Equal(t, "x REDACTED y REDACTED team REDACTED REDACTED", redact.HideEchoed("x abcdefgh12345678xyz y abcdefgh1234 team pa/ss-w0rd! pa%2Fss-w0rd%21", secrets))
 	require.Equal(t, "nothing", redact.HideEchoed("nothing", secrets))
 }
+
+// TestRemoteHidesEchoedQueryToken: a history source (or the proxy before
+// it) whose refusal echoes the request's URL has the token of
+// PRESCALE_PROMETHEUS_URL's query (sent with every query_range, which
+// POSTs to the URL with its query) shown as REDACTED, as written and
+// decoded, and the whole query too: only the headers and the user info
+// were hidden, so `no route for POST /api/v1/query_range?api_key=T`
+// quoted T in the log and the unauthenticated /api/system/health.
+func TestRemoteHidesEchoedQueryToken(t *testing.T) {
+	const token = "qt0ken-value%2Bplus-0123456789"
+	for _, echoed := range []func(*http.Request) string{
+		func(r *http.Request) string { return r.URL.RequestURI() },
+		func(r *http.Request) string { return r.URL.Query().Get("api_key") },
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, "no route for %s %s", r.Method, echoed(r))
+		}))
+		r, err := NewRemoteWith(srv.URL+"/?tenant=ops&api_key="+token, RemoteOptions{Timeout: 10 * time.Second})
+		require.NoError(t, err)
+		end := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+		_, err = r.QueryRange(t.Context(), "up", end.Add(-time.Hour), end, time.Minute)
+		srv.Close()
+		require.ErrorContains(t, err, "no route for POST ")
+		require.ErrorContains(t, err, redact.Mark)
+		require.NotContains(t, err.Error(), "qt0ken-value")
+	}
+}

@@ -18,8 +18,11 @@ import (
 // redact.MinHidden bytes or more (a shorter value is a tenant's name
 // rather than a secret, and hiding it would blank other words); of the
 // URL's user info, the Basic credential net/http sends of it (base64 of
-// user:password) and the password as written and decoded from as many
-// bytes. Longest first.
+// user:password) and the password as written and decoded; of its query
+// (sent with every query_range, which POSTs to the URL as written), the
+// whole and each value as written and decoded: a proxy's "no route for
+// POST /api/v1/query_range?api_key=T" quoted T. All from as many bytes,
+// longest first.
 func sentSecrets(addr string, headers http.Header) []string {
 	var out []string
 	for _, vs := range headers {
@@ -27,11 +30,25 @@ func sentSecrets(addr string, headers http.Header) []string {
 			out = append(out, redact.HeaderValue(v)...)
 		}
 	}
-	if u, err := url.Parse(addr); err == nil && u.User != nil {
+	u, err := url.Parse(addr)
+	if err != nil {
+		u = &url.URL{}
+	}
+	if u.User != nil {
 		pw, _ := u.User.Password()
 		out = append(out, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 		if _, raw, decoded, ok := redact.UserInfo(addr); ok {
 			out = append(out, raw, decoded)
+		}
+	}
+	if u.RawQuery != "" {
+		out = append(out, u.RawQuery)
+		for _, kv := range strings.Split(u.RawQuery, "&") {
+			_, v, _ := strings.Cut(kv, "=")
+			out = append(out, v)
+			if d, err := url.QueryUnescape(v); err == nil {
+				out = append(out, d)
+			}
 		}
 	}
 	out = slices.DeleteFunc(out, func(s string) bool { return len(s) < redact.MinHidden })
