@@ -46,7 +46,10 @@ func echoedSpans(b string, secrets []string) []Span {
 }
 
 // secretRuns are the runs of b that are s whole, or of MinEchoedRun
-// bytes or more that are the start of s.
+// bytes or more that are the start of s. A secret shorter than MinHidden
+// (a webhook URL's user name "u", its query's "v=1") is hidden only where
+// it stands as a word of its own (WordAt): each 'u' and '1' of a
+// receiver's answer showed REDACTED ("REDACTEDnsREDACTEDpported ...").
 func secretRuns(b, s string) []Span {
 	least := min(MinEchoedRun, len(s))
 	if least == 0 {
@@ -63,7 +66,7 @@ func secretRuns(b, s string) []Span {
 		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
 			n++
 		}
-		if n >= MinEchoedRun || n == len(s) {
+		if n >= MinEchoedRun || n == len(s) && (n >= MinHidden || WordAt(b, i, i+n)) {
 			spans = append(spans, Span{i, i + n, Mark})
 		}
 	}
@@ -96,4 +99,17 @@ func HideSpans(s string, spans []Span) string {
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// WordAt reports whether s[from:to] is not part of a longer word: no
+// word byte (a letter, a digit or '_') on either side of it joins one at
+// its end. "k3y" is a word in "key=k3y;", not in "k3ys" or "k3y_1".
+func WordAt(s string, from, to int) bool {
+	joins := func(a, b byte) bool { return wordByte(a) && wordByte(b) }
+	return (from == 0 || !joins(s[from-1], s[from])) && (to == len(s) || !joins(s[to-1], s[to]))
+}
+
+// wordByte reports whether c is an ASCII letter or digit, or '_'.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }

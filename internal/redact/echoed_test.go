@@ -44,3 +44,23 @@ func TestHideSpans(t *testing.T) {
 	require.Equal(t, "aYXb", HideSpans("a0123b", []Span{{3, 5, "X"}, {1, 3, "Y"}}))
 	require.Equal(t, "a0123b", HideSpans("a0123b", nil))
 }
+
+// TestHideEchoedShortSecretAsAWord: a secret shorter than MinHidden (a
+// webhook URL's user name, a query value such as "v=1") is hidden where
+// it stands as a word of its own, not inside other words: each 'u' and
+// '1' of an answer showed REDACTED, which left the answer unreadable.
+// One of MinHidden bytes or more is hidden anywhere.
+func TestHideEchoedShortSecretAsAWord(t *testing.T) {
+	secrets := []string{"u", "1", "pw", "s3cretpw"}
+	for _, c := range []struct{ in, want string }{
+		{"unsupported value 1 for count at line 12", "unsupported value REDACTED for count at line 12"},
+		{"auth u:pw refused", "auth REDACTED:REDACTED refused"},
+		{"pwd=pw;", "pwd=REDACTED;"},
+		{"xs3cretpwx", "xREDACTEDx"},
+	} {
+		require.Equal(t, c.want, HideEchoed(c.in, secrets), c.in)
+	}
+	require.True(t, WordAt("key=k3y;", 4, 7))
+	require.False(t, WordAt("k3ys", 0, 3))
+	require.False(t, WordAt("k3y_1", 0, 3))
+}

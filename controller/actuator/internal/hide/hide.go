@@ -105,7 +105,7 @@ func headerSecrets(headers []string) []secret {
 }
 
 // secret is a text Secrets hides, and what shows instead; a word is
-// hidden only where it stands as a word of its own (wordAt).
+// hidden only where it stands as a word of its own (redact.WordAt).
 type secret struct {
 	text, with string
 	word       bool
@@ -125,25 +125,12 @@ func hideAll(out string, secrets []secret) string {
 				break
 			}
 			i += j + len(s.text)
-			if !s.word || wordAt(out, i-len(s.text), i) {
+			if !s.word || redact.WordAt(out, i-len(s.text), i) {
 				spans = append(spans, redact.Span{From: i - len(s.text), To: i, With: s.with})
 			}
 		}
 	}
 	return redact.HideSpans(out, spans)
-}
-
-// wordAt reports whether out[from:to] is not part of a longer word: no
-// word byte (a letter, a digit or '_') on either side of it joins one at
-// its end. "k3y" is a word in "key=k3y;", not in "k3ys" or "k3y_1".
-func wordAt(out string, from, to int) bool {
-	joins := func(a, b byte) bool { return wordByte(a) && wordByte(b) }
-	return (from == 0 || !joins(out[from-1], out[from])) && (to == len(out) || !joins(out[to-1], out[to]))
-}
-
-// wordByte reports whether c is an ASCII letter or digit, or '_'.
-func wordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // envURLSecrets is what Secrets hides of the URLs (split at blanks and
