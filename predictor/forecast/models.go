@@ -199,7 +199,8 @@ func (*SeasonalNaive) Name() string { return "seasonal_naive" }
 type Ridge struct{ single }
 
 // NewRidge returns a ridge regression model; with logScale it models
-// log1p(y) (non-negative series only).
+// log(y + c), c a small share of its typical value (series.LogOffset;
+// non-negative series only).
 func NewRidge(opts Options, logScale bool) *Ridge {
 	name := "ridge"
 	if logScale {

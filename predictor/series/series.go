@@ -33,7 +33,8 @@ type Series struct {
 	// one leaves it.
 	times Times
 	Z     []float64  // values, gaps carried forward, counter resets undone
-	lz    []float64  // log1p(max(Z, 0)) of the samples from lzOff on, for the log-scale models
+	lz    []float64  // log(max(Z, 0) + logC) of the samples from lzOff on, for the log-scale models
+	logC  float64    // the log scale's offset (LogOffset of the samples NewFrom was given; 1 for New)
 	lzOff int        // first sample lz holds (0 until Keep keeps a tail)
 	lent  *[]float64 // lz's buffer while LendLog lends it (logPool)
 	Obs   []bool     // false where Z[i] was carried forward
@@ -49,7 +50,7 @@ type Series struct {
 // New returns an empty series; counter undoes counter resets (Prometheus
 // semantics) and capHint sizes the arrays.
 func New(counter bool, capHint int) *Series {
-	s := &Series{counter: counter, NonNeg: true, lastRaw: math.NaN()}
+	s := &Series{counter: counter, NonNeg: true, lastRaw: math.NaN(), logC: 1}
 	s.Z = make([]float64, 0, capHint)
 	s.lz = make([]float64, 0, capHint)
 	s.Obs = allObserved[:0:0] // (allObserved: none missing yet)
@@ -82,13 +83,67 @@ func NewFrom(t []int64, y []float64, counter bool) (*Series, error) {
 		return nil, err
 	}
 	s := New(counter, len(y)+64)
+	lz, lcs := s.lz, s.lcs
+	s.lz, s.lcs = nil, nil // made below, once the offset is known
 	for i := range y {
 		s.Push(t[i], y[i])
 	}
 	if s.N() == 0 {
 		return nil, ErrNoData
 	}
+	s.logC = LogOffset(s.Z, s.Obs)
+	for _, v := range s.Z {
+		lv := s.logScale(v)
+		lz = append(lz, lv)
+		lcs = append(lcs, lcs[len(lcs)-1]+lv)
+	}
+	s.lz, s.lcs = lz, lcs
 	return s, nil
+}
+
+// logOffsetShare is the log scale's offset as a share of the series'
+// typical value (LogOffset): 0.03 gives about the offset of 1
+// that log1p had on most in-sample series in their own units (CPU in
+// percent, requests a minute or five minutes, tweets: medians 31 to 48;
+// docs/tuning.md, "The log scale's offset follows the series' unit").
+const logOffsetShare = 0.03
+
+// LogOffset returns the offset c of the log scale log(max(z, 0) + c) for
+// the observed values of z (obs[i]): logOffsetShare times their median
+// (negative values as 0); when that is 0 (a series idle at least half
+// the time), times the smallest positive value instead, so that the idle
+// level stays far below the bursts on the log scale; 1 when no value is
+// positive. It follows the series' unit: z times a factor gives c times
+// that factor, so the log-scale values move by the factor's log alone and
+// a log-scale model forecasts the same series in any unit alike (log1p's
+// absolute offset of 1 made a series in a fraction (0..1) almost linear
+// on that scale and the same series in percent nearly logarithmic).
+// log(y + c) is Box and Cox's (1964) two-parameter transform with λ₁ = 0,
+// a "started" log (Tukey 1977), its start a share of the series' own
+// level here so that it has the series' unit.
+func LogOffset(z []float64, obs []bool) float64 {
+	p := logPool.Get().(*[]float64)
+	defer logPool.Put(p)
+	buf := (*p)[:0]
+	least := math.Inf(1)
+	for i, v := range z {
+		if obs[i] {
+			buf = append(buf, max(v, 0))
+			if v > 0 {
+				least = min(least, v)
+			}
+		}
+	}
+	*p = buf[:0]
+	if math.IsInf(least, 1) {
+		return 1
+	}
+	m := SelectMedian(buf)
+	if m <= 0 {
+		m = least
+	}
+	// Never 0 (a share of a subnormal value): the log of an idle sample stays finite.
+	return max(logOffsetShare*m, math.SmallestNonzeroFloat64)
 }
 
 // N returns the number of samples.
@@ -129,7 +184,7 @@ func (s *Series) Push(t int64, y float64) {
 	if s.lz == nil && s.lcs == nil {
 		return
 	}
-	lv := logScale(v)
+	lv := s.logScale(v)
 	if s.lz != nil {
 		s.lz = append(s.lz, lv)
 	}
@@ -214,8 +269,9 @@ func (s *Series) Keep(logTail int, sums, logSums bool) {
 // (a refit every few dozen samples makes a new one).
 const keepSpare = 32
 
-// logScale is the log-scale value of a series value v: log1p(max(v, 0)).
-func logScale(v float64) float64 { return math.Log1p(math.Max(v, 0)) }
+// logScale is the log-scale value of a series value v: log(max(v, 0) + c),
+// c the series' offset (LogOffset).
+func (s *Series) logScale(v float64) float64 { return math.Log(math.Max(v, 0) + s.logC) }
 
 // logPool holds the buffers LendLog lends: as many as forecasts run at
 // once, not one a series.
@@ -252,7 +308,7 @@ func (s *Series) FillLog(a, b int) {
 	}
 	for i := max(a, s.lzOff); i <= min(b, s.lzOff+len(s.lz)-1); i++ {
 		if p := &s.lz[i-s.lzOff]; math.IsNaN(*p) {
-			*p = logScale(s.Z[i])
+			*p = s.logScale(s.Z[i])
 		}
 	}
 }
@@ -275,7 +331,7 @@ func (s *Series) LogAt(i int) float64 {
 		s.FillLog(i, i)
 		return s.lz[k]
 	}
-	return logScale(s.Z[i])
+	return s.logScale(s.Z[i])
 }
 
 // Vals returns the values on the chosen scale and their prefix sums
@@ -298,15 +354,16 @@ func (s *Series) LogVals(dst []float64, from int) {
 			copy(dst[k:], s.lz[i-s.lzOff:])
 			return
 		}
-		dst[k] = logScale(s.Z[from+k])
+		dst[k] = s.logScale(s.Z[from+k])
 	}
 }
 
-// ToOutput maps a model value back to the series scale: undo the log and
-// clip at zero for non-negative series. The counter offset stays (see Raw).
+// ToOutput maps a model value back to the series scale: undo the log
+// (exp(v) - c, c the series' offset) and clip at zero for non-negative
+// series. The counter offset stays (see Raw).
 func (s *Series) ToOutput(v float64, log bool) float64 {
 	if log {
-		v = math.Expm1(v)
+		v = math.Exp(v) - s.logC
 	}
 	if s.NonNeg && v < 0 {
 		v = 0

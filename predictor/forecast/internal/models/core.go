@@ -85,7 +85,7 @@ func NewMedianLevel(w int) Core { return &medianLevel{w: w} }
 func NewSeasonalMedian(m, k int) Core { return &seasonalMedian{m: m, k: k} }
 
 // NewRidge returns the direct multi-horizon ridge regression on the
-// seasons se, on log1p(y) with log.
+// seasons se, on log(y + c) with log (series.LogOffset).
 func NewRidge(se Seasonality, log bool) Core { return &ridge{se: se, log: log} }
 
 // NewHoltWinters returns damped additive Holt-Winters with season p
@@ -93,7 +93,7 @@ func NewRidge(se Seasonality, log bool) Core { return &ridge{se: se, log: log} }
 func NewHoltWinters(p int) Core { return &holtWinters{p: p} }
 
 // NewMSTL returns the multiple seasonal decomposition forecaster on the
-// seasons periods (shortest first), on log1p(y) with log.
+// seasons periods (shortest first), on log(y + c) with log (series.LogOffset).
 func NewMSTL(periods []int, log bool) Core { return &mstl{periods: periods, log: log} }
 
 // naive forecasts the last value.

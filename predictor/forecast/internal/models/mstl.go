@@ -45,7 +45,7 @@ func resize(x []float64, n int) []float64 {
 // The decomposition is redone every quarter of the short season (so a
 // backtest over hundreds of origins stays cheap); in between the level
 // absorbs the new samples with the profiles held. With log set it works on
-// log1p(y) of a non-negative series.
+// log(y + c) of a non-negative series (series.LogOffset).
 type mstl struct {
 	periods []int
 	log     bool
@@ -105,7 +105,7 @@ func (c *mstl) window(end int) int {
 // the samples since the last one, which lie within it).
 func (c *mstl) lookback() int { return c.window(math.MaxInt) }
 
-// LogLookback is lookback, with whether the model works on log1p(y); a
+// LogLookback is lookback, with whether the model works on log(y + c); a
 // decomposition reads every value of its window.
 func (c *mstl) LogLookback() (n int, log, sparse bool) { return c.lookback(), c.log, false }
 

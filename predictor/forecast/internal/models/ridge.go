@@ -52,7 +52,8 @@ const (
 //
 // Coefficients are fitted by ridge on standardised features with Huber
 // reweighting, solved by Cholesky (gonum/mat). With log set, the model
-// works on log1p(y) of a non-negative series, which makes the forecast a
+// works on log(y + c) of a non-negative series (c from the series' typical
+// value: series.LogOffset), which makes the forecast a
 // conditional median-like value for heavy-tailed data. A forecast moves at
 // most as far as its horizon's fitted changes, widened by ridgeReach: after
 // a shift larger than any it was fitted on the coefficients extrapolate.
@@ -151,7 +152,7 @@ func (r *ridge) minOrigin(H int) int {
 // samples before it.
 func (r *ridge) lookback() int { return r.minOrig }
 
-// LogLookback is lookback, with whether the model works on log1p(y); its
+// LogLookback is lookback, with whether the model works on log(y + c); its
 // features' means read a few hundred values of the lookback.
 func (r *ridge) LogLookback() (n int, log, sparse bool) { return r.lookback(), r.log, true }
 
