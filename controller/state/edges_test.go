@@ -38,7 +38,8 @@ func TestShadowFlagsAlone(t *testing.T) {
 }
 
 // TestShadowListLongerThanItsBytes: a packed list whose count is more
-// than the bytes left could hold (3 numbers of 8 bytes in 10) is refused
+// than the bytes left could hold (3 numbers of 8 bytes in 10, 2 in 15;
+// the bytes after the count) is refused
 // as such before anything is allocated for it, not read until the bytes
 // run out. The message said "runs runs: a list ..." (and "runs runs:
 // flags 5" for a flags byte above 3): the wrapping added its own "runs".
@@ -54,6 +55,10 @@ func TestShadowListLongerThanItsBytes(t *testing.T) {
 	var s Shadow
 	err := s.unpack(base64.RawStdEncoding.EncodeToString(b))
 	require.EqualError(t, err, "runs: a list of 3 values in 10 bytes")
+	b = append(b[:len(b)-11], 2+1) // 2 numbers in 15 bytes: one short
+	b = append(b, make([]byte, 15)...)
+	err = s.unpack(base64.RawStdEncoding.EncodeToString(b))
+	require.EqualError(t, err, "runs: a list of 2 values in 15 bytes")
 
 	b = binary.AppendVarint(nil, 0)
 	b = binary.LittleEndian.AppendUint64(b, 0)
@@ -203,4 +208,52 @@ func TestResizeCopiesTheWindows(t *testing.T) {
 	require.Equal(t, 4, ts.Policy.Used[0].Units)
 	require.Equal(t, 15, file.Policy.Recent[0].Units)
 	require.Equal(t, 13, file.Policy.Used[0].Units)
+}
+
+// TestCalmEdges: a calm memory on since its own time, with wanted units
+// of 0 (min_units 0), can be resumed.
+func TestCalmEdges(t *testing.T) {
+	c := Calm{Version: CalmVersion, At: 1000, On: true, Since: 1000, Wanted: []int{0, 1}}
+	require.Empty(t, c.problem())
+	c.Since = 1001
+	require.Equal(t, "times out of order", c.problem())
+}
+
+// TestSanitizeKeepsPendingOfZero: a pending scale-up from 0 units
+// running is kept.
+func TestSanitizeKeepsPendingOfZero(t *testing.T) {
+	tg := Target{Pending: &Pending{Since: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), Current: 0}}
+	require.Empty(t, tg.Sanitize(0, 10))
+	require.NotNil(t, tg.Pending)
+}
+
+// TestResizeFromALagOfZero: a lag of 0 saved is known: a resize to
+// another lag resets the forgone gain measured at it.
+func TestResizeFromALagOfZero(t *testing.T) {
+	ts, old := resizeFixture()
+	ts.Lag = "0s"
+	ts.Policy.Forgone = 0.5
+	msgs := ts.Resize(old, time.Minute)
+	require.Zero(t, ts.Policy.Forgone)
+	require.Contains(t, msgs, "lag 0s when saved, 5m0s now: held scale-down's forgone gain 0.5 reset")
+}
+
+// TestShadowRunsCutBeforeTheirLastCount: packed runs missing their last
+// byte (the steps' climb, a null list's 0) are unreadable, not read as a
+// null list; a pick below -1 (none) is refused.
+func TestShadowRunsCutBeforeTheirLastCount(t *testing.T) {
+	m := Shadow{Version: ShadowVersion, At: 1000, Pick: -1, Forecaster: Run{Ready: 2}, Own: Run{Ready: 2}}
+	b, err := json.Marshal(&m)
+	require.NoError(t, err)
+	var h shadowHead
+	require.NoError(t, json.Unmarshal(b, &h))
+	raw, err := base64.RawStdEncoding.DecodeString(h.Runs)
+	require.NoError(t, err)
+	require.Equal(t, byte(0), raw[len(raw)-1], "the climb's null")
+	var s Shadow
+	require.EqualError(t, s.unpack(base64.RawStdEncoding.EncodeToString(raw[:len(raw)-1])), "runs: truncated")
+
+	require.Empty(t, m.problem(1, 10))
+	m.Pick = -2
+	require.Equal(t, "pick -2 of 0 shadow HPAs", m.problem(1, 10))
 }

@@ -94,3 +94,11 @@ func TestMarkStartupOfOneUnit(t *testing.T) {
 		ts.MarkStartup(startupTarget, 20))
 	require.True(t, ts.Policy.Startup)
 }
+
+// TestMarkStartupOfOneDecision: one decision without data is a start-up
+// hold already.
+func TestMarkStartupOfOneDecision(t *testing.T) {
+	ts := startupRecordFrom("n", 13)
+	require.Len(t, ts.MarkStartup(startupTarget, 20), 1)
+	require.True(t, ts.Policy.Startup)
+}
