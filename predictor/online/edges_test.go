@@ -36,7 +36,7 @@ func TestForecastBoundsScaleWithTheErrors(t *testing.T) {
 	fc, err := f.Forecast(2, 0.8)
 	require.NoError(t, err)
 	for k := range 2 {
-		require.Greater(t, fc.Upper[k]-fc.Mean[k], 20.0, "step %d", k)
+		require.Greater(t, fc.Upper[k]-fc.Mean[k], 40.0, "step %d: the 90 %% quantile, not the 60 %%", k)
 		require.Less(t, fc.Upper[k]-fc.Mean[k], 100.0, "step %d: the 90 %% quantile, not the highest error", k)
 		require.Greater(t, fc.Mean[k]-fc.Lower[k], 10.0, "step %d", k)
 	}
@@ -55,7 +55,8 @@ func TestPeakQuantilesNearTheFloat64Range(t *testing.T) {
 	require.False(t, f.PeakQuantiles([]float64{0.5, 0.9, 0.99}, v))
 }
 
-// TestConfidenceFromMinResidualsPeaks: the confidence is 1 until
+// TestConfidenceFromMinResidualsPeaks: the confidence is 0 until
+// MinResiduals residuals exist (at the sixth sample), 1 from then until
 // MinResiduals realised peaks were checked against the 90 % quantile,
 // then their share under it over 0.9: a level of 10 that starts to climb
 // quadratically at the ninth sample, with MinResiduals 5, is 1 at the
@@ -74,8 +75,23 @@ func TestConfidenceFromMinResidualsPeaks(t *testing.T) {
 		require.NoError(t, err)
 		conf = append(conf, fc.Confidence)
 	}
+	require.Zero(t, conf[4], "4 residuals")
+	require.InDelta(t, 1, conf[5], 0, "5 residuals, no peak checked")
 	require.InDelta(t, 1, conf[9], 0)
 	require.InDelta(t, 3.0/5/0.9, conf[10], 1e-12)
+}
+
+// TestConfidenceCappedAtOne: every realised peak under the 90 % quantile
+// (a falling series) gives a confidence of 1, not 1/0.9.
+func TestConfidenceCappedAtOne(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 1, Season: -1, MinResiduals: 5})
+	require.NoError(t, err)
+	for i := range 60 {
+		f.Update(int64(i*300), 1000-float64(i*i))
+	}
+	fc, err := f.Forecast(1, 0.8)
+	require.NoError(t, err)
+	require.InDelta(t, 1, fc.Confidence, 0)
 }
 
 // fixedHandicap is a Selector with fixed handicaps (1 for the members it
@@ -207,4 +223,47 @@ func TestConfidenceOnWhiteNoise(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, fc.Confidence, 0.9)
 	require.Less(t, fc.Confidence, 1.0)
+}
+
+// TestConfigBounds: a level smoothing above 1 takes the default (0.5); a
+// negative season weight is 0; a MinResiduals of 1 and a Window of
+// MaxWindow are kept; a TrackLevel of 1 is refused.
+func TestConfigBounds(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, LevelAlpha: 1.5, SeasonWeight: -1, MinResiduals: 1, Window: MaxWindow})
+	require.NoError(t, err)
+	c := f.Config()
+	require.InDelta(t, 0.5, c.LevelAlpha, 0)
+	require.Zero(t, c.SeasonWeight)
+	require.Equal(t, 1, c.MinResiduals)
+	require.Equal(t, MaxWindow, c.Window)
+	_, err = NewForecaster(Config{Step: 300, TrackRate: 0.01, TrackLevel: 1})
+	require.Error(t, err)
+}
+
+// TestLevelWindowFromTheFirstSample: with a level window of 3 the level
+// after two samples is the higher of both, the first one too.
+func TestLevelWindowFromTheFirstSample(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 1, Season: -1, LevelWindow: 3})
+	require.NoError(t, err)
+	f.Update(0, 10)
+	f.Update(300, 1)
+	fc, err := f.Forecast(1, 0.8)
+	require.NoError(t, err)
+	require.Equal(t, []float64{10}, fc.Mean)
+}
+
+// TestForecastBeyondTheHorizon: steps beyond Horizon repeat the last
+// point; a coverage of 0 is refused.
+func TestForecastBeyondTheHorizon(t *testing.T) {
+	f, err := NewForecaster(Config{Step: 300, Horizon: 2, Season: -1})
+	require.NoError(t, err)
+	for i := range 50 {
+		f.Update(int64(i*300), float64(10+i%3))
+	}
+	fc, err := f.Forecast(4, 0.8)
+	require.NoError(t, err)
+	require.Len(t, fc.Mean, 4)
+	require.InDelta(t, fc.Mean[1], fc.Mean[3], 0)
+	_, err = f.Forecast(2, 0)
+	require.Error(t, err)
 }

@@ -47,6 +47,7 @@ func TestIdleRunEndRestartsCalibration(t *testing.T) {
 	require.Len(t, f.res, 58)
 	require.Zero(t, f.shift)
 	require.LessOrEqual(t, f.hitLen, 58, "the record of realised peaks restarts too")
+	require.Zero(t, f.hitAt, "its ring from its start: the first peaks after the restart are the first evicted")
 	q25, _ := f.quantile(0.25)
 	q50, _ := f.quantile(0.5)
 	q75, _ := f.quantile(0.75)
