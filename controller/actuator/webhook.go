@@ -183,7 +183,7 @@ func (w *Webhook) generatorURL(target string) string {
 }
 
 // urlSecrets are the parts of u that redact.URL hides (its user info and
-// query, whole and each value), and the Basic credential net/http sends
+// query, whole and each value, decoded and as sent), and the Basic credential net/http sends
 // of its user info (base64 of user:password, as decoded), longest first,
 // for scrubbing a receiver's answer that echoes them (an error page
 // quoting the request, a proxy quoting its Authorization header: the
@@ -199,6 +199,10 @@ func urlSecrets(u *url.URL) []string {
 		out = append(out, u.RawQuery)
 		for _, vs := range u.Query() {
 			out = append(out, vs...)
+		}
+		for kv := range strings.SplitSeq(u.RawQuery, "&") { // each value as sent, %-escaped
+			_, v, _ := strings.Cut(kv, "=")
+			out = append(out, v)
 		}
 	}
 	out = slices.DeleteFunc(out, func(s string) bool { return s == "" })
