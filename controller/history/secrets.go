@@ -55,3 +55,10 @@ func sentSecrets(addr string, headers http.Header) []string {
 	slices.SortFunc(out, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
 	return slices.Compact(out)
 }
+
+// URLSecrets are the credentials a request to addr carries of the URL
+// itself (sentSecrets without headers: the Basic credential and password
+// of its user info, its query and each value), which text a server
+// answered hides (redact.HideEchoed): the embedded store's scrape errors
+// quoting what a target answered (scrape.Scraper).
+func URLSecrets(addr string) []string { return sentSecrets(addr, nil) }

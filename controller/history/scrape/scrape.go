@@ -50,6 +50,9 @@ type Scraper struct {
 	fallback string           // media type of an answer without a usable Content-Type; "": it fails (SetFallbackProtocol)
 	clock    func() time.Time // times each target's scrape (scrape_duration_seconds)
 	outs     []outage.Tracker // per target: its current outage (ScrapeLogged)
+	// secrets are each target's URL's credentials (history.URLSecrets),
+	// hidden in a parse error quoting its answer.
+	secrets [][]string
 	// seen and gatherSeen are each target's and the gatherer's series
 	// of their last scrape, for staleness markers.
 	seen       []seenSeries
@@ -79,6 +82,9 @@ func NewScraper(store *history.Embedded, targets []Target, gather prometheus.Gat
 	}
 	if store != nil {
 		s.store = store
+	}
+	for _, t := range targets {
+		s.secrets = append(s.secrets, history.URLSecrets(t.URL))
 	}
 	return s
 }
@@ -183,7 +189,10 @@ func (s *Scraper) scrape(ctx context.Context, now time.Time) scraped {
 		var got parsed
 		if err == nil {
 			if got = parseExposition(body, ctype, s.fallback, t.Job, inst, ts); got.err != nil {
-				err = fmt.Errorf("scrape %s: parse: %w", redact.URL(t.URL), got.err)
+				// The parser quotes the answer, which may echo the URL's
+				// credentials (a login page quoting the token it was sent).
+				hidden := redact.Reword(got.err, redact.HideEchoed(got.err.Error(), s.secrets[i]))
+				err = fmt.Errorf("scrape %s: parse: %w", redact.URL(t.URL), hidden)
 			}
 		}
 		up := 1.0
