@@ -34,15 +34,15 @@ func Read(path string) (tok string, perm fs.FileMode, ok bool, err error) {
 	return tok, perm, true, os.Chmod(path, 0o600)
 }
 
-// MinFileToken is the fewest characters of a token Read takes from a
+// minFileToken is the fewest characters of a token Read takes from a
 // file: fewer is an operator's own token, too short to be kept.
-const MinFileToken = 16
+const minFileToken = 16
 
 // parse is the token a token file's bytes b hold: b without the white
-// space at its ends, when that is at least MinFileToken bytes.
+// space at its ends, when that is at least minFileToken bytes.
 func parse(b []byte) (string, bool) {
 	tok := strings.TrimSpace(string(b))
-	return tok, len(tok) >= MinFileToken
+	return tok, len(tok) >= minFileToken
 }
 
 // New writes a new random token (16 bytes, in hex) to path with mode 0600

@@ -7,7 +7,7 @@ import (
 )
 
 // FuzzTokenFile reads any bytes as the API token file's, as Read does
-// (without the file): a token is taken only from MinFileToken bytes on,
+// (without the file): a token is taken only from minFileToken bytes on,
 // without white space at its ends, and is what the file holds between
 // them; one Usable (prescale run refuses the others, exit 2) is printable
 // ASCII alone, as an Authorization header carries it. Never a panic.
@@ -19,7 +19,7 @@ func FuzzTokenFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tok, ok := parse(b)
 		trimmed := strings.TrimSpace(string(b))
-		if ok != (len(trimmed) >= MinFileToken) {
+		if ok != (len(trimmed) >= minFileToken) {
 			t.Fatalf("%q: taken %v", b, ok)
 		}
 		if !ok {

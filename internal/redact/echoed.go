@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// MinEchoedRun is the shortest part of a secret, other than the whole of
+// minEchoedRun is the shortest part of a secret, other than the whole of
 // it or the end of an answer, that HideEchoed hides: a server may echo a
 // credential cut to its own limit (the first 20 bytes of a 40-byte bearer
 // token, a header's value cut at 32 bytes). Shorter, a secret's start
 // would blank ordinary words.
-const MinEchoedRun = 16
+const minEchoedRun = 16
 
 // HideEchoed replaces in s, text a server answered (a webhook receiver's
 // answer, a history source's refusal, message or warning), the parts
@@ -24,7 +24,7 @@ func HideEchoed(s string, secrets []string) string {
 
 // echoedSpans are the parts of b to hide: each secret whole, the end of b
 // that is the start of a secret (4 bytes or more), and any other run of
-// MinEchoedRun bytes or more that is the start of one, all found in b as
+// minEchoedRun bytes or more that is the start of one, all found in b as
 // given and hidden together (HideSpans): an answer kept to its first
 // bytes ends inside an echoed token, and a server may echo one cut to
 // its own limit, followed by a newline or more text. A webhook's query
@@ -45,13 +45,13 @@ func echoedSpans(b string, secrets []string) []Span {
 	return spans
 }
 
-// secretRuns are the runs of b that are s whole, or of MinEchoedRun
+// secretRuns are the runs of b that are s whole, or of minEchoedRun
 // bytes or more that are the start of s. A secret shorter than MinHidden
 // (a webhook URL's user name "u", its query's "v=1") is hidden only where
 // it stands as a word of its own (WordAt): each 'u' and '1' of a
 // receiver's answer showed REDACTED ("REDACTEDnsREDACTEDpported ...").
 func secretRuns(b, s string) []Span {
-	least := min(MinEchoedRun, len(s))
+	least := min(minEchoedRun, len(s))
 	if least == 0 {
 		return nil
 	}
@@ -66,7 +66,7 @@ func secretRuns(b, s string) []Span {
 		for n < len(s) && i+n < len(b) && b[i+n] == s[n] {
 			n++
 		}
-		if n >= MinEchoedRun || n == len(s) && (n >= MinHidden || WordAt(b, i, i+n)) {
+		if n >= minEchoedRun || n == len(s) && (n >= MinHidden || WordAt(b, i, i+n)) {
 			spans = append(spans, Span{i, i + n, Mark})
 		}
 	}

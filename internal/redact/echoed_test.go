@@ -7,7 +7,7 @@ import (
 )
 
 // TestHideEchoedCutShort: a secret echoed cut short is hidden from
-// MinEchoedRun bytes of its start on, followed by more text or not, as
+// minEchoedRun bytes of its start on, followed by more text or not, as
 // is the end of an answer that is a secret's start from 4 bytes (the
 // answer kept to its first bytes); a shorter start elsewhere is shown
 // (it would blank ordinary words).
