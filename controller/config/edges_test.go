@@ -4,10 +4,13 @@ package config
 // mutation that every test still passed).
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/prescale/prescale/controller/policy"
 )
 
 // TestSmallestSettingsValid: a query concurrency of 0 (its default, 8)
@@ -28,4 +31,16 @@ func TestBlankCommandIsNone(t *testing.T) {
 	c := Command{"scale", "--up"}
 	require.NoError(t, c.Decode("  "))
 	require.Nil(t, c)
+}
+
+// TestEveryEnvTargetFieldNamed: the target of the PRESCALE_TARGET_*
+// variables failing in two fields names both variables, not the first
+// alone.
+func TestEveryEnvTargetFieldNamed(t *testing.T) {
+	errs := envFieldErrors(errors.Join(
+		&policy.FieldError{Field: "lag", Msg: "must be >= 0"},
+		&policy.FieldError{Field: "max_units", Msg: "must be >= min_units"}))
+	require.Len(t, errs, 2)
+	require.Equal(t, "TARGET_PROVISIONING_LAG", errs[0].(*ConfigError).Var)
+	require.Equal(t, "TARGET_MAX_UNITS", errs[1].(*ConfigError).Var)
 }
