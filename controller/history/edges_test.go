@@ -235,3 +235,61 @@ func TestSentSecretsLongestFirst(t *testing.T) {
 		require.GreaterOrEqual(t, len(out[i-1]), len(out[i]), "%q", out)
 	}
 }
+
+// TestAppendSeriesInBatches: a series of more samples than a batch
+// (12,000 at one-minute steps, NaN left out) is appended whole, counted,
+// and reads back.
+func TestAppendSeriesInBatches(t *testing.T) {
+	ctx := context.Background()
+	e := openEmbedded(t)
+	start := int64(1_773_532_800)
+	var ts []int64
+	var vs []float64
+	for i := range 12_000 {
+		ts = append(ts, start+int64(i)*60)
+		vs = append(vs, float64(i))
+	}
+	vs[7] = math.NaN()
+	n, err := e.AppendSeries(ctx, labels.FromStrings("__name__", "demand"), ts, vs)
+	require.NoError(t, err)
+	require.Equal(t, len(ts)-1, n)
+	s, err := e.QueryRange(ctx, "demand", time.Unix(ts[len(ts)-3], 0), time.Unix(ts[len(ts)-1], 0), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{11_997, 11_998, 11_999}, s.V)
+}
+
+// TestWriteBlockOfOneSample: a series of one sample is a block too.
+func TestWriteBlockOfOneSample(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	n, err := WriteBlock(ctx, dir, labels.FromStrings("__name__", "demand"), []int64{1_773_532_800}, []float64{4}, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	e, err := OpenEmbedded(dir, EmbeddedOptions{Retention: 60 * 24 * time.Hour})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, e.Close()) }()
+	s, err := e.QueryRange(ctx, "demand", time.Unix(1_773_532_800, 0), time.Unix(1_773_532_800, 0), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []float64{4}, s.V)
+}
+
+// TestSentSecretsQueryValueAsWritten: a query value is hidden as written
+// (escaped, as the URL echoed in a request line shows it) and decoded.
+func TestSentSecretsQueryValueAsWritten(t *testing.T) {
+	out := sentSecrets("http://127.0.0.1:9090/?api_key=abc%2Bdefgh123", nil)
+	require.Contains(t, out, "abc%2Bdefgh123")
+	require.Contains(t, out, "abc+defgh123")
+}
+
+// TestReplayDetached: attaching no store detaches the one attached:
+// advancing then fails, not appending to the store left behind.
+func TestReplayDetached(t *testing.T) {
+	e := openEmbedded(t)
+	r, err := NewReplay(e, labels.FromStrings("__name__", "x"), []int64{0, 60}, []float64{1, 2}, 0, time.Unix(0, 0))
+	require.NoError(t, err)
+	r.Attach(nil)
+	_, err = r.AdvanceTo(t.Context(), time.Unix(60, 0))
+	require.ErrorContains(t, err, "no store attached")
+	appended, _ := e.Stats()
+	require.Zero(t, appended)
+}
