@@ -293,3 +293,18 @@ func TestReplayDetached(t *testing.T) {
 	appended, _ := e.Stats()
 	require.Zero(t, appended)
 }
+
+// TestAdvanceWithNothingDue: a replay advanced to before its next sample
+// stores, tries and drops nothing (step would otherwise log a replay
+// fallen behind, or storing again).
+func TestAdvanceWithNothingDue(t *testing.T) {
+	e := openEmbedded(t)
+	r, err := NewReplay(e, labels.FromStrings("__name__", "x"), []int64{0, 60}, []float64{1, 2}, 0, time.Unix(600, 0))
+	require.NoError(t, err)
+	stored, due, dropped, err := r.advance(t.Context(), time.Unix(599, 0))
+	require.NoError(t, err)
+	require.Equal(t, [3]int{0, 0, 0}, [3]int{stored, due, dropped})
+	n, err := r.AdvanceTo(t.Context(), time.Unix(599, 0))
+	require.NoError(t, err)
+	require.Zero(t, n)
+}
