@@ -308,3 +308,25 @@ func TestAdvanceWithNothingDue(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
+
+// TestDefaultRetentionTakesLateSamples: without a retention the store
+// keeps 30 days and takes samples that late out of order (a backfill, a
+// restart): one 29 days before the newest is stored, one 30.5 days
+// before it is refused.
+func TestDefaultRetentionTakesLateSamples(t *testing.T) {
+	ctx := context.Background()
+	e := openEmbedded(t)
+	newest := int64(1_773_532_800_000)
+	day := 24 * time.Hour.Milliseconds()
+	lbls := labels.FromStrings("__name__", "x")
+	_, err := e.Append(ctx, []Sample{{lbls, newest, 1}})
+	require.NoError(t, err)
+	_, err = e.Append(ctx, []Sample{{lbls, newest - 29*day, 2}})
+	require.NoError(t, err)
+	appended, rejected := e.Stats()
+	require.Equal(t, [2]int64{2, 0}, [2]int64{appended, rejected}, "29 days late: stored")
+	_, err = e.Append(ctx, []Sample{{lbls, newest - 30*day - day/2, 3}})
+	require.NoError(t, err)
+	appended, rejected = e.Stats()
+	require.Equal(t, [2]int64{2, 1}, [2]int64{appended, rejected}, "30.5 days late: refused")
+}
