@@ -149,3 +149,31 @@ func TestToday(t *testing.T) {
 		})
 	}
 }
+
+// TestDayCountsFromMidnightExactly: the day's cost counts the time from
+// UTC midnight itself, to the nanosecond, not from a moment after it (at
+// a unit-nanosecond priced 1, a cycle from 10 ns before midnight to 10 ns
+// after charges the day 10 and the total 20).
+func TestDayCountsFromMidnightExactly(t *testing.T) {
+	midnight := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	at, now := midnight.Add(-10), midnight.Add(10)
+	ts := state.Target{CostDay: "2026-03-01", CostToday: 5, CostAt: at}
+	ts, unobserved := Accrue(policy.Target{CostPerUnitHour: float64(time.Hour)}, ts, now, 1, time.Minute)
+	require.Zero(t, unobserved)
+	require.Equal(t, "2026-03-02", ts.CostDay)
+	require.InDelta(t, 10, ts.CostToday, 1e-6)
+	require.InDelta(t, 20, ts.CostTotal, 1e-6)
+}
+
+// TestCostAtOnTheWallClock: the time Accrue records is now without its
+// monotonic clock reading, so that what later compares it with a
+// time.Now (state's Prune, through LastSeen) does so on the wall clock
+// too, as Accrue does: the monotonic clock stops while the machine sleeps.
+func TestCostAtOnTheWallClock(t *testing.T) {
+	now := time.Now()
+	require.NotEqual(t, now.Round(0), now, "time.Now carries a monotonic reading")
+	ts, _ := Accrue(policy.Target{CostPerUnitHour: 1}, state.Target{CostAt: now.Add(-time.Minute)}, now, 4, time.Hour)
+	require.Equal(t, now.Round(0), ts.CostAt)
+	ts, _ = Accrue(policy.Target{}, state.Target{}, now, 4, time.Hour)
+	require.Equal(t, now.Round(0), ts.CostAt, "with no cost too")
+}
