@@ -41,6 +41,9 @@ func TestEveryEnvTargetFieldNamed(t *testing.T) {
 		&policy.FieldError{Field: "lag", Msg: "must be >= 0"},
 		&policy.FieldError{Field: "max_units", Msg: "must be >= min_units"}))
 	require.Len(t, errs, 2)
-	require.Equal(t, "TARGET_PROVISIONING_LAG", errs[0].(*ConfigError).Var)
-	require.Equal(t, "TARGET_MAX_UNITS", errs[1].(*ConfigError).Var)
+	for i, want := range []string{"TARGET_PROVISIONING_LAG", "TARGET_MAX_UNITS"} {
+		var ce *ConfigError
+		require.ErrorAs(t, errs[i], &ce, "error %d", i)
+		require.Equal(t, want, ce.Var, "error %d", i)
+	}
 }
