@@ -159,12 +159,17 @@ func TestSelectMedianAgainstSort(t *testing.T) {
 }
 
 // TestCalendarEpochAndBefore: at the epoch (a Thursday, midnight) every
-// phase is 0; before it the weekend indicator still follows UTC's days,
+// phase is 0, half a week later the week's is a half, a week on too; before it the weekend indicator still follows UTC's days,
 // midnight included (Saturday 27 and Sunday 28 December 1969).
 func TestCalendarEpochAndBefore(t *testing.T) {
 	f := Calendar(0, nil)
 	for k, want := range []float64{0, 1, 0, 1, 0, 1, 0} {
 		require.InDelta(t, want, f[k], 1e-15, "feature %d", k)
+	}
+	for _, tj := range []int64{302400, 907200} { // half a week in, and a week later
+		f = Calendar(tj, nil)
+		require.InDelta(t, 0, f[4], 1e-12, "t %d", tj)
+		require.InDelta(t, -1, f[5], 1e-12, "t %d", tj)
 	}
 	const day = 86400
 	for _, c := range []struct {
@@ -247,4 +252,82 @@ func TestEmpiricalIntervalAgainstSearch(t *testing.T) {
 		require.InDelta(t, bestD, d, 1e-9, "trial %d: %v at %g: [%g, %g]", trial, r, c, lo, hi)
 		require.InDelta(t, bestB, b, 1e-9, "trial %d: %v at %g: [%g, %g]", trial, r, c, lo, hi)
 	}
+}
+
+// TestCounterResets: a counter value below the last one is a reset (the
+// counter restarted from 0): the last value is added to the offset; an
+// equal value is no reset; Raw removes the offset.
+func TestCounterResets(t *testing.T) {
+	s := New(true, 0)
+	for i, y := range []float64{10, 20, 20, 5, 8} {
+		s.Push(int64(i)*60, y)
+	}
+	require.Equal(t, []float64{10, 20, 20, 25, 28}, s.Z)
+	require.InDelta(t, 20, s.Offset, 0)
+	require.InDelta(t, 8, s.Raw(28), 0)
+}
+
+// TestStepEdges: steps of 1 s count, times all equal give a step of at
+// least 1; a log tail as long as what is held keeps the log prefix sums;
+// the values lent are those of the last n samples.
+func TestStepEdges(t *testing.T) {
+	s := New(false, 0)
+	for _, tj := range []int64{0, 1, 2, 4} {
+		s.Push(tj, 1)
+	}
+	require.Equal(t, int64(1), s.Step())
+	same := New(false, 0)
+	same.Push(5, 1)
+	same.Push(5, 2)
+	require.Equal(t, int64(1), same.Step())
+
+	s.Keep(s.N(), true, true)
+	_, lcs, _ := s.Vals(true)
+	require.Len(t, lcs, s.N()+1)
+	s.Keep(0, true, false)
+	s.LendLog(2)
+	x, _, off := s.Vals(true)
+	require.Len(t, x, 2)
+	require.Equal(t, 2, off)
+	s.ReturnLog()
+}
+
+// TestBatchMeanSELightBlocks: a block's weight only needs to be positive
+// (the weights' scale does not matter).
+func TestBatchMeanSELightBlocks(t *testing.T) {
+	m, se := BatchMeanSE([]float64{0, 2, 3, 3}, []float64{0.5, 0.5, 0.5, 0.5}, 2)
+	require.InDelta(t, 2, m, 1e-12)
+	require.InDelta(t, 1, se, 1e-12)
+}
+
+// TestDetectSeasonSearchEdges: a day of fewer than 4 steps, or of no
+// whole number of them, or a step of 0, is no calendar day; the search
+// needs its autocorrelation to cross 0 first (a trend's ripple is no
+// season); it reads lags up to a third of the samples from 4 on (12
+// samples of a period of 4 show it); a constant series has none; a series
+// longer than the window is read at its last window.
+func TestDetectSeasonSearchEdges(t *testing.T) {
+	require.Equal(t, 4, calendarDay(21600))
+	for _, step := range []int64{0, -60, 28800, 7} {
+		require.Zero(t, calendarDay(step), "step %d", step)
+	}
+	ripple := make([]float64, 300)
+	for i := range ripple {
+		ripple[i] = float64(i) + 20*math.Sin(2*math.Pi*float64(i)/10)
+	}
+	for k := 1; k <= 100; k++ {
+		require.Greater(t, ACF(ripple, k), 0.0, "lag %d", k)
+	}
+	require.Zero(t, DetectSeasonFilled(ripple, 60))
+	require.Equal(t, 4, DetectSeasonFilled([]float64{1, 0, -1, 0, 1, 0, -1, 0, 1, 0, -1, 0}, 60))
+	flat := make([]float64, 100)
+	for i := range flat {
+		flat[i] = 7
+	}
+	require.Zero(t, DetectSeasonFilled(flat, 60))
+	long := make([]float64, 7000)
+	for i := range long {
+		long[i] = math.Sin(2 * math.Pi * float64(i) / 70)
+	}
+	require.Equal(t, 70, DetectSeasonFilled(long, 60))
 }
