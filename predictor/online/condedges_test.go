@@ -148,3 +148,25 @@ func TestConditionalOneOrigin(t *testing.T) {
 		require.Less(t, c.Level(0.9), 0.9, "one origin, no quantile exceeded: MinOrigins %d", minOrigins)
 	}
 }
+
+// TestConditionalLevelInsideTheGrid: between two grid levels the level is
+// interpolated in log exceedance, the last interval included (only
+// beyond the last level does its end's ratio hold); a Horizon of 1 to
+// MaxCondHorizon is taken, 0 is not.
+func TestConditionalLevelInsideTheGrid(t *testing.T) {
+	c := condOf(t, CondConfig{Prior: 1, Memory: 1000, MaxRatio: 8},
+		condCounts{n: 100, k: []float32{50, 10, 1}}, condCounts{n: 20, k: []float32{16, 6, 2}})
+	c.Level(0.9)
+	for j := 1; j < len(c.lx); j++ {
+		tm := (c.lx[j-1] + c.lx[j]) / 2
+		w := (tm - c.lx[j-1]) / (c.lx[j] - c.lx[j-1])
+		want := 1 - math.Exp(c.gx[j-1]+w*(c.gx[j]-c.gx[j-1]))
+		require.InDelta(t, want, c.Level(1-math.Exp(tm)), 1e-12, "between grid %d and %d", j-1, j)
+	}
+	for _, h := range []int{1, MaxCondHorizon} {
+		_, err := NewConditional(CondConfig{Horizon: h, Levels: []float64{0.5, 0.9}, Prior: 1, Memory: 2, MaxRatio: 2})
+		require.NoError(t, err, "Horizon %d", h)
+	}
+	_, err := NewConditional(CondConfig{Horizon: 0, Levels: []float64{0.5, 0.9}, Prior: 1, Memory: 2, MaxRatio: 2})
+	require.ErrorContains(t, err, "Horizon must be in [1, 64]")
+}
