@@ -206,6 +206,7 @@ def receiver_first(d, path, t):
 
 
 FAILED_ATTEMPTS = re.compile(r"(?:^|\s)failed_attempts=(\d+)")
+TARGETS = re.compile(r"(?:^|\s)targets=(\d+)")
 
 
 def warns_after(logs, s, w):
@@ -216,13 +217,16 @@ def warns_after(logs, s, w):
 def failed_attempts(logs, s, w):
     """The failed_attempts of each outage-end INFO line (with failing_for)
     from s to w, after its message: the actuators' attempts, the history
-    source's cycles, the state file's saves."""
+    source's cycles, the state file's saves; with the line's targets (an
+    actuator's recovery: how many targets failed, which the attempts are
+    spread over) when it has them."""
     out = []
     for t, lvl, m, rest in logs:
         if s <= t < w and lvl == "INFO" and "failing_for=" in rest:
             n = FAILED_ATTEMPTS.search(rest)
             if n:
-                out.append(f"{m} {n.group(1)}")
+                k = TARGETS.search(rest)
+                out.append(f"{m} {n.group(1)}" + (f" ({k.group(1)} targets)" if k else ""))
     return ", ".join(out) or "none"
 
 
@@ -291,7 +295,7 @@ def main():
             "WARN: the controller's WARN lines from the fault's start to the next fault's; "
             "WARN after start: when each came, after the fault's start, in order; "
             "INFO: its outage-end lines (with failing_for) in the same span; "
-            "failed_attempts: each of those lines' failed_attempts (an actuator's: its failed attempts); "
+            "failed_attempts: each of those lines' failed_attempts (an actuator's: its failed attempts, over the targets in brackets); "
             "readyz and health: what /readyz and /api/system/health answered during the fault (every 2 s); "
             "as before after: from the fault's end to /readyz and the health "
             "(its status and unhealthy components) as they were before the fault.", "",

@@ -53,6 +53,15 @@ time=2026-12-07T14:15:31.000Z level=INFO msg="state file saved again" failing_fo
 """
 
 
+class FailedAttempts(unittest.TestCase):
+    def test_targets_only_where_the_line_has_them(self):
+        logs = [(10.0, "INFO", "actuation recovered", "targets=10 last_target=web failing_for=2m failed_attempts=338"),
+                (11.0, "INFO", "state file saved again", "failing_for=2m failed_attempts=24"),
+                (12.0, "INFO", "target data back", "failing_for=2m mytargets=3 failed_attempts=5")]
+        self.assertEqual(soak_report.failed_attempts(logs, 0, 20),
+                         "actuation recovered 338 (10 targets), state file saved again 24, target data back 5")
+
+
 class FaultRow(unittest.TestCase):
     def row(self, log):
         with tempfile.TemporaryDirectory() as d:
@@ -68,7 +77,7 @@ class FaultRow(unittest.TestCase):
                          " ×1")
         self.assertEqual(cells[3], "4 s")  # the WARN, after the fault's start
         self.assertEqual(cells[4], "actuation recovered ×1")
-        self.assertEqual(cells[5], "actuation recovered 63")
+        self.assertEqual(cells[5], "actuation recovered 63 (2 targets)")
 
     def test_none(self):
         cells = [c.strip() for c in self.row("").split("|")[1:-1]]
