@@ -3,7 +3,6 @@ package actuator
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -182,29 +181,19 @@ func (w *Webhook) generatorURL(target string) string {
 	return u.String()
 }
 
-// urlSecrets are the parts of u that redact.URL hides (its user info and
-// query, whole and each value, decoded and as sent), and the Basic credential net/http sends
-// of its user info (base64 of user:password, as decoded), longest first,
-// for scrubbing a receiver's answer that echoes them (an error page
-// quoting the request, a proxy quoting its Authorization header: the
-// credential was quoted as sent).
+// urlSecrets are the parts of u that redact.URL hides (its user info,
+// the user name and password alone) and what a request to u sends of it
+// (redact.URLSent: the Basic credential, the query whole and each value,
+// decoded and as sent), longest first, for scrubbing a receiver's answer
+// that echoes them (an error page quoting the request, a proxy quoting
+// its Authorization header: the credential was quoted as sent).
 func urlSecrets(u *url.URL) []string {
 	var out []string
 	if u.User != nil {
 		p, _ := u.User.Password()
-		basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + p))
-		out = append(out, u.User.String(), u.User.Username(), p, basic)
+		out = append(out, u.User.String(), u.User.Username(), p)
 	}
-	if u.RawQuery != "" {
-		out = append(out, u.RawQuery)
-		for _, vs := range u.Query() {
-			out = append(out, vs...)
-		}
-		for kv := range strings.SplitSeq(u.RawQuery, "&") { // each value as sent, %-escaped
-			_, v, _ := strings.Cut(kv, "=")
-			out = append(out, v)
-		}
-	}
+	out = append(out, redact.URLSent(u)...)
 	out = slices.DeleteFunc(out, func(s string) bool { return s == "" })
 	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
 	return out

@@ -2,7 +2,6 @@ package history
 
 import (
 	"cmp"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,21 +33,10 @@ func sentSecrets(addr string, headers http.Header) []string {
 	if err != nil {
 		u = &url.URL{}
 	}
+	out = append(out, redact.URLSent(u)...)
 	if u.User != nil {
-		pw, _ := u.User.Password()
-		out = append(out, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 		if _, raw, decoded, ok := redact.UserInfo(addr); ok {
 			out = append(out, raw, decoded)
-		}
-	}
-	if u.RawQuery != "" {
-		out = append(out, u.RawQuery)
-		for _, kv := range strings.Split(u.RawQuery, "&") {
-			_, v, _ := strings.Cut(kv, "=")
-			out = append(out, v)
-			if d, err := url.QueryUnescape(v); err == nil {
-				out = append(out, d)
-			}
 		}
 	}
 	out = slices.DeleteFunc(out, func(s string) bool { return len(s) < redact.MinHidden })

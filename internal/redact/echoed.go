@@ -2,6 +2,8 @@ package redact
 
 import (
 	"cmp"
+	"encoding/base64"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -20,6 +22,31 @@ const minEchoedRun = 16
 // the unauthenticated /api/system/health.
 func HideEchoed(s string, secrets []string) string {
 	return HideSpans(s, echoedSpans(s, secrets))
+}
+
+// URLSent are the credentials a request to u sends of the URL itself,
+// which an answer may echo (HideEchoed): of its user info the Basic
+// credential net/http sends (base64 of user:password, as decoded), of its
+// query (sent with the request) the whole and each value as written
+// (%-escaped) and decoded. Unsorted, empty ones kept: the webhook and
+// the history source each add their own and filter.
+func URLSent(u *url.URL) []string {
+	var out []string
+	if u.User != nil {
+		p, _ := u.User.Password()
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+p)))
+	}
+	if u.RawQuery != "" {
+		out = append(out, u.RawQuery)
+		for kv := range strings.SplitSeq(u.RawQuery, "&") {
+			_, v, _ := strings.Cut(kv, "=")
+			out = append(out, v)
+			if d, err := url.QueryUnescape(v); err == nil {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 // echoedSpans are the parts of b to hide: each secret whole, the end of b

@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"encoding/base64"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,4 +65,19 @@ func TestHideEchoedShortSecretAsAWord(t *testing.T) {
 	require.True(t, WordAt("key=k3y;", 4, 7))
 	require.False(t, WordAt("k3ys", 0, 3))
 	require.False(t, WordAt("k3y_1", 0, 3))
+}
+
+// TestURLSent: what a request sends of its URL, the Basic credential of
+// its user info and its query (whole, each value as written and
+// decoded); nothing of a URL without either.
+func TestURLSent(t *testing.T) {
+	u, err := url.Parse("https://ops:p%40w@prom:9090/x?api_key=a%2Bb&t=1")
+	require.NoError(t, err)
+	require.Equal(t, []string{
+		base64.StdEncoding.EncodeToString([]byte("ops:p@w")),
+		"api_key=a%2Bb&t=1", "a%2Bb", "a+b", "1", "1",
+	}, URLSent(u))
+	plain, err := url.Parse("http://prom:9090/")
+	require.NoError(t, err)
+	require.Empty(t, URLSent(plain))
 }
